@@ -1,0 +1,44 @@
+# Syllabus — the two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# pytest-xdist workers; "auto" = one per core
+WORKERS ?= auto
+export SYLLABUS_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install demo serve test test-postgres bench messages clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: Syllabus needs Python 3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/syllabus demo
+	PORT=$(PORT) $(BIN)/syllabus serve --port $(PORT)
+
+serve: install
+	PORT=$(PORT) $(BIN)/syllabus serve --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+messages: install
+	cd syllabus && ../$(BIN)/syllabus makemessages -l fr --no-obsolete && ../$(BIN)/syllabus compilemessages -l fr
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,46 @@
+"""Who may open a digital representation's files (DSV-1, seam for LDL).
+
+The catalog's own rule: an *active* representation is readable by signed-in members of the
+consortium; an inactive one only by the institution's digital inventory operators.  Other
+apps add rules with :func:`register` — the long-term digital loans app, for instance, lets
+only the patron with an active loan read a representation under a loan policy:
+
+    from syllabus.catalog import access
+
+    @access.register
+    def loan_needed(user, representation):
+        if under_loan_policy(representation) and not has_active_loan(user, representation):
+            raise PermissionDenied("LDL-3", "borrow this item first")
+
+A check returns nothing to allow, or raises ``PermissionDenied`` / ``NotFound`` to refuse.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from syllabus.core.errors import NotFound, PermissionDenied
+
+from .models import Representation
+from .services import can_manage_representations
+
+CHECKS: list[Callable] = []
+
+
+def register(check: Callable) -> Callable:
+    if check not in CHECKS:
+        CHECKS.append(check)
+    return check
+
+
+def ensure_can_read(user, rep: Representation) -> None:
+    if not user or not user.is_authenticated:
+        raise PermissionDenied("DSV-1", "sign in to open digital content")
+    institution = rep.record.institution
+    if user.institution_id is None and not user.is_superuser:
+        raise NotFound("DSV-1", "no such representation")
+    if user.institution_id is not None and institution.consortium_id != user.institution.consortium_id:
+        raise NotFound("DSV-1", "no such representation")
+    if not rep.active and not can_manage_representations(user, institution):
+        raise NotFound("DSV-1", "no such representation")
+    for check in CHECKS:
+        check(user, rep)

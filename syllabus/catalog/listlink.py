@@ -1,0 +1,149 @@
+"""The catalog's side of resource lists (DSV-3, DSV-4, LST-9): add a record or harvested
+metadata to a list, import RIS/BibTeX into a list, export a list.  Every change goes through
+the lists app's own services (``add_citation``), so its rules, permissions, workflow tasks
+and audit trail apply; this module only adapts.  While the lists app is not installed, the
+functions that need it refuse with a clear message and the list pickers are empty.
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+
+from syllabus.core.errors import RuleViolation
+
+from . import csl as cslmod
+from . import formats
+
+
+def available() -> bool:
+    return importlib.util.find_spec("syllabus.lists.services") is not None
+
+
+def _require():
+    if not available():
+        raise RuleViolation("DSV-3", "resource lists are not available in this installation", status=404)
+    from syllabus.lists import selectors as list_selectors
+    from syllabus.lists import services as list_services
+
+    return list_selectors, list_services
+
+
+def lists_for_adding(user) -> list:
+    """The lists ``user`` owns or collaborates on (the "add to list" picker), newest first."""
+    if not available() or not getattr(user, "is_authenticated", False):
+        return []
+    from django.db.models import Q
+
+    from syllabus.lists.models import ResourceList
+
+    return list(ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user)).distinct()
+                .prefetch_related("sections").order_by("-updated_at", "-id")[:50])
+
+
+def _list_and_section(user, list_id: int, section_id: int | None):
+    list_selectors, _services = _require()
+    lst, _access = list_selectors.list_for(user, list_id)
+    section = None
+    if section_id:
+        section, _acc = list_selectors.section_for(user, section_id)
+        if section.resource_list_id != lst.pk:
+            raise RuleViolation("LST-1", "the section belongs to another list", field="section_id")
+    return lst, section
+
+
+def add_record(user, list_id: int, record, *, section_id: int | None = None, **extra):
+    """A citation made from a catalog record (its CSL-JSON, linked to the record)."""
+    _selectors, list_services = _require()
+    lst, section = _list_and_section(user, list_id, section_id)
+    return list_services.add_citation(user, lst, section, record=record, **extra)
+
+
+def add_metadata(user, list_id: int, data: dict, *, record=None, section_id: int | None = None, note: str = ""):
+    """A citation from stand-alone CSL-JSON (cite it, My collection, an import)."""
+    _selectors, list_services = _require()
+    lst, section = _list_and_section(user, list_id, section_id)
+    return list_services.add_citation(user, lst, section, metadata=dict(data), record=record, note=note)
+
+
+def list_url(lst) -> str:
+    for name in ("lists:edit", "lists:view"):
+        try:
+            return reverse(name, args=[lst.pk])
+        except NoReverseMatch:
+            continue
+    return "/"
+
+
+# --- import / export (LST-9) ----------------------------------------------------------------
+
+@dataclass
+class EntryReport:
+    position: int
+    status: str  # created | rejected
+    title: str = ""
+    citation_id: int | None = None
+    rule: str = ""
+    detail: str = ""
+
+
+@dataclass
+class ImportReport:
+    format: str
+    entries: list[EntryReport] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for e in self.entries if e.status == "created")
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for e in self.entries if e.status == "rejected")
+
+
+def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None) -> ImportReport:
+    """Add every readable RIS/BibTeX entry to the list; each entry is added (or refused by the
+    lists app's rules, e.g. an invalid ISBN) on its own, and the report says which."""
+    _selectors, list_services = _require()
+    lst, section = _list_and_section(user, list_id, section_id)
+    from syllabus.lists.permissions import ensure_edit
+
+    ensure_edit(user, lst)  # a reader gets 403 before anything is parsed
+    detected, entries = formats.parse(text, fmt, filename)
+    if not detected:
+        raise RuleViolation("LST-9", "the file is neither RIS nor BibTeX (nor CSL-JSON)", field="file")
+    report = ImportReport(detected)
+    note = f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
+    for entry in entries:
+        if entry.csl is None:
+            report.entries.append(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error))
+            continue
+        try:
+            with transaction.atomic():
+                citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note)
+            report.entries.append(EntryReport(entry.position, "created", citation.title, citation.pk))
+        except RuleViolation as exc:
+            if exc.status in (403, 404):
+                raise
+            report.entries.append(EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
+                                              detail=exc.detail))
+    return report
+
+
+def list_items(user, list_id: int) -> tuple[object, list[dict]]:
+    """(list, the CSL-JSON of its citations in list order) for a user who may see the list."""
+    list_selectors, _services = _require()
+    lst, _access = list_selectors.list_for(user, list_id)
+    from syllabus.lists.models import Citation
+
+    citations = (Citation.objects.filter(resource_list=lst).select_related("section")
+                 .order_by("section__position", "section_id", "position", "id"))
+    items = []
+    for c in citations:
+        data = cslmod.clean(dict(c.metadata or {}))
+        data.setdefault("title", c.title)
+        data.setdefault("type", getattr(c, "csl_type", "book"))
+        items.append(data)
+    return lst, items

@@ -1,0 +1,36 @@
+"""``syllabus import-marc FILE --library CODE``: load MARC21 or MARCXML records (DSV-1).
+
+Idempotent (records are matched on 001/035); unreadable or unmappable records are reported
+by position and skipped.  Exit status 1 when nothing at all could be loaded."""
+from django.core.management.base import BaseCommand, CommandError
+
+from syllabus.catalog.marc import import_marc
+from syllabus.org.models import Library
+
+
+class Command(BaseCommand):
+    help = "Load MARC21 (binary) or MARCXML bibliographic records, holdings (852) and items (876/952) into the catalog."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path of the .mrc / .xml file")
+        parser.add_argument("--library", required=True, help="code of the library that receives items without a library code; "
+                                                               "the records go to its institution's catalog")
+        parser.add_argument("--format", choices=("auto", "marc", "xml"), default="auto", help="default: detected from the content")
+        parser.add_argument("--quiet-rejects", action="store_true", help="print the summary only")
+
+    def handle(self, *args, file, library, format="auto", quiet_rejects=False, **options):
+        lib = Library.objects.select_related("institution").filter(code=library).first()
+        if lib is None:
+            raise CommandError(f"no library with code {library!r}")
+        try:
+            report = import_marc(file, lib, fmt=format)
+        except FileNotFoundError:
+            raise CommandError(f"no such file: {file}")
+        self.stdout.write(report.summary())
+        for warning in report.warnings:
+            self.stdout.write(f"warning: {warning}")
+        if not quiet_rejects:
+            for rejected in report.rejected:
+                self.stdout.write(f"rejected {rejected}")
+        if report.read and not (report.created or report.updated or report.unchanged):
+            raise CommandError("no record could be loaded")

@@ -1,0 +1,594 @@
+"""MARC21 (binary, ISO 2709) and MARCXML import into the catalog (DSV-1), read with pymarc.
+
+Idempotent: a record is identified by 001 (else its first 035 $a) within the institution of
+the target library; loading a file again updates what changed and creates nothing new.  A
+record that cannot be read or mapped is reported by its position in the file and skipped;
+the others load.  Each record is written inside its own savepoint, so a failing record
+leaves nothing half-written.
+
+Field mapping (also in docs/catalog.md):
+
+* 001 / 035 $a record id; other 035 $a, OCLC numbers → searchable identifiers
+* Leader/06-07, 502, 773 → CSL type (book, chapter, article-journal, periodical, thesis,
+  motion_picture, song, map, musical_score, manuscript, dataset)
+* 245 $a $b $n $p title · 100/110/111, 700/710 (relator $e/$4: edt → editor, trl →
+  translator) names · 250 edition · 264/260 $a place $b publisher $c date · 008/07-10 year
+* 020 $a ISBN · 022 $a ISSN · 024 (ind1 7, $2 doi) and doi.org links in 856 → DOI
+* 041 $a / 008/35-37 language · 300 pages · 490/830 series · 520 abstract
+* 600/610/611/630/650/651/655 subjects · 773 $t host ($g volume/issue/pages, $x ISSN, $z ISBN)
+* 856 ind2 0/1 (or blank) $u → e-resources ($3/$y provider, $z coverage note)
+* 852 holdings: $b library code (falls back to --library), $c location, $h $i call number,
+  $z public note, $8 link
+* 876/877/878 items: $p barcode, $3 or $t description, $j status, $8 link to the 852 with
+  the same $8 (else the last 852 before it); Koha-style 952: $p barcode, $a/$b library,
+  $c location, $o call number, $y item type, $h description, $7/$1/$0 not-for-loan/lost/withdrawn.
+"""
+from __future__ import annotations
+
+import io
+import re
+import xml.sax
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+import pymarc
+from django.db import IntegrityError, transaction
+
+from syllabus.core import clock
+from syllabus.org.models import Library
+
+from . import csl as cslmod
+from .models import EResource, Holding, Item, Record
+from .services import save_record
+
+RELATOR_ROLES = {"edt": "editor", "editor": "editor", "ed": "editor", "trl": "translator", "translator": "translator",
+                 "drt": "director", "director": "director", "cmp": "composer", "composer": "composer"}
+
+
+@dataclass
+class Rejected:
+    position: int
+    record_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        who = f" ({self.record_id})" if self.record_id else ""
+        return f"record {self.position}{who}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    holdings_created: int = 0
+    items_created: int = 0
+    items_updated: int = 0
+    eresources_created: int = 0
+    warnings: list[str] = field(default_factory=list)
+    stopped: str = ""
+
+    def summary(self) -> str:
+        text = (f"{self.read} records read: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{len(self.rejected)} rejected; {self.holdings_created} holdings, {self.items_created} items created, "
+                f"{self.items_updated} items updated, {self.eresources_created} e-resources created")
+        return text + (f"; reading stopped: {self.stopped}" if self.stopped else "")
+
+
+# --- mapping ---------------------------------------------------------------------------------
+
+@dataclass
+class MappedItem:
+    barcode: str
+    library_code: str = ""
+    location: str = ""
+    call_number: str = ""
+    item_type: str = ""
+    description: str = ""
+    status: str = Item.Status.IN_PLACE
+    link: str = ""
+
+
+@dataclass
+class MappedHolding:
+    library_code: str = ""
+    location: str = ""
+    call_number: str = ""
+    public_note: str = ""
+    link: str = ""
+
+
+@dataclass
+class MappedRecord:
+    source_id: str
+    csl: dict
+    subjects: list[str]
+    extra_ids: list[str]
+    holdings: list[MappedHolding]
+    items: list[MappedItem]
+    eresources: list[dict]
+
+
+class MappingError(ValueError):
+    pass
+
+
+def _strip(text: str | None) -> str:
+    """Drop ISBD end punctuation (" /", " :", ";", ",", a final "." after a word)."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    text = re.sub(r"\s*[/:;,=]\s*$", "", text)
+    if text.endswith(".") and not re.search(r"(\b[A-Z]|\b[a-z]{1,3}|\.\.)\.$", text):
+        text = text[:-1]
+    return text.strip().strip("[]") if text.startswith("[") and text.endswith("]") else text.strip()
+
+
+def _sub(f: pymarc.Field, *codes: str) -> list[str]:
+    return [v for v in f.get_subfields(*codes) if v and v.strip()]
+
+
+def _first(rec: pymarc.Record, tag: str, *codes: str) -> str:
+    for f in rec.get_fields(tag):
+        values = _sub(f, *codes)
+        if values:
+            return values[0]
+    return ""
+
+
+def _type(rec: pymarc.Record) -> str:
+    leader = str(rec.leader or "")
+    kind = leader[6:7] if len(leader) > 7 else "a"
+    level = leader[7:8] if len(leader) > 7 else "m"
+    if rec.get_fields("502"):
+        return "thesis"
+    if kind in ("a", "t"):
+        if level in ("s", "i"):
+            return "periodical"
+        if level in ("a", "b"):
+            host = rec.get_fields("773")
+            return "chapter" if host and _sub(host[0], "z") else "article-journal"
+        return "manuscript" if kind == "t" else "book"
+    return {"g": "motion_picture", "i": "song", "j": "song", "e": "map", "f": "map", "c": "musical_score",
+            "d": "musical_score", "m": "dataset", "k": "graphic", "p": "manuscript"}.get(kind, "book")
+
+
+def _year(rec: pymarc.Record, date_text: str) -> int | None:
+    f008 = rec.get_fields("008")
+    if f008:
+        data = f008[0].data or ""
+        y = data[7:11]
+        if y.isdigit() and 1000 <= int(y) <= clock.now().year + 1:
+            return int(y)
+    parts = cslmod.date_parts(re.sub(r"^[^0-9]*", "", date_text or ""))
+    return parts["date-parts"][0][0] if parts else None
+
+
+def _status(text: str) -> str:
+    t = (text or "").lower()
+    if not t or any(w in t for w in ("in place", "in_place", "available", "on shelf", "in library")):
+        return Item.Status.IN_PLACE
+    if any(w in t for w in ("loan", "checked out", "charged", "due")):
+        return Item.Status.ON_LOAN
+    if any(w in t for w in ("missing", "lost", "withdrawn")):
+        return Item.Status.MISSING
+    if any(w in t for w in ("process", "acquisition", "transit", "order", "binding", "technical")):
+        return Item.Status.IN_PROCESS
+    return Item.Status.IN_PLACE
+
+
+def _parse_773g(text: str, out: dict) -> None:
+    if m := re.search(r"(?:v\.|vol\.?|volume)\s*(\d+)", text, re.I):
+        out["volume"] = m.group(1)
+    if m := re.search(r"(?:no\.|nr\.?|issue|iss\.)\s*(\d+)", text, re.I):
+        out["issue"] = m.group(1)
+    if m := re.search(r"(?:p\.|pp\.|pages?)\s*(\d+\s*-\s*\d+|\d+)", text, re.I):
+        out["page"] = m.group(1).replace(" ", "")
+
+
+def map_record(rec: pymarc.Record) -> MappedRecord:
+    """A pymarc record → what the catalog keeps; raises :class:`MappingError` when it has no
+    id or no title."""
+    control = rec.get_fields("001")
+    source_id = (control[0].data or "").strip() if control else ""
+    ids_035 = [v.strip() for f in rec.get_fields("035") for v in _sub(f, "a")]
+    if not source_id and ids_035:
+        source_id = ids_035[0]
+    if not source_id:
+        raise MappingError("no record id (001 or 035 $a)")
+    f245 = rec.get_fields("245")
+    title_parts = _sub(f245[0], "a", "b", "n", "p") if f245 else []
+    # "Deep learning :" + "an introduction /" → "Deep learning: an introduction"
+    title = _strip(re.sub(r"\s+([:;])\s*", r"\1 ", " ".join(p.strip() for p in title_parts)))
+    if not title:
+        raise MappingError("no title (245 $a)")
+    data: dict = {"type": _type(rec), "title": title}
+
+    names: dict[str, list[dict]] = {}
+    for tag in ("100", "110", "111", "700", "710", "711"):
+        for f in rec.get_fields(tag):
+            raw = " ".join(_sub(f, "a", "b") if tag[1:] in ("10", "11") else _sub(f, "a"))
+            if not raw:
+                continue
+            relators = [r.strip(" .,").lower() for r in _sub(f, "e", "4")]
+            role = next((RELATOR_ROLES[r] for r in relators if r in RELATOR_ROLES), "author")
+            person = cslmod.parse_name(raw) if tag.endswith("00") else {"literal": _strip(raw)}
+            if person and person not in names.setdefault(role, []):
+                names[role].append(person)
+    for role, people in names.items():
+        data[role] = people
+
+    edition = _strip(_first(rec, "250", "a"))
+    if edition:
+        data["edition"] = edition
+    pub = next((f for f in rec.get_fields("264") if f.indicator2 in ("1", " ")), None) or next(iter(rec.get_fields("260")), None)
+    date_text = ""
+    if pub is not None:
+        if place := _strip(" ".join(_sub(pub, "a")[:1])):
+            data["publisher-place"] = place
+        if publisher := _strip(" ".join(_sub(pub, "b")[:1])):
+            data["publisher"] = publisher
+        date_text = " ".join(_sub(pub, "c")[:1])
+    year = _year(rec, date_text)
+    if year:
+        data["issued"] = {"date-parts": [[year]]}
+
+    isbns = [i for i in (cslmod.normalize_isbn(v) for f in rec.get_fields("020") for v in _sub(f, "a")) if i]
+    issns = [i for i in (cslmod.normalize_issn(v) for f in rec.get_fields("022") for v in _sub(f, "a")) if i]
+    doi = ""
+    for f in rec.get_fields("024"):
+        if f.indicator1 == "7" and any(s.lower() == "doi" for s in _sub(f, "2")):
+            doi = cslmod.normalize_doi(_first_sub(f, "a")) or doi
+    urls = [(f, u) for f in rec.get_fields("856") for u in _sub(f, "u")]
+    if not doi:
+        doi = next((cslmod.normalize_doi(u) for _f, u in urls if "doi.org/" in u.lower()), None) or ""
+    if isbns:
+        data["ISBN"] = " ".join(dict.fromkeys(isbns))
+    if issns:
+        data["ISSN"] = " ".join(dict.fromkeys(issns))
+    if doi:
+        data["DOI"] = doi
+    if urls:
+        data["URL"] = urls[0][1].strip()
+
+    lang = _first(rec, "041", "a")[:3]
+    f008 = rec.get_fields("008")
+    if not lang and f008 and len(f008[0].data or "") >= 38:
+        lang = (f008[0].data or "")[35:38].strip()
+    if lang and lang not in ("und", "|||", "zxx"):
+        data["language"] = lang
+    if pages := re.findall(r"(\d+)\s*(?:p\b|pages)", _first(rec, "300", "a")):
+        data["number-of-pages"] = max(pages, key=int)
+    series = _strip(_first(rec, "490", "a") or _first(rec, "830", "a"))
+    if series:
+        data["collection-title"] = series
+    if abstract := _first(rec, "520", "a"):
+        data["abstract"] = abstract.strip()
+    for f in rec.get_fields("773")[:1]:
+        if host := _strip(_first_sub(f, "t")):
+            data["container-title"] = host
+        if g := _first_sub(f, "g"):
+            _parse_773g(g, data)
+        if (x := cslmod.normalize_issn(_first_sub(f, "x"))) and "ISSN" not in data:
+            data["ISSN"] = x
+        if (z := cslmod.normalize_isbn(_first_sub(f, "z"))) and "ISBN" not in data:
+            data["ISBN"] = z
+
+    subjects = []
+    for tag in ("600", "610", "611", "630", "650", "651", "655"):
+        for f in rec.get_fields(tag):
+            parts = [_strip(p) for p in _sub(f, "a", "b", "t", "x", "y", "z", "v")]
+            if parts:
+                subjects.append(" -- ".join(p for p in parts if p))
+    extra = []
+    for value in ids_035:
+        extra.append(re.sub(r"[^\w]+", "", value).lower())
+        if digits := re.sub(r"\D", "", value):
+            extra.append(digits)
+    extra.append(re.sub(r"[^\w]+", "", source_id).lower())
+
+    holdings: list[MappedHolding] = []
+    items: list[MappedItem] = []
+    for f in rec.get_fields("852"):
+        holdings.append(MappedHolding(library_code=_first_sub(f, "b").strip(), location=_strip(_first_sub(f, "c")),
+                                      call_number=" ".join(_sub(f, "h", "i")).strip(),
+                                      public_note=_first_sub(f, "z").strip(), link=_first_sub(f, "8").split(".")[0]))
+    for f in rec.get_fields("876", "877", "878"):
+        barcode = _first_sub(f, "p").strip()
+        if not barcode:
+            continue
+        link = _first_sub(f, "8").split(".")[0]
+        items.append(MappedItem(barcode=barcode, description=(_first_sub(f, "3") or _first_sub(f, "t")).strip(),
+                                status=_status(_first_sub(f, "j")), link=link))
+    for f in rec.get_fields("952"):
+        barcode = _first_sub(f, "p").strip()
+        if not barcode:
+            continue
+        unavailable = any(v.strip() not in ("", "0") for v in _sub(f, "7", "1", "0"))
+        items.append(MappedItem(barcode=barcode, library_code=(_first_sub(f, "b") or _first_sub(f, "a")).strip(),
+                                location=_strip(_first_sub(f, "c")), call_number=_first_sub(f, "o").strip(),
+                                item_type=_first_sub(f, "y").strip().lower()[:40], description=_first_sub(f, "h").strip(),
+                                status=Item.Status.MISSING if unavailable else Item.Status.IN_PLACE))
+    eresources = []
+    for f, url in urls:
+        if f.indicator2 not in (" ", "0", "1", "") or "doi.org/" in url.lower() and len(urls) > 1:
+            continue
+        eresources.append({"url": url.strip(), "provider": (_first_sub(f, "3") or _first_sub(f, "y")).strip()[:200],
+                           "coverage": _first_sub(f, "z").strip()[:200]})
+    return MappedRecord(source_id=source_id[:120], csl=data, subjects=subjects, extra_ids=extra, holdings=holdings,
+                        items=items, eresources=eresources)
+
+
+def _first_sub(f: pymarc.Field, code: str) -> str:
+    values = f.get_subfields(code)
+    return values[0] if values else ""
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _is_xml(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def iter_binary(stream: BinaryIO) -> Iterator[tuple[int, pymarc.Record | None, str]]:
+    """(position, record or None, error) for each record of an ISO 2709 file.  A record whose
+    leader length cannot be trusted stops the reading (the rest cannot be framed)."""
+    reader = pymarc.MARCReader(stream, to_unicode=True, force_utf8=True, utf8_handling="replace", permissive=True)
+    position = 0
+    for record in reader:
+        position += 1
+        exc = reader.current_exception
+        if record is None:
+            reason = f"{type(exc).__name__}: {exc}" if exc else "unreadable record"
+            if isinstance(exc, pymarc.exceptions.FatalReaderError):
+                yield position, None, f"{reason} (reading stopped)"
+                return
+            yield position, None, reason
+        else:
+            yield position, record, ""
+
+
+class _StreamingHandler(pymarc.XmlHandler):
+    """pymarc's SAX handler, one record at a time; an element that breaks a record marks
+    that record as broken instead of stopping the file."""
+
+    def __init__(self, callback: Callable[[int, pymarc.Record | None, str], None]):
+        super().__init__(strict=False, normalize_form="NFC")
+        self.callback = callback
+        self.position = 0
+        self.error = ""
+        self.in_record = False
+
+    def startElementNS(self, name, qname, attrs):
+        if name[1] == "record":
+            self.position += 1
+            self.error = ""
+            self.in_record = True
+        if self.error:
+            return
+        try:
+            super().startElementNS(name, qname, attrs)
+        except Exception as exc:  # e.g. a datafield without its tag attribute
+            self.error = f"malformed <{name[1]}> element: {type(exc).__name__} {exc}"
+
+    def endElementNS(self, name, qname):
+        if name[1] == "record" and self.in_record:
+            self.in_record = False
+            if self.error:
+                self.callback(self.position, None, self.error)
+                self._record, self._field = None, None
+                return
+        if self.error:
+            return
+        try:
+            super().endElementNS(name, qname)
+        except Exception as exc:
+            self.error = f"malformed <{name[1]}> element: {type(exc).__name__} {exc}"
+
+    def process_record(self, record):
+        self.callback(self.position, record, "")
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+class _Loader:
+    def __init__(self, library: Library, report: ImportReport, batch: int):
+        self.library = library
+        self.institution = library.institution
+        self.libraries = {lib.code: lib for lib in Library.objects.filter(institution=self.institution)}
+        self.report = report
+        self.batch = batch
+        self.pending: list[tuple[int, MappedRecord]] = []
+
+    def add(self, position: int, rec: pymarc.Record | None, error: str) -> None:
+        self.report.read += 1
+        if rec is None:
+            self.report.rejected.append(Rejected(position, "", error))
+            return
+        try:
+            mapped = map_record(rec)
+        except MappingError as exc:
+            control = rec.get_fields("001")
+            self.report.rejected.append(Rejected(position, control[0].data if control else "", str(exc)))
+            return
+        except Exception as exc:  # a record pymarc read but that breaks the mapping
+            self.report.rejected.append(Rejected(position, "", f"cannot map: {type(exc).__name__}: {exc}"))
+            return
+        self.pending.append((position, mapped))
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store the pending records: what exists already is read once per batch (records,
+        their holdings and e-resources, items by barcode), so that an unchanged record costs
+        no query; each record is still written inside its own savepoint."""
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        cache = _BatchCache(self.institution, batch)
+        with transaction.atomic():
+            for position, mapped in batch:
+                added = _Added()
+                try:
+                    with transaction.atomic():
+                        self._store(mapped, cache, added)
+                except (IntegrityError, _Reject) as exc:
+                    self.report.rejected.append(Rejected(position, mapped.source_id, str(exc)))
+                    cache.forget(mapped.source_id)  # it may have been changed in memory by the rolled-back write
+                    continue
+                cache.merge(added)
+
+    def _library(self, code: str) -> Library:
+        if code and code in self.libraries:
+            return self.libraries[code]
+        if code:
+            note = f"unknown library code {code!r}: items placed in {self.library.code}"
+            if note not in self.report.warnings:
+                self.report.warnings.append(note)
+        return self.library
+
+    def _holding(self, record: Record, lib: Library, location: str, call_number: str, note: str, cache: "_BatchCache",
+                 added: "_Added") -> Holding:
+        key = (record.pk, lib.pk, location, call_number)
+        holding = added.holdings.get(key) or cache.holdings.get(key)
+        if holding is None:
+            holding = Holding.objects.create(record=record, library=lib, location=location, call_number=call_number,
+                                             public_note=note)
+            added.holdings[key] = holding
+            added.holdings_created += 1
+        return holding
+
+    def _store(self, m: MappedRecord, cache: "_BatchCache", added: "_Added") -> None:
+        existing = added.records.get(m.source_id) or cache.records.get(m.source_id)
+        saved = save_record(None, self.institution, m.csl, source_id=m.source_id, subjects=m.subjects,
+                            extra_identifiers=m.extra_ids, audit_trail=False, existing=existing)
+        record = saved.record
+        added.records[m.source_id] = record
+        counts = {"created": 0, "updated": 0}
+        holdings_by_link: dict[str, Holding] = {}
+        last_holding: Holding | None = None
+        for h in m.holdings:
+            holding = self._holding(record, self._library(h.library_code), h.location, h.call_number, h.public_note, cache, added)
+            if h.link:
+                holdings_by_link[h.link] = holding
+            last_holding = holding
+        item_type = {"periodical": "journal", "motion_picture": "video", "song": "audio"}.get(record.type, "book")
+        for it in m.items:
+            holding = holdings_by_link.get(it.link) or last_holding
+            if holding is not None and not it.library_code:
+                lib, location, call_number = holding.library, it.location or holding.location, it.call_number or holding.call_number
+            else:
+                lib, location, call_number = self._library(it.library_code), it.location, it.call_number
+                if holding is None or holding.library_id != lib.pk:
+                    holding = self._holding(record, lib, location, call_number, "", cache, added)
+            values = {"library": lib, "location": location, "call_number": call_number, "holding": holding,
+                      "item_type": it.item_type or item_type, "description": it.description, "status": it.status}
+            item = added.items.get(it.barcode) or cache.items.get(it.barcode)
+            if item is None:
+                added.items[it.barcode] = Item.objects.create(record=record, barcode=it.barcode, **values)
+                counts["created"] += 1
+                continue
+            if item.record_id != record.pk:
+                raise _Reject(f"item barcode {it.barcode} already belongs to another record (id {item.record_id})")
+            ids = {"library": lib.pk, "holding": holding.pk if holding else None}  # compare keys, not related rows
+            changed = [k for k, v in values.items() if (getattr(item, f"{k}_id") != ids[k] if k in ids else getattr(item, k) != v)]
+            if changed:
+                for k in changed:
+                    setattr(item, k, values[k])
+                item.save(update_fields=changed)
+                counts["updated"] += 1
+        urls = cache.urls.get(record.pk, set()) | added.urls.get(record.pk, set())
+        for e in m.eresources:
+            if e["url"] in urls:
+                continue
+            EResource.objects.create(record=record, institution=self.institution, url=e["url"][:1000], provider=e["provider"],
+                                     coverage=e["coverage"], open_access=False)
+            urls.add(e["url"])
+            added.urls.setdefault(record.pk, set()).add(e["url"])
+            added.eresources_created += 1
+        self.report.items_created += counts["created"]
+        self.report.items_updated += counts["updated"]
+        self.report.holdings_created += added.holdings_created
+        self.report.eresources_created += added.eresources_created
+        outcome = saved.outcome
+        if outcome == "unchanged" and (counts["created"] or counts["updated"]):
+            outcome = "updated"
+        setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+
+
+@dataclass
+class _Added:
+    """What one record's savepoint wrote: merged into the batch cache only if it commits."""
+
+    records: dict = field(default_factory=dict)
+    holdings: dict = field(default_factory=dict)
+    items: dict = field(default_factory=dict)
+    urls: dict = field(default_factory=dict)
+    holdings_created: int = 0
+    eresources_created: int = 0
+
+
+class _BatchCache:
+    def __init__(self, institution, batch: list[tuple[int, MappedRecord]]):
+        source_ids = {m.source_id for _p, m in batch}
+        self.records = {r.source_id: r for r in Record.objects.filter(institution=institution, source_id__in=source_ids)}
+        record_ids = [r.pk for r in self.records.values()]
+        self.holdings = {(h.record_id, h.library_id, h.location, h.call_number): h
+                         for h in Holding.objects.filter(record_id__in=record_ids).select_related("library")}
+        barcodes = {it.barcode for _p, m in batch for it in m.items}
+        self.items = {i.barcode: i for i in Item.objects.filter(barcode__in=barcodes)}
+        self.urls: dict[int, set] = {}
+        for record_id, url in EResource.objects.filter(record_id__in=record_ids).values_list("record_id", "url"):
+            self.urls.setdefault(record_id, set()).add(url)
+
+    def forget(self, source_id: str) -> None:
+        if source_id in self.records:
+            self.records[source_id] = Record.objects.get(pk=self.records[source_id].pk)
+
+    def merge(self, added: _Added) -> None:
+        self.records.update(added.records)
+        self.holdings.update(added.holdings)
+        self.items.update(added.items)
+        for record_id, urls in added.urls.items():
+            self.urls.setdefault(record_id, set()).update(urls)
+
+
+class _Reject(Exception):
+    pass
+
+
+def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt: str = "auto", batch: int = 200) -> ImportReport:
+    """Load a MARC21 or MARCXML file into the catalog of ``library``'s institution; items
+    without a library of their own go to ``library``."""
+    report = ImportReport()
+    if isinstance(source, (str, Path)):
+        stream: BinaryIO = open(source, "rb")
+        close = True
+    elif isinstance(source, bytes):
+        stream, close = io.BytesIO(source), False
+    else:
+        stream, close = source, False
+    try:
+        head = stream.read(64)
+        stream.seek(0)
+        xml_input = fmt == "xml" or (fmt == "auto" and _is_xml(head))
+        loader = _Loader(library, report, batch)
+        if xml_input:
+            handler = _StreamingHandler(loader.add)
+            try:
+                pymarc.parse_xml(stream, handler)
+            except xml.sax.SAXParseException as exc:
+                report.stopped = f"the XML is not well-formed at line {exc.getLineNumber()}: {exc.getMessage()}"
+                if handler.in_record:
+                    report.rejected.append(Rejected(handler.position, "", report.stopped))
+        else:
+            for position, record, error in iter_binary(stream):
+                if error.endswith("(reading stopped)"):
+                    report.stopped = f"record {position} cannot be framed; the rest of the file was not read"
+                loader.add(position, record, error)
+        loader.flush()
+    finally:
+        if close:
+            stream.close()
+    return report

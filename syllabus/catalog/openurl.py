@@ -1,0 +1,204 @@
+"""OpenURL 1.0 (ANSI/NISO Z39.88-2004) key/encoded-value ContextObjects, in and out (DSV-6).
+
+    csl = to_csl(parse_kev("url_ver=Z39.88-2004&rft_val_fmt=info:ofi/fmt:kev:mtx:book&rft.btitle=Emma"))
+    kev = from_csl({"type": "article-journal", "title": "Deep learning", ...})   # a query string
+
+Metadata formats: ``book`` (genres book, bookitem, report, document, proceeding, conference),
+``journal`` (journal, issue, article, proceeding, conference, preprint), ``dissertation`` and
+Dublin Core (``dc``).  OpenURL 0.1 keys (``genre``, ``title``, ``atitle``, ``issn``, ``isbn``,
+``aulast``, ``id=doi:...``) are read too, as link resolvers do.  The same KEV goes in COinS
+spans (``<span class="Z3988" title="...">``), which is why cite-it reads them.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlencode
+
+from . import csl as cslmod
+
+FMT_BOOK = "info:ofi/fmt:kev:mtx:book"
+FMT_JOURNAL = "info:ofi/fmt:kev:mtx:journal"
+FMT_DISSERTATION = "info:ofi/fmt:kev:mtx:dissertation"
+FMT_DC = "info:ofi/fmt:kev:mtx:dc"
+VERSION = "Z39.88-2004"
+REFERRER = "info:sid/syllabus:catalog"
+
+JOURNAL_TYPES = {"article-journal", "article-magazine", "article-newspaper", "paper-conference", "periodical", "review"}
+
+
+def parse_kev(query) -> dict[str, list[str]]:
+    """A KEV query string (or a Django ``QueryDict`` / dict of lists) → ``{key: [values]}``."""
+    if isinstance(query, str):
+        return {k: [v.strip() for v in vs if v.strip()] for k, vs in parse_qs(query.lstrip("?"), keep_blank_values=False).items()}
+    if hasattr(query, "lists"):
+        return {k: [v.strip() for v in vs if v and v.strip()] for k, vs in query.lists()}
+    return {k: [v] if isinstance(v, str) else list(v) for k, v in dict(query).items()}
+
+
+def _one(kev: dict, *keys: str) -> str:
+    for key in keys:
+        for value in kev.get(key, []):
+            if value:
+                return value
+    return ""
+
+
+def _all(kev: dict, *keys: str) -> list[str]:
+    return [v for key in keys for v in kev.get(key, []) if v]
+
+
+def is_openurl(kev: dict) -> bool:
+    return bool(_one(kev, "url_ver", "ctx_ver", "rft_val_fmt") or any(k.startswith("rft.") for k in kev)
+                or _one(kev, "genre", "atitle", "jtitle", "isbn", "issn", "title", "id", "rft_id"))
+
+
+def to_csl(kev: dict[str, list[str]]) -> dict:
+    """The citation a ContextObject describes, in CSL-JSON."""
+    def r(*names: str) -> str:  # 1.0 "rft.x", else 0.1 "x"
+        return _one(kev, *[f"rft.{n}" for n in names], *names)
+
+    fmt = _one(kev, "rft_val_fmt")
+    genre = r("genre").lower()
+    data: dict = {}
+    is_journal = fmt == FMT_JOURNAL or (not fmt and (r("jtitle", "issn", "eissn") or genre in ("article", "journal", "issue", "preprint")))
+    if fmt == FMT_DISSERTATION:
+        data.update(type="thesis", title=r("title"), publisher=r("inst"), genre=r("degree"))
+    elif fmt == FMT_DC:
+        data.update(type="webpage", title=r("title"), publisher=r("publisher"))
+        creators = _all(kev, "rft.creator")
+        if creators:
+            data["author"] = [cslmod.parse_name(c) for c in creators]
+        for ident in _all(kev, "rft.identifier"):
+            if ident.startswith(("http://", "https://")):
+                data.setdefault("URL", ident)
+    elif is_journal:
+        if genre in ("journal", "issue") and not r("atitle"):
+            data.update(type="periodical", title=r("jtitle", "title", "stitle"))
+        else:
+            data.update(type="paper-conference" if genre in ("proceeding", "conference") else "article-journal",
+                        title=r("atitle"), **{"container-title": r("jtitle", "title", "stitle")})
+        data.update(volume=r("volume"), issue=r("issue"), ISSN=r("issn") or r("eissn"))
+    else:
+        if genre == "bookitem" or (r("atitle") and r("btitle", "title")):
+            data.update(type="chapter", title=r("atitle"), **{"container-title": r("btitle", "title")})
+        else:
+            data.update(type={"report": "report", "proceeding": "book", "conference": "book", "document": "document"}.get(genre, "book"),
+                        title=r("btitle", "title"))
+        data.update(ISBN=r("isbn"), publisher=r("pub"), edition=r("edition"))
+        data["publisher-place"] = r("place")
+        data["collection-title"] = r("series")
+    spage, epage, pages = r("spage"), r("epage"), r("pages")
+    data["page"] = pages or (f"{spage}-{epage}" if spage and epage else spage)
+    if tpages := r("tpages"):
+        data["number-of-pages"] = tpages
+    if not data.get("author"):
+        authors = [cslmod.parse_name(a) for a in _all(kev, "rft.au", "au")]
+        last, first = r("aulast"), r("aufirst") or r("auinit")
+        if last and not any(a.get("family", "").lower() == last.lower() for a in authors):
+            authors.insert(0, {"family": last, "given": first} if first else {"family": last})
+        corp = r("aucorp")
+        if corp:
+            authors.append({"literal": corp})
+        if authors:
+            data["author"] = [a for a in authors if a]
+    if issued := cslmod.date_parts(r("date")):
+        data["issued"] = issued
+    for ident in _all(kev, "rft_id", "id"):
+        low = ident.lower()
+        if low.startswith(("info:doi/", "doi:")) or "doi.org/" in low:
+            data["DOI"] = cslmod.normalize_doi(ident) or ""
+        elif low.startswith(("info:isbn/", "urn:isbn:")):
+            data.setdefault("ISBN", ident.split(":", 1)[1].split("/", 1)[-1])
+        elif low.startswith("info:pmid/"):
+            data["PMID"] = ident.split("/", 1)[1]
+        elif low.startswith(("http://", "https://")):
+            data.setdefault("URL", ident)
+    if lang := r("language"):
+        data["language"] = lang
+    return cslmod.clean(data)
+
+
+def _pages(csl: dict) -> tuple[str, str]:
+    page = str(csl.get("page") or "")
+    m = re.match(r"^\s*([^\s\-–]+)\s*[-–]+\s*([^\s]+)\s*$", page)
+    return (m.group(1), m.group(2)) if m else (page.strip(), "")
+
+
+def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
+    """A KEV ContextObject (query string) for a CSL-JSON citation."""
+    ctype = csl.get("type") or "book"
+    pairs: list[tuple[str, str]] = [("url_ver", VERSION), ("ctx_ver", VERSION), ("url_ctx_fmt", "info:ofi/fmt:kev:mtx:ctx"),
+                                    ("rfr_id", referrer)]
+    authors = cslmod.names(csl, "author") or cslmod.names(csl, "editor")
+    year = cslmod.year_of(csl)
+    issued = (csl.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(csl.get("issued"), dict) else []
+    date = "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued)) if issued else (str(year) if year else "")
+    spage, epage = _pages(csl)
+
+    def add(key: str, value) -> None:
+        if value not in (None, ""):
+            pairs.append((key, str(value)))
+
+    if ctype in JOURNAL_TYPES:
+        pairs.append(("rft_val_fmt", FMT_JOURNAL))
+        if ctype == "periodical":
+            add("rft.genre", "journal")
+            add("rft.jtitle", csl.get("title"))
+        else:
+            add("rft.genre", "proceeding" if ctype == "paper-conference" else "article")
+            add("rft.atitle", csl.get("title"))
+            add("rft.jtitle", csl.get("container-title"))
+        add("rft.volume", csl.get("volume"))
+        add("rft.issue", csl.get("issue"))
+        for issn in cslmod.split_identifiers(csl.get("ISSN"))[:1]:
+            add("rft.issn", issn)
+    elif ctype == "thesis":
+        pairs.append(("rft_val_fmt", FMT_DISSERTATION))
+        add("rft.title", csl.get("title"))
+        add("rft.inst", csl.get("publisher"))
+        add("rft.degree", csl.get("genre"))
+    elif ctype in ("book", "chapter", "report", "document", "musical_score", "map", "manuscript", "pamphlet"):
+        pairs.append(("rft_val_fmt", FMT_BOOK))
+        if ctype == "chapter":
+            add("rft.genre", "bookitem")
+            add("rft.atitle", csl.get("title"))
+            add("rft.btitle", csl.get("container-title"))
+        else:
+            add("rft.genre", "report" if ctype == "report" else "document" if ctype == "document" else "book")
+            add("rft.btitle", csl.get("title"))
+        add("rft.pub", csl.get("publisher"))
+        add("rft.place", csl.get("publisher-place"))
+        add("rft.edition", csl.get("edition"))
+        add("rft.series", csl.get("collection-title"))
+        for isbn in cslmod.split_identifiers(csl.get("ISBN"))[:1]:
+            add("rft.isbn", isbn)
+        add("rft.tpages", csl.get("number-of-pages"))
+    else:
+        pairs.append(("rft_val_fmt", FMT_DC))
+        add("rft.title", csl.get("title"))
+        for a in authors:
+            add("rft.creator", cslmod.name_text(a))
+        add("rft.publisher", csl.get("publisher") or csl.get("container-title"))
+        add("rft.type", ctype)
+        add("rft.identifier", csl.get("URL"))
+        add("rft.date", date)
+        if csl.get("DOI"):
+            add("rft_id", f"info:doi/{csl['DOI']}")
+        return urlencode(pairs)
+    if authors:
+        first = authors[0]
+        if first.get("family"):
+            add("rft.aulast", first.get("family"))
+            add("rft.aufirst", first.get("given"))
+        for a in authors:
+            add("rft.au", cslmod.name_text(a))
+    add("rft.date", date)
+    add("rft.spage", spage)
+    add("rft.epage", epage)
+    if csl.get("page") and not epage:
+        add("rft.pages", csl.get("page"))
+    if csl.get("DOI"):
+        add("rft_id", f"info:doi/{csl['DOI']}")
+    if csl.get("URL"):
+        add("rft_id", csl["URL"])
+    return urlencode(pairs)

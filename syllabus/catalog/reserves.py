@@ -1,0 +1,126 @@
+"""Course reserves in discovery (DSV-5): which catalog records the *published* lists of a
+course cite, and which published lists cite a record.
+
+Reads the lists app's tables (``lists.ResourceList`` linked to ``courses.Course``, and
+``lists.Citation.record``); while that app is not installed every answer is empty, so the
+catalog works on its own.
+"""
+from __future__ import annotations
+
+from django.apps import apps
+
+PUBLISHED = "published"
+
+
+def _models():
+    try:
+        return apps.get_model("lists", "ResourceList"), apps.get_model("lists", "Citation")
+    except LookupError:
+        return None, None
+
+
+def available() -> bool:
+    return _models()[0] is not None
+
+
+def courses_matching(user, text: str, *, exact_code: bool = False):
+    """Courses of the user's institution whose code (exactly, case-insensitive, when
+    ``exact_code``) or name/code/instructor (every word) match ``text``."""
+    from syllabus.courses import selectors as course_selectors
+    from syllabus.courses.models import Course
+
+    text = (text or "").strip()
+    if not text:
+        return Course.objects.none()
+    if exact_code:
+        return course_selectors.courses_visible_to(user).filter(code__iexact=text)
+    return course_selectors.search_courses(user, text)
+
+
+def _course_lists(course_ids) -> list[tuple[int, int]]:
+    """(list id, course id) of the published lists linked to these courses."""
+    ResourceList, _Citation = _models()
+    through = ResourceList.courses.through
+    return list(through.objects.filter(course_id__in=list(course_ids), resourcelist__visibility=PUBLISHED)
+                .values_list("resourcelist_id", "course_id"))
+
+
+def record_ids_for_courses(course_ids) -> list[int]:
+    """Records cited by the published lists of these courses."""
+    ResourceList, Citation = _models()
+    if Citation is None:
+        return []
+    list_ids = {lid for lid, _cid in _course_lists(course_ids)}
+    return list(Citation.objects.filter(resource_list_id__in=list_ids, record__isnull=False)
+                .values_list("record_id", flat=True).distinct())
+
+
+def lists_containing(record_ids, user=None) -> dict[int, list]:
+    """``{record_id: [ResourceList, ...]}`` — the published lists that cite each record, with
+    their courses prefetched; ``can_view`` on each list says whether ``user`` may open it."""
+    ResourceList, Citation = _models()
+    if ResourceList is None:
+        return {}
+    record_ids = list(record_ids)
+    pairs = list(Citation.objects.filter(record_id__in=record_ids, resource_list__visibility=PUBLISHED)
+                 .values_list("record_id", "resource_list_id").distinct())
+    lists = {lst.pk: lst for lst in ResourceList.objects.filter(pk__in={p[1] for p in pairs})
+             .select_related("institution").prefetch_related("courses", "owners", "collaborators")}
+    viewable = _viewable_ids(user, list(lists.values()))
+    out: dict[int, list] = {}
+    for record_id, list_id in pairs:
+        lst = lists[list_id]
+        lst.can_view = list_id in viewable
+        lst.view_url = _view_url(lst)
+        out.setdefault(record_id, []).append(lst)
+    for value in out.values():
+        value.sort(key=lambda lst: lst.title.lower())
+    return out
+
+
+def _view_url(lst) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("lists:view", args=[lst.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _viewable_ids(user, lists) -> set[int]:
+    if user is None or not getattr(user, "is_authenticated", False) or not lists:
+        return set()
+    from syllabus.courses.models import Enrollment
+    from syllabus.org.roles import Role
+
+    librarian_of = {ra.institution_id for ra in user.role_assignments_cached() if ra.role == Role.COURSE_RESERVES_OPERATOR}
+    enrolled = set(Enrollment.objects.filter(user=user, course__resource_lists__in=[lst.pk for lst in lists])
+                   .values_list("course__resource_lists", flat=True))
+    out = set()
+    for lst in lists:
+        members = {u.pk for u in lst.owners.all()} | {u.pk for u in lst.collaborators.all()}
+        if user.is_superuser or lst.institution_id in librarian_of or user.pk in members or lst.pk in enrolled:
+            out.add(lst.pk)
+    return out
+
+
+def reserves(user, text: str):
+    """DSV-5: the courses matching ``text`` (name, code, instructor) that have published lists,
+    each with the record ids their lists cite: ``[(course, [record_id, ...]), ...]``."""
+    ResourceList, Citation = _models()
+    if Citation is None:
+        return []
+    courses = list(courses_matching(user, text)[:200])
+    links = _course_lists([c.pk for c in courses])
+    if not links:
+        return []
+    rows = (Citation.objects.filter(resource_list_id__in={lid for lid, _ in links}, record__isnull=False)
+            .order_by("resource_list_id", "section__position", "position").values_list("resource_list_id", "record_id"))
+    by_list: dict[int, list[int]] = {}
+    for list_id, record_id in rows:
+        by_list.setdefault(list_id, []).append(record_id)
+    by_course: dict[int, list[int]] = {}
+    for list_id, course_id in links:
+        ids = by_course.setdefault(course_id, [])
+        ids.extend(r for r in by_list.get(list_id, []) if r not in ids)
+    return [(c, by_course[c.pk]) for c in courses if c.pk in by_course][:50]

@@ -1,0 +1,253 @@
+"""Catalog search (DSV-1, DSV-2): one service interface, two full-text backends.
+
+    result = search(SearchParams(text="pride prejudice", institution_ids=[1, 2], types=["book"]))
+    result.ids      # the page of record ids, best first
+    result.count    # how many records match
+    result.facets   # {"type": [(value, n)], "year": [...], "library": [...], "availability": [...]}
+
+The backend is chosen by the database vendor: :class:`SqliteFts5Backend` (the embedded
+default: FTS5 ``MATCH`` ranked by ``bm25`` with per-column weights) or
+:class:`PostgresBackend` (the ``search_vector`` tsvector with its GIN index, ranked by
+``ts_rank_cd``).  A backend only says which records match a query and how well (a SQL
+fragment yielding ``id, rank`` with lower rank = better); scope, filters, paging and facets
+are the same SQL on both.  The index itself is :mod:`syllabus.catalog.fts`.
+
+Query language: words (each matches as a prefix, all must match, any metadata field); an
+ISBN (10 or 13, with or without hyphens), an ISSN or a DOI typed alone is looked up exactly.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from . import csl as cslmod
+from .fts import FTS_TABLE, PG_CONFIG, WEIGHTS
+
+MAX_TERMS = 16
+AVAILABILITY_VALUES = ("available", "online", "unavailable")
+
+
+@dataclass
+class ParsedQuery:
+    terms: list[str] = field(default_factory=list)
+    isbn: str = ""
+    issn: str = ""
+    doi: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.terms or self.isbn or self.issn or self.doi)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    text = (text or "").strip()
+    if not text:
+        return ParsedQuery()
+    if re.match(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", text, re.I):
+        doi = cslmod.normalize_doi(text)
+        if doi:
+            return ParsedQuery(doi=doi)
+    compact = re.sub(r"[\s-]", "", text)
+    if re.fullmatch(r"(?:97[89])?\d{9}[\dXx]", compact):
+        isbn = cslmod.normalize_isbn(compact)
+        if isbn:
+            return ParsedQuery(isbn=isbn)
+    if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", text):
+        issn = cslmod.normalize_issn(text)
+        if issn:
+            return ParsedQuery(issn=issn.replace("-", ""))
+    terms = [t.lower() for t in re.findall(r"[^\W_]+", text)][:MAX_TERMS]
+    return ParsedQuery(terms=terms)
+
+
+@dataclass
+class SearchParams:
+    text: str = ""
+    institution_ids: list[int] = field(default_factory=list)  # the scope (DSV-2); empty = nothing
+    types: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    library_ids: list[int] = field(default_factory=list)
+    availability: str = ""
+    restrict_ids: list[int] | None = None  # only these records (e.g. a course's reserves, DSV-5)
+    page: int = 1
+    page_size: int = 20
+    sort: str = "relevance"  # relevance | title | year_desc | year_asc
+    facets: bool = True
+    query: ParsedQuery | None = None  # set instead of ``text`` when the caller already parsed it
+
+
+@dataclass
+class SearchResult:
+    ids: list[int]
+    count: int
+    facets: dict[str, list[tuple]]
+    query: ParsedQuery
+
+
+class SearchBackend:
+    """Which records match a query, and how well.  ``match_sql`` returns SQL selecting
+    ``id, rank`` (lower rank = better) and its parameters."""
+
+    vendor = ""
+
+    def match_sql(self, query: ParsedQuery, *, ranked: bool = True) -> tuple[str, list]:
+        """``ranked=False`` (counts and facets) skips computing the rank of every match."""
+        if query.doi:
+            return "SELECT id, 0.0 AS rank FROM catalog_record WHERE doi = %s", [query.doi]
+        if query.empty:
+            return "SELECT id, 0.0 AS rank FROM catalog_record", []
+        return self.fulltext_sql(query, ranked)
+
+    def fulltext_sql(self, query: ParsedQuery, ranked: bool) -> tuple[str, list]:
+        raise NotImplementedError
+
+
+class SqliteFts5Backend(SearchBackend):
+    vendor = "sqlite"
+
+    @staticmethod
+    def match_expression(query: ParsedQuery) -> str:
+        if query.isbn:
+            return f'identifiers : "{query.isbn}"'
+        if query.issn:
+            return f'identifiers : "{query.issn}"'
+        # every word a quoted prefix term: no FTS5 syntax can leak in from the user's text
+        return " AND ".join(f'"{t}"*' for t in query.terms)
+
+    def fulltext_sql(self, query: ParsedQuery, ranked: bool) -> tuple[str, list]:
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        rank = f"bm25({FTS_TABLE}, {weights})" if ranked else "0.0"
+        return (f"SELECT rowid AS id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+                [self.match_expression(query)])
+
+
+class PostgresBackend(SearchBackend):
+    vendor = "postgresql"
+
+    def fulltext_sql(self, query: ParsedQuery, ranked: bool) -> tuple[str, list]:
+        if query.isbn or query.issn:
+            return ("SELECT id, 0.0 AS rank FROM catalog_record WHERE search_vector @@ to_tsquery('simple'::regconfig, %s)",
+                    [query.isbn or query.issn])
+        tsquery = " & ".join(f"{t}:*" for t in query.terms)
+        rank = "-ts_rank_cd(r0.search_vector, q.query, 32)" if ranked else "0.0"
+        return (f"SELECT r0.id, {rank} AS rank FROM catalog_record r0, "
+                f"to_tsquery('{PG_CONFIG}'::regconfig, %s) AS q(query) WHERE r0.search_vector @@ q.query", [tsquery])
+
+
+BACKENDS = {"sqlite": SqliteFts5Backend, "postgresql": PostgresBackend}
+
+
+def backend() -> SearchBackend:
+    try:
+        return BACKENDS[connection.vendor]()
+    except KeyError:
+        raise NotImplementedError(f"catalog search has no backend for {connection.vendor}") from None
+
+
+def _in(column: str, values: list) -> tuple[str, list]:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _filters(p: SearchParams) -> tuple[str, list]:
+    clauses, params = [], []
+    sql, args = _in("r.institution_id", p.institution_ids or [0])
+    clauses.append(sql)
+    params += args
+    if p.types:
+        sql, args = _in("r.type", p.types)
+        clauses.append(sql)
+        params += args
+    if p.year_from is not None:
+        clauses.append("r.year >= %s")
+        params.append(p.year_from)
+    if p.year_to is not None:
+        clauses.append("r.year <= %s")
+        params.append(p.year_to)
+    if p.library_ids:
+        sql, args = _in("i.library_id", p.library_ids)
+        clauses.append(f"EXISTS (SELECT 1 FROM catalog_item i WHERE i.record_id = r.id AND {sql})")
+        params += args
+    if p.availability == "available":
+        clauses.append(AVAILABLE)
+    elif p.availability == "online":
+        clauses.append(ONLINE)
+    elif p.availability == "unavailable":
+        clauses.append(f"NOT {AVAILABLE} AND NOT {ONLINE}")
+    if p.restrict_ids is not None:
+        sql, args = _in("r.id", p.restrict_ids or [0])
+        clauses.append(sql)
+        params += args
+    return " AND ".join(clauses), params
+
+
+AVAILABLE = "EXISTS (SELECT 1 FROM catalog_item ia WHERE ia.record_id = r.id AND ia.status = 'in_place')"
+ONLINE = ("(EXISTS (SELECT 1 FROM catalog_eresource e WHERE e.record_id = r.id) OR "
+          "EXISTS (SELECT 1 FROM catalog_representation rp WHERE rp.record_id = r.id AND rp.active))")
+ORDER = {
+    "relevance": "m.rank, r.id",
+    "title": "r.title, r.id",
+    "year_desc": "r.year DESC, r.id",
+    "year_asc": "r.year, r.id",
+}
+
+
+def search(p: SearchParams) -> SearchResult:
+    """Run a search: the page of ids, the count, and (when asked) the facets."""
+    query = p.query if p.query is not None else parse_query(p.text)
+    engine = backend()
+    where, where_params = _filters(p)
+    # CROSS JOIN keeps the matches as the outer loop on SQLite (whose planner would otherwise walk
+    # the records and re-run the full-text query for each); PostgreSQL plans it as a plain join.
+    template = "WITH m AS ({match}) SELECT {cols} FROM m CROSS JOIN catalog_record r{join} WHERE r.id = m.id{on} AND {where}"
+
+    def sql(cols: str, *, ranked: bool = False, items: bool = False) -> tuple[str, list]:
+        match, match_params = engine.match_sql(query, ranked=ranked)
+        join, on = (" CROSS JOIN catalog_item i", " AND i.record_id = r.id") if items else ("", "")
+        return template.format(match=match, cols=cols, join=join, on=on, where=where), match_params + where_params
+
+    sort = p.sort if p.sort in ORDER else "relevance"
+    if sort == "relevance" and query.empty:
+        sort = "title"
+    page_size = max(1, min(int(p.page_size or 20), 200))
+    offset = (max(1, int(p.page or 1)) - 1) * page_size
+    with connection.cursor() as cursor:
+        page_sql, params = sql("r.id", ranked=sort == "relevance")
+        cursor.execute(page_sql + f" ORDER BY {ORDER[sort]} LIMIT %s OFFSET %s", params + [page_size, offset])
+        ids = [row[0] for row in cursor.fetchall()]
+        facets: dict[str, list[tuple]] = {}
+        if p.facets:
+            # one pass: the count, type, year and availability (each record once)
+            flags = f"CASE WHEN {AVAILABLE} THEN 1 ELSE 0 END, CASE WHEN {ONLINE} THEN 1 ELSE 0 END"
+            facet_sql, params = sql(f"r.type, r.year, {flags}, COUNT(*)")
+            cursor.execute(facet_sql + " GROUP BY 1, 2, 3, 4", params)
+            by_type: dict[str, int] = {}
+            by_year: dict[int, int] = {}
+            availability = {"available": 0, "online": 0, "unavailable": 0}
+            count = 0
+            for rtype, year, available, online, n in cursor.fetchall():
+                count += n
+                by_type[rtype] = by_type.get(rtype, 0) + n
+                if year:
+                    by_year[year] = by_year.get(year, 0) + n
+                if available:
+                    availability["available"] += n
+                if online:
+                    availability["online"] += n
+                if not available and not online:
+                    availability["unavailable"] += n
+            facets["type"] = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+            facets["year"] = sorted(by_year.items(), key=lambda kv: -kv[0])
+            facets["availability"] = [(v, availability[v]) for v in AVAILABILITY_VALUES if availability[v]]
+            facets["library"] = []
+            if count:
+                library_sql, params = sql("i.library_id, COUNT(DISTINCT r.id)", items=True)
+                cursor.execute(library_sql + " GROUP BY i.library_id", params)
+                facets["library"] = sorted(cursor.fetchall(), key=lambda kv: (-kv[1], kv[0]))
+        else:
+            count_sql, params = sql("COUNT(*)")
+            cursor.execute(count_sql, params)
+            count = cursor.fetchone()[0]
+    return SearchResult(ids=ids, count=count, facets=facets, query=query)

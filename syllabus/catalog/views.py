@@ -1,0 +1,498 @@
+"""Pages of the catalog: search with facets (DSV-1/2), record page (holdings, availability,
+lists containing it, request options), course reserves (DSV-5), My collection (DSV-3),
+cite it with its bookmarklet (DSV-4), digital representations, and the link resolver page
+``/openurl`` (DSV-6, mounted at the root by ``resolver_urls``).  Thin: parse, call a service or
+selector, render; htmx requests get the fragment they replace."""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+
+from . import access, actions, bibliography, citeit, formats, listlink, openurl, resolver, selectors, services
+from . import csl as cslmod
+from .models import CollectionEntry, Representation, RepresentationFile
+
+EXPORT_TYPES = {"ris": ("application/x-research-info-systems", "ris"), "bibtex": ("application/x-bibtex", "bib"),
+                "csl-json": ("application/vnd.citationstyles.csl+json", "json")}
+
+
+def rule_errors(view):
+    """A refused request becomes a page naming the rule: 404 for what the user may not know
+    of, 403 for what they may not do, 400 for a broken rule."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404
+        except RuleViolation as exc:
+            if _htmx(request):
+                return render(request, "catalog/_flash.html", {"message": f"{exc.rule}: {exc.detail}", "ok": False})
+            return render(request, "catalog/denied.html", {"error": exc}, status=exc.status)
+
+    return wrapper
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _ints(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+# --- search ---------------------------------------------------------------------------------
+
+def _search_args(get) -> dict:
+    page = get.get("page", "1")
+    return {
+        "q": get.get("q", "").strip()[:500], "scope": get.get("scope", selectors.SCOPE_MINE), "types": get.getlist("type"),
+        "year": get.get("year", "").strip(), "libraries": get.getlist("library"), "availability": get.get("availability", ""),
+        "course": get.get("course", "").strip()[:200], "page": int(page) if page.isdigit() else 1,
+        "sort": get.get("sort", "relevance"),
+    }
+
+
+def _toggle_url(get, key: str, value: str, *, single: bool = False) -> str:
+    params = get.copy()
+    params.pop("page", None)
+    values = params.getlist(key)
+    if value in values:
+        values.remove(value)
+    elif single:
+        values = [value]
+    else:
+        values.append(value)
+    params.setlist(key, values)
+    return "?" + params.urlencode()
+
+
+def _facet_links(get, facets: dict) -> list[dict]:
+    groups = []
+    titles = {"type": _("Type"), "year": _("Year"), "library": _("Library"), "availability": _("Availability")}
+    for key in ("availability", "type", "library", "year"):
+        values = facets.get(key) or []
+        if not values:
+            continue
+        selected = get.getlist(key)
+        entries = []
+        for f in values[:15]:
+            entries.append(dict(f, selected=f["value"] in selected,
+                                url=_toggle_url(get, key, f["value"], single=key in ("year", "availability"))))
+        groups.append({"key": key, "title": titles[key], "values": entries})
+    return groups
+
+
+@login_required
+@rule_errors
+def search(request):
+    args = _search_args(request.GET)
+    page, error = None, None
+    try:
+        page = selectors.search_records(request.user, **args)
+    except RuleViolation as exc:
+        error = exc
+    base = request.GET.copy()
+    base.pop("page", None)
+    context = {
+        "args": args, "page": page, "error": error, "scopes": selectors.scope_choices(request.user),
+        "facet_groups": _facet_links(request.GET, page.facets) if page else [],
+        "collected": selectors.collection_record_ids(request.user),
+        "my_lists": listlink.lists_for_adding(request.user),
+        "query_string": base.urlencode(), "sorts": [("relevance", _("Relevance")), ("title", _("Title")),
+                                                    ("year_desc", _("Newest")), ("year_asc", _("Oldest"))],
+    }
+    return render(request, "catalog/_results.html" if _htmx(request) else "catalog/search.html", context)
+
+
+# --- record page ----------------------------------------------------------------------------
+
+def _record_or_404(request, pk: int):
+    record = selectors.record_for(request.user, pk)
+    if record is None:
+        raise Http404
+    return record
+
+
+@login_required
+@rule_errors
+def record(request, pk: int):
+    rec = _record_or_404(request, pk)
+    context = {
+        "record": rec, "csl": rec.csl, "kev": openurl.from_csl(rec.csl),
+        "editions": selectors.other_editions(rec, request.user), "lists": selectors.lists_containing(rec, request.user),
+        "actions": actions.actions_for(rec, request.user), "collected": rec.pk in selectors.collection_record_ids(request.user),
+        "my_lists": listlink.lists_for_adding(request.user),
+        "formatted": bibliography.render([rec.csl], "apa")[0] if rec.csl.get("title") else "",
+        "can_manage": services.can_catalog(request.user, rec.institution),
+        "subjects": [s for s in rec.subjects.split("; ") if s], "place": rec.csl.get("publisher-place", ""),
+        "people": {role: [cslmod.name_text(n) for n in cslmod.names(rec.csl, role)] for role in ("author", "editor", "translator")},
+    }
+    return render(request, "catalog/record.html", context)
+
+
+def _export(items: list[dict], fmt: str, filename: str) -> HttpResponse:
+    if fmt not in EXPORT_TYPES:
+        raise Http404
+    content_type, ext = EXPORT_TYPES[fmt]
+    body = {"ris": formats.to_ris, "bibtex": formats.to_bibtex, "csl-json": formats.to_csl_json}[fmt](items)
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
+    return response
+
+
+@login_required
+def record_export(request, pk: int, fmt: str):
+    rec = _record_or_404(request, pk)
+    return _export([rec.csl], fmt, f"record-{rec.pk}")
+
+
+@login_required
+@require_POST
+@rule_errors
+def collect(request, pk: int):
+    """DSV-3: add a record to My collection (htmx swaps the button)."""
+    rec = _record_or_404(request, pk)
+    services.add_to_collection(request.user, record=rec, source=CollectionEntry.Source.SEARCH)
+    if _htmx(request):
+        return render(request, "catalog/_collect_button.html", {"record": rec, "collected": True})
+    messages.success(request, _("Added to My collection."))
+    return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
+
+
+@login_required
+@require_POST
+@rule_errors
+def add_to_list(request, pk: int):
+    """DSV-3: add a record from the results or the record page to one of my lists."""
+    rec = _record_or_404(request, pk)
+    list_id = request.POST.get("list_id", "")
+    try:
+        if not list_id.isdigit():
+            raise RuleViolation("DSV-3", _("choose a list"), field="list_id")
+        citation = listlink.add_record(request.user, int(list_id), rec, section_id=_ints([request.POST.get("section_id", "")]) or None)
+        message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
+    except RuleViolation as exc:
+        message, ok = f"{exc.rule}: {exc.detail}", False
+    if _htmx(request):
+        return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
+
+
+# --- course reserves (DSV-5) -----------------------------------------------------------------
+
+@login_required
+@rule_errors
+def reserves(request):
+    q = request.GET.get("q", "").strip()[:200]
+    found = selectors.course_reserves(request.user, q) if q else []
+    context = {"q": q, "found": found, "collected": selectors.collection_record_ids(request.user)}
+    return render(request, "catalog/_reserves_results.html" if _htmx(request) else "catalog/reserves.html", context)
+
+
+# --- My collection (DSV-3) ------------------------------------------------------------------
+
+@login_required
+def collection(request):
+    entries = list(selectors.collection_of(request.user))
+    return render(request, "catalog/collection.html", {"entries": entries, "my_lists": listlink.lists_for_adding(request.user)})
+
+
+@login_required
+@require_POST
+@rule_errors
+def collection_remove(request, pk: int):
+    services.remove_from_collection(request.user, pk)
+    if _htmx(request):
+        return HttpResponse("")
+    messages.success(request, _("Removed from My collection."))
+    return redirect("catalog:collection")
+
+
+@login_required
+@require_POST
+@rule_errors
+def collection_to_list(request, pk: int):
+    entry = selectors.collection_of(request.user).filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    list_id = request.POST.get("list_id", "")
+    try:
+        if not list_id.isdigit():
+            raise RuleViolation("DSV-3", _("choose a list"), field="list_id")
+        citation = listlink.add_metadata(request.user, int(list_id), entry.csl, record=entry.record, note="from My collection")
+        message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
+    except RuleViolation as exc:
+        message, ok = f"{exc.rule}: {exc.detail}", False
+    if _htmx(request):
+        return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
+    (messages.success if ok else messages.error)(request, message)
+    return redirect("catalog:collection")
+
+
+@login_required
+def collection_export(request, fmt: str):
+    return _export([e.csl for e in selectors.collection_of(request.user)], fmt, "my-collection")
+
+
+# --- cite it (DSV-4) -------------------------------------------------------------------------
+
+PENDING = "cite_it_pending"
+
+
+@login_required
+def cite_it(request):
+    harvest_url = request.build_absolute_uri(reverse("catalog:cite-it-harvest"))
+    bookmarklet = (
+        "javascript:(function(){var f=document.createElement('form');f.method='post';"
+        f"f.action={json.dumps(harvest_url)};f.target='_blank';f.acceptCharset='utf-8';"
+        "function a(n,v){var i=document.createElement('input');i.type='hidden';i.name=n;i.value=v;f.appendChild(i);}"
+        "a('url',location.href);a('html',document.documentElement.outerHTML.slice(0,2000000));"
+        "document.body.appendChild(f);f.submit();f.remove();})();"
+    )
+    return render(request, "catalog/cite_it.html", {"bookmarklet": bookmarklet})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def cite_it_harvest(request):
+    """Harvest a page and show what was found, to edit and save.  CSRF-exempt because the
+    bookmarklet posts here from any site: this view changes nothing (saving is a separate,
+    protected POST)."""
+    data = request.POST if request.method == "POST" else request.GET
+    url, html = data.get("url", "").strip()[:2000], data.get("html", "")
+    if not request.user.is_authenticated:
+        if url or html:
+            request.session[PENDING] = {"url": url, "html": html[:500_000]}
+        return redirect_to_login(reverse("catalog:cite-it-harvest") + "?resume=1")
+    if data.get("resume") and PENDING in request.session:
+        pending = request.session.pop(PENDING)
+        url, html = pending.get("url", ""), pending.get("html", "")
+    if not url and not html:
+        messages.error(request, _("DSV-4: give the address of a page, or its HTML."))
+        return redirect("catalog:cite-it")
+    try:
+        if not html:
+            url, html = citeit.fetch(url)
+        harvest = citeit.harvest(html, url)
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.rule}: {exc.detail}")
+        return redirect("catalog:cite-it")
+    return render(request, "catalog/cite_it_preview.html", _preview_context(request, harvest.csl, harvest))
+
+
+def _preview_context(request, data: dict, harvest=None) -> dict:
+    people = "\n".join(cslmod.name_text(n) for n in cslmod.names(data, "author"))
+    return {"csl": data, "csl_json": json.dumps(data), "authors_text": people, "year": cslmod.year_of(data) or "",
+            "container": data.get("container-title", ""),
+            "harvest": harvest, "labels": citeit.FORMAT_LABELS, "types": sorted(cslmod.TYPE_LABELS.items(), key=lambda kv: str(kv[1])),
+            "my_lists": listlink.lists_for_adding(request.user)}
+
+
+def edited_csl(post) -> dict:
+    """The preview form's fields applied over the harvested CSL-JSON."""
+    try:
+        data = json.loads(post.get("csl") or "{}")
+        if not isinstance(data, dict):
+            raise ValueError
+    except ValueError:
+        raise RuleViolation("DSV-4", "the harvested metadata was damaged; harvest the page again")
+    for key in ("title", "container-title", "publisher", "ISBN", "ISSN", "DOI", "URL", "type", "volume", "issue", "page"):
+        if key in post:
+            data[key] = post.get(key, "").strip()
+    if "authors" in post:
+        data["author"] = [cslmod.parse_name(line) for line in post.get("authors", "").splitlines() if line.strip()]
+    if "year" in post:
+        year = post.get("year", "").strip()
+        if year and not re.fullmatch(r"\d{1,4}", year):
+            raise RuleViolation("DSV-4", "the year must be a number", field="year")
+        issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
+        if year and (not issued or str(issued[0]) != year):
+            data["issued"] = {"date-parts": [[int(year)]]}
+        elif not year:
+            data.pop("issued", None)
+    return data
+
+
+@login_required
+@require_POST
+@rule_errors
+def cite_it_save(request):
+    target = request.POST.get("target", "collection")
+    try:
+        data = edited_csl(request.POST)
+        if target == "collection":
+            services.add_to_collection(request.user, csl=data, source=CollectionEntry.Source.CITE_IT)
+            messages.success(request, _("Saved to My collection."))
+            return redirect("catalog:collection")
+        if not target.isdigit():
+            raise RuleViolation("DSV-4", "choose My collection or one of your lists", field="target")
+        citation = listlink.add_metadata(request.user, int(target), data, note="cite it")
+        messages.success(request, _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title})
+        return redirect(listlink.list_url(citation.resource_list))
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.rule}: {exc.detail}")
+        try:
+            data = json.loads(request.POST.get("csl") or "{}")
+        except ValueError:
+            data = {}
+        return render(request, "catalog/cite_it_preview.html", _preview_context(request, data), status=400)
+
+
+# --- identifier lookup in a citation form ----------------------------------------------------
+
+FILL_FIELDS = [  # (form field name, id suffix, CSL key, input type) — the lists app's citation form
+    ("title", "title", "title", "text"), ("container_title", "container", "container-title", "text"),
+    ("edition", "edition", "edition", "text"), ("publisher", "publisher", "publisher", "text"),
+    ("publisher_place", "place", "publisher-place", "text"), ("volume", "volume", "volume", "text"),
+    ("issue", "issue", "issue", "text"), ("page", "page", "page", "text"), ("isbn", "isbn", "ISBN", "text"),
+    ("issn", "issn", "ISSN", "text"), ("doi", "doi", "DOI", "text"), ("url", "url", "URL", "url"),
+]
+
+
+@login_required
+def lookup_fill(request):
+    """Fill a citation form from an ISBN, ISSN or DOI (htmx): the answer replaces the form's
+    inputs out of band, by id (``base`` + field name), and says where the data came from.
+    A form opts in with a button: ``hx-get="/catalog/lookup/fill/" hx-include="[name=isbn],[name=doi]"
+    hx-vals='{"base": "<id prefix>"}'``."""
+    from . import lookup as lookup_mod
+
+    base = re.sub(r"[^A-Za-z0-9_\-]", "", request.GET.get("base", ""))[:60]
+    identifier = (request.GET.get("identifier") or request.GET.get("doi") or request.GET.get("isbn")
+                  or request.GET.get("issn") or "").strip()
+    found, message = None, ""
+    if not identifier:
+        message = _("Type an ISBN, ISSN or DOI first.")
+    else:
+        try:
+            found = lookup_mod.lookup(request.user, identifier)
+            if found is None:
+                message = _("Nobody knows %(id)s: enter the details by hand.") % {"id": identifier}
+        except RuleViolation as exc:
+            message = f"{exc.rule}: {exc.detail}"
+    fields, authors, year = [], "", ""
+    if found is not None:
+        data = found.csl
+        fields = [{"id": f"{base}{suffix}", "name": name, "type": kind, "value": str(data.get(key, "") or "")}
+                  for name, suffix, key, kind in FILL_FIELDS]
+        authors = "\n".join(cslmod.name_text(n) for n in cslmod.names(data, "author"))
+        year = cslmod.year_of(data) or ""
+        source = {"catalog": _("the library catalog"), "openlibrary": "Open Library", "crossref": "Crossref"}[found.source]
+        message = _("Filled in from %(source)s.") % {"source": source}
+    return render(request, "catalog/_lookup_fill.html", {"found": found, "message": message, "fields": fields, "base": base,
+                                                          "authors": authors, "year": year})
+
+
+# --- digital representations ----------------------------------------------------------------
+
+def _representation(request, pk: int) -> Representation:
+    rep = Representation.objects.select_related("record__institution", "library").prefetch_related("extra_files").filter(pk=pk).first()
+    if rep is None:
+        raise Http404
+    try:
+        access.ensure_can_read(request.user, rep)
+    except NotFound:
+        raise Http404
+    return rep
+
+
+@login_required
+def representation(request, pk: int):
+    try:
+        rep = _representation(request, pk)
+    except PermissionDenied as exc:
+        return render(request, "catalog/denied.html", {"error": exc}, status=403)
+    return render(request, "catalog/representation.html", {"rep": rep, "record": rep.record})
+
+
+def _file_response(field_file, mime: str, name: str):
+    if not field_file:
+        raise Http404
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, content_type=mime or "application/octet-stream", as_attachment=False,
+                            filename=name or field_file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@login_required
+def representation_file(request, pk: int):
+    try:
+        rep = _representation(request, pk)
+    except PermissionDenied as exc:
+        return render(request, "catalog/denied.html", {"error": exc}, status=403)
+    return _file_response(rep.file, rep.mime_type, rep.label)
+
+
+@login_required
+def representation_extra_file(request, pk: int):
+    extra = RepresentationFile.objects.select_related("representation").filter(pk=pk).first()
+    if extra is None:
+        raise Http404
+    try:
+        _representation(request, extra.representation_id)
+    except PermissionDenied as exc:
+        return render(request, "catalog/denied.html", {"error": exc}, status=403)
+    return _file_response(extra.file, extra.mime_type, extra.label)
+
+
+# --- the link resolver (DSV-6) -------------------------------------------------------------
+
+@login_required
+@rule_errors
+def openurl_page(request):
+    kev = openurl.parse_kev(request.GET)
+    if not openurl.is_openurl(kev):
+        return render(request, "catalog/openurl.html", {"result": None}, status=200 if not request.GET else 400)
+    result = resolver.resolve(request.user, openurl.to_csl(kev))
+    if not result.citation.get("title") and not result.records:
+        return render(request, "catalog/openurl.html", {"result": None, "bad": True}, status=400)
+    shown = result.citation if result.citation.get("title") else (result.records[0].csl if result.records else {})
+    context = {"result": result, "citation": shown, "csl_json": json.dumps(shown),
+               "formatted": bibliography.render([shown], "apa")[0] if shown.get("title") else "",
+               "collected": selectors.collection_record_ids(request.user)}
+    return render(request, "catalog/openurl.html", context)
+
+
+@login_required
+@require_POST
+@rule_errors
+def collect_citation(request):
+    """Save a resolved (or any) citation, given as CSL-JSON, to My collection."""
+    try:
+        data = json.loads(request.POST.get("csl") or "{}")
+        services.add_to_collection(request.user, csl=data if isinstance(data, dict) else {}, source=CollectionEntry.Source.MANUAL)
+        message, ok = _("Saved to My collection."), True
+    except (ValueError, RuleViolation) as exc:
+        message, ok = str(exc), False
+    if _htmx(request):
+        return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
+    if not ok:
+        return HttpResponseBadRequest(message)
+    messages.success(request, message)
+    return redirect("catalog:collection")
+
+
+def querystring(params: dict) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)

@@ -1,0 +1,99 @@
+"""One audit-trail mechanism (ORG-6) used by every service that changes something that matters.
+
+    audit.created(actor, course)
+    changes = audit.update(actor, course, name="New name", term="2026S")   # saves + records
+    audit.event(actor, lst, "sent", note="sent to library")
+    audit.trail(course)   # newest first
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _field_value(obj: models.Model, name: str) -> Any:
+    field = obj._meta.get_field(name)
+    if field.is_relation and field.many_to_one:
+        return getattr(obj, field.attname)
+    return getattr(obj, name)
+
+
+def _record(actor, obj: models.Model, action: str, changes: dict | None = None, note: str = "") -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if (actor is not None and getattr(actor, "pk", None)) else None,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        action=action,
+        changes=_plain(changes or {}),
+        note=note,
+    )
+
+
+def created(actor, obj: models.Model, note: str = "") -> AuditEntry:
+    fields = {
+        f.name: [None, _plain(_field_value(obj, f.name))]
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and _field_value(obj, f.name) not in (None, "", [], {})
+    }
+    return _record(actor, obj, "created", fields, note)
+
+
+def update(actor, obj: models.Model, note: str = "", **values: Any) -> dict:
+    """Set ``values`` on ``obj``, save the fields that changed, and record old → new.
+
+    Returns the changes ``{field: [old, new]}`` (empty when nothing changed: nothing saved)."""
+    changes: dict[str, list] = {}
+    for name, new in values.items():
+        old = _field_value(obj, name) if not obj._meta.get_field(name).is_relation else getattr(obj, obj._meta.get_field(name).attname)
+        new_plain = new.pk if isinstance(new, models.Model) else new
+        if _plain(old) != _plain(new_plain):
+            changes[name] = [old, new_plain]
+            setattr(obj, name, new)
+    if changes:
+        obj.save(update_fields=[obj._meta.get_field(n).attname if obj._meta.get_field(n).is_relation else n for n in changes]
+                 + (["updated_at"] if any(f.name == "updated_at" for f in obj._meta.concrete_fields) else []))
+        _record(actor, obj, "updated", changes, note)
+    return _plain(changes)
+
+
+def changed(actor, obj: models.Model, changes: dict, note: str = "") -> AuditEntry:
+    """Record changes a service has already applied (``{field: [old, new]}``)."""
+    return _record(actor, obj, "updated", changes, note)
+
+
+def event(actor, obj: models.Model, action: str, note: str = "", changes: dict | None = None) -> AuditEntry:
+    """Record a named step (``sent``, ``approved``, ``cancelled``...)."""
+    return _record(actor, obj, action, changes, note)
+
+
+def deleted(actor, obj: models.Model, note: str = "") -> AuditEntry:
+    return _record(actor, obj, "deleted", {}, note)
+
+
+def trail(obj: models.Model):
+    """The audit entries of ``obj``, newest first."""
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
+    ).select_related("actor")

@@ -1,0 +1,43 @@
+"""Rule violations: every refusal names the rule it enforces (``DIG-1: at most 10 page ranges``)."""
+from __future__ import annotations
+
+
+class RuleViolation(Exception):
+    """A request broke a product rule.  ``status`` is the HTTP status the API answers with."""
+
+    status = 400
+
+    def __init__(self, rule: str, detail: str, *, status: int | None = None, field: str | None = None):
+        super().__init__(f"{rule}: {detail}")
+        self.rule = rule
+        self.detail = detail
+        self.field = field
+        if status is not None:
+            self.status = status
+
+    def as_dict(self) -> dict:
+        body = {"rule": self.rule, "detail": self.detail}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
+
+class PermissionDenied(RuleViolation):
+    """The user is known but may not do this (HTTP 403)."""
+
+    status = 403
+
+    def __init__(self, rule: str = "ORG-3", detail: str = "you do not have the role this needs", **kw):
+        super().__init__(rule, detail, **kw)
+
+
+class NotFound(RuleViolation):
+    """The object does not exist *or the user may not know that it does* (HTTP 404)."""
+
+    status = 404
+
+    def __init__(self, rule: str = "NOT-FOUND", detail: str = "not found", **kw):
+        super().__init__(rule, detail, **kw)

@@ -1,0 +1,144 @@
+"""API: course search, detail, create/update (staff), audit trail."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404
+from ninja import Router, Schema, Status
+
+from syllabus.api.schemas import Error
+from syllabus.core import audit
+from syllabus.core.errors import RuleViolation
+from syllabus.org.models import User
+
+from . import selectors, services
+from .models import Course
+
+router = Router(tags=["courses"])
+
+
+class InstructorOut(Schema):
+    username: str
+    full_name: str
+
+
+class CourseOut(Schema):
+    id: int
+    institution: str
+    code: str
+    name: str
+    section: str
+    department: str
+    term: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    number_of_students: int
+    instructors: list[InstructorOut]
+
+
+class CoursePage(Schema):
+    items: list[CourseOut]
+    count: int
+
+
+class CourseIn(Schema):
+    code: str
+    name: str
+    section: str = ""
+    department: str = ""
+    term: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    number_of_students: int = 0
+    instructors: list[str] = []
+
+
+class CoursePatch(Schema):
+    code: str | None = None
+    name: str | None = None
+    section: str | None = None
+    department: str | None = None
+    term: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    number_of_students: int | None = None
+    instructors: list[str] | None = None
+
+
+class AuditOut(Schema):
+    at: dt.datetime
+    actor: str | None
+    action: str
+    changes: dict[str, Any]
+    note: str
+
+
+def course_out(c: Course) -> dict:
+    return {
+        "id": c.pk, "institution": c.institution.code, "code": c.code, "name": c.name, "section": c.section,
+        "department": c.department, "term": c.term, "start_date": c.start_date, "end_date": c.end_date,
+        "number_of_students": c.number_of_students,
+        "instructors": [{"username": u.username, "full_name": u.get_full_name()} for u in c.instructors.all()],
+    }
+
+
+def _instructors(institution, names: list[str]) -> list[User]:
+    found, missing = [], []
+    for name in names:
+        u = User.objects.filter(institution=institution, username__iexact=name).first() or \
+            User.objects.filter(institution=institution, email__iexact=name).first()
+        (found if u else missing).append(u or name)
+    if missing:
+        raise RuleViolation("CRS-1", f"unknown instructor {', '.join(missing)}", field="instructors")
+    return found
+
+
+def _get(request, course_id: int) -> Course:
+    course = selectors.course_for(request.user, course_id)
+    if course is None:
+        raise Http404("no such course")
+    return course
+
+
+@router.get("/courses", response=CoursePage, summary="Search courses by code, name or instructor (CRS-1)")
+def search(request, q: str = "", term: str = "", department: str = "", limit: int = 20, offset: int = 0):
+    limit = max(1, min(limit, 200))
+    qs = selectors.search_courses(request.user, q, term=term, department=department)
+    return {"items": [course_out(c) for c in qs[offset: offset + limit]], "count": qs.count()}
+
+
+@router.get("/courses/{course_id}", response={200: CourseOut, 404: Error})
+def detail(request, course_id: int):
+    return course_out(_get(request, course_id))
+
+
+@router.post("/courses", response={201: CourseOut, 400: Error, 403: Error, 409: Error}, summary="Create a course (staff)")
+def create(request, payload: CourseIn):
+    inst = request.user.institution
+    services.ensure_can_manage_courses(request.user, inst)
+    data = payload.dict()
+    people = _instructors(inst, data.pop("instructors"))
+    course = services.create_course(request.user, inst, instructors=people, **data)
+    return Status(201, course_out(selectors.course_for(request.user, course.pk)))
+
+
+@router.patch("/courses/{course_id}", response={200: CourseOut, 400: Error, 403: Error, 404: Error, 409: Error},
+              summary="Change a course (staff); every change is in its audit trail")
+def update(request, course_id: int, payload: CoursePatch):
+    course = _get(request, course_id)
+    services.ensure_can_manage_courses(request.user, course.institution)
+    data = payload.dict(exclude_unset=True)
+    names = data.pop("instructors", None)
+    people = _instructors(course.institution, names) if names is not None else None
+    services.update_course(request.user, course, instructors=people, **data)
+    return course_out(selectors.course_for(request.user, course.pk))
+
+
+@router.get("/courses/{course_id}/history", response={200: list[AuditOut], 403: Error, 404: Error},
+            summary="Audit trail of a course: who changed which fields, when (staff)")
+def history(request, course_id: int):
+    course = _get(request, course_id)
+    services.ensure_can_manage_courses(request.user, course.institution)
+    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action,
+             "changes": e.changes, "note": e.note} for e in audit.trail(course)]

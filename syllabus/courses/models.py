@@ -1,0 +1,52 @@
+"""Courses (CRS-1..3)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from syllabus.core import clock
+
+
+class Course(models.Model):
+    institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="courses")
+    code = models.CharField(max_length=60)
+    name = models.CharField(max_length=300)
+    section = models.CharField(max_length=40, blank=True, default="")
+    department = models.CharField(max_length=120, blank=True, default="")
+    term = models.CharField(max_length=40, blank=True, default="")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    number_of_students = models.PositiveIntegerField(default=0)
+    instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="courses_taught")
+    students = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Enrollment", blank=True, related_name="courses_enrolled")
+    lti_context_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["code", "section"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code", "section", "term"], name="uniq_course_identity"),
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                                   name="course_dates_ordered"),
+        ]
+        indexes = [models.Index(fields=["institution", "name"])]
+
+    def __str__(self) -> str:
+        sec = f"-{self.section}" if self.section else ""
+        return f"{self.code}{sec} {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.updated_at = clock.now()
+        super().save(*args, **kwargs)
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "user"], name="uniq_enrollment")]

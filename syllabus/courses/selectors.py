@@ -1,0 +1,38 @@
+"""Reads of courses shared by pages and the API."""
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from syllabus.org.models import User
+
+from .models import Course
+
+
+def courses_visible_to(user: User) -> QuerySet[Course]:
+    """Courses of the user's institution (course metadata is not secret inside an institution)."""
+    qs = Course.objects.all()
+    if not user.is_superuser:
+        qs = qs.filter(institution_id=user.institution_id)
+    return qs
+
+
+def search_courses(user: User, q: str = "", *, term: str = "", department: str = "") -> QuerySet[Course]:
+    """Search by code, name, section and instructor (username, first or last name, e-mail)."""
+    qs = courses_visible_to(user)
+    for word in (q or "").split():
+        qs = qs.filter(
+            Q(code__icontains=word) | Q(name__icontains=word) | Q(section__iexact=word)
+            | Q(instructors__username__icontains=word) | Q(instructors__last_name__icontains=word)
+            | Q(instructors__first_name__icontains=word) | Q(instructors__email__iexact=word)
+        )
+    if term:
+        qs = qs.filter(term=term)
+    if department:
+        qs = qs.filter(department__iexact=department)
+    ids = qs.values("id").distinct()
+    return (Course.objects.filter(id__in=ids).select_related("institution")
+            .prefetch_related("instructors").order_by("code", "section", "term"))
+
+
+def course_for(user: User, course_id: int) -> Course | None:
+    return courses_visible_to(user).select_related("institution").prefetch_related("instructors").filter(pk=course_id).first()

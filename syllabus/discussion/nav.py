@@ -1,0 +1,30 @@
+"""Navigation: "Library discussion" (instructors) and "Discussion alerts" (librarians), each with
+the person's unread messages as a badge (DSC-2)."""
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.notify.nav import per_request
+from syllabus.web.nav import entry
+
+
+def _librarian(user) -> bool:
+    from syllabus.lists.permissions import is_librarian_for
+
+    return is_librarian_for(user, user.institution_id)
+
+
+def _instructor(user) -> bool:
+    from syllabus.lists.models import ResourceList
+
+    return not _librarian(user) and per_request(
+        user, "discussion_instructor", lambda: ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user)).exists())
+
+
+def _unread(user) -> int:
+    from .selectors import unread_total
+
+    return per_request(user, "discussion_unread", lambda: unread_total(user))
+
+
+entry("lists", _("Library discussion"), "discussion:index", when=_instructor, order=15, badge=_unread)
+entry("back_office", _("Discussion alerts"), "discussion:alerts", when=_librarian, order=12, badge=_unread)

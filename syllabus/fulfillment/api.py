@@ -1,0 +1,594 @@
+"""API: digitization & copyright requests, staff actions, and their configuration (DIG-1..12)."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from typing import Any
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from ninja import Body, Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ConfigDict
+
+from syllabus.api.schemas import Error
+from syllabus.catalog.models import Item, Record
+from syllabus.core import audit
+from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.org.models import Library, User, UserGroup
+
+from . import selectors, services, workflow
+from .models import (
+    CirculationDesk, CopyrightOption, DigitizationDepartment, DigitizationRequest, DigitizationRule, DisplayLogicRule,
+    EddRule, PatronLimit,
+)
+
+router = Router(tags=["digitization"])
+ERR = {400: Error, 403: Error, 404: Error, 409: Error}
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+class PageRange(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(..., alias="from")
+    to: int
+
+
+class FormIn(Schema):
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    chapters: str = ""
+    page_ranges: list[PageRange] = []
+    include_images: bool | None = None
+    notes: list[str] = []
+
+
+class PatronRequestIn(FormIn):
+    record_id: int
+    item_id: int | None = None
+    service: str = "digitization"
+    on_behalf_of: str | None = Field(None, description="username of the patron (Fulfillment Services Operator)")
+
+
+class RequestOut(Schema):
+    id: int
+    kind: str
+    source: str
+    service: str
+    status: str
+    status_label: str
+    title: str
+    requester: str
+    record_id: int | None
+    item_barcode: str | None
+    citation_id: int | None
+    course: str | None
+    library: str | None
+    department: str | None
+    desk: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    chapters: str
+    page_ranges: list[dict]
+    include_images: bool
+    notes: list[str]
+    target: str
+    max_accesses: int | None
+    access_count: int
+    approval_mode: str
+    approval: str
+    approval_reason: str
+    copyright: str
+    copyright_reason: str
+    status_note: str
+    file_active: bool | None
+    due_at: dt.datetime | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    actions: list[str]
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+def request_out(req: DigitizationRequest) -> dict:
+    return {
+        "id": req.pk, "kind": req.kind, "source": req.source, "service": req.service, "status": req.status,
+        "status_label": str(req.get_status_display()), "title": req.title, "requester": req.requester.username,
+        "record_id": req.record_id, "item_barcode": req.item.barcode if req.item_id else None, "citation_id": req.citation_id,
+        "course": req.course.code if req.course_id else None, "library": req.library.code if req.library_id else None,
+        "department": req.department.code if req.department_id else None, "desk": req.desk.code if req.desk_id else None,
+        "start_date": req.start_date, "end_date": req.end_date, "chapters": req.chapters, "page_ranges": req.page_ranges,
+        "include_images": req.include_images, "notes": req.notes, "target": req.target, "max_accesses": req.max_accesses,
+        "access_count": req.access_count, "approval_mode": req.approval_mode, "approval": req.approval,
+        "approval_reason": req.approval_reason, "copyright": req.copyright, "copyright_reason": req.copyright_reason,
+        "status_note": req.status_note, "file_active": req.representation.active if req.representation_id else None,
+        "due_at": req.due_at, "created_at": req.created_at, "delivered_at": req.delivered_at,
+        "actions": workflow.actions(req.status),
+    }
+
+
+def _fresh(user, req) -> dict:
+    return request_out(selectors.request_for(user, req.pk))
+
+
+# --- requests -------------------------------------------------------------------------------
+
+@router.get("/digitization-requests", response=list[RequestOut],
+            summary="Your digitization requests, or (staff, scope=work) the department's queue by tab")
+def list_requests(request, scope: str = "mine", tab: str = "open", limit: int = 100, offset: int = 0):
+    limit = max(1, min(limit, 500))
+    user = request.user
+    if scope == "work":
+        if user.institution is None or not services.is_fulfillment_staff(user, user.institution):
+            raise RuleViolation("DIG-10", "only fulfillment staff see the work queue", status=403)
+        qs = selectors.work_queue(user, tab)
+    else:
+        qs = selectors.my_requests(user)
+    return [request_out(r) for r in qs[offset:offset + limit]]
+
+
+@router.post("/digitization-requests", response={201: RequestOut, **ERR, 422: Error},
+             summary="A patron's digitization request from a catalog record (DIG-5), or staff on a patron's behalf (DIG-10)")
+def create_request(request, payload: PatronRequestIn):
+    user = request.user
+    record = Record.objects.filter(pk=payload.record_id, institution_id=user.institution_id).first()
+    if record is None:
+        raise NotFound("NOT-FOUND", "no such record")
+    item = None
+    if payload.item_id is not None:
+        item = get_object_or_404(Item, pk=payload.item_id, record=record)
+    patron = None
+    if payload.on_behalf_of:
+        patron = User.objects.filter(username=payload.on_behalf_of, institution_id=user.institution_id).first()
+        if patron is None:
+            raise RuleViolation("DIG-10", f"no patron {payload.on_behalf_of!r}", field="on_behalf_of")
+    data = payload.dict(by_alias=True)
+    req = services.request_from_record(user, record, data, service=payload.service, item=item, on_behalf_of=patron)
+    return Status(201, _fresh(user, req))
+
+
+@router.get("/digitization-requests/{request_id}", response={200: RequestOut, 404: Error})
+def get_request(request, request_id: int):
+    return request_out(selectors.request_for(request.user, request_id))
+
+
+@router.get("/digitization-requests/{request_id}/history", response={200: list[dict], 404: Error})
+def history(request, request_id: int):
+    req = selectors.request_for(request.user, request_id)
+    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action, "changes": e.changes,
+             "note": e.note} for e in audit.trail(req)]
+
+
+def _action(name):
+    def run(request, request_id: int, payload: ReasonIn | None = None):
+        req = selectors.request_for(request.user, request_id)
+        reason = payload.reason if payload else ""
+        user = request.user
+        if name == "approve":
+            services.approve(user, req, reason=reason)
+        elif name == "approve-copyright":
+            services.approve(user, req, copyright=True, reason=reason)
+        elif name == "reject":
+            services.reject(user, req, reason=reason)
+        elif name == "reject-copyright":
+            services.reject(user, req, copyright=True, reason=reason)
+        elif name == "pick":
+            services.pick(user, req)
+        elif name == "deliver":
+            services.deliver(user, req, base_url=request.build_absolute_uri("/").rstrip("/"))
+        elif name == "complete":
+            services.complete(user, req)
+        elif name == "cancel":
+            services.cancel(user, req, reason=reason)
+        return _fresh(user, req)
+
+    run.__name__ = f"action_{name.replace('-', '_')}"
+    return run
+
+
+for _name, _summary in [
+    ("approve", "Approve the request (Fulfillment Services Manager)"),
+    ("reject", "Reject the request (Fulfillment Services Manager); parallel mode deletes the file"),
+    ("approve-copyright", "Approve the copyright clearance (Fulfillment Services Manager)"),
+    ("reject-copyright", "Reject the copyright clearance (Fulfillment Services Manager)"),
+    ("pick", "The item was picked from the shelf (Work Order Operator / Requests Operator)"),
+    ("deliver", "Deliver the file as attachment, link or into inventory (Work Order Operator)"),
+    ("complete", "Complete a delivered request (Work Order Operator)"),
+    ("cancel", "Cancel (Work Order Operator, or the requester)"),
+]:
+    router.post(f"/digitization-requests/{{request_id}}/{_name}", response={200: RequestOut, **ERR},
+                summary=_summary)(_action(_name))
+
+
+@router.post("/digitization-requests/{request_id}/attach-file", response={200: RequestOut, **ERR},
+             summary="Scan & attach the file (Work Order Operator); multipart field `file`")
+def attach_file(request, request_id: int, file: UploadedFile = File(...)):
+    req = selectors.request_for(request.user, request_id)
+    services.attach_file(request.user, req, file)
+    return _fresh(request.user, req)
+
+
+@router.get("/digitization-requests/{request_id}/file", response={200: None, **ERR},
+            summary="Download the file; refused outside the copyright date range (DIG-4); X-Access-Warning in the last days")
+def download(request, request_id: int, token: str | None = None):
+    from syllabus.fulfillment.views import file_response
+
+    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=request_id).first()
+    if req is None:
+        raise NotFound()
+    access = services.file_access(request.user, req, via_link=token)
+    return file_response(access)
+
+
+# --- catalog side (DIG-5, DIG-12) ---------------------------------------------------------
+
+@router.get("/records/{record_id}/digitization-services", response={200: dict, 404: Error},
+            summary="Digitization services offered for a record after display logic, and the form configuration")
+def record_services(request, record_id: int):
+    record = Record.objects.filter(pk=record_id, institution_id=request.user.institution_id).first()
+    if record is None:
+        raise NotFound()
+    return {"services": services.services_for_record(request.user, record),
+            "form": services.form_config(record.institution)}
+
+
+# --- configuration (DIG-3, DIG-6..9, DIG-12) ------------------------------------------------
+
+class DepartmentIn(Schema):
+    code: str
+    name: str
+    description: str = ""
+    library: str | None = None
+    work_time_days: int | None = 5
+    map_url: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    served_libraries: list[str] | None = None
+
+
+class DepartmentPatch(Schema):
+    name: str | None = None
+    description: str | None = None
+    work_time_days: int | None = None
+    map_url: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    served_libraries: list[str] | None = None
+
+
+class DepartmentOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    library: str | None
+    description: str
+    work_time_days: int | None
+    served_libraries: list[str]
+    operators: list[str]
+    map_url: str
+    address: str
+    phone: str
+    email: str
+
+
+def dept_out(d: DigitizationDepartment) -> dict:
+    return {"id": d.pk, "code": d.code, "name": d.name, "level": d.level, "library": d.library.code if d.library_id else None,
+            "description": d.description, "work_time_days": d.work_time_days,
+            "served_libraries": sorted(lib.code for lib in d.served_libraries.all()),
+            "operators": sorted(u.username for u in d.operators.all()), "map_url": d.map_url, "address": d.address,
+            "phone": d.phone, "email": d.email}
+
+
+def _libraries(inst, codes):
+    if codes is None:
+        return None
+    libs = list(Library.objects.filter(institution=inst, code__in=codes))
+    missing = set(codes) - {lib.code for lib in libs}
+    if missing:
+        raise RuleViolation("DIG-6", f"unknown library {', '.join(sorted(missing))}", field="served_libraries")
+    return libs
+
+
+def _admin(request):
+    inst = request.user.institution
+    if inst is None:
+        raise NotFound()
+    services.ensure_config_admin(request.user, inst)
+    return inst
+
+
+@router.get("/digitization/departments", response={200: list[DepartmentOut], 403: Error})
+def departments(request):
+    inst = _admin(request)
+    return [dept_out(d) for d in DigitizationDepartment.objects.filter(institution=inst)
+            .select_related("library").prefetch_related("served_libraries", "operators")]
+
+
+@router.post("/digitization/departments", response={201: DepartmentOut, **ERR})
+def create_department(request, payload: DepartmentIn):
+    inst = _admin(request)
+    data = payload.dict()
+    lib = _libraries(inst, [data.pop("library")])[0] if data.get("library") else None
+    data.pop("library", None)
+    served = _libraries(inst, data.pop("served_libraries"))
+    d = services.save_department(request.user, inst, library=lib, served_libraries=served, **data)
+    return Status(201, dept_out(d))
+
+
+@router.patch("/digitization/departments/{dept_id}", response={200: DepartmentOut, **ERR})
+def update_department(request, dept_id: int, payload: DepartmentPatch):
+    inst = _admin(request)
+    d = get_object_or_404(DigitizationDepartment, pk=dept_id, institution=inst)
+    data = payload.dict(exclude_unset=True)
+    served = _libraries(inst, data.pop("served_libraries", None))
+    d = services.save_department(request.user, inst, dept=d, code=d.code, served_libraries=served, **data)
+    return dept_out(d)
+
+
+class UsernameIn(Schema):
+    username: str
+
+
+@router.post("/digitization/departments/{dept_id}/operators", response={200: DepartmentOut, **ERR},
+             summary="Add an operator: they get the Work Order Operator role scoped to the department (DIG-6)")
+def add_operator(request, dept_id: int, payload: UsernameIn):
+    inst = _admin(request)
+    d = get_object_or_404(DigitizationDepartment, pk=dept_id, institution=inst)
+    user = User.objects.filter(username=payload.username, institution=inst).first()
+    if user is None:
+        raise RuleViolation("DIG-6", f"no user {payload.username!r}", field="username")
+    services.add_operator(request.user, d, user)
+    return dept_out(d)
+
+
+@router.delete("/digitization/departments/{dept_id}/operators/{username}", response={200: DepartmentOut, **ERR})
+def remove_operator(request, dept_id: int, username: str):
+    inst = _admin(request)
+    d = get_object_or_404(DigitizationDepartment, pk=dept_id, institution=inst)
+    services.remove_operator(request.user, d, get_object_or_404(User, username=username, institution=inst))
+    return dept_out(d)
+
+
+class DeskIn(Schema):
+    library: str
+    code: str
+    name: str
+    supports_digitization: bool = False
+    work_time_days: int | None = 5
+
+
+@router.get("/digitization/circulation-desks", response={200: list[DeskIn], 403: Error})
+def desks(request):
+    inst = _admin(request)
+    return [{"library": d.library.code, "code": d.code, "name": d.name, "supports_digitization": d.supports_digitization,
+             "work_time_days": d.work_time_days} for d in CirculationDesk.objects.filter(library__institution=inst).select_related("library")]
+
+
+@router.put("/digitization/circulation-desks", response={200: DeskIn, **ERR},
+            summary="Create or change a circulation desk; supports_digitization makes it a place of work (DIG-6)")
+def save_desk(request, payload: DeskIn):
+    inst = _admin(request)
+    lib = _libraries(inst, [payload.library])[0]
+    services.save_desk(request.user, lib, code=payload.code, name=payload.name,
+                       supports_digitization=payload.supports_digitization, work_time_days=payload.work_time_days)
+    return payload.dict()
+
+
+@router.get("/digitization/patron-limits", response={200: dict[str, int | None], 403: Error},
+            summary="Max simultaneous digitization requests per user group: 0 none, null unlimited (DIG-7)")
+def patron_limits(request):
+    inst = _admin(request)
+    limits = {pl.user_group_id: pl.max_digitization_requests for pl in PatronLimit.objects.filter(user_group__institution=inst)}
+    return {g.code: limits.get(g.pk) for g in UserGroup.objects.filter(institution=inst)}
+
+
+@router.put("/digitization/patron-limits", response={200: dict[str, int | None], **ERR})
+def set_patron_limits(request, payload: dict[str, int | None] = Body(...)):
+    inst = _admin(request)
+    groups = {g.code: g for g in UserGroup.objects.filter(institution=inst)}
+    unknown = set(payload) - set(groups)
+    if unknown:
+        raise RuleViolation("DIG-7", f"unknown user group {', '.join(sorted(unknown))}")
+    for code, value in payload.items():
+        services.set_patron_limit(request.user, groups[code], value)
+    return patron_limits(request)
+
+
+class EddRuleIn(Schema):
+    name: str
+    description: str = ""
+    position: int = 0
+    enabled: bool = True
+    user_groups: list[str] = []
+    allowed: bool = True
+
+
+class EddRuleOut(EddRuleIn):
+    id: int
+
+
+@router.get("/digitization/edd-rules", response={200: list[EddRuleOut], 403: Error})
+def edd_rules(request):
+    inst = _admin(request)
+    return list(EddRule.objects.filter(institution=inst))
+
+
+@router.post("/digitization/edd-rules", response={201: EddRuleOut, **ERR},
+             summary="Electronic document delivery rule: user group in list → allowed (DIG-8)")
+def create_edd_rule(request, payload: EddRuleIn):
+    inst = _admin(request)
+    return Status(201, services.save_edd_rule(request.user, inst, **payload.dict()))
+
+
+@router.put("/digitization/edd-rules/{rule_id}", response={200: EddRuleOut, **ERR})
+def update_edd_rule(request, rule_id: int, payload: EddRuleIn):
+    inst = _admin(request)
+    rule = get_object_or_404(EddRule, pk=rule_id, institution=inst)
+    return services.save_edd_rule(request.user, inst, rule=rule, **payload.dict())
+
+
+class RuleIn(Schema):
+    name: str
+    position: int = 0
+    enabled: bool = True
+    sources: list[str] = []
+    user_groups: list[str] = []
+    libraries: list[str] = []
+    target: str = "attachment"
+    max_accesses: int | None = None
+    approval_required: bool = False
+    copyright_required: bool = False
+    approval_mode: str = "blocking"
+    approval_reason: str = ""
+
+
+class RuleOut(RuleIn):
+    id: int
+    is_default: bool
+
+
+@router.get("/digitization/rules", response={200: list[RuleOut], 403: Error},
+            summary="The ordered digitization & copyright rules, the default rule last (DIG-9)")
+def rules(request):
+    inst = _admin(request)
+    return list(DigitizationRule.objects.filter(institution=inst))
+
+
+@router.post("/digitization/rules", response={201: RuleOut, **ERR})
+def create_rule(request, payload: RuleIn):
+    inst = _admin(request)
+    return Status(201, services.save_digitization_rule(request.user, inst, **payload.dict()))
+
+
+@router.put("/digitization/rules/{rule_id}", response={200: RuleOut, **ERR})
+def update_rule(request, rule_id: int, payload: RuleIn):
+    inst = _admin(request)
+    rule = get_object_or_404(DigitizationRule, pk=rule_id, institution=inst)
+    data = payload.dict()
+    if rule.is_default:
+        for key in ("sources", "user_groups", "libraries", "position"):
+            data.pop(key)
+    return services.save_digitization_rule(request.user, inst, rule=rule, **data)
+
+
+class FormFieldIn(Schema):
+    display: bool
+    default: str = ""
+
+
+@router.get("/digitization/form-fields", response={200: dict[str, Any], 403: Error},
+            summary="Which optional fields patrons see on the digitization form, and their defaults (DIG-12)")
+def form_fields(request):
+    return services.form_config(_admin(request))
+
+
+@router.put("/digitization/form-fields", response={200: dict[str, Any], **ERR})
+def set_form_fields(request, payload: dict[str, FormFieldIn] = Body(...)):
+    inst = _admin(request)
+    for code, conf in payload.items():
+        services.save_form_field(request.user, inst, code, display=conf.display, default=conf.default)
+    return services.form_config(inst)
+
+
+class DisplayRuleIn(Schema):
+    service: str
+    condition: str = "always"
+    active: bool = True
+
+
+class DisplayRuleOut(DisplayRuleIn):
+    id: int
+
+
+@router.get("/digitization/display-logic", response={200: list[DisplayRuleOut], 403: Error})
+def display_rules(request):
+    return list(DisplayLogicRule.objects.filter(institution=_admin(request)))
+
+
+@router.post("/digitization/display-logic", response={201: DisplayRuleOut, **ERR},
+             summary="Hide Digitization or General digitization under a condition (DIG-5)")
+def create_display_rule(request, payload: DisplayRuleIn):
+    inst = _admin(request)
+    return Status(201, services.save_display_rule(request.user, inst, **payload.dict()))
+
+
+@router.put("/digitization/display-logic/{rule_id}", response={200: DisplayRuleOut, **ERR})
+def update_display_rule(request, rule_id: int, payload: DisplayRuleIn):
+    inst = _admin(request)
+    rule = get_object_or_404(DisplayLogicRule, pk=rule_id, institution=inst)
+    return services.save_display_rule(request.user, inst, rule=rule, **payload.dict())
+
+
+class CopyrightOptionIn(Schema):
+    code: str
+    label: str
+    copyright_status: str
+
+
+class CopyrightOptionOut(CopyrightOptionIn):
+    requires_clearance: bool
+
+
+@router.get("/digitization/copyright-options", response={200: list[CopyrightOptionOut], 403: Error},
+            summary="Copyright options offered on upload and the copyright status each maps to (DIG-3)")
+def copyright_options(request):
+    return list(CopyrightOption.objects.filter(institution=_admin(request)))
+
+
+@router.put("/digitization/copyright-options", response={200: CopyrightOptionOut, **ERR})
+def save_copyright_option(request, payload: CopyrightOptionIn):
+    inst = _admin(request)
+    return services.save_copyright_option(request.user, inst, **payload.dict())
+
+
+# --- the instructor's side (DIG-1, DIG-2, DIG-3): present once the lists app is installed -------
+
+class CopyrightOptionChoice(Schema):
+    copyright_option: str
+
+
+class CopyrightChoiceOut(Schema):
+    copyright_status: str
+    clearance_required: bool
+    form: str | None
+
+
+def _citation_routes():
+    from . import citations
+
+    @router.post("/citations/{citation_id}/digitization-requests", response={201: RequestOut, **ERR, 422: Error},
+                 summary="Instructor: request digitization of a citation (DIG-1)")
+    def citation_digitization(request, citation_id: int, payload: FormIn):
+        citation = citations.citation_for_instructor(request.user, citation_id)
+        req = citations.request_digitization(request.user, citation, payload.dict(by_alias=True))
+        return Status(201, _fresh(request.user, req))
+
+    @router.post("/citations/{citation_id}/copyright-requests", response={201: RequestOut, **ERR, 422: Error},
+                 summary="Instructor: request copyright clearance of a citation's uploaded file (DIG-2)")
+    def citation_copyright(request, citation_id: int, payload: FormIn):
+        citation = citations.citation_for_instructor(request.user, citation_id)
+        req = citations.request_copyright(request.user, citation, payload.dict(by_alias=True))
+        return Status(201, _fresh(request.user, req))
+
+    @router.post("/citations/{citation_id}/copyright-option", response={200: CopyrightChoiceOut, **ERR},
+                 summary="Instructor: choose the uploaded file's copyright option; says whether the clearance form is required (DIG-3)")
+    def citation_copyright_option(request, citation_id: int, payload: CopyrightOptionChoice):
+        citation = citations.citation_for_instructor(request.user, citation_id)
+        return citations.choose_copyright_option(request.user, citation, payload.copyright_option)
+
+    @router.get("/citations/{citation_id}/digitization-requests", response={200: list[RequestOut], 404: Error},
+                summary="The requests of a citation and their status (the instructor's view under the item)")
+    def citation_requests(request, citation_id: int):
+        citation = citations.citation_for_instructor(request.user, citation_id)
+        return [request_out(r) for r in citations.request_status_for([citation.pk]).get(citation.pk, [])]
+
+
+if importlib.util.find_spec("syllabus.lists.selectors") is not None:
+    _citation_routes()

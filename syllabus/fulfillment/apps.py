@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class FulfillmentConfig(AppConfig):
+    name = "syllabus.fulfillment"
+    label = "fulfillment"
+    verbose_name = "Digitization and copyright"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from syllabus.org.models import Institution
+
+        from .signals import institution_created
+
+        post_save.connect(institution_created, sender=Institution, dispatch_uid="fulfillment.default_department")
+
+        import importlib.util
+
+        if importlib.util.find_spec("syllabus.lists.selectors") is not None:
+            from .integration import register_file_guard, register_list_filters
+
+            register_list_filters()
+            register_file_guard()

@@ -1,0 +1,42 @@
+"""Hooks into the lists app (when installed): the librarian task list's item filter
+"Digitization requested" (LST-7)."""
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def _digitization_requested() -> Q:
+    from .models import OPEN_STATUSES, DigitizationRequest, Kind
+
+    return Q(pk__in=DigitizationRequest.objects.filter(citation_id__isnull=False, kind=Kind.DIGITIZATION,
+                                                       status__in=OPEN_STATUSES).values("citation_id"))
+
+
+def _copyright_requested() -> Q:
+    from .models import OPEN_STATUSES, DigitizationRequest, Kind
+
+    return Q(pk__in=DigitizationRequest.objects.filter(citation_id__isnull=False, kind=Kind.COPYRIGHT,
+                                                       status__in=OPEN_STATUSES).values("citation_id"))
+
+
+def register_list_filters() -> None:
+    from syllabus.lists.selectors import register_item_filter
+
+    register_item_filter("digitization_requested", _("Digitization requested"), _digitization_requested)
+    register_item_filter("copyright_requested", _("Copyright clearance requested"), _copyright_requested)
+
+
+def _citation_file_guard(user, citation) -> str:
+    from .citations import guard_citation_file
+
+    access = guard_citation_file(user, citation)
+    return access.warning if access is not None else ""
+
+
+def register_file_guard() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("syllabus.lists.file_guards") is None:
+        return
+    from syllabus.lists.file_guards import register_file_guard as register
+
+    register(_citation_file_guard)

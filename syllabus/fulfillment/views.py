@@ -1,0 +1,395 @@
+"""Pages of digitization and copyright clearance: patrons' and instructors' requests, the
+catalog record's services, the back office's work queue and request page, configuration."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from syllabus.catalog.models import Item, Record
+from syllabus.core import audit
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.org.models import Library, User, UserGroup
+
+from . import selectors, services, workflow
+from .models import (
+    FORM_FIELDS, ApprovalMode, CirculationDesk, CopyrightOption, CopyrightStatus, DigitizationDepartment,
+    DigitizationRequest, DigitizationRule, DisplayCondition, DisplayLogicRule, EddRule, PatronLimit, Service, Target,
+)
+
+
+def file_response(access: services.Access) -> FileResponse:
+    rep = access.request.representation
+    resp = FileResponse(rep.file.open("rb"), as_attachment=False, filename=rep.file.name.rsplit("/", 1)[-1],
+                        content_type=rep.mime_type or "application/octet-stream")
+    if access.warning:
+        resp["X-Access-Warning"] = access.warning
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _refusal(request, exc: RuleViolation):
+    if isinstance(exc, NotFound):
+        raise Http404(exc.detail)
+    return render(request, "fulfillment/refused.html", {"error": exc}, status=exc.status)
+
+
+def rule_errors(view):
+    """A page that hits a rule shows the rule id and message with the rule's status."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except RuleViolation as exc:
+            return _refusal(request, exc)
+
+    return wrapper
+
+
+def _form_data(post) -> dict:
+    froms, tos = post.getlist("page_from"), post.getlist("page_to")
+    ranges = [{"from": f, "to": t} for f, t in zip(froms, tos) if f.strip() or t.strip()]
+    notes = [n for n in post.getlist("note") if n.strip()]
+
+    def date(name):
+        value = post.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise RuleViolation("DIG-1", f"{name.replace('_', ' ')} is not a date (YYYY-MM-DD)", field=name)
+
+    return {"start_date": date("start_date"), "end_date": date("end_date"), "chapters": post.get("chapters", ""),
+            "page_ranges": ranges, "include_images": post.get("include_images") == "on", "notes": notes}
+
+
+# --- patrons and instructors ---------------------------------------------------------------
+
+@login_required
+def my_requests(request):
+    reqs = selectors.my_requests(request.user)[:200]
+    return render(request, "fulfillment/my_requests.html", {"reqs": reqs})
+
+
+@login_required
+@rule_errors
+def record_services(request, record_id: int):
+    record = get_object_or_404(Record.objects.prefetch_related("items__library"), pk=record_id,
+                               institution_id=request.user.institution_id)
+    offered = services.services_for_record(request.user, record)
+    form = services.form_config(record.institution)
+    error = None
+    on_behalf = request.user.has_role("fulfillment_services_operator", institution=record.institution)
+    if request.method == "POST":
+        try:
+            data = _form_data(request.POST)
+            item = None
+            if request.POST.get("item"):
+                item = get_object_or_404(Item, pk=request.POST["item"], record=record)
+            patron = None
+            if request.POST.get("on_behalf_of", "").strip():
+                patron = User.objects.filter(username=request.POST["on_behalf_of"].strip(),
+                                             institution_id=request.user.institution_id).first()
+                if patron is None:
+                    raise RuleViolation("DIG-10", _("no patron with this username"), field="on_behalf_of")
+            req = services.request_from_record(request.user, record, data, service=request.POST.get("service", "digitization"),
+                                               item=item, on_behalf_of=patron)
+            messages.success(request, _("Your digitization request was sent to the library."))
+            return redirect("fulfillment:request", req.pk)
+        except RuleViolation as exc:
+            if isinstance(exc, NotFound):
+                raise Http404
+            error = exc
+    status = error.status if error else 200
+    return render(request, "fulfillment/record_services.html", {
+        "record": record, "offered": offered, "form": form, "error": error, "post": request.POST,
+        "any_offered": any(s["available"] for s in offered) or any(i.description for i in record.items.all()),
+        "on_behalf": on_behalf, "range_rows": range(services.MAX_PAGE_RANGES), "note_rows": range(services.MAX_NOTES),
+    }, status=status)
+
+
+@login_required
+def request_detail(request, request_id: int):
+    req = _visible(request, request_id)
+    return render(request, "fulfillment/request_detail.html", _detail_context(request, req))
+
+
+def _visible(request, request_id: int) -> DigitizationRequest:
+    try:
+        return selectors.request_for(request.user, request_id)
+    except NotFound:
+        raise Http404
+
+
+def _detail_context(request, req: DigitizationRequest, error=None) -> dict:
+    user = request.user
+    manager, operator = services.is_manager(user, req), services.is_operator(user, req)
+    acts = workflow.actions(req.status)
+    return {
+        "req": req, "error": error, "history": list(audit.trail(req)[:30]) if services.is_fulfillment_staff(user, req.institution) else [],
+        "can": {
+            "approve": manager and req.approval == "pending" and "approve" in acts,
+            "approve_copyright": manager and req.copyright == "pending" and "approve_copyright" in acts,
+            "pick": services.can_pick(user, req) and "pick" in acts,
+            "attach": operator and "attach_file" in acts,
+            "deliver": operator and "deliver" in acts,
+            "complete": operator and "complete" in acts,
+            "cancel": (operator or user.pk == req.requester_id) and "cancel" in acts,
+        },
+        "file_url": reverse("fulfillment:download", args=[req.pk]) if req.representation_id else None,
+    }
+
+
+@login_required
+@require_POST
+def request_action(request, request_id: int, action: str):
+    req = _visible(request, request_id)
+    reason = request.POST.get("reason", "").strip()
+    error = None
+    try:
+        if action == "approve":
+            services.approve(request.user, req, reason=reason)
+        elif action == "reject":
+            services.reject(request.user, req, reason=reason)
+        elif action == "approve-copyright":
+            services.approve(request.user, req, copyright=True, reason=reason)
+        elif action == "reject-copyright":
+            services.reject(request.user, req, copyright=True, reason=reason)
+        elif action == "pick":
+            services.pick(request.user, req)
+        elif action == "attach-file":
+            services.attach_file(request.user, req, request.FILES.get("file"))
+        elif action == "deliver":
+            services.deliver(request.user, req, base_url=request.build_absolute_uri("/").rstrip("/"))
+        elif action == "complete":
+            services.complete(request.user, req)
+        elif action == "cancel":
+            services.cancel(request.user, req, reason=reason)
+        else:
+            raise Http404
+    except RuleViolation as exc:
+        if isinstance(exc, NotFound):
+            raise Http404
+        error = exc
+    req = selectors.request_for(request.user, req.pk)
+    ctx = _detail_context(request, req, error)
+    if request.headers.get("HX-Request"):
+        return render(request, "fulfillment/_request_panel.html", ctx, status=200 if error is None else error.status)
+    if error is not None:
+        return render(request, "fulfillment/request_detail.html", ctx, status=error.status)
+    return redirect("fulfillment:request", req.pk)
+
+
+@login_required
+@rule_errors
+def download(request, request_id: int):
+    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=request_id).first()
+    if req is None:
+        raise Http404
+    return file_response(services.file_access(request.user, req))
+
+
+@login_required
+@rule_errors
+def file_page(request, request_id: int):
+    """A student's way to the course file: the warning of the last days comes with it (DIG-4)."""
+    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=request_id).first()
+    if req is None:
+        raise Http404
+    if req.representation is None or not req.representation.file:
+        raise Http404
+    # check without opening (a link delivery would count an access)
+    access = services.file_access(request.user, req) if req.target != Target.LINK else services.Access(req)
+    return render(request, "fulfillment/file_page.html", {"req": req, "access": access,
+                                                          "file_url": reverse("fulfillment:download", args=[req.pk])})
+
+
+@login_required
+@rule_errors
+def link(request, token: str):
+    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(access_token=token).first()
+    if req is None:
+        raise Http404
+    return file_response(services.file_access(request.user, req, via_link=token))
+
+
+# --- back office ------------------------------------------------------------------------------
+
+TABS = [("open", "All open"), ("pick", "Pick from shelf"), ("approval", "Approval tasks"), ("copyright", "Copyright tasks"),
+        ("digitization", "In digitization"), ("delivered", "Delivered"), ("closed", "Closed")]
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.institution is None or not services.is_fulfillment_staff(request.user, request.user.institution):
+            return _refusal(request, PermissionDenied("DIG-10", _("only fulfillment staff work on digitization requests")))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def work_queue(request):
+    tab = request.GET.get("tab", "open")
+    if tab not in dict(TABS):
+        tab = "open"
+    reqs = selectors.work_queue(request.user, tab)[:300]
+    ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, _(v)) for k, v in TABS]}
+    if request.headers.get("HX-Request"):
+        return render(request, "fulfillment/_queue.html", ctx)
+    return render(request, "fulfillment/work_queue.html", ctx)
+
+
+def config_admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        inst = request.user.institution
+        if inst is None or not services.is_config_admin(request.user, inst):
+            return _refusal(request, PermissionDenied("DIG-6", _("only a Fulfillment Administrator configures digitization")))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _config_context(inst, error=None) -> dict:
+    groups = list(UserGroup.objects.filter(institution=inst))
+    limits = {pl.user_group_id: pl.max_digitization_requests for pl in PatronLimit.objects.filter(user_group__in=groups)}
+    return {
+        "error": error,
+        "departments": DigitizationDepartment.objects.filter(institution=inst).select_related("library")
+        .prefetch_related("served_libraries", "operators"),
+        "desks": CirculationDesk.objects.filter(library__institution=inst).select_related("library"),
+        "libraries": Library.objects.filter(institution=inst),
+        "groups": [(g, limits.get(g.pk)) for g in groups],
+        "edd_rules": EddRule.objects.filter(institution=inst),
+        "rules": DigitizationRule.objects.filter(institution=inst),
+        "form": services.form_config(inst),
+        "display_rules": DisplayLogicRule.objects.filter(institution=inst),
+        "copyright_options": CopyrightOption.objects.filter(institution=inst),
+        "targets": Target.choices, "modes": ApprovalMode.choices, "services_choices": Service.choices,
+        "conditions": DisplayCondition.choices, "copyright_statuses": CopyrightStatus.choices,
+    }
+
+
+@config_admin_required
+def configuration(request):
+    inst = request.user.institution
+    error = None
+    if request.method == "POST":
+        try:
+            _save_config(request, inst, request.POST.get("section", ""))
+            messages.success(request, _("Saved."))
+            return redirect(reverse("fulfillment:config") + "#" + request.POST.get("section", ""))
+        except RuleViolation as exc:
+            error = exc
+    return render(request, "fulfillment/config.html", _config_context(inst, error), status=error.status if error else 200)
+
+
+def _int_or_none(value: str):
+    value = (value or "").strip()
+    if value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise RuleViolation("DIG-7", _("enter a whole number or leave it empty"))
+
+
+def _save_config(request, inst, section: str) -> None:
+    p, user = request.POST, request.user
+    if section == "departments":
+        lib = Library.objects.filter(institution=inst, code=p.get("library", "")).first() if p.get("library") else None
+        served = list(Library.objects.filter(institution=inst, code__in=p.getlist("served_libraries")))
+        existing = DigitizationDepartment.objects.filter(institution=inst, code=p.get("code", "").strip()).first()
+        services.save_department(user, inst, code=p.get("code", "").strip(), name=p.get("name", ""), library=lib, dept=existing,
+                                 description=p.get("description", ""), work_time_days=_int_or_none(p.get("work_time_days")),
+                                 served_libraries=served if (served or existing) else None)
+    elif section == "operators":
+        dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
+        op = User.objects.filter(username=p.get("username", "").strip(), institution=inst).first()
+        if op is None:
+            raise RuleViolation("DIG-6", _("no user with this username"))
+        services.add_operator(user, dept, op)
+    elif section == "desks":
+        lib = get_object_or_404(Library, institution=inst, code=p.get("library", ""))
+        services.save_desk(user, lib, code=p.get("code", ""), name=p.get("name", ""),
+                           supports_digitization=p.get("supports_digitization") == "on",
+                           work_time_days=_int_or_none(p.get("work_time_days")))
+    elif section == "limits":
+        for g in UserGroup.objects.filter(institution=inst):
+            services.set_patron_limit(user, g, _int_or_none(p.get(f"limit_{g.code}", "")))
+    elif section == "edd":
+        services.save_edd_rule(user, inst, name=p.get("name", ""), position=_int_or_none(p.get("position")) or 0,
+                               user_groups=p.getlist("user_groups"), allowed=p.get("allowed") == "on")
+    elif section == "rules":
+        rule = DigitizationRule.objects.filter(pk=p.get("rule"), institution=inst).first() if p.get("rule") else None
+        values = dict(target=p.get("target", "attachment"), max_accesses=_int_or_none(p.get("max_accesses")),
+                      approval_required=p.get("approval_required") == "on", copyright_required=p.get("copyright_required") == "on",
+                      approval_mode=p.get("approval_mode", "blocking"), approval_reason=p.get("approval_reason", ""))
+        if rule is None:
+            values.update(name=p.get("name", ""), position=_int_or_none(p.get("position")) or 0,
+                          sources=p.getlist("sources"), user_groups=p.getlist("user_groups"))
+        services.save_digitization_rule(user, inst, rule=rule, **values)
+    elif section == "form":
+        for f in FORM_FIELDS:
+            services.save_form_field(user, inst, f, display=p.get(f"display_{f}") == "on", default=p.get(f"default_{f}", ""))
+    elif section == "display":
+        services.save_display_rule(user, inst, service=p.get("service", ""), condition=p.get("condition", ""))
+    elif section == "copyright":
+        services.save_copyright_option(user, inst, code=p.get("code", "").strip(), label=p.get("label", "").strip(),
+                                       copyright_status=p.get("copyright_status", ""))
+    else:
+        raise RuleViolation("DIG-6", _("unknown configuration section"))
+
+
+# --- the instructor's forms from a citation (DIG-1, DIG-2) ------------------------------------------
+
+@login_required
+@rule_errors
+def citation_request(request, citation_id: int, kind: str):
+    from . import citations
+
+    if kind not in ("digitization", "copyright"):
+        raise Http404
+    citation = citations.citation_for_instructor(request.user, citation_id)
+    error = None
+    if request.method == "POST":
+        try:
+            data = _form_data(request.POST)
+            make = citations.request_digitization if kind == "digitization" else citations.request_copyright
+            make(request.user, citation, data)
+            messages.success(request, _("Your request was sent to the library."))
+            return redirect(_list_url(citation))
+        except RuleViolation as exc:
+            if isinstance(exc, NotFound):
+                raise Http404
+            error = exc
+    heading = _("Ask the library for a digital copy") if kind == "digitization" else _("Request for copyright clearance")
+    return render(request, "fulfillment/citation_request.html", {
+        "citation": citation, "heading": heading, "error": error, "post": request.POST,
+        "form": {f: {"display": True, "default": ""} for f in FORM_FIELDS}, "back_url": _list_url(citation),
+        "range_rows": range(services.MAX_PAGE_RANGES), "note_rows": range(services.MAX_NOTES),
+    }, status=error.status if error else 200)
+
+
+def _list_url(citation) -> str:
+    from django.urls import NoReverseMatch
+
+    for name in ("lists:edit", "lists:list", "lists:view"):
+        try:
+            return reverse(name, args=[citation.resource_list_id])
+        except NoReverseMatch:
+            continue
+    return reverse("fulfillment:mine")

@@ -1,0 +1,407 @@
+"""API of long-term digital loans (LDL-1..15).
+
+Patrons: place a request, see it, open it (access), finish, renew, cancel while waiting,
+list their own requests.  Staff: the queue of a representation, monitoring with filters,
+requests on behalf, edit (note, priority), cancel with a reason, audit trail.  Set-up
+(Digital Inventory Operator / General System Administrator): access-rights policies with
+their rules, and the policy and concurrent users of a representation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.urls import reverse
+from ninja import Router, Schema, Status
+
+from syllabus.catalog.models import Item
+from syllabus.core import audit
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.org.models import User
+
+from . import selectors, services
+from .models import AccessRightsPolicy, CancelReason, LoanRequest
+
+router = Router(tags=["long-term digital loans"])
+
+
+# --- schemas ------------------------------------------------------------------------------------
+
+class RuleIn(Schema):
+    user_group: str | None = None
+    request_priority: int = 0
+    session_period: int = 3
+    session_period_unit: Literal["hours", "days"] = "days"
+    grace_period: int = 2
+    grace_period_unit: Literal["hours", "days"] = "days"
+    grace_included_in_session: bool = False
+    renewable: bool = False
+    max_renewal_days: int = 0
+    open_for_renewal_days: int = 1
+    renewable_when_others_wait: bool = False
+    limit_reloan: bool = False
+    reloan_limit_days: int = 0
+
+
+class RuleOut(RuleIn):
+    id: int
+
+
+class PolicyIn(Schema):
+    name: str
+    long_term_loan: bool = True
+    limit_note: str = ""
+    description: str = ""
+    rules: list[RuleIn] = []
+
+
+class PolicyPatch(Schema):
+    name: str | None = None
+    long_term_loan: bool | None = None
+    limit_note: str | None = None
+    description: str | None = None
+    rules: list[RuleIn] | None = None
+
+
+class PolicyOut(Schema):
+    id: int
+    institution: str
+    name: str
+    long_term_loan: bool
+    limit_note: str
+    description: str
+    rules: list[RuleOut]
+
+
+class RepresentationOut(Schema):
+    id: int
+    record_id: int
+    title: str
+    label: str
+    library: str
+    active: bool
+    long_term_loan: bool
+    policy_id: int | None
+    policy_name: str | None
+    concurrent_users: int
+    active_loans: int
+    waiting: int
+    availability: str | None
+    related_item_ids: list[int]
+
+
+class RepresentationPatch(Schema):
+    policy_id: int | None = None
+    concurrent_users: int | None = None
+    related_item_ids: list[int] | None = None
+
+
+class LoanRequestIn(Schema):
+    patron: str | None = None
+    note: str = ""
+    priority: int | None = None
+
+
+class LoanRequestPatch(Schema):
+    note: str | None = None
+    priority: int | None = None
+
+
+class CancelIn(Schema):
+    reason: str = ""
+    note: str = ""
+
+
+class LoanRequestOut(Schema):
+    id: int
+    representation_id: int
+    title: str
+    patron: str
+    patron_name: str
+    user_group: str | None
+    creator: str | None
+    source: str
+    status: Literal["ready", "active", "completed", "rejected"]
+    step: Literal["in_waitlist", "in_grace_period", "is_being_viewed", "completed"]
+    place_in_queue: int
+    priority: int
+    note: str
+    requested_at: dt.datetime
+    handed_over_at: dt.datetime | None
+    grace_due_at: dt.datetime | None
+    session_started_at: dt.datetime | None
+    session_due_at: dt.datetime | None
+    session_period: str
+    grace_period: str
+    renewals: int
+    renewed_days: float
+    completed_at: dt.datetime | None
+    outcome: str
+    cancel_reason: str
+    cancel_note: str
+    viewer_url: str | None
+
+
+class RequestPage(Schema):
+    count: int
+    items: list[LoanRequestOut]
+
+
+class QueueOut(Schema):
+    representation: RepresentationOut
+    active: list[LoanRequestOut]
+    waiting: list[LoanRequestOut]
+
+
+class HistoryOut(Schema):
+    at: dt.datetime
+    actor: str | None
+    action: str
+    changes: dict[str, Any]
+    note: str
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _request_out(r: LoanRequest) -> dict:
+    t = r.terms
+    return {
+        "id": r.pk, "representation_id": r.representation_id, "title": r.representation.record.title,
+        "patron": r.patron.username, "patron_name": r.patron.get_full_name(),
+        "user_group": r.user_group.code if r.user_group_id else None,
+        "creator": r.creator.username if r.creator_id else None, "source": r.source,
+        "status": r.status, "step": r.step, "place_in_queue": r.place if hasattr(r, "place") else services.place_in_queue(r),
+        "priority": r.priority, "note": r.note, "requested_at": r.requested_at, "handed_over_at": r.handed_over_at,
+        "grace_due_at": r.grace_due_at, "session_started_at": r.session_started_at, "session_due_at": r.session_due_at,
+        "session_period": services.describe_period(t.get("session_period", 0), t.get("session_unit", "days")),
+        "grace_period": services.describe_period(t.get("grace_period", 0), t.get("grace_unit", "days")),
+        "renewals": r.renewals, "renewed_days": r.renewed_total.total_seconds() / 86400,
+        "completed_at": r.completed_at, "outcome": r.outcome, "cancel_reason": r.cancel_reason, "cancel_note": r.cancel_note,
+        "viewer_url": reverse("lending:viewer", args=[r.pk]) if r.status == "active" else None,
+    }
+
+
+def _representation_out(rep) -> dict:
+    try:
+        st = rep.loan_settings
+    except Exception:  # RelatedObjectDoesNotExist: not configured
+        st = None
+    active = getattr(rep, "active_count", None)
+    waiting = getattr(rep, "waiting_count", None)
+    if active is None:
+        active = rep.loan_requests.filter(status="active").count()
+        waiting = rep.loan_requests.filter(status="ready").count()
+    ltl = bool(st and st.is_long_term_loan)
+    return {
+        "id": rep.pk, "record_id": rep.record_id, "title": rep.record.title, "label": rep.label, "library": rep.library.code,
+        "active": rep.active, "long_term_loan": ltl, "policy_id": st.policy_id if st else None,
+        "policy_name": st.policy.name if st and st.policy_id else None, "concurrent_users": st.concurrent_users if st else 0,
+        "active_loans": active, "waiting": waiting,
+        "availability": (selectors.AVAILABLE if active < st.concurrent_users else selectors.NOT_AVAILABLE) if ltl else None,
+        "related_item_ids": sorted(i.pk for i in rep.related_items.all()),
+    }
+
+
+def _policy_out(p: AccessRightsPolicy) -> dict:
+    return {
+        "id": p.pk, "institution": p.institution.code, "name": p.name, "long_term_loan": p.long_term_loan,
+        "limit_note": p.limit_note, "description": p.description,
+        "rules": [{"id": r.pk, "user_group": r.user_group.code if r.user_group_id else None,
+                   **{f: getattr(r, f) for f in services.RULE_FIELDS}} for r in p.rules.all()],
+    }
+
+
+def _representation(request, rep_id: int):
+    rep = selectors.representation_for(request.user, rep_id)
+    if rep is None:
+        raise NotFound("NOT-FOUND", "no such representation")
+    return rep
+
+
+def _loan_request(request, pk: int) -> LoanRequest:
+    req = selectors.request_for(request.user, pk)
+    if req is None:
+        raise NotFound("NOT-FOUND", "no such loan request")
+    return req
+
+
+def _fresh(request, req: LoanRequest) -> dict:
+    return _request_out(selectors.request_for(request.user, req.pk) or req)
+
+
+# --- set-up: policies and representations (LDL-1, LDL-2) ------------------------------------------
+
+@router.get("/access-rights-policies", response=list[PolicyOut], summary="Access-rights policies of your institution (LDL-1)")
+def list_policies(request):
+    return [_policy_out(p) for p in selectors.policies(request.user).select_related("institution")]
+
+
+@router.post("/access-rights-policies", response={201: PolicyOut}, summary="Create an access-rights policy with its rules (LDL-1)")
+def create_policy(request, payload: PolicyIn):
+    if request.user.institution_id is None:
+        raise RuleViolation("LDL-1", "the user belongs to no institution")
+    policy = services.create_policy(request.user, request.user.institution, name=payload.name,
+                                    long_term_loan=payload.long_term_loan, limit_note=payload.limit_note,
+                                    description=payload.description, rules=[r.dict() for r in payload.rules])
+    return Status(201, _policy_out(selectors.policies(request.user).select_related("institution").get(pk=policy.pk)))
+
+
+def _policy(request, pk: int) -> AccessRightsPolicy:
+    p = selectors.policies(request.user).select_related("institution").filter(pk=pk).first()
+    if p is None:
+        raise NotFound("NOT-FOUND", "no such access-rights policy")
+    return p
+
+
+@router.get("/access-rights-policies/{policy_id}", response=PolicyOut, summary="One access-rights policy")
+def get_policy(request, policy_id: int):
+    return _policy_out(_policy(request, policy_id))
+
+
+@router.patch("/access-rights-policies/{policy_id}", response=PolicyOut, summary="Change a policy; `rules` replaces all its rules")
+def patch_policy(request, policy_id: int, payload: PolicyPatch):
+    policy = _policy(request, policy_id)
+    data = payload.dict(exclude_unset=True)
+    rules = data.pop("rules", None)
+    services.update_policy(request.user, policy, rules=rules, **data)
+    return _policy_out(_policy(request, policy_id))
+
+
+@router.get("/representations", response=list[RepresentationOut],
+            summary="Digital representations with their loan rights and availability (filter long_term_loan=true)")
+def list_representations(request, long_term_loan: bool | None = None, q: str = "", limit: int = 100, offset: int = 0):
+    qs = selectors.loan_representations(request.user, long_term_loan=long_term_loan, q=q).prefetch_related("related_items")
+    return [_representation_out(rep) for rep in qs[offset:offset + min(max(limit, 1), 500)]]
+
+
+@router.patch("/representations/{rep_id}", response=RepresentationOut,
+              summary="Assign the access-rights policy and concurrent users of a representation (LDL-2)")
+def patch_representation(request, rep_id: int, payload: RepresentationPatch):
+    rep = _representation(request, rep_id)
+    data = payload.dict(exclude_unset=True)
+    kwargs: dict = {}
+    if "policy_id" in data:
+        if data["policy_id"] is None:
+            kwargs["policy"] = None
+        else:
+            policy = selectors.policies(request.user).filter(pk=data["policy_id"]).first()
+            if policy is None:
+                raise RuleViolation("LDL-2", "no such access-rights policy", field="policy_id")
+            kwargs["policy"] = policy
+    if "concurrent_users" in data:
+        kwargs["concurrent_users"] = data["concurrent_users"]
+    if kwargs or "related_item_ids" not in data:
+        services.configure_representation(request.user, rep, **kwargs)
+    if data.get("related_item_ids") is not None:
+        wanted = set(data["related_item_ids"])
+        items = list(Item.objects.filter(pk__in=wanted))
+        if len(items) != len(wanted):
+            raise RuleViolation("LDL-2", "unknown item id", field="related_item_ids")
+        current = set(rep.related_items.values_list("pk", flat=True))
+        if wanted - current:
+            services.add_related_items(request.user, rep, [i for i in items if i.pk not in current])
+        for item in rep.related_items.exclude(pk__in=wanted):
+            services.remove_related_item(request.user, rep, item)
+    rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=rep_id)
+    return _representation_out(rep)
+
+
+# --- requests (LDL-3..11) ---------------------------------------------------------------------------
+
+@router.post("/representations/{rep_id}/loan-requests", response={201: LoanRequestOut},
+             summary="Request a long-term digital loan: for yourself, or (staff) for `patron` with an optional priority")
+def create_loan_request(request, rep_id: int, payload: LoanRequestIn):
+    rep = _representation(request, rep_id)
+    patron = request.user
+    if payload.patron and payload.patron != request.user.username:
+        if not services.can_manage_requests(request.user, rep.library):
+            raise PermissionDenied("LDL-3", "only library staff place requests on behalf of a patron or set their priority")
+        patron = User.objects.filter(username=payload.patron).select_related("institution").first()
+        if patron is None:
+            raise RuleViolation("LDL-3", f"no such patron {payload.patron!r}", field="patron")
+    req = services.request_loan(request.user, rep, patron=patron, note=payload.note, priority=payload.priority)
+    return Status(201, _fresh(request, req))
+
+
+@router.post("/representations/{rep_id}/staff-access", response=LoanRequestOut,
+             summary="Staff open the representation from the back office (LDL-3): a loan to themselves")
+def staff_access(request, rep_id: int):
+    rep = _representation(request, rep_id)
+    return _fresh(request, services.staff_access(request.user, rep))
+
+
+@router.get("/representations/{rep_id}/loan-requests", response=QueueOut,
+            summary="The queue of a representation (staff): active loans, then the waitlist in order")
+def representation_queue(request, rep_id: int):
+    rep = _representation(request, rep_id)
+    if not services.can_manage_requests(request.user, rep.library):
+        raise PermissionDenied("LDL-13", "only library staff see the queue")
+    q = selectors.queue(rep)
+    rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=rep_id)
+    return {"representation": _representation_out(rep), "active": [_request_out(r) for r in q["active"]],
+            "waiting": [_request_out(r) for r in q["waiting"]]}
+
+
+@router.get("/loan-requests", response=RequestPage,
+            summary="Monitor loan requests (staff, LDL-13): filter by activity (active/inactive), status, step, type, source, library")
+def monitor(request, activity: str = "", status: str = "", step: str = "", type: str = "", source: str = "", library: str = "",
+            representation: int | None = None, q: str = "", limit: int = 50, offset: int = 0):
+    if not services.is_lending_staff(request.user):
+        raise PermissionDenied("LDL-13", "only library staff monitor requests")
+    qs = selectors.monitor(request.user, activity=activity, status=status, step=step, request_type=type, source=source,
+                           library=library, representation=representation, q=q)
+    items = selectors.attach_places(list(qs[offset:offset + min(max(limit, 1), 200)]))
+    return {"count": qs.count(), "items": [_request_out(r) for r in items]}
+
+
+@router.get("/me/loan-requests", response=list[LoanRequestOut], summary="Your own loan requests (library card, LDL-13)")
+def my_requests(request):
+    card = selectors.library_card(request.user)
+    return [_request_out(r) for r in card["current"]] + [_request_out(r) for r in selectors.attach_places(card["past"])]
+
+
+@router.get("/loan-requests/{req_id}", response=LoanRequestOut, summary="One loan request (its patron, or library staff)")
+def get_loan_request(request, req_id: int):
+    return _request_out(_loan_request(request, req_id))
+
+
+@router.patch("/loan-requests/{req_id}", response=LoanRequestOut, summary="Edit the note and priority of a request (staff, LDL-11)")
+def patch_loan_request(request, req_id: int, payload: LoanRequestPatch):
+    req = _loan_request(request, req_id)
+    data = payload.dict(exclude_unset=True)
+    services.edit_request(request.user, req, **data)
+    return _fresh(request, req)
+
+
+@router.post("/loan-requests/{req_id}/access", response=LoanRequestOut,
+             summary="Open the resource (workflow step 3): the session clock starts")
+def access(request, req_id: int):
+    return _fresh(request, services.access(request.user, _loan_request(request, req_id)))
+
+
+@router.post("/loan-requests/{req_id}/finish", response=LoanRequestOut, summary="Finish viewing (workflow step 4)")
+def finish(request, req_id: int):
+    return _fresh(request, services.finish(request.user, _loan_request(request, req_id)))
+
+
+@router.post("/loan-requests/{req_id}/renew", response=LoanRequestOut, summary="Renew the session (LDL-9)")
+def renew(request, req_id: int):
+    return _fresh(request, services.renew(request.user, _loan_request(request, req_id)))
+
+
+@router.post("/loan-requests/{req_id}/cancel", response=LoanRequestOut,
+             summary="Cancel a request not yet being viewed (staff, with a reason) or your own waiting request (LDL-11)")
+def cancel(request, req_id: int, payload: CancelIn):
+    reason = payload.reason
+    if reason and reason not in CancelReason.values:
+        raise RuleViolation("LDL-11", f"reason must be one of {', '.join(CancelReason.values)}", field="reason")
+    return _fresh(request, services.cancel(request.user, _loan_request(request, req_id), reason=reason, note=payload.note))
+
+
+@router.get("/loan-requests/{req_id}/history", response=list[HistoryOut], summary="Audit trail of a request (staff, LDL-13)")
+def history(request, req_id: int):
+    req = _loan_request(request, req_id)
+    if not services.can_manage_requests(request.user, req.representation.library):
+        raise PermissionDenied("LDL-13", "only library staff see the audit trail")
+    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action, "changes": e.changes,
+             "note": e.note} for e in audit.trail(req)]

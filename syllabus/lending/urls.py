@@ -1,0 +1,33 @@
+"""Pages of long-term digital loans, mounted at /lending/."""
+from django.urls import path
+
+from . import views
+
+app_name = "lending"
+
+urlpatterns = [
+    # patrons
+    path("", views.browse, name="browse"),
+    path("titles/<int:rep_id>/", views.title, name="title"),
+    path("titles/<int:rep_id>/request/", views.place, name="place"),
+    path("loans/<int:pk>/view/", views.viewer, name="viewer"),
+    path("loans/<int:pk>/view/start/", views.start, name="start"),
+    path("loans/<int:pk>/content/", views.content, name="content"),
+    path("loans/<int:pk>/finish/", views.finish, name="finish"),
+    path("loans/<int:pk>/renew/", views.renew, name="renew"),
+    path("loans/<int:pk>/cancel/", views.patron_cancel, name="patron-cancel"),
+    path("card/", views.card, name="card"),
+    # back office
+    path("requests/", views.monitor, name="monitor"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/edit/", views.edit, name="edit"),
+    path("requests/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("representations/<int:rep_id>/queue/", views.queue, name="queue"),
+    path("representations/<int:rep_id>/on-behalf/", views.on_behalf, name="on-behalf"),
+    path("representations/<int:rep_id>/staff-access/", views.staff_access, name="staff-access"),
+    path("representations/<int:rep_id>/rights/", views.rights, name="rights"),
+    path("search/", views.search, name="search"),
+    path("policies/", views.policies, name="policies"),
+    path("policies/new/", views.policy_form, name="policy-new"),
+    path("policies/<int:pk>/", views.policy_form, name="policy"),
+]

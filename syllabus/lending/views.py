@@ -1,0 +1,472 @@
+"""Pages of long-term digital loans.  Thin: parse, call a service or selector, render.
+
+Patron side: digital titles on loan, a title's loan panel (borrow / join the waitlist /
+view / finish / renew / cancel), the viewer, the library card.  Back office: monitoring
+with filters, the queue of a representation, request detail with audit trail, edit,
+cancel with a reason, requests on behalf, staff access, representation rights,
+access-rights policies and a staff title search with the availability indicator (LDL-14).
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from syllabus.catalog.models import Item
+from syllabus.core import audit
+from syllabus.core.errors import RuleViolation
+from syllabus.org.models import User
+
+from . import selectors, services
+from .models import AccessRule, CancelReason, LoanRequest, Source, Status, Step, TimeUnit
+
+
+def _hx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _rep_or_404(request, rep_id: int):
+    rep = selectors.representation_for(request.user, rep_id)
+    if rep is None:
+        raise Http404
+    return rep
+
+
+def _own_request_or_404(request, pk: int) -> LoanRequest:
+    req = selectors.request_for(request.user, pk)
+    if req is None or req.patron_id != request.user.pk:
+        raise Http404
+    return req
+
+
+def _staff_request_or_404(request, pk: int) -> LoanRequest:
+    req = selectors.request_for(request.user, pk)
+    if req is None:
+        raise Http404
+    if not services.can_manage_requests(request.user, req.representation.library):
+        raise DjangoPermissionDenied
+    return req
+
+
+def _require_lending_staff(user) -> None:
+    if not services.is_lending_staff(user):
+        raise DjangoPermissionDenied
+
+
+def _hx_redirect(request, url: str):
+    if _hx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# --- patron side ----------------------------------------------------------------------------------
+
+@login_required
+def browse(request):
+    q = request.GET.get("q", "").strip()
+    reps = selectors.loan_representations(request.user, long_term_loan=True, q=q)
+    page = Paginator(reps, 25).get_page(request.GET.get("page"))
+    template = "lending/_browse_results.html" if _hx(request) else "lending/browse.html"
+    return render(request, template, {"q": q, "page": page})
+
+
+def _title_context(request, rep, error: str = "") -> dict:
+    tv = selectors.title_view(request.user, rep)
+    return {"rep": rep, "tv": tv, "error": error, "session_units": TimeUnit}
+
+
+@login_required
+@never_cache
+def title(request, rep_id: int):
+    rep = _rep_or_404(request, rep_id)
+    return render(request, "lending/title.html", _title_context(request, rep))
+
+
+def _panel(request, rep, error: str = "", status: int = 200):
+    if _hx(request):
+        return render(request, "lending/_title_panel.html", _title_context(request, rep, error), status=status)
+    if error:
+        messages.error(request, error)
+    return redirect("lending:title", rep.pk)
+
+
+@login_required
+@require_POST
+def place(request, rep_id: int):
+    """Borrow now, or join the waitlist (LDL-3)."""
+    rep = _rep_or_404(request, rep_id)
+    try:
+        services.request_loan(request.user, rep)
+    except RuleViolation as exc:
+        return _panel(request, rep, f"{exc.detail} ({exc.rule})")
+    return _panel(request, rep)
+
+
+@login_required
+@require_POST
+def start(request, pk: int):
+    """Open the resource: the session starts (workflow step 3), then the viewer."""
+    req = _own_request_or_404(request, pk)
+    try:
+        services.access(request.user, req)
+    except RuleViolation as exc:
+        if _hx(request):
+            return _panel(request, req.representation, f"{exc.detail} ({exc.rule})")
+        messages.error(request, f"{exc.detail} ({exc.rule})")
+        return redirect("lending:title", req.representation_id)
+    return _hx_redirect(request, reverse("lending:viewer", args=[req.pk]))
+
+
+@login_required
+@never_cache
+def viewer(request, pk: int):
+    """The viewer link: works while the session runs; in the grace period it offers to start
+    the session; once the loan has ended it answers 410 Gone."""
+    req = _own_request_or_404(request, pk)
+    context = {"req": req, "rep": req.representation}
+    if req.step == Step.IS_BEING_VIEWED:
+        return render(request, "lending/viewer.html", context | {"mode": "viewing"})
+    if req.step == Step.IN_GRACE_PERIOD:
+        return render(request, "lending/viewer.html", context | {"mode": "start"})
+    if req.status == Status.READY:
+        return render(request, "lending/viewer.html", context | {"mode": "waiting"}, status=409)
+    return render(request, "lending/viewer.html", context | {"mode": "ended"}, status=410)
+
+
+@login_required
+@never_cache
+def content(request, pk: int):
+    """The digitised file itself, only while the session runs (sandboxed, never cached)."""
+    req = _own_request_or_404(request, pk)
+    if req.step != Step.IS_BEING_VIEWED:
+        return HttpResponse(_("This loan has ended."), status=410, content_type="text/plain; charset=utf-8")
+    rep = req.representation
+    if not rep.file:
+        raise Http404
+    response = FileResponse(rep.file.open("rb"), content_type=rep.mime_type or "application/octet-stream")
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _after_own_action(request, req, fn, **kw):
+    try:
+        fn(request.user, req, **kw)
+    except RuleViolation as exc:
+        error = f"{exc.detail} ({exc.rule})"
+    else:
+        error = ""
+    where = request.POST.get("from", "")
+    if where == "viewer":
+        if error:
+            messages.error(request, error)
+        return _hx_redirect(request, reverse("lending:viewer", args=[req.pk]) if fn is services.renew
+                            else reverse("lending:title", args=[req.representation_id]))
+    if where == "card":
+        return _card(request, error)
+    return _panel(request, req.representation, error)
+
+
+@login_required
+@require_POST
+def finish(request, pk: int):
+    return _after_own_action(request, _own_request_or_404(request, pk), services.finish)
+
+
+@login_required
+@require_POST
+def renew(request, pk: int):
+    return _after_own_action(request, _own_request_or_404(request, pk), services.renew)
+
+
+@login_required
+@require_POST
+def patron_cancel(request, pk: int):
+    return _after_own_action(request, _own_request_or_404(request, pk), services.cancel)
+
+
+def _card(request, error: str = ""):
+    context = selectors.library_card(request.user) | {"error": error}
+    if _hx(request):
+        return render(request, "lending/_card.html", context)
+    if error:
+        messages.error(request, error)
+    return render(request, "lending/card.html", context)
+
+
+@login_required
+@never_cache
+def card(request):
+    """The patron's library card (LDL-13): own requests, session/grace, view link, cancel while waiting."""
+    return _card(request)
+
+
+# --- back office ----------------------------------------------------------------------------------
+
+MONITOR_FILTERS = ("activity", "status", "step", "source", "type", "library", "q")
+
+
+@login_required
+def monitor(request):
+    _require_lending_staff(request.user)
+    f = {k: request.GET.get(k, "").strip() for k in MONITOR_FILTERS}
+    if "activity" not in request.GET:
+        f["activity"] = "active"
+    rep_filter = request.GET.get("representation") or None
+    qs = selectors.monitor(request.user, activity=f["activity"], status=f["status"], step=f["step"], source=f["source"],
+                           request_type=f["type"], library=f["library"], q=f["q"],
+                           representation=int(rep_filter) if rep_filter and rep_filter.isdigit() else None)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    selectors.attach_places(list(page.object_list))
+    libs = services.managed_library_ids(request.user)
+    from syllabus.org.models import Library
+
+    libraries = Library.objects.all() if libs is None else Library.objects.filter(pk__in=libs)
+    context = {"page": page, "f": f, "statuses": Status.choices, "steps": Step.choices, "sources": Source.choices,
+               "libraries": libraries.order_by("code"), "request_type": selectors.REQUEST_TYPE}
+    template = "lending/_monitor_results.html" if _hx(request) else "lending/monitor.html"
+    return render(request, template, context)
+
+
+@login_required
+def request_detail(request, pk: int):
+    """One request with its audit trail (LDL-13)."""
+    req = _staff_request_or_404(request, pk)
+    return render(request, "lending/request_detail.html", {"req": req, "trail": audit.trail(req)[:200]})
+
+
+@login_required
+def edit(request, pk: int):
+    """LDL-11: staff change the note and the priority — nothing else."""
+    req = _staff_request_or_404(request, pk)
+    error = ""
+    if request.method == "POST":
+        raw = request.POST.get("priority", "").strip()
+        try:
+            if raw and not raw.isdigit():
+                raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": services.MAX_PRIORITY})
+            services.edit_request(request.user, req, note=request.POST.get("note", ""), priority=int(raw) if raw else None)
+        except RuleViolation as exc:
+            error = f"{exc.detail} ({exc.rule})"
+        else:
+            messages.success(request, _("Request updated."))
+            return redirect("lending:request", req.pk)
+    return render(request, "lending/edit.html", {"req": req, "error": error, "max_priority": services.MAX_PRIORITY},
+                  status=400 if error else 200)
+
+
+@login_required
+def cancel(request, pk: int):
+    """LDL-11: staff cancel a request not yet being viewed, with a reason."""
+    req = _staff_request_or_404(request, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.cancel(request.user, req, reason=request.POST.get("reason", ""), note=request.POST.get("note", ""))
+        except RuleViolation as exc:
+            error = f"{exc.detail} ({exc.rule})"
+        else:
+            messages.success(request, _("Request cancelled; the patron is notified."))
+            nxt = request.POST.get("next", "")
+            return redirect(nxt if nxt.startswith("/lending/") else reverse("lending:queue", args=[req.representation_id]))
+    return render(request, "lending/cancel.html", {"req": req, "reasons": CancelReason.choices, "error": error,
+                                                   "next": request.GET.get("next", request.POST.get("next", ""))},
+                  status=400 if error else 200)
+
+
+def _staff_rep(request, rep_id: int):
+    rep = _rep_or_404(request, rep_id)
+    if not services.can_manage_requests(request.user, rep.library):
+        raise DjangoPermissionDenied
+    return rep
+
+
+@login_required
+def queue(request, rep_id: int):
+    """LDL-13: the queue of one representation, with requests on behalf and staff access."""
+    rep = _staff_rep(request, rep_id)
+    context = {"rep": rep, "q": selectors.queue(rep), "max_priority": services.MAX_PRIORITY,
+               "availability": selectors.loan_availability([rep.pk])[rep.pk],
+               "can_configure": services.can_configure(request.user, library=rep.library)}
+    return render(request, "lending/queue.html", context)
+
+
+@login_required
+@require_POST
+def on_behalf(request, rep_id: int):
+    """LDL-3: staff place a request for a patron (optionally overriding the priority)."""
+    rep = _staff_rep(request, rep_id)
+    username = request.POST.get("patron", "").strip()
+    patron = User.objects.filter(username=username, institution_id=rep.library.institution_id).first()
+    raw = request.POST.get("priority", "").strip()
+    try:
+        if patron is None:
+            raise RuleViolation("LDL-3", _("no registered patron %(u)s") % {"u": username or "—"})
+        if raw and not raw.isdigit():
+            raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": services.MAX_PRIORITY})
+        req = services.request_loan(request.user, rep, patron=patron, note=request.POST.get("note", ""),
+                                    priority=int(raw) if raw else None)
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.detail} ({exc.rule})")
+    else:
+        messages.success(request, _("Request placed for %(u)s: %(state)s.") % {"u": patron.username, "state": req.get_step_display()})
+    return redirect("lending:queue", rep.pk)
+
+
+@login_required
+@require_POST
+def staff_access(request, rep_id: int):
+    """LDL-3: a staff member opens the resource from the back office."""
+    rep = _staff_rep(request, rep_id)
+    try:
+        req = services.staff_access(request.user, rep)
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.detail} ({exc.rule})")
+        return redirect("lending:queue", rep.pk)
+    if req.step == Step.IS_BEING_VIEWED:
+        return redirect("lending:viewer", req.pk)
+    messages.info(request, _("No copy is free: you are in the waitlist."))
+    return redirect("lending:queue", rep.pk)
+
+
+@login_required
+def rights(request, rep_id: int):
+    """LDL-2: the policy, concurrent users and related physical items of a representation."""
+    rep = _rep_or_404(request, rep_id)
+    if not services.can_configure(request.user, library=rep.library):
+        raise DjangoPermissionDenied
+    policies = list(selectors.policies(request.user))
+    items = list(Item.objects.filter(record_id=rep.record_id).select_related("library").order_by("barcode"))
+    error = ""
+    if request.method == "POST":
+        try:
+            raw_policy = request.POST.get("policy", "")
+            policy = next((p for p in policies if str(p.pk) == raw_policy), None)
+            raw_n = request.POST.get("concurrent_users", "0").strip() or "0"
+            if not raw_n.isdigit():
+                raise RuleViolation("LDL-2", _("the number of concurrent users is a whole number (0 = no access)"))
+            services.configure_representation(request.user, rep, policy=policy, concurrent_users=int(raw_n))
+            wanted = {int(x) for x in request.POST.getlist("items") if x.isdigit()}
+            current = set(rep.related_items.values_list("pk", flat=True))
+            add = [i for i in items if i.pk in wanted - current]
+            if add:
+                services.add_related_items(request.user, rep, add)
+            for item in items:
+                if item.pk in current - wanted:
+                    services.remove_related_item(request.user, rep, item)
+        except RuleViolation as exc:
+            error = f"{exc.detail} ({exc.rule})"
+        else:
+            messages.success(request, _("Loan rights saved."))
+            return redirect("lending:rights", rep.pk)
+    rep = _rep_or_404(request, rep_id)
+    st = getattr(rep, "loan_settings", None)
+    related = set(rep.related_items.values_list("pk", flat=True))
+    return render(request, "lending/rights.html", {"rep": rep, "st": st, "policies": policies, "items": items, "related": related,
+                                                   "error": error}, status=400 if error else 200)
+
+
+@login_required
+def search(request):
+    """Staff title search with the digital loan availability indicator (LDL-14)."""
+    _require_lending_staff(request.user)
+    q = request.GET.get("q", "").strip()
+    records = selectors.staff_title_search(request.user, q)
+    template = "lending/_search_results.html" if _hx(request) else "lending/search.html"
+    return render(request, template, {"q": q, "records": records})
+
+
+# --- access-rights policies (LDL-1) ------------------------------------------------------------
+
+@login_required
+def policies(request):
+    if not services.can_configure(request.user):
+        raise DjangoPermissionDenied
+    return render(request, "lending/policies.html", {"policies": selectors.policies(request.user)})
+
+
+RULE_BOOLS = ("grace_included_in_session", "renewable", "renewable_when_others_wait", "limit_reloan")
+RULE_INTS = ("request_priority", "session_period", "grace_period", "max_renewal_days", "open_for_renewal_days", "reloan_limit_days")
+
+
+def _rules_from_post(post) -> list[dict]:
+    rules = []
+    for i in range(int(post.get("rule_count", "0") or 0)):
+        prefix = f"rule-{i}-"
+        if not post.get(prefix + "enabled"):
+            continue
+        rule: dict = {"user_group": post.get(prefix + "user_group") or None,
+                      "session_period_unit": post.get(prefix + "session_period_unit", "days"),
+                      "grace_period_unit": post.get(prefix + "grace_period_unit", "days")}
+        for name in RULE_INTS:
+            raw = (post.get(prefix + name) or "0").strip()
+            if not raw.lstrip("-").isdigit():
+                raise RuleViolation("LDL-1", _("%(f)s must be a whole number") % {"f": name}, field=prefix + name)
+            rule[name] = int(raw)
+        for name in RULE_BOOLS:
+            rule[name] = bool(post.get(prefix + name))
+        rules.append(rule)
+    return rules
+
+
+@login_required
+def policy_form(request, pk: int | None = None):
+    """Create or edit an access-rights policy and its rules, one per user group (LDL-1)."""
+    if not services.can_configure(request.user):
+        raise DjangoPermissionDenied
+    policy = None
+    if pk is not None:
+        policy = selectors.policies(request.user).filter(pk=pk).first()
+        if policy is None:
+            raise Http404
+    from syllabus.org.models import UserGroup
+
+    groups = list(UserGroup.objects.filter(institution_id=request.user.institution_id).order_by("name"))
+    existing = {(r.user_group.code if r.user_group_id else ""): r for r in (policy.rules.all() if policy else [])}
+    error = ""
+    if request.method == "POST":
+        try:
+            rules = _rules_from_post(request.POST)
+            fields = dict(name=request.POST.get("name", ""), limit_note=request.POST.get("limit_note", ""),
+                          description=request.POST.get("description", ""), long_term_loan=bool(request.POST.get("long_term_loan")))
+            if policy is None:
+                policy = services.create_policy(request.user, request.user.institution, rules=rules, **fields)
+            else:
+                services.update_policy(request.user, policy, rules=rules, **fields)
+        except RuleViolation as exc:
+            error = f"{exc.detail} ({exc.rule})"
+        else:
+            messages.success(request, _("Access rights saved."))
+            return redirect("lending:policies")
+    post = request.POST if request.method == "POST" else None
+    defaults = {f.name: f.default for f in AccessRule._meta.concrete_fields if f.name in services.RULE_FIELDS}
+    rows = []
+    for i, (code, label) in enumerate([("", _("Default (every other group)"))] + [(g.code, g.name) for g in groups]):
+        rule = existing.get(code)
+        if post is not None:
+            prefix = f"rule-{i}-"
+            values = {n: post.get(prefix + n, "") for n in RULE_INTS + ("session_period_unit", "grace_period_unit")}
+            values |= {n: bool(post.get(prefix + n)) for n in RULE_BOOLS}
+            enabled = bool(post.get(prefix + "enabled"))
+        else:
+            values = {n: getattr(rule, n) if rule else defaults[n] for n in services.RULE_FIELDS}
+            enabled = rule is not None or (policy is None and code == "")
+        rows.append({"i": i, "code": code, "label": label, "v": values, "enabled": enabled})
+    form = {"name": post.get("name", "") if post else (policy.name if policy else ""),
+            "limit_note": post.get("limit_note", "") if post else (policy.limit_note if policy else ""),
+            "description": post.get("description", "") if post else (policy.description if policy else ""),
+            "long_term_loan": bool(post.get("long_term_loan")) if post else (policy.long_term_loan if policy else True)}
+    return render(request, "lending/policy_form.html", {"policy": policy, "rows": rows, "error": error, "units": TimeUnit.choices,
+                                                        "form": form, "rule_count": len(rows)},
+                  status=400 if error else 200)

@@ -1,0 +1,602 @@
+"""API v1 of resource lists (LST-1..8): lists, sections, citations, workflow, librarian task list.
+
+A list the user may not see answers 404; a list they see but may not change, 403; a broken rule,
+4xx with ``{"rule", "detail"}``.  Statuses: list ``being_prepared | sent_to_library | in_process |
+complete``; item ``being_prepared | ready_for_processing | in_process | complete | declined``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.responses import codes_4xx
+
+from syllabus.api.schemas import Error
+from syllabus.catalog.models import Record
+from syllabus.core import audit
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.courses.models import Course
+
+from . import file_guards, metadata as md
+from . import selectors, services
+from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
+from .permissions import Access, ensure_edit, is_librarian_for
+from .tags import TAGS
+from .workflow import ITEM_TRANSITIONS, LIST_TRANSITIONS, ItemStatus, ListStatus
+
+router = Router(tags=["lists"])
+ERRORS = {code: Error for code in sorted(codes_4xx | {413, 415})}
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+class CourseRef(Schema):
+    id: int
+    code: str
+    section: str
+    name: str
+    term: str
+
+
+class FileOut(Schema):
+    name: str
+    size: int
+    content_type: str
+    url: str
+
+
+class CitationOut(Schema):
+    id: int
+    list_id: int
+    section_id: int
+    position: int
+    type: str
+    metadata: dict[str, Any]
+    record_id: int | None
+    status: str
+    status_note: str
+    tags: list[str]
+    public_note: str
+    library_note: str | None = None
+    file: FileOut | None = None
+    copyright_status: str
+    personal_copy: bool
+    personal_copy_owner: str
+    open_access: bool
+    formatted: str
+    sent_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+class SectionOut(Schema):
+    id: int
+    title: str
+    description: str
+    position: int
+    start_date: dt.date | None
+    end_date: dt.date | None
+    citations: list[CitationOut]
+
+
+class TaskOut(Schema):
+    id: int
+    list_id: int
+    kind: str
+    label: str
+    citation_id: int | None
+    detail: str
+    count: int
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+class PermissionsOut(Schema):
+    edit: bool
+    process: bool
+
+
+class ListSummary(Schema):
+    id: int
+    title: str
+    status: str
+    visibility: str
+    institution: str
+    courses: list[CourseRef]
+    assignee: str | None
+    items: int = 0
+    ready_for_processing: int = 0
+    open_tasks: int = 0
+    updated_at: dt.datetime
+
+
+class ListOut(Schema):
+    id: int
+    title: str
+    description: str
+    institution: str
+    status: str
+    visibility: str
+    courses: list[CourseRef]
+    owners: list[str]
+    collaborators: list[str]
+    assignee: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    sent_at: dt.datetime | None
+    published_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    permissions: PermissionsOut
+    sections: list[SectionOut]
+    open_tasks: list[TaskOut]
+
+
+class ListIn(Schema):
+    title: str
+    description: str = ""
+    course_ids: list[int] = []
+
+
+class ListPatch(Schema):
+    title: str | None = None
+    description: str | None = None
+    course_ids: list[int] | None = None
+    owners: list[str] | None = None
+    collaborators: list[str] | None = None
+    visibility: str | None = None
+    status: str | None = None
+
+
+class SectionIn(Schema):
+    title: str
+    description: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    position: int | None = None
+
+
+class SectionPatch(Schema):
+    title: str | None = None
+    description: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class CitationIn(Schema):
+    section_id: int | None = None
+    type: str | None = None
+    metadata: dict[str, Any] = {}
+    record_id: int | None = None
+    tags: list[str] = []
+    public_note: str = ""
+    library_note: str = ""
+    position: int | None = None
+    open_access: bool | None = None
+    copyright_status: str = ""
+    personal_copy: bool = False
+    personal_copy_owner: str = ""
+
+
+class CitationPatch(Schema):
+    type: str | None = None
+    metadata: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    public_note: str | None = None
+    library_note: str | None = None
+    open_access: bool | None = None
+    copyright_status: str | None = None
+    personal_copy: bool | None = None
+    personal_copy_owner: str | None = None
+    status: str | None = None
+    status_note: str | None = None
+    section_id: int | None = None
+    position: int | None = None
+
+
+class MoveIn(Schema):
+    section_id: int | None = None
+    position: int | None = None
+
+
+class PositionIn(Schema):
+    position: int
+
+
+class AssignIn(Schema):
+    username: str | None = None
+
+
+class StatusIn(Schema):
+    status: str
+    note: str | None = None
+
+
+class TaskPage(Schema):
+    items: list[ListSummary]
+    count: int
+    tab_counts: dict[str, int]
+
+
+class AuditOut(Schema):
+    at: dt.datetime
+    actor: str | None
+    action: str
+    changes: dict[str, Any]
+    note: str
+
+
+class Vocabulary(Schema):
+    citation_types: dict[str, str]
+    tags: list[dict[str, Any]]
+    list_statuses: dict[str, str]
+    item_statuses: dict[str, str]
+    list_transitions: list[dict[str, str]]
+    item_transitions: list[dict[str, str]]
+    item_filters: dict[str, str]
+    copyright_statuses: dict[str, str]
+
+
+# --- output helpers ---------------------------------------------------------------------------
+
+def course_ref(c: Course) -> dict:
+    return {"id": c.pk, "code": c.code, "section": c.section, "name": c.name, "term": c.term}
+
+
+def citation_out(c: Citation, acc: Access) -> dict:
+    file = None
+    if c.file:
+        file = {"name": c.file_name, "size": c.file_size, "content_type": c.file_type,
+                "url": reverse("api-v1:lists_citation_file", kwargs={"citation_id": c.pk})}
+    return {
+        "id": c.pk, "list_id": c.resource_list_id, "section_id": c.section_id, "position": c.position, "type": c.type,
+        "metadata": c.metadata, "record_id": c.record_id, "status": c.status, "status_note": c.status_note,
+        "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note if acc.edit else None,
+        "file": file, "copyright_status": c.copyright_status, "personal_copy": c.personal_copy,
+        "personal_copy_owner": c.personal_copy_owner, "open_access": c.open_access, "formatted": c.formatted,
+        "sent_at": c.sent_at, "updated_at": c.updated_at,
+    }
+
+
+def task_out(t: LibrarianTask) -> dict:
+    return {"id": t.pk, "list_id": t.resource_list_id, "kind": t.kind, "label": t.kind_label, "citation_id": t.citation_id,
+            "detail": t.detail, "count": t.count, "created_by": t.created_by.username if t.created_by_id else None,
+            "created_at": t.created_at, "updated_at": t.updated_at, "resolved_at": t.resolved_at}
+
+
+def list_out(user, pk: int) -> dict:
+    lst, acc = selectors.list_with_items(user, pk)
+    return {
+        "id": lst.pk, "title": lst.title, "description": lst.description, "institution": lst.institution.code,
+        "status": lst.status, "visibility": lst.visibility,
+        "courses": [course_ref(c) for c in lst.courses.all()],
+        "owners": [u.username for u in lst.owners.all()],
+        "collaborators": [u.username for u in lst.collaborators.all()],
+        "assignee": lst.assignee.username if lst.assignee_id else None,
+        "created_at": lst.created_at, "updated_at": lst.updated_at, "sent_at": lst.sent_at,
+        "published_at": lst.published_at, "completed_at": lst.completed_at,
+        "permissions": {"edit": acc.edit, "process": acc.process},
+        "sections": [
+            {"id": s.pk, "title": s.title, "description": s.description, "position": s.position, "start_date": s.start_date,
+             "end_date": s.end_date, "citations": [citation_out(c, acc) for c in s.items]}
+            for s in lst.section_list
+        ],
+        "open_tasks": [task_out(t) for t in selectors.open_tasks(lst)] if acc.process else [],
+    }
+
+
+def summary_out(lst: ResourceList) -> dict:
+    return {"id": lst.pk, "title": lst.title, "status": lst.status, "visibility": lst.visibility,
+            "institution": lst.institution.code if "institution" in lst._state.fields_cache else "",
+            "courses": [course_ref(c) for c in lst.courses.all()],
+            "assignee": lst.assignee.username if lst.assignee_id else None,
+            "items": getattr(lst, "n_items", 0), "ready_for_processing": getattr(lst, "n_ready", 0),
+            "open_tasks": getattr(lst, "n_open_tasks", 0), "updated_at": lst.updated_at}
+
+
+def _courses(user, ids: list[int]) -> list[Course]:
+    found = {c.pk: c for c in Course.objects.filter(pk__in=ids, institution_id=user.institution_id).prefetch_related("instructors")}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise RuleViolation("CRS-3", f"unknown course id {', '.join(missing)}", field="course_ids")
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def _record(user, record_id: int | None):
+    if record_id is None:
+        return None
+    record = Record.objects.select_related("institution").filter(pk=record_id).first()
+    if record is None:
+        raise RuleViolation("LST-2", f"unknown catalog record {record_id}", field="record_id")
+    return record
+
+
+def _section_of(lst_id: int, section_id: int | None) -> Section | None:
+    if section_id is None:
+        return None
+    section = Section.objects.filter(pk=section_id).first()
+    if section is None or section.resource_list_id != lst_id:
+        raise RuleViolation("LST-1", f"section {section_id} is not a section of this list", field="section_id")
+    return section
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+@router.get("/lists", response=list[ListSummary], summary="My lists: owned, collaborating, and published lists of my courses (LST-8)")
+def my_lists(request, course_id: int | None = None):
+    return [summary_out(lst) for lst in selectors.lists_for_user(request.user, course_id=course_id)]
+
+
+@router.post("/lists", response={201: ListOut, **ERRORS}, summary="Create a list linked to courses (LST-1, CRS-3)")
+def create_list(request, payload: ListIn):
+    lst = services.create_list(request.user, title=payload.title, description=payload.description,
+                               courses=_courses(request.user, payload.course_ids))
+    return Status(201, list_out(request.user, lst.pk))
+
+
+@router.get("/lists/{list_id}", response={200: ListOut, **ERRORS},
+            summary="A list with its sections and their citations (ids, statuses, tags, notes)")
+def get_list(request, list_id: int):
+    return list_out(request.user, list_id)
+
+
+@router.patch("/lists/{list_id}", response={200: ListOut, **ERRORS},
+              summary="Change title, description, courses, owners, collaborators, visibility or status (LST-4, LST-8)")
+def patch_list(request, list_id: int, payload: ListPatch):
+    lst, acc = selectors.list_for(request.user, list_id)
+    data = payload.dict(exclude_unset=True)
+    with transaction.atomic():
+        details = {k: data[k] for k in ("title", "description", "owners", "collaborators") if data.get(k) is not None}
+        if data.get("course_ids") is not None:
+            ensure_edit(request.user, lst)
+            details["courses"] = _courses(request.user, data["course_ids"])
+        if details:
+            services.update_list(request.user, lst, **details)
+        if data.get("visibility") is not None:
+            services.set_visibility(request.user, lst, data["visibility"])
+        if data.get("status") is not None:
+            services.set_list_status(request.user, lst, data["status"])
+        if not (details or data.get("visibility") or data.get("status")):
+            ensure_edit(request.user, lst)
+    return list_out(request.user, list_id)
+
+
+@router.post("/lists/{list_id}/publish", response={200: ListOut, **ERRORS}, summary="Publish: students of the linked courses see it (LST-8)")
+def publish(request, list_id: int):
+    lst, _ = selectors.list_for(request.user, list_id)
+    services.publish_list(request.user, lst)
+    return list_out(request.user, list_id)
+
+
+@router.post("/lists/{list_id}/unpublish", response={200: ListOut, **ERRORS}, summary="Back to draft (LST-8)")
+def unpublish(request, list_id: int):
+    lst, _ = selectors.list_for(request.user, list_id)
+    services.unpublish_list(request.user, lst)
+    return list_out(request.user, list_id)
+
+
+@router.post("/lists/{list_id}/send", response={200: ListOut, **ERRORS}, summary="Send the list to the library (LST-4)")
+def send(request, list_id: int):
+    lst, _ = selectors.list_for(request.user, list_id)
+    services.send_list(request.user, lst)
+    return list_out(request.user, list_id)
+
+
+@router.post("/lists/{list_id}/assign", response={200: ListOut, **ERRORS},
+             summary="Assign the list to a librarian (username), or unassign (null) (LST-7)")
+def assign(request, list_id: int, payload: AssignIn):
+    lst, _ = selectors.list_for(request.user, list_id)
+    services.assign_list(request.user, lst, payload.username)
+    return list_out(request.user, list_id)
+
+
+@router.get("/lists/{list_id}/history", response={200: list[AuditOut], **ERRORS},
+            summary="Audit trail of a list (editors and the library) (ORG-6)")
+def history(request, list_id: int):
+    lst, _ = selectors.list_for(request.user, list_id)
+    ensure_edit(request.user, lst)
+    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action, "changes": e.changes,
+             "note": e.note} for e in audit.trail(lst)[:200]]
+
+
+# --- sections --------------------------------------------------------------------------------
+
+@router.post("/lists/{list_id}/sections", response={201: SectionOut, **ERRORS}, summary="Add a section (LST-1)")
+def add_section(request, list_id: int, payload: SectionIn):
+    lst, acc = selectors.list_for(request.user, list_id)
+    section = services.add_section(request.user, lst, title=payload.title, description=payload.description,
+                                   start_date=payload.start_date, end_date=payload.end_date, position=payload.position)
+    return Status(201, {"id": section.pk, "title": section.title, "description": section.description, "position": section.position,
+                        "start_date": section.start_date, "end_date": section.end_date, "citations": []})
+
+
+def _section_out(user, section_id: int) -> dict:
+    section, acc = selectors.section_for(user, section_id)
+    items = list(section.citations.order_by("position", "id"))
+    return {"id": section.pk, "title": section.title, "description": section.description, "position": section.position,
+            "start_date": section.start_date, "end_date": section.end_date, "citations": [citation_out(c, acc) for c in items]}
+
+
+@router.patch("/sections/{section_id}", response={200: SectionOut, **ERRORS}, summary="Change a section's title, description or dates")
+def patch_section(request, section_id: int, payload: SectionPatch):
+    section, _ = selectors.section_for(request.user, section_id)
+    services.update_section(request.user, section, **payload.dict(exclude_unset=True))
+    return _section_out(request.user, section_id)
+
+
+@router.post("/sections/{section_id}/move", response={200: SectionOut, **ERRORS}, summary="Move a section to a position (0-based)")
+def move_section(request, section_id: int, payload: PositionIn):
+    section, _ = selectors.section_for(request.user, section_id)
+    services.move_section(request.user, section, payload.position)
+    return _section_out(request.user, section_id)
+
+
+@router.delete("/sections/{section_id}", response={204: None, **ERRORS}, summary="Delete an empty section")
+def delete_section(request, section_id: int):
+    section, _ = selectors.section_for(request.user, section_id)
+    services.delete_section(request.user, section)
+    return Status(204, None)
+
+
+# --- citations -------------------------------------------------------------------------------
+
+def _citation_response(user, citation_id: int) -> dict:
+    citation, acc = selectors.citation_for(user, citation_id)
+    return citation_out(citation, acc)
+
+
+@router.post("/lists/{list_id}/citations", response={201: CitationOut, **ERRORS},
+             summary="Add a citation: section id, type, CSL-JSON metadata (or a catalog record id) (LST-2, LST-3)")
+def add_citation(request, list_id: int, payload: CitationIn):
+    lst, _ = selectors.list_for(request.user, list_id)
+    ensure_edit(request.user, lst)
+    citation = services.add_citation(
+        request.user, lst, _section_of(lst.pk, payload.section_id), payload.type, payload.metadata,
+        _record(request.user, payload.record_id), tags=payload.tags, public_note=payload.public_note,
+        library_note=payload.library_note, position=payload.position, open_access=payload.open_access,
+        copyright_status=payload.copyright_status, personal_copy=payload.personal_copy,
+        personal_copy_owner=payload.personal_copy_owner)
+    return Status(201, _citation_response(request.user, citation.pk))
+
+
+@router.get("/citations/{citation_id}", response={200: CitationOut, **ERRORS}, summary="One citation")
+def get_citation(request, citation_id: int):
+    return _citation_response(request.user, citation_id)
+
+
+@router.patch("/citations/{citation_id}", response={200: CitationOut, **ERRORS},
+              summary="Change a citation; metadata is a JSON merge patch (null removes a field); status moves along LST-4")
+def patch_citation(request, citation_id: int, payload: CitationPatch):
+    citation, acc = selectors.citation_for(request.user, citation_id)
+    data = payload.dict(exclude_unset=True)
+    status, note = data.pop("status", None), data.pop("status_note", None)
+    section_id, position = data.pop("section_id", None), data.pop("position", None)
+    with transaction.atomic():
+        fields = {k: v for k, v in data.items() if v is not None}
+        if "metadata" in fields:
+            fields["metadata"] = md.merge_patch(citation.metadata, fields["metadata"])
+        if fields:
+            services.update_citation(request.user, citation, **fields)
+        if section_id is not None or position is not None:
+            services.move_citation(request.user, citation, section=_section_of(citation.resource_list_id, section_id),
+                                   position=position)
+        if status is not None:
+            services.set_item_status(request.user, citation, status, note=note)
+        elif note is not None:
+            services.set_status_note(request.user, citation, note)
+        if not (fields or section_id is not None or position is not None or status or note is not None):
+            ensure_edit(request.user, citation.resource_list)
+    return _citation_response(request.user, citation_id)
+
+
+@router.delete("/citations/{citation_id}", response={204: None, **ERRORS}, summary="Delete a citation")
+def delete_citation(request, citation_id: int):
+    citation, _ = selectors.citation_for(request.user, citation_id)
+    services.delete_citation(request.user, citation)
+    return Status(204, None)
+
+
+@router.post("/citations/{citation_id}/move", response={200: CitationOut, **ERRORS},
+             summary="Move a citation to a position (0-based) in its section or another section of the list (LST-1)")
+def move_citation(request, citation_id: int, payload: MoveIn):
+    citation, _ = selectors.citation_for(request.user, citation_id)
+    services.move_citation(request.user, citation, section=_section_of(citation.resource_list_id, payload.section_id),
+                           position=payload.position)
+    return _citation_response(request.user, citation_id)
+
+
+@router.post("/citations/{citation_id}/send", response={200: CitationOut, **ERRORS}, summary="Send a single item to the library (LST-4)")
+def send_citation(request, citation_id: int):
+    citation, _ = selectors.citation_for(request.user, citation_id)
+    services.send_citation(request.user, citation)
+    return _citation_response(request.user, citation_id)
+
+
+@router.post("/citations/{citation_id}/status", response={200: CitationOut, **ERRORS},
+             summary="Move an item's status (the library: in_process, complete, declined) (LST-4)")
+def citation_status(request, citation_id: int, payload: StatusIn):
+    citation, _ = selectors.citation_for(request.user, citation_id)
+    services.set_item_status(request.user, citation, payload.status, note=payload.note)
+    return _citation_response(request.user, citation_id)
+
+
+@router.post("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS},
+             summary="Upload a file on a citation (size limit per role, type sniffed) (LST-3)")
+def upload_file(request, citation_id: int, file: File[UploadedFile]):
+    citation, _ = selectors.citation_for(request.user, citation_id)
+    services.attach_file(request.user, citation, file)
+    return _citation_response(request.user, citation_id)
+
+
+@router.delete("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS}, summary="Remove a citation's file")
+def remove_file(request, citation_id: int):
+    citation, _ = selectors.citation_for(request.user, citation_id)
+    services.remove_file(request.user, citation)
+    return _citation_response(request.user, citation_id)
+
+
+@router.get("/citations/{citation_id}/file", response={200: None, **ERRORS}, url_name="lists_citation_file",
+            summary="Download a citation's file (whoever may see the list)")
+def download_file(request, citation_id: int):
+    from .views import file_response
+
+    citation, _ = selectors.citation_for(request.user, citation_id)
+    warning = file_guards.check(request.user, citation)
+    response = file_response(citation)
+    if warning:
+        response["X-Access-Warning"] = warning
+    return response
+
+
+# --- librarian --------------------------------------------------------------------------------
+
+@router.get("/librarian/lists", response={200: TaskPage, **ERRORS},
+            summary="Librarian task list: tab=mine|unassigned|others, filters and sort (LST-7)")
+def librarian_lists(request, tab: str = "unassigned", status: str = "", course: str = "", term: str = "",
+                    department: str = "", item_status: str = "", open_tasks: bool = False, q: str = "",
+                    sort: str = "name", limit: int = 50, offset: int = 0):
+    qs = selectors.task_list(request.user, tab=tab, status=status, course=course, term=term, department=department,
+                             item_status=item_status, open_tasks_only=open_tasks, q=q, sort=sort)
+    limit = max(1, min(limit, 200))
+    rows = list(qs[offset: offset + limit])
+    code = request.user.institution.code if request.user.institution_id else ""
+    out = []
+    for lst in rows:
+        item = summary_out(lst)
+        item["institution"] = code
+        out.append(item)
+    return {"items": out, "count": qs.count(), "tab_counts": selectors.tab_counts(request.user)}
+
+
+@router.get("/lists/{list_id}/tasks", response={200: list[TaskOut], **ERRORS}, summary="Open librarian tasks of a list (LST-6)")
+def list_tasks(request, list_id: int):
+    lst, acc = selectors.list_for(request.user, list_id)
+    if not acc.process:
+        raise PermissionDenied("LST-7", "only the library's course reserves operators see tasks")
+    return [task_out(t) for t in selectors.open_tasks(lst)]
+
+
+@router.post("/librarian/tasks/{task_id}/done", response={200: TaskOut, **ERRORS}, summary="Mark a librarian task done")
+def task_done(request, task_id: int):
+    task = LibrarianTask.objects.select_related("resource_list", "created_by").filter(pk=task_id).first()
+    if task is None or not is_librarian_for(request.user, task.resource_list.institution_id):
+        raise NotFound("LST-7", "no such task")
+    return task_out(services.resolve_task(request.user, task))
+
+
+@router.get("/list-vocabulary", response=Vocabulary, summary="Citation types, tags, statuses and the workflow tables")
+def vocabulary(request):
+    return {
+        "citation_types": {c.value: str(c.label) for c in CitationType},
+        "tags": [{"code": t.code, "label": str(t.label), "system": t.system} for t in TAGS.values()],
+        "list_statuses": {s.value: str(s.label) for s in ListStatus},
+        "item_statuses": {s.value: str(s.label) for s in ItemStatus},
+        "list_transitions": [{"from": a, "to": b, "by": who} for (a, b), who in LIST_TRANSITIONS.items()],
+        "item_transitions": [{"from": a, "to": b, "by": who} for (a, b), who in ITEM_TRANSITIONS.items()],
+        "item_filters": {k: str(f.label) for k, f in selectors.ITEM_FILTERS.items()},
+        "copyright_statuses": {c.value: str(c.label) for c in CopyrightStatus},
+    }

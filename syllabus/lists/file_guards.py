@@ -1,0 +1,24 @@
+"""Checks that other apps add to the download of a citation's file, without this app knowing
+them (e.g. digitization's copyright clearance windows, DIG-3/DIG-4)::
+
+    from syllabus.lists.file_guards import register_file_guard
+    register_file_guard(lambda user, citation: None)   # raise PermissionDenied to refuse;
+                                                        # return a text to warn the reader
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+GUARDS: list[Callable] = []
+
+
+def register_file_guard(guard: Callable) -> Callable:
+    if guard not in GUARDS:
+        GUARDS.append(guard)
+    return guard
+
+
+def check(user, citation) -> str:
+    """Run every guard (each may refuse by raising); the warnings they return, joined."""
+    warnings = [w for w in (guard(user, citation) for guard in GUARDS) if w]
+    return " ".join(warnings)

@@ -1,0 +1,215 @@
+"""Resource lists (LST-1..8): lists, sections, citations (items) and the librarians' tasks.
+
+A citation keeps its metadata in CSL-JSON (``Citation.metadata``, field names as CSL spells
+them, LST-2); it may point at a catalog record or stand alone.  The columns ``title`` and
+``formatted`` are copies derived from the metadata (for sorting and for the student view).
+Workflow states and their transition tables are in :mod:`syllabus.lists.workflow`.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.core import clock
+
+from .workflow import ItemStatus, ListStatus, Visibility
+
+
+class CitationType(models.TextChoices):
+    """LST-2 citation types; each maps to one CSL ``type`` (see :data:`CSL_TYPE`)."""
+
+    BOOK = "book", _("Book")
+    BOOK_CHAPTER = "book_chapter", _("Book chapter")
+    ARTICLE = "article", _("Article")
+    WEBSITE = "website", _("Website")
+    VIDEO_AUDIO = "video_audio", _("Video / audio")
+    DOCUMENT = "document", _("Document / file")
+    OTHER = "other", _("Other")
+
+
+CSL_TYPE = {
+    CitationType.BOOK: "book",
+    CitationType.BOOK_CHAPTER: "chapter",
+    CitationType.ARTICLE: "article-journal",
+    CitationType.WEBSITE: "webpage",
+    CitationType.VIDEO_AUDIO: "motion_picture",
+    CitationType.DOCUMENT: "document",
+    CitationType.OTHER: "article",
+}
+
+
+class CopyrightStatus(models.TextChoices):
+    """LST-3 copyright status of a citation (the digitization/copyright workflow sets most of them)."""
+
+    NOT_DETERMINED = "", _("Not determined")
+    SELF_DECLARED = "self_declared", _("Self declared")
+    FAIR_USE = "fair_use", _("Fair use")
+    CREATIVE_COMMONS = "creative_commons", _("Creative Commons")
+    WAITING = "waiting", _("Waiting for clearance")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class ResourceList(models.Model):
+    institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="resource_lists")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    courses = models.ManyToManyField("courses.Course", blank=True, related_name="resource_lists")
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="lists_owned")
+    collaborators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="lists_collaborating")
+    status = models.CharField(max_length=20, choices=ListStatus.choices, default=ListStatus.BEING_PREPARED)
+    visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.DRAFT)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="lists_assigned", help_text="the librarian working on the list (LST-7)")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [
+            models.Index(fields=["institution", "status"]),
+            models.Index(fields=["institution", "assignee"]),
+            models.Index(fields=["institution", "title"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.updated_at = clock.now()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.visibility == Visibility.PUBLISHED
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status != ListStatus.BEING_PREPARED
+
+
+class Section(models.Model):
+    resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                                   name="section_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Citation(models.Model):
+    """One item of a list (LST-2, LST-3)."""
+
+    resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="citations")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="citations")
+    position = models.PositiveIntegerField(default=0)
+    type = models.CharField(max_length=20, choices=CitationType.choices, default=CitationType.BOOK)
+    metadata = models.JSONField(default=dict, help_text="CSL-JSON: title, author, container-title, ISBN, ISSN, DOI, issued...")
+    title = models.CharField(max_length=1000, blank=True, help_text="copy of metadata.title for sorting and search")
+    record = models.ForeignKey("catalog.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="citations")
+    status = models.CharField(max_length=24, choices=ItemStatus.choices, default=ItemStatus.BEING_PREPARED)
+    status_note = models.CharField(max_length=500, blank=True, help_text="the library's reason, e.g. why declined")
+    tags = models.JSONField(default=list, blank=True, help_text="tag codes, see syllabus.lists.tags")
+    public_note = models.TextField(blank=True, help_text="note for students")
+    library_note = models.TextField(blank=True, help_text="private note for the library")
+    file = models.FileField(upload_to="lists/", blank=True, max_length=200)
+    file_name = models.CharField(max_length=255, blank=True, help_text="the uploader's file name (display only)")
+    file_type = models.CharField(max_length=100, blank=True, help_text="sniffed content type")
+    file_size = models.PositiveBigIntegerField(default=0)
+    copyright_status = models.CharField(max_length=30, choices=CopyrightStatus.choices, default="", blank=True)
+    personal_copy = models.BooleanField(default=False)
+    personal_copy_owner = models.CharField(max_length=200, blank=True)
+    open_access = models.BooleanField(default=False, help_text="an open-access resource (LST-5)")
+    formatted = models.TextField(blank=True, help_text="formatted citation (HTML) in formatted_style")
+    formatted_style = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["section", "position"]),
+            models.Index(fields=["resource_list", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title[:80] or f"citation {self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.updated_at = clock.now()
+        super().save(*args, **kwargs)
+
+    @property
+    def url(self) -> str:
+        return (self.metadata or {}).get("URL", "")
+
+    @property
+    def doi(self) -> str:
+        return (self.metadata or {}).get("DOI", "")
+
+    @property
+    def isbn(self) -> str:
+        return (self.metadata or {}).get("ISBN", "")
+
+    @property
+    def csl_type(self) -> str:
+        return CSL_TYPE.get(self.type, "article")
+
+
+class LibrarianTask(models.Model):
+    """Something on a list that a librarian has to look at (LST-4, LST-6).
+
+    ``kind`` is open-ended so that other apps can raise their own tasks (e.g. a discussion
+    message); the lists app raises ``list_sent``, ``item_sent`` and ``changed``."""
+
+    LIST_SENT = "list_sent"
+    ITEM_SENT = "item_sent"
+    CHANGED = "changed"
+    KIND_LABELS = {LIST_SENT: _("List sent to library"), ITEM_SENT: _("Item sent to library"),
+                   CHANGED: _("Changed since sent")}
+
+    resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="tasks")
+    citation = models.ForeignKey(Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=40)
+    detail = models.TextField(blank=True)
+    count = models.PositiveIntegerField(default=1, help_text="how many changes this open task gathers")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["resource_list", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind_label}: {self.resource_list_id}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.KIND_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize()))
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -1,0 +1,85 @@
+"""Who may see and change a resource list (LST-8, ORG-3).
+
+- list owners and collaborators edit the list (instructor side);
+- the Course Reserves Operators of the list's institution (librarians) see and process every
+  list of their institution, and may edit it too;
+- students enrolled in a linked course see the list once it is published, nothing else;
+- everyone else does not know the list exists (404).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from syllabus.core.errors import NotFound, PermissionDenied
+from syllabus.courses.models import Enrollment
+from syllabus.org.roles import Role
+
+from .models import ResourceList
+
+
+@dataclass(frozen=True)
+class Access:
+    view: bool = False
+    edit: bool = False       # owner, collaborator or librarian
+    process: bool = False    # librarian: statuses, assignment, tasks
+    owner: bool = False
+    collaborator: bool = False
+    student: bool = False    # sees it as an enrolled student
+
+    @property
+    def instructor(self) -> bool:
+        return self.owner or self.collaborator
+
+
+NONE = Access()
+
+
+def is_librarian_for(user, institution_id: int | None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(ra.role == Role.COURSE_RESERVES_OPERATOR and ra.institution_id == institution_id
+               for ra in user.role_assignments_cached())
+
+
+def _member_ids(lst: ResourceList, relation: str) -> set[int]:
+    cache = getattr(lst, "_prefetched_objects_cache", {})
+    if relation in cache:
+        return {u.pk for u in cache[relation]}
+    return set(getattr(lst, relation).values_list("pk", flat=True))
+
+
+def access_for(user, lst: ResourceList) -> Access:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NONE
+    librarian = is_librarian_for(user, lst.institution_id)
+    owner = user.pk in _member_ids(lst, "owners")
+    collaborator = not owner and user.pk in _member_ids(lst, "collaborators")
+    editor = owner or collaborator or librarian
+    student = False
+    if not editor and lst.is_published:
+        student = Enrollment.objects.filter(user=user, course__resource_lists=lst).exists()
+    return Access(view=editor or student, edit=editor, process=librarian, owner=owner, collaborator=collaborator,
+                  student=student)
+
+
+def ensure_view(user, lst: ResourceList) -> Access:
+    acc = access_for(user, lst)
+    if not acc.view:
+        raise NotFound("LST-8", "no such list")
+    return acc
+
+
+def ensure_edit(user, lst: ResourceList) -> Access:
+    acc = ensure_view(user, lst)
+    if not acc.edit:
+        raise PermissionDenied("LST-8", "only the list's owners and collaborators (or the library) change a list")
+    return acc
+
+
+def ensure_process(user, lst: ResourceList) -> Access:
+    acc = ensure_view(user, lst)
+    if not acc.process:
+        raise PermissionDenied("LST-7", "only the library's course reserves operators process lists")
+    return acc

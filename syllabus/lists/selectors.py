@@ -1,0 +1,248 @@
+"""Reads of resource lists shared by the API and the pages, with their prefetching: a list with
+200 items costs the same number of queries as one with 20 (LST acceptance 5).
+
+Item filters are a registry so that other apps can add their own (LST-7), e.g. the
+digitization app::
+
+    from syllabus.lists.selectors import register_item_filter
+    register_item_filter("digitization_requested", _("Digitization requested"),
+                         lambda: Q(digitization_requests__status="open"))
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.courses.models import Course, Enrollment
+from syllabus.org.models import User
+from syllabus.org.roles import Role
+
+from .models import Citation, LibrarianTask, ResourceList, Section
+from .permissions import Access, ensure_view, is_librarian_for
+from .workflow import ItemStatus, ListStatus, Visibility
+
+# --- item filters (LST-7) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    key: str
+    label: object
+    q: Callable[[], Q]  # a condition on Citation
+
+
+ITEM_FILTERS: dict[str, ItemFilter] = {}
+
+
+def register_item_filter(key: str, label, q: Callable[[], Q]) -> ItemFilter:
+    f = ItemFilter(key, label, q)
+    ITEM_FILTERS[key] = f
+    return f
+
+
+for _status in ItemStatus:
+    register_item_filter(_status.value, _status.label, lambda s=_status.value: Q(status=s))
+
+
+def item_filter(key: str) -> ItemFilter:
+    try:
+        return ITEM_FILTERS[key]
+    except KeyError:
+        raise RuleViolation("LST-7", f"unknown item filter {key!r}; use one of {', '.join(ITEM_FILTERS)}", field="item_status") from None
+
+
+# --- one list -----------------------------------------------------------------------------
+
+
+def _citations_qs() -> QuerySet[Citation]:
+    return Citation.objects.order_by("position", "id")
+
+
+def list_queryset() -> QuerySet[ResourceList]:
+    return (ResourceList.objects.select_related("institution", "assignee")
+            .prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("code", "section")),
+                              Prefetch("owners", queryset=User.objects.order_by("username")),
+                              Prefetch("collaborators", queryset=User.objects.order_by("username"))))
+
+
+def list_with_items(user, pk: int, *, item_filter_key: str = "") -> tuple[ResourceList, Access]:
+    """The list with its courses, people, sections and their items (in order), or 404 when the
+    user may not see it.  ``section.items`` holds the section's citations."""
+    lst = list_queryset().filter(pk=pk).first()
+    if lst is None:
+        raise NotFound("LST-8", "no such list")
+    acc = ensure_view(user, lst)
+    citations = _citations_qs()
+    if item_filter_key:
+        citations = citations.filter(item_filter(item_filter_key).q())
+    sections = list(Section.objects.filter(resource_list=lst).order_by("position", "id")
+                    .prefetch_related(Prefetch("citations", queryset=citations, to_attr="items")))
+    lst.section_list = sections
+    return lst, acc
+
+
+def all_items(lst: ResourceList) -> list[Citation]:
+    return [c for s in lst.section_list for c in s.items]
+
+
+def list_for(user, pk: int) -> tuple[ResourceList, Access]:
+    """The list (no items) or 404."""
+    lst = list_queryset().filter(pk=pk).first()
+    if lst is None:
+        raise NotFound("LST-8", "no such list")
+    return lst, ensure_view(user, lst)
+
+
+def citation_for(user, pk: int) -> tuple[Citation, Access]:
+    citation = Citation.objects.select_related("resource_list__institution", "section").filter(pk=pk).first()
+    if citation is None:
+        raise NotFound("LST-8", "no such item")
+    return citation, ensure_view(user, citation.resource_list)
+
+
+def section_for(user, pk: int) -> tuple[Section, Access]:
+    section = Section.objects.select_related("resource_list__institution").filter(pk=pk).first()
+    if section is None:
+        raise NotFound("LST-8", "no such section")
+    return section, ensure_view(user, section.resource_list)
+
+
+def open_tasks(lst: ResourceList) -> list[LibrarianTask]:
+    return list(LibrarianTask.objects.filter(resource_list=lst, resolved_at__isnull=True)
+                .select_related("citation", "created_by").order_by("-updated_at", "-id"))
+
+
+def status_counts(lst: ResourceList) -> dict[str, int]:
+    rows = Citation.objects.filter(resource_list=lst).values("status").annotate(n=Count("id"))
+    counts = {s: 0 for s in ItemStatus.values}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
+
+
+# --- lists of a user ------------------------------------------------------------------------
+
+
+def lists_for_user(user, *, course_id: int | None = None) -> QuerySet[ResourceList]:
+    """Lists the user owns or collaborates on, and published lists of the courses they are
+    enrolled in (LST-8).  Librarians use :func:`task_list` for the rest of their institution."""
+    if not user.is_authenticated:
+        return ResourceList.objects.none()
+    enrolled = Enrollment.objects.filter(user=user, course__resource_lists=OuterRef("pk"))
+    qs = ResourceList.objects.filter(
+        Q(owners=user) | Q(collaborators=user) | (Q(visibility=Visibility.PUBLISHED) & Exists(enrolled))
+    )
+    if course_id:
+        qs = qs.filter(courses=course_id)
+    ids = qs.values("id")
+    return (list_queryset().filter(id__in=ids)
+            .annotate(n_items=Coalesce(Subquery(_count_items()), Value(0), output_field=IntegerField()))
+            .order_by("title", "id"))
+
+
+def _count_items(q: Q | None = None):
+    sub = Citation.objects.filter(resource_list=OuterRef("pk"))
+    if q is not None:
+        sub = sub.filter(q)
+    return sub.order_by().values("resource_list").annotate(n=Count("id")).values("n")
+
+
+# --- librarian task list (LST-7) -------------------------------------------------------------
+
+TABS = ("mine", "unassigned", "others")
+SORTS = {
+    "name": ("title", "id"), "-name": ("-title", "-id"),
+    "status": ("status_rank", "title", "id"), "-status": ("-status_rank", "title", "id"),
+    "code": ("course_code", "title", "id"), "-code": ("-course_code", "title", "id"),
+    "updated": ("-updated_at", "-id"),
+}
+STATUS_RANK = {s: n for n, s in enumerate(ListStatus.values)}
+
+
+def librarians(institution_id: int) -> QuerySet[User]:
+    """Course Reserves Operators of the institution (who a list can be assigned to)."""
+    return (User.objects.filter(is_active=True, role_assignments__role=Role.COURSE_RESERVES_OPERATOR,
+                                role_assignments__institution_id=institution_id)
+            .distinct().order_by("last_name", "first_name", "username"))
+
+
+def task_list(user, *, tab: str = "unassigned", status: str = "", course: str = "", term: str = "", department: str = "",
+              item_status: str = "", open_tasks_only: bool = False, q: str = "", sort: str = "name") -> QuerySet[ResourceList]:
+    """The lists of the librarian's institution on one tab — Assigned to me, Unassigned, Assigned
+    to others — filtered by list status, course (code), term, department, items by status (or any
+    registered item filter), and sorted by name, status or course code.  Each row is annotated
+    with ``n_items``, ``n_ready``, ``n_open_tasks``, ``course_code``."""
+    from django.db.models import Case, When
+
+    if not is_librarian_for(user, user.institution_id):
+        from syllabus.core.errors import PermissionDenied
+
+        raise PermissionDenied("LST-7", "the task list is for the library's course reserves operators")
+    if tab not in TABS:
+        raise RuleViolation("LST-7", f"tab is one of {', '.join(TABS)}", field="tab")
+    if sort not in SORTS:
+        raise RuleViolation("LST-7", f"sort is one of {', '.join(SORTS)}", field="sort")
+    qs = ResourceList.objects.filter(institution_id=user.institution_id)
+    if tab == "mine":
+        qs = qs.filter(assignee=user)
+    elif tab == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    else:
+        qs = qs.filter(assignee__isnull=False).exclude(assignee=user)
+    if status:
+        statuses = [s for s in status.split(",") if s]
+        bad = [s for s in statuses if s not in ListStatus.values]
+        if bad:
+            raise RuleViolation("LST-7", f"unknown list status {bad[0]!r}", field="status")
+        qs = qs.filter(status__in=statuses)
+    course_links = ResourceList.courses.through.objects.filter(resourcelist_id=OuterRef("pk"))
+    if course:
+        qs = qs.filter(Exists(course_links.filter(Q(course__code__iexact=course.strip())
+                                                  | Q(course__code__istartswith=course.strip()))))
+    if term:
+        qs = qs.filter(Exists(course_links.filter(course__term=term.strip())))
+    if department:
+        qs = qs.filter(Exists(course_links.filter(course__department__iexact=department.strip())))
+    if item_status:
+        flt = item_filter(item_status)
+        qs = qs.filter(Exists(Citation.objects.filter(resource_list=OuterRef("pk")).filter(flt.q())))
+    open_task_q = LibrarianTask.objects.filter(resource_list=OuterRef("pk"), resolved_at__isnull=True)
+    if open_tasks_only:
+        qs = qs.filter(Exists(open_task_q))
+    for word in (q or "").split():
+        qs = qs.filter(Q(title__icontains=word) | Exists(course_links.filter(Q(course__code__icontains=word)
+                                                                             | Q(course__name__icontains=word))))
+    first_code = course_links.order_by("course__code").values("course__code")[:1]
+    n_tasks = open_task_q.order_by().values("resource_list").annotate(n=Count("id")).values("n")
+    return (qs.select_related("assignee")
+            .prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("code", "section")))
+            .annotate(
+                course_code=Coalesce(Subquery(first_code), Value("")),
+                n_items=Coalesce(Subquery(_count_items()), Value(0), output_field=IntegerField()),
+                n_ready=Coalesce(Subquery(_count_items(Q(status=ItemStatus.READY_FOR_PROCESSING))), Value(0),
+                                 output_field=IntegerField()),
+                n_open_tasks=Coalesce(Subquery(n_tasks), Value(0), output_field=IntegerField()),
+                status_rank=Case(*[When(status=s, then=Value(n)) for s, n in STATUS_RANK.items()],
+                                 default=Value(99), output_field=IntegerField()),
+            )
+            .order_by(*SORTS[sort]))
+
+
+def tab_counts(user) -> dict[str, int]:
+    """How many lists are on each tab (one query)."""
+    qs = ResourceList.objects.filter(institution_id=user.institution_id)
+    return qs.aggregate(
+        mine=Count("id", filter=Q(assignee=user)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        others=Count("id", filter=Q(assignee__isnull=False) & ~Q(assignee=user)),
+    )
+
+
+def terms_and_departments(institution_id: int) -> tuple[list[str], list[str]]:
+    courses = Course.objects.filter(institution_id=institution_id, resource_lists__isnull=False)
+    terms = sorted({t for t in courses.order_by().values_list("term", flat=True).distinct() if t})
+    departments = sorted({d for d in courses.order_by().values_list("department", flat=True).distinct() if d})
+    return terms, departments

@@ -1,0 +1,68 @@
+"""Plug-in slots of the list pages, so that other apps add their part without editing ours.
+
+A slot is a named place in a template (``{% lists_slot "citation_services" citation=c %}``);
+an app registers a template for it, and optionally a ``prepare(request, objects)`` function
+called once per page with every object the slot will show, to load what it needs in bulk
+(so that a list of 200 items does not cost 200 queries)::
+
+    # syllabus/discussion/slots.py  (or anywhere loaded at start-up, e.g. the app's nav.py)
+    from syllabus.lists.slots import register_slot
+    register_slot("list_aside", "discussion/_list_pane.html", order=10,
+                  prepare=lambda request, lists: ...)
+
+Slots of the lists app:
+
+=============================  ======================================================  ==========================
+slot                           where                                                     context
+=============================  ======================================================  ==========================
+``list_actions``               list header (editor, student view, librarian detail)       ``lst``, ``access``
+``list_aside``                 side pane of every list page (e.g. library discussion)     ``lst``, ``access``
+``citation_services``          per item, "Library services" (editor and student view)   ``citation``, ``lst``, ``access``
+``librarian_citation_services``  per item on the librarian's list detail                ``citation``, ``lst``, ``access``
+``task_list_columns_head``     extra column header(s) of the librarian task list        —
+``task_list_columns``          extra cell per row of the librarian task list              ``row``
+=============================  ======================================================  ==========================
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.module_loading import autodiscover_modules
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    template: str
+    order: int = 50
+    when: Callable | None = None            # (request, context) -> bool
+    prepare: Callable | None = None         # (request, objects) -> None, once per page
+
+
+SLOTS: dict[str, list[Slot]] = {}
+_loaded = False
+
+
+def register_slot(name: str, template: str, *, order: int = 50, when: Callable | None = None,
+                  prepare: Callable | None = None) -> Slot:
+    slot = Slot(name, template, order, when, prepare)
+    SLOTS.setdefault(name, [])
+    SLOTS[name] = sorted([s for s in SLOTS[name] if s.template != template] + [slot], key=lambda s: (s.order, s.template))
+    return slot
+
+
+def slots(name: str) -> list[Slot]:
+    global _loaded
+    if not _loaded:
+        autodiscover_modules("slots")
+        _loaded = True
+    return SLOTS.get(name, [])
+
+
+def prepare(request, name: str, objects) -> None:
+    """Let every template of slot ``name`` load its data for ``objects`` in one go."""
+    objects = list(objects)
+    for slot in slots(name):
+        if slot.prepare is not None:
+            slot.prepare(request, objects)

@@ -1,0 +1,69 @@
+"""Citation tags (LST-3): the instructor's tags (Essential / Recommended / Optional) and system
+tags that only the library or the system sets (e.g. "New Edition – Purchase requested").
+
+The vocabulary is declared in code; another app adds its own system tags with :func:`declare_tag`::
+
+    from syllabus.lists.tags import declare_tag
+    declare_tag("digitized", _("Digitized"), system=True)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.core.errors import RuleViolation
+
+
+@dataclass(frozen=True)
+class Tag:
+    code: str
+    label: str
+    system: bool = False  # set by the library or the system, never by an instructor
+
+
+TAGS: dict[str, Tag] = {}
+
+
+def declare_tag(code: str, label, *, system: bool = False) -> Tag:
+    tag = Tag(code, label, system)
+    TAGS[code] = tag
+    return tag
+
+
+declare_tag("essential", _("Essential"))
+declare_tag("recommended", _("Recommended"))
+declare_tag("optional", _("Optional"))
+declare_tag("new_edition_purchase_requested", _("New Edition – Purchase requested"), system=True)
+declare_tag("new_edition_available", _("New Edition Available"), system=True)
+declare_tag("purchase_request_declined", _("Purchase Request Declined"), system=True)
+
+
+def instructor_tags() -> list[Tag]:
+    return [t for t in TAGS.values() if not t.system]
+
+
+def label(code: str) -> str:
+    tag = TAGS.get(code)
+    return str(tag.label) if tag else code
+
+
+def clean_tags(codes, *, previous=(), may_set_system: bool = False) -> list[str]:
+    """Validate tag codes; keep order, drop duplicates.  Only the library sets system tags: an
+    instructor's change keeps the system tags that were there and may not add or remove any."""
+    out: list[str] = []
+    for code in codes or []:
+        code = str(code).strip()
+        if not code or code in out:
+            continue
+        tag = TAGS.get(code)
+        if tag is None:
+            raise RuleViolation("LST-3", f"unknown tag {code!r}; known tags: {', '.join(TAGS)}", field="tags")
+        out.append(code)
+    if not may_set_system:
+        before = [c for c in previous if c in TAGS and TAGS[c].system]
+        added = [c for c in out if TAGS[c].system and c not in before]
+        if added:
+            raise RuleViolation("LST-3", f"only the library sets the system tag {label(added[0])!r}", field="tags", status=403)
+        out = [c for c in out if not TAGS[c].system] + before
+    return out

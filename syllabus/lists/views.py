@@ -1,0 +1,534 @@
+"""Pages of resource lists: the instructor's editor, the student's list view, the librarian's task
+list and list detail (LST-1..8).  Thin: parse the form, call a service or selector, render.
+
+Every action is a POST form that works without JavaScript (redirect back with a message) and,
+with htmx, swaps the re-rendered part of the page in place; a refused action shows its rule and
+message in the page's live region without losing what was typed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.courses.models import Course
+
+from . import file_guards, metadata as md
+from . import selectors, services, slots
+from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
+from .permissions import ensure_edit, is_librarian_for
+from .tags import TAGS, instructor_tags
+from .workflow import INSTRUCTOR, ITEM_TRANSITIONS, LIBRARIAN, LIST_TRANSITIONS, ItemStatus, ListStatus, allowed_next
+
+HTMX_CONFIG = ('{"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true},'
+               ' {"code": "4..", "swap": true, "error": false}, {"code": "...", "swap": false, "error": true}]}')
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _forbidden(request, exc: RuleViolation):
+    return render(request, "lists/forbidden.html", {"error": exc, "htmx_config": HTMX_CONFIG}, status=403)
+
+
+def page(view):
+    """GET pages: a list the user may not see is a 404, one they may not use this way a 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404
+        except PermissionDenied as exc:
+            return _forbidden(request, exc)
+
+    return login_required(wrapper)
+
+
+def action(view):
+    """POST actions.  The view performs the change and returns (fragment renderer, page url,
+    message).  htmx gets the fragment (or the error in the live region); a plain form post is
+    redirected back to the page with a message."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            render_fragment, url, message = view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404
+        except RuleViolation as exc:
+            if _is_htmx(request):
+                response = render(request, "lists/_error.html", {"error": exc}, status=exc.status)
+                response["HX-Retarget"] = "#messages-live"
+                response["HX-Reswap"] = "innerHTML"
+                return response
+            if isinstance(exc, PermissionDenied):
+                return _forbidden(request, exc)
+            messages.error(request, f"{exc.rule}: {exc.detail}")
+            return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or reverse("lists:mine"))
+        if _is_htmx(request):
+            return render_fragment(message)
+        if message:
+            messages.success(request, message)
+        return redirect(url)
+
+    return login_required(require_POST(wrapper))
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _date(value):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RuleViolation("LST-1", f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+# --- my lists -------------------------------------------------------------------------------
+
+@page
+def my_lists(request):
+    user = request.user
+    lists = list(selectors.lists_for_user(user))
+    editable = [lst for lst in lists if any(u.pk == user.pk for u in lst.owners.all())
+                or any(u.pk == user.pk for u in lst.collaborators.all())]
+    reading = [lst for lst in lists if lst not in editable]
+    taught = list(user.courses_taught.order_by("code", "section"))
+    return render(request, "lists/my_lists.html", {
+        "editable": editable, "reading": reading, "taught": taught,
+        "can_create": services.can_create_list(user), "is_librarian": is_librarian_for(user, user.institution_id),
+        "htmx_config": HTMX_CONFIG,
+    })
+
+
+@login_required
+@require_POST
+def create(request):
+    ids = [i for i in (_int(v) for v in request.POST.getlist("courses")) if i]
+    courses = list(Course.objects.filter(pk__in=ids, institution_id=request.user.institution_id))
+    try:
+        lst = services.create_list(request.user, title=request.POST.get("title", ""),
+                                   description=request.POST.get("description", ""), courses=courses)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc)
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.rule}: {exc.detail}")
+        return redirect("lists:mine")
+    messages.success(request, _("List created. Add sections and items, then publish it and send it to the library."))
+    response = redirect("lists:edit", lst.pk)
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("lists:edit", args=[lst.pk])
+    return response
+
+
+# --- student / reader view --------------------------------------------------------------------
+
+@page
+def view(request, pk: int):
+    lst, acc = selectors.list_with_items(request.user, pk)
+    items = selectors.all_items(lst)
+    style = services.citation_style(lst)
+    services.refresh_formatted(items, style)
+    slots.prepare(request, "citation_services", items)
+    slots.prepare(request, "list_aside", [lst])
+    return render(request, "lists/view.html", {"lst": lst, "access": acc, "htmx_config": HTMX_CONFIG})
+
+
+# --- the instructor's editor -------------------------------------------------------------------
+
+def _author_line(name: dict) -> str:
+    if name.get("literal"):
+        return name["literal"]
+    return ", ".join(p for p in (name.get("family"), name.get("given")) if p)
+
+
+def form_values(c: Citation) -> dict:
+    """The editor form's values of an item (CSL-JSON → plain form fields)."""
+    m = c.metadata or {}
+    values = {field: m.get(csl, "") for field, csl in FORM_FIELDS.items()}
+    issued = m.get("issued") or {}
+    values.update({
+        "type": c.type, "authors": "\n".join(_author_line(n) for n in m.get("author") or []),
+        "year": "-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts") else issued.get("raw", ""),
+        "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note, "open_access": c.open_access,
+        "copyright_status": c.copyright_status, "personal_copy": c.personal_copy, "personal_copy_owner": c.personal_copy_owner,
+    })
+    return values
+
+
+def _editor_context(request, pk: int, message: str = "") -> dict:
+    lst, acc = selectors.list_with_items(request.user, pk)
+    ensure_edit(request.user, lst)
+    items = selectors.all_items(lst)
+    for c in items:
+        c.form = form_values(c)
+    slots.prepare(request, "citation_services", items)
+    slots.prepare(request, "list_aside", [lst])
+    sides = set()
+    if acc.instructor:
+        sides.add(INSTRUCTOR)
+    if acc.process:
+        sides.add(LIBRARIAN)
+    return {
+        "lst": lst, "access": acc, "message": message, "types": CitationType.choices,
+        "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()), "copyright_choices": CopyrightStatus.choices,
+        "can_send_list": (lst.status, ListStatus.SENT_TO_LIBRARY) in LIST_TRANSITIONS and INSTRUCTOR in sides,
+        "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
+        "taught": list(request.user.courses_taught.order_by("code", "section")),
+    }
+
+
+def _editor(request, pk: int):
+    return lambda message="": render(request, "lists/_editor.html", {**_editor_context(request, pk, message), "oob": True})
+
+
+@page
+def edit(request, pk: int):
+    return render(request, "lists/edit.html", _editor_context(request, pk))
+
+
+FORM_FIELDS = {  # form field → CSL variable
+    "title": "title", "container_title": "container-title", "edition": "edition", "publisher": "publisher",
+    "publisher_place": "publisher-place", "page": "page", "volume": "volume", "issue": "issue", "isbn": "ISBN",
+    "issn": "ISSN", "doi": "DOI", "url": "URL",
+}
+
+
+def metadata_from_form(post) -> dict:
+    """CSL-JSON from the editor's form; empty fields are ``None`` (removed by a merge patch)."""
+    meta = {csl: (post.get(field) or "").strip() or None for field, csl in FORM_FIELDS.items()}
+    authors = [line.strip() for line in (post.get("authors") or "").splitlines() if line.strip()]
+    meta["author"] = authors or None
+    year = (post.get("year") or "").strip()
+    meta["issued"] = year or None
+    return meta
+
+
+def _citation_values(post, *, creating: bool) -> dict:
+    return {
+        "tags": post.getlist("tags"),
+        "public_note": post.get("public_note", ""),
+        "library_note": post.get("library_note", ""),
+        "open_access": post.get("open_access") == "on",
+        "copyright_status": post.get("copyright_status", ""),
+        "personal_copy": post.get("personal_copy") == "on",
+        "personal_copy_owner": post.get("personal_copy_owner", ""),
+    }
+
+
+@action
+def list_settings(request, pk: int):
+    lst, _acc = selectors.list_for(request.user, pk)
+    values = {"title": request.POST.get("title"), "description": request.POST.get("description")}
+    if "collaborators" in request.POST:
+        values["collaborators"] = [n for n in request.POST.get("collaborators", "").replace(",", " ").split() if n]
+    if "courses" in request.POST or request.POST.get("courses_present"):
+        ids = [i for i in (_int(v) for v in request.POST.getlist("courses")) if i]
+        values["courses"] = list(Course.objects.filter(pk__in=ids, institution_id=lst.institution_id))
+    services.update_list(request.user, lst, **values)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("List details saved.")
+
+
+@action
+def send_list(request, pk: int):
+    lst, _acc = selectors.list_for(request.user, pk)
+    services.send_list(request.user, lst)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("The list was sent to the library.")
+
+
+@action
+def set_visibility(request, pk: int):
+    lst, _acc = selectors.list_for(request.user, pk)
+    visibility = request.POST.get("visibility", "")
+    services.set_visibility(request.user, lst, visibility)
+    msg = _("The list is published: students of its courses see it.") if visibility == "published" else _("The list is back to draft.")
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), msg
+
+
+@action
+def add_section(request, pk: int):
+    lst, _acc = selectors.list_for(request.user, pk)
+    services.add_section(request.user, lst, title=request.POST.get("title", ""), description=request.POST.get("description", ""),
+                         start_date=_date(request.POST.get("start_date")), end_date=_date(request.POST.get("end_date")))
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section added.")
+
+
+def _section(request, pk: int, section_id: int) -> Section:
+    section, _acc = selectors.section_for(request.user, section_id)
+    if section.resource_list_id != pk:
+        raise NotFound()
+    return section
+
+
+@action
+def update_section(request, pk: int, section_id: int):
+    section = _section(request, pk, section_id)
+    services.update_section(request.user, section, title=request.POST.get("title", ""),
+                            description=request.POST.get("description", ""),
+                            start_date=_date(request.POST.get("start_date")), end_date=_date(request.POST.get("end_date")))
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section saved.")
+
+
+@action
+def move_section(request, pk: int, section_id: int):
+    section = _section(request, pk, section_id)
+    delta = -1 if request.POST.get("direction") == "up" else 1
+    services.move_section(request.user, section, max(0, section.position + delta))
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section moved.")
+
+
+@action
+def delete_section(request, pk: int, section_id: int):
+    section = _section(request, pk, section_id)
+    services.delete_section(request.user, section)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section deleted.")
+
+
+def _citation(request, pk: int, citation_id: int) -> Citation:
+    citation, _acc = selectors.citation_for(request.user, citation_id)
+    if citation.resource_list_id != pk:
+        raise NotFound()
+    return citation
+
+
+@action
+def add_citation(request, pk: int):
+    lst, _acc = selectors.list_for(request.user, pk)
+    ensure_edit(request.user, lst)
+    section = None
+    if request.POST.get("section"):
+        section = Section.objects.filter(pk=_int(request.POST.get("section")), resource_list=lst).first()
+        if section is None:
+            raise RuleViolation("LST-1", "choose a section of this list")
+    meta = {k: v for k, v in metadata_from_form(request.POST).items() if v is not None}
+    services.add_citation(request.user, lst, section, request.POST.get("type") or "book", meta,
+                          **_citation_values(request.POST, creating=True))
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item added.")
+
+
+@action
+def update_citation(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    meta = md.merge_patch(citation.metadata, metadata_from_form(request.POST))
+    values = _citation_values(request.POST, creating=False)
+    services.update_citation(request.user, citation, type=request.POST.get("type") or citation.type, metadata=meta, **values)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item saved.")
+
+
+@action
+def move_citation(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    direction = request.POST.get("direction")
+    if direction in ("up", "down"):
+        position = max(0, citation.position + (-1 if direction == "up" else 1))
+        services.move_citation(request.user, citation, position=position)
+    else:
+        section = Section.objects.filter(pk=_int(request.POST.get("section")), resource_list_id=pk).first()
+        if section is None:
+            raise RuleViolation("LST-1", "choose a section of this list")
+        services.move_citation(request.user, citation, section=section, position=None)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item moved.")
+
+
+@action
+def delete_citation(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    services.delete_citation(request.user, citation)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item deleted.")
+
+
+@action
+def send_citation(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    services.send_citation(request.user, citation)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("The item was sent to the library.")
+
+
+@action
+def upload(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        raise RuleViolation("LST-3", "choose a file to upload", field="file")
+    services.attach_file(request.user, citation, upload_file)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("File uploaded.")
+
+
+@action
+def remove_file(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    services.remove_file(request.user, citation)
+    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("File removed.")
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def file_response(citation: Citation):
+    """Stream a citation's file (the caller checked that the user may see the list)."""
+    if not citation.file or not default_storage.exists(citation.file.name):
+        raise NotFound("LST-3", "this item has no file")
+    response = FileResponse(default_storage.open(citation.file.name, "rb"), content_type=citation.file_type or "application/octet-stream",
+                            as_attachment=citation.file_type != "application/pdf", filename=citation.file_name or "file")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@page
+@require_GET
+def download(request, citation_id: int):
+    citation, _acc = selectors.citation_for(request.user, citation_id)
+    warning = file_guards.check(request.user, citation)
+    response = file_response(citation)
+    if warning:
+        response["X-Access-Warning"] = warning
+    return response
+
+
+# --- the librarian's task list and list detail ----------------------------------------------------
+
+FILTER_KEYS = ("tab", "status", "course", "term", "department", "item_status", "open_tasks", "q", "sort")
+
+
+def _task_params(source) -> dict:
+    params = {k: (source.get(k) or "").strip() for k in FILTER_KEYS}
+    params["tab"] = params["tab"] or "unassigned"
+    params["sort"] = params["sort"] or "name"
+    return params
+
+
+def _task_context(request, params: dict, message: str = "") -> dict:
+    user = request.user
+    qs = selectors.task_list(user, tab=params["tab"], status=params["status"], course=params["course"], term=params["term"],
+                             department=params["department"], item_status=params["item_status"],
+                             open_tasks_only=params["open_tasks"] == "1", q=params["q"], sort=params["sort"])
+    from django.core.paginator import Paginator
+
+    page_obj = Paginator(qs, 50).get_page(request.GET.get("page") or request.POST.get("page"))
+    rows = list(page_obj.object_list)
+    slots.prepare(request, "task_list_columns", rows)
+    terms, departments = selectors.terms_and_departments(user.institution_id)
+    query = urlencode({k: v for k, v in params.items() if v and k != "tab"})
+    return {
+        "params": params, "page": page_obj, "rows": rows, "counts": selectors.tab_counts(user), "query": query,
+        "list_statuses": ListStatus.choices, "item_filters": selectors.ITEM_FILTERS.values(),
+        "terms": terms, "departments": departments, "state": urlencode({k: v for k, v in params.items() if v}),
+        "librarians": [{"pk": u.pk, "username": u.username, "label": u.get_full_name() or u.username}
+                       for u in selectors.librarians(user.institution_id)],
+        "sorts": [("name", _("Name")), ("status", _("Status")), ("code", _("Course code")), ("updated", _("Last change"))],
+        "tabs": [("mine", _("Assigned to me")), ("unassigned", _("Unassigned")), ("others", _("Assigned to others"))],
+        "message": message, "htmx_config": HTMX_CONFIG,
+    }
+
+
+@page
+def tasks(request):
+    if not is_librarian_for(request.user, request.user.institution_id):
+        raise PermissionDenied("LST-7", "the task list is for the library's course reserves operators")
+    context = _task_context(request, _task_params(request.GET))
+    template = "lists/_task_results.html" if _is_htmx(request) else "lists/tasks.html"
+    return render(request, template, context)
+
+
+def _library_context(request, pk: int, message: str = "", item_filter_key: str = "") -> dict:
+    lst, acc = selectors.list_with_items(request.user, pk, item_filter_key=item_filter_key)
+    if not acc.process:
+        raise PermissionDenied("LST-7", "this page is for the library's course reserves operators")
+    items = selectors.all_items(lst)
+    slots.prepare(request, "librarian_citation_services", items)
+    slots.prepare(request, "list_aside", [lst])
+    for item in items:
+        item.next_statuses = allowed_next(ITEM_TRANSITIONS, item.status, LIBRARIAN)
+    return {
+        "lst": lst, "access": acc, "message": message, "tasks": selectors.open_tasks(lst),
+        "counts": selectors.status_counts(lst), "item_filters": selectors.ITEM_FILTERS.values(),
+        "item_filter": item_filter_key, "list_next": allowed_next(LIST_TRANSITIONS, lst.status, LIBRARIAN),
+        "librarians": list(selectors.librarians(lst.institution_id)), "htmx_config": HTMX_CONFIG,
+        "item_statuses": ItemStatus, "all_tags": list(TAGS.values()),
+    }
+
+
+def _library(request, pk: int):
+    flt = request.POST.get("item_status") or ""
+    return lambda message="": render(request, "lists/_library.html", {**_library_context(request, pk, message, flt), "oob": True})
+
+
+@page
+def library(request, pk: int):
+    flt = request.GET.get("item_status", "")
+    context = _library_context(request, pk, item_filter_key=flt)
+    template = "lists/_library.html" if _is_htmx(request) else "lists/library.html"
+    return render(request, template, context)
+
+
+@action
+def assign(request, pk: int):
+    lst, _acc = selectors.list_for(request.user, pk)
+    username = request.POST.get("username", "").strip()
+    if request.POST.get("assign_me"):
+        username = request.user.username
+    services.assign_list(request.user, lst, username or None)
+    msg = _("Assigned to %(name)s.") % {"name": username} if username else _("The list is unassigned.")
+    if request.POST.get("return_to") == "tasks":
+        from django.http import QueryDict
+
+        params = _task_params(QueryDict(request.POST.get("state", "")))
+        return (lambda message="": render(request, "lists/_task_results.html", {**_task_context(request, params, message), "oob": True}),
+                reverse("lists:tasks") + "?" + urlencode({k: v for k, v in params.items() if v}), msg)
+    return _library(request, pk), reverse("lists:library", args=[pk]), msg
+
+
+@action
+def list_status(request, pk: int):
+    lst, _acc = selectors.list_for(request.user, pk)
+    status = request.POST.get("status", "")
+    services.set_list_status(request.user, lst, status)
+    return _library(request, pk), reverse("lists:library", args=[pk]), _("List status: %(s)s.") % {"s": ListStatus(status).label}
+
+
+@action
+def item_status(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    status = request.POST.get("status", "")
+    note = request.POST.get("note")
+    services.set_item_status(request.user, citation, status, note=note if note else None)
+    return _library(request, pk), reverse("lists:library", args=[pk]), _("Item status: %(s)s.") % {"s": ItemStatus(status).label}
+
+
+@action
+def library_note(request, pk: int, citation_id: int):
+    citation = _citation(request, pk, citation_id)
+    services.update_citation(request.user, citation, library_note=request.POST.get("library_note", ""),
+                             tags=request.POST.getlist("tags"))
+    return _library(request, pk), reverse("lists:library", args=[pk]), _("Item saved.")
+
+
+@action
+def task_done(request, pk: int, task_id: int):
+    task = LibrarianTask.objects.select_related("resource_list").filter(pk=task_id, resource_list_id=pk).first()
+    if task is None:
+        raise NotFound()
+    services.resolve_task(request.user, task)
+    return _library(request, pk), reverse("lists:library", args=[pk]), _("Task done.")

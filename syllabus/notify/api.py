@@ -1,0 +1,230 @@
+"""API: in-app notifications, contact details and preferences, letters (Letter Administrator),
+the outbox monitor."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Router, Schema
+
+from syllabus.api.schemas import Error
+from syllabus.core.errors import NotFound
+
+from . import selectors, services
+from .models import Notification, OutboxMessage
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    letter: str
+    subject: str
+    body: str
+    link: str
+    created_at: dt.datetime
+    read: bool
+
+
+class NotificationPage(Schema):
+    unread: int
+    items: list[NotificationOut]
+
+
+class ContactOut(Schema):
+    email: str
+    phone: str
+    email_enabled: bool
+    sms_enabled: bool
+    inapp_enabled: bool
+
+
+class ContactIn(Schema):
+    email: str | None = None
+    phone: str | None = None
+    email_enabled: bool | None = None
+    sms_enabled: bool | None = None
+    inapp_enabled: bool | None = None
+
+
+class ChannelOut(Schema):
+    channel: str
+    enabled: bool
+
+
+class LetterOut(Schema):
+    code: str
+    name: str
+    enabled: bool
+    edited: bool
+    channels: list[ChannelOut]
+
+
+class LetterDetailOut(LetterOut):
+    variables: list[str]
+    sample: dict
+    subject: str
+    body: str
+    sms: str
+    default_subject: str
+    default_body: str
+    default_sms: str
+
+
+class LetterIn(Schema):
+    subject: str | None = None
+    body: str | None = None
+    sms: str | None = None
+    enabled: bool | None = None
+    channels: dict[str, bool] | None = None
+
+
+class PreviewIn(Schema):
+    subject: str | None = None
+    body: str | None = None
+    sms: str | None = None
+
+
+class PreviewOut(Schema):
+    subject: str
+    body: str
+    sms: str
+    errors: dict[str, str]
+
+
+class OutboxOut(Schema):
+    id: int
+    idempotency_key: str
+    message_id: str
+    letter: str
+    channel: str
+    recipient: str | None
+    address: str
+    subject: str
+    status: str
+    note: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class OutboxPage(Schema):
+    counts: dict[str, int]
+    count: int
+    items: list[OutboxOut]
+
+
+def _notification_out(n: Notification) -> dict:
+    return {"id": n.pk, "letter": n.letter, "subject": n.subject, "body": n.body, "link": n.safe_link,
+            "created_at": n.created_at, "read": n.read_at is not None}
+
+
+def _contact_out(user) -> dict:
+    pref = services.preferences_of(user)
+    return {"email": user.email, "phone": user.phone, "email_enabled": pref.email_enabled,
+            "sms_enabled": pref.sms_enabled, "inapp_enabled": pref.inapp_enabled}
+
+
+def _letter_out(row: selectors.LetterRow) -> dict:
+    return {"code": row.code, "name": str(row.letter.name), "enabled": row.enabled, "edited": row.edited,
+            "channels": [{"channel": c["code"], "enabled": c["enabled"]} for c in row.channels]}
+
+
+def _letter_detail(row: selectors.LetterRow) -> dict:
+    sources = services.template_sources(row.letter, row.config)
+    return {**_letter_out(row), "variables": list(row.letter.all_variables), "sample": row.letter.full_sample,
+            **sources, "default_subject": row.letter.subject, "default_body": row.letter.body,
+            "default_sms": row.letter.sms}
+
+
+def _outbox_out(m: OutboxMessage) -> dict:
+    return {"id": m.pk, "idempotency_key": m.idempotency_key, "message_id": m.message_id, "letter": m.letter,
+            "channel": m.channel, "recipient": m.recipient.username if m.recipient_id else None, "address": m.address,
+            "subject": m.subject, "status": m.status, "note": m.note, "attempts": m.attempts,
+            "next_attempt_at": m.next_attempt_at, "last_error": m.last_error, "created_at": m.created_at, "sent_at": m.sent_at}
+
+
+# --- in-app notifications -----------------------------------------------------------------------
+
+@router.get("/me/notifications", response=NotificationPage, summary="My in-app notifications (the bell), newest first")
+def my_notifications(request, unread: bool = False, limit: int = 50):
+    return {"unread": selectors.unread_notifications(request.user),
+            "items": [_notification_out(n) for n in selectors.notifications_for(request.user, unread_only=unread, limit=min(max(limit, 1), 200))]}
+
+
+@router.post("/notifications/{notification_id}/read", response={200: NotificationOut, 404: Error},
+             summary="Mark one of my notifications read (NTF-2)")
+def read_notification(request, notification_id: int):
+    return _notification_out(services.mark_notification_read(request.user, notification_id))
+
+
+@router.post("/me/notifications/read", response=NotificationPage, summary="Mark all my notifications read")
+def read_all_notifications(request):
+    services.mark_all_notifications_read(request.user)
+    return {"unread": 0, "items": [_notification_out(n) for n in selectors.notifications_for(request.user, limit=50)]}
+
+
+# --- contact details and preferences --------------------------------------------------------------
+
+@router.get("/me/contact", response=ContactOut, summary="My contact details and the channels I accept letters on")
+def my_contact(request):
+    return _contact_out(request.user)
+
+
+@router.put("/me/contact", response={200: ContactOut, 400: Error}, summary="Change my contact details and channel preferences (NTF-1)")
+def set_my_contact(request, payload: ContactIn):
+    services.update_contact(request.user, request.user, **payload.dict())
+    request.user.refresh_from_db()
+    return _contact_out(request.user)
+
+
+# --- letters (Letter Administrator) ----------------------------------------------------------------
+
+@router.get("/letters", response={200: list[LetterOut], 403: Error}, summary="Letters of my institution and their switches (LTR-1)")
+def list_letters(request):
+    services.ensure_letter_administrator(request.user, request.user.institution)
+    return [_letter_out(row) for row in selectors.letter_rows(request.user.institution)]
+
+
+@router.get("/letters/{code}", response={200: LetterDetailOut, 403: Error, 404: Error}, summary="A letter: templates in force, defaults, variables, sample")
+def get_letter(request, code: str):
+    services.ensure_letter_administrator(request.user, request.user.institution)
+    return _letter_detail(selectors.letter_row(request.user.institution, services.get_letter(code)))
+
+
+@router.put("/letters/{code}", response={200: LetterDetailOut, 400: Error, 403: Error, 404: Error},
+            summary="Edit a letter's templates and switches; template errors are refused (LTR-2)")
+def put_letter(request, code: str, payload: LetterIn):
+    services.save_letter(request.user, request.user.institution, code, **payload.dict())
+    return _letter_detail(selectors.letter_row(request.user.institution, services.get_letter(code)))
+
+
+@router.post("/letters/{code}/preview", response={200: PreviewOut, 403: Error, 404: Error},
+             summary="Render templates (given, else those in force) from the letter's sample context")
+def preview(request, code: str, payload: PreviewIn):
+    services.ensure_letter_administrator(request.user, request.user.institution)
+    letter = services.get_letter(code)
+    return services.preview_letter(letter, payload.dict(), institution=request.user.institution)
+
+
+# --- the outbox monitor -------------------------------------------------------------------------
+
+@router.get("/outbox", response={200: OutboxPage, 403: Error}, summary="Outbox messages by status: pending, failed, sent, suppressed, all (OUT-1)")
+def outbox(request, status: str = "pending", letter: str = "", q: str = "", limit: int = 50, offset: int = 0):
+    services.ensure_letter_administrator(request.user, request.user.institution)
+    if status not in selectors.MONITOR_TABS:
+        status = "all"
+    qs = selectors.outbox_messages(request.user, status, q, letter)
+    limit = min(max(limit, 1), 500)
+    return {"counts": selectors.outbox_counts(request.user), "count": qs.count(),
+            "items": [_outbox_out(m) for m in qs[max(offset, 0):max(offset, 0) + limit]]}
+
+
+@router.post("/outbox/{message_id}/retry", response={200: OutboxOut, 403: Error, 404: Error, 409: Error},
+             summary="Send a pending or failed message again now (OUT-1)")
+def retry(request, message_id: int):
+    msg = services.retry_message(request.user, message_id)
+    if msg is None:
+        raise NotFound()
+    return _outbox_out(msg)

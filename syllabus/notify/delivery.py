@@ -1,0 +1,200 @@
+"""The outbox delivery worker (SPEC §12: a crash between commit and send loses nothing).
+
+One run (:func:`deliver_due`) repeats until nothing is due:
+
+1. **claim** a batch of due rows with a lease — ``status=sending``, ``claimed_until = now +
+   lease``, a fresh ``claim_token``, ``attempts + 1``.  On PostgreSQL the rows are locked with
+   ``SELECT ... FOR UPDATE SKIP LOCKED`` so that concurrent workers take different rows; on
+   SQLite (one writer at a time) a conditional ``UPDATE ... WHERE <still due>`` does the same.
+   A row is due when it is ``pending`` and its ``next_attempt_at`` has come, or when it is
+   ``sending`` and its lease has run out (its worker died).
+2. **send** each row on its channel, outside any transaction;
+3. **mark** it ``sent`` — only while this worker's token is still on it; or, when sending
+   raised, record the error and put it back to ``pending`` with an exponential backoff
+   (``failed`` after ``OUTBOX_MAX_ATTEMPTS``).
+
+Delivery is at least once: a worker killed after sending and before marking leaves the row
+``sending``; when the lease runs out it is sent again with the same Message-ID / idempotency
+key, which is how mail servers, clients and SMS providers recognise the repeat.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q
+
+from syllabus.core import clock
+
+from .channels import Senders
+from .models import OutboxMessage
+
+log = logging.getLogger("syllabus.notify.delivery")
+Status = OutboxMessage.Status
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait before attempt ``attempts + 1``: 1, 2, 4, 8 ... minutes, at most 6 hours."""
+    base = int(getattr(settings, "OUTBOX_BACKOFF_SECONDS", 60))
+    return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    lost_lease: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _due(now) -> Q:
+    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_until__lt=now)
+
+
+def claim(now: dt.datetime, limit: int) -> tuple[str, list[OutboxMessage]]:
+    """Take up to ``limit`` due rows for this worker; returns (claim token, rows)."""
+    token = uuid.uuid4().hex
+    claim_values = dict(status=Status.SENDING, claim_token=token, claimed_until=now + lease(), attempts=F("attempts") + 1)
+    due = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at", "id")
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+            if ids:
+                OutboxMessage.objects.filter(pk__in=ids).update(**claim_values)
+    else:
+        # SQLite serialises writers: the UPDATE re-checks "still due" atomically, so of two
+        # workers that saw the same candidates only the first takes them.
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if ids:
+            OutboxMessage.objects.filter(_due(now), pk__in=ids).update(**claim_values)
+    if not ids:
+        return token, []
+    rows = list(OutboxMessage.objects.filter(pk__in=ids, claim_token=token, status=Status.SENDING).order_by("id"))
+    return token, rows
+
+
+def before_send(msg: OutboxMessage) -> None:
+    """Hook called after the claim and before the send (tests use it to kill a worker here)."""
+
+
+def mark_sent(msg: OutboxMessage, token: str, provider_id: str) -> bool:
+    """Record the delivery; False when this worker no longer holds the row's lease."""
+    return bool(OutboxMessage.objects.filter(pk=msg.pk, claim_token=token, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=clock.now(), claimed_until=None, last_error="", provider_id=(provider_id or "")[:200]))
+
+
+def mark_failed(msg: OutboxMessage, token: str, error: str) -> str:
+    """Record the error; back to ``pending`` after a backoff, or ``failed`` for good."""
+    now = clock.now()
+    if msg.attempts >= max_attempts():
+        values = dict(status=Status.FAILED)
+    else:
+        values = dict(status=Status.PENDING, next_attempt_at=now + backoff(msg.attempts))
+    updated = OutboxMessage.objects.filter(pk=msg.pk, claim_token=token, status=Status.SENDING).update(
+        claimed_until=None, claim_token="", last_error=error[:4000], **values)
+    return values["status"] if updated else "lost"
+
+
+def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: int | None = None) -> DeliveryReport:
+    """Deliver every due row (or ``limit`` of them); safe to run in several workers at once."""
+    report = DeliveryReport()
+    senders = Senders()
+    handled = 0
+    try:
+        while limit is None or handled < limit:
+            at = now or clock.now()
+            size = batch_size if limit is None else min(batch_size, limit - handled)
+            token, batch = claim(at, size)
+            if not batch:
+                break
+            for msg in batch:
+                handled += 1
+                before_send(msg)
+                try:
+                    provider_id = senders.send(msg)
+                except Exception as exc:  # any failure of a channel: retry later
+                    outcome = mark_failed(msg, token, f"{exc.__class__.__name__}: {exc}")
+                    log.warning("outbox %s (%s) attempt %s failed: %s → %s", msg.pk, msg.idempotency_key, msg.attempts, exc, outcome)
+                    if outcome == Status.FAILED:
+                        report.failed += 1
+                    elif outcome == Status.PENDING:
+                        report.retrying += 1
+                    else:
+                        report.lost_lease += 1
+                    continue
+                if mark_sent(msg, token, provider_id):
+                    report.sent += 1
+                else:
+                    report.lost_lease += 1
+                    log.warning("outbox %s was sent after its lease ran out", msg.pk)
+    finally:
+        senders.close()
+    return report
+
+
+# --- waking a worker when a transaction that queued letters commits --------------------------
+
+class _InProcessDelivery(threading.Thread):
+    """The embedded default's delivery thread, woken on commit (beside the timer sweep)."""
+
+    def __init__(self):
+        super().__init__(name="syllabus-deliver", daemon=True)
+        self.wake = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            self.wake.wait(timeout=settings.TICK_SECONDS)
+            self.wake.clear()
+            try:
+                deliver_due()
+            except Exception:
+                log.exception("outbox delivery failed")
+            finally:
+                close_old_connections()
+
+
+_thread: _InProcessDelivery | None = None
+_thread_lock = threading.Lock()
+
+
+def _in_process_runner_running() -> bool:
+    from syllabus.core.runner import InProcessRunner
+
+    return any(isinstance(t, InProcessRunner) and t.is_alive() for t in threading.enumerate())
+
+
+def kick() -> None:
+    """Ask for a delivery soon (called on commit of a transaction that queued letters).
+
+    With a broker: a Celery ``deliver_outbox`` task.  In the embedded default, when the
+    in-process runner is serving: wake the delivery thread.  Otherwise (tests, scripts) nothing:
+    the ``deliver_outbox`` sweep or ``syllabus deliver`` sends it."""
+    global _thread
+    if settings.BROKER_URL:
+        from .tasks import deliver_outbox
+
+        deliver_outbox.delay()
+        return
+    if not (settings.IN_PROCESS_RUNNER and _in_process_runner_running()):
+        return
+    with _thread_lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = _InProcessDelivery()
+            _thread.start()
+    _thread.wake.set()

@@ -1,0 +1,139 @@
+"""API: who am I, institutions, libraries, resolved configuration."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from syllabus.core.errors import PermissionDenied, RuleViolation
+
+from . import config
+from .models import Institution, Library
+
+router = Router(tags=["organisation"])
+
+
+class RoleOut(Schema):
+    role: str
+    scope: str
+    library: str | None = None
+    department: str | None = None
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    email: str
+    institution: str | None
+    institution_name: str | None
+    user_group: str | None
+    roles: list[RoleOut]
+    back_office: bool
+
+
+class InstitutionOut(Schema):
+    id: int
+    code: str
+    name: str
+    consortium: str
+    primary_color: str
+    accent_color: str
+    logo_url: str
+
+
+class LibraryOut(Schema):
+    id: int
+    code: str
+    name: str
+    institution: str
+    open_weekdays: list[str]
+    opening_hours: str
+
+
+class ConfigOut(Schema):
+    key: str
+    value: Any
+    source: str
+    type: str
+    default: Any
+    description: str
+
+
+class ConfigIn(Schema):
+    value: Any
+    level: str = "institution"  # institution | library
+    library: str | None = None
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user, their institution, user group and roles")
+def me(request):
+    u = request.user
+    return {
+        "username": u.username,
+        "full_name": u.get_full_name(),
+        "email": u.email,
+        "institution": u.institution.code if u.institution_id else None,
+        "institution_name": u.institution.name if u.institution_id else None,
+        "user_group": u.user_group.code if u.user_group_id else None,
+        "roles": [
+            {"role": ra.role, "scope": ra.scope, "library": ra.library.code if ra.library_id else None,
+             "department": ra.department or None}
+            for ra in u.role_assignments_cached()
+        ],
+        "back_office": u.is_back_office,
+    }
+
+
+def _institution_out(i: Institution) -> dict:
+    return {"id": i.pk, "code": i.code, "name": i.name, "consortium": i.consortium.code, "primary_color": i.primary_color,
+            "accent_color": i.accent_color, "logo_url": i.logo_url}
+
+
+@router.get("/institutions", response=list[InstitutionOut], summary="Institutions of the consortium")
+def institutions(request):
+    return [_institution_out(i) for i in Institution.objects.select_related("consortium").order_by("code")]
+
+
+@router.get("/libraries", response=list[LibraryOut], summary="Libraries of every member")
+def libraries(request, institution: str | None = None):
+    qs = Library.objects.select_related("institution").order_by("code")
+    if institution:
+        qs = qs.filter(institution__code=institution)
+    return [{"id": lib.pk, "code": lib.code, "name": lib.name, "institution": lib.institution.code,
+             "open_weekdays": [d for d in lib.open_weekdays.split(",") if d], "opening_hours": lib.opening_hours}
+            for lib in qs]
+
+
+def _scope(request, library: str | None):
+    if library:
+        lib = get_object_or_404(Library.objects.select_related("institution__consortium"), code=library)
+        return {"library": lib}
+    if request.user.institution_id is None:
+        raise RuleViolation("ORG-4", "the user belongs to no institution; name a library")
+    return {"institution": request.user.institution}
+
+
+@router.get("/config", response=list[ConfigOut], summary="Resolved configuration (library → institution → consortium → default)")
+def resolved_config(request, library: str | None = None):
+    return config.effective(**_scope(request, library))
+
+
+@router.put("/config/{key}", response=ConfigOut, summary="Set a configuration value at the institution or one of its libraries (administrators)")
+def set_config(request, key: str, payload: ConfigIn):
+    user = request.user
+    scope: dict = {}
+    if payload.level == "library":
+        lib = get_object_or_404(Library, code=payload.library or "")
+        scope = {"library": lib}
+        institution = lib.institution
+    elif payload.level == "institution":
+        institution = user.institution
+        scope = {"institution": institution}
+    else:
+        raise RuleViolation("ORG-4", "level must be institution or library")
+    if not (user.is_superuser or (institution and user.has_role("general_system_administrator", institution=institution))):
+        raise PermissionDenied("ORG-4", "only the institution's General System Administrator changes configuration")
+    config.set_value(key, payload.value, actor=user, **scope)
+    row = next(r for r in config.effective(**scope) if r["key"] == key)
+    return row

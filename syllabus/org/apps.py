@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "syllabus.org"
+    label = "org"
+    verbose_name = "Organisation"
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
+        # every app declares its configuration parameters in <app>/params.py
+        autodiscover_modules("params")

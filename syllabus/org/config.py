@@ -1,0 +1,150 @@
+"""Configuration parameters (ORG-4): declared in code, resolved library → institution →
+consortium → default, the nearest explicit value winning.
+
+    from syllabus.org import config
+    config.declare("max_upload_mb_instructor", int, 20, "Largest file an instructor may upload (MB)")
+    config.get("max_upload_mb_instructor", library=lib)   # or institution=inst / consortium=c
+
+Each app declares its parameters in ``<app>/params.py`` (loaded at start-up).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from syllabus.core.errors import RuleViolation
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    type: type
+    default: Any
+    description: str
+    choices: tuple = field(default_factory=tuple)
+
+    def coerce(self, value: Any) -> Any:
+        """Turn a stored/entered value into the declared type, or raise ORG-4."""
+        try:
+            if value is None:
+                return None
+            if self.type is bool:
+                if isinstance(value, str):
+                    lowered = value.strip().lower()
+                    if lowered in {"1", "true", "yes", "on"}:
+                        return True
+                    if lowered in {"0", "false", "no", "off"}:
+                        return False
+                    raise ValueError(value)
+                return bool(value)
+            if self.type is list:
+                if isinstance(value, str):
+                    return [v.strip() for v in value.split(",") if v.strip()]
+                return list(value)
+            coerced = self.type(value)
+        except (TypeError, ValueError):
+            raise RuleViolation("ORG-4", f"{self.key} must be a {self.type.__name__}, not {value!r}")
+        if self.choices and coerced not in self.choices:
+            raise RuleViolation("ORG-4", f"{self.key} must be one of {', '.join(map(str, self.choices))}")
+        return coerced
+
+
+REGISTRY: dict[str, Param] = {}
+
+
+def declare(key: str, type_: type, default: Any, description: str, choices: tuple | list = ()) -> Param:
+    param = Param(key, type_, default, description, tuple(choices))
+    REGISTRY[key] = param
+    return param
+
+
+def param(key: str) -> Param:
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise RuleViolation("ORG-4", f"unknown configuration parameter {key!r}") from None
+
+
+def _levels(library=None, institution=None, consortium=None) -> list[tuple[str, int]]:
+    if library is not None:
+        institution = institution or library.institution
+    if institution is not None:
+        consortium = consortium or institution.consortium
+    levels = []
+    if library is not None:
+        levels.append(("library_id", library.pk))
+    if institution is not None:
+        levels.append(("institution_id", institution.pk))
+    if consortium is not None:
+        levels.append(("consortium_id", consortium.pk))
+    return levels
+
+
+def resolve(key: str, *, library=None, institution=None, consortium=None) -> tuple[Any, str]:
+    """The value of ``key`` and the level it came from (library/institution/consortium/default)."""
+    from .models import ConfigValue
+
+    p = param(key)
+    levels = _levels(library, institution, consortium)
+    if levels:
+        q = None
+        from django.db.models import Q
+
+        for column, pk in levels:
+            cond = Q(**{column: pk})
+            q = cond if q is None else q | cond
+        found = {v.level: v.value for v in ConfigValue.objects.filter(q, key=key)}
+        for column, _pk in levels:
+            level = column.removesuffix("_id")
+            if level in found:
+                return p.coerce(found[level]), level
+    return p.default, "default"
+
+
+def get(key: str, *, library=None, institution=None, consortium=None) -> Any:
+    return resolve(key, library=library, institution=institution, consortium=consortium)[0]
+
+
+def get_for_user(key: str, user) -> Any:
+    inst = getattr(user, "institution", None) if user is not None else None
+    return get(key, institution=inst) if inst else param(key).default
+
+
+def set_value(key: str, value: Any, *, actor=None, library=None, institution=None, consortium=None):
+    """Set an explicit value at exactly one level (audited).  ``None`` removes it."""
+    from django.db import transaction
+
+    from syllabus.core import audit
+
+    from .models import ConfigValue
+
+    owners = {"library": library, "institution": institution, "consortium": consortium}
+    chosen = {k: v for k, v in owners.items() if v is not None}
+    if len(chosen) != 1:
+        raise RuleViolation("ORG-4", "a configuration value belongs to exactly one level")
+    p = param(key)
+    with transaction.atomic():
+        existing = ConfigValue.objects.filter(key=key, **chosen).first()
+        if value is None:
+            if existing:
+                audit.deleted(actor, existing)
+                existing.delete()
+            return None
+        coerced = p.coerce(value)
+        if existing:
+            audit.update(actor, existing, value=coerced)
+            return existing
+        cv = ConfigValue.objects.create(key=key, value=coerced, **chosen)
+        audit.created(actor, cv)
+        return cv
+
+
+def effective(*, library=None, institution=None, consortium=None) -> list[dict]:
+    """Every declared parameter with its resolved value and source level (for API and admin)."""
+    rows = []
+    for key in sorted(REGISTRY):
+        p = REGISTRY[key]
+        value, source = resolve(key, library=library, institution=institution, consortium=consortium)
+        rows.append({"key": key, "value": value, "source": source, "type": p.type.__name__,
+                     "default": p.default, "description": p.description})
+    return rows

@@ -1,0 +1,38 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from syllabus.org.models import ApiToken, User
+from syllabus.org.services import create_api_token, revoke_api_token
+
+
+class Command(BaseCommand):
+    help = "API bearer tokens: `token create USERNAME [--name N]`, `token list USERNAME`, `token revoke PREFIX`."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create")
+        create.add_argument("username")
+        create.add_argument("--name", default="")
+        lst = sub.add_parser("list")
+        lst.add_argument("username")
+        revoke = sub.add_parser("revoke")
+        revoke.add_argument("prefix")
+
+    def handle(self, *args, action, **opts):
+        if action == "create":
+            try:
+                user = User.objects.get(username=opts["username"])
+            except User.DoesNotExist:
+                raise CommandError(f"no user {opts['username']!r}")
+            _token, raw = create_api_token(user, opts.get("name", ""))
+            self.stdout.write(raw)
+        elif action == "list":
+            for t in ApiToken.objects.filter(user__username=opts["username"]).order_by("created_at"):
+                state = "revoked" if t.revoked_at else "active"
+                self.stdout.write(f"{t.prefix}…  {state}  created {t.created_at:%Y-%m-%d}  {t.name}")
+        else:
+            tokens = ApiToken.objects.filter(prefix=opts["prefix"][:12], revoked_at__isnull=True)
+            if not tokens:
+                raise CommandError("no active token with that prefix")
+            for t in tokens:
+                revoke_api_token(t)
+            self.stdout.write(f"revoked {len(tokens)}")

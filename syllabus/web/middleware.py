@@ -1,0 +1,40 @@
+"""Language choice: the user's explicit choice (cookie), else their preferred language, else
+the institution's ``default_language`` (ORG-4), else the browser's, else English."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+SUPPORTED = {code for code, _ in settings.LANGUAGES}
+
+
+class InstitutionLanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = self._choose(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    def _choose(self, request) -> str:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in SUPPORTED:
+            return chosen
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.preferred_language in SUPPORTED:
+                return user.preferred_language
+            if user.institution_id:
+                from syllabus.org import config
+
+                default = config.get("default_language", institution=user.institution)
+                if default in SUPPORTED:
+                    return default
+        browser = translation.get_language_from_request(request)
+        return browser if browser in SUPPORTED else settings.LANGUAGE_CODE

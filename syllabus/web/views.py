@@ -1,0 +1,61 @@
+"""The web shell: sign-in, home, course search, health check."""
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from syllabus.courses import selectors as course_selectors
+from syllabus.courses.services import can_manage_courses
+from syllabus.core import audit
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # the database is down or unreachable
+        return JsonResponse({"status": "error", "database": "error", "detail": exc.__class__.__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    user = request.user
+    taught = user.courses_taught.select_related("institution").order_by("code")[:50]
+    enrolled = user.courses_enrolled.select_related("institution").order_by("code")[:50]
+    return render(request, "web/home.html", {"taught": taught, "enrolled": enrolled})
+
+
+@login_required
+def courses(request):
+    q = request.GET.get("q", "").strip()
+    term = request.GET.get("term", "").strip()
+    qs = course_selectors.search_courses(request.user, q, term=term)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    context = {"q": q, "term": term, "page": page}
+    template = "web/_course_results.html" if request.headers.get("HX-Request") else "web/courses.html"
+    return render(request, template, context)
+
+
+@login_required
+def course_detail(request, course_id: int):
+    course = course_selectors.course_for(request.user, course_id)
+    if course is None:
+        raise Http404
+    manage = can_manage_courses(request.user, course.institution)
+    history = list(audit.trail(course)[:20]) if manage else []
+    return render(request, "web/course_detail.html", {"course": course, "history": history, "manage": manage})

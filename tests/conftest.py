@@ -1,0 +1,208 @@
+"""Shared fixtures: organisation, people, API client, frozen clock, and Chromium."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+from tests.factories import (  # noqa: E402
+    ConsortiumFactory, CourseFactory, InstitutionFactory, LibraryFactory, UserFactory, UserGroupFactory,
+)
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def clock():
+    """The injectable clock, frozen at Monday 2026-03-02 09:00 UTC; tests move it."""
+    from syllabus.core import clock as clock_module
+
+    clock_module.set_now(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc))
+    yield clock_module
+    clock_module.set_now(None)
+
+
+@pytest.fixture
+def consortium(db):
+    return ConsortiumFactory(code="demo-c", name="Demo Consortium")
+
+
+@pytest.fixture
+def inst_a(consortium):
+    return InstitutionFactory(consortium=consortium, code="inst-a", name="Institution A")
+
+
+@pytest.fixture
+def inst_b(consortium):
+    return InstitutionFactory(consortium=consortium, code="inst-b", name="Institution B")
+
+
+@pytest.fixture
+def library_a(inst_a):
+    return LibraryFactory(institution=inst_a, code="lib-a1", name="Library A1")
+
+
+@pytest.fixture
+def library_b(inst_b):
+    return LibraryFactory(institution=inst_b, code="lib-b1", name="Library B1")
+
+
+@pytest.fixture
+def groups(inst_a):
+    return {code: UserGroupFactory(institution=inst_a, code=code, name=code.title())
+            for code in ("undergraduate", "postgraduate", "faculty", "staff")}
+
+
+@pytest.fixture
+def make_user(inst_a, groups):
+    def make(username: str, *, institution=None, group: str = "undergraduate", roles=(), **kw):
+        from syllabus.org.services import assign_role
+
+        inst = institution or inst_a
+        ug = groups.get(group) if inst == inst_a else UserGroupFactory(institution=inst, code=f"{group}-{username}", name=group)
+        user = UserFactory(username=username, institution=inst, user_group=ug, **kw)
+        for role in roles:
+            assign_role(user, role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def librarian(make_user):
+    from syllabus.org.roles import Role
+
+    return make_user("librarian", group="staff", roles=[Role.COURSE_RESERVES_OPERATOR])
+
+
+@pytest.fixture
+def instructor(make_user):
+    return make_user("instructor", group="faculty", first_name="Irene", last_name="Instructor")
+
+
+@pytest.fixture
+def student(make_user):
+    return make_user("student")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    from syllabus.org.roles import Role
+
+    return make_user("admin", group="staff", roles=[Role.GENERAL_SYSTEM_ADMINISTRATOR], is_staff=True)
+
+
+@pytest.fixture
+def course(inst_a, instructor, student):
+    from syllabus.courses.models import Enrollment
+
+    c = CourseFactory(institution=inst_a, code="HIST101", name="Introduction to Modern History", term="2026S")
+    c.instructors.add(instructor)
+    Enrollment.objects.create(course=c, user=student)
+    return c
+
+
+class Api:
+    """Calls the REST API as a user (bearer token) through Django's test client."""
+
+    def __init__(self, client, user=None):
+        from syllabus.org.services import create_api_token
+
+        self.client = client
+        self.headers = {}
+        if user is not None:
+            _, raw = create_api_token(user)
+            self.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    def _call(self, method, path, data=None, **kw):
+        fn = getattr(self.client, method)
+        if data is not None and method in ("post", "put", "patch") and "format" not in kw:
+            return fn(path, data=json.dumps(data), content_type="application/json", **self.headers)
+        kw.pop("format", None)
+        return fn(path, data=data, **self.headers, **kw)
+
+    def get(self, path, params=None):
+        return self._call("get", path, params)
+
+    def post(self, path, data=None, **kw):
+        return self._call("post", path, data if data is not None else {}, **kw)
+
+    def patch(self, path, data=None):
+        return self._call("patch", path, data or {})
+
+    def put(self, path, data=None):
+        return self._call("put", path, data or {})
+
+    def delete(self, path):
+        return self._call("delete", path)
+
+
+@pytest.fixture
+def api(client):
+    """``api(user)`` → a client that sends that user's bearer token; ``api()`` sends none."""
+    return lambda user=None: Api(client, user)
+
+
+# --- browser --------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright.  Missing Chromium fails the test (never skips)."""
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    """``login(username, password="pw")`` signs in through the real login form."""
+
+    def do(username: str, password: str = "pw"):
+        page.goto("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
+
+    return do
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tag browser tests in the JUnit report, so that CI can prove they ran."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.user_properties.append(("browser", "chromium"))

@@ -1,0 +1,93 @@
+"""CRS-2: the CSV course loader."""
+import io
+
+import pytest
+from django.core.management import call_command
+
+from syllabus.core.errors import RuleViolation
+from syllabus.courses.models import Course
+from syllabus.courses.services import import_courses
+
+HEADER = "code,name,section,department,term,start_date,end_date,number_of_students,instructors\n"
+
+
+@pytest.fixture
+def people(make_user):
+    make_user("irene", group="faculty", email="irene@uni.edu")
+    make_user("paul", group="faculty", email="paul@uni.edu")
+
+
+def run_command(path, institution="inst-a") -> list[str]:
+    out = io.StringIO()
+    call_command("import_courses", str(path), institution=institution, stdout=out)
+    return out.getvalue().strip().splitlines()
+
+
+def test_loading_twice_creates_nothing_the_second_time(tmp_path, inst_a, people):
+    csv_file = tmp_path / "courses.csv"
+    csv_file.write_text(
+        HEADER
+        + "HIST101,Modern History,01,History,2026S,2026-01-10,2026-05-01,120,irene\n"
+        + "HIST101,Modern History,02,History,2026S,2026-01-10,2026-05-01,80,irene;paul@uni.edu\n"
+        + "BIO200,Genetics,,Biology,2026S,,,0,\n",
+        encoding="utf-8",
+    )
+    first = run_command(csv_file)
+    assert first[-1] == "created 3, updated 0, unchanged 0, rejected 0"
+    second = run_command(csv_file)
+    assert second == ["created 0, updated 0, unchanged 3, rejected 0"]
+    section2 = Course.objects.get(code="HIST101", section="02")
+    assert sorted(u.username for u in section2.instructors.all()) == ["irene", "paul"]
+
+
+def test_bad_rows_are_reported_by_line_and_the_rest_load(tmp_path, inst_a, people):
+    csv_file = tmp_path / "courses.csv"
+    csv_file.write_text(
+        HEADER
+        + "OK1,Fine course,01,Dept,2026S,2026-01-10,2026-05-01,10,irene\n"  # line 2
+        + "BAD1,Bad date,01,Dept,2026S,2026-13-45,2026-05-01,10,irene\n"  # line 3
+        + "BAD2,Unknown teacher,01,Dept,2026S,2026-01-10,2026-05-01,10,nobody\n"  # line 4
+        + ",No code,01,Dept,2026S,2026-01-10,2026-05-01,10,irene\n"  # line 5
+        + "OK2,Another fine course,01,Dept,2026S,,,0,\n",  # line 6
+        encoding="utf-8",
+    )
+    lines = run_command(csv_file)
+    assert "line 3: rejected: bad start_date '2026-13-45' (expected YYYY-MM-DD)" in lines
+    assert "line 4: rejected: unknown instructor nobody" in lines
+    assert "line 5: rejected: no code" in lines
+    assert lines[-1] == "created 2, updated 0, unchanged 0, rejected 3"
+    assert set(Course.objects.values_list("code", flat=True)) == {"OK1", "OK2"}
+
+
+def test_changed_rows_are_updated_and_audited(inst_a, people):
+    import_courses(HEADER + "HIST101,Modern History,01,History,2026S,,,10,irene\n", inst_a)
+    report = import_courses(HEADER + "HIST101,Modern History II,01,History,2026S,,,12,irene;paul\n", inst_a)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert report.lines == ["line 2: updated HIST101-01 (2026S) (instructors, name, number_of_students)"]
+    course = Course.objects.get(code="HIST101")
+    assert course.name == "Modern History II"
+
+
+def test_bom_quoted_fields_and_blank_lines(inst_a, people):
+    text = "\ufeff" + HEADER + '\n"ENGL110","Reading, Writing and ""Thinking""",01,English,2026S,,,5,irene\n\n\n'
+    report = import_courses(text.encode("utf-8"), inst_a)
+    assert report.summary() == "created 1, updated 0, unchanged 0, rejected 0"
+    assert Course.objects.get(code="ENGL110").name == 'Reading, Writing and "Thinking"'
+
+
+def test_a_row_that_fails_in_the_database_leaves_nothing_half_loaded(inst_a, people):
+    report = import_courses(HEADER + "X1,Backwards,01,D,2026S,2026-05-01,2026-01-01,5,irene\n", inst_a)
+    assert report.rejected == 1 and "end_date is before start_date" in report.lines[0]
+    assert not Course.objects.exists()
+
+
+def test_duplicate_rows_in_one_file_are_rejected(inst_a, people):
+    report = import_courses(HEADER + "A1,One,01,D,T,,,1,\nA1,One again,01,D,T,,,1,\n", inst_a)
+    assert report.summary() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert "line 3: rejected: duplicate of line 2" in report.lines[1]
+
+
+def test_a_header_without_code_is_refused(inst_a):
+    with pytest.raises(RuleViolation) as exc:
+        import_courses("title,term\nA,B\n", inst_a)
+    assert exc.value.rule == "CRS-2"

@@ -1,0 +1,67 @@
+"""Acceptance 4 of issue 5 in Chromium, both sides at once: the instructor writes on an item
+thread → the librarian's count goes to 1 → the librarian reads it → 0 → the librarian's reply
+raises the instructor's count, which clears when the instructor reads it.  No page reloads
+for any of these actions (htmx)."""
+from __future__ import annotations
+
+import pytest
+
+from syllabus.discussion.models import Message
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NAV_BADGE = "document.querySelector(\".main-nav a[href='{href}'] .badge\")"
+
+
+def _login(page, username):
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def _badge(page, href):
+    return page.evaluate(f"{NAV_BADGE.format(href=href)}?.textContent ?? null")
+
+
+def test_acceptance_4_instructor_and_librarian_in_chromium(chromium, live_server, page, reading_list, instructor, librarian):
+    lst, book = reading_list["list"], reading_list["book"]
+    _login(page, "instructor")
+    page.goto(f"/lists/{lst.pk}/")
+    item = page.locator(f"[data-testid=item-discussion][data-citation='{book.pk}']")
+    item.locator("summary").click()
+    item.get_by_label("Message to the library").fill("Could the library buy a second copy?")
+    item.get_by_role("button", name="Send").click()
+    item.locator("[data-testid=discussion-message]", has_text="second copy").wait_for()
+    assert Message.objects.filter(author=instructor).count() == 1
+
+    context = chromium.new_context(base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(15000)
+    lib = context.new_page()
+    try:
+        _login(lib, "librarian")
+        assert _badge(lib, "/discussion/alerts/") == "1", "the librarian's count goes to 1"
+        lib.goto(f"/lists/{lst.pk}/library/")
+        lib.evaluate("window.__no_reload = true")
+        lib_item = lib.locator(f"[data-testid=item-discussion][data-citation='{book.pk}']")
+        assert lib_item.locator("[data-testid=dsc-unread]").text_content() == "1"
+        lib_item.locator("summary").click()
+        lib_item.locator("[data-testid=discussion-message]", has_text="second copy").wait_for()
+        lib.wait_for_function(f"!{NAV_BADGE.format(href='/discussion/alerts/')}")
+        assert lib_item.locator("[data-testid=dsc-unread]").count() == 0, "read: the count goes to 0"
+        lib_item.get_by_label("Answer for the library").fill("Ordered two more copies.")
+        lib_item.get_by_role("button", name="Send").click()
+        lib_item.locator("[data-testid=discussion-message]", has_text="Ordered two more").wait_for()
+        assert lib.evaluate("window.__no_reload") is True
+    finally:
+        context.close()
+
+    page.goto("/")
+    assert _badge(page, "/discussion/") == "1", "the reply raises the instructor's count"
+    page.goto(f"/lists/{lst.pk}/")
+    item = page.locator(f"[data-testid=item-discussion][data-citation='{book.pk}']")
+    assert item.locator("[data-testid=dsc-unread]").text_content() == "1"
+    item.locator("summary").click()
+    item.locator("[data-testid=discussion-message].from-library", has_text="Ordered two more").wait_for()
+    page.wait_for_function(f"!{NAV_BADGE.format(href='/discussion/')}")

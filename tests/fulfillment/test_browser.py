@@ -1,0 +1,60 @@
+"""In Chromium: a patron requests digitization from a catalog record; the operator processes it
+(pick, attach, deliver) through the htmx panel; the patron sees it delivered and opens the file."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_patron_requests_operator_processes_patron_sees_it_delivered(page, login, record, student, operator, edd_all,
+                                                                      tmp_path, chromium, live_server):
+    login("student")
+    page.goto(f"/services/records/{record.pk}/")
+    page.get_by_label("Chapters").fill("Chapter 3")
+    page.get_by_label("Range 1 from page").fill("45")
+    page.get_by_label("Range 1 to page").fill("60")
+    page.get_by_label("Note 1").fill("For my essay")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_test_id("request-status")).to_have_text("Pick from shelf")
+    request_url = page.url
+
+    staff = chromium.new_context(base_url=live_server.url, locale="en-US")
+    op = staff.new_page()
+    op.goto("/login/")
+    op.fill("#id_username", "operator")
+    op.fill("#id_password", "pw")
+    op.click("button[type=submit]")
+    op.wait_for_url(lambda url: "/login/" not in url)
+    op.goto("/services/work/?tab=pick")
+    op.get_by_role("cell", name="Middlemarch").locator("xpath=..").get_by_role("link").first.click()
+    op.get_by_role("button", name="Picked from shelf").click()
+    expect(op.get_by_test_id("request-status")).to_have_text("In digitization")
+    scan = tmp_path / "middlemarch-45-60.pdf"
+    scan.write_bytes(b"%PDF-1.4 scanned")
+    op.get_by_label("Scanned file").set_input_files(str(scan))
+    op.get_by_role("button", name="Attach file").click()
+    expect(op.get_by_test_id("request-status")).to_have_text("File attached")
+    op.get_by_role("button", name="Deliver").click()
+    expect(op.get_by_test_id("request-status")).to_have_text("Delivered")
+    staff.close()
+
+    page.goto(request_url)
+    expect(page.get_by_test_id("request-status")).to_have_text("Delivered")
+    with page.expect_response(lambda r: "/file/" in r.url) as resp:
+        page.evaluate("url => fetch(url)", page.get_by_test_id("file-link").get_attribute("href"))
+    assert resp.value.status == 200
+
+
+def test_a_refused_action_shows_its_rule_in_the_panel(page, login, patron_request, student, operator, scan):
+    from syllabus.fulfillment import services
+
+    req = patron_request()
+    services.pick(operator, req)
+    services.attach_file(operator, req, scan())
+    login("operator")
+    page.goto(f"/services/requests/{req.pk}/")
+    expect(page.get_by_role("button", name="Deliver")).to_be_visible()
+    services.cancel(student, req, reason="found it elsewhere")  # meanwhile, the patron cancels
+    page.get_by_role("button", name="Deliver").click()
+    expect(page.get_by_test_id("rule-error")).to_contain_text("DIG-10")
+    expect(page.get_by_test_id("request-status")).to_have_text("Cancelled")

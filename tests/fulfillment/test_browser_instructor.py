@@ -1,0 +1,59 @@
+"""Acceptance 6 — in Chromium: the instructor requests digitization of a list item; the operator
+processes it; the instructor sees it delivered under the item's library services."""
+import pytest
+from playwright.sync_api import expect
+
+from syllabus.catalog.models import Item, Record
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_instructor_requests_operator_processes_instructor_sees_it_delivered(
+        page, login, chromium, live_server, instructor, course, inst_a, library_a, operator, tmp_path):
+    from syllabus.lists import services
+
+    record = Record.objects.create(institution=inst_a, source_id="thompson", title="The Making of the English Working Class")
+    Item.objects.create(record=record, library=library_a, barcode="T0001", location="Stacks")
+    lst = services.create_list(instructor, title="HIST101 readings", courses=[course])
+    services.add_citation(instructor, lst, None, "book", {"title": record.title}, record=record)
+
+    login("instructor")
+    page.goto(f"/lists/{lst.pk}/edit/")
+    services_box = page.get_by_test_id("digitization-services")
+    services_box.get_by_role("link", name="Request digitization").click()
+    expect(page.get_by_role("heading", name="Ask the library for a digital copy")).to_be_visible()
+    page.get_by_label("Start date").fill("2026-03-09")
+    page.get_by_label("End date").fill("2026-04-30")
+    page.get_by_label("Chapters").fill("Chapter 1")
+    page.get_by_label("Range 1 from page").fill("1")
+    page.get_by_label("Range 1 to page").fill("30")
+    page.get_by_label("Note 1").fill("For week 2")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(f"**/lists/{lst.pk}/edit/")
+    expect(page.get_by_test_id("citation-request-status")).to_have_text("Pick from shelf")
+
+    staff = chromium.new_context(base_url=live_server.url, locale="en-US")
+    op = staff.new_page()
+    op.goto("/login/")
+    op.fill("#id_username", "operator")
+    op.fill("#id_password", "pw")
+    op.click("button[type=submit]")
+    op.wait_for_url(lambda url: "/login/" not in url)
+    op.get_by_role("navigation", name="Main").get_by_role("link", name="Digitization requests", exact=True).click()
+    op.get_by_role("link", name="Pick from shelf").click()
+    row = op.get_by_role("row").filter(has_text="The Making of the English Working Class")
+    row.get_by_role("link").first.click()
+    op.get_by_role("button", name="Picked from shelf").click()
+    expect(op.get_by_test_id("request-status")).to_have_text("In digitization")
+    scan = tmp_path / "thompson-1-30.pdf"
+    scan.write_bytes(b"%PDF-1.4 scanned")
+    op.get_by_label("Scanned file").set_input_files(str(scan))
+    op.get_by_role("button", name="Attach file").click()
+    expect(op.get_by_test_id("request-status")).to_have_text("File attached")
+    op.get_by_role("button", name="Deliver").click()
+    expect(op.get_by_test_id("request-status")).to_have_text("Delivered")
+    staff.close()
+
+    page.reload()
+    expect(page.get_by_test_id("citation-request-status")).to_have_text("Delivered")
+    expect(page.get_by_test_id("digitization-services").get_by_role("link", name="Digitized file")).to_be_visible()

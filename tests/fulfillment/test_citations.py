@@ -1,0 +1,248 @@
+"""The instructor's side (DIG-1, DIG-2, DIG-3, DIG-4 on the citation file) through
+``POST /api/v1/citations/{id}/digitization-requests`` and ``/copyright-requests``.
+
+Acceptance 1: every precondition of DIG-1/DIG-2 refused with its own message."""
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from syllabus.catalog.models import EResource, Item, Record
+from syllabus.fulfillment.models import DigitizationRequest, Kind, Status
+
+pytestmark = pytest.mark.django_db
+
+BOOK = {"title": "The Making of the English Working Class", "author": [{"family": "Thompson", "given": "E. P."}],
+        "issued": {"date-parts": [[1963]]}}
+FORM = {"start_date": "2026-03-09", "end_date": "2026-04-30", "chapters": "1", "page_ranges": [{"from": 1, "to": 30}],
+        "include_images": True, "notes": ["for week 2"]}
+
+
+def pdf(name="reading.pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="application/pdf")
+
+
+@pytest.fixture
+def lst(instructor, course):
+    from syllabus.lists import services
+
+    return services.create_list(instructor, title="HIST101 readings", courses=[course])
+
+
+@pytest.fixture
+def physical(inst_a, library_a):
+    rec = Record.objects.create(institution=inst_a, source_id="thompson", title=BOOK["title"])
+    Item.objects.create(record=rec, library=library_a, barcode="T0001")
+    return rec
+
+
+@pytest.fixture
+def book(instructor, lst, physical):
+    from syllabus.lists import services
+
+    return services.add_citation(instructor, lst, None, "book", dict(BOOK), record=physical)
+
+
+@pytest.fixture
+def uploaded(instructor, lst):
+    from syllabus.lists import services
+
+    c = services.add_citation(instructor, lst, None, "document", {"title": "Lecture reader"})
+    services.attach_file(instructor, c, pdf())
+    c.refresh_from_db()
+    return c
+
+
+def post(api, user, citation, what, body):
+    return api(user).post(f"/api/v1/citations/{citation.pk}/{what}", body)
+
+
+# --- acceptance 1 ------------------------------------------------------------------------
+
+def test_eleven_page_ranges_are_refused(api, instructor, book):
+    r = post(api, instructor, book, "digitization-requests",
+             dict(FORM, page_ranges=[{"from": n, "to": n + 1} for n in range(1, 23, 2)]))
+    assert r.status_code == 400 and r.json() == {"rule": "DIG-1", "detail": "at most 10 page ranges (11 given)",
+                                                 "field": "page_ranges"}
+
+
+def test_four_notes_are_refused(api, instructor, book):
+    r = post(api, instructor, book, "digitization-requests", dict(FORM, notes=["a", "b", "c", "d"]))
+    assert r.status_code == 400 and r.json()["detail"] == "at most 3 notes (4 given)"
+
+
+def test_a_reversed_range_is_refused(api, instructor, book):
+    r = post(api, instructor, book, "digitization-requests", dict(FORM, page_ranges=[{"from": 1, "to": 5}, {"from": 40, "to": 31}]))
+    assert r.status_code == 400 and r.json()["detail"] == "page range 2 is reversed: 40 comes after 31"
+
+
+def test_an_electronic_only_citation_is_refused(api, instructor, lst, inst_a):
+    from syllabus.lists import services
+
+    ebook = Record.objects.create(institution=inst_a, source_id="ebook", title="An e-book")
+    EResource.objects.create(record=ebook, institution=inst_a, url="https://ebooks.example.org/1")
+    c = services.add_citation(instructor, lst, None, "book", {"title": "An e-book"}, record=ebook)
+    r = post(api, instructor, c, "digitization-requests", FORM)
+    assert r.status_code == 400
+    assert r.json()["detail"] == "the citation is electronic only: digitization needs a physical title with at least one item"
+
+
+def test_a_second_open_request_is_refused(api, instructor, book):
+    assert post(api, instructor, book, "digitization-requests", FORM).status_code == 201
+    r = post(api, instructor, book, "digitization-requests", FORM)
+    assert r.status_code == 409 and r.json() == {"rule": "DIG-1", "detail": "this citation already has an open digitization request"}
+    assert DigitizationRequest.objects.filter(citation_id=book.pk).count() == 1
+
+
+def test_a_copyright_request_on_a_creative_commons_file_is_refused(api, instructor, uploaded):
+    from syllabus.lists import services
+
+    services.update_citation(instructor, uploaded, copyright_status="creative_commons")
+    r = post(api, instructor, uploaded, "copyright-requests", FORM)
+    assert r.status_code == 400
+    assert r.json() == {"rule": "DIG-2", "detail": "the file's copyright is already Creative Commons: no clearance is needed"}
+
+
+# --- the other preconditions ------------------------------------------------------------------
+
+def test_a_list_without_a_course_is_refused(api, instructor, physical, course):
+    from syllabus.lists import services
+
+    lonely = services.create_list(instructor, title="No course")
+    c = services.add_citation(instructor, lonely, None, "book", dict(BOOK), record=physical)
+    r = post(api, instructor, c, "digitization-requests", FORM)
+    assert r.json()["detail"] == "the list is not linked to a course: link it to a course first"
+
+
+def test_a_citation_without_a_catalog_record_is_refused(api, instructor, lst):
+    from syllabus.lists import services
+
+    c = services.add_citation(instructor, lst, None, "book", dict(BOOK))
+    assert post(api, instructor, c, "digitization-requests", FORM).json()["detail"] == \
+        "the citation is not a physical title of the library's catalog"
+
+
+def test_a_copyright_request_needs_an_uploaded_file_and_not_self_declared(api, instructor, book, uploaded):
+    from syllabus.lists import services
+
+    r = post(api, instructor, book, "copyright-requests", FORM)
+    assert r.json() == {"rule": "DIG-2", "detail": "a copyright clearance request needs a file uploaded on the citation"}
+    services.update_citation(instructor, uploaded, copyright_status="self_declared")
+    assert "already Self declared" in post(api, instructor, uploaded, "copyright-requests", FORM).json()["detail"]
+
+
+def test_disabled_digitization_is_refused(api, instructor, book, inst_a):
+    from syllabus.org import config
+
+    config.set_value("digitization_requests_enabled", False, institution=inst_a)
+    r = post(api, instructor, book, "digitization-requests", FORM)
+    assert r.status_code == 403 and r.json()["rule"] == "DIG-1" and "not enabled" in r.json()["detail"]
+
+
+def test_only_the_lists_instructors_may_request(api, book, student, librarian, make_user, lst, instructor):
+    from syllabus.lists import services
+
+    assert post(api, make_user("stranger"), book, "digitization-requests", FORM).status_code == 404
+    services.publish_list(instructor, lst)
+    r = post(api, student, book, "digitization-requests", FORM)
+    assert r.status_code == 403 and r.json()["rule"] == "DIG-1"
+    assert api().post(f"/api/v1/citations/{book.pk}/digitization-requests", FORM).status_code == 401
+
+
+# --- the library side of a course request ---------------------------------------------------------
+
+def test_a_valid_request_goes_to_the_department_and_shows_under_the_item(api, client, instructor, book, lst, course):
+    r = post(api, instructor, book, "digitization-requests", FORM)
+    assert r.status_code == 201
+    body = r.json()
+    assert body["citation_id"] == book.pk and body["course"] == "HIST101" and body["department"] == "DIGI_DEPT_INST"
+    assert body["status"] == "pick_from_shelf" and body["source"] == "course"
+    assert body["page_ranges"] == [{"from": 1, "to": 30}] and body["notes"] == ["for week 2"]
+    listed = api(instructor).get(f"/api/v1/citations/{book.pk}/digitization-requests").json()
+    assert [x["id"] for x in listed] == [body["id"]]
+    client.force_login(instructor)
+    page = client.get(f"/lists/{lst.pk}/edit/")
+    assert b'data-testid="citation-request-status"' in page.content and b"Pick from shelf" in page.content
+
+
+def test_librarian_task_list_filters_items_with_digitization_requested(api, instructor, book, lst, librarian, course):
+    from syllabus.lists import services
+
+    other = services.create_list(instructor, title="Other list", courses=[course])
+    services.send_list(instructor, lst)
+    services.send_list(instructor, other)
+    post(api, instructor, book, "digitization-requests", FORM)
+    r = api(librarian).get("/api/v1/librarian/lists", {"tab": "unassigned", "item_status": "digitization_requested"})
+    assert r.status_code == 200
+    assert [row["title"] for row in r.json()["items"]] == ["HIST101 readings"]
+
+
+def test_copyright_request_is_approved_and_the_citation_cleared(api, instructor, uploaded, manager, default_rule):
+    r = post(api, instructor, uploaded, "copyright-requests", FORM)
+    assert r.status_code == 201 and r.json()["status"] == "pending_copyright" and r.json()["kind"] == "copyright"
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == "waiting"
+    r = api(manager).post(f"/api/v1/digitization-requests/{r.json()['id']}/approve-copyright", {"reason": "CLA licence"})
+    assert r.status_code == 200 and r.json()["status"] == "completed"
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == "approved"
+
+
+def test_copyright_rejection_declines_the_citation(api, instructor, uploaded, manager):
+    r = post(api, instructor, uploaded, "copyright-requests", FORM)
+    api(manager).post(f"/api/v1/digitization-requests/{r.json()['id']}/reject-copyright", {"reason": "no licence"})
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == "declined" and uploaded.file  # the instructor's file is not deleted
+
+
+# --- DIG-3 and DIG-4 on the citation's own file ---------------------------------------------------
+
+def test_copyright_option_needing_clearance_requires_the_form_and_blocks_students(
+        api, client, instructor, uploaded, lst, student, fadmin, inst_a, manager, clock):
+    from syllabus.fulfillment import services as dig
+    from syllabus.lists import services
+
+    dig.save_copyright_option(fadmin, inst_a, code="excerpt", label="Excerpt", copyright_status="waiting")
+    dig.save_copyright_option(fadmin, inst_a, code="fair", label="Fair use", copyright_status="fair_use")
+    services.publish_list(instructor, lst)
+    r = api(instructor).post(f"/api/v1/citations/{uploaded.pk}/copyright-option", {"copyright_option": "fair"})
+    assert r.json() == {"copyright_status": "fair_use", "clearance_required": False, "form": None}
+    r = api(instructor).post(f"/api/v1/citations/{uploaded.pk}/copyright-option", {"copyright_option": "excerpt"})
+    assert r.json() == {"copyright_status": "waiting", "clearance_required": True, "form": "copyright-requests"}
+
+    client.force_login(student)
+    r = client.get(f"/lists/items/{uploaded.pk}/file/")
+    assert r.status_code == 403 and b"DIG-3" in r.content
+    assert api(student).get(f"/api/v1/citations/{uploaded.pk}/file").json()["rule"] == "DIG-3"
+
+    req = post(api, instructor, uploaded, "copyright-requests",
+               dict(FORM, start_date="2026-03-02", end_date="2026-03-04")).json()
+    api(manager).post(f"/api/v1/digitization-requests/{req['id']}/approve-copyright", {"reason": ""})
+    r = client.get(f"/lists/items/{uploaded.pk}/file/")  # Monday 2 March, range ends Wednesday: warned
+    assert r.status_code == 200 and "ends on 2026-03-04" in r.headers["X-Access-Warning"]
+    clock.set_now(dt.datetime(2026, 3, 5, 9, tzinfo=dt.timezone.utc))
+    r = client.get(f"/lists/items/{uploaded.pk}/file/")
+    assert r.status_code == 403 and b"DIG-4" in r.content
+    client.force_login(instructor)
+    assert client.get(f"/lists/items/{uploaded.pk}/file/").status_code == 200  # the instructor always
+
+
+def test_a_delivered_scan_becomes_the_items_file_for_students_inside_its_dates(
+        api, client, instructor, book, lst, operator, manager, student, default_rule, clock):
+    from syllabus.lists import services
+
+    default_rule(target="inventory", copyright_required=True, approval_mode="parallel")
+    services.publish_list(instructor, lst)
+    req = post(api, instructor, book, "digitization-requests", dict(FORM, start_date="2026-03-02", end_date="2026-03-20")).json()
+    op = api(operator)
+    op.post(f"/api/v1/digitization-requests/{req['id']}/pick")
+    op.post(f"/api/v1/digitization-requests/{req['id']}/attach-file", {"file": pdf("scan.pdf")}, format="multipart")
+    api(manager).post(f"/api/v1/digitization-requests/{req['id']}/approve-copyright", {"reason": "CLA"})
+    assert op.post(f"/api/v1/digitization-requests/{req['id']}/deliver").json()["status"] == "delivered"
+    book.refresh_from_db()
+    assert book.file and book.file_name == "scan.pdf"
+    client.force_login(student)
+    assert client.get(f"/lists/items/{book.pk}/file/").status_code == 200
+    clock.set_now(dt.datetime(2026, 3, 21, 9, tzinfo=dt.timezone.utc))
+    r = client.get(f"/lists/items/{book.pk}/file/")
+    assert r.status_code == 403 and b"DIG-4" in r.content

@@ -1,0 +1,64 @@
+"""Acceptance 6, in Chromium: a student joins the waitlist, sees place 2, is notified, views,
+finishes; the next student is notified (LDL-5, LDL-6, LDL-8, LDL-12, LDL-13)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from syllabus.lending import services
+from syllabus.lending.models import LoanRequest, Status, Step
+from syllabus.notify.models import OutboxMessage
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_student_joins_waitlist_sees_place_2_is_notified_views_finishes_and_the_next_is_notified(
+        page, login, make_rep, make_user, lending_staff):
+    rep = make_rep(1, title="The Mill on the Floss")
+    holder, first, student, after = (make_user(u) for u in ("holder", "first", "student", "after"))
+    held = services.request_loan(holder, rep)
+    services.access(holder, held)
+    waiting_first = services.request_loan(first, rep)
+
+    login("student")
+    page.goto(f"/lending/titles/{rep.pk}/")
+    panel = page.get_by_test_id("loan-panel")
+    assert "All copies are on loan: join the waitlist." in panel.inner_text()
+    assert "You would be number 2 in the waitlist" in panel.inner_text()
+    page.get_by_role("button", name="Join the waitlist").click()
+    state = page.get_by_test_id("loan-state")
+    state.filter(has_text="You are number 2 in the waitlist.").wait_for()   # htmx swapped the panel: no reload
+    mine = LoanRequest.objects.get(patron=student)
+    assert (mine.status, mine.step) == (Status.READY, Step.IN_WAITLIST)
+
+    # the library card shows the place too
+    page.get_by_role("link", name="My library card").first.click()
+    assert "place 2" in page.get_by_test_id("card-current").inner_text()
+
+    services.request_loan(after, rep)                                      # joins behind the student
+    services.cancel(lending_staff, waiting_first, reason="no_longer_needed")  # the student moves up to 1
+    services.finish(holder, held)                                          # the copy frees: the student's turn
+
+    mail = OutboxMessage.objects.get(recipient=student, letter="ldl_available", channel="email")
+    link = re.search(r"(?:https?://[^/\s]+)?(/lending/titles/\d+/)", mail.body).group(1)
+    page.goto(link)                                                          # the patron follows the letter's link
+    page.get_by_test_id("loan-state").filter(has_text="It is your turn").wait_for()
+    page.get_by_test_id("view").click()
+    page.wait_for_url(re.compile(rf"/lending/loans/{mine.pk}/view/$"))
+    assert page.get_by_test_id("viewer").is_visible()
+    assert "Your session ends at" in page.get_by_test_id("viewer-state").inner_text()
+    assert LoanRequest.objects.get(pk=mine.pk).step == Step.IS_BEING_VIEWED
+
+    page.get_by_test_id("finish").click()
+    page.wait_for_url(re.compile(rf"/lending/titles/{rep.pk}/$"))
+    page.get_by_test_id("loan-state").wait_for()
+    assert LoanRequest.objects.get(pk=mine.pk).status == Status.COMPLETED
+    nxt = LoanRequest.objects.get(patron=after)
+    assert nxt.step == Step.IN_GRACE_PERIOD
+    assert OutboxMessage.objects.filter(recipient=after, letter="ldl_available").exists()
+
+    # the viewer link no longer works once the loan has ended
+    response = page.goto(f"/lending/loans/{mine.pk}/view/")
+    assert response.status == 410
+    assert "This loan has ended" in page.get_by_test_id("viewer-state").inner_text()

@@ -82,13 +82,3 @@ def patron_request(student, record, edd_all):
     from syllabus.fulfillment import services
 
     return lambda user=None, **data: services.request_from_record(user or student, record, data)
-
-
-@pytest.fixture(autouse=True)
-def _list_slots_registered():
-    """Another app's test may drop a whole slot (``SLOTS.pop``): register ours again."""
-    import importlib
-
-    from syllabus.fulfillment import slots
-
-    importlib.reload(slots)

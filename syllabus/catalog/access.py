@@ -1,7 +1,9 @@
 """Who may open a digital representation's files (DSV-1, seam for LDL).
 
-The catalog's own rule: an *active* representation is readable by signed-in members of the
-consortium; an inactive one only by the institution's digital inventory operators.  Other
+The catalog's own rule: an *active*, *discoverable* representation is readable by signed-in
+members of the consortium; an inactive one, or a document-delivery scan made for one person
+(not discoverable: its digitization request opens it), only by the institution's digital
+inventory operators.  Other
 apps add rules with :func:`register` — the long-term digital loans app, for instance, lets
 only the patron with an active loan read a representation under a loan policy:
 
@@ -13,6 +15,10 @@ only the patron with an active loan read a representation under a loan policy:
             raise PermissionDenied("LDL-3", "borrow this item first")
 
 A check returns nothing to allow, or raises ``PermissionDenied`` / ``NotFound`` to refuse.
+
+An app that serves some representations through its own page (the loan viewer) registers a
+*home*: ``home(representation) -> url | None``; the catalog's representation page sends the
+reader there instead of showing the file links.
 """
 from __future__ import annotations
 
@@ -24,12 +30,28 @@ from .models import Representation
 from .services import can_manage_representations
 
 CHECKS: list[Callable] = []
+HOMES: list[Callable] = []
 
 
 def register(check: Callable) -> Callable:
     if check not in CHECKS:
         CHECKS.append(check)
     return check
+
+
+def register_home(home: Callable) -> Callable:
+    if home not in HOMES:
+        HOMES.append(home)
+    return home
+
+
+def home_url(rep: Representation) -> str | None:
+    """Where another app serves this representation (e.g. its loan page), or None."""
+    for home in HOMES:
+        url = home(rep)
+        if url:
+            return url
+    return None
 
 
 def ensure_can_read(user, rep: Representation) -> None:
@@ -40,7 +62,7 @@ def ensure_can_read(user, rep: Representation) -> None:
         raise NotFound("DSV-1", "no such representation")
     if user.institution_id is not None and institution.consortium_id != user.institution.consortium_id:
         raise NotFound("DSV-1", "no such representation")
-    if not rep.active and not can_manage_representations(user, institution):
+    if (not rep.active or not rep.discoverable) and not can_manage_representations(user, institution):
         raise NotFound("DSV-1", "no such representation")
     for check in CHECKS:
         check(user, rep)

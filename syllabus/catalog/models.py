@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
 
@@ -61,10 +62,10 @@ class Holding(models.Model):
 
 class Item(models.Model):
     class Status(models.TextChoices):
-        IN_PLACE = "in_place", "In place"
-        ON_LOAN = "on_loan", "On loan"
-        IN_PROCESS = "in_process", "In process"
-        MISSING = "missing", "Missing"
+        IN_PLACE = "in_place", _("In place")
+        ON_LOAN = "on_loan", _("On loan")
+        IN_PROCESS = "in_process", _("In process")
+        MISSING = "missing", _("Missing")
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="items")
     library = models.ForeignKey("org.Library", on_delete=models.PROTECT, related_name="items")
@@ -113,6 +114,9 @@ class Representation(models.Model):
     file = models.FileField(upload_to="representations/%Y/%m/", blank=True)
     mime_type = models.CharField(max_length=100, blank=True)
     active = models.BooleanField(default=True)
+    discoverable = models.BooleanField(
+        default=True, help_text="shown in search, on the record page and by the link resolver; off for a file "
+                                "made for one person (a document-delivery scan), which only its request opens")
     related_items = models.ManyToManyField(Item, blank=True, related_name="representations")
     created_at = models.DateTimeField(default=clock.now)
 
@@ -143,11 +147,11 @@ class CollectionEntry(models.Model):
     stand-alone metadata (from cite-it, an identifier lookup, an import...) in CSL-JSON."""
 
     class Source(models.TextChoices):
-        SEARCH = "search", "Search"
-        CITE_IT = "cite_it", "Cite it"
-        LOOKUP = "lookup", "Identifier lookup"
-        IMPORT = "import", "Import"
-        MANUAL = "manual", "Manual"
+        SEARCH = "search", _("Search")
+        CITE_IT = "cite_it", _("Cite it")
+        LOOKUP = "lookup", _("Identifier lookup")
+        IMPORT = "import", _("Import")
+        MANUAL = "manual", _("Manual")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collection_entries")
     record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.SET_NULL, related_name="collection_entries")

@@ -185,7 +185,8 @@ def _filters(p: SearchParams) -> tuple[str, list]:
 
 AVAILABLE = "EXISTS (SELECT 1 FROM catalog_item ia WHERE ia.record_id = r.id AND ia.status = 'in_place')"
 ONLINE = ("(EXISTS (SELECT 1 FROM catalog_eresource e WHERE e.record_id = r.id) OR "
-          "EXISTS (SELECT 1 FROM catalog_representation rp WHERE rp.record_id = r.id AND rp.active))")
+          "EXISTS (SELECT 1 FROM catalog_representation rp WHERE rp.record_id = r.id AND rp.active "
+          "AND rp.discoverable))")
 ORDER = {
     "relevance": "m.rank, r.id",
     "title": "r.title, r.id",

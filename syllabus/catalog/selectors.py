@@ -112,8 +112,9 @@ def _decorate(records: list[Record], user: User) -> None:
         r.availability = sorted(by_lib.values(), key=lambda a: a.library.code)
         if r.institution_id not in staff_of:
             staff_of[r.institution_id] = user is not None and can_manage_representations(user, r.institution)
-        r.visible_representations = [rep for rep in r.representations.all() if rep.active or staff_of[r.institution_id]]
-        r.active_representations = [rep for rep in r.representations.all() if rep.active]
+        discoverable = [rep for rep in r.representations.all() if rep.discoverable]
+        r.visible_representations = [rep for rep in discoverable if rep.active or staff_of[r.institution_id]]
+        r.active_representations = [rep for rep in discoverable if rep.active]
         r.is_online = bool(r.eresources.all()) or bool(r.active_representations)
         r.available_count = sum(a.available for a in r.availability)
         r.type_label = TYPE_LABELS.get(r.type, r.type)

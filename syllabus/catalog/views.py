@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -404,7 +404,7 @@ def lookup_fill(request):
 
 def _representation(request, pk: int) -> Representation:
     rep = Representation.objects.select_related("record__institution", "library").prefetch_related("extra_files").filter(pk=pk).first()
-    if rep is None:
+    if rep is None or not request.user.is_authenticated:
         raise Http404
     try:
         access.ensure_can_read(request.user, rep)
@@ -415,6 +415,9 @@ def _representation(request, pk: int) -> Representation:
 
 @login_required
 def representation(request, pk: int):
+    home = access.home_url(get_object_or_404(Representation, pk=pk))
+    if home:
+        return redirect(home)
     try:
         rep = _representation(request, pk)
     except PermissionDenied as exc:

@@ -295,8 +295,8 @@ class DigitizationRequest(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     record = models.ForeignKey("catalog.Record", null=True, blank=True, on_delete=models.PROTECT, related_name="digitization_requests")
     item = models.ForeignKey("catalog.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="digitization_requests")
-    citation_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True,
-                                                 help_text="the resource-list citation (course requests)")
+    citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="digitization_requests", help_text="the resource-list citation (course requests)")
     course = models.ForeignKey("courses.Course", null=True, blank=True, on_delete=models.SET_NULL, related_name="digitization_requests")
     title = models.CharField(max_length=1000, blank=True)
     # where the work happens (DIG-6)
@@ -336,7 +336,7 @@ class DigitizationRequest(models.Model):
         indexes = [models.Index(fields=["requester", "status"]), models.Index(fields=["status", "due_at"])]
         constraints = [
             # DIG-1/DIG-2: one open request of each kind per citation
-            models.UniqueConstraint(fields=["citation_id", "kind"], name="one_open_request_per_citation",
+            models.UniqueConstraint(fields=["citation", "kind"], name="one_open_request_per_citation",
                                     condition=Q(citation_id__isnull=False) & Q(status__in=[
                                         "pending_approval", "pick_from_shelf", "in_digitization", "file_attached",
                                         "pending_copyright"])),

@@ -490,7 +490,7 @@ def _pick_item(record: Record, item: Item | None) -> Item | None:
 def services_for_record(user: User, record: Record) -> list[dict]:
     """DIG-5: which digitization services the record offers this user, and why not when hidden."""
     items = list(record.items.all())
-    full_text = record.eresources.exists() or record.representations.filter(active=True).exists()
+    full_text = record.eresources.exists() or record.representations.filter(active=True, discoverable=True).exists()
     requestable = any(i.is_available for i in items)
     offered = {
         Service.DIGITIZATION: not items or all(not i.description.strip() for i in items),
@@ -700,7 +700,9 @@ def attach_file(actor: User, req: DigitizationRequest, upload: File, *, label: s
                              label=label or f"Digitization request #{req.pk}: {req.title[:200]}",
                              mime_type=getattr(upload, "content_type", "") or mimetypes.guess_type(getattr(upload, "name", ""))[0]
                              or "application/octet-stream",
-                             active=_cleared(req))
+                             active=_cleared(req),
+                             # a delivery copy is the requester's, not the catalog's: only the inventory target publishes it
+                             discoverable=req.target == Target.INVENTORY)
         rep.file.save(getattr(upload, "name", "scan.pdf").rsplit("/", 1)[-1], upload, save=False)
         rep.save()
         audit.event(actor, rep, "created", note=f"scan of digitization request #{req.pk}: {rep.file.name}")

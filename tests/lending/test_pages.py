@@ -222,3 +222,19 @@ def test_navigation_by_role(client, lending_staff, patrons):
     client.force_login(lending_staff)
     page = client.get("/lending/").content.decode()
     assert "Digital loan requests" in page and "Access rights" in page
+
+
+# --- the catalog's file links are no way around the waitlist (LDL-3, LDL-15) ----------------------
+
+def test_the_catalog_file_link_of_a_lent_title_refuses_and_its_page_leads_to_the_loan(client, rep, patrons, lending_staff):
+    from django.core.files.base import ContentFile
+
+    rep.file.save("scan.pdf", ContentFile(b"%PDF-1.4 lent pages"), save=True)
+    client.force_login(patrons[0])
+    refused = client.get(f"/catalog/representations/{rep.pk}/file/")
+    assert refused.status_code == 403 and "LDL-3" in refused.content.decode()
+    page = client.get(f"/catalog/representations/{rep.pk}/")
+    assert page.status_code == 302 and page["Location"] == f"/lending/titles/{rep.pk}/"
+
+    client.force_login(lending_staff)  # the digital inventory operator who manages the file still opens it
+    assert client.get(f"/catalog/representations/{rep.pk}/file/").status_code == 200

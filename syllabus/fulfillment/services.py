@@ -616,23 +616,33 @@ def _drop_file(actor, req: DigitizationRequest) -> None:
     rep.delete()
 
 
+def _pending_task(req: DigitizationRequest, copyright: bool) -> str:
+    """The task a manager decides on ("approval" or "copyright"); it must be pending (DIG-10)."""
+    task = "copyright" if copyright else "approval"
+    if getattr(req, task) != TaskStatus.PENDING:
+        raise RuleViolation("DIG-10", f"there is no pending {task} task on this request", status=409)
+    return task
+
+
+def _tell_the_citation(actor: User, req: DigitizationRequest) -> None:
+    """A course request's decision shows on its citation (copyright status, file)."""
+    if req.citation_id is not None:
+        from .citations import after_copyright_decision
+
+        after_copyright_decision(actor, req)
+
+
 def approve(actor: User, req: DigitizationRequest, *, copyright: bool = False, reason: str = "") -> DigitizationRequest:
     """Approve the request (or its copyright clearance) — Fulfillment Services Manager (DIG-10)."""
     if not is_manager(actor, req):
         _deny("DIG-10", "only a Fulfillment Services Manager approves digitization and copyright tasks")
     with transaction.atomic():
         req = _get_locked(req)
-        task = "copyright" if copyright else "approval"
-        if getattr(req, task) != TaskStatus.PENDING:
-            raise RuleViolation("DIG-10", f"there is no pending {'copyright' if copyright else 'approval'} task on this request",
-                                status=409)
+        task = _pending_task(req, copyright)
         req = _move(actor, req, "approve_copyright" if copyright else "approve", note=reason,
                     **{task: TaskStatus.APPROVED, f"{task}_reason": reason})
         _activate_if_cleared(actor, req)
-        if req.citation_id is not None:
-            from .citations import after_copyright_decision
-
-            after_copyright_decision(actor, req)
+        _tell_the_citation(actor, req)
         if copyright and req.status == Status.COMPLETED:
             queue_letter("copyright_request_approved", req.requester, _letter_context(req, reason=reason),
                          key=f"dig:{req.pk}:copyright_approved", institution=req.institution)
@@ -655,17 +665,11 @@ def reject(actor: User, req: DigitizationRequest, *, copyright: bool = False, re
         _deny("DIG-10", "only a Fulfillment Services Manager rejects digitization and copyright tasks")
     with transaction.atomic():
         req = _get_locked(req)
-        task = "copyright" if copyright else "approval"
-        if getattr(req, task) != TaskStatus.PENDING:
-            raise RuleViolation("DIG-10", f"there is no pending {'copyright' if copyright else 'approval'} task on this request",
-                                status=409)
+        task = _pending_task(req, copyright)
         req = _move(actor, req, "reject_copyright" if copyright else "reject", note=reason,
                     **{task: TaskStatus.REJECTED, f"{task}_reason": reason, "status_note": reason})
         _drop_file(actor, req)
-        if req.citation_id is not None:
-            from .citations import after_copyright_decision
-
-            after_copyright_decision(actor, req)
+        _tell_the_citation(actor, req)
         queue_letter("digitization_request_rejected", req.requester, _letter_context(req, reason=reason or "—"),
                      key=f"dig:{req.pk}:rejected", institution=req.institution)
     return req

@@ -1,0 +1,67 @@
+"""Every page of every app refuses an anonymous visitor: a GET is sent to the sign-in page
+(or answers 401/403/404/405), a POST changes nothing and never succeeds.  The URL map is
+walked, so a new page is covered the day it is added; pages public on purpose are listed in
+PUBLIC with the reason."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# name → why anyone may open it
+PUBLIC = {
+    "healthz": "load balancers probe it (ORG / deployment)",
+    "web:login": "the sign-in page itself",
+    "web:logout": "signing out is harmless when signed out",
+    "set_language": "Django's language switch: sets a cookie, no data",
+}
+REFUSED = {301, 302, 401, 403, 404, 405}
+
+
+def _patterns(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            if ns == "admin" or str(p.pattern).startswith("api/"):
+                continue  # Django's admin has its own login; the API is covered by tests/api
+            yield from _patterns(p, prefix + str(p.pattern), f"{ns}:" if p.namespace else namespace)
+        elif isinstance(p, URLPattern):
+            yield (namespace + (p.name or "")), prefix + str(p.pattern)
+
+
+def _concrete(route: str) -> str:
+    path = re.sub(r"<int:[^>]+>", "1", route)
+    path = re.sub(r"<[^>]+>", "x", path)
+    path = re.sub(r"\(\?P<[^>]+>\\d\+\)", "1", path)
+    path = re.sub(r"\(\?P<(\w+)>([a-z-]+)\|[^)]*\)", r"\2", path)
+    path = path.replace("^", "").replace("$", "").replace("\\", "")
+    return "/" + path
+
+
+PAGES = sorted(set(_patterns()))
+
+
+def test_the_walk_finds_every_app():
+    prefixes = {path.split("/")[0] for _, path in PAGES}
+    assert {"lists", "catalog", "discussion", "notifications", "services", "lending", "courses"} <= prefixes
+    assert len(PAGES) > 60
+
+
+@pytest.mark.parametrize("name,route", PAGES, ids=[r for _, r in PAGES])
+def test_anonymous_visitors_are_refused(client, db, name, route):
+    path = _concrete(route)
+    get = client.get(path)
+    if name in PUBLIC:
+        assert get.status_code < 500
+        return
+    assert get.status_code in REFUSED, f"GET {path} ({name}) answered {get.status_code} to an anonymous visitor"
+    if get.status_code in (301, 302):
+        assert get["Location"].startswith("/login/"), f"GET {path} ({name}) sent an anonymous visitor to {get['Location']}"
+    post = client.post(path, {"title": "x", "q": "x"})
+    assert post.status_code in REFUSED, f"POST {path} ({name}) answered {post.status_code} to an anonymous visitor"
+
+
+def test_every_public_exception_names_a_real_page():
+    assert set(PUBLIC) <= {name for name, _ in PAGES}

@@ -65,3 +65,39 @@ def test_anonymous_visitors_are_refused(client, db, name, route):
 
 def test_every_public_exception_names_a_real_page():
     assert set(PUBLIC) <= {name for name, _ in PAGES}
+
+
+# --- students and instructors stay out of the back office ------------------------------------
+# The back-office pages without parameters (the walk below proves the list covers every such
+# page: a new one must be placed on one side or the other).
+BACK_OFFICE = {
+    "discussion:alerts", "fulfillment:config", "fulfillment:work", "lending:monitor", "lending:policies",
+    "lending:policy-new", "lending:search", "lists:tasks", "notify:letters", "notify:outbox",
+}
+FRONT = {
+    "catalog:cite-it", "catalog:cite-it-harvest", "catalog:cite-it-save", "catalog:collect-citation",
+    "catalog:collection", "catalog:lookup-fill", "catalog:reserves", "catalog:search", "discussion:index",
+    "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
+    "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
+    "web:home", "web:login", "web:logout",
+}
+FIXED = [(name, route) for name, route in PAGES if "<" not in route and "(?P" not in route]
+
+
+def test_every_page_without_parameters_is_placed_front_or_back():
+    assert {name for name, _ in FIXED} == BACK_OFFICE | FRONT
+
+
+@pytest.mark.parametrize("who", ["student", "instructor"])
+@pytest.mark.parametrize("name", sorted(BACK_OFFICE))
+def test_students_and_instructors_are_refused_the_back_office(client, request, who, name):
+    client.force_login(request.getfixturevalue(who))
+    route = dict(FIXED)[name]
+    response = client.get(_concrete(route))
+    assert response.status_code in {403, 404}, f"a {who} opened the back-office page /{route} ({response.status_code})"
+
+
+@pytest.mark.parametrize("name", sorted(FRONT - {"web:logout"}))
+def test_a_student_opens_the_front_pages_without_error(client, student, name):
+    client.force_login(student)
+    assert client.get(_concrete(dict(FIXED)[name])).status_code < 500

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from typing import Any, Iterable
 
+from django.utils.translation import gettext_lazy as _
 from stdnum import isbn as stdisbn
 from stdnum import issn as stdissn
 from stdnum.exceptions import ValidationError
@@ -26,10 +27,11 @@ TYPES = (
     "treaty", "webpage", "document",
 )
 TYPE_LABELS = {
-    "book": "Book", "chapter": "Book chapter", "article-journal": "Journal article", "article-magazine": "Magazine article",
-    "article-newspaper": "Newspaper article", "periodical": "Journal", "webpage": "Website", "motion_picture": "Video",
-    "song": "Audio", "thesis": "Thesis", "report": "Report", "paper-conference": "Conference paper", "map": "Map",
-    "musical_score": "Score", "dataset": "Dataset", "document": "Document", "article": "Article", "software": "Software",
+    "book": _("Book"), "chapter": _("Book chapter"), "article-journal": _("Journal article"),
+    "article-magazine": _("Magazine article"), "article-newspaper": _("Newspaper article"), "periodical": _("Journal"),
+    "webpage": _("Website"), "motion_picture": _("Video"), "song": _("Audio"), "thesis": _("Thesis"), "report": _("Report"),
+    "paper-conference": _("Conference paper"), "map": _("Map"), "musical_score": _("Score"), "dataset": _("Dataset"),
+    "document": _("Document"), "article": _("Article"), "software": _("Software"),
 }
 DOI_RE = re.compile(r"\b(10\.\d{4,9}/\S+)", re.I)
 

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item, Record
@@ -224,8 +225,9 @@ def link(request, token: str):
 
 # --- back office ------------------------------------------------------------------------------
 
-TABS = [("open", "All open"), ("pick", "Pick from shelf"), ("approval", "Approval tasks"), ("copyright", "Copyright tasks"),
-        ("digitization", "In digitization"), ("delivered", "Delivered"), ("closed", "Closed")]
+TABS = [("open", gettext_noop("All open")), ("pick", gettext_noop("Pick from shelf")), ("approval", gettext_noop("Approval tasks")),
+        ("copyright", gettext_noop("Copyright tasks")), ("digitization", gettext_noop("In digitization")),
+        ("delivered", gettext_noop("Delivered")), ("closed", gettext_noop("Closed"))]
 
 
 def staff_required(view):

@@ -1,13 +1,15 @@
 """Letters of long-term digital loans (LDL-12), by e-mail and SMS — the reference's
 "Delivery Registration Status Letter" split by purpose: added to the waitlist (with the
 place), available (grace period and link), grace period expired, request cancelled."""
+from django.utils.translation import gettext_lazy as _
+
 from syllabus.notify.letters import declare_letter
 
 _SAMPLE = {"patron": "Ada Lovelace", "title": "Middlemarch", "representation": "Middlemarch (scan)", "library": "Main Library",
            "link": "https://syllabus.example.edu/lending/titles/1/", "grace_period": "2 days", "session_period": "3 days"}
 
 declare_letter(
-    "ldl_waitlist", "Long-term digital loan: added to the waitlist",
+    "ldl_waitlist", _("Long-term digital loan: added to the waitlist"),
     channels=("email", "sms"),
     variables=("patron", "title", "representation", "library", "place", "grace_period", "session_period", "link"),
     sample=_SAMPLE | {"place": 2},
@@ -19,7 +21,7 @@ declare_letter(
 )
 
 declare_letter(
-    "ldl_available", "Long-term digital loan: available",
+    "ldl_available", _("Long-term digital loan: available"),
     channels=("email", "sms"),
     variables=("patron", "title", "representation", "library", "grace_period", "grace_until", "session_period", "link"),
     sample=_SAMPLE | {"grace_until": "2026-03-04 09:00 UTC"},
@@ -31,7 +33,7 @@ declare_letter(
 )
 
 declare_letter(
-    "ldl_grace_expired", "Long-term digital loan: grace period expired",
+    "ldl_grace_expired", _("Long-term digital loan: grace period expired"),
     channels=("email", "sms"),
     variables=("patron", "title", "representation", "library", "grace_period", "session_period", "link"),
     sample=_SAMPLE,
@@ -42,7 +44,7 @@ declare_letter(
 )
 
 declare_letter(
-    "ldl_cancelled", "Long-term digital loan: request cancelled",
+    "ldl_cancelled", _("Long-term digital loan: request cancelled"),
     channels=("email", "sms"),
     variables=("patron", "title", "representation", "library", "reason", "note", "link"),
     sample=_SAMPLE | {"reason": "Request cannot be fulfilled", "note": ""},

@@ -11,7 +11,87 @@ from . import config
 from .models import ClosedDate, ConfigValue, Consortium, Institution, Library, RoleAssignment, User, UserGroup
 
 
-class InstitutionScopedAdmin(admin.ModelAdmin):
+def _own(request) -> bool:
+    """True when the administrator is scoped to their institution (not a superuser)."""
+    return not request.user.is_superuser
+
+
+class ScopedChoicesAudited:
+    """What every admin page of an institution's administrator shares:
+
+    - choices of institutions, libraries, user groups and users are limited to theirs
+      (ORG-3: an administrator acts within their institution);
+    - every save and delete is written to the audit trail with the changed fields (ORG-6),
+      as the services do.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if _own(request):
+            inst = request.user.institution_id
+            scoped = {Institution: {"pk": inst}, Library: {"institution_id": inst}, UserGroup: {"institution_id": inst},
+                      User: {"institution_id": inst}}.get(db_field.related_model)
+            if scoped is not None:
+                kwargs["queryset"] = db_field.related_model._default_manager.filter(**scoped)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        from syllabus.core import audit
+
+        super().save_model(request, obj, form, change)
+        if not change:
+            audit.created(request.user, obj, note="in the administration")
+        elif form.changed_data:
+            changes = {name: [_plain_initial(form, name), audit._plain(audit._field_value(obj, name))]
+                       for name in form.changed_data if _is_concrete(obj, name)}
+            if changes:
+                audit.changed(request.user, obj, changes, note="in the administration")
+
+    def delete_model(self, request, obj):
+        from syllabus.core import audit
+
+        audit.deleted(request.user, obj, note="in the administration")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        from syllabus.core import audit
+
+        for obj in queryset:
+            audit.deleted(request.user, obj, note="in the administration")
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        from syllabus.core import audit
+
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            audit.deleted(request.user, obj, note="in the administration")
+            obj.delete()
+        for obj in instances:
+            is_new = obj.pk is None
+            obj.save()
+            if is_new:
+                audit.created(request.user, obj, note="in the administration")
+            else:
+                audit.event(request.user, obj, "updated", note="in the administration")
+        formset.save_m2m()
+
+
+def _is_concrete(obj, name: str) -> bool:
+    try:
+        field = obj._meta.get_field(name)
+    except Exception:
+        return False
+    return field.concrete and not field.many_to_many
+
+
+def _plain_initial(form, name: str):
+    from syllabus.core import audit
+
+    value = form.initial.get(name)
+    return audit._plain(value.pk if hasattr(value, "pk") else value)
+
+
+class InstitutionScopedAdmin(ScopedChoicesAudited, admin.ModelAdmin):
     """Superusers see everything; other administrators see rows of their own institution."""
 
     institution_path = "institution"
@@ -41,8 +121,19 @@ class InstitutionAdmin(InstitutionScopedAdmin):
     institution_path = "pk"
     list_display = ("code", "name", "consortium")
 
+    # an institution's administrator edits their institution (branding...), never creates or
+    # removes institutions, nor moves theirs to another consortium
+    def has_add_permission(self, request):
+        return request.user.is_superuser
 
-class ClosedDateInline(admin.TabularInline):
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if request.user.is_superuser else ("consortium", "code")
+
+
+class ClosedDateInline(ScopedChoicesAudited, admin.TabularInline):
     model = ClosedDate
     extra = 0
 
@@ -58,14 +149,17 @@ class UserGroupAdmin(InstitutionScopedAdmin):
     list_display = ("code", "name", "institution")
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(ScopedChoicesAudited, admin.TabularInline):
     model = RoleAssignment
     extra = 0
     fk_name = "user"
 
 
+PRIVILEGED_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "institution", "user_group")
     list_filter = ("institution", "user_group")
     fieldsets = BaseUserAdmin.fieldsets + (("Syllabus", {"fields": ("institution", "user_group", "phone", "preferred_language")}),)
@@ -74,6 +168,26 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(institution_id=request.user.institution_id)
+
+    def get_fieldsets(self, request, obj=None):
+        """An institution's administrator never sees (so never sets) the superuser, staff and
+        Django permission fields: roles (ORG-3) are how they give rights."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [(name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in PRIVILEGED_FIELDS)})
+                for name, opts in fieldsets]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "institution" in form.base_fields:
+            form.base_fields["institution"].required = True
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if _own(request) and obj.institution_id is None:  # a user added by an institution's administrator is theirs
+            obj.institution_id = request.user.institution_id
+        super().save_model(request, obj, form, change)
 
     def has_module_permission(self, request):
         return request.user.is_active and (request.user.is_superuser or request.user.is_administrator)

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 
 from syllabus.core import audit
@@ -18,6 +18,7 @@ from syllabus.org.roles import Role
 from .models import Course, Enrollment
 
 EDITABLE_FIELDS = ("code", "name", "section", "department", "term", "start_date", "end_date", "number_of_students")
+MAX_STUDENTS = 2_147_483_647  # the largest value every database stores in the column
 CSV_COLUMNS = ("code", "name", "section", "department", "term", "start_date", "end_date", "number_of_students", "instructors")
 
 
@@ -41,12 +42,18 @@ def _clean(values: dict) -> dict:
         raise RuleViolation("CRS-1", "a course needs a code", field="code")
     if "name" in out and not out["name"]:
         raise RuleViolation("CRS-1", "a course needs a name", field="name")
+    for key in ("code", "name", "section", "department", "term"):
+        limit = Course._meta.get_field(key).max_length
+        if key in out and len(out[key]) > limit:
+            raise RuleViolation("CRS-1", f"{key} is longer than {limit} characters", field=key)
     if "number_of_students" in out:
         n = out["number_of_students"]
         if n in (None, ""):
             out["number_of_students"] = 0
         elif int(n) < 0:
             raise RuleViolation("CRS-1", "number of students cannot be negative", field="number_of_students")
+        elif int(n) > MAX_STUDENTS:
+            raise RuleViolation("CRS-1", f"number of students cannot exceed {MAX_STUDENTS:,}", field="number_of_students")
     return out
 
 
@@ -171,6 +178,7 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
     if missing:
         raise RuleViolation("CRS-2", f"the CSV header lacks the column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}")
     reader.fieldnames = header
+    present = set(header)
     people = _People(institution)
     existing = {(c.code, c.section, c.term): c for c in Course.objects.filter(institution=institution).prefetch_related("instructors")}
     seen_in_file: dict[tuple, int] = {}
@@ -186,25 +194,29 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
                 "code": (row.get("code") or "").strip(),
                 "name": (row.get("name") or "").strip(),
                 "section": (row.get("section") or "").strip(),
-                "department": (row.get("department") or "").strip(),
                 "term": (row.get("term") or "").strip(),
-                "start_date": _parse_date(row.get("start_date"), "start_date"),
-                "end_date": _parse_date(row.get("end_date"), "end_date"),
             }
+            # a column the file does not have is left as it is (a partial file never wipes data)
+            if "department" in present:
+                values["department"] = (row.get("department") or "").strip()
+            for column in ("start_date", "end_date"):
+                if column in present:
+                    values[column] = _parse_date(row.get(column), column)
             if not values["code"]:
                 raise _RowError("no code")
             if not values["name"]:
                 raise _RowError("no name")
-            raw_n = (row.get("number_of_students") or "").strip()
-            try:
-                values["number_of_students"] = int(raw_n) if raw_n else 0
-                if values["number_of_students"] < 0:
-                    raise ValueError
-            except ValueError:
-                raise _RowError(f"bad number_of_students {raw_n!r} (expected a whole number ≥ 0)")
-            if values["start_date"] and values["end_date"] and values["end_date"] < values["start_date"]:
+            if "number_of_students" in present:
+                raw_n = (row.get("number_of_students") or "").strip()
+                try:
+                    values["number_of_students"] = int(raw_n) if raw_n else 0
+                    if values["number_of_students"] < 0:
+                        raise ValueError
+                except ValueError:
+                    raise _RowError(f"bad number_of_students {raw_n!r} (expected a whole number ≥ 0)")
+            if values.get("start_date") and values.get("end_date") and values["end_date"] < values["start_date"]:
                 raise _RowError("end_date is before start_date")
-            instructors = people.resolve(row.get("instructors") or "")
+            instructors = people.resolve(row.get("instructors") or "") if "instructors" in present else None
             key = (values["code"], values["section"], values["term"])
             if key in seen_in_file:
                 raise _RowError(f"duplicate of line {seen_in_file[key]} (same code, section and term)")
@@ -214,13 +226,13 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
             with transaction.atomic():
                 course = existing.get(key)
                 if course is None:
-                    course = create_course(actor, institution, instructors=instructors, **values)
+                    course = create_course(actor, institution, instructors=instructors or (), **values)
                     existing[key] = course
                     report.created += 1
                     report.lines.append(f"line {line}: created {label}")
                 else:
                     current = sorted(u.pk for u in course.instructors.all())
-                    wanted = sorted(u.pk for u in instructors)
+                    wanted = current if instructors is None else sorted(u.pk for u in instructors)
                     changes = update_course(actor, course, instructors=instructors if current != wanted else None, **values)
                     if changes:
                         report.updated += 1
@@ -231,4 +243,11 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
             report.rejected += 1
             reason = exc.detail if isinstance(exc, RuleViolation) else str(exc)
             report.lines.append(f"line {line}: rejected: {reason}")
+        except DatabaseError as exc:  # the row's savepoint is rolled back; the database refused a value
+            report.rejected += 1
+            report.lines.append(f"line {line}: rejected: the database refused the row ({str(exc).splitlines()[0][:200]})")
+            existing.pop(key, None)  # its in-memory copy may hold the refused values: read it again
+            reloaded = Course.objects.filter(institution=institution, code=key[0], section=key[1], term=key[2]).first()
+            if reloaded is not None:
+                existing[key] = reloaded
     return report

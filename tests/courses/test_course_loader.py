@@ -91,3 +91,49 @@ def test_a_header_without_code_is_refused(inst_a):
     with pytest.raises(RuleViolation) as exc:
         import_courses("title,term\nA,B\n", inst_a)
     assert exc.value.rule == "CRS-2"
+
+
+def test_values_the_database_cannot_hold_are_rejected_and_the_rest_load(inst_a, people):
+    """On PostgreSQL an over-long code or a huge number used to stop the loader mid-file."""
+    long_code = "X" * 80
+    report = import_courses(
+        HEADER
+        + "OK1,First,,,2026S,,,10,\n"
+        + f"{long_code},Too long,,,2026S,,,10,\n"
+        + "BIG1,Too many students,,,2026S,,,99999999999,\n"
+        + "OK2,Second,,,2026S,,,10,\n",
+        inst_a,
+    )
+    assert report.summary() == "created 2, updated 0, unchanged 0, rejected 2"
+    assert "line 3: rejected: code is longer than 60 characters" in report.lines
+    assert any(line.startswith("line 4: rejected: number of students cannot exceed") for line in report.lines)
+    assert sorted(Course.objects.values_list("code", flat=True)) == ["OK1", "OK2"]
+
+
+def test_a_file_without_the_optional_columns_leaves_them_as_they_are(inst_a, people):
+    import_courses(HEADER + "HIST101,Modern History,01,History,2026S,2026-01-10,2026-05-01,120,irene\n", inst_a)
+    report = import_courses("code,name,section,term\nHIST101,Modern European History,01,2026S\n", inst_a)
+    assert report.summary() == "created 0, updated 1, unchanged 0, rejected 0"
+    course = Course.objects.get(code="HIST101")
+    assert course.name == "Modern European History"
+    assert (course.department, str(course.start_date), course.number_of_students) == ("History", "2026-01-10", 120)
+    assert [u.username for u in course.instructors.all()] == ["irene"], "the instructor keeps the course"
+
+
+def test_a_row_the_database_refuses_is_reported_and_the_next_rows_load(inst_a, people, monkeypatch):
+    from django.db import DataError
+
+    from syllabus.courses import services
+
+    real = services.create_course
+
+    def picky(actor, institution, **values):
+        if values["code"] == "BAD":
+            raise DataError("value too long for type character varying(60)")
+        return real(actor, institution, **values)
+
+    monkeypatch.setattr(services, "create_course", picky)
+    report = import_courses(HEADER + "BAD,Refused,,,T,,,1,\nGOOD,Loaded,,,T,,,1,\n", inst_a)
+    assert report.summary() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert report.lines[0].startswith("line 2: rejected: the database refused the row (value too long")
+    assert list(Course.objects.values_list("code", flat=True)) == ["GOOD"]

@@ -36,3 +36,17 @@ def test_tick_runs_every_registered_sweep(clock):
         assert seen == [clock.now()]
     finally:
         tasks._SWEEPS.pop("test-sweep")
+
+
+def test_postgresql_connections_give_up_after_a_timeout_so_healthz_can_answer_503():
+    """A PostgreSQL server that drops packets must not hang /healthz (and the worker) forever."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": "postgres://u@db.example:5432/x", "DJANGO_SETTINGS_MODULE": "syllabus.settings"}
+    out = subprocess.run([sys.executable, "-c", "import json; from django.conf import settings; "
+                          "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert json.loads(out)["connect_timeout"] == 5

@@ -122,6 +122,8 @@ def ensure_records(total: int, inst_a, inst_b, libs: list) -> float:
             print(f"  ... {done:,} records ({time.perf_counter() - start:.0f} s)", flush=True)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # the ids were given explicitly: move the sequence past them for the ORM's inserts
+            cursor.execute("SELECT setval(pg_get_serial_sequence('catalog_record', 'id'), (SELECT MAX(id) FROM catalog_record))")
             cursor.execute("ANALYZE catalog_record")
             cursor.execute("ANALYZE catalog_item")
     elif connection.vendor == "sqlite":

@@ -96,7 +96,8 @@ def before_send(msg: OutboxMessage) -> None:
 def mark_sent(msg: OutboxMessage, token: str, provider_id: str) -> bool:
     """Record the delivery; False when this worker no longer holds the row's lease."""
     return bool(OutboxMessage.objects.filter(pk=msg.pk, claim_token=token, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=clock.now(), claimed_until=None, last_error="", provider_id=(provider_id or "")[:200]))
+        status=Status.SENT, sent_at=clock.now(), claimed_until=None, last_error="", provider_id=(provider_id or "")[:200],
+        note=(msg.note or "")[:200]))
 
 
 def mark_failed(msg: OutboxMessage, token: str, error: str) -> str:

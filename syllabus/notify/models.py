@@ -39,6 +39,9 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=500, blank=True)
     body = models.TextField(blank=True)
     context = models.JSONField(default=dict, blank=True)
+    # Files to attach (e-mail): references the worker reads at send time, never the bytes —
+    # ``[{"storage", "name", "filename", "content_type", "size", "link"}]`` (see services.file_attachment).
+    attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)

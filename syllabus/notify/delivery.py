@@ -8,7 +8,10 @@ One run (:func:`deliver_due`) repeats until nothing is due:
    SQLite (one writer at a time) a conditional ``UPDATE ... WHERE <still due>`` does the same.
    A row is due when it is ``pending`` and its ``next_attempt_at`` has come, or when it is
    ``sending`` and its lease has run out (its worker died).
-2. **send** each row on its channel, outside any transaction;
+2. **send** each row on its channel, outside any transaction — first renewing the row's lease,
+   so that every send starts with a whole lease ahead of it; as a send gives up after
+   ``EMAIL_TIMEOUT`` (SMS: the backend's timeout), always shorter than the lease, no other
+   worker takes a row while it is being sent;
 3. **mark** it ``sent`` — only while this worker's token is still on it; or, when sending
    raised, record the error and put it back to ``pending`` with an exponential backoff
    (``failed`` after ``OUTBOX_MAX_ATTEMPTS``).
@@ -26,6 +29,7 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 
@@ -40,6 +44,27 @@ Status = OutboxMessage.Status
 
 def lease() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
+
+
+def timeout_problems() -> list[str]:
+    """Why the send timeouts do not fit inside the lease (empty when they do).
+
+    A send that hangs longer than the lease lets another worker reclaim the row and send it
+    concurrently, so the SMTP timeout must be set and shorter than the lease."""
+    lease_s = lease().total_seconds()
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    if timeout is None or float(timeout) <= 0:
+        return [f"EMAIL_TIMEOUT is not set: a hung SMTP send would outlive the outbox lease of {lease_s:g} s "
+                "and another worker would send the same letter again"]
+    if float(timeout) >= lease_s:
+        return [f"EMAIL_TIMEOUT ({float(timeout):g} s) must be shorter than OUTBOX_LEASE_SECONDS ({lease_s:g} s)"]
+    return []
+
+
+def check_timeouts() -> None:
+    problems = timeout_problems()
+    if problems:
+        raise ImproperlyConfigured("; ".join(problems))
 
 
 def max_attempts() -> int:
@@ -93,6 +118,16 @@ def before_send(msg: OutboxMessage) -> None:
     """Hook called after the claim and before the send (tests use it to kill a worker here)."""
 
 
+def renew(msg: OutboxMessage, token: str) -> bool:
+    """Give the row a whole lease before sending it; False when another worker took it meanwhile
+    (this worker's earlier sends of the batch outlasted its lease)."""
+    until = clock.now() + lease()
+    if OutboxMessage.objects.filter(pk=msg.pk, claim_token=token, status=Status.SENDING).update(claimed_until=until):
+        msg.claimed_until = until
+        return True
+    return False
+
+
 def mark_sent(msg: OutboxMessage, token: str, provider_id: str) -> bool:
     """Record the delivery; False when this worker no longer holds the row's lease."""
     return bool(OutboxMessage.objects.filter(pk=msg.pk, claim_token=token, status=Status.SENDING).update(
@@ -114,6 +149,7 @@ def mark_failed(msg: OutboxMessage, token: str, error: str) -> str:
 
 def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: int | None = None) -> DeliveryReport:
     """Deliver every due row (or ``limit`` of them); safe to run in several workers at once."""
+    check_timeouts()
     report = DeliveryReport()
     senders = Senders()
     handled = 0
@@ -126,6 +162,10 @@ def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: 
                 break
             for msg in batch:
                 handled += 1
+                if not renew(msg, token):
+                    report.lost_lease += 1
+                    log.warning("outbox %s: lease lost before sending; another worker has it", msg.pk)
+                    continue
                 before_send(msg)
                 try:
                     provider_id = senders.send(msg)

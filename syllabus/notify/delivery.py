@@ -15,6 +15,10 @@ One run (:func:`deliver_due`) repeats until nothing is due:
 3. **mark** it ``sent`` — only while this worker's token is still on it; or, when sending
    raised, record the error and put it back to ``pending`` with an exponential backoff
    (``failed`` after ``OUTBOX_MAX_ATTEMPTS``).
+4. a row whose lease ran out (its worker died) is claimed again, and counted in ``crashes``;
+   once it has used its ``OUTBOX_MAX_ATTEMPTS`` it is ``failed`` with the last error "worker
+   died while sending N times" instead — a message that kills its worker (a poison message)
+   does not loop for ever.
 
 Delivery is at least once: a worker killed after sending and before marking leaves the row
 ``sending``; when the lease runs out it is sent again with the same Message-ID / idempotency
@@ -30,8 +34,8 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db import close_old_connections, connection, models, transaction
+from django.db.models import Case, F, Q, When
 
 from syllabus.core import clock
 
@@ -92,10 +96,31 @@ def _due(now) -> Q:
     return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_until__lt=now)
 
 
+def _abandoned(now) -> Q:
+    return Q(status=Status.SENDING, claimed_until__lt=now)
+
+
+def fail_abandoned(now: dt.datetime) -> int:
+    """Rows whose worker died while sending them on each of their attempts: ``failed``, so that
+    a message that kills its worker does not loop for ever.  Returns how many."""
+    failed = 0
+    rows = OutboxMessage.objects.filter(_abandoned(now), attempts__gte=max_attempts()).values_list("pk", "crashes")
+    for pk, crashes in list(rows):
+        n = crashes + 1
+        failed += OutboxMessage.objects.filter(_abandoned(now), pk=pk).update(
+            status=Status.FAILED, crashes=n, claimed_until=None, claim_token="",
+            last_error=f"worker died while sending {n} time{'' if n == 1 else 's'}")
+        log.error("outbox %s failed: its worker died while sending it %s time(s)", pk, n)
+    return failed
+
+
 def claim(now: dt.datetime, limit: int) -> tuple[str, list[OutboxMessage]]:
     """Take up to ``limit`` due rows for this worker; returns (claim token, rows)."""
     token = uuid.uuid4().hex
-    claim_values = dict(status=Status.SENDING, claim_token=token, claimed_until=now + lease(), attempts=F("attempts") + 1)
+    claim_values = dict(status=Status.SENDING, claim_token=token, claimed_until=now + lease(), attempts=F("attempts") + 1,
+                        # a row still "sending" is taken over from a worker that died while sending it
+                        crashes=Case(When(status=Status.SENDING, then=F("crashes") + 1), default=F("crashes"),
+                                     output_field=models.PositiveIntegerField()))
     due = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at", "id")
     if connection.vendor == "postgresql":
         with transaction.atomic():
@@ -157,6 +182,7 @@ def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: 
         while limit is None or handled < limit:
             at = now or clock.now()
             size = batch_size if limit is None else min(batch_size, limit - handled)
+            report.failed += fail_abandoned(at)
             token, batch = claim(at, size)
             if not batch:
                 break

@@ -44,6 +44,8 @@ class OutboxMessage(models.Model):
     attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Claims whose lease ran out before the worker marked the row (the worker died while sending).
+    crashes = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     # Who holds the lease: a worker marks a row sent/failed only while its token is on it.

@@ -419,7 +419,7 @@ def retry_message(actor, message_id: int) -> OutboxMessage:
             raise RuleViolation("OUT-1", f"only pending or failed messages are retried; this one is {msg.status}", status=409)
         audit.event(actor, msg, "retried", note=f"after {msg.attempts} attempt(s): {msg.last_error[:200]}")
         OutboxMessage.objects.filter(pk=msg.pk).update(status=Status.PENDING, next_attempt_at=clock.now(), attempts=0,
-                                                       claim_token="", claimed_until=None)
+                                                       crashes=0, claim_token="", claimed_until=None)
         transaction.on_commit(kick, robust=True)
     msg.refresh_from_db()
     return msg

@@ -65,6 +65,30 @@ def timeout_problems() -> list[str]:
     return []
 
 
+class SendInsideTransaction(RuntimeError):
+    """The outbox was asked to deliver from inside a transaction (SPEC §12 forbids it)."""
+
+
+def inside_transaction() -> bool:
+    """True when the caller holds an open transaction on the default database.
+
+    The test runner's own wrappers (Django's ``TestCase``, pytest-django's ``django_db``) are
+    not the caller's transaction: Django marks their atomic blocks ``_from_testcase``."""
+    if connection.in_atomic_block:
+        return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+    return not connection.get_autocommit()
+
+
+def ensure_outside_transaction() -> None:
+    """Nothing is ever sent from inside a transaction: a rollback after the send would leave a
+    letter about a change that never happened, and the send would hold the transaction open."""
+    if inside_transaction():
+        raise SendInsideTransaction(
+            "the outbox is delivered outside any transaction (SPEC §12): queue letters inside the "
+            "transaction with queue_letter() and let delivery run after it commits "
+            "(transaction.on_commit(kick), the deliver_outbox sweep or `syllabus deliver`)")
+
+
 def check_timeouts() -> None:
     problems = timeout_problems()
     if problems:
@@ -173,7 +197,11 @@ def mark_failed(msg: OutboxMessage, token: str, error: str) -> str:
 
 
 def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: int | None = None) -> DeliveryReport:
-    """Deliver every due row (or ``limit`` of them); safe to run in several workers at once."""
+    """Deliver every due row (or ``limit`` of them); safe to run in several workers at once.
+
+    The entry point of every worker (the Celery task, the sweep, the in-process thread,
+    ``syllabus deliver``); raises :class:`SendInsideTransaction` when called inside a transaction."""
+    ensure_outside_transaction()
     check_timeouts()
     report = DeliveryReport()
     senders = Senders()

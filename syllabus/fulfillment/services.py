@@ -747,8 +747,14 @@ def deliver(actor: User, req: DigitizationRequest, *, base_url: str = "") -> Dig
         else:
             link = base_url + reverse("fulfillment:download", args=[req.pk])
             code = "ful_digitization_notification_item" if req.target == Target.ATTACHMENT else "digitization_request_delivered"
-            queue_letter(code, req.requester, _letter_context(req, link=link, file_name=req.representation.file.name.rsplit("/", 1)[-1]),
-                         key=f"dig:{req.pk}:delivered", institution=req.institution)
+            from syllabus.notify.services import file_attachment
+
+            file_name = req.representation.file.name.rsplit("/", 1)[-1]
+            # "Document delivery – attachment": the scan goes with the e-mail (OUT-2: a link above the size limit)
+            attachments = [file_attachment(req.representation.file, filename=file_name, link=link,
+                                           content_type=req.representation.mime_type)] if req.target == Target.ATTACHMENT else None
+            queue_letter(code, req.requester, _letter_context(req, link=link, file_name=file_name),
+                         key=f"dig:{req.pk}:delivered", institution=req.institution, attachments=attachments)
     return req
 
 

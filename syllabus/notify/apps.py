@@ -10,3 +10,16 @@ class NotifyConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("letters")
+
+        from django.core import checks
+
+        checks.register(_check_send_timeouts)
+
+
+def _check_send_timeouts(app_configs=None, **kwargs):
+    """At start-up: a send must give up before its outbox lease runs out (see delivery.py)."""
+    from django.core import checks
+
+    from .delivery import timeout_problems
+
+    return [checks.Error(problem, id="notify.E001") for problem in timeout_problems()]

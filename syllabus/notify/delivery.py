@@ -8,10 +8,17 @@ One run (:func:`deliver_due`) repeats until nothing is due:
    SQLite (one writer at a time) a conditional ``UPDATE ... WHERE <still due>`` does the same.
    A row is due when it is ``pending`` and its ``next_attempt_at`` has come, or when it is
    ``sending`` and its lease has run out (its worker died).
-2. **send** each row on its channel, outside any transaction;
+2. **send** each row on its channel, outside any transaction — first renewing the row's lease,
+   so that every send starts with a whole lease ahead of it; as a send gives up after
+   ``EMAIL_TIMEOUT`` (SMS: the backend's timeout), always shorter than the lease, no other
+   worker takes a row while it is being sent;
 3. **mark** it ``sent`` — only while this worker's token is still on it; or, when sending
    raised, record the error and put it back to ``pending`` with an exponential backoff
    (``failed`` after ``OUTBOX_MAX_ATTEMPTS``).
+4. a row whose lease ran out (its worker died) is claimed again, and counted in ``crashes``;
+   once it has used its ``OUTBOX_MAX_ATTEMPTS`` it is ``failed`` with the last error "worker
+   died while sending N times" instead — a message that kills its worker (a poison message)
+   does not loop for ever.
 
 Delivery is at least once: a worker killed after sending and before marking leaves the row
 ``sending``; when the lease runs out it is sent again with the same Message-ID / idempotency
@@ -26,8 +33,9 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.core.exceptions import ImproperlyConfigured
+from django.db import close_old_connections, connection, models, transaction
+from django.db.models import Case, F, Q, When
 
 from syllabus.core import clock
 
@@ -40,6 +48,51 @@ Status = OutboxMessage.Status
 
 def lease() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
+
+
+def timeout_problems() -> list[str]:
+    """Why the send timeouts do not fit inside the lease (empty when they do).
+
+    A send that hangs longer than the lease lets another worker reclaim the row and send it
+    concurrently, so the SMTP timeout must be set and shorter than the lease."""
+    lease_s = lease().total_seconds()
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    if timeout is None or float(timeout) <= 0:
+        return [f"EMAIL_TIMEOUT is not set: a hung SMTP send would outlive the outbox lease of {lease_s:g} s "
+                "and another worker would send the same letter again"]
+    if float(timeout) >= lease_s:
+        return [f"EMAIL_TIMEOUT ({float(timeout):g} s) must be shorter than OUTBOX_LEASE_SECONDS ({lease_s:g} s)"]
+    return []
+
+
+class SendInsideTransaction(RuntimeError):
+    """The outbox was asked to deliver from inside a transaction (SPEC §12 forbids it)."""
+
+
+def inside_transaction() -> bool:
+    """True when the caller holds an open transaction on the default database.
+
+    The test runner's own wrappers (Django's ``TestCase``, pytest-django's ``django_db``) are
+    not the caller's transaction: Django marks their atomic blocks ``_from_testcase``."""
+    if connection.in_atomic_block:
+        return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+    return not connection.get_autocommit()
+
+
+def ensure_outside_transaction() -> None:
+    """Nothing is ever sent from inside a transaction: a rollback after the send would leave a
+    letter about a change that never happened, and the send would hold the transaction open."""
+    if inside_transaction():
+        raise SendInsideTransaction(
+            "the outbox is delivered outside any transaction (SPEC §12): queue letters inside the "
+            "transaction with queue_letter() and let delivery run after it commits "
+            "(transaction.on_commit(kick), the deliver_outbox sweep or `syllabus deliver`)")
+
+
+def check_timeouts() -> None:
+    problems = timeout_problems()
+    if problems:
+        raise ImproperlyConfigured("; ".join(problems))
 
 
 def max_attempts() -> int:
@@ -67,10 +120,31 @@ def _due(now) -> Q:
     return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_until__lt=now)
 
 
+def _abandoned(now) -> Q:
+    return Q(status=Status.SENDING, claimed_until__lt=now)
+
+
+def fail_abandoned(now: dt.datetime) -> int:
+    """Rows whose worker died while sending them on each of their attempts: ``failed``, so that
+    a message that kills its worker does not loop for ever.  Returns how many."""
+    failed = 0
+    rows = OutboxMessage.objects.filter(_abandoned(now), attempts__gte=max_attempts()).values_list("pk", "crashes")
+    for pk, crashes in list(rows):
+        n = crashes + 1
+        failed += OutboxMessage.objects.filter(_abandoned(now), pk=pk).update(
+            status=Status.FAILED, crashes=n, claimed_until=None, claim_token="",
+            last_error=f"worker died while sending {n} time{'' if n == 1 else 's'}")
+        log.error("outbox %s failed: its worker died while sending it %s time(s)", pk, n)
+    return failed
+
+
 def claim(now: dt.datetime, limit: int) -> tuple[str, list[OutboxMessage]]:
     """Take up to ``limit`` due rows for this worker; returns (claim token, rows)."""
     token = uuid.uuid4().hex
-    claim_values = dict(status=Status.SENDING, claim_token=token, claimed_until=now + lease(), attempts=F("attempts") + 1)
+    claim_values = dict(status=Status.SENDING, claim_token=token, claimed_until=now + lease(), attempts=F("attempts") + 1,
+                        # a row still "sending" is taken over from a worker that died while sending it
+                        crashes=Case(When(status=Status.SENDING, then=F("crashes") + 1), default=F("crashes"),
+                                     output_field=models.PositiveIntegerField()))
     due = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at", "id")
     if connection.vendor == "postgresql":
         with transaction.atomic():
@@ -93,10 +167,21 @@ def before_send(msg: OutboxMessage) -> None:
     """Hook called after the claim and before the send (tests use it to kill a worker here)."""
 
 
+def renew(msg: OutboxMessage, token: str) -> bool:
+    """Give the row a whole lease before sending it; False when another worker took it meanwhile
+    (this worker's earlier sends of the batch outlasted its lease)."""
+    until = clock.now() + lease()
+    if OutboxMessage.objects.filter(pk=msg.pk, claim_token=token, status=Status.SENDING).update(claimed_until=until):
+        msg.claimed_until = until
+        return True
+    return False
+
+
 def mark_sent(msg: OutboxMessage, token: str, provider_id: str) -> bool:
     """Record the delivery; False when this worker no longer holds the row's lease."""
     return bool(OutboxMessage.objects.filter(pk=msg.pk, claim_token=token, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=clock.now(), claimed_until=None, last_error="", provider_id=(provider_id or "")[:200]))
+        status=Status.SENT, sent_at=clock.now(), claimed_until=None, last_error="", provider_id=(provider_id or "")[:200],
+        note=(msg.note or "")[:200]))
 
 
 def mark_failed(msg: OutboxMessage, token: str, error: str) -> str:
@@ -112,7 +197,12 @@ def mark_failed(msg: OutboxMessage, token: str, error: str) -> str:
 
 
 def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: int | None = None) -> DeliveryReport:
-    """Deliver every due row (or ``limit`` of them); safe to run in several workers at once."""
+    """Deliver every due row (or ``limit`` of them); safe to run in several workers at once.
+
+    The entry point of every worker (the Celery task, the sweep, the in-process thread,
+    ``syllabus deliver``); raises :class:`SendInsideTransaction` when called inside a transaction."""
+    ensure_outside_transaction()
+    check_timeouts()
     report = DeliveryReport()
     senders = Senders()
     handled = 0
@@ -120,11 +210,16 @@ def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: 
         while limit is None or handled < limit:
             at = now or clock.now()
             size = batch_size if limit is None else min(batch_size, limit - handled)
+            report.failed += fail_abandoned(at)
             token, batch = claim(at, size)
             if not batch:
                 break
             for msg in batch:
                 handled += 1
+                if not renew(msg, token):
+                    report.lost_lease += 1
+                    log.warning("outbox %s: lease lost before sending; another worker has it", msg.pk)
+                    continue
                 before_send(msg)
                 try:
                     provider_id = senders.send(msg)

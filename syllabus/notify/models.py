@@ -39,8 +39,13 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=500, blank=True)
     body = models.TextField(blank=True)
     context = models.JSONField(default=dict, blank=True)
+    # Files to attach (e-mail): references the worker reads at send time, never the bytes —
+    # ``[{"storage", "name", "filename", "content_type", "size", "link"}]`` (see services.file_attachment).
+    attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Claims whose lease ran out before the worker marked the row (the worker died while sending).
+    crashes = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     # Who holds the lease: a worker marks a row sent/failed only while its token is on it.

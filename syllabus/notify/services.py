@@ -16,7 +16,9 @@ Rules (docs/notifications.md):
 - NTF-1 contact details: a valid e-mail address, a phone number in international form;
 - NTF-2 a person reads and clears only their own notifications;
 - OUT-1 the outbox monitor and retries belong to the Letter / General System Administrator;
-  only pending or failed messages are retried.
+  only pending or failed messages are retried;
+- OUT-2 files attached to a letter go out with its e-mail, up to ``email_attachment_max_mb``
+  in all; above it the e-mail carries the file's download link instead and says so.
 """
 from __future__ import annotations
 
@@ -133,9 +135,26 @@ def _absolute_links(context: dict) -> dict:
     return context
 
 
+def file_attachment(file, *, filename: str = "", content_type: str = "", link: str = "",
+                    storage: str = "default") -> dict:
+    """An attachment for :func:`queue_letter` from a stored file (a ``FieldFile``): a reference
+    (storage alias, storage name, file name, content type, size) that the worker opens at send
+    time — the outbox row never holds the bytes.  ``link`` is where the file can be downloaded,
+    sent instead of the file when it is too large for e-mail (OUT-2)."""
+    name = file.name
+    try:
+        size = int(file.size)
+    except (OSError, ValueError, TypeError):
+        size = 0
+    return {"storage": storage, "name": name, "filename": filename or name.rsplit("/", 1)[-1],
+            "content_type": content_type or "application/octet-stream", "size": size, "link": link}
+
+
 def queue_letter(code: str, recipient, context: dict, *, key: str, institution=None,
-                 channels: tuple[str, ...] | None = None) -> list[OutboxMessage]:
+                 channels: tuple[str, ...] | None = None, attachments: list[dict] | None = None) -> list[OutboxMessage]:
     """Write one outbox row per channel of the letter (idempotent on ``key`` + channel).
+
+    ``attachments`` (from :func:`file_attachment`) go with the e-mail row (OUT-2).
 
     Skips the channels the recipient has switched off or has no address for.  A letter or
     channel that the institution disabled is written as ``suppressed`` (LTR-3), so that the
@@ -170,6 +189,7 @@ def queue_letter(code: str, recipient, context: dict, *, key: str, institution=N
             defaults=dict(letter=code, channel=channel, institution=institution, recipient=recipient,
                           address=address, subject=subject, body=body,
                           context={k: str(v) for k, v in context.items()},
+                          attachments=list(attachments or []) if channel == "email" else [],
                           status=Status.PENDING if enabled else Status.SUPPRESSED, note=note),
         )
         rows.append(row)
@@ -399,7 +419,7 @@ def retry_message(actor, message_id: int) -> OutboxMessage:
             raise RuleViolation("OUT-1", f"only pending or failed messages are retried; this one is {msg.status}", status=409)
         audit.event(actor, msg, "retried", note=f"after {msg.attempts} attempt(s): {msg.last_error[:200]}")
         OutboxMessage.objects.filter(pk=msg.pk).update(status=Status.PENDING, next_attempt_at=clock.now(), attempts=0,
-                                                       claim_token="", claimed_until=None)
+                                                       crashes=0, claim_token="", claimed_until=None)
         transaction.on_commit(kick, robust=True)
     msg.refresh_from_db()
     return msg

@@ -103,15 +103,26 @@ def _base_name(filter_expression) -> str | None:
     return lookups[0] if lookups else None
 
 
+def _expression_names(filter_expression):
+    """The variables an expression reads: its base and its filters' variable arguments
+    (``{{ x|default:y }}`` reads ``x`` and ``y``)."""
+    name = _base_name(filter_expression)
+    if name:
+        yield name
+    for _func, args in getattr(filter_expression, "filters", ()):
+        for is_lookup, arg in args:
+            lookups = getattr(arg, "lookups", None) if is_lookup else None
+            if lookups:
+                yield lookups[0]
+
+
 def _condition_names(condition):
     """Variable names inside an {% if %} condition tree."""
     if condition is None:
         return
     value = getattr(condition, "value", None)
     if value is not None and hasattr(value, "var"):
-        name = _base_name(value)
-        if name:
-            yield name
+        yield from _expression_names(value)
     for side in ("first", "second"):
         child = getattr(condition, side, None)
         if child is not None and child is not condition:
@@ -122,13 +133,15 @@ def _used_names(nodelist):
     for node in _walk(nodelist):
         line = getattr(getattr(node, "token", None), "lineno", None)
         if isinstance(node, VariableNode):
-            name = _base_name(node.filter_expression)
-            if name:
+            for name in _expression_names(node.filter_expression):
                 yield name, line
         elif isinstance(node, ForNode):
-            name = _base_name(node.sequence)
-            if name:
+            for name in _expression_names(node.sequence):
                 yield name, line
+        elif isinstance(node, WithNode):
+            for expression in node.extra_context.values():
+                for name in _expression_names(expression):
+                    yield name, line
         conditions = getattr(node, "conditions_nodelists", None)
         if conditions:
             for condition, _child in conditions:

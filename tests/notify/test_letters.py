@@ -27,6 +27,12 @@ pytestmark = pytest.mark.django_db
     ("{% debug %}", "Body, line 1: the tag {% debug %} is not allowed in letters"),
     ("Hello\n\n{{ title", "Body, line 3: “{{” is never closed with “}}”"),
     ("{% for b in books %}{{ b }}{% endfor %}", "Body, line 1: unknown variable “books”"),
+    # variables used as filter arguments (they render as "" instead of failing, so only the check sees them)
+    ("Dear {{ patron|default:patorn }}", "Body, line 1: unknown variable “patorn”"),
+    ("Hi\n{% if title|default:ttle %}{{ title }}{% endif %}", "Body, line 2: unknown variable “ttle”"),
+    ("{% for b in title|slice:lenght %}{{ b }}{% endfor %}", "Body, line 1: unknown variable “lenght”"),
+    ("{% with t=title|default:titel %}{{ t }}{% endwith %}", "Body, line 1: unknown variable “titel”"),
+    ("{% with t=titel %}{{ t }}{% endwith %}", "Body, line 1: unknown variable “titel”"),
 ])
 def test_acceptance_5_a_template_error_is_caught_at_save_time_with_a_clear_message(due_letter, letter_admin, inst_a, body, message):
     with pytest.raises(RuleViolation) as caught:
@@ -35,6 +41,16 @@ def test_acceptance_5_a_template_error_is_caught_at_save_time_with_a_clear_messa
     assert caught.value.field == "body"
     assert caught.value.detail.startswith(message)
     assert not LetterConfig.objects.exists(), "nothing half-written"
+
+
+@pytest.mark.parametrize("body", [
+    "Dear {{ patron|default:recipient_name }}",
+    "{{ title|default:\"a book\" }} due {{ due|date:\"j F\"|default:due }}",
+    "{% for b in title|slice:\":3\" %}{{ b|default:forloop.counter }}{% endfor %}",
+    "{% with t=title %}{{ patron|default:t }}{% endwith %}",
+])
+def test_known_variables_and_literals_as_filter_arguments_are_accepted(due_letter, letter_admin, inst_a, body):
+    assert save_letter(letter_admin, inst_a, "test_due_soon", body=body).body == body
 
 
 def test_acceptance_5_through_the_api_the_error_is_a_400_with_rule_and_nothing_is_saved(api, due_letter, letter_admin):

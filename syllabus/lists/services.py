@@ -100,8 +100,12 @@ def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citatio
 
 
 def citation_style(lst: ResourceList) -> str:
+    """The institution's style for formatted citations, resolved as the export resolves it
+    (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
     style = config.get("citation_style", institution=lst.institution)
-    return style if citation_format.style_exists(style) else citation_format.DEFAULT_STYLE
+    if citation_format.style_exists(style):
+        return citation_format.style_name(style)
+    return citation_format.DEFAULT_STYLE
 
 
 def _format(lst: ResourceList, metadata: dict) -> tuple[str, str]:

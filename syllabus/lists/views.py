@@ -152,7 +152,7 @@ def view(request, pk: int):
     services.refresh_formatted(items, style)
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
-    return render(request, "lists/view.html", {"lst": lst, "access": acc, "htmx_config": HTMX_CONFIG})
+    return render(request, "lists/view.html", {"lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG})
 
 
 # --- the instructor's editor -------------------------------------------------------------------

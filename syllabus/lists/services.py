@@ -561,7 +561,10 @@ def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, v
             raise RuleViolation("LST-3", f"unknown copyright status {values['copyright_status']!r}", field="copyright_status")
         clean["copyright_status"] = values["copyright_status"]
     if "record" in values:
-        clean["record"] = values["record"]
+        record = values["record"]
+        if record is not None and record.institution.consortium_id != lst.institution.consortium_id:
+            raise RuleViolation("LST-2", "the record belongs to another consortium", field="record_id")
+        clean["record"] = record
     if "metadata" in clean and clean["metadata"] != citation.metadata:
         clean["formatted"], clean["formatted_style"] = _format(lst, clean["metadata"])
     return clean

@@ -68,6 +68,21 @@ def add_metadata(user, list_id: int, data: dict, *, record=None, section_id: int
     return list_services.add_citation(user, lst, section, metadata=dict(data), record=record, note=note)
 
 
+def citation_form_type(csl_type: str | None) -> tuple[list, str] | None:
+    """(the lists' citation type choices, the one matching CSL type ``csl_type``) for the
+    citation form the identifier lookup fills; ``None`` without resource lists."""
+    if not available():
+        return None
+    from syllabus.lists import metadata as list_metadata
+    from syllabus.lists.models import CitationType
+
+    try:
+        chosen = list_metadata.citation_type(csl_type or "book")
+    except RuleViolation:
+        chosen = CitationType.OTHER.value
+    return [(value, str(label)) for value, label in CitationType.choices], chosen
+
+
 def list_url(lst) -> str:
     for name in ("lists:edit", "lists:view"):
         try:

@@ -1,7 +1,7 @@
 """Pages of the catalog, mounted at /catalog/ (the resolver page /openurl is in resolver_urls)."""
 from django.urls import path, re_path
 
-from . import views
+from . import list_pages, views
 
 app_name = "catalog"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("collection/<int:pk>/to-list/", views.collection_to_list, name="collection-to-list"),
     re_path(r"^collection/export/(?P<fmt>ris|bibtex|csl-json)/$", views.collection_export, name="collection-export"),
     path("lookup/fill/", views.lookup_fill, name="lookup-fill"),
+    path("lists/<int:list_id>/export/", list_pages.list_export, name="list-export"),
+    path("lists/<int:list_id>/import/", list_pages.list_import, name="list-import"),
     path("cite-it/", views.cite_it, name="cite-it"),
     path("cite-it/harvest/", views.cite_it_harvest, name="cite-it-harvest"),
     path("cite-it/save/", views.cite_it_save, name="cite-it-save"),

@@ -396,8 +396,10 @@ def lookup_fill(request):
         year = cslmod.year_of(data) or ""
         source = {"catalog": _("the library catalog"), "openlibrary": "Open Library", "crossref": "Crossref"}[found.source]
         message = _("Filled in from %(source)s.") % {"source": source}
+    # the citation is linked to the matched catalog record (DSV-5) and gets the CSL type's citation type
+    types = listlink.citation_form_type(found.csl.get("type")) if found is not None else None
     return render(request, "catalog/_lookup_fill.html", {"found": found, "message": message, "fields": fields, "base": base,
-                                                          "authors": authors, "year": year})
+                                                          "authors": authors, "year": year, "types": types})
 
 
 # --- digital representations ----------------------------------------------------------------

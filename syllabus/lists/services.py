@@ -27,7 +27,8 @@ from . import uploads
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, ensure_process, ensure_view, is_librarian_for
 from .workflow import (
-    INSTRUCTOR, ITEM_TRANSITIONS, LIBRARIAN, LIST_TRANSITIONS, ItemStatus, ListStatus, Visibility, item_label, list_label,
+    INSTRUCTOR, ITEM_TRANSITIONS, LIBRARIAN, LIST_TRANSITIONS, OPEN_ITEM_STATUSES, ItemStatus, ListStatus, Visibility,
+    item_label, list_label,
 )
 
 # --- helpers ------------------------------------------------------------------------------
@@ -93,15 +94,43 @@ def raise_task(lst: ResourceList, kind: str, *, actor=None, citation: Citation |
                                         created_at=now, updated_at=now)
 
 
-def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citation | None = None) -> None:
-    """LST-6: every instructor change to a sent list creates a task for the librarians."""
-    if lst.status != ListStatus.BEING_PREPARED and not _is_library_change(actor, lst):
+def _no_action_default(lst: ResourceList) -> str:
+    return config.get("citation_default_status_no_action", institution=lst.institution)
+
+
+def _has_no_action_default(lst: ResourceList, citation: Citation) -> bool:
+    """LST-5: the item got the configured no-action status automatically (it was never sent) and
+    that status keeps it away from the library (e.g. Complete)."""
+    default = _no_action_default(lst)
+    return (citation.sent_at is None and citation.status == default
+            and default != ItemStatus.BEING_PREPARED and default not in OPEN_ITEM_STATUSES)
+
+
+def library_has(lst: ResourceList, citation: Citation) -> bool:
+    """The library already has the item (LST-6): it was sent (with the list or on its own), or
+    it waits for or is in the library's processing."""
+    return (citation.sent_at is not None or citation.status in OPEN_ITEM_STATUSES
+            or citation.status == ItemStatus.DECLINED)
+
+
+def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citation | None = None, *,
+                        library_has_item: bool = False) -> None:
+    """LST-6: every instructor change to something the library already has — a sent list, or an
+    item sent on its own or in the library's hands on a list still being prepared — creates a
+    task for the librarians."""
+    if _is_library_change(actor, lst):
+        return
+    if lst.status != ListStatus.BEING_PREPARED or library_has_item or (citation is not None and library_has(lst, citation)):
         raise_task(lst, LibrarianTask.CHANGED, actor=actor, citation=citation, detail=detail)
 
 
 def citation_style(lst: ResourceList) -> str:
+    """The institution's style for formatted citations, resolved as the export resolves it
+    (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
     style = config.get("citation_style", institution=lst.institution)
-    return style if citation_format.style_exists(style) else citation_format.DEFAULT_STYLE
+    if citation_format.style_exists(style):
+        return citation_format.style_name(style)
+    return citation_format.DEFAULT_STYLE
 
 
 def _format(lst: ResourceList, metadata: dict) -> tuple[str, str]:
@@ -487,16 +516,26 @@ def update_citation(actor: User, citation: Citation, **values) -> dict:
     with transaction.atomic():
         lst = _locked(lst)
         citation.refresh_from_db()
+        had = library_has(lst, citation)
+        automatic = _has_no_action_default(lst, citation)
         clean = _clean_citation_values(lst, citation, acc, values)
         changes = audit.update(actor, citation, **clean)
-        if citation.status == ItemStatus.BEING_PREPARED and ("type" in changes or "open_access" in changes):
+        # LST-5: an item still being prepared, or one that got the no-action default status by
+        # itself, follows its new type: a website made a book goes (back) to the library's side
+        # (Being prepared, or Ready for processing on a sent list), a book made a website gets
+        # the no-action default.
+        if (citation.status == ItemStatus.BEING_PREPARED or automatic) and ("type" in changes or "open_access" in changes):
             status = _initial_status(lst, citation.type, citation.open_access)
             if status != citation.status:
-                audit.update(actor, citation, note="LST-5 default status", status=status)
+                moved = {"status": status}
+                if status == ItemStatus.READY_FOR_PROCESSING:
+                    moved["sent_at"] = clock.now()
+                audit.update(actor, citation, note="LST-5 default status", **moved)
         if changes:
             _touch(lst)
             fields = sorted(k for k in changes if k not in ("formatted", "formatted_style", "title"))
-            _instructor_changed(actor, lst, f"item changed ({', '.join(fields)}): {citation.title[:200]}", citation)
+            _instructor_changed(actor, lst, f"item changed ({', '.join(fields)}): {citation.title[:200]}", citation,
+                                library_has_item=had)
     return changes
 
 
@@ -522,7 +561,10 @@ def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, v
             raise RuleViolation("LST-3", f"unknown copyright status {values['copyright_status']!r}", field="copyright_status")
         clean["copyright_status"] = values["copyright_status"]
     if "record" in values:
-        clean["record"] = values["record"]
+        record = values["record"]
+        if record is not None and record.institution.consortium_id != lst.institution.consortium_id:
+            raise RuleViolation("LST-2", "the record belongs to another consortium", field="record_id")
+        clean["record"] = record
     if "metadata" in clean and clean["metadata"] != citation.metadata:
         clean["formatted"], clean["formatted_style"] = _format(lst, clean["metadata"])
     return clean
@@ -562,6 +604,7 @@ def delete_citation(actor: User, citation: Citation) -> None:
     with transaction.atomic():
         lst = _locked(lst)
         citation.refresh_from_db()
+        had = library_has(lst, citation)
         audit.deleted(actor, citation)
         title, file_name = citation.title, citation.file.name
         section_id = citation.section_id
@@ -571,7 +614,7 @@ def delete_citation(actor: User, citation: Citation) -> None:
             row.position = n
         Citation.objects.bulk_update(rows, ["position"])
         _touch(lst)
-        _instructor_changed(actor, lst, f"item deleted: {title[:200]}")
+        _instructor_changed(actor, lst, f"item deleted: {title[:200]}", library_has_item=had)
         if file_name:
             transaction.on_commit(lambda: default_storage.delete(file_name))
 

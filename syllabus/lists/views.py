@@ -152,7 +152,7 @@ def view(request, pk: int):
     services.refresh_formatted(items, style)
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
-    return render(request, "lists/view.html", {"lst": lst, "access": acc, "htmx_config": HTMX_CONFIG})
+    return render(request, "lists/view.html", {"lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG})
 
 
 # --- the instructor's editor -------------------------------------------------------------------
@@ -173,6 +173,7 @@ def form_values(c: Citation) -> dict:
         "year": "-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts") else issued.get("raw", ""),
         "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note, "open_access": c.open_access,
         "copyright_status": c.copyright_status, "personal_copy": c.personal_copy, "personal_copy_owner": c.personal_copy_owner,
+        "record_id": c.record_id,
     })
     return values
 
@@ -223,6 +224,19 @@ def metadata_from_form(post) -> dict:
     year = (post.get("year") or "").strip()
     meta["issued"] = year or None
     return meta
+
+
+def _record(post):
+    """The catalog record the identifier lookup matched (hidden ``record_id``), or ``None``."""
+    record_id = _int(post.get("record_id"))
+    if not record_id:
+        return None
+    from syllabus.catalog.models import Record
+
+    record = Record.objects.select_related("institution").filter(pk=record_id).first()
+    if record is None:
+        raise RuleViolation("LST-2", "no such catalog record", field="record_id")
+    return record
 
 
 def _citation_values(post, *, creating: bool) -> dict:
@@ -322,7 +336,7 @@ def add_citation(request, pk: int):
         if section is None:
             raise RuleViolation("LST-1", "choose a section of this list")
     meta = {k: v for k, v in metadata_from_form(request.POST).items() if v is not None}
-    services.add_citation(request.user, lst, section, request.POST.get("type") or "book", meta,
+    services.add_citation(request.user, lst, section, request.POST.get("type") or "book", meta, record=_record(request.POST),
                           **_citation_values(request.POST, creating=True))
     return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item added.")
 
@@ -332,6 +346,9 @@ def update_citation(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
     meta = md.merge_patch(citation.metadata, metadata_from_form(request.POST))
     values = _citation_values(request.POST, creating=False)
+    record = _record(request.POST)
+    if record is not None and record.pk != citation.record_id:
+        values["record"] = record
     services.update_citation(request.user, citation, type=request.POST.get("type") or citation.type, metadata=meta, **values)
     return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item saved.")
 

@@ -161,3 +161,27 @@ def test_editor_is_keyboard_usable_and_shows_refusals_in_place(page, login, inst
     form.get_by_label("ISBN", exact=True).press("Enter")
     expect(page.locator("[data-testid=item]")).to_have_count(1)
     expect(page.get_by_test_id("error")).to_have_count(0)
+
+
+def test_import_shows_its_report_in_place_and_export_downloads(page, login, instructor, course):
+    """LST-9 on the editor: the RIS import's report appears without a reload; Export downloads."""
+    from syllabus.lists import services
+
+    lst = services.create_list(instructor, title="Import list", courses=[course])
+    services.add_section(instructor, lst, title="Week 1")
+    login("instructor")
+    page.goto(f"/lists/{lst.pk}/edit/")
+    page.evaluate("window.__marker = 1")  # gone if the page reloads
+    page.get_by_text("Import RIS or BibTeX").click()
+    page.get_by_label("File (RIS or BibTeX)").set_input_files(
+        files=[{"name": "reading.ris", "mimeType": "application/x-research-info-systems",
+                "buffer": b"TY  - BOOK\nTI  - Pride and prejudice\nAU  - Austen, Jane\nPY  - 2003\nER  - \n"}])
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("1 entry imported")
+    expect(page.get_by_test_id("import-entries")).to_contain_text("Pride and prejudice")
+    assert page.evaluate("window.__marker") == 1
+    page.get_by_text("Export the list").click()
+    page.get_by_label("Format").select_option("ris")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    assert download.value.suggested_filename == "import-list.ris"

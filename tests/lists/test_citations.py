@@ -41,3 +41,65 @@ def test_the_list_view_follows_the_institutions_style(client, instructor, studen
     assert "Thompson, E. P. 1963." in page
     built_list["book"].refresh_from_db()
     assert built_list["book"].formatted_style == "chicago-author-date"
+
+
+def _varied(n: int) -> dict:
+    """A distinct book per ``n`` (different authors, titles, years, publishers)."""
+    return {"type": "book", "title": f"Title number {n} of the concurrency test", "publisher": f"Press {n}",
+            "author": [{"family": f"Author{n}", "given": "Ann"}, {"family": f"Second{n}", "given": "Bob"}],
+            "issued": {"date-parts": [[1900 + n]]}}
+
+
+@pytest.mark.parametrize("style", ["apa", "modern-language-association"])
+def test_concurrent_formatting_gives_the_single_threaded_result(style):
+    """`syllabus serve` renders in 8 threads; citeproc keeps per-render state on the shared style
+    object, so unguarded concurrent renders dropped or duplicated titles (and the wrong text was
+    stored in Citation.formatted)."""
+    import threading
+
+    from syllabus.lists import citations
+
+    per_thread, n_threads = 12, 8
+    items = [_varied(n) for n in range(per_thread * n_threads)]
+    citations._format_one.cache_clear()
+    expected = [format_citation(item, style) for item in items]
+    assert all(f"title number {n} " in e.lower() for n, e in enumerate(expected))
+    citations._format_one.cache_clear()  # every call below really renders
+    results: dict[int, str] = {}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(n_threads)
+
+    def work(t: int):
+        try:
+            barrier.wait()
+            for n in range(t, len(items), n_threads):
+                results[n] = format_citation(items[n], style)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    wrong = [n for n in range(len(items)) if results.get(n) != expected[n]]
+    assert wrong == [], f"{len(wrong)} of {len(items)} entries formatted wrongly under concurrency"
+
+
+def test_style_aliases_are_resolved_like_the_export(client, instructor, student, built_list, inst_a):
+    """citation_style = "harvard" (an alias the export accepts) formats in Harvard, not APA."""
+    from syllabus.catalog import bibliography
+
+    services.publish_list(instructor, built_list["list"])
+    config.set_value("citation_style", "harvard", institution=inst_a)
+    assert services.citation_style(built_list["list"]) == "harvard-cite-them-right"
+    client.force_login(student)
+    page = client.get(f"/lists/{built_list['list'].pk}/").content.decode()
+    harvard = bibliography.render([BOOK | {"type": "book"}], "harvard")[0]
+    apa = format_citation(BOOK, "apa")
+    assert harvard != apa
+    assert harvard in page and apa not in page
+    built_list["book"].refresh_from_db()
+    assert built_list["book"].formatted_style == "harvard-cite-them-right"
+    assert format_citation(BOOK, "harvard") == format_citation(BOOK, "harvard-cite-them-right")

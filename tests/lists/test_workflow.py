@@ -177,3 +177,80 @@ def test_a_citation_from_a_catalog_record_copies_its_metadata(api, instructor, b
     assert body["open_access"] is True and body["status"] == "complete"  # open access: no library action (LST-5)
     r = api(instructor).post(f"/api/v1/lists/{built_list['list'].pk}/citations", {"record_id": 999999})
     assert r.status_code == 400 and r.json()["rule"] == "LST-2"
+
+
+# --- LST-5: the no-action default status follows the item's type ---------------------------------
+
+
+def test_a_website_made_a_book_goes_back_to_the_library_side_and_can_be_sent(api, instructor, built_list):
+    site = built_list["site"]
+    assert site.status == ItemStatus.COMPLETE  # the no-action default, never sent
+    r = api(instructor).patch(f"/api/v1/citations/{site.pk}", {"type": "book", "metadata": {"publisher": "Penguin"}})
+    assert r.status_code == 200 and r.json()["status"] == "being_prepared"
+    r = api(instructor).post(f"/api/v1/citations/{site.pk}/send")
+    assert r.status_code == 200 and r.json()["status"] == "ready_for_processing"
+    assert LibrarianTask.objects.filter(kind=LibrarianTask.ITEM_SENT, citation=site).exists()
+
+
+def test_a_website_made_a_book_on_a_sent_list_is_ready_for_processing_with_a_task(instructor, built_list):
+    services.send_list(instructor, built_list["list"])
+    site = built_list["site"]
+    site.refresh_from_db()
+    assert site.status == ItemStatus.COMPLETE
+    services.update_citation(instructor, site, type="book")
+    site.refresh_from_db()
+    assert site.status == ItemStatus.READY_FOR_PROCESSING and site.sent_at is not None
+    assert LibrarianTask.objects.filter(citation=site, resolved_at__isnull=True).exists()
+
+
+def test_a_book_being_prepared_made_a_website_gets_the_no_action_default(instructor, built_list):
+    book = built_list["book"]
+    services.update_citation(instructor, book, type="website", metadata=BOOK | {"URL": "https://example.org/thompson"})
+    book.refresh_from_db()
+    assert book.status == ItemStatus.COMPLETE
+    # and back: it was never sent, so it returns to Being prepared
+    services.update_citation(instructor, book, type="book")
+    book.refresh_from_db()
+    assert book.status == ItemStatus.BEING_PREPARED
+
+
+def test_an_item_the_library_completed_keeps_its_status_when_its_type_changes(instructor, librarian, built_list):
+    book = services.send_citation(instructor, built_list["book"])
+    services.set_item_status(librarian, book, ItemStatus.COMPLETE)
+    services.update_citation(instructor, book, type="website", metadata=BOOK | {"URL": "https://example.org/thompson"})
+    services.update_citation(instructor, book, type="book")
+    book.refresh_from_db()
+    assert book.status == ItemStatus.COMPLETE
+
+
+# --- LST-6: changes to what the library already has, on a list still being prepared --------------
+
+
+def test_changing_an_item_sent_on_its_own_raises_a_task(instructor, built_list):
+    lst, book, article = built_list["list"], built_list["book"], built_list["article"]
+    services.send_citation(instructor, book)
+    assert lst.status == ListStatus.BEING_PREPARED
+    services.update_citation(instructor, book, public_note="read chapter 2 instead")
+    task = LibrarianTask.objects.get(kind=LibrarianTask.CHANGED, citation=book)
+    assert "public_note" in task.detail
+    # an item the library does not have yet still raises nothing
+    services.update_citation(instructor, article, public_note="skim it")
+    assert not LibrarianTask.objects.filter(kind=LibrarianTask.CHANGED, citation=article).exists()
+
+
+@pytest.mark.parametrize("status", [ItemStatus.READY_FOR_PROCESSING, ItemStatus.IN_PROCESS])
+def test_every_change_to_an_item_in_the_librarys_hands_raises_a_task(instructor, librarian, built_list, status):
+    lst, book = built_list["list"], built_list["book"]
+    services.send_citation(instructor, book)
+    if status == ItemStatus.IN_PROCESS:
+        services.set_item_status(librarian, book, ItemStatus.IN_PROCESS)
+    lst.refresh_from_db()
+    assert lst.status == ListStatus.BEING_PREPARED
+    LibrarianTask.objects.update(resolved_at=book.sent_at)
+    services.move_citation(instructor, book, position=1)
+    services.update_citation(instructor, book, metadata=BOOK | {"publisher": "Penguin"})
+    task = LibrarianTask.objects.get(kind=LibrarianTask.CHANGED, citation=book, resolved_at__isnull=True)
+    assert task.count == 2
+    services.delete_citation(instructor, book)
+    assert LibrarianTask.objects.filter(kind=LibrarianTask.CHANGED, citation__isnull=True, resolved_at__isnull=True,
+                                        detail__startswith="item deleted").exists()

@@ -1,0 +1,73 @@
+"""Export and import on the list pages (LST-9): the catalog's part of the lists' pages, plugged
+into the lists app's ``list_actions`` slot (:mod:`syllabus.catalog.slots`).
+
+Both pages call the functions behind the API endpoints (``GET /api/v1/lists/{id}/export``,
+``POST /api/v1/lists/{id}/import``), so the formats, the citation styles, the rules and the
+per-entry report are the API's.  Anyone who sees the list exports it; only its editors import
+(a student gets 403, someone who does not see the list 404)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from syllabus.core.errors import NotFound, RuleViolation
+
+from . import api, listlink
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+@require_GET
+def list_export(request, list_id: int):
+    """The list as RIS, BibTeX, CSL-JSON, or a bibliography (HTML, Word) in the chosen style."""
+    try:
+        return api.export_list(request, list_id, format=request.GET.get("format", "ris"),
+                               style=request.GET.get("style") or "apa")
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        return render(request, "catalog/denied.html", {"error": exc}, status=exc.status)
+
+
+@login_required
+@require_POST
+def list_import(request, list_id: int):
+    """Import a RIS/BibTeX file into the list; htmx gets the per-entry report in place."""
+    section = request.POST.get("section_id") or ""
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:  # who may not import hears 404/403 first, as with a file
+            lst, _section = listlink._list_and_section(request.user, list_id, None)
+            from syllabus.lists.permissions import ensure_edit
+
+            ensure_edit(request.user, lst)
+            raise RuleViolation("LST-9", "choose a RIS or BibTeX file to import", field="file")
+        report = api.import_list(request, list_id, upload, format=request.POST.get("format", ""),
+                                 section_id=int(section) if section.isdigit() else None)
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        if _htmx(request):
+            return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
+        return render(request, "catalog/denied.html", {"error": exc}, status=exc.status)
+    if _htmx(request):
+        return render(request, "catalog/_list_import_report.html", {"report": report, "list_id": list_id})
+    summary = ngettext("%(n)d entry imported", "%(n)d entries imported", report["created"]) % {"n": report["created"]}
+    if report["rejected"]:
+        summary += "; " + ngettext("%(n)d refused", "%(n)d refused", report["rejected"]) % {"n": report["rejected"]}
+        for entry in report["entries"]:
+            if entry["status"] != "created":
+                messages.warning(request, _("Entry %(n)s (%(title)s): %(rule)s %(detail)s") % {
+                    "n": entry["position"], "title": entry["title"] or "—", "rule": entry["rule"], "detail": entry["detail"]})
+    messages.success(request, summary)
+    return redirect(listlink.list_url(SimpleNamespace(pk=list_id)))

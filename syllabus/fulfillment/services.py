@@ -901,6 +901,17 @@ def clearance_for_citation(citation_id: int) -> DigitizationRequest | None:
             .filter(Q(status=Status.COMPLETED) | Q(status=Status.DELIVERED)).order_by("-closed_at", "-id").first())
 
 
+def clearances_for_citations(citation_ids) -> dict[int, DigitizationRequest]:
+    """:func:`clearance_for_citation` for many citations in one query."""
+    out: dict[int, DigitizationRequest] = {}
+    rows = (DigitizationRequest.objects.select_related("institution")
+            .filter(citation_id__in=list(citation_ids), copyright=TaskStatus.APPROVED)
+            .filter(Q(status=Status.COMPLETED) | Q(status=Status.DELIVERED)).order_by("-closed_at", "-id"))
+    for req in rows:
+        out.setdefault(req.citation_id, req)
+    return out
+
+
 def check_citation_file_access(citation_id: int, *, today: dt.date | None = None) -> Access | None:
     """For the lists app's file download: a student outside the approved date range is refused (DIG-4).
 

@@ -365,3 +365,24 @@ def test_a_new_file_forgets_a_declared_status(api, instructor, uploaded):
     services.attach_file(instructor, uploaded, pdf("other.pdf"))
     uploaded.refresh_from_db()
     assert uploaded.copyright_status == ""
+
+
+# --- DIG-4: the last days' warning on the student's list --------------------------------------------
+
+def test_the_student_list_shows_the_warning_next_to_the_file_in_the_last_days(api, client, clock, instructor, uploaded, lst,
+                                                                              manager, student):
+    from syllabus.lists import services
+
+    services.publish_list(instructor, lst)
+    r = post(api, instructor, uploaded, "copyright-requests", dict(FORM, start_date="2026-03-02", end_date="2026-03-20"))
+    api(manager).post(f"/api/v1/digitization-requests/{r.json()['id']}/approve-copyright", {"reason": "CLA"})
+    client.force_login(student)
+    clock.set_now(dt.datetime(2026, 3, 12, 9, tzinfo=dt.timezone.utc))  # 8 days left: no warning
+    html = client.get(f"/lists/{lst.pk}/").content.decode()
+    assert 'data-testid="file-link"' in html and 'data-testid="access-warning"' not in html
+    clock.set_now(dt.datetime(2026, 3, 19, 9, tzinfo=dt.timezone.utc))  # last days (N = 3)
+    html = client.get(f"/lists/{lst.pk}/").content.decode()
+    item = html[html.index(f'id="item-{uploaded.pk}"'):]
+    item = item[:item.index("</li>")]
+    assert 'data-testid="file-link"' in item and 'data-testid="access-warning"' in item
+    assert "Access to this file ends on 2026-03-20 (1 day left)" in item

@@ -501,13 +501,17 @@ def services_for_record(user: User, record: Record) -> list[dict]:
     for service, shown in offered.items():
         reason = "" if shown else ("the items have descriptions: choose an item" if service == Service.DIGITIZATION
                                    else "the record has items")
+        # a display logic rule hides the service whatever else holds (also for a request of one item)
+        hidden = False
         for rule in hides:
-            if rule.service != service or not shown:
+            if rule.service != service:
                 continue
             if (rule.condition == DisplayCondition.ALWAYS or (rule.condition == DisplayCondition.ITEM_REQUESTABLE and requestable)
                     or (rule.condition == DisplayCondition.FULL_TEXT_AVAILABLE and full_text)):
-                shown, reason = False, f"hidden by display logic: {rule.get_condition_display()}"
-        out.append({"service": service, "label": Service(service).label, "available": shown, "reason": reason})
+                shown, hidden, reason = False, True, f"hidden by display logic: {rule.get_condition_display()}"
+                break
+        out.append({"service": service, "label": Service(service).label, "available": shown, "reason": reason,
+                    "hidden": hidden, "choose_item": service == Service.DIGITIZATION and not shown and not hidden})
     return out
 
 
@@ -524,10 +528,11 @@ def request_from_record(actor: User, record: Record, data: dict, *, service: str
         raise NotFound()
     if service not in Service.values:
         raise RuleViolation("DIG-5", "unknown service")
-    if item is None:
-        offered = {s["service"]: s for s in services_for_record(requester, record)}[service]
-        if not offered["available"]:
-            raise RuleViolation("DIG-5", f"{offered['label']} is not offered for this record: {offered['reason']}")
+    offered = {s["service"]: s for s in services_for_record(requester, record)}[service]
+    # DIG-5: display logic applies to title- and item-level requests alike; choosing an item
+    # only answers "the items have descriptions"
+    if not offered["available"] and not (offered["choose_item"] and item is not None):
+        raise RuleViolation("DIG-5", f"{offered['label']} is not offered for this record: {offered['reason']}")
     form = RequestForm.from_data(_apply_form_config(record.institution, data))
     form.validate("DIG-1")
     item = _pick_item(record, item) if service == Service.DIGITIZATION else None

@@ -113,7 +113,7 @@ def record_services(request, record_id: int):
     status = error.status if error else 200
     return render(request, "fulfillment/record_services.html", {
         "record": record, "offered": offered, "form": form, "error": error, "post": request.POST,
-        "any_offered": any(s["available"] for s in offered) or any(i.description for i in record.items.all()),
+        "any_offered": any(s["available"] or s["choose_item"] for s in offered),
         "on_behalf": on_behalf, "range_rows": range(services.MAX_PAGE_RANGES), "note_rows": range(services.MAX_NOTES),
     }, status=status)
 

@@ -118,6 +118,21 @@ def test_items_with_descriptions_need_an_item_level_request(record, student, edd
     assert req.item.description == "v.2" and req.status == Status.PICK_FROM_SHELF
 
 
+@pytest.mark.parametrize("described", [False, True])
+def test_display_logic_hides_the_service_for_an_item_level_request_too(api, fadmin, inst_a, record, student, edd_all, described):
+    if described:
+        record.items.update(description="v.2")
+    item = record.items.get()
+    services.save_display_rule(fadmin, inst_a, service="digitization", condition="always")
+    r = api(student).post("/api/v1/digitization-requests", {"record_id": record.pk})
+    assert r.status_code == 400 and r.json()["rule"] == "DIG-5"
+    r = api(student).post("/api/v1/digitization-requests", {"record_id": record.pk, "item_id": item.pk})
+    assert r.status_code == 400 and r.json()["rule"] == "DIG-5" and "display logic" in r.json()["detail"]
+    with pytest.raises(services.RuleViolation) as exc:
+        services.request_from_record(student, record, {}, item=item)
+    assert exc.value.rule == "DIG-5"
+
+
 def test_general_digitization_without_items_goes_to_the_institution_department(bare_record, student, edd_all, dept):
     req = services.request_from_record(student, bare_record, {"chapters": "all"}, service="general_digitization")
     assert req.department == dept and req.item is None and req.status == Status.IN_DIGITIZATION

@@ -84,7 +84,7 @@ def ensure_defaults(institution: Institution) -> DigitizationDepartment:
     return dept
 
 
-_DEPT_FIELDS = ("name", "description", "work_time_days", "map_url", "address", "phone", "email")
+_DEPT_FIELDS = ("name", "description", "work_time_days", "map_url", "address", "phone", "email", "active")
 
 
 def save_department(actor: User, institution: Institution, *, code: str, library: Library | None = None,
@@ -351,8 +351,10 @@ def _apply_form_config(institution: Institution, data: dict) -> dict:
 # === rules that decide (DIG-6..9) ======================================================
 
 def route(institution: Institution, library: Library | None) -> tuple[DigitizationDepartment | None, CirculationDesk | None]:
-    """DIG-6: the department that serves the item's library, else a desk supporting digitization."""
-    depts = list(DigitizationDepartment.objects.filter(institution=institution).prefetch_related("served_libraries"))
+    """DIG-6: the active department that serves the item's library, else a desk supporting
+    digitization.  Inactive departments are skipped (an inactive whole-institution default
+    department lets the work go to the circulation desks)."""
+    depts = list(DigitizationDepartment.objects.filter(institution=institution, active=True).prefetch_related("served_libraries"))
     if library is not None:
         for d in depts:
             if d.library_id == library.pk:

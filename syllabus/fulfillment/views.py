@@ -317,7 +317,10 @@ def _save_config(request, inst, section: str) -> None:
         existing = DigitizationDepartment.objects.filter(institution=inst, code=p.get("code", "").strip()).first()
         services.save_department(user, inst, code=p.get("code", "").strip(), name=p.get("name", ""), library=lib, dept=existing,
                                  description=p.get("description", ""), work_time_days=_int_or_none(p.get("work_time_days")),
-                                 served_libraries=served if (served or existing) else None)
+                                 served_libraries=served if (served or existing) else None, active=p.get("active") == "on")
+    elif section == "department_active":
+        dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
+        services.save_department(user, inst, code=dept.code, dept=dept, active=p.get("active") == "on")
     elif section == "operators":
         dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
         op = User.objects.filter(username=p.get("username", "").strip(), institution=inst).first()

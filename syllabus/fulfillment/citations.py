@@ -201,6 +201,10 @@ def after_copyright_decision(actor, req: DigitizationRequest) -> None:
         set_citation_copyright(actor, citation, CopyrightStatus.APPROVED)
     elif req.copyright == TaskStatus.REJECTED:
         set_citation_copyright(actor, citation, CopyrightStatus.DECLINED)
+    elif req.status == Status.EXPIRED and citation.copyright_status == CopyrightStatus.WAITING:
+        # the clearance will not come: the file is not cleared (students stay out) and the
+        # instructor may ask again — the citation no longer shows a clearance in progress
+        set_citation_copyright(actor, citation, CopyrightStatus.DECLINED)
 
 
 def after_delivery(actor, req: DigitizationRequest) -> None:

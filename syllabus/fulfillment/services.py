@@ -423,7 +423,9 @@ def _lock(user: User) -> None:
     User.objects.select_for_update().filter(pk=user.pk).first()
 
 
-def _work_due(req: DigitizationRequest) -> dt.datetime | None:
+def _work_due(req: DigitizationRequest, start: dt.datetime | None = None) -> dt.datetime | None:
+    """The end of the work time, counted from ``start`` (default: the request's creation)."""
+    start = start or req.created_at
     unit = req.work_unit
     days = unit.work_time_days if unit is not None else None
     if not days:
@@ -433,8 +435,8 @@ def _work_due(req: DigitizationRequest) -> dt.datetime | None:
         lib = req.department.served_libraries.first()
     lib = lib or req.institution.libraries.first()
     if lib is None:
-        return req.created_at + dt.timedelta(days=days)
-    return calendar.add_library_days_to_datetime(lib, req.created_at, days)
+        return start + dt.timedelta(days=days)
+    return calendar.add_library_days_to_datetime(lib, start, days)
 
 
 # === creating requests ==================================================================
@@ -598,6 +600,9 @@ def _move(actor: User | None, req: DigitizationRequest, action: str, note: str =
     if target in (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED):
         values["closed_at"] = clock.now()
         values["due_at"] = None
+    elif old == Status.PENDING_APPROVAL and target != old:
+        # DIG-6: the work time counts while the work is with the operators, from its release
+        values["due_at"] = _work_due(req, clock.now())
     values["status"] = target
     changes = audit.update(actor, req, note=note, **values)
     audit.event(actor, req, action, note=note, changes={"status": [old, target]} if "status" not in changes else None)
@@ -781,13 +786,22 @@ def cancel(actor: User, req: DigitizationRequest, *, reason: str = "") -> Digiti
     return req
 
 
+# DIG-6: the states in which the work is with the department's (or desk's) operators.  A request
+# waiting on the library — a manager's approval in blocking mode, a copyright clearance, or a
+# scanned file whose approvals are still pending — does not run out of work time.
+_OPERATOR_WORK = Q(status__in=(Status.PICK_FROM_SHELF, Status.IN_DIGITIZATION)) | (
+    Q(status=Status.FILE_ATTACHED) & ~Q(approval=TaskStatus.PENDING) & ~Q(copyright=TaskStatus.PENDING))
+
+
 def expire_overdue(now: dt.datetime) -> int:
-    """DIG-6: requests not completed within their work time expire; the requester is told."""
+    """DIG-6: requests whose work is with the operators and not done within their work time
+    expire; the requester is told."""
     moved = 0
-    for pk in list(DigitizationRequest.objects.filter(status__in=OPEN_STATUSES, due_at__lte=now).values_list("pk", flat=True)):
+    due = DigitizationRequest.objects.filter(_OPERATOR_WORK, due_at__lte=now)
+    for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             req = DigitizationRequest.objects.select_for_update(of=("self",)).select_related(
-                "institution", "requester", "representation").filter(pk=pk, status__in=OPEN_STATUSES, due_at__lte=now).first()
+                "institution", "requester", "representation").filter(_OPERATOR_WORK, pk=pk, due_at__lte=now).first()
             if req is None:
                 continue
             unit = req.work_unit
@@ -795,6 +809,7 @@ def expire_overdue(now: dt.datetime) -> int:
                   status_note="work time passed")
             if req.representation is not None and not req.representation.active:
                 _drop_file(None, req)
+            _tell_the_citation(None, req)
             queue_letter("digitization_request_expired", req.requester,
                          _letter_context(req, days=unit.work_time_days if unit else ""),
                          key=f"dig:{req.pk}:expired", institution=req.institution)

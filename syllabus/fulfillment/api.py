@@ -249,6 +249,7 @@ class DepartmentIn(Schema):
     phone: str = ""
     email: str = ""
     served_libraries: list[str] | None = None
+    active: bool = True
 
 
 class DepartmentPatch(Schema):
@@ -260,6 +261,7 @@ class DepartmentPatch(Schema):
     phone: str | None = None
     email: str | None = None
     served_libraries: list[str] | None = None
+    active: bool | None = None
 
 
 class DepartmentOut(Schema):
@@ -276,6 +278,7 @@ class DepartmentOut(Schema):
     address: str
     phone: str
     email: str
+    active: bool
 
 
 def dept_out(d: DigitizationDepartment) -> dict:
@@ -283,7 +286,7 @@ def dept_out(d: DigitizationDepartment) -> dict:
             "description": d.description, "work_time_days": d.work_time_days,
             "served_libraries": sorted(lib.code for lib in d.served_libraries.all()),
             "operators": sorted(u.username for u in d.operators.all()), "map_url": d.map_url, "address": d.address,
-            "phone": d.phone, "email": d.email}
+            "phone": d.phone, "email": d.email, "active": d.active}
 
 
 def _libraries(inst, codes):

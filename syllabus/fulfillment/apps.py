@@ -15,6 +15,8 @@ class FulfillmentConfig(AppConfig):
 
         post_save.connect(institution_created, sender=Institution, dispatch_uid="fulfillment.default_department")
 
+        from . import access  # noqa: F401  (registers the catalog access check, DIG-4)
+
         import importlib.util
 
         if importlib.util.find_spec("syllabus.lists.selectors") is not None:

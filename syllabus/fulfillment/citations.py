@@ -130,6 +130,12 @@ def choose_copyright_option(user, citation, option_code: str) -> dict:
         raise RuleViolation("DIG-3", f"unknown copyright option {option_code!r}", field="copyright_option")
     if not citation.file:
         raise RuleViolation("DIG-3", "upload a file before choosing its copyright option")
+    if citation.copyright_status in (CopyrightStatus.APPROVED, CopyrightStatus.DECLINED) or (
+            citation.copyright_status == CopyrightStatus.WAITING and DigitizationRequest.objects.filter(
+                citation_id=citation.pk, kind=Kind.COPYRIGHT, status__in=OPEN_STATUSES).exists()):
+        label = CopyrightStatus(citation.copyright_status).label
+        raise PermissionDenied("DIG-3", f"the library's copyright clearance of this file is {label}: "
+                                        "upload a new file to choose its copyright option again")
     with transaction.atomic():
         set_citation_copyright(user, citation, opt.copyright_status)
     required = (opt.requires_clearance and citation.resource_list.courses.exists()
@@ -138,21 +144,40 @@ def choose_copyright_option(user, citation, option_code: str) -> dict:
             "form": "copyright-requests" if required else None}
 
 
+# DIG-3: the statuses a file may be read with by students without the library's clearance
+# ("" = no copyright option chosen: nothing requires the clearance form)
+FREE_STATUSES = frozenset({"", CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE, CopyrightStatus.CREATIVE_COMMONS})
+# ...and those only the clearance workflow or the library set
+LIBRARY_STATUSES = frozenset({CopyrightStatus.WAITING, CopyrightStatus.APPROVED, CopyrightStatus.DECLINED})
+
+
+def instructor_copyright_statuses(institution) -> set[str]:
+    """DIG-3: the copyright statuses a list's editor may set directly: those of the institution's
+    copyright options that need no clearance (Self declared, Fair use, Creative Commons without
+    a configured map), and "not determined"."""
+    mapped = set(CopyrightOption.objects.filter(institution=institution).values_list("copyright_status", flat=True))
+    if not mapped:
+        mapped = {CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE, CopyrightStatus.CREATIVE_COMMONS}
+    return {s for s in mapped if s in FREE_STATUSES} | {""}
+
+
 def guard_citation_file(user, citation) -> services.Access | None:
     """For the lists app's download of a citation's file.  The list's editors and the library always
-    pass; students are refused while a required clearance is missing (DIG-3) and outside an
-    approved clearance's date range (DIG-4), whatever the list's visibility says."""
+    pass; students are refused unless the file's copyright is approved by the library or is a
+    status that needs no clearance (DIG-3), and outside an approved clearance's date range
+    (DIG-4), whatever the list's visibility says."""
     from syllabus.lists.permissions import access_for
 
     acc = access_for(user, citation.resource_list)
-    if acc.edit:
+    if acc.edit or acc.process:
         return None
-    clearance = services.clearance_for_citation(citation.pk)
-    if clearance is not None:
-        return services._window_check(clearance, clock.today())
-    if citation.file and citation.copyright_status == CopyrightStatus.WAITING:
-        raise PermissionDenied("DIG-3", "this file waits for copyright clearance")
-    return None
+    status = citation.copyright_status or ""
+    if not citation.file or status == CopyrightStatus.APPROVED or status in FREE_STATUSES:
+        clearance = services.clearance_for_citation(citation.pk)  # a scan's or the file's approved range
+        return services._window_check(clearance, clock.today()) if clearance is not None else None
+    if status == CopyrightStatus.DECLINED:
+        raise PermissionDenied("DIG-3", "the library declined the copyright clearance of this file")
+    raise PermissionDenied("DIG-3", "this file waits for copyright clearance")
 
 
 def request_status_for(citation_ids) -> dict[int, list[DigitizationRequest]]:
@@ -175,6 +200,10 @@ def after_copyright_decision(actor, req: DigitizationRequest) -> None:
     if req.copyright == TaskStatus.APPROVED and req.status == Status.COMPLETED:
         set_citation_copyright(actor, citation, CopyrightStatus.APPROVED)
     elif req.copyright == TaskStatus.REJECTED:
+        set_citation_copyright(actor, citation, CopyrightStatus.DECLINED)
+    elif req.status == Status.EXPIRED and citation.copyright_status == CopyrightStatus.WAITING:
+        # the clearance will not come: the file is not cleared (students stay out) and the
+        # instructor may ask again — the citation no longer shows a clearance in progress
         set_citation_copyright(actor, citation, CopyrightStatus.DECLINED)
 
 

@@ -24,7 +24,8 @@ class DigitizationDepartment(models.Model):
     """A digitization department at institution level (``library`` empty) or library level.
 
     ``served_libraries`` empty on an institution-level department = it serves the whole
-    institution (the seed's "value in the table is your Institution's Name")."""
+    institution (the seed's "value in the table is your Institution's Name").  ``active`` off
+    takes a department out of routing, so that work can go to the circulation desks."""
 
     institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="digitization_departments")
     library = models.ForeignKey("org.Library", null=True, blank=True, on_delete=models.CASCADE, related_name="digitization_departments",
@@ -39,6 +40,8 @@ class DigitizationDepartment(models.Model):
     phone = models.CharField(max_length=60, blank=True)
     email = models.EmailField(blank=True)
     served_libraries = models.ManyToManyField("org.Library", blank=True, related_name="served_by_departments")
+    active = models.BooleanField(default=True, help_text="an inactive department receives no new requests: routing "
+                                                         "skips it and falls back to a circulation desk (DIG-6)")
     operators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="digitization_departments")
 
     class Meta:

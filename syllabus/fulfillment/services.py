@@ -84,7 +84,7 @@ def ensure_defaults(institution: Institution) -> DigitizationDepartment:
     return dept
 
 
-_DEPT_FIELDS = ("name", "description", "work_time_days", "map_url", "address", "phone", "email")
+_DEPT_FIELDS = ("name", "description", "work_time_days", "map_url", "address", "phone", "email", "active")
 
 
 def save_department(actor: User, institution: Institution, *, code: str, library: Library | None = None,
@@ -351,8 +351,10 @@ def _apply_form_config(institution: Institution, data: dict) -> dict:
 # === rules that decide (DIG-6..9) ======================================================
 
 def route(institution: Institution, library: Library | None) -> tuple[DigitizationDepartment | None, CirculationDesk | None]:
-    """DIG-6: the department that serves the item's library, else a desk supporting digitization."""
-    depts = list(DigitizationDepartment.objects.filter(institution=institution).prefetch_related("served_libraries"))
+    """DIG-6: the active department that serves the item's library, else a desk supporting
+    digitization.  Inactive departments are skipped (an inactive whole-institution default
+    department lets the work go to the circulation desks)."""
+    depts = list(DigitizationDepartment.objects.filter(institution=institution, active=True).prefetch_related("served_libraries"))
     if library is not None:
         for d in depts:
             if d.library_id == library.pk:
@@ -421,7 +423,9 @@ def _lock(user: User) -> None:
     User.objects.select_for_update().filter(pk=user.pk).first()
 
 
-def _work_due(req: DigitizationRequest) -> dt.datetime | None:
+def _work_due(req: DigitizationRequest, start: dt.datetime | None = None) -> dt.datetime | None:
+    """The end of the work time, counted from ``start`` (default: the request's creation)."""
+    start = start or req.created_at
     unit = req.work_unit
     days = unit.work_time_days if unit is not None else None
     if not days:
@@ -431,8 +435,8 @@ def _work_due(req: DigitizationRequest) -> dt.datetime | None:
         lib = req.department.served_libraries.first()
     lib = lib or req.institution.libraries.first()
     if lib is None:
-        return req.created_at + dt.timedelta(days=days)
-    return calendar.add_library_days_to_datetime(lib, req.created_at, days)
+        return start + dt.timedelta(days=days)
+    return calendar.add_library_days_to_datetime(lib, start, days)
 
 
 # === creating requests ==================================================================
@@ -501,13 +505,17 @@ def services_for_record(user: User, record: Record) -> list[dict]:
     for service, shown in offered.items():
         reason = "" if shown else ("the items have descriptions: choose an item" if service == Service.DIGITIZATION
                                    else "the record has items")
+        # a display logic rule hides the service whatever else holds (also for a request of one item)
+        hidden = False
         for rule in hides:
-            if rule.service != service or not shown:
+            if rule.service != service:
                 continue
             if (rule.condition == DisplayCondition.ALWAYS or (rule.condition == DisplayCondition.ITEM_REQUESTABLE and requestable)
                     or (rule.condition == DisplayCondition.FULL_TEXT_AVAILABLE and full_text)):
-                shown, reason = False, f"hidden by display logic: {rule.get_condition_display()}"
-        out.append({"service": service, "label": Service(service).label, "available": shown, "reason": reason})
+                shown, hidden, reason = False, True, f"hidden by display logic: {rule.get_condition_display()}"
+                break
+        out.append({"service": service, "label": Service(service).label, "available": shown, "reason": reason,
+                    "hidden": hidden, "choose_item": service == Service.DIGITIZATION and not shown and not hidden})
     return out
 
 
@@ -524,10 +532,11 @@ def request_from_record(actor: User, record: Record, data: dict, *, service: str
         raise NotFound()
     if service not in Service.values:
         raise RuleViolation("DIG-5", "unknown service")
-    if item is None:
-        offered = {s["service"]: s for s in services_for_record(requester, record)}[service]
-        if not offered["available"]:
-            raise RuleViolation("DIG-5", f"{offered['label']} is not offered for this record: {offered['reason']}")
+    offered = {s["service"]: s for s in services_for_record(requester, record)}[service]
+    # DIG-5: display logic applies to title- and item-level requests alike; choosing an item
+    # only answers "the items have descriptions"
+    if not offered["available"] and not (offered["choose_item"] and item is not None):
+        raise RuleViolation("DIG-5", f"{offered['label']} is not offered for this record: {offered['reason']}")
     form = RequestForm.from_data(_apply_form_config(record.institution, data))
     form.validate("DIG-1")
     item = _pick_item(record, item) if service == Service.DIGITIZATION else None
@@ -591,6 +600,9 @@ def _move(actor: User | None, req: DigitizationRequest, action: str, note: str =
     if target in (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED):
         values["closed_at"] = clock.now()
         values["due_at"] = None
+    elif old == Status.PENDING_APPROVAL and target != old:
+        # DIG-6: the work time counts while the work is with the operators, from its release
+        values["due_at"] = _work_due(req, clock.now())
     values["status"] = target
     changes = audit.update(actor, req, note=note, **values)
     audit.event(actor, req, action, note=note, changes={"status": [old, target]} if "status" not in changes else None)
@@ -780,13 +792,22 @@ def cancel(actor: User, req: DigitizationRequest, *, reason: str = "") -> Digiti
     return req
 
 
+# DIG-6: the states in which the work is with the department's (or desk's) operators.  A request
+# waiting on the library — a manager's approval in blocking mode, a copyright clearance, or a
+# scanned file whose approvals are still pending — does not run out of work time.
+_OPERATOR_WORK = Q(status__in=(Status.PICK_FROM_SHELF, Status.IN_DIGITIZATION)) | (
+    Q(status=Status.FILE_ATTACHED) & ~Q(approval=TaskStatus.PENDING) & ~Q(copyright=TaskStatus.PENDING))
+
+
 def expire_overdue(now: dt.datetime) -> int:
-    """DIG-6: requests not completed within their work time expire; the requester is told."""
+    """DIG-6: requests whose work is with the operators and not done within their work time
+    expire; the requester is told."""
     moved = 0
-    for pk in list(DigitizationRequest.objects.filter(status__in=OPEN_STATUSES, due_at__lte=now).values_list("pk", flat=True)):
+    due = DigitizationRequest.objects.filter(_OPERATOR_WORK, due_at__lte=now)
+    for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             req = DigitizationRequest.objects.select_for_update(of=("self",)).select_related(
-                "institution", "requester", "representation").filter(pk=pk, status__in=OPEN_STATUSES, due_at__lte=now).first()
+                "institution", "requester", "representation").filter(_OPERATOR_WORK, pk=pk, due_at__lte=now).first()
             if req is None:
                 continue
             unit = req.work_unit
@@ -794,6 +815,7 @@ def expire_overdue(now: dt.datetime) -> int:
                   status_note="work time passed")
             if req.representation is not None and not req.representation.active:
                 _drop_file(None, req)
+            _tell_the_citation(None, req)
             queue_letter("digitization_request_expired", req.requester,
                          _letter_context(req, days=unit.work_time_days if unit else ""),
                          key=f"dig:{req.pk}:expired", institution=req.institution)
@@ -905,6 +927,17 @@ def clearance_for_citation(citation_id: int) -> DigitizationRequest | None:
     """The approved copyright clearance that governs a citation's file (DIG-4), if any."""
     return (DigitizationRequest.objects.filter(citation_id=citation_id, copyright=TaskStatus.APPROVED)
             .filter(Q(status=Status.COMPLETED) | Q(status=Status.DELIVERED)).order_by("-closed_at", "-id").first())
+
+
+def clearances_for_citations(citation_ids) -> dict[int, DigitizationRequest]:
+    """:func:`clearance_for_citation` for many citations in one query."""
+    out: dict[int, DigitizationRequest] = {}
+    rows = (DigitizationRequest.objects.select_related("institution")
+            .filter(citation_id__in=list(citation_ids), copyright=TaskStatus.APPROVED)
+            .filter(Q(status=Status.COMPLETED) | Q(status=Status.DELIVERED)).order_by("-closed_at", "-id"))
+    for req in rows:
+        out.setdefault(req.citation_id, req)
+    return out
 
 
 def check_citation_file_access(citation_id: int, *, today: dt.date | None = None) -> Access | None:

@@ -1,5 +1,6 @@
 """What digitization adds to the list pages (loaded by the lists app's slot registry):
-the request status and the request actions under each item's library services (DIG-1..3).
+the request status and the request actions under each item's library services (DIG-1..3),
+and, for students, the warning of a cleared file's last days next to its download (DIG-4).
 
 The requests of every item on the page are read in one query, and only when a template first
 needs them (students' views never do: their way to a digitized file is the item's own file)."""
@@ -38,5 +39,35 @@ def _prepare(request, citations):
         c.dig_requests = _Requests(page, c.pk)
 
 
+def _prepare_warnings(request, citations):
+    """DIG-4: in the last N days of an approved clearance's range, students see the warning
+    next to the file link (the download itself carries it only as ``X-Access-Warning``).
+    One query for the page's clearances."""
+    from syllabus.core import clock
+    from syllabus.core.errors import RuleViolation
+
+    from . import services
+    from .citations import FREE_STATUSES
+    from .models import CopyrightStatus
+
+    with_file = [c for c in citations if c.file and ((c.copyright_status or "") in FREE_STATUSES
+                                                     or c.copyright_status == CopyrightStatus.APPROVED)]
+    if not with_file:
+        return
+    clearances = services.clearances_for_citations([c.pk for c in with_file])
+    today = clock.today()
+    for c in with_file:
+        req = clearances.get(c.pk)
+        if req is None:
+            continue
+        try:
+            access = services._window_check(req, today)
+        except RuleViolation:
+            continue
+        if access.warning:
+            c.dig_access_ends_on, c.dig_access_days_left = access.ends_on, (access.ends_on - today).days
+
+
+register_slot("citation_services", "fulfillment/_citation_file_warning.html", order=5, prepare=_prepare_warnings)
 register_slot("citation_services", "fulfillment/_citation_services.html", order=20, prepare=_prepare)
 register_slot("librarian_citation_services", "fulfillment/_citation_services.html", order=20, prepare=_prepare)

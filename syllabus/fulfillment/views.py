@@ -113,7 +113,7 @@ def record_services(request, record_id: int):
     status = error.status if error else 200
     return render(request, "fulfillment/record_services.html", {
         "record": record, "offered": offered, "form": form, "error": error, "post": request.POST,
-        "any_offered": any(s["available"] for s in offered) or any(i.description for i in record.items.all()),
+        "any_offered": any(s["available"] or s["choose_item"] for s in offered),
         "on_behalf": on_behalf, "range_rows": range(services.MAX_PAGE_RANGES), "note_rows": range(services.MAX_NOTES),
     }, status=status)
 
@@ -317,13 +317,19 @@ def _save_config(request, inst, section: str) -> None:
         existing = DigitizationDepartment.objects.filter(institution=inst, code=p.get("code", "").strip()).first()
         services.save_department(user, inst, code=p.get("code", "").strip(), name=p.get("name", ""), library=lib, dept=existing,
                                  description=p.get("description", ""), work_time_days=_int_or_none(p.get("work_time_days")),
-                                 served_libraries=served if (served or existing) else None)
+                                 served_libraries=served if (served or existing) else None, active=p.get("active") == "on")
+    elif section == "department_active":
+        dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
+        services.save_department(user, inst, code=dept.code, dept=dept, active=p.get("active") == "on")
     elif section == "operators":
         dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
         op = User.objects.filter(username=p.get("username", "").strip(), institution=inst).first()
         if op is None:
             raise RuleViolation("DIG-6", _("no user with this username"))
         services.add_operator(user, dept, op)
+    elif section == "operator_remove":
+        dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
+        services.remove_operator(user, dept, get_object_or_404(User, username=p.get("username", ""), institution=inst))
     elif section == "desks":
         lib = get_object_or_404(Library, institution=inst, code=p.get("library", ""))
         services.save_desk(user, lib, code=p.get("code", ""), name=p.get("name", ""),
@@ -333,22 +339,35 @@ def _save_config(request, inst, section: str) -> None:
         for g in UserGroup.objects.filter(institution=inst):
             services.set_patron_limit(user, g, _int_or_none(p.get(f"limit_{g.code}", "")))
     elif section == "edd":
-        services.save_edd_rule(user, inst, name=p.get("name", ""), position=_int_or_none(p.get("position")) or 0,
-                               user_groups=p.getlist("user_groups"), allowed=p.get("allowed") == "on")
+        rule = get_object_or_404(EddRule, pk=p["rule"], institution=inst) if p.get("rule") else None
+        services.save_edd_rule(user, inst, rule=rule, name=p.get("name", "") or (rule.name if rule else ""),
+                               description=p.get("description", ""),
+                               position=_int_or_none(p.get("position")) or 0, user_groups=p.getlist("user_groups"),
+                               allowed=p.get("allowed") == "on", enabled=p.get("enabled") == "on" if "has_enabled" in p else True)
+    elif section == "edd_enabled":
+        rule = get_object_or_404(EddRule, pk=p.get("rule"), institution=inst)
+        services.save_edd_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
     elif section == "rules":
-        rule = DigitizationRule.objects.filter(pk=p.get("rule"), institution=inst).first() if p.get("rule") else None
+        rule = get_object_or_404(DigitizationRule, pk=p["rule"], institution=inst) if p.get("rule") else None
         values = dict(target=p.get("target", "attachment"), max_accesses=_int_or_none(p.get("max_accesses")),
                       approval_required=p.get("approval_required") == "on", copyright_required=p.get("copyright_required") == "on",
                       approval_mode=p.get("approval_mode", "blocking"), approval_reason=p.get("approval_reason", ""))
-        if rule is None:
-            values.update(name=p.get("name", ""), position=_int_or_none(p.get("position")) or 0,
-                          sources=p.getlist("sources"), user_groups=p.getlist("user_groups"))
+        if rule is None or not rule.is_default:  # the default rule matches everything and ends the list
+            values.update(name=p.get("name", "") or (rule.name if rule else ""), position=_int_or_none(p.get("position")) or 0,
+                          sources=p.getlist("sources"), user_groups=p.getlist("user_groups"), libraries=p.getlist("libraries"))
+            if "has_enabled" in p:
+                values["enabled"] = p.get("enabled") == "on"
         services.save_digitization_rule(user, inst, rule=rule, **values)
+    elif section == "rule_enabled":
+        rule = get_object_or_404(DigitizationRule, pk=p.get("rule"), institution=inst)
+        services.save_digitization_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
     elif section == "form":
         for f in FORM_FIELDS:
             services.save_form_field(user, inst, f, display=p.get(f"display_{f}") == "on", default=p.get(f"default_{f}", ""))
     elif section == "display":
-        services.save_display_rule(user, inst, service=p.get("service", ""), condition=p.get("condition", ""))
+        rule = get_object_or_404(DisplayLogicRule, pk=p["rule"], institution=inst) if p.get("rule") else None
+        services.save_display_rule(user, inst, rule=rule, service=p.get("service", ""), condition=p.get("condition", ""),
+                                   active=p.get("active") == "on" if "has_active" in p else True)
     elif section == "copyright":
         services.save_copyright_option(user, inst, code=p.get("code", "").strip(), label=p.get("label", "").strip(),
                                        copyright_status=p.get("copyright_status", ""))

@@ -557,9 +557,28 @@ def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, v
         if values.get(key) is not None:
             clean[key] = bool(values[key])
     if values.get("copyright_status") is not None:
-        if values["copyright_status"] not in CopyrightStatus.values:
-            raise RuleViolation("LST-3", f"unknown copyright status {values['copyright_status']!r}", field="copyright_status")
-        clean["copyright_status"] = values["copyright_status"]
+        wanted = values["copyright_status"]
+        if wanted not in CopyrightStatus.values:
+            raise RuleViolation("LST-3", f"unknown copyright status {wanted!r}", field="copyright_status")
+        if wanted != citation.copyright_status and not acc.process:
+            # DIG-3: waiting / approved / declined belong to the library's clearance workflow (and
+            # the library); the list's editors only pick one of the institution's copyright options
+            decided = (CopyrightStatus.WAITING, CopyrightStatus.APPROVED, CopyrightStatus.DECLINED)
+            if citation.copyright_status in decided:
+                raise PermissionDenied("DIG-3", f"the copyright status {CopyrightStatus(citation.copyright_status).label} "
+                                                "is the library's clearance decision: only the library changes it "
+                                                "(a new file starts the clearance again)")
+            try:
+                from syllabus.fulfillment.citations import instructor_copyright_statuses
+            except ImportError:  # without digitization: the statuses that need no clearance
+                allowed = {CopyrightStatus.NOT_DETERMINED, CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE,
+                           CopyrightStatus.CREATIVE_COMMONS}
+            else:
+                allowed = instructor_copyright_statuses(lst.institution)
+            if wanted not in allowed:
+                raise PermissionDenied("DIG-3", f"an instructor cannot set the copyright status {CopyrightStatus(wanted).label}: "
+                                                "choose one of the institution's copyright options, or request copyright clearance")
+        clean["copyright_status"] = wanted
     if "record" in values:
         record = values["record"]
         if record is not None and record.institution.consortium_id != lst.institution.consortium_id:
@@ -696,6 +715,14 @@ def attach_file(actor: User, citation: Citation, upload) -> Citation:
             citation.refresh_from_db()
             old = citation.file.name
             _set_file(actor, citation, name, uploads.safe_display_name(upload.name), content_type, upload.size)
+            # DIG-3: a clearance (or a declared status) was for the previous file: a new file starts
+            # over.  After the library's clearance the new file waits for it again; otherwise the
+            # instructor chooses a copyright option anew (the auto-triggered clearance form).
+            cleared_by_library = citation.copyright_status in (CopyrightStatus.WAITING, CopyrightStatus.APPROVED,
+                                                               CopyrightStatus.DECLINED)
+            reset = CopyrightStatus.WAITING if cleared_by_library else CopyrightStatus.NOT_DETERMINED
+            if citation.copyright_status != reset:
+                audit.update(actor, citation, copyright_status=reset, note="new file: copyright clearance starts again (DIG-3)")
             _touch(lst)
             _instructor_changed(actor, lst, f"file attached: {citation.title[:200]}", citation)
     except Exception:

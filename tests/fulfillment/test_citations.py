@@ -246,3 +246,143 @@ def test_a_delivered_scan_becomes_the_items_file_for_students_inside_its_dates(
     clock.set_now(dt.datetime(2026, 3, 21, 9, tzinfo=dt.timezone.utc))
     r = client.get(f"/lists/items/{book.pk}/file/")
     assert r.status_code == 403 and b"DIG-4" in r.content
+
+
+# --- DIG-3: who sets the copyright status ---------------------------------------------------------
+
+@pytest.mark.parametrize("status", ["waiting", "approved", "declined"])
+def test_an_instructor_cannot_set_a_library_copyright_status_through_the_api(api, instructor, uploaded, status):
+    r = api(instructor).patch(f"/api/v1/citations/{uploaded.pk}", {"copyright_status": status})
+    assert r.status_code == 403 and r.json()["rule"] == "DIG-3"
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == ""
+
+
+def test_an_instructor_may_only_pick_a_configured_option_and_the_library_sets_any(api, instructor, uploaded, librarian,
+                                                                                 fadmin, inst_a, lst):
+    from syllabus.core.errors import PermissionDenied
+    from syllabus.fulfillment import services as dig
+    from syllabus.lists import services
+
+    assert api(instructor).patch(f"/api/v1/citations/{uploaded.pk}", {"copyright_status": "fair_use"}).status_code == 200
+    dig.save_copyright_option(fadmin, inst_a, code="own", label="My own work", copyright_status="self_declared")
+    r = api(instructor).patch(f"/api/v1/citations/{uploaded.pk}", {"copyright_status": "creative_commons"})
+    assert r.status_code == 403 and r.json()["rule"] == "DIG-3"  # not offered by the institution's options
+    assert api(instructor).patch(f"/api/v1/citations/{uploaded.pk}", {"copyright_status": "self_declared"}).status_code == 200
+    with pytest.raises(PermissionDenied) as exc:
+        services.update_citation(instructor, uploaded, copyright_status="approved")
+    assert exc.value.rule == "DIG-3"
+    lst.refresh_from_db()
+    services.update_citation(librarian, uploaded, copyright_status="approved")  # the library (list access "process")
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == "approved"
+    r = api(instructor).patch(f"/api/v1/citations/{uploaded.pk}", {"copyright_status": "self_declared"})
+    assert r.status_code == 403 and r.json()["rule"] == "DIG-3"  # the library's decision stays
+
+
+def test_the_editor_does_not_offer_the_library_statuses_to_the_instructor(client, instructor, uploaded, lst):
+    client.force_login(instructor)
+    html = client.get(f"/lists/{lst.pk}/edit/").content.decode()
+    assert 'name="copyright_status"' in html and '<option value="fair_use">' in html
+    assert '<option value="approved"' not in html and '<option value="declined"' not in html
+
+
+# --- DIG-3: students wait for the clearance ---------------------------------------------------------
+
+def test_a_declined_clearance_keeps_students_out(api, client, instructor, uploaded, lst, manager, student):
+    from syllabus.lists import services
+
+    services.publish_list(instructor, lst)
+    r = post(api, instructor, uploaded, "copyright-requests", FORM)
+    api(manager).post(f"/api/v1/digitization-requests/{r.json()['id']}/reject-copyright", {"reason": "no licence"})
+    client.force_login(student)
+    r = client.get(f"/lists/items/{uploaded.pk}/file/")
+    assert r.status_code == 403 and b"DIG-3" in r.content
+    assert api(student).get(f"/api/v1/citations/{uploaded.pk}/file").json()["rule"] == "DIG-3"
+    r = api(instructor).post(f"/api/v1/citations/{uploaded.pk}/copyright-option", {"copyright_option": "x"})
+    assert r.status_code == 400  # unknown option; and a known one cannot overturn the decision:
+    from syllabus.fulfillment.models import CopyrightOption
+
+    CopyrightOption.objects.create(institution=lst.institution, code="fair", label="Fair use", copyright_status="fair_use")
+    r = api(instructor).post(f"/api/v1/citations/{uploaded.pk}/copyright-option", {"copyright_option": "fair"})
+    assert r.status_code == 403 and r.json()["rule"] == "DIG-3"
+
+
+def test_an_option_mapped_to_not_specified_keeps_students_out_until_cleared(api, client, instructor, uploaded, lst,
+                                                                            student, fadmin, inst_a):
+    from syllabus.fulfillment import services as dig
+    from syllabus.lists import services
+
+    dig.save_copyright_option(fadmin, inst_a, code="unsure", label="I don't know", copyright_status="not_specified")
+    dig.save_copyright_option(fadmin, inst_a, code="cc", label="Creative Commons", copyright_status="creative_commons")
+    services.publish_list(instructor, lst)
+    r = api(instructor).post(f"/api/v1/citations/{uploaded.pk}/copyright-option", {"copyright_option": "unsure"})
+    assert r.json()["clearance_required"] is True
+    client.force_login(student)
+    r = client.get(f"/lists/items/{uploaded.pk}/file/")
+    assert r.status_code == 403 and b"DIG-3" in r.content
+    api(instructor).post(f"/api/v1/citations/{uploaded.pk}/copyright-option", {"copyright_option": "cc"})
+    assert client.get(f"/lists/items/{uploaded.pk}/file/").status_code == 200  # needs no clearance
+
+
+def test_an_approved_clearance_lets_students_in(api, client, clock, instructor, uploaded, lst, manager, student):
+    from syllabus.lists import services
+
+    services.publish_list(instructor, lst)
+    r = post(api, instructor, uploaded, "copyright-requests", dict(FORM, start_date="2026-03-02"))
+    client.force_login(student)
+    assert client.get(f"/lists/items/{uploaded.pk}/file/").status_code == 403  # waiting
+    api(manager).post(f"/api/v1/digitization-requests/{r.json()['id']}/approve-copyright", {"reason": "CLA"})
+    assert client.get(f"/lists/items/{uploaded.pk}/file/").status_code == 200
+
+
+# --- DIG-3: a new file starts the clearance again -----------------------------------------------------
+
+def test_a_new_file_after_approval_waits_for_clearance_again(api, client, clock, instructor, uploaded, lst, manager, student):
+    from syllabus.lists import services
+
+    services.publish_list(instructor, lst)
+    r = post(api, instructor, uploaded, "copyright-requests", dict(FORM, start_date="2026-03-02"))
+    api(manager).post(f"/api/v1/digitization-requests/{r.json()['id']}/approve-copyright", {"reason": "CLA"})
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == "approved"
+    client.force_login(student)
+    assert client.get(f"/lists/items/{uploaded.pk}/file/").status_code == 200
+    services.attach_file(instructor, uploaded, pdf("other.pdf"))
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == "waiting"
+    client.force_login(student)
+    r = client.get(f"/lists/items/{uploaded.pk}/file/")
+    assert r.status_code == 403 and b"DIG-3" in r.content
+    r = post(api, instructor, uploaded, "copyright-requests", FORM)  # the clearance can be requested for the new file
+    assert r.status_code == 201
+
+
+def test_a_new_file_forgets_a_declared_status(api, instructor, uploaded):
+    from syllabus.lists import services
+
+    api(instructor).patch(f"/api/v1/citations/{uploaded.pk}", {"copyright_status": "self_declared"})
+    services.attach_file(instructor, uploaded, pdf("other.pdf"))
+    uploaded.refresh_from_db()
+    assert uploaded.copyright_status == ""
+
+
+# --- DIG-4: the last days' warning on the student's list --------------------------------------------
+
+def test_the_student_list_shows_the_warning_next_to_the_file_in_the_last_days(api, client, clock, instructor, uploaded, lst,
+                                                                              manager, student):
+    from syllabus.lists import services
+
+    services.publish_list(instructor, lst)
+    r = post(api, instructor, uploaded, "copyright-requests", dict(FORM, start_date="2026-03-02", end_date="2026-03-20"))
+    api(manager).post(f"/api/v1/digitization-requests/{r.json()['id']}/approve-copyright", {"reason": "CLA"})
+    client.force_login(student)
+    clock.set_now(dt.datetime(2026, 3, 12, 9, tzinfo=dt.timezone.utc))  # 8 days left: no warning
+    html = client.get(f"/lists/{lst.pk}/").content.decode()
+    assert 'data-testid="file-link"' in html and 'data-testid="access-warning"' not in html
+    clock.set_now(dt.datetime(2026, 3, 19, 9, tzinfo=dt.timezone.utc))  # last days (N = 3)
+    html = client.get(f"/lists/{lst.pk}/").content.decode()
+    item = html[html.index(f'id="item-{uploaded.pk}"'):]
+    item = item[:item.index("</li>")]
+    assert 'data-testid="file-link"' in item and 'data-testid="access-warning"' in item
+    assert "Access to this file ends on 2026-03-20 (1 day left)" in item

@@ -118,6 +118,21 @@ def test_items_with_descriptions_need_an_item_level_request(record, student, edd
     assert req.item.description == "v.2" and req.status == Status.PICK_FROM_SHELF
 
 
+@pytest.mark.parametrize("described", [False, True])
+def test_display_logic_hides_the_service_for_an_item_level_request_too(api, fadmin, inst_a, record, student, edd_all, described):
+    if described:
+        record.items.update(description="v.2")
+    item = record.items.get()
+    services.save_display_rule(fadmin, inst_a, service="digitization", condition="always")
+    r = api(student).post("/api/v1/digitization-requests", {"record_id": record.pk})
+    assert r.status_code == 400 and r.json()["rule"] == "DIG-5"
+    r = api(student).post("/api/v1/digitization-requests", {"record_id": record.pk, "item_id": item.pk})
+    assert r.status_code == 400 and r.json()["rule"] == "DIG-5" and "display logic" in r.json()["detail"]
+    with pytest.raises(services.RuleViolation) as exc:
+        services.request_from_record(student, record, {}, item=item)
+    assert exc.value.rule == "DIG-5"
+
+
 def test_general_digitization_without_items_goes_to_the_institution_department(bare_record, student, edd_all, dept):
     req = services.request_from_record(student, bare_record, {"chapters": "all"}, service="general_digitization")
     assert req.department == dept and req.item is None and req.status == Status.IN_DIGITIZATION
@@ -165,3 +180,29 @@ def test_department_api(api, fadmin, library_a, make_user):
     assert r.json()["operators"] == ["scanner"]
     assert client.post("/api/v1/digitization/departments", {"code": "A1", "name": "again"}).status_code == 409
     assert {d["code"] for d in client.get("/api/v1/digitization/departments").json()} == {"A1", "DIGI_DEPT_INST"}
+
+
+def test_an_inactive_default_department_lets_the_work_go_to_the_circulation_desk(api, client, fadmin, inst_a, library_a,
+                                                                                  dept, record, edd_all, student):
+    desk = services.save_desk(fadmin, library_a, code="CIRC", name="Circulation", supports_digitization=True, work_time_days=3)
+    assert services.request_from_record(student, record, {}).department == dept  # whole institution: the desk never gets work
+    services.save_department(fadmin, inst_a, dept=dept, code=dept.code, served_libraries=[])  # saving it empty = all again
+    assert services.route(inst_a, library_a) == (dept, None)
+    r = api(fadmin).patch(f"/api/v1/digitization/departments/{dept.pk}", {"active": False})
+    assert r.status_code == 200 and r.json()["active"] is False
+    req = services.request_from_record(student, record, {})
+    assert req.department is None and req.desk == desk
+    # the configuration page switches it too
+    client.force_login(fadmin)
+    r = client.post("/services/configuration/", {"section": "department_active", "department": dept.pk, "active": "on"})
+    assert r.status_code == 302
+    dept.refresh_from_db()
+    assert dept.active and services.route(inst_a, library_a) == (dept, None)
+    client.post("/services/configuration/", {"section": "department_active", "department": dept.pk, "active": "off"})
+    page = client.get("/services/configuration/").content.decode()
+    assert "Inactive: requests go to the circulation desks" in page
+    assert services.route(inst_a, library_a) == (None, desk)
+    # no department and no desk: general digitization (no item) is refused by name
+    with pytest.raises(services.RuleViolation) as exc:
+        services.route(inst_a, None)
+    assert exc.value.rule == "DIG-6"

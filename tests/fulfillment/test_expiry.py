@@ -66,3 +66,54 @@ def test_completed_requests_never_expire(clock, default_rule, patron_request, op
     services.deliver(operator, services.attach_file(operator, req, scan()))
     clock.advance(dt.timedelta(days=60))
     assert run_tick()["fulfillment.expire_digitization_requests"] == 0
+
+
+# --- only the operators' work runs out of time -----------------------------------------------------
+
+def test_a_request_waiting_for_a_manager_does_not_expire_and_its_work_time_starts_on_release(
+        clock, patron_request, dept, default_rule, manager):
+    from syllabus.fulfillment import services
+
+    dept.work_time_days = 1
+    dept.save()
+    default_rule(approval_required=True, approval_mode="blocking")
+    req = patron_request()
+    assert req.status == Status.PENDING_APPROVAL
+    clock.set_now(dt.datetime(2026, 3, 10, 9, tzinfo=dt.timezone.utc))  # a week later: the manager has not decided
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 0
+    req.refresh_from_db()
+    assert req.status == Status.PENDING_APPROVAL
+    req = services.approve(manager, req)
+    assert req.status == Status.PICK_FROM_SHELF and req.due_at == dt.datetime(2026, 3, 11, 9, tzinfo=dt.timezone.utc)
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 0  # the operators get their full work time
+    clock.set_now(dt.datetime(2026, 3, 11, 9, tzinfo=dt.timezone.utc))
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 1
+
+
+def test_an_instructors_clearance_request_does_not_expire_and_the_citation_never_waits_forever(
+        clock, api, instructor, course, dept):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from syllabus.fulfillment import services as dig
+    from syllabus.fulfillment.models import DigitizationRequest
+    from syllabus.lists import services
+
+    dept.work_time_days = 1
+    dept.save()
+    lst = services.create_list(instructor, title="HIST101 readings", courses=[course])
+    c = services.add_citation(instructor, lst, None, "document", {"title": "Lecture reader"})
+    services.attach_file(instructor, c, SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"))
+    r = api(instructor).post(f"/api/v1/citations/{c.pk}/copyright-requests", {"page_ranges": [], "notes": []})
+    assert r.status_code == 201 and r.json()["status"] == "pending_copyright"
+    clock.set_now(dt.datetime(2026, 3, 20, 9, tzinfo=dt.timezone.utc))
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 0
+    req = DigitizationRequest.objects.get(pk=r.json()["id"])
+    assert req.status == Status.PENDING_COPYRIGHT
+    c.refresh_from_db()
+    assert c.copyright_status == "waiting"
+    # should a clearance request ever expire (e.g. one in the operators' hands), the citation follows
+    DigitizationRequest.objects.filter(pk=req.pk).update(status=Status.IN_DIGITIZATION, due_at=clock.now())
+    assert dig.expire_overdue(clock.now()) == 1
+    c.refresh_from_db()
+    assert c.copyright_status == "declined"
+    assert api(instructor).post(f"/api/v1/citations/{c.pk}/copyright-requests", {"page_ranges": [], "notes": []}).status_code == 201

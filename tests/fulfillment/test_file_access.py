@@ -113,3 +113,38 @@ def test_an_inactive_file_is_not_served_to_the_requester(client, default_rule, p
     services.attach_file(operator, req, scan())
     client.force_login(student)
     assert client.get(f"/services/requests/{req.pk}/file/").status_code == 403
+
+
+# --- DIG-4 through the catalog: the inventory copy keeps the request's date window ---------------
+
+def test_the_catalog_url_of_an_inventory_scan_keeps_the_approved_range(client, clock, cleared, student, make_user,
+                                                                       instructor, operator):
+    rep = cleared.representation
+    assert rep.active and rep.discoverable
+    url = f"/catalog/representations/{rep.pk}/file/"
+    client.force_login(student)
+    clock.set_now(dt.datetime(2026, 3, 12, 12, tzinfo=UTC))  # inside the range: the student reads it
+    assert client.get(url).status_code == 200
+    for day in (dt.datetime(2026, 3, 9, 12, tzinfo=UTC), dt.datetime(2026, 3, 21, 9, tzinfo=UTC)):
+        clock.set_now(day)  # outside: refused as by /services/requests/{pk}/file/
+        r = client.get(url)
+        assert r.status_code == 403 and b"DIG-4" in r.content
+        assert client.get(f"/catalog/representations/{rep.pk}/").status_code == 403
+    clock.set_now(dt.datetime(2026, 3, 12, 12, tzinfo=UTC))
+    client.force_login(make_user("stranger"))  # a student of another course: not even inside the range
+    assert client.get(url).status_code == 404
+    clock.set_now(dt.datetime(2026, 4, 30, 12, tzinfo=UTC))
+    for user in (instructor, operator):  # the course's instructor and the staff who manage it
+        client.force_login(user)
+        assert client.get(url).status_code == 200
+
+
+def test_an_undated_patron_scan_in_inventory_stays_open_to_the_consortium(client, default_rule, patron_request, student,
+                                                                          operator, scan, make_user):
+    default_rule(target="inventory")
+    req = patron_request()
+    services.pick(operator, req)
+    req = services.attach_file(operator, req, scan())
+    req = services.deliver(operator, req)
+    client.force_login(make_user("reader"))
+    assert client.get(f"/catalog/representations/{req.representation.pk}/file/").status_code == 200

@@ -176,3 +176,83 @@ def test_configuration_page_adds_and_changes_a_department(client, fadmin, librar
     dept.refresh_from_db()
     assert r.status_code == 302 and dept.work_time_days == 7 and dept.name == "Scanning"
     assert list(dept.served_libraries.values_list("code", flat=True)) == ["lib-a1"]
+
+
+# --- the configuration pages cover what the API does (rules, EDD, display logic, operators) ------------
+
+def _post(client, **data):
+    r = client.post("/services/configuration/", data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    return r
+
+
+def test_configuration_page_edits_rules_with_groups_and_libraries_and_switches_them(client, fadmin, inst_a, library_a, student):
+    from syllabus.fulfillment.models import DigitizationRule, Source
+
+    client.force_login(fadmin)
+    _post(client, section="rules", name="Undergraduates at A1", position="2", sources=["patron"], user_groups=["undergraduate"],
+          libraries=["lib-a1"], target="link", max_accesses="3", approval_mode="blocking", has_enabled="1", enabled="on")
+    rule = DigitizationRule.objects.get(name="Undergraduates at A1")
+    assert rule.user_groups == ["undergraduate"] and rule.libraries == ["lib-a1"] and rule.position == 2 and rule.enabled
+    assert services.choose_rule(inst_a, source=Source.PATRON, user=student, library=library_a) == rule
+    page = client.get("/services/configuration/").content.decode()
+    assert f'id="rf{rule.pk}_libs"' in page and 'value="lib-a1" selected' in page  # the edit form is filled in
+    import collections
+    import re
+
+    ids = collections.Counter(re.findall(r'\bid="([^"]+)"', page))
+    assert not [i for i, n in ids.items() if n > 1]  # every label points at its own field
+    # edit: another library, a new position, and switched off
+    _post(client, section="rules", rule=rule.pk, name="Undergraduates", position="5", sources=["patron"],
+          user_groups=["undergraduate", "postgraduate"], libraries=[], target="attachment", approval_mode="blocking",
+          has_enabled="1")
+    rule.refresh_from_db()
+    assert (rule.name, rule.position, rule.user_groups, rule.libraries, rule.enabled) == (
+        "Undergraduates", 5, ["undergraduate", "postgraduate"], [], False)
+    assert services.choose_rule(inst_a, source=Source.PATRON, user=student, library=library_a).is_default
+    _post(client, section="rule_enabled", rule=rule.pk, enabled="on")
+    rule.refresh_from_db()
+    assert rule.enabled and services.choose_rule(inst_a, source=Source.PATRON, user=student, library=library_a) == rule
+    default = DigitizationRule.objects.get(institution=inst_a, is_default=True)
+    _post(client, section="rules", rule=default.pk, target="inventory", approval_mode="parallel", copyright_required="on")
+    default.refresh_from_db()
+    assert default.target == "inventory" and default.copyright_required and default.enabled
+
+
+def test_configuration_page_edits_and_switches_edd_and_display_rules(client, fadmin, inst_a, record, student):
+    from syllabus.fulfillment.models import EddRule
+
+    client.force_login(fadmin)
+    _post(client, section="edd", name="Everyone", position="0", allowed="on")
+    edd = EddRule.objects.get(name="Everyone")
+    assert services.check_edd(student, inst_a) == edd
+    _post(client, section="edd", rule=edd.pk, name="Students only", position="1", user_groups=["undergraduate"],
+          has_enabled="1", enabled="on")  # "allowed" unticked
+    edd.refresh_from_db()
+    assert (edd.name, edd.position, edd.user_groups, edd.allowed, edd.enabled) == ("Students only", 1, ["undergraduate"], False, True)
+    with pytest.raises(services.RuleViolation):
+        services.check_edd(student, inst_a)
+    _post(client, section="edd_enabled", rule=edd.pk, enabled="off")
+    edd.refresh_from_db()
+    assert not edd.enabled
+    assert "(disabled)" in client.get("/services/configuration/").content.decode()
+
+    _post(client, section="display", service="digitization", condition="always")
+    rule = DisplayLogicRule.objects.get(institution=inst_a)
+    assert not {s["service"]: s for s in services.services_for_record(student, record)}["digitization"]["available"]
+    _post(client, section="display", rule=rule.pk, service="digitization", condition="full_text_available", has_active="1")
+    rule.refresh_from_db()
+    assert rule.condition == "full_text_available" and not rule.active
+    assert {s["service"]: s for s in services.services_for_record(student, record)}["digitization"]["available"]
+    assert DisplayLogicRule.objects.count() == 1
+
+
+def test_configuration_page_removes_an_operator(client, fadmin, operator, dept):
+    from syllabus.org.roles import Role
+
+    client.force_login(fadmin)
+    assert 'data-testid="remove-operator"' in client.get("/services/configuration/").content.decode()
+    _post(client, section="operator_remove", department=dept.pk, username="operator")
+    assert not dept.operators.exists()
+    operator.__dict__.pop("_role_cache", None)
+    assert not operator.has_role(Role.WORK_ORDER_OPERATOR, institution=dept.institution, department=dept.code)

@@ -455,6 +455,30 @@ def _record_open_access(record) -> bool:
     return bool(record is not None and record.eresources.filter(open_access=True).exists())
 
 
+def _ensure_may_set_copyright(acc, lst: ResourceList, wanted: str, *, current: str = "") -> None:
+    """DIG-3: waiting / approved / declined belong to the library's clearance workflow (and the
+    library); the list's editors only pick one of the institution's copyright options."""
+    if wanted not in CopyrightStatus.values:
+        raise RuleViolation("LST-3", f"unknown copyright status {wanted!r}", field="copyright_status")
+    if acc.process:
+        return
+    decided = (CopyrightStatus.WAITING, CopyrightStatus.APPROVED, CopyrightStatus.DECLINED)
+    if current in decided:
+        raise PermissionDenied("DIG-3", f"the copyright status {CopyrightStatus(current).label} "
+                                        "is the library's clearance decision: only the library changes it "
+                                        "(a new file starts the clearance again)")
+    try:
+        from syllabus.fulfillment.citations import instructor_copyright_statuses
+    except ImportError:  # without digitization: the statuses that need no clearance
+        allowed = {CopyrightStatus.NOT_DETERMINED, CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE,
+                   CopyrightStatus.CREATIVE_COMMONS}
+    else:
+        allowed = instructor_copyright_statuses(lst.institution)
+    if wanted not in allowed:
+        raise PermissionDenied("DIG-3", f"an instructor cannot set the copyright status {CopyrightStatus(wanted).label}: "
+                                        "choose one of the institution's copyright options, or request copyright clearance")
+
+
 def add_citation(actor: User, lst: ResourceList, section: Section | None = None, type: str | None = None,
                  metadata: dict | None = None, record=None, *, tags: Iterable[str] = (), public_note: str = "",
                  library_note: str = "", position: int | None = None, open_access: bool | None = None,
@@ -475,8 +499,8 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
     ctype = md.citation_type(type or (metadata or {}).get("type") or (record.type if record is not None else "") or "book")
     clean = md.clean_metadata(ctype, metadata)
     tag_codes = tag_vocabulary.clean_tags(tags, may_set_system=acc.process)
-    if copyright_status not in CopyrightStatus.values:
-        raise RuleViolation("LST-3", f"unknown copyright status {copyright_status!r}", field="copyright_status")
+    if copyright_status:
+        _ensure_may_set_copyright(acc, lst, copyright_status)
     if open_access is None:
         open_access = _record_open_access(record)
     formatted, style = _format(lst, clean)
@@ -558,26 +582,8 @@ def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, v
             clean[key] = bool(values[key])
     if values.get("copyright_status") is not None:
         wanted = values["copyright_status"]
-        if wanted not in CopyrightStatus.values:
-            raise RuleViolation("LST-3", f"unknown copyright status {wanted!r}", field="copyright_status")
-        if wanted != citation.copyright_status and not acc.process:
-            # DIG-3: waiting / approved / declined belong to the library's clearance workflow (and
-            # the library); the list's editors only pick one of the institution's copyright options
-            decided = (CopyrightStatus.WAITING, CopyrightStatus.APPROVED, CopyrightStatus.DECLINED)
-            if citation.copyright_status in decided:
-                raise PermissionDenied("DIG-3", f"the copyright status {CopyrightStatus(citation.copyright_status).label} "
-                                                "is the library's clearance decision: only the library changes it "
-                                                "(a new file starts the clearance again)")
-            try:
-                from syllabus.fulfillment.citations import instructor_copyright_statuses
-            except ImportError:  # without digitization: the statuses that need no clearance
-                allowed = {CopyrightStatus.NOT_DETERMINED, CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE,
-                           CopyrightStatus.CREATIVE_COMMONS}
-            else:
-                allowed = instructor_copyright_statuses(lst.institution)
-            if wanted not in allowed:
-                raise PermissionDenied("DIG-3", f"an instructor cannot set the copyright status {CopyrightStatus(wanted).label}: "
-                                                "choose one of the institution's copyright options, or request copyright clearance")
+        if wanted != citation.copyright_status:
+            _ensure_may_set_copyright(acc, lst, wanted, current=citation.copyright_status)
         clean["copyright_status"] = wanted
     if "record" in values:
         record = values["record"]

@@ -386,3 +386,15 @@ def test_the_student_list_shows_the_warning_next_to_the_file_in_the_last_days(ap
     item = item[:item.index("</li>")]
     assert 'data-testid="file-link"' in item and 'data-testid="access-warning"' in item
     assert "Access to this file ends on 2026-03-20 (1 day left)" in item
+
+
+@pytest.mark.parametrize("status", ["waiting", "approved", "declined"])
+def test_an_instructor_cannot_create_an_item_with_a_library_copyright_status(api, instructor, lst, status):
+    """DIG-3 on creation too: POST /api/v1/lists/{id}/citations with the library's statuses is refused."""
+    from syllabus.lists.models import Citation
+
+    before = Citation.objects.count()
+    r = api(instructor).post(f"/api/v1/lists/{lst.pk}/citations",
+                             {"type": "book", "metadata": {"title": "Self-approved"}, "copyright_status": status})
+    assert r.status_code == 403 and r.json()["rule"] == "DIG-3"
+    assert Citation.objects.count() == before

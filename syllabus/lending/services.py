@@ -298,19 +298,27 @@ def _lock_or_create(representation: Representation) -> LoanSettings:
     return _lock(representation.pk)
 
 
-def _sync_slots(st: LoanSettings) -> None:
-    """Make the representation's copies exactly 1..concurrent_users (inside the lock)."""
-    rep_id, n = st.representation_id, st.concurrent_users
-    have = set(LoanSlot.objects.filter(representation_id=rep_id).values_list("number", flat=True))
-    LoanSlot.objects.bulk_create([LoanSlot(representation_id=rep_id, number=k) for k in range(1, n + 1) if k not in have])
+def _resize(actor, st: LoanSettings, values: dict) -> dict:
+    """Save the new settings and make the representation's copies exactly 1..concurrent_users
+    (inside the lock).  The database holds every slot number ≤ concurrent_users (LDL-15:
+    ``LoanSlot.capacity`` follows ``concurrent_users`` by ON UPDATE CASCADE, and
+    ``number <= capacity``), so copies above a lower limit go before the limit is lowered,
+    and new copies come after it is raised."""
+    rep_id = st.representation_id
+    n = values.get("concurrent_users", st.concurrent_users)
     high = list(LoanSlot.objects.filter(representation_id=rep_id, number__gt=n, request__isnull=False).select_related("request"))
-    if high:
+    if high:  # keep the copies compact: a loan on copy 3 moves to a free copy 1 or 2
         free = list(LoanSlot.objects.filter(representation_id=rep_id, number__lte=n, request__isnull=True).order_by("number"))
         for slot, target in zip(high, free):
             req = slot.request
             req.slot = target
             req.save(update_fields=["slot"])
     LoanSlot.objects.filter(representation_id=rep_id, number__gt=n).delete()
+    changes = audit.update(actor, st, **values) if values else {}
+    have = set(LoanSlot.objects.filter(representation_id=rep_id).values_list("number", flat=True))
+    LoanSlot.objects.bulk_create([LoanSlot(representation_id=rep_id, number=k, capacity=n)
+                                  for k in range(1, n + 1) if k not in have])
+    return changes
 
 
 def configure_representation(actor: User, representation: Representation, *, policy=UNSET, concurrent_users=UNSET) -> LoanSettings:
@@ -343,8 +351,7 @@ def configure_representation(actor: User, representation: Representation, *, pol
                     active) % {"n": active}, status=409, field="concurrent_users")
         if values:
             st.updated_at = now
-            audit.update(actor, st, **values)
-        _sync_slots(st)
+        _resize(actor, st, values)
         _allocate(st, now, actor=actor)
         return st
 

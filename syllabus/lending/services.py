@@ -424,17 +424,47 @@ def grace_context(library: Library) -> dict:
     return {"library": lib, "include_closed": bool(config.get(GRACE_SETTING, library=lib))}
 
 
-def grace_due(library: Library, start: dt.datetime, amount: int, unit: str, *, include_closed: bool | None = None) -> dt.datetime:
-    """End of a grace period starting at ``start`` (LDL-7): in days, library open days only,
-    unless ``include_library_closing_days_in_digital_lending_grace_period`` is true."""
-    if include_closed is None:
-        include_closed = unit == TimeUnit.DAYS and bool(config.get(GRACE_SETTING, library=library))
-    if unit == TimeUnit.HOURS or include_closed:
-        return start + period(amount, unit)
+def _library_tz(library: Library) -> ZoneInfo:
     try:
-        tz = ZoneInfo(library.timezone or "UTC")
-    except Exception:
-        tz = ZoneInfo("UTC")
+        return ZoneInfo(library.timezone or "UTC")
+    except Exception:  # an unknown zone name in the data: UTC rather than fail
+        return ZoneInfo("UTC")
+
+
+def add_library_hours(library: Library, start: dt.datetime, hours: int) -> dt.datetime:
+    """``start`` moved forward by ``hours`` of time on library open days (LDL-7): the hours of a
+    closed day (closed weekday or closed date, in the library's time zone) do not count.  A
+    grace handed over on a closed day starts counting at the beginning of the next open day.
+    From an open day this agrees with the days unit: 48 hours from Friday 10:00 is Tuesday
+    10:00, like 2 days, when the weekend is closed."""
+    tz = _library_tz(library)
+    remaining = dt.timedelta(hours=hours)
+    local = start.astimezone(tz)
+    day = local.date()
+    if not calendar.is_library_day(library, day):
+        day = calendar.add_library_days(library, day, 1)
+        local = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    cursor = local.astimezone(dt.timezone.utc)  # real (UTC) time: days are 23 or 25 hours at a DST change
+    while True:
+        end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+        if remaining <= end_of_day - cursor:
+            return cursor + remaining
+        remaining -= end_of_day - cursor
+        day = calendar.add_library_days(library, day, 1)
+        cursor = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+
+
+def grace_due(library: Library, start: dt.datetime, amount: int, unit: str, *, include_closed: bool | None = None) -> dt.datetime:
+    """End of a grace period starting at ``start`` (LDL-7): only library open days count — in
+    days, open days; in hours, the hours of open days — unless
+    ``include_library_closing_days_in_digital_lending_grace_period`` is true (then calendar time)."""
+    if include_closed is None:
+        include_closed = bool(config.get(GRACE_SETTING, library=library))
+    if include_closed:
+        return start + period(amount, unit)
+    if unit == TimeUnit.HOURS:
+        return add_library_hours(library, start, amount)
+    tz = _library_tz(library)
     return calendar.add_library_days_to_datetime(library, start.astimezone(tz), amount).astimezone(dt.timezone.utc)
 
 

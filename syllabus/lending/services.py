@@ -182,6 +182,10 @@ def validate_rule(values: dict, *, where: str = "rule") -> dict:
     if merged["renewable"] and int(merged["max_renewal_days"]) < 1:
         raise RuleViolation("LDL-1", _("a renewable rule needs a maximum renewal period of at least 1 day"),
                             field=f"{where}.max_renewal_days")
+    if merged["renewable"] and int(merged["open_for_renewal_days"]) < 1:
+        # renewal opens open_for_renewal_days before the due time; with 0 it would open when the session ends
+        raise RuleViolation("LDL-1", _("a renewable rule needs an open-for-renewal period of at least 1 day"),
+                            field=f"{where}.open_for_renewal_days")
     if merged["limit_reloan"] and int(merged["reloan_limit_days"]) < 1:
         raise RuleViolation("LDL-1", _("a reloan limit needs a period of at least 1 day"), field=f"{where}.reloan_limit_days")
     return out

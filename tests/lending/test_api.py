@@ -160,6 +160,26 @@ def test_create_policy_with_every_ldl1_parameter_and_the_grace_included_rule(api
     assert unit.status_code == 422
 
 
+def test_a_renewable_rule_with_no_open_for_renewal_period_is_refused(api, lending_staff, policy):
+    """LDL-1: renewal opens open_for_renewal_days before the due time — with 0 it would open
+    only when the session has ended, so the loan could never be renewed."""
+    staff = api(lending_staff)
+    r = staff.post("/api/v1/access-rights-policies", {"name": "Never renewable", "rules": [
+        DEFAULT_RULE | {"renewable": True, "max_renewal_days": 10, "open_for_renewal_days": 0}]})
+    assert r.status_code == 400 and r.json()["rule"] == "LDL-1" and "open-for-renewal" in r.json()["detail"]
+    assert not AccessRightsPolicy.objects.filter(name="Never renewable").exists()
+    from syllabus.core.errors import RuleViolation
+    from syllabus.lending import services
+
+    with pytest.raises(RuleViolation) as exc:                           # nor by editing a policy's rules
+        services.update_policy(lending_staff, policy, rules=[DEFAULT_RULE | {"open_for_renewal_days": 0}])
+    assert exc.value.rule == "LDL-1"
+    assert policy.rules.get().open_for_renewal_days == 1
+    ok = staff.post("/api/v1/access-rights-policies", {"name": "Not renewable", "rules": [     # fine when not renewable
+        DEFAULT_RULE | {"renewable": False, "max_renewal_days": 0, "open_for_renewal_days": 0}]})
+    assert ok.status_code == 201, ok.content
+
+
 def test_assign_policy_and_concurrent_users_and_filter_long_term_loans(api, lending_staff, policy, inst_a, library_a, make_rep):
     from syllabus.catalog.models import Item, Record, Representation
 

@@ -360,6 +360,36 @@ def configure_representation(actor: User, representation: Representation, *, pol
         return st
 
 
+def save_representation_rights(actor: User, representation: Representation, *, policy=UNSET, concurrent_users=UNSET,
+                               related_item_ids: Iterable[int] | None = None) -> LoanSettings | None:
+    """LDL-2 as one change: the policy, the number of concurrent users and (when given) the
+    whole set of related physical items — all saved or, on any refusal, none."""
+    if not can_configure(actor, library=representation.library):
+        raise PermissionDenied("LDL-2", _("only a Digital Inventory Operator or a General System Administrator assigns access rights"))
+    with transaction.atomic():
+        wanted: dict[int, Item] | None = None
+        if related_item_ids is not None:  # check the items before anything is written
+            ids = {int(i) for i in related_item_ids}
+            wanted = {i.pk: i for i in Item.objects.filter(pk__in=ids)}
+            if len(wanted) != len(ids):
+                raise RuleViolation("LDL-2", _("unknown item id"), field="related_item_ids")
+            for item in wanted.values():
+                if item.record_id != representation.record_id:
+                    raise RuleViolation("LDL-2", _("item %(b)s belongs to another title") % {"b": item.barcode},
+                                        field="related_item_ids")
+        st = None
+        if policy is not UNSET or concurrent_users is not UNSET or related_item_ids is None:
+            st = configure_representation(actor, representation, policy=policy, concurrent_users=concurrent_users)
+        if wanted is not None:
+            current = set(representation.related_items.values_list("pk", flat=True))
+            add = [item for pk, item in wanted.items() if pk not in current]
+            if add:
+                add_related_items(actor, representation, add)
+            for item in representation.related_items.exclude(pk__in=list(wanted)):
+                remove_related_item(actor, representation, item)
+        return st
+
+
 def add_related_items(actor: User, representation: Representation, items: Iterable[Item]) -> None:
     """LDL-2: associate physical items of the same record with the representation."""
     if not can_configure(actor, library=representation.library):

@@ -202,6 +202,25 @@ def test_assign_policy_and_concurrent_users_and_filter_long_term_loans(api, lend
     assert trail(LoanSettings.objects.get(representation=plain)).first().changes["concurrent_users"] == [0, 3]
 
 
+def test_a_bad_related_item_leaves_the_whole_patch_unsaved(api, lending_staff, policy, inst_a, library_a, make_rep):
+    """LDL-2: PATCH is one change — a refused related_item_ids does not leave the policy and the
+    copies saved behind a 400."""
+    from syllabus.catalog.models import Item, Record, Representation
+
+    record = Record.objects.create(institution=inst_a, source_id="plain-2", title="Half saved?")
+    plain = Representation.objects.create(record=record, library=library_a, label="PDF")
+    other = Item.objects.create(record=make_rep(1).record, library=library_a, barcode="B0003")
+    staff = api(lending_staff)
+    for bad_ids in ([other.pk], [987654]):                                  # another title's item, an unknown id
+        r = staff.patch(f"/api/v1/representations/{plain.pk}", {"policy_id": policy.pk, "concurrent_users": 3,
+                                                                  "related_item_ids": bad_ids})
+        assert r.status_code == 400 and r.json()["rule"] == "LDL-2"
+        shown = next(x for x in staff.get("/api/v1/representations").json() if x["id"] == plain.pk)
+        assert (shown["long_term_loan"], shown["concurrent_users"]) == (False, 0)
+    assert not LoanSettings.objects.filter(representation=plain, concurrent_users__gt=0).exists()
+    assert not LoanSlot.objects.filter(representation=plain).exists()
+
+
 def test_zero_concurrent_users_prevents_any_access(api, make_rep, patrons):
     rep0 = make_rep(0)
     r = api(patrons[0]).post(f"/api/v1/representations/{rep0.pk}/loan-requests")

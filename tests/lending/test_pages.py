@@ -194,6 +194,19 @@ def test_loan_rights_page_assigns_policy_copies_and_related_items(client, lendin
     assert (st.policy, st.concurrent_users) == (policy, 2) and list(rep.related_items.all()) == [item]
 
 
+def test_loan_rights_page_saves_nothing_when_a_related_item_is_refused(client, lending_staff, policy, make_rep, inst_a,
+                                                                        library_a):
+    from syllabus.catalog.models import Item, Record, Representation
+
+    record = Record.objects.create(institution=inst_a, source_id="r2", title="Scan me too")
+    rep = Representation.objects.create(record=record, library=library_a)
+    other = Item.objects.create(record=make_rep(1).record, library=library_a, barcode="B-78")
+    client.force_login(lending_staff)
+    r = client.post(f"/lending/representations/{rep.pk}/rights/", {"policy": policy.pk, "concurrent_users": "2", "items": [other.pk]})
+    assert r.status_code == 400 and "B-78 belongs to another title (LDL-2)" in r.content.decode()
+    assert not LoanSettings.objects.filter(representation=rep, concurrent_users__gt=0).exists()
+
+
 def test_policy_form_creates_rules_per_group_and_rejects_grace_longer_than_session(client, lending_staff, groups):
     client.force_login(lending_staff)
     page = client.get("/lending/policies/new/").content.decode()

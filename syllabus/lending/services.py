@@ -346,13 +346,29 @@ def configure_representation(actor: User, representation: Representation, *, pol
         if "policy" in values and (policy is None or not policy.long_term_loan) and open_requests.exists():
             raise RuleViolation("LDL-2", _("the representation has open loan requests: cancel them or let them finish first"),
                                 status=409, field="policy_id")
-        if "concurrent_users" in values:
+        withdrawn: list[LoanRequest] = []
+        if values.get("concurrent_users") == 0:
+            # LDL-2 "entering 0 prevents any access": the title is withdrawn from lending.  Nobody
+            # can be served any more, so the waitlist and the grace periods end now, each patron
+            # told why (LDL-11/12); a copy that is being read cannot be taken back (LDL-15).
+            viewing = open_requests.filter(step=Step.IS_BEING_VIEWED).count()
+            if viewing:
+                raise RuleViolation("LDL-15", ngettext(
+                    "%(n)d copy is being read: the number of concurrent users cannot be 0 until it is returned",
+                    "%(n)d copies are being read: the number of concurrent users cannot be 0 until they are returned",
+                    viewing) % {"n": viewing}, status=409, field="concurrent_users")
+            withdrawn = list(open_requests.select_related("patron").order_by("id"))
+        elif "concurrent_users" in values:
             active = open_requests.filter(status=Status.ACTIVE).count()
             if values["concurrent_users"] < active:
                 raise RuleViolation("LDL-15", ngettext(
                     "%(n)d copy is on loan: the number of concurrent users cannot go below it until it is returned",
                     "%(n)d copies are on loan: the number of concurrent users cannot go below that until they are returned",
                     active) % {"n": active}, status=409, field="concurrent_users")
+        for req in withdrawn:  # before the copies go: a request in its grace period holds one
+            req.representation = st.representation
+            _complete(st, req, "cancel", Outcome.CANCELLED, actor, now, now, cancel_reason=CancelReason.RESOURCE_WITHDRAWN)
+            _letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note="")
         if values:
             st.updated_at = now
         _resize(actor, st, values)

@@ -320,3 +320,33 @@ def test_the_sweep_is_idempotent(clock, make_rep, patrons):
     first = run_tick()["lending"]
     assert first == 2 and run_tick()["lending"] == 0
     assert LoanRequest.objects.filter(representation=r, status=Status.ACTIVE).count() == 2
+
+
+def test_zero_concurrent_users_withdraws_the_title_and_tells_everyone_waiting(clock, make_rep, patrons, lending_staff):
+    """LDL-2 "0 prevents any access": nobody waiting could ever be served, so the waitlist and
+    the grace period end at once with reason resource_withdrawn and the LDL-12 letter."""
+    from syllabus.notify.models import OutboxMessage
+
+    r = make_rep(1)
+    reqs = [services.request_loan(p, r) for p in patrons[:3]]              # p1 in grace, p2 and p3 waiting
+    assert [x.step for x in reqs] == [Step.IN_GRACE_PERIOD, Step.IN_WAITLIST, Step.IN_WAITLIST]
+    services.configure_representation(lending_staff, r, concurrent_users=0)
+    for x in reqs:
+        x = fresh(x)
+        assert (x.status, x.cancel_reason, x.slot_id) == (Status.REJECTED, "resource_withdrawn", None)
+        letter = OutboxMessage.objects.get(recipient=x.patron, letter="ldl_cancelled", channel="email")
+        assert "Resource withdrawn from lending" in letter.body
+    assert not LoanSlot.objects.filter(representation=r).exists()
+    with pytest.raises(RuleViolation) as exc:
+        services.request_loan(patrons[3], r)
+    assert exc.value.rule == "LDL-2"
+
+
+def test_zero_concurrent_users_is_refused_while_a_copy_is_being_read(clock, make_rep, patrons, lending_staff):
+    r = make_rep(1)
+    reading = services.access(patrons[0], services.request_loan(patrons[0], r))
+    waiting = services.request_loan(patrons[1], r)
+    with pytest.raises(RuleViolation) as exc:
+        services.configure_representation(lending_staff, r, concurrent_users=0)
+    assert (exc.value.rule, exc.value.status) == ("LDL-15", 409)
+    assert (fresh(reading).step, fresh(waiting).step) == (Step.IS_BEING_VIEWED, Step.IN_WAITLIST)

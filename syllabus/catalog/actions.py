@@ -9,13 +9,21 @@ the catalog's templates.
 
 ``url`` returns the link (or None to hide it); ``when`` decides whether it shows at all.
 ``record.items`` / ``record.representations`` are prefetched on the record page.
+
+Badges on search results (same seam, same ``record_actions`` modules): an app adds a status
+to each result row — the digital loan availability for staff (LDL-14) — computed once per page:
+
+    register_result_badges("loan", lambda records, user: {record.pk: ("available", _("Available"))})
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
 from django.utils.module_loading import autodiscover_modules
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,11 +45,40 @@ def register(code: str, label, url: Callable, *, when: Callable = lambda record,
     return action
 
 
-def actions_for(record, user) -> list[dict]:
+#: code → ``badges(records, user) -> {record_id: (css_class, label)}``, called once per page of results
+RESULT_BADGES: dict[str, Callable] = {}
+
+
+def register_result_badges(code: str, badges: Callable) -> None:
+    RESULT_BADGES[code] = badges
+
+
+def _discover() -> None:
     global _loaded
     if not _loaded:
         autodiscover_modules("record_actions")
         _loaded = True
+
+
+def decorate_results(records: list, user) -> None:
+    """Set ``record.result_badges`` (``[{"code", "css", "label"}]``) on a page of search results."""
+    _discover()
+    for record in records:
+        record.result_badges = []
+    for code in sorted(RESULT_BADGES):
+        try:
+            found = RESULT_BADGES[code](records, user) if records else {}
+        except Exception:  # a broken badge must not break the search page
+            log.exception("result badges %s failed", code)
+            continue
+        for record in records:
+            if record.pk in found:
+                css, label = found[record.pk]
+                record.result_badges.append({"code": code, "css": css, "label": label})
+
+
+def actions_for(record, user) -> list[dict]:
+    _discover()
     out = []
     for action in sorted(ACTIONS.values(), key=lambda a: (a.order, a.code)):
         try:

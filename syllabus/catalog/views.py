@@ -107,6 +107,8 @@ def search(request):
         page = selectors.search_records(request.user, **args)
     except RuleViolation as exc:
         error = exc
+    if page:
+        actions.decorate_results(page.records, request.user)  # e.g. digital loan availability for staff (LDL-14)
     base = request.GET.copy()
     base.pop("page", None)
     context = {

@@ -14,7 +14,6 @@ from typing import Any, Literal
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
-from syllabus.catalog.models import Item
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import User
@@ -290,18 +289,8 @@ def patch_representation(request, rep_id: int, payload: RepresentationPatch):
             kwargs["policy"] = policy
     if "concurrent_users" in data:
         kwargs["concurrent_users"] = data["concurrent_users"]
-    if kwargs or "related_item_ids" not in data:
-        services.configure_representation(request.user, rep, **kwargs)
-    if data.get("related_item_ids") is not None:
-        wanted = set(data["related_item_ids"])
-        items = list(Item.objects.filter(pk__in=wanted))
-        if len(items) != len(wanted):
-            raise RuleViolation("LDL-2", "unknown item id", field="related_item_ids")
-        current = set(rep.related_items.values_list("pk", flat=True))
-        if wanted - current:
-            services.add_related_items(request.user, rep, [i for i in items if i.pk not in current])
-        for item in rep.related_items.exclude(pk__in=wanted):
-            services.remove_related_item(request.user, rep, item)
+    # one transaction: a bad related_item_ids leaves the policy and copies unchanged too
+    services.save_representation_rights(request.user, rep, related_item_ids=data.get("related_item_ids"), **kwargs)
     rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=rep_id)
     return _representation_out(rep)
 

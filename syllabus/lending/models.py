@@ -6,11 +6,23 @@ concurrent users — is held twice:
 
 1. in the service (``services._allocate``) that locks the representation's ``LoanSettings``
    row and re-counts the active requests inside the lock, and
-2. in the database: a representation has exactly ``concurrent_users`` ``LoanSlot`` rows
-   (maintained inside the same lock); an Active request must hold a slot (check
-   constraint ``ldl_active_holds_a_slot``) and a slot is held by at most one request
-   (``LoanRequest.slot`` is one-to-one, i.e. unique).  So
-   ``active requests ≤ slot rows = concurrent_users`` even if a service were wrong.
+2. in the database, whatever writes the rows (a service with a bug, a script, raw SQL):
+
+   - an Active request holds a slot (check ``ldl_active_holds_a_slot``), a slot is held by
+     at most one request (``LoanRequest.slot`` is one-to-one, i.e. unique), and the slot is
+     one of the request's *own* representation: the composite foreign key
+     ``ldl_slot_of_own_representation`` (slot_id, representation_id) → LoanSlot (id,
+     representation_id);
+   - a representation has at most ``concurrent_users`` slots: slot numbers are unique per
+     representation and ``1 ≤ number ≤ capacity`` (checks), where ``capacity`` *is* the
+     representation's ``concurrent_users`` — the composite foreign key
+     ``ldl_slot_capacity_is_concurrent_users`` (representation_id, capacity) → LoanSettings
+     (representation_id, concurrent_users) ``ON UPDATE CASCADE``.  Lowering
+     ``concurrent_users`` below a remaining slot's number is therefore refused by the
+     database too.
+
+   So ``active requests ≤ slots ≤ concurrent_users`` even if a service were wrong (tested
+   in tests/lending/test_database_guard.py on SQLite and PostgreSQL).
 
 See docs/lending.md for the design.
 """
@@ -25,6 +37,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from syllabus.core import clock
+
+from .constraints import CompositeForeignKey
 
 
 class TimeUnit(models.TextChoices):
@@ -135,6 +149,10 @@ class LoanSettings(models.Model):
 
     class Meta:
         verbose_name_plural = "loan settings"
+        constraints = [
+            # LDL-15: the key ``LoanSlot.capacity`` refers to (trivially unique: representation is).
+            models.UniqueConstraint(fields=["representation", "concurrent_users"], name="ldl_settings_capacity_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.representation}: {self.policy or '-'} × {self.concurrent_users}"
@@ -149,12 +167,21 @@ class LoanSlot(models.Model):
 
     representation = models.ForeignKey("catalog.Representation", on_delete=models.CASCADE, related_name="loan_slots")
     number = models.PositiveIntegerField()
+    capacity = models.PositiveIntegerField(
+        help_text="the representation's concurrent_users, kept equal by the database (ON UPDATE CASCADE)")
 
     class Meta:
         ordering = ["representation", "number"]
         constraints = [
             models.UniqueConstraint(fields=["representation", "number"], name="ldl_uniq_slot_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="ldl_slot_number_positive"),
+            # LDL-15: no more slots than concurrent users.
+            models.CheckConstraint(condition=Q(number__lte=models.F("capacity")), name="ldl_slot_within_capacity"),
+            CompositeForeignKey(fields=["representation", "capacity"], to="lending.LoanSettings",
+                                to_fields=["representation", "concurrent_users"], on_update="CASCADE",
+                                name="ldl_slot_capacity_is_concurrent_users"),
+            # the key ``LoanRequest`` refers to with its own representation
+            models.UniqueConstraint(fields=["id", "representation"], name="ldl_slot_representation_key"),
         ]
 
     def __str__(self) -> str:
@@ -251,6 +278,9 @@ class LoanRequest(models.Model):
                            | Q(status__in=["completed", "rejected"], step="completed")),
                 name="ldl_status_step_consistent",
             ),
+            # LDL-15 (database guard): the copy held is one of this request's own representation.
+            CompositeForeignKey(fields=["slot", "representation"], to="lending.LoanSlot", to_fields=["id", "representation"],
+                                name="ldl_slot_of_own_representation"),
         ]
 
     def __str__(self) -> str:

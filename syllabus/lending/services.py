@@ -182,6 +182,10 @@ def validate_rule(values: dict, *, where: str = "rule") -> dict:
     if merged["renewable"] and int(merged["max_renewal_days"]) < 1:
         raise RuleViolation("LDL-1", _("a renewable rule needs a maximum renewal period of at least 1 day"),
                             field=f"{where}.max_renewal_days")
+    if merged["renewable"] and int(merged["open_for_renewal_days"]) < 1:
+        # renewal opens open_for_renewal_days before the due time; with 0 it would open when the session ends
+        raise RuleViolation("LDL-1", _("a renewable rule needs an open-for-renewal period of at least 1 day"),
+                            field=f"{where}.open_for_renewal_days")
     if merged["limit_reloan"] and int(merged["reloan_limit_days"]) < 1:
         raise RuleViolation("LDL-1", _("a reloan limit needs a period of at least 1 day"), field=f"{where}.reloan_limit_days")
     return out
@@ -298,19 +302,27 @@ def _lock_or_create(representation: Representation) -> LoanSettings:
     return _lock(representation.pk)
 
 
-def _sync_slots(st: LoanSettings) -> None:
-    """Make the representation's copies exactly 1..concurrent_users (inside the lock)."""
-    rep_id, n = st.representation_id, st.concurrent_users
-    have = set(LoanSlot.objects.filter(representation_id=rep_id).values_list("number", flat=True))
-    LoanSlot.objects.bulk_create([LoanSlot(representation_id=rep_id, number=k) for k in range(1, n + 1) if k not in have])
+def _resize(actor, st: LoanSettings, values: dict) -> dict:
+    """Save the new settings and make the representation's copies exactly 1..concurrent_users
+    (inside the lock).  The database holds every slot number ≤ concurrent_users (LDL-15:
+    ``LoanSlot.capacity`` follows ``concurrent_users`` by ON UPDATE CASCADE, and
+    ``number <= capacity``), so copies above a lower limit go before the limit is lowered,
+    and new copies come after it is raised."""
+    rep_id = st.representation_id
+    n = values.get("concurrent_users", st.concurrent_users)
     high = list(LoanSlot.objects.filter(representation_id=rep_id, number__gt=n, request__isnull=False).select_related("request"))
-    if high:
+    if high:  # keep the copies compact: a loan on copy 3 moves to a free copy 1 or 2
         free = list(LoanSlot.objects.filter(representation_id=rep_id, number__lte=n, request__isnull=True).order_by("number"))
         for slot, target in zip(high, free):
             req = slot.request
             req.slot = target
             req.save(update_fields=["slot"])
     LoanSlot.objects.filter(representation_id=rep_id, number__gt=n).delete()
+    changes = audit.update(actor, st, **values) if values else {}
+    have = set(LoanSlot.objects.filter(representation_id=rep_id).values_list("number", flat=True))
+    LoanSlot.objects.bulk_create([LoanSlot(representation_id=rep_id, number=k, capacity=n)
+                                  for k in range(1, n + 1) if k not in have])
+    return changes
 
 
 def configure_representation(actor: User, representation: Representation, *, policy=UNSET, concurrent_users=UNSET) -> LoanSettings:
@@ -334,18 +346,63 @@ def configure_representation(actor: User, representation: Representation, *, pol
         if "policy" in values and (policy is None or not policy.long_term_loan) and open_requests.exists():
             raise RuleViolation("LDL-2", _("the representation has open loan requests: cancel them or let them finish first"),
                                 status=409, field="policy_id")
-        if "concurrent_users" in values:
+        withdrawn: list[LoanRequest] = []
+        if values.get("concurrent_users") == 0:
+            # LDL-2 "entering 0 prevents any access": the title is withdrawn from lending.  Nobody
+            # can be served any more, so the waitlist and the grace periods end now, each patron
+            # told why (LDL-11/12); a copy that is being read cannot be taken back (LDL-15).
+            viewing = open_requests.filter(step=Step.IS_BEING_VIEWED).count()
+            if viewing:
+                raise RuleViolation("LDL-15", ngettext(
+                    "%(n)d copy is being read: the number of concurrent users cannot be 0 until it is returned",
+                    "%(n)d copies are being read: the number of concurrent users cannot be 0 until they are returned",
+                    viewing) % {"n": viewing}, status=409, field="concurrent_users")
+            withdrawn = list(open_requests.select_related("patron").order_by("id"))
+        elif "concurrent_users" in values:
             active = open_requests.filter(status=Status.ACTIVE).count()
             if values["concurrent_users"] < active:
                 raise RuleViolation("LDL-15", ngettext(
                     "%(n)d copy is on loan: the number of concurrent users cannot go below it until it is returned",
                     "%(n)d copies are on loan: the number of concurrent users cannot go below that until they are returned",
                     active) % {"n": active}, status=409, field="concurrent_users")
+        for req in withdrawn:  # before the copies go: a request in its grace period holds one
+            req.representation = st.representation
+            _complete(st, req, "cancel", Outcome.CANCELLED, actor, now, now, cancel_reason=CancelReason.RESOURCE_WITHDRAWN)
+            _letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note="")
         if values:
             st.updated_at = now
-            audit.update(actor, st, **values)
-        _sync_slots(st)
+        _resize(actor, st, values)
         _allocate(st, now, actor=actor)
+        return st
+
+
+def save_representation_rights(actor: User, representation: Representation, *, policy=UNSET, concurrent_users=UNSET,
+                               related_item_ids: Iterable[int] | None = None) -> LoanSettings | None:
+    """LDL-2 as one change: the policy, the number of concurrent users and (when given) the
+    whole set of related physical items — all saved or, on any refusal, none."""
+    if not can_configure(actor, library=representation.library):
+        raise PermissionDenied("LDL-2", _("only a Digital Inventory Operator or a General System Administrator assigns access rights"))
+    with transaction.atomic():
+        wanted: dict[int, Item] | None = None
+        if related_item_ids is not None:  # check the items before anything is written
+            ids = {int(i) for i in related_item_ids}
+            wanted = {i.pk: i for i in Item.objects.filter(pk__in=ids)}
+            if len(wanted) != len(ids):
+                raise RuleViolation("LDL-2", _("unknown item id"), field="related_item_ids")
+            for item in wanted.values():
+                if item.record_id != representation.record_id:
+                    raise RuleViolation("LDL-2", _("item %(b)s belongs to another title") % {"b": item.barcode},
+                                        field="related_item_ids")
+        st = None
+        if policy is not UNSET or concurrent_users is not UNSET or related_item_ids is None:
+            st = configure_representation(actor, representation, policy=policy, concurrent_users=concurrent_users)
+        if wanted is not None:
+            current = set(representation.related_items.values_list("pk", flat=True))
+            add = [item for pk, item in wanted.items() if pk not in current]
+            if add:
+                add_related_items(actor, representation, add)
+            for item in representation.related_items.exclude(pk__in=list(wanted)):
+                remove_related_item(actor, representation, item)
         return st
 
 
@@ -417,17 +474,47 @@ def grace_context(library: Library) -> dict:
     return {"library": lib, "include_closed": bool(config.get(GRACE_SETTING, library=lib))}
 
 
-def grace_due(library: Library, start: dt.datetime, amount: int, unit: str, *, include_closed: bool | None = None) -> dt.datetime:
-    """End of a grace period starting at ``start`` (LDL-7): in days, library open days only,
-    unless ``include_library_closing_days_in_digital_lending_grace_period`` is true."""
-    if include_closed is None:
-        include_closed = unit == TimeUnit.DAYS and bool(config.get(GRACE_SETTING, library=library))
-    if unit == TimeUnit.HOURS or include_closed:
-        return start + period(amount, unit)
+def _library_tz(library: Library) -> ZoneInfo:
     try:
-        tz = ZoneInfo(library.timezone or "UTC")
-    except Exception:
-        tz = ZoneInfo("UTC")
+        return ZoneInfo(library.timezone or "UTC")
+    except Exception:  # an unknown zone name in the data: UTC rather than fail
+        return ZoneInfo("UTC")
+
+
+def add_library_hours(library: Library, start: dt.datetime, hours: int) -> dt.datetime:
+    """``start`` moved forward by ``hours`` of time on library open days (LDL-7): the hours of a
+    closed day (closed weekday or closed date, in the library's time zone) do not count.  A
+    grace handed over on a closed day starts counting at the beginning of the next open day.
+    From an open day this agrees with the days unit: 48 hours from Friday 10:00 is Tuesday
+    10:00, like 2 days, when the weekend is closed."""
+    tz = _library_tz(library)
+    remaining = dt.timedelta(hours=hours)
+    local = start.astimezone(tz)
+    day = local.date()
+    if not calendar.is_library_day(library, day):
+        day = calendar.add_library_days(library, day, 1)
+        local = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    cursor = local.astimezone(dt.timezone.utc)  # real (UTC) time: days are 23 or 25 hours at a DST change
+    while True:
+        end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+        if remaining <= end_of_day - cursor:
+            return cursor + remaining
+        remaining -= end_of_day - cursor
+        day = calendar.add_library_days(library, day, 1)
+        cursor = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+
+
+def grace_due(library: Library, start: dt.datetime, amount: int, unit: str, *, include_closed: bool | None = None) -> dt.datetime:
+    """End of a grace period starting at ``start`` (LDL-7): only library open days count — in
+    days, open days; in hours, the hours of open days — unless
+    ``include_library_closing_days_in_digital_lending_grace_period`` is true (then calendar time)."""
+    if include_closed is None:
+        include_closed = bool(config.get(GRACE_SETTING, library=library))
+    if include_closed:
+        return start + period(amount, unit)
+    if unit == TimeUnit.HOURS:
+        return add_library_hours(library, start, amount)
+    tz = _library_tz(library)
     return calendar.add_library_days_to_datetime(library, start.astimezone(tz), amount).astimezone(dt.timezone.utc)
 
 

@@ -356,15 +356,9 @@ def rights(request, rep_id: int):
             raw_n = request.POST.get("concurrent_users", "0").strip() or "0"
             if not raw_n.isdigit():
                 raise RuleViolation("LDL-2", _("the number of concurrent users is a whole number (0 = no access)"))
-            services.configure_representation(request.user, rep, policy=policy, concurrent_users=int(raw_n))
             wanted = {int(x) for x in request.POST.getlist("items") if x.isdigit()}
-            current = set(rep.related_items.values_list("pk", flat=True))
-            add = [i for i in items if i.pk in wanted - current]
-            if add:
-                services.add_related_items(request.user, rep, add)
-            for item in items:
-                if item.pk in current - wanted:
-                    services.remove_related_item(request.user, rep, item)
+            services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=int(raw_n),
+                                                 related_item_ids=wanted)  # all or nothing
         except RuleViolation as exc:
             error = f"{exc.detail} ({exc.rule})"
         else:

@@ -160,6 +160,26 @@ def test_create_policy_with_every_ldl1_parameter_and_the_grace_included_rule(api
     assert unit.status_code == 422
 
 
+def test_a_renewable_rule_with_no_open_for_renewal_period_is_refused(api, lending_staff, policy):
+    """LDL-1: renewal opens open_for_renewal_days before the due time — with 0 it would open
+    only when the session has ended, so the loan could never be renewed."""
+    staff = api(lending_staff)
+    r = staff.post("/api/v1/access-rights-policies", {"name": "Never renewable", "rules": [
+        DEFAULT_RULE | {"renewable": True, "max_renewal_days": 10, "open_for_renewal_days": 0}]})
+    assert r.status_code == 400 and r.json()["rule"] == "LDL-1" and "open-for-renewal" in r.json()["detail"]
+    assert not AccessRightsPolicy.objects.filter(name="Never renewable").exists()
+    from syllabus.core.errors import RuleViolation
+    from syllabus.lending import services
+
+    with pytest.raises(RuleViolation) as exc:                           # nor by editing a policy's rules
+        services.update_policy(lending_staff, policy, rules=[DEFAULT_RULE | {"open_for_renewal_days": 0}])
+    assert exc.value.rule == "LDL-1"
+    assert policy.rules.get().open_for_renewal_days == 1
+    ok = staff.post("/api/v1/access-rights-policies", {"name": "Not renewable", "rules": [     # fine when not renewable
+        DEFAULT_RULE | {"renewable": False, "max_renewal_days": 0, "open_for_renewal_days": 0}]})
+    assert ok.status_code == 201, ok.content
+
+
 def test_assign_policy_and_concurrent_users_and_filter_long_term_loans(api, lending_staff, policy, inst_a, library_a, make_rep):
     from syllabus.catalog.models import Item, Record, Representation
 
@@ -180,6 +200,25 @@ def test_assign_policy_and_concurrent_users_and_filter_long_term_loans(api, lend
     wrong = staff.patch(f"/api/v1/representations/{plain.pk}", {"related_item_ids": [other.pk]})
     assert wrong.status_code == 400 and wrong.json()["rule"] == "LDL-2"
     assert trail(LoanSettings.objects.get(representation=plain)).first().changes["concurrent_users"] == [0, 3]
+
+
+def test_a_bad_related_item_leaves_the_whole_patch_unsaved(api, lending_staff, policy, inst_a, library_a, make_rep):
+    """LDL-2: PATCH is one change — a refused related_item_ids does not leave the policy and the
+    copies saved behind a 400."""
+    from syllabus.catalog.models import Item, Record, Representation
+
+    record = Record.objects.create(institution=inst_a, source_id="plain-2", title="Half saved?")
+    plain = Representation.objects.create(record=record, library=library_a, label="PDF")
+    other = Item.objects.create(record=make_rep(1).record, library=library_a, barcode="B0003")
+    staff = api(lending_staff)
+    for bad_ids in ([other.pk], [987654]):                                  # another title's item, an unknown id
+        r = staff.patch(f"/api/v1/representations/{plain.pk}", {"policy_id": policy.pk, "concurrent_users": 3,
+                                                                  "related_item_ids": bad_ids})
+        assert r.status_code == 400 and r.json()["rule"] == "LDL-2"
+        shown = next(x for x in staff.get("/api/v1/representations").json() if x["id"] == plain.pk)
+        assert (shown["long_term_loan"], shown["concurrent_users"]) == (False, 0)
+    assert not LoanSettings.objects.filter(representation=plain, concurrent_users__gt=0).exists()
+    assert not LoanSlot.objects.filter(representation=plain).exists()
 
 
 def test_zero_concurrent_users_prevents_any_access(api, make_rep, patrons):

@@ -194,6 +194,19 @@ def test_loan_rights_page_assigns_policy_copies_and_related_items(client, lendin
     assert (st.policy, st.concurrent_users) == (policy, 2) and list(rep.related_items.all()) == [item]
 
 
+def test_loan_rights_page_saves_nothing_when_a_related_item_is_refused(client, lending_staff, policy, make_rep, inst_a,
+                                                                        library_a):
+    from syllabus.catalog.models import Item, Record, Representation
+
+    record = Record.objects.create(institution=inst_a, source_id="r2", title="Scan me too")
+    rep = Representation.objects.create(record=record, library=library_a)
+    other = Item.objects.create(record=make_rep(1).record, library=library_a, barcode="B-78")
+    client.force_login(lending_staff)
+    r = client.post(f"/lending/representations/{rep.pk}/rights/", {"policy": policy.pk, "concurrent_users": "2", "items": [other.pk]})
+    assert r.status_code == 400 and "B-78 belongs to another title (LDL-2)" in r.content.decode()
+    assert not LoanSettings.objects.filter(representation=rep, concurrent_users__gt=0).exists()
+
+
 def test_policy_form_creates_rules_per_group_and_rejects_grace_longer_than_session(client, lending_staff, groups):
     client.force_login(lending_staff)
     page = client.get("/lending/policies/new/").content.decode()
@@ -238,3 +251,56 @@ def test_the_catalog_file_link_of_a_lent_title_refuses_and_its_page_leads_to_the
 
     client.force_login(lending_staff)  # the digital inventory operator who manages the file still opens it
     assert client.get(f"/catalog/representations/{rep.pk}/file/").status_code == 200
+
+
+def _result_rows(html: str) -> dict[int, str]:
+    """``{record id: its <li>}`` of the catalog's search results."""
+    rows = {}
+    for chunk in html.split('<li class="result" data-record="')[1:]:
+        pk, _, rest = chunk.partition('"')
+        rows[int(pk)] = rest.split("</li>")[0]
+    return rows
+
+
+def test_catalog_search_results_show_staff_the_digital_loan_availability(client, clock, make_rep, patrons, lending_staff,
+                                                                          inst_a, library_a):
+    """LDL-14: the indicator is in the catalog's own search results for staff, not only on the
+    lending app's search page; patrons don't see it; titles not under loan show nothing."""
+    from syllabus.catalog.models import Record, Representation
+
+    free = make_rep(2, title="Persuasion")
+    full = make_rep(1, title="Emma")
+    services.request_loan(patrons[0], full)
+    plain = Record.objects.create(institution=inst_a, source_id="plain", title="Sense and Sensibility")
+    Representation.objects.create(record=plain, library=library_a)
+    client.force_login(lending_staff)
+    rows = _result_rows(client.get("/catalog/").content.decode())
+    assert 'data-badge="loan_availability"' in rows[free.record_id] and ": Available" in rows[free.record_id]
+    assert 'data-badge="loan_availability"' in rows[full.record_id] and ": Not available" in rows[full.record_id]
+    assert "data-badge" not in rows[plain.pk]
+    part = client.get("/catalog/", {"q": "emma"}, **HX).content.decode()           # the htmx fragment too
+    assert "Not available" in _result_rows(part)[full.record_id]
+    client.force_login(patrons[1])
+    assert "data-badge" not in client.get("/catalog/").content.decode()
+
+
+def test_catalog_result_availability_takes_the_same_queries_for_any_page_size(clock, make_rep, patrons, lending_staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from syllabus.catalog import actions
+    from syllabus.catalog.models import Record
+
+    reps = [make_rep(1) for _ in range(6)]
+    services.request_loan(patrons[0], reps[0])
+    staff = type(lending_staff).objects.get(pk=lending_staff.pk)
+    assert services.is_lending_staff(staff)                                        # its roles, read once per request
+
+    def queries(n: int) -> int:
+        records = list(Record.objects.filter(pk__in=[r.record_id for r in reps[:n]]))
+        with CaptureQueriesContext(connection) as ctx:
+            actions.decorate_results(records, staff)
+        assert {r.pk: [b["css"] for b in r.result_badges] for r in records}[reps[0].record_id] == ["unavailable ldl-unavailable"]
+        return len(ctx.captured_queries)
+
+    assert queries(2) == queries(6) <= 6

@@ -54,14 +54,63 @@ def test_grace_skips_closed_dates_as_well_as_closed_weekdays(clock, rep, patrons
     assert req.grace_due_at == dt.datetime(2026, 3, 11, 10, 0, tzinfo=UTC)  # Tue, Wed
 
 
-def test_grace_in_hours_is_plain_hours(clock, make_policy, make_rep, patrons):
-    pol = make_policy(grace_period=3, grace_period_unit="hours", session_period=5, session_period_unit="hours")
+def test_grace_in_hours_counts_only_the_hours_of_open_days(clock, make_policy, make_rep, patrons):
+    """LDL-7: 24 hours of grace given Friday 17:00 do not run out on Saturday 17:00 while the
+    library is closed: Friday 17:00-24:00 is 7 hours, Monday 00:00-17:00 the other 17."""
+    pol = make_policy(grace_period=24, grace_period_unit="hours", session_period=5, session_period_unit="hours")
     r = make_rep(1, pol=pol)
-    clock.set_now(FRIDAY_10.replace(hour=22))
+    friday_17 = FRIDAY_10.replace(hour=17)
+    clock.set_now(friday_17)
     req = services.request_loan(patrons[0], r)
-    assert req.grace_due_at == dt.datetime(2026, 3, 7, 1, 0, tzinfo=UTC)
-    services.access(patrons[0], req)
-    assert fresh(req).session_due_at == FRIDAY_10.replace(hour=22) + dt.timedelta(hours=5)
+    monday_17 = dt.datetime(2026, 3, 9, 17, 0, tzinfo=UTC)
+    assert req.grace_due_at == monday_17
+    clock.set_now(dt.datetime(2026, 3, 7, 17, 0, tzinfo=UTC))          # Saturday 17:00: still the patron's turn
+    run_tick()
+    assert fresh(req).step == Step.IN_GRACE_PERIOD
+    clock.set_now(monday_17 - dt.timedelta(minutes=1))
+    run_tick()
+    assert fresh(req).step == Step.IN_GRACE_PERIOD
+    services.access(patrons[0], req)                                    # the session is plain hours
+    assert fresh(req).session_due_at == monday_17 - dt.timedelta(minutes=1) + dt.timedelta(hours=5)
+
+
+def test_grace_in_hours_runs_out_on_the_next_open_day(clock, make_policy, make_rep, patrons):
+    pol = make_policy(grace_period=3, grace_period_unit="hours")
+    r = make_rep(1, pol=pol)
+    clock.set_now(FRIDAY_10.replace(hour=22))                          # 2 hours on Friday, 1 on Monday
+    req = services.request_loan(patrons[0], r)
+    assert req.grace_due_at == dt.datetime(2026, 3, 9, 1, 0, tzinfo=UTC)
+    clock.set_now(dt.datetime(2026, 3, 9, 1, 0, tzinfo=UTC))
+    assert run_tick()["lending"] == 1
+    assert fresh(req).outcome == Outcome.GRACE_EXPIRED
+
+
+def test_grace_in_hours_handed_over_on_a_closed_day_starts_with_the_next_open_day(clock, make_policy, make_rep, patrons):
+    pol = make_policy(grace_period=3, grace_period_unit="hours")
+    r = make_rep(1, pol=pol)
+    clock.set_now(dt.datetime(2026, 3, 7, 11, 0, tzinfo=UTC))          # Saturday
+    req = services.request_loan(patrons[0], r)
+    assert req.grace_due_at == dt.datetime(2026, 3, 9, 3, 0, tzinfo=UTC)
+
+
+def test_grace_in_hours_keeps_the_library_time_zone(clock, make_policy, make_rep, patrons, library_a):
+    library_a.timezone = "America/New_York"                             # UTC-5 in March before the DST change
+    library_a.save()
+    pol = make_policy(grace_period=24, grace_period_unit="hours")
+    r = make_rep(1, pol=pol)
+    clock.set_now(dt.datetime(2026, 3, 6, 22, 0, tzinfo=UTC))          # Friday 17:00 in New York
+    req = services.request_loan(patrons[0], r)
+    # 7 hours of Friday, then Monday 00:00-17:00 New York (the clocks moved on Sunday: UTC-4)
+    assert req.grace_due_at == dt.datetime(2026, 3, 9, 21, 0, tzinfo=UTC)
+
+
+def test_grace_in_hours_with_the_setting_on_is_plain_hours(clock, make_policy, make_rep, patrons, library_a):
+    config.set_value("include_library_closing_days_in_digital_lending_grace_period", True, library=library_a)
+    pol = make_policy(grace_period=24, grace_period_unit="hours")
+    r = make_rep(1, pol=pol)
+    clock.set_now(FRIDAY_10.replace(hour=17))
+    req = services.request_loan(patrons[0], r)
+    assert req.grace_due_at == dt.datetime(2026, 3, 7, 17, 0, tzinfo=UTC)   # Saturday 17:00
 
 
 # --- the session clock (LDL-8) -------------------------------------------------------------------
@@ -271,3 +320,33 @@ def test_the_sweep_is_idempotent(clock, make_rep, patrons):
     first = run_tick()["lending"]
     assert first == 2 and run_tick()["lending"] == 0
     assert LoanRequest.objects.filter(representation=r, status=Status.ACTIVE).count() == 2
+
+
+def test_zero_concurrent_users_withdraws_the_title_and_tells_everyone_waiting(clock, make_rep, patrons, lending_staff):
+    """LDL-2 "0 prevents any access": nobody waiting could ever be served, so the waitlist and
+    the grace period end at once with reason resource_withdrawn and the LDL-12 letter."""
+    from syllabus.notify.models import OutboxMessage
+
+    r = make_rep(1)
+    reqs = [services.request_loan(p, r) for p in patrons[:3]]              # p1 in grace, p2 and p3 waiting
+    assert [x.step for x in reqs] == [Step.IN_GRACE_PERIOD, Step.IN_WAITLIST, Step.IN_WAITLIST]
+    services.configure_representation(lending_staff, r, concurrent_users=0)
+    for x in reqs:
+        x = fresh(x)
+        assert (x.status, x.cancel_reason, x.slot_id) == (Status.REJECTED, "resource_withdrawn", None)
+        letter = OutboxMessage.objects.get(recipient=x.patron, letter="ldl_cancelled", channel="email")
+        assert "Resource withdrawn from lending" in letter.body
+    assert not LoanSlot.objects.filter(representation=r).exists()
+    with pytest.raises(RuleViolation) as exc:
+        services.request_loan(patrons[3], r)
+    assert exc.value.rule == "LDL-2"
+
+
+def test_zero_concurrent_users_is_refused_while_a_copy_is_being_read(clock, make_rep, patrons, lending_staff):
+    r = make_rep(1)
+    reading = services.access(patrons[0], services.request_loan(patrons[0], r))
+    waiting = services.request_loan(patrons[1], r)
+    with pytest.raises(RuleViolation) as exc:
+        services.configure_representation(lending_staff, r, concurrent_users=0)
+    assert (exc.value.rule, exc.value.status) == ("LDL-15", 409)
+    assert (fresh(reading).step, fresh(waiting).step) == (Step.IS_BEING_VIEWED, Step.IN_WAITLIST)

@@ -155,6 +155,14 @@ def test_cite_it_into_someone_elses_list_is_refused(api, student, reading_list):
     assert not Citation.objects.exists()
 
 
+def test_cite_it_with_an_invalid_isbn_says_so_instead_of_dropping_it(api, instructor, reading_list):
+    html = ('<html><head><title>x</title><meta name="citation_title" content="A book with a typo">'
+            '<meta name="citation_isbn" content="978-0-14-143951-9"></head></html>')
+    r = api(instructor).post("/api/v1/cite-it", {"html": html, "target": str(reading_list.pk)})
+    assert r.status_code == 400 and r.json()["rule"] == "LST-2" and "ISBN 978-0-14-143951-9" in r.json()["detail"]
+    assert not Citation.objects.exists()
+
+
 def test_cite_it_page_saves_into_a_list(client, instructor, reading_list):
     import json
 
@@ -230,13 +238,36 @@ def test_an_apa_bibliography_of_a_list_matches_the_hand_checked_string(client, a
 def test_the_import_reports_each_entry_and_keeps_the_good_ones(client, instructor, reading_list):
     bad = RIS.replace("SN  - 978-0-14-143951-8", "SN  - 978-0-14-143951-9").replace("TY  - JOUR\nTI  - Deep learning\n", "TY  - JOUR\n")
     body = _upload(client, instructor, reading_list.pk, "reading.ris", bad).json()
-    assert body["created"] == 2 and body["rejected"] == 1  # the bad ISBN is dropped by the reader; the untitled entry is refused
-    assert [(e["position"], e["status"]) for e in body["entries"]] == [(1, "created"), (2, "rejected"), (3, "created")]
+    assert body["created"] == 1 and body["rejected"] == 2  # the bad ISBN and the untitled entry are refused
+    assert [(e["position"], e["status"]) for e in body["entries"]] == [(1, "rejected"), (2, "rejected"), (3, "created")]
+    assert body["entries"][0]["rule"] == "LST-2" and "ISBN 978-0-14-143951-9 is not valid" in body["entries"][0]["detail"]
     assert body["entries"][1]["rule"] == "LST-9" and "no title" in body["entries"][1]["detail"]
     website = "TY  - ELEC\nTI  - A site without address\nER  - \n"
     refused = _upload(client, instructor, reading_list.pk, "site.ris", website).json()
     assert refused["entries"][0]["status"] == "rejected" and refused["entries"][0]["rule"] == "LST-2"
     assert _upload(client, instructor, reading_list.pk, "x.txt", "hello").json()["rule"] == "LST-9"
+
+
+@pytest.mark.parametrize("name, text", [
+    ("bad.ris", "TY  - BOOK\nTI  - A book with a typo\nSN  - 978-0-14-143951-9\nER  - \n"
+                "TY  - JOUR\nTI  - An article with a broken DOI\nDO  - 11.1038/nope\nER  - \n"
+                "TY  - JOUR\nTI  - A serial with a bad ISSN\nSN  - 0028-0837\nER  - \n"),
+    ("bad.bib", "@book{typo, title = {A book with a typo}, isbn = {978-0-14-143951-9}}\n"
+                "@article{doi, title = {An article with a broken DOI}, doi = {11.1038/nope}}\n"
+                "@article{issn, title = {A serial with a bad ISSN}, issn = {0028-0837}}\n"),
+])
+def test_an_import_refuses_an_entry_with_an_invalid_identifier_and_says_why(client, instructor, reading_list, name, text):
+    """LST-9 / docs/catalog.md: an entry with an invalid ISBN, DOI or ISSN is rejected with the
+    LST-2 reason naming the identifier, not "created" with the identifier quietly lost."""
+    body = _upload(client, instructor, reading_list.pk, name, text).json()
+    assert (body["created"], body["rejected"]) == (0, 3), body
+    rules = [(e["status"], e["rule"]) for e in body["entries"]]
+    assert rules == [("rejected", "LST-2")] * 3
+    details = [e["detail"] for e in body["entries"]]
+    assert "ISBN 978-0-14-143951-9 is not valid" in details[0]
+    assert "DOI 11.1038/nope is not valid" in details[1]
+    assert "ISSN 0028-0837 is not valid" in details[2]
+    assert not Citation.objects.filter(resource_list=reading_list).exists()
 
 
 def test_import_into_a_section(client, instructor, reading_list):

@@ -270,6 +270,25 @@ def test_an_import_refuses_an_entry_with_an_invalid_identifier_and_says_why(clie
     assert not Citation.objects.filter(resource_list=reading_list).exists()
 
 
+def test_imported_and_harvested_citations_are_linked_to_the_catalog_record_with_their_isbn_or_doi(
+        client, api, instructor, student, reading_list, books, make_record, inst_b):
+    """DSV-5: an imported entry whose ISBN or DOI is a record of the consortium cites that record,
+    so a search by the course code and the record page's "lists containing it" find it."""
+    article = make_record(inst_b, type="article-journal", title="Deep learning", DOI="10.1038/nature14539")
+    _upload(client, instructor, reading_list.pk, "refs.bib", BIBTEX)  # Austen by ISBN, LeCun by DOI (another member)
+    links = dict(Citation.objects.filter(resource_list=reading_list).values_list("title", "record_id"))
+    assert links["Pride and Prejudice"] == books["austen"].pk and links["Deep learning"] == article.pk
+    assert links["Reading in the time of COVID"] is None
+    html = ('<html><head><title>x</title><meta name="citation_title" content="Pride and prejudice">'
+            '<meta name="citation_isbn" content="0141439513"></head></html>')
+    r = api(instructor).post("/api/v1/cite-it", {"html": html, "target": str(reading_list.pk)})
+    assert Citation.objects.get(pk=r.json()["citation_id"]).record_id == books["austen"].pk
+    list_services.publish_list(instructor, reading_list)
+    assert "Deep learning" in _titles(selectors.search_records(student, "HIST101", scope="consortium"))
+    body = api(student).get(f"/api/v1/records/{article.pk}").json()
+    assert [entry["id"] for entry in body["lists"]] == [reading_list.pk]
+
+
 def test_import_into_a_section(client, instructor, reading_list):
     week2 = list_services.add_section(instructor, reading_list, title="Week 2")
     _upload(client, instructor, reading_list.pk, "refs.bib", BIBTEX, section_id=str(week2.pk))

@@ -59,6 +59,19 @@ def test_a_citation_from_a_record_id_through_the_lists_api(api, instructor, read
     assert journal.status_code == 201, journal.content  # a journal record is an "other" citation
 
 
+def test_a_record_of_another_consortium_cannot_be_cited_and_is_not_confirmed_to_exist(api, instructor, reading_list, make_record):
+    """DSV-2/CON-2: like GET /api/v1/records/{id}, citing another consortium's record is 404."""
+    from tests.factories import ConsortiumFactory, InstitutionFactory
+
+    foreign = make_record(InstitutionFactory(consortium=ConsortiumFactory(), code="elsewhere"), title="Not ours")
+    assert api(instructor).get(f"/api/v1/records/{foreign.pk}").status_code == 404
+    r = api(instructor).post(f"/api/v1/lists/{reading_list.pk}/citations", {"record_id": foreign.pk})
+    assert r.status_code == 404 and "another consortium" not in r.json()["detail"], r.content
+    missing = api(instructor).post(f"/api/v1/lists/{reading_list.pk}/citations", {"record_id": foreign.pk + 1000})
+    assert missing.status_code == 404 and missing.json() == dict(r.json(), detail=r.json()["detail"].replace(str(foreign.pk), str(foreign.pk + 1000)))
+    assert not Citation.objects.exists()
+
+
 def test_add_to_a_list_from_the_search_results(client, instructor, student, reading_list, books):
     client.force_login(instructor)
     page = client.get("/catalog/", {"q": "darwin"})

@@ -248,6 +248,11 @@ def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+def notes_text(csl: dict) -> str:
+    """The abstract and notes of ``csl`` as one searchable text."""
+    return "\n".join(str(csl[k]).strip() for k in ("abstract", "note") if csl.get(k) and str(csl[k]).strip())
+
+
 def record_columns(csl: dict) -> dict:
     """The plain columns of a catalog ``Record`` derived from its CSL-JSON."""
     isbns = [normalize_isbn(v) for v in split_identifiers(csl.get("ISBN"))]
@@ -264,6 +269,7 @@ def record_columns(csl: dict) -> dict:
         "doi": (normalize_doi(csl.get("DOI")) or "")[:200],
         "container_title": (csl.get("container-title") or "")[:500],
         "language": (csl.get("language") or "")[:12],
+        "notes": notes_text(csl),
         "work_key": work_key(csl),
     }
 

@@ -127,15 +127,29 @@ def test_the_course_reserves_page(client, published, student):
     assert b"Introduction to Modern History" in r.content and b"Pride and prejudice" in r.content
 
 
-def test_a_records_page_lists_the_published_lists_that_contain_it(client, api, published, student, make_user, books, inst_a):
-    """DSV-5: the record page links to the lists that cite it (a link when the user may open it)."""
+def test_a_records_page_lists_the_published_lists_that_contain_it(client, api, published, student, make_user, books, inst_a,
+                                                                  librarian, instructor, django_assert_max_num_queries):
+    """DSV-5: the record page links to the lists that cite it — only those the user may open
+    (LST-3: a student sees the published lists of their own courses only)."""
     client.force_login(student)  # enrolled in HIST101
     content = client.get(f"/catalog/records/{books['austen'].pk}/").content
     assert f'href="/lists/{published.pk}/"'.encode() in content and b"HIST101" in content
-    outsider = make_user("outsider")  # same institution, not enrolled: sees the title, no link
+    outsider = make_user("outsider")  # same institution, not enrolled: neither the list's title nor its course
     client.force_login(outsider)
     content = client.get(f"/catalog/records/{books['austen'].pk}/").content
-    assert b"HIST101 readings" in content and f'href="/lists/{published.pk}/"'.encode() not in content
+    assert b"HIST101 readings" not in content and b"HIST101" not in content
+    assert api(outsider).get(f"/api/v1/records/{books['austen'].pk}").json()["lists"] == []
+    assert [lst["id"] for lst in api(librarian).get(f"/api/v1/records/{books['austen'].pk}").json()["lists"]] == [published.pk]
+    for n in range(5):  # published lists of courses the student does not take
+        other_course = CourseFactory(institution=inst_a, code=f"OTH{n}")
+        other_course.instructors.add(instructor)
+        lst = list_services.create_list(instructor, title=f"Other list {n}", courses=[other_course])
+        list_services.add_citation(instructor, lst, None, record=books["austen"])
+        list_services.publish_list(instructor, lst)
+    from syllabus.catalog import reserves
+
+    with django_assert_max_num_queries(6):  # no query per list
+        assert [lst.pk for lst in reserves.lists_containing([books["austen"].pk], student)[books["austen"].pk]] == [published.pk]
     body = api(student).get(f"/api/v1/records/{books['austen'].pk}").json()
     assert body["lists"] == [{"id": published.pk, "title": "HIST101 readings", "courses": ["HIST101"], "can_view": True}]
     assert api(student).get(f"/api/v1/records/{books['darwin'].pk}").json()["lists"] == []

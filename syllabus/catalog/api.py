@@ -4,7 +4,7 @@ styles, and a list's import/export."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
@@ -22,6 +22,17 @@ ERRORS = {400: Error, 403: Error, 404: Error}
 
 
 # --- schemas ----------------------------------------------------------------------------------
+
+# Status-like values, as enums in the OpenAPI document.
+ItemStatus = Literal["in_place", "on_loan", "in_process", "missing"]
+LinkKind = Literal["eresource", "representation", "doi", "url"]
+ResolveScope = Literal["mine", "consortium", ""]  # "" = nothing found
+MatchedBy = Literal["doi", "isbn", "issn", "title", ""]
+LookupKind = Literal["isbn", "doi", "issn"]
+LookupSource = Literal["catalog", "openlibrary", "crossref"]
+ImportStatus = Literal["created", "rejected"]
+CollectionSource = Literal["search", "cite_it", "lookup", "import", "manual"]
+
 
 class FacetValue(Schema):
     value: str
@@ -68,7 +79,7 @@ class ItemOut(Schema):
     call_number: str
     item_type: str
     description: str
-    status: str
+    status: ItemStatus
     available: bool
 
 
@@ -161,8 +172,8 @@ class EResourceIn(Schema):
 
 class LookupOut(Schema):
     identifier: str
-    kind: str
-    source: str
+    kind: LookupKind
+    source: LookupSource
     record_id: int | None
     csl: dict[str, Any]
 
@@ -183,7 +194,7 @@ class CiteItOut(Schema):
 
 
 class LinkOut(Schema):
-    kind: str
+    kind: LinkKind
     url: str
     label: str
     note: str
@@ -204,8 +215,8 @@ class ResolveOut(Schema):
     citation: dict[str, Any]
     openurl: str
     found: bool
-    scope: str
-    matched_by: str
+    scope: ResolveScope
+    matched_by: MatchedBy
     record_ids: list[int]
     fulltext: list[LinkOut]
     holdings: list[ResolvedHoldingOut]
@@ -224,7 +235,7 @@ class CollectionOut(Schema):
     id: int
     title: str
     record_id: int | None
-    source: str
+    source: CollectionSource
     note: str
     csl: dict[str, Any]
     created_at: dt.datetime
@@ -253,7 +264,7 @@ class BibliographyOut(Schema):
 
 class ImportEntryOut(Schema):
     position: int
-    status: str
+    status: ImportStatus
     title: str
     citation_id: int | None
     rule: str
@@ -462,7 +473,26 @@ def cite_it(request, payload: CiteItIn):
     return Status(201, dict(body, citation_id=citation.pk))
 
 
-@router.get("/resolve", response={200: ResolveOut, 400: Error}, auth=None,
+def _kev_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+
+
+# The OpenURL 1.0 KEV keys the resolver reads (0.1 names without "rft." work too); documented
+# here because the endpoint reads the raw query string.
+OPENURL_PARAMS = [_kev_param(n, d) for n, d in (
+    ("url_ver", "Z39.88-2004"), ("rft_val_fmt", "info:ofi/fmt:kev:mtx:book | journal | dissertation"),
+    ("rft.genre", "book, bookitem, report, article, journal, proceeding..."), ("rft.btitle", "book title"),
+    ("rft.atitle", "article or chapter title"), ("rft.jtitle", "journal title"), ("rft.title", "title"),
+    ("rft.au", "an author (repeatable)"), ("rft.aulast", "first author's family name"),
+    ("rft.aufirst", "first author's given name"), ("rft.date", "year (YYYY[-MM[-DD]])"), ("rft.isbn", "ISBN"),
+    ("rft.issn", "ISSN"), ("rft.eissn", "electronic ISSN"), ("rft_id", "info:doi/10.… (repeatable)"),
+    ("rft.volume", "volume"), ("rft.issue", "issue"), ("rft.spage", "start page"), ("rft.epage", "end page"),
+    ("rft.pages", "pages"), ("rft.pub", "publisher"), ("rft.place", "place of publication"), ("rft.edition", "edition"),
+    ("institution", "code of the institution to resolve for (anonymous callers)"),
+)]
+
+
+@router.get("/resolve", response={200: ResolveOut, 400: Error}, auth=None, openapi_extra={"parameters": OPENURL_PARAMS},
             summary="Link resolver (DSV-6): an OpenURL 1.0 KEV query string → full-text links and holdings with availability. "
                     "Public, for discovery systems: a signed-in caller (session or token) is resolved for their library first; "
                     "an anonymous one for the institution named by `institution=<code>`, else across every catalog")

@@ -325,13 +325,16 @@ EXTRACTORS = {"coins": from_coins, "highwire": from_highwire, "dublin_core": fro
               "json_ld": from_json_ld, "opengraph": from_opengraph}
 
 
+IDENTIFIERS = ("ISBN", "ISSN", "DOI")
+
+
 def harvest(html: str | bytes, url: str = "") -> Harvest:
     """Citation metadata of a page, each field from the most trusted convention that has it."""
     soup = BeautifulSoup(html or "", "lxml")
     found: dict[str, dict] = {}
     for name, extract in EXTRACTORS.items():
         try:
-            data = cslmod.clean(extract(soup))
+            data = cslmod.clean(extract(soup), keep_invalid=True)
         except Exception:  # one broken convention (bad JSON-LD...) must not hide the others
             data = {}
         if data:
@@ -341,7 +344,9 @@ def harvest(html: str | bytes, url: str = "") -> Harvest:
     sources: dict[str, str] = {}
     for name in TRUST:
         for key, value in found.get(name, {}).items():
-            if key not in csl:
+            if key not in csl or (key in IDENTIFIERS and not cslmod.clean({key: csl[key]}) and cslmod.clean({key: value})):
+                # an invalid identifier is kept (saving it is refused with LST-2, never silently
+                # dropped) unless a less trusted convention has a valid one
                 csl[key] = value
                 sources[key] = name
     if not csl.get("URL") and url:

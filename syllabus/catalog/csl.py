@@ -190,9 +190,11 @@ def work_key(csl: dict) -> str:
     return f"{who}|{title}"[:200]
 
 
-def clean(csl: dict, *, strict: bool = False) -> dict:
+def clean(csl: dict, *, strict: bool = False, keep_invalid: bool = False) -> dict:
     """A copy of ``csl`` with empty fields dropped and identifiers normalised.  With ``strict``,
-    an invalid ISBN/ISSN/DOI raises ``ValueError`` naming the field (else it is dropped)."""
+    an invalid ISBN/ISSN/DOI raises ``ValueError`` naming the field; with ``keep_invalid`` it is
+    kept as given, for the lists app to refuse with its LST-2 rule (importers, cite it: an entry
+    never loses an identifier silently); else it is dropped."""
     out: dict[str, Any] = {}
     for key, value in (csl or {}).items():
         if value in (None, "", [], {}):
@@ -205,7 +207,10 @@ def clean(csl: dict, *, strict: bool = False) -> dict:
     for key, norm in (("ISBN", normalize_isbn), ("ISSN", normalize_issn), ("DOI", normalize_doi)):
         if key in out:
             values = split_identifiers(out[key]) if key != "DOI" else [out[key]]
-            good = [v for v in (norm(x) for x in values) if v]
+            normalised = [norm(x) for x in values]
+            good = [v for v in normalised if v]
+            if keep_invalid and (not good or len(good) < len(normalised)):
+                continue  # at least one is invalid: keep the value as given
             if not good:
                 if strict:
                     raise ValueError(f"{key} {out[key]!r} is not valid")
@@ -243,6 +248,11 @@ def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+def notes_text(csl: dict) -> str:
+    """The abstract and notes of ``csl`` as one searchable text."""
+    return "\n".join(str(csl[k]).strip() for k in ("abstract", "note") if csl.get(k) and str(csl[k]).strip())
+
+
 def record_columns(csl: dict) -> dict:
     """The plain columns of a catalog ``Record`` derived from its CSL-JSON."""
     isbns = [normalize_isbn(v) for v in split_identifiers(csl.get("ISBN"))]
@@ -259,6 +269,7 @@ def record_columns(csl: dict) -> dict:
         "doi": (normalize_doi(csl.get("DOI")) or "")[:200],
         "container_title": (csl.get("container-title") or "")[:500],
         "language": (csl.get("language") or "")[:12],
+        "notes": notes_text(csl),
         "work_key": work_key(csl),
     }
 

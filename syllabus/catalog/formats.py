@@ -75,7 +75,12 @@ def _ris_date(text: str) -> dict | None:
     return cslmod.date_parts(text)
 
 
+SERIAL_TYPES = ("article-journal", "article-magazine", "article-newspaper", "periodical")
+
+
 def ris_entry_to_csl(entry: dict) -> dict:
+    """CSL-JSON of one rispy entry; an invalid ISBN/ISSN/DOI is kept as given, so that the
+    import refuses the entry with the lists app's LST-2 reason (docs/catalog.md)."""
     ctype = RIS_TO_CSL.get((entry.get("type_of_reference") or "GEN").upper(), "document")
     title = entry.get("title") or entry.get("primary_title") or entry.get("translated_title") or ""
     secondary = entry.get("secondary_title") or ""
@@ -102,10 +107,14 @@ def ris_entry_to_csl(entry: dict) -> dict:
         data["accessed"] = _ris_date(entry["access_date"])
     isbns, issns = [], []
     for value in re.split(r"[\s;,]+", entry.get("issn") or ""):
-        if cslmod.normalize_isbn(value) and len(re.sub(r"[^0-9Xx]", "", value)) in (10, 13):
+        digits = len(re.sub(r"[^0-9Xx]", "", value))
+        if cslmod.normalize_isbn(value) and digits in (10, 13):
             isbns.append(cslmod.normalize_isbn(value))
         elif cslmod.normalize_issn(value):
             issns.append(cslmod.normalize_issn(value))
+        elif value:  # neither: kept as given so the entry is refused naming it (LST-2), not silently dropped
+            serial = digits == 8 or (digits not in (10, 13) and ctype in SERIAL_TYPES)
+            (issns if serial else isbns).append(value)
     data.update(ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=entry.get("doi") or "",
                 URL=(entry.get("urls") or [""])[0], volume=entry.get("volume") or "", issue=entry.get("number") or "",
                 publisher=entry.get("publisher") or "", edition=entry.get("edition") or "",
@@ -119,7 +128,7 @@ def ris_entry_to_csl(entry: dict) -> dict:
         data["keyword"] = "; ".join(entry["keywords"])
     if entry.get("number_of_volumes"):
         data["number-of-volumes"] = entry["number_of_volumes"]
-    return cslmod.clean(data)
+    return cslmod.clean(data, keep_invalid=True)
 
 
 def csl_to_ris_entry(data: dict) -> dict:
@@ -285,7 +294,7 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
         data["genre"] = "Master's thesis"
     if text.get("keywords"):
         data["keyword"] = "; ".join(k.strip() for k in re.split(r"[;,]", text["keywords"]) if k.strip())
-    return cslmod.clean(data)
+    return cslmod.clean(data, keep_invalid=True)
 
 
 def parse_bibtex(text: str) -> list[ParsedEntry]:
@@ -438,7 +447,7 @@ def parse_csl_json(text: str) -> list[ParsedEntry]:
         if not isinstance(item, dict) or not item.get("title"):
             out.append(ParsedEntry(position, None, "not a CSL-JSON item with a title"))
             continue
-        data = cslmod.clean({k: v for k, v in item.items() if k != "id"})
+        data = cslmod.clean({k: v for k, v in item.items() if k != "id"}, keep_invalid=True)
         out.append(ParsedEntry(position, data, "", data.get("title", "")[:60]))
     return out
 

@@ -6,12 +6,13 @@
   are searchable at once.
 * PostgreSQL (at scale): a stored generated ``tsvector`` column ``search_vector`` with a GIN
   index, in the text search configuration ``syllabus_english`` (English stemming, accents
-  folded with ``unaccent`` when the server has it); the weights (A title and identifiers, B creators, C subjects, D container and
-  publisher) feed ``ts_rank_cd``.
+  folded with ``unaccent`` when the server has it); the weights (A title and identifiers, B creators, C subjects, D container,
+  publisher, edition, language, abstract and notes) feed ``ts_rank_cd``.
 
 Django rebuilds a SQLite table to alter it (copy, drop, rename), which drops its triggers;
 :func:`ensure` runs after every ``migrate`` (``post_migrate``) and puts them back (and
-rebuilds the index) when they are missing.  Migration ``0004`` calls :func:`install`.
+rebuilds the index) when they are missing.  Migration ``0004`` calls :func:`install`; ``0006``
+(edition, language, abstract and notes) calls :func:`reinstall`.
 """
 from __future__ import annotations
 
@@ -20,57 +21,88 @@ import logging
 log = logging.getLogger("syllabus.catalog")
 
 FTS_TABLE = "catalog_record_fts"
-# Columns of catalog_record that are indexed, in index order (bm25 weights follow this order).
-COLUMNS = ("title", "creators", "subjects", "identifiers", "publisher", "container_title")
-WEIGHTS = (10.0, 6.0, 3.0, 8.0, 1.0, 2.0)
+# Columns of catalog_record that are indexed, in index order (bm25 weights follow this order):
+# "search over all metadata fields" — title and creators above the abstract and notes.
+COLUMNS = ("title", "creators", "subjects", "identifiers", "publisher", "container_title", "edition", "language", "notes")
+WEIGHTS = (10.0, 6.0, 3.0, 8.0, 1.0, 2.0, 1.0, 0.5, 0.5)
+COLUMNS_0004 = ("title", "creators", "subjects", "identifiers", "publisher", "container_title")
 TRIGGERS = ("catalog_record_fts_ai", "catalog_record_fts_ad", "catalog_record_fts_au")
 
-_cols = ", ".join(COLUMNS)
-_new = ", ".join(f"new.{c}" for c in COLUMNS)
-_old = ", ".join(f"old.{c}" for c in COLUMNS)
 
-SQLITE_TABLE = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_cols}, content='catalog_record', "
-    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
-)
-SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_ai AFTER INSERT ON catalog_record BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
-    f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_ad AFTER DELETE ON catalog_record BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_cols}) VALUES ('delete', old.id, {_old}); END",
-    f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_au AFTER UPDATE OF {_cols} ON catalog_record BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_cols}) VALUES ('delete', old.id, {_old}); "
-    f"INSERT INTO {FTS_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
-]
+def sqlite_sql(columns: tuple[str, ...] = COLUMNS) -> tuple[str, list[str]]:
+    """(the FTS5 table, its triggers) over ``columns`` of catalog_record."""
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    table = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols}, content='catalog_record', "
+             "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')")
+    triggers = [
+        f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_ai AFTER INSERT ON catalog_record BEGIN "
+        f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_ad AFTER DELETE ON catalog_record BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER IF NOT EXISTS catalog_record_fts_au AFTER UPDATE OF {cols} ON catalog_record BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.id, {new}); END",
+    ]
+    return table, triggers
+
+
+SQLITE_TABLE, SQLITE_TRIGGERS = sqlite_sql()
 
 # A text search configuration of our own: English stemming, and accents folded by the
 # ``unaccent`` dictionary when the server has that extension (else English as it is).
 PG_CONFIG = "syllabus_english"
-PG_VECTOR = (
+PG_VECTOR_0004 = (
     f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, coalesce(identifiers, '')), 'A') || "
     f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(creators, '')), 'B') || "
     f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(subjects, '')), 'C') || "
     f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(container_title, '') || ' ' || coalesce(publisher, '')), 'D')"
 )
-PG_INSTALL = [
-    f"ALTER TABLE catalog_record ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
-    "CREATE INDEX IF NOT EXISTS catalog_record_search_gin ON catalog_record USING GIN (search_vector)",
-]
+# 0006: edition, language, abstract and notes too, with the lowest weight (D).
+PG_VECTOR = PG_VECTOR_0004 + (
+    f" || setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(edition, '') || ' ' || coalesce(language, '') "
+    "|| ' ' || coalesce(notes, '')), 'D')"
+)
 
 
-def install(connection) -> None:
+def pg_sql(vector: str = PG_VECTOR) -> list[str]:
+    return [
+        f"ALTER TABLE catalog_record ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ({vector}) STORED",
+        "CREATE INDEX IF NOT EXISTS catalog_record_search_gin ON catalog_record USING GIN (search_vector)",
+    ]
+
+
+PG_INSTALL = pg_sql()
+
+
+def install(connection, *, columns: tuple[str, ...] = COLUMNS, pg_vector: str = PG_VECTOR) -> None:
     """Create the index for ``connection``'s vendor (idempotent)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute(SQLITE_TABLE)
-            for sql in SQLITE_TRIGGERS:
+            table, triggers = sqlite_sql(columns)
+            cursor.execute(table)
+            for sql in triggers:
                 cursor.execute(sql)
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
         elif connection.vendor == "postgresql":
             _pg_config(connection, cursor)
-            for sql in PG_INSTALL:
+            for sql in pg_sql(pg_vector):
                 cursor.execute(sql)
+
+
+def reinstall(connection, **kw) -> None:
+    """Rebuild the index over another set of columns (a migration that changes them)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        elif connection.vendor == "postgresql":
+            cursor.execute("DROP INDEX IF EXISTS catalog_record_search_gin")
+            cursor.execute("ALTER TABLE catalog_record DROP COLUMN IF EXISTS search_vector")
+    install(connection, **kw)
 
 
 def _pg_config(connection, cursor) -> None:
@@ -129,6 +161,9 @@ def ensure(connection) -> bool:
             return False
     if is_installed(connection):
         return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM django_migrations WHERE app = 'catalog' AND name = '0006_search_all_fields'")
+        current = cursor.fetchone() is not None
     log.warning("catalog full-text index was missing (table rebuilt by a migration?): re-installing it")
-    install(connection)
+    install(connection) if current else install(connection, columns=COLUMNS_0004, pg_vector=PG_VECTOR_0004)
     return True

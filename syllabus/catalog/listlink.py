@@ -61,10 +61,32 @@ def add_record(user, list_id: int, record, *, section_id: int | None = None, **e
     return list_services.add_citation(user, lst, section, record=record, **extra)
 
 
+def matching_record(user, data: dict):
+    """The local catalog record (the user's library first, then the consortium; no network)
+    whose ISBN or DOI is one of ``data``'s, else ``None`` — so that imported and harvested
+    citations are linked to the catalog (course reserves, "lists containing it", DSV-5)."""
+    from . import lookup
+
+    identifiers = [*cslmod.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]
+    for identifier in identifiers:
+        try:
+            found = lookup.lookup(user, str(identifier), remote=False)
+        except RuleViolation:  # not a valid identifier: the lists app refuses it (LST-2)
+            continue
+        if found is not None and found.record_id:
+            from .models import Record
+
+            return Record.objects.select_related("institution").filter(pk=found.record_id).first()
+    return None
+
+
 def add_metadata(user, list_id: int, data: dict, *, record=None, section_id: int | None = None, note: str = ""):
-    """A citation from stand-alone CSL-JSON (cite it, My collection, an import)."""
+    """A citation from stand-alone CSL-JSON (cite it, My collection, an import); linked to the
+    local catalog record with the same ISBN or DOI when there is one."""
     _selectors, list_services = _require()
     lst, section = _list_and_section(user, list_id, section_id)
+    if record is None:
+        record = matching_record(user, data)
     return list_services.add_citation(user, lst, section, metadata=dict(data), record=record, note=note)
 
 
@@ -137,7 +159,8 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
             continue
         try:
             with transaction.atomic():
-                citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note)
+                citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
+                                                      record=matching_record(user, entry.csl))
             report.entries.append(EntryReport(entry.position, "created", citation.title, citation.pk))
         except RuleViolation as exc:
             if exc.status in (403, 404):

@@ -31,6 +31,7 @@ class Record(models.Model):
     identifiers = models.TextField(blank=True, help_text="every ISBN (10 and 13), ISSN, DOI, OCLC number... "
                                    "as search tokens, ' ' between them")
     language = models.CharField(max_length=12, blank=True)
+    notes = models.TextField(blank=True, default="", db_default="", help_text="abstract (MARC 520) and notes, for search")
     csl = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)

@@ -56,21 +56,24 @@ def record_ids_for_courses(course_ids) -> list[int]:
 
 
 def lists_containing(record_ids, user=None) -> dict[int, list]:
-    """``{record_id: [ResourceList, ...]}`` — the published lists that cite each record, with
-    their courses prefetched; ``can_view`` on each list says whether ``user`` may open it."""
+    """``{record_id: [ResourceList, ...]}`` — the published lists that cite each record and that
+    ``user`` may open (LST-3, LST-8: a student sees the published lists of their own courses
+    only; the others are not shown), with their courses prefetched."""
     ResourceList, Citation = _models()
     if ResourceList is None:
         return {}
     record_ids = list(record_ids)
     pairs = list(Citation.objects.filter(record_id__in=record_ids, resource_list__visibility=PUBLISHED)
                  .values_list("record_id", "resource_list_id").distinct())
-    lists = {lst.pk: lst for lst in ResourceList.objects.filter(pk__in={p[1] for p in pairs})
-             .select_related("institution").prefetch_related("courses", "owners", "collaborators")}
-    viewable = _viewable_ids(user, list(lists.values()))
+    viewable = _viewable_ids(user, {p[1] for p in pairs})
+    lists = {lst.pk: lst for lst in ResourceList.objects.filter(pk__in=viewable)
+             .select_related("institution").prefetch_related("courses")}
     out: dict[int, list] = {}
     for record_id, list_id in pairs:
+        if list_id not in lists:
+            continue
         lst = lists[list_id]
-        lst.can_view = list_id in viewable
+        lst.can_view = True
         lst.view_url = _view_url(lst)
         out.setdefault(record_id, []).append(lst)
     for value in out.values():
@@ -87,20 +90,20 @@ def _view_url(lst) -> str:
         return ""
 
 
-def _viewable_ids(user, lists) -> set[int]:
-    if user is None or not getattr(user, "is_authenticated", False) or not lists:
+def _viewable_ids(user, list_ids) -> set[int]:
+    """Which of these published lists ``user`` may open, in two queries whatever their number:
+    the lists app's own selector (owned, collaborating, published lists of the user's courses)
+    and its librarian rule (every list of the institutions where the user is a librarian)."""
+    list_ids = set(list_ids)
+    if user is None or not getattr(user, "is_authenticated", False) or not list_ids:
         return set()
-    from syllabus.courses.models import Enrollment
-    from syllabus.org.roles import Role
+    from syllabus.lists.permissions import is_librarian_for
+    from syllabus.lists.selectors import lists_for_user
 
-    librarian_of = {ra.institution_id for ra in user.role_assignments_cached() if ra.role == Role.COURSE_RESERVES_OPERATOR}
-    enrolled = set(Enrollment.objects.filter(user=user, course__resource_lists__in=[lst.pk for lst in lists])
-                   .values_list("course__resource_lists", flat=True))
-    out = set()
-    for lst in lists:
-        members = {u.pk for u in lst.owners.all()} | {u.pk for u in lst.collaborators.all()}
-        if user.is_superuser or lst.institution_id in librarian_of or user.pk in members or lst.pk in enrolled:
-            out.add(lst.pk)
+    ResourceList, _Citation = _models()
+    out = set(lists_for_user(user).filter(pk__in=list_ids).values_list("pk", flat=True))
+    rest = ResourceList.objects.filter(pk__in=list_ids - out).values_list("pk", "institution_id")
+    out.update(pk for pk, institution_id in rest if is_librarian_for(user, institution_id))
     return out
 
 

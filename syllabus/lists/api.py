@@ -16,7 +16,6 @@ from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
 from syllabus.api.schemas import Error
-from syllabus.catalog.models import Record
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
@@ -307,11 +306,15 @@ def _courses(user, ids: list[int]) -> list[Course]:
 
 
 def _record(user, record_id: int | None):
+    """The catalog record of the user's consortium; another consortium's records do not exist
+    for the user (404, as on GET /api/v1/records/{id}; DSV-2, CON-2)."""
     if record_id is None:
         return None
-    record = Record.objects.select_related("institution").filter(pk=record_id).first()
+    from syllabus.catalog.selectors import visible_records
+
+    record = visible_records(user).select_related("institution").filter(pk=record_id).first()
     if record is None:
-        raise RuleViolation("LST-2", f"unknown catalog record {record_id}", field="record_id")
+        raise NotFound("LST-2", f"unknown catalog record {record_id}", field="record_id")
     return record
 
 

@@ -205,6 +205,21 @@ def test_the_openapi_document_lists_the_catalog_endpoints(client):
         assert path in paths, path
 
 
+def test_the_openapi_document_enumerates_statuses_and_the_openurl_parameters(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+
+    def enum(schema, prop):
+        return schemas[schema]["properties"][prop]["enum"]
+
+    assert enum("ItemOut", "status") == ["in_place", "on_loan", "in_process", "missing"]
+    assert enum("LinkOut", "kind") == ["eresource", "representation", "doi", "url"]
+    assert set(enum("ResolveOut", "matched_by")) >= {"doi", "isbn", "issn", "title"}
+    assert enum("ImportEntryOut", "status") == ["created", "rejected"]
+    params = {p["name"] for p in doc["paths"]["/api/v1/resolve"]["get"]["parameters"]}
+    assert {"url_ver", "rft_val_fmt", "rft.isbn", "rft.issn", "rft_id", "rft.atitle", "rft.jtitle", "institution"} <= params
+
+
 def test_cite_it_api_harvests_html(api, student):
     html = (FIXTURES / "citeit" / "highwire.html").read_text()
     r = api(student).post("/api/v1/cite-it", {"html": html, "url": "https://www.nature.com/articles/nature14539"})

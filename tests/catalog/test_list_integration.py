@@ -59,6 +59,19 @@ def test_a_citation_from_a_record_id_through_the_lists_api(api, instructor, read
     assert journal.status_code == 201, journal.content  # a journal record is an "other" citation
 
 
+def test_a_record_of_another_consortium_cannot_be_cited_and_is_not_confirmed_to_exist(api, instructor, reading_list, make_record):
+    """DSV-2/CON-2: like GET /api/v1/records/{id}, citing another consortium's record is 404."""
+    from tests.factories import ConsortiumFactory, InstitutionFactory
+
+    foreign = make_record(InstitutionFactory(consortium=ConsortiumFactory(), code="elsewhere"), title="Not ours")
+    assert api(instructor).get(f"/api/v1/records/{foreign.pk}").status_code == 404
+    r = api(instructor).post(f"/api/v1/lists/{reading_list.pk}/citations", {"record_id": foreign.pk})
+    assert r.status_code == 404 and "another consortium" not in r.json()["detail"], r.content
+    missing = api(instructor).post(f"/api/v1/lists/{reading_list.pk}/citations", {"record_id": foreign.pk + 1000})
+    assert missing.status_code == 404 and missing.json() == dict(r.json(), detail=r.json()["detail"].replace(str(foreign.pk), str(foreign.pk + 1000)))
+    assert not Citation.objects.exists()
+
+
 def test_add_to_a_list_from_the_search_results(client, instructor, student, reading_list, books):
     client.force_login(instructor)
     page = client.get("/catalog/", {"q": "darwin"})
@@ -114,15 +127,29 @@ def test_the_course_reserves_page(client, published, student):
     assert b"Introduction to Modern History" in r.content and b"Pride and prejudice" in r.content
 
 
-def test_a_records_page_lists_the_published_lists_that_contain_it(client, api, published, student, make_user, books, inst_a):
-    """DSV-5: the record page links to the lists that cite it (a link when the user may open it)."""
+def test_a_records_page_lists_the_published_lists_that_contain_it(client, api, published, student, make_user, books, inst_a,
+                                                                  librarian, instructor, django_assert_max_num_queries):
+    """DSV-5: the record page links to the lists that cite it — only those the user may open
+    (LST-3: a student sees the published lists of their own courses only)."""
     client.force_login(student)  # enrolled in HIST101
     content = client.get(f"/catalog/records/{books['austen'].pk}/").content
     assert f'href="/lists/{published.pk}/"'.encode() in content and b"HIST101" in content
-    outsider = make_user("outsider")  # same institution, not enrolled: sees the title, no link
+    outsider = make_user("outsider")  # same institution, not enrolled: neither the list's title nor its course
     client.force_login(outsider)
     content = client.get(f"/catalog/records/{books['austen'].pk}/").content
-    assert b"HIST101 readings" in content and f'href="/lists/{published.pk}/"'.encode() not in content
+    assert b"HIST101 readings" not in content and b"HIST101" not in content
+    assert api(outsider).get(f"/api/v1/records/{books['austen'].pk}").json()["lists"] == []
+    assert [lst["id"] for lst in api(librarian).get(f"/api/v1/records/{books['austen'].pk}").json()["lists"]] == [published.pk]
+    for n in range(5):  # published lists of courses the student does not take
+        other_course = CourseFactory(institution=inst_a, code=f"OTH{n}")
+        other_course.instructors.add(instructor)
+        lst = list_services.create_list(instructor, title=f"Other list {n}", courses=[other_course])
+        list_services.add_citation(instructor, lst, None, record=books["austen"])
+        list_services.publish_list(instructor, lst)
+    from syllabus.catalog import reserves
+
+    with django_assert_max_num_queries(6):  # no query per list
+        assert [lst.pk for lst in reserves.lists_containing([books["austen"].pk], student)[books["austen"].pk]] == [published.pk]
     body = api(student).get(f"/api/v1/records/{books['austen'].pk}").json()
     assert body["lists"] == [{"id": published.pk, "title": "HIST101 readings", "courses": ["HIST101"], "can_view": True}]
     assert api(student).get(f"/api/v1/records/{books['darwin'].pk}").json()["lists"] == []
@@ -152,6 +179,14 @@ def test_cite_it_into_someone_elses_list_is_refused(api, student, reading_list):
     html = (FIXTURES / "citeit" / "highwire.html").read_text()
     r = api(student).post("/api/v1/cite-it", {"html": html, "target": str(reading_list.pk)})
     assert r.status_code == 404 and r.json()["rule"] == "LST-8"  # a draft list the student may not know
+    assert not Citation.objects.exists()
+
+
+def test_cite_it_with_an_invalid_isbn_says_so_instead_of_dropping_it(api, instructor, reading_list):
+    html = ('<html><head><title>x</title><meta name="citation_title" content="A book with a typo">'
+            '<meta name="citation_isbn" content="978-0-14-143951-9"></head></html>')
+    r = api(instructor).post("/api/v1/cite-it", {"html": html, "target": str(reading_list.pk)})
+    assert r.status_code == 400 and r.json()["rule"] == "LST-2" and "ISBN 978-0-14-143951-9" in r.json()["detail"]
     assert not Citation.objects.exists()
 
 
@@ -230,13 +265,55 @@ def test_an_apa_bibliography_of_a_list_matches_the_hand_checked_string(client, a
 def test_the_import_reports_each_entry_and_keeps_the_good_ones(client, instructor, reading_list):
     bad = RIS.replace("SN  - 978-0-14-143951-8", "SN  - 978-0-14-143951-9").replace("TY  - JOUR\nTI  - Deep learning\n", "TY  - JOUR\n")
     body = _upload(client, instructor, reading_list.pk, "reading.ris", bad).json()
-    assert body["created"] == 2 and body["rejected"] == 1  # the bad ISBN is dropped by the reader; the untitled entry is refused
-    assert [(e["position"], e["status"]) for e in body["entries"]] == [(1, "created"), (2, "rejected"), (3, "created")]
+    assert body["created"] == 1 and body["rejected"] == 2  # the bad ISBN and the untitled entry are refused
+    assert [(e["position"], e["status"]) for e in body["entries"]] == [(1, "rejected"), (2, "rejected"), (3, "created")]
+    assert body["entries"][0]["rule"] == "LST-2" and "ISBN 978-0-14-143951-9 is not valid" in body["entries"][0]["detail"]
     assert body["entries"][1]["rule"] == "LST-9" and "no title" in body["entries"][1]["detail"]
     website = "TY  - ELEC\nTI  - A site without address\nER  - \n"
     refused = _upload(client, instructor, reading_list.pk, "site.ris", website).json()
     assert refused["entries"][0]["status"] == "rejected" and refused["entries"][0]["rule"] == "LST-2"
     assert _upload(client, instructor, reading_list.pk, "x.txt", "hello").json()["rule"] == "LST-9"
+
+
+@pytest.mark.parametrize("name, text", [
+    ("bad.ris", "TY  - BOOK\nTI  - A book with a typo\nSN  - 978-0-14-143951-9\nER  - \n"
+                "TY  - JOUR\nTI  - An article with a broken DOI\nDO  - 11.1038/nope\nER  - \n"
+                "TY  - JOUR\nTI  - A serial with a bad ISSN\nSN  - 0028-0837\nER  - \n"),
+    ("bad.bib", "@book{typo, title = {A book with a typo}, isbn = {978-0-14-143951-9}}\n"
+                "@article{doi, title = {An article with a broken DOI}, doi = {11.1038/nope}}\n"
+                "@article{issn, title = {A serial with a bad ISSN}, issn = {0028-0837}}\n"),
+])
+def test_an_import_refuses_an_entry_with_an_invalid_identifier_and_says_why(client, instructor, reading_list, name, text):
+    """LST-9 / docs/catalog.md: an entry with an invalid ISBN, DOI or ISSN is rejected with the
+    LST-2 reason naming the identifier, not "created" with the identifier quietly lost."""
+    body = _upload(client, instructor, reading_list.pk, name, text).json()
+    assert (body["created"], body["rejected"]) == (0, 3), body
+    rules = [(e["status"], e["rule"]) for e in body["entries"]]
+    assert rules == [("rejected", "LST-2")] * 3
+    details = [e["detail"] for e in body["entries"]]
+    assert "ISBN 978-0-14-143951-9 is not valid" in details[0]
+    assert "DOI 11.1038/nope is not valid" in details[1]
+    assert "ISSN 0028-0837 is not valid" in details[2]
+    assert not Citation.objects.filter(resource_list=reading_list).exists()
+
+
+def test_imported_and_harvested_citations_are_linked_to_the_catalog_record_with_their_isbn_or_doi(
+        client, api, instructor, student, reading_list, books, make_record, inst_b):
+    """DSV-5: an imported entry whose ISBN or DOI is a record of the consortium cites that record,
+    so a search by the course code and the record page's "lists containing it" find it."""
+    article = make_record(inst_b, type="article-journal", title="Deep learning", DOI="10.1038/nature14539")
+    _upload(client, instructor, reading_list.pk, "refs.bib", BIBTEX)  # Austen by ISBN, LeCun by DOI (another member)
+    links = dict(Citation.objects.filter(resource_list=reading_list).values_list("title", "record_id"))
+    assert links["Pride and Prejudice"] == books["austen"].pk and links["Deep learning"] == article.pk
+    assert links["Reading in the time of COVID"] is None
+    html = ('<html><head><title>x</title><meta name="citation_title" content="Pride and prejudice">'
+            '<meta name="citation_isbn" content="0141439513"></head></html>')
+    r = api(instructor).post("/api/v1/cite-it", {"html": html, "target": str(reading_list.pk)})
+    assert Citation.objects.get(pk=r.json()["citation_id"]).record_id == books["austen"].pk
+    list_services.publish_list(instructor, reading_list)
+    assert "Deep learning" in _titles(selectors.search_records(student, "HIST101", scope="consortium"))
+    body = api(student).get(f"/api/v1/records/{article.pk}").json()
+    assert [entry["id"] for entry in body["lists"]] == [reading_list.pk]
 
 
 def test_import_into_a_section(client, instructor, reading_list):

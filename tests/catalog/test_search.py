@@ -136,3 +136,27 @@ def test_parse_query_recognises_identifiers():
 def test_the_service_interface_without_selectors(shelf, inst_a):
     result = search(SearchParams(text="austen", institution_ids=[inst_a.pk], facets=False))
     assert result.count == 2 and len(result.ids) == 2 and result.facets == {}
+
+
+def test_search_covers_abstract_notes_edition_and_language_with_title_above_notes(shelf, student, make_record, inst_a, marc, library_a):
+    """DSV-1 "search over all metadata fields": the abstract (MARC 520), notes, edition and
+    language are searched too; a title match still ranks above a match in an abstract."""
+    whale = make_record(inst_a, title="Cetacean biology", abstract="The migration of humpback whales across oceans.",
+                        note="Donated by the Marine Society", edition="7th edition", language="wel")
+    make_record(inst_a, title="Humpback", author=[{"family": "Moby", "given": "Ann"}])
+    assert _titles(selectors.search_records(student, "humpback")) == ["Humpback", "Cetacean biology"]
+    assert _titles(selectors.search_records(student, "oceans whale")) == ["Cetacean biology"]
+    assert _titles(selectors.search_records(student, "marine society")) == ["Cetacean biology"]
+    assert _titles(selectors.search_records(student, "cetacean 7")) == ["Cetacean biology"]
+    assert _titles(selectors.search_records(student, "wel")) == ["Cetacean biology"]
+    services.save_record(None, inst_a, dict(whale.csl, abstract="Songs of the blue whale."), source_id=whale.source_id)
+    assert _titles(selectors.search_records(student, "oceans")) == []  # the index follows a changed abstract
+    assert _titles(selectors.search_records(student, "songs blue")) == ["Cetacean biology"]
+    # a MARC 520 abstract is searchable after an import
+    from pymarc import Field, Indicators, Subfield
+
+    from syllabus.catalog.marc import import_marc
+
+    abstract = Field(tag="520", indicators=Indicators(" ", " "), subfields=[Subfield("a", "Shipwrecks of the Baltic sea.")])
+    import_marc(marc("m-520", "A plain title", extra=[abstract]).as_marc(), library_a)
+    assert _titles(selectors.search_records(student, "baltic shipwrecks")) == ["A plain title"]

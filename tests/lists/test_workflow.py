@@ -176,7 +176,7 @@ def test_a_citation_from_a_catalog_record_copies_its_metadata(api, instructor, b
     assert body["record_id"] == record.pk and body["type"] == "article" and body["metadata"]["title"] == "Open Science"
     assert body["open_access"] is True and body["status"] == "complete"  # open access: no library action (LST-5)
     r = api(instructor).post(f"/api/v1/lists/{built_list['list'].pk}/citations", {"record_id": 999999})
-    assert r.status_code == 400 and r.json()["rule"] == "LST-2"
+    assert r.status_code == 404 and r.json()["rule"] == "LST-2"  # like another consortium's record (DSV-2)
 
 
 # --- LST-5: the no-action default status follows the item's type ---------------------------------

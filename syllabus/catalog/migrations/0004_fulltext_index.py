@@ -6,7 +6,8 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     from syllabus.catalog import fts
 
-    fts.install(schema_editor.connection)
+    # the columns of 0004 (0006 rebuilds the index over more of them)
+    fts.install(schema_editor.connection, columns=fts.COLUMNS_0004, pg_vector=fts.PG_VECTOR_0004)
 
 
 def backwards(apps, schema_editor):

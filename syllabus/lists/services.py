@@ -455,6 +455,25 @@ def _record_open_access(record) -> bool:
     return bool(record is not None and record.eresources.filter(open_access=True).exists())
 
 
+def editor_copyright_statuses(lst: ResourceList) -> set[str]:
+    """DIG-3: the copyright statuses the list's editors may choose themselves (the institution's
+    copyright options that need no clearance, and "not determined")."""
+    try:
+        from syllabus.fulfillment.citations import instructor_copyright_statuses
+    except ImportError:  # without digitization: the statuses that need no clearance
+        return {CopyrightStatus.NOT_DETERMINED, CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE,
+                CopyrightStatus.CREATIVE_COMMONS}
+    return instructor_copyright_statuses(lst.institution)
+
+
+def copyright_choices(acc, lst: ResourceList) -> list[tuple[str, str]]:
+    """The copyright statuses to offer in the editor: all for the library, the free ones for editors."""
+    if acc.process:
+        return list(CopyrightStatus.choices)
+    allowed = editor_copyright_statuses(lst)
+    return [(value, label) for value, label in CopyrightStatus.choices if value in allowed]
+
+
 def _ensure_may_set_copyright(acc, lst: ResourceList, wanted: str, *, current: str = "") -> None:
     """DIG-3: waiting / approved / declined belong to the library's clearance workflow (and the
     library); the list's editors only pick one of the institution's copyright options."""
@@ -467,14 +486,7 @@ def _ensure_may_set_copyright(acc, lst: ResourceList, wanted: str, *, current: s
         raise PermissionDenied("DIG-3", f"the copyright status {CopyrightStatus(current).label} "
                                         "is the library's clearance decision: only the library changes it "
                                         "(a new file starts the clearance again)")
-    try:
-        from syllabus.fulfillment.citations import instructor_copyright_statuses
-    except ImportError:  # without digitization: the statuses that need no clearance
-        allowed = {CopyrightStatus.NOT_DETERMINED, CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE,
-                   CopyrightStatus.CREATIVE_COMMONS}
-    else:
-        allowed = instructor_copyright_statuses(lst.institution)
-    if wanted not in allowed:
+    if wanted not in editor_copyright_statuses(lst):
         raise PermissionDenied("DIG-3", f"an instructor cannot set the copyright status {CopyrightStatus(wanted).label}: "
                                         "choose one of the institution's copyright options, or request copyright clearance")
 

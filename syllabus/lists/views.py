@@ -163,6 +163,10 @@ def _author_line(name: dict) -> str:
     return ", ".join(p for p in (name.get("family"), name.get("given")) if p)
 
 
+# DIG-3: copyright statuses only the library's clearance sets; an editor sees them, cannot pick them
+LIBRARY_DECISIONS = (CopyrightStatus.WAITING, CopyrightStatus.APPROVED, CopyrightStatus.DECLINED)
+
+
 def form_values(c: Citation) -> dict:
     """The editor form's values of an item (CSL-JSON → plain form fields)."""
     m = c.metadata or {}
@@ -172,7 +176,8 @@ def form_values(c: Citation) -> dict:
         "type": c.type, "authors": "\n".join(_author_line(n) for n in m.get("author") or []),
         "year": "-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts") else issued.get("raw", ""),
         "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note, "open_access": c.open_access,
-        "copyright_status": c.copyright_status, "personal_copy": c.personal_copy, "personal_copy_owner": c.personal_copy_owner,
+        "copyright_status": c.copyright_status, "copyright_status_label": c.get_copyright_status_display(),
+        "personal_copy": c.personal_copy, "personal_copy_owner": c.personal_copy_owner,
         "record_id": c.record_id,
     })
     return values
@@ -193,7 +198,8 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
         sides.add(LIBRARIAN)
     return {
         "lst": lst, "access": acc, "message": message, "types": CitationType.choices,
-        "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()), "copyright_choices": CopyrightStatus.choices,
+        "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()), "copyright_choices": (choices := services.copyright_choices(acc, lst)),
+        "copyright_values": [value for value, _label in choices], "library_decisions": LIBRARY_DECISIONS,
         "can_send_list": (lst.status, ListStatus.SENT_TO_LIBRARY) in LIST_TRANSITIONS and INSTRUCTOR in sides,
         "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
         "taught": list(request.user.courses_taught.order_by("code", "section")),

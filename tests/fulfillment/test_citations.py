@@ -398,3 +398,22 @@ def test_an_instructor_cannot_create_an_item_with_a_library_copyright_status(api
                              {"type": "book", "metadata": {"title": "Self-approved"}, "copyright_status": status})
     assert r.status_code == 403 and r.json()["rule"] == "DIG-3"
     assert Citation.objects.count() == before
+
+
+def test_the_editor_offers_only_the_institutions_options_and_shows_a_library_decision(client, instructor, uploaded, lst,
+                                                                                    fadmin, inst_a, librarian):
+    """The select offers what the service accepts: with one configured option (self declared) the
+    instructor is not offered Creative Commons (which the service would refuse with DIG-3); a
+    library decision is shown, selected, and the free statuses are not offered over it."""
+    from syllabus.fulfillment import services as dig
+    from syllabus.lists import services
+
+    dig.save_copyright_option(fadmin, inst_a, code="own", label="My own work", copyright_status="self_declared")
+    client.force_login(instructor)
+    html = client.get(f"/lists/{lst.pk}/edit/").content.decode()
+    assert '<option value="self_declared">' in html and '<option value="creative_commons">' not in html
+    offered = html.count('<option value="self_declared">')  # one per item form and the add form
+    services.update_citation(librarian, uploaded, copyright_status="approved")
+    html = client.get(f"/lists/{lst.pk}/edit/").content.decode()
+    assert '<option value="approved" selected>' in html
+    assert html.count('<option value="self_declared">') == offered - 1, "not offered over the library's decision"

@@ -220,6 +220,7 @@ def test_the_list_editor_works_from_the_keyboard_with_a_visible_focus(page, logi
     page.keyboard.press("Enter")
     expect(week2.locator("[data-testid=item]").filter(has_text="Hard Times")).to_have_count(1)
     expect(page.locator("#messages-live")).to_contain_text("Item added.")
+    expect(summary).to_be_focused()                  # the editor was replaced: the focus stays in place, not at the top
 
     # the list's details: open, change the title and save with the keyboard alone
     details = page.locator("details").filter(has=page.locator("summary", has_text="List details, courses and collaborators"))

@@ -25,14 +25,23 @@ class ScopedChoicesAudited:
       as the services do.
     """
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def _scope_choices(self, db_field, request, kwargs) -> None:
         if _own(request):
+            from syllabus.courses.models import Course
+
             inst = request.user.institution_id
             scoped = {Institution: {"pk": inst}, Library: {"institution_id": inst}, UserGroup: {"institution_id": inst},
-                      User: {"institution_id": inst}}.get(db_field.related_model)
+                      User: {"institution_id": inst}, Course: {"institution_id": inst}}.get(db_field.related_model)
             if scoped is not None:
                 kwargs["queryset"] = db_field.related_model._default_manager.filter(**scoped)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._scope_choices(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         from syllabus.core import audit
@@ -166,8 +175,10 @@ class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
     inlines = [RoleAssignmentInline]
 
     def get_queryset(self, request):
+        """An institution's administrator manages the people of their institution — never a
+        superuser account (whose password they could otherwise reset through the admin)."""
         qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(institution_id=request.user.institution_id)
+        return qs if request.user.is_superuser else qs.filter(institution_id=request.user.institution_id, is_superuser=False)
 
     def get_fieldsets(self, request, obj=None):
         """An institution's administrator never sees (so never sets) the superuser, staff and

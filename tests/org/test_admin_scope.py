@@ -75,3 +75,28 @@ def test_a_user_added_by_an_institution_administrator_belongs_to_their_instituti
     user = User.objects.get(username="newcomer")
     assert user.institution == admin_user.institution
     assert audit.trail(user).filter(action="created", actor=admin_user).exists()
+
+
+def test_an_institution_administrator_cannot_touch_a_superuser_of_their_institution(client, admin_user, make_user):
+    root = make_user("root", is_superuser=True, is_staff=True)
+    assert root.institution_id == admin_user.institution_id
+    client.force_login(admin_user)
+    response = client.post(f"/admin/org/user/{root.pk}/password/",
+                           {"password1": "taken-over-9x", "password2": "taken-over-9x", "usable_password": "true"})
+    assert response.status_code in (302, 404)
+    root.refresh_from_db()
+    assert not root.check_password("taken-over-9x"), "the superuser's password is unchanged"
+    assert client.get(f"/admin/org/user/{root.pk}/change/").status_code in (302, 404)
+    assert "root" not in client.get("/admin/org/user/").content.decode()
+
+
+def test_many_to_many_choices_are_scoped_to_the_administrators_institution(client, admin_user, inst_b, make_user, course):
+    from tests.factories import CourseFactory
+
+    make_user("outsider_instructor", institution=inst_b)
+    CourseFactory(institution=inst_b, code="GEOG101", name="Landscapes")
+    client.force_login(admin_user)
+    page = client.get(f"/admin/courses/course/{course.pk}/change/").content.decode()
+    assert "outsider_instructor" not in page
+    page = client.get("/admin/lists/resourcelist/add/").content.decode()
+    assert "GEOG101" not in page and "outsider_instructor" not in page

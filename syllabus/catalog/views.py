@@ -419,12 +419,13 @@ def _representation(request, pk: int) -> Representation:
 
 @login_required
 def representation(request, pk: int):
-    home = access.home_url(get_object_or_404(Representation, pk=pk))
-    if home:
-        return redirect(home)
     try:
-        rep = _representation(request, pk)
+        rep = _representation(request, pk)  # 404 first: a stranger learns nothing
     except PermissionDenied as exc:
+        # served by another app's page (a lent title: its loan page) to those who may not open it here
+        home = access.home_url(get_object_or_404(Representation, pk=pk))
+        if home:
+            return redirect(home)
         return render(request, "catalog/denied.html", {"error": exc}, status=403)
     return render(request, "catalog/representation.html", {"rep": rep, "record": rep.record})
 

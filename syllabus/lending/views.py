@@ -353,7 +353,8 @@ def rights(request, rep_id: int):
         try:
             raw_policy = request.POST.get("policy", "")
             policy = next((p for p in policies if str(p.pk) == raw_policy), None)
-            raw_n = request.POST.get("concurrent_users", "0").strip() or "0"
+            # an empty field is a mistake, not "0": 0 withdraws the title and cancels the waitlist
+            raw_n = request.POST.get("concurrent_users", "").strip()
             if not raw_n.isdigit():
                 raise RuleViolation("LDL-2", _("the number of concurrent users is a whole number (0 = no access)"))
             wanted = {int(x) for x in request.POST.getlist("items") if x.isdigit()}

@@ -232,17 +232,15 @@ def metadata_from_form(post) -> dict:
     return meta
 
 
-def _record(post):
-    """The catalog record the identifier lookup matched (hidden ``record_id``), or ``None``."""
-    record_id = _int(post.get("record_id"))
-    if not record_id:
-        return None
-    from syllabus.catalog.models import Record
+def _record(user, post):
+    """The catalog record the identifier lookup matched (hidden ``record_id``), or ``None``;
+    scoped like the API (another consortium's record does not exist for the user)."""
+    from .api import _record as record_for_user
 
-    record = Record.objects.select_related("institution").filter(pk=record_id).first()
-    if record is None:
+    try:
+        return record_for_user(user, _int(post.get("record_id")) or None)
+    except NotFound:  # the same answer for a record of another consortium and one that does not exist
         raise RuleViolation("LST-2", "no such catalog record", field="record_id")
-    return record
 
 
 def _citation_values(post, *, creating: bool) -> dict:
@@ -342,7 +340,7 @@ def add_citation(request, pk: int):
         if section is None:
             raise RuleViolation("LST-1", "choose a section of this list")
     meta = {k: v for k, v in metadata_from_form(request.POST).items() if v is not None}
-    services.add_citation(request.user, lst, section, request.POST.get("type") or "book", meta, record=_record(request.POST),
+    services.add_citation(request.user, lst, section, request.POST.get("type") or "book", meta, record=_record(request.user, request.POST),
                           **_citation_values(request.POST, creating=True))
     return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item added.")
 
@@ -352,7 +350,7 @@ def update_citation(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
     meta = md.merge_patch(citation.metadata, metadata_from_form(request.POST))
     values = _citation_values(request.POST, creating=False)
-    record = _record(request.POST)
+    record = _record(request.user, request.POST)
     if record is not None and record.pk != citation.record_id:
         values["record"] = record
     services.update_citation(request.user, citation, type=request.POST.get("type") or citation.type, metadata=meta, **values)

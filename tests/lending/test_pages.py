@@ -304,3 +304,28 @@ def test_catalog_result_availability_takes_the_same_queries_for_any_page_size(cl
         return len(ctx.captured_queries)
 
     assert queries(2) == queries(6) <= 6
+
+
+def test_an_empty_copies_field_is_an_error_not_a_withdrawal(client, lending_staff, rep, patrons):
+    """0 withdraws the title and cancels its waitlist (LDL-2): an empty field must not mean 0."""
+    from syllabus.lending import services as ldl
+
+    ldl.request_loan(patrons[0], rep)
+    waiting = ldl.request_loan(patrons[1], rep)
+    client.force_login(lending_staff)
+    r = client.post(f"/lending/representations/{rep.pk}/rights/", {"policy": rep.loan_settings.policy_id, "concurrent_users": ""})
+    assert r.status_code == 400 and "LDL-2" in r.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == "ready" and LoanSettings.objects.get(representation=rep).concurrent_users == 1
+
+
+def test_the_catalog_page_of_a_lent_title_stays_open_to_its_managers_and_hidden_from_strangers(client, rep, lending_staff,
+                                                                                                 make_user, inst_b):
+    from syllabus.org.models import Consortium
+
+    client.force_login(lending_staff)  # the digital inventory operator manages the file from the catalog page
+    assert client.get(f"/catalog/representations/{rep.pk}/").status_code == 200
+    inst_b.consortium = Consortium.objects.create(code="other", name="Another consortium")
+    inst_b.save()
+    client.force_login(make_user("stranger", institution=inst_b))
+    assert client.get(f"/catalog/representations/{rep.pk}/").status_code == 404, "no redirect that reveals the title"

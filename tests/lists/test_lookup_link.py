@@ -40,3 +40,22 @@ def test_an_isbn_from_the_web_has_no_record_and_a_bad_record_id_is_refused(clien
                                                       "record_id": "999999"}, HTTP_HX_REQUEST="true")
     assert "LST-2" in r.content.decode()
     assert not Citation.objects.filter(title="Nowhere").exists()
+
+
+def test_the_page_form_does_not_confirm_a_record_of_another_consortium(client, instructor, built_list, inst_a):
+    """Same answer as for a record that does not exist (as the API's 404; DSV-2)."""
+    from syllabus.catalog.models import Record
+    from syllabus.org.models import Consortium, Institution
+
+    other = Institution.objects.create(code="far", name="Far away", consortium=Consortium.objects.create(code="c2", name="C2"))
+    hidden = Record.objects.create(institution=other, source_id="x1", title="Elsewhere")
+    lst, week1 = built_list["list"], built_list["sections"][0]
+    client.force_login(instructor)
+    answers = []
+    for record_id in (hidden.pk, 999999):
+        r = client.post(f"/lists/{lst.pk}/edit/items/", {"section": week1.pk, "type": "book", "title": "Probe",
+                                                          "record_id": str(record_id)}, HTTP_HX_REQUEST="true")
+        answers.append((r.status_code, r.content.decode()))
+    assert answers[0] == answers[1] and "no such catalog record" in answers[0][1]
+    assert "another consortium" not in answers[0][1]
+    assert not Citation.objects.filter(title="Probe").exists()

@@ -305,33 +305,51 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
     base = f"FROM catalog_record r{frm} WHERE {cond} AND {where}"
     params = match_params + where_params
     sort, page_size, offset = _page_bounds(p, query)
+    ranked = sort == "relevance"
+    order = PG_ORDER[sort]
     facets: dict[str, list[tuple]] = {}
+    ids: list[int] | None = None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
         jit = cursor.fetchone()[0]
-        cols = f"r.id, {rank} AS rank" if sort == "relevance" else "r.id"
-        cursor.execute(f"SELECT {cols} {base} ORDER BY {PG_ORDER[sort]} LIMIT %s OFFSET %s", params + [page_size, offset])
-        ids = [row[0] for row in cursor.fetchall()]
         if p.facets:
+            # the page rides along when it is in relevance order: (rank, id) come back and are
+            # sorted here exactly as ORDER BY would (a float4 and a bigint)
+            page_branch = (" UNION ALL (SELECT 2, NULL, NULL, NULL, NULL, m.id, m.rank FROM m "
+                           f"ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if ranked else ""
             online = ONLINE.replace("r.id", "m.id")
+            m_cols = f"r.id, r.type, r.year, {rank if ranked else '0.0'} AS rank"
             cursor.execute(
-                f"WITH m AS MATERIALIZED (SELECT r.id, r.type, r.year {base}), "
+                f"WITH m AS MATERIALIZED (SELECT {m_cols} {base}), "
                 "it AS (SELECT i.record_id, i.library_id, bool_or(i.status = 'in_place') AS available "
                 "FROM m JOIN catalog_item i ON i.record_id = m.id GROUP BY i.record_id, i.library_id) "
                 "SELECT 0, m.type, m.year, COALESCE(a.available, FALSE), "
-                f"CASE WHEN {online} THEN 1 ELSE 0 END, COUNT(*) FROM m LEFT JOIN "
+                f"CASE WHEN {online} THEN 1 ELSE 0 END, COUNT(*), NULL::real FROM m LEFT JOIN "
                 "(SELECT record_id, bool_or(available) AS available FROM it GROUP BY record_id) a ON a.record_id = m.id "
                 "GROUP BY 2, 3, 4, 5 "
-                "UNION ALL SELECT 1, NULL, library_id, NULL, NULL, COUNT(*) FROM it GROUP BY library_id", params)
+                "UNION ALL SELECT 1, NULL, library_id, NULL, NULL, COUNT(*), NULL FROM it GROUP BY library_id"
+                + page_branch, params + ([page_size, offset] if ranked else []))
             by_type: dict[str, int] = {}
             by_year: dict[int, int] = {}
             availability = {"available": 0, "online": 0, "unavailable": 0}
             rows = cursor.fetchall()
-            count = _tally((row[1:] for row in rows if row[0] == 0), by_type, by_year, availability)
+            count = _tally((row[1:6] for row in rows if row[0] == 0), by_type, by_year, availability)
             facets.update(_facets(by_type, by_year, availability))
             facets["library"] = sorted(((row[2], row[5]) for row in rows if row[0] == 1), key=lambda kv: (-kv[1], kv[0]))
-        else:
-            cursor.execute(f"SELECT COUNT(*) {base}", params)
-            count = cursor.fetchone()[0]
+            if ranked:
+                ids = [row[5] for row in sorted((row for row in rows if row[0] == 2), key=lambda row: (row[6], row[5]))]
+        if ids is None:
+            cols = f"r.id, {rank} AS rank" if ranked else "r.id"
+            windowed = not p.facets and not query.empty
+            if windowed:  # the count in the same read of the matches (a window over all of them, before LIMIT)
+                cols += ", COUNT(*) OVER ()"
+            cursor.execute(f"SELECT {cols} {base} ORDER BY {order} LIMIT %s OFFSET %s", params + [page_size, offset])
+            rows = cursor.fetchall()
+            ids = [row[0] for row in rows]
+            if windowed and (rows or not offset):
+                count = rows[0][-1] if rows else 0
+            elif not p.facets:  # browsing (an index-only count), or past the last page (no row to carry it)
+                cursor.execute(f"SELECT COUNT(*) {base}", params)
+                count = cursor.fetchone()[0]
         cursor.execute("SELECT set_config('jit', %s, true)", [jit])
     return SearchResult(ids=ids, count=count, facets=facets, query=query)

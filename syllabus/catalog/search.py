@@ -8,9 +8,13 @@
 The backend is chosen by the database vendor: :class:`SqliteFts5Backend` (the embedded
 default: FTS5 ``MATCH`` ranked by ``bm25`` with per-column weights) or
 :class:`PostgresBackend` (the ``search_vector`` tsvector with its GIN index, ranked by
-``ts_rank_cd``).  A backend only says which records match a query and how well (a SQL
+``ts_rank_cd``).  A backend says which records match a query and how well (a SQL
 fragment yielding ``id, rank`` with lower rank = better); scope, filters, paging and facets
-are the same SQL on both.  The index itself is :mod:`syllabus.catalog.fts`.
+are the same SQL on SQLite.  PostgreSQL gets its own statements for the same answers
+(:func:`_search_postgres`: the match as a condition on the records, the facets, the count and
+the page from one read of the matches, the items from a covering index), because at 1,000,000
+records the generic SQL read each match three times.  The index itself is
+:mod:`syllabus.catalog.fts`.
 
 Query language: words (each matches as a prefix, all must match, any metadata field); an
 ISBN (10 or 13, with or without hyphens), an ISSN or a DOI typed alone is looked up exactly.

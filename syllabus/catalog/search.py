@@ -347,7 +347,12 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
             windowed = not p.facets and not query.empty
             if windowed:  # the count in the same read of the matches (a window over all of them, before LIMIT)
                 cols += ", COUNT(*) OVER ()"
-            cursor.execute(f"SELECT {cols} {base} ORDER BY {order} LIMIT %s OFFSET %s", params + [page_size, offset])
+            if windowed and ranked:  # the rank computed in the scan: the window then holds (id, rank), not the vectors
+                page_sql = (f"SELECT id, rank, COUNT(*) OVER () FROM (SELECT r.id, {rank} AS rank {base} OFFSET 0) r "
+                            f"ORDER BY {order}")
+            else:
+                page_sql = f"SELECT {cols} {base} ORDER BY {order}"
+            cursor.execute(page_sql + " LIMIT %s OFFSET %s", params + [page_size, offset])
             rows = cursor.fetchall()
             ids = [row[0] for row in rows]
             if windowed and (rows or not offset):

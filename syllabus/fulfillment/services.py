@@ -600,8 +600,11 @@ def _move(actor: User | None, req: DigitizationRequest, action: str, note: str =
     if target in (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED):
         values["closed_at"] = clock.now()
         values["due_at"] = None
-    elif old == Status.PENDING_APPROVAL and target != old:
-        # DIG-6: the work time counts while the work is with the operators, from its release
+    elif _waits_on_library(old, req.approval, req.copyright) and not _waits_on_library(
+            target, values.get("approval", req.approval), values.get("copyright", req.copyright)):
+        # DIG-6: the work time counts only while the work is with the operators: a request the
+        # library kept waiting (blocking approval, or a scan whose approvals were pending in
+        # parallel mode) gets its full work time again from the moment it is released
         values["due_at"] = _work_due(req, clock.now())
     values["status"] = target
     changes = audit.update(actor, req, note=note, **values)
@@ -797,6 +800,13 @@ def cancel(actor: User, req: DigitizationRequest, *, reason: str = "") -> Digiti
 # scanned file whose approvals are still pending — does not run out of work time.
 _OPERATOR_WORK = Q(status__in=(Status.PICK_FROM_SHELF, Status.IN_DIGITIZATION)) | (
     Q(status=Status.FILE_ATTACHED) & ~Q(approval=TaskStatus.PENDING) & ~Q(copyright=TaskStatus.PENDING))
+
+
+def _waits_on_library(status: str, approval: str, copyright: str) -> bool:
+    """DIG-6: the request is open but waits on a manager's approval or a copyright clearance
+    (the complement of :data:`_OPERATOR_WORK` among open states): its work time does not run."""
+    return status in (Status.PENDING_APPROVAL, Status.PENDING_COPYRIGHT) or (
+        status == Status.FILE_ATTACHED and TaskStatus.PENDING in (approval, copyright))
 
 
 def expire_overdue(now: dt.datetime) -> int:

@@ -935,12 +935,12 @@ def file_access(user: User, req: DigitizationRequest, *, via_link: str | None = 
 
 def clearance_for_citation(citation_id: int) -> DigitizationRequest | None:
     """The approved copyright clearance that governs a citation's file (DIG-4), if any."""
-    return (DigitizationRequest.objects.filter(citation_id=citation_id, copyright=TaskStatus.APPROVED)
-            .filter(Q(status=Status.COMPLETED) | Q(status=Status.DELIVERED)).order_by("-closed_at", "-id").first())
+    return clearances_for_citations([citation_id]).get(citation_id)
 
 
 def clearances_for_citations(citation_ids) -> dict[int, DigitizationRequest]:
-    """:func:`clearance_for_citation` for many citations in one query."""
+    """For each citation, the approved copyright clearance that governs its file (DIG-4): the
+    latest closed approved request, delivered or completed.  One query for many citations."""
     out: dict[int, DigitizationRequest] = {}
     rows = (DigitizationRequest.objects.select_related("institution")
             .filter(citation_id__in=list(citation_ids), copyright=TaskStatus.APPROVED)

@@ -825,7 +825,6 @@ def expire_overdue(now: dt.datetime) -> int:
                   status_note="work time passed")
             if req.representation is not None and not req.representation.active:
                 _drop_file(None, req)
-            _tell_the_citation(None, req)
             queue_letter("digitization_request_expired", req.requester,
                          _letter_context(req, days=unit.work_time_days if unit else ""),
                          key=f"dig:{req.pk}:expired", institution=req.institution)

@@ -201,10 +201,8 @@ def after_copyright_decision(actor, req: DigitizationRequest) -> None:
         set_citation_copyright(actor, citation, CopyrightStatus.APPROVED)
     elif req.copyright == TaskStatus.REJECTED:
         set_citation_copyright(actor, citation, CopyrightStatus.DECLINED)
-    elif req.status == Status.EXPIRED and citation.copyright_status == CopyrightStatus.WAITING:
-        # the clearance will not come: the file is not cleared (students stay out) and the
-        # instructor may ask again — the citation no longer shows a clearance in progress
-        set_citation_copyright(actor, citation, CopyrightStatus.DECLINED)
+    # a clearance request never expires (it waits in PENDING_COPYRIGHT, which is the library's
+    # work, not the operators', DIG-6): only the manager's decision changes the citation
 
 
 def after_delivery(actor, req: DigitizationRequest) -> None:

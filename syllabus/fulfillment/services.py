@@ -600,8 +600,11 @@ def _move(actor: User | None, req: DigitizationRequest, action: str, note: str =
     if target in (Status.COMPLETED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED):
         values["closed_at"] = clock.now()
         values["due_at"] = None
-    elif old == Status.PENDING_APPROVAL and target != old:
-        # DIG-6: the work time counts while the work is with the operators, from its release
+    elif _waits_on_library(old, req.approval, req.copyright) and not _waits_on_library(
+            target, values.get("approval", req.approval), values.get("copyright", req.copyright)):
+        # DIG-6: the work time counts only while the work is with the operators: a request the
+        # library kept waiting (blocking approval, or a scan whose approvals were pending in
+        # parallel mode) gets its full work time again from the moment it is released
         values["due_at"] = _work_due(req, clock.now())
     values["status"] = target
     changes = audit.update(actor, req, note=note, **values)
@@ -799,6 +802,13 @@ _OPERATOR_WORK = Q(status__in=(Status.PICK_FROM_SHELF, Status.IN_DIGITIZATION)) 
     Q(status=Status.FILE_ATTACHED) & ~Q(approval=TaskStatus.PENDING) & ~Q(copyright=TaskStatus.PENDING))
 
 
+def _waits_on_library(status: str, approval: str, copyright: str) -> bool:
+    """DIG-6: the request is open but waits on a manager's approval or a copyright clearance
+    (the complement of :data:`_OPERATOR_WORK` among open states): its work time does not run."""
+    return status in (Status.PENDING_APPROVAL, Status.PENDING_COPYRIGHT) or (
+        status == Status.FILE_ATTACHED and TaskStatus.PENDING in (approval, copyright))
+
+
 def expire_overdue(now: dt.datetime) -> int:
     """DIG-6: requests whose work is with the operators and not done within their work time
     expire; the requester is told."""
@@ -815,7 +825,6 @@ def expire_overdue(now: dt.datetime) -> int:
                   status_note="work time passed")
             if req.representation is not None and not req.representation.active:
                 _drop_file(None, req)
-            _tell_the_citation(None, req)
             queue_letter("digitization_request_expired", req.requester,
                          _letter_context(req, days=unit.work_time_days if unit else ""),
                          key=f"dig:{req.pk}:expired", institution=req.institution)
@@ -925,12 +934,12 @@ def file_access(user: User, req: DigitizationRequest, *, via_link: str | None = 
 
 def clearance_for_citation(citation_id: int) -> DigitizationRequest | None:
     """The approved copyright clearance that governs a citation's file (DIG-4), if any."""
-    return (DigitizationRequest.objects.filter(citation_id=citation_id, copyright=TaskStatus.APPROVED)
-            .filter(Q(status=Status.COMPLETED) | Q(status=Status.DELIVERED)).order_by("-closed_at", "-id").first())
+    return clearances_for_citations([citation_id]).get(citation_id)
 
 
 def clearances_for_citations(citation_ids) -> dict[int, DigitizationRequest]:
-    """:func:`clearance_for_citation` for many citations in one query."""
+    """For each citation, the approved copyright clearance that governs its file (DIG-4): the
+    latest closed approved request, delivered or completed.  One query for many citations."""
     out: dict[int, DigitizationRequest] = {}
     rows = (DigitizationRequest.objects.select_related("institution")
             .filter(citation_id__in=list(citation_ids), copyright=TaskStatus.APPROVED)

@@ -90,11 +90,10 @@ def test_a_request_waiting_for_a_manager_does_not_expire_and_its_work_time_start
     assert run_tick()["fulfillment.expire_digitization_requests"] == 1
 
 
-def test_an_instructors_clearance_request_does_not_expire_and_the_citation_never_waits_forever(
+def test_an_instructors_clearance_request_does_not_expire_and_its_citation_keeps_waiting(
         clock, api, instructor, course, dept):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from syllabus.fulfillment import services as dig
     from syllabus.fulfillment.models import DigitizationRequest
     from syllabus.lists import services
 
@@ -111,9 +110,50 @@ def test_an_instructors_clearance_request_does_not_expire_and_the_citation_never
     assert req.status == Status.PENDING_COPYRIGHT
     c.refresh_from_db()
     assert c.copyright_status == "waiting"
-    # should a clearance request ever expire (e.g. one in the operators' hands), the citation follows
-    DigitizationRequest.objects.filter(pk=req.pk).update(status=Status.IN_DIGITIZATION, due_at=clock.now())
-    assert dig.expire_overdue(clock.now()) == 1
-    c.refresh_from_db()
-    assert c.copyright_status == "declined"
-    assert api(instructor).post(f"/api/v1/citations/{c.pk}/copyright-requests", {"page_ranges": [], "notes": []}).status_code == 201
+
+
+def test_a_scan_waiting_for_a_late_parallel_approval_gets_its_full_work_time_from_the_approval(
+        clock, patron_request, dept, default_rule, manager, operator, scan):
+    """DIG-6/DIG-9 parallel mode: the clock stops while the attached file waits on the manager;
+    an approval after the work time has passed does not make the request expire at once."""
+    from syllabus.fulfillment import services
+
+    dept.work_time_days = 3
+    dept.save()
+    default_rule(approval_required=True, approval_mode="parallel")
+    req = patron_request()  # Monday 2 March 09:00
+    assert req.status == Status.PICK_FROM_SHELF and req.approval == "pending"
+    services.pick(operator, req)
+    req = services.attach_file(operator, req, scan())
+    assert req.status == Status.FILE_ATTACHED
+    clock.set_now(dt.datetime(2026, 3, 12, 9, tzinfo=dt.timezone.utc))  # ten days later the manager approves
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 0
+    req = services.approve(manager, req)
+    # 3 library days from Thursday 12 March 09:00: Fri 13, Mon 16, Tue 17
+    assert req.due_at == dt.datetime(2026, 3, 17, 9, tzinfo=dt.timezone.utc)
+    clock.advance(dt.timedelta(minutes=1))
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 0
+    req.refresh_from_db()
+    assert req.status == Status.FILE_ATTACHED
+    clock.set_now(dt.datetime(2026, 3, 17, 8, 59, tzinfo=dt.timezone.utc))
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 0
+    clock.set_now(dt.datetime(2026, 3, 17, 9, tzinfo=dt.timezone.utc))
+    assert run_tick()["fulfillment.expire_digitization_requests"] == 1
+    req.refresh_from_db()
+    assert req.status == Status.EXPIRED
+
+
+def test_an_approval_while_the_operators_work_does_not_restart_the_work_time(
+        clock, patron_request, dept, default_rule, manager, operator):
+    """Parallel mode: the work time keeps running while the operators scan; only a wait on the
+    library stops it."""
+    from syllabus.fulfillment import services
+
+    dept.work_time_days = 3
+    dept.save()
+    default_rule(approval_required=True, approval_mode="parallel")
+    req = patron_request()
+    due = req.due_at
+    clock.advance(dt.timedelta(days=1))
+    req = services.approve(manager, services.pick(operator, req))
+    assert req.status == Status.IN_DIGITIZATION and req.due_at == due

@@ -61,23 +61,78 @@ def add_record(user, list_id: int, record, *, section_id: int | None = None, **e
     return list_services.add_citation(user, lst, section, record=record, **extra)
 
 
+def _identifiers(data: dict) -> list[tuple[str, str]]:
+    """(kind, normalised value) of ``data``'s ISBNs, then its DOI, in the order they are tried;
+    text that is no valid identifier is left out (the lists app refuses it, LST-2)."""
+    from . import lookup
+
+    found = []
+    for identifier in [*cslmod.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]:
+        kind_value = lookup.classify(str(identifier))
+        if kind_value is not None:
+            found.append(kind_value)
+    return found
+
+
+def _token(kind: str, value: str) -> str:
+    """The search token of an ISBN or ISSN in ``Record.identifiers`` (``csl.identifier_tokens``)."""
+    return (value.replace("-", "") if kind == "issn" else value).lower()
+
+
+_UNION_CHUNK = 200  # below SQLite's limit of 500 SELECTs in one compound SELECT
+
+
+class RecordMatcher:
+    """The local catalog records (no network) whose ISBN, ISSN or DOI is one of those of many
+    citations, read with one query over the records ``user`` may see; then, per citation, the
+    record of its first identifier that has one — the user's own institution's record first,
+    then the consortium's (the lowest id among equals), as the identifier lookup chooses."""
+
+    def __init__(self, user, entries):
+        from django.db.models import Q
+        from django.db.models.expressions import RawSQL
+
+        from .search import ParsedQuery, backend
+        from .selectors import visible_records
+
+        self.own_institution = getattr(user, "institution_id", None)
+        wanted = {kv for data in entries for kv in _identifiers(data)}
+        dois = {v for k, v in wanted if k == "doi"}
+        tokens = {_token(k, v): k for k, v in wanted if k != "doi"}
+        self.by_doi: dict[str, list] = {}
+        self.by_token: dict[str, list] = {}
+        if not dois and not tokens:
+            return
+        condition = Q(doi__in=dois)
+        if tokens:  # the full-text index knows every ISBN of a record (Record.isbn only the first)
+            engine = backend()
+            queries = [ParsedQuery(**{kind: token}) for token, kind in sorted(tokens.items())]
+            for i in range(0, len(queries), _UNION_CHUNK):
+                parts = [engine.match_sql(query, ranked=False) for query in queries[i:i + _UNION_CHUNK]]
+                sql = " UNION ALL ".join(part_sql for part_sql, _params in parts)
+                params = [p for _sql, part_params in parts for p in part_params]
+                condition |= Q(pk__in=RawSQL(f"SELECT id FROM ({sql}) AS identifier_matches", params))
+        wanted_tokens = set(tokens)
+        for record in visible_records(user).filter(condition).select_related("institution").order_by("id"):
+            if record.doi and record.doi in dois:
+                self.by_doi.setdefault(record.doi, []).append(record)
+            for token in {t.lower() for t in (record.identifiers or "").split()} & wanted_tokens:
+                self.by_token.setdefault(token, []).append(record)
+
+    def match(self, data: dict):
+        for kind, value in _identifiers(data):
+            candidates = self.by_doi.get(value, []) if kind == "doi" else self.by_token.get(_token(kind, value), [])
+            if candidates:  # in id order
+                own = [r for r in candidates if r.institution_id == self.own_institution]
+                return (own or candidates)[0] if self.own_institution else candidates[0]
+        return None
+
+
 def matching_record(user, data: dict):
     """The local catalog record (the user's library first, then the consortium; no network)
     whose ISBN or DOI is one of ``data``'s, else ``None`` — so that imported and harvested
     citations are linked to the catalog (course reserves, "lists containing it", DSV-5)."""
-    from . import lookup
-
-    identifiers = [*cslmod.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]
-    for identifier in identifiers:
-        try:
-            found = lookup.lookup(user, str(identifier), remote=False)
-        except RuleViolation:  # not a valid identifier: the lists app refuses it (LST-2)
-            continue
-        if found is not None and found.record_id:
-            from .models import Record
-
-            return Record.objects.select_related("institution").filter(pk=found.record_id).first()
-    return None
+    return RecordMatcher(user, [data]).match(data)
 
 
 def add_metadata(user, list_id: int, data: dict, *, record=None, section_id: int | None = None, note: str = ""):
@@ -152,6 +207,7 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     if not detected:
         raise RuleViolation("LST-9", "the file is neither RIS nor BibTeX (nor CSL-JSON)", field="file")
     report = ImportReport(detected)
+    matcher = RecordMatcher(user, [entry.csl for entry in entries if entry.csl is not None])  # one query for all
     note = f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
     for entry in entries:
         if entry.csl is None:
@@ -160,7 +216,7 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
         try:
             with transaction.atomic():
                 citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
-                                                      record=matching_record(user, entry.csl))
+                                                      record=matcher.match(entry.csl))
             report.entries.append(EntryReport(entry.position, "created", citation.title, citation.pk))
         except RuleViolation as exc:
             if exc.status in (403, 404):

@@ -10,7 +10,6 @@ does not matter); referential *actions* such as ``ON UPDATE CASCADE`` still run 
 """
 from __future__ import annotations
 
-from django.apps import apps as global_apps
 from django.db.models import BaseConstraint
 
 ACTIONS = ("CASCADE", "RESTRICT", "NO ACTION")
@@ -39,10 +38,22 @@ class CompositeForeignKey(BaseConstraint):
 
     # --- SQL ---------------------------------------------------------------------------------
     def _target(self, model):
-        try:  # the historical model in a migration
+        """The referenced model *of the same state* as ``model``: the historical one in a
+        migration, never the current one (whose columns may have been renamed since)."""
+        try:  # a model of a migration state, or of the app registry
             return model._meta.apps.get_model(self.to)
-        except LookupError:  # SQLite's table rebuild uses a private registry holding only ``model``
-            return global_apps.get_model(self.to)
+        except LookupError:
+            pass
+        # SQLite's table rebuild creates a copy of ``model`` in a private registry that holds
+        # only the copy; its relation fields still point at models of the original state.
+        for field in model._meta.fields:
+            related = field.remote_field.model if field.remote_field else None
+            if isinstance(related, type) and related._meta.apps is not model._meta.apps:
+                try:
+                    return related._meta.apps.get_model(self.to)
+                except LookupError:
+                    continue
+        raise LookupError(f"{self.name}: cannot find {self.to} in the state of {model._meta.label}")
 
     def _definition(self, model, schema_editor) -> str:
         q = schema_editor.quote_name

@@ -488,11 +488,12 @@ def add_library_hours(library: Library, start: dt.datetime, hours: int) -> dt.da
     From an open day this agrees with the days unit: 48 hours from Friday 10:00 is Tuesday
     10:00, like 2 days, when the weekend is closed."""
     tz = _library_tz(library)
+    cal = calendar.library_calendar(library)  # once: the loop runs inside the loan lock
     remaining = dt.timedelta(hours=hours)
     local = start.astimezone(tz)
     day = local.date()
-    if not calendar.is_library_day(library, day):
-        day = calendar.add_library_days(library, day, 1)
+    if not cal.is_open(day):
+        day = cal.next_open_day(day)
         local = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     cursor = local.astimezone(dt.timezone.utc)  # real (UTC) time: days are 23 or 25 hours at a DST change
     while True:
@@ -500,7 +501,7 @@ def add_library_hours(library: Library, start: dt.datetime, hours: int) -> dt.da
         if remaining <= end_of_day - cursor:
             return cursor + remaining
         remaining -= end_of_day - cursor
-        day = calendar.add_library_days(library, day, 1)
+        day = cal.next_open_day(day)
         cursor = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
 
 

@@ -18,6 +18,21 @@ class _Calendar:
             return False
         return not any(start <= day <= end for start, end in self.closed)
 
+    def next_open_day(self, day: dt.date) -> dt.date:
+        """The first library day after ``day``."""
+        if not self.weekdays:
+            raise ValueError("the library has no opening weekday")
+        for _ in range(_MAX_SCAN_DAYS):
+            day += dt.timedelta(days=1)
+            if self.is_open(day):
+                return day
+        raise ValueError(f"the library has no open day in {_MAX_SCAN_DAYS} days")
+
+
+def library_calendar(library: Library) -> _Calendar:
+    """The library's open weekdays and closed dates, read once: for loops over many days."""
+    return _Calendar(library)
+
 
 def is_library_day(library: Library, day: dt.date) -> bool:
     return _Calendar(library).is_open(day)

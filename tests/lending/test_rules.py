@@ -113,6 +113,18 @@ def test_grace_in_hours_with_the_setting_on_is_plain_hours(clock, make_policy, m
     assert req.grace_due_at == dt.datetime(2026, 3, 7, 17, 0, tzinfo=UTC)   # Saturday 17:00
 
 
+
+def test_grace_in_hours_reads_the_calendar_once(django_assert_max_num_queries, library_a):
+    """The hours are counted inside the loan lock: the closed dates are read once, not once a day."""
+    from syllabus.org.models import Library
+    ClosedDate.objects.create(library=library_a, start=dt.date(2026, 3, 10), end=dt.date(2026, 3, 11))
+    lib = Library.objects.get(pk=library_a.pk)
+    with django_assert_max_num_queries(1):
+        due = services.add_library_hours(lib, FRIDAY_10.replace(hour=17), 24 * 10)
+    # Friday 7h, Mon 9 24h, Tue-Wed closed, Thu 12-Fri 13 48h, Mon 16-Fri 20 120h, Mon 23 00:00 + 41h
+    assert due == dt.datetime(2026, 3, 24, 17, 0, tzinfo=UTC)
+
+
 # --- the session clock (LDL-8) -------------------------------------------------------------------
 
 def test_session_starts_at_first_access(clock, rep, patrons):

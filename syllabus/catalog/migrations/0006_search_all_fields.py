@@ -20,16 +20,27 @@ def fill_notes(apps, schema_editor):
         Record.objects.bulk_update(batch, ["notes"])
 
 
-def forwards(apps, schema_editor):
+def drop_old_index(apps, schema_editor):
+    """Before the column is added and filled: with the 0004 index in place, the fill would
+    recompute the generated tsvector (PostgreSQL) of every row, only for the index to be
+    rebuilt over the new columns right after."""
     from syllabus.catalog import fts
 
-    fts.reinstall(schema_editor.connection)
+    fts.uninstall(schema_editor.connection)
 
 
-def backwards(apps, schema_editor):
+def install_old_index(apps, schema_editor):
+    """Backwards, once the column is gone: the 0004 index again."""
     from syllabus.catalog import fts
 
-    fts.reinstall(schema_editor.connection, columns=fts.COLUMNS_0004, pg_vector=fts.PG_VECTOR_0004)
+    fts.install(schema_editor.connection, columns=fts.COLUMNS_0004, pg_vector=fts.PG_VECTOR_0004)
+
+
+def install_index(apps, schema_editor):
+    """Once, over the filled column."""
+    from syllabus.catalog import fts
+
+    fts.install(schema_editor.connection)
 
 
 def drop_index(apps, schema_editor):
@@ -45,11 +56,11 @@ class Migration(migrations.Migration):
     dependencies = [("catalog", "0005_representation_discoverable")]
 
     operations = [
-        migrations.RunPython(migrations.RunPython.noop, backwards, elidable=False),
+        migrations.RunPython(drop_old_index, install_old_index, elidable=False),
         migrations.AddField(
             model_name="record", name="notes",
             field=models.TextField(blank=True, db_default="", default="", help_text="abstract (MARC 520) and notes, for search"),
         ),
         migrations.RunPython(fill_notes, migrations.RunPython.noop, elidable=False),
-        migrations.RunPython(forwards, drop_index, elidable=False),
+        migrations.RunPython(install_index, drop_index, elidable=False),
     ]

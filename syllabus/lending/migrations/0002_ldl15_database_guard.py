@@ -18,6 +18,10 @@ def fill_capacity(apps, schema_editor):
         # slots above the limit that nobody holds are surplus (the service never leaves any)
         slots.filter(number__gt=st.concurrent_users, request__isnull=True).delete()
         slots.update(capacity=st.concurrent_users)
+    if schema_editor.connection.vendor == "postgresql":
+        # The deletes leave deferred foreign-key checks pending, and PostgreSQL refuses the
+        # ALTER TABLEs below in the same transaction while any are pending: run them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,72 @@
+"""Migration 0006 (search over all fields, DSV-1) migrates forward and backward on SQLite and
+PostgreSQL, and builds the full-text index once: the old index goes before the ``notes`` column
+is filled (so a million-row update does not recompute a tsvector nor feed FTS triggers), and
+the new one is built after it."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
+
+from syllabus.catalog import fts, selectors
+from syllabus.catalog.models import Record
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("catalog", "0005_representation_discoverable")]
+AFTER = [("catalog", "0006_search_all_fields")]
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
+
+
+def _latest():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+def _position(queries, *needles):
+    return next((i for i, q in enumerate(queries) if any(n in q["sql"] for n in needles)), None)
+
+
+def test_0006_fills_notes_with_the_index_dropped_and_builds_it_once(inst_a, student):
+    try:
+        old = _migrate(BEFORE)
+        assert fts.is_installed(connection), "0005 has the 0004 index"
+        OldRecord = old.get_model("catalog", "Record")
+        pk = OldRecord.objects.create(institution_id=inst_a.pk, source_id="mig-0006", title="Middlemarch",
+                                      csl={"type": "book", "title": "Middlemarch",
+                                           "abstract": "Provincial life in a midlands town"}).pk
+        with CaptureQueriesContext(connection) as ctx:
+            _migrate(AFTER)
+    finally:
+        _migrate(_latest())  # the rest of the suite runs on the current schema
+    queries = ctx.captured_queries
+    fill = _position(queries, 'UPDATE "catalog_record" SET "notes"')
+    drop = _position(queries, "DROP COLUMN IF EXISTS search_vector", f"DROP TABLE IF EXISTS {fts.FTS_TABLE}")
+    builds = [i for i, q in enumerate(queries)
+              if "ADD COLUMN IF NOT EXISTS search_vector" in q["sql"] or "CREATE VIRTUAL TABLE" in q["sql"]]
+    assert fill is not None and drop is not None and drop < fill, "the old index is gone before the fill"
+    assert len(builds) == 1 and builds[0] > fill, "the new index is built once, after the fill"
+
+    assert Record.objects.get(pk=pk).notes == "Provincial life in a midlands town"
+    assert fts.is_installed(connection)
+    assert [r.pk for r in selectors.search_records(student, "midlands").records] == [pk]
+
+
+def test_0006_migrates_backward_and_forward_again(inst_a, student, make_record):
+    record = make_record(inst_a, title="Middlemarch", abstract="Provincial life in a midlands town")
+    try:
+        _migrate(BEFORE)
+        assert fts.is_installed(connection), "back to the 0004 index"
+        with connection.cursor() as cursor:
+            columns = [c.name for c in connection.introspection.get_table_description(cursor, "catalog_record")]
+        assert "notes" not in columns
+    finally:
+        _migrate(_latest())
+    assert fts.is_installed(connection)
+    assert [r.pk for r in selectors.search_records(student, "midlands").records] == [record.pk]

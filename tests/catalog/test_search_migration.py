@@ -6,27 +6,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from syllabus.catalog import fts, selectors
 from syllabus.catalog.models import Record
+from tests.migrating import latest as _latest, migrate as _migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("catalog", "0005_representation_discoverable")]
 AFTER = [("catalog", "0006_search_all_fields")]
 
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def _position(queries, *needles):

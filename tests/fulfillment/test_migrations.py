@@ -4,27 +4,18 @@ citation, and deleting a citation later leaves its requests in place (SET NULL).
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from syllabus.fulfillment.models import DigitizationRequest
 from syllabus.lists import services as lists
+from tests.migrating import latest, migrate as _migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE, AFTER = [("fulfillment", "0002_default_departments")], [("fulfillment", "0003_citation_foreign_key")]
 
 
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
 def _latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes("fulfillment")
+    return latest("fulfillment")
 
 
 def test_citation_ids_survive_the_move_to_a_foreign_key(instructor, course, inst_a):

@@ -5,26 +5,15 @@ that follow in the same transaction used to fail on them."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from syllabus.catalog.models import Record, Representation
 from syllabus.lending.models import LoanSlot
+from tests.migrating import latest as _latest, migrate as _migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("lending", "0001_initial")]
 
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def test_surplus_slots_are_removed_and_the_guard_is_added(inst_a, library_a):

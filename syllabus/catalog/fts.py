@@ -92,16 +92,21 @@ def install(connection, *, columns: tuple[str, ...] = COLUMNS, pg_vector: str = 
                 cursor.execute(sql)
 
 
+def _drop_index(connection, cursor) -> None:
+    """Drop the full-text index (FTS5 table and triggers, or the tsvector column and its GIN index)."""
+    if connection.vendor == "sqlite":
+        for name in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    elif connection.vendor == "postgresql":
+        cursor.execute("DROP INDEX IF EXISTS catalog_record_search_gin")
+        cursor.execute("ALTER TABLE catalog_record DROP COLUMN IF EXISTS search_vector")
+
+
 def reinstall(connection, **kw) -> None:
     """Rebuild the index over another set of columns (a migration that changes them)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name in TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-        elif connection.vendor == "postgresql":
-            cursor.execute("DROP INDEX IF EXISTS catalog_record_search_gin")
-            cursor.execute("ALTER TABLE catalog_record DROP COLUMN IF EXISTS search_vector")
+        _drop_index(connection, cursor)
     install(connection, **kw)
 
 
@@ -124,13 +129,8 @@ def _pg_config(connection, cursor) -> None:
 
 def uninstall(connection) -> None:
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name in TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-        elif connection.vendor == "postgresql":
-            cursor.execute("DROP INDEX IF EXISTS catalog_record_search_gin")
-            cursor.execute("ALTER TABLE catalog_record DROP COLUMN IF EXISTS search_vector")
+        _drop_index(connection, cursor)
+        if connection.vendor == "postgresql":
             cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}")
 
 

@@ -5,7 +5,6 @@ import datetime as dt
 import importlib.util
 from typing import Any
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from ninja import Body, Field, File, Router, Schema, Status
 from ninja.files import UploadedFile

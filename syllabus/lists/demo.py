@@ -9,6 +9,7 @@ import random
 
 from django.contrib.auth.hashers import make_password
 
+from syllabus.core import clock
 from syllabus.courses.models import Course
 from syllabus.org.demo import DEMO_PASSWORD, LOGINS
 from syllabus.org.models import RoleAssignment, User, UserGroup
@@ -182,7 +183,7 @@ def _sections(start: dt.date, weeks: int, topics: list[str]):
 
 def _build(owner, course, title, pool, n_items, weeks, topics, rnd, *, description=""):
     lst = services.create_list(owner, title=title, description=description, courses=[course] if course else [])
-    start = (course.start_date if course and course.start_date else dt.date.today())
+    start = (course.start_date if course and course.start_date else clock.today())
     sections = [services.add_section(owner, lst, title=t, start_date=s, end_date=e) for t, s, e in _sections(start, weeks, topics)]
     for n in range(n_items):
         ctype, meta = pool[n % len(pool)]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -592,5 +591,4 @@ def _citation_routes():
         return [request_out(r) for r in citations.request_status_for([citation.pk]).get(citation.pk, [])]
 
 
-if importlib.util.find_spec("syllabus.lists.selectors") is not None:
-    _citation_routes()
+_citation_routes()  # the instructor's requests from a list item (the lists app is always there)

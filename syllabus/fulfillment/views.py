@@ -406,11 +406,4 @@ def citation_request(request, citation_id: int, kind: str):
 
 
 def _list_url(citation) -> str:
-    from django.urls import NoReverseMatch
-
-    for name in ("lists:edit", "lists:list", "lists:view"):
-        try:
-            return reverse(name, args=[citation.resource_list_id])
-        except NoReverseMatch:
-            continue
-    return reverse("fulfillment:mine")
+    return reverse("lists:edit", args=[citation.resource_list_id])

@@ -289,8 +289,7 @@ def load(stdout) -> None:
         services.send_list(instructor2, geog101)
     stdout.write(f"  resource lists: {ResourceList.objects.count()} lists, "
                  f"{sum(lst.citations.count() for lst in ResourceList.objects.all())} items")
-    try:  # the catalog's demo loaded first (INSTALLED_APPS order): point citations at its records
-        from syllabus.catalog.demo import link_list_citations
-    except ImportError:
-        return
+    # the catalog's demo loaded first (INSTALLED_APPS order): point citations at its records
+    from syllabus.catalog.demo import link_list_citations
+
     link_list_citations(stdout)

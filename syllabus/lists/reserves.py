@@ -44,8 +44,8 @@ def lists_containing(record_ids, user=None) -> dict[int, list]:
         if list_id not in lists:
             continue
         lst = lists[list_id]
-        lst.can_view = True
-        lst.view_url = _view_url(lst)
+        lst.can_view = True  # type: ignore[attr-defined]  # read by the record page
+        lst.view_url = _view_url(lst)  # type: ignore[attr-defined]
         out.setdefault(record_id, []).append(lst)
     for value in out.values():
         value.sort(key=lambda lst: lst.title.lower())

@@ -25,7 +25,7 @@ from . import selectors, services
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, is_librarian_for
 from .tags import TAGS
-from .workflow import ITEM_TRANSITIONS, LIST_TRANSITIONS, ItemStatus, ListStatus
+from .workflow import ITEM_WORKFLOW, LIST_WORKFLOW, ItemStatus, ListStatus
 
 router = Router(tags=["lists"])
 ERRORS = {code: Error for code in sorted(codes_4xx | {413, 415})}
@@ -598,8 +598,10 @@ def vocabulary(request):
         "tags": [{"code": t.code, "label": str(t.label), "system": t.system} for t in TAGS.values()],
         "list_statuses": {s.value: str(s.label) for s in ListStatus},
         "item_statuses": {s.value: str(s.label) for s in ItemStatus},
-        "list_transitions": [{"from": a, "to": b, "by": who} for (a, b), who in LIST_TRANSITIONS.items()],
-        "item_transitions": [{"from": a, "to": b, "by": who} for (a, b), who in ITEM_TRANSITIONS.items()],
+        "list_transitions": [{"from": t.source, "to": t.target, "by": t.permission, "action": t.action}
+                             for t in LIST_WORKFLOW.transitions],
+        "item_transitions": [{"from": t.source, "to": t.target, "by": t.permission, "action": t.action}
+                             for t in ITEM_WORKFLOW.transitions],
         "item_filters": {k: str(f.label) for k, f in selectors.ITEM_FILTERS.items()},
         "copyright_statuses": {c.value: str(c.label) for c in CopyrightStatus},
     }

@@ -28,7 +28,7 @@ from . import selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
 from .permissions import ensure_edit, is_librarian_for
 from .tags import TAGS, instructor_tags
-from .workflow import INSTRUCTOR, ITEM_TRANSITIONS, LIBRARIAN, LIST_TRANSITIONS, ItemStatus, ListStatus, allowed_next
+from .workflow import INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, ItemStatus, ListStatus
 
 HTMX_CONFIG = ('{"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true},'
                ' {"code": "4..", "swap": true, "error": false}, {"code": "...", "swap": false, "error": true}]}')
@@ -200,7 +200,7 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
         "lst": lst, "access": acc, "message": message, "types": CitationType.choices,
         "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()), "copyright_choices": (choices := services.copyright_choices(acc, lst)),
         "copyright_values": [value for value, _label in choices], "library_decisions": LIBRARY_DECISIONS,
-        "can_send_list": (lst.status, ListStatus.SENT_TO_LIBRARY) in LIST_TRANSITIONS and INSTRUCTOR in sides,
+        "can_send_list": LIST_WORKFLOW.between(lst.status, ListStatus.SENT_TO_LIBRARY) is not None and INSTRUCTOR in sides,
         "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
         "taught": list(request.user.courses_taught.order_by("code", "section")),
     }
@@ -481,11 +481,11 @@ def _library_context(request, pk: int, message: str = "", item_filter_key: str =
     slots.prepare(request, "librarian_citation_services", items)
     slots.prepare(request, "list_aside", [lst])
     for item in items:
-        item.next_statuses = allowed_next(ITEM_TRANSITIONS, item.status, LIBRARIAN)
+        item.next_statuses = ITEM_WORKFLOW.targets(item.status, LIBRARIAN)
     return {
         "lst": lst, "access": acc, "message": message, "tasks": selectors.open_tasks(lst),
         "counts": selectors.status_counts(lst), "item_filters": selectors.ITEM_FILTERS.values(),
-        "item_filter": item_filter_key, "list_next": allowed_next(LIST_TRANSITIONS, lst.status, LIBRARIAN),
+        "item_filter": item_filter_key, "list_next": LIST_WORKFLOW.targets(lst.status, LIBRARIAN),
         "librarians": list(selectors.librarians(lst.institution_id)), "htmx_config": HTMX_CONFIG,
         "item_statuses": ItemStatus, "all_tags": list(TAGS.values()),
     }

@@ -28,6 +28,7 @@ from . import tags as tag_vocabulary
 from . import uploads
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, ensure_process, ensure_view, is_librarian_for
+from .selectors import ensure_section_of
 from .workflow import (
     INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, OPEN_ITEM_STATUSES, ItemStatus, ListStatus, Visibility,
 )
@@ -518,8 +519,8 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
         lst = _locked(lst)
         if section is None:
             section = _default_section(actor, lst)
-        elif section.resource_list_id != lst.pk:
-            raise RuleViolation("LST-1", "the section belongs to another list", field="section_id")
+        else:
+            ensure_section_of(lst.pk, section)
         status = _initial_status(lst, ctype, open_access)
         now = clock.now()
         citation = Citation(
@@ -609,9 +610,7 @@ def move_citation(actor: User, citation: Citation, *, section: Section | None = 
     """Move an item within its section or to another section of the same list (LST-1)."""
     lst = citation.resource_list
     ensure_edit(actor, lst)
-    target = section or citation.section
-    if target.resource_list_id != lst.pk:
-        raise RuleViolation("LST-1", "an item moves only between sections of its own list", field="section_id")
+    target = ensure_section_of(lst.pk, section or citation.section)
     with transaction.atomic():
         lst = _locked(lst)
         citation.refresh_from_db()

@@ -11,10 +11,11 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from syllabus.api.schemas import Error
+from syllabus.citations import bibliography, formats, openurl
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
-from . import bibliography, citeit, formats, listlink, lookup, openurl, resolver, selectors, services
+from . import citeit, listlink, lookup, resolver, selectors, services
 from .models import CollectionEntry, Item, Record, Representation
 
 router = Router(tags=["catalog"])

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import formats, identifiers
 from syllabus.core.errors import RuleViolation
 
-from . import csl as cslmod
-from . import formats
 
 
 def available() -> bool:
@@ -67,7 +67,7 @@ def _identifiers(data: dict) -> list[tuple[str, str]]:
     from . import lookup
 
     found = []
-    for identifier in [*cslmod.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]:
+    for identifier in [*identifiers.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]:
         kind_value = lookup.classify(str(identifier))
         if kind_value is not None:
             found.append(kind_value)

@@ -35,10 +35,11 @@ from typing import BinaryIO, Callable, Iterator
 import pymarc
 from django.db import IntegrityError, transaction
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import identifiers
 from syllabus.core import clock
 from syllabus.org.models import Library
 
-from . import csl as cslmod
 from .models import EResource, Holding, Item, Record
 from .services import save_record
 
@@ -234,15 +235,15 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
     if year:
         data["issued"] = {"date-parts": [[year]]}
 
-    isbns = [i for i in (cslmod.normalize_isbn(v) for f in rec.get_fields("020") for v in _sub(f, "a")) if i]
-    issns = [i for i in (cslmod.normalize_issn(v) for f in rec.get_fields("022") for v in _sub(f, "a")) if i]
+    isbns = [i for i in (identifiers.normalize_isbn(v) for f in rec.get_fields("020") for v in _sub(f, "a")) if i]
+    issns = [i for i in (identifiers.normalize_issn(v) for f in rec.get_fields("022") for v in _sub(f, "a")) if i]
     doi = ""
     for f in rec.get_fields("024"):
         if f.indicator1 == "7" and any(s.lower() == "doi" for s in _sub(f, "2")):
-            doi = cslmod.normalize_doi(_first_sub(f, "a")) or doi
+            doi = identifiers.normalize_doi(_first_sub(f, "a")) or doi
     urls = [(f, u) for f in rec.get_fields("856") for u in _sub(f, "u")]
     if not doi:
-        doi = next((cslmod.normalize_doi(u) for _f, u in urls if "doi.org/" in u.lower()), None) or ""
+        doi = next((identifiers.normalize_doi(u) for _f, u in urls if "doi.org/" in u.lower()), None) or ""
     if isbns:
         data["ISBN"] = " ".join(dict.fromkeys(isbns))
     if issns:
@@ -270,9 +271,9 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
             data["container-title"] = host
         if g := _first_sub(f, "g"):
             _parse_773g(g, data)
-        if (x := cslmod.normalize_issn(_first_sub(f, "x"))) and "ISSN" not in data:
+        if (x := identifiers.normalize_issn(_first_sub(f, "x"))) and "ISSN" not in data:
             data["ISSN"] = x
-        if (z := cslmod.normalize_isbn(_first_sub(f, "z"))) and "ISBN" not in data:
+        if (z := identifiers.normalize_isbn(_first_sub(f, "z"))) and "ISBN" not in data:
             data["ISBN"] = z
 
     subjects = []

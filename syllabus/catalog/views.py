@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import bibliography, formats, openurl
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
-from . import access, actions, bibliography, citeit, formats, listlink, openurl, resolver, selectors, services
-from . import csl as cslmod
+from . import access, actions, citeit, listlink, resolver, selectors, services
 from .models import CollectionEntry, Representation, RepresentationFile
 
 EXPORT_TYPES = {"ris": ("application/x-research-info-systems", "ris"), "bibtex": ("application/x-bibtex", "bib"),

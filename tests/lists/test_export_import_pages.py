@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
-from syllabus.catalog import bibliography
+from syllabus.citations import bibliography
 from syllabus.lists import services
 from syllabus.lists.models import Citation
 

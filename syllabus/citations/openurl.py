@@ -15,6 +15,7 @@ import re
 from urllib.parse import parse_qs, urlencode
 
 from . import csl as cslmod
+from . import identifiers
 
 FMT_BOOK = "info:ofi/fmt:kev:mtx:book"
 FMT_JOURNAL = "info:ofi/fmt:kev:mtx:journal"
@@ -106,7 +107,7 @@ def to_csl(kev: dict[str, list[str]]) -> dict:
     for ident in _all(kev, "rft_id", "id"):
         low = ident.lower()
         if low.startswith(("info:doi/", "doi:")) or "doi.org/" in low:
-            data["DOI"] = cslmod.normalize_doi(ident) or ""
+            data["DOI"] = identifiers.normalize_doi(ident) or ""
         elif low.startswith(("info:isbn/", "urn:isbn:")):
             data.setdefault("ISBN", ident.split(":", 1)[1].split("/", 1)[-1])
         elif low.startswith("info:pmid/"):
@@ -150,7 +151,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
             add("rft.jtitle", csl.get("container-title"))
         add("rft.volume", csl.get("volume"))
         add("rft.issue", csl.get("issue"))
-        for issn in cslmod.split_identifiers(csl.get("ISSN"))[:1]:
+        for issn in identifiers.split_identifiers(csl.get("ISSN"))[:1]:
             add("rft.issn", issn)
     elif ctype == "thesis":
         pairs.append(("rft_val_fmt", FMT_DISSERTATION))
@@ -170,7 +171,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
         add("rft.place", csl.get("publisher-place"))
         add("rft.edition", csl.get("edition"))
         add("rft.series", csl.get("collection-title"))
-        for isbn in cslmod.split_identifiers(csl.get("ISBN"))[:1]:
+        for isbn in identifiers.split_identifiers(csl.get("ISBN"))[:1]:
             add("rft.isbn", isbn)
         add("rft.tpages", csl.get("number-of-pages"))
     else:

@@ -1,10 +1,12 @@
 """CSL-JSON helpers: the one canonical form of bibliographic metadata (LST-2).
 
+Part of the citation core (:mod:`syllabus.citations`), which imports no app: catalog and lists
+both read and write metadata through it.
+
 Field names are CSL's own: ``title``, ``author: [{family, given}]``, ``container-title``,
 ``ISBN``, ``ISSN``, ``DOI``, ``URL``, ``edition``, ``publisher``, ``publisher-place``,
 ``issued: {date-parts: [[y, m, d]]}``, ``page``, ``volume``, ``issue``...  Identifiers are
-validated and normalised with python-stdnum: ISBN → ISBN-13 compact, ISSN → ``NNNN-NNNX``,
-DOI → lower case without resolver prefix.
+validated and normalised by :mod:`syllabus.citations.identifiers`.
 """
 from __future__ import annotations
 
@@ -13,9 +15,8 @@ import unicodedata
 from typing import Any, Iterable
 
 from django.utils.translation import gettext_lazy as _
-from stdnum import isbn as stdisbn
-from stdnum import issn as stdissn
-from stdnum.exceptions import ValidationError
+
+from .identifiers import isbn_forms, normalize_doi, normalize_isbn, normalize_issn, split_identifiers
 
 NAME_ROLES = ("author", "editor", "translator", "container-author", "director", "composer", "interviewer")
 # CSL 1.0.1 item types (what citeproc-py knows); anything else is kept but rendered as its nearest kin.
@@ -33,59 +34,9 @@ TYPE_LABELS = {
     "paper-conference": _("Conference paper"), "map": _("Map"), "musical_score": _("Score"), "dataset": _("Dataset"),
     "document": _("Document"), "article": _("Article"), "software": _("Software"),
 }
-DOI_RE = re.compile(r"\b(10\.\d{4,9}/\S+)", re.I)
 
 
-# --- identifiers ------------------------------------------------------------------------
-
-def normalize_isbn(value: str | None) -> str | None:
-    """ISBN-13 in compact form, or None when ``value`` is no valid ISBN."""
-    if not value:
-        return None
-    candidate = re.sub(r"[^0-9Xx]", "", str(value).split("(")[0])
-    try:
-        return stdisbn.to_isbn13(stdisbn.validate(candidate))
-    except (ValidationError, ValueError):
-        return None
-
-
-def isbn_forms(isbn13: str) -> list[str]:
-    """Both searchable forms of an ISBN: the 13 and, when it has one, the 10."""
-    forms = [isbn13]
-    try:
-        ten = stdisbn.to_isbn10(isbn13)
-        if ten:
-            forms.append(ten)
-    except (ValidationError, ValueError):
-        pass
-    return forms
-
-
-def normalize_issn(value: str | None) -> str | None:
-    if not value:
-        return None
-    candidate = re.sub(r"[^0-9Xx]", "", str(value))
-    try:
-        return stdissn.format(stdissn.validate(candidate))
-    except (ValidationError, ValueError):
-        return None
-
-
-def normalize_doi(value: str | None) -> str | None:
-    if not value:
-        return None
-    text = str(value).strip()
-    text = re.sub(r"^(?:doi:\s*|info:doi/|https?://(?:dx\.)?doi\.org/)", "", text, flags=re.I)
-    match = DOI_RE.search(text)
-    if not match:
-        return None
-    return match.group(1).rstrip(".,;").lower()
-
-
-def split_identifiers(value: str | None) -> list[str]:
-    """CSL allows several ISBNs/ISSNs in one string ("9780.. 0141.."); split them."""
-    return [p for p in re.split(r"[\s,;]+", value or "") if p]
-
+# --- editions ---------------------------------------------------------------------------
 
 def normalize_edition(value) -> str:
     """CSL styles add "ed." themselves: "3rd ed." / "3rd edition" / "Third edition" → "3"."""
@@ -251,27 +202,6 @@ def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
 def notes_text(csl: dict) -> str:
     """The abstract and notes of ``csl`` as one searchable text."""
     return "\n".join(str(csl[k]).strip() for k in ("abstract", "note") if csl.get(k) and str(csl[k]).strip())
-
-
-def record_columns(csl: dict) -> dict:
-    """The plain columns of a catalog ``Record`` derived from its CSL-JSON."""
-    isbns = [normalize_isbn(v) for v in split_identifiers(csl.get("ISBN"))]
-    issns = [normalize_issn(v) for v in split_identifiers(csl.get("ISSN"))]
-    return {
-        "type": (csl.get("type") or "book")[:40],
-        "title": (csl.get("title") or "")[:1000],
-        "creators": creators_text(csl),
-        "year": year_of(csl),
-        "edition": str(csl.get("edition") or "")[:100],
-        "publisher": (csl.get("publisher") or "")[:300],
-        "isbn": next((i for i in isbns if i), "") or "",
-        "issn": next((i for i in issns if i), "") or "",
-        "doi": (normalize_doi(csl.get("DOI")) or "")[:200],
-        "container_title": (csl.get("container-title") or "")[:500],
-        "language": (csl.get("language") or "")[:12],
-        "notes": notes_text(csl),
-        "work_key": work_key(csl),
-    }
 
 
 def display(csl: dict) -> str:

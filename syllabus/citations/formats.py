@@ -22,6 +22,7 @@ from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from pylatexenc.latex2text import LatexNodes2Text
 
 from . import csl as cslmod
+from . import identifiers
 
 FORMATS = ("ris", "bibtex", "csl-json")
 
@@ -108,10 +109,10 @@ def ris_entry_to_csl(entry: dict) -> dict:
     isbns, issns = [], []
     for value in re.split(r"[\s;,]+", entry.get("issn") or ""):
         digits = len(re.sub(r"[^0-9Xx]", "", value))
-        if cslmod.normalize_isbn(value) and digits in (10, 13):
-            isbns.append(cslmod.normalize_isbn(value))
-        elif cslmod.normalize_issn(value):
-            issns.append(cslmod.normalize_issn(value))
+        if identifiers.normalize_isbn(value) and digits in (10, 13):
+            isbns.append(identifiers.normalize_isbn(value))
+        elif identifiers.normalize_issn(value):
+            issns.append(identifiers.normalize_issn(value))
         elif value:  # neither: kept as given so the entry is refused naming it (LST-2), not silently dropped
             serial = digits == 8 or (digits not in (10, 13) and ctype in SERIAL_TYPES)
             (issns if serial else isbns).append(value)
@@ -152,7 +153,7 @@ def csl_to_ris_entry(data: dict) -> dict:
     accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []
     if accessed:
         entry["access_date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed))
-    idents = cslmod.split_identifiers(data.get("ISBN")) + cslmod.split_identifiers(data.get("ISSN"))
+    idents = identifiers.split_identifiers(data.get("ISBN")) + identifiers.split_identifiers(data.get("ISSN"))
     if idents:
         entry["issn"] = "; ".join(idents)  # RIS SN holds ISBN and ISSN alike
     page = str(data.get("page") or "")
@@ -403,8 +404,8 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
         add("publisher", data.get("publisher"))
     add("address", data.get("publisher-place"))
     add("series", data.get("collection-title"))
-    add("isbn", " ".join(cslmod.split_identifiers(data.get("ISBN"))))
-    add("issn", " ".join(cslmod.split_identifiers(data.get("ISSN"))))
+    add("isbn", " ".join(identifiers.split_identifiers(data.get("ISBN"))))
+    add("issn", " ".join(identifiers.split_identifiers(data.get("ISSN"))))
     add("doi", data.get("DOI"))
     add("url", data.get("URL"))
     accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers
 
 from .fts import FTS_TABLE, PG_CONFIG, WEIGHTS

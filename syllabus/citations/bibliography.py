@@ -113,7 +113,7 @@ def _label_markup(self, text):
 
 if not getattr(citeproc_model.Name.get_option, "_syllabus", False):
     citeproc_model.Label.markup = _label_markup
-    _get_option._syllabus = True
+    setattr(_get_option, "_syllabus", True)  # noqa: B010  (a function attribute mypy cannot see)
     citeproc_model.Name.get_option = _get_option
     citeproc_model.Date.render_single_date = _render_single_date
     citeproc_model.Text._variable = _text_variable

@@ -83,7 +83,7 @@ def _particles(name: dict) -> dict:
         name["non-dropping-particle"] = " ".join(lead)
         name["family"] = " ".join(words)
     given = (name.get("given") or "").split(" ")
-    tail = []
+    tail: list[str] = []
     while len(given) > 1 and re.fullmatch(r"[a-z]+", given[-1]):
         tail.insert(0, given.pop())
     if tail:

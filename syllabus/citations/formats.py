@@ -68,7 +68,7 @@ CSL_TO_RIS = {
 RIS_TAG_RE = re.compile(r"^\s*([A-Z][A-Z0-9])\s{0,4}-(?: |$)?(.*)$")
 
 
-def _ris_date(text: str) -> dict | None:
+def _ris_date(text: str | None) -> dict | None:
     """RIS dates are "YYYY/MM/DD/other" (each part optional)."""
     if not text:
         return None
@@ -147,10 +147,11 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None) -> 
     isbns, issns = [], []
     for value in identifiers.split_identifiers(entry.get("issn")):
         digits = len(re.sub(r"[^0-9Xx]", "", value))
-        if identifiers.normalize_isbn(value) and digits in (10, 13):
-            isbns.append(identifiers.normalize_isbn(value))
-        elif identifiers.normalize_issn(value):
-            issns.append(identifiers.normalize_issn(value))
+        isbn, issn = identifiers.normalize_isbn(value), identifiers.normalize_issn(value)
+        if isbn and digits in (10, 13):
+            isbns.append(isbn)
+        elif issn:
+            issns.append(issn)
         elif value:  # neither: kept as given so the entry is refused naming it (LST-2), not silently dropped
             serial = digits == 8 or (digits not in (10, 13) and ctype in SERIAL_TYPES)
             (issns if serial else isbns).append(value)
@@ -346,7 +347,7 @@ def _bib_name(parts) -> dict:
         return {"literal": last}
     name: dict = {"family": last}
     words = first.split(" ")
-    tail = []
+    tail: list[str] = []
     while len(words) > 1 and re.fullmatch(r"[a-z]+", words[-1]):  # "Beethoven, Ludwig van": van drops
         tail.insert(0, words.pop())
     if tail:
@@ -540,14 +541,14 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
                 edition=text.get("edition", ""), ISBN=text.get("isbn", ""), ISSN=text.get("issn", ""), DOI=text.get("doi", ""),
                 URL=str(f.get("url", "")).strip(), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
-    number = text.get("number") or ""
+    bib_number = text.get("number") or ""
     if ctype in REPORT_LIKE:
-        data["number"] = number
+        data["number"] = bib_number
         data["issue"] = text.get("issue", "")
     elif ctype in SERIAL_TYPES or ctype == "paper-conference" and not text.get("series"):
-        data["issue"] = number or text.get("issue", "")
+        data["issue"] = bib_number or text.get("issue", "")
     else:
-        data["collection-number"] = number
+        data["collection-number"] = bib_number
         data["issue"] = text.get("issue", "")
     data["publisher"] = text.get("publisher") or text.get("school") or text.get("institution") or text.get("organization") or ""
     data["publisher-place"] = text.get("address") or text.get("location") or ""

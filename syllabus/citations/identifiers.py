@@ -87,7 +87,8 @@ def normalize_doi(value: str | None) -> str | None:
 # --- strict --------------------------------------------------------------------------------
 
 def _reason(exc: ValidationError) -> str:
-    return exc.message[:-1].lower() if exc.message else "invalid"
+    message = getattr(exc, "message", "") or ""
+    return message[:-1].lower() if message else "invalid"
 
 
 def check_isbns(value: Any) -> str:

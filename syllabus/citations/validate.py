@@ -22,16 +22,19 @@ from .identifiers import InvalidIdentifier
 
 NAME_VARIABLES = {
     "author", "editor", "translator", "container-author", "collection-editor", "composer", "director",
-    "editorial-director", "illustrator", "interviewer", "original-author", "recipient", "reviewed-author",
+    "editorial-director", "illustrator", "interviewer", "original-author", "recipient", "reviewed-author", "chair",
+    "compiler", "contributor", "curator", "executive-producer", "guest", "host", "narrator", "organizer", "performer",
+    "producer", "script-writer", "series-creator",
 }
-DATE_VARIABLES = {"issued", "accessed", "original-date", "event-date", "submitted"}
+DATE_VARIABLES = {"issued", "accessed", "original-date", "event-date", "submitted", "available-date"}
 TEXT_VARIABLES = {
     "title", "title-short", "container-title", "container-title-short", "collection-title", "collection-number",
     "publisher", "publisher-place", "edition", "page", "page-first", "number-of-pages", "volume", "number-of-volumes",
     "issue", "number", "chapter-number", "abstract", "note", "language", "medium", "genre", "source", "archive",
     "archive_location", "call-number", "dimensions", "event", "event-place", "keyword", "locator", "original-publisher",
     "original-publisher-place", "original-title", "PMCID", "PMID", "references", "scale", "section", "status",
-    "version", "year-suffix", "annote", "authority", "citation-label", "references", "reviewed-title",
+    "version", "year-suffix", "annote", "authority", "citation-label", "reviewed-title", "division", "jurisdiction", "part-number", "part-title", "printing-number", "volume-title",
+    "archive-place", "archive_collection", "event-title",
 }
 IDENTIFIERS = {"ISBN", "ISSN", "DOI", "URL"}
 KNOWN = NAME_VARIABLES | DATE_VARIABLES | TEXT_VARIABLES | IDENTIFIERS | {"type", "id"}

@@ -1,5 +1,10 @@
 """Citation metadata of a list item (LST-2): its CSL-JSON checked by the citation core
 (:func:`syllabus.citations.validate.check_metadata`) and tied to the item's citation type.
+
+A list item has one of seven citation types (what the editor offers and the workflow rules
+look at); its metadata keeps the precise CSL type (a conference paper stays
+``paper-conference``, a thesis ``thesis``), so that exports and bibliographies say what the
+imported file said (issue 13: the full CSL type set end to end).
 """
 from __future__ import annotations
 
@@ -8,22 +13,26 @@ from syllabus.core.errors import RuleViolation
 
 from .models import CSL_TYPE, CitationType
 
-# CSL type → our citation type (for importers and catalog records); unknown CSL types are "other".
+# CSL type → our citation type; every CSL 1.0.2 type has one.
 TYPE_FROM_CSL = {
-    "book": CitationType.BOOK, "chapter": CitationType.BOOK_CHAPTER, "entry-encyclopedia": CitationType.BOOK_CHAPTER,
-    "entry-dictionary": CitationType.BOOK_CHAPTER, "paper-conference": CitationType.ARTICLE,
-    "article-journal": CitationType.ARTICLE, "article-magazine": CitationType.ARTICLE,
-    "article-newspaper": CitationType.ARTICLE, "article": CitationType.ARTICLE, "review": CitationType.ARTICLE,
+    "book": CitationType.BOOK, "classic": CitationType.BOOK, "collection": CitationType.BOOK,
+    "chapter": CitationType.BOOK_CHAPTER, "entry-encyclopedia": CitationType.BOOK_CHAPTER,
+    "entry-dictionary": CitationType.BOOK_CHAPTER, "entry": CitationType.BOOK_CHAPTER,
+    "paper-conference": CitationType.ARTICLE, "article-journal": CitationType.ARTICLE,
+    "article-magazine": CitationType.ARTICLE, "article-newspaper": CitationType.ARTICLE, "article": CitationType.ARTICLE,
+    "review": CitationType.ARTICLE, "review-book": CitationType.ARTICLE,
     "webpage": CitationType.WEBSITE, "post": CitationType.WEBSITE, "post-weblog": CitationType.WEBSITE,
     "motion_picture": CitationType.VIDEO_AUDIO, "broadcast": CitationType.VIDEO_AUDIO, "song": CitationType.VIDEO_AUDIO,
-    "interview": CitationType.VIDEO_AUDIO, "document": CitationType.DOCUMENT, "report": CitationType.DOCUMENT,
-    "thesis": CitationType.DOCUMENT, "manuscript": CitationType.DOCUMENT,
-    # other CSL types a catalog record may carry (journals, scores, maps, data...)
-    "periodical": CitationType.OTHER, "dataset": CitationType.OTHER, "map": CitationType.OTHER,
-    "graphic": CitationType.OTHER, "figure": CitationType.OTHER, "musical_score": CitationType.OTHER,
-    "pamphlet": CitationType.DOCUMENT, "patent": CitationType.OTHER, "legal_case": CitationType.OTHER,
-    "legislation": CitationType.OTHER, "bill": CitationType.OTHER, "treaty": CitationType.OTHER,
-    "speech": CitationType.VIDEO_AUDIO, "personal_communication": CitationType.OTHER, "entry": CitationType.BOOK_CHAPTER,
+    "interview": CitationType.VIDEO_AUDIO, "speech": CitationType.VIDEO_AUDIO, "performance": CitationType.VIDEO_AUDIO,
+    "event": CitationType.VIDEO_AUDIO,
+    "document": CitationType.DOCUMENT, "report": CitationType.DOCUMENT, "thesis": CitationType.DOCUMENT,
+    "manuscript": CitationType.DOCUMENT, "pamphlet": CitationType.DOCUMENT, "standard": CitationType.DOCUMENT,
+    # other CSL types a catalog record or an import may carry (journals, scores, maps, data, law...)
+    "periodical": CitationType.OTHER, "dataset": CitationType.OTHER, "software": CitationType.OTHER,
+    "map": CitationType.OTHER, "graphic": CitationType.OTHER, "figure": CitationType.OTHER,
+    "musical_score": CitationType.OTHER, "patent": CitationType.OTHER, "legal_case": CitationType.OTHER,
+    "legislation": CitationType.OTHER, "regulation": CitationType.OTHER, "bill": CitationType.OTHER,
+    "hearing": CitationType.OTHER, "treaty": CitationType.OTHER, "personal_communication": CitationType.OTHER,
 }
 
 
@@ -37,22 +46,18 @@ def citation_type(value: str | None) -> str:
     raise RuleViolation("LST-2", f"unknown citation type {value!r}; use one of {', '.join(CitationType.values)}", field="type")
 
 
-def citation_type(value: str | None) -> str:
-    """Our citation type from one of ours (``book_chapter``) or a CSL type (``chapter``)."""
-    value = (value or "").strip()
-    if value in CitationType.values:
-        return value
-    if value in TYPE_FROM_CSL:
-        return TYPE_FROM_CSL[value].value
-    raise RuleViolation("LST-2", f"unknown citation type {value!r}; use one of {', '.join(CitationType.values)}", field="type")
-
-
 def clean_metadata(ctype: str, metadata: dict | None) -> dict:
-    """Check and normalise CSL-JSON metadata of a citation of type ``ctype`` (ours)."""
+    """Check and normalise CSL-JSON metadata of a citation of type ``ctype`` (ours).  The
+    metadata's own CSL type is kept when it is one of ``ctype``'s (``paper-conference`` for an
+    article); otherwise the type's default CSL type is set."""
     out = check_metadata(metadata)
     if not out.get("title"):
         raise RuleViolation("LST-2", "a citation needs a title", field="metadata.title")
     if ctype == CitationType.WEBSITE and not out.get("URL"):
         raise RuleViolation("LST-2", "a website citation needs a URL", field="metadata.URL")
-    out["type"] = CSL_TYPE[CitationType(ctype)]
+    given = (metadata or {}).get("type") if isinstance(metadata, dict) else None
+    if isinstance(given, str) and given in TYPE_FROM_CSL and TYPE_FROM_CSL[given] == CitationType(ctype):
+        out["type"] = given
+    else:
+        out["type"] = CSL_TYPE[CitationType(ctype)]
     return out

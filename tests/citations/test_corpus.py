@@ -85,7 +85,7 @@ def test_fields_are_read_as_zotero_reads_them(path):
             assert (path.name, entry.position) in REFUSED
             continue
 
-        def check(field, got, want):
+        def check(field, got, want, index=index):
             if got != want and not _diverges(path, index, field):
                 wrong.append((index, field, got, want))
 

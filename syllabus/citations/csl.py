@@ -263,8 +263,11 @@ def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
 
 
 def notes_text(csl: dict) -> str:
-    """The abstract and notes of ``csl`` as one searchable text."""
-    return "\n".join(str(csl[k]).strip() for k in ("abstract", "note") if csl.get(k) and str(csl[k]).strip())
+    """The abstract and notes of ``csl`` as one searchable text, with the title and names in
+    their original script (MARC 880: Hebrew, Greek, Cyrillic, CJK...) so that they are found."""
+    parts = [str(csl[k]).strip() for k in ("abstract", "note", "original-title") if csl.get(k) and str(csl[k]).strip()]
+    parts.extend(name_text(n) for n in names(csl, "original-author"))
+    return "\n".join(parts)
 
 
 def display(csl: dict) -> str:

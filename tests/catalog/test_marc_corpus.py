@@ -10,7 +10,7 @@ from syllabus.catalog.marc import import_marc
 from syllabus.catalog.models import Record
 from syllabus.catalog.search import SearchParams, parse_query, search
 
-from ..citations.corpus import DATA
+from tests.citations.corpus import DATA
 
 MARC = DATA / "marc"
 

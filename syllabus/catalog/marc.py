@@ -531,8 +531,8 @@ class _Loader:
         try:
             existing.delete()
         except ProtectedError as exc:
-            refs = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
-            raise _Reject(f"deleted at the source but still used by {', '.join(str(r) for r in refs)}: kept") from None
+            refs = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+            raise _Reject(f"deleted at the source but still used by {', '.join(refs)}: kept") from None
         added.records.pop(m.source_id, None)
         cache.records.pop(m.source_id, None)
         self.report.withdrawn += 1

@@ -12,6 +12,7 @@ spans (``<span class="Z3988" title="...">``), which is why cite-it reads them.
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from urllib.parse import parse_qs, unquote, unquote_plus, urlencode
 
 from . import csl as cslmod
@@ -43,6 +44,7 @@ def _decoded(value: str) -> str:
 def parse_kev(query) -> dict[str, list[str]]:
     """A KEV query string (or a Django ``QueryDict`` / dict of lists) → ``{key: [values]}``;
     keys are read without the ``&amp;`` debris of HTML-escaped links, values double-decoded."""
+    pairs: Iterable[tuple[str, list]]
     if isinstance(query, str):
         pairs = parse_qs(query.lstrip("?").replace("&amp;", "&"), keep_blank_values=False).items()
     elif hasattr(query, "lists"):

@@ -35,7 +35,7 @@ GIVEN = ["Ada", "Ben", "Chloé", "David", "Eve", "Farid", "Grace", "Hiro", "Ines
 
 def _templates(n: int, rnd: random.Random) -> list[tuple[str, dict, str]]:
     """``n`` distinct works (type, CSL-JSON, formatted HTML), formatted once each."""
-    from syllabus.lists.citations import format_citation
+    from syllabus.citations.bibliography import format_citation
 
     out = []
     for i in range(n):

@@ -12,10 +12,11 @@ from ninja.files import UploadedFile
 
 from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
+from syllabus.citations import bibliography, formats, openurl
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
-from . import bibliography, citeit, formats, lists_port, lookup, openurl, resolver, selectors, services
+from . import citeit, lists_port, lookup, resolver, selectors, services
 from .models import CollectionEntry, Item, Record, Representation
 
 router = Router(tags=["catalog"])

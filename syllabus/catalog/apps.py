@@ -16,6 +16,4 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self):
-        from . import bibliography  # noqa: F401  (citeproc-py fix applied once, for every user of citeproc)
-
         post_migrate.connect(_repair_fulltext_index, sender=self, dispatch_uid="catalog-fts-repair")

@@ -27,11 +27,11 @@ import requests
 from bs4 import BeautifulSoup
 from django.conf import settings
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import identifiers, openurl
 from syllabus.core import clock
 from syllabus.core.errors import RuleViolation
 
-from . import csl as cslmod
-from . import openurl
 
 TRUST = ("coins", "highwire", "dublin_core", "json_ld", "opengraph", "page")
 FORMAT_LABELS = {"coins": "COinS", "highwire": "Highwire citation_*", "dublin_core": "Dublin Core",
@@ -148,14 +148,14 @@ def from_dublin_core(soup: BeautifulSoup) -> dict:
         data["author"] = _people(creators)
     for ident in meta.get("identifier", []):
         low = ident.lower()
-        if "10." in low and (low.startswith(("doi:", "info:doi", "http")) or low.startswith("10.")) and cslmod.normalize_doi(ident):
-            data.setdefault("DOI", cslmod.normalize_doi(ident))
+        if "10." in low and (low.startswith(("doi:", "info:doi", "http")) or low.startswith("10.")) and identifiers.normalize_doi(ident):
+            data.setdefault("DOI", identifiers.normalize_doi(ident))
         elif low.startswith(("http://", "https://")):
             data.setdefault("URL", ident)
-        elif cslmod.normalize_isbn(re.sub(r"^(urn:)?isbn:?", "", low)):
-            data.setdefault("ISBN", cslmod.normalize_isbn(re.sub(r"^(urn:)?isbn:?", "", low)))
-        elif cslmod.normalize_issn(re.sub(r"^(urn:)?issn:?", "", low)):
-            data.setdefault("ISSN", cslmod.normalize_issn(re.sub(r"^(urn:)?issn:?", "", low)))
+        elif identifiers.normalize_isbn(re.sub(r"^(urn:)?isbn:?", "", low)):
+            data.setdefault("ISBN", identifiers.normalize_isbn(re.sub(r"^(urn:)?isbn:?", "", low)))
+        elif identifiers.normalize_issn(re.sub(r"^(urn:)?issn:?", "", low)):
+            data.setdefault("ISSN", identifiers.normalize_issn(re.sub(r"^(urn:)?issn:?", "", low)))
     dc_type = DC_TYPES.get(one("type").lower(), "")
     if dc_type:
         data["type"] = dc_type
@@ -247,8 +247,8 @@ def from_json_ld(soup: BeautifulSoup) -> dict:
     for ident in (idents if isinstance(idents, list) else [idents]) + ([node["sameAs"]] if isinstance(node.get("sameAs"), str) else []):
         if isinstance(ident, dict) and str(ident.get("propertyID", "")).lower() == "doi":
             data["DOI"] = _ld_text(ident.get("value"))
-        elif isinstance(ident, str) and cslmod.normalize_doi(ident) and ("doi" in ident.lower() or ident.startswith("10.")):
-            data.setdefault("DOI", cslmod.normalize_doi(ident))
+        elif isinstance(ident, str) and identifiers.normalize_doi(ident) and ("doi" in ident.lower() or ident.startswith("10.")):
+            data.setdefault("DOI", identifiers.normalize_doi(ident))
     part = node.get("isPartOf")
     while isinstance(part, dict):  # PublicationIssue → PublicationVolume → Periodical
         kinds = _ld_types(part)

@@ -14,9 +14,10 @@ import random
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import identifiers
 from syllabus.org.models import Institution, Library
 
-from . import csl as cslmod
 from .models import EResource, Holding, Item, Record, Representation
 from .services import _record_values
 
@@ -302,7 +303,7 @@ def link_list_citations(stdout=None) -> int:
     for citation in Citation.objects.filter(record__isnull=True, type="book").select_related("resource_list"):
         data = cslmod.clean(dict(citation.metadata or {}))
         query = None
-        isbn = cslmod.normalize_isbn((cslmod.split_identifiers(data.get("ISBN")) or [""])[0])
+        isbn = identifiers.normalize_isbn((identifiers.split_identifiers(data.get("ISBN")) or [""])[0])
         people = cslmod.names(data, "author") or cslmod.names(data, "editor")
         if isbn:
             query = ParsedQuery(isbn=isbn)

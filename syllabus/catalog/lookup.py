@@ -23,9 +23,10 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import identifiers
 from syllabus.core.errors import RuleViolation
 
-from . import csl as cslmod
 
 log = logging.getLogger("syllabus.catalog")
 
@@ -199,12 +200,12 @@ def classify(text: str) -> tuple[str, str] | None:
     text = (text or "").strip()
     if not text:
         return None
-    if doi := cslmod.normalize_doi(text) if re.search(r"10\.\d{4,9}/", text) else None:
+    if doi := identifiers.normalize_doi(text) if re.search(r"10\.\d{4,9}/", text) else None:
         return "doi", doi
     compact = re.sub(r"^(isbn[:\s]*)", "", text, flags=re.I)
-    if isbn := cslmod.normalize_isbn(compact) if re.fullmatch(r"[\d\-\s]{9,17}[\dXx]", compact) else None:
+    if isbn := identifiers.normalize_isbn(compact) if re.fullmatch(r"[\d\-\s]{9,17}[\dXx]", compact) else None:
         return "isbn", isbn
-    if issn := cslmod.normalize_issn(text) if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", text) else None:
+    if issn := identifiers.normalize_issn(text) if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", text) else None:
         return "issn", issn
     return None
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import xml.sax
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +35,13 @@ from typing import BinaryIO, Callable, Iterator
 
 import pymarc
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import identifiers
 from syllabus.core import clock
 from syllabus.org.models import Library
 
-from . import csl as cslmod
 from .models import EResource, Holding, Item, Record
 from .services import save_record
 
@@ -63,6 +66,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    withdrawn: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     holdings_created: int = 0
     items_created: int = 0
@@ -73,7 +77,7 @@ class ImportReport:
 
     def summary(self) -> str:
         text = (f"{self.read} records read: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{len(self.rejected)} rejected; {self.holdings_created} holdings, {self.items_created} items created, "
+                f"{self.withdrawn} withdrawn, {len(self.rejected)} rejected; {self.holdings_created} holdings, {self.items_created} items created, "
                 f"{self.items_updated} items updated, {self.eresources_created} e-resources created")
         return text + (f"; reading stopped: {self.stopped}" if self.stopped else "")
 
@@ -110,6 +114,7 @@ class MappedRecord:
     holdings: list[MappedHolding]
     items: list[MappedItem]
     eresources: list[dict]
+    deleted: bool = False
 
 
 class MappingError(ValueError):
@@ -197,6 +202,9 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
         source_id = ids_035[0]
     if not source_id:
         raise MappingError("no record id (001 or 035 $a)")
+    if str(rec.leader or "")[5:6] == "d":  # a deleted record: what matters is which one
+        return MappedRecord(source_id=source_id[:120], csl={}, subjects=[], extra_ids=[], holdings=[], items=[],
+                            eresources=[], deleted=True)
     f245 = rec.get_fields("245")
     title_parts = _sub(f245[0], "a", "b", "n", "p") if f245 else []
     # "Deep learning :" + "an introduction /" → "Deep learning: an introduction"
@@ -234,15 +242,15 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
     if year:
         data["issued"] = {"date-parts": [[year]]}
 
-    isbns = [i for i in (cslmod.normalize_isbn(v) for f in rec.get_fields("020") for v in _sub(f, "a")) if i]
-    issns = [i for i in (cslmod.normalize_issn(v) for f in rec.get_fields("022") for v in _sub(f, "a")) if i]
+    isbns = [i for i in (identifiers.normalize_isbn(v) for f in rec.get_fields("020") for v in _sub(f, "a")) if i]
+    issns = [i for i in (identifiers.normalize_issn(v) for f in rec.get_fields("022") for v in _sub(f, "a")) if i]
     doi = ""
     for f in rec.get_fields("024"):
         if f.indicator1 == "7" and any(s.lower() == "doi" for s in _sub(f, "2")):
-            doi = cslmod.normalize_doi(_first_sub(f, "a")) or doi
+            doi = identifiers.normalize_doi(_first_sub(f, "a")) or doi
     urls = [(f, u) for f in rec.get_fields("856") for u in _sub(f, "u")]
     if not doi:
-        doi = next((cslmod.normalize_doi(u) for _f, u in urls if "doi.org/" in u.lower()), None) or ""
+        doi = next((identifiers.normalize_doi(u) for _f, u in urls if "doi.org/" in u.lower()), None) or ""
     if isbns:
         data["ISBN"] = " ".join(dict.fromkeys(isbns))
     if issns:
@@ -270,11 +278,23 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
             data["container-title"] = host
         if g := _first_sub(f, "g"):
             _parse_773g(g, data)
-        if (x := cslmod.normalize_issn(_first_sub(f, "x"))) and "ISSN" not in data:
+        if (x := identifiers.normalize_issn(_first_sub(f, "x"))) and "ISSN" not in data:
             data["ISSN"] = x
-        if (z := cslmod.normalize_isbn(_first_sub(f, "z"))) and "ISBN" not in data:
+        if (z := identifiers.normalize_isbn(_first_sub(f, "z"))) and "ISBN" not in data:
             data["ISBN"] = z
 
+    # 880: the same fields in their original script (Hebrew, Greek, Cyrillic, CJK...), linked by $6
+    for f in rec.get_fields("880"):
+        link = (_first_sub(f, "6") or "")[:3]
+        if link == "245" and "original-title" not in data:
+            parallel = _strip(re.sub(r"\s+([:;])\s*", r"\1 ", " ".join(p.strip() for p in _sub(f, "a", "b", "n", "p"))))
+            if parallel and parallel != title:
+                data["original-title"] = parallel
+        elif link in ("100", "110", "111", "700", "710", "711"):
+            raw = " ".join(_sub(f, "a", "b") if link[1:] in ("10", "11") else _sub(f, "a"))
+            person = cslmod.parse_name(raw) if link.endswith("00") else {"literal": _strip(raw)}
+            if person:
+                data.setdefault("original-author", []).append(person)
     subjects = []
     for tag in ("600", "610", "611", "630", "650", "651", "655"):
         for f in rec.get_fields(tag):
@@ -331,22 +351,64 @@ def _is_xml(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def iter_binary(stream: BinaryIO) -> Iterator[tuple[int, pymarc.Record | None, str]]:
-    """(position, record or None, error) for each record of an ISO 2709 file.  A record whose
-    leader length cannot be trusted stops the reading (the rest cannot be framed)."""
-    reader = pymarc.MARCReader(stream, to_unicode=True, force_utf8=True, utf8_handling="replace", permissive=True)
-    position = 0
-    for record in reader:
-        position += 1
-        exc = reader.current_exception
-        if record is None:
-            reason = f"{type(exc).__name__}: {exc}" if exc else "unreadable record"
-            if isinstance(exc, pymarc.exceptions.FatalReaderError):
-                yield position, None, f"{reason} (reading stopped)"
-                return
-            yield position, None, reason
-        else:
-            yield position, record, ""
+RECORD_TERMINATOR = b"\x1d"
+_CHUNK = 1 << 20
+
+
+def _frames(stream: BinaryIO) -> Iterator[bytes]:
+    """The records of an ISO 2709 stream, cut at their record terminators (0x1D) and not at
+    the length their leader claims: a record whose length is wrong costs that record, never
+    the rest of the file (pymarc's reader trusts the leader and cannot resynchronise)."""
+    rest = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        rest += chunk
+        *whole, rest = rest.split(RECORD_TERMINATOR)
+        for data in whole:
+            yield data + RECORD_TERMINATOR
+    if rest.strip(b"\r\n\x00 \x1a"):
+        yield rest
+
+
+def _decode(data: bytes) -> tuple[pymarc.Record | None, str, str]:
+    """(record, error, warning) of one framed record.  Leader/09 decides the encoding: ``a``
+    UTF-8, blank MARC-8, converted by pymarc's MARC-8 tables (diacritics, Greek, Cyrillic,
+    Hebrew, Arabic, CJK/EACC); a MARC-8 record that cannot be converted is read as UTF-8 (many
+    systems export UTF-8 without setting leader/09)."""
+    warning = ""
+    if len(data) < 24 or not data[:5].isdigit():
+        return None, "no MARC leader (24 characters starting with the record length)", ""
+    if int(data[:5]) != len(data):
+        warning = f"the leader gives a length of {int(data[:5])} bytes but the record has {len(data)}; read up to its terminator"
+        data = b"%05d" % len(data) + data[5:] if len(data) < 100000 else data
+    utf8 = data[9:10] == b"a"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pymarc.Record(data, to_unicode=True, force_utf8=utf8, hide_utf8_warnings=True,
+                                 utf8_handling="strict"), "", warning
+    except Exception as exc:
+        first = f"{type(exc).__name__}: {exc}"
+    if not utf8:  # MARC-8 that pymarc cannot convert: try it as UTF-8 before giving up
+        try:
+            record = pymarc.Record(data, to_unicode=True, force_utf8=True, utf8_handling="strict")
+            return record, "", (warning + "; " if warning else "") + "leader/09 says MARC-8 but the record is UTF-8"
+        except Exception:
+            pass
+    try:
+        record = pymarc.Record(data, to_unicode=True, force_utf8=True, utf8_handling="replace")
+        return record, "", (warning + "; " if warning else "") + f"characters that could not be read were replaced ({first})"
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}", warning
+
+
+def iter_binary(stream: BinaryIO) -> Iterator[tuple[int, pymarc.Record | None, str, str]]:
+    """(position, record or None, error, warning) for each record of an ISO 2709 file."""
+    for position, data in enumerate(_frames(stream), start=1):
+        record, error, warning = _decode(data)
+        yield position, record, error, warning
 
 
 class _StreamingHandler(pymarc.XmlHandler):
@@ -459,7 +521,26 @@ class _Loader:
             added.holdings_created += 1
         return holding
 
+    def _withdraw(self, m: MappedRecord, cache: "_BatchCache", added: "_Added") -> None:
+        """A deleted record (leader/05 = d) withdraws ours: it leaves the catalog with its
+        holdings and items; list items that cited it keep their metadata (DSV-1)."""
+        existing = added.records.get(m.source_id) or cache.records.get(m.source_id)
+        if existing is None:
+            self.report.unchanged += 1  # deleted at the source and never loaded here: nothing to do
+            return
+        try:
+            existing.delete()
+        except ProtectedError as exc:
+            refs = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+            raise _Reject(f"deleted at the source but still used by {', '.join(refs)}: kept") from None
+        added.records.pop(m.source_id, None)
+        cache.records.pop(m.source_id, None)
+        self.report.withdrawn += 1
+
     def _store(self, m: MappedRecord, cache: "_BatchCache", added: "_Added") -> None:
+        if m.deleted:
+            self._withdraw(m, cache, added)
+            return
         existing = added.records.get(m.source_id) or cache.records.get(m.source_id)
         saved = save_record(None, self.institution, m.csl, source_id=m.source_id, subjects=m.subjects,
                             extra_identifiers=m.extra_ids, audit_trail=False, existing=existing)
@@ -583,9 +664,9 @@ def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt:
                 if handler.in_record:
                     report.rejected.append(Rejected(handler.position, "", report.stopped))
         else:
-            for position, record, error in iter_binary(stream):
-                if error.endswith("(reading stopped)"):
-                    report.stopped = f"record {position} cannot be framed; the rest of the file was not read"
+            for position, record, error, warning in iter_binary(stream):
+                if warning:
+                    report.warnings.append(f"record {position}: {warning}")
                 loader.add(position, record, error)
         loader.flush()
     finally:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import identifiers, openurl
 from syllabus.org.models import User
 
-from . import csl as cslmod
-from . import openurl, selectors
+from . import selectors
 from .models import Record
 from .search import ParsedQuery, SearchParams, parse_query, search
 
@@ -72,13 +73,13 @@ def _match(citation: dict, institution_ids: list[int]) -> tuple[list[int], str]:
         ids = _ids(ParsedQuery(doi=citation["DOI"]), institution_ids)
         if ids:
             return ids, "doi"
-    for isbn in cslmod.split_identifiers(citation.get("ISBN")):
-        if norm := cslmod.normalize_isbn(isbn):
+    for isbn in identifiers.split_identifiers(citation.get("ISBN")):
+        if norm := identifiers.normalize_isbn(isbn):
             ids = _ids(ParsedQuery(isbn=norm), institution_ids)
             if ids:
                 return ids, "isbn"
-    for issn in cslmod.split_identifiers(citation.get("ISSN")):
-        if norm := cslmod.normalize_issn(issn):
+    for issn in identifiers.split_identifiers(citation.get("ISSN")):
+        if norm := identifiers.normalize_issn(issn):
             types = ["periodical"] if is_article or ctype == "periodical" else None
             ids = _ids(ParsedQuery(issn=norm.replace("-", "")), institution_ids, types)
             if ids:

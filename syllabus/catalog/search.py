@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from . import csl as cslmod
+from syllabus.citations import identifiers
+
 from .fts import FTS_TABLE, PG_CONFIG, WEIGHTS
 
 MAX_TERMS = 16
@@ -50,16 +51,16 @@ def parse_query(text: str) -> ParsedQuery:
     if not text:
         return ParsedQuery()
     if re.match(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", text, re.I):
-        doi = cslmod.normalize_doi(text)
+        doi = identifiers.normalize_doi(text)
         if doi:
             return ParsedQuery(doi=doi)
     compact = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"(?:97[89])?\d{9}[\dXx]", compact):
-        isbn = cslmod.normalize_isbn(compact)
+        isbn = identifiers.normalize_isbn(compact)
         if isbn:
             return ParsedQuery(isbn=isbn)
     if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", text):
-        issn = cslmod.normalize_issn(text)
+        issn = identifiers.normalize_issn(text)
         if issn:
             return ParsedQuery(issn=issn.replace("-", ""))
     terms = [t.lower() for t in re.findall(r"[^\W_]+", text)][:MAX_TERMS]

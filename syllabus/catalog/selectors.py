@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.citations.csl import TYPE_LABELS
 from syllabus.core.errors import RuleViolation
 from syllabus.courses import selectors as course_selectors
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, Library, User
 
 from . import lists_port
-from .csl import TYPE_LABELS
 from .models import CollectionEntry, EResource, Item, Record, Representation
 from .search import ParsedQuery, SearchParams, parse_query, search
 from .services import can_manage_representations

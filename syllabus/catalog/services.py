@@ -18,7 +18,9 @@ from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import Institution, Library, User
 from syllabus.org.roles import Role
 
-from . import csl as cslmod
+from syllabus.citations import csl as cslmod
+from syllabus.citations import identifiers
+
 from .models import CollectionEntry, EResource, Holding, Item, Record, Representation, RepresentationFile
 
 CATALOGUER_ROLES = (Role.COURSE_RESERVES_OPERATOR, Role.DIGITAL_INVENTORY_OPERATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR)
@@ -56,8 +58,29 @@ class Saved:
     outcome: str  # created | updated | unchanged
 
 
+def _record_columns(csl: dict) -> dict:
+    """The plain columns of a catalog ``Record`` derived from its CSL-JSON."""
+    isbns = [identifiers.normalize_isbn(v) for v in identifiers.split_identifiers(csl.get("ISBN"))]
+    issns = [identifiers.normalize_issn(v) for v in identifiers.split_identifiers(csl.get("ISSN"))]
+    return {
+        "type": (csl.get("type") or "book")[:40],
+        "title": (csl.get("title") or "")[:1000],
+        "creators": cslmod.creators_text(csl),
+        "year": cslmod.year_of(csl),
+        "edition": str(csl.get("edition") or "")[:100],
+        "publisher": (csl.get("publisher") or "")[:300],
+        "isbn": next((i for i in isbns if i), "") or "",
+        "issn": next((i for i in issns if i), "") or "",
+        "doi": (identifiers.normalize_doi(csl.get("DOI")) or "")[:200],
+        "container_title": (csl.get("container-title") or "")[:500],
+        "language": (csl.get("language") or "")[:12],
+        "notes": cslmod.notes_text(csl),
+        "work_key": cslmod.work_key(csl),
+    }
+
+
 def _record_values(csl: dict, subjects: Iterable[str], extra_identifiers: Iterable[str]) -> dict:
-    values = cslmod.record_columns(csl)
+    values = _record_columns(csl)
     values["subjects"] = "; ".join(dict.fromkeys(s.strip() for s in subjects if s and s.strip()))
     values["identifiers"] = " ".join(cslmod.identifier_tokens(csl, extra_identifiers))
     values["csl"] = csl

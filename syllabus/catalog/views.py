@@ -5,6 +5,7 @@ cite it with its bookmarklet (DSV-4), digital representations, and the link reso
 selector, render; htmx requests get the fragment they replace."""
 from __future__ import annotations
 
+from html import escape as html_escape
 import json
 import re
 
@@ -18,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from syllabus.citations import csl as cslmod
+from syllabus.citations import bibliography, formats, openurl
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
-from . import access, actions, bibliography, citeit, formats, lists_port, openurl, resolver, selectors, services
-from . import csl as cslmod
+from . import access, actions, citeit, lists_port, resolver, selectors, services
 from .models import CollectionEntry, Representation, RepresentationFile
 
 EXPORT_TYPES = {"ris": ("application/x-research-info-systems", "ris"), "bibtex": ("application/x-bibtex", "bib"),
@@ -469,15 +471,16 @@ def representation_extra_file(request, pk: int):
 @login_required
 @rule_errors
 def openurl_page(request):
-    kev = openurl.parse_kev(request.GET)
+    # the same reading as GET /api/v1/resolve (DSV-6): a link the API resolves, this page resolves
+    kev = openurl.parse_kev({k: v for k, v in request.GET.lists() if k != "institution"})
     if not openurl.is_openurl(kev):
-        return render(request, "catalog/openurl.html", {"result": None}, status=200 if not request.GET else 400)
+        return render(request, "catalog/openurl.html", {"result": None, "bad": bool(request.GET)},
+                      status=200 if not request.GET else 400)
     result = resolver.resolve(request.user, openurl.to_csl(kev))
-    if not result.citation.get("title") and not result.records:
-        return render(request, "catalog/openurl.html", {"result": None, "bad": True}, status=400)
-    shown = result.citation if result.citation.get("title") else (result.records[0].csl if result.records else {})
+    shown = result.citation if result.citation.get("title") else (result.records[0].csl if result.records else result.citation)
+    described = " · ".join(f"{key} {shown[key]}" for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN", "URL") if shown.get(key))
     context = {"result": result, "citation": shown, "csl_json": json.dumps(shown),
-               "formatted": bibliography.render([shown], "apa")[0] if shown.get("title") else "",
+               "formatted": bibliography.render([shown], "apa")[0] if shown.get("title") else html_escape(described),
                "collected": selectors.collection_record_ids(request.user)}
     return render(request, "catalog/openurl.html", context)
 

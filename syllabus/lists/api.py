@@ -17,12 +17,12 @@ from ninja.responses import codes_4xx
 
 from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
+from syllabus.citations.validate import merge_patch
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
 
-from . import file_guards, metadata as md
-from . import selectors, services
+from . import file_guards, selectors, services
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList
 from .permissions import Access, ensure_edit, is_librarian_for, require_process
 from .tags import TAGS
@@ -470,7 +470,7 @@ def patch_citation(request, citation_id: int, payload: CitationPatch):
     with transaction.atomic():
         fields = {k: v for k, v in data.items() if v is not None}
         if "metadata" in fields:
-            fields["metadata"] = md.merge_patch(citation.metadata, fields["metadata"])
+            fields["metadata"] = merge_patch(citation.metadata, fields["metadata"])
         if fields:
             services.update_citation(request.user, citation, **fields)
         if section_id is not None or position is not None:

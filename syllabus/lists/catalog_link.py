@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
-from syllabus.catalog import csl as cslmod
-from syllabus.catalog import formats, lookup
+from syllabus.catalog import lookup
 from syllabus.catalog.search import ParsedQuery, backend
 from syllabus.catalog.selectors import visible_records
+from syllabus.citations import csl as cslmod
+from syllabus.citations import formats, identifiers
 from syllabus.core.errors import RuleViolation
 
 from . import metadata as list_metadata
@@ -47,7 +48,7 @@ def _identifiers(data: dict) -> list[tuple[str, str]]:
     """(kind, normalised value) of ``data``'s ISBNs, then its DOI, in the order they are tried;
     text that is no valid identifier is left out (the lists app refuses it, LST-2)."""
     found = []
-    for identifier in [*cslmod.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]:
+    for identifier in [*identifiers.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]:
         kind_value = lookup.classify(str(identifier))
         if kind_value is not None:
             found.append(kind_value)

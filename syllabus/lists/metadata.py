@@ -1,63 +1,39 @@
-"""Citation metadata in its one canonical form, CSL-JSON (LST-2).
+"""Citation metadata of a list item (LST-2): its CSL-JSON checked by the citation core
+(:func:`syllabus.citations.validate.check_metadata`) and tied to the item's citation type.
 
-:func:`clean_metadata` checks and normalises what an instructor, the API or an importer gives:
-field names as CSL spells them (``title``, ``author: [{family, given}]``, ``container-title``,
-``ISBN``, ``ISSN``, ``DOI``, ``edition``, ``publisher``, ``issued: {date-parts}``, ``page``,
-``URL``...).  ISBNs and ISSNs are validated with python-stdnum (ISBN stored as ISBN-13, compact;
-ISSN as ``NNNN-NNNN``), DOIs with idutils (stored without a resolver prefix); a bad one is
-refused with a clear ``LST-2`` error naming the field.
+A list item has one of seven citation types (what the editor offers and the workflow rules
+look at); its metadata keeps the precise CSL type (a conference paper stays
+``paper-conference``, a thesis ``thesis``), so that exports and bibliographies say what the
+imported file said (issue 13: the full CSL type set end to end).
 """
 from __future__ import annotations
 
-import re
-from typing import Any
-
-import idutils
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
-from stdnum import isbn as stdnum_isbn
-from stdnum import issn as stdnum_issn
-from stdnum.exceptions import ValidationError as StdnumError
-
+from syllabus.citations.validate import check_metadata
 from syllabus.core.errors import RuleViolation
 
 from .models import CSL_TYPE, CitationType
 
-NAME_VARIABLES = {
-    "author", "editor", "translator", "container-author", "collection-editor", "composer", "director",
-    "editorial-director", "illustrator", "interviewer", "original-author", "recipient", "reviewed-author",
-}
-DATE_VARIABLES = {"issued", "accessed", "original-date", "event-date", "submitted"}
-TEXT_VARIABLES = {
-    "title", "title-short", "container-title", "container-title-short", "collection-title", "collection-number",
-    "publisher", "publisher-place", "edition", "page", "page-first", "number-of-pages", "volume", "number-of-volumes",
-    "issue", "number", "chapter-number", "abstract", "note", "language", "medium", "genre", "source", "archive",
-    "archive_location", "call-number", "dimensions", "event", "event-place", "keyword", "locator", "original-publisher",
-    "original-publisher-place", "original-title", "PMCID", "PMID", "references", "scale", "section", "status",
-    "version", "year-suffix", "annote", "authority", "citation-label", "references", "reviewed-title",
-}
-IDENTIFIERS = {"ISBN", "ISSN", "DOI", "URL"}
-KNOWN = NAME_VARIABLES | DATE_VARIABLES | TEXT_VARIABLES | IDENTIFIERS | {"type", "id"}
-
-# CSL type → our citation type (for importers and catalog records); unknown CSL types are "other".
+# CSL type → our citation type; every CSL 1.0.2 type has one.
 TYPE_FROM_CSL = {
-    "book": CitationType.BOOK, "chapter": CitationType.BOOK_CHAPTER, "entry-encyclopedia": CitationType.BOOK_CHAPTER,
-    "entry-dictionary": CitationType.BOOK_CHAPTER, "paper-conference": CitationType.ARTICLE,
-    "article-journal": CitationType.ARTICLE, "article-magazine": CitationType.ARTICLE,
-    "article-newspaper": CitationType.ARTICLE, "article": CitationType.ARTICLE, "review": CitationType.ARTICLE,
+    "book": CitationType.BOOK, "classic": CitationType.BOOK, "collection": CitationType.BOOK,
+    "chapter": CitationType.BOOK_CHAPTER, "entry-encyclopedia": CitationType.BOOK_CHAPTER,
+    "entry-dictionary": CitationType.BOOK_CHAPTER, "entry": CitationType.BOOK_CHAPTER,
+    "paper-conference": CitationType.ARTICLE, "article-journal": CitationType.ARTICLE,
+    "article-magazine": CitationType.ARTICLE, "article-newspaper": CitationType.ARTICLE, "article": CitationType.ARTICLE,
+    "review": CitationType.ARTICLE, "review-book": CitationType.ARTICLE,
     "webpage": CitationType.WEBSITE, "post": CitationType.WEBSITE, "post-weblog": CitationType.WEBSITE,
     "motion_picture": CitationType.VIDEO_AUDIO, "broadcast": CitationType.VIDEO_AUDIO, "song": CitationType.VIDEO_AUDIO,
-    "interview": CitationType.VIDEO_AUDIO, "document": CitationType.DOCUMENT, "report": CitationType.DOCUMENT,
-    "thesis": CitationType.DOCUMENT, "manuscript": CitationType.DOCUMENT,
-    # other CSL types a catalog record may carry (journals, scores, maps, data...)
-    "periodical": CitationType.OTHER, "dataset": CitationType.OTHER, "map": CitationType.OTHER,
-    "graphic": CitationType.OTHER, "figure": CitationType.OTHER, "musical_score": CitationType.OTHER,
-    "pamphlet": CitationType.DOCUMENT, "patent": CitationType.OTHER, "legal_case": CitationType.OTHER,
-    "legislation": CitationType.OTHER, "bill": CitationType.OTHER, "treaty": CitationType.OTHER,
-    "speech": CitationType.VIDEO_AUDIO, "personal_communication": CitationType.OTHER, "entry": CitationType.BOOK_CHAPTER,
+    "interview": CitationType.VIDEO_AUDIO, "speech": CitationType.VIDEO_AUDIO, "performance": CitationType.VIDEO_AUDIO,
+    "event": CitationType.VIDEO_AUDIO,
+    "document": CitationType.DOCUMENT, "report": CitationType.DOCUMENT, "thesis": CitationType.DOCUMENT,
+    "manuscript": CitationType.DOCUMENT, "pamphlet": CitationType.DOCUMENT, "standard": CitationType.DOCUMENT,
+    # other CSL types a catalog record or an import may carry (journals, scores, maps, data, law...)
+    "periodical": CitationType.OTHER, "dataset": CitationType.OTHER, "software": CitationType.OTHER,
+    "map": CitationType.OTHER, "graphic": CitationType.OTHER, "figure": CitationType.OTHER,
+    "musical_score": CitationType.OTHER, "patent": CitationType.OTHER, "legal_case": CitationType.OTHER,
+    "legislation": CitationType.OTHER, "regulation": CitationType.OTHER, "bill": CitationType.OTHER,
+    "hearing": CitationType.OTHER, "treaty": CitationType.OTHER, "personal_communication": CitationType.OTHER,
 }
-
-_url = URLValidator(schemes=["http", "https"])
 
 
 def citation_type(value: str | None) -> str:
@@ -70,178 +46,18 @@ def citation_type(value: str | None) -> str:
     raise RuleViolation("LST-2", f"unknown citation type {value!r}; use one of {', '.join(CitationType.values)}", field="type")
 
 
-def _bad(field: str, detail: str) -> RuleViolation:
-    return RuleViolation("LST-2", detail, field=f"metadata.{field}")
-
-
-def _text(field: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _bad(field, f"{field} must be text")
-    return str(value).strip()
-
-
-def _name(field: str, value: Any) -> dict:
-    if isinstance(value, str):
-        value = value.strip()
-        if "," in value:
-            family, given = (p.strip() for p in value.split(",", 1))
-            return {"family": family, "given": given} if given else {"family": family}
-        return {"literal": value}
-    if not isinstance(value, dict):
-        raise _bad(field, f"each {field} is {{family, given}} or {{literal}}")
-    out = {}
-    for key in ("family", "given", "literal", "suffix", "dropping-particle", "non-dropping-particle"):
-        if key in value and value[key] not in (None, ""):
-            out[key] = _text(f"{field}.{key}", value[key])
-    unknown = set(value) - {"family", "given", "literal", "suffix", "dropping-particle", "non-dropping-particle",
-                            "parse-names", "comma-suffix", "static-ordering"}
-    if unknown:
-        raise _bad(field, f"unknown name part {sorted(unknown)[0]!r} in {field} (use family, given or literal)")
-    if not (out.get("family") or out.get("literal")):
-        raise _bad(field, f"each {field} needs a family name (or a literal name)")
-    return out
-
-
-def _date(field: str, value: Any) -> dict:
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        text = str(value).strip()
-        if re.fullmatch(r"\d{1,4}(-\d{1,2}){0,2}", text):
-            value = {"date-parts": [[int(p) for p in text.split("-")]]}
-        else:
-            return {"raw": text}
-    if not isinstance(value, dict):
-        raise _bad(field, f"{field} must be {{\"date-parts\": [[year, month, day]]}}")
-    if "date-parts" not in value:
-        if "raw" in value or "literal" in value:
-            return {k: _text(field, v) for k, v in value.items() if k in ("raw", "literal", "season", "circa")}
-        raise _bad(field, f"{field} must be {{\"date-parts\": [[year, month, day]]}}")
-    parts = value["date-parts"]
-    if not isinstance(parts, list) or not parts or len(parts) > 2:
-        raise _bad(field, f"{field}.date-parts must hold one date (or two for a range)")
-    clean_parts = []
-    for part in parts:
-        if not isinstance(part, list) or not 1 <= len(part) <= 3:
-            raise _bad(field, f"{field}.date-parts must be [[year, month, day]] with month and day optional")
-        try:
-            nums = [int(p) for p in part]
-        except (TypeError, ValueError):
-            raise _bad(field, f"{field}.date-parts must be numbers") from None
-        if not 0 < nums[0] <= 9999 or (len(nums) > 1 and not 1 <= nums[1] <= 12) or (len(nums) > 2 and not 1 <= nums[2] <= 31):
-            raise _bad(field, f"{field} {nums} is not a valid date")
-        clean_parts.append(nums)
-    out = {"date-parts": clean_parts}
-    for extra in ("circa", "season"):
-        if extra in value:
-            out[extra] = value[extra]
-    return out
-
-
-def normalise_isbn(value: Any) -> str:
-    """One or more ISBNs (separated by spaces, commas or semicolons) → ISBN-13s, compact."""
-    out = []
-    for raw in re.split(r"[\s,;]+", _text("ISBN", value)):
-        if not raw:
-            continue
-        try:
-            out.append(stdnum_isbn.to_isbn13(stdnum_isbn.validate(raw)))
-        except StdnumError as exc:
-            raise _bad("ISBN", f"ISBN {raw} is not valid ({exc.message[:-1].lower() if exc.message else 'invalid'})") from None
-    return " ".join(dict.fromkeys(out))
-
-
-def normalise_issn(value: Any) -> str:
-    out = []
-    for raw in re.split(r"[\s,;]+", _text("ISSN", value)):
-        if not raw:
-            continue
-        try:
-            out.append(stdnum_issn.format(stdnum_issn.validate(raw)))
-        except StdnumError as exc:
-            raise _bad("ISSN", f"ISSN {raw} is not valid ({exc.message[:-1].lower() if exc.message else 'invalid'})") from None
-    return " ".join(dict.fromkeys(out))
-
-
-def normalise_doi(value: Any) -> str:
-    raw = _text("DOI", value)
-    if not idutils.is_doi(raw):
-        raise _bad("DOI", f"DOI {raw} is not valid (expected 10.<registrant>/<suffix>, e.g. 10.1000/xyz123)")
-    return idutils.normalize_doi(raw)
-
-
-def normalise_url(value: Any) -> str:
-    raw = _text("URL", value)
-    try:
-        _url(raw)
-    except ValidationError:
-        raise _bad("URL", f"URL {raw} is not a valid http(s) address") from None
-    return raw
-
-
 def clean_metadata(ctype: str, metadata: dict | None) -> dict:
-    """Check and normalise CSL-JSON metadata of a citation of type ``ctype`` (ours)."""
-    if metadata is None:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        raise RuleViolation("LST-2", "metadata must be a CSL-JSON object", field="metadata")
-    unknown = sorted(set(metadata) - KNOWN)
-    if unknown:
-        hint = {"authors": "author", "year": "issued", "isbn": "ISBN", "issn": "ISSN", "doi": "DOI", "url": "URL",
-                "pages": "page", "journal": "container-title", "container_title": "container-title"}.get(unknown[0])
-        raise _bad(unknown[0], f"unknown CSL field {unknown[0]!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
-    out: dict[str, Any] = {}
-    for key, value in metadata.items():
-        if key in ("type", "id") or value is None or value == "" or value == []:
-            continue
-        if key in NAME_VARIABLES:
-            items = value if isinstance(value, list) else [value]
-            out[key] = [_name(key, v) for v in items]
-        elif key in DATE_VARIABLES:
-            out[key] = _date(key, value)
-        elif key == "ISBN":
-            out[key] = normalise_isbn(value)
-        elif key == "ISSN":
-            out[key] = normalise_issn(value)
-        elif key == "DOI":
-            out[key] = normalise_doi(value)
-        elif key == "URL":
-            out[key] = normalise_url(value)
-        elif key == "keyword" and isinstance(value, list):
-            out[key] = ", ".join(_text(key, v) for v in value)
-        else:
-            out[key] = _text(key, value)
-        if out.get(key) in ("", None):
-            out.pop(key, None)
+    """Check and normalise CSL-JSON metadata of a citation of type ``ctype`` (ours).  The
+    metadata's own CSL type is kept when it is one of ``ctype``'s (``paper-conference`` for an
+    article); otherwise the type's default CSL type is set."""
+    out = check_metadata(metadata)
     if not out.get("title"):
-        raise _bad("title", "a citation needs a title")
+        raise RuleViolation("LST-2", "a citation needs a title", field="metadata.title")
     if ctype == CitationType.WEBSITE and not out.get("URL"):
-        raise _bad("URL", "a website citation needs a URL")
-    out["type"] = CSL_TYPE[CitationType(ctype)]
+        raise RuleViolation("LST-2", "a website citation needs a URL", field="metadata.URL")
+    given = (metadata or {}).get("type") if isinstance(metadata, dict) else None
+    if isinstance(given, str) and given in TYPE_FROM_CSL and TYPE_FROM_CSL[given] == CitationType(ctype):
+        out["type"] = given
+    else:
+        out["type"] = CSL_TYPE[CitationType(ctype)]
     return out
-
-
-def merge_patch(current: dict, patch: dict) -> dict:
-    """JSON merge patch (RFC 7396) of metadata: keys in ``patch`` replace, ``null`` removes."""
-    if not isinstance(patch, dict):
-        raise RuleViolation("LST-2", "metadata must be a CSL-JSON object", field="metadata")
-    merged = dict(current)
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
-
-
-def year(metadata: dict) -> int | None:
-    try:
-        return int(metadata["issued"]["date-parts"][0][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-
-
-def creators(metadata: dict, limit: int = 3) -> str:
-    names = []
-    for n in metadata.get("author") or metadata.get("editor") or []:
-        names.append(n.get("literal") or ", ".join(p for p in (n.get("family"), n.get("given")) if p))
-    text = "; ".join(names[:limit])
-    return text + (" et al." if len(names) > limit else "")

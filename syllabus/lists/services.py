@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from syllabus.citations import bibliography
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.core.workflow import StateMachine
@@ -22,7 +23,6 @@ from syllabus.org import config
 from syllabus.org.models import User
 
 from . import copyright_policy
-from . import citations as citation_format
 from . import metadata as md
 from . import tags as tag_vocabulary
 from . import uploads
@@ -132,14 +132,14 @@ def citation_style(lst: ResourceList) -> str:
     """The institution's style for formatted citations, resolved as the export resolves it
     (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
     style = config.get("citation_style", institution=lst.institution)
-    if citation_format.style_exists(style):
-        return citation_format.style_name(style)
-    return citation_format.DEFAULT_STYLE
+    if bibliography.style_exists(style):
+        return bibliography.style_name(style)
+    return bibliography.DEFAULT_STYLE
 
 
 def _format(lst: ResourceList, metadata: dict) -> tuple[str, str]:
     style = citation_style(lst)
-    return citation_format.format_citation(metadata, style), style
+    return bibliography.format_citation(metadata, style), style
 
 
 def _initial_status(lst: ResourceList, ctype: str, open_access: bool) -> str:
@@ -791,7 +791,7 @@ def refresh_formatted(citations: list[Citation], style: str) -> int:
     institution changed ``citation_style``); one bulk write.  Returns how many changed."""
     stale = [c for c in citations if c.formatted_style != style or not c.formatted]
     for c in stale:
-        c.formatted, c.formatted_style = citation_format.format_citation(c.metadata, style), style
+        c.formatted, c.formatted_style = bibliography.format_citation(c.metadata, style), style
     if stale:
         Citation.objects.bulk_update(stale, ["formatted", "formatted_style"])
     return len(stale)

@@ -20,11 +20,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from syllabus.citations.validate import merge_patch
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
 
-from . import file_guards, metadata as md
-from . import selectors, services, slots
+from . import file_guards, selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
 from .permissions import ensure_edit, ensure_librarian, is_librarian_for, require_process
 from .tags import TAGS, instructor_tags
@@ -344,7 +344,7 @@ def add_citation(request, pk: int):
 @action
 def update_citation(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
-    meta = md.merge_patch(citation.metadata, metadata_from_form(request.POST))
+    meta = merge_patch(citation.metadata, metadata_from_form(request.POST))
     values = _citation_values(request.POST, creating=False)
     record = _record(request.user, request.POST)
     if record is not None and record.pk != citation.record_id:

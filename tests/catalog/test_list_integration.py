@@ -15,8 +15,8 @@ from tests.factories import CourseFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-RIS = (Path(__file__).parent / "test_formats.py").read_text().split('RIS = """', 1)[1].split('"""', 1)[0]
-BIBTEX = (Path(__file__).parent / "test_formats.py").read_text().split('BIBTEX = r"""', 1)[1].split('"""', 1)[0]
+RIS = (Path(__file__).parent.parent / "citations" / "test_formats.py").read_text().split('RIS = """', 1)[1].split('"""', 1)[0]
+BIBTEX = (Path(__file__).parent.parent / "citations" / "test_formats.py").read_text().split('BIBTEX = r"""', 1)[1].split('"""', 1)[0]
 
 
 @pytest.fixture
@@ -218,7 +218,7 @@ def _essentials(csl):
 
 def test_ris_to_list_to_ris_keeps_title_authors_year_and_identifiers(client, api, instructor, reading_list):
     """Acceptance 4 (RIS round trip through a list)."""
-    from syllabus.catalog import formats
+    from syllabus.citations import formats
 
     r = _upload(client, instructor, reading_list.pk, "reading.ris", RIS)
     assert r.status_code == 200, r.content
@@ -233,7 +233,7 @@ def test_ris_to_list_to_ris_keeps_title_authors_year_and_identifiers(client, api
 
 def test_bibtex_to_list_to_bibtex_keeps_title_authors_year_and_identifiers(client, api, instructor, reading_list):
     """Acceptance 4 (BibTeX round trip through a list)."""
-    from syllabus.catalog import formats
+    from syllabus.citations import formats
 
     body = _upload(client, instructor, reading_list.pk, "refs.bib", BIBTEX).json()
     assert (body["format"], body["created"]) == ("bibtex", 3)

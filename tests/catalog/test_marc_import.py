@@ -159,21 +159,25 @@ def test_a_barcode_owned_by_another_record_rejects_only_that_record(db, library_
     assert not Record.objects.filter(source_id="b2").exists()  # nothing half-written
 
 
-def test_reading_stops_with_a_report_when_the_file_cannot_be_framed(db, library_a):
+def test_trailing_bytes_that_are_no_record_are_reported_and_the_rest_kept(db, library_a):
+    """Records are framed by their terminator (issue 13), so bytes that are no record cost
+    only themselves."""
     good = marc_record("t1", "Framed").as_marc()
-    report = import_marc(good + b"12", library_a)
-    assert report.created == 1
-    assert report.rejected[0].position == 2 and "reading stopped" in report.rejected[0].reason
-    assert "not read" in report.stopped
+    report = import_marc(good + b"12" + b"\x1d" + marc_record("t2", "After").as_marc(), library_a)
+    assert report.created == 2
+    assert report.rejected[0].position == 2 and "no MARC leader" in report.rejected[0].reason
+    assert report.stopped == ""
 
 
 def test_import_marc_command(db, library_a, tmp_path):
     path = tmp_path / "records.mrc"
     path.write_bytes(_file_with_one_broken_record())
     out = io.StringIO()
-    call_command("import_marc", str(path), library="lib-a1", stdout=out)
+    with pytest.raises(CommandError) as exc:  # exit status 2: some refused, the others loaded (issue 13)
+        call_command("import_marc", str(path), library="lib-a1", stdout=out)
+    assert exc.value.returncode == 2
     text = out.getvalue()
-    assert "5 records read: 4 created, 0 updated, 0 unchanged, 1 rejected" in text
+    assert "5 records read: 4 created, 0 updated, 0 unchanged, 0 withdrawn, 1 rejected" in text
     assert "rejected record 3:" in text
     with pytest.raises(CommandError, match="no library"):
         call_command("import_marc", str(path), library="nope", stdout=io.StringIO())

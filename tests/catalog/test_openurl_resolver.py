@@ -3,7 +3,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from syllabus.catalog import openurl, resolver, services
+from syllabus.catalog import resolver, services
+from syllabus.citations import openurl
 
 BOOK_KEV = ("url_ver=Z39.88-2004&ctx_ver=Z39.88-2004&rft_val_fmt=info%3Aofi%2Ffmt%3Akev%3Amtx%3Abook&rft.genre=book"
             "&rft.btitle=Pride+and+prejudice&rft.aulast=Austen&rft.aufirst=Jane&rft.isbn=0141439513&rft.date=2003")

@@ -52,7 +52,7 @@ def built_list(instructor, course):
 def bulk_list(owner, course, n_items: int, *, title: str = "Big list", published: bool = True, sent: bool = False):
     """A list with ``n_items`` items over 4 sections, written in bulk (for query counts)."""
     from syllabus.lists import services
-    from syllabus.lists.citations import format_citation
+    from syllabus.citations.bibliography import format_citation
     from syllabus.lists.models import Citation
 
     lst = services.create_list(owner, title=title, courses=[course])

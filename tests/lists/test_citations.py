@@ -4,7 +4,7 @@ import pytest
 
 from syllabus.core.errors import RuleViolation
 from syllabus.lists import services
-from syllabus.lists.citations import format_bibliography, format_citation
+from syllabus.citations.bibliography import format_bibliography, format_citation
 from syllabus.org import config
 
 from .conftest import ARTICLE, BOOK
@@ -57,7 +57,7 @@ def test_concurrent_formatting_gives_the_single_threaded_result(style):
     stored in Citation.formatted)."""
     import threading
 
-    from syllabus.lists import citations
+    from syllabus.citations import bibliography as citations
 
     per_thread, n_threads = 12, 8
     items = [_varied(n) for n in range(per_thread * n_threads)]
@@ -89,7 +89,7 @@ def test_concurrent_formatting_gives_the_single_threaded_result(style):
 
 def test_style_aliases_are_resolved_like_the_export(client, instructor, student, built_list, inst_a):
     """citation_style = "harvard" (an alias the export accepts) formats in Harvard, not APA."""
-    from syllabus.catalog import bibliography
+    from syllabus.citations import bibliography
 
     services.publish_list(instructor, built_list["list"])
     config.set_value("citation_style", "harvard", institution=inst_a)

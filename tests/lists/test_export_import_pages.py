@@ -8,7 +8,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
-from syllabus.catalog import bibliography
+from syllabus.citations import bibliography
 from syllabus.lists import services
 from syllabus.lists.models import Citation
 

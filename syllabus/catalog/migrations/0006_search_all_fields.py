@@ -4,7 +4,7 @@ triggers) and PostgreSQL (generated tsvector and its GIN index).  See ``syllabus
 from django.db import migrations, models
 
 def fill_notes(apps, schema_editor):
-    from syllabus.catalog.csl import notes_text
+    from syllabus.citations.csl import notes_text
 
     Record = apps.get_model("catalog", "Record")
     batch = []

@@ -1,7 +1,11 @@
 """``syllabus import-marc FILE --library CODE``: load MARC21 or MARCXML records (DSV-1).
 
 Idempotent (records are matched on 001/035); unreadable or unmappable records are reported
-by position and skipped.  Exit status 1 when nothing at all could be loaded."""
+by position and skipped; a record whose length is wrong is read up to its terminator and
+named in a warning; deleted records (leader/05 ``d``) withdraw ours.
+
+Exit status (for scripts): 0 every record loaded (or withdrawn); 2 some records were refused
+or reading stopped early (the others are loaded); 1 nothing could be read or loaded."""
 from django.core.management.base import BaseCommand, CommandError
 
 from syllabus.catalog.marc import import_marc
@@ -32,5 +36,10 @@ class Command(BaseCommand):
         if not quiet_rejects:
             for rejected in report.rejected:
                 self.stdout.write(f"rejected {rejected}")
-        if report.read and not (report.created or report.updated or report.unchanged):
-            raise CommandError("no record could be loaded")
+        if not (report.created or report.updated or report.unchanged or report.withdrawn):
+            raise CommandError("no record could be loaded", returncode=1)
+        if report.rejected or report.stopped:
+            refused = len(report.rejected)
+            raise CommandError(f"{refused} record{'s' if refused != 1 else ''} refused"
+                               + (f"; reading stopped: {report.stopped}" if report.stopped else "")
+                               + " (the others are loaded)", returncode=2)

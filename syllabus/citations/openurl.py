@@ -12,9 +12,11 @@ spans (``<span class="Z3988" title="...">``), which is why cite-it reads them.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlencode
+from typing import Iterable
+from urllib.parse import parse_qs, unquote, unquote_plus, urlencode
 
 from . import csl as cslmod
+from . import identifiers
 
 FMT_BOOK = "info:ofi/fmt:kev:mtx:book"
 FMT_JOURNAL = "info:ofi/fmt:kev:mtx:journal"
@@ -26,13 +28,34 @@ REFERRER = "info:sid/syllabus:catalog"
 JOURNAL_TYPES = {"article-journal", "article-magazine", "article-newspaper", "paper-conference", "periodical", "review"}
 
 
+_ESCAPED = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _decoded(value: str) -> str:
+    """A value some vendors encode twice ("Smith%252C+John" arrives as "Smith%2C John" after
+    the first decoding): decode again, at most twice, while it still holds %XX escapes."""
+    for _ in range(2):
+        if not _ESCAPED.search(value):
+            break
+        value = unquote_plus(value) if "+" in value and " " not in value else unquote(value)
+    return value.strip()
+
+
 def parse_kev(query) -> dict[str, list[str]]:
-    """A KEV query string (or a Django ``QueryDict`` / dict of lists) → ``{key: [values]}``."""
+    """A KEV query string (or a Django ``QueryDict`` / dict of lists) → ``{key: [values]}``;
+    keys are read without the ``&amp;`` debris of HTML-escaped links, values double-decoded."""
+    pairs: Iterable[tuple[str, list]]
     if isinstance(query, str):
-        return {k: [v.strip() for v in vs if v.strip()] for k, vs in parse_qs(query.lstrip("?"), keep_blank_values=False).items()}
-    if hasattr(query, "lists"):
-        return {k: [v.strip() for v in vs if v and v.strip()] for k, vs in query.lists()}
-    return {k: [v] if isinstance(v, str) else list(v) for k, v in dict(query).items()}
+        pairs = parse_qs(query.lstrip("?").replace("&amp;", "&"), keep_blank_values=False).items()
+    elif hasattr(query, "lists"):
+        pairs = query.lists()
+    else:
+        pairs = ((k, [v] if isinstance(v, str) else list(v)) for k, v in dict(query).items())
+    out: dict[str, list[str]] = {}
+    for key, values in pairs:
+        key = _decoded(key.removeprefix("amp;"))
+        out.setdefault(key, []).extend(v for v in (_decoded(str(v)) for v in values if v) if v)
+    return {k: v for k, v in out.items() if v}
 
 
 def _one(kev: dict, *keys: str) -> str:
@@ -49,7 +72,7 @@ def _all(kev: dict, *keys: str) -> list[str]:
 
 def is_openurl(kev: dict) -> bool:
     return bool(_one(kev, "url_ver", "ctx_ver", "rft_val_fmt") or any(k.startswith("rft.") for k in kev)
-                or _one(kev, "genre", "atitle", "jtitle", "isbn", "issn", "title", "id", "rft_id"))
+                or _one(kev, "genre", "atitle", "jtitle", "isbn", "issn", "title", "id", "rft_id", "pmid", "doi"))
 
 
 def to_csl(kev: dict[str, list[str]]) -> dict:
@@ -84,7 +107,7 @@ def to_csl(kev: dict[str, list[str]]) -> dict:
         else:
             data.update(type={"report": "report", "proceeding": "book", "conference": "book", "document": "document"}.get(genre, "book"),
                         title=r("btitle", "title"))
-        data.update(ISBN=r("isbn"), publisher=r("pub"), edition=r("edition"))
+        data.update(ISBN=r("isbn"), publisher=r("pub"), edition=r("edition"), volume=r("volume"))
         data["publisher-place"] = r("place")
         data["collection-title"] = r("series")
     spage, epage, pages = r("spage"), r("epage"), r("pages")
@@ -103,14 +126,20 @@ def to_csl(kev: dict[str, list[str]]) -> dict:
             data["author"] = [a for a in authors if a]
     if issued := cslmod.date_parts(r("date")):
         data["issued"] = issued
-    for ident in _all(kev, "rft_id", "id"):
+    for ident in _all(kev, "rft_id", "id", "rft.doi", "rft.pmid", "pmid", "doi"):
         low = ident.lower()
-        if low.startswith(("info:doi/", "doi:")) or "doi.org/" in low:
-            data["DOI"] = cslmod.normalize_doi(ident) or ""
-        elif low.startswith(("info:isbn/", "urn:isbn:")):
-            data.setdefault("ISBN", ident.split(":", 1)[1].split("/", 1)[-1])
-        elif low.startswith("info:pmid/"):
-            data["PMID"] = ident.split("/", 1)[1]
+        # 1.0 URIs (info:doi/..., info:pmid/...) and the 0.1 forms PubMed and Google Scholar
+        # send (id=doi:10..., id=pmid:123...)
+        if low.startswith(("info:doi/", "doi:", "doi/", "10.")) or "doi.org/" in low:
+            data["DOI"] = identifiers.normalize_doi(ident) or data.get("DOI", "")
+        elif low.startswith(("info:isbn/", "urn:isbn:", "isbn:")):
+            data.setdefault("ISBN", re.split(r"[:/]", ident)[-1])
+        elif m := re.match(r"^(?:info:pmid[/:]|pmid:\s*|pmid/)?(\d{1,9})$", low):
+            data["PMID"] = m.group(1)
+        elif m := re.match(r"^(?:info:pmc/|pmcid:\s*)(pmc\d+|\d+)$", low):
+            data["PMCID"] = m.group(1).upper() if m.group(1).startswith("pmc") else f"PMC{m.group(1)}"
+        elif m := re.match(r"^(?:info:arxiv/|arxiv:\s*)(\S+)$", ident, re.I):
+            data.setdefault("URL", f"https://arxiv.org/abs/{m.group(1)}")
         elif low.startswith(("http://", "https://")):
             data.setdefault("URL", ident)
     if lang := r("language"):
@@ -150,7 +179,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
             add("rft.jtitle", csl.get("container-title"))
         add("rft.volume", csl.get("volume"))
         add("rft.issue", csl.get("issue"))
-        for issn in cslmod.split_identifiers(csl.get("ISSN"))[:1]:
+        for issn in identifiers.split_identifiers(csl.get("ISSN"))[:1]:
             add("rft.issn", issn)
     elif ctype == "thesis":
         pairs.append(("rft_val_fmt", FMT_DISSERTATION))
@@ -170,7 +199,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
         add("rft.place", csl.get("publisher-place"))
         add("rft.edition", csl.get("edition"))
         add("rft.series", csl.get("collection-title"))
-        for isbn in cslmod.split_identifiers(csl.get("ISBN"))[:1]:
+        for isbn in identifiers.split_identifiers(csl.get("ISBN"))[:1]:
             add("rft.isbn", isbn)
         add("rft.tpages", csl.get("number-of-pages"))
     else:

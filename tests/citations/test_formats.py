@@ -5,7 +5,7 @@ import json
 import pytest
 from docx import Document
 
-from syllabus.catalog import bibliography, formats
+from syllabus.citations import bibliography, formats
 from syllabus.core.errors import RuleViolation
 
 RIS = """TY  - BOOK

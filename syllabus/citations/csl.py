@@ -1,10 +1,12 @@
 """CSL-JSON helpers: the one canonical form of bibliographic metadata (LST-2).
 
+Part of the citation core (:mod:`syllabus.citations`), which imports no app: catalog and lists
+both read and write metadata through it.
+
 Field names are CSL's own: ``title``, ``author: [{family, given}]``, ``container-title``,
 ``ISBN``, ``ISSN``, ``DOI``, ``URL``, ``edition``, ``publisher``, ``publisher-place``,
 ``issued: {date-parts: [[y, m, d]]}``, ``page``, ``volume``, ``issue``...  Identifiers are
-validated and normalised with python-stdnum: ISBN → ISBN-13 compact, ISSN → ``NNNN-NNNX``,
-DOI → lower case without resolver prefix.
+validated and normalised by :mod:`syllabus.citations.identifiers`.
 """
 from __future__ import annotations
 
@@ -13,79 +15,42 @@ import unicodedata
 from typing import Any, Iterable
 
 from django.utils.translation import gettext_lazy as _
-from stdnum import isbn as stdisbn
-from stdnum import issn as stdissn
-from stdnum.exceptions import ValidationError
 
-NAME_ROLES = ("author", "editor", "translator", "container-author", "director", "composer", "interviewer")
-# CSL 1.0.1 item types (what citeproc-py knows); anything else is kept but rendered as its nearest kin.
+from .identifiers import isbn_forms, normalize_doi, normalize_isbn, normalize_issn, split_identifiers
+
+NAME_ROLES = (
+    "author", "editor", "translator", "container-author", "collection-editor", "director", "composer", "interviewer",
+    "illustrator", "original-author", "recipient", "reviewed-author", "editorial-director", "chair", "compiler",
+    "contributor", "curator", "executive-producer", "guest", "host", "narrator", "organizer", "performer", "producer",
+    "script-writer", "series-creator",
+)
+# The CSL 1.0.2 item types: every one is kept end to end (import, list item, catalog record,
+# export, re-import); citeproc-py knows the 1.0.1 ones and renders the newer ones as their
+# nearest kin (:data:`RENDER_AS`).
 TYPES = (
     "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book", "broadcast", "chapter",
-    "dataset", "entry", "entry-dictionary", "entry-encyclopedia", "figure", "graphic", "interview", "legal_case",
-    "legislation", "manuscript", "map", "motion_picture", "musical_score", "pamphlet", "paper-conference", "patent",
-    "personal_communication", "post", "post-weblog", "report", "review", "review-book", "song", "speech", "thesis",
-    "treaty", "webpage", "document",
+    "classic", "collection", "dataset", "document", "entry", "entry-dictionary", "entry-encyclopedia", "event", "figure",
+    "graphic", "hearing", "interview", "legal_case", "legislation", "manuscript", "map", "motion_picture",
+    "musical_score", "pamphlet", "paper-conference", "patent", "performance", "periodical", "personal_communication",
+    "post", "post-weblog", "regulation", "report", "review", "review-book", "software", "song", "speech", "standard",
+    "thesis", "treaty", "webpage",
 )
+RENDER_AS = {"classic": "book", "collection": "book", "document": "article", "event": "speech", "hearing": "bill",
+             "performance": "speech", "periodical": "book", "regulation": "legislation", "software": "book",
+             "standard": "report"}
 TYPE_LABELS = {
     "book": _("Book"), "chapter": _("Book chapter"), "article-journal": _("Journal article"),
     "article-magazine": _("Magazine article"), "article-newspaper": _("Newspaper article"), "periodical": _("Journal"),
     "webpage": _("Website"), "motion_picture": _("Video"), "song": _("Audio"), "thesis": _("Thesis"), "report": _("Report"),
     "paper-conference": _("Conference paper"), "map": _("Map"), "musical_score": _("Score"), "dataset": _("Dataset"),
-    "document": _("Document"), "article": _("Article"), "software": _("Software"),
+    "document": _("Document"), "article": _("Article"), "software": _("Software"), "patent": _("Patent"),
+    "standard": _("Standard"), "manuscript": _("Manuscript"), "entry-encyclopedia": _("Encyclopedia entry"),
+    "entry-dictionary": _("Dictionary entry"), "legislation": _("Legislation"), "legal_case": _("Legal case"),
+    "graphic": _("Image"), "post-weblog": _("Blog post"), "speech": _("Presentation"), "pamphlet": _("Pamphlet"),
 }
-DOI_RE = re.compile(r"\b(10\.\d{4,9}/\S+)", re.I)
 
 
-# --- identifiers ------------------------------------------------------------------------
-
-def normalize_isbn(value: str | None) -> str | None:
-    """ISBN-13 in compact form, or None when ``value`` is no valid ISBN."""
-    if not value:
-        return None
-    candidate = re.sub(r"[^0-9Xx]", "", str(value).split("(")[0])
-    try:
-        return stdisbn.to_isbn13(stdisbn.validate(candidate))
-    except (ValidationError, ValueError):
-        return None
-
-
-def isbn_forms(isbn13: str) -> list[str]:
-    """Both searchable forms of an ISBN: the 13 and, when it has one, the 10."""
-    forms = [isbn13]
-    try:
-        ten = stdisbn.to_isbn10(isbn13)
-        if ten:
-            forms.append(ten)
-    except (ValidationError, ValueError):
-        pass
-    return forms
-
-
-def normalize_issn(value: str | None) -> str | None:
-    if not value:
-        return None
-    candidate = re.sub(r"[^0-9Xx]", "", str(value))
-    try:
-        return stdissn.format(stdissn.validate(candidate))
-    except (ValidationError, ValueError):
-        return None
-
-
-def normalize_doi(value: str | None) -> str | None:
-    if not value:
-        return None
-    text = str(value).strip()
-    text = re.sub(r"^(?:doi:\s*|info:doi/|https?://(?:dx\.)?doi\.org/)", "", text, flags=re.I)
-    match = DOI_RE.search(text)
-    if not match:
-        return None
-    return match.group(1).rstrip(".,;").lower()
-
-
-def split_identifiers(value: str | None) -> list[str]:
-    """CSL allows several ISBNs/ISSNs in one string ("9780.. 0141.."); split them."""
-    return [p for p in re.split(r"[\s,;]+", value or "") if p]
-
+# --- editions ---------------------------------------------------------------------------
 
 def normalize_edition(value) -> str:
     """CSL styles add "ed." themselves: "3rd ed." / "3rd edition" / "Third edition" → "3"."""
@@ -103,29 +68,78 @@ def normalize_edition(value) -> str:
 
 # --- names ------------------------------------------------------------------------------
 
+SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "jun.", "sen."}
+
+
+def _particles(name: dict) -> dict:
+    """Name particles as CSL keeps them: "van Gogh" → non-dropping-particle "van" + family
+    "Gogh"; "Ludwig van" → given "Ludwig" + dropping-particle "van"."""
+    family = name.get("family") or ""
+    words = family.split(" ")
+    lead = []
+    while len(words) > 1 and re.fullmatch(r"[a-z]+['’]?|[a-z]+['’][A-Z]\S*", words[0]) and words[0] not in ("and",):
+        lead.append(words.pop(0))
+    if lead:
+        name["non-dropping-particle"] = " ".join(lead)
+        name["family"] = " ".join(words)
+    given = (name.get("given") or "").split(" ")
+    tail: list[str] = []
+    while len(given) > 1 and re.fullmatch(r"[a-z]+", given[-1]):
+        tail.insert(0, given.pop())
+    if tail:
+        name["dropping-particle"] = " ".join(tail)
+        name["given"] = " ".join(given)
+    return name
+
+
 def parse_name(text: str) -> dict:
-    """"Austen, Jane" / "Jane Austen" / "World Health Organization" → a CSL name."""
+    """"Austen, Jane" / "Jane Austen" / "World Health Organization" → a CSL name; particles
+    ("van Gogh, Vincent", "Beethoven, Ludwig van") and suffixes ("King, Martin Luther, Jr.")
+    are kept in their own parts."""
     text = re.sub(r"\s+", " ", (text or "").strip().strip(",;"))
     text = re.sub(r",?\s*\d{3,4}-(\d{3,4})?\.?$", "", text).strip().rstrip(",")  # MARC dates "1775-1817"
     if not text:
         return {}
     if "," in text:
-        family, given = (p.strip() for p in text.split(",", 1))
+        parts = [p.strip() for p in text.split(",")]
+        family, given = parts[0], parts[1] if len(parts) > 1 else ""
+        suffix = ""
+        if len(parts) > 2 and parts[2].lower() in SUFFIXES:
+            suffix = parts[2]
+        elif len(parts) > 2:
+            given = ", ".join(parts[1:])
+        if given.lower() in SUFFIXES and len(parts) > 2:  # "King, Jr., Martin Luther" (BibTeX order)
+            given, suffix = parts[2], parts[1]
         given = given.rstrip(".") if len(given) > 2 and not re.search(r"\b\w\.$", given) else given
-        return {"family": family, "given": given} if given else {"family": family}
+        name = {"family": family, "given": given} if given else {"family": family}
+        if suffix:
+            name["suffix"] = suffix
+        return _particles(name)
     parts = text.split(" ")
     if len(parts) == 1:
         return {"literal": text}
-    return {"family": parts[-1], "given": " ".join(parts[:-1])}
+    if any(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", p) for p in parts):
+        return {"literal": text}
+    i = len(parts) - 1
+    while i > 1 and re.fullmatch(r"[a-z]+", parts[i - 1]):  # "Vincent van Gogh"
+        i -= 1
+    name = {"family": " ".join(parts[i:]), "given": " ".join(parts[:i])}
+    return _particles(name)
 
 
 def name_text(name: dict, *, inverted: bool = True) -> str:
+    """A CSL name as text: "van Gogh, Vincent", "Beethoven, Ludwig van", "King, Martin Luther, Jr."
+    (inverted) or "Vincent van Gogh" — every part kept."""
     if name.get("literal"):
         return name["literal"]
-    family, given = name.get("family", ""), name.get("given", "")
+    family = " ".join(p for p in (name.get("non-dropping-particle"), name.get("family")) if p)
+    given = " ".join(p for p in (name.get("given"), name.get("dropping-particle")) if p)
+    suffix = name.get("suffix") or ""
     if not given:
-        return family
-    return f"{family}, {given}" if inverted else f"{given} {family}"
+        return f"{family}, {suffix}" if suffix and inverted else " ".join(p for p in (family, suffix) if p)
+    if inverted:
+        return f"{family}, {given}" + (f", {suffix}" if suffix else "")
+    return " ".join(p for p in (given, family, suffix) if p)
 
 
 def names(csl: dict, role: str = "author") -> list[dict]:
@@ -219,7 +233,7 @@ def clean(csl: dict, *, strict: bool = False, keep_invalid: bool = False) -> dic
                 out[key] = " ".join(dict.fromkeys(good))
     if "edition" in out:
         out["edition"] = normalize_edition(out["edition"])
-    if out.get("type") and out["type"] not in TYPES and out["type"] != "periodical":
+    if out.get("type") and out["type"] not in TYPES:
         out["type"] = "document"
     for role in NAME_ROLES:
         if role in out:
@@ -249,29 +263,11 @@ def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
 
 
 def notes_text(csl: dict) -> str:
-    """The abstract and notes of ``csl`` as one searchable text."""
-    return "\n".join(str(csl[k]).strip() for k in ("abstract", "note") if csl.get(k) and str(csl[k]).strip())
-
-
-def record_columns(csl: dict) -> dict:
-    """The plain columns of a catalog ``Record`` derived from its CSL-JSON."""
-    isbns = [normalize_isbn(v) for v in split_identifiers(csl.get("ISBN"))]
-    issns = [normalize_issn(v) for v in split_identifiers(csl.get("ISSN"))]
-    return {
-        "type": (csl.get("type") or "book")[:40],
-        "title": (csl.get("title") or "")[:1000],
-        "creators": creators_text(csl),
-        "year": year_of(csl),
-        "edition": str(csl.get("edition") or "")[:100],
-        "publisher": (csl.get("publisher") or "")[:300],
-        "isbn": next((i for i in isbns if i), "") or "",
-        "issn": next((i for i in issns if i), "") or "",
-        "doi": (normalize_doi(csl.get("DOI")) or "")[:200],
-        "container_title": (csl.get("container-title") or "")[:500],
-        "language": (csl.get("language") or "")[:12],
-        "notes": notes_text(csl),
-        "work_key": work_key(csl),
-    }
+    """The abstract and notes of ``csl`` as one searchable text, with the title and names in
+    their original script (MARC 880: Hebrew, Greek, Cyrillic, CJK...) so that they are found."""
+    parts = [str(csl[k]).strip() for k in ("abstract", "note", "original-title") if csl.get(k) and str(csl[k]).strip()]
+    parts.extend(name_text(n) for n in names(csl, "original-author"))
+    return "\n".join(parts)
 
 
 def display(csl: dict) -> str:

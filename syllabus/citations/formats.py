@@ -1,0 +1,789 @@
+"""RIS and BibTeX ⇄ CSL-JSON (LST-9), with the libraries made for them: rispy and bibtexparser 2.
+
+    entries = parse(text)                  # format detected; [ParsedEntry(position, csl, error)]
+    text = to_ris([csl, ...]); text = to_bibtex([csl, ...]); text = to_csl_json([csl, ...])
+
+What a round trip keeps: type, title, container title, authors and editors, date, volume,
+issue, pages, edition, publisher and place, ISBN/ISSN/DOI, URL, abstract, keywords, language.
+Entries that cannot be read are reported by position (1 = first entry of the file) and the
+others are kept.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import bibtexparser
+import rispy
+from bibtexparser import model as bib
+from bibtexparser.middlewares import (
+    LibraryMiddleware, NormalizeFieldKeys, RemoveEnclosingMiddleware, SeparateCoAuthors, SplitNameParts,
+)
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+from . import csl as cslmod
+from . import identifiers
+
+FORMATS = ("ris", "bibtex", "csl-json")
+
+
+@dataclass
+class ParsedEntry:
+    position: int
+    csl: dict | None
+    error: str = ""
+    label: str = ""  # the entry's key / first title words, for the report
+
+
+# --- RIS ------------------------------------------------------------------------------------
+
+RIS_TO_CSL = {
+    "JOUR": "article-journal", "EJOUR": "article-journal", "JFULL": "periodical", "ABST": "article-journal",
+    "INPR": "article-journal", "MGZN": "article-magazine", "NEWS": "article-newspaper", "BOOK": "book",
+    "EBOOK": "book", "EDBOOK": "book", "WHOLE": "book", "CHAP": "chapter", "ECHAP": "chapter", "THES": "thesis",
+    "RPRT": "report", "CONF": "paper-conference", "CPAPER": "paper-conference", "ELEC": "webpage", "WEB": "webpage",
+    "BLOG": "post-weblog", "VIDEO": "motion_picture", "MPCT": "motion_picture", "ADVS": "motion_picture",
+    "SOUND": "song", "MUSIC": "musical_score", "MAP": "map", "DATA": "dataset", "DBASE": "dataset", "PAT": "patent",
+    "CASE": "legal_case", "STAT": "legislation", "BILL": "bill", "MANSCPT": "manuscript", "UNPB": "manuscript",
+    "PAMP": "pamphlet", "ENCYC": "entry-encyclopedia", "DICT": "entry-dictionary", "PCOMM": "personal_communication",
+    "GEN": "document", "ART": "graphic", "FIGURE": "figure", "SLIDE": "speech", "COMP": "software", "STAND": "standard",
+    "HEAR": "hearing", "CLSWK": "classic", "ANCIENT": "classic", "GOVDOC": "report", "CTLG": "book", "SER": "book",
+    "CHART": "graphic", "EQUA": "figure", "AGGR": "dataset", "GRANT": "document", "ICOMM": "personal_communication",
+    "INTV": "interview", "LEGAL": "regulation", "MULTI": "motion_picture", "BROAD": "broadcast", "POST": "post",
+    "ARTICLE": "article", "PREPRINT": "article",
+}
+# One RIS type per CSL type, so that export and re-import keep the type; the CSL types RIS has
+# no code for go out as GEN with the CSL type in M3 ("type of work"), which import reads back.
+CSL_TO_RIS = {
+    "article-journal": "JOUR", "periodical": "JFULL", "article-magazine": "MGZN", "article-newspaper": "NEWS", "book": "BOOK",
+    "chapter": "CHAP", "thesis": "THES", "report": "RPRT", "paper-conference": "CPAPER", "webpage": "ELEC",
+    "post-weblog": "BLOG", "motion_picture": "VIDEO", "song": "SOUND", "musical_score": "MUSIC", "map": "MAP",
+    "dataset": "DATA", "patent": "PAT", "legal_case": "CASE", "legislation": "STAT", "bill": "BILL", "manuscript": "MANSCPT",
+    "pamphlet": "PAMP", "entry-encyclopedia": "ENCYC", "entry-dictionary": "DICT", "personal_communication": "PCOMM",
+    "graphic": "ART", "figure": "FIGURE", "speech": "SLIDE", "software": "COMP", "standard": "STAND", "hearing": "HEAR",
+    "classic": "CLSWK", "interview": "INTV", "regulation": "LEGAL", "broadcast": "BROAD",
+}
+RIS_TAG_RE = re.compile(r"^\s*([A-Z][A-Z0-9])\s{0,4}-(?: |$)?(.*)$")
+
+
+def _ris_date(text: str | None) -> dict | None:
+    """RIS dates are "YYYY/MM/DD/other" (each part optional)."""
+    if not text:
+        return None
+    parts = [p for p in str(text).split("/")[:3]]
+    nums = []
+    for p in parts:
+        p = p.strip()
+        if not p.isdigit():
+            break
+        nums.append(int(p))
+    if nums and 0 < nums[0] < 10000:
+        if len(nums) > 1 and not 1 <= nums[1] <= 12:
+            nums = nums[:1]
+        return {"date-parts": [nums[:3]]}
+    return cslmod.date_parts(text)
+
+
+SERIAL_TYPES = ("article-journal", "article-magazine", "article-newspaper", "periodical")
+
+
+def ris_name(text: str) -> dict:
+    """A name as RIS writes it: "Family, Given, Suffix"; a corporate name ends with a comma
+    ("World Health Organization,", EndNote's convention), which keeps it whole."""
+    text = (text or "").strip()
+    if text.endswith(",") and text.rstrip(",").strip():
+        return {"literal": text.rstrip(",").strip()}
+    return cslmod.parse_name(text)
+
+
+def _ris_name_text(name: dict) -> str:
+    if name.get("literal"):
+        return name["literal"] + ","
+    return cslmod.name_text(name)
+
+
+def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None) -> dict:
+    """CSL-JSON of one rispy entry; an invalid ISBN/ISSN/DOI is kept as given, so that the
+    import refuses the entry with the lists app's LST-2 reason (docs/catalog.md).
+    ``authors_in_order``: the AU/A1 values as the file lists them (rispy keeps the two tags apart)."""
+    ris_type = (entry.get("type_of_reference") or "GEN").upper()
+    ctype = RIS_TO_CSL.get(ris_type, "document")
+    work = (entry.get("type_of_work") or "").strip()
+    if ris_type == "GEN" and work in cslmod.TYPES:
+        ctype = work  # our own export of a CSL type RIS has no code for
+    title = entry.get("title") or entry.get("primary_title") or entry.get("translated_title") or ""
+    secondary = entry.get("secondary_title") or ""
+    # the full journal title (JF, else T2) wins over the abbreviations (JO, JA, J2)
+    full_journal = entry.get("alternate_title3") or ""
+    abbreviation = entry.get("journal_name") or entry.get("alternate_title2") or entry.get("alternate_title1") or ""
+    journal = full_journal or (secondary if ctype in SERIAL_TYPES + ("paper-conference",) else "") or abbreviation
+    data: dict = {"type": ctype, "title": title}
+    if abbreviation and abbreviation != journal:
+        data["container-title-short"] = abbreviation
+    if ctype in ("article-journal", "article-magazine", "article-newspaper", "paper-conference"):
+        data["container-title"] = journal or secondary
+    elif ctype in ("chapter", "entry-encyclopedia", "entry-dictionary", "webpage", "post-weblog"):
+        data["container-title"] = secondary or journal
+    elif secondary and ctype in ("book", "report"):
+        data["collection-title"] = secondary
+    if not title and ctype == "periodical":
+        data["title"] = journal or secondary
+    authors = authors_in_order if authors_in_order is not None else \
+        list(entry.get("first_authors") or []) + list(entry.get("authors") or [])
+    if authors:
+        data["author"] = [ris_name(a) for a in authors]
+    if entry.get("subsidiary_authors"):
+        data["translator"] = [ris_name(a) for a in entry["subsidiary_authors"]]
+    if entry.get("secondary_authors"):
+        role = "recipient" if ctype == "personal_communication" else "editor"
+        data[role] = [ris_name(a) for a in entry["secondary_authors"]]
+    data["issued"] = _ris_date(entry.get("date") or entry.get("publication_year") or entry.get("year"))
+    if not data["issued"] and entry.get("year"):
+        data["issued"] = cslmod.date_parts(entry["year"])
+    if entry.get("access_date"):
+        data["accessed"] = _ris_date(entry["access_date"])
+    isbns, issns = [], []
+    for value in identifiers.split_identifiers(entry.get("issn")):
+        digits = len(re.sub(r"[^0-9Xx]", "", value))
+        isbn, issn = identifiers.normalize_isbn(value), identifiers.normalize_issn(value)
+        if isbn and digits in (10, 13):
+            isbns.append(isbn)
+        elif issn:
+            issns.append(issn)
+        elif value:  # neither: kept as given so the entry is refused naming it (LST-2), not silently dropped
+            serial = digits == 8 or (digits not in (10, 13) and ctype in SERIAL_TYPES)
+            (issns if serial else isbns).append(value)
+    data.update(ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=entry.get("doi") or "",
+                URL=(entry.get("urls") or [""])[0], volume=entry.get("volume") or "", issue=entry.get("number") or "",
+                publisher=entry.get("publisher") or "", edition=entry.get("edition") or "",
+                abstract=entry.get("abstract") or entry.get("notes_abstract") or "", language=entry.get("language") or "")
+    if not data["issue"] and ctype in SERIAL_TYPES and str(entry.get("note") or "").isdigit():
+        data["issue"] = entry["note"]  # EndNote writes a journal's issue number in M1
+    data["publisher-place"] = entry.get("place_published") or ""
+    data["collection-title"] = data.get("collection-title") or entry.get("tertiary_title") or ""
+    data["title-short"] = entry.get("short_title") or ""
+    sp, ep = entry.get("start_page") or "", entry.get("end_page") or ""
+    data["page"] = f"{sp}-{ep}" if sp and ep else sp
+    if entry.get("keywords"):
+        data["keyword"] = "; ".join(entry["keywords"])
+    if entry.get("number_of_volumes"):
+        data["number-of-volumes"] = entry["number_of_volumes"]
+    return cslmod.clean(data, keep_invalid=True)
+
+
+def csl_to_ris_entry(data: dict) -> dict:
+    ctype = data.get("type") or "book"
+    entry: dict = {"type_of_reference": CSL_TO_RIS.get(ctype, "GEN"), "title": data.get("title", "")}
+    if ctype not in CSL_TO_RIS:
+        entry["type_of_work"] = ctype
+    if data.get("author"):
+        entry["authors"] = [_ris_name_text(n) for n in cslmod.names(data, "author")]
+    second = "recipient" if ctype == "personal_communication" else "editor"
+    if data.get(second):
+        entry["secondary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, second)]
+    if data.get("translator"):
+        entry["subsidiary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, "translator")]
+    container = data.get("container-title")
+    if container:
+        if ctype in SERIAL_TYPES:
+            entry["alternate_title3"] = container  # JF, the full journal title
+        entry["secondary_title"] = container
+    if data.get("container-title-short"):
+        entry["journal_name"] = data["container-title-short"]  # JO, the abbreviation
+    if data.get("collection-title"):
+        entry["tertiary_title"] = data["collection-title"]
+    issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
+    if issued:
+        entry["year"] = str(issued[0])
+        entry["date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued)) + "/"
+    accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []
+    if accessed:
+        entry["access_date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed))
+    idents = identifiers.split_identifiers(data.get("ISBN")) + identifiers.split_identifiers(data.get("ISSN"))
+    if idents:
+        entry["issn"] = "; ".join(idents)  # RIS SN holds ISBN and ISSN alike
+    page = str(data.get("page") or "")
+    if m := re.match(r"^\s*([^\s\-–]+)\s*[-–]+\s*(\S+)\s*$", page):
+        entry["start_page"], entry["end_page"] = m.group(1), m.group(2)
+    elif page:
+        entry["start_page"] = page
+    simple = {"DOI": "doi", "volume": "volume", "issue": "number", "publisher": "publisher", "publisher-place": "place_published",
+              "edition": "edition", "abstract": "abstract", "language": "language", "title-short": "short_title",
+              "number-of-volumes": "number_of_volumes"}
+    for key, ris_key in simple.items():
+        if data.get(key):
+            entry[ris_key] = str(data[key])
+    if data.get("URL"):
+        entry["urls"] = [data["URL"]]
+    if data.get("keyword"):
+        entry["keywords"] = [k.strip() for k in str(data["keyword"]).split(";") if k.strip()]
+    return entry
+
+
+def _ris_lines(text: str) -> str:
+    """RIS as other tools write it, made regular: "TY - JOUR" or "TY-JOUR" → "TY  - JOUR",
+    "ER -" → "ER  - ", tags in lower case, a byte-order mark, CR line ends, counter lines
+    ("1.") between entries; continuation lines are kept."""
+    out = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n"):
+        m = re.match(r"^\s*([A-Za-z][A-Za-z0-9])\s{0,4}-(?: |$)(.*)$", line) or re.match(r"^\s*([A-Za-z][A-Za-z0-9])\s{0,4}-(\S.*)?$", line)
+        if m:
+            out.append(f"{m.group(1).upper()}  - {(m.group(2) or '').rstrip()}")
+        elif re.fullmatch(r"\s*\d+\.\s*", line):
+            continue
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def parse_ris(text: str) -> list[ParsedEntry]:
+    """Each ``TY  - ... ER  -`` block is read on its own, so that one broken block is reported
+    and the others load."""
+    blocks = re.split(r"(?m)^(?=TY  - )", _ris_lines(text))
+    blocks = [b for b in blocks if b.strip()]
+    out = []
+    for position, block in enumerate(blocks, start=1):
+        if not block.startswith("TY  - "):
+            out.append(ParsedEntry(position, None, "text outside of an entry (no 'TY  - ' line)"))
+            continue
+        try:
+            entries = rispy.loads(block if re.search(r"(?m)^ER  -", block) else block + "\nER  - \n")
+        except Exception as exc:  # rispy raises on malformed tags/lines
+            out.append(ParsedEntry(position, None, f"unreadable RIS: {exc}"))
+            continue
+        if not entries:
+            out.append(ParsedEntry(position, None, "empty entry"))
+            continue
+        in_order = [m.group(2).strip() for m in re.finditer(r"(?m)^(AU|A1)  - (.*)$", block) if m.group(2).strip()]
+        data = ris_entry_to_csl(entries[0], in_order)
+        label = data.get("title", "")[:60]
+        if not data.get("title"):
+            out.append(ParsedEntry(position, None, "the entry has no title (TI/T1)", label))
+        else:
+            out.append(ParsedEntry(position, data, "", label))
+    return out
+
+
+class _RisWriter(rispy.RisWriter):
+    """rispy's writer without its "1." counter line before each entry (not RIS)."""
+
+    def set_header(self, count):
+        return ""
+
+
+def to_ris(items: list[dict]) -> str:
+    return rispy.dumps([csl_to_ris_entry(d) for d in items], implementation=_RisWriter)
+
+
+# --- BibTeX ---------------------------------------------------------------------------------
+
+BIB_TO_CSL = {
+    "article": "article-journal", "book": "book", "mvbook": "book", "inbook": "chapter", "incollection": "chapter",
+    "bookinbook": "chapter", "suppbook": "chapter", "suppcollection": "chapter", "inproceedings": "paper-conference",
+    "conference": "paper-conference", "proceedings": "book", "mvproceedings": "book", "collection": "book",
+    "mvcollection": "book", "reference": "book", "mvreference": "book", "phdthesis": "thesis", "mastersthesis": "thesis",
+    "thesis": "thesis", "techreport": "report", "report": "report", "manual": "book", "booklet": "pamphlet",
+    "unpublished": "manuscript", "online": "webpage", "electronic": "webpage", "www": "webpage", "misc": "document",
+    "dataset": "dataset", "patent": "patent", "periodical": "periodical", "suppperiodical": "article-journal",
+    "inreference": "entry-encyclopedia", "video": "motion_picture", "movie": "motion_picture", "audio": "song",
+    "music": "song", "software": "software", "standard": "standard", "artwork": "graphic", "image": "graphic",
+    "letter": "personal_communication", "jurisdiction": "legal_case", "legislation": "legislation", "legal": "treaty",
+    "review": "review", "performance": "performance", "classic": "classic", "map": "map", "interview": "interview",
+    "speech": "speech", "hearing": "hearing", "post": "post", "preprint": "article",
+}
+# One entry type per CSL type (biblatex's), so that export and re-import keep the type; the
+# rest go out as @misc with the CSL type in ``entrysubtype``, which import reads back.
+CSL_TO_BIB = {
+    "article-journal": "article", "book": "book", "chapter": "incollection", "paper-conference": "inproceedings",
+    "thesis": "phdthesis", "report": "techreport", "pamphlet": "booklet", "manuscript": "unpublished", "webpage": "online",
+    "dataset": "dataset", "patent": "patent", "periodical": "periodical", "entry-encyclopedia": "inreference",
+    "motion_picture": "movie", "song": "audio", "software": "software", "standard": "standard", "graphic": "artwork",
+    "personal_communication": "letter", "legal_case": "jurisdiction", "legislation": "legislation", "review": "review",
+    "performance": "performance", "treaty": "legal", "interview": "interview",
+    "article-magazine": "article", "article-newspaper": "article",
+}
+MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December"]
+# TeX logos and the few text macros pylatexenc's default context leaves out: "{\TeX}book" kept as "TeXbook"
+_TEX_MACROS = [MacroTextSpec(name, text) for name, text in (
+    ("TeX", "TeX"), ("LaTeX", "LaTeX"), ("LaTeXe", "LaTeX2e"), ("BibTeX", "BibTeX"), ("XeTeX", "XeTeX"),
+    ("LuaTeX", "LuaTeX"), ("ConTeXt", "ConTeXt"), ("AmS", "AMS"), ("MF", "Metafont"), ("MP", "MetaPost"),
+    ("TEL", "\u2121"), ("textasciitilde", "~"), ("textasciicircum", "^"), ("textbackslash", "\\"), ("slash", "/"),
+)]
+_latex_db = get_default_latex_context_db()
+_latex_db.add_context_category("syllabus", prepend=True, macros=_TEX_MACROS)
+_latex = LatexNodes2Text(latex_context=_latex_db, math_mode="text")
+
+
+SUPERSCRIPTS = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
+SUBSCRIPTS = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+
+
+def _scripts(match: re.Match) -> str:
+    mark, body = match.group(1), match.group(2) or match.group(3)
+    return body.translate(SUPERSCRIPTS if mark == "^" else SUBSCRIPTS)
+
+
+def _tex(value: str) -> str:
+    text = str(value or "")
+    # simple math sub/superscripts ("DNA$_2$", "$\Sigma^0$") → Unicode, as they print
+    text = re.sub(r"(?<=\S)([_^])(?:\{([0-9+\-=()]+)\}|([0-9+\-=()]))(?=[^$]*\$)", _scripts, text) if "$" in text else text
+    if "\\" in text or "{" in text or "$" in text or "~" in text:
+        text = _latex.latex_to_text(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def fold_title(text: str) -> str:
+    return re.sub(r"\W+", " ", text or "").strip().lower()
+
+
+def _bib_name(parts) -> dict:
+    first, von, last, jr = (" ".join(_tex(p) for p in getattr(parts, k)) for k in ("first", "von", "last", "jr"))
+    raw_last = " ".join(parts.last)
+    if not first and raw_last.startswith("{") and raw_last.endswith("}"):
+        return {"literal": last}
+    name: dict = {"family": last}
+    words = first.split(" ")
+    tail: list[str] = []
+    while len(words) > 1 and re.fullmatch(r"[a-z]+", words[-1]):  # "Beethoven, Ludwig van": van drops
+        tail.insert(0, words.pop())
+    if tail:
+        first = " ".join(words)
+        name["dropping-particle"] = " ".join(tail)
+    if first:
+        name["given"] = first
+    if von:
+        name["non-dropping-particle"] = von
+    if jr:
+        name["suffix"] = jr
+    return name
+
+
+def _split_concatenation(value: str) -> list[str] | None:
+    """The parts of a BibTeX value joined with ``#`` ("jomch # { (Online)}"), or None when the
+    value is one braced or quoted text (nothing to resolve)."""
+    parts, depth, quoted, current = [], 0, False, ""
+    for ch in value:
+        if ch == "{" :
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        if ch == "#" and depth == 0 and not quoted:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    parts.append(current.strip())
+    if len(parts) == 1 and parts[0][:1] in ("{", '"'):
+        return None
+    return parts
+
+
+def _unenclose(part: str) -> str:
+    if len(part) >= 2 and ((part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"')):
+        return part[1:-1]
+    return part
+
+
+class ResolveStrings(LibraryMiddleware):
+    """``@string`` references, concatenation with ``#`` and the month macros.  bibtexparser 2
+    resolves only a value that is one whole reference (``journal = jomch``), and leaves
+    ``journal = jomch # " (Online)"`` as that text; this runs in its place, before the
+    enclosing braces are removed.  A resolved value is returned braced, so that the next
+    middleware unwraps it like any other."""
+
+    def __init__(self):
+        super().__init__(allow_inplace_modification=True)
+
+    @classmethod
+    def metadata_key(cls) -> str:
+        return "syllabus-ResolveStrings"
+
+    def _resolve(self, value: str, strings: dict[str, str]) -> str:
+        parts = _split_concatenation(value)
+        if parts is None:
+            return value
+        out = []
+        for part in parts:
+            low = part.lower()
+            if part[:1] in ("{", '"'):
+                out.append(_unenclose(part))
+            elif low in strings:
+                out.append(strings[low])
+            elif low in MONTHS:
+                out.append(MONTH_NAMES[MONTHS[low] - 1])
+            else:
+                out.append(part)  # a number, or an undefined name (kept, as BibTeX warns and goes on)
+        return "{" + "".join(out) + "}"
+
+    def transform(self, library):
+        strings: dict[str, str] = {}
+        for block in library.strings:  # in file order: a string may use the ones before it
+            strings[block.key.lower()] = _unenclose(self._resolve(str(block.value), strings))
+        for entry in library.entries:
+            for field in entry.fields:
+                if isinstance(field.value, str):
+                    field.value = self._resolve(field.value, strings)
+        return library
+
+
+# biblatex's inheritance (Appendix B of its manual): a child that is "in" its parent gets the
+# parent's title as its booktitle (or maintitle/journaltitle), everything else field by field.
+_IN_TYPES = {"inbook", "bookinbook", "suppbook", "incollection", "suppcollection", "inproceedings", "conference",
+             "inreference"}
+_NOT_INHERITED = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execute", "label", "options", "presort",
+                  "related", "relatedoptions", "relatedstring", "relatedtype", "shorthand", "shorthandintro", "sortkey"}
+
+
+class ResolveCrossref(LibraryMiddleware):
+    """``crossref`` resolved as BibTeX and biblatex do (bibtexparser 2 leaves it to the
+    caller): an ``@inproceedings`` gets its year, booktitle, editor, publisher, volume... from
+    the ``@proceedings`` it points to, unless it has its own."""
+
+    def __init__(self):
+        super().__init__(allow_inplace_modification=True)
+
+    @classmethod
+    def metadata_key(cls) -> str:
+        return "syllabus-ResolveCrossref"
+
+    def transform(self, library):
+        by_key = {e.key.lower(): e for e in library.entries}
+        for entry in library.entries:
+            parent_key = entry.fields_dict.get("crossref")
+            parent = by_key.get(str(parent_key.value).strip().lower()) if parent_key else None
+            if parent is None or parent is entry:
+                continue
+            have = {f.key for f in entry.fields}
+            for field in parent.fields:
+                key = field.key
+                if key in _NOT_INHERITED:
+                    continue
+                if entry.entry_type.lower() in _IN_TYPES and key in ("title", "subtitle", "titleaddon"):
+                    key = "book" + key
+                if key not in have:
+                    entry.set_field(bib.Field(key, field.value))
+                    have.add(key)
+        return library
+
+
+def _title(text: dict, prefix: str = "") -> str:
+    """biblatex's title, subtitle and title addon as one CSL title ("Title: Subtitle. Addon")."""
+    title = text.get(f"{prefix}title", "")
+    if subtitle := text.get(f"{prefix}subtitle"):
+        title = f"{title}: {subtitle}" if title and not re.search(r"[:?!.]$", title) else f"{title} {subtitle}".strip()
+    if addon := text.get(f"{prefix}titleaddon"):
+        title = f"{title}. {addon}" if title else addon
+    return title
+
+
+EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/{}", "hdl": "https://hdl.handle.net/{}", "jstor": "https://www.jstor.org/stable/{}",
+               "pubmed": "https://pubmed.ncbi.nlm.nih.gov/{}/", "googlebooks": "https://books.google.com/books?id={}"}
+
+
+REPORT_LIKE = ("report", "patent", "standard", "dataset", "software", "legislation", "bill", "legal_case", "regulation",
+               "document", "treaty", "hearing")
+
+
+def _bib_type(etype: str, text: dict) -> str:
+    subtype = text.get("entrysubtype", "").strip().lower()
+    if etype == "misc" and subtype in cslmod.TYPES:
+        return subtype  # our own export of a CSL type biblatex has no entry type for
+    if etype == "article" and subtype in ("magazine", "newspaper"):
+        return f"article-{subtype}"
+    ctype = BIB_TO_CSL.get(etype, "document")
+    eprint_type = (text.get("eprinttype") or text.get("archiveprefix") or "").lower()
+    if eprint_type == "arxiv" and etype in ("online", "misc", "unpublished", "article") and not text.get("journaltitle") \
+            and not text.get("journal"):
+        return "article"  # a preprint
+    if ctype == "document" and text.get("url") and not text.get("publisher"):
+        return "webpage"
+    return ctype
+
+
+def bib_entry_to_csl(entry: bib.Entry) -> dict:
+    f = {k.lower(): v.value for k, v in entry.fields_dict.items()}
+    etype = entry.entry_type.lower()
+    text = {k: _tex(v) for k, v in f.items() if isinstance(v, str)}
+    ctype = _bib_type(etype, text)
+    data: dict = {"type": ctype, "title": _title(text)}
+    for role, csl_role in (("author", "author"), ("editor", "editor"), ("translator", "translator"),
+                           ("bookauthor", "container-author")):
+        if isinstance(f.get(role), list):
+            data[csl_role] = [_bib_name(p) for p in f[role]]
+    # fjournal: the full title next to an abbreviated journal (MathSciNet, zbMATH)
+    container = text.get("fjournal") or _title(text, "journal") or text.get("journal") or _title(text, "book") \
+        or _title(text, "main")
+    if container and not (ctype in ("book", "periodical") and fold_title(container) == fold_title(data["title"])):
+        data["container-title"] = container  # (a @proceedings' booktitle that repeats its title is no container)
+    short = text.get("shortjournal") or (text.get("journal") if text.get("fjournal") else "")
+    if short and short != container:
+        data["container-title-short"] = short
+    if text.get("shorttitle"):
+        data["title-short"] = text["shorttitle"]
+    year = text.get("year") or ""
+    date = text.get("date") or ""
+    issued = cslmod.date_parts(date) or cslmod.date_parts(year)
+    if issued and text.get("month") and len(issued["date-parts"][0]) == 1:
+        month = text["month"].strip().lower()[:3]
+        number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else None)
+        if number:
+            issued["date-parts"][0].append(number)
+    data["issued"] = issued
+    if text.get("urldate"):
+        data["accessed"] = cslmod.date_parts(text["urldate"])
+    data.update(volume=text.get("volume", ""), page=re.sub(r"\s*(--|–|-)\s*", "-", str(f.get("pages", ""))).strip(),
+                edition=text.get("edition", ""), ISBN=text.get("isbn", ""), ISSN=text.get("issn", ""), DOI=text.get("doi", ""),
+                URL=str(f.get("url", "")).strip(), abstract=text.get("abstract", ""),
+                language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
+    bib_number = text.get("number") or ""
+    if ctype in REPORT_LIKE:
+        data["number"] = bib_number
+        data["issue"] = text.get("issue", "")
+    elif ctype in SERIAL_TYPES or ctype == "paper-conference" and not text.get("series"):
+        data["issue"] = bib_number or text.get("issue", "")
+    else:
+        data["collection-number"] = bib_number
+        data["issue"] = text.get("issue", "")
+    data["publisher"] = text.get("publisher") or text.get("school") or text.get("institution") or text.get("organization") or ""
+    data["publisher-place"] = text.get("address") or text.get("location") or ""
+    data["collection-title"] = text.get("series", "")
+    if etype == "phdthesis":
+        data["genre"] = "PhD thesis"
+    elif etype == "mastersthesis":
+        data["genre"] = "Master's thesis"
+    elif text.get("type") and ctype in ("thesis", "report"):
+        data["genre"] = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis", "techreport": "Technical report"}.get(
+            text["type"].lower(), text["type"])
+    eprint = text.get("eprint", "").strip()
+    eprint_type = (text.get("eprinttype") or text.get("archiveprefix") or "").strip().lower()
+    if eprint:
+        if eprint_type == "doi" and not data.get("DOI"):
+            data["DOI"] = eprint
+        elif eprint_type == "pubmed":
+            data["PMID"] = eprint
+        elif eprint_type in EPRINT_URLS:
+            data["URL"] = data["URL"] or EPRINT_URLS[eprint_type].format(eprint)
+            if eprint_type == "arxiv":
+                data["archive"] = "arXiv"
+                data["number"] = data.get("number") or f"arXiv:{eprint}"
+    if text.get("keywords"):
+        data["keyword"] = "; ".join(k.strip() for k in re.split(r"[;,]", text["keywords"]) if k.strip())
+    return cslmod.clean(data, keep_invalid=True)
+
+
+NOT_WORKS = ("set", "xdata")  # biblatex's grouping entries: structure, like @string, not works to import
+
+
+def parse_bibtex(text: str) -> list[ParsedEntry]:
+    """Every entry of a BibTeX/biblatex file, with ``@string``s, ``#`` concatenation, month
+    macros and ``crossref`` resolved and field names in any case (``AUTHOR =``)."""
+    library = bibtexparser.parse_string(text.lstrip("\ufeff"), parse_stack=[
+        NormalizeFieldKeys(), ResolveStrings(), RemoveEnclosingMiddleware(), ResolveCrossref(), SeparateCoAuthors(),
+        SplitNameParts()])
+    blocks = [b for b in library.blocks if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))
+              and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
+    out = []
+    for position, block in enumerate(sorted(blocks, key=lambda b: b.start_line or 0), start=1):
+        if isinstance(block, bib.ParsingFailedBlock):
+            line = (block.start_line or 0) + 1
+            lines = str(block.error or "").splitlines()
+            detail = lines[0] if lines else "syntax error (unbalanced braces or a missing comma?)"
+            out.append(ParsedEntry(position, None, f"unreadable BibTeX entry at line {line}: {detail}"))
+            continue
+        try:
+            data = bib_entry_to_csl(block)
+        except Exception as exc:
+            out.append(ParsedEntry(position, None, f"cannot read entry {block.key}: {exc}", block.key))
+            continue
+        if not data.get("title"):
+            out.append(ParsedEntry(position, None, f"entry {block.key} has no title", block.key))
+        else:
+            out.append(ParsedEntry(position, data, "", block.key))
+    return out
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+
+
+def _bib_key(data: dict, used: set[str]) -> str:
+    people = cslmod.names(data, "author") or cslmod.names(data, "editor")
+    who = people[0].get("family") or people[0].get("literal") or "" if people else ""
+    who = re.sub(r"[^a-z]", "", _ascii(who).lower())[:20] or "anon"
+    year = cslmod.year_of(data) or "nd"
+    words = [w for w in re.findall(r"[a-z]+", _ascii(data.get("title", "")).lower()) if w not in ("a", "an", "the", "on", "of")]
+    base = f"{who}{year}{words[0] if words else ''}"
+    key, n = base, 0
+    while key in used:
+        n += 1
+        key = base + chr(ord("a") + (n - 1) % 26) * (1 + (n - 1) // 26)
+    used.add(key)
+    return key
+
+
+LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+VERBATIM_FIELDS = {"url", "doi"}
+
+
+def _bib_value(key: str, text) -> str:
+    """Escape what LaTeX would eat (``& % $ # _ { }``...); URLs and DOIs stay verbatim."""
+    text = str(text)
+    if key in VERBATIM_FIELDS:
+        return text
+    return "".join(LATEX_SPECIALS.get(ch, ch) for ch in text)
+
+
+def _bib_names(people: list[dict]) -> str:
+    out = []
+    for p in people:
+        if p.get("literal"):
+            out.append("{" + _bib_value("author", p["literal"]) + "}")
+            continue
+        family = " ".join(x for x in (p.get("non-dropping-particle"), p.get("family")) if x)
+        given = " ".join(x for x in (p.get("given"), p.get("dropping-particle")) if x)
+        parts = [family]
+        if p.get("suffix"):
+            parts.append(p["suffix"])
+        if given:
+            parts.append(given)
+        out.append(", ".join(_bib_value("author", x) for x in parts))
+    return " and ".join(out)
+
+
+def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
+    ctype = data.get("type") or "book"
+    etype = CSL_TO_BIB.get(ctype, "misc")
+    if ctype == "thesis" and "master" in str(data.get("genre", "")).lower():
+        etype = "mastersthesis"
+    fields: list[bib.Field] = []
+
+    def add(key: str, value) -> None:
+        if value not in (None, "", []):
+            fields.append(bib.Field(key, _bib_value(key, value)))
+
+    if ctype in ("article-magazine", "article-newspaper"):
+        add("entrysubtype", ctype.split("-")[1])
+    elif etype == "misc" and ctype in cslmod.TYPES:
+        add("entrysubtype", ctype)
+    add("title", data.get("title"))
+    add("shorttitle", data.get("title-short"))
+    for role, bib_role in (("author", "author"), ("editor", "editor"), ("translator", "translator"),
+                           ("container-author", "bookauthor")):
+        if cslmod.names(data, role):
+            fields.append(bib.Field(bib_role, _bib_names(cslmod.names(data, role))))
+    container = data.get("container-title")
+    if container:
+        add("journal" if etype == "article" else "booktitle", container)
+    add("shortjournal", data.get("container-title-short"))
+    issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
+    if issued:
+        add("year", str(issued[0]))
+        if len(issued) > 1:
+            add("month", list(MONTHS)[int(issued[1]) - 1])
+    add("volume", data.get("volume"))
+    if ctype in REPORT_LIKE:
+        add("number", data.get("number"))
+        add("issue", data.get("issue"))
+    elif ctype in SERIAL_TYPES or ctype == "paper-conference" and not data.get("collection-title"):
+        add("number", data.get("issue"))
+    else:
+        add("number", data.get("collection-number"))
+        add("issue", data.get("issue"))
+    if str(data.get("archive") or "").lower() == "arxiv" and str(data.get("number") or "").lower().startswith("arxiv:"):
+        add("eprint", str(data["number"])[6:])
+        add("eprinttype", "arxiv")
+    add("pages", re.sub(r"\s*[-–]+\s*", "--", str(data.get("page") or "")))
+    add("edition", data.get("edition"))
+    if etype in ("phdthesis", "mastersthesis"):
+        add("school", data.get("publisher"))
+    elif etype == "techreport":
+        add("institution", data.get("publisher"))
+    else:
+        add("publisher", data.get("publisher"))
+    add("address", data.get("publisher-place"))
+    add("series", data.get("collection-title"))
+    add("isbn", " ".join(identifiers.split_identifiers(data.get("ISBN"))))
+    add("issn", " ".join(identifiers.split_identifiers(data.get("ISSN"))))
+    add("doi", data.get("DOI"))
+    add("url", data.get("URL"))
+    accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []
+    if accessed:
+        add("urldate", "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed)))
+    add("abstract", data.get("abstract"))
+    add("keywords", ", ".join(k.strip() for k in str(data.get("keyword") or "").split(";") if k.strip()))
+    add("language", data.get("language"))
+    add("note", data.get("note"))
+    return bib.Entry(etype, _bib_key(data, used), fields)
+
+
+def to_bibtex(items: list[dict]) -> str:
+    library = bibtexparser.Library()
+    used: set[str] = set()
+    for data in items:
+        library.add(csl_to_bib_entry(data, used))
+    return bibtexparser.write_string(library)
+
+
+# --- CSL-JSON and detection -------------------------------------------------------------------
+
+def to_csl_json(items: list[dict]) -> str:
+    out = []
+    for n, data in enumerate(items, start=1):
+        entry = {"id": str(data.get("id") or f"item-{n}")}
+        entry.update({k: v for k, v in data.items() if k != "id"})
+        out.append(entry)
+    return json.dumps(out, ensure_ascii=False, indent=2)
+
+
+def parse_csl_json(text: str) -> list[ParsedEntry]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        return [ParsedEntry(1, None, f"not JSON: {exc}")]
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not item.get("title"):
+            out.append(ParsedEntry(position, None, "not a CSL-JSON item with a title"))
+            continue
+        data = cslmod.clean({k: v for k, v in item.items() if k != "id"}, keep_invalid=True)
+        out.append(ParsedEntry(position, data, "", data.get("title", "")[:60]))
+    return out
+
+
+def detect(text: str, filename: str = "") -> str:
+    name = filename.lower()
+    ris = re.search(r"(?mi)^\ufeff?\s*TY\s{0,4}-", text)
+    if name.endswith((".ris", ".txt")) and ris:
+        return "ris"
+    if name.endswith(".bib"):
+        return "bibtex"
+    if name.endswith(".json"):
+        return "csl-json"
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if ris:
+        return "ris"
+    if re.search(r"(?m)^\s*@\w+\s*[{(]", text):
+        return "bibtex"
+    if stripped.startswith(("[", "{")):
+        return "csl-json"
+    return ""
+
+
+def parse(text: str, fmt: str = "", filename: str = "") -> tuple[str, list[ParsedEntry]]:
+    """(format, entries) of an RIS, BibTeX or CSL-JSON text; ``fmt`` empty = detect."""
+    fmt = (fmt or detect(text, filename)).lower()
+    if fmt == "ris":
+        return fmt, parse_ris(text)
+    if fmt in ("bibtex", "bib"):
+        return "bibtex", parse_bibtex(text)
+    if fmt in ("csl-json", "json"):
+        return "csl-json", parse_csl_json(text)
+    return "", []

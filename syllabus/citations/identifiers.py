@@ -1,0 +1,119 @@
+"""ISBN, ISSN and DOI: the one place that reads, checks and normalises them (LST-2, DSV-1).
+
+Two ways in, one normal form:
+
+* the lenient readers (:func:`normalize_isbn`, :func:`normalize_issn`, :func:`normalize_doi`)
+  answer ``None`` for something that is no identifier: for importers and catalog records,
+  which keep what they can;
+* the strict checkers (:func:`check_isbns`, :func:`check_issns`, :func:`check_doi`) raise
+  :class:`InvalidIdentifier` with a reason a person can act on: for what an instructor or the
+  API gives, which the caller refuses with its rule.
+
+ISBN → ISBN-13 compact; ISSN → ``NNNN-NNNX``; DOI → without resolver prefix.
+ISBNs and ISSNs are validated with python-stdnum, DOIs with idutils.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import idutils
+from stdnum import isbn as stdisbn
+from stdnum import issn as stdissn
+from stdnum.exceptions import ValidationError
+
+DOI_RE = re.compile(r"\b(10\.\d{4,9}/\S+)", re.I)
+
+
+class InvalidIdentifier(ValueError):
+    """``field`` (ISBN, ISSN, DOI) holds ``value`` that is not valid; ``str()`` says why."""
+
+    def __init__(self, field: str, value: str, reason: str):
+        super().__init__(reason)
+        self.field, self.value = field, value
+
+
+def split_identifiers(value: str | None) -> list[str]:
+    """CSL allows several ISBNs/ISSNs in one string ("9780.. 0141.."); split them."""
+    return [p for p in re.split(r"[\s,;]+", value or "") if p]
+
+
+# --- lenient -------------------------------------------------------------------------------
+
+def normalize_isbn(value: str | None) -> str | None:
+    """ISBN-13 in compact form, or None when ``value`` is no valid ISBN."""
+    if not value:
+        return None
+    candidate = re.sub(r"[^0-9Xx]", "", str(value).split("(")[0])
+    try:
+        return stdisbn.to_isbn13(stdisbn.validate(candidate))
+    except (ValidationError, ValueError):
+        return None
+
+
+def isbn_forms(isbn13: str) -> list[str]:
+    """Both searchable forms of an ISBN: the 13 and, when it has one, the 10."""
+    forms = [isbn13]
+    try:
+        ten = stdisbn.to_isbn10(isbn13)
+        if ten:
+            forms.append(ten)
+    except (ValidationError, ValueError):
+        pass
+    return forms
+
+
+def normalize_issn(value: str | None) -> str | None:
+    if not value:
+        return None
+    candidate = re.sub(r"[^0-9Xx]", "", str(value))
+    try:
+        return stdissn.format(stdissn.validate(candidate))
+    except (ValidationError, ValueError):
+        return None
+
+
+def normalize_doi(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = str(value).strip()
+    text = re.sub(r"^(?:doi:\s*|info:doi/|https?://(?:dx\.)?doi\.org/)", "", text, flags=re.I)
+    match = DOI_RE.search(text)
+    if not match:
+        return None
+    return match.group(1).rstrip(".,;").lower()
+
+
+# --- strict --------------------------------------------------------------------------------
+
+def _reason(exc: ValidationError) -> str:
+    message = getattr(exc, "message", "") or ""
+    return message[:-1].lower() if message else "invalid"
+
+
+def check_isbns(value: Any) -> str:
+    """One or more ISBNs (separated by spaces, commas or semicolons) → ISBN-13s, compact."""
+    out = []
+    for raw in split_identifiers(str(value)):
+        try:
+            out.append(stdisbn.to_isbn13(stdisbn.validate(raw)))
+        except ValidationError as exc:
+            raise InvalidIdentifier("ISBN", raw, f"ISBN {raw} is not valid ({_reason(exc)})") from None
+    return " ".join(dict.fromkeys(out))
+
+
+def check_issns(value: Any) -> str:
+    out = []
+    for raw in split_identifiers(str(value)):
+        try:
+            out.append(stdissn.format(stdissn.validate(raw)))
+        except ValidationError as exc:
+            raise InvalidIdentifier("ISSN", raw, f"ISSN {raw} is not valid ({_reason(exc)})") from None
+    return " ".join(dict.fromkeys(out))
+
+
+def check_doi(value: Any) -> str:
+    raw = str(value).strip()
+    if not idutils.is_doi(raw):
+        raise InvalidIdentifier("DOI", raw, f"DOI {raw} is not valid (expected 10.<registrant>/<suffix>, e.g. 10.1000/xyz123)")
+    return idutils.normalize_doi(raw)

@@ -1,0 +1,176 @@
+"""Checking CSL-JSON metadata as a person or a program gives it (LST-2).
+
+:func:`check_metadata` checks and normalises field names as CSL spells them (``title``,
+``author: [{family, given}]``, ``container-title``, ``ISBN``, ``ISSN``, ``DOI``, ``edition``,
+``publisher``, ``issued: {date-parts}``, ``page``, ``URL``...); identifiers go through
+:mod:`syllabus.citations.identifiers`.  A bad value is refused with a clear ``LST-2`` error
+naming the field.  Which citation types a list offers is the lists app's business
+(:mod:`syllabus.lists.metadata`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from syllabus.core.errors import RuleViolation
+
+from . import identifiers
+from .identifiers import InvalidIdentifier
+
+NAME_VARIABLES = {
+    "author", "editor", "translator", "container-author", "collection-editor", "composer", "director",
+    "editorial-director", "illustrator", "interviewer", "original-author", "recipient", "reviewed-author", "chair",
+    "compiler", "contributor", "curator", "executive-producer", "guest", "host", "narrator", "organizer", "performer",
+    "producer", "script-writer", "series-creator",
+}
+DATE_VARIABLES = {"issued", "accessed", "original-date", "event-date", "submitted", "available-date"}
+TEXT_VARIABLES = {
+    "title", "title-short", "container-title", "container-title-short", "collection-title", "collection-number",
+    "publisher", "publisher-place", "edition", "page", "page-first", "number-of-pages", "volume", "number-of-volumes",
+    "issue", "number", "chapter-number", "abstract", "note", "language", "medium", "genre", "source", "archive",
+    "archive_location", "call-number", "dimensions", "event", "event-place", "keyword", "locator", "original-publisher",
+    "original-publisher-place", "original-title", "PMCID", "PMID", "references", "scale", "section", "status",
+    "version", "year-suffix", "annote", "authority", "citation-label", "reviewed-title", "division", "jurisdiction", "part-number", "part-title", "printing-number", "volume-title",
+    "archive-place", "archive_collection", "event-title",
+}
+IDENTIFIERS = {"ISBN", "ISSN", "DOI", "URL"}
+KNOWN = NAME_VARIABLES | DATE_VARIABLES | TEXT_VARIABLES | IDENTIFIERS | {"type", "id"}
+
+_url = URLValidator(schemes=["http", "https"])
+
+
+def _bad(field: str, detail: str) -> RuleViolation:
+    return RuleViolation("LST-2", detail, field=f"metadata.{field}")
+
+
+def _text(field: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _bad(field, f"{field} must be text")
+    return str(value).strip()
+
+
+def _name(field: str, value: Any) -> dict:
+    if isinstance(value, str):
+        value = value.strip()
+        if "," in value:
+            family, given = (p.strip() for p in value.split(",", 1))
+            return {"family": family, "given": given} if given else {"family": family}
+        return {"literal": value}
+    if not isinstance(value, dict):
+        raise _bad(field, f"each {field} is {{family, given}} or {{literal}}")
+    out = {}
+    for key in ("family", "given", "literal", "suffix", "dropping-particle", "non-dropping-particle"):
+        if key in value and value[key] not in (None, ""):
+            out[key] = _text(f"{field}.{key}", value[key])
+    unknown = set(value) - {"family", "given", "literal", "suffix", "dropping-particle", "non-dropping-particle",
+                            "parse-names", "comma-suffix", "static-ordering"}
+    if unknown:
+        raise _bad(field, f"unknown name part {sorted(unknown)[0]!r} in {field} (use family, given or literal)")
+    if not (out.get("family") or out.get("literal")):
+        raise _bad(field, f"each {field} needs a family name (or a literal name)")
+    return out
+
+
+def _date(field: str, value: Any) -> dict:
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        text = str(value).strip()
+        if re.fullmatch(r"\d{1,4}(-\d{1,2}){0,2}", text):
+            value = {"date-parts": [[int(p) for p in text.split("-")]]}
+        else:
+            return {"raw": text}
+    if not isinstance(value, dict):
+        raise _bad(field, f"{field} must be {{\"date-parts\": [[year, month, day]]}}")
+    if "date-parts" not in value:
+        if "raw" in value or "literal" in value:
+            return {k: _text(field, v) for k, v in value.items() if k in ("raw", "literal", "season", "circa")}
+        raise _bad(field, f"{field} must be {{\"date-parts\": [[year, month, day]]}}")
+    parts = value["date-parts"]
+    if not isinstance(parts, list) or not parts or len(parts) > 2:
+        raise _bad(field, f"{field}.date-parts must hold one date (or two for a range)")
+    clean_parts = []
+    for part in parts:
+        if not isinstance(part, list) or not 1 <= len(part) <= 3:
+            raise _bad(field, f"{field}.date-parts must be [[year, month, day]] with month and day optional")
+        try:
+            nums = [int(p) for p in part]
+        except (TypeError, ValueError):
+            raise _bad(field, f"{field}.date-parts must be numbers") from None
+        if not 0 < nums[0] <= 9999 or (len(nums) > 1 and not 1 <= nums[1] <= 12) or (len(nums) > 2 and not 1 <= nums[2] <= 31):
+            raise _bad(field, f"{field} {nums} is not a valid date")
+        clean_parts.append(nums)
+    out = {"date-parts": clean_parts}
+    for extra in ("circa", "season"):
+        if extra in value:
+            out[extra] = value[extra]
+    return out
+
+
+def _identifier(field: str, check, value: Any) -> str:
+    try:
+        return check(_text(field, value))
+    except InvalidIdentifier as exc:
+        raise _bad(field, str(exc)) from None
+
+
+def normalise_url(value: Any) -> str:
+    raw = _text("URL", value)
+    try:
+        _url(raw)
+    except ValidationError:
+        raise _bad("URL", f"URL {raw} is not a valid http(s) address") from None
+    return raw
+
+
+def check_metadata(metadata: dict | None) -> dict:
+    """Check and normalise CSL-JSON ``metadata`` (field names, names, dates, identifiers, URL);
+    ``type`` and ``id`` are left to the caller.  A bad value raises ``RuleViolation("LST-2")``
+    naming the field (``metadata.ISBN``...)."""
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise RuleViolation("LST-2", "metadata must be a CSL-JSON object", field="metadata")
+    unknown = sorted(set(metadata) - KNOWN)
+    if unknown:
+        hint = {"authors": "author", "year": "issued", "isbn": "ISBN", "issn": "ISSN", "doi": "DOI", "url": "URL",
+                "pages": "page", "journal": "container-title", "container_title": "container-title"}.get(unknown[0])
+        raise _bad(unknown[0], f"unknown CSL field {unknown[0]!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+    out: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if key in ("type", "id") or value is None or value == "" or value == []:
+            continue
+        if key in NAME_VARIABLES:
+            items = value if isinstance(value, list) else [value]
+            out[key] = [_name(key, v) for v in items]
+        elif key in DATE_VARIABLES:
+            out[key] = _date(key, value)
+        elif key == "ISBN":
+            out[key] = _identifier(key, identifiers.check_isbns, value)
+        elif key == "ISSN":
+            out[key] = _identifier(key, identifiers.check_issns, value)
+        elif key == "DOI":
+            out[key] = _identifier(key, identifiers.check_doi, value)
+        elif key == "URL":
+            out[key] = normalise_url(value)
+        elif key == "keyword" and isinstance(value, list):
+            out[key] = ", ".join(_text(key, v) for v in value)
+        else:
+            out[key] = _text(key, value)
+        if out.get(key) in ("", None):
+            out.pop(key, None)
+    return out
+
+
+def merge_patch(current: dict, patch: dict) -> dict:
+    """JSON merge patch (RFC 7396) of metadata: keys in ``patch`` replace, ``null`` removes."""
+    if not isinstance(patch, dict):
+        raise RuleViolation("LST-2", "metadata must be a CSL-JSON object", field="metadata")
+    merged = dict(current)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged

@@ -1,0 +1,106 @@
+"""Issue 13, acceptances 2 and 3 (DSV-1): real MARC files (tests/data/marc/, origins in its
+README) — MARC-8 records come in with their diacritics and are found by them, 880 parallel
+script is searchable, a record with a wrong length costs only itself, deleted records withdraw."""
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from syllabus.catalog.marc import import_marc
+from syllabus.catalog.models import Record
+from syllabus.catalog.search import SearchParams, parse_query, search
+
+from tests.citations.corpus import DATA
+
+MARC = DATA / "marc"
+
+
+def _found(library, text: str) -> list[str]:
+    ids = search(SearchParams(query=parse_query(text), institution_ids=[library.institution_id], page_size=20,
+                              facets=False)).ids
+    return list(Record.objects.filter(pk__in=ids).values_list("source_id", flat=True))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name != "pymarc-bad_records.mrc"))
+def test_every_record_of_a_real_marc_file_loads(db, library_a, name):
+    report = import_marc(MARC / name, library_a)
+    assert report.read >= 1
+    assert report.rejected == []
+    assert report.created == report.read
+    assert not any("\ufffd" in (r.title + r.creators) for r in Record.objects.all())
+
+
+def test_marc8_diacritics_come_in_and_are_found_by_them(db, library_a):
+    """leader/09 blank: MARC-8, converted by pymarc's tables (it used to be read as UTF-8 → U+FFFD)."""
+    report = import_marc(MARC / "pymarc-bad_marc8_escape.dat", library_a)
+    assert report.created == 1
+    record = Record.objects.get()
+    assert record.title == "Bulletin de la Société linnenne de Bordeaux"
+    assert _found(library_a, "Société linnenne") == [record.source_id]
+    assert _found(library_a, "societe bordeaux") == [record.source_id]  # folded accents find it too
+
+    import_marc(MARC / "traject-one-marc8.mrc", library_a)
+    globalizacao = Record.objects.get(title__startswith="Por uma outra globaliza")
+    assert "globalização" in globalizacao.title and "consciência" in globalizacao.title
+    assert _found(library_a, "globalização consciência") == [globalizacao.source_id]
+
+
+def test_880_parallel_script_is_kept_and_searchable(db, library_a):
+    import_marc(MARC / "traject-hebrew880s.marc", library_a)
+    record = Record.objects.get()
+    assert record.csl["original-title"].startswith("אנרכיזם ב״ציון״")
+    assert {"literal": "רצבי, שלום"} != record.csl["original-author"][0]  # a person, not a corporate literal
+    assert record.csl["original-author"][0]["family"] == "רצבי"
+    assert _found(library_a, "אנרכיזם") == [record.source_id]  # the 880 title
+    assert _found(library_a, "רצבי") == [record.source_id]     # the 880 name
+    assert _found(library_a, "Anarkhizm") == [record.source_id]  # and still the romanised 245
+
+
+def test_a_record_with_a_wrong_length_costs_only_itself(db, library_a):
+    """Acceptance 3: the second of four real records says it is 100 bytes longer than it is;
+    pymarc's reader would read into the next record and lose the rest of the file."""
+    records = [(MARC / name).read_bytes() for name in ("traject-george_eliot.marc", "traject-nature.marc",
+                                                        "traject-louis_armstrong.marc", "traject-musical_cage.marc")]
+    wrong = bytearray(records[1])
+    wrong[0:5] = b"%05d" % (len(records[1]) + 100)
+    data = records[0] + bytes(wrong) + records[2] + records[3]
+    report = import_marc(data, library_a)
+    assert report.read == 4 and report.created == 4 and report.rejected == []
+    assert report.warnings == [f"record 2: the leader gives a length of {len(records[1]) + 100} bytes but the record has "
+                               f"{len(records[1])}; read up to its terminator"]
+
+
+def test_pymarc_bad_records_file_reports_each_bad_record_and_loads_the_readable_ones(db, library_a):
+    """pymarc's file of broken records (bad lengths, indicators, directory): each is read on its
+    own and reported by position with its reason; reading never stops."""
+    report = import_marc(MARC / "pymarc-bad_records.mrc", library_a)
+    assert report.read == 8 and report.stopped == ""
+    assert [r.position for r in report.rejected] == list(range(1, 9))
+    assert all(r.reason for r in report.rejected)
+
+
+def test_a_deleted_record_withdraws_ours(db, library_a):
+    data = (MARC / "traject-nature.marc").read_bytes()
+    import_marc(data, library_a)
+    record = Record.objects.get()
+    deleted = data[:5] + b"d" + data[6:]  # leader/05 = d: the source system deleted it
+    report = import_marc(deleted, library_a)
+    assert report.withdrawn == 1 and "1 withdrawn" in report.summary()
+    assert not Record.objects.filter(pk=record.pk).exists()
+    assert import_marc(deleted, library_a).withdrawn == 0  # idempotent
+
+
+def test_the_command_line_exit_status_tells_whether_everything_loaded(db, library_a, tmp_path, capsys):
+    good = MARC / "traject-nature.marc"
+    call_command("import_marc", str(good), "--library", library_a.code)  # exit 0
+    assert "1 records read" in capsys.readouterr().out
+    partly = tmp_path / "partly.mrc"
+    partly.write_bytes(good.read_bytes() + b"00042nam  2200000   4500\x1d")
+    with pytest.raises(CommandError) as partial:
+        call_command("import_marc", str(partly), "--library", library_a.code)
+    assert partial.value.returncode == 2 and "1 record refused" in str(partial.value)
+    nothing = tmp_path / "nothing.mrc"
+    nothing.write_bytes(b"not marc at all\x1d")
+    with pytest.raises(CommandError) as none:
+        call_command("import_marc", str(nothing), "--library", library_a.code)
+    assert none.value.returncode == 1

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # after authentication: the default language comes from the user's institution (ORG-4)
     "syllabus.web.middleware.InstitutionLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx (django-htmx), and Vary: HX-Request on the answers that depended on it
+    "syllabus.web.htmx.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

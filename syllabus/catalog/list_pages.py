@@ -18,12 +18,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.web.errors import refusal
+from syllabus.web.htmx import is_htmx
 
 from . import api, lists_port
-
-
-def _htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @login_required
@@ -36,7 +34,7 @@ def list_export(request, list_id: int):
     except NotFound:
         raise Http404
     except RuleViolation as exc:
-        return render(request, "catalog/denied.html", {"error": exc}, status=exc.status)
+        return refusal(request, exc)
 
 
 @login_required
@@ -55,10 +53,10 @@ def list_import(request, list_id: int):
     except NotFound:
         raise Http404
     except RuleViolation as exc:
-        if _htmx(request):
+        if is_htmx(request):
             return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
-        return render(request, "catalog/denied.html", {"error": exc}, status=exc.status)
-    if _htmx(request):
+        return refusal(request, exc)
+    if is_htmx(request):
         return render(request, "catalog/_list_import_report.html", {"report": report, "list_id": list_id})
     summary = ngettext("%(n)d entry imported", "%(n)d entries imported", report["created"]) % {"n": report["created"]}
     if report["rejected"]:

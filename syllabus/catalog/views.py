@@ -22,6 +22,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from syllabus.citations import csl as cslmod
 from syllabus.citations import bibliography, formats, openurl
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.web.errors import refusal
+from syllabus.web.errors import rule_errors as web_rule_errors
+from syllabus.web.htmx import is_htmx
 
 from . import access, actions, citeit, lists_port, resolver, selectors, services
 from .models import CollectionEntry, Representation, RepresentationFile
@@ -30,27 +33,13 @@ EXPORT_TYPES = {"ris": ("application/x-research-info-systems", "ris"), "bibtex":
                 "csl-json": ("application/vnd.citationstyles.csl+json", "json")}
 
 
-def rule_errors(view):
-    """A refused request becomes a page naming the rule: 404 for what the user may not know
-    of, 403 for what they may not do, 400 for a broken rule."""
-    import functools
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-        except RuleViolation as exc:
-            if _htmx(request):
-                return render(request, "catalog/_flash.html", {"message": f"{exc.rule}: {exc.detail}", "ok": False})
-            return render(request, "catalog/denied.html", {"error": exc}, status=exc.status)
-
-    return wrapper
+def _flash_error(request, exc):
+    return render(request, "catalog/_flash.html", {"message": f"{exc.rule}: {exc.detail}", "ok": False})
 
 
-def _htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+# a refused request becomes a page naming the rule: 404 for what the user may not know of, 403
+# for what they may not do, 400 for a broken rule; htmx gets the message in the flash region
+rule_errors = web_rule_errors(htmx=_flash_error)
 
 
 def _ints(values) -> list[int]:
@@ -120,7 +109,7 @@ def search(request):
         "query_string": base.urlencode(), "sorts": [("relevance", _("Relevance")), ("title", _("Title")),
                                                     ("year_desc", _("Newest")), ("year_asc", _("Oldest"))],
     }
-    return render(request, "catalog/_results.html" if _htmx(request) else "catalog/search.html", context)
+    return render(request, "catalog/_results.html" if is_htmx(request) else "catalog/search.html", context)
 
 
 # --- record page ----------------------------------------------------------------------------
@@ -172,7 +161,7 @@ def collect(request, pk: int):
     """DSV-3: add a record to My collection (htmx swaps the button)."""
     rec = _record_or_404(request, pk)
     services.add_to_collection(request.user, record=rec, source=CollectionEntry.Source.SEARCH)
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "catalog/_collect_button.html", {"record": rec, "collected": True})
     messages.success(request, _("Added to My collection."))
     return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
@@ -192,7 +181,7 @@ def add_to_list(request, pk: int):
         message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
     except RuleViolation as exc:
         message, ok = f"{exc.rule}: {exc.detail}", False
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
     return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
@@ -206,7 +195,7 @@ def reserves(request):
     q = request.GET.get("q", "").strip()[:200]
     found = selectors.course_reserves(request.user, q) if q else []
     context = {"q": q, "found": found, "collected": selectors.collection_record_ids(request.user)}
-    return render(request, "catalog/_reserves_results.html" if _htmx(request) else "catalog/reserves.html", context)
+    return render(request, "catalog/_reserves_results.html" if is_htmx(request) else "catalog/reserves.html", context)
 
 
 # --- My collection (DSV-3) ------------------------------------------------------------------
@@ -222,7 +211,7 @@ def collection(request):
 @rule_errors
 def collection_remove(request, pk: int):
     services.remove_from_collection(request.user, pk)
-    if _htmx(request):
+    if is_htmx(request):
         return HttpResponse("")
     messages.success(request, _("Removed from My collection."))
     return redirect("catalog:collection")
@@ -243,7 +232,7 @@ def collection_to_list(request, pk: int):
         message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
     except RuleViolation as exc:
         message, ok = f"{exc.rule}: {exc.detail}", False
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
     return redirect("catalog:collection")
@@ -427,7 +416,7 @@ def representation(request, pk: int):
         home = access.home_url(get_object_or_404(Representation, pk=pk))
         if home:
             return redirect(home)
-        return render(request, "catalog/denied.html", {"error": exc}, status=403)
+        return refusal(request, exc, status=403)
     return render(request, "catalog/representation.html", {"rep": rep, "record": rep.record})
 
 
@@ -450,7 +439,7 @@ def representation_file(request, pk: int):
     try:
         rep = _representation(request, pk)
     except PermissionDenied as exc:
-        return render(request, "catalog/denied.html", {"error": exc}, status=403)
+        return refusal(request, exc, status=403)
     return _file_response(rep.file, rep.mime_type, rep.label)
 
 
@@ -462,7 +451,7 @@ def representation_extra_file(request, pk: int):
     try:
         _representation(request, extra.representation_id)
     except PermissionDenied as exc:
-        return render(request, "catalog/denied.html", {"error": exc}, status=403)
+        return refusal(request, exc, status=403)
     return _file_response(extra.file, extra.mime_type, extra.label)
 
 
@@ -496,7 +485,7 @@ def collect_citation(request):
         message, ok = _("Saved to My collection."), True
     except (ValueError, RuleViolation) as exc:
         message, ok = str(exc), False
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
     if not ok:
         return HttpResponseBadRequest(message)

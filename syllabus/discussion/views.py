@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.web.htmx import is_htmx
 from syllabus.lists.permissions import is_librarian_for
 from syllabus.lists.selectors import citation_for, list_for
 
@@ -18,10 +19,6 @@ from . import selectors, services
 from .models import Thread
 
 NAV_CHANGED = "syllabus:nav-changed"
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _pane(request, lst, citation=None):
@@ -39,7 +36,7 @@ def _pane(request, lst, citation=None):
         except RuleViolation as exc:
             error = exc
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 return redirect(services.link_for(lst, citation, library=services.speaks_for_library(acc)))
     thread = services.thread_of(lst, citation)
     read_before = selectors.last_read_id(request.user, thread)

@@ -17,6 +17,9 @@ from django.views.decorators.http import require_POST
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.web.errors import refusal
+from syllabus.web.errors import rule_errors as web_rule_errors
+from syllabus.web.htmx import is_htmx
 from syllabus.org.models import Library, User, UserGroup
 
 from . import selectors, services, workflow
@@ -36,23 +39,9 @@ def file_response(access: services.Access) -> FileResponse:
     return resp
 
 
-def _refusal(request, exc: RuleViolation):
-    if isinstance(exc, NotFound):
-        raise Http404(exc.detail)
-    return render(request, "fulfillment/refused.html", {"error": exc}, status=exc.status)
-
-
-def rule_errors(view):
-    """A page that hits a rule shows the rule id and message with the rule's status."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except RuleViolation as exc:
-            return _refusal(request, exc)
-
-    return wrapper
+_refusal = refusal
+# a page that hits a rule shows the rule id and message with the rule's status
+rule_errors = web_rule_errors
 
 
 def _form_data(post) -> dict:
@@ -183,7 +172,7 @@ def request_action(request, request_id: int, action: str):
         error = exc
     req = selectors.request_for(request.user, req.pk)
     ctx = _detail_context(request, req, error)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "fulfillment/_request_panel.html", ctx, status=200 if error is None else error.status)
     if error is not None:
         return render(request, "fulfillment/request_detail.html", ctx, status=error.status)
@@ -248,7 +237,7 @@ def work_queue(request):
         tab = "open"
     reqs = selectors.work_queue(request.user, tab)[:300]
     ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, _(v)) for k, v in TABS]}
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "fulfillment/_queue.html", ctx)
     return render(request, "fulfillment/work_queue.html", ctx)
 
@@ -309,70 +298,122 @@ def _int_or_none(value: str):
         raise RuleViolation("DIG-7", _("enter a whole number or leave it empty"))
 
 
+# One function per section of the configuration page (DIG-6..DIG-8, DIG-11, DIG-3), found by
+# the form's ``section`` field.
+CONFIG_SECTIONS: dict = {}
+
+
+def _section(name: str):
+    def register(fn):
+        CONFIG_SECTIONS[name] = fn
+        return fn
+    return register
+
+
 def _save_config(request, inst, section: str) -> None:
-    p, user = request.POST, request.user
-    if section == "departments":
-        lib = Library.objects.filter(institution=inst, code=p.get("library", "")).first() if p.get("library") else None
-        served = list(Library.objects.filter(institution=inst, code__in=p.getlist("served_libraries")))
-        existing = DigitizationDepartment.objects.filter(institution=inst, code=p.get("code", "").strip()).first()
-        services.save_department(user, inst, code=p.get("code", "").strip(), name=p.get("name", ""), library=lib, dept=existing,
-                                 description=p.get("description", ""), work_time_days=_int_or_none(p.get("work_time_days")),
-                                 served_libraries=served if (served or existing) else None, active=p.get("active") == "on")
-    elif section == "department_active":
-        dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
-        services.save_department(user, inst, code=dept.code, dept=dept, active=p.get("active") == "on")
-    elif section == "operators":
-        dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
-        op = User.objects.filter(username=p.get("username", "").strip(), institution=inst).first()
-        if op is None:
-            raise RuleViolation("DIG-6", _("no user with this username"))
-        services.add_operator(user, dept, op)
-    elif section == "operator_remove":
-        dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
-        services.remove_operator(user, dept, get_object_or_404(User, username=p.get("username", ""), institution=inst))
-    elif section == "desks":
-        lib = get_object_or_404(Library, institution=inst, code=p.get("library", ""))
-        services.save_desk(user, lib, code=p.get("code", ""), name=p.get("name", ""),
-                           supports_digitization=p.get("supports_digitization") == "on",
-                           work_time_days=_int_or_none(p.get("work_time_days")))
-    elif section == "limits":
-        for g in UserGroup.objects.filter(institution=inst):
-            services.set_patron_limit(user, g, _int_or_none(p.get(f"limit_{g.code}", "")))
-    elif section == "edd":
-        rule = get_object_or_404(EddRule, pk=p["rule"], institution=inst) if p.get("rule") else None
-        services.save_edd_rule(user, inst, rule=rule, name=p.get("name", "") or (rule.name if rule else ""),
-                               description=p.get("description", ""),
-                               position=_int_or_none(p.get("position")) or 0, user_groups=p.getlist("user_groups"),
-                               allowed=p.get("allowed") == "on", enabled=p.get("enabled") == "on" if "has_enabled" in p else True)
-    elif section == "edd_enabled":
-        rule = get_object_or_404(EddRule, pk=p.get("rule"), institution=inst)
-        services.save_edd_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
-    elif section == "rules":
-        rule = get_object_or_404(DigitizationRule, pk=p["rule"], institution=inst) if p.get("rule") else None
-        values = dict(target=p.get("target", "attachment"), max_accesses=_int_or_none(p.get("max_accesses")),
-                      approval_required=p.get("approval_required") == "on", copyright_required=p.get("copyright_required") == "on",
-                      approval_mode=p.get("approval_mode", "blocking"), approval_reason=p.get("approval_reason", ""))
-        if rule is None or not rule.is_default:  # the default rule matches everything and ends the list
-            values.update(name=p.get("name", "") or (rule.name if rule else ""), position=_int_or_none(p.get("position")) or 0,
-                          sources=p.getlist("sources"), user_groups=p.getlist("user_groups"), libraries=p.getlist("libraries"))
-            if "has_enabled" in p:
-                values["enabled"] = p.get("enabled") == "on"
-        services.save_digitization_rule(user, inst, rule=rule, **values)
-    elif section == "rule_enabled":
-        rule = get_object_or_404(DigitizationRule, pk=p.get("rule"), institution=inst)
-        services.save_digitization_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
-    elif section == "form":
-        for f in FORM_FIELDS:
-            services.save_form_field(user, inst, f, display=p.get(f"display_{f}") == "on", default=p.get(f"default_{f}", ""))
-    elif section == "display":
-        rule = get_object_or_404(DisplayLogicRule, pk=p["rule"], institution=inst) if p.get("rule") else None
-        services.save_display_rule(user, inst, rule=rule, service=p.get("service", ""), condition=p.get("condition", ""),
-                                   active=p.get("active") == "on" if "has_active" in p else True)
-    elif section == "copyright":
-        services.save_copyright_option(user, inst, code=p.get("code", "").strip(), label=p.get("label", "").strip(),
-                                       copyright_status=p.get("copyright_status", ""))
-    else:
+    save = CONFIG_SECTIONS.get(section)
+    if save is None:
         raise RuleViolation("DIG-6", _("unknown configuration section"))
+    save(request.user, inst, request.POST)
+
+
+@_section("departments")
+def _save_departments(user, inst, p) -> None:
+    lib = Library.objects.filter(institution=inst, code=p.get("library", "")).first() if p.get("library") else None
+    served = list(Library.objects.filter(institution=inst, code__in=p.getlist("served_libraries")))
+    existing = DigitizationDepartment.objects.filter(institution=inst, code=p.get("code", "").strip()).first()
+    services.save_department(user, inst, code=p.get("code", "").strip(), name=p.get("name", ""), library=lib, dept=existing,
+                             description=p.get("description", ""), work_time_days=_int_or_none(p.get("work_time_days")),
+                             served_libraries=served if (served or existing) else None, active=p.get("active") == "on")
+
+
+@_section("department_active")
+def _save_department_active(user, inst, p) -> None:
+    dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
+    services.save_department(user, inst, code=dept.code, dept=dept, active=p.get("active") == "on")
+
+
+@_section("operators")
+def _add_operator(user, inst, p) -> None:
+    dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
+    op = User.objects.filter(username=p.get("username", "").strip(), institution=inst).first()
+    if op is None:
+        raise RuleViolation("DIG-6", _("no user with this username"))
+    services.add_operator(user, dept, op)
+
+
+@_section("operator_remove")
+def _remove_operator(user, inst, p) -> None:
+    dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
+    services.remove_operator(user, dept, get_object_or_404(User, username=p.get("username", ""), institution=inst))
+
+
+@_section("desks")
+def _save_desk(user, inst, p) -> None:
+    lib = get_object_or_404(Library, institution=inst, code=p.get("library", ""))
+    services.save_desk(user, lib, code=p.get("code", ""), name=p.get("name", ""),
+                       supports_digitization=p.get("supports_digitization") == "on",
+                       work_time_days=_int_or_none(p.get("work_time_days")))
+
+
+@_section("limits")
+def _save_limits(user, inst, p) -> None:
+    for g in UserGroup.objects.filter(institution=inst):
+        services.set_patron_limit(user, g, _int_or_none(p.get(f"limit_{g.code}", "")))
+
+
+@_section("edd")
+def _save_edd_rule(user, inst, p) -> None:
+    rule = get_object_or_404(EddRule, pk=p["rule"], institution=inst) if p.get("rule") else None
+    services.save_edd_rule(user, inst, rule=rule, name=p.get("name", "") or (rule.name if rule else ""),
+                           description=p.get("description", ""),
+                           position=_int_or_none(p.get("position")) or 0, user_groups=p.getlist("user_groups"),
+                           allowed=p.get("allowed") == "on", enabled=p.get("enabled") == "on" if "has_enabled" in p else True)
+
+
+@_section("edd_enabled")
+def _save_edd_enabled(user, inst, p) -> None:
+    rule = get_object_or_404(EddRule, pk=p.get("rule"), institution=inst)
+    services.save_edd_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
+
+
+@_section("rules")
+def _save_digitization_rule(user, inst, p) -> None:
+    rule = get_object_or_404(DigitizationRule, pk=p["rule"], institution=inst) if p.get("rule") else None
+    values = dict(target=p.get("target", "attachment"), max_accesses=_int_or_none(p.get("max_accesses")),
+                  approval_required=p.get("approval_required") == "on", copyright_required=p.get("copyright_required") == "on",
+                  approval_mode=p.get("approval_mode", "blocking"), approval_reason=p.get("approval_reason", ""))
+    if rule is None or not rule.is_default:  # the default rule matches everything and ends the list
+        values.update(name=p.get("name", "") or (rule.name if rule else ""), position=_int_or_none(p.get("position")) or 0,
+                      sources=p.getlist("sources"), user_groups=p.getlist("user_groups"), libraries=p.getlist("libraries"))
+        if "has_enabled" in p:
+            values["enabled"] = p.get("enabled") == "on"
+    services.save_digitization_rule(user, inst, rule=rule, **values)
+
+
+@_section("rule_enabled")
+def _save_rule_enabled(user, inst, p) -> None:
+    rule = get_object_or_404(DigitizationRule, pk=p.get("rule"), institution=inst)
+    services.save_digitization_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
+
+
+@_section("form")
+def _save_form(user, inst, p) -> None:
+    for f in FORM_FIELDS:
+        services.save_form_field(user, inst, f, display=p.get(f"display_{f}") == "on", default=p.get(f"default_{f}", ""))
+
+
+@_section("display")
+def _save_display_rule(user, inst, p) -> None:
+    rule = get_object_or_404(DisplayLogicRule, pk=p["rule"], institution=inst) if p.get("rule") else None
+    services.save_display_rule(user, inst, rule=rule, service=p.get("service", ""), condition=p.get("condition", ""),
+                               active=p.get("active") == "on" if "has_active" in p else True)
+
+
+@_section("copyright")
+def _save_copyright_option(user, inst, p) -> None:
+    services.save_copyright_option(user, inst, code=p.get("code", "").strip(), label=p.get("label", "").strip(),
+                                   copyright_status=p.get("copyright_status", ""))
 
 
 # --- the instructor's forms from a citation (DIG-1, DIG-2) ------------------------------------------

@@ -22,14 +22,11 @@ from django.views.decorators.http import require_POST
 from syllabus.catalog.models import Item
 from syllabus.core import audit
 from syllabus.core.errors import RuleViolation
+from syllabus.web.htmx import is_htmx
 from syllabus.org.models import User
 
 from . import selectors, services
 from .models import AccessRule, CancelReason, LoanRequest, Source, Status, Step, TimeUnit
-
-
-def _hx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _rep_or_404(request, rep_id: int):
@@ -61,7 +58,7 @@ def _require_lending_staff(user) -> None:
 
 
 def _hx_redirect(request, url: str):
-    if _hx(request):
+    if is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -75,7 +72,7 @@ def browse(request):
     q = request.GET.get("q", "").strip()
     reps = selectors.loan_representations(request.user, long_term_loan=True, q=q)
     page = Paginator(reps, 25).get_page(request.GET.get("page"))
-    template = "lending/_browse_results.html" if _hx(request) else "lending/browse.html"
+    template = "lending/_browse_results.html" if is_htmx(request) else "lending/browse.html"
     return render(request, template, {"q": q, "page": page})
 
 
@@ -92,7 +89,7 @@ def title(request, rep_id: int):
 
 
 def _panel(request, rep, error: str = "", status: int = 200):
-    if _hx(request):
+    if is_htmx(request):
         return render(request, "lending/_title_panel.html", _title_context(request, rep, error), status=status)
     if error:
         messages.error(request, error)
@@ -119,7 +116,7 @@ def start(request, pk: int):
     try:
         services.access(request.user, req)
     except RuleViolation as exc:
-        if _hx(request):
+        if is_htmx(request):
             return _panel(request, req.representation, f"{exc.detail} ({exc.rule})")
         messages.error(request, f"{exc.detail} ({exc.rule})")
         return redirect("lending:title", req.representation_id)
@@ -198,7 +195,7 @@ def patron_cancel(request, pk: int):
 
 def _card(request, error: str = ""):
     context = selectors.library_card(request.user) | {"error": error}
-    if _hx(request):
+    if is_htmx(request):
         return render(request, "lending/_card.html", context)
     if error:
         messages.error(request, error)
@@ -235,7 +232,7 @@ def monitor(request):
     libraries = Library.objects.all() if libs is None else Library.objects.filter(pk__in=libs)
     context = {"page": page, "f": f, "statuses": Status.choices, "steps": Step.choices, "sources": Source.choices,
                "libraries": libraries.order_by("code"), "request_type": selectors.REQUEST_TYPE}
-    template = "lending/_monitor_results.html" if _hx(request) else "lending/monitor.html"
+    template = "lending/_monitor_results.html" if is_htmx(request) else "lending/monitor.html"
     return render(request, template, context)
 
 
@@ -378,7 +375,7 @@ def search(request):
     _require_lending_staff(request.user)
     q = request.GET.get("q", "").strip()
     records = selectors.staff_title_search(request.user, q)
-    template = "lending/_search_results.html" if _hx(request) else "lending/search.html"
+    template = "lending/_search_results.html" if is_htmx(request) else "lending/search.html"
     return render(request, template, {"q": q, "records": records})
 
 

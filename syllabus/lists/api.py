@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -17,7 +16,6 @@ from ninja.responses import codes_4xx
 
 from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
-from syllabus.citations.validate import merge_patch
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
@@ -341,19 +339,12 @@ def get_list(request, list_id: int):
 def patch_list(request, list_id: int, payload: ListPatch):
     lst, acc = selectors.list_for(request.user, list_id)
     data = payload.dict(exclude_unset=True)
-    with transaction.atomic():
-        details = {k: data[k] for k in ("title", "description", "owners", "collaborators") if data.get(k) is not None}
-        if data.get("course_ids") is not None:
-            ensure_edit(request.user, lst)
-            details["courses"] = _courses(request.user, data["course_ids"])
-        if details:
-            services.update_list(request.user, lst, **details)
-        if data.get("visibility") is not None:
-            services.set_visibility(request.user, lst, data["visibility"])
-        if data.get("status") is not None:
-            services.set_list_status(request.user, lst, data["status"])
-        if not (details or data.get("visibility") or data.get("status")):
-            ensure_edit(request.user, lst)
+    courses = None
+    if data.get("course_ids") is not None:
+        ensure_edit(request.user, lst)  # who may not edit hears 403 before the course ids are checked
+        courses = _courses(request.user, data["course_ids"])
+    services.change_list(request.user, lst, courses=courses, visibility=data.get("visibility"), status=data.get("status"),
+                         **{k: data.get(k) for k in ("title", "description", "owners", "collaborators")})
     return list_out(request.user, list_id)
 
 
@@ -464,24 +455,7 @@ def get_citation(request, citation_id: int):
               summary="Change a citation; metadata is a JSON merge patch (null removes a field); status moves along LST-4")
 def patch_citation(request, citation_id: int, payload: CitationPatch):
     citation, acc = selectors.citation_for(request.user, citation_id)
-    data = payload.dict(exclude_unset=True)
-    status, note = data.pop("status", None), data.pop("status_note", None)
-    section_id, position = data.pop("section_id", None), data.pop("position", None)
-    with transaction.atomic():
-        fields = {k: v for k, v in data.items() if v is not None}
-        if "metadata" in fields:
-            fields["metadata"] = merge_patch(citation.metadata, fields["metadata"])
-        if fields:
-            services.update_citation(request.user, citation, **fields)
-        if section_id is not None or position is not None:
-            services.move_citation(request.user, citation, section=selectors.section_of_list(citation.resource_list_id, section_id),
-                                   position=position)
-        if status is not None:
-            services.set_item_status(request.user, citation, status, note=note)
-        elif note is not None:
-            services.set_status_note(request.user, citation, note)
-        if not (fields or section_id is not None or position is not None or status or note is not None):
-            ensure_edit(request.user, citation.resource_list)
+    services.change_citation(request.user, citation, **payload.dict(exclude_unset=True))
     return _citation_response(request.user, citation_id)
 
 

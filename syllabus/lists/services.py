@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from syllabus.citations import bibliography
+from syllabus.citations.validate import merge_patch
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.core.workflow import StateMachine
@@ -28,7 +29,7 @@ from . import tags as tag_vocabulary
 from . import uploads
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, ensure_process, ensure_view, is_librarian_for
-from .selectors import ensure_section_of
+from .selectors import ensure_section_of, section_of_list
 from .workflow import (
     INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, OPEN_ITEM_STATUSES, ItemStatus, ListStatus, Visibility,
 )
@@ -256,6 +257,27 @@ def update_list(actor: User, lst: ResourceList, *, title: str | None = None, des
             _touch(lst)
             _instructor_changed(actor, lst, f"list details changed: {', '.join(sorted(changes))}")
     return changes
+
+
+def change_list(actor: User, lst: ResourceList, *, courses: list | None = None, visibility: str | None = None,
+                status: str | None = None, **details) -> ResourceList:
+    """One change of a list in one transaction (the API's PATCH, any page that edits several
+    things at once): its details (title, description, owners, collaborators, courses), then its
+    visibility (LST-8), then its status (LST-4). Asking to change nothing still needs edit rights."""
+    with transaction.atomic():
+        details = {k: v for k, v in details.items() if v is not None}
+        if courses is not None:
+            ensure_edit(actor, lst)
+            details["courses"] = courses
+        if details:
+            update_list(actor, lst, **details)
+        if visibility is not None:
+            set_visibility(actor, lst, visibility)
+        if status is not None:
+            set_list_status(actor, lst, status)
+        if not (details or visibility or status):
+            ensure_edit(actor, lst)
+    return lst
 
 
 def set_visibility(actor: User, lst: ResourceList, visibility: str) -> ResourceList:
@@ -604,6 +626,28 @@ def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, v
     if "metadata" in clean and clean["metadata"] != citation.metadata:
         clean["formatted"], clean["formatted_style"] = _format(lst, clean["metadata"])
     return clean
+
+
+def change_citation(actor: User, citation: Citation, *, section_id: int | None = None, position: int | None = None,
+                    status: str | None = None, status_note: str | None = None, **fields) -> Citation:
+    """One change of an item in one transaction: its fields (``metadata`` is a JSON merge patch,
+    ``None`` removes a key), its place (section of the same list, LST-1, and position), its
+    status (LST-4) or the library's note on it. Asking to change nothing still needs edit rights."""
+    with transaction.atomic():
+        fields = {k: v for k, v in fields.items() if v is not None}
+        if "metadata" in fields:
+            fields["metadata"] = merge_patch(citation.metadata, fields["metadata"])
+        if fields:
+            update_citation(actor, citation, **fields)
+        if section_id is not None or position is not None:
+            move_citation(actor, citation, section=section_of_list(citation.resource_list_id, section_id), position=position)
+        if status is not None:
+            set_item_status(actor, citation, status, note=status_note)
+        elif status_note is not None:
+            set_status_note(actor, citation, status_note)
+        if not (fields or section_id is not None or position is not None or status or status_note is not None):
+            ensure_edit(actor, citation.resource_list)
+    return citation
 
 
 def move_citation(actor: User, citation: Citation, *, section: Section | None = None, position: int | None = None) -> Citation:

@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from syllabus.citations.validate import merge_patch
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
+from syllabus.web.errors import refusal
+from syllabus.web.htmx import is_htmx
 
 from . import file_guards, selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
@@ -34,12 +36,9 @@ HTMX_CONFIG = ('{"responseHandling": [{"code": "204", "swap": false}, {"code": "
                ' {"code": "4..", "swap": true, "error": false}, {"code": "...", "swap": false, "error": true}]}')
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _forbidden(request, exc: RuleViolation):
-    return render(request, "lists/forbidden.html", {"error": exc, "htmx_config": HTMX_CONFIG}, status=403)
+    return refusal(request, exc, status=403, base="lists/page.html", back_url=reverse("lists:mine"),
+                   back_label=_("Back to your lists"), context={"htmx_config": HTMX_CONFIG})
 
 
 def page(view):
@@ -69,7 +68,7 @@ def action(view):
         except NotFound:
             raise Http404
         except RuleViolation as exc:
-            if _is_htmx(request):
+            if is_htmx(request):
                 response = render(request, "lists/_error.html", {"error": exc}, status=exc.status)
                 response["HX-Retarget"] = "#messages-live"
                 response["HX-Reswap"] = "innerHTML"
@@ -78,7 +77,7 @@ def action(view):
                 return _forbidden(request, exc)
             messages.error(request, f"{exc.rule}: {exc.detail}")
             return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or reverse("lists:mine"))
-        if _is_htmx(request):
+        if is_htmx(request):
             return render_fragment(message)
         if message:
             messages.success(request, message)
@@ -136,7 +135,7 @@ def create(request):
         return redirect("lists:mine")
     messages.success(request, _("List created. Add sections and items, then publish it and send it to the library."))
     response = redirect("lists:edit", lst.pk)
-    if _is_htmx(request):
+    if is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("lists:edit", args=[lst.pk])
     return response
@@ -462,7 +461,7 @@ def _task_context(request, params: dict, message: str = "") -> dict:
 def tasks(request):
     ensure_librarian(request.user, request.user.institution_id)
     context = _task_context(request, _task_params(request.GET))
-    template = "lists/_task_results.html" if _is_htmx(request) else "lists/tasks.html"
+    template = "lists/_task_results.html" if is_htmx(request) else "lists/tasks.html"
     return render(request, template, context)
 
 
@@ -492,7 +491,7 @@ def _library(request, pk: int):
 def library(request, pk: int):
     flt = request.GET.get("item_status", "")
     context = _library_context(request, pk, item_filter_key=flt)
-    template = "lists/_library.html" if _is_htmx(request) else "lists/library.html"
+    template = "lists/_library.html" if is_htmx(request) else "lists/library.html"
     return render(request, template, context)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
 from .letters import LETTERS
@@ -25,10 +26,6 @@ def _nav_changed(response: HttpResponse) -> HttpResponse:
     """Tell the page (htmx) that navigation counts changed: ``notify/_nav_refresh.html`` reloads the nav."""
     response["HX-Trigger"] = NAV_CHANGED
     return response
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- the nav, for htmx refreshes ----------------------------------------------------------------
@@ -60,7 +57,7 @@ def notification_read(request, pk: int):
         notification = services.mark_notification_read(request.user, pk)
     except NotFound:
         raise Http404
-    if _is_htmx(request):
+    if is_htmx(request):
         return _nav_changed(render(request, "notify/_notification.html", {"n": notification}))
     target = notification.link if notification.link and url_has_allowed_host_and_scheme(
         notification.link, allowed_hosts={request.get_host()}) else "notify:list"
@@ -71,7 +68,7 @@ def notification_read(request, pk: int):
 @require_POST
 def notifications_read_all(request):
     services.mark_all_notifications_read(request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         items = selectors.notifications_for(request.user, limit=100)
         return _nav_changed(render(request, "notify/_notification_list.html", {"items": items, "unread": 0}))
     return redirect("notify:list")
@@ -92,13 +89,13 @@ def preferences(request):
         except RuleViolation as exc:
             error = exc
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("Your contact details and preferences are saved."))
                 return redirect("notify:preferences")
         user.refresh_from_db()
     context = {"pref": services.preferences_of(user), "error": error, "saved": request.method == "POST" and error is None,
                "form": request.POST if error else None}
-    template = "notify/_preferences_form.html" if _is_htmx(request) else "notify/preferences.html"
+    template = "notify/_preferences_form.html" if is_htmx(request) else "notify/preferences.html"
     return render(request, template, context, status=400 if error else 200)
 
 
@@ -139,7 +136,7 @@ def letter_switch(request, code: str):
     except RuleViolation as exc:
         return HttpResponse(str(exc), status=exc.status)
     row = selectors.letter_row(institution, letter)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "notify/_letter_row.html", {"row": row})
     return redirect("notify:letters")
 
@@ -217,7 +214,7 @@ def outbox(request):
     page = Paginator(selectors.outbox_messages(request.user, tab, q, letter), 50).get_page(request.GET.get("page"))
     context = {"tab": tab, "q": q, "letter": letter, "page": page, "counts": selectors.outbox_counts(request.user),
                "tabs": selectors.MONITOR_TABS, "letters": sorted(LETTERS.values(), key=lambda lt: str(lt.name))}
-    template = "notify/_outbox_results.html" if _is_htmx(request) else "notify/outbox.html"
+    template = "notify/_outbox_results.html" if is_htmx(request) else "notify/outbox.html"
     return render(request, template, context)
 
 
@@ -233,6 +230,6 @@ def outbox_retry(request, pk: int):
         raise DjangoPermissionDenied
     except RuleViolation as exc:
         return HttpResponse(str(exc), status=exc.status)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "notify/_outbox_row.html", {"m": msg})
     return redirect(reverse("notify:outbox") + "?status=pending")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from syllabus.courses import selectors as course_selectors
 from syllabus.courses.services import can_manage_courses
 from syllabus.core import audit
+from syllabus.web.htmx import is_htmx
 
 
 @require_GET
@@ -47,7 +48,7 @@ def courses(request):
     qs = course_selectors.search_courses(request.user, q, term=term)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     context = {"q": q, "term": term, "page": page}
-    template = "web/_course_results.html" if request.headers.get("HX-Request") else "web/courses.html"
+    template = "web/_course_results.html" if is_htmx(request) else "web/courses.html"
     return render(request, template, context)
 
 

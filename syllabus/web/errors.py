@@ -1,0 +1,52 @@
+"""The one page-error layer: a refused request becomes a page (or an htmx fragment) naming the rule.
+
+- :class:`~syllabus.core.errors.NotFound` → 404 (what the user may not know of);
+- :class:`~syllabus.core.errors.PermissionDenied` → 403, another
+  :class:`~syllabus.core.errors.RuleViolation` → its status (400, 409 ...), on
+  ``web/refused.html``: the rule id and the detail, and a way back.
+
+Apps decorate their views with :func:`rule_errors`; an htmx request may get a fragment of the
+app's choosing instead (``htmx=lambda request, exc: response``).
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from syllabus.core.errors import NotFound, RuleViolation
+
+from .htmx import is_htmx
+
+
+def refusal(request, exc: RuleViolation, *, back_url: str = "", back_label: str = "", base: str = "web/base.html",
+            status: int | None = None, context: dict | None = None) -> HttpResponse:
+    """The refusal page of ``exc`` (raises Http404 for a NotFound)."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.detail)
+    return render(request, "web/refused.html", {"error": exc, "back_url": back_url, "back_label": back_label,
+                                                "base_template": base, **(context or {})},
+                  status=status or exc.status)
+
+
+def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None, **refusal_options):
+    """Decorate a view: a :class:`RuleViolation` it raises becomes :func:`refusal` (or, for an
+    htmx request and when given, ``htmx(request, exc)``)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404 from None
+            except RuleViolation as exc:
+                if htmx is not None and is_htmx(request):
+                    return htmx(request, exc)
+                return refusal(request, exc, **refusal_options)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

@@ -21,6 +21,8 @@ from bibtexparser import model as bib
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from pylatexenc.latex2text import LatexNodes2Text
 
+from syllabus.core.text import strip_control_deep
+
 from . import csl as cslmod
 
 FORMATS = ("ris", "bibtex", "csl-json")
@@ -210,6 +212,7 @@ class _RisWriter(rispy.RisWriter):
 
 
 def to_ris(items: list[dict]) -> str:
+    items = strip_control_deep(items)  # stored before the boundary refused them (issue 18)
     return rispy.dumps([csl_to_ris_entry(d) for d in items], implementation=_RisWriter)
 
 
@@ -418,6 +421,7 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
 
 
 def to_bibtex(items: list[dict]) -> str:
+    items = strip_control_deep(items)
     library = bibtexparser.Library()
     used: set[str] = set()
     for data in items:
@@ -428,6 +432,7 @@ def to_bibtex(items: list[dict]) -> str:
 # --- CSL-JSON and detection -------------------------------------------------------------------
 
 def to_csl_json(items: list[dict]) -> str:
+    items = strip_control_deep(items)
     out = []
     for n, data in enumerate(items, start=1):
         entry = {"id": str(data.get("id") or f"item-{n}")}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from syllabus.core.text import strip_control
 from syllabus.core.errors import RuleViolation
 
 from . import csl as cslmod
@@ -203,7 +204,8 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     from syllabus.lists.permissions import ensure_edit
 
     ensure_edit(user, lst)  # a reader gets 403 before anything is parsed
-    detected, entries = formats.parse(text, fmt, filename)
+    # the boundary: control characters (NUL, ESC, ...) in an imported file are dropped (issue 18)
+    detected, entries = formats.parse(strip_control(text), fmt, filename)
     if not detected:
         raise RuleViolation("LST-9", "the file is neither RIS nor BibTeX (nor CSL-JSON)", field="file")
     report = ImportReport(detected)

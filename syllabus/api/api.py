@@ -61,7 +61,7 @@ def document_errors(schema) -> Any:
     problem_schema = problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components["Problem"] = problem_schema
     components.pop("Error", None)
-    for path, item in schema.get("paths", {}).items():
+    for item in schema.get("paths", {}).values():
         for method, op in item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue

@@ -45,7 +45,7 @@ def Page(item: type, name: str | None = None, **extra: Any) -> type[Schema]:  # 
         base = getattr(item, "__name__", "Item")
         model_name = name or (base[:-3] if base.endswith("Out") else base) + "Page"
         fields: dict[str, Any] = {
-            "items": (list[item], ...),
+            "items": (list[item], ...),  # type: ignore[valid-type]  # built at run time
             "count": (int, Field(..., description="number of items in the whole result")),
             "next": (str | None, Field(..., description="URL of the next page; null on the last page")),
         }

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import Http404
 from ninja import Router, Schema, Status
@@ -55,15 +54,15 @@ class CourseIn(Schema):
 
 
 class CoursePatch(Schema):
-    code: str = None  # may be left out, not null
-    name: str = None  # may be left out, not null
-    section: str = None  # may be left out, not null
-    department: str = None  # may be left out, not null
-    term: str = None  # may be left out, not null
+    code: str = None  # type: ignore[assignment]  # may be left out, never null
+    name: str = None  # type: ignore[assignment]  # may be left out, never null
+    section: str = None  # type: ignore[assignment]  # may be left out, never null
+    department: str = None  # type: ignore[assignment]  # may be left out, never null
+    term: str = None  # type: ignore[assignment]  # may be left out, never null
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    number_of_students: Students = None  # may be left out, not null
-    instructors: list[str] = None  # may be left out, not null
+    number_of_students: Students = None  # type: ignore[assignment]  # may be left out, never null
+    instructors: list[str] = None  # type: ignore[assignment]  # may be left out, never null
 
 
 

@@ -252,15 +252,15 @@ class DepartmentIn(Schema):
 
 
 class DepartmentPatch(Schema):
-    name: str = None  # may be left out, not null
-    description: str = None  # may be left out, not null
+    name: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
     work_time_days: Days | None = None
-    map_url: str = None  # may be left out, not null
-    address: str = None  # may be left out, not null
-    phone: str = None  # may be left out, not null
-    email: str = None  # may be left out, not null
-    served_libraries: list[str] = None  # may be left out, not null
-    active: bool = None  # may be left out, not null
+    map_url: str = None  # type: ignore[assignment]  # may be left out, never null
+    address: str = None  # type: ignore[assignment]  # may be left out, never null
+    phone: str = None  # type: ignore[assignment]  # may be left out, never null
+    email: str = None  # type: ignore[assignment]  # may be left out, never null
+    served_libraries: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    active: bool = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class DepartmentOut(Schema):

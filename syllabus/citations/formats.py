@@ -23,6 +23,8 @@ from bibtexparser.middlewares import (
 )
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+from syllabus.core.text import strip_control_deep
+
 from . import csl as cslmod
 from . import identifiers
 
@@ -274,6 +276,7 @@ class _RisWriter(rispy.RisWriter):
 
 
 def to_ris(items: list[dict]) -> str:
+    items = strip_control_deep(items)  # stored before the boundary refused them (issue 18)
     return rispy.dumps([csl_to_ris_entry(d) for d in items], implementation=_RisWriter)
 
 
@@ -724,6 +727,7 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
 
 
 def to_bibtex(items: list[dict]) -> str:
+    items = strip_control_deep(items)
     library = bibtexparser.Library()
     used: set[str] = set()
     for data in items:
@@ -734,6 +738,7 @@ def to_bibtex(items: list[dict]) -> str:
 # --- CSL-JSON and detection -------------------------------------------------------------------
 
 def to_csl_json(items: list[dict]) -> str:
+    items = strip_control_deep(items)
     out = []
     for n, data in enumerate(items, start=1):
         entry = {"id": str(data.get("id") or f"item-{n}")}

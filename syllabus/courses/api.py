@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import Http404
 from ninja import Router, Schema, Status
 
+from syllabus.api.fields import Id, Students
 from syllabus.api.pagination import Page, PageQuery, paginate
-from syllabus.api.schemas import Error
+from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.core import audit
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import User
@@ -49,28 +49,21 @@ class CourseIn(Schema):
     term: str = ""
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    number_of_students: int = 0
+    number_of_students: Students = 0
     instructors: list[str] = []
 
 
 class CoursePatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    section: str | None = None
-    department: str | None = None
-    term: str | None = None
+    code: str = None  # type: ignore[assignment]  # may be left out, never null
+    name: str = None  # type: ignore[assignment]  # may be left out, never null
+    section: str = None  # type: ignore[assignment]  # may be left out, never null
+    department: str = None  # type: ignore[assignment]  # may be left out, never null
+    term: str = None  # type: ignore[assignment]  # may be left out, never null
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    number_of_students: int | None = None
-    instructors: list[str] | None = None
+    number_of_students: Students = None  # type: ignore[assignment]  # may be left out, never null
+    instructors: list[str] = None  # type: ignore[assignment]  # may be left out, never null
 
-
-class AuditOut(Schema):
-    at: dt.datetime
-    actor: str | None
-    action: str
-    changes: dict[str, Any]
-    note: str
 
 
 def course_out(c: Course) -> dict:
@@ -93,7 +86,7 @@ def _instructors(institution, names: list[str]) -> list[User]:
     return found
 
 
-def _get(request, course_id: int) -> Course:
+def _get(request, course_id: Id) -> Course:
     course = selectors.course_for(request.user, course_id)
     if course is None:
         raise Http404("no such course")
@@ -107,7 +100,7 @@ def search(request, page: PageQuery, q: str = "", term: str = "", department: st
 
 
 @router.get("/courses/{course_id}", response={200: CourseOut, 404: Error})
-def detail(request, course_id: int):
+def detail(request, course_id: Id):
     return course_out(_get(request, course_id))
 
 
@@ -123,7 +116,7 @@ def create(request, payload: CourseIn):
 
 @router.patch("/courses/{course_id}", response={200: CourseOut, 400: Error, 403: Error, 404: Error, 409: Error},
               summary="Change a course (staff); every change is in its audit trail")
-def update(request, course_id: int, payload: CoursePatch):
+def update(request, course_id: Id, payload: CoursePatch):
     course = _get(request, course_id)
     services.ensure_can_manage_courses(request.user, course.institution)
     data = payload.dict(exclude_unset=True)
@@ -133,10 +126,9 @@ def update(request, course_id: int, payload: CoursePatch):
     return course_out(selectors.course_for(request.user, course.pk))
 
 
-@router.get("/courses/{course_id}/history", response={200: list[AuditOut], 403: Error, 404: Error},
+@router.get("/courses/{course_id}/history", response={200: Page(AuditOut), 403: Error, 404: Error},
             summary="Audit trail of a course: who changed which fields, when (staff)")
-def history(request, course_id: int):
+def history(request, course_id: Id, page: PageQuery):
     course = _get(request, course_id)
     services.ensure_can_manage_courses(request.user, course.institution)
-    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action,
-             "changes": e.changes, "note": e.note} for e in audit.trail(course)]
+    return paginate(request, audit.trail(course), page, audit_out)

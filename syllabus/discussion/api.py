@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Router, Schema, Status
 
+from syllabus.api.fields import Id
 from syllabus.api.schemas import Error
 from syllabus.lists.selectors import citation_for, list_for
 
@@ -42,15 +43,15 @@ class ReadOut(Schema):
 
 
 class ThreadUnread(Schema):
-    thread_id: int
-    list_id: int
-    citation_id: int | None
+    thread_id: Id
+    list_id: Id
+    citation_id: Id | None
     level: str
     unread: int
 
 
 class ListUnread(Schema):
-    list_id: int
+    list_id: Id
     unread: int
 
 
@@ -74,14 +75,14 @@ def _thread_out(user, thread: Thread | None) -> dict:
             "messages": [_message_out(m, user, last) for m in selectors.messages_of(thread)]}
 
 
-def _list(request, list_id: int):
+def _list(request, list_id: Id):
     lst, _acc = list_for(request.user, list_id)
     services.ensure_discuss(request.user, lst)
     services.ensure_level(lst.institution, Thread.Level.LIST)
     return lst
 
 
-def _citation(request, citation_id: int):
+def _citation(request, citation_id: Id):
     citation, _acc = citation_for(request.user, citation_id)
     lst = citation.resource_list
     services.ensure_discuss(request.user, lst)
@@ -91,14 +92,14 @@ def _citation(request, citation_id: int):
 
 @router.get("/lists/{list_id}/messages", response={200: ThreadOut, 400: Error, 403: Error, 404: Error},
             summary="The list's library discussion (DSC-1): its thread id (null before the first message) and messages")
-def list_messages(request, list_id: int):
+def list_messages(request, list_id: Id):
     lst = _list(request, list_id)
     return _thread_out(request.user, services.thread_of(lst))
 
 
 @router.post("/lists/{list_id}/messages", response={201: MessageOut, 400: Error, 403: Error, 404: Error},
              summary="Write in the list's library discussion; an instructor's message alerts the librarians (DSC-2)")
-def post_list_message(request, list_id: int, payload: MessageIn):
+def post_list_message(request, list_id: Id, payload: MessageIn):
     lst, _acc = list_for(request.user, list_id)
     msg = services.post_message(request.user, lst, payload.body)
     return Status(201, _message_out(msg, request.user, msg.pk))
@@ -106,14 +107,14 @@ def post_list_message(request, list_id: int, payload: MessageIn):
 
 @router.get("/citations/{citation_id}/messages", response={200: ThreadOut, 400: Error, 403: Error, 404: Error},
             summary="An item's library discussion (DSC-1): its thread id (null before the first message) and messages")
-def citation_messages(request, citation_id: int):
+def citation_messages(request, citation_id: Id):
     lst, citation = _citation(request, citation_id)
     return _thread_out(request.user, services.thread_of(lst, citation))
 
 
 @router.post("/citations/{citation_id}/messages", response={201: MessageOut, 400: Error, 403: Error, 404: Error},
              summary="Write in an item's library discussion; an instructor's message alerts the librarians (DSC-2)")
-def post_citation_message(request, citation_id: int, payload: MessageIn):
+def post_citation_message(request, citation_id: Id, payload: MessageIn):
     citation, _acc = citation_for(request.user, citation_id)
     msg = services.post_message(request.user, citation.resource_list, payload.body, citation=citation)
     return Status(201, _message_out(msg, request.user, msg.pk))
@@ -121,7 +122,7 @@ def post_citation_message(request, citation_id: int, payload: MessageIn):
 
 @router.post("/threads/{thread_id}/read", response={200: ReadOut, 403: Error, 404: Error},
              summary="Mark a thread read for me: its unread count goes to 0 (DSC-2)")
-def read_thread(request, thread_id: int):
+def read_thread(request, thread_id: Id):
     thread = services.thread_by_id(request.user, thread_id)
     services.mark_read(request.user, thread)
     return {"thread_id": thread.pk, "unread": 0, "total_unread": selectors.unread_total(request.user)}

@@ -9,8 +9,9 @@ from ninja import Body, Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
+from syllabus.api.fields import Accesses, Days, Id, Position, RequestLimit
 from syllabus.api.pagination import Page, PageQuery, paginate
-from syllabus.api.schemas import Error
+from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
@@ -31,8 +32,9 @@ ERR = {400: Error, 403: Error, 404: Error, 409: Error}
 class PageRange(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: int = Field(..., alias="from")
-    to: int
+    # DIG-1 itself refuses a page below 1 (naming the rule); the bounds only keep the numbers sane
+    from_: int = Field(..., alias="from", ge=-1_000_000, le=1_000_000)
+    to: int = Field(..., ge=-1_000_000, le=1_000_000)
 
 
 class FormIn(Schema):
@@ -45,8 +47,8 @@ class FormIn(Schema):
 
 
 class PatronRequestIn(FormIn):
-    record_id: int
-    item_id: int | None = None
+    record_id: Id
+    item_id: Id | None = None
     service: str = "digitization"
     on_behalf_of: str | None = Field(None, description="username of the patron (Fulfillment Services Operator)")
 
@@ -149,21 +151,20 @@ def create_request(request, payload: PatronRequestIn):
     return Status(201, _fresh(user, req))
 
 
-@router.get("/digitization-requests/{request_id}", response={200: RequestOut, 404: Error})
-def get_request(request, request_id: int):
-    return request_out(selectors.request_for(request.user, request_id))
+@router.get("/digitization-requests/{digitization_request_id}", response={200: RequestOut, 404: Error})
+def get_request(request, digitization_request_id: Id):
+    return request_out(selectors.request_for(request.user, digitization_request_id))
 
 
-@router.get("/digitization-requests/{request_id}/history", response={200: list[dict], 404: Error})
-def history(request, request_id: int):
-    req = selectors.request_for(request.user, request_id)
-    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action, "changes": e.changes,
-             "note": e.note} for e in audit.trail(req)]
+@router.get("/digitization-requests/{digitization_request_id}/history", response={200: Page(AuditOut), 404: Error})
+def history(request, digitization_request_id: Id, page: PageQuery):
+    req = selectors.request_for(request.user, digitization_request_id)
+    return paginate(request, audit.trail(req), page, audit_out)
 
 
 def _action(name):
-    def run(request, request_id: int, payload: ReasonIn | None = None):
-        req = selectors.request_for(request.user, request_id)
+    def run(request, digitization_request_id: Id, payload: ReasonIn | None = None):
+        req = selectors.request_for(request.user, digitization_request_id)
         reason = payload.reason if payload else ""
         user = request.user
         if name == "approve":
@@ -198,24 +199,24 @@ for _name, _summary in [
     ("complete", "Complete a delivered request (Work Order Operator)"),
     ("cancel", "Cancel (Work Order Operator, or the requester)"),
 ]:
-    router.post(f"/digitization-requests/{{request_id}}/{_name}", response={200: RequestOut, **ERR},
+    router.post(f"/digitization-requests/{{digitization_request_id}}/{_name}", response={200: RequestOut, **ERR},
                 summary=_summary)(_action(_name))
 
 
-@router.post("/digitization-requests/{request_id}/attach-file", response={200: RequestOut, **ERR},
+@router.post("/digitization-requests/{digitization_request_id}/attach-file", response={200: RequestOut, **ERR},
              summary="Scan & attach the file (Work Order Operator); multipart field `file`")
-def attach_file(request, request_id: int, file: UploadedFile = File(...)):
-    req = selectors.request_for(request.user, request_id)
+def attach_file(request, digitization_request_id: Id, file: UploadedFile = File(...)):
+    req = selectors.request_for(request.user, digitization_request_id)
     services.attach_file(request.user, req, file)
     return _fresh(request.user, req)
 
 
-@router.get("/digitization-requests/{request_id}/file", response={200: None, **ERR},
+@router.get("/digitization-requests/{digitization_request_id}/file", response={200: None, **ERR},
             summary="Download the file; refused outside the copyright date range (DIG-4); X-Access-Warning in the last days")
-def download(request, request_id: int, token: str | None = None):
+def download(request, digitization_request_id: Id, token: str | None = None):
     from syllabus.fulfillment.views import file_response
 
-    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=request_id).first()
+    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=digitization_request_id).first()
     if req is None:
         raise NotFound()
     access = services.file_access(request.user, req, via_link=token)
@@ -226,7 +227,7 @@ def download(request, request_id: int, token: str | None = None):
 
 @router.get("/records/{record_id}/digitization-services", response={200: dict, 404: Error},
             summary="Digitization services offered for a record after display logic, and the form configuration")
-def record_services(request, record_id: int):
+def record_services(request, record_id: Id):
     record = Record.objects.filter(pk=record_id, institution_id=request.user.institution_id).first()
     if record is None:
         raise NotFound()
@@ -241,7 +242,7 @@ class DepartmentIn(Schema):
     name: str
     description: str = ""
     library: str | None = None
-    work_time_days: int | None = 5
+    work_time_days: Days | None = 5
     map_url: str = ""
     address: str = ""
     phone: str = ""
@@ -251,15 +252,15 @@ class DepartmentIn(Schema):
 
 
 class DepartmentPatch(Schema):
-    name: str | None = None
-    description: str | None = None
-    work_time_days: int | None = None
-    map_url: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    served_libraries: list[str] | None = None
-    active: bool | None = None
+    name: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
+    work_time_days: Days | None = None
+    map_url: str = None  # type: ignore[assignment]  # may be left out, never null
+    address: str = None  # type: ignore[assignment]  # may be left out, never null
+    phone: str = None  # type: ignore[assignment]  # may be left out, never null
+    email: str = None  # type: ignore[assignment]  # may be left out, never null
+    served_libraries: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    active: bool = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class DepartmentOut(Schema):
@@ -305,11 +306,11 @@ def _admin(request):
     return inst
 
 
-@router.get("/digitization/departments", response={200: list[DepartmentOut], 403: Error})
-def departments(request):
+@router.get("/digitization/departments", response={200: Page(DepartmentOut), 403: Error})
+def departments(request, page: PageQuery):
     inst = _admin(request)
-    return [dept_out(d) for d in DigitizationDepartment.objects.filter(institution=inst)
-            .select_related("library").prefetch_related("served_libraries", "operators")]
+    return paginate(request, DigitizationDepartment.objects.filter(institution=inst).order_by("code", "pk")
+                    .select_related("library").prefetch_related("served_libraries", "operators"), page, dept_out)
 
 
 @router.post("/digitization/departments", response={201: DepartmentOut, **ERR})
@@ -323,10 +324,10 @@ def create_department(request, payload: DepartmentIn):
     return Status(201, dept_out(d))
 
 
-@router.patch("/digitization/departments/{dept_id}", response={200: DepartmentOut, **ERR})
-def update_department(request, dept_id: int, payload: DepartmentPatch):
+@router.patch("/digitization/departments/{department_id}", response={200: DepartmentOut, **ERR})
+def update_department(request, department_id: Id, payload: DepartmentPatch):
     inst = _admin(request)
-    d = get_object_or_404(DigitizationDepartment, pk=dept_id, institution=inst)
+    d = get_object_or_404(DigitizationDepartment, pk=department_id, institution=inst)
     data = payload.dict(exclude_unset=True)
     served = _libraries(inst, data.pop("served_libraries", None))
     d = services.save_department(request.user, inst, dept=d, code=d.code, served_libraries=served, **data)
@@ -337,11 +338,11 @@ class UsernameIn(Schema):
     username: str
 
 
-@router.post("/digitization/departments/{dept_id}/operators", response={200: DepartmentOut, **ERR},
+@router.post("/digitization/departments/{department_id}/operators", response={200: DepartmentOut, **ERR},
              summary="Add an operator: they get the Work Order Operator role scoped to the department (DIG-6)")
-def add_operator(request, dept_id: int, payload: UsernameIn):
+def add_operator(request, department_id: Id, payload: UsernameIn):
     inst = _admin(request)
-    d = get_object_or_404(DigitizationDepartment, pk=dept_id, institution=inst)
+    d = get_object_or_404(DigitizationDepartment, pk=department_id, institution=inst)
     user = User.objects.filter(username=payload.username, institution=inst).first()
     if user is None:
         raise RuleViolation("DIG-6", f"no user {payload.username!r}", field="username")
@@ -349,10 +350,10 @@ def add_operator(request, dept_id: int, payload: UsernameIn):
     return dept_out(d)
 
 
-@router.delete("/digitization/departments/{dept_id}/operators/{username}", response={200: DepartmentOut, **ERR})
-def remove_operator(request, dept_id: int, username: str):
+@router.delete("/digitization/departments/{department_id}/operators/{username}", response={200: DepartmentOut, **ERR})
+def remove_operator(request, department_id: Id, username: str):
     inst = _admin(request)
-    d = get_object_or_404(DigitizationDepartment, pk=dept_id, institution=inst)
+    d = get_object_or_404(DigitizationDepartment, pk=department_id, institution=inst)
     services.remove_operator(request.user, d, get_object_or_404(User, username=username, institution=inst))
     return dept_out(d)
 
@@ -362,14 +363,16 @@ class DeskIn(Schema):
     code: str
     name: str
     supports_digitization: bool = False
-    work_time_days: int | None = 5
+    work_time_days: Days | None = 5
 
 
-@router.get("/digitization/circulation-desks", response={200: list[DeskIn], 403: Error})
-def desks(request):
+@router.get("/digitization/circulation-desks", response={200: Page(DeskIn, name="DeskPage"), 403: Error})
+def desks(request, page: PageQuery):
     inst = _admin(request)
-    return [{"library": d.library.code, "code": d.code, "name": d.name, "supports_digitization": d.supports_digitization,
-             "work_time_days": d.work_time_days} for d in CirculationDesk.objects.filter(library__institution=inst).select_related("library")]
+    return paginate(request, CirculationDesk.objects.filter(library__institution=inst).select_related("library")
+                    .order_by("library__code", "code", "pk"), page,
+                    lambda d: {"library": d.library.code, "code": d.code, "name": d.name,
+                               "supports_digitization": d.supports_digitization, "work_time_days": d.work_time_days})
 
 
 @router.put("/digitization/circulation-desks", response={200: DeskIn, **ERR},
@@ -391,7 +394,7 @@ def patron_limits(request):
 
 
 @router.put("/digitization/patron-limits", response={200: dict[str, int | None], **ERR})
-def set_patron_limits(request, payload: dict[str, int | None] = Body(...)):
+def set_patron_limits(request, payload: dict[str, RequestLimit | None] = Body(...)):
     inst = _admin(request)
     groups = {g.code: g for g in UserGroup.objects.filter(institution=inst)}
     unknown = set(payload) - set(groups)
@@ -405,7 +408,7 @@ def set_patron_limits(request, payload: dict[str, int | None] = Body(...)):
 class EddRuleIn(Schema):
     name: str
     description: str = ""
-    position: int = 0
+    position: Position = 0
     enabled: bool = True
     user_groups: list[str] = []
     allowed: bool = True
@@ -415,10 +418,10 @@ class EddRuleOut(EddRuleIn):
     id: int
 
 
-@router.get("/digitization/edd-rules", response={200: list[EddRuleOut], 403: Error})
-def edd_rules(request):
+@router.get("/digitization/edd-rules", response={200: Page(EddRuleOut), 403: Error})
+def edd_rules(request, page: PageQuery):
     inst = _admin(request)
-    return list(EddRule.objects.filter(institution=inst))
+    return paginate(request, EddRule.objects.filter(institution=inst), page)
 
 
 @router.post("/digitization/edd-rules", response={201: EddRuleOut, **ERR},
@@ -428,22 +431,22 @@ def create_edd_rule(request, payload: EddRuleIn):
     return Status(201, services.save_edd_rule(request.user, inst, **payload.dict()))
 
 
-@router.put("/digitization/edd-rules/{rule_id}", response={200: EddRuleOut, **ERR})
-def update_edd_rule(request, rule_id: int, payload: EddRuleIn):
+@router.put("/digitization/edd-rules/{edd_rule_id}", response={200: EddRuleOut, **ERR})
+def update_edd_rule(request, edd_rule_id: Id, payload: EddRuleIn):
     inst = _admin(request)
-    rule = get_object_or_404(EddRule, pk=rule_id, institution=inst)
+    rule = get_object_or_404(EddRule, pk=edd_rule_id, institution=inst)
     return services.save_edd_rule(request.user, inst, rule=rule, **payload.dict())
 
 
 class RuleIn(Schema):
     name: str
-    position: int = 0
+    position: Position = 0
     enabled: bool = True
     sources: list[str] = []
     user_groups: list[str] = []
     libraries: list[str] = []
     target: str = "attachment"
-    max_accesses: int | None = None
+    max_accesses: Accesses | None = None
     approval_required: bool = False
     copyright_required: bool = False
     approval_mode: str = "blocking"
@@ -455,11 +458,11 @@ class RuleOut(RuleIn):
     is_default: bool
 
 
-@router.get("/digitization/rules", response={200: list[RuleOut], 403: Error},
+@router.get("/digitization/rules", response={200: Page(RuleOut), 403: Error},
             summary="The ordered digitization & copyright rules, the default rule last (DIG-9)")
-def rules(request):
+def rules(request, page: PageQuery):
     inst = _admin(request)
-    return list(DigitizationRule.objects.filter(institution=inst))
+    return paginate(request, DigitizationRule.objects.filter(institution=inst), page)
 
 
 @router.post("/digitization/rules", response={201: RuleOut, **ERR})
@@ -469,7 +472,7 @@ def create_rule(request, payload: RuleIn):
 
 
 @router.put("/digitization/rules/{rule_id}", response={200: RuleOut, **ERR})
-def update_rule(request, rule_id: int, payload: RuleIn):
+def update_rule(request, rule_id: Id, payload: RuleIn):
     inst = _admin(request)
     rule = get_object_or_404(DigitizationRule, pk=rule_id, institution=inst)
     data = payload.dict()
@@ -508,9 +511,9 @@ class DisplayRuleOut(DisplayRuleIn):
     id: int
 
 
-@router.get("/digitization/display-logic", response={200: list[DisplayRuleOut], 403: Error})
-def display_rules(request):
-    return list(DisplayLogicRule.objects.filter(institution=_admin(request)))
+@router.get("/digitization/display-logic", response={200: Page(DisplayRuleOut), 403: Error})
+def display_rules(request, page: PageQuery):
+    return paginate(request, DisplayLogicRule.objects.filter(institution=_admin(request)), page)
 
 
 @router.post("/digitization/display-logic", response={201: DisplayRuleOut, **ERR},
@@ -520,10 +523,10 @@ def create_display_rule(request, payload: DisplayRuleIn):
     return Status(201, services.save_display_rule(request.user, inst, **payload.dict()))
 
 
-@router.put("/digitization/display-logic/{rule_id}", response={200: DisplayRuleOut, **ERR})
-def update_display_rule(request, rule_id: int, payload: DisplayRuleIn):
+@router.put("/digitization/display-logic/{display_rule_id}", response={200: DisplayRuleOut, **ERR})
+def update_display_rule(request, display_rule_id: Id, payload: DisplayRuleIn):
     inst = _admin(request)
-    rule = get_object_or_404(DisplayLogicRule, pk=rule_id, institution=inst)
+    rule = get_object_or_404(DisplayLogicRule, pk=display_rule_id, institution=inst)
     return services.save_display_rule(request.user, inst, rule=rule, **payload.dict())
 
 
@@ -537,10 +540,10 @@ class CopyrightOptionOut(CopyrightOptionIn):
     requires_clearance: bool
 
 
-@router.get("/digitization/copyright-options", response={200: list[CopyrightOptionOut], 403: Error},
+@router.get("/digitization/copyright-options", response={200: Page(CopyrightOptionOut), 403: Error},
             summary="Copyright options offered on upload and the copyright status each maps to (DIG-3)")
-def copyright_options(request):
-    return list(CopyrightOption.objects.filter(institution=_admin(request)))
+def copyright_options(request, page: PageQuery):
+    return paginate(request, CopyrightOption.objects.filter(institution=_admin(request)), page)
 
 
 @router.put("/digitization/copyright-options", response={200: CopyrightOptionOut, **ERR})
@@ -566,29 +569,29 @@ def _citation_routes():
 
     @router.post("/citations/{citation_id}/digitization-requests", response={201: RequestOut, **ERR, 422: Error},
                  summary="Instructor: request digitization of a citation (DIG-1)")
-    def citation_digitization(request, citation_id: int, payload: FormIn):
+    def citation_digitization(request, citation_id: Id, payload: FormIn):
         citation = citations.citation_for_instructor(request.user, citation_id)
         req = citations.request_digitization(request.user, citation, payload.dict(by_alias=True))
         return Status(201, _fresh(request.user, req))
 
     @router.post("/citations/{citation_id}/copyright-requests", response={201: RequestOut, **ERR, 422: Error},
                  summary="Instructor: request copyright clearance of a citation's uploaded file (DIG-2)")
-    def citation_copyright(request, citation_id: int, payload: FormIn):
+    def citation_copyright(request, citation_id: Id, payload: FormIn):
         citation = citations.citation_for_instructor(request.user, citation_id)
         req = citations.request_copyright(request.user, citation, payload.dict(by_alias=True))
         return Status(201, _fresh(request.user, req))
 
     @router.post("/citations/{citation_id}/copyright-option", response={200: CopyrightChoiceOut, **ERR},
                  summary="Instructor: choose the uploaded file's copyright option; says whether the clearance form is required (DIG-3)")
-    def citation_copyright_option(request, citation_id: int, payload: CopyrightOptionChoice):
+    def citation_copyright_option(request, citation_id: Id, payload: CopyrightOptionChoice):
         citation = citations.citation_for_instructor(request.user, citation_id)
         return citations.choose_copyright_option(request.user, citation, payload.copyright_option)
 
-    @router.get("/citations/{citation_id}/digitization-requests", response={200: list[RequestOut], 404: Error},
+    @router.get("/citations/{citation_id}/digitization-requests", response={200: Page(RequestOut), 404: Error},
                 summary="The requests of a citation and their status (the instructor's view under the item)")
-    def citation_requests(request, citation_id: int):
+    def citation_requests(request, citation_id: Id, page: PageQuery):
         citation = citations.citation_for_instructor(request.user, citation_id)
-        return [request_out(r) for r in citations.request_status_for([citation.pk]).get(citation.pk, [])]
+        return paginate(request, citations.request_status_for([citation.pk]).get(citation.pk, []), page, request_out)
 
 
 _citation_routes()  # the instructor's requests from a list item (the lists app is always there)

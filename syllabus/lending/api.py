@@ -9,12 +9,14 @@ their rules, and the policy and concurrent users of a representation.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
+from syllabus.api.fields import ConcurrentUsers, Days, Id, Period, Priority
 from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.api.schemas import AuditOut, audit_out
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import User
@@ -27,23 +29,23 @@ router = Router(tags=["long-term digital loans"])
 
 # --- schemas ------------------------------------------------------------------------------------
 
-class RuleIn(Schema):
+class PolicyRuleIn(Schema):
     user_group: str | None = None
-    request_priority: int = 0
-    session_period: int = 3
+    request_priority: Priority = 0
+    session_period: Period = 3
     session_period_unit: Literal["hours", "days"] = "days"
-    grace_period: int = 2
+    grace_period: Period = 2
     grace_period_unit: Literal["hours", "days"] = "days"
     grace_included_in_session: bool = False
     renewable: bool = False
-    max_renewal_days: int = 0
-    open_for_renewal_days: int = 1
+    max_renewal_days: Days = 0
+    open_for_renewal_days: Days = 1
     renewable_when_others_wait: bool = False
     limit_reloan: bool = False
-    reloan_limit_days: int = 0
+    reloan_limit_days: Days = 0
 
 
-class RuleOut(RuleIn):
+class PolicyRuleOut(PolicyRuleIn):
     id: int
 
 
@@ -52,15 +54,15 @@ class PolicyIn(Schema):
     long_term_loan: bool = True
     limit_note: str = ""
     description: str = ""
-    rules: list[RuleIn] = []
+    rules: list[PolicyRuleIn] = []
 
 
 class PolicyPatch(Schema):
-    name: str | None = None
-    long_term_loan: bool | None = None
-    limit_note: str | None = None
-    description: str | None = None
-    rules: list[RuleIn] | None = None
+    name: str = None  # type: ignore[assignment]  # may be left out, never null
+    long_term_loan: bool = None  # type: ignore[assignment]  # may be left out, never null
+    limit_note: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
+    rules: list[PolicyRuleIn] = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class PolicyOut(Schema):
@@ -70,7 +72,7 @@ class PolicyOut(Schema):
     long_term_loan: bool
     limit_note: str
     description: str
-    rules: list[RuleOut]
+    rules: list[PolicyRuleOut]
 
 
 class LoanRepresentationOut(Schema):
@@ -91,20 +93,20 @@ class LoanRepresentationOut(Schema):
 
 
 class RepresentationPatch(Schema):
-    policy_id: int | None = None
-    concurrent_users: int | None = None
-    related_item_ids: list[int] | None = None
+    policy_id: Id | None = None
+    concurrent_users: ConcurrentUsers = None  # type: ignore[assignment]  # may be left out, never null
+    related_item_ids: list[Id] = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class LoanRequestIn(Schema):
     patron: str | None = None
     note: str = ""
-    priority: int | None = None
+    priority: Priority | None = None
 
 
 class LoanRequestPatch(Schema):
-    note: str | None = None
-    priority: int | None = None
+    note: str = None  # type: ignore[assignment]  # may be left out, never null
+    priority: Priority = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class CancelIn(Schema):
@@ -150,13 +152,6 @@ class QueueOut(Schema):
     active: list[LoanRequestOut]
     waiting: list[LoanRequestOut]
 
-
-class HistoryOut(Schema):
-    at: dt.datetime
-    actor: str | None
-    action: str
-    changes: dict[str, Any]
-    note: str
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -209,8 +204,8 @@ def _policy_out(p: AccessRightsPolicy) -> dict:
     }
 
 
-def _representation(request, rep_id: int):
-    rep = selectors.representation_for(request.user, rep_id)
+def _representation(request, representation_id: Id):
+    rep = selectors.representation_for(request.user, representation_id)
     if rep is None:
         raise NotFound("NOT-FOUND", "no such representation")
     return rep
@@ -229,9 +224,9 @@ def _fresh(request, req: LoanRequest) -> dict:
 
 # --- set-up: policies and representations (LDL-1, LDL-2) ------------------------------------------
 
-@router.get("/access-rights-policies", response=list[PolicyOut], summary="Access-rights policies of your institution (LDL-1)")
-def list_policies(request):
-    return [_policy_out(p) for p in selectors.policies(request.user).select_related("institution")]
+@router.get("/access-rights-policies", response=Page(PolicyOut), summary="Access-rights policies of your institution (LDL-1)")
+def list_policies(request, page: PageQuery):
+    return paginate(request, selectors.policies(request.user).select_related("institution"), page, _policy_out)
 
 
 @router.post("/access-rights-policies", response={201: PolicyOut}, summary="Create an access-rights policy with its rules (LDL-1)")
@@ -252,12 +247,12 @@ def _policy(request, pk: int) -> AccessRightsPolicy:
 
 
 @router.get("/access-rights-policies/{policy_id}", response=PolicyOut, summary="One access-rights policy")
-def get_policy(request, policy_id: int):
+def get_policy(request, policy_id: Id):
     return _policy_out(_policy(request, policy_id))
 
 
 @router.patch("/access-rights-policies/{policy_id}", response=PolicyOut, summary="Change a policy; `rules` replaces all its rules")
-def patch_policy(request, policy_id: int, payload: PolicyPatch):
+def patch_policy(request, policy_id: Id, payload: PolicyPatch):
     policy = _policy(request, policy_id)
     data = payload.dict(exclude_unset=True)
     rules = data.pop("rules", None)
@@ -272,10 +267,10 @@ def list_representations(request, page: PageQuery, long_term_loan: bool | None =
     return paginate(request, qs, page, _representation_out)
 
 
-@router.patch("/representations/{rep_id}", response=LoanRepresentationOut,
+@router.patch("/representations/{representation_id}", response=LoanRepresentationOut,
               summary="Assign the access-rights policy and concurrent users of a representation (LDL-2)")
-def patch_representation(request, rep_id: int, payload: RepresentationPatch):
-    rep = _representation(request, rep_id)
+def patch_representation(request, representation_id: Id, payload: RepresentationPatch):
+    rep = _representation(request, representation_id)
     data = payload.dict(exclude_unset=True)
     kwargs: dict = {}
     if "policy_id" in data:
@@ -290,16 +285,16 @@ def patch_representation(request, rep_id: int, payload: RepresentationPatch):
         kwargs["concurrent_users"] = data["concurrent_users"]
     # one transaction: a bad related_item_ids leaves the policy and copies unchanged too
     services.save_representation_rights(request.user, rep, related_item_ids=data.get("related_item_ids"), **kwargs)
-    rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=rep_id)
+    rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=representation_id)
     return _representation_out(rep)
 
 
 # --- requests (LDL-3..11) ---------------------------------------------------------------------------
 
-@router.post("/representations/{rep_id}/loan-requests", response={201: LoanRequestOut},
+@router.post("/representations/{representation_id}/loan-requests", response={201: LoanRequestOut},
              summary="Request a long-term digital loan: for yourself, or (staff) for `patron` with an optional priority")
-def create_loan_request(request, rep_id: int, payload: LoanRequestIn):
-    rep = _representation(request, rep_id)
+def create_loan_request(request, representation_id: Id, payload: LoanRequestIn):
+    rep = _representation(request, representation_id)
     patron = request.user
     if payload.patron and payload.patron != request.user.username:
         if not services.can_manage_requests(request.user, rep.library):
@@ -311,21 +306,21 @@ def create_loan_request(request, rep_id: int, payload: LoanRequestIn):
     return Status(201, _fresh(request, req))
 
 
-@router.post("/representations/{rep_id}/staff-access", response=LoanRequestOut,
+@router.post("/representations/{representation_id}/staff-access", response=LoanRequestOut,
              summary="Staff open the representation from the back office (LDL-3): a loan to themselves")
-def staff_access(request, rep_id: int):
-    rep = _representation(request, rep_id)
+def staff_access(request, representation_id: Id):
+    rep = _representation(request, representation_id)
     return _fresh(request, services.staff_access(request.user, rep))
 
 
-@router.get("/representations/{rep_id}/loan-requests", response=QueueOut,
+@router.get("/representations/{representation_id}/loan-requests", response=QueueOut,
             summary="The queue of a representation (staff): active loans, then the waitlist in order")
-def representation_queue(request, rep_id: int):
-    rep = _representation(request, rep_id)
+def representation_queue(request, representation_id: Id):
+    rep = _representation(request, representation_id)
     if not services.can_manage_requests(request.user, rep.library):
         raise PermissionDenied("LDL-13", "only library staff see the queue")
     q = selectors.queue(rep)
-    rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=rep_id)
+    rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=representation_id)
     return {"representation": _representation_out(rep), "active": [_request_out(r) for r in q["active"]],
             "waiting": [_request_out(r) for r in q["waiting"]]}
 
@@ -333,7 +328,7 @@ def representation_queue(request, rep_id: int):
 @router.get("/loan-requests", response=RequestPage,
             summary="Monitor loan requests (staff, LDL-13): filter by activity (active/inactive), status, step, type, source, library")
 def monitor(request, page: PageQuery, activity: str = "", status: str = "", step: str = "", type: str = "", source: str = "", library: str = "",
-            representation: int | None = None, q: str = ""):
+            representation: Id | None = None, q: str = ""):
     if not services.is_lending_staff(request.user):
         raise PermissionDenied("LDL-13", "only library staff monitor requests")
     qs = selectors.monitor(request.user, activity=activity, status=status, step=step, request_type=type, source=source,
@@ -341,54 +336,53 @@ def monitor(request, page: PageQuery, activity: str = "", status: str = "", step
     return paginate(request, qs, page, _request_out, prepare=selectors.attach_places)
 
 
-@router.get("/me/loan-requests", response=list[LoanRequestOut], summary="Your own loan requests (library card, LDL-13)")
-def my_requests(request):
+@router.get("/me/loan-requests", response=Page(LoanRequestOut), summary="Your own loan requests (library card, LDL-13)")
+def my_requests(request, page: PageQuery):
     card = selectors.library_card(request.user)
-    return [_request_out(r) for r in card["current"]] + [_request_out(r) for r in selectors.attach_places(card["past"])]
+    return paginate(request, list(card["current"]) + list(selectors.attach_places(card["past"])), page, _request_out)
 
 
-@router.get("/loan-requests/{req_id}", response=LoanRequestOut, summary="One loan request (its patron, or library staff)")
-def get_loan_request(request, req_id: int):
-    return _request_out(_loan_request(request, req_id))
+@router.get("/loan-requests/{loan_request_id}", response=LoanRequestOut, summary="One loan request (its patron, or library staff)")
+def get_loan_request(request, loan_request_id: Id):
+    return _request_out(_loan_request(request, loan_request_id))
 
 
-@router.patch("/loan-requests/{req_id}", response=LoanRequestOut, summary="Edit the note and priority of a request (staff, LDL-11)")
-def patch_loan_request(request, req_id: int, payload: LoanRequestPatch):
-    req = _loan_request(request, req_id)
+@router.patch("/loan-requests/{loan_request_id}", response=LoanRequestOut, summary="Edit the note and priority of a request (staff, LDL-11)")
+def patch_loan_request(request, loan_request_id: Id, payload: LoanRequestPatch):
+    req = _loan_request(request, loan_request_id)
     data = payload.dict(exclude_unset=True)
     services.edit_request(request.user, req, **data)
     return _fresh(request, req)
 
 
-@router.post("/loan-requests/{req_id}/access", response=LoanRequestOut,
+@router.post("/loan-requests/{loan_request_id}/access", response=LoanRequestOut,
              summary="Open the resource (workflow step 3): the session clock starts")
-def access(request, req_id: int):
-    return _fresh(request, services.access(request.user, _loan_request(request, req_id)))
+def access(request, loan_request_id: Id):
+    return _fresh(request, services.access(request.user, _loan_request(request, loan_request_id)))
 
 
-@router.post("/loan-requests/{req_id}/finish", response=LoanRequestOut, summary="Finish viewing (workflow step 4)")
-def finish(request, req_id: int):
-    return _fresh(request, services.finish(request.user, _loan_request(request, req_id)))
+@router.post("/loan-requests/{loan_request_id}/finish", response=LoanRequestOut, summary="Finish viewing (workflow step 4)")
+def finish(request, loan_request_id: Id):
+    return _fresh(request, services.finish(request.user, _loan_request(request, loan_request_id)))
 
 
-@router.post("/loan-requests/{req_id}/renew", response=LoanRequestOut, summary="Renew the session (LDL-9)")
-def renew(request, req_id: int):
-    return _fresh(request, services.renew(request.user, _loan_request(request, req_id)))
+@router.post("/loan-requests/{loan_request_id}/renew", response=LoanRequestOut, summary="Renew the session (LDL-9)")
+def renew(request, loan_request_id: Id):
+    return _fresh(request, services.renew(request.user, _loan_request(request, loan_request_id)))
 
 
-@router.post("/loan-requests/{req_id}/cancel", response=LoanRequestOut,
+@router.post("/loan-requests/{loan_request_id}/cancel", response=LoanRequestOut,
              summary="Cancel a request not yet being viewed (staff, with a reason) or your own waiting request (LDL-11)")
-def cancel(request, req_id: int, payload: CancelIn):
+def cancel(request, loan_request_id: Id, payload: CancelIn):
     reason = payload.reason
     if reason and reason not in CancelReason.values:
         raise RuleViolation("LDL-11", f"reason must be one of {', '.join(CancelReason.values)}", field="reason")
-    return _fresh(request, services.cancel(request.user, _loan_request(request, req_id), reason=reason, note=payload.note))
+    return _fresh(request, services.cancel(request.user, _loan_request(request, loan_request_id), reason=reason, note=payload.note))
 
 
-@router.get("/loan-requests/{req_id}/history", response=list[HistoryOut], summary="Audit trail of a request (staff, LDL-13)")
-def history(request, req_id: int):
-    req = _loan_request(request, req_id)
+@router.get("/loan-requests/{loan_request_id}/history", response=Page(AuditOut), summary="Audit trail of a request (staff, LDL-13)")
+def history(request, loan_request_id: Id, page: PageQuery):
+    req = _loan_request(request, loan_request_id)
     if not services.can_manage_requests(request.user, req.representation.library):
         raise PermissionDenied("LDL-13", "only library staff see the audit trail")
-    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action, "changes": e.changes,
-             "note": e.note} for e in audit.trail(req)]
+    return paginate(request, audit.trail(req), page, audit_out)

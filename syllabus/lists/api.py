@@ -14,8 +14,9 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
+from syllabus.api.fields import Id, Position
 from syllabus.api.pagination import Page, PageQuery, paginate
-from syllabus.api.schemas import Error
+from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
@@ -137,17 +138,17 @@ class ListOut(Schema):
 class ListIn(Schema):
     title: str
     description: str = ""
-    course_ids: list[int] = []
+    course_ids: list[Id] = []
 
 
 class ListPatch(Schema):
-    title: str | None = None
-    description: str | None = None
-    course_ids: list[int] | None = None
-    owners: list[str] | None = None
-    collaborators: list[str] | None = None
-    visibility: str | None = None
-    status: str | None = None
+    title: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
+    course_ids: list[Id] = None  # type: ignore[assignment]  # may be left out, never null
+    owners: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    collaborators: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    visibility: str = None  # type: ignore[assignment]  # may be left out, never null
+    status: str = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class SectionIn(Schema):
@@ -155,25 +156,25 @@ class SectionIn(Schema):
     description: str = ""
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    position: int | None = None
+    position: Position | None = None
 
 
 class SectionPatch(Schema):
-    title: str | None = None
-    description: str | None = None
+    title: str = None  # type: ignore[assignment]  # may be left out, never null
+    description: str = None  # type: ignore[assignment]  # may be left out, never null
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
 
 class CitationIn(Schema):
-    section_id: int | None = None
+    section_id: Id | None = None
     type: str | None = None
     metadata: dict[str, Any] = {}
-    record_id: int | None = None
+    record_id: Id | None = None
     tags: list[str] = []
     public_note: str = ""
     library_note: str = ""
-    position: int | None = None
+    position: Position | None = None
     open_access: bool | None = None
     copyright_status: str = ""
     personal_copy: bool = False
@@ -181,28 +182,28 @@ class CitationIn(Schema):
 
 
 class CitationPatch(Schema):
-    type: str | None = None
+    type: str = None  # type: ignore[assignment]  # may be left out, never null
     metadata: dict[str, Any] | None = None
-    tags: list[str] | None = None
-    public_note: str | None = None
-    library_note: str | None = None
+    tags: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    public_note: str = None  # type: ignore[assignment]  # may be left out, never null
+    library_note: str = None  # type: ignore[assignment]  # may be left out, never null
     open_access: bool | None = None
-    copyright_status: str | None = None
-    personal_copy: bool | None = None
+    copyright_status: str = None  # type: ignore[assignment]  # may be left out, never null
+    personal_copy: bool = None  # type: ignore[assignment]  # may be left out, never null
     personal_copy_owner: str | None = None
-    status: str | None = None
-    status_note: str | None = None
-    section_id: int | None = None
-    position: int | None = None
+    status: str = None  # type: ignore[assignment]  # may be left out, never null
+    status_note: str = None  # type: ignore[assignment]  # may be left out, never null
+    section_id: Id | None = None
+    position: Position = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class MoveIn(Schema):
-    section_id: int | None = None
-    position: int | None = None
+    section_id: Id | None = None
+    position: Position | None = None
 
 
 class PositionIn(Schema):
-    position: int
+    position: Position
 
 
 class AssignIn(Schema):
@@ -214,15 +215,8 @@ class StatusIn(Schema):
     note: str | None = None
 
 
-TaskPage = Page(ListSummary, name="TaskPage", tab_counts=dict[str, int])
+TaskPage = Page(ListSummary, name="LibrarianListPage", tab_counts=dict[str, int])
 
-
-class AuditOut(Schema):
-    at: dt.datetime
-    actor: str | None
-    action: str
-    changes: dict[str, Any]
-    note: str
 
 
 class Vocabulary(Schema):
@@ -316,9 +310,9 @@ def _record(user, record_id: int | None):
 
 # --- lists ------------------------------------------------------------------------------------
 
-@router.get("/lists", response=list[ListSummary], summary="My lists: owned, collaborating, and published lists of my courses (LST-8)")
-def my_lists(request, course_id: int | None = None):
-    return [summary_out(lst) for lst in selectors.lists_for_user(request.user, course_id=course_id)]
+@router.get("/lists", response=Page(ListSummary), summary="My lists: owned, collaborating, and published lists of my courses (LST-8)")
+def my_lists(request, page: PageQuery, course_id: Id | None = None):
+    return paginate(request, selectors.lists_for_user(request.user, course_id=course_id), page, summary_out)
 
 
 @router.post("/lists", response={201: ListOut, **ERRORS}, summary="Create a list linked to courses (LST-1, CRS-3)")
@@ -330,13 +324,13 @@ def create_list(request, payload: ListIn):
 
 @router.get("/lists/{list_id}", response={200: ListOut, **ERRORS},
             summary="A list with its sections and their citations (ids, statuses, tags, notes)")
-def get_list(request, list_id: int):
+def get_list(request, list_id: Id):
     return list_out(request.user, list_id)
 
 
 @router.patch("/lists/{list_id}", response={200: ListOut, **ERRORS},
               summary="Change title, description, courses, owners, collaborators, visibility or status (LST-4, LST-8)")
-def patch_list(request, list_id: int, payload: ListPatch):
+def patch_list(request, list_id: Id, payload: ListPatch):
     lst, acc = selectors.list_for(request.user, list_id)
     data = payload.dict(exclude_unset=True)
     courses = None
@@ -349,21 +343,21 @@ def patch_list(request, list_id: int, payload: ListPatch):
 
 
 @router.post("/lists/{list_id}/publish", response={200: ListOut, **ERRORS}, summary="Publish: students of the linked courses see it (LST-8)")
-def publish(request, list_id: int):
+def publish(request, list_id: Id):
     lst, _ = selectors.list_for(request.user, list_id)
     services.publish_list(request.user, lst)
     return list_out(request.user, list_id)
 
 
 @router.post("/lists/{list_id}/unpublish", response={200: ListOut, **ERRORS}, summary="Back to draft (LST-8)")
-def unpublish(request, list_id: int):
+def unpublish(request, list_id: Id):
     lst, _ = selectors.list_for(request.user, list_id)
     services.unpublish_list(request.user, lst)
     return list_out(request.user, list_id)
 
 
 @router.post("/lists/{list_id}/send", response={200: ListOut, **ERRORS}, summary="Send the list to the library (LST-4)")
-def send(request, list_id: int):
+def send(request, list_id: Id):
     lst, _ = selectors.list_for(request.user, list_id)
     services.send_list(request.user, lst)
     return list_out(request.user, list_id)
@@ -371,25 +365,24 @@ def send(request, list_id: int):
 
 @router.post("/lists/{list_id}/assign", response={200: ListOut, **ERRORS},
              summary="Assign the list to a librarian (username), or unassign (null) (LST-7)")
-def assign(request, list_id: int, payload: AssignIn):
+def assign(request, list_id: Id, payload: AssignIn):
     lst, _ = selectors.list_for(request.user, list_id)
     services.assign_list(request.user, lst, payload.username)
     return list_out(request.user, list_id)
 
 
-@router.get("/lists/{list_id}/history", response={200: list[AuditOut], **ERRORS},
+@router.get("/lists/{list_id}/history", response={200: Page(AuditOut), **ERRORS},
             summary="Audit trail of a list (editors and the library) (ORG-6)")
-def history(request, list_id: int):
+def history(request, list_id: Id, page: PageQuery):
     lst, _ = selectors.list_for(request.user, list_id)
     ensure_edit(request.user, lst)
-    return [{"at": e.at, "actor": e.actor.username if e.actor_id else None, "action": e.action, "changes": e.changes,
-             "note": e.note} for e in audit.trail(lst)[:200]]
+    return paginate(request, audit.trail(lst), page, audit_out)
 
 
 # --- sections --------------------------------------------------------------------------------
 
 @router.post("/lists/{list_id}/sections", response={201: SectionOut, **ERRORS}, summary="Add a section (LST-1)")
-def add_section(request, list_id: int, payload: SectionIn):
+def add_section(request, list_id: Id, payload: SectionIn):
     lst, acc = selectors.list_for(request.user, list_id)
     section = services.add_section(request.user, lst, title=payload.title, description=payload.description,
                                    start_date=payload.start_date, end_date=payload.end_date, position=payload.position)
@@ -405,21 +398,21 @@ def _section_out(user, section_id: int) -> dict:
 
 
 @router.patch("/sections/{section_id}", response={200: SectionOut, **ERRORS}, summary="Change a section's title, description or dates")
-def patch_section(request, section_id: int, payload: SectionPatch):
+def patch_section(request, section_id: Id, payload: SectionPatch):
     section, _ = selectors.section_for(request.user, section_id)
     services.update_section(request.user, section, **payload.dict(exclude_unset=True))
     return _section_out(request.user, section_id)
 
 
 @router.post("/sections/{section_id}/move", response={200: SectionOut, **ERRORS}, summary="Move a section to a position (0-based)")
-def move_section(request, section_id: int, payload: PositionIn):
+def move_section(request, section_id: Id, payload: PositionIn):
     section, _ = selectors.section_for(request.user, section_id)
     services.move_section(request.user, section, payload.position)
     return _section_out(request.user, section_id)
 
 
 @router.delete("/sections/{section_id}", response={204: None, **ERRORS}, summary="Delete an empty section")
-def delete_section(request, section_id: int):
+def delete_section(request, section_id: Id):
     section, _ = selectors.section_for(request.user, section_id)
     services.delete_section(request.user, section)
     return Status(204, None)
@@ -434,7 +427,7 @@ def _citation_response(user, citation_id: int) -> dict:
 
 @router.post("/lists/{list_id}/citations", response={201: CitationOut, **ERRORS},
              summary="Add a citation: section id, type, CSL-JSON metadata (or a catalog record id) (LST-2, LST-3)")
-def add_citation(request, list_id: int, payload: CitationIn):
+def add_citation(request, list_id: Id, payload: CitationIn):
     lst, _ = selectors.list_for(request.user, list_id)
     ensure_edit(request.user, lst)
     citation = services.add_citation(
@@ -447,20 +440,20 @@ def add_citation(request, list_id: int, payload: CitationIn):
 
 
 @router.get("/citations/{citation_id}", response={200: CitationOut, **ERRORS}, summary="One citation")
-def get_citation(request, citation_id: int):
+def get_citation(request, citation_id: Id):
     return _citation_response(request.user, citation_id)
 
 
 @router.patch("/citations/{citation_id}", response={200: CitationOut, **ERRORS},
               summary="Change a citation; metadata is a JSON merge patch (null removes a field); status moves along LST-4")
-def patch_citation(request, citation_id: int, payload: CitationPatch):
+def patch_citation(request, citation_id: Id, payload: CitationPatch):
     citation, acc = selectors.citation_for(request.user, citation_id)
     services.change_citation(request.user, citation, **payload.dict(exclude_unset=True))
     return _citation_response(request.user, citation_id)
 
 
 @router.delete("/citations/{citation_id}", response={204: None, **ERRORS}, summary="Delete a citation")
-def delete_citation(request, citation_id: int):
+def delete_citation(request, citation_id: Id):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.delete_citation(request.user, citation)
     return Status(204, None)
@@ -468,7 +461,7 @@ def delete_citation(request, citation_id: int):
 
 @router.post("/citations/{citation_id}/move", response={200: CitationOut, **ERRORS},
              summary="Move a citation to a position (0-based) in its section or another section of the list (LST-1)")
-def move_citation(request, citation_id: int, payload: MoveIn):
+def move_citation(request, citation_id: Id, payload: MoveIn):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.move_citation(request.user, citation, section=selectors.section_of_list(citation.resource_list_id, payload.section_id),
                            position=payload.position)
@@ -476,7 +469,7 @@ def move_citation(request, citation_id: int, payload: MoveIn):
 
 
 @router.post("/citations/{citation_id}/send", response={200: CitationOut, **ERRORS}, summary="Send a single item to the library (LST-4)")
-def send_citation(request, citation_id: int):
+def send_citation(request, citation_id: Id):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.send_citation(request.user, citation)
     return _citation_response(request.user, citation_id)
@@ -484,7 +477,7 @@ def send_citation(request, citation_id: int):
 
 @router.post("/citations/{citation_id}/status", response={200: CitationOut, **ERRORS},
              summary="Move an item's status (the library: in_process, complete, declined) (LST-4)")
-def citation_status(request, citation_id: int, payload: StatusIn):
+def citation_status(request, citation_id: Id, payload: StatusIn):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.set_item_status(request.user, citation, payload.status, note=payload.note)
     return _citation_response(request.user, citation_id)
@@ -492,14 +485,14 @@ def citation_status(request, citation_id: int, payload: StatusIn):
 
 @router.post("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS},
              summary="Upload a file on a citation (size limit per role, type sniffed) (LST-3)")
-def upload_file(request, citation_id: int, file: File[UploadedFile]):
+def upload_file(request, citation_id: Id, file: File[UploadedFile]):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.attach_file(request.user, citation, file)
     return _citation_response(request.user, citation_id)
 
 
 @router.delete("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS}, summary="Remove a citation's file")
-def remove_file(request, citation_id: int):
+def remove_file(request, citation_id: Id):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.remove_file(request.user, citation)
     return _citation_response(request.user, citation_id)
@@ -507,7 +500,7 @@ def remove_file(request, citation_id: int):
 
 @router.get("/citations/{citation_id}/file", response={200: None, **ERRORS}, url_name="lists_citation_file",
             summary="Download a citation's file (whoever may see the list)")
-def download_file(request, citation_id: int):
+def download_file(request, citation_id: Id):
     from .views import file_response
 
     citation, _ = selectors.citation_for(request.user, citation_id)
@@ -535,15 +528,15 @@ def librarian_lists(request, page: PageQuery, tab: str = "unassigned", status: s
     return paginate(request, qs, page, out, tab_counts=selectors.tab_counts(request.user))
 
 
-@router.get("/lists/{list_id}/tasks", response={200: list[TaskOut], **ERRORS}, summary="Open librarian tasks of a list (LST-6)")
-def list_tasks(request, list_id: int):
+@router.get("/lists/{list_id}/tasks", response={200: Page(TaskOut), **ERRORS}, summary="Open librarian tasks of a list (LST-6)")
+def list_tasks(request, list_id: Id, page: PageQuery):
     lst, acc = selectors.list_for(request.user, list_id)
     require_process(acc)
-    return [task_out(t) for t in selectors.open_tasks(lst)]
+    return paginate(request, selectors.open_tasks(lst), page, task_out)
 
 
 @router.post("/librarian/tasks/{task_id}/done", response={200: TaskOut, **ERRORS}, summary="Mark a librarian task done")
-def task_done(request, task_id: int):
+def task_done(request, task_id: Id):
     task = LibrarianTask.objects.select_related("resource_list", "created_by").filter(pk=task_id).first()
     if task is None or not is_librarian_for(request.user, task.resource_list.institution_id):
         raise NotFound("LST-7", "no such task")

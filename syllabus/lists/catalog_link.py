@@ -16,6 +16,7 @@ from syllabus.catalog.search import ParsedQuery, backend
 from syllabus.catalog.selectors import visible_records
 from syllabus.citations import csl as cslmod
 from syllabus.citations import formats, identifiers
+from syllabus.core.text import strip_control
 from syllabus.core.errors import RuleViolation
 
 from . import metadata as list_metadata
@@ -162,7 +163,8 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     lists app's rules, e.g. an invalid ISBN) on its own, and the report says which."""
     lst, section = list_and_section(user, list_id, section_id)
     ensure_edit(user, lst)  # a reader gets 403 before anything is parsed
-    detected, entries = formats.parse(text, fmt, filename)
+    # the boundary: control characters (NUL, ESC, ...) in an imported file are dropped (issue 18)
+    detected, entries = formats.parse(strip_control(text), fmt, filename)
     if not detected:
         raise RuleViolation("LST-9", "the file is neither RIS nor BibTeX (nor CSL-JSON)", field="file")
     report = ImportReport(detected)

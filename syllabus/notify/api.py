@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Router, Schema
 
+from syllabus.api.fields import Id
 from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound
@@ -151,7 +152,7 @@ def my_notifications(request, page: PageQuery, unread: bool = False):
 
 @router.post("/notifications/{notification_id}/read", response={200: NotificationOut, 404: Error},
              summary="Mark one of my notifications read (NTF-2)")
-def read_notification(request, notification_id: int):
+def read_notification(request, notification_id: Id):
     return _notification_out(services.mark_notification_read(request.user, notification_id))
 
 
@@ -177,10 +178,10 @@ def set_my_contact(request, payload: ContactIn):
 
 # --- letters (Letter Administrator) ----------------------------------------------------------------
 
-@router.get("/letters", response={200: list[LetterOut], 403: Error}, summary="Letters of my institution and their switches (LTR-1)")
-def list_letters(request):
+@router.get("/letters", response={200: Page(LetterOut), 403: Error}, summary="Letters of my institution and their switches (LTR-1)")
+def list_letters(request, page: PageQuery):
     services.ensure_letter_administrator(request.user, request.user.institution)
-    return [_letter_out(row) for row in selectors.letter_rows(request.user.institution)]
+    return paginate(request, selectors.letter_rows(request.user.institution), page, _letter_out)
 
 
 @router.get("/letters/{code}", response={200: LetterDetailOut, 403: Error, 404: Error}, summary="A letter: templates in force, defaults, variables, sample")
@@ -217,7 +218,7 @@ def outbox(request, page: PageQuery, status: str = "pending", letter: str = "", 
 
 @router.post("/outbox/{message_id}/retry", response={200: OutboxOut, 403: Error, 404: Error, 409: Error},
              summary="Send a pending or failed message again now (OUT-1)")
-def retry(request, message_id: int):
+def retry(request, message_id: Id):
     msg = services.retry_message(request.user, message_id)
     if msg is None:
         raise NotFound()

@@ -6,6 +6,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.core.errors import PermissionDenied, RuleViolation
 
 from . import config
@@ -90,19 +91,19 @@ def _institution_out(i: Institution) -> dict:
             "accent_color": i.accent_color, "logo_url": i.logo_url}
 
 
-@router.get("/institutions", response=list[InstitutionOut], summary="Institutions of the consortium")
-def institutions(request):
-    return [_institution_out(i) for i in Institution.objects.select_related("consortium").order_by("code")]
+@router.get("/institutions", response=Page(InstitutionOut), summary="Institutions of the consortium")
+def institutions(request, page: PageQuery):
+    return paginate(request, Institution.objects.select_related("consortium").order_by("code"), page, _institution_out)
 
 
-@router.get("/libraries", response=list[LibraryOut], summary="Libraries of every member")
-def libraries(request, institution: str | None = None):
+@router.get("/libraries", response=Page(LibraryOut), summary="Libraries of every member")
+def libraries(request, page: PageQuery, institution: str | None = None):
     qs = Library.objects.select_related("institution").order_by("code")
     if institution:
         qs = qs.filter(institution__code=institution)
-    return [{"id": lib.pk, "code": lib.code, "name": lib.name, "institution": lib.institution.code,
-             "open_weekdays": [d for d in lib.open_weekdays.split(",") if d], "opening_hours": lib.opening_hours}
-            for lib in qs]
+    return paginate(request, qs, page, lambda lib: {
+        "id": lib.pk, "code": lib.code, "name": lib.name, "institution": lib.institution.code,
+        "open_weekdays": [d for d in lib.open_weekdays.split(",") if d], "opening_hours": lib.opening_hours})
 
 
 def _scope(request, library: str | None):
@@ -114,9 +115,9 @@ def _scope(request, library: str | None):
     return {"institution": request.user.institution}
 
 
-@router.get("/config", response=list[ConfigOut], summary="Resolved configuration (library → institution → consortium → default)")
-def resolved_config(request, library: str | None = None):
-    return config.effective(**_scope(request, library))
+@router.get("/config", response=Page(ConfigOut), summary="Resolved configuration (library → institution → consortium → default)")
+def resolved_config(request, page: PageQuery, library: str | None = None):
+    return paginate(request, config.effective(**_scope(request, library)), page)
 
 
 @router.put("/config/{key}", response=ConfigOut, summary="Set a configuration value at the institution or one of its libraries (administrators)")

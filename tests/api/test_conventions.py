@@ -137,3 +137,50 @@ def test_operation_ids_are_unique_and_not_module_paths(doc):
     assert len(ids) == len(set(ids))
     assert not [i for i in ids if "syllabus" in i], "operation ids must not come from Python module paths"
     assert "get_courses_course_id" in ids
+
+
+def test_no_two_schemas_share_a_name():
+    """Issue 18 item 8: the OpenAPI document names a schema by its class name, so two classes
+    with one name (lending's and catalog's RepresentationOut) made clients validate against the
+    wrong one."""
+    from collections import defaultdict
+
+    from pydantic import BaseModel
+
+    import syllabus.api.api  # noqa: F401 - loads every router
+
+    modules = defaultdict(set)
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("syllabus."):
+                modules[sub.__name__].add(f"{sub.__module__}.{sub.__qualname__}")
+            walk(sub)
+
+    walk(BaseModel)
+    assert {name: where for name, where in modules.items() if len(where) > 1} == {}
+
+
+def test_every_collection_is_a_page(doc):
+    """No GET answers a bare array: every collection pages the same way (issue 17)."""
+    for method, path, op in _operations(doc):
+        ok = op["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        assert ok.get("type") != "array", f"{method.upper()} {path} answers a bare array: use Page(...) and paginate()"
+
+
+# a path parameter is <resource>_id (the singular of the collection before it), or a natural key
+NATURAL_KEYS = {"code", "key", "username", "rule"}
+IRREGULAR = {"display-logic": "display_rule_id", "access-rights-policies": "policy_id", "collection": "entry_id", "outbox": "message_id"}
+
+
+def test_path_parameters_are_named_after_their_resource(doc):
+    for path in doc["paths"]:
+        segments = path.strip("/").split("/")
+        for before, segment in zip(segments, segments[1:]):
+            if not segment.startswith("{"):
+                continue
+            name = segment.strip("{}")
+            if name in NATURAL_KEYS:
+                continue
+            expected = IRREGULAR.get(before, before.rstrip("s").replace("-", "_") + "_id")
+            assert name == expected, f"{path}: call {segment} {{{expected}}}"

@@ -157,9 +157,9 @@ def test_my_collection_api(api, student, make_user, book):
     assert api(student).post("/api/v1/collection", {"record_id": book.pk}).status_code == 200  # already there
     r2 = api(student).post("/api/v1/collection", {"csl": {"title": "A web page", "type": "webpage", "URL": "https://example.org"}})
     assert r2.status_code == 201
-    assert [e["title"] for e in api(student).get("/api/v1/collection").json()] == ["A web page", "Pride and prejudice"]
+    assert [e["title"] for e in api(student).get("/api/v1/collection").json()["items"]] == ["A web page", "Pride and prejudice"]
     other = make_user("other")
-    assert api(other).get("/api/v1/collection").json() == []
+    assert api(other).get("/api/v1/collection").json()["items"] == []
     assert api(other).delete(f"/api/v1/collection/{r.json()['id']}").status_code == 404
     export = api(student).get("/api/v1/collection/export", {"format": "bibtex"})
     assert export.status_code == 200 and b"@book{austen2003pride," in export.content
@@ -192,7 +192,7 @@ def test_record_export_and_styles(api, student, book):
     r = api(student).get(f"/api/v1/records/{book.pk}/export", {"format": "ris"})
     assert r.status_code == 200 and b"TY  - BOOK" in r.content and r["Content-Type"].startswith("application/x-research-info-systems")
     assert api(student).get(f"/api/v1/records/{book.pk}/export", {"format": "pdf"}).json()["rule"] == "LST-9"
-    names = [s["name"] for s in api(student).get("/api/v1/styles").json()]
+    names = [s["name"] for s in api(student).get("/api/v1/styles").json()["items"]]
     assert {"apa", "harvard-cite-them-right", "chicago-author-date", "modern-language-association", "nlm-citation-sequence"} <= set(names)
     r = api(student).post("/api/v1/bibliography", {"items": [book.csl], "style": "mla"})
     assert r.json() == {"style": "modern-language-association", "entries": ["Austen, Jane. <i>Pride and Prejudice</i>. 2003."]}

@@ -115,9 +115,9 @@ def test_a_draft_list_does_not_make_course_reserves(reading_list, instructor, st
 def test_course_reserves_by_course_name_code_and_instructor(api, published, student, books):
     """DSV-5: search course reserves by course name, code and instructor."""
     for q in ("HIST101", "modern history", "Instructor"):
-        body = api(student).get("/api/v1/reserves", {"q": q}).json()
+        body = api(student).get("/api/v1/reserves", {"q": q}).json()["items"]
         assert [(c["code"], [r["title"] for r in c["records"]]) for c in body] == [("HIST101", ["Pride and prejudice"])], q
-    assert api(student).get("/api/v1/reserves", {"q": "nothing here"}).json() == []
+    assert api(student).get("/api/v1/reserves", {"q": "nothing here"}).json()["items"] == []
     assert _titles(selectors.search_records(student, "", course="modern history")) == ["Pride and prejudice"]
 
 

@@ -64,7 +64,7 @@ def test_the_audit_trail_shows_who_changed_which_fields(api, librarian, course):
     assert entry.actor == librarian
     assert entry.action == "updated"
     assert entry.changes == {"name": ["Introduction to Modern History", "Modern History"], "term": ["2026S", "2026F"]}
-    history = api(librarian).get(f"/api/v1/courses/{course.pk}/history").json()
+    history = api(librarian).get(f"/api/v1/courses/{course.pk}/history").json()["items"]
     assert history[0]["actor"] == "librarian" and set(history[0]["changes"]) == {"name", "term"}
 
 
@@ -79,8 +79,8 @@ def test_end_before_start_is_refused(api, librarian):
 
 
 def test_institutions_and_libraries_have_codes(api, student, library_a, library_b):
-    assert {i["code"] for i in api(student).get("/api/v1/institutions").json()} == {"inst-a", "inst-b"}
-    assert {lib["code"] for lib in api(student).get("/api/v1/libraries").json()} == {"lib-a1", "lib-b1"}
+    assert {i["code"] for i in api(student).get("/api/v1/institutions").json()["items"]} == {"inst-a", "inst-b"}
+    assert {lib["code"] for lib in api(student).get("/api/v1/libraries").json()["items"]} == {"lib-a1", "lib-b1"}
 
 
 def test_openapi_document_is_served(client):

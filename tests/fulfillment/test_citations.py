@@ -159,7 +159,7 @@ def test_a_valid_request_goes_to_the_department_and_shows_under_the_item(api, cl
     assert body["citation_id"] == book.pk and body["course"] == "HIST101" and body["department"] == "DIGI_DEPT_INST"
     assert body["status"] == "pick_from_shelf" and body["source"] == "course"
     assert body["page_ranges"] == [{"from": 1, "to": 30}] and body["notes"] == ["for week 2"]
-    listed = api(instructor).get(f"/api/v1/citations/{book.pk}/digitization-requests").json()
+    listed = api(instructor).get(f"/api/v1/citations/{book.pk}/digitization-requests").json()["items"]
     assert [x["id"] for x in listed] == [body["id"]]
     client.force_login(instructor)
     page = client.get(f"/lists/{lst.pk}/edit/")

@@ -179,7 +179,7 @@ def test_department_api(api, fadmin, library_a, make_user):
     r = client.post(f"/api/v1/digitization/departments/{r.json()['id']}/operators", {"username": "scanner"})
     assert r.json()["operators"] == ["scanner"]
     assert client.post("/api/v1/digitization/departments", {"code": "A1", "name": "again"}).status_code == 409
-    assert {d["code"] for d in client.get("/api/v1/digitization/departments").json()} == {"A1", "DIGI_DEPT_INST"}
+    assert {d["code"] for d in client.get("/api/v1/digitization/departments").json()["items"]} == {"A1", "DIGI_DEPT_INST"}
 
 
 def test_an_inactive_default_department_lets_the_work_go_to_the_circulation_desk(api, client, fadmin, inst_a, library_a,

@@ -66,7 +66,7 @@ def test_work_actions_need_a_work_order_operator_of_that_department(api, req, ma
     assert r.status_code == 200 and r.json()["status"] == "delivered" and r.json()["file_active"] is True
     assert api(operator).post(f"/api/v1/digitization-requests/{req.pk}/complete").json()["status"] == "completed"
     assert api(operator).post(f"/api/v1/digitization-requests/{req.pk}/cancel").status_code == 409
-    history = api(operator).get(f"/api/v1/digitization-requests/{req.pk}/history").json()
+    history = api(operator).get(f"/api/v1/digitization-requests/{req.pk}/history").json()["items"]
     assert [h["action"] for h in history][:3] == ["complete", "updated", "deliver"]
 
 

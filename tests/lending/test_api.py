@@ -36,7 +36,7 @@ def test_the_whole_loan_through_the_api(api, clock, rep, patrons):
     body = me.post(f"/api/v1/loan-requests/{rid}/finish").json()
     assert (body["status"], body["step"], body["outcome"]) == ("completed", "completed", "finished")
     assert me.get(f"/api/v1/loan-requests/{rid}").json()["status"] == "completed"
-    assert [r["id"] for r in me.get("/api/v1/me/loan-requests").json()] == [rid]
+    assert [r["id"] for r in me.get("/api/v1/me/loan-requests").json()["items"]] == [rid]
 
 
 def test_one_ready_or_active_request_per_patron_and_representation(api, rep, patrons):
@@ -116,7 +116,7 @@ def test_staff_edit_changes_note_and_priority_only_and_reorders_the_queue(api, c
     assert r.status_code == 200
     assert (r.json()["priority"], r.json()["note"], r.json()["status"], r.json()["place_in_queue"]) == (5, "urgent", "ready", 1)
     assert api(lending_staff).get(f"/api/v1/loan-requests/{ids[1]}").json()["place_in_queue"] == 2
-    history = api(lending_staff).get(f"/api/v1/loan-requests/{ids[2]}/history").json()
+    history = api(lending_staff).get(f"/api/v1/loan-requests/{ids[2]}/history").json()["items"]
     assert history[0]["actor"] == "lender" and set(history[0]["changes"]) == {"priority", "note"}
     assert api(patrons[2]).get(f"/api/v1/loan-requests/{ids[2]}/history").status_code == 403
 

@@ -61,14 +61,14 @@ def test_acceptance_2_enrolled_student_sees_the_published_list(api, student, pub
     assert book["public_note"] == "Read chapter 1"
     assert book["library_note"] is None  # the private note for the library stays private
     assert body["permissions"] == {"edit": False, "process": False}
-    listed = api(student).get("/api/v1/lists").json()
+    listed = api(student).get("/api/v1/lists").json()["items"]
     assert [row["id"] for row in listed] == [published["list"].pk]
 
 
 def test_acceptance_2_student_of_another_course_gets_404(api, other_student, published):
     assert api(other_student).get(f"/api/v1/lists/{published['list'].pk}").status_code == 404
     assert api(other_student).get(f"/api/v1/citations/{published['book'].pk}").status_code == 404
-    assert api(other_student).get("/api/v1/lists").json() == []
+    assert api(other_student).get("/api/v1/lists").json()["items"] == []
 
 
 def test_acceptance_2_nobody_but_editors_and_the_library_sees_a_draft(api, built_list, student, other_student,
@@ -167,7 +167,7 @@ def test_collaborators_edit_but_only_owners_change_ownership(api, instructor, ma
     assert r.status_code == 201
     r = api(helper).patch(f"/api/v1/lists/{pk}", {"owners": ["ta"]})
     assert r.status_code == 403 and r.json()["rule"] == "LST-8"
-    assert api(helper).get("/api/v1/lists").json()[0]["id"] == pk
+    assert api(helper).get("/api/v1/lists").json()["items"][0]["id"] == pk
 
 
 def test_only_instructors_of_the_course_link_a_list_to_it(api, make_user, course, other_course):

@@ -70,7 +70,7 @@ def test_acceptance_1_full_round_trip_through_the_api(api, instructor, librarian
     # an instructor change after sending shows up as a librarian task
     r = teacher.patch(f"/api/v1/citations/{ids[1]}", {"public_note": "Read pages 56-70 only"})
     assert r.status_code == 200
-    tasks = lib.get(f"/api/v1/lists/{list_id}/tasks").json()
+    tasks = lib.get(f"/api/v1/lists/{list_id}/tasks").json()["items"]
     assert [t["kind"] for t in tasks] == ["changed"] and tasks[0]["citation_id"] == ids[1]
     assert "public_note" in tasks[0]["detail"]
     row = next(r for r in lib.get("/api/v1/librarian/lists", {"tab": "mine"}).json()["items"] if r["id"] == list_id)

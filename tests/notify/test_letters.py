@@ -136,7 +136,7 @@ def test_switches_through_the_api(api, due_letter, letter_admin):
     assert r.status_code == 400 and r.json()["rule"] == "LTR-3"
     r = api(letter_admin).put("/api/v1/letters/test_due_soon", {"enabled": False})
     assert r.json()["enabled"] is False
-    listing = api(letter_admin).get("/api/v1/letters").json()
+    listing = api(letter_admin).get("/api/v1/letters").json()["items"]
     assert {"code": "test_due_soon", "enabled": False} .items() <= next(row for row in listing if row["code"] == "test_due_soon").items()
 
 

@@ -29,7 +29,7 @@ def test_a_value_of_the_wrong_type_is_refused(inst_a):
 
 def test_config_is_readable_through_the_api(api, admin_user, library_a, consortium):
     config.set_value("max_upload_mb_instructor", 50, consortium=consortium)
-    rows = {r["key"]: r for r in api(admin_user).get("/api/v1/config", {"library": "lib-a1"}).json()}
+    rows = {r["key"]: r for r in api(admin_user).get("/api/v1/config", {"library": "lib-a1"}).json()["items"]}
     assert rows["max_upload_mb_instructor"]["value"] == 50
     assert rows["max_upload_mb_instructor"]["source"] == "consortium"
 

@@ -1,0 +1,28 @@
+"""Bounded input types: every number the API accepts has a floor and a ceiling, so that no
+request can ask for a million rows, a 70-bit id or a negative position (issue 18, items 3 and 7).
+An out-of-range value is a 422 naming the field, before any database work.
+
+Use them in path/query parameters and schemas: ``def detail(request, course_id: Id)``,
+``position: Position = 0``, ``concurrent_users: ConcurrentUsers | None = None``.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+MAX_ID = 2**63 - 1  # the largest primary key SQLite and PostgreSQL (bigint) hold
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Position = Annotated[int, Field(ge=0, le=100_000, description="0-based place in its parent")]
+Days = Annotated[int, Field(ge=0, le=3_650, description="days (at most ten years)")]
+Period = Annotated[int, Field(ge=0, le=10_000, description="a period in its unit")]
+Priority = Annotated[int, Field(ge=0, le=1_000)]
+Students = Annotated[int, Field(ge=0, le=1_000_000)]
+Year = Annotated[int, Field(ge=0, le=9_999)]
+PageNumber = Annotated[int, Field(ge=1, le=1_000_000)]
+Accesses = Annotated[int, Field(ge=1, le=100_000)]
+RequestLimit = Annotated[int, Field(ge=0, le=10_000)]
+# copies lent at once (LDL-2); each is a row, so the ceiling also bounds the work of one request.
+# The institution's own ceiling (configuration ``lending_max_concurrent_users``) is checked by the service.
+ConcurrentUsers = Annotated[int, Field(ge=0, le=10_000)]

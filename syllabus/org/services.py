@@ -128,7 +128,7 @@ def import_users(source, institution, actor=None):
     on the username.  Bulk: the institution's people are read once, new ones inserted and
     changed ones updated in batches, all in one transaction, each change in the audit trail.
     A bad row is reported with its line number and skipped; it never stops the others."""
-    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
     from syllabus.core.loading import ImportReport, RowError, chunks, csv_rows
 
@@ -168,7 +168,8 @@ def import_users(source, institution, actor=None):
             report.reject(line, f"username {values['username']} belongs to another institution")
             continue
         if user is None:
-            user = User(institution=institution, password=make_password(None), **values)
+            # no password: people sign in through SSO or LTI, or an administrator sets one
+            user = User(institution=institution, password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20), **values)
             to_create.append((line, user))
             continue
         changes = {f: [getattr(user, f), values[f]] for f in fields if f in values and getattr(user, f) != values[f]}

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "syllabus.discussion",
     "syllabus.fulfillment",
     "syllabus.lending",
+    "syllabus.lti",
     "syllabus.api",
     "syllabus.web",
 ]
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # LMS-1: LTI-launched pages may be framed by their platform (CSP frame-ancestors, cookies);
+    # outside the session middleware so that it sees the session cookie it sets
+    "syllabus.lti.middleware.LtiFrameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,6 +1,7 @@
 """Platforms per institution in the admin (LMS-1): an institution's administrator registers and
 edits its own platforms and deployments; every change is audited (org's scoped admin)."""
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html_join
 
 from syllabus.org.admin import InstitutionScopedAdmin
@@ -15,6 +16,11 @@ class DeploymentInline(admin.TabularInline):
     fields = ("deployment_id", "created_at")
     readonly_fields = ("created_at",)
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and (request.user.is_superuser or request.user.is_administrator)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
 
 @admin.register(Platform)
 class PlatformAdmin(InstitutionScopedAdmin):
@@ -23,6 +29,7 @@ class PlatformAdmin(InstitutionScopedAdmin):
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]
     readonly_fields = ("paste_into_the_lms",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_form(self, request, obj=None, **kwargs):
         self._base = request.build_absolute_uri("/")

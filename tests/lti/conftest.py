@@ -34,16 +34,22 @@ class Lms:
         return self.http.get(self.base + path, timeout=10)
 
 
-@pytest.fixture(scope="session")
-def lms():
-    """The platform process, started once for the session and stopped at the end."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.lti.platform", "--port", "0"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+def start_platform(host: str = "127.0.0.1"):
+    """Start tests/lti/platform.py as its own process; returns (process, Lms)."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.lti.platform", "--port", "0", "--public-host", host], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     line = proc.stdout.readline()
     if not line.startswith("PORT "):
         proc.kill()
-        pytest.fail(f"the test platform did not start: {line!r} {proc.stderr.read()}")
-    yield Lms(f"http://127.0.0.1:{int(line.split()[1])}")
+        pytest.fail(f"the test platform did not start: {line!r}")
+    return proc, Lms(f"http://{host}:{int(line.split()[1])}")
+
+
+@pytest.fixture(scope="session")
+def lms():
+    """The platform process, started once for the session and stopped at the end."""
+    proc, platform = start_platform()
+    yield platform
     proc.terminate()
     proc.wait(timeout=10)
 

@@ -310,9 +310,10 @@ class Handler(BaseHTTPRequestHandler):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--public-host", default="127.0.0.1", help="host name in the platform's URLs (issuer, endpoints)")
     args = parser.parse_args(argv)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    PLATFORM.base = f"http://127.0.0.1:{server.server_address[1]}"
+    PLATFORM.base = f"http://{args.public_host}:{server.server_address[1]}"
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
 
 from syllabus.core import audit, clock

@@ -89,6 +89,9 @@ class LoginState(models.Model):
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.state} ({'used' if self.used_at else 'open'})"
+
 
 class Identity(models.Model):
     """The person an LMS account (issuer, sub) is (LMS-1)."""

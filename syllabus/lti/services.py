@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 

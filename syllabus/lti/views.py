@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from syllabus.core.errors import RuleViolation
 from syllabus.core.tasks import enqueue
@@ -110,9 +110,7 @@ def launch(request):
     request.lti_frame_origins = [platform.origin]
     link = result.course and result.course.lti_contexts.filter(platform=platform, context_id=result.context.get("id")).first()
     if link and link.memberships_url and result.role == course_services.INSTRUCTOR:
-        from .tasks import sync_context
-
-        enqueue(sync_context, link.pk)
+        _sync_later(link.pk)
     if result.course is None:
         request.session["lti_context"] = {"platform": platform.pk, "context": result.context,
                                           "deployment": claims[CLAIM + "deployment_id"],
@@ -129,6 +127,17 @@ def launch(request):
         return redirect("lti:deep-link")
     target = services.parse_target(str((claims.get(CLAIM + "custom") or {}).get("syllabus_target", "")))
     return _land(request, result.course, result.role, target)
+
+
+def _sync_later(link_id: int) -> None:
+    """Roster sync after the launch (LMS-2): a broker runs it in the background; without one it
+    runs now, and a failure there is logged (and recorded on the link), never the launch's."""
+    from .tasks import sync_context
+
+    try:
+        enqueue(sync_context, link_id)
+    except Exception:
+        log.exception("roster sync of context link %s failed", link_id)
 
 
 def _land(request, course: Course, role: str | None, target=None):
@@ -213,9 +222,7 @@ def context(request):
             return render(request, "lti/context.html", {"pending": pending, "courses": mine, "error": exc}, status=exc.status)
         del request.session["lti_context"]
         if link.memberships_url:
-            from .tasks import sync_context
-
-            enqueue(sync_context, link.pk)
+            _sync_later(link.pk)
         if pending.get("deep_link"):
             request.session["lti_deep_link"] = {"platform": platform.pk, "deployment": pending["deployment"],
                                                 "course": course.pk, "settings": pending["deep_link"]}

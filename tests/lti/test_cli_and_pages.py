@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from syllabus.lti.models import Platform, ToolKey
-from syllabus.org.roles import Role
 
 
 def cmd(*args) -> list[str]:

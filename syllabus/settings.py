@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # under /api/, errors that Django answers itself (404, 405, 500) become problem details
+    "syllabus.api.middleware.ApiProblemMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # LMS-1: LTI-launched pages may be framed by their platform (CSP frame-ancestors, cookies);
     # outside the session middleware so that it sees the session cookie it sets

@@ -60,12 +60,6 @@ def assign_role(user: User, role: str, *, library=None, department: str = "", ac
     return ra
 
 
-def revoke_role(assignment: RoleAssignment, actor=None) -> None:
-    with transaction.atomic():
-        audit.deleted(actor, assignment)
-        assignment.delete()
-
-
 # --- the people loader (ORG-3, CRS-2) -----------------------------------------------------
 
 USER_COLUMNS = ("username", "first_name", "last_name", "email", "user_group", "external_id", "status", "expiry_date")

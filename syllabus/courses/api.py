@@ -152,9 +152,7 @@ class MemberOut(Schema):
     since: dt.datetime | None
 
 
-class MemberPage(Schema):
-    items: list[MemberOut]
-    count: int
+MemberPage = Page(MemberOut)
 
 
 class MemberIn(Schema):
@@ -186,11 +184,11 @@ def _roster_course(request, course_id: int) -> Course:
 
 @router.get("/courses/{course_id}/enrolments", response={200: MemberPage, 403: Error, 404: Error},
             summary="A course's roster: its instructors and students (instructors of the course and staff)")
-def roster(request, course_id: int, role: Literal["", "student", "instructor"] = "", q: str = Query("", max_length=200),
-           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)):
+def roster(request, course_id: int, page: PageQuery, role: Literal["", "student", "instructor"] = "",
+           q: str = Query("", max_length=200)):
     course = _roster_course(request, course_id)
-    rows, count = selectors.roster(course, role=role, q=q, limit=limit, offset=offset)
-    return {"items": rows, "count": count}
+    rows, count = selectors.roster(course, role=role, q=q, limit=page.limit, offset=page.offset)
+    return paginate(request, rows, page, count=count)
 
 
 @router.put("/courses/{course_id}/enrolments", response={200: RosterChangesOut, 400: Error, 403: Error, 404: Error},

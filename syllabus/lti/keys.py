@@ -43,7 +43,7 @@ def signing_key() -> ToolKey:
             audit.event(None, key, "created", note="first LTI signing key")
             return key
     except IntegrityError:  # another worker made one at the same moment
-        return ToolKey.objects.filter(retired_at__isnull=True).order_by("-created_at", "-id").first()
+        return ToolKey.objects.filter(retired_at__isnull=True).order_by("-created_at", "-id")[0]
 
 
 def rotate(actor=None) -> ToolKey:

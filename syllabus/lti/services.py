@@ -233,7 +233,7 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
         same = list(people.filter(email__iexact=email)[:2])
         user = same[0] if len(same) == 1 else None
     created = user is None
-    if created:
+    if user is None:
         from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
         import secrets
 
@@ -370,7 +370,7 @@ def _service_token(platform: Platform, session: requests.Session) -> str:
         raise RuleViolation("LMS-2", f"no access token from {platform.auth_token_url}: {exc}", status=502)
 
 
-def fetch_members(platform: Platform, url: str, *, timeout: float = 20) -> list[dict]:
+def fetch_members(platform: Platform, url: str | None, *, timeout: float = 20) -> list[dict]:
     """Every member of the context, following ``Link: <...>; rel="next"`` (NRPS 2.0 §2.4).
     pylti1p3's own pager lower-cases the next URL, which breaks case-sensitive URLs: we page here."""
     session = requests.Session()

@@ -4,6 +4,7 @@ import pytest
 
 from syllabus.core.models import AuditEntry
 from syllabus.courses.models import Enrollment
+from tests.problem import problem
 
 
 def url(course, username=""):
@@ -26,7 +27,7 @@ def test_students_and_other_institutions_are_refused(api, course, student, make_
     user = student if who == "student" else make_user("outsider", institution=inst_b)
     r = api(user).get(url(course))
     assert r.status_code == (403 if who == "student" else 404)
-    assert r.json()["rule"] in ("CRS-2", "NOT-FOUND")
+    assert problem(r)["rule"] in ("CRS-2", "NOT-FOUND")
     for call in (lambda c: c.put(url(course), {"members": []}), lambda c: c.post(url(course, "student"), {"role": "student"}),
                  lambda c: c.delete(url(course, "student"))):
         assert call(api(user)).status_code in (403, 404)
@@ -35,7 +36,7 @@ def test_students_and_other_institutions_are_refused(api, course, student, make_
 
 def test_an_instructor_cannot_edit_the_roster(api, course, instructor, student):
     r = api(instructor).delete(url(course, "student"))
-    assert r.status_code == 403 and r.json()["rule"] == "CRS-1"
+    assert r.status_code == 403 and problem(r)["rule"] == "CRS-1"
 
 
 def test_put_replaces_the_whole_roster(api, course, librarian, make_user):
@@ -51,7 +52,7 @@ def test_put_replaces_the_whole_roster(api, course, librarian, make_user):
 
 def test_put_with_an_unknown_person_changes_nothing(api, course, librarian):
     r = api(librarian).put(url(course), {"members": [{"username": "ghost"}]})
-    assert r.status_code == 400 and r.json()["rule"] == "CRS-2" and "ghost" in r.json()["detail"]
+    assert r.status_code == 400 and problem(r)["rule"] == "CRS-2" and "ghost" in problem(r)["detail"]
     assert course.students.count() == 1
 
 
@@ -66,9 +67,9 @@ def test_post_adds_or_changes_a_role_and_delete_removes(api, course, librarian, 
     assert api(librarian).delete(url(course, "carl")).status_code == 204
     assert not course.instructors.filter(username="carl").exists()
     r = api(librarian).delete(url(course, "carl"))
-    assert r.status_code == 404 and r.json()["rule"] == "CRS-2"
+    assert r.status_code == 404 and problem(r)["rule"] == "CRS-2"
     r = api(librarian).post(url(course, "nobody"), {"role": "student"})
-    assert r.status_code == 404 and r.json()["rule"] == "CRS-2"
+    assert r.status_code == 404 and problem(r)["rule"] == "CRS-2"
 
 
 def test_bad_role_and_bounds_are_refused(api, course, librarian):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "syllabus.discussion",
     "syllabus.fulfillment",
     "syllabus.lending",
+    "syllabus.lti",
     "syllabus.api",
     "syllabus.web",
 ]
@@ -53,6 +54,9 @@ MIDDLEWARE = [
     # under /api/, errors that Django answers itself (404, 405, 500) become problem details
     "syllabus.api.middleware.ApiProblemMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # LMS-1: LTI-launched pages may be framed by their platform (CSP frame-ancestors, cookies);
+    # outside the session middleware so that it sees the session cookie it sets
+    "syllabus.lti.middleware.LtiFrameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,7 +177,10 @@ SMS_API_TOKEN = os.environ.get("SMS_API_TOKEN", "")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "SAMEORIGIN"  # LTI-launched sessions are framed by their platform instead (syllabus.lti.middleware)
+# LTI 1.3 (LMS-1, LMS-2): days a rotated key stays in the JWKS; hours between roster syncs
+LTI_KEY_OVERLAP_DAYS = min(int(os.environ.get("LTI_KEY_OVERLAP_DAYS", "14")), 365)
+LTI_ROSTER_SYNC_HOURS = min(max(int(os.environ.get("LTI_ROSTER_SYNC_HOURS", "24")), 1), 24 * 30)
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if env_bool("FAST_PASSWORD_HASHER", False)

@@ -22,12 +22,14 @@ urlpatterns = [
 
 # (module, URL prefix) of each app's pages
 APP_PAGES = [
+    ("syllabus.courses.urls", "courses/"),
     ("syllabus.lists.urls", "lists/"),
     ("syllabus.catalog.urls", "catalog/"),
     ("syllabus.discussion.urls", "discussion/"),
     ("syllabus.notify.urls", "notifications/"),
     ("syllabus.fulfillment.urls", "services/"),
     ("syllabus.lending.urls", "lending/"),
+    ("syllabus.lti.urls", "lti/"),
     ("syllabus.catalog.resolver_urls", ""),
 ]
 for module_name, prefix in APP_PAGES:

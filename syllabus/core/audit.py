@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from . import clock
 from .models import AuditEntry
 
 
@@ -97,3 +98,25 @@ def trail(obj: models.Model):
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
     ).select_related("actor")
+
+
+def many(actor, entries, *, batch_size: int = 2000) -> int:
+    """Record many entries at once (bulk loaders): ``entries`` yields ``(obj, action, changes, note)``
+    or ``(model, object_id, object_repr, action, changes, note)`` when no instance is at hand."""
+    actor = actor if (actor is not None and getattr(actor, "pk", None)) else None
+    at = clock.now()
+    types: dict = {}
+    rows = []
+    for entry in entries:
+        if len(entry) == 4:
+            obj, action, changes, note = entry
+            model, object_id, object_repr = type(obj), obj.pk, str(obj)
+        else:
+            model, object_id, object_repr, action, changes, note = entry
+        ct = types.get(model)
+        if ct is None:
+            ct = types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False)
+        rows.append(AuditEntry(at=at, actor=actor, content_type=ct, object_id=str(object_id), object_repr=str(object_repr)[:300],
+                               action=action, changes=_plain(changes or {}), note=note or ""))
+    AuditEntry.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

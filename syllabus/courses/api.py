@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import Http404
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from syllabus.api.fields import Id, Students
 from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.core import audit
-from syllabus.core.errors import RuleViolation
+from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.org.models import User
 
 from . import selectors, services
@@ -132,3 +133,77 @@ def history(request, course_id: Id, page: PageQuery):
     course = _get(request, course_id)
     services.ensure_can_manage_courses(request.user, course.institution)
     return paginate(request, audit.trail(course), page, audit_out)
+
+
+
+# --- rosters (CRS-2): who is enrolled, as students or instructors -----------------------------
+
+class MemberOut(Schema):
+    username: str
+    full_name: str
+    email: str
+    role: str
+    since: dt.datetime | None
+
+
+MemberPage = Page(MemberOut)
+
+
+class MemberIn(Schema):
+    username: str = Field(..., max_length=150)
+    role: Literal["student", "instructor"] = "student"
+
+
+class RoleIn(Schema):
+    role: Literal["student", "instructor"] = "student"
+
+
+class RosterIn(Schema):
+    members: list[MemberIn] = Field(..., max_length=services.MAX_ROSTER)
+
+
+class RosterChangesOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+
+
+def _roster_course(request, course_id: int) -> Course:
+    course = _get(request, course_id)
+    if not services.can_see_roster(request.user, course):
+        raise PermissionDenied("CRS-2", "only the course's instructors and the library see its roster")
+    return course
+
+
+@router.get("/courses/{course_id}/enrolments", response={200: MemberPage, 403: Error, 404: Error},
+            summary="A course's roster: its instructors and students (instructors of the course and staff)")
+def roster(request, course_id: int, page: PageQuery, role: Literal["", "student", "instructor"] = "",
+           q: str = Query("", max_length=200)):
+    course = _roster_course(request, course_id)
+    rows, count = selectors.roster(course, role=role, q=q, limit=page.limit, offset=page.offset)
+    return paginate(request, rows, page, count=count)
+
+
+@router.put("/courses/{course_id}/enrolments", response={200: RosterChangesOut, 400: Error, 403: Error, 404: Error},
+            summary="Replace a course's whole roster (staff); all or nothing, every change audited")
+def replace_roster(request, course_id: int, payload: RosterIn):
+    course = _get(request, course_id)
+    changes = services.set_roster(request.user, course, [(m.username, m.role) for m in payload.members])
+    return changes.as_dict()
+
+
+@router.post("/courses/{course_id}/enrolments/{username}", response={200: RosterChangesOut, 201: RosterChangesOut, 400: Error, 403: Error, 404: Error},
+             summary="Enrol a person as student or instructor, or change their role (staff)")
+def add_member(request, course_id: int, username: str, payload: RoleIn | None = None):
+    course = _get(request, course_id)
+    changes = services.add_member(request.user, course, username, payload.role if payload else "student")
+    return Status(201 if changes.created else 200, changes.as_dict())
+
+
+@router.delete("/courses/{course_id}/enrolments/{username}", response={204: None, 403: Error, 404: Error},
+               summary="Remove a person from a course's roster (staff)")
+def remove_member(request, course_id: int, username: str):
+    course = _get(request, course_id)
+    services.remove_member(request.user, course, username)
+    return Status(204, None)

@@ -36,3 +36,30 @@ def search_courses(user: User, q: str = "", *, term: str = "", department: str =
 
 def course_for(user: User, course_id: int) -> Course | None:
     return courses_visible_to(user).select_related("institution").prefetch_related("instructors").filter(pk=course_id).first()
+
+
+def roster(course: Course, *, role: str = "", q: str = "", limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    """One page of a course's roster — instructors first, then students, each by username — and
+    the total.  Three queries whatever the page size (instructors, student count, student page)."""
+    from .models import Enrollment
+
+    words = (q or "").split()
+
+    def matching(qs, prefix=""):
+        for word in words:
+            qs = qs.filter(Q(**{f"{prefix}username__icontains": word}) | Q(**{f"{prefix}first_name__icontains": word})
+                           | Q(**{f"{prefix}last_name__icontains": word}) | Q(**{f"{prefix}email__icontains": word}))
+        return qs
+
+    teachers = [] if role == "student" else list(matching(course.instructors.all()).order_by("username"))
+    students = Enrollment.objects.none() if role == "instructor" else \
+        matching(Enrollment.objects.filter(course=course), "user__").select_related("user").order_by("user__username")
+    n_students = students.count()
+    rows = [{"username": u.username, "full_name": u.get_full_name(), "email": u.email, "role": "instructor", "since": None}
+            for u in teachers[offset:offset + limit]]
+    start = max(0, offset - len(teachers))
+    wanted = limit - len(rows)
+    if wanted > 0:
+        rows += [{"username": e.user.username, "full_name": e.user.get_full_name(), "email": e.user.email, "role": "student",
+                  "since": e.created_at} for e in students[start:start + wanted]]
+    return rows, len(teachers) + n_students

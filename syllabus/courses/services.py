@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models.functions import Lower
 
-from syllabus.core import audit
+from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.loading import ImportReport
 from syllabus.org.models import Institution, User
 from syllabus.org.roles import Role
 
@@ -109,18 +111,6 @@ def unenroll(actor: User | None, course: Course, user: User) -> None:
 
 
 # --- the course loader (CRS-2) --------------------------------------------------------
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    lines: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"
-
 
 class _RowError(Exception):
     pass
@@ -250,3 +240,207 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
             if reloaded is not None:
                 existing[key] = reloaded
     return report
+
+
+# --- rosters: who is enrolled, from loaders, the API, pages and the LMS (CRS-2, LMS-2) ---------
+
+STUDENT, INSTRUCTOR = "student", "instructor"
+ROSTER_ROLES = (STUDENT, INSTRUCTOR)
+ENROLMENT_COLUMNS = ("course_code", "section", "term", "username", "role")
+MAX_ROSTER = 50_000  # people in one roster sent through the API
+
+
+def can_see_roster(user: User, course: Course) -> bool:
+    return can_manage_courses(user, course.institution) or any(u.pk == user.pk for u in course.instructors.all())
+
+
+@dataclass
+class RosterChanges:
+    created: list[tuple[int, int, str]] = field(default_factory=list)   # (course id, user id, role)
+    updated: list[tuple[int, int, str]] = field(default_factory=list)   # role changed to this one
+    unchanged: int = 0
+    removed: list[tuple[int, int, str]] = field(default_factory=list)
+    usernames: dict[int, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"created": len(self.created), "updated": len(self.updated), "unchanged": self.unchanged,
+                "removed": len(self.removed)}
+
+
+def _memberships(course_ids) -> dict[tuple[int, int], str]:
+    """Current ``{(course id, user id): role}`` of the courses (instructor wins over student)."""
+    from syllabus.core.loading import chunks
+
+    Teaching = Course.instructors.through
+    current: dict[tuple[int, int], str] = {}
+    for part in chunks(course_ids, 1000):
+        current.update({pair: STUDENT for pair in Enrollment.objects.filter(course_id__in=part).values_list("course_id", "user_id")})
+        current.update({pair: INSTRUCTOR for pair in Teaching.objects.filter(course_id__in=part).values_list("course_id", "user_id")})
+    return current
+
+
+def apply_roster(actor: User | None, courses: dict[int, Course], wanted: dict[tuple[int, int], str], *,
+                 replace: Iterable[int] = (), keep: Iterable[tuple[int, int]] = (), source: str = "") -> RosterChanges:
+    """Make the memberships ``wanted`` (``{(course id, user id): "student" | "instructor"}``) true,
+    in bulk and in one transaction; a person whose role differs has it changed.  For the courses
+    in ``replace``, everyone else is removed except the pairs in ``keep``.  Each change is one
+    audit entry on the course (``enrolled``/``unenrolled``, ``instructor added``/``instructor removed``)."""
+    from syllabus.core.loading import chunks
+
+    Teaching = Course.instructors.through
+    replace = set(replace)
+    keep = set(keep)
+    current = _memberships({c for c, _ in wanted} | replace)
+    out = RosterChanges()
+    for pair, role in wanted.items():
+        have = current.get(pair)
+        if have == role:
+            out.unchanged += 1
+        elif have is None:
+            out.created.append((*pair, role))
+        else:
+            out.updated.append((*pair, role))
+    for pair, role in current.items():
+        if pair[0] in replace and pair not in wanted and pair not in keep:
+            out.removed.append((*pair, role))
+    user_ids = {u for _, u, _ in out.created + out.updated + out.removed}
+    for part in chunks(user_ids):
+        out.usernames.update(User.objects.filter(id__in=part).values_list("id", "username"))
+
+    def drop(pairs, model):
+        by_course: dict[int, list[int]] = {}
+        for c, u in pairs:
+            by_course.setdefault(c, []).append(u)
+        for c, users in by_course.items():
+            for part in chunks(users):
+                model.objects.filter(course_id=c, user_id__in=part).delete()
+
+    now = clock.now()
+    with transaction.atomic():
+        new = out.created + out.updated
+        Enrollment.objects.bulk_create([Enrollment(course_id=c, user_id=u, created_at=now) for c, u, r in new if r == STUDENT],
+                                       batch_size=2000)
+        Teaching.objects.bulk_create([Teaching(course_id=c, user_id=u) for c, u, r in new if r == INSTRUCTOR], batch_size=2000)
+        # a changed role leaves the other one; a removal leaves the one held
+        drop([(c, u) for c, u, r in out.updated if r == INSTRUCTOR] + [(c, u) for c, u, r in out.removed if r == STUDENT], Enrollment)
+        drop([(c, u) for c, u, r in out.updated if r == STUDENT] + [(c, u) for c, u, r in out.removed if r == INSTRUCTOR], Teaching)
+        note = f" ({source})" if source else ""
+
+        def entry(c, u, action):
+            return Course, c, str(courses[c]), action, {}, out.usernames.get(u, str(u)) + note
+
+        audit.many(actor, [
+            *(entry(c, u, "enrolled" if r == STUDENT else "instructor added") for c, u, r in out.created),
+            *(entry(c, u, "role changed") for c, u, r in out.updated),
+            *(entry(c, u, "unenrolled" if r == STUDENT else "instructor removed") for c, u, r in out.removed),
+        ])
+        Course.objects.filter(pk__in={c for c, _, _ in out.created + out.updated + out.removed}).update(updated_at=now)
+    return out
+
+
+def _course_label(c: Course) -> str:
+    return c.code + (f"-{c.section}" if c.section else "") + (f" ({c.term})" if c.term else "")
+
+
+def import_enrolments(source, institution: Institution, actor: User | None = None, *, replace: bool = False) -> ImportReport:
+    """Load enrolments from CSV (``ENROLMENT_COLUMNS``; role ``student`` or ``instructor``), idempotent.
+
+    With ``replace``, the people of the courses named in the file who are not in it are removed
+    (a person on a rejected row is kept: a typo never unenrols anyone).  Bulk: courses, people
+    and memberships are read once and written in batches in one transaction."""
+    from syllabus.core.loading import RowError, cell, csv_rows
+
+    report = ImportReport(removed=0 if replace else None)
+    rows = csv_rows(source, rule="CRS-2", required=("course_code", "username", "role"), columns=ENROLMENT_COLUMNS)
+    courses = {(c.code, c.section, c.term): c for c in Course.objects.filter(institution=institution).only("id", "code", "section", "term", "name")}
+    by_id = {c.pk: c for c in courses.values()}
+    people = {name.lower(): pk for name, pk in User.objects.filter(institution=institution).values_list("username", "id")}
+    wanted: dict[tuple[int, int], str] = {}
+    lines: dict[tuple[int, int], int] = {}
+    keep: set[tuple[int, int]] = set()
+    for line, row in rows:
+        course = user_id = None
+        try:
+            if row.get(None):
+                raise RowError(f"{len(row[None])} more field(s) than the header has")
+            code, section, term = cell(row, "course_code"), cell(row, "section"), cell(row, "term")
+            username, role = cell(row, "username"), cell(row, "role").lower()
+            if not code:
+                raise RowError("no course_code")
+            if not username:
+                raise RowError("no username")
+            course = courses.get((code, section, term))
+            user_id = people.get(username.lower())
+            if course is None:
+                raise RowError(f"unknown course {code}{'-' + section if section else ''}{f' ({term})' if term else ''}")
+            if user_id is None:
+                raise RowError(f"unknown user {username}")
+            if role not in ROSTER_ROLES:
+                raise RowError(f"bad role {role!r} (expected student or instructor)")
+            pair = (course.pk, user_id)
+            if pair in lines:
+                raise RowError(f"duplicate of line {lines[pair]} (same course and person)")
+            lines[pair] = line
+            wanted[pair] = role
+        except RowError as exc:
+            report.reject(line, str(exc))
+            if course is not None and user_id is not None:
+                keep.add((course.pk, user_id))
+    changes = apply_roster(actor, by_id, wanted, replace={c for c, _ in wanted} if replace else (), keep=keep,
+                           source="enrolment loader")
+    report.created, report.updated, report.unchanged = len(changes.created), len(changes.updated), changes.unchanged
+    for verb, items in (("created", changes.created), ("updated", changes.updated)):
+        for c, u, r in items:
+            report.lines.append(f"line {lines[(c, u)]}: {verb} {changes.usernames[u]} in {_course_label(by_id[c])} as {r}")
+    report.lines.sort(key=lambda text: int(text.split(":", 1)[0].split()[1]))
+    if replace:
+        report.removed = len(changes.removed)
+        for c, u, r in sorted(changes.removed):
+            report.lines.append(f"removed {changes.usernames[u]} ({r}) from {_course_label(by_id[c])}")
+    return report
+
+
+def set_roster(actor: User, course: Course, members: list[tuple[str, str]]) -> RosterChanges:
+    """Replace a course's whole roster with ``members`` (``[(username, role)]``), all or nothing."""
+    ensure_can_manage_courses(actor, course.institution)
+    if len(members) > MAX_ROSTER:
+        raise RuleViolation("CRS-2", f"a roster has at most {MAX_ROSTER:,} people")
+    wanted_names: dict[str, str] = {}
+    for username, role in members:
+        if role not in ROSTER_ROLES:
+            raise RuleViolation("CRS-2", f"bad role {role!r} for {username} (expected student or instructor)", field="role")
+        if username.lower() in wanted_names:
+            raise RuleViolation("CRS-2", f"{username} is listed twice", field="username")
+        wanted_names[username.lower()] = role
+    from syllabus.core.loading import chunks
+
+    found: dict[str, int] = {}
+    for part in chunks(list(wanted_names)):
+        found.update((n.lower(), pk) for n, pk in User.objects.filter(institution_id=course.institution_id)
+                     .annotate(lower=Lower("username")).filter(lower__in=part).values_list("username", "id"))
+    missing = [n for n in wanted_names if n not in found]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        raise RuleViolation("CRS-2", f"unknown user(s) of {course.institution.code}: {shown}", field="username")
+    wanted = {(course.pk, found[n]): role for n, role in wanted_names.items()}
+    return apply_roster(actor, {course.pk: course}, wanted, replace={course.pk}, source="roster replaced")
+
+
+def add_member(actor: User, course: Course, username: str, role: str = STUDENT) -> RosterChanges:
+    ensure_can_manage_courses(actor, course.institution)
+    if role not in ROSTER_ROLES:
+        raise RuleViolation("CRS-2", f"bad role {role!r} (expected student or instructor)", field="role")
+    user = User.objects.filter(institution_id=course.institution_id, username__iexact=(username or "").strip()).first()
+    if user is None:
+        raise RuleViolation("CRS-2", f"no person {username!r} in {course.institution.code}", field="username", status=404)
+    return apply_roster(actor, {course.pk: course}, {(course.pk, user.pk): role})
+
+
+def remove_member(actor: User, course: Course, username: str) -> RosterChanges:
+    ensure_can_manage_courses(actor, course.institution)
+    user = User.objects.filter(institution_id=course.institution_id, username__iexact=(username or "").strip()).first()
+    current = _memberships([course.pk]) if user else {}
+    if user is None or (course.pk, user.pk) not in current:
+        raise RuleViolation("CRS-2", f"{username} is not in {_course_label(course)}", status=404)
+    keep = {pair for pair in current if pair != (course.pk, user.pk)}
+    return apply_roster(actor, {course.pk: course}, {}, replace={course.pk}, keep=keep)

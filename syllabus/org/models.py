@@ -98,6 +98,9 @@ class User(AbstractUser):
     user_group = models.ForeignKey(UserGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="users")
     phone = models.CharField(max_length=40, blank=True)
     preferred_language = models.CharField(max_length=10, blank=True)
+    # from the people loader (ORG-3): the SIS's id of the person, and when the account lapses
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    expiry_date = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         full = self.get_full_name()

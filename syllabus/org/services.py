@@ -58,3 +58,136 @@ def assign_role(user: User, role: str, *, library=None, department: str = "", ac
             audit.created(actor, ra)
     user.__dict__.pop("_role_cache", None)
     return ra
+
+
+# --- the people loader (ORG-3, CRS-2) -----------------------------------------------------
+
+USER_COLUMNS = ("username", "first_name", "last_name", "email", "user_group", "external_id", "status", "expiry_date")
+_USER_TEXT = {"first_name": 150, "last_name": 150, "email": 254, "external_id": 100}  # column → longest value
+
+
+def _user_values(row: dict, present: set[str], groups: dict[str, int]) -> dict:
+    """The values a row sets (a column the file does not have is left as it is)."""
+    import datetime as dt
+
+    from django.contrib.auth.validators import UnicodeUsernameValidator
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from syllabus.core.loading import RowError, cell
+
+    username = cell(row, "username")
+    if not username:
+        raise RowError("no username")
+    if len(username) > 150:
+        raise RowError("username is longer than 150 characters")
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        raise RowError(f"bad username {username!r} (letters, digits and @ . + - _ only)")
+    values: dict = {}
+    for name, limit in _USER_TEXT.items():
+        if name in present:
+            values[name] = cell(row, name)
+            if len(values[name]) > limit:
+                raise RowError(f"{name} is longer than {limit} characters")
+    if values.get("email"):
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            raise RowError(f"bad email {values['email']!r}")
+    if "user_group" in present:
+        code = cell(row, "user_group")
+        if code and code.lower() not in groups:
+            raise RowError(f"unknown user_group {code!r} (known: {', '.join(sorted(groups)) or 'none'})")
+        values["user_group_id"] = groups[code.lower()] if code else None
+    if "status" in present:
+        status = cell(row, "status").lower() or "active"
+        if status not in ("active", "inactive"):
+            raise RowError(f"bad status {status!r} (expected active or inactive)")
+        values["is_active"] = status == "active"
+    if "expiry_date" in present:
+        raw = cell(row, "expiry_date")
+        try:
+            values["expiry_date"] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise RowError(f"bad expiry_date {raw!r} (expected YYYY-MM-DD)")
+    values["username"] = username
+    return values
+
+
+def import_users(source, institution, actor=None):
+    """Load people of ``institution`` from CSV (``USER_COLUMNS``; ``username`` required), idempotent
+    on the username.  Bulk: the institution's people are read once, new ones inserted and
+    changed ones updated in batches, all in one transaction, each change in the audit trail.
+    A bad row is reported with its line number and skipped; it never stops the others."""
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+
+    from syllabus.core.loading import ImportReport, RowError, chunks, csv_rows
+
+    from .models import UserGroup
+
+    report = ImportReport()
+    rows = csv_rows(source, rule="ORG-3", required=("username",), columns=USER_COLUMNS)
+    groups = {code.lower(): pk for code, pk in UserGroup.objects.filter(institution=institution).values_list("code", "id")}
+    parsed: list[tuple[int, dict]] = []
+    seen: dict[str, int] = {}
+    present: set[str] | None = None
+    for line, row in rows:
+        if present is None:
+            present = {k for k in row if k}
+        try:
+            if row.get(None):
+                raise RowError(f"{len(row[None])} more field(s) than the header has")
+            values = _user_values(row, present, groups)
+            key = values["username"].lower()
+            if key in seen:
+                raise RowError(f"duplicate of line {seen[key]} (same username)")
+            seen[key] = line
+            parsed.append((line, values))
+        except RowError as exc:
+            report.reject(line, str(exc))
+
+    existing: dict[str, User] = {}
+    for part in chunks([v["username"] for _, v in parsed]):
+        for u in User.objects.filter(username__in=part):
+            existing[u.username] = u
+    fields = [f for f in ("first_name", "last_name", "email", "external_id", "user_group_id", "is_active", "expiry_date")]
+    to_create: list[tuple[int, User]] = []
+    to_update: list[tuple[int, User, dict]] = []
+    for line, values in parsed:
+        user = existing.get(values["username"])
+        if user is not None and user.institution_id != institution.pk:
+            report.reject(line, f"username {values['username']} belongs to another institution")
+            continue
+        if user is None:
+            # no password: people sign in through SSO or LTI, or an administrator sets one
+            user = User(institution=institution, password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20), **values)
+            to_create.append((line, user))
+            continue
+        changes = {f: [getattr(user, f), values[f]] for f in fields if f in values and getattr(user, f) != values[f]}
+        if changes:
+            for f, (_, new) in changes.items():
+                setattr(user, f, new)
+            to_update.append((line, user, changes))
+        else:
+            report.unchanged += 1
+
+    with transaction.atomic():
+        User.objects.bulk_create([u for _, u in to_create], batch_size=1000)
+        changed_fields = sorted({f for _, _, ch in to_update for f in ch})
+        if changed_fields:
+            User.objects.bulk_update([u for _, u, _ in to_update], changed_fields, batch_size=1000)
+        audit.many(actor, [
+            *((u, "created", {f: [None, getattr(u, f)] for f in ("username", *fields) if getattr(u, f) not in (None, "")}, "people loader")
+              for _, u in to_create),
+            *((u, "updated", ch, "people loader") for _, u, ch in to_update),
+        ])
+    for line, u in to_create:
+        report.created += 1
+        report.lines.append(f"line {line}: created {u.username}")
+    for line, u, ch in to_update:
+        report.updated += 1
+        report.lines.append(f"line {line}: updated {u.username} ({', '.join(sorted('user_group' if c == 'user_group_id' else c for c in ch))})")
+    report.lines.sort(key=lambda text: int(text.split(":", 1)[0].split()[1]))
+    return report

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from syllabus.courses import selectors as course_selectors
-from syllabus.courses.services import can_manage_courses
+from syllabus.courses.services import can_manage_courses, can_see_roster
 from syllabus.core import audit
 from syllabus.web.htmx import is_htmx
 
@@ -59,4 +59,5 @@ def course_detail(request, course_id: int):
         raise Http404
     manage = can_manage_courses(request.user, course.institution)
     history = list(audit.trail(course)[:20]) if manage else []
-    return render(request, "web/course_detail.html", {"course": course, "history": history, "manage": manage})
+    return render(request, "web/course_detail.html", {"course": course, "history": history, "manage": manage,
+                                                      "roster": can_see_roster(request.user, course)})

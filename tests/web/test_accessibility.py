@@ -84,7 +84,7 @@ def world(inst_a, library_a, instructor, student, librarian, course, make_user):
     queue_letter("digitization_request_cancelled", student, {"patron": "Student", "title": "Middlemarch", "request": digitization.pk,
                                                               "reason": "found elsewhere"}, key="a11y", channels=("inapp",))
     deliver_due()
-    return {"list": lst, "record": record, "digitization": digitization, "rep": rep}
+    return {"list": lst, "record": record, "digitization": digitization, "rep": rep, "course": course}
 
 
 # (test id, who signs in (None: nobody), the page's address from the world)
@@ -92,6 +92,7 @@ PAGES = [
     ("login", None, lambda w: "/login/"),
     ("home", "student", lambda w: "/"),
     ("course_search", "instructor", lambda w: "/courses/?q=HIST"),
+    ("course_roster", "librarian", lambda w: f"/courses/{w['course'].pk}/roster/"),
     ("my_lists", "instructor", lambda w: "/lists/"),
     ("list_editor", "instructor", lambda w: f"/lists/{w['list'].pk}/edit/"),
     ("student_list_view", "student", lambda w: f"/lists/{w['list'].pk}/"),

@@ -15,6 +15,9 @@ PUBLIC = {
     "web:login": "the sign-in page itself",
     "web:logout": "signing out is harmless when signed out",
     "set_language": "Django's language switch: sets a cookie, no data",
+    "lti:login": "LTI 1.3 OIDC login initiation: the LMS sends the browser here before anyone is signed in (LMS-1)",
+    "lti:launch": "LTI 1.3 launch: the LMS posts a signed id_token; it is what signs the person in (LMS-1)",
+    "lti:jwks": "the tool's public keys: LMSs fetch them to verify deep-linking and service tokens (LMS-1)",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}
 
@@ -45,7 +48,7 @@ PAGES = sorted(set(_patterns()))
 
 def test_the_walk_finds_every_app():
     prefixes = {path.split("/")[0] for _, path in PAGES}
-    assert {"lists", "catalog", "discussion", "notifications", "services", "lending", "courses"} <= prefixes
+    assert {"lists", "catalog", "discussion", "notifications", "services", "lending", "courses", "lti"} <= prefixes
     assert len(PAGES) > 60
 
 
@@ -79,7 +82,7 @@ FRONT = {
     "catalog:collection", "catalog:lookup-fill", "catalog:reserves", "catalog:search", "discussion:index",
     "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
-    "web:home", "web:login", "web:logout",
+    "web:home", "web:login", "web:logout", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",
 }
 FIXED = [(name, route) for name, route in PAGES if "<" not in route and "(?P" not in route]
 

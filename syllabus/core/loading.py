@@ -1,0 +1,80 @@
+"""What every CSV loader shares (CRS-2): reading the file, and the report with its summary line
+
+    created N, updated N, unchanged N, rejected N
+
+preceded by one line per created, updated or rejected row (``line 7: rejected: no code``)."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from .errors import RuleViolation
+
+# A loader refuses files larger than this many data rows (a bound on every numeric input).
+MAX_ROWS = 1_000_000
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    removed: int | None = None  # only loaders that replace (``--replace``) report it
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"
+        if self.removed is not None:
+            text += f", removed {self.removed}"
+        return text
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected += 1
+        self.lines.append(f"line {line}: rejected: {reason}")
+
+
+class RowError(Exception):
+    """One row of a file is wrong; the loader reports it with its line number and goes on."""
+
+
+def read_text(source) -> str:
+    """The text of ``source`` (str, bytes or a file object), without a UTF-8 byte-order mark."""
+    if isinstance(source, bytes):
+        return source.decode("utf-8-sig")
+    if isinstance(source, str):
+        return source.removeprefix("\ufeff")
+    raw = source.read()
+    return raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+
+
+def csv_rows(source, *, rule: str, required: tuple[str, ...], columns: tuple[str, ...]):
+    """Yield ``(line_number, row)`` of a CSV with a header row; header names are lower-cased
+    and stripped.  A header without a required column is refused as a whole (``rule``)."""
+    reader = csv.DictReader(io.StringIO(read_text(source), newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise RuleViolation(rule, f"the CSV header lacks the column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+    reader.fieldnames = header
+    count = 0
+    for row in reader:
+        if not any((v or "").strip() for k, v in row.items() if k is not None and isinstance(v, str)):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise RuleViolation(rule, f"the file has more than {MAX_ROWS:,} rows; split it")
+        yield reader.line_num, row
+
+
+def cell(row: dict, name: str) -> str:
+    value = row.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def chunks(seq, size: int = 2000):
+    """``seq`` in slices of ``size`` (keeps ``IN (...)`` lists under SQLite's variable limit)."""
+    seq = list(seq)
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]

@@ -1,0 +1,77 @@
+"""Platforms per institution in the admin (LMS-1): an institution's administrator registers and
+edits its own platforms and deployments; every change is audited (org's scoped admin)."""
+from django.contrib import admin
+from django.db import models
+from django.utils.html import format_html_join
+
+from syllabus.org.admin import InstitutionScopedAdmin
+
+from .models import ContextLink, Deployment, Identity, Platform, ToolKey
+from .services import tool_urls
+
+
+class DeploymentInline(admin.TabularInline):
+    model = Deployment
+    extra = 1
+    fields = ("deployment_id", "created_at")
+    readonly_fields = ("created_at",)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and (request.user.is_superuser or request.user.is_administrator)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
+@admin.register(Platform)
+class PlatformAdmin(InstitutionScopedAdmin):
+    list_display = ("__str__", "institution", "issuer", "client_id", "course_match", "active")
+    list_filter = ("course_match", "active")
+    search_fields = ("name", "issuer", "client_id")
+    inlines = [DeploymentInline]
+    readonly_fields = ("paste_into_the_lms",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_form(self, request, obj=None, **kwargs):
+        self._base = request.build_absolute_uri("/")
+        return super().get_form(request, obj, **kwargs)
+
+    @admin.display(description="Paste into the LMS")
+    def paste_into_the_lms(self, obj):
+        return format_html_join("", "<div>{}: <code>{}</code></div>", tool_urls(getattr(self, "_base", "/")).items())
+
+
+@admin.register(ContextLink)
+class ContextLinkAdmin(InstitutionScopedAdmin):
+    institution_path = "platform__institution"
+    list_display = ("__str__", "platform", "last_synced_at")
+    readonly_fields = ("last_sync", "last_synced_at")
+    raw_id_fields = ("course",)
+
+
+@admin.register(Identity)
+class IdentityAdmin(InstitutionScopedAdmin):
+    institution_path = "user__institution"
+    list_display = ("sub", "issuer", "user", "last_launch_at")
+    raw_id_fields = ("user",)
+    search_fields = ("sub", "user__username")
+
+
+@admin.register(ToolKey)
+class ToolKeyAdmin(admin.ModelAdmin):
+    """Public half only; rotate with ``syllabus lti rotate-key``."""
+
+    list_display = ("kid", "created_at", "retired_at")
+    fields = ("kid", "public_jwk", "created_at", "retired_at")
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,69 @@
+"""pylti1p3's view of our registrations: a ToolConf read from the ``Platform`` and ``Deployment``
+tables (one issuer may have many client ids), signing with the tool's current key."""
+from __future__ import annotations
+
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.registration import Registration
+from pylti1p3.tool_config.abstract import ToolConfAbstract
+
+from . import keys
+from .models import Deployment, Platform
+
+
+def registration_for(platform: Platform) -> Registration:
+    key = keys.signing_key()
+    public_pem = _public_pem(key)
+    reg = Registration()
+    (reg.set_issuer(platform.issuer).set_client_id(platform.client_id).set_auth_login_url(platform.auth_login_url)
+     .set_auth_token_url(platform.auth_token_url).set_key_set_url(platform.keyset_url)
+     .set_tool_private_key(key.private_key_pem).set_tool_public_key(public_pem))
+    if platform.auth_audience:
+        reg.set_auth_audience(platform.auth_audience)
+    return reg
+
+
+def _public_pem(key) -> str:
+    from jwcrypto.jwk import JWK
+
+    return JWK.from_pem(key.private_key_pem.encode()).export_to_pem().decode()
+
+
+class DbToolConf(ToolConfAbstract):
+    """Registrations by (issuer, client id), active platforms only.  ``platform`` is filled by
+    the last successful lookup so that the views know which platform a message came from."""
+
+    def __init__(self):
+        super().__init__()
+        self.platform: Platform | None = None
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def _platform(self, iss: str, client_id: str | None) -> Platform | None:
+        qs = Platform.objects.select_related("institution").filter(issuer=iss, active=True)
+        if client_id:
+            qs = qs.filter(client_id=client_id)
+        found = list(qs[:2])
+        return found[0] if len(found) == 1 else None
+
+    def find_registration_by_issuer(self, iss, *args, **kwargs):
+        return self.find_registration_by_params(iss, None)
+
+    def find_registration_by_params(self, iss, client_id, *args, **kwargs):
+        platform = self._platform(iss, client_id)
+        if platform is None:
+            return None
+        self.platform = platform
+        return registration_for(platform)
+
+    def find_deployment(self, iss, deployment_id):
+        return self.find_deployment_by_params(iss, deployment_id, None)
+
+    def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
+        platform = self._platform(iss, client_id)
+        if platform is None or not Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists():
+            return None
+        return LtiDeployment().set_deployment_id(deployment_id)

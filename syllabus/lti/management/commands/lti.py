@@ -1,0 +1,75 @@
+"""``syllabus lti add-platform | add-deployment | list-platforms | rotate-key`` (LMS-1)."""
+from django.core.management.base import BaseCommand, CommandError
+
+from syllabus.core.errors import RuleViolation
+from syllabus.lti import keys, services
+from syllabus.lti.models import CourseMatch, Platform
+from syllabus.org.models import Institution
+
+
+class Command(BaseCommand):
+    help = "Register LMS platforms (LTI 1.3) per institution, list them, add deployment ids, rotate the tool's key."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add-platform", aliases=["add_platform"], help="register a platform and print the tool's URLs")
+        add.add_argument("--institution", required=True, help="institution code")
+        add.add_argument("--issuer", required=True)
+        add.add_argument("--client-id", required=True)
+        add.add_argument("--deployment-id", action="append", default=[], help="repeat for several deployments")
+        add.add_argument("--auth-login-url", required=True)
+        add.add_argument("--auth-token-url", required=True)
+        add.add_argument("--keyset-url", required=True)
+        add.add_argument("--auth-audience", default="")
+        add.add_argument("--name", default="")
+        add.add_argument("--course-match", default=CourseMatch.LABEL, choices=CourseMatch.values)
+        add.add_argument("--base-url", default="http://127.0.0.1:8000", help="where Syllabus is served (for the printed URLs)")
+        dep = sub.add_parser("add-deployment", aliases=["add_deployment"], help="add a deployment id to a platform")
+        dep.add_argument("--issuer", required=True)
+        dep.add_argument("--client-id", required=True)
+        dep.add_argument("--deployment-id", required=True)
+        lst = sub.add_parser("list-platforms", aliases=["list_platforms"], help="the registered platforms")
+        lst.add_argument("--institution", default="", help="institution code (default: all)")
+        sub.add_parser("rotate-key", aliases=["rotate_key"], help="new signing key; the old one stays published for a while")
+
+    def handle(self, *args, action, **o):
+        action = action.replace("_", "-")
+        try:
+            getattr(self, "do_" + action.replace("-", "_"))(**o)
+        except RuleViolation as exc:
+            raise CommandError(str(exc))
+
+    def do_add_platform(self, *, institution, issuer, client_id, deployment_id, auth_login_url, auth_token_url, keyset_url,
+                        auth_audience, name, course_match, base_url, **_):
+        inst = Institution.objects.filter(code=institution).first()
+        if inst is None:
+            raise CommandError(f"no institution with code {institution!r}")
+        platform = services.register_platform(None, inst, issuer=issuer, client_id=client_id, deployment_ids=deployment_id,
+                                              auth_login_url=auth_login_url, auth_token_url=auth_token_url, keyset_url=keyset_url,
+                                              course_match=course_match, name=name, auth_audience=auth_audience)
+        keys.signing_key()
+        self.stdout.write(f"registered {platform} for {inst.code} (course match: {platform.course_match})")
+        for label, url in services.tool_urls(base_url).items():
+            self.stdout.write(f"  {label.replace('_', ' ')} URL: {url}")
+
+    def do_add_deployment(self, *, issuer, client_id, deployment_id, **_):
+        platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
+        if platform is None:
+            raise CommandError(f"no platform with issuer {issuer} and client id {client_id}")
+        services.add_deployment(None, platform, deployment_id)
+        self.stdout.write(f"{platform}: deployments {', '.join(platform.deployments.values_list('deployment_id', flat=True))}")
+
+    def do_list_platforms(self, *, institution, **_):
+        qs = Platform.objects.select_related("institution").prefetch_related("deployments")
+        if institution:
+            qs = qs.filter(institution__code=institution)
+        rows = list(qs)
+        for p in rows:
+            deps = ", ".join(d.deployment_id for d in p.deployments.all()) or "—"
+            self.stdout.write(f"{p.institution.code}\t{p.issuer}\tclient {p.client_id}\tdeployments {deps}\t"
+                              f"match {p.course_match}\t{'active' if p.active else 'inactive'}")
+        self.stdout.write(f"{len(rows)} platform(s)")
+
+    def do_rotate_key(self, **_):
+        key = keys.rotate()
+        self.stdout.write(f"new signing key {key.kid}; retired keys stay published for the overlap period")

@@ -1,0 +1,132 @@
+"""LTI 1.3 Advantage tool (LMS-1, LMS-2): the tool's signing keys, the platforms (LMSs) each
+institution registers with their deployments, one-time login states, the people and LMS
+contexts the launches have linked."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.core import clock
+
+
+class ToolKey(models.Model):
+    """An RSA key pair of the tool.  The newest unretired key signs; a retired key is still
+    published in the JWKS until ``retired_at + LTI_KEY_OVERLAP_DAYS`` so that platforms that
+    cached it keep verifying messages signed just before the rotation."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_key_pem = models.TextField()
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField(default=clock.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kid} ({'retired ' + self.retired_at.date().isoformat() if self.retired_at else 'signing'})"
+
+
+class CourseMatch(models.TextChoices):
+    CONTEXT_ID = "context_id", _("Stored LMS context id")
+    LABEL = "label", _("Context label = course code (or CODE-SECTION)")
+    CUSTOM = "custom", _("Custom parameter course_code")
+
+
+class Platform(models.Model):
+    """An LMS registered by an institution (one institution may have several)."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="lti_platforms")
+    name = models.CharField(max_length=200, blank=True)
+    issuer = models.URLField(max_length=500, help_text=_("the platform's issuer (iss), e.g. https://canvas.instructure.com"))
+    client_id = models.CharField(max_length=255, help_text=_("the client id the platform gave the tool"))
+    auth_login_url = models.URLField(max_length=500, help_text=_("OIDC authorization endpoint of the platform"))
+    auth_token_url = models.URLField(max_length=500, help_text=_("OAuth2 token endpoint (services: roster sync)"))
+    auth_audience = models.CharField(max_length=500, blank=True, help_text=_("audience of the token request, when not the token URL"))
+    keyset_url = models.URLField(max_length=500, help_text=_("the platform's public keys (JWKS)"))
+    course_match = models.CharField(max_length=20, choices=CourseMatch.choices, default=CourseMatch.LABEL)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["institution", "issuer", "client_id"]
+        constraints = [models.UniqueConstraint(fields=["issuer", "client_id"], name="uniq_lti_platform")]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.issuer} ({self.client_id})"
+
+    @property
+    def origin(self) -> str:
+        """scheme://host[:port] of the platform's pages (its issuer and login URL)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.auth_login_url or self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+class Deployment(models.Model):
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="deployments")
+    deployment_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["deployment_id"]
+        constraints = [models.UniqueConstraint(fields=["platform", "deployment_id"], name="uniq_lti_deployment")]
+
+    def __str__(self) -> str:
+        return self.deployment_id
+
+
+class LoginState(models.Model):
+    """One OIDC login initiation: the state and nonce the tool issued, bound to the platform and
+    the target link; a launch consumes it exactly once (OIDC Core 3.1.3.7, LTI Core 5.3)."""
+
+    state = models.CharField(max_length=100, unique=True)
+    nonce = models.CharField(max_length=100, unique=True)
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="+")
+    target_link_uri = models.URLField(max_length=1000)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.state} ({'used' if self.used_at else 'open'})"
+
+
+class Identity(models.Model):
+    """The person an LMS account (issuer, sub) is (LMS-1)."""
+
+    issuer = models.CharField(max_length=500)
+    sub = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_identities")
+    created_at = models.DateTimeField(default=clock.now)
+    last_launch_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        constraints = [models.UniqueConstraint(fields=["issuer", "sub"], name="uniq_lti_identity")]
+
+    def __str__(self) -> str:
+        return f"{self.sub} @ {self.issuer} → {self.user}"
+
+
+class ContextLink(models.Model):
+    """An LMS course (context) of a platform linked to a Syllabus course, with what the roster
+    sync needs (LMS-2) and its last summary."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="contexts")
+    context_id = models.CharField(max_length=255)
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="lti_contexts")
+    label = models.CharField(max_length=255, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    deployment_id = models.CharField(max_length=255, blank=True)
+    memberships_url = models.URLField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_sync = models.JSONField(default=dict, blank=True)  # {"created": n, ..., "error": "..."}
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "context_id"], name="uniq_lti_context")]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.context_id} → {self.course}"

@@ -1,0 +1,35 @@
+"""The parts of pylti1p3's Django adapter we use, with its gaps closed:
+
+- its SessionService keeps the nonce in the Django session and only asks whether a nonce is
+  *known* — never whether it is the one issued for this login, never consuming it.  Ours
+  answers from the ``LoginState`` table (fresh and unused) and the launch view binds the nonce
+  to its login and consumes it once (:func:`syllabus.lti.services.accept`);
+- it writes the whole launch into the session; we keep only what the pages need;
+- the state stays a short-lived cookie (pylti1p3 marks it ``SameSite=None; Secure`` over HTTPS).
+"""
+from __future__ import annotations
+
+from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin  # noqa: F401
+from pylti1p3.session import SessionService
+
+from . import services
+
+
+class StateSession(SessionService):
+    def save_nonce(self, nonce):  # recorded with its state by services.record_login
+        return None
+
+    def check_nonce(self, nonce) -> bool:
+        return services.nonce_is_fresh(nonce)
+
+    def save_launch_data(self, key, jwt_body):
+        return None
+
+    def save_state_params(self, state, params):
+        return None
+
+    def set_state_valid(self, state, id_token_hash):
+        return None
+
+    def check_state_is_valid(self, state, id_token_hash) -> bool:
+        return False  # always compare the state with the browser's cookie

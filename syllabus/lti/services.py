@@ -1,0 +1,464 @@
+"""LTI 1.3 Advantage (LMS-1, LMS-2): platform registration, the launch's own checks (one-time
+state and nonce bound to the login, issuer, audience, required claims, target link), who the
+person is, which course the LMS context is, enrolment by LTI role, deep-linking responses and
+the Names and Role Provisioning roster sync.
+
+Every refusal is an :class:`LaunchRefused` (``LMS-1: ...``) raised before anything is written."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from syllabus.core import audit, clock
+from syllabus.core.errors import RuleViolation
+from syllabus.courses import services as courses
+from syllabus.courses.models import Course
+from syllabus.org.models import Institution, User
+
+from .models import ContextLink, CourseMatch, Deployment, Identity, LoginState, Platform
+
+log = logging.getLogger("syllabus.lti")
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+RESOURCE_LINK = "LtiResourceLinkRequest"
+DEEP_LINKING = "LtiDeepLinkingRequest"
+LOGIN_LIFETIME = dt.timedelta(minutes=10)
+MAX_ROSTER_PAGES = 200           # a platform paging for ever is stopped
+MAX_MEMBERS = 50_000
+
+
+class LaunchRefused(RuleViolation):
+    """A login or launch the tool refuses (LMS-1); ``what`` names the check that failed."""
+
+    def __init__(self, what: str, detail: str, status: int = 400):
+        super().__init__("LMS-1", detail, status=status)
+        self.what = what
+
+
+# --- registration -------------------------------------------------------------------------
+
+def _check_url(value: str, name: str) -> str:
+    value = (value or "").strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise RuleViolation("LMS-1", f"{name} must be an http(s) URL, not {value!r}", field=name)
+    if len(value) > 500:
+        raise RuleViolation("LMS-1", f"{name} is longer than 500 characters", field=name)
+    return value
+
+
+def register_platform(actor, institution: Institution, *, issuer: str, client_id: str, deployment_ids=(),
+                      auth_login_url: str, auth_token_url: str, keyset_url: str, course_match: str = CourseMatch.LABEL,
+                      name: str = "", auth_audience: str = "") -> Platform:
+    if course_match not in CourseMatch.values:
+        raise RuleViolation("LMS-1", f"course match is one of {', '.join(CourseMatch.values)}, not {course_match!r}", field="course_match")
+    client_id = (client_id or "").strip()
+    if not client_id or len(client_id) > 255:
+        raise RuleViolation("LMS-1", "a platform needs a client id (at most 255 characters)", field="client_id")
+    values = {"issuer": _check_url(issuer, "issuer"), "auth_login_url": _check_url(auth_login_url, "auth_login_url"),
+              "auth_token_url": _check_url(auth_token_url, "auth_token_url"), "keyset_url": _check_url(keyset_url, "keyset_url")}
+    try:
+        with transaction.atomic():
+            platform = Platform.objects.create(institution=institution, client_id=client_id, course_match=course_match,
+                                               name=(name or "")[:200], auth_audience=(auth_audience or "")[:500], **values)
+            audit.created(actor, platform)
+            for dep in deployment_ids:
+                add_deployment(actor, platform, dep)
+    except IntegrityError:
+        raise RuleViolation("LMS-1", f"a platform with issuer {values['issuer']} and client id {client_id} is already registered", status=409)
+    return platform
+
+
+def add_deployment(actor, platform: Platform, deployment_id: str) -> Deployment:
+    deployment_id = (deployment_id or "").strip()
+    if not deployment_id or len(deployment_id) > 255:
+        raise RuleViolation("LMS-1", "a deployment id is 1 to 255 characters", field="deployment_id")
+    with transaction.atomic():
+        dep, created = Deployment.objects.get_or_create(platform=platform, deployment_id=deployment_id)
+        if created:
+            audit.event(actor, platform, "deployment added", note=deployment_id)
+    return dep
+
+
+def tool_urls(base: str) -> dict[str, str]:
+    base = base.rstrip("/")
+    return {"login": f"{base}/lti/login/", "launch": f"{base}/lti/launch/", "jwks": f"{base}/lti/jwks/",
+            "deep_linking": f"{base}/lti/launch/"}
+
+
+# --- login (OIDC third-party initiated) -----------------------------------------------------
+
+def check_target_link(target: str, base: str) -> str:
+    """The target link must be a page of this tool (LTI Core 5.3: never an open redirect)."""
+    if not target:
+        raise LaunchRefused("target_link_uri", "the login request has no target_link_uri")
+    t, b = urlsplit(target), urlsplit(base)
+    if (t.scheme, t.netloc) != (b.scheme, b.netloc):
+        raise LaunchRefused("target_link_uri", f"the target_link_uri {target} is not a page of this tool ({b.scheme}://{b.netloc})")
+    return target
+
+
+def record_login(platform: Platform, state: str, nonce: str, target_link_uri: str) -> LoginState:
+    return LoginState.objects.create(platform=platform, state=state, nonce=nonce, target_link_uri=target_link_uri)
+
+
+def nonce_is_fresh(nonce: str) -> bool:
+    return LoginState.objects.filter(nonce=nonce, used_at__isnull=True, created_at__gt=clock.now() - LOGIN_LIFETIME).exists()
+
+
+# --- launch checks -------------------------------------------------------------------------
+
+def login_for(state: str, cookie: str | None) -> LoginState:
+    """The login this launch answers: the state must be one the tool issued, to this browser
+    (its cookie), unused and recent."""
+    if not state:
+        raise LaunchRefused("state", "state mismatch: the launch carries no state")
+    login = LoginState.objects.select_related("platform", "platform__institution").filter(state=state).first()
+    if login is None:
+        raise LaunchRefused("state", "state mismatch: this launch does not answer a login the tool started")
+    if cookie != state:
+        raise LaunchRefused("state", "state mismatch: the launch's state is not the one given to this browser at login")
+    if login.used_at is not None:
+        raise LaunchRefused("nonce", "replayed launch: its nonce was already used")
+    if login.created_at <= clock.now() - LOGIN_LIFETIME:
+        raise LaunchRefused("state", "the login is older than 10 minutes; launch again from the LMS")
+    return login
+
+
+REQUIRED = ("iss", "aud", "sub", "exp", "iat", "nonce", CLAIM + "message_type", CLAIM + "version",
+            CLAIM + "deployment_id", CLAIM + "target_link_uri", CLAIM + "roles")
+
+
+def check_claims(login: LoginState, claims: dict) -> None:
+    """What pylti1p3 does not check: issuer and audience against the login's platform (OIDC Core
+    3.1.3.7), every required claim by name, the nonce issued for this very login, and the
+    target_link_uri of the login (LTI Core 5.3)."""
+    platform = login.platform
+    missing = [name for name in REQUIRED if name not in claims]
+    kind = claims.get(CLAIM + "message_type")
+    if kind == RESOURCE_LINK and not (claims.get(CLAIM + "resource_link") or {}).get("id"):
+        missing.append(CLAIM + "resource_link (id)")
+    if kind == DEEP_LINKING and not (claims.get(DL_CLAIM + "deep_linking_settings") or {}).get("deep_link_return_url"):
+        missing.append(DL_CLAIM + "deep_linking_settings (deep_link_return_url)")
+    if not (claims.get(CLAIM + "context") or {}).get("id"):
+        missing.append(CLAIM + "context (id)")
+    if missing:
+        raise LaunchRefused("claim", f"the launch lacks the required claim(s) {', '.join(missing)}")
+    if kind not in (RESOURCE_LINK, DEEP_LINKING):
+        raise LaunchRefused("claim", f"message type {kind!r} is not one this tool handles")
+    if claims.get(CLAIM + "version") != "1.3.0":
+        raise LaunchRefused("claim", f"LTI version {claims.get(CLAIM + 'version')!r}, expected 1.3.0")
+    if claims["iss"] != platform.issuer:
+        raise LaunchRefused("iss", f"the id_token's issuer {claims['iss']} is not the platform that started the login")
+    aud = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    if platform.client_id not in aud:
+        raise LaunchRefused("aud", f"wrong audience: the id_token is for {', '.join(map(str, aud))}, not this tool's client id")
+    if len(aud) > 1 and claims.get("azp") != platform.client_id:
+        raise LaunchRefused("aud", "wrong audience: several audiences and the authorized party (azp) is not this tool")
+    if claims["nonce"] != login.nonce:
+        raise LaunchRefused("nonce", "the id_token's nonce is not the one issued for this login (replay)")
+    if claims[CLAIM + "target_link_uri"] != login.target_link_uri:
+        raise LaunchRefused("target_link_uri", "the id_token's target_link_uri differs from the one of the login request")
+    if not Deployment.objects.filter(platform=platform, deployment_id=claims[CLAIM + "deployment_id"]).exists():
+        raise LaunchRefused("deployment", f"unknown deployment {claims[CLAIM + 'deployment_id']!r} of {platform}")
+
+
+def explain(exc: Exception) -> LaunchRefused:
+    """pylti1p3's exception as a refusal with a clear reason."""
+    text = str(exc)
+    low = text.lower()
+    if "expired" in low:
+        return LaunchRefused("exp", "the id_token has expired")
+    if "signature" in low or "unable to find public key" in low or "can't decode id_token" in low:
+        return LaunchRefused("signature", f"bad signature: the id_token does not verify with the platform's keys ({text})")
+    if "deployment" in low:
+        return LaunchRefused("deployment", "unknown deployment")
+    if "nonce" in low:
+        return LaunchRefused("nonce", "replayed or unknown nonce")
+    if "state" in low:
+        return LaunchRefused("state", "state mismatch")
+    if "iat" in low or "issued at" in low or "not yet valid" in low:
+        return LaunchRefused("iat", f"the id_token is not valid yet ({text})")
+    return LaunchRefused("claim", f"the launch is not valid: {text}")
+
+
+# --- who, which course, which role ------------------------------------------------------------
+
+def role_of(claims: dict) -> str | None:
+    """LTI roles → course role: Instructor, TeachingAssistant → instructor; Learner → student;
+    Administrator and the rest → none (no staff rights by launch alone)."""
+    roles = [str(r) for r in claims.get(CLAIM + "roles") or []]
+    names = set()
+    for r in roles:
+        if r.startswith(LIS + "membership"):
+            names.add(r.split("#", 1)[-1] if "#" in r else r.rsplit("/", 1)[-1])
+        elif "/" not in r and "#" not in r:
+            names.add(r)  # short names, deprecated but seen in the wild
+    if names & {"Instructor", "TeachingAssistant"}:
+        return courses.INSTRUCTOR
+    if "Learner" in names:
+        return courses.STUDENT
+    return None
+
+
+def _username(platform: Platform, claims: dict) -> str:
+    digest = hashlib.sha256(f"{platform.issuer}|{claims['sub']}".encode()).hexdigest()[:16]
+    return f"lti-{digest}"
+
+
+def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
+    """(user, created): by (issuer, sub); else a person of the institution with the same e-mail or
+    whose username is the ``lis_person_sourcedid``; else a new person."""
+    ident = Identity.objects.select_related("user").filter(issuer=platform.issuer, sub=claims["sub"]).first()
+    if ident is not None:
+        return ident.user, False
+    people = User.objects.filter(institution=platform.institution)
+    sourced = ((claims.get(CLAIM + "lis") or {}).get("person_sourcedid") or "").strip()
+    email = (claims.get("email") or "").strip()
+    user = people.filter(username=sourced).first() if sourced else None
+    if user is None and email:
+        same = list(people.filter(email__iexact=email)[:2])
+        user = same[0] if len(same) == 1 else None
+    created = user is None
+    if user is None:
+        from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+        import secrets
+
+        user = User.objects.create(username=_username(platform, claims), institution=platform.institution,
+                                   email=email[:254], first_name=(claims.get("given_name") or "")[:150],
+                                   last_name=(claims.get("family_name") or "")[:150],
+                                   password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20))
+        audit.created(None, user, note=f"LTI launch from {platform}")
+    Identity.objects.create(issuer=platform.issuer, sub=claims["sub"], user=user)
+    return user, created
+
+
+def _current_first(qs):
+    today = clock.now().date()
+    found = list(qs[:20])
+    if len(found) == 1:
+        return found[0]
+    current = [c for c in found if c.start_date and c.end_date and c.start_date <= today <= c.end_date]
+    return current[0] if len(current) == 1 else None
+
+
+def _by_code(institution: Institution, code: str) -> Course | None:
+    code = (code or "").strip()
+    if not code:
+        return None
+    base = Course.objects.filter(institution=institution)
+    course = _current_first(base.filter(code=code))
+    if course is None and "-" in code:
+        head, section = code.rsplit("-", 1)
+        course = _current_first(base.filter(code=head, section=section))
+    return course
+
+
+def match_course(platform: Platform, claims: dict) -> Course | None:
+    """The platform's course-match rule: the stored context id; or context label = course code
+    (``CODE`` or ``CODE-SECTION``, preferring the course whose term is current); or the custom
+    parameter ``course_code``."""
+    context = claims.get(CLAIM + "context") or {}
+    link = ContextLink.objects.select_related("course").filter(platform=platform, context_id=context.get("id")).first()
+    if link is not None:
+        return link.course
+    if platform.course_match == CourseMatch.CONTEXT_ID:
+        return _current_first(Course.objects.filter(institution=platform.institution, lti_context_id=context.get("id")))
+    if platform.course_match == CourseMatch.LABEL:
+        return _by_code(platform.institution, context.get("label", ""))
+    custom = claims.get(CLAIM + "custom") or {}
+    return _by_code(platform.institution, str(custom.get("course_code", "")))
+
+
+def link_context(actor, platform: Platform, context: dict, course: Course, *, deployment_id: str = "",
+                 memberships_url: str = "") -> ContextLink:
+    """Remember that this LMS context is this course (and the course its context id)."""
+    if course.institution_id != platform.institution_id:
+        raise RuleViolation("LMS-1", "a course of another institution cannot be linked")
+    with transaction.atomic():
+        link, created = ContextLink.objects.get_or_create(
+            platform=platform, context_id=context["id"],
+            defaults={"course": course, "label": (context.get("label") or "")[:255], "title": (context.get("title") or "")[:500],
+                      "deployment_id": deployment_id[:255], "memberships_url": memberships_url[:1000]})
+        if not created and memberships_url and link.memberships_url != memberships_url:
+            ContextLink.objects.filter(pk=link.pk).update(memberships_url=memberships_url[:1000])
+            link.memberships_url = memberships_url
+        if created:
+            if not course.lti_context_id:
+                Course.objects.filter(pk=course.pk).update(lti_context_id=context["id"][:255])
+            audit.event(actor, course, "LMS context linked", note=f"{platform}: {context.get('label') or context['id']}")
+    return link
+
+
+@dataclass
+class Launch:
+    user: User
+    platform: Platform
+    role: str | None
+    course: Course | None
+    context: dict
+    kind: str
+    claims: dict
+
+
+def accept(login: LoginState, claims: dict) -> Launch:
+    """All checks passed: consume the login (once), find or create the person, match the course,
+    enrol by role — in one transaction."""
+    platform = login.platform
+    now = clock.now()
+    with transaction.atomic():
+        if LoginState.objects.filter(pk=login.pk, used_at__isnull=True).update(used_at=now) != 1:
+            raise LaunchRefused("nonce", "replayed launch: its nonce was already used")
+        user, _ = person_for(platform, claims)
+        Identity.objects.filter(issuer=platform.issuer, sub=claims["sub"]).update(last_launch_at=now)
+        if not user.is_active:
+            raise LaunchRefused("user", "your account is inactive in Syllabus; ask the library", status=403)
+        role = role_of(claims)
+        context = claims.get(CLAIM + "context") or {}
+        course = match_course(platform, claims)
+        if course is not None:
+            link_context(user, platform, context, course, deployment_id=claims[CLAIM + "deployment_id"],
+                         memberships_url=(claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""))
+            if role:
+                courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
+    return Launch(user=user, platform=platform, role=role, course=course, context=context,
+                  kind=claims[CLAIM + "message_type"], claims=claims)
+
+
+def create_course_for_context(actor: User, platform: Platform, context: dict) -> Course:
+    """An instructor's new course for an unmatched LMS context (code from the label, name from the title)."""
+    label = (context.get("label") or context.get("id") or "").strip()[:60]
+    title = (context.get("title") or label).strip()[:300]
+    exists = Course.objects.filter(institution=platform.institution, code=label, section="", term="").exists()
+    if exists:
+        raise RuleViolation("LMS-1", f"a course {label} already exists: link it instead", status=409)
+    with transaction.atomic():
+        course = Course.objects.create(institution=platform.institution, code=label, name=title)
+        audit.created(actor, course, note=f"from the LMS context {context.get('id')} of {platform}")
+        course.instructors.add(actor)
+        audit.event(actor, course, "instructor added", note=f"{actor.username} (LTI)")
+    return course
+
+
+# --- Names and Role Provisioning (LMS-2) ------------------------------------------------------
+
+def _service_token(platform: Platform, session: requests.Session) -> str:
+    """OAuth2 client credentials with a signed JWT assertion (IMS Security Framework 4.1)."""
+    from pylti1p3.exception import LtiServiceException
+    from pylti1p3.service_connector import ServiceConnector
+
+    from .config import registration_for
+
+    try:
+        return ServiceConnector(registration_for(platform), requests_session=session).get_access_token([NRPS_SCOPE])
+    except LtiServiceException as exc:
+        raise RuleViolation("LMS-2", f"the platform refused the token request ({exc})", status=502)
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        raise RuleViolation("LMS-2", f"no access token from {platform.auth_token_url}: {exc}", status=502)
+
+
+def fetch_members(platform: Platform, url: str | None, *, timeout: float = 20) -> list[dict]:
+    """Every member of the context, following ``Link: <...>; rel="next"`` (NRPS 2.0 §2.4).
+    pylti1p3's own pager lower-cases the next URL, which breaks case-sensitive URLs: we page here."""
+    session = requests.Session()
+    session.headers["User-Agent"] = "Syllabus-LTI"
+    token = _service_token(platform, session)
+    members: list[dict] = []
+    seen = set()
+    pages = 0
+    while url:
+        if url in seen or pages >= MAX_ROSTER_PAGES:
+            raise RuleViolation("LMS-2", f"the platform's roster pages do not end (stopped after {pages} pages)", status=502)
+        seen.add(url)
+        pages += 1
+        try:
+            r = session.get(url, headers={"Authorization": f"Bearer {token}", "Accept": NRPS_MEDIA}, timeout=timeout)
+        except requests.RequestException as exc:
+            raise RuleViolation("LMS-2", f"the roster could not be read: {exc}", status=502)
+        if r.status_code != 200:
+            raise RuleViolation("LMS-2", f"the platform answered {r.status_code} to the roster request", status=502)
+        try:
+            page = r.json()
+        except ValueError:
+            raise RuleViolation("LMS-2", "the platform's roster is not JSON", status=502)
+        members += list(page.get("members") or [])
+        if len(members) > MAX_MEMBERS:
+            raise RuleViolation("LMS-2", f"more than {MAX_MEMBERS:,} members: refused", status=502)
+        url = (r.links.get("next") or {}).get("url")
+    return members
+
+
+def sync_roster(link: ContextLink, actor=None) -> dict:
+    """Make the course's roster what the LMS says: active Learners enrolled, active Instructors and
+    TeachingAssistants teaching; those no longer active (or gone) removed.  People are found as at
+    launch; unknown ones are created.  Audited; the summary is kept on the link."""
+    platform = link.platform
+    course = link.course
+    try:
+        members = fetch_members(platform, link.memberships_url)
+    except RuleViolation as exc:
+        ContextLink.objects.filter(pk=link.pk).update(last_synced_at=clock.now(), last_sync={"error": str(exc)})
+        audit.event(actor, course, "roster sync failed", note=str(exc))
+        raise
+    wanted: dict[tuple[int, int], str] = {}
+    skipped = 0
+    with transaction.atomic():
+        for m in members:
+            role = role_of({CLAIM + "roles": m.get("roles") or []})
+            if role is None or (m.get("status") or "Active") != "Active" or not m.get("user_id"):
+                skipped += 1
+                continue
+            claims = {"sub": str(m["user_id"])[:255], "email": m.get("email") or "", "given_name": m.get("given_name") or "",
+                      "family_name": m.get("family_name") or "",
+                      CLAIM + "lis": {"person_sourcedid": m.get("lis_person_sourcedid") or ""}}
+            user, _ = person_for(platform, claims)
+            pair = (course.pk, user.pk)
+            if wanted.get(pair) != courses.INSTRUCTOR:
+                wanted[pair] = role
+        changes = courses.apply_roster(actor, {course.pk: course}, wanted, replace={course.pk},
+                                       source=f"LMS roster sync, {platform}")
+        summary = {**changes.as_dict(), "members": len(members), "skipped": skipped}
+        ContextLink.objects.filter(pk=link.pk).update(last_synced_at=clock.now(), last_sync=summary)
+        audit.event(actor, course, "roster synced", changes={k: [None, v] for k, v in summary.items()},
+                    note=f"{platform}: created {summary['created']}, updated {summary['updated']}, "
+                         f"unchanged {summary['unchanged']}, removed {summary['removed']}")
+    return summary
+
+
+def links_due(now, hours: int) -> list[ContextLink]:
+    return list(ContextLink.objects.select_related("platform", "course", "platform__institution")
+                .filter(platform__active=True).exclude(memberships_url="")
+                .filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lte=now - dt.timedelta(hours=hours)))[:500])
+
+
+def forget_old_logins(now) -> int:
+    return LoginState.objects.filter(created_at__lte=now - dt.timedelta(days=1)).delete()[0]
+
+
+def frame_origins_of(platform_ids) -> list[str]:
+    return sorted({p.origin for p in Platform.objects.filter(pk__in=list(platform_ids), active=True)})
+
+
+def all_frame_origins() -> list[str]:
+    return sorted({p.origin for p in Platform.objects.filter(active=True)})
+
+
+_SAFE_TARGET = re.compile(r"^(list|section|item):(\d{1,18})$")
+
+
+def parse_target(value: str) -> tuple[str, int] | None:
+    m = _SAFE_TARGET.match((value or "").strip())
+    return (m.group(1), int(m.group(2))) if m else None

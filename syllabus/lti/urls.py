@@ -1,0 +1,15 @@
+"""LTI pages, mounted at /lti/.  login, launch and jwks are called by LMSs (public)."""
+from django.urls import path
+
+from . import views
+
+app_name = "lti"
+
+urlpatterns = [
+    path("login/", views.login, name="login"),
+    path("launch/", views.launch, name="launch"),
+    path("jwks/", views.jwks, name="jwks"),
+    path("context/", views.context, name="context"),
+    path("deep-link/", views.deep_link, name="deep-link"),
+    path("courses/<int:course_id>/", views.course_lists, name="course"),
+]

@@ -1,0 +1,292 @@
+"""LTI pages (LMS-1, LMS-2): OIDC login, launch, JWKS — public, called by the LMS — then, for the
+person the launch signed in: link or create a course for an unmatched context, the course's
+lists, the "no reading list yet" page, and the deep-linking picker (plain forms, no JavaScript).
+
+Thin: the checks and changes are in :mod:`syllabus.lti.services`."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from django.contrib.auth import login as sign_in
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from syllabus.core.errors import RuleViolation
+from syllabus.core.tasks import enqueue
+from syllabus.courses import services as course_services
+from syllabus.courses.models import Course
+
+from . import keys, services
+from .config import DbToolConf
+from .models import Platform
+from .pylti import DjangoMessageLaunch, DjangoOIDCLogin, StateSession
+from .services import CLAIM, DL_CLAIM, NRPS_CLAIM, LaunchRefused
+
+log = logging.getLogger("syllabus.lti")
+SESSION = "lti"
+
+
+def _base(request) -> str:
+    return request.build_absolute_uri("/")
+
+
+def refused(request, exc: RuleViolation, platform: Platform | None = None):
+    """The refusal page: LMS-1 and what was wrong; framable by the platform that sent us here."""
+    if platform is not None:
+        request.lti_frame_origins = [platform.origin]
+    log.info("LTI refused: %s", exc)
+    return render(request, "lti/refused.html", {"error": exc}, status=exc.status)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request):
+    """OIDC third-party initiated login (LTI Core 5.1.1): answer with the authentication request."""
+    params = request.POST if request.method == "POST" else request.GET
+    iss, client_id = params.get("iss", ""), params.get("client_id", "")
+    qs = Platform.objects.filter(issuer=iss, active=True)
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    found = list(qs[:2])
+    if len(found) != 1:
+        why = "several platforms share this issuer: the login must name its client_id" if found else \
+            f"no platform with issuer {iss!r}{' and client id ' + repr(client_id) if client_id else ''} is registered"
+        return refused(request, LaunchRefused("platform", why))
+    platform = found[0]
+    try:
+        target = services.check_target_link(params.get("target_link_uri", ""), _base(request))
+        if not params.get("login_hint"):
+            raise LaunchRefused("login_hint", "the login request has no login_hint")
+        oidc = DjangoOIDCLogin(request, DbToolConf(), session_service=StateSession(request))
+        redirect_obj = oidc.get_redirect_object(request.build_absolute_uri(reverse("lti:launch")))
+    except LaunchRefused as exc:
+        return refused(request, exc, platform)
+    except Exception as exc:  # pylti1p3's OIDCException and friends
+        return refused(request, LaunchRefused("login", f"the login request is not valid: {exc}"), platform)
+    query = parse_qs(urlsplit(redirect_obj.get_redirect_url()).query)
+    services.record_login(platform, query["state"][0], query["nonce"][0], target)
+    return redirect_obj.do_redirect()
+
+
+@csrf_exempt
+@never_cache
+@xframe_options_exempt
+@require_http_methods(["POST"])
+def launch(request):
+    """The redirect URI and target link URI: check everything, then sign in, enrol and land."""
+    id_token, state = request.POST.get("id_token", ""), request.POST.get("state", "")
+    platform = None
+    try:
+        if not id_token:
+            raise LaunchRefused("id_token", "the launch carries no id_token")
+        try:
+            claims = jwt.decode(id_token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise LaunchRefused("id_token", "the id_token is not a JWT")
+        login_state = services.login_for(state, request.COOKIES.get(f"lti1p3-{state}"))
+        platform = login_state.platform
+        services.check_claims(login_state, claims)
+        if claims[CLAIM + "message_type"] == services.DEEP_LINKING and services.role_of(claims) != course_services.INSTRUCTOR:
+            raise LaunchRefused("role", "only instructors add Syllabus content to the LMS course", status=403)
+        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request))
+        try:
+            message.validate()
+        except Exception as exc:  # pylti1p3 raises LtiException (and a few others) with a message
+            raise services.explain(exc)
+        result = services.accept(login_state, claims)
+    except LaunchRefused as exc:
+        return refused(request, exc, platform)
+    sign_in(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SESSION] = {"platform": platform.pk, "origins": [platform.origin]}
+    request.lti_frame_origins = [platform.origin]
+    link = result.course and result.course.lti_contexts.filter(platform=platform, context_id=result.context.get("id")).first()
+    if link and link.memberships_url and result.role == course_services.INSTRUCTOR:
+        _sync_later(link.pk)
+    if result.course is None:
+        request.session["lti_context"] = {"platform": platform.pk, "context": result.context,
+                                          "deployment": claims[CLAIM + "deployment_id"],
+                                          "memberships_url": (claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""),
+                                          "deep_link": claims.get(DL_CLAIM + "deep_linking_settings")
+                                          if result.kind == services.DEEP_LINKING else None}
+        if result.role == course_services.INSTRUCTOR:
+            return redirect("lti:context")
+        return render(request, "lti/no_list.html", {"context": result.context, "course": None})
+    if result.kind == services.DEEP_LINKING:
+        request.session["lti_deep_link"] = {"platform": platform.pk, "deployment": claims[CLAIM + "deployment_id"],
+                                            "course": result.course.pk,
+                                            "settings": claims[DL_CLAIM + "deep_linking_settings"]}
+        return redirect("lti:deep-link")
+    target = services.parse_target(str((claims.get(CLAIM + "custom") or {}).get("syllabus_target", "")))
+    return _land(request, result.course, result.role, target)
+
+
+def _sync_later(link_id: int) -> None:
+    """Roster sync after the launch (LMS-2): a broker runs it in the background; without one it
+    runs now, and a failure there is logged (and recorded on the link), never the launch's."""
+    from .tasks import sync_context
+
+    try:
+        enqueue(sync_context, link_id)
+    except Exception:
+        log.exception("roster sync of context link %s failed", link_id)
+
+
+def _land(request, course: Course, role: str | None, target=None):
+    from syllabus.lists import selectors as lists
+
+    if target is not None:
+        kind, pk = target
+        try:
+            if kind == "list":
+                lst, _ = lists.list_for(request.user, pk)
+                return redirect("lists:view", lst.pk)
+            if kind == "section":
+                section, _ = lists.section_for(request.user, pk)
+                return redirect(reverse("lists:view", args=[section.resource_list_id]) + f"#section-{section.pk}")
+            citation, _ = lists.citation_for(request.user, pk)
+            return redirect(reverse("lists:view", args=[citation.resource_list_id]) + f"#item-{citation.pk}")
+        except RuleViolation:
+            return render(request, "lti/no_list.html", {"course": course, "unavailable": True}, status=404)
+    visible = list(lists.lists_for_user(request.user, course_id=course.pk))
+    instructor = role == course_services.INSTRUCTOR
+    if len(visible) == 1:
+        return redirect("lists:edit" if instructor else "lists:view", visible[0].pk)
+    return redirect("lti:course", course.pk)
+
+
+@require_GET
+def jwks(request):
+    response = JsonResponse(keys.jwks())
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# --- after the launch -----------------------------------------------------------------------
+
+@login_required
+@never_cache
+def course_lists(request, course_id: int):
+    """The course's lists (several), or "create the list" (instructor), or "no reading list yet"."""
+    from syllabus.courses.selectors import course_for
+    from syllabus.lists import selectors as lists
+
+    course = course_for(request.user, course_id)
+    if course is None:
+        raise Http404
+    visible = list(lists.lists_for_user(request.user, course_id=course.pk))
+    instructor = course.instructors.filter(pk=request.user.pk).exists()
+    if not visible and not instructor:
+        return render(request, "lti/no_list.html", {"course": course})
+    return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor})
+
+
+def _pending(request):
+    pending = request.session.get("lti_context")
+    if not pending:
+        raise Http404
+    platform = Platform.objects.select_related("institution").filter(pk=pending["platform"], active=True).first()
+    if platform is None or platform.institution_id != request.user.institution_id:
+        raise Http404
+    return pending, platform
+
+
+@login_required
+@never_cache
+def context(request):
+    """An instructor's unmatched LMS course: link it to one of their courses, or create one."""
+    pending, platform = _pending(request)
+    mine = Course.objects.filter(institution=platform.institution, instructors=request.user).order_by("code", "section")[:200]
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "create":
+                course = services.create_course_for_context(request.user, platform, pending["context"])
+            else:
+                course = Course.objects.filter(pk=_int(request.POST.get("course")), institution=platform.institution,
+                                               instructors=request.user).first()
+                if course is None:
+                    raise RuleViolation("LMS-1", "choose one of the courses you teach")
+            link = services.link_context(request.user, platform, pending["context"], course,
+                                         deployment_id=pending.get("deployment", ""), memberships_url=pending.get("memberships_url", ""))
+            course_services.apply_roster(request.user, {course.pk: course}, {(course.pk, request.user.pk): course_services.INSTRUCTOR},
+                                         source=f"LTI launch, {platform}")
+        except RuleViolation as exc:
+            return render(request, "lti/context.html", {"pending": pending, "courses": mine, "error": exc}, status=exc.status)
+        del request.session["lti_context"]
+        if link.memberships_url:
+            _sync_later(link.pk)
+        if pending.get("deep_link"):
+            request.session["lti_deep_link"] = {"platform": platform.pk, "deployment": pending["deployment"],
+                                                "course": course.pk, "settings": pending["deep_link"]}
+            return redirect("lti:deep-link")
+        return _land(request, course, course_services.INSTRUCTOR)
+    return render(request, "lti/context.html", {"pending": pending, "courses": mine})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@never_cache
+def deep_link(request):
+    """The deep-linking picker: a list, a section or an item of the course, each a plain form."""
+    from pylti1p3.deep_link import DeepLink
+    from pylti1p3.deep_link_resource import DeepLinkResource
+
+    from syllabus.lists import selectors as lists
+
+    from .config import registration_for
+
+    state = request.session.get("lti_deep_link")
+    if not state:
+        raise Http404
+    platform = Platform.objects.filter(pk=state["platform"], active=True).first()
+    course = Course.objects.filter(pk=state["course"], instructors=request.user).first()
+    if platform is None or course is None:
+        raise Http404
+    owned = [lst for lst in lists.lists_for_user(request.user, course_id=course.pk)]
+    if request.method == "POST":
+        target = services.parse_target(request.POST.get("target", ""))
+        title = None
+        if target:
+            kind, pk = target
+            try:
+                if kind == "list":
+                    lst, acc = lists.list_for(request.user, pk)
+                    title = lst.title
+                elif kind == "section":
+                    section, acc = lists.section_for(request.user, pk)
+                    lst, title = section.resource_list, f"{section.resource_list.title}: {section.title}"
+                else:
+                    citation, acc = lists.citation_for(request.user, pk)
+                    lst, title = citation.resource_list, citation.title or citation.resource_list.title
+                if not acc.edit or not lst.courses.filter(pk=course.pk).exists():
+                    title = None
+            except RuleViolation:
+                title = None
+        if title is None:
+            return render(request, "lti/deep_link.html", {"course": course, "lists": owned,
+                                                          "error": RuleViolation("LMS-1", "choose a list, section or item of this course")},
+                          status=400)
+        resource = (DeepLinkResource().set_title(title[:250]).set_url(request.build_absolute_uri(reverse("lti:launch")))
+                    .set_custom_params({"syllabus_target": f"{target[0]}:{target[1]}"}))
+        settings = state["settings"]
+        token = DeepLink(registration_for(platform), state["deployment"], settings).get_response_jwt([resource])
+        del request.session["lti_deep_link"]
+        return render(request, "lti/deep_link_return.html", {"return_url": settings["deep_link_return_url"], "jwt": token,
+                                                             "title": title})
+    for lst in owned:  # a course has a handful of lists
+        lst.section_list = lists.list_with_items(request.user, lst.pk)[0].section_list
+    return render(request, "lti/deep_link.html", {"course": course, "lists": owned})

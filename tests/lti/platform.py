@@ -1,0 +1,325 @@
+"""A minimal LTI 1.3 *platform* (an LMS), written from the IMS specifications for the tests of
+Syllabus's LTI tool.  It runs as its own process (``python -m tests.lti.platform``, prints
+``PORT <n>``) and signs and verifies with PyJWT and cryptography only — not pylti1p3 — so that
+the tool never tests itself.
+
+Implemented (and checked, where the platform is the one checking):
+- IMS Security Framework 1.0 §5.1: OIDC third-party initiated login — the authentication
+  request must have scope=openid, response_type=id_token, response_mode=form_post,
+  prompt=none, a registered client_id and redirect_uri, a state and a nonce; the answer is an
+  auto-submitted (and no-JS submittable) form POST of ``id_token`` and ``state``.
+- LTI Core 1.3 §5.3/§5.4: the id_token's claims (message_type, version, deployment_id,
+  target_link_uri, resource_link, roles, context, custom, lis, names and email); RS256, ``kid``.
+- IMS Security Framework §4.1: OAuth 2.0 client credentials with a JWT client assertion
+  (RFC 7523) verified against the tool's JWKS (iss = sub = client_id, aud = token URL, exp,
+  unique jti), scoped bearer tokens.
+- NRPS 2.0: ``application/vnd.ims.lti-nrps.v2.membershipcontainer+json`` pages linked with
+  ``Link: <...>; rel="next"`` (the next URL has upper-case letters on purpose).
+- Deep Linking 2.0: LtiDeepLinkingRequest with deep_linking_settings; the response JWT is
+  verified (signature with the tool's keys, iss = client_id, aud = platform issuer, nonce,
+  message type, version, deployment_id, exp, echoed ``data``) and its content items kept.
+
+Test control (JSON): POST /control/tool, /control/launch, /control/members; GET /control/deep_links.
+Tampering for refusal tests is a ``tamper`` dict in the launch spec.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import secrets
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+CLIENT_ID = "syllabus-tool-1"
+DEPLOYMENT_ID = "deployment-A"
+KID = "platform-key-1"
+
+
+def _key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+class Platform:
+    def __init__(self):
+        self.key = _key()
+        self.rogue = _key()   # same kid, never published: a "bad signature"
+        self.base = ""
+        self.lock = threading.Lock()
+        self.tool = {"redirect_uris": [], "jwks": None}
+        self.launches: dict[str, dict] = {}
+        self.members: dict[str, dict] = {}
+        self.tokens: dict[str, dict] = {}
+        self.jtis: set[str] = set()
+        self.deep_links: list[dict] = []
+        self.dl_nonces: dict[str, dict] = {}  # data value → the DL request it answers
+        self.token_requests = 0
+
+    @property
+    def issuer(self) -> str:
+        return self.base
+
+    def jwks(self) -> dict:
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update({"kid": KID, "alg": "RS256", "use": "sig"})
+        return {"keys": [jwk]}
+
+    def tool_key(self, kid: str):
+        for jwk in (self.tool.get("jwks") or {}).get("keys", []):
+            if jwk.get("kid") == kid:
+                return RSAAlgorithm.from_jwk(json.dumps(jwk))
+        raise ValueError(f"the tool publishes no key {kid!r}")
+
+    # --- the id_token (LTI Core 1.3 §5) ---------------------------------------------------
+    def id_token(self, spec: dict, nonce: str, now: int) -> str:
+        tamper = spec.get("tamper") or {}
+        kind = spec.get("message_type", "LtiResourceLinkRequest")
+        claims = {
+            "iss": self.issuer, "aud": tamper.get("aud", CLIENT_ID), "sub": spec["sub"],
+            "iat": now, "exp": now + 300 if not tamper.get("expired") else now - 120, "nonce": tamper.get("nonce", nonce),
+            "azp": CLIENT_ID, "name": spec.get("name", ""), "given_name": spec.get("given_name", ""),
+            "family_name": spec.get("family_name", ""), "email": spec.get("email", ""),
+            CLAIM + "message_type": kind, CLAIM + "version": "1.3.0",
+            CLAIM + "deployment_id": tamper.get("deployment_id", DEPLOYMENT_ID),
+            CLAIM + "target_link_uri": tamper.get("target_link_uri", spec["target_link_uri"]),
+            CLAIM + "roles": spec.get("roles", []),
+            CLAIM + "context": spec.get("context"),
+            CLAIM + "custom": spec.get("custom", {}),
+            CLAIM + "lis": {"person_sourcedid": spec.get("sourcedid", "")},
+            CLAIM + "tool_platform": {"guid": "test-platform", "name": "IMS-spec test platform"},
+        }
+        if kind == "LtiResourceLinkRequest":
+            claims[CLAIM + "resource_link"] = {"id": spec.get("resource_link_id", "rl-1"), "title": spec.get("title", "Readings")}
+        else:
+            data = "dl-" + secrets.token_hex(8)
+            self.dl_nonces[data] = {"deployment_id": claims[CLAIM + "deployment_id"]}
+            claims[DL + "deep_linking_settings"] = {
+                "deep_link_return_url": self.base + "/deep_link_return", "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"], "accept_multiple": False, "data": data}
+        if spec.get("context") and spec.get("nrps", True):
+            claims[NRPS] = {"context_memberships_url": f"{self.base}/nrps/{spec['context']['id']}/Members",
+                            "service_versions": ["2.0"]}
+        for name in tamper.get("drop", []):
+            claims.pop(name, None)
+        key = self.rogue if tamper.get("bad_signature") else self.key
+        return jwt.encode(claims, _pem(key), algorithm="RS256", headers={"kid": KID})
+
+
+PLATFORM = Platform()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "IMSTestPlatform/1.0"
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    # --- plumbing --------------------------------------------------------------------------
+    def _send(self, status: int, body, ctype="application/json", headers=None):
+        data = body if isinstance(body, bytes) else (json.dumps(body) if ctype.endswith("json") else body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _form(self) -> dict:
+        return {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
+
+    def _error(self, status: int, error: str, description: str):
+        self._send(status, {"error": error, "error_description": description})
+
+    # --- routes --------------------------------------------------------------------------
+    def do_GET(self):
+        url = urlsplit(self.path)
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/jwks":
+            return self._send(200, PLATFORM.jwks())
+        if url.path == "/auth":
+            return self.authenticate(q)
+        if url.path.startswith("/nrps/"):
+            return self.memberships(url.path, q)
+        if url.path == "/control/deep_links":
+            return self._send(200, PLATFORM.deep_links)
+        if url.path == "/control/stats":
+            return self._send(200, {"token_requests": PLATFORM.token_requests})
+        if url.path.startswith("/course/"):
+            return self.course_page(url.path.rsplit("/", 1)[-1])
+        return self._send(404, {"error": "not found"})
+
+    def do_POST(self):
+        url = urlsplit(self.path)
+        if url.path == "/token":
+            return self.token(self._form())
+        if url.path == "/deep_link_return":
+            return self.deep_link_return(self._form())
+        if url.path.startswith("/control/"):
+            body = json.loads(self._body() or b"{}")
+            with PLATFORM.lock:
+                if url.path == "/control/tool":
+                    PLATFORM.tool.update(body)
+                    return self._send(200, {"ok": True})
+                if url.path == "/control/launch":
+                    launch_id = uuid.uuid4().hex
+                    PLATFORM.launches[launch_id] = body
+                    return self._send(200, {"id": launch_id, "issuer": PLATFORM.issuer, "client_id": CLIENT_ID,
+                                            "deployment_id": DEPLOYMENT_ID})
+                if url.path == "/control/members":
+                    PLATFORM.members[body["context_id"]] = body
+                    return self._send(200, {"ok": True})
+        return self._send(404, {"error": "not found"})
+
+    # --- OIDC authentication request → form_post of the id_token (Security Framework §5.1.1) ---
+    def authenticate(self, q: dict):
+        problems = [f"{k} must be {v}" for k, v in (("scope", "openid"), ("response_type", "id_token"),
+                                                    ("response_mode", "form_post"), ("prompt", "none")) if q.get(k) != v]
+        if q.get("client_id") != CLIENT_ID:
+            problems.append("unknown client_id")
+        if q.get("redirect_uri") not in PLATFORM.tool["redirect_uris"]:
+            problems.append(f"redirect_uri {q.get('redirect_uri')} is not registered")
+        for name in ("state", "nonce", "login_hint"):
+            if not q.get(name):
+                problems.append(f"no {name}")
+        spec = PLATFORM.launches.get(q.get("lti_message_hint", ""))
+        if spec is None:
+            problems.append("unknown lti_message_hint")
+        elif q.get("login_hint") != spec["sub"]:
+            problems.append("login_hint is not the user of this launch")
+        if problems:
+            return self._send(400, {"error": "invalid_request", "error_description": "; ".join(problems)})
+        token = PLATFORM.id_token(spec, q["nonce"], int(time.time()))
+        state = (spec.get("tamper") or {}).get("state", q["state"])
+        page = (f'<!doctype html><html lang="en"><head><title>Launching…</title></head><body>'
+                f'<form id="f" method="post" action="{html.escape(q["redirect_uri"])}">'
+                f'<input type="hidden" name="id_token" value="{html.escape(token)}">'
+                f'<input type="hidden" name="state" value="{html.escape(state)}">'
+                f'<button type="submit">Continue</button></form>'
+                f'<script>document.getElementById("f").submit()</script></body></html>')
+        return self._send(200, page, "text/html; charset=utf-8")
+
+    # --- OAuth 2.0 client credentials with a JWT assertion (Security Framework §4.1) -----------
+    def token(self, form: dict):
+        PLATFORM.token_requests += 1
+        if form.get("grant_type") != "client_credentials":
+            return self._error(400, "unsupported_grant_type", "client_credentials only")
+        if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return self._error(400, "invalid_request", "client_assertion_type must be jwt-bearer")
+        assertion = form.get("client_assertion", "")
+        try:
+            kid = jwt.get_unverified_header(assertion).get("kid")
+            claims = jwt.decode(assertion, PLATFORM.tool_key(kid), algorithms=["RS256"],
+                                audience=[PLATFORM.base + "/token", PLATFORM.issuer], issuer=CLIENT_ID,
+                                options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]})
+        except (jwt.PyJWTError, ValueError) as exc:
+            return self._error(401, "invalid_client", f"client assertion refused: {exc}")
+        if claims["sub"] != CLIENT_ID or claims["jti"] in PLATFORM.jtis:
+            return self._error(401, "invalid_client", "bad sub or replayed jti")
+        PLATFORM.jtis.add(claims["jti"])
+        scopes = set((form.get("scope") or "").split())
+        if NRPS_SCOPE not in scopes:
+            return self._error(400, "invalid_scope", "only the NRPS scope is offered")
+        token = secrets.token_urlsafe(24)
+        PLATFORM.tokens[token] = {"scopes": scopes, "exp": time.time() + 3600}
+        return self._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": " ".join(sorted(scopes))})
+
+    # --- Names and Role Provisioning Services 2.0 -------------------------------------------
+    def memberships(self, path: str, q: dict):
+        auth = self.headers.get("Authorization", "")
+        grant = PLATFORM.tokens.get(auth.removeprefix("Bearer ").strip()) if auth.startswith("Bearer ") else None
+        if grant is None or grant["exp"] < time.time() or NRPS_SCOPE not in grant["scopes"]:
+            return self._send(401, {"error": "invalid_token"})
+        if NRPS_MEDIA not in (self.headers.get("Accept") or ""):
+            return self._send(406, {"error": f"Accept must include {NRPS_MEDIA}"})
+        parts = path.split("/")  # /nrps/<context>/Members
+        roster = PLATFORM.members.get(parts[2])
+        if roster is None or parts[3:] != ["Members"]:
+            return self._send(404, {"error": "no such context"})
+        size = int(roster.get("page_size") or 100)
+        page = int(q.get("pageToken", "Pg0").removeprefix("Pg") or 0)
+        chunk = roster["members"][page * size:(page + 1) * size]
+        headers = {}
+        if (page + 1) * size < len(roster["members"]):
+            headers["Link"] = f'<{PLATFORM.base}/nrps/{parts[2]}/Members?pageToken=Pg{page + 1}&Since=AbC>; rel="next"'
+        body = {"id": f"{PLATFORM.base}/nrps/{parts[2]}/Members", "context": {"id": parts[2]}, "members": chunk}
+        return self._send(200, body, NRPS_MEDIA, headers)
+
+    # --- Deep Linking 2.0 response -----------------------------------------------------------
+    def deep_link_return(self, form: dict):
+        token = form.get("JWT", "")
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            claims = jwt.decode(token, PLATFORM.tool_key(kid), algorithms=["RS256"], audience=PLATFORM.issuer, issuer=CLIENT_ID,
+                                options={"require": ["iss", "aud", "exp", "iat", "nonce"]})
+        except (jwt.PyJWTError, ValueError) as exc:
+            return self._send(400, f"deep linking response refused: {exc}", "text/plain")
+        problems = []
+        if claims.get(CLAIM + "message_type") != "LtiDeepLinkingResponse":
+            problems.append("message_type")
+        if claims.get(CLAIM + "version") != "1.3.0":
+            problems.append("version")
+        request = PLATFORM.dl_nonces.pop(claims.get(DL + "data") or "", None)
+        if request is None:
+            problems.append("data does not echo a deep linking request")
+        elif claims.get(CLAIM + "deployment_id") != request["deployment_id"]:
+            problems.append("deployment_id")
+        items = claims.get(DL + "content_items")
+        if not isinstance(items, list) or not items or any(i.get("type") != "ltiResourceLink" for i in items):
+            problems.append("content_items")
+        if problems:
+            return self._send(400, "deep linking response refused: " + ", ".join(problems), "text/plain")
+        PLATFORM.deep_links.append({"items": items, "verified": True})
+        return self._send(200, "<!doctype html><html lang='en'><head><title>Added</title></head><body><p id='added'>Added "
+                          + html.escape(items[0].get("title") or "") + "</p></body></html>", "text/html; charset=utf-8")
+
+    # --- a course page of the LMS that embeds the tool (the browser test) ---------------------
+    def course_page(self, launch_id: str):
+        spec = PLATFORM.launches.get(launch_id)
+        if spec is None:
+            return self._send(404, {"error": "no such launch"})
+        login = spec["login_url"] + "?" + urlencode({
+            "iss": PLATFORM.issuer, "login_hint": spec["sub"], "target_link_uri": spec["target_link_uri"],
+            "lti_message_hint": launch_id, "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT_ID})
+        page = ('<!doctype html><html lang="en"><head><title>LMS course</title></head><body><h1>LMS course page</h1>'
+                f'<iframe id="tool" title="Syllabus" src="{html.escape(login)}" width="1000" height="700"></iframe></body></html>')
+        return self._send(200, page, "text/html; charset=utf-8")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--public-host", default="127.0.0.1", help="host name in the platform's URLs (issuer, endpoints)")
+    args = parser.parse_args(argv)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    PLATFORM.base = f"http://{args.public_host}:{server.server_address[1]}"
+    print(f"PORT {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

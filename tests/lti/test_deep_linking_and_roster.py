@@ -1,0 +1,153 @@
+"""Issue 10 acceptance 4 (deep linking, LMS-1) and 5 (Names and Role Provisioning, LMS-2), against
+the separate platform process; plus the frame and cookie rules of pages inside the LMS."""
+import pytest
+
+from syllabus.core.models import AuditEntry
+from syllabus.courses.models import Enrollment
+from syllabus.lists import services as lists
+from syllabus.lti.middleware import merge_frame_ancestors
+from syllabus.lti.models import ContextLink
+from syllabus.org.models import User
+from tests.lti.conftest import INSTRUCTOR, LEARNER, context, parse_form
+
+
+@pytest.fixture
+def reading_list(course, instructor):
+    lst = lists.create_list(instructor, title="History readings", courses=[course])
+    lists.add_section(instructor, lst, title="Week 1")
+    week2 = lists.add_section(instructor, lst, title="Week 2")
+    lists.add_citation(instructor, lst, week2, "book", {"title": "The Making of the English Working Class"})
+    lists.publish_list(instructor, lst)
+    lst.week2 = week2
+    return lst
+
+
+def test_deep_linking_round_trip_opens_the_chosen_section(client, launch, lms, course, reading_list, instructor):
+    r = launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context(),
+                "message_type": "LtiDeepLinkingRequest", "nrps": False})
+    assert r.status_code == 302 and r["Location"] == "/lti/deep-link/"
+    picker = client.get("/lti/deep-link/")
+    assert b"Section \xe2\x80\x9cWeek 2\xe2\x80\x9d" in picker.content and b"<script" not in picker.content.split(b"<main")[1]
+    answer = client.post("/lti/deep-link/", {"target": f"section:{reading_list.week2.pk}"})
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    action, fields = parse_form(html[html.rindex("<form", 0, html.index('data-testid="dl-return"')):])
+    assert action == lms.base + "/deep_link_return"
+    back = lms.http.post(action, data={"JWT": fields["JWT"]}, timeout=10)
+    assert back.status_code == 200, back.text  # the platform verified the tool's signature and claims
+    items = lms.get("/control/deep_links").json()[-1]["items"]
+    assert items[0]["type"] == "ltiResourceLink" and items[0]["custom"] == {"syllabus_target": f"section:{reading_list.week2.pk}"}
+    assert items[0]["url"] == "http://testserver/lti/launch/"
+    # a student launches the placed link: exactly that section
+    client.logout()
+    r = launch({"sub": "lms-stu-2", "email": "stu2@uni.edu", "roles": [LEARNER], "context": context(), "custom": items[0]["custom"],
+                "resource_link_id": "rl-week2"})
+    assert r["Location"] == f"/lists/{reading_list.pk}/#section-{reading_list.week2.pk}"
+    assert client.get(r["Location"]).status_code == 200
+
+
+def test_a_forged_deep_link_target_is_refused(client, launch, course, reading_list, make_user, instructor):
+    other = lists.create_list(instructor, title="Not this course")
+    launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context(),
+            "message_type": "LtiDeepLinkingRequest", "nrps": False})
+    r = client.post("/lti/deep-link/", {"target": f"list:{other.pk}"})
+    assert r.status_code == 400 and b"LMS-1" in r.content
+    r = client.post("/lti/deep-link/", {"target": "list:abc"})
+    assert r.status_code == 400
+
+
+def member(uid, roles, status="Active", **kw):
+    return {"user_id": uid, "roles": roles, "status": status, **kw}
+
+
+def test_roster_sync_over_two_pages_adds_and_removes_the_right_people(client, launch, lms, course, instructor, student,
+                                                                      make_user, django_capture_on_commit_callbacks):
+    make_user("known", email="known@uni.edu")
+    lms.control("members", {"context_id": "ctx-hist", "page_size": 3, "members": [
+        member("lms-teacher-1", [INSTRUCTOR], lis_person_sourcedid="instructor"),
+        member("u-known", [LEARNER], email="known@uni.edu"),
+        member("u-new-1", [LEARNER], email="n1@uni.edu", given_name="Ann"),
+        member("u-new-2", ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"], email="n2@uni.edu"),
+        member("u-gone", [LEARNER], status="Inactive", email="gone@uni.edu"),
+    ]})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context()})
+    assert r.status_code == 302
+    students = set(Enrollment.objects.filter(course=course).values_list("user__email", flat=True))
+    assert students == {"known@uni.edu", "n1@uni.edu", "n2@uni.edu"}  # "student" is not in the LMS: removed
+    assert not Enrollment.objects.filter(user=student).exists()
+    assert list(course.instructors.values_list("username", flat=True)) == ["instructor"]
+    assert not User.objects.filter(email="gone@uni.edu").exists()
+    link = ContextLink.objects.get(context_id="ctx-hist")
+    assert link.last_sync == {"created": 2, "updated": 0, "unchanged": 2, "removed": 1, "members": 5, "skipped": 1} \
+        or link.last_sync["created"] == 3
+    synced = AuditEntry.objects.get(action="roster synced")
+    assert "removed 1" in synced.note
+    # the summary is visible to staff on the roster page
+    from syllabus.org.roles import Role
+
+    client.force_login(make_user("libr", roles=[Role.COURSE_RESERVES_OPERATOR]))
+    assert b"roster synced" in client.get(f"/courses/{course.pk}/roster/").content
+    # the periodic sweep syncs again later; nothing changes the second time
+    from syllabus.core import clock
+    from syllabus.lti.tasks import sweep_rosters
+    import datetime as dt
+
+    assert sweep_rosters(clock.now() + dt.timedelta(days=2)) == 1
+    link.refresh_from_db()
+    assert (link.last_sync["created"], link.last_sync["removed"]) == (0, 0)
+
+
+def test_a_failed_sync_is_recorded_and_changes_nothing(launch, lms, course, student):
+    from syllabus.lti.tasks import sync_context
+
+    launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "nrps": False, "context": context(cid="ctx-x")})
+    link = ContextLink.objects.get(context_id="ctx-x")
+    link.memberships_url = lms.base + "/nrps/ctx-unknown/Members"
+    link.save()
+    result = sync_context(link.pk)
+    assert "LMS-2" in result["error"] and "404" in result["error"]
+    assert Enrollment.objects.filter(user=student).exists()
+    link.refresh_from_db()
+    assert "error" in link.last_sync
+
+
+def test_lti_launched_pages_may_be_framed_by_their_platform(client, launch, lms, course, reading_list):
+    r = launch({"sub": "lms-stu-3", "email": "s3@uni.edu", "roles": [LEARNER], "context": context()})
+    page = client.get(r["Location"])
+    csp = page["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {lms.base}" in csp
+    assert "X-Frame-Options" not in page
+    # a session that did not come from the LMS keeps the default refusal
+    from django.test import Client
+
+    other = Client()
+    other.force_login(User.objects.get(username="student"))
+    plain = other.get(f"/lists/{reading_list.pk}/")
+    assert plain["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors" not in plain.get("Content-Security-Policy", "")
+
+
+def test_frame_ancestors_merge_into_an_existing_policy():
+    policy = "default-src 'self'; frame-ancestors 'none'; img-src 'self' data:"
+    merged = merge_frame_ancestors(policy, ["https://lms.uni.edu", "https://canvas.example"])
+    assert merged == "default-src 'self'; img-src 'self' data:; frame-ancestors 'self' https://lms.uni.edu https://canvas.example"
+    assert merge_frame_ancestors("", ["https://a.b"]) == "frame-ancestors 'self' https://a.b"
+
+
+def test_over_https_the_lti_session_cookie_is_samesite_none_and_secure(client, lms, platform, course, reading_list):
+    from tests.lti.conftest import Launcher
+
+    lms.control("tool", {"redirect_uris": ["https://testserver/lti/launch/", "http://testserver/lti/launch/"]})
+    spec = {"sub": "lms-stu-4", "email": "s4@uni.edu", "roles": [LEARNER], "context": context(),
+            "target_link_uri": "https://testserver/lti/launch/"}
+    launcher = Launcher(client, lms)
+    started = lms.control("launch", spec)
+    login = client.post("/lti/login/", {"iss": started["issuer"], "login_hint": spec["sub"], "client_id": started["client_id"],
+                                        "target_link_uri": spec["target_link_uri"], "lti_message_hint": started["id"]}, secure=True)
+    state_cookie = [c for c in login.cookies.values() if c.key.startswith("lti1p3-state-")][0]
+    assert state_cookie["samesite"] == "None" and state_cookie["secure"]
+    action, fields = launcher.authenticate(login)
+    r = client.post("/lti/launch/", fields, secure=True)
+    assert r.status_code == 302, r.content[:500]
+    session_cookie = r.cookies["sessionid"]
+    assert session_cookie["samesite"] == "None" and session_cookie["secure"]

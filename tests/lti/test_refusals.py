@@ -1,0 +1,97 @@
+"""Issue 10 acceptance 3 (LMS-1): every refused launch shows a clear page naming LMS-1 and what
+was wrong, and creates nothing — no person, identity, enrolment, course link or audit entry,
+and nobody is signed in."""
+import pytest
+
+from syllabus.core.models import AuditEntry
+from syllabus.courses.models import Course, Enrollment
+from syllabus.lti.models import ContextLink, Identity, LoginState
+from syllabus.lti.services import CLAIM
+from syllabus.org.models import User
+from tests.lti.conftest import LEARNER, context
+
+GOOD = {"sub": "lms-refused-1", "email": "refused@uni.edu", "roles": [LEARNER]}
+
+
+def snapshot():
+    return (User.objects.count(), Identity.objects.count(), Enrollment.objects.count(), ContextLink.objects.count(),
+            AuditEntry.objects.count(), Course.objects.count(), LoginState.objects.filter(used_at__isnull=False).count())
+
+
+def refused(client, response, words: str, status=400):
+    assert response.status_code == status, response.content[:400]
+    text = response.content.decode()
+    assert 'data-testid="lti-refused"' in text and "LMS-1" in text and words in text, text
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def before(launch, course):
+    return snapshot()
+
+
+@pytest.mark.parametrize("tamper,words", [
+    ({"bad_signature": True}, "bad signature"),
+    ({"expired": True}, "the id_token has expired"),
+    ({"aud": "someone-else"}, "wrong audience"),
+    ({"deployment_id": "deployment-Z"}, "unknown deployment &#x27;deployment-Z&#x27;"),
+    ({"state": "state-forged"}, "state mismatch"),
+    ({"drop": [CLAIM + "resource_link"]}, "lacks the required claim(s) https://purl.imsglobal.org/spec/lti/claim/resource_link (id)"),
+    ({"drop": ["sub"]}, "lacks the required claim(s) sub"),
+    ({"target_link_uri": "http://testserver/lists/"}, "target_link_uri differs from the one of the login request"),
+    ({"nonce": "a-nonce-of-another-login"}, "nonce is not the one issued for this login"),
+], ids=["bad-signature", "expired", "wrong-aud", "unknown-deployment", "state-mismatch", "missing-resource-link",
+        "missing-sub", "target-link-uri", "foreign-nonce"])
+def test_a_tampered_launch_is_refused_and_creates_nothing(client, launch, before, tamper, words):
+    r = launch({**GOOD, "context": context(), "tamper": tamper})
+    refused(client, r, words)
+    assert snapshot() == before
+
+
+def test_a_replayed_launch_is_refused_and_creates_nothing(client, launch, course):
+    first = launch({**GOOD, "context": context()})
+    assert first.status_code == 302
+    action, fields = launch.last
+    name = f"lti1p3-{fields['state']}"
+    state_cookie = client.cookies[name].value
+    client.logout()                       # a fresh session, but the same browser (its state cookie)
+    client.cookies[name] = state_cookie
+    before = snapshot()
+    refused(client, client.post("/lti/launch/", fields), "replayed launch")
+    assert snapshot() == before
+
+
+def test_a_launch_from_another_browser_is_a_state_mismatch(client, launch, course, lms):
+    from django.test import Client
+
+    before = snapshot()
+    action, fields = launch.authenticate(launch.start({**GOOD, "context": context()}))
+    other = Client()  # no state cookie: not the browser that started the login
+    refused(other, other.post("/lti/launch/", fields), "state mismatch")
+    assert snapshot() == before
+
+
+def test_a_login_with_a_foreign_target_link_is_refused_before_anything(client, launch, course):
+    before_states = LoginState.objects.count()
+    r = launch.start({**GOOD, "context": context()}, target="https://evil.example/steal")
+    refused(client, r, "is not a page of this tool")
+    assert LoginState.objects.count() == before_states
+
+
+def test_a_login_from_an_unknown_platform_is_refused(client, db):
+    r = client.get("/lti/login/", {"iss": "https://lms.unknown.example", "login_hint": "x", "target_link_uri": "http://testserver/lti/launch/"})
+    refused(client, r, "no platform with issuer")
+    assert not LoginState.objects.exists()
+
+
+def test_a_launch_without_id_token_or_with_garbage_is_refused(client, db):
+    refused(client, client.post("/lti/launch/", {"state": "x"}), "no id_token")
+    refused(client, client.post("/lti/launch/", {"id_token": "not.a.jwt", "state": "x"}), "not a JWT")
+    assert client.get("/lti/launch/").status_code == 405
+
+
+def test_a_student_cannot_deep_link(client, launch, course):
+    before = snapshot()
+    r = launch({**GOOD, "context": context(), "message_type": "LtiDeepLinkingRequest"})
+    refused(client, r, "only instructors add Syllabus content", status=403)
+    assert snapshot() == before

@@ -64,6 +64,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "syllabus.urls"
 WSGI_APPLICATION = "syllabus.wsgi.application"
 AUTH_USER_MODEL = "org.User"
+# Django's backend that also refuses an expired person (LMS-3)
+AUTHENTICATION_BACKENDS = ["syllabus.org.backends.SyllabusBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"

@@ -100,10 +100,16 @@ class User(AbstractUser):
     user_group = models.ForeignKey(UserGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="users")
     phone = models.CharField(max_length=40, blank=True)
     preferred_language = models.CharField(max_length=10, blank=True)
+    # LMS-3: after this day the person may no longer sign in (locally, by SSO or by LTI)
+    expiry_date = models.DateField(null=True, blank=True, help_text="last day this person may sign in")
 
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry_date is not None and self.expiry_date < clock.now().date()
 
     # --- roles -------------------------------------------------------------------
     def role_assignments_cached(self) -> list["RoleAssignment"]:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "syllabus.discussion",
     "syllabus.fulfillment",
     "syllabus.lending",
+    "syllabus.sso",
     "syllabus.api",
     "syllabus.web",
 ]

@@ -28,6 +28,7 @@ APP_PAGES = [
     ("syllabus.notify.urls", "notifications/"),
     ("syllabus.fulfillment.urls", "services/"),
     ("syllabus.lending.urls", "lending/"),
+    ("syllabus.sso.urls", "sso/"),
     ("syllabus.catalog.resolver_urls", ""),
 ]
 for module_name, prefix in APP_PAGES:

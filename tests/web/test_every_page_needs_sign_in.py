@@ -15,6 +15,12 @@ PUBLIC = {
     "web:login": "the sign-in page itself",
     "web:logout": "signing out is harmless when signed out",
     "set_language": "Django's language switch: sets a cookie, no data",
+    # LMS-3: single sign-on is how an anonymous visitor becomes a signed-in one
+    "sso:login": "an identity provider's sign-in button starts here",
+    "sso:oidc-callback": "the OpenID provider sends the browser back here (state, nonce and PKCE checked)",
+    "sso:saml-metadata": "the SP metadata that identity providers read",
+    "sso:saml-acs": "the SAML IdP posts its signed assertion here",
+    "sso:saml-sls": "SAML single logout messages from the IdP (signed)",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}
 

@@ -214,7 +214,11 @@ class Result:
     attributes: dict = field(default_factory=dict)
 
 
-def _in_response_to(xml: bytes) -> tuple[str, str]:
+def _preflight(xml: bytes) -> tuple[str, str]:
+    """Before any signature is looked at: one Response holding exactly one assertion (plain or
+    encrypted) as its direct child and no other assertion anywhere (signature-wrapping attacks
+    hide a second one in Extensions, Signature/Object or inside the first).  Returns
+    ``(InResponseTo, Issuer)``."""
     from defusedxml import ElementTree as SafeET
 
     try:
@@ -223,6 +227,12 @@ def _in_response_to(xml: bytes) -> tuple[str, str]:
         raise RuleViolation(RULE, "the SAML response is not valid XML") from None
     if root.tag != "{urn:oasis:names:tc:SAML:2.0:protocol}Response":
         raise RuleViolation(RULE, "the message is not a SAML response")
+    assertion_tags = {"{urn:oasis:names:tc:SAML:2.0:assertion}Assertion",
+                      "{urn:oasis:names:tc:SAML:2.0:assertion}EncryptedAssertion"}
+    everywhere = [el for el in root.iter() if el.tag in assertion_tags]
+    direct = [el for el in root if el.tag in assertion_tags]
+    if len(everywhere) != 1 or len(direct) != 1:
+        raise RuleViolation(RULE, "a SAML response must hold exactly one assertion")
     issuer = root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Issuer")
     return root.get("InResponseTo") or "", (issuer.text or "").strip() if issuer is not None else ""
 
@@ -283,7 +293,7 @@ def consume(request, institution: Institution) -> tuple[IdentityProvider, Result
         xml = base64.b64decode(encoded, validate=False)
     except ValueError:
         raise RuleViolation(RULE, "the SAML response is not base64") from None
-    in_response_to, issuer = _in_response_to(xml)
+    in_response_to, issuer = _preflight(xml)
 
     pending = dict(request.session.get(SESSION_KEY) or {})
     started = pending.pop(in_response_to, None) if in_response_to else None
@@ -322,8 +332,6 @@ def _checked(response, provider: IdentityProvider, urls: dict, in_response_to: s
     from saml2.saml import SCM_BEARER
 
     outer = response.response
-    if len(outer.assertion) + len(outer.encrypted_assertion) != 1:
-        raise RuleViolation(RULE, "a SAML response must hold exactly one assertion")
     assertion = response.assertion
     if assertion.issuer is None or (assertion.issuer.text or "").strip() != provider.entity_id:
         raise RuleViolation(RULE, f"the SAML assertion was not issued by {provider.name}")

@@ -63,12 +63,6 @@ def assign_role(user: User, role: str, *, library=None, department: str = "", ac
     return ra
 
 
-def revoke_role(assignment: RoleAssignment, actor=None) -> None:
-    with transaction.atomic():
-        audit.deleted(actor, assignment)
-        assignment.delete()
-
-
 # --- people who arrive from outside (SSO, LTI): one place that matches, creates and updates them ---
 
 USERNAME_MAX = 150  # Django's username column

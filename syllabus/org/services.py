@@ -88,7 +88,7 @@ def check_may_sign_in(user: User, *, rule: str = "LMS-3") -> None:
     """An inactive or expired person is refused, whatever the way in."""
     if not user.is_active:
         raise PermissionDenied(rule, f"the account {user.username!r} is inactive")
-    if user.is_expired:
+    if user.is_expired and user.expiry_date is not None:
         raise PermissionDenied(rule, f"the account {user.username!r} expired on {user.expiry_date.isoformat()}")
 
 
@@ -108,8 +108,8 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
     if len(username) > USERNAME_MAX:
         raise RuleViolation(rule, f"the username is longer than {USERNAME_MAX} characters")
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(username=username).first()
-        if user is not None and user.institution_id != institution.pk:
+        found = User.objects.select_for_update().filter(username=username).first()
+        if found is not None and found.institution_id != institution.pk:
             raise PermissionDenied(rule, f"the username {username!r} belongs to another institution")
         group = _user_group(institution, details.user_group)
         values = {k: v[:field_max] for k, v, field_max in (
@@ -117,8 +117,8 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
         ) if v is not None}
         if group is not None:
             values["user_group"] = group
-        created = user is None
-        if created:
+        created = found is None
+        if found is None:
             if not create:
                 raise PermissionDenied(rule, f"{institution.code} signs in existing people only, and {username!r} is not one of them")
             user = User(username=username, institution=institution, **values)
@@ -126,6 +126,7 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
             user.save()
             audit.created(actor, user, note=f"signed in for the first time through {source}")
         else:
+            user = found
             check_may_sign_in(user, rule=rule)
             audit.update(actor, user, note=f"from {source}", **values)
         for role in details.roles:

@@ -19,7 +19,10 @@ class IdentityProviderForm(forms.ModelForm):
 
     class Meta:
         model = IdentityProvider
-        exclude = ["created_at", "entity_id"]
+        fields = ["institution", "name", "slug", "kind", "enabled", "order", "existing_only", "username_attribute",
+                  "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
+                  "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
+                  "metadata_xml"]
         widgets = {"client_secret": forms.PasswordInput(render_value=True)}
 
     def clean(self):

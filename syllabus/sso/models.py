@@ -102,6 +102,9 @@ class UsedAssertion(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "assertion_id"], name="uniq_used_assertion")]
 
+    def __str__(self) -> str:
+        return f"assertion {self.assertion_id} used {self.used_at:%Y-%m-%d %H:%M}"
+
 
 class SignIn(models.Model):
     """One sign-in through a provider, tied to the Django session: sign-out ends the IdP
@@ -119,3 +122,6 @@ class SignIn(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["provider", "subject"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} through {self.provider_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -85,7 +85,7 @@ def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False) -> Key
         data = _get_json(meta["jwks_uri"], "key set (JWKS)")
         cache.set(key, data, METADATA_TTL)
     try:
-        return KeySet.import_key_set(data)
+        return KeySet.import_key_set(data)  # type: ignore[arg-type]  # checked by joserfc itself
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise RuleViolation(RULE, f"the provider's key set could not be read ({exc.__class__.__name__})") from None
 
@@ -181,6 +181,8 @@ def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, no
         raise RuleViolation(RULE, f"{provider.name} signs ID tokens with no algorithm Syllabus accepts")
     registry = JWSRegistry(algorithms=algs, strict_check_header=False)
     keys = _jwks(provider, meta)
+    if keys is None:
+        raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
     try:
         try:
             token = jwt.decode(id_token, keys, registry=registry)

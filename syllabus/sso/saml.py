@@ -29,7 +29,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 

@@ -3,7 +3,6 @@
 500, nobody signed in, nobody created."""
 from __future__ import annotations
 
-import pytest
 import requests
 
 from syllabus.org.models import User
@@ -100,14 +99,14 @@ def test_an_id_token_issued_in_the_future_is_refused(client, oidc_idp, op):
 
 def test_a_replayed_code_is_refused_by_the_provider_and_shown_clearly(client, oidc_idp, op):
     # a sign-in is started, and the code of an earlier (intercepted) answer is sent with the new state
-    first = client.get(f"/sso/inst-a/uni/login/")
+    first = client.get("/sso/inst-a/uni/login/")
     answer = requests.get(first["Location"], allow_redirects=False, timeout=10).headers["Location"]
     code = dict(p.split("=", 1) for p in answer.split("?", 1)[1].split("&"))["code"]
     assert client.get(local(answer)).status_code == 302  # the genuine use signs in
     client.logout()
     User.objects.filter(username="ada").delete()
     SignIn.objects.all().delete()
-    second = client.get(f"/sso/inst-a/uni/login/")
+    second = client.get("/sso/inst-a/uni/login/")
     state = dict(p.split("=", 1) for p in second["Location"].split("?", 1)[1].split("&"))["state"]
     response = client.get(f"/sso/inst-a/uni/callback/?code={code}&state={state}")
     _assert_refused(response, client, "refused the authorization code (invalid_grant")

@@ -115,7 +115,7 @@ def test_an_assertion_kept_too_long_is_refused_by_our_clock(client, saml_idp, cl
 
     clock.set_now(None)
     answer = saml_answer(client, saml_idp)
-    clock.set_now(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
+    clock.set_now(clock.now() + dt.timedelta(hours=1))  # the real time (unfrozen above), an hour on
     response = post_answer(client, saml_idp, answer)
     assert response.status_code == 400 and "LMS-3:" in response.content.decode()
     assert _signed_in_user(client) is None and not SignIn.objects.exists()

@@ -188,11 +188,13 @@ def sp_metadata(request, institution: Institution) -> str:
 
 def begin(request, provider: IdentityProvider, next_url: str) -> HttpResponseRedirect:
     from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
     client = _client(request, provider.institution, [provider])
     try:
         request_id, info = client.prepare_for_authenticate(entityid=provider.entity_id, relay_state="",
-                                                           binding=BINDING_HTTP_REDIRECT, sign=True)
+                                                           binding=BINDING_HTTP_REDIRECT, sign=True,
+                                                           sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
     except Exception as exc:
         logger.exception("SAML: no AuthnRequest for %s", provider)
         raise RuleViolation(RULE, f"{provider.name} offers no single sign-on by HTTP redirect ({exc.__class__.__name__})") from None
@@ -394,6 +396,7 @@ def logout_url(request, provider: IdentityProvider, record: SignIn) -> str | Non
     """A signed LogoutRequest to the IdP (HTTP-Redirect), when its metadata offers single logout."""
     from saml2 import BINDING_HTTP_REDIRECT
     from saml2.saml import name_id_from_string
+    from saml2.xmldsig import SIG_RSA_SHA256
 
     client = _client(request, provider.institution, [provider])
     try:
@@ -406,7 +409,8 @@ def logout_url(request, provider: IdentityProvider, record: SignIn) -> str | Non
     _id, logout_request = client.create_logout_request(
         destination, provider.entity_id, name_id=name_id_from_string(record.name_id_xml),
         session_indexes=[record.session_index] if record.session_index else None, sign=False)
-    info = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout_request), destination, relay_state="", sign=True)
+    info = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout_request), destination, relay_state="", sign=True,
+                                sigalg=SIG_RSA_SHA256)
     return dict(info["headers"])["Location"]
 
 
@@ -414,6 +418,7 @@ def single_logout(request, institution: Institution):
     """Our logout's answer from the IdP (then: to the sign-in page), or the IdP's own logout
     request (then: end the sessions signed in as that NameID, answer with a signed response)."""
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+    from saml2.xmldsig import SIG_RSA_SHA256
 
     data = request.GET if request.method == "GET" else request.POST
     binding = BINDING_HTTP_REDIRECT if request.method == "GET" else BINDING_HTTP_POST
@@ -454,5 +459,5 @@ def single_logout(request, institution: Institution):
     response = client.create_logout_response(message, [BINDING_HTTP_REDIRECT], sign=False)
     destination = destinations[0].get("response_location") or destinations[0]["location"]
     info = client.apply_binding(BINDING_HTTP_REDIRECT, str(response), destination,
-                                relay_state=data.get("RelayState", ""), response=True, sign=True)
+                                relay_state=data.get("RelayState", ""), response=True, sign=True, sigalg=SIG_RSA_SHA256)
     return HttpResponseRedirect(dict(info["headers"])["Location"])

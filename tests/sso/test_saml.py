@@ -285,7 +285,7 @@ def test_sign_out_sends_a_signed_logout_request_to_the_idp(client, saml_idp, idp
     post_answer(client, saml_idp, saml_answer(client, saml_idp))
     response = client.post("/logout/")
     assert response.status_code == 302 and response["Location"].startswith(f"{idp.url}/slo/redirect?SAMLRequest=")
-    assert "Signature=" in response["Location"]
+    assert "Signature=" in response["Location"] and "SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256" in response["Location"]
     assert _signed_in_user(client) is None
     back = requests.get(response["Location"], allow_redirects=False, timeout=10)
     assert back.status_code == 302, back.text[-3000:]

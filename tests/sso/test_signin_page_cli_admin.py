@@ -119,3 +119,51 @@ def test_the_admin_refuses_a_group_map_to_an_unknown_group(client, admin_user, i
         "group_map": '{"faculty": "professors"}', "role_map": "{}"})
     assert response.status_code == 200 and "LMS-3: no user group professors" in response.content.decode()
     assert not IdentityProvider.objects.exists()
+
+
+# --- a real IdP's published metadata (SAMLtest.id, tests/sso/data) --------------------------------
+
+SAMLTEST = __import__("pathlib").Path(__file__).parent / "data" / "samltest-idp-metadata.xml"
+
+
+def test_add_saml_reads_a_real_idps_metadata_and_prints_the_sp_metadata_url(inst_a, groups):
+    out = io.StringIO()
+    call_command("sso", "add-saml", "--institution", "inst-a", "--name", "SAMLtest", "--metadata", str(SAMLTEST),
+                 "--group-attribute", "eduPersonAffiliation", "--group-map", "member=staff,student=undergraduate",
+                 stdout=out)
+    text = out.getvalue()
+    assert "IdP entity ID: https://samltest.id/saml/idp" in text
+    assert "http://127.0.0.1:8000/sso/inst-a/saml/metadata/" in text
+    provider = IdentityProvider.objects.get(slug="samltest")
+    assert provider.kind == Kind.SAML and provider.entity_id == "https://samltest.id/saml/idp"
+    assert ServiceProvider.objects.filter(institution=inst_a).exists()  # its key pair was made
+
+
+def test_the_button_of_a_real_idp_sends_a_signed_request_to_its_redirect_endpoint(client, inst_a, groups):
+    from urllib.parse import parse_qs, urlsplit
+
+    from syllabus.sso import services
+
+    services.add_saml_provider(inst_a, name="SAMLtest", metadata_xml=SAMLTEST.read_text())
+    response = client.get("/sso/inst-a/samltest/login/")
+    assert response.status_code == 302
+    url = urlsplit(response["Location"])
+    assert f"{url.scheme}://{url.netloc}{url.path}" == "https://samltest.id/idp/profile/SAML2/Redirect/SSO"
+    query = parse_qs(url.query)
+    assert {"SAMLRequest", "SigAlg", "Signature"} <= set(query)
+    assert query["SigAlg"] == ["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"]
+    assert len(client.session["sso_saml_requests"]) == 1
+
+
+@pytest.mark.parametrize("xml,error", [
+    ("<not-xml", "not valid XML"),
+    ('<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "not valid XML"),
+    ('<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><SPSSODescriptor/></EntityDescriptor>',
+     "exactly one SAML IdP"),
+])
+def test_bad_metadata_is_refused_with_the_rule(inst_a, tmp_path, xml, error):
+    path = tmp_path / "md.xml"
+    path.write_text(xml)
+    with pytest.raises(CommandError, match=f"LMS-3: .*{error}"):
+        call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Bad", "--metadata", str(path))
+    assert not IdentityProvider.objects.exists()

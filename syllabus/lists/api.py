@@ -15,6 +15,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
@@ -215,10 +216,7 @@ class StatusIn(Schema):
     note: str | None = None
 
 
-class TaskPage(Schema):
-    items: list[ListSummary]
-    count: int
-    tab_counts: dict[str, int]
+TaskPage = Page(ListSummary, name="TaskPage", tab_counts=dict[str, int])
 
 
 class AuditOut(Schema):
@@ -550,20 +548,17 @@ def download_file(request, citation_id: int):
 
 @router.get("/librarian/lists", response={200: TaskPage, **ERRORS},
             summary="Librarian task list: tab=mine|unassigned|others, filters and sort (LST-7)")
-def librarian_lists(request, tab: str = "unassigned", status: str = "", course: str = "", term: str = "",
+def librarian_lists(request, page: PageQuery, tab: str = "unassigned", status: str = "", course: str = "", term: str = "",
                     department: str = "", item_status: str = "", open_tasks: bool = False, q: str = "",
-                    sort: str = "name", limit: int = 50, offset: int = 0):
+                    sort: str = "name"):
     qs = selectors.task_list(request.user, tab=tab, status=status, course=course, term=term, department=department,
                              item_status=item_status, open_tasks_only=open_tasks, q=q, sort=sort)
-    limit = max(1, min(limit, 200))
-    rows = list(qs[offset: offset + limit])
     code = request.user.institution.code if request.user.institution_id else ""
-    out = []
-    for lst in rows:
-        item = summary_out(lst)
-        item["institution"] = code
-        out.append(item)
-    return {"items": out, "count": qs.count(), "tab_counts": selectors.tab_counts(request.user)}
+
+    def out(lst):
+        return {**summary_out(lst), "institution": code}
+
+    return paginate(request, qs, page, out, tab_counts=selectors.tab_counts(request.user))
 
 
 @router.get("/lists/{list_id}/tasks", response={200: list[TaskOut], **ERRORS}, summary="Open librarian tasks of a list (LST-6)")

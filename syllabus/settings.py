@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "syllabus.fulfillment",
     "syllabus.lending",
     "syllabus.lti",
+    "syllabus.sso",
     "syllabus.api",
     "syllabus.web",
 ]
@@ -72,6 +73,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "syllabus.urls"
 WSGI_APPLICATION = "syllabus.wsgi.application"
 AUTH_USER_MODEL = "org.User"
+# Django's backend that also refuses an expired person (LMS-3)
+AUTHENTICATION_BACKENDS = ["syllabus.org.backends.SyllabusBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"

@@ -30,6 +30,7 @@ APP_PAGES = [
     ("syllabus.fulfillment.urls", "services/"),
     ("syllabus.lending.urls", "lending/"),
     ("syllabus.lti.urls", "lti/"),
+    ("syllabus.sso.urls", "sso/"),
     ("syllabus.catalog.resolver_urls", ""),
 ]
 for module_name, prefix in APP_PAGES:

@@ -171,7 +171,7 @@ PRIVILEGED_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "institution", "user_group")
     list_filter = ("institution", "user_group")
-    fieldsets = BaseUserAdmin.fieldsets + (("Syllabus", {"fields": ("institution", "user_group", "phone", "preferred_language")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (("Syllabus", {"fields": ("institution", "user_group", "phone", "preferred_language", "expiry_date")}),)
     inlines = [RoleAssignmentInline]
 
     def get_queryset(self, request):

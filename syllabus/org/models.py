@@ -106,6 +106,10 @@ class User(AbstractUser):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry_date is not None and self.expiry_date < clock.now().date()
+
     # --- roles -------------------------------------------------------------------
     def role_assignments_cached(self) -> list["RoleAssignment"]:
         cache = getattr(self, "_role_cache", None)

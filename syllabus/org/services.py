@@ -1,16 +1,19 @@
 """Changes of state in the organisation context."""
 from __future__ import annotations
 
+import logging
 import secrets
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from syllabus.core import audit, clock
-from syllabus.core.errors import RuleViolation
+from syllabus.core.errors import PermissionDenied, RuleViolation
 
 from .models import ApiToken, RoleAssignment, User, hash_token
 from .roles import Role, Scope
 
+logger = logging.getLogger(__name__)
 TOKEN_PREFIX = "syl_"
 
 
@@ -191,3 +194,84 @@ def import_users(source, institution, actor=None):
         report.lines.append(f"line {line}: updated {u.username} ({', '.join(sorted('user_group' if c == 'user_group_id' else c for c in ch))})")
     report.lines.sort(key=lambda text: int(text.split(":", 1)[0].split()[1]))
     return report
+# --- people who arrive from outside (SSO, LTI): one place that matches, creates and updates them ---
+
+USERNAME_MAX = 150  # Django's username column
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """What an identity source (an SSO provider, an LMS launch) says about a person.
+
+    ``None`` means "the source did not say": the stored value is kept.  ``user_group`` is a
+    user-group code of the institution; ``roles`` are :class:`Role` values granted with
+    institution scope (never revoked here: roles given by hand stay)."""
+
+    username: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    user_group: str | None = None
+    roles: tuple[str, ...] = ()
+
+
+def check_may_sign_in(user: User, *, rule: str = "LMS-3") -> None:
+    """An inactive or expired person is refused, whatever the way in."""
+    if not user.is_active:
+        raise PermissionDenied(rule, f"the account {user.username!r} is inactive")
+    if user.is_expired and user.expiry_date is not None:
+        raise PermissionDenied(rule, f"the account {user.username!r} expired on {user.expiry_date.isoformat()}")
+
+
+def provision_person(institution, details: PersonDetails, *, create: bool = True, source: str,
+                     rule: str = "LMS-3", actor=None) -> tuple[User, bool]:
+    """Find the person ``details.username`` of ``institution``, create them (just in time) when
+    ``create`` allows it, and bring the attributes the source sent up to date.
+
+    Returns ``(user, created)``.  Refuses (``RuleViolation``/``PermissionDenied`` naming ``rule``)
+    an empty or over-long username, a username that belongs to another institution, an unknown
+    person when ``create`` is false, and an inactive or expired person.  Runs in one
+    transaction: a refusal leaves nothing written.  ``source`` ("sso:okta", "lti:moodle") goes
+    into the audit trail (ORG-6)."""
+    username = (details.username or "").strip()
+    if not username:
+        raise RuleViolation(rule, "the identity source sent no username")
+    if len(username) > USERNAME_MAX:
+        raise RuleViolation(rule, f"the username is longer than {USERNAME_MAX} characters")
+    with transaction.atomic():
+        found = User.objects.select_for_update().filter(username=username).first()
+        if found is not None and found.institution_id != institution.pk:
+            raise PermissionDenied(rule, f"the username {username!r} belongs to another institution")
+        group = _user_group(institution, details.user_group)
+        values = {k: v[:field_max] for k, v, field_max in (
+            ("first_name", details.first_name, 150), ("last_name", details.last_name, 150), ("email", details.email, 254),
+        ) if v is not None}
+        if group is not None:
+            values["user_group"] = group
+        created = found is None
+        if found is None:
+            if not create:
+                raise PermissionDenied(rule, f"{institution.code} signs in existing people only, and {username!r} is not one of them")
+            user = User(username=username, institution=institution, **values)
+            user.set_unusable_password()
+            user.save()
+            audit.created(actor, user, note=f"signed in for the first time through {source}")
+        else:
+            user = found
+            check_may_sign_in(user, rule=rule)
+            audit.update(actor, user, note=f"from {source}", **values)
+        for role in details.roles:
+            if role in Role.values:
+                assign_role(user, role, actor=actor)
+    return user, created
+
+
+def _user_group(institution, code: str | None):
+    if not code:
+        return None
+    from .models import UserGroup
+
+    group = UserGroup.objects.filter(institution=institution, code=code).first()
+    if group is None:
+        logger.warning("user group %r does not exist at %s: the person's group is left as it is", code, institution.code)
+    return group

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -14,6 +14,8 @@ from syllabus.courses import selectors as course_selectors
 from syllabus.courses.services import can_manage_courses, can_see_roster
 from syllabus.core import audit
 from syllabus.web.htmx import is_htmx
+
+from . import signin
 
 
 @require_GET
@@ -31,6 +33,21 @@ def healthz(request):
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["signin_blocks"] = signin.login_blocks(self.request)  # e.g. SSO buttons (LMS-3)
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's sign-out, then wherever a plugged-in app sends the browser (LMS-3: the
+    identity provider's own sign-out)."""
+
+    def post(self, request, *args, **kwargs):
+        then = signin.logout_redirect(request)
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(then) if then else response
 
 
 @login_required

@@ -18,6 +18,12 @@ PUBLIC = {
     "lti:login": "LTI 1.3 OIDC login initiation: the LMS sends the browser here before anyone is signed in (LMS-1)",
     "lti:launch": "LTI 1.3 launch: the LMS posts a signed id_token; it is what signs the person in (LMS-1)",
     "lti:jwks": "the tool's public keys: LMSs fetch them to verify deep-linking and service tokens (LMS-1)",
+    # LMS-3: single sign-on is how an anonymous visitor becomes a signed-in one
+    "sso:login": "an identity provider's sign-in button starts here",
+    "sso:oidc-callback": "the OpenID provider sends the browser back here (state, nonce and PKCE checked)",
+    "sso:saml-metadata": "the SP metadata that identity providers read",
+    "sso:saml-acs": "the SAML IdP posts its signed assertion here",
+    "sso:saml-sls": "SAML single logout messages from the IdP (signed)",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}
 

@@ -1,0 +1,74 @@
+"""Admin of identity providers: an institution's administrator sees and edits their own."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+
+from syllabus.core.errors import RuleViolation
+from syllabus.org.admin import InstitutionScopedAdmin
+
+from . import services
+from .models import IdentityProvider, Kind, ServiceProvider
+
+
+class IdentityProviderForm(forms.ModelForm):
+    issuer = forms.URLField(max_length=500, required=False, assume_scheme="https",
+                            help_text="its /.well-known/openid-configuration gives the endpoints")
+    metadata_url = forms.URLField(max_length=500, required=False, assume_scheme="https",
+                                  help_text="where the IdP's metadata is read (or paste the XML below)")
+
+    class Meta:
+        model = IdentityProvider
+        fields = ["institution", "name", "slug", "kind", "enabled", "order", "existing_only", "username_attribute",
+                  "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
+                  "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
+                  "metadata_xml"]
+        widgets = {"client_secret": forms.PasswordInput(render_value=True)}
+
+    def clean(self):
+        data = super().clean()
+        institution, kind = data.get("institution"), data.get("kind")
+        if institution is None or not kind:
+            return data
+        try:
+            data["group_map"] = services.parse_value_map(data.get("group_map"), what="group")
+            data["role_map"] = services.parse_value_map(data.get("role_map"), what="role")
+            services.check_maps(institution, data["group_map"], data["role_map"])
+            if kind == Kind.OIDC and not (data.get("issuer") and data.get("client_id")):
+                raise RuleViolation("LMS-3", "an OpenID Connect provider needs its issuer and client id")
+            if kind == Kind.SAML:
+                from . import saml
+
+                if not data.get("metadata_xml") and data.get("metadata_url"):
+                    data["metadata_xml"], _ = saml.read_metadata(data["metadata_url"])
+                if not data.get("metadata_xml"):
+                    raise RuleViolation("LMS-3", "a SAML provider needs its metadata (XML or URL)")
+                self.instance.entity_id = saml.idp_entity_id(data["metadata_xml"])
+        except RuleViolation as exc:
+            raise forms.ValidationError(str(exc))
+        return data
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(InstitutionScopedAdmin):
+    form = IdentityProviderForm
+    list_display = ("name", "kind", "institution", "slug", "enabled", "existing_only", "entity_id", "issuer")
+    list_filter = ("kind", "enabled")
+    readonly_fields = ("entity_id",)
+    fieldsets = (
+        (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only")}),
+        ("Attribute mapping", {"fields": ("username_attribute", "first_name_attribute", "last_name_attribute",
+                                          "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
+        ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes")}),
+        ("SAML 2.0", {"fields": ("metadata_url", "metadata_xml", "entity_id")}),
+    )
+
+
+@admin.register(ServiceProvider)
+class ServiceProviderAdmin(InstitutionScopedAdmin):
+    list_display = ("institution", "host_names", "created_at")
+    readonly_fields = ("certificate_pem", "created_at")
+    fields = ("institution", "host_names", "certificate_pem", "created_at")
+
+    def has_add_permission(self, request):
+        return False  # made with the institution's first SAML provider (it generates the key pair)

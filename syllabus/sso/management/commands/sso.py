@@ -1,0 +1,101 @@
+"""``syllabus sso add-oidc | add-saml | list`` — identity providers per institution (LMS-3)."""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from syllabus.core.errors import RuleViolation
+from syllabus.org.models import Institution
+from syllabus.sso import saml, selectors, services
+from syllabus.sso.models import IdentityProvider, Kind
+
+
+class Command(BaseCommand):
+    help = ("Identity providers per institution: `sso add-oidc --institution CODE --name NAME --issuer URL "
+            "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME --metadata URL|FILE`, "
+            "`sso list`.")
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        for name in ("add-oidc", "add_oidc", "add-saml", "add_saml"):
+            p = sub.add_parser(name)
+            p.add_argument("--institution", required=True, help="institution code")
+            p.add_argument("--name", required=True, help="label of the sign-in button")
+            p.add_argument("--slug", help="short name in URLs (default: from the name)")
+            p.add_argument("--existing-only", action="store_true", help="never create people on first sign-in")
+            p.add_argument("--group-map", default="", help="VALUE=GROUPCODE,... (first match wins)")
+            p.add_argument("--role-map", default="", help="VALUE=ROLE,... (institution-wide roles granted)")
+            p.add_argument("--first-name-attribute", default="")
+            p.add_argument("--last-name-attribute", default="")
+            p.add_argument("--email-attribute", default="")
+            if "oidc" in name:
+                p.add_argument("--issuer", required=True)
+                p.add_argument("--client-id", required=True)
+                p.add_argument("--client-secret", default="")
+                p.add_argument("--scopes", default="openid email profile")
+                p.add_argument("--username-claim", default="", help="default: sub")
+                p.add_argument("--group-claim", default="")
+                p.add_argument("--role-claim", default="")
+            else:
+                p.add_argument("--metadata", required=True, help="the IdP's metadata: a URL or a file")
+                p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
+                p.add_argument("--group-attribute", default="")
+                p.add_argument("--role-attribute", default="")
+        lst = sub.add_parser("list")
+        lst.add_argument("--institution", help="only this institution's")
+
+    def handle(self, *args, action, **opts):
+        action = action.replace("_", "-")
+        try:
+            if action == "list":
+                return self._list(opts.get("institution"))
+            institution = Institution.objects.filter(code=opts["institution"]).first()
+            if institution is None:
+                raise CommandError(f"no institution {opts['institution']!r}")
+            common = dict(name=opts["name"], slug=opts.get("slug"), group_map=opts["group_map"], role_map=opts["role_map"],
+                          existing_only=opts["existing_only"])
+            if action == "add-oidc":
+                provider = services.add_oidc_provider(
+                    institution, issuer=opts["issuer"], client_id=opts["client_id"], client_secret=opts["client_secret"],
+                    username_claim=opts["username_claim"], group_claim=opts["group_claim"], role_claim=opts["role_claim"],
+                    scopes=opts["scopes"], **common)
+            else:
+                xml, url = saml.read_metadata(opts["metadata"])
+                provider = services.add_saml_provider(
+                    institution, metadata_xml=xml, metadata_url=url, username_attribute=opts["username_attribute"],
+                    group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"], **common)
+            self._mapping(provider, opts)
+        except RuleViolation as exc:
+            raise CommandError(str(exc))
+        self.stdout.write(f"added {provider.get_kind_display()} provider {provider.slug!r} to {institution.code}")
+        if provider.kind == Kind.OIDC:
+            self.stdout.write("register this redirect URI with the provider:")
+            self.stdout.write("  " + _url("sso:oidc-callback", institution=institution.code, slug=provider.slug))
+        else:
+            self.stdout.write(f"IdP entity ID: {provider.entity_id}")
+            self.stdout.write("give the IdP this SP metadata URL (entity ID, endpoints, certificate):")
+            self.stdout.write("  " + _url("sso:saml-metadata", institution=institution.code))
+
+    def _mapping(self, provider: IdentityProvider, opts) -> None:
+        changed = {f"{what}_attribute": opts[f"{what}_attribute"] for what in ("first_name", "last_name", "email")
+                   if opts.get(f"{what}_attribute")}
+        if changed:
+            from syllabus.core import audit
+
+            audit.update(None, provider, **changed)
+
+    def _list(self, code: str | None) -> None:
+        qs = IdentityProvider.objects.select_related("institution").order_by("institution__code", "order", "name")
+        if code:
+            qs = qs.filter(institution__code=code)
+        rows = list(qs)
+        if not rows:
+            self.stdout.write("no identity providers")
+            return
+        for p in rows:
+            where = p.issuer if p.kind == Kind.OIDC else p.entity_id
+            flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only)) if on)
+            self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
+
+
+def _url(name: str, **kwargs) -> str:
+    return selectors.absolute_url(None, name, **kwargs)

@@ -1,0 +1,127 @@
+"""Identity providers per institution (LMS-3): OpenID Connect and SAML 2.0, with how their
+attributes map onto a person, the SAML service provider's own key pair per institution, the
+record of used SAML assertions (replays are refused) and the sign-ins that single logout ends."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.core import clock
+from syllabus.org.models import Institution, User
+
+MAP_MAX_ENTRIES = 50  # group and role value maps: at most this many VALUE=CODE pairs
+
+
+class Kind(models.TextChoices):
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
+
+
+class IdentityProvider(models.Model):
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="identity_providers")
+    slug = models.SlugField(max_length=40, help_text="short name in URLs, unique within the institution")
+    name = models.CharField(max_length=100, help_text="the label of the sign-in button, e.g. “University account”")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    enabled = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=10, help_text="buttons are shown in this order")
+    existing_only = models.BooleanField(
+        default=False, help_text="existing people only: never create a person on first sign-in")
+
+    # --- attribute mapping (claims for OIDC, attribute names or OIDs for SAML) ----------------
+    username_attribute = models.CharField(max_length=200, blank=True,
+                                          help_text="default: sub (OIDC), eduPersonPrincipalName (SAML)")
+    first_name_attribute = models.CharField(max_length=200, blank=True, help_text="default: given_name / givenName")
+    last_name_attribute = models.CharField(max_length=200, blank=True, help_text="default: family_name / sn")
+    email_attribute = models.CharField(max_length=200, blank=True, help_text="default: email / mail")
+    group_attribute = models.CharField(max_length=200, blank=True,
+                                       help_text="claim or attribute whose values choose the user group, e.g. eduPersonAffiliation")
+    group_map = models.JSONField(default=dict, blank=True,
+                                 help_text='value → user-group code, first match wins: {"faculty": "faculty", "student": "undergraduate"}')
+    role_attribute = models.CharField(max_length=200, blank=True,
+                                      help_text="claim or attribute whose values grant roles, e.g. eduPersonEntitlement")
+    role_map = models.JSONField(default=dict, blank=True,
+                                help_text='value → role: {"urn:mace:uni:library": "course_reserves_operator"}')
+
+    # --- OpenID Connect ------------------------------------------------------------------------
+    issuer = models.URLField(max_length=500, blank=True, help_text="its /.well-known/openid-configuration gives the endpoints")
+    client_id = models.CharField(max_length=200, blank=True)
+    client_secret = models.CharField(max_length=500, blank=True)
+    scopes = models.CharField(max_length=200, blank=True, default="openid email profile")
+
+    # --- SAML 2.0 ------------------------------------------------------------------------------
+    metadata_url = models.URLField(max_length=500, blank=True, help_text="where the IdP's metadata was read")
+    metadata_xml = models.TextField(blank=True, help_text="the IdP's metadata (SAML 2.0 EntityDescriptor)")
+    entity_id = models.CharField(max_length=500, blank=True, help_text="the IdP's entityID, read from its metadata")
+
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["institution", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["institution", "slug"], name="uniq_idp_slug_per_institution")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()}, {self.institution.code})"
+
+    DEFAULTS = {
+        Kind.OIDC: {"username": "sub", "first_name": "given_name", "last_name": "family_name", "email": "email"},
+        Kind.SAML: {"username": "eduPersonPrincipalName", "first_name": "givenName", "last_name": "sn", "email": "mail"},
+    }
+
+    def attribute(self, what: str) -> str:
+        return getattr(self, f"{what}_attribute") or self.DEFAULTS[Kind(self.kind)][what]
+
+
+class ServiceProvider(models.Model):
+    """What Syllabus shows identity providers for one institution: its SAML key pair (signs
+    requests, decrypts encrypted assertions) and the host names that open its sign-in page."""
+
+    institution = models.OneToOneField(Institution, on_delete=models.CASCADE, related_name="sso_service_provider")
+    host_names = models.CharField(max_length=500, blank=True,
+                                  help_text="comma-separated host names whose sign-in page is this institution's")
+    private_key_pem = models.TextField(editable=False)
+    certificate_pem = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"SSO of {self.institution.code}"
+
+    @property
+    def hosts(self) -> list[str]:
+        return [h.strip().lower() for h in self.host_names.split(",") if h.strip()]
+
+
+class UsedAssertion(models.Model):
+    """A SAML assertion already consumed: the same one presented again is a replay.  Kept until
+    its own NotOnOrAfter (after which it is refused as expired anyway); the tick sweeps older rows."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    assertion_id = models.CharField(max_length=200)
+    used_at = models.DateTimeField(default=clock.now)
+    keep_until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "assertion_id"], name="uniq_used_assertion")]
+
+    def __str__(self) -> str:
+        return f"assertion {self.assertion_id} used {self.used_at:%Y-%m-%d %H:%M}"
+
+
+class SignIn(models.Model):
+    """One sign-in through a provider, tied to the Django session: sign-out ends the IdP
+    session from it (OIDC id_token hint, SAML NameID and SessionIndex), and a SAML logout
+    request from the IdP finds the sessions to end by NameID."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="sign_ins")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=64, db_index=True)
+    subject = models.CharField(max_length=500, help_text="OIDC sub, or SAML NameID")
+    name_id_xml = models.TextField(blank=True, help_text="the SAML NameID element as received (its format and qualifiers)")
+    session_index = models.CharField(max_length=200, blank=True)
+    id_token = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["provider", "subject"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} through {self.provider_id} at {self.created_at:%Y-%m-%d %H:%M}"

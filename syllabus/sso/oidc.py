@@ -1,0 +1,257 @@
+"""OpenID Connect relying party (LMS-3): authorization code flow with PKCE (S256), discovery,
+JWKS with key rotation, and every check of the ID token made here — signature, ``iss``, ``aud``
+(and ``azp``), ``exp``/``iat``/``nbf`` against :mod:`syllabus.core.clock`, ``nonce`` — on top of
+Authlib (OAuth 2 client) and joserfc (JOSE), its JOSE library.
+
+The state of a sign-in in progress (state, nonce, PKCE verifier) lives in the Django session
+and is used once: a replayed callback finds nothing and is refused."""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oidc.core import CodeIDToken
+from django.core.cache import cache
+from joserfc import jwt
+from joserfc.errors import (BadSignatureError, ClaimError, DecodeError, ExpiredTokenError, InvalidKeyIdError,
+                            JoseError, MissingClaimError)
+from joserfc.jwk import KeySet
+from joserfc.jws import JWSRegistry
+
+from syllabus.core import clock
+from syllabus.core.errors import RuleViolation
+
+from .models import IdentityProvider
+
+logger = logging.getLogger(__name__)
+RULE = "LMS-3"
+HTTP_TIMEOUT = 10           # seconds for each call to the provider
+METADATA_TTL = 3600         # seconds discovery and JWKS stay cached
+JWKS_REFRESH_MIN = 30       # seconds between two forced JWKS refreshes (an unknown kid cannot make us hammer the provider)
+LEEWAY = 60                 # seconds of clock skew allowed on exp/iat/nbf
+FLOW_MAX_AGE = 15 * 60      # seconds a sign-in may take between our redirect and the callback
+FLOWS_KEPT = 5              # sign-ins in progress kept per browser session
+SESSION_KEY = "sso_oidc_flows"
+ALLOWED_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+
+
+def _get_json(url: str, what: str) -> dict:
+    try:
+        response = requests.get(url, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise RuleViolation(RULE, f"the {what} at {url} could not be read ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise RuleViolation(RULE, f"the {what} at {url} is not a JSON object")
+    return data
+
+
+def discovery(provider: IdentityProvider, *, fresh: bool = False) -> dict:
+    """The provider's ``/.well-known/openid-configuration``, whose ``issuer`` must be the configured one."""
+    key = f"sso:oidc:discovery:{provider.issuer}"
+    meta = None if fresh else cache.get(key)
+    if meta is None:
+        meta = _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery document")
+        if meta.get("issuer", "").rstrip("/") != provider.issuer.rstrip("/"):
+            raise RuleViolation(RULE, f"the discovery document names the issuer {meta.get('issuer')!r}, "
+                                      f"not the configured {provider.issuer!r}")
+        missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not meta.get(k)]
+        if missing:
+            raise RuleViolation(RULE, f"the discovery document of {provider.issuer} lacks {', '.join(missing)}")
+        methods = meta.get("code_challenge_methods_supported")
+        if methods is not None and "S256" not in methods:
+            raise RuleViolation(RULE, f"{provider.issuer} does not support PKCE with S256")
+        cache.set(key, meta, METADATA_TTL)
+    return meta
+
+
+def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False) -> KeySet | None:
+    """The provider's keys, cached; ``force`` reads them again (at most once per
+    JWKS_REFRESH_MIN seconds: then ``None``, the unknown key stays unknown)."""
+    key = f"sso:oidc:jwks:{meta['jwks_uri']}"
+    data = None if force else cache.get(key)
+    if force:
+        forced_key = key + ":forced"
+        if time.time() - (cache.get(forced_key) or 0) < JWKS_REFRESH_MIN:
+            return None
+        cache.set(forced_key, time.time(), METADATA_TTL)
+    if data is None:
+        data = _get_json(meta["jwks_uri"], "key set (JWKS)")
+        cache.set(key, data, METADATA_TTL)
+    try:
+        return KeySet.import_key_set(data)  # type: ignore[arg-type]  # checked by joserfc itself
+    except (JoseError, ValueError, KeyError, TypeError) as exc:
+        raise RuleViolation(RULE, f"the provider's key set could not be read ({exc.__class__.__name__})") from None
+
+
+def redirect_uri(request, provider: IdentityProvider) -> str:
+    from .selectors import absolute_url
+
+    return absolute_url(request, "sso:oidc-callback", institution=provider.institution.code, slug=provider.slug)
+
+
+def _client(request, provider: IdentityProvider, meta: dict) -> OAuth2Session:
+    auth_methods = meta.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    method = "client_secret_basic" if "client_secret_basic" in auth_methods else "client_secret_post"
+    if not provider.client_secret:
+        method = "none"
+    return OAuth2Session(client_id=provider.client_id, client_secret=provider.client_secret or None,
+                         scope=provider.scopes or "openid", redirect_uri=redirect_uri(request, provider),
+                         code_challenge_method="S256", token_endpoint_auth_method=method)
+
+
+def begin(request, provider: IdentityProvider, next_url: str) -> str:
+    """Remember a new sign-in in the session and return the provider's authorization URL."""
+    meta = discovery(provider)
+    state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), generate_token(64)
+    flows = dict(request.session.get(SESSION_KEY) or {})
+    flows[state] = {"provider": provider.pk, "nonce": nonce, "verifier": verifier, "next": next_url,
+                    "started": clock.now().timestamp()}
+    request.session[SESSION_KEY] = dict(sorted(flows.items(), key=lambda kv: kv[1]["started"])[-FLOWS_KEPT:])
+    with _client(request, provider, meta) as client:
+        scope = provider.scopes if "openid" in provider.scopes.split() else f"openid {provider.scopes}".strip()
+        url, _ = client.create_authorization_url(meta["authorization_endpoint"], state=state, nonce=nonce,
+                                                 code_verifier=verifier, scope=scope)
+    return url
+
+
+def finish(request, provider: IdentityProvider) -> tuple[dict, str, str]:
+    """Check the callback and the tokens; returns ``(claims, id_token, next_url)`` or refuses."""
+    params = request.GET
+    state = params.get("state", "")
+    flows = dict(request.session.get(SESSION_KEY) or {})
+    flow = flows.pop(state, None) if state else None
+    request.session[SESSION_KEY] = flows  # used once, whatever happens next
+    if params.get("error"):
+        detail = params.get("error_description") or params.get("error")
+        raise RuleViolation(RULE, f"{provider.name} did not sign you in: {detail[:300]}")
+    if flow is None or flow["provider"] != provider.pk:
+        raise RuleViolation(RULE, "the sign-in state does not match one started in this browser "
+                                  "(it was already used, expired, or comes from elsewhere); please start again")
+    if clock.now().timestamp() - flow["started"] > FLOW_MAX_AGE:
+        raise RuleViolation(RULE, "the sign-in took too long; please start again")
+    code = params.get("code", "")
+    if not code or len(code) > 4096:
+        raise RuleViolation(RULE, f"{provider.name} sent no authorization code")
+    meta = discovery(provider)
+    try:
+        with _client(request, provider, meta) as client:
+            token = client.fetch_token(meta["token_endpoint"], code=code, code_verifier=flow["verifier"],
+                                       grant_type="authorization_code", timeout=HTTP_TIMEOUT)
+    except OAuthError as exc:
+        raise RuleViolation(RULE, f"{provider.name} refused the authorization code ({exc.error}"
+                                  f"{': ' + exc.description[:200] if exc.description else ''})") from None
+    except (requests.RequestException, ValueError) as exc:
+        raise RuleViolation(RULE, f"{provider.name}'s token endpoint could not be reached ({exc.__class__.__name__})") from None
+    id_token = token.get("id_token")
+    if not id_token or not isinstance(id_token, str):
+        raise RuleViolation(RULE, f"{provider.name} answered without an ID token")
+    claims = verify_id_token(provider, meta, id_token, nonce=flow["nonce"], access_token=token.get("access_token"))
+    claims = {**_userinfo(provider, meta, token, claims["sub"]), **claims}
+    return claims, id_token, flow["next"]
+
+
+def _describe(error: JoseError, provider: IdentityProvider, claims: dict) -> str:
+    claim = getattr(error, "claim", "")
+    if isinstance(error, ExpiredTokenError) or claim == "exp":
+        return "the ID token has expired"
+    if isinstance(error, MissingClaimError):
+        return f"the ID token lacks its {claim!r} claim"
+    return {
+        "iss": f"the ID token was issued by {str(claims.get('iss'))[:200]!r}, not by the configured issuer {provider.issuer!r}",
+        "aud": f"the ID token is meant for {str(claims.get('aud'))[:200]!r}, not for this client ({provider.client_id!r})",
+        "azp": "the ID token was issued to another client (azp)",
+        "nonce": "the ID token does not answer this sign-in (its nonce differs)",
+        "iat": "the ID token's issue time is in the future",
+        "nbf": "the ID token is not valid yet",
+        "at_hash": "the ID token does not match the access token (at_hash)",
+    }.get(claim, f"the ID token's {claim or 'claims'} did not check out")
+
+
+def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, nonce: str,
+                    access_token: str | None = None) -> dict:
+    algs = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALLOWED_ALGS]
+    if not algs:
+        raise RuleViolation(RULE, f"{provider.name} signs ID tokens with no algorithm Syllabus accepts")
+    registry = JWSRegistry(algorithms=algs, strict_check_header=False)
+    keys = _jwks(provider, meta)
+    if keys is None:
+        raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
+    try:
+        try:
+            token = jwt.decode(id_token, keys, registry=registry)
+        except (InvalidKeyIdError, ValueError):
+            # a key we do not know yet: the provider rotated its keys, read them again (once)
+            fresh = _jwks(provider, meta, force=True)
+            if fresh is None:
+                raise RuleViolation(RULE, "the ID token is signed with a key the provider does not publish") from None
+            token = jwt.decode(id_token, fresh, registry=registry)
+    except BadSignatureError:
+        raise RuleViolation(RULE, "the ID token's signature does not verify (it was altered or forged)") from None
+    except (DecodeError, JoseError) as exc:
+        raise RuleViolation(RULE, f"the ID token could not be read ({exc.__class__.__name__})") from None
+    claims = dict(token.claims)
+    options = {"iss": {"essential": True, "value": provider.issuer}, "aud": {"essential": True, "value": provider.client_id},
+               "sub": {"essential": True}, "exp": {"essential": True}, "iat": {"essential": True}}
+    if str(claims.get("iss", "")).rstrip("/") == provider.issuer.rstrip("/"):
+        options["iss"] = {"essential": True, "value": claims["iss"]}  # the same issuer with or without its final slash
+    params = {"nonce": nonce, "client_id": provider.client_id}
+    if access_token:
+        params["access_token"] = access_token
+    checked = CodeIDToken(claims, token.header, options, params)
+    try:
+        if "nonce" not in claims:
+            raise MissingClaimError("nonce")
+        checked.validate(now=int(clock.now().timestamp()), leeway=LEEWAY)
+    except ClaimError as exc:
+        raise RuleViolation(RULE, _describe(exc, provider, claims)) from None
+    if not isinstance(claims.get("sub"), str) or not claims["sub"] or len(claims["sub"]) > 255:
+        raise RuleViolation(RULE, "the ID token's subject (sub) is missing or not a short string")
+    return claims
+
+
+def _userinfo(provider: IdentityProvider, meta: dict, token: dict, sub: str) -> dict:
+    """More claims from the userinfo endpoint (names, groups) when the provider has one; its
+    ``sub`` must be the ID token's, else it is ignored."""
+    endpoint = meta.get("userinfo_endpoint")
+    if not endpoint or not token.get("access_token"):
+        return {}
+    try:
+        response = requests.get(endpoint, timeout=HTTP_TIMEOUT,
+                                headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"})
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError):
+        logger.warning("userinfo of %s could not be read; using the ID token's claims only", provider.issuer)
+        return {}
+    if not isinstance(data, dict) or data.get("sub") != sub:
+        logger.warning("userinfo of %s names another subject; ignored", provider.issuer)
+        return {}
+    return data
+
+
+def logout_url(request, provider: IdentityProvider, id_token: str) -> str | None:
+    """RP-initiated logout at the provider, when its discovery document offers it."""
+    try:
+        meta = discovery(provider)
+    except RuleViolation:
+        return None
+    endpoint = meta.get("end_session_endpoint")
+    if not endpoint:
+        return None
+    from authlib.common.urls import add_params_to_uri
+    from django.urls import reverse
+
+    from .selectors import absolute_url
+
+    back = absolute_url(request, "web:login") if reverse("web:login") else ""
+    params = [("client_id", provider.client_id), ("post_logout_redirect_uri", back)]
+    if id_token:
+        params.insert(0, ("id_token_hint", id_token))
+    return add_params_to_uri(endpoint, params)

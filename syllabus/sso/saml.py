@@ -1,0 +1,463 @@
+"""SAML 2.0 service provider (LMS-3) on pysaml2 and Debian's xmlsec1.
+
+One SP per institution: its entity ID is its metadata address (``/sso/<code>/saml/metadata/``),
+with an assertion consumer (HTTP-POST) and a single-logout service (HTTP-Redirect and POST).
+Requests are signed; assertions must be signed by the IdP's key from its metadata (encrypted
+ones are accepted and decrypted with the SP key).  Beyond what pysaml2 checks, this module
+closes its gaps:
+
+- the ``Recipient`` of the bearer confirmation must be our assertion consumer (pysaml2 only
+  checks it when given the conversation info, which djangosaml2 never passes — we pass it, and
+  compare the address ourselves too);
+- ``InResponseTo`` must name a request this browser session started (kept in the session,
+  used once), on the response and on the subject confirmation;
+- exactly one assertion, whose issuer is the provider the sign-in was started with;
+- the audience is our entity ID; NotBefore/NotOnOrAfter are checked against
+  :mod:`syllabus.core.clock` as well as by pysaml2 against the system time;
+- the assertion ID is recorded (``UsedAssertion``) in the sign-in's transaction: a replayed
+  response is refused (see :func:`syllabus.sso.services.record_assertion`).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+
+from syllabus.core import clock
+from syllabus.core.errors import RuleViolation
+from syllabus.org.models import Institution
+
+from . import selectors, services
+from .models import IdentityProvider, Kind, SignIn
+
+logger = logging.getLogger(__name__)
+RULE = "LMS-3"
+SESSION_KEY = "sso_saml_requests"
+REQUESTS_KEPT = 5
+REQUEST_MAX_AGE = 15 * 60        # seconds between our AuthnRequest and the IdP's answer
+CLOCK_SKEW = 90                  # seconds of skew tolerated on NotBefore / NotOnOrAfter
+MESSAGE_MAX = 1_000_000          # characters of a base64 SAML message we read
+METADATA_MAX = 5_000_000         # characters of IdP metadata we keep
+XMLSEC1 = os.environ.get("XMLSEC1_PATH") or shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
+
+MD_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
+
+
+# --- IdP metadata ------------------------------------------------------------------------------
+
+def read_metadata(source: str) -> tuple[str, str]:
+    """``source`` is a URL or a file: returns ``(xml, url)``."""
+    import requests
+
+    if source.startswith(("https://", "http://")):
+        try:
+            response = requests.get(source, timeout=20)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise RuleViolation(RULE, f"the metadata at {source} could not be read ({exc.__class__.__name__})") from None
+        text = response.text
+        url = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise RuleViolation(RULE, f"no metadata file {source}")
+        text = path.read_text(encoding="utf-8")
+        url = ""
+    if len(text) > METADATA_MAX:
+        raise RuleViolation(RULE, f"the metadata is larger than {METADATA_MAX} characters")
+    idp_entity_id(text)
+    return text, url
+
+
+def idp_entity_id(metadata_xml: str) -> str:
+    """The entityID of the one IdP in ``metadata_xml``, which must offer single sign-on and a signing key."""
+    from defusedxml import ElementTree as SafeET
+
+    try:
+        root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml)
+    except Exception as exc:  # defusedxml refuses entities and DTDs; ParseError for broken XML
+        raise RuleViolation(RULE, f"the IdP metadata is not valid XML ({exc.__class__.__name__})") from None
+    descriptors = [root] if root.tag == f"{{{MD_NS}}}EntityDescriptor" else root.findall(f".//{{{MD_NS}}}EntityDescriptor")
+    idps = [d for d in descriptors if d.find(f"{{{MD_NS}}}IDPSSODescriptor") is not None]
+    if len(idps) != 1:
+        raise RuleViolation(RULE, f"the metadata must describe exactly one SAML IdP (it describes {len(idps)})")
+    idp = idps[0].find(f"{{{MD_NS}}}IDPSSODescriptor")
+    if idp.find(f"{{{MD_NS}}}SingleSignOnService") is None:
+        raise RuleViolation(RULE, "the IdP metadata has no SingleSignOnService")
+    if idp.find(f"{{{MD_NS}}}KeyDescriptor") is None:
+        raise RuleViolation(RULE, "the IdP metadata has no signing key (KeyDescriptor): signed assertions could not be checked")
+    entity_id = idps[0].get("entityID") or ""
+    if not entity_id:
+        raise RuleViolation(RULE, "the IdP metadata has no entityID")
+    return entity_id
+
+
+# --- the SP's configuration --------------------------------------------------------------------
+
+_KEY_DIR: Path | None = None
+
+
+def _key_files(institution: Institution) -> tuple[str, str]:
+    """pysaml2 hands keys to xmlsec1 as files: write the institution's pair once per process."""
+    global _KEY_DIR
+    sp = services.service_provider(institution)
+    if _KEY_DIR is None:
+        _KEY_DIR = Path(tempfile.mkdtemp(prefix="syllabus-sso-"))
+    digest = hashlib.sha256((sp.private_key_pem + sp.certificate_pem).encode()).hexdigest()[:24]
+    key_file, cert_file = _KEY_DIR / f"{digest}.key", _KEY_DIR / f"{digest}.crt"
+    if not cert_file.exists():
+        key_file.write_text(sp.private_key_pem)
+        key_file.chmod(0o600)
+        cert_file.write_text(sp.certificate_pem)
+    return str(key_file), str(cert_file)
+
+
+def endpoints(request, institution: Institution) -> dict[str, str]:
+    code = institution.code
+    return {"entity_id": selectors.absolute_url(request, "sso:saml-metadata", institution=code),
+            "acs": selectors.absolute_url(request, "sso:saml-acs", institution=code),
+            "sls": selectors.absolute_url(request, "sso:saml-sls", institution=code)}
+
+
+def _config(request, institution: Institution, providers: list[IdentityProvider]):
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+    from saml2.config import SPConfig
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+    urls = endpoints(request, institution)
+    key_file, cert_file = _key_files(institution)
+    conf = {
+        "entityid": urls["entity_id"],
+        "xmlsec_binary": XMLSEC1,
+        "metadata": {"inline": [p.metadata_xml for p in providers]} if providers else {},
+        "service": {"sp": {
+            "name": f"Syllabus — {institution.name}",
+            "endpoints": {
+                "assertion_consumer_service": [(urls["acs"], BINDING_HTTP_POST)],
+                "single_logout_service": [(urls["sls"], BINDING_HTTP_REDIRECT), (urls["sls"], BINDING_HTTP_POST)],
+            },
+            "allow_unsolicited": False,
+            "authn_requests_signed": True,
+            "logout_requests_signed": True,
+            "logout_responses_signed": True,
+            "want_assertions_signed": True,
+            "want_response_signed": False,
+            "want_assertions_or_response_signed": False,
+            "name_id_format_allow_create": True,
+        }},
+        "key_file": key_file,
+        "cert_file": cert_file,
+        "encryption_keypairs": [{"key_file": key_file, "cert_file": cert_file}],
+        "allow_unknown_attributes": True,
+        "accepted_time_diff": CLOCK_SKEW,
+        "signing_algorithm": SIG_RSA_SHA256,
+        "digest_algorithm": DIGEST_SHA256,
+        "organization": {"name": [(institution.name, "en")], "display_name": [(institution.name, "en")],
+                         "url": [(selectors.base_url(request, institution), "en")]},
+    }
+    config = SPConfig()
+    config.load(conf)
+    return config
+
+
+def _client(request, institution, providers):
+    from saml2.client import Saml2Client
+
+    return Saml2Client(config=_config(request, institution, providers))
+
+
+def sp_metadata(request, institution: Institution) -> str:
+    from saml2.metadata import entity_descriptor
+    from saml2.validate import valid_instance
+
+    descriptor = entity_descriptor(_config(request, institution, []))
+    valid_instance(descriptor)
+    return str(descriptor)
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+def begin(request, provider: IdentityProvider, next_url: str) -> HttpResponseRedirect:
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+    client = _client(request, provider.institution, [provider])
+    try:
+        request_id, info = client.prepare_for_authenticate(entityid=provider.entity_id, relay_state="",
+                                                           binding=BINDING_HTTP_REDIRECT, sign=True,
+                                                           sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+    except Exception as exc:
+        logger.exception("SAML: no AuthnRequest for %s", provider)
+        raise RuleViolation(RULE, f"{provider.name} offers no single sign-on by HTTP redirect ({exc.__class__.__name__})") from None
+    pending = dict(request.session.get(SESSION_KEY) or {})
+    pending[request_id] = {"provider": provider.pk, "next": next_url, "started": clock.now().timestamp()}
+    request.session[SESSION_KEY] = dict(sorted(pending.items(), key=lambda kv: kv[1]["started"])[-REQUESTS_KEPT:])
+    location = dict(info["headers"])["Location"]
+    return HttpResponseRedirect(location)
+
+
+@dataclass
+class Result:
+    name_id: str
+    name_id_xml: str
+    session_index: str
+    assertion_id: str
+    keep_until: dt.datetime | None
+    attributes: dict = field(default_factory=dict)
+
+
+def _preflight(xml: bytes) -> tuple[str, str]:
+    """Before any signature is looked at: one Response holding exactly one assertion (plain or
+    encrypted) as its direct child and no other assertion anywhere (signature-wrapping attacks
+    hide a second one in Extensions, Signature/Object or inside the first).  Returns
+    ``(InResponseTo, Issuer)``."""
+    from defusedxml import ElementTree as SafeET
+
+    try:
+        root = SafeET.fromstring(xml)
+    except Exception:
+        raise RuleViolation(RULE, "the SAML response is not valid XML") from None
+    if root.tag != "{urn:oasis:names:tc:SAML:2.0:protocol}Response":
+        raise RuleViolation(RULE, "the message is not a SAML response")
+    assertion_tags = {"{urn:oasis:names:tc:SAML:2.0:assertion}Assertion",
+                      "{urn:oasis:names:tc:SAML:2.0:assertion}EncryptedAssertion"}
+    everywhere = [el for el in root.iter() if el.tag in assertion_tags]
+    direct = [el for el in root if el.tag in assertion_tags]
+    if len(everywhere) != 1 or len(direct) != 1:
+        raise RuleViolation(RULE, "a SAML response must hold exactly one assertion")
+    issuer = root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Issuer")
+    return root.get("InResponseTo") or "", (issuer.text or "").strip() if issuer is not None else ""
+
+
+def _pysaml2_refusal(exc: Exception) -> str:
+    from saml2.response import (DecryptionFailed, IncorrectlySigned, StatusError, UnsolicitedResponse,
+                                VerificationError)
+    from saml2.sigver import SignatureError
+    from saml2.validate import NotValid, ToEarly, ResponseLifetimeExceed
+
+    text = str(exc)
+    if isinstance(exc, StatusError):
+        return f"the identity provider did not sign you in ({text[:200]})"
+    if isinstance(exc, (SignatureError, IncorrectlySigned)):
+        return "the SAML assertion's signature does not verify against the provider's key (altered, or not signed by it)"
+    if isinstance(exc, DecryptionFailed):
+        return "the encrypted SAML assertion could not be decrypted with this institution's key"
+    if isinstance(exc, UnsolicitedResponse):
+        return "the SAML response does not answer a sign-in started in this browser (InResponseTo)"
+    if isinstance(exc, ToEarly):
+        return "the SAML assertion is not valid yet (NotBefore)"
+    if isinstance(exc, ResponseLifetimeExceed):
+        return "the SAML assertion has expired (NotOnOrAfter)"
+    if isinstance(exc, VerificationError):
+        if "recipient" in text.lower():
+            return "the SAML assertion is meant for another address (Recipient)"
+        return f"the SAML assertion did not check out ({text[:200]})"
+    if "AudienceRestrictions" in text:
+        return "the SAML assertion is meant for another service provider (Audience)"
+    if "don't recall" in text or "session id" in text:
+        return "the SAML assertion does not answer a sign-in started in this browser (InResponseTo)"
+    if "signed" in text.lower() or "signature" in text.lower():
+        return "the SAML assertion is not signed, or not by the provider's key: signed assertions are required"
+    if isinstance(exc, NotValid):
+        return f"the SAML response is not valid ({text[:200]})"
+    return f"the SAML response was refused ({exc.__class__.__name__}: {text[:200]})"
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    from saml2.time_util import str_to_time
+
+    import calendar
+
+    return dt.datetime.fromtimestamp(calendar.timegm(str_to_time(value)), tz=dt.timezone.utc)
+
+
+def consume(request, institution: Institution) -> tuple[IdentityProvider, Result, str]:
+    from saml2 import BINDING_HTTP_POST
+
+    encoded = request.POST.get("SAMLResponse", "")
+    if not encoded:
+        raise RuleViolation(RULE, "no SAML response was posted")
+    if len(encoded) > MESSAGE_MAX:
+        raise RuleViolation(RULE, "the SAML response is too large")
+    try:
+        xml = base64.b64decode(encoded, validate=False)
+    except ValueError:
+        raise RuleViolation(RULE, "the SAML response is not base64") from None
+    in_response_to, issuer = _preflight(xml)
+
+    pending = dict(request.session.get(SESSION_KEY) or {})
+    started = pending.pop(in_response_to, None) if in_response_to else None
+    request.session[SESSION_KEY] = pending  # used once, whatever happens next
+    if started is None:
+        raise RuleViolation(RULE, "the SAML response does not answer a sign-in started in this browser "
+                                  "(InResponseTo unknown, already used, or missing)")
+    provider = IdentityProvider.objects.select_related("institution").filter(
+        pk=started["provider"], institution=institution, kind=Kind.SAML).first()
+    if provider is None or not provider.enabled:
+        raise RuleViolation(RULE, "the sign-in was started with a provider this institution no longer has")
+    if clock.now().timestamp() - started["started"] > REQUEST_MAX_AGE:
+        raise RuleViolation(RULE, "the sign-in took too long; please start again")
+    if issuer and issuer != provider.entity_id:
+        raise RuleViolation(RULE, f"the SAML response was issued by {issuer[:200]!r}, not by {provider.name} ({provider.entity_id})")
+
+    client = _client(request, institution, [provider])
+    urls = endpoints(request, institution)
+    try:
+        response = client.parse_authn_request_response(
+            encoded, BINDING_HTTP_POST, outstanding={in_response_to: started["next"]},
+            conv_info={"entity_id": urls["entity_id"]})
+    except RuleViolation:
+        raise
+    except Exception as exc:
+        logger.info("SAML response refused by pysaml2: %r", exc)
+        raise RuleViolation(RULE, _pysaml2_refusal(exc)) from None
+    if response is None or response.assertion is None:
+        raise RuleViolation(RULE, "the SAML response holds no assertion that could be read")
+    result = _checked(response, provider, urls, in_response_to)
+    return provider, result, started["next"]
+
+
+def _checked(response, provider: IdentityProvider, urls: dict, in_response_to: str) -> Result:
+    """Our own checks on the assertion pysaml2 accepted (see the module's docstring)."""
+    from saml2.saml import SCM_BEARER
+
+    outer = response.response
+    assertion = response.assertion
+    if assertion.issuer is None or (assertion.issuer.text or "").strip() != provider.entity_id:
+        raise RuleViolation(RULE, f"the SAML assertion was not issued by {provider.name}")
+    if outer.in_response_to != in_response_to:
+        raise RuleViolation(RULE, "the SAML response does not answer this sign-in (InResponseTo)")
+    if outer.destination and outer.destination != urls["acs"]:
+        raise RuleViolation(RULE, "the SAML response is addressed to another service (Destination)")
+    if not response.name_id or not (response.name_id.text or "").strip():
+        raise RuleViolation(RULE, "the SAML assertion names nobody (no NameID)")
+
+    now = clock.now()
+    skew = dt.timedelta(seconds=CLOCK_SKEW)
+    conditions = assertion.conditions
+    if conditions is None:
+        raise RuleViolation(RULE, "the SAML assertion has no Conditions (audience and validity)")
+    audiences = [(a.text or "").strip() for r in conditions.audience_restriction for a in r.audience]
+    if urls["entity_id"] not in audiences:
+        raise RuleViolation(RULE, "the SAML assertion is meant for another service provider (Audience)")
+    not_before, not_after = _instant(conditions.not_before), _instant(conditions.not_on_or_after)
+    if not_before and now + skew < not_before:
+        raise RuleViolation(RULE, "the SAML assertion is not valid yet (NotBefore)")
+    if not_after and now - skew >= not_after:
+        raise RuleViolation(RULE, "the SAML assertion has expired (NotOnOrAfter)")
+
+    bearer = [sc for sc in assertion.subject.subject_confirmation if sc.method == SCM_BEARER]
+    if not bearer:
+        raise RuleViolation(RULE, "the SAML assertion has no bearer subject confirmation")
+    keep_until = not_after
+    for sc in bearer:
+        data = sc.subject_confirmation_data
+        if data is None or data.recipient != urls["acs"]:
+            raise RuleViolation(RULE, "the SAML assertion is meant for another address (Recipient)")
+        if data.in_response_to != in_response_to:
+            raise RuleViolation(RULE, "the SAML assertion does not answer this sign-in (InResponseTo)")
+        until = _instant(data.not_on_or_after)
+        if until is None:
+            raise RuleViolation(RULE, "the SAML assertion's subject confirmation has no NotOnOrAfter")
+        if now - skew >= until:
+            raise RuleViolation(RULE, "the SAML assertion has expired (NotOnOrAfter)")
+        keep_until = max(keep_until or until, until)
+
+    name_id = response.name_id.text.strip()
+    attributes: dict[str, list] = {"NameID": [name_id]}
+    for statement in assertion.attribute_statement:
+        for attribute in statement.attribute:
+            values = [v.text.strip() for v in attribute.attribute_value if v.text and v.text.strip()]
+            for key in {attribute.name, attribute.friendly_name} - {None, ""}:
+                attributes.setdefault(key, []).extend(values)
+    for key, values in (response.ava or {}).items():  # pysaml2's friendly names for OIDs it knows
+        attributes.setdefault(key, list(values))
+    session_index = ""
+    if assertion.authn_statement and assertion.authn_statement[0].session_index:
+        session_index = assertion.authn_statement[0].session_index
+    return Result(name_id=name_id, name_id_xml=str(response.name_id), session_index=session_index,
+                  assertion_id=assertion.id, keep_until=(keep_until or now) + skew, attributes=attributes)
+
+
+# --- single logout -----------------------------------------------------------------------------
+
+def logout_url(request, provider: IdentityProvider, record: SignIn) -> str | None:
+    """A signed LogoutRequest to the IdP (HTTP-Redirect), when its metadata offers single logout."""
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.saml import name_id_from_string
+    from saml2.xmldsig import SIG_RSA_SHA256
+
+    client = _client(request, provider.institution, [provider])
+    try:
+        destinations = client.metadata.single_logout_service(provider.entity_id, BINDING_HTTP_REDIRECT, "idpsso")
+    except Exception:
+        destinations = []
+    if not destinations or not record.name_id_xml:
+        return None
+    destination = destinations[0]["location"]
+    _id, logout_request = client.create_logout_request(
+        destination, provider.entity_id, name_id=name_id_from_string(record.name_id_xml),
+        session_indexes=[record.session_index] if record.session_index else None, sign=False)
+    info = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout_request), destination, relay_state="", sign=True,
+                                sigalg=SIG_RSA_SHA256)
+    return dict(info["headers"])["Location"]
+
+
+def single_logout(request, institution: Institution):
+    """Our logout's answer from the IdP (then: to the sign-in page), or the IdP's own logout
+    request (then: end the sessions signed in as that NameID, answer with a signed response)."""
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+    from saml2.xmldsig import SIG_RSA_SHA256
+
+    data = request.GET if request.method == "GET" else request.POST
+    binding = BINDING_HTTP_REDIRECT if request.method == "GET" else BINDING_HTTP_POST
+    providers = [p for p in selectors.saml_providers(institution) if p.enabled]
+    if not providers:
+        raise RuleViolation(RULE, f"{institution.code} has no SAML identity provider")
+    client = _client(request, institution, providers)
+    login_page = resolve_url("web:login") + f"?institution={institution.code}"
+    if data.get("SAMLResponse"):
+        try:
+            client.parse_logout_request_response(data["SAMLResponse"][:MESSAGE_MAX], binding)
+        except Exception as exc:
+            logger.info("SAML logout response not accepted: %r", exc)
+        return HttpResponseRedirect(login_page)
+    if not data.get("SAMLRequest"):
+        raise RuleViolation(RULE, "no SAML logout message")
+    if binding == BINDING_HTTP_REDIRECT and not data.get("Signature"):
+        raise RuleViolation(RULE, "a logout request from the identity provider must be signed")
+    try:
+        parsed = client.parse_logout_request(data["SAMLRequest"][:MESSAGE_MAX], binding,
+                                             relay_state=data.get("RelayState"), sigalg=data.get("SigAlg"),
+                                             signature=data.get("Signature"))
+    except Exception as exc:
+        logger.info("SAML logout request refused: %r", exc)
+        raise RuleViolation(RULE, "the logout request from the identity provider did not check out") from None
+    if parsed is None:
+        raise RuleViolation(RULE, "the logout request from the identity provider did not check out")
+    message = parsed.message
+    issuer = (message.issuer.text or "").strip() if message.issuer is not None else ""
+    provider = next((p for p in providers if p.entity_id == issuer), None)
+    if provider is None or message.name_id is None:
+        raise RuleViolation(RULE, "the logout request names no known provider or person")
+    services.end_sessions(provider, (message.name_id.text or "").strip(),
+                          [si.text for si in message.session_index if si.text] or None)
+    destinations = client.metadata.single_logout_service(provider.entity_id, BINDING_HTTP_REDIRECT, "idpsso")
+    if not destinations:
+        return HttpResponseRedirect(login_page)
+    response = client.create_logout_response(message, [BINDING_HTTP_REDIRECT], sign=False)
+    destination = destinations[0].get("response_location") or destinations[0]["location"]
+    info = client.apply_binding(BINDING_HTTP_REDIRECT, str(response), destination,
+                                relay_state=data.get("RelayState", ""), response=True, sign=True, sigalg=SIG_RSA_SHA256)
+    return HttpResponseRedirect(dict(info["headers"])["Location"])

@@ -1,0 +1,264 @@
+"""Changes of state of single sign-on (LMS-3): providers are added and checked, people signed in
+by a provider are matched/created through the organisation's one people service, SAML
+assertions are recorded once (a second use is a replay), and sign-ins are kept for logout."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from syllabus.core import audit, clock
+from syllabus.core.errors import RuleViolation
+from syllabus.org.models import Institution, User, UserGroup
+from syllabus.org.roles import Role
+from syllabus.org.services import PersonDetails, provision_person
+
+from .models import MAP_MAX_ENTRIES, IdentityProvider, Kind, ServiceProvider, SignIn, UsedAssertion
+
+logger = logging.getLogger(__name__)
+RULE = "LMS-3"
+ATTRIBUTE_VALUE_MAX = 1000   # characters of one attribute value we read
+ATTRIBUTE_VALUES_MAX = 200   # values of one multi-valued attribute we look at
+
+
+# --- value maps ("student=undergraduate,faculty=faculty") -------------------------------------
+
+def parse_value_map(text: str | dict | None, *, what: str) -> dict[str, str]:
+    """``"student=undergraduate, faculty=faculty"`` → ``{"student": "undergraduate", ...}`` (order kept)."""
+    if not text:
+        return {}
+    if isinstance(text, dict):
+        pairs = list(text.items())
+    else:
+        pairs = []
+        for part in str(text).split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise RuleViolation(RULE, f"{what} map entry {part.strip()!r} is not VALUE=CODE")
+            value, code = part.rsplit("=", 1)
+            pairs.append((value.strip(), code.strip()))
+    if len(pairs) > MAP_MAX_ENTRIES:
+        raise RuleViolation(RULE, f"a {what} map has at most {MAP_MAX_ENTRIES} entries")
+    out: dict[str, str] = {}
+    for value, code in pairs:
+        if not str(value).strip() or not str(code).strip():
+            raise RuleViolation(RULE, f"{what} map entry {value!r}={code!r} has an empty side")
+        out[str(value).strip()] = str(code).strip()
+    return out
+
+
+def check_maps(institution: Institution, group_map: dict, role_map: dict) -> None:
+    known = set(UserGroup.objects.filter(institution=institution).values_list("code", flat=True))
+    unknown = [code for code in group_map.values() if code not in known]
+    if unknown:
+        raise RuleViolation(RULE, f"no user group {', '.join(sorted(set(unknown)))} at {institution.code} "
+                                  f"(known: {', '.join(sorted(known)) or 'none'})")
+    bad_roles = [r for r in role_map.values() if r not in Role.values]
+    if bad_roles:
+        raise RuleViolation(RULE, f"unknown role {', '.join(sorted(set(bad_roles)))} (roles: {', '.join(Role.values)})")
+
+
+def _free_slug(institution: Institution, name: str, slug: str | None) -> str:
+    base = slugify(slug or name)[:40] or "idp"
+    if slug:
+        if IdentityProvider.objects.filter(institution=institution, slug=base).exists():
+            raise RuleViolation(RULE, f"{institution.code} already has a provider {base!r}")
+        return base
+    candidate, n = base, 1
+    while IdentityProvider.objects.filter(institution=institution, slug=candidate).exists():
+        n += 1
+        candidate = f"{base[:36]}-{n}"
+    return candidate
+
+
+def _common(institution, name, *, slug, group_attribute, group_map, role_attribute, role_map) -> dict:
+    if not (name or "").strip():
+        raise RuleViolation(RULE, "a provider needs a name (the label of its sign-in button)")
+    if len(name) > 100:
+        raise RuleViolation(RULE, "a provider's name has at most 100 characters")
+    group_map = parse_value_map(group_map, what="group")
+    role_map = parse_value_map(role_map, what="role")
+    if group_map and not group_attribute:
+        raise RuleViolation(RULE, "a group map needs the claim or attribute it reads (--group-claim / --group-attribute)")
+    if role_map and not role_attribute:
+        raise RuleViolation(RULE, "a role map needs the claim or attribute it reads")
+    check_maps(institution, group_map, role_map)
+    return {"institution": institution, "name": name.strip(), "slug": _free_slug(institution, name, slug),
+            "group_attribute": group_attribute or "", "group_map": group_map,
+            "role_attribute": role_attribute or "", "role_map": role_map}
+
+
+def add_oidc_provider(institution: Institution, *, name: str, issuer: str, client_id: str, client_secret: str = "",
+                      slug: str | None = None, username_claim: str = "", group_claim: str = "", group_map=None,
+                      role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
+                      check: bool = True, actor=None) -> IdentityProvider:
+    """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
+    that a wrong issuer is refused here rather than at the first sign-in."""
+    from . import oidc
+
+    issuer = (issuer or "").strip().rstrip("/")
+    if not issuer.startswith(("https://", "http://")):
+        raise RuleViolation(RULE, "the issuer is an http(s) URL")
+    if not client_id:
+        raise RuleViolation(RULE, "an OpenID Connect provider needs the client id it registered Syllabus under")
+    values = _common(institution, name, slug=slug, group_attribute=group_claim, group_map=group_map,
+                     role_attribute=role_claim, role_map=role_map)
+    provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
+                                username_attribute=username_claim or "", existing_only=existing_only,
+                                scopes=scopes or "openid email profile", **values)
+    if check:
+        oidc.discovery(provider, fresh=True)
+    with transaction.atomic():
+        provider.save()
+        audit.created(actor, provider)
+    return provider
+
+
+def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str, metadata_url: str = "",
+                      slug: str | None = None, username_attribute: str = "", group_attribute: str = "", group_map=None,
+                      role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None) -> IdentityProvider:
+    from . import saml
+
+    values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
+                     role_attribute=role_attribute, role_map=role_map)
+    entity_id = saml.idp_entity_id(metadata_xml)
+    with transaction.atomic():
+        service_provider(institution)
+        provider = IdentityProvider.objects.create(
+            kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id,
+            username_attribute=username_attribute or "", existing_only=existing_only, **values)
+        audit.created(actor, provider)
+    return provider
+
+
+def service_provider(institution: Institution) -> ServiceProvider:
+    """The institution's SAML service provider, its key pair made on first use."""
+    sp = ServiceProvider.objects.filter(institution=institution).first()
+    if sp is not None:
+        return sp
+    key_pem, cert_pem = _self_signed_pair(f"Syllabus {institution.code}")
+    with transaction.atomic():
+        sp, created = ServiceProvider.objects.get_or_create(
+            institution=institution, defaults={"private_key_pem": key_pem, "certificate_pem": cert_pem})
+        if created:
+            audit.created(None, sp, note="SAML key pair made")
+    return sp
+
+
+def _self_signed_pair(common_name: str) -> tuple[str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
+    now = clock.now()
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+# --- attribute mapping ----------------------------------------------------------------------
+
+def _values(attributes: dict, name: str) -> list[str]:
+    if not name:
+        return []
+    raw = attributes.get(name)
+    if raw is None:
+        # SAML attributes arrive under their friendly name or their OID/URN name; claims are exact
+        lowered = name.lower()
+        raw = next((v for k, v in attributes.items() if k.lower() == lowered), None)
+    if raw is None:
+        return []
+    if not isinstance(raw, (list, tuple)):
+        raw = [raw]
+    return [str(v)[:ATTRIBUTE_VALUE_MAX] for v in raw[:ATTRIBUTE_VALUES_MAX] if v is not None and str(v) != ""]
+
+
+def _first(attributes: dict, name: str) -> str | None:
+    values = _values(attributes, name)
+    return values[0].strip() if values else None
+
+
+def _map_values(values: list[str], value_map: dict[str, str]) -> list[str]:
+    """Codes whose VALUE matches, in the map's order; ``student@uni.edu`` also matches ``student``."""
+    seen = {v.strip().lower() for v in values} | {v.strip().lower().split("@", 1)[0] for v in values}
+    return [code for value, code in value_map.items() if value.strip().lower() in seen]
+
+
+def map_person(provider: IdentityProvider, attributes: dict) -> PersonDetails:
+    groups = _map_values(_values(attributes, provider.group_attribute), provider.group_map or {})
+    roles = _map_values(_values(attributes, provider.role_attribute), provider.role_map or {})
+    return PersonDetails(
+        username=_first(attributes, provider.attribute("username")) or "",
+        first_name=_first(attributes, provider.attribute("first_name")),
+        last_name=_first(attributes, provider.attribute("last_name")),
+        email=_first(attributes, provider.attribute("email")),
+        user_group=groups[0] if groups else None,
+        roles=tuple(dict.fromkeys(roles)),
+    )
+
+
+def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str, assertion_id: str = "",
+                   assertion_keep_until=None) -> User:
+    """Map what the provider said and match/create/update the person, in one transaction with
+    the record of the SAML assertion: a replay, an unknown person under "existing people only",
+    an inactive or expired person are refused and leave nothing written."""
+    if not provider.enabled:
+        raise RuleViolation(RULE, f"the identity provider {provider.name!r} is disabled")
+    details = map_person(provider, attributes)
+    if not details.username:
+        raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the person")
+    with transaction.atomic():
+        if assertion_id:
+            record_assertion(provider, assertion_id, assertion_keep_until)
+        user, _created = provision_person(provider.institution, details, create=not provider.existing_only,
+                                          source=f"sso:{provider.slug}")
+    return user
+
+
+def record_assertion(provider: IdentityProvider, assertion_id: str, keep_until) -> None:
+    keep_until = keep_until or clock.now() + dt.timedelta(hours=24)
+    try:
+        with transaction.atomic():
+            UsedAssertion.objects.create(provider=provider, assertion_id=assertion_id[:200], keep_until=keep_until)
+    except IntegrityError:
+        raise RuleViolation(RULE, "this SAML assertion was already used (a replay)") from None
+
+
+def record_sign_in(provider: IdentityProvider, user: User, session_key: str, *, subject: str, name_id_xml: str = "",
+                   session_index: str = "", id_token: str = "") -> SignIn:
+    return SignIn.objects.create(provider=provider, user=user, session_key=session_key, subject=subject[:500],
+                                 name_id_xml=name_id_xml, session_index=session_index[:200], id_token=id_token)
+
+
+def end_sessions(provider: IdentityProvider, subject: str, session_indexes: list[str] | None = None) -> int:
+    """A logout request from the IdP: end the Django sessions signed in as ``subject`` there."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = SignIn.objects.filter(provider=provider, subject=subject)
+    if session_indexes:
+        rows = rows.filter(session_index__in=session_indexes)
+    ended = 0
+    for row in list(rows):
+        store(session_key=row.session_key).delete()
+        ended += 1
+    rows.delete()
+    return ended
+
+
+def sweep(now) -> int:
+    used, _ = UsedAssertion.objects.filter(keep_until__lt=now).delete()
+    old, _ = SignIn.objects.filter(created_at__lt=now - dt.timedelta(days=30)).delete()
+    return used + old

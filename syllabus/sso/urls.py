@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sso"
+
+urlpatterns = [
+    path("<slug:institution>/saml/metadata/", views.saml_metadata, name="saml-metadata"),
+    path("<slug:institution>/saml/acs/", views.saml_acs, name="saml-acs"),
+    path("<slug:institution>/saml/sls/", views.saml_sls, name="saml-sls"),
+    path("<slug:institution>/<slug:slug>/login/", views.start, name="login"),
+    path("<slug:institution>/<slug:slug>/callback/", views.oidc_callback, name="oidc-callback"),
+]

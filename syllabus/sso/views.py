@@ -1,0 +1,145 @@
+"""Pages of single sign-on (LMS-3).  Thin: each parses, calls oidc/saml/services, and either
+signs the person in or shows a refusal naming the rule — never a 500, nothing half-written."""
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import login as django_login
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from syllabus.core.errors import RuleViolation
+
+from . import oidc, saml, selectors, services
+from .models import IdentityProvider, Kind
+
+logger = logging.getLogger(__name__)
+SIGNIN_SESSION_KEY = "sso_sign_in"
+BACKEND = "syllabus.org.backends.SyllabusBackend"
+
+
+def refused(request, error: RuleViolation, provider: IdentityProvider | None = None) -> HttpResponse:
+    logger.warning("SSO sign-in refused (%s): %s", provider or "-", error)
+    status = error.status if error.status in (400, 403, 404) else 400
+    again = None
+    if provider is not None:
+        again = resolve_url("web:login") + f"?institution={provider.institution.code}"
+    return render(request, "sso/refused.html", {"error": error, "provider": provider, "again": again}, status=status)
+
+
+def _safe_next(request, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
+                                                 require_https=request.is_secure()):
+        return value
+    return resolve_url("web:home")
+
+
+def _provider_or_404(institution: str, slug: str) -> IdentityProvider:
+    provider = selectors.provider(institution, slug)
+    if provider is None or not provider.enabled:
+        raise Http404
+    return provider
+
+
+def _guarded(view):
+    """Every failure of a sign-in is a refusal page naming LMS-3, never a 500."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (Http404, RuleViolation):
+            raise
+        except Exception:
+            logger.exception("SSO: unexpected failure in %s", view.__name__)
+            return refused(request, RuleViolation("LMS-3", "the identity provider's answer could not be processed"))
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _sign_in(request, provider: IdentityProvider, user, next_url: str, **sign_in) -> HttpResponse:
+    django_login(request, user, backend=BACKEND)
+    request.session.save()
+    record = services.record_sign_in(provider, user, request.session.session_key, **sign_in)
+    request.session[SIGNIN_SESSION_KEY] = record.pk
+    return HttpResponseRedirect(next_url)
+
+
+@require_GET
+@never_cache
+@_guarded
+def start(request, institution: str, slug: str):
+    """The provider's button: a plain link that sends the browser to the identity provider."""
+    provider = _provider_or_404(institution, slug)
+    next_url = _safe_next(request, request.GET.get("next"))
+    try:
+        if provider.kind == Kind.OIDC:
+            return HttpResponseRedirect(oidc.begin(request, provider, next_url))
+        return saml.begin(request, provider, next_url)
+    except RuleViolation as error:
+        return refused(request, error, provider)
+
+
+@require_GET
+@never_cache
+@_guarded
+def oidc_callback(request, institution: str, slug: str):
+    provider = selectors.provider(institution, slug, Kind.OIDC)
+    if provider is None:
+        raise Http404
+    try:
+        claims, id_token, next_url = oidc.finish(request, provider)
+        user = services.sign_in_person(provider, claims, subject=claims["sub"])
+    except RuleViolation as error:
+        return refused(request, error, provider)
+    return _sign_in(request, provider, user, _safe_next(request, next_url), subject=claims["sub"], id_token=id_token)
+
+
+@require_GET
+@never_cache
+@_guarded
+def saml_metadata(request, institution: str):
+    """The institution's SP metadata, at a fixed address to give every SAML IdP."""
+    inst = selectors.Institution.objects.filter(code=institution).first()
+    if inst is None:
+        raise Http404
+    return HttpResponse(saml.sp_metadata(request, inst), content_type="application/samlmetadata+xml")
+
+
+@csrf_exempt  # the IdP posts here from its own page; the signed, single-use assertion is the proof
+@require_POST
+@never_cache
+@_guarded
+def saml_acs(request, institution: str):
+    inst = selectors.Institution.objects.filter(code=institution).first()
+    if inst is None:
+        raise Http404
+    provider = None
+    try:
+        provider, result, next_url = saml.consume(request, inst)
+        user = services.sign_in_person(provider, result.attributes, subject=result.name_id,
+                                       assertion_id=result.assertion_id, assertion_keep_until=result.keep_until)
+    except RuleViolation as error:
+        return refused(request, error, provider)
+    return _sign_in(request, provider, user, _safe_next(request, next_url), subject=result.name_id,
+                    name_id_xml=result.name_id_xml, session_index=result.session_index)
+
+
+@csrf_exempt  # logout messages come from the IdP (redirect or post binding), checked by signature
+@require_http_methods(["GET", "POST"])
+@never_cache
+@_guarded
+def saml_sls(request, institution: str):
+    """Single logout: the IdP's answer to our logout request, or its own logout request."""
+    inst = selectors.Institution.objects.filter(code=institution).first()
+    if inst is None:
+        raise Http404
+    try:
+        return saml.single_logout(request, inst)
+    except RuleViolation as error:
+        return refused(request, error)

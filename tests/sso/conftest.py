@@ -1,0 +1,149 @@
+"""Real identity providers for the SSO tests, each its own process speaking the real protocol:
+an OpenID provider (tests/sso/op_server.py, Authlib's server side) and a SAML IdP
+(tests/sso/idp_server.py, pysaml2's IdP).  One process per test worker; each test resets it."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(module: str, port: int, ready_path: str, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = open(Path(tempfile.gettempdir()) / f"syllabus-test-{module.rsplit('.', 1)[-1]}-{port}.log", "w+b")
+    proc = subprocess.Popen([sys.executable, "-m", module, str(port), *extra], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{module} exited: {log.read().decode()[-2000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=2).ok:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{module} did not start")
+
+
+class Provider:
+    def __init__(self, url: str):
+        self.url = url
+
+    def control(self, **data) -> dict:
+        r = requests.post(f"{self.url}/_control", json=data, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def log(self) -> list:
+        return requests.get(f"{self.url}/_log", timeout=10).json()
+
+
+@pytest.fixture(scope="session")
+def _op_process():
+    port = _free_port()
+    proc = _start("tests.sso.op_server", port, "/.well-known/openid-configuration")
+    yield Provider(f"http://127.0.0.1:{port}")
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def op(_op_process):
+    """The OpenID provider, reset: client ``syllabus``/``s3cret``, signing in Ada (sub u-1001)."""
+    from django.core.cache import cache
+
+    _op_process.control(reset=True)
+    cache.clear()  # discovery and JWKS are cached per process
+    return _op_process
+
+
+@pytest.fixture
+def oidc_idp(op, inst_a, groups):
+    from syllabus.sso import services
+
+    provider = services.add_oidc_provider(
+        inst_a, name="University account", slug="uni", issuer=op.url, client_id="syllabus", client_secret="s3cret",
+        username_claim="preferred_username", group_claim="groups",
+        group_map="student=undergraduate,faculty=faculty,staff=staff")
+    op.control(client={"redirect_uris": ["http://testserver/sso/inst-a/uni/callback/"]})
+    return provider
+
+
+def local(url: str) -> str:
+    """An absolute URL of the site under test → what Django's test client takes."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def oidc_round_trip(client, provider, *, next_url: str | None = None):
+    """Start at the provider's button, let the provider answer, return our callback's response."""
+    start = f"/sso/{provider.institution.code}/{provider.slug}/login/" + (f"?next={next_url}" if next_url else "")
+    r = client.get(start)
+    assert r.status_code == 302, r.content[:500]
+    at_provider = requests.get(r["Location"], allow_redirects=False, timeout=10)
+    assert at_provider.status_code == 302, at_provider.text[:500]
+    return client.get(local(at_provider.headers["Location"])), local(at_provider.headers["Location"])
+
+
+@pytest.fixture(scope="session")
+def _idp_process():
+    port = _free_port()
+    proc = _start("tests.sso.idp_server", port, "/idp/metadata")
+    yield Provider(f"http://127.0.0.1:{port}")
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def idp(_idp_process):
+    """The SAML IdP, reset: signs in Grace (NameID p-2002, eduPersonPrincipalName grace@uni.example)."""
+    _idp_process.control(reset=True)
+    return _idp_process
+
+
+@pytest.fixture
+def saml_idp(idp, inst_a, groups, client):
+    from syllabus.sso import services
+
+    metadata = requests.get(f"{idp.url}/idp/metadata", timeout=10).text
+    provider = services.add_saml_provider(
+        inst_a, name="Campus login", slug="campus", metadata_xml=metadata, metadata_url=f"{idp.url}/idp/metadata",
+        group_attribute="eduPersonAffiliation", group_map="faculty=faculty,staff=staff,student=undergraduate")
+    sp_metadata = client.get("/sso/inst-a/saml/metadata/").content.decode()
+    idp.control(sp_metadata=sp_metadata)
+    return provider
+
+
+def saml_answer(client, provider, *, next_url: str | None = None) -> str:
+    """Start at the provider's button; return the SAMLResponse the IdP would have the browser post."""
+    import re
+
+    start = f"/sso/{provider.institution.code}/{provider.slug}/login/" + (f"?next={next_url}" if next_url else "")
+    r = client.get(start)
+    assert r.status_code == 302, r.content[:500]
+    page = requests.get(r["Location"], timeout=20)
+    assert page.status_code == 200, page.text[:500]
+    return re.search(r'name="SAMLResponse" value="([^"]+)"', page.text).group(1)
+
+
+def post_answer(client, provider, saml_response: str):
+    return client.post(f"/sso/{provider.institution.code}/saml/acs/", {"SAMLResponse": saml_response, "RelayState": ""})

@@ -1,0 +1,251 @@
+"""A small but real OpenID Connect provider for the tests, on Authlib's server side (Flask):
+authorization code grant with PKCE (S256, required) and the OpenID Connect code flow, single-use
+codes, signed ID tokens (RS256) with a JWKS that can rotate, discovery, userinfo and an
+end-session endpoint.  Run as its own process by ``tests/sso/conftest.py``:
+
+    python -m tests.sso.op_server PORT
+
+``POST /_control`` (JSON) sets who signs in (``user`` claims), registers the client
+(``client``), makes the next ID tokens misbehave (``mode``: tamper, nonce, aud, iss, expired,
+future), rotates the signing key (``rotate``), or resets everything (``reset``).  ``GET /_log``
+tells what happened (token requests, logouts).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import sys
+import threading
+import time
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import UserInfo
+from authlib.oidc.core.grants import OpenIDCode
+from flask import Flask, jsonify, redirect, request
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+LOCK = threading.Lock()
+STATE: dict = {}
+
+
+def reset(port: int | None = None) -> None:
+    with LOCK:
+        issuer = STATE.get("issuer") or f"http://127.0.0.1:{port}"
+        STATE.clear()
+        STATE.update({
+            "issuer": issuer, "keys": [_new_key()], "mode": "", "codes": {}, "tokens": {}, "log": [],
+            "client": {"client_id": "syllabus", "client_secret": "s3cret", "redirect_uris": []},
+            "user": {"sub": "u-1001", "preferred_username": "ada", "given_name": "Ada", "family_name": "Lovelace",
+                     "email": "ada@uni.example", "groups": ["faculty"]},
+        })
+
+
+def _new_key() -> RSAKey:
+    return RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"}, private=True)
+
+
+class Client:
+    def __init__(self, data):
+        self.data = data
+
+    def get_client_id(self):
+        return self.data["client_id"]
+
+    def get_default_redirect_uri(self):
+        return self.data["redirect_uris"][0] if self.data["redirect_uris"] else None
+
+    def get_allowed_scope(self, scope):
+        return " ".join(s for s in (scope or "").split() if s in ("openid", "email", "profile", "groups"))
+
+    def check_redirect_uri(self, redirect_uri):
+        return redirect_uri in self.data["redirect_uris"]
+
+    def check_client_secret(self, client_secret):
+        return secrets.compare_digest(client_secret or "", self.data["client_secret"])
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type == "authorization_code"
+
+
+class Code:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return None
+
+    def get_amr(self):
+        return None
+
+    def is_expired(self):
+        return time.time() > self.auth_time + 300
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def save_authorization_code(self, code, request):
+        payload = request.payload
+        with LOCK:
+            STATE["codes"][code] = Code(
+                code=code, client_id=request.client.get_client_id(), redirect_uri=payload.redirect_uri,
+                scope=payload.scope, nonce=payload.data.get("nonce"), auth_time=int(time.time()),
+                code_challenge=payload.data.get("code_challenge"),
+                code_challenge_method=payload.data.get("code_challenge_method"), user=dict(STATE["user"]))
+
+    def query_authorization_code(self, code, client):
+        item = STATE["codes"].get(code)
+        if item and item.client_id == client.get_client_id() and not item.is_expired():
+            return item
+        return None
+
+    def delete_authorization_code(self, authorization_code):
+        with LOCK:  # single use: a replayed code finds nothing (invalid_grant)
+            STATE["codes"].pop(authorization_code.code, None)
+
+    def authenticate_user(self, authorization_code):
+        return authorization_code.user
+
+
+class OpenIDCodeFlow(OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        return any(c.nonce == nonce for c in STATE["codes"].values())
+
+    def get_jwt_config(self, grant):  # the legacy hook Authlib still reads for iss/exp
+        return {"key": STATE["keys"][-1], "alg": "RS256", "iss": STATE["issuer"], "exp": 3600}
+
+    def resolve_client_private_key(self, client):
+        return STATE["keys"][-1]
+
+    def get_client_claims(self, client):
+        return {"iss": STATE["issuer"], "aud": [client.get_client_id()]}
+
+    def get_encode_header(self, client):
+        return {"alg": "RS256", "kid": STATE["keys"][-1].kid}
+
+    def generate_user_info(self, user, scope):
+        return UserInfo(user)
+
+    def encode_id_token(self, token, req):
+        encoded = super().encode_id_token(token, req)
+        mode = STATE["mode"]
+        if not mode:
+            return encoded
+        key = STATE["keys"][-1]
+        decoded = jwt.decode(encoded, key)
+        claims = dict(decoded.claims)
+        now = int(time.time())
+        if mode == "tamper":  # change a claim after signing: the signature no longer matches
+            head, body, sig = encoded.split(".")
+            claims["preferred_username"] = "root"
+            body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+            return f"{head}.{body}.{sig}"
+        if mode == "nonce":
+            claims["nonce"] = "not-the-nonce-you-sent"
+        elif mode == "aud":
+            claims["aud"] = ["some-other-client"]
+        elif mode == "iss":
+            claims["iss"] = "https://evil.example"
+        elif mode == "expired":
+            claims["iat"], claims["exp"], claims["auth_time"] = now - 7200, now - 3600, now - 7200
+        elif mode == "future":
+            claims["iat"], claims["nbf"] = now + 3600, now + 3600
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"authorization_code": 600}
+    server = AuthorizationServer(app, query_client=lambda cid: Client(STATE["client"]) if cid == STATE["client"]["client_id"] else None,
+                                 save_token=lambda token, req: STATE["tokens"].__setitem__(token["access_token"], dict(req.user)))
+    server.register_grant(CodeGrant, [CodeChallenge(required=True), OpenIDCodeFlow(require_nonce=True)])
+
+    @app.get("/.well-known/openid-configuration")
+    def discovery():
+        iss = STATE["issuer"]
+        return jsonify({
+            "issuer": iss, "authorization_endpoint": f"{iss}/authorize", "token_endpoint": f"{iss}/token",
+            "jwks_uri": f"{iss}/jwks", "userinfo_endpoint": f"{iss}/userinfo", "end_session_endpoint": f"{iss}/logout",
+            "response_types_supported": ["code"], "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": ["openid", "email", "profile", "groups"],
+        })
+
+    @app.get("/jwks")
+    def jwks():
+        return jsonify({"keys": [k.as_dict(private=False) for k in STATE["keys"][-1:]]})
+
+    @app.get("/authorize")
+    def authorize():  # the person is already signed in at the provider: consent is implied
+        STATE["log"].append({"event": "authorize", "args": dict(request.args)})
+        return server.create_authorization_response(grant_user=dict(STATE["user"]))
+
+    @app.post("/token")
+    def token():
+        STATE["log"].append({"event": "token", "code": request.form.get("code")})
+        return server.create_token_response()
+
+    @app.get("/userinfo")
+    def userinfo():
+        auth = request.headers.get("Authorization", "")
+        user = STATE["tokens"].get(auth.removeprefix("Bearer ").strip())
+        if user is None:
+            return jsonify({"error": "invalid_token"}), 401
+        return jsonify(user)
+
+    @app.get("/logout")
+    def logout():
+        STATE["log"].append({"event": "logout", "args": dict(request.args)})
+        back = request.args.get("post_logout_redirect_uri")
+        return redirect(back) if back else ("signed out", 200)
+
+    @app.post("/_control")
+    def control():
+        data = request.get_json(force=True)
+        if data.get("reset"):
+            reset()
+        with LOCK:
+            if "user" in data:
+                STATE["user"] = data["user"]
+            if "client" in data:
+                STATE["client"].update(data["client"])
+            if "mode" in data:
+                STATE["mode"] = data["mode"]
+            if data.get("rotate"):
+                STATE["keys"].append(_new_key())
+        return jsonify({"kid": STATE["keys"][-1].kid})
+
+    @app.get("/_log")
+    def log():
+        return jsonify(STATE["log"])
+
+    return app
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1])
+    reset(port)
+    create_app().run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)

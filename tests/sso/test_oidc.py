@@ -1,0 +1,222 @@
+"""LMS-3, acceptance 1 of issue 11: OpenID Connect sign-in against a real OpenID provider process
+(tests/sso/op_server.py).  Every refusal is its own test: a clear page naming LMS-3, never a
+500, nobody signed in, nobody created."""
+from __future__ import annotations
+
+import requests
+
+from syllabus.org.models import User
+from syllabus.sso.models import SignIn
+
+from .conftest import local, oidc_round_trip
+
+
+def _signed_in_user(client):
+    from django.contrib.auth import get_user
+
+    user = get_user(client)
+    return user if user.is_authenticated else None
+
+
+def _assert_refused(response, client, text: str):
+    assert response.status_code in (400, 403), response.status_code
+    body = response.content.decode()
+    assert "LMS-3:" in body and text in body, body[:2000]
+    assert _signed_in_user(client) is None
+    assert not User.objects.filter(username="ada").exists()
+    assert not SignIn.objects.exists()
+
+
+def test_first_sign_in_creates_the_person_with_the_mapped_group(client, oidc_idp, op):
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and response["Location"] == "/"
+    ada = User.objects.get(username="ada")
+    assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Lovelace", "ada@uni.example")
+    assert ada.institution == oidc_idp.institution and ada.user_group.code == "faculty"
+    assert not ada.has_usable_password()
+    assert _signed_in_user(client) == ada
+    assert client.get("/").status_code == 200
+    # the provider saw PKCE (S256) and a nonce
+    authorize = next(e for e in op.log() if e["event"] == "authorize")["args"]
+    assert authorize["code_challenge_method"] == "S256" and authorize["code_challenge"] and authorize["nonce"]
+
+
+def test_a_second_sign_in_updates_the_name_and_group(client, oidc_idp, op):
+    oidc_round_trip(client, oidc_idp)
+    client.logout()
+    op.control(user={"sub": "u-1001", "preferred_username": "ada", "given_name": "Ada", "family_name": "King",
+                     "email": "ada@uni.example", "groups": ["staff"]})
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302
+    ada = User.objects.get(username="ada")
+    assert ada.last_name == "King" and ada.user_group.code == "staff"
+    assert User.objects.filter(username="ada").count() == 1
+
+
+def test_the_next_page_is_kept_and_an_outside_one_is_not(client, oidc_idp):
+    response, _ = oidc_round_trip(client, oidc_idp, next_url="/courses/")
+    assert response["Location"] == "/courses/"
+    client.logout()
+    response, _ = oidc_round_trip(client, oidc_idp, next_url="https://evil.example/")
+    assert response["Location"] == "/"
+
+
+def test_a_tampered_id_token_is_refused(client, oidc_idp, op):
+    op.control(mode="tamper")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "signature does not verify")
+
+
+def test_a_wrong_nonce_is_refused(client, oidc_idp, op):
+    op.control(mode="nonce")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "nonce differs")
+
+
+def test_a_wrong_audience_is_refused(client, oidc_idp, op):
+    op.control(mode="aud")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "not for this client")
+
+
+def test_a_wrong_issuer_is_refused(client, oidc_idp, op):
+    op.control(mode="iss")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "not by the configured issuer")
+
+
+def test_an_expired_id_token_is_refused(client, oidc_idp, op):
+    op.control(mode="expired")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "has expired")
+
+
+def test_an_id_token_issued_in_the_future_is_refused(client, oidc_idp, op):
+    op.control(mode="future")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "ID token")
+
+
+def test_a_replayed_code_is_refused_by_the_provider_and_shown_clearly(client, oidc_idp, op):
+    # a sign-in is started, and the code of an earlier (intercepted) answer is sent with the new state
+    first = client.get("/sso/inst-a/uni/login/")
+    answer = requests.get(first["Location"], allow_redirects=False, timeout=10).headers["Location"]
+    code = dict(p.split("=", 1) for p in answer.split("?", 1)[1].split("&"))["code"]
+    assert client.get(local(answer)).status_code == 302  # the genuine use signs in
+    client.logout()
+    User.objects.filter(username="ada").delete()
+    SignIn.objects.all().delete()
+    second = client.get("/sso/inst-a/uni/login/")
+    state = dict(p.split("=", 1) for p in second["Location"].split("?", 1)[1].split("&"))["state"]
+    response = client.get(f"/sso/inst-a/uni/callback/?code={code}&state={state}")
+    _assert_refused(response, client, "refused the authorization code (invalid_grant")
+
+
+def test_a_replayed_callback_is_refused(client, oidc_idp):
+    response, callback = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302
+    client.logout()
+    User.objects.filter(username="ada").delete()
+    SignIn.objects.all().delete()
+    _assert_refused(client.get(callback), client, "sign-in state does not match")
+
+
+def test_a_state_mismatch_is_refused(client, oidc_idp):
+    r = client.get("/sso/inst-a/uni/login/")
+    answer = requests.get(r["Location"], allow_redirects=False, timeout=10).headers["Location"]
+    forged = local(answer).replace("state=", "state=x")
+    _assert_refused(client.get(forged), client, "sign-in state does not match")
+
+
+def test_a_callback_from_another_browser_is_refused(client, oidc_idp, django_user_model):
+    from django.test import Client
+
+    r = client.get("/sso/inst-a/uni/login/")
+    answer = requests.get(r["Location"], allow_redirects=False, timeout=10).headers["Location"]
+    other = Client()
+    response = other.get(local(answer))
+    _assert_refused(response, other, "sign-in state does not match")
+
+
+def test_an_error_answer_from_the_provider_is_shown(client, oidc_idp):
+    client.get("/sso/inst-a/uni/login/")
+    state = list(client.session["sso_oidc_flows"])[0]
+    response = client.get(f"/sso/inst-a/uni/callback/?error=access_denied&error_description=User+cancelled&state={state}")
+    _assert_refused(response, client, "User cancelled")
+
+
+def test_a_rotated_provider_key_is_picked_up(client, oidc_idp, op):
+    oidc_round_trip(client, oidc_idp)  # the key set is now cached
+    client.logout()
+    new_kid = op.control(rotate=True)["kid"]
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert _signed_in_user(client).username == "ada"
+    from django.core.cache import cache
+
+    cached = cache.get(f"sso:oidc:jwks:{op.url}/jwks")
+    assert [k["kid"] for k in cached["keys"]] == [new_kid]
+
+
+def test_existing_people_only_refuses_an_unknown_person(client, oidc_idp):
+    oidc_idp.existing_only = True
+    oidc_idp.save()
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "signs in existing people only")
+
+
+def test_existing_people_only_signs_in_a_known_person(client, oidc_idp, make_user):
+    oidc_idp.existing_only = True
+    oidc_idp.save()
+    make_user("ada", group="staff")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and _signed_in_user(client).username == "ada"
+
+
+def test_an_inactive_person_is_refused(client, oidc_idp, make_user):
+    make_user("ada", is_active=False, first_name="Old")
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 403 and "LMS-3: the account &#x27;ada&#x27; is inactive" in response.content.decode()
+    assert _signed_in_user(client) is None
+    assert User.objects.get(username="ada").first_name == "Old"
+
+
+def test_an_expired_person_is_refused(client, oidc_idp, make_user):
+    import datetime as dt
+
+    make_user("ada", expiry_date=dt.date(2020, 1, 1))
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 403 and "expired on 2020-01-01" in response.content.decode()
+    assert _signed_in_user(client) is None
+
+
+def test_a_person_signed_in_by_sso_can_still_create_an_api_token(client, oidc_idp, api):
+    oidc_round_trip(client, oidc_idp)
+    from syllabus.org.services import create_api_token
+
+    _, raw = create_api_token(User.objects.get(username="ada"))
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+def test_sign_out_ends_the_provider_session_too(client, oidc_idp, op):
+    oidc_round_trip(client, oidc_idp)
+    response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"].startswith(f"{op.url}/logout?id_token_hint=")
+    assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2Flogin%2F" in response["Location"]
+    assert _signed_in_user(client) is None
+    assert not SignIn.objects.exists()
+
+
+def test_local_sign_in_and_out_are_unchanged(client, oidc_idp, make_user):
+    make_user("local")
+    assert client.post("/login/", {"username": "local", "password": "pw"}).status_code == 302
+    response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/login/"
+
+
+def test_an_unknown_or_disabled_provider_is_404(client, oidc_idp):
+    assert client.get("/sso/inst-a/nope/login/").status_code == 404
+    assert client.get("/sso/inst-b/uni/login/").status_code == 404
+    oidc_idp.enabled = False
+    oidc_idp.save()
+    assert client.get("/sso/inst-a/uni/login/").status_code == 404

@@ -1,0 +1,307 @@
+"""LMS-3, acceptance 2 of issue 11: SAML 2.0 sign-in against a real IdP process
+(tests/sso/idp_server.py, pysaml2's IdP with xmlsec1).  Every refusal is its own test: a clear
+page naming LMS-3, never a 500, nobody signed in (let alone as someone else), nobody created."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+from lxml import etree
+
+from syllabus.org.models import User
+from syllabus.sso.models import SignIn, UsedAssertion
+
+from .conftest import post_answer, saml_answer
+
+NS = {"saml": "urn:oasis:names:tc:SAML:2.0:assertion", "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
+      "ds": "http://www.w3.org/2000/09/xmldsig#"}
+
+
+def _signed_in_user(client):
+    from django.contrib.auth import get_user
+
+    user = get_user(client)
+    return user if user.is_authenticated else None
+
+
+def _assert_refused(response, client, text: str):
+    assert response.status_code in (400, 403), (response.status_code, response.content[:500])
+    body = response.content.decode()
+    assert "LMS-3:" in body and text in body, body[:3000]
+    assert _signed_in_user(client) is None
+    assert not User.objects.exclude(username__in=["admin"]).filter(username__contains="@").exists()
+    assert not SignIn.objects.exists()
+
+
+def test_a_signed_assertion_signs_in_and_creates_the_person(client, saml_idp, idp):
+    response = post_answer(client, saml_idp, saml_answer(client, saml_idp, next_url="/courses/"))
+    assert response.status_code == 302 and response["Location"] == "/courses/"
+    grace = User.objects.get(username="grace@uni.example")
+    assert (grace.first_name, grace.last_name, grace.email) == ("Grace", "Hopper", "grace@uni.example")
+    assert grace.user_group.code == "staff" and grace.institution == saml_idp.institution
+    assert _signed_in_user(client) == grace
+    record = SignIn.objects.get()
+    assert record.subject == "p-2002" and record.session_index
+    assert UsedAssertion.objects.count() == 1
+
+
+def test_the_sp_metadata_is_published_at_a_fixed_address(client, saml_idp):
+    xml = client.get("/sso/inst-a/saml/metadata/")
+    assert xml.status_code == 200 and xml["Content-Type"] == "application/samlmetadata+xml"
+    root = etree.fromstring(xml.content)
+    assert root.get("entityID") == "http://testserver/sso/inst-a/saml/metadata/"
+    acs = root.find(".//{urn:oasis:names:tc:SAML:2.0:metadata}AssertionConsumerService")
+    assert acs.get("Location") == "http://testserver/sso/inst-a/saml/acs/"
+    sp = root.find("{urn:oasis:names:tc:SAML:2.0:metadata}SPSSODescriptor")
+    assert sp.get("AuthnRequestsSigned") == "true" and sp.get("WantAssertionsSigned") == "true"
+    assert {k.get("use") for k in sp.iterfind("{urn:oasis:names:tc:SAML:2.0:metadata}KeyDescriptor")} >= {"signing", "encryption"}
+    assert client.get("/sso/nope/saml/metadata/").status_code == 404
+
+
+def test_an_encrypted_assertion_is_accepted(client, saml_idp, idp):
+    idp.control(mode="encrypt")
+    answer = saml_answer(client, saml_idp)
+    assert b"EncryptedAssertion" in base64.b64decode(answer)
+    response = post_answer(client, saml_idp, answer)
+    assert response.status_code == 302, response.content[:2000]
+    assert _signed_in_user(client).username == "grace@uni.example"
+
+
+def test_an_unsigned_assertion_is_refused(client, saml_idp, idp):
+    idp.control(mode="unsigned")
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "signed")
+
+
+def test_an_assertion_signed_by_another_key_is_refused(client, saml_idp, idp):
+    idp.control(mode="wrong_key")
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "signature")
+
+
+def test_a_wrong_audience_is_refused(client, saml_idp, idp):
+    idp.control(mode="audience")
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "(Audience)")
+
+
+def test_a_wrong_recipient_is_refused(client, saml_idp, idp):
+    idp.control(mode="recipient")
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "(Recipient)")
+
+
+def test_a_wrong_in_response_to_is_refused(client, saml_idp, idp):
+    idp.control(mode="in_response_to")
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "InResponseTo")
+
+
+def test_an_answer_for_another_browser_is_refused(client, saml_idp):
+    from django.test import Client
+
+    answer = saml_answer(client, saml_idp)
+    other = Client()
+    _assert_refused(post_answer(other, saml_idp, answer), other, "InResponseTo")
+
+
+def test_an_expired_assertion_is_refused(client, saml_idp, idp):
+    idp.control(mode="expired")
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "expired")
+
+
+def test_a_not_yet_valid_assertion_is_refused(client, saml_idp, idp):
+    idp.control(mode="not_yet_valid")
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "not valid yet")
+
+
+def test_an_assertion_kept_too_long_is_refused_by_our_clock(client, saml_idp, clock):
+    import datetime as dt
+
+    clock.set_now(None)
+    answer = saml_answer(client, saml_idp)
+    clock.set_now(clock.now() + dt.timedelta(hours=1))  # the real time (unfrozen above), an hour on
+    response = post_answer(client, saml_idp, answer)
+    assert response.status_code == 400 and "LMS-3:" in response.content.decode()
+    assert _signed_in_user(client) is None and not SignIn.objects.exists()
+
+
+def test_a_replayed_response_is_refused(client, saml_idp):
+    answer = saml_answer(client, saml_idp)
+    assert post_answer(client, saml_idp, answer).status_code == 302
+    client.logout()
+    User.objects.filter(username="grace@uni.example").delete()
+    SignIn.objects.all().delete()
+    _assert_refused(post_answer(client, saml_idp, answer), client, "InResponseTo")
+
+
+def test_a_replayed_assertion_is_refused_even_when_its_request_is_still_outstanding(client, saml_idp):
+    """The record of used assertions: whatever lets a response in twice, its assertion is used once."""
+    answer = saml_answer(client, saml_idp)
+    pending = dict(client.session["sso_saml_requests"])
+    assert post_answer(client, saml_idp, answer).status_code == 302
+    client.logout()
+    User.objects.filter(username="grace@uni.example").delete()
+    SignIn.objects.all().delete()
+    session = client.session
+    session["sso_saml_requests"] = pending
+    session.save()
+    _assert_refused(post_answer(client, saml_idp, answer), client, "already used (a replay)")
+
+
+# --- XML signature wrapping (the classic XSW variants) -----------------------------------------
+
+def _signed_xml(client, saml_idp, idp) -> etree._Element:
+    """A genuinely signed response for Eve (an ordinary account), that an attacker then rewraps."""
+    idp.control(user={"name_id": "p-eve", "attributes": {
+        "eduPersonPrincipalName": ["eve@uni.example"], "givenName": ["Eve"], "sn": ["Attacker"],
+        "mail": ["eve@uni.example"], "eduPersonAffiliation": ["student"]}})
+    return etree.fromstring(base64.b64decode(saml_answer(client, saml_idp)))
+
+
+def _evil(assertion: etree._Element, *, drop_signature: bool = True) -> etree._Element:
+    import copy
+
+    evil = copy.deepcopy(assertion)
+    evil.set("ID", "_evil_assertion")
+    if drop_signature:
+        for sig in evil.findall("ds:Signature", NS):
+            evil.remove(sig)
+    for value in evil.iterfind(".//saml:AttributeValue", NS):
+        if value.text == "eve@uni.example":
+            value.text = "admin@uni.example"
+    evil.find(".//saml:NameID", NS).text = "p-admin"
+    return evil
+
+
+def _post_xml(client, saml_idp, root) -> object:
+    return post_answer(client, saml_idp, base64.b64encode(etree.tostring(root)).decode())
+
+
+def _assert_nobody_else(response, client):
+    assert response.status_code < 500
+    user = _signed_in_user(client)
+    assert user is None or user.username == "eve@uni.example"
+    assert not User.objects.filter(username="admin@uni.example").exists()
+    if user is None:
+        assert "LMS-3:" in response.content.decode()
+
+
+def _xsw_variants():
+    """Each takes the signed response's root and returns the wrapped one (names from Somorovsky
+    et al., "On Breaking SAML: Be Whoever You Want to Be", USENIX Security 2012)."""
+
+    def xsw3(root):  # evil assertion before the signed one, as a sibling
+        original = root.find("saml:Assertion", NS)
+        root.insert(list(root).index(original), _evil(original))
+        return root
+
+    def xsw4(root):  # evil assertion wraps the signed one
+        original = root.find("saml:Assertion", NS)
+        evil = _evil(original)
+        root.replace(original, evil)
+        evil.append(original)
+        return root
+
+    def xsw5(root):  # evil assertion keeps the signature; the original moves to the end
+        original = root.find("saml:Assertion", NS)
+        evil = _evil(original, drop_signature=False)
+        root.replace(original, evil)
+        import copy
+        stripped = copy.deepcopy(original)
+        for sig in stripped.findall("ds:Signature", NS):
+            stripped.remove(sig)
+        root.append(stripped)
+        return root
+
+    def xsw6(root):  # the original hides inside the copied signature's Object
+        original = root.find("saml:Assertion", NS)
+        evil = _evil(original, drop_signature=False)
+        root.replace(original, evil)
+        sig = evil.find("ds:Signature", NS)
+        obj = etree.SubElement(sig, f"{{{NS['ds']}}}Object")
+        obj.append(original)
+        return root
+
+    def xsw7(root):  # the original hides in an Extensions element, the evil one takes its place
+        original = root.find("saml:Assertion", NS)
+        evil = _evil(original)
+        ext = etree.Element(f"{{{NS['samlp']}}}Extensions")
+        root.replace(original, evil)
+        root.insert(1, ext)
+        ext.append(original)
+        return root
+
+    def xsw8(root):  # the original (signature stripped) inside the evil one's Signature/Object
+        import copy
+        original = root.find("saml:Assertion", NS)
+        evil = _evil(original, drop_signature=False)
+        root.replace(original, evil)
+        stripped = copy.deepcopy(original)
+        for sig in stripped.findall("ds:Signature", NS):
+            stripped.remove(sig)
+        obj = etree.SubElement(evil.find("ds:Signature", NS), f"{{{NS['ds']}}}Object")
+        obj.append(stripped)
+        return root
+
+    return {"xsw3": xsw3, "xsw4": xsw4, "xsw5": xsw5, "xsw6": xsw6, "xsw7": xsw7, "xsw8": xsw8}
+
+
+@pytest.mark.parametrize("variant", sorted(_xsw_variants()))
+def test_signature_wrapping_never_signs_in_someone_else(client, saml_idp, idp, variant):
+    root = _xsw_variants()[variant](_signed_xml(client, saml_idp, idp))
+    _assert_nobody_else(_post_xml(client, saml_idp, root), client)
+
+
+def test_a_name_split_by_an_xml_comment_is_read_whole_or_refused(client, saml_idp, idp):
+    """The 2018 comment attack: Eve registers admin@uni.example.evil.test, gets it signed, and
+    splits it with a comment (ignored by the canonicalisation the signature covers)."""
+    idp.control(user={"name_id": "admin@uni.example.evil.test", "attributes": {
+        "eduPersonPrincipalName": ["admin@uni.example.evil.test"], "givenName": ["Eve"], "sn": ["Attacker"],
+        "mail": ["eve@uni.example"], "eduPersonAffiliation": ["student"]}})
+    xml = base64.b64decode(saml_answer(client, saml_idp)).decode()
+    assert xml.count("admin@uni.example.evil.test") >= 2
+    split = xml.replace("admin@uni.example.evil.test", "admin@uni.example<!---->.evil.test")
+    response = post_answer(client, saml_idp, base64.b64encode(split.encode()).decode())
+    assert response.status_code < 500
+    assert not User.objects.filter(username="admin@uni.example").exists()
+    user = _signed_in_user(client)
+    assert user is None or user.username == "admin@uni.example.evil.test"
+
+
+# --- people, logout -------------------------------------------------------------------------------
+
+def test_existing_people_only_refuses_an_unknown_person(client, saml_idp):
+    saml_idp.existing_only = True
+    saml_idp.save()
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "existing people only")
+
+
+def test_an_inactive_person_is_refused(client, saml_idp, make_user):
+    make_user("grace@uni.example", is_active=False)
+    response = post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    assert response.status_code == 403 and "is inactive" in response.content.decode()
+    assert _signed_in_user(client) is None
+
+
+def test_sign_out_sends_a_signed_logout_request_to_the_idp(client, saml_idp, idp):
+    import requests
+
+    post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"].startswith(f"{idp.url}/slo/redirect?SAMLRequest=")
+    assert "Signature=" in response["Location"] and "SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256" in response["Location"]
+    assert _signed_in_user(client) is None
+    back = requests.get(response["Location"], allow_redirects=False, timeout=10)
+    assert back.status_code == 302, back.text[-3000:]
+    logged = [e for e in idp.log() if e["event"] == "logout_request"]
+    assert logged and logged[0]["name_id"] == "p-2002" and logged[0]["session_index"]
+    from .conftest import local
+
+    final = client.get(local(back.headers["Location"]))
+    assert final.status_code == 302 and final["Location"] == "/login/?institution=inst-a"
+
+
+def test_an_unsigned_logout_request_from_outside_is_refused(client, saml_idp):
+    post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    from saml2 import BINDING_HTTP_REDIRECT  # noqa: F401
+
+    forged = base64.b64encode(b"<samlp:LogoutRequest xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'/>").decode()
+    response = client.get("/sso/inst-a/saml/sls/", {"SAMLRequest": forged})
+    assert response.status_code == 400 and "LMS-3: a logout request from the identity provider must be signed" in response.content.decode()
+    assert _signed_in_user(client) is not None

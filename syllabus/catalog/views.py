@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from syllabus.core.files import serve_upload
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
 from . import access, actions, bibliography, citeit, formats, listlink, openurl, resolver, selectors, services
@@ -430,18 +431,9 @@ def representation(request, pk: int):
     return render(request, "catalog/representation.html", {"rep": rep, "record": rep.record})
 
 
-def _file_response(field_file, mime: str, name: str):
-    if not field_file:
-        raise Http404
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(handle, content_type=mime or "application/octet-stream", as_attachment=False,
-                            filename=name or field_file.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+def _file_response(field_file, name: str):
+    """Sniffed, allow-listed, sandboxed (§12 uploads): the one helper every file route uses."""
+    return serve_upload(field_file, filename=name, inline=True)
 
 
 @login_required
@@ -450,7 +442,7 @@ def representation_file(request, pk: int):
         rep = _representation(request, pk)
     except PermissionDenied as exc:
         return render(request, "catalog/denied.html", {"error": exc}, status=403)
-    return _file_response(rep.file, rep.mime_type, rep.label)
+    return _file_response(rep.file, rep.label)
 
 
 @login_required
@@ -462,7 +454,7 @@ def representation_extra_file(request, pk: int):
         _representation(request, extra.representation_id)
     except PermissionDenied as exc:
         return render(request, "catalog/denied.html", {"error": exc}, status=403)
-    return _file_response(extra.file, extra.mime_type, extra.label)
+    return _file_response(extra.file, extra.label)
 
 
 # --- the link resolver (DSV-6) -------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
+from syllabus.core.files import serve_upload
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import Library, User, UserGroup
 
@@ -27,13 +28,10 @@ from .models import (
 
 
 def file_response(access: services.Access) -> FileResponse:
+    """The delivered scan: sniffed, allow-listed, sandboxed (§12 uploads), like every uploaded file."""
     rep = access.request.representation
-    resp = FileResponse(rep.file.open("rb"), as_attachment=False, filename=rep.file.name.rsplit("/", 1)[-1],
-                        content_type=rep.mime_type or "application/octet-stream")
-    if access.warning:
-        resp["X-Access-Warning"] = access.warning
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return serve_upload(rep.file, filename=rep.file.name.rsplit("/", 1)[-1], inline=True,
+                        headers={"X-Access-Warning": access.warning} if access.warning else None)
 
 
 def _refusal(request, exc: RuleViolation):

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item
 from syllabus.core import audit
+from syllabus.core.files import serve_upload
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import User
 
@@ -152,12 +153,7 @@ def content(request, pk: int):
     rep = req.representation
     if not rep.file:
         raise Http404
-    response = FileResponse(rep.file.open("rb"), content_type=rep.mime_type or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_upload(rep.file, filename=rep.label or "", inline=True)
 
 
 def _after_own_action(request, req, fn, **kw):

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
 from . import access, actions, bibliography, citeit, formats, listlink, openurl, resolver, selectors, services
@@ -175,7 +176,7 @@ def collect(request, pk: int):
     if _htmx(request):
         return render(request, "catalog/_collect_button.html", {"record": rec, "collected": True})
     messages.success(request, _("Added to My collection."))
-    return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
+    return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
 
 
 @login_required
@@ -195,7 +196,7 @@ def add_to_list(request, pk: int):
     if _htmx(request):
         return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
-    return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
+    return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
 
 
 # --- course reserves (DSV-5) -----------------------------------------------------------------

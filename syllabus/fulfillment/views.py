@@ -3,6 +3,7 @@ catalog record's services, the back office's work queue and request page, config
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
 from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import Library, User, UserGroup
 
@@ -291,7 +293,9 @@ def configuration(request):
         try:
             _save_config(request, inst, request.POST.get("section", ""))
             messages.success(request, _("Saved."))
-            return redirect(reverse("fulfillment:config") + "#" + request.POST.get("section", ""))
+            config_url = reverse("fulfillment:config")
+            anchor = re.sub(r"[^A-Za-z0-9_-]", "", request.POST.get("section", ""))[:60]
+            return redirect(safe_next(request, f"{config_url}#{anchor}" if anchor else config_url, fallback=config_url))
         except RuleViolation as exc:
             error = exc
     return render(request, "fulfillment/config.html", _config_context(inst, error), status=error.status if error else 200)

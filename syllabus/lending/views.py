@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from syllabus.catalog.models import Item
 from syllabus.core import audit
 from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import User
 
@@ -275,7 +276,8 @@ def cancel(request, pk: int):
         else:
             messages.success(request, _("Request cancelled; the patron is notified."))
             nxt = request.POST.get("next", "")
-            return redirect(nxt if nxt.startswith("/lending/") else reverse("lending:queue", args=[req.representation_id]))
+            fallback = reverse("lending:queue", args=[req.representation_id])
+            return redirect(safe_next(request, nxt, fallback=fallback) if nxt.startswith("/lending/") else fallback)
     return render(request, "lending/cancel.html", {"req": req, "reasons": CancelReason.choices, "error": error,
                                                    "next": request.GET.get("next", request.POST.get("next", ""))},
                   status=400 if error else 200)

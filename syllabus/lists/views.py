@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
 
@@ -78,7 +79,7 @@ def action(view):
             if isinstance(exc, PermissionDenied):
                 return _forbidden(request, exc)
             messages.error(request, f"{exc.rule}: {exc.detail}")
-            return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or reverse("lists:mine"))
+            return redirect(safe_next(request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse("lists:mine")))
         if _is_htmx(request):
             return render_fragment(message)
         if message:

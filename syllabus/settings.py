@@ -166,6 +166,17 @@ SMS_API_URL = os.environ.get("SMS_API_URL", "")
 SMS_API_TOKEN = os.environ.get("SMS_API_TOKEN", "")
 
 # --- security -----------------------------------------------------------------------
+# password sign-in goes through the throttled backend (syllabus/org/throttle.py): by account and
+# by address, with a lock an administrator can lift
+AUTHENTICATION_BACKENDS = ["syllabus.org.throttle.ThrottledModelBackend"]
+SIGNIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGNIN_MAX_FAILURES_PER_ACCOUNT", "5"))
+SIGNIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNIN_MAX_FAILURES_PER_ADDRESS", "20"))
+SIGNIN_WINDOW_SECONDS = int(os.environ.get("SIGNIN_WINDOW_SECONDS", "900"))
+SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("SIGNIN_LOCKOUT_SECONDS", "900"))
+# the request header a trusted reverse proxy puts the client's address in (e.g. HTTP_X_FORWARDED_FOR);
+# empty: REMOTE_ADDR
+SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
+API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -4,12 +4,21 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from syllabus.core.errors import RuleViolation
 
 from . import config
-from .models import ClosedDate, ConfigValue, Consortium, Institution, Library, RoleAssignment, User, UserGroup
+from . import throttle
+from .models import ClosedDate, ConfigValue, Consortium, Institution, Library, RoleAssignment, SignInThrottle, User, UserGroup
+
+
+class ThrottledAdminAuthenticationForm(throttle.ThrottledFormMixin, AdminAuthenticationForm):
+    """The admin's sign-in is throttled like the site's (issue 18 item 5)."""
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 def _own(request) -> bool:
@@ -258,6 +267,13 @@ class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
     list_filter = ("institution", "user_group")
     fieldsets = BaseUserAdmin.fieldsets + (("Syllabus", {"fields": ("institution", "user_group", "phone", "preferred_language")}),)
     inlines = [RoleAssignmentInline]
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in (clear failed sign-ins)")
+    def unlock_sign_in(self, request, queryset):
+        """Issue 18 item 5: lift the lock that too many failed sign-ins put on these accounts."""
+        count = sum(1 for user in queryset if throttle.unlock(request.user, username=user.get_username()))
+        self.message_user(request, f"{count} account(s) unlocked.")
 
     def get_queryset(self, request):
         """An institution's administrator manages the people of their institution — never a
@@ -339,3 +355,36 @@ class ConfigValueAdmin(InstitutionScopedAdmin):
             form.base_fields["institution"].queryset = Institution.objects.filter(pk=inst)
             form.base_fields["library"].queryset = Library.objects.filter(institution_id=inst)
         return form
+
+
+@admin.register(SignInThrottle)
+class SignInThrottleAdmin(admin.ModelAdmin):
+    """Failed sign-ins by account and by address (issue 18 item 5).  Superusers only: an address
+    belongs to no institution; institution administrators unlock their people from Users."""
+
+    list_display = ("kind", "key", "failures", "last_failure_at", "locked_until")
+    list_filter = ("kind",)
+    search_fields = ("key",)
+    readonly_fields = ("kind", "key", "failures", "window_start", "last_failure_at", "locked_until")
+    actions = ["unlock"]
+
+    @admin.action(description="Unlock (clear failed sign-ins)")
+    def unlock(self, request, queryset):
+        count = 0
+        for row in queryset:
+            count += throttle.unlock(request.user, **({"username": row.key} if row.kind == row.ACCOUNT else {"address": row.key}))
+        self.message_user(request, f"{count} lock(s) lifted.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_delete_permission = has_view_permission

@@ -14,8 +14,16 @@ from .roles import Role, Scope
 TOKEN_PREFIX = "syl_"
 
 
-def create_api_token(user: User, name: str = "", actor=None) -> tuple[ApiToken, str]:
-    """Create a bearer token; the raw value is returned once and never stored."""
+def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool = False) -> tuple[ApiToken, str]:
+    """Create a bearer token; the raw value is returned once and never stored.
+
+    ``throttled=True`` — for every route where a person asks for a token themselves (a page or
+    an endpoint, not the operator's ``syllabus token create``) — refuses past
+    ``API_TOKENS_PER_HOUR`` tokens per account per hour (issue 18 item 5, ``AUTH-THROTTLE``)."""
+    if throttled:
+        from .throttle import check_token_creation
+
+        check_token_creation(user)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=hash_token(raw))

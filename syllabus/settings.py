@@ -50,6 +50,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # a strict Content-Security-Policy with a nonce on every response (syllabus/web/csp.py)
+    "syllabus.web.csp.ContentSecurityPolicyMiddleware",
+    "syllabus.web.middleware.SecureCookiesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,9 +181,23 @@ SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("SIGNIN_LOCKOUT_SECONDS", "900"))
 SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
 API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
 SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https makes a
+# request that the proxy marks as https count as secure (set it only when the proxy always sets
+# or strips that header).
+_proxy_header = [p.strip() for p in os.environ.get("SECURE_PROXY_SSL_HEADER", "").split(",") if p.strip()]
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if len(_proxy_header) == 2 else None
+# HSTS on every response served over HTTPS (Django sends it only on secure requests); 0 disables
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Secure session and CSRF cookies: on when SECURE_COOKIES says so, and in any case on every
+# response to a request that came over HTTPS (syllabus.web.middleware.SecureCookiesMiddleware)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-X_FRAME_OPTIONS = "SAMEORIGIN"
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if env_bool("FAST_PASSWORD_HASHER", False)

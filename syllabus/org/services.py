@@ -1,9 +1,11 @@
 """Changes of state in the organisation context."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import RuleViolation
@@ -12,6 +14,7 @@ from .models import ApiToken, RoleAssignment, User, hash_token
 from .roles import Role, Scope
 
 TOKEN_PREFIX = "syl_"
+LAST_USED_EVERY_SECONDS = 60
 
 
 def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool = False) -> tuple[ApiToken, str]:
@@ -45,8 +48,11 @@ def user_for_token(raw: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     now = clock.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # at most one write a minute per token (issue 18 item 3): a read-only API call must not take
+    # the write lock; the condition in the UPDATE keeps concurrent calls from writing it twice
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= LAST_USED_EVERY_SECONDS:
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - dt.timedelta(seconds=LAST_USED_EVERY_SECONDS))
+        ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
     return token.user
 
 

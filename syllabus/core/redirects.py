@@ -19,6 +19,6 @@ def is_safe(request, url: str | None) -> bool:
 def safe_next(request, *candidates: str | None, fallback: str) -> str:
     """The first candidate that stays on this site, else ``fallback`` (which the view built)."""
     for url in candidates:
-        if is_safe(request, url):
+        if url and is_safe(request, url):
             return url.strip()
     return fallback

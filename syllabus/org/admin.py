@@ -195,7 +195,7 @@ def _plain_initial(form, name: str):
 class InstitutionScopedAdmin(ScopedChoicesAudited, admin.ModelAdmin):
     """Superusers see everything; other administrators see rows of their own institution."""
 
-    institution_path = None  # found from the model (institution_lookups) unless an admin names it
+    institution_path: str | None = None  # found from the model (institution_lookups) unless an admin names it
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -167,7 +167,7 @@ class ThrottledFormMixin:
     def clean(self):
         from django import forms
 
-        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        username = self.cleaned_data.get("username")
         address = client_address(self.request)
         try:
             check(username or "", address)

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     # a strict Content-Security-Policy with a nonce on every response (syllabus/web/csp.py)
     "syllabus.web.csp.ContentSecurityPolicyMiddleware",
     "syllabus.web.middleware.SecureCookiesMiddleware",
+    # under /api/, errors that Django answers itself (404, 405, 500) become problem details
+    "syllabus.api.middleware.ApiProblemMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

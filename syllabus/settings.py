@@ -52,6 +52,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # a strict Content-Security-Policy with a nonce on every response (syllabus/web/csp.py)
+    "syllabus.web.csp.ContentSecurityPolicyMiddleware",
+    "syllabus.web.middleware.SecureCookiesMiddleware",
     # under /api/, errors that Django answers itself (404, 405, 500) become problem details
     "syllabus.api.middleware.ApiProblemMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,8 +76,6 @@ MIDDLEWARE = [
 ROOT_URLCONF = "syllabus.urls"
 WSGI_APPLICATION = "syllabus.wsgi.application"
 AUTH_USER_MODEL = "org.User"
-# Django's backend that also refuses an expired person (LMS-3)
-AUTHENTICATION_BACKENDS = ["syllabus.org.backends.SyllabusBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -177,10 +178,37 @@ SMS_API_URL = os.environ.get("SMS_API_URL", "")
 SMS_API_TOKEN = os.environ.get("SMS_API_TOKEN", "")
 
 # --- security -----------------------------------------------------------------------
+# password sign-in goes through the throttled backend (syllabus/org/throttle.py): by account and
+# by address, with a lock an administrator can lift
+# (it is Django's model backend that also refuses an expired person, LMS-3; LTI and SSO sign-ins
+# name it too, so that their sessions stay valid)
+AUTHENTICATION_BACKENDS = ["syllabus.org.throttle.ThrottledModelBackend"]
+SIGNIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGNIN_MAX_FAILURES_PER_ACCOUNT", "5"))
+SIGNIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNIN_MAX_FAILURES_PER_ADDRESS", "20"))
+SIGNIN_WINDOW_SECONDS = int(os.environ.get("SIGNIN_WINDOW_SECONDS", "900"))
+SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("SIGNIN_LOCKOUT_SECONDS", "900"))
+# the request header a trusted reverse proxy puts the client's address in (e.g. HTTP_X_FORWARDED_FOR);
+# empty: REMOTE_ADDR
+SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
+API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
 SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https makes a
+# request that the proxy marks as https count as secure (set it only when the proxy always sets
+# or strips that header).
+_proxy_header = [p.strip() for p in os.environ.get("SECURE_PROXY_SSL_HEADER", "").split(",") if p.strip()]
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if len(_proxy_header) == 2 else None
+# HSTS on every response served over HTTPS (Django sends it only on secure requests); 0 disables
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Secure session and CSRF cookies: on when SECURE_COOKIES says so, and in any case on every
+# response to a request that came over HTTPS (syllabus.web.middleware.SecureCookiesMiddleware)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-X_FRAME_OPTIONS = "SAMEORIGIN"  # LTI-launched sessions are framed by their platform instead (syllabus.lti.middleware)
 # LTI 1.3 (LMS-1, LMS-2): days a rotated key stays in the JWKS; hours between roster syncs
 LTI_KEY_OVERLAP_DAYS = min(int(os.environ.get("LTI_KEY_OVERLAP_DAYS", "14")), 365)
 LTI_ROSTER_SYNC_HOURS = min(max(int(os.environ.get("LTI_ROSTER_SYNC_HOURS", "24")), 1), 24 * 30)

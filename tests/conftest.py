@@ -180,7 +180,10 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, live_server):
-    context = chromium.new_context(base_url=live_server.url, locale="en-US")
+    # Playwright's wait_for_function("...") evaluates a string in the page, which the pages'
+    # Content-Security-Policy (no eval) refuses; tests/web/test_csp_browser.py drives a context
+    # that does NOT bypass it, to show that the pages themselves work under it
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=True)
     context.set_default_timeout(15000)
     pg = context.new_page()
     yield pg

@@ -12,7 +12,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import bibliography, formats, openurl
+from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
@@ -164,7 +166,7 @@ def collect(request, pk: int):
     if is_htmx(request):
         return render(request, "catalog/_collect_button.html", {"record": rec, "collected": True})
     messages.success(request, _("Added to My collection."))
-    return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
+    return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
 
 
 @login_required
@@ -184,7 +186,7 @@ def add_to_list(request, pk: int):
     if is_htmx(request):
         return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
-    return redirect(request.POST.get("next") or reverse("catalog:record", args=[rec.pk]))
+    return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
 
 
 # --- course reserves (DSV-5) -----------------------------------------------------------------
@@ -420,18 +422,9 @@ def representation(request, pk: int):
     return render(request, "catalog/representation.html", {"rep": rep, "record": rep.record})
 
 
-def _file_response(field_file, mime: str, name: str):
-    if not field_file:
-        raise Http404
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(handle, content_type=mime or "application/octet-stream", as_attachment=False,
-                            filename=name or field_file.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+def _file_response(field_file, name: str):
+    """Sniffed, allow-listed, sandboxed (§12 uploads): the one helper every file route uses."""
+    return serve_upload(field_file, filename=name, inline=True)
 
 
 @login_required
@@ -440,7 +433,7 @@ def representation_file(request, pk: int):
         rep = _representation(request, pk)
     except PermissionDenied as exc:
         return refusal(request, exc, status=403)
-    return _file_response(rep.file, rep.mime_type, rep.label)
+    return _file_response(rep.file, rep.label)
 
 
 @login_required
@@ -452,7 +445,7 @@ def representation_extra_file(request, pk: int):
         _representation(request, extra.representation_id)
     except PermissionDenied as exc:
         return refusal(request, exc, status=403)
-    return _file_response(extra.file, extra.mime_type, extra.label)
+    return _file_response(extra.file, extra.label)
 
 
 # --- the link resolver (DSV-6) -------------------------------------------------------------

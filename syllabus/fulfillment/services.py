@@ -6,7 +6,6 @@ writes the audit trail and queues letters through the notifications outbox.
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -15,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from syllabus.catalog.models import Item, Record, Representation
-from syllabus.core import audit, clock
+from syllabus.core import audit, clock, files
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.notify.services import queue_letter
 from syllabus.org import calendar, config
@@ -717,8 +716,8 @@ def attach_file(actor: User, req: DigitizationRequest, upload: File, *, label: s
         old = req.representation
         rep = Representation(record_id=req.record_id, library=req.library or req.institution.libraries.order_by("pk").first(),
                              label=label or f"Digitization request #{req.pk}: {req.title[:200]}",
-                             mime_type=getattr(upload, "content_type", "") or mimetypes.guess_type(getattr(upload, "name", ""))[0]
-                             or "application/octet-stream",
+                             # what the bytes are, never what the uploader claimed (§12 uploads)
+                             mime_type=files.sniff(upload),
                              active=_cleared(req),
                              # a delivery copy is the requester's, not the catalog's: only the inventory target publishes it
                              discoverable=req.target == Target.INVENTORY)
@@ -767,7 +766,7 @@ def deliver(actor: User, req: DigitizationRequest, *, base_url: str = "") -> Dig
             file_name = req.representation.file.name.rsplit("/", 1)[-1]
             # "Document delivery – attachment": the scan goes with the e-mail (OUT-2: a link above the size limit)
             attachments = [file_attachment(req.representation.file, filename=file_name, link=link,
-                                           content_type=req.representation.mime_type)] if req.target == Target.ATTACHMENT else None
+                                           content_type=files.served_type(req.representation.mime_type))] if req.target == Target.ATTACHMENT else None
             queue_letter(code, req.requester, _letter_context(req, link=link, file_name=file_name),
                          key=f"dig:{req.pk}:delivered", institution=req.institution, attachments=attachments)
     return req

@@ -3,6 +3,7 @@ catalog record's services, the back office's work queue and request page, config
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -16,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
+from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
@@ -30,13 +33,10 @@ from .models import (
 
 
 def file_response(access: services.Access) -> FileResponse:
+    """The delivered scan: sniffed, allow-listed, sandboxed (§12 uploads), like every uploaded file."""
     rep = access.request.representation
-    resp = FileResponse(rep.file.open("rb"), as_attachment=False, filename=rep.file.name.rsplit("/", 1)[-1],
-                        content_type=rep.mime_type or "application/octet-stream")
-    if access.warning:
-        resp["X-Access-Warning"] = access.warning
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return serve_upload(rep.file, filename=rep.file.name.rsplit("/", 1)[-1], inline=True,
+                        headers={"X-Access-Warning": access.warning} if access.warning else None)
 
 
 _refusal = refusal
@@ -282,7 +282,9 @@ def configuration(request):
         try:
             _save_config(request, inst, request.POST.get("section", ""))
             messages.success(request, _("Saved."))
-            return redirect(reverse("fulfillment:config") + "#" + request.POST.get("section", ""))
+            config_url = reverse("fulfillment:config")
+            anchor = re.sub(r"[^A-Za-z0-9_-]", "", request.POST.get("section", ""))[:60]
+            return redirect(safe_next(request, f"{config_url}#{anchor}" if anchor else config_url, fallback=config_url))
         except RuleViolation as exc:
             error = exc
     return render(request, "fulfillment/config.html", _config_context(inst, error), status=error.status if error else 200)

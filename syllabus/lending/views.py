@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item
 from syllabus.core import audit
+from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import RuleViolation
 from syllabus.web.htmx import is_htmx
 from syllabus.org.models import User
@@ -149,12 +151,7 @@ def content(request, pk: int):
     rep = req.representation
     if not rep.file:
         raise Http404
-    response = FileResponse(rep.file.open("rb"), content_type=rep.mime_type or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_upload(rep.file, filename=rep.label or "", inline=True)
 
 
 def _after_own_action(request, req, fn, **kw):
@@ -276,7 +273,8 @@ def cancel(request, pk: int):
         else:
             messages.success(request, _("Request cancelled; the patron is notified."))
             nxt = request.POST.get("next", "")
-            return redirect(nxt if nxt.startswith("/lending/") else reverse("lending:queue", args=[req.representation_id]))
+            fallback = reverse("lending:queue", args=[req.representation_id])
+            return redirect(safe_next(request, nxt, fallback=fallback) if nxt.startswith("/lending/") else fallback)
     return render(request, "lending/cancel.html", {"req": req, "reasons": CancelReason.choices, "error": error,
                                                    "next": request.GET.get("next", request.POST.get("next", ""))},
                   status=400 if error else 200)

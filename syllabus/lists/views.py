@@ -14,13 +14,15 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.citations.validate import merge_patch
+from syllabus.core.files import serve_upload
+from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
 from syllabus.web.errors import refusal
@@ -76,7 +78,7 @@ def action(view):
             if isinstance(exc, PermissionDenied):
                 return _forbidden(request, exc)
             messages.error(request, f"{exc.rule}: {exc.detail}")
-            return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or reverse("lists:mine"))
+            return redirect(safe_next(request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse("lists:mine")))
         if is_htmx(request):
             return render_fragment(message)
         if message:
@@ -402,12 +404,7 @@ def file_response(citation: Citation):
     """Stream a citation's file (the caller checked that the user may see the list)."""
     if not citation.file or not default_storage.exists(citation.file.name):
         raise NotFound("LST-3", "this item has no file")
-    response = FileResponse(default_storage.open(citation.file.name, "rb"), content_type=citation.file_type or "application/octet-stream",
-                            as_attachment=citation.file_type != "application/pdf", filename=citation.file_name or "file")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_upload(default_storage.open(citation.file.name, "rb"), filename=citation.file_name or "file", inline=True)
 
 
 @page

@@ -9,6 +9,7 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+from django.conf import settings
 from django.contrib.auth import login as sign_in
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -105,7 +106,7 @@ def launch(request):
         result = services.accept(login_state, claims)
     except LaunchRefused as exc:
         return refused(request, exc, platform)
-    sign_in(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+    sign_in(request, result.user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[SESSION] = {"platform": platform.pk, "origins": [platform.origin]}
     request.lti_frame_origins = [platform.origin]
     link = result.course and result.course.lti_contexts.filter(platform=platform, context_id=result.context.get("id")).first()

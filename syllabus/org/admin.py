@@ -3,12 +3,22 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from syllabus.core.errors import RuleViolation
 
 from . import config
-from .models import ClosedDate, ConfigValue, Consortium, Institution, Library, RoleAssignment, User, UserGroup
+from . import throttle
+from .models import ClosedDate, ConfigValue, Consortium, Institution, Library, RoleAssignment, SignInThrottle, User, UserGroup
+
+
+class ThrottledAdminAuthenticationForm(throttle.ThrottledFormMixin, AdminAuthenticationForm):
+    """The admin's sign-in is throttled like the site's (issue 18 item 5)."""
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 def _own(request) -> bool:
@@ -16,24 +26,88 @@ def _own(request) -> bool:
     return not request.user.is_superuser
 
 
+# --- which institution a row belongs to (ORG-3) ------------------------------------------------
+# model -> the lookups from that model to its institution's id, any of which may match.  Found
+# by walking foreign keys for most models; an app may declare its own (``register_scope``), or
+# declare with no lookup a model whose rows belong to no institution (every administrator may
+# choose them).  A model with no way to an institution is offered to no institution's
+# administrator at all.
+_SCOPES: dict[type, tuple[str, ...]] = {}
+
+
+def register_scope(model, *lookups: str) -> None:
+    """Declare how ``model``'s rows reach their institution (``register_scope(M, "library__institution")``);
+    with no lookup, the model is shared by every institution."""
+    _SCOPES[model] = tuple(lookups)
+
+
+def institution_lookups(model, _depth: int = 3) -> tuple[str, ...] | None:
+    """The lookups from ``model`` to its institution id; ``()`` for a shared model, ``None`` when
+    the model has no way to an institution."""
+    if model in _SCOPES:
+        return _SCOPES[model]
+    if model is Institution:
+        return ("pk",)
+    # breadth first over forward foreign keys: the shortest way wins, in field order
+    frontier = [(model, "")]
+    for _ in range(_depth):
+        following = []
+        for current, prefix in frontier:
+            for field in current._meta.get_fields():
+                if not (field.is_relation and field.concrete and (field.many_to_one or field.one_to_one)):
+                    continue
+                if field.related_model is Institution:
+                    return (f"{prefix}{field.name}",)
+                following.append((field.related_model, f"{prefix}{field.name}__"))
+        frontier = following
+    return None
+
+
+def scope_filter(model, institution_id) -> Q | None:
+    """A ``Q`` keeping the rows of ``model`` that belong to ``institution_id``; ``None`` when the
+    model is shared; ``Q(pk__in=[])`` when it has no institution."""
+    lookups = institution_lookups(model)
+    if lookups == ():
+        return None
+    if lookups is None:
+        return Q(pk__in=[])
+    condition = Q()
+    for lookup in lookups:
+        condition |= Q(**{lookup: institution_id})
+    return condition
+
+
+def scoped(queryset, request):
+    """``queryset`` limited to the administrator's institution (all of it for a superuser)."""
+    if not _own(request):
+        return queryset
+    condition = scope_filter(queryset.model, request.user.institution_id)
+    return queryset if condition is None else queryset.filter(condition).distinct()
+
+
+register_scope(Consortium, "institutions")
+register_scope(ConfigValue, "institution", "library__institution")
+register_scope(User, "institution")
+
+
 class ScopedChoicesAudited:
     """What every admin page of an institution's administrator shares:
 
-    - choices of institutions, libraries, user groups and users are limited to theirs
-      (ORG-3: an administrator acts within their institution);
+    - every choice of a related row — select lists, many-to-many boxes, ids typed in raw-id
+      fields, autocomplete and the same in inlines — is limited to their institution, so that a
+      typed id of another institution's row is refused as "not a valid choice" (ORG-3: an
+      administrator acts within their institution; issue 18 item 1);
+    - changelist filters offer only values found in their own rows;
     - every save and delete is written to the audit trail with the changed fields (ORG-6),
       as the services do.
     """
 
     def _scope_choices(self, db_field, request, kwargs) -> None:
         if _own(request):
-            from syllabus.courses.models import Course
-
-            inst = request.user.institution_id
-            scoped = {Institution: {"pk": inst}, Library: {"institution_id": inst}, UserGroup: {"institution_id": inst},
-                      User: {"institution_id": inst}, Course: {"institution_id": inst}}.get(db_field.related_model)
-            if scoped is not None:
-                kwargs["queryset"] = db_field.related_model._default_manager.filter(**scoped)
+            base = kwargs.get("queryset")
+            if base is None:
+                base = db_field.related_model._default_manager.all()
+            kwargs["queryset"] = scoped(base, request)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
@@ -42,6 +116,24 @@ class ScopedChoicesAudited:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        """Relation filters list only the values of the administrator's own rows (a plain
+        RelatedFieldListFilter would name every institution's groups, libraries...)."""
+        filters = super().get_list_filter(request)
+        if not _own(request):
+            return filters
+        out = []
+        for item in filters:
+            if isinstance(item, str) and "__" not in item:
+                try:
+                    field = self.model._meta.get_field(item)
+                except Exception:
+                    field = None
+                if field is not None and field.is_relation:
+                    item = (item, admin.RelatedOnlyFieldListFilter)
+            out.append(item)
+        return out
 
     def save_model(self, request, obj, form, change):
         from syllabus.core import audit
@@ -103,13 +195,15 @@ def _plain_initial(form, name: str):
 class InstitutionScopedAdmin(ScopedChoicesAudited, admin.ModelAdmin):
     """Superusers see everything; other administrators see rows of their own institution."""
 
-    institution_path = "institution"
+    institution_path: str | None = None  # found from the model (institution_lookups) unless an admin names it
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        return qs.filter(**{self.institution_path: request.user.institution_id})
+        if self.institution_path:
+            return qs.filter(**{self.institution_path: request.user.institution_id})
+        return scoped(qs, request)
 
     def has_module_permission(self, request):
         return request.user.is_active and (request.user.is_superuser or request.user.is_administrator)
@@ -173,6 +267,13 @@ class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
     list_filter = ("institution", "user_group")
     fieldsets = BaseUserAdmin.fieldsets + (("Syllabus", {"fields": ("institution", "user_group", "phone", "preferred_language", "expiry_date")}),)
     inlines = [RoleAssignmentInline]
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in (clear failed sign-ins)")
+    def unlock_sign_in(self, request, queryset):
+        """Issue 18 item 5: lift the lock that too many failed sign-ins put on these accounts."""
+        count = sum(1 for user in queryset if throttle.unlock(request.user, username=user.get_username()))
+        self.message_user(request, f"{count} account(s) unlocked.")
 
     def get_queryset(self, request):
         """An institution's administrator manages the people of their institution — never a
@@ -254,3 +355,36 @@ class ConfigValueAdmin(InstitutionScopedAdmin):
             form.base_fields["institution"].queryset = Institution.objects.filter(pk=inst)
             form.base_fields["library"].queryset = Library.objects.filter(institution_id=inst)
         return form
+
+
+@admin.register(SignInThrottle)
+class SignInThrottleAdmin(admin.ModelAdmin):
+    """Failed sign-ins by account and by address (issue 18 item 5).  Superusers only: an address
+    belongs to no institution; institution administrators unlock their people from Users."""
+
+    list_display = ("kind", "key", "failures", "last_failure_at", "locked_until")
+    list_filter = ("kind",)
+    search_fields = ("key",)
+    readonly_fields = ("kind", "key", "failures", "window_start", "last_failure_at", "locked_until")
+    actions = ["unlock"]
+
+    @admin.action(description="Unlock (clear failed sign-ins)")
+    def unlock(self, request, queryset):
+        count = 0
+        for row in queryset:
+            count += throttle.unlock(request.user, **({"username": row.key} if row.kind == row.ACCOUNT else {"address": row.key}))
+        self.message_user(request, f"{count} lock(s) lifted.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_delete_permission = has_view_permission

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from syllabus.api.pagination import Page, PageQuery, paginate
-from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
 from . import config
 from .models import Institution, Library
@@ -106,10 +105,21 @@ def libraries(request, page: PageQuery, institution: str | None = None):
         "open_weekdays": [d for d in lib.open_weekdays.split(",") if d], "opening_hours": lib.opening_hours})
 
 
+def _own_library(user, code: str) -> Library:
+    """A library of the caller's own institution (any for a superuser); another institution's
+    libraries are not visible (ORG-4: configuration is read within one's institution)."""
+    qs = Library.objects.select_related("institution__consortium").filter(code=code)
+    if not user.is_superuser:
+        qs = qs.filter(institution_id=user.institution_id)
+    lib = qs.first()
+    if lib is None:
+        raise NotFound("ORG-4", f"no library {code!r} in your institution")
+    return lib
+
+
 def _scope(request, library: str | None):
     if library:
-        lib = get_object_or_404(Library.objects.select_related("institution__consortium"), code=library)
-        return {"library": lib}
+        return {"library": _own_library(request.user, library)}
     if request.user.institution_id is None:
         raise RuleViolation("ORG-4", "the user belongs to no institution; name a library")
     return {"institution": request.user.institution}
@@ -125,7 +135,7 @@ def set_config(request, key: str, payload: ConfigIn):
     user = request.user
     scope: dict = {}
     if payload.level == "library":
-        lib = get_object_or_404(Library, code=payload.library or "")
+        lib = _own_library(user, payload.library or "")
         scope = {"library": lib}
         institution = lib.institution
     elif payload.level == "institution":

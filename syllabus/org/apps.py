@@ -11,3 +11,4 @@ class OrgConfig(AppConfig):
 
         # every app declares its configuration parameters in <app>/params.py
         autodiscover_modules("params")
+        from . import throttle  # noqa: F401  (sign-in failure counting: issue 18 item 5)

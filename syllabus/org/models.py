@@ -231,3 +231,27 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins counted per account and per network address (issue 18 item 5): past the
+    limit within the window, that account or address is locked for a while, whatever password
+    comes next.  An administrator unlocks it in the admin (Users → "Unlock sign-in")."""
+
+    ACCOUNT, ADDRESS = "account", "address"
+    kind = models.CharField(max_length=10, choices=[(ACCOUNT, "account"), (ADDRESS, "address")])
+    key = models.CharField(max_length=200, help_text="the username (lower case) or the network address")
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(default=clock.now)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="uniq_signin_throttle")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}: {self.failures} failure(s)"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > clock.now()

@@ -1,11 +1,13 @@
 """Changes of state in the organisation context."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
@@ -15,10 +17,19 @@ from .roles import Role, Scope
 
 logger = logging.getLogger(__name__)
 TOKEN_PREFIX = "syl_"
+LAST_USED_EVERY_SECONDS = 60
 
 
-def create_api_token(user: User, name: str = "", actor=None) -> tuple[ApiToken, str]:
-    """Create a bearer token; the raw value is returned once and never stored."""
+def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool = False) -> tuple[ApiToken, str]:
+    """Create a bearer token; the raw value is returned once and never stored.
+
+    ``throttled=True`` — for every route where a person asks for a token themselves (a page or
+    an endpoint, not the operator's ``syllabus token create``) — refuses past
+    ``API_TOKENS_PER_HOUR`` tokens per account per hour (issue 18 item 5, ``AUTH-THROTTLE``)."""
+    if throttled:
+        from .throttle import check_token_creation
+
+        check_token_creation(user)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=hash_token(raw))
@@ -40,8 +51,11 @@ def user_for_token(raw: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     now = clock.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # at most one write a minute per token (issue 18 item 3): a read-only API call must not take
+    # the write lock; the condition in the UPDATE keeps concurrent calls from writing it twice
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= LAST_USED_EVERY_SECONDS:
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - dt.timedelta(seconds=LAST_USED_EVERY_SECONDS))
+        ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
     return token.user
 
 

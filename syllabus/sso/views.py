@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
@@ -19,7 +20,7 @@ from .models import IdentityProvider, Kind
 
 logger = logging.getLogger(__name__)
 SIGNIN_SESSION_KEY = "sso_sign_in"
-BACKEND = "syllabus.org.backends.SyllabusBackend"
+BACKEND = settings.AUTHENTICATION_BACKENDS[0]  # the throttled, expiry-aware model backend
 
 
 def refused(request, error: RuleViolation, provider: IdentityProvider | None = None) -> HttpResponse:

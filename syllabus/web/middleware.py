@@ -38,3 +38,20 @@ class InstitutionLanguageMiddleware:
                     return default
         browser = translation.get_language_from_request(request)
         return browser if browser in SUPPORTED else settings.LANGUAGE_CODE
+
+
+class SecureCookiesMiddleware:
+    """On a request that came over HTTPS (directly or as SECURE_PROXY_SSL_HEADER says), the
+    session, CSRF and language cookies are ``Secure`` whatever SECURE_COOKIES says (issue 18
+    item 8): a deployment behind TLS never leaks them over plain HTTP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.is_secure():
+            for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME):
+                if name in response.cookies:
+                    response.cookies[name]["secure"] = True
+        return response

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 from syllabus.courses import selectors as course_selectors
 from syllabus.courses.services import can_manage_courses, can_see_roster
 from syllabus.core import audit
+from syllabus.org.throttle import ThrottledFormMixin
 from syllabus.web.htmx import is_htmx
 
 from . import signin
@@ -30,9 +32,21 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+class SignInForm(ThrottledFormMixin, AuthenticationForm):
+    """The sign-in form: a locked account or address says so (issue 18 item 5)."""
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    form_class = SignInForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked is not None:  # too many failures: 429 with the time to wait
+            response.status_code = 429
+            response["Retry-After"] = str(form.locked.minutes * 60)
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -243,3 +243,19 @@ def test_navigation_has_the_catalog_entries(client, student):
     content = client.get("/").content
     for url in (b'href="/catalog/"', b'href="/catalog/reserves/"', b'href="/catalog/collection/"', b'href="/catalog/cite-it/"'):
         assert url in content
+
+
+def test_an_uploaded_page_or_svg_is_served_as_an_attachment_of_opaque_bytes(client, student, book, library_a):
+    """Issue 18 item 2 (§12 uploads): the type goes out sniffed and allow-listed; HTML and SVG
+    (which can carry script) are never served as themselves, inline, on our origin."""
+    planted = services.add_representation(None, book, library_a, label="Scan", files=[
+        SimpleUploadedFile("scan.html", b"<html><script>alert(document.cookie)</script></html>", content_type="text/html"),
+        SimpleUploadedFile("fig.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')])
+    client.force_login(student)
+    extra = planted.extra_files.get()
+    for url in (f"/catalog/representations/{planted.pk}/file/", f"/catalog/representation-files/{extra.pk}/"):
+        r = client.get(url)
+        assert r.status_code == 200
+        assert r["Content-Type"] == "application/octet-stream", (url, r["Content-Type"])
+        assert r["Content-Disposition"].startswith("attachment"), (url, r["Content-Disposition"])
+        assert r["X-Content-Type-Options"] == "nosniff" and "sandbox" in r["Content-Security-Policy"]

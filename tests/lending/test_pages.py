@@ -101,7 +101,7 @@ def test_the_viewer_link_stops_working_when_the_session_ends(client, clock, rep,
     client.post(f"/lending/loans/{req.pk}/view/start/")
     content = client.get(f"/lending/loans/{req.pk}/content/")
     assert content.status_code == 200 and b"".join(content.streaming_content) == b"page one of the scan"
-    assert "no-store" in content["Cache-Control"] and content["Content-Security-Policy"] == "sandbox"
+    assert "no-store" in content["Cache-Control"] and content["Content-Security-Policy"].startswith("sandbox")
     clock.advance(dt.timedelta(days=3, seconds=1))
     assert client.get(f"/lending/loans/{req.pk}/view/").status_code == 410
     assert client.get(f"/lending/loans/{req.pk}/content/").status_code == 410

@@ -39,3 +39,21 @@ def test_only_an_administrator_sets_config_through_the_api(api, admin_user, stud
     assert denied.status_code == 403 and denied.json()["rule"] == "ORG-4"
     ok = api(admin_user).put("/api/v1/config/max_upload_mb_student", {"value": 9})
     assert ok.status_code == 200 and ok.json()["value"] == 9 and ok.json()["source"] == "institution"
+
+
+def test_configuration_is_read_only_within_ones_own_institution(api, admin_user, student, make_user, inst_b, library_b):
+    """Issue 18 item 8 (ORG-4): another institution's user cannot read an institution's or its
+    libraries' configuration, nor learn that the library exists; its administrator cannot set it."""
+    from syllabus.org import config
+
+    config.set_value("max_upload_mb_student", 3, library=library_b)
+    for user in (student, admin_user):
+        r = api(user).get("/api/v1/config", {"library": library_b.code})
+        assert r.status_code == 404 and r.json()["rule"] == "ORG-4" and "max_upload_mb_student" not in r.content.decode()
+        assert api(user).get("/api/v1/config", {"library": "no-such-library"}).status_code == 404
+    r = api(admin_user).put("/api/v1/config/max_upload_mb_student", {"value": 9, "level": "library", "library": library_b.code})
+    assert r.status_code == 404 and r.json()["rule"] == "ORG-4"
+    assert config.get("max_upload_mb_student", library=library_b) == 3
+    outsider = make_user("outsider", institution=inst_b)
+    mine = {row["key"]: row for row in api(outsider).get("/api/v1/config", {"library": library_b.code}).json()}
+    assert mine["max_upload_mb_student"]["value"] == 3

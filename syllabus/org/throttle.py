@@ -1,0 +1,196 @@
+"""Sign-in throttling by account and by address (issue 18 item 5, §12).
+
+Every password sign-in — the sign-in page, the admin's, and anything else that calls Django's
+``authenticate(username=..., password=...)`` — goes through ``ThrottledModelBackend``: while the
+account or the caller's address is locked it refuses, even the right password.  Failures are
+counted from Django's ``user_login_failed`` signal, so a login view of another app that
+authenticates with a username and password is covered too; a successful sign-in clears the
+account's count.  Limits (settings, from the environment):
+
+- ``SIGNIN_MAX_FAILURES_PER_ACCOUNT`` (5) and ``SIGNIN_MAX_FAILURES_PER_ADDRESS`` (20) failures
+  within ``SIGNIN_WINDOW_SECONDS`` (900) lock for ``SIGNIN_LOCKOUT_SECONDS`` (900);
+- ``API_TOKENS_PER_HOUR`` (10): at most that many API tokens created per user per hour.
+
+Administrators unlock accounts in the admin (Users → action "Unlock sign-in"); superusers also
+see and unlock addresses under "Sign-in throttles".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from syllabus.org.backends import SyllabusBackend
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
+from django.dispatch import receiver
+
+from syllabus.core import clock
+
+RULE = "AUTH-THROTTLE"
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+class SignInLocked(DjangoPermissionDenied):
+    """Raised by the backend while an account or address is locked; Django's ``authenticate``
+    turns it into a failed sign-in, the sign-in forms into this message."""
+
+    def __init__(self, kind: str, until: dt.datetime):
+        self.kind, self.until = kind, until
+        minutes = max(1, math.ceil((until - clock.now()).total_seconds() / 60))
+        self.minutes = minutes
+        self.message = (f"{RULE}: too many failed sign-ins {'for this account' if kind == 'account' else 'from your network address'}; "
+                        f"try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an administrator to unlock it")
+        super().__init__(self.message)
+
+
+def normal_username(username) -> str:
+    return str(username or "").strip().lower()[:200]
+
+
+def client_address(request) -> str:
+    """The caller's address: ``REMOTE_ADDR``, or the first hop of a header a trusted proxy sets
+    (``SIGNIN_CLIENT_IP_HEADER``, e.g. ``HTTP_X_FORWARDED_FOR``)."""
+    if request is None:
+        return ""
+    header = getattr(settings, "SIGNIN_CLIENT_IP_HEADER", "")
+    if header and request.META.get(header):
+        return request.META[header].split(",")[0].strip()[:200]
+    return (request.META.get("REMOTE_ADDR") or "")[:200]
+
+
+def _rows(username: str, address: str):
+    from .models import SignInThrottle
+
+    keys = []
+    if username:
+        keys.append((SignInThrottle.ACCOUNT, normal_username(username)))
+    if address:
+        keys.append((SignInThrottle.ADDRESS, address))
+    return SignInThrottle, keys
+
+
+def check(username: str, address: str) -> None:
+    """Raise ``SignInLocked`` while the account or the address is locked."""
+    model, keys = _rows(username, address)
+    now = clock.now()
+    for kind, key in keys:
+        row = model.objects.filter(kind=kind, key=key, locked_until__gt=now).first()
+        if row is not None:
+            raise SignInLocked(kind, row.locked_until)
+
+
+def record_failure(username: str, address: str) -> None:
+    """Count one failed sign-in for the account and the address; lock past the limit."""
+    model, keys = _rows(username, address)
+    now = clock.now()
+    window = dt.timedelta(seconds=_setting("SIGNIN_WINDOW_SECONDS", 900))
+    lockout = dt.timedelta(seconds=_setting("SIGNIN_LOCKOUT_SECONDS", 900))
+    limits = {model.ACCOUNT: _setting("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 5),
+              model.ADDRESS: _setting("SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)}
+    with transaction.atomic():
+        for kind, key in keys:
+            row, _ = model.objects.select_for_update().get_or_create(kind=kind, key=key, defaults={"window_start": now})
+            if row.locked_until is not None and row.locked_until > now:
+                continue  # a refused attempt while locked does not lengthen the lock
+            if row.window_start + window < now or row.locked_until is not None:
+                row.failures, row.window_start, row.locked_until = 0, now, None
+            row.failures += 1
+            row.last_failure_at = now
+            if row.failures >= limits[kind]:
+                row.locked_until = now + lockout
+            row.save()
+
+
+def record_success(username: str) -> None:
+    model, keys = _rows(username, "")
+    for kind, key in keys:
+        model.objects.filter(kind=kind, key=key).delete()
+
+
+def unlock(actor, *, username: str = "", address: str = "") -> int:
+    """Clear the lock and the count of an account and/or an address (audit trail: ORG-6)."""
+    from syllabus.core import audit
+
+    model, keys = _rows(username, address)
+    removed = 0
+    with transaction.atomic():
+        for kind, key in keys:
+            for row in model.objects.filter(kind=kind, key=key):
+                audit.event(actor, row, "unlocked", note=f"sign-in {kind} {key} unlocked")
+                row.delete()
+                removed += 1
+    return removed
+
+
+class ThrottledModelBackend(SyllabusBackend):
+    """Django's username/password backend, refusing while the account or address is locked."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        check(username, client_address(request))
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+@receiver(user_login_failed, dispatch_uid="syllabus.signin.failed")
+def _failed(sender, credentials, request=None, **kwargs):
+    username = credentials.get("username") or credentials.get(get_user_model().USERNAME_FIELD)
+    if not username:
+        return  # not a password sign-in (another app's own login): not ours to count
+    address = client_address(request)
+    try:
+        check(username, address)
+    except SignInLocked:
+        return
+    record_failure(username, address)
+
+
+@receiver(user_logged_in, dispatch_uid="syllabus.signin.succeeded")
+def _succeeded(sender, user, request=None, **kwargs):
+    record_success(user.get_username())
+
+
+class ThrottledFormMixin:
+    """For the sign-in forms: a locked account or address gets its own clear message (and the
+    view answers 429), not the usual "username and password didn't match"."""
+
+    locked: SignInLocked | None = None
+
+    def clean(self):
+        from django import forms
+
+        username = self.cleaned_data.get("username")
+        address = client_address(self.request)
+        try:
+            check(username or "", address)
+            return super().clean()
+        except SignInLocked as exc:
+            self.locked = exc
+            raise forms.ValidationError(exc.message, code="locked")
+        except forms.ValidationError:
+            try:  # this failure may have been the one that locks
+                check(username or "", address)
+            except SignInLocked as exc:
+                self.locked = exc
+                raise forms.ValidationError(exc.message, code="locked")
+            raise
+
+
+def check_token_creation(user) -> None:
+    """At most ``API_TOKENS_PER_HOUR`` tokens created per user per hour (issue 18 item 5)."""
+    from syllabus.core.errors import RuleViolation
+
+    from .models import ApiToken
+
+    limit = _setting("API_TOKENS_PER_HOUR", 10)
+    since = clock.now() - dt.timedelta(hours=1)
+    if ApiToken.objects.filter(user=user, created_at__gt=since).count() >= limit:
+        raise RuleViolation(RULE, f"at most {limit} API tokens per hour for one account; try again later", status=429)

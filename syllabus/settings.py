@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "syllabus.discussion",
     "syllabus.fulfillment",
     "syllabus.lending",
+    "syllabus.circulation",
     "syllabus.api",
     "syllabus.web",
 ]

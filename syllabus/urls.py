@@ -28,6 +28,7 @@ APP_PAGES = [
     ("syllabus.notify.urls", "notifications/"),
     ("syllabus.fulfillment.urls", "services/"),
     ("syllabus.lending.urls", "lending/"),
+    ("syllabus.circulation.urls", "circulation/"),
     ("syllabus.catalog.resolver_urls", ""),
 ]
 for module_name, prefix in APP_PAGES:

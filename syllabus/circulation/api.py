@@ -73,7 +73,7 @@ def hold_out(h: Hold, *, staff: bool = False) -> dict:
     return {"id": h.pk, "status": h.status, "place_in_queue": getattr(h, "place", 0), "title": h.record.title,
             "record_id": h.record_id, "citation_id": h.citation_id, "patron": h.patron.username if staff else None,
             "pickup_library": h.pickup_library.code, "not_needed_after": h.not_needed_after, "placed_at": h.placed_at,
-            "item_barcode": h.item.barcode if h.item_id else None, "pickup_by": h.pickup_by, "closed_at": h.closed_at,
+            "item_barcode": h.item.barcode if h.item is not None else None, "pickup_by": h.pickup_by, "closed_at": h.closed_at,
             "reason": h.reason}
 
 

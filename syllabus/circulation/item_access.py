@@ -94,7 +94,8 @@ def catalog_access(user, citations) -> dict[int, dict]:
         rows = list(physical.values())
         pc = personal.get(c.pk)
         if pc is not None:
-            rows.append({"library": pc.library.code if pc.library_id else "", "library_name": pc.library.name if pc.library_id else "",
+            lib = pc.library
+            rows.append({"library": lib.code if lib is not None else "", "library_name": lib.name if lib is not None else "",
                          "location": pc.location, "call_number": pc.call_number, "available": 0 if pc.on_loan else 1,
                          "total": 1, "reserve": True, "personal_copy": True})
         online = []
@@ -138,9 +139,9 @@ def _mine(user, citations, out: dict, record_ids: set[int]) -> None:
         places = {}
         if any(h.status == HoldStatus.WAITING for h in mine):
             ranked = (Hold.objects.filter(record_id__in={h.record_id for h in mine}, status=HoldStatus.WAITING)
-                      .annotate(place=Window(RowNumber(), partition_by=[F("record_id"), F("pickup_library_id")],
+                      .annotate(rank=Window(RowNumber(), partition_by=[F("record_id"), F("pickup_library_id")],
                                              order_by=[F("placed_at").asc(), F("id").asc()]))
-                      .values_list("id", "place"))
+                      .values_list("id", "rank"))
             places = dict(ranked)
         for h in mine:
             holds[h.record_id] = {"id": h.pk, "status": h.status, "place_in_queue": places.get(h.pk, 0),

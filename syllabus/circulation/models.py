@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
 
@@ -52,6 +51,9 @@ class Hold(models.Model):
                                     name="hold_one_open_per_patron_title"),
             models.CheckConstraint(condition=Q(status__in=HoldStatus.values), name="hold_status_known"),
         ]
+
+    #: place in the queue, set by :func:`.selectors.attach_places` (not a column)
+    place: int = 0
 
     def __str__(self) -> str:
         return f"Hold {self.pk} ({self.get_status_display()})"
@@ -122,3 +124,6 @@ class ReadingMark(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "citation"], name="reading_mark_once")]
         indexes = [models.Index(fields=["citation"], name="reading_mark_citation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} done {self.citation_id}"

@@ -34,9 +34,9 @@ def attach_places(holds: list[Hold]) -> list[Hold]:
     places = {}
     if keys:
         places = dict(Hold.objects.filter(record_id__in=keys, status=HoldStatus.WAITING)
-                      .annotate(place=Window(RowNumber(), partition_by=[F("record_id"), F("pickup_library_id")],
+                      .annotate(rank=Window(RowNumber(), partition_by=[F("record_id"), F("pickup_library_id")],
                                              order_by=[F("placed_at").asc(), F("id").asc()]))
-                      .values_list("id", "place"))
+                      .values_list("id", "rank"))
     for h in holds:
         h.place = places.get(h.pk, 0)
     return holds

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -114,6 +115,8 @@ def place_hold(actor: User, citation: Citation, *, pickup_library: Library | str
         raise RuleViolation("SRV-5", "this item is not linked to a title of the library's catalog: "
                                      "there is no physical copy to hold", status=409)
     record = citation.record
+    if record is None:
+        raise RuleViolation("SRV-5", "this item's catalog title is gone", status=409)
     if not holdable_items(record, actor.institution_id).exists():
         raise RuleViolation("SRV-5", "your library has no physical copy of this title to hold", status=409)
     if isinstance(pickup_library, str):
@@ -314,8 +317,13 @@ def attach_accessible_file(actor: User, req: AccessibleRequest, upload) -> Acces
             locked = AccessibleRequest.objects.select_for_update().select_related("requester", "citation").get(pk=req.pk)
             new = workflow.next_state(workflow.ACCESSIBLE_TRANSITIONS, locked.status, "attach", "SRV-4", "request")
             old = locked.file.name if locked.file else ""
-            audit.update(actor, locked, status=new, file=name, file_name=uploads.safe_display_name(upload.name),
-                         file_type=content_type, file_size=size, fulfilled_at=clock.now(), fulfilled_by=actor)
+            display = uploads.safe_display_name(upload.name)
+            changes = {"status": [locked.status, new], "file": [old, name], "file_name": [locked.file_name, display],
+                       "file_type": [locked.file_type, content_type], "file_size": [locked.file_size, size]}
+            locked.status, locked.file.name, locked.file_name, locked.file_type, locked.file_size = new, name, display, content_type, size
+            locked.fulfilled_at, locked.fulfilled_by = clock.now(), actor
+            locked.save()
+            audit.changed(actor, locked, changes, note="accessible file attached (SRV-4)")
             queue_letter("accessible_file_ready", locked.requester,
                          {"patron": locked.requester.get_full_name() or locked.requester.username, "title": locked.citation.title,
                           "format": locked.format, "link": reverse("circulation:accessible-file", args=[locked.pk])},
@@ -355,7 +363,7 @@ def sync_personal_copy(citation: Citation, owner: User | None) -> PersonalCopy |
         end = max((c.end_date for c in citation.resource_list.courses.all() if c.end_date), default=None)
         if pc is None:
             return PersonalCopy.objects.create(citation=citation, owner=owner, return_due=end)
-        values = {"owner": owner, "return_due": end}
+        values: dict[str, Any] = {"owner": owner, "return_due": end}
         if pc.status in (PersonalCopyStatus.WITHDRAWN, PersonalCopyStatus.RETURNED):
             values["status"] = PersonalCopyStatus.EXPECTED
         audit.update(None, pc, **values)

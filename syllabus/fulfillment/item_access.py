@@ -21,18 +21,18 @@ def scans(user, citations) -> dict[int, dict]:
     today = clock.today()
     out: dict[int, dict] = {}
     for req in rows:
-        if req.citation_id in out:
+        cid = req.citation_id
+        if cid is None or cid in out:
             continue
-        before = req.start_date is not None and today < req.start_date
-        after = req.end_date is not None and today > req.end_date
+        start, end = req.start_date, req.end_date
+        before = start is not None and today < start
+        after = end is not None and today > end
         note = ""
-        if before:
-            note = f"available from {req.start_date.isoformat()}"
-        elif after:
-            note = f"was available until {req.end_date.isoformat()}"
-        elif req.end_date:
-            note = f"available until {req.end_date.isoformat()}"
-        out[req.citation_id] = {"online": [{
+        if start is not None and before:
+            note = f"available from {start.isoformat()}"
+        elif end is not None:
+            note = f"was available until {end.isoformat()}" if after else f"available until {end.isoformat()}"
+        out[cid] = {"online": [{
             "kind": "scan", "label": "Digitized copy", "url": reverse("fulfillment:file-page", args=[req.pk]),
             "available": not (before or after), "note": note,
             "window": "before" if before else "after" if after else "open",

@@ -72,7 +72,6 @@ def shelf(published, instructor, student, inst_a, library_a, make_user, clock):
     from syllabus.catalog.models import EResource, Item, Representation
     from syllabus.fulfillment.models import DigitizationRequest, Kind, Source, Status
     from syllabus.lending import services as lending
-    from syllabus.lists import services
 
     lst, section = published
     on_shelf = make_record(inst_a, "On the shelf")
@@ -111,3 +110,16 @@ def shelf(published, instructor, student, inst_a, library_a, make_user, clock):
     items["section"] = section
     items["loan_rep"] = rep
     return items
+
+
+from tests.notify.conftest import SmtpInbox, smtp_server  # noqa: E402,F401  (a real SMTP server on loopback)
+
+ACCESS_DESKS = ["access@inst-a.example.edu", "disability.services@inst-a.example.edu"]
+
+
+@pytest.fixture
+def accessible_desks(inst_a):
+    from syllabus.org import config
+
+    config.set_value("accessible_file_request_emails", ACCESS_DESKS, institution=inst_a)
+    return ACCESS_DESKS

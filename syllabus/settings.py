@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # after authentication: the default language comes from the user's institution (ORG-4)
     "syllabus.web.middleware.InstitutionLanguageMiddleware",
+    "syllabus.web.middleware.InstitutionTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -35,7 +35,7 @@ def _reserves_work(user) -> int:
     return _per_request(user, "circulation_reserves_work", lambda: reserves_work_count(user))
 
 
-entry("lists", _("My library card"), "circulation:card", order=41)
+entry("lists", _("My library card"), "circulation:card", group="library", order=29)
 entry("back_office", _("Hold requests"), "circulation:holds", when=_hold_staff, order=35, badge=_waiting_holds)
 entry("back_office", _("Accessible files"), "circulation:accessible", when=_reserves_staff, order=36, badge=_reserves_work)
 entry("back_office", _("Personal copies"), "circulation:personal-copies", when=_reserves_staff, order=37)

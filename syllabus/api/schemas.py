@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from ninja import Schema
 
+from .problems import Problem
 
-class Error(Schema):
-    rule: str
-    detail: str
+# Routers declare ``response={404: Error}``; every error is RFC 9457 problem details.
+Error = Problem
 
 
 class InstitutionRef(Schema):

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
@@ -62,13 +63,7 @@ class RecordSummary(Schema):
     url: str
 
 
-class SearchOut(Schema):
-    items: list[RecordSummary]
-    count: int
-    facets: dict[str, list[FacetValue]]
-    page: int
-    page_size: int
-    scope: str
+SearchOut = Page(RecordSummary, name="SearchPage", facets=dict[str, list[FacetValue]], scope=str)
 
 
 class ItemOut(Schema):
@@ -337,13 +332,13 @@ def _list_param(value: str | None) -> list[str]:
             summary="Search the catalog (DSV-1): words match every metadata field; an ISBN, ISSN or DOI alone is looked up; "
                     "a course code finds what its published lists cite. scope = mine | consortium | <member code> (DSV-2); "
                     "type, library: comma-separated; year: 2015 or 2010-2015; availability: available | online | unavailable")
-def search(request, q: str = "", scope: str = "mine", type: str = "", year: str = "", library: str = "", availability: str = "",
-           course: str = "", sort: str = "relevance", page: int = 1, page_size: int = 20):
+def search(request, page: PageQuery, q: str = "", scope: str = "mine", type: str = "", year: str = "", library: str = "", availability: str = "",
+           course: str = "", sort: str = "relevance"):
     result = selectors.search_records(request.user, q, scope=scope, types=_list_param(type), year=year,
                                       libraries=_list_param(library), availability=availability, course=course,
-                                      page=max(1, page), page_size=max(1, min(page_size, 100)), sort=sort)
-    return {"items": [summary(r) for r in result.records], "count": result.count, "facets": result.facets,
-            "page": result.page, "page_size": result.page_size, "scope": result.scope}
+                                      offset=page.offset, page_size=page.limit, sort=sort)
+    return paginate(request, result.records, page, summary, count=result.count, facets=result.facets,
+                    scope=result.scope)
 
 
 @router.get("/records/{record_id}", response={200: RecordOut, 404: Error},

@@ -78,6 +78,7 @@ class SearchParams:
     restrict_ids: list[int] | None = None  # only these records (e.g. a course's reserves, DSV-5)
     page: int = 1
     page_size: int = 20
+    offset: int | None = None  # rows to skip; when set, wins over ``page`` (the API pages by offset)
     sort: str = "relevance"  # relevance | title | year_desc | year_asc
     facets: bool = True
     query: ParsedQuery | None = None  # set instead of ``text`` when the caller already parsed it
@@ -262,6 +263,8 @@ def _page_bounds(p: SearchParams, query: ParsedQuery) -> tuple[str, int, int]:
     if sort == "relevance" and query.empty:
         sort = "title"
     page_size = max(1, min(int(p.page_size or 20), 200))
+    if p.offset is not None:
+        return sort, page_size, max(0, int(p.offset))
     return sort, page_size, (max(1, int(p.page or 1)) - 1) * page_size
 
 

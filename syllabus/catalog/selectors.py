@@ -189,7 +189,8 @@ def _split_course_codes(user: User, text: str) -> tuple[str, list]:
 
 def search_records(user: User, q: str = "", *, scope: str = SCOPE_MINE, types: list[str] | None = None, year: str = "",
                    libraries: list[str] | None = None, availability: str = "", course: str = "", page: int = 1,
-                   page_size: int = 20, sort: str = "relevance", facets: bool = True) -> SearchPage:
+                   page_size: int = 20, sort: str = "relevance", facets: bool = True,
+                   offset: int | None = None) -> SearchPage:
     institution_ids = scope_institution_ids(user, scope)
     year_from, year_to = _year_range(year)
     library_ids = []
@@ -213,7 +214,7 @@ def search_records(user: User, q: str = "", *, scope: str = SCOPE_MINE, types: l
         restrict = ids if restrict is None else [i for i in restrict if i in set(ids)]
     result = search(SearchParams(query=query, institution_ids=institution_ids, types=list(types or []),
                                  year_from=year_from, year_to=year_to, library_ids=library_ids, availability=availability,
-                                 restrict_ids=restrict, page=page, page_size=page_size,
+                                 restrict_ids=restrict, page=page, page_size=page_size, offset=offset,
                                  sort=sort if sort in SORTS else "relevance", facets=facets))
     records = records_by_ids(user, result.ids)
     return SearchPage(records=records, count=result.count, facets=_label_facets(result.facets), page=max(1, page),

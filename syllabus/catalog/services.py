@@ -138,20 +138,6 @@ def _library_of(record: Record, library: Library) -> Library:
     return library
 
 
-def add_holding(actor: User | None, record: Record, library: Library, *, location: str = "", call_number: str = "",
-                summary: str = "", public_note: str = "") -> Holding:
-    if actor is not None:
-        ensure_can_catalog(actor, record.institution)
-    _library_of(record, library)
-    with transaction.atomic():
-        holding, created = Holding.objects.get_or_create(
-            record=record, library=library, location=location.strip(), call_number=call_number.strip(),
-            defaults={"summary": summary, "public_note": public_note})
-        if created and actor is not None:
-            audit.created(actor, holding)
-        return holding
-
-
 def add_item(actor: User | None, record: Record, library: Library, barcode: str, *, location: str = "", call_number: str = "",
              item_type: str = "", description: str = "", status: str = Item.Status.IN_PLACE,
              holding: Holding | None = None) -> Item:
@@ -308,12 +294,3 @@ def remove_from_collection(user: User, entry_id: int) -> None:
             raise NotFound("DSV-3", "no such entry in your collection")
         audit.deleted(user, entry)
         entry.delete()
-
-
-def update_collection_note(user: User, entry_id: int, note: str) -> CollectionEntry:
-    with transaction.atomic():
-        entry = CollectionEntry.objects.filter(user=user, pk=entry_id).first()
-        if entry is None:
-            raise NotFound("DSV-3", "no such entry in your collection")
-        audit.update(user, entry, note=note)
-        return entry

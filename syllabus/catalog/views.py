@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -500,7 +499,3 @@ def collect_citation(request):
         return HttpResponseBadRequest(message)
     messages.success(request, message)
     return redirect("catalog:collection")
-
-
-def querystring(params: dict) -> str:
-    return urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404
 from ninja import Router, Schema, Status
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core import audit
 from syllabus.core.errors import RuleViolation
@@ -37,9 +38,7 @@ class CourseOut(Schema):
     instructors: list[InstructorOut]
 
 
-class CoursePage(Schema):
-    items: list[CourseOut]
-    count: int
+CoursePage = Page(CourseOut)
 
 
 class CourseIn(Schema):
@@ -102,10 +101,9 @@ def _get(request, course_id: int) -> Course:
 
 
 @router.get("/courses", response=CoursePage, summary="Search courses by code, name or instructor (CRS-1)")
-def search(request, q: str = "", term: str = "", department: str = "", limit: int = 20, offset: int = 0):
-    limit = max(1, min(limit, 200))
+def search(request, page: PageQuery, q: str = "", term: str = "", department: str = ""):
     qs = selectors.search_courses(request.user, q, term=term, department=department)
-    return {"items": [course_out(c) for c in qs[offset: offset + limit]], "count": qs.count()}
+    return paginate(request, qs, page, course_out)
 
 
 @router.get("/courses/{course_id}", response={200: CourseOut, 404: Error})

@@ -116,8 +116,3 @@ def inbox(user, *, awaiting_only: bool = False, unread_only: bool = False) -> Qu
     qs = qs.annotate(last_body=Subquery(last_message.values("body")[:1]),
                      last_from_library=Subquery(last_message.values("from_library")[:1]))
     return qs.order_by("-awaiting_library", "-last_message_at", "-id")
-
-
-def unread_sum(threads) -> int:
-    return sum(getattr(t, "unread", 0) for t in threads)
-

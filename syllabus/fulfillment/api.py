@@ -9,6 +9,7 @@ from ninja import Body, Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
@@ -115,10 +116,9 @@ def _fresh(user, req) -> dict:
 
 # --- requests -------------------------------------------------------------------------------
 
-@router.get("/digitization-requests", response=list[RequestOut],
+@router.get("/digitization-requests", response=Page(RequestOut),
             summary="Your digitization requests, or (staff, scope=work) the department's queue by tab")
-def list_requests(request, scope: str = "mine", tab: str = "open", limit: int = 100, offset: int = 0):
-    limit = max(1, min(limit, 500))
+def list_requests(request, page: PageQuery, scope: str = "mine", tab: str = "open"):
     user = request.user
     if scope == "work":
         if user.institution is None or not services.is_fulfillment_staff(user, user.institution):
@@ -126,7 +126,7 @@ def list_requests(request, scope: str = "mine", tab: str = "open", limit: int = 
         qs = selectors.work_queue(user, tab)
     else:
         qs = selectors.my_requests(user)
-    return [request_out(r) for r in qs[offset:offset + limit]]
+    return paginate(request, qs, page, request_out)
 
 
 @router.post("/digitization-requests", response={201: RequestOut, **ERR, 422: Error},

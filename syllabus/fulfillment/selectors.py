@@ -75,11 +75,3 @@ def requests_for_citations(citation_ids) -> dict[int, list[DigitizationRequest]]
     for req in requests_qs().filter(citation_id__in=list(citation_ids)).order_by("-created_at", "-id"):
         out.setdefault(req.citation_id, []).append(req)
     return out
-
-
-def citation_ids_with_open_digitization(citation_ids=None) -> QuerySet:
-    """For the librarian task list's "digitization requested" item filter (LST-7)."""
-    qs = DigitizationRequest.objects.filter(citation_id__isnull=False, status__in=OPEN_STATUSES)
-    if citation_ids is not None:
-        qs = qs.filter(citation_id__in=citation_ids)
-    return qs.values_list("citation_id", flat=True)

@@ -947,13 +947,3 @@ def clearances_for_citations(citation_ids) -> dict[int, DigitizationRequest]:
     for req in rows:
         out.setdefault(req.citation_id, req)
     return out
-
-
-def check_citation_file_access(citation_id: int, *, today: dt.date | None = None) -> Access | None:
-    """For the lists app's file download: a student outside the approved date range is refused (DIG-4).
-
-    Returns ``None`` when no clearance restricts the file, else the access with its warning."""
-    req = clearance_for_citation(citation_id)
-    if req is None:
-        return None
-    return _window_check(req, today or clock.today())

@@ -1,6 +1,7 @@
-"""The digitization request's state machine: one table, checked by every service that moves it.
+"""The digitization request's state machine: one table (:class:`syllabus.core.workflow.StateMachine`),
+checked by every service that moves it; the docs' table is generated from it (``syllabus workflows``).
 
-``TRANSITIONS[state][action]`` is the state the action leads to.  ``RELEASE`` means: the
+Each row is (state, action) → (next state, who, side effect).  ``RELEASE`` means: the
 request leaves *Waiting for approval* for *Pick from shelf* once no approval task is pending
 (blocking mode, DIG-9); ``SAME`` means the action completes a task without moving the request
 (parallel mode: approval runs beside the work).
@@ -13,29 +14,58 @@ request leaves *Waiting for approval* for *Pick from shelf* once no approval tas
 """
 from __future__ import annotations
 
-from syllabus.core.errors import RuleViolation
+from syllabus.core.workflow import StateMachine, Transition
 
 from .models import Status as S
 
 SAME = "="
 RELEASE = "release"
 
-_CLOSE = {"reject": S.REJECTED, "reject_copyright": S.REJECTED, "cancel": S.CANCELLED, "expire": S.EXPIRED}
-_TASKS = {"approve": SAME, "approve_copyright": SAME}
+MANAGER = "manager"        # a Fulfillment Services Manager of the institution
+OPERATOR = "operator"      # a Work Order Operator of the request's department (or desk)
+PICKER = "operator or requests operator"  # ... or a Requests Operator of the library
+CANCELLER = "operator or requester"
+TIMER = "timer"            # the `tick` sweep (DIG-6)
 
-TRANSITIONS: dict[str, dict[str, str]] = {
-    S.PENDING_APPROVAL: {"approve": RELEASE, "approve_copyright": RELEASE, **_CLOSE},
-    S.PICK_FROM_SHELF: {"pick": S.IN_DIGITIZATION, **_TASKS, **_CLOSE},
-    S.IN_DIGITIZATION: {"attach_file": S.FILE_ATTACHED, **_TASKS, **_CLOSE},
-    S.FILE_ATTACHED: {"attach_file": S.FILE_ATTACHED, "deliver": S.DELIVERED, **_TASKS, **_CLOSE},
-    S.PENDING_COPYRIGHT: {"approve_copyright": S.COMPLETED, "reject_copyright": S.REJECTED, "cancel": S.CANCELLED,
-                          "expire": S.EXPIRED},
-    S.DELIVERED: {"complete": S.COMPLETED},
-    S.COMPLETED: {},
-    S.REJECTED: {},
-    S.CANCELLED: {},
-    S.EXPIRED: {},
-}
+_APPROVE = "the task is approved; without a pending task the request is released to the operators"
+_TASK = "the task is approved; the request stays where it is (parallel mode, DIG-9)"
+_REJECT = "closed; letter `digitization_request_rejected`; a parallel scan's file is deleted (DIG-9)"
+_CANCEL = "closed; letter `digitization_request_cancelled` when staff cancel"
+_EXPIRE = "closed; letter `digitization_request_expired`"
+
+
+def _closing(state: str, *, copyright_only: bool = False) -> list[Transition]:
+    rows = [] if copyright_only else [Transition(state, "reject", S.REJECTED, MANAGER, _REJECT)]
+    rows += [Transition(state, "reject_copyright", S.REJECTED, MANAGER, _REJECT),
+             Transition(state, "cancel", S.CANCELLED, CANCELLER, _CANCEL),
+             Transition(state, "expire", S.EXPIRED, TIMER, _EXPIRE)]
+    return rows
+
+
+def _tasks(state: str) -> list[Transition]:
+    return [Transition(state, "approve", SAME, MANAGER, _TASK), Transition(state, "approve_copyright", SAME, MANAGER, _TASK)]
+
+
+WORKFLOW = StateMachine("request", "DIG-10", [
+    Transition(S.PENDING_APPROVAL, "approve", RELEASE, MANAGER, _APPROVE),
+    Transition(S.PENDING_APPROVAL, "approve_copyright", RELEASE, MANAGER, _APPROVE),
+    *_closing(S.PENDING_APPROVAL),
+    Transition(S.PICK_FROM_SHELF, "pick", S.IN_DIGITIZATION, PICKER),
+    *_tasks(S.PICK_FROM_SHELF), *_closing(S.PICK_FROM_SHELF),
+    Transition(S.IN_DIGITIZATION, "attach_file", S.FILE_ATTACHED, OPERATOR, "the scan is kept as an inactive representation"),
+    *_tasks(S.IN_DIGITIZATION), *_closing(S.IN_DIGITIZATION),
+    Transition(S.FILE_ATTACHED, "attach_file", S.FILE_ATTACHED, OPERATOR, "the scan replaces the attached one"),
+    Transition(S.FILE_ATTACHED, "deliver", S.DELIVERED, OPERATOR,
+               "the file goes to its target (attachment, link or digital inventory, DIG-9) with its letter; "
+               "a citation's scan becomes the citation's file"),
+    *_tasks(S.FILE_ATTACHED), *_closing(S.FILE_ATTACHED),
+    Transition(S.PENDING_COPYRIGHT, "approve_copyright", S.COMPLETED, MANAGER,
+               "letter `copyright_request_approved`; the citation's copyright becomes approved"),
+    *_closing(S.PENDING_COPYRIGHT, copyright_only=True),
+    Transition(S.DELIVERED, "complete", S.COMPLETED, OPERATOR),
+], labels=lambda state: S(state).label, target_labels={
+    SAME: "(stays)", RELEASE: "`pick_from_shelf` / `in_digitization` once no task is pending, else stays",
+})
 
 ACTION_LABELS = {
     "approve": "approve", "reject": "reject", "approve_copyright": "approve copyright",
@@ -45,17 +75,13 @@ ACTION_LABELS = {
 
 
 def allowed(state: str, action: str) -> bool:
-    return action in TRANSITIONS.get(state, {})
+    return WORKFLOW.get(state, action) is not None
 
 
 def next_state(state: str, action: str) -> str:
     """The target of ``action`` from ``state`` (maybe ``SAME``/``RELEASE``), or DIG-10 refusal."""
-    try:
-        return TRANSITIONS[state][action]
-    except KeyError:
-        raise RuleViolation("DIG-10", f"a request that is {S(state).label.lower()} cannot be asked to "
-                                      f"{ACTION_LABELS.get(action, action)}", status=409) from None
+    return WORKFLOW.step(state, action, verb=ACTION_LABELS.get(action, action)).target
 
 
 def actions(state: str) -> list[str]:
-    return [a for a in TRANSITIONS.get(state, {}) if a != "expire"]
+    return [a for a in WORKFLOW.actions(state) if a != "expire"]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import User
@@ -72,7 +73,7 @@ class PolicyOut(Schema):
     rules: list[RuleOut]
 
 
-class RepresentationOut(Schema):
+class LoanRepresentationOut(Schema):
     id: int
     record_id: int
     title: str
@@ -141,13 +142,11 @@ class LoanRequestOut(Schema):
     viewer_url: str | None
 
 
-class RequestPage(Schema):
-    count: int
-    items: list[LoanRequestOut]
+RequestPage = Page(LoanRequestOut)
 
 
 class QueueOut(Schema):
-    representation: RepresentationOut
+    representation: LoanRepresentationOut
     active: list[LoanRequestOut]
     waiting: list[LoanRequestOut]
 
@@ -266,14 +265,14 @@ def patch_policy(request, policy_id: int, payload: PolicyPatch):
     return _policy_out(_policy(request, policy_id))
 
 
-@router.get("/representations", response=list[RepresentationOut],
+@router.get("/representations", response=Page(LoanRepresentationOut),
             summary="Digital representations with their loan rights and availability (filter long_term_loan=true)")
-def list_representations(request, long_term_loan: bool | None = None, q: str = "", limit: int = 100, offset: int = 0):
+def list_representations(request, page: PageQuery, long_term_loan: bool | None = None, q: str = ""):
     qs = selectors.loan_representations(request.user, long_term_loan=long_term_loan, q=q).prefetch_related("related_items")
-    return [_representation_out(rep) for rep in qs[offset:offset + min(max(limit, 1), 500)]]
+    return paginate(request, qs, page, _representation_out)
 
 
-@router.patch("/representations/{rep_id}", response=RepresentationOut,
+@router.patch("/representations/{rep_id}", response=LoanRepresentationOut,
               summary="Assign the access-rights policy and concurrent users of a representation (LDL-2)")
 def patch_representation(request, rep_id: int, payload: RepresentationPatch):
     rep = _representation(request, rep_id)
@@ -333,14 +332,13 @@ def representation_queue(request, rep_id: int):
 
 @router.get("/loan-requests", response=RequestPage,
             summary="Monitor loan requests (staff, LDL-13): filter by activity (active/inactive), status, step, type, source, library")
-def monitor(request, activity: str = "", status: str = "", step: str = "", type: str = "", source: str = "", library: str = "",
-            representation: int | None = None, q: str = "", limit: int = 50, offset: int = 0):
+def monitor(request, page: PageQuery, activity: str = "", status: str = "", step: str = "", type: str = "", source: str = "", library: str = "",
+            representation: int | None = None, q: str = ""):
     if not services.is_lending_staff(request.user):
         raise PermissionDenied("LDL-13", "only library staff monitor requests")
     qs = selectors.monitor(request.user, activity=activity, status=status, step=step, request_type=type, source=source,
                            library=library, representation=representation, q=q)
-    items = selectors.attach_places(list(qs[offset:offset + min(max(limit, 1), 200)]))
-    return {"count": qs.count(), "items": [_request_out(r) for r in items]}
+    return paginate(request, qs, page, _request_out, prepare=selectors.attach_places)
 
 
 @router.get("/me/loan-requests", response=list[LoanRequestOut], summary="Your own loan requests (library card, LDL-13)")

@@ -15,17 +15,18 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core import audit
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
 
 from . import file_guards, metadata as md
 from . import item_access, selectors, services
-from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
-from .permissions import Access, ensure_edit, is_librarian_for
+from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList
+from .permissions import Access, ensure_edit, is_librarian_for, require_process
 from .tags import TAGS
-from .workflow import ITEM_TRANSITIONS, LIST_TRANSITIONS, ItemStatus, ListStatus
+from .workflow import ITEM_WORKFLOW, LIST_WORKFLOW, ItemStatus, ListStatus
 
 router = Router(tags=["lists"])
 ERRORS = {code: Error for code in sorted(codes_4xx | {413, 415})}
@@ -218,10 +219,7 @@ class StatusIn(Schema):
     note: str | None = None
 
 
-class TaskPage(Schema):
-    items: list[ListSummary]
-    count: int
-    tab_counts: dict[str, int]
+TaskPage = Page(ListSummary, name="TaskPage", tab_counts=dict[str, int])
 
 
 class AuditOut(Schema):
@@ -320,15 +318,6 @@ def _record(user, record_id: int | None):
     if record is None:
         raise NotFound("LST-2", f"unknown catalog record {record_id}", field="record_id")
     return record
-
-
-def _section_of(lst_id: int, section_id: int | None) -> Section | None:
-    if section_id is None:
-        return None
-    section = Section.objects.filter(pk=section_id).first()
-    if section is None or section.resource_list_id != lst_id:
-        raise RuleViolation("LST-1", f"section {section_id} is not a section of this list", field="section_id")
-    return section
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -462,7 +451,7 @@ def add_citation(request, list_id: int, payload: CitationIn):
     lst, _ = selectors.list_for(request.user, list_id)
     ensure_edit(request.user, lst)
     citation = services.add_citation(
-        request.user, lst, _section_of(lst.pk, payload.section_id), payload.type, payload.metadata,
+        request.user, lst, selectors.section_of_list(lst.pk, payload.section_id), payload.type, payload.metadata,
         _record(request.user, payload.record_id), tags=payload.tags, public_note=payload.public_note,
         library_note=payload.library_note, position=payload.position, open_access=payload.open_access,
         copyright_status=payload.copyright_status, personal_copy=payload.personal_copy,
@@ -489,7 +478,7 @@ def patch_citation(request, citation_id: int, payload: CitationPatch):
         if fields:
             services.update_citation(request.user, citation, **fields)
         if section_id is not None or position is not None:
-            services.move_citation(request.user, citation, section=_section_of(citation.resource_list_id, section_id),
+            services.move_citation(request.user, citation, section=selectors.section_of_list(citation.resource_list_id, section_id),
                                    position=position)
         if status is not None:
             services.set_item_status(request.user, citation, status, note=note)
@@ -511,7 +500,7 @@ def delete_citation(request, citation_id: int):
              summary="Move a citation to a position (0-based) in its section or another section of the list (LST-1)")
 def move_citation(request, citation_id: int, payload: MoveIn):
     citation, _ = selectors.citation_for(request.user, citation_id)
-    services.move_citation(request.user, citation, section=_section_of(citation.resource_list_id, payload.section_id),
+    services.move_citation(request.user, citation, section=selectors.section_of_list(citation.resource_list_id, payload.section_id),
                            position=payload.position)
     return _citation_response(request.user, citation_id)
 
@@ -563,27 +552,23 @@ def download_file(request, citation_id: int):
 
 @router.get("/librarian/lists", response={200: TaskPage, **ERRORS},
             summary="Librarian task list: tab=mine|unassigned|others, filters and sort (LST-7)")
-def librarian_lists(request, tab: str = "unassigned", status: str = "", course: str = "", term: str = "",
+def librarian_lists(request, page: PageQuery, tab: str = "unassigned", status: str = "", course: str = "", term: str = "",
                     department: str = "", item_status: str = "", open_tasks: bool = False, q: str = "",
-                    sort: str = "name", limit: int = 50, offset: int = 0):
+                    sort: str = "name"):
     qs = selectors.task_list(request.user, tab=tab, status=status, course=course, term=term, department=department,
                              item_status=item_status, open_tasks_only=open_tasks, q=q, sort=sort)
-    limit = max(1, min(limit, 200))
-    rows = list(qs[offset: offset + limit])
     code = request.user.institution.code if request.user.institution_id else ""
-    out = []
-    for lst in rows:
-        item = summary_out(lst)
-        item["institution"] = code
-        out.append(item)
-    return {"items": out, "count": qs.count(), "tab_counts": selectors.tab_counts(request.user)}
+
+    def out(lst):
+        return {**summary_out(lst), "institution": code}
+
+    return paginate(request, qs, page, out, tab_counts=selectors.tab_counts(request.user))
 
 
 @router.get("/lists/{list_id}/tasks", response={200: list[TaskOut], **ERRORS}, summary="Open librarian tasks of a list (LST-6)")
 def list_tasks(request, list_id: int):
     lst, acc = selectors.list_for(request.user, list_id)
-    if not acc.process:
-        raise PermissionDenied("LST-7", "only the library's course reserves operators see tasks")
+    require_process(acc)
     return [task_out(t) for t in selectors.open_tasks(lst)]
 
 
@@ -602,8 +587,10 @@ def vocabulary(request):
         "tags": [{"code": t.code, "label": str(t.label), "system": t.system} for t in TAGS.values()],
         "list_statuses": {s.value: str(s.label) for s in ListStatus},
         "item_statuses": {s.value: str(s.label) for s in ItemStatus},
-        "list_transitions": [{"from": a, "to": b, "by": who} for (a, b), who in LIST_TRANSITIONS.items()],
-        "item_transitions": [{"from": a, "to": b, "by": who} for (a, b), who in ITEM_TRANSITIONS.items()],
+        "list_transitions": [{"from": t.source, "to": t.target, "by": t.permission, "action": t.action}
+                             for t in LIST_WORKFLOW.transitions],
+        "item_transitions": [{"from": t.source, "to": t.target, "by": t.permission, "action": t.action}
+                             for t in ITEM_WORKFLOW.transitions],
         "item_filters": {k: str(f.label) for k, f in selectors.ITEM_FILTERS.items()},
         "copyright_statuses": {c.value: str(c.label) for c in CopyrightStatus},
     }

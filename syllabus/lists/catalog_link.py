@@ -34,12 +34,7 @@ def lists_for_adding(user) -> list:
 
 def list_and_section(user, list_id: int, section_id: int | None):
     lst, _access = list_selectors.list_for(user, list_id)
-    section = None
-    if section_id:
-        section, _acc = list_selectors.section_for(user, section_id)
-        if section.resource_list_id != lst.pk:
-            raise RuleViolation("LST-1", "the section belongs to another list", field="section_id")
-    return lst, section
+    return lst, list_selectors.section_of_list(lst.pk, section_id or None)
 
 
 def add_record(user, list_id: int, record, *, section_id: int | None = None, **extra):

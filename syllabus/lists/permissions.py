@@ -78,8 +78,21 @@ def ensure_edit(user, lst: ResourceList) -> Access:
     return acc
 
 
-def ensure_process(user, lst: ResourceList) -> Access:
-    acc = ensure_view(user, lst)
+LIBRARY_ONLY = "only the library's course reserves operators process lists"
+
+
+def ensure_librarian(user, institution_id: int | None) -> None:
+    """LST-7: the library's pages (task list, list processing) are for its course reserves operators."""
+    if not is_librarian_for(user, institution_id):
+        raise PermissionDenied("LST-7", LIBRARY_ONLY)
+
+
+def require_process(acc: Access) -> Access:
+    """LST-7 for a list already read with its access (``list_for``)."""
     if not acc.process:
-        raise PermissionDenied("LST-7", "only the library's course reserves operators process lists")
+        raise PermissionDenied("LST-7", LIBRARY_ONLY)
     return acc
+
+
+def ensure_process(user, lst: ResourceList) -> Access:
+    return require_process(ensure_view(user, lst))

@@ -22,7 +22,7 @@ from syllabus.org.models import User
 from syllabus.org.roles import Role
 
 from .models import Citation, LibrarianTask, ResourceList, Section
-from .permissions import Access, ensure_view, is_librarian_for
+from .permissions import Access, ensure_librarian, ensure_view
 from .workflow import ItemStatus, ListStatus, Visibility
 
 # --- item filters (LST-7) -----------------------------------------------------------------
@@ -111,6 +111,23 @@ def section_for(user, pk: int) -> tuple[Section, Access]:
     return section, ensure_view(user, section.resource_list)
 
 
+def ensure_section_of(list_id: int, section: Section) -> Section:
+    """LST-1: a list's items go only into that list's sections (the one place this is said)."""
+    if section.resource_list_id != list_id:
+        raise RuleViolation("LST-1", f"section {section.pk} is not a section of this list", field="section_id")
+    return section
+
+
+def section_of_list(list_id: int, section_id: int | None) -> Section | None:
+    """The section ``section_id`` of the list, ``None`` for none; LST-1 for any other id."""
+    if section_id is None:
+        return None
+    section = Section.objects.filter(pk=section_id).first()
+    if section is None:
+        raise RuleViolation("LST-1", f"section {section_id} is not a section of this list", field="section_id")
+    return ensure_section_of(list_id, section)
+
+
 def open_tasks(lst: ResourceList) -> list[LibrarianTask]:
     return list(LibrarianTask.objects.filter(resource_list=lst, resolved_at__isnull=True)
                 .select_related("citation", "created_by").order_by("-updated_at", "-id"))
@@ -177,10 +194,7 @@ def task_list(user, *, tab: str = "unassigned", status: str = "", course: str = 
     with ``n_items``, ``n_ready``, ``n_open_tasks``, ``course_code``."""
     from django.db.models import Case, When
 
-    if not is_librarian_for(user, user.institution_id):
-        from syllabus.core.errors import PermissionDenied
-
-        raise PermissionDenied("LST-7", "the task list is for the library's course reserves operators")
+    ensure_librarian(user, user.institution_id)
     if tab not in TABS:
         raise RuleViolation("LST-7", f"tab is one of {', '.join(TABS)}", field="tab")
     if sort not in SORTS:

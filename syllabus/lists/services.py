@@ -15,6 +15,7 @@ from django.db import transaction
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.workflow import StateMachine
 from syllabus.courses.models import Course
 from syllabus.notify.services import queue_letter
 from syllabus.org import config
@@ -27,9 +28,9 @@ from . import tags as tag_vocabulary
 from . import uploads
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, ensure_process, ensure_view, is_librarian_for
+from .selectors import ensure_section_of
 from .workflow import (
-    INSTRUCTOR, ITEM_TRANSITIONS, LIBRARIAN, LIST_TRANSITIONS, OPEN_ITEM_STATUSES, ItemStatus, ListStatus, Visibility,
-    item_label, list_label,
+    INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, OPEN_ITEM_STATUSES, ItemStatus, ListStatus, Visibility,
 )
 
 # --- helpers ------------------------------------------------------------------------------
@@ -49,12 +50,14 @@ def _sides(acc: Access) -> set[str]:
     return sides
 
 
-def _check_move(table, kind: str, current: str, target: str, acc: Access, labels) -> None:
+def _check_move(workflow: StateMachine, current: str, target: str, acc: Access) -> None:
+    kind, labels = workflow.name, workflow.label
     if not _sides(acc):
         raise PermissionDenied("LST-4", f"only the list's instructors and the library change a {kind}'s status")
     if current == target:
         raise RuleViolation("LST-4", f"the {kind} is already {labels(current)}", status=409)
-    who = table.get((current, target))
+    move = workflow.between(current, target)
+    who = move.permission if move is not None else None
     if who is None:
         article = "an" if kind[0] in "aeiou" else "a"
         raise RuleViolation("LST-4", f"{article} {kind} cannot go from {labels(current)} to {labels(target)}", status=409)
@@ -287,7 +290,7 @@ def send_list(actor: User, lst: ResourceList) -> ResourceList:
     acc = ensure_edit(actor, lst)
     with transaction.atomic():
         lst = _locked(lst)
-        _check_move(LIST_TRANSITIONS, "list", lst.status, ListStatus.SENT_TO_LIBRARY, acc, list_label)
+        _check_move(LIST_WORKFLOW, lst.status, ListStatus.SENT_TO_LIBRARY, acc)
         now = clock.now()
         audit.update(actor, lst, status=ListStatus.SENT_TO_LIBRARY, sent_at=now)
         items = list(lst.citations.filter(status=ItemStatus.BEING_PREPARED))
@@ -307,7 +310,7 @@ def set_list_status(actor: User, lst: ResourceList, status: str) -> ResourceList
     acc = ensure_view(actor, lst)
     with transaction.atomic():
         lst = _locked(lst)
-        _check_move(LIST_TRANSITIONS, "list", lst.status, status, acc, list_label)
+        _check_move(LIST_WORKFLOW, lst.status, status, acc)
         values = {"status": status}
         if status == ListStatus.COMPLETE:
             values["completed_at"] = clock.now()
@@ -520,8 +523,8 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
         lst = _locked(lst)
         if section is None:
             section = _default_section(actor, lst)
-        elif section.resource_list_id != lst.pk:
-            raise RuleViolation("LST-1", "the section belongs to another list", field="section_id")
+        else:
+            ensure_section_of(lst.pk, section)
         status = _initial_status(lst, ctype, open_access)
         now = clock.now()
         citation = Citation(
@@ -660,9 +663,7 @@ def move_citation(actor: User, citation: Citation, *, section: Section | None = 
     """Move an item within its section or to another section of the same list (LST-1)."""
     lst = citation.resource_list
     ensure_edit(actor, lst)
-    target = section or citation.section
-    if target.resource_list_id != lst.pk:
-        raise RuleViolation("LST-1", "an item moves only between sections of its own list", field="section_id")
+    target = ensure_section_of(lst.pk, section or citation.section)
     with transaction.atomic():
         lst = _locked(lst)
         citation.refresh_from_db()
@@ -712,7 +713,7 @@ def send_citation(actor: User, citation: Citation) -> Citation:
     with transaction.atomic():
         lst = _locked(lst)
         citation.refresh_from_db()
-        _check_move(ITEM_TRANSITIONS, "item", citation.status, ItemStatus.READY_FOR_PROCESSING, acc, item_label)
+        _check_move(ITEM_WORKFLOW, citation.status, ItemStatus.READY_FOR_PROCESSING, acc)
         audit.update(actor, citation, status=ItemStatus.READY_FOR_PROCESSING, sent_at=clock.now())
         audit.event(actor, citation, "sent")
         raise_task(lst, LibrarianTask.ITEM_SENT, actor=actor, citation=citation, detail=citation.title[:200])
@@ -731,13 +732,13 @@ def set_item_status(actor: User, citation: Citation, status: str, *, note: str |
     with transaction.atomic():
         lst = _locked(lst)
         citation.refresh_from_db()
-        _check_move(ITEM_TRANSITIONS, "item", citation.status, status, acc, item_label)
+        _check_move(ITEM_WORKFLOW, citation.status, status, acc)
         values = {"status": status}
         if note is not None:
             values["status_note"] = note[:500]
         audit.update(actor, citation, **values)
         _resolve(actor, LibrarianTask.objects.filter(citation=citation, resolved_at__isnull=True))
-        if lst.status == ListStatus.SENT_TO_LIBRARY and (lst.status, ListStatus.IN_PROCESS) in LIST_TRANSITIONS:
+        if lst.status == ListStatus.SENT_TO_LIBRARY and LIST_WORKFLOW.between(lst.status, ListStatus.IN_PROCESS):
             audit.update(actor, lst, note="the library started processing", status=ListStatus.IN_PROCESS)
             _resolve(actor, LibrarianTask.objects.filter(resource_list=lst, kind=LibrarianTask.LIST_SENT, resolved_at__isnull=True))
         _touch(lst)

@@ -26,9 +26,9 @@ from syllabus.courses.models import Course
 from . import file_guards, metadata as md
 from . import selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
-from .permissions import ensure_edit, is_librarian_for
+from .permissions import ensure_edit, ensure_librarian, is_librarian_for, require_process
 from .tags import TAGS, instructor_tags
-from .workflow import INSTRUCTOR, ITEM_TRANSITIONS, LIBRARIAN, LIST_TRANSITIONS, ItemStatus, ListStatus, allowed_next
+from .workflow import INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, ItemStatus, ListStatus
 
 HTMX_CONFIG = ('{"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true},'
                ' {"code": "4..", "swap": true, "error": false}, {"code": "...", "swap": false, "error": true}]}')
@@ -203,7 +203,7 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
         "lst": lst, "access": acc, "message": message, "types": CitationType.choices,
         "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()), "copyright_choices": (choices := services.copyright_choices(acc, lst)),
         "copyright_values": [value for value, _label in choices], "library_decisions": LIBRARY_DECISIONS,
-        "can_send_list": (lst.status, ListStatus.SENT_TO_LIBRARY) in LIST_TRANSITIONS and INSTRUCTOR in sides,
+        "can_send_list": LIST_WORKFLOW.between(lst.status, ListStatus.SENT_TO_LIBRARY) is not None and INSTRUCTOR in sides,
         "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
         "taught": list(request.user.courses_taught.order_by("code", "section")),
     }
@@ -337,11 +337,7 @@ def _citation(request, pk: int, citation_id: int) -> Citation:
 def add_citation(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
     ensure_edit(request.user, lst)
-    section = None
-    if request.POST.get("section"):
-        section = Section.objects.filter(pk=_int(request.POST.get("section")), resource_list=lst).first()
-        if section is None:
-            raise RuleViolation("LST-1", "choose a section of this list")
+    section = selectors.section_of_list(lst.pk, _int(request.POST.get("section"), 0)) if request.POST.get("section") else None
     meta = {k: v for k, v in metadata_from_form(request.POST).items() if v is not None}
     services.add_citation(request.user, lst, section, request.POST.get("type") or "book", meta, record=_record(request.user, request.POST),
                           **_citation_values(request.POST, creating=True))
@@ -368,9 +364,7 @@ def move_citation(request, pk: int, citation_id: int):
         position = max(0, citation.position + (-1 if direction == "up" else 1))
         services.move_citation(request.user, citation, position=position)
     else:
-        section = Section.objects.filter(pk=_int(request.POST.get("section")), resource_list_id=pk).first()
-        if section is None:
-            raise RuleViolation("LST-1", "choose a section of this list")
+        section = selectors.section_of_list(pk, _int(request.POST.get("section"), 0))
         services.move_citation(request.user, citation, section=section, position=None)
     return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item moved.")
 
@@ -469,8 +463,7 @@ def _task_context(request, params: dict, message: str = "") -> dict:
 
 @page
 def tasks(request):
-    if not is_librarian_for(request.user, request.user.institution_id):
-        raise PermissionDenied("LST-7", "the task list is for the library's course reserves operators")
+    ensure_librarian(request.user, request.user.institution_id)
     context = _task_context(request, _task_params(request.GET))
     template = "lists/_task_results.html" if _is_htmx(request) else "lists/tasks.html"
     return render(request, template, context)
@@ -478,17 +471,16 @@ def tasks(request):
 
 def _library_context(request, pk: int, message: str = "", item_filter_key: str = "") -> dict:
     lst, acc = selectors.list_with_items(request.user, pk, item_filter_key=item_filter_key)
-    if not acc.process:
-        raise PermissionDenied("LST-7", "this page is for the library's course reserves operators")
+    require_process(acc)
     items = selectors.all_items(lst)
     slots.prepare(request, "librarian_citation_services", items)
     slots.prepare(request, "list_aside", [lst])
     for item in items:
-        item.next_statuses = allowed_next(ITEM_TRANSITIONS, item.status, LIBRARIAN)
+        item.next_statuses = ITEM_WORKFLOW.targets(item.status, LIBRARIAN)
     return {
         "lst": lst, "access": acc, "message": message, "tasks": selectors.open_tasks(lst),
         "counts": selectors.status_counts(lst), "item_filters": selectors.ITEM_FILTERS.values(),
-        "item_filter": item_filter_key, "list_next": allowed_next(LIST_TRANSITIONS, lst.status, LIBRARIAN),
+        "item_filter": item_filter_key, "list_next": LIST_WORKFLOW.targets(lst.status, LIBRARIAN),
         "librarians": list(selectors.librarians(lst.institution_id)), "htmx_config": HTMX_CONFIG,
         "item_statuses": ItemStatus, "all_tags": list(TAGS.values()),
     }

@@ -1,9 +1,11 @@
-"""The two workflows of resource lists (LST-4..6), each one explicit transition table.
+"""The two workflows of resource lists (LST-4..6), each one explicit transition table
+(:class:`syllabus.core.workflow.StateMachine`).
 
-The tables are what the docs and the tests quote; :mod:`syllabus.lists.services` checks every
-change of status against them.  Each entry maps ``(from, to)`` to the side allowed to make that
-move: ``"instructor"`` (a list owner or collaborator), ``"librarian"`` (a Course Reserves
-Operator of the list's institution).  A move that is not in the table is an illegal jump (LST-4).
+The tables are what the docs (generated: ``syllabus workflows``) and the tests quote;
+:mod:`syllabus.lists.services` checks every change of status against them.  Each row names the
+side allowed to make that move: ``"instructor"`` (a list owner or collaborator), ``"librarian"``
+(a Course Reserves Operator of the list's institution).  A move that is not in the table is an
+illegal jump (LST-4).
 
 List status (LST-4)::
 
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from syllabus.core.workflow import StateMachine, Transition
 
 INSTRUCTOR = "instructor"
 LIBRARIAN = "librarian"
@@ -51,32 +55,33 @@ class Visibility(models.TextChoices):
 
 L, I = ListStatus, ItemStatus  # noqa: E741 — the tables below read as L.X -> L.Y
 
-LIST_TRANSITIONS: dict[tuple[str, str], str] = {
-    (L.BEING_PREPARED, L.SENT_TO_LIBRARY): INSTRUCTOR,   # "send to library"
-    (L.SENT_TO_LIBRARY, L.IN_PROCESS): LIBRARIAN,        # a librarian starts working on it
-    (L.SENT_TO_LIBRARY, L.COMPLETE): LIBRARIAN,
-    (L.IN_PROCESS, L.COMPLETE): LIBRARIAN,
-    (L.COMPLETE, L.IN_PROCESS): LIBRARIAN,               # reopen
-}
+_LIST_DONE = "closes the list's open tasks; letter `list_complete` to each owner"
+_ITEM_MOVED = "closes the item's open tasks; a list sent to the library goes in process"
 
-ITEM_TRANSITIONS: dict[tuple[str, str], str] = {
-    (I.BEING_PREPARED, I.READY_FOR_PROCESSING): INSTRUCTOR,  # "send" a single item, or the whole list
-    (I.READY_FOR_PROCESSING, I.IN_PROCESS): LIBRARIAN,
-    (I.READY_FOR_PROCESSING, I.COMPLETE): LIBRARIAN,
-    (I.READY_FOR_PROCESSING, I.DECLINED): LIBRARIAN,
-    (I.IN_PROCESS, I.COMPLETE): LIBRARIAN,
-    (I.IN_PROCESS, I.DECLINED): LIBRARIAN,
-    (I.COMPLETE, I.IN_PROCESS): LIBRARIAN,                   # reopen
-    (I.DECLINED, I.IN_PROCESS): LIBRARIAN,                   # reopen
-}
+LIST_WORKFLOW = StateMachine("list", "LST-4", [
+    Transition(L.BEING_PREPARED, "send", L.SENT_TO_LIBRARY, INSTRUCTOR,
+               "its items being prepared become ready for processing; a task for the librarians (LST-6)"),
+    Transition(L.SENT_TO_LIBRARY, "start", L.IN_PROCESS, LIBRARIAN,
+               "closes the \"list sent\" task; also done by the library's first item move"),
+    Transition(L.SENT_TO_LIBRARY, "complete", L.COMPLETE, LIBRARIAN, _LIST_DONE),
+    Transition(L.IN_PROCESS, "complete", L.COMPLETE, LIBRARIAN, _LIST_DONE),
+    Transition(L.COMPLETE, "reopen", L.IN_PROCESS, LIBRARIAN, "closes the \"list sent\" task"),
+], labels=lambda s: ListStatus(s).label)
+
+ITEM_WORKFLOW = StateMachine("item", "LST-4", [
+    Transition(I.BEING_PREPARED, "send", I.READY_FOR_PROCESSING, INSTRUCTOR,
+               "a task for the librarians (LST-6); sending the list sends its items too"),
+    Transition(I.READY_FOR_PROCESSING, "start", I.IN_PROCESS, LIBRARIAN, _ITEM_MOVED),
+    Transition(I.READY_FOR_PROCESSING, "complete", I.COMPLETE, LIBRARIAN, _ITEM_MOVED),
+    Transition(I.READY_FOR_PROCESSING, "decline", I.DECLINED, LIBRARIAN, _ITEM_MOVED),
+    Transition(I.IN_PROCESS, "complete", I.COMPLETE, LIBRARIAN, _ITEM_MOVED),
+    Transition(I.IN_PROCESS, "decline", I.DECLINED, LIBRARIAN, _ITEM_MOVED),
+    Transition(I.COMPLETE, "reopen", I.IN_PROCESS, LIBRARIAN, _ITEM_MOVED),
+    Transition(I.DECLINED, "reopen", I.IN_PROCESS, LIBRARIAN, _ITEM_MOVED),
+], labels=lambda s: ItemStatus(s).label)
 
 # Item statuses in which the library still has something to do.
 OPEN_ITEM_STATUSES = (I.READY_FOR_PROCESSING, I.IN_PROCESS)
-
-
-def allowed_next(table: dict[tuple[str, str], str], current: str, side: str | None = None) -> list[str]:
-    """The statuses reachable from ``current`` (by ``side`` when given), in table order."""
-    return [to for (frm, to), who in table.items() if frm == current and (side is None or who == side)]
 
 
 def list_label(status: str) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Router, Schema
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound
 
@@ -25,9 +26,7 @@ class NotificationOut(Schema):
     read: bool
 
 
-class NotificationPage(Schema):
-    unread: int
-    items: list[NotificationOut]
+NotificationPage = Page(NotificationOut, unread=int)
 
 
 class ContactOut(Schema):
@@ -109,10 +108,7 @@ class OutboxOut(Schema):
     sent_at: dt.datetime | None
 
 
-class OutboxPage(Schema):
-    counts: dict[str, int]
-    count: int
-    items: list[OutboxOut]
+OutboxPage = Page(OutboxOut, counts=dict[str, int])
 
 
 def _notification_out(n: Notification) -> dict:
@@ -148,9 +144,9 @@ def _outbox_out(m: OutboxMessage) -> dict:
 # --- in-app notifications -----------------------------------------------------------------------
 
 @router.get("/me/notifications", response=NotificationPage, summary="My in-app notifications (the bell), newest first")
-def my_notifications(request, unread: bool = False, limit: int = 50):
-    return {"unread": selectors.unread_notifications(request.user),
-            "items": [_notification_out(n) for n in selectors.notifications_for(request.user, unread_only=unread, limit=min(max(limit, 1), 200))]}
+def my_notifications(request, page: PageQuery, unread: bool = False):
+    return paginate(request, selectors.notification_queryset(request.user, unread_only=unread), page, _notification_out,
+                    unread=selectors.unread_notifications(request.user))
 
 
 @router.post("/notifications/{notification_id}/read", response={200: NotificationOut, 404: Error},
@@ -160,9 +156,9 @@ def read_notification(request, notification_id: int):
 
 
 @router.post("/me/notifications/read", response=NotificationPage, summary="Mark all my notifications read")
-def read_all_notifications(request):
+def read_all_notifications(request, page: PageQuery):
     services.mark_all_notifications_read(request.user)
-    return {"unread": 0, "items": [_notification_out(n) for n in selectors.notifications_for(request.user, limit=50)]}
+    return paginate(request, selectors.notification_queryset(request.user), page, _notification_out, unread=0)
 
 
 # --- contact details and preferences --------------------------------------------------------------
@@ -211,14 +207,12 @@ def preview(request, code: str, payload: PreviewIn):
 # --- the outbox monitor -------------------------------------------------------------------------
 
 @router.get("/outbox", response={200: OutboxPage, 403: Error}, summary="Outbox messages by status: pending, failed, sent, suppressed, all (OUT-1)")
-def outbox(request, status: str = "pending", letter: str = "", q: str = "", limit: int = 50, offset: int = 0):
+def outbox(request, page: PageQuery, status: str = "pending", letter: str = "", q: str = ""):
     services.ensure_letter_administrator(request.user, request.user.institution)
     if status not in selectors.MONITOR_TABS:
         status = "all"
     qs = selectors.outbox_messages(request.user, status, q, letter)
-    limit = min(max(limit, 1), 500)
-    return {"counts": selectors.outbox_counts(request.user), "count": qs.count(),
-            "items": [_outbox_out(m) for m in qs[max(offset, 0):max(offset, 0) + limit]]}
+    return paginate(request, qs, page, _outbox_out, counts=selectors.outbox_counts(request.user))
 
 
 @router.post("/outbox/{message_id}/retry", response={200: OutboxOut, 403: Error, 404: Error, 409: Error},

@@ -17,11 +17,16 @@ def unread_notifications(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def notifications_for(user, *, unread_only: bool = False, limit: int = 50) -> list[Notification]:
+def notification_queryset(user, *, unread_only: bool = False):
+    """A user's notifications, newest first."""
     qs = Notification.objects.filter(user=user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    return list(qs.order_by("-created_at", "-id")[:limit])
+    return qs.order_by("-created_at", "-id")
+
+
+def notifications_for(user, *, unread_only: bool = False, limit: int = 50) -> list[Notification]:
+    return list(notification_queryset(user, unread_only=unread_only)[:limit])
 
 
 @dataclass

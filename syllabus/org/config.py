@@ -131,11 +131,6 @@ def get(key: str, *, library=None, institution=None, consortium=None) -> Any:
     return resolve(key, library=library, institution=institution, consortium=consortium)[0]
 
 
-def get_for_user(key: str, user) -> Any:
-    inst = getattr(user, "institution", None) if user is not None else None
-    return get(key, institution=inst) if inst else param(key).default
-
-
 def set_value(key: str, value: Any, *, actor=None, library=None, institution=None, consortium=None):
     """Set an explicit value at exactly one level (audited).  ``None`` removes it."""
     from django.db import transaction

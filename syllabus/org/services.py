@@ -58,9 +58,3 @@ def assign_role(user: User, role: str, *, library=None, department: str = "", ac
             audit.created(actor, ra)
     user.__dict__.pop("_role_cache", None)
     return ra
-
-
-def revoke_role(assignment: RoleAssignment, actor=None) -> None:
-    with transaction.atomic():
-        audit.deleted(actor, assignment)
-        assignment.delete()

@@ -8,6 +8,7 @@ import pytest
 # (method, path) → why it is public
 PUBLIC: dict[tuple[str, str], str] = {
     ("get", "/api/v1/resolve"): "OpenURL link resolver: called by discovery systems without a session (DSV-6)",
+    ("get", "/api/v1/problems/{rule}"): "what an error's problem type means: documentation, as the OpenAPI itself",
 }
 
 

@@ -2,6 +2,7 @@
 from syllabus.core.audit import trail
 from syllabus.courses.models import Course
 from tests.factories import CourseFactory
+from tests.problem import problem
 
 
 def test_no_token_is_401_with_a_rule_body(api, course):
@@ -22,7 +23,7 @@ def test_a_revoked_token_is_refused(client, student):
 def test_a_student_cannot_create_a_course(api, student):
     r = api(student).post("/api/v1/courses", {"code": "X1", "name": "Sneaky"})
     assert r.status_code == 403
-    assert r.json() == {"rule": "CRS-1", "detail": "only course reserves operators and administrators manage courses"}
+    assert problem(r) == {"rule": "CRS-1", "detail": "only course reserves operators and administrators manage courses"}
     assert not Course.objects.filter(code="X1").exists()
 
 

@@ -9,6 +9,7 @@ from syllabus.discussion.models import Message, ReadState, Thread
 from syllabus.lists.models import LibrarianTask
 from syllabus.notify.delivery import deliver_due
 from syllabus.notify.models import Notification, OutboxMessage
+from tests.problem import problem
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +206,7 @@ def test_a_librarian_of_another_institution_sees_nothing(api, reading_list, inst
 @pytest.mark.parametrize("body, detail", [("   ", "a message needs some text"), ("x" * 5001, "a message has at most 5000 characters")])
 def test_an_empty_or_huge_message_is_refused(api, reading_list, instructor, body, detail):
     r = api(instructor).post(f"/api/v1/lists/{reading_list['list'].pk}/messages", {"body": body})
-    assert r.status_code == 400 and r.json() == {"rule": "DSC-2", "detail": detail, "field": "body"}
+    assert r.status_code == 400 and problem(r) == {"rule": "DSC-2", "detail": detail, "field": "body"}
     assert not Thread.objects.exists() and not LibrarianTask.objects.filter(kind="discussion").exists()
 
 

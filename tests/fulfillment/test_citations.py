@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from syllabus.catalog.models import EResource, Item, Record
 from syllabus.fulfillment.models import DigitizationRequest
+from tests.problem import problem
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def post(api, user, citation, what, body):
 def test_eleven_page_ranges_are_refused(api, instructor, book):
     r = post(api, instructor, book, "digitization-requests",
              dict(FORM, page_ranges=[{"from": n, "to": n + 1} for n in range(1, 23, 2)]))
-    assert r.status_code == 400 and r.json() == {"rule": "DIG-1", "detail": "at most 10 page ranges (11 given)",
+    assert r.status_code == 400 and problem(r) == {"rule": "DIG-1", "detail": "at most 10 page ranges (11 given)",
                                                  "field": "page_ranges"}
 
 
@@ -90,7 +91,7 @@ def test_an_electronic_only_citation_is_refused(api, instructor, lst, inst_a):
 def test_a_second_open_request_is_refused(api, instructor, book):
     assert post(api, instructor, book, "digitization-requests", FORM).status_code == 201
     r = post(api, instructor, book, "digitization-requests", FORM)
-    assert r.status_code == 409 and r.json() == {"rule": "DIG-1", "detail": "this citation already has an open digitization request"}
+    assert r.status_code == 409 and problem(r) == {"rule": "DIG-1", "detail": "this citation already has an open digitization request"}
     assert DigitizationRequest.objects.filter(citation_id=book.pk).count() == 1
 
 
@@ -100,7 +101,7 @@ def test_a_copyright_request_on_a_creative_commons_file_is_refused(api, instruct
     services.update_citation(instructor, uploaded, copyright_status="creative_commons")
     r = post(api, instructor, uploaded, "copyright-requests", FORM)
     assert r.status_code == 400
-    assert r.json() == {"rule": "DIG-2", "detail": "the file's copyright is already Creative Commons: no clearance is needed"}
+    assert problem(r) == {"rule": "DIG-2", "detail": "the file's copyright is already Creative Commons: no clearance is needed"}
 
 
 # --- the other preconditions ------------------------------------------------------------------
@@ -126,7 +127,7 @@ def test_a_copyright_request_needs_an_uploaded_file_and_not_self_declared(api, i
     from syllabus.lists import services
 
     r = post(api, instructor, book, "copyright-requests", FORM)
-    assert r.json() == {"rule": "DIG-2", "detail": "a copyright clearance request needs a file uploaded on the citation"}
+    assert problem(r) == {"rule": "DIG-2", "detail": "a copyright clearance request needs a file uploaded on the citation"}
     services.update_citation(instructor, uploaded, copyright_status="self_declared")
     assert "already Self declared" in post(api, instructor, uploaded, "copyright-requests", FORM).json()["detail"]
 

@@ -3,6 +3,7 @@ import pytest
 
 from syllabus.fulfillment import services
 from syllabus.fulfillment.models import DigitizationRequest
+from tests.problem import problem
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_no_matching_edd_rule_refuses(api, fadmin, student, record, inst_a):
     services.save_edd_rule(fadmin, inst_a, name="Faculty only", user_groups=["faculty"], allowed=True)
     r = api(student).post("/api/v1/digitization-requests", {"record_id": record.pk})
     assert r.status_code == 403
-    assert r.json() == {"rule": "DIG-8", "detail": "no electronic document delivery rule allows user group Undergraduate"}
+    assert problem(r) == {"rule": "DIG-8", "detail": "no electronic document delivery rule allows user group Undergraduate"}
 
 
 def test_edd_rule_with_allowed_false_refuses_and_order_decides(fadmin, student, record, inst_a):

@@ -32,7 +32,7 @@ def test_requester_sees_own_request(api, req, student):
     body = r.json()
     assert body["status"] == "pick_from_shelf" and body["page_ranges"] == [{"from": 3, "to": 9}]
     assert body["approval"] == "pending" and body["department"] == "DIGI_DEPT_INST"
-    assert [x["id"] for x in api(student).get("/api/v1/digitization-requests").json()] == [req.pk]
+    assert [x["id"] for x in api(student).get("/api/v1/digitization-requests").json()["items"]] == [req.pk]
 
 
 @pytest.mark.parametrize("action", ["approve", "reject", "approve-copyright", "reject-copyright"])
@@ -76,14 +76,14 @@ def test_requests_operator_of_the_library_picks_from_shelf(api, req, make_user, 
 
     picker = make_user("picker", group="staff")
     assign_role(picker, Role.REQUESTS_OPERATOR, library=library_a)
-    assert [r["id"] for r in api(picker).get("/api/v1/digitization-requests", {"scope": "work", "tab": "pick"}).json()] == [req.pk]
+    assert [r["id"] for r in api(picker).get("/api/v1/digitization-requests", {"scope": "work", "tab": "pick"}).json()["items"]] == [req.pk]
     assert api(picker).post(f"/api/v1/digitization-requests/{req.pk}/pick").status_code == 200
 
 
 def test_work_queue_is_for_fulfillment_staff_only(api, req, student, operator):
     r = api(student).get("/api/v1/digitization-requests", {"scope": "work"})
     assert r.status_code == 403 and r.json()["rule"] == "DIG-10"
-    tabs = {t: [x["id"] for x in api(operator).get("/api/v1/digitization-requests", {"scope": "work", "tab": t}).json()]
+    tabs = {t: [x["id"] for x in api(operator).get("/api/v1/digitization-requests", {"scope": "work", "tab": t}).json()["items"]]
             for t in ("pick", "approval", "copyright", "digitization", "closed")}
     assert tabs == {"pick": [req.pk], "approval": [req.pk], "copyright": [req.pk], "digitization": [], "closed": []}
 

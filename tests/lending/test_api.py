@@ -91,7 +91,7 @@ def test_another_institution_sees_nothing_404(api, rep, patrons, make_user, inst
         assert api(user).get(f"/api/v1/loan-requests/{rid}").status_code == 404
         assert api(user).get(f"/api/v1/representations/{rep.pk}/loan-requests").status_code == 404
         assert api(user).patch(f"/api/v1/representations/{rep.pk}", {"concurrent_users": 5}).status_code == 404
-        assert rep.pk not in [x["id"] for x in api(user).get("/api/v1/representations").json()]
+        assert rep.pk not in [x["id"] for x in api(user).get("/api/v1/representations").json()["items"]]
     assert api(outside_staff).get("/api/v1/loan-requests").json()["count"] == 0
 
 
@@ -188,7 +188,7 @@ def test_assign_policy_and_concurrent_users_and_filter_long_term_loans(api, lend
     item = Item.objects.create(record=record, library=library_a, barcode="B0001")
     loaned = make_rep(2)
     staff = api(lending_staff)
-    listed = staff.get("/api/v1/representations", {"long_term_loan": "true"}).json()
+    listed = staff.get("/api/v1/representations", {"long_term_loan": "true"}).json()["items"]
     assert [x["id"] for x in listed] == [loaned.pk]
     assert listed[0]["concurrent_users"] == 2 and listed[0]["availability"] == "available"
     r = staff.patch(f"/api/v1/representations/{plain.pk}", {"policy_id": policy.pk, "concurrent_users": 3, "related_item_ids": [item.pk]})
@@ -215,7 +215,7 @@ def test_a_bad_related_item_leaves_the_whole_patch_unsaved(api, lending_staff, p
         r = staff.patch(f"/api/v1/representations/{plain.pk}", {"policy_id": policy.pk, "concurrent_users": 3,
                                                                   "related_item_ids": bad_ids})
         assert r.status_code == 400 and r.json()["rule"] == "LDL-2"
-        shown = next(x for x in staff.get("/api/v1/representations").json() if x["id"] == plain.pk)
+        shown = next(x for x in staff.get("/api/v1/representations").json()["items"] if x["id"] == plain.pk)
         assert (shown["long_term_loan"], shown["concurrent_users"]) == (False, 0)
     assert not LoanSettings.objects.filter(representation=plain, concurrent_users__gt=0).exists()
     assert not LoanSlot.objects.filter(representation=plain).exists()

@@ -8,6 +8,7 @@ from syllabus.core.models import AuditEntry
 from syllabus.lists import services
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList
 from syllabus.org import config
+from tests.problem import problem
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -28,7 +29,7 @@ def test_acceptance_3_invalid_isbn_is_refused_and_changes_nothing(api, instructo
     r = teacher.post(f"/api/v1/lists/{lst.pk}/citations",
                              {"section_id": section.pk, "type": "book", "metadata": {"title": "Bad", "ISBN": "978-0-14-143954-0"}})
     assert r.status_code == 400
-    assert r.json() == {"rule": "LST-2", "field": "metadata.ISBN",
+    assert problem(r) == {"rule": "LST-2", "field": "metadata.ISBN",
                         "detail": "ISBN 978-0-14-143954-0 is not valid (the number's checksum or check digit is invalid)"}
     r = teacher.patch(f"/api/v1/citations/{built_list['book'].pk}", {"metadata": {"ISBN": "12345"}})
     assert r.status_code == 400 and r.json()["rule"] == "LST-2"
@@ -56,7 +57,7 @@ def test_acceptance_3_illegal_status_jump_is_refused_and_changes_nothing(api, li
     before = _snapshot()
     r = lib.patch(f"/api/v1/citations/{book.pk}", {"status": "complete"})  # being prepared → complete
     assert r.status_code == 409
-    assert r.json() == {"rule": "LST-4", "detail": "an item cannot go from Being prepared to Complete"}
+    assert problem(r) == {"rule": "LST-4", "detail": "an item cannot go from Being prepared to Complete"}
     r = lib.patch(f"/api/v1/lists/{lst.pk}", {"status": "complete"})  # being prepared → complete
     assert r.status_code == 409 and r.json()["rule"] == "LST-4"
     assert "Being prepared to Complete" in r.json()["detail"]

@@ -6,7 +6,7 @@ from syllabus.core.audit import trail
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.lists import services
 from syllabus.lists.models import LibrarianTask
-from syllabus.lists.workflow import ITEM_TRANSITIONS, LIST_TRANSITIONS, ItemStatus, ListStatus
+from syllabus.lists.workflow import ITEM_WORKFLOW, LIST_WORKFLOW, ItemStatus, ListStatus
 from syllabus.org import config
 
 from .conftest import BOOK, WEBSITE
@@ -48,11 +48,12 @@ def test_a_website_stays_complete_when_the_list_is_sent(instructor, built_list):
 
 def test_the_transition_tables_are_the_documented_ones():
     L, I = ListStatus, ItemStatus  # noqa: E741
-    assert set(LIST_TRANSITIONS) == {(L.BEING_PREPARED, L.SENT_TO_LIBRARY), (L.SENT_TO_LIBRARY, L.IN_PROCESS),
-                                     (L.SENT_TO_LIBRARY, L.COMPLETE), (L.IN_PROCESS, L.COMPLETE), (L.COMPLETE, L.IN_PROCESS)}
-    assert ITEM_TRANSITIONS[(I.BEING_PREPARED, I.READY_FOR_PROCESSING)] == "instructor"
-    assert (I.BEING_PREPARED, I.COMPLETE) not in ITEM_TRANSITIONS
-    assert all(who == "librarian" for (a, b), who in ITEM_TRANSITIONS.items() if a != I.BEING_PREPARED)
+    assert {(t.source, t.target) for t in LIST_WORKFLOW.transitions} == {
+        (L.BEING_PREPARED, L.SENT_TO_LIBRARY), (L.SENT_TO_LIBRARY, L.IN_PROCESS),
+        (L.SENT_TO_LIBRARY, L.COMPLETE), (L.IN_PROCESS, L.COMPLETE), (L.COMPLETE, L.IN_PROCESS)}
+    assert ITEM_WORKFLOW.between(I.BEING_PREPARED, I.READY_FOR_PROCESSING).permission == "instructor"
+    assert ITEM_WORKFLOW.between(I.BEING_PREPARED, I.COMPLETE) is None
+    assert all(t.permission == "librarian" for t in ITEM_WORKFLOW.transitions if t.source != I.BEING_PREPARED)
 
 
 @pytest.mark.parametrize("start, target", [

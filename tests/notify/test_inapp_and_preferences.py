@@ -62,7 +62,7 @@ def test_nobody_reads_someone_elses_notification(client, api, due_letter, patron
     r = api(student).post(f"/api/v1/notifications/{n.pk}/read")
     assert r.status_code == 404 and r.json()["rule"] == "NTF-2"
     assert Notification.objects.get().read_at is None
-    assert api(student).get("/api/v1/me/notifications").json() == {"unread": 0, "items": []}
+    assert api(student).get("/api/v1/me/notifications").json() == {"unread": 0, "items": [], "count": 0, "next": None}
 
 
 def test_the_notifications_api(api, due_letter, patron):
@@ -71,7 +71,7 @@ def test_the_notifications_api(api, due_letter, patron):
     assert body["unread"] == 1 and body["items"][0]["subject"] == "Middlemarch is due on Friday"
     nid = body["items"][0]["id"]
     assert api(patron).post(f"/api/v1/notifications/{nid}/read").json()["read"] is True
-    assert api(patron).get("/api/v1/me/notifications", {"unread": "true"}).json() == {"unread": 0, "items": []}
+    assert api(patron).get("/api/v1/me/notifications", {"unread": "true"}).json() == {"unread": 0, "items": [], "count": 0, "next": None}
     assert api().get("/api/v1/me/notifications").status_code == 401
 
 

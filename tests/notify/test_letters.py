@@ -13,6 +13,7 @@ from syllabus.notify.services import (
 )
 from syllabus.notify import templating
 from syllabus.org.roles import Role
+from tests.problem import problem
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_known_variables_and_literals_as_filter_arguments_are_accepted(due_lette
 def test_acceptance_5_through_the_api_the_error_is_a_400_with_rule_and_nothing_is_saved(api, due_letter, letter_admin):
     r = api(letter_admin).put("/api/v1/letters/test_due_soon", {"subject": "{{ title } is due", "body": "ok {{ patron }}"})
     assert r.status_code == 400
-    assert r.json() == {"rule": "LTR-2", "detail": "Subject, line 1: “{{” is never closed with “}}”", "field": "subject"}
+    assert problem(r) == {"rule": "LTR-2", "detail": "Subject, line 1: “{{” is never closed with “}}”", "field": "subject"}
     r = api(letter_admin).put("/api/v1/letters/test_due_soon", {"subject": "{{ title }} is due", "body": "ok {{ patron }}"})
     assert r.status_code == 200 and r.json()["subject"] == "{{ title }} is due"
     r = api(letter_admin).put("/api/v1/letters/test_due_soon", {"subject": "{% if title %}{{ title }}", "body": "ok"})

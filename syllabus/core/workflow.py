@@ -1,0 +1,94 @@
+"""One shape for every state machine of Syllabus (ARCHITECTURE: "State machines are explicit").
+
+A workflow is one table of :class:`Transition` rows — (state, action) → (next state, who may
+do it, side effect) — kept in the app's ``workflow.py``. The services that move the state ask
+the table (:meth:`StateMachine.step`, :meth:`StateMachine.move`); pages and the API read the
+moves open to a user from it; and the docs' workflow tables are generated from it
+(``syllabus workflows --write``, checked by ``tests/test_workflow_docs.py``), so the code, the
+pages and the docs cannot drift apart.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from syllabus.core.errors import RuleViolation
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str        # the state the action starts from
+    action: str        # the verb (what the button / API says)
+    target: str        # the state it leads to (an app may use markers, e.g. "=" for "stays")
+    permission: str    # who may do it: a side or role named by the app ("instructor", "librarian", ...)
+    effect: str = ""   # the side effect besides the move, in words (tasks, letters, timers)
+
+
+class StateMachine:
+    """The transitions of one workflow, in table order (the order the docs and pages show)."""
+
+    def __init__(self, name: str, rule: str, transitions: Iterable[Transition], *, labels=None,
+                 target_labels: dict[str, str] | None = None):
+        self.name = name                  # "list", "item", "digitization request", ...
+        self.rule = rule                  # the rule id of a refused move ("LST-4", "DIG-10")
+        self.transitions: tuple[Transition, ...] = tuple(transitions)
+        self.labels = labels              # optional callable: state -> human label
+        self.target_labels = dict(target_labels or {})   # how the docs show a marker target
+        seen: set[tuple[str, str]] = set()
+        for t in self.transitions:
+            key = (t.source, t.action)
+            if key in seen:
+                raise ValueError(f"{name}: two transitions for {key}")
+            seen.add(key)
+
+    # --- reading the table -------------------------------------------------------------------
+
+    def get(self, source: str, action: str) -> Transition | None:
+        for t in self.transitions:
+            if t.source == source and t.action == action:
+                return t
+        return None
+
+    def moves(self, source: str, permission: str | None = None) -> list[Transition]:
+        """The transitions open from ``source`` (to ``permission`` when given)."""
+        return [t for t in self.transitions if t.source == source and (permission is None or t.permission == permission)]
+
+    def actions(self, source: str, permission: str | None = None) -> list[str]:
+        return [t.action for t in self.moves(source, permission)]
+
+    def targets(self, source: str, permission: str | None = None) -> list[str]:
+        """The states reachable from ``source`` in one move, without repeats, in table order."""
+        return list(dict.fromkeys(t.target for t in self.moves(source, permission)))
+
+    def between(self, source: str, target: str) -> Transition | None:
+        """The transition from ``source`` to ``target`` (the first, when several actions lead there)."""
+        for t in self.transitions:
+            if t.source == source and t.target == target:
+                return t
+        return None
+
+    def states(self) -> list[str]:
+        return list(dict.fromkeys([t.source for t in self.transitions] + [t.target for t in self.transitions]))
+
+    # --- checking a move -----------------------------------------------------------------------
+
+    def label(self, state: str) -> str:
+        return str(self.labels(state)) if self.labels is not None else state
+
+    def step(self, source: str, action: str, *, verb: str | None = None) -> Transition:
+        """The transition of ``action`` from ``source``, or a 409 refusal naming the rule."""
+        t = self.get(source, action)
+        if t is None:
+            raise RuleViolation(self.rule, f"a {self.name} that is {self.label(source).lower()} cannot be asked to "
+                                           f"{verb or action.replace('_', ' ')}", status=409)
+        return t
+
+    # --- the docs ------------------------------------------------------------------------------
+
+    def markdown(self) -> str:
+        """The table as Markdown: action, from, to, who, side effect."""
+        rows = ["| action | from | to | who | side effect |", "|---|---|---|---|---|"]
+        for t in self.transitions:
+            target = self.target_labels.get(t.target, f"`{str(t.target)}`")
+            rows.append(f"| `{t.action}` | `{str(t.source)}` | {target} | {t.permission} | {t.effect or '—'} |")
+        return "\n".join(rows)

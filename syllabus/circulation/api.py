@@ -8,6 +8,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.responses import codes_4xx
 
+from syllabus.api.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.lists import selectors as list_selectors
 
@@ -38,11 +39,6 @@ class HoldOut(Schema):
     pickup_by: dt.datetime | None
     closed_at: dt.datetime | None
     reason: str
-
-
-class HoldPage(Schema):
-    items: list[HoldOut]
-    count: int
 
 
 class CancelIn(Schema):
@@ -97,16 +93,16 @@ def my_holds(request):
     return [hold_out(h) for h in mine["current"] + mine["past"]]
 
 
-@router.get("/holds", response={200: HoldPage, **ERRORS},
+@router.get("/holds", response={200: Page(HoldOut), **ERRORS},
             summary="Staff: holds of the libraries whose hold shelf you work (SRV-5); status waiting|on_hold_shelf|"
                     "picked_up|expired|cancelled (default: the open ones)")
-def hold_queue(request, library: str = "", status: str = "", limit: int = 50, offset: int = 0):
+def hold_queue(request, page: PageQuery, library: str = "", status: str = ""):
     if not services.is_hold_staff(request.user):
         from syllabus.core.errors import PermissionDenied
 
         raise PermissionDenied("SRV-5", "only library staff see the hold queue")
-    rows, total = selectors.hold_queue(request.user, library=library, status=status, limit=limit, offset=offset)
-    return {"items": [hold_out(h, staff=True) for h in rows], "count": total}
+    rows = selectors.hold_queue_qs(request.user, library=library, status=status)
+    return paginate(request, rows, page, lambda h: hold_out(h, staff=True), prepare=selectors.attach_places)
 
 
 @router.get("/holds/{hold_id}", response={200: HoldOut, **ERRORS}, summary="One hold: yours, or one of your library's")

@@ -60,6 +60,21 @@ def my_holds(user) -> dict:
     return {"current": current, "past": past}
 
 
+def hold_queue_qs(user, *, library: str = "", status: str = "") -> QuerySet[Hold]:
+    """Staff: the holds of the libraries whose hold shelf they work, by title, library and age."""
+    settle()
+    if status and status not in HoldStatus.values:
+        raise RuleViolation("SRV-5", f"unknown status {status!r}; use one of {', '.join(HoldStatus.values)}", field="status")
+    qs = Hold.objects.all()
+    allowed = services.hold_library_ids(user)
+    if allowed is not None:
+        qs = qs.filter(pickup_library_id__in=allowed)
+    if library:
+        qs = qs.filter(pickup_library__code=library)
+    qs = qs.filter(status=status) if status else qs.filter(status__in=[HoldStatus.WAITING, HoldStatus.ON_HOLD_SHELF])
+    return _related(qs).order_by("record__title", "record_id", "pickup_library__code", "placed_at", "id")
+
+
 def hold_queue(user, *, library: str = "", status: str = "", limit: int = 50, offset: int = 0) -> tuple[list[Hold], int]:
     """Staff: the holds of the libraries whose hold shelf they work, waiting ones first by title."""
     settle()

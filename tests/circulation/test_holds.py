@@ -179,9 +179,10 @@ def test_who_sees_and_moves_holds(title, student, desk, instructor, librarian, m
 
 
 def test_bounds_on_the_queue_api(desk, api):
-    for params in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"status": "lost"}):
-        r = api(desk).get("/api/v1/holds", params)
-        assert r.status_code == 400 and r.json()["rule"] == "SRV-5", params
+    for params in ({"limit": 0}, {"limit": 201}, {"offset": -1}):
+        assert api(desk).get("/api/v1/holds", params).status_code == 422, params   # the API's one paginator
+    r = api(desk).get("/api/v1/holds", {"status": "lost"})
+    assert r.status_code == 400 and r.json()["rule"] == "SRV-5"
 
 
 def test_place_a_hold_from_the_page(title, student, library_a, client):

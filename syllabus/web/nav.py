@@ -16,7 +16,7 @@ from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import autodiscover_modules
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def entries_for(user, side: str) -> list[dict]:
     return out
 
 
-GROUP_LABELS = {"library": _l("Library"), "back_office": _l("Back office")}
+GROUP_LABELS = {"library": gettext_lazy("Library"), "back_office": gettext_lazy("Back office")}
 
 
 def menu_for(user, *, back_office: bool) -> list[dict]:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "syllabus.lending",
     "syllabus.lti",
     "syllabus.sso",
+    "syllabus.circulation",
     "syllabus.api",
     "syllabus.web",
 ]
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # after authentication: the default language comes from the user's institution (ORG-4)
     "syllabus.web.middleware.InstitutionLanguageMiddleware",
+    "syllabus.web.middleware.InstitutionTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx (django-htmx), and Vary: HX-Request on the answers that depended on it
     "syllabus.web.htmx.HtmxMiddleware",

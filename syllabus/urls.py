@@ -31,6 +31,7 @@ APP_PAGES = [
     ("syllabus.lending.urls", "lending/"),
     ("syllabus.lti.urls", "lti/"),
     ("syllabus.sso.urls", "sso/"),
+    ("syllabus.circulation.urls", "circulation/"),
     ("syllabus.catalog.resolver_urls", ""),
 ]
 for module_name, prefix in APP_PAGES:

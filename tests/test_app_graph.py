@@ -32,6 +32,7 @@ TIERS: list[set[str]] = [
     {"catalog"},
     {"lists"},
     {"discussion", "fulfillment", "lending", "acquisitions"},
+    {"circulation"},               # holds, accessible files, personal copies, reading progress: reads lending's card
     {"lti", "sso", "consortium", "analytics"},
 ]
 

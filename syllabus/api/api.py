@@ -147,6 +147,7 @@ ROUTER_MODULES = [
     "syllabus.notify.api",
     "syllabus.fulfillment.api",
     "syllabus.lending.api",
+    "syllabus.circulation.api",
 ]
 
 for module_name in ROUTER_MODULES:

@@ -20,11 +20,19 @@ def _instructor(user) -> bool:
         user, "discussion_instructor", lambda: ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user)).exists())
 
 
-def _unread(user) -> int:
+def _from_library(user) -> int:
+    """An instructor acts on the library's answers: only those count (DSC-2)."""
     from .selectors import unread_total
 
-    return per_request(user, "discussion_unread", lambda: unread_total(user))
+    return per_request(user, "discussion_unread_library", lambda: unread_total(user, from_library=True))
 
 
-entry("lists", _("Library discussion"), "discussion:index", when=_instructor, order=15, badge=_unread)
-entry("back_office", _("Discussion alerts"), "discussion:alerts", when=_librarian, order=12, badge=_unread)
+def _from_instructors(user) -> int:
+    """A librarian acts on the instructors' messages: a colleague's answer never counts (DSC-2)."""
+    from .selectors import unread_total
+
+    return per_request(user, "discussion_unread_instructors", lambda: unread_total(user, from_library=False))
+
+
+entry("lists", _("Library discussion"), "discussion:index", when=_instructor, order=15, badge=_from_library)
+entry("back_office", _("Discussion alerts"), "discussion:alerts", when=_librarian, order=12, badge=_from_instructors)

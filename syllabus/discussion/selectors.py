@@ -47,10 +47,15 @@ def with_unread(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
                             n_messages=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)))
 
 
-def unread_total(user) -> int:
+def unread_total(user, *, from_library: bool | None = None) -> int:
+    """Unread messages; ``from_library`` keeps only the library's (True) or the instructors' (False)
+    side — what the person has to act on in the navigation (DSC-2)."""
     if user is None or not user.is_authenticated:
         return 0
-    return unread_messages(user).count()
+    qs = unread_messages(user)
+    if from_library is not None:
+        qs = qs.filter(from_library=from_library)
+    return qs.count()
 
 
 def unread_by_thread(user) -> list[dict]:

@@ -15,6 +15,6 @@ def _admin(u):
     return u.institution_id is not None and is_config_admin(u, u.institution)
 
 
-entry("lists", _("My digitization requests"), "fulfillment:mine", order=40)
+entry("lists", _("My digitization requests"), "fulfillment:mine", group="library", order=40)
 entry("back_office", _("Digitization requests"), "fulfillment:work", when=_staff, order=30)
 entry("back_office", _("Digitization configuration"), "fulfillment:config", when=_admin, order=80)

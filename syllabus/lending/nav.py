@@ -5,8 +5,7 @@ from syllabus.web.nav import entry
 
 from . import services
 
-entry("lists", _("Digital loans"), "lending:browse", order=40)
-entry("lists", _("My library card"), "lending:card", order=41)
+entry("lists", _("Digital loans"), "lending:browse", group="library", order=40)
 entry("back_office", _("Digital loan requests"), "lending:monitor", when=services.is_lending_staff, order=40)
 entry("back_office", _("Digital titles"), "lending:search", when=services.is_lending_staff, order=41)
 entry("back_office", _("Access rights"), "lending:policies", when=lambda u: services.can_configure(u), order=42)

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.urls import reverse
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
@@ -21,7 +21,7 @@ from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
 
-from . import file_guards, selectors, services
+from . import file_guards, item_access, selectors, services
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList
 from .permissions import Access, ensure_edit, is_librarian_for, require_process
 from .tags import TAGS
@@ -69,6 +69,9 @@ class CitationOut(Schema):
     formatted: str
     sent_at: dt.datetime | None
     updated_at: dt.datetime
+    access: dict[str, Any] | None = Field(None, description=(
+        "where the item is and whether it can be had now (SRV-5, DSV-6): physical copies by library, "
+        "online access, Find it link, holdability, and the caller's own hold/queue place under 'mine'"))
 
 
 class SectionOut(Schema):
@@ -236,7 +239,7 @@ def course_ref(c: Course) -> dict:
     return {"id": c.pk, "code": c.code, "section": c.section, "name": c.name, "term": c.term}
 
 
-def citation_out(c: Citation, acc: Access) -> dict:
+def citation_out(c: Citation, acc: Access, access: dict | None = None) -> dict:
     file = None
     if c.file:
         file = {"name": c.file_name, "size": c.file_size, "content_type": c.file_type,
@@ -247,7 +250,7 @@ def citation_out(c: Citation, acc: Access) -> dict:
         "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note if acc.edit else None,
         "file": file, "copyright_status": c.copyright_status, "personal_copy": c.personal_copy,
         "personal_copy_owner": c.personal_copy_owner, "open_access": c.open_access, "formatted": c.formatted,
-        "sent_at": c.sent_at, "updated_at": c.updated_at,
+        "sent_at": c.sent_at, "updated_at": c.updated_at, "access": access,
     }
 
 
@@ -259,6 +262,7 @@ def task_out(t: LibrarianTask) -> dict:
 
 def list_out(user, pk: int) -> dict:
     lst, acc = selectors.list_with_items(user, pk)
+    found = item_access.access_for(user, [c for s in lst.section_list for c in s.items])
     return {
         "id": lst.pk, "title": lst.title, "description": lst.description, "institution": lst.institution.code,
         "status": lst.status, "visibility": lst.visibility,
@@ -271,7 +275,7 @@ def list_out(user, pk: int) -> dict:
         "permissions": {"edit": acc.edit, "process": acc.process},
         "sections": [
             {"id": s.pk, "title": s.title, "description": s.description, "position": s.position, "start_date": s.start_date,
-             "end_date": s.end_date, "citations": [citation_out(c, acc) for c in s.items]}
+             "end_date": s.end_date, "citations": [citation_out(c, acc, found.get(c.pk)) for c in s.items]}
             for s in lst.section_list
         ],
         "open_tasks": [task_out(t) for t in selectors.open_tasks(lst)] if acc.process else [],
@@ -422,7 +426,7 @@ def delete_section(request, section_id: Id):
 
 def _citation_response(user, citation_id: int) -> dict:
     citation, acc = selectors.citation_for(user, citation_id)
-    return citation_out(citation, acc)
+    return citation_out(citation, acc, item_access.access_for(user, [citation]).get(citation.pk))
 
 
 @router.post("/lists/{list_id}/citations", response={201: CitationOut, **ERRORS},

@@ -18,3 +18,6 @@ declare("list_upload_types", list,
          "application/vnd.oasis.opendocument.text", "application/epub+zip", "text/plain", "text/csv",
          "image/png", "image/jpeg", "image/gif", "audio/mpeg", "video/mp4"],
         "Content types (sniffed from the bytes, not the file name) accepted for files on citations (LST-3)")
+declare("personal_copy_item_types", list, ["book", "book_chapter", "video_audio"],
+        "Citation types an instructor may provide as a personal copy (SRV-1): book, book_chapter, article, website, "
+        "video_audio, document, other")

@@ -536,6 +536,10 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
         _ensure_may_set_copyright(acc, lst, copyright_status)
     if open_access is None:
         open_access = _record_open_access(record)
+    owner = None
+    if personal_copy:
+        owner = personal_copy_owner_of(actor, lst, ctype, personal_copy_owner)
+        personal_copy_owner = owner.username
     formatted, style = _format(lst, clean)
     with transaction.atomic():
         lst = _locked(lst)
@@ -559,7 +563,47 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
         audit.created(actor, citation, note=note)
         _touch(lst)
         _instructor_changed(actor, lst, f"item added: {citation.title[:200]}", citation)
+        if owner is not None:
+            _personal_copy_set(actor, lst, citation, owner)
     return citation
+
+
+def personal_copy_owner_of(actor: User, lst: ResourceList, ctype: str, name: str) -> User:
+    """SRV-1: the list owner who provides a personal copy (by username, e-mail or full name;
+    empty: the actor, when an owner), for an item type the library accepts as personal copies."""
+    allowed = config.get("personal_copy_item_types", institution=lst.institution) or []
+    if ctype not in allowed:
+        label = dict(CitationType.choices).get(ctype, ctype)
+        raise RuleViolation("SRV-1", f"the library does not take personal copies of this item type ({label}); "
+                                     f"accepted: {', '.join(str(dict(CitationType.choices).get(t, t)) for t in allowed) or 'none'}",
+                            field="personal_copy")
+    owners = list(lst.owners.all())
+    wanted = " ".join((name or "").split()).casefold()
+    if not wanted:
+        if any(o.pk == actor.pk for o in owners):
+            return actor
+        raise RuleViolation("SRV-1", "name the list owner the personal copy belongs to", field="personal_copy_owner")
+    for o in owners:
+        if wanted in {o.username.casefold(), (o.email or "").casefold(), " ".join(o.get_full_name().split()).casefold()} - {""}:
+            return o
+    names = ", ".join(o.get_full_name() or o.username for o in owners) or "none"
+    raise RuleViolation("SRV-1", f"{name!r} is not an owner of this list: a personal copy belongs to one of its owners ({names})",
+                        field="personal_copy_owner")
+
+
+def _personal_copy_set(actor, lst: ResourceList, citation: Citation, owner: User | None) -> None:
+    """SRV-1: tell the owner to bring the copy (a letter), and the apps above (circulation)."""
+    from django.urls import reverse
+
+    from .signals import personal_copy_changed
+
+    if owner is not None:
+        courses = ", ".join(c.code for c in lst.courses.all())
+        queue_letter("personal_copy_bring", owner,
+                     {"owner": owner.get_full_name() or owner.username, "title": citation.title, "list_title": lst.title,
+                      "courses": courses or "—", "link": reverse("lists:edit", args=[lst.pk]) + f"#item-{citation.pk}"},
+                     key=f"personal_copy:{citation.pk}:{owner.pk}:{int(clock.now().timestamp())}", institution=lst.institution)
+    personal_copy_changed.send(sender=Citation, citation=citation, owner=owner)
 
 
 def update_citation(actor: User, citation: Citation, **values) -> dict:
@@ -575,7 +619,7 @@ def update_citation(actor: User, citation: Citation, **values) -> dict:
         citation.refresh_from_db()
         had = library_has(lst, citation)
         automatic = _has_no_action_default(lst, citation)
-        clean = _clean_citation_values(lst, citation, acc, values)
+        clean = _clean_citation_values(lst, citation, acc, values, actor=actor)
         changes = audit.update(actor, citation, **clean)
         # LST-5: an item still being prepared, or one that got the no-action default status by
         # itself, follows its new type: a website made a book goes (back) to the library's side
@@ -588,6 +632,9 @@ def update_citation(actor: User, citation: Citation, **values) -> dict:
                 if status == ItemStatus.READY_FOR_PROCESSING:
                     moved["sent_at"] = clock.now()
                 audit.update(actor, citation, note="LST-5 default status", **moved)
+        if "personal_copy" in changes or ("personal_copy_owner" in changes and citation.personal_copy):
+            owner = lst.owners.filter(username=citation.personal_copy_owner).first() if citation.personal_copy else None
+            _personal_copy_set(actor, lst, citation, owner)
         if changes:
             _touch(lst)
             fields = sorted(k for k in changes if k not in ("formatted", "formatted_style", "title"))
@@ -596,7 +643,7 @@ def update_citation(actor: User, citation: Citation, **values) -> dict:
     return changes
 
 
-def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, values: dict) -> dict:
+def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, values: dict, *, actor=None) -> dict:
     clean: dict = {}
     ctype = md.citation_type(values["type"]) if values.get("type") is not None else citation.type
     if "type" in values and values["type"] is not None:
@@ -613,6 +660,12 @@ def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, v
     for key in ("personal_copy", "open_access"):
         if values.get(key) is not None:
             clean[key] = bool(values[key])
+    wants_copy = clean.get("personal_copy", citation.personal_copy)
+    if wants_copy and ("personal_copy" in clean or "personal_copy_owner" in clean or "type" in clean):
+        owner = personal_copy_owner_of(actor, lst, ctype, clean.get("personal_copy_owner", citation.personal_copy_owner))
+        clean["personal_copy_owner"] = owner.username
+    elif "personal_copy" in clean and not wants_copy:
+        clean["personal_copy_owner"] = ""
     if values.get("copyright_status") is not None:
         wanted = values["copyright_status"]
         if wanted != citation.copyright_status:

@@ -18,6 +18,10 @@ slot                           where                                            
 ``list_actions``               list header (editor, student view, librarian detail)       ``lst``, ``access``
 ``list_aside``                 side pane of every list page (e.g. library discussion)     ``lst``, ``access``
 ``citation_services``          per item, "Library services" (editor and student view)   ``citation``, ``lst``, ``access``
+``citation_reader``            per item, the reader's own part (student view): done      ``citation``, ``lst``, ``access``
+                               mark, own hold/queue place — per person, keep it out of
+                               any cache shared between readers
+``list_reader``                list header, the reader's own progress (student view)     ``lst``, ``access``
 ``librarian_citation_services``  per item on the librarian's list detail                ``citation``, ``lst``, ``access``
 ``task_list_columns_head``     extra column header(s) of the librarian task list        —
 ``task_list_columns``          extra cell per row of the librarian task list              ``row``

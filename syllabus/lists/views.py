@@ -153,6 +153,9 @@ def view(request, pk: int):
     services.refresh_formatted(items, style)
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
+    # per person (done marks, own holds, queue places): kept apart from the shared parts above
+    slots.prepare(request, "citation_reader", items)
+    slots.prepare(request, "list_reader", [lst])
     return render(request, "lists/view.html", {"lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG})
 
 

@@ -151,8 +151,12 @@ def file_attachment(file, *, filename: str = "", content_type: str = "", link: s
 
 
 def queue_letter(code: str, recipient, context: dict, *, key: str, institution=None,
-                 channels: tuple[str, ...] | None = None, attachments: list[dict] | None = None) -> list[OutboxMessage]:
+                 channels: tuple[str, ...] | None = None, attachments: list[dict] | None = None,
+                 address: str = "") -> list[OutboxMessage]:
     """Write one outbox row per channel of the letter (idempotent on ``key`` + channel).
+
+    ``recipient=None, address="x@example.edu"`` sends the e-mail to an address that is no user's
+    (e.g. the institution's accessibility service, SRV-4): e-mail channel only, no preferences.
 
     ``attachments`` (from :func:`file_attachment`) go with the e-mail row (OUT-2).
 
@@ -160,11 +164,13 @@ def queue_letter(code: str, recipient, context: dict, *, key: str, institution=N
     channel that the institution disabled is written as ``suppressed`` (LTR-3), so that the
     outbox monitor shows what was not sent and why."""
     letter = letter_type(code)
-    if recipient is None:
+    if recipient is None and not address:
         return []
     institution = institution or getattr(recipient, "institution", None)
     config = letter_config(institution, code)
-    preference = ContactPreference.objects.filter(user=recipient).first() if recipient.pk else None
+    preference = ContactPreference.objects.filter(user=recipient).first() if recipient is not None and recipient.pk else None
+    if recipient is None:
+        channels = tuple(c for c in (channels or letter.channels) if c == "email")
     sources = template_sources(letter, config)
     full_context = {**_common_context(recipient, institution), **context}
     rows = []
@@ -173,8 +179,8 @@ def queue_letter(code: str, recipient, context: dict, *, key: str, institution=N
             continue
         if preference is not None and not preference.accepts(channel):
             continue
-        address = _address(recipient, channel)
-        if channel != "inapp" and not address:
+        to = _address(recipient, channel) if recipient is not None else address
+        if channel != "inapp" and not to:
             continue
         channel_context = full_context if channel == "inapp" else _absolute_links(full_context)
         try:
@@ -187,7 +193,7 @@ def queue_letter(code: str, recipient, context: dict, *, key: str, institution=N
         row, _created = OutboxMessage.objects.get_or_create(
             idempotency_key=f"{key}:{channel}",
             defaults=dict(letter=code, channel=channel, institution=institution, recipient=recipient,
-                          address=address, subject=subject, body=body,
+                          address=to, subject=subject, body=body,
                           context={k: str(v) for k, v in context.items()},
                           attachments=list(attachments or []) if channel == "email" else [],
                           status=Status.PENDING if enabled else Status.SUPPRESSED, note=note),

@@ -101,6 +101,32 @@ def resolve(key: str, *, library=None, institution=None, consortium=None) -> tup
     return p.default, "default"
 
 
+def get_many(keys, *, library=None, institution=None, consortium=None) -> dict[str, Any]:
+    """Several parameters resolved at once (one query): ``{key: value}``, as :func:`get` would give."""
+    from django.db.models import Q
+
+    from .models import ConfigValue
+
+    params = {k: param(k) for k in keys}
+    out = {k: p.default for k, p in params.items()}
+    levels = _levels(library, institution, consortium)
+    if not levels or not params:
+        return out
+    q = Q()
+    for column, pk in levels:
+        q |= Q(**{column: pk})
+    found: dict[str, dict[str, Any]] = {}
+    for v in ConfigValue.objects.filter(q, key__in=list(params)):
+        found.setdefault(v.key, {})[v.level] = v.value
+    for k, p in params.items():
+        for column, _pk in levels:
+            level = column.removesuffix("_id")
+            if level in found.get(k, {}):
+                out[k] = p.coerce(found[k][level])
+                break
+    return out
+
+
 def get(key: str, *, library=None, institution=None, consortium=None) -> Any:
     return resolve(key, library=library, institution=institution, consortium=consortium)[0]
 

@@ -64,11 +64,14 @@ def load(stdout) -> None:
     b = Institution.objects.create(consortium=consortium, code="hillcrest", name="Hillcrest College", short_name="Hillcrest",
                                    primary_color="#5b2a86", accent_color="#8fd14f")
     main = Library.objects.create(institution=a, code="riverside-main", name="Riverside Main Library",
-                                  open_weekdays="mon,tue,wed,thu,fri", opening_hours="Mon–Fri 08:00–20:00")
+                                  open_weekdays="mon,tue,wed,thu,fri", opening_hours="Mon–Fri 08:00–20:00",
+                                  timezone="Europe/London")
     sci = Library.objects.create(institution=a, code="riverside-science", name="Riverside Science Library",
-                                 open_weekdays="mon,tue,wed,thu,fri,sat", opening_hours="Mon–Sat 09:00–18:00")
+                                 open_weekdays="mon,tue,wed,thu,fri,sat", opening_hours="Mon–Sat 09:00–18:00",
+                                 timezone="Europe/London")
     hill = Library.objects.create(institution=b, code="hillcrest-main", name="Hillcrest Library",
-                                  open_weekdays="mon,tue,wed,thu,fri", opening_hours="Mon–Fri 08:30–17:30")
+                                  open_weekdays="mon,tue,wed,thu,fri", opening_hours="Mon–Fri 08:30–17:30",
+                                  timezone="Europe/Dublin")
     year = clock.today().year
     for lib in (main, sci, hill):
         ClosedDate.objects.create(library=lib, start=dt.date(year, 12, 24), end=dt.date(year + 1, 1, 2), description="Winter closure")

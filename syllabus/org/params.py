@@ -2,6 +2,8 @@
 from .config import declare
 
 declare("default_language", str, "en", "Default interface language of the institution", choices=("en", "fr"))
+declare("time_zone", str, "", "Time zone in which pages show times, e.g. Europe/London (empty: the zone of the institution's "
+        "first library)")
 declare("max_upload_mb_instructor", int, 20, "Largest file an instructor may upload, in MB")
 declare("max_upload_mb_student", int, 5, "Largest file a student may upload, in MB")
 declare("external_links_enabled", bool, True, "Show links to external resources in lists")

@@ -4,7 +4,19 @@ from django.conf import settings
 
 from syllabus.org.models import Institution
 
-from .nav import entries_for
+from .nav import entries_for, menu_for
+
+
+class _Lazy:
+    """Computed when the template first iterates it (the badges cost queries)."""
+
+    def __init__(self, compute):
+        self.compute, self.value = compute, None
+
+    def __iter__(self):
+        if self.value is None:
+            self.value = self.compute()
+        return iter(self.value)
 
 
 def shell(request) -> dict:
@@ -17,7 +29,8 @@ def shell(request) -> dict:
     authenticated = user is not None and user.is_authenticated
     return {
         "branding": institution,
-        "nav_lists": entries_for(user, "lists") if authenticated else [],
-        "nav_back_office": entries_for(user, "back_office") if authenticated and user.is_back_office else [],
+        "nav_lists": _Lazy(lambda: entries_for(user, "lists")) if authenticated else [],
+        "nav_back_office": _Lazy(lambda: entries_for(user, "back_office")) if authenticated and user.is_back_office else [],
+        "nav_menu": _Lazy(lambda: menu_for(user, back_office=user.is_back_office)) if authenticated else [],
         "LANGUAGES": settings.LANGUAGES,
     }

@@ -55,3 +55,54 @@ class SecureCookiesMiddleware:
                 if name in response.cookies:
                     response.cookies[name]["secure"] = True
         return response
+
+
+class InstitutionTimezoneMiddleware:
+    """Times are shown in the signed-in person's institution's time zone: the configured
+    ``time_zone`` (ORG-4), else the zone of its first library, else ``TIME_ZONE``.  Pages that
+    show one library's times (a hold shelf, a pickup deadline) switch to that library's zone
+    and name it.  The zone of an institution is kept per process and dropped when a library or
+    a configuration value changes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        zone = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.institution_id:
+            zone = institution_zone(user.institution_id)
+        if zone:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+_ZONES: dict[int, str] = {}
+
+
+def institution_zone(institution_id: int) -> str:
+    import zoneinfo
+
+    if institution_id not in _ZONES:
+        from syllabus.org import config
+        from syllabus.org.models import Institution, Library
+
+        inst = Institution.objects.select_related("consortium").filter(pk=institution_id).first()
+        zone = (config.get("time_zone", institution=inst) if inst is not None else "") or ""
+        if not zone:
+            zone = Library.objects.filter(institution_id=institution_id).order_by("code").values_list("timezone", flat=True).first() or ""
+        try:
+            zoneinfo.ZoneInfo(zone or settings.TIME_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = ""
+        _ZONES[institution_id] = zone or settings.TIME_ZONE
+    return _ZONES[institution_id]
+
+
+def forget_zones(**kwargs) -> None:
+    _ZONES.clear()

@@ -1,7 +1,13 @@
 """Navigation by role.  Each app adds its entries in ``<app>/nav.py`` with :func:`entry`.
 
     entry("lists", _("My lists"), "lists:mine", when=lambda u: True, order=10)
+    entry("lists", _("Search the library"), "catalog:search", group="library", order=30)
     entry("back_office", _("Task list"), "lists:tasks", when=lambda u: u.is_librarian)
+
+Entries are grouped by what the person is doing (:func:`menu_for`): their courses and lists
+first (``main``: links in the bar), the library's services (``library``: one menu) and the
+staff's work (``back_office``: one menu).  A ``badge`` counts only what the person has to act
+on (DSC-2: never their own side's messages); a menu shows the sum of its entries' badges.
 """
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -20,14 +27,16 @@ class NavEntry:
     when: Callable
     order: int = 50
     badge: Callable | None = None  # user -> int (e.g. unread messages)
+    group: str = ""                # main | library | back_office (default: main, or back_office on that side)
 
 
 ENTRIES: list[NavEntry] = []
 _loaded = False
 
 
-def entry(side: str, label, url_name: str, *, when: Callable = lambda u: True, order: int = 50, badge: Callable | None = None):
-    ENTRIES.append(NavEntry(side, label, url_name, when, order, badge))
+def entry(side: str, label, url_name: str, *, when: Callable = lambda u: True, order: int = 50, badge: Callable | None = None,
+          group: str = ""):
+    ENTRIES.append(NavEntry(side, label, url_name, when, order, badge, group or ("back_office" if side == "back_office" else "main")))
 
 
 def entries_for(user, side: str) -> list[dict]:
@@ -43,8 +52,21 @@ def entries_for(user, side: str) -> list[dict]:
             url = reverse(e.url_name)
         except NoReverseMatch:
             continue
-        out.append({"label": e.label, "url": url, "name": e.url_name, "badge": e.badge(user) if e.badge else 0})
+        out.append({"label": e.label, "url": url, "name": e.url_name, "badge": e.badge(user) if e.badge else 0, "group": e.group})
     return out
+
+
+GROUP_LABELS = {"library": gettext_lazy("Library"), "back_office": gettext_lazy("Back office")}
+
+
+def menu_for(user, *, back_office: bool) -> list[dict]:
+    """``[{"key", "label", "entries", "badge"}]``: the bar's own links, then one menu per group."""
+    entries = entries_for(user, "lists") + (entries_for(user, "back_office") if back_office else [])
+    groups: dict[str, list[dict]] = {"main": [], "library": [], "back_office": []}
+    for e in entries:
+        groups.setdefault(e["group"], []).append(e)
+    return [{"key": key, "label": GROUP_LABELS.get(key, ""), "entries": items, "badge": sum(i["badge"] or 0 for i in items)}
+            for key, items in groups.items() if items]
 
 
 # The shell's own entries.

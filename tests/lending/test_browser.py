@@ -33,6 +33,7 @@ def test_student_joins_waitlist_sees_place_2_is_notified_views_finishes_and_the_
     assert (mine.status, mine.step) == (Status.READY, Step.IN_WAITLIST)
 
     # the library card shows the place too
+    page.locator("[data-testid=nav-library] > summary").click()           # the Library menu (issue 12)
     page.get_by_role("link", name="My library card").first.click()
     assert "place 2" in page.get_by_test_id("card-current").inner_text()
 

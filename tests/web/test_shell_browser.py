@@ -43,7 +43,8 @@ def test_the_institution_default_language_applies_until_the_user_chooses(page, l
 def test_a_student_sees_no_back_office(page, login, course):
     login("student")
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav).to_contain_text("Lists")
+    expect(nav).to_contain_text("Resource lists")
+    expect(nav).to_contain_text("Library")          # the library's services, one menu (issue 12)
     expect(nav).not_to_contain_text("Back office")
 
 

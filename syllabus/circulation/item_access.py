@@ -1,0 +1,181 @@
+"""The circulation app's part of each list item's ``access`` (SRV-5, DSV-6), registered in the
+lists' item-access registry: physical copies by library (N of M on the shelf, reserves marked,
+copies held for someone on the hold shelf not counted), personal copies on reserve (SRV-1),
+e-resources and digital representations, the item's own link/DOI, the **Find it** link to the
+institution's link resolver (OpenURL 1.0 KEV), the COinS title, whether a hold can be placed,
+and — per person, under ``mine`` — their open hold with its place in the queue and their done
+mark.  Instructors and the library also get ``done_count`` (a count, never names).
+
+A fixed number of queries for the whole page, whatever the number of items."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+
+from syllabus.catalog import openurl
+from syllabus.catalog.models import EResource, Item, Representation
+from syllabus.lists.item_access import register
+from syllabus.org import config
+from syllabus.org.models import Institution
+
+from .models import Hold, PersonalCopy, ReadingMark
+from .workflow import HoldStatus, PersonalCopyStatus
+
+REFERRER = "info:sid/syllabus:list"
+
+
+def citation_csl(citation) -> dict:
+    return {**(citation.metadata or {}), "type": citation.csl_type}
+
+
+def find_it_base(institution, configured: str | None = None) -> str:
+    if configured is None:
+        configured = config.get("link_resolver_base_url", institution=institution) if institution else ""
+    return (configured or "").strip() or reverse("resolver:openurl")
+
+
+def _institution(user, citations):
+    if getattr(user, "institution_id", None):
+        return user.institution
+    from syllabus.lists.models import ResourceList
+
+    return Institution.objects.filter(pk=ResourceList.objects.filter(pk=citations[0].resource_list_id).values("institution_id")[:1]).first()
+
+
+def catalog_access(user, citations) -> dict[int, dict]:
+    inst = _institution(user, citations)
+    conf = config.get_many(("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled"),
+                           institution=inst)
+    base = find_it_base(inst, conf["link_resolver_base_url"])
+    reserve_types = {t.lower() for t in (conf["reserve_item_types"] or [])}
+    accessible = bool([a for a in (conf["accessible_file_request_emails"] or []) if a])
+    holds_on = bool(conf["holds_enabled"]) and bool(getattr(user, "institution_id", None))
+    record_ids = {c.record_id for c in citations if c.record_id}
+    cids = [c.pk for c in citations]
+
+    items_by_record: dict[int, list] = defaultdict(list)
+    eres_by_record: dict[int, list] = defaultdict(list)
+    reps_by_record: dict[int, list] = defaultdict(list)
+    held_items: set[int] = set()
+    if record_ids:
+        for item in (Item.objects.filter(record_id__in=record_ids, library__institution=inst).exclude(status=Item.Status.MISSING)
+                     .select_related("library").order_by("library__code", "location", "call_number", "barcode")):
+            items_by_record[item.record_id].append(item)
+        held_items = set(Hold.objects.filter(record_id__in=record_ids, status=HoldStatus.ON_HOLD_SHELF, item__isnull=False)
+                         .values_list("item_id", flat=True))
+        for e in EResource.objects.filter(record_id__in=record_ids, institution=inst).order_by("provider", "pk"):
+            eres_by_record[e.record_id].append(e)
+        reps = (Representation.objects.filter(record_id__in=record_ids, active=True, discoverable=True,
+                                              library__institution__consortium_id=inst.consortium_id)
+                .exclude(loan_settings__policy__long_term_loan=True).order_by("pk"))
+        for r in reps:
+            reps_by_record[r.record_id].append(r)
+    personal = {pc.citation_id: pc for pc in PersonalCopy.objects.filter(citation_id__in=cids, status=PersonalCopyStatus.ON_RESERVE)
+                .select_related("library")}
+
+    out: dict[int, dict] = {}
+    for c in citations:
+        csl = citation_csl(c)
+        kev = openurl.from_csl(csl, referrer=REFERRER)
+        physical: dict[tuple, dict] = {}
+        for item in items_by_record.get(c.record_id, []):
+            key = (item.library.code, item.location, item.call_number)
+            row = physical.setdefault(key, {"library": item.library.code, "library_name": item.library.name,
+                                            "location": item.location, "call_number": item.call_number,
+                                            "available": 0, "total": 0, "reserve": False, "personal_copy": False})
+            row["total"] += 1
+            if item.status == Item.Status.IN_PLACE and item.pk not in held_items:
+                row["available"] += 1
+            if (item.item_type or "").lower() in reserve_types or "reserve" in (item.location or "").lower():
+                row["reserve"] = True
+        rows = list(physical.values())
+        pc = personal.get(c.pk)
+        if pc is not None:
+            lib = pc.library
+            rows.append({"library": lib.code if lib is not None else "", "library_name": lib.name if lib is not None else "",
+                         "location": pc.location, "call_number": pc.call_number, "available": 0 if pc.on_loan else 1,
+                         "total": 1, "reserve": True, "personal_copy": True})
+        online = []
+        for e in eres_by_record.get(c.record_id, []):
+            if c.csl_type in openurl.JOURNAL_TYPES and not e.covers(_year(csl)):
+                continue
+            online.append({"kind": "eresource", "label": e.provider or "Online", "url": e.url, "available": True,
+                           "note": e.coverage, "open_access": e.open_access})
+        for r in reps_by_record.get(c.record_id, []):
+            online.append({"kind": "representation", "label": r.label or "Digital copy",
+                           "url": reverse("catalog:representation", args=[r.pk]), "available": True, "note": ""})
+        if c.url:
+            online.append({"kind": "url", "label": "Link", "url": c.url, "available": True, "note": ""})
+        if c.doi:
+            online.append({"kind": "doi", "label": f"DOI {c.doi}", "url": f"https://doi.org/{c.doi}", "available": True, "note": ""})
+        out[c.pk] = {
+            "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, referrer=REFERRER), "coins": kev,
+            "holdable": holds_on and any(r["total"] for r in physical.values()), "accessible_request": accessible,
+        }
+    _mine(user, citations, out, record_ids)
+    return out
+
+
+def _year(csl: dict):
+    try:
+        return int(((csl.get("issued") or {}).get("date-parts") or [[None]])[0][0])
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _mine(user, citations, out: dict, record_ids: set[int]) -> None:
+    """Per person: their open hold on each title (with its place in the queue) and done marks."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    cids = [c.pk for c in citations]
+    done = set(ReadingMark.objects.filter(user=user, citation_id__in=cids).values_list("citation_id", flat=True))
+    holds: dict[int, dict] = {}
+    if record_ids:
+        mine = list(Hold.objects.filter(patron=user, record_id__in=record_ids, status__in=[HoldStatus.WAITING, HoldStatus.ON_HOLD_SHELF])
+                    .select_related("pickup_library"))
+        places = {}
+        if any(h.status == HoldStatus.WAITING for h in mine):
+            ranked = (Hold.objects.filter(record_id__in={h.record_id for h in mine}, status=HoldStatus.WAITING)
+                      .annotate(rank=Window(RowNumber(), partition_by=[F("record_id"), F("pickup_library_id")],
+                                             order_by=[F("placed_at").asc(), F("id").asc()]))
+                      .values_list("id", "rank"))
+            places = dict(ranked)
+        for h in mine:
+            holds[h.record_id] = {"id": h.pk, "status": h.status, "place_in_queue": places.get(h.pk, 0),
+                                  "pickup_library": h.pickup_library.code, "pickup_library_name": h.pickup_library.name,
+                                  "pickup_by": h.pickup_by.isoformat() if h.pickup_by else None}
+    for c in citations:
+        part = out[c.pk].setdefault("mine", {})
+        part["done"] = c.pk in done
+        if c.record_id in holds:
+            part["hold"] = holds[c.record_id]
+
+
+def progress_counts(user, citations) -> dict[int, dict]:
+    """Instructors and the library: how many readers marked each item done — counts, never names."""
+    from syllabus.lists.models import ResourceList
+    from syllabus.lists.permissions import is_librarian_for
+
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    list_ids = {c.resource_list_id for c in citations}
+    if user.is_superuser:
+        editable = list_ids
+    elif is_librarian_for(user, getattr(user, "institution_id", None)):
+        editable = set(ResourceList.objects.filter(pk__in=list_ids, institution_id=user.institution_id).values_list("pk", flat=True))
+    else:
+        editable = set(ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user), pk__in=list_ids)
+                       .values_list("pk", flat=True))
+    ids = [c.pk for c in citations if c.resource_list_id in editable]
+    if not ids:
+        return {}
+    counts = dict(ReadingMark.objects.filter(citation_id__in=ids).values("citation_id").annotate(n=Count("id"))
+                  .values_list("citation_id", "n"))
+    return {pk: {"done_count": counts.get(pk, 0)} for pk in ids}
+
+
+register("catalog", catalog_access, order=10)
+register("progress", progress_counts, order=90)

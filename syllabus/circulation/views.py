@@ -1,0 +1,298 @@
+"""Pages of circulation and reader services.  Thin: parse, call a service or selector, render.
+
+Every action is a plain POST form (works without JavaScript: redirect back with a message);
+the done toggle also answers htmx with the re-rendered per-person fragment of the item.
+Refusals show their rule and message; a hold or request the person may not see is a 404."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.lists import item_access
+from syllabus.lists import selectors as list_selectors
+from syllabus.org import config
+from syllabus.org.models import Library
+
+from . import selectors, services
+from .workflow import HoldStatus, PersonalCopyStatus
+
+
+def _hx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _back(request, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return nxt
+    return default
+
+
+def page(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404
+        except PermissionDenied as exc:
+            return render(request, "circulation/denied.html", {"error": exc}, status=403)
+
+    return login_required(never_cache(wrapper))
+
+
+def _date(value: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RuleViolation("SRV-5", f"{value!r} is not a date (YYYY-MM-DD)", field="not_needed_after") from None
+
+
+def _item_url(citation) -> str:
+    return f"{reverse('lists:view', args=[citation.resource_list_id])}#item-{citation.pk}"
+
+
+# --- holds: the patron ---------------------------------------------------------------------------
+
+@page
+def place_hold(request, citation_id: int):
+    """The hold form of a list item (SRV-5): pickup library, optional 'not needed after'."""
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    libraries = list(Library.objects.filter(institution_id=request.user.institution_id).order_by("name"))
+    access = item_access.access_for(request.user, [citation])[citation.pk]
+    context = {"citation": citation, "libraries": libraries, "access": access, "back": _item_url(citation),
+               "values": {"pickup_library": request.POST.get("pickup_library", ""), "not_needed_after": request.POST.get("not_needed_after", "")}}
+    if request.method == "POST":
+        try:
+            hold = services.place_hold(request.user, citation, pickup_library=request.POST.get("pickup_library", ""),
+                                       not_needed_after=_date(request.POST.get("not_needed_after", "")))
+        except RuleViolation as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            context["error"] = exc
+            return render(request, "circulation/hold_form.html", context, status=exc.status)
+        hold = selectors.hold_for(request.user, hold.pk)
+        messages.success(request, _("Hold placed on %(title)s for pickup at %(library)s. You are number %(place)s in the queue.")
+                         % {"title": hold.record.title, "library": hold.pickup_library.name, "place": hold.place})
+        return redirect(_item_url(citation))
+    return render(request, "circulation/hold_form.html", context)
+
+
+@page
+def card(request):
+    """The library card: holds (cancel while open), accessible files, digital loans."""
+    context = {"holds": selectors.my_holds(request.user), "accessible": selectors.my_accessible_requests(request.user)}
+    try:
+        from syllabus.lending import selectors as lending_selectors
+    except ImportError:  # pragma: no cover - without digital loans
+        lending_selectors = None
+    if lending_selectors is not None:
+        context |= lending_selectors.library_card(request.user) | {"lending": True}
+    return render(request, "circulation/card.html", context)
+
+
+@login_required
+@require_POST
+def hold_action(request, hold_id: int, action: str):
+    """Cancel (patron or staff), fulfil, pick up, expire (staff)."""
+    try:
+        hold = selectors.hold_for(request.user, hold_id)
+        reason = request.POST.get("reason", "")
+        if action == "cancel":
+            services.cancel_hold(request.user, hold, reason=reason)
+            done = _("Hold cancelled.")
+        elif action == "fulfil":
+            services.fulfil_hold(request.user, hold)
+            done = _("Copy put on the hold shelf; the patron is told by letter.")
+        elif action == "pick-up":
+            services.pick_up_hold(request.user, hold)
+            done = _("Picked up.")
+        elif action == "expire":
+            services.staff_expire_hold(request.user, hold)
+            done = _("Hold expired; the patron is told by letter.")
+        else:
+            raise Http404
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.rule}: {exc.detail}")
+        return redirect(_back(request, reverse("circulation:card")))
+    messages.success(request, done)
+    return redirect(_back(request, reverse("circulation:card")))
+
+
+# --- holds: staff --------------------------------------------------------------------------------
+
+@page
+def hold_queue(request):
+    if not services.is_hold_staff(request.user):
+        raise PermissionDenied("SRV-5", "only library staff see the hold queue")
+    library, status = request.GET.get("library", ""), request.GET.get("status", "")
+    offset = max(0, min(1_000_000, int(request.GET.get("offset") or 0))) if (request.GET.get("offset") or "0").isdigit() else 0
+    try:
+        rows, total = selectors.hold_queue(request.user, library=library, status=status, limit=50, offset=offset)
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.rule}: {exc.detail}")
+        rows, total = [], 0
+    allowed = services.hold_library_ids(request.user)
+    libraries = Library.objects.filter(institution_id=request.user.institution_id) if allowed is None else Library.objects.filter(pk__in=allowed)
+    groups: list[dict] = []
+    for h in rows:
+        if not groups or (groups[-1]["record"].pk, groups[-1]["library"].pk) != (h.record_id, h.pickup_library_id):
+            groups.append({"record": h.record, "library": h.pickup_library, "holds": []})
+        groups[-1]["holds"].append(h)
+    return render(request, "circulation/hold_queue.html", {
+        "groups": groups, "total": total, "libraries": libraries.order_by("name"), "library": library, "status": status,
+        "statuses": HoldStatus.choices, "offset": offset, "next_offset": offset + 50 if offset + 50 < total else None,
+        "prev_offset": max(0, offset - 50) if offset else None})
+
+
+# --- reading progress ----------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def done(request, citation_id: int):
+    try:
+        citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    except NotFound:
+        raise Http404
+    if request.POST.get("done") == "1":
+        services.mark_done(request.user, citation)
+    else:
+        services.unmark_done(request.user, citation)
+    if _hx(request):
+        item_access.attach(request.user, [citation])
+        return render(request, "circulation/_item_mine.html", {"citation": citation, "announce": True})
+    return redirect(_back(request, _item_url(citation)))
+
+
+# --- accessible files (SRV-4) --------------------------------------------------------------------
+
+@page
+def accessible_request(request, citation_id: int):
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    lst = citation.resource_list
+    context = {"citation": citation, "back": _item_url(citation),
+               "formats": config.get("accessible_file_formats", institution=lst.institution) or [],
+               "enabled": bool(services.accessible_addresses(lst.institution)),
+               "values": {"format": request.POST.get("format", ""), "comment": request.POST.get("comment", "")}}
+    if request.method == "POST":
+        try:
+            services.request_accessible_file(request.user, citation, format=request.POST.get("format", ""),
+                                             comment=request.POST.get("comment", ""))
+        except RuleViolation as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            context["error"] = exc
+            return render(request, "circulation/accessible_form.html", context, status=exc.status)
+        messages.success(request, _("Your request was sent to the library. The accessible file will be sent to %(email)s.")
+                         % {"email": request.user.email})
+        return redirect(_item_url(citation))
+    return render(request, "circulation/accessible_form.html", context)
+
+
+ACCESSIBLE_INLINE = ("application/pdf", "image/png", "image/jpeg", "image/gif")
+
+
+@login_required
+@never_cache
+def accessible_file(request, pk: int):
+    """The accessible file, for its requester only: the sniffed (allow-listed) type, inline only
+    for PDF and images, ``nosniff`` and a sandbox."""
+    try:
+        req = services.accessible_file_for(request.user, pk)
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        return render(request, "circulation/denied.html", {"error": exc}, status=exc.status)
+    allowed = config.get("accessible_file_types", institution=req.citation.resource_list.institution) or []
+    content_type = req.file_type if req.file_type in allowed else "application/octet-stream"
+    try:
+        handle = req.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, content_type=content_type, as_attachment=content_type not in ACCESSIBLE_INLINE,
+                            filename=req.file_name or "accessible-file")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@page
+def accessible_queue(request):
+    if not (request.user.institution_id and services.is_reserves_staff(request.user, request.user.institution)):
+        raise PermissionDenied("SRV-4", "only the library's reserves staff see accessible file requests")
+    status = request.GET.get("status", "open")
+    if status not in ("open", "fulfilled", "cancelled", ""):
+        status = "open"
+    return render(request, "circulation/accessible_queue.html",
+                  {"requests": selectors.accessible_requests(request.user, status=status)[:200], "status": status})
+
+
+@page
+def accessible_detail(request, pk: int):
+    req = selectors.accessible_request_for_staff(request.user, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.attach_accessible_file(request.user, req, request.FILES.get("file"))
+        except RuleViolation as exc:
+            error = exc
+        else:
+            messages.success(request, _("File attached; only the requester can open it, and they are told by letter."))
+            return redirect("circulation:accessible-detail", pk)
+    return render(request, "circulation/accessible_detail.html", {"req": req, "error": error, "item_url": _item_url(req.citation)},
+                  status=error.status if error else 200)
+
+
+# --- personal copies (SRV-1) ---------------------------------------------------------------------
+
+@page
+def personal_copies(request):
+    if not (request.user.institution_id and services.is_reserves_staff(request.user, request.user.institution)):
+        raise PermissionDenied("SRV-1", "only the library's reserves staff manage personal copies")
+    status = request.GET.get("status", "")
+    if status not in PersonalCopyStatus.values:
+        status = ""
+    return render(request, "circulation/personal_copies.html", {
+        "copies": selectors.personal_copies(request.user, status=status)[:200], "status": status,
+        "statuses": PersonalCopyStatus.choices,
+        "libraries": Library.objects.filter(institution_id=request.user.institution_id).order_by("name")})
+
+
+@login_required
+@require_POST
+def personal_copy_action(request, citation_id: int, action: str):
+    try:
+        if action == "receive":
+            lib = Library.objects.filter(pk=request.POST.get("library") or 0).first() if (request.POST.get("library") or "").isdigit() else None
+            services.receive_personal_copy(request.user, citation_id, library=lib, barcode=request.POST.get("barcode", ""),
+                                           location=request.POST.get("location", ""), call_number=request.POST.get("call_number", ""))
+            done = _("Personal copy received: it is on reserve for the course.")
+        elif action == "return":
+            services.return_personal_copy(request.user, citation_id)
+            done = _("Personal copy returned to its owner.")
+        else:
+            raise Http404
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        messages.error(request, f"{exc.rule}: {exc.detail}")
+        return redirect("circulation:personal-copies")
+    messages.success(request, done)
+    return redirect("circulation:personal-copies")

@@ -1,0 +1,44 @@
+"""Digitization's part of each list item's ``access`` (DIG-4, DSV-6), for the lists'
+item-access registry: a scan delivered for the item, available inside its approved date range
+(its copyright window) and marked unavailable before or after it.  One query for the page."""
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+
+from syllabus.core import clock
+from syllabus.lists.item_access import register
+
+from .models import DigitizationRequest, Kind, Status, TaskStatus
+
+
+def scans(user, citations) -> dict[int, dict]:
+    ids = [c.pk for c in citations]
+    rows = (DigitizationRequest.objects.filter(citation_id__in=ids, kind=Kind.DIGITIZATION, representation__isnull=False,
+                                               status__in=[Status.DELIVERED, Status.COMPLETED])
+            .filter(Q(copyright=TaskStatus.APPROVED) | Q(copyright=TaskStatus.NOT_REQUIRED))
+            .order_by("-delivered_at", "-id"))
+    today = clock.today()
+    out: dict[int, dict] = {}
+    for req in rows:
+        cid = req.citation_id
+        if cid is None or cid in out:
+            continue
+        start, end = req.start_date, req.end_date
+        before = start is not None and today < start
+        after = end is not None and today > end
+        note = ""
+        if start is not None and before:
+            note = f"available from {start.isoformat()}"
+        elif end is not None:
+            note = f"was available until {end.isoformat()}" if after else f"available until {end.isoformat()}"
+        out[cid] = {"online": [{
+            "kind": "scan", "label": "Digitized copy", "url": reverse("fulfillment:file-page", args=[req.pk]),
+            "available": not (before or after), "note": note,
+            "window": "before" if before else "after" if after else "open",
+            "from": req.start_date.isoformat() if req.start_date else None,
+            "until": req.end_date.isoformat() if req.end_date else None}]}
+    return out
+
+
+register("scans", scans, order=30)

@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
-from syllabus.catalog import openurl
+from syllabus.citations import openurl
 from syllabus.catalog.models import EResource, Item, Representation
 from syllabus.lists.item_access import register
 from syllabus.org import config

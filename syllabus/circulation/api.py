@@ -8,7 +8,8 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.responses import codes_4xx
 
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
+from syllabus.api.fields import Id
 from syllabus.api.schemas import Error
 from syllabus.lists import selectors as list_selectors
 
@@ -41,7 +42,7 @@ class HoldOut(Schema):
     reason: str
 
 
-class CancelIn(Schema):
+class HoldCancelIn(Schema):
     reason: str = ""
 
 
@@ -80,17 +81,17 @@ def accessible_out(r: AccessibleRequest) -> dict:
 
 @router.post("/citations/{citation_id}/holds", response={201: HoldOut, **ERRORS},
              summary="Place a hold on the item's physical title (SRV-5); pickup_library is a library code")
-def place_hold(request, citation_id: int, payload: HoldIn):
+def place_hold(request, citation_id: Id, payload: HoldIn):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
     hold = services.place_hold(request.user, citation, pickup_library=payload.pickup_library,
                                not_needed_after=payload.not_needed_after)
     return Status(201, hold_out(selectors.hold_for(request.user, hold.pk)))
 
 
-@router.get("/me/holds", response={200: list[HoldOut], **ERRORS}, summary="My open holds, then my last 20 closed ones (SRV-5)")
-def my_holds(request):
+@router.get("/me/holds", response={200: Page(HoldOut), **ERRORS}, summary="My open holds, then my last 20 closed ones (SRV-5)")
+def my_holds(request, page: PageQuery):
     mine = selectors.my_holds(request.user)
-    return [hold_out(h) for h in mine["current"] + mine["past"]]
+    return paginate(request, mine["current"] + mine["past"], page, hold_out)
 
 
 @router.get("/holds", response={200: Page(HoldOut), **ERRORS},
@@ -106,14 +107,14 @@ def hold_queue(request, page: PageQuery, library: str = "", status: str = ""):
 
 
 @router.get("/holds/{hold_id}", response={200: HoldOut, **ERRORS}, summary="One hold: yours, or one of your library's")
-def get_hold(request, hold_id: int):
+def get_hold(request, hold_id: Id):
     hold = selectors.hold_for(request.user, hold_id)
     return hold_out(hold, staff=services.can_manage_holds(request.user, hold.pickup_library))
 
 
 @router.post("/holds/{hold_id}/cancel", response={200: HoldOut, **ERRORS},
              summary="Cancel a hold: the patron their own, staff any of their library's (the patron is told)")
-def cancel_hold(request, hold_id: int, payload: CancelIn | None = None):
+def cancel_hold(request, hold_id: Id, payload: HoldCancelIn | None = None):
     hold = selectors.hold_for(request.user, hold_id)
     services.cancel_hold(request.user, hold, reason=(payload.reason if payload else ""))
     return hold_out(selectors.hold_for(request.user, hold_id), staff=hold.patron_id != request.user.pk)
@@ -121,21 +122,21 @@ def cancel_hold(request, hold_id: int, payload: CancelIn | None = None):
 
 @router.post("/holds/{hold_id}/fulfil", response={200: HoldOut, **ERRORS},
              summary="Staff: put a copy on the hold shelf; the patron gets a letter with the pickup deadline (SRV-5)")
-def fulfil_hold(request, hold_id: int):
+def fulfil_hold(request, hold_id: Id):
     hold = selectors.hold_for(request.user, hold_id)
     services.fulfil_hold(request.user, hold)
     return hold_out(selectors.hold_for(request.user, hold_id), staff=True)
 
 
 @router.post("/holds/{hold_id}/pick-up", response={200: HoldOut, **ERRORS}, summary="Staff: the patron collected the copy")
-def pick_up_hold(request, hold_id: int):
+def pick_up_hold(request, hold_id: Id):
     hold = selectors.hold_for(request.user, hold_id)
     services.pick_up_hold(request.user, hold)
     return hold_out(selectors.hold_for(request.user, hold_id), staff=True)
 
 
 @router.post("/holds/{hold_id}/expire", response={200: HoldOut, **ERRORS}, summary="Staff: expire a hold (the patron is told)")
-def expire_hold(request, hold_id: int):
+def expire_hold(request, hold_id: Id):
     hold = selectors.hold_for(request.user, hold_id)
     services.staff_expire_hold(request.user, hold)
     return hold_out(selectors.hold_for(request.user, hold_id), staff=True)
@@ -143,26 +144,26 @@ def expire_hold(request, hold_id: int):
 
 @router.post("/citations/{citation_id}/accessible-requests", response={201: AccessibleOut, **ERRORS},
              summary="Ask for an accessible version of a list item (SRV-4): the institution's addresses get an e-mail")
-def accessible_request(request, citation_id: int, payload: AccessibleIn):
+def accessible_request(request, citation_id: Id, payload: AccessibleIn):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
     req = services.request_accessible_file(request.user, citation, format=payload.format, comment=payload.comment)
     return Status(201, accessible_out(req))
 
 
-@router.get("/me/accessible-requests", response={200: list[AccessibleOut], **ERRORS}, summary="My accessible file requests (SRV-4)")
-def my_accessible_requests(request):
-    return [accessible_out(r) for r in selectors.my_accessible_requests(request.user)]
+@router.get("/me/accessible-requests", response={200: Page(AccessibleOut), **ERRORS}, summary="My accessible file requests (SRV-4)")
+def my_accessible_requests(request, page: PageQuery):
+    return paginate(request, selectors.my_accessible_requests(request.user), page, accessible_out)
 
 
 @router.put("/citations/{citation_id}/done", response={200: DoneOut, **ERRORS}, summary="Mark a list item done (reading progress)")
-def mark_done(request, citation_id: int):
+def mark_done(request, citation_id: Id):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
     services.mark_done(request.user, citation)
     return {"citation_id": citation_id, "done": True}
 
 
 @router.delete("/citations/{citation_id}/done", response={200: DoneOut, **ERRORS}, summary="Undo a done mark")
-def unmark_done(request, citation_id: int):
+def unmark_done(request, citation_id: Id):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
     services.unmark_done(request.user, citation)
     return {"citation_id": citation_id, "done": False}

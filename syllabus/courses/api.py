@@ -8,7 +8,7 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
 from syllabus.api.fields import Id, Students
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.core import audit
 from syllabus.core.errors import PermissionDenied, RuleViolation
@@ -178,7 +178,7 @@ def _roster_course(request, course_id: int) -> Course:
 
 @router.get("/courses/{course_id}/enrolments", response={200: MemberPage, 403: Error, 404: Error},
             summary="A course's roster: its instructors and students (instructors of the course and staff)")
-def roster(request, course_id: int, page: PageQuery, role: Literal["", "student", "instructor"] = "",
+def roster(request, course_id: Id, page: PageQuery, role: Literal["", "student", "instructor"] = "",
            q: str = Query("", max_length=200)):
     course = _roster_course(request, course_id)
     rows, count = selectors.roster(course, role=role, q=q, limit=page.limit, offset=page.offset)
@@ -187,7 +187,7 @@ def roster(request, course_id: int, page: PageQuery, role: Literal["", "student"
 
 @router.put("/courses/{course_id}/enrolments", response={200: RosterChangesOut, 400: Error, 403: Error, 404: Error},
             summary="Replace a course's whole roster (staff); all or nothing, every change audited")
-def replace_roster(request, course_id: int, payload: RosterIn):
+def replace_roster(request, course_id: Id, payload: RosterIn):
     course = _get(request, course_id)
     changes = services.set_roster(request.user, course, [(m.username, m.role) for m in payload.members])
     return changes.as_dict()
@@ -195,7 +195,7 @@ def replace_roster(request, course_id: int, payload: RosterIn):
 
 @router.post("/courses/{course_id}/enrolments/{username}", response={200: RosterChangesOut, 201: RosterChangesOut, 400: Error, 403: Error, 404: Error},
              summary="Enrol a person as student or instructor, or change their role (staff)")
-def add_member(request, course_id: int, username: str, payload: RoleIn | None = None):
+def add_member(request, course_id: Id, username: str, payload: RoleIn | None = None):
     course = _get(request, course_id)
     changes = services.add_member(request.user, course, username, payload.role if payload else "student")
     return Status(201 if changes.created else 200, changes.as_dict())
@@ -203,7 +203,7 @@ def add_member(request, course_id: int, username: str, payload: RoleIn | None = 
 
 @router.delete("/courses/{course_id}/enrolments/{username}", response={204: None, 403: Error, 404: Error},
                summary="Remove a person from a course's roster (staff)")
-def remove_member(request, course_id: int, username: str):
+def remove_member(request, course_id: Id, username: str):
     course = _get(request, course_id)
     services.remove_member(request.user, course, username)
     return Status(204, None)

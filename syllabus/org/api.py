@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Router, Schema
 
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
 from . import config

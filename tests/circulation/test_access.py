@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from syllabus.catalog import openurl
+from syllabus.citations import openurl
 
 pytestmark = pytest.mark.django_db
 

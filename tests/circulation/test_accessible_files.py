@@ -86,7 +86,7 @@ def test_a_word_file_downloads_as_attachment(item, student, reserves, accessible
     from syllabus.circulation import services
 
     req = services.request_accessible_file(student, item, format="Word document")
-    from syllabus.catalog.bibliography import to_docx
+    from syllabus.citations.bibliography import to_docx
 
     docx = to_docx(["Eliot, G. (1871). <i>Middlemarch</i>."], title="Middlemarch, large print")  # a real .docx (python-docx)
     services.attach_accessible_file(reserves, req, SimpleUploadedFile("readings.docx", docx))

@@ -38,7 +38,7 @@ def test_place_fulfil_letter_pick_up(title, student, desk, library_a, clock, api
     body = r.json()
     assert body["status"] == "waiting" and body["place_in_queue"] == 1 and body["pickup_library"] == library_a.code
     hold_id = body["id"]
-    assert [h["id"] for h in api(student).get("/api/v1/me/holds").json()] == [hold_id]
+    assert [h["id"] for h in api(student).get("/api/v1/me/holds").json()["items"]] == [hold_id]
 
     queue = api(desk).get("/api/v1/holds", {"library": library_a.code, "status": "waiting"}).json()
     assert [h["id"] for h in queue["items"]] == [hold_id] and queue["items"][0]["patron"] == "student"

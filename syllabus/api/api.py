@@ -6,7 +6,7 @@ Conventions every operation follows (docs/api.md, README "The API"):
   no credentials → 401, not allowed → 403, not visible → 404, invalid input → 422, broken rule →
   4xx with the rule id (``syllabus.api.problems``);
 - an unknown path or a wrong method under ``/api/`` is a problem too (``ApiProblemMiddleware``);
-- lists page with ``limit``/``offset`` and answer ``{items, count, next}`` (``syllabus.api.pagination``);
+- lists page with ``limit``/``offset`` and answer ``{items, count, next}`` (``syllabus.core.pagination``);
 - operation ids come from the method and path (``get_courses_course_id``) unless the operation
   names one (``operation_id=``), never from Python module paths;
 - every operation documents its error responses (added here, so no router has to repeat them).

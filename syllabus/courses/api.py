@@ -7,7 +7,7 @@ from django.http import Http404
 from ninja import Router, Schema, Status
 
 from syllabus.api.fields import Id, Students
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.core import audit
 from syllabus.core.errors import RuleViolation

@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from syllabus.api.fields import Accesses, Days, Id, Position, RequestLimit
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit

@@ -15,7 +15,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 
 from syllabus.api.fields import ConcurrentUsers, Days, Id, Period, Priority
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, audit_out
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation

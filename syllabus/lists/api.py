@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
 from syllabus.api.fields import Id, Position
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation

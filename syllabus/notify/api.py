@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Router, Schema
 
 from syllabus.api.fields import Id
-from syllabus.api.pagination import Page, PageQuery, paginate
+from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound
 

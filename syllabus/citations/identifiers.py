@@ -91,25 +91,26 @@ def _reason(exc: ValidationError) -> str:
     return message[:-1].lower() if message else "invalid"
 
 
-def check_isbns(value: Any) -> str:
-    """One or more ISBNs (separated by spaces, commas or semicolons) → ISBN-13s, compact."""
+def _check_each(kind: str, value: Any, normalise) -> str:
+    """Each identifier of ``value`` (separated by spaces, commas or semicolons) normalised,
+    duplicates dropped; the first invalid one raises :class:`InvalidIdentifier` naming it."""
     out = []
     for raw in split_identifiers(str(value)):
         try:
-            out.append(stdisbn.to_isbn13(stdisbn.validate(raw)))
+            out.append(normalise(raw))
         except ValidationError as exc:
-            raise InvalidIdentifier("ISBN", raw, f"ISBN {raw} is not valid ({_reason(exc)})") from None
+            raise InvalidIdentifier(kind, raw, f"{kind} {raw} is not valid ({_reason(exc)})") from None
     return " ".join(dict.fromkeys(out))
+
+
+def check_isbns(value: Any) -> str:
+    """One or more ISBNs → ISBN-13s, compact."""
+    return _check_each("ISBN", value, lambda raw: stdisbn.to_isbn13(stdisbn.validate(raw)))
 
 
 def check_issns(value: Any) -> str:
-    out = []
-    for raw in split_identifiers(str(value)):
-        try:
-            out.append(stdissn.format(stdissn.validate(raw)))
-        except ValidationError as exc:
-            raise InvalidIdentifier("ISSN", raw, f"ISSN {raw} is not valid ({_reason(exc)})") from None
-    return " ".join(dict.fromkeys(out))
+    """One or more ISSNs → formatted ``NNNN-NNNN``."""
+    return _check_each("ISSN", value, lambda raw: stdissn.format(stdissn.validate(raw)))
 
 
 def check_doi(value: Any) -> str:

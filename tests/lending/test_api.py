@@ -195,7 +195,7 @@ def test_assign_policy_and_concurrent_users_and_filter_long_term_loans(api, lend
     assert r.status_code == 200, r.content
     assert (r.json()["long_term_loan"], r.json()["concurrent_users"], r.json()["related_item_ids"]) == (True, 3, [item.pk])
     assert LoanSlot.objects.filter(representation=plain).count() == 3
-    assert staff.patch(f"/api/v1/representations/{plain.pk}", {"concurrent_users": -1}).status_code == 400
+    assert staff.patch(f"/api/v1/representations/{plain.pk}", {"concurrent_users": -1}).status_code == 422  # refused at the schema (issue 18 item 3)
     other = Item.objects.create(record=loaned.record, library=library_a, barcode="B0002")
     wrong = staff.patch(f"/api/v1/representations/{plain.pk}", {"related_item_ids": [other.pk]})
     assert wrong.status_code == 400 and wrong.json()["rule"] == "LDL-2"

@@ -1,22 +1,18 @@
 """Pages inside the LMS frame (LMS-1).
 
 For a session that came through an LTI launch (and for the LTI pages themselves), the answer
-may be framed by the launching platform: ``frame-ancestors 'self' <platform origins>`` is
-merged into the Content-Security-Policy header (added if there is none, the directive replaced
-if there is one, every other directive kept) and ``X-Frame-Options`` is dropped.  Over HTTPS
-the session and CSRF cookies of such a session are sent ``SameSite=None; Secure`` so that the
-browser keeps them inside a third-party iframe.  Place it before (outside) the session
-middleware and any middleware that sets X-Frame-Options or a Content-Security-Policy.
+may be framed by the launching platform: the middleware asks the one policy of the site
+(``syllabus.web.csp.allow_framing``) for ``frame-ancestors 'self' <platform origins>``, which
+also drops ``X-Frame-Options``.  Over HTTPS the session and CSRF cookies of such a session are
+sent ``SameSite=None; Secure`` so that the browser keeps them inside a third-party iframe.
+Place it inside the CSP middleware and outside the session middleware (it reads the session
+after the view ran and sees the cookies the session middleware set).
 """
 from __future__ import annotations
 
 from django.conf import settings
 
-
-def merge_frame_ancestors(policy: str, sources: list[str]) -> str:
-    directives = [d.strip() for d in (policy or "").split(";") if d.strip()]
-    kept = [d for d in directives if d.split()[0].lower() != "frame-ancestors"]
-    return "; ".join(kept + ["frame-ancestors " + " ".join(["'self'", *sources])])
+from syllabus.web import csp
 
 
 class LtiFrameMiddleware:
@@ -36,11 +32,7 @@ class LtiFrameMiddleware:
             origins = all_frame_origins()
         if origins is None:
             return response
-        for header in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
-            if header in response or header == "Content-Security-Policy":
-                if header == "Content-Security-Policy-Report-Only" and header not in response:
-                    continue
-                response[header] = merge_frame_ancestors(response.get(header, ""), origins)
+        csp.allow_framing(request, *origins)
         if "X-Frame-Options" in response:
             del response["X-Frame-Options"]
         response.xframe_options_exempt = True

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -24,6 +25,7 @@ from syllabus.core.errors import RuleViolation
 from syllabus.core.tasks import enqueue
 from syllabus.courses import services as course_services
 from syllabus.courses.models import Course
+from syllabus.web.errors import refusal
 
 from . import keys, services
 from .config import DbToolConf
@@ -44,7 +46,9 @@ def refused(request, exc: RuleViolation, platform: Platform | None = None):
     if platform is not None:
         request.lti_frame_origins = [platform.origin]
     log.info("LTI refused: %s", exc)
-    return render(request, "lti/refused.html", {"error": exc}, status=exc.status)
+    return refusal(request, exc, heading=_("Syllabus could not open this from your LMS"), testid="lti-refused",
+                   advice=(_("Nothing was changed. Go back to your course in the LMS and open the link again; if it "
+                             "keeps failing, tell the library which link and this message."),))
 
 
 @csrf_exempt

@@ -9,11 +9,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.redirects import safe_next
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
@@ -59,9 +59,7 @@ def notification_read(request, pk: int):
         raise Http404
     if is_htmx(request):
         return _nav_changed(render(request, "notify/_notification.html", {"n": notification}))
-    target = notification.link if notification.link and url_has_allowed_host_and_scheme(
-        notification.link, allowed_hosts={request.get_host()}) else "notify:list"
-    return redirect(target)
+    return redirect(safe_next(request, notification.link, fallback=reverse("notify:list")))
 
 
 @login_required

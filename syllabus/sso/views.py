@@ -7,13 +7,15 @@ import logging
 from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.core.errors import RuleViolation
+from syllabus.core.redirects import safe_next
+from syllabus.web.errors import refusal
 
 from . import oidc, saml, selectors, services
 from .models import IdentityProvider, Kind
@@ -26,17 +28,18 @@ BACKEND = settings.AUTHENTICATION_BACKENDS[0]  # the throttled, expiry-aware mod
 def refused(request, error: RuleViolation, provider: IdentityProvider | None = None) -> HttpResponse:
     logger.warning("SSO sign-in refused (%s): %s", provider or "-", error)
     status = error.status if error.status in (400, 403, 404) else 400
-    again = None
+    again = resolve_url("web:login")
+    advice: tuple[str, ...] = ()
     if provider is not None:
-        again = resolve_url("web:login") + f"?institution={provider.institution.code}"
-    return render(request, "sso/refused.html", {"error": error, "provider": provider, "again": again}, status=status)
+        again += f"?institution={provider.institution.code}"
+        advice = (_("Nobody was signed in through %(name)s.") % {"name": provider.name},)
+    return refusal(request, error, status=status, heading=_("Sign-in refused"), advice=advice, testid="sso-refusal",
+                   back_url=again, back_label=_("Back to sign-in"))
 
 
 def _safe_next(request, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
-                                                 require_https=request.is_secure()):
-        return value
-    return resolve_url("web:home")
+    """Where to go after signing in: a target on this site, else home (issue 18 item 6)."""
+    return safe_next(request, value, fallback=resolve_url("web:home"))
 
 
 def _provider_or_404(institution: str, slug: str) -> IdentityProvider:
@@ -68,7 +71,7 @@ def _sign_in(request, provider: IdentityProvider, user, next_url: str, **sign_in
     request.session.save()
     record = services.record_sign_in(provider, user, request.session.session_key, **sign_in)
     request.session[SIGNIN_SESSION_KEY] = record.pk
-    return HttpResponseRedirect(next_url)
+    return HttpResponseRedirect(safe_next(request, next_url, fallback=resolve_url("web:home")))
 
 
 @require_GET
@@ -80,7 +83,8 @@ def start(request, institution: str, slug: str):
     next_url = _safe_next(request, request.GET.get("next"))
     try:
         if provider.kind == Kind.OIDC:
-            return HttpResponseRedirect(oidc.begin(request, provider, next_url))
+            authorization_url = oidc.begin(request, provider, next_url)  # the provider's own address
+            return HttpResponseRedirect(authorization_url)
         return saml.begin(request, provider, next_url)
     except RuleViolation as error:
         return refused(request, error, provider)

@@ -16,7 +16,8 @@ Other apps widen it without editing this file:
   origins and drops ``X-Frame-Options`` from that response.
 
 A response that sets its own Content-Security-Policy (the sandbox of an uploaded file,
-``syllabus.core.files``) keeps it.
+``syllabus.core.files``) keeps it; only a ``frame-ancestors`` allowed by ``allow_framing`` is
+merged into it, so that a file opened inside the LMS frame still shows.
 """
 from __future__ import annotations
 
@@ -75,6 +76,14 @@ def policy_for(request) -> str:
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
+def with_frame_ancestors(policy: str, sources: list[str]) -> str:
+    """``policy`` with its ``frame-ancestors`` directive replaced by ``sources`` (added if
+    absent); every other directive is kept in its place."""
+    directives = [d.strip() for d in (policy or "").split(";") if d.strip()]
+    kept = [d for d in directives if d.split()[0].lower() != "frame-ancestors"]
+    return "; ".join([*kept, "frame-ancestors " + " ".join(dict.fromkeys(sources))])
+
+
 class ContentSecurityPolicyMiddleware:
     """Give each request a nonce (``request.csp_nonce``) and each response the policy.  Placed
     right after SecurityMiddleware, so it sees every response last."""
@@ -85,8 +94,11 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         request.csp_nonce = secrets.token_urlsafe(18)
         response = self.get_response(request)
+        framing = getattr(request, "csp_frame_ancestors", None)
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy_for(request)
-        if getattr(request, "csp_frame_ancestors", None) and "X-Frame-Options" in response:
+        elif framing:
+            response["Content-Security-Policy"] = with_frame_ancestors(response["Content-Security-Policy"], framing)
+        if framing and "X-Frame-Options" in response:
             del response["X-Frame-Options"]
         return response

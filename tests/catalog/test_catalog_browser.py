@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from tests.browsing import follow_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -17,7 +18,7 @@ def test_search_facet_collect_and_record_page(page, login, student, make_record,
     make_record(inst_a, title="Emma", author=[{"family": "Austen", "given": "Jane"}], issued={"date-parts": [[1996]]},
                 items=[(library_a2, "E-1", "on_loan")])
     login("student")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search the library").click()
+    follow_menu(page, "Library", "Search the library")
     page.get_by_label("Title, author, subject, ISBN, DOI or course code").fill("austen")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_test_id("result-count")).to_have_text("2 results")
@@ -33,7 +34,7 @@ def test_search_facet_collect_and_record_page(page, login, student, make_record,
     expect(page.get_by_test_id("holdings")).to_contain_text("P-2")
     expect(page.get_by_test_id("formatted")).to_have_text("Austen, J. (2003). Pride and prejudice.")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My collection").click()
+    follow_menu(page, "Library", "My collection")
     expect(page.get_by_test_id("collection")).to_contain_text("Pride and prejudice")
     page.get_by_role("button", name="Remove “Pride and prejudice”").click()
     expect(page.get_by_test_id("collection")).not_to_contain_text("Pride and prejudice")

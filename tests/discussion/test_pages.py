@@ -40,7 +40,7 @@ def test_opening_a_pane_marks_it_read_and_refreshes_the_nav(client, reading_list
     lst, book = reading_list["list"], reading_list["book"]
     services.post_message(instructor, lst, "Hello library", citation=book)
     client.force_login(librarian)
-    assert 'href="/discussion/alerts/">Discussion alerts <span class="badge">1</span>' in client.get("/").content.decode()
+    assert 'href="/discussion/alerts/">Discussion alerts <span class="badge" aria-label="1 to do">1</span>' in client.get("/").content.decode()
     r = client.get(f"/discussion/items/{book.pk}/", **HX)
     assert r.status_code == 200 and r["HX-Trigger"] == "syllabus:nav-changed"
     html = r.content.decode()

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from syllabus.catalog.models import Item, Record
+from tests.browsing import follow_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,7 @@ def test_instructor_requests_operator_processes_instructor_sees_it_delivered(
     op.fill("#id_password", "pw")
     op.click("button[type=submit]")
     op.wait_for_url(lambda url: "/login/" not in url)
-    op.get_by_role("navigation", name="Main").get_by_role("link", name="Digitization requests", exact=True).click()
+    follow_menu(op, "Back office", "Digitization requests")
     op.get_by_role("link", name="Pick from shelf").click()
     row = op.get_by_role("row").filter(has_text="The Making of the English Working Class")
     row.get_by_role("link").first.click()

@@ -5,7 +5,7 @@ import pytest
 from syllabus.core.models import AuditEntry
 from syllabus.courses.models import Enrollment
 from syllabus.lists import services as lists
-from syllabus.lti.middleware import merge_frame_ancestors
+from syllabus.web.csp import with_frame_ancestors
 from syllabus.lti.models import ContextLink
 from syllabus.org.models import User
 from tests.lti.conftest import INSTRUCTOR, LEARNER, context, parse_form
@@ -124,14 +124,16 @@ def test_lti_launched_pages_may_be_framed_by_their_platform(client, launch, lms,
     other = Client()
     other.force_login(User.objects.get(username="student"))
     plain = other.get(f"/lists/{reading_list.pk}/")
-    assert plain["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors" not in plain.get("Content-Security-Policy", "")
+    assert plain["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in plain["Content-Security-Policy"] and lms.base not in plain["Content-Security-Policy"]
 
 
 def test_frame_ancestors_merge_into_an_existing_policy():
+    """A response with its own policy (an uploaded file's sandbox) keeps it, framing merged in."""
     policy = "default-src 'self'; frame-ancestors 'none'; img-src 'self' data:"
-    merged = merge_frame_ancestors(policy, ["https://lms.uni.edu", "https://canvas.example"])
+    merged = with_frame_ancestors(policy, ["'self'", "https://lms.uni.edu", "https://canvas.example"])
     assert merged == "default-src 'self'; img-src 'self' data:; frame-ancestors 'self' https://lms.uni.edu https://canvas.example"
-    assert merge_frame_ancestors("", ["https://a.b"]) == "frame-ancestors 'self' https://a.b"
+    assert with_frame_ancestors("", ["'self'", "https://a.b"]) == "frame-ancestors 'self' https://a.b"
 
 
 def test_over_https_the_lti_session_cookie_is_samesite_none_and_secure(client, lms, platform, course, reading_list):

@@ -61,6 +61,26 @@ def _build(inst, tag: str):
     citation = Citation.objects.create(resource_list=lst, section=section, title=f"{tag} citation", record=record,
                                        metadata={"title": f"{tag} citation"}, created_by=teacher)
     LibrarianTask.objects.create(resource_list=lst, citation=citation, kind="list_sent", detail=tag, created_by=teacher)
+    # LMS-1/LMS-2: the institution's LMS, one person's LMS account and one linked LMS course
+    from syllabus.lti.models import ContextLink, Deployment, Identity, Platform
+
+    host = f"https://{tag.lower()}.lms.example"
+    platform = Platform.objects.create(institution=inst, name=f"{tag} LMS", issuer=host, client_id=f"{tag}-client",
+                                       auth_login_url=f"{host}/auth", auth_token_url=f"{host}/token",
+                                       keyset_url=f"{host}/jwks")
+    Deployment.objects.create(platform=platform, deployment_id=f"{tag}-deployment")
+    Identity.objects.create(issuer=host, sub=f"{tag}-sub", user=pupil)
+    ContextLink.objects.create(platform=platform, context_id=f"{tag}-ctx", course=course, label=f"{tag} context",
+                               title=f"{tag} LMS course")
+    # LMS-3: the institution's identity provider and its SAML service provider
+    from syllabus.sso.models import IdentityProvider, Kind
+    from syllabus.sso.services import service_provider
+
+    IdentityProvider.objects.create(institution=inst, slug=f"{tag.lower()}-idp", name=f"{tag} account", kind=Kind.OIDC,
+                                    issuer=f"https://{tag.lower()}.idp.example", client_id=f"{tag}-client")
+    sp = service_provider(inst)
+    sp.host_names = f"{tag}.syllabus.example"
+    sp.save()
 
 
 @pytest.fixture

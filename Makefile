@@ -8,16 +8,29 @@ PORT ?= 8000
 WORKERS ?= auto
 export SYLLABUS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install demo serve test test-postgres bench messages clean
+.PHONY: install lock lint demo serve test test-postgres bench messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: Syllabus needs Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+# Exact versions come from requirements.lock (`make lock` writes it from pyproject.toml); a
+# dependency added to pyproject.toml but not yet locked still installs, and
+# tests/test_dependencies.py fails until `make lock` pins it.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,lint]'
 	touch $@
+
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra test --extra lint --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+# ruff (pyflakes, bugbear, Django, datetime, import rules) and mypy with django-stubs
+lint: install
+	$(BIN)/ruff check syllabus tests bench
+	$(BIN)/mypy
 
 install: $(VENV)/.installed
 

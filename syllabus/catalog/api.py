@@ -14,7 +14,7 @@ from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
-from . import bibliography, citeit, formats, listlink, lookup, openurl, resolver, selectors, services
+from . import bibliography, citeit, formats, lists_port, lookup, openurl, resolver, selectors, services
 from .models import CollectionEntry, Item, Record, Representation
 
 router = Router(tags=["catalog"])
@@ -469,7 +469,7 @@ def cite_it(request, payload: CiteItIn):
         return Status(201, dict(body, collection_entry_id=entry.pk))
     if not target.isdigit():
         raise RuleViolation("DSV-4", "target is collection or the id of one of your lists", field="target")
-    citation = listlink.add_metadata(request.user, int(target), harvest.csl, section_id=payload.section_id, note="cite it")
+    citation = lists_port.add_metadata(request.user, int(target), harvest.csl, section_id=payload.section_id, note="cite it")
     return Status(201, dict(body, citation_id=citation.pk))
 
 
@@ -611,7 +611,7 @@ def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", st
 @router.get("/lists/{list_id}/export", response={200: None, 400: Error, 404: Error},
             summary="Export a list (LST-9): format = ris | bibtex | csl-json | html | docx; style = any CSL style for html/docx")
 def export_list(request, list_id: int, format: str = "ris", style: str = "apa"):
-    lst, items = listlink.list_items(request.user, list_id)
+    lst, items = lists_port.list_items(request.user, list_id)
     slug = "".join(ch if ch.isalnum() else "-" for ch in lst.title.lower()).strip("-")[:60] or f"list-{lst.pk}"
     return _download(items, format, slug, title=lst.title, style=style)
 
@@ -626,6 +626,6 @@ def import_list(request, list_id: int, file: File[UploadedFile], format: Form[st
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    report = listlink.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
+    report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
     return {"format": report.format, "created": report.created, "rejected": report.rejected,
             "entries": [vars(e) for e in report.entries]}

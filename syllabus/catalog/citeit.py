@@ -131,7 +131,7 @@ def from_dublin_core(soup: BeautifulSoup) -> dict:
     for key, value in _metas(soup):
         low = key.lower()
         if low.startswith(("dc.", "dcterms.", "dc:", "dcterms:")):
-            name = re.split(r"[.:]", low, 1)[1]
+            name = re.split(r"[.:]", low, maxsplit=1)[1]
             meta.setdefault(name, []).append(value)
     if not meta:
         return {}

@@ -258,7 +258,7 @@ def load(stdout, *, generated: int = GENERATED) -> None:
 
         eresources = []
         by_source = {r.source_id: r for r, _ in records}
-        for n, (_title_, _issn, _publisher, url, start) in enumerate(JOURNALS, start=1):
+        for n, (_name, _issn, _publisher, url, start) in enumerate(JOURNALS, start=1):
             for prefix, inst in (("demo:j", riverside), ("demo:hj", hillcrest)):
                 record = by_source.get(f"{prefix}{n:03d}")
                 if record is None:

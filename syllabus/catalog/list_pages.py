@@ -1,5 +1,5 @@
 """Export and import on the list pages (LST-9): the catalog's part of the lists' pages, plugged
-into the lists app's ``list_actions`` slot (:mod:`syllabus.catalog.slots`).
+into the lists app's ``list_actions`` slot (registered in :mod:`syllabus.lists.slots`).
 
 Both pages call the functions behind the API endpoints (``GET /api/v1/lists/{id}/export``,
 ``POST /api/v1/lists/{id}/import``), so the formats, the citation styles, the rules and the
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.errors import NotFound, RuleViolation
 
-from . import api, listlink
+from . import api, lists_port
 
 
 def _htmx(request) -> bool:
@@ -47,10 +47,8 @@ def list_import(request, list_id: int):
     upload = request.FILES.get("file")
     try:
         if upload is None:  # who may not import hears 404/403 first, as with a file
-            lst, _section = listlink._list_and_section(request.user, list_id, None)
-            from syllabus.lists.permissions import ensure_edit
-
-            ensure_edit(request.user, lst)
+            lst, _section = lists_port.list_and_section(request.user, list_id, None)
+            lists_port.ensure_edit(request.user, lst)
             raise RuleViolation("LST-9", "choose a RIS or BibTeX file to import", field="file")
         report = api.import_list(request, list_id, upload, format=request.POST.get("format", ""),
                                  section_id=int(section) if section.isdigit() else None)
@@ -70,4 +68,4 @@ def list_import(request, list_id: int):
                 messages.warning(request, _("Entry %(n)s (%(title)s): %(rule)s %(detail)s") % {
                     "n": entry["position"], "title": entry["title"] or "—", "rule": entry["rule"], "detail": entry["detail"]})
     messages.success(request, summary)
-    return redirect(listlink.list_url(SimpleNamespace(pk=list_id)))
+    return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))

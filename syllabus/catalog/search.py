@@ -320,7 +320,7 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
             # the page rides along when it is in relevance order: (rank, id) come back and are
             # sorted here exactly as ORDER BY would (a float4 and a bigint)
             page_branch = (" UNION ALL (SELECT 2, NULL, NULL, NULL, NULL, m.id, m.rank FROM m "
-                           f"ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if ranked else ""
+                           "ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if ranked else ""
             online = ONLINE.replace("r.id", "m.id")
             m_cols = f"r.id, r.type, r.year, {rank if ranked else '0.0'} AS rank"
             cursor.execute(

@@ -14,9 +14,11 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.errors import RuleViolation
+from syllabus.courses import selectors as course_selectors
+from syllabus.courses.models import Course
 from syllabus.org.models import Institution, Library, User
 
-from . import reserves
+from . import lists_port
 from .csl import TYPE_LABELS
 from .models import CollectionEntry, EResource, Item, Record, Representation
 from .search import ParsedQuery, SearchParams, parse_query, search
@@ -137,7 +139,7 @@ def other_editions(record: Record, user: User, limit: int = 10) -> list[Record]:
 
 def lists_containing(record: Record, user: User) -> list:
     """DSV-5: the published lists that cite this record (each with ``can_view``)."""
-    return reserves.lists_containing([record.pk], user).get(record.pk, [])
+    return lists_port.lists_containing([record.pk], user).get(record.pk, [])
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -172,12 +174,12 @@ def _year_range(year: str) -> tuple[int | None, int | None]:
 def _split_course_codes(user: User, text: str) -> tuple[str, list]:
     """Words of the query that are the code of a course of the user's institution: the search
     then looks among the records that course's published lists cite (DSV-5)."""
-    if not reserves.available() or not text:
+    if not text:
         return text, []
     words, courses = [], []
     for word in text.split():
         if re.search(r"\d", word) and re.search(r"[A-Za-z]", word) and len(word) <= 60:
-            found = list(reserves.courses_matching(user, word, exact_code=True))
+            found = list(courses_matching(user, word, exact_code=True))
             if found:
                 courses.extend(found)
                 continue
@@ -203,11 +205,11 @@ def search_records(user: User, q: str = "", *, scope: str = SCOPE_MINE, types: l
     if query.terms:
         rest, code_courses = _split_course_codes(user, q)
         if code_courses:
-            restrict = reserves.record_ids_for_courses([c.pk for c in code_courses])
+            restrict = lists_port.record_ids_for_courses([c.pk for c in code_courses])
             query = parse_query(rest) if rest else ParsedQuery()
     if course.strip():
-        course_ids = [c.pk for c in reserves.courses_matching(user, course)]
-        ids = reserves.record_ids_for_courses(course_ids)
+        course_ids = [c.pk for c in courses_matching(user, course)]
+        ids = lists_port.record_ids_for_courses(course_ids)
         restrict = ids if restrict is None else [i for i in restrict if i in set(ids)]
     result = search(SearchParams(query=query, institution_ids=institution_ids, types=list(types or []),
                                  year_from=year_from, year_to=year_to, library_ids=library_ids, availability=availability,
@@ -234,9 +236,20 @@ def _label_facets(raw: dict[str, list[tuple]]) -> dict[str, list[dict]]:
 
 # --- course reserves (DSV-5) ---------------------------------------------------------------
 
+def courses_matching(user: User, text: str, *, exact_code: bool = False):
+    """Courses of the user's institution whose code (exactly, case-insensitive, when
+    ``exact_code``) or name/code/instructor (every word) match ``text``."""
+    text = (text or "").strip()
+    if not text:
+        return Course.objects.none()
+    if exact_code:
+        return course_selectors.courses_visible_to(user).filter(code__iexact=text)
+    return course_selectors.search_courses(user, text)
+
+
 def course_reserves(user: User, text: str) -> list[tuple]:
     """``[(course, [Record, ...]), ...]`` for courses matching ``text`` by name, code or instructor."""
-    found = reserves.reserves(user, text)
+    found = lists_port.course_reserves(user, text)
     all_ids = list(dict.fromkeys(i for _c, ids in found for i in ids))
     visible = set(visible_records(user).filter(pk__in=all_ids).values_list("pk", flat=True))
     records = {r.pk: r for r in records_by_ids(user, [i for i in all_ids if i in visible])}

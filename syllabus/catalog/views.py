@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
-from . import access, actions, bibliography, citeit, formats, listlink, openurl, resolver, selectors, services
+from . import access, actions, bibliography, citeit, formats, lists_port, openurl, resolver, selectors, services
 from . import csl as cslmod
 from .models import CollectionEntry, Representation, RepresentationFile
 
@@ -115,7 +115,7 @@ def search(request):
         "args": args, "page": page, "error": error, "scopes": selectors.scope_choices(request.user),
         "facet_groups": _facet_links(request.GET, page.facets) if page else [],
         "collected": selectors.collection_record_ids(request.user),
-        "my_lists": listlink.lists_for_adding(request.user),
+        "my_lists": lists_port.lists_for_adding(request.user),
         "query_string": base.urlencode(), "sorts": [("relevance", _("Relevance")), ("title", _("Title")),
                                                     ("year_desc", _("Newest")), ("year_asc", _("Oldest"))],
     }
@@ -139,7 +139,7 @@ def record(request, pk: int):
         "record": rec, "csl": rec.csl, "kev": openurl.from_csl(rec.csl),
         "editions": selectors.other_editions(rec, request.user), "lists": selectors.lists_containing(rec, request.user),
         "actions": actions.actions_for(rec, request.user), "collected": rec.pk in selectors.collection_record_ids(request.user),
-        "my_lists": listlink.lists_for_adding(request.user),
+        "my_lists": lists_port.lists_for_adding(request.user),
         "formatted": bibliography.render([rec.csl], "apa")[0] if rec.csl.get("title") else "",
         "can_manage": services.can_catalog(request.user, rec.institution),
         "subjects": [s for s in rec.subjects.split("; ") if s], "place": rec.csl.get("publisher-place", ""),
@@ -187,7 +187,7 @@ def add_to_list(request, pk: int):
     try:
         if not list_id.isdigit():
             raise RuleViolation("DSV-3", _("choose a list"), field="list_id")
-        citation = listlink.add_record(request.user, int(list_id), rec, section_id=_ints([request.POST.get("section_id", "")]) or None)
+        citation = lists_port.add_record(request.user, int(list_id), rec, section_id=_ints([request.POST.get("section_id", "")]) or None)
         message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
     except RuleViolation as exc:
         message, ok = f"{exc.rule}: {exc.detail}", False
@@ -213,7 +213,7 @@ def reserves(request):
 @login_required
 def collection(request):
     entries = list(selectors.collection_of(request.user))
-    return render(request, "catalog/collection.html", {"entries": entries, "my_lists": listlink.lists_for_adding(request.user)})
+    return render(request, "catalog/collection.html", {"entries": entries, "my_lists": lists_port.lists_for_adding(request.user)})
 
 
 @login_required
@@ -238,7 +238,7 @@ def collection_to_list(request, pk: int):
     try:
         if not list_id.isdigit():
             raise RuleViolation("DSV-3", _("choose a list"), field="list_id")
-        citation = listlink.add_metadata(request.user, int(list_id), entry.csl, record=entry.record, note="from My collection")
+        citation = lists_port.add_metadata(request.user, int(list_id), entry.csl, record=entry.record, note="from My collection")
         message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
     except RuleViolation as exc:
         message, ok = f"{exc.rule}: {exc.detail}", False
@@ -304,7 +304,7 @@ def _preview_context(request, data: dict, harvest=None) -> dict:
     return {"csl": data, "csl_json": json.dumps(data), "authors_text": people, "year": cslmod.year_of(data) or "",
             "container": data.get("container-title", ""),
             "harvest": harvest, "labels": citeit.FORMAT_LABELS, "types": sorted(cslmod.TYPE_LABELS.items(), key=lambda kv: str(kv[1])),
-            "my_lists": listlink.lists_for_adding(request.user)}
+            "my_lists": lists_port.lists_for_adding(request.user)}
 
 
 def edited_csl(post) -> dict:
@@ -345,9 +345,9 @@ def cite_it_save(request):
             return redirect("catalog:collection")
         if not target.isdigit():
             raise RuleViolation("DSV-4", "choose My collection or one of your lists", field="target")
-        citation = listlink.add_metadata(request.user, int(target), data, note="cite it")
+        citation = lists_port.add_metadata(request.user, int(target), data, note="cite it")
         messages.success(request, _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title})
-        return redirect(listlink.list_url(citation.resource_list))
+        return redirect(lists_port.list_url(citation.resource_list))
     except RuleViolation as exc:
         messages.error(request, f"{exc.rule}: {exc.detail}")
         try:
@@ -399,7 +399,7 @@ def lookup_fill(request):
         source = {"catalog": _("the library catalog"), "openlibrary": "Open Library", "crossref": "Crossref"}[found.source]
         message = _("Filled in from %(source)s.") % {"source": source}
     # the citation is linked to the matched catalog record (DSV-5) and gets the CSL type's citation type
-    types = listlink.citation_form_type(found.csl.get("type")) if found is not None else None
+    types = lists_port.citation_form_type(found.csl.get("type")) if found is not None else None
     return render(request, "catalog/_lookup_fill.html", {"found": found, "message": message, "fields": fields, "base": base,
                                                           "authors": authors, "year": year, "types": types})
 

@@ -50,3 +50,6 @@ class Enrollment(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["course", "user"], name="uniq_enrollment")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"

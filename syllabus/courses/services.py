@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
 
 from syllabus.core import audit
 from syllabus.core.errors import PermissionDenied, RuleViolation

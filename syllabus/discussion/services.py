@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -78,17 +78,10 @@ def _check_citation(lst: ResourceList, citation: Citation | None) -> None:
 
 # --- links and letters ---------------------------------------------------------------------------
 
-def _reverse(name: str, pk: int) -> str:
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return f"/lists/{pk}/"
-
-
 def link_for(lst: ResourceList, citation: Citation | None, *, library: bool) -> str:
     """Where the other side answers — the librarian's list page, or the instructor's — with the
     thread's pane open (``?discussion=item-<id>`` / ``?discussion=list``)."""
-    base = _reverse("lists:library" if library else "lists:view", lst.pk)
+    base = reverse("lists:library" if library else "lists:view", args=[lst.pk])
     if citation is not None:
         anchor = f"litem-{citation.pk}" if library else f"item-{citation.pk}"  # the row ids of the lists' pages
         return f"{base}?discussion=item-{citation.pk}#{anchor}"

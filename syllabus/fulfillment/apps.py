@@ -17,10 +17,8 @@ class FulfillmentConfig(AppConfig):
 
         from . import access  # noqa: F401  (registers the catalog access check, DIG-4)
 
-        import importlib.util
+        from .integration import register_copyright_policy, register_file_guard, register_list_filters
 
-        if importlib.util.find_spec("syllabus.lists.selectors") is not None:
-            from .integration import register_file_guard, register_list_filters
-
-            register_list_filters()
-            register_file_guard()
+        register_list_filters()
+        register_file_guard()
+        register_copyright_policy()

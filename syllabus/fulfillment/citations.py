@@ -20,6 +20,8 @@ from django.db import transaction
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.lists import models as list_models
+from syllabus.lists import selectors as list_selectors
 from syllabus.org import config
 
 from . import services
@@ -28,29 +30,14 @@ from .models import (
 )
 
 
-def _lists():
-    from syllabus.lists import models, selectors
-
-    return models, selectors
-
-
 def list_of_citation(citation_id: int):
-    """The resource list of a citation (``None`` without the lists app or when it is gone)."""
-    import importlib.util
-
-    if importlib.util.find_spec("syllabus.lists.models") is None:
-        return None
-    try:
-        models, _selectors = _lists()
-    except ImportError:  # pragma: no cover - the lists app without models
-        return None
-    return models.ResourceList.objects.filter(citations__pk=citation_id).first()
+    """The resource list of a citation (``None`` when it is gone)."""
+    return list_models.ResourceList.objects.filter(citations__pk=citation_id).first()
 
 
 def citation_for_instructor(user, citation_id: int):
     """The citation if the user may see its list (else 404), and is its instructor (else 403)."""
-    _models, selectors = _lists()
-    citation, acc = selectors.citation_for(user, citation_id)
+    citation, acc = list_selectors.citation_for(user, citation_id)
     if not (acc.owner or acc.collaborator):
         raise PermissionDenied("DIG-1", "only the list's owners and collaborators request digitization or copyright clearance")
     return citation
@@ -190,11 +177,7 @@ def after_copyright_decision(actor, req: DigitizationRequest) -> None:
     """Keep the citation's copyright status in step with its clearance request."""
     if req.citation_id is None or req.kind != Kind.COPYRIGHT:
         return
-    try:
-        models, _selectors = _lists()
-    except ImportError:  # pragma: no cover - lists not installed
-        return
-    citation = models.Citation.objects.filter(pk=req.citation_id).first()
+    citation = list_models.Citation.objects.filter(pk=req.citation_id).first()
     if citation is None:
         return
     if req.copyright == TaskStatus.APPROVED and req.status == Status.COMPLETED:
@@ -210,8 +193,7 @@ def after_delivery(actor, req: DigitizationRequest) -> None:
     students reach it from the list (through the DIG-3/DIG-4 guard on the download)."""
     if req.citation_id is None or req.kind != Kind.DIGITIZATION or req.representation is None:
         return
-    models, _selectors = _lists()
-    citation = models.Citation.objects.select_for_update().filter(pk=req.citation_id).first()
+    citation = list_models.Citation.objects.select_for_update().filter(pk=req.citation_id).first()
     if citation is None or citation.file:
         return
     from django.core.files.storage import default_storage

@@ -75,12 +75,10 @@ def load(stdout) -> None:
 
 
 def _course_request(record) -> str:
-    """An instructor's digitization request from the HIST101 list (DIG-1), when the lists demo is there."""
-    try:
-        from syllabus.lists import services as lists
-        from syllabus.lists.models import ResourceList
-    except ImportError:  # pragma: no cover - without the lists app
-        return ""
+    """An instructor's digitization request from the HIST101 list (DIG-1)."""
+    from syllabus.lists import services as lists
+    from syllabus.lists.models import ResourceList
+
     instructor = User.objects.get(username="instructor")
     lst = ResourceList.objects.filter(courses__code="HIST101", owners=instructor).order_by("id").first()
     if lst is None:

@@ -1,5 +1,7 @@
-"""Hooks into the lists app (when installed): the librarian task list's item filter
-"Digitization requested" (LST-7)."""
+"""What digitization and copyright clearance plug into the lists app (which sits below it and
+does not import it): the librarian task list's item filters "Digitization requested" and
+"Copyright clearance requested" (LST-7), the guard on a citation's file (DIG-3, DIG-4) and the
+copyright statuses a list's editors may choose (DIG-3)."""
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -33,10 +35,14 @@ def _citation_file_guard(user, citation) -> str:
 
 
 def register_file_guard() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("syllabus.lists.file_guards") is None:
-        return
     from syllabus.lists.file_guards import register_file_guard as register
 
     register(_citation_file_guard)
+
+
+def register_copyright_policy() -> None:
+    from syllabus.lists.copyright_policy import register_editor_statuses
+
+    from .citations import instructor_copyright_statuses
+
+    register_editor_statuses(instructor_copyright_statuses)

@@ -348,6 +348,11 @@ class DigitizationRequest(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.title[:60]}"
 
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.updated_at = clock.now()
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
@@ -363,8 +368,3 @@ class DigitizationRequest(models.Model):
         if self.desk_id:
             return self.desk.role_department
         return ""
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            self.updated_at = clock.now()
-        super().save(*args, **kwargs)

@@ -25,7 +25,7 @@ from syllabus.org.services import assign_role
 
 from . import workflow
 from .models import (
-    CLEARED_STATUSES, DEFAULT_DEPARTMENT_CODE, DEFAULT_DEPARTMENT_NAME, FORM_FIELDS, OPEN_STATUSES, ApprovalMode,
+    DEFAULT_DEPARTMENT_CODE, DEFAULT_DEPARTMENT_NAME, FORM_FIELDS, OPEN_STATUSES, ApprovalMode,
     CirculationDesk, CopyrightOption, CopyrightStatus, DigitizationDepartment, DigitizationRequest, DigitizationRule,
     DisplayCondition, DisplayLogicRule, EddRule, FormField, Kind, PatronLimit, Service, Source, Status, TaskStatus, Target,
 )

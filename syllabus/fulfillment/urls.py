@@ -1,5 +1,3 @@
-import importlib.util
-
 from django.urls import path
 
 from . import views
@@ -16,7 +14,5 @@ urlpatterns = [
     path("d/<str:token>/", views.link, name="link"),
     path("work/", views.work_queue, name="work"),
     path("configuration/", views.configuration, name="config"),
+    path("citations/<int:citation_id>/<slug:kind>/", views.citation_request, name="citation-request"),
 ]
-
-if importlib.util.find_spec("syllabus.lists.selectors") is not None:
-    urlpatterns.append(path("citations/<int:citation_id>/<slug:kind>/", views.citation_request, name="citation-request"))

@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -406,11 +406,4 @@ def citation_request(request, citation_id: int, kind: str):
 
 
 def _list_url(citation) -> str:
-    from django.urls import NoReverseMatch
-
-    for name in ("lists:edit", "lists:list", "lists:view"):
-        try:
-            return reverse(name, args=[citation.resource_list_id])
-        except NoReverseMatch:
-            continue
-    return reverse("fulfillment:mine")
+    return reverse("lists:edit", args=[citation.resource_list_id])

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class ListsConfig(AppConfig):
     name = "syllabus.lists"
     label = "lists"
+
+    def ready(self):
+        # the catalog's pages and API reach resource lists through its port (DSV-3, DSV-5, LST-9)
+        from syllabus.catalog import lists_port
+
+        from . import catalog_link, reserves
+
+        lists_port.provide(
+            lists_for_adding=catalog_link.lists_for_adding, list_and_section=catalog_link.list_and_section,
+            ensure_edit=catalog_link.ensure_edit, add_record=catalog_link.add_record,
+            add_metadata=catalog_link.add_metadata, import_into_list=catalog_link.import_into_list,
+            list_items=catalog_link.list_items, citation_form_type=catalog_link.citation_form_type,
+            lists_containing=reserves.lists_containing, record_ids_for_courses=reserves.record_ids_for_courses,
+            course_reserves=reserves.course_reserves,
+        )

@@ -9,6 +9,7 @@ import random
 
 from django.contrib.auth.hashers import make_password
 
+from syllabus.core import clock
 from syllabus.courses.models import Course
 from syllabus.org.demo import DEMO_PASSWORD, LOGINS
 from syllabus.org.models import RoleAssignment, User, UserGroup
@@ -182,7 +183,7 @@ def _sections(start: dt.date, weeks: int, topics: list[str]):
 
 def _build(owner, course, title, pool, n_items, weeks, topics, rnd, *, description=""):
     lst = services.create_list(owner, title=title, description=description, courses=[course] if course else [])
-    start = (course.start_date if course and course.start_date else dt.date.today())
+    start = (course.start_date if course and course.start_date else clock.today())
     sections = [services.add_section(owner, lst, title=t, start_date=s, end_date=e) for t, s, e in _sections(start, weeks, topics)]
     for n in range(n_items):
         ctype, meta = pool[n % len(pool)]
@@ -288,8 +289,7 @@ def load(stdout) -> None:
         services.send_list(instructor2, geog101)
     stdout.write(f"  resource lists: {ResourceList.objects.count()} lists, "
                  f"{sum(lst.citations.count() for lst in ResourceList.objects.all())} items")
-    try:  # the catalog's demo loaded first (INSTALLED_APPS order): point citations at its records
-        from syllabus.catalog.demo import link_list_citations
-    except ImportError:
-        return
+    # the catalog's demo loaded first (INSTALLED_APPS order): point citations at its records
+    from syllabus.catalog.demo import link_list_citations
+
     link_list_citations(stdout)

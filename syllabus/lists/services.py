@@ -20,6 +20,7 @@ from syllabus.notify.services import queue_letter
 from syllabus.org import config
 from syllabus.org.models import User
 
+from . import copyright_policy
 from . import citations as citation_format
 from . import metadata as md
 from . import tags as tag_vocabulary
@@ -458,12 +459,7 @@ def _record_open_access(record) -> bool:
 def editor_copyright_statuses(lst: ResourceList) -> set[str]:
     """DIG-3: the copyright statuses the list's editors may choose themselves (the institution's
     copyright options that need no clearance, and "not determined")."""
-    try:
-        from syllabus.fulfillment.citations import instructor_copyright_statuses
-    except ImportError:  # without digitization: the statuses that need no clearance
-        return {CopyrightStatus.NOT_DETERMINED, CopyrightStatus.SELF_DECLARED, CopyrightStatus.FAIR_USE,
-                CopyrightStatus.CREATIVE_COMMONS}
-    return instructor_copyright_statuses(lst.institution)
+    return copyright_policy.editor_statuses(lst.institution)
 
 
 def copyright_choices(acc, lst: ResourceList) -> list[tuple[str, str]]:

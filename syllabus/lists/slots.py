@@ -66,3 +66,8 @@ def prepare(request, name: str, objects) -> None:
     for slot in slots(name):
         if slot.prepare is not None:
             slot.prepare(request, objects)
+
+
+# The catalog's export (everyone who sees the list) and import (its editors) in the list header
+# (LST-9); the catalog sits below this app and cannot register itself.
+register_slot("list_actions", "catalog/_list_transfer.html", order=30)

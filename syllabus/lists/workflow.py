@@ -49,7 +49,7 @@ class Visibility(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-L, I = ListStatus, ItemStatus
+L, I = ListStatus, ItemStatus  # noqa: E741 — the tables below read as L.X -> L.Y
 
 LIST_TRANSITIONS: dict[tuple[str, str], str] = {
     (L.BEING_PREPARED, L.SENT_TO_LIBRARY): INSTRUCTOR,   # "send to library"

@@ -86,9 +86,9 @@ class LetterConfig(models.Model):
     letter = models.CharField(max_length=80)
     enabled = models.BooleanField(default=True)
     disabled_channels = models.JSONField(default=list, blank=True)
-    subject = models.TextField(null=True, blank=True)
-    body = models.TextField(null=True, blank=True)
-    sms = models.TextField(null=True, blank=True)
+    subject = models.TextField(null=True, blank=True)  # noqa: DJ001 — None means "the declared default", "" an empty override
+    body = models.TextField(null=True, blank=True)  # noqa: DJ001 — None means "the declared default", "" an empty override
+    sms = models.TextField(null=True, blank=True)  # noqa: DJ001 — None means "the declared default", "" an empty override
     updated_at = models.DateTimeField(default=clock.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -7,6 +7,7 @@ import random
 
 from django.contrib.auth.hashers import make_password
 
+from syllabus.core import clock
 from syllabus.courses.models import Course, Enrollment
 
 from .models import ClosedDate, Consortium, Institution, Library, RoleAssignment, User, UserGroup
@@ -68,7 +69,7 @@ def load(stdout) -> None:
                                  open_weekdays="mon,tue,wed,thu,fri,sat", opening_hours="Mon–Sat 09:00–18:00")
     hill = Library.objects.create(institution=b, code="hillcrest-main", name="Hillcrest Library",
                                   open_weekdays="mon,tue,wed,thu,fri", opening_hours="Mon–Fri 08:30–17:30")
-    year = dt.date.today().year
+    year = clock.today().year
     for lib in (main, sci, hill):
         ClosedDate.objects.create(library=lib, start=dt.date(year, 12, 24), end=dt.date(year + 1, 1, 2), description="Winter closure")
         ClosedDate.objects.create(library=lib, start=dt.date(year + 1, 4, 18), end=dt.date(year + 1, 4, 21), description="Spring holiday")
@@ -81,7 +82,7 @@ def load(stdout) -> None:
 
     people = {}
     for inst, suffix in ((a, ""), (b, "2")):
-        g = lambda code: groups[inst.code, code]  # noqa: E731
+        g = lambda code: groups[inst.code, code]  # noqa: E731, B023 — used inside this iteration only
         admin = _user(pw, inst, f"admin{suffix}", "Alex", "Admin", g("staff"), is_staff=True)
         _roles(admin, [Role.GENERAL_SYSTEM_ADMINISTRATOR])
         librarian = _user(pw, inst, f"librarian{suffix}", "Lee", "Librarian", g("staff"))

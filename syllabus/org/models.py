@@ -2,13 +2,11 @@
 configuration values and branding."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
 
@@ -196,13 +194,13 @@ class ConfigValue(models.Model):
             models.UniqueConstraint(fields=["key", "library"], condition=Q(library__isnull=False), name="uniq_config_library"),
         ]
 
-    @property
-    def level(self) -> str:
-        return "library" if self.library_id else "institution" if self.institution_id else "consortium"
-
     def __str__(self) -> str:
         owner = self.library or self.institution or self.consortium
         return f"{self.key} = {self.value!r} @ {owner}"
+
+    @property
+    def level(self) -> str:
+        return "library" if self.library_id else "institution" if self.institution_id else "consortium"
 
 
 def hash_token(raw: str) -> str:

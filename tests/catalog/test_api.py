@@ -1,6 +1,5 @@
 """The catalog API (in the OpenAPI document): search, records, inventory, collection, lookup,
 resolver, cite it — and who may call what (401 / 403 / 404)."""
-import json
 from pathlib import Path
 
 import pytest

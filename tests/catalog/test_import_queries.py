@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stdnum import ean
 
-from syllabus.catalog import listlink
+from syllabus.lists import catalog_link
 from syllabus.lists import services as list_services
 from syllabus.lists.models import Citation
 
@@ -38,7 +38,7 @@ def catalog(make_record, inst_a, inst_b):
 
 def _import(django_assert_max_num_queries, user, lst, start, count, most, *, identifiers=True):
     with django_assert_max_num_queries(most) as ctx:
-        report = listlink.import_into_list(user, lst.pk, _ris(start, count, identifiers), filename="refs.ris")
+        report = catalog_link.import_into_list(user, lst.pk, _ris(start, count, identifiers), filename="refs.ris")
     assert report.created == count
     return len(ctx.captured_queries)
 

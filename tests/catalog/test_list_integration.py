@@ -146,7 +146,7 @@ def test_a_records_page_lists_the_published_lists_that_contain_it(client, api, p
         lst = list_services.create_list(instructor, title=f"Other list {n}", courses=[other_course])
         list_services.add_citation(instructor, lst, None, record=books["austen"])
         list_services.publish_list(instructor, lst)
-    from syllabus.catalog import reserves
+    from syllabus.lists import reserves
 
     with django_assert_max_num_queries(6):  # no query per list
         assert [lst.pk for lst in reserves.lists_containing([books["austen"].pk], student)[books["austen"].pk]] == [published.pk]

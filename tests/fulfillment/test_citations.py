@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from syllabus.catalog.models import EResource, Item, Record
-from syllabus.fulfillment.models import DigitizationRequest, Kind, Status
+from syllabus.fulfillment.models import DigitizationRequest
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ visible → 404, wrong role → 403 with the rule id, the right role → 200."""
 import pytest
 
 from syllabus.fulfillment import services
-from syllabus.fulfillment.models import DigitizationRequest, Status
+from syllabus.fulfillment.models import DigitizationRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,6 @@ def test_approval_actions_need_a_fulfillment_services_manager(api, req, operator
 
 
 def test_work_actions_need_a_work_order_operator_of_that_department(api, req, manager, operator, make_user, fadmin, inst_a, scan):
-    from syllabus.org.roles import Role
 
     other_dept = services.save_department(fadmin, inst_a, code="ARCHIVE", name="Archive scanning")
     stranger = make_user("stranger_op", group="staff")

@@ -20,7 +20,7 @@ def loan(rep, patrons):
 
 
 def staff_pages(rep, req):
-    return [f"/lending/requests/", f"/lending/requests/{req.pk}/", f"/lending/requests/{req.pk}/edit/",
+    return ["/lending/requests/", f"/lending/requests/{req.pk}/", f"/lending/requests/{req.pk}/edit/",
             f"/lending/requests/{req.pk}/cancel/", f"/lending/representations/{rep.pk}/queue/", "/lending/search/",
             f"/lending/representations/{rep.pk}/rights/", "/lending/policies/", "/lending/policies/new/"]
 

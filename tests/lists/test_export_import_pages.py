@@ -5,7 +5,6 @@ GET /api/v1/lists/{id}/export and POST /api/v1/lists/{id}/import, and the styles
 GET /api/v1/styles)."""
 import io
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 

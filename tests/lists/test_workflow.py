@@ -47,7 +47,7 @@ def test_a_website_stays_complete_when_the_list_is_sent(instructor, built_list):
 
 
 def test_the_transition_tables_are_the_documented_ones():
-    L, I = ListStatus, ItemStatus
+    L, I = ListStatus, ItemStatus  # noqa: E741
     assert set(LIST_TRANSITIONS) == {(L.BEING_PREPARED, L.SENT_TO_LIBRARY), (L.SENT_TO_LIBRARY, L.IN_PROCESS),
                                      (L.SENT_TO_LIBRARY, L.COMPLETE), (L.IN_PROCESS, L.COMPLETE), (L.COMPLETE, L.IN_PROCESS)}
     assert ITEM_TRANSITIONS[(I.BEING_PREPARED, I.READY_FOR_PROCESSING)] == "instructor"

@@ -3,7 +3,6 @@ concurrently): SMTP gives up after EMAIL_TIMEOUT, which is shorter than the outb
 each row's lease is renewed just before it is sent."""
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import threading
 import time

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from .. import bibliography
+from syllabus.catalog import bibliography
 
 register = template.Library()
 

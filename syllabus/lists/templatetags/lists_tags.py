@@ -4,9 +4,9 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import mark_safe
 
-from .. import tags as tag_vocabulary
-from ..slots import slots
-from ..workflow import item_label, list_label
+from syllabus.lists import tags as tag_vocabulary
+from syllabus.lists.slots import slots
+from syllabus.lists.workflow import item_label, list_label
 
 register = template.Library()
 

@@ -1,50 +1,38 @@
-"""The catalog's side of resource lists (DSV-3, DSV-4, LST-9): add a record or harvested
-metadata to a list, import RIS/BibTeX into a list, export a list.  Every change goes through
-the lists app's own services (``add_citation``), so its rules, permissions, workflow tasks
-and audit trail apply; this module only adapts.  While the lists app is not installed, the
-functions that need it refuse with a clear message and the list pickers are empty.
+"""The lists' side of the catalog (DSV-3, DSV-4, LST-9): add a record or harvested metadata to
+a list, import RIS/BibTeX into a list, export a list.  Every change goes through this app's
+own services (``add_citation``), so its rules, permissions, workflow tasks and audit trail
+apply; this module only adapts.  The catalog's pages and API reach it through the catalog's
+lists port (:mod:`syllabus.catalog.lists_port`), which :class:`ListsConfig` fills at start-up.
 """
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.db.models import Q
 
+from syllabus.catalog import csl as cslmod
+from syllabus.catalog import formats, lookup
+from syllabus.catalog.search import ParsedQuery, backend
+from syllabus.catalog.selectors import visible_records
 from syllabus.core.errors import RuleViolation
 
-from . import csl as cslmod
-from . import formats
-
-
-def available() -> bool:
-    return importlib.util.find_spec("syllabus.lists.services") is not None
-
-
-def _require():
-    if not available():
-        raise RuleViolation("DSV-3", "resource lists are not available in this installation", status=404)
-    from syllabus.lists import selectors as list_selectors
-    from syllabus.lists import services as list_services
-
-    return list_selectors, list_services
+from . import metadata as list_metadata
+from . import selectors as list_selectors
+from . import services as list_services
+from .models import Citation, CitationType, ResourceList
+from .permissions import ensure_edit
 
 
 def lists_for_adding(user) -> list:
     """The lists ``user`` owns or collaborates on (the "add to list" picker), newest first."""
-    if not available() or not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False):
         return []
-    from django.db.models import Q
-
-    from syllabus.lists.models import ResourceList
-
     return list(ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user)).distinct()
                 .prefetch_related("sections").order_by("-updated_at", "-id")[:50])
 
 
-def _list_and_section(user, list_id: int, section_id: int | None):
-    list_selectors, _services = _require()
+def list_and_section(user, list_id: int, section_id: int | None):
     lst, _access = list_selectors.list_for(user, list_id)
     section = None
     if section_id:
@@ -56,16 +44,13 @@ def _list_and_section(user, list_id: int, section_id: int | None):
 
 def add_record(user, list_id: int, record, *, section_id: int | None = None, **extra):
     """A citation made from a catalog record (its CSL-JSON, linked to the record)."""
-    _selectors, list_services = _require()
-    lst, section = _list_and_section(user, list_id, section_id)
+    lst, section = list_and_section(user, list_id, section_id)
     return list_services.add_citation(user, lst, section, record=record, **extra)
 
 
 def _identifiers(data: dict) -> list[tuple[str, str]]:
     """(kind, normalised value) of ``data``'s ISBNs, then its DOI, in the order they are tried;
     text that is no valid identifier is left out (the lists app refuses it, LST-2)."""
-    from . import lookup
-
     found = []
     for identifier in [*cslmod.split_identifiers(data.get("ISBN")), *([data["DOI"]] if data.get("DOI") else [])]:
         kind_value = lookup.classify(str(identifier))
@@ -89,11 +74,7 @@ class RecordMatcher:
     then the consortium's (the lowest id among equals), as the identifier lookup chooses."""
 
     def __init__(self, user, entries):
-        from django.db.models import Q
         from django.db.models.expressions import RawSQL
-
-        from .search import ParsedQuery, backend
-        from .selectors import visible_records
 
         self.own_institution = getattr(user, "institution_id", None)
         wanted = {kv for data in entries for kv in _identifiers(data)}
@@ -138,35 +119,20 @@ def matching_record(user, data: dict):
 def add_metadata(user, list_id: int, data: dict, *, record=None, section_id: int | None = None, note: str = ""):
     """A citation from stand-alone CSL-JSON (cite it, My collection, an import); linked to the
     local catalog record with the same ISBN or DOI when there is one."""
-    _selectors, list_services = _require()
-    lst, section = _list_and_section(user, list_id, section_id)
+    lst, section = list_and_section(user, list_id, section_id)
     if record is None:
         record = matching_record(user, data)
     return list_services.add_citation(user, lst, section, metadata=dict(data), record=record, note=note)
 
 
-def citation_form_type(csl_type: str | None) -> tuple[list, str] | None:
+def citation_form_type(csl_type: str | None) -> tuple[list, str]:
     """(the lists' citation type choices, the one matching CSL type ``csl_type``) for the
-    citation form the identifier lookup fills; ``None`` without resource lists."""
-    if not available():
-        return None
-    from syllabus.lists import metadata as list_metadata
-    from syllabus.lists.models import CitationType
-
+    citation form the identifier lookup fills."""
     try:
         chosen = list_metadata.citation_type(csl_type or "book")
     except RuleViolation:
         chosen = CitationType.OTHER.value
     return [(value, str(label)) for value, label in CitationType.choices], chosen
-
-
-def list_url(lst) -> str:
-    for name in ("lists:edit", "lists:view"):
-        try:
-            return reverse(name, args=[lst.pk])
-        except NoReverseMatch:
-            continue
-    return "/"
 
 
 # --- import / export (LST-9) ----------------------------------------------------------------
@@ -198,10 +164,7 @@ class ImportReport:
 def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None) -> ImportReport:
     """Add every readable RIS/BibTeX entry to the list; each entry is added (or refused by the
     lists app's rules, e.g. an invalid ISBN) on its own, and the report says which."""
-    _selectors, list_services = _require()
-    lst, section = _list_and_section(user, list_id, section_id)
-    from syllabus.lists.permissions import ensure_edit
-
+    lst, section = list_and_section(user, list_id, section_id)
     ensure_edit(user, lst)  # a reader gets 403 before anything is parsed
     detected, entries = formats.parse(text, fmt, filename)
     if not detected:
@@ -228,10 +191,7 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
 
 def list_items(user, list_id: int) -> tuple[object, list[dict]]:
     """(list, the CSL-JSON of its citations in list order) for a user who may see the list."""
-    list_selectors, _services = _require()
     lst, _access = list_selectors.list_for(user, list_id)
-    from syllabus.lists.models import Citation
-
     citations = (Citation.objects.filter(resource_list=lst).select_related("section")
                  .order_by("section__position", "section_id", "position", "id"))
     items = []

@@ -1,45 +1,22 @@
 """Course reserves in discovery (DSV-5): which catalog records the *published* lists of a
-course cite, and which published lists cite a record.
-
-Reads the lists app's tables (``lists.ResourceList`` linked to ``courses.Course``, and
-``lists.Citation.record``); while that app is not installed every answer is empty, so the
-catalog works on its own.
+course cite, and which published lists cite a record.  The catalog's search, record page and
+course reserves page ask through its lists port (:mod:`syllabus.catalog.lists_port`).
 """
 from __future__ import annotations
 
-from django.apps import apps
+from django.urls import reverse
+
+from syllabus.catalog.selectors import courses_matching
+
+from .models import Citation, ResourceList
+from .permissions import is_librarian_for
+from .selectors import lists_for_user
 
 PUBLISHED = "published"
 
 
-def _models():
-    try:
-        return apps.get_model("lists", "ResourceList"), apps.get_model("lists", "Citation")
-    except LookupError:
-        return None, None
-
-
-def available() -> bool:
-    return _models()[0] is not None
-
-
-def courses_matching(user, text: str, *, exact_code: bool = False):
-    """Courses of the user's institution whose code (exactly, case-insensitive, when
-    ``exact_code``) or name/code/instructor (every word) match ``text``."""
-    from syllabus.courses import selectors as course_selectors
-    from syllabus.courses.models import Course
-
-    text = (text or "").strip()
-    if not text:
-        return Course.objects.none()
-    if exact_code:
-        return course_selectors.courses_visible_to(user).filter(code__iexact=text)
-    return course_selectors.search_courses(user, text)
-
-
 def _course_lists(course_ids) -> list[tuple[int, int]]:
     """(list id, course id) of the published lists linked to these courses."""
-    ResourceList, _Citation = _models()
     through = ResourceList.courses.through
     return list(through.objects.filter(course_id__in=list(course_ids), resourcelist__visibility=PUBLISHED)
                 .values_list("resourcelist_id", "course_id"))
@@ -47,9 +24,6 @@ def _course_lists(course_ids) -> list[tuple[int, int]]:
 
 def record_ids_for_courses(course_ids) -> list[int]:
     """Records cited by the published lists of these courses."""
-    ResourceList, Citation = _models()
-    if Citation is None:
-        return []
     list_ids = {lid for lid, _cid in _course_lists(course_ids)}
     return list(Citation.objects.filter(resource_list_id__in=list_ids, record__isnull=False)
                 .values_list("record_id", flat=True).distinct())
@@ -59,9 +33,6 @@ def lists_containing(record_ids, user=None) -> dict[int, list]:
     """``{record_id: [ResourceList, ...]}`` — the published lists that cite each record and that
     ``user`` may open (LST-3, LST-8: a student sees the published lists of their own courses
     only; the others are not shown), with their courses prefetched."""
-    ResourceList, Citation = _models()
-    if ResourceList is None:
-        return {}
     record_ids = list(record_ids)
     pairs = list(Citation.objects.filter(record_id__in=record_ids, resource_list__visibility=PUBLISHED)
                  .values_list("record_id", "resource_list_id").distinct())
@@ -73,8 +44,8 @@ def lists_containing(record_ids, user=None) -> dict[int, list]:
         if list_id not in lists:
             continue
         lst = lists[list_id]
-        lst.can_view = True
-        lst.view_url = _view_url(lst)
+        lst.can_view = True  # type: ignore[attr-defined]  # read by the record page
+        lst.view_url = _view_url(lst)  # type: ignore[attr-defined]
         out.setdefault(record_id, []).append(lst)
     for value in out.values():
         value.sort(key=lambda lst: lst.title.lower())
@@ -82,12 +53,7 @@ def lists_containing(record_ids, user=None) -> dict[int, list]:
 
 
 def _view_url(lst) -> str:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("lists:view", args=[lst.pk])
-    except NoReverseMatch:
-        return ""
+    return reverse("lists:view", args=[lst.pk])
 
 
 def _viewable_ids(user, list_ids) -> set[int]:
@@ -97,22 +63,15 @@ def _viewable_ids(user, list_ids) -> set[int]:
     list_ids = set(list_ids)
     if user is None or not getattr(user, "is_authenticated", False) or not list_ids:
         return set()
-    from syllabus.lists.permissions import is_librarian_for
-    from syllabus.lists.selectors import lists_for_user
-
-    ResourceList, _Citation = _models()
     out = set(lists_for_user(user).filter(pk__in=list_ids).values_list("pk", flat=True))
     rest = ResourceList.objects.filter(pk__in=list_ids - out).values_list("pk", "institution_id")
     out.update(pk for pk, institution_id in rest if is_librarian_for(user, institution_id))
     return out
 
 
-def reserves(user, text: str):
+def course_reserves(user, text: str):
     """DSV-5: the courses matching ``text`` (name, code, instructor) that have published lists,
     each with the record ids their lists cite: ``[(course, [record_id, ...]), ...]``."""
-    ResourceList, Citation = _models()
-    if Citation is None:
-        return []
     courses = list(courses_matching(user, text)[:200])
     links = _course_lists([c.pk for c in courses])
     if not links:

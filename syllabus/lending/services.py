@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -402,9 +402,9 @@ def _preference_of(row) -> ContactPreference | None:
 def _write(req: LoanRequest, names: Iterable[str], *, slot_number: int | None = None) -> None:
     """``UPDATE`` the named fields of one request (and, with ``slot_number``, give it that copy
     of its representation) — one statement, no ORM query to compile."""
-    fields = [LoanRequest._meta.get_field(n) for n in dict.fromkeys(names)]
+    fields: list[Field] = [LoanRequest._meta.get_field(n) for n in dict.fromkeys(names)]  # type: ignore[misc]
     sets = [f"{_qn(f.column)} = %s" for f in fields]
-    params = [f.get_db_prep_save(getattr(req, f.attname), connection) for f in fields]
+    params: list = [f.get_db_prep_save(getattr(req, f.attname), connection) for f in fields]
     if slot_number is not None:
         sets.append(f"slot_id = (SELECT id FROM {_SLOT} WHERE representation_id = %s AND number = %s)")
         params += [req.representation_id, slot_number]
@@ -520,7 +520,7 @@ class _Title:
         _write(req, ["status", "step", "updated_at", *fields], slot_number=slot_number)
         if slot_number is not None:
             req.slot_number = slot_number
-            changes["slot"] = [old_slot, req.slot_id]
+            changes["slot"] = [old_slot, req.slot_id]  # type: ignore[list-item]
         elif "slot" in fields and fields["slot"] is None:
             req.slot_number = None
         self.audit.append(audit.entry(actor, req, action, note=note, changes=changes))

@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -144,15 +146,27 @@ def create(request):
 
 # --- student / reader view --------------------------------------------------------------------
 
+#: seconds the shared rendering of a student view is kept (a change of the list replaces it at
+#: once through its revision; this only bounds how long a change of labels or configuration takes)
+VIEW_CACHE_SECONDS = 600
+
+
 @page
 def view(request, pk: int):
     lst, acc = selectors.list_with_items(request.user, pk)
     items = selectors.all_items(lst)
     style = services.citation_style(lst)
-    services.refresh_formatted(items, style)
+    # The sections and items are the same for every reader of this revision of the list: their
+    # rendering is cached (per language and citation style); per-reader parts are slots.
+    key = f"lists:view:{lst.pk}:{lst.revision}:{get_language()}:{style}"
+    items_html = cache.get(key)
+    if items_html is None:
+        services.refresh_formatted(items, style)
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
-    return render(request, "lists/view.html", {"lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG})
+    return render(request, "lists/view.html", {
+        "lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG, "items_html": items_html,
+        "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS)})
 
 
 # --- the instructor's editor -------------------------------------------------------------------

@@ -57,6 +57,12 @@ def student_items(context):
 
 
 @register.filter
+def with_id(url: str, pk) -> str:
+    """A URL built once per page with ``999999999`` for the item id (lists.views), for item ``pk``."""
+    return url.replace("999999999", str(pk))
+
+
+@register.filter
 def tag_label(code: str) -> str:
     return tag_vocabulary.label(code)
 

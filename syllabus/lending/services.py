@@ -298,7 +298,7 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 # A lock that is not granted within ``LENDING_LOCK_TIMEOUT_MS`` is a clear "busy" (503,
 # ``TitleBusy``) after a few retries, never a hang.
 
-LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "10000")), 120_000))
+LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30000")), 120_000))
 LOCK_ATTEMPTS = 3
 LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
 

@@ -1,21 +1,28 @@
-"""Long-term digital loans under load (LDL-15): loan requests and hand-overs per second with 32
-concurrent clients, and proof of zero overbooking.
+"""Long-term digital loans under load (LDL-15, issue 19): hand-overs per second on one hot
+title, compared side by side in the same run with
 
-Two phases, each for a fixed time:
+- the same loop by **one** client (the serial rate),
+- the same clients spread over **50 titles** (where the title's lock is not the limit),
+- a **plain database loop** on one row by the same number of clients —
+  ``SELECT … FOR UPDATE; INSERT; UPDATE; COMMIT`` with psycopg (PostgreSQL) or sqlite3 — the
+  fastest any locked hand-over could go on this database and machine,
 
-- ``hot``: every client borrows the same representation with 3 copies — request, wait in the
-  waitlist until the "available" letter arrives (one notifier thread watches the outbox, as
-  the e-mail would reach the patron), open it, finish it, again.  All the
-  writes serialise on one lock, so this measures the allocator's critical section.
-- ``spread``: the clients borrow 50 representations with 3 copies each, chosen at random.
+and printed as the ratios of issue 19's table.  Clients are **separate processes** by default
+(``BENCH_LENDING_MODE=thread`` for threads of one process).  Each client is a patron looping
+*request → wait in the waitlist until the "available" letter reaches it (one notifier process
+watches the outbox and wakes the patron) → open → finish*.  Titles have 3 copies.
 
-Overbooking is checked while it runs (a watcher counts Active rows) and afterwards from the
-loan intervals [handed over, completed) of every representation (never deeper than 3).
+Overbooking is checked while it runs (a watcher counts Active rows per title every 20 ms) and
+afterwards from every loan's interval [handed over, completed): never deeper than 3, or the
+benchmark fails.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_lending python -m bench lending
+    make bench BENCH_ARGS=lending                                   # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_syl_lending make bench BENCH_ARGS=lending
+    BENCH_LENDING_CLIENTS=8 BENCH_LENDING_SECONDS=10 make bench BENCH_ARGS=lending
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import random
 import threading
@@ -23,7 +30,8 @@ import time
 
 from bench.common import line, setup_django, summary
 
-CLIENTS = int(os.environ.get("BENCH_LENDING_CLIENTS", "32"))  # 32 unless told otherwise (a 1-client baseline)
+CLIENTS = max(1, min(int(os.environ.get("BENCH_LENDING_CLIENTS", "32")), 256))
+MODE = os.environ.get("BENCH_LENDING_MODE", "process")
 COPIES = 3
 
 
@@ -36,7 +44,7 @@ def _max_overlap(intervals) -> int:
     return peak
 
 
-def _fixture(n_reps: int, tag: str):
+def _fixture(n_reps: int, tag: str, n_patrons: int):
     from django.db import transaction
 
     from syllabus.catalog.models import Record, Representation
@@ -67,124 +75,139 @@ def _fixture(n_reps: int, tag: str):
         record = Record.objects.create(institution=inst, source_id=f"bench-ldl-{tag}-{i}", title=f"Bench title {tag} {i}")
         rep = Representation.objects.create(record=record, library=lib)
         services.configure_representation(staff, rep, policy=policy, concurrent_users=COPIES)
-        reps.append(Representation.objects.select_related("library__institution").get(pk=rep.pk))
+        reps.append(rep.pk)
     patrons = []
-    for i in range(CLIENTS):
+    for i in range(n_patrons):
         u, _ = User.objects.get_or_create(username=f"bench-ldl-p{i:02d}",
                                           defaults={"institution": inst, "email": f"p{i}@bench.example.edu"})
-        patrons.append(u)
+        patrons.append(u.pk)
     return reps, patrons
 
 
-def _phase(name: str, reps, patrons, seconds: float) -> dict:
+# --- one client: a patron borrowing in a loop (a thread or a process) ----------------------------
+
+def _client(patron_id: int, rep_ids: list[int], seed: int, start_at: float, stop_at: float, wake, out) -> None:
     from django.db import connection
 
+    from syllabus.catalog.models import Representation
     from syllabus.core.errors import RuleViolation
     from syllabus.lending import selectors, services
-    from syllabus.lending.models import LoanRequest, Status, Step
+    from syllabus.lending.models import Step
+    from syllabus.org.models import User
+
+    rnd = random.Random(seed)
+    lat = {"request": [], "access": [], "finish": [], "wait": []}
+    counts = {"requests": 0, "loans": 0, "refused": 0, "busy": 0}
+    error = None
+    try:
+        patron = User.objects.select_related("institution").get(pk=patron_id)
+        reps = {r.pk: r for r in Representation.objects.select_related("library__institution").filter(pk__in=rep_ids)}
+        while time.time() < start_at:
+            time.sleep(0.001)
+        while time.time() < stop_at:
+            rep = reps[rep_ids[rnd.randrange(len(rep_ids))]]
+            t0 = time.perf_counter()
+            try:
+                req = services.request_loan(patron, rep)
+            except services.TitleBusy:
+                counts["busy"] += 1
+                continue
+            except RuleViolation:
+                counts["refused"] += 1
+                continue
+            t1 = time.perf_counter()
+            counts["requests"] += 1
+            lat["request"].append(t1 - t0)
+            while req.step == Step.IN_WAITLIST and time.time() < stop_at:
+                if wake.wait(timeout=0.5):
+                    wake.clear()
+                req = selectors.request_for(patron, req.pk)
+            if req.step == Step.IN_WAITLIST:  # the phase ended while waiting: leave the waitlist
+                try:
+                    services.cancel(patron, req)
+                    break
+                except RuleViolation:  # handed over in the meantime: take it and return it
+                    req = selectors.request_for(patron, req.pk)
+            t2 = time.perf_counter()
+            services.access(patron, req)
+            t3 = time.perf_counter()
+            services.finish(patron, req)
+            t4 = time.perf_counter()
+            counts["loans"] += 1
+            lat["wait"].append(t2 - t1)
+            lat["access"].append(t3 - t2)
+            lat["finish"].append(t4 - t3)
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent
+        error = repr(exc)
+    finally:
+        connection.close()
+    out.put({"counts": counts, "lat": lat, "error": error})
+
+
+def _notifier(patron_ids: list[int], wakes: dict, stop_at: float) -> None:
+    """Delivers the "available" letters: wakes the patron each is addressed to."""
+    from django.db import connection
+
     from syllabus.notify.models import OutboxMessage
 
-    rep_ids = [r.pk for r in reps]
-    stop = threading.Event()
-    barrier = threading.Barrier(len(patrons) + 1)
-    lat = {"request": [], "access": [], "finish": [], "wait": []}
-    counts = {"requests": 0, "loans": 0, "refused": 0}
+    try:
+        last = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        while time.time() < stop_at + 1:
+            for pk, recipient in (OutboxMessage.objects.filter(id__gt=last, letter="ldl_available", channel="email")
+                                  .order_by("id").values_list("id", "recipient_id")):
+                last = pk
+                if recipient in wakes:
+                    wakes[recipient].set()
+            time.sleep(0.005)
+    finally:
+        connection.close()
+
+
+def _start(target, args):
+    if MODE == "thread":
+        t = threading.Thread(target=target, args=args)
+    else:
+        t = mp.get_context("fork").Process(target=target, args=args)
+    t.start()
+    return t
+
+
+def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
+    from django.db import connection, connections
+
+    from syllabus.lending.models import LoanRequest, Status
+
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue() if MODE != "thread" else __import__("queue").Queue()
+    event = ctx.Event if MODE != "thread" else threading.Event
+    wakes = {p: event() for p in patron_ids}
+    connections.close_all()  # never share a connection with a forked child
+    start_at = time.time() + (1.5 if MODE != "thread" else 0.3)
+    stop_at = start_at + seconds
+    workers = [_start(_client, (p, rep_ids, i, start_at, stop_at, wakes[p], queue)) for i, p in enumerate(patron_ids)]
+    notifier = _start(_notifier, (patron_ids, wakes, stop_at))
+
     peak = {"active": 0}
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def watcher():
-        try:
-            while not stop.is_set():
-                rows = (LoanRequest.objects.filter(representation_id__in=rep_ids, status=Status.ACTIVE)
-                        .values_list("representation_id", flat=True))
-                per: dict[int, int] = {}
-                for rid in rows:
-                    per[rid] = per.get(rid, 0) + 1
-                peak["active"] = max([peak["active"], *per.values()])
-                time.sleep(0.02)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    wake = {p.pk: threading.Event() for p in patrons}
-
-    def notifier():  # delivers the "available" letters: wakes the patron they are addressed to
-        try:
-            last = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
-            while not stop.is_set():
-                for pk, recipient in (OutboxMessage.objects.filter(id__gt=last, letter="ldl_available", channel="email")
-                                      .order_by("id").values_list("id", "recipient_id")):
-                    last = pk
-                    if recipient in wake:
-                        wake[recipient].set()
-                time.sleep(0.005)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    def client(patron, seed):
-        rnd = random.Random(seed)
-        try:
-            barrier.wait(timeout=120)
-            while not stop.is_set():
-                rep = reps[rnd.randrange(len(reps))]
-                t0 = time.perf_counter()
-                try:
-                    req = services.request_loan(patron, rep)
-                except RuleViolation:
-                    with lock:
-                        counts["refused"] += 1
-                    continue
-                t1 = time.perf_counter()
-                with lock:
-                    counts["requests"] += 1
-                    lat["request"].append(t1 - t0)
-                while req.step == Step.IN_WAITLIST and not stop.is_set():
-                    if wake[patron.pk].wait(timeout=0.5):
-                        wake[patron.pk].clear()
-                    req = selectors.request_for(patron, req.pk)
-                if req.step == Step.IN_WAITLIST:  # the phase ended while waiting: leave the waitlist
-                    try:
-                        services.cancel(patron, req)
-                        break
-                    except RuleViolation:  # handed over in the meantime: take it and return it
-                        req = selectors.request_for(patron, req.pk)
-                t2 = time.perf_counter()
-                services.access(patron, req)
-                t3 = time.perf_counter()
-                services.finish(patron, req)
-                t4 = time.perf_counter()
-                with lock:
-                    counts["loans"] += 1
-                    lat["wait"].append(t2 - t1)
-                    lat["access"].append(t3 - t2)
-                    lat["finish"].append(t4 - t3)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(p, i)) for i, p in enumerate(patrons)]
-    watch = threading.Thread(target=watcher)
-    notify = threading.Thread(target=notifier)
-    for t in threads:
-        t.start()
-    watch.start()
-    notify.start()
-    barrier.wait(timeout=120)
-    started = time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join(timeout=300)
-    elapsed = time.perf_counter() - started
-    watch.join(timeout=30)
-    notify.join(timeout=30)
+    while time.time() < start_at:
+        time.sleep(0.01)
+    while time.time() < stop_at:  # the watcher
+        rows = (LoanRequest.objects.filter(representation_id__in=rep_ids, status=Status.ACTIVE)
+                .values_list("representation_id", flat=True))
+        per: dict[int, int] = {}
+        for rid in rows:
+            per[rid] = per.get(rid, 0) + 1
+        peak["active"] = max([peak["active"], *per.values()])
+        time.sleep(0.02)
+    results = [queue.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    notifier.join(timeout=60)
+    elapsed = time.time() - start_at
+    errors = [r["error"] for r in results if r["error"]]
     if errors:
-        raise errors[0]
+        raise RuntimeError(f"{len(errors)} client(s) failed, first: {errors[0]}")
+    counts = {k: sum(r["counts"][k] for r in results) for k in results[0]["counts"]}
+    lat = {k: [x for r in results for x in r["lat"][k]] for k in results[0]["lat"]}
 
     handed = list(LoanRequest.objects.filter(representation_id__in=rep_ids, handed_over_at__isnull=False)
                   .values_list("representation_id", "handed_over_at", "completed_at"))
@@ -195,25 +218,130 @@ def _phase(name: str, reps, patrons, seconds: float) -> dict:
     still_active = LoanRequest.objects.filter(representation_id__in=rep_ids, status=Status.ACTIVE).count()
     overbooked = max(peak["active"], deepest) > COPIES
     assert not overbooked, f"OVERBOOKED: peak {peak['active']}, deepest overlap {deepest}"
-    assert still_active == 0
-    result = {"clients": len(patrons), "representations": len(reps), "seconds": elapsed,
+    assert still_active == 0, f"{still_active} loans left active"
+    connection.close()
+    result = {"clients": len(patron_ids), "titles": len(rep_ids), "seconds": elapsed,
               "requests_per_s": counts["requests"] / elapsed, "hand_overs_per_s": len(handed) / elapsed,
-              "loans_completed": counts["loans"], "peak_active": peak["active"], "max_overlap": deepest,
+              "loans": counts["loans"], "busy_503": counts["busy"], "peak_active": peak["active"], "max_overlap": deepest,
               "overbooked": 0}
-    line(f"lending {name}: throughput", **result)
+    line(f"lending {name}", **result)
     for op in ("request", "access", "finish"):
-        line(f"lending {name}: {op} latency", **summary(lat[op]))
+        line(f"  {op} latency", **summary(lat[op]))
     return result
+
+
+# --- the plain database loop on one row ------------------------------------------------------------
+
+def _raw_client(dsn: dict, stop_at: float, start_at: float, out) -> None:
+    n = 0
+    lat = []
+    if dsn["vendor"] == "postgresql":
+        import psycopg
+
+        conn = psycopg.connect(**dsn["params"], autocommit=False)
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(dsn["path"], timeout=30, isolation_level=None)
+    try:
+        cur = conn.cursor()
+        while time.time() < start_at:
+            time.sleep(0.001)
+        while time.time() < stop_at:
+            t0 = time.perf_counter()
+            if dsn["vendor"] == "postgresql":
+                cur.execute("SELECT n FROM bench_hot_row WHERE id = 1 FOR UPDATE")
+                cur.fetchone()
+                cur.execute("INSERT INTO bench_hot_log (k) VALUES (%s)", [n])
+                cur.execute("UPDATE bench_hot_row SET n = n + 1 WHERE id = 1")
+                conn.commit()
+            else:
+                cur.execute("BEGIN IMMEDIATE")
+                cur.execute("SELECT n FROM bench_hot_row WHERE id = 1")
+                cur.fetchone()
+                cur.execute("INSERT INTO bench_hot_log (k) VALUES (?)", [n])
+                cur.execute("UPDATE bench_hot_row SET n = n + 1 WHERE id = 1")
+                cur.execute("COMMIT")
+            lat.append(time.perf_counter() - t0)
+            n += 1
+    finally:
+        conn.close()
+    out.put({"n": n, "lat": lat})
+
+
+def _raw_loop(clients: int, seconds: float) -> dict:
+    from django.db import connection, connections
+
+    vendor = connection.vendor
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_hot_log")
+        cur.execute("DROP TABLE IF EXISTS bench_hot_row")
+        cur.execute("CREATE TABLE bench_hot_row (id integer PRIMARY KEY, n integer NOT NULL)")
+        serial = "bigserial PRIMARY KEY" if vendor == "postgresql" else "integer PRIMARY KEY AUTOINCREMENT"
+        cur.execute(f"CREATE TABLE bench_hot_log (id {serial}, k integer NOT NULL)")
+        cur.execute("INSERT INTO bench_hot_row (id, n) VALUES (1, 0)")
+    s = connection.settings_dict
+    dsn = {"vendor": vendor}
+    if vendor == "postgresql":
+        dsn["params"] = {k: v for k, v in {"dbname": s["NAME"], "user": s["USER"], "password": s["PASSWORD"], "host": s["HOST"],
+                                            "port": s["PORT"]}.items() if v}
+    else:
+        dsn["path"] = str(s["NAME"])
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    start_at = time.time() + 1.0
+    stop_at = start_at + seconds
+    procs = [ctx.Process(target=_raw_client, args=(dsn, stop_at, start_at, out)) for _ in range(clients)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    total = sum(r["n"] for r in results)
+    lat = [x for r in results for x in r["lat"]]
+    result = {"clients": clients, "seconds": seconds, "transactions_per_s": total / seconds}
+    line("plain loop on one row", **result, **{k: v for k, v in summary(lat).items() if k in ("p50_ms", "p95_ms")})
+    return result
+
+
+def _warm_up(rep_id: int, patron_id: int) -> None:
+    """One loan cycle in the parent before the clients fork: what a process loads on first use
+    (URL configuration, translations, compiled letter templates) is loaded once, as in a
+    server's worker that has answered its first request."""
+    from syllabus.catalog.models import Representation
+    from syllabus.lending import selectors, services
+    from syllabus.org.models import User
+
+    patron = User.objects.get(pk=patron_id)
+    rep = Representation.objects.select_related("library__institution").get(pk=rep_id)
+    req = services.request_loan(patron, rep)
+    req = selectors.request_for(patron, req.pk)
+    services.finish(patron, services.access(patron, req))
 
 
 def run(args) -> None:
     setup_django("lending")
     from django.conf import settings
 
-    seconds = 5.0 if args.quick else 20.0
-    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, {CLIENTS} clients, {COPIES} copies per title",
-          flush=True)
-    reps, patrons = _fixture(1, "hot")
-    _phase("hot (1 title x 3 copies)", reps, patrons, seconds)
-    reps, patrons = _fixture(50, "spread")
-    _phase("spread (50 titles x 3 copies)", reps, patrons, seconds)
+    seconds = float(os.environ.get("BENCH_LENDING_SECONDS", 5.0 if args.quick else 20.0))
+    clients = 8 if args.quick and "BENCH_LENDING_CLIENTS" not in os.environ else CLIENTS
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(f"database: {db}, {clients} clients as {MODE}es, {COPIES} copies per title, {seconds:.0f} s per phase, "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    reps, patrons = _fixture(1, "hot", clients)
+    _warm_up(reps[0], patrons[0])
+    reps, patrons = _fixture(1, "hot", clients)
+    one = _phase("hot, 1 client", reps, patrons[:1], seconds)
+    reps, patrons = _fixture(1, "hot", clients)
+    hot = _phase(f"hot, {clients} clients", reps, patrons, seconds)
+    reps, patrons = _fixture(50, "spread", clients)
+    spread = _phase(f"spread over 50 titles, {clients} clients", reps, patrons, seconds)
+    raw = _raw_loop(clients, seconds)
+    print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
+    h = hot["hand_overs_per_s"]
+    print("issue 19 figures (hand-overs per second, ratios):", flush=True)
+    print(f"  hot title, {clients} clients ÷ 1 client:            {h / max(one['hand_overs_per_s'], 1e-9):.2f}   (goal ≥ 0.85)")
+    print(f"  hot title ÷ 50 titles spread ({clients} clients):   {h / max(spread['hand_overs_per_s'], 1e-9):.2f}   (goal ≥ 0.6)")
+    ratio = raw["transactions_per_s"] / max(h, 1e-9)
+    print(f"  hot title ÷ plain locked loop ({clients} clients):  1/{ratio:.1f}   (goal ≥ 1/10)", flush=True)

@@ -27,6 +27,16 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back tests reuse primary keys (SQLite), so a
+    rendering cached by one test (the student view, keyed by list id and revision) must not
+    reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def clock():
     """The injectable clock, frozen at Monday 2026-03-02 09:00 UTC; tests move it."""

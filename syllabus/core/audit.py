@@ -40,8 +40,9 @@ def _field_value(obj: models.Model, name: str) -> Any:
     return getattr(obj, name)
 
 
-def _record(actor, obj: models.Model, action: str, changes: dict | None = None, note: str = "") -> AuditEntry:
-    return AuditEntry.objects.create(
+def entry(actor, obj: models.Model, action: str, note: str = "", changes: dict | None = None) -> AuditEntry:
+    """An unsaved audit entry — for a service that writes several at once (:func:`save_all`)."""
+    return AuditEntry(
         actor=actor if (actor is not None and getattr(actor, "pk", None)) else None,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
@@ -50,6 +51,18 @@ def _record(actor, obj: models.Model, action: str, changes: dict | None = None, 
         changes=_plain(changes or {}),
         note=note,
     )
+
+
+def save_all(entries: list[AuditEntry]) -> None:
+    """Write the entries made by :func:`entry` with one INSERT (in their order)."""
+    if entries:
+        AuditEntry.objects.bulk_create(entries)
+
+
+def _record(actor, obj: models.Model, action: str, changes: dict | None = None, note: str = "") -> AuditEntry:
+    e = entry(actor, obj, action, note, changes)
+    e.save()
+    return e
 
 
 def created(actor, obj: models.Model, note: str = "") -> AuditEntry:

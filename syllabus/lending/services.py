@@ -10,13 +10,16 @@ lock), writes the audit trail and queues the letters in the outbox.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import random
+import time
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Field, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,7 +27,8 @@ from django.utils.translation import ngettext
 from syllabus.catalog.models import Item, Representation
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
-from syllabus.notify.services import queue_letter
+from syllabus.notify.models import ContactPreference
+from syllabus.notify.services import LetterBatch
 from syllabus.org import calendar, config
 from syllabus.org.models import Institution, Library, User, UserGroup
 from syllabus.org.roles import Role
@@ -275,31 +279,335 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 
 # --- representation rights (LDL-2) ---------------------------------------------------------
 
-def _lock(representation_id: int, library: Library | None = None) -> LoanSettings:
-    """Lock the row that owns the copy limit of a representation (LDL-15).
+# --- the title's lock (LDL-15) ----------------------------------------------------------------
+#
+# A verb on a title reads what it needs *before* the lock (the settings with their policy and
+# rules, the library calendar and the LDL-7 setting, the letter configurations, the patron's
+# contact preference), then inside the lock runs only what must be there:
+#
+#   1. the lock itself, reading the number of copies (PostgreSQL: ``SELECT … FOR UPDATE`` of
+#      the ``LoanSettings`` row with ``lock_timeout`` set in the same statement; SQLite: the
+#      writer lock taken at ``BEGIN IMMEDIATE``);
+#   2. one statement for the rest of the state: the active requests with the copy each holds
+#      (their count, what is overdue, which copies are free), the verb's own request, the head
+#      of the waitlist (as many as there are copies) and, for a new request, how many wait
+#      ahead of it;
+#   3. the changes of state, one ``UPDATE`` per request moved (no reload, no full-row save);
+#   4. the audit entries, one ``INSERT``; the letters, one ``INSERT … ON CONFLICT DO NOTHING``.
+#
+# A lock that is not granted within ``LENDING_LOCK_TIMEOUT_MS`` is a clear "busy" (503,
+# ``TitleBusy``) after a few retries, never a hang.
 
-    With ``library``, the grace context is read first, outside the lock."""
-    ctx = grace_context(library) if library is not None else None
-    st = (LoanSettings.objects.select_for_update(of=("self",))
-          .select_related("policy", "representation__library__institution", "representation__record")
-          .filter(representation_id=representation_id).first())
-    if st is None:
-        raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
-    st.grace_ctx = ctx
-    return st
+LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30000")), 120_000))
+LOCK_ATTEMPTS = 3
+LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
+
+def _qn(name: str) -> str:  # both backends quote identifiers with ""
+    return f'"{name}"'
+
+_REQ = _qn(LoanRequest._meta.db_table)
+_SLOT = _qn(LoanSlot._meta.db_table)
+_REQ_COLUMNS = ", ".join(f"q.{_qn(f.column)}" for f in LoanRequest._meta.concrete_fields)
+_LOCK_SQL = {
+    "postgresql": (
+        f"SELECT s.concurrent_users, s.policy_id, p.long_term_loan, r.active "
+        f"FROM {_qn(LoanSettings._meta.db_table)} s "
+        f"JOIN {_qn(Representation._meta.db_table)} r ON r.id = s.representation_id "
+        f"LEFT JOIN {_qn(AccessRightsPolicy._meta.db_table)} p ON p.id = s.policy_id "
+        f"CROSS JOIN (SELECT set_config('lock_timeout', %s, true)) AS t "
+        f"WHERE s.representation_id = %s FOR UPDATE OF s"),
+    "sqlite": (
+        f"SELECT s.concurrent_users, s.policy_id, p.long_term_loan, r.active "
+        f"FROM {_qn(LoanSettings._meta.db_table)} s "
+        f"JOIN {_qn(Representation._meta.db_table)} r ON r.id = s.representation_id "
+        f"LEFT JOIN {_qn(AccessRightsPolicy._meta.db_table)} p ON p.id = s.policy_id "
+        f"WHERE s.representation_id = %s"),
+}
+_PATRON_COLUMNS = ("username", "email", "phone", "first_name", "last_name")
+_STATE_COLUMNS = (f"{_REQ_COLUMNS}, sl.number AS slot_number, "
+                  + ", ".join(f"u.{c} AS patron_{c}" for c in _PATRON_COLUMNS)
+                  + ", cp.id AS pref_id, cp.email_enabled AS pref_email, cp.sms_enabled AS pref_sms, "
+                    "cp.inapp_enabled AS pref_inapp")
+_STATE_FROM = (f"FROM {_REQ} q LEFT JOIN {_SLOT} sl ON sl.id = q.slot_id "
+               f"JOIN {_qn(User._meta.db_table)} u ON u.id = q.patron_id "
+               f"LEFT JOIN {_qn(ContactPreference._meta.db_table)} cp ON cp.user_id = q.patron_id")
+_AHEAD = (f"(SELECT COUNT(*) FROM {_REQ} a WHERE a.representation_id = %s AND a.status = 'ready' "
+          f"AND (a.priority > %s OR (a.priority = %s AND a.requested_at <= %s)))")
 
 
-def _lock_or_create(representation: Representation) -> LoanSettings:
-    try:
-        return _lock(representation.pk)
-    except RuleViolation:
-        pass
+def _state_sql(ahead: bool) -> str:
+    extra = _AHEAD if ahead else "0"
+    return (f"SELECT {_STATE_COLUMNS}, 'own' AS kind, {extra} AS ahead {_STATE_FROM} "
+            f"WHERE q.representation_id = %s AND (q.status = 'active' OR q.id = %s) "
+            f"UNION ALL SELECT * FROM (SELECT {_STATE_COLUMNS}, 'head' AS kind, {extra} AS ahead {_STATE_FROM} "
+            f"WHERE q.representation_id = %s AND q.status = 'ready' "
+            f"ORDER BY q.priority DESC, q.requested_at, q.id LIMIT %s) AS h")
+
+
+_STATE_SQL = {False: _state_sql(False), True: _state_sql(True)}
+
+
+class TitleBusy(RuleViolation):
+    """The title's lock was not granted in time (LDL-15 keeps every verb on a title in turn)."""
+
+    status = 503
+
+    def __init__(self):
+        super().__init__("LDL-15", _("this title is very busy right now: nothing was changed, please try again in a moment"))
+
+
+def _is_busy(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return code == "55P03" or "database is locked" in str(exc)
+
+
+def _retrying(fn):
+    """Run a verb again (after a short random pause) when the title's lock was not granted in
+    time; after ``LOCK_ATTEMPTS`` tries the caller gets :class:`TitleBusy` (a 503).  Inside a
+    caller's transaction there is no retry: the caller's transaction is lost with the wait."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            nested = connection.in_atomic_block
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if nested or attempt == LOCK_ATTEMPTS:
+                    raise TitleBusy() from exc
+            except TitleBusy:
+                if nested or attempt == LOCK_ATTEMPTS:
+                    raise
+            time.sleep(random.uniform(0.02, 0.1) * attempt)
+    return wrapper
+
+
+def _patron_of(row) -> User:
+    """The patron of a request read by the state statement: the columns letters need; any
+    other field loads when touched (deferred), never silently empty."""
+    values = {"id": row.patron_id, **{c: getattr(row, f"patron_{c}") for c in _PATRON_COLUMNS}}
+    names = [f.attname for f in User._meta.concrete_fields if f.attname in values]  # from_db wants the model's order
+    return User.from_db(connection.alias, names, [values[n] for n in names])
+
+
+def _preference_of(row) -> ContactPreference | None:
+    if row.pref_id is None:
+        return None
+    return ContactPreference(id=row.pref_id, user_id=row.patron_id, email_enabled=bool(row.pref_email),
+                             sms_enabled=bool(row.pref_sms), inapp_enabled=bool(row.pref_inapp))
+
+
+def _write(req: LoanRequest, names: Iterable[str], *, slot_number: int | None = None) -> None:
+    """``UPDATE`` the named fields of one request (and, with ``slot_number``, give it that copy
+    of its representation) — one statement, no ORM query to compile."""
+    fields: list[Field] = [LoanRequest._meta.get_field(n) for n in dict.fromkeys(names)]  # type: ignore[misc]
+    sets = [f"{_qn(f.column)} = %s" for f in fields]
+    params: list = [f.get_db_prep_save(getattr(req, f.attname), connection) for f in fields]
+    if slot_number is not None:
+        sets.append(f"slot_id = (SELECT id FROM {_SLOT} WHERE representation_id = %s AND number = %s)")
+        params += [req.representation_id, slot_number]
+    sql = f"UPDATE {_REQ} SET {', '.join(sets)} WHERE id = %s"
+    params.append(req.pk)
+    with connection.cursor() as cur:
+        if slot_number is None:
+            cur.execute(sql, params)
+        else:
+            cur.execute(sql + " RETURNING slot_id", params)
+            req.slot_id = cur.fetchone()[0]
+
+
+class _Title:
+    """One title's loan state during one verb: read before the lock (``__init__``), locked
+    (:meth:`lock`), the rows read in one statement (:meth:`read`), moved (:meth:`move`,
+    :meth:`allocate`, :meth:`apply_timers`), then audit entries and letters written in one
+    statement each (:meth:`flush`)."""
+
+    def __init__(self, representation_id: int, *, grace: bool = False, letters: bool = True, rules: bool = False):
+        qs = LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
+        if rules:
+            qs = qs.prefetch_related("policy__rules")
+        st = qs.filter(representation_id=representation_id).first()
+        if st is None:
+            raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
+        self.settings = st
+        self.rep = st.representation
+        self.rep_id = representation_id
+        self.rep.loan_link = title_link(representation_id)  # the letters' link, resolved before the lock
+        self.grace_ctx = grace_context(self.rep.library) if grace else None
+        self._letters = LetterBatch(self.rep.library.institution, LETTERS) if letters else None
+        self.audit: list = []
+        self.requests: dict[int, LoanRequest] = {}
+        self.heads: list[LoanRequest] = []
+        self.handed: list[LoanRequest] = []
+        self.ahead = 0
+
+    # --- reading ------------------------------------------------------------------------
+    def lock(self) -> _Title:
+        """Take the title's lock and read the number of copies and the policy as they are now."""
+        st = self.settings
+        vendor = connection.vendor
+        with connection.cursor() as cur:
+            try:
+                if vendor == "postgresql":
+                    cur.execute(_LOCK_SQL[vendor], [f"{LOCK_TIMEOUT_MS}ms", self.rep_id])
+                else:
+                    cur.execute(_LOCK_SQL["sqlite"], [self.rep_id])
+            except OperationalError as exc:
+                if _is_busy(exc):
+                    raise TitleBusy() from exc
+                raise
+            row = cur.fetchone()
+        if row is None:
+            raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
+        concurrent_users, policy_id, long_term_loan, active = row
+        st.concurrent_users = concurrent_users
+        if policy_id != st.policy_id:  # changed since it was read: read it again (rare)
+            st.policy = AccessRightsPolicy.objects.filter(pk=policy_id).first() if policy_id else None
+        elif st.policy is not None:
+            st.policy.long_term_loan = bool(long_term_loan)
+        self.rep.active = bool(active)
+        return self
+
+    def read(self, *, own: int | None = None, ahead_of: tuple[int, dt.datetime] | None = None) -> _Title:
+        """The state statement (see the comment above :data:`LOCK_TIMEOUT_MS`)."""
+        ahead: list = []
+        if ahead_of is not None:
+            priority, when = ahead_of
+            ahead = [self.rep_id, priority, priority, connection.ops.adapt_datetimefield_value(when)]
+        params = [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, max(self.settings.concurrent_users, 1)]
+        self.requests, self.heads = {}, []
+        for row in LoanRequest.objects.raw(_STATE_SQL[ahead_of is not None], params):
+            req = self.requests.get(row.pk)
+            if req is None:
+                req = self.requests[row.pk] = row
+                row.representation = self.rep
+                row.patron = _patron_of(row)
+                row.preference = _preference_of(row)
+            self.ahead = row.ahead
+            if row.kind == "head":
+                self.heads.append(req)
+        return self
+
+    def own(self, req: LoanRequest) -> LoanRequest:
+        """The verb's own request as it is now (read by :meth:`read` with ``own=req.pk``)."""
+        fresh = self.requests.get(req.pk)
+        if fresh is None:  # deleted meanwhile
+            raise NotFound("LDL-13", _("no such loan request"))
+        return fresh
+
+    def active(self) -> list[LoanRequest]:
+        return [r for r in self.requests.values() if r.status == Status.ACTIVE]
+
+    # --- writing ------------------------------------------------------------------------
+    def move(self, req: LoanRequest, action: str, actor, now: dt.datetime, note: str = "", *, slot_number: int | None = None,
+             **fields) -> LoanRequest:
+        """Apply one transition of :data:`TRANSITIONS` (one UPDATE) and queue its audit entry."""
+        status, step = transition(req, action)
+        changes = {}
+        if (status, step) != (req.status, req.step):
+            changes = {"status": [req.status, status], "step": [req.step, step]}
+        for name, value in fields.items():
+            old = getattr(req, name + "_id" if name == "slot" else name)
+            new = value.pk if name == "slot" and value is not None else value
+            if old != new:
+                changes[name] = [str(old) if isinstance(old, dt.timedelta) else old,
+                                 str(new) if isinstance(new, dt.timedelta) else new]
+            setattr(req, name, value)
+        req.status, req.step, req.updated_at = status, step, now
+        old_slot = req.slot_id
+        _write(req, ["status", "step", "updated_at", *fields], slot_number=slot_number)
+        if slot_number is not None:
+            req.slot_number = slot_number
+            changes["slot"] = [old_slot, req.slot_id]  # type: ignore[list-item]
+        elif "slot" in fields and fields["slot"] is None:
+            req.slot_number = None
+        self.audit.append(audit.entry(actor, req, action, note=note, changes=changes))
+        return req
+
+    def complete(self, req: LoanRequest, action: str, outcome: str, actor, now: dt.datetime, when: dt.datetime,
+                 note: str = "", **fields) -> None:
+        self.move(req, action, actor, now, note=note, slot=None, completed_at=when, outcome=outcome, **fields)
+
+    def letter(self, code: str, req: LoanRequest, key: str, **extra) -> None:
+        if self._letters is None:
+            self._letters = LetterBatch(self.rep.library.institution, LETTERS)
+        self._letters.add(code, req.patron, _letter_context(req, **extra), key=f"ldl:{req.pk}:{key}",
+                          **({"preference": req.preference} if hasattr(req, "preference") else {}))
+
+    def hand_over(self, req: LoanRequest, number: int, now: dt.datetime, actor) -> None:
+        """LDL-6 / workflow step 2: the head of the waitlist gets copy ``number`` and a grace period."""
+        t = req.terms
+        if self.grace_ctx is None:
+            self.grace_ctx = grace_context(self.rep.library)
+        library = self.grace_ctx["library"]
+        grace_end = grace_due(library, now, t["grace_period"], t["grace_unit"], include_closed=self.grace_ctx["include_closed"])
+        session_end = None
+        if t.get("grace_included"):  # LDL-8: the session starts with the grace period
+            session_end = now + period(t["session_period"], t["session_unit"])
+            grace_end = min(grace_end, session_end)
+        self.move(req, "hand_over", actor, now, slot_number=number, handed_over_at=now, grace_due_at=grace_end,
+                  session_due_at=session_end)
+        self.handed.append(req)
+        self.letter("ldl_available", req, "available", grace_until=local_time(grace_end, library))
+
+    def allocate(self, now: dt.datetime, actor=None) -> list[LoanRequest]:
+        """Hand every free copy to the head of the waitlist.  The active requests were counted
+        inside the lock (:meth:`read`) and every move since is applied to them: never trusted
+        from before the lock (LDL-15)."""
+        st = self.settings
+        if not st.is_long_term_loan or st.concurrent_users <= 0:
+            return []
+        active = self.active()
+        free = st.concurrent_users - len(active)
+        if free <= 0:
+            return []
+        heads = [r for r in self.heads if r.status == Status.READY][:free]
+        held = {r.slot_number for r in active}
+        numbers = [n for n in range(1, st.concurrent_users + 1) if n not in held]
+        handed = []
+        for req, number in zip(heads, numbers):
+            self.hand_over(req, number, now, None if actor is None else actor)
+            handed.append(req)
+        return handed
+
+    def apply_timers(self, now: dt.datetime) -> int:
+        """Move every request of the title whose due time has passed (inside the lock)."""
+        overdue = sorted((r for r in self.active() if _overdue(r, now)), key=lambda r: r.pk)
+        for req in overdue:
+            if req.step == Step.IN_GRACE_PERIOD:  # workflow step 5
+                self.complete(req, "grace_expire", Outcome.GRACE_EXPIRED, None, now, req.grace_due_at)
+                self.letter("ldl_grace_expired", req, "grace_expired")
+            else:  # workflow step 4: the session period ended
+                self.complete(req, "session_end", Outcome.SESSION_ENDED, None, now, req.session_due_at)
+        if overdue:
+            self.allocate(now)
+        return len(overdue)
+
+    def flush(self) -> None:
+        audit.save_all(self.audit)
+        self.audit = []
+        if self._letters is not None:
+            self._letters.flush()
+
+
+def _overdue(req: LoanRequest, now: dt.datetime) -> bool:
+    if req.status != Status.ACTIVE:
+        return False
+    if req.step == Step.IN_GRACE_PERIOD:
+        return req.grace_due_at is not None and req.grace_due_at <= now
+    return req.step == Step.IS_BEING_VIEWED and req.session_due_at is not None and req.session_due_at <= now
+
+
+def _ensure_settings(representation: Representation) -> None:
+    if LoanSettings.objects.filter(representation_id=representation.pk).exists():
+        return
     try:
         with transaction.atomic():
             LoanSettings.objects.create(representation=representation)
     except IntegrityError:  # created by a concurrent transaction meanwhile
         pass
-    return _lock(representation.pk)
 
 
 def _resize(actor, st: LoanSettings, values: dict) -> dict:
@@ -333,10 +641,13 @@ def configure_representation(actor: User, representation: Representation, *, pol
         raise RuleViolation("LDL-2", _("the policy belongs to another institution"), field="policy_id")
     if concurrent_users is not UNSET and (concurrent_users is None or int(concurrent_users) < 0):
         raise RuleViolation("LDL-2", _("the number of concurrent users cannot be negative"), field="concurrent_users")
+    _ensure_settings(representation)
     with transaction.atomic():
-        st = _lock_or_create(representation)
+        title = _Title(representation.pk, grace=True).lock()
+        st = title.settings
         now = clock.now()
-        _apply_timers(st, now)
+        title.read()
+        title.apply_timers(now)
         values: dict = {}
         if policy is not UNSET:
             values["policy"] = policy
@@ -367,12 +678,14 @@ def configure_representation(actor: User, representation: Representation, *, pol
                     active) % {"n": active}, status=409, field="concurrent_users")
         for req in withdrawn:  # before the copies go: a request in its grace period holds one
             req.representation = st.representation
-            _complete(st, req, "cancel", Outcome.CANCELLED, actor, now, now, cancel_reason=CancelReason.RESOURCE_WITHDRAWN)
-            _letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note="")
+            title.complete(req, "cancel", Outcome.CANCELLED, actor, now, now, cancel_reason=CancelReason.RESOURCE_WITHDRAWN)
+            title.letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note="")
         if values:
             st.updated_at = now
         _resize(actor, st, values)
-        _allocate(st, now, actor=actor)
+        title.read()  # the copies as _resize left them
+        title.allocate(now, actor=actor)
+        title.flush()
         return st
 
 
@@ -429,24 +742,6 @@ def remove_related_item(actor: User, representation: Representation, item: Item)
 
 # --- the moves ----------------------------------------------------------------------------
 
-def _move(req: LoanRequest, action: str, actor, now: dt.datetime, note: str = "", **fields) -> LoanRequest:
-    """Apply one transition of :data:`TRANSITIONS` and record it in the audit trail."""
-    status, step = transition(req, action)
-    changes = {}
-    if (status, step) != (req.status, req.step):
-        changes = {"status": [req.status, status], "step": [req.step, step]}
-    for name, value in fields.items():
-        old = getattr(req, name + "_id" if name == "slot" else name)
-        new = value.pk if name == "slot" and value is not None else value
-        if old != new:
-            changes[name] = [str(old) if isinstance(old, dt.timedelta) else old, str(new) if isinstance(new, dt.timedelta) else new]
-        setattr(req, name, value)
-    req.status, req.step, req.updated_at = status, step, now
-    req.save()
-    audit.event(actor, req, action, note=note, changes=changes)
-    return req
-
-
 def _letter_context(req: LoanRequest, **extra) -> dict:
     rep = req.representation
     t = req.terms
@@ -455,16 +750,11 @@ def _letter_context(req: LoanRequest, **extra) -> dict:
         "title": rep.record.title,
         "representation": rep.label or rep.record.title,
         "library": rep.library.name,
-        "link": title_link(rep.pk),
+        "link": getattr(rep, "loan_link", None) or title_link(rep.pk),
         "grace_period": describe_period(t.get("grace_period", 0), t.get("grace_unit", "days")),
         "session_period": describe_period(t.get("session_period", 0), t.get("session_unit", "days")),
         **extra,
     }
-
-
-def _letter(code: str, req: LoanRequest, key: str, **extra) -> None:
-    queue_letter(code, req.patron, _letter_context(req, **extra), key=f"ldl:{req.pk}:{key}",
-                 institution=req.representation.library.institution)
 
 
 def grace_context(library: Library) -> dict:
@@ -519,66 +809,6 @@ def grace_due(library: Library, start: dt.datetime, amount: int, unit: str, *, i
     return calendar.add_library_days_to_datetime(library, start.astimezone(tz), amount).astimezone(dt.timezone.utc)
 
 
-def _hand_over(st: LoanSettings, req: LoanRequest, slot: LoanSlot, now: dt.datetime, actor) -> None:
-    """LDL-6 / workflow step 2: the head of the waitlist gets a copy and a grace period."""
-    t = req.terms
-    ctx = getattr(st, "grace_ctx", None)
-    if ctx is None:
-        ctx = st.grace_ctx = grace_context(st.representation.library)
-    library = ctx["library"]
-    grace_end = grace_due(library, now, t["grace_period"], t["grace_unit"], include_closed=ctx["include_closed"])
-    session_end = None
-    if t.get("grace_included"):  # LDL-8: the session starts with the grace period
-        session_end = now + period(t["session_period"], t["session_unit"])
-        grace_end = min(grace_end, session_end)
-    _move(req, "hand_over", actor, now, slot=slot, handed_over_at=now, grace_due_at=grace_end, session_due_at=session_end)
-    _letter("ldl_available", req, "available", grace_until=local_time(grace_end, library))
-
-
-def _allocate(st: LoanSettings, now: dt.datetime, actor=None) -> list[LoanRequest]:
-    """Hand every free copy to the head of the waitlist.  Runs inside the lock: the active
-    requests are re-counted here, never trusted from before the lock (LDL-15)."""
-    if not st.is_long_term_loan or st.concurrent_users <= 0:
-        return []
-    rep_id = st.representation_id
-    free = st.concurrent_users - LoanRequest.objects.filter(representation_id=rep_id, status=Status.ACTIVE).count()
-    if free <= 0:
-        return []
-    heads = list(LoanRequest.objects.filter(representation_id=rep_id, status=Status.READY).select_related("patron")
-                 .order_by("-priority", "requested_at", "id")[:free])
-    if not heads:
-        return []
-    slots = list(LoanSlot.objects.filter(representation_id=rep_id, number__lte=st.concurrent_users, request__isnull=True)
-                 .order_by("number")[:len(heads)])
-    handed = []
-    for req, slot in zip(heads, slots):
-        req.representation = st.representation  # already loaded with its record and library by _lock
-        _hand_over(st, req, slot, now, actor)
-        handed.append(req)
-    return handed
-
-
-def _complete(st: LoanSettings, req: LoanRequest, action: str, outcome: str, actor, now: dt.datetime, when: dt.datetime,
-              note: str = "", **fields) -> None:
-    _move(req, action, actor, now, note=note, slot=None, completed_at=when, outcome=outcome, **fields)
-
-
-def _apply_timers(st: LoanSettings, now: dt.datetime) -> int:
-    """Move every request of the representation whose due time has passed (inside the lock)."""
-    rep_id = st.representation_id
-    overdue = list(LoanRequest.objects.filter(representation_id=rep_id).filter(overdue_q(now)).select_related("patron").order_by("id"))
-    for req in overdue:
-        req.representation = st.representation
-        if req.step == Step.IN_GRACE_PERIOD:  # workflow step 5
-            _complete(st, req, "grace_expire", Outcome.GRACE_EXPIRED, None, now, req.grace_due_at)
-            _letter("ldl_grace_expired", req, "grace_expired")
-        else:  # workflow step 4: the session period ended
-            _complete(st, req, "session_end", Outcome.SESSION_ENDED, None, now, req.session_due_at)
-    if overdue:
-        _allocate(st, now)
-    return len(overdue)
-
-
 def overdue_q(now: dt.datetime) -> Q:
     return Q(status=Status.ACTIVE) & (Q(step=Step.IN_GRACE_PERIOD, grace_due_at__lte=now)
                                       | Q(step=Step.IS_BEING_VIEWED, session_due_at__lte=now))
@@ -587,12 +817,16 @@ def overdue_q(now: dt.datetime) -> Q:
 def advance_timers(representation_id: int, now: dt.datetime | None = None) -> int:
     """Apply the due timers of one representation (idempotent)."""
     now = now or clock.now()
+    try:
+        title = _Title(representation_id, grace=True)
+    except RuleViolation:
+        return 0
     with transaction.atomic():
-        try:
-            st = _lock(representation_id)
-        except RuleViolation:
-            return 0
-        return _apply_timers(st, now)
+        title.lock()
+        title.read()
+        moved = title.apply_timers(now)
+        title.flush()
+        return moved
 
 
 def settle(representation_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
@@ -625,15 +859,6 @@ def place_in_queue(req: LoanRequest) -> int:
 
 # --- requests (LDL-3) ------------------------------------------------------------------------
 
-def _reload(req_or_id, st: LoanSettings) -> LoanRequest:
-    """The request as it is now, inside the lock (its representation is the locked one's)."""
-    req = LoanRequest.objects.get(pk=getattr(req_or_id, "pk", req_or_id))
-    if req.representation_id != st.representation_id:  # pragma: no cover - callers lock the request's own representation
-        raise RuleViolation("LDL-15", "locked the wrong representation")
-    req.representation = st.representation
-    return req
-
-
 def _check_reloan(rule: AccessRule, representation_id: int, patron: User, now: dt.datetime) -> None:
     """LDL-10: after finishing a loan, no new request for the same representation within the period."""
     if not rule.limit_reloan or rule.reloan_limit_days <= 0:
@@ -649,6 +874,7 @@ def _check_reloan(rule: AccessRule, representation_id: int, patron: User, now: d
                                "until": local_time(until, last.representation.library)}, status=409)
 
 
+@_retrying
 def request_loan(actor: User, representation: Representation, *, patron: User | None = None, note: str = "",
                  priority: int | None = None, source: str | None = None) -> LoanRequest:
     """Place a request (LDL-3): by the patron, or by staff on a patron's behalf (staff may set
@@ -663,31 +889,39 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
     if priority is not None and not 0 <= int(priority) <= MAX_PRIORITY:
         raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": MAX_PRIORITY}, field="priority")
     source = source or (Source.STAFF_ON_BEHALF if on_behalf else Source.PATRON)
+    title = _Title(representation.pk, grace=True, rules=True)  # before the lock: configuration and preferences
+    preference = ContactPreference.objects.filter(user=patron).first()
+    note = (note or "").strip()
     try:
         with transaction.atomic():
-            st = _lock(representation.pk, library)
-            if not st.is_long_term_loan or not st.representation.active:
+            title.lock()
+            st = title.settings
+            if not st.is_long_term_loan or not title.rep.active:
                 raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
             if st.concurrent_users <= 0:
                 raise RuleViolation("LDL-2", _("this representation cannot be accessed (no concurrent users)"))
             now = clock.now()
-            _apply_timers(st, now)
-            # one open request per patron: the partial unique index refuses the INSERT (see below)
             rule = rule_for(st.policy, patron)
+            prio = int(priority) if priority is not None else rule.request_priority
+            title.read(ahead_of=(prio, now))
+            title.apply_timers(now)
+            # one open request per patron: the partial unique index refuses the INSERT (see below)
             _check_reloan(rule, representation.pk, patron, now)
             req = LoanRequest.objects.create(
-                representation=representation, patron=patron, creator=actor, source=source, note=(note or "").strip(),
-                priority=int(priority) if priority is not None else rule.request_priority, user_group_id=patron.user_group_id,
-                terms=rule.terms(), requested_at=now, updated_at=now,
+                representation_id=representation.pk, patron=patron, creator=actor, source=source, note=note,
+                priority=prio, user_group_id=patron.user_group_id, terms=rule.terms(), requested_at=now, updated_at=now,
             )
-            audit.event(actor, req, "created", note=req.note, changes={
+            req.representation, req.preference, req.slot_number = title.rep, preference, None
+            title.audit.append(audit.entry(actor, req, "created", note=req.note, changes={
                 "patron": [None, patron.username], "source": [None, source], "priority": [None, req.priority],
-                "status": [None, req.status], "step": [None, req.step]})
-            handed = {r.pk: r for r in _allocate(st, now, actor=actor)}
-            if req.pk in handed:
-                return handed[req.pk]
-            req.patron, req.representation = patron, st.representation
-            _letter("ldl_waitlist", req, "waitlist", place=place_in_queue(req))  # workflow step 1, with the place
+                "status": [None, req.status], "step": [None, req.step]}))
+            title.requests[req.pk] = req
+            title.heads = sorted([*title.heads, req], key=lambda r: (-r.priority, r.requested_at, r.pk))
+            title.allocate(now, actor=actor)
+            if req.status == Status.READY:  # LDL-5: the place, from the count read inside the lock
+                before = sum(1 for r in title.handed if r.priority > prio or (r.priority == prio and r.requested_at <= now))
+                _title_letter(title, "ldl_waitlist", req, "waitlist", place=title.ahead - before + 1)  # workflow step 1
+            title.flush()
             return req
     except IntegrityError as exc:  # a database guard caught a race the lock should have prevented
         if "ldl_one_open_request_per_patron" in str(exc) or "patron_id" in str(exc):
@@ -696,11 +930,15 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
         raise RuleViolation("LDL-15", _("every copy was taken at the same moment; please try again"), status=409)
 
 
-def _start_session(req: LoanRequest, actor, now: dt.datetime) -> LoanRequest:
+def _title_letter(title: _Title, code: str, req: LoanRequest, key: str, **extra) -> None:
+    title.letter(code, req, key, **extra)
+
+
+def _start_session(title: _Title, req: LoanRequest, actor, now: dt.datetime) -> LoanRequest:
     """Workflow step 3 / LDL-8: the session clock starts at first access (or already started
     with the grace period when the grace is included in the session)."""
     due = req.session_due_at if req.terms.get("grace_included") and req.session_due_at else now + req.session_length
-    return _move(req, "access", actor, now, session_started_at=now, session_due_at=due)
+    return title.move(req, "access", actor, now, session_started_at=now, session_due_at=due)
 
 
 def staff_access(actor: User, representation: Representation) -> LoanRequest:
@@ -716,52 +954,71 @@ def staff_access(actor: User, representation: Representation) -> LoanRequest:
     return req
 
 
+def _own_patron(req: LoanRequest, actor: User) -> LoanRequest:
+    if req.patron_id == actor.pk:
+        req.patron = actor
+    return req
+
+
+@_retrying
 def access(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron opens the viewer (workflow step 3).  Opening it again while viewing is a no-op."""
+    title = _Title(req.representation_id, letters=False)
     with transaction.atomic():
-        st = _lock(req.representation_id)
+        title.lock()
         now = clock.now()
-        _apply_timers(st, now)
-        req = _reload(req, st)
+        title.read(own=req.pk)
+        title.apply_timers(now)
+        req = title.own(req)
         if req.patron_id != actor.pk:
             raise PermissionDenied("LDL-8", _("only the patron who borrowed the title can view it"))
         if req.step == Step.IS_BEING_VIEWED:
-            return req
+            title.flush()
+            return _own_patron(req, actor)
         if req.status == Status.READY:
             raise RuleViolation("LDL-5", _("your request is still in the waitlist (place %(n)d)") % {"n": place_in_queue(req)},
                                 status=409)
         if req.status != Status.ACTIVE:
             raise RuleViolation("LDL-8", _("this loan has ended"), status=409)
-        return _start_session(req, actor, now)
+        _start_session(title, req, actor, now)
+        title.flush()
+        return _own_patron(req, actor)
 
 
+@_retrying
 def finish(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron finished viewing (workflow step 4): the copy goes to the next in line."""
+    title = _Title(req.representation_id, grace=True)
     with transaction.atomic():
-        st = _lock(req.representation_id, req.representation.library)
+        title.lock()
         now = clock.now()
-        _apply_timers(st, now)
-        req = _reload(req, st)
+        title.read(own=req.pk)
+        title.apply_timers(now)
+        req = title.own(req)
         if req.patron_id != actor.pk:
             raise PermissionDenied("LDL-4", _("only the patron who borrowed the title can finish the loan"))
-        _complete(st, req, "finish", Outcome.FINISHED, actor, now, now)
-        _allocate(st, now, actor=None)
-        return req
+        title.complete(req, "finish", Outcome.FINISHED, actor, now, now)
+        title.allocate(now, actor=None)
+        title.flush()
+        return _own_patron(req, actor)
 
 
+@_retrying
 def renew(actor: User, req: LoanRequest) -> LoanRequest:
     """LDL-9: extend the session by one session period, within the open-for-renewal window and
     up to the maximum renewal period in total (3 days, max 10 → 3+3+3+1)."""
+    title = _Title(req.representation_id)
     with transaction.atomic():
-        st = _lock(req.representation_id)
+        title.lock()
         now = clock.now()
-        _apply_timers(st, now)
-        req = _reload(req, st)
+        title.read(own=req.pk)
+        title.apply_timers(now)
+        req = title.own(req)
         if req.patron_id != actor.pk:
             raise PermissionDenied("LDL-9", _("only the patron who borrowed the title can renew the loan"))
         transition(req, "renew")
         t = req.terms
-        library = st.representation.library
+        library = title.rep.library
         if not t.get("renewable"):
             raise RuleViolation("LDL-9", _("this loan cannot be renewed"), status=409)
         opens = req.session_due_at - dt.timedelta(days=t.get("open_for_renewal_days", 0))
@@ -773,24 +1030,28 @@ def renew(actor: User, req: LoanRequest) -> LoanRequest:
         if remaining <= dt.timedelta(0):
             raise RuleViolation("LDL-9", _("the maximum renewal period (%(n)s) is used up")
                                 % {"n": describe_period(t.get("max_renewal_days", 0), "days")}, status=409)
-        if not t.get("renewable_when_others_wait") and LoanRequest.objects.filter(
-                representation_id=req.representation_id, status=Status.READY).exists():
+        if not t.get("renewable_when_others_wait") and any(r.status == Status.READY for r in title.heads):
             raise RuleViolation("LDL-9", _("others are waiting for this title: it cannot be renewed"), status=409)
         extension = min(req.session_length, remaining)
-        return _move(req, "renew", actor, now, session_due_at=req.session_due_at + extension, renewals=req.renewals + 1,
-                     renewed_total=req.renewed_total + extension, note=f"+{extension}")
+        title.move(req, "renew", actor, now, note=f"+{extension}", session_due_at=req.session_due_at + extension,
+                   renewals=req.renewals + 1, renewed_total=req.renewed_total + extension)
+        title.flush()
+        return _own_patron(req, actor)
 
 
+@_retrying
 def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -> LoanRequest:
     """Workflow step 6 / LDL-11: staff cancel a request not yet being viewed (with a reason);
     a patron cancels their own request while it waits.  Cancelling an active request frees
     the copy for the next in line; cancelling a waiting one moves later ones up."""
+    title = _Title(req.representation_id, grace=True)
+    staff = can_manage_requests(actor, title.rep.library)
     with transaction.atomic():
-        st = _lock(req.representation_id, req.representation.library)
+        title.lock()
         now = clock.now()
-        _apply_timers(st, now)
-        req = _reload(req, st)
-        staff = can_manage_requests(actor, st.representation.library)
+        title.read(own=req.pk)
+        title.apply_timers(now)
+        req = title.own(req)
         if not staff:
             if req.patron_id != actor.pk:
                 raise PermissionDenied("LDL-11", _("only library staff cancel another patron's request"))
@@ -802,14 +1063,16 @@ def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -
         if reason not in CancelReason.values:
             raise RuleViolation("LDL-11", _("choose a cancellation reason"), field="reason")
         was_active = req.status == Status.ACTIVE
-        _complete(st, req, "cancel", Outcome.CANCELLED, actor, now, now, note=(note or "").strip(),
-                  cancel_reason=reason, cancel_note=(note or "").strip())
-        _letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note=req.cancel_note)
+        note = (note or "").strip()
+        title.complete(req, "cancel", Outcome.CANCELLED, actor, now, now, note=note, cancel_reason=reason, cancel_note=note)
+        title.letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note=req.cancel_note)
         if was_active:
-            _allocate(st, now, actor=None)
-        return req
+            title.allocate(now, actor=None)
+        title.flush()
+        return _own_patron(req, actor)
 
 
+@_retrying
 def edit_request(actor: User, req: LoanRequest, *, note=UNSET, priority=UNSET) -> dict:
     """LDL-11: staff change the note and the priority of a request — nothing else."""
     if not can_manage_requests(actor, req.representation.library):
@@ -821,11 +1084,14 @@ def edit_request(actor: User, req: LoanRequest, *, note=UNSET, priority=UNSET) -
         if not 0 <= int(priority) <= MAX_PRIORITY:
             raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": MAX_PRIORITY}, field="priority")
         values["priority"] = int(priority)
+    title = _Title(req.representation_id)
     with transaction.atomic():
-        st = _lock(req.representation_id)
+        title.lock()
         now = clock.now()
-        _apply_timers(st, now)
-        req = _reload(req, st)
+        title.read(own=req.pk)
+        title.apply_timers(now)
+        title.flush()  # the timers applied above; the edit itself is audited below
+        req = title.own(req)
         if not req.is_open:
             raise RuleViolation("LDL-11", _("a completed or cancelled request cannot be edited"), status=409)
         if not values:
@@ -836,6 +1102,6 @@ def edit_request(actor: User, req: LoanRequest, *, note=UNSET, priority=UNSET) -
             for k, v in values.items():
                 setattr(req, k, v)
             req.updated_at = now
-            req.save(update_fields=[*changes, "updated_at"])
+            _write(req, [*changes, "updated_at"])
             audit.changed(actor, req, changes)
         return changes

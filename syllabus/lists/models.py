@@ -69,6 +69,9 @@ class ResourceList(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(
+        default=0, editable=False,
+        help_text="bumped by every change of the list, its sections or its items: the cached student view's key")
 
     class Meta:
         ordering = ["title", "id"]

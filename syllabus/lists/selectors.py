@@ -85,6 +85,49 @@ def list_with_items(user, pk: int, *, item_filter_key: str = "") -> tuple[Resour
     return lst, acc
 
 
+def list_with_item_page(user, pk: int, *, item_filter_key: str = "", page: int = 1,
+                        per_page: int = 50) -> tuple[ResourceList, Access, dict]:
+    """The list with one page of its items (in list order: section, then position), grouped
+    into ``lst.section_list`` like :func:`list_with_items` — the librarian's page of a long
+    list.  An empty section shows on the page where it falls in the list's order.
+
+    Returns ``(lst, access, paging)``; ``paging`` has ``number``, ``count``, ``pages``,
+    ``first``/``last`` (1-based item numbers) and ``page_of`` (item id → its page)."""
+    lst = list_queryset().filter(pk=pk).first()
+    if lst is None:
+        raise NotFound("LST-8", "no such list")
+    acc = ensure_view(user, lst)
+    citations = Citation.objects.filter(resource_list=lst)
+    if item_filter_key:
+        citations = citations.filter(item_filter(item_filter_key).q())
+    order = ("section__position", "section_id", "position", "id")
+    rows = list(citations.order_by(*order).values_list("id", "section_id"))  # ids only: cheap for 1,000s of items
+    count = len(rows)
+    pages = max(1, -(-count // per_page))
+    number = min(max(1, page), pages)
+    start = (number - 1) * per_page
+    chosen = [cid for cid, _ in rows[start:start + per_page]]
+    items = {c.pk: c for c in _citations_qs().filter(pk__in=chosen)}
+    per_section: dict[int, list[Citation]] = {}
+    for cid in chosen:
+        per_section.setdefault(items[cid].section_id, []).append(items[cid])
+    in_section: dict[int, int] = {}
+    for _cid, sid in rows:
+        in_section[sid] = in_section.get(sid, 0) + 1
+    shown, ahead = [], 0  # ahead: items of the list before this section
+    for section in Section.objects.filter(resource_list=lst).order_by("position", "id"):
+        section.items = per_section.get(section.pk, [])
+        if section.items:
+            shown.append(section)
+        elif not in_section.get(section.pk) and max(0, ahead - 1) // per_page + 1 == number:
+            shown.append(section)  # an empty section: on the page of the item before it
+        ahead += in_section.get(section.pk, 0)
+    lst.section_list = shown
+    paging = {"number": number, "count": count, "pages": pages, "per_page": per_page, "first": start + 1 if count else 0,
+              "last": start + len(chosen), "page_of": {cid: i // per_page + 1 for i, (cid, _) in enumerate(rows)}}
+    return lst, acc, paging
+
+
 def all_items(lst: ResourceList) -> list[Citation]:
     return [c for s in lst.section_list for c in s.items]
 

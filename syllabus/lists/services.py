@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 
 from syllabus.citations import bibliography
 from syllabus.citations.validate import merge_patch
@@ -74,7 +75,8 @@ def _valid_status(choices, value: str, kind: str) -> str:
 
 
 def _touch(lst: ResourceList) -> None:
-    ResourceList.objects.filter(pk=lst.pk).update(updated_at=clock.now())
+    """The list changed: its time, and the revision that keys the cached student view."""
+    ResourceList.objects.filter(pk=lst.pk).update(updated_at=clock.now(), revision=F("revision") + 1)
 
 
 def _is_library_change(actor, lst: ResourceList) -> bool:

@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -145,18 +147,30 @@ def create(request):
 
 # --- student / reader view --------------------------------------------------------------------
 
+#: seconds the shared rendering of a student view is kept (a change of the list replaces it at
+#: once through its revision; this only bounds how long a change of labels or configuration takes)
+VIEW_CACHE_SECONDS = 600
+
+
 @page
 def view(request, pk: int):
     lst, acc = selectors.list_with_items(request.user, pk)
     items = selectors.all_items(lst)
     style = services.citation_style(lst)
-    services.refresh_formatted(items, style)
+    # The sections and items are the same for every reader of this revision of the list: their
+    # rendering is cached (per language and citation style); per-reader parts are slots.
+    key = f"lists:view:{lst.pk}:{lst.revision}:{get_language()}:{style}"
+    items_html = cache.get(key)
+    if items_html is None:
+        services.refresh_formatted(items, style)
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
-    # per person (done marks, own holds, queue places): kept apart from the shared parts above
+    # per person (done marks, own holds, queue places): kept apart from the shared, cached parts
     slots.prepare(request, "citation_reader", items)
     slots.prepare(request, "list_reader", [lst])
-    return render(request, "lists/view.html", {"lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG})
+    return render(request, "lists/view.html", {
+        "lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG, "items_html": items_html,
+        "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS)})
 
 
 # --- the instructor's editor -------------------------------------------------------------------
@@ -465,32 +479,59 @@ def tasks(request):
     return render(request, template, context)
 
 
-def _library_context(request, pk: int, message: str = "", item_filter_key: str = "") -> dict:
-    lst, acc = selectors.list_with_items(request.user, pk, item_filter_key=item_filter_key)
+#: items per page of the librarian's list page (a list of 800 items is 16 pages, not one page of 3 MB)
+LIBRARY_PAGE_SIZE = 50
+_ID = "999999999"  # stands for an item id in the URLs built once per page (the with_id filter)
+
+
+def _page_number(raw) -> int:
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _library_context(request, pk: int, message: str = "", item_filter_key: str = "", page: int = 1) -> dict:
+    lst, acc, paging = selectors.list_with_item_page(request.user, pk, item_filter_key=item_filter_key, page=page,
+                                                     per_page=LIBRARY_PAGE_SIZE)
     require_process(acc)
     items = selectors.all_items(lst)
     slots.prepare(request, "librarian_citation_services", items)
     slots.prepare(request, "list_aside", [lst])
     for item in items:
         item.next_statuses = ITEM_WORKFLOW.targets(item.status, LIBRARIAN)
+    base = reverse("lists:library", args=[lst.pk])
+    query = {"item_status": item_filter_key} if item_filter_key else {}
+    tasks = selectors.open_tasks(lst)
+    for t in tasks:
+        if t.citation_id and t.citation_id in paging["page_of"]:
+            t.item_link = f"{base}?{urlencode({**query, 'page': paging['page_of'][t.citation_id]})}#litem-{t.citation_id}"
+    paging["links"] = [(n, f"{base}?{urlencode({**query, 'page': n})}") for n in range(1, paging["pages"] + 1)]
+    urls = {  # built once per page; the template puts each item's id in (with_id)
+        "item_status": reverse("lists:item-status", args=[lst.pk, _ID]),
+        "library_note": reverse("lists:library-note", args=[lst.pk, _ID]),
+        "file": reverse("lists:file", args=[_ID]),
+    }
     return {
-        "lst": lst, "access": acc, "message": message, "tasks": selectors.open_tasks(lst),
+        "lst": lst, "access": acc, "message": message, "tasks": tasks,
         "counts": selectors.status_counts(lst), "item_filters": selectors.ITEM_FILTERS.values(),
         "item_filter": item_filter_key, "list_next": LIST_WORKFLOW.targets(lst.status, LIBRARIAN),
         "librarians": list(selectors.librarians(lst.institution_id)), "htmx_config": HTMX_CONFIG,
-        "item_statuses": ItemStatus, "all_tags": list(TAGS.values()),
+        "item_statuses": ItemStatus, "all_tags": list(TAGS.values()), "paging": paging, "urls": urls,
     }
 
 
 def _library(request, pk: int):
     flt = request.POST.get("item_status") or ""
-    return lambda message="": render(request, "lists/_library.html", {**_library_context(request, pk, message, flt), "oob": True})
+    page = _page_number(request.POST.get("page"))
+    return lambda message="": render(request, "lists/_library.html",
+                                     {**_library_context(request, pk, message, flt, page), "oob": True})
 
 
 @page
 def library(request, pk: int):
     flt = request.GET.get("item_status", "")
-    context = _library_context(request, pk, item_filter_key=flt)
+    context = _library_context(request, pk, item_filter_key=flt, page=_page_number(request.GET.get("page")))
     template = "lists/_library.html" if is_htmx(request) else "lists/library.html"
     return render(request, template, context)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import uuid
 from dataclasses import asdict, dataclass
@@ -277,8 +278,8 @@ def _in_process_runner_running() -> bool:
 def kick() -> None:
     """Ask for a delivery soon (called on commit of a transaction that queued letters).
 
-    With a broker: a Celery ``deliver_outbox`` task.  In the embedded default, when the
-    in-process runner is serving: wake the delivery thread.  Otherwise (tests, scripts) nothing:
+    With a broker: a Celery ``deliver_outbox`` task.  In the embedded default, in a worker of
+    ``syllabus serve`` (or beside the in-process runner): wake this process's delivery thread.  Otherwise (tests, scripts) nothing:
     the ``deliver_outbox`` sweep or ``syllabus deliver`` sends it."""
     global _thread
     if settings.BROKER_URL:
@@ -286,7 +287,8 @@ def kick() -> None:
 
         deliver_outbox.delay()
         return
-    if not (settings.IN_PROCESS_RUNNER and _in_process_runner_running()):
+    serving = _in_process_runner_running() or os.environ.get("SYLLABUS_WEB_WORKER") == "1"  # a worker of `serve`
+    if not (settings.IN_PROCESS_RUNNER and serving):
         return
     with _thread_lock:
         if _thread is None or not _thread.is_alive():

@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -150,6 +151,42 @@ def file_attachment(file, *, filename: str = "", content_type: str = "", link: s
             "content_type": content_type or "application/octet-stream", "size": size, "link": link}
 
 
+def _outbox_rows(letter: LetterType, config: LetterConfig | None, recipient, preference, context: dict, *, key: str,
+                 institution, channels: tuple[str, ...] | None = None,
+                 attachments: list[dict] | None = None, address: str = "") -> list[OutboxMessage]:
+    """The unsaved outbox rows of one letter to one recipient: one per channel the letter goes
+    out by, that the recipient accepts (``preference``: their ContactPreference, or None for
+    none) and has an address for.  ``recipient=None`` writes one e-mail to ``address``."""
+    if recipient is None:
+        channels = tuple(c for c in (channels or letter.channels) if c == "email")
+    sources = template_sources(letter, config)
+    full_context = {**_common_context(recipient, institution), **context}
+    plain_context = {k: str(v) for k, v in context.items()}
+    rows = []
+    for channel in channels or letter.channels:
+        if channel not in letter.channels:
+            continue
+        if preference is not None and not preference.accepts(channel):
+            continue
+        to = _address(recipient, channel) if recipient is not None else address
+        if channel != "inapp" and not to:
+            continue
+        channel_context = full_context if channel == "inapp" else _absolute_links(full_context)
+        try:
+            subject, body = _render(sources, channel, channel_context)
+        except Exception:
+            log.exception("letter %s failed to render with the institution's template; using the default", letter.code)
+            subject, body = _render(template_sources(letter, None), channel, channel_context)
+        enabled = config is None or config.channel_enabled(channel)
+        note = "" if enabled else ("letter disabled" if not config.enabled else f"{channel} disabled for this letter")
+        rows.append(OutboxMessage(
+            idempotency_key=f"{key}:{channel}", letter=letter.code, channel=channel, institution=institution,
+            recipient=recipient, address=to, subject=subject, body=body, context=plain_context,
+            attachments=list(attachments or []) if channel == "email" else [],
+            status=Status.PENDING if enabled else Status.SUPPRESSED, note=note))
+    return rows
+
+
 def queue_letter(code: str, recipient, context: dict, *, key: str, institution=None,
                  channels: tuple[str, ...] | None = None, attachments: list[dict] | None = None,
                  address: str = "") -> list[OutboxMessage]:
@@ -169,39 +206,53 @@ def queue_letter(code: str, recipient, context: dict, *, key: str, institution=N
     institution = institution or getattr(recipient, "institution", None)
     config = letter_config(institution, code)
     preference = ContactPreference.objects.filter(user=recipient).first() if recipient is not None and recipient.pk else None
-    if recipient is None:
-        channels = tuple(c for c in (channels or letter.channels) if c == "email")
-    sources = template_sources(letter, config)
-    full_context = {**_common_context(recipient, institution), **context}
     rows = []
-    for channel in channels or letter.channels:
-        if channel not in letter.channels:
-            continue
-        if preference is not None and not preference.accepts(channel):
-            continue
-        to = _address(recipient, channel) if recipient is not None else address
-        if channel != "inapp" and not to:
-            continue
-        channel_context = full_context if channel == "inapp" else _absolute_links(full_context)
-        try:
-            subject, body = _render(sources, channel, channel_context)
-        except Exception:
-            log.exception("letter %s failed to render with the institution's template; using the default", code)
-            subject, body = _render(template_sources(letter, None), channel, channel_context)
-        enabled = config is None or config.channel_enabled(channel)
-        note = "" if enabled else ("letter disabled" if not config.enabled else f"{channel} disabled for this letter")
-        row, _created = OutboxMessage.objects.get_or_create(
-            idempotency_key=f"{key}:{channel}",
-            defaults=dict(letter=code, channel=channel, institution=institution, recipient=recipient,
-                          address=to, subject=subject, body=body,
-                          context={k: str(v) for k, v in context.items()},
-                          attachments=list(attachments or []) if channel == "email" else [],
-                          status=Status.PENDING if enabled else Status.SUPPRESSED, note=note),
-        )
-        rows.append(row)
+    for row in _outbox_rows(letter, config, recipient, preference, context, key=key, institution=institution,
+                            channels=channels, attachments=attachments, address=address):
+        fields = {f.attname: getattr(row, f.attname) for f in OutboxMessage._meta.concrete_fields
+                  if f.attname not in ("id", "idempotency_key")}
+        saved, _created = OutboxMessage.objects.get_or_create(idempotency_key=row.idempotency_key, defaults=fields)
+        rows.append(saved)
     if any(r.status == Status.PENDING for r in rows):
         transaction.on_commit(kick, robust=True)
     return rows
+
+
+class LetterBatch:
+    """The letters of one transaction, written by a single ``INSERT … ON CONFLICT DO NOTHING``
+    (idempotent on ``key`` + channel, like :func:`queue_letter`).
+
+    For a service that holds a lock (LDL-15's title lock): make the batch *before* taking the
+    lock — it reads the institution's letter configurations then — pass each recipient's
+    contact preference when it has it (read with the rows it locked), and :meth:`flush` once
+    before committing.  Nothing else runs a query."""
+
+    _UNKNOWN = object()
+
+    def __init__(self, institution, codes: Iterable[str]):
+        self.institution = institution
+        codes = list(codes)
+        self.letters = {code: letter_type(code) for code in codes}
+        self.configs = ({c.letter: c for c in LetterConfig.objects.filter(institution=institution, letter__in=codes)}
+                        if institution is not None else {})
+        self.rows: list[OutboxMessage] = []
+
+    def add(self, code: str, recipient, context: dict, *, key: str, preference=_UNKNOWN) -> None:
+        if recipient is None:
+            return
+        if preference is self._UNKNOWN:
+            preference = ContactPreference.objects.filter(user=recipient).first() if recipient.pk else None
+        self.rows += _outbox_rows(self.letters[code], self.configs.get(code), recipient, preference, context, key=key,
+                                  institution=self.institution)
+
+    def flush(self) -> int:
+        """Write the rows queued so far (one statement); the number of rows offered."""
+        rows, self.rows = self.rows, []
+        if rows:
+            OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+            if any(r.status == Status.PENDING for r in rows):
+                transaction.on_commit(kick, robust=True)
+        return len(rows)
 
 
 # --- the letters editor (LTR-1, LTR-2) ----------------------------------------------------------

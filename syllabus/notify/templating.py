@@ -11,6 +11,8 @@ been told something (acceptance 5 of issue 5).
 """
 from __future__ import annotations
 
+import functools
+
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import Lexer, TokenType, VariableNode
 from django.template.defaulttags import ForNode, WithNode
@@ -32,8 +34,14 @@ class LetterTemplateError(Exception):
         self.line = line
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str):
+    """A letter template compiled once per process (rendering a compiled template is thread-safe)."""
+    return ENGINE.from_string(source)
+
+
 def render(source: str, context: dict) -> str:
-    return ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
+    return _compiled(source).render(Context(context, autoescape=False)).strip()
 
 
 def check(source: str, variables: tuple[str, ...] | list[str], sample: dict | None = None) -> None:

@@ -31,7 +31,7 @@ def test_tick_runs_on_a_celery_worker_through_redis():
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             app.send_task("syllabus.core.tasks.tick")
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 120  # a correctness check, not a timing one: a loaded CI machine is slow
             while not seen and time.monotonic() < deadline:
                 time.sleep(0.1)
         assert len(seen) == 1, "the worker did not run the tick task from the Redis queue"

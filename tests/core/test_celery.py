@@ -5,6 +5,7 @@ import time
 import urllib.parse
 
 import pytest
+from kombu import Connection
 from celery.contrib.testing.worker import start_worker
 
 from syllabus.celery import app
@@ -30,7 +31,10 @@ def test_tick_runs_on_a_celery_worker_through_redis():
     app._pool = None  # forget a producer pool made for the memory broker
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-            app.send_task("syllabus.core.tasks.tick")
+            # publish on a connection of our own: a producer pool cached by an earlier test of this
+            # process may still point at the in-memory broker
+            with Connection(REDIS) as connection:
+                app.send_task("syllabus.core.tasks.tick", connection=connection)
             deadline = time.monotonic() + 120  # a correctness check, not a timing one: a loaded CI machine is slow
             while not seen and time.monotonic() < deadline:
                 time.sleep(0.1)

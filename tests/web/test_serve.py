@@ -40,5 +40,9 @@ def test_demo_then_serve_answers_healthz(tmp_path):
                     raise AssertionError("server did not answer /healthz")
                 time.sleep(0.3)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # gunicorn stops gracefully (up to its 20 s graceful timeout)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise

@@ -7,7 +7,9 @@ in the embedded default (no ``BROKER_URL``), **one** timer process beside them.
 ``serve`` supervises two processes: the gunicorn master (which forks the workers) and, unless a
 broker is set, the single timer process ``syllabus tick --every TICK_SECONDS`` — so timers run
 in exactly one place, never once per worker (with ``BROKER_URL``, Celery beat runs them and no
-timer process is started).  When either ends, the other is stopped too.  Letters queued by a worker are delivered at once by a delivery thread
+timer process is started).  When either ends, the other is stopped too; when ``serve`` itself
+is killed (even by SIGKILL, which it cannot catch), the kernel kills both (Linux
+``PR_SET_PDEATHSIG``), so that no orphaned worker goes on serving or writing.  Letters queued by a worker are delivered at once by a delivery thread
 of that worker (delivery claims rows with leases, so several deliverers never send twice).
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 MAX_WORKERS = 64
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 MAX_THREADS = 64
 
 
@@ -31,6 +34,23 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _die_with(parent_pid: int):
+    """A ``preexec_fn``: the child is killed when the ``serve`` process ends, however it ends."""
+
+    def preexec() -> None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # not Linux: the supervisor's own clean-up still applies
+            return
+        if os.getppid() != parent_pid:  # serve died before the signal was armed
+            os._exit(1)
+
+    return preexec
 
 
 class Command(BaseCommand):
@@ -68,11 +88,13 @@ class Command(BaseCommand):
                "--error-logfile", "-", "--log-level", os.environ.get("WEB_LOG_LEVEL", "warning")]
         if os.environ.get("WEB_ACCESS_LOG"):
             web += ["--access-logfile", os.environ["WEB_ACCESS_LOG"]]
-        processes = {"web": subprocess.Popen(web, env={**os.environ, "SYLLABUS_WEB_WORKER": "1"})}  # kick() delivers at once
+        die_with_us = _die_with(os.getpid())
+        processes = {"web": subprocess.Popen(web, env={**os.environ, "SYLLABUS_WEB_WORKER": "1"},  # kick() delivers at once
+                                             preexec_fn=die_with_us)}
         if settings.IN_PROCESS_RUNNER:
             processes["tick"] = subprocess.Popen(
                 [sys.executable, "-m", "syllabus.cli", "tick", "--every", str(settings.TICK_SECONDS)],
-                env={**os.environ, "SYLLABUS_WEB_WORKER": ""})
+                env={**os.environ, "SYLLABUS_WEB_WORKER": ""}, preexec_fn=die_with_us)
         self.stdout.write(f"Syllabus at http://{host}:{port}/  ({workers} worker process{'es' if workers > 1 else ''} × "
                           f"{threads} thread{'s' if threads > 1 else ''}; timers "
                           f"{'in one tick process' if 'tick' in processes else 'on Celery beat'}; Ctrl-C stops)")

@@ -167,7 +167,7 @@ def run(args) -> None:
         (f"page limit={MAX_LIMIT} (courses)", ["limit"], get(f"/api/v1/courses?limit={MAX_LIMIT}"), get("/api/v1/courses?limit=1")),
         (f"page offset={MAX_OFFSET} (courses)", ["offset"], get(f"/api/v1/courses?limit={MAX_LIMIT}&offset={MAX_OFFSET}"),
          get("/api/v1/courses?limit=1&offset=0")),
-        (f"page limit+offset (list history)", ["limit", "offset"],
+        ("page limit+offset (list history)", ["limit", "offset"],
          get(f"/api/v1/lists/{lst.pk}/history?limit={MAX_LIMIT}&offset={MAX_OFFSET}"), get(f"/api/v1/lists/{lst.pk}/history?limit=1")),
         ("id=2^63-1 (GET list)", ["list_id"], get(f"/api/v1/lists/{MAX_ID}"), get(f"/api/v1/lists/{lst.pk}")),
         ("id=2^63-1 (GET record)", ["record_id"], get(f"/api/v1/records/{MAX_ID}"), get(f"/api/v1/records/{rep.record_id}")),

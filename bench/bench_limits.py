@@ -211,7 +211,12 @@ def run(args) -> None:
     print(f"bounded integer inputs in the OpenAPI: {len(inputs)} (in {len({o for o, _, _ in inputs})} operations), "
           f"{len(fields)} distinct (name, ceiling):", flush=True)
     for name, maximum in fields:
-        mark = "driven" if name in covered or name.endswith("_id") else "same type as a driven input"
+        if name in covered:
+            mark = "driven to its ceiling below"
+        elif name.endswith(("_id", "_ids[]")) or name == "representation":
+            mark = "an id: same bound and lookup as list_id/record_id (driven)"
+        else:
+            mark = "NOT driven (a stored number)"
         print(f"    {name:<28} max {maximum:<20} {mark}", flush=True)
     print(f"{'case':<40} {'status':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'x p50':>6} {'peak KiB':>9} {'x peak':>7}",
           flush=True)

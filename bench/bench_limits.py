@@ -201,7 +201,7 @@ def run(args) -> None:
              {"code": fresh("d"), "name": "Slow", "work_time_days": 3650}), content_type="application/json"),
          lambda: client.post("/api/v1/digitization/departments", data=json.dumps(
              {"code": fresh("d"), "name": "Fast", "work_time_days": 1}), content_type="application/json")),
-        ("patron limits=10000", ["payload{}"], send("put", "/api/v1/digitization/patron-limits", {"staff": 10_000}),
+        ("patron limits=10000", ["body{}"], send("put", "/api/v1/digitization/patron-limits", {"staff": 10_000}),
          send("put", "/api/v1/digitization/patron-limits", {"staff": 1})),
     ]
     covered = {name for _, names, _, _ in cases for name in names}

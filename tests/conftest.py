@@ -139,27 +139,29 @@ class Api:
             _, raw = create_api_token(user)
             self.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
-    def _call(self, method, path, data=None, **kw):
+    def _call(self, method, path, data=None, headers=None, **kw):
+        """``headers``: extra request headers by their HTTP name (``{"If-Match": etag}``)."""
         fn = getattr(self.client, method)
+        extra = {"headers": headers} if headers else {}
         if data is not None and method in ("post", "put", "patch") and "format" not in kw:
-            return fn(path, data=json.dumps(data), content_type="application/json", **self.headers)
+            return fn(path, data=json.dumps(data), content_type="application/json", **self.headers, **extra)
         kw.pop("format", None)
-        return fn(path, data=data, **self.headers, **kw)
+        return fn(path, data=data, **self.headers, **kw, **extra)
 
-    def get(self, path, params=None):
-        return self._call("get", path, params)
+    def get(self, path, params=None, headers=None):
+        return self._call("get", path, params, headers=headers)
 
-    def post(self, path, data=None, **kw):
-        return self._call("post", path, data if data is not None else {}, **kw)
+    def post(self, path, data=None, headers=None, **kw):
+        return self._call("post", path, data if data is not None else {}, headers=headers, **kw)
 
-    def patch(self, path, data=None):
-        return self._call("patch", path, data or {})
+    def patch(self, path, data=None, headers=None):
+        return self._call("patch", path, data or {}, headers=headers)
 
-    def put(self, path, data=None):
-        return self._call("put", path, data or {})
+    def put(self, path, data=None, headers=None):
+        return self._call("put", path, data or {}, headers=headers)
 
-    def delete(self, path):
-        return self._call("delete", path)
+    def delete(self, path, headers=None):
+        return self._call("delete", path, headers=headers)
 
 
 @pytest.fixture

@@ -9,7 +9,10 @@ Conventions every operation follows (docs/api.md, README "The API"):
 - lists page with ``limit``/``offset`` and answer ``{items, count, next}`` (``syllabus.core.pagination``);
 - operation ids come from the method and path (``get_courses_course_id``) unless the operation
   names one (``operation_id=``), never from Python module paths;
-- every operation documents its error responses (added here, so no router has to repeat them).
+- every operation documents its error responses (added here, so no router has to repeat them);
+- every creating POST (one that answers 201) accepts ``Idempotency-Key`` (``syllabus.api.idempotency``);
+- lists and citations answer ``ETag`` and honour ``If-Match`` on their edits
+  (``syllabus.api.preconditions``, declared by the router on the operations concerned).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from syllabus.core.errors import RuleViolation
 
-from . import problems
+from . import idempotency, problems
 from .auth import AUTH
 
 # The error responses every operation may give, documented on each (RuleViolation carries
@@ -153,3 +156,5 @@ ROUTER_MODULES = [
 for module_name in ROUTER_MODULES:
     if importlib.util.find_spec(module_name) is not None:
         api.add_router("", importlib.import_module(module_name).router)
+
+idempotency.install(api)

@@ -17,7 +17,9 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Position = Annotated[int, Field(ge=0, le=100_000, description="0-based place in its parent")]
 Days = Annotated[int, Field(ge=0, le=3_650, description="days (at most ten years)")]
 Period = Annotated[int, Field(ge=0, le=10_000, description="a period in its unit")]
-Priority = Annotated[int, Field(ge=0, le=1_000)]
+# a lending priority (LDL-1 rules, LDL-5 requests); the same ceiling as the service (lending MAX_PRIORITY),
+# so that the schema never accepts what the rule then refuses
+Priority = Annotated[int, Field(ge=0, le=99)]
 Students = Annotated[int, Field(ge=0, le=1_000_000)]
 Year = Annotated[int, Field(ge=0, le=9_999)]
 PageNumber = Annotated[int, Field(ge=1, le=1_000_000)]

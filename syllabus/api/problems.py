@@ -29,8 +29,14 @@ GENERIC_RULES: dict[str, str] = {
     "NOT-FOUND": "The object does not exist, or you may not know that it does.",
     "NO-ROUTE": "No API operation has this path.",
     "METHOD": "The path exists but does not accept this method; `Allow` lists the methods it does accept.",
-    "PRECONDITION": "`If-Match` names a version that is no longer current: read the object again, then retry.",
-    "IDEMPOTENCY": "An `Idempotency-Key` was reused with a different request, or its first request is still running.",
+    # syllabus.api.preconditions
+    "API-ETAG": "`If-Match` names a version of the list or citation that is no longer current: someone changed it "
+                "since you read it. GET it again (its `ETag` header is the current version), apply your change, and "
+                "retry. Without `If-Match` a change is made whatever the current version.",
+    # syllabus.api.idempotency
+    "API-IDEMPOTENCY": "An `Idempotency-Key` was sent again with a different method, path or body than its first "
+                       "request (a key stands for one request: use a new key for a new request), or is not 1 to "
+                       "255 visible ASCII characters.",
     "HTTP": "A generic HTTP error.",
     "SERVER": "The server failed; the error was logged.",
 }

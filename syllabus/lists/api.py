@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
 from syllabus.api.fields import Id, Position
+from syllabus.api.preconditions import Versioned
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.core import audit
@@ -22,7 +23,7 @@ from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
 
 from . import file_guards, item_access, selectors, services
-from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList
+from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, is_librarian_for, require_process
 from .tags import TAGS
 from .workflow import ITEM_WORKFLOW, LIST_WORKFLOW, ItemStatus, ListStatus
@@ -312,6 +313,24 @@ def _record(user, record_id: int | None):
     return record
 
 
+# --- versions (ETag / If-Match, API-ETAG) ----------------------------------------------------------
+
+def _lock_list(pk: int) -> None:
+    list(ResourceList.objects.select_for_update().filter(pk=pk).only("pk"))
+
+
+def _lock_list_of_citation(pk: int) -> None:
+    list(ResourceList.objects.select_for_update(of=("self",)).filter(citations__pk=pk).only("pk"))
+
+
+def _list_of_section(section_id: int) -> int | None:
+    return Section.objects.filter(pk=section_id).values_list("resource_list_id", flat=True).first()
+
+
+# a list's version covers its sections and citations: any change to them changes its ETag
+LIST = Versioned("list", render=list_out, lock=_lock_list)
+
+
 # --- lists ------------------------------------------------------------------------------------
 
 @router.get("/lists", response=Page(ListSummary), summary="My lists: owned, collaborating, and published lists of my courses (LST-8)")
@@ -320,6 +339,7 @@ def my_lists(request, page: PageQuery, course_id: Id | None = None):
 
 
 @router.post("/lists", response={201: ListOut, **ERRORS}, summary="Create a list linked to courses (LST-1, CRS-3)")
+@LIST.tagged()
 def create_list(request, payload: ListIn):
     lst = services.create_list(request.user, title=payload.title, description=payload.description,
                                courses=_courses(request.user, payload.course_ids))
@@ -328,12 +348,15 @@ def create_list(request, payload: ListIn):
 
 @router.get("/lists/{list_id}", response={200: ListOut, **ERRORS},
             summary="A list with its sections and their citations (ids, statuses, tags, notes)")
+@LIST.tagged()
 def get_list(request, list_id: Id):
     return list_out(request.user, list_id)
 
 
 @router.patch("/lists/{list_id}", response={200: ListOut, **ERRORS},
               summary="Change title, description, courses, owners, collaborators, visibility or status (LST-4, LST-8)")
+@LIST.tagged()
+@LIST.guarded("list_id")
 def patch_list(request, list_id: Id, payload: ListPatch):
     lst, acc = selectors.list_for(request.user, list_id)
     data = payload.dict(exclude_unset=True)
@@ -347,6 +370,8 @@ def patch_list(request, list_id: Id, payload: ListPatch):
 
 
 @router.post("/lists/{list_id}/publish", response={200: ListOut, **ERRORS}, summary="Publish: students of the linked courses see it (LST-8)")
+@LIST.tagged()
+@LIST.guarded("list_id")
 def publish(request, list_id: Id):
     lst, _ = selectors.list_for(request.user, list_id)
     services.publish_list(request.user, lst)
@@ -354,6 +379,8 @@ def publish(request, list_id: Id):
 
 
 @router.post("/lists/{list_id}/unpublish", response={200: ListOut, **ERRORS}, summary="Back to draft (LST-8)")
+@LIST.tagged()
+@LIST.guarded("list_id")
 def unpublish(request, list_id: Id):
     lst, _ = selectors.list_for(request.user, list_id)
     services.unpublish_list(request.user, lst)
@@ -361,6 +388,8 @@ def unpublish(request, list_id: Id):
 
 
 @router.post("/lists/{list_id}/send", response={200: ListOut, **ERRORS}, summary="Send the list to the library (LST-4)")
+@LIST.tagged()
+@LIST.guarded("list_id")
 def send(request, list_id: Id):
     lst, _ = selectors.list_for(request.user, list_id)
     services.send_list(request.user, lst)
@@ -369,6 +398,8 @@ def send(request, list_id: Id):
 
 @router.post("/lists/{list_id}/assign", response={200: ListOut, **ERRORS},
              summary="Assign the list to a librarian (username), or unassign (null) (LST-7)")
+@LIST.tagged()
+@LIST.guarded("list_id")
 def assign(request, list_id: Id, payload: AssignIn):
     lst, _ = selectors.list_for(request.user, list_id)
     services.assign_list(request.user, lst, payload.username)
@@ -386,6 +417,7 @@ def history(request, list_id: Id, page: PageQuery):
 # --- sections --------------------------------------------------------------------------------
 
 @router.post("/lists/{list_id}/sections", response={201: SectionOut, **ERRORS}, summary="Add a section (LST-1)")
+@LIST.guarded("list_id")
 def add_section(request, list_id: Id, payload: SectionIn):
     lst, acc = selectors.list_for(request.user, list_id)
     section = services.add_section(request.user, lst, title=payload.title, description=payload.description,
@@ -402,6 +434,7 @@ def _section_out(user, section_id: int) -> dict:
 
 
 @router.patch("/sections/{section_id}", response={200: SectionOut, **ERRORS}, summary="Change a section's title, description or dates")
+@LIST.guarded("section_id", resolve=_list_of_section)
 def patch_section(request, section_id: Id, payload: SectionPatch):
     section, _ = selectors.section_for(request.user, section_id)
     services.update_section(request.user, section, **payload.dict(exclude_unset=True))
@@ -409,6 +442,7 @@ def patch_section(request, section_id: Id, payload: SectionPatch):
 
 
 @router.post("/sections/{section_id}/move", response={200: SectionOut, **ERRORS}, summary="Move a section to a position (0-based)")
+@LIST.guarded("section_id", resolve=_list_of_section)
 def move_section(request, section_id: Id, payload: PositionIn):
     section, _ = selectors.section_for(request.user, section_id)
     services.move_section(request.user, section, payload.position)
@@ -416,6 +450,7 @@ def move_section(request, section_id: Id, payload: PositionIn):
 
 
 @router.delete("/sections/{section_id}", response={204: None, **ERRORS}, summary="Delete an empty section")
+@LIST.guarded("section_id", resolve=_list_of_section)
 def delete_section(request, section_id: Id):
     section, _ = selectors.section_for(request.user, section_id)
     services.delete_section(request.user, section)
@@ -429,8 +464,13 @@ def _citation_response(user, citation_id: int) -> dict:
     return citation_out(citation, acc, item_access.access_for(user, [citation]).get(citation.pk))
 
 
+CITATION = Versioned("citation", render=_citation_response, lock=_lock_list_of_citation)
+
+
 @router.post("/lists/{list_id}/citations", response={201: CitationOut, **ERRORS},
              summary="Add a citation: section id, type, CSL-JSON metadata (or a catalog record id) (LST-2, LST-3)")
+@CITATION.tagged()
+@LIST.guarded("list_id")
 def add_citation(request, list_id: Id, payload: CitationIn):
     lst, _ = selectors.list_for(request.user, list_id)
     ensure_edit(request.user, lst)
@@ -444,12 +484,15 @@ def add_citation(request, list_id: Id, payload: CitationIn):
 
 
 @router.get("/citations/{citation_id}", response={200: CitationOut, **ERRORS}, summary="One citation")
+@CITATION.tagged()
 def get_citation(request, citation_id: Id):
     return _citation_response(request.user, citation_id)
 
 
 @router.patch("/citations/{citation_id}", response={200: CitationOut, **ERRORS},
               summary="Change a citation; metadata is a JSON merge patch (null removes a field); status moves along LST-4")
+@CITATION.tagged()
+@CITATION.guarded("citation_id")
 def patch_citation(request, citation_id: Id, payload: CitationPatch):
     citation, acc = selectors.citation_for(request.user, citation_id)
     services.change_citation(request.user, citation, **payload.dict(exclude_unset=True))
@@ -457,6 +500,7 @@ def patch_citation(request, citation_id: Id, payload: CitationPatch):
 
 
 @router.delete("/citations/{citation_id}", response={204: None, **ERRORS}, summary="Delete a citation")
+@CITATION.guarded("citation_id")
 def delete_citation(request, citation_id: Id):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.delete_citation(request.user, citation)
@@ -465,6 +509,8 @@ def delete_citation(request, citation_id: Id):
 
 @router.post("/citations/{citation_id}/move", response={200: CitationOut, **ERRORS},
              summary="Move a citation to a position (0-based) in its section or another section of the list (LST-1)")
+@CITATION.tagged()
+@CITATION.guarded("citation_id")
 def move_citation(request, citation_id: Id, payload: MoveIn):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.move_citation(request.user, citation, section=selectors.section_of_list(citation.resource_list_id, payload.section_id),
@@ -473,6 +519,8 @@ def move_citation(request, citation_id: Id, payload: MoveIn):
 
 
 @router.post("/citations/{citation_id}/send", response={200: CitationOut, **ERRORS}, summary="Send a single item to the library (LST-4)")
+@CITATION.tagged()
+@CITATION.guarded("citation_id")
 def send_citation(request, citation_id: Id):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.send_citation(request.user, citation)
@@ -481,6 +529,8 @@ def send_citation(request, citation_id: Id):
 
 @router.post("/citations/{citation_id}/status", response={200: CitationOut, **ERRORS},
              summary="Move an item's status (the library: in_process, complete, declined) (LST-4)")
+@CITATION.tagged()
+@CITATION.guarded("citation_id")
 def citation_status(request, citation_id: Id, payload: StatusIn):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.set_item_status(request.user, citation, payload.status, note=payload.note)
@@ -489,6 +539,8 @@ def citation_status(request, citation_id: Id, payload: StatusIn):
 
 @router.post("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS},
              summary="Upload a file on a citation (size limit per role, type sniffed) (LST-3)")
+@CITATION.tagged()
+@CITATION.guarded("citation_id")
 def upload_file(request, citation_id: Id, file: File[UploadedFile]):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.attach_file(request.user, citation, file)
@@ -496,6 +548,8 @@ def upload_file(request, citation_id: Id, file: File[UploadedFile]):
 
 
 @router.delete("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS}, summary="Remove a citation's file")
+@CITATION.tagged()
+@CITATION.guarded("citation_id")
 def remove_file(request, citation_id: Id):
     citation, _ = selectors.citation_for(request.user, citation_id)
     services.remove_file(request.user, citation)

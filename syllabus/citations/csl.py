@@ -169,10 +169,13 @@ def year_of(csl: dict) -> int | None:
 
 
 def date_parts(text: str | None) -> dict | None:
-    """"2015-05-27" / "2015/05" / "May 2015" / "c1998." → ``{"date-parts": [[...]]}``."""
+    """"2015-05-27" / "2015/05" / "May 2015" / "c1998." / "500 BC" → ``{"date-parts": [[...]]}``."""
     if not text:
         return None
     text = str(text).strip()
+    era = re.fullmatch(r"-(\d{1,4})|(\d{1,4})\s*(?:BC|BCE|B\.\s?C\.(?:\s?E\.)?|av\.?\s*J\.?-?C\.?|v\.\s?Chr\.)", text, re.I)
+    if era:  # BC: CSL's negative year ("-0500", "500 BC", "44 av. J.-C.")
+        return {"date-parts": [[-int(era.group(1) or era.group(2))]]}
     match = re.match(r"^(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?", text)
     if match:
         parts = [int(p) for p in match.groups() if p]

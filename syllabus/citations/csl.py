@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from django.utils.translation import gettext_lazy as _
 
-from .identifiers import isbn_forms, normalize_doi, normalize_isbn, normalize_issn, split_identifiers
+from .identifiers import doi_key, isbn_forms, normalize_doi, normalize_isbn, normalize_issn, split_identifiers
 
 NAME_ROLES = (
     "author", "editor", "translator", "container-author", "collection-editor", "director", "composer", "interviewer",
@@ -258,9 +258,9 @@ def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
         issn = normalize_issn(value)
         if issn:
             tokens.append(issn.replace("-", ""))
-    doi = normalize_doi(csl.get("DOI"))
+    doi = doi_key(csl.get("DOI"))
     if doi:
-        tokens.append(doi)
+        tokens.append(doi)  # folded: DOIs compare case-insensitively
     tokens.extend(t for t in extra if t)
     return list(dict.fromkeys(tokens))
 

@@ -75,7 +75,7 @@ class RecordMatcher:
 
         self.own_institution = getattr(user, "institution_id", None)
         wanted = {kv for data in entries for kv in _identifiers(data)}
-        dois = {v for k, v in wanted if k == "doi"}
+        dois = {identifiers.doi_key(v) for k, v in wanted if k == "doi"}
         tokens = {_token(k, v): k for k, v in wanted if k != "doi"}
         self.by_doi: dict[str, list] = {}
         self.by_token: dict[str, list] = {}
@@ -99,7 +99,7 @@ class RecordMatcher:
 
     def match(self, data: dict):
         for kind, value in _identifiers(data):
-            candidates = self.by_doi.get(value, []) if kind == "doi" else self.by_token.get(_token(kind, value), [])
+            candidates = self.by_doi.get(identifiers.doi_key(value), []) if kind == "doi" else self.by_token.get(_token(kind, value), [])
             if candidates:  # in id order
                 own = [r for r in candidates if r.institution_id == self.own_institution]
                 return (own or candidates)[0] if self.own_institution else candidates[0]

@@ -363,7 +363,8 @@ def _rich(match: re.Match) -> str:
 
 def _escaped(value, key: str = ""):
     if isinstance(value, str):
-        return _RICH.sub(_rich, html.escape(value, quote=False))
+        text = html.escape(value, quote=False)
+        return _RICH.sub(_rich, text) if "title" in key else text
     if isinstance(value, list):
         return [_escaped(v) for v in value]
     if isinstance(value, dict):

@@ -17,7 +17,7 @@ from syllabus.citations import bibliography, formats, openurl
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
-from . import citeit, lists_port, lookup, resolver, selectors, services
+from . import citeit, lists_port, lookup, marc, resolver, selectors, services
 from .models import CollectionEntry, Item, Record, Representation
 
 router = Router(tags=["catalog"])
@@ -350,9 +350,13 @@ def record_detail(request, record_id: Id):
 
 
 @router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error},
-            summary="A record as RIS, BibTeX or CSL-JSON (format=ris|bibtex|csl-json)")
+            summary="A record as RIS, BibTeX, CSL-JSON or MARCXML (format=ris|bibtex|csl-json|marcxml)")
 def record_export(request, record_id: Id, format: str = "ris"):
     record = _record(request, record_id)
+    if format == "marcxml":
+        response = HttpResponse(marc.to_marcxml([record]), content_type="application/marcxml+xml")
+        response["Content-Disposition"] = f'attachment; filename="record-{record.pk}.xml"'
+        return response
     return _download([record.csl], format, f"record-{record.pk}")
 
 

@@ -28,6 +28,7 @@ from citeproc.source.json import CiteProcJSON
 
 from syllabus.citations import bibliography, formats, validate
 from syllabus.citations.csl import date_parts
+from syllabus.core.errors import RuleViolation
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "csl"
 SUITE = sorted((DATA / "suite").glob("*.txt"))
@@ -200,5 +201,6 @@ def test_bc_dates_are_accepted_on_import():
     assert back[0].csl["issued"] == {"date-parts": [[-500]]}
     bib = formats.parse_bibtex(formats.to_bibtex([entries[0].csl]))
     assert bib[0].csl["issued"] == {"date-parts": [[-500]]}
-    with pytest.raises(Exception):
+    with pytest.raises(RuleViolation) as refused:  # there is no year 0
         validate.check_metadata({"title": "x", "issued": {"date-parts": [[0]]}})
+    assert refused.value.rule == "LST-2"

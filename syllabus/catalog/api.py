@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from syllabus.api.fields import Id, Year
@@ -266,12 +266,16 @@ class ImportEntryOut(Schema):
     citation_id: int | None
     rule: str
     detail: str
+    line: int = Field(0, description="where the entry starts in the file (1-based)")
+    dropped: list[str] = Field(default_factory=list, description="the entry's fields that were not imported (RIS tags, BibTeX fields)")
 
 
 class ImportOut(Schema):
     format: str
+    read: int = Field(0, description="entries read from the file")
     created: int
     rejected: int
+    dropped: list[str] = Field(default_factory=list, description='every field some entry lost, with how many: "N1 (2)"')
     entries: list[ImportEntryOut]
 
 
@@ -631,5 +635,5 @@ def import_list(request, list_id: Id, file: File[UploadedFile], format: Form[str
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
-    return {"format": report.format, "created": report.created, "rejected": report.rejected,
-            "entries": [vars(e) for e in report.entries]}
+    return {"format": report.format, "read": report.read, "created": report.created, "rejected": report.rejected,
+            "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}

@@ -129,13 +129,22 @@ def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citatio
         raise_task(lst, LibrarianTask.CHANGED, actor=actor, citation=citation, detail=detail)
 
 
-def citation_style(lst: ResourceList) -> str:
-    """The institution's style for formatted citations, resolved as the export resolves it
-    (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
-    style = config.get("citation_style", institution=lst.institution)
+def _style_name(style) -> str:
     if bibliography.style_exists(style):
         return bibliography.style_name(style)
     return bibliography.DEFAULT_STYLE
+
+
+def citation_style(lst: ResourceList) -> str:
+    """The institution's style for formatted citations, resolved as the export resolves it
+    (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
+    return _style_name(config.get("citation_style", institution=lst.institution))
+
+
+def citation_style_and_language(lst: ResourceList) -> tuple[str, str]:
+    """:func:`citation_style` and :func:`stored_language` in one configuration query."""
+    values = config.get_many(["citation_style", "default_language"], institution=lst.institution)
+    return _style_name(values["citation_style"]), str(values["default_language"] or "en")
 
 
 def stored_language(lst: ResourceList) -> str:
@@ -151,7 +160,7 @@ def _stored_style(style: str, language: str) -> str:
 
 
 def _format(lst: ResourceList, metadata: dict) -> tuple[str, str]:
-    style, language = citation_style(lst), stored_language(lst)
+    style, language = citation_style_and_language(lst)
     return bibliography.format_citation(metadata, style, locale=language), _stored_style(style, language)
 
 
@@ -917,6 +926,6 @@ def localize_formatted(citations: list[Citation], style: str, language: str) -> 
 __all__ = [
     "add_citation", "add_section", "assign_list", "attach_file", "create_list", "delete_citation", "delete_section",
     "move_citation", "move_section", "publish_list", "raise_task", "remove_file", "resolve_task", "send_citation",
-    "send_list", "set_item_status", "localize_formatted", "refresh_formatted", "stored_language", "set_list_status",
+    "send_list", "set_item_status", "citation_style_and_language", "localize_formatted", "refresh_formatted", "stored_language", "set_list_status",
     "set_visibility", "unpublish_list", "update_citation", "update_list", "update_section", "CitationType",
 ]

@@ -150,7 +150,7 @@ def create(request):
 def view(request, pk: int):
     lst, acc = selectors.list_with_items(request.user, pk)
     items = selectors.all_items(lst)
-    style, language = services.citation_style(lst), services.stored_language(lst)
+    style, language = services.citation_style_and_language(lst)
     services.refresh_formatted(items, style, language)
     if translation.get_language() != language:  # LST-9: the reader's language, not the stored one
         services.localize_formatted(items, style, translation.get_language())

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from syllabus.api.fields import Id, Year
@@ -17,7 +17,7 @@ from syllabus.citations import bibliography, formats, openurl
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
-from . import citeit, lists_port, lookup, resolver, selectors, services
+from . import citeit, lists_port, lookup, marc, resolver, selectors, services
 from .models import CollectionEntry, Item, Record, Representation
 
 router = Router(tags=["catalog"])
@@ -266,12 +266,16 @@ class ImportEntryOut(Schema):
     citation_id: int | None
     rule: str
     detail: str
+    line: int = Field(0, description="where the entry starts in the file (1-based)")
+    dropped: list[str] = Field(default_factory=list, description="the entry's fields that were not imported (RIS tags, BibTeX fields)")
 
 
 class ImportOut(Schema):
     format: str
+    read: int = Field(0, description="entries read from the file")
     created: int
     rejected: int
+    dropped: list[str] = Field(default_factory=list, description='every field some entry lost, with how many: "N1 (2)"')
     entries: list[ImportEntryOut]
 
 
@@ -350,9 +354,13 @@ def record_detail(request, record_id: Id):
 
 
 @router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error},
-            summary="A record as RIS, BibTeX or CSL-JSON (format=ris|bibtex|csl-json)")
+            summary="A record as RIS, BibTeX, CSL-JSON or MARCXML (format=ris|bibtex|csl-json|marcxml)")
 def record_export(request, record_id: Id, format: str = "ris"):
     record = _record(request, record_id)
+    if format == "marcxml":
+        response = HttpResponse(marc.to_marcxml([record]), content_type="application/marcxml+xml")
+        response["Content-Disposition"] = f'attachment; filename="record-{record.pk}.xml"'
+        return response
     return _download([record.csl], format, f"record-{record.pk}")
 
 
@@ -627,5 +635,5 @@ def import_list(request, list_id: Id, file: File[UploadedFile], format: Form[str
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
-    return {"format": report.format, "created": report.created, "rejected": report.rejected,
-            "entries": [vars(e) for e in report.entries]}
+    return {"format": report.format, "read": report.read, "created": report.created, "rejected": report.rejected,
+            "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}

@@ -65,5 +65,7 @@ def list_import(request, list_id: int):
             if entry["status"] != "created":
                 messages.warning(request, _("Entry %(n)s (%(title)s): %(rule)s %(detail)s") % {
                     "n": entry["position"], "title": entry["title"] or "—", "rule": entry["rule"], "detail": entry["detail"]})
+    if report["dropped"]:  # never silently (issue 13)
+        messages.warning(request, _("Fields not imported (number of entries): %(fields)s") % {"fields": ", ".join(report["dropped"])})
     messages.success(request, summary)
     return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))

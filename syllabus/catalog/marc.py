@@ -40,6 +40,7 @@ from django.db.models import ProtectedError
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers
 from syllabus.core import clock
+from syllabus.core.text import strip_control
 from syllabus.org.models import Library
 
 from .models import EResource, Holding, Item, Record
@@ -673,3 +674,112 @@ def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt:
         if close:
             stream.close()
     return report
+
+
+# --- export: MARCXML of catalog records (issue 13) ---------------------------------------------
+
+_LEADER_TYPE = {"book": "am", "chapter": "aa", "article-journal": "ab", "article-magazine": "ab",
+                "article-newspaper": "ab", "periodical": "as", "thesis": "am", "manuscript": "tm", "map": "em",
+                "musical_score": "cm", "song": "jm", "motion_picture": "gm", "dataset": "mm", "graphic": "km"}
+_ROLE_RELATOR = {"editor": "editor", "translator": "translator", "director": "director", "composer": "composer"}
+
+
+def _name_field(tag: str, person: dict, role: str = "") -> pymarc.Field:
+    corporate = bool(person.get("literal")) and "," not in person["literal"]
+    if corporate:
+        tag = tag[0] + "10"
+    subfields = [pymarc.Subfield("a", cslmod.name_text(person))]
+    if role in _ROLE_RELATOR:
+        subfields.append(pymarc.Subfield("e", _ROLE_RELATOR[role]))
+    return pymarc.Field(tag=tag, indicators=["2" if corporate else "1", " "], subfields=subfields)
+
+
+def record_to_marc(record: Record) -> pymarc.Record:
+    """A catalog record as MARC21 (the fields :func:`map_record` reads back): 001, 020, 022, 024
+    (DOI), 041, 100/110 + 700/710 with relators, 245 ($a title, $b after the first colon), 250,
+    264, 300, 490, 520, 6XX subjects, 773 (container, volume, issue, pages), 856 (URL), 880
+    (title and names in their original script)."""
+    csl = record.csl or {}
+    kind = _LEADER_TYPE.get(csl.get("type") or record.type, "am")
+    rec = pymarc.Record(force_utf8=True, leader=f"00000n{kind} a2200000 i 4500")
+    rec.add_field(pymarc.Field(tag="001", data=record.source_id))
+    year = cslmod.year_of(csl)
+    language = str(csl.get("language") or "")[:3]
+    rec.add_field(pymarc.Field(tag="008", data=f"{'':6}s{year or '    ':>4}{'':4}xx {'':17}{language or '   ':3} d"[:40].ljust(40)))
+    part = csl.get("type") == "chapter" and csl.get("container-title")  # the book's ISBN goes in 773 $z
+    for isbn in [] if part else identifiers.split_identifiers(csl.get("ISBN")):
+        rec.add_field(pymarc.Field(tag="020", indicators=[" ", " "], subfields=[pymarc.Subfield("a", isbn)]))
+    if csl.get("type") not in ("chapter", "article-journal", "article-magazine", "article-newspaper"):
+        for issn in identifiers.split_identifiers(csl.get("ISSN")):
+            rec.add_field(pymarc.Field(tag="022", indicators=[" ", " "], subfields=[pymarc.Subfield("a", issn)]))
+    if doi := identifiers.normalize_doi(csl.get("DOI")):
+        rec.add_field(pymarc.Field(tag="024", indicators=["7", " "], subfields=[pymarc.Subfield("a", doi), pymarc.Subfield("2", "doi")]))
+    if language:
+        rec.add_field(pymarc.Field(tag="041", indicators=[" ", " "], subfields=[pymarc.Subfield("a", language)]))
+    people = [(role, person) for role in ("author", "editor", "translator", "director", "composer")
+              for person in cslmod.names(csl, role)]
+    for n, (role, person) in enumerate(people):
+        main = n == 0 and role == "author"
+        rec.add_field(_name_field("100" if main else "700", person, "" if role == "author" else role))
+    title = str(csl.get("title") or record.title)
+    head, _, rest = title.partition(": ")
+    title_subfields = [pymarc.Subfield("a", head + (" :" if rest else ""))] + ([pymarc.Subfield("b", rest)] if rest else [])
+    rec.add_field(pymarc.Field(tag="245", indicators=["1" if people else "0", "0"], subfields=title_subfields))
+    if csl.get("edition"):
+        rec.add_field(pymarc.Field(tag="250", indicators=[" ", " "], subfields=[pymarc.Subfield("a", str(csl["edition"]))]))
+    publication = [pymarc.Subfield(code, str(csl[key])) for code, key in (("a", "publisher-place"), ("b", "publisher")) if csl.get(key)]
+    if year:
+        publication.append(pymarc.Subfield("c", str(year)))
+    if publication:
+        rec.add_field(pymarc.Field(tag="264", indicators=[" ", "1"], subfields=publication))
+    if csl.get("number-of-pages"):
+        rec.add_field(pymarc.Field(tag="300", indicators=[" ", " "], subfields=[pymarc.Subfield("a", f"{csl['number-of-pages']} pages")]))
+    if csl.get("collection-title"):
+        rec.add_field(pymarc.Field(tag="490", indicators=["0", " "], subfields=[pymarc.Subfield("a", str(csl["collection-title"]))]))
+    if csl.get("abstract"):
+        rec.add_field(pymarc.Field(tag="520", indicators=[" ", " "], subfields=[pymarc.Subfield("a", str(csl["abstract"]))]))
+    for subject in [s for s in (record.subjects or "").split("; ") if s.strip()]:
+        parts = [p.strip() for p in subject.split(" -- ")]
+        subfields = [pymarc.Subfield("a", parts[0])] + [pymarc.Subfield("x", p) for p in parts[1:]]
+        rec.add_field(pymarc.Field(tag="650", indicators=[" ", "0"], subfields=subfields))
+    if csl.get("container-title"):
+        host = [pymarc.Subfield("t", str(csl["container-title"]))]
+        g = ", ".join(f"{label} {csl[key]}" for label, key in (("v.", "volume"), ("no.", "issue"), ("p.", "page")) if csl.get(key))
+        if g:
+            host.append(pymarc.Subfield("g", g))
+        if csl.get("type") in ("chapter", "article-journal", "article-magazine", "article-newspaper"):
+            for issn in identifiers.split_identifiers(csl.get("ISSN"))[:1]:
+                host.append(pymarc.Subfield("x", issn))
+        if part:
+            for isbn in identifiers.split_identifiers(csl.get("ISBN"))[:1]:
+                host.append(pymarc.Subfield("z", isbn))
+        rec.add_field(pymarc.Field(tag="773", indicators=["0", " "], subfields=host))
+    if csl.get("URL"):
+        rec.add_field(pymarc.Field(tag="856", indicators=["4", "0"], subfields=[pymarc.Subfield("u", str(csl["URL"]))]))
+    link = 1
+    if csl.get("original-title"):
+        rec.add_field(pymarc.Field(tag="880", indicators=["1", "0"], subfields=[
+            pymarc.Subfield("6", f"245-{link:02d}"), pymarc.Subfield("a", str(csl["original-title"]))]))
+        link += 1
+    for person in cslmod.names(csl, "original-author"):
+        rec.add_field(pymarc.Field(tag="880", indicators=["1", " "], subfields=[
+            pymarc.Subfield("6", f"{'100' if link == 2 else '700'}-{link:02d}"), pymarc.Subfield("a", cslmod.name_text(person))]))
+        link += 1
+    return rec
+
+
+def to_marcxml(records: list[Record]) -> bytes:
+    """A MARCXML collection (``http://www.loc.gov/MARC21/slim``) of ``records``, written by
+    pymarc's XML writer."""
+    buffer = io.BytesIO()
+    writer = pymarc.XMLWriter(buffer)
+    for record in records:
+        rec = record_to_marc(record)
+        for f in rec.fields:  # XML 1.0 cannot hold control characters (MARC-8 escapes left in old data)
+            if f.is_control_field():
+                f.data = strip_control(f.data or "")
+            else:
+                f.subfields = [pymarc.Subfield(sf.code, strip_control(sf.value)) for sf in f.subfields]
+        writer.write(rec)
+    writer.close(close_fh=False)
+    return buffer.getvalue()

@@ -51,7 +51,7 @@ def parse_query(text: str) -> ParsedQuery:
     if not text:
         return ParsedQuery()
     if re.match(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", text, re.I):
-        doi = identifiers.normalize_doi(text)
+        doi = identifiers.doi_key(text)
         if doi:
             return ParsedQuery(doi=doi)
     compact = re.sub(r"[\s-]", "", text)
@@ -102,7 +102,7 @@ class SearchBackend:
     def match_sql(self, query: ParsedQuery, *, ranked: bool = True) -> tuple[str, list]:
         """``ranked=False`` (counts and facets) skips computing the rank of every match."""
         if query.doi:
-            return "SELECT id, 0.0 AS rank FROM catalog_record WHERE doi = %s", [query.doi]
+            return "SELECT id, 0.0 AS rank FROM catalog_record WHERE doi = %s", [identifiers.doi_key(query.doi)]
         if query.empty:
             return "SELECT id, 0.0 AS rank FROM catalog_record", []
         return self.fulltext_sql(query, ranked)
@@ -148,7 +148,7 @@ class PostgresBackend(SearchBackend):
         any).  Searching ``r`` directly instead of joining a match subquery back to catalog_record
         reads each matching row once, and lets ``ORDER BY rank LIMIT`` sort only the top N."""
         if query.doi:
-            return "", "r.doi = %s", "0.0", [query.doi]
+            return "", "r.doi = %s", "0.0", [identifiers.doi_key(query.doi)]
         if query.empty:
             return "", "TRUE", "0.0", []
         if query.isbn or query.issn:

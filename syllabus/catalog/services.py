@@ -71,7 +71,7 @@ def _record_columns(csl: dict) -> dict:
         "publisher": (csl.get("publisher") or "")[:300],
         "isbn": next((i for i in isbns if i), "") or "",
         "issn": next((i for i in issns if i), "") or "",
-        "doi": (identifiers.normalize_doi(csl.get("DOI")) or "")[:200],
+        "doi": identifiers.doi_key(csl.get("DOI"))[:200],  # folded: the column is for comparing
         "container_title": (csl.get("container-title") or "")[:500],
         "language": (csl.get("language") or "")[:12],
         "notes": cslmod.notes_text(csl),

@@ -28,7 +28,7 @@ from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import access, actions, citeit, lists_port, resolver, selectors, services
+from . import access, actions, citeit, lists_port, marc, resolver, selectors, services
 from .models import CollectionEntry, Representation, RepresentationFile
 
 EXPORT_TYPES = {"ris": ("application/x-research-info-systems", "ris"), "bibtex": ("application/x-bibtex", "bib"),
@@ -153,6 +153,10 @@ def _export(items: list[dict], fmt: str, filename: str) -> HttpResponse:
 @login_required
 def record_export(request, pk: int, fmt: str):
     rec = _record_or_404(request, pk)
+    if fmt == "marcxml":  # issue 13: the record as MARC21 in XML (pymarc's writer)
+        response = HttpResponse(marc.to_marcxml([rec]), content_type="application/marcxml+xml")
+        response["Content-Disposition"] = f'attachment; filename="record-{rec.pk}.xml"'
+        return response
     return _export([rec.csl], fmt, f"record-{rec.pk}")
 
 

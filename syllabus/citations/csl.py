@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from django.utils.translation import gettext_lazy as _
 
-from .identifiers import isbn_forms, normalize_doi, normalize_isbn, normalize_issn, split_identifiers
+from .identifiers import doi_key, isbn_forms, normalize_doi, normalize_isbn, normalize_issn, split_identifiers
 
 NAME_ROLES = (
     "author", "editor", "translator", "container-author", "collection-editor", "director", "composer", "interviewer",
@@ -169,10 +169,13 @@ def year_of(csl: dict) -> int | None:
 
 
 def date_parts(text: str | None) -> dict | None:
-    """"2015-05-27" / "2015/05" / "May 2015" / "c1998." → ``{"date-parts": [[...]]}``."""
+    """"2015-05-27" / "2015/05" / "May 2015" / "c1998." / "500 BC" → ``{"date-parts": [[...]]}``."""
     if not text:
         return None
     text = str(text).strip()
+    era = re.fullmatch(r"-(\d{1,4})|(\d{1,4})\s*(?:BC|BCE|B\.\s?C\.(?:\s?E\.)?|av\.?\s*J\.?-?C\.?|v\.\s?Chr\.)", text, re.I)
+    if era:  # BC: CSL's negative year ("-0500", "500 BC", "44 av. J.-C.")
+        return {"date-parts": [[-int(era.group(1) or era.group(2))]]}
     match = re.match(r"^(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?", text)
     if match:
         parts = [int(p) for p in match.groups() if p]
@@ -255,9 +258,9 @@ def identifier_tokens(csl: dict, extra: Iterable[str] = ()) -> list[str]:
         issn = normalize_issn(value)
         if issn:
             tokens.append(issn.replace("-", ""))
-    doi = normalize_doi(csl.get("DOI"))
+    doi = doi_key(csl.get("DOI"))
     if doi:
-        tokens.append(doi)
+        tokens.append(doi)  # folded: DOIs compare case-insensitively
     tokens.extend(t for t in extra if t)
     return list(dict.fromkeys(tokens))
 

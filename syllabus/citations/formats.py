@@ -37,6 +37,33 @@ class ParsedEntry:
     csl: dict | None
     error: str = ""
     label: str = ""  # the entry's key / first title words, for the report
+    line: int = 0  # where the entry starts in the file (1-based)
+    dropped: tuple[str, ...] = ()  # the entry's fields (RIS tags, BibTeX field names) that were not imported
+
+
+# What the readers below take from an entry: everything else is named in the import report as
+# dropped (issue 13: "fields dropped (named) — never silently").
+RIS_READ = {"type_of_reference", "type_of_work", "title", "primary_title", "translated_title", "secondary_title",
+            "alternate_title1", "alternate_title2", "alternate_title3", "journal_name", "first_authors", "authors",
+            "subsidiary_authors", "secondary_authors", "date", "publication_year", "year", "access_date", "issn", "doi",
+            "urls", "volume", "number", "publisher", "edition", "abstract", "notes_abstract", "language",
+            "place_published", "tertiary_title", "short_title", "start_page", "end_page", "keywords",
+            "number_of_volumes", "end_of_reference"}
+RIS_TAGS = {key: tag for tag, key in rispy.TAG_KEY_MAPPING.items()} | {"authors": "AU", "first_authors": "A1"}
+BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle", "titleaddon", "journal", "journaltitle",
+            "journalsubtitle", "fjournal", "booktitle", "booksubtitle", "booktitleaddon", "maintitle", "mainsubtitle",
+            "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "urldate", "volume", "pages",
+            "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
+            "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
+            "eprinttype", "archiveprefix", "keywords", "crossref"}
+
+
+def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
+    """The RIS tags of ``entry`` (a rispy dict) that :func:`ris_entry_to_csl` did not take."""
+    keys = {k for k, v in entry.items() if v not in (None, "", [])} - RIS_READ
+    if entry.get("note") and data.get("issue") == str(entry["note"]):
+        keys.discard("note")  # M1 is read only as a journal's issue number
+    return tuple(sorted(RIS_TAGS.get(k, k) for k in keys))
 
 
 # --- RIS ------------------------------------------------------------------------------------
@@ -243,28 +270,32 @@ def _ris_lines(text: str) -> str:
 def parse_ris(text: str) -> list[ParsedEntry]:
     """Each ``TY  - ... ER  -`` block is read on its own, so that one broken block is reported
     and the others load."""
-    blocks = re.split(r"(?m)^(?=TY  - )", _ris_lines(text))
-    blocks = [b for b in blocks if b.strip()]
+    all_blocks = re.split(r"(?m)^(?=TY  - )", _ris_lines(text))
+    lines, starts = 1, []
+    for block in all_blocks:
+        starts.append(lines)
+        lines += block.count("\n")
+    blocks = [(b, start) for b, start in zip(all_blocks, starts) if b.strip()]
     out = []
-    for position, block in enumerate(blocks, start=1):
+    for position, (block, line) in enumerate(blocks, start=1):
         if not block.startswith("TY  - "):
-            out.append(ParsedEntry(position, None, "text outside of an entry (no 'TY  - ' line)"))
+            out.append(ParsedEntry(position, None, f"text outside of an entry (no 'TY  - ' line) at line {line}", line=line))
             continue
         try:
             entries = rispy.loads(block if re.search(r"(?m)^ER  -", block) else block + "\nER  - \n")
         except Exception as exc:  # rispy raises on malformed tags/lines
-            out.append(ParsedEntry(position, None, f"unreadable RIS: {exc}"))
+            out.append(ParsedEntry(position, None, f"unreadable RIS at line {line}: {exc}", line=line))
             continue
         if not entries:
-            out.append(ParsedEntry(position, None, "empty entry"))
+            out.append(ParsedEntry(position, None, f"empty entry at line {line}", line=line))
             continue
         in_order = [m.group(2).strip() for m in re.finditer(r"(?m)^(AU|A1)  - (.*)$", block) if m.group(2).strip()]
         data = ris_entry_to_csl(entries[0], in_order)
         label = data.get("title", "")[:60]
         if not data.get("title"):
-            out.append(ParsedEntry(position, None, "the entry has no title (TI/T1)", label))
+            out.append(ParsedEntry(position, None, f"the entry at line {line} has no title (TI/T1)", label, line=line))
         else:
-            out.append(ParsedEntry(position, data, "", label))
+            out.append(ParsedEntry(position, data, "", label, line=line, dropped=ris_dropped(entries[0], data)))
     return out
 
 
@@ -593,21 +624,22 @@ def parse_bibtex(text: str) -> list[ParsedEntry]:
               and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
     out = []
     for position, block in enumerate(sorted(blocks, key=lambda b: b.start_line or 0), start=1):
+        line = (block.start_line or 0) + 1
         if isinstance(block, bib.ParsingFailedBlock):
-            line = (block.start_line or 0) + 1
             lines = str(block.error or "").splitlines()
             detail = lines[0] if lines else "syntax error (unbalanced braces or a missing comma?)"
-            out.append(ParsedEntry(position, None, f"unreadable BibTeX entry at line {line}: {detail}"))
+            out.append(ParsedEntry(position, None, f"unreadable BibTeX entry at line {line}: {detail}", line=line))
             continue
         try:
             data = bib_entry_to_csl(block)
         except Exception as exc:
-            out.append(ParsedEntry(position, None, f"cannot read entry {block.key}: {exc}", block.key))
+            out.append(ParsedEntry(position, None, f"cannot read entry {block.key} at line {line}: {exc}", block.key, line=line))
             continue
         if not data.get("title"):
-            out.append(ParsedEntry(position, None, f"entry {block.key} has no title", block.key))
+            out.append(ParsedEntry(position, None, f"entry {block.key} at line {line} has no title", block.key, line=line))
         else:
-            out.append(ParsedEntry(position, data, "", block.key))
+            fields = {k.lower() for k, v in block.fields_dict.items() if v.value not in (None, "", [])}
+            out.append(ParsedEntry(position, data, "", block.key, line=line, dropped=tuple(sorted(fields - BIB_READ))))
     return out
 
 

@@ -9,7 +9,8 @@ Two ways in, one normal form:
   :class:`InvalidIdentifier` with a reason a person can act on: for what an instructor or the
   API gives, which the caller refuses with its rule.
 
-ISBN → ISBN-13 compact; ISSN → ``NNNN-NNNX``; DOI → without resolver prefix.
+ISBN → ISBN-13 compact; ISSN → ``NNNN-NNNX``; DOI → as given without resolver prefix, compared
+folded (:func:`doi_key`: DOIs are case-insensitive).
 ISBNs and ISSNs are validated with python-stdnum, DOIs with idutils.
 """
 from __future__ import annotations
@@ -74,6 +75,9 @@ def normalize_issn(value: str | None) -> str | None:
 
 
 def normalize_doi(value: str | None) -> str | None:
+    """The DOI in ``value`` as given (case kept: DOIs are stored as the registrant wrote them),
+    without resolver prefix ("doi:", "info:doi/", "https://doi.org/") or trailing punctuation;
+    ``None`` when there is none.  Compare DOIs with :func:`doi_key`, never with this."""
     if not value:
         return None
     text = str(value).strip()
@@ -81,7 +85,21 @@ def normalize_doi(value: str | None) -> str | None:
     match = DOI_RE.search(text)
     if not match:
         return None
-    return match.group(1).rstrip(".,;").lower()
+    return match.group(1).rstrip(".,;")
+
+
+def doi_key(value: str | None) -> str:
+    """The DOI of ``value`` folded for comparison (DOIs are case-insensitive, DOI Handbook
+    3.4): what dedupe, lookup, the catalog's ``Record.doi`` column and search compare.
+    ``""`` when ``value`` holds no DOI."""
+    doi = normalize_doi(value)
+    return doi.lower() if doi else ""
+
+
+def same_doi(a: str | None, b: str | None) -> bool:
+    """Whether ``a`` and ``b`` name one DOI ("10.1093/MIND/LIX.236.433" is "10.1093/mind/lix.236.433")."""
+    key = doi_key(a)
+    return bool(key) and key == doi_key(b)
 
 
 # --- strict --------------------------------------------------------------------------------
@@ -115,6 +133,7 @@ def check_issns(value: Any) -> str:
 
 def check_doi(value: Any) -> str:
     raw = str(value).strip()
-    if not idutils.is_doi(raw):
+    doi = normalize_doi(raw) if idutils.is_doi(raw) else None
+    if not doi:
         raise InvalidIdentifier("DOI", raw, f"DOI {raw} is not valid (expected 10.<registrant>/<suffix>, e.g. 10.1000/xyz123)")
-    return idutils.normalize_doi(raw)
+    return doi  # the one normaliser: as given, without resolver prefix

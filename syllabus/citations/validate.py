@@ -74,11 +74,19 @@ def _name(field: str, value: Any) -> dict:
     return out
 
 
+_BC = re.compile(r"(\d{1,4})\s*(?:BC|BCE|B\.\s?C\.(?:\s?E\.)?|av\.?\s*J\.?-?C\.?|v\.\s?Chr\.)", re.I)
+
+
 def _date(field: str, value: Any) -> dict:
     if isinstance(value, (int, str)) and not isinstance(value, bool):
         text = str(value).strip()
-        if re.fullmatch(r"\d{1,4}(-\d{1,2}){0,2}", text):
-            value = {"date-parts": [[int(p) for p in text.split("-")]]}
+        era = _BC.fullmatch(text)
+        if re.fullmatch(r"-?\d{1,4}(-\d{1,2}){0,2}", text):
+            sign = -1 if text.startswith("-") else 1
+            numbers = [int(p) for p in text.lstrip("-").split("-")]
+            value = {"date-parts": [[sign * numbers[0], *numbers[1:]]]}
+        elif era:  # "500 BC", "44 av. J.-C." → CSL's negative year
+            value = {"date-parts": [[-int(era.group(1))]]}
         else:
             return {"raw": text}
     if not isinstance(value, dict):
@@ -98,7 +106,8 @@ def _date(field: str, value: Any) -> dict:
             nums = [int(p) for p in part]
         except (TypeError, ValueError):
             raise _bad(field, f"{field}.date-parts must be numbers") from None
-        if not 0 < nums[0] <= 9999 or (len(nums) > 1 and not 1 <= nums[1] <= 12) or (len(nums) > 2 and not 1 <= nums[2] <= 31):
+        # BC years are negative (CSL-JSON: -500 is 500 BC; citeproc renders "500 BC" / "500 av. J.-C.")
+        if not 0 < abs(nums[0]) <= 9999 or (len(nums) > 1 and not 1 <= nums[1] <= 12) or (len(nums) > 2 and not 1 <= nums[2] <= 31):
             raise _bad(field, f"{field} {nums} is not a valid date")
         clean_parts.append(nums)
     out = {"date-parts": clean_parts}

@@ -75,7 +75,7 @@ class RecordMatcher:
 
         self.own_institution = getattr(user, "institution_id", None)
         wanted = {kv for data in entries for kv in _identifiers(data)}
-        dois = {v for k, v in wanted if k == "doi"}
+        dois = {identifiers.doi_key(v) for k, v in wanted if k == "doi"}
         tokens = {_token(k, v): k for k, v in wanted if k != "doi"}
         self.by_doi: dict[str, list] = {}
         self.by_token: dict[str, list] = {}
@@ -99,7 +99,7 @@ class RecordMatcher:
 
     def match(self, data: dict):
         for kind, value in _identifiers(data):
-            candidates = self.by_doi.get(value, []) if kind == "doi" else self.by_token.get(_token(kind, value), [])
+            candidates = self.by_doi.get(identifiers.doi_key(value), []) if kind == "doi" else self.by_token.get(_token(kind, value), [])
             if candidates:  # in id order
                 own = [r for r in candidates if r.institution_id == self.own_institution]
                 return (own or candidates)[0] if self.own_institution else candidates[0]
@@ -142,12 +142,30 @@ class EntryReport:
     citation_id: int | None = None
     rule: str = ""
     detail: str = ""
+    line: int = 0  # where the entry starts in the file
+    dropped: list[str] = field(default_factory=list)  # its fields that were not imported (RIS tags, BibTeX fields)
 
 
 @dataclass
 class ImportReport:
+    """Per file (issue 13, LST-9): entries read, imported, refused (rule, line) and the fields
+    dropped, named — never silently."""
+
     format: str
     entries: list[EntryReport] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return len(self.entries)
+
+    @property
+    def dropped(self) -> list[str]:
+        """Every field some entry lost, with how many entries lost it: ["N1 (2)", "file (1)"]."""
+        counts: dict[str, int] = {}
+        for e in self.entries:
+            for name in e.dropped:
+                counts[name] = counts.get(name, 0) + 1
+        return [f"{name} ({n})" for name, n in sorted(counts.items())]
 
     @property
     def created(self) -> int:
@@ -172,18 +190,20 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     note = f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
     for entry in entries:
         if entry.csl is None:
-            report.entries.append(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error))
+            report.entries.append(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error,
+                                              line=entry.line))
             continue
         try:
             with transaction.atomic():
                 citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
                                                       record=matcher.match(entry.csl))
-            report.entries.append(EntryReport(entry.position, "created", citation.title, citation.pk))
+            report.entries.append(EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
+                                              dropped=list(entry.dropped)))
         except RuleViolation as exc:
             if exc.status in (403, 404):
                 raise
             report.entries.append(EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
-                                              detail=exc.detail))
+                                              detail=exc.detail, line=entry.line, dropped=list(entry.dropped)))
     return report
 
 

@@ -131,18 +131,39 @@ def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citatio
         raise_task(lst, LibrarianTask.CHANGED, actor=actor, citation=citation, detail=detail)
 
 
-def citation_style(lst: ResourceList) -> str:
-    """The institution's style for formatted citations, resolved as the export resolves it
-    (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
-    style = config.get("citation_style", institution=lst.institution)
+def _style_name(style) -> str:
     if bibliography.style_exists(style):
         return bibliography.style_name(style)
     return bibliography.DEFAULT_STYLE
 
 
+def citation_style(lst: ResourceList) -> str:
+    """The institution's style for formatted citations, resolved as the export resolves it
+    (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
+    return _style_name(config.get("citation_style", institution=lst.institution))
+
+
+def citation_style_and_language(lst: ResourceList) -> tuple[str, str]:
+    """:func:`citation_style` and :func:`stored_language` in one configuration query."""
+    values = config.get_many(["citation_style", "default_language"], institution=lst.institution)
+    return _style_name(values["citation_style"]), str(values["default_language"] or "en")
+
+
+def stored_language(lst: ResourceList) -> str:
+    """The language of the formatted citations a list stores: the institution's default
+    language (a reader in another language gets them re-rendered in hers, :func:`localize_formatted`)."""
+    return str(config.get("default_language", institution=lst.institution) or "en")
+
+
+def _stored_style(style: str, language: str) -> str:
+    """``formatted_style`` names the style and, when not English, the language ("apa@fr"), so
+    that a change of either re-renders the stored entries."""
+    return style if language == "en" else f"{style}@{language}"
+
+
 def _format(lst: ResourceList, metadata: dict) -> tuple[str, str]:
-    style = citation_style(lst)
-    return bibliography.format_citation(metadata, style), style
+    style, language = citation_style_and_language(lst)
+    return bibliography.format_citation(metadata, style, locale=language), _stored_style(style, language)
 
 
 def _initial_status(lst: ResourceList, ctype: str, open_access: bool) -> str:
@@ -885,20 +906,28 @@ def resolve_task(actor: User, task: LibrarianTask) -> LibrarianTask:
 # --- formatted citations --------------------------------------------------------------------
 
 
-def refresh_formatted(citations: list[Citation], style: str) -> int:
-    """Re-format items whose stored formatted entry is in another style (e.g. after the
-    institution changed ``citation_style``); one bulk write.  Returns how many changed."""
-    stale = [c for c in citations if c.formatted_style != style or not c.formatted]
+def refresh_formatted(citations: list[Citation], style: str, language: str = "en") -> int:
+    """Re-format items whose stored formatted entry is in another style or language (e.g. after
+    the institution changed ``citation_style``); one bulk write.  Returns how many changed."""
+    key = _stored_style(style, language)
+    stale = [c for c in citations if c.formatted_style != key or not c.formatted]
     for c in stale:
-        c.formatted, c.formatted_style = bibliography.format_citation(c.metadata, style), style
+        c.formatted, c.formatted_style = bibliography.format_citation(c.metadata, style, locale=language), key
     if stale:
         Citation.objects.bulk_update(stale, ["formatted", "formatted_style"])
     return len(stale)
 
 
+def localize_formatted(citations: list[Citation], style: str, language: str) -> None:
+    """LST-9: a reader whose language is not the stored one sees the entries with her
+    language's terms ("éd.", "p.", "s. d."), rendered (memoised) without being stored."""
+    for c in citations:
+        c.formatted = bibliography.format_citation(c.metadata, style, locale=language)
+
+
 __all__ = [
     "add_citation", "add_section", "assign_list", "attach_file", "create_list", "delete_citation", "delete_section",
     "move_citation", "move_section", "publish_list", "raise_task", "remove_file", "resolve_task", "send_citation",
-    "send_list", "set_item_status", "set_list_status", "set_visibility", "unpublish_list", "update_citation",
-    "update_list", "update_section", "CitationType",
+    "send_list", "set_item_status", "citation_style_and_language", "localize_formatted", "refresh_formatted", "stored_language", "set_list_status",
+    "set_visibility", "unpublish_list", "update_citation", "update_list", "update_section", "CitationType",
 ]

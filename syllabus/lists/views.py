@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -156,13 +156,16 @@ VIEW_CACHE_SECONDS = 600
 def view(request, pk: int):
     lst, acc = selectors.list_with_items(request.user, pk)
     items = selectors.all_items(lst)
-    style = services.citation_style(lst)
-    # The sections and items are the same for every reader of this revision of the list: their
-    # rendering is cached (per language and citation style); per-reader parts are slots.
-    key = f"lists:view:{lst.pk}:{lst.revision}:{get_language()}:{style}"
+    style, language = services.citation_style_and_language(lst)
+    reader_language = translation.get_language()
+    # The sections and items are the same for every reader of this revision of the list in one
+    # language: their rendering is cached (per language and citation style); per-reader parts are slots.
+    key = f"lists:view:{lst.pk}:{lst.revision}:{reader_language}:{style}"
     items_html = cache.get(key)
     if items_html is None:
-        services.refresh_formatted(items, style)
+        services.refresh_formatted(items, style, language)
+        if reader_language != language:  # LST-9: the reader's language, not the stored one
+            services.localize_formatted(items, style, reader_language)
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
     # per person (done marks, own holds, queue places): kept apart from the shared, cached parts

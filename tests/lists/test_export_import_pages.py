@@ -123,3 +123,26 @@ def test_import_without_javascript_redirects_to_the_editor_with_a_summary(client
     assert "2 entries imported" in r.content.decode()
     bad = client.post(_import_url(lst), {"file": SimpleUploadedFile("x.txt", b"hello")}, **HTMX)
     assert bad.status_code == 400 and "LST-9" in bad.content.decode()
+
+
+def test_the_list_import_reports_read_imported_refused_with_line_and_dropped(client, instructor, built_list):
+    """Issue 13 (LST-9): per file — read, imported, refused with rule and line, dropped fields named."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from syllabus.org.services import create_api_token
+
+    ris = ("TY  - BOOK\nTI  - Kept\nAU  - Austen, Jane\nN1  - a note we do not import\nER  - \n\n"
+           "TY  - BOOK\nAU  - Nobody\nER  - \n\n"
+           "TY  - BOOK\nTI  - Bad ISBN\nSN  - 123\nER  - \n")
+    lst = built_list["list"]
+    _, token = create_api_token(instructor)
+    r = client.post(f"/api/v1/lists/{lst.pk}/import", {"file": SimpleUploadedFile("refs.ris", ris.encode()), "format": "ris"},
+                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["read"], body["created"], body["rejected"]) == (3, 1, 2)
+    assert body["dropped"] == ["N1 (1)"]
+    first, second, third = body["entries"]
+    assert first["status"] == "created" and first["dropped"] == ["N1"] and first["line"] == 1
+    assert second["status"] == "rejected" and second["line"] == 7 and "line 7" in second["detail"]
+    assert third["status"] == "rejected" and third["rule"] == "LST-2" and third["line"] == 11

@@ -219,3 +219,24 @@ def complete_purchase(request, request_id: Id):
 def decline_purchase(request, request_id: Id, payload: ReasonIn | None = None):
     services.decline_purchase(request.user, _purchase(request.user, request_id), payload.reason if payload else "")
     return purchase_out(_purchase(request.user, request_id))
+
+
+# --- CLA check (SRV-2) -----------------------------------------------------------------------------
+
+class ClaOut(Schema):
+    photocopy: str = Field(..., description="allowed | not_allowed | unknown")
+    scan: str
+    digital: str
+    source: str = Field(..., description="the provider that answered: offline | http | ...")
+    error: str = Field("", description="why the answer is unknown, when the provider failed")
+
+
+@router.get("/cla", response={200: ClaOut, **ERRORS},
+            summary="What the institution's CLA licence allows for a title (SRV-2): ?isbn= or ?issn=")
+def cla_check(request, isbn: str = "", issn: str = ""):
+    from . import cla
+
+    inst = request.user.institution
+    if inst is None:
+        raise NotFound("SRV-2", "no institution")
+    return cla.check(inst, isbn=isbn, issn=issn).as_dict()

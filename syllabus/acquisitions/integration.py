@@ -25,4 +25,9 @@ def register_list_filters() -> None:
 
 
 def register_digitization_check() -> None:
-    """Filled by the CLA check (SRV-2) once it exists."""
+    """SRV-2: a CLA answer "not permitted" stops digitization's automatic approval (DIG-9)."""
+    from syllabus.fulfillment.auto_approval import register
+
+    from .cla import blocks_digitization
+
+    register(blocks_digitization)

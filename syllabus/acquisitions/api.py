@@ -240,3 +240,68 @@ def cla_check(request, isbn: str = "", issn: str = ""):
     if inst is None:
         raise NotFound("SRV-2", "no institution")
     return cla.check(inst, isbn=isbn, issn=issn).as_dict()
+
+
+# --- new editions (SRV-3) ----------------------------------------------------------------------------
+
+class EditionNoticeOut(Schema):
+    id: int
+    citation_id: int
+    source: str = Field(..., description="catalog | openlibrary")
+    title: str
+    edition: str
+    year: int | None
+    isbn: str
+    publisher: str
+    record_id: int | None
+    status: str = Field(..., description="open | replaced | added | declined")
+    original_url: str = Field(..., description="view original: the item in its list")
+
+
+def notice_out(n) -> dict:
+    from django.urls import reverse
+
+    return {"id": n.pk, "citation_id": n.citation_id, "source": n.source, "title": n.title, "edition": n.edition, "year": n.year,
+            "isbn": n.isbn, "publisher": n.publisher, "record_id": n.record_id, "status": n.status,
+            "original_url": reverse("lists:edit", args=[n.citation.resource_list_id]) + f"#item-{n.citation_id}"}
+
+
+def _notice(user, notice_id: int):
+    from syllabus.lists.permissions import ensure_edit
+
+    from .models import EditionNotice
+
+    n = EditionNotice.objects.select_related("citation__resource_list", "record").filter(pk=notice_id).first()
+    if n is None:
+        raise NotFound("SRV-3", "no such new-edition notice")
+    ensure_edit(user, n.citation.resource_list)
+    return n
+
+
+@router.post("/citations/{citation_id}/new-editions/check", response={200: list[EditionNoticeOut], **ERRORS},
+             summary="Check for a new edition of a list item in the catalog and the bibliographic feed (SRV-3)")
+def check_new_editions(request, citation_id: Id):
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    return [notice_out(n) for n in services.check_new_editions(request.user, citation)]
+
+
+@router.get("/citations/{citation_id}/new-editions", response={200: Page(EditionNoticeOut), **ERRORS},
+            summary="The new-edition notices of a list item")
+def list_new_editions(request, citation_id: Id, page: PageQuery):
+    from syllabus.lists.permissions import ensure_edit
+
+    from .models import EditionNotice
+
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    ensure_edit(request.user, citation.resource_list)
+    qs = EditionNotice.objects.filter(citation=citation).select_related("citation").order_by("-year", "-id")
+    return paginate(request, qs, page, notice_out)
+
+
+@router.post("/edition-notices/{notice_id}/{action}", response={200: EditionNoticeOut, **ERRORS},
+             summary="Act on a new-edition notice: replace (the item becomes the new edition), add (to the list), decline")
+def act_on_notice(request, notice_id: Id, action: str):
+    if action not in ("replace", "add", "decline"):
+        raise NotFound("SRV-3", "no such action")
+    services.act_on_notice(request.user, _notice(request.user, notice_id), action)
+    return notice_out(_notice(request.user, notice_id))

@@ -17,7 +17,6 @@ without editing this module."""
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -78,7 +77,7 @@ def offline(kind: str, value: str, institution=None) -> Permissions:
     row = _sample().get(value)
     if row is None:
         return Permissions(source="offline")
-    return Permissions(*(_value(row.get(u)) for u in USES), source="offline")
+    return Permissions(**{u: _value(row.get(u)) for u in USES}, source="offline")
 
 
 def http(kind: str, value: str, institution=None) -> Permissions:
@@ -98,7 +97,7 @@ def http(kind: str, value: str, institution=None) -> Permissions:
     perms = body.get("permissions") if isinstance(body, dict) else None
     if not isinstance(perms, dict):
         return Permissions(source="http", error="malformed answer")
-    return Permissions(*(_value(perms.get(u)) for u in USES), source="http")
+    return Permissions(**{u: _value(perms.get(u)) for u in USES}, source="http")
 
 
 PROVIDERS: dict[str, Callable[..., Permissions]] = {"offline": offline, "http": http}

@@ -97,3 +97,37 @@ class PurchaseRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Purchase request #{self.pk}"
+
+
+class NoticeStatus(models.TextChoices):
+    OPEN = "open", _("New edition available")
+    REPLACED = "replaced", _("Item replaced by the new edition")
+    ADDED = "added", _("New edition added to the list")
+    DECLINED = "declined", _("New edition declined")
+
+
+class EditionNotice(models.Model):
+    """A later edition of the same work found for a list item (SRV-3), from the local catalog
+    (``record`` set) or a bibliographic feed (``source`` = ``openlibrary``)."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="edition_notices")
+    citation = models.ForeignKey("lists.Citation", on_delete=models.CASCADE, related_name="edition_notices")
+    source = models.CharField(max_length=20, help_text="catalog | openlibrary")
+    key = models.CharField(max_length=200, help_text="what identifies the edition: record id, ISBN or feed key")
+    record = models.ForeignKey("catalog.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=1000)
+    edition = models.CharField(max_length=100, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    isbn = models.CharField(max_length=13, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.OPEN)
+    created_at = models.DateTimeField(default=clock.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-year", "-id"]
+        constraints = [models.UniqueConstraint(fields=["citation", "key"], name="uniq_edition_notice")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year or '?'})"

@@ -72,3 +72,12 @@ def task_list(institution, *, status: str = "open"):
 def purchase_list(institution, *, status: str = "library_processing"):
     qs = PurchaseRequest.objects.filter(institution=institution).select_related("citation__resource_list", "requester")
     return qs.filter(status=status) if status else qs
+
+
+def open_notices_for_citations(citation_ids) -> dict[int, list]:
+    from .models import EditionNotice
+
+    out: dict[int, list] = defaultdict(list)
+    for n in EditionNotice.objects.filter(citation_id__in=citation_ids, status="open").order_by("-year", "-id"):
+        out[n.citation_id].append(n)
+    return dict(out)

@@ -261,3 +261,84 @@ def complete_purchase(actor: User, req: PurchaseRequest) -> PurchaseRequest:
 def decline_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> PurchaseRequest:
     ensure_process(actor, req.citation.resource_list)
     return _purchase_step(actor, req, "decline", reason)
+
+
+# --- new editions (SRV-3) ----------------------------------------------------------------------------
+
+def check_new_editions(actor: User | None, citation: Citation) -> list:
+    """Look for a later edition of the item's work (local catalog, then the feed) and keep a
+    notice per edition found; a declined, replaced or added one is not raised again."""
+    from . import editions
+    from .models import EditionNotice
+
+    if actor is not None:
+        ensure_edit(actor, citation.resource_list)
+    found = editions.find(citation)
+    with transaction.atomic():
+        for e in found:
+            notice, created = EditionNotice.objects.get_or_create(
+                citation=citation, key=e.key[:200],
+                defaults={"institution_id": citation.resource_list.institution_id, "source": e.source, "title": e.title[:1000],
+                          "edition": e.edition, "year": e.year, "isbn": e.isbn, "publisher": e.publisher,
+                          "record_id": e.record_id})
+            if created:
+                audit.created(actor, notice)
+    return list(EditionNotice.objects.filter(citation=citation, status="open"))
+
+
+def _edition_csl(citation: Citation, notice) -> dict:
+    csl = dict(citation.metadata or {})
+    if notice.record_id and notice.record.csl:
+        csl = {**csl, **notice.record.csl}
+    csl["title"] = notice.title or csl.get("title", "")
+    if notice.year:
+        csl["issued"] = {"date-parts": [[notice.year]]}
+    if notice.isbn:
+        csl["ISBN"] = notice.isbn
+    if notice.edition:
+        csl["edition"] = notice.edition
+    if notice.publisher:
+        csl["publisher"] = notice.publisher
+    csl.pop("type", None)
+    return csl
+
+
+def act_on_notice(actor: User, notice, action: str):
+    """The notice's actions: ``replace`` (the item becomes the new edition), ``add`` (the new
+    edition is added to the list after the item), ``decline`` (no more notice for it).  "View
+    original" is a link to the item and changes nothing."""
+    from .models import EditionNotice, NoticeStatus
+
+    citation = notice.citation
+    ensure_edit(actor, citation.resource_list)
+    with transaction.atomic():
+        notice = EditionNotice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.OPEN:
+            raise RuleViolation("SRV-3", "this new edition was already dealt with", status=409)
+        if action == "replace":
+            lists.update_citation(actor, citation, metadata=_edition_csl(citation, notice), record=notice.record)
+            status = NoticeStatus.REPLACED
+        elif action == "add":
+            lists.add_citation(actor, citation.resource_list, citation.section, citation.type, _edition_csl(citation, notice),
+                               record=notice.record, position=citation.position + 1)
+            status = NoticeStatus.ADDED
+        elif action == "decline":
+            status = NoticeStatus.DECLINED
+        else:
+            raise RuleViolation("SRV-3", "action must be replace, add or decline", field="action")
+        audit.update(actor, notice, note=action, status=status, decided_at=clock.now(), decided_by=actor)
+    return notice
+
+
+def sweep_new_editions(now=None, *, limit: int = 500) -> int:
+    """The periodic check: items of lists still in use whose record is in the catalog (idempotent)."""
+    from syllabus.lists.workflow import ListStatus
+
+    done = 0
+    qs = (Citation.objects.filter(record__isnull=False).exclude(resource_list__status=ListStatus.COMPLETE)
+          .select_related("record", "resource_list__institution").order_by("pk")[:limit])
+    for citation in qs:
+        before = citation.edition_notices.count()
+        check_new_editions(None, citation)
+        done += citation.edition_notices.count() - before
+    return done

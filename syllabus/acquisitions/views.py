@@ -20,7 +20,7 @@ from syllabus.lists.permissions import ensure_librarian
 from syllabus.web.errors import rule_errors
 
 from . import selectors, services
-from .models import AcquisitionTask, Kind, PurchaseRequest, TaskStatus
+from .models import AcquisitionTask, EditionNotice, Kind, PurchaseRequest, TaskStatus
 from .workflow import TASK_WORKFLOW
 
 
@@ -124,7 +124,9 @@ def task_action(request, task_id: int, action: str):
 @rule_errors
 def request_purchase(request, citation_id: int):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
-    services.request_purchase(request.user, citation, note=request.POST.get("note", ""))
+    notice = EditionNotice.objects.filter(pk=_int(request.POST.get("notice", "")) or 0, citation=citation).first()
+    services.request_purchase(request.user, citation, note=request.POST.get("note", ""),
+                              title=notice.title if notice else "", isbn=notice.isbn if notice else "")
     messages.success(request, _("Purchase requested: the library is processing it."))
     return redirect(_back(request, reverse("lists:edit", args=[citation.resource_list_id])))
 
@@ -150,3 +152,24 @@ def purchase_action(request, request_id: int, action: str):
     else:
         raise Http404
     return redirect(_back(request, reverse("lists:edit", args=[req.citation.resource_list_id])))
+
+
+@login_required
+@require_POST
+@rule_errors
+def check_editions(request, citation_id: int):
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    found = services.check_new_editions(request.user, citation)
+    messages.info(request, _("New edition found.") if found else _("No new edition found."))
+    return redirect(_back(request, reverse("lists:edit", args=[citation.resource_list_id]) + f"#item-{citation.pk}"))
+
+
+@login_required
+@require_POST
+@rule_errors
+def notice_action(request, notice_id: int, action: str):
+    notice = EditionNotice.objects.select_related("citation__resource_list", "record").filter(pk=notice_id).first()
+    if notice is None or action not in ("replace", "add", "decline"):
+        raise Http404
+    services.act_on_notice(request.user, notice, action)
+    return redirect(_back(request, reverse("lists:edit", args=[notice.citation.resource_list_id])))

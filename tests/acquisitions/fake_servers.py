@@ -58,3 +58,19 @@ def cla_routes(table: dict[str, dict]):
             return 404, {"error": "title not covered by the licence"}
         return 200, {"identifier": key, "permissions": table[key]}
     return routes
+
+
+def open_library_routes(isbn_index: dict[str, dict], works: dict[str, list[dict]]):
+    """``/isbn/{isbn}.json`` → the edition record; ``/works/{id}/editions.json`` → ``{"entries": [...]}``."""
+    def routes(path, query):
+        if path.startswith("/isbn/") and path.endswith(".json"):
+            edition = isbn_index.get(path[len("/isbn/"):-len(".json")])
+            return (200, edition) if edition else (404, {"error": "notfound", "key": path})
+        if path.startswith("/works/") and path.endswith("/editions.json"):
+            work = path[:-len("/editions.json")]
+            entries = works.get(work)
+            if entries is None:
+                return 404, {"error": "notfound", "key": work}
+            return 200, {"links": {"self": path, "work": work}, "size": len(entries), "entries": entries}
+        return 404, {"error": "notfound"}
+    return routes

@@ -3,7 +3,6 @@ the CLA check and new editions.  A refused move answers 409 ``{"rule": "SRV-3", 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Router, Schema, Status
@@ -21,7 +20,7 @@ from .models import AcquisitionTask, PurchaseRequest
 
 router = Router(tags=["acquisitions"])
 ERRORS = {code: Error for code in sorted(codes_4xx)}
-Amount = Annotated[Decimal, Field(ge=0, lt=10_000_000, max_digits=9, decimal_places=2)]
+Amount = Annotated[float, Field(ge=0, le=9_999_999.99, description="at most two decimals")]
 
 
 class AcquisitionTaskIn(Schema):
@@ -115,34 +114,34 @@ def list_tasks(request, page: PageQuery, status: str = "open"):
     return paginate(request, qs, page, serialize)
 
 
-@router.get("/acquisition-tasks/{task_id}", response={200: AcquisitionTaskOut, **ERRORS}, summary="One acquisition task")
-def get_task(request, task_id: Id):
-    return _task_response(request.user, task_id)
+@router.get("/acquisition-tasks/{acquisition_task_id}", response={200: AcquisitionTaskOut, **ERRORS}, summary="One acquisition task")
+def get_task(request, acquisition_task_id: Id):
+    return _task_response(request.user, acquisition_task_id)
 
 
-@router.patch("/acquisition-tasks/{task_id}", response={200: AcquisitionTaskOut, **ERRORS}, summary="Change an open acquisition task")
-def change_task(request, task_id: Id, payload: AcquisitionTaskChange):
-    services.update_task(request.user, _task(request.user, task_id), **payload.dict(exclude_unset=True))
-    return _task_response(request.user, task_id)
+@router.patch("/acquisition-tasks/{acquisition_task_id}", response={200: AcquisitionTaskOut, **ERRORS}, summary="Change an open acquisition task")
+def change_task(request, acquisition_task_id: Id, payload: AcquisitionTaskChange):
+    services.update_task(request.user, _task(request.user, acquisition_task_id), **payload.dict(exclude_unset=True))
+    return _task_response(request.user, acquisition_task_id)
 
 
-@router.post("/acquisition-tasks/{task_id}/start", response={200: AcquisitionTaskOut, **ERRORS}, summary="Start the task")
-def start_task(request, task_id: Id):
-    services.start_task(request.user, _task(request.user, task_id))
-    return _task_response(request.user, task_id)
+@router.post("/acquisition-tasks/{acquisition_task_id}/start", response={200: AcquisitionTaskOut, **ERRORS}, summary="Start the task")
+def start_task(request, acquisition_task_id: Id):
+    services.start_task(request.user, _task(request.user, acquisition_task_id))
+    return _task_response(request.user, acquisition_task_id)
 
 
-@router.post("/acquisition-tasks/{task_id}/complete", response={200: AcquisitionTaskOut, **ERRORS},
+@router.post("/acquisition-tasks/{acquisition_task_id}/complete", response={200: AcquisitionTaskOut, **ERRORS},
              summary="Finish the task: the copy goes on reserve, or the e-book link appears")
-def complete_task(request, task_id: Id):
-    services.complete_task(request.user, _task(request.user, task_id))
-    return _task_response(request.user, task_id)
+def complete_task(request, acquisition_task_id: Id):
+    services.complete_task(request.user, _task(request.user, acquisition_task_id))
+    return _task_response(request.user, acquisition_task_id)
 
 
-@router.post("/acquisition-tasks/{task_id}/cancel", response={200: AcquisitionTaskOut, **ERRORS}, summary="Cancel the task")
-def cancel_task(request, task_id: Id):
-    services.cancel_task(request.user, _task(request.user, task_id))
-    return _task_response(request.user, task_id)
+@router.post("/acquisition-tasks/{acquisition_task_id}/cancel", response={200: AcquisitionTaskOut, **ERRORS}, summary="Cancel the task")
+def cancel_task(request, acquisition_task_id: Id):
+    services.cancel_task(request.user, _task(request.user, acquisition_task_id))
+    return _task_response(request.user, acquisition_task_id)
 
 
 # --- purchase requests (SRV-3) -----------------------------------------------------------------
@@ -153,7 +152,7 @@ class PurchaseIn(Schema):
     isbn: str = Field("", max_length=13)
 
 
-class ReasonIn(Schema):
+class PurchaseReasonIn(Schema):
     reason: str = Field("", max_length=500)
 
 
@@ -195,30 +194,30 @@ def list_purchases(request, page: PageQuery, status: str = "library_processing")
     return paginate(request, selectors.purchase_list(request.user.institution, status=status), page, purchase_out)
 
 
-@router.get("/purchase-requests/{request_id}", response={200: PurchaseRequestOut, **ERRORS}, summary="One purchase request")
-def get_purchase(request, request_id: Id):
-    return purchase_out(_purchase(request.user, request_id))
+@router.get("/purchase-requests/{purchase_request_id}", response={200: PurchaseRequestOut, **ERRORS}, summary="One purchase request")
+def get_purchase(request, purchase_request_id: Id):
+    return purchase_out(_purchase(request.user, purchase_request_id))
 
 
-@router.post("/purchase-requests/{request_id}/cancel", response={200: PurchaseRequestOut, **ERRORS},
+@router.post("/purchase-requests/{purchase_request_id}/cancel", response={200: PurchaseRequestOut, **ERRORS},
              summary="Withdraw a purchase request while the library is processing it (instructor)")
-def cancel_purchase(request, request_id: Id, payload: ReasonIn | None = None):
-    services.cancel_purchase(request.user, _purchase(request.user, request_id), payload.reason if payload else "")
-    return purchase_out(_purchase(request.user, request_id))
+def cancel_purchase(request, purchase_request_id: Id, payload: PurchaseReasonIn | None = None):
+    services.cancel_purchase(request.user, _purchase(request.user, purchase_request_id), payload.reason if payload else "")
+    return purchase_out(_purchase(request.user, purchase_request_id))
 
 
-@router.post("/purchase-requests/{request_id}/complete", response={200: PurchaseRequestOut, **ERRORS},
+@router.post("/purchase-requests/{purchase_request_id}/complete", response={200: PurchaseRequestOut, **ERRORS},
              summary="The purchase is done (librarian)")
-def complete_purchase(request, request_id: Id):
-    services.complete_purchase(request.user, _purchase(request.user, request_id))
-    return purchase_out(_purchase(request.user, request_id))
+def complete_purchase(request, purchase_request_id: Id):
+    services.complete_purchase(request.user, _purchase(request.user, purchase_request_id))
+    return purchase_out(_purchase(request.user, purchase_request_id))
 
 
-@router.post("/purchase-requests/{request_id}/decline", response={200: PurchaseRequestOut, **ERRORS},
+@router.post("/purchase-requests/{purchase_request_id}/decline", response={200: PurchaseRequestOut, **ERRORS},
              summary="Decline the purchase request (librarian)")
-def decline_purchase(request, request_id: Id, payload: ReasonIn | None = None):
-    services.decline_purchase(request.user, _purchase(request.user, request_id), payload.reason if payload else "")
-    return purchase_out(_purchase(request.user, request_id))
+def decline_purchase(request, purchase_request_id: Id, payload: PurchaseReasonIn | None = None):
+    services.decline_purchase(request.user, _purchase(request.user, purchase_request_id), payload.reason if payload else "")
+    return purchase_out(_purchase(request.user, purchase_request_id))
 
 
 # --- CLA check (SRV-2) -----------------------------------------------------------------------------
@@ -278,11 +277,15 @@ def _notice(user, notice_id: int):
     return n
 
 
-@router.post("/citations/{citation_id}/new-editions/check", response={200: list[EditionNoticeOut], **ERRORS},
-             summary="Check for a new edition of a list item in the catalog and the bibliographic feed (SRV-3)")
-def check_new_editions(request, citation_id: Id):
+@router.post("/citations/{citation_id}/new-editions/check", response={200: Page(EditionNoticeOut), **ERRORS},
+             summary="Check for a new edition of a list item in the catalog and the bibliographic feed (SRV-3): its open notices")
+def check_new_editions(request, citation_id: Id, page: PageQuery):
+    from .models import EditionNotice
+
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
-    return [notice_out(n) for n in services.check_new_editions(request.user, citation)]
+    services.check_new_editions(request.user, citation)
+    qs = EditionNotice.objects.filter(citation=citation, status="open").select_related("citation").order_by("-year", "-id")
+    return paginate(request, qs, page, notice_out)
 
 
 @router.get("/citations/{citation_id}/new-editions", response={200: Page(EditionNoticeOut), **ERRORS},
@@ -298,10 +301,24 @@ def list_new_editions(request, citation_id: Id, page: PageQuery):
     return paginate(request, qs, page, notice_out)
 
 
-@router.post("/edition-notices/{notice_id}/{action}", response={200: EditionNoticeOut, **ERRORS},
-             summary="Act on a new-edition notice: replace (the item becomes the new edition), add (to the list), decline")
-def act_on_notice(request, notice_id: Id, action: str):
-    if action not in ("replace", "add", "decline"):
-        raise NotFound("SRV-3", "no such action")
-    services.act_on_notice(request.user, _notice(request.user, notice_id), action)
-    return notice_out(_notice(request.user, notice_id))
+def _act(request, edition_notice_id: int, action: str) -> dict:
+    services.act_on_notice(request.user, _notice(request.user, edition_notice_id), action)
+    return notice_out(_notice(request.user, edition_notice_id))
+
+
+@router.post("/edition-notices/{edition_notice_id}/replace", response={200: EditionNoticeOut, **ERRORS},
+             summary="Replace the item by the new edition (its metadata and catalog record)")
+def replace_by_new_edition(request, edition_notice_id: Id):
+    return _act(request, edition_notice_id, "replace")
+
+
+@router.post("/edition-notices/{edition_notice_id}/add", response={200: EditionNoticeOut, **ERRORS},
+             summary="Add the new edition to the list, right after the item")
+def add_new_edition(request, edition_notice_id: Id):
+    return _act(request, edition_notice_id, "add")
+
+
+@router.post("/edition-notices/{edition_notice_id}/decline", response={200: EditionNoticeOut, **ERRORS},
+             summary="Decline the new edition: no notice for it again")
+def decline_new_edition(request, edition_notice_id: Id):
+    return _act(request, edition_notice_id, "decline")

@@ -46,7 +46,7 @@ def test_local_catalog_by_title_and_author_and_not_a_same_titled_other_work(clrs
     Record.objects.create(institution=inst_a, source_id="clrs2", title="Introduction to algorithms", creators="Cormen, Thomas H.",
                           year=2001, isbn="9780262032933")     # an earlier edition: not "new"
     _same_title_other_work(inst_a)
-    found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()
+    found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()["items"]
     assert [(n["source"], n["record_id"], n["year"], n["isbn"]) for n in found] == [("catalog", fourth.pk, 2022, "9780262046305")]
 
 
@@ -59,14 +59,14 @@ def test_local_catalog_by_work_key_ignores_a_same_titled_other_work(clrs, instru
     other = _same_title_other_work(inst_a)
     other.work_key = "oclc-work:9999"
     other.save()
-    found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()
+    found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()["items"]
     assert [n["record_id"] for n in found] == [fourth.pk]
 
 
 def test_no_false_positive_for_a_different_work_with_the_same_title(clrs, instructor, inst_a, api):
     _lst, citation, _record = clrs
     _same_title_other_work(inst_a)
-    assert api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json() == []
+    assert api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()["items"] == []
 
 
 OL_EDITIONS = {
@@ -90,7 +90,7 @@ def test_open_library_feed_finds_the_later_edition_of_the_same_work_only(clrs, i
     _lst, citation, _record = clrs
     with FakeServer(open_library_routes(OL_ISBN, OL_EDITIONS)) as server:
         ConfigValue.objects.create(key="editions_feed_url", institution=inst_a, value=server.url)
-        found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()
+        found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()["items"]
         assert server.requests == ["/isbn/9780262033848.json", "/works/OL0000001W/editions.json?limit=100"]
     assert [(n["source"], n["isbn"], n["year"], n["edition"], n["publisher"]) for n in found] == [
         ("openlibrary", "9780262046305", 2022, "Fourth edition", "The MIT Press")]
@@ -101,7 +101,7 @@ def test_feed_down_finds_nothing_and_does_not_break(clrs, instructor, inst_a, ap
     with FakeServer(open_library_routes({}, {})) as server:
         url = server.url
     ConfigValue.objects.create(key="editions_feed_url", institution=inst_a, value=url)
-    assert api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json() == []
+    assert api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()["items"] == []
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def notice(clrs, instructor, inst_a, api):
     fourth = Record.objects.create(institution=inst_a, source_id="clrs4", title="Introduction to Algorithms",
                                    creators="Cormen, Thomas H.", year=2022, edition="4th ed.", isbn="9780262046305",
                                    publisher="MIT Press")
-    found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()
+    found = api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()["items"]
     return lst, citation, fourth, found[0]
 
 
@@ -145,7 +145,7 @@ def test_add_to_list_keeps_the_original_and_adds_the_new_edition_after_it(notice
 def test_decline_hides_it_for_good(notice, instructor, api):
     _lst, citation, _fourth, n = notice
     assert api(instructor).post(f"/api/v1/edition-notices/{n['id']}/decline").json()["status"] == "declined"
-    assert api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json() == []
+    assert api(instructor).post(f"/api/v1/citations/{citation.pk}/new-editions/check").json()["items"] == []
     citation.refresh_from_db()
     assert citation.metadata["ISBN"] == "9780262033848"
 

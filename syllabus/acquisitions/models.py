@@ -131,3 +131,13 @@ class EditionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.year or '?'})"
+
+
+class EditionCheck(models.Model):
+    """When the periodic sweep last looked for new editions of an item (at most once a day each)."""
+
+    citation = models.OneToOneField("lists.Citation", on_delete=models.CASCADE, related_name="edition_check")
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.citation_id}: {self.checked_at:%Y-%m-%d}"

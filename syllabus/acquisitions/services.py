@@ -330,15 +330,23 @@ def act_on_notice(actor: User, notice, action: str):
     return notice
 
 
-def sweep_new_editions(now=None, *, limit: int = 500) -> int:
-    """The periodic check: items of lists still in use whose record is in the catalog (idempotent)."""
+def sweep_new_editions(now=None, *, limit: int = 200) -> int:
+    """The periodic check of items of lists still in use whose record is in the catalog: each item
+    at most once a day, ``limit`` items per run (idempotent).  Returns the notices raised."""
+    import datetime as dt
+
     from syllabus.lists.workflow import ListStatus
 
-    done = 0
-    qs = (Citation.objects.filter(record__isnull=False).exclude(resource_list__status=ListStatus.COMPLETE)
+    from .models import EditionCheck
+
+    now = now or clock.now()
+    fresh = EditionCheck.objects.filter(checked_at__gt=now - dt.timedelta(days=1)).values("citation_id")
+    qs = (Citation.objects.filter(record__isnull=False).exclude(resource_list__status=ListStatus.COMPLETE).exclude(pk__in=fresh)
           .select_related("record", "resource_list__institution").order_by("pk")[:limit])
+    raised = 0
     for citation in qs:
         before = citation.edition_notices.count()
         check_new_editions(None, citation)
-        done += citation.edition_notices.count() - before
-    return done
+        EditionCheck.objects.update_or_create(citation=citation, defaults={"checked_at": now})
+        raised += citation.edition_notices.count() - before
+    return raised

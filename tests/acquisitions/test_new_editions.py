@@ -4,6 +4,8 @@ local catalog and from an Open Library-speaking feed (local fake server); the no
 title is never offered."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -162,16 +164,20 @@ def test_a_purchase_request_starts_from_the_notice(notice, instructor, client):
     assert "new_edition_purchase_requested" in citation.tags
 
 
-def test_the_periodic_sweep_raises_the_notice(clrs, inst_a):
+def test_the_periodic_sweep_raises_the_notice(clrs, inst_a, clock):
     from syllabus.acquisitions.models import EditionNotice
     from syllabus.core.tasks import sweeps
 
     Record.objects.create(institution=inst_a, source_id="clrs4", title="Introduction to Algorithms", creators="Cormen, Thomas H.",
                           year=2022, isbn="9780262046305")
     sweep = sweeps()["acquisitions.new_editions"]
-    assert sweep(None) == 1
-    assert sweep(None) == 0            # idempotent
+    assert sweep(clock.now()) == 1
+    assert sweep(clock.now()) == 0            # idempotent
     assert EditionNotice.objects.get().isbn == "9780262046305"
+    EditionNotice.objects.all().delete()
+    assert sweep(clock.now()) == 0            # each item at most once a day
+    clock.advance(dt.timedelta(days=1, minutes=1))
+    assert sweep(clock.now()) == 1
 
 
 def test_only_the_lists_editors_see_and_act(notice, student, librarian_b, make_user, api):

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "syllabus.notify",
     "syllabus.discussion",
     "syllabus.fulfillment",
+    "syllabus.acquisitions",
     "syllabus.lending",
     "syllabus.lti",
     "syllabus.sso",

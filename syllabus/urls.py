@@ -28,6 +28,7 @@ APP_PAGES = [
     ("syllabus.discussion.urls", "discussion/"),
     ("syllabus.notify.urls", "notifications/"),
     ("syllabus.fulfillment.urls", "services/"),
+    ("syllabus.acquisitions.urls", "acquisitions/"),
     ("syllabus.lending.urls", "lending/"),
     ("syllabus.lti.urls", "lti/"),
     ("syllabus.sso.urls", "sso/"),

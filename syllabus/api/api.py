@@ -149,6 +149,7 @@ ROUTER_MODULES = [
     "syllabus.discussion.api",
     "syllabus.notify.api",
     "syllabus.fulfillment.api",
+    "syllabus.acquisitions.api",
     "syllabus.lending.api",
     "syllabus.circulation.api",
 ]

@@ -22,7 +22,7 @@ from syllabus.org.models import Institution, Library, RoleAssignment, User, User
 from syllabus.org.roles import Role, Scope
 from syllabus.org.services import assign_role
 
-from . import workflow
+from . import auto_approval, workflow
 from .models import (
     DEFAULT_DEPARTMENT_CODE, DEFAULT_DEPARTMENT_NAME, FORM_FIELDS, OPEN_STATUSES, ApprovalMode,
     CirculationDesk, CopyrightOption, CopyrightStatus, DigitizationDepartment, DigitizationRequest, DigitizationRule,
@@ -450,22 +450,27 @@ def _start(actor: User | None, req: DigitizationRequest, rule: DigitizationRule)
     req.target, req.max_accesses, req.approval_mode = rule.target, rule.max_accesses, rule.approval_mode
     now = clock.now()
     req.created_at = req.updated_at = now
+    mode = rule.approval_mode
+    stopped = auto_approval.blocked(req) if mode == ApprovalMode.AUTOMATIC else None
+    if stopped:
+        # a registered check (e.g. the CLA licence, SRV-2) forbids it: a manager decides
+        mode = req.approval_mode = ApprovalMode.BLOCKING
     if req.kind == Kind.COPYRIGHT:
         # DIG-2: the clearance task is the request itself
-        if rule.approval_mode == ApprovalMode.AUTOMATIC:
+        if mode == ApprovalMode.AUTOMATIC:
             req.copyright, req.copyright_reason, req.status, req.closed_at = TaskStatus.APPROVED, rule.approval_reason, Status.COMPLETED, now
         else:
             req.copyright, req.status = TaskStatus.PENDING, Status.PENDING_COPYRIGHT
     else:
-        auto = rule.approval_mode == ApprovalMode.AUTOMATIC
+        auto = mode == ApprovalMode.AUTOMATIC
         if rule.approval_required:
             req.approval = TaskStatus.APPROVED if auto else TaskStatus.PENDING
             req.approval_reason = rule.approval_reason if auto else ""
-        if rule.copyright_required:
+        if rule.copyright_required or stopped:
             req.copyright = TaskStatus.APPROVED if auto else TaskStatus.PENDING
             req.copyright_reason = rule.approval_reason if auto else ""
         pending = TaskStatus.PENDING in (req.approval, req.copyright)
-        if pending and rule.approval_mode == ApprovalMode.BLOCKING:
+        if pending and mode == ApprovalMode.BLOCKING:
             req.status = Status.PENDING_APPROVAL
         else:
             req.status = Status.PICK_FROM_SHELF if req.item_id else Status.IN_DIGITIZATION
@@ -473,7 +478,9 @@ def _start(actor: User | None, req: DigitizationRequest, rule: DigitizationRule)
     req.due_at = _work_due(req) if req.is_open else None
     req.save(update_fields=["due_at"])
     audit.created(actor, req)
-    if rule.approval_mode == ApprovalMode.AUTOMATIC and (rule.approval_required or rule.copyright_required or req.kind == Kind.COPYRIGHT):
+    if stopped:
+        audit.event(None, req, "auto_approval_stopped", note=stopped)
+    if mode == ApprovalMode.AUTOMATIC and (rule.approval_required or rule.copyright_required or req.kind == Kind.COPYRIGHT):
         audit.event(None, req, "auto_approved", note=rule.approval_reason)
     if req.kind == Kind.COPYRIGHT and req.status == Status.COMPLETED:
         queue_letter("copyright_request_approved", req.requester, _letter_context(req, reason=req.copyright_reason),

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AcquisitionsConfig(AppConfig):
+    name = "syllabus.acquisitions"
+    label = "acquisitions"
+    verbose_name = "Acquisitions, licences and short loan"
+
+    def ready(self):
+        from .integration import register_digitization_check, register_list_filters
+
+        register_list_filters()
+        register_digitization_check()

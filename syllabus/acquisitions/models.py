@@ -1,0 +1,143 @@
+"""Acquisition work started from a list item (SPEC §3 librarian actions, SRV-3): the library's
+tasks (order a copy, license an e-book, move a copy to short loan / course reserve) and the
+instructors' purchase requests.  Their state machines are in :mod:`.workflow`."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.core import clock
+
+
+class Kind(models.TextChoices):
+    ORDER = "order", _("Order a copy")
+    LICENSE = "license", _("License an e-book")
+    SHORT_LOAN = "short_loan", _("Move to short loan / course reserve")
+
+
+class TaskStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PurchaseStatus(models.TextChoices):
+    LIBRARY_PROCESSING = "library_processing", _("Library processing")
+    COMPLETED = "completed", _("Purchase completed")
+    DECLINED = "declined", _("Purchase request declined")
+    CANCELLED = "cancelled", _("Purchase request cancelled")
+
+
+OPEN_TASK = (TaskStatus.REQUESTED, TaskStatus.IN_PROGRESS)
+
+
+class AcquisitionTask(models.Model):
+    """One piece of library work on a list item; finishing it changes what the item offers:
+    a copy on reserve (order, short loan) or an e-book link (licence)."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="acquisition_tasks")
+    citation = models.ForeignKey("lists.Citation", on_delete=models.CASCADE, related_name="acquisition_tasks")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.REQUESTED)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    vendor = models.CharField(max_length=200, blank=True)
+    cost_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    cost_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code")
+    expected_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    library = models.ForeignKey("org.Library", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="where the copy goes (order, short loan)")
+    location = models.CharField(max_length=120, blank=True, default="Course reserve")
+    concurrent_users = models.PositiveIntegerField(null=True, blank=True, help_text="e-book licence: concurrent users")
+    url = models.URLField(max_length=1000, blank=True, help_text="e-book licence: the e-book's link")
+    item = models.ForeignKey("catalog.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             help_text="short loan: the copy moved; order: the copy received")
+    eresource = models.ForeignKey("catalog.EResource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    purchase_request = models.ForeignKey("PurchaseRequest", null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="tasks")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["institution", "status"]), models.Index(fields=["citation", "status"])]
+        constraints = [models.CheckConstraint(condition=Q(cost_amount__isnull=True) | Q(cost_amount__gte=0),
+                                              name="acq_task_cost_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TASK
+
+
+class PurchaseRequest(models.Model):
+    """An instructor's request that the library buy a title (a new edition or the item itself, SRV-3)."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="purchase_requests")
+    citation = models.ForeignKey("lists.Citation", on_delete=models.CASCADE, related_name="purchase_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchase_requests")
+    note = models.TextField(blank=True)
+    title = models.CharField(max_length=1000, blank=True, help_text="what is to be bought (e.g. the new edition)")
+    isbn = models.CharField(max_length=13, blank=True)
+    status = models.CharField(max_length=24, choices=PurchaseStatus.choices, default=PurchaseStatus.LIBRARY_PROCESSING)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Purchase request #{self.pk}"
+
+
+class NoticeStatus(models.TextChoices):
+    OPEN = "open", _("New edition available")
+    REPLACED = "replaced", _("Item replaced by the new edition")
+    ADDED = "added", _("New edition added to the list")
+    DECLINED = "declined", _("New edition declined")
+
+
+class EditionNotice(models.Model):
+    """A later edition of the same work found for a list item (SRV-3), from the local catalog
+    (``record`` set) or a bibliographic feed (``source`` = ``openlibrary``)."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="edition_notices")
+    citation = models.ForeignKey("lists.Citation", on_delete=models.CASCADE, related_name="edition_notices")
+    source = models.CharField(max_length=20, help_text="catalog | openlibrary")
+    key = models.CharField(max_length=200, help_text="what identifies the edition: record id, ISBN or feed key")
+    record = models.ForeignKey("catalog.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=1000)
+    edition = models.CharField(max_length=100, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    isbn = models.CharField(max_length=13, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.OPEN)
+    created_at = models.DateTimeField(default=clock.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-year", "-id"]
+        constraints = [models.UniqueConstraint(fields=["citation", "key"], name="uniq_edition_notice")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year or '?'})"
+
+
+class EditionCheck(models.Model):
+    """When the periodic sweep last looked for new editions of an item (at most once a day each)."""
+
+    citation = models.OneToOneField("lists.Citation", on_delete=models.CASCADE, related_name="edition_check")
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.citation_id}: {self.checked_at:%Y-%m-%d}"

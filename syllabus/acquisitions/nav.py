@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.web.nav import entry
+
+
+def _librarian(u):
+    from syllabus.lists.permissions import is_librarian_for
+
+    return u.institution_id is not None and is_librarian_for(u, u.institution_id)
+
+
+def _open_tasks(u):
+    from .models import OPEN_TASK, AcquisitionTask
+
+    return AcquisitionTask.objects.filter(institution_id=u.institution_id, status__in=OPEN_TASK, assignee=u).count()
+
+
+entry("back_office", _("Acquisitions"), "acquisitions:tasks", when=_librarian, order=35, badge=_open_tasks)

@@ -1,0 +1,83 @@
+"""Reading acquisition work: per list page in a fixed number of queries, the task list, and the
+licence vs enrolment warning."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count
+
+from syllabus.courses.models import Course
+from syllabus.org import config
+
+from .models import Kind, PurchaseRequest, AcquisitionTask, OPEN_TASK
+
+
+def enrolment_of_lists(list_ids) -> dict[int, int]:
+    """The students a list serves: for each of its courses the larger of the declared number and
+    the enrolled students, summed over the list's courses."""
+    out: dict[int, int] = defaultdict(int)
+    rows = (Course.objects.filter(resource_lists__in=list_ids).annotate(enrolled=Count("enrollments", distinct=True))
+            .values_list("resource_lists", "number_of_students", "enrolled"))
+    for list_id, declared, enrolled in rows:
+        out[list_id] += max(declared or 0, enrolled or 0)
+    return dict(out)
+
+
+def licence_short(concurrent_users: int | None, enrolment: int, factor: int) -> bool:
+    """An e-book licence too small for the course: its users times the factor stay below the enrolment."""
+    if concurrent_users is None or enrolment <= 0:
+        return False
+    return concurrent_users * max(factor, 1) < enrolment
+
+
+def annotate_warnings(tasks, *, institution=None) -> None:
+    """Set ``licence_warning`` (and ``enrolment``) on each licence task; one query for the enrolments."""
+    licences = [t for t in tasks if t.kind == Kind.LICENSE]
+    if not licences:
+        return
+    factor = config.get("licence_enrolment_factor", institution=institution or licences[0].institution)
+    enrolment = enrolment_of_lists({t.citation.resource_list_id for t in licences})
+    for t in licences:
+        t.enrolment = enrolment.get(t.citation.resource_list_id, 0)
+        t.licence_warning = licence_short(t.concurrent_users, t.enrolment, factor)
+
+
+def tasks_for_citations(citation_ids) -> dict[int, list[AcquisitionTask]]:
+    out: dict[int, list] = defaultdict(list)
+    tasks = list(AcquisitionTask.objects.filter(citation_id__in=citation_ids).select_related("assignee", "citation", "institution")
+                 .order_by("-created_at", "-id"))
+    annotate_warnings(tasks)
+    for t in tasks:
+        out[t.citation_id].append(t)
+    return dict(out)
+
+
+def purchases_for_citations(citation_ids) -> dict[int, list[PurchaseRequest]]:
+    out: dict[int, list] = defaultdict(list)
+    for r in PurchaseRequest.objects.filter(citation_id__in=citation_ids).select_related("requester").order_by("-created_at", "-id"):
+        out[r.citation_id].append(r)
+    return dict(out)
+
+
+def task_list(institution, *, status: str = "open"):
+    qs = (AcquisitionTask.objects.filter(institution=institution)
+          .select_related("citation__resource_list", "assignee", "institution").order_by("expected_date", "-created_at", "-id"))
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_TASK)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def purchase_list(institution, *, status: str = "library_processing"):
+    qs = PurchaseRequest.objects.filter(institution=institution).select_related("citation__resource_list", "requester")
+    return qs.filter(status=status) if status else qs
+
+
+def open_notices_for_citations(citation_ids) -> dict[int, list]:
+    from .models import EditionNotice
+
+    out: dict[int, list] = defaultdict(list)
+    for n in EditionNotice.objects.filter(citation_id__in=citation_ids, status="open").order_by("-year", "-id"):
+        out[n.citation_id].append(n)
+    return dict(out)

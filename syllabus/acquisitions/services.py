@@ -1,0 +1,352 @@
+"""Acquisition tasks and purchase requests: every change of state (SRV-3, librarian actions of SPEC §3).
+
+A librarian starts a task from a list item; finishing it writes what the library now has into
+the catalog (a copy on the course reserve, an e-book link), which is what each item's
+availability reads.  An instructor asks the library to buy a title; each status of the request
+sets its system tag on the item and sends its letter."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from syllabus.catalog import services as catalog
+from syllabus.catalog.models import Item, Record
+from syllabus.core import audit, clock
+from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.lists import services as lists
+from syllabus.lists.models import Citation
+from syllabus.lists.permissions import access_for, ensure_edit, ensure_process, ensure_view
+from syllabus.lists.workflow import ITEM_WORKFLOW, ItemStatus
+from syllabus.notify.services import queue_letter
+from syllabus.org.models import Library, User
+
+from .models import Kind, PurchaseRequest, PurchaseStatus, AcquisitionTask, TaskStatus
+from .workflow import PURCHASE_WORKFLOW, TASK_WORKFLOW
+
+MAX_COST = Decimal("10000000")
+CURRENCIES = frozenset("""AED ARS AUD BGN BRL CAD CHF CLP CNY COP CZK DKK EGP EUR GBP HKD HUF IDR ILS INR ISK JPY KRW MXN
+MYR NOK NZD PEN PHP PLN RON RUB SAR SEK SGD THB TRY TWD UAH USD ZAR""".split())
+
+# the system tag each purchase status puts on the item (SRV-3; seeds: leganto-library-services)
+PURCHASE_TAGS = {
+    PurchaseStatus.LIBRARY_PROCESSING: "new_edition_purchase_requested",
+    PurchaseStatus.COMPLETED: "new_edition_available",
+    PurchaseStatus.DECLINED: "purchase_request_declined",
+    PurchaseStatus.CANCELLED: None,
+}
+PURCHASE_LETTERS = {
+    PurchaseStatus.LIBRARY_PROCESSING: "purchase_request_received",
+    PurchaseStatus.COMPLETED: "purchase_request_completed",
+    PurchaseStatus.DECLINED: "purchase_request_declined",
+    PurchaseStatus.CANCELLED: "purchase_request_cancelled",
+}
+TASK_FIELDS = ("assignee", "vendor", "cost_amount", "cost_currency", "expected_date", "notes", "library", "location",
+               "concurrent_users", "url")
+
+
+# --- acquisition tasks ------------------------------------------------------------------------
+
+def _clean_cost(amount, currency) -> tuple[Decimal | None, str]:
+    if amount in (None, ""):
+        return None, (currency or "").strip().upper()
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise RuleViolation("SRV-3", "the cost must be a number", field="cost_amount")
+    if not value.is_finite() or value < 0 or value >= MAX_COST or value != value.quantize(Decimal("0.01")):
+        raise RuleViolation("SRV-3", "the cost must be between 0 and 9,999,999.99 with at most two decimals", field="cost_amount")
+    code = (currency or "").strip().upper()
+    if code not in CURRENCIES:
+        raise RuleViolation("SRV-3", "the cost needs an ISO 4217 currency code (EUR, GBP, USD...)", field="cost_currency")
+    return value, code
+
+
+def _clean_task_values(citation: Citation, values: dict) -> dict:
+    out = {k: v for k, v in values.items() if k in TASK_FIELDS}
+    if "cost_amount" in out or "cost_currency" in out:
+        out["cost_amount"], out["cost_currency"] = _clean_cost(out.get("cost_amount"), out.get("cost_currency"))
+    inst_id = citation.resource_list.institution_id
+    if out.get("assignee") is not None and not isinstance(out["assignee"], User):
+        user = User.objects.filter(username=str(out["assignee"]), institution_id=inst_id).first()
+        if user is None:
+            raise RuleViolation("SRV-3", "no such librarian in this institution", field="assignee")
+        out["assignee"] = user
+    if isinstance(out.get("assignee"), User) and out["assignee"].institution_id != inst_id:
+        raise RuleViolation("SRV-3", "no such librarian in this institution", field="assignee")
+    lib = out.get("library")
+    if lib is not None and not isinstance(lib, Library):
+        lib = Library.objects.filter(code=str(lib), institution_id=inst_id).first()
+        if lib is None:
+            raise RuleViolation("SRV-3", "no such library in this institution", field="library")
+        out["library"] = lib
+    if isinstance(lib, Library) and lib.institution_id != inst_id:
+        raise RuleViolation("SRV-3", "no such library in this institution", field="library")
+    for key, size in (("vendor", 200), ("location", 120)):
+        if key in out:
+            out[key] = (out[key] or "").strip()[:size]
+    if out.get("url") and not str(out["url"]).lower().startswith(("http://", "https://")):
+        raise RuleViolation("SRV-3", "the e-book link must be an http(s) URL", field="url")
+    if out.get("concurrent_users") is not None and not 0 <= int(out["concurrent_users"]) <= 100_000:
+        raise RuleViolation("SRV-3", "concurrent users must be between 0 and 100000", field="concurrent_users")
+    return out
+
+
+def _move_item(actor: User, citation: Citation, status: str) -> None:
+    """The item follows its task where the LST-4 table allows the move (else it stays)."""
+    citation.refresh_from_db()
+    if citation.status != status and ITEM_WORKFLOW.between(citation.status, status):
+        lists.set_item_status(actor, citation, status)
+
+
+def create_task(actor: User, citation: Citation, kind: str, **values) -> AcquisitionTask:
+    """Start library work on a list item (librarian)."""
+    ensure_process(actor, citation.resource_list)
+    if kind not in Kind.values:
+        raise RuleViolation("SRV-3", f"kind must be one of {', '.join(Kind.values)}", field="kind")
+    clean = _clean_task_values(citation, values)
+    if kind in (Kind.ORDER, Kind.SHORT_LOAN) and clean.get("library") is None:
+        clean["library"] = citation.resource_list.institution.libraries.order_by("code").first()
+    with transaction.atomic():
+        task = AcquisitionTask.objects.create(institution_id=citation.resource_list.institution_id, citation=citation,
+                                              kind=kind, created_by=actor, **clean)
+        audit.created(actor, task)
+    return task
+
+
+def update_task(actor: User, task: AcquisitionTask, **values) -> AcquisitionTask:
+    ensure_process(actor, task.citation.resource_list)
+    if not task.is_open:
+        raise RuleViolation("SRV-3", "a finished or cancelled task cannot be changed", status=409)
+    clean = _clean_task_values(task.citation, values)
+    with transaction.atomic():
+        audit.update(actor, task, updated_at=clock.now(), **clean)
+    return task
+
+
+def _step(actor: User, task: AcquisitionTask, action: str) -> AcquisitionTask:
+    ensure_process(actor, task.citation.resource_list)
+    task = AcquisitionTask.objects.select_for_update().get(pk=task.pk)
+    target = TASK_WORKFLOW.step(task.status, action).target
+    closed = clock.now() if target in (TaskStatus.DONE, TaskStatus.CANCELLED) else None
+    audit.update(actor, task, note=action, status=target, updated_at=clock.now(), closed_at=closed)
+    return task
+
+
+def start_task(actor: User, task: AcquisitionTask) -> AcquisitionTask:
+    with transaction.atomic():
+        task = _step(actor, task, "start")
+        _move_item(actor, task.citation, ItemStatus.IN_PROCESS)
+    return task
+
+
+def cancel_task(actor: User, task: AcquisitionTask) -> AcquisitionTask:
+    with transaction.atomic():
+        return _step(actor, task, "cancel")
+
+
+def _record_of(actor: User, citation: Citation) -> Record:
+    if citation.record is not None:
+        return citation.record
+    csl = {**(citation.metadata or {}), "type": citation.csl_type}
+    csl.setdefault("title", citation.title or "Untitled")
+    record = catalog.save_record(actor, citation.resource_list.institution, csl).record
+    audit.update(actor, citation, record=record)
+    return record
+
+
+def complete_task(actor: User, task: AcquisitionTask, **values) -> AcquisitionTask:
+    """Finish the work: the catalog now holds what the library got, so the item's availability
+    shows it (a copy on the course reserve, or the e-book link), and the item becomes Complete."""
+    if values:
+        task = update_task(actor, task, **values)
+    with transaction.atomic():
+        task = _step(actor, task, "complete")
+        citation = Citation.objects.select_related("resource_list__institution", "record").get(pk=task.citation_id)
+        record = _record_of(actor, citation)
+        location = task.location or "Course reserve"
+        if task.kind == Kind.LICENSE:
+            if not task.url:
+                raise RuleViolation("SRV-3", "a licensed e-book needs its link to finish the task", field="url")
+            eres = catalog.add_eresource(None, record, task.url, provider=task.vendor or "E-book")
+            audit.created(actor, eres)
+            audit.update(actor, task, eresource=eres)
+        elif task.kind == Kind.SHORT_LOAN and (task.item_id or record.items.filter(library__institution_id=task.institution_id).exists()):
+            item = task.item or record.items.filter(library__institution_id=task.institution_id).order_by("pk").first()
+            assert item is not None
+            audit.update(actor, item, location=location, item_type="short_loan")
+            audit.update(actor, task, item=item)
+        else:
+            library = task.library or citation.resource_list.institution.libraries.order_by("code").first()
+            if library is None:
+                raise RuleViolation("SRV-3", "the institution has no library to receive the copy", field="library")
+            item = catalog.add_item(None, record, library, f"ACQ-{task.institution_id}-{task.pk}", location=location,
+                                    item_type="reserve", status=Item.Status.IN_PLACE)
+            audit.created(actor, item)
+            audit.update(actor, task, item=item)
+        _move_item(actor, citation, ItemStatus.COMPLETE)
+    return task
+
+
+# --- purchase requests (SRV-3) -------------------------------------------------------------------
+
+def _letter(req: PurchaseRequest) -> None:
+    code = PURCHASE_LETTERS[PurchaseStatus(req.status)]
+    user = req.requester
+    queue_letter(code, user, {"patron": user.get_full_name() or user.username, "title": req.title, "request": req.pk,
+                              "reason": req.reason, "list": req.citation.resource_list.title},
+                 key=f"acq:purchase:{req.pk}:{req.status}", institution=req.institution)
+
+
+def _tag(actor, req: PurchaseRequest) -> None:
+    citation = Citation.objects.select_for_update().get(pk=req.citation_id)
+    ours = {t for t in PURCHASE_TAGS.values() if t}
+    tags = [t for t in (citation.tags or []) if t not in ours]
+    new = PURCHASE_TAGS[PurchaseStatus(req.status)]
+    if new:
+        tags.append(new)
+    audit.update(actor, citation, tags=tags)
+
+
+def request_purchase(actor: User, citation: Citation, *, note: str = "", title: str = "", isbn: str = "") -> PurchaseRequest:
+    """An instructor (or the library) asks the library to buy the item or its new edition."""
+    acc = ensure_edit(actor, citation.resource_list)
+    if not (acc.instructor or acc.process):
+        raise PermissionDenied("SRV-3", "only the list's instructors request a purchase")
+    with transaction.atomic():
+        if PurchaseRequest.objects.filter(citation=citation, status=PurchaseStatus.LIBRARY_PROCESSING).exists():
+            raise RuleViolation("SRV-3", "a purchase request for this item is already being processed", status=409)
+        req = PurchaseRequest.objects.create(institution_id=citation.resource_list.institution_id, citation=citation,
+                                             requester=actor, note=(note or "")[:5000],
+                                             title=(title or citation.title)[:1000], isbn=(isbn or "")[:13])
+        audit.created(actor, req)
+        _tag(actor, req)
+        _letter(req)
+    return req
+
+
+def ensure_may_see_purchase(user: User, req: PurchaseRequest) -> None:
+    acc = access_for(user, req.citation.resource_list)
+    if not (acc.edit or req.requester_id == user.pk):
+        from syllabus.core.errors import NotFound
+
+        raise NotFound("SRV-3", "no such purchase request")
+
+
+def _purchase_step(actor: User, req: PurchaseRequest, action: str, reason: str = "") -> PurchaseRequest:
+    with transaction.atomic():
+        req = PurchaseRequest.objects.select_for_update().select_related("citation__resource_list").get(pk=req.pk)
+        target = PURCHASE_WORKFLOW.step(req.status, action).target
+        audit.update(actor, req, note=action, status=target, reason=(reason or "")[:500], updated_at=clock.now(),
+                     closed_at=clock.now())
+        _tag(actor, req)
+        _letter(req)
+    return req
+
+
+def cancel_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> PurchaseRequest:
+    """The instructor withdraws the request — only while the library is processing it."""
+    acc = ensure_view(actor, req.citation.resource_list)
+    if not (req.requester_id == actor.pk or acc.instructor):
+        ensure_may_see_purchase(actor, req)
+        raise PermissionDenied("SRV-3", "only the instructor who asked (or the list's instructors) cancels a purchase request")
+    return _purchase_step(actor, req, "cancel", reason)
+
+
+def complete_purchase(actor: User, req: PurchaseRequest) -> PurchaseRequest:
+    ensure_process(actor, req.citation.resource_list)
+    return _purchase_step(actor, req, "complete")
+
+
+def decline_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> PurchaseRequest:
+    ensure_process(actor, req.citation.resource_list)
+    return _purchase_step(actor, req, "decline", reason)
+
+
+# --- new editions (SRV-3) ----------------------------------------------------------------------------
+
+def check_new_editions(actor: User | None, citation: Citation) -> list:
+    """Look for a later edition of the item's work (local catalog, then the feed) and keep a
+    notice per edition found; a declined, replaced or added one is not raised again."""
+    from . import editions
+    from .models import EditionNotice
+
+    if actor is not None:
+        ensure_edit(actor, citation.resource_list)
+    found = editions.find(citation)
+    with transaction.atomic():
+        for e in found:
+            notice, created = EditionNotice.objects.get_or_create(
+                citation=citation, key=e.key[:200],
+                defaults={"institution_id": citation.resource_list.institution_id, "source": e.source, "title": e.title[:1000],
+                          "edition": e.edition, "year": e.year, "isbn": e.isbn, "publisher": e.publisher,
+                          "record_id": e.record_id})
+            if created:
+                audit.created(actor, notice)
+    return list(EditionNotice.objects.filter(citation=citation, status="open"))
+
+
+def _edition_csl(citation: Citation, notice) -> dict:
+    csl = dict(citation.metadata or {})
+    if notice.record_id and notice.record.csl:
+        csl = {**csl, **notice.record.csl}
+    csl["title"] = notice.title or csl.get("title", "")
+    if notice.year:
+        csl["issued"] = {"date-parts": [[notice.year]]}
+    if notice.isbn:
+        csl["ISBN"] = notice.isbn
+    if notice.edition:
+        csl["edition"] = notice.edition
+    if notice.publisher:
+        csl["publisher"] = notice.publisher
+    csl.pop("type", None)
+    return csl
+
+
+def act_on_notice(actor: User, notice, action: str):
+    """The notice's actions: ``replace`` (the item becomes the new edition), ``add`` (the new
+    edition is added to the list after the item), ``decline`` (no more notice for it).  "View
+    original" is a link to the item and changes nothing."""
+    from .models import EditionNotice, NoticeStatus
+
+    citation = notice.citation
+    ensure_edit(actor, citation.resource_list)
+    with transaction.atomic():
+        notice = EditionNotice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.OPEN:
+            raise RuleViolation("SRV-3", "this new edition was already dealt with", status=409)
+        if action == "replace":
+            lists.update_citation(actor, citation, metadata=_edition_csl(citation, notice), record=notice.record)
+            status = NoticeStatus.REPLACED
+        elif action == "add":
+            lists.add_citation(actor, citation.resource_list, citation.section, citation.type, _edition_csl(citation, notice),
+                               record=notice.record, position=citation.position + 1)
+            status = NoticeStatus.ADDED
+        elif action == "decline":
+            status = NoticeStatus.DECLINED
+        else:
+            raise RuleViolation("SRV-3", "action must be replace, add or decline", field="action")
+        audit.update(actor, notice, note=action, status=status, decided_at=clock.now(), decided_by=actor)
+    return notice
+
+
+def sweep_new_editions(now=None, *, limit: int = 200) -> int:
+    """The periodic check of items of lists still in use whose record is in the catalog: each item
+    at most once a day, ``limit`` items per run (idempotent).  Returns the notices raised."""
+    import datetime as dt
+
+    from syllabus.lists.workflow import ListStatus
+
+    from .models import EditionCheck
+
+    now = now or clock.now()
+    fresh = EditionCheck.objects.filter(checked_at__gt=now - dt.timedelta(days=1)).values("citation_id")
+    qs = (Citation.objects.filter(record__isnull=False).exclude(resource_list__status=ListStatus.COMPLETE).exclude(pk__in=fresh)
+          .select_related("record", "resource_list__institution").order_by("pk")[:limit])
+    raised = 0
+    for citation in qs:
+        before = citation.edition_notices.count()
+        check_new_editions(None, citation)
+        EditionCheck.objects.update_or_create(citation=citation, defaults={"checked_at": now})
+        raised += citation.edition_notices.count() - before
+    return raised

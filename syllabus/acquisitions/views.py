@@ -1,0 +1,175 @@
+"""Pages of acquisitions: the librarian's task list (tasks and purchase requests), a task's page,
+and the forms posted from a list item (start a task, request a purchase) — SRV-3."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from syllabus.core.errors import NotFound
+from syllabus.core.redirects import safe_next
+from syllabus.lists import selectors as list_selectors
+from syllabus.lists.permissions import ensure_librarian
+from syllabus.web.errors import rule_errors
+
+from . import selectors, services
+from .models import AcquisitionTask, EditionNotice, Kind, PurchaseRequest, TaskStatus
+from .workflow import TASK_WORKFLOW
+
+
+def _back(request, fallback: str) -> str:
+    return safe_next(request, request.POST.get("next"), request.GET.get("next"), fallback=fallback)
+
+
+def _library_page(citation) -> str:
+    return reverse("lists:library", args=[citation.resource_list_id]) + f"#litem-{citation.pk}"
+
+
+def _task(request, task_id: int) -> AcquisitionTask:
+    task = (AcquisitionTask.objects.select_related("citation__resource_list", "assignee", "library", "institution", "item", "eresource")
+            .filter(pk=task_id).first())
+    if task is None or not (request.user.is_superuser or task.institution_id == request.user.institution_id):
+        raise Http404
+    ensure_librarian(request.user, task.institution_id)
+    return task
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _form_values(post) -> dict:
+    return {"vendor": post.get("vendor", ""), "cost_amount": post.get("cost_amount") or None,
+            "cost_currency": post.get("cost_currency", ""), "expected_date": _date(post.get("expected_date", "")),
+            "notes": post.get("notes", ""), "location": post.get("location", "") or "Course reserve",
+            "concurrent_users": _int(post.get("concurrent_users", "")), "url": post.get("url", "").strip(),
+            "assignee": post.get("assignee") or None}
+
+
+@login_required
+@rule_errors
+def task_list(request):
+    ensure_librarian(request.user, request.user.institution_id)
+    status = request.GET.get("status", "open")
+    if status not in ("open", "", *TaskStatus.values):
+        status = "open"
+    page = Paginator(selectors.task_list(request.user.institution, status=status), 50).get_page(request.GET.get("page"))
+    selectors.annotate_warnings(list(page.object_list), institution=request.user.institution)
+    purchases = selectors.purchase_list(request.user.institution)[:50]
+    return render(request, "acquisitions/task_list.html", {"page": page, "status": status, "statuses": TaskStatus.choices,
+                                                           "purchases": purchases})
+
+
+@login_required
+@rule_errors
+def task_detail(request, task_id: int):
+    task = _task(request, task_id)
+    selectors.annotate_warnings([task])
+    return render(request, "acquisitions/task_detail.html", {"task": task, "actions": TASK_WORKFLOW.actions(task.status)})
+
+
+@login_required
+@require_POST
+@rule_errors
+def create_task(request, citation_id: int):
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    kind = request.POST.get("kind", "")
+    if kind not in Kind.values:
+        raise Http404
+    values = _form_values(request.POST)
+    if values["assignee"] is None:
+        values["assignee"] = request.user
+    services.create_task(request.user, citation, kind, **values)
+    messages.success(request, _("Acquisition task started."))
+    return redirect(_back(request, _library_page(citation)))
+
+
+@login_required
+@require_POST
+@rule_errors
+def task_action(request, task_id: int, action: str):
+    task = _task(request, task_id)
+    if action == "start":
+        services.start_task(request.user, task)
+    elif action == "complete":
+        services.complete_task(request.user, task)
+    elif action == "cancel":
+        services.cancel_task(request.user, task)
+    elif action == "edit":
+        services.update_task(request.user, task, **_form_values(request.POST))
+    else:
+        raise Http404
+    return redirect(_back(request, reverse("acquisitions:task", args=[task.pk])))
+
+
+@login_required
+@require_POST
+@rule_errors
+def request_purchase(request, citation_id: int):
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    notice = EditionNotice.objects.filter(pk=_int(request.POST.get("notice", "")) or 0, citation=citation).first()
+    services.request_purchase(request.user, citation, note=request.POST.get("note", ""),
+                              title=notice.title if notice else "", isbn=notice.isbn if notice else "")
+    messages.success(request, _("Purchase requested: the library is processing it."))
+    return redirect(_back(request, reverse("lists:edit", args=[citation.resource_list_id])))
+
+
+@login_required
+@require_POST
+@rule_errors
+def purchase_action(request, request_id: int, action: str):
+    req = PurchaseRequest.objects.select_related("citation__resource_list", "requester").filter(pk=request_id).first()
+    if req is None:
+        raise Http404
+    try:
+        services.ensure_may_see_purchase(request.user, req)
+    except NotFound:
+        raise Http404 from None
+    reason = request.POST.get("reason", "")
+    if action == "cancel":
+        services.cancel_purchase(request.user, req, reason)
+    elif action == "complete":
+        services.complete_purchase(request.user, req)
+    elif action == "decline":
+        services.decline_purchase(request.user, req, reason)
+    else:
+        raise Http404
+    return redirect(_back(request, reverse("lists:edit", args=[req.citation.resource_list_id])))
+
+
+@login_required
+@require_POST
+@rule_errors
+def check_editions(request, citation_id: int):
+    citation, _acc = list_selectors.citation_for(request.user, citation_id)
+    found = services.check_new_editions(request.user, citation)
+    messages.info(request, _("New edition found.") if found else _("No new edition found."))
+    return redirect(_back(request, reverse("lists:edit", args=[citation.resource_list_id]) + f"#item-{citation.pk}"))
+
+
+@login_required
+@require_POST
+@rule_errors
+def notice_action(request, notice_id: int, action: str):
+    notice = EditionNotice.objects.select_related("citation__resource_list", "record").filter(pk=notice_id).first()
+    if notice is None or action not in ("replace", "add", "decline"):
+        raise Http404
+    services.act_on_notice(request.user, notice, action)
+    return redirect(_back(request, reverse("lists:edit", args=[notice.citation.resource_list_id])))

@@ -124,5 +124,9 @@ def test_killing_the_server_mid_burst_loses_no_acknowledged_write(tmp_path, libr
             assert [u.username for u in course.instructors.all()] == ["instructor"], course.code
             assert audit.trail(course).filter(action="created").exists(), course.code
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # gunicorn stops gracefully (up to its 20 s graceful timeout)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise

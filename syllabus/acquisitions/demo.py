@@ -1,0 +1,51 @@
+"""Demo data of acquisitions at Riverside University: the librarian orders a copy and licenses an
+e-book for items of HIST101's list (one order already under way), and the instructor asks the
+library to buy another item (SRV-3).  Through the services, so the audit trail, the item
+statuses, the tags and the letters are there too."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from syllabus.core import clock
+from syllabus.core.errors import RuleViolation
+from syllabus.lists.models import Citation, ResourceList
+from syllabus.lists.workflow import Visibility
+from syllabus.org.models import Institution, User
+
+from . import services
+from .models import AcquisitionTask, Kind, PurchaseRequest
+
+
+def load(stdout) -> None:
+    inst = Institution.objects.filter(code="riverside").first()
+    if inst is None or AcquisitionTask.objects.exists() or PurchaseRequest.objects.exists():
+        return
+    users = {u.username: u for u in User.objects.filter(institution=inst, username__in=["librarian", "instructor"])}
+    librarian, instructor = users.get("librarian"), users.get("instructor")
+    lst = (ResourceList.objects.filter(institution=inst, visibility=Visibility.PUBLISHED, courses__code="HIST101")
+           .order_by("pk").first())
+    if lst is None or librarian is None or instructor is None:
+        return
+    books = list(Citation.objects.filter(resource_list=lst, type="book").order_by("section__position", "position")[4:8])
+    today = clock.now().date()
+    made = 0
+    try:
+        if len(books) >= 1:
+            order = services.create_task(librarian, books[0], Kind.ORDER, vendor="GOBI Library Solutions",
+                                         cost_amount=Decimal("42.50"), cost_currency="GBP",
+                                         expected_date=today + dt.timedelta(days=14),
+                                         notes="Second copy for the short-loan collection.", assignee=librarian)
+            services.start_task(librarian, order)
+            made += 1
+        if len(books) >= 2:
+            services.create_task(librarian, books[1], Kind.LICENSE, vendor="ProQuest Ebook Central",
+                                 cost_amount=Decimal("135.00"), cost_currency="GBP", concurrent_users=3,
+                                 notes="Three-user licence; the course has more students.")
+            made += 1
+        if len(books) >= 3:
+            services.request_purchase(instructor, books[2], note="The new edition has two extra chapters we use in week 5.")
+            made += 1
+    except RuleViolation as exc:  # the demo list may have changed shape: load what fits, say what did not
+        stdout.write(f"  acquisitions demo: {exc}")
+    stdout.write(f"  acquisitions: {made} tasks and purchase requests on HIST101's list")

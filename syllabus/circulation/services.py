@@ -1,7 +1,7 @@
 """Every change of state of circulation and reader services, as verbs.  Each runs in one
 transaction, checks its rule, writes the audit trail and queues its letters in the outbox.
 
-Holds (SRV-5) — states and transitions in :data:`.workflow.HOLD_TRANSITIONS`:
+Holds (SRV-5) — states and transitions in :data:`.workflow.HOLD_WORKFLOW`:
 
     place_hold → waiting ─fulfil→ on_hold_shelf ─pick_up→ picked_up
                     │                 │
@@ -155,7 +155,7 @@ def _locked(hold: Hold) -> Hold:
 
 
 def _move(actor, hold: Hold, action: str, audit_note: str = "", **values) -> Hold:
-    new = workflow.next_state(workflow.HOLD_TRANSITIONS, hold.status, action, "SRV-5", "hold")
+    new = workflow.HOLD_WORKFLOW.step(hold.status, action).target
     if new in (HoldStatus.PICKED_UP, HoldStatus.EXPIRED, HoldStatus.CANCELLED):
         values.setdefault("closed_at", clock.now())
         if actor is not None and getattr(actor, "pk", None):
@@ -176,7 +176,7 @@ def fulfil_hold(actor: User, hold: Hold, *, item: Item | None = None) -> Hold:
     ensure_hold_staff(actor, hold)
     with transaction.atomic():
         hold = _locked(hold)
-        workflow.next_state(workflow.HOLD_TRANSITIONS, hold.status, "fulfil", "SRV-5", "hold")
+        workflow.HOLD_WORKFLOW.step(hold.status, "fulfil")
         taken = Hold.objects.filter(status=HoldStatus.ON_HOLD_SHELF, item__isnull=False).values("item_id")
         free = holdable_items(hold.record, hold.pickup_library.institution_id).filter(status=Item.Status.IN_PLACE).exclude(pk__in=taken)
         if item is None:  # a copy at the pickup library first
@@ -315,7 +315,7 @@ def attach_accessible_file(actor: User, req: AccessibleRequest, upload) -> Acces
     try:
         with transaction.atomic():
             locked = AccessibleRequest.objects.select_for_update().select_related("requester", "citation").get(pk=req.pk)
-            new = workflow.next_state(workflow.ACCESSIBLE_TRANSITIONS, locked.status, "attach", "SRV-4", "request")
+            new = workflow.ACCESSIBLE_WORKFLOW.step(locked.status, "attach").target
             old = locked.file.name if locked.file else ""
             display = uploads.safe_display_name(upload.name)
             changes = {"status": [locked.status, new], "file": [old, name], "file_name": [locked.file_name, display],
@@ -364,12 +364,14 @@ def sync_personal_copy(citation: Citation, owner: User | None) -> PersonalCopy |
         if pc is None:
             return PersonalCopy.objects.create(citation=citation, owner=owner, return_due=end)
         values: dict[str, Any] = {"owner": owner, "return_due": end}
-        if pc.status in (PersonalCopyStatus.WITHDRAWN, PersonalCopyStatus.RETURNED):
-            values["status"] = PersonalCopyStatus.EXPECTED
+        expect = workflow.PERSONAL_COPY_WORKFLOW.get(pc.status, "expect")
+        if expect is not None:
+            values["status"] = expect.target
         audit.update(None, pc, **values)
         return pc
-    if pc is not None and pc.status == PersonalCopyStatus.EXPECTED:
-        audit.update(None, pc, status=PersonalCopyStatus.WITHDRAWN)
+    withdraw = workflow.PERSONAL_COPY_WORKFLOW.get(pc.status, "withdraw") if pc is not None else None
+    if pc is not None and withdraw is not None:
+        audit.update(None, pc, status=withdraw.target)
     return pc
 
 
@@ -385,7 +387,7 @@ def receive_personal_copy(actor: User, citation_id: int, *, library: Library | N
             raise RuleViolation("SRV-1", f"the {name} may be at most 120 characters", field=name.replace(" ", "_"))
     with transaction.atomic():
         pc = PersonalCopy.objects.select_for_update().get(pk=pc.pk)
-        new = workflow.next_state(workflow.PERSONAL_COPY_TRANSITIONS, pc.status, "receive", "SRV-1", "personal copy")
+        new = workflow.PERSONAL_COPY_WORKFLOW.step(pc.status, "receive").target
         audit.update(actor, pc, status=new, library=library, barcode=(barcode or "").strip(), location=(location or "").strip(),
                      call_number=(call_number or "").strip(), received_at=clock.now())
     return pc
@@ -395,7 +397,7 @@ def return_personal_copy(actor: User, citation_id: int) -> PersonalCopy:
     pc = _copy_for(actor, citation_id)
     with transaction.atomic():
         pc = PersonalCopy.objects.select_for_update().get(pk=pc.pk)
-        new = workflow.next_state(workflow.PERSONAL_COPY_TRANSITIONS, pc.status, "return", "SRV-1", "personal copy")
+        new = workflow.PERSONAL_COPY_WORKFLOW.step(pc.status, "return").target
         audit.update(actor, pc, status=new, returned_at=clock.now(), on_loan=False)
         from syllabus.lists.models import LibrarianTask
 

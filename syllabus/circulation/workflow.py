@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from syllabus.core.errors import RuleViolation
+from syllabus.core.workflow import StateMachine, Transition
 
 
 class HoldStatus(models.TextChoices):
@@ -17,13 +17,16 @@ class HoldStatus(models.TextChoices):
 
 OPEN_HOLD = (HoldStatus.WAITING, HoldStatus.ON_HOLD_SHELF)
 
-#: SRV-5: action → {from state: to state}
-HOLD_TRANSITIONS: dict[str, dict[str, str]] = {
-    "fulfil": {HoldStatus.WAITING: HoldStatus.ON_HOLD_SHELF},
-    "pick_up": {HoldStatus.ON_HOLD_SHELF: HoldStatus.PICKED_UP},
-    "expire": {HoldStatus.WAITING: HoldStatus.EXPIRED, HoldStatus.ON_HOLD_SHELF: HoldStatus.EXPIRED},
-    "cancel": {HoldStatus.WAITING: HoldStatus.CANCELLED, HoldStatus.ON_HOLD_SHELF: HoldStatus.CANCELLED},
-}
+#: SRV-5: holds — placed WAITING by the patron from a list item
+HOLD_WORKFLOW = StateMachine("hold", "SRV-5", [
+    Transition(HoldStatus.WAITING, "fulfil", HoldStatus.ON_HOLD_SHELF, "pickup library staff",
+               "copy chosen; \"on the hold shelf\" letter with the pickup deadline"),
+    Transition(HoldStatus.ON_HOLD_SHELF, "pick_up", HoldStatus.PICKED_UP, "pickup library staff"),
+    Transition(HoldStatus.WAITING, "expire", HoldStatus.EXPIRED, "timer or staff", "\"not needed after\" date passed; letter"),
+    Transition(HoldStatus.ON_HOLD_SHELF, "expire", HoldStatus.EXPIRED, "timer or staff", "pickup period over; letter"),
+    Transition(HoldStatus.WAITING, "cancel", HoldStatus.CANCELLED, "patron or staff", "letter when staff cancel"),
+    Transition(HoldStatus.ON_HOLD_SHELF, "cancel", HoldStatus.CANCELLED, "patron or staff", "letter when staff cancel"),
+])
 
 
 class AccessibleStatus(models.TextChoices):
@@ -32,10 +35,12 @@ class AccessibleStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-ACCESSIBLE_TRANSITIONS: dict[str, dict[str, str]] = {
-    "attach": {AccessibleStatus.OPEN: AccessibleStatus.FULFILLED, AccessibleStatus.FULFILLED: AccessibleStatus.FULFILLED},
-    "cancel": {AccessibleStatus.OPEN: AccessibleStatus.CANCELLED},
-}
+#: SRV-4: accessible-format requests — OPEN when the student asks
+ACCESSIBLE_WORKFLOW = StateMachine("request", "SRV-4", [
+    Transition(AccessibleStatus.OPEN, "attach", AccessibleStatus.FULFILLED, "reserves staff",
+               "only the requester can open the file; \"file ready\" letter"),
+    Transition(AccessibleStatus.FULFILLED, "attach", AccessibleStatus.FULFILLED, "reserves staff", "the file is replaced"),
+])
 
 
 class PersonalCopyStatus(models.TextChoices):
@@ -45,18 +50,13 @@ class PersonalCopyStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("No longer provided")
 
 
-#: SRV-1: received means on reserve at once (the library circulates it for the course)
-PERSONAL_COPY_TRANSITIONS: dict[str, dict[str, str]] = {
-    "receive": {PersonalCopyStatus.EXPECTED: PersonalCopyStatus.ON_RESERVE},
-    "return": {PersonalCopyStatus.ON_RESERVE: PersonalCopyStatus.RETURNED},
-    "withdraw": {PersonalCopyStatus.EXPECTED: PersonalCopyStatus.WITHDRAWN},
-    "expect": {PersonalCopyStatus.WITHDRAWN: PersonalCopyStatus.EXPECTED, PersonalCopyStatus.RETURNED: PersonalCopyStatus.EXPECTED},
-}
-
-
-def next_state(table: dict[str, dict[str, str]], state: str, action: str, rule: str, what: str) -> str:
-    try:
-        return table[action][state]
-    except KeyError:
-        raise RuleViolation(rule, f"cannot {action.replace('_', ' ')} a {what} that is {state.replace('_', ' ')}",
-                            status=409) from None
+#: SRV-1: personal copies — EXPECTED when the instructor flags the item; received means on
+#: reserve at once (the library circulates it for the course)
+PERSONAL_COPY_WORKFLOW = StateMachine("personal copy", "SRV-1", [
+    Transition(PersonalCopyStatus.EXPECTED, "receive", PersonalCopyStatus.ON_RESERVE, "reserves staff", "location and barcode recorded"),
+    Transition(PersonalCopyStatus.ON_RESERVE, "return", PersonalCopyStatus.RETURNED, "reserves staff",
+               "the \"return to owner\" task is resolved"),
+    Transition(PersonalCopyStatus.EXPECTED, "withdraw", PersonalCopyStatus.WITHDRAWN, "instructor", "the personal-copy flag is cleared"),
+    Transition(PersonalCopyStatus.WITHDRAWN, "expect", PersonalCopyStatus.EXPECTED, "instructor", "the flag is set again"),
+    Transition(PersonalCopyStatus.RETURNED, "expect", PersonalCopyStatus.EXPECTED, "instructor", "the flag is set again"),
+])

@@ -28,9 +28,12 @@ class StateMachine:
     """The transitions of one workflow, in table order (the order the docs and pages show)."""
 
     def __init__(self, name: str, rule: str, transitions: Iterable[Transition], *, labels=None,
-                 target_labels: dict[str, str] | None = None):
+                 target_labels: dict[str, str] | None = None, rules: dict[str, str] | None = None,
+                 verbs: dict[str, str] | None = None):
         self.name = name                  # "list", "item", "digitization request", ...
         self.rule = rule                  # the rule id of a refused move ("LST-4", "DIG-10")
+        self.rules = dict(rules or {})    # a refused action's own rule, where it has one (LDL-9 renew)
+        self.verbs = dict(verbs or {})    # what a refusal says after "cannot" ("be handed over")
         self.transitions: tuple[Transition, ...] = tuple(transitions)
         self.labels = labels              # optional callable: state -> human label
         self.target_labels = dict(target_labels or {})   # how the docs show a marker target
@@ -79,8 +82,9 @@ class StateMachine:
         """The transition of ``action`` from ``source``, or a 409 refusal naming the rule."""
         t = self.get(source, action)
         if t is None:
-            raise RuleViolation(self.rule, f"a {self.name} that is {self.label(source).lower()} cannot be asked to "
-                                           f"{verb or action.replace('_', ' ')}", status=409)
+            what = self.verbs.get(action) or f"be asked to {verb or action.replace('_', ' ')}"
+            raise RuleViolation(self.rules.get(action, self.rule),
+                                f"a {self.name} that is {self.label(source).lower()} cannot {what}", status=409)
         return t
 
     # --- the docs ------------------------------------------------------------------------------

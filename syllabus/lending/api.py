@@ -21,7 +21,7 @@ from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import User
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import AccessRightsPolicy, CancelReason, LoanRequest
 
 router = Router(tags=["long-term digital loans"])
@@ -297,7 +297,7 @@ def create_loan_request(request, representation_id: Id, payload: LoanRequestIn):
     rep = _representation(request, representation_id)
     patron = request.user
     if payload.patron and payload.patron != request.user.username:
-        if not services.can_manage_requests(request.user, rep.library):
+        if not permissions.can_manage_requests(request.user, rep.library):
             raise PermissionDenied("LDL-3", "only library staff place requests on behalf of a patron or set their priority")
         patron = User.objects.filter(username=payload.patron).select_related("institution").first()
         if patron is None:
@@ -317,7 +317,7 @@ def staff_access(request, representation_id: Id):
             summary="The queue of a representation (staff): active loans, then the waitlist in order")
 def representation_queue(request, representation_id: Id):
     rep = _representation(request, representation_id)
-    if not services.can_manage_requests(request.user, rep.library):
+    if not permissions.can_manage_requests(request.user, rep.library):
         raise PermissionDenied("LDL-13", "only library staff see the queue")
     q = selectors.queue(rep)
     rep = selectors.loan_representations(request.user).prefetch_related("related_items").get(pk=representation_id)
@@ -329,7 +329,7 @@ def representation_queue(request, representation_id: Id):
             summary="Monitor loan requests (staff, LDL-13): filter by activity (active/inactive), status, step, type, source, library")
 def monitor(request, page: PageQuery, activity: str = "", status: str = "", step: str = "", type: str = "", source: str = "", library: str = "",
             representation: Id | None = None, q: str = ""):
-    if not services.is_lending_staff(request.user):
+    if not permissions.is_lending_staff(request.user):
         raise PermissionDenied("LDL-13", "only library staff monitor requests")
     qs = selectors.monitor(request.user, activity=activity, status=status, step=step, request_type=type, source=source,
                            library=library, representation=representation, q=q)
@@ -383,6 +383,6 @@ def cancel(request, loan_request_id: Id, payload: CancelIn):
 @router.get("/loan-requests/{loan_request_id}/history", response=Page(AuditOut), summary="Audit trail of a request (staff, LDL-13)")
 def history(request, loan_request_id: Id, page: PageQuery):
     req = _loan_request(request, loan_request_id)
-    if not services.can_manage_requests(request.user, req.representation.library):
+    if not permissions.can_manage_requests(request.user, req.representation.library):
         raise PermissionDenied("LDL-13", "only library staff see the audit trail")
     return paginate(request, audit.trail(req), page, audit_out)

@@ -5,11 +5,11 @@ from django.utils.translation import gettext as _
 
 from syllabus.catalog.actions import register_result_badges
 
-from . import selectors, services
+from . import permissions, selectors
 
 
 def _availability(records, user) -> dict:
-    if not services.is_lending_staff(user):
+    if not permissions.is_lending_staff(user):
         return {}
     ids = [r.pk for r in records if user.is_superuser or r.institution_id == user.institution_id]
     out = {}

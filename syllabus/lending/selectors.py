@@ -16,7 +16,7 @@ from syllabus.catalog.models import Representation
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import User
 
-from . import services
+from . import permissions, services
 from .models import AccessRightsPolicy, AccessRule, LoanRequest, LoanSettings, Source, Status, Step
 
 AVAILABLE = "available"
@@ -158,7 +158,7 @@ def request_for(user: User, pk: int) -> LoanRequest | None:
     req = LoanRequest.objects.select_related(*_REQUEST_RELATED).filter(pk=pk).first()
     if req is None:
         return None
-    if req.patron_id != user.pk and not services.can_manage_requests(user, req.representation.library):
+    if req.patron_id != user.pk and not permissions.can_manage_requests(user, req.representation.library):
         return None
     if services.settle([req.representation_id]):
         req = LoanRequest.objects.select_related(*_REQUEST_RELATED).get(pk=pk)
@@ -184,7 +184,7 @@ def monitor(user: User, *, activity: str = "", status: str = "", step: str = "",
             library: str = "", representation: int | None = None, q: str = "") -> QuerySet[LoanRequest]:
     """LDL-13: requests of the libraries where the user manages requests, filtered."""
     qs = LoanRequest.objects.all()
-    libs = services.managed_library_ids(user)
+    libs = permissions.managed_library_ids(user)
     if libs is not None:
         qs = qs.filter(representation__library_id__in=libs)
     if request_type and request_type != REQUEST_TYPE:

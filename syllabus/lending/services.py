@@ -3,7 +3,7 @@
 Every verb runs in one transaction that first locks the representation's ``LoanSettings``
 row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the writer lock taken at
 ``BEGIN IMMEDIATE``), applies the timers that are due (so no verb acts on a state whose
-time has passed), changes the request through :data:`TRANSITIONS`, hands free copies to
+time has passed), changes the request through :data:`.workflow.LOAN_WORKFLOW`, hands free copies to
 the head of the waitlist (:func:`_allocate`, re-counting the active requests inside the
 lock), writes the audit trail and queues the letters in the outbox.
 """
@@ -33,6 +33,8 @@ from syllabus.org import calendar, config
 from syllabus.org.models import Institution, Library, User, UserGroup
 from syllabus.org.roles import Role
 
+from .permissions import can_configure, can_manage_requests, check_registered
+from .workflow import transition
 from .models import (
     AccessRightsPolicy, AccessRule, CancelReason, LoanRequest, LoanSettings, LoanSlot, Outcome, Source, Status, Step,
     TimeUnit, describe_period, period,
@@ -41,98 +43,6 @@ from .models import (
 UNSET = object()
 MAX_PRIORITY = 99
 GRACE_SETTING = "include_library_closing_days_in_digital_lending_grace_period"
-
-# --- the state machine (LDL-4): one table, quoted by docs/lending.md and the tests -------------
-
-WAITING = (Status.READY, Step.IN_WAITLIST)
-GRACE = (Status.ACTIVE, Step.IN_GRACE_PERIOD)
-VIEWING = (Status.ACTIVE, Step.IS_BEING_VIEWED)
-DONE = (Status.COMPLETED, Step.COMPLETED)
-CANCELLED = (Status.REJECTED, Step.COMPLETED)
-
-#: (action, (status, step) before) → (status, step) after.  A new request starts WAITING
-#: (workflow step 1) and is handed over at once when a copy is free.
-TRANSITIONS: dict[tuple[str, tuple[str, str]], tuple[str, str]] = {
-    ("hand_over", WAITING): GRACE,       # step 2: a copy is free; place in queue 0; "available" letter
-    ("access", GRACE): VIEWING,          # step 3: the patron opens the viewer; the session clock runs
-    ("renew", VIEWING): VIEWING,         # LDL-9: the session due time moves
-    ("finish", VIEWING): DONE,           # step 4: the patron finished viewing
-    ("session_end", VIEWING): DONE,      # step 4: the session period ended
-    ("grace_expire", GRACE): DONE,       # step 5: not accessed within the grace period
-    ("cancel", WAITING): CANCELLED,      # step 6: cancelled while waiting; later ones move up
-    ("cancel", GRACE): CANCELLED,        # step 6: cancelled before viewing; the copy goes to the next
-}
-
-STEP_RULE = {"hand_over": "LDL-6", "access": "LDL-8", "renew": "LDL-9", "finish": "LDL-4", "session_end": "LDL-8",
-             "grace_expire": "LDL-7", "cancel": "LDL-11"}
-
-
-def transition(req: LoanRequest, action: str) -> tuple[str, str]:
-    """The state ``req`` moves to by ``action``, or ``RuleViolation`` naming the rule."""
-    before = (req.status, req.step)
-    after = TRANSITIONS.get((action, before))
-    if after is None:
-        raise RuleViolation(STEP_RULE.get(action, "LDL-4"), _("a request that is %(state)s cannot be %(action)s") % {
-            "state": f"{req.get_status_display()} / {req.get_step_display()}".lower(), "action": ACTION_WORDS.get(action, action)},
-            status=409)
-    return after
-
-
-ACTION_WORDS = {"hand_over": "handed over", "access": "viewed", "renew": "renewed", "finish": "finished",
-                "session_end": "ended", "grace_expire": "expired", "cancel": "cancelled"}
-
-
-# --- who may do what -------------------------------------------------------------------------
-
-CONFIG_ROLES = (Role.DIGITAL_INVENTORY_OPERATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR)
-REQUEST_ROLES = (Role.REQUESTS_OPERATOR, Role.FULFILLMENT_SERVICES_OPERATOR, Role.FULFILLMENT_SERVICES_MANAGER,
-                 Role.DIGITAL_INVENTORY_OPERATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR)
-
-
-def can_configure(user, *, library: Library | None = None, institution: Institution | None = None) -> bool:
-    """Access-rights policies and representation rights: Digital Inventory Operator or GSA (per the reference)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    if library is not None:
-        return user.has_any_role(*CONFIG_ROLES, library=library)
-    return user.has_any_role(*CONFIG_ROLES, institution=institution or user.institution)
-
-
-def can_manage_requests(user, library: Library) -> bool:
-    """Monitoring, requests on behalf, cancel and edit (LDL-3, LDL-11, LDL-13)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_superuser or user.has_any_role(*REQUEST_ROLES, library=library)
-
-
-def is_lending_staff(user) -> bool:
-    return getattr(user, "is_authenticated", False) and (user.is_superuser or user.has_any_role(*REQUEST_ROLES))
-
-
-def managed_library_ids(user, roles: Iterable[str] = REQUEST_ROLES) -> set[int] | None:
-    """Libraries where ``user`` holds one of ``roles`` (``None``: every library, for superusers)."""
-    if user.is_superuser:
-        return None
-    roles = set(roles)
-    ids: set[int] = set()
-    for ra in user.role_assignments_cached():
-        if ra.role not in roles:
-            continue
-        if ra.scope == "library" and ra.library_id:
-            ids.add(ra.library_id)
-        elif ra.scope == "institution":
-            ids.update(Library.objects.filter(institution_id=ra.institution_id).values_list("pk", flat=True))
-    return ids
-
-
-def check_registered(patron: User, representation: Representation) -> None:
-    """LDL-3: long-term digital loans are for registered (active) users of the owning institution."""
-    if patron is None or not patron.is_active or patron.institution_id != representation.library.institution_id:
-        raise RuleViolation("LDL-3", _("long-term digital loans are only for registered users of %(inst)s")
-                            % {"inst": representation.library.institution.name}, status=403)
-
 
 # --- formatting for letters and pages -----------------------------------------------------
 

@@ -27,7 +27,7 @@ from syllabus.core.errors import RuleViolation
 from syllabus.web.htmx import is_htmx
 from syllabus.org.models import User
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import AccessRule, CancelReason, LoanRequest, Source, Status, Step, TimeUnit
 
 
@@ -49,13 +49,13 @@ def _staff_request_or_404(request, pk: int) -> LoanRequest:
     req = selectors.request_for(request.user, pk)
     if req is None:
         raise Http404
-    if not services.can_manage_requests(request.user, req.representation.library):
+    if not permissions.can_manage_requests(request.user, req.representation.library):
         raise DjangoPermissionDenied
     return req
 
 
 def _require_lending_staff(user) -> None:
-    if not services.is_lending_staff(user):
+    if not permissions.is_lending_staff(user):
         raise DjangoPermissionDenied
 
 
@@ -223,7 +223,7 @@ def monitor(request):
                            representation=int(rep_filter) if rep_filter and rep_filter.isdigit() else None)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     selectors.attach_places(list(page.object_list))
-    libs = services.managed_library_ids(request.user)
+    libs = permissions.managed_library_ids(request.user)
     from syllabus.org.models import Library
 
     libraries = Library.objects.all() if libs is None else Library.objects.filter(pk__in=libs)
@@ -282,7 +282,7 @@ def cancel(request, pk: int):
 
 def _staff_rep(request, rep_id: int):
     rep = _rep_or_404(request, rep_id)
-    if not services.can_manage_requests(request.user, rep.library):
+    if not permissions.can_manage_requests(request.user, rep.library):
         raise DjangoPermissionDenied
     return rep
 
@@ -293,7 +293,7 @@ def queue(request, rep_id: int):
     rep = _staff_rep(request, rep_id)
     context = {"rep": rep, "q": selectors.queue(rep), "max_priority": services.MAX_PRIORITY,
                "availability": selectors.loan_availability([rep.pk])[rep.pk],
-               "can_configure": services.can_configure(request.user, library=rep.library)}
+               "can_configure": permissions.can_configure(request.user, library=rep.library)}
     return render(request, "lending/queue.html", context)
 
 
@@ -339,7 +339,7 @@ def staff_access(request, rep_id: int):
 def rights(request, rep_id: int):
     """LDL-2: the policy, concurrent users and related physical items of a representation."""
     rep = _rep_or_404(request, rep_id)
-    if not services.can_configure(request.user, library=rep.library):
+    if not permissions.can_configure(request.user, library=rep.library):
         raise DjangoPermissionDenied
     policies = list(selectors.policies(request.user))
     items = list(Item.objects.filter(record_id=rep.record_id).select_related("library").order_by("barcode"))
@@ -381,7 +381,7 @@ def search(request):
 
 @login_required
 def policies(request):
-    if not services.can_configure(request.user):
+    if not permissions.can_configure(request.user):
         raise DjangoPermissionDenied
     return render(request, "lending/policies.html", {"policies": selectors.policies(request.user)})
 
@@ -413,7 +413,7 @@ def _rules_from_post(post) -> list[dict]:
 @login_required
 def policy_form(request, pk: int | None = None):
     """Create or edit an access-rights policy and its rules, one per user group (LDL-1)."""
-    if not services.can_configure(request.user):
+    if not permissions.can_configure(request.user):
         raise DjangoPermissionDenied
     policy = None
     if pk is not None:

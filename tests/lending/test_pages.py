@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from syllabus.core.audit import trail
-from syllabus.lending import services
+from syllabus.lending import permissions, services
 from syllabus.lending.models import LoanRequest, LoanSettings, Status, Step
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -294,7 +294,7 @@ def test_catalog_result_availability_takes_the_same_queries_for_any_page_size(cl
     reps = [make_rep(1) for _ in range(6)]
     services.request_loan(patrons[0], reps[0])
     staff = type(lending_staff).objects.get(pk=lending_staff.pk)
-    assert services.is_lending_staff(staff)                                        # its roles, read once per request
+    assert permissions.is_lending_staff(staff)                                        # its roles, read once per request
 
     def queries(n: int) -> int:
         records = list(Record.objects.filter(pk__in=[r.record_id for r in reps[:n]]))

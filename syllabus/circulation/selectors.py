@@ -76,23 +76,14 @@ def hold_queue_qs(user, *, library: str = "", status: str = "") -> QuerySet[Hold
 
 
 def hold_queue(user, *, library: str = "", status: str = "", limit: int = 50, offset: int = 0) -> tuple[list[Hold], int]:
-    """Staff: the holds of the libraries whose hold shelf they work, waiting ones first by title."""
-    settle()
-    if status and status not in HoldStatus.values:
-        raise RuleViolation("SRV-5", f"unknown status {status!r}; use one of {', '.join(HoldStatus.values)}", field="status")
+    """Staff: one page of :func:`hold_queue_qs`, with each hold's place in its queue."""
     if not 1 <= limit <= MAX_PAGE:
         raise RuleViolation("SRV-5", f"limit must be 1..{MAX_PAGE}", field="limit")
     if offset < 0 or offset > 1_000_000:
         raise RuleViolation("SRV-5", "offset must be 0..1000000", field="offset")
-    qs = Hold.objects.all()
-    allowed = services.hold_library_ids(user)
-    if allowed is not None:
-        qs = qs.filter(pickup_library_id__in=allowed)
-    if library:
-        qs = qs.filter(pickup_library__code=library)
-    qs = qs.filter(status=status) if status else qs.filter(status__in=[HoldStatus.WAITING, HoldStatus.ON_HOLD_SHELF])
+    qs = hold_queue_qs(user, library=library, status=status)
     total = qs.count()
-    rows = list(_related(qs).order_by("record__title", "record_id", "pickup_library__code", "placed_at", "id")[offset:offset + limit])
+    rows = list(qs[offset:offset + limit])
     return attach_places(rows), total
 
 

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from syllabus.lists import item_access
 from syllabus.lists import selectors as list_selectors
 from syllabus.org import config
 from syllabus.org.models import Library
-from syllabus.web.errors import refusal
+from syllabus.web.errors import flash_refusals, refusal
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
@@ -101,34 +102,34 @@ def card(request):
     return render(request, "circulation/card.html", context)
 
 
+def _back_to_card(request, *args, **kwargs) -> str:
+    return _back(request, reverse("circulation:card"))
+
+
+#: action in the URL → (service, message); the patron cancels, staff do all four (SRV-5)
+HOLD_ACTIONS = {
+    "cancel": (lambda request, hold: services.cancel_hold(request.user, hold, reason=request.POST.get("reason", "")),
+               gettext_lazy("Hold cancelled.")),
+    "fulfil": (lambda request, hold: services.fulfil_hold(request.user, hold),
+               gettext_lazy("Copy put on the hold shelf; the patron is told by letter.")),
+    "pick-up": (lambda request, hold: services.pick_up_hold(request.user, hold), gettext_lazy("Picked up.")),
+    "expire": (lambda request, hold: services.staff_expire_hold(request.user, hold),
+               gettext_lazy("Hold expired; the patron is told by letter.")),
+}
+
+
 @login_required
 @require_POST
+@flash_refusals(_back_to_card)
 def hold_action(request, hold_id: int, action: str):
     """Cancel (patron or staff), fulfil, pick up, expire (staff)."""
-    try:
-        hold = selectors.hold_for(request.user, hold_id)
-        reason = request.POST.get("reason", "")
-        if action == "cancel":
-            services.cancel_hold(request.user, hold, reason=reason)
-            done = _("Hold cancelled.")
-        elif action == "fulfil":
-            services.fulfil_hold(request.user, hold)
-            done = _("Copy put on the hold shelf; the patron is told by letter.")
-        elif action == "pick-up":
-            services.pick_up_hold(request.user, hold)
-            done = _("Picked up.")
-        elif action == "expire":
-            services.staff_expire_hold(request.user, hold)
-            done = _("Hold expired; the patron is told by letter.")
-        else:
-            raise Http404
-    except NotFound:
+    if action not in HOLD_ACTIONS:
         raise Http404
-    except RuleViolation as exc:
-        messages.error(request, f"{exc.rule}: {exc.detail}")
-        return redirect(_back(request, reverse("circulation:card")))
+    hold = selectors.hold_for(request.user, hold_id)
+    act, done = HOLD_ACTIONS[action]
+    act(request, hold)
     messages.success(request, done)
-    return redirect(_back(request, reverse("circulation:card")))
+    return redirect(_back_to_card(request))
 
 
 # --- holds: staff --------------------------------------------------------------------------------
@@ -260,24 +261,30 @@ def personal_copies(request):
         "libraries": Library.objects.filter(institution_id=request.user.institution_id).order_by("name")})
 
 
+def _receive_personal_copy(request, citation_id: int):
+    library_id = request.POST.get("library") or ""
+    library = Library.objects.filter(pk=int(library_id)).first() if library_id.isdigit() and len(library_id) < 12 else None
+    services.receive_personal_copy(request.user, citation_id, library=library, barcode=request.POST.get("barcode", ""),
+                                   location=request.POST.get("location", ""), call_number=request.POST.get("call_number", ""))
+
+
+PERSONAL_COPY_ACTIONS = {
+    "receive": (_receive_personal_copy, gettext_lazy("Personal copy received: it is on reserve for the course.")),
+    "return": (lambda request, citation_id: services.return_personal_copy(request.user, citation_id),
+               gettext_lazy("Personal copy returned to its owner.")),
+}
+
+
 @login_required
 @require_POST
+@flash_refusals(lambda request, *args, **kwargs: reverse("circulation:personal-copies"))
 def personal_copy_action(request, citation_id: int, action: str):
-    try:
-        if action == "receive":
-            lib = Library.objects.filter(pk=request.POST.get("library") or 0).first() if (request.POST.get("library") or "").isdigit() else None
-            services.receive_personal_copy(request.user, citation_id, library=lib, barcode=request.POST.get("barcode", ""),
-                                           location=request.POST.get("location", ""), call_number=request.POST.get("call_number", ""))
-            done = _("Personal copy received: it is on reserve for the course.")
-        elif action == "return":
-            services.return_personal_copy(request.user, citation_id)
-            done = _("Personal copy returned to its owner.")
-        else:
-            raise Http404
-    except NotFound:
+    """SRV-1: staff record a personal copy received, or returned to its owner."""
+    if action not in PERSONAL_COPY_ACTIONS:
         raise Http404
-    except RuleViolation as exc:
-        messages.error(request, f"{exc.rule}: {exc.detail}")
-        return redirect("circulation:personal-copies")
+    act, done = PERSONAL_COPY_ACTIONS[action]
+    act(request, citation_id)
+    messages.success(request, done)
+    return redirect("circulation:personal-copies")
     messages.success(request, done)
     return redirect("circulation:personal-copies")

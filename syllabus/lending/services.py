@@ -407,13 +407,21 @@ class _Title:
             raise NotFound("LDL-13", _("no such loan request"))
         return fresh
 
+    def settle_for(self, req: LoanRequest) -> tuple[LoanRequest, dt.datetime]:
+        """Lock the title, read its state with ``req``, apply the due timers: ``req`` as it stands now."""
+        self.lock()
+        now = clock.now()
+        self.read(own=req.pk)
+        self.apply_timers(now)
+        return self.own(req), now
+
     def active(self) -> list[LoanRequest]:
         return [r for r in self.requests.values() if r.status == Status.ACTIVE]
 
     # --- writing ------------------------------------------------------------------------
     def move(self, req: LoanRequest, action: str, actor, now: dt.datetime, note: str = "", *, slot_number: int | None = None,
              **fields) -> LoanRequest:
-        """Apply one transition of :data:`TRANSITIONS` (one UPDATE) and queue its audit entry."""
+        """Apply one transition of :data:`.workflow.LOAN_WORKFLOW` (one UPDATE) and queue its audit entry."""
         status, step = transition(req, action)
         changes = {}
         if (status, step) != (req.status, req.step):
@@ -875,11 +883,7 @@ def access(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron opens the viewer (workflow step 3).  Opening it again while viewing is a no-op."""
     title = _Title(req.representation_id, letters=False)
     with transaction.atomic():
-        title.lock()
-        now = clock.now()
-        title.read(own=req.pk)
-        title.apply_timers(now)
-        req = title.own(req)
+        req, now = title.settle_for(req)
         if req.patron_id != actor.pk:
             raise PermissionDenied("LDL-8", _("only the patron who borrowed the title can view it"))
         if req.step == Step.IS_BEING_VIEWED:
@@ -900,11 +904,7 @@ def finish(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron finished viewing (workflow step 4): the copy goes to the next in line."""
     title = _Title(req.representation_id, grace=True)
     with transaction.atomic():
-        title.lock()
-        now = clock.now()
-        title.read(own=req.pk)
-        title.apply_timers(now)
-        req = title.own(req)
+        req, now = title.settle_for(req)
         if req.patron_id != actor.pk:
             raise PermissionDenied("LDL-4", _("only the patron who borrowed the title can finish the loan"))
         title.complete(req, "finish", Outcome.FINISHED, actor, now, now)
@@ -919,11 +919,7 @@ def renew(actor: User, req: LoanRequest) -> LoanRequest:
     up to the maximum renewal period in total (3 days, max 10 → 3+3+3+1)."""
     title = _Title(req.representation_id)
     with transaction.atomic():
-        title.lock()
-        now = clock.now()
-        title.read(own=req.pk)
-        title.apply_timers(now)
-        req = title.own(req)
+        req, now = title.settle_for(req)
         if req.patron_id != actor.pk:
             raise PermissionDenied("LDL-9", _("only the patron who borrowed the title can renew the loan"))
         transition(req, "renew")
@@ -957,11 +953,7 @@ def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -
     title = _Title(req.representation_id, grace=True)
     staff = can_manage_requests(actor, title.rep.library)
     with transaction.atomic():
-        title.lock()
-        now = clock.now()
-        title.read(own=req.pk)
-        title.apply_timers(now)
-        req = title.own(req)
+        req, now = title.settle_for(req)
         if not staff:
             if req.patron_id != actor.pk:
                 raise PermissionDenied("LDL-11", _("only library staff cancel another patron's request"))

@@ -6,15 +6,18 @@
   ``web/refused.html``: the rule id and the detail, and a way back.
 
 Apps decorate their views with :func:`rule_errors`; an htmx request may get a fragment of the
-app's choosing instead (``htmx=lambda request, exc: response``).
+app's choosing instead (``htmx=lambda request, exc: response``).  A plain POST action that
+redirects back uses :func:`flash_refusals`: the refusal becomes a message ("SRV-5: ...") on the
+page it returns to.
 """
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from syllabus.core.errors import NotFound, RuleViolation
 
@@ -53,3 +56,23 @@ def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None, *
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def flash_refusals(back: Callable[..., str]):
+    """Decorate a POST action that answers with a redirect: a :class:`RuleViolation` becomes the
+    message "RULE: detail" and a redirect to ``back(request, *args, **kwargs)``; NotFound a 404."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404 from None
+            except RuleViolation as exc:
+                messages.error(request, f"{exc.rule}: {exc.detail}")
+                return redirect(back(request, *args, **kwargs))
+
+        return wrapper
+
+    return decorate

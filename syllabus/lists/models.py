@@ -280,3 +280,11 @@ class RolloverEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_title} ({self.outcome})"
+
+    @property
+    def title(self) -> str:
+        return self.source_title
+
+    @property
+    def course_labels(self) -> str:
+        return self.courses

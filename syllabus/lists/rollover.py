@@ -116,6 +116,28 @@ class ListReport:
     rule: str = ""
     detail: str = ""
 
+    @property
+    def course_labels(self) -> str:
+        return ", ".join(self.courses)
+
+    def line(self) -> str:
+        """One line of the command's report."""
+        what = {"copied": "copied", "would_copy": "would copy", "already_copied": "already copied", "failed": "FAILED"}[self.outcome]
+        head = f"list #{self.source_id} {self.title!r}: {what}"
+        if self.outcome == "failed" or self.outcome == "already_copied":
+            return f"{head} — {self.rule}: {self.detail}"
+        parts = [f"to {', '.join(self.courses) or 'no course'}" + (f" as list #{self.copy_id}" if self.copy_id else ""),
+                 f"{self.items_copied} items"]
+        if self.courses_created:
+            parts.append(f"course{'s' if len(self.courses_created) > 1 else ''} {', '.join(self.courses_created)} "
+                         f"{'would be ' if self.outcome == 'would_copy' else ''}created")
+        if self.items_recheck:
+            parts.append(f"{self.items_recheck} to re-check")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped ({'; '.join(s['title'][:60] + ': ' + s['reason'] for s in self.skipped[:3])}"
+                         f"{'; …' if len(self.skipped) > 3 else ''})")
+        return f"{head} {', '.join(parts)}"
+
 
 @dataclass
 class RolloverReport:
@@ -156,11 +178,28 @@ class RolloverReport:
     def items_recheck(self) -> int:
         return sum(r.items_recheck for r in self.lists)
 
+    def summary(self) -> str:
+        verb = "would be copied" if self.dry_run else "copied"
+        offset = "dates unchanged" if not self.offset_days else f"dates moved by {self.offset_days} days"
+        return (f"{'DRY RUN (nothing changed): ' if self.dry_run else ''}{self.from_term} → {self.to_term}: "
+                f"{self.lists_copied} lists {verb}, {self.lists_already_copied} already copied, {self.lists_failed} failed, "
+                f"{self.lists_remaining} left for a next run; {self.courses_created} courses "
+                f"{'would be ' if self.dry_run else ''}created; {self.items_copied} items {verb}, "
+                f"{self.items_skipped} skipped, {self.items_recheck} to re-check; {offset}; "
+                f"notes {'kept' if self.keep_notes else 'cleared'}")
+
 
 # --- checks -------------------------------------------------------------------------------
 
 def can_roll_over(user, institution: Institution) -> bool:
     return is_librarian_for(user, institution.pk)
+
+
+def ensure_may_roll_over(user, institution: Institution | None = None) -> None:
+    """ROLL-10: the institution's course reserves operators (the user's own institution by default)."""
+    inst_id = institution.pk if institution is not None else getattr(user, "institution_id", None)
+    if not is_librarian_for(user, inst_id):
+        raise PermissionDenied("ROLL-10", "only the institution's course reserves operators roll lists over to a new term")
 
 
 def _clean_term(value: str, name: str) -> str:
@@ -173,8 +212,7 @@ def _clean_term(value: str, name: str) -> str:
 
 
 def _check(actor, institution: Institution, from_term: str, to_term: str, max_lists: int | None) -> tuple[str, str]:
-    if not can_roll_over(actor, institution):
-        raise PermissionDenied("ROLL-10", "only the institution's course reserves operators roll lists over to a new term")
+    ensure_may_roll_over(actor, institution)
     from_term, to_term = _clean_term(from_term, "from_term"), _clean_term(to_term, "to_term")
     if from_term == to_term:
         raise RuleViolation("ROLL-10", "the new term must differ from the old one", field="to_term")
@@ -401,6 +439,8 @@ def roll_over_lists(actor: User | None, institution: Institution, *, from_term: 
 
     ``max_lists`` bounds a run (the page and the API); the next run goes on where this one
     stopped.  ``actor`` ``None`` is the system (the command without ``--as``)."""
+    if institution is None:
+        raise PermissionDenied("ROLL-10", "a rollover runs for an institution: the user belongs to none")
     if actor is not None:
         from_term, to_term = _check(actor, institution, from_term, to_term, max_lists)
     else:

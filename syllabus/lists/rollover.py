@@ -246,8 +246,10 @@ def _course_label(course: Course) -> str:
 
 
 def _source_list_ids(institution: Institution, from_term: str) -> list[int]:
-    return list(ResourceList.objects.filter(institution=institution, courses__institution=institution,
-                                            courses__term=from_term).distinct().order_by("id").values_list("id", flat=True))
+    # two IN subqueries rather than the join (SQLite planned the join as a scan: 16 s at 10,000 lists)
+    courses = Course.objects.filter(institution=institution, term=from_term).values("id")
+    linked = ResourceList.courses.through.objects.filter(course_id__in=courses).values("resourcelist_id")
+    return list(ResourceList.objects.filter(institution=institution, pk__in=linked).order_by("id").values_list("id", flat=True))
 
 
 def _already_copied(list_ids: list[int], to_term: str) -> set[int]:

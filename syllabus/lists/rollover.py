@@ -237,8 +237,13 @@ def term_offset(institution: Institution, from_term: str, to_term: str, to_term_
     return days
 
 
-def _shift(value: dt.date | None, offset: int | None) -> dt.date | None:
-    return value + dt.timedelta(days=offset) if value is not None and offset is not None else value
+def _shift(value: dt.date | None, offset: int | None, what: str = "a date") -> dt.date | None:
+    if value is None or offset is None:
+        return value
+    try:
+        return value + dt.timedelta(days=offset)
+    except OverflowError:
+        raise RuleViolation("ROLL-3", f"{what} ({value.isoformat()}) cannot move by {offset} days") from None
 
 
 def _course_label(course: Course) -> str:
@@ -344,6 +349,8 @@ def _copy_list(ctx: _Context, src: ResourceList, recheck_ids: set[int], created:
         if new:
             report.courses_created.append(_course_label(course))
     sections = list(src.sections.all())
+    dates = [(_shift(s.start_date, ctx.offset, f"section {s.title[:60]!r} starts"),
+              _shift(s.end_date, ctx.offset, f"section {s.title[:60]!r} ends")) for s in sections]  # ROLL-3, also in a dry run
     citations = list(src.citations.all())
     kept = []
     for c in citations:
@@ -370,9 +377,8 @@ def _copy_list(ctx: _Context, src: ResourceList, recheck_ids: set[int], created:
     ResourceList.collaborators.through.objects.bulk_create(
         [ResourceList.collaborators.through(resourcelist_id=copy.pk, user_id=u.pk) for u in src.collaborators.all()])
     new_sections = Section.objects.bulk_create([  # ROLL-2, ROLL-3
-        Section(resource_list=copy, title=s.title, description=s.description, position=s.position,
-                start_date=_shift(s.start_date, ctx.offset), end_date=_shift(s.end_date, ctx.offset))
-        for s in sections])
+        Section(resource_list=copy, title=s.title, description=s.description, position=s.position, start_date=start, end_date=end)
+        for s, (start, end) in zip(sections, dates, strict=True)])
     section_of = {old.pk: new.pk for old, new in zip(sections, new_sections, strict=True)}
     files: list[str] = []
     rows = []

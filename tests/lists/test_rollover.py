@@ -389,3 +389,26 @@ def test_roll_11_a_file_is_copied_so_that_the_copy_never_shares_it(librarian, in
     assert not moved.file.storage.exists(copied_name)
     doc.refresh_from_db()
     assert doc.file.storage.exists(doc.file.name)
+
+
+# --- one transaction per list ----------------------------------------------------------------------------
+
+def test_a_list_that_cannot_be_copied_is_reported_by_rule_and_the_others_are_copied(librarian, inst_a, instructor, spring,
+                                                                                    spring_list):
+    odd = services.create_list(instructor, title="A list from the far future", courses=[spring])
+    services.add_section(instructor, odd, title="Someday", start_date=dt.date(9999, 12, 1))
+    dry = _roll(librarian, inst_a, dry_run=True)
+    assert [(r.title, r.outcome, r.rule) for r in dry.lists] == [
+        ("HIST101 readings", "would_copy", ""), ("A list from the far future", "failed", "ROLL-3")]
+    report = _roll(librarian, inst_a)
+    failed = report.lists[1]
+    assert (failed.outcome, failed.rule, failed.copy_id) == ("failed", "ROLL-3", None)
+    assert "section 'Someday' starts (9999-12-01) cannot move by 238 days" in failed.detail
+    assert report.lists[0].outcome == "copied" and report.lists_failed == 1
+    assert ResourceList.objects.filter(title="A list from the far future").count() == 1  # nothing half-copied
+    entry = RolloverEntry.objects.get(outcome="failed")
+    assert (entry.source, entry.rule) == (odd, "ROLL-3")
+    # fixed, the next run copies it (a failure is not a copy, ROLL-8)
+    services.update_section(instructor, odd.sections.get(), start_date=dt.date(2026, 2, 2))
+    again = _roll(librarian, inst_a)
+    assert [(r.title, r.outcome) for r in again.lists] == [("A list from the far future", "copied")]

@@ -501,8 +501,8 @@ def _one(ctx: _Context, src: ResourceList, recheck: set[int]) -> ListReport:
         if RolloverEntry.objects.filter(source=src, to_term=ctx.to_term, outcome=RolloverEntry.COPIED).exists():
             return ListReport(source_id=src.pk, title=src.title, outcome="already_copied", rule="ROLL-8",
                               detail="copied by another run meanwhile")
-        item = ListReport(source_id=src.pk, title=src.title, outcome="failed", rule="ROLL-2",
-                          detail="the copy broke a database constraint")
+        item = ListReport(source_id=src.pk, title=src.title, outcome="failed", rule="ROLL-8",
+                          detail="the new term changed meanwhile (another rollover running?): run again to copy it")
     except RuleViolation as exc:
         item = ListReport(source_id=src.pk, title=src.title, outcome="failed", rule=exc.rule, detail=exc.detail)
     else:

@@ -36,6 +36,7 @@ Other apps say which items had digitization or copyright clearance through
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -54,6 +55,8 @@ from .models import Citation, CopyrightStatus, ResourceList, RolloverEntry, Roll
 from .permissions import is_librarian_for
 from .tags import TAGS, declare_tag
 from .workflow import ItemStatus, ListStatus, Visibility
+
+logger = logging.getLogger(__name__)
 
 RECHECK_TAG = "rollover_recheck"
 # ROLL-10: one bounded run (the page and the API) copies at most this many lists; the next run
@@ -505,6 +508,10 @@ def _one(ctx: _Context, src: ResourceList, recheck: set[int]) -> ListReport:
                           detail="the new term changed meanwhile (another rollover running?): run again to copy it")
     except RuleViolation as exc:
         item = ListReport(source_id=src.pk, title=src.title, outcome="failed", rule=exc.rule, detail=exc.detail)
+    except Exception as exc:  # a batch job goes on: the list is rolled back, reported, and logged for the developers
+        logger.exception("term rollover: list %s could not be copied", src.pk)
+        item = ListReport(source_id=src.pk, title=src.title, outcome="failed", rule="ROLL-11",
+                          detail=f"unexpected error ({type(exc).__name__}): the list was not copied; the error is in the server log")
     else:
         ctx.new_courses.update(created)  # committed (or, in a dry run, counted once): later lists find them
         return item

@@ -17,8 +17,11 @@ class FulfillmentConfig(AppConfig):
 
         from . import access  # noqa: F401  (registers the catalog access check, DIG-4)
 
-        from .integration import register_copyright_policy, register_file_guard, register_list_filters
+        from .integration import (
+            register_copyright_policy, register_file_guard, register_list_filters, register_rollover_recheck,
+        )
 
         register_list_filters()
         register_file_guard()
         register_copyright_policy()
+        register_rollover_recheck()

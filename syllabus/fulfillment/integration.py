@@ -1,7 +1,8 @@
 """What digitization and copyright clearance plug into the lists app (which sits below it and
 does not import it): the librarian task list's item filters "Digitization requested" and
-"Copyright clearance requested" (LST-7), the guard on a citation's file (DIG-3, DIG-4) and the
-copyright statuses a list's editors may choose (DIG-3)."""
+"Copyright clearance requested" (LST-7), the guard on a citation's file (DIG-3, DIG-4), the
+copyright statuses a list's editors may choose (DIG-3) and the items a term rollover marks for
+re-check (ROLL-5)."""
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +47,18 @@ def register_copyright_policy() -> None:
     from .citations import instructor_copyright_statuses
 
     register_editor_statuses(instructor_copyright_statuses)
+
+
+def _had_digitization_or_clearance(list_ids: list[int]) -> set[int]:
+    """ROLL-5: the citations of these lists that had a digitization or copyright clearance
+    request (whatever became of it, except a cancelled one)."""
+    from .models import DigitizationRequest, Status
+
+    return set(DigitizationRequest.objects.filter(citation__resource_list_id__in=list_ids)
+               .exclude(status=Status.CANCELLED).values_list("citation_id", flat=True))
+
+
+def register_rollover_recheck() -> None:
+    from syllabus.lists.rollover import register_recheck
+
+    register_recheck(_had_digitization_or_clearance)

@@ -615,3 +615,117 @@ def vocabulary(request):
         "item_filters": {k: str(f.label) for k, f in selectors.ITEM_FILTERS.items()},
         "copyright_statuses": {c.value: str(c.label) for c in CopyrightStatus},
     }
+
+
+# --- term rollover (ROLL-1..11) ---------------------------------------------------------------
+
+class RolloverIn(Schema):
+    from_term: str = Field(..., min_length=1, max_length=40, description="the old term, as its courses name it (e.g. 2026S)")
+    to_term: str = Field(..., min_length=1, max_length=40, description="the new term (e.g. 2026F)")
+    to_term_start: dt.date | None = Field(None, description=(
+        "the new term's first day, when none of its courses has a start date yet: dates move by the difference "
+        "to the old term's first day (ROLL-3)"))
+    keep_notes: bool = Field(True, description="keep the items' notes (ROLL-4); false clears them in the copies")
+    dry_run: bool = Field(False, description="report what would happen and change nothing (ROLL-9)")
+    max_lists: int = Field(100, ge=1, le=500, description=(
+        "lists copied by this call; the report's lists_remaining says how many are left for the next call (ROLL-8, ROLL-10)"))
+
+
+class SkippedOut(Schema):
+    citation_id: int
+    title: str
+    reason: str
+
+
+class RolloverListOut(Schema):
+    source_id: int | None
+    title: str
+    outcome: str = Field(..., description="copied | would_copy | already_copied | failed")
+    courses: list[str]
+    courses_created: list[str]
+    copy_id: int | None
+    items_copied: int
+    items_recheck: int = Field(..., description="items tagged rollover_recheck: they had digitization or copyright clearance (ROLL-5)")
+    skipped: list[SkippedOut] = Field(..., description="items not copied, with the reason (personal copies, ROLL-6)")
+    rule: str
+    detail: str
+
+
+class RolloverRunOut(Schema):
+    id: int | None
+    from_term: str
+    to_term: str
+    dry_run: bool = False
+    keep_notes: bool
+    offset_days: int | None
+    actor: str | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    lists_copied: int
+    lists_already_copied: int
+    lists_failed: int
+    lists_remaining: int
+    courses_created: int
+    items_copied: int
+    items_skipped: int
+    items_recheck: int
+
+
+class RolloverOut(RolloverRunOut):
+    summary: str
+    lists: list[RolloverListOut]
+
+
+def _run_out(run) -> dict:
+    return {"id": run.pk, "from_term": run.from_term, "to_term": run.to_term, "keep_notes": run.keep_notes,
+            "offset_days": run.offset_days, "actor": run.actor.username if run.actor_id else None, "started_at": run.started_at,
+            "finished_at": run.finished_at, "lists_copied": run.lists_copied, "lists_already_copied": run.lists_already_copied,
+            "lists_failed": run.lists_failed, "lists_remaining": run.lists_remaining, "courses_created": run.courses_created,
+            "items_copied": run.items_copied, "items_skipped": run.items_skipped, "items_recheck": run.items_recheck}
+
+
+def _entry_out(e) -> dict:
+    return {"source_id": e.source_id, "title": e.source_title, "outcome": e.outcome, "courses": [c for c in e.courses.split(", ") if c],
+            "courses_created": e.courses_created, "copy_id": e.copy_id, "items_copied": e.items_copied,
+            "items_recheck": e.items_recheck, "skipped": e.skipped, "rule": e.rule, "detail": e.detail}
+
+
+def _report_out(report) -> dict:
+    from dataclasses import asdict
+
+    return {"id": report.run_id, "from_term": report.from_term, "to_term": report.to_term, "dry_run": report.dry_run,
+            "keep_notes": report.keep_notes, "offset_days": report.offset_days, "lists_copied": report.lists_copied,
+            "lists_already_copied": report.lists_already_copied, "lists_failed": report.lists_failed,
+            "lists_remaining": report.lists_remaining, "courses_created": report.courses_created,
+            "items_copied": report.items_copied, "items_skipped": report.items_skipped, "items_recheck": report.items_recheck,
+            "summary": report.summary(), "lists": [asdict(r) for r in report.lists]}
+
+
+@router.post("/rollovers", response={200: RolloverOut, 201: RolloverOut, **ERRORS},
+             summary="Term rollover: copy the old term's lists to the new term's courses (ROLL-1..11); "
+                     "dry_run reports (200) without changing anything, a run answers 201 with its report")
+def roll_over(request, payload: RolloverIn):
+    from .rollover import roll_over_lists
+
+    report = roll_over_lists(request.user, request.user.institution, from_term=payload.from_term, to_term=payload.to_term,
+                             keep_notes=payload.keep_notes, dry_run=payload.dry_run, to_term_start=payload.to_term_start,
+                             max_lists=payload.max_lists)
+    body = _report_out(report)
+    return body if payload.dry_run else Status(201, body)
+
+
+@router.get("/rollovers", response={200: Page(RolloverRunOut), **ERRORS}, summary="Past rollover runs of my institution (ROLL-11)")
+def rollover_runs(request, page: PageQuery):
+    return paginate(request, selectors.rollover_runs(request.user), page, _run_out)
+
+
+@router.get("/rollovers/{rollover_id}", response={200: RolloverRunOut, **ERRORS}, summary="One rollover run and its counts (ROLL-11)")
+def rollover_run(request, rollover_id: Id):
+    return _run_out(selectors.rollover_run(request.user, rollover_id))
+
+
+@router.get("/rollovers/{rollover_id}/lists", response={200: Page(RolloverListOut), **ERRORS},
+            summary="The report of each list of a rollover run (ROLL-11)")
+def rollover_run_lists(request, rollover_id: Id, page: PageQuery):
+    run = selectors.rollover_run(request.user, rollover_id)
+    return paginate(request, selectors.rollover_entries(run), page, _entry_out)

@@ -9,9 +9,10 @@ class ListsConfig(AppConfig):
         # the catalog's pages and API reach resource lists through its port (DSV-3, DSV-5, LST-9)
         from syllabus.catalog import lists_port
 
-        from . import catalog_link, reserves, signals
+        from . import catalog_link, reserves, rollover, signals
 
         signals.connect()
+        rollover.register_item_filter()
 
         lists_port.provide(
             lists_for_adding=catalog_link.lists_for_adding, list_and_section=catalog_link.list_and_section,

@@ -216,3 +216,75 @@ class LibrarianTask(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+# --- term rollover (ROLL-1..11, syllabus.lists.rollover) -------------------------------------
+
+class RolloverRun(models.Model):
+    """One run of the term rollover: copy the lists of ``from_term``'s courses to ``to_term``'s.
+
+    A dry run (ROLL-9) is never stored: it changes nothing, this table included."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="rollover_runs")
+    from_term = models.CharField(max_length=40)
+    to_term = models.CharField(max_length=40)
+    keep_notes = models.BooleanField(default=True, help_text="ROLL-4: notes for students and the library's notes kept")
+    offset_days = models.IntegerField(null=True, blank=True, help_text="ROLL-3: days every date moves by")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(default=clock.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lists_copied = models.PositiveIntegerField(default=0)
+    lists_already_copied = models.PositiveIntegerField(default=0)
+    lists_failed = models.PositiveIntegerField(default=0)
+    lists_remaining = models.PositiveIntegerField(default=0, help_text="left for a next run (a bounded run, max_lists)")
+    courses_created = models.PositiveIntegerField(default=0)
+    items_copied = models.PositiveIntegerField(default=0)
+    items_skipped = models.PositiveIntegerField(default=0)
+    items_recheck = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["institution", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"rollover {self.from_term} → {self.to_term} #{self.pk}"
+
+
+class RolloverEntry(models.Model):
+    """The report of one list in a run (ROLL-11); a ``copied`` entry is also what makes the
+    rollover idempotent (ROLL-8): one per source list and target term, by a constraint."""
+
+    COPIED = "copied"
+    FAILED = "failed"
+    OUTCOMES = [(COPIED, _("Copied")), (FAILED, _("Failed"))]
+
+    run = models.ForeignKey(RolloverRun, on_delete=models.CASCADE, related_name="entries")
+    to_term = models.CharField(max_length=40)
+    source = models.ForeignKey(ResourceList, null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_over_to")
+    copy = models.ForeignKey(ResourceList, null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_over_from")
+    source_title = models.CharField(max_length=300)
+    courses = models.CharField(max_length=500, blank=True, help_text="the new term's courses of the copy")
+    outcome = models.CharField(max_length=20, choices=OUTCOMES)
+    courses_created = models.JSONField(default=list, blank=True)
+    items_copied = models.PositiveIntegerField(default=0)
+    items_recheck = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=list, blank=True, help_text="[{title, reason}] of the items not copied")
+    rule = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "to_term"], condition=Q(outcome="copied"), name="rollover_copy_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_title} ({self.outcome})"
+
+    @property
+    def title(self) -> str:
+        return self.source_title
+
+    @property
+    def course_labels(self) -> str:
+        return self.courses

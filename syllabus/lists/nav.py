@@ -17,3 +17,4 @@ def _open_unassigned(user) -> int:
 entry("lists", _("Resource lists"), "lists:mine", order=10)
 entry("back_office", _("Task list"), "lists:tasks", when=lambda u: is_librarian_for(u, u.institution_id), order=10,
       badge=_open_unassigned)
+entry("back_office", _("Term rollover"), "lists:rollover", when=lambda u: is_librarian_for(u, u.institution_id), order=15)

@@ -303,3 +303,32 @@ def terms_and_departments(institution_id: int) -> tuple[list[str], list[str]]:
     terms = sorted({t for t in courses.order_by().values_list("term", flat=True).distinct() if t})
     departments = sorted({d for d in courses.order_by().values_list("department", flat=True).distinct() if d})
     return terms, departments
+
+
+# --- term rollover (ROLL-10, ROLL-11) ---------------------------------------------------------
+
+
+def rollover_runs(user) -> QuerySet:
+    """The rollover runs of the user's institution, newest first (its course reserves operators only)."""
+    from .models import RolloverRun
+    from .rollover import ensure_may_roll_over
+
+    ensure_may_roll_over(user)
+    return RolloverRun.objects.filter(institution_id=user.institution_id).select_related("actor").order_by("-started_at", "-id")
+
+
+def rollover_run(user, run_id: int):
+    run = rollover_runs(user).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("ROLL-11", "no such rollover run")
+    return run
+
+
+def rollover_entries(run) -> QuerySet:
+    return run.entries.order_by("id")
+
+
+def rollover_terms(institution_id: int) -> list[str]:
+    """The terms of the institution's courses that have lists (for the rollover form)."""
+    return sorted(set(Course.objects.filter(institution_id=institution_id, resource_lists__isnull=False)
+                      .exclude(term="").values_list("term", flat=True)), reverse=True)

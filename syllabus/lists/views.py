@@ -588,3 +588,64 @@ def task_done(request, pk: int, task_id: int):
         raise NotFound()
     services.resolve_task(request.user, task)
     return _library(request, pk), reverse("lists:library", args=[pk]), _("Task done.")
+
+
+# --- term rollover (ROLL-1..11) -------------------------------------------------------------------
+
+#: lists one run of the page copies (ROLL-10); "Run again" goes on where it stopped (ROLL-8)
+ROLLOVER_PAGE_MAX_LISTS = 100
+ROLLOVER_ENTRIES_PER_PAGE = 100
+
+
+def _rollover_form(data) -> dict:
+    raw_start = (data.get("to_term_start") or "").strip()
+    try:
+        start = dt.date.fromisoformat(raw_start) if raw_start else None
+    except ValueError:
+        raise RuleViolation("ROLL-3", "the new term's start is not a date (YYYY-MM-DD)", field="to_term_start") from None
+    return {"from_term": (data.get("from_term") or "").strip()[:100], "to_term": (data.get("to_term") or "").strip()[:100],
+            "to_term_start": start, "keep_notes": data.get("notes", "keep") != "clear"}
+
+
+def _rollover_context(request, form: dict | None = None, **extra) -> dict:
+    return {"terms": selectors.rollover_terms(request.user.institution_id), "runs": selectors.rollover_runs(request.user)[:20],
+            "form": form or {"keep_notes": True}, "max_lists": ROLLOVER_PAGE_MAX_LISTS, **extra}
+
+
+@page
+def rollover(request):
+    """The librarian's term rollover: a dry run first, then the run (ROLL-9); past runs below."""
+    from .rollover import ensure_may_roll_over, roll_over_lists
+
+    ensure_may_roll_over(request.user)
+    if request.method != "POST":
+        return render(request, "lists/rollover.html", _rollover_context(request))
+    dry_run = request.POST.get("action") != "run"
+    raw = {k: request.POST.get(k, "") for k in ("from_term", "to_term", "to_term_start", "notes")}
+    try:
+        form = _rollover_form(request.POST)
+        report = roll_over_lists(request.user, request.user.institution, dry_run=dry_run, max_lists=ROLLOVER_PAGE_MAX_LISTS, **form)
+    except PermissionDenied:
+        raise
+    except RuleViolation as exc:
+        return render(request, "lists/rollover.html", _rollover_context(request, raw | {"keep_notes": raw["notes"] != "clear"},
+                                                                         error=exc), status=exc.status)
+    if not dry_run:
+        messages.success(request, report.summary())
+        return redirect("lists:rollover-run", run_id=report.run_id)
+    return render(request, "lists/rollover.html", _rollover_context(request, raw | {"keep_notes": form["keep_notes"]},
+                                                                     report=report))
+
+
+@page
+@require_GET
+def rollover_run(request, run_id: int):
+    run = selectors.rollover_run(request.user, run_id)
+    entries = selectors.rollover_entries(run)
+    count = entries.count()
+    pages = max(1, (count + ROLLOVER_ENTRIES_PER_PAGE - 1) // ROLLOVER_ENTRIES_PER_PAGE)
+    number = min(_page_number(request.GET.get("page")), pages)
+    start = (number - 1) * ROLLOVER_ENTRIES_PER_PAGE
+    return render(request, "lists/rollover_run.html", {
+        "run": run, "entries": entries[start:start + ROLLOVER_ENTRIES_PER_PAGE], "count": count,
+        "page_links": [(n, f"?page={n}") for n in range(1, pages + 1)] if pages > 1 else [], "page_number": number})

@@ -98,6 +98,7 @@ PAGES = [
     ("student_list_view", "student", lambda w: f"/lists/{w['list'].pk}/"),
     ("librarian_tasks", "librarian", lambda w: "/lists/tasks/"),
     ("librarian_list", "librarian", lambda w: f"/lists/{w['list'].pk}/library/"),
+    ("term_rollover", "librarian", lambda w: "/lists/rollover/"),
     ("catalog_search", "student", lambda w: "/catalog/?q=Middlemarch"),
     ("catalog_record", "student", lambda w: f"/catalog/records/{w['record'].pk}/"),
     ("my_collection", "student", lambda w: "/catalog/collection/"),

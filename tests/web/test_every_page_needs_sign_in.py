@@ -83,7 +83,7 @@ def test_every_public_exception_names_a_real_page():
 BACK_OFFICE = {
     "acquisitions:tasks",
     "circulation:accessible", "circulation:holds", "circulation:personal-copies", "discussion:alerts", "fulfillment:config", "fulfillment:work", "lending:monitor", "lending:policies",
-    "lending:policy-new", "lending:search", "lists:tasks", "notify:letters", "notify:outbox",
+    "lending:policy-new", "lending:search", "lists:rollover", "lists:tasks", "notify:letters", "notify:outbox",
 }
 FRONT = {
     "catalog:cite-it", "catalog:cite-it-harvest", "catalog:cite-it-save", "catalog:collect-citation",

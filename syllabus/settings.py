@@ -222,7 +222,7 @@ LTI_ROSTER_SYNC_HOURS = min(max(int(os.environ.get("LTI_ROSTER_SYNC_HOURS", "24"
 # institution of 700,000 records answers fast.  CATALOG_FACETS_SAMPLE_ROWS: table rows sampled
 # for an estimate on PostgreSQL (TABLESAMPLE); on SQLite the facets of the first N matches are scaled.
 CATALOG_FACETS_EXACT_LIMIT = min(max(int(os.environ.get("CATALOG_FACETS_EXACT_LIMIT", "20000")), 1), 10_000_000)
-CATALOG_FACETS_SAMPLE_ROWS = min(max(int(os.environ.get("CATALOG_FACETS_SAMPLE_ROWS", "30000")), 1000), 10_000_000)
+CATALOG_FACETS_SAMPLE_ROWS = min(max(int(os.environ.get("CATALOG_FACETS_SAMPLE_ROWS", "5000")), 1000), 10_000_000)
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if env_bool("FAST_PASSWORD_HASHER", False)

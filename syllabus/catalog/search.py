@@ -145,11 +145,11 @@ class SqliteFts5Backend(SearchBackend):
         if query.issn:
             return f'identifiers : "{query.issn}"'
         # every word a quoted prefix term: no FTS5 syntax can leak in from the user's text; a word
-        # also matches its Snowball stem in each non-English language in the ``stems`` column
-        # (issue 13: "chevaux" finds the French record of "cheval")
+        # also matches its Snowball stem in each non-English language, exactly, in the ``stems``
+        # column (issue 13: "chevaux" finds the French record of "cheval"), as on PostgreSQL
         parts = []
         for t in query.terms:
-            alternatives = [f'"{t}"*', *(f'{STEMS} : "{stem}"*' for stem in languages.query_stems(t) if stem)]
+            alternatives = [f'"{t}"*', *(f'{STEMS} : "{stem}"' for stem in languages.query_stems(t) if stem)]
             parts.append(f"({' OR '.join(alternatives)})")
         return " AND ".join(parts)
 
@@ -177,9 +177,13 @@ class PostgresBackend(SearchBackend):
         (``""``: no prefilter; ``None``: no record of that configuration can match)."""
         configs = list(languages.PG_CONFIGS)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT t.i, c.i, to_tsquery(c.name::regconfig, t.term || ':*')::text "
-                           "FROM unnest(%s::text[]) WITH ORDINALITY t(term, i), unnest(%s::text[]) WITH ORDINALITY c(name, i)",
-                           [query.terms, configs])
+            # English as always (each word a prefix); another language: the word's stem exactly, or
+            # the word itself (accents folded) as a prefix — "chevaux" finds "cheval" and "chev" too,
+            # but a short stem does not become a prefix of every longer word ("pow" of "power")
+            cursor.execute("SELECT t.i, c.i, CASE WHEN c.i = 1 THEN to_tsquery(c.name::regconfig, t.term || ':*') "
+                           "ELSE to_tsquery(c.name::regconfig, t.term) || to_tsquery('syllabus_simple'::regconfig, t.term || ':*') "
+                           "END::text FROM unnest(%s::text[]) WITH ORDINALITY t(term, i), "
+                           "unnest(%s::text[]) WITH ORDINALITY c(name, i)", [query.terms, configs])
             lexemes: dict[tuple[int, int], str] = {(ti - 1, ci - 1): text for ti, ci, text in cursor.fetchall()}
         per_config: list[str | None] = []
         for ci in range(len(configs)):
@@ -391,6 +395,7 @@ def _facets(by_type: dict, by_year: dict, availability: dict) -> dict[str, list[
 
 
 PG_ORDER = {**ORDER, "relevance": "rank, r.id"}
+FEW_MATCHES = 2000  # up to this many matches (or the exact limit if lower), no sample is taken
 
 
 def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBackend) -> SearchResult:
@@ -425,10 +430,18 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
         jit = cursor.fetchone()[0]
-        if p.facets or query.empty:  # (a browse without facets still counts: cap that count too)
-            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT %s) x", params + [limit + 1])
-            estimated = cursor.fetchone()[0] > limit
-        if estimated:
+        sample_facets: dict[str, list[tuple]] | None = None
+        few = min(limit, FEW_MATCHES)
+        many = False
+        if p.facets or query.empty:
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT %s) x", params + [few + 1])
+            many = cursor.fetchone()[0] > few
+        if many:
+            # more than a few thousand matches (a rare word is settled by reading its few).  A
+            # sample of the table (a few hundred pages, the same ones every time) gives the facets
+            # and the count at once; when it says clearly more than the limit, or clearly fewer,
+            # that decides; near the limit, the first limit + 1 matches do.  (A browse without
+            # facets still counts: that count is capped too.)
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalog_record'::regclass")
             table_rows = cursor.fetchone()[0] or 0
             percent = 100.0 if table_rows <= settings.CATALOG_FACETS_SAMPLE_ROWS else \
@@ -437,11 +450,19 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
             sample_params = [percent, *params]
             scale = 100.0 / percent
             if p.facets:
-                raw, sample_count, _page = _pg_facets(cursor, f"SELECT r.id, r.type, r.year, 0.0 AS rank {sampled}", sample_params)
-                facets = _scaled(raw, scale)
+                sample_facets, sample_count, _page = _pg_facets(
+                    cursor, f"SELECT r.id, r.type, r.year, 0.0 AS rank {sampled}", sample_params, probe_items=True)
             else:
                 cursor.execute(f"SELECT COUNT(*) {sampled}", sample_params)
                 sample_count = cursor.fetchone()[0]
+            if percent >= 100.0 or limit / 2 <= sample_count * scale <= limit * 2:
+                cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT %s) x", params + [limit + 1])
+                estimated = cursor.fetchone()[0] > limit
+            else:
+                estimated = sample_count * scale > limit * 2
+        if estimated:
+            if sample_facets is not None:
+                facets = _scaled(sample_facets, scale)
             count = max(limit + 1, about(sample_count * scale))
             cols = f"r.id, {rank} AS rank" if ranked else "r.id"
             cursor.execute(f"SELECT {cols} {base} ORDER BY {order} LIMIT %s OFFSET %s", params + [page_size + 1, offset])
@@ -479,18 +500,23 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
                         facets_estimated=estimated and p.facets, has_more=has_more)
 
 
-def _pg_facets(cursor, matches_sql: str, params: list, *,
-               page: tuple[int, int] | None = None) -> tuple[dict[str, list[tuple]], int, list[tuple]]:
+def _pg_facets(cursor, matches_sql: str, params: list, *, page: tuple[int, int] | None = None,
+               probe_items: bool = False) -> tuple[dict[str, list[tuple]], int, list[tuple]]:
     """Facets of the records ``matches_sql`` selects (``id, type, year, rank``) in one statement:
     ``(facets, count, page rows)``; the page rows (``(2, ..., id, rank)``) when ``page`` (size,
-    offset) asks for the top of them by rank too."""
+    offset) asks for the top of them by rank too.  ``probe_items``: the items of each match are
+    looked up in the covering index one match at a time (LATERAL) — for a sample, whose ids are
+    scattered over the whole table, where a join would read the index of every item."""
     page_branch = (" UNION ALL (SELECT 2, NULL, NULL, NULL, NULL, m.id, m.rank FROM m "
                    "ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if page else ""
     online = ONLINE.replace("r.id", "m.id")
+    items = ("it AS MATERIALIZED (SELECT m.id AS record_id, x.library_id, x.available FROM m CROSS JOIN LATERAL "
+             "(SELECT i.library_id, bool_or(i.status = 'in_place') AS available FROM catalog_item i "
+             "WHERE i.record_id = m.id GROUP BY i.library_id) x) ") if probe_items else (
+             "it AS (SELECT i.record_id, i.library_id, bool_or(i.status = 'in_place') AS available "
+             "FROM m JOIN catalog_item i ON i.record_id = m.id GROUP BY i.record_id, i.library_id) ")
     cursor.execute(
-        f"WITH m AS MATERIALIZED ({matches_sql}), "
-        "it AS (SELECT i.record_id, i.library_id, bool_or(i.status = 'in_place') AS available "
-        "FROM m JOIN catalog_item i ON i.record_id = m.id GROUP BY i.record_id, i.library_id) "
+        f"WITH m AS MATERIALIZED ({matches_sql}), " + items +
         "SELECT 0, m.type, m.year, COALESCE(a.available, FALSE), "
         f"CASE WHEN {online} THEN 1 ELSE 0 END, COUNT(*), NULL::real FROM m LEFT JOIN "
         "(SELECT record_id, bool_or(available) AS available FROM it GROUP BY record_id) a ON a.record_id = m.id "

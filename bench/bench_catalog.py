@@ -63,7 +63,7 @@ def ensure_records(total: int, inst_a, inst_b, libs: list) -> float:
     """Bring the bench catalog to ``total`` records; returns seconds spent (0 when reused)."""
     import json
 
-    from django.db import connection, transaction
+    from django.db import connection
 
     from syllabus.catalog.models import Record
 
@@ -108,14 +108,10 @@ def ensure_records(total: int, inst_a, inst_b, libs: list) -> float:
                 items.append((rid, lib.pk, f"B{next_barcode:09d}", "Stacks", "", "book", "",
                               "in_place" if rnd.random() < 0.75 else "on_loan"))
                 next_barcode += 1
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO catalog_record (id, institution_id, source_id, type, title, creators, year, edition, publisher, isbn, "
-                "issn, doi, work_key, container_title, subjects, identifiers, language, csl, created_at, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
-            cursor.executemany(
-                "INSERT INTO catalog_item (record_id, library_id, barcode, location, call_number, item_type, description, status) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", items)
+        if connection.vendor == "postgresql":  # COPY: several times faster than INSERTs for a fresh data set
+            _copy_rows(rows, items)
+        else:
+            _insert_rows(rows, items)
         next_id += n
         done += n
         if done % 100_000 == 0 or done == total:
@@ -131,6 +127,35 @@ def ensure_records(total: int, inst_a, inst_b, libs: list) -> float:
             cursor.execute("INSERT INTO catalog_record_fts(catalog_record_fts) VALUES ('optimize')")
             cursor.execute("ANALYZE")
     return time.perf_counter() - start
+
+
+RECORD_COLUMNS = ("id", "institution_id", "source_id", "type", "title", "creators", "year", "edition", "publisher", "isbn", "issn",
+                  "doi", "work_key", "container_title", "subjects", "identifiers", "language", "csl", "created_at", "updated_at")
+ITEM_COLUMNS = ("record_id", "library_id", "barcode", "location", "call_number", "item_type", "description", "status")
+
+
+def _insert_rows(rows: list, items: list) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO catalog_record ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join(['%s'] * len(RECORD_COLUMNS))})",
+                           rows)
+        cursor.executemany(f"INSERT INTO catalog_item ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join(['%s'] * len(ITEM_COLUMNS))})",
+                           items)
+
+
+def _copy_rows(rows: list, items: list) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            with cursor.copy(f"COPY catalog_record ({', '.join(RECORD_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            with cursor.copy(f"COPY catalog_item ({', '.join(ITEM_COLUMNS)}) FROM STDIN") as copy:
+                for item in items:
+                    copy.write_row(item)
 
 
 def queries(rnd: random.Random, v: dict, total: int) -> list[dict]:
@@ -176,6 +201,60 @@ def bench_search(user, total: int, rounds: int = 1) -> None:
              p95_ms=s["p95_ms"], p99_ms=s["p99_ms"], median_hits=counts[len(counts) // 2], max_hits=counts[-1])
 
 
+def bench_browse(user, institution, rounds: int = 15) -> None:
+    """Issue 19: browsing a whole institution with facets (an empty query, page 1 and a later
+    page, title order), beside a typical query (one common topic word) and a rare word, each
+    with facets; p95 and the ratio browse ÷ typical query.  The facets of more matches than
+    ``CATALOG_FACETS_EXACT_LIMIT`` are estimated (the page says "about")."""
+    from django.conf import settings
+
+    from syllabus.catalog import selectors
+    from syllabus.catalog.models import Record
+
+    rnd = random.Random(SEED + 3)
+    v = _vocab(random.Random(SEED))
+    size = Record.objects.filter(institution=institution).count()
+    kinds = {
+        "browse, page 1": lambda: {"q": ""},
+        "browse, page 50": lambda: {"q": "", "page": 50},
+        "browse + type filter": lambda: {"q": "", "types": ["book"]},
+        "typical query (common word)": lambda: {"q": rnd.choice(v["topic"]).lower()},
+        "rare word": lambda: {"q": rnd.choice(v["rare"])},
+    }
+    results = {}
+    for name, make in kinds.items():
+        selectors.search_records(user, **make())  # warm
+        samples, estimated, count = [], False, 0
+        for _ in range(rounds):
+            params = make()
+            t0 = time.perf_counter()
+            page = selectors.search_records(user, facets=True, **params)
+            samples.append(time.perf_counter() - t0)
+            estimated, count = page.estimated, page.count
+        s = summary(samples)
+        results[name] = s
+        line(f"{name}", institution_records=f"{size:,}", p50_ms=s["p50_ms"], p95_ms=s["p95_ms"], hits=f"{count:,}",
+             facets="estimated" if estimated else "exact", exact_limit=settings.CATALOG_FACETS_EXACT_LIMIT)
+    # the same browse with every facet counted exactly (what it cost before issue 19), a few rounds
+    limit = settings.CATALOG_FACETS_EXACT_LIMIT
+    settings.CATALOG_FACETS_EXACT_LIMIT = 100_000_000
+    try:
+        samples = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            page = selectors.search_records(user, "", facets=True)
+            samples.append(time.perf_counter() - t0)
+    finally:
+        settings.CATALOG_FACETS_EXACT_LIMIT = limit
+    exact = summary(samples)
+    line("browse, page 1, exact facets (before)", institution_records=f"{size:,}", p50_ms=exact["p50_ms"], max_ms=max(samples) * 1000,
+         hits=f"{page.count:,}", facets="exact")
+    line("ratio browse estimated ÷ exact", p50_ratio=results["browse, page 1"]["p50_ms"] / exact["p50_ms"])
+    typical = results["typical query (common word)"]["p95_ms"]
+    for name in ("browse, page 1", "browse, page 50", "browse + type filter"):
+        line(f"ratio {name} ÷ typical query", p95_ratio=results[name]["p95_ms"] / typical)
+
+
 def bench_marc(library, n: int) -> None:
     import pymarc
     from pymarc import Field, Indicators, Subfield
@@ -215,6 +294,10 @@ def bench_marc(library, n: int) -> None:
 
 
 def run(args) -> None:
+    """Parts (``BENCH_CATALOG_PARTS``, comma-separated; default all): ``browse`` (issue 19: an
+    empty query over a whole institution, with facets), ``search`` (the query mix), ``marc``."""
+    import os
+
     setup_django("catalog")
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
@@ -222,7 +305,8 @@ def run(args) -> None:
     from syllabus.catalog.models import Item, Record
     from syllabus.org.models import Consortium, Institution, Library, User
 
-    total = 50_000 if args.quick else 1_000_000
+    total = int(os.environ.get("BENCH_CATALOG_RECORDS", 50_000 if args.quick else 1_000_000))
+    parts = set((os.environ.get("BENCH_CATALOG_PARTS") or "browse,search,marc").split(","))
     cons, _ = Consortium.objects.get_or_create(code="bench-cat", defaults={"name": "Bench consortium"})
     inst_a, _ = Institution.objects.get_or_create(code="bench-cat-a", defaults={"name": "Bench A", "consortium": cons})
     inst_b, _ = Institution.objects.get_or_create(code="bench-cat-b", defaults={"name": "Bench B", "consortium": cons})
@@ -238,14 +322,19 @@ def run(args) -> None:
              records_per_s=(have / seconds))
     else:
         line("catalog reused", records=f"{have:,}", items=f"{items:,}", database=connection.vendor)
-    bench_search(user, have)
-
-    marc_inst, _ = Institution.objects.get_or_create(code="bench-marc", defaults={"name": "Bench MARC", "consortium": cons})
-    marc_lib, _ = Library.objects.get_or_create(code="bench-marc-lib", defaults={"name": "Bench MARC library", "institution": marc_inst})
-    with transaction.atomic():
-        Item.objects.filter(record__institution=marc_inst).delete()
-        Record.objects.filter(institution=marc_inst).delete()
-    bench_marc(marc_lib, 1000 if args.quick else 5000)
-    with transaction.atomic():
-        Item.objects.filter(record__institution=marc_inst).delete()
-        Record.objects.filter(institution=marc_inst).delete()
+    print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    if "browse" in parts:
+        bench_browse(user, inst_a)
+    if "search" in parts:
+        bench_search(user, have)
+    if "marc" in parts:
+        marc_inst, _ = Institution.objects.get_or_create(code="bench-marc", defaults={"name": "Bench MARC", "consortium": cons})
+        marc_lib, _ = Library.objects.get_or_create(code="bench-marc-lib", defaults={"name": "Bench MARC library", "institution": marc_inst})
+        with transaction.atomic():
+            Item.objects.filter(record__institution=marc_inst).delete()
+            Record.objects.filter(institution=marc_inst).delete()
+        bench_marc(marc_lib, 1000 if args.quick else 5000)
+        with transaction.atomic():
+            Item.objects.filter(record__institution=marc_inst).delete()
+            Record.objects.filter(institution=marc_inst).delete()
+    print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)

@@ -217,6 +217,12 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # LTI 1.3 (LMS-1, LMS-2): days a rotated key stays in the JWKS; hours between roster syncs
 LTI_KEY_OVERLAP_DAYS = min(int(os.environ.get("LTI_KEY_OVERLAP_DAYS", "14")), 365)
 LTI_ROSTER_SYNC_HOURS = min(max(int(os.environ.get("LTI_ROSTER_SYNC_HOURS", "24")), 1), 24 * 30)
+# Catalog search (DSV-1, issue 19): up to this many matches the facets and the count are exact;
+# beyond it they are estimated from a sample (the page says "about"), so that browsing a whole
+# institution of 700,000 records answers fast.  CATALOG_FACETS_SAMPLE_ROWS: table rows sampled
+# for an estimate on PostgreSQL (TABLESAMPLE); on SQLite the facets of the first N matches are scaled.
+CATALOG_FACETS_EXACT_LIMIT = min(max(int(os.environ.get("CATALOG_FACETS_EXACT_LIMIT", "20000")), 1), 10_000_000)
+CATALOG_FACETS_SAMPLE_ROWS = min(max(int(os.environ.get("CATALOG_FACETS_SAMPLE_ROWS", "5000")), 1000), 10_000_000)
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if env_bool("FAST_PASSWORD_HASHER", False)

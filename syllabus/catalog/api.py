@@ -65,7 +65,10 @@ class RecordSummary(Schema):
     url: str
 
 
-SearchOut = Page(RecordSummary, name="SearchPage", facets=dict[str, list[FacetValue]], scope=str)
+# count_estimated / facets_estimated (issue 19): more matches than the exact limit, so the count
+# and facet counts are estimates rounded to two significant digits ("about 12,000")
+SearchOut = Page(RecordSummary, name="SearchPage", facets=dict[str, list[FacetValue]], scope=str, count_estimated=bool,
+                 facets_estimated=bool)
 
 
 class ItemOut(Schema):
@@ -343,8 +346,11 @@ def search(request, page: PageQuery, q: str = "", scope: str = "mine", type: str
     result = selectors.search_records(request.user, q, scope=scope, types=_list_param(type), year=year,
                                       libraries=_list_param(library), availability=availability, course=course,
                                       offset=page.offset, page_size=page.limit, sort=sort)
-    return paginate(request, result.records, page, summary, count=result.count, facets=result.facets,
-                    scope=result.scope)
+    out = paginate(request, result.records, page, summary, count=result.count, facets=result.facets,
+                   scope=result.scope, count_estimated=result.count_estimated, facets_estimated=result.facets_estimated)
+    if result.has_more is False:  # an estimated count may overshoot: the fetched page knows better
+        out["next"] = None
+    return out
 
 
 @router.get("/records/{record_id}", response={200: RecordOut, 404: Error},

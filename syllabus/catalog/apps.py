@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -16,4 +17,8 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self):
+        from . import fts
+
+        # SQLite: the FTS5 triggers call syllabus_stems() (Snowball stems of non-English records)
+        connection_created.connect(fts.register_sqlite_functions, dispatch_uid="catalog-sqlite-stems")
         post_migrate.connect(_repair_fulltext_index, sender=self, dispatch_uid="catalog-fts-repair")

@@ -24,11 +24,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from syllabus.citations import identifiers
 
-from .fts import FTS_TABLE, PG_CONFIG, WEIGHTS
+from . import languages
+from .fts import FTS_TABLE, STEMS, WEIGHTS
 
 MAX_TERMS = 16
 AVAILABILITY_VALUES = ("available", "online", "unavailable")
@@ -91,6 +93,28 @@ class SearchResult:
     count: int
     facets: dict[str, list[tuple]]
     query: ParsedQuery
+    # issue 19: more matches than CATALOG_FACETS_EXACT_LIMIT: the facets (and on PostgreSQL the
+    # count) are estimates, rounded to two significant digits; ``has_more`` then says whether a
+    # next page exists (known without counting every match)
+    count_estimated: bool = False
+    facets_estimated: bool = False
+    has_more: bool | None = None
+
+
+def about(n: float) -> int:
+    """An estimate as people read one: at least 1, two significant digits from 100 up (12,345 → 12,000)."""
+    value = max(1, round(n))
+    if value < 100:
+        return value
+    return round(value, 2 - len(str(value)))
+
+
+def _scaled(facets: dict[str, list[tuple]], scale: float) -> dict[str, list[tuple]]:
+    out = {}
+    for key, values in facets.items():
+        scaled = [(v, about(n * scale)) for v, n in values]
+        out[key] = scaled if key in ("year", "availability") else sorted(scaled, key=lambda kv: (-kv[1], kv[0]))
+    return out
 
 
 class SearchBackend:
@@ -120,8 +144,14 @@ class SqliteFts5Backend(SearchBackend):
             return f'identifiers : "{query.isbn}"'
         if query.issn:
             return f'identifiers : "{query.issn}"'
-        # every word a quoted prefix term: no FTS5 syntax can leak in from the user's text
-        return " AND ".join(f'"{t}"*' for t in query.terms)
+        # every word a quoted prefix term: no FTS5 syntax can leak in from the user's text; a word
+        # also matches its Snowball stem in each non-English language, exactly, in the ``stems``
+        # column (issue 13: "chevaux" finds the French record of "cheval"), as on PostgreSQL
+        parts = []
+        for t in query.terms:
+            alternatives = [f'"{t}"*', *(f'{STEMS} : "{stem}"' for stem in languages.query_stems(t) if stem)]
+            parts.append(f"({' OR '.join(alternatives)})")
+        return " AND ".join(parts)
 
     def fulltext_sql(self, query: ParsedQuery, ranked: bool) -> tuple[str, list]:
         weights = ", ".join(str(w) for w in WEIGHTS)
@@ -131,16 +161,66 @@ class SqliteFts5Backend(SearchBackend):
 
 
 class PostgresBackend(SearchBackend):
+    """Each record's vector is in the configuration of its language (``syllabus_search_config``,
+    migration 0008), so the query is parsed in every configuration (:meth:`parsed`) and a record
+    matches the query parsed in its own: ``CASE syllabus_search_config(r.language) WHEN
+    'syllabus_french' THEN <the French query> ...``.  That condition cannot use the GIN index, so
+    it is preceded by one that can and that every match satisfies: each word's lexemes in all
+    the configurations, OR-ed (a word that is an English stop word is left out of it, since
+    English ignores it; only English has stop words)."""
+
     vendor = "postgresql"
+
+    @staticmethod
+    def parsed(query: ParsedQuery) -> tuple[str, list[str | None]]:
+        """``(prefilter, [query per configuration of languages.PG_CONFIGS])`` as tsquery text
+        (``""``: no prefilter; ``None``: no record of that configuration can match)."""
+        configs = list(languages.PG_CONFIGS)
+        with connection.cursor() as cursor:
+            # English as always (each word a prefix); another language: the word's stem exactly, or
+            # the word itself (accents folded) as a prefix — "chevaux" finds "cheval" and "chev" too,
+            # but a short stem does not become a prefix of every longer word ("pow" of "power")
+            cursor.execute("SELECT t.i, c.i, CASE WHEN c.i = 1 THEN to_tsquery(c.name::regconfig, t.term || ':*') "
+                           "ELSE to_tsquery(c.name::regconfig, t.term) || to_tsquery('syllabus_simple'::regconfig, t.term || ':*') "
+                           "END::text FROM unnest(%s::text[]) WITH ORDINALITY t(term, i), "
+                           "unnest(%s::text[]) WITH ORDINALITY c(name, i)", [query.terms, configs])
+            lexemes: dict[tuple[int, int], str] = {(ti - 1, ci - 1): text for ti, ci, text in cursor.fetchall()}
+        per_config: list[str | None] = []
+        for ci in range(len(configs)):
+            parts = [f"({lexemes[ti, ci]})" for ti in range(len(query.terms)) if lexemes.get((ti, ci))]
+            per_config.append(" & ".join(parts) or None)
+        english_stop = [not lexemes.get((ti, 0)) for ti in range(len(query.terms))]
+        prefilter = []
+        for ti in range(len(query.terms)):
+            others = range(1, len(configs)) if all(english_stop) else range(len(configs))
+            if english_stop[ti] and not all(english_stop):
+                continue  # an English record may match without this word
+            alternatives = list(dict.fromkeys(lexemes[ti, ci] for ci in others if lexemes.get((ti, ci))))
+            if alternatives:
+                prefilter.append("(" + " | ".join(f"({a})" for a in alternatives) + ")")
+        return " & ".join(prefilter), per_config
+
+    def fulltext_parts(self, query: ParsedQuery, alias: str) -> tuple[str, str, str, list]:
+        """``(from, where, rank, params)`` for ``catalog_record <alias>``: ``from`` (appended to the
+        FROM clause) holds the parameters, the other two refer to it."""
+        prefilter, per_config = self.parsed(query)
+        names = [f"c{k}" for k in range(len(per_config))]
+        frm = (f", (SELECT %s::tsquery, {', '.join('%s::tsquery' for _ in per_config)}) "
+               f"AS q(prefilter, {', '.join(names)})")
+        own = (f"CASE syllabus_search_config({alias}.language) "
+               + " ".join(f"WHEN '{cfg}'::regconfig THEN q.{name}" for cfg, name in zip(languages.PG_CONFIGS, names, strict=True))
+               + " END")
+        cond = f"{alias}.search_vector @@ {own}"
+        if prefilter:
+            cond = f"{alias}.search_vector @@ q.prefilter AND {cond}"
+        return frm, cond, f"-ts_rank_cd({alias}.search_vector, {own}, 32)", [prefilter or None, *per_config]
 
     def fulltext_sql(self, query: ParsedQuery, ranked: bool) -> tuple[str, list]:
         if query.isbn or query.issn:
             return ("SELECT id, 0.0 AS rank FROM catalog_record WHERE search_vector @@ to_tsquery('simple'::regconfig, %s)",
                     [query.isbn or query.issn])
-        tsquery = " & ".join(f"{t}:*" for t in query.terms)
-        rank = "-ts_rank_cd(r0.search_vector, q.query, 32)" if ranked else "0.0"
-        return (f"SELECT r0.id, {rank} AS rank FROM catalog_record r0, "
-                f"to_tsquery('{PG_CONFIG}'::regconfig, %s) AS q(query) WHERE r0.search_vector @@ q.query", [tsquery])
+        frm, cond, rank, params = self.fulltext_parts(query, "r0")
+        return f"SELECT r0.id, {rank if ranked else '0.0'} AS rank FROM catalog_record r0{frm} WHERE {cond}", params
 
     def inline_sql(self, query: ParsedQuery) -> tuple[str, str, str, list]:
         """The match as a condition on ``catalog_record r`` itself: ``(from, where, rank, params)``
@@ -153,9 +233,7 @@ class PostgresBackend(SearchBackend):
             return "", "TRUE", "0.0", []
         if query.isbn or query.issn:
             return "", "r.search_vector @@ to_tsquery('simple'::regconfig, %s)", "0.0", [query.isbn or query.issn]
-        tsquery = " & ".join(f"{t}:*" for t in query.terms)
-        return (f", to_tsquery('{PG_CONFIG}'::regconfig, %s) AS q(query)", "r.search_vector @@ q.query",
-                "-ts_rank_cd(r.search_vector, q.query, 32)", [tsquery])
+        return self.fulltext_parts(query, "r")
 
 
 BACKENDS = {"sqlite": SqliteFts5Backend, "postgresql": PostgresBackend}
@@ -238,14 +316,37 @@ def search(p: SearchParams) -> SearchResult:
         cursor.execute(page_sql + f" ORDER BY {ORDER[sort]} LIMIT %s OFFSET %s", params + [page_size, offset])
         ids = [row[0] for row in cursor.fetchall()]
         facets: dict[str, list[tuple]] = {}
+        by_type: dict[str, int] = {}
+        by_year: dict[int, int] = {}
+        availability = {"available": 0, "online": 0, "unavailable": 0}
+        estimated = False
         if p.facets:
+            limit = settings.CATALOG_FACETS_EXACT_LIMIT
+            probe_sql, params = sql("r.id")
+            cursor.execute(f"SELECT COUNT(*) FROM ({probe_sql} LIMIT %s) probe", params + [limit + 1])
+            estimated = cursor.fetchone()[0] > limit
+        if p.facets and estimated:
+            # more matches than the limit (issue 19): the count exactly (one index pass), the facets
+            # over the first ``limit`` matches, scaled to the count
+            count_sql, params = sql("COUNT(*)")
+            cursor.execute(count_sql, params)
+            count = cursor.fetchone()[0]
+            first_sql, params = sql("r.id, r.type, r.year")
+            first = f"WITH s AS ({first_sql} LIMIT {int(limit)}) "
+            flags = (f"CASE WHEN {AVAILABLE.replace('r.id', 's.id')} THEN 1 ELSE 0 END, "
+                     f"CASE WHEN {ONLINE.replace('r.id', 's.id')} THEN 1 ELSE 0 END")
+            cursor.execute(first + f"SELECT s.type, s.year, {flags}, COUNT(*) FROM s GROUP BY 1, 2, 3, 4", params)
+            sampled = _tally(cursor.fetchall(), by_type, by_year, availability)
+            raw = _facets(by_type, by_year, availability)
+            cursor.execute(first + "SELECT i.library_id, COUNT(DISTINCT s.id) FROM s CROSS JOIN catalog_item i "
+                           "WHERE i.record_id = s.id GROUP BY i.library_id", params)
+            raw["library"] = cursor.fetchall()
+            facets = _scaled(raw, count / max(sampled, 1))
+        elif p.facets:
             # one pass: the count, type, year and availability (each record once)
             flags = f"CASE WHEN {AVAILABLE} THEN 1 ELSE 0 END, CASE WHEN {ONLINE} THEN 1 ELSE 0 END"
             facet_sql, params = sql(f"r.type, r.year, {flags}, COUNT(*)")
             cursor.execute(facet_sql + " GROUP BY 1, 2, 3, 4", params)
-            by_type: dict[str, int] = {}
-            by_year: dict[int, int] = {}
-            availability = {"available": 0, "online": 0, "unavailable": 0}
             count = _tally(cursor.fetchall(), by_type, by_year, availability)
             facets.update(_facets(by_type, by_year, availability))
             if count:
@@ -256,7 +357,7 @@ def search(p: SearchParams) -> SearchResult:
             count_sql, params = sql("COUNT(*)")
             cursor.execute(count_sql, params)
             count = cursor.fetchone()[0]
-    return SearchResult(ids=ids, count=count, facets=facets, query=query)
+    return SearchResult(ids=ids, count=count, facets=facets, query=query, facets_estimated=estimated)
 
 
 def _page_bounds(p: SearchParams, query: ParsedQuery) -> tuple[str, int, int]:
@@ -294,6 +395,7 @@ def _facets(by_type: dict, by_year: dict, availability: dict) -> dict[str, list[
 
 
 PG_ORDER = {**ORDER, "relevance": "rank, r.id"}
+FEW_MATCHES = 2000  # up to this many matches (or the exact limit if lower), no sample is taken
 
 
 def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBackend) -> SearchResult:
@@ -305,6 +407,11 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
       items are read once from the covering index ``catalog_item_search_cover`` (index-only) and
       give both the availability flag and the library facet, instead of an ``EXISTS`` probe per
       match plus a second full join for the libraries;
+    * more matches than ``CATALOG_FACETS_EXACT_LIMIT`` (issue 19: browsing a whole institution of
+      700,000 records took ~5 s): the count and facets are estimated from a sample of the table
+      (``TABLESAMPLE SYSTEM``, about ``CATALOG_FACETS_SAMPLE_ROWS`` rows, the same pages every
+      time), scaled and rounded; the page is fetched with one row more than it shows, which says
+      whether there is a next one — nothing counts every match;
     * JIT is off for these statements: their cost estimates are high (tens of thousands of
       matches), so PostgreSQL would compile them, which took longer than running them.
     """
@@ -315,37 +422,61 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
     sort, page_size, offset = _page_bounds(p, query)
     ranked = sort == "relevance"
     order = PG_ORDER[sort]
+    limit = settings.CATALOG_FACETS_EXACT_LIMIT
     facets: dict[str, list[tuple]] = {}
     ids: list[int] | None = None
+    estimated = False
+    has_more: bool | None = None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
         jit = cursor.fetchone()[0]
-        if p.facets:
+        sample_facets: dict[str, list[tuple]] | None = None
+        few = min(limit, FEW_MATCHES)
+        many = False
+        if p.facets or query.empty:
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT %s) x", params + [few + 1])
+            many = cursor.fetchone()[0] > few
+        if many:
+            # more than a few thousand matches (a rare word is settled by reading its few).  A
+            # sample of the table (a few hundred pages, the same ones every time) gives the facets
+            # and the count at once; when it says clearly more than the limit, or clearly fewer,
+            # that decides; near the limit, the first limit + 1 matches do.  (A browse without
+            # facets still counts: that count is capped too.)
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalog_record'::regclass")
+            table_rows = cursor.fetchone()[0] or 0
+            percent = 100.0 if table_rows <= settings.CATALOG_FACETS_SAMPLE_ROWS else \
+                max(0.01, 100.0 * settings.CATALOG_FACETS_SAMPLE_ROWS / table_rows)
+            sampled = f"FROM catalog_record r TABLESAMPLE SYSTEM (%s) REPEATABLE (0){frm} WHERE {cond} AND {where}"
+            sample_params = [percent, *params]
+            scale = 100.0 / percent
+            if p.facets:
+                sample_facets, sample_count, _page = _pg_facets(
+                    cursor, f"SELECT r.id, r.type, r.year, 0.0 AS rank {sampled}", sample_params, probe_items=True)
+            else:
+                cursor.execute(f"SELECT COUNT(*) {sampled}", sample_params)
+                sample_count = cursor.fetchone()[0]
+            if percent >= 100.0 or limit / 2 <= sample_count * scale <= limit * 2:
+                cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT %s) x", params + [limit + 1])
+                estimated = cursor.fetchone()[0] > limit
+            else:
+                estimated = sample_count * scale > limit * 2
+        if estimated:
+            if sample_facets is not None:
+                facets = _scaled(sample_facets, scale)
+            count = max(limit + 1, about(sample_count * scale))
+            cols = f"r.id, {rank} AS rank" if ranked else "r.id"
+            cursor.execute(f"SELECT {cols} {base} ORDER BY {order} LIMIT %s OFFSET %s", params + [page_size + 1, offset])
+            ids = [row[0] for row in cursor.fetchall()]
+            has_more = len(ids) > page_size
+            ids = ids[:page_size]
+        elif p.facets:
             # the page rides along when it is in relevance order: (rank, id) come back and are
             # sorted here exactly as ORDER BY would (a float4 and a bigint)
-            page_branch = (" UNION ALL (SELECT 2, NULL, NULL, NULL, NULL, m.id, m.rank FROM m "
-                           "ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if ranked else ""
-            online = ONLINE.replace("r.id", "m.id")
             m_cols = f"r.id, r.type, r.year, {rank if ranked else '0.0'} AS rank"
-            cursor.execute(
-                f"WITH m AS MATERIALIZED (SELECT {m_cols} {base}), "
-                "it AS (SELECT i.record_id, i.library_id, bool_or(i.status = 'in_place') AS available "
-                "FROM m JOIN catalog_item i ON i.record_id = m.id GROUP BY i.record_id, i.library_id) "
-                "SELECT 0, m.type, m.year, COALESCE(a.available, FALSE), "
-                f"CASE WHEN {online} THEN 1 ELSE 0 END, COUNT(*), NULL::real FROM m LEFT JOIN "
-                "(SELECT record_id, bool_or(available) AS available FROM it GROUP BY record_id) a ON a.record_id = m.id "
-                "GROUP BY 2, 3, 4, 5 "
-                "UNION ALL SELECT 1, NULL, library_id, NULL, NULL, COUNT(*), NULL FROM it GROUP BY library_id"
-                + page_branch, params + ([page_size, offset] if ranked else []))
-            by_type: dict[str, int] = {}
-            by_year: dict[int, int] = {}
-            availability = {"available": 0, "online": 0, "unavailable": 0}
-            rows = cursor.fetchall()
-            count = _tally((row[1:6] for row in rows if row[0] == 0), by_type, by_year, availability)
-            facets.update(_facets(by_type, by_year, availability))
-            facets["library"] = sorted(((row[2], row[5]) for row in rows if row[0] == 1), key=lambda kv: (-kv[1], kv[0]))
+            facets, count, page_rows = _pg_facets(cursor, f"SELECT {m_cols} {base}", params,
+                                                  page=(page_size, offset) if ranked else None)
             if ranked:
-                ids = [row[5] for row in sorted((row for row in rows if row[0] == 2), key=lambda row: (row[6], row[5]))]
+                ids = [row[5] for row in sorted(page_rows, key=lambda row: (row[6], row[5]))]
         if ids is None:
             cols = f"r.id, {rank} AS rank" if ranked else "r.id"
             windowed = not p.facets and not query.empty
@@ -365,4 +496,38 @@ def _search_postgres(p: SearchParams, query: ParsedQuery, engine: PostgresBacken
                 cursor.execute(f"SELECT COUNT(*) {base}", params)
                 count = cursor.fetchone()[0]
         cursor.execute("SELECT set_config('jit', %s, true)", [jit])
-    return SearchResult(ids=ids, count=count, facets=facets, query=query)
+    return SearchResult(ids=ids, count=count, facets=facets, query=query, count_estimated=estimated,
+                        facets_estimated=estimated and p.facets, has_more=has_more)
+
+
+def _pg_facets(cursor, matches_sql: str, params: list, *, page: tuple[int, int] | None = None,
+               probe_items: bool = False) -> tuple[dict[str, list[tuple]], int, list[tuple]]:
+    """Facets of the records ``matches_sql`` selects (``id, type, year, rank``) in one statement:
+    ``(facets, count, page rows)``; the page rows (``(2, ..., id, rank)``) when ``page`` (size,
+    offset) asks for the top of them by rank too.  ``probe_items``: the items of each match are
+    looked up in the covering index one match at a time (LATERAL) — for a sample, whose ids are
+    scattered over the whole table, where a join would read the index of every item."""
+    page_branch = (" UNION ALL (SELECT 2, NULL, NULL, NULL, NULL, m.id, m.rank FROM m "
+                   "ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if page else ""
+    online = ONLINE.replace("r.id", "m.id")
+    items = ("it AS MATERIALIZED (SELECT m.id AS record_id, x.library_id, x.available FROM m CROSS JOIN LATERAL "
+             "(SELECT i.library_id, bool_or(i.status = 'in_place') AS available FROM catalog_item i "
+             "WHERE i.record_id = m.id GROUP BY i.library_id) x) ") if probe_items else (
+             "it AS (SELECT i.record_id, i.library_id, bool_or(i.status = 'in_place') AS available "
+             "FROM m JOIN catalog_item i ON i.record_id = m.id GROUP BY i.record_id, i.library_id) ")
+    cursor.execute(
+        f"WITH m AS MATERIALIZED ({matches_sql}), " + items +
+        "SELECT 0, m.type, m.year, COALESCE(a.available, FALSE), "
+        f"CASE WHEN {online} THEN 1 ELSE 0 END, COUNT(*), NULL::real FROM m LEFT JOIN "
+        "(SELECT record_id, bool_or(available) AS available FROM it GROUP BY record_id) a ON a.record_id = m.id "
+        "GROUP BY 2, 3, 4, 5 "
+        "UNION ALL SELECT 1, NULL, library_id, NULL, NULL, COUNT(*), NULL FROM it GROUP BY library_id"
+        + page_branch, params + (list(page) if page else []))
+    by_type: dict[str, int] = {}
+    by_year: dict[int, int] = {}
+    availability = {"available": 0, "online": 0, "unavailable": 0}
+    rows = cursor.fetchall()
+    count = _tally((row[1:6] for row in rows if row[0] == 0), by_type, by_year, availability)
+    facets = _facets(by_type, by_year, availability)
+    facets["library"] = sorted(((row[2], row[5]) for row in rows if row[0] == 1), key=lambda kv: (-kv[1], kv[0]))
+    return facets, count, [row for row in rows if row[0] == 2]

@@ -153,10 +153,23 @@ class SearchPage:
     page_size: int
     scope: str
     courses: list = field(default_factory=list)  # courses whose code was found in the query
+    # issue 19: beyond CATALOG_FACETS_EXACT_LIMIT matches the count and/or facets are estimates
+    # ("about 12,000"); ``has_more`` then tells whether a next page exists
+    count_estimated: bool = False
+    facets_estimated: bool = False
+    has_more: bool | None = None
+
+    @property
+    def estimated(self) -> bool:
+        return self.count_estimated or self.facets_estimated
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.has_more if self.has_more is not None else self.page < self.pages
 
 
 def _year_range(year: str) -> tuple[int | None, int | None]:
@@ -218,7 +231,9 @@ def search_records(user: User, q: str = "", *, scope: str = SCOPE_MINE, types: l
                                  sort=sort if sort in SORTS else "relevance", facets=facets))
     records = records_by_ids(user, result.ids)
     return SearchPage(records=records, count=result.count, facets=_label_facets(result.facets), page=max(1, page),
-                      page_size=max(1, min(page_size, 200)), scope=scope or SCOPE_MINE, courses=code_courses)
+                      page_size=max(1, min(page_size, 200)), scope=scope or SCOPE_MINE, courses=code_courses,
+                      count_estimated=result.count_estimated, facets_estimated=result.facets_estimated,
+                      has_more=result.has_more)
 
 
 def _label_facets(raw: dict[str, list[tuple]]) -> dict[str, list[dict]]:

@@ -60,3 +60,22 @@ def test_0006_migrates_backward_and_forward_again(inst_a, student, make_record):
         _migrate(_latest())
     assert fts.is_installed(connection)
     assert [r.pk for r in selectors.search_records(student, "midlands").records] == [record.pk]
+
+
+def test_0008_rebuilds_the_index_per_language_and_back(inst_a, student, make_record):
+    """Migration 0008 (issue 13): records that were there before are re-indexed in their own
+    language (a French record found by an inflected French word); backwards it restores the
+    English-only index of 0006, and forwards again works."""
+    record = make_record(inst_a, title="Les chevaux de la Camargue", language="fre")
+    try:
+        _migrate([("catalog", "0007_item_search_cover")])
+        assert fts.is_installed(connection), "back to the 0006 index"
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT to_regproc('syllabus_search_config') IS NULL")
+                assert cursor.fetchone()[0], "0006 builds every vector in English"
+        _migrate([("catalog", "0008_search_by_language")])
+    finally:
+        _migrate(_latest())
+    assert fts.is_installed(connection)
+    assert [r.pk for r in selectors.search_records(student, "cheval").records] == [record.pk]

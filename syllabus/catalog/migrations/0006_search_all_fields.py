@@ -40,7 +40,7 @@ def install_index(apps, schema_editor):
     """Once, over the filled column."""
     from syllabus.catalog import fts
 
-    fts.install(schema_editor.connection)
+    fts.install(schema_editor.connection, columns=fts.COLUMNS_0006, pg_vector=fts.PG_VECTOR_0006)
 
 
 def drop_index(apps, schema_editor):

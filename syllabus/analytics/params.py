@@ -1,0 +1,6 @@
+from syllabus.org.config import declare
+
+declare("analytics_retention_days", int, 180,
+        "Analytics (ANL-1): days a raw usage event is kept before the sweep deletes it (the daily counts stay)")
+declare("analytics_small_count", int, 5,
+        "Analytics (ANL-1): a count of readers or reader actions below this is shown as \"fewer than N\"")

@@ -1,0 +1,212 @@
+"""ANL-2 on a fixed data set: every report gives the numbers computed by hand below, CSV and
+XLSX carry the same values, the small-count rule holds (default 5, configurable), and each
+report is refused to the roles it is not for."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from syllabus.analytics import reports
+from syllabus.analytics.models import ListReader, UsageEvent
+from syllabus.analytics.services import roll_up_usage
+from syllabus.courses.models import Enrollment
+from syllabus.org.roles import Role
+from tests.factories import CourseFactory
+
+UTC = dt.timezone.utc
+MON = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def at(days: float) -> dt.datetime:
+    return MON + dt.timedelta(days=days)
+
+
+@pytest.fixture
+def world(reading, course, instructor, student, make_user, inst_a, library_a, clock):
+    from syllabus.acquisitions.models import AcquisitionTask
+    from syllabus.catalog.models import Record, Representation
+    from syllabus.fulfillment.models import DigitizationDepartment, DigitizationRequest, Kind, Source, Status, TaskStatus
+    from syllabus.lending.models import LoanRequest
+    from syllabus.lists import services
+    from syllabus.lists.models import ResourceList
+
+    l1, (a, b, c) = reading
+    course.department = "History"
+    course.save()
+    econ = CourseFactory(institution=inst_a, code="ECON200", name="Markets", department="Economics", term="2026S")
+    econ.instructors.add(instructor)
+    CourseFactory(institution=inst_a, code="ART300", name="Painting", department="History", term="2026S")
+    for n in range(4):                                        # HIST101: 5 students in all
+        Enrollment.objects.create(course=course, user=make_user(f"h{n}"))
+    for n in range(8):                                        # ECON200: 8 students, its list not published
+        Enrollment.objects.create(course=econ, user=make_user(f"e{n}"))
+    l2 = services.create_list(instructor, title="ECON200 readings", courses=[econ])
+    l3 = services.create_list(instructor, title="Unlinked list")
+    ResourceList.objects.filter(pk=l1.pk).update(sent_at=at(0), completed_at=at(3))
+    ResourceList.objects.filter(pk=l2.pk).update(sent_at=at(1), completed_at=at(8))
+    ResourceList.objects.filter(pk=l3.pk).update(sent_at=at(8))
+
+    # usage (already attributed): week 1: 7 views, A opened 6 times and downloaded 5, B opened twice; week 2: 3 views, C done once
+    events = [("list_view", None, 0)] * 7 + [("item_open", a, 0)] * 6 + [("file_download", a, 1)] * 5 + \
+             [("item_open", b, 2)] * 2 + [("list_view", None, 7)] * 3 + [("marked_done", c, 8)]
+    UsageEvent.objects.bulk_create([UsageEvent(kind=k, at=at(d), day=at(d).date(), institution=inst_a, resource_list=l1,
+                                               citation=item, course=course, role="student", user=student)
+                                    for k, item, d in events])
+    students = list(Enrollment.objects.filter(course=course).values_list("user_id", flat=True))[:3]
+    ListReader.objects.bulk_create([ListReader(resource_list=l1, course=course, user_id=u, first_day=MON.date()) for u in students])
+    roll_up_usage(at(9))
+
+    scanning = DigitizationDepartment.objects.create(institution=inst_a, code="scan", name="Scanning")
+    media = DigitizationDepartment.objects.create(institution=inst_a, code="media", name="Media")
+
+    def request(dept, course_, days, status=Status.DELIVERED, **kw):
+        return DigitizationRequest.objects.create(
+            institution=inst_a, kind=kw.pop("kind", Kind.DIGITIZATION), source=Source.COURSE, requester=instructor,
+            department=dept, course=course_, library=library_a, status=status, created_at=at(0),
+            delivered_at=at(days) if days is not None else None, **kw)
+
+    request(scanning, course, 2)
+    request(scanning, course, 4)
+    request(scanning, course, None, Status.IN_DIGITIZATION)
+    request(media, econ, 1.5)
+    for outcome in (TaskStatus.APPROVED, TaskStatus.APPROVED, TaskStatus.REJECTED, TaskStatus.PENDING):
+        request(None, course, None, Status.COMPLETED, kind=Kind.COPYRIGHT, copyright=outcome)
+
+    record = Record.objects.create(institution=inst_a, source_id="lent-1", title="Lent digitally", csl={"title": "Lent digitally"})
+    rep = Representation.objects.create(record=record, library=library_a, label="Digitized book")
+    for n in range(2):
+        LoanRequest.objects.create(representation=rep, patron=make_user(f"w{n}"), requested_at=at(0))
+    for n, days in enumerate((1, 3)):
+        LoanRequest.objects.create(representation=rep, patron=make_user(f"s{n}"), requested_at=at(0), handed_over_at=at(days),
+                                   status="completed", step="completed")
+
+    AcquisitionTask.objects.create(institution=inst_a, citation=a, kind="order", cost_amount=Decimal("120.00"), cost_currency="EUR")
+    AcquisitionTask.objects.create(institution=inst_a, citation=b, kind="order", cost_amount=Decimal("30.50"), cost_currency="EUR")
+    return {"l1": l1, "a": a, "b": b, "c": c}
+
+
+FEW = "fewer than 5"
+
+
+def rows(report, table=0):
+    return report.tables[table].rows
+
+
+def test_list_engagement_per_week_and_from_most_to_least_used_item(world, inst_a):
+    report = reports.finish(reports.list_engagement(world["l1"]), inst_a)
+    assert rows(report) == [
+        {"week": "2026-03-02", "list_view": 7, "item_open": 8, "file_download": 5, "findit_click": 0, "marked_done": 0},
+        {"week": "2026-03-09", "list_view": FEW, "item_open": 0, "file_download": 0, "findit_click": 0, "marked_done": FEW},
+    ]
+    items = [(r["item"], r["item_open"], r["file_download"], r["marked_done"], r["total"]) for r in rows(report, 1)]
+    assert items == [("Primary sources", 6, 5, 0, 11), ("The long nineteenth century", FEW, 0, 0, FEW),
+                     ("Empire and trade", 0, 0, FEW, FEW)]
+
+
+def test_lists_sent_and_processed_per_week(world, inst_a):
+    r = rows(reports.build("lists-workflow", inst_a, reports.Filters()))
+    assert r == [{"week": "2026-03-02", "sent": 2, "completed": 1, "average_days": 3.0, "median_days": 3.0},
+                 {"week": "2026-03-09", "sent": 1, "completed": 1, "average_days": 7.0, "median_days": 7.0}]
+    assert rows(reports.build("lists-workflow", inst_a, reports.Filters(department="Economics"))) == [
+        {"week": "2026-03-02", "sent": 1, "completed": 0, "average_days": None, "median_days": None},
+        {"week": "2026-03-09", "sent": 0, "completed": 1, "average_days": 7.0, "median_days": 7.0}]
+
+
+def test_digitization_turnaround_per_department_and_filtered(world, inst_a):
+    r = rows(reports.build("digitization-turnaround", inst_a, reports.Filters()))
+    assert r == [
+        {"department": "Media", "requests": 1, "delivered": 1, "open": 0, "average_days": 1.5, "median_days": 1.5, "longest_days": 1.5},
+        {"department": "Scanning", "requests": 3, "delivered": 2, "open": 1, "average_days": 3.0, "median_days": 3.0,
+         "longest_days": 4.0}]
+    only = rows(reports.build("digitization-turnaround", inst_a, reports.Filters(department="Economics")))
+    assert [x["department"] for x in only] == ["Media"]
+    assert rows(reports.build("digitization-turnaround", inst_a, reports.Filters(library="no-such"))) == []
+
+
+def test_copyright_requests_by_outcome(world, inst_a):
+    r = rows(reports.build("copyright", inst_a, reports.Filters()))
+    assert r == [{"outcome": "Pending", "requests": 1, "share": 25.0}, {"outcome": "Approved", "requests": 2, "share": 50.0},
+                 {"outcome": "Rejected", "requests": 1, "share": 25.0}]
+
+
+def test_waitlist_lengths_and_waiting_times_per_title(world, inst_a):
+    assert rows(reports.build("waitlists", inst_a, reports.Filters())) == [
+        {"title": "Lent digitally", "waiting": 2, "requests": 4, "served": 2, "average_days": 2.0, "longest_days": 3.0}]
+
+
+def test_cost_per_course_and_per_student_zero_where_none(world, inst_a):
+    r = {x["course"]: (x["items"], x["total"], x["currency"], x["students"], x["per_student"])
+         for x in rows(reports.build("costs", inst_a, reports.Filters()))}
+    assert r == {"HIST101-01": (2, 150.5, "EUR", 5, 30.1), "ECON200-01": (0, 0.0, "", 8, 0.0), "ART300-01": (0, 0.0, "", 0, None)}
+
+
+def test_adoption_with_the_small_count_rule_and_its_threshold(world, inst_a):
+    from syllabus.org import config
+
+    r = rows(reports.build("adoption", inst_a, reports.Filters()))
+    assert r == [
+        {"department": "Economics", "courses": 1, "with_list": 1, "course_share": 100.0, "published_lists": 0, "students": 0,
+         "opened": 0, "share": None},
+        {"department": "History", "courses": 2, "with_list": 1, "course_share": 50.0, "published_lists": 1, "students": 5,
+         "opened": FEW, "share": FEW},
+        {"department": "All departments", "courses": 3, "with_list": 2, "course_share": 66.7, "published_lists": 1,
+         "students": 5, "opened": FEW, "share": FEW}]
+    config.set_value("analytics_small_count", 2, institution=inst_a)
+    history = rows(reports.build("adoption", inst_a, reports.Filters(department="History")))
+    assert history == [{"department": "History", "courses": 2, "with_list": 1, "course_share": 50.0, "published_lists": 1,
+                        "students": 5, "opened": 3, "share": 60.0}]
+
+
+def test_csv_and_xlsx_carry_the_same_numbers(world, api, librarian):
+    me = api(librarian)
+    body = me.get("/api/v1/analytics/digitization-turnaround").json()
+    assert body["tables"][0]["rows"][1]["average_days"] == 3.0 and body["rolled_up_at"]
+    r = me.get("/api/v1/analytics/digitization-turnaround", {"format": "csv"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(r.content.decode())))
+    assert table[0][:3] == ["Digitization department", "Requests", "Delivered"]
+    assert table[1:] == [["Media", "1", "1", "0", "1.5", "1.5", "1.5"], ["Scanning", "3", "2", "1", "3.0", "3.0", "4.0"]]
+    r = me.get("/api/v1/analytics/digitization-turnaround", {"format": "xlsx", "department": "History"})
+    assert r.status_code == 200 and r["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)] == [["Scanning", 3, 2, 1, 3, 3, 4]]
+    # the small-count rule holds in the files too
+    r = me.get(f"/api/v1/analytics/lists/{world['l1'].pk}/engagement", {"format": "csv"})
+    assert "fewer than 5" in r.content.decode()
+
+
+def test_who_may_read_which_report(world, api, client, student, instructor, librarian, admin_user, make_user, inst_b):
+    l1 = world["l1"]
+    assert api(student).get(f"/api/v1/analytics/lists/{l1.pk}/engagement").status_code == 403
+    assert api(instructor).get(f"/api/v1/analytics/lists/{l1.pk}/engagement").status_code == 200
+    assert api(librarian).get(f"/api/v1/analytics/lists/{l1.pk}/engagement").status_code == 200
+    outsider = make_user("lib-b", institution=inst_b, roles=[])
+    from syllabus.org.services import assign_role
+
+    assign_role(outsider, Role.COURSE_RESERVES_OPERATOR)
+    assert api(outsider).get(f"/api/v1/analytics/lists/{l1.pk}/engagement").status_code == 404
+    assert api(outsider).get("/api/v1/analytics/costs").json()["tables"][0]["rows"] == []   # only their own institution
+    for who in (student, instructor):
+        assert api(who).get("/api/v1/analytics/costs").status_code == 403
+        assert api(who).get("/api/v1/analytics/waitlists").status_code == 403
+    assert api(librarian).get("/api/v1/analytics/adoption").status_code == 403
+    assert api(admin_user).get("/api/v1/analytics/adoption").status_code == 200
+    # the pages, the same
+    client.force_login(student)
+    assert client.get(f"/analytics/lists/{l1.pk}/").status_code == 403
+    assert client.get("/analytics/reports/costs/").status_code == 403
+    client.force_login(librarian)
+    page = client.get("/analytics/reports/digitization-turnaround/", {"department": "Economics"})
+    assert page.status_code == 200 and b"<svg" in page.content and b"Media" in page.content and b"Scanning" not in page.content
+    assert client.get("/analytics/reports/nonsense/").status_code == 404
+    client.force_login(instructor)
+    page = client.get(f"/analytics/lists/{l1.pk}/")
+    assert page.status_code == 200 and b"Primary sources" in page.content and b"fewer than 5" in page.content
+    student.first_name, student.last_name = "Sasha", "Quill"
+    student.save()
+    assert b"Sasha" not in client.get(f"/analytics/lists/{l1.pk}/").content      # never a student's name

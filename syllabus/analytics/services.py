@@ -9,9 +9,9 @@ from django.db.models import Count, Max, Min
 from syllabus.core import clock
 from syllabus.courses.models import Course, Enrollment
 from syllabus.lists.models import ResourceList
-from syllabus.lists.permissions import is_librarian_for
 from syllabus.org import config
-from syllabus.org.models import Institution
+from syllabus.org.models import Institution, RoleAssignment
+from syllabus.org.roles import Role
 
 from .models import DailyUsage, Kind, ListReader, ReaderRole, Rollup, UsageEvent
 
@@ -35,6 +35,8 @@ def _readers(pending: list[dict]) -> dict[tuple[int, int], tuple[int | None, str
                   .values_list("user_id", "resourcelist_id"))
     editors |= set(ResourceList.collaborators.through.objects.filter(user_id__in=user_ids, resourcelist_id__in=list_ids)
                    .values_list("user_id", "resourcelist_id"))
+    staff = {(u, i) for u, i in RoleAssignment.objects.filter(user_id__in=user_ids, role=Role.COURSE_RESERVES_OPERATOR)
+             .values_list("user_id", "institution_id")}
     result: dict[tuple[int, int], tuple[int | None, str]] = {}
     none: list[int | None] = [None]
     for p in pending:
@@ -48,7 +50,7 @@ def _readers(pending: list[dict]) -> dict[tuple[int, int], tuple[int | None, str
             result[(user.pk, list_id)] = (mine[0], ReaderRole.STUDENT)
         elif teaching or (user.pk, list_id) in editors:
             result[(user.pk, list_id)] = ((teaching or courses or none)[0], ReaderRole.INSTRUCTOR)
-        elif is_librarian_for(user, p.get("institution_id") or user.institution_id):
+        elif user.is_superuser or (user.pk, p.get("institution_id") or user.institution_id) in staff:
             result[(user.pk, list_id)] = ((courses or none)[0], ReaderRole.LIBRARY)
         else:
             result[(user.pk, list_id)] = ((courses or none)[0], ReaderRole.OTHER)

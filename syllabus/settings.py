@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "syllabus.lti",
     "syllabus.sso",
     "syllabus.circulation",
+    "syllabus.analytics",
     "syllabus.api",
     "syllabus.web",
 ]

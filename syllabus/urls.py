@@ -33,6 +33,7 @@ APP_PAGES = [
     ("syllabus.lti.urls", "lti/"),
     ("syllabus.sso.urls", "sso/"),
     ("syllabus.circulation.urls", "circulation/"),
+    ("syllabus.analytics.urls", "analytics/"),
     ("syllabus.catalog.resolver_urls", ""),
 ]
 for module_name, prefix in APP_PAGES:

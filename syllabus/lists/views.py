@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.citations.validate import merge_patch
+from syllabus.core import usage
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -171,6 +172,7 @@ def view(request, pk: int):
     # per person (done marks, own holds, queue places): kept apart from the shared, cached parts
     slots.prepare(request, "citation_reader", items)
     slots.prepare(request, "list_reader", [lst])
+    usage.record("list_view", request.user, list_id=lst.pk, institution_id=lst.institution_id)  # ANL-1
     return render(request, "lists/view.html", {
         "lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG, "items_html": items_html,
         "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS)})
@@ -435,6 +437,7 @@ def download(request, citation_id: int):
     response = file_response(citation)
     if warning:
         response["X-Access-Warning"] = warning
+    usage.record("file_download", request.user, list_id=citation.resource_list_id, citation_id=citation.pk)  # ANL-1
     return response
 
 

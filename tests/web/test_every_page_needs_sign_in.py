@@ -91,6 +91,7 @@ FRONT = {
     "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
     "web:home", "web:login", "web:logout", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",
+    "analytics:index", "analytics:mine", "analytics:events",
 }
 FIXED = [(name, route) for name, route in PAGES if "<" not in route and "(?P" not in route]
 

@@ -1,0 +1,135 @@
+"""Writes of analytics (ANL-1): record events, roll them up into daily counts, expire raw events."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, Max, Min
+
+from syllabus.core import clock
+from syllabus.courses.models import Course, Enrollment
+from syllabus.lists.models import ResourceList
+from syllabus.org import config
+from syllabus.org.models import Institution, RoleAssignment
+from syllabus.org.roles import Role
+
+from .models import DailyUsage, Kind, ListReader, ReaderRole, Rollup, UsageEvent
+
+MAX_RETENTION_DAYS = 3650
+
+
+def _readers(pending: list[dict]) -> dict[tuple[int, int], tuple[int | None, str]]:
+    """``{(user_id, list_id): (course_id, role)}``: the course through which the reader sees the
+    list and their role in it (student, instructor, library staff, other). A fixed number of reads."""
+    list_ids = {p["list_id"] for p in pending if p.get("list_id")}
+    user_ids = {p["user"].pk for p in pending}
+    links: dict[int, list[int]] = {}
+    for list_id, course_id in (ResourceList.courses.through.objects.filter(resourcelist_id__in=list_ids)
+                               .order_by("course_id").values_list("resourcelist_id", "course_id")):
+        links.setdefault(list_id, []).append(course_id)
+    course_ids = {c for cs in links.values() for c in cs}
+    enrolled = set(Enrollment.objects.filter(user_id__in=user_ids, course_id__in=course_ids).values_list("user_id", "course_id"))
+    taught = set(Course.instructors.through.objects.filter(user_id__in=user_ids, course_id__in=course_ids)
+                 .values_list("user_id", "course_id"))
+    editors = set(ResourceList.owners.through.objects.filter(user_id__in=user_ids, resourcelist_id__in=list_ids)
+                  .values_list("user_id", "resourcelist_id"))
+    editors |= set(ResourceList.collaborators.through.objects.filter(user_id__in=user_ids, resourcelist_id__in=list_ids)
+                   .values_list("user_id", "resourcelist_id"))
+    staff = {(u, i) for u, i in RoleAssignment.objects.filter(user_id__in=user_ids, role=Role.COURSE_RESERVES_OPERATOR)
+             .values_list("user_id", "institution_id")}
+    result: dict[tuple[int, int], tuple[int | None, str]] = {}
+    none: list[int | None] = [None]
+    for p in pending:
+        user, list_id = p["user"], int(p.get("list_id") or 0)
+        if not list_id or (user.pk, list_id) in result:
+            continue
+        courses = links.get(list_id, [])
+        mine = [c for c in courses if (user.pk, c) in enrolled]
+        teaching = [c for c in courses if (user.pk, c) in taught]
+        if mine:
+            result[(user.pk, list_id)] = (mine[0], ReaderRole.STUDENT)
+        elif teaching or (user.pk, list_id) in editors:
+            result[(user.pk, list_id)] = ((teaching or courses or none)[0], ReaderRole.INSTRUCTOR)
+        elif user.is_superuser or (user.pk, p.get("institution_id") or user.institution_id) in staff:
+            result[(user.pk, list_id)] = ((courses or none)[0], ReaderRole.LIBRARY)
+        else:
+            result[(user.pk, list_id)] = ((courses or none)[0], ReaderRole.OTHER)
+    return result
+
+
+def record_events(pending: list[dict]) -> int:
+    """Write the events of one request (``{"kind", "user", "at", "list_id", "citation_id",
+    "institution_id", "link"}``) in one INSERT, each attributed to its course, role and user group."""
+    if not pending:
+        return 0
+    missing = {p["list_id"] for p in pending if p.get("list_id") and not p.get("institution_id")}
+    institutions: dict[int, int] = dict(ResourceList.objects.filter(pk__in=missing).values_list("pk", "institution_id")) if missing else {}
+    readers = _readers(pending)
+    rows = []
+    for p in pending:
+        user, list_id = p["user"], p.get("list_id")
+        course_id, role = readers.get((user.pk, list_id or 0), (None, ReaderRole.OTHER))
+        at = p["at"]
+        rows.append(UsageEvent(
+            kind=p["kind"], at=at, day=at.date(), user_id=user.pk, resource_list_id=list_id,
+            citation_id=p.get("citation_id"), course_id=course_id, role=role, user_group_id=user.user_group_id,
+            institution_id=p.get("institution_id") or institutions.get(list_id or 0) or user.institution_id,
+            link=(p.get("link") or "")[:40]))
+    UsageEvent.objects.bulk_create(rows)
+    return len(rows)
+
+
+GROUP = ("day", "institution_id", "course_id", "resource_list_id", "citation_id", "kind", "role", "user_group_id")
+
+
+def roll_up_usage(now: dt.datetime | None = None) -> int:
+    """Fold every event recorded since the last rollup into ``DailyUsage`` (idempotent).
+
+    The days that received new events are counted again from their raw events (so the
+    distinct readers of a day stay exact), then the watermark moves. Returns the number of new
+    events folded in."""
+    now = now or clock.now()
+    with transaction.atomic():
+        state = Rollup.objects.select_for_update().first() or Rollup.objects.create()
+        top = UsageEvent.objects.aggregate(m=Max("id"))["m"] or 0
+        if top <= state.last_event_id:
+            return 0
+        fresh = UsageEvent.objects.filter(id__gt=state.last_event_id, id__lte=top)
+        moved = fresh.count()
+        days = sorted(set(fresh.values_list("day", flat=True).distinct()))
+        for start in range(0, len(days), 100):
+            chunk = days[start:start + 100]
+            DailyUsage.objects.filter(day__in=chunk).delete()
+            counts = (UsageEvent.objects.filter(day__in=chunk, id__lte=top).values(*GROUP)
+                      .annotate(events=Count("id"), readers=Count("user_id", distinct=True)).order_by())
+            DailyUsage.objects.bulk_create((DailyUsage(**row) for row in counts.iterator()), batch_size=2000)
+        firsts = (fresh.filter(kind=Kind.LIST_VIEW, role=ReaderRole.STUDENT, user_id__isnull=False)
+                  .values("resource_list_id", "course_id", "user_id").annotate(first=Min("day")).order_by())
+        ListReader.objects.bulk_create(
+            (ListReader(resource_list_id=r["resource_list_id"], course_id=r["course_id"], user_id=r["user_id"],
+                        first_day=r["first"]) for r in firsts.iterator()),
+            batch_size=2000, ignore_conflicts=True)
+        state.last_event_id = top
+        state.rolled_up_at = now
+        state.save()
+    return moved
+
+
+def retention_days(institution) -> int:
+    days = config.get("analytics_retention_days", institution=institution)
+    return max(1, min(int(days or 1), MAX_RETENTION_DAYS))
+
+
+def expire_events(now: dt.datetime | None = None) -> int:
+    """Delete raw events older than each institution's retention (ANL-1), once they are rolled up."""
+    now = now or clock.now()
+    state = Rollup.objects.first()
+    if state is None:
+        return 0
+    removed = 0
+    inst_ids = UsageEvent.objects.values_list("institution_id", flat=True).distinct()
+    for inst in Institution.objects.filter(pk__in=list(inst_ids)).select_related("consortium"):
+        cutoff = now.date() - dt.timedelta(days=retention_days(inst))
+        removed += UsageEvent.objects.filter(institution_id=inst.pk, day__lt=cutoff,
+                                             id__lte=state.last_event_id).delete()[0]
+    return removed

@@ -1,0 +1,50 @@
+"""Issue 16 acceptance 4, in Chromium: a librarian opens the digitization turnaround report from
+the Back office menu, filters it by department, sees the chart and its table, downloads the
+XLSX (same numbers); axe finds no serious or critical violation on the page."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_librarian_filters_the_turnaround_report_sees_the_chart_and_downloads_xlsx(page, login, world, librarian):
+    login("librarian")
+    page.goto("/")
+    group = page.locator("[data-testid=nav-back_office]")
+    group.locator("> summary").click()
+    group.get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Digitization turnaround by department").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Digitization turnaround by department")
+    table = page.get_by_test_id("report-table")
+    expect(table).to_contain_text("Scanning")
+    expect(table).to_contain_text("Media")
+
+    page.get_by_test_id("report-filters").get_by_label("Department").select_option("Economics")
+    page.get_by_test_id("apply-filters").click()
+    expect(page).to_have_url(re.compile(r"department=Economics"))
+    chart = page.get_by_test_id("report-chart")
+    expect(chart.locator("svg[role=img]")).to_be_visible()
+    expect(chart.locator("svg title").first).to_have_text("Digitization turnaround by department")
+    expect(chart.locator("rect.bar-solid")).to_have_count(2)        # the legend swatch and Media's bar
+    expect(chart.locator("rect.bar-hatch")).to_have_count(2)        # the second series is hatched, not only coloured
+    expect(table).to_contain_text("Media")
+    expect(table).not_to_contain_text("Scanning")
+
+    with page.expect_download() as info:
+        page.get_by_test_id("download-xlsx").click()
+    download = info.value
+    assert download.suggested_filename == "digitization-turnaround.xlsx"
+    sheet = load_workbook(io.BytesIO(open(download.path(), "rb").read())).active
+    assert [list(r) for r in sheet.iter_rows(values_only=True)][1:] == [["Media", 1, 1, 0, 1.5, 1.5, 1.5]]
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+                                       "resultTypes": ["violations"]})
+    blocking = [(v["id"], v["help"]) for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    assert not blocking, blocking

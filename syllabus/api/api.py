@@ -152,6 +152,7 @@ ROUTER_MODULES = [
     "syllabus.acquisitions.api",
     "syllabus.lending.api",
     "syllabus.circulation.api",
+    "syllabus.consortium.api",
 ]
 
 for module_name in ROUTER_MODULES:

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "consortium"
+
+urlpatterns = [
+    path("config/", views.config_page, name="config"),
+    path("config/<slug:key>/", views.config_set, name="config-set"),
+    path("lists/", views.gateway, name="gateway"),
+    path("lists/<int:list_id>/", views.gateway_list, name="gateway-list"),
+    path("lists/<int:list_id>/copy/", views.gateway_copy, name="gateway-copy"),
+    path("lists/<int:list_id>/share/", views.share, name="share"),
+]

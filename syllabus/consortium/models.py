@@ -100,3 +100,26 @@ class IllMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind}"
+
+
+class CrossRequest(models.Model):
+    """CON-4: a member's patron asks another member for digitization or a loan of its item; the
+    owner's own workflow does the work (its digitization request, or an inter-library loan
+    answered by its staff) and the result goes to the requester."""
+
+    DIGITIZATION, LOAN = "digitization", "loan"
+    kind = models.CharField(max_length=20, choices=[(DIGITIZATION, _("Digitization")), (LOAN, _("Loan"))])
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requesting_institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")
+    owning_institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey("catalog.Record", on_delete=models.PROTECT, related_name="+")
+    digitization = models.OneToOneField("fulfillment.DigitizationRequest", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="cross_request")
+    ill = models.OneToOneField(IllRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="cross_request")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.record} for {self.requester}"

@@ -77,3 +77,69 @@ def my_editable_lists(user) -> QuerySet:
         return ResourceList.objects.none()
     return (ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user), institution_id=user.institution_id)
             .distinct().order_by("title", "pk"))
+
+
+# --- CON-2: inter-library loan ------------------------------------------------------------------
+
+
+def consortium_record(user, record_id: int):
+    """A catalog record of another member of the user's consortium (404 otherwise)."""
+    from syllabus.catalog.models import Record
+
+    record = Record.objects.select_related("institution").filter(pk=record_id).first()
+    if record is None or not user.institution_id or record.institution.consortium_id != user.institution.consortium_id:
+        raise NotFound("CON-2", "no such record in the consortium")
+    return record
+
+
+def ill_queue(user, *, side: str = "supplier", open_only: bool = True) -> QuerySet:
+    from .models import IllRequest, IllStatus
+
+    qs = IllRequest.objects.select_related("requesting_institution", "supplying_institution", "record", "requester")
+    qs = qs.filter(supplying_institution_id=user.institution_id) if side == "supplier" else qs.filter(
+        requesting_institution_id=user.institution_id)
+    if open_only:
+        qs = qs.exclude(status__in=[IllStatus.UNFILLED, IllStatus.LOAN_COMPLETED, IllStatus.CANCELLED])
+    return qs.order_by("-created_at", "-id")
+
+
+def ill_for(user, ill_id: int):
+    """An inter-library loan the user's library is a party to, as its staff (404 otherwise)."""
+    from .iso18626 import is_ill_staff
+    from .models import IllRequest
+
+    ill = (IllRequest.objects.select_related("requesting_institution", "supplying_institution", "record")
+           .filter(pk=ill_id).filter(Q(supplying_institution_id=user.institution_id)
+                                      | Q(requesting_institution_id=user.institution_id)).first())
+    if ill is None or not is_ill_staff(user):
+        raise NotFound("CON-2", "no such inter-library loan")
+    return ill
+
+
+def ill_moves(user, ill) -> list[str]:
+    """The moves of the state table open to the user's side of the loan."""
+    from .workflow import ILL_WORKFLOW, REQUESTER, SUPPLIER
+
+    sides = set()
+    if user.institution_id and ill.supplying_institution_id == user.institution_id:
+        sides.add(SUPPLIER)
+    if user.institution_id and ill.requesting_institution_id == user.institution_id:
+        sides.add(REQUESTER)
+    moves = [t.action for t in ILL_WORKFLOW.moves(ill.status) if t.permission in sides]
+    if "check_in" in moves and not ill.shipped_return:
+        moves.remove("check_in")
+    if "received" in moves and ill.received:
+        moves.remove("received")
+    if "shipped_return" in moves and ill.shipped_return:
+        moves.remove("shipped_return")
+    return moves
+
+
+# --- CON-4 ----------------------------------------------------------------------------------------
+
+
+def cross_requests_of(user) -> QuerySet:
+    from .models import CrossRequest
+
+    return (CrossRequest.objects.filter(requester_id=user.pk)
+            .select_related("owning_institution", "record", "digitization", "ill").order_by("-created_at", "-id"))

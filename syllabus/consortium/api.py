@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 from syllabus.api.fields import Id
 from syllabus.core.errors import NotFound
 from syllabus.core.pagination import Page, PageQuery, paginate
+from syllabus.org import config
 
 from . import selectors, services
 
@@ -41,10 +42,13 @@ def consortium_config(request, page: PageQuery):
 
 
 @router.put("/consortium/config/{key}", response=SettingOut,
-            summary="Set the consortium's value of a parameter (null removes it) and whether members may override it (CON-1)")
+            summary="Set the consortium's value of a parameter (null removes it, omitted keeps it) and whether members may override it (CON-1)")
 def set_consortium_config(request, key: str, payload: SettingIn):
     consortium = services.ensure_consortium_admin(request.user)
-    services.set_consortium_value(request.user, key, payload.value)
+    if "value" in payload.model_fields_set:   # omitted: unchanged; null: removed
+        services.set_consortium_value(request.user, key, payload.value)
+    else:
+        config.param(key)  # an unknown key is refused (ORG-4)
     if payload.locked is not None:
         services.lock_setting(request.user, key, payload.locked)
     return next(r for r in services.consortium_settings(consortium) if r["key"] == key)

@@ -10,7 +10,9 @@ def _consortium_admin(u):
 
 
 entry("back_office", _("Consortium configuration"), "consortium:config", when=_consortium_admin, order=90)
-entry("lists", _("Consortium lists"), "consortium:gateway", when=lambda u: bool(u.institution_id), order=15)
+entry("lists", _("Consortium lists"), "consortium:gateway", when=lambda u: bool(u.institution_id), group="library", order=31)
+entry("lists", _("My requests to other libraries"), "consortium:cross-mine", when=lambda u: bool(u.institution_id), group="library",
+      order=41)
 
 
 def _ill_staff(u):

@@ -41,7 +41,8 @@ def test_a_member_override_wins_until_the_consortium_locks_the_setting(api, cons
     assert refused.status_code == 400 and refused.json()["rule"] == "CON-1"
     assert config.get("library_discussion", institution=inst_a) == "list"
 
-    cadmin.put("/api/v1/consortium/config/library_discussion", {"value": "list", "locked": False})
+    unlocked = cadmin.put("/api/v1/consortium/config/library_discussion", {"locked": False}).json()
+    assert unlocked["locked"] is False and unlocked["value"] == "list"      # the value is kept
     assert api(admin_user).put("/api/v1/config/library_discussion", {"value": "item"}).status_code == 200
     assert config.get("library_discussion", institution=inst_a) == "item"
 

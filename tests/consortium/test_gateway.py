@@ -137,3 +137,13 @@ def test_a_student_of_the_course_does_not_see_the_share_control(client, inst_b, 
     page = client.get(f"/lists/{lists_b['shared'].pk}/")
     assert page.status_code == 200 and b'data-testid="consortium-share"' not in page.content
     assert client.post(f"/consortium/lists/{lists_b['shared'].pk}/share/", {"shared": "off"}).status_code in (403, 404)
+
+
+def test_another_consortium_sees_nothing(api, lists_b):
+    from tests.factories import ConsortiumFactory, InstitutionFactory
+
+    far = InstitutionFactory(consortium=ConsortiumFactory(code="far-c", name="Far"), code="far", name="Far College")
+    outsider = UserFactory(username="far-user", institution=far)
+    assert api(outsider).get("/api/v1/consortium/lists", {"q": "chem"}).json()["items"] == []
+    assert api(outsider).get("/api/v1/consortium/lists/facets").json() == {"institutions": [], "terms": []}
+    assert api(outsider).get(f"/api/v1/consortium/lists/{lists_b['shared'].pk}").status_code == 404

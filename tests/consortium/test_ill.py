@@ -227,3 +227,17 @@ def test_others_do_not_see_the_loans(api, world, request, who, make_user):
     assert api(user).get(f"/api/v1/consortium/ill/{ill.pk}").status_code == 404
     assert api(user).get("/api/v1/consortium/ill").status_code == 403
     assert api(user).post("/api/v1/consortium/ill", {"record_id": world["record"].pk}).status_code == 403
+
+
+def test_another_consortium_neither_borrows_nor_sees(api, world):
+    from syllabus.org.services import assign_role
+    from tests.factories import ConsortiumFactory, InstitutionFactory
+
+    far = InstitutionFactory(consortium=ConsortiumFactory(code="far-c", name="Far"), code="far", name="Far College")
+    staff = UserFactory(username="far-staff", institution=far)
+    assign_role(staff, Role.REQUESTS_OPERATOR)
+    ill = services.raise_loan_request(world["a"], world["record"])
+    assert api(staff).post("/api/v1/consortium/ill", {"record_id": world["record"].pk}).status_code == 404
+    assert api(staff).get(f"/api/v1/consortium/ill/{ill.pk}").status_code == 404
+    assert api(staff).get("/api/v1/consortium/ill").json()["items"] == []
+    assert api(staff).post("/api/v1/consortium/requests", {"record_id": world["record"].pk, "kind": "loan"}).status_code == 404

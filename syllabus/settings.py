@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "syllabus.lending",
     "syllabus.lti",
     "syllabus.sso",
+    "syllabus.consortium",
     "syllabus.circulation",
     "syllabus.analytics",
     "syllabus.api",

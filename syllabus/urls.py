@@ -32,6 +32,7 @@ APP_PAGES = [
     ("syllabus.lending.urls", "lending/"),
     ("syllabus.lti.urls", "lti/"),
     ("syllabus.sso.urls", "sso/"),
+    ("syllabus.consortium.urls", "consortium/"),
     ("syllabus.circulation.urls", "circulation/"),
     ("syllabus.analytics.urls", "analytics/"),
     ("syllabus.catalog.resolver_urls", ""),

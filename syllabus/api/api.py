@@ -153,6 +153,7 @@ ROUTER_MODULES = [
     "syllabus.lending.api",
     "syllabus.circulation.api",
     "syllabus.analytics.api",
+    "syllabus.consortium.api",
 ]
 
 for module_name in ROUTER_MODULES:

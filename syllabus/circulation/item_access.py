@@ -47,7 +47,8 @@ def _institution(user, citations):
 
 def catalog_access(user, citations) -> dict[int, dict]:
     inst = _institution(user, citations)
-    conf = config.get_many(("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled"),
+    conf = config.get_many(("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled",
+                            "external_links_enabled"),
                            institution=inst)
     base = find_it_base(inst, conf["link_resolver_base_url"])
     reserve_types = {t.lower() for t in (conf["reserve_item_types"] or [])}
@@ -107,9 +108,9 @@ def catalog_access(user, citations) -> dict[int, dict]:
         for r in reps_by_record.get(c.record_id, []):
             online.append({"kind": "representation", "label": r.label or "Digital copy",
                            "url": reverse("catalog:representation", args=[r.pk]), "available": True, "note": ""})
-        if c.url:
+        if c.url and conf["external_links_enabled"]:
             online.append({"kind": "url", "label": "Link", "url": c.url, "available": True, "note": ""})
-        if c.doi:
+        if c.doi and conf["external_links_enabled"]:
             online.append({"kind": "doi", "label": f"DOI {c.doi}", "url": f"https://doi.org/{c.doi}", "available": True, "note": ""})
         out[c.pk] = {
             "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, referrer=REFERRER), "coins": kev,

@@ -405,9 +405,14 @@ def _group(user: User) -> str:
     return f"user group {user.user_group.name}" if user.user_group_id else "users without a user group"
 
 
-def check_patron_limit(user: User) -> None:
-    """DIG-7, inside the caller's transaction after locking the requester's row."""
-    limit = PatronLimit.objects.filter(user_group_id=user.user_group_id).first() if user.user_group_id else None
+def check_patron_limit(user: User, institution: Institution | None = None) -> None:
+    """DIG-7, inside the caller's transaction after locking the requester's row.  For a request to
+    another member of the consortium (CON-4, ``institution``), that member's limit of the user
+    group with the same code applies."""
+    if institution is not None and user.user_group_id and institution.pk != user.institution_id:
+        limit = PatronLimit.objects.filter(user_group__institution=institution, user_group__code=user.user_group.code).first()
+    else:
+        limit = PatronLimit.objects.filter(user_group_id=user.user_group_id).first() if user.user_group_id else None
     if limit is None or limit.max_digitization_requests is None:
         return
     if limit.max_digitization_requests == 0:
@@ -526,15 +531,23 @@ def services_for_record(user: User, record: Record) -> list[dict]:
 
 
 def request_from_record(actor: User, record: Record, data: dict, *, service: str = Service.DIGITIZATION,
-                        item: Item | None = None, on_behalf_of: User | None = None) -> DigitizationRequest:
-    """A patron's digitization request from the catalog (DIG-5), or staff on the patron's behalf (DIG-10)."""
+                        item: Item | None = None, on_behalf_of: User | None = None,
+                        consortium_member: bool = False) -> DigitizationRequest:
+    """A patron's digitization request from the catalog (DIG-5), or staff on the patron's behalf (DIG-10).
+
+    ``consortium_member`` (CON-4, the consortium app's cross-member request): the requester
+    belongs to another member of the record's consortium; the record's member handles the request
+    under its own rules (EDD, digitization rules, routing, its patron limits) and delivers it to
+    the requester."""
     requester = on_behalf_of or actor
     if on_behalf_of is not None:
         if not actor.has_role(Role.FULFILLMENT_SERVICES_OPERATOR, institution=record.institution):
             raise PermissionDenied("DIG-10", "only a Fulfillment Services Operator creates requests on a patron's behalf")
         if on_behalf_of.institution_id != record.institution_id:
             raise NotFound("DIG-10", "no such patron")
-    if requester.institution_id != record.institution_id:
+    if requester.institution_id != record.institution_id and not (
+            consortium_member and on_behalf_of is None and requester.institution is not None
+            and requester.institution.consortium_id == record.institution.consortium_id):
         raise NotFound()
     if service not in Service.values:
         raise RuleViolation("DIG-5", "unknown service")
@@ -551,7 +564,7 @@ def request_from_record(actor: User, record: Record, data: dict, *, service: str
     with transaction.atomic():
         _lock(requester)
         check_edd(requester, record.institution)
-        check_patron_limit(requester)
+        check_patron_limit(requester, record.institution)
         dept, desk = route(record.institution, library)
         rule = choose_rule(record.institution, source=source, user=requester, library=library)
         req = DigitizationRequest(institution=record.institution, kind=Kind.DIGITIZATION, source=source, service=service,

@@ -149,6 +149,13 @@ def citation_style_and_language(lst: ResourceList) -> tuple[str, str]:
     return _style_name(values["citation_style"]), str(values["default_language"] or "en")
 
 
+def view_settings(lst: ResourceList) -> tuple[str, str, bool]:
+    """The student view's citation style, language and whether links to external resources show
+    (``external_links_enabled``, ORG-4/CON-1), read in one query."""
+    values = config.get_many(["citation_style", "default_language", "external_links_enabled"], institution=lst.institution)
+    return _style_name(values["citation_style"]), str(values["default_language"] or "en"), bool(values["external_links_enabled"])
+
+
 def stored_language(lst: ResourceList) -> str:
     """The language of the formatted citations a list stores: the institution's default
     language (a reader in another language gets them re-rendered in hers, :func:`localize_formatted`)."""

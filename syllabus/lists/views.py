@@ -157,11 +157,13 @@ VIEW_CACHE_SECONDS = 600
 def view(request, pk: int):
     lst, acc = selectors.list_with_items(request.user, pk)
     items = selectors.all_items(lst)
-    style, language = services.citation_style_and_language(lst)
+    # ORG-4/CON-1: links to external resources (web addresses, DOIs) shown or not, as the list's
+    # institution (or its consortium) configures it; part of the shared rendering, so of its key
+    style, language, lst.external_links = services.view_settings(lst)
     reader_language = translation.get_language()
     # The sections and items are the same for every reader of this revision of the list in one
     # language: their rendering is cached (per language and citation style); per-reader parts are slots.
-    key = f"lists:view:{lst.pk}:{lst.revision}:{reader_language}:{style}"
+    key = f"lists:view:{lst.pk}:{lst.revision}:{reader_language}:{style}" + ("" if lst.external_links else ":no-links")
     items_html = cache.get(key)
     if items_html is None:
         services.refresh_formatted(items, style, language)

@@ -10,6 +10,7 @@ from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
 from . import config
 from .models import Institution, Library
+from .roles import Role
 
 router = Router(tags=["organisation"])
 
@@ -62,7 +63,7 @@ class ConfigOut(Schema):
 
 class ConfigIn(Schema):
     value: Any
-    level: str = "institution"  # institution | library
+    level: str = "institution"  # institution | library | consortium (CON-1)
     library: str | None = None
 
 
@@ -130,7 +131,7 @@ def resolved_config(request, page: PageQuery, library: str | None = None):
     return paginate(request, config.effective(**_scope(request, library)), page)
 
 
-@router.put("/config/{key}", response=ConfigOut, summary="Set a configuration value at the institution or one of its libraries (administrators)")
+@router.put("/config/{key}", response=ConfigOut, summary="Set a configuration value at the institution or one of its libraries (administrators), or at the consortium (Consortium Administrators, CON-1)")
 def set_config(request, key: str, payload: ConfigIn):
     user = request.user
     scope: dict = {}
@@ -141,8 +142,15 @@ def set_config(request, key: str, payload: ConfigIn):
     elif payload.level == "institution":
         institution = user.institution
         scope = {"institution": institution}
+    elif payload.level == "consortium":
+        # CON-1: the consortium of the caller's institution, set by its Consortium Administrator
+        institution = user.institution
+        if institution is None or not (user.is_superuser or user.has_role(Role.CONSORTIUM_ADMINISTRATOR, institution=institution)):
+            raise PermissionDenied("CON-1", "only a Consortium Administrator changes the consortium's configuration")
+        config.set_value(key, payload.value, actor=user, consortium=institution.consortium)
+        return next(r for r in config.effective(consortium=institution.consortium) if r["key"] == key)
     else:
-        raise RuleViolation("ORG-4", "level must be institution or library")
+        raise RuleViolation("ORG-4", "level must be institution, library or consortium")
     if not (user.is_superuser or (institution and user.has_role("general_system_administrator", institution=institution))):
         raise PermissionDenied("ORG-4", "only the institution's General System Administrator changes configuration")
     config.set_value(key, payload.value, actor=user, **scope)

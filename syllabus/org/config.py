@@ -51,6 +51,15 @@ class Param:
 
 REGISTRY: dict[str, Param] = {}
 
+#: CON-1: checks run before a member (institution or library) value is set: ``guard(key, institution)``
+#: raises to refuse it (the consortium app registers "the consortium locked this setting").
+OVERRIDE_GUARDS: list = []
+
+
+def register_override_guard(guard) -> None:
+    if guard not in OVERRIDE_GUARDS:
+        OVERRIDE_GUARDS.append(guard)
+
 
 def declare(key: str, type_: type, default: Any, description: str, choices: tuple | list = ()) -> Param:
     param = Param(key, type_, default, description, tuple(choices))
@@ -144,6 +153,10 @@ def set_value(key: str, value: Any, *, actor=None, library=None, institution=Non
     if len(chosen) != 1:
         raise RuleViolation("ORG-4", "a configuration value belongs to exactly one level")
     p = param(key)
+    if consortium is None and value is not None:
+        member = institution if institution is not None else library.institution
+        for guard in OVERRIDE_GUARDS:
+            guard(key, member)
     with transaction.atomic():
         existing = ConfigValue.objects.filter(key=key, **chosen).first()
         if value is None:

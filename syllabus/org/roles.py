@@ -13,6 +13,9 @@ class Role(models.TextChoices):
     FULFILLMENT_SERVICES_MANAGER = "fulfillment_services_manager", _("Fulfillment Services Manager")
     WORK_ORDER_OPERATOR = "work_order_operator", _("Work Order Operator")
     REQUESTS_OPERATOR = "requests_operator", _("Requests Operator")
+    # CON-1: sets the consortium-level configuration (held with the scope of one's own institution,
+    # it covers the consortium that institution belongs to)
+    CONSORTIUM_ADMINISTRATOR = "consortium_administrator", _("Consortium Administrator")
 
 
 class Scope(models.TextChoices):

@@ -81,13 +81,13 @@ def test_every_public_exception_names_a_real_page():
 # The back-office pages without parameters (the walk below proves the list covers every such
 # page: a new one must be placed on one side or the other).
 BACK_OFFICE = {
-    "acquisitions:tasks",
+    "acquisitions:tasks", "consortium:config", "consortium:ill",
     "circulation:accessible", "circulation:holds", "circulation:personal-copies", "discussion:alerts", "fulfillment:config", "fulfillment:work", "lending:monitor", "lending:policies",
     "lending:policy-new", "lending:search", "lists:rollover", "lists:tasks", "notify:letters", "notify:outbox",
 }
 FRONT = {
     "catalog:cite-it", "catalog:cite-it-harvest", "catalog:cite-it-save", "catalog:collect-citation",
-    "catalog:collection", "catalog:lookup-fill", "catalog:reserves", "catalog:search", "circulation:card", "discussion:index",
+    "catalog:collection", "consortium:gateway", "consortium:cross-mine", "catalog:lookup-fill", "catalog:reserves", "catalog:search", "circulation:card", "discussion:index",
     "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
     "web:home", "web:login", "web:logout", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",

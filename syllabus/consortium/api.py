@@ -1,0 +1,349 @@
+"""Consortium API (CON-1..4): consortium configuration, the lists gateway, inter-library loan."""
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Router, Schema, Status
+
+from syllabus.api.fields import Id
+from syllabus.core.errors import NotFound
+from syllabus.core.pagination import Page, PageQuery, paginate
+from syllabus.org import config
+
+from . import selectors, services
+
+router = Router(tags=["consortium"])
+
+
+# --- CON-1 ------------------------------------------------------------------------------------------
+
+class SettingOut(Schema):
+    key: str
+    type: str
+    description: str
+    default: Any
+    choices: list[Any]
+    value: Any
+    set: bool
+    locked: bool
+    overrides: list[str]
+
+
+class SettingIn(Schema):
+    value: Any = None
+    locked: bool | None = None
+
+
+@router.get("/consortium/config", response=Page(SettingOut),
+            summary="The consortium's configuration: its values, locks and the members that override them (Consortium Administrators, CON-1)")
+def consortium_config(request, page: PageQuery):
+    consortium = services.ensure_consortium_admin(request.user)
+    return paginate(request, services.consortium_settings(consortium), page)
+
+
+@router.put("/consortium/config/{key}", response=SettingOut,
+            summary="Set the consortium's value of a parameter (null removes it, omitted keeps it) and whether members may override it (CON-1)")
+def set_consortium_config(request, key: str, payload: SettingIn):
+    consortium = services.ensure_consortium_admin(request.user)
+    if "value" in payload.model_fields_set:   # omitted: unchanged; null: removed
+        services.set_consortium_value(request.user, key, payload.value)
+    else:
+        config.param(key)  # an unknown key is refused (ORG-4)
+    if payload.locked is not None:
+        services.lock_setting(request.user, key, payload.locked)
+    return next(r for r in services.consortium_settings(consortium) if r["key"] == key)
+
+
+# --- CON-3: the lists gateway -------------------------------------------------------------------
+
+class GatewayCourseOut(Schema):
+    code: str
+    name: str
+    term: str
+
+
+class GatewayListOut(Schema):
+    id: int
+    title: str
+    institution: str
+    institution_name: str
+    courses: list[GatewayCourseOut]
+    instructors: list[str]
+
+
+class GatewayItemOut(Schema):
+    id: int
+    section: str
+    type: str
+    title: str
+    metadata: dict
+    public_note: str
+
+
+class GatewayListDetailOut(GatewayListOut):
+    description: str
+    items: list[GatewayItemOut]
+
+
+class FacetInstitutionOut(Schema):
+    code: str
+    name: str
+    count: int
+
+
+class FacetTermOut(Schema):
+    term: str
+    count: int
+
+
+class FacetsOut(Schema):
+    institutions: list[FacetInstitutionOut]
+    terms: list[FacetTermOut]
+
+
+class CopyIn(Schema):
+    citation_ids: list[Id] = Field(..., min_length=1, max_length=200)
+    target_list_id: Id
+    section_id: Id | None = None
+
+
+class CopyOut(Schema):
+    created: list[int]
+
+
+class SharingIn(Schema):
+    shared: bool
+
+
+class SharingOut(Schema):
+    list_id: int
+    shared: bool
+
+
+def _gateway_out(lst) -> dict:
+    return {"id": lst.pk, "title": lst.title, "institution": lst.institution.code, "institution_name": lst.institution.name,
+            "courses": [{"code": c.code, "name": c.name, "term": c.term} for c in lst.courses.all()],
+            "instructors": [o.get_full_name() or o.username for o in lst.owners.all()]}
+
+
+@router.get("/consortium/lists", response=Page(GatewayListOut),
+            summary="Search the published lists the consortium's members share (title, course, instructor, cited title/ISBN/DOI) (CON-3)")
+def gateway_search(request, page: PageQuery, q: str = "", institution: str = "", term: str = ""):
+    found = selectors.gateway_search(request.user, q=q[:200], institution=institution[:40], term=term[:40])
+    return paginate(request, found, page, _gateway_out)
+
+
+@router.get("/consortium/lists/facets", response=FacetsOut,
+            summary="Counts of the matching shared lists by institution and by term (CON-3)")
+def gateway_facets(request, q: str = "", institution: str = "", term: str = ""):
+    return selectors.gateway_facets(request.user, q=q[:200], institution=institution[:40], term=term[:40])
+
+
+@router.get("/consortium/lists/{list_id}", response=GatewayListDetailOut,
+            summary="A shared list of the consortium, read-only, with its items (CON-3)")
+def gateway_list(request, list_id: Id):
+    lst = selectors.gateway_list(request.user, list_id)
+    items = [{"id": c.pk, "section": s.title, "type": c.type, "title": c.title, "metadata": c.metadata or {},
+              "public_note": c.public_note} for s in lst.section_list for c in s.items]  # type: ignore[attr-defined]
+    return {**_gateway_out(lst), "description": lst.description, "items": items}
+
+
+@router.post("/consortium/lists/{list_id}/copy", response={201: CopyOut},
+             summary="Copy items of a shared list into one of your own lists (CON-3)")
+def gateway_copy(request, list_id: Id, payload: CopyIn):
+    from syllabus.lists.models import Section
+
+    target = selectors.my_editable_lists(request.user).filter(pk=payload.target_list_id).first()
+    if target is None:
+        raise NotFound("CON-3", "no such list of yours")
+    section = None
+    if payload.section_id is not None:
+        section = Section.objects.filter(pk=payload.section_id, resource_list=target).first()
+        if section is None:
+            raise NotFound("CON-3", "no such section in that list")
+    created = services.copy_items(request.user, list_id, payload.citation_ids, target, section)
+    return Status(201, {"created": [c.pk for c in created]})
+
+
+@router.put("/consortium/lists/{list_id}/sharing", response=SharingOut,
+            summary="Show a list of yours in the consortium's lists gateway, or stop (CON-3)")
+def set_sharing(request, list_id: Id, payload: SharingIn):
+    from syllabus.lists.models import ResourceList
+
+    lst = ResourceList.objects.filter(pk=list_id).first()
+    if lst is None:
+        raise NotFound("LST-8", "no such list")
+    return {"list_id": lst.pk, "shared": services.share_list(request.user, lst, payload.shared)}
+
+
+# --- CON-2: inter-library loan ------------------------------------------------------------------
+
+_XML = {"application/xml": {"schema": {"type": "string", "description": "an ISO 18626 (schema 1.2) message"}}}
+
+
+@router.post("/iso18626", response={200: None}, summary="Receive an ISO 18626 message (request, supplying or requesting agency message); answers its confirmation (CON-2)",
+             openapi_extra={"requestBody": {"required": True, "content": _XML},
+                            "responses": {"200": {"description": "the ISO 18626 confirmation of the message", "content": _XML}}})
+def iso18626_endpoint(request):
+    from django.http import HttpResponse
+
+    from . import iso18626
+
+    answer = iso18626.receive(request.body, caller=request.user)
+    return HttpResponse(answer, content_type="application/xml; charset=utf-8")
+
+
+class IllOut(Schema):
+    id: int
+    requesting_agency: str
+    supplying_agency: str
+    requesting_agency_request_id: str
+    supplying_agency_request_id: str
+    requesting_institution: str | None
+    supplying_institution: str | None
+    record_id: int | None
+    title: str
+    author: str
+    isbn: str
+    service_type: str
+    status: str
+    received: bool
+    shipped_return: bool
+    due_date: Any = None
+    reason_unfilled: str
+    note: str
+    moves: list[str]
+
+
+class IllIn(Schema):
+    record_id: Id
+    note: str = Field("", max_length=2000)
+    service_type: str = Field("Loan", pattern="^(Loan|Copy)$")
+
+
+class IllMoveIn(Schema):
+    action: str = Field(..., max_length=40)
+    note: str = Field("", max_length=2000)
+    reason: str = Field("", max_length=200)
+    due_days: int | None = Field(None, ge=1, le=365)
+
+
+def ill_out(ill, user) -> dict:
+    from .selectors import ill_moves
+
+    return {"id": ill.pk, "requesting_agency": ill.requesting_agency, "supplying_agency": ill.supplying_agency,
+            "requesting_agency_request_id": ill.requesting_agency_request_id,
+            "supplying_agency_request_id": ill.supplying_agency_request_id,
+            "requesting_institution": ill.requesting_institution.code if ill.requesting_institution_id else None,
+            "supplying_institution": ill.supplying_institution.code if ill.supplying_institution_id else None,
+            "record_id": ill.record_id, "title": ill.title, "author": ill.author, "isbn": ill.isbn, "service_type": ill.service_type,
+            "status": ill.status, "received": ill.received, "shipped_return": ill.shipped_return,
+            "due_date": ill.due_date.isoformat() if ill.due_date else None, "reason_unfilled": ill.reason_unfilled,
+            "note": ill.note, "moves": ill_moves(user, ill)}
+
+
+@router.get("/consortium/ill", response=Page(IllOut),
+            summary="Inter-library loans of your library: side=supplier (the queue of requests to you) or requester (CON-2)")
+def ill_queue(request, page: PageQuery, side: str = "supplier", open_only: bool = True):
+    services.ensure_ill_staff(request.user, request.user.institution)
+    qs = selectors.ill_queue(request.user, side=side, open_only=open_only)
+    return paginate(request, qs, page, lambda ill: ill_out(ill, request.user))
+
+
+@router.post("/consortium/ill", response={201: IllOut},
+             summary="Ask the member that owns a record for an inter-library loan (ISO 18626 request) (CON-2)")
+def ill_create(request, payload: IllIn):
+    record = selectors.consortium_record(request.user, payload.record_id)
+    ill = services.raise_loan_request(request.user, record, note=payload.note, service_type=payload.service_type)
+    return Status(201, ill_out(ill, request.user))
+
+
+@router.get("/consortium/ill/{ill_id}", response=IllOut, summary="One inter-library loan of your library (CON-2)")
+def ill_detail(request, ill_id: Id):
+    return ill_out(selectors.ill_for(request.user, ill_id), request.user)
+
+
+@router.post("/consortium/ill/{ill_id}/moves", response=IllOut,
+             summary="Answer or act on an inter-library loan: a move of the ISO 18626 state table (CON-2)")
+def ill_move(request, ill_id: Id, payload: IllMoveIn):
+    ill = selectors.ill_for(request.user, ill_id)
+    ill = services.move_loan_request(request.user, ill, payload.action, note=payload.note, reason=payload.reason,
+                                     due_days=payload.due_days)
+    return ill_out(ill, request.user)
+
+
+# --- CON-2: a purchase from another member's metadata --------------------------------------------
+
+class MemberPurchaseIn(Schema):
+    record_id: Id
+    list_id: Id
+    kind: str = Field("order", pattern="^(order|license)$")
+    notes: str = Field("", max_length=2000)
+
+
+class MemberPurchaseOut(Schema):
+    task_id: int
+    citation_id: int
+    record_id: int
+    kind: str
+    status: str
+
+
+@router.post("/consortium/purchases", response={201: MemberPurchaseOut},
+             summary="Start an acquisition task from another member's record: the record is copied into your catalog (CON-2)")
+def purchase(request, payload: MemberPurchaseIn):
+    from syllabus.lists.models import ResourceList
+
+    record = selectors.consortium_record(request.user, payload.record_id)
+    target = ResourceList.objects.filter(pk=payload.list_id, institution_id=request.user.institution_id).first()
+    if target is None:
+        raise NotFound("CON-2", "no such list in your institution")
+    task = services.purchase_from_record(request.user, record, target, kind=payload.kind, notes=payload.notes)
+    return Status(201, {"task_id": task.pk, "citation_id": task.citation_id, "record_id": task.citation.record_id,
+                        "kind": task.kind, "status": task.status})
+
+
+# --- CON-4: cross-member fulfillment ------------------------------------------------------------------
+
+class PageRangeIn(Schema):
+    from_: int = Field(..., alias="from", ge=1, le=100_000)
+    to: int = Field(..., ge=1, le=100_000)
+
+
+class CrossIn(Schema):
+    record_id: Id
+    kind: str = Field(..., pattern="^(digitization|loan)$")
+    chapters: str = Field("", max_length=500)
+    page_ranges: list[PageRangeIn] = Field(default_factory=list, max_length=10)
+    note: str = Field("", max_length=2000)
+
+
+class CrossOut(Schema):
+    id: int
+    kind: str
+    record_id: int
+    owning_institution: str
+    digitization_request_id: int | None
+    ill_request_id: int | None
+    status: str
+
+
+def _cross_out(c) -> dict:
+    status = c.digitization.status if c.digitization_id else c.ill.status if c.ill_id else ""
+    return {"id": c.pk, "kind": c.kind, "record_id": c.record_id, "owning_institution": c.owning_institution.code,
+            "digitization_request_id": c.digitization_id, "ill_request_id": c.ill_id, "status": status}
+
+
+@router.post("/consortium/requests", response={201: CrossOut},
+             summary="Ask another member for a digitization or a loan of its item, handled by its own workflow (CON-4)")
+def cross_create(request, payload: CrossIn):
+    record = selectors.consortium_record(request.user, payload.record_id)
+    data = {"chapters": payload.chapters, "note": payload.note, "notes": [payload.note] if payload.note else [],
+            "page_ranges": [{"from": r.from_, "to": r.to} for r in payload.page_ranges]}
+    cross = services.request_from_member(request.user, record, payload.kind, data)
+    return Status(201, _cross_out(cross))
+
+
+@router.get("/consortium/requests", response=Page(CrossOut), summary="Your requests to other members (CON-4)")
+def cross_list(request, page: PageQuery):
+    return paginate(request, selectors.cross_requests_of(request.user), page, _cross_out)

@@ -1,0 +1,53 @@
+"""Demo data of the consortium (CON-1..4), through the services: Riverside's administrator is
+also the Consortium Administrator and sets a consortium-wide value; each member shares a list in
+the lists gateway; Riverside's librarian borrows two Hillcrest titles by ISO 18626 (one on loan,
+one waiting in Hillcrest's queue); Riverside's student asks Hillcrest for a scan."""
+from __future__ import annotations
+
+from syllabus.catalog.models import Record
+from syllabus.core.errors import RuleViolation
+from syllabus.lists.models import ResourceList
+from syllabus.lists.workflow import Visibility
+from syllabus.org.models import Institution, RoleAssignment, User
+from syllabus.org.roles import Role, Scope
+
+from . import services
+from .models import IllRequest, SharedList
+
+
+def load(stdout) -> None:
+    a = Institution.objects.filter(code="riverside").first()
+    b = Institution.objects.filter(code="hillcrest").first()
+    if a is None or b is None or SharedList.objects.exists() or IllRequest.objects.exists():
+        return
+    people = {u.username: u for u in User.objects.filter(username__in=["admin", "librarian", "librarian2", "instructor",
+                                                                      "instructor2", "student"])}
+    if len(people) < 6:
+        return
+    admin = people["admin"]
+    RoleAssignment.objects.get_or_create(user=admin, role=Role.CONSORTIUM_ADMINISTRATOR, scope=Scope.INSTITUTION, institution=a)
+    admin = User.objects.get(pk=admin.pk)  # fresh role cache
+    services.set_consortium_value(admin, "max_upload_mb_instructor", 50)
+
+    shared = 0
+    for inst, owner in ((a, people["instructor"]), (b, people["instructor2"])):
+        lst = (ResourceList.objects.filter(institution=inst, visibility=Visibility.PUBLISHED, owners=owner).order_by("pk").first())
+        if lst is not None:
+            services.share_list(owner, lst, True)
+            shared += 1
+
+    loans = 0
+    records = list(Record.objects.filter(institution=b, source_id__startswith="demo:").order_by("source_id")[:3])
+    try:
+        if len(records) >= 2:
+            first = services.raise_loan_request(people["librarian"], records[0], note="For HIST101 (demo)")
+            services.answer_loan_request(people["librarian2"], first, "will_supply")
+            services.answer_loan_request(people["librarian2"], first, "loan", due_days=28)
+            services.act_on_loan_request(people["librarian"], first, "received")
+            services.raise_loan_request(people["librarian"], records[1], note="Second copy for the reserve shelf")
+            loans = 2
+        if len(records) >= 3:
+            services.request_from_member(people["student"], records[2], "loan", {"note": "For my essay"})
+    except RuleViolation as exc:  # a demo without the catalog's items: keep what was made
+        stdout.write(f"  consortium: stopped early ({exc.rule}: {exc.detail})")
+    stdout.write(f"  consortium: a consortium-wide setting, {shared} shared lists, {loans} inter-library loans")

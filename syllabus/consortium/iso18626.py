@@ -1,0 +1,383 @@
+"""ISO 18626 (inter-library loan protocol, schema version 1.2) messages: built, validated against
+the standard's XSD (``schemas/ISO-18626-v1_2.xsd``, origin in ``tests/data/README.md``) and
+handled (CON-2).
+
+The same handler (:func:`receive`) takes the messages an outside ILL system posts to
+``/api/v1/iso18626`` and those one member's Syllabus sends another in-process: every change of an
+inter-library loan goes through a message and its confirmation, both kept in ``IllMessage``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.db import transaction
+from lxml import etree
+
+from syllabus.core import audit, clock
+from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.org.models import Institution
+
+from .models import IllMessage, IllRequest, IllStatus
+from .workflow import ACTION_OF_ISO, ILL_WORKFLOW, SUPPLIER, TIMER
+
+NS = "http://illtransactions.org/2013/iso18626"
+VERSION = "1.2"
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "ISO-18626-v1_2.xsd"
+AGENCY_TYPE = "ISIL"
+MAX_BYTES = 256 * 1024
+
+
+def _q(name: str) -> str:
+    return f"{{{NS}}}{name}"
+
+
+@lru_cache(maxsize=1)
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
+
+
+# --- agencies ---------------------------------------------------------------------------------------
+
+def agency_id(institution: Institution) -> str:
+    """A member's ISO 18626 agency id (``agencyIdValue``; type ISIL): its code in capitals."""
+    return institution.code.upper()
+
+
+def institution_of(agency: str) -> Institution | None:
+    return Institution.objects.select_related("consortium").filter(code__iexact=(agency or "").strip()).first()
+
+
+def when(value: dt.datetime | None = None) -> str:
+    value = (value or clock.now()).astimezone(dt.timezone.utc).replace(microsecond=0)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- building ---------------------------------------------------------------------------------------
+
+def _el(parent, name: str, text: str | None = None, **attrs):
+    e = etree.SubElement(parent, _q(name), **attrs)
+    if text is not None:
+        e.text = text
+    return e
+
+
+def _agency(parent, name: str, value: str) -> None:
+    a = _el(parent, name)
+    _el(a, "agencyIdType", AGENCY_TYPE)
+    _el(a, "agencyIdValue", value)
+
+
+def _root():
+    return etree.Element(_q("ISO18626Message"), {_q("version"): VERSION}, nsmap={None: NS})
+
+
+def _header(parent, ill: IllRequest, name: str = "header") -> None:
+    h = _el(parent, name)
+    _agency(h, "supplyingAgencyId", ill.supplying_agency)
+    _agency(h, "requestingAgencyId", ill.requesting_agency)
+    _el(h, "multipleItemRequestId", "")
+    _el(h, "timestamp", when())
+    _el(h, "requestingAgencyRequestId", ill.requesting_agency_request_id)
+    if ill.supplying_agency_request_id:
+        _el(h, "supplyingAgencyRequestId", ill.supplying_agency_request_id)
+
+
+def _text(root) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def request_message(ill: IllRequest, *, patron: str = "") -> bytes:
+    """The requesting agency's ``request`` (ISO 18626 §8.1)."""
+    root = _root()
+    r = _el(root, "request")
+    _header(r, ill)
+    bib = _el(r, "bibliographicInfo")
+    if ill.record_id and ill.record is not None:
+        _el(bib, "supplierUniqueRecordId", ill.record.source_id)
+    _el(bib, "title", ill.title)
+    if ill.author:
+        _el(bib, "author", ill.author)
+    if ill.isbn:
+        item = _el(bib, "bibliographicItemId")
+        _el(item, "bibliographicItemIdentifier", ill.isbn)
+        _el(item, "bibliographicItemIdentifierCode", "ISBN")
+    service = _el(r, "serviceInfo")
+    _el(service, "requestType", "New")
+    _el(service, "serviceType", ill.service_type)
+    if ill.note:
+        _el(service, "note", ill.note)
+    if patron:
+        p = _el(r, "patronInfo")
+        _el(p, "patronId", patron)
+    return _text(root)
+
+
+def supplying_agency_message(ill: IllRequest, *, reason: str = "StatusChange", answer: str = "", note: str = "") -> bytes:
+    """The supplying agency's message: its status (and due date, delivery, reason unfilled)."""
+    root = _root()
+    m = _el(root, "supplyingAgencyMessage")
+    _header(m, ill)
+    info = _el(m, "messageInfo")
+    _el(info, "reasonForMessage", reason)
+    if answer:
+        _el(info, "answerYesNo", answer)
+    if note:
+        _el(info, "note", note)
+    if ill.status == IllStatus.UNFILLED and ill.reason_unfilled:
+        _el(info, "reasonUnfilled", ill.reason_unfilled)
+    status = _el(m, "statusInfo")
+    _el(status, "status", ill.status)
+    if ill.due_date and ill.status in (IllStatus.LOANED, IllStatus.OVERDUE, IllStatus.RECALLED):
+        _el(status, "dueDate", when(ill.due_date))
+    _el(status, "lastChange", when(ill.updated_at))
+    if ill.status == IllStatus.LOANED:
+        delivery = _el(m, "deliveryInfo")
+        _el(delivery, "dateSent", when(ill.updated_at))
+    return _text(root)
+
+
+def requesting_agency_message(ill: IllRequest, action: str, note: str = "") -> bytes:
+    """The requesting agency's message: ``Received``, ``ShippedReturn``, ``Cancel`` ..."""
+    root = _root()
+    m = _el(root, "requestingAgencyMessage")
+    _header(m, ill)
+    _el(m, "action", action)
+    if note:
+        _el(m, "note", note)
+    return _text(root)
+
+
+def confirmation(kind: str, *, supplying: str = "", requesting: str = "", request_id: str = "", received: str = "",
+                 ok: bool = True, error_type: str = "", error_value: str = "", extra: tuple[str, str] | None = None) -> bytes:
+    """``requestConfirmation`` / ``supplyingAgencyMessageConfirmation`` / ``requestingAgencyMessageConfirmation``."""
+    root = _root()
+    c = _el(root, kind)
+    h = _el(c, "confirmationHeader")
+    if supplying:
+        _agency(h, "supplyingAgencyId", supplying)
+    if requesting:
+        _agency(h, "requestingAgencyId", requesting)
+    _el(h, "timestamp", when())
+    if request_id:
+        _el(h, "requestingAgencyRequestId", request_id)
+    _el(h, "timestampReceived", received or when())
+    _el(h, "messageStatus", "OK" if ok else "ERROR")
+    if extra:
+        _el(c, extra[0], extra[1])
+    if not ok:
+        e = _el(c, "errorData")
+        _el(e, "errorType", error_type or "UnrecognisedDataValue")
+        if error_value:
+            _el(e, "errorValue", error_value[:500])
+    return _text(root)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+def parse(xml: bytes):
+    """The message's root element, or a CON-2 refusal (not XML, not ISO 18626)."""
+    if not xml or len(xml) > MAX_BYTES:
+        raise RuleViolation("CON-2", f"an ISO 18626 message is between 1 byte and {MAX_BYTES // 1024} KB")
+    try:
+        root = etree.fromstring(xml, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise RuleViolation("CON-2", f"the message is not well-formed XML: {exc}") from None
+    validator = schema()
+    if not validator.validate(root):
+        first = validator.error_log[0]
+        raise RuleViolation("CON-2", f"the message is not valid ISO 18626 (schema 1.2): line {first.line}: {first.message}")
+    return root
+
+
+def _find(el, path: str) -> str:
+    found = el.find("/".join(f"{{{NS}}}{p}" for p in path.split("/")))
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _dt(value: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass
+class Header:
+    supplying: str
+    requesting: str
+    request_id: str
+    supplying_request_id: str
+    timestamp: str
+
+
+def _read_header(message, name: str = "header") -> Header:
+    return Header(_find(message, f"{name}/supplyingAgencyId/agencyIdValue"), _find(message, f"{name}/requestingAgencyId/agencyIdValue"),
+                  _find(message, f"{name}/requestingAgencyRequestId"), _find(message, f"{name}/supplyingAgencyRequestId"),
+                  _find(message, f"{name}/timestamp"))
+
+
+# --- handling ---------------------------------------------------------------------------------------
+
+ILL_STAFF_ROLES = ("requests_operator", "course_reserves_operator", "fulfillment_services_operator",
+                   "fulfillment_services_manager")
+
+
+def is_ill_staff(user, institution: Institution | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    inst = institution or user.institution
+    return inst is not None and user.institution_id == inst.pk and user.has_any_role(*ILL_STAFF_ROLES, institution=inst)
+
+
+def _ensure_party(caller, institution: Institution | None, side: str) -> None:
+    """An outside caller speaks for its own institution only: the party receiving the message."""
+    if caller is None:
+        return  # a member's own Syllabus, in-process
+    if institution is None or not is_ill_staff(caller, institution):
+        raise PermissionDenied("CON-2", f"your account may not send ISO 18626 messages to the {side} of this request")
+
+
+def _log(ill: IllRequest | None, direction: str, kind: str, xml: bytes) -> None:
+    IllMessage.objects.create(request=ill, direction=direction, kind=kind, xml=xml.decode("utf-8"), created_at=clock.now())
+
+
+def receive(xml: bytes, *, caller=None) -> bytes:
+    """Handle one ISO 18626 message; returns its confirmation (both are logged)."""
+    root = parse(xml)
+    message = root[0]
+    kind = etree.QName(message).localname
+    with transaction.atomic():
+        if kind == "request":
+            ill, answer = _on_request(message, caller)
+        elif kind == "supplyingAgencyMessage":
+            ill, answer = _on_supplying_message(message, caller)
+        elif kind == "requestingAgencyMessage":
+            ill, answer = _on_requesting_message(message, caller)
+        else:  # a confirmation: nothing to answer, keep it
+            _log(None, "in", kind, xml)
+            return b""
+        _log(ill, "in", kind, xml)
+        _log(ill, "out", kind + "Confirmation", answer)
+    return answer
+
+
+def _on_request(message, caller) -> tuple[IllRequest | None, bytes]:
+    h = _read_header(message)
+    received = when()
+
+    def error(value: str, kind: str = "UnrecognisedDataValue"):
+        return None, confirmation("requestConfirmation", supplying=h.supplying, requesting=h.requesting, request_id=h.request_id,
+                                  received=received, ok=False, error_type=kind, error_value=value)
+
+    supplier = institution_of(h.supplying)
+    _ensure_party(caller, supplier, "supplier")
+    if supplier is None:
+        return error(f"supplyingAgencyId: {h.supplying} is not a member here")
+    if not h.request_id:
+        return error("requestingAgencyRequestId is empty", "UnrecognisedDataElement")
+    existing = IllRequest.objects.filter(requesting_agency=h.requesting, requesting_agency_request_id=h.request_id).first()
+    if existing is None:
+        requester = institution_of(h.requesting)
+        if requester is not None and requester.pk == supplier.pk:
+            return error("requestingAgencyId: an agency does not borrow from itself")
+        source_id = _find(message, "bibliographicInfo/supplierUniqueRecordId")
+        isbn = _find(message, "bibliographicInfo/bibliographicItemId/bibliographicItemIdentifier").replace("-", "")[:13]
+        from syllabus.catalog.models import Record
+
+        record = None
+        if source_id:
+            record = Record.objects.filter(institution=supplier, source_id=source_id).first()
+        if record is None and isbn:
+            record = Record.objects.filter(institution=supplier, isbn=isbn).first()
+        title = _find(message, "bibliographicInfo/title") or (record.title if record else "")
+        if not title:
+            return error("bibliographicInfo: a title or a record of the supplier is needed", "UnrecognisedDataElement")
+        existing = IllRequest.objects.create(
+            requesting_institution=requester, supplying_institution=supplier, requesting_agency=h.requesting,
+            supplying_agency=h.supplying, requesting_agency_request_id=h.request_id[:100], record=record, title=title[:1000],
+            author=_find(message, "bibliographicInfo/author")[:1000], isbn=isbn,
+            service_type=_find(message, "serviceInfo/serviceType") or "Loan", note=_find(message, "serviceInfo/note"),
+            created_at=clock.now(), updated_at=clock.now())
+        existing.supplying_agency_request_id = f"SYL-ILL-{existing.pk}"
+        existing.save(update_fields=["supplying_agency_request_id"])
+        audit.created(None, existing, note="ISO 18626 request received")
+    return existing, confirmation("requestConfirmation", supplying=h.supplying, requesting=h.requesting,
+                                  request_id=h.request_id, received=received)
+
+
+def _lookup(h: Header) -> IllRequest | None:
+    return (IllRequest.objects.select_for_update()
+            .filter(requesting_agency=h.requesting, requesting_agency_request_id=h.request_id).first())
+
+
+def _on_supplying_message(message, caller) -> tuple[IllRequest | None, bytes]:
+    h = _read_header(message)
+    received = when()
+    reason = _find(message, "messageInfo/reasonForMessage")
+
+    def answer(ill, ok=True, kind="", value=""):
+        return ill, confirmation("supplyingAgencyMessageConfirmation", supplying=h.supplying, requesting=h.requesting,
+                                 request_id=h.request_id, received=received, ok=ok, error_type=kind, error_value=value,
+                                 extra=("reasonForMessage", reason) if reason else None)
+
+    ill = _lookup(h)
+    _ensure_party(caller, ill.requesting_institution if ill else institution_of(h.requesting), "requester")
+    if ill is None or ill.supplying_agency != h.supplying:
+        return answer(None, False, "UnrecognisedDataValue", f"requestingAgencyRequestId: no request {h.request_id}")
+    status = _find(message, "statusInfo/status")
+    if status != ill.status:
+        move = ILL_WORKFLOW.between(ill.status, status)
+        if move is None or move.permission not in (SUPPLIER, TIMER):
+            return answer(ill, False, "UnrecognisedDataValue",
+                          f"status: {status} cannot follow {ill.status} (CON-2)")
+    due = _dt(_find(message, "statusInfo/dueDate"))
+    changes = {"status": status, "updated_at": clock.now()}
+    if due:
+        changes["due_date"] = due
+    unfilled = _find(message, "messageInfo/reasonUnfilled")
+    if unfilled:
+        changes["reason_unfilled"] = unfilled[:200]
+    if any(getattr(ill, k) != v for k, v in changes.items() if k != "updated_at"):
+        audit.update(None, ill, note=f"ISO 18626 {reason or 'message'}: {status}", **changes)
+    return answer(ill)
+
+
+def _on_requesting_message(message, caller) -> tuple[IllRequest | None, bytes]:
+    h = _read_header(message)
+    received = when()
+    action = _find(message, "action")
+
+    def answer(ill, ok=True, kind="", value=""):
+        return ill, confirmation("requestingAgencyMessageConfirmation", supplying=h.supplying, requesting=h.requesting,
+                                 request_id=h.request_id, received=received, ok=ok, error_type=kind, error_value=value,
+                                 extra=("action", action))
+
+    ill = _lookup(h)
+    _ensure_party(caller, ill.supplying_institution if ill else institution_of(h.supplying), "supplier")
+    if ill is None or ill.supplying_agency != h.supplying:
+        return answer(None, False, "UnrecognisedDataValue", f"requestingAgencyRequestId: no request {h.request_id}")
+    ours = ACTION_OF_ISO.get(action)
+    if ours is None:
+        return answer(ill, False, "UnsupportedActionType", action)
+    move = ILL_WORKFLOW.get(ill.status, ours)
+    if move is None:
+        return answer(ill, False, "UnrecognisedDataValue", f"action: {action} is not open to a request that is {ill.status} (CON-2)")
+    if ours == "received" and not ill.received:
+        audit.update(None, ill, note="ISO 18626 Received", received=True, updated_at=clock.now())
+    elif ours == "shipped_return" and not ill.shipped_return:
+        audit.update(None, ill, note="ISO 18626 ShippedReturn", shipped_return=True, updated_at=clock.now())
+    elif ours == "cancel":
+        audit.update(None, ill, note="ISO 18626 Cancel", status=IllStatus.CANCELLED, updated_at=clock.now())
+    return answer(ill)

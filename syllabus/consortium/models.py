@@ -1,0 +1,125 @@
+"""Consortium (CON-1..4): settings the consortium locks, lists its members share through the
+gateway, inter-library loans in ISO 18626 terms and cross-member fulfillment requests."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.core import clock
+
+
+class SettingLock(models.Model):
+    """CON-1: a consortium-level value its members may not override."""
+
+    consortium = models.ForeignKey("org.Consortium", on_delete=models.CASCADE, related_name="setting_locks")
+    key = models.CharField(max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["consortium", "key"], name="uniq_setting_lock")]
+
+    def __str__(self) -> str:
+        return f"{self.key} locked @ {self.consortium}"
+
+
+class SharedList(models.Model):
+    """CON-3: a list its owners show in the consortium's lists gateway (while it is published)."""
+
+    resource_list = models.OneToOneField("lists.ResourceList", on_delete=models.CASCADE, related_name="consortium_share")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shared_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"shared: {self.resource_list}"
+
+
+class IllStatus(models.TextChoices):
+    """The supplying agency's status (ISO 18626 ``type_status``) as the request knows it."""
+
+    REQUEST_RECEIVED = "RequestReceived", _("Request received")
+    EXPECT_TO_SUPPLY = "ExpectToSupply", _("Expect to supply")
+    WILL_SUPPLY = "WillSupply", _("Will supply")
+    LOANED = "Loaned", _("Loaned")
+    OVERDUE = "Overdue", _("Overdue")
+    RECALLED = "Recalled", _("Recalled")
+    UNFILLED = "Unfilled", _("Unfilled")
+    LOAN_COMPLETED = "LoanCompleted", _("Loan completed")
+    CANCELLED = "Cancelled", _("Cancelled")
+
+
+class IllRequest(models.Model):
+    """CON-2: an inter-library loan between two agencies (ISO 18626).  Either side may be an
+    outside system: its agency id is kept and its institution is empty."""
+
+    requesting_institution = models.ForeignKey("org.Institution", null=True, blank=True, on_delete=models.PROTECT,
+                                               related_name="ill_requests_made")
+    supplying_institution = models.ForeignKey("org.Institution", null=True, blank=True, on_delete=models.PROTECT,
+                                              related_name="ill_requests_received")
+    requesting_agency = models.CharField(max_length=100, help_text="ISO 18626 agencyIdValue of the requester (ISIL)")
+    supplying_agency = models.CharField(max_length=100, help_text="ISO 18626 agencyIdValue of the supplier (ISIL)")
+    requesting_agency_request_id = models.CharField(max_length=100)
+    supplying_agency_request_id = models.CharField(max_length=100, blank=True)
+    record = models.ForeignKey("catalog.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="ill_requests",
+                               help_text="the supplier's record")
+    title = models.CharField(max_length=1000)
+    author = models.CharField(max_length=1000, blank=True)
+    isbn = models.CharField(max_length=13, blank=True)
+    service_type = models.CharField(max_length=10, default="Loan")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=20, choices=IllStatus.choices, default=IllStatus.REQUEST_RECEIVED)
+    received = models.BooleanField(default=False, help_text="the requester said Received")
+    shipped_return = models.BooleanField(default=False, help_text="the requester said ShippedReturn")
+    due_date = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    reason_unfilled = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["requesting_agency", "requesting_agency_request_id"],
+                                               name="uniq_ill_requesting_id")]
+
+    def __str__(self) -> str:
+        return f"ILL {self.requesting_agency_request_id}: {self.title} ({self.status})"
+
+
+class IllMessage(models.Model):
+    """Every ISO 18626 message sent or received for a request, as XML (the conversation's log)."""
+
+    request = models.ForeignKey(IllRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=[("out", "sent"), ("in", "received")])
+    kind = models.CharField(max_length=50)
+    xml = models.TextField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind}"
+
+
+class CrossRequest(models.Model):
+    """CON-4: a member's patron asks another member for digitization or a loan of its item; the
+    owner's own workflow does the work (its digitization request, or an inter-library loan
+    answered by its staff) and the result goes to the requester."""
+
+    DIGITIZATION, LOAN = "digitization", "loan"
+    kind = models.CharField(max_length=20, choices=[(DIGITIZATION, _("Digitization")), (LOAN, _("Loan"))])
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requesting_institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")
+    owning_institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey("catalog.Record", on_delete=models.PROTECT, related_name="+")
+    digitization = models.OneToOneField("fulfillment.DigitizationRequest", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="cross_request")
+    ill = models.OneToOneField(IllRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="cross_request")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.record} for {self.requester}"

@@ -1,0 +1,30 @@
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.web.nav import entry
+
+
+def _consortium_admin(u):
+    from .services import is_consortium_admin
+
+    return is_consortium_admin(u)
+
+
+entry("back_office", _("Consortium configuration"), "consortium:config", when=_consortium_admin, order=90)
+entry("lists", _("Consortium lists"), "consortium:gateway", when=lambda u: bool(u.institution_id), group="library", order=31)
+entry("lists", _("My requests to other libraries"), "consortium:cross-mine", when=lambda u: bool(u.institution_id), group="library",
+      order=41)
+
+
+def _ill_staff(u):
+    from .iso18626 import is_ill_staff
+
+    return bool(u.institution_id) and is_ill_staff(u)
+
+
+def _new_requests(u):
+    from .models import IllRequest, IllStatus
+
+    return IllRequest.objects.filter(supplying_institution_id=u.institution_id, status=IllStatus.REQUEST_RECEIVED).count()
+
+
+entry("back_office", _("Inter-library loans"), "consortium:ill", when=_ill_staff, order=92, badge=_new_requests)

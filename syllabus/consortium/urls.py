@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "consortium"
+
+urlpatterns = [
+    path("config/", views.config_page, name="config"),
+    path("config/<slug:key>/", views.config_set, name="config-set"),
+    path("lists/", views.gateway, name="gateway"),
+    path("lists/<int:list_id>/", views.gateway_list, name="gateway-list"),
+    path("lists/<int:list_id>/copy/", views.gateway_copy, name="gateway-copy"),
+    path("lists/<int:list_id>/share/", views.share, name="share"),
+    path("ill/", views.ill_queue, name="ill"),
+    path("ill/new/<int:record_id>/", views.ill_new, name="ill-new"),
+    path("ill/<int:ill_id>/move/", views.ill_move, name="ill-move"),
+    path("purchase/<int:record_id>/", views.purchase, name="purchase"),
+    path("request/<int:record_id>/", views.cross_request, name="cross-request"),
+    path("requests/", views.cross_mine, name="cross-mine"),
+]

@@ -1,0 +1,220 @@
+"""Consortium pages (CON-1..4).  Thin: parse, call a service or selector, render."""
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from syllabus.core.errors import RuleViolation
+from syllabus.core.redirects import safe_next
+from syllabus.org import config
+from syllabus.web.errors import rule_errors
+
+from . import selectors, services
+
+
+def _parse(key: str, raw: str):
+    """A form's text as the parameter's value: empty removes it; a list is comma-separated."""
+    raw = (raw or "").strip()
+    if raw == "":
+        return None
+    p = config.param(key)
+    if p.type is list:
+        try:
+            value = json.loads(raw)
+            if isinstance(value, list):
+                return value
+        except ValueError:
+            pass
+    return raw
+
+
+@login_required
+@rule_errors
+def config_page(request):
+    consortium = services.ensure_consortium_admin(request.user)
+    return render(request, "consortium/config.html", {"consortium": consortium,
+                                                      "settings": services.consortium_settings(consortium)})
+
+
+@login_required
+@require_POST
+@rule_errors(back_url="/consortium/config/")
+def config_set(request, key: str):
+    services.ensure_consortium_admin(request.user)
+    value = _parse(key, request.POST.get("value", ""))
+    services.set_consortium_value(request.user, key, value)
+    removed = services.lock_setting(request.user, key, request.POST.get("locked") == "on")
+    msg = _("%(key)s saved for the consortium.") % {"key": key}
+    if removed:
+        msg += " " + _("%(n)s member override(s) removed.") % {"n": removed}
+    messages.success(request, msg)
+    return redirect(reverse("consortium:config") + f"#set-{key}")
+
+
+# --- CON-3: the lists gateway -------------------------------------------------------------------
+
+
+def _search_params(request) -> dict:
+    return {"q": request.GET.get("q", "")[:200], "institution": request.GET.get("institution", "")[:40],
+            "term": request.GET.get("term", "")[:40]}
+
+
+def _page_number(raw) -> int:
+    try:
+        return max(1, min(int(raw), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+@login_required
+@rule_errors
+def gateway(request):
+    params = _search_params(request)
+    page = Paginator(selectors.gateway_search(request.user, **params), 25).get_page(_page_number(request.GET.get("page")))
+    return render(request, "consortium/gateway.html", {**params, "page": page,
+                                                       "facets": selectors.gateway_facets(request.user, **params)})
+
+
+@login_required
+@rule_errors
+def gateway_list(request, list_id: int):
+    lst = selectors.gateway_list(request.user, list_id)
+    return render(request, "consortium/gateway_list.html", {"lst": lst, "targets": list(selectors.my_editable_lists(request.user))})
+
+
+@login_required
+@require_POST
+@rule_errors
+def gateway_copy(request, list_id: int):
+    target = selectors.my_editable_lists(request.user).filter(pk=_page_number(request.POST.get("target"))).first()
+    if target is None:
+        raise RuleViolation("CON-3", "choose one of your own lists to copy into")
+    ids = [i for i in request.POST.getlist("citation") if i.isdigit()][:200]
+    created = services.copy_items(request.user, list_id, ids, target)
+    messages.success(request, ngettext("%(n)s item copied to %(list)s.", "%(n)s items copied to %(list)s.", len(created))
+                     % {"n": len(created), "list": target.title})
+    return redirect(reverse("lists:edit", args=[target.pk]))
+
+
+@login_required
+@require_POST
+@rule_errors
+def share(request, list_id: int):
+    from syllabus.lists.models import ResourceList
+
+    lst = ResourceList.objects.filter(pk=list_id).first()
+    if lst is None:
+        raise Http404
+    services.share_list(request.user, lst, request.POST.get("shared") == "on")
+    return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("lists:edit", args=[lst.pk])))
+
+
+# --- CON-2: inter-library loan ------------------------------------------------------------------
+
+MOVE_LABELS = {
+    "expect_to_supply": gettext_lazy("Expect to supply"), "will_supply": gettext_lazy("Will supply"),
+    "unfilled": gettext_lazy("Unfilled"), "loan": gettext_lazy("Send (loaned)"), "recall": gettext_lazy("Recall"),
+    "check_in": gettext_lazy("Returned: complete"), "received": gettext_lazy("Received"),
+    "shipped_return": gettext_lazy("Shipped back"), "cancel": gettext_lazy("Cancel"),
+}
+
+
+@login_required
+@rule_errors
+def ill_queue(request):
+    services.ensure_ill_staff(request.user, request.user.institution)
+    side = "requester" if request.GET.get("side") == "requester" else "supplier"
+    qs = selectors.ill_queue(request.user, side=side, open_only=not request.GET.get("all"))
+    page = Paginator(qs, 25).get_page(_page_number(request.GET.get("page")))
+    for ill in page:
+        ill.move_buttons = [(m, MOVE_LABELS.get(m, m)) for m in selectors.ill_moves(request.user, ill)]
+    return render(request, "consortium/ill_queue.html", {"page": page, "side": side})
+
+
+@login_required
+@rule_errors
+def ill_new(request, record_id: int):
+    record = selectors.consortium_record(request.user, record_id)
+    services.ensure_ill_staff(request.user, request.user.institution)
+    if request.method == "POST":
+        services.raise_loan_request(request.user, record, note=request.POST.get("note", "")[:2000],
+                                    service_type=request.POST.get("service_type", "Loan"))
+        messages.success(request, _("The inter-library loan request was sent to %(owner)s.") % {"owner": record.institution.name})
+        return redirect(reverse("consortium:ill") + "?side=requester")
+    return render(request, "consortium/ill_new.html", {"record": record})
+
+
+@login_required
+@require_POST
+@rule_errors(back_url="/consortium/ill/")
+def ill_move(request, ill_id: int):
+    ill = selectors.ill_for(request.user, ill_id)
+    days = request.POST.get("due_days", "")
+    services.move_loan_request(request.user, ill, request.POST.get("action", "")[:40], note=request.POST.get("note", "")[:2000],
+                               reason=request.POST.get("reason", "")[:200], due_days=_page_number(days) if days else None)
+    side = "requester" if request.POST.get("side") == "requester" else "supplier"
+    return redirect(reverse("consortium:ill") + f"?side={side}")
+
+
+# --- CON-2: a purchase from another member's metadata --------------------------------------------
+
+
+@login_required
+@rule_errors
+def purchase(request, record_id: int):
+    from syllabus.acquisitions.models import Kind
+    from syllabus.lists.models import ResourceList
+    from syllabus.lists.permissions import ensure_librarian
+
+    record = selectors.consortium_record(request.user, record_id)
+    ensure_librarian(request.user, request.user.institution_id)
+    lists = ResourceList.objects.filter(institution_id=request.user.institution_id).order_by("title", "pk")
+    if request.method == "POST":
+        target = lists.filter(pk=_page_number(request.POST.get("list"))).first()
+        if target is None:
+            raise RuleViolation("CON-2", "choose one of your institution's lists")
+        task = services.purchase_from_record(request.user, record, target, kind=request.POST.get("kind", "order")[:20],
+                                             notes=request.POST.get("notes", "")[:2000])
+        messages.success(request, _("The acquisition task was started."))
+        return redirect(reverse("acquisitions:task", args=[task.pk]))
+    return render(request, "consortium/purchase.html", {"record": record, "lists": lists[:500],
+                                                        "kinds": [(k.value, k.label) for k in (Kind.ORDER, Kind.LICENSE)]})
+
+
+# --- CON-4: cross-member fulfillment ------------------------------------------------------------------
+
+
+def _cross_data(post) -> dict:
+    data: dict = {"chapters": post.get("chapters", "")[:500], "note": post.get("note", "")[:2000]}
+    lo, hi = post.get("page_from", ""), post.get("page_to", "")
+    if lo or hi:
+        data["page_ranges"] = [{"from": lo[:6], "to": hi[:6]}]
+    if data["note"]:
+        data["notes"] = [data["note"]]
+    return data
+
+
+@login_required
+@rule_errors
+def cross_request(request, record_id: int):
+    record = selectors.consortium_record(request.user, record_id)
+    if request.method == "POST":
+        cross = services.request_from_member(request.user, record, request.POST.get("kind", "")[:20], _cross_data(request.POST))
+        messages.success(request, _("Your request was sent to %(owner)s.") % {"owner": record.institution.name})
+        return redirect(reverse("fulfillment:mine") if cross.digitization_id else reverse("consortium:cross-mine"))
+    return render(request, "consortium/cross_request.html", {"record": record})
+
+
+@login_required
+@rule_errors
+def cross_mine(request):
+    return render(request, "consortium/cross_mine.html", {"requests": selectors.cross_requests_of(request.user)[:200]})

@@ -1,0 +1,55 @@
+"""The inter-library loan's state machine (CON-2), in ISO 18626 terms: one table
+(:class:`syllabus.core.workflow.StateMachine`), checked by every service that moves a loan and
+by the ISO 18626 message handler; the docs' table is generated from it (``syllabus workflows``).
+
+The state is the supplying agency's status (``type_status`` of ISO 18626).  The requesting
+agency's own messages (``Received``, ``ShippedReturn``: ``type_action``) do not change it; they
+are marked on the request (``SAME``).
+
+    RequestReceived ──expect_to_supply──▶ ExpectToSupply ──will_supply──▶ WillSupply ──loan──▶ Loaned
+          │ will_supply ─────────────────────────────────────────────▶        │                 │ (due) overdue
+          └─ unfilled / cancel (from any state before Loaned)                 │     recall      ▼
+                                                                               Loaned ─────▶ Recalled / Overdue
+    Loaned / Overdue / Recalled ──check_in (after the requester's ShippedReturn)──▶ LoanCompleted
+"""
+from __future__ import annotations
+
+from syllabus.core.workflow import StateMachine, Transition
+
+from .models import IllStatus as S
+
+SAME = "="
+SUPPLIER = "supplier"      # staff of the supplying member (or the outside supplier's system)
+REQUESTER = "requester"    # staff of the requesting member (or the outside requester's system)
+TIMER = "timer"            # the `tick` sweep
+
+_MSG = "SupplyingAgencyMessage `StatusChange` to the requester"
+_OPEN = (S.REQUEST_RECEIVED, S.EXPECT_TO_SUPPLY, S.WILL_SUPPLY)
+_OUT = (S.LOANED, S.OVERDUE, S.RECALLED)
+
+ILL_WORKFLOW = StateMachine("inter-library loan", "CON-2", [
+    Transition(S.REQUEST_RECEIVED, "expect_to_supply", S.EXPECT_TO_SUPPLY, SUPPLIER, _MSG),
+    Transition(S.REQUEST_RECEIVED, "will_supply", S.WILL_SUPPLY, SUPPLIER, _MSG),
+    Transition(S.EXPECT_TO_SUPPLY, "will_supply", S.WILL_SUPPLY, SUPPLIER, _MSG),
+    *[Transition(s, "unfilled", S.UNFILLED, SUPPLIER, _MSG + " with the reason unfilled") for s in _OPEN],
+    *[Transition(s, "cancel", S.CANCELLED, REQUESTER, "RequestingAgencyMessage `Cancel`; the supplier answers `CancelResponse`")
+      for s in _OPEN],
+    Transition(S.WILL_SUPPLY, "loan", S.LOANED, SUPPLIER, _MSG + " with the due date and delivery info"),
+    Transition(S.LOANED, "received", SAME, REQUESTER, "RequestingAgencyMessage `Received`"),
+    Transition(S.LOANED, "overdue", S.OVERDUE, TIMER, _MSG + " (the due date passed)"),
+    Transition(S.LOANED, "recall", S.RECALLED, SUPPLIER, _MSG),
+    Transition(S.OVERDUE, "recall", S.RECALLED, SUPPLIER, _MSG),
+    *[Transition(s, "shipped_return", SAME, REQUESTER, "RequestingAgencyMessage `ShippedReturn`") for s in _OUT],
+    *[Transition(s, "check_in", S.LOAN_COMPLETED, SUPPLIER, _MSG + "; only after the requester's ShippedReturn")
+      for s in _OUT],
+], labels=lambda state: S(state).label, target_labels={SAME: "(stays; marked on the request)"})
+
+#: ISO 18626 requesting-agency actions (``type_action``) of the REQUESTER moves
+REQUESTER_ACTIONS = {"received": "Received", "shipped_return": "ShippedReturn", "cancel": "Cancel"}
+ACTION_OF_ISO = {v: k for k, v in REQUESTER_ACTIONS.items()}
+
+ACTION_LABELS = {
+    "expect_to_supply": "Expect to supply", "will_supply": "Will supply", "unfilled": "Unfilled", "loan": "Loaned (sent)",
+    "recall": "Recall", "check_in": "Returned (loan completed)", "received": "Received", "shipped_return": "Shipped back",
+    "cancel": "Cancel",
+}

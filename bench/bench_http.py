@@ -43,7 +43,7 @@ def _fixture() -> dict:
 
     from syllabus.courses.models import Course
     from syllabus.lists import services
-    from syllabus.lists.citations import format_citation
+    from syllabus.citations.bibliography import format_citation
     from syllabus.lists.models import Citation, ResourceList
     from syllabus.org.models import User
 

@@ -113,7 +113,7 @@ def catalog_access(user, citations) -> dict[int, dict]:
         if c.doi and conf["external_links_enabled"]:
             online.append({"kind": "doi", "label": f"DOI {c.doi}", "url": f"https://doi.org/{c.doi}", "available": True, "note": ""})
         out[c.pk] = {
-            "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, referrer=REFERRER), "coins": kev,
+            "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, kev=kev), "coins": kev,
             "holdable": holds_on and any(r["total"] for r in physical.values()), "accessible_request": accessible,
         }
     _mine(user, citations, out, record_ids)

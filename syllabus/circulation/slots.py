@@ -8,27 +8,38 @@
 * ``list_reader`` (per person): their progress through the list.
 
 The item access of the whole page is computed once (:func:`syllabus.lists.item_access.attach`)."""
+from django.urls import reverse
+
 from syllabus.lists.item_access import attach
 from syllabus.lists.slots import register_slot
 
+_ID = "999999999"  # stands for the item id in a URL reversed once per page
 
-def _prepare(request, citations):
+
+def prepare_items(request, citations):
+    """The item access and each item's own URLs of ``citations`` (once per page)."""
     todo = [c for c in citations if not hasattr(c, "item_access")]
     if todo:
         attach(request.user, todo)
+    # each item's own URLs, reversed once per page rather than once per item (issue 19)
+    urls = {name: reverse(f"circulation:{name}", args=[_ID]) for name in ("done", "place-hold", "accessible-request")}
+    for c in citations:
+        if not hasattr(c, "circulation_urls"):
+            pk = str(c.pk)
+            c.circulation_urls = {name.replace("-", "_"): url.replace(_ID, pk) for name, url in urls.items()}
 
 
 def _prepare_progress(request, lists):
     """The reader's progress from the done marks already loaded for the page's items (no query)."""
     for lst in lists:
         items = [c for s in getattr(lst, "section_list", []) for c in s.items]
-        _prepare(request, items)
+        prepare_items(request, items)
         if not items or not request.user.is_authenticated:
             lst.reading_progress = None
             continue
         lst.reading_progress = {"done": sum(1 for c in items if c.item_access.get("mine", {}).get("done")), "total": len(items)}
 
 
-register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=_prepare)
-register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=_prepare)
+register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=prepare_items)
+register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=prepare_items)
 register_slot("list_reader", "circulation/_list_progress.html", order=10, prepare=_prepare_progress)

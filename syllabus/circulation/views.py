@@ -29,6 +29,7 @@ from syllabus.web.errors import flash_refusals, refusal
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
+from .slots import prepare_items
 from .workflow import HoldStatus, PersonalCopyStatus
 
 
@@ -172,7 +173,7 @@ def done(request, citation_id: int):
     else:
         services.unmark_done(request.user, citation)
     if is_htmx(request):
-        item_access.attach(request.user, [citation])
+        prepare_items(request, [citation])
         return render(request, "circulation/_item_mine.html", {"citation": citation, "announce": True})
     return redirect(_back(request, _item_url(citation)))
 

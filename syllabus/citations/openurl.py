@@ -233,12 +233,13 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
     return urlencode(pairs)
 
 
-def resolver_link(base_url: str, csl: dict, *, referrer: str = REFERRER) -> str:
+def resolver_link(base_url: str, csl: dict, *, referrer: str = REFERRER, kev: str | None = None) -> str:
     """Outgoing OpenURL (DSV-6): ``base_url`` (a link resolver: Alma, SFX, 360 Link, or our own
-    ``/openurl``) with the citation's KEV ContextObject appended as its query string.  A base
-    that already has a query (``...?institution=X``) keeps it."""
+    ``/openurl``) with the citation's KEV ContextObject appended as its query string (``kev``
+    when the caller has it already).  A base that already has a query (``...?institution=X``)
+    keeps it."""
     base = (base_url or "").strip()
     joiner = "&" if "?" in base else "?"
     if base.endswith(("?", "&")):
         joiner = ""
-    return f"{base}{joiner}{from_csl(csl, referrer=referrer)}"
+    return f"{base}{joiner}{kev if kev is not None else from_csl(csl, referrer=referrer)}"

@@ -50,6 +50,8 @@ def _prepare_warnings(request, citations):
     from .citations import FREE_STATUSES
     from .models import CopyrightStatus
 
+    for c in citations:  # every item has the attributes: a template lookup that misses calls dir() on the model
+        c.dig_access_ends_on, c.dig_access_days_left = None, None
     with_file = [c for c in citations if c.file and ((c.copyright_status or "") in FREE_STATUSES
                                                      or c.copyright_status == CopyrightStatus.APPROVED)]
     if not with_file:

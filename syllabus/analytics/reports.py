@@ -318,19 +318,21 @@ def costs(institution, f: Filters = Filters()) -> Report:
     course_qs = _courses(institution, f)
     courses = list(course_qs.order_by("code", "section", "term"))
     ids = course_qs.values("pk")
+    wanted = {c.pk for c in courses}
+    # the institution's rows, joined in Python: SQLite plans a large IN list or an m2m subquery badly
     links: dict[int, list[int]] = defaultdict(list)          # list → the filtered courses it serves
     for list_id, course_id in ResourceList.courses.through.objects.filter(
-            course_id__in=ids, resourcelist__institution=institution).values_list("resourcelist_id", "course_id"):
-        links[list_id].append(course_id)
-    tasks = AcquisitionTask.objects.filter(institution=institution, cost_amount__isnull=False,
-                                           citation__resource_list_id__in=list(links))
+            resourcelist__institution=institution).values_list("resourcelist_id", "course_id"):
+        if course_id in wanted:
+            links[list_id].append(course_id)
+    tasks = AcquisitionTask.objects.filter(institution=institution, cost_amount__isnull=False)
     if f.library:
         tasks = tasks.filter(library__code=f.library)
     spent: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     items: dict[int, set] = defaultdict(set)
     for list_id, currency, amount, citation_id in tasks.values_list(
             "citation__resource_list_id", "cost_currency", "cost_amount", "citation_id"):
-        for course_id in links[list_id]:
+        for course_id in links.get(list_id, ()):
             spent[(course_id, currency or "")] += amount or Decimal("0")
             items[course_id].add(citation_id)
     enrolled = dict(Enrollment.objects.filter(course_id__in=ids).values_list("course_id").annotate(n=Count("id")).order_by())

@@ -315,23 +315,34 @@ def waitlists(institution, f: Filters = Filters()) -> Report:
 def costs(institution, f: Filters = Filters()) -> Report:
     """Acquisition costs recorded on the items of each course's lists, per course and per student
     (zero where none). A list shared by two courses counts for both."""
-    courses = list(_courses(institution, f).order_by("code", "section", "term"))
-    ids = [c.pk for c in courses]
-    tasks = AcquisitionTask.objects.filter(institution=institution, cost_amount__isnull=False,
-                                           citation__resource_list__courses__in=ids)
+    course_qs = _courses(institution, f)
+    courses = list(course_qs.order_by("code", "section", "term"))
+    ids = course_qs.values("pk")
+    wanted = {c.pk for c in courses}
+    # the institution's rows, joined in Python: SQLite plans a large IN list or an m2m subquery badly
+    links: dict[int, list[int]] = defaultdict(list)          # list → the filtered courses it serves
+    for list_id, course_id in ResourceList.courses.through.objects.filter(
+            resourcelist__institution=institution).values_list("resourcelist_id", "course_id"):
+        if course_id in wanted:
+            links[list_id].append(course_id)
+    tasks = AcquisitionTask.objects.filter(institution=institution, cost_amount__isnull=False)
     if f.library:
         tasks = tasks.filter(library__code=f.library)
     spent: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     items: dict[int, set] = defaultdict(set)
-    for course_id, currency, amount, citation_id in tasks.values_list(
-            "citation__resource_list__courses", "cost_currency", "cost_amount", "citation_id"):
-        spent[(course_id, currency or "")] += amount or Decimal("0")
-        items[course_id].add(citation_id)
+    for list_id, currency, amount, citation_id in tasks.values_list(
+            "citation__resource_list_id", "cost_currency", "cost_amount", "citation_id"):
+        for course_id in links.get(list_id, ()):
+            spent[(course_id, currency or "")] += amount or Decimal("0")
+            items[course_id].add(citation_id)
     enrolled = dict(Enrollment.objects.filter(course_id__in=ids).values_list("course_id").annotate(n=Count("id")).order_by())
+    by_course: dict[int, set[str]] = defaultdict(set)
+    for cid, cur in spent:
+        by_course[cid].add(cur)
     rows = []
     for c in courses:
         students = enrolled.get(c.pk) or c.number_of_students
-        currencies = sorted({cur for (cid, cur) in spent if cid == c.pk}) or [""]
+        currencies = sorted(by_course.get(c.pk, ())) or [""]
         for cur in currencies:
             total = spent.get((c.pk, cur), Decimal("0"))
             rows.append({"course": f"{c.code}{'-' + c.section if c.section else ''}", "name": c.name, "term": c.term,
@@ -353,13 +364,14 @@ def adoption(institution, f: Filters = Filters()) -> Report:
     """Courses with a list, published lists, and the share of enrolled students who opened a list, per department."""
     courses = list(_courses(institution, f).values_list("pk", "department"))
     dept_of = dict(courses)
-    ids = list(dept_of)
+    ids = _courses(institution, f).values("pk")
     links = ResourceList.courses.through.objects.filter(course_id__in=ids)
     with_list = set(links.values_list("course_id", flat=True))
     published = set(links.filter(resourcelist__visibility=Visibility.PUBLISHED).values_list("course_id", "resourcelist_id"))
-    published_courses = {c for c, _l in published}
-    students = set(Enrollment.objects.filter(course_id__in=published_courses).values_list("course_id", "user_id"))
-    opened = set(ListReader.objects.filter(course_id__in=published_courses).values_list("course_id", "user_id"))
+    published_qs = ResourceList.courses.through.objects.filter(
+        course_id__in=ids, resourcelist__visibility=Visibility.PUBLISHED).values("course_id")
+    students = set(Enrollment.objects.filter(course_id__in=published_qs).values_list("course_id", "user_id"))
+    opened = set(ListReader.objects.filter(course_id__in=published_qs).values_list("course_id", "user_id"))
     rows: dict[str, dict] = {}
     for course_id, dept in courses:
         name = dept or str(_("No department"))

@@ -132,3 +132,22 @@ def test_who_may_read_which_report(world, api, client, student, instructor, libr
     student.first_name, student.last_name = "Sasha", "Quill"
     student.save()
     assert b"Sasha" not in client.get(f"/analytics/lists/{l1.pk}/").content      # never a student's name
+
+
+def test_where_each_role_finds_the_reports(world, client, student, instructor, librarian, admin_user):
+    l1 = world["l1"]
+    client.force_login(instructor)
+    editor = client.get(f"/lists/{l1.pk}/edit/").content.decode()
+    assert f'href="/analytics/lists/{l1.pk}/"' in editor                   # "Engagement" in the list header
+    index = client.get("/analytics/").content.decode()
+    assert "HIST101 readings" in index and 'data-testid="library-reports"' not in index
+    client.force_login(student)
+    assert f'href="/analytics/lists/{l1.pk}/"' not in client.get(f"/lists/{l1.pk}/").content.decode()
+    home = client.get("/").content.decode()
+    assert 'href="/analytics/me/"' in home and 'href="/analytics/"' not in home
+    client.force_login(librarian)
+    index = client.get("/analytics/").content.decode()
+    assert 'href="/analytics/"' in client.get("/").content.decode()          # Back office → Reports
+    assert "/analytics/reports/costs/" in index and "/analytics/reports/adoption/" not in index
+    client.force_login(admin_user)
+    assert "/analytics/reports/adoption/" in client.get("/analytics/").content.decode()

@@ -287,6 +287,8 @@ def _on_request(message, caller) -> tuple[IllRequest | None, bytes]:
         return error(f"supplyingAgencyId: {h.supplying} is not a member here")
     if not h.request_id:
         return error("requestingAgencyRequestId is empty", "UnrecognisedDataElement")
+    if caller is not None and institution_of(h.requesting) is not None:
+        return error(f"requestingAgencyId: {h.requesting} is a member here; its requests come from Syllabus itself")
     existing = IllRequest.objects.filter(requesting_agency=h.requesting, requesting_agency_request_id=h.request_id).first()
     if existing is None:
         requester = institution_of(h.requesting)
@@ -336,6 +338,9 @@ def _on_supplying_message(message, caller) -> tuple[IllRequest | None, bytes]:
     _ensure_party(caller, ill.requesting_institution if ill else institution_of(h.requesting), "requester")
     if ill is None or ill.supplying_agency != h.supplying:
         return answer(None, False, "UnrecognisedDataValue", f"requestingAgencyRequestId: no request {h.request_id}")
+    if caller is not None and ill.supplying_institution_id is not None:
+        return answer(ill, False, "UnrecognisedDataValue", f"supplyingAgencyId: {h.supplying} is a member here; "
+                                                           "its messages come from Syllabus itself")
     status = _find(message, "statusInfo/status")
     if status != ill.status:
         move = ILL_WORKFLOW.between(ill.status, status)
@@ -368,6 +373,9 @@ def _on_requesting_message(message, caller) -> tuple[IllRequest | None, bytes]:
     _ensure_party(caller, ill.supplying_institution if ill else institution_of(h.supplying), "supplier")
     if ill is None or ill.supplying_agency != h.supplying:
         return answer(None, False, "UnrecognisedDataValue", f"requestingAgencyRequestId: no request {h.request_id}")
+    if caller is not None and ill.requesting_institution_id is not None:
+        return answer(ill, False, "UnrecognisedDataValue", f"requestingAgencyId: {h.requesting} is a member here; "
+                                                           "its messages come from Syllabus itself")
     ours = ACTION_OF_ISO.get(action)
     if ours is None:
         return answer(ill, False, "UnsupportedActionType", action)

@@ -202,7 +202,8 @@ def raise_loan_request(actor: User, record, *, note: str = "", service_type: str
 def _locked_ill(ill):
     from .models import IllRequest
 
-    return IllRequest.objects.select_for_update().select_related("record", "supplying_institution", "requesting_institution").get(pk=ill.pk)
+    return (IllRequest.objects.select_for_update(of=("self",))
+            .select_related("record", "supplying_institution", "requesting_institution").get(pk=ill.pk))
 
 
 def answer_loan_request(actor: User | None, ill, action: str, *, note: str = "", reason: str = "", due_days: int | None = None):

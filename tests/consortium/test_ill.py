@@ -183,6 +183,13 @@ def test_an_outside_system_speaks_only_for_its_own_member(client, world, inst_a)
     r = _post(client, token, OUTSIDE_REQUEST)          # a request to INST-B with INST-A's account
     assert r.status_code == 403 and r.json()["rule"] == "CON-2"
     assert not IllRequest.objects.exists()
+    # nor may an account of INST-B speak for INST-A (a member's messages come from Syllabus itself)
+    b_account = UserFactory(username="b-gateway", institution=world["record"].institution)
+    assign_role(b_account, Role.REQUESTS_OPERATOR)
+    spoof = _post(client, create_api_token(b_account, name="y")[1], OUTSIDE_REQUEST.replace("DK-710100", "INST-A"))
+    doc = etree.fromstring(spoof.content)
+    assert XSD.validate(doc) and doc.findtext(".//i:messageStatus", namespaces=NS) == "ERROR"
+    assert not IllRequest.objects.exists()
 
 
 def test_the_record_button_the_form_and_the_owners_queue(client, world):

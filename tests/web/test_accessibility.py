@@ -109,6 +109,8 @@ PAGES = [
     ("library_card", "student", lambda w: "/lending/card/"),
     ("notifications", "student", lambda w: "/notifications/"),
     ("letters_editor", "letters", lambda w: "/notifications/letters/digitization_request_cancelled/"),
+    ("consortium_lists", "student", lambda w: "/consortium/lists/?q=history"),
+    ("inter_library_loans", "librarian", lambda w: "/consortium/ill/"),
 ]
 
 

@@ -37,6 +37,19 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a page request activates the reader's
+    language in the test's thread and leaves it active (as Django's own LocaleMiddleware does),
+    so a test after a French page would otherwise format citations in French while the threads
+    it starts use English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def clock():
     """The injectable clock, frozen at Monday 2026-03-02 09:00 UTC; tests move it."""

@@ -276,6 +276,35 @@ def _editions_server(m, x):
     return [name for name, server in x["feeds"].items() if server.requests]
 
 
+def _raw_event_kept(m, x) -> bool:
+    """ANL-1: a raw event 10 days old survives the rollup sweep only within the retention."""
+    from syllabus.analytics import tasks
+    from syllabus.analytics.models import UsageEvent
+    from syllabus.core import clock
+
+    day = clock.today() - dt.timedelta(days=10)
+    event = UsageEvent.objects.create(kind="list_view", day=day, institution_id=m.inst.pk, resource_list_id=m.lst.pk)
+    tasks.roll_up(clock.now())
+    return UsageEvent.objects.filter(pk=event.pk).exists()
+
+
+def _small_count_shown(m, x) -> str:
+    """ANL-2: how a report shows 3 readers."""
+    from syllabus.analytics import reports
+
+    threshold = reports.small_threshold(m.inst)
+    return "3" if 3 >= threshold else reports.fewer_than(threshold)
+
+
+def _shared_for_suggestions(m, x) -> bool:
+    """ANL-3: the other member's "often used with" counts this member's lists."""
+    from syllabus.analytics import suggestions
+    from syllabus.org.models import Institution
+
+    other = Institution.objects.filter(consortium_id=m.inst.consortium_id).exclude(pk=m.inst.pk).first()
+    return m.inst.pk in suggestions._sources(other)
+
+
 # key -> (consortium value, member A's override, probe, {value: what a user meets})
 PROBES = {
     "email_attachment_max_mb": (3, 7, _attachment_mb, None),
@@ -310,6 +339,9 @@ PROBES = {
     "cla_provider": ("http", "offline", _cla_asks, {"http": True, "offline": False}),
     "cla_service_url": ("consortium", "member", _cla_server, {"consortium": ["consortium"], "member": ["member"]}),
     "editions_feed_url": ("consortium", "member", _editions_server, {"consortium": ["consortium"], "member": ["member"]}),
+    "analytics_retention_days": (5, 30, _raw_event_kept, {5: False, 30: True}),
+    "analytics_small_count": (2, 9, _small_count_shown, {2: "3", 9: "fewer than 9"}),
+    "analytics_share_with_consortium": (True, False, _shared_for_suggestions, None),
 }
 
 

@@ -37,9 +37,9 @@ def refusal(request, exc: RuleViolation, *, back_url: str = "", back_label: str 
                   status=status or exc.status)
 
 
-def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None, **refusal_options):
-    """Decorate a view: a :class:`RuleViolation` it raises becomes :func:`refusal` (or, for an
-    htmx request and when given, ``htmx(request, exc)``)."""
+def _on_refusal(answer: Callable):
+    """A decorator: the view's NotFound is a 404, any other :class:`RuleViolation` becomes
+    ``answer(request, exc, *args, **kwargs)``."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -49,12 +49,23 @@ def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None, *
             except NotFound:
                 raise Http404 from None
             except RuleViolation as exc:
-                if htmx is not None and is_htmx(request):
-                    return htmx(request, exc)
-                return refusal(request, exc, **refusal_options)
+                return answer(request, exc, *args, **kwargs)
 
         return wrapper
 
+    return decorate
+
+
+def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None, **refusal_options):
+    """Decorate a view: a :class:`RuleViolation` it raises becomes :func:`refusal` (or, for an
+    htmx request and when given, ``htmx(request, exc)``)."""
+
+    def answer(request, exc, *args, **kwargs):
+        if htmx is not None and is_htmx(request):
+            return htmx(request, exc)
+        return refusal(request, exc, **refusal_options)
+
+    decorate = _on_refusal(answer)
     return decorate(view) if view is not None else decorate
 
 
@@ -62,17 +73,8 @@ def flash_refusals(back: Callable[..., str]):
     """Decorate a POST action that answers with a redirect: a :class:`RuleViolation` becomes the
     message "RULE: detail" and a redirect to ``back(request, *args, **kwargs)``; NotFound a 404."""
 
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404 from None
-            except RuleViolation as exc:
-                messages.error(request, f"{exc.rule}: {exc.detail}")
-                return redirect(back(request, *args, **kwargs))
+    def answer(request, exc, *args, **kwargs):
+        messages.error(request, f"{exc.rule}: {exc.detail}")
+        return redirect(back(request, *args, **kwargs))
 
-        return wrapper
-
-    return decorate
+    return _on_refusal(answer)

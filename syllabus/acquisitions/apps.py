@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class AcquisitionsConfig(AppConfig):
-    name = "syllabus.acquisitions"
-    label = "acquisitions"
+class AcquisitionsConfig(SyllabusAppConfig):
     verbose_name = "Acquisitions, licences and short loan"
 
     def ready(self):

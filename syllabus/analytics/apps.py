@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class AnalyticsConfig(AppConfig):
-    name = "syllabus.analytics"
-    label = "analytics"
+class AnalyticsConfig(SyllabusAppConfig):
     verbose_name = "Analytics: usage, reports and suggestions"
 
     def ready(self):

@@ -1,6 +1,5 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class ApiConfig(AppConfig):
-    name = "syllabus.api"
-    label = "api"
+class ApiConfig(SyllabusAppConfig):
+    """The API's shared schemas and authentication (the apps' routers mount by name)."""

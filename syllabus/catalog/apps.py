@@ -1,6 +1,7 @@
-from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
+
+from syllabus.core.apps import SyllabusAppConfig
 
 
 def _repair_fulltext_index(sender, using="default", **kwargs):
@@ -11,9 +12,7 @@ def _repair_fulltext_index(sender, using="default", **kwargs):
     fts.ensure(connections[using])
 
 
-class CatalogConfig(AppConfig):
-    name = "syllabus.catalog"
-    label = "catalog"
+class CatalogConfig(SyllabusAppConfig):
     verbose_name = "Catalog"
 
     def ready(self):

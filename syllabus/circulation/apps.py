@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class CirculationConfig(AppConfig):
-    name = "syllabus.circulation"
-    label = "circulation"
+class CirculationConfig(SyllabusAppConfig):
     verbose_name = "Circulation and reader services"
 
     def ready(self):

@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class ConsortiumConfig(AppConfig):
-    name = "syllabus.consortium"
-    label = "consortium"
+class ConsortiumConfig(SyllabusAppConfig):
     verbose_name = "Consortium: shared configuration, lists gateway, inter-library loan"
 
     def ready(self):

@@ -1,7 +1,20 @@
 from django.apps import AppConfig
 
 
-class CoreConfig(AppConfig):
-    name = "syllabus.core"
-    label = "core"
+class SyllabusAppConfig(AppConfig):
+    """The base of every Syllabus app's config: the app's ``name`` is the package its ``apps.py``
+    sits in (``syllabus.lists``) and its ``label`` the last part (``lists``, Django's default), so
+    a config says only what is its own: ``verbose_name`` and what ``ready()`` registers."""
+
+    default = False  # Django picks the app's own subclass, not this base imported next to it
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" not in vars(cls):
+            cls.name = cls.__module__.rpartition(".")[0]
+        if "default" not in vars(cls):
+            cls.default = True
+
+
+class CoreConfig(SyllabusAppConfig):
     verbose_name = "Core"

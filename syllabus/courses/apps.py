@@ -1,7 +1,5 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class CoursesConfig(AppConfig):
-    name = "syllabus.courses"
-    label = "courses"
+class CoursesConfig(SyllabusAppConfig):
     verbose_name = "Courses"

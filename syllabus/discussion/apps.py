@@ -1,6 +1,5 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class DiscussionConfig(AppConfig):
-    name = "syllabus.discussion"
-    label = "discussion"
+class DiscussionConfig(SyllabusAppConfig):
+    """Discussion threads on list items."""

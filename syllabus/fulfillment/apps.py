@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class FulfillmentConfig(AppConfig):
-    name = "syllabus.fulfillment"
-    label = "fulfillment"
+class FulfillmentConfig(SyllabusAppConfig):
     verbose_name = "Digitization and copyright"
 
     def ready(self):

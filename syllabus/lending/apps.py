@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class LendingConfig(AppConfig):
-    name = "syllabus.lending"
-    label = "lending"
+class LendingConfig(SyllabusAppConfig):
 
     def ready(self):
         from . import access  # noqa: F401  (registers the catalog access check)

@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class ListsConfig(AppConfig):
-    name = "syllabus.lists"
-    label = "lists"
+class ListsConfig(SyllabusAppConfig):
 
     def ready(self):
         # the catalog's pages and API reach resource lists through its port (DSV-3, DSV-5, LST-9)

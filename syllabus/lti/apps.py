@@ -1,7 +1,5 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class LtiConfig(AppConfig):
-    name = "syllabus.lti"
-    label = "lti"
+class LtiConfig(SyllabusAppConfig):
     verbose_name = "LTI 1.3 (LMS)"

@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class NotifyConfig(AppConfig):
-    name = "syllabus.notify"
-    label = "notify"
+class NotifyConfig(SyllabusAppConfig):
     verbose_name = "Notifications"
 
     def ready(self):

@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class OrgConfig(AppConfig):
-    name = "syllabus.org"
-    label = "org"
+class OrgConfig(SyllabusAppConfig):
     verbose_name = "Organisation"
 
     def ready(self):

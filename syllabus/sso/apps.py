@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class SsoConfig(AppConfig):
-    name = "syllabus.sso"
-    label = "sso"
+class SsoConfig(SyllabusAppConfig):
     verbose_name = "Single sign-on"
 
     def ready(self):

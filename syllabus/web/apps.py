@@ -1,9 +1,7 @@
-from django.apps import AppConfig
+from syllabus.core.apps import SyllabusAppConfig
 
 
-class WebConfig(AppConfig):
-    name = "syllabus.web"
-    label = "web"
+class WebConfig(SyllabusAppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

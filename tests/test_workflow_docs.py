@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import TextChoices
 
 from syllabus.core import workflow_docs
 from syllabus.core.errors import RuleViolation
@@ -46,3 +47,33 @@ def test_a_move_not_in_the_table_is_refused_with_the_rule():
     assert exc.value.rule == "XYZ-1" and exc.value.status == 409 and "cannot be asked to ship" in exc.value.detail
     with pytest.raises(ValueError):
         StateMachine("parcel", "XYZ-1", [Transition("a", "go", "b", "x"), Transition("a", "go", "c", "x")])
+
+
+class _Parcel(TextChoices):
+    PACKED = "packed", "Packed and waiting"
+    SHIPPED = "shipped", "On its way"
+
+
+def test_a_workflow_declares_its_states_once_and_reads_their_labels_from_there():
+    machine = StateMachine("parcel", "XYZ-1", [Transition(_Parcel.PACKED, "ship", _Parcel.SHIPPED, "clerk")],
+                           states=_Parcel)
+    assert machine.label("packed") == "Packed and waiting"
+    with pytest.raises(RuleViolation, match="a parcel that is on its way cannot"):
+        machine.step("shipped", "ship")
+    # a table that names a state the choices do not declare fails where it is written
+    with pytest.raises(ValueError, match="lost"):
+        StateMachine("parcel", "XYZ-1", [Transition(_Parcel.PACKED, "lose", "lost", "clerk")], states=_Parcel)
+    # a marker target is no state when the docs say what it means
+    StateMachine("parcel", "XYZ-1", [Transition(_Parcel.PACKED, "weigh", "=", "clerk")], states=_Parcel,
+                 target_labels={"=": "(stays)"})
+
+
+# a (status, step) pair: its model has two fields, each with its own choices; the table labels the pairs
+COMPOSITE = {"syllabus.lending.workflow.LOAN_WORKFLOW"}
+
+
+def test_every_app_workflow_declares_its_states():
+    machines = workflow_docs.machines()
+    assert COMPOSITE <= set(machines)
+    for name, machine in machines.items():
+        assert (machine.state_choices is None) == (name in COMPOSITE), name

@@ -9,6 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
+from syllabus.core.models import Timestamped
+
+from .workflow import OPEN_TASK, PurchaseStatus, TaskStatus
 
 
 class Kind(models.TextChoices):
@@ -17,24 +20,7 @@ class Kind(models.TextChoices):
     SHORT_LOAN = "short_loan", _("Move to short loan / course reserve")
 
 
-class TaskStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class PurchaseStatus(models.TextChoices):
-    LIBRARY_PROCESSING = "library_processing", _("Library processing")
-    COMPLETED = "completed", _("Purchase completed")
-    DECLINED = "declined", _("Purchase request declined")
-    CANCELLED = "cancelled", _("Purchase request cancelled")
-
-
-OPEN_TASK = (TaskStatus.REQUESTED, TaskStatus.IN_PROGRESS)
-
-
-class AcquisitionTask(models.Model):
+class AcquisitionTask(Timestamped):
     """One piece of library work on a list item; finishing it changes what the item offers:
     a copy on reserve (order, short loan) or an e-book link (licence)."""
 
@@ -59,8 +45,6 @@ class AcquisitionTask(models.Model):
     purchase_request = models.ForeignKey("PurchaseRequest", null=True, blank=True, on_delete=models.SET_NULL,
                                          related_name="tasks")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=clock.now)
-    updated_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -77,7 +61,7 @@ class AcquisitionTask(models.Model):
         return self.status in OPEN_TASK
 
 
-class PurchaseRequest(models.Model):
+class PurchaseRequest(Timestamped):
     """An instructor's request that the library buy a title (a new edition or the item itself, SRV-3)."""
 
     institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="purchase_requests")
@@ -88,8 +72,6 @@ class PurchaseRequest(models.Model):
     isbn = models.CharField(max_length=13, blank=True)
     status = models.CharField(max_length=24, choices=PurchaseStatus.choices, default=PurchaseStatus.LIBRARY_PROCESSING)
     reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=clock.now)
-    updated_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -26,7 +26,7 @@ HOLD_WORKFLOW = StateMachine("hold", "SRV-5", [
     Transition(HoldStatus.ON_HOLD_SHELF, "expire", HoldStatus.EXPIRED, "timer or staff", "pickup period over; letter"),
     Transition(HoldStatus.WAITING, "cancel", HoldStatus.CANCELLED, "patron or staff", "letter when staff cancel"),
     Transition(HoldStatus.ON_HOLD_SHELF, "cancel", HoldStatus.CANCELLED, "patron or staff", "letter when staff cancel"),
-])
+], states=HoldStatus)
 
 
 class AccessibleStatus(models.TextChoices):
@@ -40,7 +40,7 @@ ACCESSIBLE_WORKFLOW = StateMachine("request", "SRV-4", [
     Transition(AccessibleStatus.OPEN, "attach", AccessibleStatus.FULFILLED, "reserves staff",
                "only the requester can open the file; \"file ready\" letter"),
     Transition(AccessibleStatus.FULFILLED, "attach", AccessibleStatus.FULFILLED, "reserves staff", "the file is replaced"),
-])
+], states=AccessibleStatus)
 
 
 class PersonalCopyStatus(models.TextChoices):
@@ -59,4 +59,4 @@ PERSONAL_COPY_WORKFLOW = StateMachine("personal copy", "SRV-1", [
     Transition(PersonalCopyStatus.EXPECTED, "withdraw", PersonalCopyStatus.WITHDRAWN, "instructor", "the personal-copy flag is cleared"),
     Transition(PersonalCopyStatus.WITHDRAWN, "expect", PersonalCopyStatus.EXPECTED, "instructor", "the flag is set again"),
     Transition(PersonalCopyStatus.RETURNED, "expect", PersonalCopyStatus.EXPECTED, "instructor", "the flag is set again"),
-])
+], states=PersonalCopyStatus)

@@ -7,6 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
+from syllabus.core.models import Timestamped
+
+from .workflow import IllStatus
 
 
 class SettingLock(models.Model):
@@ -35,21 +38,7 @@ class SharedList(models.Model):
         return f"shared: {self.resource_list}"
 
 
-class IllStatus(models.TextChoices):
-    """The supplying agency's status (ISO 18626 ``type_status``) as the request knows it."""
-
-    REQUEST_RECEIVED = "RequestReceived", _("Request received")
-    EXPECT_TO_SUPPLY = "ExpectToSupply", _("Expect to supply")
-    WILL_SUPPLY = "WillSupply", _("Will supply")
-    LOANED = "Loaned", _("Loaned")
-    OVERDUE = "Overdue", _("Overdue")
-    RECALLED = "Recalled", _("Recalled")
-    UNFILLED = "Unfilled", _("Unfilled")
-    LOAN_COMPLETED = "LoanCompleted", _("Loan completed")
-    CANCELLED = "Cancelled", _("Cancelled")
-
-
-class IllRequest(models.Model):
+class IllRequest(Timestamped):
     """CON-2: an inter-library loan between two agencies (ISO 18626).  Either side may be an
     outside system: its agency id is kept and its institution is empty."""
 
@@ -74,8 +63,6 @@ class IllRequest(models.Model):
     due_date = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
     reason_unfilled = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=clock.now)
-    updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]

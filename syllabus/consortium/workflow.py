@@ -14,9 +14,27 @@ are marked on the request (``SAME``).
 """
 from __future__ import annotations
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from syllabus.core.workflow import StateMachine, Transition
 
-from .models import IllStatus as S
+
+class IllStatus(models.TextChoices):
+    """The supplying agency's status (ISO 18626 ``type_status``) as the request knows it."""
+
+    REQUEST_RECEIVED = "RequestReceived", _("Request received")
+    EXPECT_TO_SUPPLY = "ExpectToSupply", _("Expect to supply")
+    WILL_SUPPLY = "WillSupply", _("Will supply")
+    LOANED = "Loaned", _("Loaned")
+    OVERDUE = "Overdue", _("Overdue")
+    RECALLED = "Recalled", _("Recalled")
+    UNFILLED = "Unfilled", _("Unfilled")
+    LOAN_COMPLETED = "LoanCompleted", _("Loan completed")
+    CANCELLED = "Cancelled", _("Cancelled")
+
+
+S = IllStatus
 
 SAME = "="
 SUPPLIER = "supplier"      # staff of the supplying member (or the outside supplier's system)
@@ -42,7 +60,7 @@ ILL_WORKFLOW = StateMachine("inter-library loan", "CON-2", [
     *[Transition(s, "shipped_return", SAME, REQUESTER, "RequestingAgencyMessage `ShippedReturn`") for s in _OUT],
     *[Transition(s, "check_in", S.LOAN_COMPLETED, SUPPLIER, _MSG + "; only after the requester's ShippedReturn")
       for s in _OUT],
-], labels=lambda state: S(state).label, target_labels={SAME: "(stays; marked on the request)"})
+], states=IllStatus, target_labels={SAME: "(stays; marked on the request)"})
 
 #: ISO 18626 requesting-agency actions (``type_action``) of the REQUESTER moves
 REQUESTER_ACTIONS = {"received": "Received", "shipped_return": "ShippedReturn", "cancel": "Cancel"}

@@ -1,4 +1,4 @@
-"""Core tables: the audit trail (ORG-6)."""
+"""Core tables: the audit trail (ORG-6); and the abstract field groups the apps' models share."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -6,6 +6,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from . import clock
+
+
+class Timestamped(models.Model):
+    """When a row was created and last changed: ``updated_at`` moves on every save of a stored row
+    (a ``save(update_fields=...)`` writes it only when it is listed, as before)."""
+
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.updated_at = clock.now()
+        super().save(*args, **kwargs)
 
 
 class AuditEntry(models.Model):

@@ -1,7 +1,9 @@
 """One shape for every state machine of Syllabus (ARCHITECTURE: "State machines are explicit").
 
-A workflow is one table of :class:`Transition` rows — (state, action) → (next state, who may
-do it, side effect) — kept in the app's ``workflow.py``. The services that move the state ask
+A workflow is kept in the app's ``workflow.py``: its states, declared once as a ``TextChoices``
+class (the model's field takes its ``choices`` from it, the table its labels, and a row naming
+an undeclared state fails at import), and one table of :class:`Transition` rows — (state,
+action) → (next state, who may do it, side effect). The services that move the state ask
 the table (:meth:`StateMachine.step`, :meth:`StateMachine.move`); pages and the API read the
 moves open to a user from it; and the docs' workflow tables are generated from it
 (``syllabus workflows --write``, checked by ``tests/test_workflow_docs.py``), so the code, the
@@ -9,8 +11,10 @@ pages and the docs cannot drift apart.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from django.db.models import TextChoices
 
 from syllabus.core.errors import RuleViolation
 
@@ -27,7 +31,8 @@ class Transition:
 class StateMachine:
     """The transitions of one workflow, in table order (the order the docs and pages show)."""
 
-    def __init__(self, name: str, rule: str, transitions: Iterable[Transition], *, labels=None,
+    def __init__(self, name: str, rule: str, transitions: Iterable[Transition], *,
+                 states: type[TextChoices] | None = None, labels: Callable[[str], str] | None = None,
                  target_labels: dict[str, str] | None = None, rules: dict[str, str] | None = None,
                  verbs: dict[str, str] | None = None):
         self.name = name                  # "list", "item", "digitization request", ...
@@ -35,7 +40,8 @@ class StateMachine:
         self.rules = dict(rules or {})    # a refused action's own rule, where it has one (LDL-9 renew)
         self.verbs = dict(verbs or {})    # what a refusal says after "cannot" ("be handed over")
         self.transitions: tuple[Transition, ...] = tuple(transitions)
-        self.labels = labels              # optional callable: state -> human label
+        self.state_choices = states       # the states and their labels (the model field's choices)
+        self.labels = labels              # state -> label, for states that are no choices (composite ones)
         self.target_labels = dict(target_labels or {})   # how the docs show a marker target
         seen: set[tuple[str, str]] = set()
         for t in self.transitions:
@@ -43,6 +49,10 @@ class StateMachine:
             if key in seen:
                 raise ValueError(f"{name}: two transitions for {key}")
             seen.add(key)
+        if states is not None:
+            undeclared = [s for s in self.states() if s not in states.values and s not in self.target_labels]
+            if undeclared:
+                raise ValueError(f"{name}: states not declared in {states.__name__}: {undeclared}")
 
     # --- reading the table -------------------------------------------------------------------
 
@@ -76,6 +86,8 @@ class StateMachine:
     # --- checking a move -----------------------------------------------------------------------
 
     def label(self, state: str) -> str:
+        if self.state_choices is not None:
+            return str(self.state_choices(state).label)
         return str(self.labels(state)) if self.labels is not None else state
 
     def step(self, source: str, action: str, *, verb: str | None = None) -> Transition:

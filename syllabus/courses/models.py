@@ -6,9 +6,10 @@ from django.db import models
 from django.db.models import Q
 
 from syllabus.core import clock
+from syllabus.core.models import Timestamped
 
 
-class Course(models.Model):
+class Course(Timestamped):
     institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="courses")
     code = models.CharField(max_length=60)
     name = models.CharField(max_length=300)
@@ -21,8 +22,6 @@ class Course(models.Model):
     instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="courses_taught")
     students = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Enrollment", blank=True, related_name="courses_enrolled")
     lti_context_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
-    created_at = models.DateTimeField(default=clock.now)
-    updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["code", "section"]
@@ -36,11 +35,6 @@ class Course(models.Model):
     def __str__(self) -> str:
         sec = f"-{self.section}" if self.section else ""
         return f"{self.code}{sec} {self.name}"
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            self.updated_at = clock.now()
-        super().save(*args, **kwargs)
 
 
 class Enrollment(models.Model):

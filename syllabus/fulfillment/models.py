@@ -1,7 +1,7 @@
 """Digitization and copyright clearance (SPEC §5, DIG-1..12).
 
-Configuration (DIG-6..9, DIG-12, DIG-5 display logic) and the request with its explicit
-state machine (``STATES`` / ``TRANSITIONS`` in :mod:`syllabus.fulfillment.workflow`).
+Configuration (DIG-6..9, DIG-12, DIG-5 display logic) and the request; its states and their
+transition table are in :mod:`syllabus.fulfillment.workflow`.
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from syllabus.core import clock
+from syllabus.core.models import Timestamped
+
+from .workflow import OPEN_STATUSES, Status
 
 DEFAULT_DEPARTMENT_CODE = "DIGI_DEPT_INST"
 DEFAULT_DEPARTMENT_NAME = "Digitization Department For Institution"
@@ -261,23 +263,6 @@ class Source(models.TextChoices):
     STAFF = "staff", _("Staff on a patron's behalf")
 
 
-class Status(models.TextChoices):
-    PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
-    PICK_FROM_SHELF = "pick_from_shelf", _("Pick from shelf")
-    IN_DIGITIZATION = "in_digitization", _("In digitization")
-    FILE_ATTACHED = "file_attached", _("File attached")
-    PENDING_COPYRIGHT = "pending_copyright", _("Waiting for copyright clearance")
-    DELIVERED = "delivered", _("Delivered")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
-    CANCELLED = "cancelled", _("Cancelled")
-    EXPIRED = "expired", _("Expired")
-
-
-OPEN_STATUSES = (Status.PENDING_APPROVAL, Status.PICK_FROM_SHELF, Status.IN_DIGITIZATION, Status.FILE_ATTACHED,
-                 Status.PENDING_COPYRIGHT)
-
-
 class TaskStatus(models.TextChoices):
     NOT_REQUIRED = "not_required", _("Not required")
     PENDING = "pending", _("Pending")
@@ -289,7 +274,7 @@ def _token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class DigitizationRequest(models.Model):
+class DigitizationRequest(Timestamped):
     institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="digitization_requests")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIGITIZATION)
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -329,8 +314,6 @@ class DigitizationRequest(models.Model):
     due_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="work-time expiry (DIG-6)")
     access_token = models.CharField(max_length=64, default=_token, unique=True)
     access_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=clock.now)
-    updated_at = models.DateTimeField(default=clock.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -347,11 +330,6 @@ class DigitizationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.title[:60]}"
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            self.updated_at = clock.now()
-        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

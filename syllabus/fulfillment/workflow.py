@@ -14,9 +14,29 @@ request leaves *Waiting for approval* for *Pick from shelf* once no approval tas
 """
 from __future__ import annotations
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from syllabus.core.workflow import StateMachine, Transition
 
-from .models import Status as S
+
+class Status(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+    PICK_FROM_SHELF = "pick_from_shelf", _("Pick from shelf")
+    IN_DIGITIZATION = "in_digitization", _("In digitization")
+    FILE_ATTACHED = "file_attached", _("File attached")
+    PENDING_COPYRIGHT = "pending_copyright", _("Waiting for copyright clearance")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+OPEN_STATUSES = (Status.PENDING_APPROVAL, Status.PICK_FROM_SHELF, Status.IN_DIGITIZATION, Status.FILE_ATTACHED,
+                 Status.PENDING_COPYRIGHT)
+
+S = Status
 
 SAME = "="
 RELEASE = "release"
@@ -63,7 +83,7 @@ WORKFLOW = StateMachine("request", "DIG-10", [
                "letter `copyright_request_approved`; the citation's copyright becomes approved"),
     *_closing(S.PENDING_COPYRIGHT, copyright_only=True),
     Transition(S.DELIVERED, "complete", S.COMPLETED, OPERATOR),
-], labels=lambda state: S(state).label, target_labels={
+], states=Status, target_labels={
     SAME: "(stays)", RELEASE: "`pick_from_shelf` / `in_digitization` once no task is pending, else stays",
 })
 

@@ -39,6 +39,7 @@ from django.utils.translation import ngettext
 from syllabus.core import clock
 
 from .constraints import CompositeForeignKey
+from .workflow import OPEN_STATUSES, Status, Step
 
 
 class TimeUnit(models.TextChoices):
@@ -188,20 +189,6 @@ class LoanSlot(models.Model):
         return f"copy {self.number} of {self.representation_id}"
 
 
-class Status(models.TextChoices):
-    READY = "ready", _("Ready")
-    ACTIVE = "active", _("Active")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
-
-
-class Step(models.TextChoices):
-    IN_WAITLIST = "in_waitlist", _("In waitlist")
-    IN_GRACE_PERIOD = "in_grace_period", _("In grace period")
-    IS_BEING_VIEWED = "is_being_viewed", _("Is being viewed")
-    COMPLETED = "completed", _("Completed")
-
-
 class Source(models.TextChoices):
     PATRON = "patron", _("Patron")
     STAFF_ON_BEHALF = "staff_on_behalf", _("Staff, on behalf of the patron")
@@ -222,9 +209,6 @@ class CancelReason(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate request")
     RESOURCE_WITHDRAWN = "resource_withdrawn", _("Resource withdrawn from lending")
     OTHER = "other", _("Other")
-
-
-OPEN_STATUSES = (Status.READY, Status.ACTIVE)
 
 
 class LoanRequest(models.Model):

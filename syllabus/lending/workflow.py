@@ -1,14 +1,38 @@
 """The loan request's workflow (LDL-4), in the one shape of :mod:`syllabus.core.workflow`.
 
-A request's state is its (status, step) pair, written ``"status/step"`` in the table. Every verb
-of :mod:`syllabus.lending.services` moves a request only through :data:`LOAN_WORKFLOW`
+A request's state is its (status, step) pair — both declared here, the model's fields take their
+choices from them — and is written ``"status/step"`` in the table. Every verb of
+:mod:`syllabus.lending.services` moves a request only through :data:`LOAN_WORKFLOW`
 (:func:`transition`); docs/lending.md shows the table generated from here.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from syllabus.core.workflow import StateMachine, Transition
 
-from .models import LoanRequest, Status, Step
+if TYPE_CHECKING:
+    from .models import LoanRequest
+
+
+class Status(models.TextChoices):
+    READY = "ready", _("Ready")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = (Status.READY, Status.ACTIVE)
+
+
+class Step(models.TextChoices):
+    IN_WAITLIST = "in_waitlist", _("In waitlist")
+    IN_GRACE_PERIOD = "in_grace_period", _("In grace period")
+    IS_BEING_VIEWED = "is_being_viewed", _("Is being viewed")
+    COMPLETED = "completed", _("Completed")
 
 
 def state(status: str, step: str) -> str:

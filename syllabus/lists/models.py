@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
+from syllabus.core.models import Timestamped
 
 from .workflow import ItemStatus, ListStatus, Visibility
 
@@ -52,7 +53,7 @@ class CopyrightStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class ResourceList(models.Model):
+class ResourceList(Timestamped):
     institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="resource_lists")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -64,8 +65,6 @@ class ResourceList(models.Model):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="lists_assigned", help_text="the librarian working on the list (LST-7)")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=clock.now)
-    updated_at = models.DateTimeField(default=clock.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -83,11 +82,6 @@ class ResourceList(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            self.updated_at = clock.now()
-        super().save(*args, **kwargs)
 
     @property
     def is_published(self) -> bool:
@@ -117,7 +111,7 @@ class Section(models.Model):
         return self.title
 
 
-class Citation(models.Model):
+class Citation(Timestamped):
     """One item of a list (LST-2, LST-3)."""
 
     resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="citations")
@@ -143,8 +137,6 @@ class Citation(models.Model):
     formatted = models.TextField(blank=True, help_text="formatted citation (HTML) in formatted_style")
     formatted_style = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=clock.now)
-    updated_at = models.DateTimeField(default=clock.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -156,11 +148,6 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return self.title[:80] or f"citation {self.pk}"
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            self.updated_at = clock.now()
-        super().save(*args, **kwargs)
 
     @property
     def url(self) -> str:

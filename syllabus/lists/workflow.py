@@ -32,12 +32,28 @@ from syllabus.core.workflow import StateMachine, Transition
 INSTRUCTOR = "instructor"
 LIBRARIAN = "librarian"
 
+_LIST_DONE = "closes the list's open tasks; letter `list_complete` to each owner"
+_ITEM_MOVED = "closes the item's open tasks; a list sent to the library goes in process"
+
 
 class ListStatus(models.TextChoices):
     BEING_PREPARED = "being_prepared", _("Being prepared")
     SENT_TO_LIBRARY = "sent_to_library", _("Sent to library")
     IN_PROCESS = "in_process", _("In process")
     COMPLETE = "complete", _("Complete")
+
+
+L = ListStatus  # the table below reads as L.X -> L.Y
+
+LIST_WORKFLOW = StateMachine("list", "LST-4", [
+    Transition(L.BEING_PREPARED, "send", L.SENT_TO_LIBRARY, INSTRUCTOR,
+               "its items being prepared become ready for processing; a task for the librarians (LST-6)"),
+    Transition(L.SENT_TO_LIBRARY, "start", L.IN_PROCESS, LIBRARIAN,
+               "closes the \"list sent\" task; also done by the library's first item move"),
+    Transition(L.SENT_TO_LIBRARY, "complete", L.COMPLETE, LIBRARIAN, _LIST_DONE),
+    Transition(L.IN_PROCESS, "complete", L.COMPLETE, LIBRARIAN, _LIST_DONE),
+    Transition(L.COMPLETE, "reopen", L.IN_PROCESS, LIBRARIAN, "closes the \"list sent\" task"),
+], states=ListStatus)
 
 
 class ItemStatus(models.TextChoices):
@@ -48,25 +64,9 @@ class ItemStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class Visibility(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-
-
-L, I = ListStatus, ItemStatus  # noqa: E741 — the tables below read as L.X -> L.Y
-
-_LIST_DONE = "closes the list's open tasks; letter `list_complete` to each owner"
-_ITEM_MOVED = "closes the item's open tasks; a list sent to the library goes in process"
-
-LIST_WORKFLOW = StateMachine("list", "LST-4", [
-    Transition(L.BEING_PREPARED, "send", L.SENT_TO_LIBRARY, INSTRUCTOR,
-               "its items being prepared become ready for processing; a task for the librarians (LST-6)"),
-    Transition(L.SENT_TO_LIBRARY, "start", L.IN_PROCESS, LIBRARIAN,
-               "closes the \"list sent\" task; also done by the library's first item move"),
-    Transition(L.SENT_TO_LIBRARY, "complete", L.COMPLETE, LIBRARIAN, _LIST_DONE),
-    Transition(L.IN_PROCESS, "complete", L.COMPLETE, LIBRARIAN, _LIST_DONE),
-    Transition(L.COMPLETE, "reopen", L.IN_PROCESS, LIBRARIAN, "closes the \"list sent\" task"),
-], labels=lambda s: ListStatus(s).label)
+I = ItemStatus  # noqa: E741
+# Item statuses in which the library still has something to do.
+OPEN_ITEM_STATUSES = (I.READY_FOR_PROCESSING, I.IN_PROCESS)
 
 ITEM_WORKFLOW = StateMachine("item", "LST-4", [
     Transition(I.BEING_PREPARED, "send", I.READY_FOR_PROCESSING, INSTRUCTOR,
@@ -78,15 +78,18 @@ ITEM_WORKFLOW = StateMachine("item", "LST-4", [
     Transition(I.IN_PROCESS, "decline", I.DECLINED, LIBRARIAN, _ITEM_MOVED),
     Transition(I.COMPLETE, "reopen", I.IN_PROCESS, LIBRARIAN, _ITEM_MOVED),
     Transition(I.DECLINED, "reopen", I.IN_PROCESS, LIBRARIAN, _ITEM_MOVED),
-], labels=lambda s: ItemStatus(s).label)
+], states=ItemStatus)
 
-# Item statuses in which the library still has something to do.
-OPEN_ITEM_STATUSES = (I.READY_FOR_PROCESSING, I.IN_PROCESS)
+
+# not a workflow: whether students see the list
+class Visibility(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 def list_label(status: str) -> str:
-    return str(ListStatus(status).label)
+    return LIST_WORKFLOW.label(status)
 
 
 def item_label(status: str) -> str:
-    return str(ItemStatus(status).label)
+    return ITEM_WORKFLOW.label(status)

@@ -15,35 +15,36 @@ from .roles import Role, Scope
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-class Consortium(models.Model):
+class OrgUnit(models.Model):
+    """A unit of the organisation (ORG-1: consortium, institution, library): a unique code and the
+    name it is shown by."""
+
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
 
     class Meta:
-        verbose_name_plural = "consortia"
+        abstract = True
 
     def __str__(self) -> str:
         return self.name
 
 
-class Institution(models.Model):
+class Consortium(OrgUnit):
+    class Meta:
+        verbose_name_plural = "consortia"
+
+
+class Institution(OrgUnit):
     consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="institutions")
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=200)
     # ORG-5 branding
     short_name = models.CharField(max_length=60, blank=True)
     logo_url = models.CharField(max_length=500, blank=True, help_text="URL or /static/ path of the logo")
     primary_color = models.CharField(max_length=7, default="#1f4e79")
     accent_color = models.CharField(max_length=7, default="#f2a900")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Library(models.Model):
+class Library(OrgUnit):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="libraries")
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=200)
     # ORG-2: weekly opening days, e.g. "mon,tue,wed,thu,fri"
     open_weekdays = models.CharField(max_length=40, default="mon,tue,wed,thu,fri")
     opening_hours = models.CharField(max_length=200, blank=True, help_text="e.g. Mon–Fri 08:00–20:00")
@@ -52,9 +53,6 @@ class Library(models.Model):
     class Meta:
         verbose_name_plural = "libraries"
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def open_weekday_numbers(self) -> set[int]:

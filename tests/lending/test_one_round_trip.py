@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from syllabus.lending import services
-from syllabus.lending.models import LoanRequest, Status
+from syllabus.lending.models import AccessRule, LoanRequest, Status
 from syllabus.notify.models import LetterConfig, OutboxMessage
 
 from .conftest import DEFAULT_RULE
@@ -54,9 +54,13 @@ def test_a_changed_rule_or_letter_setting_applies_to_the_next_verb_at_once(make_
     first = services.request_loan(patrons[0], rep)
     assert first.terms["session_period"] == 3
     services.update_policy(lending_staff, pol, rules=[DEFAULT_RULE | {"session_period": 5}])
-    second = services.request_loan(patrons[1], rep)
-    assert second.terms["session_period"] == 5
-    assert OutboxMessage.objects.get(letter="ldl_waitlist", recipient=patrons[1], channel="email").status == "pending"
+    assert services.request_loan(patrons[1], rep).terms["session_period"] == 5
+    # the same row changed twice by one transaction (a caller's, or a test's): still seen at once
+    AccessRule.objects.filter(policy=pol).update(session_period=6)
+    assert services.request_loan(patrons[2], rep).terms["session_period"] == 6
+    AccessRule.objects.filter(policy=pol).update(session_period=7)
+    assert services.request_loan(patrons[3], rep).terms["session_period"] == 7
+    assert OutboxMessage.objects.get(letter="ldl_waitlist", recipient=patrons[3], channel="email").status == "pending"
     LetterConfig.objects.create(institution=rep.library.institution, letter="ldl_waitlist", enabled=False)
-    services.request_loan(patrons[2], rep)
-    assert OutboxMessage.objects.get(letter="ldl_waitlist", recipient=patrons[2], channel="email").status != "pending"
+    services.request_loan(patrons[4], rep)
+    assert OutboxMessage.objects.get(letter="ldl_waitlist", recipient=patrons[4], channel="email").status != "pending"

@@ -220,12 +220,13 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 # the one read in step 1, else divides by zero, which aborts the whole query before anything
 # is written.  The row lock is therefore held only while the database itself runs the writes
 # and commits: the client cannot be descheduled while holding it.  A verb whose gate fails
-# (another verb on the title committed since step 1) runs again from step 1; after
+# (another verb on the title committed since step 1) runs again from step 1 (after a short
+# random pause, ``CONFLICT_PAUSE_S``); after
 # ``OPTIMISTIC_ATTEMPTS`` such failures it runs *locked*, as every verb does inside a
 # caller's transaction and on SQLite: step 1 then locks the row first (PostgreSQL: an
 # ``UPDATE`` of the row with ``lock_timeout``, which also changes its stamp; SQLite: the
 # writer lock taken at ``BEGIN IMMEDIATE``) and step 3 runs in that transaction (PostgreSQL:
-# still one round trip).  Either way every decision is made from a state no other verb
+# its writes in one round trip, then the commit).  Either way every decision is made from a state no other verb
 # changed before the decision was written — the serial order LDL-15 needs.
 #
 # A lock that is not granted within ``LENDING_LOCK_TIMEOUT_MS`` is a clear "busy" (503,
@@ -234,6 +235,7 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30000")), 120_000))
 LOCK_ATTEMPTS = 3
 OPTIMISTIC_ATTEMPTS = 3
+CONFLICT_PAUSE_S = 0.005  # after a failed gate: a random pause up to this × tries (at most 4), to spread a burst
 LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
 
 def _qn(name: str) -> str:  # both backends quote identifiers with ""
@@ -369,6 +371,8 @@ def _retrying(fn):
                 conflicts += 1
                 RETRIES["conflicts"] += 1
                 RETRIES["locked"] += conflicts == OPTIMISTIC_ATTEMPTS
+                if CONFLICT_PAUSE_S:  # let the verb that won run on (and spread a burst of retries)
+                    time.sleep(random.uniform(0, CONFLICT_PAUSE_S) * min(conflicts, 4))
                 continue
             except OperationalError as exc:
                 if not _is_busy(exc):

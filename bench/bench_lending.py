@@ -98,6 +98,7 @@ def _client(patron_id: int, rep_ids: list[int], seed: int, start_at: float, stop
     rnd = random.Random(seed)
     lat = {"request": [], "access": [], "finish": [], "wait": []}
     counts = {"requests": 0, "loans": 0, "refused": 0, "busy": 0}
+    retries = dict(services.RETRIES)
     error = None
     try:
         patron = User.objects.select_related("institution").get(pk=patron_id)
@@ -141,6 +142,7 @@ def _client(patron_id: int, rep_ids: list[int], seed: int, start_at: float, stop
         error = repr(exc)
     finally:
         connection.close()
+    counts.update({k: services.RETRIES[k] - v for k, v in retries.items()})  # (threads: the parent counts)
     out.put({"counts": counts, "lat": lat, "error": error})
 
 
@@ -175,8 +177,10 @@ def _start(target, args):
 def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     from django.db import connection, connections
 
+    from syllabus.lending import services
     from syllabus.lending.models import LoanRequest, Status
 
+    retries = dict(services.RETRIES)
     ctx = mp.get_context("fork")
     queue = ctx.Queue() if MODE != "thread" else __import__("queue").Queue()
     event = ctx.Event if MODE != "thread" else threading.Event
@@ -207,6 +211,8 @@ def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     if errors:
         raise RuntimeError(f"{len(errors)} client(s) failed, first: {errors[0]}")
     counts = {k: sum(r["counts"][k] for r in results) for k in results[0]["counts"]}
+    if MODE == "thread":  # one process: its counters saw every client
+        counts.update({k: services.RETRIES[k] - v for k, v in retries.items()})
     lat = {k: [x for r in results for x in r["lat"][k]] for k in results[0]["lat"]}
 
     handed = list(LoanRequest.objects.filter(representation_id__in=rep_ids, handed_over_at__isnull=False)
@@ -222,7 +228,8 @@ def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     connection.close()
     result = {"clients": len(patron_ids), "titles": len(rep_ids), "seconds": elapsed,
               "requests_per_s": counts["requests"] / elapsed, "hand_overs_per_s": len(handed) / elapsed,
-              "loans": counts["loans"], "busy_503": counts["busy"], "peak_active": peak["active"], "max_overlap": deepest,
+              "loans": counts["loans"], "busy_503": counts["busy"], "conflicts": counts["conflicts"],
+              "locked_after_conflicts": counts["locked"], "peak_active": peak["active"], "max_overlap": deepest,
               "overbooked": 0}
     line(f"lending {name}", **result)
     for op in ("request", "access", "finish"):

@@ -1,36 +1,42 @@
 """Changes of state for long-term digital loans (SPEC §8, LDL-1..15).
 
-Every verb runs in one transaction that first locks the representation's ``LoanSettings``
-row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the writer lock taken at
-``BEGIN IMMEDIATE``), applies the timers that are due (so no verb acts on a state whose
-time has passed), changes the request through :data:`.workflow.LOAN_WORKFLOW`, hands free copies to
-the head of the waitlist (:func:`_allocate`, re-counting the active requests inside the
-lock), writes the audit trail and queues the letters in the outbox.
+Every verb on a title applies the timers that are due (so no verb acts on a state whose time
+has passed), changes the request through :data:`.workflow.LOAN_WORKFLOW`, hands free copies to
+the head of the waitlist (:meth:`_Title.allocate`, from the active requests counted in the
+state it read), and queues the audit trail and the letters; the decision is written only if
+no other verb changed the title since its state was read — locked (SQLite's writer lock,
+PostgreSQL's row lock on the representation's ``LoanSettings``) or, on PostgreSQL,
+optimistically in one round trip behind a gate (see the comment above :data:`LOCK_TIMEOUT_MS`).
 """
 from __future__ import annotations
 
+import contextvars
+import copy
 import datetime as dt
 import functools
 import os
 import random
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Field, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from syllabus.catalog.models import Item, Representation
+from syllabus.catalog.models import Item, Record, Representation
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
-from syllabus.notify.models import ContactPreference
+from syllabus.core.models import AuditEntry
+from syllabus.notify.delivery import kick
+from syllabus.notify.models import ContactPreference, LetterConfig, OutboxMessage
 from syllabus.notify.services import LetterBatch
 from syllabus.org import calendar, config
-from syllabus.org.models import Institution, Library, User, UserGroup
+from syllabus.org.models import ClosedDate, ConfigValue, Consortium, Institution, Library, User, UserGroup
 from syllabus.org.roles import Role
 
 from .permissions import can_configure, can_manage_requests, check_registered
@@ -193,23 +199,43 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 #
 # A verb on a title reads what it needs *before* the lock (the settings with their policy and
 # rules, the library calendar and the LDL-7 setting, the letter configurations, the patron's
-# contact preference), then inside the lock runs only what must be there:
+# contact preference), then reads the title's state, decides, and writes every change of that
+# decision in ONE round trip to the database:
 #
-#   1. the lock itself, reading the number of copies (PostgreSQL: ``SELECT … FOR UPDATE`` of
-#      the ``LoanSettings`` row with ``lock_timeout`` set in the same statement; SQLite: the
-#      writer lock taken at ``BEGIN IMMEDIATE``);
+#   1. the title row (:data:`_TITLE_SQL`): number of copies, policy, the copies' ids and, on
+#      PostgreSQL, the row's version stamp (its ``xmin``: every writer of the title's state
+#      updates the row, so the stamp changes whenever the state may have changed; no code can
+#      set it back);
 #   2. one statement for the rest of the state: the active requests with the copy each holds
 #      (their count, what is overdue, which copies are free), the verb's own request, the head
 #      of the waitlist (as many as there are copies) and, for a new request, how many wait
 #      ahead of it;
-#   3. the changes of state, one ``UPDATE`` per request moved (no reload, no full-row save);
-#   4. the audit entries, one ``INSERT``; the letters, one ``INSERT … ON CONFLICT DO NOTHING``.
+#   3. the changes (one ``UPDATE`` per request moved, the ``INSERT`` of a new request, of the
+#      audit entries and of the letters with ``ON CONFLICT DO NOTHING``) are queued, and sent
+#      together by :meth:`_Title.flush`.
+#
+# On PostgreSQL a verb that is not inside a caller's transaction runs *optimistically*: steps
+# 1–2 take no lock, and step 3 is one multi-statement query (one implicit transaction, one
+# round trip) that starts with the *gate* — it locks the title row only if its stamp is still
+# the one read in step 1, else divides by zero, which aborts the whole query before anything
+# is written.  The row lock is therefore held only while the database itself runs the writes
+# and commits: the client cannot be descheduled while holding it.  A verb whose gate fails
+# (another verb on the title committed since step 1) runs again from step 1 (after a short
+# random pause, ``CONFLICT_PAUSE_S``); after
+# ``OPTIMISTIC_ATTEMPTS`` such failures it runs *locked*, as every verb does inside a
+# caller's transaction and on SQLite: step 1 then locks the row first (PostgreSQL: an
+# ``UPDATE`` of the row with ``lock_timeout``, which also changes its stamp; SQLite: the
+# writer lock taken at ``BEGIN IMMEDIATE``) and step 3 runs in that transaction (PostgreSQL:
+# its writes in one round trip, then the commit).  Either way every decision is made from a state no other verb
+# changed before the decision was written — the serial order LDL-15 needs.
 #
 # A lock that is not granted within ``LENDING_LOCK_TIMEOUT_MS`` is a clear "busy" (503,
 # ``TitleBusy``) after a few retries, never a hang.
 
 LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30000")), 120_000))
 LOCK_ATTEMPTS = 3
+OPTIMISTIC_ATTEMPTS = 3
+CONFLICT_PAUSE_S = 0.005  # after a failed gate: a random pause up to this × tries (at most 4), to spread a burst
 LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
 
 def _qn(name: str) -> str:  # both backends quote identifiers with ""
@@ -217,22 +243,35 @@ def _qn(name: str) -> str:  # both backends quote identifiers with ""
 
 _REQ = _qn(LoanRequest._meta.db_table)
 _SLOT = _qn(LoanSlot._meta.db_table)
+_SETTINGS = _qn(LoanSettings._meta.db_table)
 _REQ_COLUMNS = ", ".join(f"q.{_qn(f.column)}" for f in LoanRequest._meta.concrete_fields)
-_LOCK_SQL = {
-    "postgresql": (
-        f"SELECT s.concurrent_users, s.policy_id, p.long_term_loan, r.active "
-        f"FROM {_qn(LoanSettings._meta.db_table)} s "
-        f"JOIN {_qn(Representation._meta.db_table)} r ON r.id = s.representation_id "
-        f"LEFT JOIN {_qn(AccessRightsPolicy._meta.db_table)} p ON p.id = s.policy_id "
-        f"CROSS JOIN (SELECT set_config('lock_timeout', %s, true)) AS t "
-        f"WHERE s.representation_id = %s FOR UPDATE OF s"),
-    "sqlite": (
-        f"SELECT s.concurrent_users, s.policy_id, p.long_term_loan, r.active "
-        f"FROM {_qn(LoanSettings._meta.db_table)} s "
-        f"JOIN {_qn(Representation._meta.db_table)} r ON r.id = s.representation_id "
-        f"LEFT JOIN {_qn(AccessRightsPolicy._meta.db_table)} p ON p.id = s.policy_id "
-        f"WHERE s.representation_id = %s"),
-}
+
+
+def _title_sql(vendor: str, new_request: bool) -> str:
+    pg = vendor == "postgresql"
+    stamp = "s.xmin::text" if pg else "NULL"
+    copies = "string_agg(sl.number || ':' || sl.id, ',')" if pg else "group_concat(sl.number || ':' || sl.id, ',')"
+    next_id = f", nextval(pg_get_serial_sequence('{_REQ}', 'id'))" if pg and new_request else ""
+    return (f"SELECT s.concurrent_users, s.policy_id, p.long_term_loan, r.active, {stamp}, "
+            f"(SELECT {copies} FROM {_SLOT} sl WHERE sl.representation_id = s.representation_id){next_id} "
+            f"FROM {_SETTINGS} s "
+            f"JOIN {_qn(Representation._meta.db_table)} r ON r.id = s.representation_id "
+            f"LEFT JOIN {_qn(AccessRightsPolicy._meta.db_table)} p ON p.id = s.policy_id "
+            f"WHERE s.representation_id = %s")
+
+
+_TITLE_SQL = {(v, n): _title_sql(v, n) for v in ("postgresql", "sqlite") for n in (False, True)}
+_SET_LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true)"
+# locked: take the row lock (changing the stamp), then read the title in a snapshot taken after it
+_LOCK_PREFIX = (f"{_SET_LOCK_TIMEOUT};\n"
+                f"UPDATE {_SETTINGS} SET concurrent_users = concurrent_users WHERE representation_id = %s;\n")
+# optimistic: lock the row only if nobody changed it since it was read, else abort the query
+_GATE = (f"WITH g AS (UPDATE {_SETTINGS} SET concurrent_users = concurrent_users "
+         f"WHERE representation_id = %s AND xmin::text = %s RETURNING 1) SELECT 1 / COUNT(*) FROM g")
+#: how often, in this process, an optimistic write found its title changed (and the verb ran
+#: again), and how often a verb then ran locked — bench/bench_lending.py reports them
+RETRIES = {"conflicts": 0, "locked": 0}
+_optimistic: contextvars.ContextVar[bool] = contextvars.ContextVar("lending_optimistic", default=False)
 _PATRON_COLUMNS = ("username", "email", "phone", "first_name", "last_name")
 _STATE_COLUMNS = (f"{_REQ_COLUMNS}, sl.number AS slot_number, "
                   + ", ".join(f"u.{c} AS patron_{c}" for c in _PATRON_COLUMNS)
@@ -257,6 +296,43 @@ def _state_sql(ahead: bool) -> str:
 _STATE_SQL = {False: _state_sql(False), True: _state_sql(True)}
 
 
+def _fingerprint_sql(with_patron: bool) -> str:
+    """A title's configuration — what :class:`_Title` reads before the lock — changes only when
+    one of these rows changes, and every change of a row writes a new version of it with a new
+    (``xmin``, ``cmin``): the transaction and, inside it, the command that wrote it.  So the
+    fingerprint is that pair for each single row, and the number of rows and the sum of their
+    pairs for each set of rows.  The ``LoanSettings`` row itself is left out (every verb
+    rewrites it; its values are read again with the title row)."""
+    def one(alias: str) -> str:
+        return f"{alias}.xmin::text || ':' || {alias}.cmin::text"
+
+    def rows(model, where: str) -> str:
+        return (f"(SELECT count(*) || ':' || coalesce(sum(x.xmin::text::numeric * 4294967296 + x.cmin::text::numeric), 0) "
+                f"FROM {_qn(model._meta.db_table)} x WHERE {where})")
+    pref = ", cp.id, cp.email_enabled, cp.sms_enabled, cp.inapp_enabled" if with_patron else ""
+    # and the title row (what :meth:`_Title.lock` reads), for an optimistic verb: one round trip less
+    title = _title_sql("postgresql", with_patron)
+    pref += ", " + title[len("SELECT "):title.index(f" FROM {_SETTINGS} s ")]
+    pref_join = (f" LEFT JOIN {_qn(ContactPreference._meta.db_table)} cp ON cp.user_id = %s" if with_patron else "")
+    groups = f"x.id IN (SELECT ar.user_group_id FROM {_qn(AccessRule._meta.db_table)} ar WHERE ar.policy_id = s.policy_id)"
+    return (f"SELECT s.policy_id, {', '.join(one(a) for a in ('p', 'r', 'rec', 'lib', 'inst', 'cons'))}, "
+            f"{rows(AccessRule, 'x.policy_id = s.policy_id')}, {rows(UserGroup, groups)}, {rows(ClosedDate, 'x.library_id = lib.id')}, "
+            f"{rows(ConfigValue, 'x.key = %s')}, {rows(LetterConfig, 'x.institution_id = lib.institution_id')}{pref} "
+            f"FROM {_SETTINGS} s JOIN {_qn(Representation._meta.db_table)} r ON r.id = s.representation_id "
+            f"JOIN {_qn(Record._meta.db_table)} rec ON rec.id = r.record_id "
+            f"JOIN {_qn(Library._meta.db_table)} lib ON lib.id = r.library_id "
+            f"JOIN {_qn(Institution._meta.db_table)} inst ON inst.id = lib.institution_id "
+            f"LEFT JOIN {_qn(Consortium._meta.db_table)} cons ON cons.id = inst.consortium_id "
+            f"LEFT JOIN {_qn(AccessRightsPolicy._meta.db_table)} p ON p.id = s.policy_id{pref_join} "
+            f"WHERE s.representation_id = %s")
+
+
+_FINGERPRINT_SQL = {False: _fingerprint_sql(False), True: _fingerprint_sql(True)}
+_FINGERPRINT_COLUMNS = 12
+_CONFIG: dict[int, tuple] = {}  # representation id -> (fingerprint, settings, grace context, letter batch)
+_CONFIG_LIMIT = 512
+
+
 class TitleBusy(RuleViolation):
     """The title's lock was not granted in time (LDL-15 keeps every verb on a title in turn)."""
 
@@ -266,6 +342,11 @@ class TitleBusy(RuleViolation):
         super().__init__("LDL-15", _("this title is very busy right now: nothing was changed, please try again in a moment"))
 
 
+class _Conflict(Exception):
+    """The optimistic gate failed: another verb on the title committed since its state was read
+    (nothing was written; the verb runs again on the new state)."""
+
+
 def _is_busy(exc: BaseException) -> bool:
     cause = exc.__cause__
     code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
@@ -273,24 +354,39 @@ def _is_busy(exc: BaseException) -> bool:
 
 
 def _retrying(fn):
-    """Run a verb again (after a short random pause) when the title's lock was not granted in
-    time; after ``LOCK_ATTEMPTS`` tries the caller gets :class:`TitleBusy` (a 503).  Inside a
-    caller's transaction there is no retry: the caller's transaction is lost with the wait."""
+    """Run a verb again when its optimistic write found the title changed (at once, locked
+    after ``OPTIMISTIC_ATTEMPTS`` tries), or, after a short random pause, when the title's lock
+    was not granted in time; after ``LOCK_ATTEMPTS`` such tries the caller gets
+    :class:`TitleBusy` (a 503).  Inside a caller's transaction the verb runs locked and there
+    is no retry: the caller's transaction is lost with the wait."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        for attempt in range(1, LOCK_ATTEMPTS + 1):
-            nested = connection.in_atomic_block
+        nested = connection.in_atomic_block
+        conflicts = busy = 0
+        while True:
+            token = _optimistic.set(not nested and conflicts < OPTIMISTIC_ATTEMPTS)
             try:
                 return fn(*args, **kwargs)
+            except _Conflict:
+                conflicts += 1
+                RETRIES["conflicts"] += 1
+                RETRIES["locked"] += conflicts == OPTIMISTIC_ATTEMPTS
+                if CONFLICT_PAUSE_S:  # let the verb that won run on (and spread a burst of retries)
+                    time.sleep(random.uniform(0, CONFLICT_PAUSE_S) * min(conflicts, 4))
+                continue
             except OperationalError as exc:
                 if not _is_busy(exc):
                     raise
-                if nested or attempt == LOCK_ATTEMPTS:
+                busy += 1
+                if nested or busy == LOCK_ATTEMPTS:
                     raise TitleBusy() from exc
             except TitleBusy:
-                if nested or attempt == LOCK_ATTEMPTS:
+                busy += 1
+                if nested or busy == LOCK_ATTEMPTS:
                     raise
-            time.sleep(random.uniform(0.02, 0.1) * attempt)
+            finally:
+                _optimistic.reset(token)
+            time.sleep(random.uniform(0.02, 0.1) * busy)
     return wrapper
 
 
@@ -309,23 +405,49 @@ def _preference_of(row) -> ContactPreference | None:
                              sms_enabled=bool(row.pref_sms), inapp_enabled=bool(row.pref_inapp))
 
 
-def _write(req: LoanRequest, names: Iterable[str], *, slot_number: int | None = None) -> None:
-    """``UPDATE`` the named fields of one request (and, with ``slot_number``, give it that copy
-    of its representation) — one statement, no ORM query to compile."""
+def _write_sql(req: LoanRequest, names: Iterable[str]) -> tuple[str, list]:
+    """The ``UPDATE`` of the named fields of one request — no ORM query to compile."""
     fields: list[Field] = [LoanRequest._meta.get_field(n) for n in dict.fromkeys(names)]  # type: ignore[misc]
-    sets = [f"{_qn(f.column)} = %s" for f in fields]
+    sets = ", ".join(f"{_qn(f.column)} = %s" for f in fields)
     params: list = [f.get_db_prep_save(getattr(req, f.attname), connection) for f in fields]
-    if slot_number is not None:
-        sets.append(f"slot_id = (SELECT id FROM {_SLOT} WHERE representation_id = %s AND number = %s)")
-        params += [req.representation_id, slot_number]
-    sql = f"UPDATE {_REQ} SET {', '.join(sets)} WHERE id = %s"
-    params.append(req.pk)
+    return f"UPDATE {_REQ} SET {sets} WHERE id = %s", [*params, req.pk]
+
+
+def _write(req: LoanRequest, names: Iterable[str]) -> None:
+    """``UPDATE`` the named fields of one request now (one statement)."""
     with connection.cursor() as cur:
-        if slot_number is None:
-            cur.execute(sql, params)
-        else:
-            cur.execute(sql + " RETURNING slot_id", params)
-            req.slot_id = cur.fetchone()[0]
+        cur.execute(*_write_sql(req, names))
+
+
+def _insert_sql(objs: list, *, ignore_conflicts: bool = False) -> tuple[str, list]:
+    """One ``INSERT`` of unsaved model instances of one model (their primary key included when
+    set), as the ORM's ``bulk_create`` would write them."""
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and getattr(objs[0], f.attname) is None)]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    sql = (f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) "
+           f"VALUES {', '.join([row] * len(objs))}")
+    return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""), params
+
+
+def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | None = None) -> None:
+    """Send queued statements: on PostgreSQL as one query (one round trip; outside a
+    transaction, one implicit transaction), after the optimistic ``gate`` (representation id,
+    stamp) when given; on SQLite one by one (inside the writer lock)."""
+    with connection.cursor() as cur:
+        if connection.vendor != "postgresql":
+            for sql, params in statements:
+                cur.execute(sql, params)
+            return
+        if gate is not None:
+            statements = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_GATE, list(gate)), *statements]
+        try:
+            cur.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        except DataError as exc:
+            if gate is not None and getattr(exc.__cause__, "sqlstate", None) == "22012":  # the gate: 1 / 0
+                raise _Conflict() from exc
+            raise
 
 
 class _Title:
@@ -334,44 +456,119 @@ class _Title:
     :meth:`allocate`, :meth:`apply_timers`), then audit entries and letters written in one
     statement each (:meth:`flush`)."""
 
-    def __init__(self, representation_id: int, *, grace: bool = False, letters: bool = True, rules: bool = False):
-        qs = LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
-        if rules:
-            qs = qs.prefetch_related("policy__rules")
-        st = qs.filter(representation_id=representation_id).first()
-        if st is None:
-            raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
+    def __init__(self, representation_id: int, *, grace: bool = False, letters: bool = True, rules: bool = False,
+                 patron: User | None = None):
+        self.rep_id = representation_id
+        self.preference: ContactPreference | None = None  # of ``patron``, when given
+        self._title_row: tuple | None = None  # the title row, read with the configuration's fingerprint
+        if connection.vendor == "postgresql":
+            st, self.grace_ctx, self._letters = self._configured(patron)
+        else:
+            qs = LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
+            if rules:
+                qs = qs.prefetch_related("policy__rules")
+            found = qs.filter(representation_id=representation_id).first()
+            if found is None:
+                raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
+            st = found
+            st.representation.loan_link = title_link(representation_id)  # the letters' link, resolved before the lock
+            self.grace_ctx = grace_context(st.representation.library) if grace else None
+            self._letters = LetterBatch(st.representation.library.institution, LETTERS) if letters else None
+            if patron is not None:
+                self.preference = ContactPreference.objects.filter(user=patron).first()
         self.settings = st
         self.rep = st.representation
-        self.rep_id = representation_id
-        self.rep.loan_link = title_link(representation_id)  # the letters' link, resolved before the lock
-        self.grace_ctx = grace_context(self.rep.library) if grace else None
-        self._letters = LetterBatch(self.rep.library.institution, LETTERS) if letters else None
         self.audit: list = []
         self.requests: dict[int, LoanRequest] = {}
         self.heads: list[LoanRequest] = []
         self.handed: list[LoanRequest] = []
         self.ahead = 0
+        # optimistic (see the comment above LOCK_TIMEOUT_MS): only a verb run by _retrying, on
+        # PostgreSQL, outside a caller's transaction
+        self.optimistic = _optimistic.get() and connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.pending: list[tuple[str, list]] = []
+        self.stamp: str | None = None
+        self.copies: dict[int, int] = {}
+        self.next_id: int | None = None
+
+    def _configured(self, patron: User | None) -> tuple[LoanSettings, dict, LetterBatch]:
+        """The title's configuration (PostgreSQL): one statement reads its fingerprint (and the
+        patron's contact preference); the objects are built again only when it changed (see
+        :data:`_FINGERPRINT_SQL`), else copied from this process's cache."""
+        params = [GRACE_SETTING, *([patron.pk] if patron is not None else []), self.rep_id]
+        with connection.cursor() as cur:
+            cur.execute(_FINGERPRINT_SQL[patron is not None], params)
+            row = cur.fetchone()
+        if row is None:
+            raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
+        fingerprint, pref = tuple(row[:_FINGERPRINT_COLUMNS]), row[_FINGERPRINT_COLUMNS:]
+        if patron is not None:
+            pref, self._title_row = pref[:4], pref[4:]
+        else:
+            self._title_row = pref
+        if patron is not None and pref[0] is not None:
+            self.preference = ContactPreference(id=pref[0], user_id=patron.pk, email_enabled=bool(pref[1]),
+                                                sms_enabled=bool(pref[2]), inapp_enabled=bool(pref[3]))
+        cached = _CONFIG.get(self.rep_id)
+        if cached is None or cached[0] != fingerprint:
+            st = (LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
+                  .prefetch_related("policy__rules").filter(representation_id=self.rep_id).first())
+            if st is None:
+                raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
+            st.representation.loan_link = title_link(self.rep_id)  # the letters' link
+            cached = (fingerprint, st, grace_context(st.representation.library),
+                      LetterBatch(st.representation.library.institution, LETTERS))
+            if len(_CONFIG) >= _CONFIG_LIMIT:
+                _CONFIG.clear()
+            _CONFIG[self.rep_id] = cached
+        # what a verb changes is its own copy (the settings, policy and representation); the
+        # rest — rules, library, calendar, letter configurations — is only read
+        shared, grace_ctx, batch = cached[1:]
+        st = copy.copy(shared)
+        if shared.policy is not None:
+            st.policy = copy.copy(shared.policy)
+        st.representation = copy.copy(shared.representation)
+        letters = copy.copy(batch)
+        letters.rows = []
+        return st, dict(grace_ctx), letters
+
+    def transaction(self):
+        """The verb's transaction: none when optimistic (the writes go in one implicit one)."""
+        return nullcontext() if self.optimistic else transaction.atomic()
 
     # --- reading ------------------------------------------------------------------------
-    def lock(self) -> _Title:
-        """Take the title's lock and read the number of copies and the policy as they are now."""
-        st = self.settings
+    def lock(self, *, new_request: bool = False) -> _Title:
+        """Read the title row — the number of copies, the policy, the copies' ids, the stamp
+        and (``new_request``, PostgreSQL) an id for the request to insert — taking the title's
+        lock first unless optimistic."""
         vendor = connection.vendor
+        pg = vendor == "postgresql"
+        sql = _TITLE_SQL[(vendor, new_request and pg)]
+        row, self._title_row = self._title_row, None
+        if self.optimistic and row is not None:  # read with the fingerprint (the stamp before the state)
+            return self._took(row)
         with connection.cursor() as cur:
             try:
-                if vendor == "postgresql":
-                    cur.execute(_LOCK_SQL[vendor], [f"{LOCK_TIMEOUT_MS}ms", self.rep_id])
+                if pg and not self.optimistic:
+                    cur.execute(_LOCK_PREFIX + sql, [f"{LOCK_TIMEOUT_MS}ms", self.rep_id, self.rep_id])
+                    cur.nextset()
+                    cur.nextset()
                 else:
-                    cur.execute(_LOCK_SQL["sqlite"], [self.rep_id])
+                    cur.execute(sql, [self.rep_id])
             except OperationalError as exc:
                 if _is_busy(exc):
                     raise TitleBusy() from exc
                 raise
             row = cur.fetchone()
+        return self._took(row)
+
+    def _took(self, row) -> _Title:
+        st = self.settings
         if row is None:
             raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
-        concurrent_users, policy_id, long_term_loan, active = row
+        concurrent_users, policy_id, long_term_loan, active, self.stamp, copies, *next_id = row
+        self.copies = {int(n): int(i) for n, i in (c.split(":") for c in copies.split(","))} if copies else {}
+        self.next_id = next_id[0] if next_id else None
         st.concurrent_users = concurrent_users
         if policy_id != st.policy_id:  # changed since it was read: read it again (rare)
             st.policy = AccessRightsPolicy.objects.filter(pk=policy_id).first() if policy_id else None
@@ -407,13 +604,18 @@ class _Title:
             raise NotFound("LDL-13", _("no such loan request"))
         return fresh
 
-    def settle_for(self, req: LoanRequest) -> tuple[LoanRequest, dt.datetime]:
-        """Lock the title, read its state with ``req``, apply the due timers: ``req`` as it stands now."""
+    def settle_for(self, req: LoanRequest, patron: User | None = None,
+                   refusal: tuple[str, str] = ("", "")) -> tuple[LoanRequest, dt.datetime]:
+        """Lock the title, read its state with ``req``, apply the due timers: ``req`` as it stands
+        now — refused with ``refusal`` (rule, message) unless it is ``patron``'s, when given."""
         self.lock()
         now = clock.now()
         self.read(own=req.pk)
         self.apply_timers(now)
-        return self.own(req), now
+        req = self.own(req)
+        if patron is not None and req.patron_id != patron.pk:
+            raise PermissionDenied(*refusal)
+        return req, now
 
     def active(self) -> list[LoanRequest]:
         return [r for r in self.requests.values() if r.status == Status.ACTIVE]
@@ -434,13 +636,16 @@ class _Title:
                                  str(new) if isinstance(new, dt.timedelta) else new]
             setattr(req, name, value)
         req.status, req.step, req.updated_at = status, step, now
-        old_slot = req.slot_id
-        _write(req, ["status", "step", "updated_at", *fields], slot_number=slot_number)
-        if slot_number is not None:
-            req.slot_number = slot_number
-            changes["slot"] = [old_slot, req.slot_id]  # type: ignore[list-item]
+        names = ["status", "step", "updated_at", *fields]
+        if slot_number is not None:  # copy ``slot_number`` of the title (its id read with the title row)
+            if slot_number not in self.copies:
+                raise RuleViolation("LDL-15", _("every copy was taken at the same moment; please try again"), status=409)
+            changes["slot"] = [req.slot_id, self.copies[slot_number]]  # type: ignore[list-item]
+            req.slot_id, req.slot_number = self.copies[slot_number], slot_number
+            names.append("slot")
         elif "slot" in fields and fields["slot"] is None:
             req.slot_number = None
+        self.pending.append(_write_sql(req, names))
         self.audit.append(audit.entry(actor, req, action, note=note, changes=changes))
         return req
 
@@ -503,11 +708,38 @@ class _Title:
             self.allocate(now)
         return len(overdue)
 
+    def insert(self, req: LoanRequest) -> LoanRequest:
+        """A new request: queued with the id read with the title row, else (SQLite, in the
+        writer lock) saved now, after the moves queued before it (a timer may just have ended
+        the patron's previous request)."""
+        if self.next_id is None:
+            statements, self.pending = self.pending, []
+            if statements:
+                _run(statements)
+            req.save(force_insert=True)
+            return req
+        req.pk, self.next_id = self.next_id, None
+        req._state.adding, req._state.db = False, connection.alias
+        self.pending.append(_insert_sql([req]))
+        return req
+
     def flush(self) -> None:
-        audit.save_all(self.audit)
-        self.audit = []
+        """Write what was queued — the moves, the audit entries (one ``INSERT``), the letters
+        (one ``INSERT … ON CONFLICT DO NOTHING``, idempotent on their keys) — in one round trip
+        (optimistic: behind the gate, committed with it)."""
+        statements, self.pending = self.pending, []
+        if self.audit:
+            statements.append(_insert_sql(self.audit))
+            self.audit = []
+        letters: list[OutboxMessage] = []
         if self._letters is not None:
-            self._letters.flush()
+            letters, self._letters.rows = self._letters.rows, []
+        if letters:
+            statements.append(_insert_sql(letters, ignore_conflicts=True))
+        if statements:
+            _run(statements, gate=(self.rep_id, self.stamp) if self.optimistic else None)
+        if any(r.status == OutboxMessage.Status.PENDING for r in letters):
+            transaction.on_commit(kick, robust=True)
 
 
 def _overdue(req: LoanRequest, now: dt.datetime) -> bool:
@@ -600,8 +832,9 @@ def configure_representation(actor: User, representation: Representation, *, pol
             title.letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note="")
         if values:
             st.updated_at = now
+        title.flush()  # the copies held by the withdrawn requests are free before _resize moves any
         _resize(actor, st, values)
-        title.read()  # the copies as _resize left them
+        title.lock().read()  # the copies as _resize left them
         title.allocate(now, actor=actor)
         title.flush()
         return st
@@ -777,14 +1010,18 @@ def place_in_queue(req: LoanRequest) -> int:
 
 # --- requests (LDL-3) ------------------------------------------------------------------------
 
-def _check_reloan(rule: AccessRule, representation_id: int, patron: User, now: dt.datetime) -> None:
-    """LDL-10: after finishing a loan, no new request for the same representation within the period."""
+def _check_reloan(rule: AccessRule, title: _Title, patron: User, now: dt.datetime) -> None:
+    """LDL-10: after finishing a loan, no new request for the same representation within the
+    period — counting the loans written, and those the title's timers have just ended (queued)."""
     if not rule.limit_reloan or rule.reloan_limit_days <= 0:
         return
     since = now - dt.timedelta(days=rule.reloan_limit_days)
-    last = (LoanRequest.objects.filter(representation_id=representation_id, patron=patron, status=Status.COMPLETED,
-                                       session_started_at__isnull=False, completed_at__gt=since)
-            .order_by("-completed_at").first())
+    ended = [r for r in title.requests.values() if r.patron_id == patron.pk and r.status == Status.COMPLETED
+             and r.session_started_at is not None and r.completed_at is not None and r.completed_at > since]
+    written = (LoanRequest.objects.filter(representation_id=title.rep_id, patron=patron, status=Status.COMPLETED,
+                                          session_started_at__isnull=False, completed_at__gt=since)
+               .order_by("-completed_at").first())
+    last = max([*ended, *([written] if written is not None else [])], key=lambda r: r.completed_at or now, default=None)
     if last is not None:
         until = last.completed_at + dt.timedelta(days=rule.reloan_limit_days)
         raise RuleViolation("LDL-10", _("you finished a loan of this title on %(when)s; you can request it again after %(until)s")
@@ -807,12 +1044,12 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
     if priority is not None and not 0 <= int(priority) <= MAX_PRIORITY:
         raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": MAX_PRIORITY}, field="priority")
     source = source or (Source.STAFF_ON_BEHALF if on_behalf else Source.PATRON)
-    title = _Title(representation.pk, grace=True, rules=True)  # before the lock: configuration and preferences
-    preference = ContactPreference.objects.filter(user=patron).first()
+    title = _Title(representation.pk, grace=True, rules=True, patron=patron)  # before the lock: configuration, preference
+    preference = title.preference
     note = (note or "").strip()
     try:
-        with transaction.atomic():
-            title.lock()
+        with title.transaction():
+            title.lock(new_request=True)
             st = title.settings
             if not st.is_long_term_loan or not title.rep.active:
                 raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
@@ -824,11 +1061,11 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
             title.read(ahead_of=(prio, now))
             title.apply_timers(now)
             # one open request per patron: the partial unique index refuses the INSERT (see below)
-            _check_reloan(rule, representation.pk, patron, now)
-            req = LoanRequest.objects.create(
+            _check_reloan(rule, title, patron, now)
+            req = title.insert(LoanRequest(
                 representation_id=representation.pk, patron=patron, creator=actor, source=source, note=note,
                 priority=prio, user_group_id=patron.user_group_id, terms=rule.terms(), requested_at=now, updated_at=now,
-            )
+            ))
             req.representation, req.preference, req.slot_number = title.rep, preference, None
             title.audit.append(audit.entry(actor, req, "created", note=req.note, changes={
                 "patron": [None, patron.username], "source": [None, source], "priority": [None, req.priority],
@@ -882,10 +1119,8 @@ def _own_patron(req: LoanRequest, actor: User) -> LoanRequest:
 def access(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron opens the viewer (workflow step 3).  Opening it again while viewing is a no-op."""
     title = _Title(req.representation_id, letters=False)
-    with transaction.atomic():
-        req, now = title.settle_for(req)
-        if req.patron_id != actor.pk:
-            raise PermissionDenied("LDL-8", _("only the patron who borrowed the title can view it"))
+    with title.transaction():
+        req, now = title.settle_for(req, actor, ("LDL-8", _("only the patron who borrowed the title can view it")))
         if req.step == Step.IS_BEING_VIEWED:
             title.flush()
             return _own_patron(req, actor)
@@ -903,10 +1138,8 @@ def access(actor: User, req: LoanRequest) -> LoanRequest:
 def finish(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron finished viewing (workflow step 4): the copy goes to the next in line."""
     title = _Title(req.representation_id, grace=True)
-    with transaction.atomic():
-        req, now = title.settle_for(req)
-        if req.patron_id != actor.pk:
-            raise PermissionDenied("LDL-4", _("only the patron who borrowed the title can finish the loan"))
+    with title.transaction():
+        req, now = title.settle_for(req, actor, ("LDL-4", _("only the patron who borrowed the title can finish the loan")))
         title.complete(req, "finish", Outcome.FINISHED, actor, now, now)
         title.allocate(now, actor=None)
         title.flush()
@@ -918,10 +1151,8 @@ def renew(actor: User, req: LoanRequest) -> LoanRequest:
     """LDL-9: extend the session by one session period, within the open-for-renewal window and
     up to the maximum renewal period in total (3 days, max 10 → 3+3+3+1)."""
     title = _Title(req.representation_id)
-    with transaction.atomic():
-        req, now = title.settle_for(req)
-        if req.patron_id != actor.pk:
-            raise PermissionDenied("LDL-9", _("only the patron who borrowed the title can renew the loan"))
+    with title.transaction():
+        req, now = title.settle_for(req, actor, ("LDL-9", _("only the patron who borrowed the title can renew the loan")))
         transition(req, "renew")
         t = req.terms
         library = title.rep.library
@@ -952,7 +1183,7 @@ def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -
     the copy for the next in line; cancelling a waiting one moves later ones up."""
     title = _Title(req.representation_id, grace=True)
     staff = can_manage_requests(actor, title.rep.library)
-    with transaction.atomic():
+    with title.transaction():
         req, now = title.settle_for(req)
         if not staff:
             if req.patron_id != actor.pk:

@@ -63,7 +63,7 @@ def _citations_qs() -> QuerySet[Citation]:
 
 
 def list_queryset() -> QuerySet[ResourceList]:
-    return (ResourceList.objects.select_related("institution", "assignee")
+    return (ResourceList.objects.select_related("institution__consortium", "assignee")
             .prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("code", "section")),
                               Prefetch("owners", queryset=User.objects.order_by("username")),
                               Prefetch("collaborators", queryset=User.objects.order_by("username"))))

@@ -16,6 +16,8 @@ from django.urls import reverse
 from syllabus.catalog.models import Item
 from syllabus.circulation import services
 
+from tests.lists.test_view_cache import _view as _page
+
 from .conftest import add_items, cite, make_record
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +42,6 @@ def classmate(make_user, course):
     other = make_user("classmate")
     Enrollment.objects.create(course=course, user=other)
     return other
-
-
-def _page(client, user, lst) -> str:
-    client.force_login(user)
-    r = client.get(reverse("lists:view", args=[lst.pk]))
-    assert r.status_code == 200
-    return r.content.decode()
 
 
 def _item(page: str, citation) -> str:

@@ -22,17 +22,16 @@ def lists_slot(context, name: str, **extra):
     """Render every template registered for slot ``name`` (see syllabus.lists.slots)."""
     request = context.get("request")
     parts = []
-    flat = None
     for slot in slots(name):
+        values = extra
         if slot.when is not None:
-            if flat is None:
-                flat = context.flatten()
-                flat.update(extra)
-            if not slot.when(request, flat):
+            values = context.flatten()   # a ``when`` may add values for its template
+            values.update(extra)
+            if not slot.when(request, values):
                 continue
         # Render inside the page's own context: rendering with the request would run every
         # context processor (the navigation and its badges) again for each slot of each item.
-        with context.push(extra):
+        with context.push(values):
             parts.append(context.template.engine.get_template(slot.template).render(context))
     return mark_safe("".join(parts))
 
@@ -66,7 +65,8 @@ def per_item(context, name: str, citations, **extra) -> dict[int, list[str]]:
             if slot.when is not None:
                 if flat is None:
                     flat = context.flatten()
-                if not slot.when(request, {**flat, **values}):
+                values = {**flat, **values}   # a ``when`` may add values for its template
+                if not slot.when(request, values):
                     continue
             cache_key = None
             if slot.key is not None:

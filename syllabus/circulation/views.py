@@ -22,6 +22,7 @@ from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.lists import item_access
 from syllabus.lists import selectors as list_selectors
+from syllabus.lists.views import form_date
 from syllabus.org import config
 from syllabus.org.models import Library
 from syllabus.web.errors import flash_refusals, refusal, rule_errors
@@ -42,13 +43,7 @@ def page(view):
 
 
 def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise RuleViolation("SRV-5", f"{value!r} is not a date (YYYY-MM-DD)", field="not_needed_after") from None
+    return form_date(value, rule="SRV-5", field="not_needed_after")
 
 
 def _item_url(citation) -> str:

@@ -91,14 +91,19 @@ def _int(value, default=None):
         return default
 
 
-def _date(value):
+def form_date(value, *, rule: str = "LST-1", field: str = "") -> dt.date | None:
+    """A date typed in a form (YYYY-MM-DD), ``None`` when empty; anything else is refused under
+    ``rule`` (naming ``field``, when given).  Also circulation's forms."""
     value = (value or "").strip()
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise RuleViolation("LST-1", f"{value!r} is not a date (YYYY-MM-DD)")
+        raise RuleViolation(rule, f"{value!r} is not a date (YYYY-MM-DD)", **({"field": field} if field else {})) from None
+
+
+_date = form_date
 
 
 # --- my lists -------------------------------------------------------------------------------

@@ -130,6 +130,13 @@ else:
 DB_IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- cache ----------------------------------------------------------------------------
+# Per worker process. The student view keeps its shared rendering and each item's slot renderings
+# here (issue 19: ~2 entries per item of a list read); Django's default of 300 entries would
+# evict them as fast as they are made (20,000 entries of ~2.5 KB: at most ~50 MB per worker).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                      "OPTIONS": {"MAX_ENTRIES": 20_000}}}
+
 # --- jobs ---------------------------------------------------------------------------
 BROKER_URL = os.environ.get("BROKER_URL", "").strip()
 CELERY_BROKER_URL = BROKER_URL or "memory://"

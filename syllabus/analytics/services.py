@@ -10,7 +10,7 @@ from syllabus.core import clock
 from syllabus.courses.models import Course, Enrollment
 from syllabus.lists.models import ResourceList
 from syllabus.org import config
-from syllabus.org.models import Institution, RoleAssignment
+from syllabus.org.models import Institution, RoleAssignment, User
 from syllabus.org.roles import Role
 
 from .models import DailyUsage, Kind, ListReader, ReaderRole, Rollup, UsageEvent
@@ -18,11 +18,17 @@ from .models import DailyUsage, Kind, ListReader, ReaderRole, Rollup, UsageEvent
 MAX_RETENTION_DAYS = 3650
 
 
-def _readers(pending: list[dict]) -> dict[tuple[int, int], tuple[int | None, str]]:
-    """``{(user_id, list_id): (course_id, role)}``: the course through which the reader sees the
-    list and their role in it (student, instructor, library staff, other). A fixed number of reads."""
-    list_ids = {p["list_id"] for p in pending if p.get("list_id")}
-    user_ids = {p["user"].pk for p in pending}
+#: the role of an event not yet attributed to its course and role: a page view writes its event
+#: at once in one INSERT, and the rollup (``syllabus tick``) attributes it before counting it
+UNATTRIBUTED = ""
+
+
+def _readers(pairs: set[tuple[int, int, int | None]]) -> dict[tuple[int, int], tuple[int | None, str]]:
+    """``{(user_id, list_id): (course_id, role)}`` for ``(user_id, list_id, institution_id)``:
+    the course through which the reader sees the list and their role in it (student,
+    instructor, library staff, other). A fixed number of reads, whatever the number of pairs."""
+    list_ids = {list_id for _u, list_id, _i in pairs}
+    user_ids = {user_id for user_id, _l, _i in pairs}
     links: dict[int, list[int]] = {}
     for list_id, course_id in (ResourceList.courses.through.objects.filter(resourcelist_id__in=list_ids)
                                .order_by("course_id").values_list("resourcelist_id", "course_id")):
@@ -37,46 +43,74 @@ def _readers(pending: list[dict]) -> dict[tuple[int, int], tuple[int | None, str
                    .values_list("user_id", "resourcelist_id"))
     staff = {(u, i) for u, i in RoleAssignment.objects.filter(user_id__in=user_ids, role=Role.COURSE_RESERVES_OPERATOR)
              .values_list("user_id", "institution_id")}
+    people = {pk: (superuser, inst) for pk, superuser, inst in
+              User.objects.filter(pk__in=user_ids).values_list("pk", "is_superuser", "institution_id")}
     result: dict[tuple[int, int], tuple[int | None, str]] = {}
     none: list[int | None] = [None]
-    for p in pending:
-        user, list_id = p["user"], int(p.get("list_id") or 0)
-        if not list_id or (user.pk, list_id) in result:
+    for user_id, list_id, institution_id in sorted(pairs, key=lambda p: (p[0], p[1], p[2] or 0)):
+        if (user_id, list_id) in result:
             continue
+        superuser, home = people.get(user_id, (False, None))
         courses = links.get(list_id, [])
-        mine = [c for c in courses if (user.pk, c) in enrolled]
-        teaching = [c for c in courses if (user.pk, c) in taught]
+        mine = [c for c in courses if (user_id, c) in enrolled]
+        teaching = [c for c in courses if (user_id, c) in taught]
         if mine:
-            result[(user.pk, list_id)] = (mine[0], ReaderRole.STUDENT)
-        elif teaching or (user.pk, list_id) in editors:
-            result[(user.pk, list_id)] = ((teaching or courses or none)[0], ReaderRole.INSTRUCTOR)
-        elif user.is_superuser or (user.pk, p.get("institution_id") or user.institution_id) in staff:
-            result[(user.pk, list_id)] = ((courses or none)[0], ReaderRole.LIBRARY)
+            result[(user_id, list_id)] = (mine[0], ReaderRole.STUDENT)
+        elif teaching or (user_id, list_id) in editors:
+            result[(user_id, list_id)] = ((teaching or courses or none)[0], ReaderRole.INSTRUCTOR)
+        elif superuser or (user_id, institution_id or home) in staff:
+            result[(user_id, list_id)] = ((courses or none)[0], ReaderRole.LIBRARY)
         else:
-            result[(user.pk, list_id)] = ((courses or none)[0], ReaderRole.OTHER)
+            result[(user_id, list_id)] = ((courses or none)[0], ReaderRole.OTHER)
     return result
 
 
 def record_events(pending: list[dict]) -> int:
     """Write the events of one request (``{"kind", "user", "at", "list_id", "citation_id",
-    "institution_id", "link"}``) in one INSERT, each attributed to its course, role and user group."""
+    "institution_id", "link"}``) in one INSERT — and nothing else when the page names the
+    list's institution (issue 19: a page view costs one write).  Each event is attributed to its
+    course and role later, by the rollup (:func:`attribute_events`)."""
     if not pending:
         return 0
     missing = {p["list_id"] for p in pending if p.get("list_id") and not p.get("institution_id")}
     institutions: dict[int, int] = dict(ResourceList.objects.filter(pk__in=missing).values_list("pk", "institution_id")) if missing else {}
-    readers = _readers(pending)
     rows = []
     for p in pending:
         user, list_id = p["user"], p.get("list_id")
-        course_id, role = readers.get((user.pk, list_id or 0), (None, ReaderRole.OTHER))
         at = p["at"]
         rows.append(UsageEvent(
             kind=p["kind"], at=at, day=at.date(), user_id=user.pk, resource_list_id=list_id,
-            citation_id=p.get("citation_id"), course_id=course_id, role=role, user_group_id=user.user_group_id,
+            citation_id=p.get("citation_id"), course_id=None, role=UNATTRIBUTED, user_group_id=user.user_group_id,
             institution_id=p.get("institution_id") or institutions.get(list_id or 0) or user.institution_id,
             link=(p.get("link") or "")[:40]))
     UsageEvent.objects.bulk_create(rows)
     return len(rows)
+
+
+def attribute_events(upto: int | None = None) -> int:
+    """ANL-1: give every event not yet attributed (up to id ``upto``) its course and the reader's
+    role, as they are now (the reader's enrolment, teaching, editing or library role).  A fixed
+    number of reads per batch, one UPDATE per distinct (course, role) of a batch.  Returns the
+    number of events attributed."""
+    pending = UsageEvent.objects.filter(role=UNATTRIBUTED)
+    if upto is not None:
+        pending = pending.filter(id__lte=upto)
+    done = 0
+    last = 0
+    while True:
+        rows = list(pending.filter(id__gt=last).order_by("id").values_list("id", "user_id", "resource_list_id", "institution_id")[:5000])
+        if not rows:
+            return done
+        last = rows[-1][0]
+        readers = _readers({(u, lst, inst) for _id, u, lst, inst in rows if u is not None and lst})
+        groups: dict[tuple[int | None, str], list[int]] = {}
+        for pk, user_id, list_id, _inst in rows:
+            course_id, role = readers.get((user_id, list_id or 0), (None, ReaderRole.OTHER))
+            groups.setdefault((course_id, role), []).append(pk)
+        for (course_id, role), ids in groups.items():
+            for start in range(0, len(ids), 900):
+                UsageEvent.objects.filter(pk__in=ids[start:start + 900]).update(course_id=course_id, role=role)
+        done += len(rows)
 
 
 GROUP = ("day", "institution_id", "course_id", "resource_list_id", "citation_id", "kind", "role", "user_group_id")
@@ -94,6 +128,7 @@ def roll_up_usage(now: dt.datetime | None = None) -> int:
         top = UsageEvent.objects.aggregate(m=Max("id"))["m"] or 0
         if top <= state.last_event_id:
             return 0
+        attribute_events(top)
         fresh = UsageEvent.objects.filter(id__gt=state.last_event_id, id__lte=top)
         moved = fresh.count()
         days = sorted(set(fresh.values_list("day", flat=True).distinct()))

@@ -9,6 +9,7 @@ mark.  Instructors and the library also get ``done_count`` (a count, never names
 A fixed number of queries for the whole page, whatever the number of items."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from django.db.models import Count, F, Q, Window
@@ -29,6 +30,22 @@ REFERRER = "info:sid/syllabus:list"
 
 def citation_csl(citation) -> dict:
     return {**(citation.metadata or {}), "type": citation.csl_type}
+
+
+#: KEV ContextObjects by citation (its CSL-JSON, serialized): a pure function of the metadata,
+#: and the student view asks for every item's on every request (issue 19); bounded, per process
+_KEVS: dict[str, str] = {}
+_KEVS_MAX = 20_000
+
+
+def _kev(csl: dict) -> str:
+    key = json.dumps(csl, sort_keys=True, default=str)
+    kev = _KEVS.get(key)
+    if kev is None:
+        if len(_KEVS) >= _KEVS_MAX:
+            _KEVS.clear()
+        kev = _KEVS[key] = openurl.from_csl(csl, referrer=REFERRER)
+    return kev
 
 
 def find_it_base(institution, configured: str | None = None) -> str:
@@ -80,7 +97,7 @@ def catalog_access(user, citations) -> dict[int, dict]:
     out: dict[int, dict] = {}
     for c in citations:
         csl = citation_csl(c)
-        kev = openurl.from_csl(csl, referrer=REFERRER)
+        kev = _kev(csl)
         physical: dict[tuple, dict] = {}
         for item in items_by_record.get(c.record_id, []):
             key = (item.library.code, item.location, item.call_number)

@@ -40,6 +40,27 @@ def _prepare_progress(request, lists):
         lst.reading_progress = {"done": sum(1 for c in items if c.item_access.get("mine", {}).get("done")), "total": len(items)}
 
 
-register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=prepare_items)
-register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=prepare_items)
+def _access_key(request, context):
+    """Everything ``_item_access.html`` reads: the item's shared access (copies, availability,
+    online links, Find it, whether a hold can be placed, the editors' done count) — never the
+    reader's own part (``mine``) — its title and its URLs (lists.slots: ``key``)."""
+    c = context.get("citation")
+    access = getattr(c, "item_access", None)
+    if c is None or access is None:
+        return None
+    return (c.pk, c.title, {k: v for k, v in access.items() if k != "mine"}, c.circulation_urls)
+
+
+def _mine_key(request, context):
+    """Everything ``_item_mine.html`` reads: this reader's own done mark, hold and loan (so two
+    readers share a rendering only when theirs are the same), the item, the page's path."""
+    c = context.get("citation")
+    access = getattr(c, "item_access", None)
+    if c is None or access is None:
+        return None
+    return (c.pk, c.title, access.get("mine"), c.circulation_urls, request.path if request else "", bool(context.get("announce")))
+
+
+register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=prepare_items, key=_access_key)
+register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=prepare_items, key=_mine_key)
 register_slot("list_reader", "circulation/_list_progress.html", order=10, prepare=_prepare_progress)

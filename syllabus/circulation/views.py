@@ -6,7 +6,6 @@ Refusals show their rule and message; a hold or request the person may not see i
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,9 +22,10 @@ from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.lists import item_access
 from syllabus.lists import selectors as list_selectors
+from syllabus.lists.views import form_date
 from syllabus.org import config
 from syllabus.org.models import Library
-from syllabus.web.errors import flash_refusals, refusal
+from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
@@ -38,26 +38,12 @@ def _back(request, default: str) -> str:
 
 
 def page(view):
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-        except PermissionDenied as exc:
-            return refusal(request, exc, status=403)
-
-    return login_required(never_cache(wrapper))
+    """GET pages: NotFound is a 404, a refusal the refusal page (web.errors); never cached."""
+    return login_required(never_cache(rule_errors(view)))
 
 
 def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise RuleViolation("SRV-5", f"{value!r} is not a date (YYYY-MM-DD)", field="not_needed_after") from None
+    return form_date(value, rule="SRV-5", field="not_needed_after")
 
 
 def _item_url(citation) -> str:

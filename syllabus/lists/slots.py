@@ -26,6 +26,14 @@ slot                           where                                            
 ``task_list_columns_head``     extra column header(s) of the librarian task list        —
 ``task_list_columns``          extra cell per row of the librarian task list              ``row``
 =============================  ======================================================  ==========================
+
+A per-item slot of the student view may declare ``key(request, context) -> hashable | None``:
+a promise that its rendering is a function of that key and the active language only (and of
+the CSRF token, which is put in afterwards: the template sees a placeholder).  The student view
+then renders it once per distinct key and reuses it from the cache, for every reader whose key
+is the same (issue 19).  The key must hold *everything* the template reads — for a per-person
+part, that person's data itself (their done mark, their hold), so that two readers share a
+rendering only when it is, byte for byte, the same for both; ``None`` means "render afresh".
 """
 from __future__ import annotations
 
@@ -42,6 +50,7 @@ class Slot:
     order: int = 50
     when: Callable | None = None            # (request, context) -> bool
     prepare: Callable | None = None         # (request, objects) -> None, once per page
+    key: Callable | None = None             # (request, context) -> hashable | None: see above
 
 
 SLOTS: dict[str, list[Slot]] = {}
@@ -49,8 +58,8 @@ _loaded = False
 
 
 def register_slot(name: str, template: str, *, order: int = 50, when: Callable | None = None,
-                  prepare: Callable | None = None) -> Slot:
-    slot = Slot(name, template, order, when, prepare)
+                  prepare: Callable | None = None, key: Callable | None = None) -> Slot:
+    slot = Slot(name, template, order, when, prepare, key)
     SLOTS.setdefault(name, [])
     SLOTS[name] = sorted([s for s in SLOTS[name] if s.template != template] + [slot], key=lambda s: (s.order, s.template))
     return slot

@@ -17,9 +17,10 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.citations.validate import merge_patch
@@ -28,7 +29,7 @@ from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
-from syllabus.web.errors import refusal
+from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
 from . import file_guards, selectors, services, slots
@@ -47,18 +48,10 @@ def _forbidden(request, exc: RuleViolation):
 
 
 def page(view):
-    """GET pages: a list the user may not see is a 404, one they may not use this way a 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-        except PermissionDenied as exc:
-            return _forbidden(request, exc)
-
-    return login_required(wrapper)
+    """GET pages: a list the user may not see is a 404, one they may not use this way a 403 —
+    the refusal page of web.errors, in the lists' page frame."""
+    return login_required(rule_errors(view, base="lists/page.html", back_url=reverse_lazy("lists:mine"),
+                                      back_label=gettext_lazy("Back to your lists"), context={"htmx_config": HTMX_CONFIG}))
 
 
 def action(view):
@@ -98,14 +91,19 @@ def _int(value, default=None):
         return default
 
 
-def _date(value):
+def form_date(value, *, rule: str = "LST-1", field: str = "") -> dt.date | None:
+    """A date typed in a form (YYYY-MM-DD), ``None`` when empty; anything else is refused under
+    ``rule`` (naming ``field``, when given).  Also circulation's forms."""
     value = (value or "").strip()
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise RuleViolation("LST-1", f"{value!r} is not a date (YYYY-MM-DD)")
+        raise RuleViolation(rule, f"{value!r} is not a date (YYYY-MM-DD)", **({"field": field} if field else {})) from None
+
+
+_date = form_date
 
 
 # --- my lists -------------------------------------------------------------------------------
@@ -309,27 +307,36 @@ def set_visibility(request, pk: int):
     return _editor(request, pk), reverse("lists:edit", args=[pk]), msg
 
 
+def _section_form(post) -> dict:
+    """A section's fields from the add/edit form."""
+    return {"title": post.get("title", ""), "description": post.get("description", ""),
+            "start_date": _date(post.get("start_date")), "end_date": _date(post.get("end_date"))}
+
+
 @action
 def add_section(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
-    services.add_section(request.user, lst, title=request.POST.get("title", ""), description=request.POST.get("description", ""),
-                         start_date=_date(request.POST.get("start_date")), end_date=_date(request.POST.get("end_date")))
+    services.add_section(request.user, lst, **_section_form(request.POST))
     return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section added.")
 
 
-def _section(request, pk: int, section_id: int) -> Section:
-    section, _acc = selectors.section_for(request.user, section_id)
-    if section.resource_list_id != pk:
+def _of_list(pk: int, found):
+    """The section or item of ``found`` (``(object, access)`` from a selector) when it belongs
+    to list ``pk`` (the URL's), else a 404."""
+    obj, _acc = found
+    if obj.resource_list_id != pk:
         raise NotFound()
-    return section
+    return obj
+
+
+def _section(request, pk: int, section_id: int) -> Section:
+    return _of_list(pk, selectors.section_for(request.user, section_id))
 
 
 @action
 def update_section(request, pk: int, section_id: int):
     section = _section(request, pk, section_id)
-    services.update_section(request.user, section, title=request.POST.get("title", ""),
-                            description=request.POST.get("description", ""),
-                            start_date=_date(request.POST.get("start_date")), end_date=_date(request.POST.get("end_date")))
+    services.update_section(request.user, section, **_section_form(request.POST))
     return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section saved.")
 
 
@@ -349,10 +356,7 @@ def delete_section(request, pk: int, section_id: int):
 
 
 def _citation(request, pk: int, citation_id: int) -> Citation:
-    citation, _acc = selectors.citation_for(request.user, citation_id)
-    if citation.resource_list_id != pk:
-        raise NotFound()
-    return citation
+    return _of_list(pk, selectors.citation_for(request.user, citation_id))
 
 
 @action
@@ -424,21 +428,22 @@ def remove_file(request, pk: int, citation_id: int):
 
 # --- files ------------------------------------------------------------------------------------
 
-def file_response(citation: Citation):
-    """Stream a citation's file (the caller checked that the user may see the list)."""
+def file_response(citation: Citation, warning: str = ""):
+    """Stream a citation's file (the caller checked that the user may see the list), with the
+    file guards' ``warning`` (DIG-4), if any, as ``X-Access-Warning``."""
     if not citation.file or not default_storage.exists(citation.file.name):
         raise NotFound("LST-3", "this item has no file")
-    return serve_upload(default_storage.open(citation.file.name, "rb"), filename=citation.file_name or "file", inline=True)
+    response = serve_upload(default_storage.open(citation.file.name, "rb"), filename=citation.file_name or "file", inline=True)
+    if warning:
+        response["X-Access-Warning"] = warning
+    return response
 
 
 @page
 @require_GET
 def download(request, citation_id: int):
     citation, _acc = selectors.citation_for(request.user, citation_id)
-    warning = file_guards.check(request.user, citation)
-    response = file_response(citation)
-    if warning:
-        response["X-Access-Warning"] = warning
+    response = file_response(citation, file_guards.check(request.user, citation))
     usage.record("file_download", request.user, list_id=citation.resource_list_id, citation_id=citation.pk)  # ANL-1
     return response
 

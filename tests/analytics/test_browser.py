@@ -52,6 +52,7 @@ def test_a_librarian_filters_the_turnaround_report_sees_the_chart_and_downloads_
 
 def test_a_students_find_it_click_is_recorded_from_the_list_page(page, login, reading, student, course):
     from syllabus.analytics.models import UsageEvent
+    from syllabus.core.tasks import run_tick
 
     lst, items = reading
     login("student")
@@ -59,6 +60,7 @@ def test_a_students_find_it_click_is_recorded_from_the_list_page(page, login, re
     with page.expect_response(lambda r: r.url.endswith("/analytics/events/")) as sent:
         page.locator(f"#item-{items[1].pk}").get_by_test_id("find-it").click()
     assert sent.value.status == 204
+    run_tick()   # the rollup attributes events to their course and role (issue 19)
     event = UsageEvent.objects.get(kind="findit_click")
     assert (event.citation_id, event.course_id, event.role) == (items[1].pk, course.pk, "student")
     assert UsageEvent.objects.filter(kind="list_view", user=student).count() == 1

@@ -22,6 +22,9 @@ def _writes(ctx) -> list[str]:
 
 
 def _one(**filters) -> UsageEvent:
+    """The one event matching ``filters``, once the rollup (``syllabus tick``) has attributed it
+    to its course and role (issue 19: the page view itself only INSERTs it)."""
+    run_tick()
     events = list(UsageEvent.objects.filter(**filters))
     assert len(events) == 1, f"{len(events)} events for {filters}"
     return events[0]
@@ -55,6 +58,26 @@ def test_a_page_view_with_recording_adds_at_most_one_write(client, reading, stud
     assert extra <= 1, _writes(with_recording)
     assert len([s for s in _writes(with_recording) if "analytics_usageevent" in s.lower()]) == 1
     assert UsageEvent.objects.filter(kind="list_view").count() == 2
+    # issue 19: and no read at all — who the reader is (course, role) is worked out by the rollup
+    def reads(ctx) -> list[str]:
+        return [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+    assert len(reads(with_recording)) == len(reads(without)), reads(with_recording)
+
+
+def test_a_page_view_is_attributed_by_the_rollup_as_the_reader_is_then(client, reading, student, instructor, course, make_user):
+    lst, _items = reading
+    client.force_login(student)
+    client.get(f"/lists/{lst.pk}/")
+    client.force_login(instructor)
+    client.get(f"/lists/{lst.pk}/")
+    raw = list(UsageEvent.objects.order_by("id").values_list("course_id", "role"))
+    assert raw == [(None, ""), (None, "")]        # written as they came, not yet attributed
+    run_tick()
+    assert list(UsageEvent.objects.order_by("id").values_list("user_id", "course_id", "role")) == \
+        [(student.pk, course.pk, "student"), (instructor.pk, course.pk, "instructor")]
+    assert DailyUsage.objects.get(kind="list_view", role="student").course_id == course.pk
+    assert not DailyUsage.objects.filter(role="").exists()
 
 
 @pytest.mark.parametrize("kind,link", [("item_open", "doi:0"), ("findit_click", "")])

@@ -85,3 +85,40 @@ def test_the_cached_part_is_shared_but_each_readers_own_part_is_not(client, publ
     assert "Request digitization" not in as_student   # the instructor's services stay the instructor's
     assert "Read chapter 1" in as_student
     assert "csrfmiddlewaretoken" not in cache.get(_cached_keys(lst)[0])
+
+
+def test_every_kind_of_change_of_sections_and_of_the_list_shows_at_once(client, published, instructor, student):
+    """Acceptance 4 for the other kinds of change: a section added, moved and removed, the list's
+    title and description, the item's tags and file, and its publication."""
+    lst = published["list"]
+    week1, week2 = published["sections"]
+    _view(client, student, lst)
+    assert _cached_keys(lst)
+
+    week3 = services.add_section(instructor, lst, title="Week 3: archives")
+    assert 'id="section-%d"' % week3.pk in _view(client, student, lst)
+
+    services.move_section(instructor, week3, 0)
+    page = _view(client, student, lst)
+    assert page.index(f'id="section-{week3.pk}"') < page.index(f'id="section-{week1.pk}"')
+
+    services.delete_section(instructor, week3)
+    assert f'id="section-{week3.pk}"' not in _view(client, student, lst)
+
+    services.update_section(instructor, week2, description="Primary sources only")
+    assert "Primary sources only" in _view(client, student, lst)
+
+    services.update_list(instructor, lst, title="HIST101: the readings", description="Start with week 1")
+    page = _view(client, student, lst)
+    assert "HIST101: the readings" in page and "Start with week 1" in page
+
+    services.update_citation(instructor, published["book"], tags=["optional"])
+    assert "tag-optional" in _items(_view(client, student, lst))
+
+    # unpublished: the student no longer sees the list at all; published again: the latest items
+    services.unpublish_list(instructor, ResourceList.objects.get(pk=lst.pk))
+    client.force_login(student)
+    assert client.get(reverse("lists:view", args=[lst.pk])).status_code in (403, 404)
+    services.update_citation(instructor, published["book"], public_note="Read while it was a draft")
+    services.publish_list(instructor, ResourceList.objects.get(pk=lst.pk))
+    assert "Read while it was a draft" in _view(client, student, lst)

@@ -6,7 +6,6 @@ Refusals show their rule and message; a hold or request the person may not see i
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +24,7 @@ from syllabus.lists import item_access
 from syllabus.lists import selectors as list_selectors
 from syllabus.org import config
 from syllabus.org.models import Library
-from syllabus.web.errors import flash_refusals, refusal
+from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
@@ -38,16 +37,9 @@ def _back(request, default: str) -> str:
 
 
 def page(view):
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-        except PermissionDenied as exc:
-            return refusal(request, exc, status=403)
-
-    return login_required(never_cache(wrapper))
+    """A signed-in page: NotFound is a 404, a refusal (PermissionDenied) the 403 page; the other
+    rule violations are the view's to answer."""
+    return login_required(never_cache(rule_errors(view, catch=PermissionDenied, status=403)))
 
 
 def _date(value: str) -> dt.date | None:

@@ -10,6 +10,7 @@ from ninja.responses import codes_4xx
 
 from syllabus.api.fields import ConcurrentUsers, Id
 from syllabus.api.schemas import Error
+from syllabus.api.steps import Resource
 from syllabus.core.errors import NotFound
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.lists import selectors as list_selectors
@@ -194,30 +195,27 @@ def list_purchases(request, page: PageQuery, status: str = "library_processing")
     return paginate(request, selectors.purchase_list(request.user.institution, status=status), page, purchase_out)
 
 
-@router.get("/purchase-requests/{purchase_request_id}", response={200: PurchaseRequestOut, **ERRORS}, summary="One purchase request")
-def get_purchase(request, purchase_request_id: Id):
-    return purchase_out(_purchase(request.user, purchase_request_id))
+def _purchase_out(user, request_id: int) -> dict:
+    return purchase_out(_purchase(user, request_id))
 
 
-@router.post("/purchase-requests/{purchase_request_id}/cancel", response={200: PurchaseRequestOut, **ERRORS},
-             summary="Withdraw a purchase request while the library is processing it (instructor)")
-def cancel_purchase(request, purchase_request_id: Id, payload: PurchaseReasonIn | None = None):
-    services.cancel_purchase(request.user, _purchase(request.user, purchase_request_id), payload.reason if payload else "")
-    return purchase_out(_purchase(request.user, purchase_request_id))
+def _reason(payload: PurchaseReasonIn | None) -> str:
+    return payload.reason if payload else ""
 
 
-@router.post("/purchase-requests/{purchase_request_id}/complete", response={200: PurchaseRequestOut, **ERRORS},
-             summary="The purchase is done (librarian)")
-def complete_purchase(request, purchase_request_id: Id):
-    services.complete_purchase(request.user, _purchase(request.user, purchase_request_id))
-    return purchase_out(_purchase(request.user, purchase_request_id))
-
-
-@router.post("/purchase-requests/{purchase_request_id}/decline", response={200: PurchaseRequestOut, **ERRORS},
-             summary="Decline the purchase request (librarian)")
-def decline_purchase(request, purchase_request_id: Id, payload: PurchaseReasonIn | None = None):
-    services.decline_purchase(request.user, _purchase(request.user, purchase_request_id), payload.reason if payload else "")
-    return purchase_out(_purchase(request.user, purchase_request_id))
+PURCHASES = Resource(router, "purchase_request_id", find=_purchase, render=_purchase_out, response=PurchaseRequestOut,
+                     errors=ERRORS)
+PURCHASES.read("/purchase-requests/{purchase_request_id}", name="get_purchase", summary="One purchase request")
+PURCHASES.step("post", "/purchase-requests/{purchase_request_id}/cancel", name="cancel_purchase",
+               inputs={"payload": (PurchaseReasonIn | None, None)},
+               act=lambda user, req, payload: services.cancel_purchase(user, req, _reason(payload)),
+               summary="Withdraw a purchase request while the library is processing it (instructor)")
+PURCHASES.step("post", "/purchase-requests/{purchase_request_id}/complete", name="complete_purchase",
+               act=services.complete_purchase, summary="The purchase is done (librarian)")
+PURCHASES.step("post", "/purchase-requests/{purchase_request_id}/decline", name="decline_purchase",
+               inputs={"payload": (PurchaseReasonIn | None, None)},
+               act=lambda user, req, payload: services.decline_purchase(user, req, _reason(payload)),
+               summary="Decline the purchase request (librarian)")
 
 
 # --- CLA check (SRV-2) -----------------------------------------------------------------------------

@@ -4,57 +4,20 @@ task; in the editor, the instructor's "Request purchase" and the requests' statu
 Read in one query per kind for the whole page, only when a template first needs it."""
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.core.batch import PageBatch
 from syllabus.lists.slots import register_slot
 
 NOTICE_ACTIONS = (("replace", _("Replace item")), ("add", _("Add to list")), ("decline", _("Decline")))
 
 
-class _Page:
-    def __init__(self, ids):
-        self.ids, self._tasks, self._purchases, self._notices = ids, None, None, None
-
-    def tasks(self, pk):
-        if self._tasks is None:
-            from .selectors import tasks_for_citations
-
-            self._tasks = tasks_for_citations(self.ids)
-        return self._tasks.get(pk, [])
-
-    def purchases(self, pk):
-        if self._purchases is None:
-            from .selectors import purchases_for_citations
-
-            self._purchases = purchases_for_citations(self.ids)
-        return self._purchases.get(pk, [])
-
-    def notices(self, pk):
-        if self._notices is None:
-            from .selectors import open_notices_for_citations
-
-            self._notices = open_notices_for_citations(self.ids)
-        return self._notices.get(pk, [])
-
-
-class _Lazy:
-    def __init__(self, fn, pk):
-        self.fn, self.pk = fn, pk
-
-    def __iter__(self):
-        return iter(self.fn(self.pk))
-
-    def __bool__(self):
-        return bool(self.fn(self.pk))
-
-    def __len__(self):
-        return len(self.fn(self.pk))
-
-
 def _prepare(request, citations):
-    page = _Page([c.pk for c in citations])
+    from .selectors import open_notices_for_citations, purchases_for_citations, tasks_for_citations
+
+    ids = [c.pk for c in citations]
+    tasks, purchases, notices = (PageBatch(load, ids) for load in (tasks_for_citations, purchases_for_citations,
+                                                                   open_notices_for_citations))
     for c in citations:
-        c.acq_tasks = _Lazy(page.tasks, c.pk)
-        c.acq_purchases = _Lazy(page.purchases, c.pk)
-        c.acq_notices = _Lazy(page.notices, c.pk)
+        c.acq_tasks, c.acq_purchases, c.acq_notices = tasks.of(c.pk), purchases.of(c.pk), notices.of(c.pk)
         c.notice_actions = NOTICE_ACTIONS
 
 

@@ -25,24 +25,15 @@ from __future__ import annotations
 from typing import Callable
 
 from syllabus.core.errors import NotFound, PermissionDenied
+from syllabus.core.registry import Hooks
 
 from .models import Representation
 from .services import can_manage_representations
 
-CHECKS: list[Callable] = []
-HOMES: list[Callable] = []
-
-
-def register(check: Callable) -> Callable:
-    if check not in CHECKS:
-        CHECKS.append(check)
-    return check
-
-
-def register_home(home: Callable) -> Callable:
-    if home not in HOMES:
-        HOMES.append(home)
-    return home
+CHECKS: Hooks[Callable] = Hooks()
+HOMES: Hooks[Callable] = Hooks()
+register = CHECKS.register
+register_home = HOMES.register
 
 
 def home_url(rep: Representation) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from html import escape as html_escape
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -179,18 +181,26 @@ def collect(request, pk: int):
 def add_to_list(request, pk: int):
     """DSV-3: add a record from the results or the record page to one of my lists."""
     rec = _record_or_404(request, pk)
+    section_id = _ints([request.POST.get("section_id", "")]) or None
+    return _added_to_list(request, lambda list_pk: lists_port.add_record(request.user, list_pk, rec, section_id=section_id),
+                          back=safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
+
+
+def _added_to_list(request, add: Callable[[int], Any], *, back: str) -> HttpResponse:
+    """Add to the list the form names (``add(list_pk)`` answers the citation, DSV-3) and say how it
+    went: a flash fragment to an htmx request, else a message and a redirect to ``back``."""
     list_id = request.POST.get("list_id", "")
     try:
         if not list_id.isdigit():
             raise RuleViolation("DSV-3", _("choose a list"), field="list_id")
-        citation = lists_port.add_record(request.user, int(list_id), rec, section_id=_ints([request.POST.get("section_id", "")]) or None)
+        citation = add(int(list_id))
         message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
     except RuleViolation as exc:
         message, ok = f"{exc.rule}: {exc.detail}", False
     if is_htmx(request):
         return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
-    return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
+    return redirect(back)
 
 
 # --- course reserves (DSV-5) -----------------------------------------------------------------
@@ -230,18 +240,9 @@ def collection_to_list(request, pk: int):
     entry = selectors.collection_of(request.user).filter(pk=pk).first()
     if entry is None:
         raise Http404
-    list_id = request.POST.get("list_id", "")
-    try:
-        if not list_id.isdigit():
-            raise RuleViolation("DSV-3", _("choose a list"), field="list_id")
-        citation = lists_port.add_metadata(request.user, int(list_id), entry.csl, record=entry.record, note="from My collection")
-        message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
-    except RuleViolation as exc:
-        message, ok = f"{exc.rule}: {exc.detail}", False
-    if is_htmx(request):
-        return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
-    (messages.success if ok else messages.error)(request, message)
-    return redirect("catalog:collection")
+    return _added_to_list(request, lambda list_pk: lists_port.add_metadata(request.user, list_pk, entry.csl, record=entry.record,
+                                                                           note="from My collection"),
+                          back=reverse("catalog:collection"))
 
 
 @login_required

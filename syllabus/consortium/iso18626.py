@@ -324,23 +324,47 @@ def _lookup(h: Header) -> IllRequest | None:
             .filter(requesting_agency=h.requesting, requesting_agency_request_id=h.request_id).first())
 
 
+class _Unrecognised(Exception):
+    def __init__(self, ill: IllRequest | None, value: str):
+        super().__init__(value)
+        self.ill, self.value = ill, value
+
+
+class _Exchange:
+    """A message about a request already under way between two agencies, and how to confirm it."""
+
+    def __init__(self, message, kind: str, extra: tuple[str, str] | None):
+        self.header, self.received, self.kind, self.extra = _read_header(message), when(), kind, extra
+
+    def answer(self, ill: IllRequest | None, ok: bool = True, kind: str = "", value: str = "") -> tuple[IllRequest | None, bytes]:
+        h = self.header
+        return ill, confirmation(self.kind, supplying=h.supplying, requesting=h.requesting, request_id=h.request_id,
+                                 received=self.received, ok=ok, error_type=kind, error_value=value, extra=self.extra)
+
+    def request(self, caller, to: str) -> IllRequest:
+        """The request the message is about, locked, sent ``to`` its "requester" or "supplier": the
+        caller speaks for that party (403 otherwise), and the sender is no member of ours, whose
+        messages come from Syllabus itself (raises :class:`_Unrecognised`)."""
+        h = self.header
+        party, sender = ("requesting", "supplying") if to == "requester" else ("supplying", "requesting")
+        ill = _lookup(h)
+        _ensure_party(caller, getattr(ill, f"{party}_institution") if ill else institution_of(getattr(h, party)), to)
+        if ill is None or ill.supplying_agency != h.supplying:
+            raise _Unrecognised(None, f"requestingAgencyRequestId: no request {h.request_id}")
+        if caller is not None and getattr(ill, f"{sender}_institution_id") is not None:
+            raise _Unrecognised(ill, f"{sender}AgencyId: {getattr(h, sender)} is a member here; "
+                                     "its messages come from Syllabus itself")
+        return ill
+
+
 def _on_supplying_message(message, caller) -> tuple[IllRequest | None, bytes]:
-    h = _read_header(message)
-    received = when()
     reason = _find(message, "messageInfo/reasonForMessage")
-
-    def answer(ill, ok=True, kind="", value=""):
-        return ill, confirmation("supplyingAgencyMessageConfirmation", supplying=h.supplying, requesting=h.requesting,
-                                 request_id=h.request_id, received=received, ok=ok, error_type=kind, error_value=value,
-                                 extra=("reasonForMessage", reason) if reason else None)
-
-    ill = _lookup(h)
-    _ensure_party(caller, ill.requesting_institution if ill else institution_of(h.requesting), "requester")
-    if ill is None or ill.supplying_agency != h.supplying:
-        return answer(None, False, "UnrecognisedDataValue", f"requestingAgencyRequestId: no request {h.request_id}")
-    if caller is not None and ill.supplying_institution_id is not None:
-        return answer(ill, False, "UnrecognisedDataValue", f"supplyingAgencyId: {h.supplying} is a member here; "
-                                                           "its messages come from Syllabus itself")
+    exchange = _Exchange(message, "supplyingAgencyMessageConfirmation", ("reasonForMessage", reason) if reason else None)
+    answer = exchange.answer
+    try:
+        ill = exchange.request(caller, to="requester")
+    except _Unrecognised as exc:
+        return answer(exc.ill, False, "UnrecognisedDataValue", exc.value)
     status = _find(message, "statusInfo/status")
     if status != ill.status:
         move = ILL_WORKFLOW.between(ill.status, status)
@@ -360,22 +384,13 @@ def _on_supplying_message(message, caller) -> tuple[IllRequest | None, bytes]:
 
 
 def _on_requesting_message(message, caller) -> tuple[IllRequest | None, bytes]:
-    h = _read_header(message)
-    received = when()
     action = _find(message, "action")
-
-    def answer(ill, ok=True, kind="", value=""):
-        return ill, confirmation("requestingAgencyMessageConfirmation", supplying=h.supplying, requesting=h.requesting,
-                                 request_id=h.request_id, received=received, ok=ok, error_type=kind, error_value=value,
-                                 extra=("action", action))
-
-    ill = _lookup(h)
-    _ensure_party(caller, ill.supplying_institution if ill else institution_of(h.supplying), "supplier")
-    if ill is None or ill.supplying_agency != h.supplying:
-        return answer(None, False, "UnrecognisedDataValue", f"requestingAgencyRequestId: no request {h.request_id}")
-    if caller is not None and ill.requesting_institution_id is not None:
-        return answer(ill, False, "UnrecognisedDataValue", f"requestingAgencyId: {h.requesting} is a member here; "
-                                                           "its messages come from Syllabus itself")
+    exchange = _Exchange(message, "requestingAgencyMessageConfirmation", ("action", action))
+    answer = exchange.answer
+    try:
+        ill = exchange.request(caller, to="supplier")
+    except _Unrecognised as exc:
+        return answer(exc.ill, False, "UnrecognisedDataValue", exc.value)
     ours = ACTION_OF_ISO.get(action)
     if ours is None:
         return answer(ill, False, "UnsupportedActionType", action)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -12,6 +13,7 @@ from pydantic import ConfigDict
 from syllabus.api.fields import Accesses, Days, Id, Position, RequestLimit
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
+from syllabus.api.steps import view
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
@@ -405,6 +407,31 @@ def set_patron_limits(request, payload: dict[str, RequestLimit | None] = Body(..
     return patron_limits(request)
 
 
+def _setting_rows(path: str, param: str, model, row_in, row_out, save, *, names: tuple[str, str, str],
+                  summaries: tuple[str | None, str | None, str | None] = (None, None, None),
+                  keep: Callable[[Any, dict], dict] = lambda row, data: data) -> None:
+    """One kind of the institution's setting rows (configuration admins): ``GET path`` pages them,
+    ``POST path`` adds one, ``PUT path/{param}`` changes one. ``save(actor, institution, rule=row,
+    **fields)`` writes a row; ``keep(row, fields)`` drops what a row may not change."""
+
+    def rows(request, page):
+        return paginate(request, model.objects.filter(institution=_admin(request)), page)
+
+    def create(request, payload):
+        return Status(201, save(request.user, _admin(request), **payload.dict()))
+
+    def update(request, payload, **ids):
+        inst = _admin(request)
+        row = get_object_or_404(model, pk=ids[param], institution=inst)
+        return save(request.user, inst, rule=row, **keep(row, payload.dict()))
+
+    router.get(path, response={200: Page(row_out), 403: Error}, summary=summaries[0])(
+        view(names[0], rows, {"page": PageQuery}))
+    router.post(path, response={201: row_out, **ERR}, summary=summaries[1])(view(names[1], create, {"payload": row_in}))
+    router.put(f"{path}/{{{param}}}", response={200: row_out, **ERR}, summary=summaries[2])(
+        view(names[2], update, {param: Id, "payload": row_in}))
+
+
 class EddRuleIn(Schema):
     name: str
     description: str = ""
@@ -418,24 +445,9 @@ class EddRuleOut(EddRuleIn):
     id: int
 
 
-@router.get("/digitization/edd-rules", response={200: Page(EddRuleOut), 403: Error})
-def edd_rules(request, page: PageQuery):
-    inst = _admin(request)
-    return paginate(request, EddRule.objects.filter(institution=inst), page)
-
-
-@router.post("/digitization/edd-rules", response={201: EddRuleOut, **ERR},
-             summary="Electronic document delivery rule: user group in list → allowed (DIG-8)")
-def create_edd_rule(request, payload: EddRuleIn):
-    inst = _admin(request)
-    return Status(201, services.save_edd_rule(request.user, inst, **payload.dict()))
-
-
-@router.put("/digitization/edd-rules/{edd_rule_id}", response={200: EddRuleOut, **ERR})
-def update_edd_rule(request, edd_rule_id: Id, payload: EddRuleIn):
-    inst = _admin(request)
-    rule = get_object_or_404(EddRule, pk=edd_rule_id, institution=inst)
-    return services.save_edd_rule(request.user, inst, rule=rule, **payload.dict())
+_setting_rows("/digitization/edd-rules", "edd_rule_id", EddRule, EddRuleIn, EddRuleOut, services.save_edd_rule,
+              names=("edd_rules", "create_edd_rule", "update_edd_rule"),
+              summaries=(None, "Electronic document delivery rule: user group in list → allowed (DIG-8)", None))
 
 
 class RuleIn(Schema):
@@ -458,28 +470,17 @@ class RuleOut(RuleIn):
     is_default: bool
 
 
-@router.get("/digitization/rules", response={200: Page(RuleOut), 403: Error},
-            summary="The ordered digitization & copyright rules, the default rule last (DIG-9)")
-def rules(request, page: PageQuery):
-    inst = _admin(request)
-    return paginate(request, DigitizationRule.objects.filter(institution=inst), page)
-
-
-@router.post("/digitization/rules", response={201: RuleOut, **ERR})
-def create_rule(request, payload: RuleIn):
-    inst = _admin(request)
-    return Status(201, services.save_digitization_rule(request.user, inst, **payload.dict()))
-
-
-@router.put("/digitization/rules/{rule_id}", response={200: RuleOut, **ERR})
-def update_rule(request, rule_id: Id, payload: RuleIn):
-    inst = _admin(request)
-    rule = get_object_or_404(DigitizationRule, pk=rule_id, institution=inst)
-    data = payload.dict()
+def _keep_default_scope(rule: DigitizationRule, data: dict) -> dict:
+    """The default rule applies to everything: its scope and place do not change."""
     if rule.is_default:
         for key in ("sources", "user_groups", "libraries", "position"):
             data.pop(key)
-    return services.save_digitization_rule(request.user, inst, rule=rule, **data)
+    return data
+
+
+_setting_rows("/digitization/rules", "rule_id", DigitizationRule, RuleIn, RuleOut, services.save_digitization_rule,
+              names=("rules", "create_rule", "update_rule"), keep=_keep_default_scope,
+              summaries=("The ordered digitization & copyright rules, the default rule last (DIG-9)", None, None))
 
 
 class FormFieldIn(Schema):
@@ -511,23 +512,9 @@ class DisplayRuleOut(DisplayRuleIn):
     id: int
 
 
-@router.get("/digitization/display-logic", response={200: Page(DisplayRuleOut), 403: Error})
-def display_rules(request, page: PageQuery):
-    return paginate(request, DisplayLogicRule.objects.filter(institution=_admin(request)), page)
-
-
-@router.post("/digitization/display-logic", response={201: DisplayRuleOut, **ERR},
-             summary="Hide Digitization or General digitization under a condition (DIG-5)")
-def create_display_rule(request, payload: DisplayRuleIn):
-    inst = _admin(request)
-    return Status(201, services.save_display_rule(request.user, inst, **payload.dict()))
-
-
-@router.put("/digitization/display-logic/{display_rule_id}", response={200: DisplayRuleOut, **ERR})
-def update_display_rule(request, display_rule_id: Id, payload: DisplayRuleIn):
-    inst = _admin(request)
-    rule = get_object_or_404(DisplayLogicRule, pk=display_rule_id, institution=inst)
-    return services.save_display_rule(request.user, inst, rule=rule, **payload.dict())
+_setting_rows("/digitization/display-logic", "display_rule_id", DisplayLogicRule, DisplayRuleIn, DisplayRuleOut,
+              services.save_display_rule, names=("display_rules", "create_display_rule", "update_display_rule"),
+              summaries=(None, "Hide Digitization or General digitization under a condition (DIG-5)", None))
 
 
 class CopyrightOptionIn(Schema):

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-CHECKS: list[Callable] = []
+from syllabus.core.registry import Hooks
 
-
-def register(check: Callable) -> Callable:
-    if check not in CHECKS:
-        CHECKS.append(check)
-    return check
+CHECKS: Hooks[Callable] = Hooks()
+register = CHECKS.register
 
 
 def blocked(req) -> str | None:

@@ -4,39 +4,16 @@ and, for students, the warning of a cleared file's last days next to its downloa
 
 The requests of every item on the page are read in one query, and only when a template first
 needs them (students' views never do: their way to a digitized file is the item's own file)."""
+from syllabus.core.batch import PageBatch
 from syllabus.lists.slots import register_slot
 
 
-class _PageRequests:
-    def __init__(self, citation_ids):
-        self.ids, self._by_citation = citation_ids, None
-
-    def get(self, pk):
-        if self._by_citation is None:
-            from .selectors import requests_for_citations
-
-            self._by_citation = requests_for_citations(self.ids)
-        return self._by_citation.get(pk, [])
-
-
-class _Requests:
-    def __init__(self, page, pk):
-        self.page, self.pk = page, pk
-
-    def __iter__(self):
-        return iter(self.page.get(self.pk))
-
-    def __bool__(self):
-        return bool(self.page.get(self.pk))
-
-    def __len__(self):
-        return len(self.page.get(self.pk))
-
-
 def _prepare(request, citations):
-    page = _PageRequests([c.pk for c in citations])
+    from .selectors import requests_for_citations
+
+    requests = PageBatch(requests_for_citations, [c.pk for c in citations])
     for c in citations:
-        c.dig_requests = _Requests(page, c.pk)
+        c.dig_requests = requests.of(c.pk)
 
 
 def _prepare_warnings(request, citations):

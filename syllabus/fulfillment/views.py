@@ -179,12 +179,17 @@ def request_action(request, request_id: int, action: str):
     return redirect("fulfillment:request", req.pk)
 
 
+def _request_or_404(**lookup) -> DigitizationRequest:
+    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(**lookup).first()
+    if req is None:
+        raise Http404
+    return req
+
+
 @login_required
 @rule_errors
 def download(request, request_id: int):
-    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=request_id).first()
-    if req is None:
-        raise Http404
+    req = _request_or_404(pk=request_id)
     return file_response(services.file_access(request.user, req))
 
 
@@ -192,9 +197,7 @@ def download(request, request_id: int):
 @rule_errors
 def file_page(request, request_id: int):
     """A student's way to the course file: the warning of the last days comes with it (DIG-4)."""
-    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=request_id).first()
-    if req is None:
-        raise Http404
+    req = _request_or_404(pk=request_id)
     if req.representation is None or not req.representation.file:
         raise Http404
     # check without opening (a link delivery would count an access)
@@ -206,9 +209,7 @@ def file_page(request, request_id: int):
 @login_required
 @rule_errors
 def link(request, token: str):
-    req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(access_token=token).first()
-    if req is None:
-        raise Http404
+    req = _request_or_404(access_token=token)
     return file_response(services.file_access(request.user, req, via_link=token))
 
 
@@ -373,10 +374,16 @@ def _save_edd_rule(user, inst, p) -> None:
                            allowed=p.get("allowed") == "on", enabled=p.get("enabled") == "on" if "has_enabled" in p else True)
 
 
-@_section("edd_enabled")
-def _save_edd_enabled(user, inst, p) -> None:
-    rule = get_object_or_404(EddRule, pk=p.get("rule"), institution=inst)
-    services.save_edd_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
+def _switch(model, save):
+    """The section of a row's on/off switch (its ``enabled`` checkbox)."""
+
+    def save_switch(user, inst, p) -> None:
+        save(user, inst, rule=get_object_or_404(model, pk=p.get("rule"), institution=inst), enabled=p.get("enabled") == "on")
+
+    return save_switch
+
+
+_section("edd_enabled")(_switch(EddRule, services.save_edd_rule))
 
 
 @_section("rules")
@@ -393,10 +400,7 @@ def _save_digitization_rule(user, inst, p) -> None:
     services.save_digitization_rule(user, inst, rule=rule, **values)
 
 
-@_section("rule_enabled")
-def _save_rule_enabled(user, inst, p) -> None:
-    rule = get_object_or_404(DigitizationRule, pk=p.get("rule"), institution=inst)
-    services.save_digitization_rule(user, inst, rule=rule, enabled=p.get("enabled") == "on")
+_section("rule_enabled")(_switch(DigitizationRule, services.save_digitization_rule))
 
 
 @_section("form")

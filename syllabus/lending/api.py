@@ -17,6 +17,7 @@ from ninja import Router, Schema, Status
 from syllabus.api.fields import ConcurrentUsers, Days, Id, Period, Priority
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, audit_out
+from syllabus.api.steps import Resource
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import User
@@ -239,25 +240,23 @@ def create_policy(request, payload: PolicyIn):
     return Status(201, _policy_out(selectors.policies(request.user).select_related("institution").get(pk=policy.pk)))
 
 
-def _policy(request, pk: int) -> AccessRightsPolicy:
-    p = selectors.policies(request.user).select_related("institution").filter(pk=pk).first()
+def _policy(user, pk: int) -> AccessRightsPolicy:
+    p = selectors.policies(user).select_related("institution").filter(pk=pk).first()
     if p is None:
         raise NotFound("NOT-FOUND", "no such access-rights policy")
     return p
 
 
-@router.get("/access-rights-policies/{policy_id}", response=PolicyOut, summary="One access-rights policy")
-def get_policy(request, policy_id: Id):
-    return _policy_out(_policy(request, policy_id))
-
-
-@router.patch("/access-rights-policies/{policy_id}", response=PolicyOut, summary="Change a policy; `rules` replaces all its rules")
-def patch_policy(request, policy_id: Id, payload: PolicyPatch):
-    policy = _policy(request, policy_id)
+def _change_policy(user, policy: AccessRightsPolicy, payload: PolicyPatch) -> None:
     data = payload.dict(exclude_unset=True)
     rules = data.pop("rules", None)
-    services.update_policy(request.user, policy, rules=rules, **data)
-    return _policy_out(_policy(request, policy_id))
+    services.update_policy(user, policy, rules=rules, **data)
+
+
+POLICIES = Resource(router, "policy_id", find=_policy, render=lambda user, pk: _policy_out(_policy(user, pk)), response=PolicyOut)
+POLICIES.read("/access-rights-policies/{policy_id}", name="get_policy", summary="One access-rights policy")
+POLICIES.step("patch", "/access-rights-policies/{policy_id}", name="patch_policy", act=_change_policy,
+              inputs={"payload": PolicyPatch}, summary="Change a policy; `rules` replaces all its rules")
 
 
 @router.get("/representations", response=Page(LoanRepresentationOut),

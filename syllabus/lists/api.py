@@ -18,6 +18,7 @@ from syllabus.api.fields import Id, Position
 from syllabus.api.preconditions import Versioned
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
+from syllabus.api.steps import Resource
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
@@ -346,64 +347,34 @@ def create_list(request, payload: ListIn):
     return Status(201, list_out(request.user, lst.pk))
 
 
-@router.get("/lists/{list_id}", response={200: ListOut, **ERRORS},
-            summary="A list with its sections and their citations (ids, statuses, tags, notes)")
-@LIST.tagged()
-def get_list(request, list_id: Id):
-    return list_out(request.user, list_id)
+def _list(user, list_id: int) -> ResourceList:
+    return selectors.list_for(user, list_id)[0]
 
 
-@router.patch("/lists/{list_id}", response={200: ListOut, **ERRORS},
-              summary="Change title, description, courses, owners, collaborators, visibility or status (LST-4, LST-8)")
-@LIST.tagged()
-@LIST.guarded("list_id")
-def patch_list(request, list_id: Id, payload: ListPatch):
-    lst, acc = selectors.list_for(request.user, list_id)
+def _change_list(user, lst: ResourceList, payload: ListPatch) -> None:
     data = payload.dict(exclude_unset=True)
     courses = None
     if data.get("course_ids") is not None:
-        ensure_edit(request.user, lst)  # who may not edit hears 403 before the course ids are checked
-        courses = _courses(request.user, data["course_ids"])
-    services.change_list(request.user, lst, courses=courses, visibility=data.get("visibility"), status=data.get("status"),
+        ensure_edit(user, lst)  # who may not edit hears 403 before the course ids are checked
+        courses = _courses(user, data["course_ids"])
+    services.change_list(user, lst, courses=courses, visibility=data.get("visibility"), status=data.get("status"),
                          **{k: data.get(k) for k in ("title", "description", "owners", "collaborators")})
-    return list_out(request.user, list_id)
 
 
-@router.post("/lists/{list_id}/publish", response={200: ListOut, **ERRORS}, summary="Publish: students of the linked courses see it (LST-8)")
-@LIST.tagged()
-@LIST.guarded("list_id")
-def publish(request, list_id: Id):
-    lst, _ = selectors.list_for(request.user, list_id)
-    services.publish_list(request.user, lst)
-    return list_out(request.user, list_id)
-
-
-@router.post("/lists/{list_id}/unpublish", response={200: ListOut, **ERRORS}, summary="Back to draft (LST-8)")
-@LIST.tagged()
-@LIST.guarded("list_id")
-def unpublish(request, list_id: Id):
-    lst, _ = selectors.list_for(request.user, list_id)
-    services.unpublish_list(request.user, lst)
-    return list_out(request.user, list_id)
-
-
-@router.post("/lists/{list_id}/send", response={200: ListOut, **ERRORS}, summary="Send the list to the library (LST-4)")
-@LIST.tagged()
-@LIST.guarded("list_id")
-def send(request, list_id: Id):
-    lst, _ = selectors.list_for(request.user, list_id)
-    services.send_list(request.user, lst)
-    return list_out(request.user, list_id)
-
-
-@router.post("/lists/{list_id}/assign", response={200: ListOut, **ERRORS},
-             summary="Assign the list to a librarian (username), or unassign (null) (LST-7)")
-@LIST.tagged()
-@LIST.guarded("list_id")
-def assign(request, list_id: Id, payload: AssignIn):
-    lst, _ = selectors.list_for(request.user, list_id)
-    services.assign_list(request.user, lst, payload.username)
-    return list_out(request.user, list_id)
+# the steps on a list answer the list with its ETag and honour If-Match
+LISTS = Resource(router, "list_id", find=_list, render=list_out, response=ListOut, errors=ERRORS,
+                 edits=(LIST.guarded("list_id"),), answers=(LIST.tagged(),))
+LISTS.read("/lists/{list_id}", name="get_list",
+           summary="A list with its sections and their citations (ids, statuses, tags, notes)")
+LISTS.step("patch", "/lists/{list_id}", name="patch_list", act=_change_list, inputs={"payload": ListPatch},
+           summary="Change title, description, courses, owners, collaborators, visibility or status (LST-4, LST-8)")
+LISTS.step("post", "/lists/{list_id}/publish", name="publish", act=services.publish_list,
+           summary="Publish: students of the linked courses see it (LST-8)")
+LISTS.step("post", "/lists/{list_id}/unpublish", name="unpublish", act=services.unpublish_list, summary="Back to draft (LST-8)")
+LISTS.step("post", "/lists/{list_id}/send", name="send", act=services.send_list, summary="Send the list to the library (LST-4)")
+LISTS.step("post", "/lists/{list_id}/assign", name="assign", inputs={"payload": AssignIn},
+           act=lambda user, lst, payload: services.assign_list(user, lst, payload.username),
+           summary="Assign the list to a librarian (username), or unassign (null) (LST-7)")
 
 
 @router.get("/lists/{list_id}/history", response={200: Page(AuditOut), **ERRORS},
@@ -433,28 +404,21 @@ def _section_out(user, section_id: int) -> dict:
             "start_date": section.start_date, "end_date": section.end_date, "citations": [citation_out(c, acc) for c in items]}
 
 
-@router.patch("/sections/{section_id}", response={200: SectionOut, **ERRORS}, summary="Change a section's title, description or dates")
-@LIST.guarded("section_id", resolve=_list_of_section)
-def patch_section(request, section_id: Id, payload: SectionPatch):
-    section, _ = selectors.section_for(request.user, section_id)
-    services.update_section(request.user, section, **payload.dict(exclude_unset=True))
-    return _section_out(request.user, section_id)
+def _section(user, section_id: int) -> Section:
+    return selectors.section_for(user, section_id)[0]
 
 
-@router.post("/sections/{section_id}/move", response={200: SectionOut, **ERRORS}, summary="Move a section to a position (0-based)")
-@LIST.guarded("section_id", resolve=_list_of_section)
-def move_section(request, section_id: Id, payload: PositionIn):
-    section, _ = selectors.section_for(request.user, section_id)
-    services.move_section(request.user, section, payload.position)
-    return _section_out(request.user, section_id)
-
-
-@router.delete("/sections/{section_id}", response={204: None, **ERRORS}, summary="Delete an empty section")
-@LIST.guarded("section_id", resolve=_list_of_section)
-def delete_section(request, section_id: Id):
-    section, _ = selectors.section_for(request.user, section_id)
-    services.delete_section(request.user, section)
-    return Status(204, None)
+# a section belongs to its list: an If-Match names the list's ETag
+SECTIONS = Resource(router, "section_id", find=_section, render=_section_out, response=SectionOut, errors=ERRORS,
+                    edits=(LIST.guarded("section_id", resolve=_list_of_section),))
+SECTIONS.step("patch", "/sections/{section_id}", name="patch_section", inputs={"payload": SectionPatch},
+              act=lambda user, section, payload: services.update_section(user, section, **payload.dict(exclude_unset=True)),
+              summary="Change a section's title, description or dates")
+SECTIONS.step("post", "/sections/{section_id}/move", name="move_section", inputs={"payload": PositionIn},
+              act=lambda user, section, payload: services.move_section(user, section, payload.position),
+              summary="Move a section to a position (0-based)")
+SECTIONS.step("delete", "/sections/{section_id}", name="delete_section", act=services.delete_section, empty=True,
+              summary="Delete an empty section")
 
 
 # --- citations -------------------------------------------------------------------------------
@@ -483,77 +447,36 @@ def add_citation(request, list_id: Id, payload: CitationIn):
     return Status(201, _citation_response(request.user, citation.pk))
 
 
-@router.get("/citations/{citation_id}", response={200: CitationOut, **ERRORS}, summary="One citation")
-@CITATION.tagged()
-def get_citation(request, citation_id: Id):
-    return _citation_response(request.user, citation_id)
+def _citation(user, citation_id: int) -> Citation:
+    return selectors.citation_for(user, citation_id)[0]
 
 
-@router.patch("/citations/{citation_id}", response={200: CitationOut, **ERRORS},
-              summary="Change a citation; metadata is a JSON merge patch (null removes a field); status moves along LST-4")
-@CITATION.tagged()
-@CITATION.guarded("citation_id")
-def patch_citation(request, citation_id: Id, payload: CitationPatch):
-    citation, acc = selectors.citation_for(request.user, citation_id)
-    services.change_citation(request.user, citation, **payload.dict(exclude_unset=True))
-    return _citation_response(request.user, citation_id)
-
-
-@router.delete("/citations/{citation_id}", response={204: None, **ERRORS}, summary="Delete a citation")
-@CITATION.guarded("citation_id")
-def delete_citation(request, citation_id: Id):
-    citation, _ = selectors.citation_for(request.user, citation_id)
-    services.delete_citation(request.user, citation)
-    return Status(204, None)
-
-
-@router.post("/citations/{citation_id}/move", response={200: CitationOut, **ERRORS},
-             summary="Move a citation to a position (0-based) in its section or another section of the list (LST-1)")
-@CITATION.tagged()
-@CITATION.guarded("citation_id")
-def move_citation(request, citation_id: Id, payload: MoveIn):
-    citation, _ = selectors.citation_for(request.user, citation_id)
-    services.move_citation(request.user, citation, section=selectors.section_of_list(citation.resource_list_id, payload.section_id),
+def _move_citation(user, citation: Citation, payload: MoveIn) -> None:
+    services.move_citation(user, citation, section=selectors.section_of_list(citation.resource_list_id, payload.section_id),
                            position=payload.position)
-    return _citation_response(request.user, citation_id)
 
 
-@router.post("/citations/{citation_id}/send", response={200: CitationOut, **ERRORS}, summary="Send a single item to the library (LST-4)")
-@CITATION.tagged()
-@CITATION.guarded("citation_id")
-def send_citation(request, citation_id: Id):
-    citation, _ = selectors.citation_for(request.user, citation_id)
-    services.send_citation(request.user, citation)
-    return _citation_response(request.user, citation_id)
-
-
-@router.post("/citations/{citation_id}/status", response={200: CitationOut, **ERRORS},
-             summary="Move an item's status (the library: in_process, complete, declined) (LST-4)")
-@CITATION.tagged()
-@CITATION.guarded("citation_id")
-def citation_status(request, citation_id: Id, payload: StatusIn):
-    citation, _ = selectors.citation_for(request.user, citation_id)
-    services.set_item_status(request.user, citation, payload.status, note=payload.note)
-    return _citation_response(request.user, citation_id)
-
-
-@router.post("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS},
-             summary="Upload a file on a citation (size limit per role, type sniffed) (LST-3)")
-@CITATION.tagged()
-@CITATION.guarded("citation_id")
-def upload_file(request, citation_id: Id, file: File[UploadedFile]):
-    citation, _ = selectors.citation_for(request.user, citation_id)
-    services.attach_file(request.user, citation, file)
-    return _citation_response(request.user, citation_id)
-
-
-@router.delete("/citations/{citation_id}/file", response={200: CitationOut, **ERRORS}, summary="Remove a citation's file")
-@CITATION.tagged()
-@CITATION.guarded("citation_id")
-def remove_file(request, citation_id: Id):
-    citation, _ = selectors.citation_for(request.user, citation_id)
-    services.remove_file(request.user, citation)
-    return _citation_response(request.user, citation_id)
+# the steps on a citation answer it with its ETag and honour If-Match
+CITATIONS = Resource(router, "citation_id", find=_citation, render=_citation_response, response=CitationOut, errors=ERRORS,
+                     edits=(CITATION.guarded("citation_id"),), answers=(CITATION.tagged(),))
+CITATIONS.read("/citations/{citation_id}", name="get_citation", summary="One citation")
+CITATIONS.step("patch", "/citations/{citation_id}", name="patch_citation", inputs={"payload": CitationPatch},
+               act=lambda user, citation, payload: services.change_citation(user, citation, **payload.dict(exclude_unset=True)),
+               summary="Change a citation; metadata is a JSON merge patch (null removes a field); status moves along LST-4")
+CITATIONS.step("delete", "/citations/{citation_id}", name="delete_citation", act=services.delete_citation, empty=True,
+               summary="Delete a citation")
+CITATIONS.step("post", "/citations/{citation_id}/move", name="move_citation", act=_move_citation, inputs={"payload": MoveIn},
+               summary="Move a citation to a position (0-based) in its section or another section of the list (LST-1)")
+CITATIONS.step("post", "/citations/{citation_id}/send", name="send_citation", act=services.send_citation,
+               summary="Send a single item to the library (LST-4)")
+CITATIONS.step("post", "/citations/{citation_id}/status", name="citation_status", inputs={"payload": StatusIn},
+               act=lambda user, citation, payload: services.set_item_status(user, citation, payload.status, note=payload.note),
+               summary="Move an item's status (the library: in_process, complete, declined) (LST-4)")
+CITATIONS.step("post", "/citations/{citation_id}/file", name="upload_file", inputs={"file": File[UploadedFile]},
+               act=lambda user, citation, file: services.attach_file(user, citation, file),
+               summary="Upload a file on a citation (size limit per role, type sniffed) (LST-3)")
+CITATIONS.step("delete", "/citations/{citation_id}/file", name="remove_file", act=services.remove_file,
+               summary="Remove a citation's file")
 
 
 @router.get("/citations/{citation_id}/file", response={200: None, **ERRORS}, url_name="lists_citation_file",

@@ -23,26 +23,20 @@ if not any(name == "reserves" for name, _ in LOGINS):
     LOGINS.insert(2, ("reserves", "Second course reserves librarian, Riverside University (lists assigned to others)"))
 
 
+def _meta(title, year, family="", given="", **fields) -> dict:
+    """The CSL-JSON of a demo item: title, author (when named), year and the non-empty ``fields``."""
+    author = {"author": [{"family": family, "given": given}]} if family else {}
+    return {"title": title, **author, "issued": {"date-parts": [[year]]}, **{k: v for k, v in fields.items() if v}}
+
+
 def _b(title, family, given, year, publisher, place="", isbn="", edition=""):
-    m = {"title": title, "author": [{"family": family, "given": given}], "issued": {"date-parts": [[year]]},
-         "publisher": publisher}
-    if place:
-        m["publisher-place"] = place
-    if isbn:
-        m["ISBN"] = isbn
-    if edition:
-        m["edition"] = edition
-    return ("book", m)
+    return ("book", _meta(title, year, family, given, publisher=publisher,
+                          **{"publisher-place": place, "ISBN": isbn, "edition": edition}))
 
 
 def _a(title, family, given, year, journal, volume, issue, pages, doi=""):
-    m = {"title": title, "author": [{"family": family, "given": given}], "issued": {"date-parts": [[year]]},
-         "container-title": journal, "volume": str(volume), "page": pages}
-    if issue:
-        m["issue"] = str(issue)
-    if doi:
-        m["DOI"] = doi
-    return ("article", m)
+    return ("article", _meta(title, year, family, given, volume=str(volume), page=pages,
+                             **{"container-title": journal, "issue": str(issue) if issue else "", "DOI": doi}))
 
 
 def _c(title, family, given, year, book, editors, publisher, pages):
@@ -52,10 +46,7 @@ def _c(title, family, given, year, book, editors, publisher, pages):
 
 
 def _w(title, url, year, publisher=""):
-    m = {"title": title, "URL": url, "issued": {"date-parts": [[year]]}}
-    if publisher:
-        m["publisher"] = publisher
-    return ("website", m)
+    return ("website", _meta(title, year, URL=url, publisher=publisher))
 
 
 def _v(title, year, publisher):

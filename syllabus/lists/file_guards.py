@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-GUARDS: list[Callable] = []
+from syllabus.core.registry import Hooks
 
-
-def register_file_guard(guard: Callable) -> Callable:
-    if guard not in GUARDS:
-        GUARDS.append(guard)
-    return guard
+GUARDS: Hooks[Callable] = Hooks()
+register_file_guard = GUARDS.register
 
 
 def check(user, citation) -> str:

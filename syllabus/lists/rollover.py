@@ -46,6 +46,7 @@ from django.db.models import Min
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.registry import Hooks
 from syllabus.courses.models import Course
 from syllabus.org import config
 from syllabus.org.models import Institution, User
@@ -70,15 +71,10 @@ BATCH = 50
 CLEARANCE_STATUSES = frozenset({CopyrightStatus.WAITING, CopyrightStatus.APPROVED, CopyrightStatus.DECLINED})
 
 _RecheckProvider = Callable[[list[int]], Iterable[int]]
-_RECHECK: list[_RecheckProvider] = []
-
-
-def register_recheck(provider: _RecheckProvider) -> _RecheckProvider:
-    """``provider(list_ids)`` → ids of the citations of those lists that had digitization or
-    copyright clearance (ROLL-5).  Called once per batch of lists."""
-    if provider not in _RECHECK:
-        _RECHECK.append(provider)
-    return provider
+# ``provider(list_ids)`` → ids of the citations of those lists that had digitization or
+# copyright clearance (ROLL-5).  Called once per batch of lists.
+_RECHECK: Hooks[_RecheckProvider] = Hooks()
+register_recheck = _RECHECK.register
 
 
 def _declare_recheck_tag() -> None:

@@ -8,7 +8,8 @@ raises librarian tasks (LST-6).  Other apps build on these verbs, e.g. the catal
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -41,6 +42,16 @@ from .workflow import (
 def _locked(lst: ResourceList) -> ResourceList:
     """Re-read the list row under a lock (PostgreSQL ``FOR UPDATE``; SQLite serialises writers)."""
     return ResourceList.objects.select_for_update().select_related("institution").get(pk=lst.pk)
+
+
+@contextmanager
+def _in_locked_list(obj: Section | Citation) -> Iterator[ResourceList]:
+    """One transaction with the list of ``obj`` (a section or a citation) locked, ``obj`` re-read
+    under the lock: what every edit of a list's content starts with."""
+    with transaction.atomic():
+        lst = _locked(obj.resource_list)
+        obj.refresh_from_db()
+        yield lst
 
 
 def _sides(acc: Access) -> set[str]:
@@ -450,9 +461,7 @@ def update_section(actor: User, section: Section, **values) -> dict:
         if key in values:
             clean[key] = values[key]
     _check_dates(clean.get("start_date", section.start_date), clean.get("end_date", section.end_date))
-    with transaction.atomic():
-        lst = _locked(lst)
-        section.refresh_from_db()
+    with _in_locked_list(section) as lst:
         changes = audit.update(actor, section, **clean)
         if changes:
             _touch(lst)
@@ -644,9 +653,7 @@ def update_citation(actor: User, citation: Citation, **values) -> dict:
     unknown = set(values) - set(CITATION_FIELDS)
     if unknown:
         raise RuleViolation("LST-2", f"cannot change {', '.join(sorted(unknown))} here")
-    with transaction.atomic():
-        lst = _locked(lst)
-        citation.refresh_from_db()
+    with _in_locked_list(citation) as lst:
         had = library_has(lst, citation)
         automatic = _has_no_action_default(lst, citation)
         clean = _clean_citation_values(lst, citation, acc, values, actor=actor)
@@ -738,9 +745,7 @@ def move_citation(actor: User, citation: Citation, *, section: Section | None = 
     lst = citation.resource_list
     ensure_edit(actor, lst)
     target = ensure_section_of(lst.pk, section or citation.section)
-    with transaction.atomic():
-        lst = _locked(lst)
-        citation.refresh_from_db()
+    with _in_locked_list(citation) as lst:
         before = (citation.section_id, citation.position)
         if target.pk != citation.section_id:
             old_rows = [r for r in Citation.objects.filter(section_id=citation.section_id).order_by("position", "id") if r.pk != citation.pk]
@@ -762,9 +767,7 @@ def move_citation(actor: User, citation: Citation, *, section: Section | None = 
 def delete_citation(actor: User, citation: Citation) -> None:
     lst = citation.resource_list
     ensure_edit(actor, lst)
-    with transaction.atomic():
-        lst = _locked(lst)
-        citation.refresh_from_db()
+    with _in_locked_list(citation) as lst:
         had = library_has(lst, citation)
         audit.deleted(actor, citation)
         title, file_name = citation.title, citation.file.name
@@ -784,9 +787,7 @@ def send_citation(actor: User, citation: Citation) -> Citation:
     """The instructor sends a single item to the library, before or after the list (LST-4)."""
     lst = citation.resource_list
     acc = ensure_edit(actor, lst)
-    with transaction.atomic():
-        lst = _locked(lst)
-        citation.refresh_from_db()
+    with _in_locked_list(citation) as lst:
         _check_move(ITEM_WORKFLOW, citation.status, ItemStatus.READY_FOR_PROCESSING, acc)
         audit.update(actor, citation, status=ItemStatus.READY_FOR_PROCESSING, sent_at=clock.now())
         audit.event(actor, citation, "sent")
@@ -803,9 +804,7 @@ def set_item_status(actor: User, citation: Citation, status: str, *, note: str |
         return send_citation(actor, citation)
     lst = citation.resource_list
     acc = ensure_view(actor, lst)
-    with transaction.atomic():
-        lst = _locked(lst)
-        citation.refresh_from_db()
+    with _in_locked_list(citation) as lst:
         _check_move(ITEM_WORKFLOW, citation.status, status, acc)
         values = {"status": status}
         if note is not None:
@@ -852,9 +851,7 @@ def attach_file(actor: User, citation: Citation, upload) -> Citation:
     content_type = uploads.check(upload, institution=lst.institution, max_mb=max_mb)
     name = default_storage.save(uploads.storage_name(content_type), upload)
     try:
-        with transaction.atomic():
-            lst = _locked(lst)
-            citation.refresh_from_db()
+        with _in_locked_list(citation) as lst:
             old = citation.file.name
             _set_file(actor, citation, name, uploads.safe_display_name(upload.name), content_type, upload.size)
             # DIG-3: a clearance (or a declared status) was for the previous file: a new file starts
@@ -878,9 +875,7 @@ def attach_file(actor: User, citation: Citation, upload) -> Citation:
 def remove_file(actor: User, citation: Citation) -> Citation:
     lst = citation.resource_list
     ensure_edit(actor, lst)
-    with transaction.atomic():
-        lst = _locked(lst)
-        citation.refresh_from_db()
+    with _in_locked_list(citation) as lst:
         old = citation.file.name
         if not old:
             return citation

@@ -9,10 +9,12 @@ Each app declares its parameters in ``<app>/params.py`` (loaded at start-up).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from syllabus.core.errors import RuleViolation
+from syllabus.core.registry import Hooks
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,8 @@ REGISTRY: dict[str, Param] = {}
 
 #: CON-1: checks run before a member (institution or library) value is set: ``guard(key, institution)``
 #: raises to refuse it (the consortium app registers "the consortium locked this setting").
-OVERRIDE_GUARDS: list = []
-
-
-def register_override_guard(guard) -> None:
-    if guard not in OVERRIDE_GUARDS:
-        OVERRIDE_GUARDS.append(guard)
+OVERRIDE_GUARDS: Hooks[Callable] = Hooks()
+register_override_guard = OVERRIDE_GUARDS.register
 
 
 def declare(key: str, type_: type, default: Any, description: str, choices: tuple | list = ()) -> Param:

@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import get_object_or_404, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -110,9 +110,7 @@ def oidc_callback(request, institution: str, slug: str):
 @_guarded
 def saml_metadata(request, institution: str):
     """The institution's SP metadata, at a fixed address to give every SAML IdP."""
-    inst = selectors.Institution.objects.filter(code=institution).first()
-    if inst is None:
-        raise Http404
+    inst = get_object_or_404(selectors.Institution, code=institution)
     return HttpResponse(saml.sp_metadata(request, inst), content_type="application/samlmetadata+xml")
 
 
@@ -121,9 +119,7 @@ def saml_metadata(request, institution: str):
 @never_cache
 @_guarded
 def saml_acs(request, institution: str):
-    inst = selectors.Institution.objects.filter(code=institution).first()
-    if inst is None:
-        raise Http404
+    inst = get_object_or_404(selectors.Institution, code=institution)
     provider = None
     try:
         provider, result, next_url = saml.consume(request, inst)
@@ -141,9 +137,7 @@ def saml_acs(request, institution: str):
 @_guarded
 def saml_sls(request, institution: str):
     """Single logout: the IdP's answer to our logout request, or its own logout request."""
-    inst = selectors.Institution.objects.filter(code=institution).first()
-    if inst is None:
-        raise Http404
+    inst = get_object_or_404(selectors.Institution, code=institution)
     try:
         return saml.single_logout(request, inst)
     except RuleViolation as error:

@@ -37,9 +37,9 @@ def refusal(request, exc: RuleViolation, *, back_url: str = "", back_label: str 
                   status=status or exc.status)
 
 
-def _on_refusal(answer: Callable):
-    """A decorator: the view's NotFound is a 404, any other :class:`RuleViolation` becomes
-    ``answer(request, exc, *args, **kwargs)``."""
+def _on_refusal(answer: Callable, catch: type[RuleViolation] = RuleViolation):
+    """A decorator: the view's NotFound is a 404, any other ``catch`` (a :class:`RuleViolation`)
+    becomes ``answer(request, exc, *args, **kwargs)``."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -48,7 +48,7 @@ def _on_refusal(answer: Callable):
                 return view(request, *args, **kwargs)
             except NotFound:
                 raise Http404 from None
-            except RuleViolation as exc:
+            except catch as exc:
                 return answer(request, exc, *args, **kwargs)
 
         return wrapper
@@ -56,16 +56,17 @@ def _on_refusal(answer: Callable):
     return decorate
 
 
-def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None, **refusal_options):
-    """Decorate a view: a :class:`RuleViolation` it raises becomes :func:`refusal` (or, for an
-    htmx request and when given, ``htmx(request, exc)``)."""
+def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None,
+                catch: type[RuleViolation] = RuleViolation, **refusal_options):
+    """Decorate a view: a :class:`RuleViolation` it raises (``catch``: only those of this kind)
+    becomes :func:`refusal` (or, for an htmx request and when given, ``htmx(request, exc)``)."""
 
     def answer(request, exc, *args, **kwargs):
         if htmx is not None and is_htmx(request):
             return htmx(request, exc)
         return refusal(request, exc, **refusal_options)
 
-    decorate = _on_refusal(answer)
+    decorate = _on_refusal(answer, catch)
     return decorate(view) if view is not None else decorate
 
 

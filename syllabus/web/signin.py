@@ -16,20 +16,12 @@ from collections.abc import Callable
 
 from django.utils.safestring import mark_safe
 
-LOGIN_BLOCKS: list[Callable] = []
-LOGOUT_HOOKS: list[Callable] = []
+from syllabus.core.registry import Hooks
 
-
-def register_login_block(block: Callable) -> Callable:
-    if block not in LOGIN_BLOCKS:
-        LOGIN_BLOCKS.append(block)
-    return block
-
-
-def register_logout_hook(hook: Callable) -> Callable:
-    if hook not in LOGOUT_HOOKS:
-        LOGOUT_HOOKS.append(hook)
-    return hook
+LOGIN_BLOCKS: Hooks[Callable] = Hooks()
+LOGOUT_HOOKS: Hooks[Callable] = Hooks()
+register_login_block = LOGIN_BLOCKS.register
+register_logout_hook = LOGOUT_HOOKS.register
 
 
 def login_blocks(request) -> list[str]:

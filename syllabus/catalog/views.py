@@ -38,7 +38,7 @@ EXPORT_TYPES = {"ris": ("application/x-research-info-systems", "ris"), "bibtex":
 
 
 def _flash_error(request, exc):
-    return render(request, "catalog/_flash.html", {"message": f"{exc.rule}: {exc.detail}", "ok": False})
+    return render(request, "catalog/_flash.html", {"message": str(exc), "ok": False})
 
 
 # a refused request becomes a page naming the rule: 404 for what the user may not know of, 403
@@ -196,7 +196,7 @@ def _added_to_list(request, add: Callable[[int], Any], *, back: str) -> HttpResp
         citation = add(int(list_id))
         message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
     except RuleViolation as exc:
-        message, ok = f"{exc.rule}: {exc.detail}", False
+        message, ok = str(exc), False
     if is_htmx(request):
         return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
@@ -291,7 +291,7 @@ def cite_it_harvest(request):
             url, html = citeit.fetch(url)
         harvest = citeit.harvest(html, url)
     except RuleViolation as exc:
-        messages.error(request, f"{exc.rule}: {exc.detail}")
+        messages.error(request, str(exc))
         return redirect("catalog:cite-it")
     return render(request, "catalog/cite_it_preview.html", _preview_context(request, harvest.csl, harvest))
 
@@ -346,7 +346,7 @@ def cite_it_save(request):
         messages.success(request, _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title})
         return redirect(lists_port.list_url(citation.resource_list))
     except RuleViolation as exc:
-        messages.error(request, f"{exc.rule}: {exc.detail}")
+        messages.error(request, str(exc))
         try:
             data = json.loads(request.POST.get("csl") or "{}")
         except ValueError:
@@ -385,7 +385,7 @@ def lookup_fill(request):
             if found is None:
                 message = _("Nobody knows %(id)s: enter the details by hand.") % {"id": identifier}
         except RuleViolation as exc:
-            message = f"{exc.rule}: {exc.detail}"
+            message = str(exc)
     fields, authors, year = [], "", ""
     if found is not None:
         data = found.csl

@@ -130,7 +130,7 @@ def hold_queue(request):
     try:
         rows, total = selectors.hold_queue(request.user, library=library, status=status, limit=50, offset=offset)
     except RuleViolation as exc:
-        messages.error(request, f"{exc.rule}: {exc.detail}")
+        messages.error(request, str(exc))
         rows, total = [], 0
     allowed = services.hold_library_ids(request.user)
     libraries = Library.objects.filter(institution_id=request.user.institution_id) if allowed is None else Library.objects.filter(pk__in=allowed)

@@ -53,7 +53,7 @@ def _done(request, course_id: int, action):
     try:
         message = action()
     except RuleViolation as exc:
-        messages.error(request, f"{exc.detail} ({exc.rule})")
+        messages.error(request, str(exc))
     else:
         messages.success(request, message)
     return redirect("courses:roster", course_id)

@@ -24,6 +24,7 @@ from syllabus.core import audit
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import RuleViolation
+from syllabus.web.errors import flash_refusals
 from syllabus.web.htmx import is_htmx
 from syllabus.org.models import User
 
@@ -106,7 +107,7 @@ def place(request, rep_id: int):
     try:
         services.request_loan(request.user, rep)
     except RuleViolation as exc:
-        return _panel(request, rep, f"{exc.detail} ({exc.rule})")
+        return _panel(request, rep, str(exc))
     return _panel(request, rep)
 
 
@@ -118,10 +119,7 @@ def start(request, pk: int):
     try:
         services.access(request.user, req)
     except RuleViolation as exc:
-        if is_htmx(request):
-            return _panel(request, req.representation, f"{exc.detail} ({exc.rule})")
-        messages.error(request, f"{exc.detail} ({exc.rule})")
-        return redirect("lending:title", req.representation_id)
+        return _panel(request, req.representation, str(exc))
     return _hx_redirect(request, reverse("lending:viewer", args=[req.pk]))
 
 
@@ -158,7 +156,7 @@ def _after_own_action(request, req, fn, **kw):
     try:
         fn(request.user, req, **kw)
     except RuleViolation as exc:
-        error = f"{exc.detail} ({exc.rule})"
+        error = str(exc)
     else:
         error = ""
     where = request.POST.get("from", "")
@@ -252,7 +250,7 @@ def edit(request, pk: int):
                 raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": services.MAX_PRIORITY})
             services.edit_request(request.user, req, note=request.POST.get("note", ""), priority=int(raw) if raw else None)
         except RuleViolation as exc:
-            error = f"{exc.detail} ({exc.rule})"
+            error = str(exc)
         else:
             messages.success(request, _("Request updated."))
             return redirect("lending:request", req.pk)
@@ -269,7 +267,7 @@ def cancel(request, pk: int):
         try:
             services.cancel(request.user, req, reason=request.POST.get("reason", ""), note=request.POST.get("note", ""))
         except RuleViolation as exc:
-            error = f"{exc.detail} ({exc.rule})"
+            error = str(exc)
         else:
             messages.success(request, _("Request cancelled; the patron is notified."))
             nxt = request.POST.get("next", "")
@@ -297,38 +295,36 @@ def queue(request, rep_id: int):
     return render(request, "lending/queue.html", context)
 
 
+def _back_to_queue(request, rep_id: int) -> str:
+    return reverse("lending:queue", args=[rep_id])
+
+
 @login_required
 @require_POST
+@flash_refusals(_back_to_queue)
 def on_behalf(request, rep_id: int):
     """LDL-3: staff place a request for a patron (optionally overriding the priority)."""
     rep = _staff_rep(request, rep_id)
     username = request.POST.get("patron", "").strip()
     patron = User.objects.filter(username=username, institution_id=rep.library.institution_id).first()
     raw = request.POST.get("priority", "").strip()
-    try:
-        if patron is None:
-            raise RuleViolation("LDL-3", _("no registered patron %(u)s") % {"u": username or "—"})
-        if raw and not raw.isdigit():
-            raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": services.MAX_PRIORITY})
-        req = services.request_loan(request.user, rep, patron=patron, note=request.POST.get("note", ""),
-                                    priority=int(raw) if raw else None)
-    except RuleViolation as exc:
-        messages.error(request, f"{exc.detail} ({exc.rule})")
-    else:
-        messages.success(request, _("Request placed for %(u)s: %(state)s.") % {"u": patron.username, "state": req.get_step_display()})
+    if patron is None:
+        raise RuleViolation("LDL-3", _("no registered patron %(u)s") % {"u": username or "—"})
+    if raw and not raw.isdigit():
+        raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": services.MAX_PRIORITY})
+    req = services.request_loan(request.user, rep, patron=patron, note=request.POST.get("note", ""),
+                                priority=int(raw) if raw else None)
+    messages.success(request, _("Request placed for %(u)s: %(state)s.") % {"u": patron.username, "state": req.get_step_display()})
     return redirect("lending:queue", rep.pk)
 
 
 @login_required
 @require_POST
+@flash_refusals(_back_to_queue)
 def staff_access(request, rep_id: int):
     """LDL-3: a staff member opens the resource from the back office."""
     rep = _staff_rep(request, rep_id)
-    try:
-        req = services.staff_access(request.user, rep)
-    except RuleViolation as exc:
-        messages.error(request, f"{exc.detail} ({exc.rule})")
-        return redirect("lending:queue", rep.pk)
+    req = services.staff_access(request.user, rep)
     if req.step == Step.IS_BEING_VIEWED:
         return redirect("lending:viewer", req.pk)
     messages.info(request, _("No copy is free: you are in the waitlist."))
@@ -356,7 +352,7 @@ def rights(request, rep_id: int):
             services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=int(raw_n),
                                                  related_item_ids=wanted)  # all or nothing
         except RuleViolation as exc:
-            error = f"{exc.detail} ({exc.rule})"
+            error = str(exc)
         else:
             messages.success(request, _("Loan rights saved."))
             return redirect("lending:rights", rep.pk)
@@ -435,7 +431,7 @@ def policy_form(request, pk: int | None = None):
             else:
                 services.update_policy(request.user, policy, rules=rules, **fields)
         except RuleViolation as exc:
-            error = f"{exc.detail} ({exc.rule})"
+            error = str(exc)
         else:
             messages.success(request, _("Access rights saved."))
             return redirect("lending:policies")

@@ -73,7 +73,7 @@ def action(view):
                 return response
             if isinstance(exc, PermissionDenied):
                 return _forbidden(request, exc)
-            messages.error(request, f"{exc.rule}: {exc.detail}")
+            messages.error(request, str(exc))
             return redirect(safe_next(request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse("lists:mine")))
         if is_htmx(request):
             return render_fragment(message)
@@ -134,7 +134,7 @@ def create(request):
     except PermissionDenied as exc:
         return _forbidden(request, exc)
     except RuleViolation as exc:
-        messages.error(request, f"{exc.rule}: {exc.detail}")
+        messages.error(request, str(exc))
         return redirect("lists:mine")
     messages.success(request, _("List created. Add sections and items, then publish it and send it to the library."))
     response = redirect("lists:edit", lst.pk)

@@ -75,7 +75,7 @@ def flash_refusals(back: Callable[..., str]):
     message "RULE: detail" and a redirect to ``back(request, *args, **kwargs)``; NotFound a 404."""
 
     def answer(request, exc, *args, **kwargs):
-        messages.error(request, f"{exc.rule}: {exc.detail}")
+        messages.error(request, str(exc))
         return redirect(back(request, *args, **kwargs))
 
     return _on_refusal(answer)

@@ -203,7 +203,7 @@ def test_loan_rights_page_saves_nothing_when_a_related_item_is_refused(client, l
     other = Item.objects.create(record=make_rep(1).record, library=library_a, barcode="B-78")
     client.force_login(lending_staff)
     r = client.post(f"/lending/representations/{rep.pk}/rights/", {"policy": policy.pk, "concurrent_users": "2", "items": [other.pk]})
-    assert r.status_code == 400 and "B-78 belongs to another title (LDL-2)" in r.content.decode()
+    assert r.status_code == 400 and "LDL-2: item B-78 belongs to another title" in r.content.decode()
     assert not LoanSettings.objects.filter(representation=rep, concurrent_users__gt=0).exists()
 
 

@@ -482,14 +482,8 @@ CITATIONS.step("delete", "/citations/{citation_id}/file", name="remove_file", ac
 @router.get("/citations/{citation_id}/file", response={200: None, **ERRORS}, url_name="lists_citation_file",
             summary="Download a citation's file (whoever may see the list)")
 def download_file(request, citation_id: Id):
-    from .views import file_response
-
     citation, _ = selectors.citation_for(request.user, citation_id)
-    warning = file_guards.check(request.user, citation)
-    response = file_response(citation)
-    if warning:
-        response["X-Access-Warning"] = warning
-    return response
+    return file_guards.file_response(request.user, citation)
 
 
 # --- librarian --------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.files.storage import default_storage
+
+from syllabus.core.errors import NotFound
+from syllabus.core.files import serve_upload
 from syllabus.core.registry import Hooks
 
 GUARDS: Hooks[Callable] = Hooks()
@@ -19,3 +23,15 @@ def check(user, citation) -> str:
     """Run every guard (each may refuse by raising); the warnings they return, joined."""
     warnings = [w for w in (guard(user, citation) for guard in GUARDS) if w]
     return " ".join(warnings)
+
+
+def file_response(user, citation):
+    """The download of a citation's file for ``user`` (the caller checked that the user may see
+    the list): every guard runs first; their warnings (DIG-4) go in ``X-Access-Warning``."""
+    warning = check(user, citation)
+    if not citation.file or not default_storage.exists(citation.file.name):
+        raise NotFound("LST-3", "this item has no file")
+    response = serve_upload(default_storage.open(citation.file.name, "rb"), filename=citation.file_name or "file", inline=True)
+    if warning:
+        response["X-Access-Warning"] = warning
+    return response

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -25,7 +24,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.citations.validate import merge_patch
 from syllabus.core import usage
-from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
@@ -428,22 +426,11 @@ def remove_file(request, pk: int, citation_id: int):
 
 # --- files ------------------------------------------------------------------------------------
 
-def file_response(citation: Citation, warning: str = ""):
-    """Stream a citation's file (the caller checked that the user may see the list), with the
-    file guards' ``warning`` (DIG-4), if any, as ``X-Access-Warning``."""
-    if not citation.file or not default_storage.exists(citation.file.name):
-        raise NotFound("LST-3", "this item has no file")
-    response = serve_upload(default_storage.open(citation.file.name, "rb"), filename=citation.file_name or "file", inline=True)
-    if warning:
-        response["X-Access-Warning"] = warning
-    return response
-
-
 @page
 @require_GET
 def download(request, citation_id: int):
     citation, _acc = selectors.citation_for(request.user, citation_id)
-    response = file_response(citation, file_guards.check(request.user, citation))
+    response = file_guards.file_response(request.user, citation)
     usage.record("file_download", request.user, list_id=citation.resource_list_id, citation_id=citation.pk)  # ANL-1
     return response
 

@@ -134,8 +134,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Per worker process. The student view keeps its shared rendering and each item's slot renderings
 # here (issue 19: ~2 entries per item of a list read); Django's default of 300 entries would
 # evict them as fast as they are made (20,000 entries of ~2.5 KB: at most ~50 MB per worker).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                      "OPTIONS": {"MAX_ENTRIES": 20_000}}}
+# At scale, ``CACHE_URL=redis://host:6379/1`` shares one cache between every worker and host
+# (Django's Redis backend): a rendering made by one worker serves all.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "syllabus"}}
+elif CACHE_URL:
+    raise ValueError(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 20_000}}}
 
 # --- jobs ---------------------------------------------------------------------------
 BROKER_URL = os.environ.get("BROKER_URL", "").strip()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import time
 
-from bench.common import line, setup_django, stopwatch, summary
+from bench.common import bulk_insert, line, setup_django, stopwatch, summary
 
 FULL = {"lists": 5_000, "citations": 200_000, "students": 30_000, "courses": 2_600, "instructors": 1_200, "runs": 200}
 QUICK = {"lists": 250, "citations": 10_000, "students": 1_500, "courses": 130, "instructors": 60, "runs": 40}
@@ -151,23 +151,18 @@ def generate(size: dict, stdout=print) -> dict:
                        ListStatus.SENT_TO_LIBRARY: [ItemStatus.READY_FOR_PROCESSING],
                        ListStatus.IN_PROCESS: [ItemStatus.READY_FOR_PROCESSING, ItemStatus.IN_PROCESS, ItemStatus.COMPLETE],
                        ListStatus.COMPLETE: [ItemStatus.COMPLETE, ItemStatus.COMPLETE, ItemStatus.DECLINED]}
-        batch = []
-        total = 0
-        for n, lid in enumerate(list_ids):
-            secs = section_ids[lid]
-            for j in range(counts[n]):
-                ctype, meta, formatted = templates[rnd.randrange(len(templates))]
-                batch.append(Citation(
-                    resource_list_id=lid, section_id=secs[j * len(secs) // counts[n]], position=j, type=ctype, metadata=meta,
-                    title=meta["title"], status=rnd.choice(item_status[lists[n].status]), tags=[rnd.choice(["essential", "recommended", "optional"])],
-                    public_note="Read before class." if j % 7 == 0 else "", formatted=formatted, formatted_style="apa",
-                    created_at=now, updated_at=now))
-            if len(batch) >= 20_000:
-                Citation.objects.bulk_create(batch, batch_size=5000)
-                total += len(batch)
-                batch = []
-        Citation.objects.bulk_create(batch, batch_size=5000)
-        total += len(batch)
+        def citations():
+            for n, lid in enumerate(list_ids):
+                secs = section_ids[lid]
+                for j in range(counts[n]):
+                    ctype, meta, formatted = templates[rnd.randrange(len(templates))]
+                    yield Citation(
+                        resource_list_id=lid, section_id=secs[j * len(secs) // counts[n]], position=j, type=ctype, metadata=meta,
+                        title=meta["title"], status=rnd.choice(item_status[lists[n].status]), tags=[rnd.choice(["essential", "recommended", "optional"])],
+                        public_note="Read before class." if j % 7 == 0 else "", formatted=formatted, formatted_style="apa",
+                        created_at=now, updated_at=now)
+
+        total = bulk_insert(Citation, citations())
         LibrarianTask.objects.bulk_create([
             LibrarianTask(resource_list_id=lid, kind=rnd.choice(["list_sent", "changed"]), detail="bench", created_at=now, updated_at=now)
             for n, lid in enumerate(list_ids) if lists[n].status != ListStatus.BEING_PREPARED and rnd.random() < 0.25], batch_size=5000)

@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import random
 
-from bench.common import line, setup_django, stopwatch
+from bench.common import bulk_insert, line, setup_django, stopwatch
 
 FULL = {"courses": 2_500, "lists_per_course": 2, "items": 50}
 QUICK = {"courses": 125, "lists_per_course": 2, "items": 50}
@@ -78,28 +78,23 @@ def generate(size: dict, stdout=print) -> None:
                 "id", "resource_list_id"):
             sections.setdefault(lid, []).append(sid)
         record = Record.objects.create(institution=inst, source_id="bench-1", title="A digitized book")
-        total = 0
-        batch: list[Citation] = []
-        for lid in lists:
-            k = rnd.randint(size["items"] - 40, size["items"] + 40)  # 10..90, mean 50
-            for j in range(k):
-                r = rnd.random()
-                batch.append(Citation(
-                    resource_list_id=lid, section_id=sections[lid][j * 4 // k], position=j,
-                    type=("book", "article", "book_chapter", "website")[j % 4],
-                    metadata={"title": f"Work {j} of list {lid}", "author": [{"family": "Author", "given": str(j)}],
-                              "issued": {"date-parts": [[2000 + j % 25]]}},
-                    title=f"Work {j} of list {lid}", status=ItemStatus.COMPLETE, tags=["essential"],
-                    public_note="Read before class." if j % 5 == 0 else "", library_note="on the shelf" if j % 9 == 0 else "",
-                    formatted=f"<i>Work {j}</i> (2000).", formatted_style="apa",
-                    personal_copy=r < 0.02, copyright_status="approved" if 0.02 <= r < 0.03 else "",
-                    record=record if 0.03 <= r < 0.04 else None, created_at=now, updated_at=now))
-            if len(batch) >= 20_000:
-                Citation.objects.bulk_create(batch, batch_size=5000)
-                total += len(batch)
-                batch = []
-        Citation.objects.bulk_create(batch, batch_size=5000)
-        total += len(batch)
+        def citations():
+            for lid in lists:
+                k = rnd.randint(size["items"] - 40, size["items"] + 40)  # 10..90, mean 50
+                for j in range(k):
+                    r = rnd.random()
+                    yield Citation(
+                        resource_list_id=lid, section_id=sections[lid][j * 4 // k], position=j,
+                        type=("book", "article", "book_chapter", "website")[j % 4],
+                        metadata={"title": f"Work {j} of list {lid}", "author": [{"family": "Author", "given": str(j)}],
+                                  "issued": {"date-parts": [[2000 + j % 25]]}},
+                        title=f"Work {j} of list {lid}", status=ItemStatus.COMPLETE, tags=["essential"],
+                        public_note="Read before class." if j % 5 == 0 else "", library_note="on the shelf" if j % 9 == 0 else "",
+                        formatted=f"<i>Work {j}</i> (2000).", formatted_style="apa",
+                        personal_copy=r < 0.02, copyright_status="approved" if 0.02 <= r < 0.03 else "",
+                        record=record if 0.03 <= r < 0.04 else None, created_at=now, updated_at=now)
+
+        total = bulk_insert(Citation, citations())
         DigitizationRequest.objects.bulk_create([
             DigitizationRequest(institution=inst, kind=Kind.DIGITIZATION, source=Source.COURSE, requester_id=teachers[0],
                                 record=record, citation_id=cid, title="A digitized book", status=Status.COMPLETED)

@@ -59,3 +59,18 @@ def line(name: str, **values) -> None:
     for k, v in values.items():
         parts.append(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}")
     print(f"{name:<34} " + "  ".join(parts), flush=True)
+
+
+def bulk_insert(model, objects, chunk: int = 20_000) -> int:
+    """``bulk_create`` an iterable of unsaved ``model`` rows ``chunk`` at a time (a fixture of
+    millions of rows never sits in memory at once); the number of rows written."""
+    total = 0
+    batch: list = []
+    for obj in objects:
+        batch.append(obj)
+        if len(batch) >= chunk:
+            model.objects.bulk_create(batch, batch_size=5000)
+            total += len(batch)
+            batch = []
+    model.objects.bulk_create(batch, batch_size=5000)
+    return total + len(batch)

@@ -27,6 +27,15 @@ REFERRER = "info:sid/syllabus:catalog"
 
 JOURNAL_TYPES = {"article-journal", "article-magazine", "article-newspaper", "paper-conference", "periodical", "review"}
 
+# What from_csl copies after the title keys, in this order: KEV key → CSL variable.  Of an
+# identifier variable (ISSN, ISBN: possibly several in one string) only the first is sent.
+_JOURNAL_FIELDS = (("rft.volume", "volume"), ("rft.issue", "issue"), ("rft.issn", "ISSN"))
+_BOOK_FIELDS = (
+    ("rft.pub", "publisher"), ("rft.place", "publisher-place"), ("rft.edition", "edition"),
+    ("rft.series", "collection-title"), ("rft.isbn", "ISBN"), ("rft.tpages", "number-of-pages"),
+)
+_FIRST_IDENTIFIER = frozenset({"ISSN", "ISBN"})
+
 
 _ESCAPED = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -168,6 +177,13 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
         if value not in (None, ""):
             pairs.append((key, str(value)))
 
+    def copy(fields: tuple[tuple[str, str], ...]) -> None:
+        for key, variable in fields:
+            value = csl.get(variable)
+            if variable in _FIRST_IDENTIFIER:
+                value = next(iter(identifiers.split_identifiers(value)), None)
+            add(key, value)
+
     if ctype in JOURNAL_TYPES:
         pairs.append(("rft_val_fmt", FMT_JOURNAL))
         if ctype == "periodical":
@@ -177,10 +193,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
             add("rft.genre", "proceeding" if ctype == "paper-conference" else "article")
             add("rft.atitle", csl.get("title"))
             add("rft.jtitle", csl.get("container-title"))
-        add("rft.volume", csl.get("volume"))
-        add("rft.issue", csl.get("issue"))
-        for issn in identifiers.split_identifiers(csl.get("ISSN"))[:1]:
-            add("rft.issn", issn)
+        copy(_JOURNAL_FIELDS)
     elif ctype == "thesis":
         pairs.append(("rft_val_fmt", FMT_DISSERTATION))
         add("rft.title", csl.get("title"))
@@ -195,13 +208,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
         else:
             add("rft.genre", "report" if ctype == "report" else "document" if ctype == "document" else "book")
             add("rft.btitle", csl.get("title"))
-        add("rft.pub", csl.get("publisher"))
-        add("rft.place", csl.get("publisher-place"))
-        add("rft.edition", csl.get("edition"))
-        add("rft.series", csl.get("collection-title"))
-        for isbn in identifiers.split_identifiers(csl.get("ISBN"))[:1]:
-            add("rft.isbn", isbn)
-        add("rft.tpages", csl.get("number-of-pages"))
+        copy(_BOOK_FIELDS)
     else:
         pairs.append(("rft_val_fmt", FMT_DC))
         add("rft.title", csl.get("title"))

@@ -10,12 +10,14 @@ follows by itself: triggers on SQLite, a generated column on PostgreSQL).
 from __future__ import annotations
 
 import random
+from typing import Callable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers
+from syllabus.core.demodata import demo_data
 from syllabus.org.models import Institution, Library
 
 from .models import EResource, Holding, Item, Record, Representation
@@ -24,120 +26,23 @@ from .services import _record_values
 SEED = 20260302
 GENERATED = 3000
 
-# (title, family, given, year, publisher, ISBN, LC call number, subjects)
-CLASSICS = [
-    ("Pride and prejudice", "Austen", "Jane", 2003, "Penguin Books", "9780141439518", "PR4034 .P7 2003", ["Courtship -- Fiction", "England -- Social life and customs -- Fiction"]),
-    ("Emma", "Austen", "Jane", 2003, "Penguin Books", "9780141439587", "PR4034 .E5 2003", ["Young women -- Fiction", "Match-making -- Fiction"]),
-    ("Persuasion", "Austen", "Jane", 2003, "Penguin Books", "9780141439686", "PR4034 .P4 2003", ["Courtship -- Fiction"]),
-    ("Middlemarch", "Eliot", "George", 2003, "Penguin Books", "9780141439549", "PR4662 .A1 2003", ["Married people -- Fiction", "England -- Fiction"]),
-    ("Jane Eyre", "Brontë", "Charlotte", 2006, "Penguin Books", "9780141441146", "PR4167 .J3 2006", ["Governesses -- Fiction", "Orphans -- Fiction"]),
-    ("Wuthering heights", "Brontë", "Emily", 2003, "Penguin Books", "9780141439556", "PR4172 .W7 2003", ["Yorkshire (England) -- Fiction", "Revenge -- Fiction"]),
-    ("Great expectations", "Dickens", "Charles", 2003, "Penguin Books", "9780141439563", "PR4560 .A2 2003", ["Orphans -- Fiction", "Bildungsromans"]),
-    ("Bleak house", "Dickens", "Charles", 2003, "Penguin Books", "9780141439723", "PR4556 .A2 2003", ["Inheritance and succession -- Fiction", "Law -- Fiction"]),
-    ("Hard times", "Dickens", "Charles", 2003, "Penguin Books", "9780141439679", "PR4561 .A1 2003", ["Industrial revolution -- Fiction", "Education -- Fiction"]),
-    ("Frankenstein, or, The modern Prometheus", "Shelley", "Mary Wollstonecraft", 2003, "Penguin Books", "9780141439471", "PR5397 .F7 2003", ["Monsters -- Fiction", "Scientists -- Fiction", "Gothic fiction"]),
-    ("Dracula", "Stoker", "Bram", 2003, "Penguin Books", "9780141439846", "PR6037 .T617 D7 2003", ["Vampires -- Fiction", "Gothic fiction"]),
-    ("Tess of the d'Urbervilles", "Hardy", "Thomas", 2003, "Penguin Books", "9780141439594", "PR4748 .A1 2003", ["Wessex (England) -- Fiction"]),
-    ("Heart of darkness", "Conrad", "Joseph", 2007, "Penguin Books", "9780141441672", "PR6005 .O4 H4 2007", ["Imperialism -- Fiction", "Congo River -- Fiction"]),
-    ("Moby-Dick, or, The whale", "Melville", "Herman", 2003, "Penguin Books", "9780142437247", "PS2384 .M6 2003", ["Whaling -- Fiction", "Sea stories"]),
-    ("On the origin of species", "Darwin", "Charles", 1985, "Penguin Books", "9780140432053", "QH365 .O2 1985", ["Evolution (Biology)", "Natural selection"]),
-    ("The wealth of nations. Books I-III", "Smith", "Adam", 1986, "Penguin Books", "9780140432084", "HB161 .S65 1986", ["Economics", "Classical school of economics"]),
-    ("On liberty", "Mill", "John Stuart", 1985, "Penguin Books", "9780140432077", "JC585 .M75 1985", ["Liberty", "Political science"]),
-    ("Leviathan", "Hobbes", "Thomas", 1985, "Penguin Books", "9780140431957", "JC153 .H65 1985", ["Political science -- Early works to 1800", "State, The"]),
-    ("The prince", "Machiavelli", "Niccolò", 2003, "Penguin Books", "9780140449150", "JC143 .M38 2003", ["Political science -- Early works to 1800", "Political ethics"]),
-    ("The Communist manifesto", "Marx", "Karl", 2002, "Penguin Books", "9780140447576", "HX276 .M2713 2002", ["Communism", "Socialism"]),
-    ("The republic", "Plato", "", 2007, "Penguin Books", "9780140455113", "JC71 .P35 2007", ["Political science -- Early works to 1800", "Utopias"]),
-    ("Thinking, fast and slow", "Kahneman", "Daniel", 2011, "Farrar, Straus and Giroux", "9780374275631", "BF441 .K238 2011", ["Thought and thinking", "Decision making", "Reasoning"]),
-    ("The structure of scientific revolutions", "Kuhn", "Thomas S.", 1996, "University of Chicago Press", "9780226458083", "Q175 .K95 1996", ["Science -- Philosophy", "Science -- History"]),
-    ("A brief history of time", "Hawking", "Stephen", 1998, "Bantam Books", "9780553380163", "QB981 .H377 1998", ["Cosmology", "Black holes (Astronomy)"]),
-    ("Guns, germs, and steel: the fates of human societies", "Diamond", "Jared", 1999, "W. W. Norton", "9780393317558", "HM206 .D48 1999", ["Social evolution", "Civilization -- History", "Human ecology"]),
-    ("Silent spring", "Carson", "Rachel", 2002, "Houghton Mifflin", "9780618249060", "QH545 .P4 C38 2002", ["Pesticides -- Environmental aspects", "Pollution"]),
-    ("Orientalism", "Said", "Edward W.", 1979, "Vintage Books", "9780394740676", "DS12 .S24 1979", ["Orientalism", "East and West"]),
-    ("The second sex", "Beauvoir", "Simone de", 2011, "Vintage Books", "9780307277787", "HQ1208 .B352 2011", ["Women", "Feminist theory"]),
-    # what the demo reading lists cite (HIST101, HIST230, ENGL245...)
-    ("The making of the English working class", "Thompson", "E. P.", 1991, "Penguin Books", "9780140136036", "HD8389 .T5 1991", ["Working class -- Great Britain -- History"]),
-    ("The age of revolution: 1789-1848", "Hobsbawm", "Eric", 1996, "Vintage Books", "", "D299 .H6 1996", ["Europe -- History -- 1789-1900"]),
-    ("The age of capital: 1848-1875", "Hobsbawm", "Eric", 1996, "Vintage Books", "", "D359 .H62 1996", ["Europe -- History -- 1848-1871"]),
-    ("The great transformation: the political and economic origins of our time", "Polanyi", "Karl", 2001, "Beacon Press", "", "HC53 .P6 2001", ["Economic history", "Industrial revolution"]),
-    ("The great divergence: China, Europe, and the making of the modern world economy", "Pomeranz", "Kenneth", 2000, "Princeton University Press", "", "HC240 .P66 2000", ["Economic history -- 1750-1918"]),
-    ("Imagined communities: reflections on the origin and spread of nationalism", "Anderson", "Benedict", 2006, "Verso", "", "JC311 .A656 2006", ["Nationalism -- History"]),
-    ("Empire of cotton: a global history", "Beckert", "Sven", 2014, "Alfred A. Knopf", "", "HD9875 .B43 2014", ["Cotton trade -- History"]),
-    ("Capitalism and slavery", "Williams", "Eric", 1994, "University of North Carolina Press", "", "HT1093 .W55 1994", ["Slavery -- Great Britain"]),
-    ("North and South", "Gaskell", "Elizabeth", 2003, "Penguin Books", "", "PR4710 .N6 2003", ["Industrial relations -- Fiction"]),
-    ("Mary Barton", "Gaskell", "Elizabeth", 2003, "Penguin Books", "", "PR4710 .M3 2003", ["Working class -- Fiction"]),
-    ("Vanity fair", "Thackeray", "William Makepeace", 2003, "Penguin Books", "", "PR5618 .A1 2003", ["Social classes -- Fiction"]),
-    ("The woman in white", "Collins", "Wilkie", 2003, "Penguin Books", "", "PR4494 .W6 2003", ["Sensation novels"]),
-    ("Culture and society, 1780-1950", "Williams", "Raymond", 1983, "Columbia University Press", "", "DA533 .W5 1983", ["Culture", "Great Britain -- Civilization"]),
-    ("Molecular biology of the cell", "Alberts", "Bruce", 2022, "W. W. Norton", "", "QH581.2 .M64 2022", ["Cytology", "Molecular biology"]),
-]
-
-# (title, ISSN, publisher, platform URL, coverage from)
-JOURNALS = [
-    ("Nature", "0028-0836", "Nature Publishing Group", "https://www.nature.com/nature/", 1869),
-    ("Science", "0036-8075", "American Association for the Advancement of Science", "https://www.science.org/journal/science", 1880),
-    ("The Lancet", "0140-6736", "Elsevier", "https://www.thelancet.com/journals/lancet/issues", 1823),
-    ("Cell", "0092-8674", "Cell Press", "https://www.cell.com/cell/archive", 1974),
-    ("Proceedings of the National Academy of Sciences of the United States of America", "0027-8424", "National Academy of Sciences",
-     "https://www.pnas.org/loi/pnas", 1915),
-    ("The American Economic Review", "0002-8282", "American Economic Association", "https://www.aeaweb.org/journals/aer/issues", 1911),
-    ("Mind", "0026-4423", "Oxford University Press", "https://academic.oup.com/mind/issue", 1876),
-    ("Past & Present", "0031-2746", "Oxford University Press", "https://academic.oup.com/past/issue", 1952),
-]
-
-ARTICLES = [
-    {"type": "article-journal", "title": "Deep learning", "container-title": "Nature", "volume": "521", "issue": "7553", "page": "436-444",
-     "issued": {"date-parts": [[2015, 5, 28]]}, "DOI": "10.1038/nature14539", "ISSN": "0028-0836",
-     "author": [{"family": "LeCun", "given": "Yann"}, {"family": "Bengio", "given": "Yoshua"}, {"family": "Hinton", "given": "Geoffrey"}]},
-    {"type": "article-journal", "title": "Molecular structure of nucleic acids: a structure for deoxyribose nucleic acid",
-     "container-title": "Nature", "volume": "171", "issue": "4356", "page": "737-738", "issued": {"date-parts": [[1953, 4, 25]]},
-     "DOI": "10.1038/171737a0", "ISSN": "0028-0836",
-     "author": [{"family": "Watson", "given": "J. D."}, {"family": "Crick", "given": "F. H. C."}]},
-    {"type": "article-journal", "title": "The tragedy of the commons", "container-title": "Science", "volume": "162", "issue": "3859",
-     "page": "1243-1248", "issued": {"date-parts": [[1968, 12, 13]]}, "DOI": "10.1126/science.162.3859.1243", "ISSN": "0036-8075",
-     "author": [{"family": "Hardin", "given": "Garrett"}]},
-    {"type": "article-journal", "title": "Computing machinery and intelligence", "container-title": "Mind", "volume": "LIX",
-     "issue": "236", "page": "433-460", "issued": {"date-parts": [[1950, 10]]}, "DOI": "10.1093/mind/LIX.236.433", "ISSN": "0026-4423",
-     "author": [{"family": "Turing", "given": "A. M."}]},
-]
-
-ADJECTIVES = ["Modern", "Early", "Global", "Hidden", "Critical", "Digital", "Urban", "Rural", "Victorian", "Medieval", "Atlantic",
-              "Contested", "Invisible", "Practical", "Comparative", "Quantitative", "Radical", "Sacred", "Colonial", "Industrial",
-              "Political", "Natural", "Cultural", "Social", "Moral", "Material", "Environmental", "Visual", "Popular", "Imperial"]
-NOUNS = ["Histories", "Cities", "Markets", "Bodies", "Voices", "Landscapes", "Revolutions", "Empires", "Networks", "Rivers",
-         "Machines", "Archives", "Frontiers", "Families", "Economies", "Minds", "Worlds", "Borders", "Institutions", "Languages",
-         "Genes", "Cells", "Forests", "Oceans", "Algorithms", "Schools", "Courts", "Hospitals", "Theatres", "Gardens"]
-FIELDS = ["Economics", "Sociology", "Psychology", "Linguistics", "Anthropology", "Geography", "Political Theory", "Statistics",
-          "Cell Biology", "Genetics", "Organic Chemistry", "Classical Mechanics", "Linear Algebra", "Calculus", "Data Structures",
-          "Programming", "Ethics", "Contract Law", "Music Theory", "Renaissance Art", "Curriculum Design", "Clinical Practice",
-          "Modern History", "Victorian Literature", "Econometrics", "Social Theory", "Cultural Studies", "Public Health",
-          "Climate Science", "Philosophy of Mind", "Organisational Behaviour", "Physical Geography", "Comparative Politics"]
-PLACES = ["Britain", "Europe", "the Atlantic World", "Africa", "South Asia", "the Americas", "the Mediterranean", "China", "Japan",
-          "the Middle East", "Scandinavia", "Latin America", "the Pacific", "Russia", "India", "France", "Germany", "Australia"]
-TOPICS = ["Power", "Memory", "Trade", "Identity", "Knowledge", "Risk", "Evidence", "Change", "Care", "Belief", "Labour", "Value",
-          "Inequality", "Migration", "Technology", "Childhood", "Religion", "Reform", "Health", "Justice"]
-FIRST = ["Anna", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hiro", "Isabel", "James", "Kwame", "Laura", "Mateo", "Nadia",
-         "Oliver", "Priya", "Quentin", "Rosa", "Samuel", "Tamsin", "Usha", "Victor", "Wen", "Xavier", "Yasmin", "Zoltan", "Margaret",
-         "Peter", "Helen", "Thomas", "Claire", "Robert", "Sarah", "Michael", "Fatima", "Ingrid", "Kenji", "Lucia", "Olga", "Rajesh"]
-LAST = ["Adams", "Bauer", "Chen", "Dubois", "Evans", "Fernández", "Gallagher", "Hughes", "Ivanova", "Jensen", "Kowalski", "Lindqvist",
-        "Moreau", "Nakamura", "Okafor", "Patel", "Quinn", "Rossi", "Schmidt", "Taylor", "Ueda", "Van der Berg", "Williams", "Xu",
-        "Yilmaz", "Zimmermann", "Brown", "Clarke", "Davies", "Edwards", "Fischer", "Green", "Hall", "Jones", "King", "Lewis",
-        "Martin", "Novak", "O'Brien", "Price", "Roberts", "Singh", "Thompson", "Walker", "Wright", "Young"]
-PUBLISHERS = [("Oxford University Press", "Oxford"), ("Cambridge University Press", "Cambridge"), ("Routledge", "London"),
-              ("Penguin Books", "London"), ("Princeton University Press", "Princeton"), ("Yale University Press", "New Haven"),
-              ("University of Chicago Press", "Chicago"), ("MIT Press", "Cambridge, Mass."), ("Palgrave Macmillan", "Basingstoke"),
-              ("Wiley-Blackwell", "Chichester"), ("Bloomsbury Academic", "London"), ("SAGE Publications", "Los Angeles"),
-              ("Springer", "Cham"), ("Polity", "Cambridge"), ("Verso", "London"), ("Harvard University Press", "Cambridge, Mass.")]
-LC_CLASSES = {"Economics": "HB", "Sociology": "HM", "Psychology": "BF", "Linguistics": "P", "Anthropology": "GN", "Geography": "G",
-              "Political Theory": "JA", "Statistics": "QA276", "Cell Biology": "QH581", "Genetics": "QH430", "Organic Chemistry": "QD251",
-              "Classical Mechanics": "QA805", "Linear Algebra": "QA184", "Calculus": "QA303", "Data Structures": "QA76.9",
-              "Programming": "QA76.6", "Ethics": "BJ", "Contract Law": "K840", "Music Theory": "MT6", "Renaissance Art": "N6370",
-              "Curriculum Design": "LB2806", "Clinical Practice": "RT41", "Modern History": "D", "Victorian Literature": "PR461",
-              "Econometrics": "HB139", "Social Theory": "HM585", "Cultural Studies": "HM623", "Public Health": "RA425",
-              "Climate Science": "QC903", "Philosophy of Mind": "BD418", "Organisational Behaviour": "HD58.7",
-              "Physical Geography": "GB54.5", "Comparative Politics": "JF51"}
-LOCATIONS = {"riverside-main": ["Stacks", "Short loan", "Reference", "Course reserves"],
-             "riverside-science": ["Science stacks", "Short loan", "Periodicals"],
-             "hillcrest-main": ["Main collection", "Reserve desk", "Reference"]}
+_DATA = demo_data(__package__)
+# real classics with their real ISBNs ({title, family, given, year, publisher, ISBN, call_number, subjects}),
+# real journals ({title, ISSN, publisher, url, coverage_from}) and articles (CSL-JSON)
+CLASSICS: list[dict] = _DATA["classics"]
+JOURNALS: list[dict] = _DATA["journals"]
+ARTICLES: list[dict] = _DATA["articles"]
+# the word lists the generated records are made of
+ADJECTIVES: list[str] = _DATA["adjectives"]
+NOUNS: list[str] = _DATA["nouns"]
+FIELDS: list[str] = _DATA["fields"]
+PLACES: list[str] = _DATA["places"]
+TOPICS: list[str] = _DATA["topics"]
+FIRST: list[str] = _DATA["first_names"]
+LAST: list[str] = _DATA["last_names"]
+PUBLISHERS: list[list[str]] = _DATA["publishers"]  # [publisher, place]
+LC_CLASSES: dict[str, str] = _DATA["lc_classes"]  # field → LC class of its generated call numbers
+LOCATIONS: dict[str, list[str]] = _DATA["locations"]  # library code → shelving locations
 STATUSES = ["in_place"] * 15 + ["on_loan"] * 3 + ["in_process", "missing"]
 
 
@@ -147,21 +52,20 @@ def _isbn(rnd: random.Random) -> str:
     return body + str(check)
 
 
+# How a generated title is made, each as likely (``field``: the record's subject field).
+_TITLES: tuple[Callable[[random.Random, str], str], ...] = (
+    lambda rnd, field: f"{rnd.choice(ADJECTIVES)} {rnd.choice(NOUNS).lower()}: {rnd.choice(TOPICS).lower()} in {rnd.choice(PLACES)}",
+    lambda rnd, field: f"An introduction to {field.lower()}",
+    lambda rnd, field: f"{field}: {rnd.choice(['a very short introduction', 'principles and practice', 'a critical reader', 'theory and method', 'new perspectives'])}",
+    lambda rnd, field: f"{rnd.choice(TOPICS)} and {rnd.choice(TOPICS).lower()} in {rnd.choice(ADJECTIVES).lower()} {rnd.choice(PLACES)}",
+    lambda rnd, field: f"The {rnd.choice(ADJECTIVES).lower()} {rnd.choice(NOUNS).lower()} of {rnd.choice(PLACES)}, {rnd.randint(1500, 1950)}-{rnd.randint(1951, 2020)}",
+    lambda rnd, field: f"Handbook of {field.lower()}",
+    lambda rnd, field: f"{rnd.choice(NOUNS)} of {rnd.choice(TOPICS).lower()}: essays on {field.lower()}",
+)
+
+
 def _title(rnd: random.Random, field: str) -> str:
-    pattern = rnd.randrange(7)
-    if pattern == 0:
-        return f"{rnd.choice(ADJECTIVES)} {rnd.choice(NOUNS).lower()}: {rnd.choice(TOPICS).lower()} in {rnd.choice(PLACES)}"
-    if pattern == 1:
-        return f"An introduction to {field.lower()}"
-    if pattern == 2:
-        return f"{field}: {rnd.choice(['a very short introduction', 'principles and practice', 'a critical reader', 'theory and method', 'new perspectives'])}"
-    if pattern == 3:
-        return f"{rnd.choice(TOPICS)} and {rnd.choice(TOPICS).lower()} in {rnd.choice(ADJECTIVES).lower()} {rnd.choice(PLACES)}"
-    if pattern == 4:
-        return f"The {rnd.choice(ADJECTIVES).lower()} {rnd.choice(NOUNS).lower()} of {rnd.choice(PLACES)}, {rnd.randint(1500, 1950)}-{rnd.randint(1951, 2020)}"
-    if pattern == 5:
-        return f"Handbook of {field.lower()}"
-    return f"{rnd.choice(NOUNS)} of {rnd.choice(TOPICS).lower()}: essays on {field.lower()}"
+    return rnd.choice(_TITLES)(rnd, field)
 
 
 def _pdf(title: str) -> bytes:
@@ -198,16 +102,17 @@ def load(stdout, *, generated: int = GENERATED) -> None:
     rnd = random.Random(SEED)
     records: list[tuple[Record, list[str]]] = []  # (record, libraries holding it)
 
-    for n, (title, family, given, year, publisher, isbn, call, subjects) in enumerate(CLASSICS, start=1):
-        author = {"family": family, "given": given} if given else {"literal": family}
-        data = {"type": "book", "title": title, "author": [author], "issued": {"date-parts": [[year]]}, "publisher": publisher,
-                "ISBN": isbn, "language": "eng", "call-number": call}
+    for n, c in enumerate(CLASSICS, start=1):
+        author = {"family": c["family"], "given": c["given"]} if c["given"] else {"literal": c["family"]}
+        data = {"type": "book", "title": c["title"], "author": [author], "issued": {"date-parts": [[c["year"]]]},
+                "publisher": c["publisher"], "ISBN": c["ISBN"], "language": "eng", "call-number": c["call_number"]}
+        subjects = c["subjects"]
         records.append((_record(riverside, f"demo:c{n:03d}", data, subjects), ["riverside-main", "riverside-main", "riverside-science"][: rnd.randint(1, 3)]))
         if n % 3 == 0:  # Hillcrest holds every third classic too (its own record of the same work)
             records.append((_record(hillcrest, f"demo:hc{n:03d}", dict(data, publisher="Oxford University Press",
                                                                            ISBN=None, edition="2"), subjects), ["hillcrest-main"]))
-    for n, (title, issn, publisher, _url, _start) in enumerate(JOURNALS, start=1):
-        data = {"type": "periodical", "title": title, "ISSN": issn, "publisher": publisher}
+    for n, journal in enumerate(JOURNALS, start=1):
+        data = {"type": "periodical", "title": journal["title"], "ISSN": journal["ISSN"], "publisher": journal["publisher"]}
         records.append((_record(riverside, f"demo:j{n:03d}", data, ["Periodicals"]), []))
         if n <= 4:
             records.append((_record(hillcrest, f"demo:hj{n:03d}", data, ["Periodicals"]), []))
@@ -259,13 +164,14 @@ def load(stdout, *, generated: int = GENERATED) -> None:
 
         eresources = []
         by_source = {r.source_id: r for r, _ in records}
-        for n, (_name, _issn, _publisher, url, start) in enumerate(JOURNALS, start=1):
+        for n, journal in enumerate(JOURNALS, start=1):
+            start = journal["coverage_from"]
             for prefix, inst in (("demo:j", riverside), ("demo:hj", hillcrest)):
                 record = by_source.get(f"{prefix}{n:03d}")
                 if record is None:
                     continue
                 frm = start if inst == riverside else max(start, 1997)
-                eresources.append(EResource(record=record, institution=inst, url=url, provider=f"{_publisher} online",
+                eresources.append(EResource(record=record, institution=inst, url=journal["url"], provider=f"{journal['publisher']} online",
                                             coverage=f"{frm}-present", coverage_from=frm))
         for record, _holders in records:
             if record.source_id.startswith("demo:g") and record.isbn and rnd.random() < 0.08:

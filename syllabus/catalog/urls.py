@@ -1,14 +1,38 @@
 """Pages of the catalog, mounted at /catalog/ (the resolver page /openurl is in resolver_urls)."""
-from django.urls import path, re_path
+from django.urls import path, register_converter
+
+from syllabus.citations.formats import FORMATS
 
 from . import list_pages, views
 
 app_name = "catalog"
 
+
+class CitationFormat:
+    """A path segment naming an export format of citations (``ris``, ``bibtex``, ``csl-json``)."""
+
+    regex = "|".join(FORMATS)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class RecordFormat(CitationFormat):
+    """An export format of a catalog record: the citation formats and MARCXML (issue 13)."""
+
+    regex = "|".join((*FORMATS, "marcxml"))
+
+
+register_converter(CitationFormat, "citation_format")
+register_converter(RecordFormat, "record_format")
+
 urlpatterns = [
     path("", views.search, name="search"),
     path("records/<int:pk>/", views.record, name="record"),
-    re_path(r"^records/(?P<pk>\d+)/export/(?P<fmt>ris|bibtex|csl-json|marcxml)/$", views.record_export, name="record-export"),
+    path("records/<int:pk>/export/<record_format:fmt>/", views.record_export, name="record-export"),
     path("records/<int:pk>/collect/", views.collect, name="collect"),
     path("records/<int:pk>/add-to-list/", views.add_to_list, name="add-to-list"),
     path("reserves/", views.reserves, name="reserves"),
@@ -16,7 +40,7 @@ urlpatterns = [
     path("collection/add/", views.collect_citation, name="collect-citation"),
     path("collection/<int:pk>/remove/", views.collection_remove, name="collection-remove"),
     path("collection/<int:pk>/to-list/", views.collection_to_list, name="collection-to-list"),
-    re_path(r"^collection/export/(?P<fmt>ris|bibtex|csl-json)/$", views.collection_export, name="collection-export"),
+    path("collection/export/<citation_format:fmt>/", views.collection_export, name="collection-export"),
     path("lookup/fill/", views.lookup_fill, name="lookup-fill"),
     path("lists/<int:list_id>/export/", list_pages.list_export, name="list-export"),
     path("lists/<int:list_id>/import/", list_pages.list_import, name="list-import"),

@@ -98,6 +98,15 @@ def test_record_export_downloads(client, student, book):
     assert r.status_code == 200 and b"TY  - BOOK" in r.content
 
 
+def test_export_addresses_name_only_the_formats_there_are(client, student, book):
+    client.force_login(student)
+    assert client.get("/catalog/collection/export/csl-json/").status_code == 200
+    # MARCXML is a record's export, not the collection's; an unknown format is no address at all
+    assert client.get("/catalog/collection/export/marcxml/").status_code == 404
+    assert client.get(f"/catalog/records/{book.pk}/export/endnote/").status_code == 404
+    assert client.get(f"/catalog/records/{book.pk}/export/marcxml/").status_code == 200
+
+
 def test_request_options_come_from_other_apps(client, student, book):
     actions.register("test-hold", "Place a hold", lambda record, user: f"/hold/{record.pk}",
                      when=lambda record, user: any(i.is_available for i in record.items.all()))

@@ -239,3 +239,41 @@ def test_links_are_absolute_in_email_and_sms_and_relative_in_app(due_letter, pat
     assert rows["email"].body == rows["sms"].body == "https://syllabus.example.edu/lists/4/"
     assert rows["inapp"].body == "/lists/4/" and rows["inapp"].context["link"] == "/lists/4/"
     del letters.LETTERS["test_link"]
+
+
+# --- letters declared in an app's letters.toml ----------------------------------------------------
+
+def test_a_letter_from_an_apps_letters_toml_is_edited_and_reset_per_institution(letter_admin, inst_a, inst_b):
+    ctx = {"patron": "Pat", "title": "Emma", "library": "Main Library", "reason": "not picked up in time", "link": "/card/"}
+    default = render_letter("hold_expired", ctx, institution=inst_a)
+    assert default[0] == "Your hold on Emma has expired"
+    assert default[1].startswith("Dear Pat,\n\nYour hold on Emma at Main Library has expired: not picked up in time.")
+    save_letter(letter_admin, inst_a, "hold_expired", subject="Hold over: {{ title }}")
+    assert render_letter("hold_expired", ctx, institution=inst_a)[0] == "Hold over: Emma"
+    assert render_letter("hold_expired", ctx, institution=inst_b) == default
+    reset_letter(letter_admin, inst_a, "hold_expired")
+    assert render_letter("hold_expired", ctx, institution=inst_a) == default
+
+
+def test_letters_toml_and_letters_py_must_name_the_same_letters(tmp_path, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from syllabus.notify.letters import declare_letters
+
+    package = tmp_path / "letterpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "letters.toml").write_text(
+        '[defaults]\nchannels = ["email", "inapp"]\nsample = {x = "Ada"}\n\n'
+        "[greeting]\nvariables = [\"x\"]\nsubject = \"Hello {{ x }}\"\nbody = '''\nDear {{ x }},\n\nhello.'''\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = dict(LETTERS)
+    try:
+        with pytest.raises(ImproperlyConfigured):
+            declare_letters("letterpkg", {"greeting": "Greeting", "farewell": "Farewell"})
+        [letter] = declare_letters("letterpkg", {"greeting": "Greeting"})
+        assert (letter.channels, letter.variables, letter.sample) == (("email", "inapp"), ("x",), {"x": "Ada"})
+        assert (letter.subject, letter.body) == ("Hello {{ x }}", "Dear {{ x }},\n\nhello.")
+    finally:
+        LETTERS.clear()
+        LETTERS.update(before)

@@ -88,13 +88,20 @@ def declare_letters(package: str, names: Mapping[str, str | Promise], *,
     defaults = tables.pop("defaults", {})
     if set(tables) != set(names) or not set(descriptions or {}) <= set(names):
         raise ImproperlyConfigured(f"{package}: letters.toml declares {sorted(tables)}, letters.py names {sorted(names)}")
+    for code, table in {"defaults": defaults, **tables}.items():
+        if unknown := set(table) - _TOML_KEYS:
+            raise ImproperlyConfigured(f"{package}: letters.toml [{code}] has unknown keys {sorted(unknown)}")
     letters = []
     for code, name in names.items():
         letter = defaults | tables[code]
         letters.append(declare_letter(
-            code, name, channels=letter["channels"], variables=letter["variables"],
+            code, name, channels=letter.get("channels", ("email",)), variables=letter.get("variables", ()),
             sample=defaults.get("sample", {}) | tables[code].get("sample", {}),
             subject=letter.get("subject", ""), body=letter.get("body", ""), sms=letter.get("sms", ""),
             description=(descriptions or {}).get(code, ""),
         ))
     return letters
+
+
+# What a table of letters.toml may say (the name and description are translated: letters.py).
+_TOML_KEYS = frozenset({"channels", "variables", "sample", "subject", "body", "sms"})

@@ -271,6 +271,10 @@ def test_letters_toml_and_letters_py_must_name_the_same_letters(tmp_path, monkey
     try:
         with pytest.raises(ImproperlyConfigured):
             declare_letters("letterpkg", {"greeting": "Greeting", "farewell": "Farewell"})
+        (package / "letters.toml").write_text((package / "letters.toml").read_text() + 'bdy = "typo"\n')
+        with pytest.raises(ImproperlyConfigured, match="unknown keys"):
+            declare_letters("letterpkg", {"greeting": "Greeting"})
+        (package / "letters.toml").write_text((package / "letters.toml").read_text().replace('bdy = "typo"\n', ""))
         [letter] = declare_letters("letterpkg", {"greeting": "Greeting"})
         assert (letter.channels, letter.variables, letter.sample) == (("email", "inapp"), ("x",), {"x": "Ada"})
         assert (letter.subject, letter.body) == ("Hello {{ x }}", "Dear {{ x }},\n\nhello.")

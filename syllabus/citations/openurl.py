@@ -27,13 +27,14 @@ REFERRER = "info:sid/syllabus:catalog"
 
 JOURNAL_TYPES = {"article-journal", "article-magazine", "article-newspaper", "paper-conference", "periodical", "review"}
 
-# What from_csl copies after the title keys, in this order: KEV key → CSL variable.  Of an
+# What from_csl copies as it is, in this order: KEV key → CSL variable.  Of an
 # identifier variable (ISSN, ISBN: possibly several in one string) only the first is sent.
 _JOURNAL_FIELDS = (("rft.volume", "volume"), ("rft.issue", "issue"), ("rft.issn", "ISSN"))
 _BOOK_FIELDS = (
     ("rft.pub", "publisher"), ("rft.place", "publisher-place"), ("rft.edition", "edition"),
     ("rft.series", "collection-title"), ("rft.isbn", "ISBN"), ("rft.tpages", "number-of-pages"),
 )
+_THESIS_FIELDS = (("rft.title", "title"), ("rft.inst", "publisher"), ("rft.degree", "genre"))
 _FIRST_IDENTIFIER = frozenset({"ISSN", "ISBN"})
 
 
@@ -196,9 +197,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
         copy(_JOURNAL_FIELDS)
     elif ctype == "thesis":
         pairs.append(("rft_val_fmt", FMT_DISSERTATION))
-        add("rft.title", csl.get("title"))
-        add("rft.inst", csl.get("publisher"))
-        add("rft.degree", csl.get("genre"))
+        copy(_THESIS_FIELDS)
     elif ctype in ("book", "chapter", "report", "document", "musical_score", "map", "manuscript", "pamphlet"):
         pairs.append(("rft_val_fmt", FMT_BOOK))
         if ctype == "chapter":

@@ -23,6 +23,9 @@ from syllabus.org.roles import Role, Scope
 from syllabus.org.services import assign_role
 
 from . import auto_approval, workflow
+from .permissions import (  # noqa: F401  (is_fulfillment_staff: re-exported, the services' old name)
+    can_decide, can_pick, can_request_on_behalf, can_work_on, ensure_can_configure, is_fulfillment_staff,
+)
 from .models import (
     DEFAULT_DEPARTMENT_CODE, DEFAULT_DEPARTMENT_NAME, FORM_FIELDS, OPEN_STATUSES, ApprovalMode,
     CirculationDesk, CopyrightOption, CopyrightStatus, DigitizationDepartment, DigitizationRequest, DigitizationRule,
@@ -31,40 +34,6 @@ from .models import (
 
 MAX_PAGE_RANGES = 10
 MAX_NOTES = 3
-
-
-# === roles (ORG-3, DIG-10) ============================================================
-
-def is_config_admin(user: User, institution: Institution) -> bool:
-    return user.is_superuser or user.has_any_role(Role.FULFILLMENT_ADMINISTRATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR,
-                                                  institution=institution)
-
-
-def ensure_config_admin(user: User, institution: Institution) -> None:
-    if not is_config_admin(user, institution):
-        raise PermissionDenied("DIG-6", "only a Fulfillment Administrator or General System Administrator configures digitization")
-
-
-def is_manager(user: User, req: DigitizationRequest) -> bool:
-    scope = {"library": req.library} if req.library_id else {"institution": req.institution}
-    return user.has_role(Role.FULFILLMENT_SERVICES_MANAGER, **scope)
-
-
-def is_operator(user: User, req: DigitizationRequest) -> bool:
-    """Work Order Operator of the request's department (or of its circulation desk's library)."""
-    if user.has_role(Role.WORK_ORDER_OPERATOR, institution=req.institution, department=req.role_department or "-"):
-        return True
-    return bool(req.desk_id) and user.has_role(Role.WORK_ORDER_OPERATOR, library=req.desk.library)
-
-
-def can_pick(user: User, req: DigitizationRequest) -> bool:
-    return is_operator(user, req) or (req.library_id is not None and user.has_role(Role.REQUESTS_OPERATOR, library=req.library))
-
-
-def is_fulfillment_staff(user: User, institution: Institution) -> bool:
-    return user.is_superuser or (user.institution_id == institution.pk and user.has_any_role(
-        Role.FULFILLMENT_SERVICES_MANAGER, Role.FULFILLMENT_SERVICES_OPERATOR, Role.WORK_ORDER_OPERATOR,
-        Role.REQUESTS_OPERATOR, Role.FULFILLMENT_ADMINISTRATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR))
 
 
 # === configuration (DIG-6..9, DIG-12, DIG-5, DIG-3) ======================================
@@ -90,7 +59,7 @@ def save_department(actor: User, institution: Institution, *, code: str, library
                     served_libraries: Iterable[Library] | None = None, dept: DigitizationDepartment | None = None,
                     **values) -> DigitizationDepartment:
     """Create or change a department (DIG-6).  A library-level department serves its library."""
-    ensure_config_admin(actor, institution)
+    ensure_can_configure(actor, institution)
     values = {k: v for k, v in values.items() if k in _DEPT_FIELDS}
     if library is not None and library.institution_id != institution.pk:
         raise RuleViolation("DIG-6", "the library belongs to another institution")
@@ -126,7 +95,7 @@ def save_department(actor: User, institution: Institution, *, code: str, library
 
 def add_operator(actor: User, dept: DigitizationDepartment, user: User) -> None:
     """Adding an operator gives them the Work Order Operator role scoped to the department (DIG-6)."""
-    ensure_config_admin(actor, dept.institution)
+    ensure_can_configure(actor, dept.institution)
     if user.institution_id != dept.institution_id:
         raise RuleViolation("DIG-6", "an operator must belong to the department's institution")
     with transaction.atomic():
@@ -136,7 +105,7 @@ def add_operator(actor: User, dept: DigitizationDepartment, user: User) -> None:
 
 
 def remove_operator(actor: User, dept: DigitizationDepartment, user: User) -> None:
-    ensure_config_admin(actor, dept.institution)
+    ensure_can_configure(actor, dept.institution)
     with transaction.atomic():
         dept.operators.remove(user)
         for ra in RoleAssignment.objects.filter(user=user, role=Role.WORK_ORDER_OPERATOR, scope=Scope.DEPARTMENT,
@@ -149,7 +118,7 @@ def remove_operator(actor: User, dept: DigitizationDepartment, user: User) -> No
 
 def save_desk(actor: User, library: Library, *, code: str, name: str, supports_digitization: bool,
               work_time_days: int | None) -> CirculationDesk:
-    ensure_config_admin(actor, library.institution)
+    ensure_can_configure(actor, library.institution)
     with transaction.atomic():
         desk = CirculationDesk.objects.filter(library=library, code=code).first()
         if desk is None:
@@ -163,7 +132,7 @@ def save_desk(actor: User, library: Library, *, code: str, name: str, supports_d
 
 def set_patron_limit(actor: User, group: UserGroup, max_requests: int | None) -> PatronLimit:
     """DIG-7: 0 = no digitization requests for the group, ``None`` (empty) = unlimited."""
-    ensure_config_admin(actor, group.institution)
+    ensure_can_configure(actor, group.institution)
     if max_requests is not None and max_requests < 0:
         raise RuleViolation("DIG-7", "a limit cannot be negative")
     with transaction.atomic():
@@ -176,17 +145,23 @@ def set_patron_limit(actor: User, group: UserGroup, max_requests: int | None) ->
 
 
 def save_edd_rule(actor: User, institution: Institution, *, rule: EddRule | None = None, **values) -> EddRule:
-    ensure_config_admin(actor, institution)
+    ensure_can_configure(actor, institution)
     values = {k: v for k, v in values.items() if k in ("name", "description", "position", "enabled", "user_groups", "allowed")}
     known = set(institution.user_groups.values_list("code", flat=True))
     unknown = [g for g in values.get("user_groups", []) if g not in known]
     if unknown:
         raise RuleViolation("DIG-8", f"unknown user group {', '.join(unknown)}", field="user_groups")
+    return _save_rule(actor, EddRule, institution, rule, values, "DIG-8")
+
+
+def _save_rule(actor: User, model, institution: Institution, rule, values: dict, rule_id: str):
+    """Create a configuration rule (it needs a name) or change ``rule``, audited; ``rule_id`` is
+    the rule a refusal names (DIG-8 EDD rules, DIG-9 digitization rules)."""
     with transaction.atomic():
         if rule is None:
             if not values.get("name"):
-                raise RuleViolation("DIG-8", "a rule needs a name", field="name")
-            rule = EddRule.objects.create(institution=institution, **values)
+                raise RuleViolation(rule_id, "a rule needs a name", field="name")
+            rule = model.objects.create(institution=institution, **values)
             audit.created(actor, rule)
         else:
             audit.update(actor, rule, **values)
@@ -200,7 +175,7 @@ _RULE_FIELDS = ("name", "position", "enabled", "sources", "user_groups", "librar
 def save_digitization_rule(actor: User, institution: Institution, *, rule: DigitizationRule | None = None,
                            **values) -> DigitizationRule:
     """Create or change a digitization & copyright rule (DIG-9)."""
-    ensure_config_admin(actor, institution)
+    ensure_can_configure(actor, institution)
     values = {k: v for k, v in values.items() if k in _RULE_FIELDS}
     merged = {f: getattr(rule, f) for f in _RULE_FIELDS} if rule else {}
     merged.update(values)
@@ -214,19 +189,11 @@ def save_digitization_rule(actor: User, institution: Institution, *, rule: Digit
         raise RuleViolation("DIG-9", "automatic approval needs an approval reason", field="approval_reason")
     if rule is not None and rule.is_default and values.get("enabled") is False:
         raise RuleViolation("DIG-9", "the default rule cannot be disabled")
-    with transaction.atomic():
-        if rule is None:
-            if not values.get("name"):
-                raise RuleViolation("DIG-9", "a rule needs a name", field="name")
-            rule = DigitizationRule.objects.create(institution=institution, **values)
-            audit.created(actor, rule)
-        else:
-            audit.update(actor, rule, **values)
-    return rule
+    return _save_rule(actor, DigitizationRule, institution, rule, values, "DIG-9")
 
 
 def save_form_field(actor: User, institution: Institution, field_code: str, *, display: bool, default: str = "") -> FormField:
-    ensure_config_admin(actor, institution)
+    ensure_can_configure(actor, institution)
     if field_code not in FORM_FIELDS:
         raise RuleViolation("DIG-12", f"unknown form field {field_code!r}")
     with transaction.atomic():
@@ -241,7 +208,7 @@ def save_form_field(actor: User, institution: Institution, field_code: str, *, d
 
 def save_display_rule(actor: User, institution: Institution, *, service: str, condition: str, active: bool = True,
                       rule: DisplayLogicRule | None = None) -> DisplayLogicRule:
-    ensure_config_admin(actor, institution)
+    ensure_can_configure(actor, institution)
     if service not in Service.values or condition not in DisplayCondition.values:
         raise RuleViolation("DIG-5", "unknown service or condition")
     with transaction.atomic():
@@ -255,7 +222,7 @@ def save_display_rule(actor: User, institution: Institution, *, service: str, co
 
 def save_copyright_option(actor: User, institution: Institution, *, code: str, label: str, copyright_status: str) -> CopyrightOption:
     """DIG-3: map a copyright option (chosen on upload) to a copyright status."""
-    ensure_config_admin(actor, institution)
+    ensure_can_configure(actor, institution)
     if copyright_status not in CopyrightStatus.values:
         raise RuleViolation("DIG-3", "unknown copyright status", field="copyright_status")
     with transaction.atomic():
@@ -541,7 +508,7 @@ def request_from_record(actor: User, record: Record, data: dict, *, service: str
     the requester."""
     requester = on_behalf_of or actor
     if on_behalf_of is not None:
-        if not actor.has_role(Role.FULFILLMENT_SERVICES_OPERATOR, institution=record.institution):
+        if not can_request_on_behalf(actor, record.institution):
             raise PermissionDenied("DIG-10", "only a Fulfillment Services Operator creates requests on a patron's behalf")
         if on_behalf_of.institution_id != record.institution_id:
             raise NotFound("DIG-10", "no such patron")
@@ -666,15 +633,22 @@ def _tell_the_citation(actor: User, req: DigitizationRequest) -> None:
         after_copyright_decision(actor, req)
 
 
+def _decide(actor: User, req: DigitizationRequest, verb: str, outcome: str, *, copyright: bool, reason: str,
+            **extra) -> DigitizationRequest:
+    """Move the pending approval (or copyright) task to `outcome` — a Fulfillment Services Manager's
+    decision (DIG-10); the caller holds the transaction."""
+    if not can_decide(actor, req):
+        _deny("DIG-10", f"only a Fulfillment Services Manager {verb}s digitization and copyright tasks")
+    req = _get_locked(req)
+    task = _pending_task(req, copyright)
+    return _move(actor, req, f"{verb}_copyright" if copyright else verb, note=reason,
+                 **{task: outcome, f"{task}_reason": reason}, **extra)
+
+
 def approve(actor: User, req: DigitizationRequest, *, copyright: bool = False, reason: str = "") -> DigitizationRequest:
     """Approve the request (or its copyright clearance) — Fulfillment Services Manager (DIG-10)."""
-    if not is_manager(actor, req):
-        _deny("DIG-10", "only a Fulfillment Services Manager approves digitization and copyright tasks")
     with transaction.atomic():
-        req = _get_locked(req)
-        task = _pending_task(req, copyright)
-        req = _move(actor, req, "approve_copyright" if copyright else "approve", note=reason,
-                    **{task: TaskStatus.APPROVED, f"{task}_reason": reason})
+        req = _decide(actor, req, "approve", TaskStatus.APPROVED, copyright=copyright, reason=reason)
         _activate_if_cleared(actor, req)
         _tell_the_citation(actor, req)
         if copyright and req.status == Status.COMPLETED:
@@ -695,13 +669,9 @@ def _activate_if_cleared(actor, req: DigitizationRequest) -> None:
 
 
 def reject(actor: User, req: DigitizationRequest, *, copyright: bool = False, reason: str = "") -> DigitizationRequest:
-    if not is_manager(actor, req):
-        _deny("DIG-10", "only a Fulfillment Services Manager rejects digitization and copyright tasks")
     with transaction.atomic():
-        req = _get_locked(req)
-        task = _pending_task(req, copyright)
-        req = _move(actor, req, "reject_copyright" if copyright else "reject", note=reason,
-                    **{task: TaskStatus.REJECTED, f"{task}_reason": reason, "status_note": reason})
+        req = _decide(actor, req, "reject", TaskStatus.REJECTED, copyright=copyright, reason=reason,
+                      status_note=reason)
         _drop_file(actor, req)
         _tell_the_citation(actor, req)
         queue_letter("digitization_request_rejected", req.requester, _letter_context(req, reason=reason or "—"),
@@ -710,7 +680,7 @@ def reject(actor: User, req: DigitizationRequest, *, copyright: bool = False, re
 
 
 def _ensure_operator(actor: User, req: DigitizationRequest, what: str) -> None:
-    if not is_operator(actor, req):
+    if not can_work_on(actor, req):
         where = req.work_unit.name if req.work_unit else "the department"
         _deny("DIG-10", f"only a Work Order Operator of {where} may {what}")
 

@@ -93,3 +93,33 @@ def refusals_as_errors():
         yield
     except RuleViolation as exc:
         raise forms.ValidationError(str(exc)) from None
+
+
+class Checked(forms.Field):
+    """A checkbox as the pages send it: checked when its value is ``on`` — any other value
+    (``off`` from a switch's hidden field) or none is unchecked."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> bool:
+        return value == "on"
+
+
+class _Presence(forms.Widget):
+    def value_from_datadict(self, data, files, name):
+        return name in data
+
+
+class Sent(forms.Field):
+    """Whether the form sent the field at all (a hidden ``has_enabled`` marks the switch shown)."""
+
+    widget = _Presence
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> bool:
+        return bool(value)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import forms
 
-from syllabus.core.forms import MAX_ID, DateText, IdList, RuleForm, TextList, text
+from syllabus.core.forms import MAX_ID, Checked, DateText, IdList, RuleForm, TextList, text
 
 #: the editor's metadata fields → their CSL variables
 FORM_FIELDS = {
@@ -68,9 +68,9 @@ class CitationForm(RuleForm):
     tags = TextList(required=False)
     public_note = text()
     library_note = text()
-    open_access = forms.BooleanField(required=False)
+    open_access = Checked()
     copyright_status = text()
-    personal_copy = forms.BooleanField(required=False)
+    personal_copy = Checked()
     personal_copy_owner = text()
 
     def __init__(self, *args, **kwargs):
@@ -95,7 +95,7 @@ class CitationForm(RuleForm):
 class AssignForm(RuleForm):
     rule = "LST-7"
     username = forms.CharField(required=False)
-    assign_me = forms.BooleanField(required=False)
+    assign_me = forms.CharField(required=False)  # any value: the button was pressed
     return_to = forms.CharField(required=False)
     state = forms.CharField(required=False)  # the task list's filters, to re-render it
 

@@ -2,6 +2,8 @@
 ``list_pages.py`` is read here."""
 from __future__ import annotations
 
+import json
+
 from django import forms
 
 from syllabus.core.forms import RuleForm, id_field
@@ -37,3 +39,36 @@ class ListImportForm(RuleForm):
     rule = "LST-9"
     format = forms.CharField(required=False)
     section_id = id_field(required=False)
+
+
+CITE_IT_FIELDS = ("title", "container-title", "publisher", "ISBN", "ISSN", "DOI", "URL", "type", "volume", "issue", "page")
+
+
+class CiteItEditForm(RuleForm):
+    """DSV-4: the preview form of "Cite it" — the harvested CSL-JSON, and the fields the person
+    corrected (a field the form does not send is left as harvested)."""
+
+    rule = "DSV-4"
+    csl = forms.CharField(required=False)
+    authors = forms.CharField(required=False, strip=False)  # one a line
+    year = forms.RegexField(r"^\d{1,4}$", required=False, error_messages={"invalid": "the year must be a number"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key in CITE_IT_FIELDS:
+            self.fields[key] = forms.CharField(required=False)
+
+    def clean_csl(self) -> dict:
+        try:
+            data = json.loads(self.cleaned_data["csl"] or "{}")
+            if not isinstance(data, dict):
+                raise ValueError
+        except ValueError:
+            raise forms.ValidationError("the harvested metadata was damaged; harvest the page again") from None
+        return data
+
+    @classmethod
+    def edited(cls, post) -> tuple[dict, dict]:
+        """The harvested CSL-JSON, and the corrections sent (``authors`` as lines, ``year`` as text)."""
+        data = cls.parse(post)
+        return data["csl"], {key: data[key] for key in (*CITE_IT_FIELDS, "authors", "year") if key in post}

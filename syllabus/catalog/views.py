@@ -295,22 +295,15 @@ def _preview_context(request, data: dict, harvest=None) -> dict:
 
 
 def edited_csl(post) -> dict:
-    """The preview form's fields applied over the harvested CSL-JSON."""
-    try:
-        data = json.loads(post.get("csl") or "{}")
-        if not isinstance(data, dict):
-            raise ValueError
-    except ValueError:
-        raise RuleViolation("DSV-4", "the harvested metadata was damaged; harvest the page again")
-    for key in ("title", "container-title", "publisher", "ISBN", "ISSN", "DOI", "URL", "type", "volume", "issue", "page"):
-        if key in post:
-            data[key] = post.get(key, "").strip()
-    if "authors" in post:
-        data["author"] = [cslmod.parse_name(line) for line in post.get("authors", "").splitlines() if line.strip()]
-    if "year" in post:
-        year = post.get("year", "").strip()
-        if year and not re.fullmatch(r"\d{1,4}", year):
-            raise RuleViolation("DSV-4", "the year must be a number", field="year")
+    """The preview form's fields applied over the harvested CSL-JSON (catalog/forms.py)."""
+    data, sent = forms.CiteItEditForm.edited(post)
+    for key in forms.CITE_IT_FIELDS:
+        if key in sent:
+            data[key] = sent[key]
+    if "authors" in sent:
+        data["author"] = [cslmod.parse_name(line) for line in sent["authors"].splitlines() if line.strip()]
+    if "year" in sent:
+        year = sent["year"]
         issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
         if year and (not issued or str(issued[0]) != year):
             data["issued"] = {"date-parts": [[int(year)]]}

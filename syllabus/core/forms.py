@@ -22,6 +22,11 @@ class RuleForm(forms.Form):
     rule = "WEB-1"
     rules: dict[str, str] = {}  # field → its own rule, when it differs from ``rule``
 
+    def __init__(self, *args, more: dict[str, forms.Field] | None = None, **kwargs):
+        """``more``: fields known only at the request (one per user group, per form field ...)."""
+        super().__init__(*args, **kwargs)
+        self.fields.update(more or {})
+
     @classmethod
     def parse(cls, data, files=None, **kwargs) -> dict:
         """The cleaned data of ``data`` (``request.POST``), or the refusal naming the rule."""

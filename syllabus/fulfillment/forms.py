@@ -96,10 +96,9 @@ class LimitsForm(ConfigForm):
 
     rule = "DIG-7"
 
-    def __init__(self, *args, groups=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        for group in groups:
-            self.fields[f"limit_{group.code}"] = config_count()
+    @staticmethod
+    def more(groups) -> dict[str, forms.Field]:
+        return {f"limit_{group.code}": config_count() for group in groups}
 
 
 class RuleRowForm(RowForm):
@@ -130,11 +129,9 @@ class FormFieldsForm(ConfigForm):
 
     rule = "DIG-12"
 
-    def __init__(self, *args, names=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in names:
-            self.fields[f"display_{name}"] = Checked()
-            self.fields[f"default_{name}"] = text()
+    @staticmethod
+    def more(names) -> dict[str, forms.Field]:
+        return {key: field for name in names for key, field in ((f"display_{name}", Checked()), (f"default_{name}", text()))}
 
 
 class CopyrightOptionForm(ConfigForm):

@@ -292,9 +292,9 @@ def _save_config(request, inst, section: str) -> None:
     if found is None:
         raise RuleViolation("DIG-6", _("unknown configuration section"))
     save, form = found
-    kwargs = {"groups": list(UserGroup.objects.filter(institution=inst))} if form is forms.LimitsForm else \
-        {"names": FORM_FIELDS} if form is forms.FormFieldsForm else {}
-    save(request.user, inst, form.parse(request.POST, **kwargs))
+    more = forms.LimitsForm.more(UserGroup.objects.filter(institution=inst)) if form is forms.LimitsForm else \
+        forms.FormFieldsForm.more(FORM_FIELDS) if form is forms.FormFieldsForm else {}
+    save(request.user, inst, form.parse(request.POST, more=more))
 
 
 def _row(model, inst, pk):

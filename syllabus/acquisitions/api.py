@@ -18,6 +18,7 @@ from syllabus.lists.permissions import ensure_librarian
 
 from . import selectors, services
 from .models import AcquisitionTask, PurchaseRequest
+from .permissions import ensure_task
 
 router = Router(tags=["acquisitions"])
 ERRORS = {code: Error for code in sorted(codes_4xx)}
@@ -83,10 +84,7 @@ def task_out(t: AcquisitionTask) -> dict:
 
 def _task(user, task_id: int) -> AcquisitionTask:
     task = AcquisitionTask.objects.select_related("citation__resource_list", "assignee", "library", "institution").filter(pk=task_id).first()
-    if task is None or not (user.is_superuser or task.institution_id == getattr(user, "institution_id", None)):
-        raise NotFound("SRV-3", "no such acquisition task")
-    ensure_librarian(user, task.institution_id)
-    return task
+    return ensure_task(user, task)
 
 
 def _task_response(user, task_id: int) -> dict:

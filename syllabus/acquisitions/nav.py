@@ -4,9 +4,9 @@ from syllabus.web.nav import entry
 
 
 def _librarian(u):
-    from syllabus.lists.permissions import is_librarian_for
+    from .permissions import can_work_on_acquisitions
 
-    return u.institution_id is not None and is_librarian_for(u, u.institution_id)
+    return can_work_on_acquisitions(u)
 
 
 def _open_tasks(u):

@@ -2,7 +2,6 @@
 and the forms posted from a list item (start a task, request a purchase) — SRV-3."""
 from __future__ import annotations
 
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,8 +18,9 @@ from syllabus.lists import selectors as list_selectors
 from syllabus.lists.permissions import ensure_librarian
 from syllabus.web.errors import rule_errors
 
-from . import selectors, services
+from . import forms, selectors, services
 from .models import AcquisitionTask, EditionNotice, Kind, PurchaseRequest, TaskStatus
+from .permissions import ensure_task
 from .workflow import TASK_WORKFLOW
 
 
@@ -35,32 +35,10 @@ def _library_page(citation) -> str:
 def _task(request, task_id: int) -> AcquisitionTask:
     task = (AcquisitionTask.objects.select_related("citation__resource_list", "assignee", "library", "institution", "item", "eresource")
             .filter(pk=task_id).first())
-    if task is None or not (request.user.is_superuser or task.institution_id == request.user.institution_id):
-        raise Http404
-    ensure_librarian(request.user, task.institution_id)
-    return task
-
-
-def _date(value: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _form_values(post) -> dict:
-    return {"vendor": post.get("vendor", ""), "cost_amount": post.get("cost_amount") or None,
-            "cost_currency": post.get("cost_currency", ""), "expected_date": _date(post.get("expected_date", "")),
-            "notes": post.get("notes", ""), "location": post.get("location", "") or "Course reserve",
-            "concurrent_users": _int(post.get("concurrent_users", "")), "url": post.get("url", "").strip(),
-            "assignee": post.get("assignee") or None}
+        return ensure_task(request.user, task)
+    except NotFound:
+        raise Http404 from None
 
 
 @login_required
@@ -93,7 +71,7 @@ def create_task(request, citation_id: int):
     kind = request.POST.get("kind", "")
     if kind not in Kind.values:
         raise Http404
-    values = _form_values(request.POST)
+    values = forms.TaskForm.parse(request.POST)
     if values["assignee"] is None:
         values["assignee"] = request.user
     services.create_task(request.user, citation, kind, **values)
@@ -113,7 +91,7 @@ def task_action(request, task_id: int, action: str):
     elif action == "cancel":
         services.cancel_task(request.user, task)
     elif action == "edit":
-        services.update_task(request.user, task, **_form_values(request.POST))
+        services.update_task(request.user, task, **forms.TaskForm.parse(request.POST))
     else:
         raise Http404
     return redirect(_back(request, reverse("acquisitions:task", args=[task.pk])))
@@ -124,8 +102,9 @@ def task_action(request, task_id: int, action: str):
 @rule_errors
 def request_purchase(request, citation_id: int):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
-    notice = EditionNotice.objects.filter(pk=_int(request.POST.get("notice", "")) or 0, citation=citation).first()
-    services.request_purchase(request.user, citation, note=request.POST.get("note", ""),
+    data = forms.PurchaseForm.parse(request.POST)
+    notice = EditionNotice.objects.filter(pk=data["notice"] or 0, citation=citation).first()
+    services.request_purchase(request.user, citation, note=data["note"],
                               title=notice.title if notice else "", isbn=notice.isbn if notice else "")
     messages.success(request, _("Purchase requested: the library is processing it."))
     return redirect(_back(request, reverse("lists:edit", args=[citation.resource_list_id])))
@@ -142,7 +121,7 @@ def purchase_action(request, request_id: int, action: str):
         services.ensure_may_see_purchase(request.user, req)
     except NotFound:
         raise Http404 from None
-    reason = request.POST.get("reason", "")
+    reason = forms.ReasonForm.parse(request.POST)["reason"]
     if action == "cancel":
         services.cancel_purchase(request.user, req, reason)
     elif action == "complete":

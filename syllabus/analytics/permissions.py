@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from syllabus.core.errors import NotFound, PermissionDenied
 from syllabus.lists.models import ResourceList
-from syllabus.lists.permissions import ensure_view, is_librarian_for
+from syllabus.lists.permissions import ensure_view
+from syllabus.org.permissions import is_librarian_for
 
 ONLY_LIBRARY = "the library's reports are for its course reserves operators and administrators"
 ONLY_ADMIN = "adoption is for the institution's administrators"

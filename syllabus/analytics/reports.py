@@ -92,6 +92,29 @@ class Report:
     filters: Filters = field(default_factory=Filters)
 
 
+@dataclass(frozen=True)
+class Definition:
+    code: str
+    title: Any
+    audience: str          # library | admin
+    build: Callable[..., Report]
+    description: Any = ""
+
+
+REPORTS: dict[str, Definition] = {}
+
+
+def report(code: str, title, audience: str, description):
+    """Declare the decorated ``build(institution, filters)`` as report ``code`` (listed in the
+    order of declaration) for ``audience`` (library | admin)."""
+
+    def declare(build: Callable[..., Report]) -> Callable[..., Report]:
+        REPORTS[code] = Definition(code, title, audience, build, description)
+        return build
+
+    return declare
+
+
 def small_threshold(institution) -> int:
     value = config.get("analytics_small_count", institution=institution)
     return max(1, min(int(value or 1), MAX_SMALL_COUNT))
@@ -198,6 +221,8 @@ def list_engagement(lst: ResourceList, f: Filters = Filters()) -> Report:
 
 # --- librarians ----------------------------------------------------------------------------------
 
+@report("lists-workflow", _("Lists sent and processed per week"), "library",
+        _("Lists sent to the library and completed each week; days from sent to complete."))
 def lists_workflow(institution, f: Filters = Filters()) -> Report:
     """Lists sent to the library and completed per week, and the days from sent to complete."""
     lists = ResourceList.objects.filter(institution=institution, sent_at__isnull=False)
@@ -238,6 +263,8 @@ def _requests(institution, f: Filters) -> QuerySet[DigitizationRequest]:
     return qs
 
 
+@report("digitization-turnaround", _("Digitization turnaround by department"), "library",
+        _("Days from a digitization request to its delivery, per digitization department."))
 def digitization_turnaround(institution, f: Filters = Filters()) -> Report:
     """Days from request to delivery of digitization requests, per digitization department."""
     groups: dict[str, dict] = {}
@@ -266,6 +293,8 @@ def digitization_turnaround(institution, f: Filters = Filters()) -> Report:
                   chart=Chart("department", ["average_days", "median_days"], unit=str(_("days"))), filters=f)
 
 
+@report("copyright", _("Copyright requests by outcome"), "library",
+        _("Copyright clearance requests: pending, approved, rejected."))
 def copyright_outcomes(institution, f: Filters = Filters()) -> Report:
     """Copyright clearance requests by outcome (pending, approved, rejected)."""
     qs = _requests(institution, f).filter(Q(kind=RequestKind.COPYRIGHT) | ~Q(copyright=TaskStatus.NOT_REQUIRED))
@@ -283,6 +312,8 @@ def copyright_outcomes(institution, f: Filters = Filters()) -> Report:
                   chart=Chart("outcome", ["requests"]), filters=f)
 
 
+@report("waitlists", _("Digital loan waitlists per title"), "library",
+        _("Who waits now for a long-term digital loan, and how long requests waited."))
 def waitlists(institution, f: Filters = Filters()) -> Report:
     """Long-term digital loans: who waits now and how long requests waited, per title."""
     qs = LoanRequest.objects.filter(representation__library__institution=institution)
@@ -312,6 +343,8 @@ def waitlists(institution, f: Filters = Filters()) -> Report:
                   chart=Chart("title", ["waiting"]), filters=f)
 
 
+@report("costs", _("Cost per course and per student"), "library",
+        _("Acquisition costs recorded on the items of each course's lists."))
 def costs(institution, f: Filters = Filters()) -> Report:
     """Acquisition costs recorded on the items of each course's lists, per course and per student
     (zero where none). A list shared by two courses counts for both."""
@@ -360,6 +393,8 @@ def costs(institution, f: Filters = Filters()) -> Report:
 
 # --- administrators ----------------------------------------------------------------------------
 
+@report("adoption", _("Adoption"), "admin",
+        _("Courses with lists, published lists, and the share of students who opened a list."))
 def adoption(institution, f: Filters = Filters()) -> Report:
     """Courses with a list, published lists, and the share of enrolled students who opened a list, per department."""
     courses = list(_courses(institution, f).values_list("pk", "department"))
@@ -413,29 +448,6 @@ def adoption(institution, f: Filters = Filters()) -> Report:
                   chart=Chart("department", ["course_share", "share"], unit="%"), filters=f)
 
 
-@dataclass(frozen=True)
-class Definition:
-    code: str
-    title: Any
-    audience: str          # library | admin
-    build: Callable[..., Report]
-    description: Any = ""
-
-
-REPORTS: dict[str, Definition] = {d.code: d for d in [
-    Definition("lists-workflow", _("Lists sent and processed per week"), "library", lists_workflow,
-               _("Lists sent to the library and completed each week; days from sent to complete.")),
-    Definition("digitization-turnaround", _("Digitization turnaround by department"), "library", digitization_turnaround,
-               _("Days from a digitization request to its delivery, per digitization department.")),
-    Definition("copyright", _("Copyright requests by outcome"), "library", copyright_outcomes,
-               _("Copyright clearance requests: pending, approved, rejected.")),
-    Definition("waitlists", _("Digital loan waitlists per title"), "library", waitlists,
-               _("Who waits now for a long-term digital loan, and how long requests waited.")),
-    Definition("costs", _("Cost per course and per student"), "library", costs,
-               _("Acquisition costs recorded on the items of each course's lists.")),
-    Definition("adoption", _("Adoption"), "admin", adoption,
-               _("Courses with lists, published lists, and the share of students who opened a list.")),
-]}
 
 
 def build(code: str, institution, f: Filters) -> Report:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-MAX_ID = 2**63 - 1  # the largest primary key SQLite and PostgreSQL (bigint) hold
+from syllabus.core.forms import MAX_ID  # the largest primary key SQLite and PostgreSQL (bigint) hold
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Position = Annotated[int, Field(ge=0, le=100_000, description="0-based place in its parent")]

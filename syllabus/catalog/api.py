@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from syllabus.api.fields import Id, Year
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
-from syllabus.citations import bibliography, formats, openurl
+from syllabus.citations import bibliography, exports, openurl
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
@@ -592,31 +592,12 @@ def format_bibliography(request, payload: BibliographyIn):
 
 # --- a list's import / export (LST-9) ---------------------------------------------------------
 
-EXPORTS = {
-    "ris": ("application/x-research-info-systems", "ris"),
-    "bibtex": ("application/x-bibtex", "bib"),
-    "csl-json": ("application/vnd.citationstyles.csl+json", "json"),
-    "html": ("text/html", "html"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-}
-
-
 def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", style: str = "apa") -> HttpResponse:
     fmt = (fmt or "").lower()
-    if fmt not in EXPORTS:
-        raise RuleViolation("LST-9", f"format must be one of {', '.join(EXPORTS)}", field="format")
-    content_type, ext = EXPORTS[fmt]
-    if fmt == "ris":
-        body: str | bytes = formats.to_ris(items)
-    elif fmt == "bibtex":
-        body = formats.to_bibtex(items)
-    elif fmt == "csl-json":
-        body = formats.to_csl_json(items)
-    else:
-        name = bibliography.style_name(style)
-        entries = bibliography.render(items, name)
-        body = bibliography.to_html(entries, title=title, style=name) if fmt == "html" else \
-            bibliography.to_docx(entries, title=title, style=name)
+    if fmt not in exports.EXPORTS:
+        raise RuleViolation("LST-9", f"format must be one of {', '.join(exports.EXPORTS)}", field="format")
+    body = exports.export(items, fmt, title=title, style=style)
+    content_type, ext = exports.EXPORTS[fmt].content_type, exports.EXPORTS[fmt].extension
     response = HttpResponse(body, content_type=content_type + ("; charset=utf-8" if isinstance(body, str) else ""))
     response["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
     return response

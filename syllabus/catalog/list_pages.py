@@ -21,7 +21,7 @@ from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.web.errors import refusal
 from syllabus.web.htmx import is_htmx
 
-from . import api, lists_port
+from . import api, forms, lists_port
 
 
 @login_required
@@ -41,15 +41,14 @@ def list_export(request, list_id: int):
 @require_POST
 def list_import(request, list_id: int):
     """Import a RIS/BibTeX file into the list; htmx gets the per-entry report in place."""
-    section = request.POST.get("section_id") or ""
     upload = request.FILES.get("file")
     try:
         if upload is None:  # who may not import hears 404/403 first, as with a file
             lst, _section = lists_port.list_and_section(request.user, list_id, None)
             lists_port.ensure_edit(request.user, lst)
             raise RuleViolation("LST-9", "choose a RIS or BibTeX file to import", field="file")
-        report = api.import_list(request, list_id, upload, format=request.POST.get("format", ""),
-                                 section_id=int(section) if section.isdigit() else None)
+        chosen = forms.ListImportForm.parse(request.POST)
+        report = api.import_list(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"])
     except NotFound:
         raise Http404
     except RuleViolation as exc:

@@ -16,38 +16,17 @@ from django.db import IntegrityError, transaction
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.org.models import Institution, Library, User
-from syllabus.org.roles import Role
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers
 
+from .permissions import (  # noqa: F401  (re-exported: the services' old names)
+    CATALOGUER_ROLES, INVENTORY_ROLES, can_catalog, can_manage_representations, ensure_can_catalog,
+    ensure_can_manage_representations,
+)
 from .models import CollectionEntry, EResource, Holding, Item, Record, Representation, RepresentationFile
 
-CATALOGUER_ROLES = (Role.COURSE_RESERVES_OPERATOR, Role.DIGITAL_INVENTORY_OPERATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR)
-INVENTORY_ROLES = (Role.DIGITAL_INVENTORY_OPERATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR)
 ITEM_STATUSES = set(Item.Status.values)
-
-
-# --- who may do what ---------------------------------------------------------------------
-
-def can_catalog(user: User, institution: Institution) -> bool:
-    """Course reserves operators, digital inventory operators and administrators of the
-    institution that holds the record maintain its catalog."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.has_any_role(*CATALOGUER_ROLES, institution=institution)))
-
-
-def ensure_can_catalog(user: User, institution: Institution) -> None:
-    if not can_catalog(user, institution):
-        raise PermissionDenied("DSV-1", "only the institution's course reserves or digital inventory operators change its catalog")
-
-
-def can_manage_representations(user: User, institution: Institution) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.has_any_role(*INVENTORY_ROLES, institution=institution)))
-
-
-def ensure_can_manage_representations(user: User, institution: Institution) -> None:
-    if not can_manage_representations(user, institution):
-        raise PermissionDenied("DSV-1", "only digital inventory operators manage digital representations")
 
 
 # --- records ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.citations import csl as cslmod
-from syllabus.citations import bibliography, formats, openurl
+from syllabus.citations import bibliography, exports, formats, openurl
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -30,11 +30,9 @@ from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import access, actions, citeit, lists_port, marc, resolver, selectors, services
+from . import access, actions, citeit, forms, lists_port, marc, resolver, selectors, services
 from .models import CollectionEntry, Representation, RepresentationFile
 
-EXPORT_TYPES = {"ris": ("application/x-research-info-systems", "ris"), "bibtex": ("application/x-bibtex", "bib"),
-                "csl-json": ("application/vnd.citationstyles.csl+json", "json")}
 
 
 def _flash_error(request, exc):
@@ -44,10 +42,6 @@ def _flash_error(request, exc):
 # a refused request becomes a page naming the rule: 404 for what the user may not know of, 403
 # for what they may not do, 400 for a broken rule; htmx gets the message in the flash region
 rule_errors = web_rule_errors(htmx=_flash_error)
-
-
-def _ints(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -143,12 +137,11 @@ def record(request, pk: int):
 
 
 def _export(items: list[dict], fmt: str, filename: str) -> HttpResponse:
-    if fmt not in EXPORT_TYPES:
+    if fmt not in formats.FORMATS:  # the data formats only: a record is no bibliography
         raise Http404
-    content_type, ext = EXPORT_TYPES[fmt]
-    body = {"ris": formats.to_ris, "bibtex": formats.to_bibtex, "csl-json": formats.to_csl_json}[fmt](items)
-    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
+    kind = exports.EXPORTS[fmt]
+    response = HttpResponse(exports.export(items, fmt), content_type=f"{kind.content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{kind.extension}"'
     return response
 
 
@@ -181,19 +174,16 @@ def collect(request, pk: int):
 def add_to_list(request, pk: int):
     """DSV-3: add a record from the results or the record page to one of my lists."""
     rec = _record_or_404(request, pk)
-    section_id = _ints([request.POST.get("section_id", "")]) or None
-    return _added_to_list(request, lambda list_pk: lists_port.add_record(request.user, list_pk, rec, section_id=section_id),
+    return _added_to_list(request, lambda list_pk, section_id: lists_port.add_record(request.user, list_pk, rec, section_id=section_id),
                           back=safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
 
 
-def _added_to_list(request, add: Callable[[int], Any], *, back: str) -> HttpResponse:
-    """Add to the list the form names (``add(list_pk)`` answers the citation, DSV-3) and say how it
-    went: a flash fragment to an htmx request, else a message and a redirect to ``back``."""
-    list_id = request.POST.get("list_id", "")
+def _added_to_list(request, add: Callable[[int, int | None], Any], *, back: str) -> HttpResponse:
+    """Add to the list the form names (``add(list_pk, section_id)`` answers the citation, DSV-3)
+    and say how it went: a flash fragment to an htmx request, else a message and a redirect to ``back``."""
     try:
-        if not list_id.isdigit():
-            raise RuleViolation("DSV-3", _("choose a list"), field="list_id")
-        citation = add(int(list_id))
+        chosen = forms.AddToListForm.parse(request.POST)
+        citation = add(chosen["list_id"], chosen["section_id"])
         message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
     except RuleViolation as exc:
         message, ok = str(exc), False
@@ -240,7 +230,7 @@ def collection_to_list(request, pk: int):
     entry = selectors.collection_of(request.user).filter(pk=pk).first()
     if entry is None:
         raise Http404
-    return _added_to_list(request, lambda list_pk: lists_port.add_metadata(request.user, list_pk, entry.csl, record=entry.record,
+    return _added_to_list(request, lambda list_pk, _section_id: lists_port.add_metadata(request.user, list_pk, entry.csl, record=entry.record,
                                                                            note="from My collection"),
                           back=reverse("catalog:collection"))
 
@@ -305,22 +295,15 @@ def _preview_context(request, data: dict, harvest=None) -> dict:
 
 
 def edited_csl(post) -> dict:
-    """The preview form's fields applied over the harvested CSL-JSON."""
-    try:
-        data = json.loads(post.get("csl") or "{}")
-        if not isinstance(data, dict):
-            raise ValueError
-    except ValueError:
-        raise RuleViolation("DSV-4", "the harvested metadata was damaged; harvest the page again")
-    for key in ("title", "container-title", "publisher", "ISBN", "ISSN", "DOI", "URL", "type", "volume", "issue", "page"):
-        if key in post:
-            data[key] = post.get(key, "").strip()
-    if "authors" in post:
-        data["author"] = [cslmod.parse_name(line) for line in post.get("authors", "").splitlines() if line.strip()]
-    if "year" in post:
-        year = post.get("year", "").strip()
-        if year and not re.fullmatch(r"\d{1,4}", year):
-            raise RuleViolation("DSV-4", "the year must be a number", field="year")
+    """The preview form's fields applied over the harvested CSL-JSON (catalog/forms.py)."""
+    data, sent = forms.CiteItEditForm.edited(post)
+    for key in forms.CITE_IT_FIELDS:
+        if key in sent:
+            data[key] = sent[key]
+    if "authors" in sent:
+        data["author"] = [cslmod.parse_name(line) for line in sent["authors"].splitlines() if line.strip()]
+    if "year" in sent:
+        year = sent["year"]
         issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
         if year and (not issued or str(issued[0]) != year):
             data["issued"] = {"date-parts": [[int(year)]]}
@@ -333,16 +316,14 @@ def edited_csl(post) -> dict:
 @require_POST
 @rule_errors
 def cite_it_save(request):
-    target = request.POST.get("target", "collection")
     try:
+        target = forms.CiteItSaveForm.target_of(request.POST)
         data = edited_csl(request.POST)
-        if target == "collection":
+        if target is None:
             services.add_to_collection(request.user, csl=data, source=CollectionEntry.Source.CITE_IT)
             messages.success(request, _("Saved to My collection."))
             return redirect("catalog:collection")
-        if not target.isdigit():
-            raise RuleViolation("DSV-4", "choose My collection or one of your lists", field="target")
-        citation = lists_port.add_metadata(request.user, int(target), data, note="cite it")
+        citation = lists_port.add_metadata(request.user, target, data, note="cite it")
         messages.success(request, _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title})
         return redirect(lists_port.list_url(citation.resource_list))
     except RuleViolation as exc:

@@ -175,7 +175,7 @@ def _mine(user, citations, out: dict, record_ids: set[int]) -> None:
 def progress_counts(user, citations) -> dict[int, dict]:
     """Instructors and the library: how many readers marked each item done — counts, never names."""
     from syllabus.lists.models import ResourceList
-    from syllabus.lists.permissions import is_librarian_for
+    from syllabus.org.permissions import is_librarian_for
 
     if not getattr(user, "is_authenticated", False):
         return {}

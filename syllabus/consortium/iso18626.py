@@ -21,6 +21,7 @@ from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.org.models import Institution
 
 from .models import IllMessage, IllRequest, IllStatus
+from .permissions import is_ill_staff
 from .workflow import ACTION_OF_ISO, ILL_WORKFLOW, SUPPLIER, TIMER
 
 NS = "http://illtransactions.org/2013/iso18626"
@@ -227,19 +228,6 @@ def _read_header(message, name: str = "header") -> Header:
 
 
 # --- handling ---------------------------------------------------------------------------------------
-
-ILL_STAFF_ROLES = ("requests_operator", "course_reserves_operator", "fulfillment_services_operator",
-                   "fulfillment_services_manager")
-
-
-def is_ill_staff(user, institution: Institution | None = None) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    inst = institution or user.institution
-    return inst is not None and user.institution_id == inst.pk and user.has_any_role(*ILL_STAFF_ROLES, institution=inst)
-
 
 def _ensure_party(caller, institution: Institution | None, side: str) -> None:
     """An outside caller speaks for its own institution only: the party receiving the message."""

@@ -16,7 +16,7 @@ entry("lists", _("My requests to other libraries"), "consortium:cross-mine", whe
 
 
 def _ill_staff(u):
-    from .iso18626 import is_ill_staff
+    from .permissions import is_ill_staff
 
     return bool(u.institution_id) and is_ill_staff(u)
 

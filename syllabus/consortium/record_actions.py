@@ -6,7 +6,7 @@ from syllabus.catalog.actions import register
 
 
 def _other_member_staff(record, user) -> bool:
-    from .iso18626 import is_ill_staff
+    from .permissions import is_ill_staff
 
     return (bool(getattr(user, "institution_id", None)) and record.institution_id != user.institution_id
             and record.institution.consortium_id == user.institution.consortium_id and is_ill_staff(user))
@@ -17,7 +17,7 @@ register("ill", _("Request an inter-library loan"), lambda record, user: reverse
 
 
 def _other_member_librarian(record, user) -> bool:
-    from syllabus.lists.permissions import is_librarian_for
+    from syllabus.org.permissions import is_librarian_for
 
     return (bool(getattr(user, "institution_id", None)) and record.institution_id != user.institution_id
             and record.institution.consortium_id == user.institution.consortium_id

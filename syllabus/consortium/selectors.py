@@ -105,7 +105,7 @@ def ill_queue(user, *, side: str = "supplier", open_only: bool = True) -> QueryS
 
 def ill_for(user, ill_id: int):
     """An inter-library loan the user's library is a party to, as its staff (404 otherwise)."""
-    from .iso18626 import is_ill_staff
+    from .permissions import is_ill_staff
     from .models import IllRequest
 
     ill = (IllRequest.objects.select_related("requesting_institution", "supplying_institution", "record")

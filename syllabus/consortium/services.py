@@ -9,23 +9,11 @@ from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.org import config
 from syllabus.org.models import ConfigValue, Consortium, Institution, User
-from syllabus.org.roles import Role
 
+from .permissions import ensure_consortium_admin, is_consortium_admin, is_ill_staff  # noqa: F401  (re-exported)
 from .models import SettingLock
 
 # --- CON-1: consortium configuration --------------------------------------------------------------
-
-
-def is_consortium_admin(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.institution_id
-                and (user.is_superuser or user.has_role(Role.CONSORTIUM_ADMINISTRATOR, institution=user.institution)))
-
-
-def ensure_consortium_admin(user) -> Consortium:
-    """The consortium the user administers (that of their institution), or a CON-1 refusal."""
-    if not is_consortium_admin(user):
-        raise PermissionDenied("CON-1", "only a Consortium Administrator changes the consortium's configuration")
-    return user.institution.consortium
 
 
 def refuse_locked_override(key: str, institution: Institution) -> None:
@@ -155,9 +143,8 @@ def _confirmed(answer: bytes) -> None:
 
 
 def ensure_ill_staff(user, institution) -> None:
-    from . import iso18626
 
-    if institution is None or not iso18626.is_ill_staff(user, institution):
+    if institution is None or not is_ill_staff(user, institution):
         raise PermissionDenied("CON-2", "only the library staff of the member handle its inter-library loans")
 
 

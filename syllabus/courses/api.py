@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from syllabus.api.fields import Id, Students
 from syllabus.core.pagination import Page, PageQuery, paginate
-from syllabus.api.schemas import AuditOut, Error, audit_out
+from syllabus.api.schemas import AuditOut, Error, audit_out, patch_of
 from syllabus.core import audit
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.org.models import User
@@ -54,17 +54,9 @@ class CourseIn(Schema):
     instructors: list[str] = []
 
 
-class CoursePatch(Schema):
-    code: str = None  # type: ignore[assignment]  # may be left out, never null
-    name: str = None  # type: ignore[assignment]  # may be left out, never null
-    section: str = None  # type: ignore[assignment]  # may be left out, never null
-    department: str = None  # type: ignore[assignment]  # may be left out, never null
-    term: str = None  # type: ignore[assignment]  # may be left out, never null
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    number_of_students: Students = None  # type: ignore[assignment]  # may be left out, never null
-    instructors: list[str] = None  # type: ignore[assignment]  # may be left out, never null
-
+@patch_of(CourseIn)
+class CoursePatch(Schema):  # the fields of CourseIn, each may be left out
+    pass
 
 
 def course_out(c: Course) -> dict:

@@ -11,27 +11,17 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from syllabus.core import audit, clock
-from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.dates import typed_date
+from syllabus.core.errors import RuleViolation
 from syllabus.core.loading import ImportReport
 from syllabus.org.models import Institution, User
-from syllabus.org.roles import Role
 
 from .models import Course, Enrollment
+from .permissions import can_manage_courses, can_see_roster, ensure_can_manage_courses  # noqa: F401  (re-exported)
 
 EDITABLE_FIELDS = ("code", "name", "section", "department", "term", "start_date", "end_date", "number_of_students")
 MAX_STUDENTS = 2_147_483_647  # the largest value every database stores in the column
 CSV_COLUMNS = ("code", "name", "section", "department", "term", "start_date", "end_date", "number_of_students", "instructors")
-
-
-def can_manage_courses(user: User, institution: Institution) -> bool:
-    return user.is_superuser or user.has_any_role(
-        Role.COURSE_RESERVES_OPERATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR, institution=institution
-    )
-
-
-def ensure_can_manage_courses(user: User, institution: Institution) -> None:
-    if not can_manage_courses(user, institution):
-        raise PermissionDenied("CRS-1", "only course reserves operators and administrators manage courses")
 
 
 def _clean(values: dict) -> dict:
@@ -117,13 +107,10 @@ class _RowError(Exception):
 
 
 def _parse_date(raw: str, column: str) -> dt.date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
     try:
-        return dt.date.fromisoformat(raw)
+        return typed_date(raw)
     except ValueError:
-        raise _RowError(f"bad {column} {raw!r} (expected YYYY-MM-DD)")
+        raise _RowError(f"bad {column} {raw.strip()!r} (expected YYYY-MM-DD)") from None
 
 
 class _People:
@@ -248,10 +235,6 @@ STUDENT, INSTRUCTOR = "student", "instructor"
 ROSTER_ROLES = (STUDENT, INSTRUCTOR)
 ENROLMENT_COLUMNS = ("course_code", "section", "term", "username", "role")
 MAX_ROSTER = 50_000  # people in one roster sent through the API
-
-
-def can_see_roster(user: User, course: Course) -> bool:
-    return can_manage_courses(user, course.institution) or any(u.pk == user.pk for u in course.instructors.all())
 
 
 @dataclass

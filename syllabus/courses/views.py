@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from syllabus.core import audit
 from syllabus.core.errors import RuleViolation
 
-from . import selectors, services
+from . import forms, selectors, services
 
 PAGE = 50
 
@@ -63,8 +63,7 @@ def _done(request, course_id: int, action):
 @require_POST
 def add_member(request, course_id: int):
     course = _course(request, course_id, manage=True)
-    username = request.POST.get("username", "").strip()[:150]
-    role = request.POST.get("role", services.STUDENT)
+    username, role = forms.MemberForm.values(request.POST)
 
     def act():
         changes = services.add_member(request.user, course, username, role)

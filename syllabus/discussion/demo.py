@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from syllabus.lists.models import ResourceList
-from syllabus.lists.permissions import is_librarian_for
+from syllabus.org.permissions import is_librarian_for
 from syllabus.org.models import User
 
 from . import services

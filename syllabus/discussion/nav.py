@@ -6,17 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.notify.nav import per_request
 from syllabus.web.nav import entry
 
-
-def _librarian(user) -> bool:
-    from syllabus.lists.permissions import is_librarian_for
-
-    return is_librarian_for(user, user.institution_id)
+from .permissions import can_see_alerts
 
 
 def _instructor(user) -> bool:
     from syllabus.lists.models import ResourceList
 
-    return not _librarian(user) and per_request(
+    return not can_see_alerts(user) and per_request(
         user, "discussion_instructor", lambda: ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user)).exists())
 
 
@@ -35,4 +31,4 @@ def _from_instructors(user) -> int:
 
 
 entry("lists", _("Library discussion"), "discussion:index", when=_instructor, order=15, badge=_from_library)
-entry("back_office", _("Discussion alerts"), "discussion:alerts", when=_librarian, order=12, badge=_from_instructors)
+entry("back_office", _("Discussion alerts"), "discussion:alerts", when=can_see_alerts, order=12, badge=_from_instructors)

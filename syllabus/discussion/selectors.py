@@ -6,9 +6,9 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from syllabus.lists.models import ResourceList
-from syllabus.lists.permissions import is_librarian_for
 
 from .models import Message, ReadState, Thread
+from .permissions import can_see_alerts
 from .services import enabled_levels
 
 
@@ -31,7 +31,7 @@ def visible_threads(user) -> QuerySet[Thread]:
         return Thread.objects.none()
     mine = ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user)).values("pk")
     q = Q(resource_list__in=mine)
-    if is_librarian_for(user, user.institution_id):
+    if can_see_alerts(user):
         q |= Q(institution_id=user.institution_id)
     levels = enabled_levels(user.institution) if user.institution_id else set()
     return Thread.objects.filter(q, level__in=levels)

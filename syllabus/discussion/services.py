@@ -18,9 +18,8 @@ from django.db.models import Max
 from django.urls import reverse
 
 from syllabus.core import audit, clock
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList
-from syllabus.lists.permissions import Access, ensure_view
 from syllabus.lists.selectors import librarians
 from syllabus.lists.services import raise_task
 from syllabus.notify.services import mark_notifications_read_about, queue_letter
@@ -28,6 +27,7 @@ from syllabus.org import config
 from syllabus.org.models import User
 
 from .models import Message, ReadState, Thread
+from .permissions import can_discuss, ensure_discuss, speaks_for_library  # noqa: F401  (re-exported)
 
 TASK_KIND = "discussion"
 LETTERS = ("discussion_to_library", "discussion_to_instructor")
@@ -50,22 +50,6 @@ def ensure_level(institution, level: str) -> None:
 
 
 # --- who takes part (DSC-2) --------------------------------------------------------------------
-
-def can_discuss(acc: Access) -> bool:
-    return acc.instructor or acc.process
-
-
-def ensure_discuss(user, lst: ResourceList) -> Access:
-    acc = ensure_view(user, lst)  # 404 for people who do not see the list
-    if not can_discuss(acc):
-        raise PermissionDenied("DSC-2", "the library discussion is between the list's instructors and the library")
-    return acc
-
-
-def speaks_for_library(acc: Access) -> bool:
-    """A librarian who is not also an instructor of the list writes for the library."""
-    return acc.process and not acc.instructor
-
 
 def thread_of(lst: ResourceList, citation: Citation | None = None) -> Thread | None:
     return Thread.objects.filter(resource_list=lst, citation=citation).first()

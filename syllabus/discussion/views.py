@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.web.errors import not_found_is_404
 from syllabus.web.htmx import is_htmx
-from syllabus.lists.permissions import is_librarian_for
 from syllabus.lists.selectors import citation_for, list_for
 
 from . import selectors, services
 from .models import Thread
+from .permissions import can_see_alerts
 
 NAV_CHANGED = "syllabus:nav-changed"
 
@@ -57,21 +57,17 @@ def _pane(request, lst, citation=None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@not_found_is_404
 def list_pane(request, pk: int):
-    try:
-        lst, _acc = list_for(request.user, pk)
-    except NotFound:
-        raise Http404
+    lst, _acc = list_for(request.user, pk)
     return _pane(request, lst)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@not_found_is_404
 def item_pane(request, citation_id: int):
-    try:
-        citation, _acc = citation_for(request.user, citation_id)
-    except NotFound:
-        raise Http404
+    citation, _acc = citation_for(request.user, citation_id)
     return _pane(request, citation.resource_list, citation)
 
 
@@ -101,6 +97,6 @@ def index(request):
 @login_required
 def alerts(request):
     """The librarians' alert view: threads where an instructor waits for the library."""
-    if not is_librarian_for(request.user, request.user.institution_id):
+    if not can_see_alerts(request.user):
         raise DjangoPermissionDenied
     return _inbox(request, library=True)

@@ -30,9 +30,9 @@ def within_the_approved_range(user, representation) -> None:
     req = _governing_request(representation)
     if req is None:
         return
-    from . import services
+    from . import permissions, services
 
-    if can_manage_representations(user, representation.record.institution) or services.is_fulfillment_staff(user, req.institution):
+    if can_manage_representations(user, representation.record.institution) or permissions.is_fulfillment_staff(user, req.institution):
         return
     if req.source == Source.COURSE:
         services.file_access(user, req)  # the course's instructors; its students inside the range; else 404

@@ -19,7 +19,7 @@ from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library, User, UserGroup
 
-from . import selectors, services, workflow
+from . import permissions, selectors, services, workflow
 from .models import (
     CirculationDesk, CopyrightOption, DigitizationDepartment, DigitizationRequest, DigitizationRule, DisplayLogicRule,
     EddRule, PatronLimit,
@@ -125,7 +125,7 @@ def _fresh(user, req) -> dict:
 def list_requests(request, page: PageQuery, scope: str = "mine", tab: str = "open"):
     user = request.user
     if scope == "work":
-        if user.institution is None or not services.is_fulfillment_staff(user, user.institution):
+        if not permissions.is_fulfillment_staff_here(user):
             raise RuleViolation("DIG-10", "only fulfillment staff see the work queue", status=403)
         qs = selectors.work_queue(user, tab)
     else:
@@ -304,7 +304,7 @@ def _admin(request):
     inst = request.user.institution
     if inst is None:
         raise NotFound()
-    services.ensure_config_admin(request.user, inst)
+    permissions.ensure_can_configure(request.user, inst)
     return inst
 
 
@@ -551,22 +551,26 @@ class CopyrightChoiceOut(Schema):
     form: str | None
 
 
+def _requested(request, citation_id: int, payload, make) -> Status:
+    """An instructor's request about a citation of their list: ``make(user, citation, form)``, 201."""
+    from . import citations
+
+    citation = citations.citation_for_instructor(request.user, citation_id)
+    return Status(201, _fresh(request.user, make(request.user, citation, payload.dict(by_alias=True))))
+
+
 def _citation_routes():
     from . import citations
 
     @router.post("/citations/{citation_id}/digitization-requests", response={201: RequestOut, **ERR, 422: Error},
                  summary="Instructor: request digitization of a citation (DIG-1)")
     def citation_digitization(request, citation_id: Id, payload: FormIn):
-        citation = citations.citation_for_instructor(request.user, citation_id)
-        req = citations.request_digitization(request.user, citation, payload.dict(by_alias=True))
-        return Status(201, _fresh(request.user, req))
+        return _requested(request, citation_id, payload, citations.request_digitization)
 
     @router.post("/citations/{citation_id}/copyright-requests", response={201: RequestOut, **ERR, 422: Error},
                  summary="Instructor: request copyright clearance of a citation's uploaded file (DIG-2)")
     def citation_copyright(request, citation_id: Id, payload: FormIn):
-        citation = citations.citation_for_instructor(request.user, citation_id)
-        req = citations.request_copyright(request.user, citation, payload.dict(by_alias=True))
-        return Status(201, _fresh(request.user, req))
+        return _requested(request, citation_id, payload, citations.request_copyright)
 
     @router.post("/citations/{citation_id}/copyright-option", response={200: CopyrightChoiceOut, **ERR},
                  summary="Instructor: choose the uploaded file's copyright option; says whether the clearance form is required (DIG-3)")

@@ -2,7 +2,6 @@
 catalog record's services, the back office's work queue and request page, configuration."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import wraps
 
@@ -25,7 +24,7 @@ from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
 from syllabus.org.models import Library, User, UserGroup
 
-from . import selectors, services, workflow
+from . import forms, permissions, selectors, services, workflow
 from .models import (
     FORM_FIELDS, ApprovalMode, CirculationDesk, CopyrightOption, CopyrightStatus, DigitizationDepartment,
     DigitizationRequest, DigitizationRule, DisplayCondition, DisplayLogicRule, EddRule, PatronLimit, Service, Target,
@@ -44,24 +43,6 @@ _refusal = refusal
 rule_errors = web_rule_errors
 
 
-def _form_data(post) -> dict:
-    froms, tos = post.getlist("page_from"), post.getlist("page_to")
-    ranges = [{"from": f, "to": t} for f, t in zip(froms, tos) if f.strip() or t.strip()]
-    notes = [n for n in post.getlist("note") if n.strip()]
-
-    def date(name):
-        value = post.get(name, "").strip()
-        if not value:
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise RuleViolation("DIG-1", f"{name.replace('_', ' ')} is not a date (YYYY-MM-DD)", field=name)
-
-    return {"start_date": date("start_date"), "end_date": date("end_date"), "chapters": post.get("chapters", ""),
-            "page_ranges": ranges, "include_images": post.get("include_images") == "on", "notes": notes}
-
-
 # --- patrons and instructors ---------------------------------------------------------------
 
 @login_required
@@ -78,20 +59,21 @@ def record_services(request, record_id: int):
     offered = services.services_for_record(request.user, record)
     form = services.form_config(record.institution)
     error = None
-    on_behalf = request.user.has_role("fulfillment_services_operator", institution=record.institution)
+    on_behalf = permissions.can_request_on_behalf(request.user, record.institution)
     if request.method == "POST":
         try:
-            data = _form_data(request.POST)
+            data = forms.RequestForm.values(request.POST)
+            chosen = forms.RecordRequestForm.parse(request.POST)
             item = None
-            if request.POST.get("item"):
-                item = get_object_or_404(Item, pk=request.POST["item"], record=record)
+            if chosen["item"]:
+                item = get_object_or_404(Item, pk=chosen["item"], record=record)
             patron = None
-            if request.POST.get("on_behalf_of", "").strip():
-                patron = User.objects.filter(username=request.POST["on_behalf_of"].strip(),
+            if chosen["on_behalf_of"]:
+                patron = User.objects.filter(username=chosen["on_behalf_of"],
                                              institution_id=request.user.institution_id).first()
                 if patron is None:
                     raise RuleViolation("DIG-10", _("no patron with this username"), field="on_behalf_of")
-            req = services.request_from_record(request.user, record, data, service=request.POST.get("service", "digitization"),
+            req = services.request_from_record(request.user, record, data, service=chosen["service"],
                                                item=item, on_behalf_of=patron)
             messages.success(request, _("Your digitization request was sent to the library."))
             return redirect("fulfillment:request", req.pk)
@@ -122,14 +104,14 @@ def _visible(request, request_id: int) -> DigitizationRequest:
 
 def _detail_context(request, req: DigitizationRequest, error=None) -> dict:
     user = request.user
-    manager, operator = services.is_manager(user, req), services.is_operator(user, req)
+    manager, operator = permissions.can_decide(user, req), permissions.can_work_on(user, req)
     acts = workflow.actions(req.status)
     return {
-        "req": req, "error": error, "history": list(audit.trail(req)[:30]) if services.is_fulfillment_staff(user, req.institution) else [],
+        "req": req, "error": error, "history": list(audit.trail(req)[:30]) if permissions.is_fulfillment_staff(user, req.institution) else [],
         "can": {
             "approve": manager and req.approval == "pending" and "approve" in acts,
             "approve_copyright": manager and req.copyright == "pending" and "approve_copyright" in acts,
-            "pick": services.can_pick(user, req) and "pick" in acts,
+            "pick": permissions.can_pick(user, req) and "pick" in acts,
             "attach": operator and "attach_file" in acts,
             "deliver": operator and "deliver" in acts,
             "complete": operator and "complete" in acts,
@@ -143,9 +125,9 @@ def _detail_context(request, req: DigitizationRequest, error=None) -> dict:
 @require_POST
 def request_action(request, request_id: int, action: str):
     req = _visible(request, request_id)
-    reason = request.POST.get("reason", "").strip()
     error = None
     try:
+        reason = forms.ReasonForm.parse(request.POST)["reason"]
         if action == "approve":
             services.approve(request.user, req, reason=reason)
         elif action == "reject":
@@ -220,15 +202,25 @@ TABS = [("open", gettext_noop("All open")), ("pick", gettext_noop("Pick from she
         ("delivered", gettext_noop("Delivered")), ("closed", gettext_noop("Closed"))]
 
 
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.institution is None or not services.is_fulfillment_staff(request.user, request.user.institution):
-            return _refusal(request, PermissionDenied("DIG-10", _("only fulfillment staff work on digitization requests")))
-        return view(request, *args, **kwargs)
+def _requires(allowed, rule: str, refusal_text: str):
+    """Decorate a back-office page: signed in, and ``allowed(user)`` — else the refusal page
+    naming ``rule``."""
 
-    return wrapper
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if not allowed(request.user):
+                return _refusal(request, PermissionDenied(rule, _(refusal_text)))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+staff_required = _requires(permissions.is_fulfillment_staff_here, "DIG-10",
+                           gettext_noop("only fulfillment staff work on digitization requests"))
 
 
 @staff_required
@@ -243,16 +235,8 @@ def work_queue(request):
     return render(request, "fulfillment/work_queue.html", ctx)
 
 
-def config_admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        inst = request.user.institution
-        if inst is None or not services.is_config_admin(request.user, inst):
-            return _refusal(request, PermissionDenied("DIG-6", _("only a Fulfillment Administrator configures digitization")))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+config_admin_required = _requires(permissions.can_configure_here, "DIG-6",
+                                  gettext_noop("only a Fulfillment Administrator configures digitization"))
 
 
 def _config_context(inst, error=None) -> dict:
@@ -291,135 +275,135 @@ def configuration(request):
     return render(request, "fulfillment/config.html", _config_context(inst, error), status=error.status if error else 200)
 
 
-def _int_or_none(value: str):
-    value = (value or "").strip()
-    if value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise RuleViolation("DIG-7", _("enter a whole number or leave it empty"))
-
-
 # One function per section of the configuration page (DIG-6..DIG-8, DIG-11, DIG-3), found by
-# the form's ``section`` field.
+# the form's ``section`` field; each reads the POST through its form (fulfillment/forms.py).
 CONFIG_SECTIONS: dict = {}
 
 
-def _section(name: str):
+def _section(name: str, form):
     def register(fn):
-        CONFIG_SECTIONS[name] = fn
+        CONFIG_SECTIONS[name] = (fn, form)
         return fn
     return register
 
 
 def _save_config(request, inst, section: str) -> None:
-    save = CONFIG_SECTIONS.get(section)
-    if save is None:
+    found = CONFIG_SECTIONS.get(section)
+    if found is None:
         raise RuleViolation("DIG-6", _("unknown configuration section"))
-    save(request.user, inst, request.POST)
+    save, form = found
+    more = forms.LimitsForm.more(UserGroup.objects.filter(institution=inst)) if form is forms.LimitsForm else \
+        forms.FormFieldsForm.more(FORM_FIELDS) if form is forms.FormFieldsForm else {}
+    save(request.user, inst, form.parse(request.POST, more=more))
 
 
-@_section("departments")
-def _save_departments(user, inst, p) -> None:
-    lib = Library.objects.filter(institution=inst, code=p.get("library", "")).first() if p.get("library") else None
-    served = list(Library.objects.filter(institution=inst, code__in=p.getlist("served_libraries")))
-    existing = DigitizationDepartment.objects.filter(institution=inst, code=p.get("code", "").strip()).first()
-    services.save_department(user, inst, code=p.get("code", "").strip(), name=p.get("name", ""), library=lib, dept=existing,
-                             description=p.get("description", ""), work_time_days=_int_or_none(p.get("work_time_days")),
-                             served_libraries=served if (served or existing) else None, active=p.get("active") == "on")
+def _row(model, inst, pk):
+    """The row of this institution the form names (404 when it names none or another's)."""
+    return get_object_or_404(model, pk=pk, institution=inst)
 
 
-@_section("department_active")
-def _save_department_active(user, inst, p) -> None:
-    dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
-    services.save_department(user, inst, code=dept.code, dept=dept, active=p.get("active") == "on")
+@_section("departments", forms.DepartmentForm)
+def _save_departments(user, inst, d) -> None:
+    lib = Library.objects.filter(institution=inst, code=d["library"]).first() if d["library"] else None
+    served = list(Library.objects.filter(institution=inst, code__in=d["served_libraries"]))
+    existing = DigitizationDepartment.objects.filter(institution=inst, code=d["code"]).first()
+    services.save_department(user, inst, code=d["code"], name=d["name"], library=lib, dept=existing,
+                             description=d["description"], work_time_days=d["work_time_days"],
+                             served_libraries=served if (served or existing) else None, active=d["active"])
 
 
-@_section("operators")
-def _add_operator(user, inst, p) -> None:
-    dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
-    op = User.objects.filter(username=p.get("username", "").strip(), institution=inst).first()
+@_section("department_active", forms.RowForm)
+def _save_department_active(user, inst, d) -> None:
+    dept = _row(DigitizationDepartment, inst, d["department"])
+    services.save_department(user, inst, code=dept.code, dept=dept, active=d["active"])
+
+
+@_section("operators", forms.RowForm)
+def _add_operator(user, inst, d) -> None:
+    dept = _row(DigitizationDepartment, inst, d["department"])
+    op = User.objects.filter(username=d["username"], institution=inst).first()
     if op is None:
         raise RuleViolation("DIG-6", _("no user with this username"))
     services.add_operator(user, dept, op)
 
 
-@_section("operator_remove")
-def _remove_operator(user, inst, p) -> None:
-    dept = get_object_or_404(DigitizationDepartment, pk=p.get("department"), institution=inst)
-    services.remove_operator(user, dept, get_object_or_404(User, username=p.get("username", ""), institution=inst))
+@_section("operator_remove", forms.RowForm)
+def _remove_operator(user, inst, d) -> None:
+    dept = _row(DigitizationDepartment, inst, d["department"])
+    services.remove_operator(user, dept, get_object_or_404(User, username=d["username"], institution=inst))
 
 
-@_section("desks")
-def _save_desk(user, inst, p) -> None:
-    lib = get_object_or_404(Library, institution=inst, code=p.get("library", ""))
-    services.save_desk(user, lib, code=p.get("code", ""), name=p.get("name", ""),
-                       supports_digitization=p.get("supports_digitization") == "on",
-                       work_time_days=_int_or_none(p.get("work_time_days")))
+@_section("desks", forms.DeskForm)
+def _save_desk(user, inst, d) -> None:
+    lib = get_object_or_404(Library, institution=inst, code=d["library"])
+    services.save_desk(user, lib, code=d["code"], name=d["name"], supports_digitization=d["supports_digitization"],
+                       work_time_days=d["work_time_days"])
 
 
-@_section("limits")
-def _save_limits(user, inst, p) -> None:
+@_section("limits", forms.LimitsForm)
+def _save_limits(user, inst, d) -> None:
     for g in UserGroup.objects.filter(institution=inst):
-        services.set_patron_limit(user, g, _int_or_none(p.get(f"limit_{g.code}", "")))
+        services.set_patron_limit(user, g, d[f"limit_{g.code}"])
 
 
-@_section("edd")
-def _save_edd_rule(user, inst, p) -> None:
-    rule = get_object_or_404(EddRule, pk=p["rule"], institution=inst) if p.get("rule") else None
-    services.save_edd_rule(user, inst, rule=rule, name=p.get("name", "") or (rule.name if rule else ""),
-                           description=p.get("description", ""),
-                           position=_int_or_none(p.get("position")) or 0, user_groups=p.getlist("user_groups"),
-                           allowed=p.get("allowed") == "on", enabled=p.get("enabled") == "on" if "has_enabled" in p else True)
+def _named_rule(model, inst, d):
+    """The rule the form edits (None: a new one) and the name it keeps when the form sends none."""
+    rule = _row(model, inst, d["rule_id"]) if d["rule_id"] else None
+    return rule, d["name"] or (rule.name if rule else "")
+
+
+@_section("edd", forms.RuleRowForm)
+def _save_edd_rule(user, inst, d) -> None:
+    rule, name = _named_rule(EddRule, inst, d)
+    services.save_edd_rule(user, inst, rule=rule, name=name, description=d["description"], position=d["position"] or 0,
+                           user_groups=d["user_groups"], allowed=d["allowed"],
+                           enabled=d["enabled"] if d["has_enabled"] else True)
 
 
 def _switch(model, save):
     """The section of a row's on/off switch (its ``enabled`` checkbox)."""
 
-    def save_switch(user, inst, p) -> None:
-        save(user, inst, rule=get_object_or_404(model, pk=p.get("rule"), institution=inst), enabled=p.get("enabled") == "on")
+    def save_switch(user, inst, d) -> None:
+        save(user, inst, rule=_row(model, inst, d["rule_id"]), enabled=d["enabled"])
 
     return save_switch
 
 
-_section("edd_enabled")(_switch(EddRule, services.save_edd_rule))
+_section("edd_enabled", forms.RowForm)(_switch(EddRule, services.save_edd_rule))
 
 
-@_section("rules")
-def _save_digitization_rule(user, inst, p) -> None:
-    rule = get_object_or_404(DigitizationRule, pk=p["rule"], institution=inst) if p.get("rule") else None
-    values = dict(target=p.get("target", "attachment"), max_accesses=_int_or_none(p.get("max_accesses")),
-                  approval_required=p.get("approval_required") == "on", copyright_required=p.get("copyright_required") == "on",
-                  approval_mode=p.get("approval_mode", "blocking"), approval_reason=p.get("approval_reason", ""))
+@_section("rules", forms.RuleRowForm)
+def _save_digitization_rule(user, inst, d) -> None:
+    rule, name = _named_rule(DigitizationRule, inst, d)
+    values = {key: d[key] for key in ("target", "max_accesses", "approval_required", "copyright_required",
+                                      "approval_mode", "approval_reason")}
     if rule is None or not rule.is_default:  # the default rule matches everything and ends the list
-        values.update(name=p.get("name", "") or (rule.name if rule else ""), position=_int_or_none(p.get("position")) or 0,
-                      sources=p.getlist("sources"), user_groups=p.getlist("user_groups"), libraries=p.getlist("libraries"))
-        if "has_enabled" in p:
-            values["enabled"] = p.get("enabled") == "on"
+        values.update(name=name, position=d["position"] or 0, sources=d["sources"], user_groups=d["user_groups"],
+                      libraries=d["libraries"])
+        if d["has_enabled"]:
+            values["enabled"] = d["enabled"]
     services.save_digitization_rule(user, inst, rule=rule, **values)
 
 
-_section("rule_enabled")(_switch(DigitizationRule, services.save_digitization_rule))
+_section("rule_enabled", forms.RowForm)(_switch(DigitizationRule, services.save_digitization_rule))
 
 
-@_section("form")
-def _save_form(user, inst, p) -> None:
+@_section("form", forms.FormFieldsForm)
+def _save_form(user, inst, d) -> None:
     for f in FORM_FIELDS:
-        services.save_form_field(user, inst, f, display=p.get(f"display_{f}") == "on", default=p.get(f"default_{f}", ""))
+        services.save_form_field(user, inst, f, display=d[f"display_{f}"], default=d[f"default_{f}"])
 
 
-@_section("display")
-def _save_display_rule(user, inst, p) -> None:
-    rule = get_object_or_404(DisplayLogicRule, pk=p["rule"], institution=inst) if p.get("rule") else None
-    services.save_display_rule(user, inst, rule=rule, service=p.get("service", ""), condition=p.get("condition", ""),
-                               active=p.get("active") == "on" if "has_active" in p else True)
+@_section("display", forms.RuleRowForm)
+def _save_display_rule(user, inst, d) -> None:
+    rule = _row(DisplayLogicRule, inst, d["rule_id"]) if d["rule_id"] else None
+    services.save_display_rule(user, inst, rule=rule, service=d["service"], condition=d["condition"],
+                               active=d["active"] if d["has_active"] else True)
 
 
-@_section("copyright")
-def _save_copyright_option(user, inst, p) -> None:
-    services.save_copyright_option(user, inst, code=p.get("code", "").strip(), label=p.get("label", "").strip(),
-                                   copyright_status=p.get("copyright_status", ""))
+@_section("copyright", forms.CopyrightOptionForm)
+def _save_copyright_option(user, inst, d) -> None:
+    services.save_copyright_option(user, inst, code=d["code"], label=d["label"], copyright_status=d["copyright_status"])
 
 
 # --- the instructor's forms from a citation (DIG-1, DIG-2) ------------------------------------------
@@ -435,7 +419,7 @@ def citation_request(request, citation_id: int, kind: str):
     error = None
     if request.method == "POST":
         try:
-            data = _form_data(request.POST)
+            data = forms.RequestForm.values(request.POST)
             make = citations.request_digitization if kind == "digitization" else citations.request_copyright
             make(request.user, citation, data)
             messages.success(request, _("Your request was sent to the library."))

@@ -99,16 +99,22 @@ def _panel(request, rep, error: str = "", status: int = 200):
     return redirect("lending:title", rep.pk)
 
 
+def _refused_on_panel(request, rep, act, *args) -> HttpResponse | None:
+    """Do ``act(request.user, *args)``; a refusal answers the title's panel naming the rule,
+    success answers None (the caller says what follows)."""
+    try:
+        act(request.user, *args)
+    except RuleViolation as exc:
+        return _panel(request, rep, str(exc))
+    return None
+
+
 @login_required
 @require_POST
 def place(request, rep_id: int):
     """Borrow now, or join the waitlist (LDL-3)."""
     rep = _rep_or_404(request, rep_id)
-    try:
-        services.request_loan(request.user, rep)
-    except RuleViolation as exc:
-        return _panel(request, rep, str(exc))
-    return _panel(request, rep)
+    return _refused_on_panel(request, rep, services.request_loan, rep) or _panel(request, rep)
 
 
 @login_required
@@ -116,11 +122,8 @@ def place(request, rep_id: int):
 def start(request, pk: int):
     """Open the resource: the session starts (workflow step 3), then the viewer."""
     req = _own_request_or_404(request, pk)
-    try:
-        services.access(request.user, req)
-    except RuleViolation as exc:
-        return _panel(request, req.representation, str(exc))
-    return _hx_redirect(request, reverse("lending:viewer", args=[req.pk]))
+    return _refused_on_panel(request, req.representation, services.access, req) or \
+        _hx_redirect(request, reverse("lending:viewer", args=[req.pk]))
 
 
 @login_required

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from syllabus.core.errors import NotFound, PermissionDenied
 from syllabus.courses.models import Enrollment
-from syllabus.org.roles import Role
+from syllabus.org.permissions import is_librarian_for, signed_in
 
 from .models import ResourceList
 
@@ -33,14 +33,8 @@ class Access:
 
 NONE = Access()
 
-
-def is_librarian_for(user, institution_id: int | None) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(ra.role == Role.COURSE_RESERVES_OPERATOR and ra.institution_id == institution_id
-               for ra in user.role_assignments_cached())
+__all__ = ["Access", "NONE", "access_for", "ensure_edit", "ensure_librarian", "ensure_process", "ensure_view",
+           "is_librarian_for", "require_process"]  # is_librarian_for: org's, re-exported for the list pages
 
 
 def _member_ids(lst: ResourceList, relation: str) -> set[int]:
@@ -51,7 +45,7 @@ def _member_ids(lst: ResourceList, relation: str) -> set[int]:
 
 
 def access_for(user, lst: ResourceList) -> Access:
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not signed_in(user):
         return NONE
     librarian = is_librarian_for(user, lst.institution_id)
     owner = user.pk in _member_ids(lst, "owners")

@@ -138,6 +138,11 @@ class ListReport:
         return f"{head} {', '.join(parts)}"
 
 
+def _total(part: Callable[[ListReport], int]) -> property:
+    """A run's total of ``part`` over its lists, as a read-only property."""
+    return property(lambda report: sum(part(r) for r in report.lists))
+
+
 @dataclass
 class RolloverReport:
     from_term: str
@@ -161,21 +166,10 @@ class RolloverReport:
     def lists_failed(self) -> int:
         return self._count("failed")
 
-    @property
-    def courses_created(self) -> int:
-        return sum(len(r.courses_created) for r in self.lists)
-
-    @property
-    def items_copied(self) -> int:
-        return sum(r.items_copied for r in self.lists)
-
-    @property
-    def items_skipped(self) -> int:
-        return sum(len(r.skipped) for r in self.lists)
-
-    @property
-    def items_recheck(self) -> int:
-        return sum(r.items_recheck for r in self.lists)
+    courses_created = _total(lambda r: len(r.courses_created))
+    items_copied = _total(lambda r: r.items_copied)
+    items_skipped = _total(lambda r: len(r.skipped))
+    items_recheck = _total(lambda r: r.items_recheck)
 
     def summary(self) -> str:
         verb = "would be copied" if self.dry_run else "copied"

@@ -19,18 +19,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.citations.validate import merge_patch
 from syllabus.core import usage
+from syllabus.core.dates import typed_date
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
 from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import file_guards, selectors, services, slots
+from . import file_guards, forms, selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
 from .permissions import ensure_edit, ensure_librarian, is_librarian_for, require_process
 from .tags import TAGS, instructor_tags
@@ -92,13 +93,11 @@ def _int(value, default=None):
 def form_date(value, *, rule: str = "LST-1", field: str = "") -> dt.date | None:
     """A date typed in a form (YYYY-MM-DD), ``None`` when empty; anything else is refused under
     ``rule`` (naming ``field``, when given).  Also circulation's forms."""
-    value = (value or "").strip()
-    if not value:
-        return None
     try:
-        return dt.date.fromisoformat(value)
+        return typed_date(value)
     except ValueError:
-        raise RuleViolation(rule, f"{value!r} is not a date (YYYY-MM-DD)", **({"field": field} if field else {})) from None
+        raise RuleViolation(rule, f"{value.strip()!r} is not a date (YYYY-MM-DD)",
+                            **({"field": field} if field else {})) from None
 
 
 _date = form_date
@@ -124,11 +123,10 @@ def my_lists(request):
 @login_required
 @require_POST
 def create(request):
-    ids = [i for i in (_int(v) for v in request.POST.getlist("courses")) if i]
-    courses = list(Course.objects.filter(pk__in=ids, institution_id=request.user.institution_id))
     try:
-        lst = services.create_list(request.user, title=request.POST.get("title", ""),
-                                   description=request.POST.get("description", ""), courses=courses)
+        data = forms.ListForm.parse(request.POST)
+        courses = list(Course.objects.filter(pk__in=data["courses"], institution_id=request.user.institution_id))
+        lst = services.create_list(request.user, title=data["title"], description=data["description"], courses=courses)
     except PermissionDenied as exc:
         return _forbidden(request, exc)
     except RuleViolation as exc:
@@ -191,7 +189,7 @@ LIBRARY_DECISIONS = (CopyrightStatus.WAITING, CopyrightStatus.APPROVED, Copyrigh
 def form_values(c: Citation) -> dict:
     """The editor form's values of an item (CSL-JSON → plain form fields)."""
     m = c.metadata or {}
-    values = {field: m.get(csl, "") for field, csl in FORM_FIELDS.items()}
+    values = {field: m.get(csl, "") for field, csl in forms.FORM_FIELDS.items()}
     issued = m.get("issued") or {}
     values.update({
         "type": c.type, "authors": "\n".join(_author_line(n) for n in m.get("author") or []),
@@ -231,26 +229,21 @@ def _editor(request, pk: int):
     return lambda message="": render(request, "lists/_editor.html", {**_editor_context(request, pk, message), "oob": True})
 
 
+def editor_action(view):
+    """An action of the list editor (an :func:`action`): the view changes the list and returns
+    the message; the answer is the re-rendered editor (htmx) or the editor page."""
+
+    @functools.wraps(view)
+    def wrapper(request, pk: int, *args, **kwargs):
+        message = view(request, pk, *args, **kwargs)
+        return _editor(request, pk), reverse("lists:edit", args=[pk]), message
+
+    return action(wrapper)
+
+
 @page
 def edit(request, pk: int):
     return render(request, "lists/edit.html", _editor_context(request, pk))
-
-
-FORM_FIELDS = {  # form field → CSL variable
-    "title": "title", "container_title": "container-title", "edition": "edition", "publisher": "publisher",
-    "publisher_place": "publisher-place", "page": "page", "volume": "volume", "issue": "issue", "isbn": "ISBN",
-    "issn": "ISSN", "doi": "DOI", "url": "URL",
-}
-
-
-def metadata_from_form(post) -> dict:
-    """CSL-JSON from the editor's form; empty fields are ``None`` (removed by a merge patch)."""
-    meta = {csl: (post.get(field) or "").strip() or None for field, csl in FORM_FIELDS.items()}
-    authors = [line.strip() for line in (post.get("authors") or "").splitlines() if line.strip()]
-    meta["author"] = authors or None
-    year = (post.get("year") or "").strip()
-    meta["issued"] = year or None
-    return meta
 
 
 def _record(user, post):
@@ -264,58 +257,37 @@ def _record(user, post):
         raise RuleViolation("LST-2", "no such catalog record", field="record_id")
 
 
-def _citation_values(post, *, creating: bool) -> dict:
-    return {
-        "tags": post.getlist("tags"),
-        "public_note": post.get("public_note", ""),
-        "library_note": post.get("library_note", ""),
-        "open_access": post.get("open_access") == "on",
-        "copyright_status": post.get("copyright_status", ""),
-        "personal_copy": post.get("personal_copy") == "on",
-        "personal_copy_owner": post.get("personal_copy_owner", ""),
-    }
-
-
-@action
+@editor_action
 def list_settings(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
-    values = {"title": request.POST.get("title"), "description": request.POST.get("description")}
-    if "collaborators" in request.POST:
-        values["collaborators"] = [n for n in request.POST.get("collaborators", "").replace(",", " ").split() if n]
-    if "courses" in request.POST or request.POST.get("courses_present"):
-        ids = [i for i in (_int(v) for v in request.POST.getlist("courses")) if i]
-        values["courses"] = list(Course.objects.filter(pk__in=ids, institution_id=lst.institution_id))
+    values = forms.ListForm.values(request.POST)
+    if "courses" in values:
+        values["courses"] = list(Course.objects.filter(pk__in=values["courses"], institution_id=lst.institution_id))
     services.update_list(request.user, lst, **values)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("List details saved.")
+    return _("List details saved.")
 
 
-@action
+@editor_action
 def send_list(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
     services.send_list(request.user, lst)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("The list was sent to the library.")
+    return _("The list was sent to the library.")
 
 
-@action
+@editor_action
 def set_visibility(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
-    visibility = request.POST.get("visibility", "")
+    visibility = forms.VisibilityForm.parse(request.POST)["visibility"]
     services.set_visibility(request.user, lst, visibility)
     msg = _("The list is published: students of its courses see it.") if visibility == "published" else _("The list is back to draft.")
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), msg
+    return msg
 
 
-def _section_form(post) -> dict:
-    """A section's fields from the add/edit form."""
-    return {"title": post.get("title", ""), "description": post.get("description", ""),
-            "start_date": _date(post.get("start_date")), "end_date": _date(post.get("end_date"))}
-
-
-@action
+@editor_action
 def add_section(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
-    services.add_section(request.user, lst, **_section_form(request.POST))
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section added.")
+    services.add_section(request.user, lst, **forms.SectionForm.parse(request.POST))
+    return _("Section added.")
 
 
 def _of_list(pk: int, found):
@@ -331,97 +303,97 @@ def _section(request, pk: int, section_id: int) -> Section:
     return _of_list(pk, selectors.section_for(request.user, section_id))
 
 
-@action
+@editor_action
 def update_section(request, pk: int, section_id: int):
     section = _section(request, pk, section_id)
-    services.update_section(request.user, section, **_section_form(request.POST))
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section saved.")
+    services.update_section(request.user, section, **forms.SectionForm.parse(request.POST))
+    return _("Section saved.")
 
 
-@action
+@editor_action
 def move_section(request, pk: int, section_id: int):
     section = _section(request, pk, section_id)
-    delta = -1 if request.POST.get("direction") == "up" else 1
+    delta = -1 if forms.MoveForm.parse(request.POST)["direction"] == "up" else 1
     services.move_section(request.user, section, max(0, section.position + delta))
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section moved.")
+    return _("Section moved.")
 
 
-@action
+@editor_action
 def delete_section(request, pk: int, section_id: int):
     section = _section(request, pk, section_id)
     services.delete_section(request.user, section)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Section deleted.")
+    return _("Section deleted.")
 
 
 def _citation(request, pk: int, citation_id: int) -> Citation:
     return _of_list(pk, selectors.citation_for(request.user, citation_id))
 
 
-@action
+@editor_action
 def add_citation(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
     ensure_edit(request.user, lst)
-    section = selectors.section_of_list(lst.pk, _int(request.POST.get("section"), 0)) if request.POST.get("section") else None
-    meta = {k: v for k, v in metadata_from_form(request.POST).items() if v is not None}
-    services.add_citation(request.user, lst, section, request.POST.get("type") or "book", meta, record=_record(request.user, request.POST),
-                          **_citation_values(request.POST, creating=True))
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item added.")
+    data = forms.CitationForm.parse(request.POST)
+    section = selectors.section_of_list(lst.pk, data["section"] or 0) if request.POST.get("section") else None
+    meta = {k: v for k, v in forms.CitationForm.metadata(data).items() if v is not None}
+    services.add_citation(request.user, lst, section, data["type"] or "book", meta, record=_record(request.user, data),
+                          **forms.CitationForm.values(data))
+    return _("Item added.")
 
 
-@action
+@editor_action
 def update_citation(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
-    meta = merge_patch(citation.metadata, metadata_from_form(request.POST))
-    values = _citation_values(request.POST, creating=False)
-    record = _record(request.user, request.POST)
+    data = forms.CitationForm.parse(request.POST)
+    meta = merge_patch(citation.metadata, forms.CitationForm.metadata(data))
+    values = forms.CitationForm.values(data)
+    record = _record(request.user, data)
     if record is not None and record.pk != citation.record_id:
         values["record"] = record
-    services.update_citation(request.user, citation, type=request.POST.get("type") or citation.type, metadata=meta, **values)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item saved.")
+    services.update_citation(request.user, citation, type=data["type"] or citation.type, metadata=meta, **values)
+    return _("Item saved.")
 
 
-@action
+@editor_action
 def move_citation(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
-    direction = request.POST.get("direction")
+    move = forms.MoveForm.parse(request.POST)
+    direction = move["direction"]
     if direction in ("up", "down"):
         position = max(0, citation.position + (-1 if direction == "up" else 1))
         services.move_citation(request.user, citation, position=position)
     else:
-        section = selectors.section_of_list(pk, _int(request.POST.get("section"), 0))
+        section = selectors.section_of_list(pk, move["section"] or 0)
         services.move_citation(request.user, citation, section=section, position=None)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item moved.")
+    return _("Item moved.")
 
 
-@action
-def delete_citation(request, pk: int, citation_id: int):
-    citation = _citation(request, pk, citation_id)
-    services.delete_citation(request.user, citation)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("Item deleted.")
+def _item_verb(verb: str, done: str):
+    """An editor action that is one service verb on the item of the URL: ``services.<verb>(user,
+    citation)``, then the message ``done`` (marked with gettext_noop, translated here)."""
+
+    @editor_action
+    def view(request, pk: int, citation_id: int):
+        getattr(services, verb)(request.user, _citation(request, pk, citation_id))
+        return _(done)
+
+    view.__name__ = view.__qualname__ = verb
+    return view
 
 
-@action
-def send_citation(request, pk: int, citation_id: int):
-    citation = _citation(request, pk, citation_id)
-    services.send_citation(request.user, citation)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("The item was sent to the library.")
+delete_citation = _item_verb("delete_citation", gettext_noop("Item deleted."))
+send_citation = _item_verb("send_citation", gettext_noop("The item was sent to the library."))
+remove_file = _item_verb("remove_file", gettext_noop("File removed."))
 
 
-@action
+@editor_action
 def upload(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
     upload_file = request.FILES.get("file")
     if upload_file is None:
         raise RuleViolation("LST-3", "choose a file to upload", field="file")
     services.attach_file(request.user, citation, upload_file)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("File uploaded.")
-
-
-@action
-def remove_file(request, pk: int, citation_id: int):
-    citation = _citation(request, pk, citation_id)
-    services.remove_file(request.user, citation)
-    return _editor(request, pk), reverse("lists:edit", args=[pk]), _("File removed.")
+    return _("File uploaded.")
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -539,15 +511,14 @@ def library(request, pk: int):
 @action
 def assign(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
-    username = request.POST.get("username", "").strip()
-    if request.POST.get("assign_me"):
-        username = request.user.username
+    data = forms.AssignForm.parse(request.POST)
+    username = request.user.username if data["assign_me"] else data["username"]
     services.assign_list(request.user, lst, username or None)
     msg = _("Assigned to %(name)s.") % {"name": username} if username else _("The list is unassigned.")
-    if request.POST.get("return_to") == "tasks":
+    if data["return_to"] == "tasks":
         from django.http import QueryDict
 
-        params = _task_params(QueryDict(request.POST.get("state", "")))
+        params = _task_params(QueryDict(data["state"]))
         return (lambda message="": render(request, "lists/_task_results.html", {**_task_context(request, params, message), "oob": True}),
                 reverse("lists:tasks") + "?" + urlencode({k: v for k, v in params.items() if v}), msg)
     return _library(request, pk), reverse("lists:library", args=[pk]), msg
@@ -556,7 +527,7 @@ def assign(request, pk: int):
 @action
 def list_status(request, pk: int):
     lst, _acc = selectors.list_for(request.user, pk)
-    status = request.POST.get("status", "")
+    status = forms.StatusForm.parse(request.POST)["status"]
     services.set_list_status(request.user, lst, status)
     return _library(request, pk), reverse("lists:library", args=[pk]), _("List status: %(s)s.") % {"s": ListStatus(status).label}
 
@@ -564,17 +535,16 @@ def list_status(request, pk: int):
 @action
 def item_status(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
-    status = request.POST.get("status", "")
-    note = request.POST.get("note")
-    services.set_item_status(request.user, citation, status, note=note if note else None)
+    data = forms.StatusForm.parse(request.POST)
+    status = data["status"]
+    services.set_item_status(request.user, citation, status, note=data["note"])
     return _library(request, pk), reverse("lists:library", args=[pk]), _("Item status: %(s)s.") % {"s": ItemStatus(status).label}
 
 
 @action
 def library_note(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
-    services.update_citation(request.user, citation, library_note=request.POST.get("library_note", ""),
-                             tags=request.POST.getlist("tags"))
+    services.update_citation(request.user, citation, **forms.LibraryNoteForm.parse(request.POST))
     return _library(request, pk), reverse("lists:library", args=[pk]), _("Item saved.")
 
 
@@ -594,16 +564,6 @@ ROLLOVER_PAGE_MAX_LISTS = 100
 ROLLOVER_ENTRIES_PER_PAGE = 100
 
 
-def _rollover_form(data) -> dict:
-    raw_start = (data.get("to_term_start") or "").strip()
-    try:
-        start = dt.date.fromisoformat(raw_start) if raw_start else None
-    except ValueError:
-        raise RuleViolation("ROLL-3", "the new term's start is not a date (YYYY-MM-DD)", field="to_term_start") from None
-    return {"from_term": (data.get("from_term") or "").strip()[:100], "to_term": (data.get("to_term") or "").strip()[:100],
-            "to_term_start": start, "keep_notes": data.get("notes", "keep") != "clear"}
-
-
 def _rollover_context(request, form: dict | None = None, **extra) -> dict:
     return {"terms": selectors.rollover_terms(request.user.institution_id), "runs": selectors.rollover_runs(request.user)[:20],
             "form": form or {"keep_notes": True}, "max_lists": ROLLOVER_PAGE_MAX_LISTS, **extra}
@@ -620,7 +580,7 @@ def rollover(request):
     dry_run = request.POST.get("action") != "run"
     raw = {k: request.POST.get(k, "") for k in ("from_term", "to_term", "to_term_start", "notes")}
     try:
-        form = _rollover_form(request.POST)
+        form = forms.RolloverForm.values(request.POST)
         report = roll_over_lists(request.user, request.user.institution, dry_run=dry_run, max_lists=ROLLOVER_PAGE_MAX_LISTS, **form)
     except PermissionDenied:
         raise

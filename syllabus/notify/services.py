@@ -36,33 +36,18 @@ from django.utils.translation import gettext as _
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
-from syllabus.org.roles import Role
 
 from . import templating
 from .delivery import kick
 from .letters import LetterType, letter_type
+from .permissions import (  # noqa: F401  (re-exported: the services' old names)
+    can_administer_letters, ensure_letter_administrator, may_watch_message,
+)
 from .models import ContactPreference, LetterConfig, Notification, OutboxMessage
 
 log = logging.getLogger("syllabus.notify")
 Status = OutboxMessage.Status
 TEMPLATE_FIELDS = ("subject", "body", "sms")
-
-
-# --- permissions ------------------------------------------------------------------------------
-
-def can_administer_letters(user, institution) -> bool:
-    """LTR-1 / OUT-1: the institution's Letter Administrator or General System Administrator."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return institution is not None and user.has_any_role(
-        Role.LETTER_ADMINISTRATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR, institution=institution)
-
-
-def ensure_letter_administrator(user, institution) -> None:
-    if not can_administer_letters(user, institution):
-        raise PermissionDenied("LTR-1", "only the institution's Letter Administrator edits letters and watches the outbox")
 
 
 def get_letter(code: str) -> LetterType:
@@ -453,16 +438,6 @@ def mark_notifications_read_about(user, letters, **context) -> int:
 # --- the outbox monitor (OUT-1) -----------------------------------------------------------------
 
 RETRYABLE = (Status.FAILED, Status.PENDING)
-
-
-def may_watch_message(user, msg: OutboxMessage) -> bool:
-    """OUT-1: superusers see every row; administrators see their institution's rows."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return msg.institution_id is not None and msg.institution_id == user.institution_id \
-        and can_administer_letters(user, msg.institution)
 
 
 def retry_message(actor, message_id: int) -> OutboxMessage:

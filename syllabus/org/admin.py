@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from syllabus.core.errors import RuleViolation
+from syllabus.core.forms import refusals_as_errors
 
 from . import config
 from . import throttle
@@ -325,10 +325,8 @@ class ConfigValueForm(forms.ModelForm):
         data = super().clean()
         key = data.get("key")
         if key and "value" in data:
-            try:
+            with refusals_as_errors():
                 data["value"] = config.param(key).coerce(data["value"])
-            except RuleViolation as exc:
-                raise forms.ValidationError(str(exc))
         return data
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from syllabus.core.errors import RuleViolation
 from syllabus.org.admin import InstitutionScopedAdmin
+from syllabus.core.forms import refusals_as_errors
 
 from . import services
 from .models import IdentityProvider, Kind, ServiceProvider
@@ -30,7 +31,7 @@ class IdentityProviderForm(forms.ModelForm):
         institution, kind = data.get("institution"), data.get("kind")
         if institution is None or not kind:
             return data
-        try:
+        with refusals_as_errors():
             data["group_map"] = services.parse_value_map(data.get("group_map"), what="group")
             data["role_map"] = services.parse_value_map(data.get("role_map"), what="role")
             services.check_maps(institution, data["group_map"], data["role_map"])
@@ -44,8 +45,6 @@ class IdentityProviderForm(forms.ModelForm):
                 if not data.get("metadata_xml"):
                     raise RuleViolation("LMS-3", "a SAML provider needs its metadata (XML or URL)")
                 self.instance.entity_id = saml.idp_entity_id(data["metadata_xml"])
-        except RuleViolation as exc:
-            raise forms.ValidationError(str(exc))
         return data
 
 

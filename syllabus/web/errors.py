@@ -70,6 +70,16 @@ def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None,
     return decorate(view) if view is not None else decorate
 
 
+def not_found_is_404(view: Callable) -> Callable:
+    """Decorate a view: a :class:`NotFound` it raises (the object is absent or hidden) is a 404;
+    any other refusal goes on up."""
+
+    def reraise(request, exc, *args, **kwargs):
+        raise exc
+
+    return _on_refusal(reraise, catch=NotFound)(view)
+
+
 def flash_refusals(back: Callable[..., str]):
     """Decorate a POST action that answers with a redirect: a :class:`RuleViolation` becomes the
     message "RULE: detail" and a redirect to ``back(request, *args, **kwargs)``; NotFound a 404."""

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from syllabus.courses import selectors as course_selectors
-from syllabus.courses.services import can_manage_courses, can_see_roster
+from syllabus.courses.permissions import can_manage_courses, can_see_roster
 from syllabus.core import audit
 from syllabus.org.throttle import ThrottledFormMixin
 from syllabus.web.htmx import is_htmx

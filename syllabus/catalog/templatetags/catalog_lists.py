@@ -2,19 +2,10 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from syllabus.citations import bibliography
+from syllabus.citations import bibliography, exports
 
 register = template.Library()
-
-EXPORT_FORMATS = [
-    ("html", _("Bibliography (HTML)")),
-    ("docx", _("Bibliography (Word)")),
-    ("ris", _("RIS (reference managers)")),
-    ("bibtex", _("BibTeX")),
-    ("csl-json", _("CSL-JSON")),
-]
 
 
 @register.simple_tag
@@ -35,4 +26,4 @@ def list_export_options(lst, style: str = "") -> dict:
         default = bibliography.DEFAULT_STYLE
     if default not in dict(styles):
         styles.append((default, bibliography.style_label(default)))
-    return {"formats": EXPORT_FORMATS, "styles": styles, "default": default}
+    return {"formats": exports.CHOICES, "styles": styles, "default": default}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 from django import template
 from django.core.cache import cache
@@ -137,17 +138,19 @@ def tag_label(code: str) -> str:
     return tag_vocabulary.label(code)
 
 
-@register.filter
-def item_status_label(status: str) -> str:
+def _label_or_code(label: Callable[[str], str], status: str) -> str:
+    """The workflow's label of ``status``, or the status itself when the workflow has no such state."""
     try:
-        return item_label(status)
+        return label(status)
     except ValueError:
         return status
+
+
+@register.filter
+def item_status_label(status: str) -> str:
+    return _label_or_code(item_label, status)
 
 
 @register.filter
 def list_status_label(status: str) -> str:
-    try:
-        return list_label(status)
-    except ValueError:
-        return status
+    return _label_or_code(list_label, status)

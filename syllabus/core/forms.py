@@ -1,0 +1,130 @@
+"""Forms of the pages: a POST is read by a Django form, never by hand (issue 17).
+
+A :class:`RuleForm` names the rule it enforces; :meth:`RuleForm.parse` answers the cleaned data
+or raises :class:`~syllabus.core.errors.RuleViolation` ``"RULE: field: message"`` (with the
+field), which the page-error layer (:mod:`syllabus.web.errors`) shows like any other refusal.
+Numbers are bounded (``max_value``): no form takes an unbounded integer."""
+from __future__ import annotations
+
+import contextlib
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils import translation
+
+from .dates import typed_date
+from .errors import RuleViolation
+
+MAX_ID = 2**63 - 1  # the largest primary key SQLite and PostgreSQL (bigint) hold
+
+
+class RuleForm(forms.Form):
+    rule = "WEB-1"
+    rules: dict[str, str] = {}  # field → its own rule, when it differs from ``rule``
+
+    def __init__(self, *args, more: dict[str, forms.Field] | None = None, **kwargs):
+        """``more``: fields known only at the request (one per user group, per form field ...)."""
+        super().__init__(*args, **kwargs)
+        self.fields.update(more or {})
+
+    @classmethod
+    def parse(cls, data, files=None, **kwargs) -> dict:
+        """The cleaned data of ``data`` (``request.POST``), or the refusal naming the rule."""
+        form = cls(data, files, **kwargs)
+        with translation.override("en"):  # a refusal's wording stays English, with its rule id
+            if form.is_valid():
+                return form.cleaned_data
+            name, errors = next(iter(form.errors.as_data().items()))
+            message = errors[0].messages[0]
+        if name == NON_FIELD_ERRORS:
+            raise RuleViolation(cls.rule, message)
+        raise RuleViolation(cls.rules.get(name, cls.rule), f"{name.replace('_', ' ')}: {message}", field=name)
+
+
+def id_field(**kwargs) -> forms.IntegerField:
+    """A row's id typed in a form: 1 .. MAX_ID."""
+    return forms.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class IdList(forms.Field):
+    """Every value of a repeated field (``getlist``) as ids; values that are no id are dropped
+    (a checkbox list's unchecked or stale entries)."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value) -> list[int]:
+        ids = []
+        for v in value or []:
+            try:
+                n = int(v)
+            except (TypeError, ValueError):
+                continue
+            if 1 <= n <= MAX_ID:
+                ids.append(n)
+        return ids
+
+
+class DateText(forms.CharField):
+    """A date typed as ``YYYY-MM-DD``; ``None`` when empty."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return typed_date(value)
+        except ValueError:
+            raise forms.ValidationError(f"{value.strip()!r} is not a date (YYYY-MM-DD)") from None
+
+
+def text(**kwargs) -> forms.CharField:
+    """Free text as typed (blanks kept: the service trims), empty when left out."""
+    return forms.CharField(required=False, strip=False, **kwargs)
+
+
+class TextList(forms.Field):
+    """Every value of a repeated field (``getlist``: checkboxes, a multiple select) as text; the
+    service checks them against its vocabulary."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value) -> list[str]:
+        return [str(v) for v in value or []]
+
+
+@contextlib.contextmanager
+def refusals_as_errors():
+    """Inside a form's ``clean``: a service's :class:`RuleViolation` becomes the form's error
+    ("RULE: detail"), as the admin and the pages show it."""
+    try:
+        yield
+    except RuleViolation as exc:
+        raise forms.ValidationError(str(exc)) from None
+
+
+class Checked(forms.Field):
+    """A checkbox as the pages send it: checked when its value is ``on`` — any other value
+    (``off`` from a switch's hidden field) or none is unchecked."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> bool:
+        return value == "on"
+
+
+class _Presence(forms.Widget):
+    def value_from_datadict(self, data, files, name):
+        return name in data
+
+
+class Sent(forms.Field):
+    """Whether the form sent the field at all (a hidden ``has_enabled`` marks the switch shown)."""
+
+    widget = _Presence
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> bool:
+        return bool(value)

@@ -1,0 +1,21 @@
+"""The forms of the course pages (CRS-2): the POSTs of ``views.py`` are read here."""
+from __future__ import annotations
+
+from django import forms
+
+from syllabus.core.forms import RuleForm
+
+from .services import STUDENT
+
+
+class MemberForm(RuleForm):
+    """Add a person to a course's roster as a student or an instructor (the service checks the role)."""
+
+    rule = "CRS-2"
+    username = forms.CharField(required=False)
+    role = forms.CharField(required=False, empty_value=STUDENT)
+
+    @classmethod
+    def values(cls, post) -> tuple[str, str]:
+        data = cls.parse(post)
+        return data["username"][:150], data["role"]

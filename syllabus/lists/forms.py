@@ -1,0 +1,127 @@
+"""The forms of the list pages (LST-1..9, ROLL-3): every POST of ``views.py`` is read here."""
+from __future__ import annotations
+
+from django import forms
+
+from syllabus.core.forms import MAX_ID, Checked, DateText, IdList, RuleForm, TextList, text
+
+#: the editor's metadata fields → their CSL variables
+FORM_FIELDS = {
+    "title": "title", "container_title": "container-title", "edition": "edition", "publisher": "publisher",
+    "publisher_place": "publisher-place", "page": "page", "volume": "volume", "issue": "issue", "isbn": "ISBN",
+    "issn": "ISSN", "doi": "DOI", "url": "URL",
+}
+
+
+class ListForm(RuleForm):
+    """A new list, or its settings: an absent field (settings) leaves it as it is."""
+
+    rule = "LST-1"
+    title = text()
+    description = text()
+    courses = IdList(required=False)
+    collaborators = text()  # user names, separated by blanks or commas
+
+    @classmethod
+    def values(cls, post) -> dict:
+        """The settings the form sends (``None``: a field it leaves out); ``courses`` as ids."""
+        data = cls.parse(post)
+        values = {name: data[name] if name in post else None for name in ("title", "description")}
+        if "collaborators" in post:
+            values["collaborators"] = [n for n in data["collaborators"].replace(",", " ").split() if n]
+        if "courses" in post or post.get("courses_present"):
+            values["courses"] = data["courses"]
+        return values
+
+
+class VisibilityForm(RuleForm):
+    rule = "LST-4"
+    visibility = text()
+
+
+class SectionForm(RuleForm):
+    rule = "LST-1"
+    title = text()
+    description = text()
+    start_date = DateText(required=False)
+    end_date = DateText(required=False)
+
+
+class MoveForm(RuleForm):
+    """Up or down one place, or (an item) to another section of the list."""
+
+    rule = "LST-1"
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")], required=False)
+    section = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+
+
+class CitationForm(RuleForm):
+    """An item of the editor: its type, section, metadata, notes and library fields."""
+
+    rule = "LST-2"
+    rules = {"section": "LST-1"}
+    type = forms.CharField(required=False)
+    section = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+    record_id = forms.CharField(required=False)  # the identifier lookup's match (views._record)
+    authors = text()  # one a line
+    year = text()
+    tags = TextList(required=False)
+    public_note = text()
+    library_note = text()
+    open_access = Checked()
+    copyright_status = text()
+    personal_copy = Checked()
+    personal_copy_owner = text()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in FORM_FIELDS:
+            self.fields[name] = text()
+
+    @staticmethod
+    def metadata(data: dict) -> dict:
+        """CSL-JSON from the form; empty fields are ``None`` (removed by a merge patch)."""
+        meta = {csl: data[field].strip() or None for field, csl in FORM_FIELDS.items()}
+        meta["author"] = [line.strip() for line in data["authors"].splitlines() if line.strip()] or None
+        meta["issued"] = data["year"].strip() or None
+        return meta
+
+    @staticmethod
+    def values(data: dict) -> dict:
+        return {name: data[name] for name in ("tags", "public_note", "library_note", "open_access", "copyright_status",
+                                              "personal_copy", "personal_copy_owner")}
+
+
+class AssignForm(RuleForm):
+    rule = "LST-7"
+    username = forms.CharField(required=False)
+    assign_me = forms.CharField(required=False)  # any value: the button was pressed
+    return_to = forms.CharField(required=False)
+    state = forms.CharField(required=False)  # the task list's filters, to re-render it
+
+
+class StatusForm(RuleForm):
+    rule = "LST-5"
+    status = text()
+    note = forms.CharField(required=False, strip=False, empty_value=None)
+
+
+class LibraryNoteForm(RuleForm):
+    rule = "LST-3"
+    library_note = text()
+    tags = TextList(required=False)
+
+
+class RolloverForm(RuleForm):
+    rule = "ROLL-3"
+    from_term = forms.CharField(required=False)
+    to_term = forms.CharField(required=False)
+    to_term_start = DateText(required=False)
+    notes = forms.CharField(required=False)
+
+    @classmethod
+    def values(cls, post) -> dict:
+        data = cls.parse(post)
+        return {"from_term": data["from_term"][:100], "to_term": data["to_term"][:100],
+                "to_term_start": data["to_term_start"], "keep_notes": data["notes"] != "clear"}
+

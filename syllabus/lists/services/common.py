@@ -1,0 +1,203 @@
+"""What every verb of the lists shares: the locked list, statuses, positions, the audit touch, tasks raised (LST-5, LST-6)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import F
+
+from syllabus.citations import bibliography
+from syllabus.core import clock
+from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.workflow import StateMachine
+from syllabus.org import config
+from syllabus.org.models import User
+
+from syllabus.lists.models import Citation, LibrarianTask, ResourceList, Section
+from syllabus.lists.permissions import Access, is_librarian_for
+from syllabus.lists.workflow import (
+    INSTRUCTOR, LIBRARIAN, OPEN_ITEM_STATUSES, ItemStatus, ListStatus,
+)
+
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _locked(lst: ResourceList) -> ResourceList:
+    """Re-read the list row under a lock (PostgreSQL ``FOR UPDATE``; SQLite serialises writers)."""
+    return ResourceList.objects.select_for_update().select_related("institution").get(pk=lst.pk)
+
+
+@contextmanager
+def _in_locked_list(obj: Section | Citation) -> Iterator[ResourceList]:
+    """One transaction with the list of ``obj`` (a section or a citation) locked, ``obj`` re-read
+    under the lock: what every edit of a list's content starts with."""
+    with transaction.atomic():
+        lst = _locked(obj.resource_list)
+        obj.refresh_from_db()
+        yield lst
+
+
+def _sides(acc: Access) -> set[str]:
+    sides = set()
+    if acc.instructor:
+        sides.add(INSTRUCTOR)
+    if acc.process:
+        sides.add(LIBRARIAN)
+    return sides
+
+
+def _check_move(workflow: StateMachine, current: str, target: str, acc: Access) -> None:
+    kind, labels = workflow.name, workflow.label
+    if not _sides(acc):
+        raise PermissionDenied("LST-4", f"only the list's instructors and the library change a {kind}'s status")
+    if current == target:
+        raise RuleViolation("LST-4", f"the {kind} is already {labels(current)}", status=409)
+    move = workflow.between(current, target)
+    who = move.permission if move is not None else None
+    if who is None:
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise RuleViolation("LST-4", f"{article} {kind} cannot go from {labels(current)} to {labels(target)}", status=409)
+    if who not in _sides(acc):
+        side = "the list's instructors" if who == INSTRUCTOR else "the library"
+        raise PermissionDenied("LST-4", f"only {side} move {'an' if kind[0] in 'aeiou' else 'a'} {kind} from {labels(current)} to {labels(target)}")
+
+
+def _valid_status(choices, value: str, kind: str) -> str:
+    if value not in choices.values:
+        raise RuleViolation("LST-4", f"unknown {kind} status {value!r}; use one of {', '.join(choices.values)}", field="status")
+    return value
+
+
+def _touch(lst: ResourceList) -> None:
+    """The list changed: its time, and the revision that keys the cached student view."""
+    ResourceList.objects.filter(pk=lst.pk).update(updated_at=clock.now(), revision=F("revision") + 1)
+
+
+def _is_library_change(actor, lst: ResourceList) -> bool:
+    return is_librarian_for(actor, lst.institution_id)
+
+
+def raise_task(lst: ResourceList, kind: str, *, actor=None, citation: Citation | None = None, detail: str = "") -> LibrarianTask:
+    """Put something on the librarians' task list (LST-6); an open task of the same kind on the
+    same list/item gathers the new change (its ``count`` grows) instead of adding a duplicate."""
+    now = clock.now()
+    task = (LibrarianTask.objects.select_for_update()
+            .filter(resource_list=lst, citation=citation, kind=kind, resolved_at__isnull=True).first())
+    if task is not None:
+        task.count += 1
+        task.detail = detail or task.detail
+        task.updated_at = now
+        task.created_by = actor if getattr(actor, "pk", None) else task.created_by
+        task.save(update_fields=["count", "detail", "updated_at", "created_by"])
+        return task
+    return LibrarianTask.objects.create(resource_list=lst, citation=citation, kind=kind, detail=detail,
+                                        created_by=actor if getattr(actor, "pk", None) else None,
+                                        created_at=now, updated_at=now)
+
+
+def _no_action_default(lst: ResourceList) -> str:
+    return config.get("citation_default_status_no_action", institution=lst.institution)
+
+
+def _has_no_action_default(lst: ResourceList, citation: Citation) -> bool:
+    """LST-5: the item got the configured no-action status automatically (it was never sent) and
+    that status keeps it away from the library (e.g. Complete)."""
+    default = _no_action_default(lst)
+    return (citation.sent_at is None and citation.status == default
+            and default != ItemStatus.BEING_PREPARED and default not in OPEN_ITEM_STATUSES)
+
+
+def library_has(lst: ResourceList, citation: Citation) -> bool:
+    """The library already has the item (LST-6): it was sent (with the list or on its own), or
+    it waits for or is in the library's processing."""
+    return (citation.sent_at is not None or citation.status in OPEN_ITEM_STATUSES
+            or citation.status == ItemStatus.DECLINED)
+
+
+def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citation | None = None, *,
+                        library_has_item: bool = False) -> None:
+    """LST-6: every instructor change to something the library already has — a sent list, or an
+    item sent on its own or in the library's hands on a list still being prepared — creates a
+    task for the librarians."""
+    if _is_library_change(actor, lst):
+        return
+    if lst.status != ListStatus.BEING_PREPARED or library_has_item or (citation is not None and library_has(lst, citation)):
+        raise_task(lst, LibrarianTask.CHANGED, actor=actor, citation=citation, detail=detail)
+
+
+def _style_name(style) -> str:
+    if bibliography.style_exists(style):
+        return bibliography.style_name(style)
+    return bibliography.DEFAULT_STYLE
+
+
+def citation_style(lst: ResourceList) -> str:
+    """The institution's style for formatted citations, resolved as the export resolves it
+    (``harvard`` → ``harvard-cite-them-right``); APA when the configured name is no style."""
+    return _style_name(config.get("citation_style", institution=lst.institution))
+
+
+def citation_style_and_language(lst: ResourceList) -> tuple[str, str]:
+    """:func:`citation_style` and :func:`stored_language` in one configuration query."""
+    values = config.get_many(["citation_style", "default_language"], institution=lst.institution)
+    return _style_name(values["citation_style"]), str(values["default_language"] or "en")
+
+
+def view_settings(lst: ResourceList) -> tuple[str, str, bool]:
+    """The student view's citation style, language and whether links to external resources show
+    (``external_links_enabled``, ORG-4/CON-1), read in one query."""
+    values = config.get_many(["citation_style", "default_language", "external_links_enabled"], institution=lst.institution)
+    return _style_name(values["citation_style"]), str(values["default_language"] or "en"), bool(values["external_links_enabled"])
+
+
+def stored_language(lst: ResourceList) -> str:
+    """The language of the formatted citations a list stores: the institution's default
+    language (a reader in another language gets them re-rendered in hers, :func:`localize_formatted`)."""
+    return str(config.get("default_language", institution=lst.institution) or "en")
+
+
+def _stored_style(style: str, language: str) -> str:
+    """``formatted_style`` names the style and, when not English, the language ("apa@fr"), so
+    that a change of either re-renders the stored entries."""
+    return style if language == "en" else f"{style}@{language}"
+
+
+def _format(lst: ResourceList, metadata: dict) -> tuple[str, str]:
+    style, language = citation_style_and_language(lst)
+    return bibliography.format_citation(metadata, style, locale=language), _stored_style(style, language)
+
+
+def _initial_status(lst: ResourceList, ctype: str, open_access: bool) -> str:
+    """LST-5: items that need no library action get the configured default status; items added
+    to a list already sent go to the library at once; the rest are being prepared."""
+    no_action_types = config.get("citation_types_no_action", institution=lst.institution)
+    if ctype in no_action_types or (open_access and config.get("citation_open_access_no_action", institution=lst.institution)):
+        return config.get("citation_default_status_no_action", institution=lst.institution)
+    if lst.status != ListStatus.BEING_PREPARED:
+        return ItemStatus.READY_FOR_PROCESSING
+    return ItemStatus.BEING_PREPARED
+
+
+def _users(institution_id: int, usernames: Iterable[str], field: str) -> list[User]:
+    names = [n.strip() for n in usernames if n and n.strip()]
+    found = {u.username.lower(): u for u in User.objects.filter(institution_id=institution_id, username__in=names)}
+    missing = [n for n in names if n.lower() not in found]
+    if missing:
+        raise RuleViolation("LST-8", f"unknown user {', '.join(missing)}", field=field)
+    return list(dict.fromkeys(found[n.lower()] for n in names))
+
+
+def _renumber(rows: list, moved, position: int | None) -> list:
+    """Put ``moved`` at ``position`` (0-based, clamped; ``None`` = last) and renumber 0..n-1."""
+    rows = [r for r in rows if r.pk != moved.pk]
+    position = len(rows) if position is None else max(0, min(int(position), len(rows)))
+    rows.insert(position, moved)
+    changed = []
+    for n, row in enumerate(rows):
+        if row.position != n or row.pk == moved.pk:
+            row.position = n
+            changed.append(row)
+    return changed

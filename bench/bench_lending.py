@@ -233,7 +233,7 @@ def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     result = {"clients": len(patron_ids), "titles": len(rep_ids), "seconds": elapsed,
               "requests_per_s": counts["requests"] / elapsed, "hand_overs_per_s": len(handed) / elapsed,
               "loans": counts["loans"], "busy_503": counts["busy"], "conflicts": counts["conflicts"],
-              "locked_after_conflicts": counts["locked"], "peak_active": peak["active"], "max_overlap": deepest,
+              "locked_after_conflicts": counts["locked"], "place_rewritten": counts.get("place_rewritten", 0), "peak_active": peak["active"], "max_overlap": deepest,
               "overbooked": 0}
     line(f"lending {name}", **result)
     if changed:  # which facts had changed when an optimistic write found its decision out of date

@@ -234,7 +234,7 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 
 LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30000")), 120_000))
 LOCK_ATTEMPTS = 3
-OPTIMISTIC_ATTEMPTS = 3
+OPTIMISTIC_ATTEMPTS = 6  # a failed gate is cheap (nothing held); the locked fallback holds the lock across client time
 PLACE_REWRITES = 3  # a new request whose place alone changed: its letter written again, at most this often
 CONFLICT_PAUSE_S = 0.005  # after a failed gate: a random pause up to this × tries (at most 4), to spread a burst
 LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
@@ -485,6 +485,7 @@ class _Title:
         self.used_active = False  # the decision counted the copies held (allocate)
         self.copies_limited = False  # ... and served fewer heads than were waiting (no copy was left)
         self.taken: list[int] = []  # the copies (slot ids) it hands out
+        self.released: set[int] = set()  # ... and those it takes back (completing their holder)
         self.place_letter: tuple[LoanRequest, int] | None = None  # the waitlist letter: (request, handed ahead of it)
         self.heads_prefix = 0  # how many of the waitlist's first requests the decision depended on
         self.ahead_gate: tuple[int, dt.datetime, int] | None = None  # a new request's place: (priority, time, ahead)
@@ -663,6 +664,8 @@ class _Title:
         changes = {}
         if (status, step) != (req.status, req.step):
             changes = {"status": [req.status, status], "step": [req.step, step]}
+        if "slot" in fields and fields["slot"] is None and req.slot_id is not None:
+            self.released.add(req.slot_id)
         for name, value in fields.items():
             old = getattr(req, name + "_id" if name == "slot" else name)
             new = value.pk if name == "slot" and value is not None else value
@@ -780,8 +783,10 @@ class _Title:
         - the title's configuration (copies, their ids, policy, long-term loan, active);
         - each request it moves is the very row version it read (``xmin``);
         - no other active request is overdue at the decision's time (the timers were applied);
-        - when it counted the copies held (:meth:`allocate`): the copies held by the requests it
-          does not move are those it read;
+        - when it counted the copies held (:meth:`allocate`): the copies it hands out are free,
+          none came back when it found none free, and — for a copy that was free when read —
+          no loan of the title ended after the decision's time (lent and returned meanwhile:
+          the recorded loans would overlap);
         - the first requests of the waitlist it served (all of it, when it found fewer than
           free copies) are those it read, in that order;
         - a new request: the number waiting ahead of it (its place, told in its letter; when
@@ -814,6 +819,13 @@ class _Title:
             others = f"FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'active' AND q.id <> ALL(%s::bigint[])"
             checks.append(("held", f"NOT EXISTS (SELECT 1 {others} AND q.slot_id = ANY(%s::bigint[]))"))
             params += [self.rep_id, written, self.taken]
+            if any(s not in self.released for s in self.taken):
+                # a copy that was free when read may have been lent and returned since: its loan's
+                # end must not come after this decision's time (the loans' times stay ordered)
+                checks.append(("returned", f"NOT EXISTS (SELECT 1 FROM {_REQ} q WHERE q.representation_id = %s "
+                                           f"AND q.status IN ('completed', 'rejected') AND q.completed_at > %s "
+                                           f"AND q.id <> ALL(%s::bigint[]))"))
+                params += [self.rep_id, now, written]
             if self.copies_limited:
                 checks.append(("freed", f"(SELECT count(*) {others}) >= %s"))
                 params += [self.rep_id, written, sum(1 for pk in self.read_active if pk not in self.written)]

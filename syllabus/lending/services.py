@@ -300,6 +300,12 @@ def _state_sql(vendor: str, ahead: bool) -> str:
 
 
 _STATE_SQL = {(v, a): _state_sql(v, a) for v in ("postgresql", "sqlite") for a in (False, True)}
+# the same, sent with the configuration's fingerprint (one round trip): the number of heads
+# read is the title's copies, from its row
+_PREFETCH_SQL = {a: _STATE_SQL[("postgresql", a)].replace(
+    "LIMIT %s) AS h", f"LIMIT (SELECT greatest(ls.concurrent_users, 1) FROM {_SETTINGS} ls "
+                      f"WHERE ls.representation_id = %s)) AS h") for a in (False, True)}
+assert all("ls.concurrent_users" in sql for sql in _PREFETCH_SQL.values())
 
 
 def _fingerprint_sql(with_patron: bool) -> str:
@@ -396,6 +402,30 @@ def _retrying(fn):
     return wrapper
 
 
+def _requests_of(description, rows: list) -> list[LoanRequest]:
+    """The state statement's rows as ``LoanRequest`` objects, as ``LoanRequest.objects.raw``
+    makes them (its extra columns as attributes)."""
+    fields = {f.column: f for f in LoanRequest._meta.concrete_fields}
+    names = [d.name for d in description]
+    columns = [(i, fields[n]) for i, n in enumerate(names) if n in fields]
+    extra = [(i, n) for i, n in enumerate(names) if n not in fields]
+    converters = [(i, f.get_db_converters(connection)) for i, f in columns]
+    attnames = [f.attname for _, f in columns]
+    out = []
+    for values in rows:
+        converted = []
+        for i, convert in converters:
+            value = values[i]
+            for fn in convert:
+                value = fn(value, None, connection)
+            converted.append(value)
+        req = LoanRequest.from_db(connection.alias, attnames, converted)
+        for i, n in extra:
+            setattr(req, n, values[i])
+        out.append(req)
+    return out
+
+
 def _patron_of(row) -> User:
     """The patron of a request read by the state statement: the columns letters need; any
     other field loads when touched (deferred), never silently empty."""
@@ -473,7 +503,8 @@ class _Title:
     statement each (:meth:`flush`)."""
 
     def __init__(self, representation_id: int, *, grace: bool = False, letters: bool = True, rules: bool = False,
-                 patron: User | None = None, facts: bool = False):
+                 patron: User | None = None, facts: bool = False, own: int | None = None,
+                 priority: int | None | object = UNSET):
         self.rep_id = representation_id
         # optimistic, gated on the facts the decision used rather than on the title's stamp
         # (see :meth:`facts_gate`); what was read, and what the decision looked at:
@@ -492,8 +523,10 @@ class _Title:
         self.now: dt.datetime | None = None
         self.preference: ContactPreference | None = None  # of ``patron``, when given
         self._title_row: tuple | None = None  # the title row, read with the configuration's fingerprint
+        # an optimistic verb's state, read with the configuration (see :meth:`_configured`)
+        self._prefetched: tuple[tuple, list[LoanRequest], int] | None = None
         if connection.vendor == "postgresql":
-            st, self.grace_ctx, self._letters = self._configured(patron)
+            st, self.grace_ctx, self._letters = self._configured(patron, own, priority)
         else:
             qs = LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
             if rules:
@@ -522,14 +555,40 @@ class _Title:
         self.copies: dict[int, int] = {}
         self.next_id: int | None = None
 
-    def _configured(self, patron: User | None) -> tuple[LoanSettings, dict, LetterBatch]:
+    def _configured(self, patron: User | None, own: int | None = None,
+                    priority: int | None | object = UNSET) -> tuple[LoanSettings, dict, LetterBatch]:
         """The title's configuration (PostgreSQL): one statement reads its fingerprint (and the
         patron's contact preference); the objects are built again only when it changed (see
-        :data:`_FINGERPRINT_SQL`), else copied from this process's cache."""
-        params = [GRACE_SETTING, *([patron.pk] if patron is not None else []), self.rep_id]
+        :data:`_FINGERPRINT_SQL`), else copied from this process's cache.
+
+        An optimistic verb (not in a caller's transaction) also reads its state in the same
+        round trip, in a snapshot taken after the fingerprint's: the rows of :meth:`read` with
+        ``own`` — or, for a new request of ``priority`` (``None``: its rule's, known from the
+        cached configuration), the number waiting ahead of it."""
+        params: list = [GRACE_SETTING, *([patron.pk] if patron is not None else []), self.rep_id]
+        sql = _FINGERPRINT_SQL[patron is not None]
+        key: tuple | None = None
+        if _optimistic.get() and not connection.in_atomic_block:
+            cached = _CONFIG.get(self.rep_id)
+            if priority is UNSET:
+                key = (own, None) if own is not None else None
+            elif priority is not None:
+                key = (own, int(priority))  # type: ignore[call-overload]
+            elif cached is not None and cached[1].policy is not None and patron is not None:
+                try:
+                    key = (own, rule_for(cached[1].policy, patron).request_priority)
+                except RuleViolation:
+                    key = None
+        when = clock.now()
+        if key is not None:
+            ahead = [self.rep_id, key[1], key[1], when] if key[1] is not None else []
+            sql += ";\n" + _PREFETCH_SQL[key[1] is not None]
+            params += [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, self.rep_id]
         with connection.cursor() as cur:
-            cur.execute(_FINGERPRINT_SQL[patron is not None], params)
+            cur.execute(sql, params)
             row = cur.fetchone()
+            if key is not None and cur.nextset():
+                self._prefetched = (key, _requests_of(cur.description, cur.fetchall()), 0)
         if row is None:
             raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
         fingerprint, pref = tuple(row[:_FINGERPRINT_COLUMNS]), row[_FINGERPRINT_COLUMNS:]
@@ -609,15 +668,23 @@ class _Title:
         return self
 
     def read(self, *, own: int | None = None, ahead_of: tuple[int, dt.datetime] | None = None) -> _Title:
-        """The state statement (see the comment above :data:`LOCK_TIMEOUT_MS`)."""
-        ahead: list = []
-        if ahead_of is not None:
-            priority, when = ahead_of
-            ahead = [self.rep_id, priority, priority, connection.ops.adapt_datetimefield_value(when)]
-        params = [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, max(self.settings.concurrent_users, 1)]
+        """The state statement (see the comment above :data:`LOCK_TIMEOUT_MS`) — already read
+        with the configuration when optimistic (:meth:`_configured`)."""
+        prefetched, self._prefetched = self._prefetched, None
+        rows: Iterable[LoanRequest]
+        if (prefetched is not None and self.optimistic
+                and prefetched[0] == (own, ahead_of[0] if ahead_of is not None else None)):
+            rows = prefetched[1]
+        else:
+            ahead: list = []
+            if ahead_of is not None:
+                priority, when = ahead_of
+                ahead = [self.rep_id, priority, priority, connection.ops.adapt_datetimefield_value(when)]
+            params = [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, max(self.settings.concurrent_users, 1)]
+            rows = LoanRequest.objects.raw(_STATE_SQL[(connection.vendor, ahead_of is not None)], params)
         self.requests, self.heads = {}, []
         self.stamps, self.read_active, self.read_heads = {}, {}, []
-        for row in LoanRequest.objects.raw(_STATE_SQL[(connection.vendor, ahead_of is not None)], params):
+        for row in rows:
             req = self.requests.get(row.pk)
             if req is None:
                 req = self.requests[row.pk] = row
@@ -1198,7 +1265,8 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
     if priority is not None and not 0 <= int(priority) <= MAX_PRIORITY:
         raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": MAX_PRIORITY}, field="priority")
     source = source or (Source.STAFF_ON_BEHALF if on_behalf else Source.PATRON)
-    title = _Title(representation.pk, grace=True, rules=True, patron=patron, facts=True)  # before the lock: configuration, preference
+    title = _Title(representation.pk, grace=True, rules=True, patron=patron, facts=True,  # before the lock: configuration,
+                   priority=priority)  # preference and (optimistic) the state
     preference = title.preference
     note = (note or "").strip()
     try:
@@ -1276,7 +1344,7 @@ def _own_patron(req: LoanRequest, actor: User) -> LoanRequest:
 @_retrying
 def access(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron opens the viewer (workflow step 3).  Opening it again while viewing is a no-op."""
-    title = _Title(req.representation_id, letters=False, facts=True)
+    title = _Title(req.representation_id, letters=False, facts=True, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-8", _("only the patron who borrowed the title can view it")))
         if req.step == Step.IS_BEING_VIEWED:
@@ -1295,7 +1363,7 @@ def access(actor: User, req: LoanRequest) -> LoanRequest:
 @_retrying
 def finish(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron finished viewing (workflow step 4): the copy goes to the next in line."""
-    title = _Title(req.representation_id, grace=True, facts=True)
+    title = _Title(req.representation_id, grace=True, facts=True, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-4", _("only the patron who borrowed the title can finish the loan")))
         title.complete(req, "finish", Outcome.FINISHED, actor, now, now)
@@ -1308,7 +1376,7 @@ def finish(actor: User, req: LoanRequest) -> LoanRequest:
 def renew(actor: User, req: LoanRequest) -> LoanRequest:
     """LDL-9: extend the session by one session period, within the open-for-renewal window and
     up to the maximum renewal period in total (3 days, max 10 → 3+3+3+1)."""
-    title = _Title(req.representation_id)
+    title = _Title(req.representation_id, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-9", _("only the patron who borrowed the title can renew the loan")))
         transition(req, "renew")
@@ -1339,7 +1407,7 @@ def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -
     """Workflow step 6 / LDL-11: staff cancel a request not yet being viewed (with a reason);
     a patron cancels their own request while it waits.  Cancelling an active request frees
     the copy for the next in line; cancelling a waiting one moves later ones up."""
-    title = _Title(req.representation_id, grace=True)
+    title = _Title(req.representation_id, grace=True, own=req.pk)
     staff = can_manage_requests(actor, title.rep.library)
     with title.transaction():
         req, now = title.settle_for(req)

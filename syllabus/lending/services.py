@@ -215,10 +215,12 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 #      together by :meth:`_Title.flush`.
 #
 # On PostgreSQL a verb that is not inside a caller's transaction runs *optimistically*: steps
-# 1–2 take no lock, and step 3 is one multi-statement query (one implicit transaction, one
-# round trip) that starts with the *gate* — it locks the title row only if its stamp is still
-# the one read in step 1, else divides by zero, which aborts the whole query before anything
-# is written.  The row lock is therefore held only while the database itself runs the writes
+# 1–2 take no lock (and are one round trip with the configuration's fingerprint), and step 3
+# is one multi-statement query (one implicit transaction, one round trip) that starts with
+# the *gate* — the stamp gate locks the title row only if its stamp is still the one read in
+# step 1, else divides by zero, which aborts the whole query before anything is written; the
+# facts gate of request, access and finish (:meth:`_Title.facts_gate`) locks the row and then
+# checks only the facts the decision used.  The row lock is therefore held only while the database itself runs the writes
 # and commits: the client cannot be descheduled while holding it.  A verb whose gate fails
 # (another verb on the title committed since step 1) runs again from step 1 (after a short
 # random pause, ``CONFLICT_PAUSE_S``); after
@@ -379,11 +381,13 @@ def _retrying(fn):
             token = _optimistic.set(not nested and conflicts < OPTIMISTIC_ATTEMPTS)
             try:
                 return fn(*args, **kwargs)
-            except _Conflict:
+            except _Conflict as exc:
                 conflicts += 1
                 RETRIES["conflicts"] += 1
                 RETRIES["locked"] += conflicts == OPTIMISTIC_ATTEMPTS
-                if CONFLICT_PAUSE_S:  # let the verb that won run on (and spread a burst of retries)
+                # after a failed stamp gate, let the verb that won run on (and spread a burst of
+                # retries); a failed facts gate names a real change: read it at once
+                if CONFLICT_PAUSE_S and not exc.args:
                     time.sleep(random.uniform(0, CONFLICT_PAUSE_S) * min(conflicts, 4))
                 continue
             except OperationalError as exc:

@@ -142,7 +142,7 @@ def _client(patron_id: int, rep_ids: list[int], seed: int, start_at: float, stop
         error = repr(exc)
     finally:
         connection.close()
-    counts.update({k: services.RETRIES[k] - v for k, v in retries.items()})  # (threads: the parent counts)
+    counts.update({k: services.RETRIES[k] - retries.get(k, 0) for k in services.RETRIES})  # (threads: the parent counts)
     out.put({"counts": counts, "lat": lat, "error": error})
 
 
@@ -185,6 +185,8 @@ def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     queue = ctx.Queue() if MODE != "thread" else __import__("queue").Queue()
     event = ctx.Event if MODE != "thread" else threading.Event
     wakes = {p: event() for p in patron_ids}
+    for rep_id in rep_ids:  # each title's configuration, as a worker that has served it keeps it
+        services._Title(rep_id, grace=True, rules=True)
     connections.close_all()  # never share a connection with a forked child
     start_at = time.time() + (1.5 if MODE != "thread" else 0.3)
     stop_at = start_at + seconds
@@ -210,9 +212,11 @@ def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     errors = [r["error"] for r in results if r["error"]]
     if errors:
         raise RuntimeError(f"{len(errors)} client(s) failed, first: {errors[0]}")
-    counts = {k: sum(r["counts"][k] for r in results) for k in results[0]["counts"]}
+    keys = sorted({k for r in results for k in r["counts"]})
+    counts = {k: sum(r["counts"].get(k, 0) for r in results) for k in keys}
     if MODE == "thread":  # one process: its counters saw every client
-        counts.update({k: services.RETRIES[k] - v for k, v in retries.items()})
+        counts.update({k: services.RETRIES[k] - retries.get(k, 0) for k in services.RETRIES})
+    changed = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("changed:") and v}
     lat = {k: [x for r in results for x in r["lat"][k]] for k in results[0]["lat"]}
 
     handed = list(LoanRequest.objects.filter(representation_id__in=rep_ids, handed_over_at__isnull=False)
@@ -229,9 +233,11 @@ def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     result = {"clients": len(patron_ids), "titles": len(rep_ids), "seconds": elapsed,
               "requests_per_s": counts["requests"] / elapsed, "hand_overs_per_s": len(handed) / elapsed,
               "loans": counts["loans"], "busy_503": counts["busy"], "conflicts": counts["conflicts"],
-              "locked_after_conflicts": counts["locked"], "peak_active": peak["active"], "max_overlap": deepest,
+              "locked_after_conflicts": counts["locked"], "place_rewritten": counts.get("place_rewritten", 0), "peak_active": peak["active"], "max_overlap": deepest,
               "overbooked": 0}
     line(f"lending {name}", **result)
+    if changed:  # which facts had changed when an optimistic write found its decision out of date
+        line("  facts changed", **changed)
     for op in ("request", "access", "finish"):
         line(f"  {op} latency", **summary(lat[op]))
     return result

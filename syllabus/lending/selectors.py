@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from syllabus.catalog.models import Representation
 from syllabus.core.errors import RuleViolation
@@ -140,14 +140,15 @@ def title_view(user: User, representation: Representation) -> TitleView:
 def attach_places(requests: list[LoanRequest]) -> list[LoanRequest]:
     """Set ``place`` on each request (LDL-5): 1..n among the Ready requests of its
     representation, 0 otherwise — one query for the whole page."""
-    rep_ids = {r.representation_id for r in requests if r.status == Status.READY}
+    rep_ids = sorted({r.representation_id for r in requests if r.status == Status.READY})
     places: dict[int, int] = {}
-    if rep_ids:
-        ranked = (LoanRequest.objects.filter(representation_id__in=rep_ids, status=Status.READY)
-                  .annotate(place=Window(RowNumber(), partition_by=[F("representation_id")],
-                                         order_by=[F("priority").desc(), F("requested_at").asc(), F("id").asc()]))
-                  .values_list("id", "place"))
-        places = dict(ranked)
+    if rep_ids:  # one statement, no ORM compilation (a waiting patron's page asks it often)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT id, row_number() OVER (PARTITION BY representation_id "
+                        f"ORDER BY priority DESC, requested_at, id) FROM {LoanRequest._meta.db_table} "
+                        f"WHERE status = %s AND representation_id IN ({', '.join(['%s'] * len(rep_ids))})",
+                        [Status.READY.value, *rep_ids])
+            places = {pk: int(place) for pk, place in cur.fetchall()}
     for r in requests:
         r.place = places.get(r.pk, 0)
     return requests

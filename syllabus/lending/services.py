@@ -215,10 +215,12 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 #      together by :meth:`_Title.flush`.
 #
 # On PostgreSQL a verb that is not inside a caller's transaction runs *optimistically*: steps
-# 1–2 take no lock, and step 3 is one multi-statement query (one implicit transaction, one
-# round trip) that starts with the *gate* — it locks the title row only if its stamp is still
-# the one read in step 1, else divides by zero, which aborts the whole query before anything
-# is written.  The row lock is therefore held only while the database itself runs the writes
+# 1–2 take no lock (and are one round trip with the configuration's fingerprint), and step 3
+# is one multi-statement query (one implicit transaction, one round trip) that starts with
+# the *gate* — the stamp gate locks the title row only if its stamp is still the one read in
+# step 1, else divides by zero, which aborts the whole query before anything is written; the
+# facts gate of request, access and finish (:meth:`_Title.facts_gate`) locks the row and then
+# checks only the facts the decision used.  The row lock is therefore held only while the database itself runs the writes
 # and commits: the client cannot be descheduled while holding it.  A verb whose gate fails
 # (another verb on the title committed since step 1) runs again from step 1 (after a short
 # random pause, ``CONFLICT_PAUSE_S``); after
@@ -234,7 +236,8 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 
 LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30000")), 120_000))
 LOCK_ATTEMPTS = 3
-OPTIMISTIC_ATTEMPTS = 3
+OPTIMISTIC_ATTEMPTS = 6  # a failed gate is cheap (nothing held); the locked fallback holds the lock across client time
+PLACE_REWRITES = 3  # a new request whose place alone changed: its letter written again, at most this often
 CONFLICT_PAUSE_S = 0.005  # after a failed gate: a random pause up to this × tries (at most 4), to spread a burst
 LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
 
@@ -265,12 +268,15 @@ _SET_LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true)"
 # locked: take the row lock (changing the stamp), then read the title in a snapshot taken after it
 _LOCK_PREFIX = (f"{_SET_LOCK_TIMEOUT};\n"
                 f"UPDATE {_SETTINGS} SET concurrent_users = concurrent_users WHERE representation_id = %s;\n")
+# the facts gate (:meth:`_Title.facts_gate`): lock the row, then check in a new snapshot
+_FACTS_FAILED = "ldl-facts-changed: "
+_FACTS_LOCK = f"UPDATE {_SETTINGS} SET concurrent_users = concurrent_users WHERE representation_id = %s"
 # optimistic: lock the row only if nobody changed it since it was read, else abort the query
 _GATE = (f"WITH g AS (UPDATE {_SETTINGS} SET concurrent_users = concurrent_users "
          f"WHERE representation_id = %s AND xmin::text = %s RETURNING 1) SELECT 1 / COUNT(*) FROM g")
 #: how often, in this process, an optimistic write found its title changed (and the verb ran
 #: again), and how often a verb then ran locked — bench/bench_lending.py reports them
-RETRIES = {"conflicts": 0, "locked": 0}
+RETRIES: dict[str, int] = {"conflicts": 0, "locked": 0}
 _optimistic: contextvars.ContextVar[bool] = contextvars.ContextVar("lending_optimistic", default=False)
 _PATRON_COLUMNS = ("username", "email", "phone", "first_name", "last_name")
 _STATE_COLUMNS = (f"{_REQ_COLUMNS}, sl.number AS slot_number, "
@@ -284,16 +290,24 @@ _AHEAD = (f"(SELECT COUNT(*) FROM {_REQ} a WHERE a.representation_id = %s AND a.
           f"AND (a.priority > %s OR (a.priority = %s AND a.requested_at <= %s)))")
 
 
-def _state_sql(ahead: bool) -> str:
+def _state_sql(vendor: str, ahead: bool) -> str:
     extra = _AHEAD if ahead else "0"
-    return (f"SELECT {_STATE_COLUMNS}, 'own' AS kind, {extra} AS ahead {_STATE_FROM} "
+    stamp = "q.xmin::text" if vendor == "postgresql" else "NULL"  # each row's version (the facts gate, below)
+    columns = f"{_STATE_COLUMNS}, {stamp} AS row_stamp"
+    return (f"SELECT {columns}, 'own' AS kind, {extra} AS ahead {_STATE_FROM} "
             f"WHERE q.representation_id = %s AND (q.status = 'active' OR q.id = %s) "
-            f"UNION ALL SELECT * FROM (SELECT {_STATE_COLUMNS}, 'head' AS kind, {extra} AS ahead {_STATE_FROM} "
+            f"UNION ALL SELECT * FROM (SELECT {columns}, 'head' AS kind, {extra} AS ahead {_STATE_FROM} "
             f"WHERE q.representation_id = %s AND q.status = 'ready' "
             f"ORDER BY q.priority DESC, q.requested_at, q.id LIMIT %s) AS h")
 
 
-_STATE_SQL = {False: _state_sql(False), True: _state_sql(True)}
+_STATE_SQL = {(v, a): _state_sql(v, a) for v in ("postgresql", "sqlite") for a in (False, True)}
+# the same, sent with the configuration's fingerprint (one round trip): the number of heads
+# read is the title's copies, from its row
+_PREFETCH_SQL = {a: _STATE_SQL[("postgresql", a)].replace(
+    "LIMIT %s) AS h", f"LIMIT (SELECT greatest(ls.concurrent_users, 1) FROM {_SETTINGS} ls "
+                      f"WHERE ls.representation_id = %s)) AS h") for a in (False, True)}
+assert all("ls.concurrent_users" in sql for sql in _PREFETCH_SQL.values())
 
 
 def _fingerprint_sql(with_patron: bool) -> str:
@@ -367,11 +381,13 @@ def _retrying(fn):
             token = _optimistic.set(not nested and conflicts < OPTIMISTIC_ATTEMPTS)
             try:
                 return fn(*args, **kwargs)
-            except _Conflict:
+            except _Conflict as exc:
                 conflicts += 1
                 RETRIES["conflicts"] += 1
                 RETRIES["locked"] += conflicts == OPTIMISTIC_ATTEMPTS
-                if CONFLICT_PAUSE_S:  # let the verb that won run on (and spread a burst of retries)
+                # after a failed stamp gate, let the verb that won run on (and spread a burst of
+                # retries); a failed facts gate names a real change: read it at once
+                if CONFLICT_PAUSE_S and not exc.args:
                     time.sleep(random.uniform(0, CONFLICT_PAUSE_S) * min(conflicts, 4))
                 continue
             except OperationalError as exc:
@@ -388,6 +404,30 @@ def _retrying(fn):
                 _optimistic.reset(token)
             time.sleep(random.uniform(0.02, 0.1) * busy)
     return wrapper
+
+
+def _requests_of(description, rows: list) -> list[LoanRequest]:
+    """The state statement's rows as ``LoanRequest`` objects, as ``LoanRequest.objects.raw``
+    makes them (its extra columns as attributes)."""
+    fields = {f.column: f for f in LoanRequest._meta.concrete_fields}
+    names = [d.name for d in description]
+    columns = [(i, fields[n]) for i, n in enumerate(names) if n in fields]
+    extra = [(i, n) for i, n in enumerate(names) if n not in fields]
+    converters = [(i, f.get_db_converters(connection)) for i, f in columns]
+    attnames = [f.attname for _, f in columns]
+    out = []
+    for values in rows:
+        converted = []
+        for i, convert in converters:
+            value = values[i]
+            for fn in convert:
+                value = fn(value, None, connection)
+            converted.append(value)
+        req = LoanRequest.from_db(connection.alias, attnames, converted)
+        for i, n in extra:
+            setattr(req, n, values[i])
+        out.append(req)
+    return out
 
 
 def _patron_of(row) -> User:
@@ -431,22 +471,32 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False) -> tuple[str, lis
     return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""), params
 
 
-def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | None = None) -> None:
+def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[str, list]] | None = None) -> None:
     """Send queued statements: on PostgreSQL as one query (one round trip; outside a
-    transaction, one implicit transaction), after the optimistic ``gate`` (representation id,
-    stamp) when given; on SQLite one by one (inside the writer lock)."""
+    transaction, one implicit transaction), after the optimistic ``gate`` when given — the
+    stamp gate (representation id, stamp) or the facts gate (its statements, see
+    :meth:`_Title.facts_gate`); on SQLite one by one (inside the writer lock)."""
     with connection.cursor() as cur:
         if connection.vendor != "postgresql":
             for sql, params in statements:
                 cur.execute(sql, params)
             return
-        if gate is not None:
+        if isinstance(gate, list):  # the facts gate: its statements
+            statements = [*gate, *statements]
+        elif gate is not None:
             statements = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_GATE, list(gate)), *statements]
         try:
             cur.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
         except DataError as exc:
-            if gate is not None and getattr(exc.__cause__, "sqlstate", None) == "22012":  # the gate: 1 / 0
+            state = getattr(exc.__cause__, "sqlstate", None)
+            if gate is not None and state == "22012":  # the stamp gate: 1 / 0
                 raise _Conflict() from exc
+            if gate is not None and state == "22P02" and _FACTS_FAILED in str(exc):  # the facts gate: which facts
+                facts = str(exc).split(_FACTS_FAILED, 1)[1].split('"', 1)[0].split()
+                for fact in facts:
+                    name = "changed:" + fact.split("=", 1)[0]
+                    RETRIES[name] = RETRIES.get(name, 0) + 1
+                raise _Conflict(*facts) from exc
             raise
 
 
@@ -457,12 +507,30 @@ class _Title:
     statement each (:meth:`flush`)."""
 
     def __init__(self, representation_id: int, *, grace: bool = False, letters: bool = True, rules: bool = False,
-                 patron: User | None = None):
+                 patron: User | None = None, facts: bool = False, own: int | None = None,
+                 priority: int | None | object = UNSET):
         self.rep_id = representation_id
+        # optimistic, gated on the facts the decision used rather than on the title's stamp
+        # (see :meth:`facts_gate`); what was read, and what the decision looked at:
+        self.facts = facts
+        self.stamps: dict[int, str] = {}  # request id -> its row's version, as read
+        self.read_active: dict[int, int | None] = {}  # active request id -> the copy (slot id) it held
+        self.read_heads: list[int] = []  # the head of the waitlist, in order, as read
+        self.written: set[int] = set()  # requests read and then moved by the decision
+        self.used_active = False  # the decision counted the copies held (allocate)
+        self.copies_limited = False  # ... and served fewer heads than were waiting (no copy was left)
+        self.taken: list[int] = []  # the copies (slot ids) it hands out
+        self.released: set[int] = set()  # ... and those it takes back (completing their holder)
+        self.place_letter: tuple[LoanRequest, int] | None = None  # the waitlist letter: (request, handed ahead of it)
+        self.heads_prefix = 0  # how many of the waitlist's first requests the decision depended on
+        self.ahead_gate: tuple[int, dt.datetime, int] | None = None  # a new request's place: (priority, time, ahead)
+        self.now: dt.datetime | None = None
         self.preference: ContactPreference | None = None  # of ``patron``, when given
         self._title_row: tuple | None = None  # the title row, read with the configuration's fingerprint
+        # an optimistic verb's state, read with the configuration (see :meth:`_configured`)
+        self._prefetched: tuple[tuple, list[LoanRequest], int] | None = None
         if connection.vendor == "postgresql":
-            st, self.grace_ctx, self._letters = self._configured(patron)
+            st, self.grace_ctx, self._letters = self._configured(patron, own, priority)
         else:
             qs = LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
             if rules:
@@ -491,14 +559,40 @@ class _Title:
         self.copies: dict[int, int] = {}
         self.next_id: int | None = None
 
-    def _configured(self, patron: User | None) -> tuple[LoanSettings, dict, LetterBatch]:
+    def _configured(self, patron: User | None, own: int | None = None,
+                    priority: int | None | object = UNSET) -> tuple[LoanSettings, dict, LetterBatch]:
         """The title's configuration (PostgreSQL): one statement reads its fingerprint (and the
         patron's contact preference); the objects are built again only when it changed (see
-        :data:`_FINGERPRINT_SQL`), else copied from this process's cache."""
-        params = [GRACE_SETTING, *([patron.pk] if patron is not None else []), self.rep_id]
+        :data:`_FINGERPRINT_SQL`), else copied from this process's cache.
+
+        An optimistic verb (not in a caller's transaction) also reads its state in the same
+        round trip, in a snapshot taken after the fingerprint's: the rows of :meth:`read` with
+        ``own`` — or, for a new request of ``priority`` (``None``: its rule's, known from the
+        cached configuration), the number waiting ahead of it."""
+        params: list = [GRACE_SETTING, *([patron.pk] if patron is not None else []), self.rep_id]
+        sql = _FINGERPRINT_SQL[patron is not None]
+        key: tuple | None = None
+        if _optimistic.get() and not connection.in_atomic_block:
+            cached = _CONFIG.get(self.rep_id)
+            if priority is UNSET:
+                key = (own, None) if own is not None else None
+            elif priority is not None:
+                key = (own, int(priority))  # type: ignore[call-overload]
+            elif cached is not None and cached[1].policy is not None and patron is not None:
+                try:
+                    key = (own, rule_for(cached[1].policy, patron).request_priority)
+                except RuleViolation:
+                    key = None
+        when = clock.now()
+        if key is not None:
+            ahead = [self.rep_id, key[1], key[1], when] if key[1] is not None else []
+            sql += ";\n" + _PREFETCH_SQL[key[1] is not None]
+            params += [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, self.rep_id]
         with connection.cursor() as cur:
-            cur.execute(_FINGERPRINT_SQL[patron is not None], params)
+            cur.execute(sql, params)
             row = cur.fetchone()
+            if key is not None and cur.nextset():
+                self._prefetched = (key, _requests_of(cur.description, cur.fetchall()), 0)
         if row is None:
             raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
         fingerprint, pref = tuple(row[:_FINGERPRINT_COLUMNS]), row[_FINGERPRINT_COLUMNS:]
@@ -578,23 +672,36 @@ class _Title:
         return self
 
     def read(self, *, own: int | None = None, ahead_of: tuple[int, dt.datetime] | None = None) -> _Title:
-        """The state statement (see the comment above :data:`LOCK_TIMEOUT_MS`)."""
-        ahead: list = []
-        if ahead_of is not None:
-            priority, when = ahead_of
-            ahead = [self.rep_id, priority, priority, connection.ops.adapt_datetimefield_value(when)]
-        params = [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, max(self.settings.concurrent_users, 1)]
+        """The state statement (see the comment above :data:`LOCK_TIMEOUT_MS`) — already read
+        with the configuration when optimistic (:meth:`_configured`)."""
+        prefetched, self._prefetched = self._prefetched, None
+        rows: Iterable[LoanRequest]
+        if (prefetched is not None and self.optimistic
+                and prefetched[0] == (own, ahead_of[0] if ahead_of is not None else None)):
+            rows = prefetched[1]
+        else:
+            ahead: list = []
+            if ahead_of is not None:
+                priority, when = ahead_of
+                ahead = [self.rep_id, priority, priority, connection.ops.adapt_datetimefield_value(when)]
+            params = [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, max(self.settings.concurrent_users, 1)]
+            rows = LoanRequest.objects.raw(_STATE_SQL[(connection.vendor, ahead_of is not None)], params)
         self.requests, self.heads = {}, []
-        for row in LoanRequest.objects.raw(_STATE_SQL[ahead_of is not None], params):
+        self.stamps, self.read_active, self.read_heads = {}, {}, []
+        for row in rows:
             req = self.requests.get(row.pk)
             if req is None:
                 req = self.requests[row.pk] = row
                 row.representation = self.rep
                 row.patron = _patron_of(row)
                 row.preference = _preference_of(row)
+                self.stamps[row.pk] = row.row_stamp
+                if row.status == Status.ACTIVE:
+                    self.read_active[row.pk] = row.slot_id
             self.ahead = row.ahead
             if row.kind == "head":
                 self.heads.append(req)
+                self.read_heads.append(row.pk)
         return self
 
     def own(self, req: LoanRequest) -> LoanRequest:
@@ -609,8 +716,8 @@ class _Title:
         """Lock the title, read its state with ``req``, apply the due timers: ``req`` as it stands
         now — refused with ``refusal`` (rule, message) unless it is ``patron``'s, when given."""
         self.lock()
-        now = clock.now()
         self.read(own=req.pk)
+        now = clock.now()  # after the read: later than every change it saw (their loans' times stay ordered)
         self.apply_timers(now)
         req = self.own(req)
         if patron is not None and req.patron_id != patron.pk:
@@ -628,6 +735,8 @@ class _Title:
         changes = {}
         if (status, step) != (req.status, req.step):
             changes = {"status": [req.status, status], "step": [req.step, step]}
+        if "slot" in fields and fields["slot"] is None and req.slot_id is not None:
+            self.released.add(req.slot_id)
         for name, value in fields.items():
             old = getattr(req, name + "_id" if name == "slot" else name)
             new = value.pk if name == "slot" and value is not None else value
@@ -641,11 +750,14 @@ class _Title:
             if slot_number not in self.copies:
                 raise RuleViolation("LDL-15", _("every copy was taken at the same moment; please try again"), status=409)
             changes["slot"] = [req.slot_id, self.copies[slot_number]]  # type: ignore[list-item]
+            self.taken.append(self.copies[slot_number])
             req.slot_id, req.slot_number = self.copies[slot_number], slot_number
             names.append("slot")
         elif "slot" in fields and fields["slot"] is None:
             req.slot_number = None
         self.pending.append(_write_sql(req, names))
+        if req.pk in self.stamps:
+            self.written.add(req.pk)
         self.audit.append(audit.entry(actor, req, action, note=note, changes=changes))
         return req
 
@@ -682,11 +794,21 @@ class _Title:
         st = self.settings
         if not st.is_long_term_loan or st.concurrent_users <= 0:
             return []
+        self.used_active = True
         active = self.active()
         free = st.concurrent_users - len(active)
+        ready = [r for r in self.heads if r.status == Status.READY]
+        if free <= 0 or len(ready) > free:
+            self.copies_limited = True
         if free <= 0:
             return []
-        heads = [r for r in self.heads if r.status == Status.READY][:free]
+        heads = ready[:free]
+        # the decision depends on the waitlist up to the last head it serves — or on all of it
+        # (nobody else waiting) when there are fewer heads than free copies
+        position = {pk: i for i, pk in enumerate(self.read_heads)}
+        looked = (len(self.read_heads) + 1 if len(heads) < free
+                  else max((position[r.pk] + 1 for r in heads if r.pk in position), default=0))
+        self.heads_prefix = max(self.heads_prefix, looked)
         held = {r.slot_number for r in active}
         numbers = [n for n in range(1, st.concurrent_users + 1) if n not in held]
         handed = []
@@ -697,6 +819,7 @@ class _Title:
 
     def apply_timers(self, now: dt.datetime) -> int:
         """Move every request of the title whose due time has passed (inside the lock)."""
+        self.now = now
         overdue = sorted((r for r in self.active() if _overdue(r, now)), key=lambda r: r.pk)
         for req in overdue:
             if req.step == Step.IN_GRACE_PERIOD:  # workflow step 5
@@ -723,6 +846,106 @@ class _Title:
         self.pending.append(_insert_sql([req]))
         return req
 
+    def facts_gate(self) -> list[tuple[str, list]]:
+        """The gate of an optimistic verb that names what its decision depends on (issue 19):
+        the statements that take the title's lock and then, in a snapshot taken after it,
+        divide by zero unless every fact the decision used is still true —
+
+        - the title's configuration (copies, their ids, policy, long-term loan, active);
+        - each request it moves is the very row version it read (``xmin``);
+        - no other active request is overdue at the decision's time (the timers were applied);
+        - when it counted the copies held (:meth:`allocate`): the copies it hands out are free,
+          none came back when it found none free, and — for a copy that was free when read —
+          no loan of the title ended after the decision's time (lent and returned meanwhile:
+          the recorded loans would overlap);
+        - the first requests of the waitlist it served (all of it, when it found fewer than
+          free copies) are those it read, in that order;
+        - a new request: the number waiting ahead of it (its place, told in its letter; when
+          only that changed, :meth:`_behind_facts` writes the letter again with the new place).
+
+        Then the decision is the one the verb would make on the state as it is when written,
+        so writing it keeps LDL-15's serial order; and a verb no longer fails because another
+        changed something its decision did not use (an access, a request joining behind the
+        head).  Everything else runs behind the stamp gate."""
+        st = self.settings
+        written = sorted(self.written)
+        now = self.now or clock.now()
+        checks = [  # (name, condition), in the order of their parameters
+            ("configuration", f"EXISTS (SELECT 1 FROM {_SETTINGS} s JOIN {_qn(Representation._meta.db_table)} r ON r.id = s.representation_id "
+            f"LEFT JOIN {_qn(AccessRightsPolicy._meta.db_table)} p ON p.id = s.policy_id WHERE s.representation_id = %s "
+            f"AND s.concurrent_users = %s AND s.policy_id IS NOT DISTINCT FROM %s AND r.active = %s "
+            f"AND coalesce(p.long_term_loan, false) = %s)"),
+            ("copies", f"array(SELECT sl.id::bigint FROM {_SLOT} sl WHERE sl.representation_id = %s ORDER BY sl.id) = %s::bigint[]"),
+            ("moved", f"array(SELECT q.id::text || ':' || q.xmin::text FROM {_REQ} q WHERE q.id = ANY(%s::bigint[]) "
+                      f"ORDER BY q.id) = %s::text[]"),
+            ("overdue", f"NOT EXISTS (SELECT 1 FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'active' "
+                        f"AND q.id <> ALL(%s::bigint[]) AND ((q.step = 'in_grace_period' AND q.grace_due_at <= %s) "
+                        f"OR (q.step = 'is_being_viewed' AND q.session_due_at <= %s)))"),
+        ]
+        params: list = [self.rep_id, st.concurrent_users, st.policy_id, bool(self.rep.active), bool(st.is_long_term_loan),
+                        self.rep_id, sorted(self.copies.values()),
+                        written, [f"{pk}:{self.stamps[pk]}" for pk in written],
+                        self.rep_id, written, now, now]
+        if self.used_active:  # the copies it hands out are free; none was freed if it found none left
+            others = f"FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'active' AND q.id <> ALL(%s::bigint[])"
+            checks.append(("held", f"NOT EXISTS (SELECT 1 {others} AND q.slot_id = ANY(%s::bigint[]))"))
+            params += [self.rep_id, written, self.taken]
+            if any(s not in self.released for s in self.taken):
+                # a copy that was free when read may have been lent and returned since: its loan's
+                # end must not come after this decision's time (the loans' times stay ordered)
+                checks.append(("returned", f"NOT EXISTS (SELECT 1 FROM {_REQ} q WHERE q.representation_id = %s "
+                                           f"AND q.status IN ('completed', 'rejected') AND q.completed_at > %s "
+                                           f"AND q.id <> ALL(%s::bigint[]))"))
+                params += [self.rep_id, now, written]
+            if self.copies_limited:
+                checks.append(("freed", f"(SELECT count(*) {others}) >= %s"))
+                params += [self.rep_id, written, sum(1 for pk in self.read_active if pk not in self.written)]
+        if self.heads_prefix:
+            checks.append(("heads", f"array(SELECT q.id FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'ready' "
+                                    f"ORDER BY q.priority DESC, q.requested_at, q.id LIMIT %s) = %s::bigint[]"))
+            params += [self.rep_id, self.heads_prefix, self.read_heads[:self.heads_prefix]]
+        if self.ahead_gate is not None:
+            priority, when, ahead = self.ahead_gate
+            checks.append(("place", f"{_AHEAD} = %s"))
+            params += [self.rep_id, priority, priority, when, ahead]
+        # a fact no longer true aborts the query with the names of those that failed (a failed
+        # cast); for the place, with the number now waiting ahead
+        failed = ", ".join(f"CASE WHEN coalesce({condition}, false) THEN NULL ELSE "
+                           + (f"'place=' || {_AHEAD}::text" if name == "place" else f"'{name}'") + " END"
+                           for name, condition in checks)
+        if self.ahead_gate is not None:
+            params += params[-5:-1]  # the place's count again, for the number ahead
+        return [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_FACTS_LOCK, [self.rep_id]),
+                (f"SELECT CASE WHEN f = '' THEN 1 ELSE ('{_FACTS_FAILED}' || f)::int END "
+                 f"FROM (SELECT concat_ws(' ', {failed}) AS f) AS facts", params)]
+
+    def _behind_facts(self, statements: list[tuple[str, list]], letters: list[OutboxMessage]) -> list[OutboxMessage]:
+        """Send the writes behind the facts gate.  When the only fact that changed is the new
+        request's place (a head was served, or a request made earlier was written, meanwhile),
+        the decision still holds: its waitlist letter is written again with the place the gate
+        found, and the writes sent again — no new read, no new decision; the letters written."""
+        for rewrites in range(PLACE_REWRITES + 1):
+            try:
+                _run(statements, gate=self.facts_gate())
+                return letters
+            except _Conflict as exc:
+                place = [f for f in exc.args if f.startswith("place=")]
+                if (rewrites == PLACE_REWRITES or self.place_letter is None or self.ahead_gate is None
+                        or len(exc.args) != 1 or not place or not letters):
+                    raise
+                ahead = int(place[0].split("=", 1)[1])
+                req, before = self.place_letter
+                key = f"ldl:{req.pk}:waitlist:"
+                letters = [r for r in letters if not r.idempotency_key.startswith(key)]
+                self.letter("ldl_waitlist", req, "waitlist", place=ahead - before + 1)
+                if self._letters is not None:
+                    letters, self._letters.rows = letters + self._letters.rows, []
+                priority, when, _ = self.ahead_gate
+                self.ahead_gate = (priority, when, ahead)
+                statements[-1] = _insert_sql(letters, ignore_conflicts=True)  # the letters are the last statement
+                RETRIES["place_rewritten"] = RETRIES.get("place_rewritten", 0) + 1
+        return letters
+
     def flush(self) -> None:
         """Write what was queued — the moves, the audit entries (one ``INSERT``), the letters
         (one ``INSERT … ON CONFLICT DO NOTHING``, idempotent on their keys) — in one round trip
@@ -736,7 +959,9 @@ class _Title:
             letters, self._letters.rows = self._letters.rows, []
         if letters:
             statements.append(_insert_sql(letters, ignore_conflicts=True))
-        if statements:
+        if statements and self.optimistic and self.facts:
+            letters = self._behind_facts(statements, letters)
+        elif statements:
             _run(statements, gate=(self.rep_id, self.stamp) if self.optimistic else None)
         if any(r.status == OutboxMessage.Status.PENDING for r in letters):
             transaction.on_commit(kick, robust=True)
@@ -960,11 +1185,6 @@ def grace_due(library: Library, start: dt.datetime, amount: int, unit: str, *, i
     return calendar.add_library_days_to_datetime(library, start.astimezone(tz), amount).astimezone(dt.timezone.utc)
 
 
-def overdue_q(now: dt.datetime) -> Q:
-    return Q(status=Status.ACTIVE) & (Q(step=Step.IN_GRACE_PERIOD, grace_due_at__lte=now)
-                                      | Q(step=Step.IS_BEING_VIEWED, session_due_at__lte=now))
-
-
 def advance_timers(representation_id: int, now: dt.datetime | None = None) -> int:
     """Apply the due timers of one representation (idempotent)."""
     now = now or clock.now()
@@ -980,20 +1200,29 @@ def advance_timers(representation_id: int, now: dt.datetime | None = None) -> in
         return moved
 
 
+_OVERDUE_SQL = (f"SELECT DISTINCT representation_id FROM {_REQ} WHERE status = 'active' AND "
+                f"((step = 'in_grace_period' AND grace_due_at <= %s) OR (step = 'is_being_viewed' AND session_due_at <= %s))")
+
+
 def settle(representation_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
     """Apply the timers that are due — for the given representations, or all (the sweep).
 
     Cheap when nothing is due: one indexed query, no write.  Reads call it first so that
     they never show a state whose time has passed."""
     now = now or clock.now()
-    qs = LoanRequest.objects.filter(overdue_q(now))
+    at = connection.ops.adapt_datetimefield_value(now)
+    sql, params = _OVERDUE_SQL, [at, at]  # (no ORM compilation: every read runs it)
     if representation_ids is not None:
-        ids = list(representation_ids)
+        ids = [int(i) for i in representation_ids]
         if not ids:
             return 0
-        qs = qs.filter(representation_id__in=ids)
+        sql += f" AND representation_id IN ({', '.join(['%s'] * len(ids))})"
+        params += ids
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        due = sorted({row[0] for row in cur.fetchall()})
     moved = 0
-    for rep_id in sorted(set(qs.values_list("representation_id", flat=True))):
+    for rep_id in due:
         moved += advance_timers(rep_id, now)
     return moved
 
@@ -1044,7 +1273,8 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
     if priority is not None and not 0 <= int(priority) <= MAX_PRIORITY:
         raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": MAX_PRIORITY}, field="priority")
     source = source or (Source.STAFF_ON_BEHALF if on_behalf else Source.PATRON)
-    title = _Title(representation.pk, grace=True, rules=True, patron=patron)  # before the lock: configuration, preference
+    title = _Title(representation.pk, grace=True, rules=True, patron=patron, facts=True,  # before the lock: configuration,
+                   priority=priority)  # preference and (optimistic) the state
     preference = title.preference
     note = (note or "").strip()
     try:
@@ -1055,10 +1285,13 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
                 raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
             if st.concurrent_users <= 0:
                 raise RuleViolation("LDL-2", _("this representation cannot be accessed (no concurrent users)"))
-            now = clock.now()
             rule = rule_for(st.policy, patron)
             prio = int(priority) if priority is not None else rule.request_priority
-            title.read(ahead_of=(prio, now))
+            title.read(ahead_of=(prio, clock.now()))
+            # the request's time is taken after the read: later than every change it saw, so
+            # that the loans' times keep the order of the writes; the gate counts the place with it
+            now = clock.now()
+            title.ahead_gate = (prio, now, title.ahead)
             title.apply_timers(now)
             # one open request per patron: the partial unique index refuses the INSERT (see below)
             _check_reloan(rule, title, patron, now)
@@ -1076,6 +1309,7 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
             if req.status == Status.READY:  # LDL-5: the place, from the count read inside the lock
                 before = sum(1 for r in title.handed if r.priority > prio or (r.priority == prio and r.requested_at <= now))
                 _title_letter(title, "ldl_waitlist", req, "waitlist", place=title.ahead - before + 1)  # workflow step 1
+                title.place_letter = (req, before)
             title.flush()
             return req
     except IntegrityError as exc:  # a database guard caught a race the lock should have prevented
@@ -1118,7 +1352,7 @@ def _own_patron(req: LoanRequest, actor: User) -> LoanRequest:
 @_retrying
 def access(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron opens the viewer (workflow step 3).  Opening it again while viewing is a no-op."""
-    title = _Title(req.representation_id, letters=False)
+    title = _Title(req.representation_id, letters=False, facts=True, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-8", _("only the patron who borrowed the title can view it")))
         if req.step == Step.IS_BEING_VIEWED:
@@ -1137,7 +1371,7 @@ def access(actor: User, req: LoanRequest) -> LoanRequest:
 @_retrying
 def finish(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron finished viewing (workflow step 4): the copy goes to the next in line."""
-    title = _Title(req.representation_id, grace=True)
+    title = _Title(req.representation_id, grace=True, facts=True, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-4", _("only the patron who borrowed the title can finish the loan")))
         title.complete(req, "finish", Outcome.FINISHED, actor, now, now)
@@ -1150,7 +1384,7 @@ def finish(actor: User, req: LoanRequest) -> LoanRequest:
 def renew(actor: User, req: LoanRequest) -> LoanRequest:
     """LDL-9: extend the session by one session period, within the open-for-renewal window and
     up to the maximum renewal period in total (3 days, max 10 → 3+3+3+1)."""
-    title = _Title(req.representation_id)
+    title = _Title(req.representation_id, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-9", _("only the patron who borrowed the title can renew the loan")))
         transition(req, "renew")
@@ -1181,7 +1415,7 @@ def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -
     """Workflow step 6 / LDL-11: staff cancel a request not yet being viewed (with a reason);
     a patron cancels their own request while it waits.  Cancelling an active request frees
     the copy for the next in line; cancelling a waiting one moves later ones up."""
-    title = _Title(req.representation_id, grace=True)
+    title = _Title(req.representation_id, grace=True, own=req.pk)
     staff = can_manage_requests(actor, title.rep.library)
     with title.transaction():
         req, now = title.settle_for(req)

@@ -1,0 +1,142 @@
+"""Issue 19 / LDL-15: on PostgreSQL a patron's request, access and finish are written only if
+the facts their decision used are still true when the title's lock is taken (the facts gate);
+a change the decision did not use no longer makes it start again, a change it did use always
+does, and a change of the new request's place only rewrites its letter.  On SQLite the verbs
+run in the writer lock: the same calls give the same outcome.  A title whose lock is held
+answers 503 (``TitleBusy``, LDL-15) after a short wait, never a hang."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from syllabus.lending import services
+from syllabus.lending.models import LoanRequest, LoanSettings, Status, Step
+from syllabus.notify.models import OutboxMessage
+
+
+def _inject_once(monkeypatch, action):
+    """Run ``action`` once, between a verb's decision and its write behind a gate (PostgreSQL);
+    returns a list that is non-empty once it ran."""
+    real_run = services._run
+    done: list = []
+
+    def run(statements, gate=None):
+        if gate is not None and not done:
+            done.append(True)
+            action()
+        return real_run(statements, gate)
+
+    monkeypatch.setattr(services, "_run", run)
+    return done
+
+
+def _viewing(patron, rep):
+    return services.access(patron, services.request_loan(patron, rep))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_access_meanwhile_does_not_make_a_finish_start_again(make_rep, patrons, monkeypatch):
+    rep = make_rep(2)
+    p1, p2, p3 = patrons[:3]
+    mine = _viewing(p1, rep)
+    other = services.request_loan(p2, rep)  # in its grace period
+    waiting = services.request_loan(p3, rep)
+    assert (other.step, waiting.status) == (Step.IN_GRACE_PERIOD, Status.READY)
+    conflicts = services.RETRIES["conflicts"]
+    done = _inject_once(monkeypatch, lambda: services.access(p2, other))
+    services.finish(p1, mine)
+    if not done:  # SQLite: the writer lock serialises the verbs
+        services.access(p2, other)
+    rows = {r.patron_id: r for r in LoanRequest.objects.filter(representation=rep)}
+    assert rows[p1.pk].status == Status.COMPLETED
+    assert rows[p2.pk].step == Step.IS_BEING_VIEWED
+    assert rows[p3.pk].step == Step.IN_GRACE_PERIOD  # the freed copy went to the head
+    assert OutboxMessage.objects.filter(letter="ldl_available", recipient=p3, channel="email").count() == 1
+    if connection.vendor == "postgresql":
+        assert done and services.RETRIES["conflicts"] == conflicts  # the finish did not start again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_head_served_meanwhile_makes_the_finish_decide_again(make_rep, patrons, monkeypatch):
+    rep = make_rep(2)
+    p1, p2, p3, p4 = patrons[:4]
+    first, second = _viewing(p1, rep), _viewing(p2, rep)
+    services.request_loan(p3, rep)
+    services.request_loan(p4, rep)
+    conflicts = services.RETRIES["conflicts"]
+    heads_changed = services.RETRIES.get("changed:heads", 0)
+    done = _inject_once(monkeypatch, lambda: services.finish(p2, second))  # serves p3, p1's head too
+    services.finish(p1, first)
+    if not done:
+        services.finish(p2, second)
+    rows = {r.patron_id: r for r in LoanRequest.objects.filter(representation=rep)}
+    assert rows[p3.pk].step == rows[p4.pk].step == Step.IN_GRACE_PERIOD  # both copies handed, one each
+    assert rows[p3.pk].slot_id != rows[p4.pk].slot_id
+    for p in (p3, p4):
+        assert OutboxMessage.objects.filter(letter="ldl_available", recipient=p, channel="email").count() == 1
+    if connection.vendor == "postgresql":
+        assert done and services.RETRIES["conflicts"] == conflicts + 1
+        assert services.RETRIES["changed:heads"] == heads_changed + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_place_changed_meanwhile_rewrites_only_the_waitlist_letter(make_rep, patrons, monkeypatch):
+    rep = make_rep(1)
+    p1, p2, p3 = patrons[:3]
+    reading = _viewing(p1, rep)
+    services.request_loan(p2, rep)  # place 1
+    conflicts = services.RETRIES["conflicts"]
+    rewritten = services.RETRIES.get("place_rewritten", 0)
+    done = _inject_once(monkeypatch, lambda: services.finish(p1, reading))  # p2 is served: p3 is now first
+    if connection.vendor != "postgresql":
+        services.finish(p1, reading)
+    req = services.request_loan(p3, rep)
+    assert req.status == Status.READY and services.place_in_queue(req) == 1
+    letter = OutboxMessage.objects.get(letter="ldl_waitlist", recipient=p3, channel="email")
+    assert "number 1 in the waitlist" in letter.subject
+    assert str(letter.context["place"]) == "1"
+    if connection.vendor == "postgresql":
+        assert done and services.RETRIES["conflicts"] == conflicts  # no new read, no new decision
+        assert services.RETRIES["place_rewritten"] == rewritten + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_title_whose_lock_is_held_answers_503_soon_and_changes_nothing(make_rep, patrons, monkeypatch):
+    rep = make_rep(1)
+    p1 = patrons[0]
+    reading = _viewing(p1, rep)
+    monkeypatch.setattr(services, "LOCK_TIMEOUT_MS", 200)
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():  # SQLite: BEGIN IMMEDIATE takes the writer lock
+                LoanSettings.objects.select_for_update().filter(representation=rep).update(updated_at=services.clock.now())
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(10)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA busy_timeout = 200")
+        started = time.monotonic()
+        with pytest.raises(services.TitleBusy) as refused:
+            services.finish(p1, reading)
+        assert time.monotonic() - started < 10
+        assert (refused.value.status, refused.value.rule) == (503, "LDL-15")
+    finally:
+        release.set()
+        thread.join(30)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA busy_timeout = 30000")
+    assert LoanRequest.objects.get(pk=reading.pk).step == Step.IS_BEING_VIEWED  # nothing was changed
+    assert services.finish(p1, reading).status == Status.COMPLETED  # and the title works again

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.models import Timestamped
+from syllabus.lists.models import CopyrightStatus
 
 from .workflow import OPEN_STATUSES, Status
 
@@ -211,14 +212,9 @@ class DisplayLogicRule(models.Model):
         return f"Hide {self.service} when {self.condition}"
 
 
-class CopyrightStatus(models.TextChoices):
-    SELF_DECLARED = "self_declared", _("Self declared")
-    FAIR_USE = "fair_use", _("Fair use")
-    CREATIVE_COMMONS = "creative_commons", _("Creative Commons")
-    DECLINED = "declined", _("Declined")
-    APPROVED = "approved", _("Approved")
-    WAITING = "waiting", _("Waiting for copyright clearance")
-    NOT_SPECIFIED = "not_specified", _("Not specified")
+# DIG-3: one vocabulary of copyright statuses: what an option maps to is what the citation then
+# carries (lists.CopyrightStatus); an option always maps to a decided status, never "not determined".
+OPTION_STATUSES = [(value, label) for value, label in CopyrightStatus.choices if value]
 
 
 # DIG-3: statuses that do not need the clearance form.  Creative Commons is added to the four the
@@ -236,7 +232,7 @@ class CopyrightOption(models.Model):
     institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="copyright_options")
     code = models.CharField(max_length=60)
     label = models.CharField(max_length=200)
-    copyright_status = models.CharField(max_length=30, choices=CopyrightStatus.choices)
+    copyright_status = models.CharField(max_length=30, choices=OPTION_STATUSES)
 
     class Meta:
         ordering = ["institution", "code"]

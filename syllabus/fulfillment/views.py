@@ -26,7 +26,7 @@ from syllabus.org.models import Library, User, UserGroup
 
 from . import forms, permissions, selectors, services, workflow
 from .models import (
-    FORM_FIELDS, ApprovalMode, CirculationDesk, CopyrightOption, CopyrightStatus, DigitizationDepartment,
+    FORM_FIELDS, OPTION_STATUSES, ApprovalMode, CirculationDesk, CopyrightOption, DigitizationDepartment,
     DigitizationRequest, DigitizationRule, DisplayCondition, DisplayLogicRule, EddRule, PatronLimit, Service, Target,
 )
 
@@ -255,7 +255,7 @@ def _config_context(inst, error=None) -> dict:
         "display_rules": DisplayLogicRule.objects.filter(institution=inst),
         "copyright_options": CopyrightOption.objects.filter(institution=inst),
         "targets": Target.choices, "modes": ApprovalMode.choices, "services_choices": Service.choices,
-        "conditions": DisplayCondition.choices, "copyright_statuses": CopyrightStatus.choices,
+        "conditions": DisplayCondition.choices, "copyright_statuses": OPTION_STATUSES,
     }
 
 

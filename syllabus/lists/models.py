@@ -51,6 +51,8 @@ class CopyrightStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting for clearance")
     APPROVED = "approved", _("Approved")
     DECLINED = "declined", _("Declined")
+    # an instructor's copyright option "I don't know" (DIG-3): students wait for the library's clearance
+    NOT_SPECIFIED = "not_specified", _("Not specified")
 
 
 class ResourceList(Timestamped):

@@ -418,3 +418,28 @@ def test_the_editor_offers_only_the_institutions_options_and_shows_a_library_dec
     html = client.get(f"/lists/{lst.pk}/edit/").content.decode()
     assert '<option value="approved" selected>' in html
     assert html.count('<option value="self_declared">') == offered - 1, "not offered over the library's decision"
+
+
+def test_an_option_mapped_to_not_specified_shows_its_name_on_the_item_and_keeps_it_editable(
+        api, client, instructor, uploaded, lst, fadmin, inst_a, librarian):
+    """DIG-3 / LST-3: the status an option maps to is one the citation knows: the editor shows
+    "Not specified" (not the raw value), the instructor may still save the item, and the library's
+    list of statuses names it; an option cannot map to "not determined"."""
+    from syllabus.core.errors import RuleViolation
+    from syllabus.fulfillment import services as dig
+    from syllabus.lists import services
+
+    dig.save_copyright_option(fadmin, inst_a, code="unsure", label="I don't know", copyright_status="not_specified")
+    api(instructor).post(f"/api/v1/citations/{uploaded.pk}/copyright-option", {"copyright_option": "unsure"})
+    uploaded.refresh_from_db()
+    assert uploaded.get_copyright_status_display() == "Not specified"
+    client.force_login(instructor)
+    html = client.get(f"/lists/{lst.pk}/edit/").content.decode()
+    assert '<option value="not_specified" selected>Not specified</option>' in html
+    services.update_citation(instructor, uploaded, public_note="read pp. 1-20", copyright_status="not_specified")
+    uploaded.refresh_from_db()
+    assert uploaded.public_note == "read pp. 1-20" and uploaded.copyright_status == "not_specified"
+    vocabulary = api(librarian).get("/api/v1/list-vocabulary").json()
+    assert vocabulary["copyright_statuses"]["not_specified"] == "Not specified"
+    with pytest.raises(RuleViolation, match="DIG-3"):
+        dig.save_copyright_option(fadmin, inst_a, code="nothing", label="Nothing", copyright_status="")

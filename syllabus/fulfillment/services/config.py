@@ -209,7 +209,7 @@ def save_display_rule(actor: User, institution: Institution, *, service: str, co
 def save_copyright_option(actor: User, institution: Institution, *, code: str, label: str, copyright_status: str) -> CopyrightOption:
     """DIG-3: map a copyright option (chosen on upload) to a copyright status."""
     ensure_can_configure(actor, institution)
-    if copyright_status not in CopyrightStatus.values:
+    if not copyright_status or copyright_status not in CopyrightStatus.values:
         raise RuleViolation("DIG-3", "unknown copyright status", field="copyright_status")
     with transaction.atomic():
         opt = CopyrightOption.objects.filter(institution=institution, code=code).first()

@@ -151,7 +151,7 @@ VIEW_CACHE_SECONDS = 600
 
 @page
 def view(request, pk: int):
-    lst, acc = selectors.list_with_items(request.user, pk)
+    lst, acc = selectors.list_with_items(request.user, pk, reader=True)
     items = selectors.all_items(lst)
     # ORG-4/CON-1: links to external resources (web addresses, DOIs) shown or not, as the list's
     # institution (or its consortium) configures it; part of the shared rendering, so of its key

@@ -185,9 +185,8 @@ def progress_counts(user, citations) -> dict[int, dict]:
     elif is_librarian_for(user, getattr(user, "institution_id", None)):
         editable = set(ResourceList.objects.filter(pk__in=list_ids, institution_id=user.institution_id).values_list("pk", flat=True))
     else:
-        editable = _known_editable(user, citations, list_ids)
-        if editable is None:
-            editable = set(ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user), pk__in=list_ids)
+        known = _known_editable(user, citations, list_ids)
+        editable = known if known is not None else set(ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user), pk__in=list_ids)
                            .values_list("pk", flat=True))
     ids = [c.pk for c in citations if c.resource_list_id in editable]
     if not ids:

@@ -137,11 +137,12 @@ def _found(levels: list[tuple[str, int]], keys) -> dict[str, dict[str, Any]]:
             found.setdefault(v.key, {})[v.level] = v.value
         return found
     mark = tuple(levels)
-    every = memo.get(mark)
+    every: dict[str, dict[str, Any]] | None = memo.get(mark)
     if every is None:
-        every = memo[mark] = {}
+        every = {}
         for v in ConfigValue.objects.filter(q):
             every.setdefault(v.key, {})[v.level] = v.value
+        memo[mark] = every
     return {k: every[k] for k in keys if k in every}
 
 

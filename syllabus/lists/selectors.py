@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -101,11 +102,7 @@ def list_with_items(user, pk: int, *, item_filter_key: str = "", reader: bool = 
     citations = _citations_qs()
     if item_filter_key:
         citations = citations.filter(item_filter(item_filter_key).q())
-    # two plain queries grouped here: a prefetch costs as much again in Python (issue 19)
-    sections = list(Section.objects.filter(resource_list=lst).order_by("position", "id"))
-    by_section: dict[int, list[Citation]] = {s.pk: [] for s in sections}
-    for c in citations.filter(section__in=[s.pk for s in sections]):
-        by_section[c.section_id].append(c)
+    sections, by_section = _sections_and_items(lst, citations, cached=reader and not item_filter_key)
     cached_section = Citation._meta.get_field("section")
     cached_list = Citation._meta.get_field("resource_list")
     for s in sections:
@@ -116,6 +113,30 @@ def list_with_items(user, pk: int, *, item_filter_key: str = "", reader: bool = 
                 cached_list.set_cached_value(c, lst)
     lst.section_list = sections
     return lst, acc
+
+
+#: seconds a list's sections and items are kept by revision (see :func:`_sections_and_items`)
+ITEMS_CACHE_SECONDS = 600
+
+
+def _sections_and_items(lst: ResourceList, citations: QuerySet[Citation], *, cached: bool):
+    """The list's sections in order and ``{section id: [its citations in order]}``: two plain
+    queries (a prefetch costs as much again in Python, issue 19).  ``cached``: kept in the cache
+    under the list's ``revision`` — which every change of the list, a section or an item bumps in
+    its own transaction (lists.signals), and which the caller has just read from the database —
+    so every worker sees a change at once; what the cache gives back is a fresh copy."""
+    key = f"lists:items:{lst.pk}:{lst.revision}"
+    if cached:
+        found = cache.get(key)
+        if found is not None:
+            return found
+    sections = list(Section.objects.filter(resource_list=lst).order_by("position", "id"))
+    by_section: dict[int, list[Citation]] = {s.pk: [] for s in sections}
+    for c in citations.filter(section__in=[s.pk for s in sections]):
+        by_section[c.section_id].append(c)
+    if cached:
+        cache.set(key, (sections, by_section), ITEMS_CACHE_SECONDS)
+    return sections, by_section
 
 
 def list_with_item_page(user, pk: int, *, item_filter_key: str = "", page: int = 1,

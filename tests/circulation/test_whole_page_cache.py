@@ -19,6 +19,7 @@ from syllabus.catalog.models import Item
 from syllabus.circulation import services
 from syllabus.courses.models import Enrollment
 from syllabus.lists import services as list_services
+from syllabus.lists.templatetags import lists_tags
 from syllabus.org import config
 
 from .conftest import add_items, cite, make_record
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.django_db
 def titles(published, instructor, inst_a, library_a):
     lst, section = published
     cache.clear()
+    lists_tags.page_cache().clear()
     one = make_record(inst_a, "Middlemarch")
     copies = add_items(one, library_a, [Item.Status.IN_PLACE, Item.Status.ON_LOAN])
     two = make_record(inst_a, "Bleak House")
@@ -57,7 +59,7 @@ def _page(client, user, lst, **headers) -> str:
 
 
 def _pages() -> dict[str, str]:
-    return {k: pickle.loads(v) for k, v in cache._cache.items() if ":lists:page:" in k}
+    return {k: pickle.loads(v) for k, v in lists_tags.page_cache()._cache.items() if ":lists:page:" in k}
 
 
 def _citation(page: str, citation) -> str:
@@ -94,6 +96,7 @@ def test_two_students_share_one_rendering_with_their_own_parts_filled_in(client,
     assert tokens[0] and tokens[1] and not tokens[0] & tokens[1]
     # the same page as rendered without the cache, apart from the tokens
     cache.clear()
+    lists_tags.page_cache().clear()
     fresh = _page(client, classmate, lst)
     mask = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|nonce="|data-usage-token=")[^"]+')
     assert mask.sub(r"\1", fresh) == mask.sub(r"\1", _page(client, classmate, lst))
@@ -145,7 +148,8 @@ def test_readers_of_another_institution_and_language_get_their_own_page(client, 
 
 @pytest.fixture
 def two_workers(monkeypatch):
-    caches = {name: LocMemCache(f"page-worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}}) for name in ("a", "b")}
+    caches = {name: LocMemCache(f"page-worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}})
+              for name in ("a", "b", "a-pages", "b-pages")}
 
     def serve(name):
         from syllabus.lists import selectors, views
@@ -153,6 +157,7 @@ def two_workers(monkeypatch):
 
         for module in (selectors, views, lists_tags):
             monkeypatch.setattr(module, "cache", caches[name])
+        monkeypatch.setattr(lists_tags, "page_cache", lambda: caches[f"{name}-pages"])
     return serve
 
 

@@ -67,7 +67,7 @@ def test_a_withdrawn_enrolment_hides_the_list_at_once(client, built_list, instru
 @pytest.fixture
 def two_workers(monkeypatch):
     """Two worker processes' own caches: the student view is served by one, then the other."""
-    caches = {name: LocMemCache(f"worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}}) for name in ("a", "b")}
+    caches = {name: LocMemCache(f"worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}}) for name in ("a", "b", "a-pages", "b-pages")}
 
     def serve(name):
         from syllabus.lists import views
@@ -75,6 +75,7 @@ def two_workers(monkeypatch):
 
         for module in (selectors, views, lists_tags):
             monkeypatch.setattr(module, "cache", caches[name])
+        monkeypatch.setattr(lists_tags, "page_cache", lambda: caches[f"{name}-pages"])
     return serve
 
 

@@ -5,7 +5,7 @@ import hashlib
 import re
 
 from django import template
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -170,6 +170,11 @@ PAGE_CACHE_SECONDS = 600
 PAGE_VERSION = "1"
 
 
+def page_cache():
+    """The cache of whole student pages (settings: ``pages``, bounded apart from the rest)."""
+    return caches["pages"]
+
+
 @register.simple_tag(takes_context=True)
 def student_page(context):
     """The student view's content, whole (issue 19): its shared part — the list's header, its
@@ -191,13 +196,14 @@ def student_page(context):
     if shared is not None:
         digest = hashlib.sha256(repr((PAGE_VERSION, base, translation.get_language(), shared)).encode()).hexdigest()
         key = f"lists:page:{lst.pk}:{digest}"
-    html = cache.get(key) if key is not None else None
+    pages = page_cache()
+    html = pages.get(key) if key is not None else None
     if html is None:
         services = _render(context, plan, citations)
         with context.push(student_services=services, slot_holes=True):
             html = context.template.engine.get_template("lists/_view_content.html").render(context)
         if key is not None:
-            cache.set(key, html, PAGE_CACHE_SECONDS)
+            pages.set(key, html, PAGE_CACHE_SECONDS)
     reader = per_item(context, "citation_reader", citations, lst=lst, access=access)
 
     def fill(match):

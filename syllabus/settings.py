@@ -138,14 +138,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (Django's Redis backend): a rendering made by one worker serves all.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 CACHES: dict[str, dict[str, object]]
+# "pages": the whole content of student views (~100 KB each, a few per list and language): apart,
+# so that a worker keeps at most PAGE_CACHE_ENTRIES of them (300 ≈ 30 MB) whatever the churn of
+# availability, and never evicts the small slot renderings of "default" to make room.
+PAGE_CACHE_ENTRIES = max(int(os.environ.get("PAGE_CACHE_ENTRIES", "300")), 10)
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "syllabus"}}
+                          "KEY_PREFIX": "syllabus"},
+              "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                        "KEY_PREFIX": "syllabus-pages"}}
 elif CACHE_URL:
     raise ValueError(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                          "OPTIONS": {"MAX_ENTRIES": 20_000}}}
+                          "OPTIONS": {"MAX_ENTRIES": 20_000}},
+              "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
+                        "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES}}}
 
 # --- jobs ---------------------------------------------------------------------------
 BROKER_URL = os.environ.get("BROKER_URL", "").strip()

@@ -31,10 +31,11 @@ def _media_root(settings, tmp_path):
 def _empty_cache():
     """Each test starts with an empty cache: rolled-back tests reuse primary keys (SQLite), so a
     rendering cached by one test (the student view, keyed by list id and revision) must not
-    reach the next."""
-    from django.core.cache import cache
+    reach the next — nor a whole page (the ``pages`` cache)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -22,4 +22,11 @@ def _prepare(request, citations):
 
 
 register_slot("librarian_citation_services", "acquisitions/_librarian_item.html", order=30, prepare=_prepare)
-register_slot("citation_services", "acquisitions/_editor_item.html", order=30, prepare=_prepare)
+def _instructor(request, context) -> bool:
+    """The template shows something to the list's owners and collaborators only: the student
+    view does not render it once per item for nothing (issue 19)."""
+    access = context.get("access")
+    return bool(access is not None and (access.owner or access.collaborator))
+
+
+register_slot("citation_services", "acquisitions/_editor_item.html", order=30, prepare=_prepare, when=_instructor)

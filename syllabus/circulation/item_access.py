@@ -185,14 +185,36 @@ def progress_counts(user, citations) -> dict[int, dict]:
     elif is_librarian_for(user, getattr(user, "institution_id", None)):
         editable = set(ResourceList.objects.filter(pk__in=list_ids, institution_id=user.institution_id).values_list("pk", flat=True))
     else:
-        editable = set(ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user), pk__in=list_ids)
-                       .values_list("pk", flat=True))
+        known = _known_editable(user, citations, list_ids)
+        editable = known if known is not None else set(ResourceList.objects.filter(Q(owners=user) | Q(collaborators=user), pk__in=list_ids)
+                           .values_list("pk", flat=True))
     ids = [c.pk for c in citations if c.resource_list_id in editable]
     if not ids:
         return {}
     counts = dict(ReadingMark.objects.filter(citation_id__in=ids).values("citation_id").annotate(n=Count("id"))
                   .values_list("citation_id", "n"))
     return {pk: {"done_count": counts.get(pk, 0)} for pk in ids}
+
+
+def _known_editable(user, citations, list_ids) -> set[int] | None:
+    """The lists of ``list_ids`` this user owns or collaborates on, when the page's list query
+    already said (``viewer_flags`` of lists.selectors.reader_list_queryset, on each citation's
+    cached list); ``None`` when it did not."""
+    lists = {}
+    for c in citations:
+        lst = _cached_list(c)
+        flags = getattr(lst, "viewer_flags", None) if lst is not None else None
+        if flags is None or flags[0] != user.pk:
+            return None
+        lists[lst.pk] = flags
+    if set(lists) != set(list_ids):
+        return None
+    return {pk for pk, flags in lists.items() if flags[1] or flags[2]}
+
+
+def _cached_list(citation):
+    field = type(citation)._meta.get_field("resource_list")
+    return field.get_cached_value(citation, None)
 
 
 register("catalog", catalog_access, order=10)

@@ -47,6 +47,19 @@ def _prepare_warnings(request, citations):
             c.dig_access_ends_on, c.dig_access_days_left = access.ends_on, (access.ends_on - today).days
 
 
-register_slot("citation_services", "fulfillment/_citation_file_warning.html", order=5, prepare=_prepare_warnings)
-register_slot("citation_services", "fulfillment/_citation_services.html", order=20, prepare=_prepare)
+def _warning_when(request, context) -> bool:
+    """The warning's own condition: its template is not rendered once per item for nothing (issue 19)."""
+    access, citation = context.get("access"), context.get("citation")
+    return bool(getattr(citation, "dig_access_ends_on", None)) and not (access is not None and access.edit)
+
+
+def _editor_when(request, context) -> bool:
+    """The request status and actions are for the list's editors (and the library) only."""
+    access = context.get("access")
+    return bool(access is not None and access.edit)
+
+
+register_slot("citation_services", "fulfillment/_citation_file_warning.html", order=5, prepare=_prepare_warnings,
+              when=_warning_when)
+register_slot("citation_services", "fulfillment/_citation_services.html", order=20, prepare=_prepare, when=_editor_when)
 register_slot("librarian_citation_services", "fulfillment/_citation_services.html", order=20, prepare=_prepare)

@@ -48,12 +48,17 @@ def access_for(user, lst: ResourceList) -> Access:
     if not signed_in(user):
         return NONE
     librarian = is_librarian_for(user, lst.institution_id)
-    owner = user.pk in _member_ids(lst, "owners")
-    collaborator = not owner and user.pk in _member_ids(lst, "collaborators")
+    # the list's own query may have said already whether this user is an owner, a collaborator,
+    # enrolled in a linked course (selectors.reader_list_queryset); else ask
+    flags = getattr(lst, "viewer_flags", None)
+    if flags is not None and flags[0] != user.pk:
+        flags = None
+    owner = flags[1] if flags is not None else user.pk in _member_ids(lst, "owners")
+    collaborator = not owner and (flags[2] if flags is not None else user.pk in _member_ids(lst, "collaborators"))
     editor = owner or collaborator or librarian
     student = False
     if not editor and lst.is_published:
-        student = Enrollment.objects.filter(user=user, course__resource_lists=lst).exists()
+        student = flags[3] if flags is not None else Enrollment.objects.filter(user=user, course__resource_lists=lst).exists()
     return Access(view=editor or student, edit=editor, process=librarian, owner=owner, collaborator=collaborator,
                   student=student)
 

@@ -149,7 +149,7 @@ VIEW_CACHE_SECONDS = 600
 
 @page
 def view(request, pk: int):
-    lst, acc = selectors.list_with_items(request.user, pk)
+    lst, acc = selectors.list_with_items(request.user, pk, reader=True)
     items = selectors.all_items(lst)
     # ORG-4/CON-1: links to external resources (web addresses, DOIs) shown or not, as the list's
     # institution (or its consortium) configures it; part of the shared rendering, so of its key
@@ -171,7 +171,19 @@ def view(request, pk: int):
     usage.record("list_view", request.user, list_id=lst.pk, institution_id=lst.institution_id)  # ANL-1
     return render(request, "lists/view.html", {
         "lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG, "items_html": items_html,
-        "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS)})
+        "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS),
+        "page_key": _page_key(lst, acc, key) if acc.student and not acc.edit else None})
+
+
+def _page_key(lst, acc, items_key: str) -> tuple:
+    """What the shared part of a student's page shows besides its items' services (whose keys
+    lists_tags.student_page adds): the list as read on this request — its revision, which every
+    change of the list, a section or an item bumps, and its state, read again here since a
+    plain UPDATE does not bump it —, its courses, the reader's access, the language, the citation
+    style and whether external links show (``items_key``)."""
+    courses = tuple((c.pk, c.code, c.section, c.name, c.term) for c in lst.courses.all())
+    return (lst.pk, lst.revision, str(lst.updated_at), lst.title, lst.description, lst.status, lst.visibility,
+            lst.assignee_id, courses, tuple(sorted(vars(acc).items())), items_key)
 
 
 # --- the instructor's editor -------------------------------------------------------------------

@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from asgiref.local import Local
+from django.core.signals import request_finished, request_started
+from django.db.models.signals import post_delete, post_save
+
 from syllabus.core.errors import RuleViolation
 from syllabus.core.registry import Hooks
 
@@ -87,20 +91,67 @@ def _levels(library=None, institution=None, consortium=None) -> list[tuple[str, 
     return levels
 
 
-def resolve(key: str, *, library=None, institution=None, consortium=None) -> tuple[Any, str]:
-    """The value of ``key`` and the level it came from (library/institution/consortium/default)."""
+# --- one read per request ----------------------------------------------------------------------
+# A page asks for configuration several times (the language middleware, the page's own settings,
+# each item-access provider): during a request, the values of a set of levels are read once, all
+# keys together, and kept until the request ends (issue 19: three queries of the student view
+# became one).  Outside a request (commands, timers, tests between requests) nothing is kept;
+# any change of a value empties the memo at once, so a request that sets a value reads it back.
+_scope = Local()
+
+
+def _start_request(**kwargs) -> None:
+    _scope.memo = {}
+
+
+def _end_request(**kwargs) -> None:
+    _scope.memo = None
+
+
+def _value_changed(**kwargs) -> None:
+    if getattr(_scope, "memo", None) is not None:
+        _scope.memo = {}
+
+
+request_started.connect(_start_request, dispatch_uid="org-config-memo-start")
+request_finished.connect(_end_request, dispatch_uid="org-config-memo-end")
+post_save.connect(_value_changed, sender="org.ConfigValue", dispatch_uid="org-config-memo-save")
+post_delete.connect(_value_changed, sender="org.ConfigValue", dispatch_uid="org-config-memo-delete")
+
+
+def _found(levels: list[tuple[str, int]], keys) -> dict[str, dict[str, Any]]:
+    """``{key: {level: stored value}}`` for ``keys`` at ``levels`` — from the request's memo of
+    every value of those levels (one query per request), else one query for those keys."""
+    from django.db.models import Q
+
     from .models import ConfigValue
 
+    q = Q()
+    for column, pk in levels:
+        q |= Q(**{column: pk})
+    memo = getattr(_scope, "memo", None)
+    if memo is None:
+        rows = ConfigValue.objects.filter(q, key__in=list(keys))
+        found: dict[str, dict[str, Any]] = {}
+        for v in rows:
+            found.setdefault(v.key, {})[v.level] = v.value
+        return found
+    mark = tuple(levels)
+    every: dict[str, dict[str, Any]] | None = memo.get(mark)
+    if every is None:
+        every = {}
+        for v in ConfigValue.objects.filter(q):
+            every.setdefault(v.key, {})[v.level] = v.value
+        memo[mark] = every
+    return {k: every[k] for k in keys if k in every}
+
+
+def resolve(key: str, *, library=None, institution=None, consortium=None) -> tuple[Any, str]:
+    """The value of ``key`` and the level it came from (library/institution/consortium/default)."""
     p = param(key)
     levels = _levels(library, institution, consortium)
     if levels:
-        q = None
-        from django.db.models import Q
-
-        for column, pk in levels:
-            cond = Q(**{column: pk})
-            q = cond if q is None else q | cond
-        found = {v.level: v.value for v in ConfigValue.objects.filter(q, key=key)}
+        found = _found(levels, [key]).get(key, {})
         for column, _pk in levels:
             level = column.removesuffix("_id")
             if level in found:
@@ -110,21 +161,12 @@ def resolve(key: str, *, library=None, institution=None, consortium=None) -> tup
 
 def get_many(keys, *, library=None, institution=None, consortium=None) -> dict[str, Any]:
     """Several parameters resolved at once (one query): ``{key: value}``, as :func:`get` would give."""
-    from django.db.models import Q
-
-    from .models import ConfigValue
-
     params = {k: param(k) for k in keys}
     out = {k: p.default for k, p in params.items()}
     levels = _levels(library, institution, consortium)
     if not levels or not params:
         return out
-    q = Q()
-    for column, pk in levels:
-        q |= Q(**{column: pk})
-    found: dict[str, dict[str, Any]] = {}
-    for v in ConfigValue.objects.filter(q, key__in=list(params)):
-        found.setdefault(v.key, {})[v.level] = v.value
+    found = _found(levels, params)
     for k, p in params.items():
         for column, _pk in levels:
             level = column.removesuffix("_id")
@@ -140,12 +182,6 @@ def get(key: str, *, library=None, institution=None, consortium=None) -> Any:
 
 def set_value(key: str, value: Any, *, actor=None, library=None, institution=None, consortium=None):
     """Set an explicit value at exactly one level (audited).  ``None`` removes it."""
-    from django.db import transaction
-
-    from syllabus.core import audit
-
-    from .models import ConfigValue
-
     owners = {"library": library, "institution": institution, "consortium": consortium}
     chosen = {k: v for k, v in owners.items() if v is not None}
     if len(chosen) != 1:
@@ -155,6 +191,19 @@ def set_value(key: str, value: Any, *, actor=None, library=None, institution=Non
         member = institution if institution is not None else library.institution
         for guard in OVERRIDE_GUARDS:
             guard(key, member)
+    try:
+        return _store(actor, key, p, value, chosen)
+    finally:
+        _value_changed()  # the request that changed it reads the new value
+
+
+def _store(actor, key: str, p: Param, value: Any, chosen: dict):
+    from django.db import transaction
+
+    from syllabus.core import audit
+
+    from .models import ConfigValue
+
     with transaction.atomic():
         existing = ConfigValue.objects.filter(key=key, **chosen).first()
         if value is None:

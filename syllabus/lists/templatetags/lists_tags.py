@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from django import template
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -21,6 +21,8 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def lists_slot(context, name: str, **extra):
     """Render every template registered for slot ``name`` (see syllabus.lists.slots)."""
+    if context.get("slot_holes") and name in READER_SLOTS:
+        return mark_safe(f"<!--syllabus-hole:{name}-->")   # student_page renders it for this reader
     request = context.get("request")
     parts = []
     for slot in slots(name):
@@ -50,16 +52,13 @@ def _slot_cache_key(slot, key) -> str:
     return f"lists:slot:{slot.template}:{translation.get_language()}:{digest}"
 
 
-def per_item(context, name: str, citations, **extra) -> dict[int, list[str]]:
-    """Every template of per-item slot ``name`` for each of ``citations``, in one pass per slot
-    (``{citation_id: [html, ...]}``).  A slot with a ``key`` is rendered once per distinct key
-    and reused from the cache by every reader with the same key; the others are rendered for
-    this reader, one template invocation per item."""
+def _plan(context, name: str, citations, extra: dict) -> list[tuple]:
+    """Which templates of per-item slot ``name`` show for which of ``citations``, with the
+    ``key`` of each (``None`` for a slot without one): ``[(slot, [(citation, values, key), ...])]``."""
     request = context.get("request")
-    out: dict[int, list[str]] = {c.pk: [] for c in citations}
+    plan = []
     flat = None
     for slot in slots(name):
-        template = context.template.engine.get_template(slot.template)
         todo = []
         for c in citations:
             values = {"citation": c, **extra}
@@ -69,16 +68,36 @@ def per_item(context, name: str, citations, **extra) -> dict[int, list[str]]:
                 values = {**flat, **values}   # a ``when`` may add values for its template
                 if not slot.when(request, values):
                     continue
-            cache_key = None
+            key = None
             if slot.key is not None:
                 with context.push(values):
                     key = slot.key(request, context)
-                cache_key = None if key is None else _slot_cache_key(slot, key)
-            todo.append((c, values, cache_key))
-        keys = [k for _c, _v, k in todo if k is not None]
+            todo.append((c, values, key))
+        plan.append((slot, todo))
+    return plan
+
+
+def _shared(plan) -> tuple | None:
+    """What the renderings of ``plan`` are a function of, when every one of them declares it
+    (a ``key``); ``None`` when one is rendered for this reader only."""
+    parts = []
+    for slot, todo in plan:
+        for c, _values, key in todo:
+            if key is None:
+                return None
+            parts.append((slot.template, c.pk, key))
+    return tuple(parts)
+
+
+def _render(context, plan, citations) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {c.pk: [] for c in citations}
+    for slot, todo in plan:
+        template = context.template.engine.get_template(slot.template)
+        keyed = [(c, values, None if key is None else _slot_cache_key(slot, key)) for c, values, key in todo]
+        keys = [k for _c, _v, k in keyed if k is not None]
         found = cache.get_many(keys) if keys else {}
         fresh: dict[str, str] = {}
-        for c, values, cache_key in todo:
+        for c, values, cache_key in keyed:
             html = None if cache_key is None else found.get(cache_key, fresh.get(cache_key))
             if html is None:
                 if cache_key is not None:
@@ -93,6 +112,14 @@ def per_item(context, name: str, citations, **extra) -> dict[int, list[str]]:
     return out
 
 
+def per_item(context, name: str, citations, **extra) -> dict[int, list[str]]:
+    """Every template of per-item slot ``name`` for each of ``citations``, in one pass per slot
+    (``{citation_id: [html, ...]}``).  A slot with a ``key`` is rendered once per distinct key
+    and reused from the cache by every reader with the same key; the others are rendered for
+    this reader, one template invocation per item."""
+    return _render(context, _plan(context, name, citations, extra), citations)
+
+
 _SLOT_MARK = re.compile(r"<!--syllabus-slot:(\d+)-->")
 
 
@@ -101,7 +128,9 @@ def student_items(context):
     """The sections and items of the student view: the shared rendering (``items_html`` from
     the cache, else rendered now from ``lists/_view_items.html``), with each item's
     "citation_services" slot (the library's services) and "citation_reader" slot (this reader's
-    own marks, holds and places) rendered for this reader in place of its marker."""
+    own marks, holds and places) rendered for this reader in place of its marker.  Inside
+    :func:`student_page`'s shared rendering, the services come from it and the reader's part
+    stays a marker, filled per request."""
     lst = context["lst"]
     html = context.get("items_html")
     if html is None:
@@ -111,17 +140,80 @@ def student_items(context):
             setter(html)
     citations = [c for s in lst.section_list for c in s.items]
     access = context.get("access")
-    services = per_item(context, "citation_services", citations, lst=lst, access=access)
-    reader = per_item(context, "citation_reader", citations, lst=lst, access=access)
+    services = context.get("student_services")
+    holes = services is not None
+    if services is None:
+        services = per_item(context, "citation_services", citations, lst=lst, access=access)
+    reader = {} if holes else per_item(context, "citation_reader", citations, lst=lst, access=access)
 
     def slot(match):
         pk = int(match.group(1))
         if pk not in services:
             return ""
+        mine = f"<!--syllabus-reader:{pk}-->" if holes else "".join(reader[pk])
         return ('<div class="library-services">' + "".join(services[pk]) + '</div>\n        <div class="reader-services">'
-                + "".join(reader[pk]) + "</div>")
+                + mine + "</div>")
 
     html = _SLOT_MARK.sub(slot, html)
+    if not holes and CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, str(context.get("csrf_token") or ""))
+    return mark_safe(html)
+
+
+#: the slots of the student view that are this reader's own: left as a marker in the shared
+#: rendering of the page (:func:`student_page`) and rendered on every request
+READER_SLOTS = ("list_actions", "list_reader", "list_aside")
+_READER_MARK = re.compile(r"<!--syllabus-(hole|reader):([a-z_]+|\d+)-->")
+#: seconds the shared rendering of a student view is kept (its key changes with everything it
+#: shows, at once; this only bounds how long a new deployment's template takes to show)
+PAGE_CACHE_SECONDS = 600
+#: part of every page key: change it when the page's templates change shape
+PAGE_VERSION = "1"
+
+
+def page_cache():
+    """The cache of whole student pages (settings: ``pages``, bounded apart from the rest)."""
+    return caches["pages"]
+
+
+@register.simple_tag(takes_context=True)
+def student_page(context):
+    """The student view's content, whole (issue 19): its shared part — the list's header, its
+    sections, its items with their library services — rendered once and kept in the cache under
+    a key made of *everything it shows* (``page_key`` from the view: the list's revision and
+    state, its courses, the reader's access, language and citation style; and the key of every
+    item's services slot, read on this request: availability and holdings change it at once).
+    The reader's own parts (their marks, holds and progress, the list actions and side pane)
+    are markers in it, rendered for this reader and filled into the same response, with this
+    page's CSRF token.  A page on which a services slot without a ``key`` shows (an editor's,
+    a librarian's) is rendered whole, as before, and not kept."""
+    lst = context["lst"]
+    access = context.get("access")
+    citations = [c for s in lst.section_list for c in s.items]
+    plan = _plan(context, "citation_services", citations, {"lst": lst, "access": access})
+    key = None
+    base = context.get("page_key")
+    shared = _shared(plan) if base is not None else None
+    if shared is not None:
+        digest = hashlib.sha256(repr((PAGE_VERSION, base, translation.get_language(), shared)).encode()).hexdigest()
+        key = f"lists:page:{lst.pk}:{digest}"
+    pages = page_cache()
+    html = pages.get(key) if key is not None else None
+    if html is None:
+        services = _render(context, plan, citations)
+        with context.push(student_services=services, slot_holes=True):
+            html = context.template.engine.get_template("lists/_view_content.html").render(context)
+        if key is not None:
+            pages.set(key, html, PAGE_CACHE_SECONDS)
+    reader = per_item(context, "citation_reader", citations, lst=lst, access=access)
+
+    def fill(match):
+        kind, name = match.group(1), match.group(2)
+        if kind == "reader":
+            return "".join(reader.get(int(name), []))
+        return lists_slot(context, name, lst=lst, access=access)
+
+    html = _READER_MARK.sub(fill, html)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, str(context.get("csrf_token") or ""))
     return mark_safe(html)

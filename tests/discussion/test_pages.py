@@ -120,6 +120,7 @@ def test_the_list_page_runs_the_same_queries_for_2_and_12_items(client, reading_
     for n in range(10):
         c = list_services.add_citation(instructor, lst, section, "book", {"title": f"Book {n}"})
         services.post_message(instructor, lst, f"about {n}", citation=c)
+    client.get(f"/lists/{lst.pk}/")  # the change is read once into the page cache (issue 19), as before `few`
     with CaptureQueriesContext(connection) as many:
         client.get(f"/lists/{lst.pk}/")
     extra = Counter(re.sub(r"\d+", "N", q["sql"])[:300] for q in many) - Counter(re.sub(r"\d+", "N", q["sql"])[:300] for q in few)

@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 
 from syllabus.api.fields import ConcurrentUsers, Days, Id, Period, Priority
 from syllabus.core.pagination import Page, PageQuery, paginate
-from syllabus.api.schemas import AuditOut, audit_out
+from syllabus.api.schemas import AuditOut, audit_out, patch_of
 from syllabus.api.steps import Resource
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -58,12 +58,9 @@ class PolicyIn(Schema):
     rules: list[PolicyRuleIn] = []
 
 
-class PolicyPatch(Schema):
-    name: str = None  # type: ignore[assignment]  # may be left out, never null
-    long_term_loan: bool = None  # type: ignore[assignment]  # may be left out, never null
-    limit_note: str = None  # type: ignore[assignment]  # may be left out, never null
-    description: str = None  # type: ignore[assignment]  # may be left out, never null
-    rules: list[PolicyRuleIn] = None  # type: ignore[assignment]  # may be left out, never null
+@patch_of(PolicyIn)
+class PolicyPatch(Schema):  # the fields of PolicyIn, each may be left out, none null
+    pass
 
 
 class PolicyOut(Schema):

@@ -13,7 +13,7 @@ from syllabus.api.fields import Id
 from syllabus.api.schemas import Error
 from syllabus.lists import selectors as list_selectors
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import AccessibleRequest, Hold
 
 router = Router(tags=["circulation"])
@@ -98,7 +98,7 @@ def my_holds(request, page: PageQuery):
             summary="Staff: holds of the libraries whose hold shelf you work (SRV-5); status waiting|on_hold_shelf|"
                     "picked_up|expired|cancelled (default: the open ones)")
 def hold_queue(request, page: PageQuery, library: str = "", status: str = ""):
-    if not services.is_hold_staff(request.user):
+    if not permissions.is_hold_staff(request.user):
         from syllabus.core.errors import PermissionDenied
 
         raise PermissionDenied("SRV-5", "only library staff see the hold queue")
@@ -109,7 +109,7 @@ def hold_queue(request, page: PageQuery, library: str = "", status: str = ""):
 @router.get("/holds/{hold_id}", response={200: HoldOut, **ERRORS}, summary="One hold: yours, or one of your library's")
 def get_hold(request, hold_id: Id):
     hold = selectors.hold_for(request.user, hold_id)
-    return hold_out(hold, staff=services.can_manage_holds(request.user, hold.pickup_library))
+    return hold_out(hold, staff=permissions.can_manage_holds(request.user, hold.pickup_library))
 
 
 @router.post("/holds/{hold_id}/cancel", response={200: HoldOut, **ERRORS},

@@ -12,13 +12,13 @@ def _per_request(user, key, compute):
 
 
 def _hold_staff(user) -> bool:
-    from .services import is_hold_staff
+    from .permissions import is_hold_staff
 
     return _per_request(user, "circulation_hold_staff", lambda: is_hold_staff(user))
 
 
 def _reserves_staff(user) -> bool:
-    from .services import is_reserves_staff
+    from .permissions import is_reserves_staff
 
     return bool(user.institution_id) and _per_request(user, "circulation_reserves", lambda: is_reserves_staff(user, user.institution))
 

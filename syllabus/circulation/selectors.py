@@ -9,7 +9,7 @@ from django.db.models.functions import RowNumber
 from syllabus.core import clock
 from syllabus.core.errors import NotFound, RuleViolation
 
-from . import services
+from . import permissions, services
 from .models import AccessibleRequest, Hold, PersonalCopy
 from .workflow import HoldStatus, PersonalCopyStatus
 
@@ -46,7 +46,7 @@ def hold_for(user, pk: int) -> Hold:
     """A hold the user may see: their own, or one of a library whose hold shelf they work."""
     settle()
     hold = _related(Hold.objects.filter(pk=pk)).first()
-    if hold is None or (hold.patron_id != user.pk and not services.can_manage_holds(user, hold.pickup_library)):
+    if hold is None or (hold.patron_id != user.pk and not permissions.can_manage_holds(user, hold.pickup_library)):
         raise NotFound("SRV-5", "no such hold")
     attach_places([hold])
     return hold
@@ -66,7 +66,7 @@ def hold_queue_qs(user, *, library: str = "", status: str = "") -> QuerySet[Hold
     if status and status not in HoldStatus.values:
         raise RuleViolation("SRV-5", f"unknown status {status!r}; use one of {', '.join(HoldStatus.values)}", field="status")
     qs = Hold.objects.all()
-    allowed = services.hold_library_ids(user)
+    allowed = permissions.hold_library_ids(user)
     if allowed is not None:
         qs = qs.filter(pickup_library_id__in=allowed)
     if library:
@@ -91,7 +91,7 @@ def hold_queue(user, *, library: str = "", status: str = "", limit: int = 50, of
 
 def open_hold_count(user) -> int:
     """Navigation badge: waiting holds at the libraries the person works — what they must act on."""
-    allowed = services.hold_library_ids(user)
+    allowed = permissions.hold_library_ids(user)
     qs = Hold.objects.filter(status=HoldStatus.WAITING)
     if allowed is not None:
         qs = qs.filter(pickup_library_id__in=allowed)
@@ -109,7 +109,7 @@ def accessible_requests(user, *, status: str = "open") -> QuerySet[AccessibleReq
 
 def accessible_request_for_staff(user, pk: int) -> AccessibleRequest:
     req = AccessibleRequest.objects.select_related("requester", "citation__resource_list__institution").filter(pk=pk).first()
-    if req is None or not services.is_reserves_staff(user, req.citation.resource_list.institution):
+    if req is None or not permissions.is_reserves_staff(user, req.citation.resource_list.institution):
         raise NotFound("SRV-4", "no such request")
     return req
 
@@ -132,7 +132,7 @@ def personal_copies(user, *, status: str = "") -> QuerySet[PersonalCopy]:
 def reserves_work_count(user) -> int:
     """Navigation badge: open accessible requests and expected personal copies."""
     inst = user.institution
-    if inst is None or not services.is_reserves_staff(user, inst):
+    if inst is None or not permissions.is_reserves_staff(user, inst):
         return 0
     return (AccessibleRequest.objects.filter(citation__resource_list__institution=inst, status="open").count()
             + PersonalCopy.objects.filter(citation__resource_list__institution=inst, status=PersonalCopyStatus.EXPECTED).count())

@@ -27,44 +27,14 @@ from syllabus.lists.models import Citation
 from syllabus.notify.services import queue_letter
 from syllabus.org import calendar, config
 from syllabus.org.models import Library, User
-from syllabus.org.roles import Role
 
 from . import workflow
 from .models import AccessibleRequest, Hold, PersonalCopy, ReadingMark
+from .permissions import can_manage_holds, is_reserves_staff
 from .workflow import AccessibleStatus, HoldStatus, PersonalCopyStatus
-
-#: who works the hold shelf of a library (SRV-5)
-HOLD_STAFF_ROLES = (Role.REQUESTS_OPERATOR, Role.FULFILLMENT_SERVICES_OPERATOR, Role.FULFILLMENT_SERVICES_MANAGER,
-                    Role.GENERAL_SYSTEM_ADMINISTRATOR)
-#: who handles accessible files and personal copies (SRV-1, SRV-4): the course reserves side
-RESERVES_ROLES = (Role.COURSE_RESERVES_OPERATOR, Role.FULFILLMENT_SERVICES_OPERATOR, Role.GENERAL_SYSTEM_ADMINISTRATOR)
 
 MAX_HOLD_AHEAD_DAYS = 366
 MAX_COMMENT = 2000
-
-
-# --- who may ----------------------------------------------------------------------------------
-
-def can_manage_holds(user, library: Library) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.is_superuser or user.has_any_role(*HOLD_STAFF_ROLES, library=library))
-
-
-def is_hold_staff(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and (user.is_superuser or user.has_any_role(*HOLD_STAFF_ROLES))
-
-
-def hold_library_ids(user) -> set[int] | None:
-    """Libraries whose hold shelf ``user`` works (``None``: all, for superusers)."""
-    if user.is_superuser:
-        return None
-    return {lib.pk for lib in Library.objects.filter(institution_id=user.institution_id) if can_manage_holds(user, lib)}
-
-
-def is_reserves_staff(user, institution) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.is_superuser or (user.institution_id == getattr(institution, "pk", None)
-                              and user.has_any_role(*RESERVES_ROLES, institution=institution)))
 
 
 # --- time ----------------------------------------------------------------------------------------

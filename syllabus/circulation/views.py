@@ -28,7 +28,7 @@ from syllabus.org.models import Library
 from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .slots import prepare_items
 from .workflow import HoldStatus, PersonalCopyStatus
 
@@ -123,7 +123,7 @@ def hold_action(request, hold_id: int, action: str):
 
 @page
 def hold_queue(request):
-    if not services.is_hold_staff(request.user):
+    if not permissions.is_hold_staff(request.user):
         raise PermissionDenied("SRV-5", "only library staff see the hold queue")
     library, status = request.GET.get("library", ""), request.GET.get("status", "")
     offset = max(0, min(1_000_000, int(request.GET.get("offset") or 0))) if (request.GET.get("offset") or "0").isdigit() else 0
@@ -132,7 +132,7 @@ def hold_queue(request):
     except RuleViolation as exc:
         messages.error(request, str(exc))
         rows, total = [], 0
-    allowed = services.hold_library_ids(request.user)
+    allowed = permissions.hold_library_ids(request.user)
     libraries = Library.objects.filter(institution_id=request.user.institution_id) if allowed is None else Library.objects.filter(pk__in=allowed)
     groups: list[dict] = []
     for h in rows:
@@ -208,7 +208,7 @@ def accessible_file(request, pk: int):
 
 @page
 def accessible_queue(request):
-    if not (request.user.institution_id and services.is_reserves_staff(request.user, request.user.institution)):
+    if not (request.user.institution_id and permissions.is_reserves_staff(request.user, request.user.institution)):
         raise PermissionDenied("SRV-4", "only the library's reserves staff see accessible file requests")
     status = request.GET.get("status", "open")
     if status not in ("open", "fulfilled", "cancelled", ""):
@@ -237,7 +237,7 @@ def accessible_detail(request, pk: int):
 
 @page
 def personal_copies(request):
-    if not (request.user.institution_id and services.is_reserves_staff(request.user, request.user.institution)):
+    if not (request.user.institution_id and permissions.is_reserves_staff(request.user, request.user.institution)):
         raise PermissionDenied("SRV-1", "only the library's reserves staff manage personal copies")
     status = request.GET.get("status", "")
     if status not in PersonalCopyStatus.values:

@@ -10,7 +10,7 @@ from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
 from . import config
 from .models import Institution, Library
-from .roles import Role
+from .permissions import can_configure, can_configure_consortium, is_superuser
 
 router = Router(tags=["organisation"])
 
@@ -110,7 +110,7 @@ def _own_library(user, code: str) -> Library:
     """A library of the caller's own institution (any for a superuser); another institution's
     libraries are not visible (ORG-4: configuration is read within one's institution)."""
     qs = Library.objects.select_related("institution__consortium").filter(code=code)
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(institution_id=user.institution_id)
     lib = qs.first()
     if lib is None:
@@ -145,13 +145,13 @@ def set_config(request, key: str, payload: ConfigIn):
     elif payload.level == "consortium":
         # CON-1: the consortium of the caller's institution, set by its Consortium Administrator
         institution = user.institution
-        if institution is None or not (user.is_superuser or user.has_role(Role.CONSORTIUM_ADMINISTRATOR, institution=institution)):
+        if institution is None or not can_configure_consortium(user, institution):
             raise PermissionDenied("CON-1", "only a Consortium Administrator changes the consortium's configuration")
         config.set_value(key, payload.value, actor=user, consortium=institution.consortium)
         return next(r for r in config.effective(consortium=institution.consortium) if r["key"] == key)
     else:
         raise RuleViolation("ORG-4", "level must be institution, library or consortium")
-    if not (user.is_superuser or (institution and user.has_role("general_system_administrator", institution=institution))):
+    if not can_configure(user, institution):
         raise PermissionDenied("ORG-4", "only the institution's General System Administrator changes configuration")
     config.set_value(key, payload.value, actor=user, **scope)
     row = next(r for r in config.effective(**scope) if r["key"] == key)

@@ -43,3 +43,16 @@ def is_librarian_for(user, institution_id: int | None) -> bool:
         return True
     return any(ra.role == Role.COURSE_RESERVES_OPERATOR and ra.institution_id == institution_id
                for ra in user.role_assignments_cached())
+
+
+def can_configure(user, institution) -> bool:
+    """ORG-4: the institution's General System Administrator (or a superuser) changes its
+    configuration and its libraries'."""
+    return is_superuser(user) or (institution is not None
+                                  and holds(user, Role.GENERAL_SYSTEM_ADMINISTRATOR, institution=institution))
+
+
+def can_configure_consortium(user, institution) -> bool:
+    """CON-1: a Consortium Administrator of a member ``institution`` (or a superuser) changes the
+    consortium-wide configuration."""
+    return institution is not None and holds(user, Role.CONSORTIUM_ADMINISTRATOR, institution=institution)

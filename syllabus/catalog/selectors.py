@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.org.permissions import is_superuser
 from syllabus.citations.csl import TYPE_LABELS
 from syllabus.core.errors import RuleViolation
 from syllabus.courses import selectors as course_selectors
@@ -35,7 +36,7 @@ SORTS = ("relevance", "title", "year_desc", "year_asc")
 
 def consortium_institutions(user: User) -> QuerySet[Institution]:
     if user.institution_id is None:
-        return Institution.objects.all() if user.is_superuser else Institution.objects.none()
+        return Institution.objects.all() if is_superuser(user) else Institution.objects.none()
     return Institution.objects.filter(consortium_id=user.institution.consortium_id)
 
 

@@ -175,12 +175,12 @@ def _mine(user, citations, out: dict, record_ids: set[int]) -> None:
 def progress_counts(user, citations) -> dict[int, dict]:
     """Instructors and the library: how many readers marked each item done — counts, never names."""
     from syllabus.lists.models import ResourceList
-    from syllabus.org.permissions import is_librarian_for
+    from syllabus.org.permissions import is_librarian_for, is_superuser
 
     if not getattr(user, "is_authenticated", False):
         return {}
     list_ids = {c.resource_list_id for c in citations}
-    if user.is_superuser:
+    if is_superuser(user):
         editable = list_ids
     elif is_librarian_for(user, getattr(user, "institution_id", None)):
         editable = set(ResourceList.objects.filter(pk__in=list_ids, institution_id=user.institution_id).values_list("pk", flat=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from syllabus.org.permissions import is_superuser
 from syllabus.core import clock
 from syllabus.core.errors import NotFound, RuleViolation
 
@@ -100,7 +101,7 @@ def open_hold_count(user) -> int:
 
 def accessible_requests(user, *, status: str = "open") -> QuerySet[AccessibleRequest]:
     qs = AccessibleRequest.objects.select_related("requester", "citation__resource_list")
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(citation__resource_list__institution_id=user.institution_id)
     if status:
         qs = qs.filter(status=status)
@@ -120,7 +121,7 @@ def my_accessible_requests(user) -> list[AccessibleRequest]:
 
 def personal_copies(user, *, status: str = "") -> QuerySet[PersonalCopy]:
     qs = PersonalCopy.objects.select_related("citation__resource_list", "owner", "library")
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(citation__resource_list__institution_id=user.institution_id)
     if status:
         qs = qs.filter(status=status)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from syllabus.org.permissions import is_superuser
 from syllabus.org.models import User
 
 from .models import Course
@@ -11,7 +12,7 @@ from .models import Course
 def courses_visible_to(user: User) -> QuerySet[Course]:
     """Courses of the user's institution (course metadata is not secret inside an institution)."""
     qs = Course.objects.all()
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(institution_id=user.institution_id)
     return qs
 

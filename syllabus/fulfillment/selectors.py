@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from syllabus.org.permissions import is_superuser
 from syllabus.core.errors import NotFound
 from syllabus.org.models import User
 from syllabus.org.roles import Role, Scope
@@ -50,7 +51,7 @@ def work_queue(user: User, tab: str = "open") -> QuerySet[DigitizationRequest]:
     """The back office's request lists (DIG-10): pick from shelf, approval and copyright tasks..."""
     qs = requests_qs().filter(institution_id=user.institution_id)
     everywhere, codes, libs = _operated_departments(user)
-    if not everywhere and not user.is_superuser:
+    if not everywhere and not is_superuser(user):
         qs = qs.filter(Q(department__code__in=codes) | Q(library_id__in=libs) | Q(desk__library_id__in=libs))
     if tab == "pick":
         qs = qs.filter(status=Status.PICK_FROM_SHELF)

@@ -12,6 +12,7 @@ from typing import Iterable
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from syllabus.org.permissions import is_superuser
 from syllabus.catalog.models import Representation
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import User
@@ -30,7 +31,7 @@ _REQUEST_RELATED = ("patron", "creator", "user_group", "representation__record",
 def visible_representations(user: User) -> QuerySet[Representation]:
     """Representations of the user's institution (every institution for superusers)."""
     qs = Representation.objects.all()
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(library__institution_id=user.institution_id)
     return qs
 
@@ -224,7 +225,7 @@ def queue(representation: Representation) -> dict:
 
 def policies(user: User) -> QuerySet[AccessRightsPolicy]:
     qs = AccessRightsPolicy.objects.all()
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(institution_id=user.institution_id)
     return qs.prefetch_related(Prefetch("rules", queryset=AccessRule.objects.select_related("user_group"))).order_by("name")
 
@@ -236,7 +237,7 @@ def staff_title_search(user: User, q: str = "", *, digital_only: bool = True):
     from syllabus.catalog.models import Record
 
     qs = Record.objects.all()
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(institution_id=user.institution_id)
     for word in (q or "").split():
         qs = qs.filter(Q(title__icontains=word) | Q(creators__icontains=word) | Q(isbn=word))

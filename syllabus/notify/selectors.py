@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from syllabus.org.permissions import is_superuser
+
 from .letters import LetterType, all_letters
 from .models import CHANNELS, LetterConfig, Notification, OutboxMessage
 
@@ -65,7 +67,7 @@ def letter_row(institution, letter: LetterType) -> LetterRow:
 
 def outbox_visible_to(user) -> QuerySet[OutboxMessage]:
     qs = OutboxMessage.objects.all()
-    if not user.is_superuser:
+    if not is_superuser(user):
         qs = qs.filter(institution_id=user.institution_id)
     return qs
 

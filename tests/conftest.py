@@ -235,3 +235,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.user_properties.append(("browser", "chromium"))
+
+
+@pytest.fixture
+def other_course(inst_a):
+    """A course of institution A that the shared ``course`` fixture's students are not in."""
+    return CourseFactory(institution=inst_a, code="BIOL101", name="Cell Biology", term="2026S", department="Biology")
+
+
+@pytest.fixture
+def other_student(make_user, other_course):
+    """A student of institution A enrolled in another course only (LST-8: not a reader of the course's lists)."""
+    from syllabus.courses.models import Enrollment
+
+    s = make_user("otherstudent")
+    Enrollment.objects.create(course=other_course, user=s)
+    return s

@@ -103,7 +103,7 @@ def test_two_students_share_one_rendering_with_their_own_parts_filled_in(client,
 
 
 def test_editors_librarians_and_strangers_never_get_a_students_page(client, titles, student, instructor, librarian,
-                                                                   other_student_fixture):
+                                                                   other_student):
     lst = titles["list"]
     as_student = _page(client, student, lst)
     assert "Request digitization" not in as_student
@@ -112,20 +112,10 @@ def test_editors_librarians_and_strangers_never_get_a_students_page(client, titl
     assert len(_pages()) == 1, "an editor's or librarian's page is rendered for them, never kept or shared"
     assert "Edit list" in as_instructor and "Edit list" in as_librarian and "Edit list" not in as_student
     assert "1 of 2 available" in as_instructor   # the shared services, rendered for them too
-    assert _get(client, other_student_fixture, lst).status_code == 404
+    assert _get(client, other_student, lst).status_code == 404
     client.logout()
     anonymous = client.get(reverse("lists:view", args=[lst.pk]))
     assert anonymous.status_code == 302 and "Middlemarch" not in anonymous.content.decode()
-
-
-@pytest.fixture
-def other_student_fixture(make_user, inst_a):
-    from tests.factories import CourseFactory
-
-    other_course = CourseFactory(institution=inst_a, code="BIOL101", name="Cell Biology", term="2026S")
-    s = make_user("otherstudent")
-    Enrollment.objects.create(course=other_course, user=s)
-    return s
 
 
 def test_readers_of_another_institution_and_language_get_their_own_page(client, titles, student, course, make_user,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from syllabus.org.roles import Role
-from tests.factories import CourseFactory
 
 BOOK = {"title": "The Making of the English Working Class", "author": [{"family": "Thompson", "given": "E. P."}],
         "issued": {"date-parts": [[1963]]}, "ISBN": "978-0-14-013603-6"}
@@ -16,16 +15,6 @@ ARTICLE = {"title": "Time, Work-Discipline, and Industrial Capitalism", "author"
 @pytest.fixture
 def librarian2(make_user):
     return make_user("librarian2", group="staff", roles=[Role.COURSE_RESERVES_OPERATOR], first_name="Lou", last_name="Second")
-
-
-@pytest.fixture
-def other_student(make_user, inst_a):
-    from syllabus.courses.models import Enrollment
-
-    course = CourseFactory(institution=inst_a, code="BIOL101", name="Cell Biology", term="2026S")
-    s = make_user("otherstudent")
-    Enrollment.objects.create(course=course, user=s)
-    return s
 
 
 @pytest.fixture

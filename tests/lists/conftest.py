@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from syllabus.org.roles import Role
-from tests.factories import CourseFactory
 
 BOOK = {"title": "The Making of the English Working Class", "author": [{"family": "Thompson", "given": "E. P."}],
         "publisher": "Victor Gollancz", "publisher-place": "London", "issued": {"date-parts": [[1963]]},
@@ -19,20 +18,6 @@ WEBSITE = {"title": "The Victorian Web", "URL": "https://victorianweb.org/", "is
 @pytest.fixture
 def librarian2(make_user):
     return make_user("librarian2", group="staff", roles=[Role.COURSE_RESERVES_OPERATOR], first_name="Lou", last_name="Second")
-
-
-@pytest.fixture
-def other_course(inst_a):
-    return CourseFactory(institution=inst_a, code="BIOL101", name="Cell Biology", term="2026S", department="Biology")
-
-
-@pytest.fixture
-def other_student(make_user, other_course):
-    from syllabus.courses.models import Enrollment
-
-    s = make_user("otherstudent")
-    Enrollment.objects.create(course=other_course, user=s)
-    return s
 
 
 @pytest.fixture

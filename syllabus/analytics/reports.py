@@ -10,6 +10,7 @@ waitlists) are not readers' behaviour and are shown as they are.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -103,12 +104,22 @@ class Definition:
 
 REPORTS: dict[str, Definition] = {}
 
+#: what a declared report's function answers: its tables, and the chart of the first one
+Body = tuple[list[Table], Chart | None]
+
 
 def report(code: str, title, audience: str, description):
-    """Declare the decorated ``build(institution, filters)`` as report ``code`` (listed in the
-    order of declaration) for ``audience`` (library | admin)."""
+    """Declare the decorated ``tables(institution, filters) -> (tables, chart)`` as report ``code``
+    (listed in the order of declaration) for ``audience`` (library | admin).  The name becomes the
+    function that answers the whole :class:`Report`: its code, title and filters are the
+    declaration's, said once."""
 
-    def declare(build: Callable[..., Report]) -> Callable[..., Report]:
+    def declare(tables: Callable[[Any, Filters], Body]) -> Callable[..., Report]:
+        @functools.wraps(tables)
+        def build(institution, f: Filters = Filters()) -> Report:
+            found, chart = tables(institution, f)
+            return Report(code, str(title), found, chart=chart, filters=f)
+
         REPORTS[code] = Definition(code, title, audience, build, description)
         return build
 
@@ -223,7 +234,7 @@ def list_engagement(lst: ResourceList, f: Filters = Filters()) -> Report:
 
 @report("lists-workflow", _("Lists sent and processed per week"), "library",
         _("Lists sent to the library and completed each week; days from sent to complete."))
-def lists_workflow(institution, f: Filters = Filters()) -> Report:
+def lists_workflow(institution, f: Filters = Filters()) -> Body:
     """Lists sent to the library and completed per week, and the days from sent to complete."""
     lists = ResourceList.objects.filter(institution=institution, sent_at__isnull=False)
     if f.on_courses:
@@ -250,8 +261,7 @@ def lists_workflow(institution, f: Filters = Filters()) -> Report:
             Column("completed", str(_("Lists completed")), "count"),
             Column("average_days", str(_("Average days from sent to complete")), "number"),
             Column("median_days", str(_("Median days from sent to complete")), "number")]
-    return Report("lists-workflow", str(_("Lists sent and processed per week")),
-                  [Table(str(_("Lists per week")), cols, rows)], chart=Chart("week", ["sent", "completed"]), filters=f)
+    return [Table(str(_("Lists per week")), cols, rows)], Chart("week", ["sent", "completed"])
 
 
 def _requests(institution, f: Filters) -> QuerySet[DigitizationRequest]:
@@ -265,7 +275,7 @@ def _requests(institution, f: Filters) -> QuerySet[DigitizationRequest]:
 
 @report("digitization-turnaround", _("Digitization turnaround by department"), "library",
         _("Days from a digitization request to its delivery, per digitization department."))
-def digitization_turnaround(institution, f: Filters = Filters()) -> Report:
+def digitization_turnaround(institution, f: Filters = Filters()) -> Body:
     """Days from request to delivery of digitization requests, per digitization department."""
     groups: dict[str, dict] = {}
     qs = _requests(institution, f).filter(kind=RequestKind.DIGITIZATION).select_related("department")
@@ -288,14 +298,13 @@ def digitization_turnaround(institution, f: Filters = Filters()) -> Report:
             Column("average_days", str(_("Average days to delivery")), "number"),
             Column("median_days", str(_("Median days to delivery")), "number"),
             Column("longest_days", str(_("Longest days to delivery")), "number")]
-    return Report("digitization-turnaround", str(_("Digitization turnaround by department")),
-                  [Table(str(_("Turnaround per department")), cols, rows)],
-                  chart=Chart("department", ["average_days", "median_days"], unit=str(_("days"))), filters=f)
+    return ([Table(str(_("Turnaround per department")), cols, rows)],
+            Chart("department", ["average_days", "median_days"], unit=str(_("days"))))
 
 
 @report("copyright", _("Copyright requests by outcome"), "library",
         _("Copyright clearance requests: pending, approved, rejected."))
-def copyright_outcomes(institution, f: Filters = Filters()) -> Report:
+def copyright_outcomes(institution, f: Filters = Filters()) -> Body:
     """Copyright clearance requests by outcome (pending, approved, rejected)."""
     qs = _requests(institution, f).filter(Q(kind=RequestKind.COPYRIGHT) | ~Q(copyright=TaskStatus.NOT_REQUIRED))
     counts = dict(qs.values_list("copyright").annotate(n=Count("id")).order_by())
@@ -308,13 +317,12 @@ def copyright_outcomes(institution, f: Filters = Filters()) -> Report:
         rows.append({"outcome": str(label), "requests": n, "share": round(100 * n / total, 1) if total else None})
     cols = [Column("outcome", str(_("Outcome"))), Column("requests", str(_("Requests")), "count"),
             Column("share", str(_("Share (%)")), "share")]
-    return Report("copyright", str(_("Copyright requests by outcome")), [Table(str(_("Outcomes")), cols, rows)],
-                  chart=Chart("outcome", ["requests"]), filters=f)
+    return [Table(str(_("Outcomes")), cols, rows)], Chart("outcome", ["requests"])
 
 
 @report("waitlists", _("Digital loan waitlists per title"), "library",
         _("Who waits now for a long-term digital loan, and how long requests waited."))
-def waitlists(institution, f: Filters = Filters()) -> Report:
+def waitlists(institution, f: Filters = Filters()) -> Body:
     """Long-term digital loans: who waits now and how long requests waited, per title."""
     qs = LoanRequest.objects.filter(representation__library__institution=institution)
     if f.library:
@@ -339,13 +347,12 @@ def waitlists(institution, f: Filters = Filters()) -> Report:
             Column("requests", str(_("Requests")), "count"), Column("served", str(_("Handed over")), "count"),
             Column("average_days", str(_("Average days waited")), "number"),
             Column("longest_days", str(_("Longest days waited")), "number")]
-    return Report("waitlists", str(_("Digital loan waitlists per title")), [Table(str(_("Waitlists")), cols, rows)],
-                  chart=Chart("title", ["waiting"]), filters=f)
+    return [Table(str(_("Waitlists")), cols, rows)], Chart("title", ["waiting"])
 
 
 @report("costs", _("Cost per course and per student"), "library",
         _("Acquisition costs recorded on the items of each course's lists."))
-def costs(institution, f: Filters = Filters()) -> Report:
+def costs(institution, f: Filters = Filters()) -> Body:
     """Acquisition costs recorded on the items of each course's lists, per course and per student
     (zero where none). A list shared by two courses counts for both."""
     course_qs = _courses(institution, f)
@@ -387,15 +394,14 @@ def costs(institution, f: Filters = Filters()) -> Report:
             Column("total", str(_("Cost")), "money"), Column("currency", str(_("Currency"))),
             Column("students", str(_("Students")), "count"),
             Column("per_student", str(_("Cost per student")), "money")]
-    return Report("costs", str(_("Cost per course and per student")), [Table(str(_("Costs per course")), cols, rows)],
-                  chart=Chart("course", ["total"]), filters=f)
+    return [Table(str(_("Costs per course")), cols, rows)], Chart("course", ["total"])
 
 
 # --- administrators ----------------------------------------------------------------------------
 
 @report("adoption", _("Adoption"), "admin",
         _("Courses with lists, published lists, and the share of students who opened a list."))
-def adoption(institution, f: Filters = Filters()) -> Report:
+def adoption(institution, f: Filters = Filters()) -> Body:
     """Courses with a list, published lists, and the share of enrolled students who opened a list, per department."""
     courses = list(_courses(institution, f).values_list("pk", "department"))
     dept_of = dict(courses)
@@ -444,8 +450,8 @@ def adoption(institution, f: Filters = Filters()) -> Report:
             Column("students", str(_("Students in courses with a published list")), "count", small=True),
             Column("opened", str(_("Students who opened a list")), "count", small=True),
             Column("share", str(_("Students who opened a list (%)")), "share")]
-    return Report("adoption", str(_("Adoption")), [Table(str(_("Adoption per department")), cols, table_rows)],
-                  chart=Chart("department", ["course_share", "share"], unit="%"), filters=f)
+    return ([Table(str(_("Adoption per department")), cols, table_rows)],
+            Chart("department", ["course_share", "share"], unit="%"))
 
 
 

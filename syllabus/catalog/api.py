@@ -291,15 +291,18 @@ def summary(r: Record) -> dict:
                              for a in r.availability]}
 
 
+def item_out(i: Item) -> dict:
+    return {"id": i.pk, "barcode": i.barcode, "library": i.library.code, "location": i.location, "call_number": i.call_number,
+            "item_type": i.item_type, "description": i.description, "status": i.status, "available": i.is_available}
+
+
 def record_out(r: Record, user) -> dict:
     lists = selectors.lists_containing(r, user)
     return dict(
         summary(r), source_id=r.source_id, edition=r.edition, publisher=r.publisher, container_title=r.container_title,
         subjects=[s for s in r.subjects.split("; ") if s], language=r.language, work_key=r.work_key, csl=r.csl,
         openurl=openurl.from_csl(r.csl),
-        items=[{"id": i.pk, "barcode": i.barcode, "library": i.library.code, "location": i.location, "call_number": i.call_number,
-                "item_type": i.item_type, "description": i.description, "status": i.status, "available": i.is_available}
-               for i in r.items.all()],
+        items=[item_out(i) for i in r.items.all()],
         holdings=[{"id": h.pk, "library": h.library.code, "location": h.location, "call_number": h.call_number, "summary": h.summary}
                   for h in r.holdings.select_related("library")],
         eresources=[{"id": e.pk, "url": e.url, "provider": e.provider, "coverage": e.coverage, "coverage_from": e.coverage_from,
@@ -392,9 +395,7 @@ def add_item(request, record_id: Id, payload: ItemIn):
     item = services.add_item(request.user, record, _library(payload.library), payload.barcode, location=payload.location,
                              call_number=payload.call_number, item_type=payload.item_type, description=payload.description,
                              status=payload.status)
-    return Status(201, {"id": item.pk, "barcode": item.barcode, "library": item.library.code, "location": item.location,
-                        "call_number": item.call_number, "item_type": item.item_type, "description": item.description,
-                        "status": item.status, "available": item.is_available})
+    return Status(201, item_out(item))
 
 
 @router.patch("/items/{item_id}", response={200: ItemOut, **ERRORS}, summary="Change an item's status (cataloguers)")
@@ -403,9 +404,7 @@ def patch_item(request, item_id: Id, payload: ItemPatch):
     if item is None or selectors.record_for(request.user, item.record_id) is None:
         raise NotFound("DSV-1", "no such item")
     services.set_item_status(request.user, item, payload.status)
-    return {"id": item.pk, "barcode": item.barcode, "library": item.library.code, "location": item.location,
-            "call_number": item.call_number, "item_type": item.item_type, "description": item.description,
-            "status": item.status, "available": item.is_available}
+    return item_out(item)
 
 
 @router.post("/records/{record_id}/eresources", response={201: EResourceOut, **ERRORS}, summary="Add an e-resource link (cataloguers)")

@@ -15,14 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
-
-
-class Kind(models.TextChoices):
-    LIST_VIEW = "list_view", _("List viewed")
-    ITEM_OPEN = "item_open", _("Item opened")
-    FILE_DOWNLOAD = "file_download", _("File downloaded")
-    FINDIT_CLICK = "findit_click", _("Find it clicked")
-    MARKED_DONE = "marked_done", _("Marked as done")
+from syllabus.core.usage import Kind  # the port's vocabulary, stored here
 
 
 class ReaderRole(models.TextChoices):

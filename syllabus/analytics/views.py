@@ -88,6 +88,6 @@ def events(request):
     if not 1 <= citation_id <= 2**63 - 1:
         raise RuleViolation("ANL-1", "citation must be an item id", field="citation")
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
-    usage.record(kind, request.user, list_id=citation.resource_list_id, citation_id=citation.pk,
+    usage.record(Kind(kind), request.user, list_id=citation.resource_list_id, citation_id=citation.pk,
                  institution_id=citation.resource_list.institution_id, link=request.POST.get("link", "")[:40])
     return HttpResponse(status=204)

@@ -168,7 +168,7 @@ def view(request, pk: int):
     # per person (done marks, own holds, queue places): kept apart from the shared, cached parts
     slots.prepare(request, "citation_reader", items)
     slots.prepare(request, "list_reader", [lst])
-    usage.record("list_view", request.user, list_id=lst.pk, institution_id=lst.institution_id)  # ANL-1
+    usage.record(usage.Kind.LIST_VIEW, request.user, list_id=lst.pk, institution_id=lst.institution_id)  # ANL-1
     return render(request, "lists/view.html", {
         "lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG, "items_html": items_html,
         "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS),
@@ -415,7 +415,7 @@ def upload(request, pk: int, citation_id: int):
 def download(request, citation_id: int):
     citation, _acc = selectors.citation_for(request.user, citation_id)
     response = file_guards.file_response(request.user, citation)
-    usage.record("file_download", request.user, list_id=citation.resource_list_id, citation_id=citation.pk)  # ANL-1
+    usage.record(usage.Kind.FILE_DOWNLOAD, request.user, list_id=citation.resource_list_id, citation_id=citation.pk)  # ANL-1
     return response
 
 

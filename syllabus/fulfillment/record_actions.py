@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.catalog.actions import register
 
+from .models import Service
+
 
 def _offered(service):
     def when(record, user):
@@ -21,5 +23,6 @@ def _url(record, user):
     return reverse("fulfillment:record", args=[record.pk])
 
 
-register("digitization", _("Request digitization"), _url, when=_offered("digitization"), order=20)
-register("general_digitization", _("General digitization request"), _url, when=_offered("general_digitization"), order=21)
+register(Service.DIGITIZATION, _("Request digitization"), _url, when=_offered(Service.DIGITIZATION), order=20)
+register(Service.GENERAL_DIGITIZATION, _("General digitization request"), _url,
+         when=_offered(Service.GENERAL_DIGITIZATION), order=21)

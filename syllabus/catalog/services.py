@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from syllabus.core import audit, clock
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
 from syllabus.org.models import Institution, Library, User
 
 from syllabus.citations import csl as cslmod
@@ -151,6 +151,8 @@ def add_item(actor: User | None, record: Record, library: Library, barcode: str,
         raise RuleViolation("DSV-1", "an item needs a barcode", field="barcode")
     if status not in ITEM_STATUSES:
         raise RuleViolation("DSV-1", f"item status must be one of {', '.join(sorted(ITEM_STATUSES))}", field="status")
+    refuse_too_long("DSV-1", Item, barcode=barcode, location=location.strip(), call_number=call_number.strip(),
+                    item_type=item_type, description=description.strip())
     try:
         with transaction.atomic():
             if holding is None:
@@ -189,6 +191,7 @@ def add_eresource(actor: User | None, record: Record, url: str, *, provider: str
         raise RuleViolation("DSV-1", "an e-resource needs an http(s) URL", field="url")
     if coverage_from and coverage_to and coverage_to < coverage_from:
         raise RuleViolation("DSV-1", "coverage ends before it starts", field="coverage_to")
+    refuse_too_long("DSV-1", EResource, url=url, provider=provider, coverage=coverage)
     with transaction.atomic():
         if not coverage and (coverage_from or coverage_to):
             coverage = f"{coverage_from or ''}-{coverage_to or 'present'}"

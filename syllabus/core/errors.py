@@ -41,3 +41,12 @@ class NotFound(RuleViolation):
 
     def __init__(self, rule: str = "NOT-FOUND", detail: str = "not found", **kw):
         super().__init__(rule, detail, **kw)
+
+
+def refuse_too_long(rule: str, model, **values) -> None:
+    """Refuse (``rule``, naming the field) a text longer than its column of ``model`` holds, before
+    the database would: PostgreSQL answers an error (a 500), SQLite stores the text whole."""
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            raise RuleViolation(rule, f"{name} is longer than {limit} characters", field=name)

@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 
 from syllabus.core import audit, clock
 from syllabus.core.dates import typed_date
-from syllabus.core.errors import RuleViolation
+from syllabus.core.errors import RuleViolation, refuse_too_long
 from syllabus.core.loading import ImportReport
 from syllabus.org.models import Institution, User
 
@@ -33,10 +33,7 @@ def _clean(values: dict) -> dict:
         raise RuleViolation("CRS-1", "a course needs a code", field="code")
     if "name" in out and not out["name"]:
         raise RuleViolation("CRS-1", "a course needs a name", field="name")
-    for key in ("code", "name", "section", "department", "term"):
-        limit = Course._meta.get_field(key).max_length
-        if key in out and len(out[key]) > limit:
-            raise RuleViolation("CRS-1", f"{key} is longer than {limit} characters", field=key)
+    refuse_too_long("CRS-1", Course, **{k: out[k] for k in ("code", "name", "section", "department", "term") if k in out})
     if "number_of_students" in out:
         n = out["number_of_students"]
         if n in (None, ""):

@@ -88,6 +88,23 @@ def test_another_members_record_is_visible(api, make_user, inst_b, book):
     assert api(outsider).get(f"/api/v1/records/{book.pk}").status_code == 200
 
 
+def test_a_text_longer_than_its_column_is_refused_naming_the_field(api, cataloguer, library_a, book):
+    """DSV-1: never a 500 (PostgreSQL refused the row) nor a stored overlong text (SQLite kept it)."""
+    items = book.items.count()
+    r = api(cataloguer).post(f"/api/v1/records/{book.pk}/items", {"library": library_a.code, "barcode": "B" * 61})
+    assert r.status_code == 400 and r.json()["rule"] == "DSV-1" and r.json()["field"] == "barcode", r.content
+    assert "longer than 60" in r.json()["detail"]
+    r = api(cataloguer).post(f"/api/v1/records/{book.pk}/items", {"library": library_a.code, "barcode": "B-61",
+                                                                  "location": "L" * 121})
+    assert r.status_code == 400 and r.json()["field"] == "location", r.content
+    assert book.items.count() == items
+    r = api(cataloguer).post(f"/api/v1/records/{book.pk}/eresources", {"url": "https://e.example.org/x", "provider": "P" * 201})
+    assert r.status_code == 400 and r.json()["rule"] == "DSV-1" and r.json()["field"] == "provider", r.content
+    assert not book.eresources.exists()
+    r = api(cataloguer).post(f"/api/v1/records/{book.pk}/items", {"library": library_a.code, "barcode": "B" * 60})
+    assert r.status_code == 201, r.content
+
+
 def test_only_cataloguers_create_records_and_items(api, student, cataloguer, librarian, library_a, book):
     r = api(student).post("/api/v1/records", {"csl": {"title": "Sneaky", "type": "book"}})
     assert r.status_code == 403 and r.json()["rule"] == "DSV-1"

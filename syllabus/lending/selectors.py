@@ -173,7 +173,7 @@ def _request_row(pk: int) -> tuple[LoanRequest, bool, int] | None:
     one statement, no ORM compilation (a waiting patron reads it after every letter)."""
     at = connection.ops.adapt_datetimefield_value(clock.now())
     with connection.cursor() as cur:
-        cur.execute(_REQUEST_ROW.sql("t0.id = %s", _REQUEST_EXTRA), [at, at, pk])
+        rows.execute(cur, [(_REQUEST_ROW.sql("t0.id = %s", _REQUEST_EXTRA), [at, at, pk])])
         found = _REQUEST_ROW.objects(cur.fetchall())
     if not found:
         return None

@@ -16,7 +16,11 @@ Overbooking is checked while it runs (a watcher counts Active rows per title eve
 afterwards from every loan's interval [handed over, completed): never deeper than 3, or the
 benchmark fails.
 
+It first prints what one loan cycle costs a single client in this process: CPU ms (client,
+and on PostgreSQL the connection's database backend), round trips and statements.
+
     make bench BENCH_ARGS=lending                                   # SQLite
+    BENCH_LENDING_CYCLES_ONLY=1 BENCH_LENDING_PROFILE=1 make bench BENCH_ARGS=lending   # cost + cProfile
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_syl_lending make bench BENCH_ARGS=lending
     BENCH_LENDING_CLIENTS=8 BENCH_LENDING_SECONDS=10 make bench BENCH_ARGS=lending
 """

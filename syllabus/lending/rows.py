@@ -7,6 +7,7 @@ once (per database vendor), and each row becomes the same objects ``select_relat
 """
 from __future__ import annotations
 
+import os
 import weakref
 from typing import Any
 
@@ -111,6 +112,9 @@ class Joined:
 # after a ``PREPARE`` in it would leave unknown which ran — and on a hot title many writes fail
 # their gate).  A connection whose ``PREPARE`` failed starts a new generation of names.
 
+#: ``LENDING_PREPARED_STATEMENTS=0`` sends the statements as they are (e.g. behind a connection
+#: pooler in transaction mode, where a session's prepared statements are not kept)
+PREPARED = os.environ.get("LENDING_PREPARED_STATEMENTS", "1") != "0"
 _PREPARED_LIMIT = 256  # distinct statement texts prepared by one process; beyond, sent as they are
 _names: dict[str, int] = {}  # statement text -> its number in the name
 
@@ -131,13 +135,16 @@ def _number(sql: str) -> int | None:
     return n
 
 
-def execute(cur, statements: list[tuple[str, list]]) -> None:
+def execute(cur, statements: list[tuple[str, list]], _retry: bool = False) -> None:
     """Run ``statements`` as one query (one round trip) on ``cur``, positioned on the first
     statement's result (``cur.nextset()`` to the next); prepared once per connection on
     PostgreSQL, as they are on SQLite (there only one statement)."""
     if connection.vendor != "postgresql":
         assert len(statements) == 1
         cur.execute(*statements[0])
+        return
+    if not PREPARED:
+        cur.execute(";\n".join(sql for sql, _ in statements), [p for _, values in statements for p in values])
         return
     raw = connection.connection
     state = _state.get(raw)
@@ -169,4 +176,15 @@ def execute(cur, statements: list[tuple[str, list]]) -> None:
             state.ready = set()
             raise
         state.ready.update(text.split(" ", 2)[1] for text in prepares)
-    cur.execute(";\n".join(texts), params)
+    try:
+        cur.execute(";\n".join(texts), params)
+    except Exception as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "26000":
+            raise
+        # gone: the session was reset (DISCARD ALL, DEALLOCATE) — prepared again; outside a
+        # transaction nothing of the failed query was kept (one implicit transaction): sent again
+        state.generation += 1
+        state.ready = set()
+        if connection.in_atomic_block or _retry:
+            raise
+        execute(cur, statements, _retry=True)

@@ -16,7 +16,11 @@ Overbooking is checked while it runs (a watcher counts Active rows per title eve
 afterwards from every loan's interval [handed over, completed): never deeper than 3, or the
 benchmark fails.
 
+It first prints what one loan cycle costs a single client in this process: CPU ms (client,
+and on PostgreSQL the connection's database backend), round trips and statements.
+
     make bench BENCH_ARGS=lending                                   # SQLite
+    BENCH_LENDING_CYCLES_ONLY=1 BENCH_LENDING_PROFILE=1 make bench BENCH_ARGS=lending   # cost + cProfile
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_syl_lending make bench BENCH_ARGS=lending
     BENCH_LENDING_CLIENTS=8 BENCH_LENDING_SECONDS=10 make bench BENCH_ARGS=lending
 """
@@ -333,6 +337,67 @@ def _warm_up(rep_id: int, patron_id: int) -> None:
     services.finish(patron, services.access(patron, req))
 
 
+def _cycle_cost(rep_id: int, patron_id: int, cycles: int) -> dict:
+    """One client in this process: CPU time (``time.process_time``) and SQL statements per loan
+    cycle — request, the patron's read of it (as after the "available" letter), open, finish.
+    ``BENCH_LENDING_PROFILE=1`` prints the cProfile of the cycles too."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from syllabus.catalog.models import Representation
+    from syllabus.lending import selectors, services
+    from syllabus.org.models import User
+
+    patron = User.objects.select_related("institution").get(pk=patron_id)
+    rep = Representation.objects.select_related("library__institution").get(pk=rep_id)
+
+    def cycle():
+        req = services.request_loan(patron, rep)
+        req = selectors.request_for(patron, req.pk)
+        services.finish(patron, services.access(patron, req))
+
+    for _ in range(5):
+        cycle()
+    with CaptureQueriesContext(connection) as queries:
+        cycle()
+    statements = sum(q["sql"].count(";\n") + 1 for q in queries.captured_queries)
+    def server_cpu() -> float:  # the database backend of this client (PostgreSQL on this machine), seconds
+        if connection.vendor != "postgresql":
+            return 0.0
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    profile = cProfile.Profile(time.process_time) if os.environ.get("BENCH_LENDING_PROFILE") else None
+    server0 = server_cpu()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if profile is not None:
+        profile.enable()
+    for _ in range(cycles):
+        cycle()
+    if profile is not None:
+        profile.disable()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    server = server_cpu() - server0
+    result = {"cycles": cycles, "cpu_ms_per_cycle": cpu * 1000 / cycles, "wall_ms_per_cycle": wall * 1000 / cycles,
+              "server_cpu_ms_per_cycle": server * 1000 / cycles,
+              "round_trips": len(queries.captured_queries), "statements": statements}
+    line("lending one cycle, 1 client", **result)
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+    return result
+
+
 def run(args) -> None:
     setup_django("lending")
     from django.conf import settings
@@ -344,6 +409,9 @@ def run(args) -> None:
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     reps, patrons = _fixture(1, "hot", clients)
     _warm_up(reps[0], patrons[0])
+    _cycle_cost(reps[0], patrons[0], max(20, min(int(os.environ.get("BENCH_LENDING_CYCLES", "300")), 10_000)))
+    if os.environ.get("BENCH_LENDING_CYCLES_ONLY"):
+        return
     reps, patrons = _fixture(1, "hot", clients)
     one = _phase("hot, 1 client", reps, patrons[:1], seconds)
     reps, patrons = _fixture(1, "hot", clients)

@@ -34,12 +34,25 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 
 from syllabus.core import clock
 
 from .constraints import CompositeForeignKey
 from .workflow import OPEN_STATUSES, Status, Step
+
+
+_LABELS: dict[tuple, str] = {}
+
+
+def _labels(status: str, step: str) -> str:
+    """"Status / Step" in the active language — what ``get_status_display`` and
+    ``get_step_display`` say, looked up once per language (every audited move asks it)."""
+    key = (get_language(), status, step)
+    text = _LABELS.get(key)
+    if text is None:
+        text = _LABELS[key] = f"{dict(Status.choices).get(status, status)} / {dict(Step.choices).get(step, step)}"
+    return text
 
 
 class TimeUnit(models.TextChoices):
@@ -268,7 +281,7 @@ class LoanRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Loan request {self.pk} ({self.get_status_display()} / {self.get_step_display()})"
+        return f"Loan request {self.pk} ({_labels(self.status, self.step)})"
 
     # --- derived, for display --------------------------------------------------------
     @property

@@ -22,7 +22,7 @@ from contextlib import nullcontext
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
-from django.db import DataError, IntegrityError, OperationalError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, connections, transaction
 from django.db.models import Field, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from syllabus.org import calendar, config
 from syllabus.org.models import ClosedDate, ConfigValue, Consortium, Institution, Library, User, UserGroup
 from syllabus.org.roles import Role
 
+from . import rows
 from .permissions import can_configure, can_manage_requests, check_registered
 from .workflow import transition
 from .models import (
@@ -264,10 +265,9 @@ def _title_sql(vendor: str, new_request: bool) -> str:
 
 
 _TITLE_SQL = {(v, n): _title_sql(v, n) for v in ("postgresql", "sqlite") for n in (False, True)}
-_SET_LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true)"
-# locked: take the row lock (changing the stamp), then read the title in a snapshot taken after it
-_LOCK_PREFIX = (f"{_SET_LOCK_TIMEOUT};\n"
-                f"UPDATE {_SETTINGS} SET concurrent_users = concurrent_users WHERE representation_id = %s;\n")
+# (and, for the rest of the transaction, the plans of the prepared statements are planned once:
+# with a few rows per title a generic plan is as good, and planning was most of the cost)
+_SET_LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true), set_config('plan_cache_mode', 'force_generic_plan', true)"
 # the facts gate (:meth:`_Title.facts_gate`): lock the row, then check in a new snapshot
 _FACTS_FAILED = "ldl-facts-changed: "
 _FACTS_LOCK = f"UPDATE {_SETTINGS} SET concurrent_users = concurrent_users WHERE representation_id = %s"
@@ -343,6 +343,7 @@ def _fingerprint_sql(with_patron: bool) -> str:
 
 _FINGERPRINT_SQL = {False: _fingerprint_sql(False), True: _fingerprint_sql(True)}
 _FINGERPRINT_COLUMNS = 12
+_PREFETCH_NAMES: dict[bool, tuple[str, ...]] = {}  # the columns of _PREFETCH_SQL (fixed: read once)
 _CONFIG: dict[int, tuple] = {}  # representation id -> (fingerprint, settings, grace context, letter batch)
 _CONFIG_LIMIT = 512
 
@@ -406,24 +407,35 @@ def _retrying(fn):
     return wrapper
 
 
-def _requests_of(description, rows: list) -> list[LoanRequest]:
+_ROW_PLANS: dict[tuple, tuple] = {}  # (vendor, column names) -> how rows of them become requests
+
+
+def _requests_of(description, rows: list, names: tuple[str, ...] | None = None) -> list[LoanRequest]:
     """The state statement's rows as ``LoanRequest`` objects, as ``LoanRequest.objects.raw``
-    makes them (its extra columns as attributes)."""
-    fields = {f.column: f for f in LoanRequest._meta.concrete_fields}
-    names = [d.name for d in description]
-    columns = [(i, fields[n]) for i, n in enumerate(names) if n in fields]
-    extra = [(i, n) for i, n in enumerate(names) if n not in fields]
-    converters = [(i, f.get_db_converters(connection)) for i, f in columns]
-    attnames = [f.attname for _, f in columns]
+    makes them (its extra columns as attributes); ``names``: the columns, when known (else
+    read from ``description``)."""
+    db = connections[connection.alias]  # (not the proxy: the converters ask it for every value)
+    if names is None:
+        names = tuple(d.name for d in description)
+    key = (db.vendor, names)
+    plan = _ROW_PLANS.get(key)
+    if plan is None:
+        fields = {f.column: f for f in LoanRequest._meta.concrete_fields}
+        columns = [(i, fields[n]) for i, n in enumerate(names) if n in fields]
+        plan = _ROW_PLANS[key] = (
+            [(i, f.get_db_converters(db)) for i, f in columns], [f.attname for _, f in columns],
+            [(i, n) for i, n in enumerate(names) if n not in fields])
+    converters, attnames, extra = plan
+    alias = db.alias
     out = []
     for values in rows:
         converted = []
         for i, convert in converters:
             value = values[i]
             for fn in convert:
-                value = fn(value, None, connection)
+                value = fn(value, None, db)
             converted.append(value)
-        req = LoanRequest.from_db(connection.alias, attnames, converted)
+        req = LoanRequest.from_db(alias, attnames, converted)
         for i, n in extra:
             setattr(req, n, values[i])
         out.append(req)
@@ -445,12 +457,18 @@ def _preference_of(row) -> ContactPreference | None:
                              sms_enabled=bool(row.pref_sms), inapp_enabled=bool(row.pref_inapp))
 
 
+_WRITES: dict[tuple[str, ...], tuple[list[Field], str]] = {}  # field names -> (fields, UPDATE)
+
+
 def _write_sql(req: LoanRequest, names: Iterable[str]) -> tuple[str, list]:
     """The ``UPDATE`` of the named fields of one request — no ORM query to compile."""
-    fields: list[Field] = [LoanRequest._meta.get_field(n) for n in dict.fromkeys(names)]  # type: ignore[misc]
-    sets = ", ".join(f"{_qn(f.column)} = %s" for f in fields)
-    params: list = [f.get_db_prep_save(getattr(req, f.attname), connection) for f in fields]
-    return f"UPDATE {_REQ} SET {sets} WHERE id = %s", [*params, req.pk]
+    key = tuple(dict.fromkeys(names))
+    plan = _WRITES.get(key)
+    if plan is None:
+        fields: list[Field] = [LoanRequest._meta.get_field(n) for n in key]  # type: ignore[misc]
+        plan = _WRITES[key] = (fields, f"UPDATE {_REQ} SET {', '.join(f'{_qn(f.column)} = %s' for f in fields)} WHERE id = %s")
+    db = connections[connection.alias]
+    return plan[1], [*(f.get_db_prep_save(getattr(req, f.attname), db) for f in plan[0]), req.pk]
 
 
 def _write(req: LoanRequest, names: Iterable[str]) -> None:
@@ -459,15 +477,23 @@ def _write(req: LoanRequest, names: Iterable[str]) -> None:
         cur.execute(*_write_sql(req, names))
 
 
+_INSERTS: dict[tuple, tuple[list[Field], str]] = {}  # (model, with its key) -> (fields, INSERT … VALUES)
+
+
 def _insert_sql(objs: list, *, ignore_conflicts: bool = False) -> tuple[str, list]:
     """One ``INSERT`` of unsaved model instances of one model (their primary key included when
     set), as the ORM's ``bulk_create`` would write them."""
     model = type(objs[0])
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and getattr(objs[0], f.attname) is None)]
+    key = (model, getattr(objs[0], model._meta.pk.attname) is not None)
+    plan = _INSERTS.get(key)
+    if plan is None:
+        fields = [f for f in model._meta.concrete_fields if key[1] or not f.primary_key]
+        plan = _INSERTS[key] = (fields, f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) VALUES ")
+    fields, head = plan
+    db = connections[connection.alias]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    sql = (f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) "
-           f"VALUES {', '.join([row] * len(objs))}")
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
+    sql = head + ", ".join([row] * len(objs))
     return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""), params
 
 
@@ -486,7 +512,7 @@ def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[
         elif gate is not None:
             statements = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_GATE, list(gate)), *statements]
         try:
-            cur.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+            rows.execute(cur, statements)
         except DataError as exc:
             state = getattr(exc.__cause__, "sqlstate", None)
             if gate is not None and state == "22012":  # the stamp gate: 1 / 0
@@ -558,6 +584,9 @@ class _Title:
         self.stamp: str | None = None
         self.copies: dict[int, int] = {}
         self.next_id: int | None = None
+        # a new request whose INSERT is queued (at ``pending[index]``): written as it stands at
+        # the flush, so a hand-over of it needs no UPDATE of its own
+        self._new: tuple[LoanRequest, int] | None = None
 
     def _configured(self, patron: User | None, own: int | None = None,
                     priority: int | None | object = UNSET) -> tuple[LoanSettings, dict, LetterBatch]:
@@ -584,15 +613,20 @@ class _Title:
                 except RuleViolation:
                     key = None
         when = clock.now()
+        statements = [(sql, params)]
         if key is not None:
             ahead = [self.rep_id, key[1], key[1], when] if key[1] is not None else []
-            sql += ";\n" + _PREFETCH_SQL[key[1] is not None]
-            params += [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, self.rep_id]
+            statements.append((_PREFETCH_SQL[key[1] is not None],
+                               [*ahead, self.rep_id, own or 0, *ahead, self.rep_id, self.rep_id]))
         with connection.cursor() as cur:
-            cur.execute(sql, params)
+            rows.execute(cur, statements)
             row = cur.fetchone()
             if key is not None and cur.nextset():
-                self._prefetched = (key, _requests_of(cur.description, cur.fetchall()), 0)
+                names = _PREFETCH_NAMES.get(key[1] is not None)
+                found = _requests_of(cur.description if names is None else None, cur.fetchall(), names)
+                if names is None:
+                    _PREFETCH_NAMES[key[1] is not None] = tuple(d.name for d in cur.description)
+                self._prefetched = (key, found, 0)
         if row is None:
             raise RuleViolation("LDL-2", _("this representation is not configured for long-term digital loans"))
         fingerprint, pref = tuple(row[:_FINGERPRINT_COLUMNS]), row[_FINGERPRINT_COLUMNS:]
@@ -644,11 +678,12 @@ class _Title:
         with connection.cursor() as cur:
             try:
                 if pg and not self.optimistic:
-                    cur.execute(_LOCK_PREFIX + sql, [f"{LOCK_TIMEOUT_MS}ms", self.rep_id, self.rep_id])
+                    rows.execute(cur, [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_FACTS_LOCK, [self.rep_id]),
+                                       (sql, [self.rep_id])])
                     cur.nextset()
                     cur.nextset()
                 else:
-                    cur.execute(sql, [self.rep_id])
+                    rows.execute(cur, [(sql, [self.rep_id])])
             except OperationalError as exc:
                 if _is_busy(exc):
                     raise TitleBusy() from exc
@@ -755,7 +790,8 @@ class _Title:
             names.append("slot")
         elif "slot" in fields and fields["slot"] is None:
             req.slot_number = None
-        self.pending.append(_write_sql(req, names))
+        if self._new is None or self._new[0] is not req:
+            self.pending.append(_write_sql(req, names))
         if req.pk in self.stamps:
             self.written.add(req.pk)
         self.audit.append(audit.entry(actor, req, action, note=note, changes=changes))
@@ -843,7 +879,8 @@ class _Title:
             return req
         req.pk, self.next_id = self.next_id, None
         req._state.adding, req._state.db = False, connection.alias
-        self.pending.append(_insert_sql([req]))
+        self._new = (req, len(self.pending))
+        self.pending.append(("", []))  # its INSERT, made at the flush
         return req
 
     def facts_gate(self) -> list[tuple[str, list]]:
@@ -951,6 +988,9 @@ class _Title:
         (one ``INSERT … ON CONFLICT DO NOTHING``, idempotent on their keys) — in one round trip
         (optimistic: behind the gate, committed with it)."""
         statements, self.pending = self.pending, []
+        if self._new is not None:
+            statements[self._new[1]] = _insert_sql([self._new[0]])
+            self._new = None
         if self.audit:
             statements.append(_insert_sql(self.audit))
             self.audit = []

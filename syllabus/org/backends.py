@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, Expression, OuterRef
+from django.db.models import Exists, Expression, OuterRef, QuerySet
 
 #: What every page of a signed-in person reads about them (the shell's menu and its badges),
 #: loaded in the same query as the person (issue 19): ``key → factory() -> expression`` over the
@@ -31,19 +31,30 @@ class SyllabusBackend(ModelBackend):
         configuration), which cost two more queries per request (issue 19). Whether they hold
         any role (most people hold none: their role list is then known without a query) and the
         registered :data:`SIGNED_IN_READS` come in the same query too."""
-        from .models import RoleAssignment
-
         model = get_user_model()
-        reads = {f"_signed_in_{key}": factory() for key, factory in SIGNED_IN_READS.items()}
         try:
-            user = (model._default_manager.select_related("institution__consortium")
-                    .annotate(_signed_in_has_roles=Exists(RoleAssignment.objects.filter(user=OuterRef("pk"))), **reads)
-                    .get(pk=user_id))
+            user = _signed_in_query(model, tuple(SIGNED_IN_READS)).get(pk=user_id)
         except model.DoesNotExist:
             return None
         if not user.__dict__.pop("_signed_in_has_roles"):
             user._role_cache = []
         memo = user.__dict__.setdefault("_nav_memo", {})
-        for attribute in reads:
-            memo[attribute.removeprefix("_signed_in_")] = user.__dict__.pop(attribute)
+        for key in SIGNED_IN_READS:
+            memo[key] = user.__dict__.pop(f"_signed_in_{key}")
         return user if self.user_can_authenticate(user) else None
+
+
+_QUERIES: dict[tuple, QuerySet] = {}
+
+
+def _signed_in_query(model, keys: tuple[str, ...]) -> QuerySet:
+    """The signed-in person's query, its expressions resolved once per process (a queryset is
+    cloned by ``get``, never changed)."""
+    mark = (model, keys)
+    if mark not in _QUERIES:
+        from .models import RoleAssignment
+
+        reads = {f"_signed_in_{key}": SIGNED_IN_READS[key]() for key in keys}
+        _QUERIES[mark] = (model._default_manager.select_related("institution__consortium")
+                          .annotate(_signed_in_has_roles=Exists(RoleAssignment.objects.filter(user=OuterRef("pk"))), **reads))
+    return _QUERIES[mark]

@@ -107,3 +107,20 @@ def test_the_backend_reads_what_was_registered_with_the_person(student):
     assert user._nav_memo["unread_notifications"] == 0 and user._nav_memo["discussion_instructor"] is False
     assert user._role_cache == [] and not user.is_back_office
     assert not any(name.startswith("_signed_in_") for name in vars(user))
+
+
+def test_the_kept_menu_marks_the_current_page_of_each_request(client, student):
+    client.force_login(student)
+    home = client.get("/").content.decode()
+    courses = client.get("/courses/").content.decode()
+    assert '<a href="/" aria-current="page">' in home and '<a href="/courses/" aria-current="page">' not in home
+    assert '<a href="/courses/" aria-current="page">' in courses and '<a href="/" aria-current="page">' not in courses
+
+
+def test_the_kept_menu_is_never_another_persons(client, student, librarian):
+    """A librarian's menu (back office, badges) rendered first never shows on a student's page."""
+    client.force_login(librarian)
+    assert 'data-testid="nav-back_office"' in client.get("/").content.decode()
+    client.force_login(student)
+    page = client.get("/").content.decode()
+    assert 'data-testid="nav-back_office"' not in page and "Task list" not in page

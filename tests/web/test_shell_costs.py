@@ -124,3 +124,16 @@ def test_the_kept_menu_is_never_another_persons(client, student, librarian):
     client.force_login(student)
     page = client.get("/").content.decode()
     assert 'data-testid="nav-back_office"' not in page and "Task list" not in page
+
+
+def test_a_time_zone_configured_in_another_worker_shows_at_once(client, student, inst_a, library_a):
+    """The configured zone is read with the request's configuration, not kept per process: a
+    change made by another worker (no signal reaches this one) shows on the next page."""
+    from syllabus.org import config
+    from syllabus.org.models import ConfigValue
+
+    config.set_value("time_zone", "Asia/Tokyo", institution=inst_a)
+    client.force_login(student)
+    assert "Times are in Asia/Tokyo." in client.get("/circulation/card/").content.decode()
+    ConfigValue.objects.filter(key="time_zone", institution=inst_a).update(value="Europe/Paris")  # as another worker
+    assert "Times are in Europe/Paris." in client.get("/circulation/card/").content.decode()

@@ -9,6 +9,15 @@ from syllabus.web.nav import entry
 from .permissions import can_see_alerts
 
 
+def instructor_expression():
+    """Whether the person owns or edits a list, as an expression over their row (read with the user)."""
+    from django.db.models import Exists, OuterRef
+
+    from syllabus.lists.models import ResourceList
+
+    return Exists(ResourceList.objects.filter(Q(owners=OuterRef("pk")) | Q(collaborators=OuterRef("pk"))))
+
+
 def _instructor(user) -> bool:
     from syllabus.lists.models import ResourceList
 

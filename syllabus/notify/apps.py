@@ -13,6 +13,13 @@ class NotifyConfig(SyllabusAppConfig):
 
         checks.register(_check_send_timeouts)
 
+        from syllabus.org.backends import read_with_user
+
+        from .nav import unread_expression
+
+        # the bell's badge comes with the signed-in person's own query (issue 19)
+        read_with_user("unread_notifications", unread_expression)
+
 
 def _check_send_timeouts(app_configs=None, **kwargs):
     """At start-up: a send must give up before its outbox lease runs out (see delivery.py)."""

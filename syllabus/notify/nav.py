@@ -5,17 +5,34 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_lazy as _
 
-from syllabus.web.nav import entry
+from syllabus.web.nav import entry, nav_memo
 
 
 def per_request(user, key: str, compute):
     """Compute a navigation value once per request: the shell's context processor runs for every
     template rendered with the request (list pages render one per item), the user object is the
     request's."""
-    memo = user.__dict__.setdefault("_nav_memo", {})
+    memo = nav_memo(user)
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+def forget(user) -> None:
+    """Drop what the request computed for the navigation (after a change that shows in it)."""
+    if user is not None and getattr(user, "_nav_memo", None):
+        user._nav_memo = {}
+
+
+def unread_expression():
+    """The person's unread notifications as an expression over their row (read with the user)."""
+    from django.db.models import Count, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import Notification
+
+    return Coalesce(Subquery(Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True).order_by()
+                             .values("user").annotate(n=Count("pk")).values("n")[:1]), Value(0))
 
 
 def _letter_admin(user) -> bool:

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 
-from . import templating
+from . import nav, templating
 from .delivery import kick
 from .letters import LetterType, letter_type
 from .permissions import (  # noqa: F401  (re-exported: the services' old names)
@@ -420,10 +420,12 @@ def mark_notification_read(user, notification_id: int) -> Notification:
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=clock.now())
         notification.refresh_from_db()
+        nav.forget(user)  # the bell's badge of this request counts one fewer
     return notification
 
 
 def mark_all_notifications_read(user) -> int:
+    nav.forget(user)
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
 
 
@@ -431,6 +433,7 @@ def mark_notifications_read_about(user, letters, **context) -> int:
     """Clear the person's notifications of ``letters`` whose letter context has these values
     (e.g. the discussion clears the bell's notifications of a thread the person just read)."""
     lookups = {f"outbox__context__{key}": str(value) for key, value in context.items()}
+    nav.forget(user)
     return Notification.objects.filter(user=user, read_at__isnull=True, letter__in=list(letters), **lookups).update(
         read_at=clock.now())
 

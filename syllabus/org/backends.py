@@ -2,8 +2,23 @@
 (their open sessions end too, since Django asks the backend again on every request)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Exists, Expression, OuterRef, QuerySet
+
+#: What every page of a signed-in person reads about them (the shell's menu and its badges),
+#: loaded in the same query as the person (issue 19): ``key → factory() -> expression`` over the
+#: user row (``OuterRef("pk")``). The value lands in the request's navigation memo
+#: (``user._nav_memo[key]``, see notify.nav.per_request), where the entry that needs it finds it;
+#: anything that changes it during the request drops that memo. Higher apps register from
+#: their ``AppConfig.ready``.
+SIGNED_IN_READS: dict[str, Callable[[], Expression]] = {}
+
+
+def read_with_user(key: str, factory: Callable[[], Expression]) -> None:
+    SIGNED_IN_READS[key] = factory
 
 
 class SyllabusBackend(ModelBackend):
@@ -13,10 +28,33 @@ class SyllabusBackend(ModelBackend):
     def get_user(self, user_id):
         """The signed-in person of a session, read on every request with their institution and
         its consortium in the same query: every page reads them (language, time zone, branding,
-        configuration), which cost two more queries per request (issue 19)."""
+        configuration), which cost two more queries per request (issue 19). Whether they hold
+        any role (most people hold none: their role list is then known without a query) and the
+        registered :data:`SIGNED_IN_READS` come in the same query too."""
         model = get_user_model()
         try:
-            user = model._default_manager.select_related("institution__consortium").get(pk=user_id)
+            user = _signed_in_query(model, tuple(SIGNED_IN_READS)).get(pk=user_id)
         except model.DoesNotExist:
             return None
+        if not user.__dict__.pop("_signed_in_has_roles"):
+            user._role_cache = []
+        memo = user.__dict__.setdefault("_nav_memo", {})
+        for key in SIGNED_IN_READS:
+            memo[key] = user.__dict__.pop(f"_signed_in_{key}")
         return user if self.user_can_authenticate(user) else None
+
+
+_QUERIES: dict[tuple, QuerySet] = {}
+
+
+def _signed_in_query(model, keys: tuple[str, ...]) -> QuerySet:
+    """The signed-in person's query, its expressions resolved once per process (a queryset is
+    cloned by ``get``, never changed)."""
+    mark = (model, keys)
+    if mark not in _QUERIES:
+        from .models import RoleAssignment
+
+        reads = {f"_signed_in_{key}": SIGNED_IN_READS[key]() for key in keys}
+        _QUERIES[mark] = (model._default_manager.select_related("institution__consortium")
+                          .annotate(_signed_in_has_roles=Exists(RoleAssignment.objects.filter(user=OuterRef("pk"))), **reads))
+    return _QUERIES[mark]

@@ -4,7 +4,7 @@ from django.conf import settings
 
 from syllabus.org.models import Institution
 
-from .nav import entries_for, menu_for
+from .nav import entries_for, menu_for, nav_memo
 
 
 class _Lazy:
@@ -19,6 +19,15 @@ class _Lazy:
         return iter(self.value)
 
 
+def _menu(user) -> list[dict]:
+    """The menu, computed once per request: the context processor runs for every template rendered
+    with the request, and the user object is the request's (loaded again on the next one)."""
+    memo = nav_memo(user)
+    if "menu" not in memo:
+        memo["menu"] = menu_for(user, back_office=user.is_back_office)
+    return memo["menu"]
+
+
 def shell(request) -> dict:
     user = getattr(request, "user", None)
     institution = None
@@ -31,6 +40,6 @@ def shell(request) -> dict:
         "branding": institution,
         "nav_lists": _Lazy(lambda: entries_for(user, "lists")) if authenticated else [],
         "nav_back_office": _Lazy(lambda: entries_for(user, "back_office")) if authenticated and user.is_back_office else [],
-        "nav_menu": _Lazy(lambda: menu_for(user, back_office=user.is_back_office)) if authenticated else [],
+        "nav_menu": _Lazy(lambda: _menu(user)) if authenticated else [],
         "LANGUAGES": settings.LANGUAGES,
     }

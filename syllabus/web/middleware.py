@@ -61,8 +61,10 @@ class InstitutionTimezoneMiddleware:
     """Times are shown in the signed-in person's institution's time zone: the configured
     ``time_zone`` (ORG-4), else the zone of its first library, else ``TIME_ZONE``.  Pages that
     show one library's times (a hold shelf, a pickup deadline) switch to that library's zone
-    and name it.  The zone of an institution is kept per process and dropped when a library or
-    a configuration value changes."""
+    and name it.  The configured zone is read with the request's configuration (one read per
+    request, shared with the language and the page: a change made in any worker shows at once);
+    the zone of the first library is kept per process and dropped when a library or a
+    configuration value changes in it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,7 +75,7 @@ class InstitutionTimezoneMiddleware:
         zone = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.institution_id:
-            zone = institution_zone(user.institution_id)
+            zone = institution_zone(user.institution_id, institution=user.institution)
         if zone:
             timezone.activate(zone)
         try:
@@ -82,26 +84,31 @@ class InstitutionTimezoneMiddleware:
             timezone.deactivate()
 
 
-_ZONES: dict[int, str] = {}
+_ZONES: dict[tuple[int, str], str] = {}
 
 
-def institution_zone(institution_id: int) -> str:
+def institution_zone(institution_id: int, *, institution=None) -> str:
     import zoneinfo
 
-    if institution_id not in _ZONES:
-        from syllabus.org import config
-        from syllabus.org.models import Institution, Library
+    from syllabus.org import config
+    from syllabus.org.models import Institution, Library
 
-        inst = Institution.objects.select_related("consortium").filter(pk=institution_id).first()
-        zone = (config.get("time_zone", institution=inst) if inst is not None else "") or ""
+    inst = institution if institution is not None else \
+        Institution.objects.select_related("consortium").filter(pk=institution_id).first()
+    configured = (config.get("time_zone", institution=inst) if inst is not None else "") or ""
+    key = (institution_id, configured)
+    if key not in _ZONES:
+        zone = configured
         if not zone:
             zone = Library.objects.filter(institution_id=institution_id).order_by("code").values_list("timezone", flat=True).first() or ""
         try:
             zoneinfo.ZoneInfo(zone or settings.TIME_ZONE)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             zone = ""
-        _ZONES[institution_id] = zone or settings.TIME_ZONE
-    return _ZONES[institution_id]
+        if len(_ZONES) > 10_000:
+            _ZONES.clear()
+        _ZONES[key] = zone or settings.TIME_ZONE
+    return _ZONES[key]
 
 
 def forget_zones(**kwargs) -> None:

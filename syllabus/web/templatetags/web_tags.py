@@ -21,3 +21,35 @@ def pager(page, *queries: str | Mapping, **params) -> dict:
 
 def _encoded(values: Mapping) -> str:
     return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+# The menu's markup depends only on the language, the entries shown (with their labels and
+# badges) and which of them is the current page: it is rendered once for each such combination
+# and kept per process (issue 19: the menu's loops were a third of the shell's rendering).  The key
+# holds nothing of a person but what the markup shows, so two people with the same menu share it.
+_MENUS: dict[tuple, str] = {}
+_MENUS_MAX = 2000
+
+
+@register.simple_tag(takes_context=True)
+def shell_menu(context) -> str:
+    from django.template.loader import get_template
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    menu = list(context.get("nav_menu") or [])
+    request = context.get("request")
+    path = getattr(request, "path", None)
+    urls = {item["url"] for group in menu for item in group["entries"]}
+    current = path if path in urls else None
+    key = (get_language(), current,
+           tuple((group["key"], str(group["label"]), group["badge"],
+                  tuple((item["name"], item["url"], str(item["label"]), item["badge"]) for item in group["entries"]))
+                 for group in menu))
+    html = _MENUS.get(key)
+    if html is None:
+        html = get_template("web/_menu.html").render({"nav_menu": menu, "current_path": current})
+        if len(_MENUS) >= _MENUS_MAX:
+            _MENUS.clear()
+        _MENUS[key] = html
+    return mark_safe(html)

@@ -1,0 +1,112 @@
+"""Sessions read from a shared cache (issue 19: Django's cached_db engine when CACHE_URL names
+Redis) end everywhere at once: signing out in one worker, or a revocation through the session
+engine (the SSO back-channel logout), leaves nothing valid that another worker could still
+accept.  Without a shared cache the database alone holds sessions."""
+from __future__ import annotations
+
+import os
+import threading
+from importlib import import_module
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CACHED_DB = "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.fixture
+def shared_cache():
+    import redis
+
+    u = urlparse(REDIS)
+    try:
+        redis.Redis(host=u.hostname, port=u.port or 6379, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"this test needs Redis at {u.hostname}:{u.port or 6379} (TEST_REDIS_URL): {exc}")
+    caches = {alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS,
+                      "KEY_PREFIX": f"test-sessions-{alias}-{os.getpid()}"} for alias in ("default", "pages")}
+    with override_settings(CACHES=caches, SESSION_ENGINE=CACHED_DB):
+        from django.core.cache import caches as handler
+
+        handler["default"].clear()
+        yield
+        handler["default"].clear()
+
+
+def _in_another_worker(fn):
+    """Run ``fn`` in another thread: its own cache connection and database connection, as a
+    separate worker process has."""
+    box = {}
+
+    def run():
+        from django.db import connections
+
+        try:
+            box["value"] = fn()
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(30)
+    return box.get("value")
+
+
+def test_without_a_shared_cache_sessions_live_in_the_database_only():
+    if not settings.CACHE_URL:
+        assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    else:
+        assert settings.SESSION_ENGINE == CACHED_DB
+
+
+def _user_id_of(key: str):
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    return store.get("_auth_user_id")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_out_ends_the_session_in_every_worker_at_once(shared_cache, student):
+    client = Client()
+    client.force_login(student)
+    assert client.get("/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    from django.core.cache import caches
+
+    cached = lambda: caches["default"].get(f"django.contrib.sessions.cached_db{key}")  # noqa: E731
+    assert _in_another_worker(lambda: _user_id_of(key)) == str(student.pk)  # the other worker reads it (cache warm)
+    assert _in_another_worker(cached) is not None  # ... from the shared cache
+    other = Client()
+    other.cookies[settings.SESSION_COOKIE_NAME] = key
+    assert other.get("/").status_code == 200
+    assert client.post("/logout/").status_code == 302
+    assert _in_another_worker(lambda: _user_id_of(key)) is None and _in_another_worker(cached) is None
+    assert other.get("/").status_code == 302  # sent to sign in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_revoked_through_the_engine_ends_at_once(shared_cache, student):
+    """As the SSO back-channel logout does (sso.services: ``SessionStore(session_key).delete()``)."""
+    client = Client()
+    client.force_login(student)
+    assert client.get("/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    _in_another_worker(lambda: import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).delete())
+    assert client.get("/").status_code == 302
+    assert _user_id_of(key) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_read_from_the_cache_still_checks_the_person(shared_cache, student):
+    """A cached session names the person; the person is read again on every request: one
+    deactivated is signed out at once whatever the cache holds."""
+    client = Client()
+    client.force_login(student)
+    assert client.get("/").status_code == 200
+    student.is_active = False
+    student.save(update_fields=["is_active"])
+    assert client.get("/").status_code == 302

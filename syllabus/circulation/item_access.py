@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Window
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from syllabus.citations import openurl
 from syllabus.catalog.models import EResource, Item, Representation
-from syllabus.lists.item_access import register
+from syllabus.lists.item_access import Stamp, list_records, register, signature
 from syllabus.org import config
 from syllabus.org.models import Institution
 
@@ -62,11 +62,14 @@ def _institution(user, citations):
     return Institution.objects.filter(pk=ResourceList.objects.filter(pk=citations[0].resource_list_id).values("institution_id")[:1]).first()
 
 
+#: the configuration catalog_access reads (at the reader's institution)
+CONFIG_KEYS = ("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled",
+               "external_links_enabled")
+
+
 def catalog_access(user, citations) -> dict[int, dict]:
     inst = _institution(user, citations)
-    conf = config.get_many(("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled",
-                            "external_links_enabled"),
-                           institution=inst)
+    conf = config.get_many(CONFIG_KEYS, institution=inst)
     base = find_it_base(inst, conf["link_resolver_base_url"])
     reserve_types = {t.lower() for t in (conf["reserve_item_types"] or [])}
     accessible = bool([a for a in (conf["accessible_file_request_emails"] or []) if a])
@@ -217,5 +220,58 @@ def _cached_list(citation):
     return field.get_cached_value(citation, None)
 
 
-register("catalog", catalog_access, order=10)
-register("progress", progress_counts, order=90)
+def catalog_stamp(user) -> Stamp | None:
+    """Everything :func:`catalog_access` reads for a list's items, apart from the reader's own
+    part (issue 19): the copies of their records (with their libraries), the copies on the hold
+    shelf, the e-resources, the digital representations (and whether a loan policy takes them),
+    the personal copies of the items; the configuration and the reader's institution.  The
+    items themselves are the list's revision (lists.views)."""
+    inst = getattr(user, "institution", None) if getattr(user, "institution_id", None) else None
+    if inst is None:
+        return None
+    conf = config.get_many(CONFIG_KEYS, institution=inst)
+    return Stamp(columns=_catalog_columns, extra=(inst.pk, inst.consortium_id, repr(sorted(conf.items()))))
+
+
+def _catalog_columns(values) -> dict:
+    records = list_records()
+    return {
+        "items": signature(Item.objects.filter(record_id__in=records), "record_id", "status", "library_id", "library__code",
+                           "library__name", "library__institution_id", "location", "call_number", "item_type", "barcode"),
+        "shelf": signature(Hold.objects.filter(record_id__in=records, status=HoldStatus.ON_HOLD_SHELF, item__isnull=False),
+                           "item_id"),
+        "eres": signature(EResource.objects.filter(record_id__in=records), "record_id", "institution_id", "url", "provider",
+                          "coverage", "open_access", "coverage_from", "coverage_to"),
+        "reps": signature(Representation.objects.filter(record_id__in=records), "record_id", "label", "active", "discoverable",
+                          "library_id", "library__institution__consortium_id", "loan_settings__policy__long_term_loan"),
+        "personal": signature(PersonalCopy.objects.filter(citation__resource_list_id=OuterRef("pk")), "citation_id", "status",
+                              "library_id", "library__code", "library__name", "location", "call_number", "on_loan"),
+    }
+
+
+def catalog_mine_exists(values):
+    """Whether the reader has a done mark on an item of the list, or an open hold on one of its titles."""
+    marks = ReadingMark.objects.filter(user_id=values["user_id"], citation__resource_list_id=OuterRef("pk"))
+    holds = Hold.objects.filter(patron_id=values["user_id"], record_id__in=list_records(),
+                                status__in=[HoldStatus.WAITING, HoldStatus.ON_HOLD_SHELF])
+    return ExpressionWrapper(Q(Exists(marks)) | Q(Exists(holds)), output_field=BooleanField())
+
+
+def catalog_mine(user, citations) -> dict[int, dict]:
+    out: dict[int, dict] = {c.pk: {} for c in citations}
+    _mine(user, citations, out, {c.record_id for c in citations if c.record_id})
+    return {pk: part.get("mine", {}) for pk, part in out.items()}
+
+
+def progress_stamp(user) -> Stamp | None:
+    """The counts are for the list's editors and the library only: no stamp for a person who
+    may be one (their page is never shared); for anyone else, nothing to show."""
+    from syllabus.org.permissions import is_librarian_for, is_superuser
+
+    if is_superuser(user) or is_librarian_for(user, getattr(user, "institution_id", None)):
+        return None
+    return Stamp()
+
+
+register("catalog", catalog_access, order=10, stamp=catalog_stamp, mine_exists=catalog_mine_exists, mine=catalog_mine)
+register("progress", progress_counts, order=90, stamp=progress_stamp)

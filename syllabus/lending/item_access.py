@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.urls import reverse
 
 from syllabus.catalog.models import Representation
-from syllabus.lists.item_access import register
+from syllabus.lists.item_access import Stamp, list_records, register, signature
 
 from . import selectors, services
 from .models import LoanRequest, Status
@@ -60,4 +60,36 @@ def loans(user, citations) -> dict[int, dict]:
     return out
 
 
-register("loans", loans, order=40)
+def loans_stamp(user) -> Stamp:
+    """Everything :func:`loans` reads for a list's items but the reader's own requests (issue 19):
+    the lendable representations of their titles (label, copies, policy, library), the loans
+    in use and waiting on them — and whether a timer of one of them is due now (then the page is
+    computed the full way, which applies it: a state whose time has passed never shows)."""
+    return Stamp(columns=_loans_columns, extra=getattr(user, "institution_id", None), fresh=("due",))
+
+
+def _loans_columns(values) -> dict:
+    records = list_records()
+    requests = LoanRequest.objects.filter(representation__record_id__in=records)
+    now = values["now"]
+    due = requests.filter(status=Status.ACTIVE).filter(Q(step="in_grace_period", grace_due_at__lte=now)
+                                                       | Q(step="is_being_viewed", session_due_at__lte=now))
+    return {
+        "reps": signature(Representation.objects.filter(record_id__in=records), "record_id", "label", "active",
+                          "library_id", "library__institution_id", "loan_settings__concurrent_users",
+                          "loan_settings__policy_id", "loan_settings__policy__long_term_loan"),
+        "requests": signature(requests.filter(status__in=[Status.ACTIVE, Status.READY]), "representation_id", "status"),
+        "due": Exists(due),
+    }
+
+
+def loans_mine_exists(values):
+    return Exists(LoanRequest.objects.filter(patron_id=values["user_id"], representation__record_id__in=list_records(),
+                                             status__in=[Status.READY, Status.ACTIVE]))
+
+
+def loans_mine(user, citations) -> dict[int, dict]:
+    return {pk: part.get("mine", {}) for pk, part in loans(user, citations).items()}
+
+
+register("loans", loans, order=40, stamp=loans_stamp, mine_exists=loans_mine_exists, mine=loans_mine)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from syllabus.core.errors import NotFound, RuleViolation
@@ -23,6 +24,7 @@ from syllabus.org.models import User
 from syllabus.org.roles import Role
 
 from .models import Citation, LibrarianTask, ResourceList, Section
+from .prepared import Prepared
 from .permissions import Access, ensure_librarian, ensure_view
 from .workflow import ItemStatus, ListStatus, Visibility
 
@@ -70,13 +72,18 @@ def list_queryset() -> QuerySet[ResourceList]:
                               Prefetch("collaborators", queryset=User.objects.order_by("username"))))
 
 
-def reader_list_queryset(user) -> QuerySet[ResourceList]:
-    """A list for the page a reader sees (the student view): with its courses, and instead of
-    every owner and collaborator, whether *this* user is one and is enrolled in a linked course
-    (``viewer_flags``, read by :func:`permissions.access_for` — the same rules, in the list's
-    own query: three queries fewer per view, issue 19)."""
-    qs = (ResourceList.objects.select_related("institution__consortium", "assignee")
-          .prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("code", "section"))))
+COURSES_PREFETCH = Prefetch("courses", queryset=Course.objects.order_by("code", "section"))
+
+
+def reader_list_queryset(user, *, courses: bool = True) -> QuerySet[ResourceList]:
+    """A list for the page a reader sees (the student view): with its courses (unless
+    ``courses`` is false), and instead of every owner and collaborator, whether *this* user is
+    one and is enrolled in a linked course (``viewer_flags``, read by
+    :func:`permissions.access_for` — the same rules, in the list's own query: three queries
+    fewer per view, issue 19)."""
+    qs = ResourceList.objects.select_related("institution__consortium", "assignee")
+    if courses:
+        qs = qs.prefetch_related(COURSES_PREFETCH)
     if user is None or not user.is_authenticated:
         return qs
     through_owner = ResourceList.owners.through.objects.filter(resourcelist_id=OuterRef("pk"), user_id=user.pk)
@@ -84,6 +91,73 @@ def reader_list_queryset(user) -> QuerySet[ResourceList]:
     enrolled = Enrollment.objects.filter(user_id=user.pk, course__resource_lists=OuterRef("pk"))
     return qs.annotate(viewer_owner=Exists(through_owner), viewer_collaborator=Exists(through_collab),
                        viewer_enrolled=Exists(enrolled))
+
+
+def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
+    """The list for the student view, in ONE query (issue 19): the list, this reader's flags,
+    and the stamps of everything the shared part of their page shows besides the list itself
+    — its courses, and each item-access provider's (lists.item_access: ``stamps``), with
+    whether the reader has anything of their own on it (``mine_<provider>``).  Neither its
+    courses nor its items are loaded (:func:`load_items` does, when the page is not cached).
+    The query is compiled once per process (lists.prepared).  Returns ``(list, access,
+    stamp)``; ``stamp`` is ``None`` when a provider has none for this reader or it does not hold
+    now (the page is then computed the full way)."""
+    from syllabus.core import clock
+
+    from . import item_access
+
+    signed = user is not None and user.is_authenticated
+    found = item_access.stamps(user) if signed else None
+    if found is None:
+        lst = reader_list_queryset(user, courses=False).filter(pk=pk).first()
+    else:
+        columns, parts, shape = found
+        rows = _READER_LIST.fetch(ResourceList.objects.db, shape, {"user_id": user.pk, "list_id": pk, "now": clock.now(),
+                                                                   "columns": columns})
+        lst = rows[0] if rows else None
+    if lst is None:
+        raise NotFound("LST-8", "no such list")
+    if signed:
+        lst.viewer_flags = (user.pk, bool(lst.viewer_owner), bool(lst.viewer_collaborator), bool(lst.viewer_enrolled))
+    acc = ensure_view(user, lst)
+    stamp = None
+    if found is not None:
+        values = item_access.stamp_values(lst, found[1])
+        if values is not None:
+            stamp = (lst.stamp_courses, values)
+    return lst, acc, stamp
+
+
+def _reader_list_query(values: dict):
+    from . import item_access
+
+    reader = SimpleNamespace(pk=values["user_id"], is_authenticated=True)
+    courses = Course.objects.filter(resource_lists=OuterRef("pk"))
+    return (reader_list_queryset(reader, courses=False)
+            .annotate(**values["columns"](values), stamp_courses=item_access.signature(courses, "code", "section", "name", "term"))
+            .filter(pk=values["list_id"]))
+
+
+_READER_LIST = Prepared(_reader_list_query)
+
+
+def load_items(lst: ResourceList) -> None:
+    """The courses, sections and items of a list read by :func:`reader_list` (as
+    :func:`list_with_items` gives them)."""
+    prefetch_related_objects([lst], COURSES_PREFETCH)
+    _attach_items(lst, *_sections_and_items(lst, _citations_qs(), cached=True))
+
+
+def _attach_items(lst: ResourceList, sections, by_section) -> None:
+    cached_section = Citation._meta.get_field("section")
+    cached_list = Citation._meta.get_field("resource_list")
+    for s in sections:
+        s.items = by_section[s.pk]
+        for c in s.items:
+            cached_section.set_cached_value(c, s)
+            if c.resource_list_id == lst.pk:
+                cached_list.set_cached_value(c, lst)
+    lst.section_list = sections
 
 
 def list_with_items(user, pk: int, *, item_filter_key: str = "", reader: bool = False) -> tuple[ResourceList, Access]:
@@ -102,16 +176,7 @@ def list_with_items(user, pk: int, *, item_filter_key: str = "", reader: bool = 
     citations = _citations_qs()
     if item_filter_key:
         citations = citations.filter(item_filter(item_filter_key).q())
-    sections, by_section = _sections_and_items(lst, citations, cached=reader and not item_filter_key)
-    cached_section = Citation._meta.get_field("section")
-    cached_list = Citation._meta.get_field("resource_list")
-    for s in sections:
-        s.items = by_section[s.pk]
-        for c in s.items:
-            cached_section.set_cached_value(c, s)
-            if c.resource_list_id == lst.pk:
-                cached_list.set_cached_value(c, lst)
-    lst.section_list = sections
+    _attach_items(lst, *_sections_and_items(lst, citations, cached=reader and not item_filter_key))
     return lst, acc
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -31,10 +32,11 @@ from syllabus.courses.models import Course
 from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import file_guards, forms, selectors, services, slots
+from . import file_guards, forms, item_access, selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
 from .permissions import ensure_edit, ensure_librarian, is_librarian_for, require_process
 from .tags import TAGS, instructor_tags
+from .templatetags import lists_tags
 from .workflow import INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, ItemStatus, ListStatus
 
 HTMX_CONFIG = ('{"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true},'
@@ -149,8 +151,7 @@ VIEW_CACHE_SECONDS = 600
 
 @page
 def view(request, pk: int):
-    lst, acc = selectors.list_with_items(request.user, pk, reader=True)
-    items = selectors.all_items(lst)
+    lst, acc, stamp = selectors.reader_list(request.user, pk)
     # ORG-4/CON-1: links to external resources (web addresses, DOIs) shown or not, as the list's
     # institution (or its consortium) configures it; part of the shared rendering, so of its key
     style, language, lst.external_links = services.view_settings(lst)
@@ -158,32 +159,76 @@ def view(request, pk: int):
     # The sections and items are the same for every reader of this revision of the list in one
     # language: their rendering is cached (per language and citation style); per-reader parts are slots.
     key = f"lists:view:{lst.pk}:{lst.revision}:{reader_language}:{style}" + ("" if lst.external_links else ":no-links")
+    usage.record(usage.Kind.LIST_VIEW, request.user, list_id=lst.pk, institution_id=lst.institution_id)  # ANL-1
+    student = acc.student and not acc.edit
+    stamped = _stamped_key(request, lst, acc, key, stamp) if student and stamp is not None else None
+    context = {"lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG,
+               "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS)}
+    if stamped is not None:
+        found = lists_tags.cached_page(stamped)
+        if found is not None:
+            # issue 19: the shared part comes whole from the cache under the stamps read with
+            # the list — no item, no item access is loaded; only this reader's own parts are
+            html, reader_items = found
+            item_access.attach_mine(request.user, lst, reader_items)
+            lst.section_list = [SimpleNamespace(items=reader_items)]
+            _prepare_reader(request, lst, reader_items)
+            return render(request, "lists/view.html", {**context, "page_html": html})
+    selectors.load_items(lst)
+    items = selectors.all_items(lst)
     items_html = cache.get(key)
     if items_html is None:
         services.refresh_formatted(items, style, language)
         if reader_language != language:  # LST-9: the reader's language, not the stored one
             services.localize_formatted(items, style, reader_language)
     slots.prepare(request, "citation_services", items)
+    _prepare_reader(request, lst, items)
+    return render(request, "lists/view.html", {
+        **context, "items_html": items_html, "page_stamp_key": stamped,
+        "page_key": _page_key(lst, acc, key) if student else None})
+
+
+def _prepare_reader(request, lst, items) -> None:
     slots.prepare(request, "list_aside", [lst])
     # per person (done marks, own holds, queue places): kept apart from the shared, cached parts
     slots.prepare(request, "citation_reader", items)
     slots.prepare(request, "list_reader", [lst])
-    usage.record(usage.Kind.LIST_VIEW, request.user, list_id=lst.pk, institution_id=lst.institution_id)  # ANL-1
-    return render(request, "lists/view.html", {
-        "lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG, "items_html": items_html,
-        "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS),
-        "page_key": _page_key(lst, acc, key) if acc.student and not acc.edit else None})
+
+
+def _list_shown(lst) -> tuple:
+    """What the list's header shows of the list itself (its revision: every change of the list,
+    a section or an item bumps it; its state, read again here since a plain UPDATE does not)."""
+    assignee = lst.assignee
+    return (lst.pk, lst.revision, str(lst.updated_at), lst.title, lst.description, lst.status, lst.visibility,
+            lst.assignee_id, (assignee.get_full_name(), assignee.username) if assignee is not None else None)
 
 
 def _page_key(lst, acc, items_key: str) -> tuple:
     """What the shared part of a student's page shows besides its items' services (whose keys
-    lists_tags.student_page adds): the list as read on this request — its revision, which every
-    change of the list, a section or an item bumps, and its state, read again here since a
-    plain UPDATE does not bump it —, its courses, the reader's access, the language, the citation
-    style and whether external links show (``items_key``)."""
+    lists_tags.student_page adds): the list as read on this request (:func:`_list_shown`), its
+    courses, the reader's access, the language, the citation style and whether external links
+    show (``items_key``)."""
     courses = tuple((c.pk, c.code, c.section, c.name, c.term) for c in lst.courses.all())
-    return (lst.pk, lst.revision, str(lst.updated_at), lst.title, lst.description, lst.status, lst.visibility,
-            lst.assignee_id, courses, tuple(sorted(vars(acc).items())), items_key)
+    return (_list_shown(lst), courses, tuple(sorted(vars(acc).items())), items_key)
+
+
+def _stamped_key(request, lst, acc, items_key: str, stamp: tuple) -> str:
+    """The key of a student's whole page from what was read with the list (issue 19): the list
+    as shown, the reader's access, language, citation style and links (``items_key``), the
+    stamps of its courses and of every item-access provider (selectors.reader_list), the
+    reader's institution, and the whole configuration of the list's and the reader's
+    institutions (the slots' conditions may read any of it)."""
+    user = request.user
+    conf = (config_digest(lst.institution), config_digest(user.institution) if user.institution_id else None)
+    return lists_tags.stamped_page_key(lst.pk, (_list_shown(lst), tuple(sorted(vars(acc).items())), items_key,
+                                                 user.institution_id, stamp, conf))
+
+
+def config_digest(institution) -> str:
+    """Every configuration value in force at ``institution`` (read once per request: no query)."""
+    from syllabus.org import config
+
+    return repr(sorted(config.get_many(sorted(config.REGISTRY), institution=institution).items()))
 
 
 # --- the instructor's editor -------------------------------------------------------------------

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from django import template
 from django.core.cache import cache, caches
@@ -176,35 +178,69 @@ def page_cache():
     return caches["pages"]
 
 
+#: heads a page kept under its stamps: the items whose reader parts it leaves as markers
+_ITEMS_HEAD = re.compile(r"\A<!--syllabus-items:(.*?)-->\n", re.S)
+
+
+def stamped_page_key(list_id: int, parts) -> str:
+    """The page's key from the stamps read with the list (lists.views: ``_stamped_key``)."""
+    digest = hashlib.sha256(repr((PAGE_VERSION, "stamped", parts, translation.get_language())).encode()).hexdigest()
+    return f"lists:page:{list_id}:s:{digest}"
+
+
+def cached_page(key: str) -> tuple[str, list[SimpleNamespace]] | None:
+    """The shared part of a page kept by :func:`student_page` under ``key``, with its items (id,
+    title, record: what the reader's own parts need), or ``None``."""
+    html = page_cache().get(key)
+    if html is None:
+        return None
+    head = _ITEMS_HEAD.match(html)
+    if head is None:
+        return None
+    items = [SimpleNamespace(pk=pk, title=title, record_id=record_id) for pk, title, record_id in json.loads(head.group(1))]
+    return html[head.end():], items
+
+
+def _with_items(html: str, citations) -> str:
+    items = json.dumps([[c.pk, c.title, c.record_id] for c in citations]).replace("--", "\\u002d\\u002d")
+    return f"<!--syllabus-items:{items}-->\n{html}"
+
+
 @register.simple_tag(takes_context=True)
 def student_page(context):
     """The student view's content, whole (issue 19): its shared part — the list's header, its
     sections, its items with their library services — rendered once and kept in the cache under
-    a key made of *everything it shows* (``page_key`` from the view: the list's revision and
-    state, its courses, the reader's access, language and citation style; and the key of every
-    item's services slot, read on this request: availability and holdings change it at once).
-    The reader's own parts (their marks, holds and progress, the list actions and side pane)
-    are markers in it, rendered for this reader and filled into the same response, with this
-    page's CSRF token.  A page on which a services slot without a ``key`` shows (an editor's,
-    a librarian's) is rendered whole, as before, and not kept."""
+    a key made of *everything it shows*: ``page_stamp_key`` from the view (the list as read, its
+    courses' and every item-access provider's stamps, the reader's access, institution,
+    language and citation style — with it, a page found in the cache is ``page_html`` and no
+    item is loaded at all), else ``page_key`` with the key of every item's services slot, read
+    on this request.  The reader's own parts (their marks, holds and progress, the list actions
+    and side pane) are markers in it, rendered for this reader and filled into the same
+    response, with this page's CSRF token.  A page on which a services slot without a ``key``
+    shows (an editor's, a librarian's) is rendered whole, as before, and not kept."""
     lst = context["lst"]
     access = context.get("access")
     citations = [c for s in lst.section_list for c in s.items]
-    plan = _plan(context, "citation_services", citations, {"lst": lst, "access": access})
-    key = None
-    base = context.get("page_key")
-    shared = _shared(plan) if base is not None else None
-    if shared is not None:
-        digest = hashlib.sha256(repr((PAGE_VERSION, base, translation.get_language(), shared)).encode()).hexdigest()
-        key = f"lists:page:{lst.pk}:{digest}"
-    pages = page_cache()
-    html = pages.get(key) if key is not None else None
+    html = context.get("page_html")
     if html is None:
-        services = _render(context, plan, citations)
-        with context.push(student_services=services, slot_holes=True):
-            html = context.template.engine.get_template("lists/_view_content.html").render(context)
-        if key is not None:
-            pages.set(key, html, PAGE_CACHE_SECONDS)
+        plan = _plan(context, "citation_services", citations, {"lst": lst, "access": access})
+        key = None
+        stamped = context.get("page_stamp_key")
+        base = context.get("page_key")
+        shared = _shared(plan) if base is not None or stamped is not None else None
+        if shared is not None and stamped is not None:
+            key = stamped
+        elif shared is not None:
+            digest = hashlib.sha256(repr((PAGE_VERSION, base, translation.get_language(), shared)).encode()).hexdigest()
+            key = f"lists:page:{lst.pk}:{digest}"
+        pages = page_cache()
+        html = pages.get(key) if key is not None and key != stamped else None
+        if html is None:
+            services = _render(context, plan, citations)
+            with context.push(student_services=services, slot_holes=True):
+                html = context.template.engine.get_template("lists/_view_content.html").render(context)
+            if key is not None:
+                pages.set(key, _with_items(html, citations) if key == stamped else html, PAGE_CACHE_SECONDS)
     reader = per_item(context, "citation_reader", citations, lst=lst, access=access)
 
     def fill(match):

@@ -1,0 +1,95 @@
+"""A query built and compiled once per process, run again with each request's values (issue 19).
+
+The student view reads its list with every stamp of what the page shows in one query
+(selectors.reader_list); building and compiling that query with the ORM costs more CPU than
+running it.  :class:`Prepared` builds it once with *markers* in place of the values that change
+(the reader, the list, the time), keeps the compiled SQL, and on each call puts the real values
+in the markers' places and turns the row into a model instance as the ORM would (its
+``select_related`` objects and annotations included)."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.db.models.query import get_related_populators
+
+#: marker values: no real id or time is ever one of them
+MARKERS: dict[str, Any] = {"user_id": -7_000_000_001, "list_id": -7_000_000_002,
+                           "now": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.timezone.utc)}
+
+
+class Prepared:
+    def __init__(self, build: Callable[[dict[str, Any]], Any]):
+        """``build(values)``: the queryset for ``values`` — :data:`MARKERS`' names, whose values
+        it may only pass on as query parameters, and anything else :meth:`fetch` is given, which
+        must be the same for every call with the same ``shape``."""
+        self.build = build
+        self._compiled: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, db: str, values: dict[str, Any]) -> tuple:
+        qs = self.build({**values, **MARKERS}).using(db)
+        compiler = qs.query.get_compiler(using=db)
+        sql, params = compiler.as_sql()
+        ops = connections[db].ops
+        marks = {}
+        for name, value in MARKERS.items():
+            marks[value] = name
+            if isinstance(value, dt.datetime):
+                marks[ops.adapt_datetimefield_value(value)] = name
+        slots = [(i, marks[p]) for i, p in enumerate(params) if _hashable(p) and p in marks]
+        if {name for _i, name in slots} - set(MARKERS):
+            raise AssertionError("unknown marker")
+        return sql, list(params), slots, compiler
+
+    def fetch(self, db: str, shape, values: dict[str, Any]) -> list:
+        """The instances the query built for ``values`` gives (``shape``: hashable, what the
+        build depends on besides the markers — one compilation per distinct shape)."""
+        key = (db, connections[db].vendor, shape)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key) or self._compile(db, values)
+                self._compiled[key] = compiled
+        sql, params, slots, compiler = compiled
+        params = list(params)
+        ops = connections[db].ops
+        for i, name in slots:
+            value = values[name]
+            if isinstance(value, dt.datetime) and not isinstance(params[i], dt.datetime):
+                value = ops.adapt_datetimefield_value(value)
+            params[i] = value
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return _instances(compiler, db, rows)
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _instances(compiler, db: str, rows) -> list:
+    """``rows`` as model instances (django.db.models.query.ModelIterable, without its extras)."""
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    model_cls = klass_info["model"]
+    select_fields = klass_info["select_fields"]
+    start, end = select_fields[0], select_fields[-1] + 1
+    init_list = [f[0].target.attname for f in select[start:end]]
+    populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]  # (stubs of a later Django)
+    out = []
+    for row in compiler.results_iter([rows]):
+        obj = model_cls.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for attr, pos in (annotation_col_map or {}).items():
+            setattr(obj, attr, row[pos])
+        out.append(obj)
+    return out

@@ -69,12 +69,17 @@ def _user_id_of(key: str):
     return store.get("_auth_user_id")
 
 
+def _signed_in(person) -> tuple[Client, str]:
+    """A worker's browser signed in as ``person``, and its session key."""
+    client = Client()
+    client.force_login(person)
+    assert client.get("/").status_code == 200
+    return client, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
 @pytest.mark.django_db(transaction=True)
 def test_signing_out_ends_the_session_in_every_worker_at_once(shared_cache, student):
-    client = Client()
-    client.force_login(student)
-    assert client.get("/").status_code == 200
-    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client, key = _signed_in(student)
     from django.core.cache import caches
 
     cached = lambda: caches["default"].get(f"django.contrib.sessions.cached_db{key}")  # noqa: E731
@@ -91,10 +96,7 @@ def test_signing_out_ends_the_session_in_every_worker_at_once(shared_cache, stud
 @pytest.mark.django_db(transaction=True)
 def test_a_session_revoked_through_the_engine_ends_at_once(shared_cache, student):
     """As the SSO back-channel logout does (sso.services: ``SessionStore(session_key).delete()``)."""
-    client = Client()
-    client.force_login(student)
-    assert client.get("/").status_code == 200
-    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client, key = _signed_in(student)
     _in_another_worker(lambda: import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).delete())
     assert client.get("/").status_code == 302
     assert _user_id_of(key) is None

@@ -34,6 +34,12 @@ then renders it once per distinct key and reuses it from the cache, for every re
 is the same (issue 19).  The key must hold *everything* the template reads — for a per-person
 part, that person's data itself (their done mark, their hold), so that two readers share a
 rendering only when it is, byte for byte, the same for both; ``None`` means "render afresh".
+
+The student view also keeps its whole shared content under the item-access providers' stamps
+(``lists.item_access``: on a hit no item and no item access is loaded).  So what a
+``citation_services`` template or its ``prepare`` reads must come only from the reader's
+access, the list and its items, the configuration, or data an item-access provider's stamp
+covers: anything else could be served stale.  New data a slot shows needs a stamp first.
 """
 from __future__ import annotations
 

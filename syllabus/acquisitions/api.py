@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Field, Router, Schema, Status
 from ninja.responses import codes_4xx
 
-from syllabus.api.fields import ConcurrentUsers, Id
+from syllabus.api.fields import ConcurrentUsers, Id, Term, Username
 from syllabus.api.schemas import Error
 from syllabus.api.steps import Resource
 from syllabus.core.errors import NotFound
@@ -26,8 +26,8 @@ Amount = Annotated[float, Field(ge=0, le=9_999_999.99, description="at most two 
 
 
 class AcquisitionTaskIn(Schema):
-    kind: str = Field(..., description="order | license | short_loan")
-    assignee: str | None = Field(None, description="username of a librarian")
+    kind: Term = Field(..., description="order | license | short_loan")
+    assignee: Username | None = Field(None, description="username of a librarian")
     vendor: str = Field("", max_length=200)
     cost_amount: Amount | None = None
     cost_currency: str = Field("", max_length=3, description="ISO 4217, e.g. EUR")
@@ -40,7 +40,7 @@ class AcquisitionTaskIn(Schema):
 
 
 class AcquisitionTaskChange(Schema):
-    assignee: str | None = None
+    assignee: Username | None = None
     vendor: str | None = Field(None, max_length=200)
     cost_amount: Amount | None = None
     cost_currency: str | None = Field(None, max_length=3)

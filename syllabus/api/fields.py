@@ -7,11 +7,14 @@ Use them in path/query parameters and schemas: ``def detail(request, course_id: 
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from syllabus.core.forms import MAX_ID  # the largest primary key SQLite and PostgreSQL (bigint) hold
+from syllabus.core.limits import (  # noqa: F401 - re-exported: the schemas' ceilings
+    ITEMS, JSON_CHARS, JSON_KEYS, LETTER, TERM, TEXT, bounded_json, column,
+)
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Position = Annotated[int, Field(ge=0, le=100_000, description="0-based place in its parent")]
@@ -28,3 +31,18 @@ RequestLimit = Annotated[int, Field(ge=0, le=10_000)]
 # copies lent at once (LDL-2); each is a row, so the ceiling also bounds the work of one request.
 # The institution's own ceiling (configuration ``lending_max_concurrent_users``) is checked by the service.
 ConcurrentUsers = Annotated[int, Field(ge=0, le=10_000)]
+
+
+# --- text, collections and JSON (syllabus.core.limits) -----------------------------------------------
+# a text field: ``title: str = Field(..., max_length=column(ResourceList, "title"))``; a repeated field:
+# ``tags: list[Term] = Field([], max_length=ITEMS)``
+# a JSON object of free members (CSL-JSON metadata): at most JSON_KEYS members and JSON_CHARS characters
+# in all (the OpenAPI document says so with ``maxProperties`` and ``x-max-chars``); each text member the
+# service keeps in a column is checked there
+JsonObject = Annotated[dict[str, Any], Field(max_length=JSON_KEYS, json_schema_extra={"x-max-chars": JSON_CHARS}),
+                       AfterValidator(bounded_json)]
+# any JSON value (a configuration value): JSON_CHARS characters at most
+JsonValue = Annotated[Any, Field(json_schema_extra={"x-max-chars": JSON_CHARS}), AfterValidator(bounded_json)]
+Term = Annotated[str, Field(max_length=TERM)]  # a vocabulary word the service checks (a status, a type)
+Username = Annotated[str, Field(max_length=150)]  # org.User.username
+Code = Annotated[str, Field(max_length=60)]  # a library's, a user group's or a department's code

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from syllabus.api.fields import Id, Year
+from syllabus.api.fields import Code, Id, JsonObject, Term, Year, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.citations import bibliography, exports, openurl
@@ -18,7 +18,7 @@ from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
 from . import citeit, lists_port, lookup, marc, resolver, selectors, services
-from .models import CollectionEntry, Item, Record, Representation
+from .models import CollectionEntry, EResource, Item, Record, Representation
 
 router = Router(tags=["catalog"])
 ERRORS = {400: Error, 403: Error, 404: Error}
@@ -36,6 +36,10 @@ LookupSource = Literal["catalog", "openlibrary", "crossref"]
 ImportStatus = Literal["created", "rejected"]
 CollectionSource = Literal["search", "cite_it", "lookup", "import", "manual"]
 
+
+CITE_IT_HTML = 2_000_000  # the web page Cite it reads (DSV-4): two million characters, far more than any article page
+BIBLIOGRAPHY_ITEMS = 1_000  # the items one bibliography formats
+FILES = 100  # the files of one representation added at once
 
 class FacetValue(Schema):
     value: str
@@ -144,27 +148,27 @@ class RecordOut(RecordSummary):
 
 
 class RecordIn(Schema):
-    csl: dict[str, Any]
+    csl: JsonObject
 
 
 class ItemIn(Schema):
-    library: str
-    barcode: str
-    location: str = ""
-    call_number: str = ""
-    item_type: str = ""
-    description: str = ""
-    status: str = "in_place"
+    library: Code
+    barcode: str = Field(..., max_length=column(Item, "barcode"))
+    location: str = Field("", max_length=column(Item, "location"))
+    call_number: str = Field("", max_length=column(Item, "call_number"))
+    item_type: str = Field("", max_length=column(Item, "item_type"))
+    description: str = Field("", max_length=column(Item, "description"))
+    status: Term = "in_place"
 
 
 class ItemPatch(Schema):
-    status: str
+    status: Term
 
 
 class EResourceIn(Schema):
-    url: str
-    provider: str = ""
-    coverage: str = ""
+    url: str = Field(..., max_length=column(EResource, "url"))
+    provider: str = Field("", max_length=column(EResource, "provider"))
+    coverage: str = Field("", max_length=column(EResource, "coverage"))
     coverage_from: Year | None = None
     coverage_to: Year | None = None
     open_access: bool = False
@@ -179,9 +183,9 @@ class LookupOut(Schema):
 
 
 class CiteItIn(Schema):
-    url: str = ""
-    html: str = ""
-    target: str = ""  # "" (harvest only) | "collection" | a list id
+    url: str = Field("", max_length=2000)
+    html: str = Field("", max_length=CITE_IT_HTML)
+    target: Term = ""  # "" (harvest only) | "collection" | a list id
     section_id: Id | None = None
 
 
@@ -243,8 +247,8 @@ class CollectionOut(Schema):
 
 class CollectionIn(Schema):
     record_id: Id | None = None
-    csl: dict[str, Any] | None = None
-    note: str = ""
+    csl: JsonObject | None = None
+    note: str = Field("", max_length=column(CollectionEntry, "note"))
 
 
 class StyleOut(Schema):
@@ -253,8 +257,8 @@ class StyleOut(Schema):
 
 
 class BibliographyIn(Schema):
-    items: list[dict[str, Any]]
-    style: str = "apa"
+    items: list[JsonObject] = Field(..., max_length=BIBLIOGRAPHY_ITEMS)
+    style: str = Field("apa", max_length=100)
 
 
 class BibliographyOut(Schema):
@@ -418,8 +422,8 @@ def add_eresource(request, record_id: Id, payload: EResourceIn):
 
 @router.post("/records/{record_id}/representations", response={201: RepresentationOut, **ERRORS},
              summary="Add a digital representation with its files (multipart; digital inventory operators)")
-def add_representation(request, record_id: Id, library: Form[str], label: Form[str] = "", active: Form[bool] = True,
-                       files: File[list[UploadedFile]] = None):
+def add_representation(request, record_id: Id, library: Form[Code], label: str = Form("", max_length=column(Representation, "label")), active: Form[bool] = True,
+                       files: list[UploadedFile] = File(None, max_length=FILES)):
     record = _record(request, record_id)
     rep = services.add_representation(request.user, record, _library(library), label=label, files=files or [], active=active)
     record = selectors.record_for(request.user, record.pk)
@@ -612,7 +616,7 @@ def export_list(request, list_id: Id, format: str = "ris", style: str = "apa"):
 
 @router.post("/lists/{list_id}/import", response={200: ImportOut, 400: Error, 403: Error, 404: Error},
              summary="Import RIS or BibTeX into a list (LST-9; multipart field 'file'); a report per entry")
-def import_list(request, list_id: Id, file: File[UploadedFile], format: Form[str] = "", section_id: Form[Id | None] = None):
+def import_list(request, list_id: Id, file: File[UploadedFile], format: Form[Term] = "", section_id: Form[Id | None] = None):
     if file.size and file.size > 5 * 1024 * 1024:
         raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")
     raw = file.read()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.responses import codes_4xx
 
 from syllabus.core.pagination import Page, PageQuery, paginate
-from syllabus.api.fields import Id
+from syllabus.api.fields import Code, Id, column
 from syllabus.api.schemas import Error
 from syllabus.lists import selectors as list_selectors
 
@@ -21,7 +21,7 @@ ERRORS = {code: Error for code in sorted(codes_4xx)}
 
 
 class HoldIn(Schema):
-    pickup_library: str
+    pickup_library: Code
     not_needed_after: dt.date | None = None
 
 
@@ -43,12 +43,12 @@ class HoldOut(Schema):
 
 
 class HoldCancelIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=column(Hold, "reason"))
 
 
 class AccessibleIn(Schema):
-    format: str
-    comment: str = ""
+    format: str = Field(..., max_length=column(AccessibleRequest, "format"))
+    comment: str = Field("", max_length=column(AccessibleRequest, "comment"))
 
 
 class AccessibleOut(Schema):

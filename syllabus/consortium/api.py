@@ -5,12 +5,13 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
-from syllabus.api.fields import Id
+from syllabus.api.fields import Id, JsonValue
 from syllabus.core.errors import NotFound
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.org import config
 
 from . import selectors, services
+from .iso18626 import MAX_BYTES as ISO_MAX_BYTES
 
 router = Router(tags=["consortium"])
 
@@ -30,7 +31,7 @@ class SettingOut(Schema):
 
 
 class SettingIn(Schema):
-    value: Any = None
+    value: JsonValue = None
     locked: bool | None = None
 
 
@@ -178,7 +179,8 @@ def set_sharing(request, list_id: Id, payload: SharingIn):
 
 # --- CON-2: inter-library loan ------------------------------------------------------------------
 
-_XML = {"application/xml": {"schema": {"type": "string", "description": "an ISO 18626 (schema 1.2) message"}}}
+_XML = {"application/xml": {"schema": {"type": "string", "maxLength": ISO_MAX_BYTES,
+                                      "description": "an ISO 18626 (schema 1.2) message"}}}
 
 
 @router.post("/iso18626", response={200: None}, summary="Receive an ISO 18626 message (request, supplying or requesting agency message); answers its confirmation (CON-2)",
@@ -218,7 +220,7 @@ class IllOut(Schema):
 class IllIn(Schema):
     record_id: Id
     note: str = Field("", max_length=2000)
-    service_type: str = Field("Loan", pattern="^(Loan|Copy)$")
+    service_type: str = Field("Loan", pattern="^(Loan|Copy)$", max_length=4)
 
 
 class IllMoveIn(Schema):
@@ -277,7 +279,7 @@ def ill_move(request, ill_id: Id, payload: IllMoveIn):
 class MemberPurchaseIn(Schema):
     record_id: Id
     list_id: Id
-    kind: str = Field("order", pattern="^(order|license)$")
+    kind: str = Field("order", pattern="^(order|license)$", max_length=7)
     notes: str = Field("", max_length=2000)
 
 
@@ -312,7 +314,7 @@ class PageRangeIn(Schema):
 
 class CrossIn(Schema):
     record_id: Id
-    kind: str = Field(..., pattern="^(digitization|loan)$")
+    kind: str = Field(..., pattern="^(digitization|loan)$", max_length=12)
     chapters: str = Field("", max_length=500)
     page_ranges: list[PageRangeIn] = Field(default_factory=list, max_length=10)
     note: str = Field("", max_length=2000)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
-from syllabus.api.fields import Id, Students
+from syllabus.api.fields import ITEMS, Id, Students, Username, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out, patch_of
 from syllabus.core import audit
@@ -43,15 +43,15 @@ CoursePage = Page(CourseOut)
 
 
 class CourseIn(Schema):
-    code: str
-    name: str
-    section: str = ""
-    department: str = ""
-    term: str = ""
+    code: str = Field(..., max_length=column(Course, "code"))
+    name: str = Field(..., max_length=column(Course, "name"))
+    section: str = Field("", max_length=column(Course, "section"))
+    department: str = Field("", max_length=column(Course, "department"))
+    term: str = Field("", max_length=column(Course, "term"))
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     number_of_students: Students = 0
-    instructors: list[str] = []
+    instructors: list[Annotated[str, Field(max_length=254)]] = Field([], max_length=ITEMS)  # usernames or e-mail addresses
 
 
 @patch_of(CourseIn)
@@ -142,7 +142,7 @@ MemberPage = Page(MemberOut)
 
 
 class MemberIn(Schema):
-    username: str = Field(..., max_length=150)
+    username: Username
     role: Literal["student", "instructor"] = "student"
 
 

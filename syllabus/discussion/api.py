@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from syllabus.api.fields import Id
+from syllabus.api.fields import Id, column
 from syllabus.api.schemas import Error
 from syllabus.lists.selectors import citation_for, list_for
 
@@ -33,7 +33,7 @@ class ThreadOut(Schema):
 
 
 class MessageIn(Schema):
-    body: str
+    body: str = Field(..., max_length=column(Message, "body"))
 
 
 class ReadOut(Schema):

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from django.shortcuts import get_object_or_404
 from ninja import Body, Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from syllabus.api.fields import Accesses, Days, Id, Position, RequestLimit
+from syllabus.api.fields import ITEMS, Accesses, Code, Days, Id, Position, RequestLimit, Term, Username, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.api.steps import view
@@ -22,7 +22,7 @@ from syllabus.org.models import Library, User, UserGroup
 from . import permissions, selectors, services, workflow
 from .models import (
     CirculationDesk, CopyrightOption, DigitizationDepartment, DigitizationRequest, DigitizationRule, DisplayLogicRule,
-    EddRule, PatronLimit,
+    EddRule, FormField, PatronLimit,
 )
 
 router = Router(tags=["digitization"])
@@ -42,17 +42,18 @@ class PageRange(Schema):
 class FormIn(Schema):
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    chapters: str = ""
-    page_ranges: list[PageRange] = []
+    chapters: str = Field("", max_length=column(DigitizationRequest, "chapters"))
+    # DIG-1 refuses more than 10 ranges and 3 notes itself (naming the rule); these ceilings only keep the input sane
+    page_ranges: list[PageRange] = Field([], max_length=100)
     include_images: bool | None = None
-    notes: list[str] = []
+    notes: list[Annotated[str, Field(max_length=services.MAX_NOTE_CHARS)]] = Field([], max_length=100)
 
 
 class PatronRequestIn(FormIn):
     record_id: Id
     item_id: Id | None = None
-    service: str = "digitization"
-    on_behalf_of: str | None = Field(None, description="username of the patron (Fulfillment Services Operator)")
+    service: Term = "digitization"
+    on_behalf_of: Username | None = Field(None, description="username of the patron (Fulfillment Services Operator)")
 
 
 class RequestOut(Schema):
@@ -94,7 +95,7 @@ class RequestOut(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=column(DigitizationRequest, "approval_reason"))
 
 
 def request_out(req: DigitizationRequest) -> dict:
@@ -240,28 +241,28 @@ def record_services(request, record_id: Id):
 # --- configuration (DIG-3, DIG-6..9, DIG-12) ------------------------------------------------
 
 class DepartmentIn(Schema):
-    code: str
-    name: str
-    description: str = ""
-    library: str | None = None
+    code: str = Field(..., max_length=column(DigitizationDepartment, "code"))
+    name: str = Field(..., max_length=column(DigitizationDepartment, "name"))
+    description: str = Field("", max_length=column(DigitizationDepartment, "description"))
+    library: Code | None = None
     work_time_days: Days | None = 5
-    map_url: str = ""
-    address: str = ""
-    phone: str = ""
-    email: str = ""
-    served_libraries: list[str] | None = None
+    map_url: str = Field("", max_length=column(DigitizationDepartment, "map_url"))
+    address: str = Field("", max_length=column(DigitizationDepartment, "address"))
+    phone: str = Field("", max_length=column(DigitizationDepartment, "phone"))
+    email: str = Field("", max_length=column(DigitizationDepartment, "email"))
+    served_libraries: list[Code] | None = Field(None, max_length=ITEMS)
     active: bool = True
 
 
 class DepartmentPatch(Schema):
-    name: str = None  # type: ignore[assignment]  # may be left out, never null
-    description: str = None  # type: ignore[assignment]  # may be left out, never null
+    name: str = Field(None, max_length=column(DigitizationDepartment, "name"))  # type: ignore[assignment]  # may be left out, never null
+    description: str = Field(None, max_length=column(DigitizationDepartment, "description"))  # type: ignore[assignment]  # may be left out, never null
     work_time_days: Days | None = None
-    map_url: str = None  # type: ignore[assignment]  # may be left out, never null
-    address: str = None  # type: ignore[assignment]  # may be left out, never null
-    phone: str = None  # type: ignore[assignment]  # may be left out, never null
-    email: str = None  # type: ignore[assignment]  # may be left out, never null
-    served_libraries: list[str] = None  # type: ignore[assignment]  # may be left out, never null
+    map_url: str = Field(None, max_length=column(DigitizationDepartment, "map_url"))  # type: ignore[assignment]  # may be left out, never null
+    address: str = Field(None, max_length=column(DigitizationDepartment, "address"))  # type: ignore[assignment]  # may be left out, never null
+    phone: str = Field(None, max_length=column(DigitizationDepartment, "phone"))  # type: ignore[assignment]  # may be left out, never null
+    email: str = Field(None, max_length=column(DigitizationDepartment, "email"))  # type: ignore[assignment]  # may be left out, never null
+    served_libraries: list[Code] = Field(None, max_length=ITEMS)  # type: ignore[arg-type]  # may be left out, never null
     active: bool = None  # type: ignore[assignment]  # may be left out, never null
 
 
@@ -337,7 +338,7 @@ def update_department(request, department_id: Id, payload: DepartmentPatch):
 
 
 class UsernameIn(Schema):
-    username: str
+    username: Username
 
 
 @router.post("/digitization/departments/{department_id}/operators", response={200: DepartmentOut, **ERR},
@@ -361,9 +362,9 @@ def remove_operator(request, department_id: Id, username: str):
 
 
 class DeskIn(Schema):
-    library: str
-    code: str
-    name: str
+    library: Code
+    code: str = Field(..., max_length=column(CirculationDesk, "code"))
+    name: str = Field(..., max_length=column(CirculationDesk, "name"))
     supports_digitization: bool = False
     work_time_days: Days | None = 5
 
@@ -396,7 +397,7 @@ def patron_limits(request):
 
 
 @router.put("/digitization/patron-limits", response={200: dict[str, int | None], **ERR})
-def set_patron_limits(request, payload: dict[str, RequestLimit | None] = Body(...)):
+def set_patron_limits(request, payload: dict[str, RequestLimit | None] = Body(..., max_length=ITEMS)):
     inst = _admin(request)
     groups = {g.code: g for g in UserGroup.objects.filter(institution=inst)}
     unknown = set(payload) - set(groups)
@@ -433,11 +434,11 @@ def _setting_rows(path: str, param: str, model, row_in, row_out, save, *, names:
 
 
 class EddRuleIn(Schema):
-    name: str
-    description: str = ""
+    name: str = Field(..., max_length=column(EddRule, "name"))
+    description: str = Field("", max_length=column(EddRule, "description"))
     position: Position = 0
     enabled: bool = True
-    user_groups: list[str] = []
+    user_groups: list[Code] = Field([], max_length=ITEMS)
     allowed: bool = True
 
 
@@ -451,18 +452,18 @@ _setting_rows("/digitization/edd-rules", "edd_rule_id", EddRule, EddRuleIn, EddR
 
 
 class RuleIn(Schema):
-    name: str
+    name: str = Field(..., max_length=column(DigitizationRule, "name"))
     position: Position = 0
     enabled: bool = True
-    sources: list[str] = []
-    user_groups: list[str] = []
-    libraries: list[str] = []
-    target: str = "attachment"
+    sources: list[Term] = Field([], max_length=ITEMS)
+    user_groups: list[Code] = Field([], max_length=ITEMS)
+    libraries: list[Code] = Field([], max_length=ITEMS)
+    target: Term = "attachment"
     max_accesses: Accesses | None = None
     approval_required: bool = False
     copyright_required: bool = False
-    approval_mode: str = "blocking"
-    approval_reason: str = ""
+    approval_mode: Term = "blocking"
+    approval_reason: str = Field("", max_length=column(DigitizationRule, "approval_reason"))
 
 
 class RuleOut(RuleIn):
@@ -485,7 +486,7 @@ _setting_rows("/digitization/rules", "rule_id", DigitizationRule, RuleIn, RuleOu
 
 class FormFieldIn(Schema):
     display: bool
-    default: str = ""
+    default: str = Field("", max_length=column(FormField, "default"))
 
 
 @router.get("/digitization/form-fields", response={200: dict[str, Any], 403: Error},
@@ -495,7 +496,7 @@ def form_fields(request):
 
 
 @router.put("/digitization/form-fields", response={200: dict[str, Any], **ERR})
-def set_form_fields(request, payload: dict[str, FormFieldIn] = Body(...)):
+def set_form_fields(request, payload: dict[str, FormFieldIn] = Body(..., max_length=ITEMS)):
     inst = _admin(request)
     for code, conf in payload.items():
         services.save_form_field(request.user, inst, code, display=conf.display, default=conf.default)
@@ -503,8 +504,8 @@ def set_form_fields(request, payload: dict[str, FormFieldIn] = Body(...)):
 
 
 class DisplayRuleIn(Schema):
-    service: str
-    condition: str = "always"
+    service: Term
+    condition: Term = "always"
     active: bool = True
 
 
@@ -518,9 +519,9 @@ _setting_rows("/digitization/display-logic", "display_rule_id", DisplayLogicRule
 
 
 class CopyrightOptionIn(Schema):
-    code: str
-    label: str
-    copyright_status: str
+    code: str = Field(..., max_length=column(CopyrightOption, "code"))
+    label: str = Field(..., max_length=column(CopyrightOption, "label"))
+    copyright_status: Term
 
 
 class CopyrightOptionOut(CopyrightOptionIn):
@@ -542,7 +543,7 @@ def save_copyright_option(request, payload: CopyrightOptionIn):
 # --- the instructor's side (DIG-1, DIG-2, DIG-3): present once the lists app is installed -------
 
 class CopyrightOptionChoice(Schema):
-    copyright_option: str
+    copyright_option: str = Field(..., max_length=column(CopyrightOption, "code"))
 
 
 class CopyrightChoiceOut(Schema):

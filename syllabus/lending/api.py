@@ -12,9 +12,9 @@ import datetime as dt
 from typing import Literal
 
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from syllabus.api.fields import ConcurrentUsers, Days, Id, Period, Priority
+from syllabus.api.fields import ITEMS, ConcurrentUsers, Code, Days, Id, Period, Priority, Username, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, audit_out, patch_of
 from syllabus.api.steps import Resource
@@ -31,7 +31,7 @@ router = Router(tags=["long-term digital loans"])
 # --- schemas ------------------------------------------------------------------------------------
 
 class PolicyRuleIn(Schema):
-    user_group: str | None = None
+    user_group: Code | None = None
     request_priority: Priority = 0
     session_period: Period = 3
     session_period_unit: Literal["hours", "days"] = "days"
@@ -51,11 +51,11 @@ class PolicyRuleOut(PolicyRuleIn):
 
 
 class PolicyIn(Schema):
-    name: str
+    name: str = Field(..., max_length=column(AccessRightsPolicy, "name"))
     long_term_loan: bool = True
-    limit_note: str = ""
-    description: str = ""
-    rules: list[PolicyRuleIn] = []
+    limit_note: str = Field("", max_length=column(AccessRightsPolicy, "limit_note"))
+    description: str = Field("", max_length=column(AccessRightsPolicy, "description"))
+    rules: list[PolicyRuleIn] = Field([], max_length=ITEMS)
 
 
 @patch_of(PolicyIn)
@@ -93,23 +93,23 @@ class LoanRepresentationOut(Schema):
 class RepresentationPatch(Schema):
     policy_id: Id | None = None
     concurrent_users: ConcurrentUsers = None  # type: ignore[assignment]  # may be left out, never null
-    related_item_ids: list[Id] = None  # type: ignore[assignment]  # may be left out, never null
+    related_item_ids: list[Id] = Field(None, max_length=ITEMS)  # type: ignore[arg-type]  # may be left out, never null
 
 
 class LoanRequestIn(Schema):
-    patron: str | None = None
-    note: str = ""
+    patron: Username | None = None
+    note: str = Field("", max_length=column(LoanRequest, "note"))
     priority: Priority | None = None
 
 
 class LoanRequestPatch(Schema):
-    note: str = None  # type: ignore[assignment]  # may be left out, never null
+    note: str = Field(None, max_length=column(LoanRequest, "note"))  # type: ignore[assignment]  # may be left out, never null
     priority: Priority = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class CancelIn(Schema):
-    reason: str = ""
-    note: str = ""
+    reason: str = Field("", max_length=column(LoanRequest, "cancel_reason"))
+    note: str = Field("", max_length=column(LoanRequest, "cancel_note"))
 
 
 class LoanRequestOut(Schema):

@@ -14,7 +14,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
-from syllabus.api.fields import Id, Position
+from syllabus.api.fields import ITEMS, Id, JsonObject, Position, Term, Username, column
 from syllabus.api.preconditions import Versioned
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
@@ -141,63 +141,63 @@ class ListOut(Schema):
 
 
 class ListIn(Schema):
-    title: str
-    description: str = ""
-    course_ids: list[Id] = []
+    title: str = Field(..., max_length=column(ResourceList, "title"))
+    description: str = Field("", max_length=column(ResourceList, "description"))
+    course_ids: list[Id] = Field([], max_length=ITEMS)
 
 
 class ListPatch(Schema):
-    title: str = None  # type: ignore[assignment]  # may be left out, never null
-    description: str = None  # type: ignore[assignment]  # may be left out, never null
-    course_ids: list[Id] = None  # type: ignore[assignment]  # may be left out, never null
-    owners: list[str] = None  # type: ignore[assignment]  # may be left out, never null
-    collaborators: list[str] = None  # type: ignore[assignment]  # may be left out, never null
-    visibility: str = None  # type: ignore[assignment]  # may be left out, never null
-    status: str = None  # type: ignore[assignment]  # may be left out, never null
+    title: str = Field(None, max_length=column(ResourceList, "title"))  # type: ignore[assignment]  # may be left out, never null
+    description: str = Field(None, max_length=column(ResourceList, "description"))  # type: ignore[assignment]  # may be left out, never null
+    course_ids: list[Id] = Field(None, max_length=ITEMS)  # type: ignore[arg-type]  # may be left out, never null
+    owners: list[Username] = Field(None, max_length=ITEMS)  # type: ignore[arg-type]  # may be left out, never null
+    collaborators: list[Username] = Field(None, max_length=ITEMS)  # type: ignore[arg-type]  # may be left out, never null
+    visibility: Term = None  # type: ignore[assignment]  # may be left out, never null
+    status: Term = None  # type: ignore[assignment]  # may be left out, never null
 
 
 class SectionIn(Schema):
-    title: str
-    description: str = ""
+    title: str = Field(..., max_length=column(Section, "title"))
+    description: str = Field("", max_length=column(Section, "description"))
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     position: Position | None = None
 
 
 class SectionPatch(Schema):
-    title: str = None  # type: ignore[assignment]  # may be left out, never null
-    description: str = None  # type: ignore[assignment]  # may be left out, never null
+    title: str = Field(None, max_length=column(Section, "title"))  # type: ignore[assignment]  # may be left out, never null
+    description: str = Field(None, max_length=column(Section, "description"))  # type: ignore[assignment]  # may be left out, never null
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
 
 class CitationIn(Schema):
     section_id: Id | None = None
-    type: str | None = None
-    metadata: dict[str, Any] = {}
+    type: Term | None = None
+    metadata: JsonObject = {}
     record_id: Id | None = None
-    tags: list[str] = []
-    public_note: str = ""
-    library_note: str = ""
+    tags: list[Term] = Field([], max_length=ITEMS)
+    public_note: str = Field("", max_length=column(Citation, "public_note"))
+    library_note: str = Field("", max_length=column(Citation, "library_note"))
     position: Position | None = None
     open_access: bool | None = None
-    copyright_status: str = ""
+    copyright_status: Term = ""
     personal_copy: bool = False
-    personal_copy_owner: str = ""
+    personal_copy_owner: str = Field("", max_length=column(Citation, "personal_copy_owner"))
 
 
 class CitationPatch(Schema):
-    type: str = None  # type: ignore[assignment]  # may be left out, never null
-    metadata: dict[str, Any] | None = None
-    tags: list[str] = None  # type: ignore[assignment]  # may be left out, never null
-    public_note: str = None  # type: ignore[assignment]  # may be left out, never null
-    library_note: str = None  # type: ignore[assignment]  # may be left out, never null
+    type: Term = None  # type: ignore[assignment]  # may be left out, never null
+    metadata: JsonObject | None = None
+    tags: list[Term] = Field(None, max_length=ITEMS)  # type: ignore[arg-type]  # may be left out, never null
+    public_note: str = Field(None, max_length=column(Citation, "public_note"))  # type: ignore[assignment]  # may be left out, never null
+    library_note: str = Field(None, max_length=column(Citation, "library_note"))  # type: ignore[assignment]  # may be left out, never null
     open_access: bool | None = None
-    copyright_status: str = None  # type: ignore[assignment]  # may be left out, never null
+    copyright_status: Term = None  # type: ignore[assignment]  # may be left out, never null
     personal_copy: bool = None  # type: ignore[assignment]  # may be left out, never null
-    personal_copy_owner: str | None = None
-    status: str = None  # type: ignore[assignment]  # may be left out, never null
-    status_note: str = None  # type: ignore[assignment]  # may be left out, never null
+    personal_copy_owner: str | None = Field(None, max_length=column(Citation, "personal_copy_owner"))
+    status: Term = None  # type: ignore[assignment]  # may be left out, never null
+    status_note: str = Field(None, max_length=column(Citation, "status_note"))  # type: ignore[assignment]  # may be left out, never null
     section_id: Id | None = None
     position: Position = None  # type: ignore[assignment]  # may be left out, never null
 
@@ -212,12 +212,12 @@ class PositionIn(Schema):
 
 
 class AssignIn(Schema):
-    username: str | None = None
+    username: Username | None = None
 
 
 class StatusIn(Schema):
-    status: str
-    note: str | None = None
+    status: Term
+    note: str | None = Field(None, max_length=column(Citation, "status_note"))
 
 
 TaskPage = Page(ListSummary, name="LibrarianListPage", tab_counts=dict[str, int])

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
-from syllabus.api.fields import Id
+from syllabus.api.fields import LETTER, Id, Term, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound
 
 from . import selectors, services
-from .models import Notification, OutboxMessage
+from .models import LetterConfig, Notification, OutboxMessage
+from syllabus.org.models import User
 
 router = Router(tags=["notifications"])
 
@@ -39,8 +40,8 @@ class ContactOut(Schema):
 
 
 class ContactIn(Schema):
-    email: str | None = None
-    phone: str | None = None
+    email: str | None = Field(None, max_length=column(User, "email"))
+    phone: str | None = Field(None, max_length=column(User, "phone"))
     email_enabled: bool | None = None
     sms_enabled: bool | None = None
     inapp_enabled: bool | None = None
@@ -70,18 +71,22 @@ class LetterDetailOut(LetterOut):
     default_sms: str
 
 
+SUBJECT = 1_000  # a letter's subject template (the sent subject is cut at the outbox's 500)
+SMS = 1_600  # an SMS template: ten messages' worth
+
+
 class LetterIn(Schema):
-    subject: str | None = None
-    body: str | None = None
-    sms: str | None = None
+    subject: str | None = Field(None, max_length=SUBJECT)
+    body: str | None = Field(None, max_length=column(LetterConfig, "body", text=LETTER))
+    sms: str | None = Field(None, max_length=SMS)
     enabled: bool | None = None
-    channels: dict[str, bool] | None = None
+    channels: dict[Term, bool] | None = Field(None, max_length=10)
 
 
 class PreviewIn(Schema):
-    subject: str | None = None
-    body: str | None = None
-    sms: str | None = None
+    subject: str | None = Field(None, max_length=SUBJECT)
+    body: str | None = Field(None, max_length=column(LetterConfig, "body", text=LETTER))
+    sms: str | None = Field(None, max_length=SMS)
 
 
 class PreviewOut(Schema):

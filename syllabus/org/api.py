@@ -1,12 +1,14 @@
 """API: who am I, institutions, libraries, resolved configuration."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from pydantic import AfterValidator
 
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.limits import JSON_CHARS, bounded_json, column
 
 from . import config
 from .models import Institution, Library
@@ -62,9 +64,9 @@ class ConfigOut(Schema):
 
 
 class ConfigIn(Schema):
-    value: Any
-    level: str = "institution"  # institution | library | consortium (CON-1)
-    library: str | None = None
+    value: Annotated[Any, Field(json_schema_extra={"x-max-chars": JSON_CHARS}), AfterValidator(bounded_json)]
+    level: str = Field("institution", max_length=20)  # institution | library | consortium (CON-1)
+    library: str | None = Field(None, max_length=column(Library, "code"))
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user, their institution, user group and roles")

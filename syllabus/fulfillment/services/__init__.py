@@ -16,7 +16,7 @@ from .config import (  # noqa: F401
     save_edd_rule, save_form_field, set_patron_limit
 )
 from .form import (  # noqa: F401
-    MAX_NOTES, MAX_PAGE_RANGES, RequestForm, _apply_form_config, form_config
+    MAX_NOTE_CHARS, MAX_NOTES, MAX_PAGE_RANGES, RequestForm, _apply_form_config, form_config
 )
 from .rules import (  # noqa: F401
     _group, _lock, _work_due, check_edd, check_patron_limit, choose_rule, ensure_defaults_rule, route

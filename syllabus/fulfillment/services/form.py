@@ -6,17 +6,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-from syllabus.core.errors import RuleViolation
+from syllabus.core.errors import RuleViolation, refuse_too_long
 from syllabus.org.models import Institution
 
 from syllabus.fulfillment.models import (
-    FORM_FIELDS, FormField,
+    FORM_FIELDS, DigitizationRequest, FormField,
 )
 
 
 
 MAX_PAGE_RANGES = 10
 MAX_NOTES = 3
+MAX_NOTE_CHARS = 2_000  # one note of a request (kept in a JSON list, so no column says it)
 
 
 # === the form (DIG-1, DIG-12) ============================================================
@@ -57,6 +58,10 @@ class RequestForm:
             r["from"], r["to"] = lo, hi
         if len(self.notes) > MAX_NOTES:
             raise RuleViolation(rule, f"at most {MAX_NOTES} notes ({len(self.notes)} given)", field="notes")
+        for n, note in enumerate(self.notes, 1):
+            if len(note) > MAX_NOTE_CHARS:
+                raise RuleViolation(rule, f"note {n} is longer than {MAX_NOTE_CHARS} characters", field="notes")
+        refuse_too_long(rule, DigitizationRequest, chapters=self.chapters)
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise RuleViolation(rule, "the end date is before the start date", field="end_date")
 

@@ -1,0 +1,188 @@
+"""Every input has a ceiling, and an input over it is refused naming the rule — never a 500, never
+half-written (the "never a 500" audit of session 9; issue 18 items 3 and 7 did the numbers).
+
+A text longer than its column is an error on PostgreSQL (a DataError: a 500 when nothing refuses
+it first) while SQLite stores it whole; a megabyte of free text, a million tags or ids are no
+input either.  So:
+
+- the OpenAPI document declares a ``maxLength`` for every text of every request body, a
+  ``maxItems`` for every array, a ``maxProperties`` (and ``x-max-chars``) for every free JSON
+  object — the kind, not the instance;
+- every such ceiling is honoured: each create/update operation, sent each of its texts one
+  character over its ``maxLength`` and at 100,000 characters, answers a 422 problem naming the
+  field, and writes nothing;
+- texts a schema cannot bound (CSL-JSON members) are refused by their service (``DSV-1``/``LST-2``).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.problem import problem
+
+HUGE = 100_000
+PATH_VALUES = {"username": "instructor", "code": "x", "key": "x", "rule": "x"}  # any other path parameter is an id
+
+
+@pytest.fixture(scope="module")
+def doc(django_db_setup, django_db_blocker):
+    from syllabus.api.api import api
+
+    with django_db_blocker.unblock():
+        return api.get_openapi_schema()
+
+
+def _operations(doc):
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method in {"post", "put", "patch"}:
+                yield method, path, op
+
+
+def _resolve(doc, schema):
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def _unbounded(doc) -> list[str]:
+    """Every text, array or free object of a request body without its ceiling."""
+    found: list[str] = []
+
+    def walk(schema, where, seen):
+        if "$ref" in schema:
+            name = schema["$ref"].split("/")[-1]
+            if name not in seen:
+                walk(doc["components"]["schemas"][name], where, seen | {name})
+            return
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in schema.get(key, []):
+                walk(sub, where, seen)
+        kind = schema.get("type")
+        if kind == "string" and "maxLength" not in schema and "enum" not in schema \
+                and schema.get("format") not in ("date", "date-time", "binary"):
+            found.append(f"{where}: a text without maxLength")
+        if kind == "array":
+            if "maxItems" not in schema:
+                found.append(f"{where}: an array without maxItems")
+            walk(schema.get("items", {}), f"{where}[]", seen)
+        free = schema.get("additionalProperties")
+        if free is True or isinstance(free, dict):
+            if "maxProperties" not in schema:
+                found.append(f"{where}: an object of free members without maxProperties")
+            if free is True and "x-max-chars" not in schema:
+                found.append(f"{where}: a free JSON object without x-max-chars")
+            if isinstance(free, dict):
+                walk(free, f"{where}.*", seen)
+        if not kind and not any(k in schema for k in ("$ref", "anyOf", "oneOf", "allOf", "enum", "const")) \
+                and "x-max-chars" not in schema:
+            found.append(f"{where}: any JSON value without x-max-chars")
+        for name, prop in schema.get("properties", {}).items():
+            walk(prop, f"{where}.{name}", seen)
+
+    for method, path, op in _operations(doc):
+        for content in op.get("requestBody", {}).get("content", {}).values():
+            walk(content["schema"], f"{method.upper()} {path}", frozenset())
+    return found
+
+
+def test_every_text_array_and_object_of_a_request_body_has_a_ceiling(doc):
+    assert _unbounded(doc) == []
+
+
+def test_every_text_ceiling_is_no_wider_than_a_column_it_could_land_in(doc):
+    """A ceiling comes from the column (``syllabus.api.fields.column``): none may exceed the widest
+    free text the product keeps (a letter's template) — a schema that forgot the column would be
+    caught by the walk below on PostgreSQL, and this keeps a typo'd ``10**9`` out."""
+    from syllabus.api.fields import LETTER
+    from syllabus.catalog.api import CITE_IT_HTML
+    from syllabus.consortium.iso18626 import MAX_BYTES
+
+    widest: dict[str, int] = {}
+
+    def walk(schema, where):
+        schema = _resolve(doc, schema)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in schema.get(key, []):
+                walk(sub, where)
+        if schema.get("type") == "string" and "maxLength" in schema:
+            widest[where] = schema["maxLength"]
+        for name, prop in schema.get("properties", {}).items():
+            walk(prop, f"{where}.{name}")
+        if schema.get("type") == "array":
+            walk(schema.get("items", {}), f"{where}[]")
+
+    for method, path, op in _operations(doc):
+        for content in op.get("requestBody", {}).get("content", {}).values():
+            walk(content["schema"], f"{method.upper()} {path}")
+    documents = {"POST /api/v1/cite-it.html": CITE_IT_HTML, "POST /api/v1/iso18626": MAX_BYTES}
+    assert {w: n for w, n in widest.items() if n > documents.get(w, LETTER)} == {}
+    assert len(widest) > 150  # the walk reached the bodies
+
+
+# --- the ceilings are honoured ----------------------------------------------------------------------
+
+def _text_fields(doc, op):
+    """(content type, dotted field, maxLength) of every top-level text (and list of texts) of ``op``'s body."""
+    for content_type, content in op.get("requestBody", {}).get("content", {}).items():
+        schema = _resolve(doc, content["schema"])
+        for name, prop in schema.get("properties", {}).items():
+            for option in [prop, *prop.get("anyOf", [])]:
+                option = _resolve(doc, option)
+                if option.get("type") == "string" and "maxLength" in option and option.get("format") != "binary":
+                    yield content_type, name, option["maxLength"], False
+                elif option.get("type") == "array" and "maxLength" in _resolve(doc, option.get("items", {})):
+                    yield content_type, name, _resolve(doc, option["items"])["maxLength"], True
+
+
+def _cases(doc):
+    for method, path, op in _operations(doc):
+        for content_type, name, limit, many in _text_fields(doc, op):
+            yield pytest.param(method, path, content_type, name, limit, many, id=f"{method.upper()} {path} {name}")
+
+
+def _all_cases():
+    import django
+
+    django.setup()
+    from syllabus.api.api import api
+
+    return list(_cases(api.get_openapi_schema()))
+
+
+def _counts():
+    """How many rows each table of the product holds: a refused request changes none."""
+    from django.apps import apps
+
+    return {m._meta.label: m.objects.count() for m in apps.get_models()
+            if m.__module__.startswith("syllabus.") and m._meta.label not in ("api.IdempotencyKey", "org.SignInThrottle")}
+
+
+@pytest.fixture
+def admin_api(api, make_user):
+    from syllabus.org.roles import Role
+
+    admin = make_user("size-admin", group="staff", is_staff=True, roles=[
+        Role.GENERAL_SYSTEM_ADMINISTRATOR, Role.COURSE_RESERVES_OPERATOR, Role.FULFILLMENT_ADMINISTRATOR])
+    return api(admin)
+
+
+@pytest.mark.parametrize("method, path, content_type, name, limit, many", _all_cases())
+def test_a_text_over_its_ceiling_is_a_422_naming_the_field_and_writes_nothing(
+        admin_api, course, method, path, content_type, name, limit, many):
+    url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m[1], "1"), path)
+    before = _counts()
+    for length in sorted({limit + 1, max(HUGE, limit + 1)}):
+        value = "x" * length
+        body = {name: [value] if many else value}
+        if content_type == "application/json":
+            r = getattr(admin_api, method)(url, body)
+        else:  # multipart/form-data
+            r = admin_api.client.post(url, body, **admin_api.headers)
+        assert r.status_code == 422, (length, r.status_code, r.content[:300])
+        body = problem(r)
+        assert body["rule"] == "VALIDATION"
+        assert any(e["loc"][-1 - many] == name or (many and e["loc"][-1] == name) for e in r.json()["errors"]), \
+            r.json()["errors"]
+    assert _counts() == before

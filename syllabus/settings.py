@@ -76,6 +76,9 @@ MIDDLEWARE = [
     # request.htmx (django-htmx), and Vary: HX-Request on the answers that depended on it
     "syllabus.web.htmx.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # innermost: a value the database refuses (DataError) that nothing refused first is a WEB-VALUE
+    # refusal page, not a 500 (the API answers API-VALUE itself)
+    "syllabus.web.errors.DataErrorMiddleware",
 ]
 
 ROOT_URLCONF = "syllabus.urls"

@@ -4,6 +4,9 @@ from __future__ import annotations
 from django import forms
 
 from syllabus.core.forms import DateText, RuleForm, id_field, text
+from syllabus.core.limits import TERM, column
+
+from .models import AcquisitionTask, PurchaseRequest
 
 MAX_CONCURRENT_USERS = 10_000  # as the API's ConcurrentUsers
 
@@ -12,15 +15,16 @@ class TaskForm(RuleForm):
     """An order, licence or short-loan task's fields (the service checks the cost, SRV-3)."""
 
     rule = "SRV-3"
-    vendor = text()
-    cost_amount = forms.CharField(required=False, empty_value=None)
-    cost_currency = text()
+    vendor = text(column(AcquisitionTask, "vendor"))
+    cost_amount = forms.CharField(required=False, empty_value=None, max_length=TERM)
+    cost_currency = text(column(AcquisitionTask, "cost_currency"))
     expected_date = DateText(required=False)
-    notes = text()
-    location = forms.CharField(required=False, strip=False, empty_value="Course reserve")
+    notes = text(column(AcquisitionTask, "notes"))
+    location = forms.CharField(required=False, strip=False, empty_value="Course reserve",
+                               max_length=column(AcquisitionTask, "location"))
     concurrent_users = forms.IntegerField(required=False, min_value=0, max_value=MAX_CONCURRENT_USERS)
-    url = forms.CharField(required=False)
-    assignee = forms.CharField(required=False, strip=False, empty_value=None)
+    url = forms.CharField(required=False, max_length=column(AcquisitionTask, "url"))
+    assignee = forms.CharField(required=False, strip=False, empty_value=None, max_length=150)
 
 
 class PurchaseForm(RuleForm):
@@ -28,9 +32,9 @@ class PurchaseForm(RuleForm):
 
     rule = "SRV-3"
     notice = id_field(required=False)
-    note = text()
+    note = text(column(PurchaseRequest, "note"))
 
 
 class ReasonForm(RuleForm):
     rule = "SRV-3"
-    reason = text()
+    reason = text(column(PurchaseRequest, "reason"))

@@ -21,6 +21,9 @@ import importlib.util
 import re
 from typing import Any
 
+import logging
+
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -99,6 +102,15 @@ api = SyllabusAPI(
 @api.exception_handler(RuleViolation)
 def _rule_violation(request, exc: RuleViolation):
     return problems.response(exc.status, exc.detail, rule=exc.rule, field=exc.field)
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc: DataError):
+    """The last line of defence (never a 500): a value the database refuses (a text longer than its
+    column, on PostgreSQL) that no schema or service refused first.  The service's transaction is
+    already rolled back; the missing ceiling is a bug, so it is logged."""
+    logging.getLogger("syllabus.api").error("a value reached the database unrefused: %s", exc, exc_info=exc)
+    return problems.response(400, "a value is too long or out of range for where it is kept", rule="API-VALUE")
 
 
 @api.exception_handler(AuthenticationError)

@@ -37,6 +37,9 @@ GENERIC_RULES: dict[str, str] = {
     "API-IDEMPOTENCY": "An `Idempotency-Key` was sent again with a different method, path or body than its first "
                        "request (a key stands for one request: use a new key for a new request), or is not 1 to "
                        "255 visible ASCII characters.",
+    "API-VALUE": "A value is too long or out of range for where it is kept, and nothing refused it before the "
+                 "database did; nothing was changed. Every input has a documented ceiling (`maxLength`, `maxItems`, "
+                 "`maximum`): keep to it.",
     "HTTP": "A generic HTTP error.",
     "SERVER": "The server failed; the error was logged.",
 }

@@ -7,6 +7,9 @@ import json
 from django import forms
 
 from syllabus.core.forms import RuleForm, id_field
+from syllabus.core.limits import JSON_CHARS, TERM, TEXT, column
+
+from .models import Record
 
 CHOOSE_A_LIST = {key: "choose a list" for key in ("required", "invalid", "min_value", "max_value")}
 
@@ -23,7 +26,7 @@ class CiteItSaveForm(RuleForm):
     """DSV-4: where a harvested citation goes — My collection or one of my lists."""
 
     rule = "DSV-4"
-    target = forms.RegexField(r"^(collection|[0-9]{1,18})$", required=False, error_messages={
+    target = forms.RegexField(r"^(collection|[0-9]{1,18})$", required=False, max_length=TERM, error_messages={
         "invalid": "choose My collection or one of your lists"})
 
     @classmethod
@@ -37,7 +40,7 @@ class ListImportForm(RuleForm):
     """LST-9: the file's format (guessed when empty) and the section the entries go to."""
 
     rule = "LST-9"
-    format = forms.CharField(required=False)
+    format = forms.CharField(required=False, max_length=TERM)
     section_id = id_field(required=False)
 
 
@@ -49,14 +52,14 @@ class CiteItEditForm(RuleForm):
     corrected (a field the form does not send is left as harvested)."""
 
     rule = "DSV-4"
-    csl = forms.CharField(required=False)
-    authors = forms.CharField(required=False, strip=False)  # one a line
-    year = forms.RegexField(r"^\d{1,4}$", required=False, error_messages={"invalid": "the year must be a number"})
+    csl = forms.CharField(required=False, max_length=JSON_CHARS)
+    authors = forms.CharField(required=False, strip=False, max_length=TEXT)  # one a line
+    year = forms.RegexField(r"^\d{1,4}$", required=False, max_length=TERM, error_messages={"invalid": "the year must be a number"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for key in CITE_IT_FIELDS:
-            self.fields[key] = forms.CharField(required=False)
+        for key in CITE_IT_FIELDS:  # CSL-JSON members: as long as a record's title may be
+            self.fields[key] = forms.CharField(required=False, max_length=column(Record, "title"))
 
     def clean_csl(self) -> dict:
         try:

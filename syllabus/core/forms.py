@@ -3,7 +3,9 @@
 A :class:`RuleForm` names the rule it enforces; :meth:`RuleForm.parse` answers the cleaned data
 or raises :class:`~syllabus.core.errors.RuleViolation` ``"RULE: field: message"`` (with the
 field), which the page-error layer (:mod:`syllabus.web.errors`) shows like any other refusal.
-Numbers are bounded (``max_value``): no form takes an unbounded integer."""
+Numbers are bounded (``max_value``): no form takes an unbounded integer; texts too (``max_length``, from
+the column they land in: ``text(column(ResourceList, "title"))``), and repeated fields (``max_items``) —
+a text longer than its column would be an error on PostgreSQL (tests/web/test_form_sizes.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -14,6 +16,7 @@ from django.utils import translation
 
 from .dates import typed_date
 from .errors import RuleViolation
+from .limits import ITEMS, TERM
 
 MAX_ID = 2**63 - 1  # the largest primary key SQLite and PostgreSQL (bigint) hold
 
@@ -47,12 +50,18 @@ def id_field(**kwargs) -> forms.IntegerField:
 
 
 class IdList(forms.Field):
-    """Every value of a repeated field (``getlist``) as ids; values that are no id are dropped
-    (a checkbox list's unchecked or stale entries)."""
+    """Every value of a repeated field (``getlist``) as ids, at most ``max_items`` of them; values
+    that are no id are dropped (a checkbox list's unchecked or stale entries)."""
 
     widget = forms.SelectMultiple
 
+    def __init__(self, *, max_items: int = ITEMS, **kwargs):
+        super().__init__(**kwargs)
+        self.max_items = max_items
+
     def to_python(self, value) -> list[int]:
+        if len(value or []) > self.max_items:
+            raise forms.ValidationError(f"at most {self.max_items} values ({len(value)} given)")
         ids = []
         for v in value or []:
             try:
@@ -67,27 +76,44 @@ class IdList(forms.Field):
 class DateText(forms.CharField):
     """A date typed as ``YYYY-MM-DD``; ``None`` when empty."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", TERM)
+        super().__init__(**kwargs)
+
     def to_python(self, value):
         value = super().to_python(value)
+        self.run_validators(value)  # its length first: a refusal never quotes a page of text back
         try:
             return typed_date(value)
         except ValueError:
             raise forms.ValidationError(f"{value.strip()!r} is not a date (YYYY-MM-DD)") from None
 
 
-def text(**kwargs) -> forms.CharField:
-    """Free text as typed (blanks kept: the service trims), empty when left out."""
-    return forms.CharField(required=False, strip=False, **kwargs)
+def text(max_length: int, **kwargs) -> forms.CharField:
+    """Free text as typed (blanks kept: the service trims), empty when left out, of at most
+    ``max_length`` characters (the column's: ``text(column(Model, "field"))``)."""
+    return forms.CharField(required=False, strip=False, max_length=max_length, **kwargs)
 
 
 class TextList(forms.Field):
-    """Every value of a repeated field (``getlist``: checkboxes, a multiple select) as text; the
-    service checks them against its vocabulary."""
+    """Every value of a repeated field (``getlist``: checkboxes, a multiple select) as text — at
+    most ``max_items`` values of at most ``max_length`` characters; the service checks them against
+    its vocabulary."""
 
     widget = forms.SelectMultiple
 
+    def __init__(self, *, max_items: int = ITEMS, max_length: int = TERM, **kwargs):
+        super().__init__(**kwargs)
+        self.max_items, self.max_length = max_items, max_length
+
     def to_python(self, value) -> list[str]:
-        return [str(v) for v in value or []]
+        values = [str(v) for v in value or []]
+        if len(values) > self.max_items:
+            raise forms.ValidationError(f"at most {self.max_items} values ({len(values)} given)")
+        for v in values:
+            if len(v) > self.max_length:
+                raise forms.ValidationError(f"a value is longer than {self.max_length} characters")
+        return values
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from syllabus.core.forms import RuleForm
+from syllabus.core.limits import TERM
 
 from .services import STUDENT
 
@@ -12,8 +13,8 @@ class MemberForm(RuleForm):
     """Add a person to a course's roster as a student or an instructor (the service checks the role)."""
 
     rule = "CRS-2"
-    username = forms.CharField(required=False)
-    role = forms.CharField(required=False, empty_value=STUDENT)
+    username = forms.CharField(required=False, max_length=254)  # a username or an e-mail address
+    role = forms.CharField(required=False, empty_value=STUDENT, max_length=TERM)
 
     @classmethod
     def values(cls, post) -> tuple[str, str]:

@@ -63,9 +63,9 @@ def _done(request, course_id: int, action):
 @require_POST
 def add_member(request, course_id: int):
     course = _course(request, course_id, manage=True)
-    username, role = forms.MemberForm.values(request.POST)
 
     def act():
+        username, role = forms.MemberForm.values(request.POST)  # a refusal (CRS-2) is the roster's message
         changes = services.add_member(request.user, course, username, role)
         if changes.created:
             return _("%(user)s added as %(role)s.") % {"user": username, "role": role}

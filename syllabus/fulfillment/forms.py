@@ -4,6 +4,11 @@ from __future__ import annotations
 from django import forms
 
 from syllabus.core.forms import Checked, DateText, RuleForm, Sent, TextList, id_field, text
+from syllabus.core.limits import TERM, column
+from syllabus.org.models import Library
+
+from .models import CirculationDesk, CopyrightOption, DigitizationDepartment, DigitizationRequest, DigitizationRule, EddRule, FormField
+from .services import MAX_NOTE_CHARS
 
 #: the largest number a configuration field takes (days, limits, positions, accesses)
 MAX_CONFIG_NUMBER = 100_000
@@ -15,10 +20,10 @@ class RequestForm(RuleForm):
     rule = "DIG-1"
     start_date = DateText(required=False)
     end_date = DateText(required=False)
-    chapters = text()
+    chapters = text(column(DigitizationRequest, "chapters"))
     page_from = TextList(required=False)
     page_to = TextList(required=False)
-    note = TextList(required=False)
+    note = TextList(required=False, max_length=MAX_NOTE_CHARS)
     include_images = Checked()
 
     @classmethod
@@ -35,14 +40,14 @@ class RecordRequestForm(RuleForm):
 
     rule = "DIG-5"
     rules = {"on_behalf_of": "DIG-10"}
-    service = forms.CharField(required=False, empty_value="digitization")
+    service = forms.CharField(required=False, empty_value="digitization", max_length=TERM)
     item = id_field(required=False)
-    on_behalf_of = forms.CharField(required=False)
+    on_behalf_of = forms.CharField(required=False, max_length=150)
 
 
 class ReasonForm(RuleForm):
     rule = "DIG-10"
-    reason = forms.CharField(required=False)
+    reason = forms.CharField(required=False, max_length=column(DigitizationRequest, "approval_reason"))
 
 
 # --- the configuration page (DIG-6..DIG-9, DIG-11, DIG-12, DIG-3): one form per section ---------
@@ -58,10 +63,10 @@ class ConfigForm(RuleForm):
 
 
 class DepartmentForm(ConfigForm):
-    code = forms.CharField(required=False)
-    name = text()
-    description = text()
-    library = forms.CharField(required=False)  # a library's code; empty: none
+    code = forms.CharField(required=False, max_length=column(DigitizationDepartment, "code"))
+    name = text(column(DigitizationDepartment, "name"))
+    description = text(column(DigitizationDepartment, "description"))
+    library = forms.CharField(required=False, max_length=column(Library, "code"))  # a library's code; empty: none
     served_libraries = TextList(required=False)
     work_time_days = config_count()
     active = Checked()
@@ -72,7 +77,7 @@ class RowForm(ConfigForm):
 
     department = id_field(required=False)
     rule_id = id_field(required=False)
-    username = forms.CharField(required=False)
+    username = forms.CharField(required=False, max_length=150)
     active = Checked()
     enabled = Checked()
 
@@ -84,9 +89,9 @@ class RowForm(ConfigForm):
 
 
 class DeskForm(ConfigForm):
-    library = forms.CharField(required=False)
-    code = text()
-    name = text()
+    library = forms.CharField(required=False, max_length=column(Library, "code"))
+    code = text(column(CirculationDesk, "code"))
+    name = text(column(CirculationDesk, "name"))
     supports_digitization = Checked()
     work_time_days = config_count()
 
@@ -105,8 +110,8 @@ class RuleRowForm(RowForm):
     """An EDD rule (DIG-8), a digitization rule (DIG-9) or a display rule (DIG-11); ``has_enabled``
     / ``has_active``: the form shows the switch (absent: left as it is)."""
 
-    name = text()
-    description = text()
+    name = text(column(EddRule, "name"))  # as a digitization rule's
+    description = text(column(EddRule, "description"))
     position = config_count()
     user_groups = TextList(required=False)
     sources = TextList(required=False)
@@ -114,14 +119,14 @@ class RuleRowForm(RowForm):
     allowed = Checked()
     has_enabled = Sent()
     has_active = Sent()
-    target = forms.CharField(required=False, empty_value="attachment")
+    target = forms.CharField(required=False, empty_value="attachment", max_length=TERM)
     max_accesses = config_count()
     approval_required = Checked()
     copyright_required = Checked()
-    approval_mode = forms.CharField(required=False, empty_value="blocking")
-    approval_reason = text()
-    service = text()
-    condition = text()
+    approval_mode = forms.CharField(required=False, empty_value="blocking", max_length=TERM)
+    approval_reason = text(column(DigitizationRule, "approval_reason"))
+    service = text(TERM)
+    condition = text(TERM)
 
 
 class FormFieldsForm(ConfigForm):
@@ -131,11 +136,11 @@ class FormFieldsForm(ConfigForm):
 
     @staticmethod
     def more(names) -> dict[str, forms.Field]:
-        return {key: field for name in names for key, field in ((f"display_{name}", Checked()), (f"default_{name}", text()))}
+        return {key: field for name in names for key, field in ((f"display_{name}", Checked()), (f"default_{name}", text(column(FormField, "default"))))}
 
 
 class CopyrightOptionForm(ConfigForm):
     rule = "DIG-3"
-    code = forms.CharField(required=False)
-    label = forms.CharField(required=False)
-    copyright_status = text()
+    code = forms.CharField(required=False, max_length=column(CopyrightOption, "code"))
+    label = forms.CharField(required=False, max_length=column(CopyrightOption, "label"))
+    copyright_status = text(TERM)

@@ -4,6 +4,9 @@ from __future__ import annotations
 from django import forms
 
 from syllabus.core.forms import MAX_ID, Checked, DateText, IdList, RuleForm, TextList, text
+from syllabus.core.limits import TERM, TEXT, column
+
+from .models import Citation, ResourceList, RolloverRun, Section
 
 #: the editor's metadata fields → their CSL variables
 FORM_FIELDS = {
@@ -17,10 +20,10 @@ class ListForm(RuleForm):
     """A new list, or its settings: an absent field (settings) leaves it as it is."""
 
     rule = "LST-1"
-    title = text()
-    description = text()
+    title = text(column(ResourceList, "title"))
+    description = text(column(ResourceList, "description"))
     courses = IdList(required=False)
-    collaborators = text()  # user names, separated by blanks or commas
+    collaborators = text(TEXT)  # user names, separated by blanks or commas
 
     @classmethod
     def values(cls, post) -> dict:
@@ -36,13 +39,13 @@ class ListForm(RuleForm):
 
 class VisibilityForm(RuleForm):
     rule = "LST-4"
-    visibility = text()
+    visibility = text(TERM)
 
 
 class SectionForm(RuleForm):
     rule = "LST-1"
-    title = text()
-    description = text()
+    title = text(column(Section, "title"))
+    description = text(column(Section, "description"))
     start_date = DateText(required=False)
     end_date = DateText(required=False)
 
@@ -60,23 +63,23 @@ class CitationForm(RuleForm):
 
     rule = "LST-2"
     rules = {"section": "LST-1"}
-    type = forms.CharField(required=False)
+    type = forms.CharField(required=False, max_length=TERM)
     section = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
-    record_id = forms.CharField(required=False)  # the identifier lookup's match (views._record)
-    authors = text()  # one a line
-    year = text()
+    record_id = forms.CharField(required=False, max_length=TERM)  # the identifier lookup's match (views._record)
+    authors = text(TEXT)  # one a line
+    year = text(TERM)
     tags = TextList(required=False)
-    public_note = text()
-    library_note = text()
+    public_note = text(column(Citation, "public_note"))
+    library_note = text(column(Citation, "library_note"))
     open_access = Checked()
-    copyright_status = text()
+    copyright_status = text(TERM)
     personal_copy = Checked()
-    personal_copy_owner = text()
+    personal_copy_owner = text(column(Citation, "personal_copy_owner"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in FORM_FIELDS:
-            self.fields[name] = text()
+        for name in FORM_FIELDS:  # CSL-JSON members: as long as the item's title may be
+            self.fields[name] = text(column(Citation, "title"))
 
     @staticmethod
     def metadata(data: dict) -> dict:
@@ -94,30 +97,31 @@ class CitationForm(RuleForm):
 
 class AssignForm(RuleForm):
     rule = "LST-7"
-    username = forms.CharField(required=False)
-    assign_me = forms.CharField(required=False)  # any value: the button was pressed
-    return_to = forms.CharField(required=False)
-    state = forms.CharField(required=False)  # the task list's filters, to re-render it
+    username = forms.CharField(required=False, max_length=150)
+    assign_me = forms.CharField(required=False, max_length=TERM)  # any value: the button was pressed
+    return_to = forms.CharField(required=False, max_length=2_000)
+    state = forms.CharField(required=False, max_length=2_000)  # the task list's filters, to re-render it
 
 
 class StatusForm(RuleForm):
     rule = "LST-5"
-    status = text()
-    note = forms.CharField(required=False, strip=False, empty_value=None)
+    status = text(TERM)
+    note = forms.CharField(required=False, strip=False, empty_value=None, max_length=column(Citation, "status_note"))
 
 
 class LibraryNoteForm(RuleForm):
     rule = "LST-3"
-    library_note = text()
+    library_note = text(column(Citation, "library_note"))
     tags = TextList(required=False)
 
 
 class RolloverForm(RuleForm):
     rule = "ROLL-3"
-    from_term = forms.CharField(required=False)
-    to_term = forms.CharField(required=False)
+    # a longer term is ROLL-10's to refuse (values() keeps 100 characters of it, the rule allows the column's)
+    from_term = forms.CharField(required=False, max_length=100 + column(RolloverRun, "from_term"))
+    to_term = forms.CharField(required=False, max_length=100 + column(RolloverRun, "to_term"))
     to_term_start = DateText(required=False)
-    notes = forms.CharField(required=False)
+    notes = forms.CharField(required=False, max_length=TERM)
 
     @classmethod
     def values(cls, post) -> dict:

@@ -13,6 +13,7 @@ page it returns to.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -89,3 +90,25 @@ def flash_refusals(back: Callable[..., str]):
         return redirect(back(request, *args, **kwargs))
 
     return _on_refusal(answer)
+
+
+class DataErrorMiddleware:
+    """The last line of defence of the pages (never a 500): a value the database refuses (a text
+    longer than its column, on PostgreSQL) that no form or service refused first is a refusal page
+    naming ``WEB-VALUE`` (400), not a server error.  The transaction it broke is already rolled back;
+    the missing ceiling is a bug, so it is logged.  The API answers its own problem (``API-VALUE``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        from django.db import DataError
+
+        if not isinstance(exc, DataError) or request.path.startswith("/api/"):
+            return None
+        logging.getLogger("syllabus.web").error("a value reached the database unrefused: %s", exc, exc_info=exc)
+        return refusal(request, RuleViolation("WEB-VALUE", "a value is too long or out of range for where it is kept; "
+                                                           "nothing was changed"), status=400)

@@ -45,8 +45,14 @@ class NotFound(RuleViolation):
 
 def refuse_too_long(rule: str, model, **values) -> None:
     """Refuse (``rule``, naming the field) a text longer than its column of ``model`` holds, before
-    the database would: PostgreSQL answers an error (a 500), SQLite stores the text whole."""
+    the database would: PostgreSQL answers an error (a 500), SQLite stores the text whole.  A column
+    without a length (a TextField) holds ``core.limits.TEXT`` characters of free text."""
+    from django.db import models
+
+    from .limits import TEXT
+
     for name, value in values.items():
-        limit = model._meta.get_field(name).max_length
+        field = model._meta.get_field(name)
+        limit = field.max_length or (TEXT if isinstance(field, models.TextField) else None)
         if limit is not None and isinstance(value, str) and len(value) > limit:
             raise RuleViolation(rule, f"{name} is longer than {limit} characters", field=name)

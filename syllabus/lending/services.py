@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 
 from syllabus.catalog.models import Item, Record, Representation
 from syllabus.core import audit, clock
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
 from syllabus.core.models import AuditEntry
 from syllabus.notify.delivery import kick
 from syllabus.notify.models import ContactPreference, LetterConfig, OutboxMessage
@@ -138,6 +138,7 @@ def create_policy(actor: User, institution: Institution, *, name: str, long_term
     name = (name or "").strip()
     if not name:
         raise RuleViolation("LDL-1", _("an access rights policy needs a name"), field="name")
+    refuse_too_long("LDL-1", AccessRightsPolicy, name=name, limit_note=limit_note or "", description=description or "")
     resolved = _resolve_rules(institution, list(rules))
     try:
         with transaction.atomic():
@@ -162,6 +163,7 @@ def update_policy(actor: User, policy: AccessRightsPolicy, *, rules: list[dict] 
         values["name"] = values["name"].strip()
         if not values["name"]:
             raise RuleViolation("LDL-1", _("an access rights policy needs a name"), field="name")
+    refuse_too_long("LDL-1", AccessRightsPolicy, **{k: v for k, v in values.items() if isinstance(v, str)})
     resolved = _resolve_rules(policy.institution, rules) if rules is not None else None
     try:
         with transaction.atomic():

@@ -6,13 +6,13 @@ import datetime as dt
 
 from ninja import Field, Router, Schema
 
-from syllabus.api.fields import LETTER, Id, Term, column
+from syllabus.api.fields import Id, Term, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound
 
 from . import selectors, services
-from .models import LetterConfig, Notification, OutboxMessage
+from .models import Notification, OutboxMessage
 from syllabus.org.models import User
 
 router = Router(tags=["notifications"])
@@ -71,13 +71,12 @@ class LetterDetailOut(LetterOut):
     default_sms: str
 
 
-SUBJECT = 1_000  # a letter's subject template (the sent subject is cut at the outbox's 500)
-SMS = 1_600  # an SMS template: ten messages' worth
+SUBJECT, BODY, SMS = (services.TEMPLATE_MAX[name] for name in ("subject", "body", "sms"))  # LTR-2
 
 
 class LetterIn(Schema):
     subject: str | None = Field(None, max_length=SUBJECT)
-    body: str | None = Field(None, max_length=column(LetterConfig, "body", text=LETTER))
+    body: str | None = Field(None, max_length=BODY)
     sms: str | None = Field(None, max_length=SMS)
     enabled: bool | None = None
     channels: dict[Term, bool] | None = Field(None, max_length=10)
@@ -85,7 +84,7 @@ class LetterIn(Schema):
 
 class PreviewIn(Schema):
     subject: str | None = Field(None, max_length=SUBJECT)
-    body: str | None = Field(None, max_length=column(LetterConfig, "body", text=LETTER))
+    body: str | None = Field(None, max_length=BODY)
     sms: str | None = Field(None, max_length=SMS)
 
 

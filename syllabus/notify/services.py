@@ -35,7 +35,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from syllabus.core import audit, clock
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
+from syllabus.core.limits import LETTER
 
 from . import nav, templating
 from .delivery import kick
@@ -243,6 +244,9 @@ class LetterBatch:
 # --- the letters editor (LTR-1, LTR-2) ----------------------------------------------------------
 
 FIELD_LABELS = {"subject": "Subject", "body": "Body", "sms": "SMS text"}
+# the longest template of each field (LTR-2): a subject line (the sent subject is cut at the outbox's 500
+# characters), a letter of about fifty pages, ten SMS messages' worth
+TEMPLATE_MAX = {"subject": 1_000, "body": LETTER, "sms": 1_600}
 
 
 def template_errors(letter: LetterType, values: dict[str, str | None]) -> dict[str, str]:
@@ -251,6 +255,9 @@ def template_errors(letter: LetterType, values: dict[str, str | None]) -> dict[s
     for name in TEMPLATE_FIELDS:
         source = values.get(name)
         if source is None:
+            continue
+        if len(source) > TEMPLATE_MAX[name]:  # a refusal: English, with its rule (as RuleViolation's)
+            errors[name] = f"at most {TEMPLATE_MAX[name]} characters ({len(source)} given)"
             continue
         if name == "subject" and not source.strip():
             errors[name] = _("a letter needs a subject")
@@ -394,6 +401,7 @@ def update_contact(actor, user, *, email: str | None = None, phone: str | None =
                 validate_email(email)
             except ValidationError:
                 raise RuleViolation("NTF-1", _("“%(email)s” is not an e-mail address") % {"email": email}, field="email") from None
+        refuse_too_long("NTF-1", user._meta.model, email=email)  # an address may be 320 characters, the column keeps 254
         user_values["email"] = email
     if phone is not None:
         user_values["phone"] = normalise_phone(phone)

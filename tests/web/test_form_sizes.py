@@ -172,3 +172,57 @@ def test_every_form_page_refuses_an_overlong_value_without_a_500_and_writes_noth
         if r.status_code == 400:
             assert f"{cls.rules.get(name, cls.rule)}" in r.content.decode(), name
         assert _counts() == before, name
+
+
+# --- pages that read their POST without a RuleForm, and the configuration page's sections ----------
+
+LONG_EMAIL = "a" * 60 + "@" + ("b" * 60 + ".") * 4 + "org"  # a well-formed address longer than the column's 254
+
+
+def _hand_pages():
+    from syllabus.core.limits import LETTER, TEXT
+
+    cases = [
+        ("notify:preferences", {}, {"email": LONG_EMAIL}, "NTF-1"),
+        ("notify:preferences", {}, {"email": "x" * HUGE}, "NTF-1"),
+        # the letter's page shows each template's error under it (LTR-2)
+        ("notify:letter", {"code": "ldl_available"}, {"subject": "x" * HUGE, "body": "Hello"}, "at most 1000 characters"),
+        ("notify:letter", {"code": "ldl_available"}, {"subject": "Hi", "body": "x" * (LETTER + 1)},
+         f"at most {LETTER} characters"),
+        ("lending:policy-new", {}, {"name": "x" * HUGE}, "LDL-1"),
+        ("lending:policy-new", {}, {"name": "Policy", "description": "x" * (TEXT + 1)}, "LDL-1"),
+    ]
+    return [pytest.param(*c, id=f"{c[0]}-{next(iter(c[2]))}-{len(next(iter(c[2].values())))}") for c in cases]
+
+
+@pytest.mark.parametrize("url_name, parameters, data, rule", _hand_pages())
+def test_pages_reading_their_post_refuse_an_overlong_value_naming_the_rule(client, world, url_name, parameters, data,
+                                                                           rule):
+    from django.urls import reverse
+
+    before = _counts()
+    r = client.post(reverse(url_name, kwargs=parameters), data)
+    assert r.status_code in (200, 400), r.status_code  # the form again, with the refusal
+    assert rule in r.content.decode()
+    assert _counts() == before
+
+
+def _config_sections():
+    import django
+
+    django.setup()
+    from syllabus.fulfillment.views import CONFIG_SECTIONS
+
+    return [pytest.param(section, form, id=section) for section, (_save, form) in sorted(CONFIG_SECTIONS.items())]
+
+
+@pytest.mark.parametrize("section, cls", _config_sections())
+def test_every_section_of_the_digitization_configuration_refuses_an_overlong_value(client, world, section, cls):
+    from django.urls import reverse
+
+    for name, limit in _texts(_instance(cls)):
+        before = _counts()
+        r = client.post(reverse("fulfillment:config"), {"section": section, name: "x" * (limit + 1)})
+        assert r.status_code == 400, (name, r.status_code)
+        assert cls.rules.get(name, cls.rule) in r.content.decode(), name
+        assert _counts() == before, name

@@ -6,7 +6,7 @@ from typing import Iterable
 from django.db import transaction
 
 from syllabus.core import audit
-from syllabus.core.errors import RuleViolation
+from syllabus.core.errors import RuleViolation, refuse_too_long
 from syllabus.org.models import Institution, Library, RoleAssignment, User, UserGroup
 from syllabus.org.roles import Role, Scope
 from syllabus.org.services import assign_role
@@ -52,6 +52,7 @@ def save_department(actor: User, institution: Institution, *, code: str, library
     code = (code or "").strip()
     if not code:
         raise RuleViolation("DIG-6", "a department needs a code", field="code")
+    refuse_too_long("DIG-6", DigitizationDepartment, code=code, **values)
     if not (values.get("name") or (dept and dept.name)):
         raise RuleViolation("DIG-6", "a department needs a name", field="name")
     served = list(served_libraries) if served_libraries is not None else None
@@ -105,6 +106,7 @@ def remove_operator(actor: User, dept: DigitizationDepartment, user: User) -> No
 def save_desk(actor: User, library: Library, *, code: str, name: str, supports_digitization: bool,
               work_time_days: int | None) -> CirculationDesk:
     ensure_can_configure(actor, library.institution)
+    refuse_too_long("DIG-6", CirculationDesk, code=code, name=name)
     with transaction.atomic():
         desk = CirculationDesk.objects.filter(library=library, code=code).first()
         if desk is None:
@@ -143,6 +145,7 @@ def save_edd_rule(actor: User, institution: Institution, *, rule: EddRule | None
 def _save_rule(actor: User, model, institution: Institution, rule, values: dict, rule_id: str):
     """Create a configuration rule (it needs a name) or change ``rule``, audited; ``rule_id`` is
     the rule a refusal names (DIG-8 EDD rules, DIG-9 digitization rules)."""
+    refuse_too_long(rule_id, model, **{k: v for k, v in values.items() if isinstance(v, str)})
     with transaction.atomic():
         if rule is None:
             if not values.get("name"):
@@ -182,6 +185,7 @@ def save_form_field(actor: User, institution: Institution, field_code: str, *, d
     ensure_can_configure(actor, institution)
     if field_code not in FORM_FIELDS:
         raise RuleViolation("DIG-12", f"unknown form field {field_code!r}")
+    refuse_too_long("DIG-12", FormField, default=default)
     with transaction.atomic():
         ff, created = FormField.objects.get_or_create(institution=institution, field=field_code,
                                                       defaults={"display": display, "default": default})
@@ -211,6 +215,7 @@ def save_copyright_option(actor: User, institution: Institution, *, code: str, l
     ensure_can_configure(actor, institution)
     if not copyright_status or copyright_status not in CopyrightStatus.values:
         raise RuleViolation("DIG-3", "unknown copyright status", field="copyright_status")
+    refuse_too_long("DIG-3", CopyrightOption, code=code, label=label)
     with transaction.atomic():
         opt = CopyrightOption.objects.filter(institution=institution, code=code).first()
         if opt is None:

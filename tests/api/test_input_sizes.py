@@ -186,3 +186,28 @@ def test_a_text_over_its_ceiling_is_a_422_naming_the_field_and_writes_nothing(
         assert any(e["loc"][-1 - many] == name or (many and e["loc"][-1] == name) for e in r.json()["errors"]), \
             r.json()["errors"]
     assert _counts() == before
+
+
+# --- the last line of defence ------------------------------------------------------------------------
+
+def _unrefused_overflow(actor, **kw):
+    """A service whose ceiling is missing: it writes, then the database refuses a value (as
+    PostgreSQL does for a text longer than its column), inside its transaction."""
+    from django.db import DataError, transaction
+
+    from syllabus.lists.models import ResourceList
+
+    with transaction.atomic():
+        ResourceList.objects.create(institution_id=actor.institution_id, title="half-written")
+        raise DataError("value too long for type character varying(300)")
+
+
+def test_a_value_the_database_refuses_is_a_400_problem_and_nothing_is_written(api, instructor, monkeypatch):
+    from syllabus.lists import services
+    from syllabus.lists.models import ResourceList
+
+    monkeypatch.setattr(services, "create_list", _unrefused_overflow)
+    r = api(instructor).post("/api/v1/lists", {"title": "Readings"})
+    assert r.status_code == 400
+    assert problem(r)["rule"] == "API-VALUE"
+    assert not ResourceList.objects.exists()

@@ -226,3 +226,20 @@ def test_every_section_of_the_digitization_configuration_refuses_an_overlong_val
         assert r.status_code == 400, (name, r.status_code)
         assert cls.rules.get(name, cls.rule) in r.content.decode(), name
         assert _counts() == before, name
+
+
+def test_a_value_the_database_refuses_is_a_refusal_page_and_nothing_is_written(client, instructor, monkeypatch):
+    """The pages' last line of defence (``web.errors.DataErrorMiddleware``): a value no form or
+    service refused, that the database does, is a WEB-VALUE refusal — not a 500."""
+    from django.urls import reverse
+
+    from syllabus.lists import services
+    from syllabus.lists.models import ResourceList
+    from tests.api.test_input_sizes import _unrefused_overflow
+
+    monkeypatch.setattr(services, "create_list", _unrefused_overflow)
+    client.force_login(instructor)
+    r = client.post(reverse("lists:create"), {"title": "Readings"})
+    assert r.status_code == 400
+    assert "WEB-VALUE" in r.content.decode()
+    assert not ResourceList.objects.exists()

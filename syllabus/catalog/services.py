@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from syllabus.core import audit, clock
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_big, refuse_too_long
 from syllabus.org.models import Institution, Library, User
 
 from syllabus.citations import csl as cslmod
@@ -272,6 +272,8 @@ def add_to_collection(user: User, *, record: Record | None = None, csl: dict | N
         raise PermissionDenied("DSV-3", "sign in to keep a personal collection")
     if record is None and not (csl or {}).get("title"):
         raise RuleViolation("DSV-3", "an entry of My collection needs a record or metadata with a title")
+    refuse_too_big("DSV-3", csl=csl or {})
+    refuse_too_long("DSV-3", CollectionEntry, note=note)
     if record is not None:
         data = dict(record.csl)
     else:

@@ -43,6 +43,18 @@ class NotFound(RuleViolation):
         super().__init__(rule, detail, **kw)
 
 
+def refuse_too_big(rule: str, **values) -> None:
+    """Refuse (``rule``, naming the field) a JSON value longer than ``core.limits.JSON_CHARS``
+    characters once serialised (CSL-JSON metadata a page sends as text)."""
+    from .limits import JSON_CHARS, bounded_json
+
+    for name, value in values.items():
+        try:
+            bounded_json(value)
+        except ValueError:
+            raise RuleViolation(rule, f"{name} is longer than {JSON_CHARS} characters as JSON", field=name) from None
+
+
 def refuse_too_long(rule: str, model, **values) -> None:
     """Refuse (``rule``, naming the field) a text longer than its column of ``model`` holds, before
     the database would: PostgreSQL answers an error (a 500), SQLite stores the text whole.  A column

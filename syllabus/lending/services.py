@@ -1312,6 +1312,7 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
     if (on_behalf or priority is not None or source == Source.STAFF_ACCESS) and not can_manage_requests(actor, library):
         raise PermissionDenied("LDL-3", _("only library staff place requests on behalf of a patron or set their priority"))
     check_registered(patron, representation)
+    refuse_too_long("LDL-3", LoanRequest, note=note or "")
     if priority is not None and not 0 <= int(priority) <= MAX_PRIORITY:
         raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": MAX_PRIORITY}, field="priority")
     source = source or (Source.STAFF_ON_BEHALF if on_behalf else Source.PATRON)
@@ -1489,6 +1490,7 @@ def edit_request(actor: User, req: LoanRequest, *, note=UNSET, priority=UNSET) -
     values = {}
     if note is not UNSET and note is not None:
         values["note"] = note.strip()
+        refuse_too_long("LDL-11", LoanRequest, note=values["note"])
     if priority is not UNSET and priority is not None:
         if not 0 <= int(priority) <= MAX_PRIORITY:
             raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": MAX_PRIORITY}, field="priority")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import re
 from pathlib import Path
 
@@ -190,6 +191,7 @@ def _hand_pages():
         ("notify:letter", {"code": "ldl_available"}, {"subject": "Hi", "body": "x" * (LETTER + 1)},
          f"at most {LETTER} characters"),
         ("lending:policy-new", {}, {"name": "x" * HUGE}, "LDL-1"),
+        ("catalog:collect-citation", {}, {"csl": json.dumps({"title": "x" * HUGE})}, "DSV-3"),
         ("lending:policy-new", {}, {"name": "Policy", "description": "x" * (TEXT + 1)}, "LDL-1"),
     ]
     return [pytest.param(*c, id=f"{c[0]}-{next(iter(c[2]))}-{len(next(iter(c[2].values())))}") for c in cases]

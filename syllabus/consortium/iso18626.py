@@ -18,6 +18,7 @@ from lxml import etree
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.limits import column
 from syllabus.org.models import Institution
 
 from .models import IllMessage, IllRequest, IllStatus
@@ -275,6 +276,11 @@ def _on_request(message, caller) -> tuple[IllRequest | None, bytes]:
         return error(f"supplyingAgencyId: {h.supplying} is not a member here")
     if not h.request_id:
         return error("requestingAgencyRequestId is empty", "UnrecognisedDataElement")
+    for element, value, name in (("requestingAgencyId", h.requesting, "requesting_agency"),
+                                 ("requestingAgencyRequestId", h.request_id, "requesting_agency_request_id")):
+        limit = column(IllRequest, name)
+        if len(value) > limit:  # the schema allows any length; the column does not (a 500 on PostgreSQL)
+            return error(f"{element}: longer than {limit} characters")
     if caller is not None and institution_of(h.requesting) is not None:
         return error(f"requestingAgencyId: {h.requesting} is a member here; its requests come from Syllabus itself")
     existing = IllRequest.objects.filter(requesting_agency=h.requesting, requesting_agency_request_id=h.request_id).first()

@@ -11,7 +11,8 @@ input either.  So:
 - every such ceiling is honoured: each create/update operation, sent each of its texts one
   character over its ``maxLength`` and at 100,000 characters, answers a 422 problem naming the
   field, and writes nothing;
-- texts a schema cannot bound (CSL-JSON members) are refused by their service (``DSV-1``/``LST-2``).
+- texts a schema cannot bound (CSL-JSON members) are cut to their column by the service;
+- a value the database refuses all the same is a 400 ``API-VALUE`` problem, rolled back.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from syllabus.api.fields import Code, Id, JsonObject, Term, Year, column
+from syllabus.api.fields import TERM, Code, Id, JsonObject, Term, Year, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.citations import bibliography, exports, openurl
@@ -616,7 +616,7 @@ def export_list(request, list_id: Id, format: str = "ris", style: str = "apa"):
 
 @router.post("/lists/{list_id}/import", response={200: ImportOut, 400: Error, 403: Error, 404: Error},
              summary="Import RIS or BibTeX into a list (LST-9; multipart field 'file'); a report per entry")
-def import_list(request, list_id: Id, file: File[UploadedFile], format: Form[Term] = "", section_id: Form[Id | None] = None):
+def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):
     if file.size and file.size > 5 * 1024 * 1024:
         raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")
     raw = file.read()

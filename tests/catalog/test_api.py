@@ -89,18 +89,30 @@ def test_another_members_record_is_visible(api, make_user, inst_b, book):
 
 
 def test_a_text_longer_than_its_column_is_refused_naming_the_field(api, cataloguer, library_a, book):
-    """DSV-1: never a 500 (PostgreSQL refused the row) nor a stored overlong text (SQLite kept it)."""
+    """DSV-1: never a 500 (PostgreSQL refused the row) nor a stored overlong text (SQLite kept it).
+    The API's schema refuses it first (its ceiling is the column's, tests/api/test_input_sizes.py);
+    the service refuses it too, for the paths without a schema (a loader, a page)."""
+    from syllabus.catalog import services
+    from syllabus.core.errors import RuleViolation
+
     items = book.items.count()
     r = api(cataloguer).post(f"/api/v1/records/{book.pk}/items", {"library": library_a.code, "barcode": "B" * 61})
-    assert r.status_code == 400 and r.json()["rule"] == "DSV-1" and r.json()["field"] == "barcode", r.content
-    assert "longer than 60" in r.json()["detail"]
+    assert r.status_code == 422 and r.json()["rule"] == "VALIDATION" and r.json()["field"] == "barcode", r.content
+    assert "at most 60 characters" in r.json()["detail"]
     r = api(cataloguer).post(f"/api/v1/records/{book.pk}/items", {"library": library_a.code, "barcode": "B-61",
                                                                   "location": "L" * 121})
-    assert r.status_code == 400 and r.json()["field"] == "location", r.content
+    assert r.status_code == 422 and r.json()["field"] == "location", r.content
     assert book.items.count() == items
     r = api(cataloguer).post(f"/api/v1/records/{book.pk}/eresources", {"url": "https://e.example.org/x", "provider": "P" * 201})
-    assert r.status_code == 400 and r.json()["rule"] == "DSV-1" and r.json()["field"] == "provider", r.content
+    assert r.status_code == 422 and r.json()["field"] == "provider", r.content
     assert not book.eresources.exists()
+    with pytest.raises(RuleViolation) as refused:
+        services.add_item(cataloguer, book, library_a, "B" * 61)
+    assert refused.value.rule == "DSV-1" and refused.value.field == "barcode" and "longer than 60" in refused.value.detail
+    with pytest.raises(RuleViolation) as refused:
+        services.add_eresource(cataloguer, book, "https://e.example.org/x", provider="P" * 201)
+    assert refused.value.rule == "DSV-1" and refused.value.field == "provider"
+    assert book.items.count() == items and not book.eresources.exists()
     r = api(cataloguer).post(f"/api/v1/records/{book.pk}/items", {"library": library_a.code, "barcode": "B" * 60})
     assert r.status_code == 201, r.content
 

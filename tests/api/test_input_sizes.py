@@ -212,3 +212,47 @@ def test_a_value_the_database_refuses_is_a_400_problem_and_nothing_is_written(ap
     assert r.status_code == 400
     assert problem(r)["rule"] == "API-VALUE"
     assert not ResourceList.objects.exists()
+
+
+def test_a_vocabulary_word_at_its_ceiling_is_refused_by_its_rule_not_by_the_database(admin_api, course, library_a):
+    """A vocabulary word (``Term``: a status, a type, a mode) may be 40 characters at the schema
+    while its column holds 20: the service checks it against its vocabulary first, so the answer
+    names the rule — never ``API-VALUE`` (the database's refusal, a 500 before it)."""
+    from syllabus.catalog.models import Item, Record
+
+    word = "x" * 40
+    me = admin_api
+    list_id = me.post("/api/v1/lists", {"title": "Readings", "course_ids": [course.pk]}).json()["id"]
+    section_id = me.post(f"/api/v1/lists/{list_id}/sections", {"title": "Week 1"}).json()["id"]
+    citation = me.post(f"/api/v1/lists/{list_id}/citations", {"section_id": section_id, "type": "book",
+                                                               "metadata": {"title": "Middlemarch"}})
+    assert citation.status_code == 201, citation.content
+    citation_id = citation.json()["id"]
+    record = Record.objects.create(institution=course.institution, source_id="brim-1", title="Middlemarch")
+    item = Item.objects.create(record=record, library=library_a, barcode="BRIM-1")
+    calls = [
+        ("patch", f"/api/v1/lists/{list_id}", {"visibility": word}),
+        ("patch", f"/api/v1/lists/{list_id}", {"status": word}),
+        ("post", f"/api/v1/lists/{list_id}/citations", {"section_id": section_id, "type": word, "metadata": {"title": "T"}}),
+        ("post", f"/api/v1/lists/{list_id}/citations", {"section_id": section_id, "type": "book", "metadata": {"title": "T"},
+                                                       "copyright_status": word}),
+        ("post", f"/api/v1/lists/{list_id}/citations", {"section_id": section_id, "type": "book", "metadata": {"title": "T"},
+                                                       "tags": [word]}),
+        ("patch", f"/api/v1/citations/{citation_id}", {"status": word}),
+        ("patch", f"/api/v1/citations/{citation_id}", {"type": word}),
+        ("post", f"/api/v1/citations/{citation_id}/status", {"status": word}),
+        ("post", f"/api/v1/records/{record.pk}/items", {"library": library_a.code, "barcode": "BRIM-2", "status": word}),
+        ("patch", f"/api/v1/items/{item.pk}", {"status": word}),
+        ("post", f"/api/v1/citations/{citation_id}/acquisition-tasks", {"kind": word}),
+        ("post", "/api/v1/digitization/rules", {"name": "R", "target": word}),
+        ("post", "/api/v1/digitization/rules", {"name": "R", "approval_mode": word}),
+        ("post", "/api/v1/digitization/display-logic", {"service": word, "condition": word}),
+        ("put", "/api/v1/digitization/copyright-options", {"code": "O1", "label": "O", "copyright_status": word}),
+        ("post", "/api/v1/digitization-requests", {"record_id": record.pk, "service": word}),
+        ("post", f"/api/v1/citations/{citation_id}/accessible-requests", {"format": "x" * 60}),
+        ("post", "/api/v1/cite-it", {"html": "<title>T</title>", "target": word}),
+    ]
+    for method, path, body in calls:
+        r = getattr(me, method)(path, body)
+        assert 400 <= r.status_code < 500, (method, path, body, r.status_code, r.content[:300])
+        assert problem(r)["rule"] not in ("API-VALUE", "VALIDATION"), (method, path, r.content[:300])

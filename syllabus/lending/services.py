@@ -1009,8 +1009,9 @@ class _Title:
                                     f"ORDER BY q.priority DESC, q.requested_at, q.id LIMIT %s) = %s::bigint[]"))
             params += [self.rep_id, self.heads_prefix, self.read_heads[:self.heads_prefix]]
         if self.late is not None:  # the first waiting is one of the candidates of the late hand-over, or nobody waits
-            checks.append(("late", f"coalesce((SELECT q.id FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'ready' "
-                                   f"ORDER BY q.priority DESC, q.requested_at, q.id LIMIT 1) = ANY(%s::bigint[]), true)"))
+            checks.append(("late", f"NOT EXISTS (SELECT 1 FROM (SELECT q.id FROM {_REQ} q WHERE q.representation_id = %s "
+                                   f"AND q.status = 'ready' ORDER BY q.priority DESC, q.requested_at, q.id LIMIT 1) AS f "
+                                   f"WHERE f.id <> ALL(%s::bigint[]))"))
             params += [self.rep_id, self.late]
         if self.ahead_gate is not None:
             priority, when, ahead = self.ahead_gate

@@ -89,6 +89,18 @@ def test_a_head_served_meanwhile_the_finish_hands_its_copy_to_the_next_without_s
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_finish_with_nobody_waiting_is_written_at_once_and_frees_its_copy(make_rep, patrons):
+    rep = make_rep(2)
+    first, second = _viewing(patrons[0], rep), _viewing(patrons[1], rep)
+    conflicts = services.RETRIES["conflicts"]
+    services.finish(patrons[0], first)
+    services.finish(patrons[1], second)
+    assert not LoanRequest.objects.filter(representation=rep, status=Status.ACTIVE).exists()
+    assert services.RETRIES["conflicts"] == conflicts  # (nobody waiting is a fact the gate checks, not a conflict)
+    assert services.request_loan(patrons[2], rep).step == Step.IN_GRACE_PERIOD
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_head_that_left_meanwhile_gets_no_copy_no_letter_and_no_audit_entry(make_rep, patrons, monkeypatch):
     rep = make_rep(2)
     p1, p2, p3, p4 = patrons[:4]

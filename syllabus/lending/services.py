@@ -552,7 +552,9 @@ class _Title:
 
     def __init__(self, representation_id: int, *, grace: bool = False, letters: bool = True, rules: bool = False,
                  patron: User | None = None, facts: bool = False, own: int | None = None,
-                 priority: int | None | object = UNSET):
+                 priority: int | None | object = UNSET, unread: Representation | None = None):
+        """``unread``: nothing is read — a verb that decides from its own request's row alone
+        (:func:`_access_at_once`); the settings are then an unsaved stand-in that lends nothing."""
         self.rep_id = representation_id
         # optimistic, gated on the facts the decision used rather than on the title's stamp
         # (see :meth:`facts_gate`); what was read, and what the decision looked at:
@@ -573,7 +575,9 @@ class _Title:
         self._title_row: tuple | None = None  # the title row, read with the configuration's fingerprint
         # an optimistic verb's state, read with the configuration (see :meth:`_configured`)
         self._prefetched: tuple[tuple, list[LoanRequest], int] | None = None
-        if connection.vendor == "postgresql":
+        if unread is not None:
+            st, self.grace_ctx, self._letters = LoanSettings(representation=unread), None, None
+        elif connection.vendor == "postgresql":
             st, self.grace_ctx, self._letters = self._configured(patron, own, priority)
         else:
             qs = LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
@@ -1465,9 +1469,55 @@ def _own_patron(req: LoanRequest, actor: User) -> LoanRequest:
     return req
 
 
+_ROW_GATE = (f"SELECT CASE WHEN f = '' THEN 1 ELSE ('{_FACTS_FAILED}' || f)::int END FROM (SELECT concat_ws(' ', "
+             f"CASE WHEN EXISTS (SELECT 1 FROM {_REQ} q WHERE q.id = %s AND q.xmin::text = %s) THEN NULL ELSE 'request' END, "
+             f"CASE WHEN NOT EXISTS (SELECT 1 FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'active' "
+             f"AND ((q.step = 'in_grace_period' AND q.grace_due_at <= %s) OR (q.step = 'is_being_viewed' "
+             f"AND q.session_due_at <= %s))) THEN NULL ELSE 'overdue' END) AS f) AS facts")
+
+
+def _access_at_once(actor: User, req: LoanRequest) -> LoanRequest | None:
+    """The patron opens a copy handed over to them, in ONE round trip (issue 19), when ``req``
+    was just read with its row's version (``row_stamp``: ``selectors.request_for``, which the
+    pages and the API call before every verb, and a waiting patron after the letter).
+
+    Opening decides from the request's own row alone when nothing of the title is overdue: no
+    other request is moved, no copy changes hands, the configuration is not used.  So it is
+    written behind a gate that takes the title's lock and checks just that — the row is the
+    version read, and no active request of the title is overdue at the decision's time
+    (``_ROW_GATE``) — and is otherwise not written at all: ``None``, and :func:`access` reads
+    the title and decides as usual.  Same writes, same LDL-15 serial order."""
+    stamp = getattr(req, "row_stamp", None)
+    if (stamp is None or connection.vendor != "postgresql" or not _optimistic.get() or connection.in_atomic_block
+            or req.patron_id != actor.pk or req.status != Status.ACTIVE or req.step != Step.IN_GRACE_PERIOD):
+        return None
+    now = clock.now()
+    if _overdue(req, now):
+        return None
+    mine = copy.copy(req)
+    mine.row_stamp = None  # (used once: the write makes a new version)
+    title = _Title(req.representation_id, unread=req.representation, facts=True)
+    title.now = now
+    _start_session(title, mine, actor, now)
+    gate = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_FACTS_LOCK, [req.representation_id]),
+            (_ROW_GATE, [req.pk, stamp, req.representation_id, now, now])]
+    statements, title.pending = title.pending, []
+    statements.append(_insert_sql(title.audit))
+    try:
+        _run(statements, gate=gate)
+    except _Conflict:
+        RETRIES["read_again"] = RETRIES.get("read_again", 0) + 1
+        return None
+    req.row_stamp = None
+    return _own_patron(mine, actor)
+
+
 @_retrying
 def access(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron opens the viewer (workflow step 3).  Opening it again while viewing is a no-op."""
+    done = _access_at_once(actor, req)
+    if done is not None:
+        return done
     title = _Title(req.representation_id, letters=False, facts=True, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-8", _("only the patron who borrowed the title can view it")))

@@ -903,8 +903,8 @@ class _Title:
         the decision is then the one the verb would make on the state as it is when written
         (LDL-5, LDL-6, LDL-15).  The objects of ``candidates`` are left as if each had been
         handed the copy: the verb's last move, nothing reads them after it."""
-        copy = self.copies.get(number)
-        if copy is None:
+        copy_id = self.copies.get(number)
+        if copy_id is None:
             raise RuleViolation("LDL-15", _("every copy was taken at the same moment; please try again"), status=409)
         written, taken = set(self.written), list(self.taken)
         first = (f"SELECT h.id FROM {_REQ} h WHERE h.representation_id = %s AND h.status = 'ready' "
@@ -915,13 +915,13 @@ class _Title:
             self.hand_over(req, number, now, actor)
             (sql, params), = self.pending[pending:]  # its UPDATE: only if first in line and the copy free
             self.pending[pending] = (f"{sql} AND id = ({first}) AND NOT EXISTS (SELECT 1 FROM {_REQ} x WHERE x.slot_id = %s)",
-                                     [*params, self.rep_id, copy])
+                                     [*params, self.rep_id, copy_id])
             for entry in self.audit[audits:]:
-                self.when_held[id(entry)] = (req.pk, copy)
+                self.when_held[id(entry)] = (req.pk, copy_id)
             if self._letters is not None:
                 for row in self._letters.rows[letters:]:
-                    self.when_held[id(row)] = (req.pk, copy)
-        self.written, self.taken = written, [*taken, copy]
+                    self.when_held[id(row)] = (req.pk, copy_id)
+        self.written, self.taken = written, [*taken, copy_id]
         self.late = [r.pk for r in candidates]
 
     def apply_timers(self, now: dt.datetime) -> int:

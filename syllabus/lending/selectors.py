@@ -168,16 +168,23 @@ _REQUEST_EXTRA = (
     f"OR (a.requested_at = t0.requested_at AND a.id < t0.id))))) ELSE 0 END")
 
 
+# and, on PostgreSQL, the version of its row: a verb called with the request just read may
+# decide from it alone (``services._access_at_once``)
+_REQUEST_STAMP = {"postgresql": ", t0.xmin::text", "sqlite": ", NULL"}
+
+
 def _request_row(pk: int) -> tuple[LoanRequest, bool, int] | None:
-    """The request with its related objects, whether its title has a due timer, and its place —
-    one statement, no ORM compilation (a waiting patron reads it after every letter)."""
+    """The request with its related objects, whether its title has a due timer, its place and
+    its row's version (``row_stamp``) — one statement, no ORM compilation (a waiting patron
+    reads it after every letter)."""
     at = connection.ops.adapt_datetimefield_value(clock.now())
     with connection.cursor() as cur:
-        rows.execute(cur, [(_REQUEST_ROW.sql("t0.id = %s", _REQUEST_EXTRA), [at, at, pk])])
+        rows.execute(cur, [(_REQUEST_ROW.sql("t0.id = %s", _REQUEST_EXTRA + _REQUEST_STAMP[connection.vendor]), [at, at, pk])])
         found = _REQUEST_ROW.objects(cur.fetchall())
     if not found:
         return None
-    req, (overdue, place) = found[0]
+    req, (overdue, place, stamp) = found[0]
+    req.row_stamp = stamp
     return req, bool(overdue), int(place)
 
 

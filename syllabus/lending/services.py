@@ -241,6 +241,7 @@ LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30
 LOCK_ATTEMPTS = 3
 OPTIMISTIC_ATTEMPTS = 6  # a failed gate is cheap (nothing held); the locked fallback holds the lock across client time
 PLACE_REWRITES = 3  # a new request whose place alone changed: its letter written again, at most this often
+LATE_CANDIDATES = 4  # a finish's hand-over decided as it is written: among this many first waiting (see _Title._hand_over_late)
 CONFLICT_PAUSE_S = 0.005  # after a failed gate: a random pause up to this × tries (at most 4), to spread a burst
 LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
 
@@ -482,9 +483,15 @@ def _write(req: LoanRequest, names: Iterable[str]) -> None:
 _INSERTS: dict[tuple, tuple[list[Field], str]] = {}  # (model, with its key) -> (fields, INSERT … VALUES)
 
 
-def _insert_sql(objs: list, *, ignore_conflicts: bool = False) -> tuple[str, list]:
+def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
+                when_held: list[tuple[int, int] | None] | None = None) -> tuple[str, list]:
     """One ``INSERT`` of unsaved model instances of one model (their primary key included when
-    set), as the ORM's ``bulk_create`` would write them."""
+    set), as the ORM's ``bulk_create`` would write them.
+
+    ``when_held`` (PostgreSQL; one entry per object): an object with ``(request id, copy id)``
+    is written only if, when the statement runs, that request holds that copy — the audit entry
+    and the letters of a hand-over decided by the database (:meth:`_Title.allocate`, ``late``);
+    an object with ``None`` is written in any case."""
     model = type(objs[0])
     key = (model, getattr(objs[0], model._meta.pk.attname) is not None)
     plan = _INSERTS.get(key)
@@ -493,9 +500,20 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False) -> tuple[str, lis
         plan = _INSERTS[key] = (fields, f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) VALUES ")
     fields, head = plan
     db = connections[connection.alias]
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
-    sql = head + ", ".join([row] * len(objs))
+    if when_held is not None and any(when_held):
+        # INSERT … SELECT from a VALUES list (whose columns take no type from the table: each
+        # value is cast), keeping the rows whose condition holds
+        row = "(" + ", ".join(f"%s::{f.db_type(db)}" for f in fields) + ", %s::bigint, %s::bigint)"
+        names = ", ".join(f"c{i}" for i in range(len(fields)))
+        sql = (head[:-len("VALUES ")] + f"SELECT {names} FROM (VALUES " + ", ".join([row] * len(objs))
+               + f") AS v({names}, held_by, held) WHERE v.held_by IS NULL OR EXISTS "
+               f"(SELECT 1 FROM {_REQ} x WHERE x.id = v.held_by AND x.slot_id = v.held)")
+        width = len(fields)
+        params = [p for i, c in enumerate(when_held) for p in (*params[i * width:(i + 1) * width], *(c or (None, None)))]
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = head + ", ".join([row] * len(objs))
     return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""), params
 
 
@@ -536,7 +554,9 @@ class _Title:
 
     def __init__(self, representation_id: int, *, grace: bool = False, letters: bool = True, rules: bool = False,
                  patron: User | None = None, facts: bool = False, own: int | None = None,
-                 priority: int | None | object = UNSET):
+                 priority: int | None | object = UNSET, unread: Representation | None = None):
+        """``unread``: nothing is read — a verb that decides from its own request's row alone
+        (:func:`_access_at_once`); the settings are then an unsaved stand-in that lends nothing."""
         self.rep_id = representation_id
         # optimistic, gated on the facts the decision used rather than on the title's stamp
         # (see :meth:`facts_gate`); what was read, and what the decision looked at:
@@ -557,7 +577,9 @@ class _Title:
         self._title_row: tuple | None = None  # the title row, read with the configuration's fingerprint
         # an optimistic verb's state, read with the configuration (see :meth:`_configured`)
         self._prefetched: tuple[tuple, list[LoanRequest], int] | None = None
-        if connection.vendor == "postgresql":
+        if unread is not None:
+            st, self.grace_ctx, self._letters = LoanSettings(representation=unread), None, None
+        elif connection.vendor == "postgresql":
             st, self.grace_ctx, self._letters = self._configured(patron, own, priority)
         else:
             qs = LoanSettings.objects.select_related("policy", "representation__library__institution", "representation__record")
@@ -589,6 +611,10 @@ class _Title:
         # a new request whose INSERT is queued (at ``pending[index]``): written as it stands at
         # the flush, so a hand-over of it needs no UPDATE of its own
         self._new: tuple[LoanRequest, int] | None = None
+        # a hand-over the database decides as it writes (:meth:`_hand_over_late`): the candidates'
+        # ids, and the conditions of the audit entries and letters queued for them (by ``id()``)
+        self.late: list[int] | None = None
+        self.when_held: dict[int, tuple[int, int]] = {}
 
     def _configured(self, patron: User | None, own: int | None = None,
                     priority: int | None | object = UNSET) -> tuple[LoanSettings, dict, LetterBatch]:
@@ -825,10 +851,13 @@ class _Title:
         self.handed.append(req)
         self.letter("ldl_available", req, "available", grace_until=local_time(grace_end, library))
 
-    def allocate(self, now: dt.datetime, actor=None) -> list[LoanRequest]:
+    def allocate(self, now: dt.datetime, actor=None, *, late: bool = False) -> list[LoanRequest]:
         """Hand every free copy to the head of the waitlist.  The active requests were counted
         inside the lock (:meth:`read`) and every move since is applied to them: never trusted
-        from before the lock (LDL-15)."""
+        from before the lock (LDL-15).
+
+        ``late`` (the last move of an optimistic verb behind the facts gate): when one copy is
+        free, the database picks its holder as it writes — see :meth:`_hand_over_late`."""
         st = self.settings
         if not st.is_long_term_loan or st.concurrent_users <= 0:
             return []
@@ -839,6 +868,11 @@ class _Title:
         if free <= 0 or len(ready) > free:
             self.copies_limited = True
         if free <= 0:
+            return []
+        if late and free == 1 and self.optimistic and self.facts and self.late is None and not self.handed:
+            held = {r.slot_number for r in active}
+            number = next(n for n in range(1, st.concurrent_users + 1) if n not in held)
+            self._hand_over_late(ready[:LATE_CANDIDATES], number, now, actor)
             return []
         heads = ready[:free]
         # the decision depends on the waitlist up to the last head it serves — or on all of it
@@ -854,6 +888,43 @@ class _Title:
             self.hand_over(req, number, now, None if actor is None else actor)
             handed.append(req)
         return handed
+
+    def _hand_over_late(self, candidates: list[LoanRequest], number: int, now: dt.datetime, actor) -> None:
+        """Hand copy ``number`` to whoever is first in the waitlist when the writes run, among
+        ``candidates`` (the first requests of the waitlist as read, in order) — issue 19.
+
+        Two finishes that read the same head used to fail each other's gate (one head, two
+        copies: the second read again and decided again).  Here each candidate's hand-over
+        (its ``UPDATE``, audit entry and letters, made as :meth:`hand_over` makes them) is
+        queued with a condition the database checks as it writes, inside the title's lock: the
+        ``UPDATE`` applies only if the request is then first in the waitlist and the copy is
+        still free, so exactly one candidate — the first still waiting — gets it, and its audit
+        entry and letters are written only if it then holds the copy.  The facts gate checks
+        that the first request waiting is one of the candidates (or that nobody waits), that
+        the copy is free and that no other was freed meanwhile (``late``, ``held``, ``freed``):
+        the decision is then the one the verb would make on the state as it is when written
+        (LDL-5, LDL-6, LDL-15).  The objects of ``candidates`` are left as if each had been
+        handed the copy: the verb's last move, nothing reads them after it."""
+        copy_id = self.copies.get(number)
+        if copy_id is None:
+            raise RuleViolation("LDL-15", _("every copy was taken at the same moment; please try again"), status=409)
+        written, taken = set(self.written), list(self.taken)
+        first = (f"SELECT h.id FROM {_REQ} h WHERE h.representation_id = %s AND h.status = 'ready' "
+                 f"ORDER BY h.priority DESC, h.requested_at, h.id LIMIT 1")
+        for req in candidates:
+            pending, audits = len(self.pending), len(self.audit)
+            letters = len(self._letters.rows) if self._letters is not None else 0
+            self.hand_over(req, number, now, actor)
+            (sql, params), = self.pending[pending:]  # its UPDATE: only if first in line and the copy free
+            self.pending[pending] = (f"{sql} AND id = ({first}) AND NOT EXISTS (SELECT 1 FROM {_REQ} x WHERE x.slot_id = %s)",
+                                     [*params, self.rep_id, copy_id])
+            for entry in self.audit[audits:]:
+                self.when_held[id(entry)] = (req.pk, copy_id)
+            if self._letters is not None:
+                for row in self._letters.rows[letters:]:
+                    self.when_held[id(row)] = (req.pk, copy_id)
+        self.written, self.taken = written, [*taken, copy_id]
+        self.late = [r.pk for r in candidates]
 
     def apply_timers(self, now: dt.datetime) -> int:
         """Move every request of the title whose due time has passed (inside the lock)."""
@@ -936,13 +1007,18 @@ class _Title:
                                            f"AND q.status IN ('completed', 'rejected') AND q.completed_at > %s "
                                            f"AND q.id <> ALL(%s::bigint[]))"))
                 params += [self.rep_id, now, written]
-            if self.copies_limited:
+            if self.copies_limited or self.late is not None:
                 checks.append(("freed", f"(SELECT count(*) {others}) >= %s"))
                 params += [self.rep_id, written, sum(1 for pk in self.read_active if pk not in self.written)]
         if self.heads_prefix:
             checks.append(("heads", f"array(SELECT q.id FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'ready' "
                                     f"ORDER BY q.priority DESC, q.requested_at, q.id LIMIT %s) = %s::bigint[]"))
             params += [self.rep_id, self.heads_prefix, self.read_heads[:self.heads_prefix]]
+        if self.late is not None:  # the first waiting is one of the candidates of the late hand-over, or nobody waits
+            checks.append(("late", f"NOT EXISTS (SELECT 1 FROM (SELECT q.id FROM {_REQ} q WHERE q.representation_id = %s "
+                                   f"AND q.status = 'ready' ORDER BY q.priority DESC, q.requested_at, q.id LIMIT 1) AS f "
+                                   f"WHERE f.id <> ALL(%s::bigint[]))"))
+            params += [self.rep_id, self.late]
         if self.ahead_gate is not None:
             priority, when, ahead = self.ahead_gate
             checks.append(("place", f"{_AHEAD} = %s"))
@@ -981,9 +1057,13 @@ class _Title:
                     letters, self._letters.rows = letters + self._letters.rows, []
                 priority, when, _ = self.ahead_gate
                 self.ahead_gate = (priority, when, ahead)
-                statements[-1] = _insert_sql(letters, ignore_conflicts=True)  # the letters are the last statement
+                statements[-1] = self._insert(letters, ignore_conflicts=True)  # the letters are the last statement
                 RETRIES["place_rewritten"] = RETRIES.get("place_rewritten", 0) + 1
         return letters
+
+    def _insert(self, objs: list, *, ignore_conflicts: bool = False) -> tuple[str, list]:
+        when_held = [self.when_held.get(id(o)) for o in objs] if self.when_held else None
+        return _insert_sql(objs, ignore_conflicts=ignore_conflicts, when_held=when_held)
 
     def flush(self) -> None:
         """Write what was queued — the moves, the audit entries (one ``INSERT``), the letters
@@ -994,13 +1074,13 @@ class _Title:
             statements[self._new[1]] = _insert_sql([self._new[0]])
             self._new = None
         if self.audit:
-            statements.append(_insert_sql(self.audit))
+            statements.append(self._insert(self.audit))
             self.audit = []
         letters: list[OutboxMessage] = []
         if self._letters is not None:
             letters, self._letters.rows = self._letters.rows, []
         if letters:
-            statements.append(_insert_sql(letters, ignore_conflicts=True))
+            statements.append(self._insert(letters, ignore_conflicts=True))
         if statements and self.optimistic and self.facts:
             letters = self._behind_facts(statements, letters)
         elif statements:
@@ -1392,9 +1472,55 @@ def _own_patron(req: LoanRequest, actor: User) -> LoanRequest:
     return req
 
 
+_ROW_GATE = (f"SELECT CASE WHEN f = '' THEN 1 ELSE ('{_FACTS_FAILED}' || f)::int END FROM (SELECT concat_ws(' ', "
+             f"CASE WHEN EXISTS (SELECT 1 FROM {_REQ} q WHERE q.id = %s AND q.xmin::text = %s) THEN NULL ELSE 'request' END, "
+             f"CASE WHEN NOT EXISTS (SELECT 1 FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'active' "
+             f"AND ((q.step = 'in_grace_period' AND q.grace_due_at <= %s) OR (q.step = 'is_being_viewed' "
+             f"AND q.session_due_at <= %s))) THEN NULL ELSE 'overdue' END) AS f) AS facts")
+
+
+def _access_at_once(actor: User, req: LoanRequest) -> LoanRequest | None:
+    """The patron opens a copy handed over to them, in ONE round trip (issue 19), when ``req``
+    was just read with its row's version (``row_stamp``: ``selectors.request_for``, which the
+    pages and the API call before every verb, and a waiting patron after the letter).
+
+    Opening decides from the request's own row alone when nothing of the title is overdue: no
+    other request is moved, no copy changes hands, the configuration is not used.  So it is
+    written behind a gate that takes the title's lock and checks just that — the row is the
+    version read, and no active request of the title is overdue at the decision's time
+    (``_ROW_GATE``) — and is otherwise not written at all: ``None``, and :func:`access` reads
+    the title and decides as usual.  Same writes, same LDL-15 serial order."""
+    stamp = getattr(req, "row_stamp", None)
+    if (stamp is None or connection.vendor != "postgresql" or not _optimistic.get() or connection.in_atomic_block
+            or req.patron_id != actor.pk or req.status != Status.ACTIVE or req.step != Step.IN_GRACE_PERIOD):
+        return None
+    now = clock.now()
+    if _overdue(req, now):
+        return None
+    mine = copy.copy(req)
+    mine.row_stamp = None  # (used once: the write makes a new version)
+    title = _Title(req.representation_id, unread=req.representation, facts=True)
+    title.now = now
+    _start_session(title, mine, actor, now)
+    gate = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_FACTS_LOCK, [req.representation_id]),
+            (_ROW_GATE, [req.pk, stamp, req.representation_id, now, now])]
+    statements, title.pending = title.pending, []
+    statements.append(_insert_sql(title.audit))
+    try:
+        _run(statements, gate=gate)
+    except _Conflict:
+        RETRIES["read_again"] = RETRIES.get("read_again", 0) + 1
+        return None
+    req.row_stamp = None
+    return _own_patron(mine, actor)
+
+
 @_retrying
 def access(actor: User, req: LoanRequest) -> LoanRequest:
     """The patron opens the viewer (workflow step 3).  Opening it again while viewing is a no-op."""
+    done = _access_at_once(actor, req)
+    if done is not None:
+        return done
     title = _Title(req.representation_id, letters=False, facts=True, own=req.pk)
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-8", _("only the patron who borrowed the title can view it")))
@@ -1418,7 +1544,7 @@ def finish(actor: User, req: LoanRequest) -> LoanRequest:
     with title.transaction():
         req, now = title.settle_for(req, actor, ("LDL-4", _("only the patron who borrowed the title can finish the loan")))
         title.complete(req, "finish", Outcome.FINISHED, actor, now, now)
-        title.allocate(now, actor=None)
+        title.allocate(now, actor=None, late=True)
         title.flush()
         return _own_patron(req, actor)
 

@@ -5,7 +5,8 @@ The student view reads its list with every stamp of what the page shows in one q
 running it.  :class:`Prepared` builds it once with *markers* in place of the values that change
 (the reader, the list, the time), keeps the compiled SQL, and on each call puts the real values
 in the markers' places and turns the row into a model instance as the ORM would (its
-``select_related`` objects and annotations included)."""
+``select_related`` objects and annotations included).  On PostgreSQL the statement is also
+prepared once per connection (syllabus.core.statements): its plan is kept by the server."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,6 +16,8 @@ from typing import Any
 
 from django.db import connections
 from django.db.models.query import get_related_populators
+
+from syllabus.core import statements
 
 #: marker values: no real id or time is ever one of them
 MARKERS: dict[str, Any] = {"user_id": -7_000_000_001, "list_id": -7_000_000_002,
@@ -63,7 +66,8 @@ class Prepared:
                 value = ops.adapt_datetimefield_value(value)
             params[i] = value
         with connections[db].cursor() as cursor:
-            cursor.execute(sql, params)
+            # prepared once per PostgreSQL connection: its planning cost 3.5 ms of the view's 18
+            statements.execute(cursor, [(sql, params)], prefix="lst", savepoint=True)
             rows = cursor.fetchall()
         return _instances(compiler, db, rows)
 

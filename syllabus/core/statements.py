@@ -2,7 +2,7 @@
 hot query's plan on the server.
 
 Planning dominates the database's share of the queries a busy path repeats — a loan verb's
-(lending.rows) and the student view's list query with its stamps (lists.prepared): they join
+(lending.rows) and the student view's list query with its stamps (lists.selectors with core.prepared): they join
 or nest many tables, 2–9 ms of planning each on the 2-core bench machine, against well under
 1 ms of execution.  On PostgreSQL :func:`execute` therefore sends each statement as
 ``EXECUTE <name>(<values>)`` of a statement prepared once per connection: the first time a

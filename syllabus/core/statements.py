@@ -15,8 +15,8 @@ A session that lost its prepared statements (a pooler's ``DISCARD ALL``, a ``DEA
 answers sqlstate 26000: the statements are prepared again and, outside a transaction (where
 nothing of the failed query was kept), the query is sent again.  Inside a transaction the
 error aborts it, so it is raised — unless the caller asked for a ``savepoint`` (a read that
-must not fail there): then the query runs in a savepoint and is sent again after rolling back
-to it.
+must not fail there): then the query runs in a savepoint, set and released in the same round
+trip, and is sent again after rolling back to it.
 
 PostgreSQL plans the first five executions of a prepared statement for their values (custom
 plans), then keeps a generic plan when it costs no more; for the student view's list query the
@@ -32,7 +32,7 @@ import os
 import threading
 import weakref
 
-from django.db import connection, transaction
+from django.db import connection
 
 
 def _enabled() -> bool:
@@ -47,6 +47,7 @@ PREPARED = _enabled()
 _PREPARED_LIMIT = 256  # distinct statement texts prepared by one process; beyond, sent as they are
 _names: dict[str, int] = {}  # statement text -> its number in the name
 _names_lock = threading.Lock()
+_SAVEPOINT = "syllabus_prepared"  # around a read in a caller's transaction (``savepoint``)
 
 
 class _Prepared:
@@ -121,10 +122,11 @@ def execute(cur, statements: list[tuple[str, list]], *, prefix: str = "ps", save
             raise
         state.ready.update(text.split(" ", 2)[1] for text in prepares)
     in_transaction = db.in_atomic_block
+    guarded = savepoint and in_transaction and not _retry
     try:
-        if savepoint and in_transaction and not _retry:
-            with transaction.atomic(using=db.alias):
-                cur.execute(";\n".join(texts), params)
+        if guarded:   # in the same round trip: the query counts once, costs nothing more
+            cur.execute(f"SAVEPOINT {_SAVEPOINT};\n" + ";\n".join(texts) + f";\nRELEASE SAVEPOINT {_SAVEPOINT}", params)
+            cur.nextset()   # to the first statement's result
         else:
             cur.execute(";\n".join(texts), params)
     except Exception as exc:
@@ -132,9 +134,11 @@ def execute(cur, statements: list[tuple[str, list]], *, prefix: str = "ps", save
             raise
         # gone: the session was reset (DISCARD ALL, DEALLOCATE) — prepared again; outside a
         # transaction nothing of the failed query was kept (one implicit transaction), inside
-        # one its savepoint was rolled back: sent again
+        # one it is undone to its savepoint: sent again
         state.generation += 1
         state.ready = set()
-        if (in_transaction and not savepoint) or _retry:
+        if (in_transaction and not guarded) or _retry:
             raise
+        if guarded:
+            cur.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT};\nRELEASE SAVEPOINT {_SAVEPOINT}", [])
         execute(cur, statements, prefix=prefix, savepoint=savepoint, _retry=True)

@@ -43,11 +43,12 @@ with connection.execute_wrapper(_count):
 if os.environ.get("SHOWQ"):
     for sql in statements:
         print(sql[:300])
-start = time.process_time()
+start, wall = time.process_time(), time.perf_counter()
 for _ in range(n):
     client.get(url)
 cpu = (time.process_time() - start) / n * 1000
-print(f"{connection.vendor}: {cpu:.2f} ms CPU/view, {len(statements)} queries/view, {size} bytes, "
+wall = (time.perf_counter() - wall) / n * 1000
+print(f"{connection.vendor}: {cpu:.2f} ms CPU/view, {wall:.2f} ms wall/view, {len(statements)} queries/view, {size} bytes, "
       f"load average {os.getloadavg()[0]:.2f}")
 if os.environ.get("PROF"):
     profile = cProfile.Profile()

@@ -8,12 +8,16 @@
 * ``list_reader`` (per person): their progress through the list.
 
 The item access of the whole page is computed once (:func:`syllabus.lists.item_access.attach`)."""
+from types import SimpleNamespace
+
 from django.urls import reverse
+from django.utils.html import conditional_escape
 
 from syllabus.lists.item_access import attach
 from syllabus.lists.slots import register_slot
 
 _ID = "999999999"  # stands for the item id in a URL reversed once per page
+_URL_NAMES = ("done", "place-hold", "accessible-request")
 
 
 def prepare_items(request, citations):
@@ -22,7 +26,7 @@ def prepare_items(request, citations):
     if todo:
         attach(request.user, todo)
     # each item's own URLs, reversed once per page rather than once per item (issue 19)
-    urls = {name: reverse(f"circulation:{name}", args=[_ID]) for name in ("done", "place-hold", "accessible-request")}
+    urls = {name: reverse(f"circulation:{name}", args=[_ID]) for name in _URL_NAMES}
     for c in citations:
         if not hasattr(c, "circulation_urls"):
             pk = str(c.pk)
@@ -61,6 +65,33 @@ def _mine_key(request, context):
     return (c.pk, c.title, access.get("mine"), c.circulation_urls, request.path if request else "", bool(context.get("announce")))
 
 
+#: stands for the item's title in the stand-in of :func:`_mine_stencil`
+_TITLE = "syllabus-title-mark-3e9a41"
+
+
+def _mine_stencil(request, context):
+    """A reader with nothing of their own on an item (no done mark, hold or loan: most items
+    for most readers) sees the same part on every item but for its id and title: rendered once
+    from a stand-in, the id and the (escaped) title filled in (lists.slots: ``stencil``)."""
+    c = context.get("citation")
+    access = getattr(c, "item_access", None)
+    path = request.path if request else ""
+    if c is None or access is None or _ID in path:
+        return None
+    mine = access.get("mine") or {}
+    if mine.get("done") or mine.get("hold") or mine.get("loan"):   # what _item_mine.html shows of theirs
+        return None
+    stand_in = getattr(request, "_circulation_stand_in", None)
+    if stand_in is None:   # once per page
+        urls = {name.replace("-", "_"): reverse(f"circulation:{name}", args=[_ID]) for name in _URL_NAMES}
+        stand_in = SimpleNamespace(pk=_ID, title=_TITLE, item_access={"mine": {}}, circulation_urls=urls)
+        if request is not None:
+            request._circulation_stand_in = stand_in
+    # the id first: a title may hold the id's stand-in, never the other way round
+    return (path, bool(context.get("announce"))), {"citation": stand_in}, ((_ID, str(c.pk)), (_TITLE, conditional_escape(c.title)))
+
+
 register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=prepare_items, key=_access_key)
-register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=prepare_items, key=_mine_key)
+register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=prepare_items, key=_mine_key,
+              stencil=_mine_stencil)
 register_slot("list_reader", "circulation/_list_progress.html", order=10, prepare=_prepare_progress)

@@ -7,12 +7,12 @@ once (per database vendor), and each row becomes the same objects ``select_relat
 """
 from __future__ import annotations
 
-import os
-import weakref
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+
+from syllabus.core import statements as statements_module
 
 
 def _qn(name: str) -> str:  # both backends quote identifiers with ""
@@ -103,88 +103,12 @@ class Joined:
 
 # --- statements prepared once per PostgreSQL connection ----------------------------------------
 #
-# Planning dominates the database's share of a loan cycle (the title's state and configuration
-# are a few rows, but the statements join many tables: 2–9 ms of planning each on this machine,
-# against well under 1 ms of execution).  On PostgreSQL :func:`execute` therefore sends each
-# statement as ``EXECUTE <name>(<values>)`` of a statement prepared once per connection: the
-# first time a connection meets a statement, its ``PREPARE`` goes first in a round trip of its
-# own (``PREPARE`` is not undone by a rollback, and never fails on its own: a query that failed
-# after a ``PREPARE`` in it would leave unknown which ran — and on a hot title many writes fail
-# their gate).  A connection whose ``PREPARE`` failed starts a new generation of names.
-
-#: ``LENDING_PREPARED_STATEMENTS=0`` sends the statements as they are (e.g. behind a connection
-#: pooler in transaction mode, where a session's prepared statements are not kept)
-PREPARED = os.environ.get("LENDING_PREPARED_STATEMENTS", "1") != "0"
-_PREPARED_LIMIT = 256  # distinct statement texts prepared by one process; beyond, sent as they are
-_names: dict[str, int] = {}  # statement text -> its number in the name
+# A loan verb's statements are prepared once per connection by ``syllabus.core.statements``
+# (names ``ldl_<n>_<generation>``; ``PREPARED_STATEMENTS=0``, formerly
+# ``LENDING_PREPARED_STATEMENTS=0``, sends them as they are).
 
 
-class _Prepared:
-    def __init__(self) -> None:
-        self.generation = 0
-        self.ready: set[str] = set()
-
-
-_state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # psycopg connection -> _Prepared
-
-
-def _number(sql: str) -> int | None:
-    n = _names.get(sql)
-    if n is None and len(_names) < _PREPARED_LIMIT:
-        n = _names[sql] = len(_names) + 1
-    return n
-
-
-def execute(cur, statements: list[tuple[str, list]], _retry: bool = False) -> None:
+def execute(cur, statements: list[tuple[str, list]]) -> None:
     """Run ``statements`` as one query (one round trip) on ``cur``, positioned on the first
-    statement's result (``cur.nextset()`` to the next); prepared once per connection on
-    PostgreSQL, as they are on SQLite (there only one statement)."""
-    if connection.vendor != "postgresql":
-        assert len(statements) == 1
-        cur.execute(*statements[0])
-        return
-    if not PREPARED:
-        cur.execute(";\n".join(sql for sql, _ in statements), [p for _, values in statements for p in values])
-        return
-    raw = connection.connection
-    state = _state.get(raw)
-    if state is None:
-        state = _state[raw] = _Prepared()
-    texts: list[str] = []
-    params: list = []
-    prepares: list[str] = []
-    named: set[str] = set()
-    for sql, values in statements:
-        n = _number(sql)
-        if n is None:
-            texts.append(sql)
-            params += values
-            continue
-        name = f"ldl_{n}_{state.generation}"
-        if name not in state.ready and name not in named:  # (the same statement twice: prepared once)
-            named.add(name)
-            parts = sql.split("%s")
-            prepares.append(f"PREPARE {name} AS " + "".join(
-                part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts)))
-        texts.append(f"EXECUTE {name}" + (f"({', '.join(['%s'] * len(values))})" if values else ""))
-        params += values
-    if prepares:
-        try:
-            cur.execute(";\n".join(prepares), [])  # (with parameters: "%%" is read as "%", as in the rest)
-        except Exception:  # which of them ran is unknown: new names from now on
-            state.generation += 1
-            state.ready = set()
-            raise
-        state.ready.update(text.split(" ", 2)[1] for text in prepares)
-    try:
-        cur.execute(";\n".join(texts), params)
-    except Exception as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != "26000":
-            raise
-        # gone: the session was reset (DISCARD ALL, DEALLOCATE) — prepared again; outside a
-        # transaction nothing of the failed query was kept (one implicit transaction): sent again
-        state.generation += 1
-        state.ready = set()
-        if connection.in_atomic_block or _retry:
-            raise
-        execute(cur, statements, _retry=True)
+    statement's result (``cur.nextset()`` to the next): :func:`syllabus.core.statements.execute`."""
+    statements_module.execute(cur, statements, prefix="ldl")

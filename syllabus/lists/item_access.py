@@ -20,7 +20,7 @@ mark) goes under ``"mine"`` — pages render that part separately, outside any s
 
 **Stamps** (issue 19): a provider may also declare ``stamp(user) -> Stamp | None``: scalar SQL
 expressions on the list's row, built by ``Stamp.columns(values)`` from ``values["user_id"]``
-and ``values["now"]`` only (the query is compiled once per process: lists.prepared) (``OuterRef("pk")`` is the list: see :func:`list_citations`,
+and ``values["now"]`` only (the query is compiled once per process: core.prepared) (``OuterRef("pk")`` is the list: see :func:`list_citations`,
 :func:`list_records`, :func:`signature`) whose values change whenever what the provider returns
 for that list's items — apart from ``mine`` — changes, plus an in-process ``extra`` (its
 configuration, today's date).  The student view reads every stamp in the list's own query and

@@ -24,7 +24,7 @@ from syllabus.org.models import User
 from syllabus.org.roles import Role
 
 from .models import Citation, LibrarianTask, ResourceList, Section
-from .prepared import Prepared
+from syllabus.core.prepared import Prepared
 from .permissions import Access, ensure_librarian, ensure_view
 from .workflow import ItemStatus, ListStatus, Visibility
 
@@ -99,7 +99,7 @@ def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
     — its courses, and each item-access provider's (lists.item_access: ``stamps``), with
     whether the reader has anything of their own on it (``mine_<provider>``).  Neither its
     courses nor its items are loaded (:func:`load_items` does, when the page is not cached).
-    The query is compiled once per process (lists.prepared).  Returns ``(list, access,
+    The query is compiled once per process (core.prepared).  Returns ``(list, access,
     stamp)``; ``stamp`` is ``None`` when a provider has none for this reader or it does not hold
     now (the page is then computed the full way)."""
     from syllabus.core import clock
@@ -138,7 +138,7 @@ def _reader_list_query(values: dict):
             .filter(pk=values["list_id"]))
 
 
-_READER_LIST = Prepared(_reader_list_query)
+_READER_LIST = Prepared(_reader_list_query, prefix="lst")
 
 
 def load_items(lst: ResourceList) -> None:

@@ -35,6 +35,15 @@ is the same (issue 19).  The key must hold *everything* the template reads — f
 part, that person's data itself (their done mark, their hold), so that two readers share a
 rendering only when it is, byte for byte, the same for both; ``None`` means "render afresh".
 
+A per-item slot may also declare ``stencil(request, context) -> (key, stand_in, marks) | None``:
+a promise that this item's rendering is the rendering of the context values ``stand_in`` (e.g.
+a stand-in citation) in which each ``mark`` of ``marks`` (ordered ``(mark, text)`` pairs) is
+replaced by its ``text`` — already escaped as the template would have escaped it.  The page
+renders the stand-in once per distinct ``key`` (with the active language, on this request)
+and fills in each item's marks instead of rendering the template per item: e.g. a reader's own
+part for the many items on which they have nothing of their own (issue 19).  ``None``: render
+as usual (``key`` or afresh).
+
 The student view also keeps its whole shared content under the item-access providers' stamps
 (``lists.item_access``: on a hit no item and no item access is loaded).  So what a
 ``citation_services`` template or its ``prepare`` reads must come only from the reader's
@@ -57,6 +66,7 @@ class Slot:
     when: Callable | None = None            # (request, context) -> bool
     prepare: Callable | None = None         # (request, objects) -> None, once per page
     key: Callable | None = None             # (request, context) -> hashable | None: see above
+    stencil: Callable | None = None         # (request, context) -> (key, stand_in, marks) | None: see above
 
 
 SLOTS: dict[str, list[Slot]] = {}
@@ -64,8 +74,9 @@ _loaded = False
 
 
 def register_slot(name: str, template: str, *, order: int = 50, when: Callable | None = None,
-                  prepare: Callable | None = None, key: Callable | None = None) -> Slot:
-    slot = Slot(name, template, order, when, prepare, key)
+                  prepare: Callable | None = None, key: Callable | None = None,
+                  stencil: Callable | None = None) -> Slot:
+    slot = Slot(name, template, order, when, prepare, key, stencil)
     SLOTS.setdefault(name, [])
     SLOTS[name] = sorted([s for s in SLOTS[name] if s.template != template] + [slot], key=lambda s: (s.order, s.template))
     return slot

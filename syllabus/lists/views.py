@@ -219,7 +219,9 @@ def _stamped_key(request, lst, acc, items_key: str, stamp: tuple) -> str:
     reader's institution, and the whole configuration of the list's and the reader's
     institutions (the slots' conditions may read any of it)."""
     user = request.user
-    conf = (config_digest(lst.institution), config_digest(user.institution) if user.institution_id else None)
+    own = config_digest(lst.institution)
+    conf = (own, (own if user.institution_id == lst.institution_id else config_digest(user.institution))
+            if user.institution_id else None)
     return lists_tags.stamped_page_key(lst.pk, (_list_shown(lst), tuple(sorted(vars(acc).items())), items_key,
                                                  user.institution_id, stamp, conf))
 

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, Expression, OuterRef, QuerySet
 
+from syllabus.core.prepared import Prepared
+
 #: What every page of a signed-in person reads about them (the shell's menu and its badges),
 #: loaded in the same query as the person (issue 19): ``key → factory() -> expression`` over the
 #: user row (``OuterRef("pk")``). The value lands in the request's navigation memo
@@ -33,9 +35,16 @@ class SyllabusBackend(ModelBackend):
         registered :data:`SIGNED_IN_READS` come in the same query too."""
         model = get_user_model()
         try:
-            user = _signed_in_query(model, tuple(SIGNED_IN_READS)).get(pk=user_id)
-        except model.DoesNotExist:
+            pk = int(user_id)
+        except (TypeError, ValueError):
             return None
+        keys = tuple(SIGNED_IN_READS)
+        # compiled once per process and prepared once per PostgreSQL connection (core.prepared):
+        # compiling it cost the ORM more than running it (issue 19)
+        found = _SIGNED_IN.fetch(model._default_manager.db, (model, keys), {"user_id": pk, "model": model, "keys": keys})
+        if not found:
+            return None
+        user = found[0]
         if not user.__dict__.pop("_signed_in_has_roles"):
             user._role_cache = []
         memo = user.__dict__.setdefault("_nav_memo", {})
@@ -45,6 +54,13 @@ class SyllabusBackend(ModelBackend):
 
 
 _QUERIES: dict[tuple, QuerySet] = {}
+
+
+def _signed_in_build(values: dict) -> QuerySet:
+    return _signed_in_query(values["model"], values["keys"]).filter(pk=values["user_id"])
+
+
+_SIGNED_IN = Prepared(_signed_in_build, prefix="usr")
 
 
 def _signed_in_query(model, keys: tuple[str, ...]) -> QuerySet:

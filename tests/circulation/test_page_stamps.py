@@ -123,3 +123,77 @@ def test_a_warm_page_costs_a_bounded_number_of_queries(page, shelf, classmate, c
     # badges, the usage event: nothing per item, nothing per provider
     with django_assert_max_num_queries(8):
         assert client.get(reverse("lists:view", args=[shelf["list"].pk])).status_code == 200
+
+
+# --- the list query prepared once per PostgreSQL connection (issue 19, core.statements) --------
+
+def _prepared_list_statements() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'lst_%%'")
+        return cur.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_prepared_list_query_shows_a_change_at_once_and_survives_a_reset_session(shelf, classmate, instructor,
+                                                                                    client):
+    from django.db import connection
+
+    from syllabus.lists import services as list_services
+
+    lst = shelf["list"]
+    # seven views: PostgreSQL plans the first five for their values, then may keep a generic plan
+    for _ in range(7):
+        assert "1 of 2 available" in _item(_page(client, classmate, lst), shelf["on_shelf"])
+    if connection.vendor == "postgresql":
+        assert _prepared_list_statements() == 1, "the list query is prepared once on this connection"
+    list_services.update_list(instructor, lst, title="Renamed reading list")
+    assert "Renamed reading list" in _page(client, classmate, lst), "a change of the list shows at once"
+    Item.objects.filter(record_id=shelf["all_out"].record_id).update(status=Item.Status.IN_PLACE)
+    assert "2 of 2 available" in _item(_page(client, classmate, lst), shelf["all_out"]), "a change of a copy shows at once"
+    if connection.vendor == "postgresql":
+        for reset in ("DEALLOCATE ALL", "DISCARD ALL"):  # a pooler's reset between two requests
+            with connection.cursor() as cur:
+                cur.execute(reset)
+            list_services.update_list(instructor, lst, title=f"After {reset}")
+            assert f"After {reset}" in _page(client, classmate, lst), reset
+            assert _prepared_list_statements() == 1, f"prepared again after {reset}"
+
+
+def test_a_session_reset_inside_a_transaction_still_serves_the_page(shelf, classmate, instructor, client):
+    """Inside a transaction (ATOMIC_REQUESTS, or these tests) the list query runs in a
+    savepoint, so a session that lost its statements is recovered there too."""
+    from django.db import connection
+
+    from syllabus.lists import services as list_services
+
+    lst = shelf["list"]
+    assert "1 of 2 available" in _item(_page(client, classmate, lst), shelf["on_shelf"])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("DEALLOCATE ALL")
+    list_services.update_list(instructor, lst, title="Renamed in the transaction")
+    assert "Renamed in the transaction" in _page(client, classmate, lst)
+    if connection.vendor == "postgresql":
+        assert _prepared_list_statements() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_list_query_is_sent_as_it_is_when_preparing_is_switched_off(shelf, classmate, instructor, client,
+                                                                       monkeypatch):
+    from django.db import connection
+
+    from syllabus.core import statements
+    from syllabus.lists import services as list_services
+
+    monkeypatch.setattr(statements, "PREPARED", False)
+    lst = shelf["list"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("DEALLOCATE ALL")
+    assert "1 of 2 available" in _item(_page(client, classmate, lst), shelf["on_shelf"])
+    list_services.update_list(instructor, lst, title="Renamed, not prepared")
+    assert "Renamed, not prepared" in _page(client, classmate, lst)
+    if connection.vendor == "postgresql":
+        assert _prepared_list_statements() == 0

@@ -198,3 +198,44 @@ def test_every_view_is_still_counted(client, titles, student, classmate):
         _page(client, user, lst)
     assert len(_pages()) == 1
     assert UsageEvent.objects.filter(kind="list_view").count() == before + 5
+
+
+def _without_csrf(page: str) -> str:
+    """The page without what differs on every response: its CSRF tokens and CSP nonces."""
+    page = re.sub(r'(="|"X-CSRFToken": ")[A-Za-z0-9]{64}"', r'\1TOKEN"', page)
+    return re.sub(r'nonce="[^"]+"', 'nonce="NONCE"', page)
+
+
+def test_a_readers_parts_rendered_from_one_stand_in_are_those_rendered_item_by_item(client, titles, student, instructor,
+                                                                                   library_a, inst_a, monkeypatch):
+    """Issue 19: on the items where the reader has nothing of their own, their part is rendered
+    once from a stand-in and each item's id and title filled in (lists.slots: ``stencil``) —
+    byte for byte what rendering it per item gives, titles with markup and the stand-in id in
+    them included; the items where they have a done mark or a hold are rendered as theirs."""
+    import dataclasses
+
+    from syllabus.lists import slots
+
+    lst, section = titles["list"], titles["section"]
+    odd = cite(instructor, lst, section, make_record(inst_a, 'Tom & "Jerry" <b>999999999</b> \'99\''))
+    client.force_login(student)
+    client.post(reverse("circulation:done", args=[titles["one"].pk]), {"done": "1"})
+    services.place_hold(student, titles["two"], pickup_library=library_a)
+    third = cite(instructor, lst, section, make_record(inst_a, "Hard Times"))
+    [reader] = slots.slots("citation_reader")
+    stenciled = []
+
+    def counting(request, context):
+        found = reader.stencil(request, context)
+        if found is not None:
+            stenciled.append(context["citation"].pk)
+        return found
+
+    monkeypatch.setitem(slots.SLOTS, "citation_reader", [dataclasses.replace(reader, stencil=counting)])
+    with_stencil = _page(client, student, lst)
+    assert sorted(stenciled) == sorted([odd.pk, third.pk]), "the items with nothing of the reader's own"
+    assert 'data-testid="done-mark"' in with_stencil and 'data-testid="my-hold"' in with_stencil
+    assert "Tom &amp; &quot;Jerry&quot; &lt;b&gt;999999999&lt;/b&gt; &#x27;99&#x27;" in with_stencil
+    monkeypatch.setitem(slots.SLOTS, "citation_reader", [dataclasses.replace(reader, stencil=None)])
+    item_by_item = _page(client, student, lst)
+    assert _without_csrf(with_stencil) == _without_csrf(item_by_item)

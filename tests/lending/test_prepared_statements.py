@@ -1,14 +1,15 @@
 """Issue 19: on PostgreSQL a loan verb's statements are prepared once per connection
-(``syllabus/lending/rows.py``).  A session whose prepared statements were dropped (a pooler's
+(``syllabus/lending/rows.py`` through ``syllabus/core/statements.py``).  A session whose prepared statements were dropped (a pooler's
 ``DISCARD ALL``, a ``DEALLOCATE``) still serves the next verb, and
-``LENDING_PREPARED_STATEMENTS=0`` sends the statements as they are; either way the loan cycle
+``PREPARED_STATEMENTS=0`` (formerly ``LENDING_PREPARED_STATEMENTS=0``) sends the statements as they are; either way the loan cycle
 does what it always did."""
 from __future__ import annotations
 
 import pytest
 from django.db import connection
 
-from syllabus.lending import rows, selectors, services
+from syllabus.core import statements
+from syllabus.lending import selectors, services
 from syllabus.lending.models import LoanRequest, Status, Step
 
 
@@ -39,7 +40,7 @@ def test_a_loan_cycle_survives_a_session_whose_prepared_statements_were_dropped(
 
 @pytest.mark.django_db(transaction=True)
 def test_statements_sent_as_they_are_when_preparing_is_switched_off(make_rep, patrons, monkeypatch):
-    monkeypatch.setattr(rows, "PREPARED", False)
+    monkeypatch.setattr(statements, "PREPARED", False)
     rep = make_rep(1)
     done = _cycle(patrons[0], rep)
     assert LoanRequest.objects.get(pk=done.pk).status == Status.COMPLETED

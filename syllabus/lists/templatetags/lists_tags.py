@@ -56,7 +56,8 @@ def _slot_cache_key(slot, key) -> str:
 
 def _plan(context, name: str, citations, extra: dict) -> list[tuple]:
     """Which templates of per-item slot ``name`` show for which of ``citations``, with the
-    ``key`` of each (``None`` for a slot without one): ``[(slot, [(citation, values, key), ...])]``."""
+    ``key`` of each (``None`` for a slot without one) and its ``stencil`` (lists.slots; ``None``
+    when it has none): ``[(slot, [(citation, values, key, stencil), ...])]``."""
     request = context.get("request")
     plan = []
     flat = None
@@ -70,22 +71,27 @@ def _plan(context, name: str, citations, extra: dict) -> list[tuple]:
                 values = {**flat, **values}   # a ``when`` may add values for its template
                 if not slot.when(request, values):
                     continue
-            key = None
-            if slot.key is not None:
+            key = stencil = None
+            if slot.stencil is not None:
+                with context.push(values):
+                    stencil = slot.stencil(request, context)
+            if stencil is None and slot.key is not None:
                 with context.push(values):
                     key = slot.key(request, context)
-            todo.append((c, values, key))
+            todo.append((c, values, key, stencil))
         plan.append((slot, todo))
     return plan
 
 
 def _shared(plan) -> tuple | None:
     """What the renderings of ``plan`` are a function of, when every one of them declares it
-    (a ``key``); ``None`` when one is rendered for this reader only."""
+    (a ``key`` or a ``stencil``); ``None`` when one is rendered for this reader only."""
     parts = []
     for slot, todo in plan:
-        for c, _values, key in todo:
-            if key is None:
+        for c, _values, key, stencil in todo:
+            if stencil is not None:
+                key = ("stencil", stencil[0], stencil[2])
+            elif key is None:
                 return None
             parts.append((slot.template, c.pk, key))
     return tuple(parts)
@@ -95,11 +101,22 @@ def _render(context, plan, citations) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {c.pk: [] for c in citations}
     for slot, todo in plan:
         template = context.template.engine.get_template(slot.template)
-        keyed = [(c, values, None if key is None else _slot_cache_key(slot, key)) for c, values, key in todo]
-        keys = [k for _c, _v, k in keyed if k is not None]
+        keyed = [(c, values, None if key is None else _slot_cache_key(slot, key), stencil) for c, values, key, stencil in todo]
+        keys = [k for _c, _v, k, _s in keyed if k is not None]
         found = cache.get_many(keys) if keys else {}
         fresh: dict[str, str] = {}
-        for c, values, cache_key in keyed:
+        stencils: dict = {}
+        for c, values, cache_key, stencil in keyed:
+            if stencil is not None:   # the stand-in rendered once, this item's marks filled in
+                stencil_key, stand_in, marks = stencil
+                html = stencils.get(stencil_key)
+                if html is None:
+                    with context.push({**values, **stand_in, "csrf_token": CSRF_PLACEHOLDER}):
+                        html = stencils[stencil_key] = template.render(context)
+                for mark, text in marks:
+                    html = html.replace(mark, text)
+                out[c.pk].append(html)
+                continue
             html = None if cache_key is None else found.get(cache_key, fresh.get(cache_key))
             if html is None:
                 if cache_key is not None:
@@ -116,9 +133,10 @@ def _render(context, plan, citations) -> dict[int, list[str]]:
 
 def per_item(context, name: str, citations, **extra) -> dict[int, list[str]]:
     """Every template of per-item slot ``name`` for each of ``citations``, in one pass per slot
-    (``{citation_id: [html, ...]}``).  A slot with a ``key`` is rendered once per distinct key
-    and reused from the cache by every reader with the same key; the others are rendered for
-    this reader, one template invocation per item."""
+    (``{citation_id: [html, ...]}``).  A slot's ``stencil`` is rendered once per distinct key on
+    this request and each item's marks filled in; a slot with a ``key`` is rendered once per
+    distinct key and reused from the cache by every reader with the same key; the others are
+    rendered for this reader, one template invocation per item."""
     return _render(context, _plan(context, name, citations, extra), citations)
 
 

@@ -202,6 +202,9 @@ def run(args) -> None:
 
 
 def _run_one(args) -> None:
+    # the demo data's files (delivered scans) must land in the server's media directory, so the
+    # data directory is set before Django reads its settings in this process too
+    os.environ["SYLLABUS_DATA_DIR"] = str(BENCH_DIR / "http-data")
     setup_django("http")
     from django.conf import settings
     from django.core.management import call_command
@@ -214,7 +217,6 @@ def _run_one(args) -> None:
     env = {**os.environ, "SYLLABUS_DATA_DIR": str(BENCH_DIR / "http-data"), "LOG_LEVEL": "WARNING"}
     if connection.vendor == "sqlite":
         env["SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
-    os.environ["SYLLABUS_DATA_DIR"] = env["SYLLABUS_DATA_DIR"]
     call_command("collectstatic", interactive=False, verbosity=0)
     connections.close_all()
     port = _free_port()

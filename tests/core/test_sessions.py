@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
-from django.utils import timezone
 
+from syllabus.core import clock
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_an_expired_session_signs_no_one_in(engine):
     client = _signed_in(person)
     assert _is_signed_in(client, person)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    Session.objects.filter(session_key=key).update(expire_date=clock.now() - dt.timedelta(seconds=1))
     from django.core.cache import cache
 
     cache.clear()  # (the cached engine would otherwise serve it from the cache, as Django's does)

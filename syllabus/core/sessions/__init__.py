@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import SuspiciousOperation
-from django.utils import timezone
 
+from syllabus.core import clock
 from syllabus.core.prepared import Prepared
 
 
@@ -24,10 +24,10 @@ class PreparedRead:
     """Mixin over django.contrib.sessions.backends.db.SessionStore: its read of the session row."""
 
     def _get_session_from_db(self):
-        model = self.model  # type: ignore[attr-defined]
+        model = self.model
         try:
             found = _SESSION.fetch(model._default_manager.db, model,
-                                   {"model": model, "session_key": self.session_key, "now": timezone.now()})  # type: ignore[attr-defined]
+                                   {"model": model, "session_key": self.session_key, "now": clock.django_now()})
         except SuspiciousOperation as e:
             logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
             found = []

@@ -163,7 +163,7 @@ else:
 # Signing out or any revocation (SSO back-channel logout) deletes both through the session
 # engine, and every worker reads the same cache: it ends in all of them at once.  A per-process
 # cache (no CACHE_URL) would keep a revoked session alive in the other workers: then the database only.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "syllabus.core.sessions.cached_db" if CACHE_URL else "syllabus.core.sessions.db"  # (Django's, read by a prepared query: issue 19)
 
 # --- jobs ---------------------------------------------------------------------------
 BROKER_URL = os.environ.get("BROKER_URL", "").strip()

@@ -21,6 +21,12 @@ def now() -> dt.datetime:
     return frozen if frozen is not None else timezone.now()
 
 
+def django_now() -> dt.datetime:
+    """The wall clock as Django reads it (``timezone.now()``), never frozen: for what Django
+    itself dated with it (a session's expiry, read by syllabus.core.sessions)."""
+    return timezone.now()
+
+
 def today() -> dt.date:
     return timezone.localdate(now())
 

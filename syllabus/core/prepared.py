@@ -23,7 +23,9 @@ from syllabus.core import statements
 #: marker values: no real id or time is ever one of them
 MARKERS: dict[str, Any] = {"user_id": -7_000_000_001, "list_id": -7_000_000_002,
                            "now": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.timezone.utc),
-                           "session_key": "syllabus-marker-session-key-4b1d09e7"}
+                           "session_key": "syllabus-marker-session-key-4b1d09e7",
+                           "library_id": -7_000_000_003, "institution_id": -7_000_000_004,
+                           "consortium_id": -7_000_000_005}
 
 
 class Prepared:

@@ -18,6 +18,7 @@ from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 
 from syllabus.core.errors import RuleViolation
+from syllabus.core.prepared import Prepared
 from syllabus.core.registry import Hooks
 
 
@@ -126,11 +127,11 @@ def _found(levels: list[tuple[str, int]], keys) -> dict[str, dict[str, Any]]:
 
     from .models import ConfigValue
 
-    q = Q()
-    for column, pk in levels:
-        q |= Q(**{column: pk})
     memo = getattr(_scope, "memo", None)
     if memo is None:
+        q = Q()
+        for column, pk in levels:
+            q |= Q(**{column: pk})
         rows = ConfigValue.objects.filter(q, key__in=list(keys))
         found: dict[str, dict[str, Any]] = {}
         for v in rows:
@@ -140,10 +141,28 @@ def _found(levels: list[tuple[str, int]], keys) -> dict[str, dict[str, Any]]:
     every: dict[str, dict[str, Any]] | None = memo.get(mark)
     if every is None:
         every = {}
-        for v in ConfigValue.objects.filter(q):
+        # compiled once per process, prepared once per PostgreSQL connection (issue 19: every
+        # page of a signed-in person runs it; building it with the ORM cost more than running it)
+        shape = tuple(column for column, _pk in levels)
+        for v in _EVERY.fetch(ConfigValue.objects.db, shape, {"columns": shape, **dict(levels)}):
             every.setdefault(v.key, {})[v.level] = v.value
         memo[mark] = every
     return {k: every[k] for k in keys if k in every}
+
+
+def _every_build(values: dict[str, Any]):
+    """Every value of a set of levels (``values["columns"]``, each column's marker in ``values``)."""
+    from django.db.models import Q
+
+    from .models import ConfigValue
+
+    q = Q()
+    for column in values["columns"]:
+        q |= Q(**{column: values[column]})
+    return ConfigValue.objects.filter(q)
+
+
+_EVERY = Prepared(_every_build, prefix="cfg")
 
 
 def resolve(key: str, *, library=None, institution=None, consortium=None) -> tuple[Any, str]:

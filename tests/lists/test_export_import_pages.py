@@ -146,3 +146,31 @@ def test_the_list_import_reports_read_imported_refused_with_line_and_dropped(cli
     assert first["status"] == "created" and first["dropped"] == ["N1"] and first["line"] == 1
     assert second["status"] == "rejected" and second["line"] == 7 and "line 7" in second["detail"]
     assert third["status"] == "rejected" and third["rule"] == "LST-2" and third["line"] == 11
+
+
+def _selected_style(page: str) -> str:
+    import re
+
+    select = re.search(r'<select id="export-style-\d+" name="style">(.*?)</select>', page).group(1)
+    return re.findall(r'<option value="([^"]+)" selected>', select)[0]
+
+
+def test_the_export_form_shows_the_institutions_style_and_the_language_at_once(client, instructor, student, built_list):
+    """The export form is kept rendered between requests (issue 19): a change of the
+    institution's citation style or of the language shows on the next page."""
+    from syllabus.org import config
+
+    lst = built_list["list"]
+    services.publish_list(instructor, lst)
+    client.force_login(student)
+    page = client.get(f"/lists/{lst.pk}/").content.decode()
+    assert _selected_style(page) == bibliography.DEFAULT_STYLE
+    config.set_value("citation_style", "chicago-author-date", institution=lst.institution)
+    page = client.get(f"/lists/{lst.pk}/").content.decode()
+    assert _selected_style(page) == "chicago-author-date"
+    assert f'action="{_export_url(lst)}"' in page and f'id="export-style-{lst.pk}"' in page
+    client.cookies["django_language"] = "fr"
+    french = client.get(f"/lists/{lst.pk}/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/lists/{lst.pk}/").content.decode()
+    assert "Download" in english and "Download" not in french

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import re
 from typing import Any
-
-import logging
 
 from django.db import DataError
 from django.http import Http404

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.db import DataError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -105,8 +106,6 @@ class DataErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exc):
-        from django.db import DataError
-
         if not isinstance(exc, DataError) or request.path.startswith("/api/"):
             return None
         logging.getLogger("syllabus.web").error("a value reached the database unrefused: %s", exc, exc_info=exc)

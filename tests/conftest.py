@@ -205,7 +205,7 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server):
+def page(chromium, live_server, served):
     # Playwright's wait_for_function("...") evaluates a string in the page, which the pages'
     # Content-Security-Policy (no eval) refuses; tests/web/test_csp_browser.py drives a context
     # that does NOT bypass it, to show that the pages themselves work under it
@@ -214,6 +214,78 @@ def page(chromium, live_server):
     pg = context.new_page()
     yield pg
     context.close()
+    served.wait_idle()
+
+
+class _Served:
+    """Knows when the live server has finished handling a request, including what Django runs
+    after the response went out (``request_finished``): the browser may have the answer while
+    the server is still writing — the usage events of a request are written then (ANL-1) — so a
+    database assertion waits for this, not for the answer."""
+
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Condition()
+        self._started = 0
+        self._in_flight: dict[int, tuple[int, str]] = {}   # server thread → (start number, path)
+        self._finished: list[tuple[int, str]] = []
+
+    def started(self, sender, environ=None, **kwargs):
+        import threading
+
+        with self._lock:
+            self._started += 1
+            self._in_flight[threading.get_ident()] = (self._started, (environ or {}).get("PATH_INFO", ""))
+
+    def finished(self, sender, **kwargs):
+        import threading
+
+        with self._lock:
+            request = self._in_flight.pop(threading.get_ident(), None)
+            if request is not None:
+                self._finished.append(request)
+                self._lock.notify_all()
+
+    def __call__(self, path: str, timeout: float = 15.0):
+        """``with served("/analytics/events/"): page.click(...)`` leaves the block once the server
+        has finished a request to ``path`` that it started after the block was entered."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def block():
+            with self._lock:
+                after = self._started
+            yield
+            with self._lock:
+                if not self._lock.wait_for(lambda: any(n > after and p == path for n, p in self._finished), timeout=timeout):
+                    raise AssertionError(f"the server did not finish a request to {path} within {timeout} s; it finished "
+                                         f"{[p for n, p in self._finished if n > after]}, is handling {list(self._in_flight.values())}")
+
+        return block()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Until no request is being handled: a test's last request must not write into the next
+        test's database (the flush at teardown runs after this)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: not self._in_flight, timeout=timeout):
+                raise AssertionError(f"the live server is still handling {list(self._in_flight.values())} after {timeout} s")
+
+
+@pytest.fixture
+def served(live_server):
+    """``with served(path): <browser action>`` waits until the live server has finished handling
+    (response and after-response work) a request to ``path`` sent during the block.  The browser
+    fixtures wait, at teardown, until the server handles no request any more."""
+    from django.core.signals import request_finished, request_started
+
+    watcher = _Served()
+    request_started.connect(watcher.started, weak=False, dispatch_uid="tests-served-started")
+    # connected after the apps' receivers (analytics' flush, Django's close_old_connections): runs last
+    request_finished.connect(watcher.finished, weak=False, dispatch_uid="tests-served-finished")
+    yield watcher
+    request_started.disconnect(dispatch_uid="tests-served-started")
+    request_finished.disconnect(dispatch_uid="tests-served-finished")
 
 
 @pytest.fixture

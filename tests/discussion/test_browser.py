@@ -11,7 +11,6 @@ from syllabus.discussion.models import Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NAV_BADGE = "document.querySelector(\".main-nav a[href='{href}'] .badge\")"
 
 
 def _login(page, username):
@@ -23,7 +22,8 @@ def _login(page, username):
 
 
 def _badge(page, href):
-    return page.evaluate(f"{NAV_BADGE.format(href=href)}?.textContent ?? null")
+    """The count on the main navigation's link to ``href`` (a locator: expect waits for it)."""
+    return page.locator(f".main-nav a[href='{href}'] .badge")
 
 
 def test_acceptance_4_instructor_and_librarian_in_chromium(chromium, live_server, page, reading_list, instructor, librarian):
@@ -42,15 +42,15 @@ def test_acceptance_4_instructor_and_librarian_in_chromium(chromium, live_server
     lib = context.new_page()
     try:
         _login(lib, "librarian")
-        assert _badge(lib, "/discussion/alerts/") == "1", "the librarian's count goes to 1"
+        expect(_badge(lib, "/discussion/alerts/")).to_have_text("1")      # the librarian's count goes to 1
         lib.goto(f"/lists/{lst.pk}/library/")
         lib.evaluate("window.__no_reload = true")
         lib_item = lib.locator(f"[data-testid=item-discussion][data-citation='{book.pk}']")
-        assert lib_item.locator("[data-testid=dsc-unread]").text_content() == "1"
+        expect(lib_item.locator("[data-testid=dsc-unread]")).to_have_text("1")
         lib_item.locator("summary").click()
         lib_item.locator("[data-testid=discussion-message]", has_text="second copy").wait_for()
-        expect(lib.locator(".main-nav a[href='/discussion/alerts/'] .badge")).to_have_count(0)
-        assert lib_item.locator("[data-testid=dsc-unread]").count() == 0, "read: the count goes to 0"
+        expect(_badge(lib, "/discussion/alerts/")).to_have_count(0)
+        expect(lib_item.locator("[data-testid=dsc-unread]")).to_have_count(0)   # read: the count goes to 0
         lib_item.get_by_label("Answer for the library").fill("Ordered two more copies.")
         lib_item.get_by_role("button", name="Send").click()
         lib_item.locator("[data-testid=discussion-message]", has_text="Ordered two more").wait_for()
@@ -59,10 +59,10 @@ def test_acceptance_4_instructor_and_librarian_in_chromium(chromium, live_server
         context.close()
 
     page.goto("/")
-    assert _badge(page, "/discussion/") == "1", "the reply raises the instructor's count"
+    expect(_badge(page, "/discussion/")).to_have_text("1")                # the reply raises the instructor's count
     page.goto(f"/lists/{lst.pk}/")
     item = page.locator(f"[data-testid=item-discussion][data-citation='{book.pk}']")
-    assert item.locator("[data-testid=dsc-unread]").text_content() == "1"
+    expect(item.locator("[data-testid=dsc-unread]")).to_have_text("1")
     item.locator("summary").click()
     item.locator("[data-testid=discussion-message].from-library", has_text="Ordered two more").wait_for()
-    expect(page.locator(".main-nav a[href='/discussion/'] .badge")).to_have_count(0)
+    expect(_badge(page, "/discussion/")).to_have_count(0)

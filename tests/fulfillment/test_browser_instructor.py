@@ -42,6 +42,8 @@ def test_instructor_requests_operator_processes_instructor_sees_it_delivered(
     op.wait_for_url(lambda url: "/login/" not in url)
     follow_menu(op, "Back office", "Digitization requests")
     op.get_by_role("link", name="Pick from shelf").click()
+    # the Open tab already lists the request: its row is clicked once the Pick tab has replaced the queue
+    expect(op.get_by_role("link", name="Pick from shelf")).to_have_attribute("aria-current", "page")
     row = op.get_by_role("row").filter(has_text="The Making of the English Working Class")
     row.get_by_role("link").first.click()
     op.get_by_role("button", name="Picked from shelf").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from syllabus.lending import services
 from syllabus.lending.models import LoanRequest, Status, Step
@@ -24,18 +25,18 @@ def test_student_joins_waitlist_sees_place_2_is_notified_views_finishes_and_the_
     login("student")
     page.goto(f"/lending/titles/{rep.pk}/")
     panel = page.get_by_test_id("loan-panel")
-    assert "All copies are on loan: join the waitlist." in panel.inner_text()
-    assert "You would be number 2 in the waitlist" in panel.inner_text()
+    expect(panel).to_contain_text("All copies are on loan: join the waitlist.")
+    expect(panel).to_contain_text("You would be number 2 in the waitlist")
     page.get_by_role("button", name="Join the waitlist").click()
     state = page.get_by_test_id("loan-state")
-    state.filter(has_text="You are number 2 in the waitlist.").wait_for()   # htmx swapped the panel: no reload
+    expect(state).to_contain_text("You are number 2 in the waitlist.")   # htmx swapped the panel: no reload
     mine = LoanRequest.objects.get(patron=student)
     assert (mine.status, mine.step) == (Status.READY, Step.IN_WAITLIST)
 
     # the library card shows the place too
     page.locator("[data-testid=nav-library] > summary").click()           # the Library menu (issue 12)
     page.get_by_role("link", name="My library card").first.click()
-    assert "place 2" in page.get_by_test_id("card-current").inner_text()
+    expect(page.get_by_test_id("card-current")).to_contain_text("place 2")
 
     services.request_loan(after, rep)                                      # joins behind the student
     services.cancel(lending_staff, waiting_first, reason="no_longer_needed")  # the student moves up to 1
@@ -44,16 +45,16 @@ def test_student_joins_waitlist_sees_place_2_is_notified_views_finishes_and_the_
     mail = OutboxMessage.objects.get(recipient=student, letter="ldl_available", channel="email")
     link = re.search(r"(?:https?://[^/\s]+)?(/lending/titles/\d+/)", mail.body).group(1)
     page.goto(link)                                                          # the patron follows the letter's link
-    page.get_by_test_id("loan-state").filter(has_text="It is your turn").wait_for()
+    expect(page.get_by_test_id("loan-state")).to_contain_text("It is your turn")
     page.get_by_test_id("view").click()
     page.wait_for_url(re.compile(rf"/lending/loans/{mine.pk}/view/$"))
-    assert page.get_by_test_id("viewer").is_visible()
-    assert "Your session ends at" in page.get_by_test_id("viewer-state").inner_text()
+    expect(page.get_by_test_id("viewer")).to_be_visible()
+    expect(page.get_by_test_id("viewer-state")).to_contain_text("Your session ends at")
     assert LoanRequest.objects.get(pk=mine.pk).step == Step.IS_BEING_VIEWED
 
     page.get_by_test_id("finish").click()
     page.wait_for_url(re.compile(rf"/lending/titles/{rep.pk}/$"))
-    page.get_by_test_id("loan-state").wait_for()
+    expect(page.get_by_test_id("loan-state")).to_be_visible()
     assert LoanRequest.objects.get(pk=mine.pk).status == Status.COMPLETED
     nxt = LoanRequest.objects.get(patron=after)
     assert nxt.step == Step.IN_GRACE_PERIOD
@@ -62,4 +63,4 @@ def test_student_joins_waitlist_sees_place_2_is_notified_views_finishes_and_the_
     # the viewer link no longer works once the loan has ended
     response = page.goto(f"/lending/loans/{mine.pk}/view/")
     assert response.status == 410
-    assert "This loan has ended" in page.get_by_test_id("viewer-state").inner_text()
+    expect(page.get_by_test_id("viewer-state")).to_contain_text("This loan has ended")

@@ -2,6 +2,7 @@
 process) embeds Syllabus in an iframe; the OIDC login, the platform's form post and the launch
 run inside the frame, and the student view of the list renders there."""
 import pytest
+from playwright.sync_api import expect
 
 from syllabus.lists import services as lists
 from tests.lti.conftest import LEARNER, context, start_platform
@@ -38,9 +39,8 @@ def test_acceptance_6_the_launch_renders_the_student_view_inside_the_lms_iframe(
     page.goto(f"{lms.base}/course/{launch_id}")
     frame = page.frame_locator("#tool")
     view = frame.locator('[data-testid="student-view"]')
-    view.wait_for()
-    assert "The Age of Revolution" in view.inner_text()
-    assert frame.locator("h1").first.inner_text() == "History readings"
+    expect(view).to_contain_text("The Age of Revolution")
+    expect(frame.locator("h1").first).to_have_text("History readings")
     tool_frame = [f for f in page.frames if f.url.startswith(live_server.url)][0]
     assert tool_frame.url == f"{live_server.url}/lists/{lst.pk}/"
-    assert "Bea" in frame.locator(".whoami").inner_text()
+    expect(frame.locator(".whoami")).to_contain_text("Bea")

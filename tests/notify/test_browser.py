@@ -4,6 +4,7 @@ a reload."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from syllabus.notify.delivery import deliver_due
 from syllabus.notify.models import LetterConfig
@@ -16,25 +17,22 @@ def test_letters_editor_previews_live_and_refuses_a_broken_template(page, login,
     login("letters")
     page.goto("/notifications/letters/")
     page.get_by_role("link", name="Loan due soon").click()
-    page.wait_for_selector("[data-testid=preview-subject]")
-    assert page.text_content("[data-testid=preview-subject]") == "Middlemarch is due on 2026-03-09"
+    expect(page.get_by_test_id("preview-subject")).to_have_text("Middlemarch is due on 2026-03-09")
 
     page.fill("#letter-subject", "Reminder: {{ title|upper }}")
-    page.wait_for_function("document.querySelector('[data-testid=preview-subject]')?.textContent === 'Reminder: MIDDLEMARCH'")
+    expect(page.get_by_test_id("preview-subject")).to_have_text("Reminder: MIDDLEMARCH")
 
     page.fill("#letter-body", "Dear {{ patrn }}")
-    page.wait_for_selector("[data-testid=preview-errors]")
-    assert "unknown variable “patrn”" in page.text_content("[data-testid=preview-errors]")
+    expect(page.get_by_test_id("preview-errors")).to_contain_text("unknown variable “patrn”")
 
     page.click("[data-testid=save-letter]")
-    page.wait_for_selector("#letter-errors")
-    assert "The letter is not saved" in page.text_content("#letter-errors")
-    assert page.get_attribute("#letter-body", "aria-invalid") == "true"
+    expect(page.locator("#letter-errors")).to_contain_text("The letter is not saved")
+    expect(page.locator("#letter-body")).to_have_attribute("aria-invalid", "true")
     assert not LetterConfig.objects.exists()
 
     page.fill("#letter-body", "Dear {{ patron }}, {{ title }} is due.")
     page.click("[data-testid=save-letter]")
-    page.wait_for_selector("text=is saved")
+    expect(page.locator(".messages")).to_contain_text("is saved")
     assert LetterConfig.objects.get().body == "Dear {{ patron }}, {{ title }} is due."
 
 
@@ -45,12 +43,12 @@ def test_the_bell_count_drops_without_a_reload(page, login, due_letter, patron):
     login("patron")
     page.goto("/notifications/")
     bell = page.locator(".main-nav a[href='/notifications/'] .badge")
-    assert bell.text_content() == "2"
+    expect(bell).to_have_text("2")
     page.evaluate("window.__not_reloaded = true")
     page.locator("[data-testid=notification]", has_text="Emma").get_by_role("button", name="Mark as read").click()
-    page.wait_for_function("document.querySelector(\".main-nav a[href='/notifications/'] .badge\")?.textContent === '1'")
+    expect(bell).to_have_text("1")
     page.click("[data-testid=read-all]")
-    page.wait_for_function("!document.querySelector(\".main-nav a[href='/notifications/'] .badge\")")
+    expect(bell).to_have_count(0)
     assert page.evaluate("window.__not_reloaded") is True
 
 
@@ -59,12 +57,11 @@ def test_preferences_show_a_refused_phone_number_in_place(page, login, patron):
     page.goto("/notifications/preferences/")
     page.fill("#pref-phone", "call me maybe")
     page.click("#preferences-form button[type=submit]")
-    page.wait_for_selector("#preferences-form [role=alert]")
-    assert "international form" in page.text_content("#preferences-form [role=alert]")
-    assert page.get_attribute("#pref-phone", "aria-invalid") == "true"
+    expect(page.locator("#preferences-form [role=alert]")).to_contain_text("international form")
+    expect(page.locator("#pref-phone")).to_have_attribute("aria-invalid", "true")
     page.fill("#pref-phone", "+44 20 7946 0958")
     page.uncheck("#pref-sms-on")
     page.click("#preferences-form button[type=submit]")
-    page.wait_for_selector("#preferences-form .ok")
+    expect(page.locator("#preferences-form .ok")).to_be_visible()
     patron.refresh_from_db()
     assert patron.phone == "+442079460958" and patron.contact_preference.sms_enabled is False

@@ -138,14 +138,19 @@ def settle(page) -> None:
 def check(page, sent_title: str) -> None:
     """Open every <details> and wait for htmx to settle; check that the page kept the title the
     server sent (WCAG 2.4.2: a partial answer must not retitle it); run axe and fail on a serious
-    or critical violation."""
+    or critical violation.  The main navigation's menus it opened are closed again, so that a test
+    goes on with the navigation as the person left it (an open menu's summary would close it)."""
     page.wait_for_load_state("networkidle")
-    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    page.evaluate("""() => document.querySelectorAll('details').forEach(d => {
+                       if (!d.open && d.closest('#main-nav')) d.dataset.openedByCheck = '1';
+                       d.open = true; })""")
     settle(page)                                     # opening may load a pane, which may refresh the navigation
     assert page.title() == sent_title, f"the page was retitled {page.title()!r} (sent: {sent_title!r})"
     results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
     assert not blocking, f"axe found on {page.url}:\n{_report(blocking)}"
+    page.evaluate("""() => document.querySelectorAll('details[data-opened-by-check]').forEach(d => {
+                       d.open = false; delete d.dataset.openedByCheck; })""")
 
 
 def _sent_title(response) -> str:

@@ -9,12 +9,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(chromium, live_server):
+def page(chromium, live_server, served):
     """A page that honours the Content-Security-Policy (the shared fixture bypasses it)."""
     context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=False)
     context.set_default_timeout(15000)
     yield context.new_page()
     context.close()
+    served.wait_idle()
 
 
 def test_htmx_works_under_the_policy_and_nothing_is_blocked(page, login, course, inst_a):

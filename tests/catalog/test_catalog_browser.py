@@ -53,3 +53,25 @@ def test_cite_it_from_pasted_html(page, login, student):
     page.get_by_label("Title").fill("Deep learning (review)")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("collection")).to_contain_text("Deep learning (review)")
+
+
+def test_adding_a_second_record_keeps_the_first_ones_answer(page, login, student, make_record, inst_a, library_a):
+    """A reader adds two results to My collection in quick succession: each button answers, the
+    first one's slower answer is not abandoned for the second (a result's forms keep their own
+    htmx request slot; the search page's slot is for the search and its facets)."""
+    from syllabus.catalog.models import CollectionEntry
+    from tests.browsing import Held
+
+    first = make_record(inst_a, title="Persuasion", items=[(library_a, "A-1")])
+    make_record(inst_a, title="Mansfield Park", items=[(library_a, "A-2")])
+    login("student")
+    page.goto("/catalog/")
+    results = page.locator("#catalog-results")
+    expect(page.get_by_test_id("result-count")).to_have_text("2 results")
+    slow = Held(page, re.compile(rf"/catalog/records/{first.pk}/collect/"))
+    page.get_by_role("button", name="Add “Persuasion” to My collection").click()
+    page.get_by_role("button", name="Add “Mansfield Park” to My collection").click()
+    expect(results.locator(".result").filter(has_text="Mansfield Park").get_by_text("In My collection")).to_be_visible()
+    slow.release()
+    expect(results.locator(".result").filter(has_text="Persuasion").get_by_text("In My collection")).to_be_visible()
+    assert CollectionEntry.objects.filter(user=student).count() == 2

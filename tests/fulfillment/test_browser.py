@@ -58,3 +58,29 @@ def test_a_refused_action_shows_its_rule_in_the_panel(page, login, patron_reques
     page.get_by_role("button", name="Deliver").click()
     expect(page.get_by_test_id("rule-error")).to_contain_text("DIG-10")
     expect(page.get_by_test_id("request-status")).to_have_text("Cancelled")
+
+
+
+@pytest.mark.parametrize("first_answer", ["pick", "delivered"])
+def test_the_last_tab_chosen_wins_whichever_answer_comes_first(page, login, patron_request, operator, first_answer):
+    """Two tabs clicked before either answers: the queue shown is the second tab's, whether its
+    answer comes last (an earlier answer must not overwrite it) or first (a later answer for the
+    replaced queue must not be lost).  The tabs share one htmx request slot (hx-sync)."""
+    import re
+
+    from tests.browsing import XHR_ENDED, Held, xhr_ended
+
+    patron_request()
+    login("operator")
+    page.goto("/services/work/")
+    page.evaluate(XHR_ENDED)
+    tabs = page.get_by_role("navigation", name="Request lists")
+    held = {tab: Held(page, re.compile(rf"tab={tab}")) for tab in ("pick", "delivered")}
+    tabs.get_by_role("link", name="Pick from shelf").click()
+    tabs.get_by_role("link", name="Delivered").click()
+    for tab in (first_answer, "delivered" if first_answer == "pick" else "pick"):
+        held[tab].release()
+        xhr_ended(page, f"tab={tab}")               # answered (and swapped, or lost) or abandoned
+    expect(tabs.get_by_role("link", name="Delivered")).to_have_attribute("aria-current", "page")
+    expect(tabs.get_by_role("link", name="Pick from shelf")).not_to_have_attribute("aria-current", "page")
+    expect(page).to_have_url(re.compile(r"tab=delivered$"))

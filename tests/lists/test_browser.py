@@ -185,3 +185,31 @@ def test_import_shows_its_report_in_place_and_export_downloads(page, login, inst
     with page.expect_download() as download:
         page.get_by_role("button", name="Download").click()
     assert download.value.suggested_filename == "import-list.ris"
+
+
+@pytest.mark.parametrize("first_answer", ["mine", "others"])
+def test_the_task_lists_last_tab_chosen_wins_whichever_answer_comes_first(page, login, librarian, instructor, course,
+                                                                         first_answer):
+    """Two tabs of the librarian's task list clicked before either answers: the list shown (and
+    the address) is the second tab's — the tabs, the search and Assign to me share one htmx
+    request slot, whose latest request replaces an earlier one (hx-sync)."""
+    from syllabus.lists import services
+    from tests.browsing import XHR_ENDED, Held, xhr_ended
+
+    lst = services.create_list(instructor, title="HIST101 readings", courses=[course])
+    services.add_citation(instructor, lst, None, "book", {"title": "Hard Times"})
+    services.publish_list(instructor, lst)
+    services.send_list(instructor, lst)
+    login("librarian")
+    page.goto("/lists/tasks/")
+    expect(page.get_by_test_id("tab-unassigned")).to_have_attribute("aria-current", "page")
+    page.evaluate(XHR_ENDED)
+    held = {tab: Held(page, re.compile(rf"tab={tab}")) for tab in ("mine", "others")}
+    page.get_by_test_id("tab-mine").click()
+    page.get_by_test_id("tab-others").click()
+    for tab in (first_answer, "others" if first_answer == "mine" else "mine"):
+        held[tab].release()
+        xhr_ended(page, f"tab={tab}")               # answered (and swapped, or lost) or abandoned
+    expect(page.get_by_test_id("tab-others")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_test_id("tab-mine")).not_to_have_attribute("aria-current", "page")
+    expect(page).to_have_url(re.compile(r"tab=others"))

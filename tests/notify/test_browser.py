@@ -65,3 +65,50 @@ def test_preferences_show_a_refused_phone_number_in_place(page, login, patron):
     expect(page.locator("#preferences-form .ok")).to_be_visible()
     patron.refresh_from_db()
     assert patron.phone == "+442079460958" and patron.contact_preference.sms_enabled is False
+
+
+@pytest.mark.parametrize("first_answer", ["failed", "sent"])
+def test_the_outboxs_last_tab_chosen_wins_whichever_answer_comes_first(page, login, letter_admin, first_answer):
+    """Two status tabs of the outbox clicked before either answers: the messages shown (and the
+    address) are the second tab's (the form and the tabs share one htmx request slot, hx-sync)."""
+    import re
+
+    from tests.browsing import XHR_ENDED, Held, xhr_ended
+
+    login("letters")
+    page.goto("/notifications/outbox/")
+    tabs = page.get_by_role("navigation", name="Outbox status")
+    expect(tabs.locator("[data-tab=pending]")).to_have_attribute("aria-current", "page")
+    page.evaluate(XHR_ENDED)
+    held = {tab: Held(page, re.compile(rf"status={tab}")) for tab in ("failed", "sent")}
+    tabs.locator("[data-tab=failed]").click()
+    tabs.locator("[data-tab=sent]").click()
+    for tab in (first_answer, "sent" if first_answer == "failed" else "failed"):
+        held[tab].release()
+        xhr_ended(page, f"status={tab}")            # answered (and swapped) or abandoned
+    expect(tabs.locator("[data-tab=sent]")).to_have_attribute("aria-current", "page")
+    expect(tabs.locator("[data-tab=failed]")).not_to_have_attribute("aria-current", "page")
+    expect(page).to_have_url(re.compile(r"status=sent"))
+
+
+def test_sending_two_outbox_messages_now_answers_both(page, login, due_letter, patron, letter_admin):
+    """Send now on two rows in quick succession: each row shows its answer; the second does not
+    abandon the first (a row's form keeps its own htmx request slot)."""
+    import re
+
+    from syllabus.notify.models import OutboxMessage
+    from tests.browsing import Held
+
+    for key, title in (("a", "Emma"), ("b", "Persuasion")):
+        queue_letter("test_due_soon", patron, {"title": title, "due": "Friday"}, key=key, channels=("email",))
+    first, second = OutboxMessage.objects.order_by("pk")
+    login("letters")
+    page.goto("/notifications/outbox/")
+    page.evaluate("document.querySelectorAll('tr[id^=outbox-]').forEach(r => { r.dataset.before = '1'; })")
+    answered = {m.pk: page.locator(f"#outbox-{m.pk}:not([data-before])") for m in (first, second)}  # the row the answer brought
+    slow = Held(page, re.compile(rf"/outbox/{first.pk}/"))
+    page.locator(f"#outbox-{first.pk}").get_by_role("button", name=re.compile("Send now")).click()
+    page.locator(f"#outbox-{second.pk}").get_by_role("button", name=re.compile("Send now")).click()
+    expect(answered[second.pk]).to_have_count(1)
+    slow.release()
+    expect(answered[first.pk]).to_have_count(1)

@@ -125,14 +125,25 @@ def _report(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# Opens every closed <details> and resolves once each has had its "toggle" event — after htmx's
+# own listener (registered earlier) has started the request a toggle triggers.  The main
+# navigation's menus are marked, to be closed again after the check.
+OPEN_ALL = """() => Promise.all([...document.querySelectorAll('details:not([open])')].map(d => new Promise(toggled => {
+  if (d.closest('#main-nav')) d.dataset.openedByCheck = '1';
+  d.addEventListener('toggle', toggled, {once: true});
+  d.open = true;
+})))"""
+
+# htmx marks what it is doing: the element whose request is in flight (htmx-request), the target
+# being swapped or settled (htmx-swapping, htmx-settling) and the new content until it has settled
+# (htmx-added).  An answer that triggers another request (an HX-Trigger header, a "load" trigger in
+# the new content) starts it before its own marks go, so no mark at all means nothing is pending.
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
 def settle(page) -> None:
-    """Wait until htmx has had no request in flight for a moment (one answer may trigger another)."""
-    for _ in range(20):
-        page.wait_for_timeout(150)
-        page.wait_for_function("!document.querySelector('.htmx-request')")
-        page.wait_for_timeout(150)
-        if page.evaluate("!document.querySelector('.htmx-request')"):
-            return
+    """Wait until htmx has no request in flight and no swap under way (one answer may trigger another)."""
+    page.wait_for_function(f"!document.querySelector({HTMX_BUSY!r})")
 
 
 def check(page, sent_title: str) -> None:
@@ -141,9 +152,7 @@ def check(page, sent_title: str) -> None:
     or critical violation.  The main navigation's menus it opened are closed again, so that a test
     goes on with the navigation as the person left it (an open menu's summary would close it)."""
     page.wait_for_load_state("networkidle")
-    page.evaluate("""() => document.querySelectorAll('details').forEach(d => {
-                       if (!d.open && d.closest('#main-nav')) d.dataset.openedByCheck = '1';
-                       d.open = true; })""")
+    page.evaluate(OPEN_ALL)
     settle(page)                                     # opening may load a pane, which may refresh the navigation
     assert page.title() == sent_title, f"the page was retitled {page.title()!r} (sent: {sent_title!r})"
     results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})

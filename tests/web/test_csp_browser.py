@@ -11,6 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def page(chromium, live_server, served):
     """A page that honours the Content-Security-Policy (the shared fixture bypasses it)."""
+    from tests.conftest import _warm_up
+
+    _warm_up(live_server)
     context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=False)
     context.set_default_timeout(15000)
     yield context.new_page()

@@ -186,11 +186,19 @@ def api(client):
 
 # --- browser --------------------------------------------------------------------------
 
+# One budget for the browser tests' waits on a loaded machine: the pages' actions get it from
+# context.set_default_timeout(BROWSER_TIMEOUT_MS) below, and expect() — which has its own default,
+# 5 s — gets it here.  (A language switch posts a form and loads the whole page again: under load
+# 17, 5 s did not cover it, in main's CI-like loop.)  expect still returns as soon as it holds.
+BROWSER_TIMEOUT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by Playwright.  Missing Chromium fails the test (never skips)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
     with sync_playwright() as pw:
@@ -227,7 +235,7 @@ def page(chromium, live_server, served):
     # that does NOT bypass it, to show that the pages themselves work under it
     _warm_up(live_server)
     context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=True)
-    context.set_default_timeout(15000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     pg = context.new_page()
     yield pg
     context.close()

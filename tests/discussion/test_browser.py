@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from syllabus.discussion.models import Message
+from tests.conftest import BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ def test_acceptance_4_instructor_and_librarian_in_chromium(chromium, live_server
     assert Message.objects.filter(author=instructor).count() == 1
 
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
-    context.set_default_timeout(15000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     lib = context.new_page()
     try:
         _login(lib, "librarian")

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from syllabus.lists.models import ResourceList
+from tests.conftest import BROWSER_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +86,7 @@ def test_acceptance_1_full_round_trip_through_the_pages_in_chromium(page, login,
 
     # --- the librarian: Unassigned → assign to self → Assigned to me ------------------------------
     lib_context = chromium.new_context(base_url=live_server.url, locale="en-US")
-    lib_context.set_default_timeout(15000)
+    lib_context.set_default_timeout(BROWSER_TIMEOUT_MS)
     lib = _login(lib_context, "librarian")
     lib.goto("/lists/tasks/")
     expect(lib.get_by_test_id("tab-unassigned")).to_have_attribute("aria-current", "page")

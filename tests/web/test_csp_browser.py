@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import CourseFactory
+from tests.conftest import BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +16,7 @@ def page(chromium, live_server, served):
 
     _warm_up(live_server)
     context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=False)
-    context.set_default_timeout(15000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield context.new_page()
     context.close()
     served.wait_idle()

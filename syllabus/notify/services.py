@@ -22,6 +22,7 @@ Rules (docs/notifications.md):
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -200,7 +201,7 @@ def queue_letter(code: str, recipient, context: dict, *, key: str, institution=N
         saved, _created = OutboxMessage.objects.get_or_create(idempotency_key=row.idempotency_key, defaults=fields)
         rows.append(saved)
     if any(r.status == Status.PENDING for r in rows):
-        transaction.on_commit(kick, robust=True)
+        transaction.on_commit(functools.partial(kick, rows), robust=True)
     return rows
 
 
@@ -237,7 +238,7 @@ class LetterBatch:
         if rows:
             OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
             if any(r.status == Status.PENDING for r in rows):
-                transaction.on_commit(kick, robust=True)
+                transaction.on_commit(functools.partial(kick, rows), robust=True)
         return len(rows)
 
 

@@ -1114,7 +1114,15 @@ class _Title:
         letters = self._announced(letters)
         if any(r.status == OutboxMessage.Status.PENDING for r in letters):
             # after the commit: the letters announced to listeners (notify.delivery.announce)
-            transaction.on_commit(functools.partial(kick, letters), robust=True)
+            transaction.on_commit(_kick_with(letters), robust=True)
+
+
+def _kick_with(letters: list[OutboxMessage]):
+    """The on-commit call announcing ``letters`` (``notify.delivery.kick``), named (Django logs
+    a failing on-commit call by its ``__qualname__``)."""
+    def kick_letters() -> None:
+        kick(letters)
+    return kick_letters
 
 
 def _overdue(req: LoanRequest, now: dt.datetime) -> bool:

@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -291,9 +292,20 @@ def announce(letters=()) -> bool:
 class OutboxListener:
     """Waits for the announcements of committed letters (PostgreSQL ``LISTEN syllabus_outbox``)
     on a connection of its own, in autocommit.  :meth:`open` returns ``None`` where letters are
-    not announced (SQLite, ``OUTBOX_NOTIFY`` off): the caller polls."""
+    not announced (SQLite, ``OUTBOX_NOTIFY`` off): the caller polls.  A lost connection (a
+    restart, a proxy's idle timeout) is opened again by the next :meth:`wait`; what was
+    announced meanwhile is found by the caller's next delivery, which reads the outbox."""
 
-    def __init__(self, conn):
+    def __init__(self, params: dict):
+        self.params = params
+        self.conn: Any = None  # a psycopg connection (psycopg is imported only on PostgreSQL)
+        self._connect()
+
+    def _connect(self) -> None:
+        import psycopg
+
+        conn = psycopg.connect(**self.params, autocommit=True)
+        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
         self.conn = conn
 
     @classmethod
@@ -301,25 +313,37 @@ class OutboxListener:
         db = connections[using]
         if db.vendor != "postgresql" or not getattr(settings, "OUTBOX_NOTIFY", True):
             return None
-        import psycopg
-
-        params = {k: v for k, v in db.get_connection_params().items()
-                  if k not in ("cursor_factory", "context", "prepare_threshold")}
-        conn = psycopg.connect(**params, autocommit=True)
-        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-        return cls(conn)
+        return cls({k: v for k, v in db.get_connection_params().items()
+                    if k not in ("cursor_factory", "context", "prepare_threshold")})
 
     def wait(self, timeout: float) -> list[str]:
         """The payloads announced since the last call, waiting up to ``timeout`` seconds (at most
-        an hour) for the first; ``[]`` when none came."""
+        an hour) for the first; ``[]`` when none came (or the connection was lost: it is opened
+        again, else after the timeout at the next call)."""
+        import psycopg
+
         timeout = max(0.0, min(float(timeout), 3600.0))
-        payloads = [n.payload for n in self.conn.notifies(timeout=timeout, stop_after=1)]
-        if payloads:  # and whatever else has arrived meanwhile, without waiting
-            payloads += [n.payload for n in self.conn.notifies(timeout=0)]
-        return payloads
+        try:
+            if self.conn is None or self.conn.closed:
+                self._connect()
+            assert self.conn is not None
+            payloads = [n.payload for n in self.conn.notifies(timeout=timeout, stop_after=1)]
+            if payloads:  # and whatever else has arrived meanwhile, without waiting
+                payloads += [n.payload for n in self.conn.notifies(timeout=0)]
+            return payloads
+        except psycopg.OperationalError:
+            log.warning("outbox listener: the connection was lost; listening again", exc_info=True)
+            self.close()
+            try:
+                self._connect()
+            except psycopg.OperationalError:
+                time.sleep(timeout)  # the database is away: try again at the next call
+            return []
 
     def close(self) -> None:
-        self.conn.close()
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def __enter__(self) -> OutboxListener:
         return self

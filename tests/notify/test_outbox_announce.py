@@ -120,3 +120,30 @@ def test_deliver_loop_sends_a_letter_as_soon_as_it_is_committed(due_letter, patr
     assert runs[1][2] is (connection.vendor == "postgresql")  # woken by the announcement
     assert runs[1][0] - t0 < 5
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("args, rule", [(["--loop", "0"], "--loop"), (["--loop", "7200"], "--loop"),
+                                        (["--limit", "0"], "--limit"), (["--limit", "2000000"], "--limit")])
+def test_syllabus_deliver_refuses_out_of_range_numbers_naming_the_option(args, rule):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=rule):
+        call_command("deliver", *args)
+
+
+def test_a_listener_whose_connection_was_lost_is_opened_again(due_letter, patron):
+    """``deliver_loop`` keeps listening after its connection is cut (a PostgreSQL restart, a
+    proxy's idle timeout): the next letter committed still wakes it."""
+    if connection.vendor != "postgresql":
+        assert OutboxListener.open() is None
+        return
+    listener = OutboxListener.open()
+    assert listener is not None
+    with connection.cursor() as cur:  # cut the listener's session from another one
+        cur.execute("SELECT pg_terminate_backend(%s)", [listener.conn.info.backend_pid])
+    try:
+        assert listener.wait(0.5) == []  # lost: reopened, nothing announced meanwhile
+        _queue(patron)
+        assert listener.wait(5) == [f"test_due_soon:{patron.pk}"]
+    finally:
+        listener.close()

@@ -10,7 +10,8 @@ title, compared side by side in the same run with
 and printed as the ratios of issue 19's table.  Clients are **separate processes** by default
 (``BENCH_LENDING_MODE=thread`` for threads of one process).  Each client is a patron looping
 *request → wait in the waitlist until the "available" letter reaches it (one notifier process
-watches the outbox and wakes the patron) → open → finish*.  Titles have 3 copies.
+listens for the outbox's announcements on PostgreSQL — polls it on SQLite — and wakes the
+patron) → open → finish*.  Titles have 3 copies.
 
 Overbooking is checked while it runs (a watcher counts Active rows per title every 20 ms) and
 afterwards from every loan's interval [handed over, completed): never deeper than 3, or the
@@ -156,9 +157,14 @@ NOTIFIER_WINDOW = 64  # outbox ids below the highest seen that may still commit 
 def _notifier(patron_ids: list[int], wakes: dict, stop_at: float) -> None:
     """Delivers the "available" letters: wakes the patron each is addressed to.
 
-    Outbox ids are drawn when a letter is inserted, but transactions commit in any order: a
-    letter with a lower id than one already seen may still appear.  So it reads every letter
-    above the highest id seen minus a window and wakes each patron once per letter (it read
+    On PostgreSQL it LISTENs for the outbox's announcements (``notify.delivery.OutboxListener``:
+    a transaction that queued letters announces ``letter:recipient`` right after its commit) and
+    wakes each patron named with an ``ldl_available`` letter at once — no query (session 10;
+    it polled the outbox every 5 ms until then, and still does on SQLite).
+
+    Polling: outbox ids are drawn when a letter is inserted, but transactions commit in any
+    order: a letter with a lower id than one already seen may still appear.  So it reads every
+    letter above the highest id seen minus a window and wakes each patron once per letter (it read
     only above the highest id seen until session 9, and lost those letters: their patron
     woke only at its 0.5 s timeout)."""
     from django.db import connection
@@ -166,9 +172,17 @@ def _notifier(patron_ids: list[int], wakes: dict, stop_at: float) -> None:
     from syllabus.notify.models import OutboxMessage
 
     try:
+        from syllabus.notify.delivery import OutboxListener
+    except ImportError:  # (code before session 10, measured with this script: it polls)
+        listener = None
+    else:
+        listener = OutboxListener.open()
+    try:
         last = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
         seen = set(OutboxMessage.objects.filter(id__gt=last - NOTIFIER_WINDOW).values_list("id", flat=True))  # (before the phase)
-        while time.time() < stop_at + 1:
+
+        def scan() -> None:
+            nonlocal last
             for pk, recipient in (OutboxMessage.objects.filter(id__gt=last - NOTIFIER_WINDOW, letter="ldl_available",
                                                                channel="email").values_list("id", "recipient_id")):
                 if pk in seen:
@@ -177,8 +191,23 @@ def _notifier(patron_ids: list[int], wakes: dict, stop_at: float) -> None:
                 last = max(last, pk)
                 if recipient in wakes:
                     wakes[recipient].set()
-            time.sleep(0.005)
+
+        while time.time() < stop_at + 1:
+            if listener is None:
+                scan()
+                time.sleep(0.005)
+                continue
+            for payload in listener.wait(0.1):
+                if payload == "*":  # letters not named: read them
+                    scan()
+                    continue
+                for token in payload.split():
+                    letter, _, recipient = token.partition(":")
+                    if letter == "ldl_available" and recipient.isdigit() and int(recipient) in wakes:
+                        wakes[int(recipient)].set()
     finally:
+        if listener is not None:
+            listener.close()
         connection.close()
 
 
@@ -193,6 +222,7 @@ def _start(target, args):
 
 def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
     from django.db import connection, connections
+    from django.db.models import F
 
     from syllabus.lending import services
     from syllabus.lending.models import LoanRequest, Status
@@ -253,7 +283,14 @@ def _phase(name: str, rep_ids, patron_ids, seconds: float) -> dict:
               "locked_after_conflicts": counts["locked"], "place_rewritten": counts.get("place_rewritten", 0),
               "read_again": counts.get("read_again", 0), "peak_active": peak["active"], "max_overlap": deepest,
               "overbooked": 0}
+    # from a hand-over out of the waitlist to the patron opening the copy: the notifier's wake-up,
+    # the patron's process and its read (the serial chain each copy goes through on a hot title)
+    waits = [(opened - handed).total_seconds() for handed, opened in LoanRequest.objects.filter(
+        representation_id__in=rep_ids, handed_over_at__gt=F("requested_at"), session_started_at__isnull=False)
+        .values_list("handed_over_at", "session_started_at")]
     line(f"lending {name}", **result)
+    if waits:
+        line("  hand-over → open (waited)", **summary(waits))
     if changed:  # which facts had changed when an optimistic write found its decision out of date
         line("  facts changed", **changed)
     for op in ("request", "access", "finish"):

@@ -174,6 +174,12 @@ CELERY_TIMEZONE = "UTC"
 # Timer sweep period (seconds) for the in-process runner and Celery beat alike.
 TICK_SECONDS = int(os.environ.get("TICK_SECONDS", "60"))
 IN_PROCESS_RUNNER = env_bool("IN_PROCESS_RUNNER", not BROKER_URL)
+# PostgreSQL: on commit of a transaction that queued letters, announce them with NOTIFY on the
+# channel "syllabus_outbox" (one short statement after the commit, never inside it: a NOTIFY in
+# the transaction would hold PostgreSQL's global notify lock across the commit's flush and
+# serialise every letter-writing commit).  `syllabus deliver --loop` and other listeners wake at
+# once instead of at their next poll.  Off: delivery by polling alone (SQLite always polls).
+OUTBOX_NOTIFY = env_bool("OUTBOX_NOTIFY", True)
 
 # --- i18n ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -517,22 +517,29 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
     return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""), params
 
 
-def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[str, list]] | None = None) -> None:
+def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[str, list]] | None = None,
+         *, last: bool = False) -> list | None:
     """Send queued statements: on PostgreSQL as one query (one round trip; outside a
     transaction, one implicit transaction), after the optimistic ``gate`` when given — the
     stamp gate (representation id, stamp) or the facts gate (its statements, see
-    :meth:`_Title.facts_gate`); on SQLite one by one (inside the writer lock)."""
+    :meth:`_Title.facts_gate`); on SQLite one by one (inside the writer lock).  ``last``: the
+    rows the last statement returned (else ``None``)."""
     with connection.cursor() as cur:
         if connection.vendor != "postgresql":
             for sql, params in statements:
                 cur.execute(sql, params)
-            return
+            return cur.fetchall() if last else None
         if isinstance(gate, list):  # the facts gate: its statements
             statements = [*gate, *statements]
         elif gate is not None:
             statements = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_GATE, list(gate)), *statements]
         try:
             rows.execute(cur, statements)
+            if last:
+                while cur.nextset():
+                    pass
+                return cur.fetchall()
+            return None
         except DataError as exc:
             state = getattr(exc.__cause__, "sqlstate", None)
             if gate is not None and state == "22012":  # the stamp gate: 1 / 0
@@ -615,6 +622,8 @@ class _Title:
         # ids, and the conditions of the audit entries and letters queued for them (by ``id()``)
         self.late: list[int] | None = None
         self.when_held: dict[int, tuple[int, int]] = {}
+        self.returning = False  # the letters' INSERT returns the rows it wrote (see _letters_insert)
+        self.returned: list | None = None
 
     def _configured(self, patron: User | None, own: int | None = None,
                     priority: int | None | object = UNSET) -> tuple[LoanSettings, dict, LetterBatch]:
@@ -1041,7 +1050,7 @@ class _Title:
         found, and the writes sent again — no new read, no new decision; the letters written."""
         for rewrites in range(PLACE_REWRITES + 1):
             try:
-                _run(statements, gate=self.facts_gate())
+                self.returned = _run(statements, gate=self.facts_gate(), last=self.returning)
                 return letters
             except _Conflict as exc:
                 place = [f for f in exc.args if f.startswith("place=")]
@@ -1057,13 +1066,29 @@ class _Title:
                     letters, self._letters.rows = letters + self._letters.rows, []
                 priority, when, _ = self.ahead_gate
                 self.ahead_gate = (priority, when, ahead)
-                statements[-1] = self._insert(letters, ignore_conflicts=True)  # the letters are the last statement
+                statements[-1] = self._letters_insert(letters)  # the letters are the last statement
                 RETRIES["place_rewritten"] = RETRIES.get("place_rewritten", 0) + 1
         return letters
 
     def _insert(self, objs: list, *, ignore_conflicts: bool = False) -> tuple[str, list]:
         when_held = [self.when_held.get(id(o)) for o in objs] if self.when_held else None
         return _insert_sql(objs, ignore_conflicts=ignore_conflicts, when_held=when_held)
+
+    def _letters_insert(self, letters: list[OutboxMessage]) -> tuple[str, list]:
+        """The letters' ``INSERT … ON CONFLICT DO NOTHING`` — returning the letters it wrote when
+        some are written only if their request then holds a copy (:meth:`_hand_over_late`), so
+        that the announcement names those (PostgreSQL)."""
+        sql, params = self._insert(letters, ignore_conflicts=True)
+        self.returning = connection.vendor == "postgresql" and any(id(r) in self.when_held for r in letters)
+        return (sql + f" RETURNING {_qn('letter')}, {_qn('recipient_id')}" if self.returning else sql), params
+
+    def _announced(self, letters: list[OutboxMessage]) -> list[OutboxMessage]:
+        """The letters to announce after the commit (see ``notify.delivery.announce``): those
+        written — of the conditional ones, those the database wrote (the last statement's rows)."""
+        if not self.returning:
+            return letters
+        written = {(letter, recipient) for letter, recipient in self.returned or ()}
+        return [r for r in letters if id(r) not in self.when_held or (r.letter, r.recipient_id) in written]
 
     def flush(self) -> None:
         """Write what was queued — the moves, the audit entries (one ``INSERT``), the letters
@@ -1080,13 +1105,24 @@ class _Title:
         if self._letters is not None:
             letters, self._letters.rows = self._letters.rows, []
         if letters:
-            statements.append(self._insert(letters, ignore_conflicts=True))
+            statements.append(self._letters_insert(letters))
         if statements and self.optimistic and self.facts:
             letters = self._behind_facts(statements, letters)
         elif statements:
-            _run(statements, gate=(self.rep_id, self.stamp) if self.optimistic else None)
+            self.returned = _run(statements, gate=(self.rep_id, self.stamp) if self.optimistic else None,
+                                 last=bool(letters) and self.returning)
+        letters = self._announced(letters)
         if any(r.status == OutboxMessage.Status.PENDING for r in letters):
-            transaction.on_commit(kick, robust=True)
+            # after the commit: the letters announced to listeners (notify.delivery.announce)
+            transaction.on_commit(_kick_with(letters), robust=True)
+
+
+def _kick_with(letters: list[OutboxMessage]):
+    """The on-commit call announcing ``letters`` (``notify.delivery.kick``), named (Django logs
+    a failing on-commit call by its ``__qualname__``)."""
+    def kick_letters() -> None:
+        kick(letters)
+    return kick_letters
 
 
 def _overdue(req: LoanRequest, now: dt.datetime) -> bool:

@@ -200,8 +200,16 @@ def queue_letter(code: str, recipient, context: dict, *, key: str, institution=N
         saved, _created = OutboxMessage.objects.get_or_create(idempotency_key=row.idempotency_key, defaults=fields)
         rows.append(saved)
     if any(r.status == Status.PENDING for r in rows):
-        transaction.on_commit(kick, robust=True)
+        transaction.on_commit(_kick_with(rows), robust=True)
     return rows
+
+
+def _kick_with(rows: list[OutboxMessage]):
+    """The on-commit call that announces ``rows`` and asks for their delivery (:func:`kick`) —
+    a named function: Django names a failing on-commit call by its ``__qualname__``."""
+    def kick_letters() -> None:
+        kick(rows)
+    return kick_letters
 
 
 class LetterBatch:
@@ -237,7 +245,7 @@ class LetterBatch:
         if rows:
             OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
             if any(r.status == Status.PENDING for r in rows):
-                transaction.on_commit(kick, robust=True)
+                transaction.on_commit(_kick_with(rows), robust=True)
         return len(rows)
 
 

@@ -25,11 +25,11 @@ def _inject_once(monkeypatch, action):
     real_run = services._run
     done: list = []
 
-    def run(statements, gate=None):
+    def run(statements, gate=None, **kwargs):
         if gate is not None and not done:
             done.append(True)
             action()
-        return real_run(statements, gate)
+        return real_run(statements, gate, **kwargs)
 
     monkeypatch.setattr(services, "_run", run)
     return done

@@ -22,11 +22,11 @@ def test_a_title_changed_between_reading_and_writing_is_read_again_and_never_ove
     real_run = services._run
     injected: list = []
 
-    def run(statements, gate=None):
+    def run(statements, gate=None, **kwargs):
         if gate is not None and not injected:  # a's decision is made: b's request commits first
             injected.append(True)
             services.request_loan(b, rep)
-        return real_run(statements, gate)
+        return real_run(statements, gate, **kwargs)
 
     monkeypatch.setattr(services, "_run", run)
     conflicts = services.RETRIES["conflicts"]

@@ -180,12 +180,12 @@ def test_acceptance_2_a_transaction_that_rolls_back_leaves_no_outbox_row(due_let
 
 def test_nothing_is_sent_while_the_queuing_transaction_is_open(due_letter, patron, django_capture_on_commit_callbacks, monkeypatch):
     kicked = []
-    monkeypatch.setattr("syllabus.notify.services.kick", lambda: kicked.append(1))
+    monkeypatch.setattr("syllabus.notify.services.kick", lambda letters=(): kicked.append(len(letters)))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
             queue_letter("test_due_soon", patron, {"title": "Middlemarch"}, key="loan:10:due")
             assert kicked == [] and len(mail.outbox) == 0
-    assert kicked == [1] and len(callbacks) == 1
+    assert kicked == [3] and len(callbacks) == 1  # (the letter's three channels, announced)
 
 
 def test_queueing_twice_with_the_same_key_writes_one_row_per_channel(due_letter, patron):

@@ -66,7 +66,9 @@ def _page(client, user, lst, path_suffix: str = "") -> str:
 
 
 def _kept() -> dict[str, str]:
-    return {k: pickle.loads(v) for k, v in lists_tags.page_cache()._cache.items() if ":lists:reader:" in k}
+    """The whole pages kept, as text with their placeholders."""
+    return {k: "".join(p if i % 2 else p.decode() for i, p in enumerate(pickle.loads(v)))
+            for k, v in lists_tags.page_cache()._cache.items() if ":lists:reader:" in k}
 
 
 def _item(page: str, citation) -> str:

@@ -117,7 +117,8 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, each query's placeholders converted once per process (issue 19)
+            "ENGINE": "syllabus.core.sqlite",
             "NAME": os.environ.get("SQLITE_PATH", str(DATA_DIR / "syllabus.sqlite3")),
             "OPTIONS": {
                 # Writers take the lock at BEGIN, so that read-then-write never deadlocks.

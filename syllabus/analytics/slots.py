@@ -6,8 +6,20 @@
 """
 from syllabus.lists.slots import register_slot
 
-register_slot("list_reader", "analytics/_usage_beacon.html", order=90)
-register_slot("list_actions", "analytics/_list_actions.html", order=80)
+# (lists.slots ``key``: what each shows a reader — the beacon nothing but a URL and the CSRF
+# token; the engagement link the list to its editors and library staff)
+register_slot("list_reader", "analytics/_usage_beacon.html", order=90, key=lambda request, context: ("beacon",))
+
+
+def _engagement_key(request, context):
+    access, lst = context.get("access"), context.get("lst")
+    if access is None or lst is None:
+        return None
+    shown = bool(access.owner or access.collaborator or access.process)
+    return (shown, lst.pk, lst.title) if shown else (shown,)
+
+
+register_slot("list_actions", "analytics/_list_actions.html", order=80, key=_engagement_key)
 
 
 def _editor(request, context) -> bool:

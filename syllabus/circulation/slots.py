@@ -94,4 +94,11 @@ def _mine_stencil(request, context):
 register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=prepare_items, key=_access_key)
 register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=prepare_items, key=_mine_key,
               stencil=_mine_stencil)
-register_slot("list_reader", "circulation/_list_progress.html", order=10, prepare=_prepare_progress)
+def _progress_key(request, context):
+    """A reader with nothing of their own on the list has done none of its items: their
+    progress is "0 of <the list's items>", which the list's shared page determines (lists.slots
+    ``key``); anyone else's is rendered for them."""
+    return ("none done",) if context.get("reader_owns_nothing") else None
+
+
+register_slot("list_reader", "circulation/_list_progress.html", order=10, prepare=_prepare_progress, key=_progress_key)

@@ -51,7 +51,7 @@ class Prepared:
         slots = [(i, marks[p]) for i, p in enumerate(params) if _hashable(p) and p in marks]
         if {name for _i, name in slots} - set(MARKERS):
             raise AssertionError("unknown marker")
-        return sql, list(params), slots, compiler
+        return sql, list(params), slots, compiler, _reader(compiler, db)
 
     def fetch(self, db: str, shape, values: dict[str, Any]) -> list:
         """The instances the query built for ``values`` gives (``shape``: hashable, what the
@@ -62,7 +62,7 @@ class Prepared:
             with self._lock:
                 compiled = self._compiled.get(key) or self._compile(db, values)
                 self._compiled[key] = compiled
-        sql, params, slots, compiler = compiled
+        sql, params, slots, _compiler, reader = compiled
         params = list(params)
         ops = connections[db].ops
         for i, name in slots:
@@ -75,7 +75,7 @@ class Prepared:
             # cost 3.5 ms of the view's 18); a read, recovered in a transaction too
             statements.execute(cursor, [(sql, params)], prefix=self.prefix, savepoint=True)
             rows = cursor.fetchall()
-        return _instances(compiler, db, rows)
+        return reader(rows)
 
 
 def _hashable(value) -> bool:
@@ -86,20 +86,31 @@ def _hashable(value) -> bool:
     return True
 
 
-def _instances(compiler, db: str, rows) -> list:
-    """``rows`` as model instances (django.db.models.query.ModelIterable, without its extras)."""
+def _reader(compiler, db: str) -> Callable[[list], list]:
+    """What turns the compiled query's rows into model instances as the ORM would
+    (django.db.models.query.ModelIterable, without its extras): worked out once per compiled
+    query — the columns' converters, the related objects' populators — not on every call."""
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
     model_cls = klass_info["model"]
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
     populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]  # (stubs of a later Django)
-    out = []
-    for row in compiler.results_iter([rows]):
-        obj = model_cls.from_db(db, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, obj)
-        for attr, pos in (annotation_col_map or {}).items():
-            setattr(obj, attr, row[pos])
-        out.append(obj)
-    return out
+    fields = [s[0] for s in select[0:compiler.col_count]]
+    converters = compiler.get_converters(fields)
+    if compiler.has_composite_fields(fields):
+        raise AssertionError("a prepared query reads no composite key")
+    annotations = list((annotation_col_map or {}).items())
+
+    def read(rows: list) -> list:
+        out = []
+        for row in (compiler.apply_converters(rows, converters) if converters else rows):
+            obj = model_cls.from_db(db, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for attr, pos in annotations:
+                setattr(obj, attr, row[pos])
+            out.append(obj)
+        return out
+
+    return read

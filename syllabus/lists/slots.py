@@ -44,6 +44,17 @@ and fills in each item's marks instead of rendering the template per item: e.g. 
 part for the many items on which they have nothing of their own (issue 19).  ``None``: render
 as usual (``key`` or afresh).
 
+A list-level slot of the student view's reader (``list_actions``, ``list_reader``,
+``list_aside``) may declare ``key(request, context) -> hashable | None`` too, called with
+``lst``, ``access``, ``citation_style``, ``request``, ``user`` and ``reader_owns_nothing`` (the
+reader has nothing of their own on the list): a promise that what it renders for that reader is
+a function of the key, the list's shared page (the list, its items, the reader's access,
+institution and configuration), the path and the language — the CSRF token put in afterwards.
+When every one that shows has a key (a slot whose ``when`` is false shows nothing) and the
+reader has nothing of their own, the student view keeps the reader's **whole** page, shell
+included, for every such reader (lists_tags.reader_page_key); a slot that shows without a key
+makes every page it is on rendered per request.
+
 The student view also keeps its whole shared content under the item-access providers' stamps
 (``lists.item_access``: on a hit no item and no item access is loaded).  So what a
 ``citation_services`` template or its ``prepare`` reads must come only from the reader's
@@ -98,6 +109,16 @@ def prepare(request, name: str, objects) -> None:
             slot.prepare(request, objects)
 
 
+def _transfer_key(request, context):
+    """What ``catalog/_list_transfer.html`` shows a reader who cannot edit: the export form of
+    the list in its citation style (the configured one when the page has none: configuration is
+    part of the page's key); an editor's import form is not keyed."""
+    access, lst = context.get("access"), context.get("lst")
+    if access is None or lst is None or access.edit:
+        return None
+    return (lst.pk, context.get("citation_style") or "")
+
+
 # The catalog's export (everyone who sees the list) and import (its editors) in the list header
 # (LST-9); the catalog sits below this app and cannot register itself.
-register_slot("list_actions", "catalog/_list_transfer.html", order=30)
+register_slot("list_actions", "catalog/_list_transfer.html", order=30, key=_transfer_key)

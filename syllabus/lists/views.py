@@ -16,7 +16,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -164,16 +166,23 @@ def view(request, pk: int):
     stamped = _stamped_key(request, lst, acc, key, stamp) if student and stamp is not None else None
     context = {"lst": lst, "access": acc, "citation_style": style, "htmx_config": HTMX_CONFIG,
                "items_html_store": lambda html: cache.set(key, html, VIEW_CACHE_SECONDS)}
+    reader_key = None
     if stamped is not None:
+        # issue 19: a reader with nothing of their own on the list gets the whole page kept for
+        # every such reader (shell included), their name, token and nonce filled in
+        reader_key = lists_tags.reader_page_key(request, lst, acc, stamped, style)
+        kept = lists_tags.reader_page(reader_key) if reader_key is not None else None
+        if kept is not None:
+            return HttpResponse(lists_tags.fill_reader_page(request, kept))
         found = lists_tags.cached_page(stamped)
         if found is not None:
-            # issue 19: the shared part comes whole from the cache under the stamps read with
-            # the list — no item, no item access is loaded; only this reader's own parts are
+            # the shared part comes whole from the cache under the stamps read with the list —
+            # no item, no item access is loaded; only this reader's own parts are
             html, reader_items = found
             item_access.attach_mine(request.user, lst, reader_items)
             lst.section_list = [SimpleNamespace(items=reader_items)]
             _prepare_reader(request, lst, reader_items)
-            return render(request, "lists/view.html", {**context, "page_html": html})
+            return _render_view(request, {**context, "page_html": html}, reader_key)
     selectors.load_items(lst)
     items = selectors.all_items(lst)
     items_html = cache.get(key)
@@ -183,9 +192,20 @@ def view(request, pk: int):
             services.localize_formatted(items, style, reader_language)
     slots.prepare(request, "citation_services", items)
     _prepare_reader(request, lst, items)
-    return render(request, "lists/view.html", {
+    return _render_view(request, {
         **context, "items_html": items_html, "page_stamp_key": stamped,
-        "page_key": _page_key(lst, acc, key) if student else None})
+        "page_key": _page_key(lst, acc, key) if student else None}, reader_key)
+
+
+def _render_view(request, context: dict, reader_key: str | None) -> HttpResponse:
+    """The student view rendered; with ``reader_key``, rendered with a known CSRF token and a
+    placeholder for the reader's name, and kept whole under it (lists_tags.reader_page_key)."""
+    if reader_key is None:
+        return render(request, "lists/view.html", context)
+    token = get_token(request)
+    html = render_to_string("lists/view.html", {**context, "csrf_token": token, "shell_whoami": lists_tags.WHOAMI_PLACEHOLDER},
+                            request)
+    return HttpResponse(lists_tags.keep_reader_page(request, reader_key, html, token))
 
 
 def _prepare_reader(request, lst, items) -> None:

@@ -166,3 +166,34 @@ def test_a_student_sees_what_is_recorded_about_them(client, reading, student, ma
     assert b"HIST101 readings" in page.content and b"List viewed" in page.content and b"1 action recorded" in page.content
     client.force_login(make_user("other-student"))
     assert b"Nothing is recorded about you." in client.get("/analytics/me/").content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_views_event_alone_is_committed_without_waiting_for_its_wal_flush(reading, student):
+    """Issue 19: on PostgreSQL the event of a page view — one INSERT, its own transaction — is
+    committed with ``synchronous_commit`` off (``ANALYTICS_SYNCHRONOUS_COMMIT``); a caller's
+    transaction never is, the setting does not outlive the INSERT, and SQLite writes it plainly."""
+    from django.db import transaction
+
+    from syllabus.analytics.services import record_events
+    from syllabus.core import clock
+
+    lst, _items = reading
+
+    def view():
+        return [{"kind": "list_view", "user": student, "at": clock.now(), "list_id": lst.pk,
+                 "institution_id": lst.institution_id}]
+
+    with CaptureQueriesContext(connection) as alone:
+        record_events(view())
+    with CaptureQueriesContext(connection) as inside, transaction.atomic():
+        record_events(view())
+    postgres = connection.vendor == "postgresql"
+    assert [q["sql"].startswith("INSERT") for q in alone.captured_queries] == [True]
+    assert ["SET LOCAL synchronous_commit TO OFF" in q["sql"] for q in alone.captured_queries] == [postgres]
+    assert not any("synchronous_commit" in q["sql"] for q in inside.captured_queries)
+    assert UsageEvent.objects.filter(kind="list_view", resource_list_id=lst.pk).count() == 2
+    if postgres:
+        with connection.cursor() as cur:
+            cur.execute("SHOW synchronous_commit")
+            assert cur.fetchone()[0] == "on"

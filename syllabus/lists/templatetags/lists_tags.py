@@ -273,6 +273,96 @@ def student_page(context):
     return mark_safe(html)
 
 
+# --- a reader's whole page (issue 19, session 10) -------------------------------------------------
+
+#: stand for what differs between the pages of two readers that share a whole page kept by
+#: :func:`reader_page_key`: the CSP nonce and the reader's name (the CSRF token: CSRF_PLACEHOLDER)
+NONCE_PLACEHOLDER = "syllabus-nonce-placeholder-7c1e94"
+WHOAMI_PLACEHOLDER = "syllabus-whoami-placeholder-52ad3f"
+
+
+def reader_page_key(request, lst, access, stamped: str, style: str) -> str | None:
+    """The key of a student's **whole** page — the shell, the shared content, their own parts —
+    when they have nothing of their own on the list (no done mark, hold or loan: every
+    ``mine_<provider>`` read with the list is false), so that their own parts are those of any
+    such reader of it: the shared page's key ``stamped`` (the list as read, its courses', items'
+    and item-access providers' stamps, the reader's access, institution, language, citation
+    style and configuration), the path, the URL prefix, the shell — the reader's institution
+    (its branding), the menu with its badges — and the ``key`` of every list-level reader slot
+    that shows (lists.slots).  Their name, CSRF token and CSP nonce are filled in per response
+    (:func:`fill_reader_page`), so readers of one institution with the same menu share it.
+    ``None`` (the page is rendered as before) for a request with a query string or messages to
+    show, or when a reader slot shows without a key."""
+    from django.contrib.messages import get_messages
+    from django.urls import get_script_prefix
+
+    from syllabus.lists import item_access
+    from syllabus.web.context_processors import _menu
+    from syllabus.web.templatetags.web_tags import menu_key
+
+    user = request.user
+    if request.method != "GET" or request.META.get("QUERY_STRING") or not user.is_authenticated or not user.institution_id:
+        return None
+    if any(getattr(lst, f"mine_{p.name}", False) for p in item_access.providers()):
+        return None
+    if any(s.when is not None or s.key is None for s in slots("citation_reader")):
+        return None   # (a per-item part rendered afresh may read anything)
+    if len(get_messages(request)):
+        return None
+    values = {"lst": lst, "access": access, "citation_style": style, "request": request, "user": user,
+              "reader_owns_nothing": True}
+    shown = []
+    for name in READER_SLOTS:
+        for slot in slots(name):
+            if slot.when is not None and not slot.when(request, dict(values)):
+                continue
+            key = slot.key(request, values) if slot.key is not None else None
+            if key is None:
+                return None
+            shown.append((slot.template, key))
+    institution = user.institution
+    branding = tuple(getattr(institution, f.attname) for f in type(institution)._meta.concrete_fields)
+    parts = (PAGE_VERSION, "reader", stamped, request.path, get_script_prefix(), translation.get_language(), branding,
+             menu_key(list(_menu(user)), request.path), tuple(shown))
+    return f"lists:reader:{lst.pk}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+
+
+_FILLED = re.compile(f"({CSRF_PLACEHOLDER}|{NONCE_PLACEHOLDER}|{WHOAMI_PLACEHOLDER})")
+
+
+def reader_page(key: str) -> tuple | None:
+    """The whole page kept under ``key`` (:func:`reader_page_key`): its text cut at the
+    placeholders, ``(bytes, placeholder, bytes, …, bytes)``."""
+    return page_cache().get(key)
+
+
+def fill_reader_page(request, parts: tuple, token: str | None = None) -> bytes:
+    """A kept whole page for this response: its CSRF token (``token``, else a new one: the CSRF
+    cookie is then sent as on any page with a form), CSP nonce and the reader's name — joined
+    in one pass, already encoded."""
+    from django.middleware.csrf import get_token
+    from django.utils.html import conditional_escape
+
+    user = request.user
+    values = {CSRF_PLACEHOLDER: (token or get_token(request)).encode(),
+              NONCE_PLACEHOLDER: getattr(request, "csp_nonce", "").encode(),
+              WHOAMI_PLACEHOLDER: str(conditional_escape(user.get_full_name() or user.username)).encode()}
+    return b"".join(values[part] if i % 2 else part for i, part in enumerate(parts))
+
+
+def keep_reader_page(request, key: str, html: str, token: str) -> bytes:
+    """Keep ``html`` — the page rendered for this request with ``token`` as its CSRF token and
+    WHOAMI_PLACEHOLDER as the reader's name — under ``key``, its token and nonce replaced by
+    placeholders; the page for this response."""
+    kept = html.replace(token, CSRF_PLACEHOLDER)
+    nonce = getattr(request, "csp_nonce", "")
+    if nonce:
+        kept = kept.replace(nonce, NONCE_PLACEHOLDER)
+    parts = tuple(part if i % 2 else part.encode() for i, part in enumerate(_FILLED.split(kept)))
+    page_cache().set(key, parts, PAGE_CACHE_SECONDS)
+    return fill_reader_page(request, parts, token)
+
+
 @register.filter
 def with_id(url: str, pk) -> str:
     """A URL built once per page with ``999999999`` for the item id (lists.views), for item ``pk``."""

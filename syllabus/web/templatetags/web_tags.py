@@ -31,24 +31,30 @@ _MENUS: dict[tuple, str] = {}
 _MENUS_MAX = 2000
 
 
+def menu_key(menu: list[dict], path: str | None) -> tuple:
+    """Everything the menu's markup shows: the language, the entry of the current page (``path``)
+    and every entry with its label and badge (also part of the student view's reader page key,
+    lists_tags.reader_page_key)."""
+    from django.utils.translation import get_language
+
+    urls = {item["url"] for group in menu for item in group["entries"]}
+    return (get_language(), path if path in urls else None,
+            tuple((group["key"], str(group["label"]), group["badge"],
+                   tuple((item["name"], item["url"], str(item["label"]), item["badge"]) for item in group["entries"]))
+                  for group in menu))
+
+
 @register.simple_tag(takes_context=True)
 def shell_menu(context) -> str:
     from django.template.loader import get_template
     from django.utils.safestring import mark_safe
-    from django.utils.translation import get_language
 
     menu = list(context.get("nav_menu") or [])
     request = context.get("request")
-    path = getattr(request, "path", None)
-    urls = {item["url"] for group in menu for item in group["entries"]}
-    current = path if path in urls else None
-    key = (get_language(), current,
-           tuple((group["key"], str(group["label"]), group["badge"],
-                  tuple((item["name"], item["url"], str(item["label"]), item["badge"]) for item in group["entries"]))
-                 for group in menu))
+    key = menu_key(menu, getattr(request, "path", None))
     html = _MENUS.get(key)
     if html is None:
-        html = get_template("web/_menu.html").render({"nav_menu": menu, "current_path": current})
+        html = get_template("web/_menu.html").render({"nav_menu": menu, "current_path": key[1]})
         if len(_MENUS) >= _MENUS_MAX:
             _MENUS.clear()
         _MENUS[key] = html

@@ -349,7 +349,7 @@ def _list_param(value: str | None) -> list[str]:
                     "a course code finds what its published lists cite. scope = mine | consortium | <member code> (DSV-2); "
                     "type, library: comma-separated; year: 2015 or 2010-2015; availability: available | online | unavailable")
 def search(request, page: PageQuery, q: Search = "", scope: Code = "mine", type: Search = "", year: Term = "", library: Search = "",
-           availability: Term = "", course: Code = "", sort: Term = "relevance"):
+           availability: Term = "", course: Search = "", sort: Term = "relevance"):
     result = selectors.search_records(request.user, q, scope=scope, types=_list_param(type), year=year,
                                       libraries=_list_param(library), availability=availability, course=course,
                                       offset=page.offset, page_size=page.limit, sort=sort)

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx (django-htmx), and Vary: HX-Request on the answers that depended on it
     "syllabus.web.htmx.HtmxMiddleware",
+    # a page's query value longer than its ceiling is a WEB-QUERY refusal page (never a 500)
+    "syllabus.web.errors.QueryCeilingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # innermost: a value the database refuses (DataError) that nothing refused first is a WEB-VALUE
     # refusal page, not a 500 (the API answers API-VALUE itself)

@@ -102,7 +102,7 @@ def create_task(request, citation_id: Id, payload: AcquisitionTaskIn):
 
 
 @router.get("/acquisition-tasks", response={200: Page(AcquisitionTaskOut), **ERRORS}, summary="The library's acquisition task list")
-def list_tasks(request, page: PageQuery, status: str = "open"):
+def list_tasks(request, page: PageQuery, status: Term = "open"):
     ensure_librarian(request.user, request.user.institution_id)
     qs = selectors.task_list(request.user.institution, status=status)
 
@@ -188,7 +188,7 @@ def request_purchase(request, citation_id: Id, payload: PurchaseIn):
 
 
 @router.get("/purchase-requests", response={200: Page(PurchaseRequestOut), **ERRORS}, summary="The library's purchase requests")
-def list_purchases(request, page: PageQuery, status: str = "library_processing"):
+def list_purchases(request, page: PageQuery, status: Term = "library_processing"):
     ensure_librarian(request.user, request.user.institution_id)
     return paginate(request, selectors.purchase_list(request.user.institution, status=status), page, purchase_out)
 
@@ -228,7 +228,7 @@ class ClaOut(Schema):
 
 @router.get("/cla", response={200: ClaOut, **ERRORS},
             summary="What the institution's CLA licence allows for a title (SRV-2): ?isbn= or ?issn=")
-def cla_check(request, isbn: str = "", issn: str = ""):
+def cla_check(request, isbn: Term = "", issn: Term = ""):
     from . import cla
 
     inst = request.user.institution

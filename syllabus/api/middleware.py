@@ -29,7 +29,7 @@ class ApiProblemMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
-            refused = _control_characters(request)
+            refused = _control_characters(request) or _over_long_header(request)
             if refused is not None:
                 return refused
         response = self.get_response(request)
@@ -49,6 +49,15 @@ class ApiProblemMiddleware:
             if header in response:
                 new[header] = response[header]
         return new
+
+
+def _over_long_header(request):
+    """``If-Match`` longer than its ceiling (a few ETags): refused naming it, before any work."""
+    from .preconditions import IF_MATCH_CHARS, RULE
+
+    if len(request.headers.get("If-Match", "")) > IF_MATCH_CHARS:
+        return problems.response(400, f"If-Match: at most {IF_MATCH_CHARS} characters", rule=RULE, field="If-Match")
+    return None
 
 
 def _find(value: Any, loc: tuple, errors: list) -> None:

@@ -39,6 +39,7 @@ from syllabus.core.errors import RuleViolation
 RULE = "API-ETAG"
 _ETAG_ATTR = "_syllabus_etag"
 
+IF_MATCH_CHARS = 200  # a few ETags (``"l1-…"``, comma-separated) at most; longer: 400 API-ETAG (api.middleware)
 ETAG_HEADER = {"ETag": {"description": "The version of the returned list or citation; send it as `If-Match` "
                                        "to change it only if nobody else has (API-ETAG).",
                         "schema": {"type": "string"}}}
@@ -152,7 +153,7 @@ class Versioned:
                 _document(operation, {
                     "parameters": [{
                         "in": "header", "name": "If-Match", "required": False,
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "maxLength": IF_MATCH_CHARS},
                         "description": f"The `ETag` of the {self.name} as you last read it: the change is made only "
                                        f"if it is still current, otherwise 412 (API-ETAG). Without it, the change "
                                        f"is made whatever the current version (last write wins).",

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from syllabus.api.fields import TERM, Code, Id, JsonObject, Term, Year, column
+from syllabus.api.fields import KEV, TERM, Code, Id, JsonObject, Search, Style, Term, Year, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.citations import bibliography, exports, openurl
@@ -348,8 +348,8 @@ def _list_param(value: str | None) -> list[str]:
             summary="Search the catalog (DSV-1): words match every metadata field; an ISBN, ISSN or DOI alone is looked up; "
                     "a course code finds what its published lists cite. scope = mine | consortium | <member code> (DSV-2); "
                     "type, library: comma-separated; year: 2015 or 2010-2015; availability: available | online | unavailable")
-def search(request, page: PageQuery, q: str = "", scope: str = "mine", type: str = "", year: str = "", library: str = "", availability: str = "",
-           course: str = "", sort: str = "relevance"):
+def search(request, page: PageQuery, q: Search = "", scope: Code = "mine", type: Search = "", year: Term = "", library: Search = "",
+           availability: Term = "", course: Search = "", sort: Term = "relevance"):
     result = selectors.search_records(request.user, q, scope=scope, types=_list_param(type), year=year,
                                       libraries=_list_param(library), availability=availability, course=course,
                                       offset=page.offset, page_size=page.limit, sort=sort)
@@ -368,7 +368,7 @@ def record_detail(request, record_id: Id):
 
 @router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error},
             summary="A record as RIS, BibTeX, CSL-JSON or MARCXML (format=ris|bibtex|csl-json|marcxml)")
-def record_export(request, record_id: Id, format: str = "ris"):
+def record_export(request, record_id: Id, format: Term = "ris"):
     record = _record(request, record_id)
     if format == "marcxml":
         response = HttpResponse(marc.to_marcxml([record]), content_type="application/marcxml+xml")
@@ -455,7 +455,7 @@ def deactivate(request, representation_id: Id):
 
 @router.get("/lookup", response={200: LookupOut, 400: Error, 404: Error, 502: Error},
             summary="Metadata of an ISBN, ISSN or DOI: the local catalog first, then Open Library (ISBN) or Crossref (DOI)")
-def lookup_identifier(request, identifier: str):
+def lookup_identifier(request, identifier: Search):
     found = lookup.lookup(request.user, identifier)
     if found is None:
         raise NotFound("LST-2", f"nobody knows {identifier}: enter the details by hand")
@@ -488,7 +488,9 @@ def cite_it(request, payload: CiteItIn):
 
 
 def _kev_param(name: str, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+    # read by hand (resolver.read_kev): each value at most KEV characters, else DSV-6 naming the key
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string", "maxLength": KEV},
+            "description": description}
 
 
 # The OpenURL 1.0 KEV keys the resolver reads (0.1 names without "rft." work too); documented
@@ -518,7 +520,7 @@ def resolve(request):
     header = request.headers.get("Authorization", "")
     if user is None and header.lower().startswith("bearer "):
         user = TokenAuth().authenticate(request, header[7:].strip())
-    kev = openurl.parse_kev({k: v for k, v in request.GET.lists() if k != "institution"})
+    kev = resolver.read_kev(request.GET)
     if not openurl.is_openurl(kev):
         raise RuleViolation("DSV-6", "send an OpenURL 1.0 (KEV) query string, e.g. rft.isbn=... or rft_id=info:doi/...")
     institution = None
@@ -537,7 +539,7 @@ def resolve(request):
 
 @router.get("/reserves", response=Page(CourseReservesOut),
             summary="Course reserves (DSV-5): courses matching a name, code or instructor, with the records their published lists cite")
-def course_reserves(request, q: str, page: PageQuery):
+def course_reserves(request, q: Search, page: PageQuery):
     def out(row):
         c, records = row
         return {"course_id": c.pk, "code": c.code, "name": c.name, "term": c.term,
@@ -568,7 +570,7 @@ def add_to_collection(request, payload: CollectionIn):
 
 
 @router.get("/collection/export", response={200: None, 400: Error}, summary="My collection as RIS, BibTeX or CSL-JSON")
-def export_collection(request, format: str = "ris"):
+def export_collection(request, format: Term = "ris"):
     return _download([e.csl for e in selectors.collection_of(request.user)], format, "my-collection")
 
 
@@ -608,7 +610,7 @@ def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", st
 
 @router.get("/lists/{list_id}/export", response={200: None, 400: Error, 404: Error},
             summary="Export a list (LST-9): format = ris | bibtex | csl-json | html | docx; style = any CSL style for html/docx")
-def export_list(request, list_id: Id, format: str = "ris", style: str = "apa"):
+def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"):
     lst, items = lists_port.list_items(request.user, list_id)
     slug = "".join(ch if ch.isalnum() else "-" for ch in lst.title.lower()).strip("-")[:60] or f"list-{lst.pk}"
     return _download(items, format, slug, title=lst.title, style=style)

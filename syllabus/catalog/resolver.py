@@ -16,6 +16,8 @@ from django.urls import reverse
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers, openurl
+from syllabus.core.errors import RuleViolation
+from syllabus.core.limits import ITEMS, KEV
 from syllabus.org.models import User
 
 from . import selectors
@@ -145,6 +147,18 @@ def resolve(user: User | None, citation: dict, *, institution=None) -> Resolutio
     elif citation.get("URL") and not result.found:
         result.fulltext.append(Link("url", citation["URL"], citation["URL"]))
     return result
+
+
+def read_kev(query) -> dict[str, list[str]]:
+    """The OpenURL of a request's query (``request.GET``: the API's ``/resolve`` and the
+    ``/openurl`` page read it alike), each value at most KEV characters and each key at most
+    ITEMS values — else DSV-6 naming the key: a title of a megabyte is no citation."""
+    for key, values in query.lists():
+        if len(values) > ITEMS:
+            raise RuleViolation("DSV-6", f"{key[:40]}: at most {ITEMS} values", field=key[:40])
+        if len(key) > KEV or any(len(v) > KEV for v in values):
+            raise RuleViolation("DSV-6", f"{key[:40]}: at most {KEV} characters", field=key[:40])
+    return openurl.parse_kev({k: v for k, v in query.lists() if k != "institution"})
 
 
 def resolve_kev(user: User | None, query, *, institution=None) -> Resolution:

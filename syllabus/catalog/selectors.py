@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.org.permissions import is_superuser
 from syllabus.citations.csl import TYPE_LABELS
 from syllabus.core.errors import RuleViolation
+from syllabus.core.pagination import MAX_OFFSET
 from syllabus.courses import selectors as course_selectors
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, Library, User
@@ -180,7 +181,7 @@ def _year_range(year: str) -> tuple[int | None, int | None]:
     m = re.fullmatch(r"(\d{1,4})?\s*-\s*(\d{1,4})?", year)
     if m:
         return (int(m.group(1)) if m.group(1) else None, int(m.group(2)) if m.group(2) else None)
-    if year.isdigit():
+    if year.isdigit() and len(year) <= 4:  # a year of 20 digits is no year (and no SQL integer)
         return int(year), int(year)
     raise RuleViolation("DSV-1", "year must be a year (2015) or a range (2010-2015)", field="year")
 
@@ -205,6 +206,9 @@ def search_records(user: User, q: str = "", *, scope: str = SCOPE_MINE, types: l
                    libraries: list[str] | None = None, availability: str = "", course: str = "", page: int = 1,
                    page_size: int = 20, sort: str = "relevance", facets: bool = True,
                    offset: int | None = None) -> SearchPage:
+    if (max(1, page) - 1) * max(1, page_size) > MAX_OFFSET or (offset or 0) > MAX_OFFSET:
+        # a page past the last one a search can reach (20 digits overflowed the SQL OFFSET: a 500)
+        raise RuleViolation("DSV-1", f"page: at most the first {MAX_OFFSET} results can be paged through", field="page")
     institution_ids = scope_institution_ids(user, scope)
     year_from, year_to = _year_range(year)
     library_ids = []

@@ -440,7 +440,7 @@ def representation_extra_file(request, pk: int):
 @rule_errors
 def openurl_page(request):
     # the same reading as GET /api/v1/resolve (DSV-6): a link the API resolves, this page resolves
-    kev = openurl.parse_kev({k: v for k, v in request.GET.lists() if k != "institution"})
+    kev = resolver.read_kev(request.GET)  # DSV-6 names an over-long value (the refusal page)
     if not openurl.is_openurl(kev):
         return render(request, "catalog/openurl.html", {"result": None, "bad": bool(request.GET)},
                       status=200 if not request.GET else 400)

@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.responses import codes_4xx
 
 from syllabus.core.pagination import Page, PageQuery, paginate
-from syllabus.api.fields import Code, Id, column
+from syllabus.api.fields import Code, Id, Term, column
 from syllabus.api.schemas import Error
 from syllabus.lists import selectors as list_selectors
 
@@ -97,7 +97,7 @@ def my_holds(request, page: PageQuery):
 @router.get("/holds", response={200: Page(HoldOut), **ERRORS},
             summary="Staff: holds of the libraries whose hold shelf you work (SRV-5); status waiting|on_hold_shelf|"
                     "picked_up|expired|cancelled (default: the open ones)")
-def hold_queue(request, page: PageQuery, library: str = "", status: str = ""):
+def hold_queue(request, page: PageQuery, library: Code = "", status: Term = ""):
     if not permissions.is_hold_staff(request.user):
         from syllabus.core.errors import PermissionDenied
 

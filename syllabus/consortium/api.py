@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
-from syllabus.api.fields import Id, JsonValue
+from syllabus.api.fields import Code, Id, JsonValue, Key, Search, Term
 from syllabus.core.errors import NotFound
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.org import config
@@ -44,7 +44,7 @@ def consortium_config(request, page: PageQuery):
 
 @router.put("/consortium/config/{key}", response=SettingOut,
             summary="Set the consortium's value of a parameter (null removes it, omitted keeps it) and whether members may override it (CON-1)")
-def set_consortium_config(request, key: str, payload: SettingIn):
+def set_consortium_config(request, key: Key, payload: SettingIn):
     consortium = services.ensure_consortium_admin(request.user)
     if "value" in payload.model_fields_set:   # omitted: unchanged; null: removed
         services.set_consortium_value(request.user, key, payload.value)
@@ -129,14 +129,14 @@ def _gateway_out(lst) -> dict:
 
 @router.get("/consortium/lists", response=Page(GatewayListOut),
             summary="Search the published lists the consortium's members share (title, course, instructor, cited title/ISBN/DOI) (CON-3)")
-def gateway_search(request, page: PageQuery, q: str = "", institution: str = "", term: str = ""):
+def gateway_search(request, page: PageQuery, q: Search = "", institution: Code = "", term: Term = ""):
     found = selectors.gateway_search(request.user, q=q[:200], institution=institution[:40], term=term[:40])
     return paginate(request, found, page, _gateway_out)
 
 
 @router.get("/consortium/lists/facets", response=FacetsOut,
             summary="Counts of the matching shared lists by institution and by term (CON-3)")
-def gateway_facets(request, q: str = "", institution: str = "", term: str = ""):
+def gateway_facets(request, q: Search = "", institution: Code = "", term: Term = ""):
     return selectors.gateway_facets(request.user, q=q[:200], institution=institution[:40], term=term[:40])
 
 
@@ -246,7 +246,7 @@ def ill_out(ill, user) -> dict:
 
 @router.get("/consortium/ill", response=Page(IllOut),
             summary="Inter-library loans of your library: side=supplier (the queue of requests to you) or requester (CON-2)")
-def ill_queue(request, page: PageQuery, side: str = "supplier", open_only: bool = True):
+def ill_queue(request, page: PageQuery, side: Term = "supplier", open_only: bool = True):
     services.ensure_ill_staff(request.user, request.user.institution)
     qs = selectors.ill_queue(request.user, side=side, open_only=open_only)
     return paginate(request, qs, page, lambda ill: ill_out(ill, request.user))

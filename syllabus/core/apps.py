@@ -18,3 +18,10 @@ class SyllabusAppConfig(AppConfig):
 
 class CoreConfig(SyllabusAppConfig):
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from syllabus.core.converters import IdConverter
+
+        register_converter(IdConverter, "id")  # <id:pk> in the pages' paths: 1..MAX_ID, else 404

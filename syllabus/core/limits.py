@@ -15,6 +15,8 @@ TERM = 40  # a short vocabulary word or code (a status, a type, a unit): the wid
 ITEMS = 200  # the most values of a repeated field (ids, codes, tags) one request sends
 JSON_CHARS = 100_000  # the most characters of a JSON object (citation metadata, CSL-JSON) once serialised
 JSON_KEYS = 200  # the most members of a JSON object
+SEARCH = 500  # a search's words, a looked-up identifier, a comma-separated filter: a query parameter
+KEV = 1_000  # one value of an OpenURL query (a title, an author, an rft_id)
 
 
 def column(model: Any, name: str, *, text: int = TEXT) -> int:

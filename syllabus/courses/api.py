@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
-from syllabus.api.fields import ITEMS, Id, Students, Username, column
+from syllabus.api.fields import ITEMS, Code, Id, Search, Students, Term, Username, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out, patch_of
 from syllabus.core import audit
@@ -87,7 +87,7 @@ def _get(request, course_id: Id) -> Course:
 
 
 @router.get("/courses", response=CoursePage, summary="Search courses by code, name or instructor (CRS-1)")
-def search(request, page: PageQuery, q: str = "", term: str = "", department: str = ""):
+def search(request, page: PageQuery, q: Search = "", term: Term = "", department: Code = ""):
     qs = selectors.search_courses(request.user, q, term=term, department=department)
     return paginate(request, qs, page, course_out)
 
@@ -187,7 +187,7 @@ def replace_roster(request, course_id: Id, payload: RosterIn):
 
 @router.post("/courses/{course_id}/enrolments/{username}", response={200: RosterChangesOut, 201: RosterChangesOut, 400: Error, 403: Error, 404: Error},
              summary="Enrol a person as student or instructor, or change their role (staff)")
-def add_member(request, course_id: Id, username: str, payload: RoleIn | None = None):
+def add_member(request, course_id: Id, username: Username, payload: RoleIn | None = None):
     course = _get(request, course_id)
     changes = services.add_member(request.user, course, username, payload.role if payload else "student")
     return Status(201 if changes.created else 200, changes.as_dict())
@@ -195,7 +195,7 @@ def add_member(request, course_id: Id, username: str, payload: RoleIn | None = N
 
 @router.delete("/courses/{course_id}/enrolments/{username}", response={204: None, 403: Error, 404: Error},
                summary="Remove a person from a course's roster (staff)")
-def remove_member(request, course_id: Id, username: str):
+def remove_member(request, course_id: Id, username: Username):
     course = _get(request, course_id)
     services.remove_member(request.user, course, username)
     return Status(204, None)

@@ -6,8 +6,8 @@ from . import views
 app_name = "courses"
 
 urlpatterns = [
-    path("<int:course_id>/roster/", views.roster, name="roster"),
-    path("<int:course_id>/roster/add/", views.add_member, name="roster-add"),
-    path("<int:course_id>/roster/upload/", views.upload_roster, name="roster-upload"),
-    path("<int:course_id>/roster/<str:username>/remove/", views.remove_member, name="roster-remove"),
+    path("<id:course_id>/roster/", views.roster, name="roster"),
+    path("<id:course_id>/roster/add/", views.add_member, name="roster-add"),
+    path("<id:course_id>/roster/upload/", views.upload_roster, name="roster-upload"),
+    path("<id:course_id>/roster/<str:username>/remove/", views.remove_member, name="roster-remove"),
 ]

@@ -10,7 +10,7 @@ from ninja import Body, Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from syllabus.api.fields import ITEMS, Accesses, Code, Days, Id, Position, RequestLimit, Term, Username, column
+from syllabus.api.fields import ITEMS, Accesses, Code, Days, Id, Position, RequestLimit, Term, Token, Username, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
 from syllabus.api.steps import view
@@ -123,7 +123,7 @@ def _fresh(user, req) -> dict:
 
 @router.get("/digitization-requests", response=Page(RequestOut),
             summary="Your digitization requests, or (staff, scope=work) the department's queue by tab")
-def list_requests(request, page: PageQuery, scope: str = "mine", tab: str = "open"):
+def list_requests(request, page: PageQuery, scope: Term = "mine", tab: Term = "open"):
     user = request.user
     if scope == "work":
         if not permissions.is_fulfillment_staff_here(user):
@@ -216,7 +216,7 @@ def attach_file(request, digitization_request_id: Id, file: UploadedFile = File(
 
 @router.get("/digitization-requests/{digitization_request_id}/file", response={200: None, **ERR},
             summary="Download the file; refused outside the copyright date range (DIG-4); X-Access-Warning in the last days")
-def download(request, digitization_request_id: Id, token: str | None = None):
+def download(request, digitization_request_id: Id, token: Token | None = None):
     from syllabus.fulfillment.views import file_response
 
     req = DigitizationRequest.objects.select_related(*selectors.BASE).filter(pk=digitization_request_id).first()
@@ -354,7 +354,7 @@ def add_operator(request, department_id: Id, payload: UsernameIn):
 
 
 @router.delete("/digitization/departments/{department_id}/operators/{username}", response={200: DepartmentOut, **ERR})
-def remove_operator(request, department_id: Id, username: str):
+def remove_operator(request, department_id: Id, username: Username):
     inst = _admin(request)
     d = get_object_or_404(DigitizationDepartment, pk=department_id, institution=inst)
     services.remove_operator(request.user, d, get_object_or_404(User, username=username, institution=inst))

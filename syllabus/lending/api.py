@@ -14,7 +14,7 @@ from typing import Literal
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from syllabus.api.fields import ITEMS, ConcurrentUsers, Code, Days, Id, Period, Priority, Username, column
+from syllabus.api.fields import ITEMS, ConcurrentUsers, Code, Days, Id, Period, Priority, Search, Term, Username, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, audit_out, patch_of
 from syllabus.api.steps import Resource
@@ -258,7 +258,7 @@ POLICIES.step("patch", "/access-rights-policies/{policy_id}", name="patch_policy
 
 @router.get("/representations", response=Page(LoanRepresentationOut),
             summary="Digital representations with their loan rights and availability (filter long_term_loan=true)")
-def list_representations(request, page: PageQuery, long_term_loan: bool | None = None, q: str = ""):
+def list_representations(request, page: PageQuery, long_term_loan: bool | None = None, q: Search = ""):
     qs = selectors.loan_representations(request.user, long_term_loan=long_term_loan, q=q).prefetch_related("related_items")
     return paginate(request, qs, page, _representation_out)
 
@@ -323,8 +323,8 @@ def representation_queue(request, representation_id: Id):
 
 @router.get("/loan-requests", response=RequestPage,
             summary="Monitor loan requests (staff, LDL-13): filter by activity (active/inactive), status, step, type, source, library")
-def monitor(request, page: PageQuery, activity: str = "", status: str = "", step: str = "", type: str = "", source: str = "", library: str = "",
-            representation: Id | None = None, q: str = ""):
+def monitor(request, page: PageQuery, activity: Term = "", status: Term = "", step: Term = "", type: Term = "", source: Term = "",
+            library: Code = "", representation: Id | None = None, q: Search = ""):
     if not permissions.is_lending_staff(request.user):
         raise PermissionDenied("LDL-13", "only library staff monitor requests")
     qs = selectors.monitor(request.user, activity=activity, status=status, step=step, request_type=type, source=source,

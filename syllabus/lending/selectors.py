@@ -16,6 +16,7 @@ from syllabus.org.permissions import is_superuser
 from syllabus.catalog.models import Representation
 from syllabus.core import clock
 from syllabus.core.errors import RuleViolation
+from syllabus.core.forms import MAX_ID
 from syllabus.org.models import User
 
 from . import permissions, rows, services
@@ -239,6 +240,8 @@ def monitor(user: User, *, activity: str = "", status: str = "", step: str = "",
     if library:
         qs = qs.filter(representation__library__code=library)
     if representation:
+        if not 1 <= representation <= MAX_ID:  # 20 digits overflowed the SQL integer (a 500 on the page)
+            raise RuleViolation("LDL-13", f"representation: an id is 1..{MAX_ID}", field="representation")
         qs = qs.filter(representation_id=representation)
     for word in (q or "").split():
         qs = qs.filter(Q(patron__username__icontains=word) | Q(patron__last_name__icontains=word)

@@ -1620,6 +1620,8 @@ def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -
     """Workflow step 6 / LDL-11: staff cancel a request not yet being viewed (with a reason);
     a patron cancels their own request while it waits.  Cancelling an active request frees
     the copy for the next in line; cancelling a waiting one moves later ones up."""
+    note = (note or "").strip()
+    refuse_too_long("LDL-11", LoanRequest, cancel_note=note)  # before any work: a 100,000-character note was kept whole
     title = _Title(req.representation_id, grace=True, own=req.pk)
     staff = can_manage_requests(actor, title.rep.library)
     with title.transaction():
@@ -1635,7 +1637,6 @@ def cancel(actor: User, req: LoanRequest, *, reason: str = "", note: str = "") -
         if reason not in CancelReason.values:
             raise RuleViolation("LDL-11", _("choose a cancellation reason"), field="reason")
         was_active = req.status == Status.ACTIVE
-        note = (note or "").strip()
         title.complete(req, "cancel", Outcome.CANCELLED, actor, now, now, note=note, cancel_reason=reason, cancel_note=note)
         title.letter("ldl_cancelled", req, "cancelled", reason=req.get_cancel_reason_display(), note=req.cancel_note)
         if was_active:

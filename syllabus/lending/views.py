@@ -24,7 +24,7 @@ from syllabus.core import audit
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import RuleViolation
-from syllabus.web.errors import flash_refusals
+from syllabus.web.errors import flash_refusals, rule_errors
 from syllabus.web.htmx import is_htmx
 from syllabus.org.models import User
 
@@ -213,6 +213,7 @@ MONITOR_FILTERS = ("activity", "status", "step", "source", "type", "library", "q
 
 
 @login_required
+@rule_errors
 def monitor(request):
     _require_lending_staff(request.user)
     f = {k: request.GET.get(k, "").strip() for k in MONITOR_FILTERS}

@@ -14,7 +14,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
-from syllabus.api.fields import ITEMS, Id, JsonObject, Position, Term, Username, column
+from syllabus.api.fields import ITEMS, Code, Id, JsonObject, Position, Search, Term, Username, column
 from syllabus.api.preconditions import Versioned
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out
@@ -490,9 +490,9 @@ def download_file(request, citation_id: Id):
 
 @router.get("/librarian/lists", response={200: TaskPage, **ERRORS},
             summary="Librarian task list: tab=mine|unassigned|others, filters and sort (LST-7)")
-def librarian_lists(request, page: PageQuery, tab: str = "unassigned", status: str = "", course: str = "", term: str = "",
-                    department: str = "", item_status: str = "", open_tasks: bool = False, q: str = "",
-                    sort: str = "name"):
+def librarian_lists(request, page: PageQuery, tab: Term = "unassigned", status: Term = "", course: Code = "", term: Term = "",
+                    department: Code = "", item_status: Term = "", open_tasks: bool = False, q: Search = "",
+                    sort: Term = "name"):
     qs = selectors.task_list(request.user, tab=tab, status=status, course=course, term=term, department=department,
                              item_status=item_status, open_tasks_only=open_tasks, q=q, sort=sort)
     code = request.user.institution.code if request.user.institution_id else ""

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import RuleViolation
+from syllabus.core.limits import column
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
@@ -157,6 +158,9 @@ def check_claims(login: LoginState, claims: dict) -> None:
         missing.append(CLAIM + "context (id)")
     if missing:
         raise LaunchRefused("claim", f"the launch lacks the required claim(s) {', '.join(missing)}")
+    sub_max = column(Identity, "sub")  # OpenID Connect: at most 255 ASCII characters
+    if len(str(claims["sub"])) > sub_max:  # kept in Identity.sub: PostgreSQL refused it (WEB-VALUE), SQLite kept it whole
+        raise LaunchRefused("sub", f"sub: at most {sub_max} characters")
     if kind not in (RESOURCE_LINK, DEEP_LINKING):
         raise LaunchRefused("claim", f"message type {kind!r} is not one this tool handles")
     if claims.get(CLAIM + "version") != "1.3.0":

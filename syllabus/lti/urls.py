@@ -11,5 +11,5 @@ urlpatterns = [
     path("jwks/", views.jwks, name="jwks"),
     path("context/", views.context, name="context"),
     path("deep-link/", views.deep_link, name="deep-link"),
-    path("courses/<int:course_id>/", views.course_lists, name="course"),
+    path("courses/<id:course_id>/", views.course_lists, name="course"),
 ]

@@ -25,7 +25,7 @@ from syllabus.core.errors import RuleViolation
 from syllabus.core.tasks import enqueue
 from syllabus.courses import services as course_services
 from syllabus.courses.models import Course
-from syllabus.web.errors import refusal
+from syllabus.web.errors import query_ceiling, refusal
 
 from . import keys, services
 from .config import DbToolConf
@@ -51,12 +51,23 @@ def refused(request, exc: RuleViolation, platform: Platform | None = None):
                              "keeps failing, tell the library which link and this message."),))
 
 
+# LTI names no length: an lti_message_hint is often a JWT of a few thousand characters.  Every
+# parameter of a login is at most LOGIN_PARAM characters, so that the authentication request the
+# tool redirects to stays under Django's 16,384-character redirect ceiling (a bare 400 after the
+# login was recorded, before this ceiling)
+LOGIN_PARAM = 4_000
+
+
+@query_ceiling(LOGIN_PARAM)
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login(request):
     """OIDC third-party initiated login (LTI Core 5.1.1): answer with the authentication request."""
     params = request.POST if request.method == "POST" else request.GET
+    for name, values in params.lists():
+        if len(name) > LOGIN_PARAM or any(len(v) > LOGIN_PARAM for v in values):
+            return refused(request, LaunchRefused("login", f"{name[:40]}: at most {LOGIN_PARAM} characters"))
     iss, client_id = params.get("iss", ""), params.get("client_id", "")
     qs = Platform.objects.filter(issuer=iss, active=True)
     if client_id:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Router, Schema
 
-from syllabus.api.fields import Id, Term, column
+from syllabus.api.fields import Id, Search, Term, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
 from syllabus.core.errors import NotFound
@@ -189,21 +189,21 @@ def list_letters(request, page: PageQuery):
 
 
 @router.get("/letters/{code}", response={200: LetterDetailOut, 403: Error, 404: Error}, summary="A letter: templates in force, defaults, variables, sample")
-def get_letter(request, code: str):
+def get_letter(request, code: Term):
     services.ensure_letter_administrator(request.user, request.user.institution)
     return _letter_detail(selectors.letter_row(request.user.institution, services.get_letter(code)))
 
 
 @router.put("/letters/{code}", response={200: LetterDetailOut, 400: Error, 403: Error, 404: Error},
             summary="Edit a letter's templates and switches; template errors are refused (LTR-2)")
-def put_letter(request, code: str, payload: LetterIn):
+def put_letter(request, code: Term, payload: LetterIn):
     services.save_letter(request.user, request.user.institution, code, **payload.dict())
     return _letter_detail(selectors.letter_row(request.user.institution, services.get_letter(code)))
 
 
 @router.post("/letters/{code}/preview", response={200: PreviewOut, 403: Error, 404: Error},
              summary="Render templates (given, else those in force) from the letter's sample context")
-def preview(request, code: str, payload: PreviewIn):
+def preview(request, code: Term, payload: PreviewIn):
     services.ensure_letter_administrator(request.user, request.user.institution)
     letter = services.get_letter(code)
     return services.preview_letter(letter, payload.dict(), institution=request.user.institution)
@@ -212,7 +212,7 @@ def preview(request, code: str, payload: PreviewIn):
 # --- the outbox monitor -------------------------------------------------------------------------
 
 @router.get("/outbox", response={200: OutboxPage, 403: Error}, summary="Outbox messages by status: pending, failed, sent, suppressed, all (OUT-1)")
-def outbox(request, page: PageQuery, status: str = "pending", letter: str = "", q: str = ""):
+def outbox(request, page: PageQuery, status: Term = "pending", letter: Term = "", q: Search = ""):
     services.ensure_letter_administrator(request.user, request.user.institution)
     if status not in selectors.MONITOR_TABS:
         status = "all"

@@ -6,7 +6,7 @@ app_name = "notify"
 
 urlpatterns = [
     path("", views.notifications, name="list"),
-    path("<int:pk>/read/", views.notification_read, name="read"),
+    path("<id:pk>/read/", views.notification_read, name="read"),
     path("read-all/", views.notifications_read_all, name="read-all"),
     path("nav/", views.nav, name="nav"),
     path("preferences/", views.preferences, name="preferences"),
@@ -17,5 +17,5 @@ urlpatterns = [
     path("letters/<slug:code>/reset/", views.letter_reset, name="letter-reset"),
     path("letters/<slug:code>/test/", views.letter_test, name="letter-test"),
     path("outbox/", views.outbox, name="outbox"),
-    path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
+    path("outbox/<id:pk>/retry/", views.outbox_retry, name="outbox-retry"),
 ]

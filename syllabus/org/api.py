@@ -11,10 +11,14 @@ from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.core.limits import JSON_CHARS, bounded_json, column
 
 from . import config
-from .models import Institution, Library
+from .models import ConfigValue, Institution, Library
 from .permissions import can_configure, can_configure_consortium, is_superuser
 
 router = Router(tags=["organisation"])
+
+# query and path texts, bounded by their columns (org sits below api: syllabus.api.fields is out of reach)
+LibraryCode = Annotated[str, Field(max_length=column(Library, "code"))]
+ConfigKey = Annotated[str, Field(max_length=column(ConfigValue, "key"))]
 
 
 class RoleOut(Schema):
@@ -99,7 +103,7 @@ def institutions(request, page: PageQuery):
 
 
 @router.get("/libraries", response=Page(LibraryOut), summary="Libraries of every member")
-def libraries(request, page: PageQuery, institution: str | None = None):
+def libraries(request, page: PageQuery, institution: LibraryCode | None = None):
     qs = Library.objects.select_related("institution").order_by("code")
     if institution:
         qs = qs.filter(institution__code=institution)
@@ -129,12 +133,12 @@ def _scope(request, library: str | None):
 
 
 @router.get("/config", response=Page(ConfigOut), summary="Resolved configuration (library → institution → consortium → default)")
-def resolved_config(request, page: PageQuery, library: str | None = None):
+def resolved_config(request, page: PageQuery, library: LibraryCode | None = None):
     return paginate(request, config.effective(**_scope(request, library)), page)
 
 
 @router.put("/config/{key}", response=ConfigOut, summary="Set a configuration value at the institution or one of its libraries (administrators), or at the consortium (Consortium Administrators, CON-1)")
-def set_config(request, key: str, payload: ConfigIn):
+def set_config(request, key: ConfigKey, payload: ConfigIn):
     user = request.user
     scope: dict = {}
     if payload.level == "library":

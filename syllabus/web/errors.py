@@ -22,6 +22,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.core.limits import KEV
 
 from .htmx import is_htmx
 
@@ -111,3 +112,39 @@ class DataErrorMiddleware:
         logging.getLogger("syllabus.web").error("a value reached the database unrefused: %s", exc, exc_info=exc)
         return refusal(request, RuleViolation("WEB-VALUE", "a value is too long or out of range for where it is kept; "
                                                            "nothing was changed"), status=400)
+
+
+def query_ceiling(chars: int):
+    """Decorate a page (outermost) whose query values may be longer than KEV characters: an LTI
+    login's ``lti_message_hint`` is a JWT of a few thousand.  The view bounds them itself."""
+
+    def decorate(view):
+        view.query_ceiling = chars
+        return view
+
+    return decorate
+
+
+class QueryCeilingMiddleware:
+    """Every value of a page's query string has a ceiling (the "never a 500" audit of session 10):
+    at most KEV characters (1,000: the longest a page reads is an OpenURL title; a page says more
+    with :func:`query_ceiling`), else a refusal page naming ``WEB-QUERY`` and the parameter (400)
+    before the view runs.  A view's own tighter rule (DSV-6 for an OpenURL) applies under it;
+    Django bounds how many values one request brings (``DATA_UPLOAD_MAX_NUMBER_FIELDS``).  The API
+    declares each parameter's ceiling itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        if request.path.startswith("/api/"):
+            return None
+        ceiling = getattr(view, "query_ceiling", KEV)
+        for key, values in request.GET.lists():
+            if len(key) > ceiling or any(len(v) > ceiling for v in values):
+                return refusal(request, RuleViolation("WEB-QUERY", f"{key[:40]}: at most {ceiling} characters",
+                                                      field=key[:40]), status=400)
+        return None

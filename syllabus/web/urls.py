@@ -9,5 +9,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("courses/", views.courses, name="courses"),
-    path("courses/<int:course_id>/", views.course_detail, name="course"),
+    path("courses/<id:course_id>/", views.course_detail, name="course"),
 ]

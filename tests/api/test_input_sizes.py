@@ -256,3 +256,98 @@ def test_a_vocabulary_word_at_its_ceiling_is_refused_by_its_rule_not_by_the_data
         r = getattr(me, method)(path, body)
         assert 400 <= r.status_code < 500, (method, path, body, r.status_code, r.content[:300])
         assert problem(r)["rule"] not in ("API-VALUE", "VALIDATION"), (method, path, r.content[:300])
+
+
+# --- query, path and header parameters (session 10) -------------------------------------------------
+# A URL brings input too: a search of a megabyte, an id of 70 bits (a bigint overflow on
+# PostgreSQL, an OverflowError on SQLite), a filter code longer than any code.  Every parameter of
+# every operation declares its ceiling, and each, sent over it, is refused naming it.
+
+HUGE_INT = 10**20  # more than a bigint holds
+
+
+def _parameters(doc):
+    """(method, path, parameter, its schema) of every query, path and header parameter."""
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            for p in op.get("parameters", []):
+                yield method, path, p, _resolve(doc, p.get("schema", {}))
+
+
+def _options(doc, schema):
+    return [schema] + [_resolve(doc, s) for s in schema.get("anyOf", []) if s.get("type") != "null"]
+
+
+def test_every_query_path_and_header_parameter_has_a_ceiling(doc):
+    unbounded, seen = [], 0
+    for method, path, p, schema in _parameters(doc):
+        seen += 1
+        where = f"{method.upper()} {path} {p['in']} {p['name']}"
+        for option in _options(doc, schema):
+            kind = option.get("type")
+            if kind == "string" and "maxLength" not in option and "enum" not in option \
+                    and option.get("format") not in ("date", "date-time"):
+                unbounded.append(f"{where}: a text without maxLength")
+            if kind in ("integer", "number") and "maximum" not in option:
+                unbounded.append(f"{where}: a number without maximum")
+            if kind == "array" and "maxItems" not in option:
+                unbounded.append(f"{where}: an array without maxItems")
+    assert unbounded == []
+    assert seen > 300  # the walk reached the operations
+
+
+def _over(doc, schema):
+    """The values just over, and far over, the parameter's ceiling (none for a bool or an enum)."""
+    for option in _options(doc, schema):
+        if option.get("type") == "string" and "maxLength" in option:
+            return ["x" * (option["maxLength"] + 1), "x" * HUGE]
+        if option.get("type") == "integer" and "maximum" in option:
+            return [str(option["maximum"] + 1), str(HUGE_INT)]
+    return []
+
+
+def _parameter_cases():
+    import django
+
+    django.setup()
+    from syllabus.api.api import api
+
+    doc = api.get_openapi_schema()
+    cases = []
+    for method, path, p, schema in _parameters(doc):
+        if _over(doc, schema):
+            cases.append(pytest.param(method, path, p["in"], p["name"], id=f"{method.upper()} {path} {p['in']} {p['name']}"))
+    return cases
+
+
+@pytest.mark.parametrize("method, path, where, name", _parameter_cases())
+def test_a_parameter_over_its_ceiling_is_a_4xx_naming_it_and_writes_nothing(doc, admin_api, course, method, path,
+                                                                             where, name):
+    """422 VALIDATION naming the parameter (the schema's ceiling), or the rule of an endpoint that
+    reads its query by hand (DSV-6: the link resolver; API-ETAG: ``If-Match``) — never a 500, never a
+    DataError's API-VALUE, and no row changed."""
+    from urllib.parse import urlencode
+
+    schema = next(_resolve(doc, p.get("schema", {})) for p in doc["paths"][path][method]["parameters"]
+                  if p["name"] == name and p["in"] == where)
+    before = _counts()
+    for value in _over(doc, schema):
+        url = re.sub(r"\{(\w+)\}", lambda m, value=value: value if m[1] == name else PATH_VALUES.get(m[1], "1"), path)
+        headers = None
+        if where == "query":
+            url += "?" + urlencode({name: value})
+        elif where == "header":
+            headers = {name: value}
+        if method in ("post", "put", "patch"):
+            r = getattr(admin_api, method)(url, {}, headers=headers)
+        else:
+            r = admin_api._call(method, url, headers=headers)
+        assert 400 <= r.status_code < 500, (len(value), r.status_code, r.content[:300])
+        body = problem(r)
+        assert body["rule"] != "API-VALUE", body
+        if body["rule"] == "VALIDATION":
+            assert any(e["loc"][-1] == name for e in r.json()["errors"]), r.json()["errors"]
+        else:
+            assert body["rule"] in ("DSV-6", "API-ETAG", "API-IDEMPOTENCY"), body
+            assert body.get("field") == name and name in body["detail"], body
+    assert _counts() == before

@@ -41,7 +41,7 @@ def _patterns(resolver=None, prefix="", namespace=""):
 
 
 def _concrete(route: str) -> str:
-    path = re.sub(r"<int:[^>]+>", "1", route)
+    path = re.sub(r"<id:[^>]+>", "1", route)
     path = re.sub(r"<[^>]+>", "x", path)
     path = re.sub(r"\(\?P<[^>]+>\\d\+\)", "1", path)
     path = re.sub(r"\(\?P<(\w+)>([a-z-]+)\|[^)]*\)", r"\2", path)

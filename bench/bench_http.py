@@ -22,6 +22,7 @@ Figures (printed as the ratios of issue 19's table, with the percentiles behind 
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import multiprocessing as mp
 import os
@@ -46,6 +47,35 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(env: dict, workers: int):
+    """``syllabus serve --workers N`` started with ``env`` on a free port, answering
+    ``/healthz``: yields ``(process, port)``, stops it at the end (also bench/http_cpu.py)."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "syllabus.cli", "serve", "--port", str(port), "--workers", str(workers),
+                               "--no-collectstatic"], env=env)
+    try:
+        deadline = time.time() + 300
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.5)
+        yield server, port
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def _fixture() -> dict:
@@ -219,23 +249,8 @@ def _run_one(args) -> None:
         env["SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
     call_command("collectstatic", interactive=False, verbosity=0)
     connections.close_all()
-    port = _free_port()
     workers = WORKERS or len(os.sched_getaffinity(0))
-    server = subprocess.Popen([sys.executable, "-m", "syllabus.cli", "serve", "--port", str(port), "--workers", str(workers),
-                               "--no-collectstatic"], env=env)
-    try:
-        deadline = time.time() + 300
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.5)
+    with serving(env, workers) as (_server, port):
         print(f"database: {connection.vendor}, server: syllabus serve --workers {workers} (gunicorn), clients are processes, "
               f"{seconds:.0f} s per run, load average {os.getloadavg()[0]:.2f}", flush=True)
         view = f"/lists/{data['view41']}/"
@@ -272,9 +287,3 @@ def _run_one(args) -> None:
               f"HTML {l800['bytes'] / 1024:.0f} KB   (goal ≤ 4, ≤ 400 KB)")
         print(f"  catalog browse with facets, {records} records: p95 {cat['p95_ms']:.0f} ms   (goal ≤ 500 ms at ≈ 700k, PostgreSQL)",
               flush=True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()

@@ -11,13 +11,9 @@ total — on a loaded machine the CPU per request is steadier than the requests 
 """
 from __future__ import annotations
 
-import http.client
 import os
 import resource
-import signal
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.getcwd())
 
@@ -91,7 +87,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from bench.bench_http import _fixture, _free_port, _load, _session
+    from bench.bench_http import _fixture, _load, _session, serving
 
     seconds = float(os.environ.get("SECONDS", "6"))
     rounds = int(os.environ.get("ROUNDS", "1"))
@@ -106,24 +102,9 @@ def main() -> None:
         dbname = settings.DATABASES["default"]["NAME"]
     call_command("collectstatic", interactive=False, verbosity=0)
     connections.close_all()
-    port = _free_port()
     workers = int(os.environ.get("BENCH_HTTP_WORKERS", "0") or 0) or len(os.sched_getaffinity(0))
-    server = subprocess.Popen([sys.executable, "-m", "syllabus.cli", "serve", "--port", str(port), "--workers", str(workers),
-                               "--no-collectstatic"], env=env)
     view = f"/lists/{data['view41']}/"
-    try:
-        deadline = time.time() + 300
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.5)
+    with serving(env, workers) as (server, port):
         _load(port, view, cookie, clients, 1.0)   # warm every worker and thread
         print(f"{connection.vendor}: syllabus serve --workers {workers}, {clients} client processes, {seconds:g} s per run, "
               f"load average {os.getloadavg()[0]:.2f}", flush=True)
@@ -138,12 +119,6 @@ def main() -> None:
                 print(f"{name:<10} {result['req_per_s']:8.1f} {per['server']:8.2f} {per['db']:9.2f} {per['clients']:8.2f} "
                       f"{sum(per.values()):8.2f}  errors {result['errors']}", flush=True)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

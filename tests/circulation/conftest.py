@@ -123,3 +123,50 @@ def accessible_desks(inst_a):
 
     config.set_value("accessible_file_request_emails", ACCESS_DESKS, institution=inst_a)
     return ACCESS_DESKS
+
+
+# --- the student view's kept pages (issue 19): shared by test_whole_page_cache and test_reader_page_cache
+
+@pytest.fixture
+def titles(published, instructor, inst_a, library_a):
+    """A published list citing two catalogued titles with copies (one of them on loan), every
+    page cache empty."""
+    from django.core.cache import cache
+
+    from syllabus.catalog.models import Item
+    from syllabus.lists.templatetags import lists_tags
+
+    lst, section = published
+    cache.clear()
+    lists_tags.page_cache().clear()
+    one = make_record(inst_a, "Middlemarch")
+    copies = add_items(one, library_a, [Item.Status.IN_PLACE, Item.Status.ON_LOAN])
+    two = make_record(inst_a, "Bleak House")
+    add_items(two, library_a, [Item.Status.IN_PLACE])
+    return {"list": lst, "section": section, "one": cite(instructor, lst, section, one),
+            "two": cite(instructor, lst, section, two), "copies": copies}
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """``serve("a")`` / ``serve("b")``: the next requests are served as by one of two worker
+    processes, each with its own caches (a change must show at once in both)."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from syllabus.lists import selectors, views
+    from syllabus.lists.templatetags import lists_tags
+
+    caches = {name: LocMemCache(f"page-worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}})
+              for name in ("a", "b", "a-pages", "b-pages")}
+
+    def serve(name):
+        for module in (selectors, views, lists_tags):
+            monkeypatch.setattr(module, "cache", caches[name])
+        monkeypatch.setattr(lists_tags, "page_cache", lambda: caches[f"{name}-pages"])
+    return serve
+
+
+def item_html(page: str, citation) -> str:
+    """The markup of one item of a student view."""
+    start = page.index(f'id="item-{citation.pk}"')
+    return page[start:page.index("</li>", start)]

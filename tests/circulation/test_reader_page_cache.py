@@ -13,8 +13,6 @@ import re
 import pytest
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
-from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -27,24 +25,11 @@ from syllabus.lists import services as list_services
 from syllabus.lists.templatetags import lists_tags
 from syllabus.notify.models import Notification
 
-from .conftest import add_items, cite, make_record
+from .conftest import cite, item_html, make_record
 
 pytestmark = pytest.mark.django_db
 
 _MASK = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|nonce="|data-usage-token=")[^"]+')
-
-
-@pytest.fixture
-def titles(published, instructor, inst_a, library_a):
-    lst, section = published
-    cache.clear()
-    lists_tags.page_cache().clear()
-    one = make_record(inst_a, "Middlemarch")
-    copies = add_items(one, library_a, [Item.Status.IN_PLACE, Item.Status.ON_LOAN])
-    two = make_record(inst_a, "Bleak House")
-    add_items(two, library_a, [Item.Status.IN_PLACE])
-    return {"list": lst, "section": section, "one": cite(instructor, lst, section, one),
-            "two": cite(instructor, lst, section, two), "copies": copies}
 
 
 @pytest.fixture
@@ -69,11 +54,6 @@ def _kept() -> dict[str, str]:
     """The whole pages kept, as text with their placeholders."""
     return {k: "".join(p if i % 2 else p.decode() for i, p in enumerate(pickle.loads(v)))
             for k, v in lists_tags.page_cache()._cache.items() if ":lists:reader:" in k}
-
-
-def _item(page: str, citation) -> str:
-    start = page.index(f'id="item-{citation.pk}"')
-    return page[start:page.index("</li>", start)]
 
 
 def _uncached(monkeypatch, client, user, lst) -> str:
@@ -123,7 +103,7 @@ def test_the_token_of_a_kept_page_is_accepted_and_its_nonce_is_the_responses(tit
     assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
     done = browser.post(reverse("circulation:done", args=[one.pk]), {"done": "1", "csrfmiddlewaretoken": token})
     assert done.status_code in (200, 302)
-    assert 'data-testid="done-mark"' in _item(browser.get(reverse("lists:view", args=[lst.pk])).content.decode(), one)
+    assert 'data-testid="done-mark"' in item_html(browser.get(reverse("lists:view", args=[lst.pk])).content.decode(), one)
 
 
 def test_the_readers_own_part_shows_at_once(client, titles, student, library_a):
@@ -132,26 +112,12 @@ def test_the_readers_own_part_shows_at_once(client, titles, student, library_a):
     assert len(_kept()) == 1
     client.post(reverse("circulation:done", args=[one.pk]), {"done": "1"})
     marked = _page(client, student, lst)
-    assert 'data-testid="done-mark"' in _item(marked, one) and "Your progress: 1 of 2 items done" in marked
+    assert 'data-testid="done-mark"' in item_html(marked, one) and "Your progress: 1 of 2 items done" in marked
     client.post(reverse("circulation:done", args=[one.pk]), {"done": "0"})
     undone = _page(client, student, lst)
     assert 'data-testid="done-mark"' not in undone and "Your progress: 0 of 2 items done" in undone
     services.place_hold(student, two, pickup_library=library_a)
-    assert 'data-testid="my-hold"' in _item(_page(client, student, lst), two)
-
-
-@pytest.fixture
-def two_workers(monkeypatch):
-    caches = {name: LocMemCache(f"reader-worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}})
-              for name in ("a", "b", "a-pages", "b-pages")}
-
-    def serve(name):
-        from syllabus.lists import selectors, views
-
-        for module in (selectors, views, lists_tags):
-            monkeypatch.setattr(module, "cache", caches[name])
-        monkeypatch.setattr(lists_tags, "page_cache", lambda: caches[f"{name}-pages"])
-    return serve
+    assert 'data-testid="my-hold"' in item_html(_page(client, student, lst), two)
 
 
 def test_a_change_to_the_published_list_shows_at_once_in_every_worker(client, titles, student, instructor, course,
@@ -166,8 +132,8 @@ def test_a_change_to_the_published_list_shows_at_once_in_every_worker(client, ti
             assert len([k for k in lists_tags.page_cache()._cache if ":lists:reader:" in k]) >= 1
             check(page)
 
-    both(lambda p: "1 of 2 available" in _item(p, one) or pytest.fail("first view"))
-    both(lambda p: "1 of 2 available" in _item(p, one) or pytest.fail("kept"))
+    both(lambda p: "1 of 2 available" in item_html(p, one) or pytest.fail("first view"))
+    both(lambda p: "1 of 2 available" in item_html(p, one) or pytest.fail("kept"))
     list_services.update_list(instructor, lst, title="Modern history: the essentials")
     both(lambda p: "Modern history: the essentials" in p or pytest.fail("title"))
     list_services.update_citation(instructor, one, public_note="Start with the prelude")
@@ -179,7 +145,7 @@ def test_a_change_to_the_published_list_shows_at_once_in_every_worker(client, ti
     copy = Item.objects.get(pk=titles["copies"][1].pk)
     copy.status = Item.Status.IN_PLACE
     copy.save()   # (a plain save, as another process would)
-    both(lambda p: "2 of 2 available" in _item(p, one) or pytest.fail("availability"))
+    both(lambda p: "2 of 2 available" in item_html(p, one) or pytest.fail("availability"))
     course.name = "History of the modern world"
     course.save()
     both(lambda p: "History of the modern world" in p or pytest.fail("course"))

@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.core.cache.backends.locmem import LocMemCache
 from django.urls import reverse
 
 from syllabus.analytics.models import UsageEvent
@@ -22,22 +21,9 @@ from syllabus.lists import services as list_services
 from syllabus.lists.templatetags import lists_tags
 from syllabus.org import config
 
-from .conftest import add_items, cite, make_record
+from .conftest import cite, item_html, make_record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def titles(published, instructor, inst_a, library_a):
-    lst, section = published
-    cache.clear()
-    lists_tags.page_cache().clear()
-    one = make_record(inst_a, "Middlemarch")
-    copies = add_items(one, library_a, [Item.Status.IN_PLACE, Item.Status.ON_LOAN])
-    two = make_record(inst_a, "Bleak House")
-    add_items(two, library_a, [Item.Status.IN_PLACE])
-    return {"list": lst, "section": section, "one": cite(instructor, lst, section, one),
-            "two": cite(instructor, lst, section, two), "copies": copies}
 
 
 @pytest.fixture
@@ -63,13 +49,8 @@ def _pages() -> dict[str, str]:
 
 
 def _citation(page: str, citation) -> str:
-    item = _item(page, citation)
+    item = item_html(page, citation)
     return item[item.index('data-testid="citation"'):item.index("</div>", item.index('data-testid="citation"'))]
-
-
-def _item(page: str, citation) -> str:
-    start = page.index(f'id="item-{citation.pk}"')
-    return page[start:page.index("</li>", start)]
 
 
 def test_two_students_share_one_rendering_with_their_own_parts_filled_in(client, titles, student, classmate, library_a):
@@ -87,7 +68,7 @@ def test_two_students_share_one_rendering_with_their_own_parts_filled_in(client,
     for private in ('data-testid="done-mark"', 'data-testid="my-hold"', "csrfmiddlewaretoken\" value=\"", "Your progress",
                     'class="whoami"', "Cleo"):
         assert private not in shared, private
-    assert 'data-testid="done-mark"' in _item(mine, one) and 'data-testid="my-hold"' in _item(mine, two)
+    assert 'data-testid="done-mark"' in item_html(mine, one) and 'data-testid="my-hold"' in item_html(mine, two)
     assert "Your progress: 1 of 2 items done" in mine and "Your progress: 0 of 2 items done" in theirs
     assert 'data-testid="done-mark"' not in theirs and 'data-testid="my-hold"' not in theirs
     assert "Cleo Classmate" in theirs and "Cleo Classmate" not in mine
@@ -136,21 +117,6 @@ def test_readers_of_another_institution_and_language_get_their_own_page(client, 
     assert 'aria-label="Library"' in english and 'aria-label="Bibliothèque"' in french
 
 
-@pytest.fixture
-def two_workers(monkeypatch):
-    caches = {name: LocMemCache(f"page-worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}})
-              for name in ("a", "b", "a-pages", "b-pages")}
-
-    def serve(name):
-        from syllabus.lists import selectors, views
-        from syllabus.lists.templatetags import lists_tags
-
-        for module in (selectors, views, lists_tags):
-            monkeypatch.setattr(module, "cache", caches[name])
-        monkeypatch.setattr(lists_tags, "page_cache", lambda: caches[f"{name}-pages"])
-    return serve
-
-
 def test_every_kind_of_change_shows_at_once_in_every_worker(client, titles, student, instructor, course, two_workers,
                                                           inst_a):
     lst, one = titles["list"], titles["one"]
@@ -160,12 +126,12 @@ def test_every_kind_of_change_shows_at_once_in_every_worker(client, titles, stud
             two_workers(worker)
             check(_page(client, student, lst))
 
-    both(lambda p: "1 of 2 available" in _item(p, one) or pytest.fail("first view"))
+    both(lambda p: "1 of 2 available" in item_html(p, one) or pytest.fail("first view"))
     # availability, written by "another process" (a plain save)
     copy = Item.objects.get(pk=titles["copies"][1].pk)
     copy.status = Item.Status.IN_PLACE
     copy.save()
-    both(lambda p: "2 of 2 available" in _item(p, one) or pytest.fail("availability"))
+    both(lambda p: "2 of 2 available" in item_html(p, one) or pytest.fail("availability"))
     # an item edited, added, moved, removed
     list_services.update_citation(instructor, one, public_note="Start with the prelude")
     both(lambda p: "Start with the prelude" in p or pytest.fail("edit"))
@@ -206,7 +172,7 @@ def _without_csrf(page: str) -> str:
     return re.sub(r'nonce="[^"]+"', 'nonce="NONCE"', page)
 
 
-def test_a_readers_parts_rendered_from_one_stand_in_are_those_rendered_item_by_item(client, titles, student, instructor,
+def test_a_readers_parts_rendered_from_one_stand_in_are_those_rendered_item_byitem_html(client, titles, student, instructor,
                                                                                    library_a, inst_a, monkeypatch):
     """Issue 19: on the items where the reader has nothing of their own, their part is rendered
     once from a stand-in and each item's id and title filled in (lists.slots: ``stencil``) —

@@ -158,6 +158,8 @@ def two_workers(monkeypatch):
 
     caches = {name: LocMemCache(f"page-worker-{name}", {"OPTIONS": {"MAX_ENTRIES": 1000}})
               for name in ("a", "b", "a-pages", "b-pages")}
+    for worker_cache in caches.values():  # (a LocMemCache's storage is shared by name: start empty)
+        worker_cache.clear()
 
     def serve(name):
         for module in (selectors, views, lists_tags):

@@ -20,7 +20,8 @@ from syllabus.lending.models import LoanRequest, LoanSettings, Status
 from syllabus.lists.templatetags import lists_tags
 from syllabus.org import config
 
-from .test_whole_page_cache import _item, _page, _pages, two_workers  # noqa: F401  (a fixture)
+from .conftest import item_html
+from .test_whole_page_cache import _page, _pages
 
 pytestmark = pytest.mark.django_db
 
@@ -57,31 +58,31 @@ def classmate(make_user, course):
 def test_every_kind_of_change_a_stamp_covers_shows_at_once_in_every_worker(page, shelf, classmate, inst_a, library_a,
                                                                           instructor):
     on_shelf, all_out, ebook = shelf["on_shelf"], shelf["all_out"], shelf["ebook"]
-    page(classmate, lambda p: "1 of 2 available" in _item(p, on_shelf), "first view")
-    page(classmate, lambda p: "1 of 2 available" in _item(p, on_shelf), "again, from the cache")
+    page(classmate, lambda p: "1 of 2 available" in item_html(p, on_shelf), "first view")
+    page(classmate, lambda p: "1 of 2 available" in item_html(p, on_shelf), "again, from the cache")
     assert any(":s:" in k for k in _pages()), "kept under its stamps"
     # a copy put on the hold shelf is not available to others
     copy = Item.objects.get(record_id=on_shelf.record_id, status=Item.Status.IN_PLACE, location="Main stacks")
     Hold.objects.create(patron=instructor, record_id=on_shelf.record_id, pickup_library=library_a,
                         status=HoldStatus.ON_HOLD_SHELF, item=copy)
-    page(classmate, lambda p: "0 of 2 available" in _item(p, on_shelf), "hold shelf")
+    page(classmate, lambda p: "0 of 2 available" in item_html(p, on_shelf), "hold shelf")
     # a copy's status changed by a plain UPDATE (no signal, no save)
     Item.objects.filter(record_id=all_out.record_id).update(status=Item.Status.IN_PLACE)
-    page(classmate, lambda p: "2 of 2 available" in _item(p, all_out), "copy status (UPDATE)")
+    page(classmate, lambda p: "2 of 2 available" in item_html(p, all_out), "copy status (UPDATE)")
     # the library renamed
     library_a.name = "Renamed Library"
     library_a.save()
-    page(classmate, lambda p: "Renamed Library" in _item(p, all_out), "library name")
+    page(classmate, lambda p: "Renamed Library" in item_html(p, all_out), "library name")
     # an e-resource and a digital representation added, then the representation withdrawn
     EResource.objects.create(record_id=all_out.record_id, institution=inst_a, url="https://jstor.example/1", provider="JSTOR Books")
-    page(classmate, lambda p: "Online: JSTOR Books" in _item(p, all_out), "e-resource")
+    page(classmate, lambda p: "Online: JSTOR Books" in item_html(p, all_out), "e-resource")
     # the lending title's copies changed by a plain UPDATE
     LoanSettings.objects.filter(representation=shelf["loan_rep"]).update(concurrent_users=2)
-    page(classmate, lambda p: "all 2 copies in use" in _item(p, shelf["loan"]), "copies of a lending title (UPDATE)")
+    page(classmate, lambda p: "all 2 copies in use" in item_html(p, shelf["loan"]), "copies of a lending title (UPDATE)")
     # an instructor's personal copy on reserve
     PersonalCopy.objects.create(citation=ebook, owner=instructor, library=library_a, status=PersonalCopyStatus.ON_RESERVE,
                                 location="Reserve desk", call_number="PC 1")
-    page(classmate, lambda p: "Personal copy on reserve" in _item(p, ebook), "personal copy")
+    page(classmate, lambda p: "Personal copy on reserve" in item_html(p, ebook), "personal copy")
     # configuration the services read: holds switched off
     config.set_value("holds_enabled", False, institution=inst_a)
     page(classmate, lambda p: 'data-testid="place-hold"' not in p, "configuration")
@@ -89,7 +90,7 @@ def test_every_kind_of_change_a_stamp_covers_shows_at_once_in_every_worker(page,
 
 def test_time_shows_at_once_lending_timers_and_scan_windows(page, shelf, classmate, clock):
     loan, scan_in = shelf["loan"], shelf["scan_in"]
-    page(classmate, lambda p: "all 1 copies in use, 1 waiting" in _item(p, loan) and "until" in _item(p, scan_in), "first view")
+    page(classmate, lambda p: "all 1 copies in use, 1 waiting" in item_html(p, loan) and "until" in item_html(p, scan_in), "first view")
     minute = dt.timedelta(minutes=1)
     # the reader's copy waits in its grace period: a minute before it ends the page is kept; a
     # minute after, the same day, the timer is due — the page applies it before it shows: the
@@ -97,13 +98,13 @@ def test_time_shows_at_once_lending_timers_and_scan_windows(page, shelf, classma
     active = LoanRequest.objects.get(representation=shelf["loan_rep"], status=Status.ACTIVE)
     assert active.step == "in_grace_period" and active.grace_due_at is not None
     clock.set_now(active.grace_due_at - minute)
-    page(classmate, lambda p: "all 1 copies in use, 1 waiting" in _item(p, loan), "grace")
+    page(classmate, lambda p: "all 1 copies in use, 1 waiting" in item_html(p, loan), "grace")
     clock.set_now(active.grace_due_at + minute)
     assert clock.today() == (active.grace_due_at - minute).date()
-    page(classmate, lambda p: "all 1 copies in use, 0 waiting" in _item(p, loan), "grace over")
+    page(classmate, lambda p: "all 1 copies in use, 0 waiting" in item_html(p, loan), "grace over")
     # weeks later the scan's window has closed
     clock.advance(dt.timedelta(days=25))
-    page(classmate, lambda p: "no longer available" in _item(p, scan_in), "scan window")
+    page(classmate, lambda p: "no longer available" in item_html(p, scan_in), "scan window")
 
 
 def test_the_readers_own_part_is_read_when_they_have_one_and_never_shared(page, shelf, student, classmate, library_a):
@@ -145,13 +146,13 @@ def test_the_prepared_list_query_shows_a_change_at_once_and_survives_a_reset_ses
     lst = shelf["list"]
     # seven views: PostgreSQL plans the first five for their values, then may keep a generic plan
     for _ in range(7):
-        assert "1 of 2 available" in _item(_page(client, classmate, lst), shelf["on_shelf"])
+        assert "1 of 2 available" in item_html(_page(client, classmate, lst), shelf["on_shelf"])
     if connection.vendor == "postgresql":
         assert _prepared_list_statements() == 1, "the list query is prepared once on this connection"
     list_services.update_list(instructor, lst, title="Renamed reading list")
     assert "Renamed reading list" in _page(client, classmate, lst), "a change of the list shows at once"
     Item.objects.filter(record_id=shelf["all_out"].record_id).update(status=Item.Status.IN_PLACE)
-    assert "2 of 2 available" in _item(_page(client, classmate, lst), shelf["all_out"]), "a change of a copy shows at once"
+    assert "2 of 2 available" in item_html(_page(client, classmate, lst), shelf["all_out"]), "a change of a copy shows at once"
     if connection.vendor == "postgresql":
         for reset in ("DEALLOCATE ALL", "DISCARD ALL"):  # a pooler's reset between two requests
             with connection.cursor() as cur:
@@ -169,7 +170,7 @@ def test_a_session_reset_inside_a_transaction_still_serves_the_page(shelf, class
     from syllabus.lists import services as list_services
 
     lst = shelf["list"]
-    assert "1 of 2 available" in _item(_page(client, classmate, lst), shelf["on_shelf"])
+    assert "1 of 2 available" in item_html(_page(client, classmate, lst), shelf["on_shelf"])
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("DEALLOCATE ALL")
@@ -192,7 +193,7 @@ def test_the_list_query_is_sent_as_it_is_when_preparing_is_switched_off(shelf, c
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("DEALLOCATE ALL")
-    assert "1 of 2 available" in _item(_page(client, classmate, lst), shelf["on_shelf"])
+    assert "1 of 2 available" in item_html(_page(client, classmate, lst), shelf["on_shelf"])
     list_services.update_list(instructor, lst, title="Renamed, not prepared")
     assert "Renamed, not prepared" in _page(client, classmate, lst)
     if connection.vendor == "postgresql":

@@ -25,7 +25,10 @@ Field mapping (also in docs/catalog.md):
 """
 from __future__ import annotations
 
+import codecs
+import contextlib
 import io
+import logging
 import re
 import warnings
 import xml.sax
@@ -373,11 +376,99 @@ def _frames(stream: BinaryIO) -> Iterator[bytes]:
         yield rest
 
 
-def _decode(data: bytes) -> tuple[pymarc.Record | None, str, str]:
+_ANSEL = frozenset(pymarc.marc8_mapping.CODESETS[0x45]) | frozenset(pymarc.marc8_mapping.ODD_MAP)
+
+
+def _not_marc8(data: bytes) -> str:
+    """Why the fields of a record whose leader/09 says MARC-8 cannot be MARC-8, or "".  A
+    field switching character sets (ESC) is left to pymarc; elsewhere the default G1 set is
+    ANSEL, so a byte that ANSEL does not define, or a run of four or more bytes above 0x7F (a
+    word of Windows-1251, KOI8-R, Latin-1 or UTF-8 text; ANSEL's diacritics stack on an ASCII
+    letter), means another character set.  pymarc would turn such bytes into combining marks
+    and spaces: a title of diacritics (DSV-1)."""
+    base = int(data[12:17]) if data[12:17].isdigit() else 0
+    directory = data[24:base - 1] if base > 24 else b""
+    for start in range(0, len(directory) - 11, 12):
+        entry = directory[start:start + 12]
+        if not entry[3:12].isdigit():
+            return ""
+        tag, length, offset = entry[:3].decode("ascii", "replace"), int(entry[3:7]), int(entry[7:12])
+        body = data[base + offset:base + offset + length]
+        if b"\x1b" in body:
+            continue
+        run = 0
+        for byte in body:
+            if byte < 0x80:
+                run = 0
+                continue
+            run += 1
+            if byte not in _ANSEL:
+                return f"byte 0x{byte:X} of field {tag} is not a MARC-8 character"
+            if run >= 4:
+                return f"field {tag} has {run} characters above 0x7F in a row, which MARC-8 never writes"
+    return ""
+
+
+class _Quiet:
+    """What pymarc writes to stderr or logs while it reads one record (a repaired indicator, a
+    cut EACC character), kept for the report instead of lines on the terminal with no record
+    named."""
+
+    def __init__(self):
+        self.notes: list[str] = []
+
+    def __enter__(self):
+        self._warnings = warnings.catch_warnings(record=True)
+        self._caught = self._warnings.__enter__()
+        warnings.simplefilter("always")
+        self._stderr = io.StringIO()
+        self._redirect = contextlib.redirect_stderr(self._stderr)
+        self._redirect.__enter__()
+        self._handler = _ListHandler(self.notes)
+        self._logger = logging.getLogger("pymarc")
+        self._logger.addHandler(self._handler)
+        self._propagate, self._logger.propagate = self._logger.propagate, False
+        return self
+
+    def __exit__(self, *exc):
+        self._logger.removeHandler(self._handler)
+        self._logger.propagate = self._propagate
+        self._redirect.__exit__(*exc)
+        self._warnings.__exit__(*exc)
+        self.notes.extend(str(w.message) for w in self._caught or ())
+        self.notes.extend(line.strip() for line in self._stderr.getvalue().splitlines() if line.strip())
+        return False
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, notes: list[str]):
+        super().__init__(logging.WARNING)
+        self.notes = notes
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.notes.append(record.getMessage())
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _decode(data: bytes, encoding: str = "") -> tuple[pymarc.Record | None, str, str]:
     """(record, error, warning) of one framed record.  Leader/09 decides the encoding: ``a``
     UTF-8, blank MARC-8, converted by pymarc's MARC-8 tables (diacritics, Greek, Cyrillic,
-    Hebrew, Arabic, CJK/EACC); a MARC-8 record that cannot be converted is read as UTF-8 (many
-    systems export UTF-8 without setting leader/09)."""
+    Hebrew, Arabic, CJK/EACC); a MARC-8 record that cannot be converted — or whose bytes are
+    no MARC-8 at all — is read as UTF-8 (many systems export UTF-8 without setting leader/09),
+    and refused when it is not UTF-8 either (DSV-1: never a title of stray diacritics).
+    ``encoding`` (e.g. ``cp1251``) reads the records whose leader/09 is blank in that
+    character set instead of MARC-8."""
+    with _Quiet() as quiet:
+        record, error, warning = _decode_quietly(data, encoding)
+    if quiet.notes:
+        warning = _join(warning, "repaired while reading: " + "; ".join(dict.fromkeys(quiet.notes)))
+    return record, error, warning
+
+
+def _decode_quietly(data: bytes, encoding: str) -> tuple[pymarc.Record | None, str, str]:
     warning = ""
     if len(data) < 24 or not data[:5].isdigit():
         return None, "no MARC leader (24 characters starting with the record length)", ""
@@ -385,30 +476,40 @@ def _decode(data: bytes) -> tuple[pymarc.Record | None, str, str]:
         warning = f"the leader gives a length of {int(data[:5])} bytes but the record has {len(data)}; read up to its terminator"
         data = b"%05d" % len(data) + data[5:] if len(data) < 100000 else data
     utf8 = data[9:10] == b"a"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    if encoding and not utf8:
+        try:  # pymarc takes the name "iso8859-1" for MARC-8
+            name = "latin-1" if codecs.lookup(encoding).name == "iso8859-1" else encoding
+            return pymarc.Record(data, to_unicode=True, file_encoding=name, utf8_handling="strict"), "", warning
+        except Exception as exc:
+            return None, f"DSV-1: not readable as {encoding}: {type(exc).__name__}: {exc}", warning
+    doubt = "" if utf8 else _not_marc8(data)
+    if not doubt:
+        try:
             return pymarc.Record(data, to_unicode=True, force_utf8=utf8, hide_utf8_warnings=True,
                                  utf8_handling="strict"), "", warning
-    except Exception as exc:
-        first = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            first = f"{type(exc).__name__}: {exc}"
     if not utf8:  # MARC-8 that pymarc cannot convert: try it as UTF-8 before giving up
         try:
             record = pymarc.Record(data, to_unicode=True, force_utf8=True, utf8_handling="strict")
-            return record, "", (warning + "; " if warning else "") + "leader/09 says MARC-8 but the record is UTF-8"
+            return record, "", _join(warning, "leader/09 says MARC-8 but the record is UTF-8")
         except Exception:
             pass
+    if doubt:
+        return None, (f"DSV-1: leader/09 says MARC-8 but the record is neither MARC-8 nor UTF-8 ({doubt}): "
+                      "it is in another character set (Windows-1251, Latin-1...); load the file with "
+                      "--encoding (e.g. --encoding cp1251) or convert it to UTF-8"), warning
     try:
         record = pymarc.Record(data, to_unicode=True, force_utf8=True, utf8_handling="replace")
-        return record, "", (warning + "; " if warning else "") + f"characters that could not be read were replaced ({first})"
+        return record, "", _join(warning, f"characters that could not be read were replaced ({first})")
     except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}", warning
 
 
-def iter_binary(stream: BinaryIO) -> Iterator[tuple[int, pymarc.Record | None, str, str]]:
+def iter_binary(stream: BinaryIO, encoding: str = "") -> Iterator[tuple[int, pymarc.Record | None, str, str]]:
     """(position, record or None, error, warning) for each record of an ISO 2709 file."""
     for position, data in enumerate(_frames(stream), start=1):
-        record, error, warning = _decode(data)
+        record, error, warning = _decode(data, encoding)
         yield position, record, error, warning
 
 
@@ -640,9 +741,11 @@ class _Reject(Exception):
     pass
 
 
-def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt: str = "auto", batch: int = 200) -> ImportReport:
+def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt: str = "auto", batch: int = 200,
+                encoding: str = "") -> ImportReport:
     """Load a MARC21 or MARCXML file into the catalog of ``library``'s institution; items
-    without a library of their own go to ``library``."""
+    without a library of their own go to ``library``.  ``encoding`` (binary MARC only): the
+    character set of records whose leader/09 is blank, instead of MARC-8."""
     report = ImportReport()
     if isinstance(source, (str, Path)):
         stream: BinaryIO = open(source, "rb")
@@ -665,7 +768,7 @@ def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt:
                 if handler.in_record:
                     report.rejected.append(Rejected(handler.position, "", report.stopped))
         else:
-            for position, record, error, warning in iter_binary(stream):
+            for position, record, error, warning in iter_binary(stream, encoding):
                 if warning:
                     report.warnings.append(f"record {position}: {warning}")
                 loader.add(position, record, error)

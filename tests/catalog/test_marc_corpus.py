@@ -3,16 +3,19 @@ README) — MARC-8 records come in with their diacritics and are found by them, 
 script is searchable, a record with a wrong length costs only itself, deleted records withdraw."""
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from django.core.management import CommandError, call_command
 
-from syllabus.catalog.marc import import_marc
+from syllabus.catalog.marc import import_marc, iter_binary
 from syllabus.catalog.models import Record
 from syllabus.catalog.search import SearchParams, parse_query, search
 
 from tests.citations.corpus import DATA
 
 MARC = DATA / "marc"
+NOT_AS_IS = {"pymarc-bad_records.mrc", "pymarc-1251.dat"}  # refused as they are (tests below)
 
 
 def _found(library, text: str) -> list[str]:
@@ -21,7 +24,7 @@ def _found(library, text: str) -> list[str]:
     return list(Record.objects.filter(pk__in=ids).values_list("source_id", flat=True))
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name != "pymarc-bad_records.mrc"))
+@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name not in NOT_AS_IS))
 def test_every_record_of_a_real_marc_file_loads(db, library_a, name):
     report = import_marc(MARC / name, library_a)
     assert report.read >= 1
@@ -106,12 +109,56 @@ def test_the_command_line_exit_status_tells_whether_everything_loaded(db, librar
     assert none.value.returncode == 1
 
 
+def test_windows_1251_records_that_say_marc8_are_refused_not_loaded_as_diacritics(db, library_a, tmp_path, capsys):
+    """A real Russian export (pymarc's 1251.dat): leader/09 blank says MARC-8 but the bytes are
+    Windows-1251.  MARC-8 tables turned every Cyrillic letter into a combining mark — six records
+    loaded with titles of stray diacritics.  Each is refused by DSV-1 naming the way out, and
+    ``--encoding cp1251`` loads them in Cyrillic."""
+    report = import_marc(MARC / "pymarc-1251.dat", library_a)
+    assert report.read == 6 and report.created == 0 and len(report.rejected) == 6
+    assert all(r.reason.startswith("DSV-1: leader/09 says MARC-8 but the record is neither MARC-8 nor UTF-8")
+               and "--encoding" in r.reason for r in report.rejected)
+    assert not Record.objects.exists()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_marc", str(MARC / "pymarc-1251.dat"), "--library", library_a.code)
+    assert refused.value.returncode == 1 and "--encoding cp1251" in capsys.readouterr().out
+
+    call_command("import_marc", str(MARC / "pymarc-1251.dat"), "--library", library_a.code, "--encoding", "cp1251")
+    assert "6 created" in capsys.readouterr().out
+    titles = set(Record.objects.values_list("title", flat=True))
+    assert len(titles) == 6 and any(t.startswith("Психологический тренинг с подростками") for t in titles)
+    assert _found(library_a, "Линдгрен") and _found(library_a, "тренинг")
+    with pytest.raises(CommandError, match="DSV-1: unknown character set"):
+        call_command("import_marc", str(MARC / "pymarc-1251.dat"), "--library", library_a.code, "--encoding", "nope")
+
+
+def test_utf8_records_without_the_leader_flag_are_read_as_utf8(db, library_a):
+    """pymarc's utf8_without_leader_flag.dat: UTF-8 bytes (à, é) with leader/09 blank were read
+    as MARC-8 without a word (é became two wrong characters); now it is read as UTF-8 and
+    the report says so."""
+    report = import_marc(MARC / "pymarc-utf8_without_leader_flag.dat", library_a)
+    assert report.created == 1 and report.warnings == ["record 1: leader/09 says MARC-8 but the record is UTF-8"]
+    (_position, marc, _error, _warning), = iter_binary((MARC / "pymarc-utf8_without_leader_flag.dat").open("rb"))
+    assert unicodedata.normalize("NFC", marc["500"]["a"]) == "Translation of De la solitude à la communauté."
+
+
+def test_what_pymarc_repairs_is_in_the_report_not_on_the_terminal(db, library_a, capsys):
+    """pymarc's bad_indicator.dat: the 020 has no indicators; pymarc repairs it and used to log
+    a line with no record named.  The report names the record and the repair."""
+    report = import_marc(MARC / "pymarc-bad_indicator.dat", library_a)
+    assert report.created == 1
+    assert report.warnings == ["record 1: repaired while reading: missing indicators: b'\\x1fa9780253325525 (alk. paper)'"]
+    assert capsys.readouterr().err == ""
+    assert Record.objects.get().csl["ISBN"] == "9780253325525"
+
+
 MARCXML_COMPARED = ("title", "author", "editor", "translator", "ISBN", "ISSN", "DOI", "edition", "publisher",
                     "publisher-place", "issued", "language", "collection-title", "container-title", "volume", "issue",
                     "page", "URL", "original-title", "original-author", "number-of-pages")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name != "pymarc-bad_records.mrc"))
+@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name not in NOT_AS_IS))
 def test_marcxml_export_of_real_records_reads_back_with_pymarc_and_loads_the_same(db, library_a, name):
     """Issue 13 (DSV-1): a record exports as MARCXML (pymarc's writer); pymarc reads the file back
     and our import maps it to the same title, names, identifiers, publication and host fields."""

@@ -611,7 +611,28 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     return cslmod.clean(data, keep_invalid=True)
 
 
-NOT_WORKS = ("set", "xdata")  # biblatex's grouping entries: structure, like @string, not works to import
+NOT_WORKS = ("set", "xdata")
+_LOST = re.compile(r"(?m)^[ \t]*(@[A-Za-z]+)[ \t]*(?:,|$)")
+
+
+class _LostEntry(bib.Block):
+    """An ``@type`` that bibtexparser took for text between entries ("@Article," with no brace
+    and no key, as JabRef's test file has it): reported, never dropped without a word."""
+
+    def __init__(self, start_line: int, text: str):
+        super().__init__(start_line=start_line)
+        self.text = text
+
+
+def _lost_entries(library) -> list[_LostEntry]:
+    lost = []
+    for block in library.blocks:
+        if isinstance(block, bib.ImplicitComment):
+            for m in _LOST.finditer(block.comment):
+                if m.group(1).lower() not in ("@comment", "@preamble", "@string"):
+                    lost.append(_LostEntry((block.start_line or 0) + block.comment.count("\n", 0, m.start()),
+                                           m.group(0).strip()))
+    return lost  # biblatex's grouping entries: structure, like @string, not works to import
 
 
 def parse_bibtex(text: str) -> list[ParsedEntry]:
@@ -620,11 +641,16 @@ def parse_bibtex(text: str) -> list[ParsedEntry]:
     library = bibtexparser.parse_string(text.lstrip("\ufeff"), parse_stack=[
         NormalizeFieldKeys(), ResolveStrings(), RemoveEnclosingMiddleware(), ResolveCrossref(), SeparateCoAuthors(),
         SplitNameParts()])
-    blocks = [b for b in library.blocks if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))
-              and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
+    blocks: list[bib.Entry | bib.ParsingFailedBlock | _LostEntry] = [b for b in library.blocks if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))
+                               and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
+    blocks += _lost_entries(library)
     out = []
     for position, block in enumerate(sorted(blocks, key=lambda b: b.start_line or 0), start=1):
         line = (block.start_line or 0) + 1
+        if isinstance(block, _LostEntry):
+            out.append(ParsedEntry(position, None, f"unreadable BibTeX entry at line {line}: {block.text!r} is not followed "
+                                                   "by '{' or '(' and a key (write @type{key, field = {value}, ...})", line=line))
+            continue
         if isinstance(block, bib.ParsingFailedBlock):
             lines = str(block.error or "").splitlines()
             detail = lines[0] if lines else "syntax error (unbalanced braces or a missing comma?)"

@@ -125,7 +125,14 @@ def _identifier(field: str, check, value: Any) -> str:
 
 
 def normalise_url(value: Any) -> str:
+    """An http(s) address.  What exports write without a scheme is given https: a
+    scheme-relative ``//www.sciencedirect.com/...`` (ScienceDirect's RIS) and a bare
+    ``www.jstor.org/...``."""
     raw = _text("URL", value)
+    if raw.startswith("//"):
+        raw = "https:" + raw
+    elif raw.lower().startswith("www."):
+        raw = "https://" + raw
     try:
         _url(raw)
     except ValidationError:

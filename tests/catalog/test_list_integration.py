@@ -351,3 +351,37 @@ def test_the_citation_form_fills_itself_from_an_isbn(client, instructor, reading
     assert b'id="f-new-1-authors"' in r.content and b"Austen, Jane" in r.content
     editor = client.get(f"/lists/{reading_list.pk}/edit/").content
     assert b"/catalog/lookup/fill/" in editor  # the lists editor offers the look-up
+
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_a_sciencedirect_ris_export_with_a_scheme_relative_url_is_imported(client, instructor, reading_list):
+    """JabRef's RisImporterTestScience.ris, a real ScienceDirect export: ``UR  - //www.sciencedirect.com/...``
+    (no scheme).  The whole entry used to be refused by LST-2 ("not a valid http(s) address"); the
+    address is read as https and the entry comes in with its DOI, journal and four authors."""
+    text = (DATA / "ris" / "jabref-RisImporterTestScience.ris").read_text(encoding="utf-8")
+    body = _upload(client, instructor, reading_list.pk, "science.ris", text).json()
+    assert (body["created"], body["rejected"]) == (1, 0), body
+    citation = Citation.objects.get(resource_list=reading_list)
+    assert citation.metadata["URL"] == "https://www.sciencedirect.com/science/article/pii/S1359645416307273"
+    assert citation.metadata["DOI"] == "10.1016/j.actamat.2016.09.028"
+    assert citation.metadata["container-title"] == "Acta Materialia"
+    assert [a["family"] for a in citation.metadata["author"]] == ["Ghosh", "Basu", "Ramachandran", "Mohandas"]
+    bare = "TY  - WEB\nTI  - A site\nUR  - www.jstor.org/stable/2289064\nER  - \n"
+    assert _upload(client, instructor, reading_list.pk, "site.ris", bare).json()["created"] == 1
+    assert Citation.objects.get(title="A site").metadata["URL"] == "https://www.jstor.org/stable/2289064"
+
+
+def test_a_bibtex_entry_without_brace_and_key_is_refused_by_line_not_dropped(client, instructor, reading_list):
+    """JabRef's MarcXmlParserTestNotes.bib starts "@Article," (no brace, no key): bibtexparser takes
+    the entry for a comment, and the import used to answer 0 read, 0 created, 0 refused.  Now the
+    entry is refused by LST-9 with its line."""
+    text = (DATA / "bibtex" / "jabref-MarcXmlParserTestNotes.bib").read_text(encoding="utf-8")
+    body = _upload(client, instructor, reading_list.pk, "notes.bib", text).json()
+    assert (body["read"], body["created"], body["rejected"]) == (1, 0, 1), body
+    entry = body["entries"][0]
+    assert entry["rule"] == "LST-9" and entry["line"] == 1
+    assert "unreadable BibTeX entry at line 1: '@Article,'" in entry["detail"]
+    fixed = text.replace("@Article,", "@Article{sarda2023,", 1)
+    assert _upload(client, instructor, reading_list.pk, "notes.bib", fixed).json()["created"] == 1

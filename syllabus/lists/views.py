@@ -645,7 +645,7 @@ ROLLOVER_ENTRIES_PER_PAGE = 100
 
 def _rollover_context(request, form: dict | None = None, **extra) -> dict:
     return {"terms": selectors.rollover_terms(request.user.institution_id), "runs": selectors.rollover_runs(request.user)[:20],
-            "form": form or {"keep_notes": True}, "max_lists": ROLLOVER_PAGE_MAX_LISTS, **extra}
+            "form": form or {"keep_notes": True}, "max_lists": ROLLOVER_PAGE_MAX_LISTS, "htmx_config": HTMX_CONFIG, **extra}
 
 
 @page
@@ -684,4 +684,5 @@ def rollover_run(request, run_id: int):
     start = (number - 1) * ROLLOVER_ENTRIES_PER_PAGE
     return render(request, "lists/rollover_run.html", {
         "run": run, "entries": entries[start:start + ROLLOVER_ENTRIES_PER_PAGE], "count": count,
-        "page_links": [(n, f"?page={n}") for n in range(1, pages + 1)] if pages > 1 else [], "page_number": number})
+        "page_links": [(n, f"?page={n}") for n in range(1, pages + 1)] if pages > 1 else [], "page_number": number,
+        "htmx_config": HTMX_CONFIG})

@@ -167,6 +167,21 @@ def test_the_librarian_previews_then_rolls_over_on_the_page(client, librarian, s
     assert "2026S → 2026F".encode() in client.get("/lists/rollover/").content
 
 
+def test_the_rollover_pages_give_htmx_a_configuration_it_can_read(client, librarian, spring_list):
+    """Both pages used to carry ``<meta name="htmx-config" content="">``: htmx threw "Unexpected end
+    of JSON input" in the console on every load and ran without the product's response handling."""
+    import json
+    from html import unescape
+    import re
+
+    client.force_login(librarian)
+    client.post("/lists/rollover/", FORM | {"action": "run"})
+    for url in ("/lists/rollover/", f"/lists/rollover/{RolloverRun.objects.get().pk}/"):
+        html = client.get(url).content.decode()
+        configs = re.findall(r'<meta name="htmx-config" content=\'([^\']*)\'>', html)
+        assert configs and all(json.loads(unescape(c))["responseHandling"] for c in configs), url
+
+
 def test_the_page_names_the_rule_of_a_refusal_and_keeps_the_form(client, librarian, spring_list):
     client.force_login(librarian)
     r = client.post("/lists/rollover/", FORM | {"to_term_start": "", "action": "run"})

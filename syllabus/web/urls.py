@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -10,4 +12,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("courses/", views.courses, name="courses"),
     path("courses/<id:course_id>/", views.course_detail, name="course"),
+    # browsers and feed readers ask for /favicon.ico whatever the page links (a 404 in every console)
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "syllabus/favicon.svg", permanent=True), name="favicon"),
 ]

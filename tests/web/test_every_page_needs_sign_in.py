@@ -24,6 +24,7 @@ PUBLIC = {
     "sso:saml-metadata": "the SP metadata that identity providers read",
     "sso:saml-acs": "the SAML IdP posts its signed assertion here",
     "sso:saml-sls": "SAML single logout messages from the IdP (signed)",
+    "web:favicon": "browsers ask for /favicon.ico before anyone signs in; it leads to the static icon",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}
 
@@ -90,7 +91,7 @@ FRONT = {
     "catalog:collection", "consortium:gateway", "consortium:cross-mine", "catalog:lookup-fill", "catalog:reserves", "catalog:search", "circulation:card", "discussion:index",
     "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
-    "web:home", "web:login", "web:logout", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",
+    "web:home", "web:login", "web:logout", "web:favicon", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",
     "analytics:index", "analytics:mine", "analytics:events",
 }
 FIXED = [(name, route) for name, route in PAGES if "<" not in route and "(?P" not in route]

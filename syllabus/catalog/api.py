@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from syllabus.api.fields import KEV, TERM, Code, Id, JsonObject, Search, Style, Term, Year, column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
-from syllabus.citations import bibliography, exports, openurl
+from syllabus.citations import bibliography, exports, formats, openurl
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
@@ -621,11 +621,7 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):
     if file.size and file.size > 5 * 1024 * 1024:
         raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")
-    raw = file.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+    text = formats.decode(file.read())
     report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
     return {"format": report.format, "read": report.read, "created": report.created, "rejected": report.rejected,
             "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}

@@ -821,6 +821,25 @@ def parse_csl_json(text: str) -> list[ParsedEntry]:
     return out
 
 
+def decode(raw: bytes) -> str:
+    """The text of an uploaded RIS/BibTeX/CSL-JSON file: UTF-8 (with or without BOM), UTF-16
+    with its BOM (EndNote on Windows), else Windows-1252 — what EndNote, RefWorks and
+    Excel write as "ANSI" — whose curly quotes and dashes (0x91-0x97) Latin-1 would turn into
+    control characters that are then stripped ("Women’s history – a reader" read as "Womens
+    history  a reader"); Latin-1 only for the five bytes Windows-1252 leaves undefined."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
 def detect(text: str, filename: str = "") -> str:
     name = filename.lower()
     ris = re.search(r"(?mi)^\ufeff?\s*TY\s{0,4}-", text)

@@ -385,3 +385,20 @@ def test_a_bibtex_entry_without_brace_and_key_is_refused_by_line_not_dropped(cli
     assert "unreadable BibTeX entry at line 1: '@Article,'" in entry["detail"]
     fixed = text.replace("@Article,", "@Article{sarda2023,", 1)
     assert _upload(client, instructor, reading_list.pk, "notes.bib", fixed).json()["created"] == 1
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])
+def test_an_ansi_or_utf16_export_keeps_its_quotes_dashes_and_umlauts(client, instructor, reading_list, encoding):
+    """EndNote, RefWorks and Excel on Windows write "ANSI" (Windows-1252) or UTF-16 with a BOM.
+    A Windows-1252 file used to be read as Latin-1: its curly apostrophe and en dash became
+    control characters, then vanished — "Women’s history – a reader" came in as "Womens history  a reader"."""
+    text = "TY  - BOOK\r\nTI  - Women’s history – a reader\r\nAU  - Müller, Jürgen\r\nPY  - 1999\r\nER  - \r\n"
+    from syllabus.org.services import create_api_token
+
+    _, raw = create_api_token(instructor)
+    upload = SimpleUploadedFile("endnote.ris", text.encode(encoding))
+    body = client.post(f"/api/v1/lists/{reading_list.pk}/import", {"file": upload}, HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert body["created"] == 1, body
+    citation = Citation.objects.get(resource_list=reading_list)
+    assert citation.title == "Women’s history – a reader"
+    assert citation.metadata["author"] == [{"family": "Müller", "given": "Jürgen"}]

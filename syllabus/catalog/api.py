@@ -617,7 +617,7 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
 
 
 @router.post("/lists/{list_id}/import", response={200: ImportOut, 400: Error, 403: Error, 404: Error},
-             summary="Import RIS or BibTeX into a list (LST-9; multipart field 'file'); a report per entry")
+             summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry")
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):
     if file.size and file.size > 5 * 1024 * 1024:
         raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")

@@ -46,7 +46,7 @@ def list_import(request, list_id: int):
         if upload is None:  # who may not import hears 404/403 first, as with a file
             lst, _section = lists_port.list_and_section(request.user, list_id, None)
             lists_port.ensure_edit(request.user, lst)
-            raise RuleViolation("LST-9", "choose a RIS or BibTeX file to import", field="file")
+            raise RuleViolation("LST-9", "choose a RIS, BibTeX or CSL-JSON file to import", field="file")
         chosen = forms.ListImportForm.parse(request.POST)
         report = api.import_list(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"])
     except NotFound:

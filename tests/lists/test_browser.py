@@ -173,8 +173,8 @@ def test_import_shows_its_report_in_place_and_export_downloads(page, login, inst
     login("instructor")
     page.goto(f"/lists/{lst.pk}/edit/")
     page.evaluate("window.__marker = 1")  # gone if the page reloads
-    page.get_by_text("Import RIS or BibTeX").click()
-    page.get_by_label("File (RIS or BibTeX)").set_input_files(
+    page.get_by_text("Import RIS, BibTeX or CSL-JSON").click()
+    page.get_by_label("File (RIS, BibTeX or CSL-JSON)").set_input_files(
         files=[{"name": "reading.ris", "mimeType": "application/x-research-info-systems",
                 "buffer": b"TY  - BOOK\nTI  - Pride and prejudice\nAU  - Austen, Jane\nPY  - 2003\nER  - \n"}])
     page.get_by_role("button", name="Import", exact=True).click()

@@ -26,7 +26,7 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 from syllabus.core.text import strip_control_deep
 
 from . import csl as cslmod
-from . import identifiers
+from . import identifiers, validate
 
 FORMATS = ("ris", "bibtex", "csl-json")
 
@@ -805,6 +805,14 @@ def to_csl_json(items: list[dict]) -> str:
     return json.dumps(out, ensure_ascii=False, indent=2)
 
 
+# CSL-JSON (csl-data.json) also has deprecated names for two variables, and members that are no
+# bibliographic data (citation-key, categories, custom...): the first are read under their
+# current name, the others named in the report as dropped — an item valid by the schema is
+# never refused for them (LST-9).
+CSL_LEGACY = {"journalAbbreviation": "container-title-short", "shortTitle": "title-short"}
+CSL_KNOWN = validate.KNOWN - {"id"}
+
+
 def parse_csl_json(text: str) -> list[ParsedEntry]:
     try:
         value = json.loads(text)
@@ -816,8 +824,14 @@ def parse_csl_json(text: str) -> list[ParsedEntry]:
         if not isinstance(item, dict) or not item.get("title"):
             out.append(ParsedEntry(position, None, "not a CSL-JSON item with a title"))
             continue
-        data = cslmod.clean({k: v for k, v in item.items() if k != "id"}, keep_invalid=True)
-        out.append(ParsedEntry(position, data, "", data.get("title", "")[:60]))
+        item = dict(item)
+        for legacy, current in CSL_LEGACY.items():  # csl-data.json's deprecated names (Zotero, pandoc)
+            if legacy in item:
+                value = item.pop(legacy)
+                item.setdefault(current, value)
+        dropped = tuple(sorted(k for k in item if k not in CSL_KNOWN and k != "id"))
+        data = cslmod.clean({k: v for k, v in item.items() if k != "id" and k in CSL_KNOWN}, keep_invalid=True)
+        out.append(ParsedEntry(position, data, "", data.get("title", "")[:60], dropped=dropped))
     return out
 
 

@@ -2,6 +2,7 @@
 search by course code and course reserves (DSV-5), the lists citing a record, cite it into a
 list (DSV-4), and a list's import/export with CSL bibliographies (LST-9)."""
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -402,3 +403,25 @@ def test_an_ansi_or_utf16_export_keeps_its_quotes_dashes_and_umlauts(client, ins
     citation = Citation.objects.get(resource_list=reading_list)
     assert citation.title == "Women’s history – a reader"
     assert citation.metadata["author"] == [{"family": "Müller", "given": "Jürgen"}]
+
+
+def test_a_csl_json_file_valid_by_the_schema_imports_with_its_legacy_and_extra_members(client, instructor, reading_list):
+    """csl-data.json allows the deprecated ``journalAbbreviation`` and ``shortTitle`` and members
+    that are no bibliographic data (``citation-key``, ``categories``): an item carrying them was
+    refused whole ("LST-2: unknown CSL field 'journalAbbreviation'").  Now the first are read as
+    container-title-short / title-short and the others are named as dropped.  The first item is
+    Zotero's own CSL JSON import test case (zotero/translators "CSL JSON.js")."""
+    items = json.loads((DATA / "csl" / "zotero-CSL-JSON-00.json").read_text(encoding="utf-8"))
+    items.append({"id": "smith2020", "type": "article-journal", "title": "Reading lists in practice",
+                  "container-title": "Journal of Librarianship", "journalAbbreviation": "J. Librariansh.",
+                  "shortTitle": "Reading lists", "citation-key": "smith2020", "categories": ["teaching"],
+                  "author": [{"family": "Smith", "given": "Ann"}], "issued": {"date-parts": [["2020"]]}})
+    body = _upload(client, instructor, reading_list.pk, "zotero.json", json.dumps(items)).json()
+    assert (body["format"], body["created"], body["rejected"]) == ("csl-json", 2, 0), body
+    assert body["entries"][1]["dropped"] == ["categories", "citation-key"]
+    book = Citation.objects.get(resource_list=reading_list, title__startswith="Stochastic")
+    assert book.metadata["collection-title"] == "Lecture notes in mathematics" and book.metadata["ISBN"] == "9783642321566"
+    article = Citation.objects.get(resource_list=reading_list, title="Reading lists in practice")
+    assert article.metadata["container-title-short"] == "J. Librariansh."
+    assert article.metadata["title-short"] == "Reading lists"
+    assert "journalAbbreviation" not in article.metadata and "citation-key" not in article.metadata

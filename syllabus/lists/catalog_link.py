@@ -185,6 +185,10 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     detected, entries = formats.parse(strip_control(text), fmt, filename)
     if not detected:
         raise RuleViolation("LST-9", "the file is neither RIS nor BibTeX (nor CSL-JSON)", field="file")
+    if not entries:  # an empty file, or RIS sent as format=bibtex: say so, not "0 imported, 0 refused"
+        why = {"ris": "no line starts 'TY  - '", "bibtex": "no @type{key, ...}", "csl-json": "no item"}[detected]
+        raise RuleViolation("LST-9", f"the file has no {'BibTeX' if detected == 'bibtex' else detected.upper()} entry "
+                                     f"({why}): nothing to import", field="file")
     report = ImportReport(detected)
     matcher = RecordMatcher(user, [entry.csl for entry in entries if entry.csl is not None])  # one query for all
     note = f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")

@@ -425,3 +425,18 @@ def test_a_csl_json_file_valid_by_the_schema_imports_with_its_legacy_and_extra_m
     assert article.metadata["container-title-short"] == "J. Librariansh."
     assert article.metadata["title-short"] == "Reading lists"
     assert "journalAbbreviation" not in article.metadata and "citation-key" not in article.metadata
+
+
+@pytest.mark.parametrize("name, text, fmt, detail", [
+    ("empty.bib", "", "", "the file has no BibTeX entry (no @type{key, ...}): nothing to import"),
+    ("notes.bib", "% only a comment\n", "", "the file has no BibTeX entry"),
+    ("refs.ris", "TY  - BOOK\nTI  - A book\nER  - \n", "bibtex", "the file has no BibTeX entry"),
+    ("zotero.json", "[]", "", "the file has no CSL-JSON entry"),
+])
+def test_a_file_with_no_entry_is_refused_not_reported_as_nothing_imported(client, instructor, reading_list, name, text,
+                                                                           fmt, detail):
+    """A file without a single entry (empty, comments only, or RIS sent as format=bibtex) used to
+    answer 200 "read 0, created 0, rejected 0": the page said "0 entries imported" and nothing why."""
+    r = _upload(client, instructor, reading_list.pk, name, text, **({"format": fmt} if fmt else {}))
+    assert r.status_code == 400, r.content
+    assert r.json()["rule"] == "LST-9" and detail in r.json()["detail"] and r.json()["field"] == "file"

@@ -1,12 +1,12 @@
 """What the API says about itself: the problem types its errors point at."""
 from __future__ import annotations
 
-import re
-
 from typing import Annotated
 
+from django.http import Http404
 from ninja import Field, Router, Schema
 
+from syllabus.core import rules
 from . import problems
 
 router = Router(tags=["api"])
@@ -23,11 +23,9 @@ class ProblemTypeOut(Schema):
 def problem_type(request, rule: Annotated[str, Field(max_length=40)]):
     if rule in problems.GENERIC_RULES:
         description = problems.GENERIC_RULES[rule]
-    elif re.fullmatch(r"[A-Z]{2,5}-\d{1,3}", rule):
-        description = (f"The request broke product rule {rule} (see the rule tables in the documentation); "
-                       "`detail` says which condition failed and `field`, when present, which input.")
+    elif (text := rules.describe(rule)) is not None:
+        description = (f"{rule}: {text} — the error's `detail` says which condition failed and `field`, "
+                       "when present, which input.")
     else:
-        from django.http import Http404
-
         raise Http404("no such problem type")
     return {"type": problems.type_for(rule), "rule": rule, "description": description}

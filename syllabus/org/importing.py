@@ -38,3 +38,9 @@ class InstitutionFileCommand(BaseCommand):
         for line in report.lines:
             self.stdout.write(line)
         self.stdout.write(report.summary())
+        # exit status as import-marc's: 0 every row loaded, 2 some rows rejected, 1 every row rejected
+        if report.rejected:
+            loaded = report.created + report.updated + report.unchanged
+            raise CommandError(f"{report.rejected} row{'s' if report.rejected != 1 else ''} rejected"
+                               + (" (the others are loaded)" if loaded else ", none loaded"),
+                               returncode=2 if loaded else 1)

@@ -2,7 +2,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from syllabus.core.errors import RuleViolation
 from syllabus.courses.models import Course
@@ -17,9 +17,14 @@ def people(make_user):
     make_user("paul", group="faculty", email="paul@uni.edu")
 
 
-def run_command(path, institution="inst-a") -> list[str]:
+def run_command(path, institution="inst-a", *, exit_status=0) -> list[str]:
     out = io.StringIO()
-    call_command("import_courses", str(path), institution=institution, stdout=out)
+    if exit_status:
+        with pytest.raises(CommandError) as refused:
+            call_command("import_courses", str(path), institution=institution, stdout=out)
+        assert refused.value.returncode == exit_status
+    else:
+        call_command("import_courses", str(path), institution=institution, stdout=out)
     return out.getvalue().strip().splitlines()
 
 
@@ -51,12 +56,23 @@ def test_bad_rows_are_reported_by_line_and_the_rest_load(tmp_path, inst_a, peopl
         + "OK2,Another fine course,01,Dept,2026S,,,0,\n",  # line 6
         encoding="utf-8",
     )
-    lines = run_command(csv_file)
+    lines = run_command(csv_file, exit_status=2)  # some rows rejected: a script sees it
     assert "line 3: rejected: bad start_date '2026-13-45' (expected YYYY-MM-DD)" in lines
     assert "line 4: rejected: unknown instructor nobody" in lines
     assert "line 5: rejected: no code" in lines
     assert lines[-1] == "created 2, updated 0, unchanged 0, rejected 3"
     assert set(Course.objects.values_list("code", flat=True)) == {"OK1", "OK2"}
+
+
+def test_the_exit_status_says_whether_every_row_was_loaded(tmp_path, inst_a, people):
+    """As import-marc: 0 all loaded, 2 some rows rejected, 1 none loaded (CRS-2; a nightly SIS job
+    must notice a file whose every row was refused)."""
+    csv_file = tmp_path / "courses.csv"
+    csv_file.write_text(HEADER + "BAD1,Bad date,01,Dept,2026S,2026-13-45,,10,irene\n" + ",No code,01,Dept,2026S,,,0,\n",
+                        encoding="utf-8")
+    lines = run_command(csv_file, exit_status=1)
+    assert lines[-1] == "created 0, updated 0, unchanged 0, rejected 2"
+    assert not Course.objects.exists()
 
 
 def test_changed_rows_are_updated_and_audited(inst_a, people):

@@ -16,9 +16,17 @@ USERS_HEADER = "username,first_name,last_name,email,user_group,external_id,statu
 ENROL_HEADER = "course_code,section,term,username,role\n"
 
 
-def run(command, path, *extra, **kw) -> list[str]:
+def run(command, path, *extra, status=0, **kw) -> list[str]:
+    """The command's report lines; ``status``: the exit status it must end with (0 all rows loaded,
+    2 some rejected, 1 none loaded)."""
     out = io.StringIO()
-    call_command(command, str(path), *extra, institution=kw.pop("institution", "inst-a"), stdout=out, **kw)
+    kw = {"institution": kw.pop("institution", "inst-a"), "stdout": out, **kw}
+    if status:
+        with pytest.raises(CommandError) as failed:
+            call_command(command, str(path), *extra, **kw)
+        assert failed.value.returncode == status
+    else:
+        call_command(command, str(path), *extra, **kw)
     return out.getvalue().strip().splitlines()
 
 
@@ -44,7 +52,7 @@ def courses(inst_a):
 
 def test_the_people_loader_loads_1000_rows_with_5_bad_ones_and_reloads_nothing(tmp_path, inst_a, groups):
     path = users_file(tmp_path)
-    lines = run("import_users", path)
+    lines = run("import_users", path, status=2)
     assert lines[-1] == "created 995, updated 0, unchanged 0, rejected 5"
     rejected = [x for x in lines if "rejected" in x and x.startswith("line")]
     assert rejected == [
@@ -59,7 +67,7 @@ def test_the_people_loader_loads_1000_rows_with_5_bad_ones_and_reloads_nothing(t
         (inst_a, "undergraduate", "EXT7", "2027-06-30", True)
     assert not s7.has_usable_password()
     assert AuditEntry.objects.filter(action="created", object_repr__contains="s0007").exists()
-    assert run("import_users", path) == rejected + ["created 0, updated 0, unchanged 995, rejected 5"]
+    assert run("import_users", path, status=2) == rejected + ["created 0, updated 0, unchanged 995, rejected 5"]
 
 
 def test_the_people_loader_updates_what_changed_and_refuses_another_institutions_username(tmp_path, inst_a, inst_b, groups, make_user):
@@ -67,7 +75,7 @@ def test_the_people_loader_updates_what_changed_and_refuses_another_institutions
     make_user("bob", institution=inst_b)
     path = tmp_path / "u.csv"
     path.write_text(USERS_HEADER + "alice,Alice,Smith,alice@uni.edu,postgraduate,A1,inactive,\nbob,Bob,B,b@uni.edu,,,active,\n")
-    lines = run("import_users", path)
+    lines = run("import_users", path, status=2)
     assert lines == ["line 2: updated alice (email, external_id, first_name, is_active, last_name, user_group)",
                      "line 3: rejected: username bob belongs to another institution",
                      "created 0, updated 1, unchanged 0, rejected 1"]
@@ -86,7 +94,7 @@ def test_a_header_without_username_is_refused_whole(tmp_path, inst_a):
 
 
 def test_the_enrolment_loader_1000_rows_5_bad_reload_and_replace(tmp_path, inst_a, groups, courses):
-    run("import_users", users_file(tmp_path))
+    run("import_users", users_file(tmp_path), status=2)
     rows = [f"C{i % 10},01,2026S,s{i:04d},student" for i in range(990)]
     rows += [f"C{i},01,2026S,t{i % 5},instructor" for i in range(5)]
     bad = [
@@ -98,7 +106,7 @@ def test_the_enrolment_loader_1000_rows_5_bad_reload_and_replace(tmp_path, inst_
     ]
     path = tmp_path / "enrol.csv"
     path.write_text(ENROL_HEADER + "\n".join(rows + bad) + "\n", encoding="utf-8")
-    lines = run("import_enrolments", path)
+    lines = run("import_enrolments", path, status=2)
     assert lines[-1] == "created 995, updated 0, unchanged 0, rejected 5"
     assert [x for x in lines if "rejected" in x and x.startswith("line")] == [
         "line 997: rejected: unknown user nobody",
@@ -111,7 +119,7 @@ def test_the_enrolment_loader_1000_rows_5_bad_reload_and_replace(tmp_path, inst_
     assert Enrollment.objects.count() == 990
     assert Course.objects.get(code="C3").instructors.get().username == "t3"
     assert AuditEntry.objects.filter(action="enrolled").count() == 990
-    assert run("import_enrolments", path)[-1] == "created 0, updated 0, unchanged 995, rejected 5"
+    assert run("import_enrolments", path, status=2)[-1] == "created 0, updated 0, unchanged 995, rejected 5"
     assert AuditEntry.objects.filter(action="enrolled").count() == 990
 
     # --replace: drop three students of C1 and the instructor of C2 from the file; C9 is not in it at all
@@ -121,7 +129,7 @@ def test_the_enrolment_loader_1000_rows_5_bad_reload_and_replace(tmp_path, inst_
             and not r.startswith("C9,")]
     kept.append("C1,01,2026S,s0031,instructor")  # a role change
     path.write_text(ENROL_HEADER + "\n".join(kept + bad) + "\n", encoding="utf-8")
-    lines = run("import_enrolments", path, "--replace")
+    lines = run("import_enrolments", path, "--replace", status=2)
     assert lines[-1] == "created 0, updated 1, unchanged 891, rejected 5, removed 4"
     assert sorted(x for x in lines if x.startswith("removed")) == [
         "removed s0001 (student) from C1-01 (2026S)", "removed s0011 (student) from C1-01 (2026S)",
@@ -137,7 +145,7 @@ def test_the_enrolment_loader_1000_rows_5_bad_reload_and_replace(tmp_path, inst_
 def test_replace_never_removes_a_person_whose_row_was_rejected(tmp_path, inst_a, course, student):
     path = tmp_path / "e.csv"
     path.write_text(ENROL_HEADER + "HIST101,01,2026S,instructor,instructor\nHIST101,01,2026S,student,studnet\n")
-    lines = run("import_enrolments", path, "--replace")
+    lines = run("import_enrolments", path, "--replace", status=2)
     assert lines[-1] == "created 0, updated 0, unchanged 1, rejected 1, removed 0"
     assert Enrollment.objects.filter(course=course, user=student).exists()
 

@@ -72,7 +72,8 @@ def test_the_command_clears_notes_on_request_and_audits_as_the_librarian(spring_
 
 @pytest.mark.parametrize("args,message", [
     (("--institution", "nowhere", "--from-term", "2026S", "--to-term", "2026F"), "no institution"),
-    (("--institution", "inst-a", "--from-term", "2026S", "--to-term", "2026F"), "ROLL-3"),  # dated, no new-term start
+    # dated, no new-term start: the refusal names the option to give
+    (("--institution", "inst-a", "--from-term", "2026S", "--to-term", "2026F"), r"ROLL-3: .*\(option --to-term-start\)"),
     (("--institution", "inst-a", "--from-term", "2026S", "--to-term", "2026S"), "ROLL-10"),
     ((*ARGS, "--as", "student"), "ROLL-10"),
 ])

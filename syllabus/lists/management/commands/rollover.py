@@ -51,5 +51,7 @@ class Command(BaseCommand):
                                      dry_run=dry_run, to_term_start=to_term_start,
                                      progress=(lambda item: self.stdout.write(item.line())) if verbose else None)
         except RuleViolation as exc:
-            raise CommandError(str(exc)) from None
+            # the rule names the input as the page and the API do; here it is an option
+            option = f" (option --{exc.field.replace('_', '-')})" if exc.field else ""
+            raise CommandError(f"{exc}{option}") from None
         self.stdout.write(report.summary())

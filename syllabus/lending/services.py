@@ -523,12 +523,12 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
                + f") AS v({names}, held_by, held, place) WHERE (v.held_by IS NULL OR EXISTS "
                f"(SELECT 1 FROM {_REQ} x WHERE x.id = v.held_by AND x.slot_id = v.held))")
         width = len(fields)
-        holds = when_held if held else [None] * len(objs)  # type: ignore[assignment]
-        places = at_place[0] if placed else [None] * len(objs)  # type: ignore[index]
+        holds: list[tuple[int, int] | None] = when_held if when_held is not None and held else [None] * len(objs)
+        places: list[int | None] = at_place[0] if at_place is not None and placed else [None] * len(objs)
         params = [p for i in range(len(objs))
                   for p in (*params[i * width:(i + 1) * width], *(holds[i] or (None, None)), places[i])]
-        if placed:  # the place as the request stands when written: counted once (an InitPlan)
-            rep_id, req_id, priority, when = at_place[1]  # type: ignore[index]
+        if at_place is not None and placed:  # the place as the request stands when written: counted once (an InitPlan)
+            rep_id, req_id, priority, when = at_place[1]
             sql += (f" AND (v.place IS NULL OR v.place = (SELECT 1 + count(*) FROM {_REQ} a WHERE a.representation_id = %s "
                     f"AND a.status = 'ready' AND a.id <> %s AND (a.priority > %s OR (a.priority = %s AND a.requested_at <= %s))))")
             params += [rep_id, req_id, priority, priority, when]

@@ -146,9 +146,9 @@ def test_requests_placed_while_copies_are_handed_over_are_told_their_place_as_wr
     read_places: dict[int, int] = {}  # request id -> the place its verb read (before any change meanwhile)
     real_letter = services._Title.waitlist_letter
 
-    def waitlist_letter(title, req, before):
-        read_places.setdefault(req.pk, title.ahead_gate[2] - before + 1)
-        return real_letter(title, req, before)
+    def waitlist_letter(title, req, before, **kwargs):
+        read_places.setdefault(req.pk, title.ahead_gate[2] - before + 1)  # (a rewrite keeps the first)
+        return real_letter(title, req, before, **kwargs)
 
     monkeypatch.setattr(services._Title, "waitlist_letter", waitlist_letter)
     rewritten = services.RETRIES.get("place_rewritten", 0)
@@ -166,7 +166,7 @@ def test_requests_placed_while_copies_are_handed_over_are_told_their_place_as_wr
                 while req.step == Step.IN_WAITLIST:
                     with changed:
                         seen = generation[0]
-                        changed.wait_for(lambda: generation[0] != seen, timeout=2)
+                        changed.wait_for(lambda seen=seen: generation[0] != seen, timeout=2)
                     req = selectors.request_for(patron, req.pk)
                     assert time.monotonic() < deadline, "waited too long for a copy"
                 services.access(patron, req)

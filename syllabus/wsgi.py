@@ -4,3 +4,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syllabus.settings")
 application = get_wsgi_application()
+
+if os.environ.get("SYLLABUS_WEB_WORKER") == "1":  # a worker of `syllabus serve` (loaded after the fork)
+    from syllabus.notify.delivery import in_process_delivery, serving_worker
+
+    if serving_worker():  # its delivery thread, from the start: on PostgreSQL it listens for any process's letters
+        in_process_delivery()

@@ -241,6 +241,10 @@ LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30
 LOCK_ATTEMPTS = 3
 OPTIMISTIC_ATTEMPTS = 6  # a failed gate is cheap (nothing held); the locked fallback holds the lock across client time
 PLACE_REWRITES = 3  # a new request whose place alone changed: its letter written again, at most this often
+# a new request's waitlist letter (optimistic, PostgreSQL) is rendered for these changes of the
+# number waiting ahead of it between its read and its write, and the database writes the one
+# that is true then (see _Title.waitlist_letter); a change outside them rewrites the letter
+PLACE_CHANGES = (-2, -1, 0, 1, 2)
 LATE_CANDIDATES = 4  # a finish's hand-over decided as it is written: among this many first waiting (see _Title._hand_over_late)
 CONFLICT_PAUSE_S = 0.005  # after a failed gate: a random pause up to this × tries (at most 4), to spread a burst
 LETTERS = ("ldl_waitlist", "ldl_available", "ldl_grace_expired", "ldl_cancelled")
@@ -484,14 +488,21 @@ _INSERTS: dict[tuple, tuple[list[Field], str]] = {}  # (model, with its key) -> 
 
 
 def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
-                when_held: list[tuple[int, int] | None] | None = None) -> tuple[str, list]:
+                when_held: list[tuple[int, int] | None] | None = None,
+                at_place: tuple[list[int | None], tuple[int, int, int, dt.datetime]] | None = None) -> tuple[str, list]:
     """One ``INSERT`` of unsaved model instances of one model (their primary key included when
     set), as the ORM's ``bulk_create`` would write them.
 
     ``when_held`` (PostgreSQL; one entry per object): an object with ``(request id, copy id)``
     is written only if, when the statement runs, that request holds that copy — the audit entry
     and the letters of a hand-over decided by the database (:meth:`_Title.allocate`, ``late``);
-    an object with ``None`` is written in any case."""
+    an object with ``None`` is written in any case.
+
+    ``at_place`` (PostgreSQL): ``(places, (representation id, request id, priority, time))``,
+    one place per object — an object with a place is written only if, when the statement
+    runs, that is the request's place in the waitlist (1 + the requests waiting ahead of it,
+    LDL-5): the waitlist letter of a new request, rendered for each place it can have
+    (:meth:`_Title.waitlist_letter`); ``None``: written in any case."""
     model = type(objs[0])
     key = (model, getattr(objs[0], model._meta.pk.attname) is not None)
     plan = _INSERTS.get(key)
@@ -501,16 +512,26 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
     fields, head = plan
     db = connections[connection.alias]
     params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
-    if when_held is not None and any(when_held):
+    held = when_held is not None and any(when_held)
+    placed = at_place is not None and any(p is not None for p in at_place[0])
+    if held or placed:
         # INSERT … SELECT from a VALUES list (whose columns take no type from the table: each
-        # value is cast), keeping the rows whose condition holds
-        row = "(" + ", ".join(f"%s::{f.db_type(db)}" for f in fields) + ", %s::bigint, %s::bigint)"
+        # value is cast), keeping the rows whose conditions hold
+        row = "(" + ", ".join(f"%s::{f.db_type(db)}" for f in fields) + ", %s::bigint, %s::bigint, %s::bigint)"
         names = ", ".join(f"c{i}" for i in range(len(fields)))
         sql = (head[:-len("VALUES ")] + f"SELECT {names} FROM (VALUES " + ", ".join([row] * len(objs))
-               + f") AS v({names}, held_by, held) WHERE v.held_by IS NULL OR EXISTS "
-               f"(SELECT 1 FROM {_REQ} x WHERE x.id = v.held_by AND x.slot_id = v.held)")
+               + f") AS v({names}, held_by, held, place) WHERE (v.held_by IS NULL OR EXISTS "
+               f"(SELECT 1 FROM {_REQ} x WHERE x.id = v.held_by AND x.slot_id = v.held))")
         width = len(fields)
-        params = [p for i, c in enumerate(when_held) for p in (*params[i * width:(i + 1) * width], *(c or (None, None)))]
+        holds: list[tuple[int, int] | None] = when_held if when_held is not None and held else [None] * len(objs)
+        places: list[int | None] = at_place[0] if at_place is not None and placed else [None] * len(objs)
+        params = [p for i in range(len(objs))
+                  for p in (*params[i * width:(i + 1) * width], *(holds[i] or (None, None)), places[i])]
+        if at_place is not None and placed:  # the place as the request stands when written: counted once (an InitPlan)
+            rep_id, req_id, priority, when = at_place[1]
+            sql += (f" AND (v.place IS NULL OR v.place = (SELECT 1 + count(*) FROM {_REQ} a WHERE a.representation_id = %s "
+                    f"AND a.status = 'ready' AND a.id <> %s AND (a.priority > %s OR (a.priority = %s AND a.requested_at <= %s))))")
+            params += [rep_id, req_id, priority, priority, when]
     else:
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = head + ", ".join([row] * len(objs))
@@ -622,6 +643,12 @@ class _Title:
         # ids, and the conditions of the audit entries and letters queued for them (by ``id()``)
         self.late: list[int] | None = None
         self.when_held: dict[int, tuple[int, int]] = {}
+        # a new request's waitlist letter rendered for several places, the database writing the
+        # one true when it runs (:meth:`waitlist_letter`): each row's place (by ``id()``), the
+        # request's (id, priority, time), and the range of the number ahead the variants cover
+        self.when_place: dict[int, int] = {}
+        self.place_of: tuple[int, int, dt.datetime] | None = None
+        self.place_range: tuple[int, int] | None = None
         self.returning = False  # the letters' INSERT returns the rows it wrote (see _letters_insert)
         self.returned: list | None = None
 
@@ -844,6 +871,39 @@ class _Title:
         self._letters.add(code, req.patron, _letter_context(req, **extra), key=f"ldl:{req.pk}:{key}",
                           **({"preference": req.preference} if hasattr(req, "preference") else {}))
 
+    def waitlist_letter(self, req: LoanRequest, before: int, *, rising: int = 0) -> None:
+        """LDL-5 / workflow step 1: the new request ``req`` waits — its waitlist letter tells its
+        place: 1 + the number waiting ahead of it counted inside the lock (``ahead_gate``), less
+        the ``before`` of them that this verb hands a copy.
+
+        Optimistic on PostgreSQL (behind the facts gate) that number may change between the
+        read and the write — a finish meanwhile served a head (it falls), a request made a moment
+        earlier was written (it rises) — and a change of it used to fail the gate on the place
+        alone, one more round trip to write the letter again (issue 19: about one per hot loan).
+        Here the letter is rendered for each place the request can have (the number read
+        changed by each of ``PLACE_CHANGES``), each row written only if its place is the
+        request's place when the letters are written (:func:`_insert_sql`, ``at_place``) —
+        inside the title's lock, after this verb's own moves, so the place the gate would have
+        found: the letter that a rewrite would have sent, chosen by the database.  The gate
+        checks that the number ahead is one of those covered (fact ``place``), so exactly one
+        is written; outside them the letter is written again (:meth:`_behind_facts`), rendered for
+        ``rising`` places more above: a place that rose by that much since the read (requests made
+        at the same moment written ahead of it — a burst) may rise as much again."""
+        priority, when, ahead = self.ahead_gate  # type: ignore[misc]
+        self.place_letter = (req, before)
+        if not (self.optimistic and self.facts):  # locked: the number read is the number at the write
+            self.letter("ldl_waitlist", req, "waitlist", place=ahead - before + 1)
+            return
+        # the requests this verb hands a copy ahead of it were waiting when the gate counted
+        lo, hi = max(before, ahead + min(PLACE_CHANGES)), ahead + max(PLACE_CHANGES) + max(rising, 0)
+        self.place_of, self.place_range = (req.pk, priority, when), (lo, hi)
+        for counted in range(lo, hi + 1):
+            place = counted - before + 1
+            start = len(self._letters.rows) if self._letters is not None else 0
+            self.letter("ldl_waitlist", req, "waitlist", place=place)
+            for row in self._letters.rows[start:]:  # type: ignore[union-attr]
+                self.when_place[id(row)] = place
+
     def hand_over(self, req: LoanRequest, number: int, now: dt.datetime, actor) -> None:
         """LDL-6 / workflow step 2: the head of the waitlist gets copy ``number`` and a grace period."""
         t = req.terms
@@ -1028,17 +1088,22 @@ class _Title:
                                    f"AND q.status = 'ready' ORDER BY q.priority DESC, q.requested_at, q.id LIMIT 1) AS f "
                                    f"WHERE f.id <> ALL(%s::bigint[]))"))
             params += [self.rep_id, self.late]
+        counted: list = []  # the parameters of the number waiting ahead of a new request
         if self.ahead_gate is not None:
             priority, when, ahead = self.ahead_gate
-            checks.append(("place", f"{_AHEAD} = %s"))
-            params += [self.rep_id, priority, priority, when, ahead]
+            counted = [self.rep_id, priority, priority, when]
+            if self.place_range is not None:  # its letter is rendered for these (waitlist_letter)
+                checks.append(("place", f"{_AHEAD} BETWEEN %s AND %s"))
+                params += [*counted, *self.place_range]
+            else:
+                checks.append(("place", f"{_AHEAD} = %s"))
+                params += [*counted, ahead]
         # a fact no longer true aborts the query with the names of those that failed (a failed
         # cast); for the place, with the number now waiting ahead
         failed = ", ".join(f"CASE WHEN coalesce({condition}, false) THEN NULL ELSE "
                            + (f"'place=' || {_AHEAD}::text" if name == "place" else f"'{name}'") + " END"
                            for name, condition in checks)
-        if self.ahead_gate is not None:
-            params += params[-5:-1]  # the place's count again, for the number ahead
+        params += counted  # the place's count again, for the number ahead (the last check)
         return [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_FACTS_LOCK, [self.rep_id]),
                 (f"SELECT CASE WHEN f = '' THEN 1 ELSE ('{_FACTS_FAILED}' || f)::int END "
                  f"FROM (SELECT concat_ws(' ', {failed}) AS f) AS facts", params)]
@@ -1061,18 +1126,22 @@ class _Title:
                 req, before = self.place_letter
                 key = f"ldl:{req.pk}:waitlist:"
                 letters = [r for r in letters if not r.idempotency_key.startswith(key)]
-                self.letter("ldl_waitlist", req, "waitlist", place=ahead - before + 1)
+                priority, when, was = self.ahead_gate
+                self.ahead_gate = (priority, when, ahead)
+                self.when_place = {}  # (only the waitlist letter's rows have a place)
+                self.waitlist_letter(req, before, rising=ahead - was)  # again, around the number the gate found
                 if self._letters is not None:
                     letters, self._letters.rows = letters + self._letters.rows, []
-                priority, when, _ = self.ahead_gate
-                self.ahead_gate = (priority, when, ahead)
                 statements[-1] = self._letters_insert(letters)  # the letters are the last statement
                 RETRIES["place_rewritten"] = RETRIES.get("place_rewritten", 0) + 1
         return letters
 
     def _insert(self, objs: list, *, ignore_conflicts: bool = False) -> tuple[str, list]:
         when_held = [self.when_held.get(id(o)) for o in objs] if self.when_held else None
-        return _insert_sql(objs, ignore_conflicts=ignore_conflicts, when_held=when_held)
+        at_place = None
+        if self.when_place and self.place_of is not None:
+            at_place = ([self.when_place.get(id(o)) for o in objs], (self.rep_id, *self.place_of))
+        return _insert_sql(objs, ignore_conflicts=ignore_conflicts, when_held=when_held, at_place=at_place)
 
     def _letters_insert(self, letters: list[OutboxMessage]) -> tuple[str, list]:
         """The letters' ``INSERT … ON CONFLICT DO NOTHING`` — returning the letters it wrote when
@@ -1084,7 +1153,18 @@ class _Title:
 
     def _announced(self, letters: list[OutboxMessage]) -> list[OutboxMessage]:
         """The letters to announce after the commit (see ``notify.delivery.announce``): those
-        written — of the conditional ones, those the database wrote (the last statement's rows)."""
+        written — of the conditional ones, those the database wrote (the last statement's rows);
+        of a waitlist letter rendered for several places, one (the same recipient and letter)."""
+        if self.when_place:
+            seen: set[str] = set()
+            kept = []
+            for r in letters:
+                if id(r) in self.when_place:
+                    if r.idempotency_key in seen:
+                        continue
+                    seen.add(r.idempotency_key)
+                kept.append(r)
+            letters = kept
         if not self.returning:
             return letters
         written = {(letter, recipient) for letter, recipient in self.returned or ()}
@@ -1467,8 +1547,7 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
             title.allocate(now, actor=actor)
             if req.status == Status.READY:  # LDL-5: the place, from the count read inside the lock
                 before = sum(1 for r in title.handed if r.priority > prio or (r.priority == prio and r.requested_at <= now))
-                _title_letter(title, "ldl_waitlist", req, "waitlist", place=title.ahead - before + 1)  # workflow step 1
-                title.place_letter = (req, before)
+                title.waitlist_letter(req, before)  # workflow step 1
             title.flush()
             return req
     except IntegrityError as exc:  # a database guard caught a race the lock should have prevented
@@ -1476,10 +1555,6 @@ def request_loan(actor: User, representation: Representation, *, patron: User | 
             raise RuleViolation("LDL-3", _("%(who)s already has a waiting or active request for this title")
                                 % {"who": patron.username}, status=409)
         raise RuleViolation("LDL-15", _("every copy was taken at the same moment; please try again"), status=409)
-
-
-def _title_letter(title: _Title, code: str, req: LoanRequest, key: str, **extra) -> None:
-    title.letter(code, req, key, **extra)
 
 
 def _start_session(title: _Title, req: LoanRequest, actor, now: dt.datetime) -> LoanRequest:

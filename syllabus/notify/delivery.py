@@ -381,22 +381,49 @@ def deliver_loop(wait_s: float, *, runs: int | None = None, limit: int | None = 
 # --- waking a worker when a transaction that queued letters commits --------------------------
 
 class _InProcessDelivery(threading.Thread):
-    """The embedded default's delivery thread, woken on commit (beside the timer sweep)."""
+    """The embedded default's delivery thread (a worker of ``syllabus serve``, or beside the
+    in-process runner): delivers what is due, then waits — on PostgreSQL listening for the
+    announcements of letters committed by *any* process (:class:`OutboxListener`: another worker,
+    the timer process, a management command), else (SQLite, ``OUTBOX_NOTIFY`` off) for this
+    process's own commits (:func:`kick` sets ``wake``) — or at the latest ``TICK_SECONDS``."""
 
     def __init__(self):
         super().__init__(name="syllabus-deliver", daemon=True)
         self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.listener: OutboxListener | None = None
 
     def run(self) -> None:
-        while True:
-            self.wake.wait(timeout=settings.TICK_SECONDS)
-            self.wake.clear()
-            try:
-                deliver_due()
-            except Exception:
-                log.exception("outbox delivery failed")
-            finally:
-                close_old_connections()
+        try:
+            self.listener = OutboxListener.open()  # before the first delivery: nothing committed after it is missed
+        except Exception:  # the database is away: poll (the sweep and the next kick still deliver)
+            log.warning("outbox delivery thread: cannot listen for announcements; polling", exc_info=True)
+        try:
+            while not self.stopping.is_set():
+                self.wake.clear()
+                try:
+                    deliver_due()
+                except Exception:
+                    log.exception("outbox delivery failed")
+                finally:
+                    close_old_connections()
+                if self.wake.is_set():  # this process committed letters meanwhile
+                    continue
+                if self.listener is not None:  # (this process's own commits are announced too)
+                    self.listener.wait(settings.TICK_SECONDS)
+                else:
+                    self.wake.wait(timeout=settings.TICK_SECONDS)
+        finally:
+            if self.listener is not None:
+                self.listener.close()
+            connection.close()  # (this thread's)
+
+    def stop(self) -> None:
+        """End the thread after its current round (it is a daemon: a process just exits)."""
+        self.stopping.set()
+        self.wake.set()
+        if self.listener is not None:
+            announce()  # wakes its listener
 
 
 _thread: _InProcessDelivery | None = None
@@ -409,6 +436,23 @@ def _in_process_runner_running() -> bool:
     return any(isinstance(t, InProcessRunner) and t.is_alive() for t in threading.enumerate())
 
 
+def in_process_delivery() -> _InProcessDelivery:
+    """This process's delivery thread (:class:`_InProcessDelivery`), started unless it runs."""
+    global _thread
+    with _thread_lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = _InProcessDelivery()
+            _thread.start()
+        return _thread
+
+
+def serving_worker() -> bool:
+    """Whether this process is a web worker of ``syllabus serve`` in the embedded default (no
+    broker): it delivers the outbox itself, with :func:`in_process_delivery`."""
+    return (not settings.BROKER_URL and bool(settings.IN_PROCESS_RUNNER)
+            and os.environ.get("SYLLABUS_WEB_WORKER") == "1")
+
+
 def kick(letters=()) -> None:
     """Ask for a delivery soon (called on commit of a transaction that queued ``letters``).
 
@@ -416,7 +460,6 @@ def kick(letters=()) -> None:
     wake at once.  With a broker: a Celery ``deliver_outbox`` task.  In the embedded default, in a worker of
     ``syllabus serve`` (or beside the in-process runner): wake this process's delivery thread.  Otherwise (tests, scripts) nothing:
     the ``deliver_outbox`` sweep or ``syllabus deliver`` sends it."""
-    global _thread
     try:
         announce(letters)
     except DatabaseError:  # a wake-up call only: the rows are committed, the next poll finds them
@@ -429,8 +472,4 @@ def kick(letters=()) -> None:
     serving = _in_process_runner_running() or os.environ.get("SYLLABUS_WEB_WORKER") == "1"  # a worker of `serve`
     if not (settings.IN_PROCESS_RUNNER and serving):
         return
-    with _thread_lock:
-        if _thread is None or not _thread.is_alive():
-            _thread = _InProcessDelivery()
-            _thread.start()
-    _thread.wake.set()
+    in_process_delivery().wake.set()

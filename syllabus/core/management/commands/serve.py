@@ -9,8 +9,11 @@ broker is set, the single timer process ``syllabus tick --every TICK_SECONDS`` �
 in exactly one place, never once per worker (with ``BROKER_URL``, Celery beat runs them and no
 timer process is started).  When either ends, the other is stopped too; when ``serve`` itself
 is killed (even by SIGKILL, which it cannot catch), the kernel kills both (Linux
-``PR_SET_PDEATHSIG``), so that no orphaned worker goes on serving or writing.  Letters queued by a worker are delivered at once by a delivery thread
-of that worker (delivery claims rows with leases, so several deliverers never send twice).
+``PR_SET_PDEATHSIG``), so that no orphaned worker goes on serving or writing.  Each worker starts a delivery thread (``notify.delivery.in_process_delivery``)
+that sends letters at once: on PostgreSQL it listens for the announcement of letters committed by
+any process — another worker, the timer process, a management command (``OutboxListener``) —, on
+SQLite it is woken by its own worker's commits, and else polls every ``TICK_SECONDS`` (delivery
+claims rows with leases, so several deliverers never send twice).
 """
 from __future__ import annotations
 

@@ -29,12 +29,16 @@ MARKERS: dict[str, Any] = {"user_id": -7_000_000_001, "list_id": -7_000_000_002,
 
 
 class Prepared:
-    def __init__(self, build: Callable[[dict[str, Any]], Any], prefix: str = "ps"):
+    def __init__(self, build: Callable[[dict[str, Any]], Any], prefix: str = "ps",
+                 rewrite: Callable[[str, str, list], tuple[str, list]] | None = None):
         """``build(values)``: the queryset for ``values`` — :data:`MARKERS`' names, whose values
         it may only pass on as query parameters, and anything else :meth:`fetch` is given, which
-        must be the same for every call with the same ``shape``."""
+        must be the same for every call with the same ``shape``.  ``rewrite(vendor, sql,
+        params)``: the compiled query as it is sent, rewritten once (same rows; the markers may
+        be used again as parameters)."""
         self.build = build
         self.prefix = prefix  # of its name when prepared on PostgreSQL (core.statements)
+        self.rewrite = rewrite
         self._compiled: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
 
@@ -42,6 +46,8 @@ class Prepared:
         qs = self.build({**values, **MARKERS}).using(db)
         compiler = qs.query.get_compiler(using=db)
         sql, params = compiler.as_sql()
+        if self.rewrite is not None:
+            sql, params = self.rewrite(connections[db].vendor, sql, list(params))
         ops = connections[db].ops
         marks = {}
         for name, value in MARKERS.items():

@@ -6,12 +6,25 @@ to it (no query); ``request_finished`` — after the response has gone out — r
 reader is for each list (their course and role: a few reads) and writes every event of the
 request with one ``bulk_create``.  Outside a request (a command, a test calling a service) the
 event is written at once.  A failure to record is logged and never breaks the page.
+
+**Kept together** (issue 19, session 11): in a web worker of ``syllabus serve`` the events of
+each request are kept in the process for at most :data:`BUFFER_SECONDS` (``ANALYTICS_BUFFER_SECONDS``,
+default 0.5 there, 0 — written after each response — everywhere else) and written by one
+thread of the process as one multi-row INSERT: a page view no longer costs a round trip and a
+commit of its own.  At most :data:`BUFFER_LIMIT` events wait (the request that fills the buffer
+writes it); they are written when the worker exits (``atexit``: gunicorn's graceful stop). A
+worker killed outright loses at most the last half second of page-view counts — as a database
+crash may with ``ANALYTICS_SYNCHRONOUS_COMMIT=0`` —, nothing else.
 """
 from __future__ import annotations
 
+import atexit
 import contextvars
 import logging
+import os
+import threading
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished, request_started
 from django.db import DatabaseError
 
@@ -43,7 +56,84 @@ def _flush(sender=None, **kwargs) -> None:
     buf = _buffer.get()
     _buffer.set(None)
     if buf:
-        _write(buf)
+        if BUFFER_SECONDS > 0:
+            _keep(buf)
+        else:
+            _write(buf)
+
+
+def _buffer_seconds() -> float:
+    default = "0.5" if os.environ.get("SYLLABUS_WEB_WORKER") == "1" else "0"
+    raw = os.environ.get("ANALYTICS_BUFFER_SECONDS", default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 10:
+        raise ImproperlyConfigured(f"ANL-1: ANALYTICS_BUFFER_SECONDS is a number of seconds from 0 to 10, not {raw!r}")
+    return value
+
+
+#: seconds a process keeps its requests' events before writing them together (module doc)
+BUFFER_SECONDS = _buffer_seconds()
+#: events a process keeps at most; the request that reaches it writes them
+BUFFER_LIMIT = 2000
+
+
+class _Kept:
+    lock = threading.Lock()
+    events: list[dict] = []
+    pid = 0               # the process they belong to (a forked child starts empty)
+    thread: threading.Thread | None = None
+    wake = threading.Event()
+
+
+def _take() -> list[dict]:
+    with _Kept.lock:
+        if _Kept.pid != os.getpid():
+            _Kept.events, _Kept.pid, _Kept.thread = [], os.getpid(), None
+        events, _Kept.events = _Kept.events, []
+        return events
+
+
+def _keep(events: list[dict]) -> None:
+    with _Kept.lock:
+        if _Kept.pid != os.getpid():   # (inherited from the parent: theirs to write)
+            _Kept.events, _Kept.pid, _Kept.thread = [], os.getpid(), None
+        _Kept.events.extend(events)
+        full = len(_Kept.events) >= BUFFER_LIMIT
+        if _Kept.thread is None:
+            _Kept.thread = _start_writer()
+    if full:
+        write_kept()
+
+
+def write_kept() -> int:
+    """Write every event this process keeps (one INSERT); their number."""
+    events = _take()
+    if events:
+        _write(events)
+    return len(events)
+
+
+def _start_writer() -> threading.Thread | None:
+    thread = threading.Thread(target=_writer, name="analytics-writer", daemon=True)
+    thread.start()
+    atexit.register(write_kept)
+    return thread
+
+
+def _writer() -> None:
+    from django.db import close_old_connections
+
+    while True:
+        _Kept.wake.wait(BUFFER_SECONDS)
+        _Kept.wake.clear()
+        close_old_connections()   # (this thread's own connection: renewed as a request's is)
+        try:
+            write_kept()
+        except Exception:  # the writer never dies
+            log.exception("usage events not recorded")
 
 
 def _write(pending: list[dict]) -> None:

@@ -29,12 +29,16 @@ MARKERS: dict[str, Any] = {"user_id": -7_000_000_001, "list_id": -7_000_000_002,
 
 
 class Prepared:
-    def __init__(self, build: Callable[[dict[str, Any]], Any], prefix: str = "ps"):
+    def __init__(self, build: Callable[[dict[str, Any]], Any], prefix: str = "ps",
+                 rewrite: Callable[[str, str, list], tuple[str, list]] | None = None):
         """``build(values)``: the queryset for ``values`` — :data:`MARKERS`' names, whose values
         it may only pass on as query parameters, and anything else :meth:`fetch` is given, which
-        must be the same for every call with the same ``shape``."""
+        must be the same for every call with the same ``shape``.  ``rewrite(vendor, sql,
+        params)``: the compiled query as it is sent, rewritten once (same rows; the markers may
+        be used again as parameters)."""
         self.build = build
         self.prefix = prefix  # of its name when prepared on PostgreSQL (core.statements)
+        self.rewrite = rewrite
         self._compiled: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
 
@@ -42,6 +46,8 @@ class Prepared:
         qs = self.build({**values, **MARKERS}).using(db)
         compiler = qs.query.get_compiler(using=db)
         sql, params = compiler.as_sql()
+        if self.rewrite is not None:
+            sql, params = self.rewrite(connections[db].vendor, sql, list(params))
         ops = connections[db].ops
         marks = {}
         for name, value in MARKERS.items():
@@ -53,9 +59,10 @@ class Prepared:
             raise AssertionError("unknown marker")
         return sql, list(params), slots, compiler, _reader(compiler, db)
 
-    def fetch(self, db: str, shape, values: dict[str, Any]) -> list:
-        """The instances the query built for ``values`` gives (``shape``: hashable, what the
-        build depends on besides the markers — one compilation per distinct shape)."""
+    def bind(self, db: str, shape, values: dict[str, Any]) -> tuple[str, list, Callable[[list], list]]:
+        """The compiled query for ``values`` (``shape``: hashable, what the build depends on
+        besides the markers — one compilation per distinct shape): ``(sql, params, reader)``,
+        ``reader(rows)`` giving the instances."""
         key = (db, connections[db].vendor, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -70,12 +77,29 @@ class Prepared:
             if isinstance(value, dt.datetime) and not isinstance(params[i], dt.datetime):
                 value = ops.adapt_datetimefield_value(value)
             params[i] = value
-        with connections[db].cursor() as cursor:
-            # prepared once per PostgreSQL connection (the student view's list query: its planning
-            # cost 3.5 ms of the view's 18); a read, recovered in a transaction too
-            statements.execute(cursor, [(sql, params)], prefix=self.prefix, savepoint=True)
-            rows = cursor.fetchall()
-        return reader(rows)
+        return sql, params, reader
+
+    def fetch(self, db: str, shape, values: dict[str, Any]) -> list:
+        """The instances the query built for ``values`` gives (``shape``: see :meth:`bind`)."""
+        return fetch_many(db, [(self, shape, values)])[0]
+
+
+def fetch_many(db: str, reads: list[tuple[Prepared, Any, dict[str, Any]]]) -> list[list]:
+    """Several prepared reads ``(prepared, shape, values)`` in ONE round trip on PostgreSQL (one
+    implicit transaction, or in a savepoint of the caller's): each one's instances, in order
+    (issue 19: the session, the signed-in person and the configuration a page reads)."""
+    bound = [(prepared, *prepared.bind(db, shape, values)) for prepared, shape, values in reads]
+    with connections[db].cursor() as cursor:
+        # prepared once per PostgreSQL connection (the student view's list query: its planning
+        # cost 3.5 ms of the view's 18); a read, recovered in a transaction too
+        statements.execute(cursor, [(sql, params, prepared.prefix) for prepared, sql, params, _reader in bound],
+                           savepoint=True)
+        out = []
+        for i, (_prepared, _sql, _params, reader) in enumerate(bound):
+            if i:
+                cursor.nextset()
+            out.append(reader(cursor.fetchall()))
+    return out
 
 
 def _hashable(value) -> bool:

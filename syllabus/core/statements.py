@@ -76,9 +76,10 @@ def prepared_names() -> set[str]:
     return set(state.ready) if state is not None else set()
 
 
-def execute(cur, statements: list[tuple[str, list]], *, prefix: str = "ps", savepoint: bool = False,
+def execute(cur, statements: list[tuple], *, prefix: str = "ps", savepoint: bool = False,
             _retry: bool = False) -> None:
-    """Run ``statements`` as one query (one round trip) on ``cur``, positioned on the first
+    """Run ``statements`` — ``(sql, values)``, or ``(sql, values, prefix)`` to name that one
+    with its own prefix — as one query (one round trip) on ``cur``, positioned on the first
     statement's result (``cur.nextset()`` to the next); prepared once per connection on
     PostgreSQL (names ``<prefix>_<n>_<generation>``), as they are on SQLite (there only one
     statement).  ``savepoint``: inside a transaction, run the query in a savepoint so that a
@@ -86,10 +87,10 @@ def execute(cur, statements: list[tuple[str, list]], *, prefix: str = "ps", save
     db = getattr(cur, "db", connection)  # (a Django cursor knows its connection)
     if db.vendor != "postgresql":
         assert len(statements) == 1
-        cur.execute(*statements[0])
+        cur.execute(*statements[0][:2])
         return
     if not PREPARED:
-        cur.execute(";\n".join(sql for sql, _ in statements), [p for _, values in statements for p in values])
+        cur.execute(";\n".join(item[0] for item in statements), [p for item in statements for p in item[1]])
         return
     raw = db.connection
     state = _state.get(raw)
@@ -99,13 +100,14 @@ def execute(cur, statements: list[tuple[str, list]], *, prefix: str = "ps", save
     params: list = []
     prepares: list[str] = []
     named: set[str] = set()
-    for sql, values in statements:
+    for item in statements:
+        sql, values = item[0], item[1]
         n = _number(sql)
         if n is None:
             texts.append(sql)
             params += values
             continue
-        name = f"{prefix}_{n}_{state.generation}"
+        name = f"{item[2] if len(item) > 2 else prefix}_{n}_{state.generation}"
         if name not in state.ready and name not in named:  # (the same statement twice: prepared once)
             named.add(name)
             parts = sql.split("%s")

@@ -138,7 +138,28 @@ def _reader_list_query(values: dict):
             .filter(pk=values["list_id"]))
 
 
-_READER_LIST = Prepared(_reader_list_query, prefix="lst")
+def _share_list_records(vendor: str, sql: str, params: list) -> tuple[str, list]:
+    """PostgreSQL: the records of the list's items (item_access.list_records), which the
+    providers' stamps and ``mine_`` columns each read again (nine sub-plans on the bench list),
+    read once — a materialized ``WITH`` of the same rows for the list asked for (the query
+    reads that one list).  Measured 0.71–0.85 → 0.58–0.65 ms of database CPU (issue 19,
+    session 11).  A query where the text does not appear is sent as it is."""
+    from syllabus.core.prepared import MARKERS
+
+    if vendor != "postgresql":
+        return sql, params
+    marker = MARKERS["list_id"]
+    table, column = Citation._meta.db_table, Citation._meta.get_field("resource_list").column
+    text = (f'SELECT U0."record_id" AS "record_id" FROM "{table}" U0 WHERE (U0."{column}" = '
+            f'("{ResourceList._meta.db_table}"."id") AND U0."record_id" IS NOT NULL)')
+    if text not in sql or params.count(marker) != 1 or not sql.startswith("SELECT "):
+        return sql, params
+    shared = (f'WITH "syllabus_list_records" AS MATERIALIZED (SELECT U0."record_id" FROM "{table}" U0 '
+              f'WHERE U0."{column}" = %s AND U0."record_id" IS NOT NULL) ')
+    return shared + sql.replace(text, 'SELECT "record_id" FROM "syllabus_list_records"'), [marker, *params]
+
+
+_READER_LIST = Prepared(_reader_list_query, prefix="lst", rewrite=_share_list_records)
 
 
 def load_items(lst: ResourceList) -> None:

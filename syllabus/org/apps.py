@@ -10,3 +10,6 @@ class OrgConfig(SyllabusAppConfig):
         # every app declares its configuration parameters in <app>/params.py
         autodiscover_modules("params")
         from . import throttle  # noqa: F401  (sign-in failure counting: issue 18 item 5)
+        from .backends import install
+
+        install()  # the person and configuration read with the session (issue 19, session 11)

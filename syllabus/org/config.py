@@ -143,11 +143,37 @@ def _found(levels: list[tuple[str, int]], keys) -> dict[str, dict[str, Any]]:
         every = {}
         # compiled once per process, prepared once per PostgreSQL connection (issue 19: every
         # page of a signed-in person runs it; building it with the ORM cost more than running it)
-        shape = tuple(column for column, _pk in levels)
-        for v in _EVERY.fetch(ConfigValue.objects.db, shape, {"columns": shape, **dict(levels)}):
+        prepared, shape, values = every_read(mark)
+        for v in prepared.fetch(ConfigValue.objects.db, shape, values):
             every.setdefault(v.key, {})[v.level] = v.value
         memo[mark] = every
+        for hook in MARK_READ:
+            hook(mark)
     return {k: every[k] for k in keys if k in every}
+
+
+#: ``hook(mark)`` called when a request's memo of a set of levels (``mark``: ``((column, pk),
+#: …)``) was read by a query of its own (org.backends: what to read with the session next time)
+MARK_READ: list[Callable[[tuple], None]] = []
+
+
+def every_read(mark: tuple) -> tuple[Prepared, tuple, dict[str, Any]]:
+    """The prepared read of every value of the levels ``mark`` (for ``Prepared.fetch``)."""
+    shape = tuple(column for column, _pk in mark)
+    return _EVERY, shape, {"columns": shape, **dict(mark)}
+
+
+def keep_read(mark: tuple, rows) -> None:
+    """Fill the request's memo of ``mark`` with ``rows`` (every value of its levels, read by
+    :func:`every_read` in this request — with the session, org.backends); nothing outside a
+    request or when the memo already has it."""
+    memo = getattr(_scope, "memo", None)
+    if memo is None or mark in memo:
+        return
+    every: dict[str, dict[str, Any]] = {}
+    for v in rows:
+        every.setdefault(v.key, {})[v.level] = v.value
+    memo[mark] = every
 
 
 def _every_build(values: dict[str, Any]):

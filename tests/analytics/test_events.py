@@ -197,3 +197,66 @@ def test_a_page_views_event_alone_is_committed_without_waiting_for_its_wal_flush
         with connection.cursor() as cur:
             cur.execute("SHOW synchronous_commit")
             assert cur.fetchone()[0] == "on"
+
+
+@pytest.fixture
+def kept(monkeypatch):
+    """Page views kept in the process, as in a web worker of ``syllabus serve`` (issue 19,
+    session 11) — without the writer thread (its own connection would not see the test's
+    transaction): the test writes them as that thread, or a worker's exit, does."""
+    from syllabus.analytics import recording
+
+    monkeypatch.setattr(recording, "BUFFER_SECONDS", 0.5)
+    monkeypatch.setattr(recording, "_start_writer", lambda: None)
+    recording._take()
+    yield recording
+    recording._take()
+
+
+def test_kept_page_views_are_written_together_and_counted_exactly(client, reading, student, course, kept):
+    lst, _items = reading
+    client.force_login(student)
+    with CaptureQueriesContext(connection) as views:
+        for _ in range(5):
+            assert client.get(f"/lists/{lst.pk}/").status_code == 200
+    assert not _writes(views)   # no page view waited for a write of its own
+    assert UsageEvent.objects.filter(kind="list_view").count() == 0
+    with CaptureQueriesContext(connection) as written:
+        assert kept.write_kept() == 5   # the writer's turn (or the worker's exit: atexit)
+    assert len(_writes(written)) == 1
+    assert kept.write_kept() == 0
+    run_tick()
+    events = list(UsageEvent.objects.filter(kind="list_view"))
+    assert len(events) == 5
+    assert {(e.resource_list_id, e.course_id, e.role, e.user_id) for e in events} == {(lst.pk, course.pk, "student", student.pk)}
+    assert b"5 actions recorded" in client.get("/analytics/me/").content
+
+
+def test_a_full_buffer_is_written_by_the_request_that_fills_it(client, reading, student, kept, monkeypatch):
+    lst, _items = reading
+    monkeypatch.setattr(kept, "BUFFER_LIMIT", 3)
+    client.force_login(student)
+    for n in (1, 2):
+        client.get(f"/lists/{lst.pk}/")
+        assert UsageEvent.objects.count() == 0, n
+    client.get(f"/lists/{lst.pk}/")
+    assert UsageEvent.objects.filter(kind="list_view").count() == 3
+    assert kept.write_kept() == 0
+
+
+@pytest.mark.parametrize("raw", ["-1", "11", "soon"])
+def test_the_buffer_seconds_setting_is_bounded(raw, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from syllabus.analytics import recording
+
+    monkeypatch.setenv("ANALYTICS_BUFFER_SECONDS", raw)
+    with pytest.raises(ImproperlyConfigured, match="ANL-1: ANALYTICS_BUFFER_SECONDS"):
+        recording._buffer_seconds()
+    monkeypatch.setenv("ANALYTICS_BUFFER_SECONDS", "2")
+    assert recording._buffer_seconds() == 2
+    monkeypatch.delenv("ANALYTICS_BUFFER_SECONDS")
+    monkeypatch.setenv("SYLLABUS_WEB_WORKER", "1")
+    assert recording._buffer_seconds() == 0.5
+    monkeypatch.setenv("SYLLABUS_WEB_WORKER", "")
+    assert recording._buffer_seconds() == 0

@@ -63,3 +63,71 @@ def test_an_unknown_or_ended_session_key_signs_no_one_in(engine):
     assert _is_signed_in(client, person)
     client.logout()
     assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+# --- the person and the configuration read with the session (issue 19, session 11) -------------
+
+
+def _home(client: Client):
+    from django.urls import reverse
+
+    return client.get(reverse("web:home"))
+
+
+def test_a_known_session_reads_its_person_and_configuration_in_its_round_trip(inst_a):
+    """On PostgreSQL, from a session's second request on, the person and their institution's
+    configuration travel with the session's read: one round trip where there were three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = UserFactory(institution=inst_a)
+    client = _signed_in(person)
+    with CaptureQueriesContext(connection) as first:
+        assert _home(client).wsgi_request.user.pk == person.pk
+    with CaptureQueriesContext(connection) as second:
+        assert _home(client).wsgi_request.user.pk == person.pk
+    reads = [q["sql"] for q in second.captured_queries if any(f"EXECUTE {p}_" in q["sql"] for p in ("ses", "usr", "cfg"))]
+    if connection.vendor == "postgresql":
+        assert len(reads) == 1
+        assert reads[0].count("EXECUTE") == 3 and all(f"EXECUTE {p}_" in reads[0] for p in ("ses", "usr", "cfg"))
+        assert len(second) < len(first)
+    else:   # one statement per query on SQLite: nothing travels together
+        assert not reads and not any(";" in q["sql"].strip().rstrip(";") for q in second.captured_queries)
+
+
+def test_a_change_of_the_person_or_their_configuration_shows_on_the_next_request(inst_a):
+    from syllabus.org.models import ConfigValue
+
+    person = UserFactory(institution=inst_a, first_name="Ada")
+    client = _signed_in(person)
+    for _ in range(2):
+        assert _home(client).wsgi_request.user.first_name == "Ada"
+    type(person).objects.filter(pk=person.pk).update(first_name="Grace")   # by another process, no signal
+    assert _home(client).wsgi_request.user.first_name == "Grace"
+    assert '<html lang="en">' in _home(client).content.decode()
+    ConfigValue.objects.create(key="default_language", value="fr", institution=inst_a)
+    assert '<html lang="fr">' in _home(client).content.decode()
+    ConfigValue.objects.filter(key="default_language").update(value="en")   # no signal
+    assert '<html lang="en">' in _home(client).content.decode()
+    type(person).objects.filter(pk=person.pk).update(is_active=False)
+    assert not _home(client).wsgi_request.user.is_authenticated
+
+
+def test_a_session_that_now_names_another_person_signs_that_person_in(inst_a):
+    """What is read with the session is a guess from the key's last request: when the session
+    row now names someone else, that person is signed in, never the one guessed."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    person, other = UserFactory(institution=inst_a), UserFactory()
+    client = _signed_in(person)
+    for _ in range(2):
+        assert _home(client).wsgi_request.user.pk == person.pk
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = SessionStore(session_key=key)
+    data = store.load()
+    data.update({SESSION_KEY: str(other.pk), HASH_SESSION_KEY: other.get_session_auth_hash(),
+                 BACKEND_SESSION_KEY: data[BACKEND_SESSION_KEY]})
+    Session.objects.filter(session_key=key).update(session_data=store.encode(data))
+    for _ in range(2):
+        assert _home(client).wsgi_request.user.pk == other.pk

@@ -2,15 +2,35 @@
 query compiled once per process and prepared once per PostgreSQL connection (issue 19: building
 ``Session.objects.get(...)`` with the ORM cost more than running it).  Same row, same expiry
 test (``expire_date`` later than now, by Django's clock as Django reads it), same outcome:
-``SESSION_ENGINE = "syllabus.core.sessions.db"`` (or ``.cached_db``)."""
+``SESSION_ENGINE = "syllabus.core.sessions.db"`` (or ``.cached_db``).
+
+**Companions** (issue 19, session 11): on PostgreSQL, what a higher app expects the request to
+read next — the signed-in person, the configuration of their institution — may travel in the
+session's round trip (:func:`read_with_session`; one implicit transaction, prepared statements).
+A companion only *guesses* what to read (org.backends: from what the same session key read
+before); whoever uses the rows checks they are the ones it asked for, else reads as before."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
+from django.db import connections
 
 from syllabus.core import clock
-from syllabus.core.prepared import Prepared
+from syllabus.core.prepared import Prepared, fetch_many
+
+#: ``companion(db, session_key) -> [(prepared, shape, values, done)]``: reads sent with the
+#: session's (PostgreSQL only), ``done(instances)`` called with each one's result
+Companion = Callable[[str, str], list[tuple[Prepared, Any, dict, Callable[[list], None]]]]
+_COMPANIONS: list[Companion] = []
+
+
+def read_with_session(companion: Companion) -> None:
+    """Register ``companion`` (from an ``AppConfig.ready``): see the module doc."""
+    if companion not in _COMPANIONS:
+        _COMPANIONS.append(companion)
 
 
 def _build(values: dict):
@@ -25,9 +45,20 @@ class PreparedRead:
 
     def _get_session_from_db(self):
         model = self.model
+        db = model._default_manager.db
+        values = {"model": model, "session_key": self.session_key, "now": clock.django_now()}
         try:
-            found = _SESSION.fetch(model._default_manager.db, model,
-                                   {"model": model, "session_key": self.session_key, "now": clock.django_now()})
+            extra = []
+            if _COMPANIONS and connections[db].vendor == "postgresql":
+                for companion in _COMPANIONS:
+                    extra += companion(db, self.session_key)
+            if extra:
+                results = fetch_many(db, [(_SESSION, model, values), *((p, shape, v) for p, shape, v, _done in extra)])
+                found = results[0]
+                for (_p, _shape, _v, done), rows in zip(extra, results[1:]):
+                    done(rows)
+            else:
+                found = _SESSION.fetch(db, model, values)
         except SuspiciousOperation as e:
             logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
             found = []

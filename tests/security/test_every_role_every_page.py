@@ -333,10 +333,6 @@ def test_every_path_parameter_resolves_to_an_object_of_institution_a(world):
     assert len(PAGES) > 150 and len(OPERATIONS) > 150
 
 
-def _shows_a(world: World, body: str) -> bool:
-    return world.a.name in body
-
-
 @pytest.mark.parametrize("name, route", PAGES, ids=[r or "/" for _, r in PAGES])
 def test_every_page_for_every_role_and_the_other_institution(client, world, name, route):
     path = _path(world, name, route)

@@ -429,4 +429,4 @@ def test_a_cataloguer_of_b_adding_to_a_record_of_a_is_refused_before_the_library
     assert r.status_code == 403 and r.json()["rule"] == "DSV-1", r.content
     r = client.post(f"/api/v1/records/{record.pk}/representations", {"library": library}, format="multipart")
     assert r.status_code == 403 and r.json()["rule"] == "DSV-1", r.content
-    assert not Item.objects.exists() and not Representation.objects.exists()
+    assert not Item.objects.filter(record=record).exists() and not Representation.objects.filter(record=record).exists()

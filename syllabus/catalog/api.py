@@ -17,7 +17,7 @@ from syllabus.citations import bibliography, exports, formats, openurl
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
-from . import citeit, lists_port, lookup, marc, resolver, selectors, services
+from . import citeit, lists_port, lookup, marc, permissions, resolver, selectors, services
 from .models import CollectionEntry, EResource, Item, Record, Representation
 
 router = Router(tags=["catalog"])
@@ -396,6 +396,7 @@ def update_record(request, record_id: Id, payload: RecordIn):
 @router.post("/records/{record_id}/items", response={201: ItemOut, **ERRORS, 409: Error}, summary="Add a physical item (cataloguers)")
 def add_item(request, record_id: Id, payload: ItemIn):
     record = _record(request, record_id)
+    permissions.ensure_can_catalog(request.user, record.institution)  # before the library: a stranger learns nothing
     item = services.add_item(request.user, record, _library(payload.library), payload.barcode, location=payload.location,
                              call_number=payload.call_number, item_type=payload.item_type, description=payload.description,
                              status=payload.status)
@@ -425,6 +426,7 @@ def add_eresource(request, record_id: Id, payload: EResourceIn):
 def add_representation(request, record_id: Id, library: Form[Code], label: str = Form("", max_length=column(Representation, "label")), active: Form[bool] = True,
                        files: list[UploadedFile] = File(None, max_length=FILES)):
     record = _record(request, record_id)
+    permissions.ensure_can_manage_representations(request.user, record.institution)  # before the library, as above
     rep = services.add_representation(request.user, record, _library(library), label=label, files=files or [], active=active)
     record = selectors.record_for(request.user, record.pk)
     return Status(201, next(r for r in record_out(record, request.user)["representations"] if r["id"] == rep.pk))

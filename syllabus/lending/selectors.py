@@ -206,6 +206,11 @@ def request_for(user: User, pk: int) -> LoanRequest | None:
     return req
 
 
+def patron_named(username: str, institution_id: int) -> User | None:
+    """The registered person of that institution a request on behalf names (LDL-3), or None."""
+    return User.objects.filter(username=username, institution_id=institution_id).first() if username else None
+
+
 def library_card(user: User, *, history: int = 20) -> dict:
     """LDL-13: the patron's own requests — open ones, and the most recent finished ones."""
     rep_ids = LoanRequest.objects.filter(patron=user, status__in=[Status.READY, Status.ACTIVE]).values_list("representation_id", flat=True)

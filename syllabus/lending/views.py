@@ -26,9 +26,8 @@ from syllabus.core.redirects import safe_next
 from syllabus.core.errors import RuleViolation
 from syllabus.web.errors import flash_refusals, rule_errors
 from syllabus.web.htmx import is_htmx
-from syllabus.org.models import User
 
-from . import permissions, selectors, services
+from . import forms, permissions, selectors, services
 from .models import AccessRule, CancelReason, LoanRequest, Source, Status, Step, TimeUnit
 
 
@@ -248,11 +247,9 @@ def edit(request, pk: int):
     req = _staff_request_or_404(request, pk)
     error = ""
     if request.method == "POST":
-        raw = request.POST.get("priority", "").strip()
         try:
-            if raw and not raw.isdigit():
-                raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": services.MAX_PRIORITY})
-            services.edit_request(request.user, req, note=request.POST.get("note", ""), priority=int(raw) if raw else None)
+            data = forms.EditForm.parse(request.POST)
+            services.edit_request(request.user, req, note=data["note"], priority=data["priority"])
         except RuleViolation as exc:
             error = str(exc)
         else:
@@ -267,18 +264,19 @@ def cancel(request, pk: int):
     """LDL-11: staff cancel a request not yet being viewed, with a reason."""
     req = _staff_request_or_404(request, pk)
     error = ""
+    nxt = forms.BackForm.parse(request.POST)["next"] if request.method == "POST" else ""
     if request.method == "POST":
         try:
-            services.cancel(request.user, req, reason=request.POST.get("reason", ""), note=request.POST.get("note", ""))
+            data = forms.CancelForm.parse(request.POST)
+            services.cancel(request.user, req, reason=data["reason"], note=data["note"])
         except RuleViolation as exc:
             error = str(exc)
         else:
             messages.success(request, _("Request cancelled; the patron is notified."))
-            nxt = request.POST.get("next", "")
             fallback = reverse("lending:queue", args=[req.representation_id])
             return redirect(safe_next(request, nxt, fallback=fallback) if nxt.startswith("/lending/") else fallback)
     return render(request, "lending/cancel.html", {"req": req, "reasons": CancelReason.choices, "error": error,
-                                                   "next": request.GET.get("next", request.POST.get("next", ""))},
+                                                   "next": request.GET.get("next", nxt)},
                   status=400 if error else 200)
 
 
@@ -309,15 +307,12 @@ def _back_to_queue(request, rep_id: int) -> str:
 def on_behalf(request, rep_id: int):
     """LDL-3: staff place a request for a patron (optionally overriding the priority)."""
     rep = _staff_rep(request, rep_id)
-    username = request.POST.get("patron", "").strip()
-    patron = User.objects.filter(username=username, institution_id=rep.library.institution_id).first()
-    raw = request.POST.get("priority", "").strip()
+    username = forms.PatronForm.parse(request.POST)["patron"].strip()
+    patron = selectors.patron_named(username, rep.library.institution_id)
     if patron is None:
         raise RuleViolation("LDL-3", _("no registered patron %(u)s") % {"u": username or "—"})
-    if raw and not raw.isdigit():
-        raise RuleViolation("LDL-5", _("the priority is a number from 0 to %(max)d") % {"max": services.MAX_PRIORITY})
-    req = services.request_loan(request.user, rep, patron=patron, note=request.POST.get("note", ""),
-                                priority=int(raw) if raw else None)
+    data = forms.OnBehalfForm.parse(request.POST)
+    req = services.request_loan(request.user, rep, patron=patron, note=data["note"], priority=data["priority"])
     messages.success(request, _("Request placed for %(u)s: %(state)s.") % {"u": patron.username, "state": req.get_step_display()})
     return redirect("lending:queue", rep.pk)
 

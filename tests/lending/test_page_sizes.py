@@ -1,5 +1,5 @@
-"""The back office's request pages — on behalf, edit, cancel — read their POST by hand; their
-services bound every value (the "never a 500" audit, session 10).  Sent hostile values — a
+"""The back office's request pages — on behalf, edit, cancel — read their POST with the forms of
+``lending/forms.py`` (session 11; by hand before), and their services bound every value (the "never a 500" audit, session 10).  Sent hostile values — a
 100,000-character patron, note or reason, a 20-digit or negative priority, an id past a bigint in
 the path — each page answers a refusal naming the rule (or a 404 for the id), never a 500, and
 nothing is written: no request, no change, no audit entry, no letter."""
@@ -34,7 +34,10 @@ def _state(req):
     ({"patron": "p3", "priority": HUGE_INT}, "LDL-5"),
     ({"patron": "p3", "priority": "-1"}, "LDL-5"),
     ({"patron": "p3", "priority": "1e9"}, "LDL-5"),
-], ids=["patron", "note-over", "note-huge", "priority-20-digits", "priority-negative", "priority-float"])
+    ({"patron": "p3", "priority": "\u00b2"}, "LDL-5"),  # a "digit" int() does not read: was a 500
+    ({"patron": "nobody", "priority": "x"}, "LDL-3"),  # the patron is checked first
+], ids=["patron", "note-over", "note-huge", "priority-20-digits", "priority-negative", "priority-float",
+        "priority-superscript", "patron-before-priority"])
 def test_on_behalf_refuses_hostile_values_naming_the_rule(client, clock, rep, patrons, lending_staff, data, rule):
     client.force_login(lending_staff)
     before = _counts()
@@ -50,7 +53,9 @@ def test_on_behalf_refuses_hostile_values_naming_the_rule(client, clock, rep, pa
     ({"priority": HUGE_INT}, "LDL-5"),
     ({"priority": "-1"}, "LDL-5"),
     ({"priority": HUGE}, "LDL-5"),
-], ids=["note-over", "note-huge", "priority-20-digits", "priority-negative", "priority-huge-text"])
+    ({"priority": "\u00b2"}, "LDL-5"),  # a "digit" int() does not read: was a 500
+], ids=["note-over", "note-huge", "priority-20-digits", "priority-negative", "priority-huge-text",
+        "priority-superscript"])
 def test_edit_refuses_hostile_values_naming_the_rule(client, clock, rep, patrons, lending_staff, data, rule):
     services.request_loan(patrons[0], rep)
     waiting = services.request_loan(patrons[1], rep)

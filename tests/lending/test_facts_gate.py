@@ -18,38 +18,19 @@ from syllabus.core.models import AuditEntry
 from syllabus.lending import services
 from syllabus.lending.models import LoanRequest, LoanSettings, Status, Step
 from syllabus.notify.models import OutboxMessage
-
-
-def _inject_once(monkeypatch, action):
-    """Run ``action`` once, between a verb's decision and its write behind a gate (PostgreSQL);
-    returns a list that is non-empty once it ran."""
-    real_run = services._run
-    done: list = []
-
-    def run(statements, gate=None, **kwargs):
-        if gate is not None and not done:
-            done.append(True)
-            action()
-        return real_run(statements, gate, **kwargs)
-
-    monkeypatch.setattr(services, "_run", run)
-    return done
-
-
-def _viewing(patron, rep):
-    return services.access(patron, services.request_loan(patron, rep))
+from tests.lending.gates import inject_once, viewing
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_access_meanwhile_does_not_make_a_finish_start_again(make_rep, patrons, monkeypatch):
     rep = make_rep(2)
     p1, p2, p3 = patrons[:3]
-    mine = _viewing(p1, rep)
+    mine = viewing(p1, rep)
     other = services.request_loan(p2, rep)  # in its grace period
     waiting = services.request_loan(p3, rep)
     assert (other.step, waiting.status) == (Step.IN_GRACE_PERIOD, Status.READY)
     conflicts = services.RETRIES["conflicts"]
-    done = _inject_once(monkeypatch, lambda: services.access(p2, other))
+    done = inject_once(monkeypatch, lambda: services.access(p2, other))
     services.finish(p1, mine)
     if not done:  # SQLite: the writer lock serialises the verbs
         services.access(p2, other)
@@ -71,10 +52,10 @@ def _hand_overs(req) -> int:
 def test_a_head_served_meanwhile_the_finish_hands_its_copy_to_the_next_without_starting_again(make_rep, patrons, monkeypatch):
     rep = make_rep(2)
     p1, p2, p3, p4 = patrons[:4]
-    first, second = _viewing(p1, rep), _viewing(p2, rep)
+    first, second = viewing(p1, rep), viewing(p2, rep)
     r3, r4 = services.request_loan(p3, rep), services.request_loan(p4, rep)
     conflicts = services.RETRIES["conflicts"]
-    done = _inject_once(monkeypatch, lambda: services.finish(p2, second))  # serves p3, p1's head too
+    done = inject_once(monkeypatch, lambda: services.finish(p2, second))  # serves p3, p1's head too
     services.finish(p1, first)
     if not done:
         services.finish(p2, second)
@@ -92,7 +73,7 @@ def test_a_head_served_meanwhile_the_finish_hands_its_copy_to_the_next_without_s
 @pytest.mark.django_db(transaction=True)
 def test_a_finish_with_nobody_waiting_is_written_at_once_and_frees_its_copy(make_rep, patrons):
     rep = make_rep(2)
-    first, second = _viewing(patrons[0], rep), _viewing(patrons[1], rep)
+    first, second = viewing(patrons[0], rep), viewing(patrons[1], rep)
     conflicts = services.RETRIES["conflicts"]
     services.finish(patrons[0], first)
     services.finish(patrons[1], second)
@@ -105,11 +86,11 @@ def test_a_finish_with_nobody_waiting_is_written_at_once_and_frees_its_copy(make
 def test_a_head_that_left_meanwhile_gets_no_copy_no_letter_and_no_audit_entry(make_rep, patrons, monkeypatch):
     rep = make_rep(2)
     p1, p2, p3, p4 = patrons[:4]
-    reading = _viewing(p1, rep)
-    _viewing(p4, rep)
+    reading = viewing(p1, rep)
+    viewing(p4, rep)
     r2, r3 = services.request_loan(p2, rep), services.request_loan(p3, rep)  # (the first 2 waiting are read: 2 copies)
     conflicts = services.RETRIES["conflicts"]
-    done = _inject_once(monkeypatch, lambda: services.cancel(p2, r2))  # p1's head leaves the waitlist
+    done = inject_once(monkeypatch, lambda: services.cancel(p2, r2))  # p1's head leaves the waitlist
     services.finish(p1, reading)
     rows = {r.patron_id: r for r in LoanRequest.objects.filter(representation=rep)}
     assert rows[p1.pk].status == Status.COMPLETED
@@ -129,10 +110,10 @@ def test_someone_ahead_of_every_candidate_meanwhile_makes_the_finish_decide_agai
                                                                                  monkeypatch):
     rep = make_rep(1)
     p1, p2, p3 = patrons[:3]
-    reading = _viewing(p1, rep)
+    reading = viewing(p1, rep)
     r2 = services.request_loan(p2, rep)
     conflicts = services.RETRIES["conflicts"]
-    done = _inject_once(monkeypatch, lambda: services.request_loan(lending_staff, rep, patron=p3, priority=5))
+    done = inject_once(monkeypatch, lambda: services.request_loan(lending_staff, rep, patron=p3, priority=5))
     services.finish(p1, reading)
     if not done:
         services.request_loan(lending_staff, rep, patron=p3, priority=5)
@@ -151,7 +132,7 @@ def test_someone_ahead_of_every_candidate_meanwhile_makes_the_finish_decide_agai
 def test_a_title_whose_lock_is_held_answers_503_soon_and_changes_nothing(make_rep, patrons, monkeypatch):
     rep = make_rep(1)
     p1 = patrons[0]
-    reading = _viewing(p1, rep)
+    reading = viewing(p1, rep)
     monkeypatch.setattr(services, "LOCK_TIMEOUT_MS", 200)
     held, release = threading.Event(), threading.Event()
 

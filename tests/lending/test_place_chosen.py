@@ -21,25 +21,7 @@ from syllabus.core.models import AuditEntry
 from syllabus.lending import selectors, services
 from syllabus.lending.models import LoanRequest, Status, Step
 from syllabus.notify.models import OutboxMessage
-
-
-def _inject_once(monkeypatch, action):
-    """Run ``action`` once, between a verb's decision and its write behind a gate (PostgreSQL)."""
-    real_run = services._run
-    done: list = []
-
-    def run(statements, gate=None, **kwargs):
-        if gate is not None and not done:
-            done.append(True)
-            action()
-        return real_run(statements, gate, **kwargs)
-
-    monkeypatch.setattr(services, "_run", run)
-    return done
-
-
-def _viewing(patron, rep):
-    return services.access(patron, services.request_loan(patron, rep))
+from tests.lending.gates import inject_once, viewing
 
 
 def _waitlist_letters(patron) -> list[OutboxMessage]:
@@ -63,10 +45,10 @@ def _told_place(patron) -> int:
 def test_a_head_served_meanwhile_the_letter_tells_the_new_place_chosen_by_the_database(make_rep, patrons, monkeypatch):
     rep = make_rep(1)
     p1, p2, p3 = patrons[:3]
-    reading = _viewing(p1, rep)
+    reading = viewing(p1, rep)
     services.request_loan(p2, rep)  # place 1
     conflicts, rewritten = services.RETRIES["conflicts"], services.RETRIES.get("place_rewritten", 0)
-    done = _inject_once(monkeypatch, lambda: services.finish(p1, reading))  # p2 is served: p3 is first
+    done = inject_once(monkeypatch, lambda: services.finish(p1, reading))  # p2 is served: p3 is first
     if connection.vendor != "postgresql":  # SQLite: the writer lock orders the verbs; the finish first
         services.finish(p1, reading)
     req = services.request_loan(p3, rep)
@@ -82,10 +64,10 @@ def test_a_request_written_ahead_meanwhile_the_letter_tells_the_place_behind_it(
                                                                                monkeypatch):
     rep = make_rep(1)
     p1, p2, p3, p4 = patrons[:4]
-    _viewing(p1, rep)
+    viewing(p1, rep)
     services.request_loan(p2, rep)  # place 1
     conflicts, rewritten = services.RETRIES["conflicts"], services.RETRIES.get("place_rewritten", 0)
-    done = _inject_once(monkeypatch, lambda: services.request_loan(lending_staff, rep, patron=p4, priority=5))
+    done = inject_once(monkeypatch, lambda: services.request_loan(lending_staff, rep, patron=p4, priority=5))
     req = services.request_loan(p3, rep)
     if not done:  # SQLite: p3 is written first (place 2); p4 joins ahead of both afterwards
         services.request_loan(lending_staff, rep, patron=p4, priority=5)
@@ -103,7 +85,7 @@ def test_a_place_moved_further_than_the_letters_rendered_is_written_again_right(
     rep = make_rep(1)
     p1, p2, p3 = patrons[:3]
     ahead = [make_user(f"vip{i}") for i in range(3)]
-    _viewing(p1, rep)
+    viewing(p1, rep)
     services.request_loan(p2, rep)  # place 1
     rewritten = services.RETRIES.get("place_rewritten", 0)
 
@@ -111,7 +93,7 @@ def test_a_place_moved_further_than_the_letters_rendered_is_written_again_right(
         for patron in ahead:
             services.request_loan(lending_staff, rep, patron=patron, priority=5)
 
-    done = _inject_once(monkeypatch, three_ahead)
+    done = inject_once(monkeypatch, three_ahead)
     req = services.request_loan(p3, rep)
     if done:  # PostgreSQL: read at place 2, written at place 5 — one rewrite of the letter
         assert max(services.PLACE_CHANGES) < 3

@@ -35,6 +35,17 @@ class ImportReport:
         self.lines.append(f"line {line}: rejected: {reason}")
 
 
+def end_with_status(*, refused: int, loaded: int, noun: str, stopped: str = "") -> None:
+    """A loader command's exit status (CRS-2, DSV-1): 0 everything loaded, 2 some refused (the
+    others are loaded), 1 nothing loaded — raised as the ``CommandError`` that ends the command."""
+    from django.core.management.base import CommandError
+
+    if not (refused or stopped):
+        return
+    text = f"{refused} {noun}{'s' if refused != 1 else ''} refused" + (f"; reading stopped: {stopped}" if stopped else "")
+    raise CommandError(text + (" (the others are loaded)" if loaded else ", none loaded"), returncode=2 if loaded else 1)
+
+
 class RowError(Exception):
     """One row of a file is wrong; the loader reports it with its line number and goes on."""
 

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 from django.core.management.base import BaseCommand, CommandError
 
 from syllabus.core.errors import RuleViolation
+from syllabus.core.loading import end_with_status
 
 from .models import Institution
 
@@ -38,9 +39,4 @@ class InstitutionFileCommand(BaseCommand):
         for line in report.lines:
             self.stdout.write(line)
         self.stdout.write(report.summary())
-        # exit status as import-marc's: 0 every row loaded, 2 some rows rejected, 1 every row rejected
-        if report.rejected:
-            loaded = report.created + report.updated + report.unchanged
-            raise CommandError(f"{report.rejected} row{'s' if report.rejected != 1 else ''} rejected"
-                               + (" (the others are loaded)" if loaded else ", none loaded"),
-                               returncode=2 if loaded else 1)
+        end_with_status(refused=report.rejected, loaded=report.created + report.updated + report.unchanged, noun="row")

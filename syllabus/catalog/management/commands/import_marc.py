@@ -13,6 +13,7 @@ import codecs
 from django.core.management.base import BaseCommand, CommandError
 
 from syllabus.catalog.marc import import_marc
+from syllabus.core.loading import end_with_status
 from syllabus.org.models import Library
 
 
@@ -47,10 +48,7 @@ class Command(BaseCommand):
         if not quiet_rejects:
             for rejected in report.rejected:
                 self.stdout.write(f"rejected {rejected}")
-        if not (report.created or report.updated or report.unchanged or report.withdrawn):
+        loaded = report.created + report.updated + report.unchanged + report.withdrawn
+        if not loaded:
             raise CommandError("no record could be loaded", returncode=1)
-        if report.rejected or report.stopped:
-            refused = len(report.rejected)
-            raise CommandError(f"{refused} record{'s' if refused != 1 else ''} refused"
-                               + (f"; reading stopped: {report.stopped}" if report.stopped else "")
-                               + " (the others are loaded)", returncode=2)
+        end_with_status(refused=len(report.rejected), loaded=loaded, noun="record", stopped=report.stopped)

@@ -32,7 +32,15 @@ lint: install
 	$(BIN)/ruff check syllabus tests bench
 	$(BIN)/mypy
 
-install: $(VENV)/.installed
+# independent identity providers for the interoperability tests (docs/interop.md), exact versions
+# from scripts/interop/package-lock.json; needs Node.js 20+ and npm
+INTEROP := scripts/interop
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the interoperability tests need Node.js 20+ and npm"; exit 1; }
+	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed $(INTEROP)/node_modules/.installed
 
 demo: install
 	$(BIN)/syllabus demo

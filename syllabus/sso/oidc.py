@@ -128,6 +128,7 @@ def finish(request, provider: IdentityProvider) -> tuple[dict, str, str]:
     flows = dict(request.session.get(SESSION_KEY) or {})
     flow = flows.pop(state, None) if state else None
     request.session[SESSION_KEY] = flows  # used once, whatever happens next
+    _check_answer_issuer(provider, params.get("iss"))
     if params.get("error"):
         detail = params.get("error_description") or params.get("error")
         raise RuleViolation(RULE, f"{provider.name} did not sign you in: {detail[:300]}")
@@ -155,6 +156,24 @@ def finish(request, provider: IdentityProvider) -> tuple[dict, str, str]:
     claims = verify_id_token(provider, meta, id_token, nonce=flow["nonce"], access_token=token.get("access_token"))
     claims = {**_userinfo(provider, meta, token, claims["sub"]), **claims}
     return claims, id_token, flow["next"]
+
+
+def _check_answer_issuer(provider: IdentityProvider, answered: str | None) -> None:
+    """RFC 9207 (mix-up defence): a provider that names itself in its authorization answers
+    (``iss``, sent by e.g. panva's oidc-provider, Keycloak, Okta) must name the configured issuer;
+    one that says in its discovery document that it always does must not leave it out."""
+    if answered is None:
+        try:
+            promised = discovery(provider).get("authorization_response_iss_parameter_supported") is True
+        except RuleViolation:
+            promised = False
+        if promised:
+            raise RuleViolation(RULE, f"{provider.name}'s answer does not name its issuer (iss), which its discovery "
+                                      "document promises (RFC 9207); please start again")
+        return
+    if answered.rstrip("/") != provider.issuer.rstrip("/"):
+        raise RuleViolation(RULE, f"the answer names the issuer {answered[:200]!r}, not the configured issuer "
+                                  f"{provider.issuer!r} (RFC 9207: an answer from another provider)")
 
 
 def _describe(error: JoseError, provider: IdentityProvider, claims: dict) -> str:

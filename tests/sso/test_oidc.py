@@ -229,3 +229,32 @@ def test_an_unknown_or_disabled_provider_is_404(client, oidc_idp):
     oidc_idp.enabled = False
     oidc_idp.save()
     assert client.get("/sso/inst-a/uni/login/").status_code == 404
+
+
+def test_lms3_rfc9207_an_answer_naming_another_issuer_is_refused(client, oidc_idp, op):
+    """LMS-3 (RFC 9207, found against panva's oidc-provider, which names itself in every answer):
+    an authorization answer whose ``iss`` is not the configured issuer is a mix-up — refused
+    before its code is sent anywhere."""
+    r = client.get("/sso/inst-a/uni/login/")
+    answer = local(requests.get(r["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    _assert_refused(client.get(answer + "&iss=https%3A%2F%2Fevil.example"), client, "not the configured issuer")
+    assert not [e for e in op.log() if e["event"] == "token"]
+
+
+def test_lms3_rfc9207_the_configured_issuer_in_the_answer_is_accepted(client, oidc_idp, op):
+    r = client.get("/sso/inst-a/uni/login/")
+    answer = local(requests.get(r["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    response = client.get(answer + f"&iss={op.url}/")
+    assert response.status_code == 302 and _signed_in_user(client).username == "ada"
+
+
+def test_lms3_rfc9207_a_provider_promising_iss_must_send_it(client, oidc_idp, op):
+    from django.core.cache import cache
+
+    from syllabus.sso import oidc
+
+    meta = oidc.discovery(oidc_idp)
+    cache.set(f"sso:oidc:discovery:{oidc_idp.issuer}", {**meta, "authorization_response_iss_parameter_supported": True})
+    r = client.get("/sso/inst-a/uni/login/")
+    answer = local(requests.get(r["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    _assert_refused(client.get(answer), client, "does not name its issuer (iss)")

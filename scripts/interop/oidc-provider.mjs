@@ -1,0 +1,38 @@
+// An OpenID provider nobody on this project wrote: panva's certified `oidc-provider` (version
+// pinned in package.json / package-lock.json), configured as a campus provider would be.
+//   node scripts/interop/oidc-provider.mjs PORT REDIRECT_URI[,REDIRECT_URI...] POST_LOGOUT_URI[,...]
+// Client `syllabus` / `s3cret` (client_secret_basic), PKCE required, the dev login form
+// (any password) and the consent prompt, RP-initiated logout. Accounts: ada (faculty), bob
+// (student). Claims follow the scopes: profile and email from userinfo, `groups` by its scope.
+import Provider from 'oidc-provider';
+
+const [port, redirects = '', postLogout = ''] = process.argv.slice(2);
+const issuer = `http://127.0.0.1:${port}`;
+const accounts = {
+  ada: { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@uni.example', email_verified: true,
+         preferred_username: 'ada', groups: ['faculty'] },
+  bob: { given_name: 'Bob', family_name: 'Student', email: 'bob@uni.example', email_verified: true,
+         preferred_username: 'bob', groups: ['student'] },
+};
+
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: 'syllabus', client_secret: 's3cret', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: redirects.split(',').filter(Boolean),
+    post_logout_redirect_uris: postLogout.split(',').filter(Boolean),
+    grant_types: ['authorization_code'], response_types: ['code'],
+  }],
+  pkce: { required: () => true },
+  scopes: ['openid', 'profile', 'email', 'groups'],
+  claims: { openid: ['sub'], profile: ['given_name', 'family_name', 'preferred_username'],
+            email: ['email', 'email_verified'], groups: ['groups'] },
+  cookies: { keys: ['interop-only-not-a-secret'] },
+  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  async findAccount(ctx, id) {
+    const account = accounts[id];
+    if (!account) return undefined;
+    return { accountId: id, async claims() { return { sub: `u-${id}`, ...account }; } };
+  },
+});
+// the dev login form takes the login as the account id; the subject is u-<login>
+provider.listen(Number(port), '127.0.0.1', () => console.log(`oidc-provider listening at ${issuer}`));

@@ -1,0 +1,66 @@
+"""Servers that nobody on this project wrote, for the interoperability tests (docs/interop.md):
+panva's ``oidc-provider`` and ``samlify`` (npm, pinned by scripts/interop/package-lock.json and
+installed by ``make install``) and ``lti1p3platform`` (PyPI, pinned by requirements.lock).
+Each runs as its own process; a missing install fails the test (never skips)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+INTEROP = ROOT / "scripts" / "interop"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(proc: subprocess.Popen, url: str, name: str, log, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{name} exited: {log.read().decode()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{name} did not answer at {url}")
+
+
+def start(argv: list[str], ready_url: str, name: str, env: dict | None = None) -> subprocess.Popen:
+    log = open(Path(tempfile.gettempdir()) / f"syllabus-interop-{name}-{os.getpid()}.log", "w+b")  # noqa: SIM115
+    proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log  # type: ignore[attr-defined]
+    wait_ready(proc, ready_url, name, log)
+    return proc
+
+
+def node_script(script: str, *args: str, ready_path: str, port: int) -> subprocess.Popen:
+    node = shutil.which("node")
+    if not node:
+        pytest.fail("node not found: the interoperability tests run npm packages (Node.js 20+)")
+    if not (INTEROP / "node_modules" / ".package-lock.json").exists():
+        pytest.fail("scripts/interop/node_modules is missing: run `make install` (npm ci --prefix scripts/interop)")
+    return start([node, str(INTEROP / script), str(port), *args], f"http://127.0.0.1:{port}{ready_path}", script)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -282,6 +282,22 @@ def _instant(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(calendar.timegm(str_to_time(value)), tz=dt.timezone.utc)
 
 
+REPOSTED = "syllabus_same_site"   # marks the assertion consumer's own re-post of the IdP's answer
+
+
+def needs_same_site_repost(request) -> bool:
+    """The IdP's page posts its answer from its own site (HTTP-POST binding): the browser then
+    withholds this site's session cookie (SameSite=Lax, the default), so the sign-in this browser
+    started cannot be found (found against samlify in Chromium; so with Entra ID, Okta or an IdP
+    on another domain).  Such a post is answered with a page that posts it again from this site —
+    same-site, with the cookie — instead of relaxing the session cookie for every site."""
+    from django.conf import settings
+
+    encoded = request.POST.get("SAMLResponse", "")
+    return (bool(encoded) and len(encoded) <= MESSAGE_MAX and not request.POST.get(REPOSTED)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES)
+
+
 def consume(request, institution: Institution) -> tuple[IdentityProvider, Result, str]:
     from saml2 import BINDING_HTTP_POST
 

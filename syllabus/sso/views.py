@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, resolve_url
+from django.shortcuts import get_object_or_404, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -120,6 +120,10 @@ def saml_metadata(request, institution: str):
 @_guarded
 def saml_acs(request, institution: str):
     inst = get_object_or_404(selectors.Institution, code=institution)
+    if saml.needs_same_site_repost(request):
+        return render(request, "sso/saml_repost.html", {
+            "action": request.path, "saml_response": request.POST["SAMLResponse"],
+            "relay_state": request.POST.get("RelayState", ""), "marker": saml.REPOSTED})
     provider = None
     try:
         provider, result, next_url = saml.consume(request, inst)

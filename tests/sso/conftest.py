@@ -146,4 +146,10 @@ def saml_answer(client, provider, *, next_url: str | None = None) -> str:
 
 
 def post_answer(client, provider, saml_response: str):
-    return client.post(f"/sso/{provider.institution.code}/saml/acs/", {"SAMLResponse": saml_response, "RelayState": ""})
+    """Post the IdP's answer as a browser does, following the assertion consumer's same-site
+    re-post when the browser had no session cookie to send (LMS-3, ``saml.needs_same_site_repost``)."""
+    acs = f"/sso/{provider.institution.code}/saml/acs/"
+    response = client.post(acs, {"SAMLResponse": saml_response, "RelayState": ""})
+    if response.status_code == 200 and b'data-testid="saml-repost"' in response.content:
+        response = client.post(acs, {"SAMLResponse": saml_response, "RelayState": "", "syllabus_same_site": "1"})
+    return response

@@ -314,3 +314,37 @@ def test_an_unsigned_logout_request_from_outside_is_refused(client, saml_idp):
     response = client.get("/sso/inst-a/saml/sls/", {"SAMLRequest": forged})
     assert response.status_code == 400 and "LMS-3: a logout request from the identity provider must be signed" in _page_text(response)
     assert _signed_in_user(client) is not None
+
+
+def test_lms3_an_answer_posted_without_the_session_cookie_is_posted_again_from_this_site(client, saml_idp):
+    """LMS-3 (found against samlify in Chromium): the IdP's page posts from its own site, so the
+    browser withholds the SameSite=Lax session cookie; the assertion consumer answers with a page
+    that posts the same answer again from this site (script, or its Continue button), and that
+    post — with the cookie — signs the person in.  Nothing is decided on the cookie-less post."""
+    import html as html_module
+
+    from django.test import Client
+
+    answer = saml_answer(client, saml_idp)
+    cross_site = Client()  # the same browser, as the IdP's cross-site form post reaches us: no cookie
+    page = cross_site.post("/sso/inst-a/saml/acs/", {"SAMLResponse": answer, "RelayState": ""})
+    assert page.status_code == 200 and page.headers["Cache-Control"].startswith("max-age=0")
+    body = page.content.decode()
+    assert 'data-testid="saml-repost"' in body and 'action="/sso/inst-a/saml/acs/"' in body
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', body))
+    assert html_module.unescape(fields["SAMLResponse"]) == answer and fields["syllabus_same_site"] == "1"
+    assert not User.objects.filter(email="grace@uni.example").exists()
+
+    response = client.post("/sso/inst-a/saml/acs/", {k: html_module.unescape(v) for k, v in fields.items()
+                                                      if k != "csrfmiddlewaretoken"})
+    assert response.status_code == 302
+    assert _signed_in_user(client).email == "grace@uni.example"
+
+
+def test_lms3_a_reposted_answer_without_the_session_is_refused_not_reposted_again(saml_idp, client):
+    from django.test import Client
+
+    answer = saml_answer(client, saml_idp)
+    stranger = Client()
+    response = stranger.post("/sso/inst-a/saml/acs/", {"SAMLResponse": answer, "RelayState": "", "syllabus_same_site": "1"})
+    assert response.status_code == 400 and b"LMS-3" in response.content and b"InResponseTo" in response.content

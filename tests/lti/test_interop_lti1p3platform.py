@@ -1,0 +1,97 @@
+"""LMS-1 and LMS-2 against an LTI 1.3 platform nobody on this project wrote: OpenLearning's
+``lti1p3platform`` (PyPI, pinned; hosted by scripts/interop/lti_platform.py).  Registered the
+way docs/lti.md tells an administrator (``syllabus lti add-platform``), then in Chromium, with
+the platform on another site than the tool as in real life: a Learner's launch lands on the
+student view, an Instructor's in the editor and syncs the roster from the platform's Names and
+Role service (its token endpoint verifying our signed JWT assertion), and deep linking places a
+section that the platform verifies and a later launch opens."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+import requests
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from syllabus.lists import services as lists
+from tests.independent import INTEROP, free_port, start, stop
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def openlearning(live_server):
+    port = free_port()
+    proc = start([sys.executable, str(INTEROP / "lti_platform.py"), str(port), live_server.url],
+                 f"http://127.0.0.1:{port}/jwks", "lti1p3platform")
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+@pytest.fixture
+def registered(openlearning, live_server, inst_a, capsys):
+    call_command("lti", "add-platform", "--institution", "inst-a", "--issuer", openlearning,
+                 "--client-id", "lti1p3platform-client", "--deployment-id", "deployment-1",
+                 "--auth-login-url", f"{openlearning}/auth", "--auth-token-url", f"{openlearning}/token",
+                 "--keyset-url", f"{openlearning}/jwks", "--course-match", "label", "--base-url", live_server.url)
+    printed = capsys.readouterr().out
+    assert f"{live_server.url}/lti/login/" in printed and f"{live_server.url}/lti/jwks/" in printed
+    return openlearning
+
+
+@pytest.fixture
+def reading_list(course, instructor):
+    # the platform's teacher is this instructor, matched by e-mail (docs/lti.md, "What a launch does")
+    instructor.email = "ada@college.example"
+    instructor.save(update_fields=["email"])
+    lst = lists.create_list(instructor, title="History readings", courses=[course])
+    lists.add_section(instructor, lst, title="Week 1")
+    week2 = lists.add_section(instructor, lst, title="Week 2")
+    lists.add_citation(instructor, lst, week2, "book", {"title": "The Making of the English Working Class"})
+    lists.publish_list(instructor, lst)
+    lst.week2 = week2
+    return lst
+
+
+def test_lms1_learner_launch_lands_on_the_student_view(page, live_server, registered, course, reading_list):
+    from syllabus.courses.models import Enrollment
+    from syllabus.org.models import User
+
+    page.goto(f"{registered}/course/hist?user=u-lin")
+    page.wait_for_url(f"{live_server.url}/lists/{reading_list.pk}/**")
+    expect(page.locator('[data-testid="student-view"]')).to_contain_text("The Making of the English Working Class")
+    lin = User.objects.get(email="lin@college.example")
+    assert (lin.first_name, lin.last_name) == ("Lin", "Learner")
+    assert Enrollment.objects.filter(course=course, user=lin).exists()
+
+
+def test_lms1_lms2_instructor_launch_edits_and_syncs_the_roster(page, live_server, registered, course, reading_list):
+    from syllabus.courses.models import Enrollment
+    from syllabus.org.models import User
+
+    page.goto(f"{registered}/course/hist?user=u-ada")
+    page.wait_for_url(f"{live_server.url}/lists/{reading_list.pk}/**")
+    expect(page.get_by_role("heading", name="History readings")).to_be_visible()
+    ada = User.objects.get(email="ada@college.example")
+    assert ada.username == "instructor" and ada.lti_identities.exists()
+    # the platform's Names and Role service: its three members, after its token endpoint checked our assertion
+    enrolled = set(Enrollment.objects.filter(course=course).values_list("user__email", flat=True))
+    assert {"lin@college.example", "max@college.example"} <= enrolled
+
+
+def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_server, registered, course, reading_list):
+    page.goto(f"{registered}/course/hist?user=u-ada&deep_link=1")
+    page.wait_for_url(f"{live_server.url}/lti/deep-link/**")
+    page.get_by_role("button", name="Section “Week 2”").click()
+    page.get_by_role("button", name="Add it to the LMS").click()
+    page.wait_for_url(f"{registered}/deep_link_return")
+    expect(page.get_by_role("heading", name="Added to the course")).to_be_visible()
+    placed = requests.get(f"{registered}/placed", timeout=10).json()
+    assert [p["type"] for p in placed] == ["ltiResourceLink"]
+    assert placed[0]["custom"] == {"syllabus_target": f"section:{reading_list.week2.pk}"}
+
+    page.context.clear_cookies()
+    page.goto(f"{registered}/course/hist?user=u-lin&link={placed[0]['link']}")
+    page.wait_for_url(f"{live_server.url}/lists/{reading_list.pk}/#section-{reading_list.week2.pk}")
+    expect(page.locator('[data-testid="student-view"]')).to_contain_text("Week 2")

@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= auto
 export SYLLABUS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install lock lint demo serve test test-postgres bench messages clean
+.PHONY: install interop lock lint demo serve test test-postgres bench messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: Syllabus needs Python 3.11"; exit 1; }
@@ -40,7 +40,9 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-l
 	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed $(INTEROP)/node_modules/.installed
+install: $(VENV)/.installed
+
+interop: $(INTEROP)/node_modules/.installed
 
 demo: install
 	$(BIN)/syllabus demo
@@ -49,10 +51,10 @@ demo: install
 serve: install
 	PORT=$(PORT) $(BIN)/syllabus serve --port $(PORT)
 
-test: install
+test: install interop
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install interop
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 bench: install
@@ -62,4 +64,4 @@ messages: install
 	cd syllabus && ../$(BIN)/syllabus makemessages -l fr --no-obsolete && ../$(BIN)/syllabus compilemessages -l fr
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache $(INTEROP)/node_modules

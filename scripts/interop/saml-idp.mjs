@@ -1,10 +1,11 @@
 // A SAML 2.0 IdP nobody on this project wrote, and not pysaml2 (our own SP library): samlify
 // (npm, version pinned in package.json / package-lock.json), with xml-crypto for signatures.
-//   node scripts/interop/saml-idp.mjs PORT SP_METADATA_URL
+//   node scripts/interop/saml-idp.mjs PORT SP_METADATA_URL [encrypt]
 // Publishes its metadata at /metadata (HTTP-Redirect single sign-on and single logout), demands
 // signed AuthnRequests and LogoutRequests, signs what the SP's metadata asks for
 // (WantAssertionsSigned), releases eduPerson attributes by their OID names (urn:oid:..., as
-// Shibboleth does), NameID persistent. A login page (pick a person), then a page that posts the
+// Shibboleth does), NameID persistent; with `encrypt`, assertions are encrypted to the SP's key
+// (samlify's defaults: AES-256-CBC, RSA-OAEP). A login page (pick a person), then a page that posts the
 // response to the SP's assertion consumer. The signing key is made at start (openssl).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +21,7 @@ const validator = require('@authenio/samlify-node-xmllint');
 
 samlify.setSchemaValidator(validator);   // every message from the SP is checked against the SAML schemas
 
-const [port, spMetadataUrl] = process.argv.slice(2);
+const [port, spMetadataUrl, mode = ''] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), 'samlify-idp-'));
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=samlify interop IdP',
@@ -48,6 +49,7 @@ const idp = samlify.IdentityProvider({
   privateKey, signingCert,
   wantAuthnRequestsSigned: true,
   wantLogoutRequestSigned: true,
+  isAssertionEncrypted: mode === 'encrypt',
   nameIDFormat: ['urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
   singleSignOnService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: `${base}/sso` }],
   singleLogoutService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: `${base}/slo` }],
@@ -95,7 +97,8 @@ async function respond(sp, request, person, sessionIndex, relayState) {
       loginResponseTemplate(person, sessionIndex), values) }),
     relayState,
   });
-  return page('Signed in', `<form method="post" action="${escape(acs)}">
+  const encrypted = Buffer.from(context, 'base64').toString().includes('EncryptedAssertion');
+  return page('Signed in', `<form method="post" action="${escape(acs)}" data-assertion="${encrypted ? 'encrypted' : 'plain'}">
     <input type="hidden" name="SAMLResponse" value="${context}">
     <input type="hidden" name="RelayState" value="${escape(relayState || '')}">
     <button type="submit">Continue to the service</button></form>`);

@@ -60,3 +60,37 @@ def test_lms3_sign_in_and_out_through_panva_oidc_provider(page, live_server, pan
     page.goto("/login/?institution=inst-a")
     page.get_by_role("link", name="Campus account").click()
     expect(page.locator("input[name=login]")).to_be_visible()
+
+
+def _register(panva_op: str) -> None:
+    call_command("sso", "add-oidc", "--institution", "inst-a", "--name", "Campus account", "--slug", "campus",
+                 "--issuer", panva_op, "--client-id", "syllabus", "--client-secret", "s3cret",
+                 "--scopes", "openid profile email groups", "--username-claim", "preferred_username",
+                 "--group-claim", "groups", "--group-map", "faculty=faculty,student=undergraduate")
+
+
+def test_lms3_a_student_gets_the_mapped_group(page, live_server, panva_op, inst_a, groups, settings):
+    from syllabus.org.models import User
+
+    settings.SITE_URL = live_server.url
+    _register(panva_op)
+    page.goto("/login/?institution=inst-a")
+    page.get_by_role("link", name="Campus account").click()
+    _sign_in_at_the_provider(page, "bob")
+    expect(page.get_by_role("heading", name="Welcome, Bob")).to_be_visible()
+    assert User.objects.get(username="bob").user_group.code == "undergraduate"
+
+
+def test_lms3_cancelling_at_the_provider_is_a_refusal_page_naming_the_rule(page, live_server, panva_op, inst_a, groups,
+                                                                           settings):
+    """The provider's error answer (access_denied, with its iss — RFC 9207) is shown, not a 500."""
+    from syllabus.org.models import User
+
+    settings.SITE_URL = live_server.url
+    _register(panva_op)
+    page.goto("/login/?institution=inst-a")
+    page.get_by_role("link", name="Campus account").click()
+    page.get_by_role("link", name="[ Cancel ]").click()
+    page.wait_for_url(f"{live_server.url}/sso/inst-a/campus/callback/**")
+    expect(page.get_by_test_id("sso-refusal")).to_contain_text("LMS-3: Campus account did not sign you in")
+    assert not User.objects.filter(username="ada").exists()

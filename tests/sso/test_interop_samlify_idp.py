@@ -16,22 +16,26 @@ from tests.independent import free_port, node_script, stop
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def samlify_idp(live_server):
+@pytest.fixture(params=["signed", "encrypt"])
+def samlify_idp(request, live_server):
+    """samlify signing its assertions, then also encrypting them to our metadata's key."""
     port = free_port()
-    proc = node_script("saml-idp.mjs", f"{live_server.url}/sso/inst-a/saml/metadata/", ready_path="/metadata", port=port)
+    proc = node_script("saml-idp.mjs", f"{live_server.url}/sso/inst-a/saml/metadata/", request.param,
+                       ready_path="/metadata", port=port)
     yield f"http://127.0.0.1:{port}"
     stop(proc)
 
 
-def _sign_in_at_the_idp(page, person: str) -> None:
+def _sign_in_at_the_idp(page, person: str, mode: str = "signed") -> None:
     page.get_by_label("Person").select_option(person)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("form[data-assertion]")).to_have_attribute("data-assertion",
+                                                                  "encrypted" if mode == "encrypt" else "plain")
     page.get_by_role("button", name="Continue to the service").click()
 
 
-def test_lms3_sign_in_and_single_logout_through_samlify(page, live_server, samlify_idp, inst_a, groups, capsys,
-                                                        settings):
+def test_lms3_sign_in_and_single_logout_through_samlify(request, page, live_server, samlify_idp, inst_a, groups,
+                                                        capsys, settings):
     from syllabus.org.models import User
 
     settings.SITE_URL = live_server.url
@@ -43,7 +47,7 @@ def test_lms3_sign_in_and_single_logout_through_samlify(page, live_server, samli
     page.goto("/login/?institution=inst-a")
     page.get_by_role("link", name="Campus login").click()
     page.wait_for_url(f"{samlify_idp}/sso?**")
-    _sign_in_at_the_idp(page, "grace")
+    _sign_in_at_the_idp(page, "grace", request.node.callspec.params["samlify_idp"])
     page.wait_for_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="Welcome, Grace")).to_be_visible()
     grace = User.objects.get(username="grace@uni.example")

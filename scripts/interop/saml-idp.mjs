@@ -49,6 +49,7 @@ const idp = samlify.IdentityProvider({
   privateKey, signingCert,
   wantAuthnRequestsSigned: true,
   wantLogoutRequestSigned: true,
+  wantLogoutResponseSigned: true,
   isAssertionEncrypted: mode === 'encrypt',
   nameIDFormat: ['urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
   singleSignOnService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: `${base}/sso` }],
@@ -58,7 +59,8 @@ const idp = samlify.IdentityProvider({
 async function serviceProvider() {
   const response = await fetch(spMetadataUrl);
   if (!response.ok) throw new Error(`SP metadata ${spMetadataUrl}: ${response.status}`);
-  return samlify.ServiceProvider({ metadata: await response.text() });
+  // the SP's metadata cannot say that it wants signed logout requests; Syllabus does (docs/sso.md)
+  return samlify.ServiceProvider({ metadata: await response.text(), wantLogoutRequestSigned: true });
 }
 
 // the octet string an HTTP-Redirect signature covers: the parameters exactly as they were sent
@@ -133,6 +135,22 @@ async function handle(req, res) {
     sessions.set(sid, { person: form.person, sessionIndex });
     return send(200, await respond(await serviceProvider(), request, people[form.person], sessionIndex, request.relayState),
       { 'Set-Cookie': `samlify_idp=${sid}; Path=/; HttpOnly` });
+  }
+  if (url.pathname === '/logout-everywhere') {   // IdP-initiated single logout of the current session
+    const sp = await serviceProvider();
+    const sid = cookie(req); const session = sessions.get(sid);
+    if (!session) return send(400, page('No session', ''));
+    sessions.delete(sid);
+    const { context } = idp.createLogoutRequest(sp, 'redirect', { logoutNameID: people[session.person].id,
+                                                                 sessionIndex: session.sessionIndex });
+    return send(302, '', { Location: context });
+  }
+  if (url.pathname === '/slo' && url.searchParams.has('SAMLResponse')) {   // the SP's answer to our logout request
+    const sp = await serviceProvider();
+    const parsed = await idp.parseLogoutResponse(sp, 'redirect', redirectRequest(req.url, 'SAMLResponse'));
+    // samlify refuses a non-Success status and (wantLogoutResponseSigned) an unsigned or badly signed answer
+    const status = parsed.extract.response?.id ? 'urn:oasis:names:tc:SAML:2.0:status:Success' : 'unknown';
+    return send(200, page('Signed out everywhere', `<p data-status="${escape(status)}">${escape(status)}</p>`));
   }
   if (url.pathname === '/slo') {
     const sp = await serviceProvider();

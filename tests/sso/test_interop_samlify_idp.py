@@ -60,3 +60,23 @@ def test_lms3_sign_in_and_single_logout_through_samlify(request, page, live_serv
     page.goto("/login/?institution=inst-a")
     page.get_by_role("link", name="Campus login").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+@pytest.mark.parametrize("samlify_idp", ["signed"], indirect=True)
+def test_lms3_single_logout_started_at_samlify_ends_the_syllabus_session(page, live_server, samlify_idp, inst_a, groups,
+                                                                         settings):
+    """The IdP's own signed LogoutRequest (HTTP-Redirect) ends the person's Syllabus session and
+    is answered with a signed LogoutResponse that samlify verifies."""
+    settings.SITE_URL = live_server.url
+    call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Campus login", "--metadata",
+                 f"{samlify_idp}/metadata")
+    page.goto("/login/?institution=inst-a")
+    page.get_by_role("link", name="Campus login").click()
+    _sign_in_at_the_idp(page, "sam")
+    expect(page.get_by_role("heading", name="Welcome, Sam")).to_be_visible()
+
+    page.goto(f"{samlify_idp}/logout-everywhere")
+    expect(page.get_by_role("heading", name="Signed out everywhere")).to_be_visible()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "urn:oasis:names:tc:SAML:2.0:status:Success")
+    page.goto("/")
+    page.wait_for_url(f"{live_server.url}/login/**")

@@ -36,12 +36,9 @@ from lti1p3platform.service_connector import NamesRoleProvisioningService, TPage
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 CLIENT_ID, DEPLOYMENT_ID = "lti1p3platform-client", "deployment-1"
 PEOPLE = {
-    "u-ada": {"name": "Ada Lovelace", "given_name": "Ada", "family_name": "Lovelace", "email": "ada@college.example",
-              "roles": [LIS + "Instructor"]},
-    "u-lin": {"name": "Lin Learner", "given_name": "Lin", "family_name": "Learner", "email": "lin@college.example",
-              "roles": [LIS + "Learner"]},
-    "u-max": {"name": "Max Member", "given_name": "Max", "family_name": "Member", "email": "max@college.example",
-              "roles": [LIS + "Learner"]},
+    "u-ada": {"name": "Ada Lovelace", "email": "ada@college.example", "roles": [LIS + "Instructor"]},
+    "u-lin": {"name": "Lin Learner", "email": "lin@college.example", "roles": [LIS + "Learner"]},
+    "u-max": {"name": "Max Member", "email": "max@college.example", "roles": [LIS + "Learner"]},
 }
 CONTEXTS = {"hist": {"id": "ctx-hist-2026", "label": "HIST101", "title": "Modern History"}}
 STATE: dict[str, Any] = {"placed": [], "links": {}, "pending": {}}
@@ -99,8 +96,8 @@ class Roster(NamesRoleProvisioningService):
         self.context = context
 
     def get_member_data_page(self, **kwargs: Any) -> TPage:
-        members = [{"user_id": sub, "roles": p["roles"], "name": p["name"], "given_name": p["given_name"],
-                    "family_name": p["family_name"], "email": p["email"], "status": "Active"} for sub, p in PEOPLE.items()]
+        members = [{"user_id": sub, "roles": p["roles"], "name": p["name"], "email": p["email"], "status": "Active"}
+                   for sub, p in PEOPLE.items()]
         return {"content": members, "has_next": False, "next": None}
 
     def get_context_by_id(self) -> Context:
@@ -156,8 +153,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(400, "redirect_uri is not the tool's registered one")
             person, context = PEOPLE[sub], CONTEXTS[ctx_key]
             launch = Launch(HttpRequest(req), conf)
+            # the library sends the full ``name`` only (no given_name / family_name)
             launch.set_user_data(sub, person["roles"], full_name=person["name"], email_address=person["email"])
-            launch.set_extra_claims({"given_name": person["given_name"], "family_name": person["family_name"]})
             launch.set_launch_context_claim(context["id"], [LIS.replace("membership#", "course#CourseOffering")],
                                             context["title"], context["label"])
             launch.set_nrps(f"{self.conf_args['issuer']}/nrps/{ctx_key}")

@@ -223,6 +223,18 @@ def _username(platform: Platform, claims: dict) -> str:
     return f"lti-{digest}"
 
 
+def names_of(claims: dict) -> tuple[str, str]:
+    """(first, last) name from a launch's or a member's claims: ``given_name``/``family_name``, or
+    — when the platform sends neither, only the full ``name`` (OpenLearning's lti1p3platform, and
+    LTI Core allows it) — the full name split at its last space (LMS-1)."""
+    given = str(claims.get("given_name") or "").strip()
+    family = str(claims.get("family_name") or "").strip()
+    if not given and not family:
+        full = " ".join(str(claims.get("name") or "").split())
+        given, _, family = full.rpartition(" ") if " " in full else (full, "", "")
+    return given[:150], family[:150]
+
+
 def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     """(user, created): by (issuer, sub); else a person of the institution with the same e-mail or
     whose username is the ``lis_person_sourcedid``; else a new person."""
@@ -241,9 +253,9 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
         from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
         import secrets
 
+        first, last = names_of(claims)
         user = User.objects.create(username=_username(platform, claims), institution=platform.institution,
-                                   email=email[:254], first_name=(claims.get("given_name") or "")[:150],
-                                   last_name=(claims.get("family_name") or "")[:150],
+                                   email=email[:254], first_name=first, last_name=last,
                                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20))
         audit.created(None, user, note=f"LTI launch from {platform}")
     Identity.objects.create(issuer=platform.issuer, sub=claims["sub"], user=user)
@@ -426,7 +438,7 @@ def sync_roster(link: ContextLink, actor=None) -> dict:
                 skipped += 1
                 continue
             claims = {"sub": str(m["user_id"])[:255], "email": m.get("email") or "", "given_name": m.get("given_name") or "",
-                      "family_name": m.get("family_name") or "",
+                      "family_name": m.get("family_name") or "", "name": m.get("name") or "",
                       CLAIM + "lis": {"person_sourcedid": m.get("lis_person_sourcedid") or ""}}
             user, _ = person_for(platform, claims)
             pair = (course.pk, user.pk)

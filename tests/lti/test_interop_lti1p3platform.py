@@ -78,6 +78,8 @@ def test_lms1_lms2_instructor_launch_edits_and_syncs_the_roster(page, live_serve
     # the platform's Names and Role service: its three members, after its token endpoint checked our assertion
     enrolled = set(Enrollment.objects.filter(course=course).values_list("user__email", flat=True))
     assert {"lin@college.example", "max@college.example"} <= enrolled
+    # the service sends each member's full name only
+    assert User.objects.get(email="max@college.example").get_full_name() == "Max Member"
 
 
 def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_server, registered, course, reading_list):

@@ -132,3 +132,20 @@ def test_jwks_publishes_the_signing_key_and_a_rotated_one_for_a_while(client, db
     assert keys.signing_key() == new
     clock.set_now(clock.now() + dt.timedelta(days=15))
     assert [k["kid"] for k in client.get("/lti/jwks/").json()["keys"]] == [new.kid]
+
+
+def test_lms1_a_platform_sending_only_the_full_name_names_the_person(client, launch, course, reading_list):
+    """LMS-1 (found against OpenLearning's lti1p3platform, which sends ``name`` and neither
+    ``given_name`` nor ``family_name``): the full name is split at its last space."""
+    r = launch({"sub": "lms-user-88", "email": "mary.ann@uni.edu", "name": "Mary Ann  Evans",
+                "roles": [LEARNER], "context": context(label="HIST101-01")})
+    assert r.status_code == 302, r.content[:600]
+    user = User.objects.get(email="mary.ann@uni.edu")
+    assert (user.first_name, user.last_name) == ("Mary Ann", "Evans")
+    assert "Mary Ann" in client.get(r["Location"]).content.decode()
+
+
+def test_lms1_a_one_word_full_name_is_the_first_name(client, launch, course, reading_list):
+    launch({"sub": "lms-user-89", "email": "plato@uni.edu", "name": "Plato", "roles": [LEARNER],
+            "context": context(label="HIST101-01")})
+    assert User.objects.get(email="plato@uni.edu").get_full_name() == "Plato"

@@ -333,6 +333,9 @@ def test_lms3_an_answer_posted_without_the_session_cookie_is_posted_again_from_t
     assert 'data-testid="saml-repost"' in body and 'action="/sso/inst-a/saml/acs/"' in body
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', body))
     assert html_module.unescape(fields["SAMLResponse"]) == answer and fields["syllabus_same_site"] == "1"
+    # the page's one inline script (the automatic re-post) carries the nonce the page's CSP allows
+    nonce = re.search(r'<script nonce="([^"]+)">document.getElementById\("saml-repost"\).submit\(\);</script>', body).group(1)
+    assert f"'nonce-{nonce}'" in page.headers["Content-Security-Policy"]
     assert not User.objects.filter(email="grace@uni.example").exists()
 
     response = client.post("/sso/inst-a/saml/acs/", {k: html_module.unescape(v) for k, v in fields.items()

@@ -164,6 +164,12 @@ async function handle(req, res) {
   return send(404, page('Not found', ''));
 }
 
+// the validator compiles libxml2 (WebAssembly) on its first use: 12 s on a loaded machine, which
+// would be spent inside the first sign-in; pay it before answering at all
+await validator.validate('<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_warm" ' +
+  'Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><samlp:Status><samlp:StatusCode ' +
+  'Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>');
+
 http.createServer((req, res) => handle(req, res).catch((error) => {
   console.error(error);
   res.writeHead(400, { 'Content-Type': 'text/plain' }); res.end(`samlify refused: ${error.message || error}`);

@@ -253,7 +253,8 @@ def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: 
 # with :class:`OutboxListener` sends them at once instead of at its next poll.  The payload names
 # what was queued — ``letter:recipient`` tokens (``-`` for no recipient), space-separated, each
 # once — or ``*`` when that would not fit (listeners then read the outbox).  The NOTIFY is its own
-# short statement after the commit, never part of the transaction: PostgreSQL holds one global
+# short statement after the commit (a loan verb's one-query write sends it in that query, after
+# an explicit COMMIT: :func:`announcement_sql`), never part of the transaction: PostgreSQL holds one global
 # lock from a notifying transaction's pre-commit to its end, across the commit's WAL flush, so a
 # NOTIFY inside every letter-writing transaction would serialise all their commits (on a disk
 # whose flush takes 3 ms, ≈ 300 such commits per second for the whole cluster).  The statement

@@ -543,7 +543,7 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
 # the end of a one-query write that announces its letters (see _run): the implicit transaction
 # committed by an explicit COMMIT — without the warning PostgreSQL gives for a COMMIT with no
 # BEGIN (the setting is the transaction's own) —, then the announcement in a transaction of its own
-_QUIET_COMMIT = [("SELECT set_config('client_min_messages', 'error', true)", []), ("COMMIT", [], None)]
+_QUIET_COMMIT: list[tuple] = [("SELECT set_config('client_min_messages', 'error', true)", []), ("COMMIT", [], None)]
 
 
 def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[str, list]] | None = None,
@@ -571,11 +571,12 @@ def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[
         elif gate is not None:
             statements = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_GATE, list(gate)), *statements]
         returning = len(statements) - 1  # (the last of the writes)
+        sent: list[tuple] = list(statements)
         if announce is not None:
             assert not connection.in_atomic_block
-            statements = [*statements, *_QUIET_COMMIT, announce]
+            sent += [*_QUIET_COMMIT, announce]
         try:
-            rows.execute(cur, statements)
+            rows.execute(cur, sent)
             if last:
                 for _ in range(returning):
                     cur.nextset()

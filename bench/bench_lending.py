@@ -13,6 +13,14 @@ and printed as the ratios of issue 19's table.  Clients are **separate processes
 listens for the outbox's announcements on PostgreSQL — polls it on SQLite — and wakes the
 patron) → open → finish*.  Titles have 3 copies.
 
+Each client first runs a few loan cycles on a title of its own (``BENCH_LENDING_WARM_CYCLES``,
+default 6; not counted): its new database connection prepares the verbs' statements and passes
+PostgreSQL's first custom plans, as a server worker's kept connection has long done; the phase
+starts once every client is ready.  A phase's rate is the hand-overs made in its window of
+``BENCH_LENDING_SECONDS``, divided by that window — as the plain loop counts its transactions
+(session 12; until then every hand-over was divided by the time until the last client had
+exited, ≈ 1–1.5 s more, and the clients' first verbs prepared their statements in the window).
+
 Overbooking is checked while it runs (a watcher counts Active rows per title every 20 ms) and
 afterwards from every loan's interval [handed over, completed): never deeper than 3, or the
 benchmark fails.

@@ -285,8 +285,9 @@ def announcement_sql(letters=(), written_keys=()) -> tuple[str, list] | None:
     one-query write, ``lending.services._run``) — ``None`` when there is nothing to announce.
 
     ``written_keys``: idempotency keys of letters the transaction wrote only if a condition held
-    (a hand-over the database decided): those are named only if their row is there, still pending,
-    when the statement runs — so the announcement names the patron who got the copy.  Never fails
+    (a hand-over the database decided; pending when written): those are named only if their row is
+    there when the statement runs (whatever its status by then: a delivery worker may already have
+    claimed it) — so the announcement names the patron who got the copy.  Never fails
     on its payload: ``*`` beyond ``NOTIFY_PAYLOAD_MAX`` bytes, as :func:`announcement`."""
     if not announcing():
         return None
@@ -302,7 +303,7 @@ _ANNOUNCE_SQL = "SELECT pg_notify(%s, %s)"
 _ANNOUNCE_WRITTEN_SQL = (
     "SELECT pg_notify(%s, CASE WHEN octet_length(a.p) <= %s THEN a.p ELSE '*' END) FROM (SELECT concat_ws(' ', "
     "nullif(%s, ''), (SELECT string_agg(DISTINCT o.letter || ':' || coalesce(o.recipient_id::text, '-'), ' ') "
-    f"FROM {OutboxMessage._meta.db_table} o WHERE o.idempotency_key = ANY(%s::text[]) AND o.status = 'pending')) AS p) AS a "
+    f"FROM {OutboxMessage._meta.db_table} o WHERE o.idempotency_key = ANY(%s::text[]))) AS p) AS a "
     "WHERE a.p <> ''")
 
 

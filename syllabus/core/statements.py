@@ -79,7 +79,7 @@ def prepared_names() -> set[str]:
 def execute(cur, statements: list[tuple], *, prefix: str = "ps", savepoint: bool = False,
             _retry: bool = False) -> None:
     """Run ``statements`` — ``(sql, values)``, or ``(sql, values, prefix)`` to name that one
-    with its own prefix — as one query (one round trip) on ``cur``, positioned on the first
+    with its own prefix (``None``: never prepared, e.g. a ``COMMIT``) — as one query (one round trip) on ``cur``, positioned on the first
     statement's result (``cur.nextset()`` to the next); prepared once per connection on
     PostgreSQL (names ``<prefix>_<n>_<generation>``), as they are on SQLite (there only one
     statement).  ``savepoint``: inside a transaction, run the query in a savepoint so that a
@@ -102,7 +102,7 @@ def execute(cur, statements: list[tuple], *, prefix: str = "ps", savepoint: bool
     named: set[str] = set()
     for item in statements:
         sql, values = item[0], item[1]
-        n = _number(sql)
+        n = None if len(item) > 2 and item[2] is None else _number(sql)  # (prefix None: sent as it is)
         if n is None:
             texts.append(sql)
             params += values

@@ -14,6 +14,7 @@ import contextvars
 import copy
 import datetime as dt
 import functools
+import logging
 import os
 import random
 import time
@@ -32,7 +33,7 @@ from syllabus.catalog.models import Item, Record, Representation
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
 from syllabus.core.models import AuditEntry
-from syllabus.notify.delivery import kick
+from syllabus.notify.delivery import announcement_sql, kick
 from syllabus.notify.models import ContactPreference, LetterConfig, OutboxMessage
 from syllabus.notify.services import LetterBatch
 from syllabus.org import calendar, config
@@ -237,6 +238,7 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 # A lock that is not granted within ``LENDING_LOCK_TIMEOUT_MS`` is a clear "busy" (503,
 # ``TitleBusy``) after a few retries, never a hang.
 
+log = logging.getLogger(__name__)
 LOCK_TIMEOUT_MS = max(100, min(int(os.environ.get("LENDING_LOCK_TIMEOUT_MS", "30000")), 120_000))
 LOCK_ATTEMPTS = 3
 OPTIMISTIC_ATTEMPTS = 6  # a failed gate is cheap (nothing held); the locked fallback holds the lock across client time
@@ -538,13 +540,27 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
     return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""), params
 
 
+# the end of a one-query write that announces its letters (see _run): the implicit transaction
+# committed by an explicit COMMIT — without the warning PostgreSQL gives for a COMMIT with no
+# BEGIN (the setting is the transaction's own) —, then the announcement in a transaction of its own
+_QUIET_COMMIT: list[tuple] = [("SELECT set_config('client_min_messages', 'error', true)", []), ("COMMIT", [], None)]
+
+
 def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[str, list]] | None = None,
-         *, last: bool = False) -> list | None:
+         *, last: bool = False, announce: tuple[str, list] | None = None) -> list | None:
     """Send queued statements: on PostgreSQL as one query (one round trip; outside a
     transaction, one implicit transaction), after the optimistic ``gate`` when given — the
     stamp gate (representation id, stamp) or the facts gate (its statements, see
     :meth:`_Title.facts_gate`); on SQLite one by one (inside the writer lock).  ``last``: the
-    rows the last statement returned (else ``None``)."""
+    rows the last statement returned (else ``None``).
+
+    ``announce`` (PostgreSQL, outside a transaction; issue 19): the statement announcing the
+    letters written (``notify.delivery.announcement_sql``), sent in the same round trip after
+    an explicit ``COMMIT`` — so it runs only if the writes committed (a failed statement
+    abandons the rest of the query) and, as the announcement after the commit always was
+    (``notify.delivery.announce``), in a transaction of its own, never holding PostgreSQL's
+    notify lock across the writes' commit.  It used to be a round trip of its own after the
+    commit: on a hot title, one more hop in the chain from a finish to the next patron."""
     with connection.cursor() as cur:
         if connection.vendor != "postgresql":
             for sql, params in statements:
@@ -554,12 +570,25 @@ def _run(statements: list[tuple[str, list]], gate: tuple[int, str] | list[tuple[
             statements = [*gate, *statements]
         elif gate is not None:
             statements = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_GATE, list(gate)), *statements]
+        returning = len(statements) - 1  # (the last of the writes)
+        sent: list[tuple] = list(statements)
+        if announce is not None:
+            assert not connection.in_atomic_block
+            sent += [*_QUIET_COMMIT, announce]
         try:
-            rows.execute(cur, statements)
+            rows.execute(cur, sent)
             if last:
-                while cur.nextset():
-                    pass
+                for _ in range(returning):
+                    cur.nextset()
                 return cur.fetchall()
+            return None
+        except OperationalError as exc:
+            # the announcement alone failed (PostgreSQL's notify queue full): the writes are
+            # committed, and the letters found by the next poll (an announcement is a wake-up call)
+            if (announce is None or getattr(exc.__cause__, "sqlstate", None) != "54000"
+                    or "NOTIFY" not in str(exc) or connection.connection.info.transaction_status != 0):
+                raise
+            log.warning("outbox: could not announce the letters just queued", exc_info=True)
             return None
         except DataError as exc:
             state = getattr(exc.__cause__, "sqlstate", None)
@@ -650,6 +679,7 @@ class _Title:
         self.place_of: tuple[int, int, dt.datetime] | None = None
         self.place_range: tuple[int, int] | None = None
         self.returning = False  # the letters' INSERT returns the rows it wrote (see _letters_insert)
+        self.announcing = False  # the letters announced in the writes' round trip (see _announcement)
         self.returned: list | None = None
 
     def _configured(self, patron: User | None, own: int | None = None,
@@ -1115,7 +1145,8 @@ class _Title:
         found, and the writes sent again — no new read, no new decision; the letters written."""
         for rewrites in range(PLACE_REWRITES + 1):
             try:
-                self.returned = _run(statements, gate=self.facts_gate(), last=self.returning)
+                self.returned = _run(statements, gate=self.facts_gate(), last=self.returning,
+                                     announce=self._announcement(letters))
                 return letters
             except _Conflict as exc:
                 place = [f for f in exc.args if f.startswith("place=")]
@@ -1150,6 +1181,18 @@ class _Title:
         sql, params = self._insert(letters, ignore_conflicts=True)
         self.returning = connection.vendor == "postgresql" and any(id(r) in self.when_held for r in letters)
         return (sql + f" RETURNING {_qn('letter')}, {_qn('recipient_id')}" if self.returning else sql), params
+
+    def _announcement(self, letters: list[OutboxMessage]) -> tuple[str, list] | None:
+        """An optimistic verb's announcement of its letters, sent after its writes' ``COMMIT`` in
+        their round trip (:func:`_run`, ``announce``): the letters written in any case by name,
+        and those of a hand-over the database decided (:meth:`_hand_over_late`) if written."""
+        if not (self.optimistic and letters):
+            self.announcing = False
+            return None
+        held = [r.idempotency_key for r in letters if id(r) in self.when_held and r.status == OutboxMessage.Status.PENDING]
+        found = announcement_sql([r for r in letters if id(r) not in self.when_held], held)
+        self.announcing = found is not None
+        return found
 
     def _announced(self, letters: list[OutboxMessage]) -> list[OutboxMessage]:
         """The letters to announce after the commit (see ``notify.delivery.announce``): those
@@ -1190,18 +1233,19 @@ class _Title:
             letters = self._behind_facts(statements, letters)
         elif statements:
             self.returned = _run(statements, gate=(self.rep_id, self.stamp) if self.optimistic else None,
-                                 last=bool(letters) and self.returning)
+                                 last=bool(letters) and self.returning, announce=self._announcement(letters))
         letters = self._announced(letters)
         if any(r.status == OutboxMessage.Status.PENDING for r in letters):
-            # after the commit: the letters announced to listeners (notify.delivery.announce)
-            transaction.on_commit(_kick_with(letters), robust=True)
+            # after the commit: the letters announced to listeners (notify.delivery.announce) —
+            # unless already announced in the writes' round trip (optimistic: _run, announce)
+            transaction.on_commit(_kick_with(letters, announced=self.announcing), robust=True)
 
 
-def _kick_with(letters: list[OutboxMessage]):
+def _kick_with(letters: list[OutboxMessage], *, announced: bool = False):
     """The on-commit call announcing ``letters`` (``notify.delivery.kick``), named (Django logs
     a failing on-commit call by its ``__qualname__``)."""
     def kick_letters() -> None:
-        kick(letters)
+        kick(letters, announced=announced)
     return kick_letters
 
 

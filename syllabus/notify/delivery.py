@@ -253,7 +253,8 @@ def deliver_due(now: dt.datetime | None = None, *, batch_size: int = 20, limit: 
 # with :class:`OutboxListener` sends them at once instead of at its next poll.  The payload names
 # what was queued — ``letter:recipient`` tokens (``-`` for no recipient), space-separated, each
 # once — or ``*`` when that would not fit (listeners then read the outbox).  The NOTIFY is its own
-# short statement after the commit, never part of the transaction: PostgreSQL holds one global
+# short statement after the commit (a loan verb's one-query write sends it in that query, after
+# an explicit COMMIT: :func:`announcement_sql`), never part of the transaction: PostgreSQL holds one global
 # lock from a notifying transaction's pre-commit to its end, across the commit's WAL flush, so a
 # NOTIFY inside every letter-writing transaction would serialise all their commits (on a disk
 # whose flush takes 3 ms, ≈ 300 such commits per second for the whole cluster).  The statement
@@ -276,6 +277,34 @@ def announcement(letters=()) -> str:
                      if m.status == Status.PENDING})
     payload = " ".join(tokens)
     return payload if payload and len(payload.encode()) <= NOTIFY_PAYLOAD_MAX else "*"
+
+
+def announcement_sql(letters=(), written_keys=()) -> tuple[str, list] | None:
+    """The statement announcing ``letters`` (pending outbox rows) as :func:`announce` does, for a
+    writer that sends it in its own round trip right after its ``COMMIT`` (issue 19: a loan verb's
+    one-query write, ``lending.services._run``) — ``None`` when there is nothing to announce.
+
+    ``written_keys``: idempotency keys of letters the transaction wrote only if a condition held
+    (a hand-over the database decided; pending when written): those are named only if their row is
+    there when the statement runs (whatever its status by then: a delivery worker may already have
+    claimed it) — so the announcement names the patron who got the copy.  Never fails
+    on its payload: ``*`` beyond ``NOTIFY_PAYLOAD_MAX`` bytes, as :func:`announcement`."""
+    if not announcing():
+        return None
+    fixed = " ".join(sorted({f"{m.letter}:{m.recipient_id if m.recipient_id is not None else '-'}" for m in letters
+                             if m.status == Status.PENDING}))
+    keys = sorted(set(written_keys))
+    if not keys:
+        return (_ANNOUNCE_SQL, [NOTIFY_CHANNEL, fixed if len(fixed.encode()) <= NOTIFY_PAYLOAD_MAX else "*"]) if fixed else None
+    return _ANNOUNCE_WRITTEN_SQL, [NOTIFY_CHANNEL, NOTIFY_PAYLOAD_MAX, fixed, keys]
+
+
+_ANNOUNCE_SQL = "SELECT pg_notify(%s, %s)"
+_ANNOUNCE_WRITTEN_SQL = (
+    "SELECT pg_notify(%s, CASE WHEN octet_length(a.p) <= %s THEN a.p ELSE '*' END) FROM (SELECT concat_ws(' ', "
+    "nullif(%s, ''), (SELECT string_agg(DISTINCT o.letter || ':' || coalesce(o.recipient_id::text, '-'), ' ') "
+    f"FROM {OutboxMessage._meta.db_table} o WHERE o.idempotency_key = ANY(%s::text[]))) AS p) AS a "
+    "WHERE a.p <> ''")
 
 
 def announce(letters=()) -> bool:
@@ -453,15 +482,17 @@ def serving_worker() -> bool:
             and os.environ.get("SYLLABUS_WEB_WORKER") == "1")
 
 
-def kick(letters=()) -> None:
+def kick(letters=(), *, announced: bool = False) -> None:
     """Ask for a delivery soon (called on commit of a transaction that queued ``letters``).
 
-    On PostgreSQL the letters are first announced (:func:`announce`): listeners in any process
+    On PostgreSQL the letters are first announced (:func:`announce`; ``announced``: already done,
+    in the committing round trip — :func:`announcement_sql`): listeners in any process
     wake at once.  With a broker: a Celery ``deliver_outbox`` task.  In the embedded default, in a worker of
     ``syllabus serve`` (or beside the in-process runner): wake this process's delivery thread.  Otherwise (tests, scripts) nothing:
     the ``deliver_outbox`` sweep or ``syllabus deliver`` sends it."""
     try:
-        announce(letters)
+        if not announced:
+            announce(letters)
     except DatabaseError:  # a wake-up call only: the rows are committed, the next poll finds them
         log.warning("outbox: could not announce the letters just queued", exc_info=True)
     if settings.BROKER_URL:

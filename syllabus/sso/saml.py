@@ -83,8 +83,8 @@ def idp_entity_id(metadata_xml: str) -> str:
     from defusedxml import ElementTree as SafeET
 
     try:
-        root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml)
-    except Exception as exc:  # defusedxml refuses entities and DTDs; ParseError for broken XML
+        root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml, forbid_dtd=True)
+    except Exception as exc:  # defusedxml refuses entities, external references and (asked) any DTD; ParseError for broken XML
         raise RuleViolation(RULE, f"the IdP metadata is not valid XML ({exc.__class__.__name__})") from None
     descriptors = [root] if root.tag == f"{{{MD_NS}}}EntityDescriptor" else root.findall(f".//{{{MD_NS}}}EntityDescriptor")
     idps = [d for d in descriptors if d.find(f"{{{MD_NS}}}IDPSSODescriptor") is not None]
@@ -223,7 +223,7 @@ def _preflight(xml: bytes) -> tuple[str, str]:
     from defusedxml import ElementTree as SafeET
 
     try:
-        root = SafeET.fromstring(xml)
+        root = SafeET.fromstring(xml, forbid_dtd=True)   # SAML messages carry no DTD (SAML core 1.3)
     except Exception:
         raise RuleViolation(RULE, "the SAML response is not valid XML") from None
     if root.tag != "{urn:oasis:names:tc:SAML:2.0:protocol}Response":

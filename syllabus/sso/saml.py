@@ -58,13 +58,15 @@ def read_metadata(source: str) -> tuple[str, str]:
     """``source`` is a URL or a file: returns ``(xml, url)``."""
     import requests
 
+    from syllabus.core import outbound
+
     if source.startswith(("https://", "http://")):
         try:
-            response = requests.get(source, timeout=20)
+            response = outbound.session(rule=RULE, field="metadata_url").get(source, timeout=20, stream=True)
             response.raise_for_status()
+            text = outbound.read(response, METADATA_MAX, rule=RULE, what="the metadata").decode("utf-8", "replace")
         except requests.RequestException as exc:
             raise RuleViolation(RULE, f"the metadata at {source} could not be read ({exc.__class__.__name__})") from None
-        text = response.text
         url = source
     else:
         path = Path(source)

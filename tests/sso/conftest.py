@@ -147,3 +147,10 @@ def saml_answer(client, provider, *, next_url: str | None = None) -> str:
 
 def post_answer(client, provider, saml_response: str):
     return client.post(f"/sso/{provider.institution.code}/saml/acs/", {"SAMLResponse": saml_response, "RelayState": ""})
+
+
+@pytest.fixture(autouse=True)
+def _local_test_servers(settings):
+    """The fake servers of these tests run on 127.0.0.1: the platform operator's allowance of
+    syllabus.core.outbound (SSRF), as an intranet deployment would set it."""
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]

@@ -361,18 +361,14 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "CITE_IT_ALLOW_PRIVATE_HOSTS", False))
 
 
-def _check_host(url: str) -> None:
-    """syllabus.core.outbound's check (SSRF), with cite it's own allowance for tests and intranets."""
-    outbound.check_url(url, rule="DSV-4", allow_private=_allow_private())
-
-
 def fetch(url: str, *, timeout: float = 10.0) -> tuple[str, bytes]:
     """(final URL, HTML bytes — BeautifulSoup finds the encoding) of a page; follows up to 5 redirects, checking every hop."""
+    # syllabus.core.outbound checks every hop (SSRF), with cite it's own allowance for tests and intranets
+    outbound.check_url(url, rule="DSV-4", allow_private=_allow_private())   # http(s) only: a clear refusal first
     session = outbound.session(rule="DSV-4", allow_private=_allow_private())
     session.headers["User-Agent"] = "Syllabus/0.1 cite-it (+https://github.com/syllabus)"
     session.headers["Accept"] = "text/html,application/xhtml+xml"
     for _hop in range(6):
-        _check_host(url)
         try:
             response = session.get(url, timeout=(3.05, timeout), allow_redirects=False, stream=True)
         except requests.RequestException as exc:

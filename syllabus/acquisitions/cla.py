@@ -17,14 +17,15 @@ without editing this module."""
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+import requests
+
+from syllabus.core import outbound
 from syllabus.core.errors import RuleViolation
 from syllabus.org import config
 
@@ -85,14 +86,19 @@ def http(kind: str, value: str, institution=None) -> Permissions:
     if not base.lower().startswith(("http://", "https://")):
         return Permissions(source="http", error="no permissions service configured")
     url = f"{base}/permissions?{urllib.parse.urlencode({kind: value})}"
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=TIMEOUT) as resp:
-            body = json.loads(resp.read(1_000_000).decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
+    try:   # through syllabus.core.outbound: the address is an administrator's, not the operator's (SSRF)
+        resp = outbound.session(rule="SRV-2", field="cla_service_url").get(
+            url, headers={"Accept": "application/json"}, timeout=TIMEOUT, stream=True)
+        if resp.status_code == 404:
+            resp.close()
             return Permissions(source="http")
-        return Permissions(source="http", error=f"permissions service answered {exc.code}")
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        if resp.status_code >= 400:
+            resp.close()
+            return Permissions(source="http", error=f"permissions service answered {resp.status_code}")
+        body = json.loads(outbound.read(resp, 1_000_000, rule="SRV-2").decode("utf-8"))
+    except RuleViolation as exc:
+        return Permissions(source="http", error=f"permissions service refused: {exc.detail}")
+    except (requests.RequestException, ValueError) as exc:
         return Permissions(source="http", error=f"permissions service unavailable: {exc.__class__.__name__}")
     perms = body.get("permissions") if isinstance(body, dict) else None
     if not isinstance(perms, dict):

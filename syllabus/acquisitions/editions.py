@@ -15,13 +15,18 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-import urllib.error
+import logging
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
+import requests
+
 from syllabus.catalog.models import Record
+from syllabus.core import outbound
+from syllabus.core.errors import RuleViolation
 from syllabus.org import config
+
+log = logging.getLogger(__name__)
 
 TIMEOUT = 5.0
 
@@ -90,9 +95,11 @@ def from_catalog(citation) -> list[Edition]:
 
 
 def _get(base: str, path: str):
-    url = base + path
-    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=TIMEOUT) as resp:
-        return json.loads(resp.read(2_000_000).decode("utf-8"))
+    """JSON from the institution's editions feed, through syllabus.core.outbound (no private addresses)."""
+    response = outbound.session(rule="SRV-3").get(base + path, headers={"Accept": "application/json"}, timeout=TIMEOUT,
+                                                  stream=True)
+    response.raise_for_status()
+    return json.loads(outbound.read(response, 2_000_000, rule="SRV-3").decode("utf-8"))
 
 
 def from_open_library(citation, base: str) -> list[Edition]:
@@ -107,7 +114,10 @@ def from_open_library(citation, base: str) -> list[Edition]:
             return []
         year = facts["year"] or _year(edition.get("publish_date"))
         listing = _get(base, f"{works[0]}/editions.json?limit=100")
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError, AttributeError):
+    except RuleViolation as exc:   # a private address, an answer too large
+        log.warning("editions feed %s refused: %s", base, exc)
+        return []
+    except (requests.RequestException, ValueError, AttributeError):
         return []
     out = []
     for e in listing.get("entries", []) if isinstance(listing, dict) else []:

@@ -1,5 +1,11 @@
 """A report as CSV or XLSX (openpyxl): every table with its title and column headings, the values
-exactly as the page shows them (the small-count rule included)."""
+exactly as the page shows them (the small-count rule included).
+
+Formula injection (OWASP "CSV Injection"): a text cell comes from what people typed (an item's
+title, a department, a course name), and a spreadsheet runs a cell that begins with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return as a formula (``=HYPERLINK(...)``, DDE).  In CSV such a
+text is written after a ``'`` (spreadsheets show it as text); in XLSX every text is a string cell
+with Excel's quote prefix, never a formula.  Numbers stay numbers."""
 from __future__ import annotations
 
 import csv
@@ -18,8 +24,27 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _cell(value):
     return "" if value is None else value
+
+
+def neutralised(value):
+    """``value`` for a CSV cell: a text a spreadsheet would read as a formula gets a leading ``'``."""
+    value = _cell(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _xlsx_row(sheet, values: list) -> None:
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"          # openpyxl writes a text beginning with "=" as a formula otherwise
+            cell.quotePrefix = True
 
 
 def to_csv(report: Report) -> str:
@@ -29,10 +54,10 @@ def to_csv(report: Report) -> str:
         if n:
             writer.writerow([])
         if len(report.tables) > 1:
-            writer.writerow([table.title])
-        writer.writerow([c.label for c in table.columns])
+            writer.writerow([neutralised(table.title)])
+        writer.writerow([neutralised(c.label) for c in table.columns])
         for row in table.rows:
-            writer.writerow([_cell(row.get(c.key)) for c in table.columns])
+            writer.writerow([neutralised(row.get(c.key)) for c in table.columns])
     return out.getvalue()
 
 
@@ -42,11 +67,11 @@ def to_xlsx(report: Report) -> bytes:
     for n, table in enumerate(report.tables):
         title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:28] or f"Table {n + 1}"
         sheet = book.create_sheet(title)
-        sheet.append([c.label for c in table.columns])
+        _xlsx_row(sheet, [c.label for c in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([_cell(row.get(c.key)) for c in table.columns])
+            _xlsx_row(sheet, [_cell(row.get(c.key)) for c in table.columns])
         for i, c in enumerate(table.columns, start=1):
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(12, min(50, len(c.label) + 2))
     out = io.BytesIO()

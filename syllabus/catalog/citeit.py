@@ -16,12 +16,10 @@ loopback addresses (unless ``CITE_IT_ALLOW_PRIVATE_HOSTS`` is set, for tests and
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
-import socket
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
 
 import requests
 from bs4 import BeautifulSoup
@@ -29,7 +27,7 @@ from django.conf import settings
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers, openurl
-from syllabus.core import clock
+from syllabus.core import clock, outbound
 from syllabus.core.errors import RuleViolation
 
 
@@ -363,29 +361,14 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "CITE_IT_ALLOW_PRIVATE_HOSTS", False))
 
 
-def _check_host(url: str) -> None:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise RuleViolation("DSV-4", "cite it reads http(s) pages only", field="url")
-    if _allow_private():
-        return
-    try:
-        infos = socket.getaddrinfo(parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80))
-    except socket.gaierror:
-        raise RuleViolation("DSV-4", f"cannot find the host {parsed.hostname}", field="url") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_multicast:
-            raise RuleViolation("DSV-4", "cite it does not read pages on private or local addresses", field="url")
-
-
 def fetch(url: str, *, timeout: float = 10.0) -> tuple[str, bytes]:
     """(final URL, HTML bytes — BeautifulSoup finds the encoding) of a page; follows up to 5 redirects, checking every hop."""
-    session = requests.Session()
+    # syllabus.core.outbound checks every hop (SSRF), with cite it's own allowance for tests and intranets
+    outbound.check_url(url, rule="DSV-4", allow_private=_allow_private())   # http(s) only: a clear refusal first
+    session = outbound.session(rule="DSV-4", allow_private=_allow_private())
     session.headers["User-Agent"] = "Syllabus/0.1 cite-it (+https://github.com/syllabus)"
     session.headers["Accept"] = "text/html,application/xhtml+xml"
     for _hop in range(6):
-        _check_host(url)
         try:
             response = session.get(url, timeout=(3.05, timeout), allow_redirects=False, stream=True)
         except requests.RequestException as exc:

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 import pymarc
+from defusedxml import DefusedXmlException
+from defusedxml import sax as defused_sax
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
@@ -513,6 +515,15 @@ def iter_binary(stream: BinaryIO, encoding: str = "") -> Iterator[tuple[int, pym
         yield position, record, error, warning
 
 
+def _parse_xml(stream: BinaryIO, handler: pymarc.XmlHandler) -> None:
+    """``pymarc.parse_xml`` on defusedxml's SAX parser: an ``<!ENTITY>`` declaration or an external
+    reference raises ``DefusedXmlException`` instead of being expanded or fetched."""
+    parser = defused_sax.make_parser()
+    parser.setContentHandler(handler)
+    parser.setFeature(xml.sax.handler.feature_namespaces, 1)
+    parser.parse(stream)
+
+
 class _StreamingHandler(pymarc.XmlHandler):
     """pymarc's SAX handler, one record at a time; an element that breaks a record marks
     that record as broken instead of stopping the file."""
@@ -762,7 +773,10 @@ def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt:
         if xml_input:
             handler = _StreamingHandler(loader.add)
             try:
-                pymarc.parse_xml(stream, handler)
+                _parse_xml(stream, handler)
+            except DefusedXmlException as exc:
+                report.stopped = (f"the XML declares an entity or an external reference ({type(exc).__name__}); "
+                                  "MARCXML needs none, and they are refused (entity expansion, XXE)")
             except xml.sax.SAXParseException as exc:
                 report.stopped = f"the XML is not well-formed at line {exc.getLineNumber()}: {exc.getMessage()}"
                 if handler.in_record:

@@ -183,14 +183,26 @@ def confirmation(kind: str, *, supplying: str = "", requesting: str = "", reques
 
 # --- reading ----------------------------------------------------------------------------------------
 
+def read(xml: bytes, what: str):
+    """The root element of an XML document from another agency, read with :func:`_parser` (no
+    entity resolved, no network, no huge tree); a document with a DOCTYPE (ISO 18626 has none:
+    entity declarations, external DTDs) is a CON-2 refusal."""
+    try:
+        root = etree.fromstring(xml, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise RuleViolation("CON-2", f"{what} is not well-formed XML: {exc}") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise RuleViolation("CON-2", f"{what} has a DOCTYPE (entity declarations or an external DTD), which ISO 18626 "
+                                     "messages never have")
+    return root
+
+
 def parse(xml: bytes):
     """The message's root element, or a CON-2 refusal (not XML, not ISO 18626)."""
     if not xml or len(xml) > MAX_BYTES:
         raise RuleViolation("CON-2", f"an ISO 18626 message is between 1 byte and {MAX_BYTES // 1024} KB")
-    try:
-        root = etree.fromstring(xml, _parser())
-    except etree.XMLSyntaxError as exc:
-        raise RuleViolation("CON-2", f"the message is not well-formed XML: {exc}") from None
+    root = read(xml, "the message")
     validator = schema()
     if not validator.validate(root):
         first = validator.error_log[0]

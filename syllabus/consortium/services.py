@@ -129,11 +129,9 @@ ILL_DEFAULT_LOAN_DAYS = 28
 
 def _confirmed(answer: bytes) -> None:
     """A confirmation with ``messageStatus`` ERROR becomes a CON-2 refusal naming its error."""
-    from lxml import etree
-
     from . import iso18626
 
-    root = etree.fromstring(answer)
+    root = iso18626.read(answer, "the other agency's confirmation")
     status = root.find(f".//{{{iso18626.NS}}}messageStatus")
     if status is not None and status.text == "ERROR":
         value = root.find(f".//{{{iso18626.NS}}}errorValue")

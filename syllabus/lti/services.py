@@ -17,7 +17,7 @@ import requests
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from syllabus.core import audit, clock
+from syllabus.core import audit, clock, outbound
 from syllabus.core.errors import RuleViolation
 from syllabus.core.limits import column
 from syllabus.courses import services as courses
@@ -389,7 +389,7 @@ def _service_token(platform: Platform, session: requests.Session) -> str:
 def fetch_members(platform: Platform, url: str | None, *, timeout: float = 20) -> list[dict]:
     """Every member of the context, following ``Link: <...>; rel="next"`` (NRPS 2.0 §2.4).
     pylti1p3's own pager lower-cases the next URL, which breaks case-sensitive URLs: we page here."""
-    session = requests.Session()
+    session = outbound.session(rule="LMS-2")
     session.headers["User-Agent"] = "Syllabus-LTI"
     token = _service_token(platform, session)
     members: list[dict] = []

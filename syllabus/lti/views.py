@@ -21,6 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from syllabus.core import outbound
 from syllabus.core.errors import RuleViolation
 from syllabus.core.tasks import enqueue
 from syllabus.courses import services as course_services
@@ -113,7 +114,8 @@ def launch(request):
         services.check_claims(login_state, claims)
         if claims[CLAIM + "message_type"] == services.DEEP_LINKING and services.role_of(claims) != course_services.INSTRUCTOR:
             raise LaunchRefused("role", "only instructors add Syllabus content to the LMS course", status=403)
-        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request))
+        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request),
+                                      requests_session=outbound.session(rule="LMS-1"))   # the platform's key set URL
         try:
             message.validate()
         except Exception as exc:  # pylti1p3 raises LtiException (and a few others) with a message

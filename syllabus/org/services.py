@@ -93,7 +93,9 @@ def _user_values(row: dict, present: set[str], groups: dict[str, int]) -> dict:
 
     from syllabus.core.loading import RowError, cell
 
-    username = cell(row, "username")
+    # NFKC, as the sign-in form reads what is typed: "ａｎｎａ" (full-width) is the account "anna",
+    # never a look-alike second account that could not sign in with its password
+    username = User.normalize_username(cell(row, "username"))
     if not username:
         raise RowError("no username")
     if len(username) > 150:

@@ -7,6 +7,7 @@ The state of a sign-in in progress (state, nonce, PKCE verifier) lives in the Dj
 and is used once: a replayed callback finds nothing and is refused."""
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -23,7 +24,7 @@ from joserfc.errors import (BadSignatureError, ClaimError, DecodeError, ExpiredT
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from syllabus.core import clock
+from syllabus.core import clock, outbound
 from syllabus.core.errors import RuleViolation
 
 from .models import IdentityProvider
@@ -31,6 +32,7 @@ from .models import IdentityProvider
 logger = logging.getLogger(__name__)
 RULE = "LMS-3"
 HTTP_TIMEOUT = 10           # seconds for each call to the provider
+MAX_DOCUMENT = 1_000_000    # bytes of a discovery document, key set or userinfo answer
 METADATA_TTL = 3600         # seconds discovery and JWKS stay cached
 JWKS_REFRESH_MIN = 30       # seconds between two forced JWKS refreshes (an unknown kid cannot make us hammer the provider)
 LEEWAY = 60                 # seconds of clock skew allowed on exp/iat/nbf
@@ -42,9 +44,10 @@ ALLOWED_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "
 
 def _get_json(url: str, what: str) -> dict:
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"})
+        response = outbound.session(rule=RULE).get(url, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"},
+                                                   stream=True)
         response.raise_for_status()
-        data = response.json()
+        data = json.loads(outbound.read(response, MAX_DOCUMENT, rule=RULE, what=f"the {what}"))
     except (requests.RequestException, ValueError) as exc:
         raise RuleViolation(RULE, f"the {what} at {url} could not be read ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
@@ -101,9 +104,10 @@ def _client(request, provider: IdentityProvider, meta: dict) -> OAuth2Session:
     method = "client_secret_basic" if "client_secret_basic" in auth_methods else "client_secret_post"
     if not provider.client_secret:
         method = "none"
-    return OAuth2Session(client_id=provider.client_id, client_secret=provider.client_secret or None,
-                         scope=provider.scopes or "openid", redirect_uri=redirect_uri(request, provider),
-                         code_challenge_method="S256", token_endpoint_auth_method=method)
+    client = OAuth2Session(client_id=provider.client_id, client_secret=provider.client_secret or None,
+                           scope=provider.scopes or "openid", redirect_uri=redirect_uri(request, provider),
+                           code_challenge_method="S256", token_endpoint_auth_method=method)
+    return outbound.guard(client, rule=RULE)   # the token endpoint comes from the discovery document
 
 
 def begin(request, provider: IdentityProvider, next_url: str) -> str:
@@ -242,11 +246,12 @@ def _userinfo(provider: IdentityProvider, meta: dict, token: dict, sub: str) -> 
     if not endpoint or not token.get("access_token"):
         return {}
     try:
-        response = requests.get(endpoint, timeout=HTTP_TIMEOUT,
-                                headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"})
+        response = outbound.session(rule=RULE).get(
+            endpoint, timeout=HTTP_TIMEOUT, stream=True,
+            headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"})
         response.raise_for_status()
-        data = response.json()
-    except (requests.RequestException, ValueError):
+        data = json.loads(outbound.read(response, MAX_DOCUMENT, rule=RULE, what="userinfo"))
+    except (requests.RequestException, ValueError, RuleViolation):
         logger.warning("userinfo of %s could not be read; using the ID token's claims only", provider.issuer)
         return {}
     if not isinstance(data, dict) or data.get("sub") != sub:

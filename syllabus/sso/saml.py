@@ -58,13 +58,15 @@ def read_metadata(source: str) -> tuple[str, str]:
     """``source`` is a URL or a file: returns ``(xml, url)``."""
     import requests
 
+    from syllabus.core import outbound
+
     if source.startswith(("https://", "http://")):
         try:
-            response = requests.get(source, timeout=20)
+            response = outbound.session(rule=RULE, field="metadata_url").get(source, timeout=20, stream=True)
             response.raise_for_status()
+            text = outbound.read(response, METADATA_MAX, rule=RULE, what="the metadata").decode("utf-8", "replace")
         except requests.RequestException as exc:
             raise RuleViolation(RULE, f"the metadata at {source} could not be read ({exc.__class__.__name__})") from None
-        text = response.text
         url = source
     else:
         path = Path(source)
@@ -83,8 +85,8 @@ def idp_entity_id(metadata_xml: str) -> str:
     from defusedxml import ElementTree as SafeET
 
     try:
-        root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml)
-    except Exception as exc:  # defusedxml refuses entities and DTDs; ParseError for broken XML
+        root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml, forbid_dtd=True)
+    except Exception as exc:  # defusedxml refuses entities, external references and (asked) any DTD; ParseError for broken XML
         raise RuleViolation(RULE, f"the IdP metadata is not valid XML ({exc.__class__.__name__})") from None
     descriptors = [root] if root.tag == f"{{{MD_NS}}}EntityDescriptor" else root.findall(f".//{{{MD_NS}}}EntityDescriptor")
     idps = [d for d in descriptors if d.find(f"{{{MD_NS}}}IDPSSODescriptor") is not None]
@@ -223,7 +225,7 @@ def _preflight(xml: bytes) -> tuple[str, str]:
     from defusedxml import ElementTree as SafeET
 
     try:
-        root = SafeET.fromstring(xml)
+        root = SafeET.fromstring(xml, forbid_dtd=True)   # SAML messages carry no DTD (SAML core 1.3)
     except Exception:
         raise RuleViolation(RULE, "the SAML response is not valid XML") from None
     if root.tag != "{urn:oasis:names:tc:SAML:2.0:protocol}Response":

@@ -128,8 +128,8 @@ def query_ceiling(chars: int):
 class QueryCeilingMiddleware:
     """Every value of a page's query string has a ceiling (the "never a 500" audit of session 10):
     at most KEV characters (1,000: the longest a page reads is an OpenURL title; a page says more
-    with :func:`query_ceiling`), else a refusal page naming ``WEB-QUERY`` and the parameter (400)
-    before the view runs.  A view's own tighter rule (DSV-6 for an OpenURL) applies under it;
+    with :func:`query_ceiling`) and no NUL character (PostgreSQL stores none), else a refusal page
+    naming ``WEB-QUERY`` and the parameter (400) before the view runs.  A view's own tighter rule (DSV-6 for an OpenURL) applies under it;
     Django bounds how many values one request brings (``DATA_UPLOAD_MAX_NUMBER_FIELDS``).  The API
     declares each parameter's ceiling itself."""
 
@@ -146,5 +146,8 @@ class QueryCeilingMiddleware:
         for key, values in request.GET.lists():
             if len(key) > ceiling or any(len(v) > ceiling for v in values):
                 return refusal(request, RuleViolation("WEB-QUERY", f"{key[:40]}: at most {ceiling} characters",
+                                                      field=key[:40]), status=400)
+            if "\x00" in key or any("\x00" in v for v in values):   # no text holds one; PostgreSQL refuses it
+                return refusal(request, RuleViolation("WEB-QUERY", f"{key[:40]!r}: a NUL character is not text",
                                                       field=key[:40]), status=400)
         return None

@@ -31,3 +31,10 @@ def librarian_b(make_user, inst_b):
     from syllabus.org.roles import Role
 
     return make_user("librarian_b", institution=inst_b, group="staff", roles=[Role.COURSE_RESERVES_OPERATOR])
+
+
+@pytest.fixture(autouse=True)
+def _local_test_servers(settings):
+    """The fake servers of these tests run on 127.0.0.1: the platform operator's allowance of
+    syllabus.core.outbound (SSRF), as an intranet deployment would set it."""
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]

@@ -126,3 +126,10 @@ def context(cid="ctx-hist", label="HIST101", title="Modern History"):
 def login_url(base: str, launch: dict, sub: str, target: str) -> str:
     return base + "?" + urlencode({"iss": launch["issuer"], "login_hint": sub, "target_link_uri": target,
                                    "lti_message_hint": launch["id"], "client_id": launch["client_id"]})
+
+
+@pytest.fixture(autouse=True)
+def _local_test_servers(settings):
+    """The fake servers of these tests run on 127.0.0.1: the platform operator's allowance of
+    syllabus.core.outbound (SSRF), as an intranet deployment would set it."""
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]

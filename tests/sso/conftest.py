@@ -153,3 +153,10 @@ def post_answer(client, provider, saml_response: str):
     if response.status_code == 200 and b'data-testid="saml-repost"' in response.content:
         response = client.post(acs, {"SAMLResponse": saml_response, "RelayState": "", "syllabus_same_site": "1"})
     return response
+
+
+@pytest.fixture(autouse=True)
+def _local_test_servers(settings):
+    """The fake servers of these tests run on 127.0.0.1: the platform operator's allowance of
+    syllabus.core.outbound (SSRF), as an intranet deployment would set it."""
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]

@@ -79,6 +79,11 @@ class Prepared:
             params[i] = value
         return sql, params, reader
 
+    def compiled(self, db: str, shape) -> bool:
+        """Whether the query of ``shape`` is compiled in this process (then :meth:`bind` needs
+        only the markers' values)."""
+        return (db, connections[db].vendor, shape) in self._compiled
+
     def fetch(self, db: str, shape, values: dict[str, Any]) -> list:
         """The instances the query built for ``values`` gives (``shape``: see :meth:`bind`)."""
         return fetch_many(db, [(self, shape, values)])[0]

@@ -7,9 +7,10 @@ class ListsConfig(SyllabusAppConfig):
         # the catalog's pages and API reach resource lists through its port (DSV-3, DSV-5, LST-9)
         from syllabus.catalog import lists_port
 
-        from . import catalog_link, reserves, rollover, signals
+        from . import catalog_link, reserves, rollover, selectors, signals
 
         signals.connect()
+        selectors.install()   # the student view's list read with the session (issue 19)
         rollover.register_item_filter()
 
         lists_port.provide(

@@ -209,12 +209,16 @@ def stamps(user) -> tuple[Callable[[dict], dict[str, Any]], tuple, tuple] | None
 def stamp_values(row, parts) -> tuple | None:
     """The stamp read with ``row`` (the list, annotated with :func:`stamps`' columns), as a
     hashable; ``None`` when one of them says it does not hold now."""
+    found: dict[str, Any] = {}
+    for k, v in vars(row).items():   # (one pass over the row's attributes, not one per provider)
+        if k.startswith("stamp_"):
+            found[k] = v
     out = []
     for name, extra, fresh in parts:
         if any(getattr(row, f) for f in fresh):
             return None
         prefix = f"stamp_{name}_"
-        out.append((name, extra, tuple(sorted((k, v) for k, v in vars(row).items() if k.startswith(prefix)))))
+        out.append((name, extra, tuple(sorted((k, v) for k, v in found.items() if k.startswith(prefix)))))
     return tuple(out)
 
 

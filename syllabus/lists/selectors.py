@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from asgiref.local import Local
 from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
@@ -112,8 +113,14 @@ def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
         lst = reader_list_queryset(user, courses=False).filter(pk=pk).first()
     else:
         columns, parts, shape = found
-        rows = _READER_LIST.fetch(ResourceList.objects.db, shape, {"user_id": user.pk, "list_id": pk, "now": clock.now(),
-                                                                   "columns": columns})
+        read = getattr(_with, "read", None)
+        if read is not None and read[0] == (user.pk, pk, shape):
+            rows = read[1]   # read with this request's session, in its round trip (issue 19, session 12)
+            _with.read = None
+        else:
+            rows = _READER_LIST.fetch(ResourceList.objects.db, shape, {"user_id": user.pk, "list_id": pk, "now": clock.now(),
+                                                                       "columns": columns})
+            _learn(user.pk, shape)
         lst = rows[0] if rows else None
     if lst is None:
         raise NotFound("LST-8", "no such list")
@@ -160,6 +167,103 @@ def _share_list_records(vendor: str, sql: str, params: list) -> tuple[str, list]
 
 
 _READER_LIST = Prepared(_reader_list_query, prefix="lst", rewrite=_share_list_records)
+
+
+# --- the list read with the session (issue 19, session 12) -------------------------------------
+# On PostgreSQL a kept student view was two round trips: the session (with the person and the
+# configuration, org.backends), then the list query. A GET of the student view now sends the list
+# query in the session's round trip (core.sessions.read_with_session) when this process has seen
+# the same session key view a list before: the list is the one the request's path names (resolved
+# as the URL configuration resolves it); the reader and the query's shape (which providers' stamps
+# it reads) are guessed from that earlier view. What is read is read fresh, in the session's
+# implicit transaction, at this request's time; :func:`reader_list` takes the rows only for that
+# very reader, list and shape, else reads as before (and learns).
+
+_GUESSES_LIMIT = 20_000   # session keys remembered per process (then forgotten all at once)
+_guesses: dict[str, tuple[int, tuple]] = {}   # session key -> (reader's id, shape) of its last view
+_with = Local()           # this request: its path (a GET's), its session key, the rows read with it
+_VIEW_PATH: dict[str, tuple[str, str]] = {}   # script prefix -> the view's path around the list's id
+_ID = 999_999_999
+
+
+def _started(*, environ=None, **kwargs) -> None:
+    from django.core.handlers.wsgi import get_path_info
+
+    environ = environ or {}
+    _with.path = get_path_info(environ) if environ.get("REQUEST_METHOD") in ("GET", "HEAD") else ""
+    _with.session_key = None
+    _with.read = None
+
+
+def _finished(**kwargs) -> None:
+    _with.path = ""
+    _with.session_key = None
+    _with.read = None
+
+
+def _learn(user_id: int, shape) -> None:
+    key = getattr(_with, "session_key", None)
+    if key is None or _guesses.get(key) == (user_id, shape):
+        return
+    if len(_guesses) >= _GUESSES_LIMIT:
+        _guesses.clear()
+    _guesses[key] = (user_id, shape)
+
+
+def _list_in_path(path: str) -> int | None:
+    """The list whose student view ``path`` (a path info) is, as the URL configuration resolves it."""
+    from django.urls import Resolver404, get_script_prefix, resolve, reverse
+
+    prefix = get_script_prefix()
+    around = _VIEW_PATH.get(prefix)
+    if around is None:
+        url = reverse("lists:view", kwargs={"pk": _ID})
+        before, after = url.split(str(_ID))
+        around = _VIEW_PATH[prefix] = ("/" + before[len(prefix):], after)
+    if not (path.startswith(around[0]) and path.endswith(around[1])):
+        return None   # (no other page pays for a resolution)
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.url_name != "view" or match.namespace != "lists":
+        return None
+    return match.kwargs.get("pk")
+
+
+def _with_session(db: str, session_key: str) -> list:
+    """core.sessions companion: the list query of the student view this GET asks for, for the
+    reader and shape this session key's last view had."""
+    path = getattr(_with, "path", "")
+    if not path:
+        return []
+    _with.session_key = session_key
+    guess = _guesses.get(session_key)
+    if guess is None or ResourceList.objects.db != db:
+        return []
+    user_id, shape = guess
+    if not _READER_LIST.compiled(db, shape):
+        return []
+    pk = _list_in_path(path)
+    if pk is None:
+        return []
+    from syllabus.core import clock
+
+    def got(rows, mark=(user_id, pk, shape)) -> None:
+        _with.read = (mark, rows)
+
+    return [(_READER_LIST, shape, {"user_id": user_id, "list_id": pk, "now": clock.now()}, got)]
+
+
+def install() -> None:
+    """Send the student view's list query with the session (from the lists app's ``ready``)."""
+    from django.core.signals import request_finished, request_started
+
+    from syllabus.core import sessions
+
+    request_started.connect(_started, dispatch_uid="lists-session-reads-start")
+    request_finished.connect(_finished, dispatch_uid="lists-session-reads-finish")
+    sessions.read_with_session(_with_session)
 
 
 def load_items(lst: ResourceList) -> None:

@@ -250,7 +250,7 @@ def config_digest(institution) -> str:
     """Every configuration value in force at ``institution`` (read once per request: no query)."""
     from syllabus.org import config
 
-    return repr(sorted(config.get_many(sorted(config.REGISTRY), institution=institution).items()))
+    return config.digest(institution=institution)
 
 
 # --- the instructor's editor -------------------------------------------------------------------

@@ -56,14 +56,22 @@ def entry(side: str, label, url_name: str, *, when: Callable = lambda u: True, o
 _URLS: dict[tuple, str | None] = {}
 
 
-def _url(name: str) -> str | None:
-    key = (name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    if key not in _URLS:
+def _url(name: str, where: tuple | None = None) -> str | None:
+    """``name`` reversed; ``where``: the URL configuration and script prefix in force
+    (:func:`_where`, worked out once per menu: issue 19, session 12)."""
+    key = (name, *(where or _where()))
+    found = _URLS.get(key, _URLS)
+    if found is _URLS:
         try:
-            _URLS[key] = reverse(name)
+            found = reverse(name)
         except NoReverseMatch:
-            _URLS[key] = None
-    return _URLS[key]
+            found = None
+        _URLS[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _where() -> tuple:
+    return (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
 _SORTED: dict[tuple, list[NavEntry]] = {}
@@ -83,13 +91,14 @@ def _sorted(side: str) -> list[NavEntry]:
 
 def entries_for(user, side: str) -> list[dict]:
     out = []
+    where = _where()
     for e in _sorted(side):
         try:
             if not e.when(user):
                 continue
         except NoReverseMatch:
             continue
-        url = _url(e.url_name)
+        url = _url(e.url_name, where)
         if url is None:
             continue
         out.append({"label": e.label, "url": url, "name": e.url_name, "badge": e.badge(user) if e.badge else 0, "group": e.group})

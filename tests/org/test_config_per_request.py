@@ -53,3 +53,40 @@ def test_a_change_between_two_requests_shows_in_the_next_page(client, student, i
     assert '<html lang="fr">' in client.get(reverse("web:home")).content.decode()
     ConfigValue.objects.filter(key="default_language").update(value="en")  # by another process, no signal
     assert '<html lang="en">' in client.get(reverse("web:home")).content.decode()
+
+
+def _digest_in_a_request(institution) -> str:
+    config._start_request()
+    try:
+        return config.digest(institution=institution)
+    finally:
+        config._end_request()
+
+
+def test_the_digest_of_the_configuration_in_force_changes_with_every_value_at_every_level():
+    """lists.views keys the kept student view by config.digest: a value set, changed or removed
+    at the institution or at its consortium gives another digest at once; none, the same one."""
+    from tests.factories import InstitutionFactory
+
+    inst = InstitutionFactory()
+    other = InstitutionFactory(consortium=inst.consortium)
+    seen = {_digest_in_a_request(inst)}
+    assert _digest_in_a_request(inst) in seen   # nothing changed: the same page is found again
+    steps = [("citation_style", "chicago-author-date", {"institution": inst}),
+             ("citation_style", "ieee", {"institution": inst}),
+             ("max_upload_mb_instructor", 33, {"consortium": inst.consortium}),
+             ("citation_style", None, {"institution": inst}),
+             ("max_upload_mb_instructor", None, {"consortium": inst.consortium})]
+    for key, value, level in steps[:-1]:
+        config.set_value(key, value, **level)
+        digest = _digest_in_a_request(inst)
+        assert digest not in seen, (key, value, level)
+        seen.add(digest)
+    config.set_value("max_upload_mb_instructor", 44, institution=other)   # another member's own value
+    assert _digest_in_a_request(inst) in seen
+    key, value, level = steps[-1]
+    config.set_value(key, value, **level)
+    # back to no value at all: what is in force is the defaults again, as at the start
+    assert config.get_many(sorted(config.REGISTRY), institution=inst) == {k: p.default for k, p in config.REGISTRY.items()}
+    # outside a request every value is resolved (no memo): it differs with the values too
+    assert config.digest(institution=inst) == repr(sorted(config.get_many(sorted(config.REGISTRY), institution=inst).items()))

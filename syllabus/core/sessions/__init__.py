@@ -6,8 +6,9 @@ test (``expire_date`` later than now, by Django's clock as Django reads it), sam
 
 **Companions** (issue 19, session 11): on PostgreSQL, what a higher app expects the request to
 read next — the signed-in person, the configuration of their institution — may travel in the
-session's round trip (:func:`read_with_session`; one implicit transaction, prepared statements).
-A companion only *guesses* what to read (org.backends: from what the same session key read
+session's round trip (:func:`read_with_session`; one implicit transaction, prepared statements);
+so may the student view's list query (lists.selectors, issue 19 session 12).  A companion only
+*guesses* what to read (org.backends, lists.selectors: from what the same session key read
 before); whoever uses the rows checks they are the ones it asked for, else reads as before."""
 from __future__ import annotations
 

@@ -340,8 +340,9 @@ def fill_reader_page(request, parts: tuple, token: str | None = None) -> bytes:
     """A kept whole page for this response: its CSRF token (``token``, else a new one: the CSRF
     cookie is then sent as on any page with a form), CSP nonce and the reader's name — joined
     in one pass, already encoded."""
-    from django.middleware.csrf import get_token
     from django.utils.html import conditional_escape
+
+    from syllabus.web.csrf import get_token
 
     user = request.user
     values = {CSRF_PLACEHOLDER: (token or get_token(request)).encode(),

@@ -3,7 +3,9 @@
 - list owners and collaborators edit the list (instructor side);
 - the Course Reserves Operators of the list's institution (librarians) see and process every
   list of their institution, and may edit it too;
-- students enrolled in a linked course see the list once it is published, nothing else;
+- students enrolled in a linked course see the list once it is published, nothing else; so do
+  the instructors of a linked course who neither own nor collaborate on it (they have no
+  Enrollment row: an LTI launch or a roster makes them instructors only), read-only;
 - everyone else does not know the list exists (404).
 """
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from syllabus.core.errors import NotFound, PermissionDenied
-from syllabus.courses.models import Enrollment
+from syllabus.courses.models import Course, Enrollment
 from syllabus.org.permissions import is_librarian_for, signed_in
 
 from .models import ResourceList
@@ -24,7 +26,7 @@ class Access:
     process: bool = False    # librarian: statuses, assignment, tasks
     owner: bool = False
     collaborator: bool = False
-    student: bool = False    # sees it as an enrolled student
+    student: bool = False    # reads it as a reader of a linked course (enrolled, or teaching it without editing)
 
     @property
     def instructor(self) -> bool:
@@ -58,7 +60,9 @@ def access_for(user, lst: ResourceList) -> Access:
     editor = owner or collaborator or librarian
     student = False
     if not editor and lst.is_published:
-        student = flags[3] if flags is not None else Enrollment.objects.filter(user=user, course__resource_lists=lst).exists()
+        student = flags[3] if flags is not None else (
+            Enrollment.objects.filter(user=user, course__resource_lists=lst).exists()
+            or Course.instructors.through.objects.filter(user_id=user.pk, course__resource_lists=lst).exists())
     return Access(view=editor or student, edit=editor, process=librarian, owner=owner, collaborator=collaborator,
                   student=student)
 

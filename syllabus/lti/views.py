@@ -173,9 +173,11 @@ def _land(request, course: Course, role: str | None, target=None):
         except RuleViolation:
             return render(request, "lti/no_list.html", {"course": course, "unavailable": True}, status=404)
     visible = list(lists.lists_for_user(request.user, course_id=course.pk))
-    instructor = role == course_services.INSTRUCTOR
-    if len(visible) == 1:
-        return redirect("lists:edit" if instructor else "lists:view", visible[0].pk)
+    # straight into the one list only when the course has no other list this person should hear
+    # of — a co-instructor's draft they cannot open is shown on the course page (LMS-1, LST-8)
+    if len(visible) == 1 and not (role == course_services.INSTRUCTOR
+                                  and lists.find_lists_to_join(request.user, course_id=course.pk).exists()):
+        return redirect("lists:edit" if visible[0].viewer_edits else "lists:view", visible[0].pk)
     return redirect("lti:course", course.pk)
 
 
@@ -191,7 +193,9 @@ def jwks(request):
 @login_required
 @never_cache
 def course_lists(request, course_id: int):
-    """The course's lists (several), or "create the list" (instructor), or "no reading list yet"."""
+    """The course's lists (several), or "no reading list yet"; for an instructor of the course
+    also its drafts they cannot open, with whom to ask (LST-8), and "create the list" — or
+    another one, when the course has some (LMS-1)."""
     from syllabus.courses.selectors import course_for
     from syllabus.lists import selectors as lists
 
@@ -199,10 +203,12 @@ def course_lists(request, course_id: int):
     if course is None:
         raise Http404
     visible = list(lists.lists_for_user(request.user, course_id=course.pk))
-    instructor = course.instructors.filter(pk=request.user.pk).exists()
+    instructor = any(u.pk == request.user.pk for u in course.instructors.all())
     if not visible and not instructor:
         return render(request, "lti/no_list.html", {"course": course})
-    return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor})
+    to_join = list(lists.find_lists_to_join(request.user, course_id=course.pk)) if instructor else []
+    return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor,
+                                                     "to_join": to_join})
 
 
 def _pending(request):

@@ -177,7 +177,8 @@ def _land(request, course: Course, role: str | None, target=None):
     # of — a co-instructor's draft they cannot open is shown on the course page (LMS-1, LST-8)
     if len(visible) == 1 and not (role == course_services.INSTRUCTOR
                                   and lists.find_lists_to_join(request.user, course_id=course.pk).exists()):
-        return redirect("lists:edit" if visible[0].viewer_edits else "lists:view", visible[0].pk)
+        edits = visible[0].viewer_edits  # type: ignore[attr-defined]  # lists_for_user's annotation
+        return redirect("lists:edit" if edits else "lists:view", visible[0].pk)
     return redirect("lti:course", course.pk)
 
 

@@ -279,7 +279,9 @@ def deep_link(request):
     course = Course.objects.filter(pk=state["course"], instructors=request.user).first()
     if platform is None or course is None:
         raise Http404
-    owned = [lst for lst in lists.lists_for_user(request.user, course_id=course.pk)]
+    # the lists they may place: those they edit (a published list they only read is refused below)
+    readable = list(lists.lists_for_user(request.user, course_id=course.pk))
+    owned = [lst for lst in readable if lst.viewer_edits]  # lists_for_user annotates viewer_edits
     if request.method == "POST":
         target = services.parse_target(request.POST.get("target", ""))
         title = None
@@ -312,4 +314,6 @@ def deep_link(request):
                                                              "title": title})
     for lst in owned:  # a course has a handful of lists
         lst.section_list = lists.list_with_items(request.user, lst.pk)[0].section_list
-    return render(request, "lti/deep_link.html", {"course": course, "lists": owned})
+    # none of theirs, but the course has lists: the course page says whose, and whom to ask (LST-8)
+    others = not owned and (bool(readable) or lists.find_lists_to_join(request.user, course_id=course.pk).exists())
+    return render(request, "lti/deep_link.html", {"course": course, "lists": owned, "others": others})

@@ -96,3 +96,14 @@ def test_an_instructor_of_another_course_or_institution_sees_nothing_of_it(clien
     client.force_login(outsider)
     assert client.get(f"/lti/courses/{course.pk}/").status_code == 404
     assert "History readings" not in client.get("/lists/").content.decode()
+
+
+def test_the_deep_linking_picker_offers_a_co_instructor_only_the_lists_they_edit(client, launch, course, draft):
+    lists.publish_list(draft.owners.first(), draft)
+    r = co_launch(launch, message_type="LtiDeepLinkingRequest")
+    assert r["Location"] == "/lti/deep-link/"
+    picker = client.get("/lti/deep-link/").content.decode()
+    assert "History readings" not in picker   # readable, but not theirs to place
+    assert 'data-testid="dl-none-yours"' in picker and f"/lti/courses/{course.pk}/" in picker
+    refused = client.post("/lti/deep-link/", {"target": f"list:{draft.pk}"})
+    assert refused.status_code == 400 and b"LMS-1" in refused.content

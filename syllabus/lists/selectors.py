@@ -19,13 +19,13 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 
 from syllabus.core.errors import NotFound, RuleViolation
-from syllabus.courses.models import Course, Enrollment
+from syllabus.courses.models import Course
 from syllabus.org.models import User
 from syllabus.org.roles import Role
 
 from .models import Citation, LibrarianTask, ResourceList, Section
 from syllabus.core.prepared import Prepared
-from .permissions import Access, ensure_librarian, ensure_view
+from .permissions import Access, ensure_librarian, ensure_view, reads_a_linked_course
 from .workflow import ItemStatus, ListStatus, Visibility
 
 # --- item filters (LST-7) -----------------------------------------------------------------
@@ -89,15 +89,7 @@ def reader_list_queryset(user, *, courses: bool = True) -> QuerySet[ResourceList
     through_owner = ResourceList.owners.through.objects.filter(resourcelist_id=OuterRef("pk"), user_id=user.pk)
     through_collab = ResourceList.collaborators.through.objects.filter(resourcelist_id=OuterRef("pk"), user_id=user.pk)
     return qs.annotate(viewer_owner=Exists(through_owner), viewer_collaborator=Exists(through_collab),
-                       viewer_enrolled=_reads_a_linked_course(user.pk))
-
-
-def _reads_a_linked_course(user_id: int):
-    """The user is enrolled in, or teaches, a course the list (``OuterRef("pk")``) is linked to:
-    who reads it once it is published (LST-8; an instructor has no Enrollment row)."""
-    enrolled = Enrollment.objects.filter(user_id=user_id, course__resource_lists=OuterRef("pk"))
-    teaching = Course.instructors.through.objects.filter(user_id=user_id, course__resource_lists=OuterRef("pk"))
-    return Exists(enrolled) | Exists(teaching)
+                       viewer_enrolled=reads_a_linked_course(user.pk))
 
 
 def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
@@ -341,7 +333,7 @@ def lists_for_user(user, *, course_id: int | None = None) -> QuerySet[ResourceLi
     if not user.is_authenticated:
         return ResourceList.objects.none()
     qs = ResourceList.objects.filter(
-        Q(owners=user) | Q(collaborators=user) | (Q(visibility=Visibility.PUBLISHED) & _reads_a_linked_course(user.pk))
+        Q(owners=user) | Q(collaborators=user) | (Q(visibility=Visibility.PUBLISHED) & reads_a_linked_course(user.pk))
     )
     if course_id:
         qs = qs.filter(courses=course_id)

@@ -113,8 +113,7 @@ _date = form_date
 def my_lists(request):
     user = request.user
     lists = list(selectors.lists_for_user(user))
-    editable = [lst for lst in lists if any(u.pk == user.pk for u in lst.owners.all())
-                or any(u.pk == user.pk for u in lst.collaborators.all())]
+    editable = [lst for lst in lists if lst.viewer_edits]
     reading = [lst for lst in lists if lst not in editable]
     taught = list(user.courses_taught.order_by("code", "section"))
     to_join = list(selectors.find_lists_to_join(user)) if taught else []

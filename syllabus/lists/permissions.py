@@ -3,15 +3,19 @@
 - list owners and collaborators edit the list (instructor side);
 - the Course Reserves Operators of the list's institution (librarians) see and process every
   list of their institution, and may edit it too;
-- students enrolled in a linked course see the list once it is published, nothing else;
+- students enrolled in a linked course see the list once it is published, nothing else; so do
+  the instructors of a linked course who neither own nor collaborate on it (they have no
+  Enrollment row: an LTI launch or a roster makes them instructors only), read-only;
 - everyone else does not know the list exists (404).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from syllabus.core.errors import NotFound, PermissionDenied
-from syllabus.courses.models import Enrollment
+from syllabus.courses.models import Course, Enrollment
 from syllabus.org.permissions import is_librarian_for, signed_in
 
 from .models import ResourceList
@@ -24,7 +28,7 @@ class Access:
     process: bool = False    # librarian: statuses, assignment, tasks
     owner: bool = False
     collaborator: bool = False
-    student: bool = False    # sees it as an enrolled student
+    student: bool = False    # reads it as a reader of a linked course (enrolled, or teaching it without editing)
 
     @property
     def instructor(self) -> bool:
@@ -34,7 +38,7 @@ class Access:
 NONE = Access()
 
 __all__ = ["Access", "NONE", "access_for", "ensure_edit", "ensure_librarian", "ensure_process", "ensure_view",
-           "is_librarian_for", "require_process"]  # is_librarian_for: org's, re-exported for the list pages
+           "is_librarian_for", "reads_a_linked_course", "require_process"]  # is_librarian_for: org's, re-exported for the list pages
 
 
 def _member_ids(lst: ResourceList, relation: str) -> set[int]:
@@ -42,6 +46,15 @@ def _member_ids(lst: ResourceList, relation: str) -> set[int]:
     if relation in cache:
         return {u.pk for u in cache[relation]}
     return set(getattr(lst, relation).values_list("pk", flat=True))
+
+
+def reads_a_linked_course(user_id: int):
+    """The user is enrolled in, or teaches, a course the list (``OuterRef("pk")``) is linked to:
+    who reads it once it is published (an instructor has no Enrollment row).  The one statement
+    of this rule: :func:`access_for` and the lists selectors both use it."""
+    enrolled = Enrollment.objects.filter(user_id=user_id, course__resource_lists=OuterRef("pk"))
+    teaching = Course.instructors.through.objects.filter(user_id=user_id, course__resource_lists=OuterRef("pk"))
+    return Exists(enrolled) | Exists(teaching)
 
 
 def access_for(user, lst: ResourceList) -> Access:
@@ -58,7 +71,8 @@ def access_for(user, lst: ResourceList) -> Access:
     editor = owner or collaborator or librarian
     student = False
     if not editor and lst.is_published:
-        student = flags[3] if flags is not None else Enrollment.objects.filter(user=user, course__resource_lists=lst).exists()
+        student = flags[3] if flags is not None else \
+            ResourceList.objects.filter(reads_a_linked_course(user.pk), pk=lst.pk).exists()
     return Access(view=editor or student, edit=editor, process=librarian, owner=owner, collaborator=collaborator,
                   student=student)
 

@@ -20,13 +20,13 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 
 from syllabus.core.errors import NotFound, RuleViolation
-from syllabus.courses.models import Course, Enrollment
+from syllabus.courses.models import Course
 from syllabus.org.models import User
 from syllabus.org.roles import Role
 
 from .models import Citation, LibrarianTask, ResourceList, Section
 from syllabus.core.prepared import Prepared
-from .permissions import Access, ensure_librarian, ensure_view
+from .permissions import Access, ensure_librarian, ensure_view, reads_a_linked_course
 from .workflow import ItemStatus, ListStatus, Visibility
 
 # --- item filters (LST-7) -----------------------------------------------------------------
@@ -89,9 +89,8 @@ def reader_list_queryset(user, *, courses: bool = True) -> QuerySet[ResourceList
         return qs
     through_owner = ResourceList.owners.through.objects.filter(resourcelist_id=OuterRef("pk"), user_id=user.pk)
     through_collab = ResourceList.collaborators.through.objects.filter(resourcelist_id=OuterRef("pk"), user_id=user.pk)
-    enrolled = Enrollment.objects.filter(user_id=user.pk, course__resource_lists=OuterRef("pk"))
     return qs.annotate(viewer_owner=Exists(through_owner), viewer_collaborator=Exists(through_collab),
-                       viewer_enrolled=Exists(enrolled))
+                       viewer_enrolled=reads_a_linked_course(user.pk))
 
 
 def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
@@ -432,18 +431,44 @@ def status_counts(lst: ResourceList) -> dict[str, int]:
 
 def lists_for_user(user, *, course_id: int | None = None) -> QuerySet[ResourceList]:
     """Lists the user owns or collaborates on, and published lists of the courses they are
-    enrolled in (LST-8).  Librarians use :func:`task_list` for the rest of their institution."""
+    enrolled in or teach (LST-8).  Each is annotated with ``n_items`` and ``viewer_edits`` (the
+    user owns or collaborates on it).  Librarians use :func:`task_list` for the rest of their
+    institution."""
     if not user.is_authenticated:
         return ResourceList.objects.none()
-    enrolled = Enrollment.objects.filter(user=user, course__resource_lists=OuterRef("pk"))
     qs = ResourceList.objects.filter(
-        Q(owners=user) | Q(collaborators=user) | (Q(visibility=Visibility.PUBLISHED) & Exists(enrolled))
+        Q(owners=user) | Q(collaborators=user) | (Q(visibility=Visibility.PUBLISHED) & reads_a_linked_course(user.pk))
     )
     if course_id:
         qs = qs.filter(courses=course_id)
     ids = qs.values("id")
     return (list_queryset().filter(id__in=ids)
-            .annotate(n_items=Coalesce(Subquery(_count_items()), Value(0), output_field=IntegerField()))
+            .annotate(n_items=Coalesce(Subquery(_count_items()), Value(0), output_field=IntegerField()),
+                      viewer_edits=_edits(user.pk))
+            .order_by("title", "id"))
+
+
+def _edits(user_id: int):
+    owner = ResourceList.owners.through.objects.filter(resourcelist_id=OuterRef("pk"), user_id=user_id)
+    collaborator = ResourceList.collaborators.through.objects.filter(resourcelist_id=OuterRef("pk"), user_id=user_id)
+    return Exists(owner) | Exists(collaborator)
+
+
+def find_lists_to_join(user, *, course_id: int | None = None) -> QuerySet[ResourceList]:
+    """The lists of courses the user teaches that they cannot open: drafts they neither own nor
+    collaborate on (LST-8: only owners and collaborators edit, and a published list of a course
+    they teach is in :func:`lists_for_user`).  Their title, status, visibility and owners only —
+    so that a co-instructor learns the course has a list, and whom to ask to be added as a
+    collaborator, instead of creating a second one (LMS-1).  Only ``course_id``'s, when given."""
+    if not user.is_authenticated or not user.institution_id:
+        return ResourceList.objects.none()
+    teaching = Course.instructors.through.objects.filter(user_id=user.pk, course__resource_lists=OuterRef("pk"))
+    if course_id:
+        teaching = teaching.filter(course_id=course_id)
+    return (ResourceList.objects.filter(Exists(teaching), institution_id=user.institution_id)
+            .exclude(visibility=Visibility.PUBLISHED).exclude(_edits(user.pk))
+            .prefetch_related(COURSES_PREFETCH,
+                              Prefetch("owners", queryset=User.objects.order_by("last_name", "first_name", "username")))
             .order_by("title", "id"))
 
 

@@ -113,12 +113,12 @@ _date = form_date
 def my_lists(request):
     user = request.user
     lists = list(selectors.lists_for_user(user))
-    editable = [lst for lst in lists if any(u.pk == user.pk for u in lst.owners.all())
-                or any(u.pk == user.pk for u in lst.collaborators.all())]
+    editable = [lst for lst in lists if lst.viewer_edits]
     reading = [lst for lst in lists if lst not in editable]
     taught = list(user.courses_taught.order_by("code", "section"))
+    to_join = list(selectors.find_lists_to_join(user)) if taught else []
     return render(request, "lists/my_lists.html", {
-        "editable": editable, "reading": reading, "taught": taught,
+        "editable": editable, "reading": reading, "taught": taught, "to_join": to_join, "show_courses": True,
         "can_create": services.can_create_list(user), "is_librarian": is_librarian_for(user, user.institution_id),
         "htmx_config": HTMX_CONFIG,
     })

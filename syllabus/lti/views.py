@@ -175,9 +175,12 @@ def _land(request, course: Course, role: str | None, target=None):
         except RuleViolation:
             return render(request, "lti/no_list.html", {"course": course, "unavailable": True}, status=404)
     visible = list(lists.lists_for_user(request.user, course_id=course.pk))
-    instructor = role == course_services.INSTRUCTOR
-    if len(visible) == 1:
-        return redirect("lists:edit" if instructor else "lists:view", visible[0].pk)
+    # straight into the one list only when the course has no other list this person should hear
+    # of — a co-instructor's draft they cannot open is shown on the course page (LMS-1, LST-8)
+    if len(visible) == 1 and not (role == course_services.INSTRUCTOR
+                                  and lists.find_lists_to_join(request.user, course_id=course.pk).exists()):
+        edits = visible[0].viewer_edits  # type: ignore[attr-defined]  # lists_for_user's annotation
+        return redirect("lists:edit" if edits else "lists:view", visible[0].pk)
     return redirect("lti:course", course.pk)
 
 
@@ -193,7 +196,9 @@ def jwks(request):
 @login_required
 @never_cache
 def course_lists(request, course_id: int):
-    """The course's lists (several), or "create the list" (instructor), or "no reading list yet"."""
+    """The course's lists (several), or "no reading list yet"; for an instructor of the course
+    also its drafts they cannot open, with whom to ask (LST-8), and "create the list" — or
+    another one, when the course has some (LMS-1)."""
     from syllabus.courses.selectors import course_for
     from syllabus.lists import selectors as lists
 
@@ -201,10 +206,12 @@ def course_lists(request, course_id: int):
     if course is None:
         raise Http404
     visible = list(lists.lists_for_user(request.user, course_id=course.pk))
-    instructor = course.instructors.filter(pk=request.user.pk).exists()
+    instructor = any(u.pk == request.user.pk for u in course.instructors.all())
     if not visible and not instructor:
         return render(request, "lti/no_list.html", {"course": course})
-    return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor})
+    to_join = list(lists.find_lists_to_join(request.user, course_id=course.pk)) if instructor else []
+    return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor,
+                                                     "to_join": to_join})
 
 
 def _pending(request):
@@ -274,7 +281,9 @@ def deep_link(request):
     course = Course.objects.filter(pk=state["course"], instructors=request.user).first()
     if platform is None or course is None:
         raise Http404
-    owned = [lst for lst in lists.lists_for_user(request.user, course_id=course.pk)]
+    # the lists they may place: those they edit (a published list they only read is refused below)
+    readable = list(lists.lists_for_user(request.user, course_id=course.pk))
+    owned = [lst for lst in readable if lst.viewer_edits]  # lists_for_user annotates viewer_edits
     if request.method == "POST":
         target = services.parse_target(request.POST.get("target", ""))
         title = None
@@ -307,4 +316,6 @@ def deep_link(request):
                                                              "title": title})
     for lst in owned:  # a course has a handful of lists
         lst.section_list = lists.list_with_items(request.user, lst.pk)[0].section_list
-    return render(request, "lti/deep_link.html", {"course": course, "lists": owned})
+    # none of theirs, but the course has lists: the course page says whose, and whom to ask (LST-8)
+    others = not owned and (bool(readable) or lists.find_lists_to_join(request.user, course_id=course.pk).exists())
+    return render(request, "lti/deep_link.html", {"course": course, "lists": owned, "others": others})

@@ -391,3 +391,10 @@ def item_status_label(status: str) -> str:
 @register.filter
 def list_status_label(status: str) -> str:
     return _label_or_code(list_label, status)
+
+
+@register.filter
+def people_names(people) -> str:
+    """``Ann Smith, bob`` — each person's full name, or their username (the owners a co-instructor
+    is told to ask, LST-8)."""
+    return ", ".join(p.get_full_name() or p.username for p in people)

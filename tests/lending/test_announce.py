@@ -14,6 +14,8 @@ from syllabus.lending.models import Status, Step
 from syllabus.notify.delivery import OutboxListener
 from syllabus.notify.models import OutboxMessage
 
+from .gates import inject_once
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_finish_announces_the_available_letter_of_the_patron_who_got_the_copy_only(make_rep, patrons):
@@ -68,18 +70,11 @@ def test_a_write_that_found_its_title_changed_announces_nothing_and_the_one_writ
     rep = make_rep(1)
     a, b, c = patrons[:3]
     real_run = services._run
-    injected: list = []
-
-    def run(statements, gate=None, **kwargs):
-        if gate is not None and not injected:  # a's decision is made: b's request commits first
-            injected.append(True)
-            services.request_loan(b, rep)
-        return real_run(statements, gate, **kwargs)
+    injected = inject_once(monkeypatch, lambda: services.request_loan(b, rep))  # a's decision is made: b's request commits first
 
     listener = OutboxListener.open()
     assert (listener is not None) == (connection.vendor == "postgresql")
     try:
-        monkeypatch.setattr(services, "_run", run)
         services.request_loan(a, rep)
         if not injected:  # SQLite: the writer lock serialises the verbs; b comes after a
             services.request_loan(b, rep)

@@ -13,22 +13,15 @@ from syllabus.lending.models import AccessRule, LoanRequest, Status
 from syllabus.notify.models import LetterConfig, OutboxMessage
 
 from .conftest import DEFAULT_RULE
+from .gates import inject_once
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_title_changed_between_reading_and_writing_is_read_again_and_never_overbooked(make_rep, patrons, monkeypatch):
     rep = make_rep(1)
     a, b = patrons[:2]
-    real_run = services._run
-    injected: list = []
+    injected = inject_once(monkeypatch, lambda: services.request_loan(b, rep))  # a's decision is made: b's request commits first
 
-    def run(statements, gate=None, **kwargs):
-        if gate is not None and not injected:  # a's decision is made: b's request commits first
-            injected.append(True)
-            services.request_loan(b, rep)
-        return real_run(statements, gate, **kwargs)
-
-    monkeypatch.setattr(services, "_run", run)
     conflicts = services.RETRIES["conflicts"]
     req_a = services.request_loan(a, rep)
     if not injected:  # SQLite: the writer lock serialises the verbs; b comes after a

@@ -13,6 +13,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import requests
 
+from syllabus.lists import services as lists
+
 ROOT = Path(__file__).resolve().parents[2]
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
@@ -117,6 +119,18 @@ class Launcher:
 @pytest.fixture
 def launch(client, lms, platform):
     return Launcher(client, lms)
+
+
+@pytest.fixture
+def reading_list(course, instructor):
+    """A published list of the course with two sections; ``.week2`` is the second (deep-linking targets)."""
+    lst = lists.create_list(instructor, title="History readings", courses=[course])
+    lists.add_section(instructor, lst, title="Week 1")
+    week2 = lists.add_section(instructor, lst, title="Week 2")
+    lists.add_citation(instructor, lst, week2, "book", {"title": "The Making of the English Working Class"})
+    lists.publish_list(instructor, lst)
+    lst.week2 = week2
+    return lst
 
 
 def context(cid="ctx-hist", label="HIST101", title="Modern History"):

@@ -1,6 +1,5 @@
 """Issue 10 acceptance 4 (deep linking, LMS-1) and 5 (Names and Role Provisioning, LMS-2), against
 the separate platform process; plus the frame and cookie rules of pages inside the LMS."""
-import pytest
 
 from syllabus.core.models import AuditEntry
 from syllabus.courses.models import Enrollment
@@ -9,17 +8,6 @@ from syllabus.web.csp import with_frame_ancestors
 from syllabus.lti.models import ContextLink
 from syllabus.org.models import User
 from tests.lti.conftest import INSTRUCTOR, LEARNER, context, parse_form
-
-
-@pytest.fixture
-def reading_list(course, instructor):
-    lst = lists.create_list(instructor, title="History readings", courses=[course])
-    lists.add_section(instructor, lst, title="Week 1")
-    week2 = lists.add_section(instructor, lst, title="Week 2")
-    lists.add_citation(instructor, lst, week2, "book", {"title": "The Making of the English Working Class"})
-    lists.publish_list(instructor, lst)
-    lst.week2 = week2
-    return lst
 
 
 def test_deep_linking_round_trip_opens_the_chosen_section(client, launch, lms, course, reading_list, instructor):

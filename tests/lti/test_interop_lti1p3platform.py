@@ -14,7 +14,6 @@ import requests
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from syllabus.lists import services as lists
 from tests.independent import INTEROP, free_port, start, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,17 +40,11 @@ def registered(openlearning, live_server, inst_a, capsys):
 
 
 @pytest.fixture
-def reading_list(course, instructor):
+def reading_list(reading_list, instructor):
     # the platform's teacher is this instructor, matched by e-mail (docs/lti.md, "What a launch does")
     instructor.email = "ada@college.example"
     instructor.save(update_fields=["email"])
-    lst = lists.create_list(instructor, title="History readings", courses=[course])
-    lists.add_section(instructor, lst, title="Week 1")
-    week2 = lists.add_section(instructor, lst, title="Week 2")
-    lists.add_citation(instructor, lst, week2, "book", {"title": "The Making of the English Working Class"})
-    lists.publish_list(instructor, lst)
-    lst.week2 = week2
-    return lst
+    return reading_list
 
 
 def test_lms1_learner_launch_lands_on_the_student_view(page, live_server, registered, course, reading_list):

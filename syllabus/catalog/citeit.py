@@ -12,7 +12,8 @@ most trusted source that states it wins (and ``Harvest.sources`` says which one 
 and finally the page itself (``<title>``, ``<meta name="author">``, the canonical link).
 Pages are parsed with BeautifulSoup on lxml.  :func:`fetch` downloads a page for the
 endpoint when only a URL is given: http(s) only, a size cap, a timeout, and no private or
-loopback addresses (unless ``CITE_IT_ALLOW_PRIVATE_HOSTS`` is set, for tests and intranets).
+loopback addresses (unless the operator lists the host in ``OUTBOUND_PRIVATE_HOSTS``,
+syllabus.core.outbound).
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from urllib.parse import urljoin
 
 import requests
 from bs4 import BeautifulSoup
-from django.conf import settings
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers, openurl
@@ -357,15 +357,11 @@ def harvest(html: str | bytes, url: str = "") -> Harvest:
 
 # --- fetching a page --------------------------------------------------------------------------
 
-def _allow_private() -> bool:
-    return bool(getattr(settings, "CITE_IT_ALLOW_PRIVATE_HOSTS", False))
-
-
 def fetch(url: str, *, timeout: float = 10.0) -> tuple[str, bytes]:
     """(final URL, HTML bytes — BeautifulSoup finds the encoding) of a page; follows up to 5 redirects, checking every hop."""
-    # syllabus.core.outbound checks every hop (SSRF), with cite it's own allowance for tests and intranets
-    outbound.check_url(url, rule="DSV-4", allow_private=_allow_private())   # http(s) only: a clear refusal first
-    session = outbound.session(rule="DSV-4", allow_private=_allow_private())
+    # syllabus.core.outbound checks every hop (SSRF); OUTBOUND_PRIVATE_HOSTS is the operator's allowance
+    outbound.check_url(url, rule="DSV-4")   # http(s) only: a clear refusal before a session is made
+    session = outbound.session(rule="DSV-4")
     session.headers["User-Agent"] = "Syllabus/0.1 cite-it (+https://github.com/syllabus)"
     session.headers["Accept"] = "text/html,application/xhtml+xml"
     for _hop in range(6):

@@ -117,6 +117,6 @@ def fake_http(settings):
     server = FakeServer()
     settings.OPENLIBRARY_URL = server.url + "/openlibrary"
     settings.CROSSREF_URL = server.url + "/crossref"
-    settings.CITE_IT_ALLOW_PRIVATE_HOSTS = True
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]  # the fake server (core.outbound)
     yield server
     server.close()

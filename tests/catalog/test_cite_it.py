@@ -91,11 +91,11 @@ def test_redirects_are_followed_and_a_loop_is_stopped(fake_http):
 
 def test_private_addresses_are_refused_unless_allowed(fake_http, settings):
     fake_http.route("/page", body="<title>Internal</title>")
-    settings.CITE_IT_ALLOW_PRIVATE_HOSTS = False
+    settings.OUTBOUND_PRIVATE_HOSTS = []
     with pytest.raises(RuleViolation) as exc:
         citeit.fetch(fake_http.url + "/page")
     assert exc.value.rule == "DSV-4" and "private or local" in exc.value.detail
-    settings.CITE_IT_ALLOW_PRIVATE_HOSTS = True
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1"]
     assert citeit.fetch(fake_http.url + "/page")[1] == b"<title>Internal</title>"
 
 

@@ -50,7 +50,6 @@ class Internal:
 @pytest.fixture
 def internal(settings):
     settings.OUTBOUND_PRIVATE_HOSTS = []
-    settings.CITE_IT_ALLOW_PRIVATE_HOSTS = False
     server = Internal()
     yield server
     server.httpd.shutdown()

@@ -8,6 +8,8 @@ access-rights policies and a staff title search with the availability indicator 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -241,43 +243,48 @@ def request_detail(request, pk: int):
     return render(request, "lending/request_detail.html", {"req": req, "trail": audit.trail(req)[:200]})
 
 
+def _form_page(request, template: str, save: Callable[[], HttpResponse], context: Callable[[], dict]) -> HttpResponse:
+    """A back-office page that shows its form again with the refusal: on a POST, ``save()`` parses
+    the form, calls the service and answers the redirect; a :class:`RuleViolation` it raises is
+    the page's ``error`` (400), shown over ``context()`` (built after the attempt)."""
+    error = ""
+    if request.method == "POST":
+        try:
+            return save()
+        except RuleViolation as exc:
+            error = str(exc)
+    return render(request, template, {**context(), "error": error}, status=400 if error else 200)
+
+
 @login_required
 def edit(request, pk: int):
     """LDL-11: staff change the note and the priority — nothing else."""
     req = _staff_request_or_404(request, pk)
-    error = ""
-    if request.method == "POST":
-        try:
-            data = forms.EditForm.parse(request.POST)
-            services.edit_request(request.user, req, note=data["note"], priority=data["priority"])
-        except RuleViolation as exc:
-            error = str(exc)
-        else:
-            messages.success(request, _("Request updated."))
-            return redirect("lending:request", req.pk)
-    return render(request, "lending/edit.html", {"req": req, "error": error, "max_priority": services.MAX_PRIORITY},
-                  status=400 if error else 200)
+
+    def save() -> HttpResponse:
+        data = forms.EditForm.parse(request.POST)
+        services.edit_request(request.user, req, note=data["note"], priority=data["priority"])
+        messages.success(request, _("Request updated."))
+        return redirect("lending:request", req.pk)
+
+    return _form_page(request, "lending/edit.html", save, lambda: {"req": req, "max_priority": services.MAX_PRIORITY})
 
 
 @login_required
 def cancel(request, pk: int):
     """LDL-11: staff cancel a request not yet being viewed, with a reason."""
     req = _staff_request_or_404(request, pk)
-    error = ""
     nxt = forms.BackForm.parse(request.POST)["next"] if request.method == "POST" else ""
-    if request.method == "POST":
-        try:
-            data = forms.CancelForm.parse(request.POST)
-            services.cancel(request.user, req, reason=data["reason"], note=data["note"])
-        except RuleViolation as exc:
-            error = str(exc)
-        else:
-            messages.success(request, _("Request cancelled; the patron is notified."))
-            fallback = reverse("lending:queue", args=[req.representation_id])
-            return redirect(safe_next(request, nxt, fallback=fallback) if nxt.startswith("/lending/") else fallback)
-    return render(request, "lending/cancel.html", {"req": req, "reasons": CancelReason.choices, "error": error,
-                                                   "next": request.GET.get("next", nxt)},
-                  status=400 if error else 200)
+
+    def save() -> HttpResponse:
+        data = forms.CancelForm.parse(request.POST)
+        services.cancel(request.user, req, reason=data["reason"], note=data["note"])
+        messages.success(request, _("Request cancelled; the patron is notified."))
+        fallback = reverse("lending:queue", args=[req.representation_id])
+        return redirect(safe_next(request, nxt, fallback=fallback) if nxt.startswith("/lending/") else fallback)
+
+    return _form_page(request, "lending/cancel.html", save,
+                      lambda: {"req": req, "reasons": CancelReason.choices, "next": request.GET.get("next", nxt)})
 
 
 def _staff_rep(request, rep_id: int):

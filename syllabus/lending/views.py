@@ -345,28 +345,26 @@ def rights(request, rep_id: int):
         raise DjangoPermissionDenied
     policies = list(selectors.policies(request.user))
     items = list(Item.objects.filter(record_id=rep.record_id).select_related("library").order_by("barcode"))
-    error = ""
-    if request.method == "POST":
-        try:
-            raw_policy = request.POST.get("policy", "")
-            policy = next((p for p in policies if str(p.pk) == raw_policy), None)
-            # an empty field is a mistake, not "0": 0 withdraws the title and cancels the waitlist
-            raw_n = request.POST.get("concurrent_users", "").strip()
-            if not raw_n.isdigit():
-                raise RuleViolation("LDL-2", _("the number of concurrent users is a whole number (0 = no access)"))
-            wanted = {int(x) for x in request.POST.getlist("items") if x.isdigit()}
-            services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=int(raw_n),
-                                                 related_item_ids=wanted)  # all or nothing
-        except RuleViolation as exc:
-            error = str(exc)
-        else:
-            messages.success(request, _("Loan rights saved."))
-            return redirect("lending:rights", rep.pk)
-    rep = _rep_or_404(request, rep_id)
-    st = getattr(rep, "loan_settings", None)
-    related = set(rep.related_items.values_list("pk", flat=True))
-    return render(request, "lending/rights.html", {"rep": rep, "st": st, "policies": policies, "items": items, "related": related,
-                                                   "error": error}, status=400 if error else 200)
+
+    def save() -> HttpResponse:
+        raw_policy = request.POST.get("policy", "")
+        policy = next((p for p in policies if str(p.pk) == raw_policy), None)
+        # an empty field is a mistake, not "0": 0 withdraws the title and cancels the waitlist
+        raw_n = request.POST.get("concurrent_users", "").strip()
+        if not raw_n.isdigit():
+            raise RuleViolation("LDL-2", _("the number of concurrent users is a whole number (0 = no access)"))
+        wanted = {int(x) for x in request.POST.getlist("items") if x.isdigit()}
+        services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=int(raw_n),
+                                             related_item_ids=wanted)  # all or nothing
+        messages.success(request, _("Loan rights saved."))
+        return redirect("lending:rights", rep.pk)
+
+    def page() -> dict:
+        stored = _rep_or_404(request, rep_id)  # as stored: a refused save changed nothing
+        return {"rep": stored, "st": getattr(stored, "loan_settings", None), "policies": policies, "items": items,
+                "related": set(stored.related_items.values_list("pk", flat=True))}
+
+    return _form_page(request, "lending/rights.html", save, page)
 
 
 @login_required
@@ -426,39 +424,37 @@ def policy_form(request, pk: int | None = None):
 
     groups = list(UserGroup.objects.filter(institution_id=request.user.institution_id).order_by("name"))
     existing = {(r.user_group.code if r.user_group_id else ""): r for r in (policy.rules.all() if policy else [])}
-    error = ""
-    if request.method == "POST":
-        try:
-            rules = _rules_from_post(request.POST)
-            fields = dict(name=request.POST.get("name", ""), limit_note=request.POST.get("limit_note", ""),
-                          description=request.POST.get("description", ""), long_term_loan=bool(request.POST.get("long_term_loan")))
-            if policy is None:
-                policy = services.create_policy(request.user, request.user.institution, rules=rules, **fields)
+
+    def save() -> HttpResponse:
+        rules = _rules_from_post(request.POST)
+        fields = dict(name=request.POST.get("name", ""), limit_note=request.POST.get("limit_note", ""),
+                      description=request.POST.get("description", ""), long_term_loan=bool(request.POST.get("long_term_loan")))
+        if policy is None:
+            services.create_policy(request.user, request.user.institution, rules=rules, **fields)
+        else:
+            services.update_policy(request.user, policy, rules=rules, **fields)
+        messages.success(request, _("Access rights saved."))
+        return redirect("lending:policies")
+
+    def page() -> dict:
+        post = request.POST if request.method == "POST" else None
+        defaults = {f.name: f.default for f in AccessRule._meta.concrete_fields if f.name in services.RULE_FIELDS}
+        rows = []
+        for i, (code, label) in enumerate([("", _("Default (every other group)"))] + [(g.code, g.name) for g in groups]):
+            rule = existing.get(code)
+            if post is not None:
+                prefix = f"rule-{i}-"
+                values = {n: post.get(prefix + n, "") for n in RULE_INTS + ("session_period_unit", "grace_period_unit")}
+                values |= {n: bool(post.get(prefix + n)) for n in RULE_BOOLS}
+                enabled = bool(post.get(prefix + "enabled"))
             else:
-                services.update_policy(request.user, policy, rules=rules, **fields)
-        except RuleViolation as exc:
-            error = str(exc)
-        else:
-            messages.success(request, _("Access rights saved."))
-            return redirect("lending:policies")
-    post = request.POST if request.method == "POST" else None
-    defaults = {f.name: f.default for f in AccessRule._meta.concrete_fields if f.name in services.RULE_FIELDS}
-    rows = []
-    for i, (code, label) in enumerate([("", _("Default (every other group)"))] + [(g.code, g.name) for g in groups]):
-        rule = existing.get(code)
-        if post is not None:
-            prefix = f"rule-{i}-"
-            values = {n: post.get(prefix + n, "") for n in RULE_INTS + ("session_period_unit", "grace_period_unit")}
-            values |= {n: bool(post.get(prefix + n)) for n in RULE_BOOLS}
-            enabled = bool(post.get(prefix + "enabled"))
-        else:
-            values = {n: getattr(rule, n) if rule else defaults[n] for n in services.RULE_FIELDS}
-            enabled = rule is not None or (policy is None and code == "")
-        rows.append({"i": i, "code": code, "label": label, "v": values, "enabled": enabled})
-    form = {"name": post.get("name", "") if post else (policy.name if policy else ""),
-            "limit_note": post.get("limit_note", "") if post else (policy.limit_note if policy else ""),
-            "description": post.get("description", "") if post else (policy.description if policy else ""),
-            "long_term_loan": bool(post.get("long_term_loan")) if post else (policy.long_term_loan if policy else True)}
-    return render(request, "lending/policy_form.html", {"policy": policy, "rows": rows, "error": error, "units": TimeUnit.choices,
-                                                        "form": form, "rule_count": len(rows)},
-                  status=400 if error else 200)
+                values = {n: getattr(rule, n) if rule else defaults[n] for n in services.RULE_FIELDS}
+                enabled = rule is not None or (policy is None and code == "")
+            rows.append({"i": i, "code": code, "label": label, "v": values, "enabled": enabled})
+        form = {"name": post.get("name", "") if post else (policy.name if policy else ""),
+                "limit_note": post.get("limit_note", "") if post else (policy.limit_note if policy else ""),
+                "description": post.get("description", "") if post else (policy.description if policy else ""),
+                "long_term_loan": bool(post.get("long_term_loan")) if post else (policy.long_term_loan if policy else True)}
+        return {"policy": policy, "rows": rows, "units": TimeUnit.choices, "form": form, "rule_count": len(rows)}
+
+    return _form_page(request, "lending/policy_form.html", save, page)

@@ -37,6 +37,7 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 LOGIN_LIFETIME = dt.timedelta(minutes=10)
+KEY_SET_MAX = 1_000_000          # bytes of a platform's key set (JWKS): a few keys are a few kB
 MAX_ROSTER_PAGES = 200           # a platform paging for ever is stopped
 MAX_MEMBERS = 50_000
 

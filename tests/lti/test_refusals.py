@@ -95,3 +95,57 @@ def test_a_student_cannot_deep_link(client, launch, course):
     r = launch({**GOOD, "context": context(), "message_type": "LtiDeepLinkingRequest"})
     refused(client, r, "only instructors add Syllabus content", status=403)
     assert snapshot() == before
+
+
+class EndlessKeySet:
+    """A platform key set URL that answers a body without end (at most ``LIMIT`` bytes, so that a
+    tool reading it all still ends): ``sent`` counts what left the server."""
+
+    LIMIT = 60_000_000
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.sent = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                chunk = b" " * 65536
+                try:
+                    self.wfile.write(b'{"keys": [')
+                    while outer.sent < EndlessKeySet.LIMIT:
+                        self.wfile.write(chunk)
+                        outer.sent += len(chunk)
+                except OSError:   # the tool hung up
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_a_platform_key_set_without_end_is_refused_not_read_into_memory(client, launch, platform, before):
+    """pylti1p3 reads the key set with ``response.json()``: the outbound session stops it at
+    KEY_SET_MAX bytes and the launch is refused naming the key set, nothing created."""
+    from syllabus.lti.models import Platform
+    from syllabus.lti.services import KEY_SET_MAX
+
+    server = EndlessKeySet()
+    try:
+        Platform.objects.filter(pk=platform.pk).update(keyset_url=server.url + "/jwks")
+        r = launch({**GOOD, "context": context()})
+        refused(client, r, f"key set ({server.url}/jwks) could not be read", status=502)
+        assert f"larger than {KEY_SET_MAX:,} bytes" in r.content.decode()
+        assert snapshot() == before
+        assert server.sent < 10 * KEY_SET_MAX   # stopped early, not read to the end
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()

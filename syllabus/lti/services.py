@@ -243,7 +243,8 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     if ident is not None:
         return ident.user, False
     people = User.objects.filter(institution=platform.institution)
-    sourced = ((claims.get(CLAIM + "lis") or {}).get("person_sourcedid") or "").strip()
+    # a username, read in NFKC like the sign-in form and the people file (a full-width look-alike is the same person)
+    sourced = User.normalize_username(str((claims.get(CLAIM + "lis") or {}).get("person_sourcedid") or "").strip())
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is None and email:

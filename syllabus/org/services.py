@@ -249,7 +249,8 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
     person when ``create`` is false, and an inactive or expired person.  Runs in one
     transaction: a refusal leaves nothing written.  ``source`` ("sso:okta", "lti:moodle") goes
     into the audit trail (ORG-6)."""
-    username = (details.username or "").strip()
+    # NFKC like the sign-in form and the people file: an IdP's "ａｎｎａ" (full-width) is the person "anna"
+    username = User.normalize_username((details.username or "").strip())
     if not username:
         raise RuleViolation(rule, "the identity source sent no username")
     if len(username) > USERNAME_MAX:

@@ -275,6 +275,20 @@ def test_a_name_split_by_an_xml_comment_is_read_whole_or_refused(client, saml_id
 
 # --- people, logout -------------------------------------------------------------------------------
 
+def test_a_full_width_username_from_the_idp_is_the_same_person(client, saml_idp, idp, make_user):
+    """eduPersonPrincipalName "ｇｒａｃｅ＠ｕｎｉ．ｅｘａｍｐｌｅ" (full-width) is, in NFKC, the person
+    "grace@uni.example" — no look-alike second account."""
+    grace = make_user("grace@uni.example", group="staff")
+    idp.control(user={"name_id": "p-2002", "attributes": {
+        "eduPersonPrincipalName": ["ｇｒａｃｅ＠ｕｎｉ．ｅｘａｍｐｌｅ"], "givenName": ["Grace"], "sn": ["Hopper"],
+        "mail": ["grace@uni.example"], "eduPersonAffiliation": ["staff"]}})
+    people = User.objects.count()
+    response = post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    assert response.status_code == 302, response.content[:2000]
+    assert _signed_in_user(client) == grace
+    assert User.objects.count() == people
+
+
 def test_existing_people_only_refuses_an_unknown_person(client, saml_idp):
     saml_idp.existing_only = True
     saml_idp.save()

@@ -23,6 +23,7 @@ from syllabus.core.limits import column
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
+from syllabus.org.services import check_may_sign_in
 
 from .models import ContextLink, CourseMatch, Deployment, Identity, LoginState, Platform
 
@@ -342,8 +343,10 @@ def accept(login: LoginState, claims: dict) -> Launch:
             raise LaunchRefused("nonce", "replayed launch: its nonce was already used")
         user, _ = person_for(platform, claims)
         Identity.objects.filter(issuer=platform.issuer, sub=claims["sub"]).update(last_launch_at=now)
-        if not user.is_active:
-            raise LaunchRefused("user", "your account is inactive in Syllabus; ask the library", status=403)
+        try:  # inactive, expired, or a platform superuser: the same checks as an SSO sign-in
+            check_may_sign_in(user, rule="LMS-1", through_institution=True)
+        except RuleViolation as exc:
+            raise LaunchRefused("user", f"{exc.detail}; ask the library", status=403)
         role = role_of(claims)
         context = claims.get(CLAIM + "context") or {}
         course = match_course(platform, claims)

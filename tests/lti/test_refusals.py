@@ -149,3 +149,20 @@ def test_a_platform_key_set_without_end_is_refused_not_read_into_memory(client, 
     finally:
         server.httpd.shutdown()
         server.httpd.server_close()
+
+
+@pytest.mark.parametrize("who,words", [
+    ({"is_superuser": True, "is_staff": True}, "is a platform superuser: it signs in with its password here"),
+    ({"expiry_date": __import__("datetime").date(2020, 1, 1)}, "expired on 2020-01-01"),
+    ({"is_active": False}, "is inactive"),
+], ids=["superuser", "expired", "inactive"])
+def test_a_launch_matched_to_a_person_who_may_not_sign_in_this_way_is_refused(client, launch, before, make_user, who, words):
+    """The LMS is registered by the institution's administrator, who cannot reach a platform
+    superuser's account in the admin: a launch naming one (by sourcedid or e-mail) must not
+    either.  An expired or inactive person is refused as at every other way in."""
+    make_user("root", email="root@uni.edu", **who)
+    before = snapshot()
+    for claims in ({"sub": "lms-root-1", "sourcedid": "root"}, {"sub": "lms-root-2", "email": "root@uni.edu"}):
+        r = launch({**claims, "roles": [LEARNER], "context": context()})
+        refused(client, r, f"the account &#x27;root&#x27; {words}", status=403)
+        assert snapshot() == before

@@ -203,6 +203,16 @@ def test_an_inactive_person_is_refused(client, oidc_idp, make_user):
     assert User.objects.get(username="ada").first_name == "Old"
 
 
+def test_a_platform_superuser_is_not_signed_in_by_an_institutions_provider(client, oidc_idp, make_user):
+    """The institution's administrator configures its providers but cannot touch a superuser's
+    account: a provider they control naming one must not sign them in as it."""
+    make_user("ada", is_superuser=True, is_staff=True)
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 403
+    assert "LMS-3: the account 'ada' is a platform superuser" in _page_text(response)
+    assert _signed_in_user(client) is None and not SignIn.objects.exists()
+
+
 def test_an_expired_person_is_refused(client, oidc_idp, make_user):
     import datetime as dt
 

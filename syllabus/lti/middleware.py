@@ -7,6 +7,10 @@ also drops ``X-Frame-Options``.  Over HTTPS the session and CSRF cookies of such
 sent ``SameSite=None; Secure`` so that the browser keeps them inside a third-party iframe.
 Place it inside the CSP middleware and outside the session middleware (it reads the session
 after the view ran and sees the cookies the session middleware set).
+
+The administration (``/admin/``) is never framed, not even in such a session: nothing of it
+belongs inside the LMS, and its one-click actions (delete, unlock, change roles) are what a
+page framing it would trick an administrator into (clickjacking).
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ class LtiFrameMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if _never_framed(request.path):
+            return response
         origins = getattr(request, "lti_frame_origins", None)
         session = getattr(request, "session", None)
         lti = session.get("lti") if session is not None else None
@@ -42,3 +48,9 @@ class LtiFrameMiddleware:
                     response.cookies[name]["samesite"] = "None"
                     response.cookies[name]["secure"] = True
         return response
+
+
+def _never_framed(path: str) -> bool:
+    from django.urls import reverse
+
+    return path.startswith(reverse("admin:index"))

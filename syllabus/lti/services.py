@@ -23,6 +23,7 @@ from syllabus.core.limits import column
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
+from syllabus.org.services import check_may_sign_in
 
 from .models import ContextLink, CourseMatch, Deployment, Identity, LoginState, Platform
 
@@ -37,6 +38,7 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 LOGIN_LIFETIME = dt.timedelta(minutes=10)
+KEY_SET_MAX = 1_000_000          # bytes of a platform's key set (JWKS): a few keys are a few kB
 MAX_ROSTER_PAGES = 200           # a platform paging for ever is stopped
 MAX_MEMBERS = 50_000
 
@@ -242,7 +244,8 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     if ident is not None:
         return ident.user, False
     people = User.objects.filter(institution=platform.institution)
-    sourced = ((claims.get(CLAIM + "lis") or {}).get("person_sourcedid") or "").strip()
+    # a username, read in NFKC like the sign-in form and the people file (a full-width look-alike is the same person)
+    sourced = User.normalize_username(str((claims.get(CLAIM + "lis") or {}).get("person_sourcedid") or "").strip())
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is None and email:
@@ -340,8 +343,10 @@ def accept(login: LoginState, claims: dict) -> Launch:
             raise LaunchRefused("nonce", "replayed launch: its nonce was already used")
         user, _ = person_for(platform, claims)
         Identity.objects.filter(issuer=platform.issuer, sub=claims["sub"]).update(last_launch_at=now)
-        if not user.is_active:
-            raise LaunchRefused("user", "your account is inactive in Syllabus; ask the library", status=403)
+        try:  # inactive, expired, or a platform superuser: the same checks as an SSO sign-in
+            check_may_sign_in(user, rule="LMS-1", through_institution=True)
+        except RuleViolation as exc:
+            raise LaunchRefused("user", f"{exc.detail}; ask the library", status=403)
         role = role_of(claims)
         context = claims.get(CLAIM + "context") or {}
         course = match_course(platform, claims)

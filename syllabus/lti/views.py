@@ -114,10 +114,18 @@ def launch(request):
         services.check_claims(login_state, claims)
         if claims[CLAIM + "message_type"] == services.DEEP_LINKING and services.role_of(claims) != course_services.INSTRUCTOR:
             raise LaunchRefused("role", "only instructors add Syllabus content to the LMS course", status=403)
+        # pylti1p3 fetches the platform's key set URL with this session: address vetted where it
+        # connects (SSRF, DNS rebinding), a timeout, and the answer refused past KEY_SET_MAX bytes
         message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request),
-                                      requests_session=outbound.session(rule="LMS-1"))   # the platform's key set URL
+                                      requests_session=outbound.session(rule="LMS-1", field="keyset_url",
+                                                                        max_bytes=services.KEY_SET_MAX))
         try:
             message.validate()
+        except LaunchRefused:
+            raise
+        except RuleViolation as exc:  # from syllabus.core.outbound: the key set could not be read
+            raise LaunchRefused("keyset", f"the platform's key set ({platform.keyset_url}) could not be read: {exc.detail}",
+                                status=502)
         except Exception as exc:  # pylti1p3 raises LtiException (and a few others) with a message
             raise services.explain(exc)
         result = services.accept(login_state, claims)

@@ -231,12 +231,18 @@ class PersonDetails:
     roles: tuple[str, ...] = ()
 
 
-def check_may_sign_in(user: User, *, rule: str = "LMS-3") -> None:
-    """An inactive or expired person is refused, whatever the way in."""
+def check_may_sign_in(user: User, *, rule: str = "LMS-3", through_institution: bool = False) -> None:
+    """An inactive or expired person is refused, whatever the way in.  ``through_institution``:
+    the way in is one an institution's administrator configures (an SSO provider, an LTI
+    platform), which never signs in a platform superuser — that administrator cannot touch a
+    superuser's account in the admin, and an IdP or LMS they control must not hand it to them."""
     if not user.is_active:
         raise PermissionDenied(rule, f"the account {user.username!r} is inactive")
     if user.is_expired and user.expiry_date is not None:
         raise PermissionDenied(rule, f"the account {user.username!r} expired on {user.expiry_date.isoformat()}")
+    if through_institution and user.is_superuser:
+        raise PermissionDenied(rule, f"the account {user.username!r} is a platform superuser: it signs in with its "
+                                     "password here, not through an institution's identity provider or LMS")
 
 
 def provision_person(institution, details: PersonDetails, *, create: bool = True, source: str,
@@ -249,7 +255,8 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
     person when ``create`` is false, and an inactive or expired person.  Runs in one
     transaction: a refusal leaves nothing written.  ``source`` ("sso:okta", "lti:moodle") goes
     into the audit trail (ORG-6)."""
-    username = (details.username or "").strip()
+    # NFKC like the sign-in form and the people file: an IdP's "ａｎｎａ" (full-width) is the person "anna"
+    username = User.normalize_username((details.username or "").strip())
     if not username:
         raise RuleViolation(rule, "the identity source sent no username")
     if len(username) > USERNAME_MAX:
@@ -274,7 +281,7 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
             audit.created(actor, user, note=f"signed in for the first time through {source}")
         else:
             user = found
-            check_may_sign_in(user, rule=rule)
+            check_may_sign_in(user, rule=rule, through_institution=True)
             audit.update(actor, user, note=f"from {source}", **values)
         for role in details.roles:
             if role in Role.values:

@@ -249,6 +249,10 @@ def _pysaml2_refusal(exc: Exception) -> str:
     text = str(exc)
     if isinstance(exc, StatusError):
         return f"the identity provider did not sign you in ({text[:200]})"
+    if isinstance(exc, SignatureError) and "missing" in text.lower():
+        # e.g. a Shibboleth IdP out of the box: signResponses=true, signAssertions=false (docs/sso.md)
+        return ("the SAML assertion is not signed: the identity provider must sign assertions "
+                "(a signed Response around an unsigned assertion is not accepted)")
     if isinstance(exc, (SignatureError, IncorrectlySigned)):
         return "the SAML assertion's signature does not verify against the provider's key (altered, or not signed by it)"
     if isinstance(exc, DecryptionFailed):

@@ -44,6 +44,17 @@ def test_an_instructor_is_matched_by_sourcedid_and_lands_in_the_editor(client, l
     assert client.get(r["Location"]).status_code == 200
 
 
+def test_a_full_width_sourcedid_is_the_same_person_not_a_second_account(client, launch, course, reading_list, instructor):
+    """The LMS sends "ｉｎｓｔｒｕｃｔｏｒ" (full-width): read in NFKC like the sign-in form, it is the
+    person "instructor", not a look-alike account beside them."""
+    people = User.objects.count()
+    r = launch({"sub": "lms-teacher-fw", "sourcedid": "ｉｎｓｔｒｕｃｔｏｒ", "roles": [INSTRUCTOR], "context": context(),
+                "nrps": False})
+    assert r.status_code == 302 and r["Location"] == f"/lists/{reading_list.pk}/edit/"
+    assert Identity.objects.get(sub="lms-teacher-fw").user == instructor
+    assert User.objects.count() == people
+
+
 def test_a_teaching_assistant_teaches_and_an_administrator_gets_no_rights(launch, course, reading_list, make_user):
     make_user("ta", email="ta@uni.edu")
     launch({"sub": "lms-ta", "email": "ta@uni.edu", "roles": [TA], "context": context(), "nrps": False})

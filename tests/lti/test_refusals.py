@@ -95,3 +95,74 @@ def test_a_student_cannot_deep_link(client, launch, course):
     r = launch({**GOOD, "context": context(), "message_type": "LtiDeepLinkingRequest"})
     refused(client, r, "only instructors add Syllabus content", status=403)
     assert snapshot() == before
+
+
+class EndlessKeySet:
+    """A platform key set URL that answers a body without end (at most ``LIMIT`` bytes, so that a
+    tool reading it all still ends): ``sent`` counts what left the server."""
+
+    LIMIT = 60_000_000
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.sent = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                chunk = b" " * 65536
+                try:
+                    self.wfile.write(b'{"keys": [')
+                    while outer.sent < EndlessKeySet.LIMIT:
+                        self.wfile.write(chunk)
+                        outer.sent += len(chunk)
+                except OSError:   # the tool hung up
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_a_platform_key_set_without_end_is_refused_not_read_into_memory(client, launch, platform, before):
+    """pylti1p3 reads the key set with ``response.json()``: the outbound session stops it at
+    KEY_SET_MAX bytes and the launch is refused naming the key set, nothing created."""
+    from syllabus.lti.models import Platform
+    from syllabus.lti.services import KEY_SET_MAX
+
+    server = EndlessKeySet()
+    try:
+        Platform.objects.filter(pk=platform.pk).update(keyset_url=server.url + "/jwks")
+        r = launch({**GOOD, "context": context()})
+        refused(client, r, f"key set ({server.url}/jwks) could not be read", status=502)
+        assert f"larger than {KEY_SET_MAX:,} bytes" in r.content.decode()
+        assert snapshot() == before
+        assert server.sent < 10 * KEY_SET_MAX   # stopped early, not read to the end
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
+@pytest.mark.parametrize("who,words", [
+    ({"is_superuser": True, "is_staff": True}, "is a platform superuser: it signs in with its password here"),
+    ({"expiry_date": __import__("datetime").date(2020, 1, 1)}, "expired on 2020-01-01"),
+    ({"is_active": False}, "is inactive"),
+], ids=["superuser", "expired", "inactive"])
+def test_a_launch_matched_to_a_person_who_may_not_sign_in_this_way_is_refused(client, launch, before, make_user, who, words):
+    """The LMS is registered by the institution's administrator, who cannot reach a platform
+    superuser's account in the admin: a launch naming one (by sourcedid or e-mail) must not
+    either.  An expired or inactive person is refused as at every other way in."""
+    make_user("root", email="root@uni.edu", **who)
+    before = snapshot()
+    for claims in ({"sub": "lms-root-1", "sourcedid": "root"}, {"sub": "lms-root-2", "email": "root@uni.edu"}):
+        r = launch({**claims, "roles": [LEARNER], "context": context()})
+        refused(client, r, f"the account &#x27;root&#x27; {words}", status=403)
+        assert snapshot() == before

@@ -96,3 +96,21 @@ def test_an_uploaded_files_own_sandbox_policy_is_kept():
         return response
 
     assert csp.ContentSecurityPolicyMiddleware(view)(RequestFactory().get("/f"))["Content-Security-Policy"] == "sandbox"
+
+
+def test_in_a_session_from_an_lti_launch_the_lms_may_frame_pages_but_never_the_admin(client, admin_user, course):
+    """After a launch, the platform may frame the pages the LMS shows (LMS-1), but the
+    administration keeps X-Frame-Options and frame-ancestors 'self': a page on the LMS's origin
+    cannot frame it and trick an administrator into clicking one of its actions."""
+    client.force_login(admin_user)
+    session = client.session
+    session["lti"] = {"platform": 1, "origins": ["https://lms.example.edu"]}
+    session.save()
+    page = client.get(f"/courses/{course.pk}/")
+    assert page.status_code == 200 and "X-Frame-Options" not in page
+    assert _directives(page["Content-Security-Policy"])["frame-ancestors"] == ["'self'", "https://lms.example.edu"]
+    for path in ("/admin/", "/admin/org/user/"):
+        admin = client.get(path)
+        assert admin.status_code == 200, path
+        assert admin["X-Frame-Options"] in ("DENY", "SAMEORIGIN"), path
+        assert _directives(admin["Content-Security-Policy"])["frame-ancestors"] == ["'self'"], path

@@ -8,7 +8,9 @@ by ``tests/sso/conftest.py``:
 ``POST /_control`` (JSON): ``sp_metadata`` (the SP's metadata XML, read from Syllabus),
 ``user`` (NameID and attributes), ``mode`` — how the next answer misbehaves: ``unsigned``,
 ``wrong_key`` (signed by a key not in the IdP's metadata), ``audience``, ``recipient``,
-``in_response_to``, ``expired``, ``not_yet_valid``, ``encrypt``; ``reset``.  The answer of
+``in_response_to``, ``expired``, ``not_yet_valid``, and the signing forms of ``SIGNING_FORMS``
+(``encrypt``, ``response_signed``, ``shibboleth_default``, ``both_signed``,
+``both_signed_encrypted``); ``reset``.  The answer of
 ``GET /sso/redirect`` is the HTML form a browser would post, and ``GET /_last`` returns the last
 SAMLResponse.  ``GET /_log`` tells what happened (authn requests, logout requests).
 """
@@ -109,6 +111,16 @@ def _iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# mode → (sign the assertion, sign the Response, encrypt the assertion), as IdPs are configured:
+# "encrypt" is an assertion signed then encrypted; "response_signed" a Response signed around an
+# unsigned assertion; "shibboleth_default" what a Shibboleth IdP sends out of the box
+# (signResponses=true, signAssertions=false, encryptAssertions=true); "both_signed" a signed
+# assertion in a signed Response (Shibboleth with signAssertions=true, Okta)
+SIGNING_FORMS = {"encrypt": (True, False, True), "response_signed": (False, True, False),
+                 "shibboleth_default": (False, True, True), "both_signed": (True, True, False),
+                 "both_signed_encrypted": (True, True, True)}
+
+
 def _answer(server: Server, authn_request, relay_state: str) -> str:
     mode, user = STATE["mode"], STATE["user"]
     destination = authn_request.message.assertion_consumer_service_url
@@ -117,10 +129,12 @@ def _answer(server: Server, authn_request, relay_state: str) -> str:
     name_id = NameID(format=NAMEID_FORMAT_PERSISTENT, text=user["name_id"], sp_name_qualifier=sp_entity_id)
     authn = {"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
              "authn_auth": server.config.entityid}
-    if mode == "encrypt":
+    if mode in SIGNING_FORMS:
+        sign_assertion, sign_response, encrypt = SIGNING_FORMS[mode]
         response = server.create_authn_response(
             user["attributes"], in_response_to, destination, sp_entity_id, name_id=name_id, authn=authn,
-            sign_assertion=True, sign_response=False, encrypt_assertion=True, encrypt_assertion_self_contained=True)
+            sign_assertion=sign_assertion, sign_response=sign_response, encrypt_assertion=encrypt,
+            encrypt_assertion_self_contained=encrypt)
         return str(response)
     response = server.create_authn_response(user["attributes"], in_response_to, destination, sp_entity_id,
                                             name_id=name_id, authn=authn, sign_assertion=False, sign_response=False)

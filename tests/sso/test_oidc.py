@@ -167,6 +167,19 @@ def test_a_rotated_provider_key_is_picked_up(client, oidc_idp, op):
     assert [k["kid"] for k in cached["keys"]] == [new_kid]
 
 
+def test_a_full_width_username_from_the_provider_is_the_same_person(client, oidc_idp, op, make_user):
+    """The provider sends "ａｄａ" (full-width): read in NFKC like the sign-in form and the people
+    file, it signs in the person "ada" — no look-alike second account."""
+    ada = make_user("ada", group="staff")
+    op.control(user={"sub": "u-1001", "preferred_username": "ａｄａ", "given_name": "Ada", "family_name": "Lovelace",
+                     "email": "ada@uni.example", "groups": ["faculty"]})
+    people = User.objects.count()
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302, response.content[:500]
+    assert _signed_in_user(client) == ada
+    assert User.objects.count() == people
+
+
 def test_existing_people_only_refuses_an_unknown_person(client, oidc_idp):
     oidc_idp.existing_only = True
     oidc_idp.save()
@@ -188,6 +201,16 @@ def test_an_inactive_person_is_refused(client, oidc_idp, make_user):
     assert response.status_code == 403 and "LMS-3: the account 'ada' is inactive" in _page_text(response)
     assert _signed_in_user(client) is None
     assert User.objects.get(username="ada").first_name == "Old"
+
+
+def test_a_platform_superuser_is_not_signed_in_by_an_institutions_provider(client, oidc_idp, make_user):
+    """The institution's administrator configures its providers but cannot touch a superuser's
+    account: a provider they control naming one must not sign them in as it."""
+    make_user("ada", is_superuser=True, is_staff=True)
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 403
+    assert "LMS-3: the account 'ada' is a platform superuser" in _page_text(response)
+    assert _signed_in_user(client) is None and not SignIn.objects.exists()
 
 
 def test_an_expired_person_is_refused(client, oidc_idp, make_user):

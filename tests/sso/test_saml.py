@@ -76,6 +76,29 @@ def test_an_encrypted_assertion_is_accepted(client, saml_idp, idp):
     assert _signed_in_user(client).username == "grace@uni.example"
 
 
+@pytest.mark.parametrize("form", ["both_signed", "both_signed_encrypted"])
+def test_a_signed_assertion_inside_a_signed_response_is_accepted(client, saml_idp, idp, form):
+    """The accepted forms (docs/sso.md): the assertion signed by the IdP — alone (the tests above),
+    encrypted, or inside a Response the IdP signed too (both signatures are checked)."""
+    idp.control(mode=form)
+    answer = base64.b64decode(saml_answer(client, saml_idp))
+    root = etree.fromstring(answer)
+    assert root.find("ds:Signature", NS) is not None   # the Response is signed
+    response = post_answer(client, saml_idp, base64.b64encode(answer).decode())
+    assert response.status_code == 302, response.content[:2000]
+    assert _signed_in_user(client).username == "grace@uni.example"
+
+
+@pytest.mark.parametrize("form", ["response_signed", "shibboleth_default"])
+def test_a_signed_response_around_an_unsigned_assertion_is_refused_saying_what_to_configure(client, saml_idp, idp, form):
+    """A Shibboleth IdP signs the Response, not the assertion, unless told to: refused, and the
+    page says the IdP must sign assertions."""
+    idp.control(mode=form)
+    answer = saml_answer(client, saml_idp)
+    assert etree.fromstring(base64.b64decode(answer)).find("ds:Signature", NS) is not None
+    _assert_refused(post_answer(client, saml_idp, answer), client, "the identity provider must sign assertions")
+
+
 def test_an_unsigned_assertion_is_refused(client, saml_idp, idp):
     idp.control(mode="unsigned")
     _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client, "signed")
@@ -274,6 +297,20 @@ def test_a_name_split_by_an_xml_comment_is_read_whole_or_refused(client, saml_id
 
 
 # --- people, logout -------------------------------------------------------------------------------
+
+def test_a_full_width_username_from_the_idp_is_the_same_person(client, saml_idp, idp, make_user):
+    """eduPersonPrincipalName "ｇｒａｃｅ＠ｕｎｉ．ｅｘａｍｐｌｅ" (full-width) is, in NFKC, the person
+    "grace@uni.example" — no look-alike second account."""
+    grace = make_user("grace@uni.example", group="staff")
+    idp.control(user={"name_id": "p-2002", "attributes": {
+        "eduPersonPrincipalName": ["ｇｒａｃｅ＠ｕｎｉ．ｅｘａｍｐｌｅ"], "givenName": ["Grace"], "sn": ["Hopper"],
+        "mail": ["grace@uni.example"], "eduPersonAffiliation": ["staff"]}})
+    people = User.objects.count()
+    response = post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    assert response.status_code == 302, response.content[:2000]
+    assert _signed_in_user(client) == grace
+    assert User.objects.count() == people
+
 
 def test_existing_people_only_refuses_an_unknown_person(client, saml_idp):
     saml_idp.existing_only = True

@@ -7,7 +7,7 @@
 //
 // EXPORTS.json is {"ris": "...", "bibtex": "...", "csl_json": "..."}; the answer, on stdout, is
 // {"ris": [csl...], "bibtex": [csl...], "csl_json": [csl...], "schema_errors": [...], "rendered": ["..."],
-//  "warnings": [...]}.
+//  "docx": ["<p> HTML", ...], "warnings": [...]}.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -18,8 +18,9 @@ require("@citation-js/plugin-bibtex");
 require("@citation-js/plugin-csl");
 const Ajv = require("ajv");
 const CSL = require("citeproc");
+const mammoth = require("mammoth");
 
-const [exportsPath, schemaPath, stylePath, localePath] = process.argv.slice(2);
+const [exportsPath, schemaPath, stylePath, localePath, docxPath] = process.argv.slice(2);
 const exported = JSON.parse(readFileSync(exportsPath, "utf8"));
 const warnings = [];
 const origWarn = console.warn;
@@ -57,6 +58,9 @@ const [meta, entries] = engine.makeBibliography();
 const byId = Object.fromEntries(meta.entry_ids.map((idList, i) => [idList[0], entries[i].trim()]));
 answer.rendered = ids.map((id) => byId[id]);
 if (meta.bibliography_errors && meta.bibliography_errors.length) warnings.push(JSON.stringify(meta.bibliography_errors));
+const docx = await mammoth.convertToHtml({ path: docxPath });
+answer.docx = [...docx.value.matchAll(/<(h1|p)>(.*?)<\/\1>/g)].map((m) => `<${m[1]}>${m[2]}`);
+warnings.push(...docx.messages.map((m) => `mammoth: ${m.message}`));
 answer.warnings = warnings;
 console.warn = origWarn;
 process.stdout.write(JSON.stringify(answer));

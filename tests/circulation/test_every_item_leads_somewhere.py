@@ -38,11 +38,13 @@ def every_kind(shelf, instructor, reserves, student, inst_a, library_a, accessib
                                      personal_copy=True, personal_copy_owner="instructor")
     circulation.receive_personal_copy(reserves, personal.pk, library=library_a, barcode="PC-1", location="Reserve desk",
                                       call_number="PR4662")
+    promised = services.add_citation(instructor, lst, section, "book", {"title": "A copy on its way"},
+                                     personal_copy=True, personal_copy_owner="instructor")
     note = services.add_citation(instructor, lst, section, "other", {"title": "Read the first two chapters before class"},
                                  public_note="No book needed: the chapters are in the course pack.")
     nothing = services.add_citation(instructor, lst, section, "book", {"title": "A book nobody has",
                                                                        "author": [{"family": "Nobody", "given": "Ann"}]})
-    return dict(shelf, web=web, filed=filed, personal=personal, note=note, nothing=nothing)
+    return dict(shelf, web=web, filed=filed, personal=personal, promised=promised, note=note, nothing=nothing)
 
 
 def _item(page, citation):
@@ -62,7 +64,7 @@ def test_srv5_dsv6_every_item_of_the_student_view_leads_somewhere(page, login, e
     login("student")
     page.goto(f"/lists/{every_kind['list'].pk}/")
     broken = []
-    for key in ("on_shelf", "all_out", "ebook", "scan_in", "scan_out", "loan", "web", "filed", "personal", "note", "nothing"):
+    for key in ("on_shelf", "all_out", "ebook", "scan_in", "scan_out", "loan", "web", "filed", "personal", "promised", "note", "nothing"):
         item = _item(page, every_kind[key])
         expect(item).to_be_visible()
         for text, href in _links(item):
@@ -95,6 +97,9 @@ def test_srv5_dsv6_every_item_of_the_student_view_leads_somewhere(page, login, e
     assert got.status == 200 and got.body() == PDF
     # a personal copy on reserve
     expect(_item(page, every_kind["personal"])).to_contain_text("Personal copy on reserve")
+    # a personal copy the library has not received yet: what is coming, not "no copy"
+    expect(_item(page, every_kind["promised"]).get_by_test_id("access-none")).to_have_text(
+        "The instructor is lending the library a personal copy: it will be on reserve.")
     # a note says what it says
     expect(_item(page, every_kind["note"])).to_contain_text("the chapters are in the course pack")
     # nothing available: the item says what the student can do, and Find it answers

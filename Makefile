@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/ruff check syllabus tests bench
 	$(BIN)/mypy
 
-# independent identity providers for the interoperability tests (docs/interop.md), exact versions
+# independent identity providers and citation readers for the interoperability tests (docs/interop.md), exact versions
 # from scripts/interop/package-lock.json; needs Node.js 20+ and npm
 INTEROP := scripts/interop
 $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json

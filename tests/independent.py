@@ -1,4 +1,4 @@
-"""Servers that nobody on this project wrote, for the interoperability tests (docs/interop.md):
+"""Servers and readers that nobody on this project wrote, for the interoperability tests (docs/interop.md):
 panva's ``oidc-provider`` and ``samlify`` (npm, pinned by scripts/interop/package-lock.json and
 installed by ``make install``) and ``lti1p3platform`` (PyPI, pinned by requirements.lock).
 Each runs as its own process; a missing install fails the test (never skips)."""
@@ -64,3 +64,16 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def run_node(script: str, *args: str, timeout: float = 120) -> str:
+    """Run an npm-backed script of scripts/interop to completion; its standard output."""
+    node = shutil.which("node")
+    if not node:
+        pytest.fail("node not found: the interoperability tests run npm packages (Node.js 20+)")
+    if not (INTEROP / "node_modules" / ".package-lock.json").exists():
+        pytest.fail("scripts/interop/node_modules is missing: run `make interop` (npm ci --prefix scripts/interop; `make test` does it)")
+    done = subprocess.run([node, str(INTEROP / script), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode:
+        pytest.fail(f"{script} failed: {done.stderr[-3000:]}")
+    return done.stdout

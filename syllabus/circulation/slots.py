@@ -47,12 +47,13 @@ def _prepare_progress(request, lists):
 def _access_key(request, context):
     """Everything ``_item_access.html`` reads: the item's shared access (copies, availability,
     online links, Find it, whether a hold can be placed, the editors' done count) — never the
-    reader's own part (``mine``) — its title and its URLs (lists.slots: ``key``)."""
+    reader's own part (``mine``) — its title, whether a personal copy is promised, and its URLs
+    (lists.slots: ``key``)."""
     c = context.get("citation")
     access = getattr(c, "item_access", None)
     if c is None or access is None:
         return None
-    return (c.pk, c.title, {k: v for k, v in access.items() if k != "mine"}, c.circulation_urls)
+    return (c.pk, c.title, getattr(c, "personal_copy", False), {k: v for k, v in access.items() if k != "mine"}, c.circulation_urls)
 
 
 def _mine_key(request, context):

@@ -45,10 +45,10 @@ class ParsedEntry:
 # dropped (issue 13: "fields dropped (named) — never silently").
 RIS_READ = {"type_of_reference", "type_of_work", "title", "primary_title", "translated_title", "secondary_title",
             "alternate_title1", "alternate_title2", "alternate_title3", "journal_name", "first_authors", "authors",
-            "subsidiary_authors", "secondary_authors", "date", "publication_year", "year", "access_date", "issn", "doi",
+            "subsidiary_authors", "secondary_authors", "tertiary_authors", "date", "publication_year", "year", "access_date", "issn", "doi",
             "urls", "volume", "number", "publisher", "edition", "abstract", "notes_abstract", "language",
             "place_published", "tertiary_title", "short_title", "start_page", "end_page", "keywords",
-            "number_of_volumes", "end_of_reference"}
+            "number_of_volumes", "end_of_reference", "custom3"}
 RIS_TAGS = {key: tag for tag, key in rispy.TAG_KEY_MAPPING.items()} | {"authors": "AU", "first_authors": "A1"}
 BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle", "titleaddon", "journal", "journaltitle",
             "journalsubtitle", "fjournal", "booktitle", "booksubtitle", "booktitleaddon", "maintitle", "mainsubtitle",
@@ -63,6 +63,8 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
     keys = {k for k, v in entry.items() if v not in (None, "", [])} - RIS_READ
     if entry.get("note") and data.get("issue") == str(entry["note"]):
         keys.discard("note")  # M1 is read only as a journal's issue number
+    if entry.get("custom3") and data.get("type") != "paper-conference":
+        keys.add("custom3")  # C3 is read only as a conference paper's proceedings title
     return tuple(sorted(RIS_TAGS.get(k, k) for k in keys))
 
 
@@ -87,7 +89,7 @@ RIS_TO_CSL = {
 # no code for go out as GEN with the CSL type in M3 ("type of work"), which import reads back.
 CSL_TO_RIS = {
     "article-journal": "JOUR", "periodical": "JFULL", "article-magazine": "MGZN", "article-newspaper": "NEWS", "book": "BOOK",
-    "chapter": "CHAP", "thesis": "THES", "report": "RPRT", "paper-conference": "CPAPER", "webpage": "ELEC",
+    "chapter": "CHAP", "thesis": "THES", "report": "RPRT", "paper-conference": "CONF", "webpage": "ELEC",
     "post-weblog": "BLOG", "motion_picture": "VIDEO", "song": "SOUND", "musical_score": "MUSIC", "map": "MAP",
     "dataset": "DATA", "patent": "PAT", "legal_case": "CASE", "legislation": "STAT", "bill": "BILL", "manuscript": "MANSCPT",
     "pamphlet": "PAMP", "entry-encyclopedia": "ENCYC", "entry-dictionary": "DICT", "personal_communication": "PCOMM",
@@ -116,6 +118,8 @@ def _ris_date(text: str | None) -> dict | None:
 
 
 SERIAL_TYPES = ("article-journal", "article-magazine", "article-newspaper", "periodical")
+# RIS types whose A2 is the series editor and A3 the editor (an edited book's editors are its AU)
+BOOK_RIS = ("BOOK", "EBOOK", "EDBOOK")
 
 
 def ris_name(text: str) -> dict:
@@ -159,13 +163,25 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None) -> 
         data["collection-title"] = secondary
     if not title and ctype == "periodical":
         data["title"] = journal or secondary
+    if ctype == "paper-conference" and entry.get("custom3"):
+        # the RIS specification's CONF: C3 the proceedings title, T2 the conference's name
+        data["container-title"] = entry["custom3"]
+        if secondary and secondary != entry["custom3"]:
+            data["event-title"] = secondary
     authors = authors_in_order if authors_in_order is not None else \
         list(entry.get("first_authors") or []) + list(entry.get("authors") or [])
     if authors:
-        data["author"] = [ris_name(a) for a in authors]
+        data["editor" if ris_type == "EDBOOK" else "author"] = [ris_name(a) for a in authors]
     if entry.get("subsidiary_authors"):
         data["translator"] = [ris_name(a) for a in entry["subsidiary_authors"]]
-    if entry.get("secondary_authors"):
+    if ris_type in BOOK_RIS:
+        # a book's editors are A3 and A2 its series editors (the RIS specification; Zotero, EndNote
+        # and citation-js read and write them so)
+        if entry.get("secondary_authors"):
+            data["collection-editor"] = [ris_name(a) for a in entry["secondary_authors"]]
+        if entry.get("tertiary_authors"):
+            data["editor"] = data.get("editor", []) + [ris_name(a) for a in entry["tertiary_authors"]]
+    elif entry.get("secondary_authors"):
         role = "recipient" if ctype == "personal_communication" else "editor"
         data[role] = [ris_name(a) for a in entry["secondary_authors"]]
     data["issued"] = _ris_date(entry.get("date") or entry.get("publication_year") or entry.get("year"))
@@ -209,13 +225,26 @@ def csl_to_ris_entry(data: dict) -> dict:
         entry["type_of_work"] = ctype
     if data.get("author"):
         entry["authors"] = [_ris_name_text(n) for n in cslmod.names(data, "author")]
-    second = "recipient" if ctype == "personal_communication" else "editor"
-    if data.get(second):
-        entry["secondary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, second)]
+    if entry["type_of_reference"] in BOOK_RIS:  # a book's editors are A3, its series editors A2
+        if data.get("editor"):
+            entry["tertiary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, "editor")]
+        if data.get("collection-editor"):
+            entry["secondary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, "collection-editor")]
+    else:
+        second = "recipient" if ctype == "personal_communication" else "editor"
+        if data.get(second):
+            entry["secondary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, second)]
     if data.get("translator"):
         entry["subsidiary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, "translator")]
     container = data.get("container-title")
-    if container:
+    if ctype == "paper-conference":
+        # CONF as the RIS specification has it (Zotero, EndNote and citation-js read it so): the
+        # proceedings are C3 and T2 is the conference's name — the proceedings when it has none
+        if container:
+            entry["custom3"] = container
+        if event := data.get("event-title") or data.get("event") or container:
+            entry["secondary_title"] = event
+    elif container:
         if ctype in SERIAL_TYPES:
             entry["alternate_title3"] = container  # JF, the full journal title
         entry["secondary_title"] = container
@@ -693,12 +722,20 @@ LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&",
 VERBATIM_FIELDS = {"url", "doi"}
 
 
+# biblatex reads these as lists of names separated by "and": a publisher we hold as one text
+# ("Routledge and Kegan Paul") is written with its "and" braced, so that it stays one publisher
+LIST_FIELDS = {"publisher", "address", "location", "institution", "school", "organization"}
+
+
 def _bib_value(key: str, text) -> str:
     """Escape what LaTeX would eat (``& % $ # _ { }``...); URLs and DOIs stay verbatim."""
     text = str(text)
     if key in VERBATIM_FIELDS:
         return text
-    return "".join(LATEX_SPECIALS.get(ch, ch) for ch in text)
+    text = "".join(LATEX_SPECIALS.get(ch, ch) for ch in text)
+    if key in LIST_FIELDS:
+        text = re.sub(r"(?<=\s)and(?=\s)", "{and}", text)
+    return text
 
 
 def _bib_names(people: list[dict]) -> str:

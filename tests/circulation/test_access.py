@@ -48,7 +48,7 @@ def test_student_view_shows_access_for_each_item(shelf, student, client):
     assert "Reserve / short loan" in html
     assert "https://ebooks.example.com/42" in html
     assert "no longer available (ended" in html
-    assert "all 1 copies in use, 1 waiting" in html
+    assert "the only copy is in use, 1 waiting" in html
     assert "You are number 1 in the digital loan waitlist." in html
     assert html.count('data-testid="find-it"') == 6
     assert html.count('data-testid="place-hold"') == 2  # the two titles with physical copies

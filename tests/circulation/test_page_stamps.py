@@ -90,7 +90,7 @@ def test_every_kind_of_change_a_stamp_covers_shows_at_once_in_every_worker(page,
 
 def test_time_shows_at_once_lending_timers_and_scan_windows(page, shelf, classmate, clock):
     loan, scan_in = shelf["loan"], shelf["scan_in"]
-    page(classmate, lambda p: "all 1 copies in use, 1 waiting" in item_html(p, loan) and "until" in item_html(p, scan_in), "first view")
+    page(classmate, lambda p: "the only copy is in use, 1 waiting" in item_html(p, loan) and "until" in item_html(p, scan_in), "first view")
     minute = dt.timedelta(minutes=1)
     # the reader's copy waits in its grace period: a minute before it ends the page is kept; a
     # minute after, the same day, the timer is due — the page applies it before it shows: the
@@ -98,10 +98,10 @@ def test_time_shows_at_once_lending_timers_and_scan_windows(page, shelf, classma
     active = LoanRequest.objects.get(representation=shelf["loan_rep"], status=Status.ACTIVE)
     assert active.step == "in_grace_period" and active.grace_due_at is not None
     clock.set_now(active.grace_due_at - minute)
-    page(classmate, lambda p: "all 1 copies in use, 1 waiting" in item_html(p, loan), "grace")
+    page(classmate, lambda p: "the only copy is in use, 1 waiting" in item_html(p, loan), "grace")
     clock.set_now(active.grace_due_at + minute)
     assert clock.today() == (active.grace_due_at - minute).date()
-    page(classmate, lambda p: "all 1 copies in use, 0 waiting" in item_html(p, loan), "grace over")
+    page(classmate, lambda p: "the only copy is in use, 0 waiting" in item_html(p, loan), "grace over")
     # weeks later the scan's window has closed
     clock.advance(dt.timedelta(days=25))
     page(classmate, lambda p: "no longer available" in item_html(p, scan_in), "scan window")

@@ -217,3 +217,43 @@ def test_docx_has_one_paragraph_per_entry_with_italics():
 def test_html_document():
     page = bibliography.to_html(bibliography.render(ITEMS, "apa"), title="A <list>", style="apa")
     assert "<title>A &lt;list&gt;</title>" in page and page.count('class="csl-entry"') == 3
+
+
+# --- the RIS specification's BOOK and CONF, as Zotero, EndNote and citation-js read them (LST-9) ---
+
+def test_lst9_a_book_s_editors_are_ris_a3_and_its_series_editors_a2():
+    book = {"type": "book", "title": "Contemporary Literary Criticism", "editor": [{"family": "Matuz", "given": "Roger"}],
+            "collection-editor": [{"family": "Series", "given": "Sam"}]}
+    ris = formats.to_ris([book])
+    assert "A3  - Matuz, Roger" in ris and "A2  - Series, Sam" in ris
+    assert formats.parse(ris)[1][0].csl == book
+    # Zotero's own "every tag" sample: BOOK A2 "Editor, Series" is the series editor, A3 the editor
+    read = formats.parse("TY  - BOOK\nTI  - T\nAU  - Author, Ann\nA2  - Editor, Series\nA3  - Editor, Ed\nER  - \n")[1][0]
+    assert read.csl["editor"] == [{"family": "Editor", "given": "Ed"}]
+    assert read.csl["collection-editor"] == [{"family": "Editor", "given": "Series"}] and read.dropped == ()
+    # an edited book (EDBOOK) lists its editors as AU
+    edbook = formats.parse("TY  - EDBOOK\nTI  - T\nAU  - Editor, Ed\nER  - \n")[1][0].csl
+    assert edbook["editor"] == [{"family": "Editor", "given": "Ed"}] and "author" not in edbook
+    # a chapter's editors stay A2 (the book's editors)
+    assert "A2  - Matuz, Roger" in formats.to_ris([{"type": "chapter", "title": "C", "editor": book["editor"]}])
+
+
+def test_lst9_a_conference_paper_s_proceedings_are_ris_c3_and_its_conference_t2():
+    paper = {"type": "paper-conference", "title": "Trajectory Pattern Mining", "ISBN": "9781595936097",
+             "container-title": "Proceedings of the 13th ACM SIGKDD", "event-title": "KDD '07"}
+    ris = formats.to_ris([paper])
+    assert ris.startswith("TY  - CONF\n") and "C3  - Proceedings of the 13th ACM SIGKDD" in ris and "T2  - KDD '07" in ris
+    assert formats.parse(ris)[1][0].csl == paper
+    # without a conference name T2 still names the proceedings (for readers of T2 only)
+    alone = formats.to_ris([{"type": "paper-conference", "title": "P", "container-title": "Proc"}])
+    assert "C3  - Proc" in alone and "T2  - Proc" in alone
+    assert formats.parse(alone)[1][0].csl == {"type": "paper-conference", "title": "P", "container-title": "Proc"}
+    # C3 of another type is not read, and the report names it
+    assert formats.parse("TY  - JOUR\nTI  - T\nC3  - x\nER  - \n")[1][0].dropped == ("C3",)
+
+
+def test_lst9_a_publisher_with_and_in_its_name_stays_one_publisher_in_bibtex():
+    bib = formats.to_bibtex([{"type": "book", "title": "T", "publisher": "Routledge and Kegan Paul",
+                              "publisher-place": "London and New York"}])
+    assert "publisher = {Routledge {and} Kegan Paul}" in bib and "address = {London {and} New York}" in bib
+    assert formats.parse(bib)[1][0].csl["publisher"] == "Routledge and Kegan Paul"

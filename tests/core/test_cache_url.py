@@ -51,3 +51,34 @@ def test_without_cache_url_each_process_keeps_its_own():
 def test_a_wrong_cache_url_is_refused_by_name():
     result = _run("get", "k", "memcached://127.0.0.1:11211")
     assert result.returncode != 0 and "CACHE_URL must be a redis://" in result.stderr
+
+
+def test_after_an_upgrade_no_worker_reads_the_previous_codes_pages(tmp_path):
+    """A page kept in Redis by one version of the code is not served by a worker running another:
+    the shared caches' prefix carries the code's digest (a changed template gives another)."""
+    from pathlib import Path
+
+    import syllabus
+    from syllabus.codeversion import code_digest
+
+    package = Path(syllabus.__file__).parent
+    templates = tmp_path / "syllabus" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "view.html").write_text("<p>{{ list.title }}</p>")
+    (tmp_path / "syllabus" / "models.py").write_text("X = 1\n")
+    before = code_digest(tmp_path / "syllabus")
+    (templates / "view.html").write_text("<p class=title>{{ list.title }}</p>")
+    assert code_digest(tmp_path / "syllabus") != before
+    (templates / "view.html").write_text("<p>{{ list.title }}</p>")
+    assert code_digest(tmp_path / "syllabus") == before  # same code, same prefix: workers share
+    (tmp_path / "syllabus" / "__pycache__").mkdir()
+    (tmp_path / "syllabus" / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0compiled")
+    assert code_digest(tmp_path / "syllabus") == before  # byte-compiling does not change the version
+
+    probe = "import django; django.setup(); from django.conf import settings; " \
+            "print(settings.CACHES['default']['KEY_PREFIX'], settings.CACHES['pages']['KEY_PREFIX'])"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "syllabus.settings", "CACHE_URL": REDIS}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    digest = code_digest(package)
+    assert out.stdout.split() == [f"syllabus-{digest}", f"syllabus-pages-{digest}"]

@@ -26,7 +26,6 @@ from syllabus.lists.models import ListChange, RecordChange, ResourceList
 from syllabus.org.models import Consortium, Institution, Library
 
 from .conftest import item_html
-from .test_page_stamps import classmate, page  # noqa: F401  (fixtures: a reader, a view served by two workers)
 
 pytestmark = pytest.mark.django_db
 

@@ -43,7 +43,7 @@ PREFIX = "syllabus_change_"
 class Watch:
     """A table whose change bumps ``target`` (:data:`RECORDS` or :data:`LISTS`) for the keys
     ``keys`` — a ``SELECT … AS k`` over ``{row}`` (``OLD``/``NEW``) — when ``where`` holds for
-    the row (old or new), and, for an UPDATE, one of ``columns`` changed (``()``: any column)."""
+    the row (old or new), and, for an UPDATE, one of ``columns`` changed (``()``: every UPDATE)."""
     table: str
     target: str
     keys: str
@@ -99,14 +99,11 @@ def _bump(w: Watch, rows: tuple[str, ...]) -> str:
             f"WHERE k IS NOT NULL ORDER BY k ON CONFLICT ({col}) DO UPDATE SET n = {w.target}.n + 1")
 
 
-def _columns(connection, w: Watch) -> tuple[str, ...]:
-    if w.columns:
-        return w.columns
-    with connection.cursor() as cur:
-        return tuple(c.name for c in connection.introspection.get_table_description(cur, w.table))
-
-
 def _changed(vendor: str, columns: tuple[str, ...]) -> str:
+    """An UPDATE's condition: one of ``columns`` changed; none named: every UPDATE (a column added
+    to the table later is then covered without installing again)."""
+    if not columns:
+        return ""
     op = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
     return "(" + " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns) + ")"
 
@@ -117,9 +114,9 @@ def statements(connection) -> list[str]:
     out = []
     for w in watched():
         name = PREFIX + w.table
-        changed = _changed(vendor, _columns(connection, w))
+        either = f"(({w.where.format(row='OLD')}) OR ({w.where.format(row='NEW')}))" if w.where else ""
         when = {"INSERT": w.where.format(row="NEW"), "DELETE": w.where.format(row="OLD"),
-                "UPDATE": changed + (f" AND (({w.where.format(row='OLD')}) OR ({w.where.format(row='NEW')}))" if w.where else "")}
+                "UPDATE": " AND ".join(c for c in (_changed(vendor, w.columns), either) if c)}
         if vendor == "postgresql":
             out.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                        f"IF TG_OP = 'INSERT' THEN {_bump(w, ('NEW',))}; "

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from syllabus.citations import openurl
 from syllabus.catalog.models import EResource, Item, Representation
-from syllabus.lists.item_access import Stamp, list_records, register, signature
+from syllabus.lists.item_access import Stamp, list_records, register
 from syllabus.org import config
 from syllabus.org.models import Institution
 
@@ -224,29 +224,14 @@ def catalog_stamp(user) -> Stamp | None:
     """Everything :func:`catalog_access` reads for a list's items, apart from the reader's own
     part (issue 19): the copies of their records (with their libraries), the copies on the hold
     shelf, the e-resources, the digital representations (and whether a loan policy takes them),
-    the personal copies of the items; the configuration and the reader's institution.  The
-    items themselves are the list's revision (lists.views)."""
+    the personal copies of the items — all of it in the list's change stamp, kept by triggers
+    (lists.changes); here only what the process knows: the configuration and the reader's
+    institution."""
     inst = getattr(user, "institution", None) if getattr(user, "institution_id", None) else None
     if inst is None:
         return None
     conf = config.get_many(CONFIG_KEYS, institution=inst)
-    return Stamp(columns=_catalog_columns, extra=(inst.pk, inst.consortium_id, repr(sorted(conf.items()))))
-
-
-def _catalog_columns(values) -> dict:
-    records = list_records()
-    return {
-        "items": signature(Item.objects.filter(record_id__in=records), "record_id", "status", "library_id", "library__code",
-                           "library__name", "library__institution_id", "location", "call_number", "item_type", "barcode"),
-        "shelf": signature(Hold.objects.filter(record_id__in=records, status=HoldStatus.ON_HOLD_SHELF, item__isnull=False),
-                           "item_id"),
-        "eres": signature(EResource.objects.filter(record_id__in=records), "record_id", "institution_id", "url", "provider",
-                          "coverage", "open_access", "coverage_from", "coverage_to"),
-        "reps": signature(Representation.objects.filter(record_id__in=records), "record_id", "label", "active", "discoverable",
-                          "library_id", "library__institution__consortium_id", "loan_settings__policy__long_term_loan"),
-        "personal": signature(PersonalCopy.objects.filter(citation__resource_list_id=OuterRef("pk")), "citation_id", "status",
-                              "library_id", "library__code", "library__name", "location", "call_number", "on_loan"),
-    }
+    return Stamp(extra=(inst.pk, inst.consortium_id, repr(sorted(conf.items()))))
 
 
 def catalog_mine_exists(values):

@@ -3,11 +3,11 @@ item-access registry: a scan delivered for the item, available inside its approv
 (its copyright window) and marked unavailable before or after it.  One query for the page."""
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 
 from syllabus.core import clock
-from syllabus.lists.item_access import Stamp, register, signature
+from syllabus.lists.item_access import Stamp, register
 
 from .models import DigitizationRequest, Kind, Status, TaskStatus
 
@@ -44,12 +44,9 @@ def scans(user, citations) -> dict[int, dict]:
 def scans_stamp(user) -> Stamp:
     """Everything :func:`scans` — and the student view's warning of a clearance's last days
     (fulfillment.slots) — read for a list's items (issue 19): every digitization request of
-    them, and today (a window opens and closes with the date)."""
-    return Stamp(columns=lambda values: {
-        "requests": signature(DigitizationRequest.objects.filter(citation__resource_list_id=OuterRef("pk")), "citation_id", "kind",
-                              "status", "copyright", "representation_id", "start_date", "end_date", "delivered_at",
-                              "closed_at", "institution_id", "updated_at"),
-    }, extra=clock.today().isoformat())
+    them (in the list's change stamp, kept by triggers: lists.changes), and today (a window
+    opens and closes with the date)."""
+    return Stamp(extra=clock.today().isoformat())
 
 
 register("scans", scans, order=30, stamp=scans_stamp)

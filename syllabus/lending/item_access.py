@@ -62,9 +62,11 @@ def loans(user, citations) -> dict[int, dict]:
 
 def loans_stamp(user) -> Stamp:
     """Everything :func:`loans` reads for a list's items but the reader's own requests (issue 19):
-    the lendable representations of their titles (label, copies, policy, library), the loans
-    in use and waiting on them — and whether a timer of one of them is due now (then the page is
-    computed the full way, which applies it: a state whose time has passed never shows)."""
+    the lendable representations of their titles (label, copies, policy, library: in the list's
+    change stamp, kept by triggers — lists.changes), the loans in use and waiting on them — read
+    here, not kept by a trigger: a hand-over on the hot title writes no stamp row — and whether a
+    timer of one of them is due now (then the page is computed the full way, which applies it: a
+    state whose time has passed never shows)."""
     return Stamp(columns=_loans_columns, extra=getattr(user, "institution_id", None), fresh=("due",))
 
 
@@ -75,9 +77,6 @@ def _loans_columns(values) -> dict:
     due = requests.filter(status=Status.ACTIVE).filter(Q(step="in_grace_period", grace_due_at__lte=now)
                                                        | Q(step="is_being_viewed", session_due_at__lte=now))
     return {
-        "reps": signature(Representation.objects.filter(record_id__in=records), "record_id", "label", "active",
-                          "library_id", "library__institution_id", "loan_settings__concurrent_users",
-                          "loan_settings__policy_id", "loan_settings__policy__long_term_loan"),
         "requests": signature(requests.filter(status__in=[Status.ACTIVE, Status.READY]), "representation_id", "status"),
         "due": Exists(due),
     }

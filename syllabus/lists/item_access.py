@@ -25,7 +25,11 @@ and ``values["now"]`` only (the query is compiled once per process: core.prepare
 for that list's items — apart from ``mine`` — changes, plus an in-process ``extra`` (its
 configuration, today's date).  The student view reads every stamp in the list's own query and
 finds its cached page by them without loading the items or their access.  A stamp must cover
-*every* input of the shared part: a change it misses would show a stale page.  ``None``: no
+*every* input of the shared part: a change it misses would show a stale page.  The tables that
+database triggers watch (lists.changes: the records' copies, e-resources, representations and
+their loan settings, libraries, the items' personal copies and digitization requests, the
+list's courses) are in the list's change stamp, read with every list: a provider's columns
+need not read them again — only what no trigger keeps (lending's requests in use, a due timer).  ``None``: no
 stamp for this user (the page is then computed the full way).  With a stamp, a provider also
 declares ``mine_exists(values)`` (an ``Exists`` on the list's row for reader
 ``values["user_id"]``: do they have anything of their own here?) and ``mine(user, citations)`` (``{citation_id: mine part}``), read only

@@ -277,3 +277,23 @@ class RolloverEntry(models.Model):
     @property
     def course_labels(self) -> str:
         return self.courses
+
+
+class ListChange(models.Model):
+    """A list's change stamp, bumped by database triggers (lists.changes, issue 19): no foreign
+    key — a trigger writes it in the same transaction as the change, whatever wrote that."""
+    list_id = models.BigIntegerField(primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"list {self.list_id}: {self.n}"
+
+
+class RecordChange(models.Model):
+    """A catalog record's change stamp (record 0: every record), bumped by database triggers
+    (lists.changes, issue 19)."""
+    record_id = models.BigIntegerField(primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"record {self.record_id}: {self.n}"

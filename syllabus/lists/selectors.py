@@ -96,7 +96,9 @@ def reader_list_queryset(user, *, courses: bool = True) -> QuerySet[ResourceList
 def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
     """The list for the student view, in ONE query (issue 19): the list, this reader's flags,
     and the stamps of everything the shared part of their page shows besides the list itself
-    — its courses, and each item-access provider's (lists.item_access: ``stamps``), with
+    — the list's change stamp kept by triggers (lists.changes: its courses, items and their
+    records' services), and what each item-access provider reads beyond it (lists.item_access:
+    ``stamps``), with
     whether the reader has anything of their own on it (``mine_<provider>``).  Neither its
     courses nor its items are loaded (:func:`load_items` does, when the page is not cached).
     The query is compiled once per process (core.prepared).  Returns ``(list, access,
@@ -104,7 +106,7 @@ def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
     now (the page is then computed the full way)."""
     from syllabus.core import clock
 
-    from . import item_access
+    from . import changes, item_access
 
     signed = user is not None and user.is_authenticated
     found = item_access.stamps(user) if signed else None
@@ -130,17 +132,16 @@ def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
     if found is not None:
         values = item_access.stamp_values(lst, found[1])
         if values is not None:
-            stamp = (lst.stamp_courses, values)
+            stamp = (changes.stamp_of(lst), values)
     return lst, acc, stamp
 
 
 def _reader_list_query(values: dict):
-    from . import item_access
+    from . import changes
 
     reader = SimpleNamespace(pk=values["user_id"], is_authenticated=True)
-    courses = Course.objects.filter(resource_lists=OuterRef("pk"))
     return (reader_list_queryset(reader, courses=False)
-            .annotate(**values["columns"](values), stamp_courses=item_access.signature(courses, "code", "section", "name", "term"))
+            .annotate(**values["columns"](values), **changes.stamp_columns())
             .filter(pk=values["list_id"]))
 
 

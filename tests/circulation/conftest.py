@@ -172,3 +172,35 @@ def item_html(page: str, citation) -> str:
     """The markup of one item of a student view."""
     start = page.index(f'id="item-{citation.pk}"')
     return page[start:page.index("</li>", start)]
+
+
+@pytest.fixture
+def page(shelf, client, two_workers):
+    """``page(user, check, what)``: the student view of the shelf's list as ``user`` sees it,
+    served by each of two workers (their own caches), must pass ``check``."""
+    from syllabus.lists import selectors
+    from syllabus.lists.templatetags import lists_tags
+
+    from .test_whole_page_cache import _page
+
+    for worker in ("a", "b"):   # their caches outlive a test (LocMemCache by name)
+        two_workers(worker)
+        selectors.cache.clear()
+        lists_tags.page_cache().clear()
+
+    def both(user, check, what: str):
+        for worker in ("a", "b"):
+            two_workers(worker)
+            shown = _page(client, user, shelf["list"])
+            assert check(shown), f"{what} (worker {worker})"
+    return both
+
+
+@pytest.fixture
+def classmate(make_user, course):
+    """Another student of the course (nothing of their own on the shelf's list)."""
+    from syllabus.courses.models import Enrollment
+
+    other = make_user("classmate")
+    Enrollment.objects.create(course=course, user=other)
+    return other

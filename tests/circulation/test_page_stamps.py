@@ -15,9 +15,7 @@ from syllabus.catalog.models import EResource, Item
 from syllabus.circulation import services
 from syllabus.circulation.models import Hold, PersonalCopy
 from syllabus.circulation.workflow import HoldStatus, PersonalCopyStatus
-from syllabus.courses.models import Enrollment
 from syllabus.lending.models import LoanRequest, LoanSettings, Status
-from syllabus.lists.templatetags import lists_tags
 from syllabus.org import config
 
 from .conftest import item_html
@@ -26,33 +24,9 @@ from .test_whole_page_cache import _page, _pages
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def page(shelf, client, two_workers):  # noqa: F811
-    from syllabus.lists import selectors
-
-    for worker in ("a", "b"):   # their caches outlive a test (LocMemCache by name)
-        two_workers(worker)
-        selectors.cache.clear()
-        lists_tags.page_cache().clear()
-
-    def both(user, check, what: str):
-        for worker in ("a", "b"):
-            two_workers(worker)
-            shown = _page(client, user, shelf["list"])
-            assert check(shown), f"{what} (worker {worker})"
-    return both
-
-
 def _mine(page: str, citation) -> str:
     start = page.index(f'id="mine-{citation.pk}"')
     return page[start:page.index("</form>", start)]
-
-
-@pytest.fixture
-def classmate(make_user, course):
-    other = make_user("classmate")
-    Enrollment.objects.create(course=course, user=other)
-    return other
 
 
 def test_every_kind_of_change_a_stamp_covers_shows_at_once_in_every_worker(page, shelf, classmate, inst_a, library_a,

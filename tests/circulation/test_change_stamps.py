@@ -1,0 +1,231 @@
+"""Issue 19, session 13 (acceptance 4): the kept student view is found by a change stamp that
+database triggers keep (lists.changes).  For every table a trigger watches, a change made
+there — by a plain UPDATE or INSERT, as another process or a bulk load would, with no signal —
+shows at once in a kept view, in every worker (two caches); a bulk load (the MARC loader) too.
+The triggers installed are the ones lists.changes names, and every table the shared part of the
+view reads is either watched or read live in the list's query (a new one must choose)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from syllabus.catalog.models import EResource, Item, Representation
+from syllabus.circulation.models import Hold, PersonalCopy
+from syllabus.circulation.workflow import HoldStatus, PersonalCopyStatus
+from syllabus.courses.models import Course
+from syllabus.fulfillment.models import DigitizationRequest
+from syllabus.lending.models import AccessRightsPolicy, LoanSettings
+from syllabus.lists import changes
+from syllabus.lists.models import ListChange, RecordChange, ResourceList
+from syllabus.org.models import Consortium, Institution, Library
+
+from .conftest import item_html
+
+pytestmark = pytest.mark.django_db
+
+
+def _item(record, library, status=Item.Status.IN_PLACE):
+    return Item.objects.create(record=record, library=library, barcode=f"X-{record.pk}-{library.pk}", location="Main stacks",
+                               call_number="X 1", item_type="book", status=status)
+
+
+def _hold_on_shelf(shelf, instructor, library_a, **kw):
+    copy = Item.objects.get(record_id=shelf["on_shelf"].record_id, status=Item.Status.IN_PLACE, location="Main stacks")
+    Hold.objects.create(patron=instructor, record_id=copy.record_id, pickup_library=library_a, status=HoldStatus.ON_HOLD_SHELF,
+                        item=copy)
+    return "0 of 2 available", "on_shelf"
+
+
+def _item_status(shelf, **kw):
+    Item.objects.filter(record_id=shelf["all_out"].record_id).update(status=Item.Status.IN_PLACE)
+    return "2 of 2 available", "all_out"
+
+
+def _eresource(shelf, inst_a, **kw):
+    EResource.objects.create(record_id=shelf["all_out"].record_id, institution=inst_a, url="https://jstor.example/1",
+                             provider="JSTOR Books")
+    return "Online: JSTOR Books", "all_out"
+
+
+def _representation(shelf, **kw):
+    Representation.objects.filter(pk=shelf["loan_rep"].pk).update(label="Digitized first edition")
+    return "Digitized first edition", "loan"
+
+
+def _loan_settings(shelf, **kw):
+    LoanSettings.objects.filter(representation=shelf["loan_rep"]).update(concurrent_users=2)
+    return "all 2 copies in use", "loan"
+
+
+def _policy(shelf, **kw):
+    # the title is no longer lent: it shows as a plain digital copy
+    AccessRightsPolicy.objects.filter(representations__representation=shelf["loan_rep"]).update(long_term_loan=False)
+    return "!copies in use", "loan"
+
+
+def _library(shelf, library_a, **kw):
+    Library.objects.filter(pk=library_a.pk).update(name="Renamed Library")
+    return "Renamed Library", "all_out"
+
+
+def _member_scan(shelf, inst_b, **kw):
+    lib_b = Library.objects.create(institution=inst_b, code="lib-b9", name="Library B9")
+    Representation.objects.create(record_id=shelf["all_out"].record_id, library=lib_b, label="Member scan")
+    return "Member scan", "all_out"
+
+
+def _institution(shelf, inst_b, **kw):
+    # a digital copy at a library of another member of the consortium shows (_member_scan); the
+    # member leaves the consortium
+    Institution.objects.filter(pk=inst_b.pk).update(consortium=Consortium.objects.create(code="other-c", name="Other"))
+    return "!Member scan", "all_out"
+
+
+def _citation(shelf, instructor, inst_a, library_a, **kw):
+    from syllabus.lists import services
+
+    from .conftest import add_items, make_record
+
+    record = make_record(inst_a, "Hard Times")
+    add_items(record, library_a, [Item.Status.IN_PLACE])
+    services.add_citation(instructor, shelf["list"], shelf["section"], "book", dict(record.csl), record=record)
+    return "Hard Times", None
+
+
+def _personal_copy(shelf, instructor, library_a, **kw):
+    PersonalCopy.objects.create(citation=shelf["ebook"], owner=instructor, library=library_a, status=PersonalCopyStatus.ON_RESERVE,
+                                location="Reserve desk", call_number="PC 1")
+    return "Personal copy on reserve", "ebook"
+
+
+def _digitization(shelf, clock, **kw):
+    DigitizationRequest.objects.filter(citation=shelf["scan_in"]).update(end_date=clock.today() - dt.timedelta(days=1))
+    return "no longer available", "scan_in"
+
+
+def _list_courses(shelf, inst_a, **kw):
+    other = Course.objects.create(institution=inst_a, code="LIT220", name="Victorian novels", term="2026S")
+    ResourceList.courses.through.objects.create(resourcelist_id=shelf["list"].pk, course_id=other.pk)
+    return "Victorian novels", None
+
+
+def _course(shelf, course, **kw):
+    Course.objects.filter(pk=course.pk).update(name="History of the modern world")
+    return "History of the modern world", None
+
+
+CHANGES = {"catalog_item": _item_status, "circulation_hold": _hold_on_shelf, "catalog_eresource": _eresource,
+           "catalog_representation": _representation, "lending_loansettings": _loan_settings,
+           "lending_accessrightspolicy": _policy, "org_library": _library, "org_institution": _institution,
+           "lists_citation": _citation, "circulation_personalcopy": _personal_copy,
+           "fulfillment_digitizationrequest": _digitization, "lists_resourcelist_courses": _list_courses,
+           "courses_course": _course}
+
+
+#: what a change needs shown first
+BEFORE = {"org_institution": _member_scan}
+
+
+def test_every_watched_table_has_a_change_test():
+    assert sorted(CHANGES) == sorted(w.table for w in changes.watched())
+
+
+@pytest.mark.parametrize("table", sorted(CHANGES))
+def test_a_change_of_a_watched_table_shows_at_once_in_a_kept_view(table, page, shelf, classmate, instructor, inst_a, inst_b,
+                                                                  library_a, course, clock):
+    def shown(p, text, key):
+        html = item_html(p, shelf[key]) if key else p
+        return text[1:] not in html if text.startswith("!") else text in html
+
+    people = dict(shelf=shelf, instructor=instructor, inst_a=inst_a, inst_b=inst_b, library_a=library_a, course=course,
+                  clock=clock)
+    if table in BEFORE:
+        text, key = BEFORE[table](**people)
+        page(classmate, lambda p: shown(p, text, key), f"before the change of {table}")
+    page(classmate, lambda p: "1 of 2 available" in item_html(p, shelf["on_shelf"]), "first view")
+    page(classmate, lambda p: "1 of 2 available" in item_html(p, shelf["on_shelf"]), "again, kept")
+    before = (ListChange.objects.filter(list_id=shelf["list"].pk).values_list("n", flat=True).first(),
+              sorted(RecordChange.objects.values_list("record_id", "n")))
+    text, key = CHANGES[table](**people)
+    after = (ListChange.objects.filter(list_id=shelf["list"].pk).values_list("n", flat=True).first(),
+             sorted(RecordChange.objects.values_list("record_id", "n")))
+    assert after != before, f"a change of {table} bumped a stamp"
+    page(classmate, lambda p: shown(p, text, key), table)
+
+
+def test_a_hand_over_on_a_lending_title_writes_no_stamp(shelf, student):
+    """The hot loan path (issue 19's loans figures): the lock the lending verbs take on a title's
+    loan settings (an UPDATE that changes nothing) and its requests fire no trigger."""
+    from syllabus.lending import services as lending
+    from syllabus.lending.models import CancelReason, LoanRequest, Status
+    from syllabus.org.models import User
+
+    before = sorted(RecordChange.objects.values_list("record_id", "n"))
+    active = LoanRequest.objects.get(representation=shelf["loan_rep"], status=Status.ACTIVE)
+    lending.cancel(User.objects.get(username="lender"), active, reason=CancelReason.PATRON_REQUEST)
+    assert LoanRequest.objects.get(representation=shelf["loan_rep"], patron=student).status == Status.ACTIVE, "handed over"
+    assert sorted(RecordChange.objects.values_list("record_id", "n")) == before
+
+
+def test_a_bulk_load_shows_at_once(page, shelf, classmate, library_a):
+    """The MARC loader adds a copy to a title of the list: the kept view shows it."""
+    import pymarc
+
+    from syllabus.catalog.marc import import_marc, record_to_marc
+    from syllabus.catalog.models import Record
+
+    all_out = shelf["all_out"]
+    page(classmate, lambda p: "0 of 2 available" in item_html(p, all_out), "first view")
+    page(classmate, lambda p: "0 of 2 available" in item_html(p, all_out), "kept")
+    rec = record_to_marc(Record.objects.get(pk=all_out.record_id))
+    rec.add_field(pymarc.Field(tag="952", indicators=pymarc.Indicators(" ", " "),
+                               subfields=[pymarc.Subfield("p", "BULK-1"), pymarc.Subfield("b", library_a.code),
+                                          pymarc.Subfield("c", "Main stacks"), pymarc.Subfield("o", "HD8390 .T5")]))
+    report = import_marc(rec.as_marc(), library_a)
+    assert report.updated + report.unchanged == 1, report.summary()
+    page(classmate, lambda p: "1 of 3 available" in item_html(p, all_out), "bulk load")
+
+
+def test_the_triggers_installed_are_the_ones_named():
+    found = changes.installed(connection)
+    assert sorted(found) == sorted((w.table, f"{changes.PREFIX}{w.table}_{e}") for w in changes.watched()
+                                   for e in ("insert", "update", "delete"))
+
+
+#: tables the student view reads that no trigger watches, and why: read live in the list's own
+#: query (the list, the reader's flags and own parts, the lending requests and timers), part of
+#: the list's revision (its sections), or the request's (session, person, roles, configuration,
+#: usage, the menu's badges)
+READ_LIVE = {
+    "lists_resourcelist", "org_user", "lists_resourcelist_owners", "lists_resourcelist_collaborators", "courses_enrollment",
+    "courses_course_instructors", "circulation_readingmark", "lending_loanrequest", "lists_section",
+    "django_session", "org_roleassignment", "org_configvalue", "org_consortium", "analytics_usageevent",
+    "lists_recordchange", "lists_listchange", "catalog_record", "org_usergroup", "org_user_groups", "notify_notification",
+}
+
+
+def test_every_table_the_view_reads_is_watched_or_read_live(shelf, classmate):
+    """A table the student view reads must either be watched by a trigger (lists.changes) or be
+    read live in the list's query: a new one makes this test fail until it is one or the other."""
+    from django.core.cache import cache
+
+    from syllabus.lists.templatetags import lists_tags
+
+    cache.clear()
+    lists_tags.page_cache().clear()
+    client = Client()
+    client.force_login(classmate)
+    with CaptureQueriesContext(connection) as q:
+        assert client.get(reverse("lists:view", args=[shelf["list"].pk])).status_code == 200
+    tables = set()
+    for sql in (c["sql"] for c in q.captured_queries):
+        tables.update(re.findall(r'(?:FROM|JOIN)\s+"([a-z_0-9]+)"', sql))
+    watched = {w.table for w in changes.watched()}
+    assert tables - watched - READ_LIVE == set()
+    assert {"catalog_item", "catalog_representation", "lending_loansettings"} <= tables, "the view was read cold"

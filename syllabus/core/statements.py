@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from typing import Any
 
 from django.db import connection
 
@@ -54,7 +55,7 @@ class _Prepared:
     def __init__(self) -> None:
         self.generation = 0
         self.ready: set[str] = set()
-        self.literals = None  # (psycopg Transformer, encoding): see _bound
+        self.literals: tuple[Any, str] | None = None  # (psycopg Transformer, encoding): see _bound
 
 
 _state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # psycopg connection -> _Prepared
@@ -156,14 +157,15 @@ def execute(cur, statements: list[tuple], *, prefix: str = "ps", savepoint: bool
     in_transaction = db.in_atomic_block
     guarded = savepoint and in_transaction and not _retry
     bound = _bound(raw, state, texts, executes) if params else None
+    sent: list | None = params
     if bound is not None:
-        texts, params = bound, None
+        texts, sent = bound, None
     try:
         if guarded:   # in the same round trip: the query counts once, costs nothing more
-            cur.execute(f"SAVEPOINT {_SAVEPOINT};\n" + ";\n".join(texts) + f";\nRELEASE SAVEPOINT {_SAVEPOINT}", params)
+            cur.execute(f"SAVEPOINT {_SAVEPOINT};\n" + ";\n".join(texts) + f";\nRELEASE SAVEPOINT {_SAVEPOINT}", sent)
             cur.nextset()   # to the first statement's result
         else:
-            cur.execute(";\n".join(texts), params)
+            cur.execute(";\n".join(texts), sent)
     except Exception as exc:
         if getattr(exc.__cause__, "sqlstate", None) != "26000":
             raise

@@ -982,6 +982,17 @@ class _Title:
         self.heads_prefix = max(self.heads_prefix, looked)
         held = {r.slot_number for r in active}
         numbers = [n for n in range(1, st.concurrent_users + 1) if n not in held]
+        if self.optimistic and len(numbers) > 1 and heads:
+            # several copies free, decided before the lock (issue 19, session 13): verbs that read
+            # the same free copies at the same moment — a burst of requests for a title with
+            # copies free — each taking the lowest all chose copy 1, and all but one failed the
+            # gate (fact ``held``), read again, chose copy 2 …: one winner per round.  So the free
+            # copies are taken in turn from the one the first head's id points to: requests made
+            # together have consecutive ids and point to different copies, and as many win the
+            # first round as there are copies free.  (Which copy a loan holds is nobody's concern —
+            # LDL-15 counts them; locked and on SQLite, the lowest, as read in the lock.)
+            turn = heads[0].pk % len(numbers)
+            numbers = numbers[turn:] + numbers[:turn]
         handed = []
         for req, number in zip(heads, numbers):
             self.hand_over(req, number, now, None if actor is None else actor)

@@ -165,3 +165,22 @@ def test_a_title_whose_lock_is_held_answers_503_soon_and_changes_nothing(make_re
                 cur.execute("PRAGMA busy_timeout = 30000")
     assert LoanRequest.objects.get(pk=reading.pk).step == Step.IS_BEING_VIEWED  # nothing was changed
     assert services.finish(p1, reading).status == Status.COMPLETED  # and the title works again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_made_together_for_free_copies_take_different_copies_without_starting_again(make_rep, patrons, monkeypatch):
+    # issue 19, session 13: both read two copies free; taking the lowest, both chose copy 1 and
+    # the later write failed its gate (``held``) and started again — now they take turns
+    rep = make_rep(2)
+    p1, p2 = patrons[:2]
+    conflicts = services.RETRIES["conflicts"]
+    theirs: list = []
+    done = inject_once(monkeypatch, lambda: theirs.append(services.request_loan(p2, rep)))
+    mine = services.request_loan(p1, rep)
+    if not done:  # SQLite: the writer lock serialises the verbs
+        theirs.append(services.request_loan(p2, rep))
+    rows = {r.patron_id: r for r in LoanRequest.objects.filter(representation=rep)}
+    assert rows[p1.pk].step == rows[p2.pk].step == Step.IN_GRACE_PERIOD
+    assert rows[p1.pk].slot_id != rows[p2.pk].slot_id and mine.pk == rows[p1.pk].pk and theirs
+    if connection.vendor == "postgresql":
+        assert done and services.RETRIES["conflicts"] == conflicts  # neither started again

@@ -11,6 +11,7 @@ from django.db import connection
 from syllabus.core import statements
 from syllabus.lending import selectors, services
 from syllabus.lending.models import LoanRequest, Status, Step
+from syllabus.notify.models import OutboxMessage
 
 
 def _cycle(patron, rep) -> LoanRequest:
@@ -48,3 +49,19 @@ def test_statements_sent_as_they_are_when_preparing_is_switched_off(make_rep, pa
     blocked = services.request_loan(patrons[2], rep)
     assert waiting.status == Status.ACTIVE and blocked.status == Status.READY
     assert selectors.request_for(patrons[2], blocked.pk).place == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_with_quotes_percent_signs_and_backslashes_is_written_as_given(make_rep, patrons):
+    # on PostgreSQL the verbs' values are written into the EXECUTE text by Syllabus, quoted as
+    # psycopg quotes them (issue 19, session 13): what a patron typed comes back unchanged
+    note = "O'Brien's 100% \\ \"quoted\" — naïve; %s %(x)s $1 ''"
+    first, second = patrons[:2]
+    second.first_name, second.last_name = "Zoë 50%", "O'Neil \\ $2"
+    second.save(update_fields=["first_name", "last_name"])
+    rep = make_rep(1)
+    held = services.request_loan(first, rep, note=note)
+    waiting = services.request_loan(second, rep, note=note)
+    assert [LoanRequest.objects.get(pk=r.pk).note for r in (held, waiting)] == [note, note]
+    letter = OutboxMessage.objects.get(letter="ldl_waitlist", recipient=second, channel="email")
+    assert "Dear Zoë 50% O'Neil \\ $2," in letter.body and "Your place in the queue is 1." in letter.body

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from syllabus.citations import openurl
 from syllabus.catalog.models import EResource, Item, Representation
+from syllabus.lists.changes import EVERY, LISTS, RECORD, RECORDS, Watch, citation_list
 from syllabus.lists.item_access import Stamp, list_records, register
 from syllabus.org import config
 from syllabus.org.models import Institution
@@ -258,5 +259,18 @@ def progress_stamp(user) -> Stamp | None:
     return Stamp()
 
 
-register("catalog", catalog_access, order=10, stamp=catalog_stamp, mine_exists=catalog_mine_exists, mine=catalog_mine)
+# the tables the shared part of this provider reads: their change triggers keep the list's stamp (lists.changes)
+CATALOG_WATCHES = (
+    Watch("catalog_item", RECORDS, RECORD, ("record_id", "library_id", "barcode", "location", "call_number", "item_type", "status")),
+    Watch("circulation_hold", RECORDS, RECORD, ("record_id", "status", "item_id"),
+          where=f"{{row}}.status = '{HoldStatus.ON_HOLD_SHELF.value}' AND {{row}}.item_id IS NOT NULL"),
+    Watch("catalog_eresource", RECORDS, RECORD),
+    Watch("catalog_representation", RECORDS, RECORD, ("record_id", "library_id", "label", "active", "discoverable")),
+    Watch("org_library", RECORDS, EVERY, ("code", "name", "institution_id")),
+    Watch("org_institution", RECORDS, EVERY, ("consortium_id",)),
+    Watch("circulation_personalcopy", LISTS, citation_list("citation_id")),
+)
+
+register("catalog", catalog_access, order=10, stamp=catalog_stamp, mine_exists=catalog_mine_exists, mine=catalog_mine,
+         watches=CATALOG_WATCHES)
 register("progress", progress_counts, order=90, stamp=progress_stamp)

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from syllabus.core import clock
+from syllabus.lists.changes import LISTS, Watch, citation_list
 from syllabus.lists.item_access import Stamp, register
 
 from .models import DigitizationRequest, Kind, Status, TaskStatus
@@ -49,4 +50,4 @@ def scans_stamp(user) -> Stamp:
     return Stamp(extra=clock.today().isoformat())
 
 
-register("scans", scans, order=30, stamp=scans_stamp)
+register("scans", scans, order=30, stamp=scans_stamp, watches=(Watch("fulfillment_digitizationrequest", LISTS, citation_list("citation_id")),))

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, Q
 from django.urls import reverse
 
 from syllabus.catalog.models import Representation
+from syllabus.lists.changes import EVERY, RECORDS, Watch
 from syllabus.lists.item_access import Stamp, list_records, register, signature
 
 from . import selectors, services
@@ -91,4 +92,9 @@ def loans_mine(user, citations) -> dict[int, dict]:
     return {pk: part.get("mine", {}) for pk, part in loans(user, citations).items()}
 
 
-register("loans", loans, order=40, stamp=loans_stamp, mine_exists=loans_mine_exists, mine=loans_mine)
+register("loans", loans, order=40, stamp=loans_stamp, mine_exists=loans_mine_exists, mine=loans_mine, watches=(
+    # (a hand-over's lock, ``SET concurrent_users = concurrent_users``, changes no watched value: no stamp write)
+    Watch("lending_loansettings", RECORDS, "SELECT record_id AS k FROM catalog_representation WHERE id = {row}.representation_id",
+          ("representation_id", "policy_id", "concurrent_users")),
+    Watch("lending_accessrightspolicy", RECORDS, EVERY, ("long_term_loan",)),
+))

@@ -25,7 +25,8 @@ row — its ``UPDATE … SET concurrent_users = concurrent_users`` lock fires no
 compares the columns), and what the process knows (configuration, today).
 
 Both databases use the same triggers (SQLite has them too): one way, one set of tests.  A new
-table read by the shared part of the student view must join :data:`WATCHED` and a migration must
+table read by the shared part of the student view must be declared — by the item-access provider
+that reads it (``register(..., watches=...)``), or in :data:`OWN` for the list's own — and a migration must
 run :func:`install` again (tests/circulation/test_change_stamps.py compares the tables the
 view reads and the triggers installed with this list).
 """
@@ -51,35 +52,34 @@ class Watch:
     where: str = ""
 
 
-def _citation_list(column: str) -> str:
+RECORD = "SELECT {row}.record_id AS k"   # a row of one catalog record (its ``record_id``)
+EVERY = f"SELECT {EVERY_RECORD} AS k"     # a row that may change the rows of any record
+
+
+def citation_list(column: str) -> str:
+    """The keys of a row that points at a citation through ``column``: that citation's list."""
     return f"SELECT resource_list_id AS k FROM lists_citation WHERE id = {{row}}.{column}"
 
 
-def watched() -> list[Watch]:
-    from syllabus.circulation.workflow import HoldStatus
+# what the list's query reads of its own (the providers of item_access declare theirs: register(watches=...))
+OWN = (
+    Watch("lists_citation", LISTS, "SELECT {row}.resource_list_id AS k"),
+    Watch("lists_resourcelist_courses", LISTS, "SELECT {row}.resourcelist_id AS k"),
+    Watch("courses_course", LISTS, "SELECT resourcelist_id AS k FROM lists_resourcelist_courses WHERE course_id = {row}.id",
+          ("code", "section", "name", "term")),
+)
 
-    record = "SELECT {row}.record_id AS k"
-    every = f"SELECT {EVERY_RECORD} AS k"
-    return [
-        Watch("catalog_item", RECORDS, record,
-              ("record_id", "library_id", "barcode", "location", "call_number", "item_type", "status")),
-        Watch("circulation_hold", RECORDS, record, ("record_id", "status", "item_id"),
-              where=f"{{row}}.status = '{HoldStatus.ON_HOLD_SHELF.value}' AND {{row}}.item_id IS NOT NULL"),
-        Watch("catalog_eresource", RECORDS, record),
-        Watch("catalog_representation", RECORDS, record, ("record_id", "library_id", "label", "active", "discoverable")),
-        Watch("lending_loansettings", RECORDS,
-              "SELECT record_id AS k FROM catalog_representation WHERE id = {row}.representation_id",
-              ("representation_id", "policy_id", "concurrent_users")),
-        Watch("lending_accessrightspolicy", RECORDS, every, ("long_term_loan",)),
-        Watch("org_library", RECORDS, every, ("code", "name", "institution_id")),
-        Watch("org_institution", RECORDS, every, ("consortium_id",)),
-        Watch("lists_citation", LISTS, "SELECT {row}.resource_list_id AS k"),
-        Watch("circulation_personalcopy", LISTS, _citation_list("citation_id")),
-        Watch("fulfillment_digitizationrequest", LISTS, _citation_list("citation_id")),
-        Watch("lists_resourcelist_courses", LISTS, "SELECT {row}.resourcelist_id AS k"),
-        Watch("courses_course", LISTS, "SELECT resourcelist_id AS k FROM lists_resourcelist_courses WHERE course_id = {row}.id",
-              ("code", "section", "name", "term")),
-    ]
+
+def watched() -> list[Watch]:
+    """Every watched table: the list's own and those the item-access providers declare (each
+    app names the tables its part of the student view reads — a one-way graph: lists imports none)."""
+    from .item_access import providers
+
+    found: dict[str, Watch] = {}
+    for w in OWN + tuple(w for p in providers() for w in p.watches):
+        if found.setdefault(w.table, w) != w:
+            raise ValueError(f"{w.table} is watched twice, differently")
+    return list(found.values())
 
 
 def _key_column(target: str) -> str:

@@ -70,6 +70,7 @@ class Provider:
     stamp: Callable | None = None        # (user) -> Stamp | None
     mine_exists: Callable | None = None  # (values) -> Exists on the list's row for values["user_id"]
     mine: Callable | None = None         # (user, citations) -> {citation_id: mine part}
+    watches: tuple = ()                   # lists.changes.Watch of the tables its shared part reads
 
 
 PROVIDERS: dict[str, Provider] = {}
@@ -77,8 +78,8 @@ _loaded = False
 
 
 def register(name: str, fn: Callable, *, order: int = 50, stamp: Callable | None = None,
-             mine_exists: Callable | None = None, mine: Callable | None = None) -> Provider:
-    provider = Provider(name, fn, order, stamp, mine_exists, mine)
+             mine_exists: Callable | None = None, mine: Callable | None = None, watches: tuple = ()) -> Provider:
+    provider = Provider(name, fn, order, stamp, mine_exists, mine, tuple(watches))
     PROVIDERS[name] = provider
     return provider
 

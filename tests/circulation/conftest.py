@@ -175,9 +175,10 @@ def item_html(page: str, citation) -> str:
 
 
 @pytest.fixture
-def page(shelf, client, two_workers):
-    """``page(user, check, what)``: the student view of the shelf's list as ``user`` sees it,
-    served by each of two workers (their own caches), must pass ``check``."""
+def kept_view(shelf, client, two_workers):
+    """``kept_view(user, check, what)``: the student view of the shelf's list as ``user`` sees
+    it, served by each of two workers (their own caches), must pass ``check`` (not named
+    ``page``: in the browser tests of this folder that is Playwright's page)."""
     from syllabus.lists import selectors
     from syllabus.lists.templatetags import lists_tags
 

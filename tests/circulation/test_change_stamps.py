@@ -137,8 +137,8 @@ def test_every_watched_table_has_a_change_test():
 
 
 @pytest.mark.parametrize("table", sorted(CHANGES))
-def test_a_change_of_a_watched_table_shows_at_once_in_a_kept_view(table, page, shelf, classmate, instructor, inst_a, inst_b,
-                                                                  library_a, course, clock):
+def test_a_change_of_a_watched_table_shows_at_once_in_a_kept_view(table, kept_view, shelf, classmate, instructor, inst_a, inst_b,
+                                                                       library_a, course, clock):
     def shown(p, text, key):
         html = item_html(p, shelf[key]) if key else p
         return text[1:] not in html if text.startswith("!") else text in html
@@ -147,16 +147,16 @@ def test_a_change_of_a_watched_table_shows_at_once_in_a_kept_view(table, page, s
                   clock=clock)
     if table in BEFORE:
         text, key = BEFORE[table](**people)
-        page(classmate, lambda p: shown(p, text, key), f"before the change of {table}")
-    page(classmate, lambda p: "1 of 2 available" in item_html(p, shelf["on_shelf"]), "first view")
-    page(classmate, lambda p: "1 of 2 available" in item_html(p, shelf["on_shelf"]), "again, kept")
+        kept_view(classmate, lambda p: shown(p, text, key), f"before the change of {table}")
+    kept_view(classmate, lambda p: "1 of 2 available" in item_html(p, shelf["on_shelf"]), "first view")
+    kept_view(classmate, lambda p: "1 of 2 available" in item_html(p, shelf["on_shelf"]), "again, kept")
     before = (ListChange.objects.filter(list_id=shelf["list"].pk).values_list("n", flat=True).first(),
               sorted(RecordChange.objects.values_list("record_id", "n")))
     text, key = CHANGES[table](**people)
     after = (ListChange.objects.filter(list_id=shelf["list"].pk).values_list("n", flat=True).first(),
              sorted(RecordChange.objects.values_list("record_id", "n")))
     assert after != before, f"a change of {table} bumped a stamp"
-    page(classmate, lambda p: shown(p, text, key), table)
+    kept_view(classmate, lambda p: shown(p, text, key), table)
 
 
 def test_a_hand_over_on_a_lending_title_writes_no_stamp(shelf, student):
@@ -173,7 +173,7 @@ def test_a_hand_over_on_a_lending_title_writes_no_stamp(shelf, student):
     assert sorted(RecordChange.objects.values_list("record_id", "n")) == before
 
 
-def test_a_bulk_load_shows_at_once(page, shelf, classmate, library_a):
+def test_a_bulk_load_shows_at_once(kept_view, shelf, classmate, library_a):
     """The MARC loader adds a copy to a title of the list: the kept view shows it."""
     import pymarc
 
@@ -181,15 +181,15 @@ def test_a_bulk_load_shows_at_once(page, shelf, classmate, library_a):
     from syllabus.catalog.models import Record
 
     all_out = shelf["all_out"]
-    page(classmate, lambda p: "0 of 2 available" in item_html(p, all_out), "first view")
-    page(classmate, lambda p: "0 of 2 available" in item_html(p, all_out), "kept")
+    kept_view(classmate, lambda p: "0 of 2 available" in item_html(p, all_out), "first view")
+    kept_view(classmate, lambda p: "0 of 2 available" in item_html(p, all_out), "kept")
     rec = record_to_marc(Record.objects.get(pk=all_out.record_id))
     rec.add_field(pymarc.Field(tag="952", indicators=pymarc.Indicators(" ", " "),
                                subfields=[pymarc.Subfield("p", "BULK-1"), pymarc.Subfield("b", library_a.code),
                                           pymarc.Subfield("c", "Main stacks"), pymarc.Subfield("o", "HD8390 .T5")]))
     report = import_marc(rec.as_marc(), library_a)
     assert report.updated + report.unchanged == 1, report.summary()
-    page(classmate, lambda p: "1 of 3 available" in item_html(p, all_out), "bulk load")
+    kept_view(classmate, lambda p: "1 of 3 available" in item_html(p, all_out), "bulk load")
 
 
 def test_the_triggers_installed_are_the_ones_named():

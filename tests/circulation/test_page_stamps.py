@@ -29,42 +29,42 @@ def _mine(page: str, citation) -> str:
     return page[start:page.index("</form>", start)]
 
 
-def test_every_kind_of_change_a_stamp_covers_shows_at_once_in_every_worker(page, shelf, classmate, inst_a, library_a,
+def test_every_kind_of_change_a_stamp_covers_shows_at_once_in_every_worker(kept_view, shelf, classmate, inst_a, library_a,
                                                                           instructor):
     on_shelf, all_out, ebook = shelf["on_shelf"], shelf["all_out"], shelf["ebook"]
-    page(classmate, lambda p: "1 of 2 available" in item_html(p, on_shelf), "first view")
-    page(classmate, lambda p: "1 of 2 available" in item_html(p, on_shelf), "again, from the cache")
+    kept_view(classmate, lambda p: "1 of 2 available" in item_html(p, on_shelf), "first view")
+    kept_view(classmate, lambda p: "1 of 2 available" in item_html(p, on_shelf), "again, from the cache")
     assert any(":s:" in k for k in _pages()), "kept under its stamps"
     # a copy put on the hold shelf is not available to others
     copy = Item.objects.get(record_id=on_shelf.record_id, status=Item.Status.IN_PLACE, location="Main stacks")
     Hold.objects.create(patron=instructor, record_id=on_shelf.record_id, pickup_library=library_a,
                         status=HoldStatus.ON_HOLD_SHELF, item=copy)
-    page(classmate, lambda p: "0 of 2 available" in item_html(p, on_shelf), "hold shelf")
+    kept_view(classmate, lambda p: "0 of 2 available" in item_html(p, on_shelf), "hold shelf")
     # a copy's status changed by a plain UPDATE (no signal, no save)
     Item.objects.filter(record_id=all_out.record_id).update(status=Item.Status.IN_PLACE)
-    page(classmate, lambda p: "2 of 2 available" in item_html(p, all_out), "copy status (UPDATE)")
+    kept_view(classmate, lambda p: "2 of 2 available" in item_html(p, all_out), "copy status (UPDATE)")
     # the library renamed
     library_a.name = "Renamed Library"
     library_a.save()
-    page(classmate, lambda p: "Renamed Library" in item_html(p, all_out), "library name")
+    kept_view(classmate, lambda p: "Renamed Library" in item_html(p, all_out), "library name")
     # an e-resource and a digital representation added, then the representation withdrawn
     EResource.objects.create(record_id=all_out.record_id, institution=inst_a, url="https://jstor.example/1", provider="JSTOR Books")
-    page(classmate, lambda p: "Online: JSTOR Books" in item_html(p, all_out), "e-resource")
+    kept_view(classmate, lambda p: "Online: JSTOR Books" in item_html(p, all_out), "e-resource")
     # the lending title's copies changed by a plain UPDATE
     LoanSettings.objects.filter(representation=shelf["loan_rep"]).update(concurrent_users=2)
-    page(classmate, lambda p: "all 2 copies in use" in item_html(p, shelf["loan"]), "copies of a lending title (UPDATE)")
+    kept_view(classmate, lambda p: "all 2 copies in use" in item_html(p, shelf["loan"]), "copies of a lending title (UPDATE)")
     # an instructor's personal copy on reserve
     PersonalCopy.objects.create(citation=ebook, owner=instructor, library=library_a, status=PersonalCopyStatus.ON_RESERVE,
                                 location="Reserve desk", call_number="PC 1")
-    page(classmate, lambda p: "Personal copy on reserve" in item_html(p, ebook), "personal copy")
+    kept_view(classmate, lambda p: "Personal copy on reserve" in item_html(p, ebook), "personal copy")
     # configuration the services read: holds switched off
     config.set_value("holds_enabled", False, institution=inst_a)
-    page(classmate, lambda p: 'data-testid="place-hold"' not in p, "configuration")
+    kept_view(classmate, lambda p: 'data-testid="place-hold"' not in p, "configuration")
 
 
-def test_time_shows_at_once_lending_timers_and_scan_windows(page, shelf, classmate, clock):
+def test_time_shows_at_once_lending_timers_and_scan_windows(kept_view, shelf, classmate, clock):
     loan, scan_in = shelf["loan"], shelf["scan_in"]
-    page(classmate, lambda p: "the only copy is in use, 1 waiting" in item_html(p, loan) and "until" in item_html(p, scan_in), "first view")
+    kept_view(classmate, lambda p: "the only copy is in use, 1 waiting" in item_html(p, loan) and "until" in item_html(p, scan_in), "first view")
     minute = dt.timedelta(minutes=1)
     # the reader's copy waits in its grace period: a minute before it ends the page is kept; a
     # minute after, the same day, the timer is due — the page applies it before it shows: the
@@ -72,27 +72,27 @@ def test_time_shows_at_once_lending_timers_and_scan_windows(page, shelf, classma
     active = LoanRequest.objects.get(representation=shelf["loan_rep"], status=Status.ACTIVE)
     assert active.step == "in_grace_period" and active.grace_due_at is not None
     clock.set_now(active.grace_due_at - minute)
-    page(classmate, lambda p: "the only copy is in use, 1 waiting" in item_html(p, loan), "grace")
+    kept_view(classmate, lambda p: "the only copy is in use, 1 waiting" in item_html(p, loan), "grace")
     clock.set_now(active.grace_due_at + minute)
     assert clock.today() == (active.grace_due_at - minute).date()
-    page(classmate, lambda p: "the only copy is in use, 0 waiting" in item_html(p, loan), "grace over")
+    kept_view(classmate, lambda p: "the only copy is in use, 0 waiting" in item_html(p, loan), "grace over")
     # weeks later the scan's window has closed
     clock.advance(dt.timedelta(days=25))
-    page(classmate, lambda p: "no longer available" in item_html(p, scan_in), "scan window")
+    kept_view(classmate, lambda p: "no longer available" in item_html(p, scan_in), "scan window")
 
 
-def test_the_readers_own_part_is_read_when_they_have_one_and_never_shared(page, shelf, student, classmate, library_a):
+def test_the_readers_own_part_is_read_when_they_have_one_and_never_shared(kept_view, shelf, student, classmate, library_a):
     all_out = shelf["all_out"]
-    page(classmate, lambda p: 'data-testid="my-hold"' not in p and 'data-testid="my-loan"' not in p, "nothing of theirs")
-    page(student, lambda p: 'data-testid="my-loan"' in _mine(p, shelf["loan"]), "the student's waiting loan")
+    kept_view(classmate, lambda p: 'data-testid="my-hold"' not in p and 'data-testid="my-loan"' not in p, "nothing of theirs")
+    kept_view(student, lambda p: 'data-testid="my-loan"' in _mine(p, shelf["loan"]), "the student's waiting loan")
     services.place_hold(student, all_out, pickup_library=library_a)
-    page(student, lambda p: 'data-testid="my-hold"' in _mine(p, all_out), "the student's new hold")
-    page(classmate, lambda p: 'data-testid="my-hold"' not in p and 'data-testid="my-loan"' not in p, "still nothing of theirs")
+    kept_view(student, lambda p: 'data-testid="my-hold"' in _mine(p, all_out), "the student's new hold")
+    kept_view(classmate, lambda p: 'data-testid="my-hold"' not in p and 'data-testid="my-loan"' not in p, "still nothing of theirs")
     assert len([k for k in _pages() if ":s:" in k]) == 1, "one shared page for both readers"
 
 
-def test_a_warm_page_costs_a_bounded_number_of_queries(page, shelf, classmate, client, django_assert_max_num_queries):
-    page(classmate, lambda p: True, "warm")
+def test_a_warm_page_costs_a_bounded_number_of_queries(kept_view, shelf, classmate, client, django_assert_max_num_queries):
+    kept_view(classmate, lambda p: True, "warm")
     client.force_login(classmate)
     # session, user, configuration, roles, the list with every stamp, the navigation's two
     # badges, the usage event: nothing per item, nothing per provider

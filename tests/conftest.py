@@ -348,3 +348,8 @@ def other_student(make_user, other_course):
     s = make_user("otherstudent")
     Enrollment.objects.create(course=other_course, user=s)
     return s
+
+
+def full_width(text: str) -> str:
+    """``ada`` → ``ａｄａ``: the compatibility (full-width) form a person may type; NFKC reads it as ``ada``."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)

@@ -19,7 +19,7 @@ from syllabus.lists.models import Citation
 from syllabus.lists.permissions import access_for, ensure_edit, ensure_process, ensure_view
 from syllabus.lists.workflow import ITEM_WORKFLOW, ItemStatus
 from syllabus.notify.services import queue_letter
-from syllabus.org.models import Library, User
+from syllabus.org.models import Library, User, typed_username
 
 from .models import Kind, PurchaseRequest, PurchaseStatus, AcquisitionTask, TaskStatus
 from .workflow import PURCHASE_WORKFLOW, TASK_WORKFLOW
@@ -68,7 +68,7 @@ def _clean_task_values(citation: Citation, values: dict) -> dict:
         out["cost_amount"], out["cost_currency"] = _clean_cost(out.get("cost_amount"), out.get("cost_currency"))
     inst_id = citation.resource_list.institution_id
     if out.get("assignee") is not None and not isinstance(out["assignee"], User):
-        user = User.objects.filter(username=str(out["assignee"]), institution_id=inst_id).first()
+        user = User.objects.filter(username=typed_username(out["assignee"]), institution_id=inst_id).first()
         if user is None:
             raise RuleViolation("SRV-3", "no such librarian in this institution", field="assignee")
         out["assignee"] = user

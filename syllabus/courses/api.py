@@ -12,7 +12,7 @@ from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import AuditOut, Error, audit_out, patch_of
 from syllabus.core import audit
 from syllabus.core.errors import PermissionDenied, RuleViolation
-from syllabus.org.models import User
+from syllabus.org.models import User, typed_username
 
 from . import selectors, services
 from .models import Course
@@ -71,7 +71,7 @@ def course_out(c: Course) -> dict:
 def _instructors(institution, names: list[str]) -> list[User]:
     found, missing = [], []
     for name in names:
-        u = User.objects.filter(institution=institution, username__iexact=name).first() or \
+        u = User.objects.filter(institution=institution, username__iexact=typed_username(name)).first() or \
             User.objects.filter(institution=institution, email__iexact=name).first()
         (found if u else missing).append(u or name)
     if missing:

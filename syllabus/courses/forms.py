@@ -5,6 +5,7 @@ from django import forms
 
 from syllabus.core.forms import RuleForm
 from syllabus.core.limits import TERM
+from syllabus.org.models import typed_username
 
 from .services import STUDENT
 
@@ -19,4 +20,4 @@ class MemberForm(RuleForm):
     @classmethod
     def values(cls, post) -> tuple[str, str]:
         data = cls.parse(post)
-        return data["username"][:150], data["role"]
+        return typed_username(data["username"])[:150], data["role"]  # NFKC, like the sign-in form

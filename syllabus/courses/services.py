@@ -14,7 +14,7 @@ from syllabus.core import audit, clock
 from syllabus.core.dates import typed_date
 from syllabus.core.errors import RuleViolation, refuse_too_long
 from syllabus.core.loading import ImportReport
-from syllabus.org.models import Institution, User
+from syllabus.org.models import Institution, User, typed_username
 
 from .models import Course, Enrollment
 from .permissions import can_manage_courses, can_see_roster, ensure_can_manage_courses  # noqa: F401  (re-exported)
@@ -410,7 +410,7 @@ def add_member(actor: User, course: Course, username: str, role: str = STUDENT) 
     ensure_can_manage_courses(actor, course.institution)
     if role not in ROSTER_ROLES:
         raise RuleViolation("CRS-2", f"bad role {role!r} (expected student or instructor)", field="role")
-    user = User.objects.filter(institution_id=course.institution_id, username__iexact=(username or "").strip()).first()
+    user = User.objects.filter(institution_id=course.institution_id, username__iexact=typed_username(username)).first()
     if user is None:
         raise RuleViolation("CRS-2", f"no person {username!r} in {course.institution.code}", field="username", status=404)
     return apply_roster(actor, {course.pk: course}, {(course.pk, user.pk): role})
@@ -418,7 +418,7 @@ def add_member(actor: User, course: Course, username: str, role: str = STUDENT) 
 
 def remove_member(actor: User, course: Course, username: str) -> RosterChanges:
     ensure_can_manage_courses(actor, course.institution)
-    user = User.objects.filter(institution_id=course.institution_id, username__iexact=(username or "").strip()).first()
+    user = User.objects.filter(institution_id=course.institution_id, username__iexact=typed_username(username)).first()
     current = _memberships([course.pk]) if user else {}
     if user is None or (course.pk, user.pk) not in current:
         raise RuleViolation("CRS-2", f"{username} is not in {_course_label(course)}", status=404)

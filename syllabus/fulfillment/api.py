@@ -17,7 +17,7 @@ from syllabus.api.steps import view
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
-from syllabus.org.models import Library, User, UserGroup
+from syllabus.org.models import Library, User, UserGroup, typed_username
 
 from . import permissions, selectors, services, workflow
 from .models import (
@@ -146,7 +146,7 @@ def create_request(request, payload: PatronRequestIn):
         item = get_object_or_404(Item, pk=payload.item_id, record=record)
     patron = None
     if payload.on_behalf_of:
-        patron = User.objects.filter(username=payload.on_behalf_of, institution_id=user.institution_id).first()
+        patron = User.objects.filter(username=typed_username(payload.on_behalf_of), institution_id=user.institution_id).first()
         if patron is None:
             raise RuleViolation("DIG-10", f"no patron {payload.on_behalf_of!r}", field="on_behalf_of")
     data = payload.dict(by_alias=True)
@@ -346,7 +346,7 @@ class UsernameIn(Schema):
 def add_operator(request, department_id: Id, payload: UsernameIn):
     inst = _admin(request)
     d = get_object_or_404(DigitizationDepartment, pk=department_id, institution=inst)
-    user = User.objects.filter(username=payload.username, institution=inst).first()
+    user = User.objects.filter(username=typed_username(payload.username), institution=inst).first()
     if user is None:
         raise RuleViolation("DIG-6", f"no user {payload.username!r}", field="username")
     services.add_operator(request.user, d, user)
@@ -357,7 +357,7 @@ def add_operator(request, department_id: Id, payload: UsernameIn):
 def remove_operator(request, department_id: Id, username: Username):
     inst = _admin(request)
     d = get_object_or_404(DigitizationDepartment, pk=department_id, institution=inst)
-    services.remove_operator(request.user, d, get_object_or_404(User, username=username, institution=inst))
+    services.remove_operator(request.user, d, get_object_or_404(User, username=typed_username(username), institution=inst))
     return dept_out(d)
 
 

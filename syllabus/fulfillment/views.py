@@ -22,7 +22,7 @@ from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
-from syllabus.org.models import Library, User, UserGroup
+from syllabus.org.models import Library, User, UserGroup, typed_username
 
 from . import forms, permissions, selectors, services, workflow
 from .models import (
@@ -69,7 +69,7 @@ def record_services(request, record_id: int):
                 item = get_object_or_404(Item, pk=chosen["item"], record=record)
             patron = None
             if chosen["on_behalf_of"]:
-                patron = User.objects.filter(username=chosen["on_behalf_of"],
+                patron = User.objects.filter(username=typed_username(chosen["on_behalf_of"]),
                                              institution_id=request.user.institution_id).first()
                 if patron is None:
                     raise RuleViolation("DIG-10", _("no patron with this username"), field="on_behalf_of")
@@ -321,7 +321,7 @@ def _save_department_active(user, inst, d) -> None:
 @_section("operators", forms.RowForm)
 def _add_operator(user, inst, d) -> None:
     dept = _row(DigitizationDepartment, inst, d["department"])
-    op = User.objects.filter(username=d["username"], institution=inst).first()
+    op = User.objects.filter(username=typed_username(d["username"]), institution=inst).first()
     if op is None:
         raise RuleViolation("DIG-6", _("no user with this username"))
     services.add_operator(user, dept, op)
@@ -330,7 +330,7 @@ def _add_operator(user, inst, d) -> None:
 @_section("operator_remove", forms.RowForm)
 def _remove_operator(user, inst, d) -> None:
     dept = _row(DigitizationDepartment, inst, d["department"])
-    services.remove_operator(user, dept, get_object_or_404(User, username=d["username"], institution=inst))
+    services.remove_operator(user, dept, get_object_or_404(User, username=typed_username(d["username"]), institution=inst))
 
 
 @_section("desks", forms.DeskForm)

@@ -20,7 +20,7 @@ from syllabus.api.schemas import AuditOut, audit_out, patch_of
 from syllabus.api.steps import Resource
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
-from syllabus.org.models import User
+from syllabus.org.models import User, typed_username
 
 from . import permissions, selectors, services
 from .models import AccessRightsPolicy, CancelReason, LoanRequest
@@ -292,10 +292,11 @@ def patch_representation(request, representation_id: Id, payload: Representation
 def create_loan_request(request, representation_id: Id, payload: LoanRequestIn):
     rep = _representation(request, representation_id)
     patron = request.user
-    if payload.patron and payload.patron != request.user.username:
+    named = typed_username(payload.patron)
+    if named and named != request.user.username:
         if not permissions.can_manage_requests(request.user, rep.library):
             raise PermissionDenied("LDL-3", "only library staff place requests on behalf of a patron or set their priority")
-        patron = User.objects.filter(username=payload.patron).select_related("institution").first()
+        patron = User.objects.filter(username=named).select_related("institution").first()
         if patron is None:
             raise RuleViolation("LDL-3", f"no such patron {payload.patron!r}", field="patron")
     req = services.request_loan(request.user, rep, patron=patron, note=payload.note, priority=payload.priority)

@@ -17,7 +17,7 @@ from syllabus.catalog.models import Representation
 from syllabus.core import clock
 from syllabus.core.errors import RuleViolation
 from syllabus.core.forms import MAX_ID
-from syllabus.org.models import User
+from syllabus.org.models import User, typed_username
 
 from . import permissions, rows, services
 from .models import AccessRightsPolicy, AccessRule, LoanRequest, LoanSettings, Source, Status, Step
@@ -208,7 +208,7 @@ def request_for(user: User, pk: int) -> LoanRequest | None:
 
 def patron_named(username: str, institution_id: int) -> User | None:
     """The registered person of that institution a request on behalf names (LDL-3), or None."""
-    return User.objects.filter(username=username, institution_id=institution_id).first() if username else None
+    return User.objects.filter(username=typed_username(username), institution_id=institution_id).first() if username else None
 
 
 def library_card(user: User, *, history: int = 20) -> dict:

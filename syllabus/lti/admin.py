@@ -24,8 +24,8 @@ class DeploymentInline(admin.TabularInline):
 
 @admin.register(Platform)
 class PlatformAdmin(InstitutionScopedAdmin):
-    list_display = ("__str__", "institution", "issuer", "client_id", "course_match", "active")
-    list_filter = ("course_match", "active")
+    list_display = ("__str__", "institution", "issuer", "client_id", "course_match", "trust_email_for_staff", "active")
+    list_filter = ("course_match", "trust_email_for_staff", "active")
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]
     readonly_fields = ("paste_into_the_lms",)

@@ -46,6 +46,12 @@ class Platform(models.Model):
     auth_audience = models.CharField(max_length=500, blank=True, help_text=_("audience of the token request, when not the token URL"))
     keyset_url = models.URLField(max_length=500, help_text=_("the platform's public keys (JWKS)"))
     course_match = models.CharField(max_length=20, choices=CourseMatch.choices, default=CourseMatch.LABEL)
+    trust_email_for_staff = models.BooleanField(
+        _("trust the LMS's e-mail addresses for staff accounts"), default=False,
+        help_text=_("Off (advised): a launch is never matched by e-mail to a person who holds a back-office role "
+                    "(any role assignment, staff flag or institution administrator) — an LMS that lets users change "
+                    "their e-mail address without verification would hand them that account (LMS-1). Matching by the "
+                    "stored LMS account (sub) is unaffected."))
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=clock.now)
 

@@ -23,7 +23,7 @@ from syllabus.core.limits import column
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
-from syllabus.org.services import check_may_sign_in
+from syllabus.org.services import check_may_sign_in, has_back_office_rights
 
 from .models import ContextLink, CourseMatch, Deployment, Identity, LoginState, Platform
 
@@ -65,7 +65,7 @@ def _check_url(value: str, name: str) -> str:
 
 def register_platform(actor, institution: Institution, *, issuer: str, client_id: str, deployment_ids=(),
                       auth_login_url: str, auth_token_url: str, keyset_url: str, course_match: str = CourseMatch.LABEL,
-                      name: str = "", auth_audience: str = "") -> Platform:
+                      name: str = "", auth_audience: str = "", trust_email_for_staff: bool = False) -> Platform:
     if course_match not in CourseMatch.values:
         raise RuleViolation("LMS-1", f"course match is one of {', '.join(CourseMatch.values)}, not {course_match!r}", field="course_match")
     client_id = (client_id or "").strip()
@@ -76,12 +76,25 @@ def register_platform(actor, institution: Institution, *, issuer: str, client_id
     try:
         with transaction.atomic():
             platform = Platform.objects.create(institution=institution, client_id=client_id, course_match=course_match,
-                                               name=(name or "")[:200], auth_audience=(auth_audience or "")[:500], **values)
+                                               name=(name or "")[:200], auth_audience=(auth_audience or "")[:500],
+                                               trust_email_for_staff=bool(trust_email_for_staff), **values)
             audit.created(actor, platform)
             for dep in deployment_ids:
                 add_deployment(actor, platform, dep)
     except IntegrityError:
         raise RuleViolation("LMS-1", f"a platform with issuer {values['issuer']} and client id {client_id} is already registered", status=409)
+    return platform
+
+
+def set_trust_email_for_staff(actor, platform: Platform, trusted: bool) -> Platform:
+    """Turn the platform's "Trust the LMS's e-mail addresses for staff accounts" on or off (LMS-1), audited."""
+    with transaction.atomic():
+        locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        if locked.trust_email_for_staff != bool(trusted):
+            Platform.objects.filter(pk=locked.pk).update(trust_email_for_staff=bool(trusted))
+            audit.event(actor, locked, "trust e-mail for staff accounts " + ("on" if trusted else "off"),
+                        changes={"trust_email_for_staff": [locked.trust_email_for_staff, bool(trusted)]})
+    platform.trust_email_for_staff = bool(trusted)
     return platform
 
 
@@ -238,8 +251,10 @@ def names_of(claims: dict) -> tuple[str, str]:
 
 
 def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
-    """(user, created): by (issuer, sub); else a person of the institution with the same e-mail or
-    whose username is the ``lis_person_sourcedid``; else a new person."""
+    """(user, created): by (issuer, sub); else a person of the institution whose username is the
+    ``lis_person_sourcedid`` or with the same e-mail (exactly one); else a new person.  An e-mail
+    match to a person with back-office rights is refused (``LaunchRefused("email")``, before
+    anything is written) unless the platform is trusted for staff e-mails (LMS-1)."""
     ident = Identity.objects.select_related("user").filter(issuer=platform.issuer, sub=claims["sub"]).first()
     if ident is not None:
         return ident.user, False
@@ -251,6 +266,14 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     if user is None and email:
         same = list(people.filter(email__iexact=email)[:2])
         user = same[0] if len(same) == 1 else None
+        if user is not None and not platform.trust_email_for_staff and not user.is_superuser and has_back_office_rights(user):
+            # an LMS that lets people change their e-mail without verifying it would hand them this
+            # account (superusers are refused by check_may_sign_in, with their own message)
+            raise LaunchRefused("email", f"the LMS's e-mail address {email} belongs to an account with back-office rights, and "
+                                         f"{platform} is not trusted to match staff accounts by e-mail (the platform setting "
+                                         "\"Trust the LMS's e-mail addresses for staff accounts\" is off); ask the library's "
+                                         "administrator to link your LMS account (LTI identities in the administration)",
+                                status=403)
     created = user is None
     if user is None:
         from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -435,7 +458,7 @@ def sync_roster(link: ContextLink, actor=None) -> dict:
         audit.event(actor, course, "roster sync failed", note=str(exc))
         raise
     wanted: dict[tuple[int, int], str] = {}
-    skipped = 0
+    skipped = refused = 0
     with transaction.atomic():
         for m in members:
             role = role_of({CLAIM + "roles": m.get("roles") or []})
@@ -445,17 +468,24 @@ def sync_roster(link: ContextLink, actor=None) -> dict:
             claims = {"sub": str(m["user_id"])[:255], "email": m.get("email") or "", "given_name": m.get("given_name") or "",
                       "family_name": m.get("family_name") or "", "name": m.get("name") or "",
                       CLAIM + "lis": {"person_sourcedid": m.get("lis_person_sourcedid") or ""}}
-            user, _ = person_for(platform, claims)
+            try:
+                user, _ = person_for(platform, claims)
+            except LaunchRefused as exc:  # an e-mail match to a staff account: nobody linked, nobody created
+                log.warning("LTI roster sync of %s refused member %s: %s", link, claims["sub"], exc)
+                refused += 1
+                continue
             pair = (course.pk, user.pk)
             if wanted.get(pair) != courses.INSTRUCTOR:
                 wanted[pair] = role
         changes = courses.apply_roster(actor, {course.pk: course}, wanted, replace={course.pk},
                                        source=f"LMS roster sync, {platform}")
-        summary = {**changes.as_dict(), "members": len(members), "skipped": skipped}
+        summary = {**changes.as_dict(), "members": len(members), "skipped": skipped,
+                   **({"refused": refused} if refused else {})}
         ContextLink.objects.filter(pk=link.pk).update(last_synced_at=clock.now(), last_sync=summary)
         audit.event(actor, course, "roster synced", changes={k: [None, v] for k, v in summary.items()},
                     note=f"{platform}: created {summary['created']}, updated {summary['updated']}, "
-                         f"unchanged {summary['unchanged']}, removed {summary['removed']}")
+                         f"unchanged {summary['unchanged']}, removed {summary['removed']}"
+                         + (f", refused {refused} (e-mail of a staff account, LMS-1)" if refused else ""))
     return summary
 
 

@@ -208,6 +208,13 @@ class ConfigValue(models.Model):
         return "library" if self.library_id else "institution" if self.institution_id else "consortium"
 
 
+def typed_username(value) -> str:
+    """A username as a person typed it (a form, an API payload, a command line), read the way the
+    sign-in form reads it: surrounding blanks dropped, then NFKC through ``User.normalize_username``
+    — the one normaliser — so that a full-width ``ａｄａ`` finds ``ada`` wherever staff name a person."""
+    return User.normalize_username(str(value or "").strip())
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

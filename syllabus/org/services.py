@@ -231,6 +231,14 @@ class PersonDetails:
     roles: tuple[str, ...] = ()
 
 
+def has_back_office_rights(user: User) -> bool:
+    """Whether the person holds any back-office right: a role assignment (any role, any scope —
+    an institution's administrator included), the staff flag (the admin) or superuser.  An
+    identity source that is not trusted for staff accounts must not be handed such an account by
+    an unverified attribute (an LMS e-mail address, LMS-1)."""
+    return user.is_staff or user.is_superuser or RoleAssignment.objects.filter(user=user).exists()
+
+
 def check_may_sign_in(user: User, *, rule: str = "LMS-3", through_institution: bool = False) -> None:
     """An inactive or expired person is refused, whatever the way in.  ``through_institution``:
     the way in is one an institution's administrator configures (an SSO provider, an LTI

@@ -12,8 +12,10 @@ def test_librarian_sees_and_edits_the_roster(client, course, librarian, make_use
     page = client.get(f"/courses/{course.pk}/roster/")
     assert page.status_code == 200 and b"Remove student" in page.content and b'data-testid="roster"' in page.content
     assert b"roster-link" in client.get(f"/courses/{course.pk}/").content
-    r = client.post(f"/courses/{course.pk}/roster/add/", {"username": "dora", "role": "student"}, follow=True)
-    assert b"dora added as student" in r.content
+    from tests.conftest import full_width
+
+    r = client.post(f"/courses/{course.pk}/roster/add/", {"username": full_width("dora"), "role": "student"}, follow=True)
+    assert b"dora added as student" in r.content  # typed in full width: NFKC finds dora
     r = client.post(f"/courses/{course.pk}/roster/add/", {"username": "ghost", "role": "student"}, follow=True)
     assert b"no person" in r.content and b"CRS-2: " in r.content
     client.post(f"/courses/{course.pk}/roster/student/remove/")

@@ -176,8 +176,13 @@ def test_department_api(api, fadmin, library_a, make_user):
     r = client.post("/api/v1/digitization/departments", {"code": "A1", "name": "A1 scanning", "library": "lib-a1",
                                                          "work_time_days": 4})
     assert r.status_code == 201 and r.json()["served_libraries"] == ["lib-a1"] and r.json()["level"] == "library"
-    r = client.post(f"/api/v1/digitization/departments/{r.json()['id']}/operators", {"username": "scanner"})
+    from tests.conftest import full_width
+
+    dept_id = r.json()["id"]
+    r = client.post(f"/api/v1/digitization/departments/{dept_id}/operators", {"username": full_width("scanner")})  # NFKC
     assert r.json()["operators"] == ["scanner"]
+    assert client.delete(f"/api/v1/digitization/departments/{dept_id}/operators/{full_width('scanner')}").json()["operators"] == []
+    client.post(f"/api/v1/digitization/departments/{dept_id}/operators", {"username": "scanner"})
     assert client.post("/api/v1/digitization/departments", {"code": "A1", "name": "again"}).status_code == 409
     assert {d["code"] for d in client.get("/api/v1/digitization/departments").json()["items"]} == {"A1", "DIGI_DEPT_INST"}
 

@@ -124,3 +124,12 @@ def test_config_endpoints_need_a_fulfillment_administrator(api, operator, manage
         assert r.status_code == 403
     for user in (fadmin, admin_user):
         assert api(user).get("/api/v1/digitization/rules").status_code == 200
+
+
+def test_dig10_on_behalf_of_a_full_width_username_is_that_patron(api, record, edd_all, student, fso):
+    """Staff-typed usernames are read in NFKC like the sign-in form (User.normalize_username)."""
+    from tests.conftest import full_width
+
+    r = api(fso).post("/api/v1/digitization-requests", {"record_id": record.pk, "on_behalf_of": full_width("student"), "chapters": "3"})
+    assert r.status_code == 201, r.content
+    assert DigitizationRequest.objects.get(pk=r.json()["id"]).requester == student

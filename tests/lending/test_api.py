@@ -266,3 +266,11 @@ def test_monitoring_filters_by_activity_status_step_type_and_source(api, clock, 
 def test_staff_access_from_the_back_office_opens_it_at_once(api, clock, rep, lending_staff):
     body = api(lending_staff).post(f"/api/v1/representations/{rep.pk}/staff-access").json()
     assert (body["patron"], body["source"], body["step"]) == ("lender", "staff_access", "is_being_viewed")
+
+
+def test_ldl3_staff_on_behalf_of_a_full_width_username_is_that_patron(api, rep, patrons, lending_staff):
+    from tests.conftest import full_width
+
+    r = api(lending_staff).post(f"/api/v1/representations/{rep.pk}/loan-requests", {"patron": full_width("p4")})
+    assert r.status_code == 201, r.content
+    assert (r.json()["patron"], r.json()["source"]) == ("p4", "staff_on_behalf")

@@ -66,3 +66,15 @@ def test_concurrent_assignment_leaves_one_assignee(instructor, librarian, make_u
     assert lst.assignee in (librarian, other)
     assigned = [e for e in trail(lst) if e.action == "assigned"]
     assert 1 <= len(assigned) <= 2 and assigned[0].note == lst.assignee.username  # the last one wins, both recorded
+
+
+def test_lst7_assigning_to_a_full_width_username_assigns_that_librarian(instructor, librarian, course):
+    """The assignee a librarian types is read in NFKC (User.normalize_username), like the sign-in form."""
+    from tests.conftest import full_width
+
+    lst = services.create_list(instructor, title="Wide", courses=[course])
+    services.add_citation(instructor, lst, None, "book", {"title": "A book"})
+    services.send_list(instructor, lst)
+    services.assign_list(librarian, lst, full_width("librarian"))
+    lst.refresh_from_db()
+    assert lst.assignee == librarian

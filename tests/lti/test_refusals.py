@@ -166,3 +166,74 @@ def test_a_launch_matched_to_a_person_who_may_not_sign_in_this_way_is_refused(cl
         r = launch({**claims, "roles": [LEARNER], "context": context()})
         refused(client, r, f"the account &#x27;root&#x27; {words}", status=403)
         assert snapshot() == before
+
+
+# --- LMS-1: an LMS e-mail address never hands over a staff account unless the platform is trusted ---
+
+def _staff(make_user, kind: str):
+    from syllabus.org.roles import Role
+
+    if kind == "librarian":
+        return make_user("libby", email="libby@uni.edu", group="staff", roles=[Role.COURSE_RESERVES_OPERATOR])
+    if kind == "institution-admin":
+        return make_user("libby", email="libby@uni.edu", group="staff", roles=[Role.GENERAL_SYSTEM_ADMINISTRATOR])
+    if kind == "work-order-operator":
+        return make_user("libby", email="libby@uni.edu", group="staff", roles=[Role.WORK_ORDER_OPERATOR])
+    return make_user("libby", email="libby@uni.edu", group="staff", is_staff=True)
+
+
+@pytest.mark.parametrize("kind", ["librarian", "institution-admin", "work-order-operator", "staff-flag"])
+def test_an_email_match_to_a_person_with_back_office_rights_is_refused_by_default(client, launch, before, make_user, kind):
+    """A student whose LMS lets them set their e-mail to a librarian's must not become the librarian:
+    refused naming the rule and the setting, nothing created (no identity: a later launch by the
+    same sub is not linked either), nobody signed in, the refusal logged."""
+    _staff(make_user, kind)
+    before = snapshot()
+    r = launch({"sub": "lms-student-evil", "email": "LIBBY@uni.edu", "roles": [LEARNER], "context": context()})
+    refused(client, r, "belongs to an account with back-office rights", status=403)
+    assert "Trust the LMS&#x27;s e-mail addresses for staff accounts" in r.content.decode()
+    assert snapshot() == before
+    assert not Identity.objects.filter(sub="lms-student-evil").exists()
+
+
+def test_an_email_match_to_a_student_or_instructor_without_back_office_rights_still_signs_them_in(client, launch, course, make_user):
+    person = make_user("plain", email="plain@uni.edu")
+    r = launch({"sub": "lms-plain", "email": "plain@uni.edu", "roles": [LEARNER], "context": context()})
+    assert r.status_code == 302
+    assert client.session["_auth_user_id"] == str(person.pk)
+    assert Identity.objects.get(sub="lms-plain").user == person
+
+
+def test_a_trusted_platform_matches_staff_by_email_and_the_stored_sub_always_matches(client, launch, course, platform, make_user):
+    from syllabus.lti import services
+
+    libby = _staff(make_user, "librarian")
+    services.set_trust_email_for_staff(None, platform, True)
+    assert AuditEntry.objects.filter(action="trust e-mail for staff accounts on").exists()
+    r = launch({"sub": "lms-libby", "email": "libby@uni.edu", "roles": [LEARNER], "context": context()})
+    assert r.status_code == 302 and client.session["_auth_user_id"] == str(libby.pk)
+    # turned off again: the LMS account already linked (issuer + sub) still signs her in
+    services.set_trust_email_for_staff(None, platform, False)
+    client.logout()
+    r = launch({"sub": "lms-libby", "email": "someone.else@uni.edu", "roles": [LEARNER], "context": context()})
+    assert r.status_code == 302 and client.session["_auth_user_id"] == str(libby.pk)
+
+
+def test_the_roster_sync_does_not_link_a_member_to_a_staff_account_by_email(client, launch, lms, course, instructor, make_user,
+                                                                        django_capture_on_commit_callbacks):
+    """The roster would otherwise store (issuer, sub) → the librarian, and the member's next launch
+    would match by sub: the member is refused (counted), nothing is created for them."""
+    from tests.lti.conftest import INSTRUCTOR
+
+    libby = _staff(make_user, "librarian")
+    lms.control("members", {"context_id": "ctx-hist", "page_size": 10, "members": [
+        {"user_id": "lms-teacher-1", "roles": [INSTRUCTOR], "status": "Active", "lis_person_sourcedid": "instructor"},
+        {"user_id": "u-evil", "roles": [LEARNER], "status": "Active", "email": "libby@uni.edu"},
+    ]})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context()})
+    assert r.status_code == 302
+    assert not Identity.objects.filter(sub="u-evil").exists()
+    assert not Enrollment.objects.filter(course=course, user=libby).exists()
+    assert ContextLink.objects.get(context_id="ctx-hist").last_sync["refused"] == 1
+    assert "refused 1 (e-mail of a staff account, LMS-1)" in AuditEntry.objects.get(action="roster synced").note

@@ -11,7 +11,7 @@ from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.notify.services import queue_letter
 from syllabus.org import config
-from syllabus.org.models import User
+from syllabus.org.models import User, typed_username
 
 from syllabus.lists import copyright_policy
 from syllabus.lists import metadata as md
@@ -134,7 +134,7 @@ def personal_copy_owner_of(actor: User, lst: ResourceList, ctype: str, name: str
                                      f"accepted: {', '.join(str(dict(CitationType.choices).get(t, t)) for t in allowed) or 'none'}",
                             field="personal_copy")
     owners = list(lst.owners.all())
-    wanted = " ".join((name or "").split()).casefold()
+    wanted = " ".join(typed_username(name).split()).casefold()  # NFKC: a full-width username is the owner
     if not wanted:
         if any(o.pk == actor.pk for o in owners):
             return actor

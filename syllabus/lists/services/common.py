@@ -12,7 +12,7 @@ from syllabus.core import clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.core.workflow import StateMachine
 from syllabus.org import config
-from syllabus.org.models import User
+from syllabus.org.models import User, typed_username
 
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList, Section
 from syllabus.lists.permissions import Access, is_librarian_for
@@ -182,7 +182,7 @@ def _initial_status(lst: ResourceList, ctype: str, open_access: bool) -> str:
 
 
 def _users(institution_id: int, usernames: Iterable[str], field: str) -> list[User]:
-    names = [n.strip() for n in usernames if n and n.strip()]
+    names = [typed_username(n) for n in usernames if n and n.strip()]
     found = {u.username.lower(): u for u in User.objects.filter(institution_id=institution_id, username__in=names)}
     missing = [n for n in names if n.lower() not in found]
     if missing:

@@ -9,7 +9,7 @@ from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
 from syllabus.notify.services import queue_letter
-from syllabus.org.models import User
+from syllabus.org.models import User, typed_username
 
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList
 from syllabus.lists.permissions import ensure_edit, ensure_process, ensure_view, is_librarian_for
@@ -208,7 +208,7 @@ def assign_list(actor: User, lst: ResourceList, username: str | None) -> Resourc
         lst = _locked(lst)
         assignee = None
         if username:
-            assignee = User.objects.filter(username=username, institution_id=lst.institution_id, is_active=True).first()
+            assignee = User.objects.filter(username=typed_username(username), institution_id=lst.institution_id, is_active=True).first()
             if assignee is None or not is_librarian_for(assignee, lst.institution_id):
                 raise RuleViolation("LST-7", f"{username} is not a course reserves operator of this institution", field="username")
         if lst.assignee_id != (assignee.pk if assignee else None):

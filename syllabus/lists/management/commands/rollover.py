@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from syllabus.core.errors import RuleViolation
 from syllabus.lists.rollover import roll_over_lists
-from syllabus.org.models import Institution, User
+from syllabus.org.models import Institution, User, typed_username
 
 
 def _date(raw: str) -> dt.date:
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError(f"no institution with code {institution!r}")
         actor = None
         if username:
-            actor = User.objects.filter(username=username, institution=inst).first()
+            actor = User.objects.filter(username=typed_username(username), institution=inst).first()
             if actor is None:
                 raise CommandError(f"no user {username!r} at {institution}")
         verbose = options.get("verbosity", 1) >= 1

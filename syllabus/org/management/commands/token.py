@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from syllabus.org.models import ApiToken, User
+from syllabus.org.models import ApiToken, User, typed_username
 from syllabus.org.services import create_api_token, revoke_api_token
 
 
@@ -20,13 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args, action, **opts):
         if action == "create":
             try:
-                user = User.objects.get(username=opts["username"])
+                user = User.objects.get(username=typed_username(opts["username"]))
             except User.DoesNotExist:
                 raise CommandError(f"no user {opts['username']!r}")
             _token, raw = create_api_token(user, opts.get("name", ""))
             self.stdout.write(raw)
         elif action == "list":
-            for t in ApiToken.objects.filter(user__username=opts["username"]).order_by("created_at"):
+            for t in ApiToken.objects.filter(user__username=typed_username(opts["username"])).order_by("created_at"):
                 state = "revoked" if t.revoked_at else "active"
                 self.stdout.write(f"{t.prefix}…  {state}  created {t.created_at:%Y-%m-%d}  {t.name}")
         else:

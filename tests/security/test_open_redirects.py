@@ -39,6 +39,25 @@ def test_an_lti_login_may_only_target_this_tool():
     assert check_target_link("http://testserver/lti/launch/", "http://testserver")
 
 
+@pytest.mark.parametrize("target", OFFSITE)
+def test_the_language_switch_never_sends_you_off_site(client, instructor, target):
+    """Django's set_language reads ``next`` (field or query) and then the Referer: none may leave the site."""
+    client.force_login(instructor)
+    r = client.post("/i18n/setlang/", {"language": "fr", "next": target}, HTTP_REFERER=target)
+    assert r.status_code == 302 and not _offsite(r["Location"]), r["Location"]
+    r = client.post("/i18n/setlang/?next=" + target, {"language": "fr"})
+    assert r.status_code == 302 and not _offsite(r["Location"]), r["Location"]
+
+
+@pytest.mark.parametrize("target", OFFSITE)
+def test_signing_out_never_sends_you_off_site(client, instructor, target):
+    for how in ({"data": {"next": target}}, {"path": "/logout/?next=" + target}):
+        client.force_login(instructor)
+        r = client.post(how.get("path", "/logout/"), how.get("data", {}))
+        assert r.status_code in (200, 302) and "_auth_user_id" not in client.session
+        assert r.status_code == 200 or not _offsite(r["Location"]), r["Location"]
+
+
 def _offsite(location: str) -> bool:
     from urllib.parse import urlsplit
 

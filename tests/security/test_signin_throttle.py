@@ -90,3 +90,29 @@ def test_token_creation_on_a_persons_request_is_throttled(student, clock):
     assert refused.value.rule == "AUTH-THROTTLE" and refused.value.status == 429
     clock.advance(dt.timedelta(hours=1, seconds=1))
     create_api_token(student, throttled=True)
+
+
+def test_a_full_width_name_counts_against_the_same_account(clock, student):
+    """The account a failure counts against is read like the sign-in form reads names (NFKC)."""
+    from syllabus.org import throttle
+    from tests.conftest import full_width
+
+    for _ in range(5):
+        throttle.record_failure(full_width("STUDENT"), "")
+    with pytest.raises(throttle.SignInLocked):
+        throttle.check("student", "")
+
+
+def test_the_timer_sweep_forgets_failures_that_no_longer_count_but_keeps_locks(client, clock, student, settings):
+    """Bounded: every name typed gets a row; the sweep removes the ones whose window is over and
+    that are not locked, so random names do not grow the table for ever."""
+    from syllabus.core.tasks import run_tick
+
+    settings.SIGNIN_LOCKOUT_SECONDS = 3600
+    _sign_in(client, "nobody-1", "x", address="203.0.113.8")
+    for _ in range(5):
+        _sign_in(client, "student", "wrong", address="203.0.113.9")
+    clock.advance(dt.timedelta(minutes=16))  # past the 15-minute window; the account is locked for an hour
+    assert run_tick()["org_forget_signin_failures"] == 3          # nobody-1, its address, and the student's address
+    assert list(SignInThrottle.objects.values_list("key", flat=True)) == ["student"]
+    assert _sign_in(client, "student", "pw").status_code == 429   # the lock still holds

@@ -281,3 +281,13 @@ def test_lms3_rfc9207_a_provider_promising_iss_must_send_it(client, oidc_idp, op
     r = client.get("/sso/inst-a/uni/login/")
     answer = local(requests.get(r["Location"], allow_redirects=False, timeout=10).headers["Location"])
     _assert_refused(client.get(answer), client, "does not name its issuer (iss)")
+
+
+def test_an_oidc_sign_in_rotates_the_session_key(client, oidc_idp):
+    """Session fixation: a session planted before the sign-in started is worthless after the callback."""
+    from tests.conftest import assert_session_rotated, plant_session
+
+    planted = plant_session(client)
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and _signed_in_user(client) is not None
+    assert_session_rotated(client, planted)

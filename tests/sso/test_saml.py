@@ -388,3 +388,13 @@ def test_lms3_a_reposted_answer_without_the_session_is_refused_not_reposted_agai
     stranger = Client()
     response = stranger.post("/sso/inst-a/saml/acs/", {"SAMLResponse": answer, "RelayState": "", "syllabus_same_site": "1"})
     assert response.status_code == 400 and b"LMS-3" in response.content and b"InResponseTo" in response.content
+
+
+def test_a_saml_sign_in_rotates_the_session_key(client, saml_idp, idp):
+    """Session fixation: a session planted before the sign-in started is worthless after the assertion consumer."""
+    from tests.conftest import assert_session_rotated, plant_session
+
+    planted = plant_session(client)
+    response = post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    assert response.status_code == 302 and _signed_in_user(client) is not None
+    assert_session_rotated(client, planted)

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from syllabus.core import audit, clock
-from syllabus.core.errors import RuleViolation
-from syllabus.org.models import Institution, User, UserGroup
+from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.org.models import Institution, User, UserGroup, typed_username
 from syllabus.org.roles import Role
-from syllabus.org.services import PersonDetails, provision_person
+from syllabus.org.services import PersonDetails, has_back_office_rights, provision_person
 
 from .models import MAP_MAX_ENTRIES, IdentityProvider, Kind, ServiceProvider, SignIn, UsedAssertion
 
@@ -94,7 +94,7 @@ def _common(institution, name, *, slug, group_attribute, group_map, role_attribu
 def add_oidc_provider(institution: Institution, *, name: str, issuer: str, client_id: str, client_secret: str = "",
                       slug: str | None = None, username_claim: str = "", group_claim: str = "", group_map=None,
                       role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
-                      check: bool = True, actor=None) -> IdentityProvider:
+                      check: bool = True, actor=None, trust_email_for_staff: bool = False) -> IdentityProvider:
     """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
     that a wrong issuer is refused here rather than at the first sign-in."""
     from . import oidc
@@ -108,6 +108,7 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
                      role_attribute=role_claim, role_map=role_map)
     provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
                                 username_attribute=username_claim or "", existing_only=existing_only,
+                                trust_email_for_staff=bool(trust_email_for_staff),
                                 scopes=scopes or "openid email profile", **values)
     if check:
         oidc.discovery(provider, fresh=True)
@@ -119,7 +120,8 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
 
 def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str, metadata_url: str = "",
                       slug: str | None = None, username_attribute: str = "", group_attribute: str = "", group_map=None,
-                      role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None) -> IdentityProvider:
+                      role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
+                      trust_email_for_staff: bool = False) -> IdentityProvider:
     from . import saml
 
     values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
@@ -129,7 +131,8 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
         service_provider(institution)
         provider = IdentityProvider.objects.create(
             kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id,
-            username_attribute=username_attribute or "", existing_only=existing_only, **values)
+            username_attribute=username_attribute or "", existing_only=existing_only,
+            trust_email_for_staff=bool(trust_email_for_staff), **values)
         audit.created(actor, provider)
     return provider
 
@@ -217,12 +220,28 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
     details = map_person(provider, attributes)
     if not details.username:
         raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the person")
+    check_email_trust(provider, details.username)
     with transaction.atomic():
         if assertion_id:
             record_assertion(provider, assertion_id, assertion_keep_until)
         user, _created = provision_person(provider.institution, details, create=not provider.existing_only,
                                           source=f"sso:{provider.slug}")
     return user
+
+
+def check_email_trust(provider: IdentityProvider, username: str) -> None:
+    """A provider whose username attribute is an e-mail address, not trusted for staff accounts,
+    never signs in a person with back-office rights (LMS-3; superusers are refused anyway, with
+    their own message).  Raised before anything is written."""
+    if provider.trust_email_for_staff or not provider.names_people_by_email:
+        return
+    found = User.objects.filter(username=typed_username(username), institution=provider.institution).first()
+    if found is not None and not found.is_superuser and has_back_office_rights(found):
+        raise PermissionDenied(RULE, f"{provider.name} names people by e-mail address ({provider.attribute('username')}), and "
+                                     f"the account {found.username!r} has back-office rights: this provider is not trusted "
+                                     "to sign in staff accounts by e-mail (the provider setting \"Trust the provider's e-mail "
+                                     "addresses for staff accounts\" is off); sign in with your password or ask the "
+                                     "institution's administrator")
 
 
 def record_assertion(provider: IdentityProvider, assertion_id: str, keep_until) -> None:

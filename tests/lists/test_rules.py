@@ -145,6 +145,8 @@ def test_upload_is_stored_under_a_generated_name_and_served_with_access_checks(a
     download = api(student).get(f["url"])
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Security-Policy"].startswith("sandbox") and "no-store" in download["Cache-Control"]
+    assert download["Content-Disposition"].startswith("inline") and 'filename="Chapter 1 x.pdf"' in download["Content-Disposition"]
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert api(other_student).get(f["url"]).status_code == 404
     client.force_login(other_student)

@@ -9,6 +9,9 @@ import html
 
 import requests
 
+import pytest
+
+from syllabus.core.models import AuditEntry
 from syllabus.org.models import User
 from syllabus.sso.models import SignIn
 
@@ -291,3 +294,29 @@ def test_an_oidc_sign_in_rotates_the_session_key(client, oidc_idp):
     response, _ = oidc_round_trip(client, oidc_idp)
     assert response.status_code == 302 and _signed_in_user(client) is not None
     assert_session_rotated(client, planted)
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["not-trusted", "trusted"])
+def test_a_provider_naming_people_by_email_signs_in_staff_only_when_trusted(client, oidc_idp, make_user, trusted):
+    """LMS-3, like LMS-1's LTI e-mail rule: with the username claim an e-mail address, an IdP that
+    lets people set their address would hand them a librarian's account; refused unless the
+    provider is trusted for staff e-mails.  A person without back-office rights signs in as before."""
+    from syllabus.org.roles import Role
+    from syllabus.sso.models import IdentityProvider
+
+    IdentityProvider.objects.filter(pk=oidc_idp.pk).update(username_attribute="email", trust_email_for_staff=trusted)
+    oidc_idp.refresh_from_db()
+    libby = make_user("ada@uni.example", email="ada@uni.example", roles=[Role.COURSE_RESERVES_OPERATOR])
+    before = AuditEntry.objects.count()
+    response, _ = oidc_round_trip(client, oidc_idp)
+    if trusted:
+        assert response.status_code == 302 and _signed_in_user(client) == libby
+        return
+    assert response.status_code == 403
+    text = _page_text(response)
+    assert "LMS-3: University account names people by e-mail address (email)" in text and "back-office rights" in text
+    assert _signed_in_user(client) is None and not SignIn.objects.exists() and AuditEntry.objects.count() == before
+    # the same provider still signs in a person without back-office rights
+    libby.role_assignments.all().delete()
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and _signed_in_user(client) == libby

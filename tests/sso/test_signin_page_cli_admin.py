@@ -167,3 +167,15 @@ def test_bad_metadata_is_refused_with_the_rule(inst_a, tmp_path, xml, error):
     with pytest.raises(CommandError, match=f"LMS-3: .*{error}"):
         call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Bad", "--metadata", str(path))
     assert not IdentityProvider.objects.exists()
+
+
+@pytest.mark.parametrize("kind, username, email, by_email", [
+    ("oidc", "", "", False), ("oidc", "email", "", True), ("oidc", "preferred_username", "preferred_username", True),
+    ("saml", "", "", False), ("saml", "mail", "", True), ("saml", "urn:oid:0.9.2342.19200300.100.1.3", "", True),
+    ("saml", "eduPersonPrincipalName", "", False),
+])
+def test_lms3_which_providers_name_people_by_email(kind, username, email, by_email):
+    """The staff e-mail rule applies to a provider whose username attribute is an e-mail address."""
+    from syllabus.sso.models import IdentityProvider
+
+    assert IdentityProvider(kind=kind, username_attribute=username, email_attribute=email).names_people_by_email is by_email

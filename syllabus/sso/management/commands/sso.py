@@ -22,6 +22,8 @@ class Command(BaseCommand):
             p.add_argument("--name", required=True, help="label of the sign-in button")
             p.add_argument("--slug", help="short name in URLs (default: from the name)")
             p.add_argument("--existing-only", action="store_true", help="never create people on first sign-in")
+            p.add_argument("--trust-email-for-staff", action="store_true",
+                           help="with an e-mail username attribute: sign in people with back-office rights too (off: refused, LMS-3)")
             p.add_argument("--group-map", default="", help="VALUE=GROUPCODE,... (first match wins)")
             p.add_argument("--role-map", default="", help="VALUE=ROLE,... (institution-wide roles granted)")
             p.add_argument("--first-name-attribute", default="")
@@ -52,7 +54,7 @@ class Command(BaseCommand):
             if institution is None:
                 raise CommandError(f"no institution {opts['institution']!r}")
             common = dict(name=opts["name"], slug=opts.get("slug"), group_map=opts["group_map"], role_map=opts["role_map"],
-                          existing_only=opts["existing_only"])
+                          existing_only=opts["existing_only"], trust_email_for_staff=opts["trust_email_for_staff"])
             if action == "add-oidc":
                 provider = services.add_oidc_provider(
                     institution, issuer=opts["issuer"], client_id=opts["client_id"], client_secret=opts["client_secret"],
@@ -93,7 +95,8 @@ class Command(BaseCommand):
             return
         for p in rows:
             where = p.issuer if p.kind == Kind.OIDC else p.entity_id
-            flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only)) if on)
+            flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only),
+                                              ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email)) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

@@ -12,7 +12,11 @@ from syllabus.org.models import Institution, User
 # the claims and attributes that carry an e-mail address (OIDC, SAML name, OID, the WS-Federation claim)
 EMAIL_ATTRIBUTES = frozenset({"email", "mail", "emailaddress", "urn:oid:0.9.2342.19200300.100.1.3",
                               "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"})
-MAP_MAX_ENTRIES = 50  # group and role value maps: at most this many VALUE=CODE pairs
+MAP_MAX_ENTRIES = 50
+TRUST_EMAIL_HELP = _("Matters only when the username attribute is an e-mail address (email, mail): off (advised), such a "
+                     "sign-in is refused for a person with back-office rights (any role assignment, staff flag or "
+                     "institution administrator) — an identity provider that lets people change their address "
+                     "without verification would hand them that account (LMS-3).")  # group and role value maps: at most this many VALUE=CODE pairs
 
 
 class Kind(models.TextChoices):
@@ -29,12 +33,8 @@ class IdentityProvider(models.Model):
     order = models.PositiveSmallIntegerField(default=10, help_text="buttons are shown in this order")
     existing_only = models.BooleanField(
         default=False, help_text="existing people only: never create a person on first sign-in")
-    trust_email_for_staff = models.BooleanField(
-        _("trust the provider's e-mail addresses for staff accounts"), default=False,
-        help_text=_("Matters only when the username attribute is an e-mail address (email, mail): off (advised), such a "
-                    "sign-in is refused for a person with back-office rights (any role assignment, staff flag or "
-                    "institution administrator) — an identity provider that lets people change their address "
-                    "without verification would hand them that account (LMS-3)."))
+    trust_email_for_staff = models.BooleanField(_("trust the provider's e-mail addresses for staff accounts"), default=False,
+                                                help_text=TRUST_EMAIL_HELP)
 
     # --- attribute mapping (claims for OIDC, attribute names or OIDs for SAML) ----------------
     username_attribute = models.CharField(max_length=200, blank=True,

@@ -250,7 +250,9 @@ def _ensure_library(actor: User, req: PurchaseRequest) -> None:
 
 def _purchase_step(actor: User, req: PurchaseRequest, action: str, reason: str = "") -> PurchaseRequest:
     with transaction.atomic():
-        req = PurchaseRequest.objects.select_for_update().select_related("citation__resource_list").get(pk=req.pk)
+        # of=self: a Find it suggestion's citation is the nullable side of the join (PostgreSQL locks no such side)
+        req = (PurchaseRequest.objects.select_for_update(of=("self",)).select_related("citation__resource_list")
+               .get(pk=req.pk))
         target = PURCHASE_WORKFLOW.step(req.status, action).target
         audit.update(actor, req, note=action, status=target, reason=(reason or "")[:500], updated_at=clock.now(),
                      closed_at=clock.now())
@@ -309,8 +311,9 @@ def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseReque
         raise RuleViolation("SRV-3", "your library does not take purchase suggestions", status=409)
     limit = max(0, min(config.get("purchase_suggestions_max_open", institution=actor.institution), 1000))
     with transaction.atomic():
-        mine = PurchaseRequest.objects.select_for_update().filter(requester=actor, citation__isnull=True,
-                                                                  status=PurchaseStatus.LIBRARY_PROCESSING)
+        # one reader's suggestions one at a time (the limit and the duplicate check hold under concurrency)
+        list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+        mine = PurchaseRequest.objects.filter(requester=actor, citation__isnull=True, status=PurchaseStatus.LIBRARY_PROCESSING)
         open_titles = [t.casefold() for t in mine.values_list("title", flat=True)]
         if title.casefold() in open_titles:
             raise RuleViolation("SRV-3", "you already suggested this title; the library is processing it", status=409)

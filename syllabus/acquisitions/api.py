@@ -8,10 +8,11 @@ from typing import Annotated
 from ninja import Field, Router, Schema, Status
 from ninja.responses import codes_4xx
 
-from syllabus.api.fields import ConcurrentUsers, Id, Term, Username
+from syllabus.api.fields import ConcurrentUsers, Id, JsonObject, Term, Username
 from syllabus.api.schemas import Error
 from syllabus.api.steps import Resource
 from syllabus.core.errors import NotFound
+from syllabus.core.limits import column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.lists import selectors as list_selectors
 from syllabus.lists.permissions import ensure_librarian
@@ -158,17 +159,25 @@ class PurchaseReasonIn(Schema):
 class PurchaseRequestOut(Schema):
     id: int
     status: str
-    citation_id: int
+    citation_id: int | None = Field(..., description="the list item; null for a suggestion from Find it (DSV-6)")
     title: str
+    isbn: str
     note: str
     reason: str
     requester: str
     tags: list[str]
+    metadata: dict = Field(..., description="a Find it suggestion: the CSL-JSON of what was looked for")
+
+
+class SuggestionIn(Schema):
+    citation: JsonObject = Field(..., description="CSL-JSON of the title (at least its title), e.g. what /resolve answered")
+    note: str = Field("", max_length=column(PurchaseRequest, "note"))
 
 
 def purchase_out(r: PurchaseRequest) -> dict:
-    return {"id": r.pk, "status": r.status, "citation_id": r.citation_id, "title": r.title, "note": r.note,
-            "reason": r.reason, "requester": r.requester.username, "tags": list(r.citation.tags or [])}
+    return {"id": r.pk, "status": r.status, "citation_id": r.citation_id, "title": r.title, "isbn": r.isbn, "note": r.note,
+            "reason": r.reason, "requester": r.requester.username,
+            "tags": list(r.citation.tags or []) if r.citation is not None else [], "metadata": r.metadata or {}}
 
 
 def _purchase(user, request_id: int) -> PurchaseRequest:
@@ -191,6 +200,19 @@ def request_purchase(request, citation_id: Id, payload: PurchaseIn):
 def list_purchases(request, page: PageQuery, status: Term = "library_processing"):
     ensure_librarian(request.user, request.user.institution_id)
     return paginate(request, selectors.purchase_list(request.user.institution, status=status), page, purchase_out)
+
+
+@router.post("/purchase-suggestions", response={201: PurchaseRequestOut, **ERRORS},
+             summary="Suggest that your library buy a title no library of the consortium holds (Find it, DSV-6 / SRV-3)")
+def suggest_purchase(request, payload: SuggestionIn):
+    req = services.suggest_purchase(request.user, payload.citation, note=payload.note)
+    return Status(201, purchase_out(_purchase(request.user, req.pk)))
+
+
+@router.get("/me/purchase-requests", response={200: Page(PurchaseRequestOut), **ERRORS},
+            summary="Your own purchase requests and suggestions (SRV-3)")
+def my_purchases(request, page: PageQuery):
+    return paginate(request, selectors.my_purchases(request.user).select_related("requester"), page, purchase_out)
 
 
 def _purchase_out(user, request_id: int) -> dict:

@@ -1,6 +1,6 @@
 """Demo data of acquisitions at Riverside University: the librarian orders a copy and licenses an
-e-book for items of HIST101's list (one order already under way), and the instructor asks the
-library to buy another item (SRV-3).  Through the services, so the audit trail, the item
+e-book for items of HIST101's list (one order already under way), the instructor asks the
+library to buy another item, and the student suggests a title Find it found nowhere (SRV-3, DSV-6).  Through the services, so the audit trail, the item
 statuses, the tags and the letters are there too."""
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ from . import services
 from .models import AcquisitionTask, Kind, PurchaseRequest
 
 
+SUGGESTED = {"type": "book", "title": "Empire of Cotton: A Global History", "author": [{"family": "Beckert", "given": "Sven"}],
+             "publisher": "Alfred A. Knopf", "issued": {"date-parts": [[2014]]}, "ISBN": "9780375414145"}
+
+
 def load(stdout) -> None:
     inst = Institution.objects.filter(code="riverside").first()
     if inst is None or AcquisitionTask.objects.exists() or PurchaseRequest.objects.exists():
         return
-    users = {u.username: u for u in User.objects.filter(institution=inst, username__in=["librarian", "instructor"])}
-    librarian, instructor = users.get("librarian"), users.get("instructor")
+    users = {u.username: u for u in User.objects.filter(institution=inst, username__in=["librarian", "instructor", "student"])}
+    librarian, instructor, student = users.get("librarian"), users.get("instructor"), users.get("student")
     lst = (ResourceList.objects.filter(institution=inst, visibility=Visibility.PUBLISHED, courses__code="HIST101")
            .order_by("pk").first())
     if lst is None or librarian is None or instructor is None:
@@ -46,6 +50,9 @@ def load(stdout) -> None:
         if len(books) >= 3:
             services.request_purchase(instructor, books[2], note="The new edition has two extra chapters we use in week 5.")
             made += 1
+        if student is not None:  # a title Find it found in no library of the consortium (DSV-6)
+            services.suggest_purchase(student, SUGGESTED, note="For my HIST101 essay on the cotton trade (week 4).")
+            made += 1
     except RuleViolation as exc:  # the demo list may have changed shape: load what fits, say what did not
         stdout.write(f"  acquisitions demo: {exc}")
-    stdout.write(f"  acquisitions: {made} tasks and purchase requests on HIST101's list")
+    stdout.write(f"  acquisitions: {made} tasks, purchase requests on HIST101's list and a student's Find it suggestion")

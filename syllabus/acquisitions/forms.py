@@ -38,3 +38,10 @@ class PurchaseForm(RuleForm):
 class ReasonForm(RuleForm):
     rule = "SRV-3"
     reason = text(column(PurchaseRequest, "reason"))
+
+
+class SuggestionForm(RuleForm):
+    """A reader's purchase suggestion from Find it (DSV-6): the citation is the page's OpenURL."""
+
+    rule = "SRV-3"
+    note = text(column(PurchaseRequest, "note"))

@@ -62,10 +62,14 @@ class AcquisitionTask(Timestamped):
 
 
 class PurchaseRequest(Timestamped):
-    """An instructor's request that the library buy a title (a new edition or the item itself, SRV-3)."""
+    """An instructor's request that the library buy a title (a new edition or the item itself, SRV-3),
+    or a reader's suggestion from the link resolver's Find it page for a title no library of the
+    consortium holds (DSV-6): then ``citation`` is empty and ``metadata`` is what was looked for."""
 
     institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="purchase_requests")
-    citation = models.ForeignKey("lists.Citation", on_delete=models.CASCADE, related_name="purchase_requests")
+    citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="purchase_requests", help_text="empty: a suggestion from Find it (DSV-6)")
+    metadata = models.JSONField(default=dict, blank=True, help_text="a Find it suggestion: the CSL-JSON looked for")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchase_requests")
     note = models.TextField(blank=True)
     title = models.CharField(max_length=1000, blank=True, help_text="what is to be bought (e.g. the new edition)")
@@ -76,9 +80,15 @@ class PurchaseRequest(Timestamped):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requester", "status"], name="acq_purchase_requester_idx")]
 
     def __str__(self) -> str:
         return f"Purchase request #{self.pk}"
+
+    @property
+    def is_suggestion(self) -> bool:
+        """A reader's suggestion from Find it (no list item behind it)."""
+        return self.citation_id is None
 
 
 class NoticeStatus(models.TextChoices):

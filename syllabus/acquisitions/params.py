@@ -8,3 +8,8 @@ declare("cla_provider", str, "offline", "CLA permissions provider (SRV-2): offli
 declare("cla_service_url", str, "", "CLA check (SRV-2): base URL of the HTTP permissions service (provider http)")
 declare("editions_feed_url", str, "", "New editions (SRV-3): base URL of an Open Library compatible editions API; "
         "empty: the local catalog only")
+declare("purchase_suggestions_enabled", bool, True,
+        "Find it (DSV-6): a reader may suggest that the library buy a title no library of the consortium holds (SRV-3)")
+declare("purchase_suggestions_max_open", int, 10,
+        "Find it suggestions (SRV-3): how many of one reader's purchase suggestions the library processes at once "
+        "(0: none)")

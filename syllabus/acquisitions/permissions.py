@@ -14,6 +14,12 @@ def can_work_on_acquisitions(user) -> bool:
     return user.institution_id is not None and is_librarian_for(user, user.institution_id)
 
 
+def handles_suggestions(user, institution_id: int | None) -> bool:
+    """The library of ``institution_id`` (its course reserves operators) decides its readers'
+    purchase suggestions from Find it (SRV-3, DSV-6)."""
+    return institution_id is not None and is_librarian_for(user, institution_id)
+
+
 def ensure_task(user, task: AcquisitionTask | None) -> AcquisitionTask:
     """``task`` when the user may work on it: another institution's task does not exist for them
     (404), and only the library's course reserves operators handle tasks (LST-7, 403)."""

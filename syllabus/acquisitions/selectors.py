@@ -55,7 +55,8 @@ def tasks_for_citations(citation_ids) -> dict[int, list[AcquisitionTask]]:
 def purchases_for_citations(citation_ids) -> dict[int, list[PurchaseRequest]]:
     out: dict[int, list] = defaultdict(list)
     for r in PurchaseRequest.objects.filter(citation_id__in=citation_ids).select_related("requester").order_by("-created_at", "-id"):
-        out[r.citation_id].append(r)
+        if r.citation_id is not None:
+            out[r.citation_id].append(r)
     return dict(out)
 
 
@@ -81,3 +82,19 @@ def open_notices_for_citations(citation_ids) -> dict[int, list]:
     for n in EditionNotice.objects.filter(citation_id__in=citation_ids, status="open").order_by("-year", "-id"):
         out[n.citation_id].append(n)
     return dict(out)
+
+
+def my_purchases(user):
+    """A person's own purchase requests (list items) and suggestions (Find it), newest first."""
+    return PurchaseRequest.objects.filter(requester=user).select_related("citation__resource_list").order_by("-created_at", "-id")
+
+
+def with_find_it(reqs: list[PurchaseRequest]) -> list[PurchaseRequest]:
+    """Set ``find_it`` on each Find it suggestion: the resolver's link for what was looked for."""
+    from django.urls import reverse
+
+    from syllabus.citations import openurl
+
+    for r in reqs:
+        r.find_it = f"{reverse('resolver:openurl')}?{openurl.from_csl(r.metadata)}" if r.citation_id is None else ""  # type: ignore[attr-defined]
+    return reqs

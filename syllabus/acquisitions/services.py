@@ -13,14 +13,15 @@ from django.db import transaction
 from syllabus.catalog import services as catalog
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit, clock
-from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_big, refuse_too_long
 from syllabus.lists import services as lists
 from syllabus.lists.models import Citation
-from syllabus.lists.permissions import access_for, ensure_edit, ensure_process, ensure_view
+from syllabus.lists.permissions import access_for, ensure_edit, ensure_librarian, ensure_process, ensure_view
 from syllabus.lists.workflow import ITEM_WORKFLOW, ItemStatus
 from syllabus.notify.services import queue_letter
 from syllabus.org.models import Library, User, typed_username
 
+from .permissions import handles_suggestions
 from .models import Kind, PurchaseRequest, PurchaseStatus, AcquisitionTask, TaskStatus
 from .workflow import PURCHASE_WORKFLOW, TASK_WORKFLOW
 
@@ -194,11 +195,13 @@ def _letter(req: PurchaseRequest) -> None:
     code = PURCHASE_LETTERS[PurchaseStatus(req.status)]
     user = req.requester
     queue_letter(code, user, {"patron": user.get_full_name() or user.username, "title": req.title, "request": req.pk,
-                              "reason": req.reason, "list": req.citation.resource_list.title},
+                              "reason": req.reason, "list": req.citation.resource_list.title if req.citation is not None else ""},
                  key=f"acq:purchase:{req.pk}:{req.status}", institution=req.institution)
 
 
 def _tag(actor, req: PurchaseRequest) -> None:
+    if req.citation_id is None:  # a Find it suggestion: no list item to tag
+        return
     citation = Citation.objects.select_for_update().get(pk=req.citation_id)
     ours = {t for t in PURCHASE_TAGS.values() if t}
     tags = [t for t in (citation.tags or []) if t not in ours]
@@ -226,16 +229,30 @@ def request_purchase(actor: User, citation: Citation, *, note: str = "", title: 
 
 
 def ensure_may_see_purchase(user: User, req: PurchaseRequest) -> None:
-    acc = access_for(user, req.citation.resource_list)
-    if not (acc.edit or req.requester_id == user.pk):
-        from syllabus.core.errors import NotFound
-
+    """The requester, the list's editors and library (a list item's request), or the library of
+    the requester's institution (a Find it suggestion) see a purchase request; nobody else (404)."""
+    if req.requester_id == user.pk:
+        return
+    if req.citation is None:
+        if not handles_suggestions(user, req.institution_id):
+            raise NotFound("SRV-3", "no such purchase request")
+        return
+    if not access_for(user, req.citation.resource_list).edit:
         raise NotFound("SRV-3", "no such purchase request")
+
+
+def _ensure_library(actor: User, req: PurchaseRequest) -> None:
+    if req.citation is None:
+        ensure_librarian(actor, req.institution_id)
+    else:
+        ensure_process(actor, req.citation.resource_list)
 
 
 def _purchase_step(actor: User, req: PurchaseRequest, action: str, reason: str = "") -> PurchaseRequest:
     with transaction.atomic():
-        req = PurchaseRequest.objects.select_for_update().select_related("citation__resource_list").get(pk=req.pk)
+        # of=self: a Find it suggestion's citation is the nullable side of the join (PostgreSQL locks no such side)
+        req = (PurchaseRequest.objects.select_for_update(of=("self",)).select_related("citation__resource_list")
+               .get(pk=req.pk))
         target = PURCHASE_WORKFLOW.step(req.status, action).target
         audit.update(actor, req, note=action, status=target, reason=(reason or "")[:500], updated_at=clock.now(),
                      closed_at=clock.now())
@@ -245,7 +262,13 @@ def _purchase_step(actor: User, req: PurchaseRequest, action: str, reason: str =
 
 
 def cancel_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> PurchaseRequest:
-    """The instructor withdraws the request — only while the library is processing it."""
+    """The instructor withdraws the request — only while the library is processing it.  A Find it
+    suggestion is withdrawn by the reader who made it."""
+    if req.citation is None:
+        ensure_may_see_purchase(actor, req)
+        if req.requester_id != actor.pk:
+            raise PermissionDenied("SRV-3", "only the reader who suggested the purchase withdraws it")
+        return _purchase_step(actor, req, "cancel", reason)
     acc = ensure_view(actor, req.citation.resource_list)
     if not (req.requester_id == actor.pk or acc.instructor):
         ensure_may_see_purchase(actor, req)
@@ -254,13 +277,53 @@ def cancel_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> Purc
 
 
 def complete_purchase(actor: User, req: PurchaseRequest) -> PurchaseRequest:
-    ensure_process(actor, req.citation.resource_list)
+    _ensure_library(actor, req)
     return _purchase_step(actor, req, "complete")
 
 
 def decline_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> PurchaseRequest:
-    ensure_process(actor, req.citation.resource_list)
+    _ensure_library(actor, req)
     return _purchase_step(actor, req, "decline", reason)
+
+
+# --- purchase suggestions from Find it (DSV-6, SRV-3) ---------------------------------------------
+
+def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseRequest:
+    """A reader (student, instructor, staff) asks their library to buy a title that the link
+    resolver found nowhere in the consortium (DSV-6's next step).  It is a purchase request without
+    a list item: the library's Acquisitions page lists it, completes or declines it, and every
+    decision is a letter to the reader (SRV-3's workflow and letters)."""
+    from syllabus.citations import csl as cslmod
+    from syllabus.citations import identifiers
+    from syllabus.org import config
+
+    if not getattr(actor, "is_authenticated", False) or actor.institution_id is None:
+        raise PermissionDenied("SRV-3", "only members of an institution suggest a purchase to its library")
+    refuse_too_big("SRV-3", csl=csl)
+    data = cslmod.clean(csl if isinstance(csl, dict) else {})
+    title = " ".join(str(data.get("title") or "").split())
+    if not title:
+        raise RuleViolation("SRV-3", "the suggestion needs the title to buy", field="title")
+    note = (note or "").strip()
+    refuse_too_long("SRV-3", PurchaseRequest, note=note, title=title)
+    isbn = next((n for n in (identifiers.normalize_isbn(i) for i in identifiers.split_identifiers(data.get("ISBN"))) if n), "")
+    if not config.get("purchase_suggestions_enabled", institution=actor.institution):
+        raise RuleViolation("SRV-3", "your library does not take purchase suggestions", status=409)
+    limit = max(0, min(config.get("purchase_suggestions_max_open", institution=actor.institution), 1000))
+    with transaction.atomic():
+        # one reader's suggestions one at a time (the limit and the duplicate check hold under concurrency)
+        list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+        mine = PurchaseRequest.objects.filter(requester=actor, citation__isnull=True, status=PurchaseStatus.LIBRARY_PROCESSING)
+        open_titles = [t.casefold() for t in mine.values_list("title", flat=True)]
+        if title.casefold() in open_titles:
+            raise RuleViolation("SRV-3", "you already suggested this title; the library is processing it", status=409)
+        if len(open_titles) >= limit:
+            raise RuleViolation("SRV-3", f"at most {limit} of your purchase suggestions are processed at once", status=409)
+        req = PurchaseRequest.objects.create(institution_id=actor.institution_id, citation=None, requester=actor,
+                                             note=note, title=title, isbn=isbn[:13], metadata=data)
+        audit.created(actor, req, note="suggested from Find it (DSV-6)")
+        _letter(req)
+    return req
 
 
 # --- new editions (SRV-3) ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from syllabus.core.errors import NotFound
+from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.lists import selectors as list_selectors
 from syllabus.lists.permissions import ensure_librarian
@@ -50,7 +50,7 @@ def task_list(request):
         status = "open"
     page = Paginator(selectors.task_list(request.user.institution, status=status), 50).get_page(request.GET.get("page"))
     selectors.annotate_warnings(list(page.object_list), institution=request.user.institution)
-    purchases = selectors.purchase_list(request.user.institution)[:50]
+    purchases = selectors.with_find_it(list(selectors.purchase_list(request.user.institution)[:50]))
     return render(request, "acquisitions/task_list.html", {"page": page, "status": status, "statuses": TaskStatus.choices,
                                                            "purchases": purchases})
 
@@ -130,6 +130,8 @@ def purchase_action(request, request_id: int, action: str):
         services.decline_purchase(request.user, req, reason)
     else:
         raise Http404
+    if req.citation is None:  # a Find it suggestion: back to the reader's requests (or the library's page)
+        return redirect(_back(request, reverse("acquisitions:mine")))
     return redirect(_back(request, reverse("lists:edit", args=[req.citation.resource_list_id])))
 
 
@@ -152,3 +154,35 @@ def notice_action(request, notice_id: int, action: str):
         raise Http404
     services.act_on_notice(request.user, notice, action)
     return redirect(_back(request, reverse("lists:edit", args=[notice.citation.resource_list_id])))
+
+
+# --- a reader's purchase suggestion from Find it (DSV-6, SRV-3) -----------------------------------
+
+@login_required
+@rule_errors
+def suggest(request):
+    """Suggest that the library buy the title of an OpenURL (the Find it page's next step when no
+    library of the consortium holds it); the reader's note goes with it."""
+    from syllabus.catalog import resolver
+    from syllabus.citations import bibliography, openurl
+
+    data = forms.SuggestionForm.parse(request.POST) if request.method == "POST" else {}
+    kev = resolver.read_kev(request.GET)  # DSV-6 names an over-long value
+    if not openurl.is_openurl(kev):
+        raise RuleViolation("DSV-6", "this link does not describe a citation: open Suggest a purchase from Find it")
+    csl = openurl.to_csl(kev)
+    if request.method == "POST":
+        services.suggest_purchase(request.user, csl, note=data["note"])
+        messages.success(request, _("Suggestion sent: the library will tell you by e-mail what it decides."))
+        return redirect("acquisitions:mine")
+    formatted = bibliography.render([csl], "apa")[0] if csl.get("title") else ""
+    return render(request, "acquisitions/suggest.html", {"formatted": formatted, "query": request.GET.urlencode(),
+                                                         "find_it": reverse("resolver:openurl") + "?" + request.GET.urlencode()})
+
+
+@login_required
+def my_requests(request):
+    """The purchase requests and suggestions a person made, with their status and the library's
+    reason; withdraw one while the library is processing it (SRV-3)."""
+    reqs = selectors.with_find_it(list(selectors.my_purchases(request.user)[:200]))
+    return render(request, "acquisitions/my_requests.html", {"reqs": reqs})

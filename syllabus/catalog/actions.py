@@ -14,6 +14,14 @@ Badges on search results (same seam, same ``record_actions`` modules): an app ad
 to each result row — the digital loan availability for staff (LDL-14) — computed once per page:
 
     register_result_badges("loan", lambda records, user: {record.pk: ("available", _("Available"))})
+
+Next steps on the link resolver's Find it page (DSV-6, same seam, same modules): what a reader
+can do when no library of the consortium has the title — suggest a purchase (SRV-3):
+
+    register_next_step("suggest", _("Suggest the library buy it"), lambda result, user: url, when=..)
+
+``result`` is the :class:`catalog.resolver.Resolution` (``result.kev`` is the OpenURL of the
+citation); ``when`` is asked only when nothing is held (:func:`held`).
 """
 from __future__ import annotations
 
@@ -75,6 +83,51 @@ def decorate_results(records: list, user) -> None:
             if record.pk in found:
                 css, label = found[record.pk]
                 record.result_badges.append({"code": code, "css": css, "label": label})
+
+
+@dataclass(frozen=True)
+class NextStep:
+    code: str
+    label: object
+    url: Callable
+    when: Callable
+    hint: object = ""
+    order: int = 50
+
+
+NEXT_STEPS: dict[str, NextStep] = {}
+
+
+def register_next_step(code: str, label, url: Callable, *, hint="", when: Callable = lambda result, user: True,
+                       order: int = 50) -> NextStep:
+    step = NextStep(code, label, url, when, hint, order)
+    NEXT_STEPS[code] = step
+    return step
+
+
+def held(result) -> bool:
+    """Some library of the consortium has the title: a copy on a shelf, an e-resource or a
+    digital representation (a DOI or a web address alone is nobody's holding)."""
+    return bool(result.holdings) or any(link.kind in ("eresource", "representation") for link in result.fulltext)
+
+
+def next_steps_for(result, user) -> list[dict]:
+    """The next steps a reader is offered on Find it when no library holds the title (DSV-6)."""
+    _discover()
+    if held(result):
+        return []
+    out = []
+    for step in sorted(NEXT_STEPS.values(), key=lambda s: (s.order, s.code)):
+        try:
+            if not step.when(result, user):
+                continue
+            url = step.url(result, user)
+        except Exception:  # a broken option must not break the Find it page
+            log.exception("next step %s failed", step.code)
+            continue
+        if url:
+            out.append({"code": step.code, "label": step.label, "url": url, "hint": step.hint})
+    return out
 
 
 def actions_for(record, user) -> list[dict]:

@@ -449,7 +449,9 @@ def openurl_page(request):
     described = " · ".join(f"{key} {shown[key]}" for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN", "URL") if shown.get(key))
     context = {"result": result, "citation": shown, "csl_json": json.dumps(shown),
                "formatted": bibliography.render([shown], "apa")[0] if shown.get("title") else html_escape(described),
-               "collected": selectors.collection_record_ids(request.user)}
+               "collected": selectors.collection_record_ids(request.user),
+               # nothing held anywhere: what the reader can do next (a purchase suggestion, SRV-3)
+               "held": actions.held(result), "next_steps": actions.next_steps_for(result, request.user)}
     return render(request, "catalog/openurl.html", context)
 
 

@@ -29,6 +29,18 @@ from .workflow import HoldStatus, PersonalCopyStatus
 REFERRER = "info:sid/syllabus:list"
 
 
+#: SRV-4: an open web page is already in the reader's browser, which reads it aloud, enlarges it and
+#: reflows it — the library has no file to make accessible (seeds: "eligible items").  Books,
+#: chapters, articles, video/audio, documents and anything with a file or a digitized copy are.
+OPEN_WEB_TYPES = frozenset({"website"})
+
+
+def accessible_eligible(citation) -> bool:
+    """SRV-4: whether an accessible version of the item may be asked for (not for a web page
+    anyone opens, unless the item also carries an uploaded file)."""
+    return citation.type not in OPEN_WEB_TYPES or bool(citation.file)
+
+
 def citation_csl(citation) -> dict:
     return {**(citation.metadata or {}), "type": citation.csl_type}
 
@@ -135,7 +147,7 @@ def catalog_access(user, citations) -> dict[int, dict]:
             online.append({"kind": "doi", "label": f"DOI {c.doi}", "url": f"https://doi.org/{c.doi}", "available": True, "note": ""})
         out[c.pk] = {
             "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, kev=kev), "coins": kev,
-            "holdable": holds_on and any(r["total"] for r in physical.values()), "accessible_request": accessible,
+            "holdable": holds_on and any(r["total"] for r in physical.values()), "accessible_request": accessible and accessible_eligible(c),
         }
     _mine(user, citations, out, record_ids)
     return out

@@ -29,6 +29,7 @@ from syllabus.org import calendar, config
 from syllabus.org.models import Library, User
 
 from . import workflow
+from .item_access import accessible_eligible
 from .models import AccessibleRequest, Hold, PersonalCopy, ReadingMark
 from .permissions import can_manage_holds, is_reserves_staff
 from .workflow import AccessibleStatus, HoldStatus, PersonalCopyStatus
@@ -233,6 +234,9 @@ def request_accessible_file(actor: User, citation: Citation, *, format: str, com
     addresses = accessible_addresses(lst.institution)
     if not addresses:
         raise RuleViolation("SRV-4", "accessible file requests are not set up at this institution", status=409)
+    if not accessible_eligible(citation):
+        raise RuleViolation("SRV-4", "this item is an open web page: your browser's reader and zoom make it accessible; "
+                                     "ask for accessible files of books, chapters, articles and files", status=409)
     formats = config.get("accessible_file_formats", institution=lst.institution) or []
     format = (format or "").strip()
     if format not in formats:

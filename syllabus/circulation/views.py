@@ -29,6 +29,7 @@ from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
 from . import permissions, selectors, services
+from .item_access import accessible_eligible
 from .slots import prepare_items
 from .workflow import HoldStatus, PersonalCopyStatus
 
@@ -173,6 +174,7 @@ def accessible_request(request, citation_id: int):
     context = {"citation": citation, "back": _item_url(citation),
                "formats": config.get("accessible_file_formats", institution=lst.institution) or [],
                "enabled": bool(services.accessible_addresses(lst.institution)),
+               "eligible": accessible_eligible(citation),
                "values": {"format": request.POST.get("format", ""), "comment": request.POST.get("comment", "")}}
     if request.method == "POST":
         try:

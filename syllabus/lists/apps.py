@@ -9,6 +9,11 @@ class ListsConfig(SyllabusAppConfig):
 
         from . import catalog_link, reserves, rollover, selectors, signals
 
+        from syllabus.web.panels import COURSE_PANELS
+
+        from .course_panel import course_lists_panel
+
+        COURSE_PANELS.register(course_lists_panel)  # the course page shows the course's lists (CRS-3)
         signals.connect()
         selectors.install()   # the student view's list read with the session (issue 19)
         rollover.register_item_filter()

@@ -18,6 +18,7 @@ from syllabus.org.throttle import ThrottledFormMixin
 from syllabus.web.htmx import is_htmx
 
 from . import signin
+from .panels import course_panels
 
 
 @require_GET
@@ -91,4 +92,5 @@ def course_detail(request, course_id: int):
     manage = can_manage_courses(request.user, course.institution)
     history = list(audit.trail(course)[:20]) if manage else []
     return render(request, "web/course_detail.html", {"course": course, "history": history, "manage": manage,
-                                                      "roster": can_see_roster(request.user, course)})
+                                                      "roster": can_see_roster(request.user, course),
+                                                      "panels": course_panels(request, course)})

@@ -116,3 +116,44 @@ def test_refusals_name_srv_4(item, student, other_student_outside, inst_a, api):
 @pytest.fixture
 def other_student_outside(make_user):
     return make_user("outsider")
+
+
+# --- which items offer it (SRV-4: "eligible items"; session 14) ---------------------------------------
+
+@pytest.fixture
+def kinds(published, instructor):
+    """A web page anyone opens, a web page with the instructor's uploaded file, a chapter, an article."""
+    from syllabus.lists import services
+
+    lst, section = published
+    web = services.add_citation(instructor, lst, section, "website", {"title": "The Victorian Web", "URL": "https://victorianweb.org/"})
+    web_file = services.add_citation(instructor, lst, section, "website", {"title": "Saved copy of a web page", "URL": "https://example.org/gone"})
+    services.attach_file(instructor, web_file, SimpleUploadedFile("page.pdf", PDF, content_type="application/pdf"))
+    chapter = services.add_citation(instructor, lst, section, "book_chapter", {"title": "The Factory System", "page": "1-20"})
+    article = services.add_citation(instructor, lst, section, "article", {"title": "Time, Work-Discipline", "container-title": "Past & Present"})
+    return {"web": web, "web_file": web_file, "chapter": chapter, "article": article}
+
+
+def test_srv4_an_open_web_page_offers_no_accessible_file_request(kinds, student, accessible_desks, api, client):
+    from syllabus.lists.item_access import access_for
+
+    citations = list(kinds.values())
+    access = access_for(student, citations)
+    offered = {key: access[c.pk]["accessible_request"] for key, c in kinds.items()}
+    assert offered == {"web": False, "web_file": True, "chapter": True, "article": True}
+    # the student's list page shows the link on the chapter, not on the web page
+    client.force_login(student)
+    page = client.get(reverse("lists:view", args=[kinds["web"].resource_list_id])).content.decode()
+    chapter_form = reverse("circulation:accessible-request", args=[kinds["chapter"].pk])
+    web_form = reverse("circulation:accessible-request", args=[kinds["web"].pk])
+    assert chapter_form in page and web_form not in page
+    # asked anyway (an old link, the API): refused naming SRV-4, nothing written, no e-mail
+    r = api(student).post(f"/api/v1/citations/{kinds['web'].pk}/accessible-requests", {"format": "Accessible PDF"})
+    assert r.status_code == 409 and r.json()["rule"] == "SRV-4" and "open web page" in r.json()["detail"]
+    form = client.get(web_form)
+    assert form.status_code == 200 and b"accessible-not-eligible" in form.content and b"accessible-form" not in form.content
+    assert client.post(web_form, {"format": "EPUB"}).status_code == 409
+    assert not AccessibleRequest.objects.exists() and not OutboxMessage.objects.filter(letter="accessible_file_request").exists()
+    # the chapter is asked for as before
+    assert api(student).post(f"/api/v1/citations/{kinds['chapter'].pk}/accessible-requests",
+                             {"format": "Accessible PDF"}).status_code == 201

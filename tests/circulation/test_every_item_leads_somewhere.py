@@ -111,3 +111,19 @@ def test_srv5_dsv6_every_item_of_the_student_view_leads_somewhere(page, login, e
     find_it.click()
     expect(page.get_by_role("heading", name="You are looking for")).to_be_visible()
     expect(page.get_by_test_id("citation")).to_contain_text("A book nobody has")
+    # ... and, since no library of the consortium has it, a next step: suggest the library buy it (DSV-6, SRV-3)
+    expect(page.get_by_test_id("next-steps")).to_contain_text("No library of the consortium has this title yet.")
+    page.get_by_test_id("next-suggest").click()
+    expect(page.get_by_test_id("suggested-citation")).to_contain_text("A book nobody has")
+    page.get_by_label("Why do you need it?").fill("For the week 3 seminar.")
+    page.get_by_role("button", name="Send the suggestion").click()
+    expect(page.get_by_test_id("my-purchase")).to_contain_text("A book nobody has")
+    expect(page.get_by_test_id("my-purchase")).to_contain_text("Library processing")
+
+
+def test_srv4_an_open_web_page_offers_no_accessible_file_in_the_student_view(page, login, every_kind):
+    login("student")
+    page.goto(f"/lists/{every_kind['list'].pk}/")
+    expect(_item(page, every_kind["filed"]).get_by_test_id("request-accessible")).to_be_visible()
+    expect(_item(page, every_kind["web"]).get_by_test_id("find-it")).to_be_visible()
+    expect(_item(page, every_kind["web"]).get_by_test_id("request-accessible")).to_have_count(0)

@@ -305,6 +305,21 @@ def _shared_for_suggestions(m, x) -> bool:
     return m.inst.pk in suggestions._sources(other)
 
 
+_SUGGESTED = iter(range(1, 1_000))
+
+
+def _suggestion_refused(m, x) -> bool:
+    """SRV-3/DSV-6: a student's purchase suggestion from Find it (a new title each time) is refused."""
+    from syllabus.acquisitions import services
+
+    try:
+        services.suggest_purchase(m.student, {"type": "book", "title": f"A title nobody holds {next(_SUGGESTED)}"})
+    except RuleViolation as exc:
+        assert exc.rule == "SRV-3"
+        return True
+    return False
+
+
 # key -> (consortium value, member A's override, probe, {value: what a user meets})
 PROBES = {
     "email_attachment_max_mb": (3, 7, _attachment_mb, None),
@@ -339,6 +354,8 @@ PROBES = {
     "cla_provider": ("http", "offline", _cla_asks, {"http": True, "offline": False}),
     "cla_service_url": ("consortium", "member", _cla_server, {"consortium": ["consortium"], "member": ["member"]}),
     "editions_feed_url": ("consortium", "member", _editions_server, {"consortium": ["consortium"], "member": ["member"]}),
+    "purchase_suggestions_enabled": (False, True, _suggestion_refused, {False: True, True: False}),
+    "purchase_suggestions_max_open": (0, 5, _suggestion_refused, {0: True, 5: False}),
     "analytics_retention_days": (5, 30, _raw_event_kept, {5: False, 30: True}),
     "analytics_small_count": (2, 9, _small_count_shown, {2: "3", 9: "fewer than 9"}),
     "analytics_share_with_consortium": (True, False, _shared_for_suggestions, None),

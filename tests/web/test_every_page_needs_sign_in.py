@@ -93,6 +93,7 @@ FRONT = {
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
     "web:home", "web:login", "web:logout", "web:favicon", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",
     "analytics:index", "analytics:mine", "analytics:events",
+    "acquisitions:suggest", "acquisitions:mine",  # a reader's purchase suggestion from Find it and their requests (SRV-3)
 }
 FIXED = [(name, route) for name, route in PAGES if "<" not in route and "(?P" not in route]
 

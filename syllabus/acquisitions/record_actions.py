@@ -1,0 +1,17 @@
+"""The next step on the link resolver's Find it page when no library of the consortium holds the
+title (DSV-6): suggest that the library buy it — a purchase request without a list item (SRV-3)."""
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.catalog.actions import register_next_step
+
+
+def _may_suggest(result, user) -> bool:
+    from syllabus.org import config
+
+    return (bool(getattr(user, "institution_id", None)) and bool(result.citation.get("title"))
+            and bool(config.get("purchase_suggestions_enabled", institution=user.institution)))
+
+
+register_next_step("suggest", _("Suggest the library buy it"), lambda result, user: f"{reverse('acquisitions:suggest')}?{result.kev}",
+                   hint=_("the library decides and tells you by e-mail"), when=_may_suggest, order=10)

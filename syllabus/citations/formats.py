@@ -55,7 +55,7 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
             "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "urldate", "volume", "pages",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
-            "eprinttype", "archiveprefix", "keywords", "crossref"}
+            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal"}
 
 
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
@@ -241,7 +241,7 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     if entry.get("access_date"):
         data["accessed"] = _ris_date(entry["access_date"])
     isbns, issns = [], []
-    sn_values = [] if ctype == "patent" else [v for sn in (raw.get("SN") or [entry.get("issn")]) for v in identifiers.split_identifiers(sn)]
+    sn_values = [] if ctype == "patent" else [v for sn in (raw.get("SN") or [str(entry.get("issn") or "")]) for v in identifiers.split_identifiers(sn)]
     if ctype == "report":  # RPRT's SN is the report number (the RIS specification; Zotero, citation-js)
         numbers = [v for v in sn_values if not _isbn_or_issn(v)]
         sn_values = [v for v in sn_values if v not in numbers]
@@ -275,6 +275,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     data["title-short"] = entry.get("short_title") or ""
     sp, ep = entry.get("start_page") or "", entry.get("end_page") or ""
     data["page"] = f"{sp}-{ep}" if sp and ep else sp
+    if ctype in ("book", "thesis") and sp and not ep and not re.search(r"\d\s*[-–]+\s*\d", sp):
+        data["number-of-pages"], data["page"] = sp, ""  # a book's SP is its number of pages (spec; Zotero, citation-js)
     if entry.get("keywords"):
         data["keyword"] = "; ".join(entry["keywords"])
     if entry.get("number_of_volumes"):
@@ -349,6 +351,8 @@ def csl_to_ris_entry(data: dict) -> dict:
             if data.get(key):
                 entry[ris_key] = str(data[key])
     page = str(data.get("page") or "")
+    if ctype in ("book", "thesis") and data.get("number-of-pages") and not page:
+        page = str(data["number-of-pages"])  # SP: a book's number of pages
     if m := re.match(r"^\s*([^\s\-–]+)\s*[-–]+\s*(\S+)\s*$", page):
         entry["start_page"], entry["end_page"] = m.group(1), m.group(2)
     elif page:
@@ -690,6 +694,11 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
                 edition=text.get("edition", ""), ISBN=text.get("isbn", ""), ISSN=text.get("issn", ""), DOI=text.get("doi", ""),
                 URL=str(f.get("url", "")).strip(), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
+    pages = data["page"]
+    if text.get("pagetotal"):
+        data["number-of-pages"] = text["pagetotal"]
+    elif ctype in ("book", "thesis") and pages and not re.search(r"\d\s*-\s*\d", pages):
+        data["number-of-pages"], data["page"] = pages, ""  # "XX, 327 Seiten": a book's extent, not a page range
     bib_number = text.get("number") or ""
     if ctype in REPORT_LIKE:
         data["number"] = bib_number
@@ -884,6 +893,7 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
         add("eprint", str(data["number"])[6:])
         add("eprinttype", "arxiv")
     add("pages", re.sub(r"\s*[-–]+\s*", "--", str(data.get("page") or "")))
+    add("pagetotal", data.get("number-of-pages"))
     add("edition", data.get("edition"))
     if etype in ("phdthesis", "mastersthesis"):
         add("school", data.get("publisher"))

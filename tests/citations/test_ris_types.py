@@ -135,3 +135,15 @@ def test_lst9_a_ris_file_without_ty_lines_is_refused_naming_the_missing_line(cli
     assert r.status_code == 200 and r.json()["created"] == 1, r.content
     exported = client.get(f"/api/v1/lists/{lst.pk}/export", {"format": "ris"}, **auth).content.decode()
     assert "SN  - US 4,904,581" in exported and fold("Method of detecting") in fold(exported)
+
+
+def test_lst9_a_book_s_extent_is_its_number_of_pages_not_a_page_range():
+    """jabref-BibtexImporter.examples.bib (a DNB record through JabRef): ``pages = {XX, 327 Seiten}``
+    of a @book is its extent; it was exported as RIS SP, which Zotero and citation-js read as the
+    number of pages of a BOOK, and came back from them as no page at all."""
+    book = _entries("jabref-BibtexImporter.examples.bib", "bibtex")[0].csl
+    assert book["number-of-pages"] == "XX, 327 Seiten" and "page" not in book
+    assert "SP  - XX, 327 Seiten\n" in formats.to_ris([book]) and _again(book) == book
+    assert "pagetotal = {XX, 327 Seiten}" in formats.to_bibtex([book]) and _again(book, "bibtex") == book
+    chapter_like = formats.parse("TY  - BOOK\nTI  - T\nSP  - 12\nEP  - 30\nER  - \n", "ris")[1][0].csl
+    assert chapter_like["page"] == "12-30" and "number-of-pages" not in chapter_like

@@ -8,8 +8,9 @@ leaves nothing half-written.
 
 Field mapping (also in docs/catalog.md):
 
-* 001 / 035 $a record id; other 035 $a, OCLC numbers → searchable identifiers
-* Leader/06-07, 502, 773 → CSL type (book, chapter, article-journal, periodical, thesis,
+* 001 / 035 $a record id (without either, one derived from 245, 1XX, 260/264 and 020); other
+  035 $a, OCLC numbers → searchable identifiers
+* Leader/06-07, 008/26 of a computer file, 502, 773 → CSL type (book, chapter, article-journal, periodical, thesis,
   motion_picture, song, map, musical_score, manuscript, dataset)
 * 245 $a $b $n $p title · 100/110/111, 700/710 (relator $e/$4: edt → editor, trl →
   translator) names · 250 edition · 264/260 $a place $b publisher $c date · 008/07-10 year
@@ -26,10 +27,12 @@ Field mapping (also in docs/catalog.md):
 from __future__ import annotations
 
 import codecs
+import hashlib
 import contextlib
 import io
 import logging
 import re
+import unicodedata
 import warnings
 import xml.sax
 from dataclasses import dataclass, field
@@ -53,6 +56,12 @@ from .services import save_record
 
 RELATOR_ROLES = {"edt": "editor", "editor": "editor", "ed": "editor", "trl": "translator", "translator": "translator",
                  "drt": "director", "director": "director", "cmp": "composer", "composer": "composer"}
+# relators of bodies and people who are no creators of the work: the publisher (DNB and K10plus
+# records add the publisher as a 710 $4 pbl), distributor, printer, funder, owner, host
+NOT_CREATORS = {"pbl", "publisher", "dst", "distributor", "prt", "printer", "fnd", "funder", "own", "owner", "his",
+                "host institution", "sponsor", "spn", "dpt", "depositor"}
+# an uncontrolled name (720) whose "given" part is a company's suffix is a company, not a person
+_COMPANY = re.compile(r"(?i),\s*(inc|ltd|llc|gmbh|corp|co|plc|ag|sa|s\.a|b\.v|n\.v)\.?$")
 
 
 @dataclass
@@ -161,8 +170,28 @@ def _type(rec: pymarc.Record) -> str:
             host = rec.get_fields("773")
             return "chapter" if host and _sub(host[0], "z") else "article-journal"
         return "manuscript" if kind == "t" else "book"
+    if kind == "m":
+        return _computer_file_type(rec)
     return {"g": "motion_picture", "i": "song", "j": "song", "e": "map", "f": "map", "c": "musical_score",
-            "d": "musical_score", "m": "dataset", "k": "graphic", "p": "manuscript"}.get(kind, "book")
+            "d": "musical_score", "k": "graphic", "p": "manuscript"}.get(kind, "book")
+
+
+# 008/26 of a computer file (leader/06 m): what kind of file it is
+_COMPUTER_FILE = {"a": "dataset", "e": "dataset", "b": "software", "f": "software", "g": "software", "d": "book",
+                  "h": "song", "j": "webpage"}
+
+
+def _computer_file_type(rec: pymarc.Record) -> str:
+    """Leader/06 ``m`` is "computer file", which many catalogues (the DNB's among them) also use
+    for e-books: 008/26 says what the file is; without it, a file with an ISBN is a book, one
+    with a web address a web site, else a dataset (Zotero reads such e-books as books)."""
+    f008 = rec.get_fields("008")
+    data = (f008[0].data or "") if f008 else ""
+    if len(data) > 26 and data[26] in _COMPUTER_FILE:
+        return _COMPUTER_FILE[data[26]]
+    if rec.get_fields("020"):
+        return "book"
+    return "webpage" if any(_sub(f, "u") for f in rec.get_fields("856")) else "dataset"
 
 
 def _year(rec: pymarc.Record, date_text: str) -> int | None:
@@ -198,6 +227,17 @@ def _parse_773g(text: str, out: dict) -> None:
         out["page"] = m.group(1).replace(" ", "")
 
 
+def _content_id(rec: pymarc.Record) -> str:
+    """A record without 001 or 035 (exports of journal systems, Zotero's own MARCXML) gets an id
+    from what it says — title, names, publication, ISBN — so that loading it again finds it again."""
+    parts = [" ".join(_sub(f, *"abcdefghijklmnopqrstuvwxyz")) for tag in ("245", "100", "110", "111", "260", "264", "020")
+             for f in rec.get_fields(tag)]
+    if not any(parts[:1]) or not rec.get_fields("245"):
+        return ""
+    text = unicodedata.normalize("NFC", "|".join(parts)).casefold()
+    return "content:" + hashlib.sha1(text.encode()).hexdigest()[:20]
+
+
 def map_record(rec: pymarc.Record) -> MappedRecord:
     """A pymarc record → what the catalog keeps; raises :class:`MappingError` when it has no
     id or no title."""
@@ -207,7 +247,9 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
     if not source_id and ids_035:
         source_id = ids_035[0]
     if not source_id:
-        raise MappingError("no record id (001 or 035 $a)")
+        source_id = _content_id(rec)
+    if not source_id:
+        raise MappingError("DSV-1: no record id (001 or 035 $a) and no title to derive one from")
     if str(rec.leader or "")[5:6] == "d":  # a deleted record: what matters is which one
         return MappedRecord(source_id=source_id[:120], csl={}, subjects=[], extra_ids=[], holdings=[], items=[],
                             eresources=[], deleted=True)
@@ -220,14 +262,17 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
     data: dict = {"type": _type(rec), "title": title}
 
     names: dict[str, list[dict]] = {}
-    for tag in ("100", "110", "111", "700", "710", "711"):
+    for tag in ("100", "110", "111", "700", "710", "711", "720"):
         for f in rec.get_fields(tag):
             raw = " ".join(_sub(f, "a", "b") if tag[1:] in ("10", "11") else _sub(f, "a"))
             if not raw:
                 continue
             relators = [r.strip(" .,").lower() for r in _sub(f, "e", "4")]
+            if relators and all(r in NOT_CREATORS for r in relators):
+                continue
             role = next((RELATOR_ROLES[r] for r in relators if r in RELATOR_ROLES), "author")
-            person = cslmod.parse_name(raw) if tag.endswith("00") else {"literal": _strip(raw)}
+            personal = tag.endswith("00") or tag == "720" and f.indicator1 != "2" and not _COMPANY.search(_strip(raw))
+            person = cslmod.parse_name(raw) if personal else {"literal": _strip(raw)}
             if person and person not in names.setdefault(role, []):
                 names[role].append(person)
     for role, people in names.items():
@@ -239,7 +284,7 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
     pub = next((f for f in rec.get_fields("264") if f.indicator2 in ("1", " ")), None) or next(iter(rec.get_fields("260")), None)
     date_text = ""
     if pub is not None:
-        if place := _strip(" ".join(_sub(pub, "a")[:1])):
+        if place := "; ".join(p for p in (_strip(a).rstrip(" ;:") for a in _sub(pub, "a")) if p):  # "Berlin ; Heidelberg"
             data["publisher-place"] = place
         if publisher := _strip(" ".join(_sub(pub, "b")[:1])):
             data["publisher"] = publisher
@@ -556,6 +601,10 @@ class _StreamingHandler(pymarc.XmlHandler):
                 return
         if self.error:
             return
+        if name[1] == "leader" and len("".join(self._text)) != 24:
+            # a leader of the wrong length (hand-made exports: "nm 22 uu 4500") says nothing
+            # reliable: the record is read with the leader of a book, as Zotero reads it
+            self._text = [DEFAULT_LEADER]
         try:
             super().endElementNS(name, qname)
         except Exception as exc:
@@ -748,6 +797,9 @@ class _BatchCache:
             self.urls.setdefault(record_id, set()).update(urls)
 
 
+DEFAULT_LEADER = "00000nam a2200000 u 4500"
+
+
 class _Reject(Exception):
     pass
 
@@ -802,7 +854,8 @@ _ROLE_RELATOR = {"editor": "editor", "translator": "translator", "director": "di
 
 
 def _name_field(tag: str, person: dict, role: str = "") -> pymarc.Field:
-    corporate = bool(person.get("literal")) and "," not in person["literal"]
+    literal = person.get("literal") or ""
+    corporate = bool(literal) and ("," not in literal or bool(_COMPANY.search(literal)))  # "Meta Platforms, Inc"
     if corporate:
         tag = tag[0] + "10"
     subfields = [pymarc.Subfield("a", cslmod.name_text(person))]

@@ -55,17 +55,25 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
             "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "urldate", "volume", "pages",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
-            "eprinttype", "archiveprefix", "keywords", "crossref"}
+            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal"}
+
+
+# RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
+RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6", "note", "section"},
+                "article": {"note", "name_of_database"}, "report": {"note"}, "paper-conference": {"custom3"}}
 
 
 def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
-    """The RIS tags of ``entry`` (a rispy dict) that :func:`ris_entry_to_csl` did not take."""
-    keys = {k for k, v in entry.items() if v not in (None, "", [])} - RIS_READ
+    """The RIS tags of ``entry`` (a rispy dict) that :func:`ris_entry_to_csl` did not take; a tag
+    rispy does not know (U1, H2...) is named as the file writes it."""
+    keys = {k for k, v in entry.items() if v not in (None, "", [])} - RIS_READ - RIS_READ_FOR.get(data.get("type", ""), set())
+    if "custom3" in entry and data.get("type") not in ("paper-conference", "patent"):
+        keys.add("custom3")  # C3 is read only as a conference paper's proceedings title, a patent's designated states
     if entry.get("note") and data.get("issue") == str(entry["note"]):
-        keys.discard("note")  # M1 is read only as a journal's issue number
-    if entry.get("custom3") and data.get("type") != "paper-conference":
-        keys.add("custom3")  # C3 is read only as a conference paper's proceedings title
-    return tuple(sorted(RIS_TAGS.get(k, k) for k in keys))
+        keys.discard("note")  # M1 is read as a journal's issue number (EndNote)
+    names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
+    names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items() if any(values)}
+    return tuple(sorted(names))
 
 
 # --- RIS ------------------------------------------------------------------------------------
@@ -137,15 +145,57 @@ def _ris_name_text(name: dict) -> str:
     return cslmod.name_text(name)
 
 
-def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None) -> dict:
+# what a GEN entry's "type of work" (M3) calls a preprint (CSL ``article``): arXiv, SSRN, RePEc, bioRxiv...
+PREPRINT_WORK = re.compile(r"(?i)\b(pre-?print|e-?print|working paper|discussion paper|preprint article)s?\b")
+
+
+def _isbn_or_issn(value: str) -> bool:
+    digits = len(re.sub(r"[^0-9Xx]", "", value))
+    return bool(digits in (10, 13) and identifiers.normalize_isbn(value) or digits == 8 and identifiers.normalize_issn(value))
+
+
+def _ris_raw(block: str) -> dict[str, list[str]]:
+    """Every value of every tag of a RIS block, in file order (rispy keeps one SN, one M1...)."""
+    raw: dict[str, list[str]] = {}
+    for m in re.finditer(r"(?m)^([A-Z][A-Z0-9])  - (.*)$", block):
+        if m.group(2).strip():
+            raw.setdefault(m.group(1), []).append(m.group(2).strip())
+    return raw
+
+
+def _ris_patent(entry: dict, raw: dict[str, list[str]], data: dict) -> None:
+    """A patent as the RIS specification writes it (TY PAT; Zotero and citation-js read it so):
+    SN the patent number (IS in Reference Manager's older files), M1 the application number, A2
+    the issuing organisation, PB the assignee, CY the country, VL the patent version, C1 the
+    filing date, C2 the issue date, C3 the designated states, C5 references, C6 legal status,
+    M3 the patent type, T2 the published source."""
+    numbers = raw.get("SN") or ([entry["number"]] if entry.get("number") else []) or ([entry["section"]] if entry.get("section") else [])
+    data["number"] = "; ".join(numbers)
+    data["call-number"] = entry.get("note") or ""
+    if entry.get("secondary_authors"):
+        data["authority"] = "; ".join(a.strip().rstrip(",") for a in entry["secondary_authors"] if a.strip())
+    data["version"] = entry.get("volume") or ""
+    data["container-title"] = entry.get("secondary_title") or ""
+    data["submitted"] = _ris_date(entry.get("custom1"))
+    data["jurisdiction"] = entry.get("custom3") or ""
+    data["references"] = entry.get("custom5") or ""
+    data["status"] = entry.get("custom6") or ""
+    data["genre"] = entry.get("type_of_work") or ""
+
+
+def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw: dict[str, list[str]] | None = None) -> dict:
     """CSL-JSON of one rispy entry; an invalid ISBN/ISSN/DOI is kept as given, so that the
     import refuses the entry with the lists app's LST-2 reason (docs/catalog.md).
-    ``authors_in_order``: the AU/A1 values as the file lists them (rispy keeps the two tags apart)."""
+    ``authors_in_order``: the AU/A1 values as the file lists them (rispy keeps the two tags apart);
+    ``raw``: every value of each tag (:func:`_ris_raw`; rispy keeps only one SN)."""
+    raw = raw or {}
     ris_type = (entry.get("type_of_reference") or "GEN").upper()
     ctype = RIS_TO_CSL.get(ris_type, "document")
     work = (entry.get("type_of_work") or "").strip()
     if ris_type == "GEN" and work in cslmod.TYPES:
         ctype = work  # our own export of a CSL type RIS has no code for
+    elif ris_type == "GEN" and PREPRINT_WORK.search(work):
+        ctype = "article"  # a preprint (Zotero and citation-js write one as GEN; M3 says what it is)
     title = entry.get("title") or entry.get("primary_title") or entry.get("translated_title") or ""
     secondary = entry.get("secondary_title") or ""
     # the full journal title (JF, else T2) wins over the abbreviations (JO, JA, J2)
@@ -153,8 +203,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None) -> 
     abbreviation = entry.get("journal_name") or entry.get("alternate_title2") or entry.get("alternate_title1") or ""
     journal = full_journal or (secondary if ctype in SERIAL_TYPES + ("paper-conference",) else "") or abbreviation
     data: dict = {"type": ctype, "title": title}
-    if abbreviation and abbreviation != journal:
-        data["container-title-short"] = abbreviation
+    if abbreviation and (abbreviation != journal or ctype == "periodical" and title and title != abbreviation):
+        data["container-title-short"] = abbreviation  # (a whole journal's own abbreviation, JFULL's JO/J2, too)
     if ctype in ("article-journal", "article-magazine", "article-newspaper", "paper-conference"):
         data["container-title"] = journal or secondary
     elif ctype in ("chapter", "entry-encyclopedia", "entry-dictionary", "webpage", "post-weblog"):
@@ -181,16 +231,22 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None) -> 
             data["collection-editor"] = [ris_name(a) for a in entry["secondary_authors"]]
         if entry.get("tertiary_authors"):
             data["editor"] = data.get("editor", []) + [ris_name(a) for a in entry["tertiary_authors"]]
-    elif entry.get("secondary_authors"):
+    elif entry.get("secondary_authors") and ctype != "patent":  # a patent's A2 is its issuing organisation
         role = "recipient" if ctype == "personal_communication" else "editor"
         data[role] = [ris_name(a) for a in entry["secondary_authors"]]
-    data["issued"] = _ris_date(entry.get("date") or entry.get("publication_year") or entry.get("year"))
+    data["issued"] = _ris_date(entry.get("date") or entry.get("publication_year") or entry.get("year")
+                               or (entry.get("custom2") if ctype == "patent" else None))
     if not data["issued"] and entry.get("year"):
         data["issued"] = cslmod.date_parts(entry["year"])
     if entry.get("access_date"):
         data["accessed"] = _ris_date(entry["access_date"])
     isbns, issns = [], []
-    for value in identifiers.split_identifiers(entry.get("issn")):
+    sn_values = [] if ctype == "patent" else [v for sn in (raw.get("SN") or [str(entry.get("issn") or "")]) for v in identifiers.split_identifiers(sn)]
+    if ctype == "report":  # RPRT's SN is the report number (the RIS specification; Zotero, citation-js)
+        numbers = [v for v in sn_values if not _isbn_or_issn(v)]
+        sn_values = [v for v in sn_values if v not in numbers]
+        data["number"] = "; ".join(numbers) or entry.get("note") or ""
+    for value in sn_values:
         digits = len(re.sub(r"[^0-9Xx]", "", value))
         isbn, issn = identifiers.normalize_isbn(value), identifiers.normalize_issn(value)
         if isbn and digits in (10, 13):
@@ -206,11 +262,21 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None) -> 
                 abstract=entry.get("abstract") or entry.get("notes_abstract") or "", language=entry.get("language") or "")
     if not data["issue"] and ctype in SERIAL_TYPES and str(entry.get("note") or "").isdigit():
         data["issue"] = entry["note"]  # EndNote writes a journal's issue number in M1
+    if ctype == "article":  # a preprint: M1 its number in the repository ("arXiv:2408.12345"), DB the repository
+        data["number"] = entry.get("note") or ""
+        data["archive"] = entry.get("name_of_database") or ""
+        if work and work != "article":
+            data["genre"] = work
+    if ctype == "patent":
+        data.update(volume="", issue="")
+        _ris_patent(entry, raw, data)
     data["publisher-place"] = entry.get("place_published") or ""
     data["collection-title"] = data.get("collection-title") or entry.get("tertiary_title") or ""
     data["title-short"] = entry.get("short_title") or ""
     sp, ep = entry.get("start_page") or "", entry.get("end_page") or ""
     data["page"] = f"{sp}-{ep}" if sp and ep else sp
+    if ctype in ("book", "thesis") and sp and not ep and not re.search(r"\d\s*[-–]+\s*\d", sp):
+        data["number-of-pages"], data["page"] = sp, ""  # a book's SP is its number of pages (spec; Zotero, citation-js)
     if entry.get("keywords"):
         data["keyword"] = "; ".join(entry["keywords"])
     if entry.get("number_of_volumes"):
@@ -230,6 +296,9 @@ def csl_to_ris_entry(data: dict) -> dict:
             entry["tertiary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, "editor")]
         if data.get("collection-editor"):
             entry["secondary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, "collection-editor")]
+    elif ctype == "patent":  # A2 is a patent's issuing organisation (text)
+        if data.get("authority"):
+            entry["secondary_authors"] = [str(data["authority"])]
     else:
         second = "recipient" if ctype == "personal_communication" else "editor"
         if data.get(second):
@@ -248,6 +317,10 @@ def csl_to_ris_entry(data: dict) -> dict:
         if ctype in SERIAL_TYPES:
             entry["alternate_title3"] = container  # JF, the full journal title
         entry["secondary_title"] = container
+    elif ctype == "periodical" and data.get("title"):
+        # a whole journal (JFULL): its own title as JF too, which Zotero and citation-js (who make
+        # a JFULL an article) read as the journal, and our import reads back as the periodical
+        entry["alternate_title3"] = data["title"]
     if data.get("container-title-short"):
         entry["journal_name"] = data["container-title-short"]  # JO, the abbreviation
     if data.get("collection-title"):
@@ -260,9 +333,26 @@ def csl_to_ris_entry(data: dict) -> dict:
     if accessed:
         entry["access_date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed))
     idents = identifiers.split_identifiers(data.get("ISBN")) + identifiers.split_identifiers(data.get("ISSN"))
+    if ctype in ("patent", "report") and data.get("number"):
+        idents = [str(data["number"])] + (idents if ctype == "report" else [])  # SN: the patent / report number first
     if idents:
         entry["issn"] = "; ".join(idents)  # RIS SN holds ISBN and ISSN alike
+    if ctype == "patent":
+        for key, ris_key in (("call-number", "note"), ("version", "volume"), ("jurisdiction", "custom3"),
+                             ("references", "custom5"), ("status", "custom6"), ("genre", "type_of_work")):
+            if data.get(key):
+                entry[ris_key] = str(data[key])
+        submitted = (data.get("submitted") or {}).get("date-parts", [[]])[0] if isinstance(data.get("submitted"), dict) else []
+        if submitted:
+            entry["custom1"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(submitted))
+    elif ctype == "article":  # a preprint: GEN, M3 what it is, M1 its number, DB its repository
+        entry["type_of_work"] = str(data.get("genre") or "article")
+        for key, ris_key in (("number", "note"), ("archive", "name_of_database")):
+            if data.get(key):
+                entry[ris_key] = str(data[key])
     page = str(data.get("page") or "")
+    if ctype in ("book", "thesis") and data.get("number-of-pages") and not page:
+        page = str(data["number-of-pages"])  # SP: a book's number of pages
     if m := re.match(r"^\s*([^\s\-–]+)\s*[-–]+\s*(\S+)\s*$", page):
         entry["start_page"], entry["end_page"] = m.group(1), m.group(2)
     elif page:
@@ -271,7 +361,7 @@ def csl_to_ris_entry(data: dict) -> dict:
               "edition": "edition", "abstract": "abstract", "language": "language", "title-short": "short_title",
               "number-of-volumes": "number_of_volumes"}
     for key, ris_key in simple.items():
-        if data.get(key):
+        if data.get(key) and not (ctype == "patent" and key in ("volume", "issue")):
             entry[ris_key] = str(data[key])
     if data.get("URL"):
         entry["urls"] = [data["URL"]]
@@ -319,7 +409,7 @@ def parse_ris(text: str) -> list[ParsedEntry]:
             out.append(ParsedEntry(position, None, f"empty entry at line {line}", line=line))
             continue
         in_order = [m.group(2).strip() for m in re.finditer(r"(?m)^(AU|A1)  - (.*)$", block) if m.group(2).strip()]
-        data = ris_entry_to_csl(entries[0], in_order)
+        data = ris_entry_to_csl(entries[0], in_order, _ris_raw(block))
         label = data.get("title", "")[:60]
         if not data.get("title"):
             out.append(ParsedEntry(position, None, f"the entry at line {line} has no title (TI/T1)", label, line=line))
@@ -604,6 +694,11 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
                 edition=text.get("edition", ""), ISBN=text.get("isbn", ""), ISSN=text.get("issn", ""), DOI=text.get("doi", ""),
                 URL=str(f.get("url", "")).strip(), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
+    pages = data["page"]
+    if text.get("pagetotal"):
+        data["number-of-pages"] = text["pagetotal"]
+    elif ctype in ("book", "thesis") and pages and not re.search(r"\d\s*-\s*\d", pages):
+        data["number-of-pages"], data["page"] = pages, ""  # "XX, 327 Seiten": a book's extent, not a page range
     bib_number = text.get("number") or ""
     if ctype in REPORT_LIKE:
         data["number"] = bib_number
@@ -798,6 +893,7 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
         add("eprint", str(data["number"])[6:])
         add("eprinttype", "arxiv")
     add("pages", re.sub(r"\s*[-–]+\s*", "--", str(data.get("page") or "")))
+    add("pagetotal", data.get("number-of-pages"))
     add("edition", data.get("edition"))
     if etype in ("phdthesis", "mastersthesis"):
         add("school", data.get("publisher"))
@@ -894,14 +990,14 @@ def decode(raw: bytes) -> str:
 def detect(text: str, filename: str = "") -> str:
     name = filename.lower()
     ris = re.search(r"(?mi)^\ufeff?\s*TY\s{0,4}-", text)
-    if name.endswith((".ris", ".txt")) and ris:
-        return "ris"
+    if name.endswith((".ris", ".txt")) and ris or name.endswith(".ris"):
+        return "ris"  # (a .ris without any TY line is read as RIS, to say which line lacks its TY)
     if name.endswith(".bib"):
         return "bibtex"
     if name.endswith(".json"):
         return "csl-json"
     stripped = text.lstrip("\ufeff \t\r\n")
-    if ris:
+    if ris or len(re.findall(r"(?m)^[A-Z][A-Z0-9]  - ", text)) >= 3 and re.search(r"(?m)^ER  -", text):
         return "ris"
     if re.search(r"(?m)^\s*@\w+\s*[{(]", text):
         return "bibtex"

@@ -24,7 +24,7 @@ def _found(library, text: str) -> list[str]:
     return list(Record.objects.filter(pk__in=ids).values_list("source_id", flat=True))
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name not in NOT_AS_IS))
+@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name not in NOT_AS_IS and p.suffix != ".json"))
 def test_every_record_of_a_real_marc_file_loads(db, library_a, name):
     report = import_marc(MARC / name, library_a)
     assert report.read >= 1
@@ -78,7 +78,9 @@ def test_pymarc_bad_records_file_reports_each_bad_record_and_loads_the_readable_
     own and reported by position with its reason; reading never stops."""
     report = import_marc(MARC / "pymarc-bad_records.mrc", library_a)
     assert report.read == 8 and report.stopped == ""
-    assert [r.position for r in report.rejected] == list(range(1, 9))
+    # the first and the last are the same book (The pragmatic programmer) without 001: one record, id from its content (DSV-1)
+    assert [r.position for r in report.rejected] == list(range(2, 8))
+    assert Record.objects.get().source_id.startswith("content:")
     assert all(r.reason for r in report.rejected)
 
 
@@ -158,7 +160,7 @@ MARCXML_COMPARED = ("title", "author", "editor", "translator", "ISBN", "ISSN", "
                     "page", "URL", "original-title", "original-author", "number-of-pages")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name not in NOT_AS_IS))
+@pytest.mark.parametrize("name", sorted(p.name for p in MARC.iterdir() if p.name not in NOT_AS_IS and p.suffix != ".json"))
 def test_marcxml_export_of_real_records_reads_back_with_pymarc_and_loads_the_same(db, library_a, name):
     """Issue 13 (DSV-1): a record exports as MARCXML (pymarc's writer); pymarc reads the file back
     and our import maps it to the same title, names, identifiers, publication and host fields."""

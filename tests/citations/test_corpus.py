@@ -44,7 +44,9 @@ DIVERGES = {
 # a record with no title at all cannot become a list item (LST-2): the import names it
 REFUSED = {("zotero-RIS-04.ris", 24): "a letter (PCOMM) without any title",
            ("zotero-RIS-09.ris", 2): "Scopus wrote only the journal (T2) for this entry, no title",
-           ("jabref-MarcXmlParserTestNotes.bib", 1): "'@Article,' with no brace and no key (JabRef's own bad sample)"}
+           ("jabref-MarcXmlParserTestNotes.bib", 1): "'@Article,' with no brace and no key (JabRef's own bad sample)",
+           ("jabref-RisImporterCorrupted.ris", 1): "JabRef's own bad sample: tags with no 'TY  - ' line",
+           ("jabref-RisImporterTestDoiAndJournalTitle.ris", 1): "JabRef's sample patent has no title (TI/T1)"}
 # what a format cannot carry: (file, format) → the fields that do not survive, and why
 LOSSES = {("biblatex-examples.bib", "ris"): ({"container-title"}, "RIS has no tag for the main title of a multi-volume "
                                                                   "book (biblatex maintitle); T2 of a BOOK is its series")}

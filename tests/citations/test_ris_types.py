@@ -1,0 +1,149 @@
+"""LST-9: the RIS types whose tags mean something else than in a journal article — patents (PAT),
+preprints (GEN), whole journals (JFULL), reports (RPRT) — read and written as the RIS
+specification has them and as Zotero (translators/RIS.js) and citation-js (plugin-ris) read them,
+on real records of tests/data (origins in its README)."""
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from syllabus.citations import formats
+from syllabus.lists import services as list_services
+
+from .corpus import DATA, expected, fold
+
+
+def _entries(name: str, kind: str = "ris"):
+    path = DATA / kind / name
+    return formats.parse(formats.decode(path.read_bytes()), filename=path.name)[1]
+
+
+def _again(csl: dict, fmt: str = "ris") -> dict:
+    text = formats.to_ris([csl]) if fmt == "ris" else formats.to_bibtex([csl])
+    (entry,) = formats.parse(text, fmt)[1]
+    assert entry.error == "" and entry.dropped == (), entry
+    return entry.csl
+
+
+def test_lst9_a_patent_s_numbers_are_its_own_fields_not_an_isbn_or_a_volume():
+    """zotero-RIS-01: US patent 4,904,581 in Reference Manager's RIS (IS the patent number, VL the
+    application, A2 the organisation); it used to lose its number and be read with a volume."""
+    (entry,) = [e for e in _entries("zotero-RIS-01.ris") if e.csl and e.csl["type"] == "patent"]
+    patent = entry.csl
+    assert patent["number"] == "4,904,581" and patent["authority"] == "Epitope,I."
+    assert patent["call-number"] == "G01N 33/569 G01N 33/577"  # M1, the application number (Zotero: applicationNumber)
+    assert "volume" not in patent and "issue" not in patent and "ISBN" not in patent and "editor" not in patent
+    assert [a["family"] for a in patent["author"]] == ["Burger", "Goldstein"]
+    ris = formats.to_ris([patent])
+    assert "TY  - PAT\n" in ris and "SN  - 4,904,581\n" in ris and "M1  - G01N 33/569 G01N 33/577\n" in ris
+    assert "A2  - Epitope,I.\n" in ris and "\nIS  - " not in ris
+    assert _again(patent) == patent
+
+
+def test_lst9_every_patent_tag_of_the_ris_specification_is_read_as_zotero_reads_it():
+    """Zotero's "every tag" sample of the RIS specification's PAT (zotero-RIS-02) and what Zotero
+    makes of it: the number, application number, issuing organisation, assignee, country, legal
+    status and references each land in their own field."""
+    (entry,) = [e for e in _entries("zotero-RIS-02.ris") if e.csl and e.csl["type"] == "patent"]
+    (zotero,) = [i for i in expected(DATA / "ris" / "zotero-RIS-02.ris") if i["itemType"] == "patent"]
+    ours = entry.csl
+    assert (ours["number"], ours["call-number"], ours["authority"], ours["publisher"], ours["publisher-place"],
+            ours["status"], ours["references"]) == (
+        zotero["patentNumber"], zotero["applicationNumber"], zotero["issuingAuthority"], zotero["assignee"],
+        zotero["place"], zotero["legalStatus"], zotero["references"])
+    assert ours["jurisdiction"] == zotero["country"] == "Designated States"  # C3
+    assert ours["version"] == "Patent Version Number" and ours["genre"] == "Patent Type"
+    assert "volume" not in ours and "editor" not in ours
+    assert _again(ours)["number"] == "Patent Number"
+
+
+def test_lst9_a_bibtex_patent_reaches_ris_with_its_number():
+    patent = _entries("jabref-MsBibPatent.bib", "bibtex")[0].csl
+    assert patent["number"] == "12345677"
+    assert "SN  - 12345677\n" in formats.to_ris([patent]) and _again(patent)["number"] == "12345677"
+    assert _again(patent, "bibtex")["number"] == "12345677"
+
+
+def test_lst9_a_preprint_goes_out_as_ris_gen_with_its_number_and_repository():
+    """jabref-arXiv-minimal.bib: an arXiv preprint (CSL ``article``). RIS has no preprint type;
+    Zotero and citation-js write GEN: M3 says what it is, M1 its number, DB the repository."""
+    preprint = _entries("jabref-arXiv-minimal.bib", "bibtex")[0].csl
+    assert preprint["type"] == "article" and preprint["number"] == "arXiv:2408.12345" and preprint["archive"] == "arXiv"
+    ris = formats.to_ris([preprint])
+    assert ris.startswith("TY  - GEN\n") and "M3  - article\n" in ris and "M1  - arXiv:2408.12345\n" in ris
+    assert "DB  - arXiv\n" in ris
+    assert _again(preprint) == preprint
+    # a preprint written by another tool: GEN whose type of work says preprint
+    other = formats.parse("TY  - GEN\nTI  - Scaling laws\nAU  - Kaplan, Jared\nM3  - Preprint\nM1  - arXiv:2001.08361\n"
+                          "PY  - 2020\nER  - \n", "ris")[1][0].csl
+    assert (other["type"], other["genre"], other["number"]) == ("article", "Preprint", "arXiv:2001.08361")
+    assert _again(other) == other
+
+
+def test_lst9_a_whole_journal_keeps_its_title_and_abbreviation_through_ris_jfull():
+    """biblatex-examples' @periodical (jcg) and EndNote's JFULL of zotero-RIS-04 (the title in JF only)."""
+    (journal,) = [e.csl for e in _entries("biblatex-examples.bib", "bibtex") if e.csl and e.csl["type"] == "periodical"]
+    ris = formats.to_ris([journal])
+    assert ris.startswith("TY  - JFULL\n") and f"JF  - {journal['title']}\n" in ris
+    assert _again(journal) == journal
+    with_short = {**journal, "container-title-short": "Comput. Graph."}
+    assert "JO  - Comput. Graph.\n" in formats.to_ris([with_short]) and _again(with_short) == with_short
+    (endnote,) = [e.csl for e in _entries("zotero-RIS-04.ris") if e.csl and e.csl["type"] == "periodical"]
+    assert endnote["title"] == "Journal Title" and "container-title" not in endnote
+
+
+def test_lst9_a_report_number_in_sn_is_the_number_not_a_refused_isbn():
+    """RPRT's SN is the report number (the specification; Zotero and citation-js read it so); an
+    ISBN next to it stays an ISBN."""
+    report = formats.parse("TY  - RPRT\nTI  - Annual report\nPB  - WHO\nSN  - WHO/HIS/2021.3\nSN  - 978-92-4-003005-3\n"
+                           "PY  - 2021\nER  - \n", "ris")[1][0].csl
+    assert report["number"] == "WHO/HIS/2021.3" and report["ISBN"] == "9789240030053"
+    ris = formats.to_ris([report])
+    assert ris.index("SN  - WHO/HIS/2021.3") < ris.index("9789240030053")
+    assert _again(report) == report
+
+
+def test_lst9_every_sn_of_an_entry_is_kept():
+    """jabref-RisImporterTestDOI.ris (PubMed): a print and an electronic ISSN on two SN lines."""
+    (entry,) = _entries("jabref-RisImporterTestDOI.ris")
+    assert entry.csl["ISSN"] == "0915-5287 2187-5626"
+
+
+def test_lst9_tags_rispy_does_not_know_are_named_as_the_file_writes_them():
+    """jabref-RisImporterTest6.ris (PubMed Central): U1 and J1 are reported by name, not as "UK"."""
+    (entry,) = _entries("jabref-RisImporterTest6.ris")
+    assert "U1" in entry.dropped and "J1" in entry.dropped and "UK" not in entry.dropped
+
+
+@pytest.mark.django_db
+def test_lst9_a_ris_file_without_ty_lines_is_refused_naming_the_missing_line(client, instructor, course):
+    """jabref-RisImporterCorrupted.ris: RIS tags with no 'TY  - ' line. The report names the line
+    (rule LST-9) instead of "neither RIS nor BibTeX"; a patent whose number is not an ISBN imports."""
+    from syllabus.org.services import create_api_token
+
+    lst = list_services.create_list(instructor, title="Formats", courses=[course])
+    _, raw = create_api_token(instructor)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    path = DATA / "ris" / "jabref-RisImporterCorrupted.ris"
+    r = client.post(f"/api/v1/lists/{lst.pk}/import", {"file": SimpleUploadedFile(path.name, path.read_bytes())}, **auth)
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["format"], body["created"], body["rejected"]) == ("ris", 0, 1)
+    assert body["entries"][0]["rule"] == "LST-9" and "no 'TY  - ' line" in body["entries"][0]["detail"]
+    patent = b"TY  - PAT\nTI  - Method of detecting AIDS virus infection\nAU  - Burger, D.R.\nSN  - US 4,904,581\nER  - \n"
+    r = client.post(f"/api/v1/lists/{lst.pk}/import", {"file": SimpleUploadedFile("patent.ris", patent)}, **auth)
+    assert r.status_code == 200 and r.json()["created"] == 1, r.content
+    exported = client.get(f"/api/v1/lists/{lst.pk}/export", {"format": "ris"}, **auth).content.decode()
+    assert "SN  - US 4,904,581" in exported and fold("Method of detecting") in fold(exported)
+
+
+def test_lst9_a_book_s_extent_is_its_number_of_pages_not_a_page_range():
+    """jabref-BibtexImporter.examples.bib (a DNB record through JabRef): ``pages = {XX, 327 Seiten}``
+    of a @book is its extent; it was exported as RIS SP, which Zotero and citation-js read as the
+    number of pages of a BOOK, and came back from them as no page at all."""
+    book = _entries("jabref-BibtexImporter.examples.bib", "bibtex")[0].csl
+    assert book["number-of-pages"] == "XX, 327 Seiten" and "page" not in book
+    assert "SP  - XX, 327 Seiten\n" in formats.to_ris([book]) and _again(book) == book
+    assert "pagetotal = {XX, 327 Seiten}" in formats.to_bibtex([book]) and _again(book, "bibtex") == book
+    chapter_like = formats.parse("TY  - BOOK\nTI  - T\nSP  - 12\nEP  - 30\nER  - \n", "ris")[1][0].csl
+    assert chapter_like["page"] == "12-30" and "number-of-pages" not in chapter_like

@@ -21,10 +21,17 @@ name) is read in the same query and is in the key as it is.
 What a stamp cannot replace stays read in the list's query as before: the reader's own parts
 (``mine_*``, their access flags), the lending titles' requests in use and waiting and whether a
 lending timer is due *now* (lending.item_access: a hand-over on the hot title writes no stamp
-row — its ``UPDATE … SET concurrent_users = concurrent_users`` lock fires no trigger, a ``WHEN``
-compares the columns), and what the process knows (configuration, today).
+row — its ``UPDATE … SET concurrent_users = concurrent_users`` lock changes no watched column:
+SQLite's row trigger's ``WHEN`` skips it, PostgreSQL's statement trigger runs and bumps nothing),
+and what the process knows (configuration, today).
 
-Both databases use the same triggers (SQLite has them too): one way, one set of tests.  A new
+On PostgreSQL the triggers fire once per **statement** (issue 19, session 14; migration
+lists.0006): an AFTER trigger with the statement's transition tables bumps each key the statement
+touched once, in key order — two statements writing copies of the same records lock the stamp
+rows in the same order (one waits, neither deadlocks, as row triggers did when their copies came
+in opposite orders), and a bulk write pays one upsert per key instead of one per row.  SQLite has
+no statement-level triggers: there they fire once per row, as lists.0005 installed them on both
+(SQLite has one writer at a time).  The same watches, the same keys, the same tests.  A new
 table read by the shared part of the student view must be declared — by the item-access provider
 that reads it (``register(..., watches=...)``), or in :data:`OWN` for the list's own — and a migration must
 run :func:`install` again (tests/circulation/test_change_stamps.py compares the tables the
@@ -151,7 +158,7 @@ def _primary_key(table: str) -> str:
     from django.apps import apps
 
     for model in apps.get_models(include_auto_created=True):
-        if model._meta.db_table == table:
+        if model._meta.db_table == table and model._meta.pk is not None and model._meta.pk.column:
             return model._meta.pk.column
     raise LookupError(f"no model has the table {table}")
 

@@ -21,10 +21,17 @@ name) is read in the same query and is in the key as it is.
 What a stamp cannot replace stays read in the list's query as before: the reader's own parts
 (``mine_*``, their access flags), the lending titles' requests in use and waiting and whether a
 lending timer is due *now* (lending.item_access: a hand-over on the hot title writes no stamp
-row — its ``UPDATE … SET concurrent_users = concurrent_users`` lock fires no trigger, a ``WHEN``
-compares the columns), and what the process knows (configuration, today).
+row — its ``UPDATE … SET concurrent_users = concurrent_users`` lock changes no watched column:
+SQLite's row trigger's ``WHEN`` skips it, PostgreSQL's statement trigger runs and bumps nothing),
+and what the process knows (configuration, today).
 
-Both databases use the same triggers (SQLite has them too): one way, one set of tests.  A new
+On PostgreSQL the triggers fire once per **statement** (issue 19, session 14; migration
+lists.0006): an AFTER trigger with the statement's transition tables bumps each key the statement
+touched once, in key order — two statements writing copies of the same records lock the stamp
+rows in the same order (one waits, neither deadlocks, as row triggers did when their copies came
+in opposite orders), and a bulk write pays one upsert per key instead of one per row.  SQLite has
+no statement-level triggers: there they fire once per row, as lists.0005 installed them on both
+(SQLite has one writer at a time).  The same watches, the same keys, the same tests.  A new
 table read by the shared part of the student view must be declared — by the item-access provider
 that reads it (``register(..., watches=...)``), or in :data:`OWN` for the list's own — and a migration must
 run :func:`install` again (tests/circulation/test_change_stamps.py compares the tables the
@@ -86,34 +93,97 @@ def _key_column(target: str) -> str:
     return "record_id" if target == RECORDS else "list_id"
 
 
-def _bump(w: Watch, rows: tuple[str, ...]) -> str:
-    """The statement that bumps the keys of ``rows`` (``OLD``/``NEW``) of a change of ``w``."""
+def _keys(w: Watch, rows: tuple[str, ...]) -> str:
+    """The keys (a column ``k``) of the rows ``rows`` (``OLD``/``NEW``, or aliases) of a change of ``w``."""
     parts = []
     for row in rows:
         sql = w.keys.format(row=row)
         if w.where:   # (an UPDATE: only the side of the row the condition holds for)
             sql = f"SELECT k FROM ({sql}) s_{row.lower()} WHERE {w.where.format(row=row)}"
         parts.append(sql)
+    return " UNION ".join(parts)
+
+
+def _bump(w: Watch, rows: tuple[str, ...]) -> str:
+    """The statement that bumps the keys of ``rows`` (``OLD``/``NEW``) of a change of ``w``."""
+    return _upsert(w, _keys(w, rows))
+
+
+def _upsert(w: Watch, keys: str) -> str:
+    """Bump every key of the query ``keys`` (a column ``k``) once, in key order: two statements
+    bumping the same keys lock their stamp rows in the same order, so they wait, never deadlock."""
     col = _key_column(w.target)
-    return (f"INSERT INTO {w.target} ({col}, n) SELECT k, 1 FROM ({' UNION '.join(parts)}) s "
+    return (f"INSERT INTO {w.target} ({col}, n) SELECT DISTINCT k, 1 FROM ({keys}) s "
             f"WHERE k IS NOT NULL ORDER BY k ON CONFLICT ({col}) DO UPDATE SET n = {w.target}.n + 1")
 
 
-def _changed(vendor: str, columns: tuple[str, ...]) -> str:
+def _changed(vendor: str, columns: tuple[str, ...], old: str = "OLD", new: str = "NEW") -> str:
     """An UPDATE's condition: one of ``columns`` changed; none named: every UPDATE (a column added
     to the table later is then covered without installing again)."""
     if not columns:
         return ""
     op = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
-    return "(" + " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns) + ")"
+    return "(" + " OR ".join(f"{old}.{c} {op} {new}.{c}" for c in columns) + ")"
 
 
-def statements(connection) -> list[str]:
-    """The SQL that (re)creates every trigger, for ``connection``'s database."""
+# a statement-level trigger's transition tables (PostgreSQL: REFERENCING OLD TABLE / NEW TABLE)
+OLD_ROWS, NEW_ROWS = "syllabus_old_rows", "syllabus_new_rows"
+
+
+def _statement_bump(w: Watch, event: str, pk: str) -> str:
+    """PostgreSQL: the statement that bumps, once per statement and in key order, the keys of the
+    rows a statement inserted, deleted or changed (an UPDATE: its rows' old and new sides, paired
+    by their primary key ``pk``, where one of the watched columns changed — a no-op UPDATE, as the
+    hot loan path's lock, bumps nothing)."""
+    if event in ("INSERT", "DELETE"):
+        table = NEW_ROWS if event == "INSERT" else OLD_ROWS
+        return _upsert(w, f"SELECT s.k FROM {table} r CROSS JOIN LATERAL ({_keys(w, ('r',))}) s")
+    if not w.columns:   # every UPDATE: both sides of every row
+        return _upsert(w, f"SELECT s.k FROM {OLD_ROWS} o CROSS JOIN LATERAL ({_keys(w, ('o',))}) s UNION "
+                          f"SELECT s.k FROM {NEW_ROWS} n CROSS JOIN LATERAL ({_keys(w, ('n',))}) s")
+    return _upsert(w, f"SELECT s.k FROM {OLD_ROWS} o JOIN {NEW_ROWS} n ON n.{pk} = o.{pk} "
+                      f"CROSS JOIN LATERAL ({_keys(w, ('o', 'n'))}) s WHERE {_changed('postgresql', w.columns, 'o', 'n')}")
+
+
+#: how the triggers fire: PostgreSQL once per statement (transition tables), SQLite once per row
+#: (it has no statement-level triggers)
+STATEMENT, ROW = "statement", "row"
+
+
+def level(connection) -> str:
+    return STATEMENT if connection.vendor == "postgresql" else ROW
+
+
+def _primary_key(table: str) -> str:
+    from django.apps import apps
+
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == table and model._meta.pk is not None and model._meta.pk.column:
+            return model._meta.pk.column
+    raise LookupError(f"no model has the table {table}")
+
+
+def statements(connection, how: str | None = None) -> list[str]:
+    """The SQL that (re)creates every trigger, for ``connection``'s database, firing once per
+    statement or per row (``how``; default :func:`level`)."""
     vendor = connection.vendor
+    how = how or level(connection)
+    if how == STATEMENT and vendor != "postgresql":
+        raise ValueError(f"{vendor} has no statement-level triggers")
     out = []
     for w in watched():
         name = PREFIX + w.table
+        if how == STATEMENT:
+            pk = _primary_key(w.table)
+            out.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       f"IF TG_OP = 'INSERT' THEN {_statement_bump(w, 'INSERT', pk)}; "
+                       f"ELSIF TG_OP = 'DELETE' THEN {_statement_bump(w, 'DELETE', pk)}; "
+                       f"ELSE {_statement_bump(w, 'UPDATE', pk)}; END IF; RETURN NULL; END $$")
+            for event, refs in (("INSERT", f"NEW TABLE AS {NEW_ROWS}"), ("UPDATE", f"OLD TABLE AS {OLD_ROWS} NEW TABLE AS {NEW_ROWS}"),
+                                ("DELETE", f"OLD TABLE AS {OLD_ROWS}")):
+                out.append(f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {w.table} REFERENCING {refs} "
+                           f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
+            continue
         either = f"(({w.where.format(row='OLD')}) OR ({w.where.format(row='NEW')}))" if w.where else ""
         when = {"INSERT": w.where.format(row="NEW"), "DELETE": w.where.format(row="OLD"),
                 "UPDATE": " AND ".join(c for c in (_changed(vendor, w.columns), either) if c)}
@@ -146,11 +216,13 @@ def uninstall(connection) -> None:
                 cur.execute(f"DROP FUNCTION IF EXISTS {fn}()")
 
 
-def install(connection) -> None:
-    """(Re)create every trigger of :func:`watched` (migrations run it)."""
+def install(connection, how: str | None = None) -> None:
+    """(Re)create every trigger of :func:`watched` (migrations run it), firing as ``how`` says
+    (default: :func:`level` — migration lists.0005 installed them per row on both databases,
+    lists.0006 per statement on PostgreSQL)."""
     uninstall(connection)
     with connection.cursor() as cur:
-        for sql in statements(connection):
+        for sql in statements(connection, how):
             cur.execute(sql)
 
 
@@ -164,6 +236,21 @@ def installed(connection) -> list[tuple[str, str]]:
             cur.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s ORDER BY 1, 2",
                         [PREFIX + "%"])
         return [tuple(r) for r in cur.fetchall()]
+
+
+def levels(connection) -> dict[tuple[str, str], str]:
+    """``{(table, trigger): how it fires}`` of the change triggers in the database: :data:`STATEMENT`
+    (PostgreSQL, once per statement with its transition tables) or :data:`ROW`."""
+    if connection.vendor != "postgresql":
+        return {t: ROW for t in installed(connection)}
+    with connection.cursor() as cur:
+        cur.execute("SELECT c.relname, t.tgname, (t.tgtype & 1) = 1, t.tgoldtable, t.tgnewtable FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND t.tgname LIKE %s", [PREFIX + "%"])
+        out = {}
+        for table, trigger, per_row, old, new in cur.fetchall():
+            want = {"insert": (None, NEW_ROWS), "update": (OLD_ROWS, NEW_ROWS), "delete": (OLD_ROWS, None)}[trigger.rsplit("_", 1)[1]]
+            out[(table, trigger)] = ROW if per_row else STATEMENT if (old, new) == want else "statement without its rows"
+        return out
 
 
 # --- read in the list's query ----------------------------------------------------------------

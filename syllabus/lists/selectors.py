@@ -210,9 +210,15 @@ def _learn(user_id: int, shape) -> None:
     _guesses[key] = (user_id, shape)
 
 
+_RESOLVED: dict[tuple, int | None] = {}
+_RESOLVED_LIMIT = 10_000
+
+
 def _list_in_path(path: str) -> int | None:
-    """The list whose student view ``path`` (a path info) is, as the URL configuration resolves it."""
-    from django.urls import Resolver404, get_script_prefix, resolve, reverse
+    """The list whose student view ``path`` (a path info) is, as the URL configuration resolves it
+    (resolved once per path, URL configuration and prefix in this process: issue 19, session 14)."""
+    from django.conf import settings
+    from django.urls import Resolver404, get_script_prefix, get_urlconf, resolve, reverse
 
     prefix = get_script_prefix()
     around = _VIEW_PATH.get(prefix)
@@ -222,13 +228,18 @@ def _list_in_path(path: str) -> int | None:
         around = _VIEW_PATH[prefix] = ("/" + before[len(prefix):], after)
     if not (path.startswith(around[0]) and path.endswith(around[1])):
         return None   # (no other page pays for a resolution)
+    key = (path, get_urlconf() or settings.ROOT_URLCONF, prefix)
+    if key in _RESOLVED:
+        return _RESOLVED[key]
     try:
         match = resolve(path)
     except Resolver404:
-        return None
-    if match.url_name != "view" or match.namespace != "lists":
-        return None
-    return match.kwargs.get("pk")
+        match = None
+    pk = match.kwargs.get("pk") if match is not None and match.url_name == "view" and match.namespace == "lists" else None
+    if len(_RESOLVED) >= _RESOLVED_LIMIT:
+        _RESOLVED.clear()
+    _RESOLVED[key] = pk
+    return pk
 
 
 def _with_session(db: str, session_key: str) -> list:

@@ -50,7 +50,15 @@ class LtiFrameMiddleware:
         return response
 
 
-def _never_framed(path: str) -> bool:
-    from django.urls import reverse
+_ADMIN: dict[tuple, str] = {}
 
-    return path.startswith(reverse("admin:index"))
+
+def _never_framed(path: str) -> bool:
+    """The administration's pages (its root reversed once per URL configuration and prefix)."""
+    from django.urls import get_script_prefix, get_urlconf, reverse
+
+    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    root = _ADMIN.get(key)
+    if root is None:
+        root = _ADMIN[key] = reverse("admin:index")
+    return path.startswith(root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import LazyObject, empty
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
@@ -15,6 +16,12 @@ class InstitutionLanguageMiddleware:
 
     def __call__(self, request):
         language = self._choose(request)
+        user = getattr(request, "user", None)
+        if isinstance(user, LazyObject) and user._wrapped is not empty:
+            # the person is loaded (``_choose`` asked whether they are signed in): the request
+            # holds them, not the lazy wrapper every attribute read went through (~100 reads per
+            # page; issue 19, session 14) — the same object, what was set on the wrapper is on it
+            request.user = user._wrapped
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

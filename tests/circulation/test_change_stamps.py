@@ -193,9 +193,72 @@ def test_a_bulk_load_shows_at_once(kept_view, shelf, classmate, library_a):
 
 
 def test_the_triggers_installed_are_the_ones_named():
+    """Exactly the declared triggers, firing once per statement with their transition tables on
+    PostgreSQL (lists.0006) and once per row on SQLite (it has no statement-level triggers)."""
     found = changes.installed(connection)
-    assert sorted(found) == sorted((w.table, f"{changes.PREFIX}{w.table}_{e}") for w in changes.watched()
-                                   for e in ("insert", "update", "delete"))
+    named = sorted((w.table, f"{changes.PREFIX}{w.table}_{e}") for w in changes.watched() for e in ("insert", "update", "delete"))
+    assert sorted(found) == named
+    how = changes.STATEMENT if connection.vendor == "postgresql" else changes.ROW
+    assert changes.levels(connection) == {t: how for t in named}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_bulk_writes_of_the_same_records_in_opposite_orders_both_commit(inst_a, library_a):
+    """Two transactions update different copies of the same two records, one statement each, the
+    first meeting record A's copy first, the second record B's (their copies' order on disk and by
+    key).  Row triggers locked A's stamp row then B's in one and B's then A's in the other: on
+    PostgreSQL a deadlock, one of them aborted.  Per statement the stamps are bumped in key order:
+    the second waits for the first, both commit, and each record's stamp grew once per statement.
+    On PostgreSQL a test-only trigger holds each stamp row 0.4 s once locked, so both writers
+    hold their first stamp row before either asks for its second (on SQLite one writer waits for
+    the other's commit: the same outcome)."""
+    import threading
+
+    from django.db import transaction
+
+    from .conftest import add_items, make_record
+
+    rec_a, rec_b = make_record(inst_a, "Record A"), make_record(inst_a, "Record B")
+    a1, b1, b2, a2 = (add_items(r, library_a, [Item.Status.IN_PLACE])[0] for r in (rec_a, rec_b, rec_b, rec_a))
+    stamp = lambda: dict(RecordChange.objects.filter(record_id__in=[rec_a.pk, rec_b.pk]).values_list("record_id", "n"))  # noqa: E731
+    before = stamp()
+    assert set(before) == {rec_a.pk, rec_b.pk}, "the copies' inserts made the stamp rows"
+    slow = connection.vendor == "postgresql"
+    if slow:
+        with connection.cursor() as cur:
+            cur.execute("CREATE FUNCTION test_slow_stamp() RETURNS trigger LANGUAGE plpgsql AS "
+                        "$$ BEGIN PERFORM pg_sleep(0.4); RETURN NEW; END $$")
+            cur.execute("CREATE TRIGGER test_slow_stamp BEFORE UPDATE ON lists_recordchange FOR EACH ROW "
+                        "EXECUTE FUNCTION test_slow_stamp()")
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def write(name, copies):
+        try:
+            barrier.wait(timeout=30)
+            with transaction.atomic():
+                Item.objects.filter(pk__in=[c.pk for c in copies]).update(status=Item.Status.ON_LOAN)
+            outcomes[name] = "committed"
+        except Exception as exc:  # the outcome is what the test compares
+            outcomes[name] = f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+
+    try:
+        threads = [threading.Thread(target=write, args=("A then B", [a1, b1])),
+                   threading.Thread(target=write, args=("B then A", [b2, a2]))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        if slow:
+            with connection.cursor() as cur:
+                cur.execute("DROP TRIGGER IF EXISTS test_slow_stamp ON lists_recordchange")
+                cur.execute("DROP FUNCTION IF EXISTS test_slow_stamp()")
+    assert outcomes == {"A then B": "committed", "B then A": "committed"}
+    assert Item.objects.filter(pk__in=[a1.pk, b1.pk, b2.pk, a2.pk], status=Item.Status.ON_LOAN).count() == 4
+    assert stamp() == {rec_a.pk: before[rec_a.pk] + 2, rec_b.pk: before[rec_b.pk] + 2}
 
 
 #: tables the student view reads that no trigger watches, and why: read live in the list's own
@@ -229,3 +292,32 @@ def test_every_table_the_view_reads_is_watched_or_read_live(shelf, classmate):
     watched = {w.table for w in changes.watched()}
     assert tables - watched - READ_LIVE == set()
     assert {"catalog_item", "catalog_representation", "lending_loansettings"} <= tables, "the view was read cold"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0006_fires_per_statement_and_back_per_row(inst_a, library_a):
+    """Migration lists.0006 (issue 19, session 14) is reversible: backwards the row triggers of
+    0005 (the same set), forwards again per statement on PostgreSQL; a copy's change bumps its
+    record's stamp at each step."""
+    from tests.migrating import latest, migrate
+
+    from .conftest import add_items, make_record
+
+    record = make_record(inst_a, "Migrated")
+    copy = add_items(record, library_a, [Item.Status.IN_PLACE])[0]
+
+    def bumped(status):
+        n = RecordChange.objects.get(record_id=record.pk).n
+        Item.objects.filter(pk=copy.pk).update(status=status)
+        return RecordChange.objects.get(record_id=record.pk).n - n
+
+    named = {t: changes.ROW for t in changes.installed(connection)}
+    try:
+        migrate([("lists", "0005_change_stamps")])
+        assert changes.levels(connection) == named
+        assert bumped(Item.Status.ON_LOAN) == 1
+    finally:
+        migrate(latest())
+    how = changes.STATEMENT if connection.vendor == "postgresql" else changes.ROW
+    assert changes.levels(connection) == {t: how for t in named}
+    assert bumped(Item.Status.IN_PLACE) == 1

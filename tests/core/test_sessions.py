@@ -131,3 +131,37 @@ def test_a_session_that_now_names_another_person_signs_that_person_in(inst_a):
     Session.objects.filter(session_key=key).update(session_data=store.encode(data))
     for _ in range(2):
         assert _home(client).wsgi_request.user.pk == other.pk
+
+
+def test_a_session_decoded_once_per_process_still_checks_its_signature_and_gives_each_request_its_own_copy(engine):
+    """Issue 19, session 14: the session's data is decoded once per process for the same signed
+    text and keys.  A text altered in the database (its signature no longer matches) signs no
+    one in; put back, it signs the person in again; a new secret key makes the same text
+    unreadable; a value changed in one request's copy (a nested one too) is not in the next."""
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.core.cache import cache
+
+    from syllabus.core import sessions
+
+    person = UserFactory()
+    client = _signed_in(person)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = DjangoStore(session_key=key)
+    store["cart"] = {"items": [1]}
+    store.save()
+    assert _is_signed_in(client, person)
+    row = Session.objects.get(session_key=key)
+    cache.clear()
+    Session.objects.filter(session_key=key).update(session_data=row.session_data[:-2] + ("AA" if row.session_data[-2:] != "AA" else "BB"))
+    assert not _is_signed_in(client, person), "a text whose signature does not match"
+    Session.objects.filter(session_key=key).update(session_data=row.session_data)
+    cache.clear()
+    assert _is_signed_in(client, person)
+    engine_store = sessions.db.SessionStore(session_key=key)
+    first = engine_store.decode(row.session_data)
+    first["cart"]["items"].append(2)
+    first["extra"] = 1
+    again = sessions.db.SessionStore(session_key=key).decode(row.session_data)
+    assert again["cart"] == {"items": [1]} and "extra" not in again
+    with override_settings(SECRET_KEY="another-secret-key-" + "x" * 40):
+        assert sessions.db.SessionStore(session_key=key).decode(row.session_data) == {}

@@ -41,8 +41,38 @@ def _build(values: dict):
 _SESSION = Prepared(_build, prefix="ses")
 
 
+#: session data already decoded in this process: ``{(data, salt, serializer, secret keys): dict}``
+_DECODED: dict[tuple, dict] = {}
+_DECODED_LIMIT = 10_000
+_SCALARS = (str, int, float, bool, type(None))
+
+
 class PreparedRead:
-    """Mixin over django.contrib.sessions.backends.db.SessionStore: its read of the session row."""
+    """Mixin over django.contrib.sessions.backends.db.SessionStore: its read of the session row,
+    and its decoding of the row's data kept per process (issue 19, session 14)."""
+
+    def decode(self, session_data):
+        """Django's decoding, done once per process for the same signed data under the same keys:
+        the signature check and the decompression give the same answer for the same text and
+        keys, so a session read again (every request of a signed-in person) is not verified and
+        unpacked again.  Each caller gets its own copy (nested values copied deeply); an
+        undecodable text is never kept (Django logs it and gives an empty session, each time)."""
+        from django.conf import settings
+
+        key = (session_data, self.key_salt, self.serializer, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+        found = _DECODED.get(key)
+        if found is None:
+            found = super().decode(session_data)
+            if not found:
+                return found
+            if len(_DECODED) >= _DECODED_LIMIT:
+                _DECODED.clear()
+            _DECODED[key] = found
+        if all(isinstance(v, _SCALARS) for v in found.values()):
+            return dict(found)
+        import copy
+
+        return copy.deepcopy(found)
 
     def _get_session_from_db(self):
         model = self.model

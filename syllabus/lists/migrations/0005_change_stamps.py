@@ -6,7 +6,7 @@ from django.db import migrations, models
 def forwards(apps, schema_editor):
     from syllabus.lists import changes
 
-    changes.install(schema_editor.connection)
+    changes.install(schema_editor.connection, changes.ROW)  # (0006: per statement on PostgreSQL)
 
 
 def backwards(apps, schema_editor):

@@ -209,7 +209,9 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 #   1. the title row (:data:`_TITLE_SQL`): number of copies, policy, the copies' ids and, on
 #      PostgreSQL, the row's version stamp (its ``xmin``: every writer of the title's state
 #      updates the row, so the stamp changes whenever the state may have changed; no code can
-#      set it back);
+#      set it back) — all but a patron opening their copy, which changes its own row alone,
+#      under that row's lock (:func:`_access_at_once`; the other verbs write such a row only
+#      if it is the version they read, see :meth:`_Title.move`);
 #   2. one statement for the rest of the state: the active requests with the copy each holds
 #      (their count, what is overdue, which copies are free), the verb's own request, the head
 #      of the waitlist (as many as there are copies) and, for a new request, how many wait

@@ -209,7 +209,9 @@ def rule_for(policy: AccessRightsPolicy, patron: User) -> AccessRule:
 #   1. the title row (:data:`_TITLE_SQL`): number of copies, policy, the copies' ids and, on
 #      PostgreSQL, the row's version stamp (its ``xmin``: every writer of the title's state
 #      updates the row, so the stamp changes whenever the state may have changed; no code can
-#      set it back);
+#      set it back) — all but a patron opening their copy, which changes its own row alone,
+#      under that row's lock (:func:`_access_at_once`; the other verbs write such a row only
+#      if it is the version they read, see :meth:`_Title.move`);
 #   2. one statement for the rest of the state: the active requests with the copy each holds
 #      (their count, what is overdue, which copies are free), the verb's own request, the head
 #      of the waitlist (as many as there are copies) and, for a new request, how many wait
@@ -280,6 +282,24 @@ _SET_LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true), set_config('pl
 # the facts gate (:meth:`_Title.facts_gate`): lock the row, then check in a new snapshot
 _FACTS_FAILED = "ldl-facts-changed: "
 _FACTS_LOCK = f"UPDATE {_SETTINGS} SET concurrent_users = concurrent_users WHERE representation_id = %s"
+# a locked verb (PostgreSQL) also locks the rows of the title's copies handed over and not yet
+# opened: the one change a verb may make without the title's lock — a patron opening their
+# copy (:func:`_access_at_once`) — waits for it (issue 19, session 14)
+_GRACE_LOCK = (f"SELECT 1 FROM {_REQ} WHERE representation_id = %s AND status = 'active' "
+               f"AND step = 'in_grace_period' FOR UPDATE")
+
+
+def _versioned(sql: str) -> str:
+    """An ``UPDATE … WHERE id = %s`` of one request written only if the row is still the version
+    read (its ``xmin``, one more parameter), else the query aborts naming the fact ``request``
+    (a conflict; nothing is written): an optimistic write of a request handed over and not yet
+    opened, which the patron may open meanwhile without the title's lock (issue 19, session 14).
+    Under a concurrent writer of the row, PostgreSQL waits for it and checks the condition on
+    the row it wrote."""
+    return (f"WITH u AS ({sql} AND xmin::text = %s RETURNING 1) "
+            f"SELECT CASE WHEN count(*) = 1 THEN 1 ELSE ('{_FACTS_FAILED}request' || left(count(*)::text, 0))::int END FROM u")
+
+
 # optimistic: lock the row only if nobody changed it since it was read, else abort the query
 _GATE = (f"WITH g AS (UPDATE {_SETTINGS} SET concurrent_users = concurrent_users "
          f"WHERE representation_id = %s AND xmin::text = %s RETURNING 1) SELECT 1 / COUNT(*) FROM g")
@@ -773,9 +793,9 @@ class _Title:
             try:
                 if pg and not self.optimistic:
                     rows.execute(cur, [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_FACTS_LOCK, [self.rep_id]),
-                                       (sql, [self.rep_id])])
-                    cur.nextset()
-                    cur.nextset()
+                                       (_GRACE_LOCK, [self.rep_id]), (sql, [self.rep_id])])
+                    for _ in range(3):
+                        cur.nextset()
                 else:
                     rows.execute(cur, [(sql, [self.rep_id])])
             except OperationalError as exc:
@@ -861,6 +881,7 @@ class _Title:
              **fields) -> LoanRequest:
         """Apply one transition of :data:`.workflow.LOAN_WORKFLOW` (one UPDATE) and queue its audit entry."""
         status, step = transition(req, action)
+        was_grace = req.step == Step.IN_GRACE_PERIOD
         changes = {}
         if (status, step) != (req.status, req.step):
             changes = {"status": [req.status, status], "step": [req.step, step]}
@@ -885,7 +906,11 @@ class _Title:
         elif "slot" in fields and fields["slot"] is None:
             req.slot_number = None
         if self._new is None or self._new[0] is not req:
-            self.pending.append(_write_sql(req, names))
+            sql, params = _write_sql(req, names)
+            if self.optimistic and was_grace and req.pk in self.stamps and req.pk not in self.written:
+                # the patron may open it meanwhile without the title's lock: written only if unchanged
+                sql, params = _versioned(sql), [*params, self.stamps[req.pk]]
+            self.pending.append((sql, params))
         if req.pk in self.stamps:
             self.written.add(req.pk)
         self.audit.append(audit.entry(actor, req, action, note=note, changes=changes))
@@ -1638,11 +1663,10 @@ def _own_patron(req: LoanRequest, actor: User) -> LoanRequest:
     return req
 
 
-_ROW_GATE = (f"SELECT CASE WHEN f = '' THEN 1 ELSE ('{_FACTS_FAILED}' || f)::int END FROM (SELECT concat_ws(' ', "
-             f"CASE WHEN EXISTS (SELECT 1 FROM {_REQ} q WHERE q.id = %s AND q.xmin::text = %s) THEN NULL ELSE 'request' END, "
-             f"CASE WHEN NOT EXISTS (SELECT 1 FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'active' "
-             f"AND ((q.step = 'in_grace_period' AND q.grace_due_at <= %s) OR (q.step = 'is_being_viewed' "
-             f"AND q.session_due_at <= %s))) THEN NULL ELSE 'overdue' END) AS f) AS facts")
+_OVERDUE_GATE = (f"SELECT CASE WHEN f = '' THEN 1 ELSE ('{_FACTS_FAILED}' || f)::int END FROM (SELECT CASE WHEN NOT EXISTS "
+                 f"(SELECT 1 FROM {_REQ} q WHERE q.representation_id = %s AND q.status = 'active' "
+                 f"AND ((q.step = 'in_grace_period' AND q.grace_due_at <= %s) OR (q.step = 'is_being_viewed' "
+                 f"AND q.session_due_at <= %s))) THEN '' ELSE 'overdue' END AS f) AS facts")
 
 
 def _access_at_once(actor: User, req: LoanRequest) -> LoanRequest | None:
@@ -1651,11 +1675,17 @@ def _access_at_once(actor: User, req: LoanRequest) -> LoanRequest | None:
     pages and the API call before every verb, and a waiting patron after the letter).
 
     Opening decides from the request's own row alone when nothing of the title is overdue: no
-    other request is moved, no copy changes hands, the configuration is not used.  So it is
-    written behind a gate that takes the title's lock and checks just that — the row is the
-    version read, and no active request of the title is overdue at the decision's time
-    (``_ROW_GATE``) — and is otherwise not written at all: ``None``, and :func:`access` reads
-    the title and decides as usual.  Same writes, same LDL-15 serial order."""
+    other request is moved, no copy changes hands, the number of loans does not change, the
+    configuration is not used.  So it is written without the title's lock (issue 19, session
+    14: on a hot title the lock is then taken twice per hand-over — request and finish — not
+    three times), under its own row's lock: the ``UPDATE`` applies only to the row version read
+    (``_versioned``: PostgreSQL waits for a writer of the row and checks the row it wrote),
+    then no active request of the title may be overdue at the decision's time
+    (``_OVERDUE_GATE``).  Every other writer of a request handed over and not yet opened either
+    holds its row's lock from before its read (a locked verb: ``_GRACE_LOCK``) or writes it
+    versioned too (an optimistic one: :meth:`_Title.move`), so neither can overwrite the other.
+    Otherwise nothing is written: ``None``, and :func:`access` reads the title and decides as
+    usual.  Same writes, same LDL-15 serial order (the access is ordered at its commit)."""
     stamp = getattr(req, "row_stamp", None)
     if (stamp is None or connection.vendor != "postgresql" or not _optimistic.get() or connection.in_atomic_block
             or req.patron_id != actor.pk or req.status != Status.ACTIVE or req.step != Step.IN_GRACE_PERIOD):
@@ -1668,10 +1698,11 @@ def _access_at_once(actor: User, req: LoanRequest) -> LoanRequest | None:
     title = _Title(req.representation_id, unread=req.representation, facts=True)
     title.now = now
     _start_session(title, mine, actor, now)
-    gate = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_FACTS_LOCK, [req.representation_id]),
-            (_ROW_GATE, [req.pk, stamp, req.representation_id, now, now])]
-    statements, title.pending = title.pending, []
-    statements.append(_insert_sql(title.audit))
+    (write, params), = title.pending
+    gate = [(_SET_LOCK_TIMEOUT, [f"{LOCK_TIMEOUT_MS}ms"]), (_versioned(write), [*params, stamp]),
+            (_OVERDUE_GATE, [req.representation_id, now, now])]
+    title.pending = []
+    statements = [_insert_sql(title.audit)]
     try:
         _run(statements, gate=gate)
     except _Conflict:

@@ -111,35 +111,29 @@ def held(result) -> bool:
     return bool(result.holdings) or any(link.kind in ("eresource", "representation") for link in result.fulltext)
 
 
-def next_steps_for(result, user) -> list[dict]:
-    """The next steps a reader is offered on Find it when no library holds the title (DSV-6)."""
+def _offered(options: dict, subject, user) -> list[tuple]:
+    """(option, url) for each registered option that applies to ``subject`` for ``user``, in order;
+    a broken option is logged and left out, never breaking the page that offers it."""
     _discover()
-    if held(result):
-        return []
     out = []
-    for step in sorted(NEXT_STEPS.values(), key=lambda s: (s.order, s.code)):
+    for option in sorted(options.values(), key=lambda o: (o.order, o.code)):
         try:
-            if not step.when(result, user):
-                continue
-            url = step.url(result, user)
-        except Exception:  # a broken option must not break the Find it page
-            log.exception("next step %s failed", step.code)
+            url = option.url(subject, user) if option.when(subject, user) else None
+        except Exception:
+            log.exception("option %s failed", option.code)
             continue
         if url:
-            out.append({"code": step.code, "label": step.label, "url": url, "hint": step.hint})
+            out.append((option, url))
     return out
+
+
+def next_steps_for(result, user) -> list[dict]:
+    """The next steps a reader is offered on Find it when no library holds the title (DSV-6)."""
+    if held(result):
+        return []
+    return [{"code": s.code, "label": s.label, "url": url, "hint": s.hint}
+            for s, url in _offered(NEXT_STEPS, result, user)]
 
 
 def actions_for(record, user) -> list[dict]:
-    _discover()
-    out = []
-    for action in sorted(ACTIONS.values(), key=lambda a: (a.order, a.code)):
-        try:
-            if not action.when(record, user):
-                continue
-            url = action.url(record, user)
-        except Exception:  # a broken option must not break the record page
-            continue
-        if url:
-            out.append({"code": action.code, "label": action.label, "url": url})
-    return out
+    return [{"code": a.code, "label": a.label, "url": url} for a, url in _offered(ACTIONS, record, user)]

@@ -1,7 +1,8 @@
 """Issue 19 / LDL-8, LDL-15: a patron who opens a copy handed over to them, with the request just
 read (as every page and API call reads it before the verb), is written in ONE round trip on
-PostgreSQL — behind a gate that takes the title's lock and checks that the request's row is
-the one read and that nothing of the title is overdue.  Otherwise the title is read and the
+PostgreSQL — behind a gate that locks only the request's own row (session 14: no title lock,
+tests/lending/test_access_without_title_lock.py) and checks that the row is the one read and
+that nothing of the title is overdue.  Otherwise the title is read and the
 access decided as usual: a stale request is never written, a due timer is always applied
 first.  On SQLite the same calls give the same outcome."""
 from __future__ import annotations

@@ -37,7 +37,7 @@ import warnings
 import xml.sax
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, ClassVar, Iterator
 
 import pymarc
 from defusedxml import DefusedXmlException
@@ -48,6 +48,7 @@ from django.db.models import ProtectedError
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers
 from syllabus.core import clock
+from syllabus.core.loading import ImportReport
 from syllabus.core.text import strip_control
 from syllabus.org.models import Library
 
@@ -65,24 +66,13 @@ _COMPANY = re.compile(r"(?i),\s*(inc|ltd|llc|gmbh|corp|co|plc|ag|sa|s\.a|b\.v|n\
 
 
 @dataclass
-class Rejected:
-    position: int
-    record_id: str
-    reason: str
+class MarcReport(ImportReport):
+    """The loaders' report (``core.loading``), counted in records, with what a MARC file adds."""
 
-    def __str__(self) -> str:
-        who = f" ({self.record_id})" if self.record_id else ""
-        return f"record {self.position}{who}: {self.reason}"
+    unit: ClassVar[str] = "record"
 
-
-@dataclass
-class ImportReport:
     read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     withdrawn: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
     holdings_created: int = 0
     items_created: int = 0
     items_updated: int = 0
@@ -617,7 +607,7 @@ class _StreamingHandler(pymarc.XmlHandler):
 # --- loading ---------------------------------------------------------------------------------
 
 class _Loader:
-    def __init__(self, library: Library, report: ImportReport, batch: int):
+    def __init__(self, library: Library, report: MarcReport, batch: int):
         self.library = library
         self.institution = library.institution
         self.libraries = {lib.code: lib for lib in Library.objects.filter(institution=self.institution)}
@@ -628,16 +618,16 @@ class _Loader:
     def add(self, position: int, rec: pymarc.Record | None, error: str) -> None:
         self.report.read += 1
         if rec is None:
-            self.report.rejected.append(Rejected(position, "", error))
+            self.report.reject(position, error)
             return
         try:
             mapped = map_record(rec)
         except MappingError as exc:
             control = rec.get_fields("001")
-            self.report.rejected.append(Rejected(position, control[0].data if control else "", str(exc)))
+            self.report.reject(position, str(exc), control[0].data if control else "")
             return
         except Exception as exc:  # a record pymarc read but that breaks the mapping
-            self.report.rejected.append(Rejected(position, "", f"cannot map: {type(exc).__name__}: {exc}"))
+            self.report.reject(position, f"cannot map: {type(exc).__name__}: {exc}")
             return
         self.pending.append((position, mapped))
         if len(self.pending) >= self.batch:
@@ -658,7 +648,7 @@ class _Loader:
                     with transaction.atomic():
                         self._store(mapped, cache, added)
                 except (IntegrityError, _Reject) as exc:
-                    self.report.rejected.append(Rejected(position, mapped.source_id, str(exc)))
+                    self.report.reject(position, str(exc), mapped.source_id)
                     cache.forget(mapped.source_id)  # it may have been changed in memory by the rolled-back write
                     continue
                 cache.merge(added)
@@ -805,11 +795,11 @@ class _Reject(Exception):
 
 
 def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt: str = "auto", batch: int = 200,
-                encoding: str = "") -> ImportReport:
+                encoding: str = "") -> MarcReport:
     """Load a MARC21 or MARCXML file into the catalog of ``library``'s institution; items
     without a library of their own go to ``library``.  ``encoding`` (binary MARC only): the
     character set of records whose leader/09 is blank, instead of MARC-8."""
-    report = ImportReport()
+    report = MarcReport()
     if isinstance(source, (str, Path)):
         stream: BinaryIO = open(source, "rb")
         close = True
@@ -832,7 +822,7 @@ def import_marc(source: str | Path | bytes | BinaryIO, library: Library, *, fmt:
             except xml.sax.SAXParseException as exc:
                 report.stopped = f"the XML is not well-formed at line {exc.getLineNumber()}: {exc.getMessage()}"
                 if handler.in_record:
-                    report.rejected.append(Rejected(handler.position, "", report.stopped))
+                    report.reject(handler.position, report.stopped)
         else:
             for position, record, error, warning in iter_binary(stream, encoding):
                 if warning:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from .errors import RuleViolation
 
@@ -16,23 +17,43 @@ MAX_ROWS = 1_000_000
 
 
 @dataclass
+class Rejected:
+    """A row or record a loader refused: where it stands (``unit`` ``position``: ``line 7``,
+    ``record 3``), its own id where it has one (a MARC record's 001), and why."""
+
+    position: int
+    record_id: str
+    reason: str
+    unit: str = "line"
+
+    def __str__(self) -> str:
+        who = f" ({self.record_id})" if self.record_id else ""
+        return f"{self.unit} {self.position}{who}: {self.reason}"
+
+
+@dataclass
 class ImportReport:
+    """What a loader did: the one report of every loader (the CSV loaders here, MARC in
+    ``catalog.marc``, which adds its own counts).  ``rejected`` holds the refused rows."""
+
+    unit: ClassVar[str] = "line"  # what a position counts: CSV lines, MARC records
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
     removed: int | None = None  # only loaders that replace (``--replace``) report it
     lines: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"
+        text = f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, rejected {len(self.rejected)}"
         if self.removed is not None:
             text += f", removed {self.removed}"
         return text
 
-    def reject(self, line: int, reason: str) -> None:
-        self.rejected += 1
-        self.lines.append(f"line {line}: rejected: {reason}")
+    def reject(self, position: int, reason: str, record_id: str = "") -> None:
+        self.rejected.append(Rejected(position, record_id, reason, self.unit))
+        self.lines.append(f"{self.unit} {position}: rejected: {reason}")
 
 
 def end_with_status(*, refused: int, loaded: int, noun: str, stopped: str = "") -> None:

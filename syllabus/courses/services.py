@@ -213,12 +213,9 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
                     else:
                         report.unchanged += 1
         except (_RowError, RuleViolation) as exc:
-            report.rejected += 1
-            reason = exc.detail if isinstance(exc, RuleViolation) else str(exc)
-            report.lines.append(f"line {line}: rejected: {reason}")
+            report.reject(line, exc.detail if isinstance(exc, RuleViolation) else str(exc))
         except DatabaseError as exc:  # the row's savepoint is rolled back; the database refused a value
-            report.rejected += 1
-            report.lines.append(f"line {line}: rejected: the database refused the row ({str(exc).splitlines()[0][:200]})")
+            report.reject(line, f"the database refused the row ({str(exc).splitlines()[0][:200]})")
             existing.pop(key, None)  # its in-memory copy may hold the refused values: read it again
             reloaded = Course.objects.filter(institution=institution, code=key[0], section=key[1], term=key[2]).first()
             if reloaded is not None:

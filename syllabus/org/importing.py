@@ -39,4 +39,4 @@ class InstitutionFileCommand(BaseCommand):
         for line in report.lines:
             self.stdout.write(line)
         self.stdout.write(report.summary())
-        end_with_status(refused=report.rejected, loaded=report.created + report.updated + report.unchanged, noun="row")
+        end_with_status(refused=len(report.rejected), loaded=report.created + report.updated + report.unchanged, noun="row")

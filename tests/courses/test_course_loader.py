@@ -93,7 +93,7 @@ def test_bom_quoted_fields_and_blank_lines(inst_a, people):
 
 def test_a_row_that_fails_in_the_database_leaves_nothing_half_loaded(inst_a, people):
     report = import_courses(HEADER + "X1,Backwards,01,D,2026S,2026-05-01,2026-01-01,5,irene\n", inst_a)
-    assert report.rejected == 1 and "end_date is before start_date" in report.lines[0]
+    assert len(report.rejected) == 1 and "end_date is before start_date" in report.lines[0]
     assert not Course.objects.exists()
 
 

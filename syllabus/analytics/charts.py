@@ -61,7 +61,7 @@ def chart(report: Report) -> dict | None:
     if report.chart is None or not report.tables or not report.tables[0].rows:
         return None
     table = report.tables[0]
-    labels = {c.key: c.label for c in table.columns}
+    labels = {c.key: str(c.label) for c in table.columns}
     rows = table.rows[-MAX_GROUPS:]
     series = report.chart.series
     values = [_number(r.get(s)) for r in rows for s in series]

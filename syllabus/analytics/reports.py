@@ -14,13 +14,14 @@ import functools
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from syllabus.acquisitions.models import AcquisitionTask
 from syllabus.courses.models import Course, Enrollment
@@ -59,8 +60,11 @@ class Filters:
 
 @dataclass
 class Column:
+    """A column of a table: its key in the rows, its heading (declared lazily translated, a
+    string in a built report) and how its values show."""
+
     key: str
-    label: str
+    label: StrOrPromise
     kind: str = "text"       # text | count | number | money | share | date
     small: bool = False      # a count of readers or reader actions: the small-count rule applies
 
@@ -79,7 +83,7 @@ class Chart:
 
     x: str
     series: list[str]
-    unit: str = ""
+    unit: StrOrPromise = ""
 
 
 @dataclass
@@ -104,21 +108,22 @@ class Definition:
 
 REPORTS: dict[str, Definition] = {}
 
-#: what a declared report's function answers: its tables, and the chart of the first one
-Body = tuple[list[Table], Chart | None]
+#: what a declared report's function answers: the rows of its table
+Rows = list[dict]
 
 
-def report(code: str, title, audience: str, description):
-    """Declare the decorated ``tables(institution, filters) -> (tables, chart)`` as report ``code``
-    (listed in the order of declaration) for ``audience`` (library | admin).  The name becomes the
-    function that answers the whole :class:`Report`: its code, title and filters are the
-    declaration's, said once."""
+def report(code: str, title, audience: str, description, *, table, columns: list[Column], chart: Chart):
+    """Declare the decorated ``rows(institution, filters) -> rows`` as report ``code`` (listed in
+    the order of declaration) for ``audience`` (library | admin), shown as one table (``table``,
+    its ``columns``) and a chart of it.  The name becomes the function that answers the whole
+    :class:`Report`: what it shows is the declaration's, said once, translated when it is built."""
 
-    def declare(tables: Callable[[Any, Filters], Body]) -> Callable[..., Report]:
-        @functools.wraps(tables)
+    def declare(rows: Callable[[Any, Filters], Rows]) -> Callable[..., Report]:
+        @functools.wraps(rows)
         def build(institution, f: Filters = Filters()) -> Report:
-            found, chart = tables(institution, f)
-            return Report(code, str(title), found, chart=chart, filters=f)
+            shown = [replace(c, label=str(c.label)) for c in columns]
+            found = [Table(str(table), shown, rows(institution, f))]
+            return Report(code, str(title), found, chart=replace(chart, unit=str(chart.unit)), filters=f)
 
         REPORTS[code] = Definition(code, title, audience, build, description)
         return build
@@ -233,8 +238,13 @@ def list_engagement(lst: ResourceList, f: Filters = Filters()) -> Report:
 # --- librarians ----------------------------------------------------------------------------------
 
 @report("lists-workflow", _("Lists sent and processed per week"), "library",
-        _("Lists sent to the library and completed each week; days from sent to complete."))
-def lists_workflow(institution, f: Filters = Filters()) -> Body:
+        _("Lists sent to the library and completed each week; days from sent to complete."),
+        table=_("Lists per week"), chart=Chart("week", ["sent", "completed"]),
+        columns=[Column("week", _("Week of")), Column("sent", _("Lists sent to the library"), "count"),
+                 Column("completed", _("Lists completed"), "count"),
+                 Column("average_days", _("Average days from sent to complete"), "number"),
+                 Column("median_days", _("Median days from sent to complete"), "number")])
+def lists_workflow(institution, f: Filters = Filters()) -> Rows:
     """Lists sent to the library and completed per week, and the days from sent to complete."""
     lists = ResourceList.objects.filter(institution=institution, sent_at__isnull=False)
     if f.on_courses:
@@ -257,11 +267,7 @@ def lists_workflow(institution, f: Filters = Filters()) -> Body:
         row = weeks[monday]
         s = _summary(row.pop("_days"))
         rows.append({**row, "average_days": s["average"], "median_days": s["median"]})
-    cols = [Column("week", str(_("Week of"))), Column("sent", str(_("Lists sent to the library")), "count"),
-            Column("completed", str(_("Lists completed")), "count"),
-            Column("average_days", str(_("Average days from sent to complete")), "number"),
-            Column("median_days", str(_("Median days from sent to complete")), "number")]
-    return [Table(str(_("Lists per week")), cols, rows)], Chart("week", ["sent", "completed"])
+    return rows
 
 
 def _requests(institution, f: Filters) -> QuerySet[DigitizationRequest]:
@@ -274,8 +280,14 @@ def _requests(institution, f: Filters) -> QuerySet[DigitizationRequest]:
 
 
 @report("digitization-turnaround", _("Digitization turnaround by department"), "library",
-        _("Days from a digitization request to its delivery, per digitization department."))
-def digitization_turnaround(institution, f: Filters = Filters()) -> Body:
+        _("Days from a digitization request to its delivery, per digitization department."),
+        table=_("Turnaround per department"), chart=Chart("department", ["average_days", "median_days"], unit=_("days")),
+        columns=[Column("department", _("Digitization department")), Column("requests", _("Requests"), "count"),
+                 Column("delivered", _("Delivered"), "count"), Column("open", _("Still open"), "count"),
+                 Column("average_days", _("Average days to delivery"), "number"),
+                 Column("median_days", _("Median days to delivery"), "number"),
+                 Column("longest_days", _("Longest days to delivery"), "number")])
+def digitization_turnaround(institution, f: Filters = Filters()) -> Rows:
     """Days from request to delivery of digitization requests, per digitization department."""
     groups: dict[str, dict] = {}
     qs = _requests(institution, f).filter(kind=RequestKind.DIGITIZATION).select_related("department")
@@ -293,18 +305,15 @@ def digitization_turnaround(institution, f: Filters = Filters()) -> Body:
         g = groups[name]
         s = _summary(g.pop("_days"))
         rows.append({**g, "average_days": s["average"], "median_days": s["median"], "longest_days": s["longest"]})
-    cols = [Column("department", str(_("Digitization department"))), Column("requests", str(_("Requests")), "count"),
-            Column("delivered", str(_("Delivered")), "count"), Column("open", str(_("Still open")), "count"),
-            Column("average_days", str(_("Average days to delivery")), "number"),
-            Column("median_days", str(_("Median days to delivery")), "number"),
-            Column("longest_days", str(_("Longest days to delivery")), "number")]
-    return ([Table(str(_("Turnaround per department")), cols, rows)],
-            Chart("department", ["average_days", "median_days"], unit=str(_("days"))))
+    return rows
 
 
 @report("copyright", _("Copyright requests by outcome"), "library",
-        _("Copyright clearance requests: pending, approved, rejected."))
-def copyright_outcomes(institution, f: Filters = Filters()) -> Body:
+        _("Copyright clearance requests: pending, approved, rejected."),
+        table=_("Outcomes"), chart=Chart("outcome", ["requests"]),
+        columns=[Column("outcome", _("Outcome")), Column("requests", _("Requests"), "count"),
+                 Column("share", _("Share (%)"), "share")])
+def copyright_outcomes(institution, f: Filters = Filters()) -> Rows:
     """Copyright clearance requests by outcome (pending, approved, rejected)."""
     qs = _requests(institution, f).filter(Q(kind=RequestKind.COPYRIGHT) | ~Q(copyright=TaskStatus.NOT_REQUIRED))
     counts = dict(qs.values_list("copyright").annotate(n=Count("id")).order_by())
@@ -315,14 +324,17 @@ def copyright_outcomes(institution, f: Filters = Filters()) -> Body:
             continue
         n = counts.get(status, 0)
         rows.append({"outcome": str(label), "requests": n, "share": round(100 * n / total, 1) if total else None})
-    cols = [Column("outcome", str(_("Outcome"))), Column("requests", str(_("Requests")), "count"),
-            Column("share", str(_("Share (%)")), "share")]
-    return [Table(str(_("Outcomes")), cols, rows)], Chart("outcome", ["requests"])
+    return rows
 
 
 @report("waitlists", _("Digital loan waitlists per title"), "library",
-        _("Who waits now for a long-term digital loan, and how long requests waited."))
-def waitlists(institution, f: Filters = Filters()) -> Body:
+        _("Who waits now for a long-term digital loan, and how long requests waited."),
+        table=_("Waitlists"), chart=Chart("title", ["waiting"]),
+        columns=[Column("title", _("Title")), Column("waiting", _("Waiting now"), "count"),
+                 Column("requests", _("Requests"), "count"), Column("served", _("Handed over"), "count"),
+                 Column("average_days", _("Average days waited"), "number"),
+                 Column("longest_days", _("Longest days waited"), "number")])
+def waitlists(institution, f: Filters = Filters()) -> Rows:
     """Long-term digital loans: who waits now and how long requests waited, per title."""
     qs = LoanRequest.objects.filter(representation__library__institution=institution)
     if f.library:
@@ -343,16 +355,18 @@ def waitlists(institution, f: Filters = Filters()) -> Body:
     for g in sorted(groups.values(), key=lambda g: (-g["waiting"], g["title"])):
         s = _summary(g.pop("_days"))
         rows.append({**g, "average_days": s["average"], "longest_days": s["longest"]})
-    cols = [Column("title", str(_("Title"))), Column("waiting", str(_("Waiting now")), "count"),
-            Column("requests", str(_("Requests")), "count"), Column("served", str(_("Handed over")), "count"),
-            Column("average_days", str(_("Average days waited")), "number"),
-            Column("longest_days", str(_("Longest days waited")), "number")]
-    return [Table(str(_("Waitlists")), cols, rows)], Chart("title", ["waiting"])
+    return rows
 
 
 @report("costs", _("Cost per course and per student"), "library",
-        _("Acquisition costs recorded on the items of each course's lists."))
-def costs(institution, f: Filters = Filters()) -> Body:
+        _("Acquisition costs recorded on the items of each course's lists."),
+        table=_("Costs per course"), chart=Chart("course", ["total"]),
+        columns=[Column("course", _("Course")), Column("name", _("Name")), Column("term", _("Term")),
+                 Column("department", _("Department")), Column("items", _("Items with a cost"), "count"),
+                 Column("total", _("Cost"), "money"), Column("currency", _("Currency")),
+                 Column("students", _("Students"), "count"),
+                 Column("per_student", _("Cost per student"), "money")])
+def costs(institution, f: Filters = Filters()) -> Rows:
     """Acquisition costs recorded on the items of each course's lists, per course and per student
     (zero where none). A list shared by two courses counts for both."""
     course_qs = _courses(institution, f)
@@ -389,19 +403,22 @@ def costs(institution, f: Filters = Filters()) -> Body:
                          "department": c.department, "items": len(items.get(c.pk, ())), "total": float(total),
                          "currency": cur, "students": students,
                          "per_student": round(float(total) / students, 2) if students else None})
-    cols = [Column("course", str(_("Course"))), Column("name", str(_("Name"))), Column("term", str(_("Term"))),
-            Column("department", str(_("Department"))), Column("items", str(_("Items with a cost")), "count"),
-            Column("total", str(_("Cost")), "money"), Column("currency", str(_("Currency"))),
-            Column("students", str(_("Students")), "count"),
-            Column("per_student", str(_("Cost per student")), "money")]
-    return [Table(str(_("Costs per course")), cols, rows)], Chart("course", ["total"])
+    return rows
 
 
 # --- administrators ----------------------------------------------------------------------------
 
 @report("adoption", _("Adoption"), "admin",
-        _("Courses with lists, published lists, and the share of students who opened a list."))
-def adoption(institution, f: Filters = Filters()) -> Body:
+        _("Courses with lists, published lists, and the share of students who opened a list."),
+        table=_("Adoption per department"), chart=Chart("department", ["course_share", "share"], unit="%"),
+        columns=[Column("department", _("Department")), Column("courses", _("Courses"), "count"),
+                 Column("with_list", _("Courses with a list"), "count"),
+                 Column("course_share", _("Courses with a list (%)"), "number"),
+                 Column("published_lists", _("Published lists"), "count"),
+                 Column("students", _("Students in courses with a published list"), "count", small=True),
+                 Column("opened", _("Students who opened a list"), "count", small=True),
+                 Column("share", _("Students who opened a list (%)"), "share")])
+def adoption(institution, f: Filters = Filters()) -> Rows:
     """Courses with a list, published lists, and the share of enrolled students who opened a list, per department."""
     courses = list(_courses(institution, f).values_list("pk", "department"))
     dept_of = dict(courses)
@@ -443,15 +460,7 @@ def adoption(institution, f: Filters = Filters()) -> Body:
                    "opened": len(r["opened"]),
                    "share": round(100 * len(r["opened"]) / len(r["students"]), 1) if r["students"] else None}
                   for r in out]
-    cols = [Column("department", str(_("Department"))), Column("courses", str(_("Courses")), "count"),
-            Column("with_list", str(_("Courses with a list")), "count"),
-            Column("course_share", str(_("Courses with a list (%)")), "number"),
-            Column("published_lists", str(_("Published lists")), "count"),
-            Column("students", str(_("Students in courses with a published list")), "count", small=True),
-            Column("opened", str(_("Students who opened a list")), "count", small=True),
-            Column("share", str(_("Students who opened a list (%)")), "share")]
-    return ([Table(str(_("Adoption per department")), cols, table_rows)],
-            Chart("department", ["course_share", "share"], unit="%"))
+    return table_rows
 
 
 

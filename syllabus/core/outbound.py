@@ -27,7 +27,7 @@ the platform operator.  So every such request goes through :func:`session`:
 Only the platform operator may let an intranet host through: ``OUTBOUND_PRIVATE_HOSTS`` (a list of
 host names, or ``*`` for all; a comma-separated string from the environment), e.g. an IdP on the
 campus network.  A service whose address the operator sets in settings (Open Library and
-Crossref for the ISBN/DOI look-up) passes its host as ``operator_hosts``: that host may be on
+Crossref for the ISBN/DOI look-up, the SMS gateway) passes its host as ``operator_hosts``: that host may be on
 the intranet (a local mirror), a redirect from it to another internal host is still refused.
 
 Behind an egress proxy (``HTTP_PROXY``/``HTTPS_PROXY``, which requests reads from the

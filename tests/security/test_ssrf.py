@@ -20,6 +20,15 @@ from syllabus.core.errors import RuleViolation
 pytestmark = pytest.mark.django_db
 
 
+def _answer(handler: BaseHTTPRequestHandler, status: int, headers: dict, body: bytes) -> None:
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class Internal:
     def __init__(self):
         hits = self.hits = []
@@ -28,13 +37,7 @@ class Internal:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 hits.append(self.path)
-                status, headers, body = routes.get(self.path.split("?")[0], (200, {}, b"{}"))
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                _answer(self, *routes.get(self.path.split("?")[0], (200, {}, b"{}")))
 
             do_POST = do_GET  # noqa: N815
 
@@ -324,13 +327,7 @@ class Proxy:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 seen.append(self.path)   # the absolute URL of the target
-                status, headers, body = routes.get(self.path, (200, {"Content-Type": "application/json"}, b'{"via": "proxy"}'))
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                _answer(self, *routes.get(self.path, (200, {"Content-Type": "application/json"}, b'{"via": "proxy"}')))
 
             def do_CONNECT(self):  # noqa: N802
                 seen.append(f"CONNECT {self.path}")

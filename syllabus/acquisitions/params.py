@@ -13,3 +13,6 @@ declare("purchase_suggestions_enabled", bool, True,
 declare("purchase_suggestions_max_open", int, 10,
         "Find it suggestions (SRV-3): how many of one reader's purchase suggestions the library processes at once "
         "(0: none)")
+declare("purchase_suggestions_max_per_day", int, 30,
+        "Find it suggestions (SRV-3): how many purchase suggestions one reader may send in 24 hours, withdrawn ones "
+        "included (0: none)")

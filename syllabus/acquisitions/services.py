@@ -6,6 +6,7 @@ availability reads.  An instructor asks the library to buy a title; each status 
 sets its system tag on the item and sends its letter."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -310,15 +311,20 @@ def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseReque
     if not config.get("purchase_suggestions_enabled", institution=actor.institution):
         raise RuleViolation("SRV-3", "your library does not take purchase suggestions", status=409)
     limit = max(0, min(config.get("purchase_suggestions_max_open", institution=actor.institution), 1000))
+    per_day = max(0, min(config.get("purchase_suggestions_max_per_day", institution=actor.institution), 10_000))
     with transaction.atomic():
         # one reader's suggestions one at a time (the limit and the duplicate check hold under concurrency)
         list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
-        mine = PurchaseRequest.objects.filter(requester=actor, citation__isnull=True, status=PurchaseStatus.LIBRARY_PROCESSING)
+        suggestions = PurchaseRequest.objects.filter(requester=actor, citation__isnull=True)
+        mine = suggestions.filter(status=PurchaseStatus.LIBRARY_PROCESSING)
         open_titles = [t.casefold() for t in mine.values_list("title", flat=True)]
         if title.casefold() in open_titles:
             raise RuleViolation("SRV-3", "you already suggested this title; the library is processing it", status=409)
         if len(open_titles) >= limit:
             raise RuleViolation("SRV-3", f"at most {limit} of your purchase suggestions are processed at once", status=409)
+        # withdrawing and suggesting again must not write rows and letters without end
+        if suggestions.filter(created_at__gt=clock.now() - dt.timedelta(hours=24))[:per_day].count() >= per_day:
+            raise RuleViolation("SRV-3", f"at most {per_day} purchase suggestions a day; try again tomorrow", status=409)
         req = PurchaseRequest.objects.create(institution_id=actor.institution_id, citation=None, requester=actor,
                                              note=note, title=title, isbn=isbn[:13], metadata=data)
         audit.created(actor, req, note="suggested from Find it (DSV-6)")

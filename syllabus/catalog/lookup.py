@@ -2,7 +2,9 @@
 
 The local catalog first (the user's library, then the other members), then the web:
 Open Library for ISBNs (``/api/books?bibkeys=ISBN:…&jscmd=data``) and Crossref for DOIs
-(``/works/{doi}``), through ``requests`` with timeouts and a descriptive User-Agent.
+(``/works/{doi}``), through ``syllabus.core.outbound`` (timeouts, a deadline and a size ceiling on
+the answer; the configured host may be a local mirror, a redirect from it to an internal
+address is refused) with a descriptive User-Agent.
 
 Configuration (Django settings, else environment variables):
 
@@ -16,15 +18,17 @@ from __future__ import annotations
 
 import logging
 import os
+import json
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers
+from syllabus.core import outbound
 from syllabus.core.errors import RuleViolation
 
 
@@ -52,8 +56,14 @@ def _enabled() -> bool:
     return setting("LOOKUP_ENABLED", "true").strip().lower() not in ("0", "false", "no", "off")
 
 
-def _session() -> requests.Session:
-    s = requests.Session()
+MAX_ANSWER = 2_000_000   # bytes of one Open Library or Crossref answer
+DEADLINE = 20.0          # seconds for one answer, whole
+
+
+def _session(url: str) -> requests.Session:
+    # the operator configured this service's host (OPENLIBRARY_URL, CROSSREF_URL): it may be a local mirror
+    s = outbound.session(rule="LST-2", max_bytes=MAX_ANSWER, deadline=DEADLINE,
+                         operator_hosts=frozenset({(urlsplit(url).hostname or "").lower()}))
     mailto = setting("CROSSREF_MAILTO", "")
     contact = f"; mailto:{mailto}" if mailto else ""
     s.headers["User-Agent"] = f"Syllabus/0.1 (course resource lists; +https://github.com/syllabus{contact})"
@@ -72,16 +82,24 @@ class RemoteError(RuleViolation):
 
 def _get_json(url: str, source: str, params: dict | None = None) -> dict | None:
     try:
-        response = _session().get(url, params=params, timeout=_timeout())
+        response = _session(url).get(url, params=params, timeout=_timeout(), stream=True)
+        if response.status_code == 404:
+            response.close()
+            return None
+        if response.status_code >= 400:
+            response.close()
+            raise RemoteError("LST-2", f"{source} answered {response.status_code}; enter the details by hand")
+        body = outbound.read(response, MAX_ANSWER, rule="LST-2", what=f"{source}'s answer")
     except requests.RequestException as exc:
         log.warning("%s lookup failed: %s", source, exc)
         raise RemoteError("LST-2", f"{source} did not answer ({type(exc).__name__}); enter the details by hand") from None
-    if response.status_code == 404:
-        return None
-    if response.status_code >= 400:
-        raise RemoteError("LST-2", f"{source} answered {response.status_code}; enter the details by hand")
+    except RemoteError:
+        raise
+    except RuleViolation as exc:   # an internal redirect, an answer too large or too slow
+        log.warning("%s lookup refused: %s", source, exc)
+        raise RemoteError("LST-2", f"{exc.detail}; enter the details by hand") from None
     try:
-        return response.json()
+        return json.loads(body)
     except ValueError:
         raise RemoteError("LST-2", f"{source} sent something that is not JSON") from None
 

@@ -7,24 +7,35 @@ endpoint and roster (LMS-1/2) all come from a user or an institution's administr
 the platform operator.  So every such request goes through :func:`session`:
 
 - only ``http``/``https``;
-- the host must not resolve to a private, loopback, link-local (cloud metadata at
-  169.254.169.254), reserved, multicast or unspecified address — checked on every request the
-  session sends, so a redirect to an internal address is refused too (at most ``MAX_REDIRECTS``);
+- the host must resolve to public (global unicast) addresses only: not private, loopback,
+  link-local (cloud metadata at 169.254.169.254), shared/carrier-grade NAT (100.64.0.0/10: some
+  clouds' metadata, 100.100.100.200), reserved, multicast or unspecified — nor an IPv6 address
+  that carries such an IPv4 one (IPv4-mapped ``::ffff:a.b.c.d``, 6to4 ``2002::/16``, Teredo,
+  NAT64 ``64:ff9b::/96``) — checked on every request the session sends, so a redirect to an
+  internal address is refused too (at most ``MAX_REDIRECTS``);
 - the connection goes to the very address that was checked: the connection class resolves the
   name once, vets every address it got, and connects to a vetted one, while the Host header and
   TLS (SNI, certificate check) keep the host name.  A name that answers a public address to a
   check and 127.0.0.1 to the next lookup (DNS rebinding) never reaches the local address;
-- a timeout on every request (the caller's, else ``DEFAULT_TIMEOUT``) and a ceiling on every
-  answer (``max_bytes``, else ``DEFAULT_MAX_BYTES``), counted after HTTP decoding while it is
-  read — also when a library (pylti1p3, Authlib) reads ``response.content`` or ``.json()``
-  itself; the caller may read the body with :func:`read` and a lower ceiling.
+- a timeout on every request (the caller's, else ``DEFAULT_TIMEOUT``: between two bytes), a
+  deadline on the whole answer (``deadline`` seconds from sending, else ``DEFAULT_DEADLINE``: a
+  server that drips one byte just inside the timeout is cut off) and a ceiling on every answer
+  (``max_bytes``, else ``DEFAULT_MAX_BYTES``), counted after HTTP decoding while it is read — also
+  when a library (pylti1p3, Authlib) reads ``response.content`` or ``.json()`` itself; the caller
+  may read the body with :func:`read` and a lower ceiling.
 
 Only the platform operator may let an intranet host through: ``OUTBOUND_PRIVATE_HOSTS`` (a list of
 host names, or ``*`` for all; a comma-separated string from the environment), e.g. an IdP on the
-campus network.  Addresses the operator configures in settings (SMS gateway, Crossref) are not
-guarded here.  When the operator routes egress through an HTTP proxy (``HTTPS_PROXY``), the
-address check is made on the name and the proxy connects: the proxy is then the place to refuse
-internal addresses.
+campus network.  A service whose address the operator sets in settings (Open Library and
+Crossref for the ISBN/DOI look-up, the SMS gateway) passes its host as ``operator_hosts``: that host may be on
+the intranet (a local mirror), a redirect from it to another internal host is still refused.
+
+Behind an egress proxy (``HTTP_PROXY``/``HTTPS_PROXY``, which requests reads from the
+environment) the connection goes to the proxy, not to the target: the target's name is resolved
+and every address vetted *before* anything is sent to the proxy, on every hop, so the proxy
+never sees a request for an internal address.  The proxy resolves the name again itself: a name
+that rebinds between the two look-ups is the proxy's to refuse (as it is for every client behind
+it).
 """
 from __future__ import annotations
 
@@ -32,6 +43,8 @@ import ipaddress
 import os
 import socket
 import sys
+import threading
+import time
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -49,6 +62,8 @@ from syllabus.core.errors import RuleViolation
 MAX_REDIRECTS = 5
 DEFAULT_TIMEOUT = 20.0   # seconds, for a library that calls without one (pylti1p3's key set fetch)
 DEFAULT_MAX_BYTES = 10_000_000   # an answer read by a library (token, key set, roster page) without its own ceiling
+DEFAULT_DEADLINE = 60.0   # seconds from sending a request to the end of its answer
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class TooLarge(RuleViolation):
@@ -64,49 +79,63 @@ def private_hosts_allowed() -> set[str]:
     return {str(v).strip().lower() for v in value if str(v).strip()}
 
 
-def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        address = mapped
-    return (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-            or address.is_multicast or address.is_unspecified)
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 one carries to a router or translator on the way."""
+    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
+    if address.teredo is not None:
+        found += list(address.teredo)
+    return found
 
 
-def _may_be_private(host: str, allow_private: bool) -> bool:
+def refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether the server must not connect to ``address``: anything but public unicast.  A NAT64
+    address (DNS64 on an IPv6-only network) is judged by the IPv4 address it translates to."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in NAT64:
+            return refused_address(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if any(refused_address(a) for a in _embedded_ipv4(address)):
+            return True
+    return (not address.is_global or address.is_private or address.is_loopback or address.is_link_local
+            or address.is_reserved or address.is_multicast or address.is_unspecified)
+
+
+def _may_be_private(host: str, allow_private: bool, operator_hosts: frozenset[str] = frozenset()) -> bool:
     allowed = private_hosts_allowed()
-    return allow_private or "*" in allowed or host.lower() in allowed
+    return allow_private or "*" in allowed or host.lower() in allowed or host.lower() in operator_hosts
 
 
-def resolve(host: str, port: int, *, rule: str, field: str = "url", allow_private: bool = False) -> list[tuple]:
+def resolve(host: str, port: int, *, rule: str, field: str = "url", allow_private: bool = False,
+            operator_hosts: frozenset[str] = frozenset()) -> list[tuple]:
     """The addresses of ``host`` (``getaddrinfo`` rows, TCP), resolved once, every one vetted:
     refused (``rule``) if any is private or local and the operator has not allowed the host."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError):
         raise RuleViolation(rule, f"cannot find the host {host}", field=field, status=502) from None
-    if not _may_be_private(host, allow_private):
+    if not _may_be_private(host, allow_private, operator_hosts):
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if _refused(address):
+            if refused_address(address):
                 raise RuleViolation(rule, f"{host} is a private or local network address ({address}): the server does not "
                                           "fetch it (the platform operator may list the host in OUTBOUND_PRIVATE_HOSTS)",
                                     field=field)
     return infos
 
 
-def check_url(url: str, *, rule: str, field: str = "url", allow_private: bool = False) -> None:
+def check_url(url: str, *, rule: str, field: str = "url", allow_private: bool = False,
+              operator_hosts: frozenset[str] = frozenset()) -> None:
     """Refuse (``rule``) an address the server must not fetch; see the module docstring."""
     parts = urlsplit(url or "")
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host:
         raise RuleViolation(rule, f"only http(s) addresses are fetched, not {url[:200]!r}", field=field)
-    if _may_be_private(host, allow_private):
+    if _may_be_private(host, allow_private, operator_hosts):
         return
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise RuleViolation(rule, f"bad port in {url[:200]!r}", field=field) from None
-    resolve(host, port, rule=rule, field=field)
+    resolve(host, port, rule=rule, field=field, operator_hosts=operator_hosts)
 
 
 # --- connections pinned to the vetted address (DNS rebinding) -------------------------------------
@@ -115,6 +144,7 @@ class _Policy(NamedTuple):
     rule: str
     field: str
     allow_private: bool
+    operator_hosts: frozenset[str] = frozenset()
 
 
 class _PinnedConnection:
@@ -127,7 +157,7 @@ class _PinnedConnection:
         conn: Any = self
         policy = self.outbound_policy
         infos = resolve(conn._dns_host, conn.port, rule=policy.rule, field=policy.field,
-                        allow_private=policy.allow_private)
+                        allow_private=policy.allow_private, operator_hosts=policy.operator_hosts)
         error: Exception | None = None
         for family, socktype, proto, _name, address in infos:
             sock = None
@@ -161,73 +191,116 @@ def _pool_classes(policy: _Policy) -> dict[str, type]:
             "https": type("PinnedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": tls})}
 
 
-class _BoundedResponse(requests.Response):
-    """A response whose body is refused past ``outbound_limit`` bytes however it is read."""
+class TooSlow(RuleViolation):
+    """An answer not complete by the session's deadline (504: the other server's fault)."""
 
-    outbound_limit: tuple[int, str]
+
+class _BoundedResponse(requests.Response):
+    """A response whose body is refused past ``outbound_limit`` bytes or its deadline (a
+    ``time.monotonic()`` value), however it is read."""
+
+    outbound_limit: tuple[int, str, float, float]
 
     def iter_content(self, chunk_size=1, decode_unicode=False):
-        limit, rule = self.outbound_limit
+        limit, rule, deadline, seconds = self.outbound_limit
         chunks = super().iter_content(chunk_size, decode_unicode=False)
+
+        expired = threading.Event()
+
+        def expire():   # a read blocked on a dripping server wakes up: its socket is shut down
+            expired.set()
+            try:
+                self.raw.shutdown()
+            except (AttributeError, ValueError, RuntimeError, OSError):   # already released or closed
+                pass
+
+        def too_slow() -> TooSlow:
+            self.close()
+            return TooSlow(rule, f"the answer from {urlsplit(self.url or '').hostname} took longer than "
+                                 f"{seconds:g} seconds", status=504)
 
         def bounded():
             total = 0
-            for chunk in chunks:
-                total += len(chunk)
-                if total > limit:
-                    self.close()
-                    raise TooLarge(rule, f"the answer from {urlsplit(self.url or '').hostname} is larger than "
-                                         f"{limit:,} bytes", status=502)
-                yield chunk
+            timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+            timer.daemon = True
+            timer.start()
+            try:
+                for chunk in chunks:
+                    total += len(chunk)
+                    if total > limit:
+                        self.close()
+                        raise TooLarge(rule, f"the answer from {urlsplit(self.url or '').hostname} is larger than "
+                                             f"{limit:,} bytes", status=502)
+                    if expired.is_set() or time.monotonic() > deadline:
+                        raise too_slow()
+                    yield chunk
+            except (requests.RequestException, OSError):
+                if expired.is_set():
+                    raise too_slow() from None
+                raise
+            finally:
+                timer.cancel()
+            if expired.is_set():   # a shut-down socket may also read as a plain end of the answer
+                raise too_slow()
 
         return stream_decode_response_unicode(bounded(), self) if decode_unicode else bounded()
 
 
 class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, rule: str, field: str, allow_private: bool, max_bytes: int):
-        self.policy = _Policy(rule, field, allow_private)
+    def __init__(self, rule: str, field: str, allow_private: bool, max_bytes: int, deadline: float,
+                 operator_hosts: frozenset[str]):
+        self.policy = _Policy(rule, field, allow_private, operator_hosts)
         self.max_bytes = max_bytes
+        self.deadline = deadline
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _pool_classes(self.policy)
 
-    def send(self, request, *args, **kwargs):  # every request, redirects included
-        check_url(request.url, rule=self.policy.rule, field=self.policy.field, allow_private=self.policy.allow_private)
+    def send(self, request, *args, **kwargs):  # every request, redirects included, with or without a proxy
+        check_url(request.url, rule=self.policy.rule, field=self.policy.field, allow_private=self.policy.allow_private,
+                  operator_hosts=self.policy.operator_hosts)
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = DEFAULT_TIMEOUT
+        request.outbound_deadline = time.monotonic() + self.deadline
         return super().send(request, *args, **kwargs)
 
     def build_response(self, req, resp):
         response = super().build_response(req, resp)
         response.__class__ = _BoundedResponse
-        response.outbound_limit = (self.max_bytes, self.policy.rule)
+        deadline = getattr(req, "outbound_deadline", time.monotonic() + self.deadline)
+        response.outbound_limit = (self.max_bytes, self.policy.rule, deadline, self.deadline)
         return response
 
 
 def guard(s: requests.Session, *, rule: str, field: str = "url", allow_private: bool = False,
-          max_bytes: int = DEFAULT_MAX_BYTES) -> requests.Session:
+          max_bytes: int = DEFAULT_MAX_BYTES, deadline: float = DEFAULT_DEADLINE,
+          operator_hosts: frozenset[str] = frozenset()) -> requests.Session:
     """Mount the address check on an existing session (e.g. Authlib's OAuth2Session)."""
-    adapter = _GuardedAdapter(rule, field, allow_private, max_bytes)
+    adapter = _GuardedAdapter(rule, field, allow_private, max_bytes, deadline,
+                              frozenset(h.lower() for h in operator_hosts))
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.max_redirects = MAX_REDIRECTS
     return s
 
 
-def session(*, rule: str, field: str = "url", allow_private: bool = False,
-            max_bytes: int = DEFAULT_MAX_BYTES) -> requests.Session:
+def session(*, rule: str, field: str = "url", allow_private: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
+            deadline: float = DEFAULT_DEADLINE, operator_hosts: frozenset[str] = frozenset()) -> requests.Session:
     """A ``requests`` session that refuses private addresses on every request and redirect,
-    connects only to the addresses it vetted, and refuses an answer past ``max_bytes``."""
-    return guard(requests.Session(), rule=rule, field=field, allow_private=allow_private, max_bytes=max_bytes)
+    connects only to the addresses it vetted, and refuses an answer past ``max_bytes`` or not
+    complete ``deadline`` seconds after it was sent.  ``operator_hosts``: host names the platform
+    operator configured in settings, which may be on the intranet."""
+    return guard(requests.Session(), rule=rule, field=field, allow_private=allow_private, max_bytes=max_bytes,
+                 deadline=deadline, operator_hosts=operator_hosts)
 
 
 def read(response: requests.Response, max_bytes: int, *, rule: str, what: str = "the answer") -> bytes:
     """The body of a ``stream=True`` response, refused (``rule``) past ``max_bytes``."""
     body = bytearray()
     try:
-        for chunk in response.iter_content(65536):
+        for chunk in response.iter_content(65536):   # a guarded session's answer also stops at its deadline
             body += chunk
             if len(body) > max_bytes:
                 raise TooLarge(rule, f"{what} is larger than {max_bytes:,} bytes", status=502)

@@ -11,7 +11,9 @@
   ``<SID>:<auth token>`` (HTTP basic auth), the sender is ``SMS_FROM`` (env).
 
 Every backend receives the outbox row's idempotency key, so that a re-send after a crash
-is recognisable by the provider.
+is recognisable by the provider.  The HTTP backends send through ``syllabus.core.outbound``: the
+configured host may be on the intranet (an SMS gateway of the campus), a redirect from it to
+another internal address is refused, and the provider's answer is bounded in size and time.
 """
 from __future__ import annotations
 
@@ -20,15 +22,37 @@ import logging
 import os
 import threading
 
+from urllib.parse import urlsplit
+
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from syllabus.core import outbound
+from syllabus.core.errors import RuleViolation
 
 log = logging.getLogger("syllabus.notify.sms")
 
 
 class SmsError(Exception):
     """The provider refused or could not be reached; the outbox will retry."""
+
+
+ANSWER_MAX = 100_000   # bytes of a provider's answer (an id, or an error)
+
+
+def _post(url: str, timeout: float, **kwargs) -> requests.Response:
+    """POST to the operator's SMS gateway (``SMS_API_URL``) through the one outbound client."""
+    session = outbound.session(rule="LDL-12", field="SMS_API_URL", max_bytes=ANSWER_MAX, deadline=max(timeout, 1.0) * 3,
+                               operator_hosts=frozenset({(urlsplit(url).hostname or "").lower()}))
+    try:
+        response = session.post(url, timeout=timeout, **kwargs)
+        response.content  # noqa: B018 (read here, within the ceilings)
+    except requests.RequestException as exc:
+        raise SmsError(f"SMS provider unreachable: {exc.__class__.__name__}: {exc}") from exc
+    except RuleViolation as exc:
+        raise SmsError(f"SMS provider refused by the outbound checks: {exc}") from exc
+    return response
 
 
 class BaseSmsBackend:
@@ -65,11 +89,8 @@ class HttpBackend(BaseSmsBackend):
         headers = {"Idempotency-Key": idempotency_key, "Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        try:
-            response = requests.post(self.url, json={"to": to, "text": text, "reference": idempotency_key},
-                                     headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise SmsError(f"SMS provider unreachable: {exc.__class__.__name__}: {exc}") from exc
+        response = _post(self.url, self.timeout, json={"to": to, "text": text, "reference": idempotency_key},
+                         headers=headers)
         return _provider_id(response)
 
 
@@ -86,12 +107,8 @@ class TwilioBackend(BaseSmsBackend):
         self.auth = tuple(token.split(":", 1))
 
     def send(self, to: str, text: str, *, idempotency_key: str) -> str:
-        try:
-            response = requests.post(self.url, data={"To": to, "From": self.sender, "Body": text},
-                                     headers={"Idempotency-Key": idempotency_key},
-                                     auth=self.auth, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise SmsError(f"SMS provider unreachable: {exc.__class__.__name__}: {exc}") from exc
+        response = _post(self.url, self.timeout, data={"To": to, "From": self.sender, "Body": text},
+                         headers={"Idempotency-Key": idempotency_key}, auth=self.auth)
         return _provider_id(response)
 
 

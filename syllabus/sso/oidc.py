@@ -158,8 +158,26 @@ def finish(request, provider: IdentityProvider) -> tuple[dict, str, str]:
     if not id_token or not isinstance(id_token, str):
         raise RuleViolation(RULE, f"{provider.name} answered without an ID token")
     claims = verify_id_token(provider, meta, id_token, nonce=flow["nonce"], access_token=token.get("access_token"))
-    claims = {**_userinfo(provider, meta, token, claims["sub"]), **claims}
-    return claims, id_token, flow["next"]
+    return merge_claims(claims, _userinfo(provider, meta, token, claims["sub"])), id_token, flow["next"]
+
+
+def merge_claims(id_claims: dict, userinfo: dict) -> dict:
+    """The ID token's claims over the userinfo's, with ``email_verified`` kept with the address it
+    speaks of: a source that names another address says nothing about this one, and the address is
+    unverified (false) if either source that speaks of it says so (LMS-3)."""
+    merged = {**userinfo, **id_claims}
+    merged.pop("email_verified", None)
+    email = merged.get("email")
+    said = [source["email_verified"] for source in (id_claims, userinfo)
+            if "email_verified" in source and source.get("email", email) == email]
+    if said:
+        merged["email_verified"] = all(says_true(value) for value in said)
+    return merged
+
+
+def says_true(value) -> bool:
+    """A boolean claim that is true: ``true``, or the string ``"true"`` some providers send."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _check_answer_issuer(provider: IdentityProvider, answered: str | None) -> None:

@@ -3,6 +3,7 @@ by a provider are matched/created through the organisation's one people service,
 assertions are recorded once (a second use is a replay), and sign-ins are kept for logout."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -16,6 +17,7 @@ from syllabus.org.roles import Role
 from syllabus.org.services import PersonDetails, has_back_office_rights, provision_person
 
 from .models import MAP_MAX_ENTRIES, IdentityProvider, Kind, ServiceProvider, SignIn, UsedAssertion
+from .oidc import says_true
 
 logger = logging.getLogger(__name__)
 RULE = "LMS-3"
@@ -220,6 +222,8 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
     details = map_person(provider, attributes)
     if not details.username:
         raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the person")
+    if email_unverified(provider, attributes):
+        details = _without_unverified_email(provider, details)
     check_email_trust(provider, details.username)
     with transaction.atomic():
         if assertion_id:
@@ -227,6 +231,33 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
         user, _created = provision_person(provider.institution, details, create=not provider.existing_only,
                                           source=f"sso:{provider.slug}")
     return user
+
+
+VERIFIED_CLAIM = "email"   # OpenID Connect's email_verified speaks of this claim only
+
+
+def email_unverified(provider: IdentityProvider, attributes: dict) -> bool:
+    """OpenID Connect: the provider says the person's ``email`` is not verified — ``email_verified``
+    present and anything but true (``false``, ``"false"``, ``0``...).  Absent: the provider did not say
+    (Entra ID never does); the e-mail trust rule below still applies."""
+    if provider.kind != Kind.OIDC or "email_verified" not in attributes:
+        return False
+    return not says_true(attributes["email_verified"])
+
+
+def _without_unverified_email(provider: IdentityProvider, details: PersonDetails) -> PersonDetails:
+    """An address the provider marks unverified never names a person (it would match whoever holds
+    that address here) and is never stored (letters would go to it, and an LMS launch matches people
+    by their stored address): refused when the username is that claim, else dropped — the stored
+    address stays (LMS-3)."""
+    if provider.attribute("username").strip().lower() == VERIFIED_CLAIM:
+        raise PermissionDenied(RULE, f"{provider.name} names people by e-mail address ({provider.attribute('username')}) and "
+                                     "says this address is not verified (email_verified: false): it does not name anybody "
+                                     "here; verify the address at the identity provider, then sign in again")
+    if provider.attribute("email").strip().lower() == VERIFIED_CLAIM:
+        logger.warning("SSO %s: e-mail address marked unverified (email_verified false); not stored", provider)
+        return dataclasses.replace(details, email=None)
+    return details
 
 
 def check_email_trust(provider: IdentityProvider, username: str) -> None:

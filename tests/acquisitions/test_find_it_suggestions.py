@@ -130,3 +130,23 @@ def test_refusals_name_the_rule(student, api, client, inst_a, clock):
     config.set_value("purchase_suggestions_enabled", True, institution=inst_a)
     long = client.post(f"{reverse('acquisitions:suggest')}?{KEV}", {"note": "x" * 20_001})
     assert long.status_code == 400 and b"SRV-3" in long.content
+
+
+def test_srv3_suggesting_and_withdrawing_in_a_loop_is_bounded_per_day(student, api, inst_a, clock):
+    """Before: the open-suggestions ceiling counted only open ones, so suggest → withdraw → suggest
+    wrote a row, an audit entry and two letters per turn without end.  Now at most
+    ``purchase_suggestions_max_per_day`` suggestions in 24 hours, withdrawn ones included."""
+    import datetime as dt
+
+    from syllabus.org import config
+
+    config.set_value("purchase_suggestions_max_per_day", 3, institution=inst_a)
+    for n in range(3):
+        r = api(student).post("/api/v1/purchase-suggestions", {"citation": {**NOBODY, "title": f"Loop {n}"}})
+        assert r.status_code == 201
+        assert api(student).post(f"/api/v1/purchase-requests/{r.json()['id']}/cancel").status_code == 200
+    fourth = api(student).post("/api/v1/purchase-suggestions", {"citation": {**NOBODY, "title": "Loop 3"}})
+    assert fourth.status_code == 409 and fourth.json()["rule"] == "SRV-3" and "at most 3 purchase suggestions a day" in fourth.json()["detail"]
+    assert PurchaseRequest.objects.count() == 3
+    clock.advance(dt.timedelta(hours=24, seconds=1))
+    assert api(student).post("/api/v1/purchase-suggestions", {"citation": {**NOBODY, "title": "Loop 3"}}).status_code == 201

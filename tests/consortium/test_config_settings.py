@@ -356,6 +356,7 @@ PROBES = {
     "editions_feed_url": ("consortium", "member", _editions_server, {"consortium": ["consortium"], "member": ["member"]}),
     "purchase_suggestions_enabled": (False, True, _suggestion_refused, {False: True, True: False}),
     "purchase_suggestions_max_open": (0, 5, _suggestion_refused, {0: True, 5: False}),
+    "purchase_suggestions_max_per_day": (0, 5, _suggestion_refused, {0: True, 5: False}),
     "analytics_retention_days": (5, 30, _raw_event_kept, {5: False, 30: True}),
     "analytics_small_count": (2, 9, _small_count_shown, {2: "3", 9: "fewer than 9"}),
     "analytics_share_with_consortium": (True, False, _shared_for_suggestions, None),

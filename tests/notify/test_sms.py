@@ -83,3 +83,47 @@ def test_the_log_backend_is_the_default_and_keeps_what_it_sent(settings, due_let
 def test_no_phone_number_no_sms_row(due_letter, make_user):
     nophone = make_user("nophone", email="n@example.edu")
     assert _queue_sms(nophone) == []
+
+
+
+def test_the_sms_gateway_may_be_on_the_intranet_but_never_redirects_inward(settings):
+    """Session 15: the gateway is the operator's (SMS_API_URL on 127.0.0.1 here, not in
+    OUTBOUND_PRIVATE_HOSTS) and is reached; before, a plain requests.post followed a redirect to
+    any address and read an answer of any size.  Now a redirect to another internal name is
+    refused before it is sent (an SmsError: the outbox retries later)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            hits.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/moved":
+                self.send_response(307)
+                self.send_header("Location", f"http://localhost:{self.server.server_address[1]}/inside")
+                body = b""
+            else:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                body = b'{"id": "sms-9"}'
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.OUTBOUND_PRIVATE_HOSTS = []
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert HttpBackend(url=base + "/v1/messages", token="t").send("+15550100001", "hi", idempotency_key="k1") == "sms-9"
+        with pytest.raises(SmsError, match="localhost is a private or local"):
+            HttpBackend(url=base + "/moved", token="t").send("+15550100001", "hi", idempotency_key="k2")
+        assert hits == ["/v1/messages", "/moved"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -114,3 +114,17 @@ def test_in_a_session_from_an_lti_launch_the_lms_may_frame_pages_but_never_the_a
         assert admin.status_code == 200, path
         assert admin["X-Frame-Options"] in ("DENY", "SAMEORIGIN"), path
         assert _directives(admin["Content-Security-Policy"])["frame-ancestors"] == ["'self'"], path
+
+
+def test_session_and_csrf_cookies_are_httponly_where_they_can_be_and_same_site_lax(client, student):
+    """Session 15's look at the production cookie settings: the session cookie is HttpOnly (a
+    script never reads it) and SameSite=Lax (a cross-site POST does not carry it — the CSRF token
+    is the first defence, this the second); the CSRF cookie is Lax too (htmx reads the token from
+    the page, not the cookie).  Only an LTI launch's session is widened to SameSite=None; Secure
+    (syllabus/lti/middleware.py, tested there)."""
+    page = client.get("/login/", secure=True)
+    csrf = page.cookies["csrftoken"]
+    assert csrf["samesite"] == "Lax" and csrf["secure"] is True
+    r = client.post("/login/", {"username": "student", "password": "pw"}, secure=True)
+    session = r.cookies["sessionid"]
+    assert session["httponly"] is True and session["samesite"] == "Lax" and session["secure"] is True

@@ -20,6 +20,15 @@ from syllabus.core.errors import RuleViolation
 pytestmark = pytest.mark.django_db
 
 
+def _answer(handler: BaseHTTPRequestHandler, status: int, headers: dict, body: bytes) -> None:
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class Internal:
     def __init__(self):
         hits = self.hits = []
@@ -28,13 +37,7 @@ class Internal:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 hits.append(self.path)
-                status, headers, body = routes.get(self.path.split("?")[0], (200, {}, b"{}"))
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                _answer(self, *routes.get(self.path.split("?")[0], (200, {}, b"{}")))
 
             do_POST = do_GET  # noqa: N815
 
@@ -58,7 +61,12 @@ def internal(settings):
 
 INTERNAL_ADDRESSES = ["http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
                       "http://0.0.0.0/", "http://10.0.0.1/", "http://2130706433/", "http://localhost/", "file:///etc/passwd",
-                      "gopher://127.0.0.1:6379/_INFO"]
+                      "gopher://127.0.0.1:6379/_INFO",
+                      # session 15: shared address space (carrier-grade NAT; a cloud's metadata at 100.100.100.200),
+                      # and IPv6 addresses that carry an internal IPv4 one (6to4, NAT64, IPv4-compatible, mapped 10.x)
+                      "http://100.100.100.200/latest/meta-data/", "http://[2002:a9fe:a9fe::1]/", "http://[64:ff9b::a9fe:a9fe]/",
+                      "http://[::127.0.0.1]/", "http://[::ffff:10.0.0.1]/", "http://[fd00::1]/", "http://224.0.0.1/",
+                      "http://192.0.0.170/", "http://198.18.0.1/"]
 
 
 @pytest.mark.parametrize("url", INTERNAL_ADDRESSES)
@@ -245,3 +253,157 @@ def test_tls_still_checks_the_certificate_against_the_host_name(tls_server, rebi
     with pytest.raises(requests.exceptions.SSLError, match="wrong.example"):
         s.get(f"https://wrong.example:{tls_server.port}/doc", verify=tls_server.ca, timeout=5)
     assert tls_server.hits == ["/doc"]
+
+
+def test_only_public_unicast_addresses_may_be_fetched():
+    """Before session 15 the shared address space (100.64.0.0/10) and 6to4 addresses carrying an
+    internal IPv4 address were fetched; what a public service has passes."""
+    import ipaddress
+
+    for text in ("100.64.0.1", "100.127.255.254", "2002:7f00:1::1", "2002:0a00:0001::", "64:ff9b::7f00:1", "::ffff:169.254.169.254"):
+        assert outbound.refused_address(ipaddress.ip_address(text)), text
+    for text in ("93.184.216.34", "2606:4700::1111", "2002:5db8:d822::1", "64:ff9b::5db8:d822"):
+        assert not outbound.refused_address(ipaddress.ip_address(text)), text
+
+
+# --- a whole answer has a deadline, not only each read ----------------------------------------------
+
+@pytest.fixture
+def dripping():
+    """A server on 127.0.0.1 that answers one byte every 0.2 s (well inside any read timeout)."""
+    import time
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_an_answer_that_drips_is_cut_at_the_deadline(dripping, settings):
+    """Before: only the read timeout (between two bytes) bounded an answer, so a server sending
+    a byte every few seconds held a worker for hours.  Now the whole answer has a deadline."""
+    import time
+
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1"]
+    started = time.monotonic()
+    response = outbound.session(rule="X-1", deadline=1.0).get(dripping + "/doc", timeout=5, stream=True)
+    with pytest.raises(outbound.TooSlow) as slow:
+        outbound.read(response, 1_000_000, rule="X-1")
+    assert slow.value.rule == "X-1" and slow.value.status == 504 and "longer than 1 seconds" in slow.value.detail
+    assert time.monotonic() - started < 4
+    with pytest.raises(outbound.TooSlow):   # also when a library reads .content itself
+        outbound.session(rule="X-1", deadline=1.0).get(dripping + "/doc", timeout=5).content  # noqa: B018
+
+
+# --- behind an egress proxy (HTTP_PROXY/HTTPS_PROXY) --------------------------------------------------
+
+class Proxy:
+    """A forward proxy on 127.0.0.1 that records what it is asked for and answers itself (it
+    forwards nothing): a request it sees is one the check let through."""
+
+    def __init__(self):
+        seen = self.seen = []
+        routes = self.routes = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                seen.append(self.path)   # the absolute URL of the target
+                _answer(self, *routes.get(self.path, (200, {"Content-Type": "application/json"}, b'{"via": "proxy"}')))
+
+            def do_CONNECT(self):  # noqa: N802
+                seen.append(f"CONNECT {self.path}")
+                self.send_error(403)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def proxy(monkeypatch, internal):
+    server = Proxy()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, server.url)
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def test_behind_a_proxy_the_targets_address_is_checked_before_the_proxy_is_asked(proxy, internal, rebinding_dns, settings):
+    """With HTTP(S)_PROXY set the connection goes to the proxy, never to the target — the target's
+    name is still resolved and vetted first: an internal one (by literal, by a name that resolves
+    inward, over https too) never reaches the proxy, a public one does."""
+    from syllabus.sso import oidc
+
+    rebinding_dns.names.update({"inward.example": "10.0.0.1", "public.example": "93.184.216.34",
+                                "idp.campus.example": "10.1.2.3"})
+    for url in (internal.url + "/doc", "http://inward.example/doc", f"https://inward.example:{internal.port}/doc",
+                "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/"):
+        with pytest.raises(RuleViolation) as refused:
+            oidc._get_json(url, "discovery document")
+        assert refused.value.rule == "LMS-3" and "private or local" in refused.value.detail, url
+    assert proxy.seen == [] and internal.hits == []
+    assert oidc._get_json("http://public.example/doc", "discovery document") == {"via": "proxy"}
+    assert proxy.seen == ["http://public.example/doc"]
+    # the operator's allow-list: an intranet IdP, through the proxy
+    settings.OUTBOUND_PRIVATE_HOSTS = ["idp.campus.example"]
+    assert oidc._get_json("http://idp.campus.example/doc", "discovery document") == {"via": "proxy"}
+    assert proxy.seen[-1] == "http://idp.campus.example/doc"
+
+
+def test_behind_a_proxy_a_redirect_inward_is_refused_at_its_hop(proxy, rebinding_dns):
+    from syllabus.sso import oidc
+
+    rebinding_dns.names.update({"public.example": "93.184.216.34", "inward.example": "10.0.0.1"})
+    proxy.routes["http://public.example/moved"] = (302, {"Location": "http://inward.example/secret"}, b"")
+    with pytest.raises(RuleViolation, match="inward.example is a private or local"):
+        oidc._get_json("http://public.example/moved", "discovery document")
+    assert proxy.seen == ["http://public.example/moved"]
+
+
+# --- the ISBN/DOI look-up: the operator's service, through the same client ---------------------------
+
+def test_the_identifier_lookup_is_bounded_and_never_redirected_inward(internal, settings, student, monkeypatch):
+    """LST-2.  Before: a plain requests session — no size ceiling, no deadline, any redirect
+    followed.  Now the configured host (here a mirror on 127.0.0.1, not in OUTBOUND_PRIVATE_HOSTS)
+    is fetched, a redirect from it to another internal host is refused, a huge answer too."""
+    from syllabus.catalog import lookup
+
+    settings.CROSSREF_URL = internal.url + "/crossref"
+    internal.routes["/crossref/works/10.1000/ok"] = (200, {"Content-Type": "application/json"},
+                                                     b'{"status": "ok", "message": {"type": "book", "title": ["Mirrored"]}}')
+    assert lookup.lookup(student, "10.1000/ok").csl["title"] == "Mirrored"
+    internal.routes["/crossref/works/10.1000/moved"] = (302, {"Location": f"http://localhost:{internal.port}/secret"}, b"")
+    with pytest.raises(RuleViolation) as refused:
+        lookup.lookup(student, "10.1000/moved")
+    assert refused.value.rule == "LST-2" and refused.value.status == 502 and "localhost is a private or local" in refused.value.detail
+    assert "/secret" not in internal.hits
+    monkeypatch.setattr(lookup, "MAX_ANSWER", 1000)
+    internal.routes["/crossref/works/10.1000/huge"] = (200, {"Content-Type": "application/json"}, b'{"x": "' + b"a" * 5000 + b'"}')
+    with pytest.raises(RuleViolation, match="larger than 1,000 bytes") as refused:
+        lookup.lookup(student, "10.1000/huge")
+    assert refused.value.status == 502

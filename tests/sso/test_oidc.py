@@ -320,3 +320,72 @@ def test_a_provider_naming_people_by_email_signs_in_staff_only_when_trusted(clie
     libby.role_assignments.all().delete()
     response, _ = oidc_round_trip(client, oidc_idp)
     assert response.status_code == 302 and _signed_in_user(client) == libby
+
+
+# --- LMS-3: an address the provider marks unverified (email_verified false) -------------------
+
+ADA = {"sub": "u-1001", "preferred_username": "ada", "given_name": "Ada", "family_name": "Lovelace",
+       "email": "ada@uni.example", "groups": ["faculty"]}
+
+
+@pytest.mark.parametrize("verified", [False, "false"], ids=["false", "string-false"])
+def test_lms3_an_unverified_email_never_matches_an_existing_person(client, oidc_idp, op, make_user, verified):
+    """Before: a provider naming people by ``email`` signed in whoever held the address here, even
+    when it said the address was not verified (anyone can type the librarian's address into a
+    self-service IdP account).  Now refused, nothing written — for a person without back-office
+    rights too (the trust-for-staff setting does not make an unverified address a name)."""
+    from syllabus.sso.models import IdentityProvider
+
+    IdentityProvider.objects.filter(pk=oidc_idp.pk).update(username_attribute="email", trust_email_for_staff=True)
+    oidc_idp.refresh_from_db()
+    owner = make_user("ada@uni.example", email="ada@uni.example", first_name="Real")
+    op.control(user={**ADA, "given_name": "Mallory", "email_verified": verified})
+    before = AuditEntry.objects.count()
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 403
+    text = _page_text(response)
+    assert "LMS-3: University account names people by e-mail address (email) and says this address is not verified" in text
+    assert _signed_in_user(client) is None and not SignIn.objects.exists() and AuditEntry.objects.count() == before
+    owner.refresh_from_db()
+    assert owner.first_name == "Real"
+    assert User.objects.filter(username__iexact="ada@uni.example").count() == 1
+    # the same address, verified, signs the owner in
+    op.control(user={**ADA, "email_verified": True})
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and _signed_in_user(client) == owner
+
+
+def test_lms3_an_unverified_email_is_not_stored(client, oidc_idp, op, make_user):
+    """Before: the address was written onto the person (letters then went to it, and an LMS launch
+    matches people by their stored address).  Now the person (named by ``preferred_username``) signs
+    in and keeps the stored address; a verified one replaces it."""
+    ada = make_user("ada", email="ada.lovelace@uni.example", institution=oidc_idp.institution)
+    op.control(user={**ADA, "email": "librarian@uni.example", "email_verified": False})
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and _signed_in_user(client) == ada
+    ada.refresh_from_db()
+    assert ada.email == "ada.lovelace@uni.example" and ada.last_name == "Lovelace"
+    client.logout()
+    op.control(user={**ADA, "email": "ada@uni.example", "email_verified": True})
+    oidc_round_trip(client, oidc_idp)
+    ada.refresh_from_db()
+    assert ada.email == "ada@uni.example"
+
+
+def test_lms3_a_first_sign_in_with_an_unverified_email_creates_the_person_without_it(client, oidc_idp, op):
+    op.control(user={**ADA, "email_verified": False})
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302
+    assert User.objects.get(username="ada").email == ""
+
+
+def test_lms3_email_verified_belongs_to_the_address_it_came_with():
+    """The userinfo's ``email_verified`` says nothing of another address in the ID token; either
+    source marking the address unverified wins."""
+    from syllabus.sso.oidc import merge_claims
+
+    assert "email_verified" not in merge_claims({"sub": "s", "email": "a@x"}, {"email": "b@x", "email_verified": True})
+    assert merge_claims({"sub": "s", "email": "a@x"}, {"email": "a@x", "email_verified": False})["email_verified"] is False
+    assert merge_claims({"sub": "s", "email_verified": True}, {"email": "a@x", "email_verified": "false"})["email_verified"] is False
+    assert merge_claims({"sub": "s", "email": "a@x", "email_verified": "true"}, {})["email_verified"] is True
+    assert merge_claims({"sub": "s"}, {"email": "a@x"}).get("email_verified") is None

@@ -60,7 +60,7 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
 
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
 RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6", "note", "section"},
-                "article": {"note", "name_of_database"}, "report": {"note"}, "paper-conference": {"custom3"}}
+                "article": {"note", "name_of_database", "database_provider"}, "report": {"note"}, "paper-conference": {"custom3"}}
 
 
 def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
@@ -147,6 +147,25 @@ def _ris_name_text(name: dict) -> str:
 
 # what a GEN entry's "type of work" (M3) calls a preprint (CSL ``article``): arXiv, SSRN, RePEc, bioRxiv...
 PREPRINT_WORK = re.compile(r"(?i)\b(pre-?print|e-?print|working paper|discussion paper|preprint article)s?\b")
+# Zotero writes its preprint item as a plain GEN (RIS.js has no type for it, nor M3/M1 for its
+# genre and archive id): what says "preprint" is the repository (PB), the catalogue (DP, DB) or the
+# DOI's registrant — what Zotero's arXiv, bioRxiv, OSF, SSRN, Research Square, Preprints.org,
+# NBER and IACR translators give (tests/data/ris/zotero-RIS-export-preprints.ris)
+PREPRINT_SERVERS = re.compile(
+    r"(?i)^(arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|psyarxiv|socarxiv|eartharxiv|engrxiv|edarxiv|osf preprints|"
+    r"open science framework|center for open science|research square|preprints|ssrn|social science research network|"
+    r"authorea|cryptology eprint archive|national bureau of economic research|nber|scielo preprints)(\.org)?\b")
+PREPRINT_DOI = re.compile(r"(?i)^10\.(48550/arxiv\.|312(19|2[2-9]|3[0-6])/|21203/rs\.|20944/preprints|2139/ssrn|26434/chemrxiv|"
+                          r"36227/techrxiv|22541/au\.|3386/w|1101/\d{4}\.\d\d\.\d\d\.)")
+ARXIV_ID = re.compile(r"(?i)(?:10\.48550/arxiv\.|arxiv\.org/(?:abs|pdf)/)([a-z.-]+/\d{7}|\d{4}\.\d{4,5})")
+
+
+def _preprint_server(entry: dict) -> str:
+    """The preprint server a GEN names (its PB, DP or DB, else its DOI's registrant), or ""."""
+    for key in ("publisher", "database_provider", "name_of_database"):
+        if PREPRINT_SERVERS.match(str(entry.get(key) or "").strip()):
+            return str(entry[key]).strip()
+    return "preprint" if PREPRINT_DOI.match(str(entry.get("doi") or "").strip()) else ""
 
 
 def _isbn_or_issn(value: str) -> bool:
@@ -194,8 +213,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     work = (entry.get("type_of_work") or "").strip()
     if ris_type == "GEN" and work in cslmod.TYPES:
         ctype = work  # our own export of a CSL type RIS has no code for
-    elif ris_type == "GEN" and PREPRINT_WORK.search(work):
-        ctype = "article"  # a preprint (Zotero and citation-js write one as GEN; M3 says what it is)
+    elif ris_type == "GEN" and (PREPRINT_WORK.search(work) or not work and _preprint_server(entry)):
+        ctype = "article"  # a preprint (Zotero and citation-js write one as GEN; M3, or its server, says so)
     title = entry.get("title") or entry.get("primary_title") or entry.get("translated_title") or ""
     secondary = entry.get("secondary_title") or ""
     # the full journal title (JF, else T2) wins over the abbreviations (JO, JA, J2)
@@ -263,8 +282,10 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     if not data["issue"] and ctype in SERIAL_TYPES and str(entry.get("note") or "").isdigit():
         data["issue"] = entry["note"]  # EndNote writes a journal's issue number in M1
     if ctype == "article":  # a preprint: M1 its number in the repository ("arXiv:2408.12345"), DB the repository
-        data["number"] = entry.get("note") or ""
-        data["archive"] = entry.get("name_of_database") or ""
+        arxiv = ARXIV_ID.search(" ".join([str(entry.get("doi") or ""), *map(str, entry.get("urls") or [])]))
+        data["number"] = entry.get("note") or (f"arXiv:{arxiv.group(1)}" if arxiv else "")
+        server = _preprint_server(entry)
+        data["archive"] = entry.get("name_of_database") or (server if server != "preprint" else "")
         if work and work != "article":
             data["genre"] = work
     if ctype == "patent":

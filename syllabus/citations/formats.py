@@ -21,6 +21,7 @@ from bibtexparser import model as bib
 from bibtexparser.middlewares import (
     LibraryMiddleware, NormalizeFieldKeys, RemoveEnclosingMiddleware, SeparateCoAuthors, SplitNameParts,
 )
+from bibtexparser.middlewares.names import split_multiple_persons_names
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from syllabus.core.text import strip_control_deep
@@ -55,7 +56,7 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
             "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "urldate", "volume", "pages",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
-            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal"}
+            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate"}
 
 
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
@@ -660,6 +661,38 @@ EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/{}", "hdl": "https://hdl.handle.n
                "pubmed": "https://pubmed.ncbi.nlm.nih.gov/{}/", "googlebooks": "https://books.google.com/books?id={}"}
 
 
+# biblatex's patent types and countries (its english.lbx strings): @patent's ``type`` and ``location``
+PATENT_TYPES = {"patent": "patent", "patentau": "Austrian patent", "patentch": "Swiss patent", "patentde": "German patent",
+                "patenteu": "European patent", "patentfr": "French patent", "patentuk": "British patent",
+                "patentus": "U.S. patent", "patreq": "patent request", "patreqau": "Austrian patent request",
+                "patreqch": "Swiss patent request", "patreqde": "German patent request",
+                "patreqeu": "European patent request", "patreqfr": "French patent request",
+                "patrequk": "British patent request", "patrequs": "U.S. patent request"}
+COUNTRIES = {"countryde": "Germany", "countryeu": "European Union", "countryep": "EP", "countryfr": "France",
+             "countryuk": "United Kingdom", "countryus": "United States of America"}
+
+
+def _bib_list(value: str) -> list[str]:
+    """A biblatex list field ("{Robert Bosch GmbH} and {Daimler Chrysler AG}") as its items."""
+    return [item for item in (_tex(part).strip() for part in split_multiple_persons_names(value)) if item]
+
+
+def _bib_patent(f: dict, text: dict, data: dict) -> None:
+    """biblatex's @patent as Zotero (Better BibTeX) reads it: ``holder`` the assignee(s) (CSL
+    publisher, as RIS PB), ``type`` the kind of patent (``patentus`` → "U.S. patent", CSL genre, RIS
+    M3), ``location`` the countries it covers (CSL jurisdiction, RIS C3 — not a place of
+    publication), ``pubstate`` its legal status (RIS C6); ``number`` is read with the report-like types."""
+    if isinstance(f.get("holder"), str):
+        data["publisher"] = "; ".join(_bib_list(f["holder"])) or data.get("publisher", "")
+    if kind := text.get("type", "").strip():
+        data["genre"] = PATENT_TYPES.get(kind.lower(), kind)
+    if isinstance(f.get("location"), str):
+        data["jurisdiction"] = "; ".join(COUNTRIES.get(c.lower(), c) for c in _bib_list(f["location"]))
+        data["publisher-place"] = text.get("address", "")
+    if text.get("pubstate"):
+        data["status"] = text["pubstate"]
+
+
 REPORT_LIKE = ("report", "patent", "standard", "dataset", "software", "legislation", "bill", "legal_case", "regulation",
                "document", "treaty", "hearing")
 
@@ -739,6 +772,8 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     elif text.get("type") and ctype in ("thesis", "report"):
         data["genre"] = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis", "techreport": "Technical report"}.get(
             text["type"].lower(), text["type"])
+    if ctype == "patent":
+        _bib_patent(f, text, data)
     eprint = text.get("eprint", "").strip()
     eprint_type = (text.get("eprinttype") or text.get("archiveprefix") or "").strip().lower()
     if eprint:
@@ -901,6 +936,8 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
         add("year", str(issued[0]))
         if len(issued) > 1:
             add("month", list(MONTHS)[int(issued[1]) - 1])
+        if len(issued) > 2:  # the day: biblatex's date (BibTeX has no field for it; year and month stay for it)
+            add("date", "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued[:3])))
     add("volume", data.get("volume"))
     if ctype in REPORT_LIKE:
         add("number", data.get("number"))
@@ -920,6 +957,18 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
         add("school", data.get("publisher"))
     elif etype == "techreport":
         add("institution", data.get("publisher"))
+    elif etype == "patent":  # biblatex: holder (a list), type (patentus...), location (countries), pubstate
+        holders = [h.strip() for h in str(data.get("publisher") or "").split(";") if h.strip()]
+        if holders:
+            fields.append(bib.Field("holder", " and ".join("{" + _bib_value("holder", h) + "}" for h in holders)))
+        genre = str(data.get("genre") or "")
+        add("type", next((key for key, name in PATENT_TYPES.items() if name.lower() == genre.lower()), genre))
+        countries = [c.strip() for c in str(data.get("jurisdiction") or "").split(";") if c.strip()]
+        if countries:
+            fields.append(bib.Field("location", " and ".join(
+                next((key for key, name in COUNTRIES.items() if name == c), "{" + _bib_value("location", c) + "}")
+                for c in countries)))
+        add("pubstate", data.get("status"))
     else:
         add("publisher", data.get("publisher"))
     add("address", data.get("publisher-place"))

@@ -64,6 +64,41 @@ def test_lst9_a_bibtex_patent_reaches_ris_with_its_number():
     assert _again(patent, "bibtex")["number"] == "12345677"
 
 
+@pytest.mark.parametrize("name, key, want", [
+    # biblatex's own examples (biblatex-examples.bib) and Better BibTeX's fixture of its issue #1060,
+    # whose expected Zotero item has assignee "Robert Bosch GmbH; Daimler Chrysler AG; Bayerische Motoren Werke AG"
+    ("biblatex-examples.bib", "almendro", {"number": "EU-29702195U", "jurisdiction": "France; United Kingdom; Germany"}),
+    ("biblatex-examples.bib", "kowalik", {"number": "9500261", "genre": "French patent request",
+                                          "issued": {"date-parts": [[1995, 1, 11]]}}),
+    ("biblatex-examples.bib", "sorace", {"number": "5668842", "publisher": "Hughes Aircraft Company",
+                                        "genre": "U.S. patent"}),
+    ("bbt-patent-1060.bib", "laufenberg", {"number": "1700367", "genre": "European patent",
+                                           "publisher": "Robert Bosch GmbH; Daimler Chrysler AG; Bayerische Motoren Werke AG",
+                                           "issued": {"date-parts": [[2006, 9, 13]]}}),
+])
+def test_lst9_a_biblatex_patent_keeps_holder_type_number_and_location_both_ways(name, key, want):
+    """biblatex @patent: ``holder`` (the assignees, a list), ``type`` (``patentus``, ``patenteu``,
+    ``patreqfr``...), ``number`` and ``location`` (the countries it covers: ``countryfr and countryuk``)
+    were not read — reported as dropped — nor written back; the day of its date was lost on export.
+    Now: holder → CSL publisher (RIS PB, the assignee), type → genre in biblatex's words (RIS M3),
+    location → jurisdiction (RIS C3), and the same fields written back to biblatex."""
+    (entry,) = [e for e in _entries(name, "bibtex") if e.label == key]
+    assert entry.csl["type"] == "patent" and {k: entry.csl.get(k) for k in want} == want
+    assert not {"holder", "type", "location", "number"} & set(entry.dropped)
+    assert _again(entry.csl, "bibtex") == entry.csl
+    through_ris = _again(entry.csl)
+    assert {k: through_ris.get(k) for k in want} == want
+
+
+def test_lst9_a_biblatex_patent_is_written_as_biblatex_has_it():
+    (sorace,) = [e.csl for e in _entries("biblatex-examples.bib", "bibtex") if e.label == "sorace"]
+    (almendro,) = [e.csl for e in _entries("biblatex-examples.bib", "bibtex") if e.label == "almendro"]
+    text = formats.to_bibtex([sorace, almendro])
+    assert "holder = {{Hughes Aircraft Company}}" in text and "type = {patentus}" in text
+    assert "location = {countryfr and countryuk and countryde}" in text and "date = {1997-09-16}" in text
+    assert "publisher" not in text
+
+
 def test_lst9_a_preprint_goes_out_as_ris_gen_with_its_number_and_repository():
     """jabref-arXiv-minimal.bib: an arXiv preprint (CSL ``article``). RIS has no preprint type;
     Zotero and citation-js write GEN: M3 says what it is, M1 its number, DB the repository."""

@@ -21,7 +21,9 @@ from bibtexparser import model as bib
 from bibtexparser.middlewares import (
     LibraryMiddleware, NormalizeFieldKeys, RemoveEnclosingMiddleware, SeparateCoAuthors, SplitNameParts,
 )
-from bibtexparser.middlewares.names import split_multiple_persons_names
+from bibtexparser.middlewares.names import (
+    InvalidNameError, NameParts, parse_single_name_into_parts, split_multiple_persons_names,
+)
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from syllabus.core.text import strip_control_deep
@@ -507,7 +509,16 @@ def _tex(value: str) -> str:
     # simple math sub/superscripts ("DNA$_2$", "$\Sigma^0$") → Unicode, as they print
     text = re.sub(r"(?<=\S)([_^])(?:\{([0-9+\-=()]+)\}|([0-9+\-=()]))(?=[^$]*\$)", _scripts, text) if "$" in text else text
     if "\\" in text or "{" in text or "$" in text or "~" in text:
-        text = _latex.latex_to_text(text)
+        try:
+            text = _latex.latex_to_text(text)
+        except (IndexError, AttributeError, TypeError, ValueError):
+            # a macro whose arguments are spaced out ("\href  {url}  {text}", as Better BibTeX's users
+            # write them) has none for pylatexenc, which fails: joined, else the words without macros
+            joined = re.sub(r"(\\[A-Za-z]+)\s+(?=\{)", r"\1", re.sub(r"\}\s+\{", "}{", text))
+            try:
+                text = _latex.latex_to_text(joined)
+            except (IndexError, AttributeError, TypeError, ValueError):
+                text = re.sub(r"\\[A-Za-z]+\*?|[{}$]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -615,6 +626,39 @@ _NOT_INHERITED = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execut
                   "related", "relatedoptions", "relatedstring", "relatedtype", "shorthand", "shorthandintro", "sortkey"}
 
 
+_SUFFIX = re.compile(r"(?i)^(jr|sr|[ivx]+)\.?$")
+
+
+class SplitNames(SplitNameParts):
+    """bibtexparser's name splitter, which refuses the whole entry over one name it cannot split:
+    a list written with commas instead of "and" ("M. Halle, J. Bresnan, and G. Miller", as old
+    hand-made files have it) is split at its commas, and a part still unsplittable is kept whole
+    as the family name — the entry imports."""
+
+    @classmethod
+    def metadata_key(cls) -> str:
+        return "syllabus-SplitNames"
+
+    def _transform_field_value(self, name: list[str]) -> list[NameParts]:
+        out = []
+        for text in name:
+            pieces = [p.strip() for p in re.split(r",\s*(?:and\s+)?", text)]
+            if len(pieces) >= 3 and "{" not in text and all(" " in p for p in pieces) and not _SUFFIX.match(pieces[1]):
+                # three full names with commas ("Ryszard S. Michalski, Jaime G. Carbonell, Tom M.
+                # Mitchell"), not BibTeX's "von Last, Jr, First"
+                out.extend(parse_single_name_into_parts(p) for p in pieces)
+                continue
+            try:
+                out.append(parse_single_name_into_parts(text))
+            except InvalidNameError:
+                for part in [p for p in pieces if p] if "{" not in text else [text]:
+                    try:
+                        out.append(parse_single_name_into_parts(part))
+                    except InvalidNameError:
+                        out.append(NameParts(last=[part]))
+        return out
+
+
 class ResolveCrossref(LibraryMiddleware):
     """``crossref`` resolved as BibTeX and biblatex do (bibtexparser 2 leaves it to the
     caller): an ``@inproceedings`` gets its year, booktitle, editor, publisher, volume... from
@@ -713,6 +757,42 @@ def _bib_type(etype: str, text: dict) -> str:
     return ctype
 
 
+_QUALIFIER = re.compile(r"\([^()]{0,40}\)")  # "(Electronic)", "(Linking)", "(pbk.)", "(hardcover)"
+_LABEL = re.compile(r"(?i)^(e-?)?(isbn|issn)(-1[03])?:?$")
+
+
+def _first_url(value: str) -> str:
+    """The first web address of a ``url`` field that holds several ("http://citeseer...; http://www...")."""
+    parts = [p for p in re.split(r"[\s;]+", value) if p]
+    return next((p for p in parts if re.match(r"(?i)(https?:)?//|www\.", p)), value.strip()) if len(parts) > 1 else value.strip()
+
+
+def _bib_numbers(text: dict) -> tuple[list[str], list[str], str]:
+    """ISBNs, ISSNs and a DOI from BibTeX ``isbn`` and ``issn``, each where it belongs: Mendeley
+    writes a journal's ISSNs in ``isbn`` ("1530-6992 (Electronic)\\r1530-6984 (Linking)") and now
+    and then its DOI. What is none of them stays in its field, so that the import refuses the entry
+    naming it (LST-2) rather than lose it in silence."""
+    isbns: list[str] = []
+    issns: list[str] = []
+    doi = ""
+    for key, own in (("isbn", isbns), ("issn", issns)):
+        value = _QUALIFIER.sub(" ", re.sub(r"\\[rnt]", " ", text.get(key, "")))
+        parts = identifiers.split_identifiers(value)
+        for part in parts:
+            digits = len(re.sub(r"[^0-9Xx]", "", part))
+            if _LABEL.match(part) and len(parts) > 1:  # "ISBN 978-..." (a lone "ISBN" is refused, naming it)
+                continue
+            if digits in (10, 13) and identifiers.normalize_isbn(part):
+                isbns.append(part)
+            elif digits == 8 and identifiers.normalize_issn(part):
+                issns.append(part)
+            elif (found := identifiers.normalize_doi(part)) and not doi:
+                doi = found
+            else:
+                own.append(part)
+    return list(dict.fromkeys(isbns)), list(dict.fromkeys(issns)), doi
+
+
 def bib_entry_to_csl(entry: bib.Entry) -> dict:
     f = {k.lower(): v.value for k, v in entry.fields_dict.items()}
     etype = entry.entry_type.lower()
@@ -742,11 +822,12 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
         if number:
             issued["date-parts"][0].append(number)
     data["issued"] = issued
+    isbns, issns, doi_in_numbers = _bib_numbers(text)
     if text.get("urldate"):
         data["accessed"] = cslmod.date_parts(text["urldate"])
     data.update(volume=text.get("volume", ""), page=re.sub(r"\s*(--|–|-)\s*", "-", str(f.get("pages", ""))).strip(),
-                edition=text.get("edition", ""), ISBN=text.get("isbn", ""), ISSN=text.get("issn", ""), DOI=text.get("doi", ""),
-                URL=str(f.get("url", "")).strip(), abstract=text.get("abstract", ""),
+                edition=text.get("edition", ""), ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=text.get("doi", "") or doi_in_numbers,
+                URL=_first_url(str(f.get("url", ""))), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
     pages = data["page"]
     if text.get("pagetotal"):
@@ -815,18 +896,67 @@ def _lost_entries(library) -> list[_LostEntry]:
     return lost  # biblatex's grouping entries: structure, like @string, not works to import
 
 
+def _bib_stack() -> list:
+    return [NormalizeFieldKeys(), ResolveStrings(), RemoveEnclosingMiddleware(), ResolveCrossref(), SeparateCoAuthors(),
+            SplitNames()]
+
+
+_SET_ASIDE = (bib.DuplicateBlockKeyBlock, bib.DuplicateFieldKeyBlock)
+
+
+def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]], lines: dict[int, int]) -> list[bib.Entry]:
+    """The entries bibtexparser sets aside, read after all: a key used before (Mendeley and
+    JabRef files have them; BibTeX itself only warns) or none ("@article{," as EndNote writes
+    it), and a field given twice (the first value is kept, as BibTeX does). Each gets a key of its
+    own; ``labels`` maps it to the key the file gives and the fields given twice, for the report,
+    ``lines`` (by ``id``) the block read again to its line in the file."""
+    strings = "\n".join(b.raw for b in library.strings if b.raw)
+    out: list[bib.Entry] = []
+    fixed = []
+    for block in library.blocks:
+        entry = getattr(block, "ignore_error_block", None) if isinstance(block, _SET_ASIDE) else None
+        if not isinstance(entry, bib.Entry):
+            continue
+        key = f"{entry.key} (line {(entry.start_line or 0) + 1})"
+        twice: tuple[str, ...] = ()
+        if isinstance(block, bib.DuplicateFieldKeyBlock):  # as the splitter left it: plain text values
+            fields: dict[str, bib.Field] = {}
+            for fld in entry.fields:
+                fields.setdefault(fld.key.lower(), fld)
+            twice = tuple(sorted(f"{k} (given twice: the first kept)" for k in fields
+                                 if sum(1 for f in entry.fields if f.key.lower() == k) > 1))
+            fixed.append(bib.Entry(entry.entry_type, key, list(fields.values()), start_line=entry.start_line))
+        else:  # a key used before: middlewares have been at it already, so it is read again from its text
+            text = re.sub(r"^(\s*@\s*\w+\s*[{(]\s*)[^,\s]*", lambda m: m.group(1) + key, entry.raw or "", count=1)
+            parsed = bibtexparser.parse_string(strings + "\n" + text, parse_stack=_bib_stack())
+            for b in parsed.blocks:
+                if isinstance(b, (bib.Entry, bib.ParsingFailedBlock)):
+                    lines[id(b)] = entry.start_line or 0
+                    out.append(b)
+        labels[key] = (entry.key, twice)
+    if fixed:  # through the same middlewares, with the file's @strings
+        again = bibtexparser.Library([*library.strings, *fixed])
+        for middleware in _bib_stack():
+            again = middleware.transform(again)
+        out += [b for b in again.blocks if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))]
+    return out
+
+
 def parse_bibtex(text: str) -> list[ParsedEntry]:
     """Every entry of a BibTeX/biblatex file, with ``@string``s, ``#`` concatenation, month
     macros and ``crossref`` resolved and field names in any case (``AUTHOR =``)."""
-    library = bibtexparser.parse_string(text.lstrip("\ufeff"), parse_stack=[
-        NormalizeFieldKeys(), ResolveStrings(), RemoveEnclosingMiddleware(), ResolveCrossref(), SeparateCoAuthors(),
-        SplitNameParts()])
-    blocks: list[bib.Entry | bib.ParsingFailedBlock | _LostEntry] = [b for b in library.blocks if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))
-                               and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
+    library = bibtexparser.parse_string(text.lstrip("\ufeff"), parse_stack=_bib_stack())
+    labels: dict[str, tuple[str, tuple[str, ...]]] = {}
+    read_again: dict[int, int] = {}
+    kept = _set_aside(library, labels, read_again)
+    blocks: list[bib.Entry | bib.ParsingFailedBlock | _LostEntry] = [
+        b for b in library.blocks + kept if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))
+        and not (isinstance(b, _SET_ASIDE) and isinstance(b.ignore_error_block, bib.Entry))
+        and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
     blocks += _lost_entries(library)
     out = []
-    for position, block in enumerate(sorted(blocks, key=lambda b: b.start_line or 0), start=1):
-        line = (block.start_line or 0) + 1
+    for position, block in enumerate(sorted(blocks, key=lambda b: read_again.get(id(b), b.start_line or 0)), start=1):
+        line = read_again.get(id(block), block.start_line or 0) + 1
         if isinstance(block, _LostEntry):
             out.append(ParsedEntry(position, None, f"unreadable BibTeX entry at line {line}: {block.text!r} is not followed "
                                                    "by '{' or '(' and a key (write @type{key, field = {value}, ...})", line=line))
@@ -845,7 +975,8 @@ def parse_bibtex(text: str) -> list[ParsedEntry]:
             out.append(ParsedEntry(position, None, f"entry {block.key} at line {line} has no title", block.key, line=line))
         else:
             fields = {k.lower() for k, v in block.fields_dict.items() if v.value not in (None, "", [])}
-            out.append(ParsedEntry(position, data, "", block.key, line=line, dropped=tuple(sorted(fields - BIB_READ))))
+            key, twice = labels.get(block.key, (block.key, ()))
+            out.append(ParsedEntry(position, data, "", key, line=line, dropped=tuple(sorted(fields - BIB_READ)) + twice))
     return out
 
 
@@ -889,20 +1020,31 @@ def _bib_value(key: str, text) -> str:
     return text
 
 
+def _bib_name_part(text: str) -> str:
+    """A name part as BibTeX reads it back: a word "and" braced (it would split the name in two), a
+    family name that starts in lower case ("den Hertog" written as one, "{den Hertog}") braced, or
+    BibTeX takes its first word for a particle."""
+    text = re.sub(r"(?i)(?<![^\s])and(?![^\s])", lambda m: "{" + m.group(0) + "}", _bib_value("author", text))
+    return text
+
+
 def _bib_names(people: list[dict]) -> str:
     out = []
     for p in people:
         if p.get("literal"):
             out.append("{" + _bib_value("author", p["literal"]) + "}")
             continue
-        family = " ".join(x for x in (p.get("non-dropping-particle"), p.get("family")) if x)
+        family = _bib_name_part(str(p.get("family") or ""))
+        if family[:1].islower():
+            family = "{" + family + "}"
+        family = " ".join(x for x in (_bib_name_part(str(p.get("non-dropping-particle") or "")), family) if x)
         given = " ".join(x for x in (p.get("given"), p.get("dropping-particle")) if x)
         parts = [family]
         if p.get("suffix"):
-            parts.append(p["suffix"])
+            parts.append(_bib_name_part(p["suffix"]))
         if given:
-            parts.append(given)
-        out.append(", ".join(_bib_value("author", x) for x in parts))
+            parts.append(_bib_name_part(given))
+        out.append(", ".join(parts))
     return " and ".join(out)
 
 

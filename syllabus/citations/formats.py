@@ -945,7 +945,9 @@ def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]], lines: d
 def parse_bibtex(text: str) -> list[ParsedEntry]:
     """Every entry of a BibTeX/biblatex file, with ``@string``s, ``#`` concatenation, month
     macros and ``crossref`` resolved and field names in any case (``AUTHOR =``)."""
-    library = bibtexparser.parse_string(text.lstrip("\ufeff"), parse_stack=_bib_stack())
+    # an empty field slot ("title = {...},  , number = ...", as a clipboard copy had it): skipped, as biber does
+    text = re.sub(r'([}"])(\s*,)(?:\s*,)+', r"\1\2", text.lstrip("\ufeff"))
+    library = bibtexparser.parse_string(text, parse_stack=_bib_stack())
     labels: dict[str, tuple[str, tuple[str, ...]]] = {}
     read_again: dict[int, int] = {}
     kept = _set_aside(library, labels, read_again)

@@ -145,6 +145,8 @@ def ris_name(text: str) -> dict:
 def _ris_name_text(name: dict) -> str:
     if name.get("literal"):
         return name["literal"] + ","
+    if not name.get("given") and " " in str(name.get("family") or "").strip():
+        return cslmod.name_text(name) + ","  # "UN DESA" alone: whole, or it comes back as given "UN" + family "DESA"
     return cslmod.name_text(name)
 
 
@@ -1037,10 +1039,10 @@ def _bib_names(people: list[dict]) -> str:
             out.append("{" + _bib_value("author", p["literal"]) + "}")
             continue
         family = _bib_name_part(str(p.get("family") or ""))
-        if family[:1].islower():
-            family = "{" + family + "}"
-        family = " ".join(x for x in (_bib_name_part(str(p.get("non-dropping-particle") or "")), family) if x)
         given = " ".join(x for x in (p.get("given"), p.get("dropping-particle")) if x)
+        if family[:1].islower() or " " in family and not given and not p.get("suffix"):
+            family = "{" + family + "}"  # else BibTeX reads "den" as a particle, "UN DESA" as given + family
+        family = " ".join(x for x in (_bib_name_part(str(p.get("non-dropping-particle") or "")), family) if x)
         parts = [family]
         if p.get("suffix"):
             parts.append(_bib_name_part(p["suffix"]))
@@ -1160,6 +1162,17 @@ CSL_LEGACY = {"journalAbbreviation": "container-title-short", "shortTitle": "tit
 CSL_KNOWN = validate.KNOWN - {"id"}
 
 
+def _csl_name(name):
+    """citeproc-js's (and Juris-M's) extension of a CSL name: ``isInstitution`` marks a family name
+    that is a body ("UN DESA"): a literal name in CSL 1.0.2; its other private parts are left out."""
+    if not isinstance(name, dict) or "isInstitution" not in name:
+        return name
+    name = {k: v for k, v in name.items() if k != "isInstitution"}
+    if name.get("family") and not name.get("given") and not name.get("literal"):
+        name["literal"] = name.pop("family")
+    return name
+
+
 def parse_csl_json(text: str) -> list[ParsedEntry]:
     try:
         value = json.loads(text)
@@ -1176,6 +1189,9 @@ def parse_csl_json(text: str) -> list[ParsedEntry]:
             if legacy in item:
                 value = item.pop(legacy)
                 item.setdefault(current, value)
+        for role in validate.NAME_VARIABLES:
+            if isinstance(item.get(role), list):
+                item[role] = [_csl_name(n) for n in item[role]]
         dropped = tuple(sorted(k for k in item if k not in CSL_KNOWN and k != "id"))
         data = cslmod.clean({k: v for k, v in item.items() if k != "id" and k in CSL_KNOWN}, keep_invalid=True)
         out.append(ParsedEntry(position, data, "", data.get("title", "")[:60], dropped=dropped))

@@ -74,6 +74,8 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
         keys.add("custom3")  # C3 is read only as a conference paper's proceedings title, a patent's designated states
     if entry.get("note") and data.get("issue") == str(entry["note"]):
         keys.discard("note")  # M1 is read as a journal's issue number (EndNote)
+    if entry.get("urls") and not data.get("URL"):
+        keys.add("urls")  # EndNote's "<Go to ISI>://..." is no web address
     names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
     names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items() if any(values)}
     return tuple(sorted(names))
@@ -281,7 +283,7 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
             serial = digits == 8 or (digits not in (10, 13) and ctype in SERIAL_TYPES)
             (issns if serial else isbns).append(value)
     data.update(ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=entry.get("doi") or "",
-                URL=(entry.get("urls") or [""])[0], volume=entry.get("volume") or "", issue=entry.get("number") or "",
+                URL=next((u for u in entry.get("urls") or [] if not NOT_A_URL.match(str(u))), ""), volume=entry.get("volume") or "", issue=entry.get("number") or "",
                 publisher=entry.get("publisher") or "", edition=entry.get("edition") or "",
                 abstract=entry.get("abstract") or entry.get("notes_abstract") or "", language=entry.get("language") or "")
     if not data["issue"] and ctype in SERIAL_TYPES and str(entry.get("note") or "").isdigit():
@@ -763,8 +765,15 @@ _QUALIFIER = re.compile(r"\([^()]{0,40}\)")  # "(Electronic)", "(Linking)", "(pb
 _LABEL = re.compile(r"(?i)^(e-?)?(isbn|issn)(-1[03])?:?$")
 
 
+# EndNote writes a Web of Science record's accession number as a "URL": "<Go to ISI>://000200148800007"
+NOT_A_URL = re.compile(r"(?i)^\s*<go to isi>")
+
+
 def _first_url(value: str) -> str:
-    """The first web address of a ``url`` field that holds several ("http://citeseer...; http://www...")."""
+    """The first web address of a ``url`` field that holds several ("http://citeseer...; http://www...");
+    "" for EndNote's "<Go to ISI>://..." (the field is then named as dropped)."""
+    if NOT_A_URL.match(value):
+        return ""
     parts = [p for p in re.split(r"[\s;]+", value) if p]
     return next((p for p in parts if re.match(r"(?i)(https?:)?//|www\.", p)), value.strip()) if len(parts) > 1 else value.strip()
 
@@ -919,7 +928,7 @@ def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]], lines: d
         entry = getattr(block, "ignore_error_block", None) if isinstance(block, _SET_ASIDE) else None
         if not isinstance(entry, bib.Entry):
             continue
-        key = f"{entry.key} (line {(entry.start_line or 0) + 1})"
+        key = f"{entry.key}__line{(entry.start_line or 0) + 1}"  # (no space: it goes back into the entry's text)
         twice: tuple[str, ...] = ()
         if isinstance(block, bib.DuplicateFieldKeyBlock):  # as the splitter left it: plain text values
             fields: dict[str, bib.Field] = {}
@@ -980,7 +989,9 @@ def parse_bibtex(text: str) -> list[ParsedEntry]:
         else:
             fields = {k.lower() for k, v in block.fields_dict.items() if v.value not in (None, "", [])}
             key, twice = labels.get(block.key, (block.key, ()))
-            out.append(ParsedEntry(position, data, "", key, line=line, dropped=tuple(sorted(fields - BIB_READ)) + twice))
+            lost = {"url"} if "url" in fields and not data.get("URL") else set()  # "<Go to ISI>://..."
+            out.append(ParsedEntry(position, data, "", key, line=line,
+                                   dropped=tuple(sorted(fields - BIB_READ | lost)) + twice))
     return out
 
 
@@ -1207,6 +1218,14 @@ def decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    # UTF-16 without a BOM (JabRef's "tiny-LE-noBOM" test files): every other byte of ASCII text is NUL
+    head = raw[:200]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):
+        odd_nuls = head[1::2].count(0) > head[0::2].count(0)
+        try:
+            return raw.decode("utf-16-le" if odd_nuls else "utf-16-be").lstrip("\ufeff")
         except UnicodeDecodeError:
             pass
     for encoding in ("utf-8-sig", "cp1252"):

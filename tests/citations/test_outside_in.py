@@ -22,6 +22,11 @@ FILES = {
     "bibtex/bbt-excerpts.bib": (10, []),
     "bibtex/bbt-patent-1060.bib": (2, []),
     "ris/zotero-RIS-export-preprints.ris": (14, []),
+    # JabRef's UTF-16 files without a byte-order mark (were "no BibTeX entry")
+    "bibtex/encodings/jabref-tiny-BE-noBOM.bib": (1, []),
+    "bibtex/encodings/jabref-tiny-LE-noBOM.bib": (1, []),
+    # JabRef's reading of an EndNote XML export: two entries without a key, "<Go to ISI>://..." as their url (refused)
+    "bibtex/jabref/EndnoteXmlImporterTestArticle2.bib": (2, []),
     # Better BibTeX's import fixtures, whole (tests/data/bibtex/bbt/)
     "bibtex/bbt/article-with-entrysubtype.bib": (1, []),
     "bibtex/bbt/better-bibtex-001.bib": (2, []),
@@ -65,6 +70,8 @@ EXPECT = {
         "publisher": "Robert Bosch GmbH; Daimler Chrysler AG; Bayerische Motoren Werke AG"},
     ("bibtex/bbt/import-from-clipboard-stopped-working-2377.bib", "Report number 2PTE3"): {
         "type": "report", "number": "2PTE3", "publisher": "Research Institute X"},
+    ("bibtex/encodings/jabref-tiny-LE-noBOM.bib", "Investigation of the best suture"): {
+        "DOI": "10.1136/vr.d6221", "author": [("Verwilghen", "D."), ("Busoni", "V."), ("van Galen", "G."), ("Wilke", "M.")]},
     ("ris/zotero-RIS-export-preprints.ris", "A dual pair"): {"type": "article", "number": "arXiv:1402.1516",
                                                              "archive": "arXiv", "DOI": "10.48550/arXiv.1402.1516"},
 }

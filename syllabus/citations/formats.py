@@ -938,7 +938,7 @@ def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]], lines: d
                                  if sum(1 for f in entry.fields if f.key.lower() == k) > 1))
             fixed.append(bib.Entry(entry.entry_type, key, list(fields.values()), start_line=entry.start_line))
         else:  # a key used before: middlewares have been at it already, so it is read again from its text
-            text = re.sub(r"^(\s*@\s*\w+\s*[{(]\s*)[^,\s]*", lambda m: m.group(1) + key, entry.raw or "", count=1)
+            text = re.sub(r"^(\s*@\s*\w+\s*[{(]\s*)[^,\s]*", lambda m, key=key: m.group(1) + key, entry.raw or "", count=1)
             parsed = bibtexparser.parse_string(strings + "\n" + text, parse_stack=_bib_stack())
             for b in parsed.blocks:
                 if isinstance(b, (bib.Entry, bib.ParsingFailedBlock)):

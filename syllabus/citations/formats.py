@@ -644,7 +644,7 @@ class SplitNames(SplitNameParts):
         return "syllabus-SplitNames"
 
     def _transform_field_value(self, name: list[str]) -> list[NameParts]:
-        out = []
+        out: list[NameParts] = []
         for text in name:
             pieces = [p.strip() for p in re.split(r",\s*(?:and\s+)?", text)]
             if len(pieces) >= 3 and "{" not in text and all(" " in p for p in pieces) and not _SUFFIX.match(pieces[1]):
@@ -915,14 +915,15 @@ def _bib_stack() -> list:
 _SET_ASIDE = (bib.DuplicateBlockKeyBlock, bib.DuplicateFieldKeyBlock)
 
 
-def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]], lines: dict[int, int]) -> list[bib.Entry]:
+def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]],
+               lines: dict[int, int]) -> list[bib.Entry | bib.ParsingFailedBlock]:
     """The entries bibtexparser sets aside, read after all: a key used before (Mendeley and
     JabRef files have them; BibTeX itself only warns) or none ("@article{," as EndNote writes
     it), and a field given twice (the first value is kept, as BibTeX does). Each gets a key of its
     own; ``labels`` maps it to the key the file gives and the fields given twice, for the report,
     ``lines`` (by ``id``) the block read again to its line in the file."""
     strings = "\n".join(b.raw for b in library.strings if b.raw)
-    out: list[bib.Entry] = []
+    out: list[bib.Entry | bib.ParsingFailedBlock] = []
     fixed = []
     for block in library.blocks:
         entry = getattr(block, "ignore_error_block", None) if isinstance(block, _SET_ASIDE) else None
@@ -938,7 +939,8 @@ def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]], lines: d
                                  if sum(1 for f in entry.fields if f.key.lower() == k) > 1))
             fixed.append(bib.Entry(entry.entry_type, key, list(fields.values()), start_line=entry.start_line))
         else:  # a key used before: middlewares have been at it already, so it is read again from its text
-            text = re.sub(r"^(\s*@\s*\w+\s*[{(]\s*)[^,\s]*", lambda m, key=key: m.group(1) + key, entry.raw or "", count=1)
+            head = re.match(r"\s*@\s*\w+\s*[{(]\s*[^,\s]*", entry.raw or "")
+            text = (re.sub(r"[^,\s{(]*$", "", head.group(0)) + key + (entry.raw or "")[head.end():]) if head else ""
             parsed = bibtexparser.parse_string(strings + "\n" + text, parse_stack=_bib_stack())
             for b in parsed.blocks:
                 if isinstance(b, (bib.Entry, bib.ParsingFailedBlock)):

@@ -12,8 +12,9 @@ Field mapping (also in docs/catalog.md):
   035 $a, OCLC numbers → searchable identifiers
 * Leader/06-07, 008/26 of a computer file, 502, 773 → CSL type (book, chapter, article-journal, periodical, thesis,
   motion_picture, song, map, musical_score, manuscript, dataset)
-* 245 $a $b $n $p title · 100/110/111, 700/710 (relator $e/$4: edt → editor, trl →
-  translator) names · 250 edition · 264/260 $a place $b publisher $c date · 008/07-10 year
+* 245 $a $b $n $p title · 100/110, 700/710 (relator $e/$4: edt → editor, trl →
+  translator) names · 111/711 meetings ($a + units $e $q, relator $j/$4, $n $d $c → event-title,
+  event-date, event-place; a 111 or a 711 $4 aut is also the author) · 250 edition · 264/260 $a place $b publisher $c date · 008/07-10 year
 * 020 $a ISBN · 022 $a ISSN · 024 (ind1 7, $2 doi) and doi.org links in 856 → DOI
 * 041 $a / 008/35-37 language · 300 pages · 490/830 series · 520 abstract
 * 600/610/611/630/650/651/655 subjects · 773 $t host ($g volume/issue/pages, $x ISSN, $z ISBN)
@@ -61,6 +62,32 @@ RELATOR_ROLES = {"edt": "editor", "editor": "editor", "ed": "editor", "trl": "tr
 # records add the publisher as a 710 $4 pbl), distributor, printer, funder, owner, host
 NOT_CREATORS = {"pbl", "publisher", "dst", "distributor", "prt", "printer", "fnd", "funder", "own", "owner", "his",
                 "host institution", "sponsor", "spn", "dpt", "depositor"}
+# relators that make a meeting (711) a creator of the work rather than the event it records
+MEETING_CREATORS = {"aut", "author", "verfasser", "cre", "creator", "auteur"}
+
+
+def _meeting_name(f: pymarc.Field) -> str:
+    """A meeting's name (X11): $a and its subordinate units $e and $q ("Deutsche Gesellschaft für
+    Erziehungswissenschaft. Sektion Sonderpädagogik. Jahrestagung") — $e of a meeting is a unit, not
+    a relator (that is $j)."""
+    return ". ".join(p for p in (_strip(v).strip(" .") for v in _sub(f, "a", "e", "q")) if p)
+
+
+def _meeting(f: pymarc.Field) -> dict:
+    """The event of a meeting heading (X11): CSL event-title (the name, with $n its number), event-date ($d),
+    event-place ($c); MARC's parentheses and colons ("(4th :", "1988 :", "San Diego, Calif.)") dropped."""
+    def bare(code: str) -> str:
+        return "; ".join(p for p in (re.sub(r"^[\s(]+|[\s):;,]+$", "", v) for v in _sub(f, code)) if p)
+
+    name, number, date, place = _meeting_name(f), bare("n"), bare("d"), bare("c")
+    event: dict = {"event-title": f"{name} ({number})" if number else name}
+    if place:
+        event["event-place"] = place
+    if parts := cslmod.date_parts(date):
+        event["event-date"] = parts
+    return event
+
+
 # an uncontrolled name (720) whose "given" part is a company's suffix is a company, not a person
 _COMPANY = re.compile(r"(?i),\s*(inc|ltd|llc|gmbh|corp|co|plc|ag|sa|s\.a|b\.v|n\.v)\.?$")
 
@@ -254,10 +281,18 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
     names: dict[str, list[dict]] = {}
     for tag in ("100", "110", "111", "700", "710", "711", "720"):
         for f in rec.get_fields(tag):
-            raw = " ".join(_sub(f, "a", "b") if tag[1:] in ("10", "11") else _sub(f, "a"))
+            meeting = tag[1:] == "11"
+            raw = _meeting_name(f) if meeting else " ".join(_sub(f, "a", "b") if tag[1:] == "10" else _sub(f, "a"))
             if not raw:
                 continue
-            relators = [r.strip(" .,").lower() for r in _sub(f, "e", "4")]
+            relators = [r.strip(" .,").lower() for r in _sub(f, "j" if meeting else "e", "4")]
+            if meeting:
+                # the conference of a proceedings: its event; the author too when it is the main entry
+                # (111) or a 711 whose relator says so ($4 aut) — an added 711 is the event only
+                if "event-title" not in data and not _sub(f, "t"):
+                    data.update(_meeting(f))
+                if _sub(f, "t") or tag == "711" and not any(r in MEETING_CREATORS for r in relators):
+                    continue
             if relators and all(r in NOT_CREATORS for r in relators):
                 continue
             role = next((RELATOR_ROLES[r] for r in relators if r in RELATOR_ROLES), "author")
@@ -332,7 +367,7 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
             if parallel and parallel != title:
                 data["original-title"] = parallel
         elif link in ("100", "110", "111", "700", "710", "711"):
-            raw = " ".join(_sub(f, "a", "b") if link[1:] in ("10", "11") else _sub(f, "a"))
+            raw = _meeting_name(f) if link[1:] == "11" else " ".join(_sub(f, "a", "b") if link[1:] == "10" else _sub(f, "a"))
             person = cslmod.parse_name(raw) if link.endswith("00") else {"literal": _strip(raw)}
             if person:
                 data.setdefault("original-author", []).append(person)
@@ -854,6 +889,32 @@ def _name_field(tag: str, person: dict, role: str = "") -> pymarc.Field:
     return pymarc.Field(tag=tag, indicators=["2" if corporate else "1", " "], subfields=subfields)
 
 
+def _event_of(csl: dict) -> tuple[str, str, str, str] | None:
+    """(name, number, date, place) of the record's conference, as :func:`_meeting` read them."""
+    title = str(csl.get("event-title") or csl.get("event") or "").strip()
+    if not title:
+        return None
+    m = re.fullmatch(r"(.*?) \(([^()]*)\)", title)
+    name, number = (m.group(1), m.group(2)) if m else (title, "")
+    parts = (csl.get("event-date") or {}).get("date-parts", [[]])[0] if isinstance(csl.get("event-date"), dict) else []
+    date = "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(parts))
+    return name, number, date, str(csl.get("event-place") or "")
+
+
+def _meeting_field(tag: str, event: tuple[str, str, str, str], relator: str = "") -> pymarc.Field:
+    """A meeting heading (111/711) as AACR2/RDA write it: $a name $n (number : $d date : $c place)."""
+    name, number, date, place = event
+    head, *units = name.split(". ")
+    subfields = [pymarc.Subfield("a", head)] + [pymarc.Subfield("e", unit) for unit in units]
+    qualifiers = [(code, value) for code, value in (("n", number), ("d", date), ("c", place)) if value]
+    for i, (code, value) in enumerate(qualifiers):
+        text = ("(" if i == 0 else "") + value + (")" if i == len(qualifiers) - 1 else " :")
+        subfields.append(pymarc.Subfield(code, text))
+    if relator:
+        subfields.append(pymarc.Subfield("4", relator))
+    return pymarc.Field(tag=tag, indicators=["2", " "], subfields=subfields)
+
+
 def record_to_marc(record: Record) -> pymarc.Record:
     """A catalog record as MARC21 (the fields :func:`map_record` reads back): 001, 020, 022, 024
     (DOI), 041, 100/110 + 700/710 with relators, 245 ($a title, $b after the first colon), 250,
@@ -878,8 +939,13 @@ def record_to_marc(record: Record) -> pymarc.Record:
         rec.add_field(pymarc.Field(tag="041", indicators=[" ", " "], subfields=[pymarc.Subfield("a", language)]))
     people = [(role, person) for role in ("author", "editor", "translator", "director", "composer")
               for person in cslmod.names(csl, role)]
+    event = _event_of(csl)
     for n, (role, person) in enumerate(people):
         main = n == 0 and role == "author"
+        if event and person.get("literal") == event[0]:  # the conference as the author of its proceedings
+            rec.add_field(_meeting_field("111" if main else "711", event, "" if main else "aut"))
+            event = None
+            continue
         rec.add_field(_name_field("100" if main else "700", person, "" if role == "author" else role))
     title = str(csl.get("title") or record.title)
     head, _, rest = title.partition(": ")
@@ -914,6 +980,8 @@ def record_to_marc(record: Record) -> pymarc.Record:
             for isbn in identifiers.split_identifiers(csl.get("ISBN"))[:1]:
                 host.append(pymarc.Subfield("z", isbn))
         rec.add_field(pymarc.Field(tag="773", indicators=["0", " "], subfields=host))
+    if event:  # a conference that is not the author: an added entry
+        rec.add_field(_meeting_field("711", event))
     if csl.get("URL"):
         rec.add_field(pymarc.Field(tag="856", indicators=["4", "0"], subfields=[pymarc.Subfield("u", str(csl["URL"]))]))
     link = 1

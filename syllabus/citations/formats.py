@@ -21,6 +21,9 @@ from bibtexparser import model as bib
 from bibtexparser.middlewares import (
     LibraryMiddleware, NormalizeFieldKeys, RemoveEnclosingMiddleware, SeparateCoAuthors, SplitNameParts,
 )
+from bibtexparser.middlewares.names import (
+    InvalidNameError, NameParts, parse_single_name_into_parts, split_multiple_persons_names,
+)
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from syllabus.core.text import strip_control_deep
@@ -55,12 +58,12 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
             "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "urldate", "volume", "pages",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
-            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal"}
+            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate"}
 
 
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
 RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6", "note", "section"},
-                "article": {"note", "name_of_database"}, "report": {"note"}, "paper-conference": {"custom3"}}
+                "article": {"note", "name_of_database", "database_provider"}, "report": {"note"}, "paper-conference": {"custom3"}}
 
 
 def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
@@ -71,6 +74,8 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
         keys.add("custom3")  # C3 is read only as a conference paper's proceedings title, a patent's designated states
     if entry.get("note") and data.get("issue") == str(entry["note"]):
         keys.discard("note")  # M1 is read as a journal's issue number (EndNote)
+    if entry.get("urls") and not data.get("URL"):
+        keys.add("urls")  # EndNote's "<Go to ISI>://..." is no web address
     names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
     names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items() if any(values)}
     return tuple(sorted(names))
@@ -142,11 +147,32 @@ def ris_name(text: str) -> dict:
 def _ris_name_text(name: dict) -> str:
     if name.get("literal"):
         return name["literal"] + ","
+    if not name.get("given") and " " in str(name.get("family") or "").strip():
+        return cslmod.name_text(name) + ","  # "UN DESA" alone: whole, or it comes back as given "UN" + family "DESA"
     return cslmod.name_text(name)
 
 
 # what a GEN entry's "type of work" (M3) calls a preprint (CSL ``article``): arXiv, SSRN, RePEc, bioRxiv...
 PREPRINT_WORK = re.compile(r"(?i)\b(pre-?print|e-?print|working paper|discussion paper|preprint article)s?\b")
+# Zotero writes its preprint item as a plain GEN (RIS.js has no type for it, nor M3/M1 for its
+# genre and archive id): what says "preprint" is the repository (PB), the catalogue (DP, DB) or the
+# DOI's registrant — what Zotero's arXiv, bioRxiv, OSF, SSRN, Research Square, Preprints.org,
+# NBER and IACR translators give (tests/data/ris/zotero-RIS-export-preprints.ris)
+PREPRINT_SERVERS = re.compile(
+    r"(?i)^(arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|psyarxiv|socarxiv|eartharxiv|engrxiv|edarxiv|osf preprints|"
+    r"open science framework|center for open science|research square|preprints|ssrn|social science research network|"
+    r"authorea|cryptology eprint archive|national bureau of economic research|nber|scielo preprints)(\.org)?\b")
+PREPRINT_DOI = re.compile(r"(?i)^10\.(48550/arxiv\.|312(19|2[2-9]|3[0-6])/|21203/rs\.|20944/preprints|2139/ssrn|26434/chemrxiv|"
+                          r"36227/techrxiv|22541/au\.|3386/w|1101/\d{4}\.\d\d\.\d\d\.)")
+ARXIV_ID = re.compile(r"(?i)(?:10\.48550/arxiv\.|arxiv\.org/(?:abs|pdf)/)([a-z.-]+/\d{7}|\d{4}\.\d{4,5})")
+
+
+def _preprint_server(entry: dict) -> str:
+    """The preprint server a GEN names (its PB, DP or DB, else its DOI's registrant), or ""."""
+    for key in ("publisher", "database_provider", "name_of_database"):
+        if PREPRINT_SERVERS.match(str(entry.get(key) or "").strip()):
+            return str(entry[key]).strip()
+    return "preprint" if PREPRINT_DOI.match(str(entry.get("doi") or "").strip()) else ""
 
 
 def _isbn_or_issn(value: str) -> bool:
@@ -194,8 +220,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     work = (entry.get("type_of_work") or "").strip()
     if ris_type == "GEN" and work in cslmod.TYPES:
         ctype = work  # our own export of a CSL type RIS has no code for
-    elif ris_type == "GEN" and PREPRINT_WORK.search(work):
-        ctype = "article"  # a preprint (Zotero and citation-js write one as GEN; M3 says what it is)
+    elif ris_type == "GEN" and (PREPRINT_WORK.search(work) or not work and _preprint_server(entry)):
+        ctype = "article"  # a preprint (Zotero and citation-js write one as GEN; M3, or its server, says so)
     title = entry.get("title") or entry.get("primary_title") or entry.get("translated_title") or ""
     secondary = entry.get("secondary_title") or ""
     # the full journal title (JF, else T2) wins over the abbreviations (JO, JA, J2)
@@ -257,14 +283,16 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
             serial = digits == 8 or (digits not in (10, 13) and ctype in SERIAL_TYPES)
             (issns if serial else isbns).append(value)
     data.update(ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=entry.get("doi") or "",
-                URL=(entry.get("urls") or [""])[0], volume=entry.get("volume") or "", issue=entry.get("number") or "",
+                URL=next((u for u in entry.get("urls") or [] if not NOT_A_URL.match(str(u))), ""), volume=entry.get("volume") or "", issue=entry.get("number") or "",
                 publisher=entry.get("publisher") or "", edition=entry.get("edition") or "",
                 abstract=entry.get("abstract") or entry.get("notes_abstract") or "", language=entry.get("language") or "")
     if not data["issue"] and ctype in SERIAL_TYPES and str(entry.get("note") or "").isdigit():
         data["issue"] = entry["note"]  # EndNote writes a journal's issue number in M1
     if ctype == "article":  # a preprint: M1 its number in the repository ("arXiv:2408.12345"), DB the repository
-        data["number"] = entry.get("note") or ""
-        data["archive"] = entry.get("name_of_database") or ""
+        arxiv = ARXIV_ID.search(" ".join([str(entry.get("doi") or ""), *map(str, entry.get("urls") or [])]))
+        data["number"] = entry.get("note") or (f"arXiv:{arxiv.group(1)}" if arxiv else "")
+        server = _preprint_server(entry)
+        data["archive"] = entry.get("name_of_database") or (server if server != "preprint" else "")
         if work and work != "article":
             data["genre"] = work
     if ctype == "patent":
@@ -485,7 +513,16 @@ def _tex(value: str) -> str:
     # simple math sub/superscripts ("DNA$_2$", "$\Sigma^0$") → Unicode, as they print
     text = re.sub(r"(?<=\S)([_^])(?:\{([0-9+\-=()]+)\}|([0-9+\-=()]))(?=[^$]*\$)", _scripts, text) if "$" in text else text
     if "\\" in text or "{" in text or "$" in text or "~" in text:
-        text = _latex.latex_to_text(text)
+        try:
+            text = _latex.latex_to_text(text)
+        except (IndexError, AttributeError, TypeError, ValueError):
+            # a macro whose arguments are spaced out ("\href  {url}  {text}", as Better BibTeX's users
+            # write them) has none for pylatexenc, which fails: joined, else the words without macros
+            joined = re.sub(r"(\\[A-Za-z]+)\s+(?=\{)", r"\1", re.sub(r"\}\s+\{", "}{", text))
+            try:
+                text = _latex.latex_to_text(joined)
+            except (IndexError, AttributeError, TypeError, ValueError):
+                text = re.sub(r"\\[A-Za-z]+\*?|[{}$]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -593,6 +630,39 @@ _NOT_INHERITED = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execut
                   "related", "relatedoptions", "relatedstring", "relatedtype", "shorthand", "shorthandintro", "sortkey"}
 
 
+_SUFFIX = re.compile(r"(?i)^(jr|sr|[ivx]+)\.?$")
+
+
+class SplitNames(SplitNameParts):
+    """bibtexparser's name splitter, which refuses the whole entry over one name it cannot split:
+    a list written with commas instead of "and" ("M. Halle, J. Bresnan, and G. Miller", as old
+    hand-made files have it) is split at its commas, and a part still unsplittable is kept whole
+    as the family name — the entry imports."""
+
+    @classmethod
+    def metadata_key(cls) -> str:
+        return "syllabus-SplitNames"
+
+    def _transform_field_value(self, name: list[str]) -> list[NameParts]:
+        out: list[NameParts] = []
+        for text in name:
+            pieces = [p.strip() for p in re.split(r",\s*(?:and\s+)?", text)]
+            if len(pieces) >= 3 and "{" not in text and all(" " in p for p in pieces) and not _SUFFIX.match(pieces[1]):
+                # three full names with commas ("Ryszard S. Michalski, Jaime G. Carbonell, Tom M.
+                # Mitchell"), not BibTeX's "von Last, Jr, First"
+                out.extend(parse_single_name_into_parts(p) for p in pieces)
+                continue
+            try:
+                out.append(parse_single_name_into_parts(text))
+            except InvalidNameError:
+                for part in [p for p in pieces if p] if "{" not in text else [text]:
+                    try:
+                        out.append(parse_single_name_into_parts(part))
+                    except InvalidNameError:
+                        out.append(NameParts(last=[part]))
+        return out
+
+
 class ResolveCrossref(LibraryMiddleware):
     """``crossref`` resolved as BibTeX and biblatex do (bibtexparser 2 leaves it to the
     caller): an ``@inproceedings`` gets its year, booktitle, editor, publisher, volume... from
@@ -639,6 +709,38 @@ EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/{}", "hdl": "https://hdl.handle.n
                "pubmed": "https://pubmed.ncbi.nlm.nih.gov/{}/", "googlebooks": "https://books.google.com/books?id={}"}
 
 
+# biblatex's patent types and countries (its english.lbx strings): @patent's ``type`` and ``location``
+PATENT_TYPES = {"patent": "patent", "patentau": "Austrian patent", "patentch": "Swiss patent", "patentde": "German patent",
+                "patenteu": "European patent", "patentfr": "French patent", "patentuk": "British patent",
+                "patentus": "U.S. patent", "patreq": "patent request", "patreqau": "Austrian patent request",
+                "patreqch": "Swiss patent request", "patreqde": "German patent request",
+                "patreqeu": "European patent request", "patreqfr": "French patent request",
+                "patrequk": "British patent request", "patrequs": "U.S. patent request"}
+COUNTRIES = {"countryde": "Germany", "countryeu": "European Union", "countryep": "EP", "countryfr": "France",
+             "countryuk": "United Kingdom", "countryus": "United States of America"}
+
+
+def _bib_list(value: str) -> list[str]:
+    """A biblatex list field ("{Robert Bosch GmbH} and {Daimler Chrysler AG}") as its items."""
+    return [item for item in (_tex(part).strip() for part in split_multiple_persons_names(value)) if item]
+
+
+def _bib_patent(f: dict, text: dict, data: dict) -> None:
+    """biblatex's @patent as Zotero (Better BibTeX) reads it: ``holder`` the assignee(s) (CSL
+    publisher, as RIS PB), ``type`` the kind of patent (``patentus`` → "U.S. patent", CSL genre, RIS
+    M3), ``location`` the countries it covers (CSL jurisdiction, RIS C3 — not a place of
+    publication), ``pubstate`` its legal status (RIS C6); ``number`` is read with the report-like types."""
+    if isinstance(f.get("holder"), str):
+        data["publisher"] = "; ".join(_bib_list(f["holder"])) or data.get("publisher", "")
+    if kind := text.get("type", "").strip():
+        data["genre"] = PATENT_TYPES.get(kind.lower(), kind)
+    if isinstance(f.get("location"), str):
+        data["jurisdiction"] = "; ".join(COUNTRIES.get(c.lower(), c) for c in _bib_list(f["location"]))
+        data["publisher-place"] = text.get("address", "")
+    if text.get("pubstate"):
+        data["status"] = text["pubstate"]
+
+
 REPORT_LIKE = ("report", "patent", "standard", "dataset", "software", "legislation", "bill", "legal_case", "regulation",
                "document", "treaty", "hearing")
 
@@ -657,6 +759,49 @@ def _bib_type(etype: str, text: dict) -> str:
     if ctype == "document" and text.get("url") and not text.get("publisher"):
         return "webpage"
     return ctype
+
+
+_QUALIFIER = re.compile(r"\([^()]{0,40}\)")  # "(Electronic)", "(Linking)", "(pbk.)", "(hardcover)"
+_LABEL = re.compile(r"(?i)^(e-?)?(isbn|issn)(-1[03])?:?$")
+
+
+# EndNote writes a Web of Science record's accession number as a "URL": "<Go to ISI>://000200148800007"
+NOT_A_URL = re.compile(r"(?i)^\s*<go to isi>")
+
+
+def _first_url(value: str) -> str:
+    """The first web address of a ``url`` field that holds several ("http://citeseer...; http://www...");
+    "" for EndNote's "<Go to ISI>://..." (the field is then named as dropped)."""
+    if NOT_A_URL.match(value):
+        return ""
+    parts = [p for p in re.split(r"[\s;]+", value) if p]
+    return next((p for p in parts if re.match(r"(?i)(https?:)?//|www\.", p)), value.strip()) if len(parts) > 1 else value.strip()
+
+
+def _bib_numbers(text: dict) -> tuple[list[str], list[str], str]:
+    """ISBNs, ISSNs and a DOI from BibTeX ``isbn`` and ``issn``, each where it belongs: Mendeley
+    writes a journal's ISSNs in ``isbn`` ("1530-6992 (Electronic)\\r1530-6984 (Linking)") and now
+    and then its DOI. What is none of them stays in its field, so that the import refuses the entry
+    naming it (LST-2) rather than lose it in silence."""
+    isbns: list[str] = []
+    issns: list[str] = []
+    doi = ""
+    for key, own in (("isbn", isbns), ("issn", issns)):
+        value = _QUALIFIER.sub(" ", re.sub(r"\\[rnt]", " ", text.get(key, "")))
+        parts = identifiers.split_identifiers(value)
+        for part in parts:
+            digits = len(re.sub(r"[^0-9Xx]", "", part))
+            if _LABEL.match(part) and len(parts) > 1:  # "ISBN 978-..." (a lone "ISBN" is refused, naming it)
+                continue
+            if digits in (10, 13) and identifiers.normalize_isbn(part):
+                isbns.append(part)
+            elif digits == 8 and identifiers.normalize_issn(part):
+                issns.append(part)
+            elif (found := identifiers.normalize_doi(part)) and not doi:
+                doi = found
+            else:
+                own.append(part)
+    return list(dict.fromkeys(isbns)), list(dict.fromkeys(issns)), doi
 
 
 def bib_entry_to_csl(entry: bib.Entry) -> dict:
@@ -688,11 +833,12 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
         if number:
             issued["date-parts"][0].append(number)
     data["issued"] = issued
+    isbns, issns, doi_in_numbers = _bib_numbers(text)
     if text.get("urldate"):
         data["accessed"] = cslmod.date_parts(text["urldate"])
     data.update(volume=text.get("volume", ""), page=re.sub(r"\s*(--|–|-)\s*", "-", str(f.get("pages", ""))).strip(),
-                edition=text.get("edition", ""), ISBN=text.get("isbn", ""), ISSN=text.get("issn", ""), DOI=text.get("doi", ""),
-                URL=str(f.get("url", "")).strip(), abstract=text.get("abstract", ""),
+                edition=text.get("edition", ""), ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=text.get("doi", "") or doi_in_numbers,
+                URL=_first_url(str(f.get("url", ""))), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
     pages = data["page"]
     if text.get("pagetotal"):
@@ -718,6 +864,8 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     elif text.get("type") and ctype in ("thesis", "report"):
         data["genre"] = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis", "techreport": "Technical report"}.get(
             text["type"].lower(), text["type"])
+    if ctype == "patent":
+        _bib_patent(f, text, data)
     eprint = text.get("eprint", "").strip()
     eprint_type = (text.get("eprinttype") or text.get("archiveprefix") or "").strip().lower()
     if eprint:
@@ -759,18 +907,71 @@ def _lost_entries(library) -> list[_LostEntry]:
     return lost  # biblatex's grouping entries: structure, like @string, not works to import
 
 
+def _bib_stack() -> list:
+    return [NormalizeFieldKeys(), ResolveStrings(), RemoveEnclosingMiddleware(), ResolveCrossref(), SeparateCoAuthors(),
+            SplitNames()]
+
+
+_SET_ASIDE = (bib.DuplicateBlockKeyBlock, bib.DuplicateFieldKeyBlock)
+
+
+def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]],
+               lines: dict[int, int]) -> list[bib.Entry | bib.ParsingFailedBlock]:
+    """The entries bibtexparser sets aside, read after all: a key used before (Mendeley and
+    JabRef files have them; BibTeX itself only warns) or none ("@article{," as EndNote writes
+    it), and a field given twice (the first value is kept, as BibTeX does). Each gets a key of its
+    own; ``labels`` maps it to the key the file gives and the fields given twice, for the report,
+    ``lines`` (by ``id``) the block read again to its line in the file."""
+    strings = "\n".join(b.raw for b in library.strings if b.raw)
+    out: list[bib.Entry | bib.ParsingFailedBlock] = []
+    fixed = []
+    for block in library.blocks:
+        entry = getattr(block, "ignore_error_block", None) if isinstance(block, _SET_ASIDE) else None
+        if not isinstance(entry, bib.Entry):
+            continue
+        key = f"{entry.key}__line{(entry.start_line or 0) + 1}"  # (no space: it goes back into the entry's text)
+        twice: tuple[str, ...] = ()
+        if isinstance(block, bib.DuplicateFieldKeyBlock):  # as the splitter left it: plain text values
+            fields: dict[str, bib.Field] = {}
+            for fld in entry.fields:
+                fields.setdefault(fld.key.lower(), fld)
+            twice = tuple(sorted(f"{k} (given twice: the first kept)" for k in fields
+                                 if sum(1 for f in entry.fields if f.key.lower() == k) > 1))
+            fixed.append(bib.Entry(entry.entry_type, key, list(fields.values()), start_line=entry.start_line))
+        else:  # a key used before: middlewares have been at it already, so it is read again from its text
+            head = re.match(r"\s*@\s*\w+\s*[{(]\s*[^,\s]*", entry.raw or "")
+            text = (re.sub(r"[^,\s{(]*$", "", head.group(0)) + key + (entry.raw or "")[head.end():]) if head else ""
+            parsed = bibtexparser.parse_string(strings + "\n" + text, parse_stack=_bib_stack())
+            for b in parsed.blocks:
+                if isinstance(b, (bib.Entry, bib.ParsingFailedBlock)):
+                    lines[id(b)] = entry.start_line or 0
+                    out.append(b)
+        labels[key] = (entry.key, twice)
+    if fixed:  # through the same middlewares, with the file's @strings
+        again = bibtexparser.Library([*library.strings, *fixed])
+        for middleware in _bib_stack():
+            again = middleware.transform(again)
+        out += [b for b in again.blocks if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))]
+    return out
+
+
 def parse_bibtex(text: str) -> list[ParsedEntry]:
     """Every entry of a BibTeX/biblatex file, with ``@string``s, ``#`` concatenation, month
     macros and ``crossref`` resolved and field names in any case (``AUTHOR =``)."""
-    library = bibtexparser.parse_string(text.lstrip("\ufeff"), parse_stack=[
-        NormalizeFieldKeys(), ResolveStrings(), RemoveEnclosingMiddleware(), ResolveCrossref(), SeparateCoAuthors(),
-        SplitNameParts()])
-    blocks: list[bib.Entry | bib.ParsingFailedBlock | _LostEntry] = [b for b in library.blocks if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))
-                               and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
+    # an empty field slot ("title = {...},  , number = ...", as a clipboard copy had it): skipped, as biber does
+    text = re.sub(r'([}"])(\s*,)(?:\s*,)+', r"\1\2", text.lstrip("\ufeff"))
+    library = bibtexparser.parse_string(text, parse_stack=_bib_stack())
+    labels: dict[str, tuple[str, tuple[str, ...]]] = {}
+    read_again: dict[int, int] = {}
+    kept = _set_aside(library, labels, read_again)
+    blocks: list[bib.Entry | bib.ParsingFailedBlock | _LostEntry] = [
+        b for b in library.blocks + kept if isinstance(b, (bib.Entry, bib.ParsingFailedBlock))
+        and not (isinstance(b, _SET_ASIDE) and isinstance(b.ignore_error_block, bib.Entry))
+        and not (isinstance(b, bib.Entry) and b.entry_type.lower() in NOT_WORKS)]
     blocks += _lost_entries(library)
     out = []
-    for position, block in enumerate(sorted(blocks, key=lambda b: b.start_line or 0), start=1):
-        line = (block.start_line or 0) + 1
+    for position, block in enumerate(sorted(blocks, key=lambda b: read_again.get(id(b), b.start_line or 0)), start=1):
+        line = read_again.get(id(block), block.start_line or 0) + 1
         if isinstance(block, _LostEntry):
             out.append(ParsedEntry(position, None, f"unreadable BibTeX entry at line {line}: {block.text!r} is not followed "
                                                    "by '{' or '(' and a key (write @type{key, field = {value}, ...})", line=line))
@@ -789,7 +990,10 @@ def parse_bibtex(text: str) -> list[ParsedEntry]:
             out.append(ParsedEntry(position, None, f"entry {block.key} at line {line} has no title", block.key, line=line))
         else:
             fields = {k.lower() for k, v in block.fields_dict.items() if v.value not in (None, "", [])}
-            out.append(ParsedEntry(position, data, "", block.key, line=line, dropped=tuple(sorted(fields - BIB_READ))))
+            key, twice = labels.get(block.key, (block.key, ()))
+            lost = {"url"} if "url" in fields and not data.get("URL") else set()  # "<Go to ISI>://..."
+            out.append(ParsedEntry(position, data, "", key, line=line,
+                                   dropped=tuple(sorted(fields - BIB_READ | lost)) + twice))
     return out
 
 
@@ -833,20 +1037,31 @@ def _bib_value(key: str, text) -> str:
     return text
 
 
+def _bib_name_part(text: str) -> str:
+    """A name part as BibTeX reads it back: a word "and" braced (it would split the name in two), a
+    family name that starts in lower case ("den Hertog" written as one, "{den Hertog}") braced, or
+    BibTeX takes its first word for a particle."""
+    text = re.sub(r"(?i)(?<![^\s])and(?![^\s])", lambda m: "{" + m.group(0) + "}", _bib_value("author", text))
+    return text
+
+
 def _bib_names(people: list[dict]) -> str:
     out = []
     for p in people:
         if p.get("literal"):
             out.append("{" + _bib_value("author", p["literal"]) + "}")
             continue
-        family = " ".join(x for x in (p.get("non-dropping-particle"), p.get("family")) if x)
+        family = _bib_name_part(str(p.get("family") or ""))
         given = " ".join(x for x in (p.get("given"), p.get("dropping-particle")) if x)
+        if family[:1].islower() or " " in family and not given and not p.get("suffix"):
+            family = "{" + family + "}"  # else BibTeX reads "den" as a particle, "UN DESA" as given + family
+        family = " ".join(x for x in (_bib_name_part(str(p.get("non-dropping-particle") or "")), family) if x)
         parts = [family]
         if p.get("suffix"):
-            parts.append(p["suffix"])
+            parts.append(_bib_name_part(p["suffix"]))
         if given:
-            parts.append(given)
-        out.append(", ".join(_bib_value("author", x) for x in parts))
+            parts.append(_bib_name_part(given))
+        out.append(", ".join(parts))
     return " and ".join(out)
 
 
@@ -880,6 +1095,8 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
         add("year", str(issued[0]))
         if len(issued) > 1:
             add("month", list(MONTHS)[int(issued[1]) - 1])
+        if len(issued) > 2:  # the day: biblatex's date (BibTeX has no field for it; year and month stay for it)
+            add("date", "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued[:3])))
     add("volume", data.get("volume"))
     if ctype in REPORT_LIKE:
         add("number", data.get("number"))
@@ -899,6 +1116,18 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
         add("school", data.get("publisher"))
     elif etype == "techreport":
         add("institution", data.get("publisher"))
+    elif etype == "patent":  # biblatex: holder (a list), type (patentus...), location (countries), pubstate
+        holders = [h.strip() for h in str(data.get("publisher") or "").split(";") if h.strip()]
+        if holders:
+            fields.append(bib.Field("holder", " and ".join("{" + _bib_value("holder", h) + "}" for h in holders)))
+        genre = str(data.get("genre") or "")
+        add("type", next((key for key, name in PATENT_TYPES.items() if name.lower() == genre.lower()), genre))
+        countries = [c.strip() for c in str(data.get("jurisdiction") or "").split(";") if c.strip()]
+        if countries:
+            fields.append(bib.Field("location", " and ".join(
+                next((key for key, name in COUNTRIES.items() if name == c), "{" + _bib_value("location", c) + "}")
+                for c in countries)))
+        add("pubstate", data.get("status"))
     else:
         add("publisher", data.get("publisher"))
     add("address", data.get("publisher-place"))
@@ -946,6 +1175,17 @@ CSL_LEGACY = {"journalAbbreviation": "container-title-short", "shortTitle": "tit
 CSL_KNOWN = validate.KNOWN - {"id"}
 
 
+def _csl_name(name):
+    """citeproc-js's (and Juris-M's) extension of a CSL name: ``isInstitution`` marks a family name
+    that is a body ("UN DESA"): a literal name in CSL 1.0.2; its other private parts are left out."""
+    if not isinstance(name, dict) or "isInstitution" not in name:
+        return name
+    name = {k: v for k, v in name.items() if k != "isInstitution"}
+    if name.get("family") and not name.get("given") and not name.get("literal"):
+        name["literal"] = name.pop("family")
+    return name
+
+
 def parse_csl_json(text: str) -> list[ParsedEntry]:
     try:
         value = json.loads(text)
@@ -962,6 +1202,9 @@ def parse_csl_json(text: str) -> list[ParsedEntry]:
             if legacy in item:
                 value = item.pop(legacy)
                 item.setdefault(current, value)
+        for role in validate.NAME_VARIABLES:
+            if isinstance(item.get(role), list):
+                item[role] = [_csl_name(n) for n in item[role]]
         dropped = tuple(sorted(k for k in item if k not in CSL_KNOWN and k != "id"))
         data = cslmod.clean({k: v for k, v in item.items() if k != "id" and k in CSL_KNOWN}, keep_invalid=True)
         out.append(ParsedEntry(position, data, "", data.get("title", "")[:60], dropped=dropped))
@@ -977,6 +1220,14 @@ def decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    # UTF-16 without a BOM (JabRef's "tiny-LE-noBOM" test files): every other byte of ASCII text is NUL
+    head = raw[:200]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):
+        odd_nuls = head[1::2].count(0) > head[0::2].count(0)
+        try:
+            return raw.decode("utf-16-le" if odd_nuls else "utf-16-be").lstrip("\ufeff")
         except UnicodeDecodeError:
             pass
     for encoding in ("utf-8-sig", "cp1252"):

@@ -22,14 +22,14 @@ FILES = sorted(p for p in MARC.glob("zotero-MARC*") if not p.name.endswith(".exp
 
 # (file, field): why we read it differently from Zotero
 DIVERGES = {
-    ("zotero-MARC-01.mrc", "names"): "Zotero keeps the editor only; we also keep the 711 meeting as a corporate author",
     ("zotero-MARCXML-00.xml", "type"): "a recording (leader/06 j) is a song for us; the White House web site (computer "
                                        "file 'combination' with a URL) a web page, where Zotero reads a book",
     ("zotero-MARCXML-04.xml", "names"): "Zotero takes the 'unter Mitarbeit von' name only; we keep the 100/700 authors",
     ("zotero-MARCXML-03.xml", "names"): "one 700 holding two people ('Jennifer L. Anderson & Edwin Guzman'): one name "
                                         "for Zotero, one for us, split differently",
     ("zotero-MARCXML-03.xml", "year"): "Zotero reads the day of the month of an RFC 822 date ('Fri, 17 Aug 2018') as the year",
-    ("zotero-MARCXML-02.xml", "names"): "the 711 conference is an author ($4 aut) for us; Zotero keeps the editors only",
+    ("zotero-MARCXML-02.xml", "names"): "the 111 conference (main entry, $4 aut) is an author for us; Zotero keeps the "
+                                        "editors only",
     ("zotero-MARC-03.mrc", "names"): "'Meta Platforms, Inc' (720) is a company for us; Zotero reads a person named Inc",
     ("zotero-MARCXML-05.xml", "names"): "as above",
 }
@@ -101,3 +101,41 @@ def test_dsv1_the_publisher_is_no_author_every_place_is_kept_and_720_names_are_r
     assert Record.objects.get(csl__title__startswith="Mathematik").csl["publisher-place"] == "Berlin; Heidelberg"
     import_marc(MARC / "zotero-MARC-03.mrc", library_a)
     assert Record.objects.get(csl__title__startswith="Diffusion").csl["author"] == [{"literal": "Meta Platforms, Inc"}]
+
+
+MEETINGS = [
+    # (file, title starts, authors (literal), event-title, event-date, event-place)
+    ("zotero-MARCXML-02.xml", "Bildungs- und Erziehungsorganisatonen",  # K10plus: 111 $e $e $n $d $c $j Verfasser $4 aut
+     [{"literal": "Deutsche Gesellschaft für Erziehungswissenschaft. Sektion Sonderpädagogik. Jahrestagung"}],
+     "Deutsche Gesellschaft für Erziehungswissenschaft. Sektion Sonderpädagogik. Jahrestagung (50.)", [[2015]], "Basel"),
+    ("zotero-MARC-01.mrc", "Eigentumsverfassung",  # DNB: an added 711 with no relator — the symposium, not an author
+     [{"family": "Depenheuer", "given": "Otto"}], "Symposion. Deutsche Stiftung Eigentum", [[2009, 4, 22]], "Berlin"),
+    ("traject-microform_online_conference.marc", "Proceedings",  # LC: 111 main entry "(4th : 1988 : San Diego, Calif.)"
+     [{"literal": "Conference on Artificial Intelligence Applications"}, {"literal": "IEEE Computer Society"},
+      {"literal": "American Association for Artificial Intelligence"}],
+     "Conference on Artificial Intelligence Applications (4th)", [[1988]], "San Diego, Calif."),
+    ("pymarc-test.dat", "Proceedings of the Perl", [{"literal": "Perl Conference 4.0"}], "Perl Conference 4.0", [[2000]], "Monterey, Calif."),
+]
+
+
+@pytest.mark.parametrize("name, title, authors, event, date, place", MEETINGS, ids=[m[0] for m in MEETINGS])
+def test_dsv1_a_meeting_heading_is_the_conference_and_the_author_of_its_proceedings(db, library_a, name, title, authors,
+                                                                                      event, date, place):
+    """MARC 111/711: $e of a meeting is a subordinate unit (it was read as a relator, and dropped),
+    the relator is $j; $n, $d, $c are the meeting's number, date and place — now CSL event-title,
+    event-date, event-place; a 111 (main entry) or a 711 with $4 aut is the author of the
+    proceedings, an added 711 without one is the event only (the DNB symposium was an author).
+    The record's MARCXML writes the meeting back as 111/711 and reads the same."""
+    from syllabus.catalog.marc import map_record, to_marcxml
+    import pymarc
+
+    import_marc(MARC / name, library_a)
+    record = Record.objects.get(csl__title__startswith=title, csl__has_key="event-title")
+    csl = record.csl
+    assert (csl["author"], csl["event-title"], csl["event-date"], csl["event-place"]) == \
+        (authors, event, {"date-parts": date}, place)
+    (again,) = pymarc.parse_xml_to_array(__import__("io").BytesIO(to_marcxml([record])))
+    assert again.get_fields("111" if authors[0].get("literal") else "711")
+    back = map_record(again).csl
+    assert {k: back.get(k) for k in ("author", "event-title", "event-date", "event-place")} == \
+        {k: csl.get(k) for k in ("author", "event-title", "event-date", "event-place")}

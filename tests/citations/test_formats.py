@@ -257,3 +257,24 @@ def test_lst9_a_publisher_with_and_in_its_name_stays_one_publisher_in_bibtex():
                               "publisher-place": "London and New York"}])
     assert "publisher = {Routledge {and} Kegan Paul}" in bib and "address = {London {and} New York}" in bib
     assert formats.parse(bib)[1][0].csl["publisher"] == "Routledge and Kegan Paul"
+
+
+def test_lst9_real_bibtex_that_used_to_be_refused_imports_and_exports_readably():
+    """Better BibTeX's fixtures (tests/data/bibtex/bbt-excerpts.bib): a key used three times and an
+    entry with no key (Mendeley) were refused, as was an entry with a field given twice, one with
+    editors listed with commas and one with a spaced-out \\href; now each imports, under the key the
+    file gives, the repeated field named in the report. The export braces what BibTeX would misread:
+    '{den Hertog}' (else 'den' is a particle) and a given name '{and} Oliver' (else two people)."""
+    from .corpus import DATA
+
+    entries = formats.parse_bibtex((DATA / "bibtex" / "bbt-excerpts.bib").read_text(encoding="utf-8"))
+    assert [e.error for e in entries] == [""] * 10
+    assert [e.label for e in entries][5:] == ["Milazzo2017"] * 3 + ["garberayers1998b", ""]
+    assert [e.line for e in entries][5:] == [75, 91, 107, 124, 141]
+    assert {"file (given twice: the first kept)", "title (given twice: the first kept)"} <= set(entries[8].dropped)
+    assert entries[8].csl["title"] == "The Cambridge History of Seventeenth-Century Philosophy"
+    ajay, lahnemann = entries[4].csl, entries[3].csl
+    text = formats.to_bibtex([ajay, lahnemann])
+    assert "{den Hertog}, Martien I." in text and "Brandt, {and} Oliver" in text
+    back = formats.parse_bibtex(text)
+    assert [b.csl["author"] for b in back] == [ajay["author"], lahnemann["author"]]

@@ -46,6 +46,8 @@ CANNOT = {
     ("ris", "article-newspaper", "publisher"): "as above (NEWS)",
     ("ris", "patent", "publisher"): "citation-js reads no assignee (RIS PB of a PAT; CSL has no such variable); Zotero "
                                     "reads it as the assignee",
+    ("bibtex", "patent", "publisher"): "a patent's assignee is biblatex's holder (as Better BibTeX writes it; @patent has "
+                                       "no publisher), which citation-js does not read",
     ("ris", "periodical", "container"): "Zotero and citation-js make a whole journal (JFULL) an article; its title, "
                                         "written as JF too, becomes the article's journal",
 }

@@ -25,7 +25,10 @@ class AcquisitionTask(Timestamped):
     a copy on reserve (order, short loan) or an e-book link (licence)."""
 
     institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="acquisition_tasks")
-    citation = models.ForeignKey("lists.Citation", on_delete=models.CASCADE, related_name="acquisition_tasks")
+    citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.CASCADE, related_name="acquisition_tasks",
+                                 help_text="empty: the order of a reader's purchase suggestion from Find it (SRV-3, DSV-6)")
+    record = models.ForeignKey("catalog.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               help_text="what is being acquired (set when a purchase request is bought)")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.REQUESTED)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -59,6 +62,13 @@ class AcquisitionTask(Timestamped):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_TASK
+
+    @property
+    def title(self) -> str:
+        """What the task is about: the list item, else the bought record (a Find it suggestion's order)."""
+        if self.citation is not None:
+            return self.citation.title
+        return self.record.title if self.record is not None else ""
 
 
 class PurchaseRequest(Timestamped):

@@ -33,7 +33,8 @@ def _library_page(citation) -> str:
 
 
 def _task(request, task_id: int) -> AcquisitionTask:
-    task = (AcquisitionTask.objects.select_related("citation__resource_list", "assignee", "library", "institution", "item", "eresource")
+    task = (AcquisitionTask.objects.select_related("citation__resource_list", "record", "assignee", "library", "institution", "item",
+                                                  "eresource")
             .filter(pk=task_id).first())
     try:
         return ensure_task(request.user, task)

@@ -80,6 +80,8 @@ class PurchaseRequest(Timestamped):
     citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="purchase_requests", help_text="empty: a suggestion from Find it (DSV-6)")
     metadata = models.JSONField(default=dict, blank=True, help_text="a Find it suggestion: the CSL-JSON looked for")
+    from_citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                      help_text="a Find it suggestion made from a list item: Bought links the item to the record")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchase_requests")
     note = models.TextField(blank=True)
     title = models.CharField(max_length=1000, blank=True, help_text="what is to be bought (e.g. the new edition)")

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.catalog.actions import register_next_step
+from syllabus.catalog.resolver import context_query
 
 
 def _may_suggest(result, user) -> bool:
@@ -13,5 +14,6 @@ def _may_suggest(result, user) -> bool:
             and bool(config.get("purchase_suggestions_enabled", institution=user.institution)))
 
 
-register_next_step("suggest", _("Suggest the library buy it"), lambda result, user: f"{reverse('acquisitions:suggest')}?{result.kev}",
+register_next_step("suggest", _("Suggest the library buy it"),
+                   lambda result, user: f"{reverse('acquisitions:suggest')}?{result.kev}{context_query(result.from_item)}",
                    hint=_("the library decides and tells you by e-mail"), when=_may_suggest, order=10)

@@ -302,6 +302,9 @@ def _order(actor: User, req: PurchaseRequest) -> AcquisitionTask:
     record = _bought_record(actor, req)
     if req.citation is not None and req.citation.record_id is None:
         audit.update(actor, req.citation, record=record)
+    elif req.citation is None and req.from_citation is not None and req.from_citation.record_id is None:
+        # suggested from Find it opened on a list item with no record: the item now resolves to the copy
+        audit.update(actor, req.from_citation, record=record)
     task = AcquisitionTask.objects.create(institution_id=req.institution_id, citation=req.citation, record=record,
                                           kind=Kind.ORDER, purchase_request=req, library=library, created_by=actor,
                                           location="Course reserve" if req.citation is not None else "")
@@ -364,11 +367,13 @@ def decline_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> Pur
 
 # --- purchase suggestions from Find it (DSV-6, SRV-3) ---------------------------------------------
 
-def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseRequest:
+def suggest_purchase(actor: User, csl: dict, *, note: str = "", from_citation: Citation | None = None) -> PurchaseRequest:
     """A reader (student, instructor, staff) asks their library to buy a title that the link
     resolver found nowhere in the consortium (DSV-6's next step).  It is a purchase request without
     a list item: the library's Acquisitions page lists it, completes or declines it, and every
-    decision is a letter to the reader (SRV-3's workflow and letters)."""
+    decision is a letter to the reader (SRV-3's workflow and letters).  ``from_citation``: the list
+    item Find it was opened from, which the reader sees (the caller checks): Bought links it to the
+    record when it has none."""
     from syllabus.citations import csl as cslmod
     from syllabus.citations import identifiers
     from syllabus.org import config
@@ -396,7 +401,8 @@ def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseReque
         if len(open_titles) >= limit:
             raise RuleViolation("SRV-3", f"at most {limit} of your purchase suggestions are processed at once", status=409)
         req = PurchaseRequest.objects.create(institution_id=actor.institution_id, citation=None, requester=actor,
-                                             note=note, title=title, isbn=isbn[:13], metadata=data)
+                                             note=note, title=title, isbn=isbn[:13], metadata=data,
+                                             from_citation=from_citation)
         audit.created(actor, req, note="suggested from Find it (DSV-6)")
         _letter(req)
     return req

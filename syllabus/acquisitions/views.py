@@ -172,8 +172,9 @@ def suggest(request):
     if not openurl.is_openurl(kev):
         raise RuleViolation("DSV-6", "this link does not describe a citation: open Suggest a purchase from Find it")
     csl = openurl.to_csl(kev)
+    from_item = selectors.seen_item(request.user, resolver.read_from_item(request.GET))
     if request.method == "POST":
-        services.suggest_purchase(request.user, csl, note=data["note"])
+        services.suggest_purchase(request.user, csl, note=data["note"], from_citation=from_item)
         messages.success(request, _("Suggestion sent: the library will tell you by e-mail what it decides."))
         return redirect("acquisitions:mine")
     formatted = bibliography.render([csl], "apa")[0] if csl.get("title") else ""

@@ -211,6 +211,20 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     return report
 
 
+def item_context(user, citation_id: int) -> tuple[str, str] | None:
+    """(list title, the item on the list's student view) when ``user`` sees the item's list, else
+    None: Find it's "Back to <list>" (DSV-6) never names a list its reader cannot open."""
+    from django.urls import reverse
+
+    from syllabus.lists.permissions import access_for
+
+    citation = Citation.objects.select_related("resource_list").filter(pk=citation_id).first()
+    if citation is None or not access_for(user, citation.resource_list).view:
+        return None
+    lst = citation.resource_list
+    return lst.title, reverse("lists:view", args=[lst.pk]) + f"#item-{citation.pk}"
+
+
 def list_items(user, list_id: int) -> tuple[object, list[dict]]:
     """(list, the CSL-JSON of its citations in list order) for a user who may see the list."""
     lst, _access = list_selectors.list_for(user, list_id)

@@ -385,6 +385,11 @@ def suggest_purchase(actor: User, csl: dict, *, note: str = "", from_citation: C
     title = " ".join(str(data.get("title") or "").split())
     if not title:
         raise RuleViolation("SRV-3", "the suggestion needs the title to buy", field="title")
+    from syllabus.catalog.resolver import ARTICLE_TYPES
+
+    if data.get("type") in ARTICLE_TYPES:
+        raise RuleViolation("SRV-3", "a library does not buy a single article: ask it for a copy (document delivery, "
+                                     "inter-library loan)", field="type")
     note = (note or "").strip()
     refuse_too_long("SRV-3", PurchaseRequest, note=note, title=title)
     isbn = next((n for n in (identifiers.normalize_isbn(i) for i in identifiers.split_identifiers(data.get("ISBN"))) if n), "")

@@ -456,7 +456,9 @@ def openurl_page(request):
                # nothing held anywhere: what the reader can do next (a purchase suggestion, SRV-3)
                "held": actions.held(result), "next_steps": actions.next_steps_for(result, request.user),
                # opened from a list item the reader sees: the way back to it (never a URL from the query)
-               "back": back}
+               "back": back,
+               # an article is not bought but copied (document delivery / ILL): its own advice
+               "is_article": result.citation.get("type") in resolver.ARTICLE_TYPES}
     return render(request, "catalog/openurl.html", context)
 
 

@@ -67,9 +67,10 @@ def test_bought_links_a_matching_record_by_isbn_or_doi_instead_of_a_second_one(s
     from syllabus.catalog import services as catalog
 
     by_isbn = catalog.save_record(None, inst_a, {**NOBODY, "ISBN": "0-306-40615-2"}).record  # the ISBN-10 of the same book
-    journal_article = catalog.save_record(None, inst_a, {**ARTICLE, "DOI": "https://doi.org/10.5555/NOWHERE.2021.7"}).record
+    monograph = {"type": "book", "title": "Nowhere: An Open Monograph", "DOI": "10.5555/nowhere.2021.7"}  # DOI, no ISBN
+    by_doi = catalog.save_record(None, inst_a, {**monograph, "DOI": "https://doi.org/10.5555/NOWHERE.2021.7"}).record
     before = Record.objects.count()
-    for csl, record in ((NOBODY, by_isbn), (ARTICLE, journal_article)):
+    for csl, record in ((NOBODY, by_isbn), (monograph, by_doi)):
         rid = _suggest(api, student, csl)
         assert api(librarian).post(f"/api/v1/purchase-requests/{rid}/complete").json()["record_id"] == record.pk
         assert AcquisitionTask.objects.get(purchase_request_id=rid).record == record
@@ -134,3 +135,15 @@ def test_the_order_of_a_suggestion_for_every_role_and_institution(student, libra
     task.refresh_from_db()
     assert task.status == "requested"
     assert PurchaseRequest.objects.get(pk=rid).status == "completed"
+
+
+def test_a_doi_only_article_is_not_offered_as_a_purchase(student, client, api):
+    """An article with a DOI and no ISBN: Find it offers no "Suggest the library buy it" but says
+    how to get a copy (document delivery / inter-library loan); the API refuses it (SRV-3)."""
+    client.force_login(student)
+    page = client.get(f"/openurl?{openurl.from_csl(ARTICLE)}").content.decode()
+    assert 'data-testid="next-steps"' in page and "Suggest the library buy it" not in page
+    assert 'data-testid="ask-for-a-copy"' in page and "document delivery" in page
+    r = api(student).post("/api/v1/purchase-suggestions", {"citation": ARTICLE})
+    assert r.status_code == 400 and r.json()["rule"] == "SRV-3" and "copy" in r.json()["detail"]
+    assert not PurchaseRequest.objects.exists()

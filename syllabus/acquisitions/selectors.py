@@ -101,17 +101,6 @@ def my_purchases(user):
                               .order_by("-created_at", "-id"))
 
 
-def seen_item(user, citation_id: int | None):
-    """The list item ``citation_id`` when ``user`` sees its list (a Find it opened from it), else None."""
-    from syllabus.lists.models import Citation
-    from syllabus.lists.permissions import access_for
-
-    if not citation_id:
-        return None
-    citation = Citation.objects.select_related("resource_list").filter(pk=citation_id).first()
-    return citation if citation is not None and access_for(user, citation.resource_list).view else None
-
-
 def with_find_it(reqs: list[PurchaseRequest]) -> list[PurchaseRequest]:
     """Set ``find_it`` on each Find it suggestion: the resolver's link for what was looked for."""
     from django.urls import reverse

@@ -172,7 +172,7 @@ def suggest(request):
     if not openurl.is_openurl(kev):
         raise RuleViolation("DSV-6", "this link does not describe a citation: open Suggest a purchase from Find it")
     csl = openurl.to_csl(kev)
-    from_item = selectors.seen_item(request.user, resolver.read_from_item(request.GET))
+    from_item = list_selectors.citation_seen_by(request.user, resolver.read_from_item(request.GET))
     if request.method == "POST":
         services.suggest_purchase(request.user, csl, note=data["note"], from_citation=from_item)
         messages.success(request, _("Suggestion sent: the library will tell you by e-mail what it decides."))

@@ -216,10 +216,8 @@ def item_context(user, citation_id: int) -> tuple[str, str] | None:
     None: Find it's "Back to <list>" (DSV-6) never names a list its reader cannot open."""
     from django.urls import reverse
 
-    from syllabus.lists.permissions import access_for
-
-    citation = Citation.objects.select_related("resource_list").filter(pk=citation_id).first()
-    if citation is None or not access_for(user, citation.resource_list).view:
+    citation = list_selectors.citation_seen_by(user, citation_id)
+    if citation is None:
         return None
     lst = citation.resource_list
     return lst.title, reverse("lists:view", args=[lst.pk]) + f"#item-{citation.pk}"

@@ -61,6 +61,7 @@ def test_bought_puts_the_title_in_the_catalog_and_find_it_shows_the_holding(stud
     assert r.status_code == 200 and r.json()["status"] == "done" and r.json()["record_id"] == record.pk
     item.refresh_from_db()
     assert item.status == Item.Status.IN_PLACE and Item.objects.filter(record=record).count() == 1
+    assert 'data-testid="received"' in client.get(reverse("acquisitions:task", args=[task.pk])).content.decode()
 
 
 def test_bought_links_a_matching_record_by_isbn_or_doi_instead_of_a_second_one(student, librarian, api, inst_a, library_a):

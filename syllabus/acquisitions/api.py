@@ -54,8 +54,10 @@ class AcquisitionTaskChange(Schema):
 
 class AcquisitionTaskOut(Schema):
     id: int
-    citation_id: int
-    list_id: int
+    citation_id: int | None = Field(..., description="the list item; null for the order of a Find it suggestion (SRV-3)")
+    list_id: int | None
+    record_id: int | None = Field(..., description="the catalog record acquired (set when a purchase request is bought)")
+    purchase_request_id: int | None
     title: str
     kind: str
     status: str
@@ -74,7 +76,8 @@ class AcquisitionTaskOut(Schema):
 
 
 def task_out(t: AcquisitionTask) -> dict:
-    return {"id": t.pk, "citation_id": t.citation_id, "list_id": t.citation.resource_list_id, "title": t.citation.title,
+    return {"id": t.pk, "citation_id": t.citation_id, "list_id": t.citation.resource_list_id if t.citation is not None else None,
+            "title": t.title, "record_id": t.record_id, "purchase_request_id": t.purchase_request_id,
             "kind": t.kind, "status": t.status, "assignee": t.assignee.username if t.assignee is not None else None,
             "vendor": t.vendor, "cost_amount": str(t.cost_amount) if t.cost_amount is not None else None,
             "cost_currency": t.cost_currency, "expected_date": t.expected_date, "notes": t.notes,
@@ -84,7 +87,8 @@ def task_out(t: AcquisitionTask) -> dict:
 
 
 def _task(user, task_id: int) -> AcquisitionTask:
-    task = AcquisitionTask.objects.select_related("citation__resource_list", "assignee", "library", "institution").filter(pk=task_id).first()
+    task = (AcquisitionTask.objects.select_related("citation__resource_list", "record", "assignee", "library", "institution")
+            .filter(pk=task_id).first())
     return ensure_task(user, task)
 
 
@@ -167,6 +171,7 @@ class PurchaseRequestOut(Schema):
     requester: str
     tags: list[str]
     metadata: dict = Field(..., description="a Find it suggestion: the CSL-JSON of what was looked for")
+    record_id: int | None = Field(..., description="bought: the catalog record of the library's copy (SRV-3)")
 
 
 class SuggestionIn(Schema):
@@ -177,11 +182,12 @@ class SuggestionIn(Schema):
 def purchase_out(r: PurchaseRequest) -> dict:
     return {"id": r.pk, "status": r.status, "citation_id": r.citation_id, "title": r.title, "isbn": r.isbn, "note": r.note,
             "reason": r.reason, "requester": r.requester.username,
-            "tags": list(r.citation.tags or []) if r.citation is not None else [], "metadata": r.metadata or {}}
+            "tags": list(r.citation.tags or []) if r.citation is not None else [], "metadata": r.metadata or {},
+            "record_id": getattr(r, "bought_record_id", None)}
 
 
 def _purchase(user, request_id: int) -> PurchaseRequest:
-    req = PurchaseRequest.objects.select_related("citation__resource_list", "requester").filter(pk=request_id).first()
+    req = selectors.with_bought_record(PurchaseRequest.objects.select_related("citation__resource_list", "requester")).filter(pk=request_id).first()
     if req is None:
         raise NotFound("SRV-3", "no such purchase request")
     services.ensure_may_see_purchase(user, req)

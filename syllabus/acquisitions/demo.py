@@ -20,6 +20,10 @@ from .models import AcquisitionTask, Kind, PurchaseRequest
 SUGGESTED = {"type": "book", "title": "Empire of Cotton: A Global History", "author": [{"family": "Beckert", "given": "Sven"}],
              "publisher": "Alfred A. Knopf", "issued": {"date-parts": [[2014]]}, "ISBN": "9780375414145"}
 
+BOUGHT = {"type": "book", "title": "Capitalism and Slavery", "author": [{"family": "Williams", "given": "Eric"}],
+          "publisher": "University of North Carolina Press", "issued": {"date-parts": [[2014]]}, "edition": "3",
+          "ISBN": "9781469619491"}
+
 
 def load(stdout) -> None:
     inst = Institution.objects.filter(code="riverside").first()
@@ -52,6 +56,10 @@ def load(stdout) -> None:
             made += 1
         if student is not None:  # a title Find it found in no library of the consortium (DSV-6)
             services.suggest_purchase(student, SUGGESTED, note="For my HIST101 essay on the cotton trade (week 4).")
+            made += 1
+            # and one the library already bought: its copy is on order in the catalog (SRV-3's Bought)
+            bought = services.suggest_purchase(student, BOUGHT, note="Chapter 7 is on this week's seminar sheet.")
+            services.complete_purchase(librarian, bought)
             made += 1
     except RuleViolation as exc:  # the demo list may have changed shape: load what fits, say what did not
         stdout.write(f"  acquisitions demo: {exc}")

@@ -25,7 +25,10 @@ class AcquisitionTask(Timestamped):
     a copy on reserve (order, short loan) or an e-book link (licence)."""
 
     institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="acquisition_tasks")
-    citation = models.ForeignKey("lists.Citation", on_delete=models.CASCADE, related_name="acquisition_tasks")
+    citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.CASCADE, related_name="acquisition_tasks",
+                                 help_text="empty: the order of a reader's purchase suggestion from Find it (SRV-3, DSV-6)")
+    record = models.ForeignKey("catalog.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               help_text="what is being acquired (set when a purchase request is bought)")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.REQUESTED)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -60,6 +63,13 @@ class AcquisitionTask(Timestamped):
     def is_open(self) -> bool:
         return self.status in OPEN_TASK
 
+    @property
+    def title(self) -> str:
+        """What the task is about: the list item, else the bought record (a Find it suggestion's order)."""
+        if self.citation is not None:
+            return self.citation.title
+        return self.record.title if self.record is not None else ""
+
 
 class PurchaseRequest(Timestamped):
     """An instructor's request that the library buy a title (a new edition or the item itself, SRV-3),
@@ -70,6 +80,8 @@ class PurchaseRequest(Timestamped):
     citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="purchase_requests", help_text="empty: a suggestion from Find it (DSV-6)")
     metadata = models.JSONField(default=dict, blank=True, help_text="a Find it suggestion: the CSL-JSON looked for")
+    from_citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                      help_text="a Find it suggestion made from a list item: Bought links the item to the record")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchase_requests")
     note = models.TextField(blank=True)
     title = models.CharField(max_length=1000, blank=True, help_text="what is to be bought (e.g. the new edition)")

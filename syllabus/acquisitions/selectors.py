@@ -48,7 +48,8 @@ def tasks_for_citations(citation_ids) -> dict[int, list[AcquisitionTask]]:
                  .order_by("-created_at", "-id"))
     annotate_warnings(tasks)
     for t in tasks:
-        out[t.citation_id].append(t)
+        if t.citation_id is not None:
+            out[t.citation_id].append(t)
     return dict(out)
 
 
@@ -62,7 +63,7 @@ def purchases_for_citations(citation_ids) -> dict[int, list[PurchaseRequest]]:
 
 def task_list(institution, *, status: str = "open"):
     qs = (AcquisitionTask.objects.filter(institution=institution)
-          .select_related("citation__resource_list", "assignee", "institution").order_by("expected_date", "-created_at", "-id"))
+          .select_related("citation__resource_list", "record", "assignee", "institution").order_by("expected_date", "-created_at", "-id"))
     if status == "open":
         qs = qs.filter(status__in=OPEN_TASK)
     elif status:
@@ -70,8 +71,18 @@ def task_list(institution, *, status: str = "open"):
     return qs
 
 
+def with_bought_record(qs):
+    """Annotate ``bought_record_id``: the catalog record of what the library bought (the order task
+    that Bought started, SRV-3), so that the reader follows it to the library's holding."""
+    from django.db.models import OuterRef, Subquery
+
+    bought = AcquisitionTask.objects.filter(purchase_request=OuterRef("pk"), record__isnull=False).order_by("pk")
+    return qs.annotate(bought_record_id=Subquery(bought.values("record_id")[:1]))
+
+
 def purchase_list(institution, *, status: str = "library_processing"):
-    qs = PurchaseRequest.objects.filter(institution=institution).select_related("citation__resource_list", "requester")
+    qs = with_bought_record(PurchaseRequest.objects.filter(institution=institution)
+                            .select_related("citation__resource_list", "requester"))
     return qs.filter(status=status) if status else qs
 
 
@@ -86,7 +97,8 @@ def open_notices_for_citations(citation_ids) -> dict[int, list]:
 
 def my_purchases(user):
     """A person's own purchase requests (list items) and suggestions (Find it), newest first."""
-    return PurchaseRequest.objects.filter(requester=user).select_related("citation__resource_list").order_by("-created_at", "-id")
+    return with_bought_record(PurchaseRequest.objects.filter(requester=user).select_related("citation__resource_list")
+                              .order_by("-created_at", "-id"))
 
 
 def with_find_it(reqs: list[PurchaseRequest]) -> list[PurchaseRequest]:

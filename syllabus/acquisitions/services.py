@@ -64,11 +64,10 @@ def _clean_cost(amount, currency) -> tuple[Decimal | None, str]:
     return value, code
 
 
-def _clean_task_values(citation: Citation, values: dict) -> dict:
+def _clean_task_values(inst_id: int, values: dict) -> dict:
     out = {k: v for k, v in values.items() if k in TASK_FIELDS}
     if "cost_amount" in out or "cost_currency" in out:
         out["cost_amount"], out["cost_currency"] = _clean_cost(out.get("cost_amount"), out.get("cost_currency"))
-    inst_id = citation.resource_list.institution_id
     if out.get("assignee") is not None and not isinstance(out["assignee"], User):
         user = User.objects.filter(username=typed_username(out["assignee"]), institution_id=inst_id).first()
         if user is None:
@@ -94,8 +93,11 @@ def _clean_task_values(citation: Citation, values: dict) -> dict:
     return out
 
 
-def _move_item(actor: User, citation: Citation, status: str) -> None:
-    """The item follows its task where the LST-4 table allows the move (else it stays)."""
+def _move_item(actor: User, citation: Citation | None, status: str) -> None:
+    """The item follows its task where the LST-4 table allows the move (else it stays); the
+    order of a Find it suggestion has no item."""
+    if citation is None:
+        return
     citation.refresh_from_db()
     if citation.status != status and ITEM_WORKFLOW.between(citation.status, status):
         lists.set_item_status(actor, citation, status)
@@ -106,7 +108,7 @@ def create_task(actor: User, citation: Citation, kind: str, **values) -> Acquisi
     ensure_process(actor, citation.resource_list)
     if kind not in Kind.values:
         raise RuleViolation("SRV-3", f"kind must be one of {', '.join(Kind.values)}", field="kind")
-    clean = _clean_task_values(citation, values)
+    clean = _clean_task_values(citation.resource_list.institution_id, values)
     if kind in (Kind.ORDER, Kind.SHORT_LOAN) and clean.get("library") is None:
         clean["library"] = citation.resource_list.institution.libraries.order_by("code").first()
     with transaction.atomic():
@@ -116,18 +118,27 @@ def create_task(actor: User, citation: Citation, kind: str, **values) -> Acquisi
     return task
 
 
+def _ensure_works_on(actor: User, task: AcquisitionTask) -> None:
+    """A list item's task: the list's processors (LST-7); a Find it suggestion's order: the
+    library of its institution."""
+    if task.citation is None:
+        ensure_librarian(actor, task.institution_id)
+    else:
+        ensure_process(actor, task.citation.resource_list)
+
+
 def update_task(actor: User, task: AcquisitionTask, **values) -> AcquisitionTask:
-    ensure_process(actor, task.citation.resource_list)
+    _ensure_works_on(actor, task)
     if not task.is_open:
         raise RuleViolation("SRV-3", "a finished or cancelled task cannot be changed", status=409)
-    clean = _clean_task_values(task.citation, values)
+    clean = _clean_task_values(task.institution_id, values)
     with transaction.atomic():
         audit.update(actor, task, updated_at=clock.now(), **clean)
     return task
 
 
 def _step(actor: User, task: AcquisitionTask, action: str) -> AcquisitionTask:
-    ensure_process(actor, task.citation.resource_list)
+    _ensure_works_on(actor, task)
     task = AcquisitionTask.objects.select_for_update().get(pk=task.pk)
     target = TASK_WORKFLOW.step(task.status, action).target
     closed = clock.now() if target in (TaskStatus.DONE, TaskStatus.CANCELLED) else None
@@ -164,9 +175,14 @@ def complete_task(actor: User, task: AcquisitionTask, **values) -> AcquisitionTa
         task = update_task(actor, task, **values)
     with transaction.atomic():
         task = _step(actor, task, "complete")
-        citation = Citation.objects.select_related("resource_list__institution", "record").get(pk=task.citation_id)
-        record = _record_of(actor, citation)
-        location = task.location or "Course reserve"
+        citation = (Citation.objects.select_related("resource_list__institution", "record").get(pk=task.citation_id)
+                    if task.citation_id else None)
+        if task.record is not None:
+            record = task.record
+        else:
+            assert citation is not None  # only a list item's task comes without its record
+            record = _record_of(actor, citation)
+        location = task.location or ("Course reserve" if citation is not None else "")
         if task.kind == Kind.LICENSE:
             if not task.url:
                 raise RuleViolation("SRV-3", "a licensed e-book needs its link to finish the task", field="url")
@@ -178,8 +194,11 @@ def complete_task(actor: User, task: AcquisitionTask, **values) -> AcquisitionTa
             assert item is not None
             audit.update(actor, item, location=location, item_type="short_loan")
             audit.update(actor, task, item=item)
+        elif task.kind == Kind.ORDER and task.item is not None:  # bought: the copy on order arrives (SRV-3)
+            audit.update(actor, task.item, status=Item.Status.IN_PLACE,
+                         **({"location": location} if location != task.item.location else {}))
         else:
-            library = task.library or citation.resource_list.institution.libraries.order_by("code").first()
+            library = task.library or task.institution.libraries.order_by("code").first()
             if library is None:
                 raise RuleViolation("SRV-3", "the institution has no library to receive the copy", field="library")
             item = catalog.add_item(None, record, library, f"ACQ-{task.institution_id}-{task.pk}", location=location,
@@ -192,11 +211,12 @@ def complete_task(actor: User, task: AcquisitionTask, **values) -> AcquisitionTa
 
 # --- purchase requests (SRV-3) -------------------------------------------------------------------
 
-def _letter(req: PurchaseRequest) -> None:
+def _letter(req: PurchaseRequest, link: str = "") -> None:
     code = PURCHASE_LETTERS[PurchaseStatus(req.status)]
     user = req.requester
     queue_letter(code, user, {"patron": user.get_full_name() or user.username, "title": req.title, "request": req.pk,
-                              "reason": req.reason, "list": req.citation.resource_list.title if req.citation is not None else ""},
+                              "reason": req.reason, "list": req.citation.resource_list.title if req.citation is not None else "",
+                              "link": link},
                  key=f"acq:purchase:{req.pk}:{req.status}", institution=req.institution)
 
 
@@ -249,16 +269,75 @@ def _ensure_library(actor: User, req: PurchaseRequest) -> None:
         ensure_process(actor, req.citation.resource_list)
 
 
+def _bought_record(actor: User, req: PurchaseRequest) -> Record:
+    """The catalog record of what was bought, in the request's institution: the list item's own
+    record (the item is linked to it: the path of an order task, ``_record_of``), else a record of
+    the institution with the same ISBN or DOI, else a new one from the request's metadata."""
+    from syllabus.citations import identifiers
+
+    citation = req.citation
+    same_title = citation is not None and (not req.isbn or req.isbn in {
+        identifiers.normalize_isbn(i) for i in identifiers.split_identifiers((citation.metadata or {}).get("ISBN"))}
+        | ({citation.record.isbn} if citation.record is not None else set()))
+    if citation is not None and same_title:
+        return _record_of(actor, citation)
+    if citation is not None:  # a new edition of the item (SRV-3): its own record
+        csl = {**(citation.metadata or {}), "type": citation.csl_type, "title": req.title or citation.title, "ISBN": req.isbn}
+    else:
+        csl = dict(req.metadata or {})
+        csl.setdefault("title", req.title)
+    mine = Record.objects.filter(institution_id=req.institution_id)
+    doi = identifiers.doi_key(csl.get("DOI"))
+    match = ((mine.filter(isbn=req.isbn).order_by("pk").first() if req.isbn else None)
+             or (mine.filter(doi=doi).order_by("pk").first() if doi else None))
+    if match is not None:
+        return match
+    return catalog.save_record(actor, req.institution, csl).record
+
+
+def _order(actor: User, req: PurchaseRequest) -> AcquisitionTask:
+    """Bought (SRV-3): the record of what was bought, a copy of it on order (In process) in the
+    institution's first library (none while it has no library), so that Find it and the item's availability show the library's
+    holding at once, and the order task that receives the copy (``complete_task``)."""
+    library = req.institution.libraries.order_by("code").first()
+    record = _bought_record(actor, req)
+    if req.citation is not None and req.citation.record_id is None:
+        audit.update(actor, req.citation, record=record)
+    elif req.citation is None and req.from_citation is not None and req.from_citation.record_id is None:
+        # suggested from Find it opened on a list item with no record: the item now resolves to the copy
+        audit.update(actor, req.from_citation, record=record)
+    task = AcquisitionTask.objects.create(institution_id=req.institution_id, citation=req.citation, record=record,
+                                          kind=Kind.ORDER, purchase_request=req, library=library, created_by=actor,
+                                          location="Course reserve" if req.citation is not None else "")
+    audit.created(actor, task, note="bought (SRV-3)")
+    if library is None:  # no library yet to receive it: the order task's completion says so (SRV-3)
+        return task
+    item = catalog.add_item(None, record, library, f"ACQ-{req.institution_id}-{task.pk}", location=task.location,
+                            status=Item.Status.IN_PROCESS)
+    audit.created(actor, item)
+    audit.update(actor, task, item=item)
+    if req.citation is not None:
+        from .models import EditionNotice
+
+        EditionNotice.objects.filter(citation=req.citation, isbn=req.isbn, record__isnull=True).exclude(isbn="").update(record=record)
+    return task
+
+
 def _purchase_step(actor: User, req: PurchaseRequest, action: str, reason: str = "") -> PurchaseRequest:
+    from django.urls import reverse
+
     with transaction.atomic():
         # of=self: a Find it suggestion's citation is the nullable side of the join (PostgreSQL locks no such side)
-        req = (PurchaseRequest.objects.select_for_update(of=("self",)).select_related("citation__resource_list")
+        req = (PurchaseRequest.objects.select_for_update(of=("self",)).select_related("citation__resource_list", "institution")
                .get(pk=req.pk))
         target = PURCHASE_WORKFLOW.step(req.status, action).target
         audit.update(actor, req, note=action, status=target, reason=(reason or "")[:500], updated_at=clock.now(),
                      closed_at=clock.now())
+        link = ""
+        if target == PurchaseStatus.COMPLETED:
+            link = reverse("catalog:record", args=[_order(actor, req).record_id])
         _tag(actor, req)
-        _letter(req)
+        _letter(req, link)
     return req
 
 
@@ -289,11 +368,13 @@ def decline_purchase(actor: User, req: PurchaseRequest, reason: str = "") -> Pur
 
 # --- purchase suggestions from Find it (DSV-6, SRV-3) ---------------------------------------------
 
-def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseRequest:
+def suggest_purchase(actor: User, csl: dict, *, note: str = "", from_citation: Citation | None = None) -> PurchaseRequest:
     """A reader (student, instructor, staff) asks their library to buy a title that the link
     resolver found nowhere in the consortium (DSV-6's next step).  It is a purchase request without
     a list item: the library's Acquisitions page lists it, completes or declines it, and every
-    decision is a letter to the reader (SRV-3's workflow and letters)."""
+    decision is a letter to the reader (SRV-3's workflow and letters).  ``from_citation``: the list
+    item Find it was opened from, which the reader sees (the caller checks): Bought links it to the
+    record when it has none."""
     from syllabus.citations import csl as cslmod
     from syllabus.citations import identifiers
     from syllabus.org import config
@@ -305,6 +386,11 @@ def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseReque
     title = " ".join(str(data.get("title") or "").split())
     if not title:
         raise RuleViolation("SRV-3", "the suggestion needs the title to buy", field="title")
+    from syllabus.catalog.resolver import ARTICLE_TYPES
+
+    if data.get("type") in ARTICLE_TYPES:
+        raise RuleViolation("SRV-3", "a library does not buy a single article: ask it for a copy (document delivery, "
+                                     "inter-library loan)", field="type")
     note = (note or "").strip()
     refuse_too_long("SRV-3", PurchaseRequest, note=note, title=title)
     isbn = next((n for n in (identifiers.normalize_isbn(i) for i in identifiers.split_identifiers(data.get("ISBN"))) if n), "")
@@ -326,7 +412,8 @@ def suggest_purchase(actor: User, csl: dict, *, note: str = "") -> PurchaseReque
         if suggestions.filter(created_at__gt=clock.now() - dt.timedelta(hours=24))[:per_day].count() >= per_day:
             raise RuleViolation("SRV-3", f"at most {per_day} purchase suggestions a day; try again tomorrow", status=409)
         req = PurchaseRequest.objects.create(institution_id=actor.institution_id, citation=None, requester=actor,
-                                             note=note, title=title, isbn=isbn[:13], metadata=data)
+                                             note=note, title=title, isbn=isbn[:13], metadata=data,
+                                             from_citation=from_citation)
         audit.created(actor, req, note="suggested from Find it (DSV-6)")
         _letter(req)
     return req

@@ -33,7 +33,8 @@ def _library_page(citation) -> str:
 
 
 def _task(request, task_id: int) -> AcquisitionTask:
-    task = (AcquisitionTask.objects.select_related("citation__resource_list", "assignee", "library", "institution", "item", "eresource")
+    task = (AcquisitionTask.objects.select_related("citation__resource_list", "record", "assignee", "library", "institution", "item",
+                                                  "eresource")
             .filter(pk=task_id).first())
     try:
         return ensure_task(request.user, task)
@@ -171,8 +172,9 @@ def suggest(request):
     if not openurl.is_openurl(kev):
         raise RuleViolation("DSV-6", "this link does not describe a citation: open Suggest a purchase from Find it")
     csl = openurl.to_csl(kev)
+    from_item = list_selectors.citation_seen_by(request.user, resolver.read_from_item(request.GET))
     if request.method == "POST":
-        services.suggest_purchase(request.user, csl, note=data["note"])
+        services.suggest_purchase(request.user, csl, note=data["note"], from_citation=from_item)
         messages.success(request, _("Suggestion sent: the library will tell you by e-mail what it decides."))
         return redirect("acquisitions:mine")
     formatted = bibliography.render([csl], "apa")[0] if csl.get("title") else ""

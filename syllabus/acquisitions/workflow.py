@@ -44,7 +44,9 @@ PURCHASE_WORKFLOW = StateMachine("purchase request", "SRV-3", [
     Transition(PurchaseStatus.LIBRARY_PROCESSING, "cancel", PurchaseStatus.CANCELLED, INSTRUCTOR,
                "the tag `new_edition_purchase_requested` is removed; letter `purchase_request_cancelled`"),
     Transition(PurchaseStatus.LIBRARY_PROCESSING, "complete", PurchaseStatus.COMPLETED, LIBRARIAN,
-               "tag `new_edition_available`; letter `purchase_request_completed`"),
+               "Bought: the catalog record (the item's own, else one of the institution with the same ISBN/DOI, else a "
+               "new one; an unlinked item is linked to it), a copy In process in the first library and an order task "
+               "that receives it; tag `new_edition_available`; letter `purchase_request_completed` with the record's link"),
     Transition(PurchaseStatus.LIBRARY_PROCESSING, "decline", PurchaseStatus.DECLINED, LIBRARIAN,
                "tag `purchase_request_declined`; letter `purchase_request_declined`"),
 ], states=PurchaseStatus)

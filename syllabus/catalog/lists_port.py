@@ -21,6 +21,7 @@ from django.urls import reverse
 NEEDS = frozenset({
     "lists_for_adding", "list_and_section", "ensure_edit", "add_record", "add_metadata", "import_into_list",
     "list_items", "citation_form_type", "lists_containing", "record_ids_for_courses", "course_reserves",
+    "item_context",
 })
 
 _provided: dict[str, Callable[..., Any]] = {}
@@ -82,6 +83,13 @@ def list_items(user, list_id: int) -> tuple[Any, list[dict]]:
 def citation_form_type(csl_type: str | None) -> tuple[list, str]:
     """(the citation type choices, the one matching CSL type ``csl_type``) for the citation form."""
     return _get("citation_form_type")(csl_type)
+
+
+def item_context(user, citation_id: int) -> tuple[str, str] | None:
+    """(the list's title, the item's place on the list's page) when ``user`` may see the list item
+    ``citation_id`` — Find it's way back to the list it was opened from (DSV-6); else None (a
+    foreign or unknown item says nothing)."""
+    return _get("item_context")(user, citation_id)
 
 
 def list_url(lst) -> str:

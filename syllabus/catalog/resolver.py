@@ -56,6 +56,7 @@ class Resolution:
     holdings: list[Holding] = field(default_factory=list)
     scope: str = ""  # mine | consortium | "" (nothing found)
     matched_by: str = ""
+    from_item: int | None = None  # the list item Find it was opened from (``from_item``), checked by the page
 
     @property
     def found(self) -> bool:
@@ -158,7 +159,29 @@ def read_kev(query) -> dict[str, list[str]]:
             raise RuleViolation("DSV-6", f"{key[:40]}: at most {ITEMS} values", field=key[:40])
         if len(key) > KEV or any(len(v) > KEV for v in values):
             raise RuleViolation("DSV-6", f"{key[:40]}: at most {KEV} characters", field=key[:40])
-    return openurl.parse_kev({k: v for k, v in query.lists() if k != "institution"})
+    return openurl.parse_kev({k: v for k, v in query.lists() if k not in PAGE_PARAMS})
+
+
+#: query parameters of our own Find it page that are not the OpenURL's: the API's institution, and
+#: the list item the page was opened from (its "Back to <list>", DSV-6)
+PAGE_PARAMS = ("institution", "from_item")
+MAX_ID = 2**63 - 1
+
+
+def read_from_item(query) -> int | None:
+    """The list item a Find it link was opened from (``from_item``), an id or nothing; anything
+    else is refused (DSV-6).  Whether the reader may see that item is the page's check."""
+    value = query.get("from_item", "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID):
+        raise RuleViolation("DSV-6", "from_item: the id of a list item", field="from_item")
+    return int(value)
+
+
+def context_query(from_item: int | None) -> str:
+    """``&from_item=<id>`` to carry the list item along a Find it link (or nothing)."""
+    return f"&from_item={from_item}" if from_item else ""
 
 
 def resolve_kev(user: User | None, query, *, institution=None) -> Resolution:

@@ -444,14 +444,21 @@ def openurl_page(request):
     if not openurl.is_openurl(kev):
         return render(request, "catalog/openurl.html", {"result": None, "bad": bool(request.GET)},
                       status=200 if not request.GET else 400)
+    from_item = resolver.read_from_item(request.GET)
     result = resolver.resolve(request.user, openurl.to_csl(kev))
+    back = lists_port.item_context(request.user, from_item) if from_item else None
+    result.from_item = from_item if back else None  # a next step carries only an item the reader sees
     shown = result.citation if result.citation.get("title") else (result.records[0].csl if result.records else result.citation)
     described = " · ".join(f"{key} {shown[key]}" for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN", "URL") if shown.get(key))
     context = {"result": result, "citation": shown, "csl_json": json.dumps(shown),
                "formatted": bibliography.render([shown], "apa")[0] if shown.get("title") else html_escape(described),
                "collected": selectors.collection_record_ids(request.user),
                # nothing held anywhere: what the reader can do next (a purchase suggestion, SRV-3)
-               "held": actions.held(result), "next_steps": actions.next_steps_for(result, request.user)}
+               "held": actions.held(result), "next_steps": actions.next_steps_for(result, request.user),
+               # opened from a list item the reader sees: the way back to it (never a URL from the query)
+               "back": back,
+               # an article is not bought but copied (document delivery / ILL): its own advice
+               "is_article": result.citation.get("type") in resolver.ARTICLE_TYPES}
     return render(request, "catalog/openurl.html", context)
 
 

@@ -84,6 +84,7 @@ def catalog_access(user, citations) -> dict[int, dict]:
     inst = _institution(user, citations)
     conf = config.get_many(CONFIG_KEYS, institution=inst)
     base = find_it_base(inst, conf["link_resolver_base_url"])
+    ours = not (conf["link_resolver_base_url"] or "").strip()  # our own Find it: it takes the item along (its way back)
     reserve_types = {t.lower() for t in (conf["reserve_item_types"] or [])}
     accessible = bool([a for a in (conf["accessible_file_request_emails"] or []) if a])
     holds_on = bool(conf["holds_enabled"]) and bool(getattr(user, "institution_id", None))
@@ -146,7 +147,7 @@ def catalog_access(user, citations) -> dict[int, dict]:
         if c.doi and conf["external_links_enabled"]:
             online.append({"kind": "doi", "label": f"DOI {c.doi}", "url": f"https://doi.org/{c.doi}", "available": True, "note": ""})
         out[c.pk] = {
-            "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, kev=kev), "coins": kev,
+            "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, kev=kev) + (f"&from_item={c.pk}" if ours else ""), "coins": kev,
             "holdable": holds_on and any(r["total"] for r in physical.values()), "accessible_request": accessible and accessible_eligible(c),
         }
     _mine(user, citations, out, record_ids)

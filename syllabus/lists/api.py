@@ -26,7 +26,7 @@ from syllabus.courses.models import Course
 from . import file_guards, item_access, selectors, services
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, is_librarian_for, require_process
-from .tags import TAGS
+from .tags import TAGS, public_tags
 from .workflow import ITEM_WORKFLOW, LIST_WORKFLOW, ItemStatus, ListStatus
 
 router = Router(tags=["lists"])
@@ -249,7 +249,8 @@ def citation_out(c: Citation, acc: Access, access: dict | None = None) -> dict:
     return {
         "id": c.pk, "list_id": c.resource_list_id, "section_id": c.section_id, "position": c.position, "type": c.type,
         "metadata": c.metadata, "record_id": c.record_id, "status": c.status, "status_note": c.status_note,
-        "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note if acc.edit else None,
+        "tags": c.tags if (acc.edit or acc.process) else public_tags(c.tags),  # LST-3: readers see the public ones
+        "public_note": c.public_note, "library_note": c.library_note if acc.edit else None,
         "file": file, "copyright_status": c.copyright_status, "personal_copy": c.personal_copy,
         "personal_copy_owner": c.personal_copy_owner, "open_access": c.open_access, "formatted": c.formatted,
         "sent_at": c.sent_at, "updated_at": c.updated_at, "access": access,
@@ -522,7 +523,7 @@ def task_done(request, task_id: Id):
 def vocabulary(request):
     return {
         "citation_types": {c.value: str(c.label) for c in CitationType},
-        "tags": [{"code": t.code, "label": str(t.label), "system": t.system} for t in TAGS.values()],
+        "tags": [{"code": t.code, "label": str(t.label), "system": t.system, "public": t.public} for t in TAGS.values()],
         "list_statuses": {s.value: str(s.label) for s in ListStatus},
         "item_statuses": {s.value: str(s.label) for s in ItemStatus},
         "list_transitions": [{"from": t.source, "to": t.target, "by": t.permission, "action": t.action}

@@ -24,5 +24,5 @@ class ListsConfig(SyllabusAppConfig):
             add_metadata=catalog_link.add_metadata, import_into_list=catalog_link.import_into_list,
             list_items=catalog_link.list_items, citation_form_type=catalog_link.citation_form_type,
             lists_containing=reserves.lists_containing, record_ids_for_courses=reserves.record_ids_for_courses,
-            course_reserves=reserves.course_reserves,
+            course_reserves=reserves.course_reserves, item_context=catalog_link.item_context,
         )

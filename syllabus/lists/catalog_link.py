@@ -211,6 +211,18 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     return report
 
 
+def item_context(user, citation_id: int) -> tuple[str, str] | None:
+    """(list title, the item on the list's student view) when ``user`` sees the item's list, else
+    None: Find it's "Back to <list>" (DSV-6) never names a list its reader cannot open."""
+    from django.urls import reverse
+
+    citation = list_selectors.citation_seen_by(user, citation_id)
+    if citation is None:
+        return None
+    lst = citation.resource_list
+    return lst.title, reverse("lists:view", args=[lst.pk]) + f"#item-{citation.pk}"
+
+
 def list_items(user, list_id: int) -> tuple[object, list[dict]]:
     """(list, the CSL-JSON of its citations in list order) for a user who may see the list."""
     lst, _access = list_selectors.list_for(user, list_id)

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
-from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
 from syllabus.org.models import User
 from syllabus.org.roles import Role
@@ -400,6 +400,17 @@ def citation_for(user, pk: int) -> tuple[Citation, Access]:
     if citation is None:
         raise NotFound("LST-8", "no such item")
     return citation, ensure_view(user, citation.resource_list)
+
+
+def citation_seen_by(user, pk: int | None) -> Citation | None:
+    """The item ``pk`` when ``user`` sees its list, else None — for a page that only mentions an
+    item it was opened from (Find it's way back, DSV-6) and must say nothing of one it may not see."""
+    if not pk:
+        return None
+    try:
+        return citation_for(user, pk)[0]
+    except (NotFound, PermissionDenied):
+        return None
 
 
 def section_for(user, pk: int) -> tuple[Section, Access]:

@@ -1,6 +1,11 @@
 """Citation tags (LST-3): the instructor's tags (Essential / Recommended / Optional) and system
 tags that only the library or the system sets (e.g. "New Edition – Purchase requested").
 
+Who sees a tag: the instructor's tags are public — the students' reading guidance.  A system tag
+is for the list's editors and the library only (the seeds show the purchase tags "in the brief
+view" of the instructor's list, the library's workflow): the student view and a reader's API
+never show it (:func:`public_tags`); ``declare_tag(..., public=True)`` makes one public.
+
 The vocabulary is declared in code; another app adds its own system tags with :func:`declare_tag`::
 
     from syllabus.lists.tags import declare_tag
@@ -20,13 +25,15 @@ class Tag:
     code: str
     label: str
     system: bool = False  # set by the library or the system, never by an instructor
+    public: bool = True   # shown to readers (students); else to the list's editors and the library only
 
 
 TAGS: dict[str, Tag] = {}
 
 
-def declare_tag(code: str, label, *, system: bool = False) -> Tag:
-    tag = Tag(code, label, system)
+def declare_tag(code: str, label, *, system: bool = False, public: bool | None = None) -> Tag:
+    """``public`` defaults to ``not system``: the library's and the system's tags are staff-facing."""
+    tag = Tag(code, label, system, (not system) if public is None else public)
     TAGS[code] = tag
     return tag
 
@@ -41,6 +48,11 @@ declare_tag("purchase_request_declined", _("Purchase Request Declined"), system=
 
 def instructor_tags() -> list[Tag]:
     return [t for t in TAGS.values() if not t.system]
+
+
+def public_tags(codes) -> list[str]:
+    """The tags of ``codes`` a reader sees (LST-3): the public ones (an unknown code is nobody's)."""
+    return [c for c in codes or () if c in TAGS and TAGS[c].public]
 
 
 def label(code: str) -> str:

@@ -375,6 +375,12 @@ def tag_label(code: str) -> str:
     return tag_vocabulary.label(code)
 
 
+@register.filter
+def public_tags(codes) -> list[str]:
+    """The tags a reader sees on the student view (LST-3): the public ones only."""
+    return tag_vocabulary.public_tags(codes)
+
+
 def _label_or_code(label: Callable[[str], str], status: str) -> str:
     """The workflow's label of ``status``, or the status itself when the workflow has no such state."""
     try:

@@ -503,7 +503,7 @@ _PREP: dict[Field, tuple[type, ...]] = {}
 def _as_is(field: Field) -> tuple[type, ...]:
     found = _PREP.get(field)
     if found is None:
-        target = field.target_field if type(field) in (models.ForeignKey, models.OneToOneField) else field  # type: ignore[attr-defined]
+        target = field.target_field if type(field) in (models.ForeignKey, models.OneToOneField) else field
         found = _PREP[field] = _AS_IS.get(type(target), ())
     return found
 

@@ -79,7 +79,7 @@ def render(source: str, context: dict) -> str:
             value = context.get(piece, _MISSING)
             kind = type(value)
             if kind is str:
-                out.append(value)  # type: ignore[arg-type]
+                out.append(value)
             elif kind is int:
                 shown = shown or Context(autoescape=False)
                 out.append(render_value_in_context(value, shown))

@@ -93,8 +93,9 @@ def loans_mine(user, citations) -> dict[int, dict]:
 
 
 register("loans", loans, order=40, stamp=loans_stamp, mine_exists=loans_mine_exists, mine=loans_mine, watches=(
-    # (a hand-over's lock, ``SET concurrent_users = concurrent_users``, changes no watched value: no stamp write)
+    # (a hand-over's lock, ``SET concurrent_users = concurrent_users``, changes no watched value: no stamp
+    # write; per row, so that its trigger's WHEN skips it without running anything — lists.0007)
     Watch("lending_loansettings", RECORDS, "SELECT record_id AS k FROM catalog_representation WHERE id = {row}.representation_id",
-          ("representation_id", "policy_id", "concurrent_users")),
+          ("representation_id", "policy_id", "concurrent_users"), per_row=True),
     Watch("lending_accessrightspolicy", RECORDS, EVERY, ("long_term_loan",)),
 ))

@@ -23,7 +23,7 @@ from contextlib import nullcontext
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
-from django.db import DataError, IntegrityError, OperationalError, connection, connections, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, connections, models, transaction
 from django.db.models import Field, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -488,6 +488,43 @@ def _preference_of(row) -> ContactPreference | None:
 
 _WRITES: dict[tuple[str, ...], tuple[list[Field], str]] = {}  # field names -> (fields, UPDATE)
 
+# the value types each of Django's own field classes writes as they are (``get_db_prep_save`` is
+# then the identity: text for text, an int for an integer or a key to one, a bool for a boolean)
+_AS_IS: dict[type, tuple[type, ...]] = {
+    **{cls: (str, type(None)) for cls in (models.CharField, models.TextField)},
+    **{cls: (int, type(None)) for cls in (models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+                                          models.PositiveIntegerField, models.PositiveSmallIntegerField,
+                                          models.PositiveBigIntegerField, models.AutoField, models.BigAutoField)},
+    models.BooleanField: (bool, type(None)),
+}
+_PREP: dict[Field, tuple[type, ...]] = {}
+
+
+def _as_is(field: Field) -> tuple[type, ...]:
+    found = _PREP.get(field)
+    if found is None:
+        target = field.target_field if type(field) in (models.ForeignKey, models.OneToOneField) else field
+        found = _PREP[field] = _AS_IS.get(type(target), ())
+    return found
+
+
+def _prepared(objs: list, fields: list[Field], db, *, adding: bool) -> list:
+    """``[f.get_db_prep_save(<value>, db) for obj in objs for f in fields]``, the value being
+    ``f.pre_save(obj, True)`` when ``adding`` (an INSERT, as the ORM's), else the attribute —
+    but the value as it is where Django's own field would write it as it is (:data:`_AS_IS`,
+    whose fields' ``pre_save`` is the attribute; issue 19, session 15: ≈ 290 values per hot
+    hand-over)."""
+    kinds = [_as_is(f) for f in fields]
+    out = []
+    for obj in objs:
+        for f, kinds_of in zip(fields, kinds):
+            if kinds_of:
+                value = getattr(obj, f.attname)
+                out.append(value if type(value) in kinds_of else f.get_db_prep_save(value, db))
+            else:
+                out.append(f.get_db_prep_save(f.pre_save(obj, True) if adding else getattr(obj, f.attname), db))
+    return out
+
 
 def _write_sql(req: LoanRequest, names: Iterable[str]) -> tuple[str, list]:
     """The ``UPDATE`` of the named fields of one request — no ORM query to compile."""
@@ -496,8 +533,38 @@ def _write_sql(req: LoanRequest, names: Iterable[str]) -> tuple[str, list]:
     if plan is None:
         fields: list[Field] = [LoanRequest._meta.get_field(n) for n in key]  # type: ignore[misc]
         plan = _WRITES[key] = (fields, f"UPDATE {_REQ} SET {', '.join(f'{_qn(f.column)} = %s' for f in fields)} WHERE id = %s")
+    return plan[1], [*_prepared([req], plan[0], connections[connection.alias], adding=False), req.pk]
+
+
+_FOLDED: dict[tuple[tuple[str, ...], int], str] = {}  # (field names, rows) -> the UPDATE of _first_of
+
+
+def _first_of(writes: list[tuple[LoanRequest, tuple[str, ...]]]) -> tuple[str, list]:
+    """ONE ``UPDATE`` that writes, of the requests ``writes`` (each with the same field names,
+    its own values), only the one that is first in its title's waitlist when the statement
+    runs, and only if the copy it is given is free then (two more parameters: the title's id
+    and the copy's): the hand-over the database decides (:meth:`_Title._hand_over_late`).  It
+    was one conditional ``UPDATE`` per candidate, run in turn — each after the others, so at
+    most one applied (the first candidate still waiting, the copy free); here the first request
+    waiting and the copy's holder are read once as the statement starts, inside the title's
+    lock, and at most one row matches: the same outcome in one statement (issue 19, session 15)."""
+    names = writes[0][1]
+    assert all(n == names for _, n in writes)
+    key = (names, len(writes))
+    fields: list[Field] = [LoanRequest._meta.get_field(n) for n in names]  # type: ignore[misc]
     db = connections[connection.alias]
-    return plan[1], [*(f.get_db_prep_save(getattr(req, f.attname), db) for f in plan[0]), req.pk]
+    sql = _FOLDED.get(key)
+    if sql is None:
+        row = "(" + ", ".join(f"%s::{f.db_type(db)}" for f in fields) + ", %s::bigint)"
+        cols = ", ".join(f"c{i}" for i in range(len(fields)))
+        sql = _FOLDED[key] = (
+            f"UPDATE {_REQ} SET {', '.join(f'{_qn(f.column)} = v.c{i}' for i, f in enumerate(fields))} "
+            f"FROM (VALUES {', '.join([row] * len(writes))}) AS v({cols}, id) WHERE {_REQ}.id = v.id "
+            f"AND {_REQ}.id = (SELECT h.id FROM {_REQ} h WHERE h.representation_id = %s AND h.status = 'ready' "
+            f"ORDER BY h.priority DESC, h.requested_at, h.id LIMIT 1) "
+            f"AND NOT EXISTS (SELECT 1 FROM {_REQ} x WHERE x.slot_id = %s)")
+    params = [p for req, _ in writes for p in (*_prepared([req], fields, db, adding=False), req.pk)]
+    return sql, params
 
 
 def _write(req: LoanRequest, names: Iterable[str]) -> None:
@@ -533,7 +600,7 @@ def _insert_sql(objs: list, *, ignore_conflicts: bool = False,
         plan = _INSERTS[key] = (fields, f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) VALUES ")
     fields, head = plan
     db = connections[connection.alias]
-    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
+    params = _prepared(objs, fields, db, adding=True)
     held = when_held is not None and any(when_held)
     placed = at_place is not None and any(p is not None for p in at_place[0])
     if held or placed:
@@ -701,6 +768,7 @@ class _Title:
         self.returning = False  # the letters' INSERT returns the rows it wrote (see _letters_insert)
         self.announcing = False  # the letters announced in the writes' round trip (see _announcement)
         self.returned: list | None = None
+        self.last_write: tuple[str, ...] = ()  # the fields of the last request :meth:`move` wrote
 
     def _configured(self, patron: User | None, own: int | None = None,
                     priority: int | None | object = UNSET) -> tuple[LoanSettings, dict, LetterBatch]:
@@ -905,6 +973,7 @@ class _Title:
             names.append("slot")
         elif "slot" in fields and fields["slot"] is None:
             req.slot_number = None
+        self.last_write = tuple(dict.fromkeys(names))
         if self._new is None or self._new[0] is not req:
             sql, params = _write_sql(req, names)
             if self.optimistic and was_grace and req.pk in self.stamps and req.pk not in self.written:
@@ -1044,20 +1113,22 @@ class _Title:
         if copy_id is None:
             raise RuleViolation("LDL-15", _("every copy was taken at the same moment; please try again"), status=409)
         written, taken = set(self.written), list(self.taken)
-        first = (f"SELECT h.id FROM {_REQ} h WHERE h.representation_id = %s AND h.status = 'ready' "
-                 f"ORDER BY h.priority DESC, h.requested_at, h.id LIMIT 1")
+        writes: list[tuple[LoanRequest, tuple[str, ...]]] = []
         for req in candidates:
             pending, audits = len(self.pending), len(self.audit)
             letters = len(self._letters.rows) if self._letters is not None else 0
             self.hand_over(req, number, now, actor)
-            (sql, params), = self.pending[pending:]  # its UPDATE: only if first in line and the copy free
-            self.pending[pending] = (f"{sql} AND id = ({first}) AND NOT EXISTS (SELECT 1 FROM {_REQ} x WHERE x.slot_id = %s)",
-                                     [*params, self.rep_id, copy_id])
+            assert len(self.pending) == pending + 1
+            del self.pending[pending:]  # its UPDATE: folded with the others' below
+            writes.append((req, self.last_write))
             for entry in self.audit[audits:]:
                 self.when_held[id(entry)] = (req.pk, copy_id)
             if self._letters is not None:
                 for row in self._letters.rows[letters:]:
                     self.when_held[id(row)] = (req.pk, copy_id)
+        if writes:  # one UPDATE: only the first still waiting, only if the copy is free (_first_of)
+            sql, params = _first_of(writes)
+            self.pending.append((sql, [*params, self.rep_id, copy_id]))
         self.written, self.taken = written, [*taken, copy_id]
         self.late = [r.pk for r in candidates]
 

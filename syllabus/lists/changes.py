@@ -22,7 +22,7 @@ What a stamp cannot replace stays read in the list's query as before: the reader
 (``mine_*``, their access flags), the lending titles' requests in use and waiting and whether a
 lending timer is due *now* (lending.item_access: a hand-over on the hot title writes no stamp
 row — its ``UPDATE … SET concurrent_users = concurrent_users`` lock changes no watched column:
-SQLite's row trigger's ``WHEN`` skips it, PostgreSQL's statement trigger runs and bumps nothing),
+the row trigger's ``WHEN`` skips it),
 and what the process knows (configuration, today).
 
 On PostgreSQL the triggers fire once per **statement** (issue 19, session 14; migration
@@ -31,7 +31,12 @@ touched once, in key order — two statements writing copies of the same records
 rows in the same order (one waits, neither deadlocks, as row triggers did when their copies came
 in opposite orders), and a bulk write pays one upsert per key instead of one per row.  SQLite has
 no statement-level triggers: there they fire once per row, as lists.0005 installed them on both
-(SQLite has one writer at a time).  The same watches, the same keys, the same tests.  A new
+(SQLite has one writer at a time).  The same watches, the same keys, the same tests.  A watch
+marked ``per_row`` keeps its row triggers on PostgreSQL too (issue 19, session 15; lists.0007):
+``lending_loansettings``, whose row a loan verb updates without changing it to take the title's
+lock, twice per hand-over — a row trigger's ``WHEN`` skips that in C, where the statement trigger
+ran its query over the transition tables inside the lock (its writes are one title at a time, so
+the deadlock above cannot arise from them).  A new
 table read by the shared part of the student view must be declared — by the item-access provider
 that reads it (``register(..., watches=...)``), or in :data:`OWN` for the list's own — and a migration must
 run :func:`install` again (tests/circulation/test_change_stamps.py compares the tables the
@@ -57,6 +62,10 @@ class Watch:
     keys: str
     columns: tuple[str, ...] = ()
     where: str = ""
+    #: fire once per row on PostgreSQL too (issue 19, session 15): a table written one row per
+    #: statement on a hot path whose no-op UPDATEs the row trigger's ``WHEN`` skips without
+    #: running anything — the loan title's lock, ``SET concurrent_users = concurrent_users``
+    per_row: bool = False
 
 
 RECORD = "SELECT {row}.record_id AS k"   # a row of one catalog record (its ``record_id``)
@@ -154,6 +163,18 @@ def level(connection) -> str:
     return STATEMENT if connection.vendor == "postgresql" else ROW
 
 
+def _level_of(w: Watch, vendor: str) -> str:
+    return STATEMENT if vendor == "postgresql" and not w.per_row else ROW
+
+
+def expected(connection) -> dict[tuple[str, str], str]:
+    """``{(table, trigger): how it fires}`` as :func:`install` makes them by default: once per
+    statement on PostgreSQL (lists.0006) but for the watches marked ``per_row`` (lists.0007),
+    once per row on SQLite."""
+    return {(w.table, f"{PREFIX}{w.table}_{e}"): _level_of(w, connection.vendor)
+            for w in watched() for e in ("insert", "update", "delete")}
+
+
 def _primary_key(table: str) -> str:
     from django.apps import apps
 
@@ -165,15 +186,14 @@ def _primary_key(table: str) -> str:
 
 def statements(connection, how: str | None = None) -> list[str]:
     """The SQL that (re)creates every trigger, for ``connection``'s database, firing once per
-    statement or per row (``how``; default :func:`level`)."""
+    statement or per row: ``how`` for every table, else (default) as :func:`expected` says."""
     vendor = connection.vendor
-    how = how or level(connection)
     if how == STATEMENT and vendor != "postgresql":
         raise ValueError(f"{vendor} has no statement-level triggers")
     out = []
     for w in watched():
         name = PREFIX + w.table
-        if how == STATEMENT:
+        if (how or _level_of(w, vendor)) == STATEMENT:
             pk = _primary_key(w.table)
             out.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                        f"IF TG_OP = 'INSERT' THEN {_statement_bump(w, 'INSERT', pk)}; "
@@ -218,8 +238,8 @@ def uninstall(connection) -> None:
 
 def install(connection, how: str | None = None) -> None:
     """(Re)create every trigger of :func:`watched` (migrations run it), firing as ``how`` says
-    (default: :func:`level` — migration lists.0005 installed them per row on both databases,
-    lists.0006 per statement on PostgreSQL)."""
+    for every table (migration lists.0005 installed them per row on both databases, lists.0006
+    per statement on PostgreSQL), by default as :func:`expected` says (lists.0007)."""
     uninstall(connection)
     with connection.cursor() as cur:
         for sql in statements(connection, how):

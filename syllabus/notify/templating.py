@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import Lexer, TokenType, VariableNode
+from django.template.base import Lexer, TextNode, TokenType, VariableNode, render_value_in_context
 from django.template.defaulttags import ForNode, WithNode
 from django.utils.translation import gettext as _
 
@@ -40,8 +40,57 @@ def _compiled(source: str):
     return ENGINE.from_string(source)
 
 
+@functools.lru_cache(maxsize=512)
+def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """A template that is only text and bare variables (``{{ name }}``: one plain name, no
+    filter, no dot, no tag): its parts, ``(False, text)`` or ``(True, name)`` in order — else
+    ``None``.  Most letters are that (issue 19, session 15: a hot loan title renders ≈ 16 per
+    hand-over, ≈ 0.1 ms each through the template engine)."""
+    parts: list[tuple[bool, str]] = []
+    for node in _compiled(source).nodelist:
+        if isinstance(node, TextNode):
+            parts.append((False, node.s))
+            continue
+        if type(node) is not VariableNode:
+            return None
+        fe = node.filter_expression
+        var = fe.var if fe.is_var else None
+        if (fe.filters or var is None or var.literal is not None or var.translate or var.message_context is not None
+                or var.lookups is None or len(var.lookups) != 1):
+            return None
+        parts.append((True, var.lookups[0]))
+    return tuple(parts)
+
+
 def render(source: str, context: dict) -> str:
+    """Render a letter template with ``context``.  A template of text and bare variables whose
+    values are all present and plain ``str`` or ``int`` is rendered by joining its parts, each
+    value shown as the engine's ``{{ name }}`` shows it (``render_value_in_context``: a ``str``
+    as it is, a number localized) — the same text without the engine's per-node machinery;
+    anything else goes through the engine."""
+    parts = _plain_parts(source)
+    if parts is not None:
+        out = []
+        shown: Context | None = None
+        for is_name, piece in parts:
+            if not is_name:
+                out.append(piece)
+                continue
+            value = context.get(piece, _MISSING)
+            kind = type(value)
+            if kind is str:
+                out.append(value)
+            elif kind is int:
+                shown = shown or Context(autoescape=False)
+                out.append(render_value_in_context(value, shown))
+            else:  # missing, callable, a date, a lazy string …: the engine decides
+                break
+        else:
+            return "".join(out).strip()
     return _compiled(source).render(Context(context, autoescape=False)).strip()
+
+
+_MISSING = object()
 
 
 def check(source: str, variables: tuple[str, ...] | list[str], sample: dict | None = None) -> None:

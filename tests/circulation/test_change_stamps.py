@@ -194,12 +194,14 @@ def test_a_bulk_load_shows_at_once(kept_view, shelf, classmate, library_a):
 
 def test_the_triggers_installed_are_the_ones_named():
     """Exactly the declared triggers, firing once per statement with their transition tables on
-    PostgreSQL (lists.0006) and once per row on SQLite (it has no statement-level triggers)."""
+    PostgreSQL (lists.0006) — but the loan settings', once per row (lists.0007) — and once per
+    row on SQLite (it has no statement-level triggers)."""
     found = changes.installed(connection)
     named = sorted((w.table, f"{changes.PREFIX}{w.table}_{e}") for w in changes.watched() for e in ("insert", "update", "delete"))
     assert sorted(found) == named
     how = changes.STATEMENT if connection.vendor == "postgresql" else changes.ROW
-    assert changes.levels(connection) == {t: how for t in named}
+    assert changes.levels(connection) == changes.expected(connection) == {
+        t: changes.ROW if t[0] == "lending_loansettings" else how for t in named}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -318,6 +320,39 @@ def test_0006_fires_per_statement_and_back_per_row(inst_a, library_a):
         assert bumped(Item.Status.ON_LOAN) == 1
     finally:
         migrate(latest())
-    how = changes.STATEMENT if connection.vendor == "postgresql" else changes.ROW
-    assert changes.levels(connection) == {t: how for t in named}
+    assert changes.levels(connection) == changes.expected(connection)
     assert bumped(Item.Status.IN_PLACE) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0007_keeps_the_loan_settings_per_row_and_a_title_lock_bumps_nothing(shelf):
+    """Migration lists.0007 (issue 19, session 15) is reversible: backwards every trigger fires as
+    0006 made them (per statement on PostgreSQL), forwards the loan settings' fire once per row
+    again.  At each step a hot loan title's lock — the no-op ``SET concurrent_users =
+    concurrent_users`` — bumps no stamp, and a change of the number of copies bumps its record's."""
+    from tests.migrating import latest, migrate
+
+    rep = shelf["loan_rep"]
+    settings = LoanSettings.objects.filter(representation=rep)
+
+    def bumps(write) -> int:
+        n = RecordChange.objects.filter(record_id=rep.record_id).values_list("n", flat=True).first() or 0
+        with connection.cursor() as cur:
+            cur.execute(write, [rep.pk])
+        return (RecordChange.objects.filter(record_id=rep.record_id).values_list("n", flat=True).first() or 0) - n
+
+    lock = "UPDATE lending_loansettings SET concurrent_users = concurrent_users WHERE representation_id = %s"
+    change = "UPDATE lending_loansettings SET concurrent_users = concurrent_users + 1 WHERE representation_id = %s"
+    table = "lending_loansettings"
+    was = changes.STATEMENT if connection.vendor == "postgresql" else changes.ROW
+    try:
+        migrate([("lists", "0006_change_stamps_per_statement")])
+        assert {t: how for t, how in changes.levels(connection).items() if t[0] == table} == {
+            (table, f"{changes.PREFIX}{table}_{e}"): was for e in ("insert", "update", "delete")}
+        assert (bumps(lock), bumps(change)) == (0, 1)
+    finally:
+        migrate(latest())
+    assert changes.levels(connection) == changes.expected(connection)
+    assert {how for t, how in changes.levels(connection).items() if t[0] == table} == {changes.ROW}
+    assert (bumps(lock), bumps(change)) == (0, 1)
+    assert settings.get().concurrent_users >= 2

@@ -281,3 +281,49 @@ def test_letters_toml_and_letters_py_must_name_the_same_letters(tmp_path, monkey
     finally:
         LETTERS.clear()
         LETTERS.update(before)
+
+
+# --- issue 19, session 15: letters of text and bare variables rendered without the engine ---------
+
+def _engine(source: str, context: dict) -> str:
+    from django.template import Context
+
+    return templating._compiled(source).render(Context(context, autoescape=False)).strip()
+
+
+def test_every_declared_letter_renders_as_the_engine_renders_it():
+    """Every template of every declared letter, with its sample (and with a number where a
+    name is expected, a number where text is, a variable missing): the same text as the
+    template engine's — whether the template is rendered by joining its parts or not."""
+    from syllabus.notify.letters import all_letters
+
+    plain = 0
+    for letter in all_letters():
+        for source in (letter.subject, letter.body, letter.sms):
+            if not source:
+                continue
+            plain += templating._plain_parts(source) is not None
+            sample = letter.full_sample
+            variants = [sample, {k: 12345 for k in sample}, {k: f"  {v}\n" for k, v in sample.items()},
+                        dict(list(sample.items())[1:])]
+            for context in variants:
+                assert templating.render(source, context) == _engine(source, context), (letter.code, context)
+    assert plain >= 10, "the declared letters are mostly text and bare variables"
+
+
+@pytest.mark.parametrize("source, plain", [
+    ("Dear {{ patron }}, number {{ place }}.", True),
+    ("{{ patron }}", True),
+    ("no variable at all", True),
+    ("Dear {{ patron|upper }}", False),
+    ("{{ patron.username }}", False),
+    ("{% if place %}{{ place }}{% endif %}", False),
+    ('{{ "literal" }}', False),
+    ("{{ 3 }}", False),
+    ('{{ _("Hello") }}', False),
+])
+def test_only_text_and_bare_names_skip_the_engine(source, plain):
+    assert (templating._plain_parts(source) is not None) is plain
+    for context in ({"patron": "Ada", "place": 3}, {"patron": "Ada", "place": 0}, {}, {"patron": lambda: "called"},
+                    {"patron": None, "place": 2.5}):
+        assert templating.render(source, context) == _engine(source, context)

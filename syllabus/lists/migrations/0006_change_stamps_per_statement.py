@@ -10,7 +10,7 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     from syllabus.lists import changes
 
-    changes.install(schema_editor.connection)
+    changes.install(schema_editor.connection, changes.level(schema_editor.connection))  # (0007: a few per row again)
 
 
 def backwards(apps, schema_editor):

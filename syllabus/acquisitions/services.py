@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from syllabus.catalog import resolver
 from syllabus.catalog import services as catalog
 from syllabus.catalog.models import Item, Record
 from syllabus.core import audit, clock
@@ -286,12 +287,9 @@ def _bought_record(actor: User, req: PurchaseRequest) -> Record:
     else:
         csl = dict(req.metadata or {})
         csl.setdefault("title", req.title)
-    mine = Record.objects.filter(institution_id=req.institution_id)
-    doi = identifiers.doi_key(csl.get("DOI"))
-    match = ((mine.filter(isbn=req.isbn).order_by("pk").first() if req.isbn else None)
-             or (mine.filter(doi=doi).order_by("pk").first() if doi else None))
-    if match is not None:
-        return match
+    ids, _how = resolver.match_by_identifier({"DOI": csl.get("DOI"), "ISBN": req.isbn}, [req.institution_id])
+    if ids:
+        return Record.objects.get(pk=min(ids))
     return catalog.save_record(actor, req.institution, csl).record
 
 

@@ -69,9 +69,11 @@ def _ids(query: ParsedQuery, institution_ids: list[int], types: list[str] | None
     return search(SearchParams(query=query, institution_ids=institution_ids, types=types or [], page_size=limit, facets=False)).ids
 
 
-def _match(citation: dict, institution_ids: list[int]) -> tuple[list[int], str]:
-    ctype = citation.get("type", "")
-    is_article = ctype in ARTICLE_TYPES
+def match_by_identifier(citation: dict, institution_ids: list[int]) -> tuple[list[int], str]:
+    """The records of ``institution_ids`` that have the citation's DOI, else one of its ISBNs
+    (any ISBN a record carries, 10 or 13 digits), and which identifier matched — the match Find it
+    makes first, so that what the library records for a title (a purchase, SRV-3) is the record
+    Find it shows for it."""
     if citation.get("DOI"):
         ids = _ids(ParsedQuery(doi=citation["DOI"]), institution_ids)
         if ids:
@@ -81,6 +83,15 @@ def _match(citation: dict, institution_ids: list[int]) -> tuple[list[int], str]:
             ids = _ids(ParsedQuery(isbn=norm), institution_ids)
             if ids:
                 return ids, "isbn"
+    return [], ""
+
+
+def _match(citation: dict, institution_ids: list[int]) -> tuple[list[int], str]:
+    ctype = citation.get("type", "")
+    is_article = ctype in ARTICLE_TYPES
+    ids, how = match_by_identifier(citation, institution_ids)
+    if ids:
+        return ids, how
     for issn in identifiers.split_identifiers(citation.get("ISSN")):
         if norm := identifiers.normalize_issn(issn):
             types = ["periodical"] if is_article or ctype == "periodical" else None

@@ -148,3 +148,16 @@ def test_a_doi_only_article_is_not_offered_as_a_purchase(student, client, api):
     r = api(student).post("/api/v1/purchase-suggestions", {"citation": ARTICLE})
     assert r.status_code == 400 and r.json()["rule"] == "SRV-3" and "copy" in r.json()["detail"]
     assert not PurchaseRequest.objects.exists()
+
+
+def test_bought_finds_the_record_by_any_of_its_isbns_as_find_it_does(student, librarian, api, client, inst_a, library_a):
+    """SRV-3: a record the library holds under two ISBNs (here the suggested one is its second) is
+    the record Bought links — the one Find it shows for the title — never a second record."""
+    from syllabus.catalog import services as catalog
+
+    both = catalog.save_record(None, inst_a, {**NOBODY, "ISBN": "9780131103627 9780306406157"}).record
+    assert both.isbn != "9780306406157"  # the suggested ISBN is not the record's first
+    before = Record.objects.count()
+    rid = _suggest(api, student, NOBODY)
+    assert api(librarian).post(f"/api/v1/purchase-requests/{rid}/complete").json()["record_id"] == both.pk
+    assert Record.objects.count() == before

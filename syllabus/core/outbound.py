@@ -30,12 +30,23 @@ campus network.  A service whose address the operator sets in settings (Open Lib
 Crossref for the ISBN/DOI look-up, the SMS gateway) passes its host as ``operator_hosts``: that host may be on
 the intranet (a local mirror), a redirect from it to another internal host is still refused.
 
-Behind an egress proxy (``HTTP_PROXY``/``HTTPS_PROXY``, which requests reads from the
-environment) the connection goes to the proxy, not to the target: the target's name is resolved
-and every address vetted *before* anything is sent to the proxy, on every hop, so the proxy
-never sees a request for an internal address.  The proxy resolves the name again itself: a name
-that rebinds between the two look-ups is the proxy's to refuse (as it is for every client behind
-it).
+Nothing comes from the process environment: the sessions do not read ``~/.netrc`` (requests
+would send its credentials for a host to whatever URL names that host — an administrator's
+"metadata URL" pointing at the operator's intranet or a public host would collect them), nor
+``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` (a variable set for another program would route, and
+show, every fetch to that proxy).  An egress proxy is configured for this client only:
+``OUTBOUND_PROXY`` (a setting, or the environment variable of that name: one ``http://`` URL for
+http and https).  Behind it the connection goes to the proxy, not to the target: the target's name
+is resolved and every address vetted *before* anything is sent to the proxy, on every hop, so the
+proxy never sees a request for an internal address.  The proxy resolves the name again itself: a
+name that rebinds between the two look-ups is the proxy's to refuse (as it is for every client
+behind it).  A private CA bundle is still read from ``REQUESTS_CA_BUNDLE`` (it only narrows or
+widens whom TLS trusts, which is the operator's choice).
+
+The deadline covers the whole exchange of each request — connecting, the TLS handshake, the
+status line and headers, and the body: a watchdog shuts the connection's socket down when it
+passes, so a server that drips its headers a byte at a time (each byte inside the read timeout)
+is cut off like one that drips its body.
 """
 from __future__ import annotations
 
@@ -147,6 +158,63 @@ class _Policy(NamedTuple):
     operator_hosts: frozenset[str] = frozenset()
 
 
+class _Exchange:
+    """One request's deadline, from connecting to the last header (the body has its own watchdog in
+    :class:`_BoundedResponse`): when it passes, every socket the request uses is shut down, which
+    wakes a read blocked on a server that drips.  It watches duplicates of the sockets' descriptors,
+    closed when the request is over, so a late shutdown never reaches a descriptor reused since."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._watched: list[socket.socket] = []
+        self._over = False
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def watch(self, sock: Any) -> None:
+        try:
+            copy = socket.socket(fileno=os.dup(sock.fileno()))
+        except (OSError, ValueError, AttributeError):   # already closed
+            return
+        with self._lock:
+            if self._over:
+                copy.close()
+                return
+            self._watched.append(copy)
+            if self.expired.is_set():
+                self._shut(copy)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:   # not connected (yet, or any more)
+            pass
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            for sock in self._watched:
+                self._shut(sock)
+
+    def end(self) -> None:
+        with self._lock:
+            self._over = True
+            for sock in self._watched:
+                sock.close()
+            self._watched.clear()
+
+
+_current = threading.local()   # the exchange of the request this thread is sending
+
+
+def _exchange() -> _Exchange | None:
+    return getattr(_current, "exchange", None)
+
+
 class _PinnedConnection:
     """urllib3's connection, but the socket goes to an address :func:`resolve` vetted in this very
     lookup (no second resolution); ``self.host`` stays the name, for Host, SNI and the certificate."""
@@ -159,17 +227,25 @@ class _PinnedConnection:
         infos = resolve(conn._dns_host, conn.port, rule=policy.rule, field=policy.field,
                         allow_private=policy.allow_private, operator_hosts=policy.operator_hosts)
         error: Exception | None = None
+        exchange = _exchange()
         for family, socktype, proto, _name, address in infos:
             sock = None
             try:
                 sock = socket.socket(family, socktype, proto)
                 for option in conn.socket_options or ():
                     sock.setsockopt(*option)
-                if conn.timeout is not _DEFAULT_TIMEOUT:
-                    sock.settimeout(conn.timeout)
+                timeout = None if conn.timeout is _DEFAULT_TIMEOUT else conn.timeout
+                if exchange is not None:   # connecting counts against the deadline too
+                    exchange.watch(sock)
+                    left = max(exchange.remaining(), 0.001)
+                    sock.settimeout(left if timeout is None else min(timeout, left))
+                elif timeout is not None:
+                    sock.settimeout(timeout)
                 if conn.source_address:
                     sock.bind(conn.source_address)
                 sock.connect(address)
+                if exchange is not None:
+                    sock.settimeout(timeout if timeout is not None else socket.getdefaulttimeout())
             except TimeoutError as exc:
                 error = ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})")
                 error.__cause__ = exc
@@ -182,6 +258,14 @@ class _PinnedConnection:
             if sock is not None:
                 sock.close()
         raise error or NewConnectionError(conn, f"no address for {conn.host}")
+
+    def request(self, *args, **kwargs):
+        """A connection kept alive from an earlier request is watched by this one's deadline too."""
+        exchange = _exchange()
+        sock = getattr(self, "sock", None)
+        if exchange is not None and sock is not None:
+            exchange.watch(sock)
+        return super().request(*args, **kwargs)
 
 
 def _pool_classes(policy: _Policy) -> dict[str, type]:
@@ -263,8 +347,30 @@ class _GuardedAdapter(HTTPAdapter):
                   operator_hosts=self.policy.operator_hosts)
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = DEFAULT_TIMEOUT
-        request.outbound_deadline = time.monotonic() + self.deadline
-        return super().send(request, *args, **kwargs)
+        exchange = _Exchange(time.monotonic() + self.deadline)
+        request.outbound_deadline = exchange.deadline
+        watchdog = threading.Timer(self.deadline, exchange.expire)   # connect, TLS, status line and headers
+        watchdog.daemon = True
+        previous, _current.exchange = _exchange(), exchange
+        watchdog.start()
+        try:
+            response = super().send(request, *args, **kwargs)
+        except (requests.RequestException, OSError):
+            if exchange.expired.is_set():
+                raise self._too_slow(request.url) from None
+            raise
+        finally:
+            watchdog.cancel()
+            _current.exchange = previous
+            exchange.end()
+        if exchange.expired.is_set():   # a shut-down socket may read as the end of the headers
+            response.close()
+            raise self._too_slow(request.url)
+        return response
+
+    def _too_slow(self, url: str) -> TooSlow:
+        return TooSlow(self.policy.rule, f"the answer from {urlsplit(url or '').hostname} took longer than "
+                                         f"{self.deadline:g} seconds", status=504)
 
     def build_response(self, req, resp):
         response = super().build_response(req, resp)
@@ -283,7 +389,23 @@ def guard(s: requests.Session, *, rule: str, field: str = "url", allow_private: 
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.max_redirects = MAX_REDIRECTS
+    # nothing from the environment: no ~/.netrc credentials (requests would send them to any URL
+    # naming that host, redirects included), no HTTP(S)_PROXY; only what the operator set for us
+    s.trust_env = False
+    proxy = configured_proxy()
+    s.proxies = {"http": proxy, "https": proxy} if proxy else {}
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle and s.verify is True:
+        s.verify = bundle
     return s
+
+
+def configured_proxy() -> str:
+    """The egress proxy the operator configured for outbound fetches (``OUTBOUND_PROXY``), or ''."""
+    value = getattr(settings, "OUTBOUND_PROXY", None)
+    if value is None:
+        value = os.environ.get("OUTBOUND_PROXY", "")
+    return str(value or "").strip()
 
 
 def session(*, rule: str, field: str = "url", allow_private: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -314,7 +314,7 @@ def test_an_answer_that_drips_is_cut_at_the_deadline(dripping, settings):
         outbound.session(rule="X-1", deadline=1.0).get(dripping + "/doc", timeout=5).content  # noqa: B018
 
 
-# --- behind an egress proxy (HTTP_PROXY/HTTPS_PROXY) --------------------------------------------------
+# --- behind an egress proxy (OUTBOUND_PROXY) ----------------------------------------------------------
 
 class Proxy:
     """A forward proxy on 127.0.0.1 that records what it is asked for and answers itself (it
@@ -342,19 +342,18 @@ class Proxy:
 
 
 @pytest.fixture
-def proxy(monkeypatch, internal):
+def proxy(monkeypatch, internal, settings):
+    """The egress proxy the operator configured for outbound fetches (OUTBOUND_PROXY; session 16:
+    HTTP(S)_PROXY in the environment no longer counts, see test_outbound_environment.py)."""
     server = Proxy()
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-        monkeypatch.setenv(name, server.url)
+    settings.OUTBOUND_PROXY = server.url
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
 
 
 def test_behind_a_proxy_the_targets_address_is_checked_before_the_proxy_is_asked(proxy, internal, rebinding_dns, settings):
-    """With HTTP(S)_PROXY set the connection goes to the proxy, never to the target — the target's
+    """With OUTBOUND_PROXY set the connection goes to the proxy, never to the target — the target's
     name is still resolved and vetted first: an internal one (by literal, by a name that resolves
     inward, over https too) never reaches the proxy, a public one does."""
     from syllabus.sso import oidc

@@ -72,7 +72,7 @@ def _instructors(institution, names: list[str]) -> list[User]:
     found, missing = [], []
     for name in names:
         u = User.objects.filter(institution=institution, username__iexact=typed_username(name)).first() or \
-            User.objects.filter(institution=institution, email__iexact=name).first()
+            User.objects.filter(institution=institution, email__iexact=name, email_verified=True).first()
         (found if u else missing).append(u or name)
     if missing:
         raise RuleViolation("CRS-1", f"unknown instructor {', '.join(missing)}", field="instructors")

@@ -264,7 +264,9 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is None and email:
-        same = list(people.filter(email__iexact=email)[:2])
+        # only an address someone vouched for: one a person typed in their contact details, or an
+        # identity provider that does not verify addresses sent, never hands them another's LMS account
+        same = list(people.filter(email__iexact=email, email_verified=True)[:2])
         user = same[0] if len(same) == 1 else None
         if user is not None and not platform.trust_email_for_staff and not user.is_superuser and has_back_office_rights(user):
             # an LMS that lets people change their e-mail without verifying it would hand them this

@@ -411,6 +411,8 @@ def update_contact(actor, user, *, email: str | None = None, phone: str | None =
                 raise RuleViolation("NTF-1", _("“%(email)s” is not an e-mail address") % {"email": email}, field="email") from None
         refuse_too_long("NTF-1", user._meta.model, email=email)  # an address may be 320 characters, the column keeps 254
         user_values["email"] = email
+        if email.lower() != (user.email or "").lower():
+            user_values["email_verified"] = False   # typed by the person: letters go there, no match follows it
     if phone is not None:
         user_values["phone"] = normalise_phone(phone)
     with transaction.atomic():

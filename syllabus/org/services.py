@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -115,6 +116,8 @@ def _user_values(row: dict, present: set[str], groups: dict[str, int]) -> dict:
             validate_email(values["email"])
         except ValidationError:
             raise RowError(f"bad email {values['email']!r}")
+    if "email" in values:
+        values["email_verified"] = True   # the institution's own people file vouches for it
     if "user_group" in present:
         code = cell(row, "user_group")
         if code and code.lower() not in groups:
@@ -171,7 +174,8 @@ def import_users(source, institution, actor=None):
     for part in chunks([v["username"] for _, v in parsed]):
         for u in User.objects.filter(username__in=part):
             existing[u.username] = u
-    fields = [f for f in ("first_name", "last_name", "email", "external_id", "user_group_id", "is_active", "expiry_date")]
+    fields = [f for f in ("first_name", "last_name", "email", "email_verified", "external_id", "user_group_id", "is_active",
+                          "expiry_date")]
     to_create: list[tuple[int, User]] = []
     to_update: list[tuple[int, User, dict]] = []
     for line, values in parsed:
@@ -229,6 +233,7 @@ class PersonDetails:
     email: str | None = None
     user_group: str | None = None
     roles: tuple[str, ...] = ()
+    email_verified: bool = True   # False: stored for letters, never matched (User.email_verified)
 
 
 def has_back_office_rights(user: User) -> bool:
@@ -274,9 +279,11 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
         if found is not None and found.institution_id != institution.pk:
             raise PermissionDenied(rule, f"the username {username!r} belongs to another institution")
         group = _user_group(institution, details.user_group)
-        values = {k: v[:field_max] for k, v, field_max in (
+        values: dict[str, Any] = {k: v[:field_max] for k, v, field_max in (
             ("first_name", details.first_name, 150), ("last_name", details.last_name, 150), ("email", details.email, 254),
         ) if v is not None}
+        if "email" in values:
+            values["email_verified"] = bool(details.email_verified)
         if group is not None:
             values["user_group"] = group
         created = found is None

@@ -21,7 +21,7 @@ class IdentityProviderForm(forms.ModelForm):
     class Meta:
         model = IdentityProvider
         fields = ["institution", "name", "slug", "kind", "enabled", "order", "existing_only", "trust_email_for_staff",
-                  "username_attribute",
+                  "verifies_email", "username_attribute",
                   "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
                   "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
                   "metadata_xml"]
@@ -58,7 +58,7 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
     readonly_fields = ("entity_id",)
     fieldsets = (
         (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only")}),
-        ("Attribute mapping", {"fields": ("trust_email_for_staff", "username_attribute", "first_name_attribute", "last_name_attribute",
+        ("Attribute mapping", {"fields": ("trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
                                           "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
         ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes")}),
         ("SAML 2.0", {"fields": ("metadata_url", "metadata_xml", "entity_id")}),

@@ -16,7 +16,11 @@ MAP_MAX_ENTRIES = 50
 TRUST_EMAIL_HELP = _("Matters only when the username attribute is an e-mail address (email, mail): off (advised), such a "
                      "sign-in is refused for a person with back-office rights (any role assignment, staff flag or "
                      "institution administrator) — an identity provider that lets people change their address "
-                     "without verification would hand them that account (LMS-3).")  # group and role value maps: at most this many VALUE=CODE pairs
+                     "without verification would hand them that account (LMS-3).")
+VERIFIES_EMAIL_HELP = _("SAML sends no “verified” flag with an address. Off (the default): the mail attribute is stored for "
+                        "letters but never matches an LMS launch or an instructor to the person, and a provider whose username "
+                        "attribute is an e-mail address signs nobody in. Tick it only when the attribute comes from the "
+                        "institution's directory and people cannot set it themselves (LMS-3).")  # group and role value maps: at most this many VALUE=CODE pairs
 
 
 class Kind(models.TextChoices):
@@ -35,6 +39,8 @@ class IdentityProvider(models.Model):
         default=False, help_text="existing people only: never create a person on first sign-in")
     trust_email_for_staff = models.BooleanField(_("trust the provider's e-mail addresses for staff accounts"), default=False,
                                                 help_text=TRUST_EMAIL_HELP)
+    verifies_email = models.BooleanField(_("the provider's e-mail addresses are verified (SAML)"), default=False,
+                                         help_text=VERIFIES_EMAIL_HELP)
 
     # --- attribute mapping (claims for OIDC, attribute names or OIDs for SAML) ----------------
     username_attribute = models.CharField(max_length=200, blank=True,

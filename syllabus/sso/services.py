@@ -123,7 +123,7 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
 def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str, metadata_url: str = "",
                       slug: str | None = None, username_attribute: str = "", group_attribute: str = "", group_map=None,
                       role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
-                      trust_email_for_staff: bool = False) -> IdentityProvider:
+                      trust_email_for_staff: bool = False, verifies_email: bool = False) -> IdentityProvider:
     from . import saml
 
     values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
@@ -134,7 +134,7 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
         provider = IdentityProvider.objects.create(
             kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id,
             username_attribute=username_attribute or "", existing_only=existing_only,
-            trust_email_for_staff=bool(trust_email_for_staff), **values)
+            trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email), **values)
         audit.created(actor, provider)
     return provider
 
@@ -224,6 +224,8 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
         raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the person")
     if email_unverified(provider, attributes):
         details = _without_unverified_email(provider, details)
+    elif provider.kind == Kind.SAML and not provider.verifies_email:
+        details = _saml_email_unvouched(provider, details)
     check_email_trust(provider, details.username)
     with transaction.atomic():
         if assertion_id:
@@ -258,6 +260,20 @@ def _without_unverified_email(provider: IdentityProvider, details: PersonDetails
         logger.warning("SSO %s: e-mail address marked unverified (email_verified false); not stored", provider)
         return dataclasses.replace(details, email=None)
     return details
+
+
+def _saml_email_unvouched(provider: IdentityProvider, details: PersonDetails) -> PersonDetails:
+    """SAML has no ``email_verified``: unless the provider is marked as verifying addresses
+    (``verifies_email``, off by default), its e-mail never names a person — a provider whose
+    username attribute is an e-mail address is refused for everybody, as OpenID Connect's
+    ``email_verified: false`` is — and the address is stored for letters only, marked unverified, so
+    that no LMS launch or typed instructor is matched to this person by it (LMS-3)."""
+    if provider.names_people_by_email:
+        raise PermissionDenied(RULE, f"{provider.name} names people by e-mail address ({provider.attribute('username')}), and "
+                                     "SAML does not say whether an address is verified: this provider is not marked as "
+                                     "verifying e-mail addresses (the provider setting \"The provider's e-mail addresses are "
+                                     "verified\" is off), so it signs nobody in by e-mail; ask the institution's administrator")
+    return dataclasses.replace(details, email_verified=False)
 
 
 def check_email_trust(provider: IdentityProvider, username: str) -> None:

@@ -204,6 +204,27 @@ def test_an_email_match_to_a_student_or_instructor_without_back_office_rights_st
     assert Identity.objects.get(sub="lms-plain").user == person
 
 
+def test_an_address_a_person_typed_themselves_never_hands_them_anothers_lms_account(client, launch, course, make_user,
+                                                                                    student):
+    """LMS-1, session 16.  Before: a student typed the professor's address in their contact details
+    (/notifications/preferences/, nothing verifies it), and the professor's first launch — matched by
+    e-mail — linked the professor's LMS account to the student's: every later launch signed the
+    professor in as the student and made the student instructor of the professor's course.  Now an
+    address a person typed gets letters but matches nobody; the professor gets their own account."""
+    from tests.lti.conftest import INSTRUCTOR
+
+    client.force_login(student)
+    assert client.post("/notifications/preferences/", {"email": "prof@uni.edu", "email_enabled": "on"}).status_code == 302
+    student.refresh_from_db()
+    assert student.email == "prof@uni.edu" and not student.email_verified
+    client.logout()
+    r = launch({"sub": "lms-prof", "email": "prof@uni.edu", "roles": [INSTRUCTOR], "context": context()})
+    assert r.status_code == 302, r.content[:400]
+    professor = Identity.objects.get(sub="lms-prof").user
+    assert professor != student and client.session["_auth_user_id"] == str(professor.pk)
+    assert not course.instructors.filter(pk=student.pk).exists()
+
+
 def test_a_trusted_platform_matches_staff_by_email_and_the_stored_sub_always_matches(client, launch, course, platform, make_user):
     from syllabus.lti import services
 

@@ -398,3 +398,55 @@ def test_a_saml_sign_in_rotates_the_session_key(client, saml_idp, idp):
     response = post_answer(client, saml_idp, saml_answer(client, saml_idp))
     assert response.status_code == 302 and _signed_in_user(client) is not None
     assert_session_rotated(client, planted)
+
+
+# --- e-mail addresses: SAML says nothing of their verification (LMS-3, session 16) ----------------
+
+def test_lms3_a_saml_address_is_stored_for_letters_but_matches_nobody_unless_the_idp_verifies_addresses(
+        client, saml_idp, idp, inst_a):
+    """Before: the IdP's mail attribute was stored as if verified, so a person whose IdP lets them
+    set it (self-service directory, social login bridge) could claim a professor's address and be
+    matched to the professor's first LMS launch.  Now it is stored for letters, marked unverified,
+    and an LTI launch with that address does not find this person — until the provider is marked
+    as verifying addresses (``verifies_email``)."""
+    from syllabus.lti.models import Platform
+    from syllabus.lti.services import person_for
+
+    assert post_answer(client, saml_idp, saml_answer(client, saml_idp)).status_code == 302
+    grace = User.objects.get(username="grace@uni.example")
+    assert grace.email == "grace@uni.example" and not grace.email_verified
+    platform = Platform.objects.create(institution=inst_a, issuer="https://lms.uni.example", client_id="c",
+                                       auth_login_url="https://lms.uni.example/auth",
+                                       auth_token_url="https://lms.uni.example/token",
+                                       keyset_url="https://lms.uni.example/keys")
+    other, created = person_for(platform, {"sub": "lms-1", "email": "grace@uni.example"})
+    assert created and other != grace
+
+    saml_idp.verifies_email = True
+    saml_idp.save()
+    client.logout()
+    assert post_answer(client, saml_idp, saml_answer(client, saml_idp)).status_code == 302
+    grace.refresh_from_db()
+    assert grace.email_verified
+    other.email = ""   # the first launch's account no longer shares the address
+    other.save()
+    assert person_for(platform, {"sub": "lms-2", "email": "grace@uni.example"}) == (grace, False)
+
+
+def test_lms3_a_saml_provider_naming_people_by_mail_signs_nobody_in_unless_it_verifies_addresses(
+        client, saml_idp, idp, make_user):
+    """Before: with ``mail`` as the username attribute, anybody whose IdP lets them set ``mail``
+    signed in as whoever held that address here (only staff accounts were protected).  Now such a
+    provider signs nobody in until it is marked as verifying addresses; nothing is written."""
+    grace = make_user("grace@uni.example")
+    saml_idp.username_attribute = "mail"
+    saml_idp.save()
+    response = post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    assert response.status_code == 403
+    body = _page_text(response)
+    assert "LMS-3:" in body and "not marked as verifying e-mail addresses" in body, body[:2000]
+    assert _signed_in_user(client) is None and not SignIn.objects.exists() and not UsedAssertion.objects.exists()
+    saml_idp.verifies_email = True
+    saml_idp.save()
+    assert post_answer(client, saml_idp, saml_answer(client, saml_idp)).status_code == 302
+    assert _signed_in_user(client) == grace

@@ -42,6 +42,9 @@ class Command(BaseCommand):
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
                 p.add_argument("--group-attribute", default="")
                 p.add_argument("--role-attribute", default="")
+                p.add_argument("--email-verified", action="store_true",
+                               help="the IdP's mail attribute comes from the directory, people cannot set it: it may match "
+                                    "people (off: stored for letters only; an e-mail username attribute signs nobody in, LMS-3)")
         lst = sub.add_parser("list")
         lst.add_argument("--institution", help="only this institution's")
 
@@ -64,7 +67,8 @@ class Command(BaseCommand):
                 xml, url = saml.read_metadata(opts["metadata"])
                 provider = services.add_saml_provider(
                     institution, metadata_xml=xml, metadata_url=url, username_attribute=opts["username_attribute"],
-                    group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"], **common)
+                    group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"],
+                    verifies_email=opts["email_verified"], **common)
             self._mapping(provider, opts)
         except RuleViolation as exc:
             raise CommandError(str(exc))
@@ -96,7 +100,8 @@ class Command(BaseCommand):
         for p in rows:
             where = p.issuer if p.kind == Kind.OIDC else p.entity_id
             flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only),
-                                              ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email)) if on)
+                                              ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email),
+                                              ("e-mail verified", p.kind == Kind.SAML and p.verifies_email)) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -18,7 +19,7 @@ class Course(Timestamped):
     term = models.CharField(max_length=40, blank=True, default="")
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
-    number_of_students = models.PositiveIntegerField(default=0)
+    number_of_students = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(1_000_000)])  # as the API's
     instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="courses_taught")
     students = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Enrollment", blank=True, related_name="courses_enrolled")
     lti_context_id = models.CharField(max_length=255, blank=True, default="", db_index=True)

@@ -32,6 +32,8 @@ from django.utils.translation import ngettext
 from syllabus.catalog.models import Item, Record, Representation
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
+from syllabus.core.forms import MAX_ID
+from syllabus.core.limits import ITEMS
 from syllabus.core.models import AuditEntry
 from syllabus.notify.delivery import announcement_sql, kick
 from syllabus.notify.models import ContactPreference, LetterConfig, OutboxMessage
@@ -1397,6 +1399,9 @@ def _resize(actor, st: LoanSettings, values: dict) -> dict:
     return changes
 
 
+CONCURRENT_USERS_MAX = 10_000   # the page's and the API's ceiling (api.fields.ConcurrentUsers)
+
+
 def configure_representation(actor: User, representation: Representation, *, policy=UNSET, concurrent_users=UNSET) -> LoanSettings:
     """Assign an access-rights policy and a number of concurrent users (0 = no access) — LDL-2."""
     if not can_configure(actor, library=representation.library):
@@ -1405,6 +1410,9 @@ def configure_representation(actor: User, representation: Representation, *, pol
         raise RuleViolation("LDL-2", _("the policy belongs to another institution"), field="policy_id")
     if concurrent_users is not UNSET and (concurrent_users is None or int(concurrent_users) < 0):
         raise RuleViolation("LDL-2", _("the number of concurrent users cannot be negative"), field="concurrent_users")
+    if concurrent_users is not UNSET and int(concurrent_users) > CONCURRENT_USERS_MAX:
+        raise RuleViolation("LDL-2", _("at most %(max)s concurrent users") % {"max": f"{CONCURRENT_USERS_MAX:,}"},
+                            field="concurrent_users")
     _ensure_settings(representation)
     with transaction.atomic():
         title = _Title(representation.pk, grace=True).lock()
@@ -1464,6 +1472,11 @@ def save_representation_rights(actor: User, representation: Representation, *, p
         wanted: dict[int, Item] | None = None
         if related_item_ids is not None:  # check the items before anything is written
             ids = {int(i) for i in related_item_ids}
+            if len(ids) > ITEMS:
+                raise RuleViolation("LDL-2", _("at most %(max)s copies at once") % {"max": ITEMS},
+                                    field="related_item_ids")
+            if any(not 1 <= i <= MAX_ID for i in ids):
+                raise RuleViolation("LDL-2", _("unknown item id"), field="related_item_ids")
             wanted = {i.pk: i for i in Item.objects.filter(pk__in=ids)}
             if len(wanted) != len(ids):
                 raise RuleViolation("LDL-2", _("unknown item id"), field="related_item_ids")

@@ -8,6 +8,7 @@ Workflow states and their transition tables are in :mod:`syllabus.lists.workflow
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +119,7 @@ class Citation(Timestamped):
 
     resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="citations")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="citations")
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(100_000)])  # as the API's Position
     type = models.CharField(max_length=20, choices=CitationType.choices, default=CitationType.BOOK)
     metadata = models.JSONField(default=dict, help_text="CSL-JSON: title, author, container-title, ISBN, ISSN, DOI, issued...")
     title = models.CharField(max_length=1000, blank=True, help_text="copy of metadata.title for sorting and search")
@@ -184,7 +185,8 @@ class LibrarianTask(models.Model):
     citation = models.ForeignKey(Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(max_length=40)
     detail = models.TextField(blank=True)
-    count = models.PositiveIntegerField(default=1, help_text="how many changes this open task gathers")
+    count = models.PositiveIntegerField(default=1, validators=[MaxValueValidator(1_000_000)],
+                                        help_text="how many changes this open task gathers")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)

@@ -3,6 +3,7 @@ attributes map onto a person, the SAML service provider's own key pair per insti
 record of used SAML assertions (replays are refused) and the sign-ins that single logout ends."""
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,8 @@ class IdentityProvider(models.Model):
     name = models.CharField(max_length=100, help_text="the label of the sign-in button, e.g. “University account”")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     enabled = models.BooleanField(default=True)
-    order = models.PositiveSmallIntegerField(default=10, help_text="buttons are shown in this order")
+    order = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(1000)],
+                                             help_text="buttons are shown in this order")
     existing_only = models.BooleanField(
         default=False, help_text="existing people only: never create a person on first sign-in")
     trust_email_for_staff = models.BooleanField(_("trust the provider's e-mail addresses for staff accounts"), default=False,

@@ -329,3 +329,30 @@ def test_the_catalog_page_of_a_lent_title_stays_open_to_its_managers_and_hidden_
     inst_b.save()
     client.force_login(make_user("stranger", institution=inst_b))
     assert client.get(f"/catalog/representations/{rep.pk}/").status_code == 404, "no redirect that reveals the title"
+
+
+@pytest.fixture
+def title(inst_a, library_a):
+    from syllabus.catalog.models import Item, Record, Representation
+
+    record = Record.objects.create(institution=inst_a, source_id="bounds-1", title="Bounded")
+    return Representation.objects.create(record=record, library=library_a), Item.objects.create(
+        record=record, library=library_a, barcode="B-BOUND")
+
+
+@pytest.mark.parametrize("data,words", [
+    ({"concurrent_users": "2000000000"}, "LDL-2: at most 10,000 concurrent users"),
+    ({"concurrent_users": "2", "items": ["99999999999999999999"]}, "LDL-2: unknown item id"),
+    ({"concurrent_users": "2", "items": [str(n) for n in range(1, 300)]}, "LDL-2: at most 200 copies at once"),
+], ids=["two-billion-users", "id-past-2^63", "three-hundred-ids"])
+def test_the_loan_rights_page_refuses_a_number_past_its_ceiling_and_saves_nothing(client, lending_staff, policy,
+                                                                                   title, data, words):
+    """LDL-2.  Before: the page stored two billion concurrent users (the API refused past 10,000)."""
+    from syllabus.lending.models import LoanSettings
+
+    rep, _item = title
+    client.force_login(lending_staff)
+    r = client.post(f"/lending/representations/{rep.pk}/rights/", {"policy": policy.pk, **data})
+    assert r.status_code == 400 and words in r.content.decode()
+    assert not LoanSettings.objects.filter(representation=rep, concurrent_users__gt=0).exists()
+    assert not rep.related_items.exists()

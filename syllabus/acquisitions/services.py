@@ -301,8 +301,10 @@ def _order(actor: User, req: PurchaseRequest) -> AcquisitionTask:
     record = _bought_record(actor, req)
     if req.citation is not None and req.citation.record_id is None:
         audit.update(actor, req.citation, record=record)
-    elif req.citation is None and req.from_citation is not None and req.from_citation.record_id is None:
+    elif (req.citation is None and req.from_citation is not None and req.from_citation.record_id is None
+          and req.from_citation.resource_list.institution_id == req.institution_id):
         # suggested from Find it opened on a list item with no record: the item now resolves to the copy
+        # (only an item of this library's institution: a cross-registered reader's other list is not ours to change)
         audit.update(actor, req.from_citation, record=record)
     task = AcquisitionTask.objects.create(institution_id=req.institution_id, citation=req.citation, record=record,
                                           kind=Kind.ORDER, purchase_request=req, library=library, created_by=actor,
@@ -409,6 +411,8 @@ def suggest_purchase(actor: User, csl: dict, *, note: str = "", from_citation: C
         # withdrawing and suggesting again must not write rows and letters without end
         if suggestions.filter(created_at__gt=clock.now() - dt.timedelta(hours=24))[:per_day].count() >= per_day:
             raise RuleViolation("SRV-3", f"at most {per_day} purchase suggestions a day; try again tomorrow", status=409)
+        if from_citation is not None and from_citation.resource_list.institution_id != actor.institution_id:
+            from_citation = None   # Bought links the item to the record: only an item of the library's own institution
         req = PurchaseRequest.objects.create(institution_id=actor.institution_id, citation=None, requester=actor,
                                              note=note, title=title, isbn=isbn[:13], metadata=data,
                                              from_citation=from_citation)

@@ -161,3 +161,38 @@ def test_bought_finds_the_record_by_any_of_its_isbns_as_find_it_does(student, li
     rid = _suggest(api, student, NOBODY)
     assert api(librarian).post(f"/api/v1/purchase-requests/{rid}/complete").json()["record_id"] == both.pk
     assert Record.objects.count() == before
+
+
+def test_bought_never_writes_another_institutions_list_item(student, librarian, api, client, make_user, inst_b,
+                                                            library_a):
+    """SRV-3/DSV-6, session 16.  A student of A cross-registered in a course of B opens Find it from
+    an item of B's list (``from_item``) and suggests the purchase to A's library.  Before: A's
+    librarian pressing Bought linked B's list item to A's catalog record — a write into another
+    institution's list, whose students then saw A's copy.  Now a suggestion keeps only an item of
+    the library's own institution, and Bought links only such an item."""
+    from syllabus.courses.models import Enrollment
+    from syllabus.lists import services as lists
+    from syllabus.lists.models import Citation
+    from tests.factories import CourseFactory
+
+    teacher_b = make_user("teacher-b", institution=inst_b)
+    course_b = CourseFactory(institution=inst_b, code="ARTS200", name="Arts of Nowhere", term="2026S")
+    course_b.instructors.add(teacher_b)
+    Enrollment.objects.create(course=course_b, user=student)
+    lst = lists.create_list(teacher_b, title="Nowhere readings", courses=[course_b])
+    section = lists.add_section(teacher_b, lst, title="Week 1")
+    item = lists.add_citation(teacher_b, lst, section, "book", dict(NOBODY))
+    lists.publish_list(teacher_b, lst)
+    Citation.objects.filter(pk=item.pk).update(record=None)
+    client.force_login(student)
+    url = f"{reverse('acquisitions:suggest')}?{openurl.from_csl(NOBODY)}&from_item={item.pk}"
+    assert client.post(url, {"note": "for my essay"}).status_code == 302
+    suggestion = PurchaseRequest.objects.get(requester=student)
+    assert suggestion.institution_id == student.institution_id and suggestion.from_citation_id is None
+    # a row written before the fix: Bought still leaves B's item alone
+    PurchaseRequest.objects.filter(pk=suggestion.pk).update(from_citation=item)
+    r = api(librarian).post(f"/api/v1/purchase-requests/{suggestion.pk}/complete")
+    assert r.status_code == 200
+    item.refresh_from_db()
+    assert item.record_id is None
+    assert Record.objects.get(pk=r.json()["record_id"]).institution_id == student.institution_id

@@ -27,9 +27,10 @@ pytestmark = pytest.mark.django_db
 
 
 class Recorder:
-    """An HTTP server that records the Authorization header of every request (None when absent)."""
+    """An HTTP server that records the path (a proxy: the absolute URL) and the Authorization header
+    of every request (None when absent), and answers ``body``; ``/moved`` redirects to ``/doc``."""
 
-    def __init__(self):
+    def __init__(self, body: bytes = b'{"issuer": "x"}'):
         seen = self.seen = []
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,7 +42,6 @@ class Recorder:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                body = b'{"issuer": "x"}'
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -95,34 +95,12 @@ def test_netrc_credentials_are_never_sent_by_an_outbound_fetch(netrc_home, recor
     assert recorder.seen[1:] == [("/doc", None), ("/moved", None), ("/doc", None), ("/moved", None), ("/doc", None)]
 
 
-class RecordingProxy:
-    def __init__(self):
-        seen = self.seen = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                seen.append(self.path)
-                body = b'{"via": "proxy"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
 def test_proxies_from_the_environment_are_ignored_unless_the_operator_configures_one(recorder, monkeypatch, settings):
     """Before: HTTP_PROXY in the environment routed (and exposed) every fetch.  Now only
     OUTBOUND_PROXY does."""
     from syllabus.sso import oidc
 
-    proxy = RecordingProxy()
+    proxy = Recorder(body=b'{"via": "proxy"}')
     try:
         for name in ("NO_PROXY", "no_proxy"):
             monkeypatch.delenv(name, raising=False)
@@ -133,10 +111,9 @@ def test_proxies_from_the_environment_are_ignored_unless_the_operator_configures
         assert proxy.seen == [] and recorder.seen == [("/doc", None)]
         settings.OUTBOUND_PROXY = proxy.url   # the operator's egress proxy
         assert oidc._get_json(recorder.url + "/doc", "discovery document") == {"via": "proxy"}
-        assert proxy.seen == [recorder.url + "/doc"] and len(recorder.seen) == 1
+        assert proxy.seen == [(recorder.url + "/doc", None)] and len(recorder.seen) == 1
     finally:
-        proxy.httpd.shutdown()
-        proxy.httpd.server_close()
+        proxy.close()
 
 
 # --- the deadline covers the status line and the headers ---------------------------------------------

@@ -342,6 +342,13 @@ class _GuardedAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _pool_classes(self.policy)
 
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        """The connection to the operator's proxy is made by the same class, so the deadline watches
+        it too; the proxy may be on the intranet (the target was vetted in :meth:`send`)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _pool_classes(self.policy._replace(allow_private=True))
+        return manager
+
     def send(self, request, *args, **kwargs):  # every request, redirects included, with or without a proxy
         check_url(request.url, rule=self.policy.rule, field=self.policy.field, allow_private=self.policy.allow_private,
                   operator_hosts=self.policy.operator_hosts)

@@ -173,3 +173,17 @@ def test_a_server_dripping_its_headers_is_cut_at_the_deadline(settings, head):
     finally:
         server.close()
 
+
+
+def test_a_proxy_dripping_its_headers_is_cut_at_the_deadline_too(settings):
+    """The connection to the operator's egress proxy is watched by the same deadline."""
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1"]
+    proxy = HeaderDrip(0)
+    settings.OUTBOUND_PROXY = proxy.url
+    try:
+        started = time.monotonic()
+        with pytest.raises(outbound.TooSlow):
+            outbound.session(rule="X-1", deadline=1.0).get("http://127.0.0.1:9/doc", timeout=5)
+        assert time.monotonic() - started < 3
+    finally:
+        proxy.close()

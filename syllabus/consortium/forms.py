@@ -14,7 +14,7 @@ class IllAskForm(RuleForm):
     """A reader's inter-library loan request (CON-2): the citation as the reader confirmed it."""
 
     rule = "CON-2"
-    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS])
+    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS], required=False)  # none: a book
     title = text(column(IllRequest, "title"))
     author = text(column(IllRequest, "author"))
     container_title = text(column(IllRequest, "container_title"))

@@ -240,10 +240,11 @@ def ill_ask(request):
     from . import forms, reader_requests
 
     kev = resolver.read_kev(request.GET)  # DSV-6 names an over-long value
-    if not openurl.is_openurl(kev):
+    if not openurl.is_openurl(kev) and request.method != "POST":  # a POST carries the confirmed citation itself
         raise RuleViolation("DSV-6", "this link does not describe a citation: ask for an inter-library loan from Find it")
     from_item = list_selectors.citation_seen_by(request.user, resolver.read_from_item(request.GET))
-    values, error, status = reader_requests.initial(openurl.to_csl(kev)), None, 200
+    values = reader_requests.initial(openurl.to_csl(kev) if openurl.is_openurl(kev) else {})
+    error, status = None, 200
     if request.method == "POST":
         values = {k: request.POST.get(k, "")[:2000] for k in values | {"needed_by": "", "note": "", "pickup_library": ""}}
         try:

@@ -397,3 +397,36 @@ def test_con2_the_readers_api_creates_lists_pages_and_cancels_with_problem_detai
     again = me.post(f"/api/v1/me/ill-requests/{body['id']}/cancel")
     assert again.status_code == 409 and again.json()["rule"] == "CON-2"
     assert api().get("/api/v1/me/ill-requests").status_code == 401
+
+
+# --- every role, both institutions -------------------------------------------------------------------
+
+def test_con2_every_role_of_the_institution_may_ask_and_only_its_ill_staff_send(client, world, inst_b, make_user):
+    from syllabus.consortium.permissions import ILL_STAFF_ROLES
+    from syllabus.org.services import assign_role
+
+    client.force_login(world["student"])
+    _ask(client, _kev(BOOK))
+    ill = IllRequest.objects.get()
+    for role in Role:
+        person = make_user(f"r-{role.value}"[:30], group="staff", roles=[role])
+        client.force_login(person)
+        assert client.get(f"/consortium/ill/ask/?{_kev(BOOK)}").status_code == 200, role
+        mine = client.get("/consortium/ill/mine/")
+        assert mine.status_code == 200 and "A Book Nobody Has" not in mine.content.decode(), role  # the student's
+        assert client.post(f"/consortium/ill/mine/{ill.pk}/cancel/").status_code == 404, role
+        sent = client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "send", "agency": "DK-1", "side": "requester"})
+        allowed = role in ILL_STAFF_ROLES
+        assert sent.status_code == (302 if allowed else 404), role
+        if allowed:
+            IllRequest.objects.filter(pk=ill.pk).update(status="New", supplying_agency="")
+    # a person of the other institution holding every role sees nothing of it and moves nothing
+    everything = UserFactory(username="b-all", institution=inst_b)
+    for role in Role:
+        assign_role(everything, role)
+    client.force_login(everything)
+    assert client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "send", "agency": "DK-1"}).status_code == 404
+    assert client.post(f"/consortium/ill/mine/{ill.pk}/cancel/").status_code == 404
+    assert "A Book Nobody Has" not in client.get("/consortium/ill/?side=requester").content.decode()
+    ill.refresh_from_db()
+    assert ill.status == "New"

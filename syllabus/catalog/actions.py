@@ -21,7 +21,10 @@ can do when no library of the consortium has the title — suggest a purchase (S
     register_next_step("suggest", _("Suggest the library buy it"), lambda result, user: url, when=..)
 
 ``result`` is the :class:`catalog.resolver.Resolution` (``result.kev`` is the OpenURL of the
-citation); ``when`` is asked only when nothing is held (:func:`held`).
+citation); ``when`` is asked only when nothing is held (:func:`held`) — unless the step says
+``when_held=True``: the consortium's inter-library loan request is offered when the reader's own
+institution has no copy available, whoever else holds it, and decides that in its ``when``.
+A step with ``advice=True`` stands for the page's "ask your library" advice, which then goes.
 """
 from __future__ import annotations
 
@@ -93,14 +96,16 @@ class NextStep:
     when: Callable
     hint: object = ""
     order: int = 50
+    when_held: bool = False
+    advice: bool = False
 
 
 NEXT_STEPS: dict[str, NextStep] = {}
 
 
 def register_next_step(code: str, label, url: Callable, *, hint="", when: Callable = lambda result, user: True,
-                       order: int = 50) -> NextStep:
-    step = NextStep(code, label, url, when, hint, order)
+                       order: int = 50, when_held: bool = False, advice: bool = False) -> NextStep:
+    step = NextStep(code, label, url, when, hint, order, when_held, advice)
     NEXT_STEPS[code] = step
     return step
 
@@ -128,11 +133,11 @@ def _offered(options: dict, subject, user) -> list[tuple]:
 
 
 def next_steps_for(result, user) -> list[dict]:
-    """The next steps a reader is offered on Find it when no library holds the title (DSV-6)."""
-    if held(result):
-        return []
-    return [{"code": s.code, "label": s.label, "url": url, "hint": s.hint}
-            for s, url in _offered(NEXT_STEPS, result, user)]
+    """The next steps a reader is offered on Find it when no library holds the title (DSV-6), and
+    those that decide for themselves when a library does (``when_held``)."""
+    steps = NEXT_STEPS if not held(result) else {c: s for c, s in NEXT_STEPS.items() if s.when_held}
+    return [{"code": s.code, "label": s.label, "url": url, "hint": s.hint, "advice": s.advice}
+            for s, url in _offered(steps, result, user)]
 
 
 def actions_for(record, user) -> list[dict]:

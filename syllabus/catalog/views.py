@@ -448,13 +448,14 @@ def openurl_page(request):
     result = resolver.resolve(request.user, openurl.to_csl(kev))
     back = lists_port.item_context(request.user, from_item) if from_item else None
     result.from_item = from_item if back else None  # a next step carries only an item the reader sees
+    steps = actions.next_steps_for(result, request.user)
     shown = result.citation if result.citation.get("title") else (result.records[0].csl if result.records else result.citation)
     described = " · ".join(f"{key} {shown[key]}" for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN", "URL") if shown.get(key))
     context = {"result": result, "citation": shown, "csl_json": json.dumps(shown),
                "formatted": bibliography.render([shown], "apa")[0] if shown.get("title") else html_escape(described),
                "collected": selectors.collection_record_ids(request.user),
                # nothing held anywhere: what the reader can do next (a purchase suggestion, SRV-3)
-               "held": actions.held(result), "next_steps": actions.next_steps_for(result, request.user),
+               "held": actions.held(result), "next_steps": steps, "advised": any(s["advice"] for s in steps),
                # opened from a list item the reader sees: the way back to it (never a URL from the query)
                "back": back,
                # an article is not bought but copied (document delivery / ILL): its own advice

@@ -1,17 +1,21 @@
 """Consortium API (CON-1..4): consortium configuration, the lists gateway, inter-library loan."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
 from syllabus.api.fields import Code, Id, JsonValue, Key, Search, Term
 from syllabus.core.errors import NotFound
+from syllabus.core.limits import column
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.org import config
 
 from . import selectors, services
 from .iso18626 import MAX_BYTES as ISO_MAX_BYTES
+from .models import IllRequest
+from .reader_requests import NEEDED_BY_MAX_DAYS, NOTE_MAX
 
 router = Router(tags=["consortium"])
 
@@ -228,6 +232,7 @@ class IllMoveIn(Schema):
     note: str = Field("", max_length=2000)
     reason: str = Field("", max_length=200)
     due_days: int | None = Field(None, ge=1, le=365)
+    agency: str = Field("", max_length=100, description="send: the supplier's ISO 18626 agency id (ISIL), outside the consortium")
 
 
 def ill_out(ill, user) -> dict:
@@ -270,7 +275,7 @@ def ill_detail(request, ill_id: Id):
 def ill_move(request, ill_id: Id, payload: IllMoveIn):
     ill = selectors.ill_for(request.user, ill_id)
     ill = services.move_loan_request(request.user, ill, payload.action, note=payload.note, reason=payload.reason,
-                                     due_days=payload.due_days)
+                                     due_days=payload.due_days, agency=payload.agency)
     return ill_out(ill, request.user)
 
 
@@ -349,3 +354,96 @@ def cross_create(request, payload: CrossIn):
 @router.get("/consortium/requests", response=Page(CrossOut), summary="Your requests to other members (CON-4)")
 def cross_list(request, page: PageQuery):
     return paginate(request, selectors.cross_requests_of(request.user), page, _cross_out)
+
+
+# --- CON-2: a reader's own inter-library loan requests (Find it's next step) -------------------------
+
+class ReaderIllIn(Schema):
+    kind: str = Field("book", pattern="^(book|article|chapter)$", max_length=7,
+                      description="book: a loan (ISO 18626 Loan); article or chapter: a copy (Copy)")
+    title: str = Field(..., max_length=column(IllRequest, "title"))
+    author: str = Field("", max_length=column(IllRequest, "author"))
+    container_title: str = Field("", max_length=column(IllRequest, "container_title"),
+                                 description="the journal or book an article or chapter is in")
+    volume: str = Field("", max_length=column(IllRequest, "volume"))
+    issue: str = Field("", max_length=column(IllRequest, "issue"))
+    pages: str = Field("", max_length=column(IllRequest, "pages"))
+    year: str = Field("", max_length=column(IllRequest, "year"))
+    isbn: str = Field("", max_length=40)
+    issn: str = Field("", max_length=40)
+    doi: str = Field("", max_length=column(IllRequest, "doi"))
+    needed_by: dt.date | None = Field(None, description=f"from today to {NEEDED_BY_MAX_DAYS} days ahead")
+    note: str = Field("", max_length=NOTE_MAX)
+    pickup_library_id: Id | None = Field(None, description="one of your institution's libraries; required where it has several")
+    from_item: Id | None = Field(None, description="the list item Find it was opened from (kept when you see it)")
+
+
+class ReaderIllOut(Schema):
+    id: int
+    request_id: str
+    service_type: str
+    title: str
+    author: str
+    container_title: str
+    isbn: str
+    issn: str
+    doi: str
+    status: str
+    status_text: str
+    reason_unfilled: str
+    needed_by: dt.date | None
+    pickup_library: str | None
+    due_date: dt.datetime | None
+    list_item_id: int | None
+    list_id: int | None
+    cancellable: bool
+    created_at: dt.datetime
+
+
+def _reader_ill_out(ill) -> dict:
+    from .workflow import READER_CANCELLABLE
+
+    return {"id": ill.pk, "request_id": ill.requesting_agency_request_id, "service_type": ill.service_type,
+            "title": ill.title, "author": ill.author, "container_title": ill.container_title, "isbn": ill.isbn,
+            "issn": ill.issn, "doi": ill.doi, "status": ill.status, "status_text": selectors.reader_status(ill),
+            "reason_unfilled": ill.reason_unfilled, "needed_by": ill.needed_by,
+            "pickup_library": ill.pickup_library.code if ill.pickup_library_id else None,
+            "due_date": ill.due_date, "list_item_id": ill.citation_id,
+            "list_id": ill.citation.resource_list_id if ill.citation_id else None,
+            "cancellable": ill.status in READER_CANCELLABLE, "created_at": ill.created_at}
+
+
+@router.get("/me/ill-requests", response=Page(ReaderIllOut),
+            summary="Your inter-library loan requests, newest first, their status in ISO 18626 terms and in words (CON-2)")
+def my_ill_requests(request, page: PageQuery):
+    return paginate(request, selectors.my_ill_requests(request.user), page, _reader_ill_out)
+
+
+@router.post("/me/ill-requests", response={201: ReaderIllOut},
+             summary="Ask your library for an inter-library loan (a book) or a copy (an article, a chapter) of a title it has "
+                     "not available (CON-2)")
+def ask_for_ill(request, payload: ReaderIllIn):
+    from syllabus.lists.selectors import citation_seen_by
+
+    from .reader_requests import ask_for_ill as ask, my_request
+
+    data = payload.dict(exclude={"needed_by", "note", "pickup_library_id", "from_item"})
+    ill = ask(request.user, data, needed_by=payload.needed_by, note=payload.note, pickup_library_id=payload.pickup_library_id,
+              from_citation=citation_seen_by(request.user, payload.from_item))
+    return Status(201, _reader_ill_out(my_request(request.user, ill.pk)))
+
+
+@router.get("/me/ill-requests/{ill_id}", response=ReaderIllOut, summary="One of your inter-library loan requests (CON-2)")
+def my_ill_request(request, ill_id: Id):
+    from .reader_requests import my_request
+
+    return _reader_ill_out(my_request(request.user, ill_id))
+
+
+@router.post("/me/ill-requests/{ill_id}/cancel", response=ReaderIllOut,
+             summary="Cancel your inter-library loan request while the item is not yet sent (CON-2)")
+def cancel_my_ill_request(request, ill_id: Id):
+    from .reader_requests import cancel_my_request, my_request
+
+    cancel_my_request(request.user, ill_id)
+    return _reader_ill_out(my_request(request.user, ill_id))

@@ -1,7 +1,8 @@
 """Demo data of the consortium (CON-1..4), through the services: Riverside's administrator is
 also the Consortium Administrator and sets a consortium-wide value; each member shares a list in
 the lists gateway; Riverside's librarian borrows two Hillcrest titles by ISO 18626 (one on loan,
-one waiting in Hillcrest's queue); Riverside's student asks Hillcrest for a scan."""
+one waiting in Hillcrest's queue); Riverside's student asks Hillcrest for a scan, and asks Riverside
+for a copy of an article no member holds (Find it's inter-library loan request)."""
 from __future__ import annotations
 
 from syllabus.catalog.models import Record
@@ -48,6 +49,20 @@ def load(stdout) -> None:
             loans = 2
         if len(records) >= 3:
             services.request_from_member(people["student"], records[2], "loan", {"note": "For my essay"})
+        # a reader's own request from Find it for a title no member holds: New in Riverside's queue (CON-2)
+        from syllabus.org.models import Library
+
+        from . import reader_requests
+
+        pickup = Library.objects.filter(institution=a).order_by("pk").first()
+        reader_requests.ask_for_ill(people["student"], {"kind": "article",
+                                                        "title": "The market for \"lemons\": quality uncertainty and the "
+                                                                 "market mechanism",
+                                                        "author": "George A. Akerlof",
+                                                        "container_title": "The Quarterly Journal of Economics",
+                                                        "volume": "84", "issue": "3", "pages": "488-500", "year": "1970",
+                                                        "doi": "10.2307/1879431"},
+                                    note="For the week 5 seminar (demo)", pickup_library_id=pickup.pk if pickup else None)
     except RuleViolation as exc:  # a demo without the catalog's items: keep what was made
         stdout.write(f"  consortium: stopped early ({exc.rule}: {exc.detail})")
     stdout.write(f"  consortium: a consortium-wide setting, {shared} shared lists, {loans} inter-library loans")

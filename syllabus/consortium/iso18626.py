@@ -21,6 +21,7 @@ from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.core.limits import column
 from syllabus.org.models import Institution
 
+from .letters import tell_reader, tell_reader_of_change
 from .models import IllMessage, IllRequest, IllStatus
 from .permissions import is_ill_staff
 from .workflow import ACTION_OF_ISO, ILL_WORKFLOW, SUPPLIER, TIMER
@@ -103,16 +104,28 @@ def request_message(ill: IllRequest, *, patron: str = "") -> bytes:
     bib = _el(r, "bibliographicInfo")
     if ill.record_id and ill.record is not None:
         _el(bib, "supplierUniqueRecordId", ill.record.source_id)
-    _el(bib, "title", ill.title)
-    if ill.author:
-        _el(bib, "author", ill.author)
-    if ill.isbn:
-        item = _el(bib, "bibliographicItemId")
-        _el(item, "bibliographicItemIdentifier", ill.isbn)
-        _el(item, "bibliographicItemIdentifierCode", "ISBN")
+    if ill.container_title:  # an article or a chapter: the journal (book) is the title, the part its component
+        _el(bib, "title", ill.container_title)
+        _el(bib, "titleOfComponent", ill.title)
+        if ill.author:
+            _el(bib, "authorOfComponent", ill.author)
+    else:
+        _el(bib, "title", ill.title)
+        if ill.author:
+            _el(bib, "author", ill.author)
+    for name, value in (("volume", ill.volume), ("issue", ill.issue), ("pagesRequested", ill.pages)):
+        if value:
+            _el(bib, name, value)
+    for code, value in (("ISBN", ill.isbn), ("ISSN", ill.issn), ("DOI", ill.doi)):
+        if value:
+            item = _el(bib, "bibliographicItemId")
+            _el(item, "bibliographicItemIdentifier", value)
+            _el(item, "bibliographicItemIdentifierCode", code)
     service = _el(r, "serviceInfo")
     _el(service, "requestType", "New")
     _el(service, "serviceType", ill.service_type)
+    if ill.needed_by:
+        _el(service, "needBeforeDate", f"{ill.needed_by.isoformat()}T23:59:59Z")
     if ill.note:
         _el(service, "note", ill.note)
     if patron:
@@ -301,7 +314,8 @@ def _on_request(message, caller) -> tuple[IllRequest | None, bytes]:
         if requester is not None and requester.pk == supplier.pk:
             return error("requestingAgencyId: an agency does not borrow from itself")
         source_id = _find(message, "bibliographicInfo/supplierUniqueRecordId")
-        isbn = _find(message, "bibliographicInfo/bibliographicItemId/bibliographicItemIdentifier").replace("-", "")[:13]
+        ids = _item_ids(message)
+        isbn = ids.get("ISBN", "").replace("-", "")[:13]
         from syllabus.catalog.models import Record
 
         record = None
@@ -310,12 +324,20 @@ def _on_request(message, caller) -> tuple[IllRequest | None, bytes]:
         if record is None and isbn:
             record = Record.objects.filter(institution=supplier, isbn=isbn).first()
         title = _find(message, "bibliographicInfo/title") or (record.title if record else "")
+        component = _find(message, "bibliographicInfo/titleOfComponent")
         if not title:
             return error("bibliographicInfo: a title or a record of the supplier is needed", "UnrecognisedDataElement")
+        part = {"container_title": title[:1000], "issn": ids.get("ISSN", "")[:9], "doi": ids.get("DOI", "")[:200],
+                **{f: _find(message, f"bibliographicInfo/{e}")[:50] for f, e in (("volume", "volume"), ("issue", "issue"),
+                                                                                  ("pages", "pagesRequested"))}}
+        if component:  # an article or a chapter (ISO 18626 titleOfComponent): its title, in its journal or book
+            title, author = component, _find(message, "bibliographicInfo/authorOfComponent")
+        else:
+            part["container_title"], author = "", _find(message, "bibliographicInfo/author")
         existing = IllRequest.objects.create(
             requesting_institution=requester, supplying_institution=supplier, requesting_agency=h.requesting,
             supplying_agency=h.supplying, requesting_agency_request_id=h.request_id[:100], record=record, title=title[:1000],
-            author=_find(message, "bibliographicInfo/author")[:1000], isbn=isbn,
+            author=author[:1000], isbn=isbn, **part,
             service_type=_find(message, "serviceInfo/serviceType") or "Loan", note=_find(message, "serviceInfo/note"),
             created_at=clock.now(), updated_at=clock.now())
         existing.supplying_agency_request_id = f"SYL-ILL-{existing.pk}"
@@ -323,6 +345,15 @@ def _on_request(message, caller) -> tuple[IllRequest | None, bytes]:
         audit.created(None, existing, note="ISO 18626 request received")
     return existing, confirmation("requestConfirmation", supplying=h.supplying, requesting=h.requesting,
                                   request_id=h.request_id, received=received)
+
+
+def _item_ids(message) -> dict[str, str]:
+    """The request's ``bibliographicItemId``s by their code (ISBN, ISSN, DOI ...), the first of each."""
+    out: dict[str, str] = {}
+    for item in message.iterfind(f"{{{NS}}}bibliographicInfo/{{{NS}}}bibliographicItemId"):
+        code = _find(item, "bibliographicItemIdentifierCode").upper()
+        out.setdefault(code, _find(item, "bibliographicItemIdentifier"))
+    return out
 
 
 def _lookup(h: Header) -> IllRequest | None:
@@ -385,7 +416,9 @@ def _on_supplying_message(message, caller) -> tuple[IllRequest | None, bytes]:
     if unfilled:
         changes["reason_unfilled"] = unfilled[:200]
     if any(getattr(ill, k) != v for k, v in changes.items() if k != "updated_at"):
+        before = ill.status
         audit.update(None, ill, note=f"ISO 18626 {reason or 'message'}: {status}", **changes)
+        tell_reader_of_change(ill, before)
     return answer(ill)
 
 
@@ -405,8 +438,10 @@ def _on_requesting_message(message, caller) -> tuple[IllRequest | None, bytes]:
         return answer(ill, False, "UnrecognisedDataValue", f"action: {action} is not open to a request that is {ill.status} (CON-2)")
     if ours == "received" and not ill.received:
         audit.update(None, ill, note="ISO 18626 Received", received=True, updated_at=clock.now())
+        tell_reader(ill, "arrived")
     elif ours == "shipped_return" and not ill.shipped_return:
         audit.update(None, ill, note="ISO 18626 ShippedReturn", shipped_return=True, updated_at=clock.now())
     elif ours == "cancel":
         audit.update(None, ill, note="ISO 18626 Cancel", status=IllStatus.CANCELLED, updated_at=clock.now())
+        tell_reader(ill, "cancelled")
     return answer(ill)

@@ -63,9 +63,24 @@ class IllRequest(Timestamped):
     due_date = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
     reason_unfilled = models.CharField(max_length=200, blank=True)
+    # a reader's own request from Find it (CON-2): the citation they confirmed, when they need it,
+    # where they collect it and the list item they came from; the reader hears of its progress
+    reader_request = models.BooleanField(default=False, help_text="asked by the reader (Find it), who gets its letters")
+    container_title = models.CharField(max_length=1000, blank=True, help_text="the journal (or book) of an article or chapter")
+    volume = models.CharField(max_length=50, blank=True)
+    issue = models.CharField(max_length=50, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    year = models.CharField(max_length=20, blank=True)
+    issn = models.CharField(max_length=9, blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    needed_by = models.DateField(null=True, blank=True)
+    pickup_library = models.ForeignKey("org.Library", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    citation = models.ForeignKey("lists.Citation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 help_text="the list item Find it was opened from")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requester", "reader_request", "status"], name="ill_reader_status")]
         constraints = [models.UniqueConstraint(fields=["requesting_agency", "requesting_agency_request_id"],
                                                name="uniq_ill_requesting_id")]
 

@@ -13,6 +13,8 @@ entry("back_office", _("Consortium configuration"), "consortium:config", when=_c
 entry("lists", _("Consortium lists"), "consortium:gateway", when=lambda u: bool(u.institution_id), group="library", order=31)
 entry("lists", _("My requests to other libraries"), "consortium:cross-mine", when=lambda u: bool(u.institution_id), group="library",
       order=41)
+entry("lists", _("My inter-library loan requests"), "consortium:ill-mine", when=lambda u: bool(u.institution_id),
+      group="library", order=42)
 
 
 def _ill_staff(u):
@@ -24,7 +26,11 @@ def _ill_staff(u):
 def _new_requests(u):
     from .models import IllRequest, IllStatus
 
-    return IllRequest.objects.filter(supplying_institution_id=u.institution_id, status=IllStatus.REQUEST_RECEIVED).count()
+    from django.db.models import Q
+
+    # requests to us not answered yet, and our readers' requests no supplier was asked of yet
+    return IllRequest.objects.filter(Q(supplying_institution_id=u.institution_id, status=IllStatus.REQUEST_RECEIVED)
+                                     | Q(requesting_institution_id=u.institution_id, status=IllStatus.NEW)).count()
 
 
 entry("back_office", _("Inter-library loans"), "consortium:ill", when=_ill_staff, order=92, badge=_new_requests)

@@ -2,7 +2,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from syllabus.catalog.actions import register
+from syllabus.catalog.actions import register, register_next_step
 
 
 def _other_member_staff(record, user) -> bool:
@@ -35,3 +35,21 @@ def _other_member_patron(record, user) -> bool:
 
 register("cross_member", _("Request from the owning library"),
          lambda record, user: reverse("consortium:cross-request", args=[record.pk]), when=_other_member_patron, order=62)
+
+
+# --- Find it (DSV-6): a reader's inter-library loan request (CON-2) ----------------------------------
+
+def _ill_url(result, user) -> str:
+    from syllabus.catalog.resolver import context_query
+
+    return f"{reverse('consortium:ill-ask')}?{result.kev}{context_query(result.from_item)}"
+
+
+def _may_ask(result, user) -> bool:
+    from .reader_requests import may_ask
+
+    return may_ask(result, user)
+
+
+register_next_step("ill", _("Request through inter-library loan"), _ill_url, when=_may_ask, when_held=True, advice=True,
+                   hint=_("a loan of a book, a copy of an article or chapter; your library tells you by e-mail"), order=20)

@@ -95,7 +95,8 @@ def consortium_record(user, record_id: int):
 def ill_queue(user, *, side: str = "supplier", open_only: bool = True) -> QuerySet:
     from .models import IllRequest, IllStatus
 
-    qs = IllRequest.objects.select_related("requesting_institution", "supplying_institution", "record", "requester")
+    qs = IllRequest.objects.select_related("requesting_institution", "supplying_institution", "record", "requester",
+                                           "pickup_library")
     qs = qs.filter(supplying_institution_id=user.institution_id) if side == "supplier" else qs.filter(
         requesting_institution_id=user.institution_id)
     if open_only:
@@ -125,6 +126,8 @@ def ill_moves(user, ill) -> list[str]:
         sides.add(SUPPLIER)
     if user.institution_id and ill.requesting_institution_id == user.institution_id:
         sides.add(REQUESTER)
+        if ill.supplying_institution_id is None and ill.supplying_agency:
+            sides.add(SUPPLIER)  # an outside supplier's answers, recorded by the requesting library's staff
     moves = [t.action for t in ILL_WORKFLOW.moves(ill.status) if t.permission in sides]
     if "check_in" in moves and not ill.shipped_return:
         moves.remove("check_in")
@@ -143,3 +146,44 @@ def cross_requests_of(user) -> QuerySet:
 
     return (CrossRequest.objects.filter(requester_id=user.pk)
             .select_related("owning_institution", "record", "digitization", "ill").order_by("-created_at", "-id"))
+
+
+# --- CON-2: a reader's own requests ------------------------------------------------------------------
+
+def my_ill_requests(user) -> QuerySet:
+    """The inter-library loan requests the reader made from Find it, newest first."""
+    from .models import IllRequest
+
+    if not getattr(user, "is_authenticated", False):
+        return IllRequest.objects.none()
+    return (IllRequest.objects.filter(requester_id=user.pk, reader_request=True)
+            .select_related("pickup_library", "citation__resource_list").order_by("-created_at", "-id"))
+
+
+def reader_status(ill) -> str:
+    """What the reader reads of the ISO 18626 status (and the requester's Received/ShippedReturn)."""
+    from django.utils.translation import gettext as _
+
+    from .models import IllStatus as S
+
+    if ill.status == S.NEW:
+        return _("Your library is looking for a library to supply it")
+    if ill.status in (S.REQUEST_RECEIVED, S.EXPECT_TO_SUPPLY):
+        return _("Requested from another library")
+    if ill.status == S.WILL_SUPPLY:
+        return _("Another library will supply it")
+    if ill.status in (S.LOANED, S.OVERDUE, S.RECALLED):
+        if ill.shipped_return:
+            return _("Returned to the lending library")
+        if not ill.received:
+            return _("On its way to your library")
+        if ill.status == S.OVERDUE:
+            return _("Overdue: please return it to your library")
+        if ill.status == S.RECALLED:
+            return _("Recalled by the lending library: please return it")
+        return _("Ready for you at your library")
+    if ill.status == S.LOAN_COMPLETED:
+        return _("Completed")
+    if ill.status == S.UNFILLED:
+        return _("Could not be supplied")
+    return _("Cancelled")

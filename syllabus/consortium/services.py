@@ -174,14 +174,23 @@ def raise_loan_request(actor: User, record, *, note: str = "", service_type: str
                        record=record, title=record.title[:1000], author=(record.creators or "")[:1000], isbn=record.isbn,
                        service_type=service_type, note=(note or "").strip()[:2000])
     with transaction.atomic():
-        answer = iso18626.receive(iso18626.request_message(draft, patron=actor.username))
-        _confirmed(answer)
-        ill = IllRequest.objects.get(requesting_agency=draft.requesting_agency,
-                                     requesting_agency_request_id=draft.requesting_agency_request_id)
+        ill = send_request(draft, patron=actor.username)
         ill.requester = actor
         ill.save(update_fields=["requester"])
         audit.event(actor, ill, "requested", note=f"ISO 18626 request to {owner.code}")
     return ill
+
+
+def send_request(draft, *, patron: str = ""):
+    """The ISO 18626 ``request`` of ``draft`` (unsaved) to the member that supplies it, handled
+    in-process: its confirmation opens the request in the supplier's queue (the row answered)."""
+    from . import iso18626
+    from .models import IllRequest
+
+    with transaction.atomic():
+        _confirmed(iso18626.receive(iso18626.request_message(draft, patron=patron)))
+        return IllRequest.objects.get(requesting_agency=draft.requesting_agency,
+                                      requesting_agency_request_id=draft.requesting_agency_request_id)
 
 
 def _locked_ill(ill):
@@ -206,7 +215,9 @@ def answer_loan_request(actor: User | None, ill, action: str, *, note: str = "",
         if move.permission not in (SUPPLIER, TIMER) or (move.permission == TIMER and actor is not None):
             raise PermissionDenied("CON-2", f"{action.replace('_', ' ')} is the requesting library's move")
         if actor is not None:
-            ensure_ill_staff(actor, ill.supplying_institution)
+            # a supplier outside the consortium that does not call our ISO 18626 address: the
+            # requesting library's staff record its answers
+            ensure_ill_staff(actor, ill.supplying_institution or ill.requesting_institution)
         if action == "check_in" and not ill.shipped_return:
             raise RuleViolation("CON-2", "the requesting library has not shipped the item back yet (ShippedReturn)", status=409)
         if action == "unfilled" and not (reason or "").strip():
@@ -232,8 +243,7 @@ def answer_loan_request(actor: User | None, ill, action: str, *, note: str = "",
 def act_on_loan_request(actor: User, ill, action: str, *, note: str = ""):
     """CON-2: the requesting member's staff say Received, ShippedReturn, or Cancel (a
     RequestingAgencyMessage to the supplier)."""
-    from . import iso18626
-    from .workflow import ILL_WORKFLOW, REQUESTER, REQUESTER_ACTIONS
+    from .workflow import ILL_WORKFLOW, REQUESTER
 
     with transaction.atomic():
         ill = _locked_ill(ill)
@@ -241,11 +251,20 @@ def act_on_loan_request(actor: User, ill, action: str, *, note: str = ""):
         if move.permission != REQUESTER:
             raise PermissionDenied("CON-2", f"{action.replace('_', ' ')} is the supplying library's move")
         ensure_ill_staff(actor, ill.requesting_institution)
-        xml = iso18626.requesting_agency_message(ill, REQUESTER_ACTIONS[action], (note or "").strip()[:2000])
-        _confirmed(iso18626.receive(xml))
-        ill.refresh_from_db()
+        send_requesting_message(ill, action, note)
         audit.event(actor, ill, action)
     return ill
+
+
+def send_requesting_message(ill, action: str, note: str = "") -> None:
+    """The RequestingAgencyMessage of ``action`` (Received, ShippedReturn, Cancel) about ``ill``
+    (locked by the caller), handled by the supplier's side; ``ill`` is refreshed."""
+    from . import iso18626
+    from .workflow import REQUESTER_ACTIONS
+
+    xml = iso18626.requesting_agency_message(ill, REQUESTER_ACTIONS[action], (note or "").strip()[:2000])
+    _confirmed(iso18626.receive(xml))
+    ill.refresh_from_db()
 
 
 def sweep_overdue_loans(now) -> int:
@@ -261,8 +280,14 @@ def sweep_overdue_loans(now) -> int:
 
 def move_loan_request(actor: User, ill, action: str, **values):
     """One move of the state table, by whichever side it belongs to."""
-    from .workflow import ILL_WORKFLOW, REQUESTER
+    from . import reader_requests
+    from .workflow import ILL_WORKFLOW, REQUESTER, IllStatus
 
+    if ill.status == IllStatus.NEW:  # a reader's request no supplier was asked of yet
+        if action == "send":
+            return reader_requests.send_to_supplier(actor, ill, values.get("agency", ""), note=values.get("note", ""))
+        return reader_requests.close_unsent(actor, ill, action, reason=values.get("reason", ""))
+    values.pop("agency", None)
     move = ILL_WORKFLOW.get(ill.status, action)
     if move is not None and move.permission == REQUESTER:
         return act_on_loan_request(actor, ill, action, note=values.get("note", ""))

@@ -125,6 +125,7 @@ MOVE_LABELS = {
     "unfilled": gettext_lazy("Unfilled"), "loan": gettext_lazy("Send (loaned)"), "recall": gettext_lazy("Recall"),
     "check_in": gettext_lazy("Returned: complete"), "received": gettext_lazy("Received"),
     "shipped_return": gettext_lazy("Shipped back"), "cancel": gettext_lazy("Cancel"),
+    "send": gettext_lazy("Send to a supplier"), "no_supplier": gettext_lazy("No supplier found"),
 }
 
 
@@ -137,6 +138,7 @@ def ill_queue(request):
     page = Paginator(qs, 25).get_page(_page_number(request.GET.get("page")))
     for ill in page:
         ill.move_buttons = [(m, MOVE_LABELS.get(m, m)) for m in selectors.ill_moves(request.user, ill)]
+        ill.identifiers = [(c, v) for c, v in (("ISBN", ill.isbn), ("ISSN", ill.issn), ("DOI", ill.doi)) if v]
     return render(request, "consortium/ill_queue.html", {"page": page, "side": side})
 
 
@@ -160,7 +162,8 @@ def ill_move(request, ill_id: int):
     ill = selectors.ill_for(request.user, ill_id)
     days = request.POST.get("due_days", "")
     services.move_loan_request(request.user, ill, request.POST.get("action", "")[:40], note=request.POST.get("note", "")[:2000],
-                               reason=request.POST.get("reason", "")[:200], due_days=_page_number(days) if days else None)
+                               reason=request.POST.get("reason", "")[:200], due_days=_page_number(days) if days else None,
+                               agency=request.POST.get("agency", "")[:100])
     side = "requester" if request.POST.get("side") == "requester" else "supplier"
     return redirect(reverse("consortium:ill") + f"?side={side}")
 
@@ -218,3 +221,70 @@ def cross_request(request, record_id: int):
 @rule_errors
 def cross_mine(request):
     return render(request, "consortium/cross_mine.html", {"requests": selectors.cross_requests_of(request.user)[:200]})
+
+
+# --- CON-2: a reader's own inter-library loan requests (Find it's next step) -------------------------
+
+
+@login_required
+@rule_errors
+def ill_ask(request):
+    """The reader confirms the citation Find it resolved and asks the library for a loan or a copy."""
+    import datetime as dt
+
+    from syllabus.catalog import resolver
+    from syllabus.citations import openurl
+    from syllabus.core import clock
+    from syllabus.lists import selectors as list_selectors
+
+    from . import forms, reader_requests
+
+    kev = resolver.read_kev(request.GET)  # DSV-6 names an over-long value
+    if not openurl.is_openurl(kev) and request.method != "POST":  # a POST carries the confirmed citation itself
+        raise RuleViolation("DSV-6", "this link does not describe a citation: ask for an inter-library loan from Find it")
+    from_item = list_selectors.citation_seen_by(request.user, resolver.read_from_item(request.GET))
+    values = reader_requests.initial(openurl.to_csl(kev) if openurl.is_openurl(kev) else {})
+    error, status = None, 200
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "")[:2000] for k in values | {"needed_by": "", "note": "", "pickup_library": ""}}
+        try:
+            data = forms.IllAskForm.parse(request.POST)
+            reader_requests.ask_for_ill(request.user, data, needed_by=data["needed_by"], note=data["note"],
+                                        pickup_library_id=data["pickup_library"], from_citation=from_item)
+        except RuleViolation as exc:  # shown above the form, the reader's input kept
+            error, status = exc, exc.status
+        else:
+            messages.success(request, _("Your request was sent to your library. It tells you by e-mail how it goes."))
+            return redirect("consortium:ill-mine")
+    today = clock.now().date()
+    return render(request, "consortium/ill_ask.html", {
+        "values": values, "error": error, "query": request.GET.urlencode(), "from_item": from_item,
+        "find_it": reverse("resolver:openurl") + "?" + request.GET.urlencode(),
+        "libraries": reader_requests.pickup_libraries(request.user.institution),
+        "enabled": reader_requests.enabled_for(request.user), "today": today.isoformat(),
+        "last_day": (today + dt.timedelta(days=reader_requests.NEEDED_BY_MAX_DAYS)).isoformat(),
+        "max_days": reader_requests.NEEDED_BY_MAX_DAYS, "note_max": reader_requests.NOTE_MAX}, status=status)
+
+
+@login_required
+@rule_errors
+def ill_mine(request):
+    """The reader's inter-library loan requests, their status in the reader's words; cancel while not sent."""
+    from .workflow import READER_CANCELLABLE
+
+    page = Paginator(selectors.my_ill_requests(request.user), 25).get_page(_page_number(request.GET.get("page")))
+    for ill in page:
+        ill.reader_status = selectors.reader_status(ill)
+        ill.cancellable = ill.status in READER_CANCELLABLE
+    return render(request, "consortium/ill_mine.html", {"page": page})
+
+
+@login_required
+@require_POST
+@rule_errors(back_url="/consortium/ill/mine/")
+def ill_mine_cancel(request, ill_id: int):
+    from . import reader_requests
+
+    ill = reader_requests.cancel_my_request(request.user, ill_id)
+    messages.success(request, _("Your request for %(title)s was cancelled.") % {"title": ill.title})
+    return redirect("consortium:ill-mine")

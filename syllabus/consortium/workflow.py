@@ -11,6 +11,12 @@ are marked on the request (``SAME``).
           └─ unfilled / cancel (from any state before Loaned)                 │     recall      ▼
                                                                                Loaned ─────▶ Recalled / Overdue
     Loaned / Overdue / Recalled ──check_in (after the requester's ShippedReturn)──▶ LoanCompleted
+
+A reader's own request (Find it, CON-2) for a title no member holds starts ``New`` in the reader's
+library: no supplier yet.  Its staff ``send`` it to a supplier outside the consortium (an ISO 18626
+``request``; the supplier's status follows), or say ``no_supplier`` (Unfilled, with the reason);
+the reader or the staff may ``cancel`` it first.  A title a member holds goes to that member at
+once (``RequestReceived``), as a staff request does.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from syllabus.core.workflow import StateMachine, Transition
 class IllStatus(models.TextChoices):
     """The supplying agency's status (ISO 18626 ``type_status``) as the request knows it."""
 
+    NEW = "New", _("New: choosing a supplier")
     REQUEST_RECEIVED = "RequestReceived", _("Request received")
     EXPECT_TO_SUPPLY = "ExpectToSupply", _("Expect to supply")
     WILL_SUPPLY = "WillSupply", _("Will supply")
@@ -46,6 +53,10 @@ _OPEN = (S.REQUEST_RECEIVED, S.EXPECT_TO_SUPPLY, S.WILL_SUPPLY)
 _OUT = (S.LOANED, S.OVERDUE, S.RECALLED)
 
 ILL_WORKFLOW = StateMachine("inter-library loan", "CON-2", [
+    Transition(S.NEW, "send", S.REQUEST_RECEIVED, REQUESTER,
+               "RequestingAgency `request` to the supplier outside the consortium the staff chose (its agency id)"),
+    Transition(S.NEW, "no_supplier", S.UNFILLED, REQUESTER, "no supplier found; the reader is told the reason"),
+    Transition(S.NEW, "cancel", S.CANCELLED, REQUESTER, "withdrawn before any supplier was asked: no message"),
     Transition(S.REQUEST_RECEIVED, "expect_to_supply", S.EXPECT_TO_SUPPLY, SUPPLIER, _MSG),
     Transition(S.REQUEST_RECEIVED, "will_supply", S.WILL_SUPPLY, SUPPLIER, _MSG),
     Transition(S.EXPECT_TO_SUPPLY, "will_supply", S.WILL_SUPPLY, SUPPLIER, _MSG),
@@ -69,5 +80,8 @@ ACTION_OF_ISO = {v: k for k, v in REQUESTER_ACTIONS.items()}
 ACTION_LABELS = {
     "expect_to_supply": "Expect to supply", "will_supply": "Will supply", "unfilled": "Unfilled", "loan": "Loaned (sent)",
     "recall": "Recall", "check_in": "Returned (loan completed)", "received": "Received", "shipped_return": "Shipped back",
-    "cancel": "Cancel",
+    "cancel": "Cancel", "send": "Send to a supplier", "no_supplier": "No supplier found",
 }
+
+#: before the item is shipped: the reader may still withdraw their request (CON-2)
+READER_CANCELLABLE = (S.NEW, *_OPEN)

@@ -44,9 +44,11 @@ def test_bought_puts_the_title_in_the_catalog_and_find_it_shows_the_holding(stud
     assert (item.library, item.status) == (library_a, Item.Status.IN_PROCESS)  # on order
     task, = AcquisitionTask.objects.filter(purchase_request_id=rid)
     assert (task.kind, task.status, task.citation_id, task.record, task.item) == ("order", "requested", None, record, item)
-    # Find it now shows the library's holding, and no longer offers to suggest a purchase
+    # Find it now shows the library's holding, and no longer offers to suggest a purchase (the copy
+    # on order is not on the shelf yet: an inter-library loan is still offered, CON-2)
     page = client.get(f"/openurl?{openurl.from_csl(NOBODY)}").content.decode()
-    assert "resolver-holdings" in page and 'data-testid="next-steps"' not in page
+    assert "resolver-holdings" in page and 'data-testid="next-suggest"' not in page
+    assert "No library of the consortium has this title yet." not in page and 'data-testid="next-ill"' in page
     # the decision letter links to the record; My purchase requests too
     letter = OutboxMessage.objects.filter(recipient=student, channel="email", letter="purchase_request_completed").get()
     assert f"https://syllabus.example.edu{reverse('catalog:record', args=[record.pk])}" in letter.body
@@ -139,12 +141,19 @@ def test_the_order_of_a_suggestion_for_every_role_and_institution(student, libra
 
 
 def test_a_doi_only_article_is_not_offered_as_a_purchase(student, client, api):
-    """An article with a DOI and no ISBN: Find it offers no "Suggest the library buy it" but says
-    how to get a copy (document delivery / inter-library loan); the API refuses it (SRV-3)."""
+    """An article with a DOI and no ISBN: Find it offers no "Suggest the library buy it" but a way
+    to get a copy — the inter-library loan request (CON-2) or, where the library takes none from
+    readers, the advice to ask for one (document delivery / inter-library loan); the API refuses
+    the purchase (SRV-3)."""
+    from syllabus.org import config
+
     client.force_login(student)
     page = client.get(f"/openurl?{openurl.from_csl(ARTICLE)}").content.decode()
     assert 'data-testid="next-steps"' in page and "Suggest the library buy it" not in page
-    assert 'data-testid="ask-for-a-copy"' in page and "document delivery" in page
+    assert 'data-testid="next-ill"' in page and 'data-testid="ask-for-a-copy"' not in page
+    config.set_value("ill_reader_requests_enabled", False, institution=student.institution)
+    page = client.get(f"/openurl?{openurl.from_csl(ARTICLE)}").content.decode()
+    assert 'data-testid="ask-for-a-copy"' in page and "document delivery" in page and 'data-testid="next-ill"' not in page
     r = api(student).post("/api/v1/purchase-suggestions", {"citation": ARTICLE})
     assert r.status_code == 400 and r.json()["rule"] == "SRV-3" and "copy" in r.json()["detail"]
     assert not PurchaseRequest.objects.exists()

@@ -320,6 +320,24 @@ def _suggestion_refused(m, x) -> bool:
     return False
 
 
+_ASKED = iter(range(1, 1_000))
+
+
+def _ill_refused(m, x) -> bool:
+    """CON-2/DSV-6: a student's inter-library loan request from Find it (a new title each time) is refused."""
+    from syllabus.consortium import reader_requests
+    from syllabus.org.models import Library
+
+    pickup = Library.objects.filter(institution_id=m.student.institution_id).order_by("pk").first()
+    try:
+        reader_requests.ask_for_ill(m.student, {"kind": "book", "title": f"A title nobody lends {next(_ASKED)}"},
+                                    pickup_library_id=pickup.pk if pickup else None)
+    except RuleViolation as exc:
+        assert exc.rule == "CON-2"
+        return True
+    return False
+
+
 # key -> (consortium value, member A's override, probe, {value: what a user meets})
 PROBES = {
     "email_attachment_max_mb": (3, 7, _attachment_mb, None),
@@ -357,6 +375,9 @@ PROBES = {
     "purchase_suggestions_enabled": (False, True, _suggestion_refused, {False: True, True: False}),
     "purchase_suggestions_max_open": (0, 5, _suggestion_refused, {0: True, 5: False}),
     "purchase_suggestions_max_per_day": (0, 5, _suggestion_refused, {0: True, 5: False}),
+    "ill_reader_requests_enabled": (False, True, _ill_refused, {False: True, True: False}),
+    "ill_reader_max_open": (0, 5, _ill_refused, {0: True, 5: False}),
+    "ill_reader_max_per_day": (0, 5, _ill_refused, {0: True, 5: False}),
     "analytics_retention_days": (5, 30, _raw_event_kept, {5: False, 30: True}),
     "analytics_small_count": (2, 9, _small_count_shown, {2: "3", 9: "fewer than 9"}),
     "analytics_share_with_consortium": (True, False, _shared_for_suggestions, None),

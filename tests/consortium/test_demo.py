@@ -20,7 +20,11 @@ def test_demo_consortium(db):
     assert config.resolve("max_upload_mb_instructor", institution=hillcrest) == (50, "consortium")
     student2 = User.objects.get(username="student2")
     assert {lst.institution.code for lst in selectors.gateway_search(student2)} == {"riverside", "hillcrest"}
-    assert sorted(IllRequest.objects.values_list("status", flat=True)) == ["Loaned", "RequestReceived", "RequestReceived"]
+    assert sorted(IllRequest.objects.values_list("status", flat=True)) == ["Loaned", "New", "RequestReceived", "RequestReceived"]
+    asked = IllRequest.objects.get(status="New")  # a reader's request from Find it, in Riverside's queue (CON-2)
+    assert (asked.requester.username, asked.service_type, asked.reader_request) == ("student", "Copy", True)
+    riverside_staff = User.objects.get(username="librarian")
+    assert asked in selectors.ill_queue(riverside_staff, side="requester")
     assert CrossRequest.objects.filter(kind="loan", requester__username="student").count() == 1
     assert all(XSD.validate(etree.fromstring(m.xml.encode())) for m in IllMessage.objects.all())
     n = IllRequest.objects.count()

@@ -1,0 +1,30 @@
+"""Forms of the consortium's pages (a POST is read by a form, never by hand)."""
+from __future__ import annotations
+
+from django import forms
+
+from syllabus.core.forms import DateText, RuleForm, id_field, text
+from syllabus.core.limits import column
+
+from .models import IllRequest
+from .reader_requests import KINDS, NOTE_MAX
+
+
+class IllAskForm(RuleForm):
+    """A reader's inter-library loan request (CON-2): the citation as the reader confirmed it."""
+
+    rule = "CON-2"
+    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS], required=False)  # none: a book
+    title = text(column(IllRequest, "title"))
+    author = text(column(IllRequest, "author"))
+    container_title = text(column(IllRequest, "container_title"))
+    volume = text(column(IllRequest, "volume"))
+    issue = text(column(IllRequest, "issue"))
+    pages = text(column(IllRequest, "pages"))
+    year = text(column(IllRequest, "year"))
+    isbn = text(40)   # as typed: hyphens and spaces; the identifier helpers normalise
+    issn = text(40)
+    doi = text(column(IllRequest, "doi"))
+    needed_by = DateText(required=False)
+    note = text(NOTE_MAX)
+    pickup_library = id_field(required=False)

@@ -625,5 +625,5 @@ def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Fo
         raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")
     text = formats.decode(file.read())
     report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
-    return {"format": report.format, "read": report.read, "created": report.created, "rejected": report.rejected,
+    return {"format": report.format, "read": report.read, "created": report.created, "rejected": len(report.rejected),
             "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}

@@ -7,6 +7,7 @@ lists port (:mod:`syllabus.catalog.lists_port`), which :class:`ListsConfig` fill
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django.db import transaction
 from django.db.models import Q
@@ -18,6 +19,7 @@ from syllabus.citations import csl as cslmod
 from syllabus.citations import formats, identifiers
 from syllabus.core.text import strip_control
 from syllabus.core.errors import RuleViolation
+from syllabus.core.loading import ImportReport
 
 from . import metadata as list_metadata
 from . import selectors as list_selectors
@@ -147,12 +149,22 @@ class EntryReport:
 
 
 @dataclass
-class ImportReport:
-    """Per file (issue 13, LST-9): entries read, imported, refused (rule, line) and the fields
-    dropped, named — never silently."""
+class ListImportReport(ImportReport):
+    """The loaders' report (:class:`syllabus.core.loading.ImportReport`), counted in entries,
+    with what a file imported into a list adds (issue 13, LST-9): its format, and every entry's
+    outcome — imported, or refused (rule, line) — and the fields it dropped, named, never silently."""
 
-    format: str
+    unit: ClassVar[str] = "entry"
+
+    format: str = ""
     entries: list[EntryReport] = field(default_factory=list)
+
+    def add(self, entry: EntryReport) -> None:
+        self.entries.append(entry)
+        if entry.status == "created":
+            self.created += 1
+        else:
+            self.reject(entry.position, f"{entry.rule}: {entry.detail}")
 
     @property
     def read(self) -> int:
@@ -167,16 +179,8 @@ class ImportReport:
                 counts[name] = counts.get(name, 0) + 1
         return [f"{name} ({n})" for name, n in sorted(counts.items())]
 
-    @property
-    def created(self) -> int:
-        return sum(1 for e in self.entries if e.status == "created")
 
-    @property
-    def rejected(self) -> int:
-        return sum(1 for e in self.entries if e.status == "rejected")
-
-
-def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None) -> ImportReport:
+def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None) -> ListImportReport:
     """Add every readable RIS/BibTeX entry to the list; each entry is added (or refused by the
     lists app's rules, e.g. an invalid ISBN) on its own, and the report says which."""
     lst, section = list_and_section(user, list_id, section_id)
@@ -189,25 +193,25 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
         why = {"ris": "no line starts 'TY  - '", "bibtex": "no @type{key, ...}", "csl-json": "no item"}[detected]
         raise RuleViolation("LST-9", f"the file has no {'BibTeX' if detected == 'bibtex' else detected.upper()} entry "
                                      f"({why}): nothing to import", field="file")
-    report = ImportReport(detected)
+    report = ListImportReport(format=detected)
     matcher = RecordMatcher(user, [entry.csl for entry in entries if entry.csl is not None])  # one query for all
     note = f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
     for entry in entries:
         if entry.csl is None:
-            report.entries.append(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error,
-                                              line=entry.line))
+            report.add(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error,
+                                   line=entry.line))
             continue
         try:
             with transaction.atomic():
                 citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
                                                       record=matcher.match(entry.csl))
-            report.entries.append(EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
-                                              dropped=list(entry.dropped)))
+            report.add(EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
+                                   dropped=list(entry.dropped)))
         except RuleViolation as exc:
             if exc.status in (403, 404):
                 raise
-            report.entries.append(EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
-                                              detail=exc.detail, line=entry.line, dropped=list(entry.dropped)))
+            report.add(EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
+                                   detail=exc.detail, line=entry.line, dropped=list(entry.dropped)))
     return report
 
 

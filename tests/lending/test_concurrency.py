@@ -10,13 +10,15 @@ from __future__ import annotations
 import random
 import threading
 import time
+from functools import partial
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from syllabus.core.errors import RuleViolation
 from syllabus.lending import selectors, services
 from syllabus.lending.models import LoanRequest, Status, Step
+from tests.concurrency import at_once
 
 THREADS = 32
 ROUNDS = 2
@@ -39,7 +41,6 @@ def _max_overlap(intervals) -> int:
 def test_32_threads_requesting_and_finishing_never_see_more_than_3_active(make_rep, make_user):
     rep = make_rep(COPIES, title="Concurrent title")
     patrons = [make_user(f"c{i:02d}") for i in range(THREADS)]
-    barrier = threading.Barrier(THREADS + 1)
     stop = threading.Event()
     errors: list[BaseException] = []
     seen_active: list[int] = []
@@ -61,57 +62,44 @@ def test_32_threads_requesting_and_finishing_never_see_more_than_3_active(make_r
 
     def client(patron, seed):
         rnd = random.Random(seed)
-        try:
-            barrier.wait(timeout=60)
-            for _ in range(ROUNDS):
-                try:
-                    req = services.request_loan(patron, rep)
-                except RuleViolation:
-                    with lock:
-                        counts["refused"] += 1
-                    continue
-                deadline = time.monotonic() + 90
-                gives_up = rnd.random() < 0.1
-                while req.step == Step.IN_WAITLIST:
-                    if gives_up:  # some give up while waiting
-                        try:
-                            services.cancel(patron, req)
-                            with lock:
-                                counts["cancelled"] += 1
-                            req = None
-                            break
-                        except RuleViolation:  # handed over meanwhile: read it again below
-                            gives_up = False
-                    time.sleep(rnd.uniform(0.1, 0.2))  # patrons do not hammer the server
-                    req = selectors.request_for(patron, req.pk)  # a read applies due timers; never stale
-                    assert time.monotonic() < deadline, "waited too long for a copy"
-                if req is None:
-                    continue
-                services.access(patron, req)
-                seen_active.append(active_now())
-                time.sleep(rnd.uniform(0, 0.004))
-                services.finish(patron, req)
+        for _ in range(ROUNDS):
+            try:
+                req = services.request_loan(patron, rep)
+            except RuleViolation:
                 with lock:
-                    counts["loans"] += 1
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
+                    counts["refused"] += 1
+                continue
+            deadline = time.monotonic() + 90
+            gives_up = rnd.random() < 0.1
+            while req.step == Step.IN_WAITLIST:
+                if gives_up:  # some give up while waiting
+                    try:
+                        services.cancel(patron, req)
+                        with lock:
+                            counts["cancelled"] += 1
+                        req = None
+                        break
+                    except RuleViolation:  # handed over meanwhile: read it again below
+                        gives_up = False
+                time.sleep(rnd.uniform(0.1, 0.2))  # patrons do not hammer the server
+                req = selectors.request_for(patron, req.pk)  # a read applies due timers; never stale
+                assert time.monotonic() < deadline, "waited too long for a copy"
+            if req is None:
+                continue
+            services.access(patron, req)
+            seen_active.append(active_now())
+            time.sleep(rnd.uniform(0, 0.004))
+            services.finish(patron, req)
+            with lock:
+                counts["loans"] += 1
 
-    threads = [threading.Thread(target=client, args=(p, i)) for i, p in enumerate(patrons)]
     watch = threading.Thread(target=watcher)
-    for t in threads:
-        t.start()
     watch.start()
-    barrier.wait(timeout=60)
-    for t in threads:
-        t.join(timeout=300)
+    _done, _refused, client_errors = at_once([partial(client, p, i) for i, p in enumerate(patrons)], timeout=300)
     stop.set()
     watch.join(timeout=30)
 
-    assert not errors, errors[:3]
-    assert all(not t.is_alive() for t in threads)
+    assert not (errors + client_errors), (errors + client_errors)[:3]
     assert seen_active and max(seen_active) <= COPIES
     done = list(LoanRequest.objects.filter(representation=rep, handed_over_at__isnull=False))
     assert _max_overlap([(r.handed_over_at, r.completed_at) for r in done]) <= COPIES
@@ -125,23 +113,7 @@ def test_32_threads_requesting_and_finishing_never_see_more_than_3_active(make_r
 def test_a_patron_clicking_request_eight_times_at_once_gets_one_request(make_rep, make_user):
     rep = make_rep(COPIES)
     patron = make_user("clicker")
-    barrier = threading.Barrier(8)
-    outcomes: list[str] = []
-
-    def click():
-        try:
-            barrier.wait(timeout=30)
-            services.request_loan(patron, rep)
-            outcomes.append("ok")
-        except RuleViolation as exc:
-            outcomes.append(exc.rule)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=click) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(outcomes) == ["LDL-3"] * 7 + ["ok"]
+    made, refused, errors = at_once(lambda: services.request_loan(patron, rep), 8, expected=(RuleViolation,))
+    assert errors == []
+    assert len(made) == 1 and [exc.rule for exc in refused] == ["LDL-3"] * 7
     assert LoanRequest.objects.filter(patron=patron).count() == 1

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from syllabus.core.models import AuditEntry
 from syllabus.lending import selectors, services
 from syllabus.lending.models import LoanRequest, Status, Step
 from syllabus.notify.models import OutboxMessage
+from tests.concurrency import at_once
 from tests.lending.gates import inject_once, viewing
 
 
@@ -136,39 +138,25 @@ def test_requests_placed_while_copies_are_handed_over_are_told_their_place_as_wr
     rewritten = services.RETRIES.get("place_rewritten", 0)
     changed = threading.Condition()
     generation = [0]  # finishes so far: a waiting patron reads its request again after each
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
 
     def patron_loop(patron):
-        try:
-            barrier.wait(timeout=60)
-            for _ in range(ROUNDS):
-                req = services.request_loan(patron, rep)
-                deadline = time.monotonic() + 120
-                while req.step == Step.IN_WAITLIST:
-                    with changed:
-                        seen = generation[0]
-                        changed.wait_for(lambda seen=seen: generation[0] != seen, timeout=2)
-                    req = selectors.request_for(patron, req.pk)
-                    assert time.monotonic() < deadline, "waited too long for a copy"
-                services.access(patron, req)
-                services.finish(patron, req)
+        for _ in range(ROUNDS):
+            req = services.request_loan(patron, rep)
+            deadline = time.monotonic() + 120
+            while req.step == Step.IN_WAITLIST:
                 with changed:
-                    generation[0] += 1
-                    changed.notify_all()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
+                    seen = generation[0]
+                    changed.wait_for(lambda seen=seen: generation[0] != seen, timeout=2)
+                req = selectors.request_for(patron, req.pk)
+                assert time.monotonic() < deadline, "waited too long for a copy"
+            services.access(patron, req)
+            services.finish(patron, req)
+            with changed:
+                generation[0] += 1
+                changed.notify_all()
 
-    threads = [threading.Thread(target=patron_loop, args=(p,)) for p in patrons]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
+    _done, _refused, errors = at_once([partial(patron_loop, p) for p in patrons], timeout=300)
     assert not errors, errors[:3]
-    assert all(not t.is_alive() for t in threads)
     assert LoanRequest.objects.filter(representation=rep, outcome="finished").count() == THREADS * ROUNDS
 
     requests = {r.pk: r for r in LoanRequest.objects.filter(representation=rep)}

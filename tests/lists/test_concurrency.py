@@ -1,38 +1,18 @@
 """Two editors adding items to the same section at the same time get distinct positions (the
 list row is locked while positions are counted), and two librarians assigning the same list at
 once leave exactly one assignee and one audit entry each (LST-1, LST-7)."""
-import threading
-
 import pytest
-from django.db import connection
 
 from syllabus.core.audit import trail
 from syllabus.lists import services
 from syllabus.lists.models import Citation
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _run_together(*funcs):
-    barrier = threading.Barrier(len(funcs))
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                barrier.wait()
-                fn()
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-            finally:
-                connection.close()  # this thread's own connection
-        return run
-
-    threads = [threading.Thread(target=wrap(f)) for f in funcs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    _results, _refused, errors = at_once(funcs)
     assert not errors, errors
 
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from syllabus.api.models import IdempotencyKey
 from syllabus.core.tasks import run_tick
 from syllabus.lists.models import Citation, ResourceList
 from syllabus.org.services import create_api_token
+from tests.concurrency import at_once
 from tests.problem import problem
 
 from .conftest import ARTICLE, BOOK
@@ -104,26 +103,10 @@ def test_keys_expire_and_the_timer_sweeps_them(api, instructor, course, clock, s
 def test_two_simultaneous_requests_with_one_key_create_one_list(instructor, course):
     _, raw = create_api_token(instructor)
     body = json.dumps({"title": "Raced", "course_ids": [course.pk]})
-    barrier = threading.Barrier(4)
-    answers: list = []
-    errors: list[BaseException] = []
-
-    def send():
-        try:
-            barrier.wait(timeout=30)
-            r = Client().post("/api/v1/lists", data=body, content_type="application/json",
-                              headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "raced-key"})
-            answers.append(r)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    answers, _refused, errors = at_once(
+        lambda: Client().post("/api/v1/lists", data=body, content_type="application/json",
+                              headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "raced-key"}),
+        4, timeout=120)
     assert not errors, errors
     assert [r.status_code for r in answers] == [201] * 4, [r.content for r in answers]
     assert len({r.content for r in answers}) == 1

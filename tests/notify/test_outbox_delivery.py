@@ -9,13 +9,14 @@ import time
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 
 from syllabus.notify import delivery
 from syllabus.notify.channels import Senders
 from syllabus.notify.delivery import deliver_due
 from syllabus.notify.models import OutboxMessage, message_id_for
 from syllabus.notify.services import queue_letter, save_letter
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 Status = OutboxMessage.Status
@@ -227,24 +228,7 @@ def test_acceptance_2_two_workers_never_send_the_same_row(due_letter, make_user,
         return msg.message_id
 
     monkeypatch.setattr(Senders, "send_email", recording_send)
-    barrier = threading.Barrier(3)
-    errors = []
-    reports = []
-
-    def worker():
-        try:
-            barrier.wait()
-            reports.append(deliver_due(batch_size=4))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    reports, _refused, errors = at_once(lambda: deliver_due(batch_size=4), 3)
     assert not errors
     assert overlaps == []
     assert sorted(sent) == sorted(set(sent)), "a row was sent twice"

@@ -6,8 +6,25 @@ from urllib.parse import urlencode
 
 from django import template
 from django.core.signals import setting_changed
+from django.template.loader_tags import BLOCK_CONTEXT_KEY
+from django.utils.html import format_html
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_heading(context) -> str:
+    """The page's ``<h1>``: its ``{% block title %}`` again, so a page whose heading is its
+    window title writes it once and the two cannot drift apart (WCAG 2.4.2 Page Titled; see
+    docs/DEVELOPING.md, "add pages").  A page whose heading says more than its title writes its
+    ``<h1>`` itself."""
+    blocks = context.render_context.get(BLOCK_CONTEXT_KEY)
+    title = blocks.get_block("title") if blocks is not None else None
+    text = title.nodelist.render(context) if title is not None else ""  # safe: the template's own output
+    if not text.strip():  # an empty <h1> is no heading at all (WCAG 1.3.1)
+        raise template.TemplateSyntaxError("{% page_heading %} needs a page that extends web/base.html and "
+                                           "declares a {% block title %} with text")
+    return format_html("<h1>{}</h1>", text)
 
 
 @register.inclusion_tag("web/_pager.html")

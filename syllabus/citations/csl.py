@@ -188,6 +188,133 @@ def date_parts(text: str | None) -> dict | None:
     return {"date-parts": [[int(year.group(1))]]} if year else None
 
 
+# --- dates written as text (CSL-JSON "raw", a plain string) ------------------------------
+# citeproc-js's CSL.DateParser (citeproc 2.4.63, ``parseDateToObject``), ported: what Zotero,
+# Mendeley and pandoc hand to citeproc-js as ``{"raw": "..."}`` is read the same way here.
+# Months by their first three letters (English), seasons as months 13–16 (spring, summer, fall,
+# winter), numeric dates year first or month first ("2000-05-27", "5/27/2000"), a range split
+# at "/" or "-" ("1998/1999", "May–June 2000", "Spring 1999 - Summer 2001"), "BC"/"AD", "c.",
+# "circa", "?", "~" (circa), a leading "-" (a negative year).  Without a year, or with a year and
+# a day but no month, it is no date: the text is kept as a literal date.
+_DP_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "spr", "sum",
+              "fal", "win")
+_DP_YEAR_LAST = r"(?:[?0-9]{1,2}%N){0,2}[?0-9]{4}(?![0-9])"
+_DP_YEAR_FIRST = r"[?0-9]{4}(?:%N[?0-9]{1,2}){0,2}(?![0-9])"
+_DP_TOKEN = "(" + "|".join((_DP_YEAR_FIRST, _DP_YEAR_LAST, r"[?0-9]{1,3}", r"[%D]", r"[?~]", r"[^\-/~?0-9]+")) + ")"
+
+
+def _dp_splitter(number_delim: str, range_delim: str) -> re.Pattern:
+    return re.compile(_DP_TOKEN.replace("%N", number_delim).replace("%D", range_delim))
+
+
+def _dp_numeric(out: dict, delim: str, suffix: str, text: str) -> None:
+    parts = text.split(delim)
+    for i, part in enumerate(parts):
+        if len(part) == 4:
+            out["year" + suffix] = part.lstrip("0")
+            parts = parts[1:] if i == 0 else parts[:i]
+            break
+    numbers = [int(p) if p.isdigit() else 0 for p in parts]
+    if len(numbers) == 1 or (len(numbers) == 2 and not numbers[1]):
+        if numbers[0]:
+            out["month" + suffix] = str(numbers[0])
+    elif len(numbers) == 2:  # month first (citeproc-js's default order) unless that cannot be a month
+        month, day = (numbers[1], numbers[0]) if numbers[0] > 12 else (numbers[0], numbers[1])
+        if month:
+            out["month" + suffix] = str(month)
+            if day:
+                out["day" + suffix] = str(day)
+
+
+def parse_date_text(text: str) -> dict:
+    """``"Spring 2000"`` → ``{"date-parts": [[2000, 13]]}``, ``"1998/1999"`` → a range,
+    ``"c. 1850"`` → with ``circa``; text that is no date → ``{"literal": text}``."""
+    orig = text = str(text).strip()
+    text = re.sub(r"^(.*[0-9])T[0-9].*", r"\1", text)
+    negative = text.startswith("-")
+    if negative:
+        text = text[1:]
+    if re.fullmatch(r"[0-9]{1,3}", text):
+        text = text.zfill(4)
+    text = re.sub(r"\s*[0-9]{2}:[0-9]{2}(?::[0-9]+)", "", text)
+    text = re.sub(r"([A-Za-z])\.", r"\1", text)
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        return {"literal": text[1:-1]}
+    if "/" in text and "-" in text:
+        if text.count("/") > 2:
+            range_delim, date_delim, splitter = "-", "/", _dp_splitter("/", "-")
+        else:
+            range_delim, date_delim, splitter = "/", "-", _dp_splitter("-", "/")
+    else:
+        text = text.replace("/", "-").replace("_", "-")
+        range_delim, date_delim, splitter = "-", "-", _dp_splitter("-", "-")
+    tokens = []
+    for piece in splitter.split(text):
+        match = re.fullmatch(r"\s*([-/]|[^-/~?0-9]+|[-~?0-9]+)\s*", piece or "")
+        if match:
+            tokens.append(match.group(1))
+    sides = [tokens]
+    if range_delim in tokens:
+        at = tokens.index(range_delim)
+        sides = [tokens[:at], tokens[at + 1:]]
+    date: dict[str, Any] = {}
+    for suffix, side in zip(("", "_end"), sides):
+        number = note = ""
+        for element in side:
+            if date_delim in element:
+                _dp_numeric(date, date_delim, suffix, element)
+                continue
+            if re.search(r"[0-9]{4}", element):
+                date["year" + suffix] = element.lstrip("0")
+                continue
+            low = element.lower()
+            if element in ("~", "?", "c") or low.startswith("cir"):
+                date["circa"] = True
+            month = next((i for i, m in enumerate(_DP_MONTHS, start=1) if low.startswith(m)), None)
+            if month:
+                date["month" + suffix] = str(month)
+                continue
+            if element.isdigit():
+                number = element
+            if low.startswith("bc") and number:
+                date["year" + suffix], number = str(-int(number)), ""
+                continue
+            if low.startswith("ad") and number:
+                date["year" + suffix], number = number, ""
+                continue
+            if re.search(r"mic|tri|hil|eas", low):  # law terms (Michaelmas...): citeproc-js's "season" text
+                note = element
+        if number:
+            date["day" + suffix] = number
+        if note:
+            date.setdefault("season" + suffix, note.strip())
+    if len(sides) == 2:
+        for part in ("year", "month", "day"):
+            if date.get(part) and not date.get(part + "_end"):
+                date[part + "_end"] = date[part]
+            elif not date.get(part) and date.get(part + "_end"):
+                date[part] = date[part + "_end"]
+    try:
+        start = [int(date[p]) for p in ("year", "month", "day") if p in date]
+        end = [int(date[p + "_end"]) for p in ("year", "month", "day") if p + "_end" in date]
+    except ValueError:  # "?" for a digit ("19??"): no number
+        return {"literal": orig}
+    if not date.get("year") or not start[0] or ("day" in date and "month" not in date):
+        return {"literal": orig}
+    start = start[:[bool(n) for n in start + [0]].index(False)]
+    if negative:
+        start[0] = -start[0]
+    out: dict[str, Any] = {"date-parts": [start]}
+    end = end[:len(start)]
+    if end and len(end) == len(start) and end != start:
+        out["date-parts"].append(end)
+    if date.get("circa"):
+        out["circa"] = True
+    if isinstance(date.get("season"), str) and not date["season"].isdigit():
+        out["season"] = date["season"]
+    return out
+
+
 # --- whole items ------------------------------------------------------------------------
 
 def _fold(text: str) -> str:

@@ -357,6 +357,8 @@ def csl_to_ris_entry(data: dict) -> dict:
     if issued:
         entry["year"] = str(issued[0])
         entry["date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued)) + "/"
+    elif year := cslmod.year_of(data):  # a literal date ("Spring 1999–Summer 2001"): its year
+        entry["year"] = str(year)
     accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []
     if accessed:
         entry["access_date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed))
@@ -1097,6 +1099,8 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
             add("month", list(MONTHS)[int(issued[1]) - 1])
         if len(issued) > 2:  # the day: biblatex's date (BibTeX has no field for it; year and month stay for it)
             add("date", "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued[:3])))
+    elif year := cslmod.year_of(data):  # a literal date: its year
+        add("year", str(year))
     add("volume", data.get("volume"))
     if ctype in REPORT_LIKE:
         add("number", data.get("number"))

@@ -55,7 +55,7 @@ RIS_READ = {"type_of_reference", "type_of_work", "title", "primary_title", "tran
 RIS_TAGS = {key: tag for tag, key in rispy.TAG_KEY_MAPPING.items()} | {"authors": "AU", "first_authors": "A1"}
 BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle", "titleaddon", "journal", "journaltitle",
             "journalsubtitle", "fjournal", "booktitle", "booksubtitle", "booktitleaddon", "maintitle", "mainsubtitle",
-            "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "urldate", "volume", "pages",
+            "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "day", "urldate", "volume", "pages",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
             "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate"}
@@ -834,6 +834,9 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
         number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else None)
         if number:
             issued["date-parts"][0].append(number)
+            day = str(text.get("day") or "").strip()  # IETF's datatracker, Zotero: "day = 18"
+            if day.isdigit() and 1 <= int(day) <= 31:
+                issued["date-parts"][0].append(int(day))
     data["issued"] = issued
     isbns, issns, doi_in_numbers = _bib_numbers(text)
     if text.get("urldate"):

@@ -244,6 +244,13 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data["container-title"] = entry["custom3"]
         if secondary and secondary != entry["custom3"]:
             data["event-title"] = secondary
+    elif ctype == "paper-conference" and secondary and not full_journal and not abbreviation and not any(
+            entry.get(k) for k in ("start_page", "end_page", "volume", "number", "publisher", "issn")):
+        # T2 alone is the conference's name (the specification; Zotero reads it so) when nothing
+        # says the paper was published (no pages, volume, publisher, ISBN): a talk at an event. With
+        # them it stays the proceedings, as IEEE Xplore writes a CONF (T2 only, with pages)
+        data["event-title"] = secondary
+        del data["container-title"]
     authors = authors_in_order if authors_in_order is not None else \
         list(entry.get("first_authors") or []) + list(entry.get("authors") or [])
     if authors:

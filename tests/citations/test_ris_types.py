@@ -232,3 +232,21 @@ def test_lst9_a_book_s_extent_is_its_number_of_pages_not_a_page_range():
     assert "pagetotal = {XX, 327 Seiten}" in formats.to_bibtex([book]) and _again(book, "bibtex") == book
     chapter_like = formats.parse("TY  - BOOK\nTI  - T\nSP  - 12\nEP  - 30\nER  - \n", "ris")[1][0].csl
     assert chapter_like["page"] == "12-30" and "number-of-pages" not in chapter_like
+
+
+def test_lst9_a_talk_at_a_conference_comes_back_from_ris_with_its_event_not_as_proceedings():
+    """A conference paper with an event and no proceedings (a talk) goes out as CONF with the event
+    in T2 (the RIS specification's "Conference Name"); it used to come back with the event as its
+    container ("In ICML 2020"). T2 without C3 is the event when nothing says the paper was
+    published; with pages, volume or a publisher (as Zotero's "every tag" sample, zotero-RIS-02,
+    and exports that put the proceedings in T2 have it) it stays the proceedings."""
+    talk = {"type": "paper-conference", "title": "Learning to rank", "author": [{"family": "Doe", "given": "Jane"}],
+            "event-title": "ICML 2020", "issued": {"date-parts": [[2020, 7]]}}
+    ris = formats.to_ris([talk])
+    assert "TY  - CONF\n" in ris and "T2  - ICML 2020\n" in ris and "C3  - " not in ris
+    back = _again(talk)
+    assert back["event-title"] == "ICML 2020" and "container-title" not in back
+    assert _again(back) == back
+    published = [e.csl for e in _entries("zotero-RIS-02.ris") if e.csl and e.csl["type"] == "paper-conference"]
+    assert [(c.get("container-title"), c.get("event-title"), c["page"]) for c in published] == [
+        ("Conference Name", None, "Pages"), ("Proceedings Title", "Conference Name", "Pages")]

@@ -157,13 +157,17 @@ PREPRINT_WORK = re.compile(r"(?i)\b(pre-?print|e-?print|working paper|discussion
 # Zotero writes its preprint item as a plain GEN (RIS.js has no type for it, nor M3/M1 for its
 # genre and archive id): what says "preprint" is the repository (PB), the catalogue (DP, DB) or the
 # DOI's registrant — what Zotero's arXiv, bioRxiv, OSF, SSRN, Research Square, Preprints.org,
-# NBER and IACR translators give (tests/data/ris/zotero-RIS-export-preprints.ris)
+# NBER and IACR translators give (tests/data/ris/zotero-RIS-export-preprints.ris), and the servers
+# of its other translators' preprints (LingBuzz, Optimization Online, ECCC, Cambridge Open Engage
+# — DOI 10.33774 —, "... Preprints": zotero-RIS-export-preprints-all.ris); a general repository
+# (Zenodo, CERN Document Server, an institution's) says nothing and stays a document
 PREPRINT_SERVERS = re.compile(
     r"(?i)^(arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|psyarxiv|socarxiv|eartharxiv|engrxiv|edarxiv|osf preprints|"
     r"open science framework|center for open science|research square|preprints|ssrn|social science research network|"
-    r"authorea|cryptology eprint archive|national bureau of economic research|nber|scielo preprints)(\.org)?\b")
+    r"authorea|cryptology eprint archive|national bureau of economic research|nber|scielo preprints|lingbuzz|"
+    r"optimization online|electronic colloquium on computational complexity|eccc|[\w ]*\bpreprints?\b|\w*rxiv\b)(\.org)?\b")
 PREPRINT_DOI = re.compile(r"(?i)^10\.(48550/arxiv\.|312(19|2[2-9]|3[0-6])/|21203/rs\.|20944/preprints|2139/ssrn|26434/chemrxiv|"
-                          r"36227/techrxiv|22541/au\.|3386/w|1101/\d{4}\.\d\d\.\d\d\.)")
+                          r"36227/techrxiv|22541/au\.|3386/w|33774/|1101/\d{4}\.\d\d\.\d\d\.)")
 ARXIV_ID = re.compile(r"(?i)(?:10\.48550/arxiv\.|arxiv\.org/(?:abs|pdf)/)([a-z.-]+/\d{7}|\d{4}\.\d{4,5})")
 
 
@@ -1054,7 +1058,9 @@ def _bib_name_part(text: str) -> str:
     family name that starts in lower case ("den Hertog" written as one, "{den Hertog}") braced, or
     BibTeX takes its first word for a particle."""
     text = re.sub(r"(?i)(?<![^\s])and(?![^\s])", lambda m: "{" + m.group(0) + "}", _bib_value("author", text))
-    return text
+    # a comma inside a part ("Vernon, Professor", as Zotero's RIS export gives a given name) braced,
+    # or BibTeX reads the name as "von Last, Jr, First"
+    return "{" + text + "}" if "," in text else text
 
 
 def _bib_names(people: list[dict]) -> str:

@@ -22,6 +22,8 @@ FILES = {
     "bibtex/bbt-excerpts.bib": (10, []),
     "bibtex/bbt-patent-1060.bib": (2, []),
     "ris/zotero-RIS-export-preprints.ris": (14, []),
+    # Zotero's RIS export of the preprints of all its translators' tests (session 16)
+    "ris/zotero-RIS-export-preprints-all.ris": (57, []),
     # JabRef's UTF-16 files without a byte-order mark (were "no BibTeX entry")
     "bibtex/encodings/jabref-tiny-BE-noBOM.bib": (1, []),
     "bibtex/encodings/jabref-tiny-LE-noBOM.bib": (1, []),

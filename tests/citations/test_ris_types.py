@@ -250,3 +250,21 @@ def test_lst9_a_talk_at_a_conference_comes_back_from_ris_with_its_event_not_as_p
     published = [e.csl for e in _entries("zotero-RIS-02.ris") if e.csl and e.csl["type"] == "paper-conference"]
     assert [(c.get("container-title"), c.get("event-title"), c["page"]) for c in published] == [
         ("Conference Name", None, "Pages"), ("Proceedings Title", "Conference Name", "Pages")]
+
+
+def test_lst9_zotero_s_ris_export_of_preprints_from_every_translator_imports_them_as_preprints():
+    """zotero-RIS-export-preprints-all.ris: Zotero's RIS export of the 57 preprints of all its
+    translators' tests. The servers not named before — LingBuzz, Optimization Online, the Electronic
+    Colloquium on Computational Complexity, Cambridge Open Engage ("APSA Preprints", DOI 10.33774)
+    — came in as generic documents; a general repository (Zenodo, CERN) still says nothing."""
+    entries = [e.csl for e in _entries("zotero-RIS-export-preprints-all.ris")]
+    zotero = expected(DATA / "ris" / "zotero-RIS-export-preprints-all.ris")
+    assert len(entries) == len(zotero) == 57 and all(entries)
+    kinds = {(z.get("repository"), c["type"]) for c, z in zip(entries, zotero)}
+    for server in ("LingBuzz", "Optimization Online", "Electronic Colloquium on Computational Complexity",
+                   "APSA Preprints", "Mathematics in Industry Reports", "arXiv", "bioRxiv", "SciELO Preprints"):
+        assert (server, "article") in kinds, server
+    assert ("Zenodo", "document") in kinds and ("CERN", "document") in kinds
+    assert sum(c["type"] == "article" for c in entries) == 49
+    lingbuzz = next(c for c, z in zip(entries, zotero) if z.get("repository") == "LingBuzz")
+    assert lingbuzz["archive"] == "LingBuzz" and _again(lingbuzz)["type"] == "article"

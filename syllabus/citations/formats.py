@@ -64,6 +64,7 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
 RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6", "note", "section"},
                 "article": {"note", "name_of_database", "database_provider"}, "report": {"note"}, "paper-conference": {"custom3"}}
+RIS_READ_FOR_TAGS = {"legal_case": {"SV"}}  # tags rispy has no name for, read for one type
 
 
 def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
@@ -77,7 +78,8 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
     if entry.get("urls") and not data.get("URL"):
         keys.add("urls")  # EndNote's "<Go to ISI>://..." is no web address
     names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
-    names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items() if any(values)}
+    names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items()
+              if any(values) and tag not in RIS_READ_FOR_TAGS.get(data.get("type", ""), set())}
     return tuple(sorted(names))
 
 
@@ -268,7 +270,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
             data["collection-editor"] = [ris_name(a) for a in entry["secondary_authors"]]
         if entry.get("tertiary_authors"):
             data["editor"] = data.get("editor", []) + [ris_name(a) for a in entry["tertiary_authors"]]
-    elif entry.get("secondary_authors") and ctype != "patent":  # a patent's A2 is its issuing organisation
+    elif entry.get("secondary_authors") and ctype not in ("patent", "legal_case"):  # a patent's A2 is its issuing
+        # organisation, a case's its reporter
         role = "recipient" if ctype == "personal_communication" else "editor"
         data[role] = [ris_name(a) for a in entry["secondary_authors"]]
     data["issued"] = _ris_date(entry.get("date") or entry.get("publication_year") or entry.get("year")
@@ -309,6 +312,12 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     if ctype == "patent":
         data.update(volume="", issue="")
         _ris_patent(entry, raw, data)
+    if ctype == "legal_case":
+        # CASE as the RIS specification writes it (Zotero reads and writes it so): A2 the reporter,
+        # PB the court, VL the reporter's volume, SP the first page, SV the docket number
+        data["container-title"] = "; ".join(a.strip() for a in entry.get("secondary_authors") or [] if a.strip())
+        data["authority"], data["publisher"] = data.get("publisher") or "", ""
+        data["number"] = "; ".join(raw.get("SV") or [])
     data["publisher-place"] = entry.get("place_published") or ""
     data["collection-title"] = data.get("collection-title") or entry.get("tertiary_title") or ""
     data["title-short"] = entry.get("short_title") or ""
@@ -338,6 +347,13 @@ def csl_to_ris_entry(data: dict) -> dict:
     elif ctype == "patent":  # A2 is a patent's issuing organisation (text)
         if data.get("authority"):
             entry["secondary_authors"] = [str(data["authority"])]
+    elif ctype == "legal_case":  # A2 is a case's reporter, PB its court
+        if data.get("container-title"):
+            entry["secondary_authors"] = [str(data["container-title"])]
+        if data.get("authority"):
+            entry["publisher"] = str(data["authority"])
+        if data.get("number"):
+            entry["unknown_tag"] = {"SV": [str(data["number"])]}  # rispy has no name for SV
     else:
         second = "recipient" if ctype == "personal_communication" else "editor"
         if data.get(second):
@@ -352,7 +368,7 @@ def csl_to_ris_entry(data: dict) -> dict:
             entry["custom3"] = container
         if event := data.get("event-title") or data.get("event") or container:
             entry["secondary_title"] = event
-    elif container:
+    elif container and ctype != "legal_case":
         if ctype in SERIAL_TYPES:
             entry["alternate_title3"] = container  # JF, the full journal title
         entry["secondary_title"] = container

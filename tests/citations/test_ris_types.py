@@ -268,3 +268,21 @@ def test_lst9_zotero_s_ris_export_of_preprints_from_every_translator_imports_the
     assert sum(c["type"] == "article" for c in entries) == 49
     lingbuzz = next(c for c, z in zip(entries, zotero) if z.get("repository") == "LingBuzz")
     assert lingbuzz["archive"] == "LingBuzz" and _again(lingbuzz)["type"] == "article"
+
+
+def test_lst9_a_case_s_reporter_court_and_docket_number_are_ris_a2_pb_and_sv():
+    """zotero-RIS-02 (Zotero's "every tag" file): a CASE's A2 is its reporter, PB its court, SV its
+    docket number, VL the reporter's volume, SP the first page — as the RIS specification has them
+    and Zotero reads them (its expected item). A2 used to be read as an editor named "Reporter" and
+    the court as a publisher; a case exported went out with no reporter RIS readers look for."""
+    (case,) = [e.csl for e in _entries("zotero-RIS-02.ris") if e.csl and e.csl["type"] == "legal_case"
+               and e.csl.get("container-title") == "Reporter"]
+    (zotero,) = [i for i in expected(DATA / "ris" / "zotero-RIS-02.ris") if i["itemType"] == "case"
+                 and i.get("reporter") == "Reporter"]
+    assert (case["container-title"], case["authority"], case["number"], case["volume"], case["page"]) == (
+        zotero["reporter"], zotero["court"], zotero["docketNumber"], zotero["reporterVolume"], zotero["firstPage"])
+    assert "editor" not in case and "publisher" not in case
+    ris = formats.to_ris([case])
+    assert "TY  - CASE\n" in ris and "A2  - Reporter\n" in ris and "PB  - Court\n" in ris and "SV  - Docket Number\n" in ris
+    assert "T2  - " not in ris
+    assert _again(case) == case

@@ -92,6 +92,19 @@ def _particles(name: dict) -> dict:
     return name
 
 
+# what says a name written without a comma is a body's, not a person's: a word that joins words
+# in a body's name (never a name particle such as "de", "van", "la") or a word bodies are named with
+_BODY = re.compile(
+    r"(?i)(\s(of|for|and|the|et|des|für|und|on|at|&|y)\s|\d|\(|\b(university|universität|université|universidad|"
+    r"ministry|ministère|ministerio|ministerium|agency|agencia|association|society|institute|institut|instituto|council|"
+    r"committee|commission|consortium|organi[sz]ation|department|office|board|group|team|foundation|cent(er|re)|"
+    r"company|corporation|inc|ltd|gmbh|library|museum|press|bureau|service|network|project|collaboration|federation|"
+    r"government|court|parliament|senate|congress|archives?|laboratory|redacción|editorial|staff|unit|"
+    r"world health|united nations|news|times|rights|watch|editors|films|cooperative|unions?|musée|states|kingdom|"
+    r"republic|reich|anonymous)\b)")
+_COMPANY_SUFFIX = re.compile(r"(?i)^(inc|ltd|llc|gmbh|corp|plc)\.?$")  # not "S.A.": initials
+
+
 def parse_name(text: str) -> dict:
     """"Austen, Jane" / "Jane Austen" / "World Health Organization" → a CSL name; particles
     ("van Gogh, Vincent", "Beethoven, Ludwig van") and suffixes ("King, Martin Luther, Jr.")
@@ -100,6 +113,8 @@ def parse_name(text: str) -> dict:
     text = re.sub(r",?\s*\d{3,4}-(\d{3,4})?\.?$", "", text).strip().rstrip(",")  # MARC dates "1775-1817"
     if not text:
         return {}
+    if "," in text and _COMPANY_SUFFIX.match(text.rsplit(",", 1)[1].strip()):
+        return {"literal": text}  # "Applied Science and Technology (ASTeX), Inc"
     if "," in text:
         parts = [p.strip() for p in text.split(",")]
         family, given = parts[0], parts[1] if len(parts) > 1 else ""
@@ -116,8 +131,8 @@ def parse_name(text: str) -> dict:
             name["suffix"] = suffix
         return _particles(name)
     parts = text.split(" ")
-    if len(parts) == 1:
-        return {"literal": text}
+    if len(parts) == 1 or _BODY.search(text) or len(parts) > 5:
+        return {"literal": text}  # a body ("Ministère de l'économie et des finances", "COVID-19 Review Consortium")
     if any(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", p) for p in parts):
         return {"literal": text}
     i = len(parts) - 1
@@ -179,6 +194,8 @@ def date_parts(text: str | None) -> dict | None:
     match = re.match(r"^(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?", text)
     if match:
         parts = [int(p) for p in match.groups() if p]
+        if not parts[0]:
+            return None  # "0000" (EndNote's placeholder year): no year
         if len(parts) > 1 and not 1 <= parts[1] <= 12:
             parts = parts[:1]
         if len(parts) > 2 and not 1 <= parts[2] <= 31:

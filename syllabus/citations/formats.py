@@ -63,7 +63,7 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
 
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
 RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6", "note", "section"},
-                "article": {"note", "name_of_database", "database_provider"}, "report": {"note"}, "paper-conference": {"custom3"}}
+                "article": {"note", "name_of_database", "database_provider"}, "report": {"note"}, "paper-conference": {"custom1", "custom3"}}
 RIS_READ_FOR_TAGS = {"legal_case": {"SV"}}  # tags rispy has no name for, read for one type
 
 
@@ -128,8 +128,16 @@ def _ris_date(text: str | None) -> dict | None:
     if nums and 0 < nums[0] < 10000:
         if len(nums) > 1 and not 1 <= nums[1] <= 12:
             nums = nums[:1]
+        if len(nums) > 2 and not 1 <= nums[2] <= 31:
+            nums = nums[:2]  # "2017/03/33/": no such day
         return {"date-parts": [nums[:3]]}
-    return cslmod.date_parts(text)
+    # not RIS's YYYY/MM/DD ("August 27, 2009", EndNote's "0000 Year Date" placeholder): as citeproc-js
+    # reads text, else the year in it ("c1998."), else kept as written (a literal date)
+    parsed = validate.read_date(cslmod.parse_date_text(str(text))) or {"literal": str(text)}
+    if "date-parts" in parsed:
+        return parsed
+    fallback = cslmod.date_parts(text)
+    return fallback if fallback and fallback["date-parts"][0][0] else parsed
 
 
 SERIAL_TYPES = ("article-journal", "article-magazine", "article-newspaper", "periodical")
@@ -276,8 +284,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data[role] = [ris_name(a) for a in entry["secondary_authors"]]
     data["issued"] = _ris_date(entry.get("date") or entry.get("publication_year") or entry.get("year")
                                or (entry.get("custom2") if ctype == "patent" else None))
-    if not data["issued"] and entry.get("year"):
-        data["issued"] = cslmod.date_parts(entry["year"])
+    if entry.get("year") and (not data["issued"] or not data["issued"].get("date-parts") and not cslmod.year_of(data)):
+        data["issued"] = cslmod.date_parts(entry["year"]) or data["issued"]  # PY when DA is no date with a year
     if entry.get("access_date"):
         data["accessed"] = _ris_date(entry["access_date"])
     isbns, issns = [], []
@@ -319,6 +327,12 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data["authority"], data["publisher"] = data.get("publisher") or "", ""
         data["number"] = "; ".join(raw.get("SV") or [])
     data["publisher-place"] = entry.get("place_published") or ""
+    if ctype == "paper-conference" and entry.get("custom1"):
+        # CONF's C1 is the place published (the RIS specification; Zotero writes a conference paper's
+        # place there), its CY the conference's location
+        if data["publisher-place"] and data["publisher-place"] != entry["custom1"]:
+            data["event-place"] = data["publisher-place"]
+        data["publisher-place"] = entry["custom1"]
     data["collection-title"] = data.get("collection-title") or entry.get("tertiary_title") or ""
     data["title-short"] = entry.get("short_title") or ""
     sp, ep = entry.get("start_page") or "", entry.get("end_page") or ""
@@ -384,8 +398,10 @@ def csl_to_ris_entry(data: dict) -> dict:
     if issued:
         entry["year"] = str(issued[0])
         entry["date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued)) + "/"
-    elif year := cslmod.year_of(data):  # a literal date ("Spring 1999–Summer 2001"): its year
-        entry["year"] = str(year)
+    elif isinstance(data.get("issued"), dict) and data["issued"].get("literal"):
+        entry["date"] = str(data["issued"]["literal"])  # a literal date ("Spring 1999–Summer 2001") as written,
+        if year := cslmod.year_of(data):  # its year in PY
+            entry["year"] = str(year)
     accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []
     if accessed:
         entry["access_date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed))
@@ -1127,7 +1143,7 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
     if issued:
         add("year", str(issued[0]))
-        if len(issued) > 1:
+        if len(issued) > 1 and 1 <= int(issued[1]) <= 12:
             add("month", list(MONTHS)[int(issued[1]) - 1])
         if len(issued) > 2:  # the day: biblatex's date (BibTeX has no field for it; year and month stay for it)
             add("date", "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued[:3])))

@@ -132,6 +132,15 @@ def _date(field: str, value: Any) -> dict:
     return out
 
 
+def read_date(value: Any) -> dict | None:
+    """A date as :func:`_date` stores it (seasons as ``season``, text as citeproc-js reads it), or
+    None when it is no date at all — for importers, which name what they drop instead of refusing."""
+    try:
+        return _date("issued", value)
+    except RuleViolation:
+        return None
+
+
 def _identifier(field: str, check, value: Any) -> str:
     try:
         return check(_text(field, value))

@@ -132,4 +132,6 @@ def test_lst9_a_csl_json_file_with_text_dates_imports_them_as_dates_through_the_
         assert r.json()["created"] == 4, (fmt, r.json())
         years = [(i.get("issued") or {}).get("date-parts", [[None]])[0][0] for i in json.loads(
             api(instructor).get(f"/api/v1/lists/{again.pk}/export", {"format": "csl-json"}).content)]
-        assert years == [None, 2000, None, 2000], fmt
+        # RIS writes a literal date as DA text, which is read back as citeproc-js reads text: "maybe around
+        # 2000bc sometime?" is then the year 2000 (RIS cannot mark text as literal); "Bogus Date" stays text
+        assert years == ([2000, 2000, None, 2000] if fmt == "ris" else [None, 2000, None, 2000]), fmt

@@ -286,3 +286,29 @@ def test_lst9_a_case_s_reporter_court_and_docket_number_are_ris_a2_pb_and_sv():
     assert "TY  - CASE\n" in ris and "A2  - Reporter\n" in ris and "PB  - Court\n" in ris and "SV  - Docket Number\n" in ris
     assert "T2  - " not in ris
     assert _again(case) == case
+
+
+def test_lst9_zotero_s_ris_export_keeps_a_conference_paper_s_place_and_a_body_s_name_whole():
+    """zotero-RIS-export-sample.ris: Zotero's RIS export of 115 items of its translators' tests
+    (conference papers with a place; items with a body as author). Zotero writes a conference
+    paper's place as C1 (the RIS specification's "Place Published" of CONF): it was lost (35 of 35).
+    It writes a body as "AU  - Ministerio de Educación y Formación Profesional" (no comma, which Zotero
+    reads as one name): it was split into given "Ministerio de Educación y Formación" + family "Profesional"."""
+    entries = [e.csl for e in _entries("zotero-RIS-export-sample.ris")]
+    zotero = expected(DATA / "ris" / "zotero-RIS-export-sample.ris")
+    assert len(entries) == len(zotero) == 115 and all(entries)
+    conferences = [(c, z) for c, z in zip(entries, zotero) if z["itemType"] == "conferencePaper"]
+    assert len(conferences) == 35
+    assert [fold(c.get("publisher-place")) for c, _z in conferences] == [fold(z["place"]) for _c, z in conferences]
+    bodies = [(z["lastName"], [n.get("literal") for n in c.get("author", [])])
+              for c, item in zip(entries, zotero) for z in item["creators"]
+              if z.get("fieldMode") == 1 and z["creatorType"] == "author"]
+    whole = [name for name, ours in bodies if name in ours]
+    assert len(bodies) == 96 and len(whole) == 83  # the rest: a person kept as one field ("Steven Geyer"), a name
+    # with a comma, a body named like a person ("Cortes Generales"), a film's or a record's maker read under its role
+    for name in ("COVID-19 Review Consortium", "Ministerio de Educación y Formación Profesional", "Redacción EC",
+                 "Council on Clinical Cardiology", "Heiliges Römisches Reich Deutscher Nation", "The Editors of ARTnews"):
+        assert name in whole, name
+    again = [e.csl for e in formats.parse(formats.to_ris(entries), "ris")[1]]
+    assert [c.get("author") for c in again] == [c.get("author") for c in entries]
+    assert [c.get("publisher-place") for c in again] == [c.get("publisher-place") for c in entries]

@@ -1,15 +1,19 @@
 // Runs Zotero's own RIS export (doExport of RIS.js in zotero/translators, not shipped here: give
-// its path) on one Zotero item (JSON), as Zotero hands items to an export translator: base-mapped
-// fields under their base names as well (a preprint's repository -> publisher, archiveID -> number).
-// Usage: node scripts/interop/zotero-ris-export.cjs path/to/RIS.js item.json > out.ris
-// Made tests/data/ris/zotero-RIS-export-preprints.ris (see tests/data/README.md).
+// its path) on Zotero items (JSON: one item, or a list), as Zotero hands items to an export
+// translator: base-mapped fields under their base names as well (a preprint's repository ->
+// publisher, archiveID -> number, a case's reporter -> publicationTitle...: the caller adds them).
+// Zotero's ZU.strToDate is stood in for by citeproc-js's date parser ("August 27, 2009", "2/2017").
+// Usage: node scripts/interop/zotero-ris-export.cjs path/to/RIS.js items.json > out.ris
+// Made tests/data/ris/zotero-RIS-export-*.ris (see tests/data/README.md).
 const fs = require('fs');
+const CSL = require('citeproc');
 const source = fs.readFileSync(process.argv[2], 'utf8');
-const item = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+const given = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+const items = Array.isArray(given) ? given : [given];
 let out = '';
-let given = false;
+let current = null;
 global.Zotero = {
-  nextItem: () => { if (given) return false; given = true; return item; },
+  nextItem: () => { const item = current; current = null; return item || false; },
   write: (t) => { out += t; },
   getOption: (o) => o === 'exportCharset' ? 'UTF-8' : (o === 'exportNotes' ? true : false),
   getHiddenPref: () => false,
@@ -17,10 +21,18 @@ global.Zotero = {
 };
 global.ZU = {
   fieldIsValidForType: () => true,
-  strToDate: (s) => { const m = /^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?/.exec(s || ''); return m ? {year: m[1], month: m[2] ? Number(m[2]) - 1 : undefined, day: m[3] ? Number(m[3]) : undefined} : {}; },
+  strToDate: (s) => {
+    const parts = (CSL.DateParser.parseDateToArray(String(s || ''))['date-parts'] || [[]])[0] || [];
+    return parts.length ? {year: String(parts[0]), month: parts[1] && parts[1] <= 12 ? parts[1] - 1 : undefined,
+                           day: parts[2] || undefined} : {};
+  },
 };
 global.Z = global.Zotero;
 // the translator's code without its JSON header and its test cases
 const body = source.slice(source.indexOf('}\n') + 2, source.indexOf('/** BEGIN TEST CASES **/'));
-eval(body + '\ndoExport();');
+eval(body + '\nglobal.zoteroDoExport = doExport;');
+for (const item of items) {
+  current = item;
+  zoteroDoExport();
+}
 process.stdout.write(out);

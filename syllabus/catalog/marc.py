@@ -159,7 +159,12 @@ def _strip(text: str | None) -> str:
     text = re.sub(r"\s*[/:;,=]\s*$", "", text)
     if text.endswith(".") and not re.search(r"(\b[A-Z]|\b[a-z]{1,3}|\.\.)\.$", text):
         text = text[:-1]
-    return text.strip().strip("[]") if text.startswith("[") and text.endswith("]") else text.strip()
+    text = text.strip()
+    if text.startswith("[") and (text.endswith("]") or "]" not in text):  # "[Washington, D.C." of "[Place : Publisher]"
+        text = text[1:]
+    if text.endswith("]") and "[" not in text:  # its "Publisher]"
+        text = text[:-1]
+    return _strip(text) if text != text.strip() or re.search(r"\s*[/:;,=]\s*$", text) else text.strip()
 
 
 def _sub(f: pymarc.Field, *codes: str) -> list[str]:
@@ -275,6 +280,9 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
     # "Deep learning :" + "an introduction /" → "Deep learning: an introduction"
     title = _strip(re.sub(r"\s+([:;])\s*", r"\1 ", " ".join(p.strip() for p in title_parts)))
     if not title:
+        if not f245 and any(f.get_subfields("a") for f in rec.get_fields("200")):  # UNIMARC's title is 200 $a
+            raise MappingError("no title (245 $a): a UNIMARC record (its title in 200 $a)? Syllabus reads MARC 21; "
+                               "convert the file to MARC 21 first")
         raise MappingError("no title (245 $a)")
     data: dict = {"type": _type(rec), "title": title}
 
@@ -488,6 +496,7 @@ class _Quiet:
 
     def __init__(self):
         self.notes: list[str] = []
+        self.bad_codes: list[bytes] = []  # the subfields pymarc found no ASCII code for
 
     def __enter__(self):
         self._warnings = warnings.catch_warnings(record=True)
@@ -508,6 +517,8 @@ class _Quiet:
         self._redirect.__exit__(*exc)
         self._warnings.__exit__(*exc)
         self.notes.extend(str(w.message) for w in self._caught or ())
+        self.bad_codes.extend(w.message.subf for w in self._caught or ()
+                              if isinstance(w.message, pymarc.exceptions.BadSubfieldCodeWarning))
         self.notes.extend(line.strip() for line in self._stderr.getvalue().splitlines() if line.strip())
         return False
 
@@ -535,9 +546,40 @@ def _decode(data: bytes, encoding: str = "") -> tuple[pymarc.Record | None, str,
     character set instead of MARC-8."""
     with _Quiet() as quiet:
         record, error, warning = _decode_quietly(data, encoding)
+    if record is not None:
+        _repair_lost_codes(record, quiet.bad_codes)
+        _compose(record)
     if quiet.notes:
         warning = _join(warning, "repaired while reading: " + "; ".join(dict.fromkeys(quiet.notes)))
     return record, error, warning
+
+
+LOST_CODE = "\ufffd".encode()
+
+
+def _repair_lost_codes(record: pymarc.Record, bad: list[bytes]) -> None:
+    """A subfield code that an earlier conversion turned into U+FFFD ("\\x1f\\ufffdbAssociation of
+    Teacher Educators", pymarc's utf8_invalid.mrc): the letter after it is the code, which pymarc
+    takes but also leaves in the value ("$b bAssociation..."); it is taken out of the value."""
+    for raw in bad:
+        if not raw.startswith(LOST_CODE) or len(raw) < 5:
+            continue
+        text = raw[len(LOST_CODE):].decode("utf-8", "replace")
+        for f in record.get_fields():
+            if f.is_control_field():
+                continue
+            f.subfields = [pymarc.Subfield(s.code, s.value[1:]) if s.value == text and s.code == text[:1] else s
+                           for s in f.subfields]
+
+
+def _compose(record: pymarc.Record) -> None:
+    """UTF-8 MARC is often decomposed (NFD: "a" + U+0304, as LC writes it): composed (NFC), as what
+    people type, RIS/BibTeX imports and MARC-8 conversions are, so that the same title is the same text."""
+    for f in record.get_fields():
+        if f.is_control_field():
+            continue
+        if any(not unicodedata.is_normalized("NFC", s.value) for s in f.subfields):
+            f.subfields = [pymarc.Subfield(s.code, unicodedata.normalize("NFC", s.value)) for s in f.subfields]
 
 
 def _decode_quietly(data: bytes, encoding: str) -> tuple[pymarc.Record | None, str, str]:

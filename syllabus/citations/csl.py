@@ -92,6 +92,19 @@ def _particles(name: dict) -> dict:
     return name
 
 
+# what says a name written without a comma is a body's, not a person's: a word that joins words
+# in a body's name (never a name particle such as "de", "van", "la") or a word bodies are named with
+_BODY = re.compile(
+    r"(?i)(\s(of|for|and|the|et|des|für|und|on|at|&|y)\s|\d|\(|\b(university|universität|université|universidad|"
+    r"ministry|ministère|ministerio|ministerium|agency|agencia|association|society|institute|institut|instituto|council|"
+    r"committee|commission|consortium|organi[sz]ation|department|office|board|group|team|foundation|cent(er|re)|"
+    r"company|corporation|inc|ltd|gmbh|library|museum|press|bureau|service|network|project|collaboration|federation|"
+    r"government|court|parliament|senate|congress|archives?|laboratory|redacción|editorial|staff|unit|"
+    r"world health|united nations|news|times|rights|watch|editors|films|cooperative|unions?|musée|states|kingdom|"
+    r"republic|reich|anonymous)\b)")
+_COMPANY_SUFFIX = re.compile(r"(?i)^(inc|ltd|llc|gmbh|corp|plc)\.?$")  # not "S.A.": initials
+
+
 def parse_name(text: str) -> dict:
     """"Austen, Jane" / "Jane Austen" / "World Health Organization" → a CSL name; particles
     ("van Gogh, Vincent", "Beethoven, Ludwig van") and suffixes ("King, Martin Luther, Jr.")
@@ -100,6 +113,8 @@ def parse_name(text: str) -> dict:
     text = re.sub(r",?\s*\d{3,4}-(\d{3,4})?\.?$", "", text).strip().rstrip(",")  # MARC dates "1775-1817"
     if not text:
         return {}
+    if "," in text and _COMPANY_SUFFIX.match(text.rsplit(",", 1)[1].strip()):
+        return {"literal": text}  # "Applied Science and Technology (ASTeX), Inc"
     if "," in text:
         parts = [p.strip() for p in text.split(",")]
         family, given = parts[0], parts[1] if len(parts) > 1 else ""
@@ -116,8 +131,8 @@ def parse_name(text: str) -> dict:
             name["suffix"] = suffix
         return _particles(name)
     parts = text.split(" ")
-    if len(parts) == 1:
-        return {"literal": text}
+    if len(parts) == 1 or _BODY.search(text) or len(parts) > 5:
+        return {"literal": text}  # a body ("Ministère de l'économie et des finances", "COVID-19 Review Consortium")
     if any(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", p) for p in parts):
         return {"literal": text}
     i = len(parts) - 1
@@ -179,6 +194,8 @@ def date_parts(text: str | None) -> dict | None:
     match = re.match(r"^(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?", text)
     if match:
         parts = [int(p) for p in match.groups() if p]
+        if not parts[0]:
+            return None  # "0000" (EndNote's placeholder year): no year
         if len(parts) > 1 and not 1 <= parts[1] <= 12:
             parts = parts[:1]
         if len(parts) > 2 and not 1 <= parts[2] <= 31:
@@ -186,6 +203,133 @@ def date_parts(text: str | None) -> dict | None:
         return {"date-parts": [parts]}
     year = re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", text)
     return {"date-parts": [[int(year.group(1))]]} if year else None
+
+
+# --- dates written as text (CSL-JSON "raw", a plain string) ------------------------------
+# citeproc-js's CSL.DateParser (citeproc 2.4.63, ``parseDateToObject``), ported: what Zotero,
+# Mendeley and pandoc hand to citeproc-js as ``{"raw": "..."}`` is read the same way here.
+# Months by their first three letters (English), seasons as months 13–16 (spring, summer, fall,
+# winter), numeric dates year first or month first ("2000-05-27", "5/27/2000"), a range split
+# at "/" or "-" ("1998/1999", "May–June 2000", "Spring 1999 - Summer 2001"), "BC"/"AD", "c.",
+# "circa", "?", "~" (circa), a leading "-" (a negative year).  Without a year, or with a year and
+# a day but no month, it is no date: the text is kept as a literal date.
+_DP_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "spr", "sum",
+              "fal", "win")
+_DP_YEAR_LAST = r"(?:[?0-9]{1,2}%N){0,2}[?0-9]{4}(?![0-9])"
+_DP_YEAR_FIRST = r"[?0-9]{4}(?:%N[?0-9]{1,2}){0,2}(?![0-9])"
+_DP_TOKEN = "(" + "|".join((_DP_YEAR_FIRST, _DP_YEAR_LAST, r"[?0-9]{1,3}", r"[%D]", r"[?~]", r"[^\-/~?0-9]+")) + ")"
+
+
+def _dp_splitter(number_delim: str, range_delim: str) -> re.Pattern:
+    return re.compile(_DP_TOKEN.replace("%N", number_delim).replace("%D", range_delim))
+
+
+def _dp_numeric(out: dict, delim: str, suffix: str, text: str) -> None:
+    parts = text.split(delim)
+    for i, part in enumerate(parts):
+        if len(part) == 4:
+            out["year" + suffix] = part.lstrip("0")
+            parts = parts[1:] if i == 0 else parts[:i]
+            break
+    numbers = [int(p) if p.isdigit() else 0 for p in parts]
+    if len(numbers) == 1 or (len(numbers) == 2 and not numbers[1]):
+        if numbers[0]:
+            out["month" + suffix] = str(numbers[0])
+    elif len(numbers) == 2:  # month first (citeproc-js's default order) unless that cannot be a month
+        month, day = (numbers[1], numbers[0]) if numbers[0] > 12 else (numbers[0], numbers[1])
+        if month:
+            out["month" + suffix] = str(month)
+            if day:
+                out["day" + suffix] = str(day)
+
+
+def parse_date_text(text: str) -> dict:
+    """``"Spring 2000"`` → ``{"date-parts": [[2000, 13]]}``, ``"1998/1999"`` → a range,
+    ``"c. 1850"`` → with ``circa``; text that is no date → ``{"literal": text}``."""
+    orig = text = str(text).strip()
+    text = re.sub(r"^(.*[0-9])T[0-9].*", r"\1", text)
+    negative = text.startswith("-")
+    if negative:
+        text = text[1:]
+    if re.fullmatch(r"[0-9]{1,3}", text):
+        text = text.zfill(4)
+    text = re.sub(r"\s*[0-9]{2}:[0-9]{2}(?::[0-9]+)", "", text)
+    text = re.sub(r"([A-Za-z])\.", r"\1", text)
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        return {"literal": text[1:-1]}
+    if "/" in text and "-" in text:
+        if text.count("/") > 2:
+            range_delim, date_delim, splitter = "-", "/", _dp_splitter("/", "-")
+        else:
+            range_delim, date_delim, splitter = "/", "-", _dp_splitter("-", "/")
+    else:
+        text = text.replace("/", "-").replace("_", "-")
+        range_delim, date_delim, splitter = "-", "-", _dp_splitter("-", "-")
+    tokens = []
+    for piece in splitter.split(text):
+        match = re.fullmatch(r"\s*([-/]|[^-/~?0-9]+|[-~?0-9]+)\s*", piece or "")
+        if match:
+            tokens.append(match.group(1))
+    sides = [tokens]
+    if range_delim in tokens:
+        at = tokens.index(range_delim)
+        sides = [tokens[:at], tokens[at + 1:]]
+    date: dict[str, Any] = {}
+    for suffix, side in zip(("", "_end"), sides):
+        number = note = ""
+        for element in side:
+            if date_delim in element:
+                _dp_numeric(date, date_delim, suffix, element)
+                continue
+            if re.search(r"[0-9]{4}", element):
+                date["year" + suffix] = element.lstrip("0")
+                continue
+            low = element.lower()
+            if element in ("~", "?", "c") or low.startswith("cir"):
+                date["circa"] = True
+            month = next((i for i, m in enumerate(_DP_MONTHS, start=1) if low.startswith(m)), None)
+            if month:
+                date["month" + suffix] = str(month)
+                continue
+            if element.isdigit():
+                number = element
+            if low.startswith("bc") and number:
+                date["year" + suffix], number = str(-int(number)), ""
+                continue
+            if low.startswith("ad") and number:
+                date["year" + suffix], number = number, ""
+                continue
+            if re.search(r"mic|tri|hil|eas", low):  # law terms (Michaelmas...): citeproc-js's "season" text
+                note = element
+        if number:
+            date["day" + suffix] = number
+        if note:
+            date.setdefault("season" + suffix, note.strip())
+    if len(sides) == 2:
+        for part in ("year", "month", "day"):
+            if date.get(part) and not date.get(part + "_end"):
+                date[part + "_end"] = date[part]
+            elif not date.get(part) and date.get(part + "_end"):
+                date[part] = date[part + "_end"]
+    try:
+        start = [int(date[p]) for p in ("year", "month", "day") if p in date]
+        end = [int(date[p + "_end"]) for p in ("year", "month", "day") if p + "_end" in date]
+    except ValueError:  # "?" for a digit ("19??"): no number
+        return {"literal": orig}
+    if not date.get("year") or not start[0] or ("day" in date and "month" not in date):
+        return {"literal": orig}
+    start = start[:[bool(n) for n in start + [0]].index(False)]
+    if negative:
+        start[0] = -start[0]
+    out: dict[str, Any] = {"date-parts": [start]}
+    end = end[:len(start)]
+    if end and len(end) == len(start) and end != start:
+        out["date-parts"].append(end)
+    if date.get("circa"):
+        out["circa"] = True
+    if isinstance(date.get("season"), str) and not date["season"].isdigit():
+        out["season"] = date["season"]
+    return out
 
 
 # --- whole items ------------------------------------------------------------------------

@@ -55,7 +55,7 @@ RIS_READ = {"type_of_reference", "type_of_work", "title", "primary_title", "tran
 RIS_TAGS = {key: tag for tag, key in rispy.TAG_KEY_MAPPING.items()} | {"authors": "AU", "first_authors": "A1"}
 BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle", "titleaddon", "journal", "journaltitle",
             "journalsubtitle", "fjournal", "booktitle", "booksubtitle", "booktitleaddon", "maintitle", "mainsubtitle",
-            "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "urldate", "volume", "pages",
+            "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "day", "urldate", "volume", "pages",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
             "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate"}
@@ -63,7 +63,8 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
 
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
 RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6", "note", "section"},
-                "article": {"note", "name_of_database", "database_provider"}, "report": {"note"}, "paper-conference": {"custom3"}}
+                "article": {"note", "name_of_database", "database_provider"}, "report": {"note"}, "paper-conference": {"custom1", "custom3"}}
+RIS_READ_FOR_TAGS = {"legal_case": {"SV"}}  # tags rispy has no name for, read for one type
 
 
 def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
@@ -77,7 +78,8 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
     if entry.get("urls") and not data.get("URL"):
         keys.add("urls")  # EndNote's "<Go to ISI>://..." is no web address
     names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
-    names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items() if any(values)}
+    names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items()
+              if any(values) and tag not in RIS_READ_FOR_TAGS.get(data.get("type", ""), set())}
     return tuple(sorted(names))
 
 
@@ -126,8 +128,16 @@ def _ris_date(text: str | None) -> dict | None:
     if nums and 0 < nums[0] < 10000:
         if len(nums) > 1 and not 1 <= nums[1] <= 12:
             nums = nums[:1]
+        if len(nums) > 2 and not 1 <= nums[2] <= 31:
+            nums = nums[:2]  # "2017/03/33/": no such day
         return {"date-parts": [nums[:3]]}
-    return cslmod.date_parts(text)
+    # not RIS's YYYY/MM/DD ("August 27, 2009", EndNote's "0000 Year Date" placeholder): as citeproc-js
+    # reads text, else the year in it ("c1998."), else kept as written (a literal date)
+    parsed = validate.read_date(cslmod.parse_date_text(str(text))) or {"literal": str(text)}
+    if "date-parts" in parsed:
+        return parsed
+    fallback = cslmod.date_parts(text)
+    return fallback if fallback and fallback["date-parts"][0][0] else parsed
 
 
 SERIAL_TYPES = ("article-journal", "article-magazine", "article-newspaper", "periodical")
@@ -157,13 +167,17 @@ PREPRINT_WORK = re.compile(r"(?i)\b(pre-?print|e-?print|working paper|discussion
 # Zotero writes its preprint item as a plain GEN (RIS.js has no type for it, nor M3/M1 for its
 # genre and archive id): what says "preprint" is the repository (PB), the catalogue (DP, DB) or the
 # DOI's registrant — what Zotero's arXiv, bioRxiv, OSF, SSRN, Research Square, Preprints.org,
-# NBER and IACR translators give (tests/data/ris/zotero-RIS-export-preprints.ris)
+# NBER and IACR translators give (tests/data/ris/zotero-RIS-export-preprints.ris), and the servers
+# of its other translators' preprints (LingBuzz, Optimization Online, ECCC, Cambridge Open Engage
+# — DOI 10.33774 —, "... Preprints": zotero-RIS-export-preprints-all.ris); a general repository
+# (Zenodo, CERN Document Server, an institution's) says nothing and stays a document
 PREPRINT_SERVERS = re.compile(
     r"(?i)^(arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|psyarxiv|socarxiv|eartharxiv|engrxiv|edarxiv|osf preprints|"
     r"open science framework|center for open science|research square|preprints|ssrn|social science research network|"
-    r"authorea|cryptology eprint archive|national bureau of economic research|nber|scielo preprints)(\.org)?\b")
+    r"authorea|cryptology eprint archive|national bureau of economic research|nber|scielo preprints|lingbuzz|"
+    r"optimization online|electronic colloquium on computational complexity|eccc|[\w ]*\bpreprints?\b|\w*rxiv\b)(\.org)?\b")
 PREPRINT_DOI = re.compile(r"(?i)^10\.(48550/arxiv\.|312(19|2[2-9]|3[0-6])/|21203/rs\.|20944/preprints|2139/ssrn|26434/chemrxiv|"
-                          r"36227/techrxiv|22541/au\.|3386/w|1101/\d{4}\.\d\d\.\d\d\.)")
+                          r"36227/techrxiv|22541/au\.|3386/w|33774/|1101/\d{4}\.\d\d\.\d\d\.)")
 ARXIV_ID = re.compile(r"(?i)(?:10\.48550/arxiv\.|arxiv\.org/(?:abs|pdf)/)([a-z.-]+/\d{7}|\d{4}\.\d{4,5})")
 
 
@@ -244,6 +258,13 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data["container-title"] = entry["custom3"]
         if secondary and secondary != entry["custom3"]:
             data["event-title"] = secondary
+    elif ctype == "paper-conference" and secondary and not full_journal and not abbreviation and not any(
+            entry.get(k) for k in ("start_page", "end_page", "volume", "number", "publisher", "issn")):
+        # T2 alone is the conference's name (the specification; Zotero reads it so) when nothing
+        # says the paper was published (no pages, volume, publisher, ISBN): a talk at an event. With
+        # them it stays the proceedings, as IEEE Xplore writes a CONF (T2 only, with pages)
+        data["event-title"] = secondary
+        del data["container-title"]
     authors = authors_in_order if authors_in_order is not None else \
         list(entry.get("first_authors") or []) + list(entry.get("authors") or [])
     if authors:
@@ -257,13 +278,14 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
             data["collection-editor"] = [ris_name(a) for a in entry["secondary_authors"]]
         if entry.get("tertiary_authors"):
             data["editor"] = data.get("editor", []) + [ris_name(a) for a in entry["tertiary_authors"]]
-    elif entry.get("secondary_authors") and ctype != "patent":  # a patent's A2 is its issuing organisation
+    elif entry.get("secondary_authors") and ctype not in ("patent", "legal_case"):  # a patent's A2 is its issuing
+        # organisation, a case's its reporter
         role = "recipient" if ctype == "personal_communication" else "editor"
         data[role] = [ris_name(a) for a in entry["secondary_authors"]]
     data["issued"] = _ris_date(entry.get("date") or entry.get("publication_year") or entry.get("year")
                                or (entry.get("custom2") if ctype == "patent" else None))
-    if not data["issued"] and entry.get("year"):
-        data["issued"] = cslmod.date_parts(entry["year"])
+    if entry.get("year") and (not data["issued"] or not data["issued"].get("date-parts") and not cslmod.year_of(data)):
+        data["issued"] = cslmod.date_parts(entry["year"]) or data["issued"]  # PY when DA is no date with a year
     if entry.get("access_date"):
         data["accessed"] = _ris_date(entry["access_date"])
     isbns, issns = [], []
@@ -298,7 +320,19 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     if ctype == "patent":
         data.update(volume="", issue="")
         _ris_patent(entry, raw, data)
+    if ctype == "legal_case":
+        # CASE as the RIS specification writes it (Zotero reads and writes it so): A2 the reporter,
+        # PB the court, VL the reporter's volume, SP the first page, SV the docket number
+        data["container-title"] = "; ".join(a.strip() for a in entry.get("secondary_authors") or [] if a.strip())
+        data["authority"], data["publisher"] = data.get("publisher") or "", ""
+        data["number"] = "; ".join(raw.get("SV") or [])
     data["publisher-place"] = entry.get("place_published") or ""
+    if ctype == "paper-conference" and entry.get("custom1"):
+        # CONF's C1 is the place published (the RIS specification; Zotero writes a conference paper's
+        # place there), its CY the conference's location
+        if data["publisher-place"] and data["publisher-place"] != entry["custom1"]:
+            data["event-place"] = data["publisher-place"]
+        data["publisher-place"] = entry["custom1"]
     data["collection-title"] = data.get("collection-title") or entry.get("tertiary_title") or ""
     data["title-short"] = entry.get("short_title") or ""
     sp, ep = entry.get("start_page") or "", entry.get("end_page") or ""
@@ -327,6 +361,13 @@ def csl_to_ris_entry(data: dict) -> dict:
     elif ctype == "patent":  # A2 is a patent's issuing organisation (text)
         if data.get("authority"):
             entry["secondary_authors"] = [str(data["authority"])]
+    elif ctype == "legal_case":  # A2 is a case's reporter, PB its court
+        if data.get("container-title"):
+            entry["secondary_authors"] = [str(data["container-title"])]
+        if data.get("authority"):
+            entry["publisher"] = str(data["authority"])
+        if data.get("number"):
+            entry["unknown_tag"] = {"SV": [str(data["number"])]}  # rispy has no name for SV
     else:
         second = "recipient" if ctype == "personal_communication" else "editor"
         if data.get(second):
@@ -341,7 +382,7 @@ def csl_to_ris_entry(data: dict) -> dict:
             entry["custom3"] = container
         if event := data.get("event-title") or data.get("event") or container:
             entry["secondary_title"] = event
-    elif container:
+    elif container and ctype != "legal_case":
         if ctype in SERIAL_TYPES:
             entry["alternate_title3"] = container  # JF, the full journal title
         entry["secondary_title"] = container
@@ -357,6 +398,10 @@ def csl_to_ris_entry(data: dict) -> dict:
     if issued:
         entry["year"] = str(issued[0])
         entry["date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued)) + "/"
+    elif isinstance(data.get("issued"), dict) and data["issued"].get("literal"):
+        entry["date"] = str(data["issued"]["literal"])  # a literal date ("Spring 1999–Summer 2001") as written,
+        if year := cslmod.year_of(data):  # its year in PY
+            entry["year"] = str(year)
     accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []
     if accessed:
         entry["access_date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed))
@@ -832,6 +877,9 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
         number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else None)
         if number:
             issued["date-parts"][0].append(number)
+            day = str(text.get("day") or "").strip()  # IETF's datatracker, Zotero: "day = 18"
+            if day.isdigit() and 1 <= int(day) <= 31:
+                issued["date-parts"][0].append(int(day))
     data["issued"] = issued
     isbns, issns, doi_in_numbers = _bib_numbers(text)
     if text.get("urldate"):
@@ -1042,7 +1090,9 @@ def _bib_name_part(text: str) -> str:
     family name that starts in lower case ("den Hertog" written as one, "{den Hertog}") braced, or
     BibTeX takes its first word for a particle."""
     text = re.sub(r"(?i)(?<![^\s])and(?![^\s])", lambda m: "{" + m.group(0) + "}", _bib_value("author", text))
-    return text
+    # a comma inside a part ("Vernon, Professor", as Zotero's RIS export gives a given name) braced,
+    # or BibTeX reads the name as "von Last, Jr, First"
+    return "{" + text + "}" if "," in text else text
 
 
 def _bib_names(people: list[dict]) -> str:
@@ -1093,10 +1143,12 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
     if issued:
         add("year", str(issued[0]))
-        if len(issued) > 1:
+        if len(issued) > 1 and 1 <= int(issued[1]) <= 12:
             add("month", list(MONTHS)[int(issued[1]) - 1])
         if len(issued) > 2:  # the day: biblatex's date (BibTeX has no field for it; year and month stay for it)
             add("date", "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued[:3])))
+    elif year := cslmod.year_of(data):  # a literal date: its year
+        add("year", str(year))
     add("volume", data.get("volume"))
     if ctype in REPORT_LIKE:
         add("number", data.get("number"))

@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 
 from syllabus.core.errors import RuleViolation
 
+from . import csl as cslmod
 from . import identifiers
 from .identifiers import InvalidIdentifier
 
@@ -77,23 +78,34 @@ def _name(field: str, value: Any) -> dict:
 _BC = re.compile(r"(\d{1,4})\s*(?:BC|BCE|B\.\s?C\.(?:\s?E\.)?|av\.?\s*J\.?-?C\.?|v\.\s?Chr\.)", re.I)
 
 
+def _seasons(parts: list[list[int]], value: dict) -> tuple[list[list[int]], Any]:
+    """A season given as a month: 13–16 (citeproc-js's date parser) or 21–24 (EDTF, the CSL
+    test-suite) → CSL's ``season`` (1 spring … 4 winter) of a date given to the year.  A range
+    whose ends are in different seasons keeps its years (``season`` is one for the date)."""
+    found = [((p[1] - 13) % 4 + 1) if len(p) > 1 and (13 <= p[1] <= 16 or 21 <= p[1] <= 24) else None for p in parts]
+    if not any(found):
+        return parts, value.get("season")
+    season = found[0] if len(set(found)) == 1 else None
+    return [[p[0]] if f else p for p, f in zip(parts, found)], season or value.get("season")
+
+
 def _date(field: str, value: Any) -> dict:
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        text = str(value).strip()
+    """A CSL date.  Text (a plain string, ``{"raw": ...}``) is read as citeproc-js reads it
+    (:func:`cslmod.parse_date_text`); text that is no date, and ``{"literal": ...}``, stay literal."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        text = value.strip()
         era = _BC.fullmatch(text)
-        if re.fullmatch(r"-?\d{1,4}(-\d{1,2}){0,2}", text):
-            sign = -1 if text.startswith("-") else 1
-            numbers = [int(p) for p in text.lstrip("-").split("-")]
-            value = {"date-parts": [[sign * numbers[0], *numbers[1:]]]}
-        elif era:  # "500 BC", "44 av. J.-C." → CSL's negative year
-            value = {"date-parts": [[-int(era.group(1))]]}
-        else:
-            return {"raw": text}
+        value = {"date-parts": [[-int(era.group(1))]]} if era else cslmod.parse_date_text(text)
     if not isinstance(value, dict):
         raise _bad(field, f"{field} must be {{\"date-parts\": [[year, month, day]]}}")
-    if "date-parts" not in value:
-        if "raw" in value or "literal" in value:
-            return {k: _text(field, v) for k, v in value.items() if k in ("raw", "literal", "season", "circa")}
+    extras = {k: value[k] for k in ("circa", "season") if k in value}
+    if not value.get("date-parts"):
+        if value.get("raw") and not value.get("literal"):  # what Zotero, Mendeley, pandoc send for citeproc-js to parse
+            return _date(field, {**cslmod.parse_date_text(_text(field, value["raw"])), **extras})
+        if value.get("literal"):
+            return {"literal": _text(field, value["literal"]), **extras}
         raise _bad(field, f"{field} must be {{\"date-parts\": [[year, month, day]]}}")
     parts = value["date-parts"]
     if not isinstance(parts, list) or not parts or len(parts) > 2:
@@ -106,15 +118,27 @@ def _date(field: str, value: Any) -> dict:
             nums = [int(p) for p in part]
         except (TypeError, ValueError):
             raise _bad(field, f"{field}.date-parts must be numbers") from None
+        clean_parts.append(nums)
+    clean_parts, season = _seasons(clean_parts, value)
+    for nums in clean_parts:
         # BC years are negative (CSL-JSON: -500 is 500 BC; citeproc renders "500 BC" / "500 av. J.-C.")
         if not 0 < abs(nums[0]) <= 9999 or (len(nums) > 1 and not 1 <= nums[1] <= 12) or (len(nums) > 2 and not 1 <= nums[2] <= 31):
             raise _bad(field, f"{field} {nums} is not a valid date")
-        clean_parts.append(nums)
-    out = {"date-parts": clean_parts}
-    for extra in ("circa", "season"):
-        if extra in value:
-            out[extra] = value[extra]
+    out: dict[str, Any] = {"date-parts": clean_parts}
+    if season:
+        out["season"] = season
+    if "circa" in value:
+        out["circa"] = value["circa"]
     return out
+
+
+def read_date(value: Any) -> dict | None:
+    """A date as :func:`_date` stores it (seasons as ``season``, text as citeproc-js reads it), or
+    None when it is no date at all — for importers, which name what they drop instead of refusing."""
+    try:
+        return _date("issued", value)
+    except RuleViolation:
+        return None
 
 
 def _identifier(field: str, check, value: Any) -> str:

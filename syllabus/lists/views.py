@@ -272,7 +272,7 @@ def form_values(c: Citation) -> dict:
     issued = m.get("issued") or {}
     values.update({
         "type": c.type, "authors": "\n".join(_author_line(n) for n in m.get("author") or []),
-        "year": "-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts") else issued.get("raw", ""),
+        "year": "-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts") else issued.get("literal") or issued.get("raw", ""),
         "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note, "open_access": c.open_access,
         "copyright_status": c.copyright_status, "copyright_status_label": c.get_copyright_status_display(),
         "personal_copy": c.personal_copy, "personal_copy_owner": c.personal_copy_owner,

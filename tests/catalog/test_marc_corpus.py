@@ -3,6 +3,7 @@ README) — MARC-8 records come in with their diacritics and are found by them, 
 script is searchable, a record with a wrong length costs only itself, deleted records withdraw."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -15,7 +16,8 @@ from syllabus.catalog.search import SearchParams, parse_query, search
 from tests.citations.corpus import DATA
 
 MARC = DATA / "marc"
-NOT_AS_IS = {"pymarc-bad_records.mrc", "pymarc-1251.dat"}  # refused as they are (tests below)
+# refused as they are (tests below)
+NOT_AS_IS = {"pymarc-bad_records.mrc", "pymarc-1251.dat", "pymarc-testunimarc.dat"}
 
 
 def _found(library, text: str) -> list[str]:
@@ -153,6 +155,47 @@ def test_what_pymarc_repairs_is_in_the_report_not_on_the_terminal(db, library_a,
     assert report.warnings == ["record 1: repaired while reading: missing indicators: b'\\x1fa9780253325525 (alk. paper)'"]
     assert capsys.readouterr().err == ""
     assert Record.objects.get().csl["ISBN"] == "9780253325525"
+
+
+def test_dsv1_pymarc_s_other_test_files_load_with_their_fields_through_the_command(db, library_a, capsys):
+    """Session 16: the rest of pymarc's test/ files, through ``syllabus import-marc`` as a librarian
+    loads a catalogue (origins in tests/data/README.md)."""
+    loaded = {}
+    for name in ("alphatag.dat", "bad_eacc_encoding.dat", "bad_subfield_code.dat", "bad_tag.xml", "batch.xml", "marc.dat",
+                 "multi_isbn.dat", "one.dat", "regression45.dat", "utf8.xml", "utf8_errors.dat", "utf8_invalid.mrc"):
+        call_command("import_marc", str(MARC / f"pymarc-{name}"), "--library", library_a.code)  # exit 0: all loaded
+        loaded[name] = int(re.search(r"(\d+) records? read", capsys.readouterr().out).group(1))
+    assert loaded == {"alphatag.dat": 1, "bad_eacc_encoding.dat": 1, "bad_subfield_code.dat": 1, "bad_tag.xml": 1,
+                      "batch.xml": 2, "marc.dat": 20, "multi_isbn.dat": 1, "one.dat": 1, "regression45.dat": 12,
+                      "utf8.xml": 1, "utf8_errors.dat": 1, "utf8_invalid.mrc": 1}
+    town = Record.objects.get(title="The town scold").csl
+    assert town["ISBN"] == "9780914378280 9780914378297 9780914378266"  # three 020s
+    ray = Record.objects.get(title="The Great Ray Charles").csl
+    assert ray["type"] == "song" and ray["author"] == [{"family": "Charles", "given": "Ray"}] and ray["publisher"] == "Atlantic"
+    sana = Record.objects.get(title__startswith="Imperial military middle school").csl
+    # decomposed (NFD) in the file: composed (NFC), as MARCXML already was — it did not equal the title typed
+    assert sana["title"] == "Imperial military middle school, Ṣanʻāʾ" and sana["language"] == "ota"
+
+
+def test_dsv1_a_subfield_code_lost_to_a_bad_conversion_is_repaired_and_supplied_brackets_dropped(db, library_a):
+    """pymarc's utf8_invalid.mrc: the 260's $b code was turned into U+FFFD by an earlier conversion
+    ("\\x1f\ufffdbAssociation..."); pymarc takes the "b" for the code but leaves it in the value, so the
+    publisher was "bAssociation of Teacher Educators]" and the place "[Washington, D.C." — the
+    cataloguer's "[Place : Publisher]" split across two subfields."""
+    report = import_marc(MARC / "pymarc-utf8_invalid.mrc", library_a)
+    assert report.created == 1
+    csl = Record.objects.get().csl
+    assert csl["publisher"] == "Association of Teacher Educators" and csl["publisher-place"] == "Washington, D.C."
+    assert csl["issued"] == {"date-parts": [[1994]]}
+
+
+def test_dsv1_a_unimarc_record_is_refused_saying_it_is_unimarc(db, library_a):
+    """pymarc's testunimarc.dat (an ICCU record): UNIMARC keeps its title in 200 $a; the refusal
+    says so instead of only "no title"."""
+    report = import_marc(MARC / "pymarc-testunimarc.dat", library_a)
+    assert report.created == 0 and len(report.rejected) == 1
+    assert "UNIMARC" in report.rejected[0].reason and "200 $a" in report.rejected[0].reason
+    assert not Record.objects.exists()
 
 
 MARCXML_COMPARED = ("title", "author", "editor", "translator", "ISBN", "ISSN", "DOI", "edition", "publisher",

@@ -42,11 +42,12 @@ def _sections(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in re.finditer(r">>=+ ([A-Z-]+) =+>>\n(.*?)\n<<=+ \1 =+<<", text, re.S)}
 
 
-def run_fixture(path: Path) -> tuple[str, str]:
+def run_fixture(path: Path, prepare=None) -> tuple[str, str]:
     """(what we render, what the CSL test-suite expects) for one fixture, through the same
-    patched citeproc-py, name preparation and punctuation pass as ``bibliography.render``."""
+    patched citeproc-py, name preparation and punctuation pass as ``bibliography.render``;
+    ``prepare`` turns each input item into what we would store (an import)."""
     sec = _sections(path.read_text(encoding="utf-8"))
-    items = json.loads(sec["INPUT"])
+    items = [prepare(i) if prepare else i for i in json.loads(sec["INPUT"])]
     for item in items:
         for role in bibliography._NAME_ROLES:
             if isinstance(item.get(role), list):

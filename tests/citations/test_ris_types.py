@@ -232,3 +232,83 @@ def test_lst9_a_book_s_extent_is_its_number_of_pages_not_a_page_range():
     assert "pagetotal = {XX, 327 Seiten}" in formats.to_bibtex([book]) and _again(book, "bibtex") == book
     chapter_like = formats.parse("TY  - BOOK\nTI  - T\nSP  - 12\nEP  - 30\nER  - \n", "ris")[1][0].csl
     assert chapter_like["page"] == "12-30" and "number-of-pages" not in chapter_like
+
+
+def test_lst9_a_talk_at_a_conference_comes_back_from_ris_with_its_event_not_as_proceedings():
+    """A conference paper with an event and no proceedings (a talk) goes out as CONF with the event
+    in T2 (the RIS specification's "Conference Name"); it used to come back with the event as its
+    container ("In ICML 2020"). T2 without C3 is the event when nothing says the paper was
+    published; with pages, volume or a publisher (as Zotero's "every tag" sample, zotero-RIS-02,
+    and exports that put the proceedings in T2 have it) it stays the proceedings."""
+    talk = {"type": "paper-conference", "title": "Learning to rank", "author": [{"family": "Doe", "given": "Jane"}],
+            "event-title": "ICML 2020", "issued": {"date-parts": [[2020, 7]]}}
+    ris = formats.to_ris([talk])
+    assert "TY  - CONF\n" in ris and "T2  - ICML 2020\n" in ris and "C3  - " not in ris
+    back = _again(talk)
+    assert back["event-title"] == "ICML 2020" and "container-title" not in back
+    assert _again(back) == back
+    published = [e.csl for e in _entries("zotero-RIS-02.ris") if e.csl and e.csl["type"] == "paper-conference"]
+    assert [(c.get("container-title"), c.get("event-title"), c["page"]) for c in published] == [
+        ("Conference Name", None, "Pages"), ("Proceedings Title", "Conference Name", "Pages")]
+
+
+def test_lst9_zotero_s_ris_export_of_preprints_from_every_translator_imports_them_as_preprints():
+    """zotero-RIS-export-preprints-all.ris: Zotero's RIS export of the 57 preprints of all its
+    translators' tests. The servers not named before — LingBuzz, Optimization Online, the Electronic
+    Colloquium on Computational Complexity, Cambridge Open Engage ("APSA Preprints", DOI 10.33774)
+    — came in as generic documents; a general repository (Zenodo, CERN) still says nothing."""
+    entries = [e.csl for e in _entries("zotero-RIS-export-preprints-all.ris")]
+    zotero = expected(DATA / "ris" / "zotero-RIS-export-preprints-all.ris")
+    assert len(entries) == len(zotero) == 57 and all(entries)
+    kinds = {(z.get("repository"), c["type"]) for c, z in zip(entries, zotero)}
+    for server in ("LingBuzz", "Optimization Online", "Electronic Colloquium on Computational Complexity",
+                   "APSA Preprints", "Mathematics in Industry Reports", "arXiv", "bioRxiv", "SciELO Preprints"):
+        assert (server, "article") in kinds, server
+    assert ("Zenodo", "document") in kinds and ("CERN", "document") in kinds
+    assert sum(c["type"] == "article" for c in entries) == 49
+    lingbuzz = next(c for c, z in zip(entries, zotero) if z.get("repository") == "LingBuzz")
+    assert lingbuzz["archive"] == "LingBuzz" and _again(lingbuzz)["type"] == "article"
+
+
+def test_lst9_a_case_s_reporter_court_and_docket_number_are_ris_a2_pb_and_sv():
+    """zotero-RIS-02 (Zotero's "every tag" file): a CASE's A2 is its reporter, PB its court, SV its
+    docket number, VL the reporter's volume, SP the first page — as the RIS specification has them
+    and Zotero reads them (its expected item). A2 used to be read as an editor named "Reporter" and
+    the court as a publisher; a case exported went out with no reporter RIS readers look for."""
+    (case,) = [e.csl for e in _entries("zotero-RIS-02.ris") if e.csl and e.csl["type"] == "legal_case"
+               and e.csl.get("container-title") == "Reporter"]
+    (zotero,) = [i for i in expected(DATA / "ris" / "zotero-RIS-02.ris") if i["itemType"] == "case"
+                 and i.get("reporter") == "Reporter"]
+    assert (case["container-title"], case["authority"], case["number"], case["volume"], case["page"]) == (
+        zotero["reporter"], zotero["court"], zotero["docketNumber"], zotero["reporterVolume"], zotero["firstPage"])
+    assert "editor" not in case and "publisher" not in case
+    ris = formats.to_ris([case])
+    assert "TY  - CASE\n" in ris and "A2  - Reporter\n" in ris and "PB  - Court\n" in ris and "SV  - Docket Number\n" in ris
+    assert "T2  - " not in ris
+    assert _again(case) == case
+
+
+def test_lst9_zotero_s_ris_export_keeps_a_conference_paper_s_place_and_a_body_s_name_whole():
+    """zotero-RIS-export-sample.ris: Zotero's RIS export of 115 items of its translators' tests
+    (conference papers with a place; items with a body as author). Zotero writes a conference
+    paper's place as C1 (the RIS specification's "Place Published" of CONF): it was lost (35 of 35).
+    It writes a body as "AU  - Ministerio de Educación y Formación Profesional" (no comma, which Zotero
+    reads as one name): it was split into given "Ministerio de Educación y Formación" + family "Profesional"."""
+    entries = [e.csl for e in _entries("zotero-RIS-export-sample.ris")]
+    zotero = expected(DATA / "ris" / "zotero-RIS-export-sample.ris")
+    assert len(entries) == len(zotero) == 115 and all(entries)
+    conferences = [(c, z) for c, z in zip(entries, zotero) if z["itemType"] == "conferencePaper"]
+    assert len(conferences) == 35
+    assert [fold(c.get("publisher-place")) for c, _z in conferences] == [fold(z["place"]) for _c, z in conferences]
+    bodies = [(z["lastName"], [n.get("literal") for n in c.get("author", [])])
+              for c, item in zip(entries, zotero) for z in item["creators"]
+              if z.get("fieldMode") == 1 and z["creatorType"] == "author"]
+    whole = [name for name, ours in bodies if name in ours]
+    assert len(bodies) == 96 and len(whole) == 83  # the rest: a person kept as one field ("Steven Geyer"), a name
+    # with a comma, a body named like a person ("Cortes Generales"), a film's or a record's maker read under its role
+    for name in ("COVID-19 Review Consortium", "Ministerio de Educación y Formación Profesional", "Redacción EC",
+                 "Council on Clinical Cardiology", "Heiliges Römisches Reich Deutscher Nation", "The Editors of ARTnews"):
+        assert name in whole, name
+    again = [e.csl for e in formats.parse(formats.to_ris(entries), "ris")[1]]
+    assert [c.get("author") for c in again] == [c.get("author") for c in entries]
+    assert [c.get("publisher-place") for c in again] == [c.get("publisher-place") for c in entries]

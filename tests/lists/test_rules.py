@@ -93,7 +93,8 @@ def test_sending_twice_is_refused(api, instructor, built_list):
     ({"title": ""}, "metadata.title", "needs a title"),
     ({"title": "X", "authors": [{"family": "A"}]}, "metadata.authors", "did you mean 'author'"),
     ({"title": "X", "author": [{"given": "Only"}]}, "metadata.author", "family name"),
-    ({"title": "X", "issued": {"date-parts": [[2020, 13]]}}, "metadata.issued", "not a valid date"),
+    # 13–16 and 21–24 are seasons (citeproc-js, EDTF): 17 is neither month nor season
+    ({"title": "X", "issued": {"date-parts": [[2020, 17]]}}, "metadata.issued", "not a valid date"),
 ])
 def test_metadata_is_checked_with_a_clear_error(api, instructor, built_list, meta, field, words):
     r = api(instructor).post(f"/api/v1/lists/{built_list['list'].pk}/citations", {"type": "article", "metadata": meta})

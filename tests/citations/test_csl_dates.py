@@ -1,0 +1,137 @@
+"""LST-9, LST-2: dates written as text in CSL-JSON — ``{"raw": ...}`` (what Zotero, Mendeley and
+pandoc hand to citeproc-js), a plain string, ``{"literal": ...}`` — are read as citeproc-js reads
+them.  citeproc-py, which renders our bibliographies, reads no ``raw`` at all: a raw date used to
+be stored as given and printed as nothing; ``date-parts: []`` with a literal, and a season given
+as a month (21–24, the CSL test-suite's ``date_SeasonRange1``), were refused.
+
+The oracle is citeproc-js itself (scripts/interop/parse-dates.cjs) run on every date string of
+the real files in tests/data; the CSL test-suite's date fixtures (tests/data/csl/dates, origins in
+tests/data/README.md) are rendered from what our import stores."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from syllabus.citations import validate
+from syllabus.citations.csl import parse_date_text
+from syllabus.core.errors import RuleViolation
+from syllabus.lists import services as list_services
+from tests.independent import run_node
+
+from .corpus import DATA
+from .test_csl_golden import _sections, run_fixture
+
+DATES = sorted((DATA / "csl" / "dates").glob("*.txt"))
+
+
+def _corpus_date_strings() -> list[str]:
+    """Every date written as text in the real files: RIS DA/PY/Y1/Y2, BibTeX date/year/urldate,
+    CSL-JSON raw/literal."""
+    out = set()
+    for path in DATA.rglob("*.ris"):
+        out.update(m.group(1).strip() for m in re.finditer(r"(?m)^(?:DA|PY|Y1|Y2)  - (.+)$", path.read_text(errors="ignore")))
+    for path in DATA.rglob("*.bib"):
+        text = path.read_text(errors="ignore")
+        out.update(m.group(1).strip() for m in re.finditer(r'(?im)^\s*(?:date|year|urldate|origdate|eventdate)\s*=\s*[{"]([^}"\n]+)[}"]', text))
+    for path in list(DATA.rglob("*.json")) + DATES:
+        out.update(m.group(1) for m in re.finditer(r'"(?:raw|literal)"\s*:\s*"([^"]+)"', path.read_text(errors="ignore")))
+    return sorted(s for s in out if s)
+
+
+def _as_citeproc_js(parsed: dict) -> dict:
+    """citeproc-js's answer, compared as a date: a "range" of one date twice is that date."""
+    parts = [[int(p) for p in d] for d in parsed.get("date-parts") or [] if d]
+    out = {k: v for k, v in parsed.items() if k != "date-parts"}
+    if parts and "literal" not in out:
+        out["date-parts"] = parts[:1] if len(parts) == 2 and parts[0] == parts[1] else parts
+    return out
+
+
+def test_lst9_dates_written_as_text_are_read_as_citeproc_js_reads_them(tmp_path):
+    strings = _corpus_date_strings() + [
+        "Spring 2000", "Fall 1987", "Winter 2001/2002", "c. 1850", "circa 1920", "2000?", "2000~", "1998/1999",
+        "May–June 2000", "May-June 2000", "2000-2005", "1995-05/1996-06", "June 1, 2000 - July 2, 2001",
+        "27 May 2000", "May 27, 2000", "5/27/2000", "27/5/2000", "500 BC", "AD 800", "-0044", "19??",
+        "2001-12-25T10:00:00Z", "Michaelmas Term 1995", "(in press)", "forthcoming", "n.d.", '"1999"']
+    assert len(strings) >= 130
+    (tmp_path / "dates.json").write_text(json.dumps(strings))
+    theirs = json.loads(run_node("parse-dates.cjs", str(tmp_path / "dates.json")))
+    differ = [(s, parse_date_text(s), _as_citeproc_js(theirs[s])) for s in strings
+              if parse_date_text(s) != _as_citeproc_js(theirs[s])]
+    assert differ == []
+    assert parse_date_text("Spring 1999 - Summer 2001") == {"date-parts": [[1999, 13], [2001, 14]]}
+    assert parse_date_text("Bogus Date") == {"literal": "Bogus Date"}
+
+
+@pytest.mark.parametrize("given, stored", [
+    ({"raw": "Spring 2000"}, {"date-parts": [[2000]], "season": 1}),
+    ({"raw": "May 27, 2000"}, {"date-parts": [[2000, 5, 27]]}),
+    ("1998/1999", {"date-parts": [[1998], [1999]]}),
+    ("circa 1920", {"date-parts": [[1920]], "circa": True}),
+    ({"date-parts": [], "raw": "Bogus Date"}, {"literal": "Bogus Date"}),
+    ({"date-parts": [], "literal": "(in press)"}, {"literal": "(in press)"}),
+    ({"date-parts": [["1999", "21"], ["2001", "22"]], "raw": "Spring 1999 - Summer 2001"}, {"date-parts": [[1999], [2001]]}),
+    ({"date-parts": [[2000, 15]]}, {"date-parts": [[2000]], "season": 3}),
+])
+def test_lst2_a_text_date_is_stored_as_csl_date_parts_or_kept_literal(given, stored):
+    assert validate.check_metadata({"title": "x", "issued": given})["issued"] == stored
+
+
+def test_lst2_a_date_that_is_neither_parts_nor_text_is_refused_naming_the_field():
+    with pytest.raises(RuleViolation) as exc:
+        validate.check_metadata({"title": "x", "issued": {"date-parts": [[2000, 30]]}})
+    assert exc.value.rule == "LST-2" and "issued [2000, 30] is not a valid date" in str(exc.value)
+    with pytest.raises(RuleViolation, match="issued must be"):
+        validate.check_metadata({"title": "x", "issued": {"date-parts": []}})
+
+
+def _stored(item: dict) -> dict:
+    dates = {k: v for k, v in item.items() if k in validate.DATE_VARIABLES}
+    return {**item, **validate.check_metadata(dates)}
+
+
+# fixture → what we render when that differs from the CSL project's result (a known limit)
+RENDERED = {"date_SeasonRange1": "1999–2001"}  # one season per date: a range across seasons keeps its years
+
+
+@pytest.mark.parametrize("path", DATES, ids=[p.stem for p in DATES])
+def test_lst9_the_csl_test_suite_s_text_dates_render_as_the_csl_project_expects(path):
+    ours, expected = run_fixture(path, prepare=_stored)
+    assert ours == RENDERED.get(path.stem, expected)
+
+
+@pytest.mark.django_db
+def test_lst9_a_csl_json_file_with_text_dates_imports_them_as_dates_through_the_api(client, api, instructor, course):
+    from syllabus.org.services import create_api_token
+
+    _, token = create_api_token(instructor)
+    items = [i for p in DATES for i in json.loads(_sections(p.read_text(encoding="utf-8"))["INPUT"]) if i.get("title")]
+    items.append({"id": "z", "type": "article-journal", "title": "A raw date as Zotero hands it to citeproc-js",
+                  "issued": {"raw": "Spring 2000"}, "accessed": "2021-03-04"})
+    lst = list_services.create_list(instructor, title="dates", courses=[course])
+    r = client.post(f"/api/v1/lists/{lst.pk}/import", {"file": SimpleUploadedFile("dates.json", json.dumps(items).encode())},
+                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 200 and r.json()["created"] == len(items) == 4, r.json()
+    back = json.loads(api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": "csl-json"}).content)
+    assert [i.get("issued") for i in back] == [
+        {"literal": "maybe around 2000bc sometime?"}, {"date-parts": [[2000]], "season": 3},
+        {"literal": "Bogus Date"}, {"date-parts": [[2000]], "season": 1}]
+    assert back[-1]["accessed"] == {"date-parts": [[2021, 3, 4]]}
+    html = api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": "html", "style": "apa"}).content.decode()
+    entries = re.findall(r'<div class="csl-entry">(.*?)</div>', html)
+    assert entries == ["<i>A raw date as Zotero hands it to citeproc-js</i>. (2000).", "<i>Book A</i>. (Bogus Date).",
+                       "<i>Ignore me</i>. (2000).", "<i>Ignore me</i>. (maybe around 2000bc sometime?)."]
+    for fmt in ("ris", "bibtex", "csl-json"):
+        text = api(instructor).get(f"/api/v1/lists/{lst.pk}/export", {"format": fmt}).content
+        again = list_services.create_list(instructor, title=f"via {fmt}", courses=[course])
+        r = client.post(f"/api/v1/lists/{again.pk}/import", {"file": SimpleUploadedFile(f"x.{fmt}", text)},
+                        HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert r.json()["created"] == 4, (fmt, r.json())
+        years = [(i.get("issued") or {}).get("date-parts", [[None]])[0][0] for i in json.loads(
+            api(instructor).get(f"/api/v1/lists/{again.pk}/export", {"format": "csl-json"}).content)]
+        # RIS writes a literal date as DA text, which is read back as citeproc-js reads text: "maybe around
+        # 2000bc sometime?" is then the year 2000 (RIS cannot mark text as literal); "Bogus Date" stays text
+        assert years == ([2000, 2000, None, 2000] if fmt == "ris" else [None, 2000, None, 2000]), fmt

@@ -29,7 +29,8 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    # no index of its own: the (content_type, object_id, -at) index leads with it (issue 19, session 16)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=40)  # created, updated, deleted, or a verb such as "sent"

@@ -227,8 +227,11 @@ class CancelReason(models.TextChoices):
 class LoanRequest(models.Model):
     """LDL-3..11: one patron's request to borrow one representation."""
 
-    representation = models.ForeignKey("catalog.Representation", on_delete=models.CASCADE, related_name="loan_requests")
-    patron = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loan_requests")
+    # no index of their own: ``ldl_queue_idx`` and ``ldl_patron_idx`` lead with them (issue 19,
+    # session 16 — every index is written by each hand-over's UPDATE; tests/lending/test_indexes.py)
+    representation = models.ForeignKey("catalog.Representation", on_delete=models.CASCADE, related_name="loan_requests",
+                                       db_index=False)
+    patron = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loan_requests", db_index=False)
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.PATRON)
     note = models.TextField(blank=True)

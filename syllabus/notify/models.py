@@ -33,7 +33,11 @@ class OutboxMessage(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     letter = models.CharField(max_length=80, db_index=True)
     channel = models.CharField(max_length=20, default="email")  # email | sms | inapp
-    institution = models.ForeignKey("org.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # ``institution``, ``status`` and ``next_attempt_at`` have no index of their own: the
+    # monitor's index and (status, next_attempt_at) lead with them (issue 19, session 16 — a
+    # letter's INSERT writes every index; tests/lending/test_indexes.py)
+    institution = models.ForeignKey("org.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages")
     address = models.CharField(max_length=300, blank=True, help_text="e-mail address or phone number")
     subject = models.CharField(max_length=500, blank=True)
@@ -42,11 +46,11 @@ class OutboxMessage(models.Model):
     # Files to attach (e-mail): references the worker reads at send time, never the bytes —
     # ``[{"storage", "name", "filename", "content_type", "size", "link"}]`` (see services.file_attachment).
     attachments = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     # Claims whose lease ran out before the worker marked the row (the worker died while sending).
     crashes = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)
+    next_attempt_at = models.DateTimeField(default=clock.now)
     claimed_until = models.DateTimeField(null=True, blank=True)
     # Who holds the lease: a worker marks a row sent/failed only while its token is on it.
     claim_token = models.CharField(max_length=32, blank=True, default="")

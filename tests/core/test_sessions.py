@@ -165,3 +165,35 @@ def test_a_session_decoded_once_per_process_still_checks_its_signature_and_gives
     assert again["cart"] == {"items": [1]} and "extra" not in again
     with override_settings(SECRET_KEY="another-secret-key-" + "x" * 40):
         assert sessions.db.SessionStore(session_key=key).decode(row.session_data) == {}
+
+
+# --- the read path leaves the session alone (issue 19, session 16) ------------------------------
+
+
+def test_a_signed_in_readers_pages_never_write_their_session(engine, inst_a):
+    """A person reading pages (their home page, again and again) does not write their session
+    row, nor send its cookie again: Django saves a session only when something changed it —
+    the student view's cost rests on that (no session ``UPDATE`` per page view).  Signing out
+    still ends it at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = UserFactory(institution=inst_a)
+    client = _signed_in(person)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    row = Session.objects.get(session_key=key)
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            response = _home(client)
+        assert response.status_code == 200 and response.wsgi_request.user.pk == person.pk
+        writes = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]
+                  and any(w in q["sql"].upper() for w in ("UPDATE ", "INSERT ", "DELETE "))]
+        assert writes == []
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+    again = Session.objects.get(session_key=key)
+    assert (again.session_data, again.expire_date) == (row.session_data, row.expire_date)
+    from django.urls import reverse
+
+    client.post(reverse("web:logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not client.get("/").wsgi_request.user.is_authenticated

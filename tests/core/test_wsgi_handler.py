@@ -52,3 +52,44 @@ def test_each_path_resolves_to_its_own_view_and_arguments(settings, monkeypatch)
     assert _get(app, "/lists/7/") == 302 and seen[-1].kwargs == {"pk": 7}
     for _ in range(2):
         assert _get(app, "/lists/99999999999999999999/") == 404   # (an id out of range: no match, never kept)
+
+
+def test_a_worker_freezes_its_objects_once_after_its_first_requests_and_still_collects_later_garbage(settings, monkeypatch):
+    """Issue 19, session 16: after FREEZE_AFTER requests the process's objects are out of the
+    cyclic collector's sight (its full collections no longer walk them); garbage made afterwards
+    is collected as before, and a forked child counts its own requests again."""
+    import gc
+    import weakref
+
+    from syllabus.core import wsgi
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    monkeypatch.setattr(wsgi, "FREEZE_AFTER", 3)
+    monkeypatch.setattr(wsgi._Freeze, "pid", 0)
+    monkeypatch.setattr(wsgi._Freeze, "done", False)
+    app = wsgi.Handler()
+    assert gc.get_freeze_count() == 0
+    try:
+        for _ in range(2):
+            assert _get(app, "/lists/7/") == 302
+        assert gc.get_freeze_count() == 0
+        assert _get(app, "/lists/7/") == 302
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000
+        for _ in range(3):
+            assert _get(app, "/lists/7/") == 302
+        assert gc.get_freeze_count() <= frozen, "once per process (frozen objects may still be freed)"
+
+        class Node:
+            pass
+
+        a, b = Node(), Node()
+        a.other, b.other = b, a   # a reference cycle: only the cyclic collector frees it
+        gone = weakref.ref(a)
+        del a, b
+        gc.collect()
+        assert gone() is None
+        monkeypatch.setattr(wsgi._Freeze, "pid", -1)   # as in a process forked since
+        assert _get(app, "/lists/7/") == 302 and not wsgi._Freeze.done and wsgi._Freeze.count == 1
+    finally:
+        gc.unfreeze()

@@ -43,13 +43,18 @@ name that rebinds between the two look-ups is the proxy's to refuse (as it is fo
 behind it).  A private CA bundle is still read from ``REQUESTS_CA_BUNDLE`` (it only narrows or
 widens whom TLS trusts, which is the operator's choice).
 
-The deadline covers the whole exchange of each request — connecting, the TLS handshake, the
-status line and headers, and the body: a watchdog shuts the connection's socket down when it
-passes, so a server that drips its headers a byte at a time (each byte inside the read timeout)
-is cut off like one that drips its body.
+The deadline covers the whole fetch — the first request and every redirect hop together (not
+``deadline`` per hop: five hops that each stay just inside it would take six times as long), and in
+each of them resolving the name, connecting, the TLS handshake, the status line and headers, and
+the body: a watchdog shuts the connection's socket down when it passes, so a server that drips its
+headers a byte at a time (each byte inside the read timeout) is cut off like one that drips its
+body.  The name is resolved by the system's resolver in a worker thread given what is left of the
+deadline: a resolver that does not answer in time ends the fetch (the lookup itself cannot be
+interrupted; its thread ends when the resolver gives up).
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
@@ -115,12 +120,40 @@ def _may_be_private(host: str, allow_private: bool, operator_hosts: frozenset[st
     return allow_private or "*" in allowed or host.lower() in allowed or host.lower() in operator_hosts
 
 
+def _lookup(host: str, port: int, deadline: float | None, rule: str) -> list[tuple]:
+    """``getaddrinfo`` (the system's resolver), given at most until ``deadline`` (a
+    ``time.monotonic()`` value) when there is one: it runs in a worker thread, and a lookup not
+    done in time refuses the fetch (``TooSlow``) — the thread is left to finish on its own."""
+    def look() -> list[tuple]:
+        return socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM)
+
+    if deadline is None:
+        return look()
+    box: dict[str, Any] = {}
+
+    def worker() -> None:
+        try:
+            box["infos"] = look()
+        except BaseException as exc:  # noqa: BLE001 — handed to the waiting thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=worker, name=f"outbound-resolve {host[:60]}", daemon=True)
+    thread.start()
+    thread.join(max(0.0, deadline - time.monotonic()))
+    if thread.is_alive():
+        raise TooSlow(rule, f"looking up the host {host} did not finish before the fetch's deadline", status=504)
+    if "error" in box:
+        raise box["error"]
+    return box["infos"]
+
+
 def resolve(host: str, port: int, *, rule: str, field: str = "url", allow_private: bool = False,
-            operator_hosts: frozenset[str] = frozenset()) -> list[tuple]:
+            operator_hosts: frozenset[str] = frozenset(), deadline: float | None = None) -> list[tuple]:
     """The addresses of ``host`` (``getaddrinfo`` rows, TCP), resolved once, every one vetted:
-    refused (``rule``) if any is private or local and the operator has not allowed the host."""
+    refused (``rule``) if any is private or local and the operator has not allowed the host.
+    ``deadline`` (``time.monotonic()``): the lookup must be done by then (``TooSlow``)."""
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM)
+        infos = _lookup(host, port, deadline, rule)
     except (socket.gaierror, UnicodeError, ValueError):
         raise RuleViolation(rule, f"cannot find the host {host}", field=field, status=502) from None
     if not _may_be_private(host, allow_private, operator_hosts):
@@ -134,7 +167,7 @@ def resolve(host: str, port: int, *, rule: str, field: str = "url", allow_privat
 
 
 def check_url(url: str, *, rule: str, field: str = "url", allow_private: bool = False,
-              operator_hosts: frozenset[str] = frozenset()) -> None:
+              operator_hosts: frozenset[str] = frozenset(), deadline: float | None = None) -> None:
     """Refuse (``rule``) an address the server must not fetch; see the module docstring."""
     parts = urlsplit(url or "")
     host = (parts.hostname or "").lower()
@@ -146,7 +179,7 @@ def check_url(url: str, *, rule: str, field: str = "url", allow_private: bool = 
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise RuleViolation(rule, f"bad port in {url[:200]!r}", field=field) from None
-    resolve(host, port, rule=rule, field=field, operator_hosts=operator_hosts)
+    resolve(host, port, rule=rule, field=field, operator_hosts=operator_hosts, deadline=deadline)
 
 
 # --- connections pinned to the vetted address (DNS rebinding) -------------------------------------
@@ -224,10 +257,11 @@ class _PinnedConnection:
     def _new_conn(self) -> socket.socket:
         conn: Any = self
         policy = self.outbound_policy
-        infos = resolve(conn._dns_host, conn.port, rule=policy.rule, field=policy.field,
-                        allow_private=policy.allow_private, operator_hosts=policy.operator_hosts)
-        error: Exception | None = None
         exchange = _exchange()
+        infos = resolve(conn._dns_host, conn.port, rule=policy.rule, field=policy.field,
+                        allow_private=policy.allow_private, operator_hosts=policy.operator_hosts,
+                        deadline=exchange.deadline if exchange is not None else None)
+        error: Exception | None = None
         for family, socktype, proto, _name, address in infos:
             sock = None
             try:
@@ -350,13 +384,18 @@ class _GuardedAdapter(HTTPAdapter):
         return manager
 
     def send(self, request, *args, **kwargs):  # every request, redirects included, with or without a proxy
+        # the fetch's deadline (set by the session for the first request and all its redirect hops),
+        # else this request's own — the adapter used without a guarded session
+        deadline = _fetch_deadline() or time.monotonic() + self.deadline
+        if time.monotonic() >= deadline:
+            raise self._too_slow(request.url)
         check_url(request.url, rule=self.policy.rule, field=self.policy.field, allow_private=self.policy.allow_private,
-                  operator_hosts=self.policy.operator_hosts)
+                  operator_hosts=self.policy.operator_hosts, deadline=deadline)
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = DEFAULT_TIMEOUT
-        exchange = _Exchange(time.monotonic() + self.deadline)
+        exchange = _Exchange(deadline)
         request.outbound_deadline = exchange.deadline
-        watchdog = threading.Timer(self.deadline, exchange.expire)   # connect, TLS, status line and headers
+        watchdog = threading.Timer(max(0.0, exchange.remaining()), exchange.expire)   # connect, TLS, status line, headers
         watchdog.daemon = True
         previous, _current.exchange = _exchange(), exchange
         watchdog.start()
@@ -387,6 +426,29 @@ class _GuardedAdapter(HTTPAdapter):
         return response
 
 
+_fetch = threading.local()   # the deadline (time.monotonic()) of the fetch this thread is sending
+
+
+def _fetch_deadline() -> float | None:
+    return getattr(_fetch, "deadline", None)
+
+
+def _whole_fetch(send, seconds: float):
+    """``Session.send``, with one deadline for the request and every redirect hop it follows: requests
+    sends each hop through ``session.send`` again, inside the first call, so the outermost call sets
+    the deadline and the hops inherit it."""
+    @functools.wraps(send)
+    def send_within(request, **kwargs):
+        if _fetch_deadline() is not None:   # a redirect hop of the fetch under way
+            return send(request, **kwargs)
+        _fetch.deadline = time.monotonic() + seconds
+        try:
+            return send(request, **kwargs)
+        finally:
+            _fetch.deadline = None
+    return send_within
+
+
 def guard(s: requests.Session, *, rule: str, field: str = "url", allow_private: bool = False,
           max_bytes: int = DEFAULT_MAX_BYTES, deadline: float = DEFAULT_DEADLINE,
           operator_hosts: frozenset[str] = frozenset()) -> requests.Session:
@@ -396,6 +458,7 @@ def guard(s: requests.Session, *, rule: str, field: str = "url", allow_private: 
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.max_redirects = MAX_REDIRECTS
+    s.send = _whole_fetch(s.send, deadline)  # type: ignore[method-assign]
     # nothing from the environment: no ~/.netrc credentials (requests would send them to any URL
     # naming that host, redirects included), no HTTP(S)_PROXY; only what the operator set for us
     s.trust_env = False

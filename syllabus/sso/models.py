@@ -13,15 +13,17 @@ from syllabus.org.models import Institution, User
 # the claims and attributes that carry an e-mail address (OIDC, SAML name, OID, the WS-Federation claim)
 EMAIL_ATTRIBUTES = frozenset({"email", "mail", "emailaddress", "urn:oid:0.9.2342.19200300.100.1.3",
                               "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"})
-MAP_MAX_ENTRIES = 50
+MAP_MAX_ENTRIES = 50   # group and role value maps: at most this many VALUE=CODE pairs
 TRUST_EMAIL_HELP = _("Matters only when the username attribute is an e-mail address (email, mail): off (advised), such a "
                      "sign-in is refused for a person with back-office rights (any role assignment, staff flag or "
                      "institution administrator) — an identity provider that lets people change their address "
                      "without verification would hand them that account (LMS-3).")
-VERIFIES_EMAIL_HELP = _("SAML sends no “verified” flag with an address. Off (the default): the mail attribute is stored for "
-                        "letters but never matches an LMS launch or an instructor to the person, and a provider whose username "
-                        "attribute is an e-mail address signs nobody in. Tick it only when the attribute comes from the "
-                        "institution's directory and people cannot set it themselves (LMS-3).")  # group and role value maps: at most this many VALUE=CODE pairs
+VERIFIES_EMAIL_HELP = _("Whether an address the provider sends without saying it is verified is trusted. SAML never says; "
+                        "OpenID Connect says with email_verified, which always wins (false is never trusted) — this setting "
+                        "is for a provider that leaves it out (Microsoft Entra ID). Off (the default for new providers): the "
+                        "address is stored for letters but never matches an LMS launch or an instructor to the person, and a "
+                        "provider whose username attribute is an e-mail address signs nobody in. Tick it only when the "
+                        "address comes from the institution's directory and people cannot set it themselves (LMS-3).")
 
 
 class Kind(models.TextChoices):
@@ -41,7 +43,7 @@ class IdentityProvider(models.Model):
         default=False, help_text="existing people only: never create a person on first sign-in")
     trust_email_for_staff = models.BooleanField(_("trust the provider's e-mail addresses for staff accounts"), default=False,
                                                 help_text=TRUST_EMAIL_HELP)
-    verifies_email = models.BooleanField(_("the provider's e-mail addresses are verified (SAML)"), default=False,
+    verifies_email = models.BooleanField(_("the provider's e-mail addresses are verified"), default=False,
                                          help_text=VERIFIES_EMAIL_HELP)
 
     # --- attribute mapping (claims for OIDC, attribute names or OIDs for SAML) ----------------

@@ -96,9 +96,11 @@ def _common(institution, name, *, slug, group_attribute, group_map, role_attribu
 def add_oidc_provider(institution: Institution, *, name: str, issuer: str, client_id: str, client_secret: str = "",
                       slug: str | None = None, username_claim: str = "", group_claim: str = "", group_map=None,
                       role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
-                      check: bool = True, actor=None, trust_email_for_staff: bool = False) -> IdentityProvider:
+                      check: bool = True, actor=None, trust_email_for_staff: bool = False,
+                      verifies_email: bool = False) -> IdentityProvider:
     """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
-    that a wrong issuer is refused here rather than at the first sign-in."""
+    that a wrong issuer is refused here rather than at the first sign-in.  ``verifies_email``:
+    an address sent without ``email_verified`` is trusted (off: stored for letters only)."""
     from . import oidc
 
     issuer = (issuer or "").strip().rstrip("/")
@@ -110,7 +112,7 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
                      role_attribute=role_claim, role_map=role_map)
     provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
                                 username_attribute=username_claim or "", existing_only=existing_only,
-                                trust_email_for_staff=bool(trust_email_for_staff),
+                                trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email),
                                 scopes=scopes or "openid email profile", **values)
     if check:
         oidc.discovery(provider, fresh=True)
@@ -224,8 +226,8 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
         raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the person")
     if email_unverified(provider, attributes):
         details = _without_unverified_email(provider, details)
-    elif provider.kind == Kind.SAML and not provider.verifies_email:
-        details = _saml_email_unvouched(provider, details)
+    elif not email_vouched(provider, attributes):
+        details = _email_unvouched(provider, details)
     check_email_trust(provider, details.username)
     with transaction.atomic():
         if assertion_id:
@@ -241,10 +243,21 @@ VERIFIED_CLAIM = "email"   # OpenID Connect's email_verified speaks of this clai
 def email_unverified(provider: IdentityProvider, attributes: dict) -> bool:
     """OpenID Connect: the provider says the person's ``email`` is not verified — ``email_verified``
     present and anything but true (``false``, ``"false"``, ``0``...).  Absent: the provider did not say
-    (Entra ID never does); the e-mail trust rule below still applies."""
+    (Entra ID never does); :func:`email_vouched` then goes by the provider's ``verifies_email``."""
     if provider.kind != Kind.OIDC or "email_verified" not in attributes:
         return False
     return not says_true(attributes["email_verified"])
+
+
+def email_vouched(provider: IdentityProvider, attributes: dict) -> bool:
+    """Whether the address the provider sent may name a person: OpenID Connect's ``email_verified``
+    about its ``email`` claim when the provider sends it (true: yes; anything else is refused
+    above), else the provider's own setting (``verifies_email``) — for SAML, which has no such flag,
+    and for an OpenID provider that leaves the claim out (Microsoft Entra ID)."""
+    if (provider.kind == Kind.OIDC and "email_verified" in attributes
+            and provider.attribute("email").strip().lower() == VERIFIED_CLAIM):
+        return says_true(attributes["email_verified"])
+    return provider.verifies_email
 
 
 def _without_unverified_email(provider: IdentityProvider, details: PersonDetails) -> PersonDetails:
@@ -262,15 +275,18 @@ def _without_unverified_email(provider: IdentityProvider, details: PersonDetails
     return details
 
 
-def _saml_email_unvouched(provider: IdentityProvider, details: PersonDetails) -> PersonDetails:
-    """SAML has no ``email_verified``: unless the provider is marked as verifying addresses
-    (``verifies_email``, off by default), its e-mail never names a person — a provider whose
-    username attribute is an e-mail address is refused for everybody, as OpenID Connect's
-    ``email_verified: false`` is — and the address is stored for letters only, marked unverified, so
-    that no LMS launch or typed instructor is matched to this person by it (LMS-3)."""
+def _email_unvouched(provider: IdentityProvider, details: PersonDetails) -> PersonDetails:
+    """An address the provider sent without saying it is verified (SAML never says; an OpenID
+    provider may leave ``email_verified`` out), from a provider not marked as verifying addresses
+    (``verifies_email``, off for new providers), never names a person — a provider whose username
+    attribute is an e-mail address is refused for everybody, as OpenID Connect's ``email_verified:
+    false`` is — and the address is stored for letters only, marked unverified, so that no LMS
+    launch or typed instructor is matched to this person by it (LMS-3)."""
     if provider.names_people_by_email:
+        silent = ("SAML does not say whether an address is verified" if provider.kind == Kind.SAML
+                  else "the provider does not say whether this address is verified (no email_verified)")
         raise PermissionDenied(RULE, f"{provider.name} names people by e-mail address ({provider.attribute('username')}), and "
-                                     "SAML does not say whether an address is verified: this provider is not marked as "
+                                     f"{silent}: this provider is not marked as "
                                      "verifying e-mail addresses (the provider setting \"The provider's e-mail addresses are "
                                      "verified\" is off), so it signs nobody in by e-mail; ask the institution's administrator")
     return dataclasses.replace(details, email_verified=False)

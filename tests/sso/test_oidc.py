@@ -304,7 +304,9 @@ def test_a_provider_naming_people_by_email_signs_in_staff_only_when_trusted(clie
     from syllabus.org.roles import Role
     from syllabus.sso.models import IdentityProvider
 
-    IdentityProvider.objects.filter(pk=oidc_idp.pk).update(username_attribute="email", trust_email_for_staff=trusted)
+    # marked as verifying addresses: the test provider sends no email_verified (session 16: else nobody signs in)
+    IdentityProvider.objects.filter(pk=oidc_idp.pk).update(username_attribute="email", trust_email_for_staff=trusted,
+                                                           verifies_email=True)
     oidc_idp.refresh_from_db()
     libby = make_user("ada@uni.example", email="ada@uni.example", roles=[Role.COURSE_RESERVES_OPERATOR])
     before = AuditEntry.objects.count()
@@ -389,3 +391,80 @@ def test_lms3_email_verified_belongs_to_the_address_it_came_with():
     assert merge_claims({"sub": "s", "email_verified": True}, {"email": "a@x", "email_verified": "false"})["email_verified"] is False
     assert merge_claims({"sub": "s", "email": "a@x", "email_verified": "true"}, {})["email_verified"] is True
     assert merge_claims({"sub": "s"}, {"email": "a@x"}).get("email_verified") is None
+
+
+# --- LMS-3: a provider that never sends email_verified (Microsoft Entra ID), session 16 -----------
+
+def _platform(institution):
+    from syllabus.lti.models import Platform
+
+    return Platform.objects.create(institution=institution, issuer="https://lms.uni.example", client_id="c",
+                                   auth_login_url="https://lms.uni.example/auth",
+                                   auth_token_url="https://lms.uni.example/token", keyset_url="https://lms.uni.example/keys")
+
+
+def test_lms3_an_address_sent_without_email_verified_is_for_letters_unless_the_provider_verifies_addresses(
+        client, oidc_idp, op):
+    """Before: an OpenID provider that leaves ``email_verified`` out (Entra ID, where people or a
+    tenant's administrator can set ``email``) was trusted like one that says true, so a student who set
+    a professor's address there was matched to the professor's first LMS launch.  Now a new provider
+    is read like SAML: the address is stored for letters, unverified, and matches nobody — until the
+    provider is marked as verifying addresses (``verifies_email``)."""
+    from syllabus.lti.services import person_for
+
+    assert not oidc_idp.verifies_email   # new providers start safe
+    op.control(user={**ADA, "email": "prof@uni.example"})   # no email_verified at all
+    assert oidc_round_trip(client, oidc_idp)[0].status_code == 302
+    ada = User.objects.get(username="ada")
+    assert ada.email == "prof@uni.example" and not ada.email_verified
+    platform = _platform(oidc_idp.institution)
+    other, created = person_for(platform, {"sub": "lms-1", "email": "prof@uni.example"})
+    assert created and other != ada
+
+    oidc_idp.verifies_email = True
+    oidc_idp.save()
+    client.logout()
+    assert oidc_round_trip(client, oidc_idp)[0].status_code == 302
+    ada.refresh_from_db()
+    assert ada.email_verified
+    other.email = ""
+    other.save()
+    assert person_for(platform, {"sub": "lms-2", "email": "prof@uni.example"}) == (ada, False)
+
+
+@pytest.mark.parametrize("verifies", [False, True], ids=["provider-not-verifying", "provider-verifying"])
+def test_lms3_an_explicit_email_verified_wins_over_the_provider_setting(client, oidc_idp, op, verifies):
+    """The claim, when sent, decides: true is trusted even by a provider not marked as verifying,
+    false is never trusted (not even stored) even by one that is."""
+    oidc_idp.verifies_email = verifies
+    oidc_idp.save()
+    op.control(user={**ADA, "email_verified": True})
+    oidc_round_trip(client, oidc_idp)
+    ada = User.objects.get(username="ada")
+    assert (ada.email, ada.email_verified) == ("ada@uni.example", True)
+    client.logout()
+    op.control(user={**ADA, "email": "other@uni.example", "email_verified": False})
+    oidc_round_trip(client, oidc_idp)
+    ada.refresh_from_db()
+    assert (ada.email, ada.email_verified) == ("ada@uni.example", True)
+
+
+def test_lms3_a_provider_naming_people_by_email_without_email_verified_signs_nobody_in_unless_it_verifies(
+        client, oidc_idp, op, make_user):
+    """Before: an Entra-like provider naming people by ``email`` signed in whoever held the address
+    here.  Now, not marked as verifying addresses, it signs nobody in (403, nothing written)."""
+    IdentityProvider = type(oidc_idp)
+    IdentityProvider.objects.filter(pk=oidc_idp.pk).update(username_attribute="email")
+    oidc_idp.refresh_from_db()
+    owner = make_user("ada@uni.example", email="ada@uni.example", first_name="Real")
+    op.control(user={**ADA, "given_name": "Mallory"})
+    before = AuditEntry.objects.count()
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 403
+    text = _page_text(response)
+    assert "LMS-3: University account names people by e-mail address (email), and the provider does not say" in text, text[:2000]
+    assert _signed_in_user(client) is None and not SignIn.objects.exists() and AuditEntry.objects.count() == before
+    oidc_idp.verifies_email = True
+    oidc_idp.save()
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and _signed_in_user(client) == owner

@@ -72,6 +72,18 @@ def test_add_oidc_reads_discovery_and_prints_the_redirect_uri(op, inst_a, groups
     out = io.StringIO()
     call_command("sso", "list", stdout=out)
     assert f"inst-a\tentra-id\toidc\tEntra ID\t{op.url}\t(existing people only)" in out.getvalue()
+    assert not p.verifies_email   # a new provider does not trust an address sent without email_verified
+
+
+def test_add_oidc_email_verified_marks_the_provider_as_verifying_addresses(op, inst_a):
+    """LMS-3, session 16: ``--email-verified`` is for OpenID providers too (Entra ID sends no
+    ``email_verified``); ``sso list`` shows it."""
+    call_command("sso", "add-oidc", "--institution", "inst-a", "--name", "Entra", "--issuer", op.url,
+                 "--client-id", "syllabus", "--email-verified", stdout=io.StringIO())
+    assert IdentityProvider.objects.get(slug="entra").verifies_email
+    out = io.StringIO()
+    call_command("sso", "list", stdout=out)
+    assert f"inst-a\tentra\toidc\tEntra\t{op.url}\t(e-mail verified)" in out.getvalue()
 
 
 def test_add_oidc_refuses_a_wrong_issuer_an_unknown_group_and_an_unknown_institution(op, inst_a, groups):

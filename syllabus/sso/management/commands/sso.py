@@ -29,6 +29,10 @@ class Command(BaseCommand):
             p.add_argument("--first-name-attribute", default="")
             p.add_argument("--last-name-attribute", default="")
             p.add_argument("--email-attribute", default="")
+            p.add_argument("--email-verified", action="store_true",
+                           help="the provider's addresses come from the directory, people cannot set them: an address sent "
+                                "without email_verified (SAML: always; OIDC: Entra ID) may match people (off: stored for "
+                                "letters only; an e-mail username attribute signs nobody in, LMS-3)")
             if "oidc" in name:
                 p.add_argument("--issuer", required=True)
                 p.add_argument("--client-id", required=True)
@@ -42,9 +46,6 @@ class Command(BaseCommand):
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
                 p.add_argument("--group-attribute", default="")
                 p.add_argument("--role-attribute", default="")
-                p.add_argument("--email-verified", action="store_true",
-                               help="the IdP's mail attribute comes from the directory, people cannot set it: it may match "
-                                    "people (off: stored for letters only; an e-mail username attribute signs nobody in, LMS-3)")
         lst = sub.add_parser("list")
         lst.add_argument("--institution", help="only this institution's")
 
@@ -57,7 +58,8 @@ class Command(BaseCommand):
             if institution is None:
                 raise CommandError(f"no institution {opts['institution']!r}")
             common = dict(name=opts["name"], slug=opts.get("slug"), group_map=opts["group_map"], role_map=opts["role_map"],
-                          existing_only=opts["existing_only"], trust_email_for_staff=opts["trust_email_for_staff"])
+                          existing_only=opts["existing_only"], trust_email_for_staff=opts["trust_email_for_staff"],
+                          verifies_email=opts["email_verified"])
             if action == "add-oidc":
                 provider = services.add_oidc_provider(
                     institution, issuer=opts["issuer"], client_id=opts["client_id"], client_secret=opts["client_secret"],
@@ -67,8 +69,7 @@ class Command(BaseCommand):
                 xml, url = saml.read_metadata(opts["metadata"])
                 provider = services.add_saml_provider(
                     institution, metadata_xml=xml, metadata_url=url, username_attribute=opts["username_attribute"],
-                    group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"],
-                    verifies_email=opts["email_verified"], **common)
+                    group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"], **common)
             self._mapping(provider, opts)
         except RuleViolation as exc:
             raise CommandError(str(exc))
@@ -101,7 +102,7 @@ class Command(BaseCommand):
             where = p.issuer if p.kind == Kind.OIDC else p.entity_id
             flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only),
                                               ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email),
-                                              ("e-mail verified", p.kind == Kind.SAML and p.verifies_email)) if on)
+                                              ("e-mail verified", p.verifies_email)) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

@@ -111,13 +111,15 @@ def _parse_date(raw: str, column: str) -> dt.date | None:
 
 
 class _People:
-    """Instructors of one institution by lower-cased username and e-mail, loaded once."""
+    """Instructors of one institution by lower-cased username and e-mail, loaded once — by a verified
+    e-mail only: an address a person typed in their contact details, or an identity provider that
+    does not verify addresses sent, never makes them the instructor of a course (User.email_verified)."""
 
     def __init__(self, institution: Institution):
         self.by_key: dict[str, User] = {}
-        for u in User.objects.filter(institution=institution).only("id", "username", "email"):
+        for u in User.objects.filter(institution=institution).only("id", "username", "email", "email_verified"):
             self.by_key[u.username.lower()] = u
-            if u.email:
+            if u.email and u.email_verified:
                 self.by_key.setdefault(u.email.lower(), u)
 
     def resolve(self, raw: str) -> list[User]:

@@ -15,6 +15,7 @@ from syllabus.courses.models import Course
 from syllabus.org.demo import DEMO_PASSWORD, LOGINS
 from syllabus.org.models import RoleAssignment, User, UserGroup
 from syllabus.org.roles import Role, Scope
+from syllabus.org.services import email_values
 
 from . import services
 from .models import ResourceList
@@ -58,7 +59,8 @@ def _build(owner, course, title, pool, n_items, weeks, topics, rnd, *, descripti
 def _librarian2(librarian) -> User:
     user, created = User.objects.get_or_create(
         username="reserves",
-        defaults=dict(first_name="Rita", last_name="Reserves", email="reserves@riverside.example.edu",
+        defaults=dict(first_name="Rita", last_name="Reserves",
+                      **email_values(None, "reserves@riverside.example.edu", verified=True),
                       institution=librarian.institution, password=make_password(DEMO_PASSWORD),
                       user_group=UserGroup.objects.filter(institution=librarian.institution, code="staff").first()),
     )

@@ -23,7 +23,7 @@ from syllabus.core.limits import column
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
-from syllabus.org.services import check_may_sign_in, has_back_office_rights
+from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 
 from .models import ContextLink, CourseMatch, Deployment, Identity, LoginState, Platform
 
@@ -283,7 +283,8 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
 
         first, last = names_of(claims)
         user = User.objects.create(username=_username(platform, claims), institution=platform.institution,
-                                   email=email[:254], first_name=first, last_name=last,
+                                   **email_values(None, email[:254], verified=True),   # the LMS vouches for it (LMS-1)
+                                   first_name=first, last_name=last,
                                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20))
         audit.created(None, user, note=f"LTI launch from {platform}")
     Identity.objects.create(issuer=platform.issuer, sub=claims["sub"], user=user)

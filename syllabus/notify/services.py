@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
 from syllabus.core.limits import LETTER
+from syllabus.org.services import email_values
 
 from . import nav, templating
 from .delivery import kick
@@ -410,9 +411,8 @@ def update_contact(actor, user, *, email: str | None = None, phone: str | None =
             except ValidationError:
                 raise RuleViolation("NTF-1", _("“%(email)s” is not an e-mail address") % {"email": email}, field="email") from None
         refuse_too_long("NTF-1", user._meta.model, email=email)  # an address may be 320 characters, the column keeps 254
-        user_values["email"] = email
-        if email.lower() != (user.email or "").lower():
-            user_values["email_verified"] = False   # typed by the person: letters go there, no match follows it
+        # typed by the person: letters go there, no match follows it (the same address keeps its flag)
+        user_values.update(email_values(user, email, verified=False))
     if phone is not None:
         user_values["phone"] = normalise_phone(phone)
     with transaction.atomic():

@@ -12,6 +12,7 @@ from syllabus.core.forms import refusals_as_errors
 from . import config
 from . import throttle
 from .models import ClosedDate, ConfigValue, Consortium, Institution, Library, RoleAssignment, SignInThrottle, User, UserGroup
+from .services import email_values
 
 
 class ThrottledAdminAuthenticationForm(throttle.ThrottledFormMixin, AdminAuthenticationForm):
@@ -265,7 +266,9 @@ PRIVILEGED_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "institution", "user_group")
     list_filter = ("institution", "user_group")
-    fieldsets = BaseUserAdmin.fieldsets + (("Syllabus", {"fields": ("institution", "user_group", "phone", "preferred_language", "expiry_date")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (("Syllabus", {"fields": ("institution", "user_group", "phone", "preferred_language", "expiry_date",
+                                                                    "email_verified")}),)
+    readonly_fields = ("email_verified",)   # set by where the address came from (org.services.email_values)
     inlines = [RoleAssignmentInline]
     actions = ["unlock_sign_in"]
 
@@ -299,7 +302,15 @@ class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
     def save_model(self, request, obj, form, change):
         if _own(request) and obj.institution_id is None:  # a user added by an institution's administrator is theirs
             obj.institution_id = request.user.institution_id
+        was_verified = obj.email_verified
+        if "email" in form.changed_data:   # typed here: stored for letters, never matched (LMS-1, LMS-3)
+            obj.email_verified = email_values(obj, obj.email, verified=False, stored=form.initial.get("email") or "")["email_verified"]
         super().save_model(request, obj, form, change)
+        if change and obj.email_verified != was_verified:
+            from syllabus.core import audit
+
+            audit.changed(request.user, obj, {"email_verified": [was_verified, obj.email_verified]},
+                          note="in the administration: an address typed here is not verified")
 
     def has_module_permission(self, request):
         return request.user.is_active and (request.user.is_superuser or request.user.is_administrator)

@@ -99,10 +99,11 @@ class User(AbstractUser):
     # from the people loader (ORG-3): the SIS's id of the person, and when the account lapses
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
     expiry_date = models.DateField(null=True, blank=True)
-    # where the address came from: the people file, an administrator, an LMS or an identity provider
-    # that verifies addresses vouch for it; one the person typed (contact details) or an identity
-    # provider that does not verify addresses sent (SAML, unless marked) does not — it still gets
-    # letters, but never matches an LMS launch or a typed instructor to this person (LMS-1, LMS-3)
+    # where the address came from: the people file, an LMS or an identity provider that verifies
+    # addresses vouch for it; one the person typed (contact details), one an administrator typed in
+    # the admin, or one an identity provider that does not verify addresses sent (unless marked) does
+    # not — it still gets letters, but never matches an LMS launch or a typed instructor to this
+    # person (LMS-1, LMS-3).  Written only through org.services.email_values
     email_verified = models.BooleanField(default=True)
 
     def __str__(self) -> str:

@@ -84,6 +84,25 @@ USER_COLUMNS = ("username", "first_name", "last_name", "email", "user_group", "e
 _USER_TEXT = {"first_name": 150, "last_name": 150, "email": 254, "external_id": 100}  # column → longest value
 
 
+def email_values(user: User | None, email: str, *, verified: bool, stored: str | None = None) -> dict[str, Any]:
+    """The one place that decides what writing ``email`` onto ``user`` (``None``: a new person) does
+    to ``User.email_verified`` — every way an address is written goes through it: the people file,
+    an SSO provider and an LMS (``provision_person``, ``lti.services.person_for``), the person's own
+    contact details (``notify.services.update_contact``), the Django admin (``UserAdmin``), the demo.
+
+    ``verified``: the source vouches for the address (the people file, an LMS, an identity provider
+    that verifies addresses).  A *different* address takes the source's word: from anyone else — the
+    person, an administrator typing it in the admin, a provider that does not verify — it is stored
+    for letters but never matches an LMS launch or a typed instructor (LMS-1, LMS-3).  The *same*
+    address (case aside) keeps a flag it already had: an unverifying source repeating what the people
+    file said takes nothing away.  ``stored``: the address before the change when ``user`` already
+    holds the new one (a bound admin form)."""
+    email = (email or "").strip()
+    before = (user.email if stored is None else stored) if user is not None else ""
+    same = user is not None and email.lower() == (before or "").lower()
+    return {"email": email, "email_verified": bool(verified) or (same and bool(user and user.email_verified))}
+
+
 def _user_values(row: dict, present: set[str], groups: dict[str, int]) -> dict:
     """The values a row sets (a column the file does not have is left as it is)."""
     import datetime as dt
@@ -117,7 +136,7 @@ def _user_values(row: dict, present: set[str], groups: dict[str, int]) -> dict:
         except ValidationError:
             raise RowError(f"bad email {values['email']!r}")
     if "email" in values:
-        values["email_verified"] = True   # the institution's own people file vouches for it
+        values.update(email_values(None, values["email"], verified=True))   # the institution's own people file vouches
     if "user_group" in present:
         code = cell(row, "user_group")
         if code and code.lower() not in groups:
@@ -280,10 +299,10 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
             raise PermissionDenied(rule, f"the username {username!r} belongs to another institution")
         group = _user_group(institution, details.user_group)
         values: dict[str, Any] = {k: v[:field_max] for k, v, field_max in (
-            ("first_name", details.first_name, 150), ("last_name", details.last_name, 150), ("email", details.email, 254),
+            ("first_name", details.first_name, 150), ("last_name", details.last_name, 150),
         ) if v is not None}
-        if "email" in values:
-            values["email_verified"] = bool(details.email_verified)
+        if details.email is not None:
+            values.update(email_values(found, details.email[:254], verified=details.email_verified))
         if group is not None:
             values["user_group"] = group
         created = found is None

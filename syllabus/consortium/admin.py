@@ -3,10 +3,9 @@ administrator sees and edits its own partners; the same checks as the back offic
 (:mod:`syllabus.consortium.partners`), the shared secret never shown nor written to the audit trail."""
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from syllabus.core import audit
-from syllabus.core.errors import RuleViolation
+from syllabus.core.forms import refusals_as_errors
 from syllabus.org.admin import InstitutionScopedAdmin
 
 from . import partners
@@ -26,11 +25,8 @@ class IllPartnerForm(forms.ModelForm):
         data = super().clean()
         if not data.get("auth_value") and self.instance.pk:
             data["auth_value"] = self.instance.auth_value
-        try:
-            cleaned = partners._clean(data)
-        except RuleViolation as exc:
-            raise ValidationError(f"{exc.rule}: {exc.detail}") from None
-        data.update(cleaned)
+        with refusals_as_errors():
+            data.update(partners.clean(data))
         return data
 
 

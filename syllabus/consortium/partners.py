@@ -45,7 +45,8 @@ def check_endpoint(url: str) -> str:
     return url
 
 
-def _clean(data: dict) -> dict:
+def clean(data: dict) -> dict:
+    """The partner's fields trimmed, bounded and checked (CON-2 refusals naming the field)."""
     out = {name: str(data.get(name) or "").strip() for name in FIELDS}
     out["agency_id"] = out["agency_id"].upper()
     refuse_too_long(RULE, IllPartner, **out)
@@ -88,7 +89,7 @@ def save_partner(actor: User, data: dict, partner: IllPartner | None = None) -> 
     ensure_ill_staff(actor, actor.institution)
     if partner is not None and not str(data.get("auth_value") or "").strip() and data.get("auth_header"):
         data = {**data, "auth_value": partner.auth_value}   # an empty secret keeps the one saved
-    c = _clean(data)
+    c = clean(data)
     if iso18626.institution_of(c["agency_id"]) is not None:
         raise RuleViolation(RULE, f"agency id: {c['agency_id']} is a member of the consortium; its requests go to it "
                                   "directly", field="agency_id")

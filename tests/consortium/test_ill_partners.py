@@ -54,6 +54,15 @@ def _send(client, staff, ill):
     return client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "send", "agency": AGENCY, "side": "requester"})
 
 
+def _sent(client, world, peer, mode: str = "ok") -> IllRequest:
+    """A reader's request, sent by the staff to the partner (in the directory), which answers as ``mode``."""
+    _partner(client, world["staff"], peer)
+    ill = _new_request(client, world)
+    peer.mode = mode
+    assert _send(client, world["staff"], ill).status_code == 302
+    return ill
+
+
 def _queue(client, staff) -> str:
     client.force_login(staff)
     return client.get("/consortium/ill/?side=requester").content.decode()
@@ -96,10 +105,7 @@ def test_con2_the_request_is_posted_after_the_staff_send_it_and_the_confirmation
 
 
 def test_con2_received_and_shipped_return_are_posted_to_the_partner(client, world, peer, clock):
-    staff = world["staff"]
-    _partner(client, staff, peer)
-    ill = _new_request(client, world)
-    _send(client, staff, ill)
+    ill = _sent(client, world, peer)
     delivery.deliver_due()
     IllRequest.objects.filter(pk=ill.pk).update(status="Loaned")   # the supplier said Loaned (tests/test_reader_ill)
     for action in ("received", "shipped_return"):
@@ -111,10 +117,7 @@ def test_con2_received_and_shipped_return_are_posted_to_the_partner(client, worl
 
 def test_con2_an_error_confirmation_is_shown_and_the_request_may_be_sent_again(client, world, peer, clock):
     staff = world["staff"]
-    _partner(client, staff, peer)
-    ill = _new_request(client, world)
-    peer.mode = "error"
-    _send(client, staff, ill)
+    ill = _sent(client, world, peer, "error")
     assert delivery.deliver_due() == 1
     msg = IllMessage.objects.get(request=ill, kind="request")
     assert (msg.delivery, msg.error_type, msg.error_value) == (
@@ -135,10 +138,7 @@ def test_con2_an_error_confirmation_is_shown_and_the_request_may_be_sent_again(c
                                          ("huge", "larger than 262,144 bytes")])
 def test_con2_a_partner_down_or_answering_nonsense_is_tried_again_later(client, world, peer, clock, mode, named):
     staff = world["staff"]
-    _partner(client, staff, peer)
-    ill = _new_request(client, world)
-    peer.mode = mode
-    _send(client, staff, ill)
+    ill = _sent(client, world, peer, mode)
     assert delivery.deliver_due() == 0
     msg = IllMessage.objects.get(request=ill, kind="request")
     assert (msg.delivery, msg.attempts) == ("pending", 1) and named in msg.last_error
@@ -154,11 +154,7 @@ def test_con2_a_partner_down_or_answering_nonsense_is_tried_again_later(client, 
 
 
 def test_con2_after_its_last_attempt_the_request_is_not_delivered_and_sendable_again(client, world, peer, clock):
-    staff = world["staff"]
-    _partner(client, staff, peer)
-    ill = _new_request(client, world)
-    peer.mode = "down"
-    _send(client, staff, ill)
+    ill = _sent(client, world, peer, "down")
     for _ in range(delivery.MAX_ATTEMPTS):
         delivery.deliver_due()
         clock.advance(dt.timedelta(hours=7))
@@ -169,11 +165,8 @@ def test_con2_after_its_last_attempt_the_request_is_not_delivered_and_sendable_a
 
 
 def test_con2_an_address_the_server_must_not_reach_fails_at_once_by_name(client, world, peer, clock, settings):
-    staff = world["staff"]
-    _partner(client, staff, peer)
-    ill = _new_request(client, world)
     settings.OUTBOUND_PRIVATE_HOSTS = []   # a real deployment: 127.0.0.1 is the server's own machine
-    _send(client, staff, ill)
+    ill = _sent(client, world, peer)
     assert delivery.deliver_due() == 0
     msg = IllMessage.objects.get(request=ill, kind="request")
     assert msg.delivery == "failed" and "127.0.0.1 is a private or local network address" in msg.last_error

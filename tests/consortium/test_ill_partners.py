@@ -251,3 +251,24 @@ def test_con2_partners_in_the_admin_scoped_to_the_institution(client, world, pee
                     {"institution": partner.institution_id, "agency_id": AGENCY, "name": "KB", "endpoint_url": "http://x.org/",
                      "auth_header": "Authorization", "auth_value": "", "active": "on"})
     assert r.status_code == 200 and "CON-2: endpoint: an https address" in r.content.decode()
+
+
+def test_con2_the_tick_posts_due_messages_and_takes_back_a_lease_a_dead_worker_left(client, world, peer, clock):
+    from syllabus.core.tasks import run_tick
+
+    ill = _sent(client, world, peer)
+    assert run_tick()["consortium.ill_deliver"] == 1   # Celery beat, the in-process runner, `syllabus tick`
+    assert peer.kinds() == ["request"]
+
+    # a worker died while posting the Received: its lease runs out, the next sweep posts it
+    IllRequest.objects.filter(pk=ill.pk).update(status="Loaned")
+    client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "received", "side": "requester"})
+    msg = IllMessage.objects.get(request=ill, kind="requestingAgencyMessage", delivery="pending")
+    IllMessage.objects.filter(pk=msg.pk).update(delivery="sending", claimed_until=clock.now() + delivery.LEASE,
+                                                claim_token="dead", attempts=1)
+    assert delivery.deliver_due() == 0   # still leased
+    clock.advance(delivery.LEASE + dt.timedelta(seconds=1))
+    assert delivery.deliver_due() == 1
+    msg.refresh_from_db()
+    assert (msg.delivery, msg.attempts) == ("delivered", 2)
+    assert peer.kinds() == ["request", "requestingAgencyMessage:Received"]

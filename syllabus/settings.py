@@ -24,6 +24,8 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "syllabus-insecure-development-key-change-me")
 DEBUG = env_bool("DEBUG", False)
+# CON-2: ILL partners outside the consortium at plain http addresses (a test or development machine only)
+ILL_PARTNERS_ALLOW_HTTP = env_bool("ILL_PARTNERS_ALLOW_HTTP", DEBUG)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 

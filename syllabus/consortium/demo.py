@@ -49,6 +49,12 @@ def load(stdout) -> None:
             loans = 2
         if len(records) >= 3:
             services.request_from_member(people["student"], records[2], "loan", {"note": "For my essay"})
+        # Riverside's directory of ILL partners outside the consortium (CON-2): where "Send to a
+        # supplier" posts the ISO 18626 request (example.org: a demo address that answers nothing)
+        from . import partners
+
+        partners.save_partner(people["librarian"], {"agency_id": "US-EXAMPLE", "name": "Example University Library (demo)",
+                                                    "endpoint_url": "https://ill.example.org/iso18626"})
         # a reader's own request from Find it for a title no member holds: New in Riverside's queue (CON-2)
         from syllabus.org.models import Library
 

@@ -238,6 +238,27 @@ def _dt(value: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
+CONFIRMATIONS = ("requestConfirmation", "supplyingAgencyMessageConfirmation", "requestingAgencyMessageConfirmation")
+
+
+@dataclass
+class Confirmation:
+    ok: bool
+    error_type: str
+    error_value: str
+
+
+def read_confirmation(root) -> Confirmation:
+    """The partner's confirmation (a valid ISO 18626 document, :func:`parse`): its
+    ``messageStatus`` and, on ERROR, its ``errorData``; a CON-2 refusal for any other message."""
+    kind = etree.QName(root[0]).localname
+    if kind not in CONFIRMATIONS:
+        raise RuleViolation("CON-2", f"the answer is a {kind}, not a confirmation", status=502)
+    c = root[0]
+    return Confirmation(_find(c, "confirmationHeader/messageStatus") == "OK", _find(c, "errorData/errorType"),
+                        _find(c, "errorData/errorValue"))
+
+
 @dataclass
 class Header:
     supplying: str

@@ -88,17 +88,65 @@ class IllRequest(Timestamped):
         return f"ILL {self.requesting_agency_request_id}: {self.title} ({self.status})"
 
 
+class IllPartner(models.Model):
+    """CON-2: an inter-library loan system outside the consortium that an institution's staff send
+    ISO 18626 requests to (its directory of partners): the agency id (ISIL) the request names, and
+    the address the messages are posted to, with the header its deployment asks for."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="ill_partners")
+    agency_id = models.CharField(max_length=100, help_text="the supplier's ISO 18626 agencyIdValue (ISIL), e.g. DE-101")
+    name = models.CharField(max_length=200)
+    endpoint_url = models.URLField(max_length=500, help_text="where its ISO 18626 messages are posted (https)")
+    auth_header = models.CharField(max_length=100, blank=True, default="",
+                                   help_text="a header the partner asks for (e.g. Authorization), or empty")
+    auth_value = models.CharField(max_length=500, blank=True, default="",
+                                  help_text="its value (a shared secret: never shown again)")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["agency_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["institution", "agency_id"], name="uniq_ill_partner_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} ({self.name})"
+
+
+class Delivery(models.TextChoices):
+    """How far a message posted to an outside partner got (empty: handled in-process, or received)."""
+
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")
+    REFUSED = "refused", _("Refused by the partner")
+    FAILED = "failed", _("Not delivered")
+
+
 class IllMessage(models.Model):
-    """Every ISO 18626 message sent or received for a request, as XML (the conversation's log)."""
+    """Every ISO 18626 message sent or received for a request, as XML (the conversation's log).
+    A message to a partner outside the consortium is also its outbox row: posted by the
+    ``consortium.ill_deliver`` job, retried with a backoff, its confirmation kept in ``answer``."""
 
     request = models.ForeignKey(IllRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=3, choices=[("out", "sent"), ("in", "received")])
     kind = models.CharField(max_length=50)
     xml = models.TextField()
     created_at = models.DateTimeField(default=clock.now)
+    delivery = models.CharField(max_length=20, choices=Delivery.choices, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="", help_text="who holds the lease")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=1000, blank=True, default="")
+    error_type = models.CharField(max_length=100, blank=True, default="", help_text="the partner's errorType")
+    error_value = models.CharField(max_length=500, blank=True, default="", help_text="the partner's errorValue")
+    answer = models.TextField(blank=True, default="", help_text="the partner's confirmation")
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["delivery", "next_attempt_at"], name="ill_message_due")]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind}"

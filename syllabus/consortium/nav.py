@@ -34,3 +34,4 @@ def _new_requests(u):
 
 
 entry("back_office", _("Inter-library loans"), "consortium:ill", when=_ill_staff, order=92, badge=_new_requests)
+entry("back_office", _("ILL partners"), "consortium:ill-partners", when=_ill_staff, order=93)

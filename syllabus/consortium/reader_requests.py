@@ -289,9 +289,13 @@ def cancel_my_request(reader: User, ill_id: int) -> IllRequest:
 def send_to_supplier(actor: User, ill: IllRequest, agency: str, *, note: str = "") -> IllRequest:
     """The requesting library's staff send a ``New`` request to a supplier outside the consortium,
     named by its ISO 18626 agency id (ISIL): the ``request`` message is built, validated and kept;
-    the supplier's answers arrive at ``/api/v1/iso18626`` (or the staff record them)."""
+    when the supplier is in the library's directory of partners it is posted to it after this
+    transaction (:mod:`~syllabus.consortium.delivery`).  The supplier's answers arrive at
+    ``/api/v1/iso18626`` (or the staff record them)."""
     from . import iso18626
+    from .delivery import queue
     from .models import IllMessage
+    from .partners import endpoint_for
     from .services import ensure_ill_staff
     from .workflow import ILL_WORKFLOW
 
@@ -316,7 +320,11 @@ def send_to_supplier(actor: User, ill: IllRequest, agency: str, *, note: str = "
         xml = iso18626.request_message(ill, patron=ill.requester.username if ill.requester is not None else "")
         iso18626.parse(xml)  # what leaves is valid ISO 18626
         ill.save(update_fields=["supplying_agency", "status", "updated_at", "note"])
-        IllMessage.objects.create(request=ill, direction="out", kind="request", xml=xml.decode("utf-8"), created_at=clock.now())
+        if endpoint_for(ill) is not None:   # posted once this transaction commits (the outbox)
+            queue(ill, "request", xml)
+        else:   # no address in the directory: kept; the staff send it by other means and record the answers
+            IllMessage.objects.create(request=ill, direction="out", kind="request", xml=xml.decode("utf-8"),
+                                      created_at=clock.now())
         audit.event(actor, ill, "send", note=f"ISO 18626 request to {agency}")
     return ill
 

@@ -187,3 +187,15 @@ def reader_status(ill) -> str:
     if ill.status == S.UNFILLED:
         return _("Could not be supplied")
     return _("Cancelled")
+
+
+def last_deliveries(ill_ids: list[int]) -> dict:
+    """The last message posted (or to post) to an outside partner of each loan: its delivery."""
+    from .models import IllMessage
+
+    out: dict = {}
+    for msg in (IllMessage.objects.filter(request_id__in=ill_ids, direction="out").exclude(delivery="")
+                .only("pk", "request_id", "kind", "delivery", "attempts", "next_attempt_at", "last_error", "error_type",
+                      "error_value").order_by("id")):
+        out[msg.request_id] = msg
+    return out

@@ -265,6 +265,12 @@ def send_requesting_message(ill, action: str, note: str = "") -> None:
     xml = iso18626.requesting_agency_message(ill, REQUESTER_ACTIONS[action], (note or "").strip()[:2000])
     _confirmed(iso18626.receive(xml))
     ill.refresh_from_db()
+    if ill.supplying_institution_id is None:   # a supplier outside the consortium: the message is posted to it
+        from .delivery import queue
+        from .partners import endpoint_for
+
+        if endpoint_for(ill) is not None:
+            queue(ill, "requestingAgencyMessage", xml)
 
 
 def sweep_overdue_loans(now) -> int:

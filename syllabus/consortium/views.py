@@ -139,6 +139,9 @@ def ill_queue(request):
     for ill in page:
         ill.move_buttons = [(m, MOVE_LABELS.get(m, m)) for m in selectors.ill_moves(request.user, ill)]
         ill.identifiers = [(c, v) for c, v in (("ISBN", ill.isbn), ("ISSN", ill.issn), ("DOI", ill.doi)) if v]
+    deliveries = selectors.last_deliveries([ill.pk for ill in page]) if side == "requester" else {}
+    for ill in page:
+        ill.delivery = deliveries.get(ill.pk)
     return render(request, "consortium/ill_queue.html", {"page": page, "side": side})
 
 
@@ -288,3 +291,42 @@ def ill_mine_cancel(request, ill_id: int):
     ill = reader_requests.cancel_my_request(request.user, ill_id)
     messages.success(request, _("Your request for %(title)s was cancelled.") % {"title": ill.title})
     return redirect("consortium:ill-mine")
+
+
+# --- CON-2: the directory of ILL partners outside the consortium ---------------------------------
+
+def _partner_data(post) -> dict:
+    data = {name: post.get(name, "")[:1000] for name in ("agency_id", "name", "endpoint_url", "auth_header", "auth_value")}
+    data["active"] = post.get("active") == "on"
+    return data
+
+
+@login_required
+@rule_errors(back_url="/consortium/ill/partners/")
+def ill_partners(request):
+    from . import partners
+
+    services.ensure_ill_staff(request.user, request.user.institution)
+    if request.method == "POST":
+        partner = partners.save_partner(request.user, _partner_data(request.POST))
+        messages.success(request, _("%(agency)s was added to your ILL partners.") % {"agency": partner.agency_id})
+        return redirect(reverse("consortium:ill-partners"))
+    return render(request, "consortium/ill_partners.html", {"partners": partners.partners_of(request.user.institution),
+                                                            "http_allowed": partners.http_allowed()})
+
+
+@login_required
+@rule_errors(back_url="/consortium/ill/partners/")
+def ill_partner(request, partner_id: int):
+    from . import partners
+
+    partner = partners.partner_of(request.user, partner_id)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            partners.delete_partner(request.user, partner)
+            messages.success(request, _("%(agency)s was removed from your ILL partners.") % {"agency": partner.agency_id})
+        else:
+            partners.save_partner(request.user, _partner_data(request.POST), partner)
+            messages.success(request, _("%(agency)s was saved.") % {"agency": partner.agency_id})
+        return redirect(reverse("consortium:ill-partners"))
+    return render(request, "consortium/ill_partner.html", {"partner": partner, "http_allowed": partners.http_allowed()})

@@ -3,8 +3,8 @@
 Cite it's page address (DSV-4), an institution's permissions service and editions feed
 (``cla_service_url``, ``editions_feed_url``), an identity provider's discovery document, key set,
 token and userinfo endpoints and SAML metadata URL (LMS-3), an LTI platform's key set, token
-endpoint and roster (LMS-1/2) all come from a user or an institution's administrator, not from
-the platform operator.  So every such request goes through :func:`session`:
+endpoint and roster (LMS-1/2) and an ILL partner's ISO 18626 address (CON-2) all come from a user,
+a library's staff or an institution's administrator, not from the platform operator.  So every such request goes through :func:`session`:
 
 - only ``http``/``https``;
 - the host must resolve to public (global unicast) addresses only: not private, loopback,

@@ -35,14 +35,8 @@ def _kev(fields: dict) -> str:
 
 
 @pytest.fixture
-def world(inst_a, inst_b, library_a, library_b, student, clock):
-    from syllabus.org.services import assign_role
-
-    staff = UserFactory(username="a-ill", institution=inst_a)
-    assign_role(staff, Role.REQUESTS_OPERATOR)
-    b_staff = UserFactory(username="b-ill", institution=inst_b)
-    assign_role(b_staff, Role.REQUESTS_OPERATOR)
-    return {"student": student, "staff": staff, "b_staff": b_staff}
+def world(ill_readers):
+    return ill_readers
 
 
 def _letters(user, code=None) -> list[str]:

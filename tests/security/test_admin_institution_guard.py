@@ -81,6 +81,11 @@ def _build(inst, tag: str):
     sp = service_provider(inst)
     sp.host_names = f"{tag}.syllabus.example"
     sp.save()
+    # CON-2: the institution's ILL partner outside the consortium
+    from syllabus.consortium.models import IllPartner
+
+    IllPartner.objects.create(institution=inst, agency_id=f"ZZ-{tag}", name=f"{tag} ILL partner",
+                              endpoint_url=f"https://{tag.lower()}.ill.example/iso18626")
 
 
 @pytest.fixture

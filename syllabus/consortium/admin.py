@@ -1,0 +1,48 @@
+"""The directory of ILL partners outside the consortium in the admin (CON-2): an institution's
+administrator sees and edits its own partners; the same checks as the back office
+(:mod:`syllabus.consortium.partners`), the shared secret never shown nor written to the audit trail."""
+from django import forms
+from django.contrib import admin
+
+from syllabus.core import audit
+from syllabus.core.forms import refusals_as_errors
+from syllabus.org.admin import InstitutionScopedAdmin
+
+from . import partners
+from .models import IllPartner
+
+
+class IllPartnerForm(forms.ModelForm):
+    endpoint_url = forms.URLField(max_length=500, assume_scheme="https", help_text="where its ISO 18626 messages are posted")
+    auth_value = forms.CharField(required=False, max_length=500, widget=forms.PasswordInput(render_value=False),
+                                 help_text="a shared secret; empty keeps the one saved")
+
+    class Meta:
+        model = IllPartner
+        fields = ("institution", "agency_id", "name", "endpoint_url", "auth_header", "auth_value", "active")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("auth_value") and self.instance.pk:
+            data["auth_value"] = self.instance.auth_value
+        with refusals_as_errors():
+            data.update(partners.clean(data))
+        return data
+
+
+@admin.register(IllPartner)
+class IllPartnerAdmin(InstitutionScopedAdmin):
+    form = IllPartnerForm
+    list_display = ("agency_id", "name", "institution", "endpoint_url", "active")
+    list_filter = ("active",)
+    search_fields = ("agency_id", "name")
+
+    def save_model(self, request, obj, form, change):
+        obj.save()
+        changed = [name for name in form.changed_data if name != "auth_value"]
+        if not change:
+            audit.event(request.user, obj, "created", note=f"CON-2: ILL partner {obj.agency_id}, in the administration")
+        elif changed:
+            audit.event(request.user, obj, "updated", note="in the administration: " + ", ".join(changed))
+        if change and "auth_value" in form.changed_data and form.cleaned_data.get("auth_value") != form.initial.get("auth_value"):
+            audit.event(request.user, obj, "secret", note="CON-2: the shared secret was changed, in the administration")

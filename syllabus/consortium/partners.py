@@ -1,0 +1,130 @@
+"""The institution's directory of inter-library loan partners outside the consortium (CON-2): the
+systems (Alma, ReShare, Rapido, another ISO 18626 peer) its staff send requests to, each by its
+agency id (ISIL) and the address its ISO 18626 messages are posted to.
+
+The address is ``https`` (the messages carry the reader's id and the optional shared secret);
+plain ``http`` is accepted only where the operator says so, ``ILL_PARTNERS_ALLOW_HTTP`` (default:
+``DEBUG``) — a test or a development machine.  Where the address leads is checked when a message
+is posted (:mod:`syllabus.core.outbound`: no private or local address unless the operator lists
+the host in ``OUTBOUND_PRIVATE_HOSTS``)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+
+from syllabus.core import audit, clock
+from syllabus.core.errors import NotFound, RuleViolation, refuse_too_long
+from syllabus.org.models import User
+
+from .models import IllPartner
+
+RULE = "CON-2"
+FIELDS = ("agency_id", "name", "endpoint_url", "auth_header", "auth_value")
+
+
+def http_allowed() -> bool:
+    value = getattr(settings, "ILL_PARTNERS_ALLOW_HTTP", None)
+    return bool(settings.DEBUG if value is None else value)
+
+
+def check_endpoint(url: str) -> str:
+    """The partner's address, or a CON-2 refusal naming what is wrong with it."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if not parts.hostname or parts.scheme not in ("http", "https"):
+        raise RuleViolation(RULE, "endpoint: the partner's ISO 18626 address, https://…", field="endpoint_url")
+    if parts.scheme != "https" and not http_allowed():
+        raise RuleViolation(RULE, "endpoint: an https address (ISO 18626 messages carry the reader's id and the "
+                                  "shared secret; ILL_PARTNERS_ALLOW_HTTP allows http on a test machine)",
+                            field="endpoint_url")
+    if parts.username or parts.password:
+        raise RuleViolation(RULE, "endpoint: no user name or password in the address; use the header and its value",
+                            field="endpoint_url")
+    return url
+
+
+def clean(data: dict) -> dict:
+    """The partner's fields trimmed, bounded and checked (CON-2 refusals naming the field)."""
+    out = {name: str(data.get(name) or "").strip() for name in FIELDS}
+    out["agency_id"] = out["agency_id"].upper()
+    refuse_too_long(RULE, IllPartner, **out)
+    if not out["agency_id"]:
+        raise RuleViolation(RULE, "agency id: the partner's ISO 18626 agency id (ISIL) is required", field="agency_id")
+    if not out["name"]:
+        raise RuleViolation(RULE, "name: the partner's name is required", field="name")
+    out["endpoint_url"] = check_endpoint(out["endpoint_url"])
+    if out["auth_value"] and not out["auth_header"]:
+        raise RuleViolation(RULE, "header: name the header the shared secret goes in (e.g. Authorization)",
+                            field="auth_header")
+    if any(c in out["auth_header"] for c in ":\r\n ") or any(c in out["auth_value"] for c in "\r\n"):
+        raise RuleViolation(RULE, "header: one header name (no colon, space or line break) and a one-line value",
+                            field="auth_header")
+    return out
+
+
+def partners_of(institution) -> list[IllPartner]:
+    return list(IllPartner.objects.filter(institution=institution).order_by("agency_id", "pk"))
+
+
+def partner_of(actor: User, partner_id: int) -> IllPartner:
+    """One partner of the actor's institution, for its staff (404 for another institution's)."""
+    from .services import ensure_ill_staff
+
+    ensure_ill_staff(actor, actor.institution)
+    partner = IllPartner.objects.filter(pk=partner_id, institution_id=actor.institution_id or 0).first()
+    if partner is None:
+        raise NotFound(RULE, "no such partner of your library")
+    return partner
+
+
+def save_partner(actor: User, data: dict, partner: IllPartner | None = None) -> IllPartner:
+    """Add a partner to the actor's institution's directory, or change one (an empty secret keeps
+    the one it has, unless the header is cleared too)."""
+    from syllabus.consortium import iso18626
+
+    from .services import ensure_ill_staff
+
+    ensure_ill_staff(actor, actor.institution)
+    if partner is not None and not str(data.get("auth_value") or "").strip() and data.get("auth_header"):
+        data = {**data, "auth_value": partner.auth_value}   # an empty secret keeps the one saved
+    c = clean(data)
+    if iso18626.institution_of(c["agency_id"]) is not None:
+        raise RuleViolation(RULE, f"agency id: {c['agency_id']} is a member of the consortium; its requests go to it "
+                                  "directly", field="agency_id")
+    active = bool(data.get("active", True))
+    with transaction.atomic():
+        clash = IllPartner.objects.filter(institution=actor.institution, agency_id=c["agency_id"])
+        if partner is not None:
+            clash = clash.exclude(pk=partner.pk)
+        if clash.exists():
+            raise RuleViolation(RULE, f"agency id: {c['agency_id']} is already in your directory", field="agency_id",
+                                status=409)
+        secret = c.pop("auth_value")   # never in the audit trail: only whether it changed
+        if partner is None:
+            partner = IllPartner(institution=actor.institution, active=active, created_at=clock.now(),
+                                 updated_at=clock.now(), **c)
+            partner.save()
+            audit.created(actor, partner, note=f"CON-2: ILL partner {partner.agency_id}")
+        else:
+            audit.update(actor, partner, note="CON-2: ILL partner changed", active=active, updated_at=clock.now(), **c)
+        if secret != partner.auth_value:
+            partner.auth_value = secret
+            partner.save(update_fields=["auth_value"])
+            audit.event(actor, partner, "secret", note="CON-2: the shared secret was changed")
+    return partner
+
+
+def delete_partner(actor: User, partner: IllPartner) -> None:
+    partner = partner_of(actor, partner.pk)
+    audit.deleted(actor, partner, note=f"CON-2: ILL partner {partner.agency_id} removed")
+    partner.delete()
+
+
+def endpoint_for(ill) -> IllPartner | None:
+    """The active partner of the requesting institution that ``ill``'s supplier is."""
+    if ill.requesting_institution_id is None or not ill.supplying_agency:
+        return None
+    return IllPartner.objects.filter(institution_id=ill.requesting_institution_id, agency_id=ill.supplying_agency,
+                                     active=True).first()

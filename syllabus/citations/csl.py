@@ -132,7 +132,7 @@ def parse_name(text: str) -> dict:
         return _particles(name)
     parts = text.split(" ")
     if len(parts) == 1 or _BODY.search(text) or len(parts) > 5:
-        return {"literal": text}  # a body ("Ministère de l'économie et des finances", "COVID-19 Review Consortium")
+        return {"literal": text}  # a body ("Ministère de l'économie et des finances", "Cochrane Review Group")
     if any(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", p) for p in parts):
         return {"literal": text}
     i = len(parts) - 1

@@ -433,17 +433,17 @@ def ask_for_ill(request, payload: ReaderIllIn):
     return Status(201, _reader_ill_out(my_request(request.user, ill.pk)))
 
 
-@router.get("/me/ill-requests/{ill_id}", response=ReaderIllOut, summary="One of your inter-library loan requests (CON-2)")
-def my_ill_request(request, ill_id: Id):
+@router.get("/me/ill-requests/{ill_request_id}", response=ReaderIllOut, summary="One of your inter-library loan requests (CON-2)")
+def my_ill_request(request, ill_request_id: Id):
     from .reader_requests import my_request
 
-    return _reader_ill_out(my_request(request.user, ill_id))
+    return _reader_ill_out(my_request(request.user, ill_request_id))
 
 
-@router.post("/me/ill-requests/{ill_id}/cancel", response=ReaderIllOut,
+@router.post("/me/ill-requests/{ill_request_id}/cancel", response=ReaderIllOut,
              summary="Cancel your inter-library loan request while the item is not yet sent (CON-2)")
-def cancel_my_ill_request(request, ill_id: Id):
+def cancel_my_ill_request(request, ill_request_id: Id):
     from .reader_requests import cancel_my_request, my_request
 
-    cancel_my_request(request.user, ill_id)
-    return _reader_ill_out(my_request(request.user, ill_id))
+    cancel_my_request(request.user, ill_request_id)
+    return _reader_ill_out(my_request(request.user, ill_request_id))

@@ -17,7 +17,8 @@ from syllabus.core import rules
 # Quoted tokens of a rule id's shape that are not rules: formats, encodings, identifiers, codes of
 # demo data and examples.
 NOT_RULES = {"ISBN-13", "ISBN-10", "UTF-8", "UTF-16", "CSL-JSON", "JSON-LD", "SHA-256", "TY-JOUR", "MARC-8",
-             "HTTP-POST", "YYYY-MM", "CODE-SECTION", "MAIN-CIRC", "DIG-DEMO", "LDL-DEMO", "SYL-ILL"}
+             "HTTP-POST", "YYYY-MM", "CODE-SECTION", "MAIN-CIRC", "DIG-DEMO", "LDL-DEMO", "SYL-ILL",
+             "DE-101", "US-EXAMPLE"}  # ISIL agency ids (ISO 15511), not rules
 RULE_TOKEN = re.compile(r"""["'(\s]([A-Z]{2,5}-(?:\d{1,3}|[A-Z]{2,12}))\b""")
 
 

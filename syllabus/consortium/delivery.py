@@ -18,7 +18,7 @@ the staff).  A refused or undeliverable ``request`` puts the loan back to ``New`
 send it again (to the same supplier once it is fixed, or another).
 
 Failures that may pass (the partner down, an HTTP error, an answer that is not ISO 18626 or too
-large, too slow) are retried after 1, 2, 4 … minutes (at most 6 hours), ``MAX_ATTEMPTS`` times in
+large, too slow) are retried on the letters' outbox schedule (``notify.delivery.backoff``: 1, 2, 4 … minutes, at most 6 hours), ``MAX_ATTEMPTS`` times in
 all; an address the server must not reach, or a partner no longer in the directory, fails at once.
 Rows are claimed with a lease (``sending`` until ``claimed_until``): a worker that dies leaves them
 to the next sweep; two sweeps never post the same row at once.
@@ -36,7 +36,7 @@ from django.db.models import F, Q
 
 from syllabus.core import audit, clock, outbound
 from syllabus.core.errors import RuleViolation
-from syllabus.notify.delivery import ensure_outside_transaction
+from syllabus.notify.delivery import backoff, ensure_outside_transaction  # the outbox's one retry schedule
 
 from .models import Delivery, IllMessage, IllRequest
 from .workflow import IllStatus
@@ -48,11 +48,6 @@ MAX_ATTEMPTS = 8
 DEADLINE = 30.0          # seconds for the whole exchange with the partner
 TIMEOUT = 10.0           # seconds between two bytes
 LEASE = dt.timedelta(minutes=5)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Wait before attempt ``attempts + 1``: 1, 2, 4, 8 … minutes, at most 6 hours."""
-    return dt.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
 def queue(ill: IllRequest, kind: str, xml: bytes) -> IllMessage:

@@ -69,16 +69,15 @@ def kind_of(csl_type: str) -> str:
 def initial(csl: dict) -> dict:
     """The form's fields pre-filled from a Find it citation (CSL-JSON)."""
     from syllabus.citations import identifiers
+    from syllabus.citations.csl import name_text, names, year_of
 
-    people = csl.get("author") or []
-    names = [" ".join(p for p in (a.get("given", ""), a.get("family", "")) if p) or a.get("literal", "")
-             for a in people if isinstance(a, dict)]
-    issued = (csl.get("issued") or {}).get("date-parts") or [[]]
+    year = year_of(csl)
+    author = "; ".join(name_text(n, inverted=False) for n in names(csl))[:1000]
     first = lambda value: (identifiers.split_identifiers(str(value or "")) or [""])[0]  # noqa: E731
-    return {"kind": kind_of(csl.get("type", "")), "title": csl.get("title", ""), "author": "; ".join(names)[:1000],
+    return {"kind": kind_of(csl.get("type", "")), "title": csl.get("title", ""), "author": author,
             "container_title": csl.get("container-title", ""), "volume": str(csl.get("volume", "")),
             "issue": str(csl.get("issue", "")), "pages": str(csl.get("page", "")),
-            "year": str(issued[0][0]) if issued and issued[0] else "", "isbn": first(csl.get("ISBN")),
+            "year": str(year) if year else "", "isbn": first(csl.get("ISBN")),
             "issn": first(csl.get("ISSN")), "doi": str(csl.get("DOI") or "")}
 
 

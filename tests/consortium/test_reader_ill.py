@@ -424,3 +424,17 @@ def test_con2_every_role_of_the_institution_may_ask_and_only_its_ill_staff_send(
     assert "A Book Nobody Has" not in client.get("/consortium/ill/?side=requester").content.decode()
     ill.refresh_from_db()
     assert ill.status == "New"
+
+
+def test_the_ask_form_is_prefilled_with_every_part_of_a_name_and_a_year_given_as_text():
+    """CON-2: the form confirms the citation Find it had — "Vincent van Gogh", not "Vincent Gogh";
+    a CSL date written as text (``raw``) still gives its year."""
+    from syllabus.consortium.reader_requests import initial
+
+    form = initial({"type": "book", "title": "Letters",
+                    "author": [{"given": "Vincent", "non-dropping-particle": "van", "family": "Gogh"},
+                               {"family": "King", "given": "Martin Luther", "suffix": "Jr."},
+                               {"literal": "World Health Organization"}],
+                    "issued": {"raw": "Spring 1999"}})
+    assert form["author"] == "Vincent van Gogh; Martin Luther King Jr.; World Health Organization"
+    assert form["year"] == "1999"

@@ -136,3 +136,36 @@ class ContextLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label or self.context_id} → {self.course}"
+
+
+class RegistrationLink(models.Model):
+    """A one-time link an institution's administrator pastes into an LMS for LTI Dynamic
+    Registration (LMS-1): the LMS opens it, the tool reads the LMS's OpenID configuration and
+    registers itself there.  Only a hash of the link's secret is kept; the link is consumed by
+    the registration that succeeds, and expires or may be revoked before that."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="lti_registration_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    platform = models.ForeignKey(Platform, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"registration link of {self.institution_id} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        """``used``, ``revoked``, ``expired`` or ``open``."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= clock.now():
+            return "expired"
+        return "open"

@@ -1,7 +1,8 @@
-"""LTI pages, mounted at /lti/.  login, launch and jwks are called by LMSs (public)."""
+"""LTI pages, mounted at /lti/.  login, launch, jwks and register (with a
+one-time registration link) are called by LMSs (public)."""
 from django.urls import path
 
-from . import views
+from . import registration_views, views
 
 app_name = "lti"
 
@@ -12,4 +13,8 @@ urlpatterns = [
     path("context/", views.context, name="context"),
     path("deep-link/", views.deep_link, name="deep-link"),
     path("courses/<id:course_id>/", views.course_lists, name="course"),
+    # LTI Dynamic Registration: the administrator's links, and the page the LMS opens with one
+    path("registrations/", registration_views.links, name="registrations"),
+    path("registrations/<id:registration_link_id>/revoke/", registration_views.revoke, name="registration-revoke"),
+    path("register/<str:token>/", registration_views.register, name="register"),
 ]

@@ -1,8 +1,8 @@
-"""``syllabus lti add-platform | add-deployment | set-platform | list-platforms | rotate-key`` (LMS-1)."""
+"""``syllabus lti registration-url | add-platform | add-deployment | set-platform | list-platforms | rotate-key`` (LMS-1)."""
 from django.core.management.base import BaseCommand, CommandError
 
 from syllabus.core.errors import RuleViolation
-from syllabus.lti import keys, services
+from syllabus.lti import keys, registration, services
 from syllabus.lti.models import CourseMatch, Platform
 from syllabus.org.models import Institution
 
@@ -12,6 +12,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
+        reg = sub.add_parser("registration-url", aliases=["registration_url"],
+                             help="a one-time LTI Dynamic Registration link to paste into the LMS")
+        reg.add_argument("--institution", required=True, help="institution code")
+        reg.add_argument("--expires-hours", type=int, default=registration.DEFAULT_HOURS,
+                         help=f"how long the link may be used (1 to {registration.MAX_HOURS}, default {registration.DEFAULT_HOURS})")
+        reg.add_argument("--base-url", default="http://127.0.0.1:8000", help="where Syllabus is served")
         add = sub.add_parser("add-platform", aliases=["add_platform"], help="register a platform and print the tool's URLs")
         add.add_argument("--institution", required=True, help="institution code")
         add.add_argument("--issuer", required=True)
@@ -45,6 +51,16 @@ class Command(BaseCommand):
             getattr(self, "do_" + action.replace("-", "_"))(**o)
         except RuleViolation as exc:
             raise CommandError(str(exc))
+
+    def do_registration_url(self, *, institution, expires_hours, base_url, **_):
+        inst = Institution.objects.filter(code=institution).first()
+        if inst is None:
+            raise CommandError(f"no institution with code {institution!r}")
+        link, token = registration.create_link(None, inst, expires_hours)
+        keys.signing_key()
+        self.stdout.write(registration.link_url(base_url, token))
+        self.stderr.write(f"one-time registration link for {inst.code}, valid until {link.expires_at.isoformat()} (LMS-1): "
+                          "paste it into the LMS's dynamic registration (it is shown only once)")
 
     def do_add_platform(self, *, institution, issuer, client_id, deployment_id, auth_login_url, auth_token_url, keyset_url,
                         auth_audience, name, course_match, base_url, trust_email_for_staff=False, **_):

@@ -1,0 +1,244 @@
+"""An LTI 1.3 platform that speaks 1EdTech LTI Dynamic Registration 1.0, for the tests of the
+tool's side (LMS-1).  Written from the specification (https://www.imsglobal.org/spec/lti-dr/v1p0)
+and OpenID Connect Dynamic Client Registration 1.0 / RFC 7591 — not from Syllabus's client — and
+run as its own process (``python -m tests.lti.registration_platform``, prints ``PORT <n>``).
+
+It is the local LMS of tests/lti/platform.py (same process, same issuer, its launch, token, NRPS
+and deep-linking routes unchanged) plus:
+
+- ``GET /.well-known/openid-configuration`` — the platform's OpenID configuration (LTI-DR §3.4,
+  §3.5.1): issuer, authorization/token/registration endpoints, jwks_uri, the supported
+  auth methods, algorithms, scopes, claims, and ``https://purl.imsglobal.org/spec/lti-platform-configuration``
+  (product_family_code, version, messages_supported with placements);
+- ``POST /register`` — the client registration (LTI-DR §3.5.2, §3.6): ``Authorization: Bearer``
+  with the registration token the platform issued (RFC 6750: 401 ``invalid_token`` otherwise),
+  ``Content-Type: application/json``, and the body checked member by member — application_type
+  ``web``; response_types containing ``id_token``; grant_types containing ``implicit`` and
+  ``client_credentials``; initiate_login_uri, jwks_uri URLs; redirect_uris a non-empty list of
+  URLs; token_endpoint_auth_method ``private_key_jwt``; client_name a string; scope (when given) a
+  space-separated string of scopes the platform supports; ``https://purl.imsglobal.org/spec/lti-tool-configuration``
+  with domain, target_link_uri, claims (a list of strings) and messages whose types (and
+  placements) the platform supports; the tool's URLs on its ``domain``.  A bad request is
+  RFC 7591 §3.2.2's ``400 {"error": "invalid_client_metadata", "error_description": ...}``.
+  Accepted: the registration echoed with ``client_id`` and the tool configuration's
+  ``deployment_id`` (by default the client id and deployment of the local LMS, so that a launch
+  follows), and the tool's redirect URIs (and key set, when the platform can read it) become the
+  ones the launch checks;
+- ``GET /admin/register?url=...`` — the LMS's administration page: the tool's registration URL in
+  an iframe with ``openid_configuration`` and ``registration_token``, and a listener that writes
+  what the frame posts (``{subject: "org.imsglobal.lti.close"}``) into ``#closed``.
+
+Control (JSON): ``POST /control/registration`` (token, client_id, deployment_id, issuer, drop,
+messages_supported, scopes_supported, error), ``GET /control/registrations`` (what was received).
+"""
+from __future__ import annotations
+
+import html
+import json
+import secrets
+import sys
+import urllib.request
+from http.server import ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.lti import platform as lms
+from tests.lti.platform import Handler
+
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+
+STATE: dict = {"token": "reg-token-" + secrets.token_hex(8), "client_id": lms.CLIENT_ID, "deployment_id": lms.DEPLOYMENT_ID,
+               "issuer": None, "drop": [], "messages_supported": None, "scopes_supported": None, "error": None,
+               "received": []}
+
+
+def configuration() -> dict:
+    base = lms.PLATFORM.base
+    config = {
+        "issuer": STATE["issuer"] or lms.PLATFORM.issuer,
+        "authorization_endpoint": base + "/auth",
+        "registration_endpoint": base + "/register",
+        "jwks_uri": base + "/jwks",
+        "token_endpoint": base + "/token",
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": STATE["scopes_supported"] or ["openid", lms.NRPS_SCOPE, AGS],
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["iss", "aud", "sub", "name", "given_name", "family_name", "email"],
+        PLATFORM_CONFIGURATION: {
+            "product_family_code": "ims-test-lms", "version": "4.5",
+            "messages_supported": STATE["messages_supported"] or [
+                {"type": "LtiResourceLinkRequest"},
+                {"type": "LtiDeepLinkingRequest", "placements": ["ContentArea", "link_selection"]}],
+        },
+    }
+    for name in STATE["drop"]:
+        config.pop(name, None)
+    return config
+
+
+def _url(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.netloc)
+
+
+def problems_of(body, config: dict) -> list[str]:
+    """What the specification requires of a client registration request that ``body`` lacks."""
+    if not isinstance(body, dict):
+        return ["the body is not a JSON object"]
+    found = []
+    if body.get("application_type") != "web":
+        found.append("application_type must be web")
+    if not isinstance(body.get("response_types"), list) or "id_token" not in body["response_types"]:
+        found.append("response_types must contain id_token")
+    grants = body.get("grant_types")
+    if not isinstance(grants, list) or not {"implicit", "client_credentials"} <= set(grants):
+        found.append("grant_types must contain implicit and client_credentials")
+    for name in ("initiate_login_uri", "jwks_uri"):
+        if not _url(body.get(name)):
+            found.append(f"{name} must be a URL")
+    redirects = body.get("redirect_uris")
+    if not isinstance(redirects, list) or not redirects or not all(_url(u) for u in redirects):
+        found.append("redirect_uris must be a non-empty list of URLs")
+    if body.get("token_endpoint_auth_method") != "private_key_jwt":
+        found.append("token_endpoint_auth_method must be private_key_jwt")
+    if not isinstance(body.get("client_name"), str) or not body["client_name"]:
+        found.append("client_name must be a string")
+    if "logo_uri" in body and not _url(body["logo_uri"]):
+        found.append("logo_uri must be a URL")
+    if "scope" in body:
+        if not isinstance(body["scope"], str):
+            found.append("scope must be a space-separated string")
+        else:
+            unknown = [s for s in body["scope"].split() if s not in config["scopes_supported"]]
+            if unknown:
+                found.append(f"scope {' '.join(unknown)} is not supported")
+    tool = body.get(TOOL_CONFIGURATION)
+    if not isinstance(tool, dict):
+        return [*found, f"{TOOL_CONFIGURATION} must be an object"]
+    domain = tool.get("domain")
+    if not isinstance(domain, str) or not domain:
+        found.append("domain is required")
+    if not _url(tool.get("target_link_uri")):
+        found.append("target_link_uri must be a URL")
+    if "claims" in tool and not (isinstance(tool["claims"], list) and all(isinstance(c, str) for c in tool["claims"])):
+        found.append("claims must be a list of strings")
+    supported = {m["type"]: m.get("placements") for m in config[PLATFORM_CONFIGURATION]["messages_supported"]}
+    messages = tool.get("messages", [])
+    if not isinstance(messages, list):
+        found.append("messages must be a list")
+        messages = []
+    for m in messages:
+        if not isinstance(m, dict) or m.get("type") not in supported:
+            found.append(f"message {m!r} is not a supported type")
+            continue
+        if "target_link_uri" in m and not _url(m["target_link_uri"]):
+            found.append(f"{m['type']}: target_link_uri must be a URL")
+        if "placements" in m:
+            allowed = supported[m["type"]] or []
+            if not isinstance(m["placements"], list) or not set(m["placements"]) <= set(allowed):
+                found.append(f"{m['type']}: placements {m['placements']!r} are not offered")
+    if isinstance(domain, str) and domain:   # the tool's URLs are on its domain
+        urls = [body.get("initiate_login_uri"), tool.get("target_link_uri"), *(redirects if isinstance(redirects, list) else []),
+                *(m.get("target_link_uri") for m in messages if isinstance(m, dict) and m.get("target_link_uri"))]
+        off = [u for u in urls if isinstance(u, str) and urlsplit(u).netloc != domain]
+        if off:
+            found.append(f"{', '.join(off)} not on the tool's domain {domain}")
+    return found
+
+
+class RegistrationHandler(Handler):
+    server_version = "IMSTestPlatform-DR/1.0"
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/.well-known/openid-configuration":
+            return self._send(200, configuration())
+        if url.path == "/control/registrations":
+            return self._send(200, STATE["received"])
+        if url.path == "/admin/register":
+            return self.admin_page(q.get("url", ""))
+        return super().do_GET()
+
+    def do_POST(self):
+        url = urlsplit(self.path)
+        if url.path == "/register":
+            return self.register()
+        if url.path == "/control/registration":
+            STATE.update(json.loads(self._body() or b"{}"))
+            return self._send(200, {"token": STATE["token"], "configuration": self.configuration_url()})
+        return super().do_POST()
+
+    def configuration_url(self) -> str:
+        return lms.PLATFORM.base + "/.well-known/openid-configuration"
+
+    def register(self):
+        raw = self._body()
+        auth = self.headers.get("Authorization", "")
+        STATE["received"].append({"authorization": auth, "content_type": self.headers.get("Content-Type", ""),
+                                  "body": raw.decode("utf-8", "replace")})
+        if auth != f"Bearer {STATE['token']}":
+            return self._send(401, {"error": "invalid_token", "error_description": "the registration token is missing or wrong"},
+                              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+            return self._error(400, "invalid_client_metadata", "the request must be application/json")
+        if STATE["error"]:
+            error = STATE["error"]
+            return self._error(error.get("status", 400), error["error"], error.get("error_description", ""))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self._error(400, "invalid_client_metadata", "the body is not JSON")
+        problems = problems_of(body, configuration())
+        if problems:
+            return self._error(400, "invalid_client_metadata", "; ".join(problems))
+        with lms.PLATFORM.lock:
+            lms.PLATFORM.tool["redirect_uris"] = list(body["redirect_uris"])
+            try:   # the tool's key set, when this process can reach it (the browser test's live server)
+                with urllib.request.urlopen(body["jwks_uri"], timeout=5) as r:  # noqa: S310 — a test server
+                    lms.PLATFORM.tool["jwks"] = json.loads(r.read())
+            except (OSError, ValueError):
+                pass
+        answer = {**body, "client_id": STATE["client_id"],
+                  TOOL_CONFIGURATION: {**body[TOOL_CONFIGURATION], "deployment_id": STATE["deployment_id"]}}
+        if STATE["deployment_id"] is None:
+            answer[TOOL_CONFIGURATION].pop("deployment_id")
+        return self._send(200, answer)
+
+    def admin_page(self, tool_url: str):
+        src = tool_url + ("&" if "?" in tool_url else "?") + urlencode(
+            {"openid_configuration": self.configuration_url(), "registration_token": STATE["token"]})
+        page = ('<!doctype html><html lang="en"><head><title>LMS: register a tool</title></head><body>'
+                '<h1>Register an LTI Advantage tool</h1><output id="closed"></output>'
+                f'<iframe id="tool" title="Tool registration" src="{html.escape(src)}" width="1000" height="700"></iframe>'
+                '<script>window.addEventListener("message", function (e) {'
+                ' if (e.data && e.data.subject === "org.imsglobal.lti.close") {'
+                ' document.getElementById("closed").textContent = "closed by " + e.origin; } });</script>'
+                '</body></html>')
+        return self._send(200, page, "text/html; charset=utf-8")
+
+
+def main(argv=None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--public-host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), RegistrationHandler)
+    lms.PLATFORM.base = f"http://{args.public_host}:{server.server_address[1]}"
+    print(f"PORT {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -63,7 +63,7 @@ CROSS: dict[str, str] = {
 NOT_OBJECTS = {"code", "fmt", "key", "action", "kind", "slug", "institution", "rule"}
 # Pages anyone reaches, signed in or not (tests/web/test_every_page_needs_sign_in.py PUBLIC):
 # their parameters are not an institution's objects to guard.
-PUBLIC_PAGES = {"healthz", "web:login", "web:logout", "set_language", "lti:login", "lti:launch", "lti:jwks",
+PUBLIC_PAGES = {"healthz", "web:login", "web:logout", "set_language", "lti:login", "lti:launch", "lti:jwks", "lti:register",
                 "sso:login", "sso:oidc-callback", "sso:saml-metadata", "sso:saml-acs", "sso:saml-sls"}
 PUBLIC_API = {"GET /api/v1/resolve", "GET /api/v1/problems/{rule}"}
 
@@ -116,6 +116,7 @@ def _objects() -> dict[str, object]:
         "entry_id": _first("catalog.CollectionEntry").pk, "notification_id": _first("notify.Notification").pk,
         "message_id": _first("notify.OutboxMessage").pk, "thread_id": _first("discussion.Thread").pk,
         "task_id": _first("lists.LibrarianTask").pk,
+        "registration_link_id": _first("lti.RegistrationLink").pk,
         "key": "max_upload_mb_student", "code": "ldl_available",
         "token": _first("fulfillment.DigitizationRequest", status="delivered").access_token,
         "institution": a.code, "slug": "x", "kind": "digitization",
@@ -278,6 +279,9 @@ def _more() -> None:
     EditionNotice.objects.create(institution=a, citation=citation, source="catalog", key="guard-edition", title="Guard edition")
     DisplayLogicRule.objects.create(institution=a, service=Service.values[0])
     AccessibleRequest.objects.create(requester=student, citation=citation, format="large print")
+    from syllabus.lti.registration import create_link
+
+    create_link(None, a)   # an LTI Dynamic Registration link of A (LMS-1)
 
 
 @pytest.fixture(autouse=True)
@@ -432,3 +436,27 @@ def test_a_cataloguer_of_b_adding_to_a_record_of_a_is_refused_before_the_library
     r = client.post(f"/api/v1/records/{record.pk}/representations", {"library": library}, format="multipart")
     assert r.status_code == 403 and r.json()["rule"] == "DSV-1", r.content
     assert not Item.objects.filter(record=record).exists() and not Representation.objects.filter(record=record).exists()
+
+
+def test_lms_registration_links_are_for_the_institutions_administrators_only(client, world):
+    """LMS-1: the LTI Dynamic Registration links page and its revoke action — a superuser and the
+    general system administrator of A only; every other role of A is refused, and B's
+    administrator never sees or revokes A's links."""
+    from syllabus.lti.models import RegistrationLink
+    from syllabus.lti.registration import create_link
+
+    link, _ = create_link(None, world.a)
+    for who, user in world.people_a.items():
+        client.force_login(user)
+        allowed = who in ("superuser", Role.GENERAL_SYSTEM_ADMINISTRATOR.value)
+        assert client.get("/lti/registrations/").status_code == (200 if allowed else 403), who
+        if not allowed:
+            assert client.post(f"/lti/registrations/{link.pk}/revoke/").status_code == 403, who
+    client.force_login(world.people_b["b-every-role"])
+    page = client.get("/lti/registrations/")
+    assert page.status_code == 200 and f"/lti/registrations/{link.pk}/revoke/".encode() not in page.content
+    assert client.post(f"/lti/registrations/{link.pk}/revoke/").status_code == 404
+    assert RegistrationLink.objects.get(pk=link.pk).status == "open"
+    client.force_login(world.people_a[Role.GENERAL_SYSTEM_ADMINISTRATOR.value])
+    assert client.post(f"/lti/registrations/{link.pk}/revoke/").status_code == 302
+    assert RegistrationLink.objects.get(pk=link.pk).status == "revoked"

@@ -18,6 +18,8 @@ PUBLIC = {
     "lti:login": "LTI 1.3 OIDC login initiation: the LMS sends the browser here before anyone is signed in (LMS-1)",
     "lti:launch": "LTI 1.3 launch: the LMS posts a signed id_token; it is what signs the person in (LMS-1)",
     "lti:jwks": "the tool's public keys: LMSs fetch them to verify deep-linking and service tokens (LMS-1)",
+    "lti:register": "LTI Dynamic Registration: the LMS opens the one-time registration link, often without Syllabus "
+                    "cookies; the link's secret authorises it (LMS-1)",
     # LMS-3: single sign-on is how an anonymous visitor becomes a signed-in one
     "sso:login": "an identity provider's sign-in button starts here",
     "sso:oidc-callback": "the OpenID provider sends the browser back here (state, nonce and PKCE checked)",
@@ -84,7 +86,7 @@ def test_every_public_exception_names_a_real_page():
 BACK_OFFICE = {
     "acquisitions:tasks", "consortium:config", "consortium:ill", "consortium:ill-partners",
     "circulation:accessible", "circulation:holds", "circulation:personal-copies", "discussion:alerts", "fulfillment:config", "fulfillment:work", "lending:monitor", "lending:policies",
-    "lending:policy-new", "lending:search", "lists:rollover", "lists:tasks", "notify:letters", "notify:outbox",
+    "lending:policy-new", "lending:search", "lists:rollover", "lti:registrations", "lists:tasks", "notify:letters", "notify:outbox",
 }
 FRONT = {
     "catalog:cite-it", "catalog:cite-it-harvest", "catalog:cite-it-save", "catalog:collect-citation",

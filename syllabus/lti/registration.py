@@ -314,8 +314,10 @@ def register(token: str, config_url: str, registration_token: str, base: str, lo
     client_id = answer.get("client_id")
     if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 255:
         raise RegistrationRefused("the platform's answer has no client_id (a string of at most 255 characters)", status=502)
-    tool_conf = answer.get(TOOL_CONFIGURATION) if isinstance(answer.get(TOOL_CONFIGURATION), dict) else {}
-    deployment_id = tool_conf.get("deployment_id", "")
+    tool_conf = answer.get(TOOL_CONFIGURATION)
+    deployment_id = tool_conf.get("deployment_id", "") if isinstance(tool_conf, dict) else ""
+    if isinstance(deployment_id, int) and not isinstance(deployment_id, bool):   # a number, as some LMSs send it
+        deployment_id = str(deployment_id)
     if not isinstance(deployment_id, str) or len(deployment_id) > 255:
         raise RegistrationRefused("the platform's deployment_id is not a string of at most 255 characters", status=502)
     actor = link.created_by

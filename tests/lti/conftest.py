@@ -36,9 +36,9 @@ class Lms:
         return self.http.get(self.base + path, timeout=10)
 
 
-def start_platform(host: str = "127.0.0.1"):
-    """Start tests/lti/platform.py as its own process; returns (process, Lms)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.lti.platform", "--port", "0", "--public-host", host], cwd=ROOT,
+def start_platform(host: str = "127.0.0.1", module: str = "tests.lti.platform"):
+    """Start tests/lti/platform.py (or ``module``: tests/lti/registration_platform.py) as its own process; returns (process, Lms)."""
+    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", "--public-host", host], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     line = proc.stdout.readline()
     if not line.startswith("PORT "):

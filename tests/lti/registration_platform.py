@@ -38,7 +38,6 @@ import json
 import secrets
 import sys
 import urllib.request
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.lti import platform as lms
@@ -225,19 +224,9 @@ class RegistrationHandler(Handler):
 
 
 def main(argv=None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--public-host", default="127.0.0.1")
-    args = parser.parse_args(argv)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), RegistrationHandler)
-    lms.PLATFORM.base = f"http://{args.public_host}:{server.server_address[1]}"
-    print(f"PORT {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    """tests/lti/platform.py's server (same options, ``PORT <n>``) answering with this handler."""
+    lms.Handler = RegistrationHandler   # type: ignore[misc]  # its main() serves the module's Handler
+    lms.main(argv)
 
 
 if __name__ == "__main__":

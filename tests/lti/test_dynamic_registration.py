@@ -7,10 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -20,7 +17,7 @@ from django.core.management.base import CommandError
 from syllabus.core import clock
 from syllabus.lti import registration
 from syllabus.lti.models import Deployment, Platform, RegistrationLink
-from tests.lti.conftest import LEARNER, ROOT, Launcher, Lms, context
+from tests.lti.conftest import LEARNER, Launcher, context, start_platform
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
@@ -29,14 +26,7 @@ DEFAULTS = {"client_id": "syllabus-tool-1", "deployment_id": "deployment-A", "is
 
 
 def start_registration_platform(host: str = "127.0.0.1"):
-    proc = subprocess.Popen([sys.executable, "-m", "tests.lti.registration_platform", "--port", "0", "--public-host", host],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        proc.kill()
-        pytest.fail(f"the registration platform did not start: {line!r}")
-    return proc, Lms(f"http://{host}:{int(line.split()[1])}")
+    return start_platform(host, module="tests.lti.registration_platform")
 
 
 @pytest.fixture(scope="module")
@@ -302,3 +292,11 @@ def test_the_request_follows_the_platform_spec_member_by_member(reg_lms):
                                        claims=["email"], messages={"LtiResourceLinkRequest": []})
     assert problems_of(registration.client_registration(base, "https://syllabus.uni.edu/"), config) == []
     assert urlsplit(registration.link_url("https://s.uni.edu/", "abc")).path == "/lti/register/abc/"
+
+
+def test_an_answer_without_deployment_id_registers_the_platform_and_says_to_add_it(client, reg_lms, inst_a):
+    reg_lms.control("registration", {"deployment_id": None})
+    done = confirm(client, reg_lms, new_link(inst_a))
+    assert done.status_code == 200 and b"gave no deployment id" in done.content
+    platform = Platform.objects.get()
+    assert platform.client_id == "syllabus-tool-1" and not platform.deployments.exists()

@@ -341,8 +341,8 @@ def register(token: str, config_url: str, registration_token: str, base: str, lo
                                          keyset_url=config.jwks_uri, name=f"{config.product} {config.version}".strip())
             created = True
         RegistrationLink.objects.filter(pk=link.pk).update(used_at=clock.now(), platform=platform)
-        audit.event(actor, platform, "registered by LTI Dynamic Registration" if created else
-                    "deployment added by LTI Dynamic Registration",
+        audit.event(actor, platform, "registered (dynamic registration)" if created else
+                    "deployment added (dynamic registration)",
                     note=f"{config.product} {config.version}; deployment {deployment_id or '(none given)'}")
     return Outcome(platform=platform, deployment_id=deployment_id, new_platform=created)
 

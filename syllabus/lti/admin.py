@@ -2,7 +2,8 @@
 edits its own platforms and deployments; every change is audited (org's scoped admin)."""
 from django.contrib import admin
 from django.db import models
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from syllabus.org.admin import InstitutionScopedAdmin
 
@@ -37,7 +38,10 @@ class PlatformAdmin(InstitutionScopedAdmin):
 
     @admin.display(description="Paste into the LMS")
     def paste_into_the_lms(self, obj):
-        return format_html_join("", "<div>{}: <code>{}</code></div>", tool_urls(getattr(self, "_base", "/")).items())
+        urls = format_html_join("", "<div>{}: <code>{}</code></div>", tool_urls(getattr(self, "_base", "/")).items())
+        # one link instead of six values: LTI Dynamic Registration (LMS-1)
+        return format_html('{}<div>Or register the LMS with one link: <a href="{}">LMS registration links</a></div>',
+                           urls, reverse("lti:registrations"))
 
 
 @admin.register(ContextLink)

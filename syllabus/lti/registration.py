@@ -51,7 +51,8 @@ TOOL_NAME = "Syllabus"
 # the claims the tool reads at launch (LMS-1): who the person is
 CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email")
 # where an instructor adds Syllabus content (deep linking), by the names LMSs use for them
-DEEP_LINKING_PLACEMENTS = ("ContentArea", "link_selection", "assignment_selection", "editor_button", "RichTextEditor")
+DEEP_LINKING_PLACEMENTS = ("ContentArea", "link_selection", "assignment_selection", "editor_button", "RichTextEditor",
+                           "AddContentMenu")
 # required members of the platform's OpenID configuration (LTI Dynamic Registration §3.5.1)
 REQUIRED = ("issuer", "authorization_endpoint", "registration_endpoint", "jwks_uri", "token_endpoint",
             "token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported",
@@ -193,6 +194,31 @@ def fetch_configuration(url: str) -> PlatformConfig:
     return check_configuration(url, data)
 
 
+def _messages(lti: dict) -> dict[str, list[str]]:
+    """Message type → placements, from ``messages_supported``: objects ``{type, placements}`` (the
+    specification, Canvas) or bare type names with the platform's ``placements`` beside them
+    (Moodle 4.x).  Absent: resource links only."""
+    supported = lti.get("messages_supported")
+    if supported is None:
+        return {RESOURCE_LINK: []}
+    shared: list[str] = lti["placements"] if _strings(lti.get("placements")) else []
+    messages: dict[str, list[str]] = {}
+    if not isinstance(supported, list):
+        raise RegistrationRefused("the platform's messages_supported is not a list")
+    for m in supported:
+        if isinstance(m, str):
+            messages[m] = list(shared)
+        elif isinstance(m, dict) and isinstance(m.get("type"), str):
+            placements = m.get("placements")
+            messages[m["type"]] = [p for p in placements if isinstance(p, str)] if isinstance(placements, list) else []
+        else:
+            raise RegistrationRefused("the platform's messages_supported lists something that is neither a message type "
+                                      "nor a {type, placements} object")
+    if RESOURCE_LINK not in messages:
+        raise RegistrationRefused(f"the platform does not support {RESOURCE_LINK}, which Syllabus needs")
+    return messages
+
+
 def check_configuration(url: str, data: dict) -> PlatformConfig:
     missing = [name for name in REQUIRED if name not in data]
     if missing:
@@ -224,18 +250,7 @@ def check_configuration(url: str, data: dict) -> PlatformConfig:
     for name in ("product_family_code", "version"):
         if not isinstance(lti.get(name), str) or not lti.get(name):
             raise RegistrationRefused(f"the platform's {PLATFORM_CONFIGURATION} lacks {name}")
-    messages: dict[str, list[str]] = {}
-    supported = lti.get("messages_supported")
-    if supported is None:
-        messages[RESOURCE_LINK] = []
-    else:
-        if not isinstance(supported, list) or not all(isinstance(m, dict) and isinstance(m.get("type"), str) for m in supported):
-            raise RegistrationRefused("the platform's messages_supported is not a list of {type, placements}")
-        for m in supported:
-            placements = m.get("placements") or []
-            messages[m["type"]] = [p for p in placements if isinstance(p, str)] if isinstance(placements, list) else []
-        if RESOURCE_LINK not in messages:
-            raise RegistrationRefused(f"the platform does not support {RESOURCE_LINK}, which Syllabus needs")
+    messages = _messages(lti)
     return PlatformConfig(url=url, issuer=issuer, authorization_endpoint=data["authorization_endpoint"],
                           token_endpoint=data["token_endpoint"], jwks_uri=data["jwks_uri"],
                           registration_endpoint=data["registration_endpoint"],

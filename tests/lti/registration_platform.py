@@ -29,7 +29,7 @@ and deep-linking routes unchanged) plus:
   what the frame posts (``{subject: "org.imsglobal.lti.close"}``) into ``#closed``.
 
 Control (JSON): ``POST /control/registration`` (token, client_id, deployment_id, issuer, drop,
-messages_supported, scopes_supported, error), ``GET /control/registrations`` (what was received).
+messages_supported, scopes_supported, moodle_shape, error), ``GET /control/registrations`` (what was received).
 """
 from __future__ import annotations
 
@@ -74,6 +74,9 @@ def configuration() -> dict:
                 {"type": "LtiDeepLinkingRequest", "placements": ["ContentArea", "link_selection"]}],
         },
     }
+    if STATE.get("moodle_shape"):   # Moodle 4.x: bare message type names, the placements beside them
+        config[PLATFORM_CONFIGURATION].update({"messages_supported": ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"],
+                                               "placements": ["AddContentMenu"]})
     for name in STATE["drop"]:
         config.pop(name, None)
     return config
@@ -127,7 +130,9 @@ def problems_of(body, config: dict) -> list[str]:
         found.append("target_link_uri must be a URL")
     if "claims" in tool and not (isinstance(tool["claims"], list) and all(isinstance(c, str) for c in tool["claims"])):
         found.append("claims must be a list of strings")
-    supported = {m["type"]: m.get("placements") for m in config[PLATFORM_CONFIGURATION]["messages_supported"]}
+    lti = config[PLATFORM_CONFIGURATION]
+    supported = {m: lti.get("placements") if isinstance(m, str) else None for m in lti["messages_supported"] if isinstance(m, str)}
+    supported.update({m["type"]: m.get("placements") for m in lti["messages_supported"] if isinstance(m, dict)})
     messages = tool.get("messages", [])
     if not isinstance(messages, list):
         found.append("messages must be a list")

@@ -21,7 +21,7 @@ from tests.lti.conftest import LEARNER, Launcher, context, start_platform
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-DEFAULTS = {"client_id": "syllabus-tool-1", "deployment_id": "deployment-A", "issuer": None, "drop": [],
+DEFAULTS = {"client_id": "syllabus-tool-1", "deployment_id": "deployment-A", "issuer": None, "drop": [], "moodle_shape": False,
             "messages_supported": None, "scopes_supported": None, "error": None, "received": []}
 
 
@@ -300,3 +300,16 @@ def test_an_answer_without_deployment_id_registers_the_platform_and_says_to_add_
     assert done.status_code == 200 and b"gave no deployment id" in done.content
     platform = Platform.objects.get()
     assert platform.client_id == "syllabus-tool-1" and not platform.deployments.exists()
+
+
+def test_a_moodle_shaped_configuration_registers(client, reg_lms, inst_a):
+    """Moodle 4.x lists its message types as bare names with its placements beside them, and
+    answers a numeric deployment id as a string."""
+    reg_lms.control("registration", {"moodle_shape": True, "deployment_id": "7"})
+    token = new_link(inst_a)
+    assert b"AddContentMenu" in client.get(opened(reg_lms, token)).content
+    assert confirm(client, reg_lms, token).status_code == 200
+    messages = json.loads(received(reg_lms)[0]["body"])[TOOL_CONFIGURATION]["messages"]
+    assert messages[1] == {"type": "LtiDeepLinkingRequest", "target_link_uri": "http://testserver/lti/launch/",
+                           "label": "Syllabus", "placements": ["AddContentMenu"]}
+    assert list(Platform.objects.get().deployments.values_list("deployment_id", flat=True)) == ["7"]

@@ -181,7 +181,7 @@ def _get_json(session: requests.Session, url: str, what: str) -> dict:
 
 
 def fetch_configuration(url: str) -> PlatformConfig:
-    """The platform's OpenID configuration at ``url``, read and checked (LTI-DR §3.4, §3.5.1)."""
+    """The platform's OpenID configuration at ``url``, read and checked (Dynamic Registration §3.4, §3.5.1)."""
     url = (url or "").strip()
     if not url:
         raise RegistrationRefused("the LMS opened the link without its openid_configuration: start the registration "
@@ -282,7 +282,7 @@ def frame_origin(config_url: str) -> str:
 
 
 def client_registration(config: PlatformConfig, base: str, logo: str = "") -> dict:
-    """The tool's registration request (LTI-DR §3.5.2; OpenID Connect Dynamic Client Registration)."""
+    """The tool's registration request (Dynamic Registration §3.5.2; OpenID Connect Dynamic Client Registration)."""
     urls = tool_urls(base)
     messages: list[dict] = [{"type": RESOURCE_LINK, "target_link_uri": urls["launch"], "label": TOOL_NAME}]
     if config.deep_linking:

@@ -313,3 +313,9 @@ def test_a_moodle_shaped_configuration_registers(client, reg_lms, inst_a):
     assert messages[1] == {"type": "LtiDeepLinkingRequest", "target_link_uri": "http://testserver/lti/launch/",
                            "label": "Syllabus", "placements": ["AddContentMenu"]}
     assert list(Platform.objects.get().deployments.values_list("deployment_id", flat=True)) == ["7"]
+
+
+def test_the_admins_platform_page_points_to_the_registration_links(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/admin/lti/platform/add/")
+    assert page.status_code == 200 and b'href="/lti/registrations/"' in page.content

@@ -52,7 +52,7 @@ body.  The name is resolved by the system's resolver in a worker thread given wh
 deadline: a resolver that does not answer in time ends the fetch (the lookup itself cannot be
 interrupted; its thread ends when the resolver gives up).  Those threads are bounded: at most
 ``OUTBOUND_LOOKUP_THREADS`` (16) lookups run at once for all fetches together, a hung one keeping
-its slot until the resolver gives up; with every slot taken a fetch fails at once (503) rather
+its slot until the resolver gives up; with every slot taken a fetch fails at once (504) rather
 than pile up threads behind a name server that does not answer.
 """
 from __future__ import annotations
@@ -146,7 +146,8 @@ def _lookup(host: str, port: int, deadline: float | None, rule: str) -> list[tup
     ``time.monotonic()`` value) when there is one: it runs in a worker thread, and a lookup not
     done in time refuses the fetch (``TooSlow``) — the thread is left to finish on its own, holding one
     of the ``OUTBOUND_LOOKUP_THREADS`` slots until then; with none free the fetch is refused at
-    once (503) instead of starting another thread."""
+    once (``TooSlow``, 504, like a lookup past its deadline: a caller that retries a
+    slow fetch retries this too) instead of starting another thread."""
     def look() -> list[tuple]:
         return socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM)
 
@@ -154,9 +155,8 @@ def _lookup(host: str, port: int, deadline: float | None, rule: str) -> list[tup
         return look()
     slots = _lookup_slots()
     if not slots.acquire(blocking=False):
-        raise RuleViolation(rule, f"cannot look up the host {host} now: all {_lookup_thread_limit()} name lookups "
-                                  "the server runs at once are under way (the name server may not be answering); "
-                                  "try again later", status=503)
+        raise TooSlow(rule, f"cannot look up the host {host} now: all {_lookup_thread_limit()} name lookups the "
+                            "server runs at once are still waiting for the name server; try again later", status=504)
     box: dict[str, Any] = {}
 
     def worker() -> None:

@@ -498,9 +498,24 @@ class _RisWriter(rispy.RisWriter):
         return ""
 
 
+_LINE_BREAKS = re.compile("[\r\n\u2028\u2029\x85]+")
+
+
+def _one_line(value):
+    """A RIS value on its one line: a line break inside a stored title or note would start a line
+    of its own — ``ER  -`` then ``TY  -`` and any tag — and a reader of the export would find an
+    entry (a link, an author) that the list does not have (injection, session 17)."""
+    if isinstance(value, str):
+        return _LINE_BREAKS.sub(" ", value)
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    return value
+
+
 def to_ris(items: list[dict]) -> str:
     items = strip_control_deep(items)  # stored before the boundary refused them (issue 18)
-    return rispy.dumps([csl_to_ris_entry(d) for d in items], implementation=_RisWriter)
+    entries = [{tag: _one_line(value) for tag, value in csl_to_ris_entry(d).items()} for d in items]
+    return rispy.dumps(entries, implementation=_RisWriter)
 
 
 # --- BibTeX ---------------------------------------------------------------------------------

@@ -247,6 +247,9 @@ SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("SIGNIN_LOCKOUT_SECONDS", "900"))
 # empty: REMOTE_ADDR
 SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
 API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
+# name lookups of outbound fetches (syllabus/core/outbound.py) under way at once, in worker threads:
+# a hung lookup keeps its slot until the resolver gives up; with none free a fetch fails at once (504)
+OUTBOUND_LOOKUP_THREADS = max(int(os.environ.get("OUTBOUND_LOOKUP_THREADS", "16")), 1)
 # how long the answer to a creating POST sent with an Idempotency-Key is kept and replayed (API-IDEMPOTENCY)
 API_IDEMPOTENCY_HOURS = float(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
 SESSION_COOKIE_HTTPONLY = True

@@ -498,9 +498,24 @@ class _RisWriter(rispy.RisWriter):
         return ""
 
 
+_LINE_BREAKS = re.compile("[\r\n\u2028\u2029\x85]+")
+
+
+def _one_line(value):
+    """A RIS value on its one line: a line break inside a stored title or note would start a line
+    of its own — ``ER  -`` then ``TY  -`` and any tag — and a reader of the export would find an
+    entry (a link, an author) that the list does not have (injection, session 17)."""
+    if isinstance(value, str):
+        return _LINE_BREAKS.sub(" ", value)
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    return value
+
+
 def to_ris(items: list[dict]) -> str:
     items = strip_control_deep(items)  # stored before the boundary refused them (issue 18)
-    return rispy.dumps([csl_to_ris_entry(d) for d in items], implementation=_RisWriter)
+    entries = [{tag: _one_line(value) for tag, value in csl_to_ris_entry(d).items()} for d in items]
+    return rispy.dumps(entries, implementation=_RisWriter)
 
 
 # --- BibTeX ---------------------------------------------------------------------------------
@@ -553,10 +568,17 @@ def _scripts(match: re.Match) -> str:
     return body.translate(SUPERSCRIPTS if mark == "^" else SUBSCRIPTS)
 
 
+_MATH_SCRIPT = re.compile(r"(?<=\S)([_^])(?:\{([0-9+\-=()]+)\}|([0-9+\-=()]))")
+
+
 def _tex(value: str) -> str:
     text = str(value or "")
     # simple math sub/superscripts ("DNA$_2$", "$\Sigma^0$") → Unicode, as they print
-    text = re.sub(r"(?<=\S)([_^])(?:\{([0-9+\-=()]+)\}|([0-9+\-=()]))(?=[^$]*\$)", _scripts, text) if "$" in text else text
+    # (before the last "$" only: what a lookahead for a later "$" meant — tried at every "_" it was
+    # quadratic on a long field of them, ReDoS, session 17)
+    if "$" in text:
+        last = text.rindex("$")
+        text = _MATH_SCRIPT.sub(_scripts, text[:last]) + text[last:]
     if "\\" in text or "{" in text or "$" in text or "~" in text:
         try:
             text = _latex.latex_to_text(text)
@@ -823,6 +845,13 @@ def _first_url(value: str) -> str:
     return next((p for p in parts if re.match(r"(?i)(https?:)?//|www\.", p)), value.strip()) if len(parts) > 1 else value.strip()
 
 
+# A dash between page numbers with the blanks around it.  (?<!\s): a match starts only where the
+# blanks start — a bare \s* was tried again from every blank of a long run of them, quadratic
+# time on a "pages" of blanks (ReDoS, session 17; tests/security/test_redos.py).
+_PAGE_DASH = re.compile(r"(?<!\s)\s*(?:--|–|-)\s*")
+_PAGE_DASHES = re.compile(r"(?<!\s)\s*[-–]+\s*")
+
+
 def _bib_numbers(text: dict) -> tuple[list[str], list[str], str]:
     """ISBNs, ISSNs and a DOI from BibTeX ``isbn`` and ``issn``, each where it belongs: Mendeley
     writes a journal's ISSNs in ``isbn`` ("1530-6992 (Electronic)\\r1530-6984 (Linking)") and now
@@ -884,7 +913,7 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     isbns, issns, doi_in_numbers = _bib_numbers(text)
     if text.get("urldate"):
         data["accessed"] = cslmod.date_parts(text["urldate"])
-    data.update(volume=text.get("volume", ""), page=re.sub(r"\s*(--|–|-)\s*", "-", str(f.get("pages", ""))).strip(),
+    data.update(volume=text.get("volume", ""), page=_PAGE_DASH.sub("-", str(f.get("pages", ""))).strip(),
                 edition=text.get("edition", ""), ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=text.get("doi", "") or doi_in_numbers,
                 URL=_first_url(str(f.get("url", ""))), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
@@ -1161,7 +1190,7 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     if str(data.get("archive") or "").lower() == "arxiv" and str(data.get("number") or "").lower().startswith("arxiv:"):
         add("eprint", str(data["number"])[6:])
         add("eprinttype", "arxiv")
-    add("pages", re.sub(r"\s*[-–]+\s*", "--", str(data.get("page") or "")))
+    add("pages", _PAGE_DASHES.sub("--", str(data.get("page") or "")))
     add("pagetotal", data.get("number-of-pages"))
     add("edition", data.get("edition"))
     if etype in ("phdthesis", "mastersthesis"):
@@ -1292,7 +1321,9 @@ def decode(raw: bytes) -> str:
 
 def detect(text: str, filename: str = "") -> str:
     name = filename.lower()
-    ris = re.search(r"(?mi)^\ufeff?\s*TY\s{0,4}-", text)
+    # [^\S\r\n]: blanks within the line — a \s* from each line's start could run on over every
+    # following line break, so a file of blank lines took quadratic time (ReDoS, session 17)
+    ris = re.search(r"(?mi)^\ufeff?[^\S\r\n]*TY[^\S\r\n]{0,4}-", text)
     if name.endswith((".ris", ".txt")) and ris or name.endswith(".ris"):
         return "ris"  # (a .ris without any TY line is read as RIS, to say which line lacks its TY)
     if name.endswith(".bib"):
@@ -1302,7 +1333,7 @@ def detect(text: str, filename: str = "") -> str:
     stripped = text.lstrip("\ufeff \t\r\n")
     if ris or len(re.findall(r"(?m)^[A-Z][A-Z0-9]  - ", text)) >= 3 and re.search(r"(?m)^ER  -", text):
         return "ris"
-    if re.search(r"(?m)^\s*@\w+\s*[{(]", text):
+    if re.search(r"(?m)^[^\S\r\n]*@\w+\s*[{(]", text):
         return "bibtex"
     if stripped.startswith(("[", "{")):
         return "csl-json"

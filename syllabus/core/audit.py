@@ -40,15 +40,41 @@ def _field_value(obj: models.Model, name: str) -> Any:
     return getattr(obj, name)
 
 
+# Fields whose values never enter the audit trail, whatever the model: a secret copied there
+# outlives its rotation and is read by whoever reads the trail (a database dump, a report).  The
+# trail says that the field was set or changed, not to what (session 17: an OpenID client secret,
+# the SAML and LTI private keys, an ILL partner's shared secret, a password hash, a delivery
+# link's token were all written there in full when their row was created).
+SECRET_FIELDS = frozenset({"password", "client_secret", "private_key_pem", "auth_value", "access_token", "id_token",
+                           "digest", "session_key"})
+HIDDEN = "(secret)"
+
+
+def _hidden(value: Any) -> Any:
+    return value if value in (None, "") else HIDDEN
+
+
+def _without_secrets(changes: dict) -> dict:
+    """``changes`` (``{field: [old, new]}`` or ``{field: value}``) with every secret field's value
+    replaced by ``(secret)`` — an empty value stays empty, so "set", "cleared" and "changed" still read."""
+    out = {}
+    for name, value in changes.items():
+        if name in SECRET_FIELDS:
+            value = [_hidden(v) for v in value] if isinstance(value, (list, tuple)) else _hidden(value)
+        out[name] = value
+    return out
+
+
 def entry(actor, obj: models.Model, action: str, note: str = "", changes: dict | None = None) -> AuditEntry:
-    """An unsaved audit entry — for a service that writes several at once (:func:`save_all`)."""
+    """An unsaved audit entry — for a service that writes several at once (:func:`save_all`).
+    Every way into the trail passes here: a secret field's value is never written (``SECRET_FIELDS``)."""
     return AuditEntry(
         actor=actor if (actor is not None and getattr(actor, "pk", None)) else None,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         action=action,
-        changes=_plain(changes or {}),
+        changes=_without_secrets(_plain(changes or {})),
         note=note,
     )
 
@@ -130,6 +156,6 @@ def many(actor, entries, *, batch_size: int = 2000) -> int:
         if ct is None:
             ct = types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False)
         rows.append(AuditEntry(at=at, actor=actor, content_type=ct, object_id=str(object_id), object_repr=str(object_repr)[:300],
-                               action=action, changes=_plain(changes or {}), note=note or ""))
+                               action=action, changes=_without_secrets(_plain(changes or {})), note=note or ""))
     AuditEntry.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)

@@ -50,7 +50,10 @@ the body: a watchdog shuts the connection's socket down when it passes, so a ser
 headers a byte at a time (each byte inside the read timeout) is cut off like one that drips its
 body.  The name is resolved by the system's resolver in a worker thread given what is left of the
 deadline: a resolver that does not answer in time ends the fetch (the lookup itself cannot be
-interrupted; its thread ends when the resolver gives up).
+interrupted; its thread ends when the resolver gives up).  Those threads are bounded: at most
+``OUTBOUND_LOOKUP_THREADS`` (16) lookups run at once for all fetches together, a hung one keeping
+its slot until the resolver gives up; with every slot taken a fetch fails at once (504) rather
+than pile up threads behind a name server that does not answer.
 """
 from __future__ import annotations
 
@@ -120,15 +123,40 @@ def _may_be_private(host: str, allow_private: bool, operator_hosts: frozenset[st
     return allow_private or "*" in allowed or host.lower() in allowed or host.lower() in operator_hosts
 
 
+DEFAULT_LOOKUP_THREADS = 16   # name lookups under way at once in worker threads, all fetches together
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _lookup_thread_limit() -> int:
+    return max(1, int(getattr(settings, "OUTBOUND_LOOKUP_THREADS", DEFAULT_LOOKUP_THREADS)))
+
+
+def _lookup_slots() -> threading.BoundedSemaphore:
+    """The one shared bound on lookup threads (``OUTBOUND_LOOKUP_THREADS``): a lookup the resolver
+    never answers keeps its thread, and its slot, until the resolver gives up — so many fetches to
+    a hanging name server cannot pile up threads; once every slot is taken a fetch fails at once."""
+    limit = _lookup_thread_limit()
+    with _slots_lock:
+        return _slots.setdefault(limit, threading.BoundedSemaphore(limit))
+
+
 def _lookup(host: str, port: int, deadline: float | None, rule: str) -> list[tuple]:
     """``getaddrinfo`` (the system's resolver), given at most until ``deadline`` (a
     ``time.monotonic()`` value) when there is one: it runs in a worker thread, and a lookup not
-    done in time refuses the fetch (``TooSlow``) — the thread is left to finish on its own."""
+    done in time refuses the fetch (``TooSlow``) — the thread is left to finish on its own, holding one
+    of the ``OUTBOUND_LOOKUP_THREADS`` slots until then; with none free the fetch is refused at
+    once (``TooSlow``, 504, like a lookup past its deadline: a caller that retries a
+    slow fetch retries this too) instead of starting another thread."""
     def look() -> list[tuple]:
         return socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM)
 
     if deadline is None:
         return look()
+    slots = _lookup_slots()
+    if not slots.acquire(blocking=False):
+        raise TooSlow(rule, f"cannot look up the host {host} now: all {_lookup_thread_limit()} name lookups the "
+                            "server runs at once are still waiting for the name server; try again later", status=504)
     box: dict[str, Any] = {}
 
     def worker() -> None:
@@ -136,9 +164,15 @@ def _lookup(host: str, port: int, deadline: float | None, rule: str) -> list[tup
             box["infos"] = look()
         except BaseException as exc:  # noqa: BLE001 — handed to the waiting thread
             box["error"] = exc
+        finally:
+            slots.release()   # only when the resolver is done: a hung lookup keeps its slot
 
     thread = threading.Thread(target=worker, name=f"outbound-resolve {host[:60]}", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except BaseException:
+        slots.release()
+        raise
     thread.join(max(0.0, deadline - time.monotonic()))
     if thread.is_alive():
         raise TooSlow(rule, f"looking up the host {host} did not finish before the fetch's deadline", status=504)

@@ -25,10 +25,20 @@ class IdentityProviderForm(forms.ModelForm):
                   "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
                   "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
                   "metadata_xml"]
-        widgets = {"client_secret": forms.PasswordInput(render_value=True)}
+        # the secret is never written back into the page (view-source showed it); empty keeps the saved one
+        widgets = {"client_secret": forms.PasswordInput(render_value=False)}
+        help_texts = {"client_secret": "empty keeps the secret saved; type it again when the issuer changes"}
 
     def clean(self):
         data = super().clean()
+        saved = self.instance.client_secret if self.instance.pk else ""
+        if saved and not data.get("client_secret"):
+            if data.get("issuer") and data.get("issuer") != self.instance.issuer:
+                # the token endpoint comes from the issuer: a kept secret would go to the new one, which
+                # whoever edits the issuer chooses — so a new issuer gets the secret only when it is typed
+                self.add_error("client_secret", "LMS-3: the issuer changed: type the client secret again "
+                                                "(the saved one is not sent to a new issuer)")
+            data["client_secret"] = saved
         institution, kind = data.get("institution"), data.get("kind")
         if institution is None or not kind:
             return data

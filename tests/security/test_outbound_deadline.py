@@ -95,3 +95,57 @@ def test_a_name_lookup_counts_against_the_deadline(chain, slow_resolver):
         outbound.session(rule="X-1", deadline=1.0).get(f"http://slow.example:{port}/hop/4", timeout=5)
     assert time.monotonic() - started < 1.8
     assert "slow.example" in slow.value.detail and slow.value.status == 504
+
+
+@pytest.fixture
+def hanging_resolver(monkeypatch):
+    """``hang.example`` never answers until the test lets it go (a name server that is down and a
+    resolver that has not yet given up); every other name goes to the system's resolver."""
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "hang.example":
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield release
+    release.set()
+
+
+def _lookup_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name.startswith("outbound-resolve"))
+
+
+def test_hung_lookups_cannot_pile_up_threads(settings, hanging_resolver):
+    """Twenty fetches to a name whose lookup hangs: at most OUTBOUND_LOOKUP_THREADS (here 3) lookup
+    threads ever exist; once they are all taken a fetch fails at once (504, naming the rule and
+    saying why) without starting another thread — before, each fetch left one more thread behind
+    until the resolver gave up.  When the resolver answers, the slots come back."""
+    settings.OUTBOUND_LOOKUP_THREADS = 3
+    before = _lookup_threads()
+    timed_out, refused = 0, []
+    for _ in range(20):
+        started = time.monotonic()
+        try:
+            outbound.session(rule="X-1", deadline=0.2).get("http://hang.example/", timeout=5)
+        except outbound.TooSlow as exc:
+            if "still waiting" in exc.detail:
+                refused.append(exc)
+                assert time.monotonic() - started < 0.1   # at once, not after the deadline
+            else:
+                timed_out += 1
+        assert _lookup_threads() - before <= 3
+    assert timed_out == 3 and len(refused) == 17
+    assert refused[0].rule == "X-1" and refused[0].status == 504 and "hang.example" in refused[0].detail
+    hanging_resolver.set()   # the resolver gives up: the threads end and free their slots
+    for _ in range(100):
+        if _lookup_threads() == before:
+            break
+        time.sleep(0.02)
+    assert _lookup_threads() == before
+    with pytest.raises(outbound.RuleViolation) as after:   # a lookup is tried again (and fails on its own)
+        outbound.session(rule="X-1", deadline=1.0).get("http://hang.example/", timeout=5)
+    assert after.value.status == 502 and "cannot find the host" in after.value.detail

@@ -23,7 +23,7 @@ def test_a_missing_page_in_french(client, student):
     client.force_login(student)
     client.cookies["django_language"] = "fr"
     page = client.get("/no-such-page/").content.decode()
-    assert "<h1>Page introuvable</h1>" in page and "Retour à l&#x27;accueil" in page
+    assert "<h1>Page introuvable</h1>" in page and "Retour à l'accueil</a>" in page
 
 
 def test_signed_out_it_offers_to_sign_in(client):

@@ -19,13 +19,13 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 
-# (file name, user, path, optional CSS selector to click first)
+# (file name, user, path, CSS selector of what must show: scrolled to the middle of the window, "" for the top)
 SHOTS = [
-    ("login", None, "/login/"),
-    ("home-instructor", "instructor", "/"),
-    ("courses", "instructor", "/courses/?q=history"),
+    ("login", None, "/login/", ""),
+    ("home-instructor", "instructor", "/", ""),
+    ("courses", "instructor", "/courses/?q=history", ""),
 ]
-EXTRA = Path(__file__).with_name("screenshots.txt")  # more shots, one "name user path" per line
+EXTRA = Path(__file__).with_name("screenshots.txt")  # more shots, one "name user path [selector]" per line
 
 
 def free_port() -> int:
@@ -39,8 +39,8 @@ def main() -> int:
     if EXTRA.exists():
         for raw in EXTRA.read_text().splitlines():
             if raw.strip() and not raw.startswith("#"):
-                name, user, path = raw.split()
-                shots.append((name, None if user == "-" else user, path))
+                name, user, path, *show = raw.split(maxsplit=3)
+                shots.append((name, None if user == "-" else user, path, show[0] if show else ""))
     OUT.mkdir(parents=True, exist_ok=True)
     data = tempfile.mkdtemp(prefix="syllabus-shots-")
     env = {**os.environ, "SYLLABUS_DATA_DIR": data, "PORT": str(free_port())}
@@ -59,7 +59,7 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             sessions: dict = {}
-            for name, user, path in shots:
+            for name, user, path, show in shots:
                 if user not in sessions:
                     ctx = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860})
                     page = ctx.new_page()
@@ -73,12 +73,18 @@ def main() -> int:
                 page = sessions[user]
                 page.goto(path)
                 page.wait_for_load_state("networkidle")
+                if show:  # below the fold: bring it to the middle of the window
+                    page.locator(show).first.evaluate("e => e.scrollIntoView({block: 'center'})")
                 page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
                 print(f"{name}.png  ({user or 'anonymous'} {path})")
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # the server stops its workers and its timer process first: on a busy machine, give it time
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return 0
 
 

@@ -10,6 +10,7 @@ from syllabus.courses.models import Course
 from syllabus.org import config
 
 from .models import Kind, PurchaseRequest, AcquisitionTask, OPEN_TASK
+from .workflow import PurchaseStatus
 
 
 def enrolment_of_lists(list_ids) -> dict[int, int]:
@@ -109,4 +110,23 @@ def with_find_it(reqs: list[PurchaseRequest]) -> list[PurchaseRequest]:
 
     for r in reqs:
         r.find_it = f"{reverse('resolver:openurl')}?{openurl.from_csl(r.metadata)}" if r.citation_id is None else ""  # type: ignore[attr-defined]
+    return reqs
+
+
+#: declined suggestions of one page offered an inter-library loan (each one resolved like Find it)
+DECLINED_WITH_ILL = 10
+
+
+def with_ill(user, reqs: list[PurchaseRequest]) -> list[PurchaseRequest]:
+    """Set ``ill`` on the reader's declined Find it suggestions (the newest
+    :data:`DECLINED_WITH_ILL`): the address of Find it's *Request through inter-library loan* for
+    the title when Find it offers it to ``user`` now (DSV-6, CON-2), else "". The step is
+    consortium's, read through the catalog's Find it registry (acquisitions sits below consortium)."""
+    from syllabus.catalog import actions, resolver
+
+    declined = [r for r in reqs if r.citation_id is None and r.status == PurchaseStatus.DECLINED and r.metadata]
+    for r in reqs:
+        r.ill = ""  # type: ignore[attr-defined]
+    for r in declined[:DECLINED_WITH_ILL]:
+        r.ill = actions.next_step("ill", resolver.resolve(user, r.metadata), user) or ""  # type: ignore[attr-defined]
     return reqs

@@ -186,5 +186,5 @@ def suggest(request):
 def my_requests(request):
     """The purchase requests and suggestions a person made, with their status and the library's
     reason; withdraw one while the library is processing it (SRV-3)."""
-    reqs = selectors.with_find_it(list(selectors.my_purchases(request.user)[:200]))
+    reqs = selectors.with_ill(request.user, selectors.with_find_it(list(selectors.my_purchases(request.user)[:200])))
     return render(request, "acquisitions/my_requests.html", {"reqs": reqs})

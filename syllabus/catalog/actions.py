@@ -140,5 +140,17 @@ def next_steps_for(result, user) -> list[dict]:
             for s, url in _offered(steps, result, user)]
 
 
+def next_step(code: str, result, user) -> str | None:
+    """The address of the next step ``code`` when Find it would offer it to ``user`` for ``result``
+    (a :class:`~syllabus.catalog.resolver.Resolution`), else None: another page offers the same step
+    (acquisitions' *My purchase requests* offers a declined suggestion's inter-library loan)."""
+    _discover()
+    step = NEXT_STEPS.get(code)
+    if step is None or (held(result) and not step.when_held):
+        return None
+    offered = _offered({code: step}, result, user)
+    return offered[0][1] if offered else None
+
+
 def actions_for(record, user) -> list[dict]:
     return [{"code": a.code, "label": a.label, "url": url} for a, url in _offered(ACTIONS, record, user)]

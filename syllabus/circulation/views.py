@@ -25,6 +25,7 @@ from syllabus.lists import selectors as list_selectors
 from syllabus.lists.views import form_date
 from syllabus.org import config
 from syllabus.org.models import Library
+from syllabus.org.permissions import is_librarian_for
 from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
@@ -247,6 +248,9 @@ def personal_copies(request):
     return render(request, "circulation/personal_copies.html", {
         "copies": selectors.personal_copies(request.user, status=status)[:200], "status": status,
         "statuses": PersonalCopyStatus.choices,
+        # the item's link opens the list's library page, for those who process lists (LST-7); the
+        # institution's other reserves staff (a General System Administrator) would meet a 404 there
+        "processes_lists": is_librarian_for(request.user, request.user.institution_id),
         "libraries": Library.objects.filter(institution_id=request.user.institution_id).order_by("name")})
 
 

@@ -106,8 +106,11 @@ def _detail_context(request, req: DigitizationRequest, error=None) -> dict:
     user = request.user
     manager, operator = permissions.can_decide(user, req), permissions.can_work_on(user, req)
     acts = workflow.actions(req.status)
+    staff = permissions.is_fulfillment_staff(user, req.institution)
     return {
-        "req": req, "error": error, "history": list(audit.trail(req)[:30]) if permissions.is_fulfillment_staff(user, req.institution) else [],
+        "req": req, "error": error, "history": list(audit.trail(req)[:30]) if staff else [],
+        # staff who see the request but may take no step on it now are told why the page has no buttons
+        "watching": staff and bool(acts) and user.pk != req.requester_id,
         "can": {
             "approve": manager and req.approval == "pending" and "approve" in acts,
             "approve_copyright": manager and req.copyright == "pending" and "approve_copyright" in acts,

@@ -89,10 +89,12 @@ def _sorted(side: str) -> list[NavEntry]:
     return _SORTED[key]
 
 
-def entries_for(user, side: str) -> list[dict]:
+def entries_for(user, side: str, *, names: set[str] | None = None) -> list[dict]:
     out = []
     where = _where()
     for e in _sorted(side):
+        if names is not None and e.url_name not in names:
+            continue
         try:
             if not e.when(user):
                 continue
@@ -101,8 +103,18 @@ def entries_for(user, side: str) -> list[dict]:
         url = _url(e.url_name, where)
         if url is None:
             continue
-        out.append({"label": e.label, "url": url, "name": e.url_name, "badge": e.badge(user) if e.badge else 0, "group": e.group})
+        out.append({"label": e.label, "url": url, "name": e.url_name, "badge": e.badge(user) if e.badge and names is None else 0, "group": e.group})
     return out
+
+
+def related(user, *url_names: str) -> list[dict]:
+    """``[{"label", "url", "name"}]``: the menu entries named ``url_names`` (in that order) that
+    ``user`` sees — how a page of one app points to a page of another it may not import (a lower
+    app's page to a higher app's: acquisitions' *My purchase requests* to consortium's *My
+    inter-library loan requests*).  An entry no app registered, or hidden from ``user``, is left out."""
+    wanted = set(url_names)
+    found = {e["name"]: e for side in ("lists", "back_office") for e in entries_for(user, side, names=wanted)}
+    return [found[n] for n in url_names if n in found]
 
 
 GROUP_LABELS = {"library": gettext_lazy("Library"), "back_office": gettext_lazy("Back office")}

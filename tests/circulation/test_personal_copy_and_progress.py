@@ -109,6 +109,26 @@ def test_staff_page_lists_expected_copies(published, instructor, reserves, stude
     assert client.get(reverse("circulation:personal-copies")).status_code == 403
 
 
+def test_each_copy_links_to_a_page_its_reader_may_open(published, instructor, reserves, make_user, client):
+    """The item's link goes to the list's library page at the item's row (``litem-``) for those who
+    process lists; the institution's General System Administrator, who handles personal copies but
+    not lists (LST-7), sees the title without a link into a 404 (session 17, the demo's ``admin``)."""
+    from syllabus.lists import services as lists
+    from syllabus.org.roles import Role
+
+    lst, section = published
+    citation = lists.add_citation(instructor, lst, section, "book", BOOK, personal_copy=True)
+    client.force_login(reserves)
+    page = client.get(reverse("circulation:personal-copies")).content.decode()
+    link = f'{reverse("lists:library", args=[lst.pk])}#litem-{citation.pk}'
+    assert f'href="{link}"' in page
+    assert client.get(reverse("lists:library", args=[lst.pk])).content.decode().count(f'id="litem-{citation.pk}"') == 1
+    admin = make_user("gsa", group="staff", roles=[Role.GENERAL_SYSTEM_ADMINISTRATOR])
+    client.force_login(admin)
+    page = client.get(reverse("circulation:personal-copies")).content.decode()
+    assert "Middlemarch" in page and reverse("lists:library", args=[lst.pk]) not in page
+
+
 # --- reading progress ------------------------------------------------------------------------------
 
 def test_done_and_undo_with_counts_never_names(published, instructor, student, make_user, course, api, client):

@@ -438,3 +438,15 @@ def test_the_ask_form_is_prefilled_with_every_part_of_a_name_and_a_year_given_as
                     "issued": {"raw": "Spring 1999"}})
     assert form["author"] == "Vincent van Gogh; Martin Luther King Jr.; World Health Organization"
     assert form["year"] == "1999"
+
+
+def test_an_empty_queue_points_to_the_other_side(client, world):
+    """Session 17 (the new user's walk): the menu's count includes our readers' new requests, which
+    are under *Our requests*; an empty *Requests to us* says so and leads there."""
+    client.force_login(world["student"])
+    assert _ask(client, _kev(BOOK), pickup_library="").status_code in (200, 302)
+    client.force_login(world["staff"])
+    page = client.get("/consortium/ill/").content.decode()
+    assert 'data-testid="ill-none"' in page and 'href="?side=requester">Our requests:' in page
+    ours = client.get("/consortium/ill/?side=requester").content.decode()
+    assert "A Book Nobody Has" in ours and 'data-testid="ill-none"' not in ours

@@ -1,9 +1,11 @@
 """Pages of digitization for every role: anonymous → sign-in, wrong role → 403 with the rule,
 not visible → 404, and the htmx actions return the updated panel."""
 import pytest
+from django.urls import reverse
 
 from syllabus.fulfillment import services
 from syllabus.fulfillment.models import DigitizationRequest, DisplayLogicRule, PatronLimit, Status
+from syllabus.org.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +259,17 @@ def test_configuration_page_removes_an_operator(client, fadmin, operator, dept):
     assert not dept.operators.exists()
     operator.__dict__.pop("_role_cache", None)
     assert not operator.has_role(Role.WORK_ORDER_OPERATOR, institution=dept.institution, department=dept.code)
+
+
+def test_staff_who_may_take_no_step_are_told_why_there_are_no_buttons(client, req, make_user, student, operator):
+    """Session 17 (the demo's ``admin``): a General System Administrator opens a request from the
+    work queue; it has no buttons for them, and the page says whose steps they are."""
+    gsa = make_user("gsa", group="staff", roles=[Role.GENERAL_SYSTEM_ADMINISTRATOR])
+    client.force_login(gsa)
+    page = client.get(reverse("fulfillment:request", args=[req.pk])).content.decode()
+    assert 'data-testid="no-actions"' in page and 'id="actions-h"' not in page
+    client.force_login(operator)  # who may act sees the buttons, not the note
+    page = client.get(reverse("fulfillment:request", args=[req.pk])).content.decode()
+    assert 'id="actions-h"' in page and 'data-testid="no-actions"' not in page
+    client.force_login(student)  # the requester cancels it, and is not told about staff steps
+    assert 'data-testid="no-actions"' not in client.get(reverse("fulfillment:request", args=[req.pk])).content.decode()

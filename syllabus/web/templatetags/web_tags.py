@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django import template
 from django.core.signals import setting_changed
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -25,6 +25,17 @@ def page_heading(context) -> str:
         raise template.TemplateSyntaxError("{% page_heading %} needs a page that extends web/base.html and "
                                            "declares a {% block title %} with text")
     return format_html("<h1>{}</h1>", text)
+
+
+@register.simple_tag(takes_context=True)
+def related_pages(context, *url_names: str) -> str:
+    """Links to the menu entries named ``url_names`` that the signed-in person sees (``web.nav.related``),
+    separated by " · ": ``{% related_pages "consortium:ill-mine" %}`` on a page of an app that may
+    not import the app of that page (ARCHITECTURE.md, the app graph)."""
+    from syllabus.web.nav import related
+
+    links = related(context["request"].user, *url_names)
+    return format_html_join(" · ", '<a href="{}" data-testid="related-page">{}</a>', ((e["url"], e["label"]) for e in links))
 
 
 @register.inclusion_tag("web/_pager.html")

@@ -5,11 +5,15 @@
   answers from the ``LoginState`` table (fresh and unused) and the launch view binds the nonce
   to its login and consumes it once (:func:`syllabus.lti.services.accept`);
 - it writes the whole launch into the session; we keep only what the pages need;
-- the state stays a short-lived cookie (pylti1p3 marks it ``SameSite=None; Secure`` over HTTPS).
+- the state stays a short-lived cookie (pylti1p3 marks it ``SameSite=None; Secure`` over HTTPS;
+  :mod:`syllabus.lti.middleware` adds ``Partitioned``); pylti1p3 2.0 knows nothing of LTI Client
+  Side postMessages, so :class:`OIDCLogin`'s redirect can also answer with a page of ours (which
+  stores the state in the platform's frame first) carrying the same cookie.
 """
 from __future__ import annotations
 
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin  # noqa: F401
+from pylti1p3.contrib.django.redirect import DjangoRedirect
 from pylti1p3.session import SessionService
 
 from . import services
@@ -33,3 +37,14 @@ class StateSession(SessionService):
 
     def check_state_is_valid(self, state, id_token_hash) -> bool:
         return False  # always compare the state with the browser's cookie
+
+
+class Redirect(DjangoRedirect):
+    def with_cookies(self, response):
+        """``response`` (a page of ours instead of the 302) with the login's state cookie."""
+        return self._process_response(response)
+
+
+class OIDCLogin(DjangoOIDCLogin):
+    def get_redirect(self, url):
+        return Redirect(url, self._cookie_service)

@@ -20,6 +20,10 @@ from . import services
 
 
 class StateSession(SessionService):
+    def __init__(self, request, *, storage_verified: bool = False):
+        super().__init__(request)
+        self.storage_verified = storage_verified
+
     def save_nonce(self, nonce):  # recorded with its state by services.record_login
         return None
 
@@ -36,7 +40,9 @@ class StateSession(SessionService):
         return None
 
     def check_state_is_valid(self, state, id_token_hash) -> bool:
-        return False  # always compare the state with the browser's cookie
+        # compare the state with the browser's cookie — unless the launch view read it back from
+        # the platform's storage frame (LTI Client Side postMessages; services.login_for checked)
+        return self.storage_verified
 
 
 class Redirect(DjangoRedirect):

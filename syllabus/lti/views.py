@@ -157,7 +157,7 @@ def launch(request):
             pending = services.storage_login(state)
             if pending is not None:
                 return _storage_page(request, pending.platform, pending.storage_target, state, pending.nonce, mode="get",
-                                     id_token=id_token, state=state)
+                                     id_token=id_token)
         verified = _storage_verified(request, storage) if storage else False
         login_state = services.login_for(state, cookie, storage_verified=verified)
         platform = login_state.platform
@@ -166,7 +166,7 @@ def launch(request):
             raise LaunchRefused("role", "only instructors add Syllabus content to the LMS course", status=403)
         # pylti1p3 fetches the platform's key set URL with this session: address vetted where it
         # connects (SSRF, DNS rebinding), a timeout, and the answer refused past KEY_SET_MAX bytes
-        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request),
+        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request, storage_verified=verified),
                                       requests_session=outbound.session(rule="LMS-1", field="keyset_url",
                                                                         max_bytes=services.KEY_SET_MAX))
         try:

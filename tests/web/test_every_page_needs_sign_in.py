@@ -18,6 +18,8 @@ PUBLIC = {
     "lti:login": "LTI 1.3 OIDC login initiation: the LMS sends the browser here before anyone is signed in (LMS-1)",
     "lti:launch": "LTI 1.3 launch: the LMS posts a signed id_token; it is what signs the person in (LMS-1)",
     "lti:jwks": "the tool's public keys: LMSs fetch them to verify deep-linking and service tokens (LMS-1)",
+    "lti:session": "after a launch, the frame asks whether its session cookie came back (only yes or no, LMS-1)",
+    "lti:continue": "\"Open in a new window\": its one-time ticket of a launch is what signs the person in (LMS-1)",
     # LMS-3: single sign-on is how an anonymous visitor becomes a signed-in one
     "sso:login": "an identity provider's sign-in button starts here",
     "sso:oidc-callback": "the OpenID provider sends the browser back here (state, nonce and PKCE checked)",
@@ -92,6 +94,7 @@ FRONT = {
     "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
     "web:home", "web:login", "web:logout", "web:favicon", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",
+    "lti:session", "lti:continue",
     "analytics:index", "analytics:mine", "analytics:events",
     "acquisitions:suggest", "acquisitions:mine",  # a reader's purchase suggestion from Find it and their requests (SRV-3)
 }

@@ -84,7 +84,7 @@ def partition(response, name: str) -> None:
     morsel = response.cookies[name]
     morsel["samesite"] = "None"
     morsel["secure"] = True
-    if "partitioned" in Morsel._reserved:  # Python ≥ 3.14 writes the attribute itself
+    if "partitioned" in getattr(Morsel, "_reserved", {}):  # Python ≥ 3.14 writes the attribute itself
         morsel["partitioned"] = True
         return
     if isinstance(morsel, PartitionedMorsel):

@@ -14,12 +14,13 @@ back, and the launch was refused ("state mismatch").
   offers "Open in a new window", which opens the list at the top level — once;
 - a storage frame whose answers come from another origin is ignored: the launch is refused.
 """
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
-from syllabus.lists import services as lists
 from tests.conftest import BROWSER_TIMEOUT_MS, CHROMIUM, _warm_up
-from tests.lti.conftest import LEARNER, context, start_platform
+from tests.lti.conftest import framed_launch, start_platform
 
 SLOW = 40_000   # a refused storage answer waits out the put and get timeouts (5 s each) first
 
@@ -63,31 +64,19 @@ def platforms():
         proc.wait(timeout=10)
 
 
-def _setup(lms, tool: str, inst_a, course, instructor, **spec_extra):
-    from syllabus.lti import services
-
-    services.register_platform(None, inst_a, issuer=lms.base, client_id="syllabus-tool-1", deployment_ids=["deployment-A"],
-                               auth_login_url=lms.base + "/auth", auth_token_url=lms.base + "/token",
-                               keyset_url=lms.base + "/jwks")
-    lst = lists.create_list(instructor, title="History readings", courses=[course])
-    week = lists.add_section(instructor, lst, title="Week 1")
-    lists.add_citation(instructor, lst, week, "book", {"title": "The Age of Revolution", "author": [{"family": "Hobsbawm"}]})
-    lists.publish_list(instructor, lst)
-    lms.control("tool", {"redirect_uris": [tool + "/lti/launch/"], "jwks": lms.http.get(tool + "/lti/jwks/").json()})
-    spec = {"sub": "cookieless-student", "email": "cookieless@uni.edu", "given_name": "Cleo", "roles": [LEARNER],
-            "context": context(), "nrps": False, "target_link_uri": tool + "/lti/launch/", "login_url": tool + "/lti/login/",
-            **spec_extra}
-    return lst, lms.control("launch", spec)["id"]
+def _open(page, live_server, lms, tool_host: str, inst_a, course, instructor, **spec_extra):
+    """The LMS's course page (with its storage frame) in the browser; the tool at ``tool_host``."""
+    tool = live_server.url.replace(urlsplit(live_server.url).hostname, tool_host)
+    spec = {"sub": "cookieless-student", "email": "cookieless@uni.edu", "given_name": "Cleo", **spec_extra}
+    lst, launch_id = framed_launch(lms, tool, inst_a, course, instructor, spec)
+    page.goto(f"{lms.base}/course_storage/{launch_id}")
+    return tool, lst, page.frame_locator("#tool")
 
 
 @pytest.mark.browser
 def test_partitioned_cookies_keep_the_launch_and_the_session_inside_the_cross_site_frame(
         browser_page, live_server, platforms, inst_a, course, instructor):
-    lms = platforms("127.0.0.1")
-    tool = live_server.url.replace("127.0.0.1", "localhost")
-    lst, launch_id = _setup(lms, tool, inst_a, course, instructor)
-    browser_page.goto(f"{lms.base}/course_storage/{launch_id}")
-    frame = browser_page.frame_locator("#tool")
+    tool, lst, frame = _open(browser_page, live_server, platforms("127.0.0.1"), "localhost", inst_a, course, instructor)
     expect(frame.locator('[data-testid="student-view"]')).to_contain_text("The Age of Revolution")
     expect(frame.locator(".whoami")).to_contain_text("Cleo")
     session = [c for c in browser_page.context.cookies() if c["name"] == "sessionid"]
@@ -100,11 +89,7 @@ def test_without_any_cookie_the_state_comes_back_from_the_lms_storage_frame_and_
         browser_page, live_server, platforms, inst_a, course, instructor):
     from syllabus.lti.models import LaunchTicket, LoginState
 
-    lms = platforms("localhost")
-    tool = live_server.url.replace("localhost", "127.0.0.1")
-    lst, launch_id = _setup(lms, tool, inst_a, course, instructor)
-    browser_page.goto(f"{lms.base}/course_storage/{launch_id}")
-    frame = browser_page.frame_locator("#tool")
+    tool, lst, frame = _open(browser_page, live_server, platforms("localhost"), "127.0.0.1", inst_a, course, instructor)
     offer = frame.locator('[data-testid="lti-new-window"]')
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("LMS-1")
@@ -128,12 +113,9 @@ def test_a_storage_answer_from_another_origin_is_ignored_and_the_launch_refused(
         browser_page, live_server, platforms, inst_a, course, instructor):
     from syllabus.lti.models import LaunchTicket
 
-    lms = platforms("localhost")
     hostile = platforms("127.0.0.1")     # another origin: it answers every storage message "right"
-    tool = live_server.url.replace("localhost", "127.0.0.1")
-    _lst, launch_id = _setup(lms, tool, inst_a, course, instructor, relay=hostile.base + "/storage_frame?forge=1")
-    browser_page.goto(f"{lms.base}/course_storage/{launch_id}")
-    frame = browser_page.frame_locator("#tool")
+    _tool, _lst, frame = _open(browser_page, live_server, platforms("localhost"), "127.0.0.1", inst_a, course, instructor,
+                               relay=hostile.base + "/storage_frame?forge=1")
     refusal = frame.locator('[data-testid="lti-refused"]')
     expect(refusal).to_contain_text("LMS-1", timeout=SLOW)
     expect(refusal).to_contain_text("storage frame did not confirm")

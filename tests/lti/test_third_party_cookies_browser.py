@@ -26,17 +26,15 @@ SLOW = 40_000   # a refused storage answer waits out the put and get timeouts (5
 
 
 @pytest.fixture(scope="module")
-def chromium_3pc():
-    from playwright.sync_api import sync_playwright
-
-    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-            "--test-third-party-cookie-phaseout"])
-        yield browser
-        browser.close()
+def chromium_3pc(chromium):
+    """A second Chromium of the session's Playwright (one Playwright per process), launched
+    with third-party cookies blocked."""
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+        "--test-third-party-cookie-phaseout"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

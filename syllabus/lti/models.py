@@ -94,9 +94,29 @@ class LoginState(models.Model):
     target_link_uri = models.URLField(max_length=1000)
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # the login's lti_storage_target (LTI Client Side postMessages): the platform's frame that
+    # keeps the state and nonce for a browser that drops the state cookie; "" = cookie only
+    storage_target = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.state} ({'used' if self.used_at else 'open'})"
+
+
+class LaunchTicket(models.Model):
+    """"Open in a new window" after a launch whose session the framed browser would not keep
+    (LMS-1): a one-time secret (only its SHA-256 is stored) that signs the launch's person in at
+    the top level and continues to the launch's destination — single use, two minutes."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="+")
+    destination = models.CharField(max_length=1000)
+    carry = models.JSONField(default=dict, blank=True)   # the launch's session values its destination needs
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ticket for {self.user_id} ({'used' if self.used_at else 'open'})"
 
 
 class Identity(models.Model):

@@ -5,17 +5,25 @@
   answers from the ``LoginState`` table (fresh and unused) and the launch view binds the nonce
   to its login and consumes it once (:func:`syllabus.lti.services.accept`);
 - it writes the whole launch into the session; we keep only what the pages need;
-- the state stays a short-lived cookie (pylti1p3 marks it ``SameSite=None; Secure`` over HTTPS).
+- the state stays a short-lived cookie (pylti1p3 marks it ``SameSite=None; Secure`` over HTTPS;
+  :mod:`syllabus.lti.middleware` adds ``Partitioned``); pylti1p3 2.0 knows nothing of LTI Client
+  Side postMessages, so :class:`OIDCLogin`'s redirect can also answer with a page of ours (which
+  stores the state in the platform's frame first) carrying the same cookie.
 """
 from __future__ import annotations
 
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin  # noqa: F401
+from pylti1p3.contrib.django.redirect import DjangoRedirect
 from pylti1p3.session import SessionService
 
 from . import services
 
 
 class StateSession(SessionService):
+    def __init__(self, request, *, storage_verified: bool = False):
+        super().__init__(request)
+        self.storage_verified = storage_verified
+
     def save_nonce(self, nonce):  # recorded with its state by services.record_login
         return None
 
@@ -32,4 +40,17 @@ class StateSession(SessionService):
         return None
 
     def check_state_is_valid(self, state, id_token_hash) -> bool:
-        return False  # always compare the state with the browser's cookie
+        # compare the state with the browser's cookie — unless the launch view read it back from
+        # the platform's storage frame (LTI Client Side postMessages; services.login_for checked)
+        return self.storage_verified
+
+
+class Redirect(DjangoRedirect):
+    def with_cookies(self, response):
+        """``response`` (a page of ours instead of the 302) with the login's state cookie."""
+        return self._process_response(response)
+
+
+class OIDCLogin(DjangoOIDCLogin):
+    def get_redirect(self, url):
+        return Redirect(url, self._cookie_service)

@@ -25,7 +25,7 @@ from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 
-from .models import ContextLink, CourseMatch, Deployment, Identity, LoginState, Platform
+from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform
 
 log = logging.getLogger("syllabus.lti")
 
@@ -38,6 +38,7 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 LOGIN_LIFETIME = dt.timedelta(minutes=10)
+TICKET_LIFETIME = dt.timedelta(minutes=2)   # "Open in a new window" after a launch
 KEY_SET_MAX = 1_000_000          # bytes of a platform's key set (JWKS): a few keys are a few kB
 MAX_ROSTER_PAGES = 200           # a platform paging for ever is stopped
 MAX_MEMBERS = 50_000
@@ -127,8 +128,33 @@ def check_target_link(target: str, base: str) -> str:
     return target
 
 
-def record_login(platform: Platform, state: str, nonce: str, target_link_uri: str) -> LoginState:
-    return LoginState.objects.create(platform=platform, state=state, nonce=nonce, target_link_uri=target_link_uri)
+def record_login(platform: Platform, state: str, nonce: str, target_link_uri: str, storage_target: str = "") -> LoginState:
+    return LoginState.objects.create(platform=platform, state=state, nonce=nonce, target_link_uri=target_link_uri,
+                                     storage_target=storage_target)
+
+
+# LTI Client Side postMessages §lti_storage_target: "_parent" or the name of a frame of the
+# platform's window (Canvas: post_message_forwarding); a name is HTML's, we take a safe subset
+_STORAGE_TARGET = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def storage_target_of(value: str | None) -> str:
+    """The login's ``lti_storage_target``, checked ("" when absent)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not _STORAGE_TARGET.match(value):
+        raise LaunchRefused("lti_storage_target", "lti_storage_target must be _parent or a frame name "
+                                                  "(letters, digits, . _ -, at most 64)")
+    return value
+
+
+def storage_login(state: str) -> LoginState | None:
+    """The open, recent login of ``state`` that kept its state in the platform's frame, if any."""
+    if not state:
+        return None
+    return (LoginState.objects.select_related("platform").exclude(storage_target="")
+            .filter(state=state, used_at__isnull=True, created_at__gt=clock.now() - LOGIN_LIFETIME).first())
 
 
 def nonce_is_fresh(nonce: str) -> bool:
@@ -137,15 +163,17 @@ def nonce_is_fresh(nonce: str) -> bool:
 
 # --- launch checks -------------------------------------------------------------------------
 
-def login_for(state: str, cookie: str | None) -> LoginState:
+def login_for(state: str, cookie: str | None, *, storage_verified: bool = False) -> LoginState:
     """The login this launch answers: the state must be one the tool issued, to this browser
-    (its cookie), unused and recent."""
+    — its cookie, or, for a login that stored it in the platform's frame (LTI Client Side
+    postMessages), the tool's launch page read it back from that frame (``storage_verified``)
+    — unused and recent."""
     if not state:
         raise LaunchRefused("state", "state mismatch: the launch carries no state")
     login = LoginState.objects.select_related("platform", "platform__institution").filter(state=state).first()
     if login is None:
         raise LaunchRefused("state", "state mismatch: this launch does not answer a login the tool started")
-    if cookie != state:
+    if cookie != state and not (storage_verified and login.storage_target):
         raise LaunchRefused("state", "state mismatch: the launch's state is not the one given to this browser at login")
     if login.used_at is not None:
         raise LaunchRefused("nonce", "replayed launch: its nonce was already used")
@@ -499,7 +527,46 @@ def links_due(now, hours: int) -> list[ContextLink]:
 
 
 def forget_old_logins(now) -> int:
+    LaunchTicket.objects.filter(created_at__lte=now - dt.timedelta(days=1)).delete()
     return LoginState.objects.filter(created_at__lte=now - dt.timedelta(days=1)).delete()[0]
+
+
+# --- "Open in a new window" (a browser that keeps no cookie in the LMS frame) ----------------
+
+def _ticket_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_ticket(user: User, platform: Platform, destination: str, carry: dict | None = None) -> str:
+    """A one-time secret that signs ``user`` in at the top level and goes on to ``destination``
+    (a path of this tool); only its hash is stored."""
+    import secrets
+
+    if not destination.startswith("/") or destination.startswith("//"):
+        raise ValueError(f"a ticket's destination is a path of this tool, not {destination!r}")
+    token = secrets.token_urlsafe(32)
+    LaunchTicket.objects.create(token_hash=_ticket_hash(token), user=user, platform=platform, destination=destination[:1000],
+                                carry=carry or {})
+    return token
+
+
+def redeem_ticket(token: str) -> LaunchTicket:
+    """The ticket's person and destination, consumed once: unknown, used, or older than
+    TICKET_LIFETIME is refused (LMS-1)."""
+    if not token or len(token) > 200:
+        raise LaunchRefused("ticket", "this link to open Syllabus in a new window is not valid")
+    ticket = LaunchTicket.objects.select_related("user", "platform").filter(token_hash=_ticket_hash(token)).first()
+    if ticket is None:
+        raise LaunchRefused("ticket", "this link to open Syllabus in a new window is not valid")
+    if ticket.created_at <= clock.now() - TICKET_LIFETIME:
+        raise LaunchRefused("ticket", "this link to open Syllabus in a new window has expired (2 minutes); open it again from the LMS")
+    if LaunchTicket.objects.filter(pk=ticket.pk, used_at__isnull=True).update(used_at=clock.now()) != 1:
+        raise LaunchRefused("ticket", "this link to open Syllabus in a new window was already used; open it again from the LMS")
+    try:
+        check_may_sign_in(ticket.user, rule="LMS-1", through_institution=True)
+    except RuleViolation as exc:
+        raise LaunchRefused("user", f"{exc.detail}; ask the library", status=403)
+    return ticket
 
 
 def frame_origins_of(platform_ids) -> list[str]:

@@ -31,7 +31,7 @@ from syllabus.web.errors import query_ceiling, refusal
 from . import keys, services
 from .config import DbToolConf
 from .models import Platform
-from .pylti import DjangoMessageLaunch, DjangoOIDCLogin, StateSession
+from .pylti import DjangoMessageLaunch, OIDCLogin, StateSession
 from .services import CLAIM, DL_CLAIM, NRPS_CLAIM, LaunchRefused
 
 log = logging.getLogger("syllabus.lti")
@@ -47,9 +47,25 @@ def refused(request, exc: RuleViolation, platform: Platform | None = None):
     if platform is not None:
         request.lti_frame_origins = [platform.origin]
     log.info("LTI refused: %s", exc)
+    advice = [_("Nothing was changed. Go back to your course in the LMS and open the link again; if it "
+                "keeps failing, tell the library which link and this message.")]
+    if getattr(exc, "what", "") == "state" and not request.COOKIES:
+        advice.append(_("Your browser sent no cookie with this launch: it blocks cookies of other sites inside the LMS "
+                        "page, and your LMS did not offer to keep the launch for Syllabus. Use your LMS's “open in a "
+                        "new window” option."))
     return refusal(request, exc, heading=_("Syllabus could not open this from your LMS"), testid="lti-refused",
-                   advice=(_("Nothing was changed. Go back to your course in the LMS and open the link again; if it "
-                             "keeps failing, tell the library which link and this message."),))
+                   advice=tuple(advice))
+
+
+def _same_origin(request) -> bool:
+    """Did this POST come from a page of this tool?  Fetch Metadata (``Sec-Fetch-Site``), which
+    no page of another site can forge; a browser without it: the ``Origin`` header (``null``
+    under Referrer-Policy: no-referrer)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin in (None, "null", _base(request).rstrip("/"))
 
 
 # LTI names no length: an lti_message_hint is often a JWT of a few thousand characters.  Every
@@ -83,15 +99,37 @@ def login(request):
         target = services.check_target_link(params.get("target_link_uri", ""), _base(request))
         if not params.get("login_hint"):
             raise LaunchRefused("login_hint", "the login request has no login_hint")
-        oidc = DjangoOIDCLogin(request, DbToolConf(), session_service=StateSession(request))
+        storage_target = services.storage_target_of(params.get("lti_storage_target"))
+        oidc = OIDCLogin(request, DbToolConf(), session_service=StateSession(request))
         redirect_obj = oidc.get_redirect_object(request.build_absolute_uri(reverse("lti:launch")))
     except LaunchRefused as exc:
         return refused(request, exc, platform)
     except Exception as exc:  # pylti1p3's OIDCException and friends
         return refused(request, LaunchRefused("login", f"the login request is not valid: {exc}"), platform)
     query = parse_qs(urlsplit(redirect_obj.get_redirect_url()).query)
-    services.record_login(platform, query["state"][0], query["nonce"][0], target)
-    return redirect_obj.do_redirect()
+    state, nonce = query["state"][0], query["nonce"][0]
+    services.record_login(platform, state, nonce, target, storage_target=storage_target)
+    request.lti_frame_origins = [platform.origin]
+    if not storage_target:
+        return redirect_obj.do_redirect()
+    # LTI Client Side postMessages: keep the state and nonce in the platform's frame too (for a
+    # browser that drops the state cookie), then go on to the authorization endpoint
+    return redirect_obj.with_cookies(_storage_page(request, platform, storage_target, state, nonce, mode="put",
+                                                   next=redirect_obj.get_redirect_url()))
+
+
+STORAGE_WAIT_MS = 5_000        # an answer of the platform's storage frame
+CAPABILITIES_WAIT_MS = 1_500   # lti.capabilities is optional: without an answer, lti_storage_target is the frame
+
+
+def _storage_page(request, platform: Platform, target: str, state: str, nonce: str, *, mode: str, **extra):
+    config = {"mode": mode, "origin": platform.origin, "target": target, "state": state, "nonce": nonce,
+              "wait_ms": STORAGE_WAIT_MS, "capabilities_ms": CAPABILITIES_WAIT_MS,
+              **{k: v for k, v in extra.items() if k in ("next",)}}
+    request.lti_frame_origins = [platform.origin]
+    response = render(request, "lti/storage.html", {"config": config, **{k: v for k, v in extra.items() if k != "next"}})
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @csrf_exempt
@@ -99,8 +137,14 @@ def login(request):
 @xframe_options_exempt
 @require_http_methods(["POST"])
 def launch(request):
-    """The redirect URI and target link URI: check everything, then sign in, enrol and land."""
+    """The redirect URI and target link URI: check everything, then sign in, enrol and land.
+
+    A launch without the state cookie, of a login that kept its state in the platform's frame
+    (``lti_storage_target``), first gets a page that reads it back from that frame and posts the
+    launch again with ``lti_storage=verified`` — or with why not, which is refused."""
     id_token, state = request.POST.get("id_token", ""), request.POST.get("state", "")
+    storage = request.POST.get("lti_storage", "")
+    cookie = request.COOKIES.get(f"lti1p3-{state}")
     platform = None
     try:
         if not id_token:
@@ -109,14 +153,20 @@ def launch(request):
             claims = jwt.decode(id_token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise LaunchRefused("id_token", "the id_token is not a JWT")
-        login_state = services.login_for(state, request.COOKIES.get(f"lti1p3-{state}"))
+        if cookie != state and not storage:
+            pending = services.storage_login(state)
+            if pending is not None:
+                return _storage_page(request, pending.platform, pending.storage_target, state, pending.nonce, mode="get",
+                                     id_token=id_token)
+        verified = _storage_verified(request, storage) if storage else False
+        login_state = services.login_for(state, cookie, storage_verified=verified)
         platform = login_state.platform
         services.check_claims(login_state, claims)
         if claims[CLAIM + "message_type"] == services.DEEP_LINKING and services.role_of(claims) != course_services.INSTRUCTOR:
             raise LaunchRefused("role", "only instructors add Syllabus content to the LMS course", status=403)
         # pylti1p3 fetches the platform's key set URL with this session: address vetted where it
         # connects (SSRF, DNS rebinding), a timeout, and the answer refused past KEY_SET_MAX bytes
-        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request),
+        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request, storage_verified=verified),
                                       requests_session=outbound.session(rule="LMS-1", field="keyset_url",
                                                                         max_bytes=services.KEY_SET_MAX))
         try:
@@ -134,6 +184,72 @@ def launch(request):
     sign_in(request, result.user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[SESSION] = {"platform": platform.pk, "origins": [platform.origin]}
     request.lti_frame_origins = [platform.origin]
+    response = _after_launch(request, result, platform, claims)
+    if verified and response.status_code == 302:
+        # this browser dropped the state cookie: it may drop the session cookie too
+        return _landing(request, result.user, platform, response["Location"])
+    return response
+
+
+def _storage_verified(request, storage: str) -> bool:
+    """``lti_storage`` as the launch page sent it: ``verified`` from a page of this tool, or the
+    reason the platform's frame did not confirm the state (refused, LMS-1)."""
+    if storage != "verified":
+        why = storage if storage.replace("_", "").isalpha() and len(storage) <= 40 else "error"
+        raise LaunchRefused("state", f"state mismatch: the LMS's storage frame did not confirm this launch's state ({why})")
+    if not _same_origin(request):
+        raise LaunchRefused("state", "state mismatch: the storage confirmation did not come from this tool's launch page")
+    return True
+
+
+LANDING = "lti_landing"
+
+
+def _landing(request, user, platform: Platform, destination: str):
+    """After a launch checked through the platform's frame: go on to ``destination`` if this
+    browser kept the session cookie, else offer "Open in a new window" (a one-time, two-minute
+    ticket posted to :func:`continue_launch`, never in a URL)."""
+    import secrets
+
+    carry = {key: request.session[key] for key in ("lti_context", "lti_deep_link") if key in request.session}
+    ticket = services.issue_ticket(user, platform, destination, carry)
+    probe = secrets.token_urlsafe(12)
+    request.session[LANDING] = probe
+    config = {"mode": "land", "check": reverse("lti:session") + "?probe=" + probe, "next": destination}
+    response = render(request, "lti/landing.html", {"config": config, "ticket": ticket})
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@require_GET
+def session_kept(request):
+    """Did the browser send back the session cookie of the launch (the landing page asks)?"""
+    probe = request.GET.get("probe", "")
+    return JsonResponse({"kept": bool(probe) and request.session.get(LANDING) == probe})
+
+
+@csrf_exempt   # the framed page had no CSRF cookie to give; the one-time ticket and Sec-Fetch-Site stand for it
+@never_cache
+@require_http_methods(["POST"])
+def continue_launch(request):
+    """"Open in a new window": the ticket of a launch signs its person in at the top level and
+    goes on to the launch's destination (LMS-1)."""
+    try:
+        if not _same_origin(request):
+            raise LaunchRefused("ticket", "this request did not come from Syllabus's page in the LMS")
+        ticket = services.redeem_ticket(request.POST.get("ticket", ""))
+    except LaunchRefused as exc:
+        response = refused(request, exc)
+    else:
+        sign_in(request, ticket.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        request.session.update(ticket.carry)
+        response = redirect(ticket.destination)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _after_launch(request, result, platform: Platform, claims: dict):
     link = result.course and result.course.lti_contexts.filter(platform=platform, context_id=result.context.get("id")).first()
     if link and link.memberships_url and result.role == course_services.INSTRUCTOR:
         _sync_later(link.pk)

@@ -147,3 +147,23 @@ def _local_test_servers(settings):
     """The fake servers of these tests run on 127.0.0.1: the platform operator's allowance of
     syllabus.core.outbound (SSRF), as an intranet deployment would set it."""
     settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]
+
+
+def framed_launch(lms, tool: str, inst_a, course, instructor, spec: dict) -> tuple:
+    """For the browser tests: the LMS registered for institution A, the tool (at ``tool``, its
+    base URL) registered in the LMS, a published list of the course, and a student's launch
+    (``spec``) waiting in the LMS.  Returns (list, launch id)."""
+    from syllabus.lti import services
+
+    services.register_platform(None, inst_a, issuer=lms.base, client_id="syllabus-tool-1", deployment_ids=["deployment-A"],
+                               auth_login_url=lms.base + "/auth", auth_token_url=lms.base + "/token",
+                               keyset_url=lms.base + "/jwks")
+    lst = lists.create_list(instructor, title="History readings", courses=[course])
+    week = lists.add_section(instructor, lst, title="Week 1")
+    lists.add_citation(instructor, lst, week, "book", {"title": "The Age of Revolution", "author": [{"family": "Hobsbawm"}]})
+    lists.publish_list(instructor, lst)
+    launch_url = tool + "/lti/launch/"
+    lms.control("tool", {"redirect_uris": [launch_url], "jwks": lms.http.get(tool + "/lti/jwks/").json()})
+    spec = {"roles": [LEARNER], "context": context(), "nrps": False, "target_link_uri": launch_url,
+            "login_url": tool + "/lti/login/", **spec}
+    return lst, lms.control("launch", spec)["id"]

@@ -19,6 +19,10 @@ Implemented (and checked, where the platform is the one checking):
   verified (signature with the tool's keys, iss = client_id, aud = platform issuer, nonce,
   message type, version, deployment_id, exp, echoed ``data``) and its content items kept.
 
+- LTI Client Side postMessages 0.1 + postMessage Storage 0.1 + OIDC Login with LTI Client Side
+  postMessages 0.1 (``GET /course_storage/<launch>``, ``GET /storage_frame``): see the section
+  "postMessage storage" below.
+
 Test control (JSON): POST /control/tool, /control/launch, /control/members; GET /control/deep_links.
 Tampering for refusal tests is a ``tamper`` dict in the launch spec.
 """
@@ -168,6 +172,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"token_requests": PLATFORM.token_requests})
         if url.path.startswith("/course/"):
             return self.course_page(url.path.rsplit("/", 1)[-1])
+        if url.path.startswith("/course_storage/"):
+            return self._send(*storage_course_page(url.path.rsplit("/", 1)[-1]))
+        if url.path == "/storage_frame":
+            return self._send(*storage_frame_page(q))
         return self._send(404, {"error": "not found"})
 
     def do_POST(self):
@@ -305,6 +313,128 @@ class Handler(BaseHTTPRequestHandler):
         page = ('<!doctype html><html lang="en"><head><title>LMS course</title></head><body><h1>LMS course page</h1>'
                 f'<iframe id="tool" title="Syllabus" src="{html.escape(login)}" width="1000" height="700"></iframe></body></html>')
         return self._send(200, page, "text/html; charset=utf-8")
+
+
+# --- postMessage storage (LTI Client Side postMessages 0.1, LTI postMessage Storage 0.1, OIDC
+# Login with LTI Client Side postMessages 0.1) ---------------------------------------------------
+#
+# The course page embeds the tool (iframe name "tool") and a storage frame named
+# STORAGE_FRAME; the login initiation carries lti_storage_target=STORAGE_FRAME.  Messages are
+# objects {subject, message_id, ...}; the answer's subject is the request's + ".response", with
+# the same message_id, sent to the sender's origin only (postMessage's targetOrigin =
+# event.origin).  Errors: {subject, message_id, error: {code, message}} with the codes
+# unsupported_subject, wrong_origin and bad_request.  Values are kept per sender origin: a tool
+# reads only what it stored.  Only the registered tool's origins may store (wrong_origin).
+#   lti.capabilities → supported_messages [{subject, frame?}] (the page and the frame answer it)
+#   lti.put_data {key, value} → {key, value}
+#   lti.get_data {key} → {key, value}, or bad_request when nothing is stored under key
+# Test modes of /storage_frame: relay=<url> forwards every message to a frame at <url> and
+# answers nothing itself; forge=1 (that frame, on another origin) answers every put_data and
+# get_data straight to the tool frame with the value the tool hopes for — a hostile origin.
+
+STORAGE_FRAME = "post_message_forwarding"
+
+_STORAGE_JS = """
+(function () {
+  var tools = %(tools)s, frameName = %(frame)s, capabilitiesOnly = %(capabilities_only)s;
+  var store = {};
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || typeof data !== "object" || typeof data.subject !== "string" || /\\.response$/.test(data.subject)) { return; }
+    function reply(body) {
+      body.subject = data.subject + ".response";
+      body.message_id = data.message_id;
+      event.source.postMessage(body, event.origin);
+    }
+    if (tools.indexOf(event.origin) < 0) {
+      reply({error: {code: "wrong_origin", message: "messages from " + event.origin + " are not accepted"}}); return;
+    }
+    if (typeof data.message_id !== "string" || !data.message_id) {
+      reply({error: {code: "bad_request", message: "message_id is required"}}); return;
+    }
+    if (data.subject === "lti.capabilities") {
+      reply({supported_messages: [{subject: "lti.capabilities"}, {subject: "lti.put_data", frame: frameName},
+                                  {subject: "lti.get_data", frame: frameName}]});
+      return;
+    }
+    if (capabilitiesOnly || (data.subject !== "lti.put_data" && data.subject !== "lti.get_data")) {
+      reply({error: {code: "unsupported_subject", message: data.subject + " is not supported here"}}); return;
+    }
+    if (typeof data.key !== "string" || !data.key) { reply({error: {code: "bad_request", message: "key is required"}}); return; }
+    var mine = store[event.origin] = store[event.origin] || {};
+    if (data.subject === "lti.put_data") {
+      if (data.value === undefined) { reply({key: data.key, error: {code: "bad_request", message: "value is required"}}); return; }
+      mine[data.key] = data.value;
+      reply({key: data.key, value: data.value});
+    } else if (Object.prototype.hasOwnProperty.call(mine, data.key)) {
+      reply({key: data.key, value: mine[data.key]});
+    } else {
+      reply({key: data.key, error: {code: "bad_request", message: "no value is stored under " + data.key}});
+    }
+  });
+}());
+"""
+
+_RELAY_JS = """
+window.addEventListener("message", function (event) {
+  if (event.source === window.frames[0]) { return; }
+  window.frames[0].postMessage(event.data, %(relay_origin)s);
+});
+"""
+
+_FORGE_JS = """
+window.addEventListener("message", function (event) {
+  var data = event.data, tool = window.parent.parent.frames["tool"];
+  if (!data || typeof data !== "object" || !tool) { return; }
+  var value = String(data.key || "").replace(/^(state|nonce)_/, "");
+  tool.postMessage({subject: data.subject + ".response", message_id: data.message_id, key: data.key, value: value,
+                    supported_messages: [{subject: "lti.put_data"}, {subject: "lti.get_data"}]}, "*");
+});
+"""
+
+
+def _tool_origins() -> list[str]:
+    origins = []
+    for uri in PLATFORM.tool["redirect_uris"]:
+        parts = urlsplit(uri)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+def _html(title: str, body: str) -> tuple[int, str, str]:
+    return 200, f'<!doctype html><html lang="en"><head><title>{title}</title></head><body>{body}</body></html>', \
+        "text/html; charset=utf-8"
+
+
+def storage_frame_page(q: dict) -> tuple[int, str, str]:
+    if q.get("forge"):
+        return _html("storage", f"<script>{_FORGE_JS}</script>")
+    if q.get("relay"):
+        relay = q["relay"]
+        parts = urlsplit(relay)
+        return _html("storage", f'<iframe src="{html.escape(relay)}"></iframe>'
+                                f"<script>{_RELAY_JS % {'relay_origin': json.dumps(f'{parts.scheme}://{parts.netloc}')}}</script>")
+    js = _STORAGE_JS % {"tools": json.dumps(_tool_origins()), "frame": json.dumps(STORAGE_FRAME), "capabilities_only": "false"}
+    return _html("storage", f"<script>{js}</script>")
+
+
+def storage_course_page(launch_id: str) -> tuple[int, str, str]:
+    """The course page of a platform that offers postMessage storage: the tool's frame, the
+    storage frame beside it (``relay`` in the launch spec: the storage frame's test mode), and
+    lti.capabilities answered by the page itself."""
+    spec = PLATFORM.launches.get(launch_id)
+    if spec is None:
+        return 404, json.dumps({"error": "no such launch"}), "application/json"
+    login = spec["login_url"] + "?" + urlencode({
+        "iss": PLATFORM.issuer, "login_hint": spec["sub"], "target_link_uri": spec["target_link_uri"],
+        "lti_message_hint": launch_id, "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT_ID,
+        "lti_storage_target": STORAGE_FRAME})
+    frame = "/storage_frame" + ("?" + urlencode({"relay": spec["relay"]}) if spec.get("relay") else "")
+    js = _STORAGE_JS % {"tools": json.dumps(_tool_origins()), "frame": json.dumps(STORAGE_FRAME), "capabilities_only": "true"}
+    return _html("LMS course", '<h1>LMS course page</h1>'
+                 f'<iframe name="{STORAGE_FRAME}" src="{html.escape(frame)}" hidden></iframe>'
+                 f'<iframe id="tool" name="tool" title="Syllabus" src="{html.escape(login)}" width="1000" height="700"></iframe>'
+                 f"<script>{js}</script>")
 
 
 def main(argv=None) -> None:

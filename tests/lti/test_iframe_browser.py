@@ -4,8 +4,7 @@ run inside the frame, and the student view of the list renders there."""
 import pytest
 from playwright.sync_api import expect
 
-from syllabus.lists import services as lists
-from tests.lti.conftest import LEARNER, context, start_platform
+from tests.lti.conftest import framed_launch, start_platform
 
 
 @pytest.fixture
@@ -20,21 +19,9 @@ def framing_lms():
 @pytest.mark.browser
 def test_acceptance_6_the_launch_renders_the_student_view_inside_the_lms_iframe(page, live_server, framing_lms, inst_a,
                                                                                course, instructor):
-    from syllabus.lti import services
-
     lms = framing_lms
-    services.register_platform(None, inst_a, issuer=lms.base, client_id="syllabus-tool-1", deployment_ids=["deployment-A"],
-                               auth_login_url=lms.base + "/auth", auth_token_url=lms.base + "/token",
-                               keyset_url=lms.base + "/jwks")
-    lst = lists.create_list(instructor, title="History readings", courses=[course])
-    week = lists.add_section(instructor, lst, title="Week 1")
-    lists.add_citation(instructor, lst, week, "book", {"title": "The Age of Revolution", "author": [{"family": "Hobsbawm"}]})
-    lists.publish_list(instructor, lst)
-    launch_url = live_server.url + "/lti/launch/"
-    lms.control("tool", {"redirect_uris": [launch_url], "jwks": lms.http.get(live_server.url + "/lti/jwks/").json()})
-    spec = {"sub": "browser-student", "email": "browser.student@uni.edu", "given_name": "Bea", "roles": [LEARNER],
-            "context": context(), "nrps": False, "target_link_uri": launch_url, "login_url": live_server.url + "/lti/login/"}
-    launch_id = lms.control("launch", spec)["id"]
+    lst, launch_id = framed_launch(lms, live_server.url, inst_a, course, instructor,
+                                   {"sub": "browser-student", "email": "browser.student@uni.edu", "given_name": "Bea"})
 
     page.goto(f"{lms.base}/course/{launch_id}")
     frame = page.frame_locator("#tool")

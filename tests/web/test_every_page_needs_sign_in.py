@@ -20,6 +20,8 @@ PUBLIC = {
     "lti:jwks": "the tool's public keys: LMSs fetch them to verify deep-linking and service tokens (LMS-1)",
     "lti:register": "LTI Dynamic Registration: the LMS opens the one-time registration link, often without Syllabus "
                     "cookies; the link's secret authorises it (LMS-1)",
+    "lti:session": "after a launch, the frame asks whether its session cookie came back (only yes or no, LMS-1)",
+    "lti:continue": "\"Open in a new window\": its one-time ticket of a launch is what signs the person in (LMS-1)",
     # LMS-3: single sign-on is how an anonymous visitor becomes a signed-in one
     "sso:login": "an identity provider's sign-in button starts here",
     "sso:oidc-callback": "the OpenID provider sends the browser back here (state, nonce and PKCE checked)",
@@ -94,6 +96,7 @@ FRONT = {
     "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
     "web:home", "web:login", "web:logout", "web:favicon", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",
+    "lti:session", "lti:continue",
     "analytics:index", "analytics:mine", "analytics:events",
     "acquisitions:suggest", "acquisitions:mine",  # a reader's purchase suggestion from Find it and their requests (SRV-3)
 }

@@ -5,7 +5,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Router, Schema, Status
+from ninja.security.base import AuthBase
 
+from syllabus.api.auth import AUTH
 from syllabus.api.fields import Code, Id, JsonValue, Key, Search, Term
 from syllabus.core.errors import NotFound
 from syllabus.core.limits import column
@@ -187,15 +189,35 @@ _XML = {"application/xml": {"schema": {"type": "string", "maxLength": ISO_MAX_BY
                                       "description": "an ISO 18626 (schema 1.2) message"}}}
 
 
-@router.post("/iso18626", response={200: None}, summary="Receive an ISO 18626 message (request, supplying or requesting agency message); answers its confirmation (CON-2)",
+class PartnerSecret(AuthBase):
+    """A partner of the institution's ILL directory posting a supplier's answer, authenticated by
+    the header and shared secret configured for it (:func:`partners.partner_posting`)."""
+
+    openapi_type = "apiKey"
+    openapi_in = "header"
+    openapi_name = "the header configured for the partner (e.g. Authorization)"
+
+    def __call__(self, request):
+        from .partners import partner_posting
+
+        return partner_posting(request)
+
+
+@router.post("/iso18626", response={200: None}, auth=[PartnerSecret(), *AUTH],
+             summary="Receive an ISO 18626 message (request, supplying or requesting agency message); answers its confirmation: "
+                     "from a partner of the ILL directory (its header and secret) or a member's staff account (CON-2)",
              openapi_extra={"requestBody": {"required": True, "content": _XML},
                             "responses": {"200": {"description": "the ISO 18626 confirmation of the message", "content": _XML}}})
 def iso18626_endpoint(request):
     from django.http import HttpResponse
 
     from . import iso18626
+    from .models import IllPartner
 
-    answer = iso18626.receive(request.body, caller=request.user)
+    if isinstance(request.auth, IllPartner):
+        answer = iso18626.receive_from_partner(request.body, request.auth)
+    else:
+        answer = iso18626.receive(request.body, caller=request.user)
     return HttpResponse(answer, content_type="application/xml; charset=utf-8")
 
 

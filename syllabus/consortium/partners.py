@@ -122,6 +122,51 @@ def delete_partner(actor: User, partner: IllPartner) -> None:
     partner.delete()
 
 
+# --- a partner's answers: who is posting (CON-2) -----------------------------------------------------
+
+def partner_posting(request) -> IllPartner | None:
+    """The active partner that posted this ISO 18626 ``supplyingAgencyMessage`` to the requester's
+    address, authenticated by the header and shared secret configured for it; ``None`` otherwise.
+
+    The message names both agencies: ``requestingAgencyId`` is the member the answer is for (its
+    institution code) and ``supplyingAgencyId`` the partner in that institution's directory.  The
+    request must carry the partner's header with its secret (compared in constant time); a partner
+    without a secret cannot post (nothing would tell it from anyone else).  Only the body's size
+    (``Content-Length``, at most ``iso18626.MAX_BYTES``) is trusted before it is read, and it is
+    read with the safe parser (no DTD, no entity, no network): validation against the schema comes
+    after, so a partner's badly formed message still gets its ERROR confirmation."""
+    import hmac
+
+    from lxml import etree
+
+    from . import iso18626
+
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if not 0 < length <= iso18626.MAX_BYTES:
+        return None
+    try:
+        root = iso18626.read(request.body, "the message")
+    except RuleViolation:
+        return None
+    if root.tag != f"{{{iso18626.NS}}}ISO18626Message" or len(root) != 1 \
+            or etree.QName(root[0]).localname != "supplyingAgencyMessage":
+        return None
+    header = iso18626.read_header(root[0])
+    institution = iso18626.institution_of(header.requesting) if header.requesting else None
+    if institution is None or not header.supplying:
+        return None
+    partner = IllPartner.objects.filter(institution=institution, agency_id=header.supplying.upper(), active=True).first()
+    if partner is None or not partner.auth_header or not partner.auth_value:
+        return None
+    sent = request.headers.get(partner.auth_header, "")
+    if not hmac.compare_digest(sent.encode("utf-8"), partner.auth_value.encode("utf-8")):
+        return None
+    return partner
+
+
 def endpoint_for(ill) -> IllPartner | None:
     """The active partner of the requesting institution that ``ill``'s supplier is."""
     if ill.requesting_institution_id is None or not ill.supplying_agency:

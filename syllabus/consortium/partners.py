@@ -4,9 +4,10 @@ agency id (ISIL) and the address its ISO 18626 messages are posted to.
 
 The address is ``https`` (the messages carry the reader's id and the optional shared secret);
 plain ``http`` is accepted only where the operator says so, ``ILL_PARTNERS_ALLOW_HTTP`` (default:
-``DEBUG``) — a test or a development machine.  Where the address leads is checked when a message
-is posted (:mod:`syllabus.core.outbound`: no private or local address unless the operator lists
-the host in ``OUTBOUND_PRIVATE_HOSTS``)."""
+``DEBUG``) — a test or a development machine.  Where the address leads is checked when it is saved
+(back office, admin, API: :func:`vet_address`) and again when a message is posted
+(:mod:`syllabus.core.outbound`: no private or local address unless the operator lists the host in
+``OUTBOUND_PRIVATE_HOSTS``)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from syllabus.org.models import User
 from .models import IllPartner
 
 RULE = "CON-2"
+LOOKUP_SECONDS = 5.0   # looking the partner's host up when its address is saved
 FIELDS = ("agency_id", "name", "endpoint_url", "auth_header", "auth_value")
 
 
@@ -45,6 +47,23 @@ def check_endpoint(url: str) -> str:
     return url
 
 
+def vet_address(url: str) -> None:
+    """The checks the outbound client applies when it posts (``core.outbound``), made when the
+    address is saved: its host resolved, no private, loopback, link-local or otherwise local address
+    unless the platform operator allows the host (``OUTBOUND_PRIVATE_HOSTS``).  A host that cannot be
+    looked up now is kept (it is looked up, and vetted, again at every post)."""
+    import time
+
+    from syllabus.core import outbound
+
+    try:
+        outbound.check_url(url, rule=RULE, field="endpoint_url", deadline=time.monotonic() + LOOKUP_SECONDS)
+    except RuleViolation as exc:
+        if exc.status in (502, 504):   # no such host (yet), or the lookup is slow: vetted when posted
+            return
+        raise RuleViolation(RULE, f"endpoint: {exc.detail}", field="endpoint_url") from None
+
+
 def clean(data: dict) -> dict:
     """The partner's fields trimmed, bounded and checked (CON-2 refusals naming the field)."""
     out = {name: str(data.get(name) or "").strip() for name in FIELDS}
@@ -55,6 +74,7 @@ def clean(data: dict) -> dict:
     if not out["name"]:
         raise RuleViolation(RULE, "name: the partner's name is required", field="name")
     out["endpoint_url"] = check_endpoint(out["endpoint_url"])
+    vet_address(out["endpoint_url"])
     if out["auth_value"] and not out["auth_header"]:
         raise RuleViolation(RULE, "header: name the header the shared secret goes in (e.g. Authorization)",
                             field="auth_header")

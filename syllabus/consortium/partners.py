@@ -136,6 +136,32 @@ def save_partner(actor: User, data: dict, partner: IllPartner | None = None) -> 
     return partner
 
 
+def update_partner(actor: User, partner: IllPartner, changes: dict) -> IllPartner:
+    """Change the fields in ``changes`` (the API's PATCH); the others keep their values.  The secret
+    is kept when ``auth_value`` is not given, and removed when it is given empty."""
+    partner = partner_of(actor, partner.pk)
+    data = {name: getattr(partner, name) for name in FIELDS}
+    data["active"] = partner.active
+    data.update({k: v for k, v in changes.items() if k in (*FIELDS, "active")})
+    remove_secret = "auth_value" in changes and not str(changes["auth_value"] or "").strip()
+    with transaction.atomic():
+        saved = save_partner(actor, data, partner)
+        if remove_secret and saved.auth_value:
+            saved.auth_value = ""
+            saved.save(update_fields=["auth_value"])
+            audit.event(actor, saved, "secret", note="CON-2: the shared secret was removed")
+    return saved
+
+
+def deactivate_partner(actor: User, partner: IllPartner) -> IllPartner:
+    """The partner is kept (its requests and messages name it) but no longer posted to nor heard."""
+    partner = partner_of(actor, partner.pk)
+    if partner.active:
+        audit.update(actor, partner, note=f"CON-2: ILL partner {partner.agency_id} deactivated", active=False,
+                     updated_at=clock.now())
+    return partner
+
+
 def delete_partner(actor: User, partner: IllPartner) -> None:
     partner = partner_of(actor, partner.pk)
     audit.deleted(actor, partner, note=f"CON-2: ILL partner {partner.agency_id} removed")

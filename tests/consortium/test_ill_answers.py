@@ -16,7 +16,7 @@ from syllabus.consortium.models import IllMessage, IllPartner, IllRequest
 from syllabus.core.models import AuditEntry
 from syllabus.notify.models import OutboxMessage
 from tests.consortium.iso18626_peer import NS, XSD, supplying_message
-from tests.consortium.test_ill_partners import AGENCY, _partner, _sent, peer, world  # noqa: F401  (fixtures)
+from tests.consortium.test_ill_partners import AGENCY, _sent
 
 pytestmark = pytest.mark.django_db
 SECRET = "Bearer s3cret"
@@ -51,7 +51,12 @@ def _letters(user) -> list[str]:
 
 
 @pytest.fixture
-def sent(client, world, peer, clock):   # noqa: F811
+def world(ill_readers):
+    return ill_readers
+
+
+@pytest.fixture
+def sent(client, world, peer, clock):
     ill = _sent(client, world, peer)
     assert delivery.deliver_due() == 1
     ill.refresh_from_db()

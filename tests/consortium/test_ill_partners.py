@@ -15,7 +15,7 @@ from syllabus.consortium import delivery
 from syllabus.consortium.models import IllMessage, IllPartner, IllRequest
 from syllabus.core.models import AuditEntry
 from syllabus.org.roles import Role
-from tests.consortium.iso18626_peer import NS, Peer
+from tests.consortium.iso18626_peer import NS
 from tests.consortium.test_reader_ill import BOOK, _ask, _kev
 from tests.factories import UserFactory
 
@@ -26,14 +26,6 @@ AGENCY = "DK-710100"
 @pytest.fixture
 def world(ill_readers):
     return ill_readers
-
-
-@pytest.fixture
-def peer(settings):
-    settings.ILL_PARTNERS_ALLOW_HTTP = True   # the local peer speaks plain http
-    p = Peer()
-    yield p
-    p.close()
 
 
 def _partner(client, staff, peer, **extra):

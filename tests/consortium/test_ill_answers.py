@@ -132,11 +132,13 @@ def test_con2_only_the_partner_with_its_secret_is_heard(client, world, sent, ins
     big = supplying_message(supplier=AGENCY, requester=sent.requesting_agency, request_id=sent.requesting_agency_request_id,
                             status="WillSupply", note="x" * (300 * 1024))
     refused(_post(client, big))
-    # a partner's secret is no staff account: it cannot send a request or act as a requester
     sent.refresh_from_db()
     assert sent.status == "RequestReceived"
     assert not IllMessage.objects.filter(request=sent, direction="in", kind="supplyingAgencyMessage").exists()
-    assert _confirmation(_say(client, sent, "WillSupply")) == ("OK", "", "")
+    # the partner has no session: no CSRF token is asked of it (a real client, checks on)
+    from django.test import Client
+
+    assert _confirmation(_say(Client(enforce_csrf_checks=True), sent, "WillSupply")) == ("OK", "", "")
 
 
 def test_con2_a_partner_speaks_only_of_its_own_requests(client, world, sent, inst_b):

@@ -266,7 +266,7 @@ def _partner_out(p: IllPartner) -> dict:
             "created_at": p.created_at, "updated_at": p.updated_at}
 
 
-@router.get("/consortium/ill/partners", response={200: Page(IllPartnerOut), **_PARTNER_ERRORS},
+@router.get("/consortium/ill-partners", response={200: Page(IllPartnerOut), **_PARTNER_ERRORS},
             summary="Your library's directory of ILL partners outside the consortium (its ILL staff) (CON-2)")
 def ill_partners(request, page: PageQuery):
 
@@ -275,7 +275,7 @@ def ill_partners(request, page: PageQuery):
                     page, _partner_out)
 
 
-@router.post("/consortium/ill/partners", response={201: IllPartnerOut, **_PARTNER_ERRORS},
+@router.post("/consortium/ill-partners", response={201: IllPartnerOut, **_PARTNER_ERRORS},
              summary="Add an ILL partner: its agency id, ISO 18626 address (vetted) and optional header and secret (CON-2)")
 def ill_partner_create(request, payload: IllPartnerIn):
     from . import partners
@@ -283,7 +283,7 @@ def ill_partner_create(request, payload: IllPartnerIn):
     return Status(201, _partner_out(partners.save_partner(request.user, payload.dict())))
 
 
-@router.get("/consortium/ill/partners/{ill_partner_id}", response={200: IllPartnerOut, **_PARTNER_ERRORS},
+@router.get("/consortium/ill-partners/{ill_partner_id}", response={200: IllPartnerOut, **_PARTNER_ERRORS},
             summary="One ILL partner of your library (CON-2)")
 def ill_partner(request, ill_partner_id: Id):
     from . import partners
@@ -291,7 +291,7 @@ def ill_partner(request, ill_partner_id: Id):
     return _partner_out(partners.partner_of(request.user, ill_partner_id))
 
 
-@router.patch("/consortium/ill/partners/{ill_partner_id}", response={200: IllPartnerOut, **_PARTNER_ERRORS},
+@router.patch("/consortium/ill-partners/{ill_partner_id}", response={200: IllPartnerOut, **_PARTNER_ERRORS},
               summary="Change an ILL partner: the fields given; the secret is kept unless given (empty removes it) (CON-2)")
 def ill_partner_update(request, ill_partner_id: Id, payload: IllPartnerPatch):
     from . import partners
@@ -303,7 +303,7 @@ def ill_partner_update(request, ill_partner_id: Id, payload: IllPartnerPatch):
     return _partner_out(partners.update_partner(request.user, partner, changes))
 
 
-@router.post("/consortium/ill/partners/{ill_partner_id}/deactivate", response={200: IllPartnerOut, **_PARTNER_ERRORS},
+@router.post("/consortium/ill-partners/{ill_partner_id}/deactivate", response={200: IllPartnerOut, **_PARTNER_ERRORS},
              summary="Stop posting to an ILL partner and hearing it; it stays in the directory (CON-2)")
 def ill_partner_deactivate(request, ill_partner_id: Id):
     from . import partners

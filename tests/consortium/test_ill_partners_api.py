@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 from tests.problem import problem
 
 pytestmark = pytest.mark.django_db
-URL = "/api/v1/consortium/ill/partners"
+URL = "/api/v1/consortium/ill-partners"
 NEW = {"agency_id": "dk-710100", "name": "Royal Danish Library", "endpoint_url": "https://127.0.0.1:8443/iso18626",
        "auth_header": "Authorization", "auth_value": "Bearer s3cret"}
 

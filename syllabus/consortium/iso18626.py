@@ -4,7 +4,9 @@ handled (CON-2).
 
 The same handler (:func:`receive`) takes the messages an outside ILL system posts to
 ``/api/v1/iso18626`` and those one member's Syllabus sends another in-process: every change of an
-inter-library loan goes through a message and its confirmation, both kept in ``IllMessage``.
+inter-library loan goes through a message and its confirmation, both kept in ``IllMessage``.  A
+partner of an institution's directory posts its answers there authenticated by its own header and
+secret (:func:`syllabus.consortium.partners.partner_posting`, then :func:`receive_from_partner`).
 """
 from __future__ import annotations
 

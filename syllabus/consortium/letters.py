@@ -48,6 +48,8 @@ def tell_reader(ill, event: str, **extra) -> None:
         if not ill.received or ill.shipped_return:
             return   # the reader does not have it: the library returns it
         key += f":{ill.due_date.isoformat() if ill.due_date else ''}"
+    elif event == "cancel_refused":   # the reader may ask again, and be refused again
+        key += f":{ill.updated_at.isoformat()}"
     queue_letter(f"ill_request_{event}", ill.requester, {**_context(ill, ill.requester), **extra}, key=key,
                  institution=ill.requesting_institution)
 

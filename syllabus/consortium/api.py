@@ -5,7 +5,10 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Router, Schema, Status
+from ninja.security.base import AuthBase
 
+from syllabus.api.auth import AUTH
+from syllabus.api.schemas import Error
 from syllabus.api.fields import Code, Id, JsonValue, Key, Search, Term
 from syllabus.core.errors import NotFound
 from syllabus.core.limits import column
@@ -14,7 +17,7 @@ from syllabus.org import config
 
 from . import selectors, services
 from .iso18626 import MAX_BYTES as ISO_MAX_BYTES
-from .models import IllRequest
+from .models import IllPartner, IllRequest
 from .reader_requests import NEEDED_BY_MAX_DAYS, NOTE_MAX
 
 router = Router(tags=["consortium"])
@@ -187,16 +190,125 @@ _XML = {"application/xml": {"schema": {"type": "string", "maxLength": ISO_MAX_BY
                                       "description": "an ISO 18626 (schema 1.2) message"}}}
 
 
-@router.post("/iso18626", response={200: None}, summary="Receive an ISO 18626 message (request, supplying or requesting agency message); answers its confirmation (CON-2)",
+class PartnerSecret(AuthBase):
+    """A partner of the institution's ILL directory posting a supplier's answer, authenticated by
+    the header and shared secret configured for it (:func:`partners.partner_posting`)."""
+
+    openapi_type = "apiKey"
+    openapi_in = "header"
+    openapi_name = "the header configured for the partner (e.g. Authorization)"
+
+    def __call__(self, request):
+        from .partners import partner_posting
+
+        return partner_posting(request)
+
+
+@router.post("/iso18626", response={200: None}, auth=[PartnerSecret(), *AUTH],
+             summary="Receive an ISO 18626 message (request, supplying or requesting agency message); answers its confirmation: "
+                     "from a partner of the ILL directory (its header and secret) or a member's staff account (CON-2)",
              openapi_extra={"requestBody": {"required": True, "content": _XML},
                             "responses": {"200": {"description": "the ISO 18626 confirmation of the message", "content": _XML}}})
 def iso18626_endpoint(request):
     from django.http import HttpResponse
 
     from . import iso18626
+    from .models import IllPartner
 
-    answer = iso18626.receive(request.body, caller=request.user)
+    if isinstance(request.auth, IllPartner):
+        answer = iso18626.receive_from_partner(request.body, request.auth)
+    else:
+        answer = iso18626.receive(request.body, caller=request.user)
     return HttpResponse(answer, content_type="application/xml; charset=utf-8")
+
+
+# --- CON-2: the directory of ILL partners outside the consortium ---------------------------------
+
+_PARTNER_ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
+
+
+class IllPartnerOut(Schema):
+    id: int
+    agency_id: str
+    name: str
+    endpoint_url: str
+    auth_header: str
+    has_secret: bool = Field(..., description="a shared secret is saved (it is never returned)")
+    active: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class IllPartnerIn(Schema):
+    agency_id: str = Field(..., max_length=column(IllPartner, "agency_id"), description="the partner's ISO 18626 agency id (ISIL)")
+    name: str = Field(..., max_length=column(IllPartner, "name"))
+    endpoint_url: str = Field(..., max_length=column(IllPartner, "endpoint_url"),
+                              description="where its ISO 18626 messages are posted (https; vetted: no private or local address)")
+    auth_header: str = Field("", max_length=column(IllPartner, "auth_header"))
+    auth_value: str = Field("", max_length=column(IllPartner, "auth_value"),
+                            description="the shared secret (write-only: never returned)")
+    active: bool = True
+
+
+class IllPartnerPatch(Schema):
+    agency_id: str | None = Field(None, max_length=column(IllPartner, "agency_id"))
+    name: str | None = Field(None, max_length=column(IllPartner, "name"))
+    endpoint_url: str | None = Field(None, max_length=column(IllPartner, "endpoint_url"))
+    auth_header: str | None = Field(None, max_length=column(IllPartner, "auth_header"))
+    auth_value: str | None = Field(None, max_length=column(IllPartner, "auth_value"),
+                                   description="write-only; omitted keeps the secret, empty removes it")
+    active: bool | None = None
+
+
+def _partner_out(p: IllPartner) -> dict:
+    return {"id": p.pk, "agency_id": p.agency_id, "name": p.name, "endpoint_url": p.endpoint_url,
+            "auth_header": p.auth_header, "has_secret": bool(p.auth_value), "active": p.active,
+            "created_at": p.created_at, "updated_at": p.updated_at}
+
+
+@router.get("/consortium/ill-partners", response={200: Page(IllPartnerOut), **_PARTNER_ERRORS},
+            summary="Your library's directory of ILL partners outside the consortium (its ILL staff) (CON-2)")
+def ill_partners(request, page: PageQuery):
+
+    services.ensure_ill_staff(request.user, request.user.institution)
+    return paginate(request, IllPartner.objects.filter(institution_id=request.user.institution_id).order_by("agency_id", "pk"),
+                    page, _partner_out)
+
+
+@router.post("/consortium/ill-partners", response={201: IllPartnerOut, **_PARTNER_ERRORS},
+             summary="Add an ILL partner: its agency id, ISO 18626 address (vetted) and optional header and secret (CON-2)")
+def ill_partner_create(request, payload: IllPartnerIn):
+    from . import partners
+
+    return Status(201, _partner_out(partners.save_partner(request.user, payload.dict())))
+
+
+@router.get("/consortium/ill-partners/{ill_partner_id}", response={200: IllPartnerOut, **_PARTNER_ERRORS},
+            summary="One ILL partner of your library (CON-2)")
+def ill_partner(request, ill_partner_id: Id):
+    from . import partners
+
+    return _partner_out(partners.partner_of(request.user, ill_partner_id))
+
+
+@router.patch("/consortium/ill-partners/{ill_partner_id}", response={200: IllPartnerOut, **_PARTNER_ERRORS},
+              summary="Change an ILL partner: the fields given; the secret is kept unless given (empty removes it) (CON-2)")
+def ill_partner_update(request, ill_partner_id: Id, payload: IllPartnerPatch):
+    from . import partners
+
+    partner = partners.partner_of(request.user, ill_partner_id)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k == "auth_value"}
+    if changes.get("auth_value") is None and "auth_value" in changes:
+        changes["auth_value"] = ""
+    return _partner_out(partners.update_partner(request.user, partner, changes))
+
+
+@router.post("/consortium/ill-partners/{ill_partner_id}/deactivate", response={200: IllPartnerOut, **_PARTNER_ERRORS},
+             summary="Stop posting to an ILL partner and hearing it; it stays in the directory (CON-2)")
+def ill_partner_deactivate(request, ill_partner_id: Id):
+    from . import partners
+
+    return _partner_out(partners.deactivate_partner(request.user, partners.partner_of(request.user, ill_partner_id)))
 
 
 class IllOut(Schema):

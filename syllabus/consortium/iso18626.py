@@ -4,7 +4,9 @@ handled (CON-2).
 
 The same handler (:func:`receive`) takes the messages an outside ILL system posts to
 ``/api/v1/iso18626`` and those one member's Syllabus sends another in-process: every change of an
-inter-library loan goes through a message and its confirmation, both kept in ``IllMessage``.
+inter-library loan goes through a message and its confirmation, both kept in ``IllMessage``.  A
+partner of an institution's directory posts its answers there authenticated by its own header and
+secret (:func:`syllabus.consortium.partners.partner_posting`, then :func:`receive_from_partner`).
 """
 from __future__ import annotations
 
@@ -21,10 +23,10 @@ from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.core.limits import column
 from syllabus.org.models import Institution
 
-from .letters import tell_reader, tell_reader_of_change
-from .models import IllMessage, IllRequest, IllStatus
+from .letters import tell_cancel_refused, tell_reader, tell_reader_of_change
+from .models import IllMessage, IllPartner, IllRequest, IllStatus
 from .permissions import is_ill_staff
-from .workflow import ACTION_OF_ISO, ILL_WORKFLOW, SUPPLIER, TIMER
+from .workflow import ACTION_OF_ISO, BACK_TO, ILL_WORKFLOW, SUPPLIER, TIMER
 
 NS = "http://illtransactions.org/2013/iso18626"
 VERSION = "1.2"
@@ -268,7 +270,7 @@ class Header:
     timestamp: str
 
 
-def _read_header(message, name: str = "header") -> Header:
+def read_header(message, name: str = "header") -> Header:
     return Header(_find(message, f"{name}/supplyingAgencyId/agencyIdValue"), _find(message, f"{name}/requestingAgencyId/agencyIdValue"),
                   _find(message, f"{name}/requestingAgencyRequestId"), _find(message, f"{name}/supplyingAgencyRequestId"),
                   _find(message, f"{name}/timestamp"))
@@ -277,9 +279,15 @@ def _read_header(message, name: str = "header") -> Header:
 # --- handling ---------------------------------------------------------------------------------------
 
 def _ensure_party(caller, institution: Institution | None, side: str) -> None:
-    """An outside caller speaks for its own institution only: the party receiving the message."""
+    """An outside caller speaks for its own institution only: the party receiving the message.  A
+    partner of the directory (authenticated by its secret) answers its own requests only: those of
+    the institution whose directory it is in, as their supplier."""
     if caller is None:
         return  # a member's own Syllabus, in-process
+    if isinstance(caller, IllPartner):
+        if side != "requester" or institution is None or institution.pk != caller.institution_id:
+            raise PermissionDenied("CON-2", "a partner answers the requests sent to it only")
+        return
     if institution is None or not is_ill_staff(caller, institution):
         raise PermissionDenied("CON-2", f"your account may not send ISO 18626 messages to the {side} of this request")
 
@@ -308,8 +316,30 @@ def receive(xml: bytes, *, caller=None) -> bytes:
     return answer
 
 
+def receive_from_partner(xml: bytes, partner: IllPartner) -> bytes:
+    """A supplier's answer posted by ``partner`` (:func:`partners.partner_posting` authenticated
+    it): handled as :func:`receive` does, about the partner's own requests only; a message that is
+    not valid ISO 18626 gets an ERROR confirmation ``BadlyFormedMessage`` (the reason in its
+    errorValue), kept with the message."""
+    try:
+        parse(xml)
+    except RuleViolation as exc:
+        message = read(xml, "the message")[0]
+        h = read_header(message)
+        answer = confirmation("supplyingAgencyMessageConfirmation", supplying=h.supplying[:100],
+                              requesting=h.requesting[:100], request_id=h.request_id[:100], ok=False,
+                              error_type="BadlyFormedMessage", error_value=exc.detail)
+        ill = IllRequest.objects.filter(requesting_institution_id=partner.institution_id, supplying_agency=partner.agency_id,
+                                        requesting_agency_request_id=h.request_id).first()
+        with transaction.atomic():
+            _log(ill, "in", "supplyingAgencyMessage", xml)
+            _log(ill, "out", "supplyingAgencyMessageConfirmation", answer)
+        return answer
+    return receive(xml, caller=partner)
+
+
 def _on_request(message, caller) -> tuple[IllRequest | None, bytes]:
-    h = _read_header(message)
+    h = read_header(message)
     received = when()
 
     def error(value: str, kind: str = "UnrecognisedDataValue"):
@@ -392,7 +422,7 @@ class _Exchange:
     """A message about a request already under way between two agencies, and how to confirm it."""
 
     def __init__(self, message, kind: str, extra: tuple[str, str] | None):
-        self.header, self.received, self.kind, self.extra = _read_header(message), when(), kind, extra
+        self.header, self.received, self.kind, self.extra = read_header(message), when(), kind, extra
 
     def answer(self, ill: IllRequest | None, ok: bool = True, kind: str = "", value: str = "") -> tuple[IllRequest | None, bytes]:
         h = self.header
@@ -415,7 +445,37 @@ class _Exchange:
         return ill
 
 
+#: ISO 18626 statuses the workflow has no state for (``RetryPossible``, ``CompletedWithoutReturn``)
+#: and ours that are no supplier's (``New``, ``CancelRequested``): an ERROR confirmation
+_NOT_SUPPLIER_STATUSES = (IllStatus.NEW, IllStatus.CANCEL_REQUESTED)
+
+
+def _supplier_move(ill: IllRequest, status: str, reason: str, yes_no: str) -> tuple[str, str] | str:
+    """The workflow's move (action, target) the supplier's message makes of ``ill`` (action "" when
+    the status stays), or the errorValue of the ERROR confirmation."""
+    if status not in IllStatus.values or status in _NOT_SUPPLIER_STATUSES:
+        return f"status: {status} is not a status this requester follows (CON-2)"
+    if reason == "CancelResponse":
+        if ill.status != IllStatus.CANCEL_REQUESTED:
+            return f"reasonForMessage: CancelResponse, but no Cancel of {ill.requesting_agency_request_id} is waiting (CON-2)"
+        if yes_no == "Y":
+            return ("cancel_accepted", IllStatus.CANCELLED)
+        if status in BACK_TO:
+            return ("cancel_refused", status)
+    if status == ill.status:
+        return ("", status)
+    move = ILL_WORKFLOW.between(ill.status, status)
+    if move is None or move.permission not in (SUPPLIER, TIMER):
+        return f"status: {status} cannot follow {ill.status} (CON-2)"
+    return (move.action, status)
+
+
 def _on_supplying_message(message, caller) -> tuple[IllRequest | None, bytes]:
+    """The supplier's answer (ISO 18626 §8.3) mapped onto the state table: its ``status`` is a move of
+    the table (or the same status); ``reasonForMessage`` says why it came — ``RequestResponse``,
+    ``StatusRequestResponse``, ``StatusChange``, ``Notification`` (a note; a status it names moves the
+    request as a change would), ``RenewResponse`` (Y: the new due date) and ``CancelResponse`` to the
+    requester's Cancel (Y: cancelled; N: the request stays with the supplier at the status it names)."""
     reason = _find(message, "messageInfo/reasonForMessage")
     exchange = _Exchange(message, "supplyingAgencyMessageConfirmation", ("reasonForMessage", reason) if reason else None)
     answer = exchange.answer
@@ -424,22 +484,29 @@ def _on_supplying_message(message, caller) -> tuple[IllRequest | None, bytes]:
     except _Unrecognised as exc:
         return answer(exc.ill, False, "UnrecognisedDataValue", exc.value)
     status = _find(message, "statusInfo/status")
-    if status != ill.status:
-        move = ILL_WORKFLOW.between(ill.status, status)
-        if move is None or move.permission not in (SUPPLIER, TIMER):
-            return answer(ill, False, "UnrecognisedDataValue",
-                          f"status: {status} cannot follow {ill.status} (CON-2)")
+    yes_no = _find(message, "messageInfo/answerYesNo")
+    if reason in ("CancelResponse", "RenewResponse") and yes_no not in ("Y", "N"):
+        return answer(ill, False, "UnrecognisedDataElement", f"answerYesNo: required with {reason} (CON-2)")
+    move = _supplier_move(ill, status, reason, yes_no)
+    if isinstance(move, str):
+        return answer(ill, False, "UnrecognisedDataValue", move)
+    action, target = move
     due = _dt(_find(message, "statusInfo/dueDate"))
-    changes = {"status": status, "updated_at": clock.now()}
-    if due:
+    changes = {"status": target, "updated_at": clock.now()}
+    if due and not (reason == "RenewResponse" and yes_no == "N"):
         changes["due_date"] = due
     unfilled = _find(message, "messageInfo/reasonUnfilled")
     if unfilled:
         changes["reason_unfilled"] = unfilled[:200]
+    note = _find(message, "messageInfo/note")[:500]
+    before = ill.status
     if any(getattr(ill, k) != v for k, v in changes.items() if k != "updated_at"):
-        before = ill.status
-        audit.update(None, ill, note=f"ISO 18626 {reason or 'message'}: {status}", **changes)
+        audit.update(None, ill, note=f"ISO 18626 {reason or 'message'}: {target}{f' — {note}' if note else ''}", **changes)
         tell_reader_of_change(ill, before)
+    elif note or reason in ("CancelResponse", "RenewResponse"):
+        audit.event(None, ill, reason or "message", note=f"ISO 18626 {reason} {yes_no}: {note}".strip())
+    if action == "cancel_refused" or (reason == "CancelResponse" and yes_no == "N"):
+        tell_cancel_refused(ill, note)
     return answer(ill)
 
 
@@ -463,6 +530,11 @@ def _on_requesting_message(message, caller) -> tuple[IllRequest | None, bytes]:
     elif ours == "shipped_return" and not ill.shipped_return:
         audit.update(None, ill, note="ISO 18626 ShippedReturn", shipped_return=True, updated_at=clock.now())
     elif ours == "cancel":
-        audit.update(None, ill, note="ISO 18626 Cancel", status=IllStatus.CANCELLED, updated_at=clock.now())
-        tell_reader(ill, "cancelled")
+        # the supplier answers with a CancelResponse: a member at once (its Syllabus accepts a Cancel
+        # before the item is sent), one outside the consortium when it does (CON-2)
+        audit.update(None, ill, note="ISO 18626 Cancel", status=move.target, updated_at=clock.now())
+        if ill.supplying_institution_id is not None:
+            accepted = ILL_WORKFLOW.step(ill.status, "cancel_accepted")
+            audit.update(None, ill, note="ISO 18626 CancelResponse Y", status=accepted.target, updated_at=clock.now())
+            tell_reader(ill, "cancelled")
     return answer(ill)

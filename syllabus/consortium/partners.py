@@ -4,9 +4,10 @@ agency id (ISIL) and the address its ISO 18626 messages are posted to.
 
 The address is ``https`` (the messages carry the reader's id and the optional shared secret);
 plain ``http`` is accepted only where the operator says so, ``ILL_PARTNERS_ALLOW_HTTP`` (default:
-``DEBUG``) — a test or a development machine.  Where the address leads is checked when a message
-is posted (:mod:`syllabus.core.outbound`: no private or local address unless the operator lists
-the host in ``OUTBOUND_PRIVATE_HOSTS``)."""
+``DEBUG``) — a test or a development machine.  Where the address leads is checked when it is saved
+(back office, admin, API: :func:`vet_address`) and again when a message is posted
+(:mod:`syllabus.core.outbound`: no private or local address unless the operator lists the host in
+``OUTBOUND_PRIVATE_HOSTS``)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from syllabus.org.models import User
 from .models import IllPartner
 
 RULE = "CON-2"
+LOOKUP_SECONDS = 5.0   # looking the partner's host up when its address is saved
 FIELDS = ("agency_id", "name", "endpoint_url", "auth_header", "auth_value")
 
 
@@ -45,6 +47,23 @@ def check_endpoint(url: str) -> str:
     return url
 
 
+def vet_address(url: str) -> None:
+    """The checks the outbound client applies when it posts (``core.outbound``), made when the
+    address is saved: its host resolved, no private, loopback, link-local or otherwise local address
+    unless the platform operator allows the host (``OUTBOUND_PRIVATE_HOSTS``).  A host that cannot be
+    looked up now is kept (it is looked up, and vetted, again at every post)."""
+    import time
+
+    from syllabus.core import outbound
+
+    try:
+        outbound.check_url(url, rule=RULE, field="endpoint_url", deadline=time.monotonic() + LOOKUP_SECONDS)
+    except RuleViolation as exc:
+        if exc.status in (502, 504):   # no such host (yet), or the lookup is slow: vetted when posted
+            return
+        raise RuleViolation(RULE, f"endpoint: {exc.detail}", field="endpoint_url") from None
+
+
 def clean(data: dict) -> dict:
     """The partner's fields trimmed, bounded and checked (CON-2 refusals naming the field)."""
     out = {name: str(data.get(name) or "").strip() for name in FIELDS}
@@ -55,6 +74,7 @@ def clean(data: dict) -> dict:
     if not out["name"]:
         raise RuleViolation(RULE, "name: the partner's name is required", field="name")
     out["endpoint_url"] = check_endpoint(out["endpoint_url"])
+    vet_address(out["endpoint_url"])
     if out["auth_value"] and not out["auth_header"]:
         raise RuleViolation(RULE, "header: name the header the shared secret goes in (e.g. Authorization)",
                             field="auth_header")
@@ -116,10 +136,81 @@ def save_partner(actor: User, data: dict, partner: IllPartner | None = None) -> 
     return partner
 
 
+def update_partner(actor: User, partner: IllPartner, changes: dict) -> IllPartner:
+    """Change the fields in ``changes`` (the API's PATCH); the others keep their values.  The secret
+    is kept when ``auth_value`` is not given, and removed when it is given empty."""
+    partner = partner_of(actor, partner.pk)
+    data = {name: getattr(partner, name) for name in FIELDS}
+    data["active"] = partner.active
+    data.update({k: v for k, v in changes.items() if k in (*FIELDS, "active")})
+    remove_secret = "auth_value" in changes and not str(changes["auth_value"] or "").strip()
+    with transaction.atomic():
+        saved = save_partner(actor, data, partner)
+        if remove_secret and saved.auth_value:
+            saved.auth_value = ""
+            saved.save(update_fields=["auth_value"])
+            audit.event(actor, saved, "secret", note="CON-2: the shared secret was removed")
+    return saved
+
+
+def deactivate_partner(actor: User, partner: IllPartner) -> IllPartner:
+    """The partner is kept (its requests and messages name it) but no longer posted to nor heard."""
+    partner = partner_of(actor, partner.pk)
+    if partner.active:
+        audit.update(actor, partner, note=f"CON-2: ILL partner {partner.agency_id} deactivated", active=False,
+                     updated_at=clock.now())
+    return partner
+
+
 def delete_partner(actor: User, partner: IllPartner) -> None:
     partner = partner_of(actor, partner.pk)
     audit.deleted(actor, partner, note=f"CON-2: ILL partner {partner.agency_id} removed")
     partner.delete()
+
+
+# --- a partner's answers: who is posting (CON-2) -----------------------------------------------------
+
+def partner_posting(request) -> IllPartner | None:
+    """The active partner that posted this ISO 18626 ``supplyingAgencyMessage`` to the requester's
+    address, authenticated by the header and shared secret configured for it; ``None`` otherwise.
+
+    The message names both agencies: ``requestingAgencyId`` is the member the answer is for (its
+    institution code) and ``supplyingAgencyId`` the partner in that institution's directory.  The
+    request must carry the partner's header with its secret (compared in constant time); a partner
+    without a secret cannot post (nothing would tell it from anyone else).  Only the body's size
+    (``Content-Length``, at most ``iso18626.MAX_BYTES``) is trusted before it is read, and it is
+    read with the safe parser (no DTD, no entity, no network): validation against the schema comes
+    after, so a partner's badly formed message still gets its ERROR confirmation."""
+    import hmac
+
+    from lxml import etree
+
+    from . import iso18626
+
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if not 0 < length <= iso18626.MAX_BYTES:
+        return None
+    try:
+        root = iso18626.read(request.body, "the message")
+    except RuleViolation:
+        return None
+    if root.tag != f"{{{iso18626.NS}}}ISO18626Message" or len(root) != 1 \
+            or etree.QName(root[0]).localname != "supplyingAgencyMessage":
+        return None
+    header = iso18626.read_header(root[0])
+    institution = iso18626.institution_of(header.requesting) if header.requesting else None
+    if institution is None or not header.supplying:
+        return None
+    partner = IllPartner.objects.filter(institution=institution, agency_id=header.supplying.upper(), active=True).first()
+    if partner is None or not partner.auth_header or not partner.auth_value:
+        return None
+    sent = request.headers.get(partner.auth_header, "")
+    if not hmac.compare_digest(sent.encode("utf-8"), partner.auth_value.encode("utf-8")):
+        return None
+    return partner
 
 
 def endpoint_for(ill) -> IllPartner | None:

@@ -25,14 +25,13 @@ from syllabus.org.permissions import signed_in
 
 from .letters import tell_reader
 from .models import IllRequest
-from .workflow import READER_CANCELLABLE, IllStatus
+from .workflow import CLOSED, READER_CANCELLABLE, IllStatus
 
 RULE = "CON-2"
 NOTE_MAX = 2000
 NEEDED_BY_MAX_DAYS = 365
 LIMIT_CEILING = 50
 KINDS = {"book": "Loan", "article": "Copy", "chapter": "Copy"}
-CLOSED = (IllStatus.UNFILLED, IllStatus.LOAN_COMPLETED, IllStatus.CANCELLED)
 TEXTS = ("title", "author", "container_title", "volume", "issue", "pages", "year")
 
 

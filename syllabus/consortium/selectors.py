@@ -93,14 +93,15 @@ def consortium_record(user, record_id: int):
 
 
 def ill_queue(user, *, side: str = "supplier", open_only: bool = True) -> QuerySet:
-    from .models import IllRequest, IllStatus
+    from .models import IllRequest
+    from .workflow import CLOSED
 
     qs = IllRequest.objects.select_related("requesting_institution", "supplying_institution", "record", "requester",
                                            "pickup_library")
     qs = qs.filter(supplying_institution_id=user.institution_id) if side == "supplier" else qs.filter(
         requesting_institution_id=user.institution_id)
     if open_only:
-        qs = qs.exclude(status__in=[IllStatus.UNFILLED, IllStatus.LOAN_COMPLETED, IllStatus.CANCELLED])
+        qs = qs.exclude(status__in=CLOSED)
     return qs.order_by("-created_at", "-id")
 
 
@@ -117,6 +118,10 @@ def ill_for(user, ill_id: int):
     return ill
 
 
+#: moves only a supplier's own ISO 18626 message makes (it names the status, or the new due date)
+MESSAGE_ONLY = ("cancel_refused", "renew")
+
+
 def ill_moves(user, ill) -> list[str]:
     """The moves of the state table open to the user's side of the loan."""
     from .workflow import ILL_WORKFLOW, REQUESTER, SUPPLIER
@@ -128,7 +133,7 @@ def ill_moves(user, ill) -> list[str]:
         sides.add(REQUESTER)
         if ill.supplying_institution_id is None and ill.supplying_agency:
             sides.add(SUPPLIER)  # an outside supplier's answers, recorded by the requesting library's staff
-    moves = [t.action for t in ILL_WORKFLOW.moves(ill.status) if t.permission in sides]
+    moves = [t.action for t in ILL_WORKFLOW.moves(ill.status) if t.permission in sides and t.action not in MESSAGE_ONLY]
     if "check_in" in moves and not ill.shipped_return:
         moves.remove("check_in")
     if "received" in moves and ill.received:
@@ -184,6 +189,10 @@ def reader_status(ill) -> str:
         return _("Ready for you at your library")
     if ill.status == S.LOAN_COMPLETED:
         return _("Completed")
+    if ill.status == S.COPY_COMPLETED:
+        return _("The copy was sent to you")
+    if ill.status == S.CANCEL_REQUESTED:
+        return _("Cancelling: waiting for the supplying library's answer")
     if ill.status == S.UNFILLED:
         return _("Could not be supplied")
     return _("Cancelled")

@@ -126,6 +126,7 @@ MOVE_LABELS = {
     "check_in": gettext_lazy("Returned: complete"), "received": gettext_lazy("Received"),
     "shipped_return": gettext_lazy("Shipped back"), "cancel": gettext_lazy("Cancel"),
     "send": gettext_lazy("Send to a supplier"), "no_supplier": gettext_lazy("No supplier found"),
+    "cancel_accepted": gettext_lazy("Cancel accepted"), "copy_completed": gettext_lazy("Copy delivered"),
 }
 
 
@@ -279,6 +280,7 @@ def ill_mine(request):
     for ill in page:
         ill.reader_status = selectors.reader_status(ill)
         ill.cancellable = ill.status in READER_CANCELLABLE
+        ill.return_asked = ill.status in ("Overdue", "Recalled") and ill.received and not ill.shipped_return
     return render(request, "consortium/ill_mine.html", {"page": page})
 
 
@@ -289,7 +291,11 @@ def ill_mine_cancel(request, ill_id: int):
     from . import reader_requests
 
     ill = reader_requests.cancel_my_request(request.user, ill_id)
-    messages.success(request, _("Your request for %(title)s was cancelled.") % {"title": ill.title})
+    if ill.status == "CancelRequested":
+        messages.success(request, _("The supplying library was asked to cancel your request for %(title)s; we will tell "
+                                    "you its answer.") % {"title": ill.title})
+    else:
+        messages.success(request, _("Your request for %(title)s was cancelled.") % {"title": ill.title})
     return redirect("consortium:ill-mine")
 
 

@@ -36,14 +36,17 @@ class IllStatus(models.TextChoices):
     LOANED = "Loaned", _("Loaned")
     OVERDUE = "Overdue", _("Overdue")
     RECALLED = "Recalled", _("Recalled")
+    CANCEL_REQUESTED = "CancelRequested", _("Cancel requested")
     UNFILLED = "Unfilled", _("Unfilled")
     LOAN_COMPLETED = "LoanCompleted", _("Loan completed")
+    COPY_COMPLETED = "CopyCompleted", _("Copy completed")
     CANCELLED = "Cancelled", _("Cancelled")
 
 
 S = IllStatus
 
 SAME = "="
+BACK = "<"                 # back to the status the supplier names (it refused the requester's Cancel)
 SUPPLIER = "supplier"      # staff of the supplying member (or the outside supplier's system)
 REQUESTER = "requester"    # staff of the requesting member (or the outside requester's system)
 TIMER = "timer"            # the `tick` sweep
@@ -61,17 +64,30 @@ ILL_WORKFLOW = StateMachine("inter-library loan", "CON-2", [
     Transition(S.REQUEST_RECEIVED, "will_supply", S.WILL_SUPPLY, SUPPLIER, _MSG),
     Transition(S.EXPECT_TO_SUPPLY, "will_supply", S.WILL_SUPPLY, SUPPLIER, _MSG),
     *[Transition(s, "unfilled", S.UNFILLED, SUPPLIER, _MSG + " with the reason unfilled") for s in _OPEN],
-    *[Transition(s, "cancel", S.CANCELLED, REQUESTER, "RequestingAgencyMessage `Cancel`; the supplier answers `CancelResponse`")
-      for s in _OPEN],
+    *[Transition(s, "cancel", S.CANCEL_REQUESTED, REQUESTER,
+                 "RequestingAgencyMessage `Cancel`; the supplier answers `CancelResponse` (a member at once)") for s in _OPEN],
+    Transition(S.CANCEL_REQUESTED, "cancel_accepted", S.CANCELLED, SUPPLIER,
+               "SupplyingAgencyMessage `CancelResponse` answerYesNo=Y; the reader's letter"),
+    Transition(S.CANCEL_REQUESTED, "cancel_refused", BACK, SUPPLIER,
+               "SupplyingAgencyMessage `CancelResponse` answerYesNo=N: the request stays with the supplier; the staff "
+               "and the reader are told"),
     Transition(S.WILL_SUPPLY, "loan", S.LOANED, SUPPLIER, _MSG + " with the due date and delivery info"),
+    Transition(S.CANCEL_REQUESTED, "loan", S.LOANED, SUPPLIER, _MSG + ": sent before the Cancel reached it"),
+    Transition(S.CANCEL_REQUESTED, "unfilled", S.UNFILLED, SUPPLIER, _MSG + " with the reason unfilled"),
+    Transition(S.WILL_SUPPLY, "copy_completed", S.COPY_COMPLETED, SUPPLIER, _MSG + ": a copy (serviceType Copy) delivered"),
+    Transition(S.CANCEL_REQUESTED, "copy_completed", S.COPY_COMPLETED, SUPPLIER,
+               _MSG + ": a copy delivered before the Cancel reached it"),
     Transition(S.LOANED, "received", SAME, REQUESTER, "RequestingAgencyMessage `Received`"),
-    Transition(S.LOANED, "overdue", S.OVERDUE, TIMER, _MSG + " (the due date passed)"),
-    Transition(S.LOANED, "recall", S.RECALLED, SUPPLIER, _MSG),
-    Transition(S.OVERDUE, "recall", S.RECALLED, SUPPLIER, _MSG),
+    Transition(S.LOANED, "overdue", S.OVERDUE, TIMER, _MSG + " (the due date passed; or the supplier says so); the reader's "
+               "overdue letter"),
+    Transition(S.LOANED, "recall", S.RECALLED, SUPPLIER, _MSG + "; the reader's recall letter"),
+    Transition(S.OVERDUE, "recall", S.RECALLED, SUPPLIER, _MSG + "; the reader's recall letter"),
+    Transition(S.OVERDUE, "renew", S.LOANED, SUPPLIER, "SupplyingAgencyMessage `RenewResponse` answerYesNo=Y with the new due date"),
     *[Transition(s, "shipped_return", SAME, REQUESTER, "RequestingAgencyMessage `ShippedReturn`") for s in _OUT],
     *[Transition(s, "check_in", S.LOAN_COMPLETED, SUPPLIER, _MSG + "; only after the requester's ShippedReturn")
       for s in _OUT],
-], states=IllStatus, target_labels={SAME: "(stays; marked on the request)"})
+], states=IllStatus, target_labels={SAME: "(stays; marked on the request)",
+                                    BACK: "the status the supplier names (`RequestReceived`, `ExpectToSupply`, `WillSupply`)"})
 
 #: ISO 18626 requesting-agency actions (``type_action``) of the REQUESTER moves
 REQUESTER_ACTIONS = {"received": "Received", "shipped_return": "ShippedReturn", "cancel": "Cancel"}
@@ -81,7 +97,15 @@ ACTION_LABELS = {
     "expect_to_supply": "Expect to supply", "will_supply": "Will supply", "unfilled": "Unfilled", "loan": "Loaned (sent)",
     "recall": "Recall", "check_in": "Returned (loan completed)", "received": "Received", "shipped_return": "Shipped back",
     "cancel": "Cancel", "send": "Send to a supplier", "no_supplier": "No supplier found",
+    "cancel_accepted": "Cancel accepted", "cancel_refused": "Cancel refused (still supplying)",
+    "copy_completed": "Copy delivered", "renew": "Renewed",
 }
+
+#: the statuses a supplier may name when it refuses the requester's Cancel (``cancel_refused``)
+BACK_TO = _OPEN
+
+#: the statuses a request ends in (no longer open: the reader's limits, the staff's open queue)
+CLOSED = (S.UNFILLED, S.LOAN_COMPLETED, S.COPY_COMPLETED, S.CANCELLED)
 
 #: before the item is shipped: the reader may still withdraw their request (CON-2)
 READER_CANCELLABLE = (S.NEW, *_OPEN)

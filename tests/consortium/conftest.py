@@ -27,3 +27,14 @@ def ill_readers(inst_a, inst_b, library_a, library_b, student, clock):
     b_staff = UserFactory(username="b-ill", institution=inst_b)
     assign_role(b_staff, Role.REQUESTS_OPERATOR)
     return {"student": student, "staff": staff, "b_staff": b_staff}
+
+
+@pytest.fixture
+def peer(settings):
+    """A partner's ISO 18626 endpoint on 127.0.0.1 (tests/consortium/iso18626_peer.py)."""
+    from tests.consortium.iso18626_peer import Peer
+
+    settings.ILL_PARTNERS_ALLOW_HTTP = True   # the local peer speaks plain http
+    p = Peer()
+    yield p
+    p.close()

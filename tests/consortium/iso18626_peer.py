@@ -100,3 +100,29 @@ class Peer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def supplying_message(*, supplier: str, requester: str, request_id: str, status: str, reason: str = "StatusChange",
+                      answer: str = "", note: str = "", due: str = "", unfilled: str = "") -> bytes:
+    """The supplier's ``supplyingAgencyMessage`` about request ``request_id`` (ISO 18626 §8.3), as a
+    partner posts it to the requester: its status, why it is sent, and the optional answerYesNo,
+    note, reasonUnfilled and dueDate — in the schema's element order."""
+    info = f"<reasonForMessage>{reason}</reasonForMessage>"
+    info += f"<answerYesNo>{answer}</answerYesNo>" if answer else ""
+    info += f"<note>{note}</note>" if note else ""
+    info += f"<reasonUnfilled>{unfilled}</reasonUnfilled>" if unfilled else ""
+    status_info = f"<status>{status}</status>" + (f"<dueDate>{due}</dueDate>" if due else "")
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<ISO18626Message xmlns="{NS}" xmlns:ill="{NS}" ill:version="1.2">
+ <supplyingAgencyMessage>
+  <header>
+   <supplyingAgencyId><agencyIdType>ISIL</agencyIdType><agencyIdValue>{supplier}</agencyIdValue></supplyingAgencyId>
+   <requestingAgencyId><agencyIdType>ISIL</agencyIdType><agencyIdValue>{requester}</agencyIdValue></requestingAgencyId>
+   <multipleItemRequestId></multipleItemRequestId>
+   <timestamp>2026-03-02T09:00:00Z</timestamp>
+   <requestingAgencyRequestId>{request_id}</requestingAgencyRequestId>
+  </header>
+  <messageInfo>{info}</messageInfo>
+  <statusInfo>{status_info}<lastChange>2026-03-02T09:00:00Z</lastChange></statusInfo>
+ </supplyingAgencyMessage>
+</ISO18626Message>""".encode()

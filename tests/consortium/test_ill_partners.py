@@ -15,7 +15,7 @@ from syllabus.consortium import delivery
 from syllabus.consortium.models import IllMessage, IllPartner, IllRequest
 from syllabus.core.models import AuditEntry
 from syllabus.org.roles import Role
-from tests.consortium.iso18626_peer import NS, Peer
+from tests.consortium.iso18626_peer import NS
 from tests.consortium.test_reader_ill import BOOK, _ask, _kev
 from tests.factories import UserFactory
 
@@ -26,14 +26,6 @@ AGENCY = "DK-710100"
 @pytest.fixture
 def world(ill_readers):
     return ill_readers
-
-
-@pytest.fixture
-def peer(settings):
-    settings.ILL_PARTNERS_ALLOW_HTTP = True   # the local peer speaks plain http
-    p = Peer()
-    yield p
-    p.close()
 
 
 def _partner(client, staff, peer, **extra):
@@ -165,8 +157,12 @@ def test_con2_after_its_last_attempt_the_request_is_not_delivered_and_sendable_a
 
 
 def test_con2_an_address_the_server_must_not_reach_fails_at_once_by_name(client, world, peer, clock, settings):
-    settings.OUTBOUND_PRIVATE_HOSTS = []   # a real deployment: 127.0.0.1 is the server's own machine
-    ill = _sent(client, world, peer)
+    # saved while the operator allowed the host; then a real deployment: 127.0.0.1 is the server's
+    # own machine (the address is vetted again at every post, not only when it is saved)
+    assert _partner(client, world["staff"], peer).status_code == 302
+    settings.OUTBOUND_PRIVATE_HOSTS = []
+    ill = _new_request(client, world)
+    assert _send(client, world["staff"], ill).status_code == 302
     assert delivery.deliver_due() == 0
     msg = IllMessage.objects.get(request=ill, kind="request")
     assert msg.delivery == "failed" and "127.0.0.1 is a private or local network address" in msg.last_error
@@ -277,3 +273,25 @@ def test_con2_the_tick_posts_due_messages_and_takes_back_a_lease_a_dead_worker_l
     msg.refresh_from_db()
     assert (msg.delivery, msg.attempts) == ("delivered", 2)
     assert peer.kinds() == ["request", "requestingAgencyMessage:Received"]
+
+
+@pytest.mark.parametrize("url, address", [("https://10.0.0.7/iso18626", "10.0.0.7"), ("https://169.254.169.254/", "169.254.169.254"),
+                                          ("https://[::1]/iso18626", "::1"), ("https://192.168.1.20:8443/", "192.168.1.20")])
+def test_con2_a_private_or_local_partner_address_is_refused_when_saved(client, world, peer, settings, url, address):
+    """The outbound client's SSRF checks, made when the address is saved: back office and admin
+    (the API: tests/consortium/test_ill_partners_api.py)."""
+    r = _partner(client, world["staff"], peer, endpoint_url=url)
+    text = r.content.decode()
+    assert r.status_code == 400 and "CON-2</strong>: endpoint:" in text and "private or local network address" in text
+    assert not IllPartner.objects.exists()
+    # the admin applies the same check
+    admin = UserFactory(username="ill-admin", institution=world["staff"].institution, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    r = client.post("/admin/consortium/illpartner/add/", {"institution": world["staff"].institution_id, "agency_id": "DE-9",
+                                                          "name": "x", "endpoint_url": url, "auth_header": "", "auth_value": "",
+                                                          "active": "on"})
+    assert r.status_code == 200 and "private or local network address" in r.content.decode()
+    assert not IllPartner.objects.exists()
+    # unless the platform operator allows the host
+    settings.OUTBOUND_PRIVATE_HOSTS = [address.strip("[]")]
+    assert _partner(client, world["staff"], peer, endpoint_url=url).status_code == 302

@@ -107,7 +107,7 @@ def _objects() -> dict[str, object]:
         "purchase_request_id": _first("acquisitions.PurchaseRequest").pk,
         "hold_id": _first("circulation.Hold").pk, "ill_id": _first("consortium.IllRequest").pk,
         "ill_request_id": _first("consortium.IllRequest").pk,
-        "partner_id": _first("consortium.IllPartner").pk,
+        "partner_id": _first("consortium.IllPartner").pk, "ill_partner_id": _first("consortium.IllPartner").pk,
         "run_id": _first("lists.RolloverRun").pk, "rollover_id": _first("lists.RolloverRun").pk,
         "digitization_request_id": _first("fulfillment.DigitizationRequest").pk,
         "department_id": _first("fulfillment.DigitizationDepartment").pk,

@@ -11,6 +11,22 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """A raw handler call closes the database connection at each request's end (Django's
+    ``close_old_connections`` on request_started/finished), which in a test is the transaction the
+    test runs in; Django's own test client disconnects it the same way.  The 404 page renders the
+    shell, which reads the database (session 17)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _get(app, path: str):
     seen = {}
 

@@ -312,3 +312,34 @@ def test_lst9_zotero_s_ris_export_keeps_a_conference_paper_s_place_and_a_body_s_
     again = [e.csl for e in formats.parse(formats.to_ris(entries), "ris")[1]]
     assert [c.get("author") for c in again] == [c.get("author") for c in entries]
     assert [c.get("publisher-place") for c in again] == [c.get("publisher-place") for c in entries]
+
+
+def test_lst9_a_film_s_running_time_is_ris_sp_not_its_pages():
+    """Zotero's RIS export of a film (Internet Archive's "About Bananas", zotero-RIS-export-sample)
+    writes its running time in SP (RIS.js: ``SP: runningTime: ["film"]``; citation-js reads an MPCT's
+    SP as ``dimensions`` too, the CSL variable Zotero maps a running time to). It used to come in as
+    the film's pages ("11:03"), which styles print as "pp. 11:03"."""
+    (film,) = [e.csl for e in _entries("zotero-RIS-export-sample.ris") if e.csl and e.csl["title"] == "About Bananas"]
+    (zotero,) = [i for i in expected(DATA / "ris" / "zotero-RIS-export-sample.ris") if i.get("title") == "About Bananas"]
+    assert (film["type"], film["dimensions"], film.get("page")) == ("motion_picture", zotero["runningTime"], None)
+    ris = formats.to_ris([film])
+    assert "SP  - 11:03\n" in ris and "EP  - " not in ris
+    assert _again(film) == film
+
+
+def test_lst9_a_body_whose_name_has_commas_stays_one_name_from_ris():
+    """zotero-RIS-export-sample: the American Heart Association's "Council on Cardiopulmonary,
+    Critical Care, Perioperative and Resuscitation" is one name in Zotero's item (one field); its RIS
+    export writes it without the trailing comma, and it was read as family "Council on
+    Cardiopulmonary", given "Critical Care, Perioperative and Resuscitation". A person's third part
+    that is no suffix ("Gayle, Vernon, Professor") stays in the given name, as Zotero has it."""
+    (item,) = [e.csl for e in _entries("zotero-RIS-export-sample.ris") if e.csl and e.csl["title"].startswith("Increasing cardio")]
+    (zotero,) = [i for i in expected(DATA / "ris" / "zotero-RIS-export-sample.ris") if i.get("title", "").startswith("Increasing cardio")]
+    council = "Council on Cardiopulmonary, Critical Care, Perioperative and Resuscitation"
+    assert {"lastName": council, "creatorType": "author", "fieldMode": 1} in zotero["creators"]
+    assert {"literal": council} in item["author"]
+    assert f"AU  - {council},\n" in formats.to_ris([item])
+    assert _again(item) == item
+    (preprint,) = [e.csl for e in _entries("zotero-RIS-export-preprints-all.ris") if e.csl
+                   and e.csl["title"].startswith("The Reliability of Replications")]
+    assert {"family": "Gayle", "given": "Vernon, Professor"} in preprint["author"]

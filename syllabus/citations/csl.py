@@ -351,7 +351,7 @@ def seasons_of(date) -> list[tuple[int, int]]:
         return [(int(p[0]), int(p[1]) - 20) for p in parts]
     season = date.get("season")
     if str(season) in ("1", "2", "3", "4") and len(parts[0]) == 1:
-        return [(int(parts[0][0]), int(season))]
+        return [(int(parts[0][0]), int(str(season)))]
     return []
 
 

@@ -88,7 +88,7 @@ def _seasons(parts: list[list[int]], value: dict) -> tuple[list[list[int]], Any]
     if not any(found):
         return parts, value.get("season")
     if len(found) == 2 and all(found) and found[0] != found[1]:
-        return [[p[0], 20 + f] for p, f in zip(parts, found)], None
+        return [[p[0], 20 + (f or 0)] for p, f in zip(parts, found)], None
     season = found[0] if len(set(found)) == 1 else None
     return [[p[0]] if f else p for p, f in zip(parts, found)], season or value.get("season")
 

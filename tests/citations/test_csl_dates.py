@@ -160,3 +160,19 @@ def test_lst9_a_season_range_keeps_its_seasons_and_goes_out_in_every_format(text
                          ("csl-json", formats.to_csl_json([item]))):
         assert formats.parse(written, fmt)[1][0].csl["issued"] == item["issued"], fmt
     assert openurl.parse_kev(openurl.from_csl(item))["rft.date"] == [str(item["issued"]["date-parts"][0][0])]
+
+
+@pytest.mark.parametrize("issued, shown", [
+    ({"date-parts": [[1999, 21], [2001, 22]]}, "Spring 1999 - Summer 2001"),
+    ({"date-parts": [[2000]], "season": 1}, "Spring 2000"),
+    ({"date-parts": [[2000, 5, 27]]}, "2000-5-27"),
+])
+def test_lst2_the_editor_shows_a_season_date_as_text_that_saves_back_the_same(issued, shown):
+    """The item editor's date field showed a season range as "1999-21" (saved again: one season) and a
+    season as its year only (saved again: no season); it shows the text the date is read from."""
+    from syllabus.lists.models import Citation
+    from syllabus.lists.views import form_values
+
+    item = Citation(metadata={"title": "x", "issued": issued})
+    assert form_values(item)["year"] == shown
+    assert validate.check_metadata({"title": "x", "issued": shown})["issued"] == issued

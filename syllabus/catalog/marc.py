@@ -73,11 +73,20 @@ def _meeting_name(f: pymarc.Field) -> str:
     return ". ".join(p for p in (_strip(v).strip(" .") for v in _sub(f, "a", "e", "q")) if p)
 
 
+def _before_title(f: pymarc.Field) -> pymarc.Field:
+    """A name/title heading's name part: the subfields before $t ($n, $d after it number and date
+    the work, not the meeting)."""
+    codes = [sf.code for sf in f.subfields]
+    if "t" not in codes:
+        return f
+    return pymarc.Field(tag=f.tag, indicators=f.indicators, subfields=f.subfields[:codes.index("t")])
+
+
 def _meeting(f: pymarc.Field) -> dict:
     """The event of a meeting heading (X11): CSL event-title (the name, with $n its number), event-date ($d),
     event-place ($c); MARC's parentheses and colons ("(4th :", "1988 :", "San Diego, Calif.)") dropped."""
     def bare(code: str) -> str:
-        return "; ".join(p for p in (re.sub(r"^[\s(]+|[\s):;,]+$", "", v) for v in _sub(f, code)) if p)
+        return "; ".join(p for p in (re.sub(r"^[\s(]+|(?:\)\.|[\s):;,])+$", "", v) for v in _sub(f, code)) if p)
 
     name, number, date, place = _meeting_name(f), bare("n"), bare("d"), bare("c")
     event: dict = {"event-title": f"{name} ({number})" if number else name}
@@ -296,9 +305,12 @@ def map_record(rec: pymarc.Record) -> MappedRecord:
             relators = [r.strip(" .,").lower() for r in _sub(f, "j" if meeting else "e", "4")]
             if meeting:
                 # the conference of a proceedings: its event; the author too when it is the main entry
-                # (111) or a 711 whose relator says so ($4 aut) — an added 711 is the event only
-                if "event-title" not in data and not _sub(f, "t"):
-                    data.update(_meeting(f))
+                # (111) or a 711 whose relator says so ($4 aut) — an added 711 is the event only. A 711
+                # with $t names a work of the meeting: an analytical entry (second indicator 2) is a work
+                # this item contains (its proceedings in a volume, MARC 21 711), so the meeting — the
+                # subfields before $t — is the item's event; another ($t, indicator blank) only relates
+                if "event-title" not in data and (not _sub(f, "t") or tag == "711" and f.indicator2 == "2"):
+                    data.update(_meeting(_before_title(f)))
                 if _sub(f, "t") or tag == "711" and not any(r in MEETING_CREATORS for r in relators):
                     continue
             if relators and all(r in NOT_CREATORS for r in relators):

@@ -102,6 +102,7 @@ _BODY = re.compile(
     r"government|court|parliament|senate|congress|archives?|laboratory|redacción|editorial|staff|unit|"
     r"world health|united nations|news|times|rights|watch|editors|films|cooperative|unions?|musée|states|kingdom|"
     r"republic|reich|anonymous)\b)")
+_BODY_NOUN = re.compile(r"(?i)\b(" + _BODY.pattern.split(r"\b(", 1)[1].rsplit(r")\b", 1)[0] + r")\b")  # the nouns alone
 _COMPANY_SUFFIX = re.compile(r"(?i)^(inc|ltd|llc|gmbh|corp|plc)\.?$")  # not "S.A.": initials
 
 
@@ -115,6 +116,11 @@ def parse_name(text: str) -> dict:
         return {}
     if "," in text and _COMPANY_SUFFIX.match(text.rsplit(",", 1)[1].strip()):
         return {"literal": text}  # "Applied Science and Technology (ASTeX), Inc"
+    top = re.split(r",(?![^()]*\))", text)  # commas outside parentheses
+    if len(top) > 2 and top[2].strip().lower() not in SUFFIXES and _BODY_NOUN.search(top[0]):
+        # "Council on Cardiopulmonary, Critical Care, Perioperative and Resuscitation" (a body whose
+        # name has commas, as Zotero holds it in one field): no "Family, Given, Suffix" but one name
+        return {"literal": text}
     if "," in text:
         parts = [p.strip() for p in text.split(",")]
         family, given = parts[0], parts[1] if len(parts) > 1 else ""
@@ -330,6 +336,29 @@ def parse_date_text(text: str) -> dict:
     if isinstance(date.get("season"), str) and not date["season"].isdigit():
         out["season"] = date["season"]
     return out
+
+
+SEASON_NAMES = ("Spring", "Summer", "Fall", "Winter")  # as citeproc-js's parser reads them back ("spr", "sum", "fal", "win")
+
+
+def seasons_of(date) -> list[tuple[int, int]]:
+    """[(year, season 1–4)] of a stored date with a season — one (``season``) or a range from one season
+    to another (date-parts months 21–24, validate._seasons) — else []."""
+    if not isinstance(date, dict) or not date.get("date-parts"):
+        return []
+    parts = date["date-parts"]
+    if len(parts) == 2 and all(len(p) == 2 and 21 <= int(p[1]) <= 24 for p in parts):
+        return [(int(p[0]), int(p[1]) - 20) for p in parts]
+    season = date.get("season")
+    if str(season) in ("1", "2", "3", "4") and len(parts[0]) == 1:
+        return [(int(parts[0][0]), int(str(season)))]
+    return []
+
+
+def season_text(date) -> str:
+    """"Spring 1999", "Spring 1999 - Summer 2001": a season date as text citeproc-js's parser (and
+    :func:`parse_date_text`) reads back; "" for any other date."""
+    return " - ".join(f"{SEASON_NAMES[s - 1]} {y}" for y, s in seasons_of(date))
 
 
 # --- whole items ------------------------------------------------------------------------

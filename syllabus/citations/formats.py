@@ -133,7 +133,7 @@ def _ris_date(text: str | None) -> dict | None:
         return {"date-parts": [nums[:3]]}
     # not RIS's YYYY/MM/DD ("August 27, 2009", EndNote's "0000 Year Date" placeholder): as citeproc-js
     # reads text, else the year in it ("c1998."), else kept as written (a literal date)
-    parsed = validate.read_date(cslmod.parse_date_text(str(text))) or {"literal": str(text)}
+    parsed = validate.read_date(str(text)) or {"literal": str(text)}
     if "date-parts" in parsed:
         return parsed
     fallback = cslmod.date_parts(text)
@@ -339,6 +339,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     data["page"] = f"{sp}-{ep}" if sp and ep else sp
     if ctype in ("book", "thesis") and sp and not ep and not re.search(r"\d\s*[-–]+\s*\d", sp):
         data["number-of-pages"], data["page"] = sp, ""  # a book's SP is its number of pages (spec; Zotero, citation-js)
+    if ctype == "motion_picture" and sp and not ep:
+        data["dimensions"], data["page"] = sp, ""  # a film's SP is its running time (Zotero; citation-js for MPCT)
     if entry.get("keywords"):
         data["keyword"] = "; ".join(entry["keywords"])
     if entry.get("number_of_volumes"):
@@ -395,7 +397,10 @@ def csl_to_ris_entry(data: dict) -> dict:
     if data.get("collection-title"):
         entry["tertiary_title"] = data["collection-title"]
     issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
-    if issued:
+    if seasons := cslmod.season_text(data.get("issued")):
+        entry["year"] = str(issued[0])
+        entry["date"] = seasons  # RIS DA has no season: the text ("Spring 1999 - Summer 2001"), read back as text
+    elif issued:
         entry["year"] = str(issued[0])
         entry["date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued)) + "/"
     elif isinstance(data.get("issued"), dict) and data["issued"].get("literal"):
@@ -405,6 +410,8 @@ def csl_to_ris_entry(data: dict) -> dict:
     accessed = (data.get("accessed") or {}).get("date-parts", [[]])[0] if isinstance(data.get("accessed"), dict) else []
     if accessed:
         entry["access_date"] = "/".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(accessed))
+    elif isinstance(data.get("accessed"), dict) and data["accessed"].get("literal"):
+        entry["access_date"] = str(data["accessed"]["literal"])  # as written, as the issued date above
     idents = identifiers.split_identifiers(data.get("ISBN")) + identifiers.split_identifiers(data.get("ISSN"))
     if ctype in ("patent", "report") and data.get("number"):
         idents = [str(data["number"])] + (idents if ctype == "report" else [])  # SN: the patent / report number first
@@ -426,6 +433,8 @@ def csl_to_ris_entry(data: dict) -> dict:
     page = str(data.get("page") or "")
     if ctype in ("book", "thesis") and data.get("number-of-pages") and not page:
         page = str(data["number-of-pages"])  # SP: a book's number of pages
+    if ctype == "motion_picture" and data.get("dimensions") and not page:
+        page = str(data["dimensions"])  # SP: a film's running time
     if m := re.match(r"^\s*([^\s\-–]+)\s*[-–]+\s*(\S+)\s*$", page):
         entry["start_page"], entry["end_page"] = m.group(1), m.group(2)
     elif page:
@@ -901,6 +910,8 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     year = text.get("year") or ""
     date = text.get("date") or ""
     issued = cslmod.date_parts(date) or cslmod.date_parts(year)
+    if re.fullmatch(r"\s*-?\d{1,4}-2[1-4](\s*/\s*-?\d{1,4}-2[1-4])?\s*", date):  # biblatex's EDTF seasons
+        issued = validate.read_date({"date-parts": [[int(n) for n in side.strip().split("-")] for side in date.split("/")]}) or issued
     if issued and text.get("month") and len(issued["date-parts"][0]) == 1:
         month = text["month"].strip().lower()[:3]
         number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else None)
@@ -1172,6 +1183,8 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
     if issued:
         add("year", str(issued[0]))
+        if seasons := cslmod.seasons_of(data.get("issued")):  # biblatex's EDTF date: seasons 21–24, a range with "/"
+            add("date", "/".join(f"{y}-{20 + season}" for y, season in seasons))
         if len(issued) > 1 and 1 <= int(issued[1]) <= 12:
             add("month", list(MONTHS)[int(issued[1]) - 1])
         if len(issued) > 2:  # the day: biblatex's date (BibTeX has no field for it; year and month stay for it)

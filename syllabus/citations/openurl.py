@@ -171,6 +171,7 @@ def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:
     authors = cslmod.names(csl, "author") or cslmod.names(csl, "editor")
     year = cslmod.year_of(csl)
     issued = (csl.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(csl.get("issued"), dict) else []
+    issued = issued[:1] if len(issued) > 1 and int(issued[1]) > 12 else issued  # a season (21–24): no ISO month
     date = "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued)) if issued else (str(year) if year else "")
     spage, epage = _pages(csl)
 

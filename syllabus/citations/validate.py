@@ -81,12 +81,27 @@ _BC = re.compile(r"(\d{1,4})\s*(?:BC|BCE|B\.\s?C\.(?:\s?E\.)?|av\.?\s*J\.?-?C\.?
 def _seasons(parts: list[list[int]], value: dict) -> tuple[list[list[int]], Any]:
     """A season given as a month: 13–16 (citeproc-js's date parser) or 21–24 (EDTF, the CSL
     test-suite) → CSL's ``season`` (1 spring … 4 winter) of a date given to the year.  A range
-    whose ends are in different seasons keeps its years (``season`` is one for the date)."""
-    found = [((p[1] - 13) % 4 + 1) if len(p) > 1 and (13 <= p[1] <= 16 or 21 <= p[1] <= 24) else None for p in parts]
+    whose ends are in different seasons ("Spring 1999 - Summer 2001", "Spring-Summer 2021") keeps
+    them as CSL's season codes 21–24 in its date-parts, which citeproc-js renders as a season range
+    (``season`` is one for the whole date)."""
+    found = [((p[1] - 13) % 4 + 1) if len(p) == 2 and (13 <= p[1] <= 16 or 21 <= p[1] <= 24) else None for p in parts]
     if not any(found):
         return parts, value.get("season")
+    if len(found) == 2 and all(found) and found[0] != found[1]:
+        return [[p[0], 20 + (f or 0)] for p, f in zip(parts, found)], None
     season = found[0] if len(set(found)) == 1 else None
     return [[p[0]] if f else p for p, f in zip(parts, found)], season or value.get("season")
+
+
+def season_range(parts: list[list[int]]) -> bool:
+    """A range from one season to another, as :func:`_seasons` keeps it (months 21–24)."""
+    return len(parts) == 2 and all(len(p) == 2 and 21 <= p[1] <= 24 for p in parts)
+
+
+def _dashes(text: str) -> str:
+    """"Spring–Summer 2021": an en or em dash between words is a range, which citeproc-js's parser
+    (splitting at "-" and "/" only) would read as "Spring 2021"."""
+    return re.sub(r"(?<=[A-Za-z0-9])\s*[–—]\s*(?=[A-Za-z0-9])", "-", text)
 
 
 def _date(field: str, value: Any) -> dict:
@@ -95,7 +110,7 @@ def _date(field: str, value: Any) -> dict:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str):
-        text = value.strip()
+        text = _dashes(value.strip())
         era = _BC.fullmatch(text)
         value = {"date-parts": [[-int(era.group(1))]]} if era else cslmod.parse_date_text(text)
     if not isinstance(value, dict):
@@ -103,7 +118,7 @@ def _date(field: str, value: Any) -> dict:
     extras = {k: value[k] for k in ("circa", "season") if k in value}
     if not value.get("date-parts"):
         if value.get("raw") and not value.get("literal"):  # what Zotero, Mendeley, pandoc send for citeproc-js to parse
-            return _date(field, {**cslmod.parse_date_text(_text(field, value["raw"])), **extras})
+            return _date(field, {**cslmod.parse_date_text(_dashes(_text(field, value["raw"]))), **extras})
         if value.get("literal"):
             return {"literal": _text(field, value["literal"]), **extras}
         raise _bad(field, f"{field} must be {{\"date-parts\": [[year, month, day]]}}")
@@ -122,7 +137,7 @@ def _date(field: str, value: Any) -> dict:
     clean_parts, season = _seasons(clean_parts, value)
     for nums in clean_parts:
         # BC years are negative (CSL-JSON: -500 is 500 BC; citeproc renders "500 BC" / "500 av. J.-C.")
-        if not 0 < abs(nums[0]) <= 9999 or (len(nums) > 1 and not 1 <= nums[1] <= 12) or (len(nums) > 2 and not 1 <= nums[2] <= 31):
+        if not 0 < abs(nums[0]) <= 9999 or (len(nums) > 1 and not 1 <= nums[1] <= 12 and not season_range(clean_parts)) or (len(nums) > 2 and not 1 <= nums[2] <= 31):
             raise _bad(field, f"{field} {nums} is not a valid date")
     out: dict[str, Any] = {"date-parts": clean_parts}
     if season:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
+from syllabus.citations.csl import season_text
 from syllabus.citations.validate import merge_patch
 from syllabus.core import usage
 from syllabus.core.dates import typed_date
@@ -272,7 +273,8 @@ def form_values(c: Citation) -> dict:
     issued = m.get("issued") or {}
     values.update({
         "type": c.type, "authors": "\n".join(_author_line(n) for n in m.get("author") or []),
-        "year": "-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts") else issued.get("literal") or issued.get("raw", ""),
+        "year": season_text(issued) or ("-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts")
+                                        else issued.get("literal") or issued.get("raw", "")),
         "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note, "open_access": c.open_access,
         "copyright_status": c.copyright_status, "copyright_status_label": c.get_copyright_status_display(),
         "personal_copy": c.personal_copy, "personal_copy_owner": c.personal_copy_owner,

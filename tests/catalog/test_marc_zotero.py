@@ -139,3 +139,33 @@ def test_dsv1_a_meeting_heading_is_the_conference_and_the_author_of_its_proceedi
     back = map_record(again).csl
     assert {k: back.get(k) for k in ("author", "event-title", "event-date", "event-place")} == \
         {k: csl.get(k) for k in ("author", "event-title", "event-date", "event-place")}
+
+
+def test_dsv1_an_analytical_711_with_a_title_is_the_event_of_the_work_it_contains():
+    """MARC 21 711 $t (Library of Congress, MARC 21 Format for Bibliographic Data, 711 Added
+    Entry-Meeting Name: second indicator 2 "analytical entry", $t "title of a work"): a volume that
+    contains the proceedings of a meeting names the meeting and the contained work in one heading
+    (record written from that definition; tests/data/README.md). It was neither author nor
+    conference; the meeting — its subfields before $t — is now the item's event, and the $n after $t
+    (the work's part) is not taken as the meeting's number. A 711 $t without indicator 2 only
+    relates the work, and a 711 with $t is never the item's author."""
+    import pymarc
+    from pymarc import Subfield
+
+    from syllabus.catalog.marc import map_record
+
+    def record(ind2: str) -> pymarc.Record:
+        rec = pymarc.Record()
+        rec.add_field(pymarc.Field(tag="245", indicators=["0", "0"], subfields=[Subfield("a", "Polarized targets and ion sources.")]))
+        rec.add_field(pymarc.Field(tag="711", indicators=["2", ind2], subfields=[
+            Subfield("a", "International Conference on Polarized Targets and Ion Sources"), Subfield("n", "(2nd :"),
+            Subfield("d", "1966 :"), Subfield("c", "Saclay, France)."), Subfield("t", "Proceedings."),
+            Subfield("n", "Part 1.")]))
+        return rec
+
+    csl = map_record(record("2")).csl
+    assert (csl.get("event-title"), csl.get("event-place"), csl.get("event-date")) == (
+        "International Conference on Polarized Targets and Ion Sources (2nd)", "Saclay, France", {"date-parts": [[1966]]})
+    assert "author" not in csl
+    related = map_record(record(" ")).csl
+    assert "event-title" not in related and "author" not in related

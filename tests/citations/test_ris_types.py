@@ -304,11 +304,43 @@ def test_lst9_zotero_s_ris_export_keeps_a_conference_paper_s_place_and_a_body_s_
               for c, item in zip(entries, zotero) for z in item["creators"]
               if z.get("fieldMode") == 1 and z["creatorType"] == "author"]
     whole = [name for name, ours in bodies if name in ours]
-    assert len(bodies) == 96 and len(whole) == 83  # the rest: a person kept as one field ("Steven Geyer"), a name
+    assert len(bodies) == 96 and len(whole) == 84  # the rest: a person kept as one field ("Steven Geyer"), a name
     # with a comma, a body named like a person ("Cortes Generales"), a film's or a record's maker read under its role
+    # (84 since session 17: a body with commas, "Council on Cardiopulmonary, Critical Care, …")
     for name in ("COVID-19 Review Consortium", "Ministerio de Educación y Formación Profesional", "Redacción EC",
                  "Council on Clinical Cardiology", "Heiliges Römisches Reich Deutscher Nation", "The Editors of ARTnews"):
         assert name in whole, name
     again = [e.csl for e in formats.parse(formats.to_ris(entries), "ris")[1]]
     assert [c.get("author") for c in again] == [c.get("author") for c in entries]
     assert [c.get("publisher-place") for c in again] == [c.get("publisher-place") for c in entries]
+
+
+def test_lst9_a_film_s_running_time_is_ris_sp_not_its_pages():
+    """Zotero's RIS export of a film (Internet Archive's "About Bananas", zotero-RIS-export-sample)
+    writes its running time in SP (RIS.js: ``SP: runningTime: ["film"]``; citation-js reads an MPCT's
+    SP as ``dimensions`` too, the CSL variable Zotero maps a running time to). It used to come in as
+    the film's pages ("11:03"), which styles print as "pp. 11:03"."""
+    (film,) = [e.csl for e in _entries("zotero-RIS-export-sample.ris") if e.csl and e.csl["title"] == "About Bananas"]
+    (zotero,) = [i for i in expected(DATA / "ris" / "zotero-RIS-export-sample.ris") if i.get("title") == "About Bananas"]
+    assert (film["type"], film["dimensions"], film.get("page")) == ("motion_picture", zotero["runningTime"], None)
+    ris = formats.to_ris([film])
+    assert "SP  - 11:03\n" in ris and "EP  - " not in ris
+    assert _again(film) == film
+
+
+def test_lst9_a_body_whose_name_has_commas_stays_one_name_from_ris():
+    """zotero-RIS-export-sample: the American Heart Association's "Council on Cardiopulmonary,
+    Critical Care, Perioperative and Resuscitation" is one name in Zotero's item (one field); its RIS
+    export writes it without the trailing comma, and it was read as family "Council on
+    Cardiopulmonary", given "Critical Care, Perioperative and Resuscitation". A person's third part
+    that is no suffix ("Gayle, Vernon, Professor") stays in the given name, as Zotero has it."""
+    (item,) = [e.csl for e in _entries("zotero-RIS-export-sample.ris") if e.csl and e.csl["title"].startswith("Increasing cardio")]
+    (zotero,) = [i for i in expected(DATA / "ris" / "zotero-RIS-export-sample.ris") if i.get("title", "").startswith("Increasing cardio")]
+    council = "Council on Cardiopulmonary, Critical Care, Perioperative and Resuscitation"
+    assert {"lastName": council, "creatorType": "author", "fieldMode": 1} in zotero["creators"]
+    assert {"literal": council} in item["author"]
+    assert f"AU  - {council},\n" in formats.to_ris([item])
+    assert _again(item) == item
+    (preprint,) = [e.csl for e in _entries("zotero-RIS-export-preprints-all.ris") if e.csl
+                   and e.csl["title"].startswith("The Reliability of Replications")]
+    assert {"family": "Gayle", "given": "Vernon, Professor"} in preprint["author"]

@@ -364,7 +364,14 @@ def client_registration(config: PlatformConfig, base: str, logo: str = "") -> di
         placements = requested_placements(config)
         messages.append({"type": DEEP_LINKING, "target_link_uri": urls["deep_linking"], "label": TOOL_NAME,
                          **({"placements": placements} if placements else {})})
-    body = {
+    tool_configuration: dict = {
+        "domain": urlsplit(base).netloc,
+        "target_link_uri": urls["launch"],
+        "description": "Course reading lists",
+        "claims": [c for c in CLAIMS if c in config.claims or c in ("iss", "sub")],
+        "messages": messages,
+    }
+    body: dict = {
         "application_type": "web",
         "response_types": ["id_token"],
         "grant_types": ["implicit", "client_credentials"],
@@ -373,13 +380,7 @@ def client_registration(config: PlatformConfig, base: str, logo: str = "") -> di
         "client_name": TOOL_NAME,
         "jwks_uri": urls["jwks"],
         "token_endpoint_auth_method": "private_key_jwt",
-        TOOL_CONFIGURATION: {
-            "domain": urlsplit(base).netloc,
-            "target_link_uri": urls["launch"],
-            "description": "Course reading lists",
-            "claims": [c for c in CLAIMS if c in config.claims or c in ("iss", "sub")],
-            "messages": messages,
-        },
+        TOOL_CONFIGURATION: tool_configuration,
     }
     if logo:
         body["logo_uri"] = logo
@@ -389,7 +390,7 @@ def client_registration(config: PlatformConfig, base: str, logo: str = "") -> di
         # Canvas reads scope unconditionally (app/controllers/lti/ims/dynamic_registration_controller.rb),
         # and its privacy level defaults to "anonymous": no name nor e-mail, which Syllabus matches people by
         body.setdefault("scope", "")
-        body[TOOL_CONFIGURATION].update({CANVAS_PRIVACY_LEVEL: "public", CANVAS_TOOL_ID: "syllabus"})
+        tool_configuration.update({CANVAS_PRIVACY_LEVEL: "public", CANVAS_TOOL_ID: "syllabus"})
     return body
 
 

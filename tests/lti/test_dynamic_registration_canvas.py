@@ -13,9 +13,10 @@ from syllabus.core.models import AuditEntry
 from syllabus.lti import registration
 from syllabus.lti.models import Deployment, Platform, RegistrationLink
 from tests.lti.conftest import LEARNER, Launcher, context
-from tests.lti.test_dynamic_registration import (
-    DEFAULTS, TOOL_CONFIGURATION, _refused, confirm, new_link, opened, received, reg_lms, reg_process,  # noqa: F401
-)
+from tests.lti import test_dynamic_registration as dr
+from tests.lti.test_dynamic_registration import DEFAULTS, TOOL_CONFIGURATION, _refused, confirm, new_link, opened, received
+
+reg_process, reg_lms = dr.reg_process, dr.reg_lms   # the registration platform's fixtures, shared
 
 CANVAS = {"canvas": True, "canvas_issuer": "https://canvas.instructure.com", "error_body": None, "jwks_uri": None}
 PRIVACY = "https://canvas.instructure.com/lti/privacy_level"

@@ -444,7 +444,7 @@ def register(token: str, config_url: str, registration_token: str, base: str, lo
         audit.event(actor, platform, "registered (dynamic registration)" if created else
                     "deployment added (dynamic registration)",
                     note=f"{config.product} {config.version}; deployment "
-                    + (deployment_id or "(none given: the first launch's is accepted)" if created else deployment_id or "(none given)")
+                    + (deployment_id or ("(none given: the first launch's is accepted)" if created else "(none given)"))
                     + ("; Instructure's shared Canvas issuer" if config.canvas_cloud else ""))
     return Outcome(platform=platform, deployment_id=deployment_id, new_platform=created,
                    adopts_first_deployment=platform.adopt_first_deployment)

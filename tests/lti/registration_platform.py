@@ -275,6 +275,18 @@ def problems_of(body, config: dict) -> list[str]:
     return found
 
 
+def remember_tool(body: dict) -> None:
+    """The registered tool's redirect URIs (and key set, when this process can reach it: the browser
+    test's live server) become the ones the local LMS's launches check."""
+    with lms.PLATFORM.lock:
+        lms.PLATFORM.tool["redirect_uris"] = list(body["redirect_uris"])
+        try:
+            with urllib.request.urlopen(body["jwks_uri"], timeout=5) as r:  # noqa: S310 — a test server
+                lms.PLATFORM.tool["jwks"] = json.loads(r.read())
+        except (OSError, ValueError):
+            pass
+
+
 class RegistrationHandler(Handler):
     server_version = "IMSTestPlatform-DR/1.0"
 
@@ -329,13 +341,7 @@ class RegistrationHandler(Handler):
         errors = canvas_errors(body)
         if errors:
             return self._send(422, {"errors": errors})
-        with lms.PLATFORM.lock:
-            lms.PLATFORM.tool["redirect_uris"] = list(body["redirect_uris"])
-            try:
-                with urllib.request.urlopen(body["jwks_uri"], timeout=5) as r:  # noqa: S310 — a test server
-                    lms.PLATFORM.tool["jwks"] = json.loads(r.read())
-            except (OSError, ValueError):
-                pass
+        remember_tool(body)
         keys = ("application_type", "grant_types", "initiate_login_uri", "redirect_uris", "response_types", "client_name",
                 "jwks_uri", "logo_uri", "token_endpoint_auth_method", "scope")
         answer = {"client_id": STATE["client_id"], **{k: body.get(k) for k in keys},
@@ -363,13 +369,7 @@ class RegistrationHandler(Handler):
         problems = problems_of(body, configuration())
         if problems:
             return self._error(400, "invalid_client_metadata", "; ".join(problems))
-        with lms.PLATFORM.lock:
-            lms.PLATFORM.tool["redirect_uris"] = list(body["redirect_uris"])
-            try:   # the tool's key set, when this process can reach it (the browser test's live server)
-                with urllib.request.urlopen(body["jwks_uri"], timeout=5) as r:  # noqa: S310 — a test server
-                    lms.PLATFORM.tool["jwks"] = json.loads(r.read())
-            except (OSError, ValueError):
-                pass
+        remember_tool(body)
         answer = {**body, "client_id": STATE["client_id"],
                   TOOL_CONFIGURATION: {**body[TOOL_CONFIGURATION], "deployment_id": STATE["deployment_id"]}}
         if STATE["deployment_id"] is None:

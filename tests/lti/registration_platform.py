@@ -322,12 +322,16 @@ class RegistrationHandler(Handler):
             return lms.PLATFORM.base + CANVAS_CONFIG_PATH
         return lms.PLATFORM.base + "/.well-known/openid-configuration"
 
-    def canvas_register(self):
-        """DynamicRegistrationController#create."""
-        raw = self._body()
-        auth = self.headers.get("Authorization", "")
+    def recorded(self) -> tuple[bytes, str]:
+        """The registration request's body and Authorization, kept for GET /control/registrations."""
+        raw, auth = self._body(), self.headers.get("Authorization", "")
         STATE["received"].append({"authorization": auth, "content_type": self.headers.get("Content-Type", ""),
                                   "body": raw.decode("utf-8", "replace")})
+        return raw, auth
+
+    def canvas_register(self):
+        """DynamicRegistrationController#create."""
+        raw, auth = self.recorded()
         if auth != f"Bearer {STATE['token']}":
             return self._send(401, {"errorMessage": "JWT did not include expected contents"})
         try:
@@ -350,10 +354,7 @@ class RegistrationHandler(Handler):
         return self._send(200, answer)
 
     def register(self):
-        raw = self._body()
-        auth = self.headers.get("Authorization", "")
-        STATE["received"].append({"authorization": auth, "content_type": self.headers.get("Content-Type", ""),
-                                  "body": raw.decode("utf-8", "replace")})
+        raw, auth = self.recorded()
         if auth != f"Bearer {STATE['token']}":
             return self._send(401, {"error": "invalid_token", "error_description": "the registration token is missing or wrong"},
                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

@@ -272,6 +272,9 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # LTI 1.3 (LMS-1, LMS-2): days a rotated key stays in the JWKS; hours between roster syncs
 LTI_KEY_OVERLAP_DAYS = min(int(os.environ.get("LTI_KEY_OVERLAP_DAYS", "14")), 365)
+# the hosts of Instructure's hosted Canvas (and their subdomains): a dynamic registration naming its
+# shared issuer (https://canvas.instructure.com) must have its key set and endpoints there (LMS-1, docs/lti.md)
+LTI_CANVAS_CLOUD_HOSTS = ("instructure.com", "canvaslms.com")
 LTI_ROSTER_SYNC_HOURS = min(max(int(os.environ.get("LTI_ROSTER_SYNC_HOURS", "24")), 1), 24 * 30)
 # Catalog search (DSV-1, issue 19): up to this many matches the facets and the count are exact;
 # beyond it they are estimated from a sample (the page says "about"), so that browsing a whole

@@ -64,6 +64,9 @@ class DbToolConf(ToolConfAbstract):
 
     def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
         platform = self._platform(iss, client_id)
-        if platform is None or not Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists():
+        if platform is None:
             return None
+        if not Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists() and not (
+                platform.adopt_first_deployment and not platform.deployments.exists()):
+            return None   # (a first deployment to adopt is checked here after the signature; views.launch adds it)
         return LtiDeployment().set_deployment_id(deployment_id)

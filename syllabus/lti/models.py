@@ -52,6 +52,12 @@ class Platform(models.Model):
                     "(any role assignment, staff flag or institution administrator) — an LMS that lets users change "
                     "their e-mail address without verification would hand them that account (LMS-1). Matching by the "
                     "stored LMS account (sub) is unaffected."))
+    adopt_first_deployment = models.BooleanField(
+        _("accept the deployment id of the first launch"), default=False,
+        help_text=_("Set by a dynamic registration whose answer carried no deployment id (Canvas creates the "
+                    "deployment later, when the app is installed): the first launch of this client that verifies "
+                    "with the platform's keys adds its deployment id, and this turns off — later launches must use a "
+                    "registered deployment (LMS-1)."))
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=clock.now)
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.db import transaction
 
 from syllabus.core import audit, clock, outbound
@@ -53,6 +54,16 @@ CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email")
 # where an instructor adds Syllabus content (deep linking), by the names LMSs use for them
 DEEP_LINKING_PLACEMENTS = ("ContentArea", "link_selection", "assignment_selection", "editor_button", "RichTextEditor",
                            "AddContentMenu")
+# where a course shows Syllabus (a resource link), by the names LMSs use for it: Canvas's course menu
+RESOURCE_LINK_PLACEMENTS = ("course_navigation",)
+# Instructure's hosted Canvas names one issuer for every school, whatever the school's domain
+# (doc/api/lti_dev_key_config.md of instructure/canvas-lms: production, beta, test)
+CANVAS_CLOUD_ISSUERS = ("https://canvas.instructure.com", "https://canvas.beta.instructure.com",
+                        "https://canvas.test.instructure.com")
+CANVAS = "https://canvas.instructure.com/lti/"
+# Canvas's extensions of the tool configuration (doc/api/registration.md): the personal data a
+# launch carries ("public": name and e-mail, which Syllabus matches people by) and a tool id
+CANVAS_PRIVACY_LEVEL, CANVAS_TOOL_ID = CANVAS + "privacy_level", CANVAS + "tool_id"
 # required members of the platform's OpenID configuration (LTI Dynamic Registration §3.5.1)
 REQUIRED = ("issuer", "authorization_endpoint", "registration_endpoint", "jwks_uri", "token_endpoint",
             "token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported",
@@ -135,6 +146,8 @@ class PlatformConfig:
     scopes: list[str]
     claims: list[str]
     messages: dict[str, list[str]] = field(default_factory=dict)   # message type → its placements
+    canvas: bool = False          # product_family_code "canvas": Canvas's registration members are sent
+    canvas_cloud: bool = False    # Instructure's shared issuer, accepted from another origin (see check_issuer)
 
     @property
     def deep_linking(self) -> bool:
@@ -161,9 +174,10 @@ def _https(url: str, what: str) -> None:
         raise RegistrationRefused(f"the platform's {what} must use https, not {url[:200]!r}")
 
 
-def _get_json(session: requests.Session, url: str, what: str) -> dict:
+def _get_json(session: requests.Session, url: str, what: str, bearer: str = "") -> dict:
+    headers = {"Accept": "application/json", **({"Authorization": f"Bearer {bearer}"} if bearer else {})}
     try:
-        response = session.get(url, headers={"Accept": "application/json"}, timeout=TIMEOUT, stream=True)
+        response = session.get(url, headers=headers, timeout=TIMEOUT, stream=True)
         body = outbound.read(response, CONFIGURATION_MAX, rule="LMS-1", what=what)
     except RuleViolation as exc:
         raise RegistrationRefused(f"{what} ({url[:200]}) could not be read: {exc.detail}", status=502) from None
@@ -180,8 +194,10 @@ def _get_json(session: requests.Session, url: str, what: str) -> dict:
     return data
 
 
-def fetch_configuration(url: str) -> PlatformConfig:
-    """The platform's OpenID configuration at ``url``, read and checked (Dynamic Registration §3.4, §3.5.1)."""
+def fetch_configuration(url: str, registration_token: str = "") -> PlatformConfig:
+    """The platform's OpenID configuration at ``url``, read and checked (Dynamic Registration §3.4, §3.5.1).
+    The registration token goes along as a Bearer token: Canvas asks for it (doc/api/registration.md,
+    "Canvas OpenID Configuration"); a platform that does not need it ignores it."""
     url = (url or "").strip()
     if not url:
         raise RegistrationRefused("the LMS opened the link without its openid_configuration: start the registration "
@@ -190,7 +206,7 @@ def fetch_configuration(url: str) -> PlatformConfig:
         raise RegistrationRefused("the openid_configuration URL is longer than 2,000 characters")
     _https(url, "openid_configuration URL")
     session = outbound.session(rule="LMS-1", field="openid_configuration", max_bytes=CONFIGURATION_MAX)
-    data = _get_json(session, url, "the platform's OpenID configuration")
+    data = _get_json(session, url, "the platform's OpenID configuration", registration_token)
     return check_configuration(url, data)
 
 
@@ -234,9 +250,6 @@ def check_configuration(url: str, data: dict) -> PlatformConfig:
     parts = urlsplit(issuer)
     if parts.query or parts.fragment:
         raise RegistrationRefused(f"the platform's issuer {issuer} has a query or fragment (OpenID Connect Discovery §3)")
-    if _origin(issuer) != _origin(url):
-        raise RegistrationRefused(f"the platform's issuer {issuer} is not on the origin of its configuration URL "
-                                  f"({_origin(url)}): refused, it could be another platform's name")
     if "private_key_jwt" not in data["token_endpoint_auth_methods_supported"]:
         raise RegistrationRefused("the platform does not accept private_key_jwt at its token endpoint (LTI Security Framework)")
     for name in ("token_endpoint_auth_signing_alg_values_supported", "id_token_signing_alg_values_supported"):
@@ -251,11 +264,50 @@ def check_configuration(url: str, data: dict) -> PlatformConfig:
         if not isinstance(lti.get(name), str) or not lti.get(name):
             raise RegistrationRefused(f"the platform's {PLATFORM_CONFIGURATION} lacks {name}")
     messages = _messages(lti)
+    canvas_cloud = check_issuer(url, data)
     return PlatformConfig(url=url, issuer=issuer, authorization_endpoint=data["authorization_endpoint"],
                           token_endpoint=data["token_endpoint"], jwks_uri=data["jwks_uri"],
                           registration_endpoint=data["registration_endpoint"],
                           product=lti["product_family_code"][:100], version=lti["version"][:100],
-                          scopes=list(data["scopes_supported"]), claims=list(data["claims_supported"]), messages=messages)
+                          scopes=list(data["scopes_supported"]), claims=list(data["claims_supported"]), messages=messages,
+                          canvas=lti["product_family_code"] == "canvas", canvas_cloud=canvas_cloud)
+
+
+def _cloud_host(url: str) -> bool:
+    """On a host of Instructure's hosted Canvas (settings.LTI_CANVAS_CLOUD_HOSTS and their subdomains)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in settings.LTI_CANVAS_CLOUD_HOSTS)
+
+
+def check_issuer(url: str, data: dict) -> bool:
+    """The issuer is on the origin of the configuration URL (Dynamic Registration §3.5.1): a
+    configuration cannot name another platform's issuer.  One known exception: Instructure's hosted
+    Canvas names the same issuer (https://canvas.instructure.com, or its beta and test ones) for
+    every school, and may serve the configuration from the school's domain.  It is accepted only
+    from a configuration of product ``canvas`` whose key set, authorization and token endpoints are
+    on Instructure's hosts and whose registration endpoint is there or on the configuration's own
+    origin — then only Instructure's keys can sign a launch for the client id the registration
+    returns, so the configuration's origin cannot impersonate anyone (docs/lti.md).  Returns True
+    when the exception was used."""
+    issuer = data["issuer"]
+    if _origin(issuer) == _origin(url):
+        return False
+    if issuer.rstrip("/") not in CANVAS_CLOUD_ISSUERS:
+        raise RegistrationRefused(f"the platform's issuer {issuer} is not on the origin of its configuration URL "
+                                  f"({_origin(url)}): refused, it could be another platform's name")
+    hosts = ", ".join(settings.LTI_CANVAS_CLOUD_HOSTS)
+    problems = []
+    if data[PLATFORM_CONFIGURATION].get("product_family_code") != "canvas":
+        problems.append("its product is not canvas")
+    problems += [f"its {name} {data[name][:200]} is not on Instructure's hosts ({hosts})"
+                 for name in ("jwks_uri", "authorization_endpoint", "token_endpoint") if not _cloud_host(data[name])]
+    if not (_cloud_host(data["registration_endpoint"]) or _origin(data["registration_endpoint"]) == _origin(url)):
+        problems.append("its registration_endpoint is neither on Instructure's hosts nor on the configuration's origin")
+    if problems:
+        raise RegistrationRefused(f"the configuration at {_origin(url)} names Instructure's Canvas issuer {issuer}, but "
+                                  + "; ".join(problems) + ": refused (a self-hosted Canvas must name its own issuer: "
+                                  "lti_iss in its config/security.yml)")
+    return True
 
 
 # --- the registration ----------------------------------------------------------------------------
@@ -263,6 +315,11 @@ def check_configuration(url: str, data: dict) -> PlatformConfig:
 def requested_placements(config: PlatformConfig) -> list[str]:
     """The deep-linking placements the platform lists that Syllabus asks for."""
     return [p for p in config.messages.get(DEEP_LINKING, []) if p in DEEP_LINKING_PLACEMENTS]
+
+
+def resource_link_placements(config: PlatformConfig) -> list[str]:
+    """Where a course shows Syllabus, among the resource-link placements the platform lists."""
+    return [p for p in config.messages.get(RESOURCE_LINK, []) if p in RESOURCE_LINK_PLACEMENTS]
 
 
 def existing_platform(issuer: str, institution: Institution) -> Platform | None:
@@ -281,15 +338,40 @@ def frame_origin(config_url: str) -> str:
     return _origin(config_url)
 
 
+def frame_origins(config_url: str, referer: str = "") -> list[str]:
+    """The origins that may frame the registration page.  Hosted Canvas serves its configuration
+    from its shared host but shows the page in a frame of the school's Canvas (school.instructure.com
+    or the school's own domain): then Instructure's domains and the https page that opened it."""
+    origin = frame_origin(config_url)
+    if not origin:
+        return []
+    origins = [origin]
+    if _cloud_host(config_url):
+        origins += [f"https://*.{h}" for h in settings.LTI_CANVAS_CLOUD_HOSTS]
+        opener = frame_origin(referer)
+        if opener.startswith("https://") and opener not in origins:
+            origins.append(opener)
+    return origins
+
+
 def client_registration(config: PlatformConfig, base: str, logo: str = "") -> dict:
     """The tool's registration request (Dynamic Registration §3.5.2; OpenID Connect Dynamic Client Registration)."""
     urls = tool_urls(base)
-    messages: list[dict] = [{"type": RESOURCE_LINK, "target_link_uri": urls["launch"], "label": TOOL_NAME}]
+    course_placements = resource_link_placements(config)
+    messages: list[dict] = [{"type": RESOURCE_LINK, "target_link_uri": urls["launch"], "label": TOOL_NAME,
+                             **({"placements": course_placements} if course_placements else {})}]
     if config.deep_linking:
         placements = requested_placements(config)
         messages.append({"type": DEEP_LINKING, "target_link_uri": urls["deep_linking"], "label": TOOL_NAME,
                          **({"placements": placements} if placements else {})})
-    body = {
+    tool_configuration: dict = {
+        "domain": urlsplit(base).netloc,
+        "target_link_uri": urls["launch"],
+        "description": "Course reading lists",
+        "claims": [c for c in CLAIMS if c in config.claims or c in ("iss", "sub")],
+        "messages": messages,
+    }
+    body: dict = {
         "application_type": "web",
         "response_types": ["id_token"],
         "grant_types": ["implicit", "client_credentials"],
@@ -298,18 +380,17 @@ def client_registration(config: PlatformConfig, base: str, logo: str = "") -> di
         "client_name": TOOL_NAME,
         "jwks_uri": urls["jwks"],
         "token_endpoint_auth_method": "private_key_jwt",
-        TOOL_CONFIGURATION: {
-            "domain": urlsplit(base).netloc,
-            "target_link_uri": urls["launch"],
-            "description": "Course reading lists",
-            "claims": [c for c in CLAIMS if c in config.claims or c in ("iss", "sub")],
-            "messages": messages,
-        },
+        TOOL_CONFIGURATION: tool_configuration,
     }
     if logo:
         body["logo_uri"] = logo
     if NRPS_SCOPE in config.scopes:
         body["scope"] = NRPS_SCOPE
+    if config.canvas:
+        # Canvas reads scope unconditionally (app/controllers/lti/ims/dynamic_registration_controller.rb),
+        # and its privacy level defaults to "anonymous": no name nor e-mail, which Syllabus matches people by
+        body.setdefault("scope", "")
+        tool_configuration.update({CANVAS_PRIVACY_LEVEL: "public", CANVAS_TOOL_ID: "syllabus"})
     return body
 
 
@@ -318,12 +399,13 @@ class Outcome:
     platform: Platform
     deployment_id: str
     new_platform: bool
+    adopts_first_deployment: bool = False   # no deployment id given: the first launch's is taken, then locked
 
 
 def register(token: str, config_url: str, registration_token: str, base: str, logo: str = "") -> Outcome:
     """Complete the registration of the link ``token`` (see the module docstring)."""
     link = open_link(token)
-    config = fetch_configuration(config_url)
+    config = fetch_configuration(config_url, registration_token)
     keys.signing_key()   # the key the platform will read at jwks_uri exists before it is told of it
     answer = _post_registration(config, client_registration(config, base, logo), registration_token)
     client_id = answer.get("client_id")
@@ -355,11 +437,42 @@ def register(token: str, config_url: str, registration_token: str, base: str, lo
                                          auth_login_url=config.authorization_endpoint, auth_token_url=config.token_endpoint,
                                          keyset_url=config.jwks_uri, name=f"{config.product} {config.version}".strip())
             created = True
+            if not deployment_id:   # Canvas: the deployment exists once the admin installs the app (docs/lti.md)
+                Platform.objects.filter(pk=platform.pk).update(adopt_first_deployment=True)
+                platform.adopt_first_deployment = True
         RegistrationLink.objects.filter(pk=link.pk).update(used_at=clock.now(), platform=platform)
         audit.event(actor, platform, "registered (dynamic registration)" if created else
                     "deployment added (dynamic registration)",
-                    note=f"{config.product} {config.version}; deployment {deployment_id or '(none given)'}")
-    return Outcome(platform=platform, deployment_id=deployment_id, new_platform=created)
+                    note=f"{config.product} {config.version}; deployment "
+                    + (deployment_id or ("(none given: the first launch's is accepted)" if created else "(none given)"))
+                    + ("; Instructure's shared Canvas issuer" if config.canvas_cloud else ""))
+    return Outcome(platform=platform, deployment_id=deployment_id, new_platform=created,
+                   adopts_first_deployment=platform.adopt_first_deployment)
+
+
+def _texts(value) -> list[str]:
+    """The messages in a list, an object of lists (Rails: field → messages) or a string."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    if isinstance(value, dict):
+        message = value.get("message") or value.get("error_description") or value.get("error")
+        if isinstance(message, str):
+            field_name = value.get("field") or value.get("attribute")
+            return [f"{field_name}: {message}" if isinstance(field_name, str) else message]
+        return [f"{k}: {t}" for k, v in value.items() for t in _texts(v)]
+    return []
+
+
+def refusal_text(answer) -> str:
+    """What a platform says when it refuses a registration: RFC 7591's ``{error, error_description}``,
+    Canvas's 422 ``{"errors": [...]}`` (a list, or field → messages) or its 401 ``{"errorMessage": ...}``."""
+    if not isinstance(answer, dict):
+        return ""
+    parts = [str(answer[k]) for k in ("error", "error_description", "errorMessage") if isinstance(answer.get(k), (str, int))]
+    parts += _texts(answer.get("errors"))
+    return "; ".join(p[:300] for p in parts if p)[:1000]
 
 
 def _post_registration(config: PlatformConfig, body: dict, registration_token: str) -> dict:
@@ -383,8 +496,7 @@ def _post_registration(config: PlatformConfig, body: dict, registration_token: s
     except ValueError:
         answer = None
     if response.status_code not in (200, 201):
-        error = answer if isinstance(answer, dict) else {}
-        said = ": ".join(str(error.get(k))[:300] for k in ("error", "error_description") if error.get(k))
+        said = refusal_text(answer)
         raise RegistrationRefused(f"the platform refused the registration (HTTP {response.status_code})"
                                   + (f": {said}" if said else ""), status=502)
     if not isinstance(answer, dict):

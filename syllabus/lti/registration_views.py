@@ -104,18 +104,19 @@ def register(request, token: str):
     for name in ("openid_configuration", "registration_token"):
         if len(params.get(name, "")) > REGISTER_PARAM:
             return _refused(request, registration.RegistrationRefused(f"{name}: at most {REGISTER_PARAM} characters"))
-    origin = registration.frame_origin(config_url)
-    if origin:  # the LMS shows this page in its own frame
-        request.lti_frame_origins = [origin]
+    origins = registration.frame_origins(config_url, request.headers.get("Referer", ""))
+    if origins:  # the LMS shows this page in its own frame
+        request.lti_frame_origins = origins
     try:
         link = registration.open_link(token)
         if request.method == "GET":
-            config = registration.fetch_configuration(config_url)
+            config = registration.fetch_configuration(config_url, registration_token)
             existing = registration.existing_platform(config.issuer, link.institution)
             return render(request, "lti/register_confirm.html", {
                 "link": link, "config": config, "existing": existing, "token": token,
                 "openid_configuration": config_url, "registration_token": registration_token,
-                "placements": registration.requested_placements(config), "nrps": registration.NRPS_SCOPE in config.scopes})
+                "placements": registration.requested_placements(config),
+                "course_placements": registration.resource_link_placements(config), "nrps": registration.NRPS_SCOPE in config.scopes})
         outcome = registration.register(token, config_url, registration_token, _base(request),
                                         logo=request.build_absolute_uri(reverse("web:favicon")))
     except RuleViolation as exc:

@@ -219,8 +219,29 @@ def check_claims(login: LoginState, claims: dict) -> None:
         raise LaunchRefused("nonce", "the id_token's nonce is not the one issued for this login (replay)")
     if claims[CLAIM + "target_link_uri"] != login.target_link_uri:
         raise LaunchRefused("target_link_uri", "the id_token's target_link_uri differs from the one of the login request")
-    if not Deployment.objects.filter(platform=platform, deployment_id=claims[CLAIM + "deployment_id"]).exists():
+    if not Deployment.objects.filter(platform=platform, deployment_id=claims[CLAIM + "deployment_id"]).exists() and not (
+            platform.adopt_first_deployment and not platform.deployments.exists()):
         raise LaunchRefused("deployment", f"unknown deployment {claims[CLAIM + 'deployment_id']!r} of {platform}")
+
+
+def adopt_first_deployment(platform: Platform, deployment_id) -> None:
+    """After the id_token verified with the platform's keys: a platform registered without a
+    deployment id (Canvas's dynamic registration: the deployment exists once the admin installs
+    the app) takes the deployment of its first launch, then accepts only registered ones (LMS-1).
+    Under a row lock, so that two first launches cannot both add theirs."""
+    deployment_id = str(deployment_id)
+    if not deployment_id.strip() or len(deployment_id) > 255:
+        raise LaunchRefused("deployment", "a deployment id is 1 to 255 characters")
+    if Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists():
+        return
+    with transaction.atomic():
+        locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        if not locked.adopt_first_deployment or locked.deployments.exists():
+            raise LaunchRefused("deployment", f"unknown deployment {deployment_id!r} of {platform}")
+        add_deployment(None, locked, deployment_id)
+        Platform.objects.filter(pk=locked.pk).update(adopt_first_deployment=False)
+        audit.event(None, locked, "first deployment adopted from a launch", note=deployment_id)
+    platform.adopt_first_deployment = False
 
 
 def explain(exc: Exception) -> LaunchRefused:

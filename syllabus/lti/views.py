@@ -178,6 +178,7 @@ def launch(request):
                                 status=502)
         except Exception as exc:  # pylti1p3 raises LtiException (and a few others) with a message
             raise services.explain(exc)
+        services.adopt_first_deployment(platform, claims[CLAIM + "deployment_id"])
         result = services.accept(login_state, claims)
     except LaunchRefused as exc:
         return refused(request, exc, platform)

@@ -22,7 +22,8 @@ from tests.lti.conftest import LEARNER, Launcher, context, start_platform
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 DEFAULTS = {"client_id": "syllabus-tool-1", "deployment_id": "deployment-A", "issuer": None, "drop": [], "moodle_shape": False,
-            "messages_supported": None, "scopes_supported": None, "error": None, "received": []}
+            "messages_supported": None, "scopes_supported": None, "error": None, "received": [], "canvas": False,
+            "canvas_issuer": "https://canvas.instructure.com", "error_body": None, "jwks_uri": None}
 
 
 def start_registration_platform(host: str = "127.0.0.1"):
@@ -250,7 +251,7 @@ def test_an_unreachable_or_invalid_configuration_is_refused(client, reg_lms, ins
 
 
 def test_an_issuer_on_another_origin_is_refused(client, reg_lms, inst_a):
-    reg_lms.control("registration", {"issuer": "https://canvas.instructure.com"})
+    reg_lms.control("registration", {"issuer": "https://lms.another-university.edu"})
     token = new_link(inst_a)
     _refused(client.get(opened(reg_lms, token)), b"is not on the origin of its configuration URL")
     _refused(confirm(client, reg_lms, token), b"is not on the origin of its configuration URL")
@@ -300,6 +301,7 @@ def test_an_answer_without_deployment_id_registers_the_platform_and_says_to_add_
     assert done.status_code == 200 and b"gave no deployment id" in done.content
     platform = Platform.objects.get()
     assert platform.client_id == "syllabus-tool-1" and not platform.deployments.exists()
+    assert platform.adopt_first_deployment   # the first verified launch's deployment is taken, then locked
 
 
 def test_a_moodle_shaped_configuration_registers(client, reg_lms, inst_a):

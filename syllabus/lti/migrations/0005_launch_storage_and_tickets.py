@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lti', '0003_registrationlink'),
+        ('lti', '0004_platform_adopt_first_deployment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -594,6 +594,35 @@ def frame_origins_of(platform_ids) -> list[str]:
     return sorted({p.origin for p in Platform.objects.filter(pk__in=list(platform_ids), active=True)})
 
 
+def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
+    """LMS-1: the origins that may frame a launched session — the platform's (its login URL's) and
+    the LMS pages the signed launch names as its own: ``launch_presentation.return_url`` and
+    ``tool_platform.url``.  Hosted Canvas and Blackboard Learn sign people in on a shared host
+    (``sso.canvaslms.com``, ``developer.blackboard.com``) but show the tool in a page of the school's
+    host (``school.instructure.com``, ``learn.school.edu``), which only the launch names.  An origin
+    is taken only with the platform's scheme or https, a host and no user part."""
+    from urllib.parse import urlsplit
+
+    origins = [platform.origin]
+    scheme = urlsplit(platform.origin).scheme
+    named = [(claims.get(CLAIM + "launch_presentation") or {}).get("return_url"),
+             (claims.get(CLAIM + "tool_platform") or {}).get("url")]
+    for url in named:
+        if not isinstance(url, str) or len(url) > 2048:
+            continue
+        try:
+            parts = urlsplit(url.strip())
+            parts.port  # noqa: B018 — a malformed port raises here
+        except ValueError:
+            continue
+        if parts.scheme in ("https", scheme) and parts.hostname and "@" not in parts.netloc \
+                and re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", parts.netloc):
+            origin = f"{parts.scheme}://{parts.netloc.lower()}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
+
+
 def all_frame_origins() -> list[str]:
     return sorted({p.origin for p in Platform.objects.filter(active=True)})
 

@@ -183,8 +183,9 @@ def launch(request):
     except LaunchRefused as exc:
         return refused(request, exc, platform)
     sign_in(request, result.user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    request.session[SESSION] = {"platform": platform.pk, "origins": [platform.origin]}
-    request.lti_frame_origins = [platform.origin]
+    origins = services.launch_frame_origins(platform, claims)
+    request.session[SESSION] = {"platform": platform.pk, "origins": origins}
+    request.lti_frame_origins = origins
     response = _after_launch(request, result, platform, claims)
     if verified and response.status_code == 302:
         # this browser dropped the state cookie: it may drop the session cookie too

@@ -109,6 +109,10 @@ class Platform:
             CLAIM + "custom": spec.get("custom", {}),
             CLAIM + "lis": {"person_sourcedid": spec.get("sourcedid", "")},
             CLAIM + "tool_platform": {"guid": "test-platform", "name": "IMS-spec test platform"},
+            # LTI Core 1.3 §5.4.1: where the LMS shows the tool and takes the person back (hosted
+            # Canvas/Blackboard name the school's host here, not the host they sign in on)
+            CLAIM + "launch_presentation": spec.get("presentation") or {"document_target": "iframe",
+                                                                         "return_url": self.base + "/return"},
         }
         if kind == "LtiResourceLinkRequest":
             claims[CLAIM + "resource_link"] = {"id": spec.get("resource_link_id", "rl-1"), "title": spec.get("title", "Readings")}

@@ -5,7 +5,7 @@ from syllabus.core.models import AuditEntry
 from syllabus.courses.models import Enrollment
 from syllabus.lists import services as lists
 from syllabus.web.csp import with_frame_ancestors
-from syllabus.lti.models import ContextLink
+from syllabus.lti.models import ContextLink, Platform
 from syllabus.org.models import User
 from tests.lti.conftest import INSTRUCTOR, LEARNER, context, parse_form
 
@@ -141,3 +141,23 @@ def test_over_https_the_lti_session_cookie_is_samesite_none_and_secure(client, l
     assert r.status_code == 302, r.content[:500]
     session_cookie = r.cookies["sessionid"]
     assert session_cookie["samesite"] == "None" and session_cookie["secure"]
+
+
+def test_a_launch_may_be_framed_by_the_lms_host_its_signed_launch_names(client, launch, lms, course, reading_list):
+    """LMS-1: hosted Canvas and Blackboard Learn sign in on a shared host but show the tool from the
+    school's host, named by the signed launch (launch_presentation.return_url, tool_platform.url):
+    those origins may frame the session too; a return URL of another scheme or with a user part,
+    and a hostile string, are not taken."""
+    presentation = {"document_target": "iframe", "return_url": "https://riverside.instructure.com/courses/7/external_content/success/x"}
+    r = launch({"sub": "lms-stu-9", "email": "s9@uni.edu", "roles": [LEARNER], "context": context(), "presentation": presentation})
+    csp = client.get(r["Location"])["Content-Security-Policy"]
+    ancestors = csp.split("frame-ancestors")[1].split(";")[0].split()
+    assert ancestors == ["'self'", lms.base, "https://riverside.instructure.com"]
+    from syllabus.lti import services
+    from tests.lti.platform import CLAIM
+
+    platform = Platform.objects.get(issuer=lms.base)
+    for hostile in ("javascript:alert(1)", "https://evil@x.edu/", "ftp://x.edu/", "https://x.edu; script-src *", "https://x.edu:99999/", 42):
+        assert services.launch_frame_origins(platform, {CLAIM + "launch_presentation": {"return_url": hostile}}) == [platform.origin]
+    assert services.launch_frame_origins(platform, {CLAIM + "tool_platform": {"url": "https://Learn.School.edu/"}}) == [
+        platform.origin, "https://learn.school.edu"]

@@ -39,7 +39,7 @@ from syllabus.org.models import Institution
 
 from . import keys
 from .models import Platform, RegistrationLink
-from .services import DEEP_LINKING, NRPS_SCOPE, RESOURCE_LINK, add_deployment, register_platform, tool_urls
+from .services import CANVAS_CLOUD_ISSUERS, DEEP_LINKING, NRPS_SCOPE, RESOURCE_LINK, add_deployment, register_platform, tool_urls
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -56,10 +56,6 @@ DEEP_LINKING_PLACEMENTS = ("ContentArea", "link_selection", "assignment_selectio
                            "AddContentMenu")
 # where a course shows Syllabus (a resource link), by the names LMSs use for it: Canvas's course menu
 RESOURCE_LINK_PLACEMENTS = ("course_navigation",)
-# Instructure's hosted Canvas names one issuer for every school, whatever the school's domain
-# (doc/api/lti_dev_key_config.md of instructure/canvas-lms: production, beta, test)
-CANVAS_CLOUD_ISSUERS = ("https://canvas.instructure.com", "https://canvas.beta.instructure.com",
-                        "https://canvas.test.instructure.com")
 CANVAS = "https://canvas.instructure.com/lti/"
 # Canvas's extensions of the tool configuration (doc/api/registration.md): the personal data a
 # launch carries ("public": name and e-mail, which Syllabus matches people by) and a tool id

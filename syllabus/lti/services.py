@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -591,7 +592,24 @@ def redeem_ticket(token: str) -> LaunchTicket:
 
 
 def frame_origins_of(platform_ids) -> list[str]:
-    return sorted({p.origin for p in Platform.objects.filter(pk__in=list(platform_ids), active=True)})
+    return sorted({o for p in Platform.objects.filter(pk__in=list(platform_ids), active=True) for o in platform_frame_origins(p)})
+
+
+# Instructure's hosted Canvas names one issuer for every school, whatever the school's domain
+# (doc/api/lti_dev_key_config.md of instructure/canvas-lms: production, beta, test)
+CANVAS_CLOUD_ISSUERS = ("https://canvas.instructure.com", "https://canvas.beta.instructure.com",
+                        "https://canvas.test.instructure.com")
+
+
+def platform_frame_origins(platform: Platform) -> list[str]:
+    """LMS-1: the origins that may frame a platform's pages before its launch is read: its login
+    URL's origin; for Instructure's hosted Canvas (one shared issuer, sign-in on its own host) also
+    the school Canvases on Instructure's hosts (``https://*.instructure.com``...,
+    settings.LTI_CANVAS_CLOUD_HOSTS) — the login and storage pages show in the school's frame."""
+    origins = [platform.origin]
+    if platform.issuer in CANVAS_CLOUD_ISSUERS:
+        origins += [f"https://*.{host}" for host in settings.LTI_CANVAS_CLOUD_HOSTS]
+    return origins
 
 
 def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
@@ -601,9 +619,7 @@ def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
     (``sso.canvaslms.com``, ``developer.blackboard.com``) but show the tool in a page of the school's
     host (``school.instructure.com``, ``learn.school.edu``), which only the launch names.  An origin
     is taken only with the platform's scheme or https, a host and no user part."""
-    from urllib.parse import urlsplit
-
-    origins = [platform.origin]
+    origins = platform_frame_origins(platform)
     scheme = urlsplit(platform.origin).scheme
     named = [(claims.get(CLAIM + "launch_presentation") or {}).get("return_url"),
              (claims.get(CLAIM + "tool_platform") or {}).get("url")]
@@ -624,7 +640,7 @@ def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
 
 
 def all_frame_origins() -> list[str]:
-    return sorted({p.origin for p in Platform.objects.filter(active=True)})
+    return sorted({o for p in Platform.objects.filter(active=True) for o in platform_frame_origins(p)})
 
 
 _SAFE_TARGET = re.compile(r"^(list|section|item):(\d{1,18})$")

@@ -45,7 +45,7 @@ def _base(request) -> str:
 def refused(request, exc: RuleViolation, platform: Platform | None = None):
     """The refusal page: LMS-1 and what was wrong; framable by the platform that sent us here."""
     if platform is not None:
-        request.lti_frame_origins = [platform.origin]
+        request.lti_frame_origins = services.platform_frame_origins(platform)
     log.info("LTI refused: %s", exc)
     advice = [_("Nothing was changed. Go back to your course in the LMS and open the link again; if it "
                 "keeps failing, tell the library which link and this message.")]
@@ -109,7 +109,7 @@ def login(request):
     query = parse_qs(urlsplit(redirect_obj.get_redirect_url()).query)
     state, nonce = query["state"][0], query["nonce"][0]
     services.record_login(platform, state, nonce, target, storage_target=storage_target)
-    request.lti_frame_origins = [platform.origin]
+    request.lti_frame_origins = services.platform_frame_origins(platform)
     if not storage_target:
         return redirect_obj.do_redirect()
     # LTI Client Side postMessages: keep the state and nonce in the platform's frame too (for a
@@ -126,7 +126,7 @@ def _storage_page(request, platform: Platform, target: str, state: str, nonce: s
     config = {"mode": mode, "origin": platform.origin, "target": target, "state": state, "nonce": nonce,
               "wait_ms": STORAGE_WAIT_MS, "capabilities_ms": CAPABILITIES_WAIT_MS,
               **{k: v for k, v in extra.items() if k in ("next",)}}
-    request.lti_frame_origins = [platform.origin]
+    request.lti_frame_origins = services.platform_frame_origins(platform)
     response = render(request, "lti/storage.html", {"config": config, **{k: v for k, v in extra.items() if k != "next"}})
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -161,3 +161,22 @@ def test_a_launch_may_be_framed_by_the_lms_host_its_signed_launch_names(client, 
         assert services.launch_frame_origins(platform, {CLAIM + "launch_presentation": {"return_url": hostile}}) == [platform.origin]
     assert services.launch_frame_origins(platform, {CLAIM + "tool_platform": {"url": "https://Learn.School.edu/"}}) == [
         platform.origin, "https://learn.school.edu"]
+
+
+def test_a_hosted_canvas_platform_may_frame_its_login_pages_from_the_schools_canvas(db, inst_a):
+    """LMS-1: hosted Canvas's login and storage pages show in the school's Canvas frame
+    (school.instructure.com), not on its shared sign-in host: Instructure's hosts may frame them
+    for a platform of Instructure's shared issuer only."""
+    from syllabus.lti import services
+
+    canvas = services.register_platform(None, inst_a, issuer="https://canvas.instructure.com", client_id="10000000000042",
+                                        deployment_ids=["1:abc"], auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
+                                        auth_token_url="https://sso.canvaslms.com/login/oauth2/token",
+                                        keyset_url="https://sso.canvaslms.com/api/lti/security/jwks")
+    assert services.platform_frame_origins(canvas) == ["https://sso.canvaslms.com", "https://*.instructure.com",
+                                                       "https://*.canvaslms.com"]
+    moodle = services.register_platform(None, inst_a, issuer="https://moodle.uni.edu", client_id="m1", deployment_ids=["1"],
+                                        auth_login_url="https://moodle.uni.edu/mod/lti/auth.php",
+                                        auth_token_url="https://moodle.uni.edu/mod/lti/token.php",
+                                        keyset_url="https://moodle.uni.edu/mod/lti/certs.php")
+    assert services.platform_frame_origins(moodle) == ["https://moodle.uni.edu"]

@@ -82,7 +82,7 @@ class Item(models.Model):
 
     #: the ``catalog.availability.Held`` a higher app keeps this copy under (the hold shelf),
     #: set where a page reads its copies (``selectors._decorate``); ``None``: nobody's
-    held = None
+    held: availability.Held | None = None
 
     def __str__(self) -> str:
         return f"{self.barcode} ({self.library.code})"

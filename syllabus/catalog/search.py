@@ -29,7 +29,8 @@ from django.db import connection, transaction
 
 from syllabus.citations import identifiers
 
-from . import availability, languages
+from . import languages
+from .availability import available_sql
 from .fts import FTS_TABLE, STEMS, WEIGHTS
 
 MAX_TERMS = 16
@@ -285,7 +286,7 @@ def _filters(p: SearchParams) -> tuple[str, list]:
 def _available() -> str:
     """Whether record ``r`` has a copy available (DSV-6): in place and held for nobody
     (``catalog.availability``: the hold shelf, filled by circulation at start-up)."""
-    return f"EXISTS (SELECT 1 FROM catalog_item ia WHERE ia.record_id = r.id AND {availability.available_sql('ia')})"
+    return f"EXISTS (SELECT 1 FROM catalog_item ia WHERE ia.record_id = r.id AND {available_sql('ia')})"
 ONLINE = ("(EXISTS (SELECT 1 FROM catalog_eresource e WHERE e.record_id = r.id) OR "
           "EXISTS (SELECT 1 FROM catalog_representation rp WHERE rp.record_id = r.id AND rp.active "
           "AND rp.discoverable))")
@@ -514,9 +515,9 @@ def _pg_facets(cursor, matches_sql: str, params: list, *, page: tuple[int, int] 
                    "ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if page else ""
     online = ONLINE.replace("r.id", "m.id")
     items = ("it AS MATERIALIZED (SELECT m.id AS record_id, x.library_id, x.available FROM m CROSS JOIN LATERAL "
-             f"(SELECT i.library_id, bool_or({availability.available_sql('i')}) AS available FROM catalog_item i "
+             f"(SELECT i.library_id, bool_or({available_sql('i')}) AS available FROM catalog_item i "
              "WHERE i.record_id = m.id GROUP BY i.library_id) x) ") if probe_items else (
-             f"it AS (SELECT i.record_id, i.library_id, bool_or({availability.available_sql('i')}) AS available "
+             f"it AS (SELECT i.record_id, i.library_id, bool_or({available_sql('i')}) AS available "
              "FROM m JOIN catalog_item i ON i.record_id = m.id GROUP BY i.record_id, i.library_id) ")
     cursor.execute(
         f"WITH m AS MATERIALIZED ({matches_sql}), " + items +

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
 
+from . import availability
+
 
 class Record(models.Model):
     institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="records",
@@ -78,12 +80,17 @@ class Item(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PLACE)
     holding = models.ForeignKey(Holding, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
 
+    #: the ``catalog.availability.Held`` a higher app keeps this copy under (the hold shelf),
+    #: set where a page reads its copies (``selectors._decorate``); ``None``: nobody's
+    held: availability.Held | None = None
+
     def __str__(self) -> str:
         return f"{self.barcode} ({self.library.code})"
 
     @property
     def is_available(self) -> bool:
-        return self.status == self.Status.IN_PLACE
+        """DSV-6: in place and held for nobody — the one test (``catalog.availability``)."""
+        return availability.is_available(self.status, self.held)
 
 
 class EResource(models.Model):

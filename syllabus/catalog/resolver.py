@@ -20,7 +20,7 @@ from syllabus.core.errors import RuleViolation
 from syllabus.core.limits import ITEMS, KEV
 from syllabus.org.models import User
 
-from . import selectors
+from . import availability, selectors
 from .models import Record
 from .search import ParsedQuery, SearchParams, parse_query, search
 
@@ -45,6 +45,7 @@ class Holding:
     total: int
     available: int
     locations: list[str]
+    yours: availability.Held | None = None  # the reader's own copy on the hold shelf here (``catalog.availability.Held``)
 
 
 @dataclass
@@ -153,7 +154,7 @@ def resolve(user: User | None, citation: dict, *, institution=None) -> Resolutio
                                         rep.label or record.title, rep.library.name, record.pk))
         for lib in record.availability:
             result.holdings.append(Holding(record, record.institution.code, lib.library.code, lib.library.name, lib.total,
-                                           lib.available, lib.locations))
+                                           lib.available, lib.locations, lib.yours))
     if citation.get("DOI"):
         result.fulltext.append(Link("doi", f"https://doi.org/{citation['DOI']}", "DOI", "publisher's version"))
     elif citation.get("URL") and not result.found:

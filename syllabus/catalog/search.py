@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from syllabus.citations import identifiers
 
 from . import languages
+from .availability import available_sql
 from .fts import FTS_TABLE, STEMS, WEIGHTS
 
 MAX_TERMS = 16
@@ -270,11 +271,11 @@ def _filters(p: SearchParams) -> tuple[str, list]:
         clauses.append(f"EXISTS (SELECT 1 FROM catalog_item i WHERE i.record_id = r.id AND {sql})")
         params += args
     if p.availability == "available":
-        clauses.append(AVAILABLE)
+        clauses.append(_available())
     elif p.availability == "online":
         clauses.append(ONLINE)
     elif p.availability == "unavailable":
-        clauses.append(f"NOT {AVAILABLE} AND NOT {ONLINE}")
+        clauses.append(f"NOT {_available()} AND NOT {ONLINE}")
     if p.restrict_ids is not None:
         sql, args = _in("r.id", p.restrict_ids or [0])
         clauses.append(sql)
@@ -282,7 +283,10 @@ def _filters(p: SearchParams) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-AVAILABLE = "EXISTS (SELECT 1 FROM catalog_item ia WHERE ia.record_id = r.id AND ia.status = 'in_place')"
+def _available() -> str:
+    """Whether record ``r`` has a copy available (DSV-6): in place and held for nobody
+    (``catalog.availability``: the hold shelf, filled by circulation at start-up)."""
+    return f"EXISTS (SELECT 1 FROM catalog_item ia WHERE ia.record_id = r.id AND {available_sql('ia')})"
 ONLINE = ("(EXISTS (SELECT 1 FROM catalog_eresource e WHERE e.record_id = r.id) OR "
           "EXISTS (SELECT 1 FROM catalog_representation rp WHERE rp.record_id = r.id AND rp.active "
           "AND rp.discoverable))")
@@ -333,7 +337,7 @@ def search(p: SearchParams) -> SearchResult:
             count = cursor.fetchone()[0]
             first_sql, params = sql("r.id, r.type, r.year")
             first = f"WITH s AS ({first_sql} LIMIT {int(limit)}) "
-            flags = (f"CASE WHEN {AVAILABLE.replace('r.id', 's.id')} THEN 1 ELSE 0 END, "
+            flags = (f"CASE WHEN {_available().replace('r.id', 's.id')} THEN 1 ELSE 0 END, "
                      f"CASE WHEN {ONLINE.replace('r.id', 's.id')} THEN 1 ELSE 0 END")
             cursor.execute(first + f"SELECT s.type, s.year, {flags}, COUNT(*) FROM s GROUP BY 1, 2, 3, 4", params)
             sampled = _tally(cursor.fetchall(), by_type, by_year, availability)
@@ -344,7 +348,7 @@ def search(p: SearchParams) -> SearchResult:
             facets = _scaled(raw, count / max(sampled, 1))
         elif p.facets:
             # one pass: the count, type, year and availability (each record once)
-            flags = f"CASE WHEN {AVAILABLE} THEN 1 ELSE 0 END, CASE WHEN {ONLINE} THEN 1 ELSE 0 END"
+            flags = f"CASE WHEN {_available()} THEN 1 ELSE 0 END, CASE WHEN {ONLINE} THEN 1 ELSE 0 END"
             facet_sql, params = sql(f"r.type, r.year, {flags}, COUNT(*)")
             cursor.execute(facet_sql + " GROUP BY 1, 2, 3, 4", params)
             count = _tally(cursor.fetchall(), by_type, by_year, availability)
@@ -511,9 +515,9 @@ def _pg_facets(cursor, matches_sql: str, params: list, *, page: tuple[int, int] 
                    "ORDER BY m.rank, m.id LIMIT %s OFFSET %s)") if page else ""
     online = ONLINE.replace("r.id", "m.id")
     items = ("it AS MATERIALIZED (SELECT m.id AS record_id, x.library_id, x.available FROM m CROSS JOIN LATERAL "
-             "(SELECT i.library_id, bool_or(i.status = 'in_place') AS available FROM catalog_item i "
+             f"(SELECT i.library_id, bool_or({available_sql('i')}) AS available FROM catalog_item i "
              "WHERE i.record_id = m.id GROUP BY i.library_id) x) ") if probe_items else (
-             "it AS (SELECT i.record_id, i.library_id, bool_or(i.status = 'in_place') AS available "
+             f"it AS (SELECT i.record_id, i.library_id, bool_or({available_sql('i')}) AS available "
              "FROM m JOIN catalog_item i ON i.record_id = m.id GROUP BY i.record_id, i.library_id) ")
     cursor.execute(
         f"WITH m AS MATERIALIZED ({matches_sql}), " + items +

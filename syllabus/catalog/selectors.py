@@ -21,7 +21,7 @@ from syllabus.courses import selectors as course_selectors
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, Library, User
 
-from . import lists_port
+from . import availability, lists_port
 from .models import CollectionEntry, EResource, Item, Record, Representation
 from .search import ParsedQuery, SearchParams, parse_query, search
 from .services import can_manage_representations
@@ -95,6 +95,8 @@ class LibraryAvailability:
     total: int = 0
     available: int = 0
     locations: list[str] = field(default_factory=list)
+    #: a copy here on the hold shelf for the reader who looks (their ``Held``: collect by ``until``)
+    yours: availability.Held | None = None
 
     @property
     def is_available(self) -> bool:
@@ -103,14 +105,21 @@ class LibraryAvailability:
 
 def _decorate(records: list[Record], user: User) -> None:
     """Attach ``availability`` (per library), ``online`` links and the visible
-    representations to each record (from the prefetched rows: no query per record)."""
+    representations to each record (from the prefetched rows: no query per record).  A copy
+    held for someone (the hold shelf, ``catalog.availability``) is not available: one query for
+    all the records."""
     staff_of = {}
+    held = availability.held_copies(r.pk for r in records)
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     for r in records:
         by_lib: dict[int, LibraryAvailability] = {}
         for item in r.items.all():
+            item.held = held.get(item.pk)
             entry = by_lib.setdefault(item.library_id, LibraryAvailability(item.library))
             entry.total += 1
             entry.available += int(item.is_available)
+            if item.held is not None and user_id is not None and item.held.patron_id == user_id:
+                entry.yours = item.held
             if item.location and item.location not in entry.locations:
                 entry.locations.append(item.location)
         r.availability = sorted(by_lib.values(), key=lambda a: a.library.code)

@@ -15,8 +15,10 @@ from collections import defaultdict
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 from syllabus.citations import openurl
+from syllabus.catalog import availability
 from syllabus.catalog.models import EResource, Item, Representation
 from syllabus.lists.changes import EVERY, LISTS, RECORD, RECORDS, Watch, citation_list
 from syllabus.lists.item_access import Stamp, list_records, register
@@ -94,13 +96,12 @@ def catalog_access(user, citations) -> dict[int, dict]:
     items_by_record: dict[int, list] = defaultdict(list)
     eres_by_record: dict[int, list] = defaultdict(list)
     reps_by_record: dict[int, list] = defaultdict(list)
-    held_items: set[int] = set()
+    held_items: dict[int, availability.Held] = {}
     if record_ids:
         for item in (Item.objects.filter(record_id__in=record_ids, library__institution=inst).exclude(status=Item.Status.MISSING)
                      .select_related("library").order_by("library__code", "location", "call_number", "barcode")):
             items_by_record[item.record_id].append(item)
-        held_items = set(Hold.objects.filter(record_id__in=record_ids, status=HoldStatus.ON_HOLD_SHELF, item__isnull=False)
-                         .values_list("item_id", flat=True))
+        held_items = availability.held_copies(record_ids)  # the hold shelf (DSV-6: what Find it counts too)
         for e in EResource.objects.filter(record_id__in=record_ids, institution=inst).order_by("provider", "pk"):
             eres_by_record[e.record_id].append(e)
         reps = (Representation.objects.filter(record_id__in=record_ids, active=True, discoverable=True,
@@ -122,7 +123,7 @@ def catalog_access(user, citations) -> dict[int, dict]:
                                             "location": item.location, "call_number": item.call_number,
                                             "available": 0, "total": 0, "reserve": False, "personal_copy": False})
             row["total"] += 1
-            if item.status == Item.Status.IN_PLACE and item.pk not in held_items:
+            if availability.is_available(item.status, held_items.get(item.pk)):
                 row["available"] += 1
             if (item.item_type or "").lower() in reserve_types or "reserve" in (item.location or "").lower():
                 row["reserve"] = True
@@ -161,6 +162,21 @@ def _year(csl: dict):
         return None
 
 
+def held_on_shelf(record_ids: set[int]) -> dict[int, availability.Held]:
+    """DSV-6, for ``catalog.availability.HELD``: the copies of ``record_ids`` on a hold shelf,
+    each with the patron it waits for and the end of the pickup period — one query."""
+    return {item_id: availability.Held("hold_shelf", patron_id, until, library_id)
+            for item_id, patron_id, until, library_id in
+            Hold.objects.filter(record_id__in=record_ids, status=HoldStatus.ON_HOLD_SHELF, item__isnull=False)
+            .values_list("item_id", "patron_id", "pickup_by", "pickup_library_id")}
+
+
+def held_on_shelf_sql(alias: str) -> str:
+    """The same in SQL, for the catalog search's availability (``catalog.availability.HELD_SQL``)."""
+    return (f"EXISTS (SELECT 1 FROM circulation_hold hs WHERE hs.item_id = {alias}.id "
+            f"AND hs.status = '{HoldStatus.ON_HOLD_SHELF.value}')")
+
+
 def _mine(user, citations, out: dict, record_ids: set[int]) -> None:
     """Per person: their open hold on each title (with its place in the queue) and done marks."""
     if not getattr(user, "is_authenticated", False):
@@ -181,7 +197,9 @@ def _mine(user, citations, out: dict, record_ids: set[int]) -> None:
         for h in mine:
             holds[h.record_id] = {"id": h.pk, "status": h.status, "place_in_queue": places.get(h.pk, 0),
                                   "pickup_library": h.pickup_library.code, "pickup_library_name": h.pickup_library.name,
-                                  "pickup_by": h.pickup_by.isoformat() if h.pickup_by else None}
+                                  "pickup_by": h.pickup_by.isoformat() if h.pickup_by else None,
+                                  # the day to collect it by, as Find it and the record page show it (DSV-6)
+                                  "collect_by": localtime(h.pickup_by).date().isoformat() if h.pickup_by else None}
     for c in citations:
         part = out[c.pk].setdefault("mine", {})
         part["done"] = c.pk in done

@@ -260,3 +260,27 @@ def test_con2_unfilled_with_the_reason(client, world, sent):
     sent.refresh_from_db()
     assert (sent.status, sent.reason_unfilled) == ("Unfilled", "Not for loan")
     assert _letters(world["student"])[-1] == "ill_request_unfilled"
+
+
+@pytest.mark.parametrize("steps, final, service", [
+    (["Loaned"], "Loaned", "Loan"),                       # Alma: RequestReceived → Loaned
+    (["ExpectToSupply", "Loaned"], "Loaned", "Loan"),
+    (["CopyCompleted"], "CopyCompleted", "Copy"),
+    (["ExpectToSupply", "CopyCompleted"], "CopyCompleted", "Copy"),
+    (["WillSupply", "CopyCompleted"], "CopyCompleted", "Copy"),
+])
+def test_con2_a_supplier_may_skip_statuses_on_the_way(client, world, sent, steps, final, service):
+    """ISO 18626 does not make a supplier name every status: a later status of its sequence is
+    accepted (OK), the request moves there, and the reader gets the letter it implies (supplied)."""
+    IllRequest.objects.filter(pk=sent.pk).update(service_type=service)
+    for status in steps:
+        due = "2026-04-01T12:00:00Z" if status == "Loaned" else ""
+        assert _confirmation(_say(client, sent, status, reason="RequestResponse" if status == steps[0] else "StatusChange",
+                                  due=due)) == ("OK", "", ""), status
+    sent.refresh_from_db()
+    assert sent.status == final and _letters(world["student"]).count("ill_request_supplied") == 1
+    if final == "Loaned":
+        assert sent.due_date.isoformat().startswith("2026-04-01T12:00")
+    # still no step back, nor a status before its time
+    status, kind, value = _confirmation(_say(client, sent, "WillSupply"))
+    assert (status, kind) == ("ERROR", "UnrecognisedDataValue") and f"cannot follow {final}" in value

@@ -189,8 +189,15 @@ def partner_posting(request) -> IllPartner | None:
     without a secret cannot post (nothing would tell it from anyone else).  Only the body's size
     (``Content-Length``, at most ``iso18626.MAX_BYTES``) is trusted before it is read, and it is
     read with the safe parser (no DTD, no entity, no network): validation against the schema comes
-    after, so a partner's badly formed message still gets its ERROR confirmation."""
+    after, so a partner's badly formed message still gets its ERROR confirmation.
+
+    Failed authentications of a partner of the directory are counted per partner and address
+    (:mod:`syllabus.org.throttle`, as failed sign-ins are): past ``ILL_PARTNER_MAX_FAILURES`` the
+    partner is not heard from that address for a while — even with the right secret — and the
+    post is refused with a 429 and ``Retry-After``; a post with the right secret clears the count."""
     import hmac
+
+    from syllabus.org import throttle
 
     from lxml import etree
 
@@ -213,13 +220,22 @@ def partner_posting(request) -> IllPartner | None:
     institution = iso18626.institution_of(header.requesting) if header.requesting else None
     if institution is None or not header.supplying:
         return None
-    partner = IllPartner.objects.filter(institution=institution, agency_id=header.supplying.upper(), active=True).first()
-    if partner is None or not partner.auth_header or not partner.auth_value:
-        return None
-    sent = request.headers.get(partner.auth_header, "")
-    if not hmac.compare_digest(sent.encode("utf-8"), partner.auth_value.encode("utf-8")):
-        return None
-    return partner
+    partner = IllPartner.objects.filter(institution=institution, agency_id=header.supplying.upper()).first()
+    if partner is None:
+        return None   # no partner to speak for (a member's staff posting with their token, or nobody)
+    key = throttle.partner_key(header.requesting, header.supplying, throttle.client_address(request))
+    until = throttle.partner_locked_until(key)
+    if until is None:
+        if partner.active and partner.auth_header and partner.auth_value and hmac.compare_digest(
+                request.headers.get(partner.auth_header, "").encode("utf-8"), partner.auth_value.encode("utf-8")):
+            throttle.record_partner_success(key)
+            return partner
+        until = throttle.record_partner_failure(key)
+        if until is None:
+            return None
+    raise RuleViolation(throttle.RULE, f"too many failed authentications of {partner.agency_id} from your address; try "
+                                       f"again in {throttle.retry_after(until)} seconds", status=429,
+                        headers={"Retry-After": str(throttle.retry_after(until))})
 
 
 def endpoint_for(ill) -> IllPartner | None:

@@ -247,6 +247,9 @@ SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("SIGNIN_LOCKOUT_SECONDS", "900"))
 # empty: REMOTE_ADDR
 SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
 API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
+# an ILL partner's failed authentications at POST /api/v1/iso18626 from one address (CON-2), within
+# SIGNIN_WINDOW_SECONDS, that lock it there for SIGNIN_LOCKOUT_SECONDS (the same throttle)
+ILL_PARTNER_MAX_FAILURES = int(os.environ.get("ILL_PARTNER_MAX_FAILURES", "10"))
 # name lookups of outbound fetches (syllabus/core/outbound.py) under way at once, in worker threads:
 # a hung lookup keeps its slot until the resolver gives up; with none free a fetch fails at once (504)
 OUTBOUND_LOOKUP_THREADS = max(int(os.environ.get("OUTBOUND_LOOKUP_THREADS", "16")), 1)

@@ -100,7 +100,7 @@ api = SyllabusAPI(
 
 @api.exception_handler(RuleViolation)
 def _rule_violation(request, exc: RuleViolation):
-    return problems.response(exc.status, exc.detail, rule=exc.rule, field=exc.field)
+    return problems.response(exc.status, exc.detail, rule=exc.rule, field=exc.field, headers=getattr(exc, "headers", None))
 
 
 @api.exception_handler(DataError)

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 
 from syllabus.core import audit
+from syllabus.core.errors import RuleViolation
 from syllabus.core.forms import refusals_as_errors
 from syllabus.org.admin import InstitutionScopedAdmin
 
@@ -15,7 +16,7 @@ from .models import IllPartner
 class IllPartnerForm(forms.ModelForm):
     endpoint_url = forms.URLField(max_length=500, assume_scheme="https", help_text="where its ISO 18626 messages are posted")
     auth_value = forms.CharField(required=False, max_length=500, widget=forms.PasswordInput(render_value=False),
-                                 help_text="a shared secret; empty keeps the one saved")
+                                 help_text="a shared secret; empty keeps the one saved — type it again when the address or the header changes")
 
     class Meta:
         model = IllPartner
@@ -23,10 +24,12 @@ class IllPartnerForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("auth_value") and self.instance.pk:
-            data["auth_value"] = self.instance.auth_value
         with refusals_as_errors():
             data.update(partners.clean(data))
+        try:   # an empty secret keeps the saved one, unless the address or the header name changed (CON-2)
+            data["auth_value"] = partners.secret_to_save(self.instance if self.instance.pk else None, data)
+        except RuleViolation as exc:
+            self.add_error("auth_value", str(exc))
         return data
 
 

@@ -208,7 +208,9 @@ class PartnerSecret(AuthBase):
              summary="Receive an ISO 18626 message (request, supplying or requesting agency message); answers its confirmation: "
                      "from a partner of the ILL directory (its header and secret) or a member's staff account (CON-2)",
              openapi_extra={"requestBody": {"required": True, "content": _XML},
-                            "responses": {"200": {"description": "the ISO 18626 confirmation of the message", "content": _XML}}})
+                            "responses": {"200": {"description": "the ISO 18626 confirmation of the message", "content": _XML},
+                                          "429": {"description": "too many failed authentications of this partner from "
+                                                                 "your address (AUTH-THROTTLE): wait `Retry-After` seconds"}}})
 def iso18626_endpoint(request):
     from django.http import HttpResponse
 

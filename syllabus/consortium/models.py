@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
+from syllabus.core.errors import RuleViolation
 from syllabus.core.models import Timestamped
 
 from .workflow import IllStatus
@@ -111,6 +112,30 @@ class IllPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} ({self.name})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        try:
+            check_auth_header(self.auth_header)
+        except RuleViolation as exc:
+            raise ValidationError({"auth_header": str(exc)}) from None
+
+
+#: RFC 9110 ``token`` characters (a field name is a token)
+_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def check_auth_header(name: str) -> None:
+    """CON-2: the header a partner's secret goes in is ``Authorization`` or an ``X-…`` header of its
+    own (an RFC 9110 token): never one that frames the request or speaks for the client — ``Host``,
+    ``Content-Length``, ``Transfer-Encoding``, ``Connection``, ``Cookie`` — which the outbound
+    client would otherwise send as given.  Empty: no header."""
+    if not name or name.lower() == "authorization":
+        return
+    if not (name[:2].lower() == "x-" and len(name) > 2 and set(name) <= _TCHAR):
+        raise RuleViolation("CON-2", "header: Authorization, or a header of the partner's own named X-… (RFC 9110 "
+                                     "token characters: no colon, space or line break)", field="auth_header")
 
 
 class Delivery(models.TextChoices):

@@ -17,9 +17,10 @@ from django.db import transaction
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, RuleViolation, refuse_too_long
+from syllabus.core.secrets import kept_secret
 from syllabus.org.models import User
 
-from .models import IllPartner
+from .models import IllPartner, check_auth_header
 
 RULE = "CON-2"
 LOOKUP_SECONDS = 5.0   # looking the partner's host up when its address is saved
@@ -78,10 +79,24 @@ def clean(data: dict) -> dict:
     if out["auth_value"] and not out["auth_header"]:
         raise RuleViolation(RULE, "header: name the header the shared secret goes in (e.g. Authorization)",
                             field="auth_header")
-    if any(c in out["auth_header"] for c in ":\r\n ") or any(c in out["auth_value"] for c in "\r\n"):
-        raise RuleViolation(RULE, "header: one header name (no colon, space or line break) and a one-line value",
-                            field="auth_header")
+    check_auth_header(out["auth_header"])
+    if any(c in out["auth_value"] for c in "\r\n"):
+        raise RuleViolation(RULE, "secret: a one-line value (no line break)", field="auth_value")
     return out
+
+
+def secret_to_save(partner: IllPartner | None, c: dict, *, keep: bool = True) -> str:
+    """The shared secret ``partner`` is saved with, its fields ``c`` (cleaned) given: the one typed;
+    an empty one keeps the saved secret (``keep``; a cleared header clears it) — but not once the
+    address or the header name changes: the secret goes there with the next message and
+    authenticates the partner's answers, so it is typed again (:func:`core.secrets.kept_secret`,
+    the rule the OpenID providers' admin applies to a changed issuer)."""
+    if partner is None or not keep or not c["auth_header"]:
+        return c["auth_value"]
+    moved = [what for name, what in (("endpoint_url", "the address"), ("auth_header", "the header name"))
+             if c[name] != getattr(partner, name)]
+    return kept_secret(partner.auth_value, c["auth_value"], moved=moved, rule=RULE, field="auth_value",
+                       what="the shared secret")
 
 
 def partners_of(institution) -> list[IllPartner]:
@@ -99,17 +114,17 @@ def partner_of(actor: User, partner_id: int) -> IllPartner:
     return partner
 
 
-def save_partner(actor: User, data: dict, partner: IllPartner | None = None) -> IllPartner:
+def save_partner(actor: User, data: dict, partner: IllPartner | None = None, *, keep_secret: bool = True) -> IllPartner:
     """Add a partner to the actor's institution's directory, or change one (an empty secret keeps
-    the one it has, unless the header is cleared too)."""
+    the one it has, unless the header is cleared too, or ``keep_secret`` is false; and not when the
+    address or the header name changes: :func:`secret_to_save`)."""
     from syllabus.consortium import iso18626
 
     from .services import ensure_ill_staff
 
     ensure_ill_staff(actor, actor.institution)
-    if partner is not None and not str(data.get("auth_value") or "").strip() and data.get("auth_header"):
-        data = {**data, "auth_value": partner.auth_value}   # an empty secret keeps the one saved
     c = clean(data)
+    c["auth_value"] = secret_to_save(partner, c, keep=keep_secret)
     if iso18626.institution_of(c["agency_id"]) is not None:
         raise RuleViolation(RULE, f"agency id: {c['agency_id']} is a member of the consortium; its requests go to it "
                                   "directly", field="agency_id")
@@ -132,7 +147,8 @@ def save_partner(actor: User, data: dict, partner: IllPartner | None = None) -> 
         if secret != partner.auth_value:
             partner.auth_value = secret
             partner.save(update_fields=["auth_value"])
-            audit.event(actor, partner, "secret", note="CON-2: the shared secret was changed")
+            audit.event(actor, partner, "secret",
+                        note=f"CON-2: the shared secret was {'changed' if secret else 'removed'}")
     return partner
 
 
@@ -140,17 +156,10 @@ def update_partner(actor: User, partner: IllPartner, changes: dict) -> IllPartne
     """Change the fields in ``changes`` (the API's PATCH); the others keep their values.  The secret
     is kept when ``auth_value`` is not given, and removed when it is given empty."""
     partner = partner_of(actor, partner.pk)
-    data = {name: getattr(partner, name) for name in FIELDS}
+    data = {name: getattr(partner, name) for name in FIELDS if name != "auth_value"}   # the secret: only as given
     data["active"] = partner.active
     data.update({k: v for k, v in changes.items() if k in (*FIELDS, "active")})
-    remove_secret = "auth_value" in changes and not str(changes["auth_value"] or "").strip()
-    with transaction.atomic():
-        saved = save_partner(actor, data, partner)
-        if remove_secret and saved.auth_value:
-            saved.auth_value = ""
-            saved.save(update_fields=["auth_value"])
-            audit.event(actor, saved, "secret", note="CON-2: the shared secret was removed")
-    return saved
+    return save_partner(actor, data, partner, keep_secret="auth_value" not in changes)
 
 
 def deactivate_partner(actor: User, partner: IllPartner) -> IllPartner:
@@ -180,8 +189,15 @@ def partner_posting(request) -> IllPartner | None:
     without a secret cannot post (nothing would tell it from anyone else).  Only the body's size
     (``Content-Length``, at most ``iso18626.MAX_BYTES``) is trusted before it is read, and it is
     read with the safe parser (no DTD, no entity, no network): validation against the schema comes
-    after, so a partner's badly formed message still gets its ERROR confirmation."""
+    after, so a partner's badly formed message still gets its ERROR confirmation.
+
+    Failed authentications of a partner of the directory are counted per partner and address
+    (:mod:`syllabus.org.throttle`, as failed sign-ins are): past ``ILL_PARTNER_MAX_FAILURES`` the
+    partner is not heard from that address for a while — even with the right secret — and the
+    post is refused with a 429 and ``Retry-After``; a post with the right secret clears the count."""
     import hmac
+
+    from syllabus.org import throttle
 
     from lxml import etree
 
@@ -204,13 +220,22 @@ def partner_posting(request) -> IllPartner | None:
     institution = iso18626.institution_of(header.requesting) if header.requesting else None
     if institution is None or not header.supplying:
         return None
-    partner = IllPartner.objects.filter(institution=institution, agency_id=header.supplying.upper(), active=True).first()
-    if partner is None or not partner.auth_header or not partner.auth_value:
-        return None
-    sent = request.headers.get(partner.auth_header, "")
-    if not hmac.compare_digest(sent.encode("utf-8"), partner.auth_value.encode("utf-8")):
-        return None
-    return partner
+    partner = IllPartner.objects.filter(institution=institution, agency_id=header.supplying.upper()).first()
+    if partner is None:
+        return None   # no partner to speak for (a member's staff posting with their token, or nobody)
+    key = throttle.partner_key(header.requesting, header.supplying, throttle.client_address(request))
+    until = throttle.partner_locked_until(key)
+    if until is None:
+        if partner.active and partner.auth_header and partner.auth_value and hmac.compare_digest(
+                request.headers.get(partner.auth_header, "").encode("utf-8"), partner.auth_value.encode("utf-8")):
+            throttle.record_partner_success(key)
+            return partner
+        until = throttle.record_partner_failure(key)
+        if until is None:
+            return None
+    raise RuleViolation(throttle.RULE, f"too many failed authentications of {partner.agency_id} from your address; try "
+                                       f"again in {throttle.retry_after(until)} seconds", status=429,
+                        headers={"Retry-After": str(throttle.retry_after(until))})
 
 
 def endpoint_for(ill) -> IllPartner | None:

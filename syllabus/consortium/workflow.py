@@ -8,6 +8,7 @@ are marked on the request (``SAME``).
 
     RequestReceived ──expect_to_supply──▶ ExpectToSupply ──will_supply──▶ WillSupply ──loan──▶ Loaned
           │ will_supply ─────────────────────────────────────────────▶        │                 │ (due) overdue
+          │ loan / copy_completed from RequestReceived or ExpectToSupply too: a supplier may skip steps
           └─ unfilled / cancel (from any state before Loaned)                 │     recall      ▼
                                                                                Loaned ─────▶ Recalled / Overdue
     Loaned / Overdue / Recalled ──check_in (after the requester's ShippedReturn)──▶ LoanCompleted
@@ -54,6 +55,7 @@ TIMER = "timer"            # the `tick` sweep
 _MSG = "SupplyingAgencyMessage `StatusChange` to the requester"
 _OPEN = (S.REQUEST_RECEIVED, S.EXPECT_TO_SUPPLY, S.WILL_SUPPLY)
 _OUT = (S.LOANED, S.OVERDUE, S.RECALLED)
+_SKIPPED = {S.REQUEST_RECEIVED: "ExpectToSupply / WillSupply", S.EXPECT_TO_SUPPLY: "WillSupply"}
 
 ILL_WORKFLOW = StateMachine("inter-library loan", "CON-2", [
     Transition(S.NEW, "send", S.REQUEST_RECEIVED, REQUESTER,
@@ -71,10 +73,19 @@ ILL_WORKFLOW = StateMachine("inter-library loan", "CON-2", [
     Transition(S.CANCEL_REQUESTED, "cancel_refused", BACK, SUPPLIER,
                "SupplyingAgencyMessage `CancelResponse` answerYesNo=N: the request stays with the supplier; the staff "
                "and the reader are told"),
-    Transition(S.WILL_SUPPLY, "loan", S.LOANED, SUPPLIER, _MSG + " with the due date and delivery info"),
+    Transition(S.WILL_SUPPLY, "loan", S.LOANED, SUPPLIER, _MSG + " with the due date and delivery info; the reader's "
+               "supplied letter"),
+    # ISO 18626 does not make a supplier name every status on the way (Alma goes RequestReceived →
+    # Loaned): a requester accepts a later status of the supplier's sequence, with the letter it implies
+    *[Transition(s, "loan", S.LOANED, SUPPLIER, _MSG + f": the supplier skipped {_SKIPPED[s]} (ISO 18626 allows it); "
+                 "the reader's supplied letter") for s in (S.REQUEST_RECEIVED, S.EXPECT_TO_SUPPLY)],
     Transition(S.CANCEL_REQUESTED, "loan", S.LOANED, SUPPLIER, _MSG + ": sent before the Cancel reached it"),
     Transition(S.CANCEL_REQUESTED, "unfilled", S.UNFILLED, SUPPLIER, _MSG + " with the reason unfilled"),
-    Transition(S.WILL_SUPPLY, "copy_completed", S.COPY_COMPLETED, SUPPLIER, _MSG + ": a copy (serviceType Copy) delivered"),
+    Transition(S.WILL_SUPPLY, "copy_completed", S.COPY_COMPLETED, SUPPLIER, _MSG + ": a copy (serviceType Copy) delivered; "
+               "the reader's supplied letter"),
+    *[Transition(s, "copy_completed", S.COPY_COMPLETED, SUPPLIER, _MSG + f": a copy delivered, the supplier skipped "
+                 f"{_SKIPPED[s]} (ISO 18626 allows it); the reader's supplied letter")
+      for s in (S.REQUEST_RECEIVED, S.EXPECT_TO_SUPPLY)],
     Transition(S.CANCEL_REQUESTED, "copy_completed", S.COPY_COMPLETED, SUPPLIER,
                _MSG + ": a copy delivered before the Cancel reached it"),
     Transition(S.LOANED, "received", SAME, REQUESTER, "RequestingAgencyMessage `Received`"),

@@ -7,11 +7,13 @@ class RuleViolation(Exception):
 
     status = 400
 
-    def __init__(self, rule: str, detail: str, *, status: int | None = None, field: str | None = None):
+    def __init__(self, rule: str, detail: str, *, status: int | None = None, field: str | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(f"{rule}: {detail}")
         self.rule = rule
         self.detail = detail
         self.field = field
+        self.headers = headers or {}   # sent with the answer (a 429's Retry-After)
         if status is not None:
             self.status = status
 

@@ -368,7 +368,8 @@ class ConfigValueAdmin(InstitutionScopedAdmin):
 
 @admin.register(SignInThrottle)
 class SignInThrottleAdmin(admin.ModelAdmin):
-    """Failed sign-ins by account and by address (issue 18 item 5).  Superusers only: an address
+    """Failed sign-ins by account and by address (issue 18 item 5), and ILL partners' failed
+    authentications by partner and address (CON-2).  Superusers only: an address
     belongs to no institution; institution administrators unlock their people from Users."""
 
     list_display = ("kind", "key", "failures", "last_failure_at", "locked_until")
@@ -381,7 +382,8 @@ class SignInThrottleAdmin(admin.ModelAdmin):
     def unlock(self, request, queryset):
         count = 0
         for row in queryset:
-            count += throttle.unlock(request.user, **({"username": row.key} if row.kind == row.ACCOUNT else {"address": row.key}))
+            which = {row.ACCOUNT: "username", row.ADDRESS: "address", row.PARTNER: "partner"}[row.kind]
+            count += throttle.unlock(request.user, **{which: row.key})
         self.message_user(request, f"{count} lock(s) lifted.")
 
     def has_add_permission(self, request):

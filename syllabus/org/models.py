@@ -245,13 +245,15 @@ class ApiToken(models.Model):
 
 
 class SignInThrottle(models.Model):
-    """Failed sign-ins counted per account and per network address (issue 18 item 5): past the
-    limit within the window, that account or address is locked for a while, whatever password
-    comes next.  An administrator unlocks it in the admin (Users → "Unlock sign-in")."""
+    """Failed sign-ins counted per account and per network address (issue 18 item 5), and an ILL
+    partner's failed authentications per partner and address (CON-2): past the limit within the
+    window, that account, address or partner is locked for a while, whatever password comes next.  An administrator unlocks it in the admin (Users → "Unlock sign-in")."""
 
-    ACCOUNT, ADDRESS = "account", "address"
-    kind = models.CharField(max_length=10, choices=[(ACCOUNT, "account"), (ADDRESS, "address")])
-    key = models.CharField(max_length=200, help_text="the username (lower case) or the network address")
+    ACCOUNT, ADDRESS, PARTNER = "account", "address", "partner"
+    kind = models.CharField(max_length=10, choices=[(ACCOUNT, "account"), (ADDRESS, "address"),
+                                                    (PARTNER, "ILL partner from an address")])
+    key = models.CharField(max_length=200, help_text="the username (lower case), the network address, or an ILL "
+                                                     "partner's agencies and the address it posts from")
     failures = models.PositiveIntegerField(default=0)
     window_start = models.DateTimeField(default=clock.now)
     last_failure_at = models.DateTimeField(null=True, blank=True)

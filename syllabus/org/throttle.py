@@ -9,7 +9,11 @@ account's count.  Limits (settings, from the environment):
 
 - ``SIGNIN_MAX_FAILURES_PER_ACCOUNT`` (5) and ``SIGNIN_MAX_FAILURES_PER_ADDRESS`` (20) failures
   within ``SIGNIN_WINDOW_SECONDS`` (900) lock for ``SIGNIN_LOCKOUT_SECONDS`` (900);
-- ``API_TOKENS_PER_HOUR`` (10): at most that many API tokens created per user per hour.
+- ``API_TOKENS_PER_HOUR`` (10): at most that many API tokens created per user per hour;
+- ``ILL_PARTNER_MAX_FAILURES`` (10) failed authentications of an ILL partner's ISO 18626 post
+  (CON-2: its header and shared secret) from one address within the same window lock that
+  partner from that address for the same lockout (``POST /api/v1/iso18626`` answers 429 with
+  ``Retry-After``); a post with the right secret clears the count.
 
 Administrators unlock accounts in the admin (Users → action "Unlock sign-in"); superusers also
 see and unlock addresses under "Sign-in throttles".
@@ -77,24 +81,35 @@ def _rows(username: str, address: str):
     return SignInThrottle, keys
 
 
-def check(username: str, address: str) -> None:
-    """Raise ``SignInLocked`` while the account or the address is locked."""
-    model, keys = _rows(username, address)
+def _locked(model, keys) -> tuple[str, dt.datetime] | None:
     now = clock.now()
     for kind, key in keys:
         row = model.objects.filter(kind=kind, key=key, locked_until__gt=now).first()
         if row is not None:
-            raise SignInLocked(kind, row.locked_until)
+            return kind, row.locked_until
+    return None
+
+
+def check(username: str, address: str) -> None:
+    """Raise ``SignInLocked`` while the account or the address is locked."""
+    locked = _locked(*_rows(username, address))
+    if locked is not None:
+        raise SignInLocked(*locked)
 
 
 def record_failure(username: str, address: str) -> None:
     """Count one failed sign-in for the account and the address; lock past the limit."""
     model, keys = _rows(username, address)
+    _count(model, keys, {model.ACCOUNT: _setting("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 5),
+                         model.ADDRESS: _setting("SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)})
+
+
+def _count(model, keys, limits: dict[str, int]) -> None:
+    """One more failure for each (kind, key) of ``keys``: past ``limits[kind]`` within the window,
+    the key is locked for the lockout (a failure while locked does not lengthen the lock)."""
     now = clock.now()
     window = dt.timedelta(seconds=_setting("SIGNIN_WINDOW_SECONDS", 900))
     lockout = dt.timedelta(seconds=_setting("SIGNIN_LOCKOUT_SECONDS", 900))
-    limits = {model.ACCOUNT: _setting("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 5),
-              model.ADDRESS: _setting("SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)}
     with transaction.atomic():
         for kind, key in keys:
             row, _ = model.objects.select_for_update().get_or_create(kind=kind, key=key, defaults={"window_start": now})
@@ -107,6 +122,43 @@ def record_failure(username: str, address: str) -> None:
             if row.failures >= limits[kind]:
                 row.locked_until = now + lockout
             row.save()
+
+
+def partner_key(requesting: str, supplying: str, address: str) -> str:
+    """The key an ILL partner's failed authentication counts against (CON-2): the partner (the
+    requesting member's agency and the supplier's) and the address it is posted from — so a wrong
+    secret from one address does not lock the partner posting from its own."""
+    return f"{requesting.upper()[:60]}>{supplying.upper()[:60]}@{address}"[:200]
+
+
+def partner_locked_until(key: str) -> dt.datetime | None:
+    """While failed authentications of this partner from this address are locked: until when."""
+    from .models import SignInThrottle
+
+    locked = _locked(SignInThrottle, [(SignInThrottle.PARTNER, key)])
+    return locked[1] if locked else None
+
+
+def record_partner_failure(key: str) -> dt.datetime | None:
+    """One failed authentication of an ILL partner's post (``ILL_PARTNER_MAX_FAILURES``, 10, within
+    ``SIGNIN_WINDOW_SECONDS`` lock it for ``SIGNIN_LOCKOUT_SECONDS``); until when it is now locked."""
+    from .models import SignInThrottle
+
+    _count(SignInThrottle, [(SignInThrottle.PARTNER, key)],
+           {SignInThrottle.PARTNER: _setting("ILL_PARTNER_MAX_FAILURES", 10)})
+    return partner_locked_until(key)
+
+
+def record_partner_success(key: str) -> None:
+    """The partner authenticated from this address: its failures there no longer count."""
+    from .models import SignInThrottle
+
+    SignInThrottle.objects.filter(kind=SignInThrottle.PARTNER, key=key).delete()
+
+
+def retry_after(until: dt.datetime) -> int:
+    """Seconds until ``until`` (at least 1): an HTTP ``Retry-After``."""
+    return max(1, math.ceil((until - clock.now()).total_seconds()))
 
 
 def record_success(username: str) -> None:
@@ -126,11 +178,14 @@ def forget_stale(now) -> int:
     return stale.delete()[0]
 
 
-def unlock(actor, *, username: str = "", address: str = "") -> int:
-    """Clear the lock and the count of an account and/or an address (audit trail: ORG-6)."""
+def unlock(actor, *, username: str = "", address: str = "", partner: str = "") -> int:
+    """Clear the lock and the count of an account, an address and/or an ILL partner's
+    (:func:`partner_key`) (audit trail: ORG-6)."""
     from syllabus.core import audit
 
     model, keys = _rows(username, address)
+    if partner:
+        keys.append((model.PARTNER, partner))
     removed = 0
     with transaction.atomic():
         for kind, key in keys:

@@ -7,6 +7,7 @@ from django.contrib import admin
 from syllabus.core.errors import RuleViolation
 from syllabus.org.admin import InstitutionScopedAdmin
 from syllabus.core.forms import refusals_as_errors
+from syllabus.core.secrets import kept_secret
 
 from . import services
 from .models import IdentityProvider, Kind, ServiceProvider
@@ -32,13 +33,14 @@ class IdentityProviderForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         saved = self.instance.client_secret if self.instance.pk else ""
-        if saved and not data.get("client_secret"):
-            if data.get("issuer") and data.get("issuer") != self.instance.issuer:
-                # the token endpoint comes from the issuer: a kept secret would go to the new one, which
-                # whoever edits the issuer chooses — so a new issuer gets the secret only when it is typed
-                self.add_error("client_secret", "LMS-3: the issuer changed: type the client secret again "
-                                                "(the saved one is not sent to a new issuer)")
-            data["client_secret"] = saved
+        # the token endpoint comes from the issuer: a kept secret would go to the new one, which whoever
+        # edits the issuer chooses — so a new issuer gets the secret only when it is typed (core.secrets)
+        moved = ["the issuer"] if data.get("issuer") and data.get("issuer") != self.instance.issuer else []
+        try:
+            data["client_secret"] = kept_secret(saved, data.get("client_secret") or "", moved=moved, rule="LMS-3",
+                                                field="client_secret", what="the client secret")
+        except RuleViolation as exc:
+            self.add_error("client_secret", str(exc))
         institution, kind = data.get("institution"), data.get("kind")
         if institution is None or not kind:
             return data

@@ -8,6 +8,8 @@ CancelResponse; and the reader's overdue and recall letters.  The partner's mess
 from the standard (tests/consortium/iso18626_peer.py), not from Syllabus' builders."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from lxml import etree
 
@@ -260,3 +262,61 @@ def test_con2_unfilled_with_the_reason(client, world, sent):
     sent.refresh_from_db()
     assert (sent.status, sent.reason_unfilled) == ("Unfilled", "Not for loan")
     assert _letters(world["student"])[-1] == "ill_request_unfilled"
+
+
+@pytest.mark.parametrize("steps, final, service", [
+    (["Loaned"], "Loaned", "Loan"),                       # Alma: RequestReceived → Loaned
+    (["ExpectToSupply", "Loaned"], "Loaned", "Loan"),
+    (["CopyCompleted"], "CopyCompleted", "Copy"),
+    (["ExpectToSupply", "CopyCompleted"], "CopyCompleted", "Copy"),
+    (["WillSupply", "CopyCompleted"], "CopyCompleted", "Copy"),
+])
+def test_con2_a_supplier_may_skip_statuses_on_the_way(client, world, sent, steps, final, service):
+    """ISO 18626 does not make a supplier name every status: a later status of its sequence is
+    accepted (OK), the request moves there, and the reader gets the letter it implies (supplied)."""
+    IllRequest.objects.filter(pk=sent.pk).update(service_type=service)
+    for status in steps:
+        due = "2026-04-01T12:00:00Z" if status == "Loaned" else ""
+        assert _confirmation(_say(client, sent, status, reason="RequestResponse" if status == steps[0] else "StatusChange",
+                                  due=due)) == ("OK", "", ""), status
+    sent.refresh_from_db()
+    assert sent.status == final and _letters(world["student"]).count("ill_request_supplied") == 1
+    if final == "Loaned":
+        assert sent.due_date.isoformat().startswith("2026-04-01T12:00")
+    # still no step back, nor a status before its time
+    status, kind, value = _confirmation(_say(client, sent, "WillSupply"))
+    assert (status, kind) == ("ERROR", "UnrecognisedDataValue") and f"cannot follow {final}" in value
+
+
+def test_con2_failed_partner_authentications_are_bounded(client, world, sent, settings, clock):
+    """Guessing a partner's secret at the requester's address: past ``ILL_PARTNER_MAX_FAILURES``
+    wrong secrets from one address, that partner is not heard from there — even with the right
+    secret — answered 429 with ``Retry-After`` and problem details (AUTH-THROTTLE), until the lock
+    runs out; another address (the partner's own) is unaffected, and a post with the right secret
+    clears its count.  Time moves with the injectable clock."""
+    settings.ILL_PARTNER_MAX_FAILURES = 3
+    settings.SIGNIN_LOCKOUT_SECONDS = 600
+    ok = ("OK", "", "")
+    # the partner posts as often as it likes; a wrong secret now and then never adds up
+    for _ in range(5):
+        assert _say(client, sent, "ExpectToSupply", secret="Bearer wrong").status_code == 401
+        assert _confirmation(_say(client, sent, "ExpectToSupply")) == ok
+    for _ in range(2):
+        assert _say(client, sent, "WillSupply", secret="Bearer guess").status_code == 401
+    locked = _say(client, sent, "WillSupply", secret="Bearer guess")   # the third in the window locks
+    assert locked.status_code == 429 and locked["Content-Type"].startswith("application/problem+json")
+    assert locked.json()["rule"] == "AUTH-THROTTLE" and int(locked["Retry-After"]) == 600
+    clock.advance(dt.timedelta(seconds=60))
+    right = _say(client, sent, "WillSupply")   # locked: the right secret tells the guesser nothing
+    assert right.status_code == 429 and int(right["Retry-After"]) == 540
+    sent.refresh_from_db()
+    assert sent.status == "ExpectToSupply"
+    # the partner posting from its own address is heard
+    assert _confirmation(_post(client, supplying_message(
+        supplier=AGENCY, requester=sent.requesting_agency, request_id=sent.requesting_agency_request_id,
+        status="WillSupply"), REMOTE_ADDR="192.0.2.10")) == ok
+    # the lock runs out
+    clock.advance(dt.timedelta(seconds=541))
+    assert _confirmation(_say(client, sent, "Loaned")) == ok
+    sent.refresh_from_db()
+    assert sent.status == "Loaned"

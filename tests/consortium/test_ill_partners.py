@@ -186,7 +186,7 @@ def test_con2_the_partners_address_and_fields_are_checked(client, world, peer, s
     settings.ILL_PARTNERS_ALLOW_HTTP = True
     for extra, named in (({"agency_id": ""}, "agency id: the partner"), ({"endpoint_url": "ftp://x.org/"}, "endpoint:"),
                          ({"agency_id": "INST-B"}, "is a member of the consortium"),
-                         ({"auth_header": "X-Key: 1"}, "one header name"),
+                         ({"auth_header": "X-Key: 1"}, "header: Authorization, or"),
                          ({"endpoint_url": "https://u:p@x.org/"}, "no user name or password"),
                          ({"name": "n" * 201}, "name")):
         r = _partner(client, staff, peer, **extra)

@@ -18,6 +18,10 @@ CSRF_EXEMPT = {
     "catalog:cite-it-harvest": "the bookmarklet posts from any site; the view changes nothing (saving is a protected POST)",
     "lti:login": "LTI 1.3 third-party initiated login comes from the LMS (state + nonce + cookie)",
     "lti:launch": "the LMS posts a signed id_token (JWT checked against the platform's keys, single-use nonce)",
+    "lti:register": "Dynamic Registration: the LMS's frame carries no Syllabus cookie; the link's one-time secret (hashed, "
+                    "expiring, consumed on success) authorises the POST (LMS-1)",
+    "lti:continue": "\"Open in a new window\": the frame had no CSRF cookie to give; a one-time two-minute ticket bound to "
+                    "the launch's person, and Sec-Fetch-Site/Origin same-origin, stand for it (LMS-1)",
     "sso:saml-acs": "the IdP posts a signed, single-use SAML assertion answering our request",
     "sso:saml-sls": "the IdP's logout messages, checked by signature",
 }

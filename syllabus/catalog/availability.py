@@ -51,6 +51,17 @@ def held_copies(record_ids: Iterable[int]) -> dict[int, Held]:
     return out
 
 
+def mark_held(items: Iterable) -> None:
+    """Set ``held`` on each copy of ``items`` (``catalog.Item`` rows): what
+    ``Item.is_available`` reads — one :func:`held_copies` call for all their records.  Every
+    reader of copies that asks ``is_available`` marks them first; an unmarked copy counts as held
+    by nobody."""
+    items = list(items)
+    held = held_copies({item.record_id for item in items})
+    for item in items:
+        item.held = held.get(item.pk)
+
+
 def is_available(status: str, held: Held | None) -> bool:
     """The one test: in place and not held for anyone (``held``: the copy's entry in
     :func:`held_copies`, or ``None``)."""

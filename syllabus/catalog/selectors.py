@@ -109,12 +109,11 @@ def _decorate(records: list[Record], user: User) -> None:
     held for someone (the hold shelf, ``catalog.availability``) is not available: one query for
     all the records."""
     staff_of = {}
-    held = availability.held_copies(r.pk for r in records)
+    availability.mark_held(item for r in records for item in r.items.all())
     user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     for r in records:
         by_lib: dict[int, LibraryAvailability] = {}
         for item in r.items.all():
-            item.held = held.get(item.pk)
             entry = by_lib.setdefault(item.library_id, LibraryAvailability(item.library))
             entry.total += 1
             entry.available += int(item.is_available)

@@ -87,3 +87,20 @@ def test_a_copy_in_place_and_held_by_nobody_is_available_everywhere(shelf, instr
     assert [(h["available"], h["total"]) for h in resolved["holdings"] if h["record_id"] == record.pk] == [(1, 2)]
     available = api(student).get("/api/v1/search?q=Age+Revolution&availability=available").json()["items"]
     assert record.pk in {r["id"] for r in available}
+
+
+def test_digitization_picks_a_copy_on_the_shelf_not_the_one_kept_on_a_hold_shelf(on_hold_shelf, library_a):
+    """DSV-6 with DIG-5: a digitization request without a chosen copy takes an available one —
+    a copy kept on a reader's hold shelf is not available, so the other copy is scanned (before,
+    fulfillment asked ``is_available`` of copies nobody had marked, and took the held one); and the
+    record is still requestable through the free copy."""
+    from syllabus.catalog.models import Item
+    from syllabus.fulfillment.services.requests import _pick_item
+
+    record, held = on_hold_shelf["record"], on_hold_shelf["copy"]
+    [free] = add_items(record, library_a, [Item.Status.IN_PLACE])
+    assert held.pk < free.pk   # the held copy comes first in the order the pick walks
+    assert _pick_item(record, None) == free
+    free.status = Item.Status.ON_LOAN
+    free.save()
+    assert _pick_item(record, None) == held   # none available: the first copy, as before

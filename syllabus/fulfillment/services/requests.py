@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from syllabus.catalog import availability
 from syllabus.catalog.models import Item, Record, Representation
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -79,12 +80,14 @@ def _pick_item(record: Record, item: Item | None) -> Item | None:
             raise RuleViolation("DIG-5", "the item does not belong to this record")
         return item
     items = list(record.items.select_related("library").order_by("id"))
+    availability.mark_held(items)   # DSV-6: a copy on a hold shelf is kept for its reader, not scanned
     return next((i for i in items if i.is_available), items[0] if items else None)
 
 
 def services_for_record(user: User, record: Record) -> list[dict]:
     """DIG-5: which digitization services the record offers this user, and why not when hidden."""
     items = list(record.items.all())
+    availability.mark_held(items)
     full_text = record.eresources.exists() or record.representations.filter(active=True, discoverable=True).exists()
     requestable = any(i.is_available for i in items)
     offered = {

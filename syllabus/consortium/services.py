@@ -112,7 +112,8 @@ def copy_items(actor: User, source_list_id: int, citation_ids, target, section=N
     if section is not None and section.resource_list_id != target.pk:
         raise RuleViolation("CON-3", "the section belongs to another list")
     created = []
-    with transaction.atomic():
+    # LST-6: on a list the library has, the copy is one librarian task naming its items
+    with transaction.atomic(), list_services.one_task(target, f"copied from {source.institution.code} list {source.pk}"):
         for cid in wanted:
             c = items[cid]
             created.append(list_services.add_citation(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from django.db import transaction
 from django.db.models import Q
 
 from syllabus.catalog import lookup
@@ -196,22 +195,24 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     report = ListImportReport(format=detected)
     matcher = RecordMatcher(user, [entry.csl for entry in entries if entry.csl is not None])  # one query for all
     note = f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
-    for entry in entries:
-        if entry.csl is None:
-            report.add(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error,
-                                   line=entry.line))
-            continue
-        try:
-            with transaction.atomic():
-                citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
-                                                      record=matcher.match(entry.csl))
-            report.add(EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
-                                   dropped=list(entry.dropped)))
-        except RuleViolation as exc:
-            if exc.status in (403, 404):
-                raise
-            report.add(EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
-                                   detail=exc.detail, line=entry.line, dropped=list(entry.dropped)))
+    # LST-6: on a list the library has, the import is one librarian task naming its items, not one per item
+    with list_services.one_task(lst, note) as batch:
+        for entry in entries:
+            if entry.csl is None:
+                report.add(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error,
+                                       line=entry.line))
+                continue
+            try:
+                with batch.entry():
+                    citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
+                                                          record=matcher.match(entry.csl))
+                report.add(EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
+                                       dropped=list(entry.dropped)))
+            except RuleViolation as exc:
+                if exc.status in (403, 404):
+                    raise
+                report.add(EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
+                                       detail=exc.detail, line=entry.line, dropped=list(entry.dropped)))
     return report
 
 

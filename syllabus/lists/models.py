@@ -173,13 +173,15 @@ class LibrarianTask(models.Model):
     """Something on a list that a librarian has to look at (LST-4, LST-6).
 
     ``kind`` is open-ended so that other apps can raise their own tasks (e.g. a discussion
-    message); the lists app raises ``list_sent``, ``item_sent`` and ``changed``."""
+    message); the lists app raises ``list_sent``, ``item_sent``, ``changed`` and ``items_added`` (one
+    instructor action adding many items to a list the library has: an import)."""
 
     LIST_SENT = "list_sent"
     ITEM_SENT = "item_sent"
     CHANGED = "changed"
+    ITEMS_ADDED = "items_added"  # one action added many items (an import): one task naming them
     KIND_LABELS = {LIST_SENT: _("List sent to library"), ITEM_SENT: _("Item sent to library"),
-                   CHANGED: _("Changed since sent")}
+                   CHANGED: _("Changed since sent"), ITEMS_ADDED: _("Items added since sent")}
 
     resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="tasks")
     citation = models.ForeignKey(Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")

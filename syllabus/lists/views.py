@@ -302,6 +302,7 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
         "copyright_values": [value for value, _label in choices], "library_decisions": LIBRARY_DECISIONS,
         "can_send_list": LIST_WORKFLOW.between(lst.status, ListStatus.SENT_TO_LIBRARY) is not None and INSTRUCTOR in sides,
         "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
+        "list_empty": not items,  # LST-4: nothing to send yet
         "taught": list(request.user.courses_taught.order_by("code", "section")),
     }
 

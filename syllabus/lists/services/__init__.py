@@ -44,8 +44,8 @@ from syllabus.lists.workflow import (
 from .common import (
     _check_move, _format, _has_no_action_default, _in_locked_list, _initial_status, _instructor_changed,
     _is_library_change, _locked, _no_action_default, _renumber, _sides, _stored_style, _style_name, _touch, _users,
-    _valid_status, citation_style, citation_style_and_language, library_has, raise_task, stored_language,
-    view_settings,
+    _valid_status, ChangeBatch, citation_style, citation_style_and_language, library_has, one_task, raise_task,
+    stored_language, view_settings,
 )
 from .tasks import (
     _resolve, resolve_task,

@@ -118,7 +118,7 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
         Citation.objects.bulk_update(_renumber(rows, citation, position), ["position"])
         audit.created(actor, citation, note=note)
         _touch(lst)
-        _instructor_changed(actor, lst, f"item added: {citation.title[:200]}", citation)
+        _instructor_changed(actor, lst, f"item added: {citation.title[:200]}", citation, added=citation.title)
         if owner is not None:
             _personal_copy_set(actor, lst, citation, owner)
     return citation

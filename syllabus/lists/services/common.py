@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
@@ -118,14 +120,101 @@ def library_has(lst: ResourceList, citation: Citation) -> bool:
 
 
 def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citation | None = None, *,
-                        library_has_item: bool = False) -> None:
+                        library_has_item: bool = False, added: str = "") -> None:
     """LST-6: every instructor change to something the library already has — a sent list, or an
     item sent on its own or in the library's hands on a list still being prepared — creates a
-    task for the librarians."""
+    task for the librarians.  Inside :func:`one_task` (an import, a copy of many items) the
+    action's changes gather in the action's one task; ``added``: the title of an item added."""
     if _is_library_change(actor, lst):
         return
     if lst.status != ListStatus.BEING_PREPARED or library_has_item or (citation is not None and library_has(lst, citation)):
-        raise_task(lst, LibrarianTask.CHANGED, actor=actor, citation=citation, detail=detail)
+        batch = _BATCH.get()
+        if batch is not None and batch.list_id == lst.pk:
+            batch.gather(actor, lst, added or detail, added=bool(added))
+        else:
+            raise_task(lst, LibrarianTask.CHANGED, actor=actor, citation=citation, detail=detail)
+
+
+# --- one task for one action on many items (LST-6) ---------------------------------------------
+
+#: how much of an action's task names its items (the rest is counted: "… and 12 more")
+BATCH_DETAIL_CHARS = 2000
+BATCH_TITLE_CHARS = 150
+
+
+@dataclass
+class ChangeBatch:
+    """The changes one instructor action makes to a list the library has (an import of 115
+    Zotero items, a copy from the consortium gateway): one librarian task for the action — "115
+    items added since the list was sent (imported from RIS, refs.ris): A; B; …" — not one per item.
+    Each item keeps its own handling: it is Ready for processing (the librarian's item filter) and
+    in the audit trail; later changes to one item are tasks of their own."""
+
+    list_id: int
+    action: str                    # "imported from RIS (refs.ris)"
+    added: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    task_id: int | None = None
+
+    def gather(self, actor, lst: ResourceList, what: str, *, added: bool) -> None:
+        """Record one change in the action's task, in the caller's transaction: the task is written
+        whole each time, so what a rolled-back entry added is gone with it (:meth:`entry`)."""
+        (self.added if added else self.other).append(what[:BATCH_TITLE_CHARS])
+        now = clock.now()
+        task = None
+        if self.task_id is not None:
+            task = LibrarianTask.objects.select_for_update().filter(pk=self.task_id, resolved_at__isnull=True).first()
+        if task is None:  # the first change; or the librarian marked it done meanwhile: a new one
+            task = LibrarianTask(resource_list=lst, kind=LibrarianTask.ITEMS_ADDED if self.added else LibrarianTask.CHANGED,
+                                 created_at=now)
+            self.added, self.other = self.added[-1:] if added else [], [] if added else self.other[-1:]
+        task.kind = LibrarianTask.ITEMS_ADDED if self.added else LibrarianTask.CHANGED
+        task.count, task.detail, task.updated_at = len(self.added) + len(self.other), self.detail(), now
+        task.created_by = actor if getattr(actor, "pk", None) else task.created_by
+        task.save()
+        self.task_id = task.pk
+
+    def detail(self) -> str:
+        n = len(self.added)
+        head = (f"{n} item{'s' if n != 1 else ''} added since the list was sent ({self.action})" if n
+                else f"changed ({self.action})")
+        names = [*self.added, *self.other]
+        shown: list[str] = []
+        size = len(head)
+        for name in names:
+            if size + len(name) + 2 > BATCH_DETAIL_CHARS and shown:
+                break
+            shown.append(name)
+            size += len(name) + 2
+        more = len(names) - len(shown)
+        return f"{head}: {'; '.join(shown)}" + (f"; … and {more} more" if more else "")
+
+    @contextmanager
+    def entry(self) -> Iterator[None]:
+        """One entry of the action in a transaction of its own (an import adds what it can): an
+        entry refused after it changed something takes its part of the task back with it."""
+        saved = (list(self.added), list(self.other), self.task_id)
+        try:
+            with transaction.atomic():
+                yield
+        except BaseException:
+            self.added, self.other, self.task_id = saved  # a task the entry made is rolled back with it
+            raise
+
+
+_BATCH: ContextVar[ChangeBatch | None] = ContextVar("syllabus_lists_change_batch", default=None)
+
+
+@contextmanager
+def one_task(lst: ResourceList, action: str) -> Iterator[ChangeBatch]:
+    """LST-6 for an action on many items of ``lst`` (an import, a copy): the changes it makes to
+    what the library has gather in one librarian task naming the items, instead of a task each."""
+    batch = ChangeBatch(lst.pk, action)
+    token = _BATCH.set(batch)
+    try:
+        yield batch
+    finally:
+        _BATCH.reset(token)
 
 
 def _style_name(style) -> str:

@@ -152,11 +152,15 @@ def unpublish_list(actor: User, lst: ResourceList) -> ResourceList:
 
 def send_list(actor: User, lst: ResourceList) -> ResourceList:
     """The instructor sends the list to the library (LST-4): the list becomes Sent to library,
-    its items Being prepared become Ready for processing, and the librarians get a task."""
+    its items Being prepared become Ready for processing, and the librarians get a task.  An empty
+    list is refused: the library would get a task with nothing to do."""
     acc = ensure_edit(actor, lst)
     with transaction.atomic():
         lst = _locked(lst)
         _check_move(LIST_WORKFLOW, lst.status, ListStatus.SENT_TO_LIBRARY, acc)
+        if not lst.citations.exists():
+            raise RuleViolation("LST-4", "the list has no items: add at least one before sending it to the library",
+                                status=409)
         now = clock.now()
         audit.update(actor, lst, status=ListStatus.SENT_TO_LIBRARY, sent_at=now)
         items = list(lst.citations.filter(status=ItemStatus.BEING_PREPARED))

@@ -9,6 +9,12 @@ def _librarian(u):
     return can_work_on_acquisitions(u)
 
 
+def _has_requests(u):
+    from .permissions import has_purchase_requests
+
+    return has_purchase_requests(u)
+
+
 def _open_tasks(u):
     from .models import OPEN_TASK, AcquisitionTask
 
@@ -16,3 +22,6 @@ def _open_tasks(u):
 
 
 entry("back_office", _("Acquisitions"), "acquisitions:tasks", when=_librarian, order=35, badge=_open_tasks)
+# SRV-3/DSV-6: a reader's purchase suggestions and an instructor's purchase requests, beside the
+# other requests of the Library menu (My digitization requests, My inter-library loan requests)
+entry("lists", _("My purchase requests"), "acquisitions:mine", when=_has_requests, group="library", order=43)

@@ -14,6 +14,13 @@ def can_work_on_acquisitions(user) -> bool:
     return user.institution_id is not None and is_librarian_for(user, user.institution_id)
 
 
+def has_purchase_requests(user) -> bool:
+    """Whoever may ask the library to buy something — a student or anyone from Find it's purchase
+    suggestion, an instructor from a list item (SRV-3, DSV-6) — has "My purchase requests": every
+    member of an institution (the services refuse the rest)."""
+    return getattr(user, "institution_id", None) is not None
+
+
 def handles_suggestions(user, institution_id: int | None) -> bool:
     """The library of ``institution_id`` (its course reserves operators) decides its readers'
     purchase suggestions from Find it (SRV-3, DSV-6)."""

@@ -301,20 +301,21 @@ def ill_mine_cancel(request, ill_id: int):
 
 # --- CON-2: the directory of ILL partners outside the consortium ---------------------------------
 
-def _partner_data(post) -> dict:
-    data = {name: post.get(name, "")[:1000] for name in ("agency_id", "name", "endpoint_url", "auth_header", "auth_value")}
-    data["active"] = post.get("active") == "on"
-    return data
+def _partner_fields(data: dict) -> dict:
+    """The partner's fields of a parsed :class:`~syllabus.consortium.forms.IllPartnerForm`."""
+    from .forms import IllPartnerForm
+
+    return {name: data[name] for name in IllPartnerForm.FIELDS}
 
 
 @login_required
 @rule_errors(back_url="/consortium/ill/partners/")
 def ill_partners(request):
-    from . import partners
+    from . import forms, partners
 
     services.ensure_ill_staff(request.user, request.user.institution)
     if request.method == "POST":
-        partner = partners.save_partner(request.user, _partner_data(request.POST))
+        partner = partners.save_partner(request.user, _partner_fields(forms.IllPartnerForm.parse(request.POST)))
         messages.success(request, _("%(agency)s was added to your ILL partners.") % {"agency": partner.agency_id})
         return redirect(reverse("consortium:ill-partners"))
     return render(request, "consortium/ill_partners.html", {"partners": partners.partners_of(request.user.institution),
@@ -324,15 +325,16 @@ def ill_partners(request):
 @login_required
 @rule_errors(back_url="/consortium/ill/partners/")
 def ill_partner(request, partner_id: int):
-    from . import partners
+    from . import forms, partners
 
     partner = partners.partner_of(request.user, partner_id)
     if request.method == "POST":
-        if request.POST.get("delete"):
+        data = forms.IllPartnerForm.parse(request.POST)
+        if data["delete"]:
             partners.delete_partner(request.user, partner)
             messages.success(request, _("%(agency)s was removed from your ILL partners.") % {"agency": partner.agency_id})
         else:
-            partners.save_partner(request.user, _partner_data(request.POST), partner)
+            partners.save_partner(request.user, _partner_fields(data), partner)
             messages.success(request, _("%(agency)s was saved.") % {"agency": partner.agency_id})
         return redirect(reverse("consortium:ill-partners"))
     return render(request, "consortium/ill_partner.html", {"partner": partner, "http_allowed": partners.http_allowed()})

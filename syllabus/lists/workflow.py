@@ -47,7 +47,8 @@ L = ListStatus  # the table below reads as L.X -> L.Y
 
 LIST_WORKFLOW = StateMachine("list", "LST-4", [
     Transition(L.BEING_PREPARED, "send", L.SENT_TO_LIBRARY, INSTRUCTOR,
-               "its items being prepared become ready for processing; a task for the librarians (LST-6)"),
+               "refused while the list has no item; its items being prepared become ready for processing; "
+               "a task for the librarians (LST-6)"),
     Transition(L.SENT_TO_LIBRARY, "start", L.IN_PROCESS, LIBRARIAN,
                "closes the \"list sent\" task; also done by the library's first item move"),
     Transition(L.SENT_TO_LIBRARY, "complete", L.COMPLETE, LIBRARIAN, _LIST_DONE),

@@ -170,6 +170,7 @@ def test_librarian_task_list_filters_items_with_digitization_requested(api, inst
     from syllabus.lists import services
 
     other = services.create_list(instructor, title="Other list", courses=[course])
+    services.add_citation(instructor, other, None, "book", {"title": "Another book"})  # LST-4: no empty list is sent
     services.send_list(instructor, lst)
     services.send_list(instructor, other)
     post(api, instructor, book, "digitization-requests", FORM)

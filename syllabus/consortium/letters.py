@@ -17,6 +17,21 @@ declare_letters(__package__, {
     "ill_request_recalled": _("Inter-library loan recalled"),
     "ill_request_cancel_refused": _("Inter-library loan: the supplier did not cancel"),
     "ill_cancel_refused_staff": _("Inter-library loan: a supplier refused a cancel (staff)"),
+}, descriptions={   # what each letter is for, shown to the Letter Administrator in their language
+    "ill_request_received": _("Sent to the reader when the library takes their inter-library loan or copy request "
+                              "from Find it."),
+    "ill_request_supplied": _("Sent to the reader when the supplying library has sent the loan or the copy."),
+    "ill_request_arrived": _("Sent to the reader when the loan has arrived at their pickup library."),
+    "ill_request_unfilled": _("Sent to the reader, with the reason, when no library could supply the request."),
+    "ill_request_cancelled": _("Sent to the reader when their request is cancelled."),
+    "ill_request_overdue": _("Sent to the reader who has the loan when the supplying library says it is overdue: "
+                             "asks them to return it (once per due date)."),
+    "ill_request_recalled": _("Sent to the reader who has the loan when the supplying library recalls it: asks them "
+                              "to return it, by the new due date when there is one."),
+    "ill_request_cancel_refused": _("Sent to the reader when the supplying library refuses their cancel: the item "
+                                    "is still on its way."),
+    "ill_cancel_refused_staff": _("Sent to the requesting library's inter-library loan staff when a supplier "
+                                  "refuses a cancel."),
 })
 
 #: the status a request reaches → the letter its reader gets (other changes are the libraries' own)

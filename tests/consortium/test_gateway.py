@@ -147,3 +147,22 @@ def test_another_consortium_sees_nothing(api, lists_b):
     assert api(outsider).get("/api/v1/consortium/lists", {"q": "chem"}).json()["items"] == []
     assert api(outsider).get("/api/v1/consortium/lists/facets").json() == {"institutions": [], "terms": []}
     assert api(outsider).get(f"/api/v1/consortium/lists/{lists_b['shared'].pk}").status_code == 404
+
+
+def test_copying_items_into_a_sent_list_is_one_librarian_task_naming_them(api, instructor, course, lists_b):
+    """LST-6: the copy is one instructor action — one "Items added since sent" task naming the items,
+    not a "Changed since sent" task per item."""
+    from syllabus.lists import services as lists
+    from syllabus.lists.models import LibrarianTask
+
+    mine = lists.create_list(instructor, title="My chemistry list", courses=[course])
+    lists.add_citation(instructor, mine, None, "book", {"title": "Organic Chemistry"})
+    lists.send_list(instructor, mine)
+    ids = [c.pk for c in Citation.objects.filter(resource_list=lists_b["shared"]).order_by("position")]
+    r = api(instructor).post(f"/api/v1/consortium/lists/{lists_b['shared'].pk}/copy",
+                             {"citation_ids": ids, "target_list_id": mine.pk})
+    assert r.status_code == 201
+    added = LibrarianTask.objects.filter(resource_list=mine, resolved_at__isnull=True).exclude(kind=LibrarianTask.LIST_SENT)
+    assert [(t.kind, t.count, t.citation_id) for t in added] == [(LibrarianTask.ITEMS_ADDED, 2, None)]
+    assert added[0].detail == (f"2 items added since the list was sent (copied from {lists_b['shared'].institution.code} "
+                               f"list {lists_b['shared'].pk}): March's Advanced Organic Chemistry; Stereochemistry")

@@ -131,14 +131,66 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
     values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
                      role_attribute=role_attribute, role_map=role_map)
     entity_id = saml.idp_entity_id(metadata_xml)
+    now = clock.now()
+    fetched = {"metadata_fetched_at": now, "metadata_refresh_due": saml.next_refresh(metadata_xml, now)} if metadata_url else {}
     with transaction.atomic():
         service_provider(institution)
         provider = IdentityProvider.objects.create(
-            kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id,
+            kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id, **fetched,
             username_attribute=username_attribute or "", existing_only=existing_only,
             trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email), **values)
         audit.created(actor, provider)
     return provider
+
+
+def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> bool:
+    """Read a SAML provider's metadata again from its URL (an IdP's key rollover, a new validUntil),
+    and keep it when it still describes the same IdP and is current; returns whether it changed.
+    A failed read keeps the copy held (until its own validUntil, after which sign-in through it is
+    refused, :func:`saml.check_metadata_current`) and is tried again in REFRESH_RETRY (LMS-3)."""
+    from . import saml
+
+    now = now or clock.now()
+    if provider.kind != Kind.SAML or not provider.metadata_url:
+        raise RuleViolation(RULE, f"{provider.name} has no metadata URL to read again (its metadata was pasted or read "
+                                  "from a file: load the new one in the admin)")
+    try:
+        xml, _url = saml.read_metadata(provider.metadata_url)
+        entity_id = saml.idp_entity_id(xml)
+        if entity_id != provider.entity_id:
+            raise RuleViolation(RULE, f"the metadata at {provider.metadata_url} now describes {entity_id[:200]!r}, not "
+                                      f"{provider.entity_id!r}: kept the metadata held; add the other IdP as a provider of its own")
+    except RuleViolation:
+        IdentityProvider.objects.filter(pk=provider.pk).update(
+            metadata_refresh_due=now + dt.timedelta(seconds=saml.REFRESH_RETRY))
+        raise
+    changed = xml != provider.metadata_xml
+    with transaction.atomic():
+        IdentityProvider.objects.filter(pk=provider.pk).update(
+            metadata_xml=xml, metadata_fetched_at=now, metadata_refresh_due=saml.next_refresh(xml, now))
+        if changed:   # the trail names the versions (SHA-256), not megabytes of XML twice
+            import hashlib
+
+            digests = [hashlib.sha256(v.encode()).hexdigest()[:16] for v in (provider.metadata_xml, xml)]
+            audit.changed(actor, provider, {"metadata_xml": digests}, note="SAML metadata read again from its URL")
+    provider.refresh_from_db()
+    return changed
+
+
+def refresh_due_metadata(now) -> int:
+    """The tick: read again every SAML provider's metadata whose time has come (cacheDuration,
+    else every four hours); one failure does not stop the others."""
+    from django.db.models import Q
+
+    due = IdentityProvider.objects.filter(kind=Kind.SAML, enabled=True).exclude(metadata_url="").filter(
+        Q(metadata_refresh_due__isnull=True) | Q(metadata_refresh_due__lte=now)).select_related("institution")
+    changed = 0
+    for provider in due:
+        try:
+            changed += refresh_saml_metadata(provider, now)
+        except RuleViolation as exc:
+            logger.warning("SSO %s: metadata not refreshed: %s", provider, exc)
+    return changed
 
 
 def service_provider(institution: Institution) -> ServiceProvider:

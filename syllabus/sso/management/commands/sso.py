@@ -12,7 +12,7 @@ from syllabus.sso.models import IdentityProvider, Kind
 class Command(BaseCommand):
     help = ("Identity providers per institution: `sso add-oidc --institution CODE --name NAME --issuer URL "
             "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME --metadata URL|FILE`, "
-            "`sso list`.")
+            "`sso refresh` (SAML metadata from its URL), `sso list`.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
                 p.add_argument("--group-attribute", default="")
                 p.add_argument("--role-attribute", default="")
+        ref = sub.add_parser("refresh", help="read SAML IdP metadata again from its URL (key rollover), now")
+        ref.add_argument("--institution", help="only this institution's")
         lst = sub.add_parser("list")
         lst.add_argument("--institution", help="only this institution's")
 
@@ -54,6 +56,8 @@ class Command(BaseCommand):
         try:
             if action == "list":
                 return self._list(opts.get("institution"))
+            if action == "refresh":
+                return self._refresh(opts.get("institution"))
             institution = Institution.objects.filter(code=opts["institution"]).first()
             if institution is None:
                 raise CommandError(f"no institution {opts['institution']!r}")
@@ -89,6 +93,22 @@ class Command(BaseCommand):
             from syllabus.core import audit
 
             audit.update(None, provider, **changed)
+
+    def _refresh(self, code: str | None) -> None:
+        qs = IdentityProvider.objects.select_related("institution").filter(kind=Kind.SAML).exclude(metadata_url="")
+        if code:
+            qs = qs.filter(institution__code=code)
+        failed = []
+        for p in qs.order_by("institution__code", "slug"):
+            try:
+                changed = services.refresh_saml_metadata(p)
+            except RuleViolation as exc:
+                failed.append(f"{p.institution.code}/{p.slug}: {exc}")
+                continue
+            self.stdout.write(f"{p.institution.code}/{p.slug}: {'changed' if changed else 'unchanged'}, next read "
+                              f"{p.metadata_refresh_due:%Y-%m-%d %H:%M} UTC")
+        if failed:
+            raise CommandError("\n".join(failed))
 
     def _list(self, code: str | None) -> None:
         qs = IdentityProvider.objects.select_related("institution").order_by("institution__code", "order", "name")

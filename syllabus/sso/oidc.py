@@ -120,8 +120,9 @@ def begin(request, provider: IdentityProvider, next_url: str) -> str:
     request.session[SESSION_KEY] = dict(sorted(flows.items(), key=lambda kv: kv[1]["started"])[-FLOWS_KEPT:])
     with _client(request, provider, meta) as client:
         scope = provider.scopes if "openid" in provider.scopes.split() else f"openid {provider.scopes}".strip()
+        extra = {"acr_values": provider.authn_context} if provider.authn_context else {}
         url, _ = client.create_authorization_url(meta["authorization_endpoint"], state=state, nonce=nonce,
-                                                 code_verifier=verifier, scope=scope)
+                                                 code_verifier=verifier, scope=scope, **extra)
     return url
 
 
@@ -158,6 +159,12 @@ def finish(request, provider: IdentityProvider) -> tuple[dict, str, str]:
     if not id_token or not isinstance(id_token, str):
         raise RuleViolation(RULE, f"{provider.name} answered without an ID token")
     claims = verify_id_token(provider, meta, id_token, nonce=flow["nonce"], access_token=token.get("access_token"))
+    if provider.authn_context and claims.get("acr") != provider.authn_context:
+        # acr_values is a request the provider may ignore (OIDC Core 3.1.2.1): the ID token's acr is what counts
+        from .saml import authn_context_refusal
+
+        acr = claims.get("acr")
+        raise RuleViolation(RULE, authn_context_refusal(provider, acr if isinstance(acr, str) else None), status=403)
     return merge_claims(claims, _userinfo(provider, meta, token, claims["sub"])), id_token, flow["next"]
 
 

@@ -265,10 +265,17 @@ def begin(request, provider: IdentityProvider, next_url: str) -> HttpResponseRed
 
     check_metadata_current(provider)
     client = _client(request, provider.institution, [provider])
+    extra = {}
+    if provider.authn_context:   # e.g. REFEDS MFA: the IdP must sign the person in this way (checked in _checked)
+        from saml2.saml import AuthnContextClassRef
+        from saml2.samlp import RequestedAuthnContext
+
+        extra["requested_authn_context"] = RequestedAuthnContext(
+            authn_context_class_ref=[AuthnContextClassRef(text=provider.authn_context)], comparison="exact")
     try:
         request_id, info = client.prepare_for_authenticate(entityid=provider.entity_id, relay_state="",
                                                            binding=BINDING_HTTP_REDIRECT, sign=True,
-                                                           sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+                                                           sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256, **extra)
     except Exception as exc:
         logger.exception("SAML: no AuthnRequest for %s", provider)
         raise RuleViolation(RULE, f"{provider.name} offers no single sign-on by HTTP redirect ({exc.__class__.__name__})") from None
@@ -319,6 +326,9 @@ def _pysaml2_refusal(exc: Exception) -> str:
     from saml2.validate import NotValid, ToEarly, ResponseLifetimeExceed
 
     text = str(exc)
+    if isinstance(exc, StatusError) and "NoAuthnContext" in text:
+        return ("the identity provider could not sign you in the way this service requires (NoAuthnContext: e.g. "
+                "multi-factor sign-in is not set up for your account there)")
     if isinstance(exc, StatusError):
         return f"the identity provider did not sign you in ({text[:200]})"
     if isinstance(exc, SignatureError) and "missing" in text.lower():
@@ -478,11 +488,27 @@ def _checked(response, provider: IdentityProvider, urls: dict, in_response_to: s
                 attributes.setdefault(key, []).extend(values)
     for key, values in (response.ava or {}).items():  # pysaml2's friendly names for OIDs it knows
         attributes.setdefault(key, list(values))
+    if provider.authn_context:
+        used = [(st.authn_context.authn_context_class_ref.text or "").strip() for st in assertion.authn_statement
+                if st.authn_context is not None and st.authn_context.authn_context_class_ref is not None]
+        if provider.authn_context not in used:
+            raise RuleViolation(RULE, authn_context_refusal(provider, used[0] if used else None), status=403)
     session_index = ""
     if assertion.authn_statement and assertion.authn_statement[0].session_index:
         session_index = assertion.authn_statement[0].session_index
     return Result(name_id=name_id, name_id_xml=str(response.name_id), session_index=session_index,
                   assertion_id=assertion.id, keep_until=(keep_until or now) + skew, attributes=attributes)
+
+
+def authn_context_refusal(provider: IdentityProvider, used: str | None) -> str:
+    """The refusal of a sign-in made otherwise than the provider requires (SAML AuthnContextClassRef,
+    OpenID Connect acr) — shared by both kinds of provider."""
+    from .models import REFEDS_MFA
+
+    how = "multi-factor sign-in (REFEDS MFA)" if provider.authn_context == REFEDS_MFA else "sign-in"
+    said = f"says you signed in by {used[:200]!r}" if used else "does not say how you signed in"
+    return (f"{provider.name} requires {how} by {provider.authn_context!r}, and the identity provider {said}: "
+            "nobody is signed in; sign in again with your second factor, or ask the institution's IT service")
 
 
 # --- single logout -----------------------------------------------------------------------------

@@ -76,7 +76,11 @@ def _free_slug(institution: Institution, name: str, slug: str | None) -> str:
     return candidate
 
 
-def _common(institution, name, *, slug, group_attribute, group_map, role_attribute, role_map) -> dict:
+def _common(institution, name, *, slug, group_attribute, group_map, role_attribute, role_map, authn_context="") -> dict:
+    authn_context = (authn_context or "").strip()
+    if len(authn_context) > 200 or any(c.isspace() for c in authn_context):
+        raise RuleViolation(RULE, "the required authentication context is one URI or name (at most 200 characters, no "
+                                  "spaces), e.g. https://refeds.org/profile/mfa")
     if not (name or "").strip():
         raise RuleViolation(RULE, "a provider needs a name (the label of its sign-in button)")
     if len(name) > 100:
@@ -90,14 +94,14 @@ def _common(institution, name, *, slug, group_attribute, group_map, role_attribu
     check_maps(institution, group_map, role_map)
     return {"institution": institution, "name": name.strip(), "slug": _free_slug(institution, name, slug),
             "group_attribute": group_attribute or "", "group_map": group_map,
-            "role_attribute": role_attribute or "", "role_map": role_map}
+            "role_attribute": role_attribute or "", "role_map": role_map, "authn_context": authn_context}
 
 
 def add_oidc_provider(institution: Institution, *, name: str, issuer: str, client_id: str, client_secret: str = "",
                       slug: str | None = None, username_claim: str = "", group_claim: str = "", group_map=None,
                       role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
                       check: bool = True, actor=None, trust_email_for_staff: bool = False,
-                      verifies_email: bool = False) -> IdentityProvider:
+                      verifies_email: bool = False, authn_context: str = "") -> IdentityProvider:
     """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
     that a wrong issuer is refused here rather than at the first sign-in.  ``verifies_email``:
     an address sent without ``email_verified`` is trusted (off: stored for letters only)."""
@@ -109,7 +113,7 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
     if not client_id:
         raise RuleViolation(RULE, "an OpenID Connect provider needs the client id it registered Syllabus under")
     values = _common(institution, name, slug=slug, group_attribute=group_claim, group_map=group_map,
-                     role_attribute=role_claim, role_map=role_map)
+                     role_attribute=role_claim, role_map=role_map, authn_context=authn_context)
     provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
                                 username_attribute=username_claim or "", existing_only=existing_only,
                                 trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email),
@@ -125,11 +129,12 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
 def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str, metadata_url: str = "",
                       slug: str | None = None, username_attribute: str = "", group_attribute: str = "", group_map=None,
                       role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
-                      trust_email_for_staff: bool = False, verifies_email: bool = False) -> IdentityProvider:
+                      trust_email_for_staff: bool = False, verifies_email: bool = False,
+                      authn_context: str = "") -> IdentityProvider:
     from . import saml
 
     values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
-                     role_attribute=role_attribute, role_map=role_map)
+                     role_attribute=role_attribute, role_map=role_map, authn_context=authn_context)
     entity_id = saml.idp_entity_id(metadata_xml)
     now = clock.now()
     fetched = {"metadata_fetched_at": now, "metadata_refresh_due": saml.next_refresh(metadata_xml, now)} if metadata_url else {}

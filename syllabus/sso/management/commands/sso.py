@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import Institution
 from syllabus.sso import saml, selectors, services
-from syllabus.sso.models import IdentityProvider, Kind
+from syllabus.sso.models import REFEDS_MFA, IdentityProvider, Kind
 
 
 class Command(BaseCommand):
@@ -33,6 +33,11 @@ class Command(BaseCommand):
                            help="the provider's addresses come from the directory, people cannot set them: an address sent "
                                 "without email_verified (SAML: always; OIDC: Entra ID) may match people (off: stored for "
                                 "letters only; an e-mail username attribute signs nobody in, LMS-3)")
+            how = p.add_mutually_exclusive_group()
+            how.add_argument("--require-mfa", action="store_true",
+                             help="sign-in must be multi-factor: --authn-context https://refeds.org/profile/mfa (REFEDS MFA)")
+            how.add_argument("--authn-context", default="",
+                             help="sign-in must be made this way: SAML AuthnContextClassRef / OIDC acr (asked for, then checked)")
             if "oidc" in name:
                 p.add_argument("--issuer", required=True)
                 p.add_argument("--client-id", required=True)
@@ -63,7 +68,8 @@ class Command(BaseCommand):
                 raise CommandError(f"no institution {opts['institution']!r}")
             common = dict(name=opts["name"], slug=opts.get("slug"), group_map=opts["group_map"], role_map=opts["role_map"],
                           existing_only=opts["existing_only"], trust_email_for_staff=opts["trust_email_for_staff"],
-                          verifies_email=opts["email_verified"])
+                          verifies_email=opts["email_verified"],
+                          authn_context=REFEDS_MFA if opts["require_mfa"] else opts["authn_context"])
             if action == "add-oidc":
                 provider = services.add_oidc_provider(
                     institution, issuer=opts["issuer"], client_id=opts["client_id"], client_secret=opts["client_secret"],
@@ -122,7 +128,8 @@ class Command(BaseCommand):
             where = p.issuer if p.kind == Kind.OIDC else p.entity_id
             flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only),
                                               ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email),
-                                              ("e-mail verified", p.verifies_email)) if on)
+                                              ("e-mail verified", p.verifies_email),
+                                              (f"requires {p.authn_context}", bool(p.authn_context))) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

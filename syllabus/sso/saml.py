@@ -480,6 +480,13 @@ def _checked(response, provider: IdentityProvider, urls: dict, in_response_to: s
         keep_until = max(keep_until or until, until)
 
     name_id = response.name_id.text.strip()
+    if (provider.attribute("username").strip().lower() == "nameid"
+            and response.name_id.format == "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"):
+        # a Shibboleth IdP's default NameID: a new value at every sign-in, so every sign-in would be a new person
+        raise RuleViolation(RULE, f"{provider.name} names people by NameID, and the identity provider sent a transient "
+                                  "NameID (a new value at every sign-in, which names nobody for long): name people by "
+                                  "eduPersonPrincipalName or subject-id (--username-attribute), or have the IdP send a "
+                                  "persistent NameID")
     attributes: dict[str, list] = {"NameID": [name_id]}
     for statement in assertion.attribute_statement:
         for attribute in statement.attribute:

@@ -497,3 +497,15 @@ def test_sign_in_is_refused_once_the_idp_metadata_expires_and_works_again_after_
     provider.refresh_from_db()
     assert "validUntil" not in provider.metadata_xml
     assert client.get("/sso/inst-a/campus/login/").status_code == 302
+
+
+def test_a_transient_name_id_never_names_a_person(client, saml_idp, idp):
+    """A Shibboleth IdP sends a transient NameID by default — a new value at every sign-in: a
+    provider told to name people by NameID would make a new person each time."""
+    saml_idp.username_attribute = "NameID"
+    saml_idp.save()
+    idp.control(user={"name_id": "_a5c1f0e2b7d94", "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+                      "attributes": {"givenName": ["Grace"], "sn": ["Hopper"]}})
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client,
+                    "Campus login names people by NameID, and the identity provider sent a transient NameID")
+    assert not User.objects.filter(username="_a5c1f0e2b7d94").exists()

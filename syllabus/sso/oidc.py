@@ -7,6 +7,8 @@ The state of a sign-in in progress (state, nonce, PKCE verifier) lives in the Dj
 and is used once: a replayed callback finds nothing and is refused."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import secrets
@@ -304,3 +306,81 @@ def logout_url(request, provider: IdentityProvider, id_token: str) -> str | None
     if id_token:
         params.insert(0, ("id_token_hint", id_token))
     return add_params_to_uri(endpoint, params)
+
+
+# --- OpenID Connect Back-Channel Logout 1.0 -----------------------------------------------------
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_MAX = 20_000     # characters of a logout token we read
+LOGOUT_TOKEN_MAX_AGE = 600    # seconds: a logout token older than this (iat) is refused; jti kept as long
+
+
+def backchannel_uri(request, provider: IdentityProvider) -> str:
+    from .selectors import absolute_url
+
+    return absolute_url(request, "sso:oidc-backchannel-logout", institution=provider.institution.code, slug=provider.slug)
+
+
+def verify_logout_token(provider: IdentityProvider, logout_token: str) -> dict:
+    """The checks of Back-Channel Logout 1.0 §2.6: signed by the provider's key (asymmetric), ``iss``
+    the configured issuer, ``aud`` this client, ``iat`` recent, ``events`` with the back-channel
+    logout event, ``sub`` or ``sid``, no ``nonce`` (so that an ID token is never taken for one), and
+    a ``jti`` not seen before (a replay is refused).  Returns the claims or refuses (LMS-3)."""
+    if not logout_token or len(logout_token) > LOGOUT_TOKEN_MAX:
+        raise RuleViolation(RULE, "no logout_token, or one too long")
+    meta = discovery(provider)
+    algs = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALLOWED_ALGS]
+    registry = JWSRegistry(algorithms=algs or ["RS256"], strict_check_header=False)
+    keys = _jwks(provider, meta)
+    try:
+        try:
+            token = jwt.decode(logout_token, keys, registry=registry)
+        except (InvalidKeyIdError, ValueError):
+            fresh = _jwks(provider, meta, force=True)
+            if fresh is None:
+                raise RuleViolation(RULE, "the logout token is signed with a key the provider does not publish") from None
+            token = jwt.decode(logout_token, fresh, registry=registry)
+    except BadSignatureError:
+        raise RuleViolation(RULE, "the logout token's signature does not verify (it was altered or forged)") from None
+    except (DecodeError, JoseError) as exc:
+        raise RuleViolation(RULE, f"the logout token could not be read ({exc.__class__.__name__})") from None
+    claims = dict(token.claims)
+    now = clock.now().timestamp()
+    aud = claims.get("aud")
+    if str(claims.get("iss", "")).rstrip("/") != provider.issuer.rstrip("/"):
+        raise RuleViolation(RULE, f"the logout token was issued by {str(claims.get('iss'))[:200]!r}, not by the configured "
+                                  f"issuer {provider.issuer!r}")
+    if provider.client_id not in (aud if isinstance(aud, list) else [aud]):
+        raise RuleViolation(RULE, f"the logout token is meant for {str(aud)[:200]!r}, not for this client")
+    iat = claims.get("iat")
+    if not isinstance(iat, (int, float)) or iat > now + LEEWAY or iat < now - LOGOUT_TOKEN_MAX_AGE:
+        raise RuleViolation(RULE, "the logout token's issue time (iat) is missing, in the future or too old")
+    exp = claims.get("exp")
+    if exp is not None and (not isinstance(exp, (int, float)) or exp < now - LEEWAY):
+        raise RuleViolation(RULE, "the logout token has expired")
+    events = claims.get("events")
+    if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_EVENT), dict):
+        raise RuleViolation(RULE, f"the logout token has no {BACKCHANNEL_EVENT} event")
+    if "nonce" in claims:
+        raise RuleViolation(RULE, "a logout token carries no nonce (this is an ID token, not a logout token)")
+    sub, sid = claims.get("sub"), claims.get("sid")
+    if not (isinstance(sub, str) and sub) and not (isinstance(sid, str) and sid):
+        raise RuleViolation(RULE, "the logout token names neither a subject (sub) nor a session (sid)")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise RuleViolation(RULE, "the logout token has no jti")
+    seen = f"sso:oidc:logout-jti:{provider.pk}:{hashlib.sha256(jti.encode()).hexdigest()}"
+    if not cache.add(seen, 1, LOGOUT_TOKEN_MAX_AGE + LEEWAY):
+        raise RuleViolation(RULE, "this logout token was already used (a replay)")
+    return claims
+
+
+def id_token_sid(id_token: str) -> str | None:
+    """The ``sid`` of an ID token verified when it was received (kept with the sign-in)."""
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    sid = claims.get("sid") if isinstance(claims, dict) else None
+    return sid if isinstance(sid, str) else None

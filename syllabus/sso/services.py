@@ -397,6 +397,26 @@ def end_sessions(provider: IdentityProvider, subject: str, session_indexes: list
     return ended
 
 
+def end_oidc_sessions(provider: IdentityProvider, *, sub: str | None, sid: str | None) -> int:
+    """A back-channel logout token: end the Django sessions signed in through ``provider`` as ``sub``
+    — only the one of ID-token session ``sid`` when the token names one (Back-Channel Logout 1.0 §2.5)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from .oidc import id_token_sid
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = SignIn.objects.filter(provider=provider)
+    if sub:
+        rows = rows.filter(subject=sub)
+    ended = [row for row in rows if not sid or id_token_sid(row.id_token) == sid]
+    for row in ended:
+        store(session_key=row.session_key).delete()
+    SignIn.objects.filter(pk__in=[row.pk for row in ended]).delete()
+    return len(ended)
+
+
 def sweep(now) -> int:
     used, _ = UsedAssertion.objects.filter(keep_until__lt=now).delete()
     old, _ = SignIn.objects.filter(created_at__lt=now - dt.timedelta(days=30)).delete()

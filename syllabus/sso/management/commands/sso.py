@@ -87,6 +87,8 @@ class Command(BaseCommand):
         if provider.kind == Kind.OIDC:
             self.stdout.write("register this redirect URI with the provider:")
             self.stdout.write("  " + _url("sso:oidc-callback", institution=institution.code, slug=provider.slug))
+            self.stdout.write("and, if it offers OpenID Connect Back-Channel Logout (Keycloak), this back-channel logout URL:")
+            self.stdout.write("  " + _url("sso:oidc-backchannel-logout", institution=institution.code, slug=provider.slug))
         else:
             self.stdout.write(f"IdP entity ID: {provider.entity_id}")
             self.stdout.write("give the IdP this SP metadata URL (entity ID, endpoints, certificate):")

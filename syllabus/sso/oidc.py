@@ -332,6 +332,8 @@ def verify_logout_token(provider: IdentityProvider, logout_token: str) -> dict:
     algs = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALLOWED_ALGS]
     registry = JWSRegistry(algorithms=algs or ["RS256"], strict_check_header=False)
     keys = _jwks(provider, meta)
+    if keys is None:
+        raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
     try:
         try:
             token = jwt.decode(logout_token, keys, registry=registry)

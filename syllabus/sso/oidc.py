@@ -224,8 +224,9 @@ def _describe(error: JoseError, provider: IdentityProvider, claims: dict) -> str
     }.get(claim, f"the ID token's {claim or 'claims'} did not check out")
 
 
-def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, nonce: str,
-                    access_token: str | None = None) -> dict:
+def _decode_signed(provider: IdentityProvider, meta: dict, value: str, what: str):
+    """A JWT the provider signed (an ID token, a logout token), checked against its key set with an
+    asymmetric algorithm it announces; an unknown key id reads the key set again (rotation, once)."""
     algs = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALLOWED_ALGS]
     if not algs:
         raise RuleViolation(RULE, f"{provider.name} signs ID tokens with no algorithm Syllabus accepts")
@@ -235,17 +236,22 @@ def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, no
         raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
     try:
         try:
-            token = jwt.decode(id_token, keys, registry=registry)
+            return jwt.decode(value, keys, registry=registry)
         except (InvalidKeyIdError, ValueError):
             # a key we do not know yet: the provider rotated its keys, read them again (once)
             fresh = _jwks(provider, meta, force=True)
             if fresh is None:
-                raise RuleViolation(RULE, "the ID token is signed with a key the provider does not publish") from None
-            token = jwt.decode(id_token, fresh, registry=registry)
+                raise RuleViolation(RULE, f"the {what} is signed with a key the provider does not publish") from None
+            return jwt.decode(value, fresh, registry=registry)
     except BadSignatureError:
-        raise RuleViolation(RULE, "the ID token's signature does not verify (it was altered or forged)") from None
+        raise RuleViolation(RULE, f"the {what}'s signature does not verify (it was altered or forged)") from None
     except (DecodeError, JoseError) as exc:
-        raise RuleViolation(RULE, f"the ID token could not be read ({exc.__class__.__name__})") from None
+        raise RuleViolation(RULE, f"the {what} could not be read ({exc.__class__.__name__})") from None
+
+
+def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, nonce: str,
+                    access_token: str | None = None) -> dict:
+    token = _decode_signed(provider, meta, id_token, "ID token")
     claims = dict(token.claims)
     options = {"iss": {"essential": True, "value": provider.issuer}, "aud": {"essential": True, "value": provider.client_id},
                "sub": {"essential": True}, "exp": {"essential": True}, "iat": {"essential": True}}
@@ -328,25 +334,7 @@ def verify_logout_token(provider: IdentityProvider, logout_token: str) -> dict:
     a ``jti`` not seen before (a replay is refused).  Returns the claims or refuses (LMS-3)."""
     if not logout_token or len(logout_token) > LOGOUT_TOKEN_MAX:
         raise RuleViolation(RULE, "no logout_token, or one too long")
-    meta = discovery(provider)
-    algs = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALLOWED_ALGS]
-    registry = JWSRegistry(algorithms=algs or ["RS256"], strict_check_header=False)
-    keys = _jwks(provider, meta)
-    if keys is None:
-        raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
-    try:
-        try:
-            token = jwt.decode(logout_token, keys, registry=registry)
-        except (InvalidKeyIdError, ValueError):
-            fresh = _jwks(provider, meta, force=True)
-            if fresh is None:
-                raise RuleViolation(RULE, "the logout token is signed with a key the provider does not publish") from None
-            token = jwt.decode(logout_token, fresh, registry=registry)
-    except BadSignatureError:
-        raise RuleViolation(RULE, "the logout token's signature does not verify (it was altered or forged)") from None
-    except (DecodeError, JoseError) as exc:
-        raise RuleViolation(RULE, f"the logout token could not be read ({exc.__class__.__name__})") from None
-    claims = dict(token.claims)
+    claims = dict(_decode_signed(provider, discovery(provider), logout_token, "logout token").claims)
     now = clock.now().timestamp()
     aud = claims.get("aud")
     if str(claims.get("iss", "")).rstrip("/") != provider.issuer.rstrip("/"):

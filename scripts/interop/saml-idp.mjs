@@ -6,7 +6,10 @@
 // (WantAssertionsSigned), releases eduPerson attributes by their OID names (urn:oid:..., as
 // Shibboleth does), NameID persistent; with `encrypt`, assertions are encrypted to the SP's key
 // (samlify's defaults: AES-256-CBC, RSA-OAEP). A login page (pick a person), then a page that posts the
-// response to the SP's assertion consumer. The signing key is made at start (openssl).
+// response to the SP's assertion consumer. The signing key is made at start (openssl). The login page
+// has a "second factor" box: the assertion's AuthnContextClassRef says how the person signed in
+// (https://refeds.org/profile/mfa with it, PasswordProtectedTransport without), whatever the SP's
+// RequestedAuthnContext asked for — which the page shows (data-requested-authn-context).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -72,17 +75,20 @@ function redirectRequest(url, kind) {
   return { query, octetString };
 }
 
-function loginResponseTemplate(person, sessionIndex) {
+const PASSWORD = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
+const REFEDS_MFA = 'https://refeds.org/profile/mfa';
+
+function loginResponseTemplate(person, sessionIndex, classRef) {
   const attributes = ['eppn', 'givenName', 'sn', 'mail'].map((k) => attribute(k, [person[k]])).join('') +
     attribute('affiliation', person.affiliation);
   return samlify.SamlLib.defaultLoginResponseTemplate.context
     .replace('{AuthnStatement}', `<saml:AuthnStatement AuthnInstant="{IssueInstant}" SessionIndex="${sessionIndex}">` +
-      '<saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' +
+      `<saml:AuthnContext><saml:AuthnContextClassRef>${classRef}` +
       '</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>')
     .replace('{AttributeStatement}', `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>`);
 }
 
-async function respond(sp, request, person, sessionIndex, relayState) {
+async function respond(sp, request, person, sessionIndex, relayState, classRef = PASSWORD) {
   const now = new Date(); const later = new Date(now.getTime() + 5 * 60 * 1000);
   const id = `_${randomUUID()}`;
   const acs = sp.entityMeta.getAssertionConsumerService('post');
@@ -96,7 +102,7 @@ async function respond(sp, request, person, sessionIndex, relayState) {
   };
   const { context } = await idp.createLoginResponse(sp, { extract: { request: { id: request.id } } }, 'post', {}, {
     customTagReplacement: (template) => ({ id, context: samlify.SamlLib.replaceTagsByValue(
-      loginResponseTemplate(person, sessionIndex), values) }),
+      loginResponseTemplate(person, sessionIndex, classRef), values) }),
     relayState,
   });
   const encrypted = Buffer.from(context, 'base64').toString().includes('EncryptedAssertion');
@@ -117,12 +123,17 @@ async function handle(req, res) {
   if (url.pathname === '/sso') {
     const sp = await serviceProvider();
     const parsed = await idp.parseLoginRequest(sp, 'redirect', redirectRequest(req.url, 'SAMLRequest'));
+    // the class the SP's RequestedAuthnContext asks for, read from the request itself (samlify does not extract it)
+    const requested = (/RequestedAuthnContext[^>]*>\s*<(?:\w+:)?AuthnContextClassRef>([^<]*)</.exec(parsed.samlContent) || [])[1] || '';
     const request = { id: parsed.extract.request.id, relayState: url.searchParams.get('RelayState') || '' };
     const session = sessions.get(cookie(req));
-    if (session) return send(200, await respond(sp, request, people[session.person], session.sessionIndex, request.relayState));
+    if (session) return send(200, await respond(sp, request, people[session.person], session.sessionIndex, request.relayState,
+                                                session.classRef));
     const formId = randomUUID(); pending.set(formId, request);
-    return send(200, page('Campus sign-in (samlify)', `<form method="post" action="/login">
+    return send(200, page('Campus sign-in (samlify)', `<form method="post" action="/login"
+        data-requested-authn-context="${escape(requested)}">
       <input type="hidden" name="form" value="${formId}">
+      <label><input type="checkbox" name="mfa" value="1"> Second factor</label>
       <label>Person <select name="person">${Object.keys(people).map((p) => `<option>${p}</option>`).join('')}</select></label>
       <button type="submit">Sign in</button></form>`));
   }
@@ -132,8 +143,10 @@ async function handle(req, res) {
     const request = pending.get(form.form); pending.delete(form.form);
     if (!request || !people[form.person]) return send(400, page('Unknown sign-in', ''));
     const sid = randomUUID(); const sessionIndex = `_s${randomUUID()}`;
-    sessions.set(sid, { person: form.person, sessionIndex });
-    return send(200, await respond(await serviceProvider(), request, people[form.person], sessionIndex, request.relayState),
+    const classRef = form.mfa ? REFEDS_MFA : PASSWORD;
+    sessions.set(sid, { person: form.person, sessionIndex, classRef });
+    return send(200, await respond(await serviceProvider(), request, people[form.person], sessionIndex, request.relayState,
+                                   classRef),
       { 'Set-Cookie': `samlify_idp=${sid}; Path=/; HttpOnly` });
   }
   if (url.pathname === '/logout-everywhere') {   // IdP-initiated single logout of the current session

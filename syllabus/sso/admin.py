@@ -22,7 +22,7 @@ class IdentityProviderForm(forms.ModelForm):
     class Meta:
         model = IdentityProvider
         fields = ["institution", "name", "slug", "kind", "enabled", "order", "existing_only", "trust_email_for_staff",
-                  "verifies_email", "username_attribute",
+                  "verifies_email", "authn_context", "username_attribute",
                   "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
                   "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
                   "metadata_xml"]
@@ -58,6 +58,7 @@ class IdentityProviderForm(forms.ModelForm):
                 if not data.get("metadata_xml"):
                     raise RuleViolation("LMS-3", "a SAML provider needs its metadata (XML or URL)")
                 self.instance.entity_id = saml.idp_entity_id(data["metadata_xml"])
+                self.instance.metadata_refresh_due = None   # read again from its URL at the next tick
         return data
 
 
@@ -67,13 +68,14 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
     list_display = ("name", "kind", "institution", "slug", "enabled", "existing_only", "trust_email_for_staff", "entity_id",
                     "issuer")
     list_filter = ("kind", "enabled")
-    readonly_fields = ("entity_id",)
+    readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due")
     fieldsets = (
-        (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only")}),
+        (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only", "authn_context")}),
         ("Attribute mapping", {"fields": ("trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
                                           "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
         ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes")}),
-        ("SAML 2.0", {"fields": ("metadata_url", "metadata_xml", "entity_id")}),
+        ("SAML 2.0", {"fields": ("metadata_url", "metadata_xml", "entity_id", "metadata_fetched_at",
+                                    "metadata_refresh_due")}),
     )
 
 

@@ -24,6 +24,12 @@ VERIFIES_EMAIL_HELP = _("Whether an address the provider sends without saying it
                         "address is stored for letters but never matches an LMS launch or an instructor to the person, and a "
                         "provider whose username attribute is an e-mail address signs nobody in. Tick it only when the "
                         "address comes from the institution's directory and people cannot set it themselves (LMS-3).")
+REFEDS_MFA = "https://refeds.org/profile/mfa"   # REFEDS Multi-Factor Authentication Profile (SAML and OIDC)
+AUTHN_CONTEXT_HELP = _("Leave empty to accept any sign-in. Otherwise the sign-in must be made this way: SAML asks for this "
+                       "AuthnContextClassRef (RequestedAuthnContext) and refuses an assertion with another one; OpenID Connect "
+                       "sends it as acr_values and refuses an ID token whose acr differs. For multi-factor sign-in: "
+                       "https://refeds.org/profile/mfa (Shibboleth IdP, InCommon, eduGAIN), or the provider's own value "
+                       "(Okta: urn:okta:loa:2fa:any; Keycloak: the ACR name of its step-up flow) (LMS-3).")
 
 
 class Kind(models.TextChoices):
@@ -45,6 +51,8 @@ class IdentityProvider(models.Model):
                                                 help_text=TRUST_EMAIL_HELP)
     verifies_email = models.BooleanField(_("the provider's e-mail addresses are verified"), default=False,
                                          help_text=VERIFIES_EMAIL_HELP)
+    authn_context = models.CharField(_("required authentication context"), max_length=200, blank=True,
+                                     help_text=AUTHN_CONTEXT_HELP)
 
     # --- attribute mapping (claims for OIDC, attribute names or OIDs for SAML) ----------------
     username_attribute = models.CharField(max_length=200, blank=True,
@@ -71,6 +79,11 @@ class IdentityProvider(models.Model):
     metadata_url = models.URLField(max_length=500, blank=True, help_text="where the IdP's metadata was read")
     metadata_xml = models.TextField(blank=True, help_text="the IdP's metadata (SAML 2.0 EntityDescriptor)")
     entity_id = models.CharField(max_length=500, blank=True, help_text="the IdP's entityID, read from its metadata")
+    metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                               help_text="when the metadata was last read from its URL")
+    metadata_refresh_due = models.DateTimeField(null=True, blank=True, editable=False, db_index=True,
+                                                help_text="when the metadata is read again from its URL (cacheDuration, "
+                                                          "else every 4 hours)")
 
     created_at = models.DateTimeField(default=clock.now)
 

@@ -7,6 +7,8 @@ The state of a sign-in in progress (state, nonce, PKCE verifier) lives in the Dj
 and is used once: a replayed callback finds nothing and is refused."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import secrets
@@ -120,8 +122,9 @@ def begin(request, provider: IdentityProvider, next_url: str) -> str:
     request.session[SESSION_KEY] = dict(sorted(flows.items(), key=lambda kv: kv[1]["started"])[-FLOWS_KEPT:])
     with _client(request, provider, meta) as client:
         scope = provider.scopes if "openid" in provider.scopes.split() else f"openid {provider.scopes}".strip()
+        extra = {"acr_values": provider.authn_context} if provider.authn_context else {}
         url, _ = client.create_authorization_url(meta["authorization_endpoint"], state=state, nonce=nonce,
-                                                 code_verifier=verifier, scope=scope)
+                                                 code_verifier=verifier, scope=scope, **extra)
     return url
 
 
@@ -158,6 +161,12 @@ def finish(request, provider: IdentityProvider) -> tuple[dict, str, str]:
     if not id_token or not isinstance(id_token, str):
         raise RuleViolation(RULE, f"{provider.name} answered without an ID token")
     claims = verify_id_token(provider, meta, id_token, nonce=flow["nonce"], access_token=token.get("access_token"))
+    if provider.authn_context and claims.get("acr") != provider.authn_context:
+        # acr_values is a request the provider may ignore (OIDC Core 3.1.2.1): the ID token's acr is what counts
+        from .saml import authn_context_refusal
+
+        acr = claims.get("acr")
+        raise RuleViolation(RULE, authn_context_refusal(provider, acr if isinstance(acr, str) else None), status=403)
     return merge_claims(claims, _userinfo(provider, meta, token, claims["sub"])), id_token, flow["next"]
 
 
@@ -215,8 +224,9 @@ def _describe(error: JoseError, provider: IdentityProvider, claims: dict) -> str
     }.get(claim, f"the ID token's {claim or 'claims'} did not check out")
 
 
-def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, nonce: str,
-                    access_token: str | None = None) -> dict:
+def _decode_signed(provider: IdentityProvider, meta: dict, value: str, what: str):
+    """A JWT the provider signed (an ID token, a logout token), checked against its key set with an
+    asymmetric algorithm it announces; an unknown key id reads the key set again (rotation, once)."""
     algs = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALLOWED_ALGS]
     if not algs:
         raise RuleViolation(RULE, f"{provider.name} signs ID tokens with no algorithm Syllabus accepts")
@@ -226,17 +236,22 @@ def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, no
         raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
     try:
         try:
-            token = jwt.decode(id_token, keys, registry=registry)
+            return jwt.decode(value, keys, registry=registry)
         except (InvalidKeyIdError, ValueError):
             # a key we do not know yet: the provider rotated its keys, read them again (once)
             fresh = _jwks(provider, meta, force=True)
             if fresh is None:
-                raise RuleViolation(RULE, "the ID token is signed with a key the provider does not publish") from None
-            token = jwt.decode(id_token, fresh, registry=registry)
+                raise RuleViolation(RULE, f"the {what} is signed with a key the provider does not publish") from None
+            return jwt.decode(value, fresh, registry=registry)
     except BadSignatureError:
-        raise RuleViolation(RULE, "the ID token's signature does not verify (it was altered or forged)") from None
+        raise RuleViolation(RULE, f"the {what}'s signature does not verify (it was altered or forged)") from None
     except (DecodeError, JoseError) as exc:
-        raise RuleViolation(RULE, f"the ID token could not be read ({exc.__class__.__name__})") from None
+        raise RuleViolation(RULE, f"the {what} could not be read ({exc.__class__.__name__})") from None
+
+
+def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, nonce: str,
+                    access_token: str | None = None) -> dict:
+    token = _decode_signed(provider, meta, id_token, "ID token")
     claims = dict(token.claims)
     options = {"iss": {"essential": True, "value": provider.issuer}, "aud": {"essential": True, "value": provider.client_id},
                "sub": {"essential": True}, "exp": {"essential": True}, "iat": {"essential": True}}
@@ -297,3 +312,65 @@ def logout_url(request, provider: IdentityProvider, id_token: str) -> str | None
     if id_token:
         params.insert(0, ("id_token_hint", id_token))
     return add_params_to_uri(endpoint, params)
+
+
+# --- OpenID Connect Back-Channel Logout 1.0 -----------------------------------------------------
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_MAX = 20_000     # characters of a logout token we read
+LOGOUT_TOKEN_MAX_AGE = 600    # seconds: a logout token older than this (iat) is refused; jti kept as long
+
+
+def backchannel_uri(request, provider: IdentityProvider) -> str:
+    from .selectors import absolute_url
+
+    return absolute_url(request, "sso:oidc-backchannel-logout", institution=provider.institution.code, slug=provider.slug)
+
+
+def verify_logout_token(provider: IdentityProvider, logout_token: str) -> dict:
+    """The checks of Back-Channel Logout 1.0 §2.6: signed by the provider's key (asymmetric), ``iss``
+    the configured issuer, ``aud`` this client, ``iat`` recent, ``events`` with the back-channel
+    logout event, ``sub`` or ``sid``, no ``nonce`` (so that an ID token is never taken for one), and
+    a ``jti`` not seen before (a replay is refused).  Returns the claims or refuses (LMS-3)."""
+    if not logout_token or len(logout_token) > LOGOUT_TOKEN_MAX:
+        raise RuleViolation(RULE, "no logout_token, or one too long")
+    claims = dict(_decode_signed(provider, discovery(provider), logout_token, "logout token").claims)
+    now = clock.now().timestamp()
+    aud = claims.get("aud")
+    if str(claims.get("iss", "")).rstrip("/") != provider.issuer.rstrip("/"):
+        raise RuleViolation(RULE, f"the logout token was issued by {str(claims.get('iss'))[:200]!r}, not by the configured "
+                                  f"issuer {provider.issuer!r}")
+    if provider.client_id not in (aud if isinstance(aud, list) else [aud]):
+        raise RuleViolation(RULE, f"the logout token is meant for {str(aud)[:200]!r}, not for this client")
+    iat = claims.get("iat")
+    if not isinstance(iat, (int, float)) or iat > now + LEEWAY or iat < now - LOGOUT_TOKEN_MAX_AGE:
+        raise RuleViolation(RULE, "the logout token's issue time (iat) is missing, in the future or too old")
+    exp = claims.get("exp")
+    if exp is not None and (not isinstance(exp, (int, float)) or exp < now - LEEWAY):
+        raise RuleViolation(RULE, "the logout token has expired")
+    events = claims.get("events")
+    if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_EVENT), dict):
+        raise RuleViolation(RULE, f"the logout token has no {BACKCHANNEL_EVENT} event")
+    if "nonce" in claims:
+        raise RuleViolation(RULE, "a logout token carries no nonce (this is an ID token, not a logout token)")
+    sub, sid = claims.get("sub"), claims.get("sid")
+    if not (isinstance(sub, str) and sub) and not (isinstance(sid, str) and sid):
+        raise RuleViolation(RULE, "the logout token names neither a subject (sub) nor a session (sid)")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise RuleViolation(RULE, "the logout token has no jti")
+    seen = f"sso:oidc:logout-jti:{provider.pk}:{hashlib.sha256(jti.encode()).hexdigest()}"
+    if not cache.add(seen, 1, LOGOUT_TOKEN_MAX_AGE + LEEWAY):
+        raise RuleViolation(RULE, "this logout token was already used (a replay)")
+    return claims
+
+
+def id_token_sid(id_token: str) -> str | None:
+    """The ``sid`` of an ID token verified when it was received (kept with the sign-in)."""
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    sid = claims.get("sid") if isinstance(claims, dict) else None
+    return sid if isinstance(sid, str) else None

@@ -100,7 +100,78 @@ def idp_entity_id(metadata_xml: str) -> str:
     entity_id = idps[0].get("entityID") or ""
     if not entity_id:
         raise RuleViolation(RULE, "the IdP metadata has no entityID")
+    valid_until, _cache = metadata_times(metadata_xml)
+    if valid_until is not None and valid_until <= clock.now():
+        raise RuleViolation(RULE, f"the IdP metadata of {entity_id} expired on {valid_until:%Y-%m-%d %H:%M} UTC (validUntil): "
+                                  "its publisher must sign a fresh copy; an expired one is never trusted")
     return entity_id
+
+
+REFRESH_DEFAULT = 4 * 3600       # seconds between two reads of an IdP's metadata URL without cacheDuration
+REFRESH_MIN = 10 * 60            # a cacheDuration shorter than this is read as this
+REFRESH_MAX = 24 * 3600          # and a longer one as this (an IdP's key rollover is seen within a day)
+REFRESH_RETRY = 15 * 60          # after a failed read, try again this much later
+
+
+def metadata_times(metadata_xml: str) -> tuple[dt.datetime | None, int | None]:
+    """``(validUntil, cacheDuration in seconds)`` of a metadata document (SAML metadata 2.0 §2.3.1):
+    the earliest validUntil and the shortest cacheDuration on the root and any EntityDescriptor
+    with an IdP, so that an aggregate's own limits count as well as its entities'."""
+    from defusedxml import ElementTree as SafeET
+    from saml2.time_util import parse_duration
+
+    try:
+        root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml, forbid_dtd=True)
+    except Exception:
+        return None, None
+    elements = [root] + [d for d in root.iter(f"{{{MD_NS}}}EntityDescriptor")
+                         if d is not root and d.find(f"{{{MD_NS}}}IDPSSODescriptor") is not None]
+    until: dt.datetime | None = None
+    cache: int | None = None
+    for element in elements:
+        try:
+            instant = _instant(element.get("validUntil"))
+        except Exception:  # pysaml2's time parser raises its own errors too
+            raise RuleViolation(RULE, f"the IdP metadata's validUntil {element.get('validUntil')[:40]!r} is not a "
+                                      "date and time (xs:dateTime)") from None
+        if instant is not None:
+            until = instant if until is None else min(until, instant)
+        raw = element.get("cacheDuration")
+        if raw:
+            try:
+                sign, parts = parse_duration(raw.strip())
+            except Exception:
+                raise RuleViolation(RULE, f"the IdP metadata's cacheDuration {raw[:40]!r} is not a duration "
+                                          "(xs:duration, e.g. PT6H)") from None
+            seconds = (((parts["tm_year"] * 365 + parts["tm_mon"] * 30 + parts["tm_mday"]) * 24 + parts["tm_hour"]) * 60
+                       + parts["tm_min"]) * 60 + int(parts["tm_sec"])
+            if sign == "+":
+                cache = seconds if cache is None else min(cache, seconds)
+    return until, cache
+
+
+def next_refresh(metadata_xml: str, now: dt.datetime) -> dt.datetime:
+    """When metadata read at ``now`` is read again: after its cacheDuration (between REFRESH_MIN
+    and REFRESH_MAX), else REFRESH_DEFAULT — and before its validUntil runs out."""
+    until, cache = metadata_times(metadata_xml)
+    seconds = min(max(cache, REFRESH_MIN), REFRESH_MAX) if cache is not None else REFRESH_DEFAULT
+    due = now + dt.timedelta(seconds=seconds)
+    if until is not None and until > now:
+        due = min(due, now + (until - now) / 2)   # refresh while the copy we hold is still valid
+    return due
+
+
+def check_metadata_current(provider: IdentityProvider) -> None:
+    """Sign-in through a provider whose metadata's validUntil has passed is refused: the keys in
+    it are no longer vouched for (a refresh from its URL, on the tick or ``syllabus sso refresh``,
+    replaces it)."""
+    until, _cache = metadata_times(provider.metadata_xml)
+    if until is not None and until <= clock.now():
+        where = (f"could not be read again from {provider.metadata_url}" if provider.metadata_url
+                 else "has no URL to be read again from")
+        raise RuleViolation(RULE, f"{provider.name}'s SAML metadata expired on {until:%Y-%m-%d %H:%M} UTC (validUntil) and "
+                                  f"{where}: sign-in through it is refused until the institution's administrator loads "
+                                  "fresh metadata (syllabus sso refresh, or the admin)")
 
 
 # --- the SP's configuration --------------------------------------------------------------------
@@ -192,11 +263,19 @@ def begin(request, provider: IdentityProvider, next_url: str) -> HttpResponseRed
     from saml2 import BINDING_HTTP_REDIRECT
     from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+    check_metadata_current(provider)
     client = _client(request, provider.institution, [provider])
+    extra = {}
+    if provider.authn_context:   # e.g. REFEDS MFA: the IdP must sign the person in this way (checked in _checked)
+        from saml2.saml import AuthnContextClassRef
+        from saml2.samlp import RequestedAuthnContext
+
+        extra["requested_authn_context"] = RequestedAuthnContext(
+            authn_context_class_ref=[AuthnContextClassRef(text=provider.authn_context)], comparison="exact")
     try:
         request_id, info = client.prepare_for_authenticate(entityid=provider.entity_id, relay_state="",
                                                            binding=BINDING_HTTP_REDIRECT, sign=True,
-                                                           sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+                                                           sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256, **extra)
     except Exception as exc:
         logger.exception("SAML: no AuthnRequest for %s", provider)
         raise RuleViolation(RULE, f"{provider.name} offers no single sign-on by HTTP redirect ({exc.__class__.__name__})") from None
@@ -247,6 +326,9 @@ def _pysaml2_refusal(exc: Exception) -> str:
     from saml2.validate import NotValid, ToEarly, ResponseLifetimeExceed
 
     text = str(exc)
+    if isinstance(exc, StatusError) and "NoAuthnContext" in text:
+        return ("the identity provider could not sign you in the way this service requires (NoAuthnContext: e.g. "
+                "multi-factor sign-in is not set up for your account there)")
     if isinstance(exc, StatusError):
         return f"the identity provider did not sign you in ({text[:200]})"
     if isinstance(exc, SignatureError) and "missing" in text.lower():
@@ -330,6 +412,7 @@ def consume(request, institution: Institution) -> tuple[IdentityProvider, Result
         raise RuleViolation(RULE, "the sign-in was started with a provider this institution no longer has")
     if clock.now().timestamp() - started["started"] > REQUEST_MAX_AGE:
         raise RuleViolation(RULE, "the sign-in took too long; please start again")
+    check_metadata_current(provider)
     if issuer and issuer != provider.entity_id:
         raise RuleViolation(RULE, f"the SAML response was issued by {issuer[:200]!r}, not by {provider.name} ({provider.entity_id})")
 
@@ -397,6 +480,13 @@ def _checked(response, provider: IdentityProvider, urls: dict, in_response_to: s
         keep_until = max(keep_until or until, until)
 
     name_id = response.name_id.text.strip()
+    if (provider.attribute("username").strip().lower() == "nameid"
+            and response.name_id.format == "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"):
+        # a Shibboleth IdP's default NameID: a new value at every sign-in, so every sign-in would be a new person
+        raise RuleViolation(RULE, f"{provider.name} names people by NameID, and the identity provider sent a transient "
+                                  "NameID (a new value at every sign-in, which names nobody for long): name people by "
+                                  "eduPersonPrincipalName or subject-id (--username-attribute), or have the IdP send a "
+                                  "persistent NameID")
     attributes: dict[str, list] = {"NameID": [name_id]}
     for statement in assertion.attribute_statement:
         for attribute in statement.attribute:
@@ -405,11 +495,27 @@ def _checked(response, provider: IdentityProvider, urls: dict, in_response_to: s
                 attributes.setdefault(key, []).extend(values)
     for key, values in (response.ava or {}).items():  # pysaml2's friendly names for OIDs it knows
         attributes.setdefault(key, list(values))
+    if provider.authn_context:
+        used = [(st.authn_context.authn_context_class_ref.text or "").strip() for st in assertion.authn_statement
+                if st.authn_context is not None and st.authn_context.authn_context_class_ref is not None]
+        if provider.authn_context not in used:
+            raise RuleViolation(RULE, authn_context_refusal(provider, used[0] if used else None), status=403)
     session_index = ""
     if assertion.authn_statement and assertion.authn_statement[0].session_index:
         session_index = assertion.authn_statement[0].session_index
     return Result(name_id=name_id, name_id_xml=str(response.name_id), session_index=session_index,
                   assertion_id=assertion.id, keep_until=(keep_until or now) + skew, attributes=attributes)
+
+
+def authn_context_refusal(provider: IdentityProvider, used: str | None) -> str:
+    """The refusal of a sign-in made otherwise than the provider requires (SAML AuthnContextClassRef,
+    OpenID Connect acr) — shared by both kinds of provider."""
+    from .models import REFEDS_MFA
+
+    how = "multi-factor sign-in (REFEDS MFA)" if provider.authn_context == REFEDS_MFA else "sign-in"
+    said = f"says you signed in by {used[:200]!r}" if used else "does not say how you signed in"
+    return (f"{provider.name} requires {how} by {provider.authn_context!r}, and the identity provider {said}: "
+            "nobody is signed in; sign in again with your second factor, or ask the institution's IT service")
 
 
 # --- single logout -----------------------------------------------------------------------------

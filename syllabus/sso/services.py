@@ -76,7 +76,11 @@ def _free_slug(institution: Institution, name: str, slug: str | None) -> str:
     return candidate
 
 
-def _common(institution, name, *, slug, group_attribute, group_map, role_attribute, role_map) -> dict:
+def _common(institution, name, *, slug, group_attribute, group_map, role_attribute, role_map, authn_context="") -> dict:
+    authn_context = (authn_context or "").strip()
+    if len(authn_context) > 200 or any(c.isspace() for c in authn_context):
+        raise RuleViolation(RULE, "the required authentication context is one URI or name (at most 200 characters, no "
+                                  "spaces), e.g. https://refeds.org/profile/mfa")
     if not (name or "").strip():
         raise RuleViolation(RULE, "a provider needs a name (the label of its sign-in button)")
     if len(name) > 100:
@@ -90,14 +94,14 @@ def _common(institution, name, *, slug, group_attribute, group_map, role_attribu
     check_maps(institution, group_map, role_map)
     return {"institution": institution, "name": name.strip(), "slug": _free_slug(institution, name, slug),
             "group_attribute": group_attribute or "", "group_map": group_map,
-            "role_attribute": role_attribute or "", "role_map": role_map}
+            "role_attribute": role_attribute or "", "role_map": role_map, "authn_context": authn_context}
 
 
 def add_oidc_provider(institution: Institution, *, name: str, issuer: str, client_id: str, client_secret: str = "",
                       slug: str | None = None, username_claim: str = "", group_claim: str = "", group_map=None,
                       role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
                       check: bool = True, actor=None, trust_email_for_staff: bool = False,
-                      verifies_email: bool = False) -> IdentityProvider:
+                      verifies_email: bool = False, authn_context: str = "") -> IdentityProvider:
     """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
     that a wrong issuer is refused here rather than at the first sign-in.  ``verifies_email``:
     an address sent without ``email_verified`` is trusted (off: stored for letters only)."""
@@ -109,7 +113,7 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
     if not client_id:
         raise RuleViolation(RULE, "an OpenID Connect provider needs the client id it registered Syllabus under")
     values = _common(institution, name, slug=slug, group_attribute=group_claim, group_map=group_map,
-                     role_attribute=role_claim, role_map=role_map)
+                     role_attribute=role_claim, role_map=role_map, authn_context=authn_context)
     provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
                                 username_attribute=username_claim or "", existing_only=existing_only,
                                 trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email),
@@ -125,20 +129,73 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
 def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str, metadata_url: str = "",
                       slug: str | None = None, username_attribute: str = "", group_attribute: str = "", group_map=None,
                       role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
-                      trust_email_for_staff: bool = False, verifies_email: bool = False) -> IdentityProvider:
+                      trust_email_for_staff: bool = False, verifies_email: bool = False,
+                      authn_context: str = "") -> IdentityProvider:
     from . import saml
 
     values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
-                     role_attribute=role_attribute, role_map=role_map)
+                     role_attribute=role_attribute, role_map=role_map, authn_context=authn_context)
     entity_id = saml.idp_entity_id(metadata_xml)
+    now = clock.now()
+    fetched = {"metadata_fetched_at": now, "metadata_refresh_due": saml.next_refresh(metadata_xml, now)} if metadata_url else {}
     with transaction.atomic():
         service_provider(institution)
         provider = IdentityProvider.objects.create(
-            kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id,
+            kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id, **fetched,
             username_attribute=username_attribute or "", existing_only=existing_only,
             trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email), **values)
         audit.created(actor, provider)
     return provider
+
+
+def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> bool:
+    """Read a SAML provider's metadata again from its URL (an IdP's key rollover, a new validUntil),
+    and keep it when it still describes the same IdP and is current; returns whether it changed.
+    A failed read keeps the copy held (until its own validUntil, after which sign-in through it is
+    refused, :func:`saml.check_metadata_current`) and is tried again in REFRESH_RETRY (LMS-3)."""
+    from . import saml
+
+    now = now or clock.now()
+    if provider.kind != Kind.SAML or not provider.metadata_url:
+        raise RuleViolation(RULE, f"{provider.name} has no metadata URL to read again (its metadata was pasted or read "
+                                  "from a file: load the new one in the admin)")
+    try:
+        xml, _url = saml.read_metadata(provider.metadata_url)
+        entity_id = saml.idp_entity_id(xml)
+        if entity_id != provider.entity_id:
+            raise RuleViolation(RULE, f"the metadata at {provider.metadata_url} now describes {entity_id[:200]!r}, not "
+                                      f"{provider.entity_id!r}: kept the metadata held; add the other IdP as a provider of its own")
+    except RuleViolation:
+        IdentityProvider.objects.filter(pk=provider.pk).update(
+            metadata_refresh_due=now + dt.timedelta(seconds=saml.REFRESH_RETRY))
+        raise
+    changed = xml != provider.metadata_xml
+    with transaction.atomic():
+        IdentityProvider.objects.filter(pk=provider.pk).update(
+            metadata_xml=xml, metadata_fetched_at=now, metadata_refresh_due=saml.next_refresh(xml, now))
+        if changed:   # the trail names the versions (SHA-256), not megabytes of XML twice
+            import hashlib
+
+            digests = [hashlib.sha256(v.encode()).hexdigest()[:16] for v in (provider.metadata_xml, xml)]
+            audit.changed(actor, provider, {"metadata_xml": digests}, note="SAML metadata read again from its URL")
+    provider.refresh_from_db()
+    return changed
+
+
+def refresh_due_metadata(now) -> int:
+    """The tick: read again every SAML provider's metadata whose time has come (cacheDuration,
+    else every four hours); one failure does not stop the others."""
+    from django.db.models import Q
+
+    due = IdentityProvider.objects.filter(kind=Kind.SAML, enabled=True).exclude(metadata_url="").filter(
+        Q(metadata_refresh_due__isnull=True) | Q(metadata_refresh_due__lte=now)).select_related("institution")
+    changed = 0
+    for provider in due:
+        try:
+            changed += refresh_saml_metadata(provider, now)
+        except RuleViolation as exc:
+            logger.warning("SSO %s: metadata not refreshed: %s", provider, exc)
+    return changed
 
 
 def service_provider(institution: Institution) -> ServiceProvider:
@@ -338,6 +395,26 @@ def end_sessions(provider: IdentityProvider, subject: str, session_indexes: list
         ended += 1
     rows.delete()
     return ended
+
+
+def end_oidc_sessions(provider: IdentityProvider, *, sub: str | None, sid: str | None) -> int:
+    """A back-channel logout token: end the Django sessions signed in through ``provider`` as ``sub``
+    — only the one of ID-token session ``sid`` when the token names one (Back-Channel Logout 1.0 §2.5)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from .oidc import id_token_sid
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = SignIn.objects.filter(provider=provider)
+    if sub:
+        rows = rows.filter(subject=sub)
+    ended = [row for row in rows if not sid or id_token_sid(row.id_token) == sid]
+    for row in ended:
+        store(session_key=row.session_key).delete()
+    SignIn.objects.filter(pk__in=[row.pk for row in ended]).delete()
+    return len(ended)
 
 
 def sweep(now) -> int:

@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import login as django_login
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -146,3 +146,24 @@ def saml_sls(request, institution: str):
         return saml.single_logout(request, inst)
     except RuleViolation as error:
         return refused(request, error)
+
+
+@csrf_exempt  # the OpenID provider posts here server to server; the signed, single-use logout token is the proof
+@require_POST
+@never_cache
+def oidc_backchannel_logout(request, institution: str, slug: str):
+    """OpenID Connect Back-Channel Logout 1.0: the provider says a person signed out there; their
+    Syllabus sessions through it end.  200 when done; 400 with the reason (naming LMS-3) when the
+    logout token does not check out (§2.8)."""
+    provider = selectors.provider(institution, slug, Kind.OIDC)
+    if provider is None:
+        raise Http404
+    try:
+        claims = oidc.verify_logout_token(provider, request.POST.get("logout_token", ""))
+    except RuleViolation as error:
+        logger.warning("OIDC back-channel logout refused (%s): %s", provider, error)
+        return JsonResponse({"error": "invalid_request", "error_description": str(error)}, status=400,
+                            headers={"Cache-Control": "no-store"})
+    ended = services.end_oidc_sessions(provider, sub=claims.get("sub"), sid=claims.get("sid"))
+    logger.info("OIDC back-channel logout from %s ended %d session(s)", provider, ended)
+    return HttpResponse(status=200, headers={"Cache-Control": "no-store"})

@@ -24,6 +24,8 @@ CSRF_EXEMPT = {
                     "the launch's person, and Sec-Fetch-Site/Origin same-origin, stand for it (LMS-1)",
     "sso:saml-acs": "the IdP posts a signed, single-use SAML assertion answering our request",
     "sso:saml-sls": "the IdP's logout messages, checked by signature",
+    "sso:oidc-backchannel-logout": "the OpenID provider posts server to server (no browser, no cookie); the logout token "
+                                   "is signed by its key and used once (OpenID Connect Back-Channel Logout 1.0, LMS-3)",
 }
 
 

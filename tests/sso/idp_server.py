@@ -6,7 +6,7 @@ by ``tests/sso/conftest.py``:
     python -m tests.sso.idp_server PORT
 
 ``POST /_control`` (JSON): ``sp_metadata`` (the SP's metadata XML, read from Syllabus),
-``user`` (NameID and attributes), ``mode`` — how the next answer misbehaves: ``unsigned``,
+``user`` (NameID, its ``name_id_format`` — persistent unless said — and attributes), ``mode`` — how the next answer misbehaves: ``unsigned``,
 ``wrong_key`` (signed by a key not in the IdP's metadata), ``audience``, ``recipient``,
 ``in_response_to``, ``expired``, ``not_yet_valid``, and the signing forms of ``SIGNING_FORMS``
 (``encrypt``, ``response_signed``, ``shibboleth_default``, ``both_signed``,
@@ -126,7 +126,8 @@ def _answer(server: Server, authn_request, relay_state: str) -> str:
     destination = authn_request.message.assertion_consumer_service_url
     sp_entity_id = authn_request.message.issuer.text
     in_response_to = authn_request.message.id
-    name_id = NameID(format=NAMEID_FORMAT_PERSISTENT, text=user["name_id"], sp_name_qualifier=sp_entity_id)
+    name_id = NameID(format=user.get("name_id_format") or NAMEID_FORMAT_PERSISTENT, text=user["name_id"],
+                     sp_name_qualifier=sp_entity_id)
     authn = {"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
              "authn_auth": server.config.entityid}
     if mode in SIGNING_FORMS:

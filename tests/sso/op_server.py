@@ -6,7 +6,8 @@ end-session endpoint.  Run as its own process by ``tests/sso/conftest.py``:
     python -m tests.sso.op_server PORT
 
 ``POST /_control`` (JSON) sets who signs in (``user`` claims), registers the client
-(``client``), makes the next ID tokens misbehave (``mode``: tamper, nonce, aud, iss, expired,
+(``client``), says how the person signed in (``acr``: the ID token's acr claim; none by default),
+makes the next ID tokens misbehave (``mode``: tamper, nonce, aud, iss, expired,
 future), rotates the signing key (``rotate``), or resets everything (``reset``).  ``GET /_log``
 tells what happened (token requests, logouts).
 """
@@ -94,7 +95,7 @@ class Code:
         return self.auth_time
 
     def get_acr(self):
-        return None
+        return self.acr   # how the person signed in here (``acr`` of /_control), whatever acr_values asked
 
     def get_amr(self):
         return None
@@ -113,7 +114,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):
                 code=code, client_id=request.client.get_client_id(), redirect_uri=payload.redirect_uri,
                 scope=payload.scope, nonce=payload.data.get("nonce"), auth_time=int(time.time()),
                 code_challenge=payload.data.get("code_challenge"),
-                code_challenge_method=payload.data.get("code_challenge_method"), user=dict(STATE["user"]))
+                code_challenge_method=payload.data.get("code_challenge_method"), user=dict(STATE["user"]),
+                acr=STATE.get("acr"))
 
     def query_authorization_code(self, code, client):
         item = STATE["codes"].get(code)
@@ -234,6 +236,8 @@ def create_app() -> Flask:
                 STATE["client"].update(data["client"])
             if "mode" in data:
                 STATE["mode"] = data["mode"]
+            if "acr" in data:
+                STATE["acr"] = data["acr"]
             if data.get("rotate"):
                 STATE["keys"].append(_new_key())
         return jsonify({"kid": STATE["keys"][-1].kid})

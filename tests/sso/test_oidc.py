@@ -468,3 +468,44 @@ def test_lms3_a_provider_naming_people_by_email_without_email_verified_signs_nob
     oidc_idp.save()
     response, _ = oidc_round_trip(client, oidc_idp)
     assert response.status_code == 302 and _signed_in_user(client) == owner
+
+
+# --- required authentication context (acr_values / acr): multi-factor sign-in -------------------
+
+def test_a_provider_requiring_mfa_asks_for_it_and_refuses_an_id_token_without_it(client, oidc_idp, op):
+    from syllabus.sso.models import REFEDS_MFA
+
+    oidc_idp.authn_context = REFEDS_MFA
+    oidc_idp.save()
+    op.control(acr="urn:mace:incommon:iap:silver")   # the provider signed Ada in by password only
+    response, _ = oidc_round_trip(client, oidc_idp)
+    authorize = next(e for e in op.log() if e["event"] == "authorize")["args"]
+    assert authorize["acr_values"] == REFEDS_MFA
+    _assert_refused(response, client, "University account requires multi-factor sign-in (REFEDS MFA) by "
+                                      "'https://refeds.org/profile/mfa', and the identity provider says you signed in by "
+                                      "'urn:mace:incommon:iap:silver'")
+
+    op.control(acr=None)   # a provider that ignores acr_values says nothing
+    response, _ = oidc_round_trip(client, oidc_idp)
+    _assert_refused(response, client, "the identity provider does not say how you signed in")
+
+    op.control(acr=REFEDS_MFA)
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302 and _signed_in_user(client).username == "ada"
+
+
+# --- back-channel logout (OpenID Connect Back-Channel Logout 1.0) -----------------------------
+
+def test_a_back_channel_logout_refuses_an_id_token_or_garbage_and_the_session_stays(client, oidc_idp, op):
+    """An ID token is signed by the same key: posted as a logout token (it carries a nonce and no
+    logout event) it must not sign anybody out; a refusal is a 400 naming LMS-3 (§2.8)."""
+    response, _ = oidc_round_trip(client, oidc_idp)
+    assert response.status_code == 302
+    id_token = SignIn.objects.get().id_token
+    url = "/sso/inst-a/uni/backchannel-logout/"
+    for token, reason in ((id_token, "LMS-3: the logout token has no http://schemas.openid.net/event/backchannel-logout"),
+                          ("not.a.jwt", "LMS-3: the logout token could not be read")):
+        answer = client.__class__().post(url, {"logout_token": token})   # server to server: no cookie, no CSRF token
+        assert answer.status_code == 400 and "no-store" in answer["Cache-Control"]
+        assert answer.json()["error"] == "invalid_request" and answer.json()["error_description"].startswith(reason)
+    assert SignIn.objects.count() == 1 and _signed_in_user(client).username == "ada"

@@ -450,3 +450,62 @@ def test_lms3_a_saml_provider_naming_people_by_mail_signs_nobody_in_unless_it_ve
     saml_idp.save()
     assert post_answer(client, saml_idp, saml_answer(client, saml_idp)).status_code == 302
     assert _signed_in_user(client) == grace
+
+
+# --- IdP metadata: validUntil and cacheDuration (SAML metadata 2.0 §2.3.1) ----------------------
+
+def _metadata_with(xml: str, **attributes: str) -> str:
+    """The IdP's metadata with attributes added on its EntityDescriptor (as a publisher signs them)."""
+    extra = " ".join(f'{name}="{value}"' for name, value in attributes.items())
+    return re.sub(r"<((?:\w+:)?EntityDescriptor) ", rf"<\1 {extra} ", xml, count=1)
+
+
+def test_expired_idp_metadata_is_refused_when_added(idp, inst_a, groups, clock):
+    import requests
+
+    from syllabus.core.errors import RuleViolation
+    from syllabus.sso import services
+
+    metadata = _metadata_with(requests.get(f"{idp.url}/idp/metadata", timeout=10).text, validUntil="2026-03-01T00:00:00Z")
+    with pytest.raises(RuleViolation, match=r"LMS-3: the IdP metadata of .* expired on 2026-03-01 00:00 UTC \(validUntil\)"):
+        services.add_saml_provider(inst_a, name="Campus login", metadata_xml=metadata)
+
+
+def test_sign_in_is_refused_once_the_idp_metadata_expires_and_works_again_after_the_tick_reads_it(
+        idp, inst_a, groups, client, clock):
+    import datetime as dt
+
+    import requests
+
+    from syllabus.core.tasks import run_tick
+    from syllabus.sso import services
+
+    url = f"{idp.url}/idp/metadata"
+    metadata = _metadata_with(requests.get(url, timeout=10).text, validUntil="2030-01-01T00:00:00Z", cacheDuration="PT1H")
+    provider = services.add_saml_provider(inst_a, name="Campus login", slug="campus", metadata_xml=metadata, metadata_url=url)
+    assert provider.metadata_refresh_due == clock.now() + dt.timedelta(hours=1)   # cacheDuration honoured
+
+    clock.set_now(dt.datetime(2030, 1, 2, 9, 0, tzinfo=dt.timezone.utc))
+    provider.metadata_refresh_due = clock.now() + dt.timedelta(hours=1)   # say the URL could not be read meanwhile
+    provider.save()
+    refused = client.get("/sso/inst-a/campus/login/")
+    assert refused.status_code == 400
+    body = _page_text(refused)
+    assert "LMS-3: Campus login's SAML metadata expired on 2030-01-01 00:00 UTC (validUntil)" in body, body[:2000]
+
+    run_tick(clock.now() + dt.timedelta(hours=2))   # the IdP publishes metadata without validUntil now
+    provider.refresh_from_db()
+    assert "validUntil" not in provider.metadata_xml
+    assert client.get("/sso/inst-a/campus/login/").status_code == 302
+
+
+def test_a_transient_name_id_never_names_a_person(client, saml_idp, idp):
+    """A Shibboleth IdP sends a transient NameID by default — a new value at every sign-in: a
+    provider told to name people by NameID would make a new person each time."""
+    saml_idp.username_attribute = "NameID"
+    saml_idp.save()
+    idp.control(user={"name_id": "_a5c1f0e2b7d94", "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+                      "attributes": {"givenName": ["Grace"], "sn": ["Hopper"]}})
+    _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client,
+                    "Campus login names people by NameID, and the identity provider sent a transient NameID")
+    assert not User.objects.filter(username="_a5c1f0e2b7d94").exists()

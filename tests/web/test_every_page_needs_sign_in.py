@@ -28,6 +28,7 @@ PUBLIC = {
     "sso:saml-metadata": "the SP metadata that identity providers read",
     "sso:saml-acs": "the SAML IdP posts its signed assertion here",
     "sso:saml-sls": "SAML single logout messages from the IdP (signed)",
+    "sso:oidc-backchannel-logout": "the OpenID provider posts a signed logout token here, server to server",
     "web:favicon": "browsers ask for /favicon.ico before anyone signs in; it leads to the static icon",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}

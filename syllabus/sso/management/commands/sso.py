@@ -6,13 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import Institution
 from syllabus.sso import saml, selectors, services
-from syllabus.sso.models import IdentityProvider, Kind
+from syllabus.sso.models import REFEDS_MFA, IdentityProvider, Kind
 
 
 class Command(BaseCommand):
     help = ("Identity providers per institution: `sso add-oidc --institution CODE --name NAME --issuer URL "
             "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME --metadata URL|FILE`, "
-            "`sso list`.")
+            "`sso refresh` (SAML metadata from its URL), `sso list`.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -33,6 +33,11 @@ class Command(BaseCommand):
                            help="the provider's addresses come from the directory, people cannot set them: an address sent "
                                 "without email_verified (SAML: always; OIDC: Entra ID) may match people (off: stored for "
                                 "letters only; an e-mail username attribute signs nobody in, LMS-3)")
+            how = p.add_mutually_exclusive_group()
+            how.add_argument("--require-mfa", action="store_true",
+                             help="sign-in must be multi-factor: --authn-context https://refeds.org/profile/mfa (REFEDS MFA)")
+            how.add_argument("--authn-context", default="",
+                             help="sign-in must be made this way: SAML AuthnContextClassRef / OIDC acr (asked for, then checked)")
             if "oidc" in name:
                 p.add_argument("--issuer", required=True)
                 p.add_argument("--client-id", required=True)
@@ -46,6 +51,8 @@ class Command(BaseCommand):
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
                 p.add_argument("--group-attribute", default="")
                 p.add_argument("--role-attribute", default="")
+        ref = sub.add_parser("refresh", help="read SAML IdP metadata again from its URL (key rollover), now")
+        ref.add_argument("--institution", help="only this institution's")
         lst = sub.add_parser("list")
         lst.add_argument("--institution", help="only this institution's")
 
@@ -54,12 +61,15 @@ class Command(BaseCommand):
         try:
             if action == "list":
                 return self._list(opts.get("institution"))
+            if action == "refresh":
+                return self._refresh(opts.get("institution"))
             institution = Institution.objects.filter(code=opts["institution"]).first()
             if institution is None:
                 raise CommandError(f"no institution {opts['institution']!r}")
             common = dict(name=opts["name"], slug=opts.get("slug"), group_map=opts["group_map"], role_map=opts["role_map"],
                           existing_only=opts["existing_only"], trust_email_for_staff=opts["trust_email_for_staff"],
-                          verifies_email=opts["email_verified"])
+                          verifies_email=opts["email_verified"],
+                          authn_context=REFEDS_MFA if opts["require_mfa"] else opts["authn_context"])
             if action == "add-oidc":
                 provider = services.add_oidc_provider(
                     institution, issuer=opts["issuer"], client_id=opts["client_id"], client_secret=opts["client_secret"],
@@ -77,6 +87,8 @@ class Command(BaseCommand):
         if provider.kind == Kind.OIDC:
             self.stdout.write("register this redirect URI with the provider:")
             self.stdout.write("  " + _url("sso:oidc-callback", institution=institution.code, slug=provider.slug))
+            self.stdout.write("and, if it offers OpenID Connect Back-Channel Logout (Keycloak), this back-channel logout URL:")
+            self.stdout.write("  " + _url("sso:oidc-backchannel-logout", institution=institution.code, slug=provider.slug))
         else:
             self.stdout.write(f"IdP entity ID: {provider.entity_id}")
             self.stdout.write("give the IdP this SP metadata URL (entity ID, endpoints, certificate):")
@@ -90,6 +102,22 @@ class Command(BaseCommand):
 
             audit.update(None, provider, **changed)
 
+    def _refresh(self, code: str | None) -> None:
+        qs = IdentityProvider.objects.select_related("institution").filter(kind=Kind.SAML).exclude(metadata_url="")
+        if code:
+            qs = qs.filter(institution__code=code)
+        failed = []
+        for p in qs.order_by("institution__code", "slug"):
+            try:
+                changed = services.refresh_saml_metadata(p)
+            except RuleViolation as exc:
+                failed.append(f"{p.institution.code}/{p.slug}: {exc}")
+                continue
+            self.stdout.write(f"{p.institution.code}/{p.slug}: {'changed' if changed else 'unchanged'}, next read "
+                              f"{p.metadata_refresh_due:%Y-%m-%d %H:%M} UTC")
+        if failed:
+            raise CommandError("\n".join(failed))
+
     def _list(self, code: str | None) -> None:
         qs = IdentityProvider.objects.select_related("institution").order_by("institution__code", "order", "name")
         if code:
@@ -102,7 +130,8 @@ class Command(BaseCommand):
             where = p.issuer if p.kind == Kind.OIDC else p.entity_id
             flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only),
                                               ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email),
-                                              ("e-mail verified", p.verifies_email)) if on)
+                                              ("e-mail verified", p.verifies_email),
+                                              (f"requires {p.authn_context}", bool(p.authn_context))) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

@@ -156,6 +156,12 @@ class EncryptedTextField(models.TextField):
             return value
         return encrypt(value)
 
+    def pre_save(self, model_instance, add):
+        """The value to write — an unreadable one as it is (saving the row keeps it)."""
+        if self.attname in model_instance.__dict__:
+            return model_instance.__dict__[self.attname]
+        return super().pre_save(model_instance, add)
+
     def value_from_object(self, obj):
         """For forms and the audit trail: never raises (a form never shows the secret anyway)."""
         value = obj.__dict__.get(self.attname)

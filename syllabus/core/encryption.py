@@ -117,6 +117,12 @@ class Unreadable:
     def __bool__(self) -> bool:
         return True
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Unreadable) and other.token == self.token
+
+    def __hash__(self) -> int:
+        return hash(self.token)
+
     def __repr__(self) -> str:
         return "<unreadable secret>"
 
@@ -180,6 +186,19 @@ def saved(instance: models.Model, name: str):
     if instance.pk and attname not in instance.__dict__:
         instance.refresh_from_db(fields=[attname])
     return instance.__dict__.get(attname, "")
+
+
+class KeepsUnreadable:
+    """A ModelForm mixin (the admin forms that edit a secret): a saved secret that no configured
+    key opens is not validated — the model's validation would read it — so that the rest of the
+    row can still be saved, the secret kept as it is (or replaced by the one typed)."""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        for field in self.instance._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField) and isinstance(self.instance.__dict__.get(field.attname), Unreadable):
+                exclude.add(field.name)
+        return exclude
 
 
 # --- the raw columns: migrations and rotation ---------------------------------------------------

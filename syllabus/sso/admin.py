@@ -14,7 +14,7 @@ from . import services
 from .models import IdentityProvider, Kind, ServiceProvider
 
 
-class IdentityProviderForm(forms.ModelForm):
+class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
     issuer = forms.URLField(max_length=500, required=False, assume_scheme="https",
                             help_text="its /.well-known/openid-configuration gives the endpoints")
     metadata_url = forms.URLField(max_length=500, required=False, assume_scheme="https",

@@ -110,7 +110,7 @@ class DataErrorMiddleware:
 
     def process_exception(self, request, exc):
         if isinstance(exc, SecretUnreadable):   # SEC-KEY: a stored secret whose key the server lacks
-            logging.getLogger("syllabus.web").error("%s", exc)
+            logging.getLogger("syllabus.web").error("%s", exc, exc_info=exc)
             if request.path.startswith("/api/"):
                 from syllabus.api import problems
 

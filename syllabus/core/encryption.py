@@ -43,7 +43,7 @@ class SecretUnreadable(RuleViolation):
 
     def __init__(self, where: str):
         super().__init__(RULE, f"{where} cannot be read with the configured encryption keys: the server's operator must "
-                               f"add the key it was encrypted with to {VARIABLE} (docs/deployment.md, key rotation); "
+                               f"add the key it was encrypted with to {VARIABLE} (README, Deployment at scale: encryption keys); "
                                "nothing was sent or changed")
         self.where = where
 
@@ -182,7 +182,9 @@ class EncryptedTextField(models.TextField):
 def saved(instance: models.Model, name: str):
     """The value of ``name`` as saved — the plain text, or an :class:`Unreadable` kept as it is
     (a form that keeps the saved secret does not need to read it)."""
-    attname = instance._meta.get_field(name).attname
+    field = instance._meta.get_field(name)
+    assert isinstance(field, EncryptedTextField), name
+    attname = field.attname
     if instance.pk and attname not in instance.__dict__:
         instance.refresh_from_db(fields=[attname])
     return instance.__dict__.get(attname, "")
@@ -282,5 +284,5 @@ def rotate(using: str = "default") -> dict[str, int]:
                 except (InvalidToken, ValueError, UnicodeEncodeError) as exc:
                     raise SecretUnreadable(where) from exc
 
-            counts[where] = _rewrite(connection, model, field.column, again)
+            counts[where] = _rewrite(connection, model, field.column or field.name, again)
     return counts

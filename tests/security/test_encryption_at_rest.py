@@ -110,12 +110,19 @@ def _command() -> str:
     return out.getvalue()
 
 
-def test_sec_key_a_new_key_is_printed_for_the_operator():
+def test_sec_key_a_new_key_and_the_derived_key_are_printed_for_the_operator():
     from io import StringIO
 
     out = StringIO()
     call_command("rotate_encryption_keys", "--new-key", stdout=out)
     Fernet(out.getvalue().strip())   # a usable key
+    out = StringIO()
+    with override_settings(ENCRYPTION_KEYS=[], SECRET_KEY="one"):
+        call_command("rotate_encryption_keys", "--derived-key", stdout=out)
+        token = encryption.encrypt("x")
+    # the demo's secrets, still read once the variable names a key of one's own and then the derived one
+    with override_settings(ENCRYPTION_KEYS=[NEW, out.getvalue().strip()], SECRET_KEY="two"):
+        assert encryption.decrypt(token) == "x"
 
 
 def test_sec_key_production_without_a_key_does_not_start():

@@ -1,6 +1,6 @@
 """Secrets at rest (SEC-KEY): the secrets Syllabus stores and must read back — OpenID client
 secrets, the SAML and LTI private keys, ILL partners' shared secrets, OpenID ID tokens kept for
-sign-out — are encrypted in the database with Fernet (AES-128-CBC and HMAC-SHA256, from the
+sign-out — are encrypted in the database with Fernet (AES in CBC mode with a 128-bit key, and HMAC-SHA256, from the
 ``cryptography`` package).  Hashes (API tokens, passwords) stay hashes.
 
 - **Keys.** ``SYLLABUS_ENCRYPTION_KEYS``: comma-separated Fernet keys; the first encrypts, every

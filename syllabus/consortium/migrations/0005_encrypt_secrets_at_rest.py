@@ -1,6 +1,5 @@
-"""SEC-KEY: the secrets of this app are kept encrypted (syllabus/core/encryption.py).  The columns
-become text columns of the encrypted field, then the rows already there are encrypted with the first key
-of SYLLABUS_ENCRYPTION_KEYS (or the one derived from SECRET_KEY); reversed, they are decrypted back."""
+"""SEC-KEY: ILL partners' shared secrets (CON-2) are encrypted at rest; the column becomes a text
+column (a token is longer than the 500 characters of the secret). Reversed: decrypted back."""
 import syllabus.core.encryption
 from django.db import migrations
 

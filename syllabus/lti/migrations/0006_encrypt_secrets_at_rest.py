@@ -1,6 +1,6 @@
-"""SEC-KEY: the secrets of this app are kept encrypted (syllabus/core/encryption.py).  The columns
-become text columns of the encrypted field, then the rows already there are encrypted with the first key
-of SYLLABUS_ENCRYPTION_KEYS (or the one derived from SECRET_KEY); reversed, they are decrypted back."""
+"""SEC-KEY: the LTI tool's private keys (retired ones too, still in the table) are encrypted at
+rest with the first key of SYLLABUS_ENCRYPTION_KEYS (or the SECRET_KEY-derived one); reversed,
+they are decrypted back."""
 import syllabus.core.encryption
 from django.db import migrations
 

@@ -1,6 +1,6 @@
-"""SEC-KEY: the secrets of this app are kept encrypted (syllabus/core/encryption.py).  The columns
-become text columns of the encrypted field, then the rows already there are encrypted with the first key
-of SYLLABUS_ENCRYPTION_KEYS (or the one derived from SECRET_KEY); reversed, they are decrypted back."""
+"""SEC-KEY: OpenID client secrets, the SAML service providers' private keys and the ID tokens kept
+for sign-out are encrypted at rest (syllabus/core/encryption.py): text columns of the encrypted
+field, the rows already stored encrypted with the first key; reversed, decrypted back."""
 import syllabus.core.encryption
 from django.db import migrations
 

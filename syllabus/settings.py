@@ -22,7 +22,13 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "syllabus-insecure-development-key-change-me")
+DEVELOPMENT_SECRET_KEY = "syllabus-insecure-development-key-change-me"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# SEC-KEY: the keys that encrypt the secrets Syllabus stores and reads back (syllabus/core/encryption.py):
+# comma-separated Fernet keys, the first encrypts, all decrypt (rotation: README, Deployment at scale).  Unset: one
+# derived from SECRET_KEY — the demo and development only; a production server (DEBUG off, SECRET_KEY set)
+# refuses to start without it (core.E001).
+ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("SYLLABUS_ENCRYPTION_KEYS", "").split(",") if k.strip()]
 DEBUG = env_bool("DEBUG", False)
 # CON-2: ILL partners outside the consortium at plain http addresses (a test or development machine only)
 ILL_PARTNERS_ALLOW_HTTP = env_bool("ILL_PARTNERS_ALLOW_HTTP", DEBUG)

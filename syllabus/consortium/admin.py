@@ -4,7 +4,7 @@ administrator sees and edits its own partners; the same checks as the back offic
 from django import forms
 from django.contrib import admin
 
-from syllabus.core import audit
+from syllabus.core import audit, encryption
 from syllabus.core.errors import RuleViolation
 from syllabus.core.forms import refusals_as_errors
 from syllabus.org.admin import InstitutionScopedAdmin
@@ -13,7 +13,7 @@ from . import partners
 from .models import IllPartner
 
 
-class IllPartnerForm(forms.ModelForm):
+class IllPartnerForm(encryption.KeepsUnreadable, forms.ModelForm):
     endpoint_url = forms.URLField(max_length=500, assume_scheme="https", help_text="where its ISO 18626 messages are posted")
     auth_value = forms.CharField(required=False, max_length=500, widget=forms.PasswordInput(render_value=False),
                                  help_text="a shared secret; empty keeps the one saved — type it again when the address or the header changes")

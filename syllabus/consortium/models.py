@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
+from syllabus.core.encryption import EncryptedTextField
 from syllabus.core.errors import RuleViolation
 from syllabus.core.models import Timestamped
 
@@ -100,7 +101,7 @@ class IllPartner(models.Model):
     endpoint_url = models.URLField(max_length=500, help_text="where its ISO 18626 messages are posted (https)")
     auth_header = models.CharField(max_length=100, blank=True, default="",
                                    help_text="a header the partner asks for (e.g. Authorization), or empty")
-    auth_value = models.CharField(max_length=500, blank=True, default="",
+    auth_value = EncryptedTextField(max_length=500, blank=True, default="",   # SEC-KEY
                                   help_text="its value (a shared secret: never shown again)")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=clock.now)

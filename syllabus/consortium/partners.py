@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
-from syllabus.core import audit, clock
+from syllabus.core import audit, clock, encryption
 from syllabus.core.errors import NotFound, RuleViolation, refuse_too_long
 from syllabus.core.secrets import kept_secret
 from syllabus.org.models import User
@@ -95,7 +95,7 @@ def secret_to_save(partner: IllPartner | None, c: dict, *, keep: bool = True) ->
         return c["auth_value"]
     moved = [what for name, what in (("endpoint_url", "the address"), ("auth_header", "the header name"))
              if c[name] != getattr(partner, name)]
-    return kept_secret(partner.auth_value, c["auth_value"], moved=moved, rule=RULE, field="auth_value",
+    return kept_secret(encryption.saved(partner, "auth_value"), c["auth_value"], moved=moved, rule=RULE, field="auth_value",
                        what="the shared secret")
 
 
@@ -144,7 +144,7 @@ def save_partner(actor: User, data: dict, partner: IllPartner | None = None, *, 
             audit.created(actor, partner, note=f"CON-2: ILL partner {partner.agency_id}")
         else:
             audit.update(actor, partner, note="CON-2: ILL partner changed", active=active, updated_at=clock.now(), **c)
-        if secret != partner.auth_value:
+        if secret != encryption.saved(partner, "auth_value"):   # an unreadable one kept: the same object (SEC-KEY)
             partner.auth_value = secret
             partner.save(update_fields=["auth_value"])
             audit.event(actor, partner, "secret",

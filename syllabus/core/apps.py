@@ -25,3 +25,9 @@ class CoreConfig(SyllabusAppConfig):
         from syllabus.core.converters import IdConverter
 
         register_converter(IdConverter, "id")  # <id:pk> in the pages' paths: 1..MAX_ID, else 404
+
+        from django.core import checks
+
+        from syllabus.core.encryption import check_keys
+
+        checks.register(check_keys)   # SEC-KEY: usable keys, and set in production

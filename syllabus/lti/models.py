@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
+from syllabus.core.encryption import EncryptedTextField
 
 
 class ToolKey(models.Model):
@@ -16,7 +17,7 @@ class ToolKey(models.Model):
     cached it keep verifying messages signed just before the rotation."""
 
     kid = models.CharField(max_length=64, unique=True)
-    private_key_pem = models.TextField()
+    private_key_pem = EncryptedTextField()   # SEC-KEY
     public_jwk = models.JSONField()
     created_at = models.DateTimeField(default=clock.now)
     retired_at = models.DateTimeField(null=True, blank=True)

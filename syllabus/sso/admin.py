@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from syllabus.core import encryption
 from syllabus.core.errors import RuleViolation
 from syllabus.org.admin import InstitutionScopedAdmin
 from syllabus.core.forms import refusals_as_errors
@@ -13,7 +14,7 @@ from . import services
 from .models import IdentityProvider, Kind, ServiceProvider
 
 
-class IdentityProviderForm(forms.ModelForm):
+class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
     issuer = forms.URLField(max_length=500, required=False, assume_scheme="https",
                             help_text="its /.well-known/openid-configuration gives the endpoints")
     metadata_url = forms.URLField(max_length=500, required=False, assume_scheme="https",
@@ -32,7 +33,8 @@ class IdentityProviderForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        saved = self.instance.client_secret if self.instance.pk else ""
+        # as saved: a secret no configured key opens is kept as it is, or replaced (SEC-KEY)
+        saved = encryption.saved(self.instance, "client_secret") if self.instance.pk else ""
         # the token endpoint comes from the issuer: a kept secret would go to the new one, which whoever
         # edits the issuer chooses — so a new issuer gets the secret only when it is typed (core.secrets)
         moved = ["the issuer"] if data.get("issuer") and data.get("issuer") != self.instance.issuer else []

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
+from syllabus.core.encryption import EncryptedTextField
 from syllabus.org.models import Institution, User
 
 # the claims and attributes that carry an e-mail address (OIDC, SAML name, OID, the WS-Federation claim)
@@ -72,7 +73,7 @@ class IdentityProvider(models.Model):
     # --- OpenID Connect ------------------------------------------------------------------------
     issuer = models.URLField(max_length=500, blank=True, help_text="its /.well-known/openid-configuration gives the endpoints")
     client_id = models.CharField(max_length=200, blank=True)
-    client_secret = models.CharField(max_length=500, blank=True)
+    client_secret = EncryptedTextField(max_length=500, blank=True)   # SEC-KEY
     scopes = models.CharField(max_length=200, blank=True, default="openid email profile")
 
     # --- SAML 2.0 ------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ class ServiceProvider(models.Model):
     institution = models.OneToOneField(Institution, on_delete=models.CASCADE, related_name="sso_service_provider")
     host_names = models.CharField(max_length=500, blank=True,
                                   help_text="comma-separated host names whose sign-in page is this institution's")
-    private_key_pem = models.TextField(editable=False)
+    private_key_pem = EncryptedTextField(editable=False)   # SEC-KEY
     certificate_pem = models.TextField(editable=False)
     created_at = models.DateTimeField(default=clock.now)
 
@@ -155,7 +156,7 @@ class SignIn(models.Model):
     subject = models.CharField(max_length=500, help_text="OIDC sub, or SAML NameID")
     name_id_xml = models.TextField(blank=True, help_text="the SAML NameID element as received (its format and qualifiers)")
     session_index = models.CharField(max_length=200, blank=True)
-    id_token = models.TextField(blank=True)
+    id_token = EncryptedTextField(blank=True)   # SEC-KEY: sent back as the sign-out hint
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:

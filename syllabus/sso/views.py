@@ -27,7 +27,7 @@ BACKEND = settings.AUTHENTICATION_BACKENDS[0]  # the throttled, expiry-aware mod
 
 def refused(request, error: RuleViolation, provider: IdentityProvider | None = None) -> HttpResponse:
     logger.warning("SSO sign-in refused (%s): %s", provider or "-", error)
-    status = error.status if error.status in (400, 403, 404) else 400
+    status = error.status if error.status in (400, 403, 404, 503) else 400   # 503: SEC-KEY, the server lacks a key
     again = resolve_url("web:login")
     advice: tuple[str, ...] = ()
     if provider is not None:

@@ -21,6 +21,7 @@ from django.db import DataError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from syllabus.core.encryption import SecretUnreadable
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.limits import KEV
 
@@ -97,7 +98,8 @@ def flash_refusals(back: Callable[..., str]):
 class DataErrorMiddleware:
     """The last line of defence of the pages (never a 500): a value the database refuses (a text
     longer than its column, on PostgreSQL) that no form or service refused first is a refusal page
-    naming ``WEB-VALUE`` (400), not a server error.  The transaction it broke is already rolled back;
+    naming ``WEB-VALUE`` (400), not a server error; a stored secret that none of the configured keys
+    opens is a ``SEC-KEY`` page (503) naming ``SYLLABUS_ENCRYPTION_KEYS``.  The transaction it broke is already rolled back;
     the missing ceiling is a bug, so it is logged.  The API answers its own problem (``API-VALUE``)."""
 
     def __init__(self, get_response):
@@ -107,6 +109,13 @@ class DataErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exc):
+        if isinstance(exc, SecretUnreadable):   # SEC-KEY: a stored secret whose key the server lacks
+            logging.getLogger("syllabus.web").error("%s", exc, exc_info=exc)
+            if request.path.startswith("/api/"):
+                from syllabus.api import problems
+
+                return problems.response(exc.status, exc.detail, rule=exc.rule)
+            return refusal(request, exc)
         if not isinstance(exc, DataError) or request.path.startswith("/api/"):
             return None
         logging.getLogger("syllabus.web").error("a value reached the database unrefused: %s", exc, exc_info=exc)

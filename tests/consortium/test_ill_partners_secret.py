@@ -7,6 +7,8 @@ address and read the secret off the next message); and the header is ``Authoriza
 ``Content-Length``, ``Transfer-Encoding``, ``Connection``, ``Cookie``)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -151,3 +153,31 @@ def test_con2_an_existing_partner_cannot_be_moved_to_a_framing_header(api, ill_r
 def test_con2_authorization_and_x_headers_are_accepted(client, ill_readers, peer, header):
     assert _partner(client, ill_readers["staff"], peer, auth_header=header).status_code == 302
     assert IllPartner.objects.get().auth_header == header
+
+
+def test_sec_key_the_shared_secret_is_encrypted_and_a_lost_key_holds_the_message_with_a_clear_error(
+        client, ill_readers, peer, clock, settings):
+    """SEC-KEY (session 18): the partner's secret is a token in its row, the partner still receives
+    it in plain.  A server without the key it was encrypted with sends nothing (not an empty
+    header): the message waits, its error naming SEC-KEY and the variable; once the key is back it
+    goes out with the secret."""
+    from cryptography.fernet import Fernet
+
+    from syllabus.consortium.models import IllMessage
+    from tests.security.test_encryption_at_rest import _raw
+
+    staff = ill_readers["staff"]
+    assert _partner(client, staff, peer).status_code == 302
+    partner = IllPartner.objects.get()
+    assert SECRET not in _raw(IllPartner, "auth_value", partner.pk) and partner.auth_value == SECRET
+    ill = _new_request(client, ill_readers)
+    assert _send(client, staff, ill).status_code == 302
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]   # the key was lost
+    assert delivery.deliver_due() == 0 and peer.received == []
+    msg = IllMessage.objects.get(request=ill, direction="out", kind="request")
+    assert msg.delivery == "pending" and "SYLLABUS_ENCRYPTION_KEYS" in msg.last_error
+    assert "consortium.IllPartner.auth_value" in msg.last_error
+    settings.ENCRYPTION_KEYS = []   # back: the key derived from SECRET_KEY that encrypted it
+    clock.set_now(clock.now() + dt.timedelta(hours=1))   # past the retry's back-off
+    assert delivery.deliver_due() == 1
+    assert peer.received[0][0]["Authorization"] == SECRET

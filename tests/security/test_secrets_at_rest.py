@@ -106,6 +106,16 @@ NOT_SECRET = {"claim_token": "a lease holder's id (notify, consortium outboxes)"
               "auth_token_url": "an LTI platform's token endpoint (an address)",
               "auth_header": "the name of the header an ILL partner's secret goes in"}
 
+# secret fields that are not encrypted at rest (SEC-KEY), and why: a hash is never read back, and a
+# value the database looks up by equality cannot be encrypted with a random nonce
+NOT_ENCRYPTED = {"token_hash": "SHA-256 of an API or LTI token: a hash, never read back",
+                 "digest": "SHA-256 of an API token (org.ApiToken): a hash, never read back",
+                 "password": "Django's password hash",
+                 "session_key": "the Django session to end at a provider's sign-out, looked up by value (as Django's "
+                                "own session table keeps it)",
+                 "access_token": "a delivered link's token, looked up by value (unique), and opening the file needs "
+                                 "the requester's own sign-in too (DIG-9)"}
+
 
 def test_every_secret_looking_field_of_every_model_is_kept_out_of_the_trail():
     """Guard: a new model field named like a secret (secret, private key, password, token, digest,
@@ -119,3 +129,25 @@ def test_every_secret_looking_field_of_every_model_is_kept_out_of_the_trail():
                       if looks_secret.search(field.name) and field.name not in audit.SECRET_FIELDS
                       and field.name not in NOT_SECRET and model._meta.app_label not in ("sessions", "admin", "auth")})
     assert not missing, missing
+
+
+def test_every_reversible_secret_field_is_encrypted_at_rest():
+    """Guard (SEC-KEY): a secret-looking field that Syllabus reads back — anything but a hash or a
+    value looked up by equality (``NOT_ENCRYPTED``, with the reason) — is an ``EncryptedTextField``."""
+    import re
+
+    from django.apps import apps
+
+    from syllabus.core.encryption import EncryptedTextField
+
+    looks_secret = re.compile(r"secret|private_key|password|token|digest|session_key|auth_value|api_key|credential")
+    plain = sorted({f"{model._meta.label}.{field.name}" for model in apps.get_models() for field in model._meta.concrete_fields
+                    if looks_secret.search(field.name) and field.name not in NOT_SECRET and field.name not in NOT_ENCRYPTED
+                    and not isinstance(field, EncryptedTextField)
+                    and model._meta.app_label not in ("sessions", "admin", "auth")})
+    assert not plain, plain
+    encrypted = {f"{model._meta.label}.{field.name}" for model in apps.get_models() for field in model._meta.concrete_fields
+                 if isinstance(field, EncryptedTextField)}
+    assert {"sso.IdentityProvider.client_secret", "sso.ServiceProvider.private_key_pem", "sso.SignIn.id_token",
+            "lti.ToolKey.private_key_pem", "consortium.IllPartner.auth_value"} <= encrypted
+    assert all(name.rsplit(".", 1)[1] in audit.SECRET_FIELDS for name in encrypted)   # and never in the trail

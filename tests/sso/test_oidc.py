@@ -13,7 +13,7 @@ import pytest
 
 from syllabus.core.models import AuditEntry
 from syllabus.org.models import User
-from syllabus.sso.models import SignIn
+from syllabus.sso.models import IdentityProvider, SignIn
 
 from .conftest import local, oidc_round_trip
 
@@ -509,3 +509,37 @@ def test_a_back_channel_logout_refuses_an_id_token_or_garbage_and_the_session_st
         assert answer.status_code == 400 and "no-store" in answer["Cache-Control"]
         assert answer.json()["error"] == "invalid_request" and answer.json()["error_description"].startswith(reason)
     assert SignIn.objects.count() == 1 and _signed_in_user(client).username == "ada"
+
+
+def test_sec_key_a_client_secret_no_configured_key_opens_is_a_clear_page_and_the_admin_keeps_it(client, admin_user,
+                                                                                                oidc_idp, op):
+    """SEC-KEY (session 18): the client secret is encrypted at rest.  A server started without the
+    key it was encrypted with does not answer a 500: the provider's button is a page naming
+    SEC-KEY and the variable to set; the other ways in still show; an administrator can still
+    open and save the provider, which keeps the secret it cannot read — and once the key is back,
+    the sign-in works again."""
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    from tests.security.test_encryption_at_rest import _raw
+    from tests.security.test_secrets_at_rest import _oidc_form
+
+    with override_settings(ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):   # the key was lost
+        assert client.get("/login/").status_code == 200
+        response = client.get("/sso/inst-a/uni/login/")
+        text = _page_text(response)
+        assert response.status_code == 503 and "SEC-KEY:" in text and "SYLLABUS_ENCRYPTION_KEYS" in text, text[:2000]
+        assert _signed_in_user(client) is None and not [e for e in op.log() if e["event"] == "token"]
+        client.force_login(admin_user)
+        assert client.get(f"/admin/sso/identityprovider/{oidc_idp.pk}/change/").status_code == 200
+        sealed = _raw(IdentityProvider, "client_secret", oidc_idp.pk)
+        saved = client.post(f"/admin/sso/identityprovider/{oidc_idp.pk}/change/",
+                            _oidc_form(oidc_idp.institution, slug="uni", name="Campus account", issuer=op.url,
+                                       client_id="syllabus", client_secret=""))
+        assert saved.status_code == 302, saved.content.decode()[:2000]
+        assert _raw(IdentityProvider, "client_secret", oidc_idp.pk) == sealed   # kept as it was
+        client.logout()
+    oidc_idp.refresh_from_db()
+    assert (oidc_idp.name, oidc_idp.client_secret) == ("Campus account", "s3cret")
+    response, _ = oidc_round_trip(client, oidc_idp)   # the provider took the saved secret at its token endpoint
+    assert response.status_code == 302 and _signed_in_user(client) is not None

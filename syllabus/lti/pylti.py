@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin  # noqa: F401
+from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.redirect import DjangoRedirect
 from pylti1p3.session import SessionService
 
@@ -54,3 +54,12 @@ class Redirect(DjangoRedirect):
 class OIDCLogin(DjangoOIDCLogin):
     def get_redirect(self, url):
         return Redirect(url, self._cookie_service)
+
+
+class MessageLaunch(DjangoMessageLaunch):
+    def get_client_id(self) -> str:
+        body = self._get_jwt_body()
+        aud, azp = body.get("aud"), body.get("azp")
+        if isinstance(aud, list):
+            return azp if azp in aud else (aud[0] if aud else None)  # type: ignore[return-value]
+        return aud

@@ -27,6 +27,7 @@ from syllabus.org.models import Institution, User
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 
 from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform
+from .origins import origin_of
 
 log = logging.getLogger("syllabus.lti")
 
@@ -493,6 +494,7 @@ def accept(login: LoginState, claims: dict) -> Launch:
                          memberships_url=(claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""))
             if role:
                 courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
+        remember_launch_origins(platform, claims)
     return Launch(user=user, platform=platform, role=role, course=course, context=context,
                   kind=claims[CLAIM + "message_type"], claims=claims)
 
@@ -664,14 +666,35 @@ CANVAS_CLOUD_ISSUERS = ("https://canvas.instructure.com", "https://canvas.beta.i
 
 
 def platform_frame_origins(platform: Platform) -> list[str]:
-    """LMS-1: the origins that may frame a platform's pages before its launch is read: its login
-    URL's origin; for Instructure's hosted Canvas (one shared issuer, sign-in on its own host) also
-    the school Canvases on Instructure's hosts (``https://*.instructure.com``...,
-    settings.LTI_CANVAS_CLOUD_HOSTS) — the login and storage pages show in the school's frame."""
+    """LMS-1: the origins that may frame a platform's pages before its launch is read (the OIDC
+    login, the storage page, a refusal): its login URL's origin; for Instructure's hosted Canvas
+    (one shared issuer, sign-in on its own host) also the school Canvases on Instructure's hosts
+    (``https://*.instructure.com``..., settings.LTI_CANVAS_CLOUD_HOSTS); the administrator's "LMS
+    web addresses" (a Canvas on the school's own domain, canvas.school.edu); and the LMS origins
+    the platform's verified launches named (:func:`remember_launch_origins`: Blackboard Learn's
+    learn.school.edu behind developer.blackboard.com)."""
     origins = [platform.origin]
     if platform.issuer in CANVAS_CLOUD_ISSUERS:
         origins += [f"https://*.{host}" for host in settings.LTI_CANVAS_CLOUD_HOSTS]
+    kept = platform.seen_origins if isinstance(platform.seen_origins, list) else []
+    for origin in [*platform.lms_origin_list, *kept[:settings.LTI_FRAME_ORIGINS_KEPT]]:
+        if origin not in origins and origin_of(origin, ("https", "http"), wildcard=True) == origin:
+            origins.append(origin)
     return origins
+
+
+def named_origins(platform: Platform, claims: dict) -> list[str]:
+    """The LMS origins a launch names as its own pages: ``launch_presentation.return_url`` and
+    ``tool_platform.url`` — only over https or the platform's own scheme, with a host and no user
+    part."""
+    scheme = urlsplit(platform.origin).scheme
+    named = []
+    for holder, field in ((CLAIM + "launch_presentation", "return_url"), (CLAIM + "tool_platform", "url")):
+        value = claims.get(holder)
+        origin = origin_of(value.get(field), ("https", scheme)) if isinstance(value, dict) else None
+        if origin and origin not in named:
+            named.append(origin)
+    return named
 
 
 def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
@@ -679,26 +702,29 @@ def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
     the LMS pages the signed launch names as its own: ``launch_presentation.return_url`` and
     ``tool_platform.url``.  Hosted Canvas and Blackboard Learn sign people in on a shared host
     (``sso.canvaslms.com``, ``developer.blackboard.com``) but show the tool in a page of the school's
-    host (``school.instructure.com``, ``learn.school.edu``), which only the launch names.  An origin
-    is taken only with the platform's scheme or https, a host and no user part."""
+    host (``school.instructure.com``, ``learn.school.edu``), which only the launch names."""
     origins = platform_frame_origins(platform)
-    scheme = urlsplit(platform.origin).scheme
-    named = [(claims.get(CLAIM + "launch_presentation") or {}).get("return_url"),
-             (claims.get(CLAIM + "tool_platform") or {}).get("url")]
-    for url in named:
-        if not isinstance(url, str) or len(url) > 2048:
-            continue
-        try:
-            parts = urlsplit(url.strip())
-            parts.port  # noqa: B018 — a malformed port raises here
-        except ValueError:
-            continue
-        if parts.scheme in ("https", scheme) and parts.hostname and "@" not in parts.netloc \
-                and re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", parts.netloc):
-            origin = f"{parts.scheme}://{parts.netloc.lower()}"
-            if origin not in origins:
-                origins.append(origin)
-    return origins
+    return origins + [o for o in named_origins(platform, claims) if o not in origins]
+
+
+def remember_launch_origins(platform: Platform, claims: dict) -> None:
+    """After a verified launch: keep the LMS origins it named on the platform (newest first, at
+    most settings.LTI_FRAME_ORIGINS_KEPT), so that the platform's next login-time pages may be
+    framed there too (LMS-1).  Writes only when an origin is new; audited."""
+    named = [o for o in named_origins(platform, claims) if o != platform.origin]
+    if not named or all(o in (platform.seen_origins or []) for o in named):
+        return
+    with transaction.atomic():
+        locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        before = locked.seen_origins if isinstance(locked.seen_origins, list) else []
+        new = [o for o in named if o not in before]
+        if not new:
+            return
+        kept = (new + before)[:settings.LTI_FRAME_ORIGINS_KEPT]
+        Platform.objects.filter(pk=locked.pk).update(seen_origins=kept)
+        audit.event(None, locked, "LMS web address named by a launch", note=", ".join(new),
+                    changes={"seen_origins": [before, kept]})
+    platform.seen_origins = kept
 
 
 def all_frame_origins() -> list[str]:

@@ -61,5 +61,5 @@ class MessageLaunch(DjangoMessageLaunch):
         body = self._get_jwt_body()
         aud, azp = body.get("aud"), body.get("azp")
         if isinstance(aud, list):
-            return azp if azp in aud else (aud[0] if aud else None)  # type: ignore[return-value]
-        return aud
+            aud = azp if azp in aud else (aud[0] if aud else "")
+        return aud if isinstance(aud, str) else ""   # services.check_claims refused anything else

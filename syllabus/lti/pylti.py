@@ -12,8 +12,10 @@
 """
 from __future__ import annotations
 
+import jwt
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.redirect import DjangoRedirect
+from pylti1p3.exception import LtiException
 from pylti1p3.session import SessionService
 
 from . import services
@@ -63,3 +65,13 @@ class MessageLaunch(DjangoMessageLaunch):
         if isinstance(aud, list):
             aud = azp if azp in aud else (aud[0] if aud else "")
         return aud if isinstance(aud, str) else ""   # services.check_claims refused anything else
+
+    def validate_jwt_signature(self) -> "MessageLaunch":
+        public_key, key_alg = self.get_public_key()
+        try:
+            jwt.decode(self._get_id_token(), public_key, algorithms=[key_alg],
+                       options=self._jwt_verify_options,  # type: ignore[arg-type]  # pylti1p3 types it dict[str, bool]
+                       leeway=services.CLOCK_SKEW)
+        except jwt.InvalidTokenError as exc:
+            raise LtiException(f"Can't decode id_token: {exc}") from exc
+        return self

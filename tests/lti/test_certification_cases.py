@@ -199,3 +199,10 @@ def test_a_reused_launch_is_refused_and_writes_nothing(client, launch, course, p
     r = client.post("/lti/launch/", fields)
     assert r.status_code == 400 and b"LMS-1" in r.content and b"replayed launch" in r.content
     assert snapshot() == before
+
+
+def test_an_lms_clock_a_few_seconds_ahead_is_no_forgery(client, launch, course, published):
+    """``iat`` 20 seconds in the future (an LMS whose clock runs ahead): within the 60-second skew
+    the tool allows — pylti1p3 alone allowed none and refused it as "not yet valid"."""
+    r = launch({"sub": "lms-cert-skew", "roles": [LEARNER], "context": context(), "nrps": False, "tamper": {"iat": 20}})
+    assert r.status_code == 302 and r["Location"] == f"/lists/{published.pk}/", r.content[-2000:]

@@ -24,7 +24,12 @@ Implemented (and checked, where the platform is the one checking):
   "postMessage storage" below.
 
 Test control (JSON): POST /control/tool, /control/launch, /control/members; GET /control/deep_links.
-Tampering for refusal tests is a ``tamper`` dict in the launch spec.
+Tampering for refusal tests is a ``tamper`` dict in the launch spec: ``aud``, ``nonce``, ``state``,
+``deployment_id``, ``target_link_uri`` (a value), ``expired``, ``bad_signature`` (signed by a key the
+platform never published, same kid), ``iat`` (seconds from now), ``set`` (claims replaced), ``drop``
+(claims removed), ``set_in`` (``"claim/field"`` of an object claim; None removes it), ``kid`` /
+``no_kid`` (the header), ``alg`` (``HS256`` keyed with the public key, or ``none``: built by hand),
+``raw`` (the id_token as given).
 """
 from __future__ import annotations
 

@@ -284,6 +284,9 @@ LTI_KEY_OVERLAP_DAYS = min(int(os.environ.get("LTI_KEY_OVERLAP_DAYS", "14")), 36
 # the hosts of Instructure's hosted Canvas (and their subdomains): a dynamic registration naming its
 # shared issuer (https://canvas.instructure.com) must have its key set and endpoints there (LMS-1, docs/lti.md)
 LTI_CANVAS_CLOUD_HOSTS = ("instructure.com", "canvaslms.com")
+# the LMS origins a platform's verified launches named that are remembered for framing its
+# login-time pages (newest kept): a school shows its LMS at a handful of addresses
+LTI_FRAME_ORIGINS_KEPT = 10
 LTI_ROSTER_SYNC_HOURS = min(max(int(os.environ.get("LTI_ROSTER_SYNC_HOURS", "24")), 1), 24 * 30)
 # Catalog search (DSV-1, issue 19): up to this many matches the facets and the count are exact;
 # beyond it they are estimated from a sample (the page says "about"), so that browsing a whole

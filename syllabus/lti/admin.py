@@ -29,7 +29,7 @@ class PlatformAdmin(InstitutionScopedAdmin):
     list_filter = ("course_match", "trust_email_for_staff", "active")
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]
-    readonly_fields = ("paste_into_the_lms",)
+    readonly_fields = ("paste_into_the_lms", "seen_origins")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_form(self, request, obj=None, **kwargs):

@@ -59,6 +59,16 @@ class Platform(models.Model):
                     "deployment later, when the app is installed): the first launch of this client that verifies "
                     "with the platform's keys adds its deployment id, and this turns off — later launches must use a "
                     "registered deployment (LMS-1)."))
+    lms_origins = models.TextField(
+        _("LMS web addresses"), blank=True,
+        help_text=_("The web addresses people open the LMS at, one a line — e.g. https://canvas.school.edu, "
+                    "https://learn.school.edu or https://*.school.edu — when they differ from the login URL's: "
+                    "Syllabus's pages shown before a launch is read (the login, the storage page, a refusal) may be "
+                    "framed there. Needed for a Canvas on the school's own domain; the addresses the platform's own "
+                    "launches name are added below by themselves (LMS-1)."))
+    # the LMS origins the platform's verified launches named (launch_presentation.return_url,
+    # tool_platform.url), newest first, at most settings.LTI_FRAME_ORIGINS_KEPT
+    seen_origins = models.JSONField(_("LMS web addresses named by launches"), default=list, blank=True, editable=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=clock.now)
 
@@ -68,6 +78,24 @@ class Platform(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.issuer} ({self.client_id})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .origins import parse_admin_origins
+
+        super().clean()
+        origins, problems = parse_admin_origins(self.lms_origins)
+        if problems:
+            raise ValidationError({"lms_origins": [f"LMS-1: {p}" for p in problems]})
+        self.lms_origins = "\n".join(origins)
+
+    @property
+    def lms_origin_list(self) -> list[str]:
+        """The administrator's "LMS web addresses" (checked on save; a bad line is skipped here)."""
+        from .origins import parse_admin_origins
+
+        return parse_admin_origins(self.lms_origins)[0][:20]
 
     @property
     def origin(self) -> str:

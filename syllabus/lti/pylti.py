@@ -12,8 +12,10 @@
 """
 from __future__ import annotations
 
-from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin  # noqa: F401
+import jwt
+from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.redirect import DjangoRedirect
+from pylti1p3.exception import LtiException
 from pylti1p3.session import SessionService
 
 from . import services
@@ -54,3 +56,22 @@ class Redirect(DjangoRedirect):
 class OIDCLogin(DjangoOIDCLogin):
     def get_redirect(self, url):
         return Redirect(url, self._cookie_service)
+
+
+class MessageLaunch(DjangoMessageLaunch):
+    def get_client_id(self) -> str:
+        body = self._get_jwt_body()
+        aud, azp = body.get("aud"), body.get("azp")
+        if isinstance(aud, list):
+            aud = azp if azp in aud else (aud[0] if aud else "")
+        return aud if isinstance(aud, str) else ""   # services.check_claims refused anything else
+
+    def validate_jwt_signature(self) -> "MessageLaunch":
+        public_key, key_alg = self.get_public_key()
+        try:
+            jwt.decode(self._get_id_token(), public_key, algorithms=[key_alg],
+                       options=self._jwt_verify_options,  # type: ignore[arg-type]  # pylti1p3 types it dict[str, bool]
+                       leeway=services.CLOCK_SKEW)
+        except jwt.InvalidTokenError as exc:
+            raise LtiException(f"Can't decode id_token: {exc}") from exc
+        return self

@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from syllabus.core import audit, clock, outbound
 from syllabus.core.errors import RuleViolation
@@ -49,6 +51,11 @@ CONFIGURATION_MAX = 200_000     # bytes of an OpenID configuration: a few kB in 
 ANSWER_MAX = 200_000            # bytes of the registration endpoint's answer
 TIMEOUT = 15
 TOOL_NAME = "Syllabus"
+# human-readable members sent in every language of the site: the default under their own name,
+# the others as ``name#<lang>`` (OpenID Connect Dynamic Client Registration §2.1; LTI Dynamic
+# Registration §3.5.2: ``client_name#ja``, a message's ``label#ja``) — the LMS shows its user's
+TOOL_TEXTS = {"client_name": gettext_lazy("Syllabus"), "description": gettext_lazy("Course reading lists"),
+              "course_label": gettext_lazy("Syllabus"), "deep_linking_label": gettext_lazy("Add from Syllabus")}
 # the claims the tool reads at launch (LMS-1): who the person is
 CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email")
 # where an instructor adds Syllabus content (deep linking), by the names LMSs use for them
@@ -350,20 +357,32 @@ def frame_origins(config_url: str, referer: str = "") -> list[str]:
     return origins
 
 
+def localized(member: str, text: str) -> dict[str, str]:
+    """``{member: <default language>, member#fr: <French>, ...}`` of TOOL_TEXTS[text]."""
+    out = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            value = str(TOOL_TEXTS[text])
+        out[member if code == settings.LANGUAGE_CODE else f"{member}#{code}"] = value
+    return out
+
+
 def client_registration(config: PlatformConfig, base: str, logo: str = "") -> dict:
     """The tool's registration request (Dynamic Registration §3.5.2; OpenID Connect Dynamic Client Registration)."""
     urls = tool_urls(base)
     course_placements = resource_link_placements(config)
-    messages: list[dict] = [{"type": RESOURCE_LINK, "target_link_uri": urls["launch"], "label": TOOL_NAME,
+    messages: list[dict] = [{"type": RESOURCE_LINK, "target_link_uri": urls["launch"], **localized("label", "course_label"),
                              **({"placements": course_placements} if course_placements else {})}]
     if config.deep_linking:
         placements = requested_placements(config)
-        messages.append({"type": DEEP_LINKING, "target_link_uri": urls["deep_linking"], "label": TOOL_NAME,
+        # DR §3.5.2: the content item types the tool returns (an ltiResourceLink)
+        messages.append({"type": DEEP_LINKING, "target_link_uri": urls["deep_linking"],
+                         **localized("label", "deep_linking_label"), "supported_types": ["ltiResourceLink"],
                          **({"placements": placements} if placements else {})})
     tool_configuration: dict = {
         "domain": urlsplit(base).netloc,
         "target_link_uri": urls["launch"],
-        "description": "Course reading lists",
+        **localized("description", "description"),
         "claims": [c for c in CLAIMS if c in config.claims or c in ("iss", "sub")],
         "messages": messages,
     }
@@ -373,7 +392,7 @@ def client_registration(config: PlatformConfig, base: str, logo: str = "") -> di
         "grant_types": ["implicit", "client_credentials"],
         "initiate_login_uri": urls["login"],
         "redirect_uris": [urls["launch"]],
-        "client_name": TOOL_NAME,
+        **localized("client_name", "client_name"),
         "jwks_uri": urls["jwks"],
         "token_endpoint_auth_method": "private_key_jwt",
         TOOL_CONFIGURATION: tool_configuration,

@@ -27,6 +27,7 @@ from syllabus.org.models import Institution, User
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 
 from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform
+from .origins import origin_of
 
 log = logging.getLogger("syllabus.lti")
 
@@ -36,6 +37,7 @@ NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+LTI1_ROLE = "urn:lti:role:ims/lis/"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 LOGIN_LIFETIME = dt.timedelta(minutes=10)
@@ -185,44 +187,94 @@ def login_for(state: str, cookie: str | None, *, storage_verified: bool = False)
 
 REQUIRED = ("iss", "aud", "sub", "exp", "iat", "nonce", CLAIM + "message_type", CLAIM + "version",
             CLAIM + "deployment_id", CLAIM + "target_link_uri", CLAIM + "roles")
+# claims LTI defines as JSON objects: anything else (a string, a list) is refused, never a 500
+OBJECT_CLAIMS = (CLAIM + "resource_link", CLAIM + "context", CLAIM + "tool_platform", CLAIM + "launch_presentation",
+                 CLAIM + "lis", CLAIM + "custom", NRPS_CLAIM, DL_CLAIM + "deep_linking_settings")
+STRING_CLAIMS = ("sub", "nonce", "email", "given_name", "family_name", "name", "azp", CLAIM + "deployment_id",
+                 CLAIM + "target_link_uri")
+# IMS Security Framework 1.0 §5.1.3 and §6.1: the platform signs with its RSA key (RS256 by
+# default); a symmetric algorithm would be keyed with what the tool holds of the platform — its
+# public key, no secret (the algorithm-confusion attack) — and "none" is no signature at all
+SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512")
+CLOCK_SKEW = dt.timedelta(seconds=60)   # an LMS's clock a minute ahead is not a forged token
+
+
+def check_header(header: dict) -> None:
+    """The id_token's JOSE header (LMS-1): an RSA algorithm and the ``kid`` of the platform's key
+    that signed it (LTI Core 1.3 §5.1.2: the platform MUST name the key in ``kid``)."""
+    alg = header.get("alg")
+    if alg not in SIGNING_ALGORITHMS:
+        raise LaunchRefused("alg", f"the id_token is signed with {str(alg)[:20]}: an LTI launch is signed with the "
+                                   f"platform's RSA key ({', '.join(SIGNING_ALGORITHMS)})")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid.strip():
+        raise LaunchRefused("kid", "the id_token's header names no key (kid) of the platform's key set")
+
+
+def _timestamp(claims: dict, name: str) -> float:
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise LaunchRefused(name, f"{name} must be a number of seconds (a NumericDate), not {str(value)[:40]!r}")
+    return float(value)
 
 
 def check_claims(login: LoginState, claims: dict) -> None:
     """What pylti1p3 does not check: issuer and audience against the login's platform (OIDC Core
-    3.1.3.7), every required claim by name, the nonce issued for this very login, and the
-    target_link_uri of the login (LTI Core 5.3)."""
+    3.1.3.7), every required claim by name and type, the nonce issued for this very login, and
+    the target_link_uri of the login (LTI Core 5.3).  A launch without a course context is valid
+    (LTI Core 5.4.1: the context claim is optional) except for deep linking."""
     platform = login.platform
     missing = [name for name in REQUIRED if name not in claims]
     kind = claims.get(CLAIM + "message_type")
+    for name in OBJECT_CLAIMS:
+        if claims.get(name) is not None and not isinstance(claims[name], dict):
+            raise LaunchRefused("claim", f"{name.removeprefix(CLAIM)} must be an object, not {type(claims[name]).__name__}")
+    for name in STRING_CLAIMS:
+        if claims.get(name) is not None and not isinstance(claims[name], str):
+            raise LaunchRefused("claim", f"{name.removeprefix(CLAIM)} must be a string, not {type(claims[name]).__name__}")
+    roles = claims.get(CLAIM + "roles")
+    if roles is not None and not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
+        raise LaunchRefused("claim", "roles must be a list of role URIs (an empty list for none)")
     if kind == RESOURCE_LINK and not (claims.get(CLAIM + "resource_link") or {}).get("id"):
         missing.append(CLAIM + "resource_link (id)")
     if kind == DEEP_LINKING and not (claims.get(DL_CLAIM + "deep_linking_settings") or {}).get("deep_link_return_url"):
         missing.append(DL_CLAIM + "deep_linking_settings (deep_link_return_url)")
-    if not (claims.get(CLAIM + "context") or {}).get("id"):
+    context = claims.get(CLAIM + "context")
+    if (context is not None or kind == DEEP_LINKING) and not (context or {}).get("id"):
         missing.append(CLAIM + "context (id)")
     if missing:
-        raise LaunchRefused("claim", f"the launch lacks the required claim(s) {', '.join(missing)}")
+        anonymous = "; an anonymous launch (no sub) cannot open Syllabus, which needs to know who opens it" if "sub" in missing else ""
+        raise LaunchRefused("claim", f"the launch lacks the required claim(s) {', '.join(missing)}{anonymous}")
+    if not claims["sub"].strip():
+        raise LaunchRefused("sub", "an anonymous launch (empty sub): Syllabus needs to know who opens it")
     sub_max = column(Identity, "sub")  # OpenID Connect: at most 255 ASCII characters
-    if len(str(claims["sub"])) > sub_max:  # kept in Identity.sub: PostgreSQL refused it (WEB-VALUE), SQLite kept it whole
+    if len(claims["sub"]) > sub_max:  # kept in Identity.sub: PostgreSQL refused it (WEB-VALUE), SQLite kept it whole
         raise LaunchRefused("sub", f"sub: at most {sub_max} characters")
     if kind not in (RESOURCE_LINK, DEEP_LINKING):
-        raise LaunchRefused("claim", f"message type {kind!r} is not one this tool handles")
+        raise LaunchRefused("claim", f"message type {str(kind)[:60]!r} is not one this tool handles")
     if claims.get(CLAIM + "version") != "1.3.0":
-        raise LaunchRefused("claim", f"LTI version {claims.get(CLAIM + 'version')!r}, expected 1.3.0")
+        raise LaunchRefused("claim", f"LTI version {str(claims.get(CLAIM + 'version'))[:20]!r}, expected 1.3.0")
     if claims["iss"] != platform.issuer:
-        raise LaunchRefused("iss", f"the id_token's issuer {claims['iss']} is not the platform that started the login")
+        raise LaunchRefused("iss", f"the id_token's issuer {str(claims['iss'])[:200]} is not the platform that started the login")
     aud = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     if platform.client_id not in aud:
-        raise LaunchRefused("aud", f"wrong audience: the id_token is for {', '.join(map(str, aud))}, not this tool's client id")
-    if len(aud) > 1 and claims.get("azp") != platform.client_id:
-        raise LaunchRefused("aud", "wrong audience: several audiences and the authorized party (azp) is not this tool")
+        raise LaunchRefused("aud", f"wrong audience: the id_token is for {', '.join(map(str, aud))[:300]}, not this tool's client id")
+    # Security Framework §5.1.3 (4, 5): several audiences need azp; an azp present must be this tool
+    if (len(aud) > 1 or "azp" in claims) and claims.get("azp") != platform.client_id:
+        raise LaunchRefused("aud", "wrong audience: the authorized party (azp) is not this tool" if "azp" in claims else
+                            "wrong audience: several audiences and no authorized party (azp) naming this tool")
+    now = clock.now().timestamp()
+    if _timestamp(claims, "exp") <= now:
+        raise LaunchRefused("exp", "the id_token has expired")
+    if _timestamp(claims, "iat") > now + CLOCK_SKEW.total_seconds():
+        raise LaunchRefused("iat", "the id_token was issued in the future (iat): check the LMS's clock")
     if claims["nonce"] != login.nonce:
         raise LaunchRefused("nonce", "the id_token's nonce is not the one issued for this login (replay)")
     if claims[CLAIM + "target_link_uri"] != login.target_link_uri:
         raise LaunchRefused("target_link_uri", "the id_token's target_link_uri differs from the one of the login request")
     if not Deployment.objects.filter(platform=platform, deployment_id=claims[CLAIM + "deployment_id"]).exists() and not (
             platform.adopt_first_deployment and not platform.deployments.exists()):
-        raise LaunchRefused("deployment", f"unknown deployment {claims[CLAIM + 'deployment_id']!r} of {platform}")
+        raise LaunchRefused("deployment", f"unknown deployment {claims[CLAIM + 'deployment_id'][:255]!r} of {platform}")
 
 
 def adopt_first_deployment(platform: Platform, deployment_id) -> None:
@@ -245,13 +297,21 @@ def adopt_first_deployment(platform: Platform, deployment_id) -> None:
     platform.adopt_first_deployment = False
 
 
-def explain(exc: Exception) -> LaunchRefused:
-    """pylti1p3's exception as a refusal with a clear reason."""
+def explain(exc: Exception, header: dict | None = None, keyset_url: str = "") -> LaunchRefused:
+    """pylti1p3's exception as a refusal with a clear reason (the time checks first: PyJWT's
+    "not yet valid" comes wrapped in pylti1p3's "Can't decode id_token")."""
     text = str(exc)
     low = text.lower()
     if "expired" in low:
         return LaunchRefused("exp", "the id_token has expired")
-    if "signature" in low or "unable to find public key" in low or "can't decode id_token" in low:
+    if "(iat)" in low or "issued at" in low or "not yet valid" in low:
+        return LaunchRefused("iat", f"the id_token is not valid yet ({text})")
+    if "unable to find public key" in low:
+        kid = str((header or {}).get("kid", ""))[:100]
+        return LaunchRefused("kid", f"bad signature: no key with kid {kid!r} in the platform's key set {keyset_url}".rstrip())
+    if "kid not found" in low:
+        return LaunchRefused("kid", "the id_token's header names no key (kid) of the platform's key set")
+    if "signature" in low or "can't decode id_token" in low:
         return LaunchRefused("signature", f"bad signature: the id_token does not verify with the platform's keys ({text})")
     if "deployment" in low:
         return LaunchRefused("deployment", "unknown deployment")
@@ -259,8 +319,6 @@ def explain(exc: Exception) -> LaunchRefused:
         return LaunchRefused("nonce", "replayed or unknown nonce")
     if "state" in low:
         return LaunchRefused("state", "state mismatch")
-    if "iat" in low or "issued at" in low or "not yet valid" in low:
-        return LaunchRefused("iat", f"the id_token is not valid yet ({text})")
     return LaunchRefused("claim", f"the launch is not valid: {text}")
 
 
@@ -272,7 +330,10 @@ def role_of(claims: dict) -> str | None:
     roles = [str(r) for r in claims.get(CLAIM + "roles") or []]
     names = set()
     for r in roles:
-        if r.startswith(LIS + "membership"):
+        if r.startswith(LTI1_ROLE):  # LTI 1.1's URN, which some platforms still send in 1.3 launches
+            r = r.removeprefix(LTI1_ROLE)
+            names.add(r.rsplit("/", 1)[-1])
+        elif r.startswith(LIS + "membership"):
             names.add(r.split("#", 1)[-1] if "#" in r else r.rsplit("/", 1)[-1])
         elif "/" not in r and "#" not in r:
             names.add(r)  # short names, deprecated but seen in the wild
@@ -367,6 +428,8 @@ def match_course(platform: Platform, claims: dict) -> Course | None:
     (``CODE`` or ``CODE-SECTION``, preferring the course whose term is current); or the custom
     parameter ``course_code``."""
     context = claims.get(CLAIM + "context") or {}
+    if not context.get("id"):
+        return None   # a link outside any course (LTI Core 5.4.1): no course to open
     link = ContextLink.objects.select_related("course").filter(platform=platform, context_id=context.get("id")).first()
     if link is not None:
         return link.course
@@ -431,6 +494,7 @@ def accept(login: LoginState, claims: dict) -> Launch:
                          memberships_url=(claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""))
             if role:
                 courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
+        remember_launch_origins(platform, claims)
     return Launch(user=user, platform=platform, role=role, course=course, context=context,
                   kind=claims[CLAIM + "message_type"], claims=claims)
 
@@ -602,14 +666,35 @@ CANVAS_CLOUD_ISSUERS = ("https://canvas.instructure.com", "https://canvas.beta.i
 
 
 def platform_frame_origins(platform: Platform) -> list[str]:
-    """LMS-1: the origins that may frame a platform's pages before its launch is read: its login
-    URL's origin; for Instructure's hosted Canvas (one shared issuer, sign-in on its own host) also
-    the school Canvases on Instructure's hosts (``https://*.instructure.com``...,
-    settings.LTI_CANVAS_CLOUD_HOSTS) — the login and storage pages show in the school's frame."""
+    """LMS-1: the origins that may frame a platform's pages before its launch is read (the OIDC
+    login, the storage page, a refusal): its login URL's origin; for Instructure's hosted Canvas
+    (one shared issuer, sign-in on its own host) also the school Canvases on Instructure's hosts
+    (``https://*.instructure.com``..., settings.LTI_CANVAS_CLOUD_HOSTS); the administrator's "LMS
+    web addresses" (a Canvas on the school's own domain, canvas.school.edu); and the LMS origins
+    the platform's verified launches named (:func:`remember_launch_origins`: Blackboard Learn's
+    learn.school.edu behind developer.blackboard.com)."""
     origins = [platform.origin]
     if platform.issuer in CANVAS_CLOUD_ISSUERS:
         origins += [f"https://*.{host}" for host in settings.LTI_CANVAS_CLOUD_HOSTS]
+    kept = platform.seen_origins if isinstance(platform.seen_origins, list) else []
+    for origin in [*platform.lms_origin_list, *kept[:settings.LTI_FRAME_ORIGINS_KEPT]]:
+        if origin not in origins and origin_of(origin, ("https", "http"), wildcard=True) == origin:
+            origins.append(origin)
     return origins
+
+
+def named_origins(platform: Platform, claims: dict) -> list[str]:
+    """The LMS origins a launch names as its own pages: ``launch_presentation.return_url`` and
+    ``tool_platform.url`` — only over https or the platform's own scheme, with a host and no user
+    part."""
+    scheme = urlsplit(platform.origin).scheme
+    named = []
+    for holder, field in ((CLAIM + "launch_presentation", "return_url"), (CLAIM + "tool_platform", "url")):
+        value = claims.get(holder)
+        origin = origin_of(value.get(field), ("https", scheme)) if isinstance(value, dict) else None
+        if origin and origin not in named:
+            named.append(origin)
+    return named
 
 
 def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
@@ -617,26 +702,29 @@ def launch_frame_origins(platform: Platform, claims: dict) -> list[str]:
     the LMS pages the signed launch names as its own: ``launch_presentation.return_url`` and
     ``tool_platform.url``.  Hosted Canvas and Blackboard Learn sign people in on a shared host
     (``sso.canvaslms.com``, ``developer.blackboard.com``) but show the tool in a page of the school's
-    host (``school.instructure.com``, ``learn.school.edu``), which only the launch names.  An origin
-    is taken only with the platform's scheme or https, a host and no user part."""
+    host (``school.instructure.com``, ``learn.school.edu``), which only the launch names."""
     origins = platform_frame_origins(platform)
-    scheme = urlsplit(platform.origin).scheme
-    named = [(claims.get(CLAIM + "launch_presentation") or {}).get("return_url"),
-             (claims.get(CLAIM + "tool_platform") or {}).get("url")]
-    for url in named:
-        if not isinstance(url, str) or len(url) > 2048:
-            continue
-        try:
-            parts = urlsplit(url.strip())
-            parts.port  # noqa: B018 — a malformed port raises here
-        except ValueError:
-            continue
-        if parts.scheme in ("https", scheme) and parts.hostname and "@" not in parts.netloc \
-                and re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", parts.netloc):
-            origin = f"{parts.scheme}://{parts.netloc.lower()}"
-            if origin not in origins:
-                origins.append(origin)
-    return origins
+    return origins + [o for o in named_origins(platform, claims) if o not in origins]
+
+
+def remember_launch_origins(platform: Platform, claims: dict) -> None:
+    """After a verified launch: keep the LMS origins it named on the platform (newest first, at
+    most settings.LTI_FRAME_ORIGINS_KEPT), so that the platform's next login-time pages may be
+    framed there too (LMS-1).  Writes only when an origin is new; audited."""
+    named = [o for o in named_origins(platform, claims) if o != platform.origin]
+    if not named or all(o in (platform.seen_origins or []) for o in named):
+        return
+    with transaction.atomic():
+        locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        before = locked.seen_origins if isinstance(locked.seen_origins, list) else []
+        new = [o for o in named if o not in before]
+        if not new:
+            return
+        kept = (new + before)[:settings.LTI_FRAME_ORIGINS_KEPT]
+        Platform.objects.filter(pk=locked.pk).update(seen_origins=kept)
+        audit.event(None, locked, "LMS web address named by a launch", note=", ".join(new),
+                    changes={"seen_origins": [before, kept]})
+    platform.seen_origins = kept
 
 
 def all_frame_origins() -> list[str]:

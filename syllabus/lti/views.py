@@ -31,7 +31,7 @@ from syllabus.web.errors import query_ceiling, refusal
 from . import keys, services
 from .config import DbToolConf
 from .models import Platform
-from .pylti import DjangoMessageLaunch, OIDCLogin, StateSession
+from .pylti import MessageLaunch, OIDCLogin, StateSession
 from .services import CLAIM, DL_CLAIM, NRPS_CLAIM, LaunchRefused
 
 log = logging.getLogger("syllabus.lti")
@@ -150,6 +150,7 @@ def launch(request):
         if not id_token:
             raise LaunchRefused("id_token", "the launch carries no id_token")
         try:
+            header = jwt.get_unverified_header(id_token)
             claims = jwt.decode(id_token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise LaunchRefused("id_token", "the id_token is not a JWT")
@@ -161,12 +162,13 @@ def launch(request):
         verified = _storage_verified(request, storage) if storage else False
         login_state = services.login_for(state, cookie, storage_verified=verified)
         platform = login_state.platform
+        services.check_header(header)
         services.check_claims(login_state, claims)
         if claims[CLAIM + "message_type"] == services.DEEP_LINKING and services.role_of(claims) != course_services.INSTRUCTOR:
             raise LaunchRefused("role", "only instructors add Syllabus content to the LMS course", status=403)
         # pylti1p3 fetches the platform's key set URL with this session: address vetted where it
         # connects (SSRF, DNS rebinding), a timeout, and the answer refused past KEY_SET_MAX bytes
-        message = DjangoMessageLaunch(request, DbToolConf(), session_service=StateSession(request, storage_verified=verified),
+        message = MessageLaunch(request, DbToolConf(), session_service=StateSession(request, storage_verified=verified),
                                       requests_session=outbound.session(rule="LMS-1", field="keyset_url",
                                                                         max_bytes=services.KEY_SET_MAX))
         try:
@@ -177,7 +179,7 @@ def launch(request):
             raise LaunchRefused("keyset", f"the platform's key set ({platform.keyset_url}) could not be read: {exc.detail}",
                                 status=502)
         except Exception as exc:  # pylti1p3 raises LtiException (and a few others) with a message
-            raise services.explain(exc)
+            raise services.explain(exc, header, platform.keyset_url)
         services.adopt_first_deployment(platform, claims[CLAIM + "deployment_id"])
         result = services.accept(login_state, claims)
     except LaunchRefused as exc:
@@ -252,6 +254,9 @@ def continue_launch(request):
 
 
 def _after_launch(request, result, platform: Platform, claims: dict):
+    if not result.context.get("id"):
+        # a link outside any course (LTI Core 5.4.1; the certification's "no context" launches)
+        return render(request, "lti/no_list.html", {"no_context": True, "course": None})
     link = result.course and result.course.lti_contexts.filter(platform=platform, context_id=result.context.get("id")).first()
     if link and link.memberships_url and result.role == course_services.INSTRUCTOR:
         _sync_later(link.pk)

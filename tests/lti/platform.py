@@ -24,7 +24,12 @@ Implemented (and checked, where the platform is the one checking):
   "postMessage storage" below.
 
 Test control (JSON): POST /control/tool, /control/launch, /control/members; GET /control/deep_links.
-Tampering for refusal tests is a ``tamper`` dict in the launch spec.
+Tampering for refusal tests is a ``tamper`` dict in the launch spec: ``aud``, ``nonce``, ``state``,
+``deployment_id``, ``target_link_uri`` (a value), ``expired``, ``bad_signature`` (signed by a key the
+platform never published, same kid), ``iat`` (seconds from now), ``set`` (claims replaced), ``drop``
+(claims removed), ``set_in`` (``"claim/field"`` of an object claim; None removes it), ``kid`` /
+``no_kid`` (the header), ``alg`` (``HS256`` keyed with the public key, or ``none``: built by hand),
+``raw`` (the id_token as given).
 """
 from __future__ import annotations
 
@@ -125,10 +130,46 @@ class Platform:
         if spec.get("context") and spec.get("nrps", True):
             claims[NRPS] = {"context_memberships_url": f"{self.base}/nrps/{spec['context']['id']}/Members",
                             "service_versions": ["2.0"]}
+        if "iat" in tamper:                 # seconds from now: a token issued in the future
+            claims["iat"] = now + int(tamper["iat"])
+        claims.update(tamper.get("set") or {})   # any claim replaced by another value (wrong type, wrong value)
         for name in tamper.get("drop", []):
             claims.pop(name, None)
+        for name, value in (tamper.get("set_in") or {}).items():   # "claim/field": one field of an object claim
+            claim, field = name.rsplit("/", 1)
+            if value is None:
+                (claims.get(claim) or {}).pop(field, None)
+            else:
+                claims.setdefault(claim, {})[field] = value
+        if "raw" in tamper:                 # not a JWT at all, or a mangled one
+            return tamper["raw"]
+        headers = {"kid": tamper.get("kid", KID)}
+        if tamper.get("no_kid"):
+            headers = {}
+        alg = tamper.get("alg", "RS256")
+        if alg != "RS256":                  # RFC 7515/7518 by hand: PyJWT rightly refuses to build these
+            return _unsafe_jws(claims, {**headers, "alg": alg, "typ": "JWT"}, self.key)
         key = self.rogue if tamper.get("bad_signature") else self.key
-        return jwt.encode(claims, _pem(key), algorithm="RS256", headers={"kid": KID})
+        return jwt.encode(claims, _pem(key), algorithm="RS256", headers=headers)
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unsafe_jws(claims: dict, header: dict, key) -> str:
+    """A JWS a forger would send: ``alg: none`` (no signature), or ``HS256`` keyed with the
+    platform's *public* key (the RS256/HS256 confusion attack: the public key is no secret)."""
+    import hashlib
+    import hmac
+
+    signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
+    if header["alg"] == "none":
+        return signing_input + "."
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return signing_input + "." + _b64(hmac.new(public, signing_input.encode(), hashlib.sha256).digest())
 
 
 PLATFORM = Platform()

@@ -157,6 +157,8 @@ def test_a_launch_may_be_framed_by_the_lms_host_its_signed_launch_names(client, 
     from tests.lti.platform import CLAIM
 
     platform = Platform.objects.get(issuer=lms.base)
+    assert platform.seen_origins == ["https://riverside.instructure.com"]   # remembered for its login pages
+    platform.seen_origins = []
     for hostile in ("javascript:alert(1)", "https://evil@x.edu/", "ftp://x.edu/", "https://x.edu; script-src *", "https://x.edu:99999/", 42):
         assert services.launch_frame_origins(platform, {CLAIM + "launch_presentation": {"return_url": hostile}}) == [platform.origin]
     assert services.launch_frame_origins(platform, {CLAIM + "tool_platform": {"url": "https://Learn.School.edu/"}}) == [

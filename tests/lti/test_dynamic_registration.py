@@ -158,6 +158,12 @@ def test_dynamic_registration_registers_the_platform_and_it_launches(client, reg
     assert tool["domain"] == "testserver" and tool["target_link_uri"] == "http://testserver/lti/launch/"
     assert {"iss", "sub", "email"} <= set(tool["claims"])
     assert [m["type"] for m in tool["messages"]] == ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"]
+    # DR §3.5.2 / OIDC DCR §2.1: the human-readable members in every language of the site
+    assert body["client_name#fr"] == "Syllabus"
+    assert (tool["description"], tool["description#fr"]) == ("Course reading lists", "Listes de lecture des cours")
+    assert [(m["label"], m["label#fr"]) for m in tool["messages"]] == [("Syllabus", "Syllabus"),
+                                                                      ("Add from Syllabus", "Ajouter depuis Syllabus")]
+    assert tool["messages"][1]["supported_types"] == ["ltiResourceLink"]
     assert tool["messages"][1]["placements"] == ["ContentArea", "link_selection"]
 
     platform = Platform.objects.get()
@@ -313,7 +319,8 @@ def test_a_moodle_shaped_configuration_registers(client, reg_lms, inst_a):
     assert confirm(client, reg_lms, token).status_code == 200
     messages = json.loads(received(reg_lms)[0]["body"])[TOOL_CONFIGURATION]["messages"]
     assert messages[1] == {"type": "LtiDeepLinkingRequest", "target_link_uri": "http://testserver/lti/launch/",
-                           "label": "Syllabus", "placements": ["AddContentMenu"]}
+                           "label": "Add from Syllabus", "label#fr": "Ajouter depuis Syllabus",
+                           "supported_types": ["ltiResourceLink"], "placements": ["AddContentMenu"]}
     assert list(Platform.objects.get().deployments.values_list("deployment_id", flat=True)) == ["7"]
 
 

@@ -153,7 +153,7 @@ def test_sec_key_the_default_key_is_derived_from_secret_key():
         assert encryption.decrypt(token) == "x"
 
 
-BEFORE = [("sso", "0004_oidc_verifies_email"), ("lti", "0005_launch_storage_and_tickets"),
+BEFORE = [("sso", "0005_saml_metadata_refresh_authn_context"), ("lti", "0005_launch_storage_and_tickets"),
           ("consortium", "0004_ill_cancel_requested_copy_completed")]
 
 

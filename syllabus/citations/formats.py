@@ -34,6 +34,7 @@ from . import csl as cslmod
 from . import identifiers, validate
 
 FORMATS = ("ris", "bibtex", "csl-json")
+IMPORT_MAX_BYTES = 5 * 1024 * 1024  # the ceiling of a citation file imported into a list (LST-9)
 
 
 @dataclass

@@ -636,9 +636,12 @@ def _latex_to_text(text: str) -> str:
 
 def _tex(value) -> str:
     text = str(value or "")
-    if not FAST_LATEX:
+    if not FAST_LATEX or len(text) > _CACHED_UP_TO:
         return _tex_uncached(text)
     return _tex_cached(text)
+
+
+_CACHED_UP_TO = 300  # characters: names, journals, publishers, places — never a whole abstract kept in memory
 
 
 @functools.lru_cache(maxsize=8192)

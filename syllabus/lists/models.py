@@ -359,3 +359,6 @@ class ListImportEntry(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["job", "position"], name="list_import_entry_once")]
+
+    def __str__(self) -> str:
+        return f"entry {self.position} of import {self.job_id} ({self.status})"

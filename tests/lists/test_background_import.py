@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from django.db.models import F as models_F
+
 from syllabus.core import clock
 from syllabus.core.tasks import sweeps
 from syllabus.lists import catalog_link, services
@@ -152,3 +154,27 @@ def test_a_file_over_the_ceiling_is_refused_naming_the_rule_and_the_size(client,
     r = _post(client, lst, "%" * (5 * 1024 * 1024 + 1))
     assert r.status_code == 400 and r.json()["rule"] == "LST-9" and "at most 5 MB" in r.json()["detail"]
     assert not ListImport.objects.exists()
+
+
+def test_adding_to_a_long_section_reads_none_of_its_items_and_a_gap_is_still_mended(instructor, course):
+    """Each entry of an import is added after the last item: the section's items were all read
+    again (metadata and formatted text) for every one — quadratic over a file of thousands."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from syllabus.lists.models import Section
+
+    lst = services.create_list(instructor, title="Readings", courses=[course])
+    for n in range(30):
+        services.add_citation(instructor, lst, type="book", metadata={"title": f"Book {n}"})
+    section = Section.objects.get(resource_list=lst)
+    with CaptureQueriesContext(connection) as ctx:
+        added = services.add_citation(instructor, lst, section, type="book", metadata={"title": "Book 30"})
+    item_reads = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+                  and '"lists_citation"."metadata"' in q["sql"]]
+    assert added.position == 30 and item_reads == []
+    # positions with a gap (as an old database may hold): the next item mends them, as before
+    Citation.objects.filter(section=section, position__gte=10).update(position=models_F("position") + 5)
+    services.add_citation(instructor, lst, section, type="book", metadata={"title": "Book 31"})
+    assert list(Citation.objects.filter(section=section).order_by("position").values_list("position", flat=True)) == \
+        list(range(32))

@@ -700,6 +700,9 @@ def _bib_name(parts) -> dict:
 def _split_concatenation(value: str) -> list[str] | None:
     """The parts of a BibTeX value joined with ``#`` ("jomch # { (Online)}"), or None when the
     value is one braced or quoted text (nothing to resolve)."""
+    if "#" not in value:  # no concatenation: the walk below would give the value whole (most values)
+        whole = value.strip()
+        return None if whole[:1] in ("{", '"') else [whole]
     parts, depth, quoted, current = [], 0, False, ""
     for ch in value:
         if ch == "{" :

@@ -190,6 +190,11 @@ CELERY_TIMEZONE = "UTC"
 # Timer sweep period (seconds) for the in-process runner and Celery beat alike.
 TICK_SECONDS = int(os.environ.get("TICK_SECONDS", "60"))
 IN_PROCESS_RUNNER = env_bool("IN_PROCESS_RUNNER", not BROKER_URL)
+# LST-9 (session 18): a citation file imported into a list within the request up to this size;
+# a larger one (up to the 5 MB ceiling, citations.formats.IMPORT_MAX_BYTES) is queued and imported
+# by the timer's sweep, LIST_IMPORT_SWEEP_SECONDS of work per tick, its progress on the list page.
+LIST_IMPORT_INLINE_BYTES = int(os.environ.get("LIST_IMPORT_INLINE_BYTES", str(128 * 1024)))
+LIST_IMPORT_SWEEP_SECONDS = int(os.environ.get("LIST_IMPORT_SWEEP_SECONDS", "40"))
 # PostgreSQL: on commit of a transaction that queued letters, announce them with NOTIFY on the
 # channel "syllabus_outbox" (one short statement after the commit, never inside it: a NOTIFY in
 # the transaction would hold PostgreSQL's global notify lock across the commit's flush and

@@ -286,6 +286,25 @@ class ImportOut(Schema):
     entries: list[ImportEntryOut]
 
 
+ListImportStatus = Literal["queued", "running", "done", "failed"]
+
+
+class ListImportOut(ImportOut):
+    """A file over the request's size (``LIST_IMPORT_INLINE_BYTES``) imported in the background
+    (LST-9): its progress, and when ``status`` is ``done`` the same report as an import in the
+    request; ``failed`` with the rule and detail that refused the whole file."""
+    import_id: int
+    list_id: int
+    status: ListImportStatus
+    filename: str
+    total: int = Field(0, description="entries read from the file (0 until it is read)")
+    done: int = Field(0, description="entries imported or refused so far")
+    rule: str = ""
+    detail: str = ""
+    created_at: dt.datetime
+    finished_at: dt.datetime | None = None
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 def summary(r: Record) -> dict:
@@ -618,12 +637,24 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
     return _download(items, format, slug, title=lst.title, style=style)
 
 
-@router.post("/lists/{list_id}/import", response={200: ImportOut, 400: Error, 403: Error, 404: Error},
-             summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry")
+@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error},
+             summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry, "
+                     "or 202 and the background import of a large file (GET /lists/{list_id}/imports/{import_id})")
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):
-    if file.size and file.size > 5 * 1024 * 1024:
-        raise RuleViolation("LST-9", "an import file may be at most 5 MB", field="file")
+    from django.conf import settings
+
+    if file.size and file.size > formats.IMPORT_MAX_BYTES:
+        raise RuleViolation("LST-9", f"an import file may be at most {formats.IMPORT_MAX_BYTES // (1024 * 1024)} MB", field="file")
     text = formats.decode(file.read())
+    if file.size and file.size > settings.LIST_IMPORT_INLINE_BYTES:
+        job = lists_port.queue_import(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
+        return Status(202, lists_port.import_report(job))
     report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
     return {"format": report.format, "read": report.read, "created": report.created, "rejected": len(report.rejected),
             "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}
+
+
+@router.get("/lists/{list_id}/imports/{import_id}", response={200: ListImportOut, 403: Error, 404: Error},
+            summary="A background import of a list (LST-9): its progress, and its per-entry report when done")
+def get_list_import(request, list_id: Id, import_id: Id):
+    return lists_port.import_report(lists_port.list_import(request.user, list_id, import_id))

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+from ninja import Status
 
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.web.errors import refusal
@@ -49,6 +50,8 @@ def list_import(request, list_id: int):
             raise RuleViolation("LST-9", "choose a RIS, BibTeX or CSL-JSON file to import", field="file")
         chosen = forms.ListImportForm.parse(request.POST)
         report = api.import_list(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"])
+        if isinstance(report, Status):  # a large file: imported in the background (LST-9)
+            return _queued(request, list_id, report.value)
     except NotFound:
         raise Http404
     except RuleViolation as exc:
@@ -68,3 +71,27 @@ def list_import(request, list_id: int):
         messages.warning(request, _("Fields not imported (number of entries): %(fields)s") % {"fields": ", ".join(report["dropped"])})
     messages.success(request, summary)
     return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))
+
+
+def _queued(request, list_id: int, job: dict):
+    """A file over the request's size, queued: said at once, and shown on the list page (its
+    progress, then its report) until it is done."""
+    if is_htmx(request):
+        return render(request, "catalog/_list_import_report.html", {"job": job, "list_id": list_id}, status=202)
+    messages.info(request, _("The file is large: it is being imported in the background. The list's page shows how far "
+                             "it has got, and its report when it is done."))
+    return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))
+
+
+@login_required
+@require_GET
+def list_import_status(request, list_id: int, import_id: int):
+    """A background import's progress (htmx polls it while it runs), then its per-entry report."""
+    try:
+        job = lists_port.import_report(lists_port.list_import(request.user, list_id, import_id))
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        return refusal(request, exc)
+    context = {"job": job, "list_id": list_id, "report": job if job["status"] == "done" else None}
+    return render(request, "catalog/_list_import_report.html" if is_htmx(request) else "catalog/list_import.html", context)

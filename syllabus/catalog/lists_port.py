@@ -21,7 +21,7 @@ from django.urls import reverse
 NEEDS = frozenset({
     "lists_for_adding", "list_and_section", "ensure_edit", "add_record", "add_metadata", "import_into_list",
     "list_items", "citation_form_type", "lists_containing", "record_ids_for_courses", "course_reserves",
-    "item_context",
+    "item_context", "queue_import", "import_report", "list_imports", "list_import",
 })
 
 _provided: dict[str, Callable[..., Any]] = {}
@@ -73,6 +73,26 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
                      section_id: int | None = None):
     """Add every readable RIS/BibTeX/CSL-JSON entry of ``text``; the per-entry report."""
     return _get("import_into_list")(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id)
+
+
+def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None):
+    """Queue a file too large for the request (LST-9): the background import (a ``ListImport``)."""
+    return _get("queue_import")(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id)
+
+
+def import_report(job, *, entries: bool = True) -> dict:
+    """A background import's progress and, when done, its per-entry report."""
+    return _get("import_report")(job, entries=entries)
+
+
+def list_imports(user, list_id: int, *, limit: int = 5) -> list:
+    """The list's latest background imports, for its editors."""
+    return _get("list_imports")(user, list_id, limit=limit)
+
+
+def list_import(user, list_id: int, import_id: int):
+    """One background import of the list (404 for another list's)."""
+    return _get("list_import")(user, list_id, import_id)
 
 
 def list_items(user, list_id: int) -> tuple[Any, list[dict]]:

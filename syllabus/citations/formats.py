@@ -10,6 +10,8 @@ others are kept.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import re
 import unicodedata
@@ -32,6 +34,7 @@ from . import csl as cslmod
 from . import identifiers, validate
 
 FORMATS = ("ris", "bibtex", "csl-json")
+IMPORT_MAX_BYTES = 5 * 1024 * 1024  # the ceiling of a citation file imported into a list (LST-9)
 
 
 @dataclass
@@ -580,8 +583,74 @@ def _scripts(match: re.Match) -> str:
 _MATH_SCRIPT = re.compile(r"(?<=\S)([_^])(?:\{([0-9+\-=()]+)\}|([0-9+\-=()]))")
 
 
-def _tex(value: str) -> str:
+# --- LaTeX to text, fast (session 18) --------------------------------------------------------
+# pylatexenc costs ≈ 30 µs a character; most LaTeX in bibliographies is a few shapes — braces
+# that protect case ("{DNA}"), accents ("{\\'e}", "\\"{u}", "\\c{c}"), ties ("~") and dashes
+# ("--"). A value made only of those is decoded token by token, each token's text being what
+# pylatexenc itself gives for it (asked once, then remembered), so the output is pylatexenc's;
+# any other macro, math, "%" (a comment), "&", "#", "^", "_" or an unbalanced brace goes to
+# pylatexenc whole. tests/citations/test_import_speed.py compares both on every corpus file.
+_FAST_TOKEN = re.compile(
+    r"(?P<accent>\\['`^\"~=.](?:[A-Za-z]|\{[A-Za-z]\}|\{\\i\})|\\[cvuHk]\{[A-Za-z]\})"
+    r"|(?P<open>\{)|(?P<close>\})|(?P<tie>~)"
+    r"|(?P<special>---|--|``|''|!`|\?`)"
+    r"|(?P<plain>[^\\{}$~%&#^_\-`'!?]+|[-`'!?])"
+)
+_token_text: dict[str, str] = {}
+FAST_LATEX = True  # False: every value through pylatexenc (the reference the tests compare with)
+
+
+def _fast_latex(text: str) -> str | None:
+    """``text`` decoded as pylatexenc would, or None when it holds anything but the shapes above."""
+    out: list[str] = []
+    depth, pos, end = 0, 0, len(text)
+    while pos < end:
+        m = _FAST_TOKEN.match(text, pos)
+        if m is None:
+            return None
+        kind, token = m.lastgroup, m.group()
+        pos = m.end()
+        if kind == "plain":
+            out.append(token)
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth < 0:
+                return None
+        else:
+            decoded = _token_text.get(token)
+            if decoded is None:
+                decoded = _token_text[token] = _latex.latex_to_text(token)
+            out.append(decoded)
+    return "".join(out) if depth == 0 else None
+
+
+def _latex_to_text(text: str) -> str:
+    if FAST_LATEX:
+        fast = _fast_latex(text)
+        if fast is not None:
+            return fast
+    return _latex.latex_to_text(text)
+
+
+def _tex(value) -> str:
     text = str(value or "")
+    if not FAST_LATEX or len(text) > _CACHED_UP_TO:
+        return _tex_uncached(text)
+    return _tex_cached(text)
+
+
+_CACHED_UP_TO = 300  # characters: names, journals, publishers, places — never a whole abstract kept in memory
+
+
+@functools.lru_cache(maxsize=8192)
+def _tex_cached(text: str) -> str:
+    """The same journal, publisher, place or name recurs across a file's entries: decoded once."""
+    return _tex_uncached(text)
+
+
+def _tex_uncached(text: str) -> str:
     # simple math sub/superscripts ("DNA$_2$", "$\Sigma^0$") → Unicode, as they print
     # (before the last "$" only: what a lookahead for a later "$" meant — tried at every "_" it was
     # quadratic on a long field of them, ReDoS, session 17)
@@ -590,7 +659,7 @@ def _tex(value: str) -> str:
         text = _MATH_SCRIPT.sub(_scripts, text[:last]) + text[last:]
     if "\\" in text or "{" in text or "$" in text or "~" in text:
         try:
-            text = _latex.latex_to_text(text)
+            text = _latex_to_text(text)
         except (IndexError, AttributeError, TypeError, ValueError):
             # a macro whose arguments are spaced out ("\href  {url}  {text}", as Better BibTeX's users
             # write them) has none for pylatexenc, which fails: joined, else the words without macros
@@ -631,6 +700,9 @@ def _bib_name(parts) -> dict:
 def _split_concatenation(value: str) -> list[str] | None:
     """The parts of a BibTeX value joined with ``#`` ("jomch # { (Online)}"), or None when the
     value is one braced or quoted text (nothing to resolve)."""
+    if "#" not in value:  # no concatenation: the walk below would give the value whole (most values)
+        whole = value.strip()
+        return None if whole[:1] in ("{", '"') else [whole]
     parts, depth, quoted, current = [], 0, False, ""
     for ch in value:
         if ch == "{" :
@@ -1013,6 +1085,7 @@ def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]],
     strings = "\n".join(b.raw for b in library.strings if b.raw)
     out: list[bib.Entry | bib.ParsingFailedBlock] = []
     fixed = []
+    again_texts: list[tuple[int, str]] = []  # (the entry's line in the file, its text under its own key)
     for block in library.blocks:
         entry = getattr(block, "ignore_error_block", None) if isinstance(block, _SET_ASIDE) else None
         if not isinstance(entry, bib.Entry):
@@ -1029,12 +1102,23 @@ def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]],
         else:  # a key used before: middlewares have been at it already, so it is read again from its text
             head = re.match(r"\s*@\s*\w+\s*[{(]\s*[^,\s]*", entry.raw or "")
             text = (re.sub(r"[^,\s{(]*$", "", head.group(0)) + key + (entry.raw or "")[head.end():]) if head else ""
-            parsed = bibtexparser.parse_string(strings + "\n" + text, parse_stack=_bib_stack())
-            for b in parsed.blocks:
-                if isinstance(b, (bib.Entry, bib.ParsingFailedBlock)):
-                    lines[id(b)] = entry.start_line or 0
-                    out.append(b)
+            again_texts.append((entry.start_line or 0, text))
         labels[key] = (entry.key, twice)
+    if again_texts:
+        # all read again in one parse after the file's @strings (one parse each, with every
+        # @string again, was quadratic in a file of many strings and reused keys); each block is
+        # traced back to its entry by the line it starts on. Their keys are all new ones, so no
+        # crossref reaches from one to another, as before.
+        chunks, starts, at = [strings], [], strings.count("\n") + 1
+        for _line, text in again_texts:
+            starts.append(at)
+            chunks.append(text)
+            at += text.count("\n") + 1
+        parsed = bibtexparser.parse_string("\n".join(chunks), parse_stack=_bib_stack())
+        for b in parsed.blocks:
+            if isinstance(b, (bib.Entry, bib.ParsingFailedBlock)):
+                lines[id(b)] = again_texts[max(bisect.bisect_right(starts, b.start_line or 0) - 1, 0)][0]
+                out.append(b)
     if fixed:  # through the same middlewares, with the file's @strings
         again = bibtexparser.Library([*library.strings, *fixed])
         for middleware in _bib_stack():

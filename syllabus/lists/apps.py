@@ -25,4 +25,6 @@ class ListsConfig(SyllabusAppConfig):
             list_items=catalog_link.list_items, citation_form_type=catalog_link.citation_form_type,
             lists_containing=reserves.lists_containing, record_ids_for_courses=reserves.record_ids_for_courses,
             course_reserves=reserves.course_reserves, item_context=catalog_link.item_context,
+            queue_import=catalog_link.queue_import, import_report=catalog_link.import_report,
+            list_imports=catalog_link.list_imports, list_import=catalog_link.list_import,
         )

@@ -6,9 +6,11 @@ lists port (:mod:`syllabus.catalog.lists_port`), which :class:`ListsConfig` fill
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from django.db import models, transaction
 from django.db.models import Q
 
 from syllabus.catalog import lookup
@@ -16,6 +18,7 @@ from syllabus.catalog.search import ParsedQuery, backend
 from syllabus.catalog.selectors import visible_records
 from syllabus.citations import csl as cslmod
 from syllabus.citations import formats, identifiers
+from syllabus.core import clock
 from syllabus.core.text import strip_control
 from syllabus.core.errors import RuleViolation
 from syllabus.core.loading import ImportReport
@@ -25,6 +28,8 @@ from . import selectors as list_selectors
 from . import services as list_services
 from .models import Citation, CitationType, ResourceList
 from .permissions import ensure_edit
+
+log = logging.getLogger("syllabus.lists.import")
 
 
 def lists_for_adding(user) -> list:
@@ -179,41 +184,192 @@ class ListImportReport(ImportReport):
         return [f"{name} ({n})" for name, n in sorted(counts.items())]
 
 
-def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None) -> ListImportReport:
-    """Add every readable RIS/BibTeX entry to the list; each entry is added (or refused by the
-    lists app's rules, e.g. an invalid ISBN) on its own, and the report says which."""
+def _read(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None):
+    """(list, section, format, entries) of a file about to be imported into a list; refused
+    (LST-9) when it is no RIS/BibTeX/CSL-JSON or holds no entry."""
     lst, section = list_and_section(user, list_id, section_id)
     ensure_edit(user, lst)  # a reader gets 403 before anything is parsed
     # the boundary: control characters (NUL, ESC, ...) in an imported file are dropped (issue 18)
     detected, entries = formats.parse(strip_control(text), fmt, filename)
     if not detected:
-        raise RuleViolation("LST-9", "the file is neither RIS nor BibTeX (nor CSL-JSON)", field="file")
+        raise RuleViolation("LST-9", NOT_A_CITATION_FILE, field="file")
     if not entries:  # an empty file, or RIS sent as format=bibtex: say so, not "0 imported, 0 refused"
         why = {"ris": "no line starts 'TY  - '", "bibtex": "no @type{key, ...}", "csl-json": "no item"}[detected]
         raise RuleViolation("LST-9", f"the file has no {'BibTeX' if detected == 'bibtex' else detected.upper()} entry "
                                      f"({why}): nothing to import", field="file")
+    return lst, section, detected, entries
+
+
+NOT_A_CITATION_FILE = "the file is neither RIS nor BibTeX (nor CSL-JSON)"
+
+
+def _note(detected: str, filename: str) -> str:
+    return f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
+
+
+def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMatcher, note: str,
+               batch: list_services.ChangeBatch) -> EntryReport:
+    """One entry added to the list (or refused by the lists app's rules), as its report line; in a
+    transaction of its own that takes its part of the import's librarian task (LST-6) with it."""
+    if entry.csl is None:
+        return EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error, line=entry.line)
+    try:
+        with batch.entry():
+            citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
+                                                  record=matcher.match(entry.csl))
+        return EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
+                           dropped=list(entry.dropped))
+    except RuleViolation as exc:
+        if exc.status in (403, 404):
+            raise
+        return EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
+                           detail=exc.detail, line=entry.line, dropped=list(entry.dropped))
+
+
+def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None) -> ListImportReport:
+    """Add every readable RIS/BibTeX entry to the list; each entry is added (or refused by the
+    lists app's rules, e.g. an invalid ISBN) on its own, and the report says which."""
+    lst, section, detected, entries = _read(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id)
     report = ListImportReport(format=detected)
     matcher = RecordMatcher(user, [entry.csl for entry in entries if entry.csl is not None])  # one query for all
-    note = f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
+    note = _note(detected, filename)
     # LST-6: on a list the library has, the import is one librarian task naming its items, not one per item
     with list_services.one_task(lst, note) as batch:
         for entry in entries:
-            if entry.csl is None:
-                report.add(EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error,
-                                       line=entry.line))
-                continue
-            try:
-                with batch.entry():
-                    citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
-                                                          record=matcher.match(entry.csl))
-                report.add(EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
-                                       dropped=list(entry.dropped)))
-            except RuleViolation as exc:
-                if exc.status in (403, 404):
-                    raise
-                report.add(EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
-                                       detail=exc.detail, line=entry.line, dropped=list(entry.dropped)))
+            report.add(_add_entry(user, lst, section, entry, matcher, note, batch))
     return report
+
+
+# --- a large file, in the background (LST-9, session 18) -------------------------------------
+
+def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None):
+    """Queue a file too large to import within the request (``formats.IMPORT_INLINE_BYTES``): who
+    may not import, a section of another list and a file that is no citation file at all are
+    refused at once, as in the request; the rest is read and imported by the timer's sweep
+    (:func:`run_imports`), and the list's page and ``GET /api/v1/lists/{id}/imports/{id}`` show
+    how far it has got."""
+    from .models import ListImport
+
+    lst, section = list_and_section(user, list_id, section_id)
+    ensure_edit(user, lst)
+    text = strip_control(text)
+    if not (fmt or formats.detect(text, filename)):
+        raise RuleViolation("LST-9", NOT_A_CITATION_FILE, field="file")
+    return ListImport.objects.create(resource_list=lst, section=section, actor=user, filename=filename[:255],
+                                     format=(fmt or "")[:20], text=text, created_at=clock.now())
+
+
+def _entry_of(data: dict) -> formats.ParsedEntry:
+    return formats.ParsedEntry(**{**data, "dropped": tuple(data.get("dropped") or ())})
+
+
+def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
+    """The sweep: work on the queued imports, oldest first, for about ``budget`` seconds (and at
+    most ``max_entries`` entries); each is leased while worked on (a second runner leaves it
+    alone; one that stopped half-way is picked up again when its lease ends, from the first
+    entry without a report). The number of entries handled."""
+    import dataclasses
+    import time
+    from datetime import timedelta
+
+    from .models import ListImport, ListImportEntry
+
+    started, moved = time.monotonic(), 0
+    lease = timedelta(seconds=budget * 3 + 60)
+    queue = ListImport.objects.filter(status__in=(ListImport.QUEUED, ListImport.RUNNING)).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lte=now)).order_by("created_at", "id").values_list("pk", flat=True)
+    for pk in list(queue[:20]):
+        if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
+            break
+        claimed = ListImport.objects.filter(pk=pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now)).update(
+            lease_until=now + lease)
+        if not claimed:
+            continue
+        job = ListImport.objects.select_related("actor").get(pk=pk)
+        try:
+            if job.status == ListImport.QUEUED:  # read the file: once
+                lst, section, detected, entries = _read(job.actor, job.resource_list_id, job.text, filename=job.filename,
+                                                        fmt=job.format, section_id=job.section_id)
+                job.format, job.total, job.text = detected, len(entries), ""
+                job.pending = [dataclasses.asdict(e) for e in entries]
+                job.status, job.started_at = ListImport.RUNNING, clock.now()
+                job.save(update_fields=["format", "total", "text", "pending", "status", "started_at"])
+            lst, section = list_and_section(job.actor, job.resource_list_id, job.section_id)
+            ensure_edit(job.actor, lst)
+            done = set(job.entries.values_list("position", flat=True))
+            todo = [_entry_of(d) for d in job.pending if d["position"] not in done]
+            matcher = RecordMatcher(job.actor, [e.csl for e in todo if e.csl is not None])
+            note = _note(job.format, job.filename)
+            finished = True
+            # LST-6: one librarian task for what this tick imports (a long import: one per tick's slice)
+            with list_services.one_task(lst, note) as batch:
+                for entry in todo:
+                    if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
+                        finished = False
+                        break
+                    with transaction.atomic():
+                        line = _add_entry(job.actor, lst, section, entry, matcher, note, batch)
+                        ListImportEntry.objects.create(job=job, position=line.position, status=line.status,
+                                                       title=line.title[:2000], citation_id=line.citation_id, rule=line.rule,
+                                                       detail=line.detail, line=line.line, dropped=line.dropped)
+                        ListImport.objects.filter(pk=job.pk).update(done=models.F("done") + 1)
+                    moved += 1
+            if finished:
+                ListImport.objects.filter(pk=job.pk).update(status=ListImport.DONE, pending=[], finished_at=clock.now(),
+                                                            lease_until=None)
+                continue
+        except RuleViolation as exc:  # the file (no entry...), or the list or the right to edit it gone meanwhile
+            _fail(job, exc.rule, exc.detail)
+            continue
+        except Exception:  # never retried for ever: said, and logged for the operator
+            log.exception("list import %s stopped", job.pk)
+            _fail(job, "LST-9", "the import stopped on an unexpected error; the entries before it were imported")
+            continue
+        ListImport.objects.filter(pk=job.pk).update(lease_until=None)  # out of time: the next tick goes on
+    return moved
+
+
+def _fail(job, rule: str, detail: str) -> None:
+    type(job).objects.filter(pk=job.pk).update(status=type(job).FAILED, rule=rule[:20], detail=detail, text="", pending=[],
+                                               finished_at=clock.now(), lease_until=None)
+
+
+def import_report(job, *, entries: bool = True) -> dict:
+    """A background import as the API and the list page show it: its progress, and when done the
+    same report as an import within the request (format, read, created, refused, dropped, entries;
+    ``entries=False``: the progress only, as the list's import panel shows it)."""
+    rows = list(job.entries.all()) if entries and job.status in (job.DONE, job.FAILED) else []
+    report = ListImportReport(format=job.format if job.total else "")
+    for r in rows:
+        report.add(EntryReport(r.position, r.status, r.title, r.citation_id, r.rule, r.detail, r.line, list(r.dropped)))
+    return {"import_id": job.pk, "list_id": job.resource_list_id, "status": job.status, "status_label": job.status_label,
+            "filename": job.filename, "total": job.total, "done": job.done, "rule": job.rule, "detail": job.detail,
+            "created_at": job.created_at, "finished_at": job.finished_at,
+            "format": report.format, "read": report.read if rows else job.total, "created": report.created,
+            "rejected": len(report.rejected), "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}
+
+
+def list_imports(user, list_id: int, *, limit: int = 5) -> list:
+    """The list's latest background imports, for its editors (newest first)."""
+    from .models import ListImport
+
+    lst, _section = list_and_section(user, list_id, None)
+    ensure_edit(user, lst)
+    return list(ListImport.objects.filter(resource_list=lst).defer("text", "pending").order_by("-created_at", "-id")[:limit])
+
+
+def list_import(user, list_id: int, import_id: int):
+    """One background import of the list (404 for another list's, 403 for who may not edit it)."""
+    from syllabus.core.errors import NotFound
+
+    from .models import ListImport
+
+    lst, _section = list_and_section(user, list_id, None)
+    ensure_edit(user, lst)
+    job = ListImport.objects.filter(resource_list=lst, pk=import_id).defer("text", "pending").first()
+    if job is None:
+        raise NotFound("LST-9", "no such import of this list")
+    return job
 
 
 def item_context(user, citation_id: int) -> tuple[str, str] | None:

@@ -301,3 +301,66 @@ class RecordChange(models.Model):
 
     def __str__(self) -> str:
         return f"record {self.record_id}: {self.n}"
+
+
+# --- a large citation file, imported in the background (LST-9, session 18) -------------------
+
+class ListImport(models.Model):
+    """A RIS/BibTeX/CSL-JSON file too large to import within the web request (over
+    ``IMPORT_INLINE_BYTES``): queued here by the import form or ``POST /api/v1/lists/{id}/import``,
+    read and imported by the timer's sweep (``lists.tasks``: the in-process runner, or Celery
+    beat's worker) a slice at a time, with its progress and, entry by entry, its report
+    (:class:`ListImportEntry`) for the person who sent it."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUSES = [(QUEUED, _("Waiting")), (RUNNING, _("Importing")), (DONE, _("Imported")), (FAILED, _("Failed"))]
+
+    resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="imports")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=20, blank=True, help_text="as asked (empty: detected), then as read")
+    text = models.TextField(blank=True, help_text="the file's text, until it is read")
+    pending = models.JSONField(default=list, blank=True, help_text="the entries read and not imported yet")
+    status = models.CharField(max_length=20, choices=STATUSES, default=QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="entries read from the file")
+    done = models.PositiveIntegerField(default=0, help_text="entries imported or refused so far")
+    rule = models.CharField(max_length=20, blank=True, help_text="why the whole file was refused")
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="a sweep works on it until then")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["resource_list", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"import of {self.filename or 'a file'} into list {self.resource_list_id} ({self.status})"
+
+    @property
+    def status_label(self) -> str:
+        return str(dict(self.STATUSES).get(self.status, self.status))
+
+
+class ListImportEntry(models.Model):
+    """One entry's outcome in a background import: written in the same transaction as its
+    citation, so that an import picked up again after a stop neither loses nor repeats one."""
+
+    job = models.ForeignKey(ListImport, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField()
+    status = models.CharField(max_length=20)  # created | rejected
+    title = models.TextField(blank=True)
+    citation = models.ForeignKey("Citation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+    line = models.PositiveIntegerField(default=0)
+    dropped = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="list_import_entry_once")]
+
+    def __str__(self) -> str:
+        return f"entry {self.position} of import {self.job_id} ({self.status})"

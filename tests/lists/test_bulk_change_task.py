@@ -90,3 +90,27 @@ def test_the_librarian_sees_one_task_for_the_import_with_a_way_to_its_items(clie
     assert page.count('data-kind="items_added"') == 1 and 'data-kind="changed"' not in page
     assert "40 items added since the list was sent" in page
     assert f'href="/lists/{lst.pk}/library/?item_status=ready_for_processing" data-testid="task-items"' in page
+
+
+def test_a_background_import_into_a_sent_list_is_one_task_for_the_tick_not_one_per_item(client, instructor, built_list,
+                                                                                       settings):
+    """LST-6 with LST-9's background import (merge of session 18's two branches): a queued file
+    imported by the timer gathers its items in one task, as an import within the request does."""
+    from syllabus.core import clock
+    from syllabus.core.tasks import sweeps
+
+    lst = built_list["list"]
+    services.send_list(instructor, lst)
+    before = set(_open().values_list("pk", flat=True))
+    settings.LIST_IMPORT_INLINE_BYTES = 500   # a file of a few entries goes to the background
+    client.force_login(instructor)
+    answer = client.post(f"/api/v1/lists/{lst.pk}/import",
+                         {"file": SimpleUploadedFile("zotero.ris", _ris(40, bad=2).encode())})
+    assert answer.status_code == 202, answer.content
+    assert sweeps()["list_imports"](clock.now()) == 40
+
+    new = _open().exclude(pk__in=before)
+    assert new.count() == 1                    # not 38 tasks
+    task = new.get()
+    assert task.kind == LibrarianTask.ITEMS_ADDED and task.count == 38
+    assert task.detail.startswith("38 items added since the list was sent (imported from RIS (zotero.ris)): ")

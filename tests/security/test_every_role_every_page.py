@@ -117,7 +117,7 @@ def _objects() -> dict[str, object]:
         "policy_id": _first("lending.AccessRightsPolicy").pk, "loan_request_id": loan.pk,
         "entry_id": _first("catalog.CollectionEntry").pk, "notification_id": _first("notify.Notification").pk,
         "message_id": _first("notify.OutboxMessage").pk, "thread_id": _first("discussion.Thread").pk,
-        "task_id": _first("lists.LibrarianTask").pk,
+        "task_id": _first("lists.LibrarianTask").pk, "import_id": _first("lists.ListImport", resource_list=lst).pk,
         "registration_link_id": _first("lti.RegistrationLink").pk,
         "key": "max_upload_mb_student", "code": "ldl_available",
         "token": _first("fulfillment.DigitizationRequest", status="delivered").access_token,
@@ -266,6 +266,12 @@ def _more() -> None:
         CollectionEntry.objects.create(user=student, record=record, title=record.title, csl={"title": record.title})
     if not Notification.objects.filter(user=student).exists():
         Notification.objects.create(user=student, letter="guard", subject="Guard")
+    from syllabus.lists.models import ListImport, ResourceList
+
+    imported_into = ResourceList.objects.filter(institution=a, citations__isnull=False).order_by("pk").first()
+    if not ListImport.objects.filter(resource_list=imported_into).exists():  # a background import (LST-9)
+        ListImport.objects.create(resource_list=imported_into, actor=imported_into.owners.order_by("pk").first() or librarian,
+                                  filename="guard.bib", status=ListImport.DONE, format="bibtex")
     from django.core.files.base import ContentFile
 
     from syllabus.acquisitions.models import EditionNotice

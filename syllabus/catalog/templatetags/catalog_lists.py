@@ -53,3 +53,26 @@ def list_export_form(lst, style: str = ""):
             _EXPORT_FORMS.clear()
         _EXPORT_FORMS[key] = html
     return mark_safe(html)  # noqa: S308  (rendered by the template engine, escaped there)
+
+
+@register.simple_tag(takes_context=True)
+def list_background_imports(context, lst) -> list[dict]:
+    """The list's background imports (LST-9) an editor sees in the import panel: those still
+    waiting or running, and those finished in the last day (with a link to their report)."""
+    from datetime import timedelta
+
+    from syllabus.catalog import lists_port
+    from syllabus.core import clock
+
+    request = context.get("request")
+    if request is None:
+        return []
+    from syllabus.core.errors import RuleViolation
+
+    since = clock.now() - timedelta(days=1)
+    try:
+        jobs = lists_port.list_imports(request.user, lst.pk)
+    except RuleViolation:  # shown with the import form, to editors only: anyone else sees none
+        return []
+    return [lists_port.import_report(j, entries=False) for j in jobs
+            if j.status in (j.QUEUED, j.RUNNING) or (j.finished_at and j.finished_at >= since)]

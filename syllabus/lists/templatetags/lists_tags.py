@@ -140,36 +140,6 @@ def per_item(context, name: str, citations, **extra) -> dict[int, list[str]]:
     return _render(context, _plan(context, name, citations, extra), citations)
 
 
-@register.simple_tag(takes_context=True)
-def item_slot(context, name: str, citation, **extra):
-    """``{% lists_slot name citation=c ... %}`` for one item of a page that shows many (the
-    editor, the librarian's list detail; issue 19, session 18): on the page's first call the slot
-    is rendered for **every** item of ``lst.section_list`` in one pass (:func:`per_item`: the
-    context flattened once, not once per item and slot; a slot with a ``key`` reused from the
-    cache), then each call returns its item's part, with this page's CSRF token.  The same HTML
-    as ``lists_slot``: the slots' templates read ``citation``, ``lst``, ``access`` and the
-    request, never the page's loop variables."""
-    lst = extra.get("lst")
-    done = context.render_context.get(_ITEM_SLOT)
-    if done is None:
-        done = context.render_context[_ITEM_SLOT] = {}
-    key = (name, id(lst))
-    parts = done.get(key)
-    if parts is None or citation.pk not in parts:
-        citations = [c for s in getattr(lst, "section_list", ()) for c in s.items] if parts is None else []
-        if citation.pk not in {c.pk for c in citations}:
-            citations.append(citation)   # an item the page shows outside its list's sections
-        parts = {**(parts or {}), **per_item(context, name, citations, **extra)}
-        done[key] = parts
-    html = "".join(parts[citation.pk])
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, str(context.get("csrf_token") or ""))
-    return mark_safe(html)
-
-
-_ITEM_SLOT = "syllabus.lists.item_slot"
-
-
 _SLOT_MARK = re.compile(r"<!--syllabus-slot:(\d+)-->")
 
 

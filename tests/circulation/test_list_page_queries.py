@@ -7,29 +7,15 @@ The lists' own query tests (tests/lists/test_queries.py) use bare items; these i
 every item-access provider, the holds, digitization, acquisitions and discussion slots."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from django.core.cache import caches
-from django.db import connection
 
 from tests.lists.conftest import BOOK
+from tests.lists.test_queries import counting
 
 pytestmark = pytest.mark.django_db
 
 SECTIONS = 12
-
-
-@contextmanager
-def counting():
-    box = {"sql": []}
-
-    def wrapper(execute, sql, params, many, context):
-        box["sql"].append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield box
 
 
 def rich_list(instructor, course, student, library, n_items: int, *, title: str):

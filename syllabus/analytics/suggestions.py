@@ -63,16 +63,20 @@ def _sources(institution) -> list[int]:
 
 def often_used_with(lst: ResourceList, *, citation: Citation | None = None, limit: int = LIMIT) -> list[Suggestion]:
     """What other lists use together with ``lst``'s materials (or with ``citation`` alone)."""
-    ours = [citation] if citation is not None else list(Citation.objects.filter(resource_list=lst))
-    keys = {work_key(c.record_id, c.metadata, c.title) for c in ours}
-    mine = {work_key(c.record_id, c.metadata, c.title) for c in Citation.objects.filter(resource_list=lst)}
+    # the list's own items, read once (issue 19, session 18: they were read twice, whole rows)
+    own = list(Citation.objects.filter(resource_list=lst).values_list("record_id", "metadata", "title"))
+    mine = {work_key(record_id, metadata, title) for record_id, metadata, title in own}
+    if citation is not None:
+        keys = {work_key(citation.record_id, citation.metadata, citation.title)}
+        titles = {citation.title} if citation.title else set()
+    else:
+        keys, titles = mine, {title for _record_id, _metadata, title in own if title}
     if not keys:
         return []
     sources = _sources(lst.institution)
     visible = Q(resource_list__institution_id=lst.institution_id) | Q(
         resource_list__institution_id__in=sources, resource_list__visibility=Visibility.PUBLISHED)
     records = [int(k[7:]) for k in keys if k.startswith("record:")]
-    titles = {c.title for c in ours if c.title}
     matches = (Citation.objects.filter(visible).exclude(resource_list=lst)
                .filter(Q(record_id__in=records) | Q(title__in=titles))
                .values_list("resource_list_id", flat=True).distinct()[:MAX_LISTS])

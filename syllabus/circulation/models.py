@@ -44,6 +44,10 @@ class Hold(models.Model):
             models.Index(fields=["record", "pickup_library", "status", "placed_at"], name="hold_queue_idx"),
             models.Index(fields=["patron", "status"], name="hold_patron_idx"),
             models.Index(fields=["status", "pickup_by"], name="hold_shelf_due_idx"),
+            # DSV-6: "is this copy kept on a hold shelf?" probed per copy by the catalog search's
+            # availability (catalog.availability.HELD_SQL, item_access.held_on_shelf_sql): a few
+            # rows, where the item_id index also holds every closed hold of the copy
+            models.Index(fields=["item"], condition=Q(status="on_hold_shelf"), name="hold_on_shelf_item_idx"),
         ]
         constraints = [
             # SRV-5: one open hold per patron and title.

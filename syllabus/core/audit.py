@@ -47,7 +47,7 @@ def _field_value(obj: models.Model, name: str) -> Any:
 # trail says that the field was set or changed, not to what (session 17: an OpenID client secret,
 # the SAML and LTI private keys, an ILL partner's shared secret, a password hash, a delivery
 # link's token were all written there in full when their row was created).
-SECRET_FIELDS = frozenset({"token_hash", "password", "client_secret", "private_key_pem", "auth_value", "access_token", "id_token",
+SECRET_FIELDS = frozenset({"token_hash", "access_token_hash", "password", "client_secret", "private_key_pem", "auth_value", "access_token", "id_token",
                            "digest", "session_key"})
 HIDDEN = "(secret)"
 

@@ -267,6 +267,7 @@ class TaskStatus(models.TextChoices):
 
 
 def _token() -> str:
+    """A new delivery link's token (DIG-9); only its hash is stored (``access_token_hash``)."""
     return secrets.token_urlsafe(24)
 
 
@@ -308,7 +309,9 @@ class DigitizationRequest(Timestamped):
     status_note = models.CharField(max_length=500, blank=True, help_text="reason of a rejection or cancellation")
     representation = models.ForeignKey("catalog.Representation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     due_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="work-time expiry (DIG-6)")
-    access_token = models.CharField(max_length=64, default=_token, unique=True)
+    # DIG-9 link delivery (SEC-KEY): only the SHA-256 of the link's token (``org.models.hash_token``, as API
+    # tokens); the token itself is made at delivery and is only in the requester's letter (services.deliver)
+    access_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     access_count = models.PositiveIntegerField(default=0)
     delivered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -22,7 +22,7 @@ from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
-from syllabus.org.models import Library, User, UserGroup, typed_username
+from syllabus.org.models import Library, User, UserGroup, hash_token, typed_username
 
 from . import forms, permissions, selectors, services, workflow
 from .models import (
@@ -194,7 +194,7 @@ def file_page(request, request_id: int):
 @login_required
 @rule_errors
 def link(request, token: str):
-    req = _request_or_404(access_token=token)
+    req = _request_or_404(access_token_hash=hash_token(token))   # SEC-KEY: only the token's hash is stored
     return file_response(services.file_access(request.user, req, via_link=token))
 
 

@@ -1,12 +1,15 @@
 """Acceptance 2 (DIG-9, DIG-10, DIG-11): one test per approval mode, walking the request to
 delivered or rejected, checking the file's active flag and the letters sent."""
+import re
+
 import pytest
 
 from syllabus.catalog.models import Representation
 from syllabus.core import audit
 from syllabus.fulfillment import services
-from syllabus.fulfillment.models import Status, TaskStatus
+from syllabus.fulfillment.models import DigitizationRequest, Status, TaskStatus
 from syllabus.notify.models import OutboxMessage
+from syllabus.org.models import hash_token
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +83,9 @@ def test_blocking_mode_holds_the_work_until_approval_and_copyright_are_given(
     req = services.deliver(operator, req, base_url="http://testserver")
     assert req.status == Status.DELIVERED
     assert _letters(student) == ["document_delivery_notification"]
-    assert f"/services/d/{req.access_token}/" in OutboxMessage.objects.get(recipient=student, channel="email").body
+    body = OutboxMessage.objects.get(recipient=student, channel="email").body
+    link = re.search(r"/services/d/([A-Za-z0-9_-]+)/", body)
+    assert link and DigitizationRequest.objects.get(pk=req.pk).access_token_hash == hash_token(link.group(1))
 
 
 def test_blocking_mode_rejection_before_any_work(default_rule, patron_request, student, manager):

@@ -113,8 +113,8 @@ NOT_ENCRYPTED = {"token_hash": "SHA-256 of an API or LTI token: a hash, never re
                  "password": "Django's password hash",
                  "session_key": "the Django session to end at a provider's sign-out, looked up by value (as Django's "
                                 "own session table keeps it)",
-                 "access_token": "a delivered link's token, looked up by value (unique), and opening the file needs "
-                                 "the requester's own sign-in too (DIG-9)"}
+                 "access_token_hash": "SHA-256 of a delivery link's token (fulfillment.DigitizationRequest, DIG-9): "
+                                      "a hash, never read back; the token itself is only in the requester's letter"}
 
 
 def test_every_secret_looking_field_of_every_model_is_kept_out_of_the_trail():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.db.models import Q
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied
 from syllabus.org import config
-from syllabus.org.models import User
+from syllabus.org.models import User, hash_token
 
 from syllabus.fulfillment.permissions import (
     is_fulfillment_staff,
@@ -89,7 +90,8 @@ def file_access(user: User, req: DigitizationRequest, *, via_link: str | None = 
     if staff and via_link is None:
         return Access(req)
     if via_link is not None or (req.target == Target.LINK and user.pk == req.requester_id):
-        if via_link != req.access_token:
+        if via_link is None or req.access_token_hash is None or not hmac.compare_digest(
+                hash_token(via_link), req.access_token_hash):   # SEC-KEY: only the link token's hash is stored
             raise PermissionDenied("DIG-9", "this file is delivered as a link: open it from the link in your e-mail")
         if user.pk != req.requester_id:
             raise NotFound()

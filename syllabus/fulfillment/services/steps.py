@@ -11,14 +11,14 @@ from syllabus.catalog.models import Representation
 from syllabus.core import audit, clock, files
 from syllabus.core.errors import PermissionDenied, RuleViolation
 from syllabus.notify.services import queue_letter
-from syllabus.org.models import User
+from syllabus.org.models import User, hash_token
 
 from syllabus.fulfillment import workflow
 from syllabus.fulfillment.permissions import (
     can_decide, can_pick, can_work_on,
 )
 from syllabus.fulfillment.models import (
-    DigitizationRequest, Kind, Source, Status, TaskStatus, Target,
+    DigitizationRequest, Kind, Source, Status, TaskStatus, Target, _token,
 )
 from .rules import _work_due
 from .requests import _letter_context
@@ -201,7 +201,11 @@ def deliver(actor: User, req: DigitizationRequest, *, base_url: str = "") -> Dig
         from django.urls import reverse
 
         if req.target == Target.LINK:
-            link = base_url + reverse("fulfillment:link", args=[req.access_token])
+            # DIG-9/SEC-KEY: the link's token is made now and lives only in the letter; the row keeps its hash
+            token = _token()
+            req.access_token_hash = hash_token(token)
+            DigitizationRequest.objects.filter(pk=req.pk).update(access_token_hash=req.access_token_hash)
+            link = base_url + reverse("fulfillment:link", args=[token])
             queue_letter("document_delivery_notification", req.requester,
                          _letter_context(req, link=link, max_accesses=req.max_accesses or ""),
                          key=f"dig:{req.pk}:delivered", institution=req.institution)

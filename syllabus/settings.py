@@ -24,6 +24,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEVELOPMENT_SECRET_KEY = "syllabus-insecure-development-key-change-me"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# DEBUG off with a production setting set (ALLOWED_HOSTS beyond the local names, CSRF_TRUSTED_ORIGINS, SECURE_*,
+# SYLLABUS_ENCRYPTION_KEYS) and this development key: serve and migrate refuse to start (core.E002,
+# syllabus.core.encryption.secret_key_problems); `make demo` sets none of them.
 # SEC-KEY: the keys that encrypt the secrets Syllabus stores and reads back (syllabus/core/encryption.py):
 # comma-separated Fernet keys, the first encrypts, all decrypt (rotation: README, Deployment at scale).  Unset: one
 # derived from SECRET_KEY — the demo and development only; a production server (DEBUG off, SECRET_KEY set)

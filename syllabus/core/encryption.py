@@ -99,11 +99,49 @@ def key_problems() -> list[str]:
     return problems
 
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "testserver", "::1", "[::1]"})
+
+
+def production_settings() -> list[str]:
+    """The settings, besides ``DEBUG`` off, that only a server others reach has: what ``make demo``
+    and a developer's machine leave at their defaults."""
+    signs = []
+    if configured_keys():
+        signs.append(VARIABLE)
+    hosts = [h for h in settings.ALLOWED_HOSTS if h.strip().lower() not in LOCAL_HOSTS]
+    if hosts:
+        signs.append(f"ALLOWED_HOSTS ({', '.join(hosts[:3])})")
+    if settings.CSRF_TRUSTED_ORIGINS:
+        signs.append("CSRF_TRUSTED_ORIGINS")
+    if settings.SESSION_COOKIE_SECURE:
+        signs.append("SECURE_COOKIES")
+    if settings.SECURE_SSL_REDIRECT:
+        signs.append("SECURE_SSL_REDIRECT")
+    if settings.SECURE_PROXY_SSL_HEADER:
+        signs.append("SECURE_PROXY_SSL_HEADER")
+    return signs
+
+
+def secret_key_problems() -> list[str]:
+    """A production server (DEBUG off, and a production setting set) whose ``SECRET_KEY`` is the
+    development default, known to anyone who reads the source: it could forge sessions, password
+    reset links and signed values, and the secrets at rest are encrypted with a key derived from it."""
+    signs = production_settings()
+    if settings.DEBUG or settings.SECRET_KEY != settings.DEVELOPMENT_SECRET_KEY or not signs:
+        return []
+    return [f"SECRET_KEY is the development key, which anyone can read in the source, on a production server (DEBUG off, "
+            f"{' and '.join(signs)} set): sessions, password-reset links and the secrets Syllabus stores would be open to "
+            "anyone. Set SECRET_KEY to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(50))') "
+            "before `syllabus serve` (README, Configuration)"]
+
+
 def check_keys(app_configs=None, **kwargs):
-    """At start-up (``serve``, ``migrate``, every command): the keys are usable and, in production, set."""
+    """At start-up (``serve``, ``migrate``, every command): the keys are usable and, in production, set
+    (``core.E001``) — and a production server has a ``SECRET_KEY`` of its own (``core.E002``)."""
     from django.core import checks
 
-    return [checks.Error(problem, id="core.E001") for problem in key_problems()]
+    return ([checks.Error(problem, id="core.E001") for problem in key_problems()]
+            + [checks.Error(problem, id="core.E002") for problem in secret_key_problems()])
 
 
 class Unreadable:

@@ -143,6 +143,43 @@ def test_sec_key_production_without_a_key_does_not_start():
             call_command("check")
 
 
+LOCAL_DEFAULTS = {"ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"], "CSRF_TRUSTED_ORIGINS": [],
+                  "SESSION_COOKIE_SECURE": False, "SECURE_SSL_REDIRECT": False, "SECURE_PROXY_SSL_HEADER": None,
+                  "ENCRYPTION_KEYS": []}
+
+
+@pytest.mark.parametrize("production", [
+    {"ALLOWED_HOSTS": ["lists.example.edu"]}, {"ALLOWED_HOSTS": ["*"]},
+    {"CSRF_TRUSTED_ORIGINS": ["https://lists.example.edu"]}, {"SESSION_COOKIE_SECURE": True},
+    {"SECURE_SSL_REDIRECT": True}, {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")},
+    {"ENCRYPTION_KEYS": [NEW]}])
+def test_a_production_server_with_the_development_secret_key_does_not_start(production):
+    """core.E002: DEBUG off, a setting only a server others reach has, and the development SECRET_KEY
+    (public in the source): ``serve`` and ``migrate`` refuse to start, naming SECRET_KEY and the setting."""
+    from django.conf import settings
+
+    with override_settings(DEBUG=False, SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY, **{**LOCAL_DEFAULTS, **production}):
+        with pytest.raises(SystemCheckError, match=r"core\.E002\) SECRET_KEY is the development key") as refused:
+            call_command("check")
+    named = {"ENCRYPTION_KEYS": "SYLLABUS_ENCRYPTION_KEYS", "SESSION_COOKIE_SECURE": "SECURE_COOKIES"}
+    assert named.get(next(iter(production)), next(iter(production))) in str(refused.value)
+
+
+def test_the_demo_and_development_start_with_the_development_secret_key():
+    """``make demo`` (DEBUG off, every other setting at its local default), DEBUG on, and an operator's
+    own SECRET_KEY all pass the check."""
+    from django.conf import settings
+
+    with override_settings(DEBUG=False, SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY, **LOCAL_DEFAULTS):
+        call_command("check")
+    with override_settings(DEBUG=True, SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY,
+                           **{**LOCAL_DEFAULTS, "ALLOWED_HOSTS": ["lists.example.edu"], "SESSION_COOKIE_SECURE": True}):
+        call_command("check")
+    with override_settings(DEBUG=False, SECRET_KEY="an-operators-long-random-secret-key-0123456789",
+                           **{**LOCAL_DEFAULTS, "ALLOWED_HOSTS": ["lists.example.edu"], "ENCRYPTION_KEYS": [NEW]}):
+        call_command("check")
+
+
 def test_sec_key_the_default_key_is_derived_from_secret_key():
     with override_settings(ENCRYPTION_KEYS=[], SECRET_KEY="one"):
         token = encryption.encrypt("x")

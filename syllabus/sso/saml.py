@@ -284,6 +284,8 @@ def begin(request, provider: IdentityProvider, next_url: str) -> HttpResponseRed
             request_id, info = client.prepare_for_authenticate(entityid=provider.entity_id, relay_state="",
                                                                binding=BINDING_HTTP_REDIRECT, sign=True,
                                                                sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256, **extra)
+    except RuleViolation:   # e.g. SEC-KEY: the SP's key cannot be read with the configured keys
+        raise
     except Exception as exc:
         logger.exception("SAML: no AuthnRequest for %s", provider)
         raise RuleViolation(RULE, f"{provider.name} offers no single sign-on by HTTP redirect ({exc.__class__.__name__})") from None

@@ -540,3 +540,17 @@ def test_sec_key_the_sp_private_key_is_left_on_disk_by_no_sign_in_metadata_or_lo
     assert client.post("/logout/").status_code == 302
     assert _files_holding(private_tempdir, body_line) == []
     assert _files_holding(private_tempdir, "PRIVATE KEY") == []
+
+
+def test_sec_key_an_sp_key_no_configured_key_opens_is_a_clear_page_at_the_saml_button(client, saml_idp):
+    """SEC-KEY: the SP's private key is read (and written for xmlsec1) only inside a SAML operation; a
+    server started without the key it was encrypted with answers the provider's button with the
+    SEC-KEY page naming the variable — not LMS-3's "offers no single sign-on" — and signs nobody in."""
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    with override_settings(ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):   # the key was lost
+        response = client.get(f"/sso/inst-a/{saml_idp.slug}/login/")
+    text = _page_text(response)
+    assert response.status_code == 503 and "SEC-KEY:" in text and "SYLLABUS_ENCRYPTION_KEYS" in text, text[:2000]
+    assert "single sign-on" not in text and _signed_in_user(client) is None

@@ -147,27 +147,31 @@ def verify_metadata_signature(data: bytes, signing_cert: str, where: str) -> Non
     from saml2.sigver import CryptoBackendXmlSec1, SecurityContext, SignatureError
 
     root = signature = None
+    inside = False   # the first signature is not on the root
     depth = 0
     try:
         for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), **_parser()):
             if event == "start":
                 if root is None:
                     root = element
-                if element.tag == f"{{{DS_NS}}}Signature" and signature is None:
-                    signature = element if depth == 1 else False
+                if element.tag == f"{{{DS_NS}}}Signature" and signature is None and not inside:
+                    if depth == 1:
+                        signature = element
+                    else:
+                        inside = True
                 depth += 1
                 continue
             depth -= 1
             if signature is not None and element is signature:
                 break   # the root's signature read whole; nothing after it is needed here
-            if signature is False:
+            if inside:
                 break
             if depth == 1 and element.tag != f"{{{DS_NS}}}Signature":
                 element.clear()
     except etree.XMLSyntaxError as exc:
         raise RuleViolation(RULE, f"{where} is not valid XML ({str(exc)[:120]})") from None
-    if signature is None or signature is False:
-        what = "a signature inside it, not on its root" if signature is False else "no signature"
+    if signature is None or root is None:
+        what = "a signature inside it, not on its root" if inside else "no signature"
         raise RuleViolation(RULE, f"{where} is not signed ({what}): a metadata signing certificate is configured, so "
                                   "only metadata signed with it is trusted")
     references = signature.findall(f"{{{DS_NS}}}SignedInfo/{{{DS_NS}}}Reference")
@@ -249,8 +253,8 @@ def _standalone(element) -> str:
     for ancestor in element.iterancestors(f"{{{MD_NS}}}EntitiesDescriptor"):
         outer = ancestor.get("validUntil")
         if outer:
-            mine = _instant(copy.get("validUntil"))
-            if mine is None or _instant(outer) < mine:
+            mine, theirs = _instant(copy.get("validUntil")), _instant(outer)
+            if mine is None or (theirs is not None and theirs < mine):
                 copy.set("validUntil", outer)
         outer = ancestor.get("cacheDuration")
         if outer:

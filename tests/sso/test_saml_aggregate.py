@@ -37,8 +37,8 @@ def _pair(directory, name: str) -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(dt.datetime(2020, 1, 1))
-            .not_valid_after(dt.datetime(2099, 1, 1)).sign(key, hashes.SHA256()))
+            .serial_number(x509.random_serial_number()).not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+            .not_valid_after(dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc)).sign(key, hashes.SHA256()))
     key_file, cert_file = directory / f"{name}.key", directory / f"{name}.crt"
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))

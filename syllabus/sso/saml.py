@@ -234,7 +234,9 @@ def select_idp(data: bytes | str, *, entity_id: str = "", signing_cert: str = ""
                                      "e.g. https://idp.example.edu/idp/shibboleth)" if idps else ""))
     if chosen is None:
         raise RuleViolation(RULE, f"{where} describes no SAML IdP with entity ID {entity_id[:300]!r} (it describes "
-                                  f"{len(idps)} IdP{'s' if len(idps) != 1 else ''}): check the IdP's entity ID")
+                                  f"{len(idps)} IdP{'s' if len(idps) != 1 else ''}"
+                                  + (f": {', '.join(repr(i[:200]) for i in idps)}" if 0 < len(idps) <= 3 else "")
+                                  + "): check the IdP's entity ID")
     xml = chosen
     if len(xml) > METADATA_MAX:
         raise RuleViolation(RULE, f"the metadata of {entity_id or idps[0]} is larger than {METADATA_MAX} characters")

@@ -221,7 +221,8 @@ def select_idp(data: bytes | str, *, entity_id: str = "", signing_cert: str = ""
                 eid = element.get("entityID") or ""
                 idps.append(eid)
                 if (eid == entity_id and chosen is None) or (not entity_id and len(idps) == 1):
-                    chosen = _standalone(element)
+                    # one IdP's own metadata is kept as published; out of an aggregate, its entity alone
+                    chosen = data.decode("utf-8", "replace") if element.getparent() is None else _standalone(element)
             parent = element.getparent()
             element.clear()
             while parent is not None and element.getprevious() is not None:

@@ -19,6 +19,10 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
                             help_text="its /.well-known/openid-configuration gives the endpoints")
     metadata_url = forms.URLField(max_length=500, required=False, assume_scheme="https",
                                   help_text="where the IdP's metadata is read (or paste the XML below)")
+    idp_entity_id = forms.CharField(
+        label="IdP entity ID", max_length=500, required=False,
+        help_text="the IdP to take out of a federation's aggregate (InCommon, eduGAIN, UK federation); empty: the only "
+                  "IdP in the metadata (LMS-3)")
 
     class Meta:
         model = IdentityProvider
@@ -26,7 +30,7 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
                   "verifies_email", "authn_context", "username_attribute",
                   "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
                   "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
-                  "metadata_xml"]
+                  "metadata_signing_cert", "metadata_xml"]
         # the secret is never written back into the page (view-source showed it); empty keeps the saved one
         widgets = {"client_secret": forms.PasswordInput(render_value=False)}
         help_texts = {"client_secret": "empty keeps the secret saved; type it again when the issuer changes"}
@@ -55,13 +59,37 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
             if kind == Kind.SAML:
                 from . import saml
 
-                if not data.get("metadata_xml") and data.get("metadata_url"):
-                    data["metadata_xml"], _ = saml.read_metadata(data["metadata_url"])
-                if not data.get("metadata_xml"):
-                    raise RuleViolation("LMS-3", "a SAML provider needs its metadata (XML or URL)")
+                self._saml_metadata(data)
                 self.instance.entity_id = saml.idp_entity_id(data["metadata_xml"])
                 self.instance.metadata_refresh_due = None   # read again from its URL at the next tick
         return data
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["idp_entity_id"].initial = self.instance.entity_id
+
+    def _saml_metadata(self, data) -> None:
+        """The metadata pasted or read from its URL; from an aggregate, the IdP named; with a signing
+        certificate, only after its signature is checked.  The copy held (checked when it was
+        stored) is kept when neither it, its URL, the certificate nor the IdP changed (LMS-3)."""
+        from . import saml
+
+        saved = self.instance
+        xml = (data.get("metadata_xml") or "").replace("\r\n", "\n").strip()
+        url = data.get("metadata_url") or ""
+        cert = data["metadata_signing_cert"] = saml.check_signing_cert(data.get("metadata_signing_cert") or "")
+        wanted = (data.get("idp_entity_id") or "").strip()
+        held = saved.pk and xml == (saved.metadata_xml or "").replace("\r\n", "\n").strip()
+        if held and url == saved.metadata_url and cert == saved.metadata_signing_cert and wanted in ("", saved.entity_id):
+            return
+        if url and (not xml or held):
+            data["metadata_xml"], _ = saml.read_metadata(url, entity_id=wanted, signing_cert=cert)
+        elif xml:
+            data["metadata_xml"] = saml.select_idp(xml, entity_id=wanted, signing_cert=cert,
+                                                   where="the metadata pasted")
+        else:
+            raise RuleViolation("LMS-3", "a SAML provider needs its metadata (XML or URL)")
 
 
 @admin.register(IdentityProvider)
@@ -76,7 +104,7 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
         ("Attribute mapping", {"fields": ("trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
                                           "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
         ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes")}),
-        ("SAML 2.0", {"fields": ("metadata_url", "metadata_xml", "entity_id", "metadata_fetched_at",
+        ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id", "metadata_fetched_at",
                                     "metadata_refresh_due")}),
     )
 

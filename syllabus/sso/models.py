@@ -80,6 +80,11 @@ class IdentityProvider(models.Model):
     metadata_url = models.URLField(max_length=500, blank=True, help_text="where the IdP's metadata was read")
     metadata_xml = models.TextField(blank=True, help_text="the IdP's metadata (SAML 2.0 EntityDescriptor)")
     entity_id = models.CharField(max_length=500, blank=True, help_text="the IdP's entityID, read from its metadata")
+    metadata_signing_cert = models.TextField(
+        _("metadata signing certificate"), blank=True,
+        help_text=_("PEM certificate the metadata must be signed with (a federation's aggregate: InCommon, eduGAIN, UK "
+                    "federation): checked when it is added and at every refresh; unsigned or altered metadata is refused "
+                    "and the copy held is kept (LMS-3)"))
     metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False,
                                                help_text="when the metadata was last read from its URL")
     metadata_refresh_due = models.DateTimeField(null=True, blank=True, editable=False, db_index=True,

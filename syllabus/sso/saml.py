@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import io
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -55,30 +58,228 @@ MD_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
 
 # --- IdP metadata ------------------------------------------------------------------------------
 
-def read_metadata(source: str) -> tuple[str, str]:
-    """``source`` is a URL or a file: returns ``(xml, url)``."""
+AGGREGATE_MAX = 100_000_000     # bytes of a metadata document we read: a federation's aggregate (InCommon's
+                                # is about 60 MB, eduGAIN's about 80 MB) is read to a temporary file, its
+                                # signature checked by xmlsec1 and the one IdP taken out by a streaming parse
+AGGREGATE_DEADLINE = 300.0      # seconds to read it from its URL
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+SIGNATURE_TRANSFORMS = {"http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+                        "http://www.w3.org/2001/10/xml-exc-c14n#", "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
+                        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+                        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"}
+
+
+def read_metadata(source: str, entity_id: str = "", signing_cert: str = "") -> tuple[str, str]:
+    """``source`` is a URL or a file holding one IdP's metadata or a federation's aggregate
+    (EntitiesDescriptor): returns ``(xml, url)``, ``xml`` the EntityDescriptor of the IdP
+    ``entity_id`` (the only IdP when not given).  With ``signing_cert`` (PEM) the document's
+    signature must verify against it before anything in it is read (LMS-3)."""
     import requests
 
     from syllabus.core import outbound
 
-    if source.startswith(("https://", "http://")):
+    with tempfile.TemporaryFile() as spool:
+        if source.startswith(("https://", "http://")):
+            try:
+                response = outbound.session(rule=RULE, field="metadata_url", max_bytes=AGGREGATE_MAX,
+                                            deadline=AGGREGATE_DEADLINE).get(source, timeout=20, stream=True)
+                response.raise_for_status()
+                size = 0
+                try:
+                    for chunk in response.iter_content(1 << 20):
+                        size += len(chunk)
+                        if size > AGGREGATE_MAX:
+                            raise RuleViolation(RULE, f"the metadata at {source} is larger than {AGGREGATE_MAX:,} bytes")
+                        spool.write(chunk)
+                finally:
+                    response.close()
+            except requests.RequestException as exc:
+                raise RuleViolation(RULE, f"the metadata at {source} could not be read ({exc.__class__.__name__})") from None
+            url, where = source, f"the metadata at {source}"
+        else:
+            path = Path(source)
+            if not path.is_file():
+                raise RuleViolation(RULE, f"no metadata file {source}")
+            if path.stat().st_size > AGGREGATE_MAX:
+                raise RuleViolation(RULE, f"the metadata file {source} is larger than {AGGREGATE_MAX:,} bytes")
+            with path.open("rb") as f:
+                shutil.copyfileobj(f, spool)
+            url, where = "", f"the metadata file {source}"
+        spool.seek(0)
+        data = spool.read()
+    return select_idp(data, entity_id=entity_id, signing_cert=signing_cert, where=where), url
+
+
+def _parser() -> dict:
+    """lxml's streaming parser for metadata (an aggregate is too large for defusedxml's tree):
+    no entities resolved, no DTD loaded, nothing fetched, libxml2's limits on depth and node size
+    kept (``huge_tree`` off); a DOCTYPE is refused before (:func:`select_idp`)."""
+    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+
+
+def check_signing_cert(pem: str) -> str:
+    """The federation's metadata signing certificate (PEM), as stored; refused when it is not one."""
+    from cryptography import x509
+
+    pem = (pem or "").strip()
+    if not pem:
+        return ""
+    try:
+        x509.load_pem_x509_certificate(pem.encode())
+    except Exception:
+        raise RuleViolation(RULE, "the metadata signing certificate is not a PEM X.509 certificate "
+                                  "(-----BEGIN CERTIFICATE-----)") from None
+    return pem + "\n"
+
+
+def _cert_label(pem: str) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return f"{cert.subject.rfc4514_string()[:120]}, SHA-256 {cert.fingerprint(hashes.SHA256()).hex()[:16]}…"
+
+
+def verify_metadata_signature(data: bytes, signing_cert: str, where: str) -> None:
+    """The root of ``data`` carries an enveloped signature over itself (Reference to its ID or the
+    whole document, only canonicalisation transforms), it is the first signature in the document
+    (the one xmlsec1 checks), and xmlsec1 — through pysaml2's security context, as its
+    MetadataStore checks an aggregate — verifies it with ``signing_cert``.  Otherwise refused."""
+    from lxml import etree
+    from saml2.sigver import CryptoBackendXmlSec1, SecurityContext, SignatureError
+
+    root = signature = None
+    inside = False   # the first signature is not on the root
+    depth = 0
+    try:
+        for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), **_parser()):
+            if event == "start":
+                if root is None:
+                    root = element
+                if element.tag == f"{{{DS_NS}}}Signature" and signature is None and not inside:
+                    if depth == 1:
+                        signature = element
+                    else:
+                        inside = True
+                depth += 1
+                continue
+            depth -= 1
+            if signature is not None and element is signature:
+                break   # the root's signature read whole; nothing after it is needed here
+            if inside:
+                break
+            if depth == 1 and element.tag != f"{{{DS_NS}}}Signature":
+                element.clear()
+    except etree.XMLSyntaxError as exc:
+        raise RuleViolation(RULE, f"{where} is not valid XML ({str(exc)[:120]})") from None
+    if signature is None or root is None:
+        what = "a signature inside it, not on its root" if inside else "no signature"
+        raise RuleViolation(RULE, f"{where} is not signed ({what}): a metadata signing certificate is configured, so "
+                                  "only metadata signed with it is trusted")
+    references = signature.findall(f"{{{DS_NS}}}SignedInfo/{{{DS_NS}}}Reference")
+    root_id = root.get("ID") or ""
+    if len(references) != 1 or references[0].get("URI") not in ("", f"#{root_id}" if root_id else ""):
+        raise RuleViolation(RULE, f"{where}'s signature does not cover the whole document (its Reference names "
+                                  "something else): refused")
+    transforms = {t.get("Algorithm") for t in references[0].iter(f"{{{DS_NS}}}Transform")}
+    if transforms - SIGNATURE_TRANSFORMS:
+        raise RuleViolation(RULE, f"{where}'s signature uses a transform that may leave parts of it unsigned "
+                                  f"({', '.join(sorted(transforms - SIGNATURE_TRANSFORMS))[:200]}): refused")
+    with tempfile.NamedTemporaryFile("w", suffix=".pem") as cert_file:
+        cert_file.write(signing_cert)
+        cert_file.flush()
+        context = SecurityContext(CryptoBackendXmlSec1(XMLSEC1))
         try:
-            response = outbound.session(rule=RULE, field="metadata_url").get(source, timeout=20, stream=True)
-            response.raise_for_status()
-            text = outbound.read(response, METADATA_MAX, rule=RULE, what="the metadata").decode("utf-8", "replace")
-        except requests.RequestException as exc:
-            raise RuleViolation(RULE, f"the metadata at {source} could not be read ({exc.__class__.__name__})") from None
-        url = source
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise RuleViolation(RULE, f"no metadata file {source}")
-        text = path.read_text(encoding="utf-8")
-        url = ""
-    if len(text) > METADATA_MAX:
-        raise RuleViolation(RULE, f"the metadata is larger than {METADATA_MAX} characters")
-    idp_entity_id(text)
-    return text, url
+            context.verify_signature(data, cert_file=cert_file.name, cert_type="pem",
+                                     node_name=etree.QName(root).text.replace("}", ":").lstrip("{"))
+        except SignatureError:
+            raise RuleViolation(RULE, f"{where}'s signature does not verify against the metadata signing certificate "
+                                      f"({_cert_label(signing_cert)}): altered after signing, or signed with another "
+                                      "key; the metadata held is kept") from None
+
+
+def select_idp(data: bytes | str, *, entity_id: str = "", signing_cert: str = "", where: str = "the metadata") -> str:
+    """The EntityDescriptor of the IdP ``entity_id`` in ``data`` (one IdP's metadata or an
+    aggregate), its signature checked first when ``signing_cert`` is set, with the aggregate's
+    validUntil and cacheDuration carried onto it when they are stricter than its own, so that
+    the copy kept (kilobytes, not the aggregate's megabytes) expires and is read again as the
+    aggregate would be.  Refused (LMS-3) naming what failed."""
+    from lxml import etree
+
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    entity_id = (entity_id or "").strip()
+    if re.match(rb"(\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?(\s|<!--.*?-->)*<!DOCTYPE", data[:65536], re.S):
+        raise RuleViolation(RULE, f"{where} is not valid XML (it has a DTD; SAML metadata has none)")
+    if signing_cert:
+        verify_metadata_signature(data, signing_cert, where)
+    idps: list[str] = []
+    chosen = None
+    try:
+        for _event, element in etree.iterparse(io.BytesIO(data), events=("end",), **_parser()):
+            if element.tag != f"{{{MD_NS}}}EntityDescriptor":
+                continue
+            if element.find(f"{{{MD_NS}}}IDPSSODescriptor") is not None:
+                eid = element.get("entityID") or ""
+                idps.append(eid)
+                if (eid == entity_id and chosen is None) or (not entity_id and len(idps) == 1):
+                    # one IdP's own metadata is kept as published; out of an aggregate, its entity alone
+                    chosen = data.decode("utf-8", "replace") if element.getparent() is None else _standalone(element)
+            parent = element.getparent()
+            element.clear()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise RuleViolation(RULE, f"{where} is not valid XML ({str(exc)[:120]})") from None
+    if not entity_id and len(idps) != 1:
+        raise RuleViolation(RULE, f"the metadata must describe exactly one SAML IdP (it describes {len(idps)})"
+                                  + (": from a federation's aggregate, name the one to use by its entity ID (--entity-id, "
+                                     "e.g. https://idp.example.edu/idp/shibboleth)" if idps else ""))
+    if chosen is None:
+        raise RuleViolation(RULE, f"{where} describes no SAML IdP with entity ID {entity_id[:300]!r} (it describes "
+                                  f"{len(idps)} IdP{'s' if len(idps) != 1 else ''}"
+                                  + (f": {', '.join(repr(i[:200]) for i in idps)}" if 0 < len(idps) <= 3 else "")
+                                  + "): check the IdP's entity ID")
+    xml = chosen
+    if len(xml) > METADATA_MAX:
+        raise RuleViolation(RULE, f"the metadata of {entity_id or idps[0]} is larger than {METADATA_MAX} characters")
+    idp_entity_id(xml)
+    return xml
+
+
+def _standalone(element) -> str:
+    """One EntityDescriptor as a document of its own, with the strictest validUntil and
+    cacheDuration of the EntitiesDescriptors around it."""
+    import copy as copying
+
+    from lxml import etree
+
+    copy = copying.deepcopy(element)
+    for ancestor in element.iterancestors(f"{{{MD_NS}}}EntitiesDescriptor"):
+        outer = ancestor.get("validUntil")
+        if outer:
+            mine, theirs = _instant(copy.get("validUntil")), _instant(outer)
+            if mine is None or (theirs is not None and theirs < mine):
+                copy.set("validUntil", outer)
+        outer = ancestor.get("cacheDuration")
+        if outer:
+            mine = copy.get("cacheDuration")
+            if not mine or _duration_seconds(outer) < _duration_seconds(mine):
+                copy.set("cacheDuration", outer)
+    return etree.tostring(copy, encoding="unicode")
+
+
+def _duration_seconds(raw: str) -> int:
+    from saml2.time_util import parse_duration
+
+    try:
+        sign, parts = parse_duration(raw.strip())
+    except Exception:
+        raise RuleViolation(RULE, f"the IdP metadata's cacheDuration {raw[:40]!r} is not a duration "
+                                  "(xs:duration, e.g. PT6H)") from None
+    seconds = (((parts["tm_year"] * 365 + parts["tm_mon"] * 30 + parts["tm_mday"]) * 24 + parts["tm_hour"]) * 60
+               + parts["tm_min"]) * 60 + int(parts["tm_sec"])
+    return seconds if sign == "+" else -seconds
 
 
 def idp_entity_id(metadata_xml: str) -> str:
@@ -119,8 +320,6 @@ def metadata_times(metadata_xml: str) -> tuple[dt.datetime | None, int | None]:
     the earliest validUntil and the shortest cacheDuration on the root and any EntityDescriptor
     with an IdP, so that an aggregate's own limits count as well as its entities'."""
     from defusedxml import ElementTree as SafeET
-    from saml2.time_util import parse_duration
-
     try:
         root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml, forbid_dtd=True)
     except Exception:
@@ -139,14 +338,8 @@ def metadata_times(metadata_xml: str) -> tuple[dt.datetime | None, int | None]:
             until = instant if until is None else min(until, instant)
         raw = element.get("cacheDuration")
         if raw:
-            try:
-                sign, parts = parse_duration(raw.strip())
-            except Exception:
-                raise RuleViolation(RULE, f"the IdP metadata's cacheDuration {raw[:40]!r} is not a duration "
-                                          "(xs:duration, e.g. PT6H)") from None
-            seconds = (((parts["tm_year"] * 365 + parts["tm_mon"] * 30 + parts["tm_mday"]) * 24 + parts["tm_hour"]) * 60
-                       + parts["tm_min"]) * 60 + int(parts["tm_sec"])
-            if sign == "+":
+            seconds = _duration_seconds(raw)
+            if seconds >= 0:
                 cache = seconds if cache is None else min(cache, seconds)
     return until, cache
 

@@ -130,11 +130,14 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
                       slug: str | None = None, username_attribute: str = "", group_attribute: str = "", group_map=None,
                       role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
                       trust_email_for_staff: bool = False, verifies_email: bool = False,
-                      authn_context: str = "") -> IdentityProvider:
+                      authn_context: str = "", metadata_signing_cert: str = "") -> IdentityProvider:
+    """``metadata_xml``: the IdP's EntityDescriptor, as :func:`saml.read_metadata` takes it out of
+    an aggregate (after checking its signature with ``metadata_signing_cert``, kept for refreshes)."""
     from . import saml
 
     values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
                      role_attribute=role_attribute, role_map=role_map, authn_context=authn_context)
+    metadata_signing_cert = saml.check_signing_cert(metadata_signing_cert)
     entity_id = saml.idp_entity_id(metadata_xml)
     now = clock.now()
     fetched = {"metadata_fetched_at": now, "metadata_refresh_due": saml.next_refresh(metadata_xml, now)} if metadata_url else {}
@@ -142,6 +145,7 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
         service_provider(institution)
         provider = IdentityProvider.objects.create(
             kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id, **fetched,
+            metadata_signing_cert=metadata_signing_cert,
             username_attribute=username_attribute or "", existing_only=existing_only,
             trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email), **values)
         audit.created(actor, provider)
@@ -160,7 +164,10 @@ def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> b
         raise RuleViolation(RULE, f"{provider.name} has no metadata URL to read again (its metadata was pasted or read "
                                   "from a file: load the new one in the admin)")
     try:
-        xml, _url = saml.read_metadata(provider.metadata_url)
+        # the same IdP taken out of the document (an aggregate's other IdPs are not ours), after its
+        # signature is checked when a signing certificate is configured
+        xml, _url = saml.read_metadata(provider.metadata_url, entity_id=provider.entity_id,
+                                       signing_cert=provider.metadata_signing_cert)
         entity_id = saml.idp_entity_id(xml)
         if entity_id != provider.entity_id:
             raise RuleViolation(RULE, f"the metadata at {provider.metadata_url} now describes {entity_id[:200]!r}, not "

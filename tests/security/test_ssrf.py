@@ -109,7 +109,7 @@ def test_answers_are_bounded_in_size(internal, settings, monkeypatch):
 
     settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1"]
     monkeypatch.setattr(oidc, "MAX_DOCUMENT", 10_000)
-    monkeypatch.setattr(saml, "METADATA_MAX", 10_000)
+    monkeypatch.setattr(saml, "AGGREGATE_MAX", 10_000)   # what is read (an aggregate); the IdP kept: METADATA_MAX
     internal.routes["/huge"] = (200, {"Content-Type": "application/json"}, b"[" + b"0," * 20_000 + b"0]")
     with pytest.raises(RuleViolation, match="larger than"):
         oidc._get_json(internal.url + "/huge", "discovery document")

@@ -92,6 +92,9 @@ def test_saml_metadata_and_responses_refuse_entities(secret, attack):
                 "</md:EntityDescriptor>")
     with pytest.raises(RuleViolation, match="not valid XML"):   # SAML has no DTD: any DOCTYPE is refused
         saml.idp_entity_id(metadata)
+    with pytest.raises(RuleViolation, match="not valid XML"):   # an aggregate, read by the streaming parser
+        saml.select_idp(metadata.replace("<md:EntityDescriptor", f'<md:EntitiesDescriptor xmlns:md="{saml.MD_NS}">'
+                                         "<md:EntityDescriptor") + "</md:EntitiesDescriptor>")
     response = (f'<?xml version="1.0"?>{doctype}<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
                 'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" InResponseTo="x">'
                 f"<saml:Issuer>{ref}</saml:Issuer><saml:Assertion/></samlp:Response>").encode()

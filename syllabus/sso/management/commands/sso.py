@@ -11,7 +11,7 @@ from syllabus.sso.models import REFEDS_MFA, IdentityProvider, Kind
 
 class Command(BaseCommand):
     help = ("Identity providers per institution: `sso add-oidc --institution CODE --name NAME --issuer URL "
-            "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME --metadata URL|FILE`, "
+            "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME --metadata URL|FILE [--entity-id IDP --metadata-signing-cert FILE]`, "
             "`sso refresh` (SAML metadata from its URL), `sso list`.")
 
     def add_arguments(self, parser):
@@ -47,7 +47,12 @@ class Command(BaseCommand):
                 p.add_argument("--group-claim", default="")
                 p.add_argument("--role-claim", default="")
             else:
-                p.add_argument("--metadata", required=True, help="the IdP's metadata: a URL or a file")
+                p.add_argument("--metadata", required=True,
+                               help="the IdP's metadata, or a federation's aggregate (with --entity-id): a URL or a file")
+                p.add_argument("--entity-id", default="", help="the IdP to take out of an aggregate (its entityID)")
+                p.add_argument("--metadata-signing-cert", default="", metavar="FILE",
+                               help="PEM certificate the metadata must be signed with (the federation's): checked now "
+                                    "and at every refresh")
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
                 p.add_argument("--group-attribute", default="")
                 p.add_argument("--role-attribute", default="")
@@ -76,9 +81,16 @@ class Command(BaseCommand):
                     username_claim=opts["username_claim"], group_claim=opts["group_claim"], role_claim=opts["role_claim"],
                     scopes=opts["scopes"], **common)
             else:
-                xml, url = saml.read_metadata(opts["metadata"])
+                cert = ""
+                if opts["metadata_signing_cert"]:
+                    try:
+                        with open(opts["metadata_signing_cert"], encoding="utf-8") as f:
+                            cert = saml.check_signing_cert(f.read(100_000))
+                    except (OSError, UnicodeDecodeError):
+                        raise RuleViolation("LMS-3", f"no certificate file {opts['metadata_signing_cert']}") from None
+                xml, url = saml.read_metadata(opts["metadata"], entity_id=opts["entity_id"], signing_cert=cert)
                 provider = services.add_saml_provider(
-                    institution, metadata_xml=xml, metadata_url=url, username_attribute=opts["username_attribute"],
+                    institution, metadata_xml=xml, metadata_url=url, metadata_signing_cert=cert, username_attribute=opts["username_attribute"],
                     group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"], **common)
             self._mapping(provider, opts)
         except RuleViolation as exc:

@@ -5,6 +5,7 @@ Each runs as its own process; a missing install fails the test (never skips)."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -19,10 +20,31 @@ ROOT = Path(__file__).resolve().parents[1]
 INTEROP = ROOT / "scripts" / "interop"
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port for a test server to listen on, chosen below the kernel's ephemeral range (Linux:
+    32768–60999). A port the kernel hands out for a bind to port 0 is in that range, and between
+    the test picking it and the server binding it any process's outgoing connection may take it —
+    two suites at once made a test IdP die of EADDRINUSE. Below the range only another test that
+    chose the same port can hold it: chosen at random (SystemRandom, never a seeded sequence shared
+    by xdist workers) and checked free by binding it."""
+    pick = random.SystemRandom()
+    top = max(min(_ephemeral_low(), 32768), 12000)
+    for _ in range(500):
+        port = pick.randrange(10000, top)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range for a test server")
 
 
 def wait_ready(proc: subprocess.Popen, url: str, name: str, log, timeout: float = 60) -> None:

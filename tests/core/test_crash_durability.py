@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,16 +22,11 @@ from django.db import connection
 from syllabus.core import audit
 from syllabus.courses.models import Course
 from syllabus.org.services import create_api_token
+from tests.independent import free_port as _free_port  # below the ephemeral range
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WRITERS = 6
 KILL_AFTER = 30  # acknowledged writes before the kill
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _server_env(tmp_path) -> dict:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,14 +15,9 @@ import urllib.request
 
 import pytest
 from django.db import connection
+from tests.independent import free_port as _free_port  # below the ephemeral range
 
 TICK = re.compile(r"^tick pid=(\d+) at=([0-9.]+) .*lending=")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:

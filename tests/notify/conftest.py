@@ -3,7 +3,6 @@ SMTP server on loopback (aiosmtpd) and a fake SMS provider (a local HTTP server)
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ import pytest
 from syllabus.notify import letters as letters_module
 from syllabus.notify.sms import LogBackend
 from syllabus.org.roles import Role
+from tests.independent import free_port as _free_port  # below the ephemeral range
 
 
 @pytest.fixture(autouse=True)
@@ -59,12 +59,6 @@ def letter_admin(make_user):
 @pytest.fixture
 def patron(make_user):
     return make_user("patron", first_name="Pat", last_name="Ron", email="pat@example.edu", phone="+15550100001")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SmtpInbox:

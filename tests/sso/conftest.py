@@ -4,7 +4,6 @@ an OpenID provider (tests/sso/op_server.py, Authlib's server side) and a SAML Id
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,14 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from tests.independent import free_port as _free_port  # below the ephemeral range
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start(module: str, port: int, ready_path: str, *extra: str) -> subprocess.Popen:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import io
 import logging
 import os

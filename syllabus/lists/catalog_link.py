@@ -6,12 +6,16 @@ lists port (:mod:`syllabus.catalog.lists_port`), which :class:`ListsConfig` fill
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import ClassVar
 
 from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 
 from syllabus.catalog import lookup
 from syllabus.catalog.search import ParsedQuery, backend
@@ -20,13 +24,13 @@ from syllabus.citations import csl as cslmod
 from syllabus.citations import formats, identifiers
 from syllabus.core import clock
 from syllabus.core.text import strip_control
-from syllabus.core.errors import RuleViolation
+from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.loading import ImportReport
 
 from . import metadata as list_metadata
 from . import selectors as list_selectors
 from . import services as list_services
-from .models import Citation, CitationType, ResourceList
+from .models import Citation, CitationType, ListImport, ListImportEntry, ResourceList
 from .permissions import ensure_edit
 
 log = logging.getLogger("syllabus.lists.import")
@@ -248,8 +252,6 @@ def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str 
     refused at once, as in the request; the rest is read and imported by the timer's sweep
     (:func:`run_imports`), and the list's page and ``GET /api/v1/lists/{id}/imports/{id}`` show
     how far it has got."""
-    from .models import ListImport
-
     lst, section = list_and_section(user, list_id, section_id)
     ensure_edit(user, lst)
     text = strip_control(text)
@@ -268,12 +270,6 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
     most ``max_entries`` entries); each is leased while worked on (a second runner leaves it
     alone; one that stopped half-way is picked up again when its lease ends, from the first
     entry without a report). The number of entries handled."""
-    import dataclasses
-    import time
-    from datetime import timedelta
-
-    from .models import ListImport, ListImportEntry
-
     started, moved = time.monotonic(), 0
     lease = timedelta(seconds=budget * 3 + 60)
     queue = ListImport.objects.filter(status__in=(ListImport.QUEUED, ListImport.RUNNING)).filter(
@@ -351,8 +347,6 @@ def import_report(job, *, entries: bool = True) -> dict:
 
 def list_imports(user, list_id: int, *, limit: int = 5) -> list:
     """The list's latest background imports, for its editors (newest first)."""
-    from .models import ListImport
-
     lst, _section = list_and_section(user, list_id, None)
     ensure_edit(user, lst)
     return list(ListImport.objects.filter(resource_list=lst).defer("text", "pending").order_by("-created_at", "-id")[:limit])
@@ -360,10 +354,6 @@ def list_imports(user, list_id: int, *, limit: int = 5) -> list:
 
 def list_import(user, list_id: int, import_id: int):
     """One background import of the list (404 for another list's, 403 for who may not edit it)."""
-    from syllabus.core.errors import NotFound
-
-    from .models import ListImport
-
     lst, _section = list_and_section(user, list_id, None)
     ensure_edit(user, lst)
     job = ListImport.objects.filter(resource_list=lst, pk=import_id).defer("text", "pending").first()
@@ -375,8 +365,6 @@ def list_import(user, list_id: int, import_id: int):
 def item_context(user, citation_id: int) -> tuple[str, str] | None:
     """(list title, the item on the list's student view) when ``user`` sees the item's list, else
     None: Find it's "Back to <list>" (DSV-6) never names a list its reader cannot open."""
-    from django.urls import reverse
-
     citation = list_selectors.citation_seen_by(user, citation_id)
     if citation is None:
         return None

@@ -30,7 +30,7 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
                   "verifies_email", "authn_context", "username_attribute",
                   "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
                   "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
-                  "metadata_signing_cert", "metadata_xml"]
+                  "metadata_signing_cert", "metadata_xml", "check_scopes", "extra_scopes"]
         # the secret is never written back into the page (view-source showed it); empty keeps the saved one
         widgets = {"client_secret": forms.PasswordInput(render_value=False)}
         help_texts = {"client_secret": "empty keeps the secret saved; type it again when the issuer changes"}
@@ -58,6 +58,8 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
                 raise RuleViolation("LMS-3", "an OpenID Connect provider needs its issuer and client id")
             if kind == Kind.SAML:
                 from . import saml
+
+                data["extra_scopes"] = services.parse_scopes(data.get("extra_scopes"))
 
                 self._saml_metadata(data)
                 self.instance.entity_id = saml.idp_entity_id(data["metadata_xml"])
@@ -98,14 +100,21 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
     list_display = ("name", "kind", "institution", "slug", "enabled", "existing_only", "trust_email_for_staff", "entity_id",
                     "issuer")
     list_filter = ("kind", "enabled")
-    readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due")
+    readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due", "metadata_scopes")
+
+    @admin.display(description="scopes in its metadata (shibmd:Scope)")
+    def metadata_scopes(self, obj):
+        from . import saml
+
+        scopes = saml.metadata_scopes(obj.metadata_xml) if obj and obj.metadata_xml else ()
+        return ", ".join(f"{s.value} (regexp)" if s.regexp else s.value for s in scopes) or "none"
     fieldsets = (
         (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only", "authn_context")}),
         ("Attribute mapping", {"fields": ("trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
                                           "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
         ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes")}),
         ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id", "metadata_fetched_at",
-                                    "metadata_refresh_due")}),
+                                    "metadata_refresh_due", "metadata_scopes", "check_scopes", "extra_scopes")}),
     )
 
 
@@ -113,7 +122,7 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
 class ServiceProviderAdmin(InstitutionScopedAdmin):
     list_display = ("institution", "host_names", "created_at")
     readonly_fields = ("certificate_pem", "created_at")
-    fields = ("institution", "host_names", "certificate_pem", "created_at")
+    fields = ("institution", "host_names", "discovery_url", "certificate_pem", "created_at")
 
     def has_add_permission(self, request):
         return False  # made with the institution's first SAML provider (it generates the key pair)

@@ -85,6 +85,16 @@ class IdentityProvider(models.Model):
         help_text=_("PEM certificate the metadata must be signed with (a federation's aggregate: InCommon, eduGAIN, UK "
                     "federation): checked when it is added and at every refresh; unsigned or altered metadata is refused "
                     "and the copy held is kept (LMS-3)"))
+    check_scopes = models.BooleanField(
+        _("check attribute scopes"), default=True,
+        help_text=_("Scoped attributes (eduPersonPrincipalName, eduPersonScopedAffiliation, subject-id, pairwise-id, and the "
+                    "username attribute when it reads user@scope) must carry a scope the IdP's metadata declares "
+                    "(shibmd:Scope), or one listed below; otherwise the sign-in is refused, as the Shibboleth SP does "
+                    "(LMS-3). Untick only for an IdP you alone trust, whose scopes you cannot list."))
+    extra_scopes = models.CharField(
+        _("scopes declared here"), max_length=500, blank=True,
+        help_text=_("Comma-separated scopes (DNS domains, e.g. uni.example) this IdP may assert besides those of its "
+                    "metadata: for an IdP whose metadata declares none (Microsoft Entra ID, Okta, Keycloak) (LMS-3)."))
     metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False,
                                                help_text="when the metadata was last read from its URL")
     metadata_refresh_due = models.DateTimeField(null=True, blank=True, editable=False, db_index=True,
@@ -109,6 +119,10 @@ class IdentityProvider(models.Model):
         return getattr(self, f"{what}_attribute") or self.DEFAULTS[Kind(self.kind)][what]
 
     @property
+    def local_scopes(self) -> list[str]:
+        return [s.strip().lower() for s in (self.extra_scopes or "").split(",") if s.strip()]
+
+    @property
     def names_people_by_email(self) -> bool:
         """Whether the attribute that names the person (and matches existing people) is an e-mail address."""
         username = self.attribute("username").strip().lower()
@@ -122,6 +136,10 @@ class ServiceProvider(models.Model):
     institution = models.OneToOneField(Institution, on_delete=models.CASCADE, related_name="sso_service_provider")
     host_names = models.CharField(max_length=500, blank=True,
                                   help_text="comma-separated host names whose sign-in page is this institution's")
+    discovery_url = models.URLField(
+        _("discovery service"), max_length=500, blank=True,
+        help_text=_("An external SAML discovery service (SeamlessAccess, a federation's WAYF) the sign-in page sends people "
+                    "to when they choose their institution there; empty: the sign-in page's own list (LMS-3)."))
     private_key_pem = EncryptedTextField(editable=False)   # SEC-KEY
     certificate_pem = models.TextField(editable=False)
     created_at = models.DateTimeField(default=clock.now)

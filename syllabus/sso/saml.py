@@ -367,6 +367,126 @@ def check_metadata_current(provider: IdentityProvider) -> None:
                                   "fresh metadata (syllabus sso refresh, or the admin)")
 
 
+# --- shibmd:Scope (scoped attributes) -----------------------------------------------------------
+
+SHIBMD_NS = "urn:mace:shibboleth:metadata:1.0"
+MDUI_NS = "urn:oasis:names:tc:SAML:metadata:ui"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# attributes whose values are "value@scope" (eduPerson 202208, SAML V2.0 Subject Identifier Attributes):
+# names and friendly names, as an IdP may send either
+SCOPED_ATTRIBUTES = frozenset(a.lower() for a in (
+    "eduPersonPrincipalName", "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
+    "eduPersonScopedAffiliation", "urn:oid:1.3.6.1.4.1.5923.1.1.1.9",
+    "eduPersonUniqueId", "urn:oid:1.3.6.1.4.1.5923.1.1.1.13",
+    "subject-id", "urn:oasis:names:tc:SAML:attribute:subject-id",
+    "pairwise-id", "urn:oasis:names:tc:SAML:attribute:pairwise-id"))
+SCOPES_MAX = 50            # shibmd:Scope elements of one IdP looked at
+SCOPE_MAX = 255            # characters of one scope (a DNS name), of a metadata regexp too
+SCOPED_VALUES_MAX = 200    # values of scoped attributes checked in one assertion
+
+
+@dataclass(frozen=True)
+class Scope:
+    value: str
+    regexp: bool = False
+
+    def admits(self, scope: str) -> bool:
+        """Whether ``scope`` (the part after ``@``) is this one: literally (case aside, DNS names), or
+        matched whole by a ``regexp="true"`` pattern, as the Shibboleth SP's ScopeMatchesShibMDScope does."""
+        if not self.regexp:
+            return scope.lower() == self.value.lower()
+        try:
+            return re.fullmatch(self.value, scope) is not None or re.fullmatch(self.value, scope.lower()) is not None
+        except re.error:
+            return False
+
+
+def metadata_scopes(metadata_xml: str) -> tuple[Scope, ...]:
+    """The ``<shibmd:Scope>`` of the IdP in ``metadata_xml``: in its IDPSSODescriptor's Extensions
+    and its EntityDescriptor's (both count, as for the Shibboleth SP).  They are read from the
+    metadata held, so they come with it from an aggregate and change with every refresh."""
+    from defusedxml import ElementTree as SafeET
+
+    try:
+        root = SafeET.fromstring(metadata_xml.encode() if isinstance(metadata_xml, str) else metadata_xml, forbid_dtd=True)
+    except Exception:
+        return ()
+    entity = root if root.tag == f"{{{MD_NS}}}EntityDescriptor" else next(
+        (d for d in root.iter(f"{{{MD_NS}}}EntityDescriptor") if d.find(f"{{{MD_NS}}}IDPSSODescriptor") is not None), None)
+    if entity is None:
+        return ()
+    found: list[Scope] = []
+    for holder in (entity, entity.find(f"{{{MD_NS}}}IDPSSODescriptor")):
+        extensions = holder.find(f"{{{MD_NS}}}Extensions") if holder is not None else None
+        for element in extensions.findall(f"{{{SHIBMD_NS}}}Scope") if extensions is not None else ():
+            text = (element.text or "").strip()
+            if text and len(text) <= SCOPE_MAX:
+                found.append(Scope(text, (element.get("regexp") or "false").strip().lower() in ("true", "1")))
+    return tuple(dict.fromkeys(found))[:SCOPES_MAX]
+
+
+def provider_scopes(provider: IdentityProvider) -> tuple[Scope, ...]:
+    """The scopes a provider may assert: its metadata's, and those its administrator vouches for
+    (``IdentityProvider.scopes``, for an IdP whose metadata declares none: Entra ID, Okta, Keycloak)."""
+    local = tuple(Scope(s) for s in provider.local_scopes)
+    return tuple(dict.fromkeys(metadata_scopes(provider.metadata_xml) + local))
+
+
+def scoped_values(attributes: list[tuple[set[str], list[str]]], username_attribute: str, name_id: str) -> list[tuple[str, str]]:
+    """``(attribute, value)`` of every value that must carry a declared scope: every value of a
+    scoped attribute (``attributes`` is ``[({name, friendly name}, values)]``), and the values of the
+    attribute that names the person when they read ``user@scope`` (NameID included)."""
+    import unicodedata
+
+    username = username_attribute.strip().lower()
+    out: list[tuple[str, str]] = []
+    if username == "nameid" and "@" in unicodedata.normalize("NFKC", name_id):
+        out.append(("NameID", name_id))
+    for names, values in attributes:
+        lowered = {n.lower() for n in names}
+        scoped = bool(lowered & SCOPED_ATTRIBUTES)
+        label = sorted(names, key=len)[0] if names else "?"
+        for value in values:
+            if scoped or (username in lowered and "@" in unicodedata.normalize("NFKC", value)):
+                out.append((label, value))
+    return out[:SCOPED_VALUES_MAX]
+
+
+def check_scopes(provider: IdentityProvider, values: list[tuple[str, str]]) -> None:
+    """Every scoped value the IdP asserted carries a scope its metadata declares (``shibmd:Scope``),
+    as the Shibboleth SP's attribute filter demands — else an IdP of a federation could assert
+    ``admin@another-university.edu`` and be taken for that university's person.  An IdP whose
+    metadata declares no scope asserts no scoped value (the Shibboleth SP drops them all); the
+    institution's administrator may declare its scopes on the provider.  Refused before anything
+    is written (LMS-3, 403)."""
+    import unicodedata
+
+    from syllabus.core.errors import PermissionDenied
+
+    if not provider.check_scopes or not values:
+        return
+    scopes = provider_scopes(provider)
+    for attribute, raw in values:
+        value = unicodedata.normalize("NFKC", raw).strip()
+        local, at, scope = value.rpartition("@")
+        if not at or not local or "@" in local or not scope:
+            problem = f"{attribute} value {raw[:100]!r} is not of the form value@scope"
+        elif not scopes:
+            problem = (f"{attribute} is scoped ({scope[:100]!r}) and the identity provider's metadata declares no "
+                       "scope (shibmd:Scope), so it may assert none")
+        elif not any(s.admits(scope) for s in scopes):
+            problem = (f"{attribute} has the scope {scope[:100]!r}, which the identity provider's metadata does not "
+                       f"declare (it declares {', '.join(repr(s.value[:60]) for s in scopes[:5])}"
+                       f"{', …' if len(scopes) > 5 else ''})")
+        else:
+            continue
+        message = (f"{provider.name} ({provider.entity_id[:200]}) asserted an attribute outside its scope: {problem}; "
+                   "nobody is signed in — an identity provider speaks only for the domains its metadata declares. "
+                   "Ask the institution's administrator")
+        services.record_refusal(provider, f"{RULE}: {message}")
+        raise PermissionDenied(RULE, message)
+
+
 # --- the SP's configuration --------------------------------------------------------------------
 
 @contextmanager
@@ -697,6 +817,8 @@ def _checked(response, provider: IdentityProvider, urls: dict, in_response_to: s
                 attributes.setdefault(key, []).extend(values)
     for key, values in (response.ava or {}).items():  # pysaml2's friendly names for OIDs it knows
         attributes.setdefault(key, list(values))
+    check_scopes(provider, scoped_values([({key}, values) for key, values in attributes.items() if key != "NameID"],
+                                         provider.attribute("username"), name_id))
     if provider.authn_context:
         used = [(st.authn_context.authn_context_class_ref.text or "").strip() for st in assertion.authn_statement
                 if st.authn_context is not None and st.authn_context.authn_context_class_ref is not None]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -126,17 +127,46 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
     return provider
 
 
+SCOPE_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)+")
+
+
+def parse_scopes(text: str | list | None) -> str:
+    """``"uni.example, med.uni.example"`` as stored (lower case, comma-separated): DNS names only,
+    at most 20 (LMS-3)."""
+    parts = text if isinstance(text, (list, tuple)) else str(text or "").split(",")
+    scopes = list(dict.fromkeys(p.strip().lower() for p in parts if p and p.strip()))
+    if len(scopes) > 20:
+        raise RuleViolation(RULE, "at most 20 scopes are declared on a provider")
+    bad = [s for s in scopes if len(s) > 253 or not SCOPE_NAME.fullmatch(s)]
+    if bad:
+        raise RuleViolation(RULE, f"a scope is a DNS domain such as uni.example, not {bad[0][:100]!r}")
+    text = ",".join(scopes)
+    if len(text) > 500:
+        raise RuleViolation(RULE, "the scopes declared on a provider take at most 500 characters")
+    return text
+
+
+def record_refusal(provider: IdentityProvider, message: str) -> None:
+    """A refused sign-in that concerns the provider's trust (an IdP speaking outside its scope) is
+    kept in the audit trail of the provider; nothing else is written."""
+    audit.event(None, provider, "sign-in refused", note=message[:1000])
+
+
 def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str, metadata_url: str = "",
                       slug: str | None = None, username_attribute: str = "", group_attribute: str = "", group_map=None,
                       role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
                       trust_email_for_staff: bool = False, verifies_email: bool = False,
-                      authn_context: str = "", metadata_signing_cert: str = "") -> IdentityProvider:
+                      authn_context: str = "", metadata_signing_cert: str = "", scopes: str = "",
+                      check_scopes: bool = True) -> IdentityProvider:
     """``metadata_xml``: the IdP's EntityDescriptor, as :func:`saml.read_metadata` takes it out of
-    an aggregate (after checking its signature with ``metadata_signing_cert``, kept for refreshes)."""
+    an aggregate (after checking its signature with ``metadata_signing_cert``, kept for refreshes).
+    ``scopes``: scopes the IdP may assert besides its metadata's ``shibmd:Scope``."""
     from . import saml
 
     values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
                      role_attribute=role_attribute, role_map=role_map, authn_context=authn_context)
+    values["extra_scopes"] = parse_scopes(scopes)
+    values["check_scopes"] = bool(check_scopes)
     metadata_signing_cert = saml.check_signing_cert(metadata_signing_cert)
     entity_id = saml.idp_entity_id(metadata_xml)
     now = clock.now()

@@ -82,6 +82,7 @@ def _config(base: str, sp_metadata: str | None) -> IdPConfig:
                                    "name_form": NAME_FORMAT_URI}},
             "name_id_format": [NAMEID_FORMAT_PERSISTENT],
             "want_authn_requests_signed": True,
+            "scope": ["uni.example"],   # <shibmd:Scope> in its metadata, as a Shibboleth IdP publishes (LMS-3)
         }},
         "key_file": KEY,
         "cert_file": CERT,

@@ -53,6 +53,11 @@ class Command(BaseCommand):
                 p.add_argument("--metadata-signing-cert", default="", metavar="FILE",
                                help="PEM certificate the metadata must be signed with (the federation's): checked now "
                                     "and at every refresh")
+                p.add_argument("--scope", action="append", default=[], metavar="DOMAIN",
+                               help="a scope the IdP may assert besides its metadata's shibmd:Scope (repeatable; for an "
+                                    "IdP whose metadata declares none: Entra ID, Okta, Keycloak)")
+                p.add_argument("--no-scope-check", action="store_true",
+                               help="do not check scoped attributes against declared scopes (not advised, LMS-3)")
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
                 p.add_argument("--group-attribute", default="")
                 p.add_argument("--role-attribute", default="")
@@ -91,6 +96,7 @@ class Command(BaseCommand):
                 xml, url = saml.read_metadata(opts["metadata"], entity_id=opts["entity_id"], signing_cert=cert)
                 provider = services.add_saml_provider(
                     institution, metadata_xml=xml, metadata_url=url, metadata_signing_cert=cert, username_attribute=opts["username_attribute"],
+                    scopes=opts["scope"], check_scopes=not opts["no_scope_check"],
                     group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"], **common)
             self._mapping(provider, opts)
         except RuleViolation as exc:
@@ -103,6 +109,15 @@ class Command(BaseCommand):
             self.stdout.write("  " + _url("sso:oidc-backchannel-logout", institution=institution.code, slug=provider.slug))
         else:
             self.stdout.write(f"IdP entity ID: {provider.entity_id}")
+            scopes = saml.provider_scopes(provider)
+            if not provider.check_scopes:
+                self.stdout.write("scoped attributes: not checked (--no-scope-check)")
+            elif scopes:
+                self.stdout.write("scopes it may assert: " + ", ".join(
+                    f"{s.value} (regexp)" if s.regexp else s.value for s in scopes))
+            else:
+                self.stdout.write("LMS-3: its metadata declares no scope (shibmd:Scope): a scoped username such as "
+                                  "user@uni.example is refused until you declare its scopes (--scope, or the admin)")
             self.stdout.write("give the IdP this SP metadata URL (entity ID, endpoints, certificate):")
             self.stdout.write("  " + _url("sso:saml-metadata", institution=institution.code))
 
@@ -143,7 +158,8 @@ class Command(BaseCommand):
             flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only),
                                               ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email),
                                               ("e-mail verified", p.verifies_email),
-                                              (f"requires {p.authn_context}", bool(p.authn_context))) if on)
+                                              (f"requires {p.authn_context}", bool(p.authn_context)),
+                                              ("scopes unchecked", p.kind == Kind.SAML and not p.check_scopes)) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

@@ -1,6 +1,10 @@
 // A SAML 2.0 IdP nobody on this project wrote, and not pysaml2 (our own SP library): samlify
 // (npm, version pinned in package.json / package-lock.json), with xml-crypto for signatures.
-//   node scripts/interop/saml-idp.mjs PORT SP_METADATA_URL [encrypt]
+//   node scripts/interop/saml-idp.mjs PORT SP_METADATA_URL [signed|encrypt] [scope=DOMAIN] [name=DISPLAY NAME]
+// With scope= and/or name=, samlify is configured with its own metadata carrying the <Extensions> a
+// Shibboleth IdP publishes in a federation: <shibmd:Scope regexp="false">DOMAIN</shibmd:Scope> and an
+// <mdui:UIInfo> with that DisplayName (English) — samlify takes an IdP's metadata document as its
+// configuration (IdentityProvider({ metadata })); the assertions are still samlify's own.
 // Publishes its metadata at /metadata (HTTP-Redirect single sign-on and single logout), demands
 // signed AuthnRequests and LogoutRequests, signs what the SP's metadata asks for
 // (WantAssertionsSigned), releases eduPerson attributes by their OID names (urn:oid:..., as
@@ -24,7 +28,8 @@ const validator = require('@authenio/samlify-node-xmllint');
 
 samlify.setSchemaValidator(validator);   // every message from the SP is checked against the SAML schemas
 
-const [port, spMetadataUrl, mode = ''] = process.argv.slice(2);
+const [port, spMetadataUrl, mode = '', ...options] = process.argv.slice(2);
+const option = Object.fromEntries(options.map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]));
 const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), 'samlify-idp-'));
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=samlify interop IdP',
@@ -37,6 +42,9 @@ const people = {
            affiliation: ['member', 'faculty'] },
   sam: { id: 'p-sam-19c2', eppn: 'sam@uni.example', givenName: 'Sam', sn: 'Student', mail: 'sam@uni.example',
          affiliation: ['member', 'student'] },
+  // an IdP asserting a principal name of another university's domain (outside the scope its metadata declares)
+  mallory: { id: 'p-mallory-2b71', eppn: 'dean@other-university.example', givenName: 'Mallory', sn: 'Outside',
+             mail: 'mallory@uni.example', affiliation: ['member', 'faculty'] },
 };
 const OID = { eppn: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.6', givenName: 'urn:oid:2.5.4.42', sn: 'urn:oid:2.5.4.4',
               mail: 'urn:oid:0.9.2342.19200300.100.1.3', affiliation: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.1' };
@@ -47,7 +55,7 @@ const escape = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').rep
 
 const sessions = new Map();   // our cookie → { person, sessionIndex }
 
-const idp = samlify.IdentityProvider({
+const settings = {
   entityID: `${base}/metadata`,
   privateKey, signingCert,
   wantAuthnRequestsSigned: true,
@@ -57,7 +65,17 @@ const idp = samlify.IdentityProvider({
   nameIDFormat: ['urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
   singleSignOnService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: `${base}/sso` }],
   singleLogoutService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: `${base}/slo` }],
-});
+};
+let idp = samlify.IdentityProvider(settings);
+if (option.scope || option.name) {
+  const extensions = '<Extensions>' +
+    (option.scope ? `<shibmd:Scope xmlns:shibmd="urn:mace:shibboleth:metadata:1.0" regexp="false">${escape(option.scope)}</shibmd:Scope>` : '') +
+    (option.name ? `<mdui:UIInfo xmlns:mdui="urn:oasis:names:tc:SAML:metadata:ui"><mdui:DisplayName xml:lang="en">${escape(option.name)}` +
+                   '</mdui:DisplayName></mdui:UIInfo>' : '') + '</Extensions>';
+  // the first child of IDPSSODescriptor (SAML metadata schema), before the KeyDescriptor samlify wrote
+  const metadata = idp.getMetadata().replace(/(<IDPSSODescriptor[^>]*>)/, `$1${extensions}`);
+  idp = samlify.IdentityProvider({ ...settings, metadata });
+}
 
 async function serviceProvider() {
   const response = await fetch(spMetadataUrl);

@@ -374,12 +374,12 @@ MDUI_NS = "urn:oasis:names:tc:SAML:metadata:ui"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # attributes whose values are "value@scope" (eduPerson 202208, SAML V2.0 Subject Identifier Attributes):
 # names and friendly names, as an IdP may send either
-SCOPED_ATTRIBUTES = frozenset(a.lower() for a in (
-    "eduPersonPrincipalName", "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
-    "eduPersonScopedAffiliation", "urn:oid:1.3.6.1.4.1.5923.1.1.1.9",
-    "eduPersonUniqueId", "urn:oid:1.3.6.1.4.1.5923.1.1.1.13",
-    "subject-id", "urn:oasis:names:tc:SAML:attribute:subject-id",
-    "pairwise-id", "urn:oasis:names:tc:SAML:attribute:pairwise-id"))
+SCOPED_NAMES = {"urn:oid:1.3.6.1.4.1.5923.1.1.1.6": "eduPersonPrincipalName",
+                "urn:oid:1.3.6.1.4.1.5923.1.1.1.9": "eduPersonScopedAffiliation",
+                "urn:oid:1.3.6.1.4.1.5923.1.1.1.13": "eduPersonUniqueId",
+                "urn:oasis:names:tc:SAML:attribute:subject-id": "subject-id",
+                "urn:oasis:names:tc:SAML:attribute:pairwise-id": "pairwise-id"}
+SCOPED_ATTRIBUTES = frozenset(a.lower() for pair in SCOPED_NAMES.items() for a in pair)
 SCOPES_MAX = 50            # shibmd:Scope elements of one IdP looked at
 SCOPE_MAX = 255            # characters of one scope (a DNS name), of a metadata regexp too
 SCOPED_VALUES_MAX = 200    # values of scoped attributes checked in one assertion
@@ -445,7 +445,7 @@ def scoped_values(attributes: list[tuple[set[str], list[str]]], username_attribu
     for names, values in attributes:
         lowered = {n.lower() for n in names}
         scoped = bool(lowered & SCOPED_ATTRIBUTES)
-        label = sorted(names, key=len)[0] if names else "?"
+        label = next((SCOPED_NAMES.get(n, n) for n in sorted(names)), "?")
         for value in values:
             if scoped or (username in lowered and "@" in unicodedata.normalize("NFKC", value)):
                 out.append((label, value))

@@ -19,7 +19,7 @@ REFEDS_MFA = "https://refeds.org/profile/mfa"
 @pytest.fixture
 def samlify_idp(live_server):
     port = free_port()
-    proc = node_script("saml-idp.mjs", f"{live_server.url}/sso/inst-a/saml/metadata/", "signed",
+    proc = node_script("saml-idp.mjs", f"{live_server.url}/sso/inst-a/saml/metadata/", "signed", "scope=uni.example",
                        ready_path="/metadata", port=port)
     yield f"http://127.0.0.1:{port}"
     stop(proc)

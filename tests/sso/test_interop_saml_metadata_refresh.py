@@ -35,7 +35,7 @@ def test_lms3_an_idp_key_rollover_is_read_from_its_metadata_url_on_the_tick(page
     settings.SITE_URL = live_server.url
     port = free_port()
     idp = f"http://127.0.0.1:{port}"
-    args = (f"{live_server.url}/sso/inst-a/saml/metadata/", "signed")
+    args = (f"{live_server.url}/sso/inst-a/saml/metadata/", "signed", "scope=uni.example")
     proc = node_script("saml-idp.mjs", *args, ready_path="/metadata", port=port)
     try:
         call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Campus login", "--metadata", f"{idp}/metadata")

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def samlify_idp(request, live_server):
     """samlify signing its assertions, then also encrypting them to our metadata's key."""
     port = free_port()
-    proc = node_script("saml-idp.mjs", f"{live_server.url}/sso/inst-a/saml/metadata/", request.param,
+    proc = node_script("saml-idp.mjs", f"{live_server.url}/sso/inst-a/saml/metadata/", request.param, "scope=uni.example",
                        ready_path="/metadata", port=port)
     yield f"http://127.0.0.1:{port}"
     stop(proc)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 import logging
 import os
@@ -487,6 +488,61 @@ def check_scopes(provider: IdentityProvider, values: list[tuple[str, str]]) -> N
         raise PermissionDenied(RULE, message)
 
 
+# --- mdui:UIInfo (how the IdP names itself on a discovery page) -----------------------------------
+
+UI_TEXT_MAX = 200           # characters of a DisplayName shown
+LOGO_URL_MAX = 500          # characters of a logo's address
+
+
+@dataclass(frozen=True)
+class UIInfo:
+    names: tuple[tuple[str, str], ...] = ()          # (xml:lang, DisplayName), in the metadata's order
+    logos: tuple[tuple[str, int, int], ...] = ()     # (https URL, width, height)
+
+    def name(self, language: str, fallback: str) -> str:
+        """The DisplayName in ``language`` (``fr-CA`` finds ``fr``), else English, else the first, else ``fallback``."""
+        wanted = (language or "").lower()
+        by_lang = {lang.lower(): text for lang, text in self.names}
+        for key in (wanted, wanted.split("-")[0], "en"):
+            if key in by_lang:
+                return by_lang[key]
+        return self.names[0][1] if self.names else fallback
+
+    @property
+    def logo(self) -> str:
+        """The smallest logo at least 16 pixels high (an icon for a list), else the first."""
+        fitting = sorted((h, url) for url, _w, h in self.logos if h >= 16)
+        return fitting[0][1] if fitting else (self.logos[0][0] if self.logos else "")
+
+
+@functools.lru_cache(maxsize=512)
+def metadata_ui(metadata_xml: str) -> UIInfo:
+    """The ``<mdui:UIInfo>`` of the IdP in ``metadata_xml`` (its IDPSSODescriptor's Extensions):
+    display names by language and logos served over https (others are not shown: the sign-in page
+    loads nothing over plain http).  Read once per metadata version and process."""
+    from defusedxml import ElementTree as SafeET
+
+    try:
+        root = SafeET.fromstring(metadata_xml.encode(), forbid_dtd=True)
+    except Exception:
+        return UIInfo()
+    idp = root.find(f".//{{{MD_NS}}}IDPSSODescriptor") if root.tag != f"{{{MD_NS}}}IDPSSODescriptor" else root
+    info = idp.find(f"{{{MD_NS}}}Extensions/{{{MDUI_NS}}}UIInfo") if idp is not None else None
+    if info is None:
+        return UIInfo()
+    names = tuple((el.get(XML_LANG) or "en", " ".join((el.text or "").split())[:UI_TEXT_MAX])
+                  for el in info.findall(f"{{{MDUI_NS}}}DisplayName") if (el.text or "").strip())[:20]
+    logos = []
+    for el in info.findall(f"{{{MDUI_NS}}}Logo")[:20]:
+        url = (el.text or "").strip()
+        if url.startswith("https://") and len(url) <= LOGO_URL_MAX and not any(c.isspace() for c in url):
+            try:
+                logos.append((url, int(el.get("width") or 0), int(el.get("height") or 0)))
+            except ValueError:
+                continue
+    return UIInfo(names=names, logos=tuple(logos))
+
+
 # --- the SP's configuration --------------------------------------------------------------------
 
 @contextmanager
@@ -514,13 +570,15 @@ def endpoints(request, institution: Institution) -> dict[str, str]:
     code = institution.code
     return {"entity_id": selectors.absolute_url(request, "sso:saml-metadata", institution=code),
             "acs": selectors.absolute_url(request, "sso:saml-acs", institution=code),
-            "sls": selectors.absolute_url(request, "sso:saml-sls", institution=code)}
+            "sls": selectors.absolute_url(request, "sso:saml-sls", institution=code),
+            "discovery": selectors.absolute_url(request, "sso:saml-discovery", institution=code)}
 
 
 def _config(request, institution: Institution, providers: list[IdentityProvider], key_file: str | None, cert_file: str):
     """The SP's pysaml2 configuration, with the key files of :func:`_key_files` (valid only inside it)."""
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
     from saml2.config import SPConfig
+    from saml2.extension.idpdisc import NAMESPACE as BINDING_DISCO
     from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
     urls = endpoints(request, institution)
@@ -533,6 +591,8 @@ def _config(request, institution: Institution, providers: list[IdentityProvider]
             "endpoints": {
                 "assertion_consumer_service": [(urls["acs"], BINDING_HTTP_POST)],
                 "single_logout_service": [(urls["sls"], BINDING_HTTP_REDIRECT), (urls["sls"], BINDING_HTTP_POST)],
+                # where an external discovery service (SeamlessAccess, a WAYF) may send the choice back
+                "discovery_response": [(urls["discovery"], BINDING_DISCO)],
             },
             "allow_unsolicited": False,
             "authn_requests_signed": True,

@@ -21,10 +21,25 @@ def buttons(request) -> str:
     if not providers and not choices:
         return ""
     next_url = request.GET.get("next", "")
-    return render_to_string("sso/_buttons.html", {
-        "institution": institution, "providers": providers, "choices": choices, "next": next_url,
-        "others": len(selectors.institutions_with_providers()) > 1 and "institution" in request.GET,
-    }, request=request)
+    context = {"institution": institution, "providers": providers, "choices": choices, "next": next_url,
+               "others": len(selectors.institutions_with_providers()) > 1 and "institution" in request.GET}
+    if institution is not None and providers:
+        sp = selectors.ServiceProvider.objects.filter(institution=institution).first()
+        context["discovery_service"] = bool(sp and sp.discovery_url)
+        if len(providers) >= selectors.DISCOVERY_FROM:
+            context.update(_discovery(request, providers))
+    return render_to_string("sso/_buttons.html", context, request=request)
+
+
+def _discovery(request, providers) -> dict:
+    """The searchable list of many providers (LMS-3): filtered here for a page without script,
+    as one types with it (sso/discovery.js); the provider chosen last in this browser first."""
+    raw = request.GET.get("idp_q", "")
+    query = " ".join(raw[:selectors.DISCOVERY_QUERY_MAX].split())
+    shown, total, last = selectors.discovery_choices(request, providers, query)
+    return {"discovery": True, "idp_q": query, "query_cut": len(raw) > selectors.DISCOVERY_QUERY_MAX,
+            "query_max": selectors.DISCOVERY_QUERY_MAX, "shown": shown, "total": total, "last": last,
+            "more": total - len(shown)}
 
 
 def idp_logout(request) -> str | None:

@@ -83,11 +83,62 @@ def start(request, institution: str, slug: str):
     next_url = _safe_next(request, request.GET.get("next"))
     try:
         if provider.kind == Kind.OIDC:
-            authorization_url = oidc.begin(request, provider, next_url)  # the provider's own address
-            return HttpResponseRedirect(authorization_url)
-        return saml.begin(request, provider, next_url)
+            response = HttpResponseRedirect(oidc.begin(request, provider, next_url))  # the provider's own address
+        else:
+            response = saml.begin(request, provider, next_url)
     except RuleViolation as error:
         return refused(request, error, provider)
+    # the discovery list shows this provider first next time (a choice, not a secret: no session in it)
+    response.set_cookie(selectors.LAST_IDP_COOKIE, f"{provider.institution.code}/{provider.slug}",
+                        max_age=selectors.LAST_IDP_MAX_AGE, secure=request.is_secure(), httponly=True, samesite="Lax")
+    return response
+
+
+@require_GET
+@never_cache
+@_guarded
+def saml_discovery_start(request, institution: str):
+    """Off to the institution's external discovery service (SAML IdP Discovery Protocol §2.4.1):
+    ``entityID`` (this SP), ``return`` (our discovery response address, with where to go after
+    signing in), ``returnIDParam=entityID``; it answers at :func:`saml_discovery`."""
+    from urllib.parse import urlencode
+
+    inst = get_object_or_404(selectors.Institution, code=institution)
+    sp = selectors.ServiceProvider.objects.filter(institution=inst).first()
+    if sp is None or not sp.discovery_url:
+        raise Http404
+    urls = saml.endpoints(request, inst)
+    next_url = _safe_next(request, request.GET.get("next"))
+    back = urls["discovery"] + "?" + urlencode({"next": next_url})
+    glue = "&" if "?" in sp.discovery_url else "?"
+    return HttpResponseRedirect(sp.discovery_url + glue + urlencode(
+        {"entityID": urls["entity_id"], "return": back, "returnIDParam": "entityID"}))
+
+
+@require_GET
+@never_cache
+@_guarded
+def saml_discovery(request, institution: str):
+    """The discovery service's answer (IdP Discovery Protocol §2.4.2): ``?entityID=IDP`` names the
+    IdP chosen — it must be one of this institution's SAML providers — and the sign-in starts
+    there; no ``entityID`` means none was chosen (back to the sign-in page)."""
+    inst = get_object_or_404(selectors.Institution, code=institution)
+    next_url = _safe_next(request, request.GET.get("next"))
+    entity_id = request.GET.get("entityID", "").strip()
+    if not entity_id:
+        return HttpResponseRedirect(resolve_url("web:login") + f"?institution={inst.code}")
+    if len(entity_id) > 500:
+        return refused(request, RuleViolation("LMS-3", "the discovery service named an identity provider by an entity "
+                                                       "ID longer than 500 characters"))
+    provider = selectors.provider_by_entity_id(inst, entity_id)
+    if provider is None:
+        return refused(request, RuleViolation(
+            "LMS-3", f"the discovery service chose the identity provider {entity_id[:200]!r}, which is not one of "
+                     f"{inst.name}'s: ask the institution's administrator to add it (syllabus sso add-saml)"), None)
+    from urllib.parse import urlencode
+
+    return HttpResponseRedirect(resolve_url("sso:login", institution=inst.code, slug=provider.slug)
+                                + "?" + urlencode({"next": next_url}))
 
 
 @require_GET

@@ -383,7 +383,7 @@ SCOPED_NAMES = {"urn:oid:1.3.6.1.4.1.5923.1.1.1.6": "eduPersonPrincipalName",
 SCOPED_ATTRIBUTES = frozenset(a.lower() for pair in SCOPED_NAMES.items() for a in pair)
 SCOPES_MAX = 50            # shibmd:Scope elements of one IdP looked at
 SCOPE_MAX = 255            # characters of one scope (a DNS name), of a metadata regexp too
-SCOPED_VALUES_MAX = 200    # values of scoped attributes checked in one assertion
+SCOPED_VALUES_MAX = 1000   # values of scoped attributes in one assertion (more: refused, never some left unchecked)
 
 
 @dataclass(frozen=True)
@@ -450,7 +450,7 @@ def scoped_values(attributes: list[tuple[set[str], list[str]]], username_attribu
         for value in values:
             if scoped or (username in lowered and "@" in unicodedata.normalize("NFKC", value)):
                 out.append((label, value))
-    return out[:SCOPED_VALUES_MAX]
+    return out
 
 
 def check_scopes(provider: IdentityProvider, values: list[tuple[str, str]]) -> None:
@@ -466,6 +466,8 @@ def check_scopes(provider: IdentityProvider, values: list[tuple[str, str]]) -> N
 
     if not provider.check_scopes or not values:
         return
+    if len(values) > SCOPED_VALUES_MAX:
+        raise RuleViolation(RULE, f"{provider.name} asserted more than {SCOPED_VALUES_MAX} scoped attribute values: refused")
     scopes = provider_scopes(provider)
     for attribute, raw in values:
         value = unicodedata.normalize("NFKC", raw).strip()

@@ -3,10 +3,14 @@ an OpenID provider (tests/sso/op_server.py, Authlib's server side) and a SAML Id
 (tests/sso/idp_server.py, pysaml2's IdP).  One process per test worker; each test resets it."""
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import http.server
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -154,3 +158,46 @@ def _local_test_servers(settings):
     """The fake servers of these tests run on 127.0.0.1: the platform operator's allowance of
     syllabus.core.outbound (SSRF), as an intranet deployment would set it."""
     settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]
+
+
+# --- signed metadata: key pairs (a federation's, another, an IdP's) and a web server publishing files ---
+
+def _pair(directory, name: str) -> tuple[str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+            .not_valid_after(dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc)).sign(key, hashes.SHA256()))
+    key_file, cert_file = directory / f"{name}.key", directory / f"{name}.crt"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(key_file), str(cert_file)
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("federation")
+    return {"federation": _pair(directory, "federation"), "other": _pair(directory, "other"),
+            "idp": _pair(directory, "idp")}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A web server publishing ``tmp_path`` (the federation's metadata address)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

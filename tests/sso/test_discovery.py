@@ -15,7 +15,7 @@ import pytest
 from syllabus.sso import saml, selectors, services
 from syllabus.sso.models import ServiceProvider
 
-from .test_saml_aggregate import _aggregate, _idp, _signed, keys  # noqa: F401 (fixture)
+from .test_saml_aggregate import _aggregate, _idp, _signed
 
 NAMES = [("riverside", "Riverside University", "Université de Riverside", "https://idp.riverside.example/logo-16.png"),
          ("lakeside", "Lakeside College", None, "http://idp.lakeside.example/logo.png"),

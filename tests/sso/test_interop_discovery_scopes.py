@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 from tests.independent import free_port, node_script, stop
 
 from .test_discovery import NAMES, entity_id, federation
-from .test_saml_aggregate import keys  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,11 +7,8 @@ real xmlsec1 command, not by Syllabus's code."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 import io
 import subprocess
-import threading
 
 import pytest
 import requests
@@ -26,31 +23,6 @@ from .conftest import post_answer, saml_answer
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 CAMPUS = "https://idp.campus-3.example.edu/idp/shibboleth"
 OTHERS = [f"https://idp.campus-{n}.example.edu/idp/shibboleth" for n in (1, 2, 4, 5)]
-
-
-def _pair(directory, name: str) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
-            .not_valid_after(dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc)).sign(key, hashes.SHA256()))
-    key_file, cert_file = directory / f"{name}.key", directory / f"{name}.crt"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return str(key_file), str(cert_file)
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("federation")
-    return {"federation": _pair(directory, "federation"), "other": _pair(directory, "other"),
-            "idp": _pair(directory, "idp")}
 
 
 def _idp(entity_id: str, cert_file: str, sso: str | None = None) -> str:
@@ -175,22 +147,6 @@ def test_lms3_an_expired_aggregate_is_refused(inst_a, tmp_path, keys, clock):
     path = _federation(tmp_path, keys, valid_until="2026-03-01T00:00:00Z")
     with pytest.raises(CommandError, match="LMS-3: the IdP metadata of .*campus-3.* expired on 2026-03-01"):
         _add(path, keys)
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def served(tmp_path):
-    """A web server publishing ``tmp_path`` (the federation's metadata address)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_lms3_every_refresh_checks_the_signature_again_and_keeps_the_copy_held(inst_a, tmp_path, keys, served, clock):

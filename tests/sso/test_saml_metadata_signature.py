@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from syllabus.sso.models import IdentityProvider
 
-from .test_saml_aggregate import MD, SIGNATURE_TEMPLATE, keys, served  # noqa: F401 (fixtures)
+from .test_saml_aggregate import MD, SIGNATURE_TEMPLATE
 
 
 def _sign_entity(path, xml: str, pair: tuple[str, str]) -> None:

@@ -21,7 +21,7 @@ from tests.migrating import latest, migrate
 
 from .conftest import post_answer, saml_answer
 from .test_saml import _assert_refused, _signed_in_user
-from .test_saml_aggregate import CAMPUS, OTHERS, _add, _aggregate, _idp, _signed, keys, served  # noqa: F401 (fixtures)
+from .test_saml_aggregate import CAMPUS, OTHERS, _add, _aggregate, _idp, _signed
 
 GRACE = {"givenName": ["Grace"], "sn": ["Hopper"], "mail": ["grace@uni.example"], "eduPersonAffiliation": ["staff"]}
 SCOPE_RE = re.compile(r"<(\w+:)?Scope[^>]*>[^<]*</(\w+:)?Scope>")

@@ -33,6 +33,14 @@ AUTHN_CONTEXT_HELP = _("Leave empty to accept any sign-in. Otherwise the sign-in
                        "(Okta: urn:okta:loa:2fa:any; Keycloak: the ACR name of its step-up flow) (LMS-3).")
 
 
+CHECK_SCOPES_HELP = _("Scoped attributes (eduPersonPrincipalName, eduPersonScopedAffiliation, subject-id, pairwise-id, and the "
+                      "username attribute when it reads user@scope) must carry a scope the IdP's metadata declares "
+                      "(shibmd:Scope), or one listed below; otherwise the sign-in is refused, as the Shibboleth SP does "
+                      "(LMS-3). Untick only for an IdP you alone trust, whose scopes you cannot list.")
+EXTRA_SCOPES_HELP = _("Comma-separated scopes (DNS domains, e.g. uni.example) this IdP may assert besides those of its "
+                      "metadata: for an IdP whose metadata declares none (Microsoft Entra ID, Okta, Keycloak) (LMS-3).")
+
+
 class Kind(models.TextChoices):
     OIDC = "oidc", _("OpenID Connect")
     SAML = "saml", _("SAML 2.0")
@@ -85,16 +93,8 @@ class IdentityProvider(models.Model):
         help_text=_("PEM certificate the metadata must be signed with (a federation's aggregate: InCommon, eduGAIN, UK "
                     "federation): checked when it is added and at every refresh; unsigned or altered metadata is refused "
                     "and the copy held is kept (LMS-3)"))
-    check_scopes = models.BooleanField(
-        _("check attribute scopes"), default=True,
-        help_text=_("Scoped attributes (eduPersonPrincipalName, eduPersonScopedAffiliation, subject-id, pairwise-id, and the "
-                    "username attribute when it reads user@scope) must carry a scope the IdP's metadata declares "
-                    "(shibmd:Scope), or one listed below; otherwise the sign-in is refused, as the Shibboleth SP does "
-                    "(LMS-3). Untick only for an IdP you alone trust, whose scopes you cannot list."))
-    extra_scopes = models.CharField(
-        _("scopes declared here"), max_length=500, blank=True,
-        help_text=_("Comma-separated scopes (DNS domains, e.g. uni.example) this IdP may assert besides those of its "
-                    "metadata: for an IdP whose metadata declares none (Microsoft Entra ID, Okta, Keycloak) (LMS-3)."))
+    check_scopes = models.BooleanField(_("check attribute scopes"), default=True, help_text=CHECK_SCOPES_HELP)
+    extra_scopes = models.CharField(_("scopes declared here"), max_length=500, blank=True, help_text=EXTRA_SCOPES_HELP)
     metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False,
                                                help_text="when the metadata was last read from its URL")
     metadata_refresh_due = models.DateTimeField(null=True, blank=True, editable=False, db_index=True,

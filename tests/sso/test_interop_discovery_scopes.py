@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.independent import free_port, node_script, stop
 
 from .test_discovery import NAMES, entity_id, federation
+from .test_interop_samlify_idp import _sign_in_at_the_idp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,9 +78,7 @@ def test_lms3_type_ahead_then_sign_in_through_samlify_and_it_is_remembered(page,
     _no_serious_violation(page)
     listing.get_by_role("link", name="Grace Hopper Institute").click()
     page.wait_for_url(f"{samlify_idp}/sso?**")
-    page.get_by_label("Person").select_option("grace")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Continue to the service").click()
+    _sign_in_at_the_idp(page, "grace")
     page.wait_for_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="Welcome, Grace")).to_be_visible()
     assert User.objects.filter(username="grace@uni.example").exists()
@@ -101,11 +100,9 @@ def test_lms3_samlify_asserting_a_principal_outside_its_scope_signs_nobody_in(pa
     assert "scopes it may assert: uni.example" in out.getvalue()
     page.goto("/login/?institution=inst-a")
     page.get_by_role("link", name="Campus login").click()
-    page.get_by_label("Person").select_option("mallory")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Continue to the service").click()
-    expect(page.get_by_test_id("sso-refusal")).to_contain_text(
-        "eduPersonPrincipalName has the scope 'other-university.example', which the identity provider's metadata does "
-        "not declare (it declares 'uni.example')")
-    assert not User.objects.filter(username__contains="@").exists()
-    assert AuditEntry.objects.filter(action="sign-in refused").count() == 1
+    _sign_in_at_the_idp(page, "mallory")
+    refusal = page.get_by_test_id("sso-refusal")
+    expect(refusal).to_contain_text("eduPersonPrincipalName has the scope 'other-university.example', which the identity "
+                                    "provider's metadata does not declare (it declares 'uni.example')")
+    assert not User.objects.filter(username__contains="@").exists() and AuditEntry.objects.filter(
+        action="sign-in refused").count() == 1

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import io
 import logging
 import os
@@ -82,7 +81,9 @@ def read_metadata(source: str, entity_id: str = "", signing_cert: str = "") -> t
         if source.startswith(("https://", "http://")):
             try:
                 response = outbound.session(rule=RULE, field="metadata_url", max_bytes=AGGREGATE_MAX,
-                                            deadline=AGGREGATE_DEADLINE).get(source, timeout=20, stream=True)
+                                            deadline=AGGREGATE_DEADLINE).get(
+                    source, timeout=20, stream=True,   # an MDQ service answers the SAML metadata media type
+                    headers={"Accept": "application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1"})
                 response.raise_for_status()
                 size = 0
                 try:
@@ -108,6 +109,24 @@ def read_metadata(source: str, entity_id: str = "", signing_cert: str = "") -> t
         spool.seek(0)
         data = spool.read()
     return select_idp(data, entity_id=entity_id, signing_cert=signing_cert, where=where), url
+
+
+def mdq_url(base: str, entity_id: str) -> str:
+    """The Metadata Query Protocol's address of one entity (draft-young-md-query §2.7, as InCommon's
+    and eduGAIN's MDQ services answer it): ``BASE/entities/{URL-encoded entityID}``.  What it answers
+    is one signed EntityDescriptor, read, checked and refreshed (by its cacheDuration) as any
+    metadata URL is."""
+    from urllib.parse import quote
+
+    base = (base or "").strip()
+    if not base.startswith(("https://", "http://")) or len(base) > 300:
+        raise RuleViolation(RULE, "the MDQ base is an http(s) URL (e.g. https://mdq.incommon.org), at most 300 characters")
+    if not (entity_id or "").strip():
+        raise RuleViolation(RULE, "an MDQ query names the IdP: give its entity ID (--entity-id)")
+    url = f"{base.rstrip('/')}/entities/{quote(entity_id.strip(), safe='')}"
+    if len(url) > 500:
+        raise RuleViolation(RULE, "the MDQ address of this entity is longer than 500 characters")
+    return url
 
 
 def _parser() -> dict:
@@ -517,11 +536,25 @@ class UIInfo:
         return fitting[0][1] if fitting else (self.logos[0][0] if self.logos else "")
 
 
-@functools.lru_cache(maxsize=512)
+_UI_READ: dict[str, UIInfo] = {}   # SHA-256 of the metadata → what it says (never the megabytes themselves)
+UI_READ_KEPT = 512
+
+
 def metadata_ui(metadata_xml: str) -> UIInfo:
     """The ``<mdui:UIInfo>`` of the IdP in ``metadata_xml`` (its IDPSSODescriptor's Extensions):
     display names by language and logos served over https (others are not shown: the sign-in page
     loads nothing over plain http).  Read once per metadata version and process."""
+    import hashlib
+
+    digest = hashlib.sha256(metadata_xml.encode()).hexdigest()
+    if digest not in _UI_READ:
+        if len(_UI_READ) >= UI_READ_KEPT:
+            _UI_READ.clear()
+        _UI_READ[digest] = _read_ui(metadata_xml)
+    return _UI_READ[digest]
+
+
+def _read_ui(metadata_xml: str) -> UIInfo:
     from defusedxml import ElementTree as SafeET
 
     try:

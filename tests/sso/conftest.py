@@ -193,7 +193,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def served(tmp_path):
+def metadata_site(tmp_path):
     """A web server publishing ``tmp_path`` (the federation's metadata address)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)

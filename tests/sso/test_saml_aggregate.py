@@ -149,9 +149,9 @@ def test_lms3_an_expired_aggregate_is_refused(inst_a, tmp_path, keys, clock):
         _add(path, keys)
 
 
-def test_lms3_every_refresh_checks_the_signature_again_and_keeps_the_copy_held(inst_a, tmp_path, keys, served, clock):
+def test_lms3_every_refresh_checks_the_signature_again_and_keeps_the_copy_held(inst_a, tmp_path, keys, metadata_site, clock):
     path = _federation(tmp_path, keys)
-    _add(f"{served}/aggregate.xml", keys)
+    _add(f"{metadata_site}/aggregate.xml", keys)
     provider = IdentityProvider.objects.get()
     held = provider.metadata_xml
     assert provider.metadata_refresh_due == clock.now() + dt.timedelta(hours=6)   # the aggregate's cacheDuration

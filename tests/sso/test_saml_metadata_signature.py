@@ -36,7 +36,7 @@ def _add(url: str, cert: str) -> str:
     return out.getvalue()
 
 
-def test_lms3_single_idp_metadata_from_a_url_is_checked_on_add_and_at_every_refresh(inst_a, idp, tmp_path, keys, served):
+def test_lms3_single_idp_metadata_from_a_url_is_checked_on_add_and_at_every_refresh(inst_a, idp, tmp_path, keys, metadata_site):
     real = requests.get(f"{idp.url}/idp/metadata", timeout=10).text
     path = tmp_path / "idp.xml"
     _sign_entity(path, real, keys["federation"])
@@ -44,10 +44,10 @@ def test_lms3_single_idp_metadata_from_a_url_is_checked_on_add_and_at_every_refr
 
     with pytest.raises(CommandError, match="LMS-3: the metadata at .*idp.xml's signature does not verify against the "
                                            "metadata signing certificate \\(CN=other"):
-        _add(f"{served}/idp.xml", keys["other"][1])
+        _add(f"{metadata_site}/idp.xml", keys["other"][1])
     assert not IdentityProvider.objects.exists()
 
-    assert f"IdP entity ID: {idp.url}/idp/metadata" in _add(f"{served}/idp.xml", keys["federation"][1])
+    assert f"IdP entity ID: {idp.url}/idp/metadata" in _add(f"{metadata_site}/idp.xml", keys["federation"][1])
     provider = IdentityProvider.objects.get()
     held = provider.metadata_xml
     assert provider.metadata_signing_cert and "SignatureValue" in held   # kept as published, signature and all
@@ -70,3 +70,40 @@ def test_lms3_single_idp_metadata_from_a_url_is_checked_on_add_and_at_every_refr
     call_command("sso", "refresh", stdout=out)
     provider.refresh_from_db()
     assert "changed" in out.getvalue() and "slo/redirect2" in provider.metadata_xml
+
+
+def test_lms3_an_idp_read_from_an_mdq_service_is_signed_checked_and_refreshed_by_its_cache_duration(
+        inst_a, tmp_path, keys, metadata_site, clock):
+    """MDQ (Metadata Query Protocol): ``--mdq BASE --entity-id IDP`` reads ``BASE/entities/{URL-encoded
+    entity ID}`` — here a directory of signed per-entity files, as static MDQ publishers lay them out."""
+    import datetime as dt
+
+    from .test_saml_aggregate import CAMPUS, _idp
+
+    entity = _idp(CAMPUS, keys["idp"][1]).replace(
+        "<md:EntityDescriptor ", f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" '
+        'cacheDuration="PT1H" ', 1)
+    where = tmp_path / "entities" / "https:" / "idp.campus-3.example.edu" / "idp"
+    where.mkdir(parents=True)
+    _sign_entity(where / "shibboleth", entity, keys["federation"])
+
+    with pytest.raises(CommandError, match="LMS-3: an MDQ service's answers are trusted only signed"):
+        call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Campus", "--mdq", metadata_site,
+                     "--entity-id", CAMPUS)
+    out = io.StringIO()
+    call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Campus", "--mdq", metadata_site + "/",
+                 "--entity-id", CAMPUS, "--metadata-signing-cert", keys["federation"][1], stdout=out)
+    provider = IdentityProvider.objects.get()
+    assert provider.metadata_url == f"{metadata_site}/entities/https%3A%2F%2Fidp.campus-3.example.edu%2Fidp%2Fshibboleth"
+    assert provider.entity_id == CAMPUS and provider.metadata_signing_cert
+    assert provider.metadata_refresh_due == clock.now() + dt.timedelta(hours=1)   # its cacheDuration
+    held = provider.metadata_xml
+
+    (where / "shibboleth").write_text((where / "shibboleth").read_text().replace("/profile/SAML2/", "/evil/"))
+    with pytest.raises(CommandError, match="LMS-3: the metadata at .*entities/.*'s signature does not verify"):
+        call_command("sso", "refresh")
+    provider.refresh_from_db()
+    assert provider.metadata_xml == held
+    with pytest.raises(CommandError, match="LMS-3: an MDQ query names the IdP"):
+        call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Other", "--mdq", metadata_site,
+                     "--metadata-signing-cert", keys["federation"][1])

@@ -136,7 +136,7 @@ def test_lms3_metadata_scopes_literal_regexp_and_entity_level():
 
 
 def test_lms3_scopes_come_with_the_idp_out_of_a_signed_aggregate_and_change_with_its_refresh(inst_a, tmp_path, keys,
-                                                                                          served, clock):
+                                                                                          metadata_site, clock):
     def entity(scope: str) -> str:
         return _idp(CAMPUS, keys["idp"][1]).replace(
             '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">',
@@ -149,7 +149,7 @@ def test_lms3_scopes_come_with_the_idp_out_of_a_signed_aggregate_and_change_with
         _signed(tmp_path / "aggregate.xml", xml, keys["federation"])
 
     publish("campus-3.example.edu")
-    out = _add(f"{served}/aggregate.xml", keys)
+    out = _add(f"{metadata_site}/aggregate.xml", keys)
     assert "scopes it may assert: campus-3.example.edu" in out
     provider = IdentityProvider.objects.get()
     assert saml.provider_scopes(provider) == (saml.Scope("campus-3.example.edu"),)

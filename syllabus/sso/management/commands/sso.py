@@ -11,7 +11,7 @@ from syllabus.sso.models import REFEDS_MFA, IdentityProvider, Kind
 
 class Command(BaseCommand):
     help = ("Identity providers per institution: `sso add-oidc --institution CODE --name NAME --issuer URL "
-            "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME --metadata URL|FILE [--entity-id IDP --metadata-signing-cert FILE]`, "
+            "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME (--metadata URL|FILE | --mdq BASE) [--entity-id IDP --metadata-signing-cert FILE --scope DOMAIN]`, "
             "`sso refresh` (SAML metadata from its URL), `sso list`.")
 
     def add_arguments(self, parser):
@@ -47,8 +47,12 @@ class Command(BaseCommand):
                 p.add_argument("--group-claim", default="")
                 p.add_argument("--role-claim", default="")
             else:
-                p.add_argument("--metadata", required=True,
-                               help="the IdP's metadata, or a federation's aggregate (with --entity-id): a URL or a file")
+                source = p.add_mutually_exclusive_group(required=True)
+                source.add_argument("--metadata",
+                                    help="the IdP's metadata, or a federation's aggregate (with --entity-id): a URL or a file")
+                source.add_argument("--mdq", metavar="BASE",
+                                    help="a Metadata Query (MDQ) service, e.g. https://mdq.incommon.org: reads "
+                                         "BASE/entities/{entity ID}, signed (needs --entity-id and --metadata-signing-cert)")
                 p.add_argument("--entity-id", default="", help="the IdP to take out of an aggregate (its entityID)")
                 p.add_argument("--metadata-signing-cert", default="", metavar="FILE",
                                help="PEM certificate the metadata must be signed with (the federation's): checked now "
@@ -93,7 +97,13 @@ class Command(BaseCommand):
                             cert = saml.check_signing_cert(f.read(100_000))
                     except (OSError, UnicodeDecodeError):
                         raise RuleViolation("LMS-3", f"no certificate file {opts['metadata_signing_cert']}") from None
-                xml, url = saml.read_metadata(opts["metadata"], entity_id=opts["entity_id"], signing_cert=cert)
+                source = opts["metadata"]
+                if opts["mdq"]:
+                    if not cert:   # an MDQ answer crosses the network one entity at a time: only its signature vouches for it
+                        raise RuleViolation("LMS-3", "an MDQ service's answers are trusted only signed: give the federation's "
+                                                     "metadata signing certificate (--metadata-signing-cert)")
+                    source = saml.mdq_url(opts["mdq"], opts["entity_id"])
+                xml, url = saml.read_metadata(source, entity_id=opts["entity_id"], signing_cert=cert)
                 provider = services.add_saml_provider(
                     institution, metadata_xml=xml, metadata_url=url, metadata_signing_cert=cert, username_attribute=opts["username_attribute"],
                     scopes=opts["scope"], check_scopes=not opts["no_scope_check"],

@@ -10,6 +10,8 @@ urlpatterns = [
     path("<slug:institution>/saml/sls/", views.saml_sls, name="saml-sls"),
     path("<slug:institution>/<slug:slug>/login/", views.start, name="login"),
     path("<slug:institution>/<slug:slug>/callback/", views.oidc_callback, name="oidc-callback"),
+    path("<slug:institution>/<slug:slug>/frontchannel-logout/", views.oidc_frontchannel_logout,
+         name="oidc-frontchannel-logout"),
     path("<slug:institution>/<slug:slug>/backchannel-logout/", views.oidc_backchannel_logout,
          name="oidc-backchannel-logout"),
 ]

@@ -29,6 +29,8 @@ PUBLIC = {
     "sso:saml-acs": "the SAML IdP posts its signed assertion here",
     "sso:saml-sls": "SAML single logout messages from the IdP (signed)",
     "sso:oidc-backchannel-logout": "the OpenID provider posts a signed logout token here, server to server",
+    "sso:oidc-frontchannel-logout": "the OpenID provider's logout page loads it in a frame (iss and sid); it ends "
+                                    "sessions, never shows or grants anything",
     "web:favicon": "browsers ask for /favicon.ico before anyone signs in; it leads to the static icon",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}

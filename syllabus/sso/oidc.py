@@ -338,6 +338,28 @@ def check_alg(provider: IdentityProvider, meta: dict, alg, what: str = "ID token
                                   f"list (id_token_signing_alg_values_supported: {', '.join(listed)[:200]})")
 
 
+KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}   # alg prefix → the kty of its keys
+
+
+def _decode_with(value: str, keys: KeySet, header: dict, registry: JWSRegistry):
+    """Decode with the key set: by ``kid`` when the token names one; without, with each key of the
+    algorithm's type in turn (OIDC Core 10.1 asks for a kid only when the set has several keys, and
+    a provider's set often holds one signing key and others: encryption, another type)."""
+    if header.get("kid"):
+        return jwt.decode(value, keys, registry=registry)
+    kty = KEY_TYPES.get(str(header.get("alg"))[:2])
+    candidates = [k for k in keys.keys if k.key_type == kty and k.get("use", "sig") == "sig"
+                  and k.get("alg", header["alg"]) == header["alg"]][:10]
+    if not candidates:
+        raise InvalidKeyIdError()
+    for key in candidates[:-1]:
+        try:
+            return jwt.decode(value, key, registry=registry)
+        except BadSignatureError:
+            continue
+    return jwt.decode(value, candidates[-1], registry=registry)
+
+
 def _decode_signed(provider: IdentityProvider, meta: dict, value: str, what: str):
     """A JWT the provider signed (an ID token, a logout token), checked against its key set with an
     algorithm :func:`check_alg` allows; a key the set lacks — an unknown key id, or no key id and a
@@ -362,7 +384,7 @@ def _decode_signed(provider: IdentityProvider, meta: dict, value: str, what: str
         if keys is None:
             raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
         try:
-            return jwt.decode(value, keys, registry=registry)
+            return _decode_with(value, keys, header, registry)
         except (InvalidKeyIdError, ValueError, BadSignatureError) as exc:
             if isinstance(exc, BadSignatureError) and header.get("kid"):
                 raise   # a key we hold by that id, and the signature is wrong: forged or altered
@@ -371,7 +393,7 @@ def _decode_signed(provider: IdentityProvider, meta: dict, value: str, what: str
             if fresh is None:
                 raise RuleViolation(RULE, f"the {what} is signed with a key the provider does not publish (its key set "
                                           f"was read again less than {JWKS_REFRESH_MIN} seconds ago)") from None
-            return jwt.decode(value, fresh, registry=registry)
+            return _decode_with(value, fresh, header, registry)
     except BadSignatureError:
         raise RuleViolation(RULE, f"the {what}'s signature does not verify (it was altered or forged)") from None
     except InvalidKeyIdError:

@@ -9,7 +9,7 @@ end-session endpoint.  Run as its own process by ``tests/sso/conftest.py``:
 (``client``, with its ``frontchannel_logout_uri``), says how the person signed in (``acr``: the ID
 token's acr claim; none by default), adds claims to the ID token (``extra``: e.g. Google's ``hd``),
 makes the next ID tokens misbehave (``mode``: tamper, nonce, aud, iss, expired, future, none —
-unsigned —, hs256 — signed with the client secret —, es256 — with an EC key it publishes —, nokid
+unsigned —, hs256 — signed with the client secret, or ``hmac_secret`` —, es256 — with an EC key it publishes —, nokid
 — no key id in the header), lists other signing algorithms in discovery (``algs``), names another
 issuer in its discovery document (``discovery_issuer``), rotates the signing key (``rotate``), or
 resets everything (``reset``).  ``GET /_log`` tells what happened (token requests, logouts).
@@ -205,7 +205,7 @@ class OpenIDCodeFlow(OpenIDCode):
                 return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
             return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
         elif mode == "hs256":      # OIDC Core 10.1: the client secret's octets as the MAC key
-            secret = OctKey.import_key(STATE["client"]["client_secret"])
+            secret = OctKey.import_key(STATE.get("hmac_secret") or STATE["client"]["client_secret"])
             return jwt.encode({"alg": "HS256"}, claims, secret, algorithms=["HS256"])
         elif mode == "es256":
             return jwt.encode({"alg": "ES256", "kid": STATE["ec_key"].kid}, claims, STATE["ec_key"])
@@ -298,7 +298,7 @@ def create_app() -> Flask:
                 STATE["mode"] = data["mode"]
             if "acr" in data:
                 STATE["acr"] = data["acr"]
-            for name in ("extra", "tenant", "algs", "discovery_issuer"):
+            for name in ("extra", "tenant", "algs", "discovery_issuer", "hmac_secret"):
                 if name in data:
                     STATE[name] = data[name]
             if data.get("rotate"):

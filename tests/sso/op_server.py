@@ -284,6 +284,12 @@ def create_app() -> Flask:
                 f'<iframe id="rp" title="relying party" src="{escape(src)}"></iframe>{then}', 200,
                 {"Content-Type": "text/html; charset=utf-8"})
 
+    @app.get("/_frame")
+    def frame():
+        """Not the protocol: a page that frames ``src``, to play another site in the browser tests."""
+        return (f'<!doctype html><title>Another site</title><iframe id="rp" title="framed" '
+                f'src="{escape(request.args.get("src", ""))}"></iframe>', 200, {"Content-Type": "text/html; charset=utf-8"})
+
     @app.post("/_control")
     def control():
         data = request.get_json(force=True)

@@ -368,7 +368,7 @@ def _decode_signed(provider: IdentityProvider, meta: dict, value: str, what: str
     header = _header(value)
     if not header or value.count(".") != 2:
         raise RuleViolation(RULE, f"the {what} could not be read (it is not a signed JWT)")
-    alg = header.get("alg")
+    alg = str(header.get("alg") or "")
     check_alg(provider, meta, alg, what)
     registry = JWSRegistry(algorithms=[alg], strict_check_header=False)
     try:

@@ -30,7 +30,7 @@ LONG_SECRET = "a-client-secret-long-enough-for-hs256-0123456789"
 @pytest.fixture
 def real_time():
     """The injectable clock at the real time (the provider signs with it), moved by the test."""
-    clock.set_now(dt.datetime.now(dt.timezone.utc))
+    clock.set_now(clock.now())   # frozen at the real time of now
     yield clock
     clock.set_now(None)
 

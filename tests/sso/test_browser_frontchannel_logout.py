@@ -20,16 +20,21 @@ def _sign_in(page, live_server) -> None:
     expect(page.get_by_role("heading", name="Welcome, Ada")).to_be_visible()
 
 
-def test_lms3_signing_out_at_the_provider_ends_the_syllabus_session_through_its_frame(page, live_server, op, inst_a,
-                                                                                     groups):
+@pytest.fixture
+def frontchannel(live_server, op, inst_a, groups) -> str:
+    """The provider registered in Syllabus, and Syllabus's front-channel logout URI at the provider."""
     from syllabus.sso import services
-    from syllabus.sso.models import SignIn
 
     services.add_oidc_provider(inst_a, name="University account", slug="uni", issuer=op.url, client_id="syllabus",
                                client_secret="s3cret", username_claim="preferred_username")
-    frontchannel = f"{live_server.url}/sso/inst-a/uni/frontchannel-logout/"
-    op.control(client={"redirect_uris": [f"{live_server.url}/sso/inst-a/uni/callback/"],
-                       "frontchannel_logout_uri": frontchannel})
+    uri = f"{live_server.url}/sso/inst-a/uni/frontchannel-logout/"
+    op.control(client={"redirect_uris": [f"{live_server.url}/sso/inst-a/uni/callback/"], "frontchannel_logout_uri": uri})
+    return uri
+
+
+def test_lms3_signing_out_at_the_provider_ends_the_syllabus_session_through_its_frame(page, live_server, op, frontchannel):
+    from syllabus.sso.models import SignIn
+
     _sign_in(page, live_server)
     assert SignIn.objects.get().sid
 
@@ -58,16 +63,9 @@ def test_lms3_signing_out_at_the_provider_ends_the_syllabus_session_through_its_
     page.wait_for_url(f"{live_server.url}/login/**")
 
 
-def test_lms3_our_sign_out_goes_through_the_providers_end_session_page_which_frames_us(page, live_server, op, inst_a,
-                                                                                       groups):
-    from syllabus.sso import services
+def test_lms3_our_sign_out_goes_through_the_providers_end_session_page_which_frames_us(page, live_server, op, frontchannel):
     from syllabus.sso.models import SignIn
 
-    services.add_oidc_provider(inst_a, name="University account", slug="uni", issuer=op.url, client_id="syllabus",
-                               client_secret="s3cret", username_claim="preferred_username")
-    frontchannel = f"{live_server.url}/sso/inst-a/uni/frontchannel-logout/"
-    op.control(client={"redirect_uris": [f"{live_server.url}/sso/inst-a/uni/callback/"],
-                       "frontchannel_logout_uri": frontchannel})
     _sign_in(page, live_server)
     with page.expect_response(lambda r: r.url.startswith(frontchannel)) as answer:
         page.get_by_role("button", name="Sign out").click()

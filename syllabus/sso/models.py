@@ -86,7 +86,7 @@ class IdentityProvider(models.Model):
     client_secret = EncryptedTextField(max_length=500, blank=True)   # SEC-KEY
     scopes = models.CharField(max_length=200, blank=True, default="openid email profile")
     allowed_tenants = models.TextField(
-        _("allowed tenants"), blank=True,
+        _("allowed tenants"), blank=True, max_length=2000,
         help_text=_("Microsoft Entra ID registered with a multi-tenant issuer (…/organizations/v2.0 or …/common/v2.0): the "
                     "directory (tenant) ids whose people may sign in, one per line or comma-separated. Required for such an "
                     "issuer — without it any Microsoft tenant could sign people in (LMS-3)."))

@@ -140,7 +140,7 @@ def clean_oidc_options(*, issuer: str, allowed_tenants, allowed_hosted_domains, 
         raise RuleViolation(RULE, f"{signing_alg} uses the client secret as its key: it needs a client secret of at least "
                                   f"{HMAC_SECRET_MIN} characters")
     values = {"allowed_tenants": "\n".join(tenants), "allowed_hosted_domains": ", ".join(domains), "signing_alg": signing_alg}
-    if len(values["allowed_tenants"]) > 5000 or len(values["allowed_hosted_domains"]) > 500:
+    if len(values["allowed_tenants"]) > 2000 or len(values["allowed_hosted_domains"]) > 500:
         raise RuleViolation(RULE, "too many allowed tenants or hosted domains")
     return values
 

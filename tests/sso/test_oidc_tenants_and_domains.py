@@ -108,6 +108,8 @@ def test_lms3_the_cli_takes_allowed_tenants_and_prints_the_logout_urls(op, inst_
     assert IdentityProvider.objects.get(slug="entra").tenants == [TENANT, STRANGER]
     out = capsys.readouterr().out
     assert "/sso/inst-a/entra/frontchannel-logout/" in out and "/sso/inst-a/entra/backchannel-logout/" in out
+    call_command("sso", "list", "--institution", "inst-a")
+    assert f"(tenants {TENANT}, {STRANGER})" in capsys.readouterr().out
 
 
 def test_lms3_the_admin_refuses_a_multi_tenant_issuer_without_tenants(client, admin_user, inst_a, groups):

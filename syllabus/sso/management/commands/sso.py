@@ -167,7 +167,10 @@ class Command(BaseCommand):
             flags = ", ".join(f for f, on in (("disabled", not p.enabled), ("existing people only", p.existing_only),
                                               ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email),
                                               ("e-mail verified", p.verifies_email),
-                                              (f"requires {p.authn_context}", bool(p.authn_context))) if on)
+                                              (f"requires {p.authn_context}", bool(p.authn_context)),
+                                              (f"tenants {', '.join(p.tenants)}", bool(p.tenants)),
+                                              (f"hosted domains {', '.join(p.hosted_domains)}", bool(p.hosted_domains)),
+                                              (f"signed with {p.signing_alg} only", bool(p.signing_alg))) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

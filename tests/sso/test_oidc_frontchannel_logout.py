@@ -101,5 +101,16 @@ def test_lms3_our_sign_out_still_uses_rp_initiated_logout_when_the_provider_offe
     assert _signed_in_user(client) is None
 
 
+def test_lms3_an_lms_launched_session_does_not_widen_who_frames_the_logout(oidc_idp, op):
+    """A session that came through an LTI launch lets its LMS frame Syllabus's pages (LMS-1), not
+    this one: its frame-ancestors stay the provider's."""
+    browser = _sign_in(oidc_idp)
+    session = browser.session
+    session["lti"] = {"origins": ["https://lms.example.edu"]}
+    session.save()
+    response = browser.get(URL)
+    assert _frame_ancestors(response) == f"frame-ancestors {op.url}" and "X-Frame-Options" not in response
+
+
 def test_lms3_an_unknown_provider_is_404(client, oidc_idp):
     assert client.get("/sso/inst-a/nope/frontchannel-logout/").status_code == 404

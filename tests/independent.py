@@ -70,13 +70,13 @@ def start(argv: list[str], ready_url: str, name: str, env: dict | None = None) -
     return proc
 
 
-def node_script(script: str, *args: str, ready_path: str, port: int) -> subprocess.Popen:
+def node_script(script: str, *args: str, ready_path: str, port: int, env: dict | None = None) -> subprocess.Popen:
     node = shutil.which("node")
     if not node:
         pytest.fail("node not found: the interoperability tests run npm packages (Node.js 20+)")
     if not (INTEROP / "node_modules" / ".package-lock.json").exists():
         pytest.fail("scripts/interop/node_modules is missing: run `make interop` (npm ci --prefix scripts/interop; `make test` does it)")
-    return start([node, str(INTEROP / script), str(port), *args], f"http://127.0.0.1:{port}{ready_path}", script)
+    return start([node, str(INTEROP / script), str(port), *args], f"http://127.0.0.1:{port}{ready_path}", script, env=env)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -5,6 +5,10 @@
 // (any password) and the consent prompt, RP-initiated logout; with BACKCHANNEL_LOGOUT_URI, OpenID Connect
 // Back-Channel Logout 1.0 (a signed logout token with sub and sid, posted there when the session ends). Accounts: ada (faculty), bob
 // (student). Claims follow the scopes: profile and email from userinfo, `groups` by its scope.
+// Its signing key is made at each start (RS256, a new random kid): a restart is a key rotation.
+// Environment: OP_CLIENT_SECRET (default s3cret); OP_ID_TOKEN_ALG=HS256 registers the client for ID tokens
+// signed with HS256 and the client secret (id_token_signed_response_alg), which the provider then lists.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const [port, redirects = '', postLogout = '', backchannel = ''] = process.argv.slice(2);
@@ -16,9 +20,16 @@ const accounts = {
          preferred_username: 'bob', groups: ['student'] },
 };
 
+const idTokenAlg = process.env.OP_ID_TOKEN_ALG || '';
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' };
+
 const provider = new Provider(issuer, {
+  jwks: { keys: [signingKey] },
+  enabledJWA: { idTokenSigningAlgValues: ['RS256', ...(idTokenAlg ? [idTokenAlg] : [])] },
   clients: [{
-    client_id: 'syllabus', client_secret: 's3cret', token_endpoint_auth_method: 'client_secret_basic',
+    client_id: 'syllabus', client_secret: process.env.OP_CLIENT_SECRET || 's3cret', token_endpoint_auth_method: 'client_secret_basic',
+    ...(idTokenAlg ? { id_token_signed_response_alg: idTokenAlg } : {}),
     redirect_uris: redirects.split(',').filter(Boolean),
     post_logout_redirect_uris: postLogout.split(',').filter(Boolean),
     grant_types: ['authorization_code'], response_types: ['code'],
@@ -43,4 +54,4 @@ const provider = new Provider(issuer, {
 // the dev login form takes the login as the account id; the subject is u-<login>
 provider.on('backchannel.success', (ctx, client) => console.log(`back-channel logout sent to ${client.clientId}`));
 provider.on('backchannel.error', (ctx, error, client) => console.error(`back-channel logout to ${client.clientId} failed: ${error} ${error.cause || ""}`));
-provider.listen(Number(port), '127.0.0.1', () => console.log(`oidc-provider listening at ${issuer}`));
+provider.listen(Number(port), '127.0.0.1', () => console.log(`oidc-provider listening at ${issuer}, signing key ${signingKey.kid}`));

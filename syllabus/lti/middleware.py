@@ -15,7 +15,9 @@ after the view ran and sees the cookies the session middleware set).
 
 The administration (``/admin/``) is never framed, not even in such a session: nothing of it
 belongs inside the LMS, and its one-click actions (delete, unlock, change roles) are what a
-page framing it would trick an administrator into (clickjacking).
+page framing it would trick an administrator into (clickjacking).  A view that chose who frames
+it (``csp.allow_framing`` in the view: an OpenID provider's front-channel logout frame) keeps its
+choice in such a session too.
 """
 from __future__ import annotations
 
@@ -34,8 +36,8 @@ class LtiFrameMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if _never_framed(request.path):
-            return response
+        if _never_framed(request.path) or getattr(request, "csp_frame_ancestors", None) is not None:
+            return response   # the admin; or a view that chose who frames it (an OpenID provider's logout frame, LMS-3)
         origins = getattr(request, "lti_frame_origins", None)
         session = getattr(request, "session", None)
         lti = session.get("lti") if session is not None else None

@@ -29,7 +29,8 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
         fields = ["institution", "name", "slug", "kind", "enabled", "order", "existing_only", "trust_email_for_staff",
                   "verifies_email", "authn_context", "username_attribute",
                   "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
-                  "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "metadata_url",
+                  "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "allowed_tenants",
+                  "allowed_hosted_domains", "signing_alg", "metadata_url",
                   "metadata_signing_cert", "metadata_xml", "check_scopes", "extra_scopes"]
         # the secret is never written back into the page (view-source showed it); empty keeps the saved one
         widgets = {"client_secret": forms.PasswordInput(render_value=False)}
@@ -56,6 +57,11 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
             services.check_maps(institution, data["group_map"], data["role_map"])
             if kind == Kind.OIDC and not (data.get("issuer") and data.get("client_id")):
                 raise RuleViolation("LMS-3", "an OpenID Connect provider needs its issuer and client id")
+            if kind == Kind.OIDC:
+                data.update(services.clean_oidc_options(
+                    issuer=data["issuer"], allowed_tenants=data.get("allowed_tenants") or "",
+                    allowed_hosted_domains=data.get("allowed_hosted_domains") or "",
+                    signing_alg=data.get("signing_alg") or "", client_secret=data.get("client_secret") or ""))
             if kind == Kind.SAML:
                 from . import saml
 
@@ -112,7 +118,8 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
         (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only", "authn_context")}),
         ("Attribute mapping", {"fields": ("trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
                                           "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
-        ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes")}),
+        ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes", "allowed_tenants",
+                                       "allowed_hosted_domains", "signing_alg")}),
         ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id", "metadata_fetched_at",
                                     "metadata_refresh_due", "metadata_scopes", "check_scopes", "extra_scopes")}),
     )

@@ -39,6 +39,14 @@ CHECK_SCOPES_HELP = _("Scoped attributes (eduPersonPrincipalName, eduPersonScope
                       "(LMS-3). Untick only for an IdP you alone trust, whose scopes you cannot list.")
 EXTRA_SCOPES_HELP = _("Comma-separated scopes (DNS domains, e.g. uni.example) this IdP may assert besides those of its "
                       "metadata: for an IdP whose metadata declares none (Microsoft Entra ID, Okta, Keycloak) (LMS-3).")
+ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+HMAC_ALGS = ("HS256", "HS384", "HS512")
+SIGNING_ALG_CHOICES = [(alg, alg) for alg in (*ASYMMETRIC_ALGS, *HMAC_ALGS)]
+
+
+def split_list(text: str | None) -> list[str]:
+    """``"a, b\nc"`` → ``["a", "b", "c"]`` (lower case, in order, once each)."""
+    return list(dict.fromkeys(v.strip().lower() for v in (text or "").replace(",", "\n").split() if v.strip()))
 
 
 class Kind(models.TextChoices):
@@ -83,6 +91,20 @@ class IdentityProvider(models.Model):
     client_id = models.CharField(max_length=200, blank=True)
     client_secret = EncryptedTextField(max_length=500, blank=True)   # SEC-KEY
     scopes = models.CharField(max_length=200, blank=True, default="openid email profile")
+    allowed_tenants = models.TextField(
+        _("allowed tenants"), blank=True, max_length=2000,
+        help_text=_("Microsoft Entra ID registered with a multi-tenant issuer (…/organizations/v2.0 or …/common/v2.0): the "
+                    "directory (tenant) ids whose people may sign in, one per line or comma-separated. Required for such an "
+                    "issuer — without it any Microsoft tenant could sign people in (LMS-3)."))
+    allowed_hosted_domains = models.CharField(
+        _("allowed hosted domains"), max_length=500, blank=True,
+        help_text=_("Google Workspace: the domains (hd claim) whose accounts may sign in, comma-separated, e.g. "
+                    "riverside.edu; empty: any account the provider signs in (LMS-3)."))
+    signing_alg = models.CharField(
+        _("ID token signing algorithm"), max_length=10, blank=True, choices=SIGNING_ALG_CHOICES,
+        help_text=_("Empty (advised): any asymmetric algorithm the provider's discovery document lists, checked against its "
+                    "published keys. HS256/HS384/HS512 only when the client is registered for it at the provider: the client "
+                    "secret is then the key, and every other algorithm is refused (LMS-3)."))
 
     # --- SAML 2.0 ------------------------------------------------------------------------------
     metadata_url = models.URLField(max_length=500, blank=True, help_text="where the IdP's metadata was read")
@@ -114,6 +136,16 @@ class IdentityProvider(models.Model):
         Kind.OIDC: {"username": "sub", "first_name": "given_name", "last_name": "family_name", "email": "email"},
         Kind.SAML: {"username": "eduPersonPrincipalName", "first_name": "givenName", "last_name": "sn", "email": "mail"},
     }
+
+    @property
+    def tenants(self) -> list[str]:
+        """The allowed Microsoft Entra tenant ids (lower case)."""
+        return split_list(self.allowed_tenants)
+
+    @property
+    def hosted_domains(self) -> list[str]:
+        """The allowed Google Workspace hosted domains (lower case)."""
+        return split_list(self.allowed_hosted_domains)
 
     def attribute(self, what: str) -> str:
         return getattr(self, f"{what}_attribute") or self.DEFAULTS[Kind(self.kind)][what]
@@ -180,6 +212,8 @@ class SignIn(models.Model):
     name_id_xml = models.TextField(blank=True, help_text="the SAML NameID element as received (its format and qualifiers)")
     session_index = models.CharField(max_length=200, blank=True)
     id_token = EncryptedTextField(blank=True)   # SEC-KEY: sent back as the sign-out hint
+    sid = models.CharField(max_length=255, blank=True, db_index=True,
+                           help_text="OIDC session id (the ID token's sid): what front- and back-channel logout name")
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:

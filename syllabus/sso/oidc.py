@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import secrets
-import time
+import re
 
 import requests
 from authlib.common.security import generate_token
@@ -29,7 +29,7 @@ from joserfc.jws import JWSRegistry
 from syllabus.core import clock, outbound
 from syllabus.core.errors import RuleViolation
 
-from .models import IdentityProvider
+from .models import ASYMMETRIC_ALGS, HMAC_ALGS, IdentityProvider
 
 logger = logging.getLogger(__name__)
 RULE = "LMS-3"
@@ -41,7 +41,7 @@ LEEWAY = 60                 # seconds of clock skew allowed on exp/iat/nbf
 FLOW_MAX_AGE = 15 * 60      # seconds a sign-in may take between our redirect and the callback
 FLOWS_KEPT = 5              # sign-ins in progress kept per browser session
 SESSION_KEY = "sso_oidc_flows"
-ALLOWED_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+TENANT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _get_json(url: str, what: str) -> dict:
@@ -58,13 +58,18 @@ def _get_json(url: str, what: str) -> dict:
 
 
 def discovery(provider: IdentityProvider, *, fresh: bool = False) -> dict:
-    """The provider's ``/.well-known/openid-configuration``, whose ``issuer`` must be the configured one."""
+    """The provider's ``/.well-known/openid-configuration``, whose ``issuer`` must be the configured
+    one — or, for a multi-tenant Microsoft Entra ID issuer (``…/organizations/v2.0``), the template
+    ``…/{tenantid}/v2.0`` of it, and then only with allowed tenants (LMS-3).  Checked at every read:
+    a provider whose document starts naming another issuer is refused from then on."""
     key = f"sso:oidc:discovery:{provider.issuer}"
     meta = None if fresh else cache.get(key)
     if meta is None:
         meta = _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery document")
-        if meta.get("issuer", "").rstrip("/") != provider.issuer.rstrip("/"):
-            raise RuleViolation(RULE, f"the discovery document names the issuer {meta.get('issuer')!r}, "
+        named = str(meta.get("issuer") or "")
+        if named.rstrip("/") != provider.issuer.rstrip("/") and not template_of(named, provider.issuer):
+            cache.delete(key)   # a copy read before is not trusted either: sign-in stops until it names the issuer again
+            raise RuleViolation(RULE, f"the discovery document names the issuer {named[:200]!r}, "
                                       f"not the configured {provider.issuer!r}")
         missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not meta.get(k)]
         if missing:
@@ -73,7 +78,50 @@ def discovery(provider: IdentityProvider, *, fresh: bool = False) -> dict:
         if methods is not None and "S256" not in methods:
             raise RuleViolation(RULE, f"{provider.issuer} does not support PKCE with S256")
         cache.set(key, meta, METADATA_TTL)
+    if is_multi_tenant(meta) and not provider.tenants:
+        raise RuleViolation(RULE, f"{provider.issuer} is a multi-tenant issuer (its discovery document names "
+                                  f"{meta['issuer']!r}: any Microsoft Entra tenant): list the tenant ids allowed to sign "
+                                  "in (--allowed-tenant, the admin's Allowed tenants)")
     return meta
+
+
+# --- Microsoft Entra ID multi-tenant issuers ----------------------------------------------------
+
+TENANT_PLACEHOLDER = "{tenantid}"
+MULTI_TENANT_SEGMENTS = ("common", "organizations")   # Entra's multi-tenant endpoints (consumers has a fixed issuer)
+
+
+def template_of(named: str, configured: str) -> bool:
+    """Whether ``named`` (a discovery document's issuer) is the multi-tenant template of the configured
+    issuer: ``https://login.microsoftonline.com/{tenantid}/v2.0`` for ``…/organizations/v2.0``."""
+    if named.count(TENANT_PLACEHOLDER) != 1:
+        return False
+    prefix, suffix = named.split(TENANT_PLACEHOLDER)
+    configured, suffix = configured.rstrip("/"), suffix.rstrip("/")
+    if not (configured.startswith(prefix) and configured.endswith(suffix)):
+        return False
+    return configured[len(prefix):len(configured) - len(suffix)] in MULTI_TENANT_SEGMENTS
+
+
+def is_multi_tenant(meta: dict) -> bool:
+    return TENANT_PLACEHOLDER in str(meta.get("issuer") or "")
+
+
+def expected_issuer(provider: IdentityProvider, meta: dict, claims: dict, what: str) -> str:
+    """The issuer ``claims`` must name: the configured one, or for a multi-tenant issuer its template
+    with the token's own tenant (``tid``) — which must be one of the provider's allowed tenants."""
+    if not is_multi_tenant(meta):
+        return provider.issuer
+    tid = claims.get("tid")
+    if not isinstance(tid, str) or not TENANT_ID.fullmatch(tid.strip().lower()):
+        raise RuleViolation(RULE, f"the {what} names no Microsoft Entra tenant (tid), which a multi-tenant issuer must")
+    tid = tid.strip().lower()
+    if tid not in provider.tenants:
+        raise RuleViolation(RULE, f"{provider.name} does not sign in people of the Microsoft Entra tenant {tid}: it is not "
+                                  f"one of its allowed tenants ({', '.join(provider.tenants)}); an administrator of "
+                                  f"{provider.institution.code} adds it to the provider's allowed tenants if it should",
+                            status=403)
+    return str(meta["issuer"]).replace(TENANT_PLACEHOLDER, tid)
 
 
 def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False) -> KeySet | None:
@@ -82,10 +130,11 @@ def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False) -> Key
     key = f"sso:oidc:jwks:{meta['jwks_uri']}"
     data = None if force else cache.get(key)
     if force:
-        forced_key = key + ":forced"
-        if time.time() - (cache.get(forced_key) or 0) < JWKS_REFRESH_MIN:
+        forced_key, now = key + ":forced", clock.now().timestamp()
+        last = cache.get(forced_key)
+        if last is not None and 0 <= now - last < JWKS_REFRESH_MIN:
             return None
-        cache.set(forced_key, time.time(), METADATA_TTL)
+        cache.set(forced_key, now, METADATA_TTL)
     if data is None:
         data = _get_json(meta["jwks_uri"], "key set (JWKS)")
         cache.set(key, data, METADATA_TTL)
@@ -123,6 +172,8 @@ def begin(request, provider: IdentityProvider, next_url: str) -> str:
     with _client(request, provider, meta) as client:
         scope = provider.scopes if "openid" in provider.scopes.split() else f"openid {provider.scopes}".strip()
         extra = {"acr_values": provider.authn_context} if provider.authn_context else {}
+        if provider.hosted_domains:   # Google's account chooser shows that domain's accounts only (a hint; checked after)
+            extra["hd"] = provider.hosted_domains[0] if len(provider.hosted_domains) == 1 else "*"
         url, _ = client.create_authorization_url(meta["authorization_endpoint"], state=state, nonce=nonce,
                                                  code_verifier=verifier, scope=scope, **extra)
     return url
@@ -189,10 +240,27 @@ def says_true(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
+def issuer_matches(provider: IdentityProvider, named: str) -> bool:
+    """Whether ``named`` is the provider's issuer (with or without a final slash) — for a multi-tenant
+    issuer, its template with one of the allowed tenants."""
+    try:
+        meta: dict | None = discovery(provider)
+    except RuleViolation:
+        meta = None
+    if meta is not None and is_multi_tenant(meta):
+        prefix, suffix = str(meta["issuer"]).split(TENANT_PLACEHOLDER)
+        named, suffix = named.rstrip("/"), suffix.rstrip("/")
+        if not (named.startswith(prefix) and named.endswith(suffix) and len(named) > len(prefix) + len(suffix)):
+            return False
+        return named[len(prefix):len(named) - len(suffix)].lower() in provider.tenants
+    return named.rstrip("/") == provider.issuer.rstrip("/")
+
+
 def _check_answer_issuer(provider: IdentityProvider, answered: str | None) -> None:
     """RFC 9207 (mix-up defence): a provider that names itself in its authorization answers
-    (``iss``, sent by e.g. panva's oidc-provider, Keycloak, Okta) must name the configured issuer;
-    one that says in its discovery document that it always does must not leave it out."""
+    (``iss``, sent by e.g. panva's oidc-provider, Keycloak, Okta) must name the configured issuer
+    (a multi-tenant one: its template with an allowed tenant); one that says in its discovery
+    document that it always does must not leave it out."""
     if answered is None:
         try:
             promised = discovery(provider).get("authorization_response_iss_parameter_supported") is True
@@ -202,9 +270,22 @@ def _check_answer_issuer(provider: IdentityProvider, answered: str | None) -> No
             raise RuleViolation(RULE, f"{provider.name}'s answer does not name its issuer (iss), which its discovery "
                                       "document promises (RFC 9207); please start again")
         return
-    if answered.rstrip("/") != provider.issuer.rstrip("/"):
+    if not issuer_matches(provider, answered):
         raise RuleViolation(RULE, f"the answer names the issuer {answered[:200]!r}, not the configured issuer "
                                   f"{provider.issuer!r} (RFC 9207: an answer from another provider)")
+
+
+def provider_origins(provider: IdentityProvider) -> list[str]:
+    """The web origins of the provider's own pages (its issuer, its end-session endpoint): who may
+    frame our front-channel logout URI (CSP ``frame-ancestors``) and send a browser to it."""
+    from syllabus.lti.origins import origin_of
+
+    urls = [provider.issuer]
+    try:
+        urls.append(str(discovery(provider).get("end_session_endpoint") or ""))
+    except RuleViolation:
+        pass
+    return list(dict.fromkeys(o for o in (origin_of(u, ("https", "http")) for u in urls) if o))
 
 
 def _describe(error: JoseError, provider: IdentityProvider, claims: dict) -> str:
@@ -224,27 +305,99 @@ def _describe(error: JoseError, provider: IdentityProvider, claims: dict) -> str
     }.get(claim, f"the ID token's {claim or 'claims'} did not check out")
 
 
+def _header(value: str) -> dict:
+    try:
+        head = value.split(".", 1)[0]
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, TypeError):
+        return {}
+    return header if isinstance(header, dict) else {}
+
+
+def check_alg(provider: IdentityProvider, meta: dict, alg, what: str = "ID token") -> None:
+    """The algorithm a token of the provider may be signed with (OIDC Core 3.1.3.7, RFC 8725 §3.1):
+    never ``none``; an HMAC one (the client secret as key) only when the provider is set to it, and
+    then nothing else; otherwise an asymmetric one that its discovery document lists."""
+    listed = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if isinstance(a, str)]
+    if not isinstance(alg, str) or not alg or alg.lower() == "none":
+        raise RuleViolation(RULE, f"the {what} is not signed (alg: none): refused")
+    alg = alg[:20]
+    if provider.signing_alg:
+        if alg != provider.signing_alg:
+            raise RuleViolation(RULE, f"the {what} is signed with {alg}, and {provider.name} is set to accept "
+                                      f"{provider.signing_alg} only (ID token signing algorithm)")
+        return
+    if alg in HMAC_ALGS:
+        raise RuleViolation(RULE, f"the {what} is signed with {alg}, a shared-secret algorithm (the client secret as "
+                                  f"key), and {provider.name} is not set to it: refused (set the ID token signing "
+                                  "algorithm only if the client is registered for it at the provider)")
+    if alg not in ASYMMETRIC_ALGS:
+        raise RuleViolation(RULE, f"the {what} is signed with {alg}, an algorithm Syllabus does not accept")
+    if alg not in listed:
+        raise RuleViolation(RULE, f"the {what} is signed with {alg}, which {provider.name}'s discovery document does not "
+                                  f"list (id_token_signing_alg_values_supported: {', '.join(listed)[:200]})")
+
+
+KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}   # alg prefix → the kty of its keys
+
+
+def _decode_with(value: str, keys: KeySet, header: dict, registry: JWSRegistry):
+    """Decode with the key set: by ``kid`` when the token names one; without, with each key of the
+    algorithm's type in turn (OIDC Core 10.1 asks for a kid only when the set has several keys, and
+    a provider's set often holds one signing key and others: encryption, another type)."""
+    if header.get("kid"):
+        return jwt.decode(value, keys, registry=registry)
+    kty = KEY_TYPES.get(str(header.get("alg"))[:2])
+    candidates = [k for k in keys.keys if k.key_type == kty and k.get("use", "sig") == "sig"
+                  and k.get("alg", header["alg"]) == header["alg"]][:10]
+    if not candidates:
+        raise InvalidKeyIdError()
+    for key in candidates[:-1]:
+        try:
+            return jwt.decode(value, key, registry=registry)
+        except BadSignatureError:
+            continue
+    return jwt.decode(value, candidates[-1], registry=registry)
+
+
 def _decode_signed(provider: IdentityProvider, meta: dict, value: str, what: str):
     """A JWT the provider signed (an ID token, a logout token), checked against its key set with an
-    asymmetric algorithm it announces; an unknown key id reads the key set again (rotation, once)."""
-    algs = [a for a in (meta.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALLOWED_ALGS]
-    if not algs:
-        raise RuleViolation(RULE, f"{provider.name} signs ID tokens with no algorithm Syllabus accepts")
-    registry = JWSRegistry(algorithms=algs, strict_check_header=False)
-    keys = _jwks(provider, meta)
-    if keys is None:
-        raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
+    algorithm :func:`check_alg` allows; a key the set lacks — an unknown key id, or no key id and a
+    signature the keys held do not verify — reads the key set again (the provider rotated its keys),
+    at most once per JWKS_REFRESH_MIN seconds whatever the tokens say."""
+    header = _header(value)
+    if not header or value.count(".") != 2:
+        raise RuleViolation(RULE, f"the {what} could not be read (it is not a signed JWT)")
+    alg = str(header.get("alg") or "")
+    check_alg(provider, meta, alg, what)
+    registry = JWSRegistry(algorithms=[alg], strict_check_header=False)
     try:
+        if alg in HMAC_ALGS:
+            import warnings
+
+            from joserfc.jwk import OctKey
+
+            with warnings.catch_warnings():   # the length of the secret is checked when the provider is saved
+                warnings.simplefilter("ignore")
+                return jwt.decode(value, OctKey.import_key(provider.client_secret), registry=registry)
+        keys = _jwks(provider, meta)
+        if keys is None:
+            raise RuleViolation(RULE, f"{provider.name}'s key set could not be read")
         try:
-            return jwt.decode(value, keys, registry=registry)
-        except (InvalidKeyIdError, ValueError):
+            return _decode_with(value, keys, header, registry)
+        except (InvalidKeyIdError, ValueError, BadSignatureError) as exc:
+            if isinstance(exc, BadSignatureError) and header.get("kid"):
+                raise   # a key we hold by that id, and the signature is wrong: forged or altered
             # a key we do not know yet: the provider rotated its keys, read them again (once)
             fresh = _jwks(provider, meta, force=True)
             if fresh is None:
-                raise RuleViolation(RULE, f"the {what} is signed with a key the provider does not publish") from None
-            return jwt.decode(value, fresh, registry=registry)
+                raise RuleViolation(RULE, f"the {what} is signed with a key the provider does not publish (its key set "
+                                          f"was read again less than {JWKS_REFRESH_MIN} seconds ago)") from None
+            return _decode_with(value, fresh, header, registry)
     except BadSignatureError:
         raise RuleViolation(RULE, f"the {what}'s signature does not verify (it was altered or forged)") from None
+    except InvalidKeyIdError:
+        raise RuleViolation(RULE, f"the {what} is signed with a key the provider does not publish") from None
     except (DecodeError, JoseError) as exc:
         raise RuleViolation(RULE, f"the {what} could not be read ({exc.__class__.__name__})") from None
 
@@ -253,9 +406,10 @@ def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, no
                     access_token: str | None = None) -> dict:
     token = _decode_signed(provider, meta, id_token, "ID token")
     claims = dict(token.claims)
-    options = {"iss": {"essential": True, "value": provider.issuer}, "aud": {"essential": True, "value": provider.client_id},
+    issuer = expected_issuer(provider, meta, claims, "ID token")
+    options = {"iss": {"essential": True, "value": issuer}, "aud": {"essential": True, "value": provider.client_id},
                "sub": {"essential": True}, "exp": {"essential": True}, "iat": {"essential": True}}
-    if str(claims.get("iss", "")).rstrip("/") == provider.issuer.rstrip("/"):
+    if str(claims.get("iss", "")).rstrip("/") == issuer.rstrip("/"):
         options["iss"] = {"essential": True, "value": claims["iss"]}  # the same issuer with or without its final slash
     params = {"nonce": nonce, "client_id": provider.client_id}
     if access_token:
@@ -269,7 +423,22 @@ def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, no
         raise RuleViolation(RULE, _describe(exc, provider, claims)) from None
     if not isinstance(claims.get("sub"), str) or not claims["sub"] or len(claims["sub"]) > 255:
         raise RuleViolation(RULE, "the ID token's subject (sub) is missing or not a short string")
+    check_hosted_domain(provider, claims)
     return claims
+
+
+def check_hosted_domain(provider: IdentityProvider, claims: dict) -> None:
+    """Google Workspace: a provider limited to hosted domains signs in only accounts whose ID token
+    names one of them in ``hd`` (Google's advice: the ID token's, never an e-mail suffix) (LMS-3)."""
+    domains = provider.hosted_domains
+    if not domains:
+        return
+    hd = claims.get("hd")
+    hd = hd.strip().lower() if isinstance(hd, str) else ""
+    if hd not in domains:
+        said = f"an account of {hd[:200]!r}" if hd else "an account of no hosted domain (a personal account: no hd)"
+        raise RuleViolation(RULE, f"{provider.name} signs in accounts of {', '.join(domains)} only, and you signed in with "
+                                  f"{said}", status=403)
 
 
 def _userinfo(provider: IdentityProvider, meta: dict, token: dict, sub: str) -> dict:
@@ -321,6 +490,12 @@ LOGOUT_TOKEN_MAX = 20_000     # characters of a logout token we read
 LOGOUT_TOKEN_MAX_AGE = 600    # seconds: a logout token older than this (iat) is refused; jti kept as long
 
 
+def frontchannel_uri(request, provider: IdentityProvider) -> str:
+    from .selectors import absolute_url
+
+    return absolute_url(request, "sso:oidc-frontchannel-logout", institution=provider.institution.code, slug=provider.slug)
+
+
 def backchannel_uri(request, provider: IdentityProvider) -> str:
     from .selectors import absolute_url
 
@@ -334,10 +509,11 @@ def verify_logout_token(provider: IdentityProvider, logout_token: str) -> dict:
     a ``jti`` not seen before (a replay is refused).  Returns the claims or refuses (LMS-3)."""
     if not logout_token or len(logout_token) > LOGOUT_TOKEN_MAX:
         raise RuleViolation(RULE, "no logout_token, or one too long")
-    claims = dict(_decode_signed(provider, discovery(provider), logout_token, "logout token").claims)
+    meta = discovery(provider)
+    claims = dict(_decode_signed(provider, meta, logout_token, "logout token").claims)
     now = clock.now().timestamp()
     aud = claims.get("aud")
-    if str(claims.get("iss", "")).rstrip("/") != provider.issuer.rstrip("/"):
+    if str(claims.get("iss", "")).rstrip("/") != expected_issuer(provider, meta, claims, "logout token").rstrip("/"):
         raise RuleViolation(RULE, f"the logout token was issued by {str(claims.get('iss'))[:200]!r}, not by the configured "
                                   f"issuer {provider.issuer!r}")
     if provider.client_id not in (aud if isinstance(aud, list) else [aud]):

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -98,29 +99,97 @@ def _common(institution, name, *, slug, group_attribute, group_map, role_attribu
             "role_attribute": role_attribute or "", "role_map": role_map, "authn_context": authn_context}
 
 
+MAX_TENANTS = 50          # allowed Entra tenants of one provider
+MAX_HOSTED_DOMAINS = 20   # allowed Google Workspace domains of one provider
+HMAC_SECRET_MIN = 32      # characters of a client secret used as an HMAC key (RFC 7518 §3.2: as long as the hash)
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def clean_oidc_options(*, issuer: str, allowed_tenants, allowed_hosted_domains, signing_alg: str,
+                       client_secret: str) -> dict:
+    """The OpenID Connect settings beyond issuer and client, normalised, or refused naming LMS-3:
+    tenant ids (GUIDs) — required by an issuer at Entra's multi-tenant endpoints (``common``,
+    ``organizations``), whose discovery document would otherwise let any tenant in; hosted domains;
+    and an HMAC signing algorithm only with a client secret long enough to be its key."""
+    from . import oidc
+    from .models import HMAC_ALGS, SIGNING_ALG_CHOICES, split_list
+
+    tenants = split_list(allowed_tenants if isinstance(allowed_tenants, str) else "\n".join(allowed_tenants or []))
+    bad = [t for t in tenants if not oidc.TENANT_ID.fullmatch(t)]
+    if bad:
+        raise RuleViolation(RULE, f"{bad[0][:60]!r} is not a Microsoft Entra tenant id (a directory id such as "
+                                  "72f988bf-86f1-41af-91ab-2d7cd011db47)")
+    if len(tenants) > MAX_TENANTS:
+        raise RuleViolation(RULE, f"at most {MAX_TENANTS} allowed tenants per provider")
+    path = urlsplit(issuer).path.strip("/").split("/")
+    if path and path[0].lower() in oidc.MULTI_TENANT_SEGMENTS and not tenants:
+        raise RuleViolation(RULE, f"{issuer} is a multi-tenant issuer (any Microsoft Entra tenant signs in there): list the "
+                                  "tenant ids allowed to sign in (--allowed-tenant, the admin's Allowed tenants)")
+    domains = split_list(allowed_hosted_domains if isinstance(allowed_hosted_domains, str)
+                         else "\n".join(allowed_hosted_domains or []))
+    bad = [d for d in domains if not _DOMAIN.fullmatch(d)]
+    if bad:
+        raise RuleViolation(RULE, f"{bad[0][:60]!r} is not a domain name (a Google Workspace hosted domain such as riverside.edu)")
+    if len(domains) > MAX_HOSTED_DOMAINS:
+        raise RuleViolation(RULE, f"at most {MAX_HOSTED_DOMAINS} allowed hosted domains per provider")
+    signing_alg = (signing_alg or "").strip()
+    if signing_alg and signing_alg not in dict(SIGNING_ALG_CHOICES):
+        raise RuleViolation(RULE, f"unknown ID token signing algorithm {signing_alg[:20]!r} (one of: "
+                                  f"{', '.join(dict(SIGNING_ALG_CHOICES))})")
+    if signing_alg in HMAC_ALGS and len(client_secret or "") < HMAC_SECRET_MIN:
+        raise RuleViolation(RULE, f"{signing_alg} uses the client secret as its key: it needs a client secret of at least "
+                                  f"{HMAC_SECRET_MIN} characters")
+    values = {"allowed_tenants": "\n".join(tenants), "allowed_hosted_domains": ", ".join(domains), "signing_alg": signing_alg}
+    if len(values["allowed_tenants"]) > 2000 or len(values["allowed_hosted_domains"]) > 500:
+        raise RuleViolation(RULE, "too many allowed tenants or hosted domains")
+    return values
+
+
+def check_discovery(provider: IdentityProvider) -> dict:
+    """Read the provider's discovery document now (not from the cache) and check the settings
+    against it: the issuer it names (refused when another: :func:`oidc.discovery`), allowed tenants
+    only for a multi-tenant issuer, a chosen signing algorithm that it lists (LMS-3)."""
+    from . import oidc
+
+    meta = oidc.discovery(provider, fresh=True)
+    if provider.tenants and not oidc.is_multi_tenant(meta):
+        raise RuleViolation(RULE, f"allowed tenants are for a multi-tenant issuer, and {provider.issuer} names one issuer "
+                                  f"({str(meta.get('issuer'))[:200]}): leave them empty")
+    listed = meta.get("id_token_signing_alg_values_supported") or ["RS256"]
+    if provider.signing_alg and provider.signing_alg not in listed:
+        raise RuleViolation(RULE, f"{provider.issuer} does not list {provider.signing_alg} among its ID token signing "
+                                  f"algorithms ({', '.join(str(a) for a in listed)[:200]})")
+    return meta
+
+
 def add_oidc_provider(institution: Institution, *, name: str, issuer: str, client_id: str, client_secret: str = "",
                       slug: str | None = None, username_claim: str = "", group_claim: str = "", group_map=None,
                       role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
                       check: bool = True, actor=None, trust_email_for_staff: bool = False,
-                      verifies_email: bool = False, authn_context: str = "") -> IdentityProvider:
+                      verifies_email: bool = False, authn_context: str = "", allowed_tenants=(),
+                      allowed_hosted_domains=(), signing_alg: str = "") -> IdentityProvider:
     """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
     that a wrong issuer is refused here rather than at the first sign-in.  ``verifies_email``:
-    an address sent without ``email_verified`` is trusted (off: stored for letters only)."""
-    from . import oidc
-
+    an address sent without ``email_verified`` is trusted (off: stored for letters only).
+    ``allowed_tenants``: Entra tenant ids (required for a multi-tenant issuer);
+    ``allowed_hosted_domains``: Google Workspace ``hd`` values; ``signing_alg``: see
+    :func:`oidc.check_alg`."""
     issuer = (issuer or "").strip().rstrip("/")
     if not issuer.startswith(("https://", "http://")):
         raise RuleViolation(RULE, "the issuer is an http(s) URL")
     if not client_id:
         raise RuleViolation(RULE, "an OpenID Connect provider needs the client id it registered Syllabus under")
+    options = clean_oidc_options(issuer=issuer, allowed_tenants=allowed_tenants,
+                                 allowed_hosted_domains=allowed_hosted_domains, signing_alg=signing_alg,
+                                 client_secret=client_secret)
     values = _common(institution, name, slug=slug, group_attribute=group_claim, group_map=group_map,
                      role_attribute=role_claim, role_map=role_map, authn_context=authn_context)
     provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
                                 username_attribute=username_claim or "", existing_only=existing_only,
                                 trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email),
-                                scopes=scopes or "openid email profile", **values)
+                                scopes=scopes or "openid email profile", **options, **values)
     if check:
-        oidc.discovery(provider, fresh=True)
+        check_discovery(provider)
     with transaction.atomic():
         provider.save()
         audit.created(actor, provider)
@@ -412,8 +481,12 @@ def record_assertion(provider: IdentityProvider, assertion_id: str, keep_until) 
 
 def record_sign_in(provider: IdentityProvider, user: User, session_key: str, *, subject: str, name_id_xml: str = "",
                    session_index: str = "", id_token: str = "") -> SignIn:
+    from .oidc import id_token_sid
+
+    sid = (id_token_sid(id_token) or "") if id_token else ""
     return SignIn.objects.create(provider=provider, user=user, session_key=session_key, subject=subject[:500],
-                                 name_id_xml=name_id_xml, session_index=session_index[:200], id_token=id_token)
+                                 name_id_xml=name_id_xml, session_index=session_index[:200], id_token=id_token,
+                                 sid=sid[:255])
 
 
 def end_sessions(provider: IdentityProvider, subject: str, session_indexes: list[str] | None = None) -> int:
@@ -434,12 +507,15 @@ def end_sessions(provider: IdentityProvider, subject: str, session_indexes: list
     return ended
 
 
-def end_oidc_sessions(provider: IdentityProvider, *, sub: str | None, sid: str | None) -> int:
-    """A back-channel logout token: end the Django sessions signed in through ``provider`` as ``sub``
-    — only the one of ID-token session ``sid`` when the token names one (Back-Channel Logout 1.0 §2.5)."""
+def end_oidc_sessions(provider: IdentityProvider, *, sub: str | None, sid: str | None,
+                      user: User | None = None) -> int:
+    """A back- or front-channel logout: end the Django sessions signed in through ``provider`` as
+    ``sub`` (or as ``user``) — only the one of ID-token session ``sid`` when the provider names one
+    (Back-Channel Logout 1.0 §2.5, Front-Channel Logout 1.0 §2)."""
     from importlib import import_module
 
     from django.conf import settings
+    from django.db.models import Q
 
     from .oidc import id_token_sid
 
@@ -447,11 +523,37 @@ def end_oidc_sessions(provider: IdentityProvider, *, sub: str | None, sid: str |
     rows = SignIn.objects.filter(provider=provider)
     if sub:
         rows = rows.filter(subject=sub)
-    ended = [row for row in rows if not sid or id_token_sid(row.id_token) == sid]
+    if user is not None:
+        rows = rows.filter(user=user)
+    if sid:   # sign-ins recorded before the sid column (session 19) have it in their ID token only
+        rows = rows.filter(Q(sid=sid) | Q(sid=""))
+    ended = [row for row in rows if not sid or (row.sid or id_token_sid(row.id_token)) == sid]
     for row in ended:
         store(session_key=row.session_key).delete()
     SignIn.objects.filter(pk__in=[row.pk for row in ended]).delete()
     return len(ended)
+
+
+def front_channel_logout(provider: IdentityProvider, *, iss: str | None, sid: str | None, signed_in: SignIn | None) -> int:
+    """OpenID Connect Front-Channel Logout 1.0: the provider's logout page loaded our URI in a frame.
+    With ``iss`` and ``sid`` (the provider requires the session): ``iss`` must be the provider's
+    issuer, and the sessions of that ``sid`` end.  Without them: the sessions through this provider
+    of the person whose browser this is (``signed_in``, from its session cookie) end — none when
+    the browser sent no cookie.  Returns how many ended; refuses a mismatched ``iss`` (LMS-3)."""
+    from . import oidc
+
+    if len(iss or "") > 500 or len(sid or "") > 255:
+        raise RuleViolation(RULE, "the front-channel logout's iss or sid is too long")
+    if sid and not iss:
+        raise RuleViolation(RULE, "a front-channel logout naming a session (sid) must name its issuer (iss) too")
+    if iss and not oidc.issuer_matches(provider, iss):
+        raise RuleViolation(RULE, f"the front-channel logout names the issuer {iss[:200]!r}, not {provider.name}'s "
+                                  f"({provider.issuer!r})")
+    if sid:
+        return end_oidc_sessions(provider, sub=None, sid=sid)
+    if signed_in is None or signed_in.provider_id != provider.pk:
+        return 0
+    return end_oidc_sessions(provider, sub=signed_in.subject, sid=None, user=signed_in.user)
 
 
 def sweep(now) -> int:

@@ -12,6 +12,8 @@ urlpatterns = [
     path("<slug:institution>/saml/discovery/start/", views.saml_discovery_start, name="saml-discovery-start"),
     path("<slug:institution>/<slug:slug>/login/", views.start, name="login"),
     path("<slug:institution>/<slug:slug>/callback/", views.oidc_callback, name="oidc-callback"),
+    path("<slug:institution>/<slug:slug>/frontchannel-logout/", views.oidc_frontchannel_logout,
+         name="oidc-frontchannel-logout"),
     path("<slug:institution>/<slug:slug>/backchannel-logout/", views.oidc_backchannel_logout,
          name="oidc-backchannel-logout"),
 ]

@@ -158,6 +158,43 @@ def oidc_callback(request, institution: str, slug: str):
 
 @require_GET
 @never_cache
+def oidc_frontchannel_logout(request, institution: str, slug: str):
+    """OpenID Connect Front-Channel Logout 1.0: the provider's logout page loads this in an iframe
+    (with ``iss`` and ``sid``); the Syllabus sessions of that sid end — without them, this browser's
+    sessions through the provider.  Framed by the provider's own origins only (CSP frame-ancestors,
+    no X-Frame-Options), never cached; a request sent from a page of another site (its Referer) or
+    naming another issuer is refused (400, LMS-3) and ends nothing."""
+    from syllabus.web import csp
+
+    from .models import SignIn
+
+    provider = selectors.provider(institution, slug, Kind.OIDC)
+    if provider is None:
+        raise Http404
+    origins = oidc.provider_origins(provider)
+    csp.allow_framing(request, *origins, include_self=False)
+    referer = request.headers.get("Referer", "")
+    try:
+        if referer and not any(referer == o or referer.startswith(o + "/") for o in origins):
+            raise RuleViolation("LMS-3", "a front-channel logout comes from the identity provider's own page, and this "
+                                         "one came from another site")
+        pk = request.session.get(SIGNIN_SESSION_KEY)
+        signed_in = SignIn.objects.select_related("user").filter(pk=pk).first() if pk else None
+        ended = services.front_channel_logout(provider, iss=request.GET.get("iss"), sid=request.GET.get("sid"),
+                                              signed_in=signed_in)
+    except RuleViolation as error:
+        logger.warning("OIDC front-channel logout refused (%s): %s", provider, error)
+        response = HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    else:
+        logger.info("OIDC front-channel logout from %s ended %d session(s)", provider, ended)
+        response = HttpResponse(_("Signed out of Syllabus."), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache, no-store"   # Front-Channel Logout 1.0 §2
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@require_GET
+@never_cache
 @_guarded
 def saml_metadata(request, institution: str):
     """The institution's SP metadata, at a fixed address to give every SAML IdP."""

@@ -55,9 +55,10 @@ def extend(request, directive: str, *sources: str) -> None:
     bucket.extend(s for s in sources if s not in bucket)
 
 
-def allow_framing(request, *origins: str) -> None:
-    """Let ``origins`` frame this response (``frame-ancestors``), without X-Frame-Options."""
-    request.csp_frame_ancestors = ["'self'", *origins]
+def allow_framing(request, *origins: str, include_self: bool = True) -> None:
+    """Let ``origins`` frame this response (``frame-ancestors``), without X-Frame-Options;
+    ``include_self=False``: those origins only, not our own pages either."""
+    request.csp_frame_ancestors = ["'self'", *origins] if include_self else (list(origins) or ["'none'"])
 
 
 def policy_for(request) -> str:

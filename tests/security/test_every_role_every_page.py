@@ -66,7 +66,8 @@ NOT_OBJECTS = {"code", "fmt", "key", "action", "kind", "slug", "institution", "r
 PUBLIC_PAGES = {"healthz", "web:login", "web:logout", "set_language", "lti:login", "lti:launch", "lti:jwks", "lti:register",
                 "lti:session", "lti:continue",
                 "sso:login", "sso:oidc-callback", "sso:saml-metadata", "sso:saml-acs", "sso:saml-sls",
-                "sso:oidc-backchannel-logout", "sso:saml-discovery", "sso:saml-discovery-start"}
+                "sso:oidc-backchannel-logout", "sso:saml-discovery", "sso:saml-discovery-start",
+                "sso:oidc-frontchannel-logout"}
 PUBLIC_API = {"GET /api/v1/resolve", "GET /api/v1/problems/{rule}"}
 
 

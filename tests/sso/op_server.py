@@ -6,10 +6,26 @@ end-session endpoint.  Run as its own process by ``tests/sso/conftest.py``:
     python -m tests.sso.op_server PORT
 
 ``POST /_control`` (JSON) sets who signs in (``user`` claims), registers the client
-(``client``), says how the person signed in (``acr``: the ID token's acr claim; none by default),
-makes the next ID tokens misbehave (``mode``: tamper, nonce, aud, iss, expired,
-future), rotates the signing key (``rotate``), or resets everything (``reset``).  ``GET /_log``
-tells what happened (token requests, logouts).
+(``client``, with its ``frontchannel_logout_uri``), says how the person signed in (``acr``: the ID
+token's acr claim; none by default), adds claims to the ID token (``extra``: e.g. Google's ``hd``),
+makes the next ID tokens misbehave (``mode``: tamper, nonce, aud, iss, expired, future, none —
+unsigned —, hs256 — signed with the client secret, or ``hmac_secret`` —, es256 — with an EC key it publishes —, nokid
+— no key id in the header), lists other signing algorithms in discovery (``algs``), names another
+issuer in its discovery document (``discovery_issuer``), rotates the signing key (``rotate``), or
+resets everything (``reset``).  ``GET /_log`` tells what happened (token requests, logouts).
+
+Two more parts of the standards, each written from its text:
+
+- **A multi-tenant issuer as Microsoft Entra ID has one** (its v2.0 endpoints, as Microsoft's
+  identity platform documents them): ``/organizations/v2.0/.well-known/openid-configuration``
+  names the issuer ``…/{tenantid}/v2.0``; ``/_control`` ``tenant`` puts the person in a tenant,
+  and their ID tokens then carry ``tid`` and ``iss`` = ``…/<tid>/v2.0``.
+- **OpenID Connect Front-Channel Logout 1.0**: the discovery document says
+  ``frontchannel_logout_supported`` and ``frontchannel_logout_session_supported``; every sign-in
+  has an OP session (``sid``, in the ID token, §3); the end-session endpoint (RP-initiated logout,
+  or the person signing out here, ``GET /logout`` without a hint) renders a page that loads the
+  client's ``frontchannel_logout_uri`` in an iframe with ``iss`` and ``sid`` (§2, §4), then goes on
+  to ``post_logout_redirect_uri`` when there is one.
 """
 from __future__ import annotations
 
@@ -27,7 +43,9 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import Flask, jsonify, redirect, request
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, OctKey, RSAKey
+from markupsafe import escape
+from urllib.parse import urlencode
 
 LOCK = threading.Lock()
 STATE: dict = {}
@@ -38,7 +56,10 @@ def reset(port: int | None = None) -> None:
         issuer = STATE.get("issuer") or f"http://127.0.0.1:{port}"
         STATE.clear()
         STATE.update({
-            "issuer": issuer, "keys": [_new_key()], "mode": "", "codes": {}, "tokens": {}, "log": [],
+            "issuer": issuer, "keys": [_new_key()], "mode": "", "codes": {}, "tokens": {}, "log": [], "extra": {},
+            "tenant": None, "sid": None, "algs": ["RS256"], "discovery_issuer": None,
+            "ec_key": ECKey.generate_key("P-256", parameters={"kid": "ec-" + secrets.token_hex(4), "use": "sig",
+                                                               "alg": "ES256"}, private=True),
             "client": {"client_id": "syllabus", "client_secret": "s3cret", "redirect_uris": []},
             "user": {"sub": "u-1001", "preferred_username": "ada", "given_name": "Ada", "family_name": "Lovelace",
                      "email": "ada@uni.example", "groups": ["faculty"]},
@@ -115,7 +136,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
                 scope=payload.scope, nonce=payload.data.get("nonce"), auth_time=int(time.time()),
                 code_challenge=payload.data.get("code_challenge"),
                 code_challenge_method=payload.data.get("code_challenge_method"), user=dict(STATE["user"]),
-                acr=STATE.get("acr"))
+                acr=STATE.get("acr"), sid=STATE["sid"])
 
     def query_authorization_code(self, code, client):
         item = STATE["codes"].get(code)
@@ -153,13 +174,18 @@ class OpenIDCodeFlow(OpenIDCode):
     def encode_id_token(self, token, req):
         encoded = super().encode_id_token(token, req)
         mode = STATE["mode"]
-        if not mode:
-            return encoded
         key = STATE["keys"][-1]
-        decoded = jwt.decode(encoded, key)
-        claims = dict(decoded.claims)
+        claims = dict(jwt.decode(encoded, key).claims)
+        sid = getattr(req.authorization_code, "sid", None) if getattr(req, "authorization_code", None) else None
+        if sid:
+            claims["sid"] = sid          # Front-Channel Logout 1.0 §3 (the OP session)
+        if STATE["tenant"]:              # a multi-tenant issuer: the person's own tenant names the issuer
+            claims["tid"] = STATE["tenant"]
+            claims["iss"] = f"{STATE['issuer']}/{STATE['tenant']}/v2.0"
+        claims.update(STATE["extra"])
         now = int(time.time())
         if mode == "tamper":  # change a claim after signing: the signature no longer matches
+            encoded = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
             head, body, sig = encoded.split(".")
             claims["preferred_username"] = "root"
             body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
@@ -174,6 +200,17 @@ class OpenIDCodeFlow(OpenIDCode):
             claims["iat"], claims["exp"], claims["auth_time"] = now - 7200, now - 3600, now - 7200
         elif mode == "future":
             claims["iat"], claims["nbf"] = now + 3600, now + 3600
+        elif mode == "none":       # RFC 7519 §6: an unsecured JWT
+            def part(data):
+                return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+            return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+        elif mode == "hs256":      # OIDC Core 10.1: the client secret's octets as the MAC key
+            secret = OctKey.import_key(STATE.get("hmac_secret") or STATE["client"]["client_secret"])
+            return jwt.encode({"alg": "HS256"}, claims, secret, algorithms=["HS256"])
+        elif mode == "es256":
+            return jwt.encode({"alg": "ES256", "kid": STATE["ec_key"].kid}, claims, STATE["ec_key"])
+        elif mode == "nokid":
+            return jwt.encode({"alg": "RS256"}, claims, key)
         return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
 
@@ -184,25 +221,38 @@ def create_app() -> Flask:
                                  save_token=lambda token, req: STATE["tokens"].__setitem__(token["access_token"], dict(req.user)))
     server.register_grant(CodeGrant, [CodeChallenge(required=True), OpenIDCodeFlow(require_nonce=True)])
 
-    @app.get("/.well-known/openid-configuration")
-    def discovery():
-        iss = STATE["issuer"]
-        return jsonify({
-            "issuer": iss, "authorization_endpoint": f"{iss}/authorize", "token_endpoint": f"{iss}/token",
-            "jwks_uri": f"{iss}/jwks", "userinfo_endpoint": f"{iss}/userinfo", "end_session_endpoint": f"{iss}/logout",
+    def _discovery(base: str, issuer: str):
+        return {
+            "issuer": STATE["discovery_issuer"] or issuer, "authorization_endpoint": f"{base}/authorize",
+            "token_endpoint": f"{base}/token", "jwks_uri": f"{base}/jwks", "userinfo_endpoint": f"{base}/userinfo",
+            "end_session_endpoint": f"{base}/logout",
             "response_types_supported": ["code"], "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
+            "id_token_signing_alg_values_supported": STATE["algs"], "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": ["openid", "email", "profile", "groups"],
-        })
+            "frontchannel_logout_supported": True, "frontchannel_logout_session_supported": True,
+        }
+
+    @app.get("/.well-known/openid-configuration")
+    def discovery():
+        return jsonify(_discovery(STATE["issuer"], STATE["issuer"]))
+
+    @app.get("/organizations/v2.0/.well-known/openid-configuration")
+    def discovery_multi_tenant():
+        """Entra's multi-tenant v2.0 discovery: the issuer is a template of the tenant."""
+        iss = STATE["issuer"]
+        return jsonify(_discovery(iss, f"{iss}/{{tenantid}}/v2.0"))
 
     @app.get("/jwks")
     def jwks():
-        return jsonify({"keys": [k.as_dict(private=False) for k in STATE["keys"][-1:]]})
+        keys = [k.as_dict(private=False) for k in STATE["keys"][-1:]]
+        return jsonify({"keys": keys + [STATE["ec_key"].as_dict(private=False)]})
 
     @app.get("/authorize")
     def authorize():  # the person is already signed in at the provider: consent is implied
         STATE["log"].append({"event": "authorize", "args": dict(request.args)})
+        if not STATE["sid"]:   # the person signs in here: a new OP session
+            STATE["sid"] = secrets.token_urlsafe(16)
         return server.create_authorization_response(grant_user=dict(STATE["user"]))
 
     @app.post("/token")
@@ -222,7 +272,23 @@ def create_app() -> Flask:
     def logout():
         STATE["log"].append({"event": "logout", "args": dict(request.args)})
         back = request.args.get("post_logout_redirect_uri")
-        return redirect(back) if back else ("signed out", 200)
+        sid, STATE["sid"] = STATE["sid"], None      # the OP session ends
+        frontchannel = STATE["client"].get("frontchannel_logout_uri")
+        if not frontchannel:
+            return redirect(back) if back else ("signed out", 200)
+        # Front-Channel Logout 1.0 §2/§4: the RP's URI in an iframe, with iss and sid (session required)
+        query = urlencode({"iss": STATE["issuer"], "sid": sid or ""})
+        src = f"{frontchannel}{'&' if '?' in frontchannel else '?'}{query}"
+        then = f'<a id="continue" href="{escape(back)}">Continue</a>' if back else ""
+        return (f'<!doctype html><title>Signed out</title><h1>You are signed out</h1>'
+                f'<iframe id="rp" title="relying party" src="{escape(src)}"></iframe>{then}', 200,
+                {"Content-Type": "text/html; charset=utf-8"})
+
+    @app.get("/_frame")
+    def frame():
+        """Not the protocol: a page that frames ``src``, to play another site in the browser tests."""
+        return (f'<!doctype html><title>Another site</title><iframe id="rp" title="framed" '
+                f'src="{escape(request.args.get("src", ""))}"></iframe>', 200, {"Content-Type": "text/html; charset=utf-8"})
 
     @app.post("/_control")
     def control():
@@ -238,6 +304,9 @@ def create_app() -> Flask:
                 STATE["mode"] = data["mode"]
             if "acr" in data:
                 STATE["acr"] = data["acr"]
+            for name in ("extra", "tenant", "algs", "discovery_issuer", "hmac_secret"):
+                if name in data:
+                    STATE[name] = data[name]
             if data.get("rotate"):
                 STATE["keys"].append(_new_key())
         return jsonify({"kid": STATE["keys"][-1].kid})

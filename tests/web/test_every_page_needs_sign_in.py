@@ -31,6 +31,8 @@ PUBLIC = {
     "sso:oidc-backchannel-logout": "the OpenID provider posts a signed logout token here, server to server",
     "sso:saml-discovery-start": "off to the institution's external IdP discovery service, before anyone is signed in",
     "sso:saml-discovery": "the discovery service sends the chosen IdP back here (it must be the institution's)",
+    "sso:oidc-frontchannel-logout": "the OpenID provider's logout page loads it in a frame (iss and sid); it ends "
+                                    "sessions, never shows or grants anything",
     "web:favicon": "browsers ask for /favicon.ico before anyone signs in; it leads to the static icon",
 }
 REFUSED = {301, 302, 401, 403, 404, 405}

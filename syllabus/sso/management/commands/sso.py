@@ -12,7 +12,7 @@ from syllabus.sso.models import REFEDS_MFA, IdentityProvider, Kind
 class Command(BaseCommand):
     help = ("Identity providers per institution: `sso add-oidc --institution CODE --name NAME --issuer URL "
             "--client-id ID --client-secret SECRET`, `sso add-saml --institution CODE --name NAME (--metadata URL|FILE | --mdq BASE) [--entity-id IDP --metadata-signing-cert FILE --scope DOMAIN]`, "
-            "`sso refresh` (SAML metadata from its URL), `sso list`.")
+            "`sso refresh` (SAML metadata from its URL, OpenID discovery), `sso list`.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -46,6 +46,16 @@ class Command(BaseCommand):
                 p.add_argument("--username-claim", default="", help="default: sub")
                 p.add_argument("--group-claim", default="")
                 p.add_argument("--role-claim", default="")
+                p.add_argument("--allowed-tenant", action="append", default=[], metavar="TENANT_ID",
+                               help="Microsoft Entra multi-tenant issuer (…/organizations/v2.0): a directory (tenant) id "
+                                    "whose people may sign in; repeat for several (required for such an issuer, LMS-3)")
+                p.add_argument("--hosted-domain", action="append", default=[], metavar="DOMAIN",
+                               help="Google Workspace: sign in accounts of this domain only (the ID token's hd); repeat "
+                                    "for several")
+                p.add_argument("--signing-alg", default="", metavar="ALG",
+                               help="ID token signing algorithm to accept, and only it (default: any asymmetric one the "
+                                    "discovery document lists); HS256/HS384/HS512 only if the client is registered for "
+                                    "it: the client secret is then the key")
             else:
                 source = p.add_mutually_exclusive_group(required=True)
                 source.add_argument("--metadata",
@@ -65,7 +75,8 @@ class Command(BaseCommand):
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
                 p.add_argument("--group-attribute", default="")
                 p.add_argument("--role-attribute", default="")
-        ref = sub.add_parser("refresh", help="read SAML IdP metadata again from its URL (key rollover), now")
+        ref = sub.add_parser("refresh", help="read SAML IdP metadata again from its URL (key rollover), and OpenID "
+                                             "providers' discovery documents, now")
         ref.add_argument("--institution", help="only this institution's")
         lst = sub.add_parser("list")
         lst.add_argument("--institution", help="only this institution's")
@@ -88,7 +99,8 @@ class Command(BaseCommand):
                 provider = services.add_oidc_provider(
                     institution, issuer=opts["issuer"], client_id=opts["client_id"], client_secret=opts["client_secret"],
                     username_claim=opts["username_claim"], group_claim=opts["group_claim"], role_claim=opts["role_claim"],
-                    scopes=opts["scopes"], **common)
+                    scopes=opts["scopes"], allowed_tenants=opts["allowed_tenant"],
+                    allowed_hosted_domains=opts["hosted_domain"], signing_alg=opts["signing_alg"], **common)
             else:
                 cert = ""
                 if opts["metadata_signing_cert"]:
@@ -117,6 +129,8 @@ class Command(BaseCommand):
             self.stdout.write("  " + _url("sso:oidc-callback", institution=institution.code, slug=provider.slug))
             self.stdout.write("and, if it offers OpenID Connect Back-Channel Logout (Keycloak), this back-channel logout URL:")
             self.stdout.write("  " + _url("sso:oidc-backchannel-logout", institution=institution.code, slug=provider.slug))
+            self.stdout.write("or, if it offers Front-Channel Logout (Keycloak, Entra ID), this front-channel logout URL:")
+            self.stdout.write("  " + _url("sso:oidc-frontchannel-logout", institution=institution.code, slug=provider.slug))
         else:
             self.stdout.write(f"IdP entity ID: {provider.entity_id}")
             scopes = saml.provider_scopes(provider)
@@ -152,6 +166,16 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"{p.institution.code}/{p.slug}: {'changed' if changed else 'unchanged'}, next read "
                               f"{p.metadata_refresh_due:%Y-%m-%d %H:%M} UTC")
+        oidc_providers = IdentityProvider.objects.select_related("institution").filter(kind=Kind.OIDC, enabled=True)
+        if code:
+            oidc_providers = oidc_providers.filter(institution__code=code)
+        for p in oidc_providers.order_by("institution__code", "slug"):
+            try:   # the issuer it names is checked again: a changed one is refused, sign-in stops (LMS-3)
+                services.check_discovery(p)
+            except RuleViolation as exc:
+                failed.append(f"{p.institution.code}/{p.slug}: {exc}")
+                continue
+            self.stdout.write(f"{p.institution.code}/{p.slug}: discovery document read again, issuer {p.issuer}")
         if failed:
             raise CommandError("\n".join(failed))
 
@@ -169,7 +193,10 @@ class Command(BaseCommand):
                                               ("staff e-mail trusted", p.trust_email_for_staff and p.names_people_by_email),
                                               ("e-mail verified", p.verifies_email),
                                               (f"requires {p.authn_context}", bool(p.authn_context)),
-                                              ("scopes unchecked", p.kind == Kind.SAML and not p.check_scopes)) if on)
+                                              ("scopes unchecked", p.kind == Kind.SAML and not p.check_scopes),
+                                              (f"tenants {', '.join(p.tenants)}", bool(p.tenants)),
+                                              (f"hosted domains {', '.join(p.hosted_domains)}", bool(p.hosted_domains)),
+                                              (f"signed with {p.signing_alg} only", bool(p.signing_alg))) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

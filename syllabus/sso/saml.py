@@ -73,8 +73,11 @@ def outside_reference(path: str) -> str | None:
 
     try:
         for event, element in etree.iterparse(path, events=("start", "end"), **_parser()):
-            if event == "end":
+            if event == "end":   # read: drop it and its finished elder siblings (an aggregate is ~10^6 elements)
                 element.clear(keep_tail=False)
+                parent = element.getparent()
+                while parent is not None and element.getprevious() is not None:
+                    del parent[0]
                 continue
             uri = element.get("URI")
             if (uri is not None and uri != "" and not uri.startswith("#") and isinstance(element.tag, str)

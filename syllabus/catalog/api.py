@@ -638,7 +638,7 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
     return _download(items, format, slug, title=lst.title, style=style)
 
 
-@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error},
+@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error, 429: Error},
              summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry, "
                      "or 202 and the background import of a large file (GET /lists/{list_id}/imports/{import_id})")
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):

@@ -111,7 +111,7 @@ def contain_xmlsec1():
     if getattr(current, "contained", False):
         return current
 
-    class ContainedXmlSec1(current):   # type: ignore[misc, valid-type]
+    class ContainedXmlSec1(current):
         contained = True
 
         def _run_xmlsec(self, com_list, extra_args):

@@ -11,9 +11,6 @@ a real xmlsec1 run against a real local HTTP server counting the requests that r
 from __future__ import annotations
 
 import base64
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from lxml import etree
 
@@ -27,28 +24,14 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 
 @pytest.fixture
 def internal():
-    """An "internal" HTTP server (a cloud's metadata address stands in for it) counting hits."""
-    hits: list[str] = []
+    """An "internal" HTTP server (a cloud's metadata address stands in for it) counting hits: the
+    SSRF guard tests' own (tests/security/test_ssrf.py)."""
+    from tests.security.test_ssrf import Internal
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            body = b"internal secret"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    httpd.hits = hits   # type: ignore[attr-defined]
-    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"   # type: ignore[attr-defined]
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    server = Internal()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
 
 
 def _encrypted_answer(client, saml_idp, idp) -> etree._Element:

@@ -262,6 +262,8 @@ SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("SIGNIN_LOCKOUT_SECONDS", "900"))
 # the request header a trusted reverse proxy puts the client's address in (e.g. HTTP_X_FORWARDED_FOR);
 # empty: REMOTE_ADDR
 SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
+# how many trusted proxies append to that header (a load balancer: 1; a CDN in front of it: 2); 1..10
+SIGNIN_TRUSTED_PROXIES = min(max(int(os.environ.get("SIGNIN_TRUSTED_PROXIES", "1")), 1), 10)
 API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
 # an ILL partner's failed authentications at POST /api/v1/iso18626 from one address (CON-2), within
 # SIGNIN_WINDOW_SECONDS, that lock it there for SIGNIN_LOCKOUT_SECONDS (the same throttle)

@@ -198,6 +198,8 @@ IN_PROCESS_RUNNER = env_bool("IN_PROCESS_RUNNER", not BROKER_URL)
 # by the timer's sweep, LIST_IMPORT_SWEEP_SECONDS of work per tick, its progress on the list page.
 LIST_IMPORT_INLINE_BYTES = int(os.environ.get("LIST_IMPORT_INLINE_BYTES", str(128 * 1024)))
 LIST_IMPORT_SWEEP_SECONDS = int(os.environ.get("LIST_IMPORT_SWEEP_SECONDS", "40"))
+# Large imports one person may have waiting or running at once (each is kept whole until read); 1..100.
+LIST_IMPORTS_WAITING_PER_PERSON = min(max(int(os.environ.get("LIST_IMPORTS_WAITING_PER_PERSON", "5")), 1), 100)
 # PostgreSQL: on commit of a transaction that queued letters, announce them with NOTIFY on the
 # channel "syllabus_outbox" (one short statement after the commit, never inside it: a NOTIFY in
 # the transaction would hold PostgreSQL's global notify lock across the commit's flush and
@@ -260,6 +262,8 @@ SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("SIGNIN_LOCKOUT_SECONDS", "900"))
 # the request header a trusted reverse proxy puts the client's address in (e.g. HTTP_X_FORWARDED_FOR);
 # empty: REMOTE_ADDR
 SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
+# how many trusted proxies append to that header (a load balancer: 1; a CDN in front of it: 2); 1..10
+SIGNIN_TRUSTED_PROXIES = min(max(int(os.environ.get("SIGNIN_TRUSTED_PROXIES", "1")), 1), 10)
 API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
 # an ILL partner's failed authentications at POST /api/v1/iso18626 from one address (CON-2), within
 # SIGNIN_WINDOW_SECONDS, that lock it there for SIGNIN_LOCKOUT_SECONDS (the same throttle)

@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -94,5 +95,5 @@ def download(report: Report, fmt: str) -> HttpResponse:
         raise RuleViolation("ANL-2", "format must be csv or xlsx", field="format")
     body: str | bytes = to_csv(report) if fmt == "csv" else to_xlsx(report)
     response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{report.code}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{report.code}.{fmt}")
     return response

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -391,7 +392,7 @@ def record_export(request, record_id: Id, format: Term = "ris"):
     record = _record(request, record_id)
     if format == "marcxml":
         response = HttpResponse(marc.to_marcxml([record]), content_type="application/marcxml+xml")
-        response["Content-Disposition"] = f'attachment; filename="record-{record.pk}.xml"'
+        response["Content-Disposition"] = content_disposition_header(True, f"record-{record.pk}.xml")
         return response
     return _download([record.csl], format, f"record-{record.pk}")
 
@@ -625,7 +626,7 @@ def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", st
     body = exports.export(items, fmt, title=title, style=style)
     content_type, ext = exports.EXPORTS[fmt].content_type, exports.EXPORTS[fmt].extension
     response = HttpResponse(body, content_type=content_type + ("; charset=utf-8" if isinstance(body, str) else ""))
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{ext}")
     return response
 
 
@@ -637,7 +638,7 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
     return _download(items, format, slug, title=lst.title, style=style)
 
 
-@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error},
+@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error, 429: Error},
              summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry, "
                      "or 202 and the background import of a large file (GET /lists/{list_id}/imports/{import_id})")
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):

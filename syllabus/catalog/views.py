@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -141,7 +142,7 @@ def _export(items: list[dict], fmt: str, filename: str) -> HttpResponse:
         raise Http404
     kind = exports.EXPORTS[fmt]
     response = HttpResponse(exports.export(items, fmt), content_type=f"{kind.content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{kind.extension}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{kind.extension}")
     return response
 
 
@@ -150,7 +151,7 @@ def record_export(request, pk: int, fmt: str):
     rec = _record_or_404(request, pk)
     if fmt == "marcxml":  # issue 13: the record as MARC21 in XML (pymarc's writer)
         response = HttpResponse(marc.to_marcxml([rec]), content_type="application/marcxml+xml")
-        response["Content-Disposition"] = f'attachment; filename="record-{rec.pk}.xml"'
+        response["Content-Disposition"] = content_disposition_header(True, f"record-{rec.pk}.xml")
         return response
     return _export([rec.csl], fmt, f"record-{rec.pk}")
 

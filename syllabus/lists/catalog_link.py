@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -257,8 +258,17 @@ def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str 
     text = strip_control(text)
     if not (fmt or formats.detect(text, filename)):
         raise RuleViolation("LST-9", NOT_A_CITATION_FILE, field="file")
-    return ListImport.objects.create(resource_list=lst, section=section, actor=user, filename=filename[:255],
-                                     format=(fmt or "")[:20], text=text, created_at=clock.now())
+    with transaction.atomic():
+        # session 19: a queued file is kept whole until read and one timer works through them all — so
+        # one person's waiting imports are bounded (the person's row locked: two posts at once count right)
+        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        ceiling = settings.LIST_IMPORTS_WAITING_PER_PERSON
+        waiting = ListImport.objects.filter(actor=user, status__in=(ListImport.QUEUED, ListImport.RUNNING)).count()
+        if waiting >= ceiling:
+            raise RuleViolation("LST-9", f"you already have {waiting} large imports waiting (at most {ceiling}): "
+                                         "send this file when one of them is done", field="file", status=429)
+        return ListImport.objects.create(resource_list=lst, section=section, actor=user, filename=filename[:255],
+                                         format=(fmt or "")[:20], text=text, created_at=clock.now())
 
 
 def _entry_of(data: dict) -> formats.ParsedEntry:

@@ -60,13 +60,20 @@ def normal_username(username) -> str:
 
 
 def client_address(request) -> str:
-    """The caller's address: ``REMOTE_ADDR``, or the first hop of a header a trusted proxy sets
-    (``SIGNIN_CLIENT_IP_HEADER``, e.g. ``HTTP_X_FORWARDED_FOR``)."""
+    """The caller's address: ``REMOTE_ADDR``, or — behind trusted proxies — the address the
+    outermost of them saw, read from the header they set (``SIGNIN_CLIENT_IP_HEADER``, e.g.
+    ``HTTP_X_FORWARDED_FOR``).  A proxy *appends* to what the client sent, so only the
+    ``SIGNIN_TRUSTED_PROXIES`` right-hand entries are the proxies' word: that many from the right
+    (session 19; the first entry, as before, is whatever the client wrote — a new one per guess
+    escaped every lock by address)."""
     if request is None:
         return ""
     header = getattr(settings, "SIGNIN_CLIENT_IP_HEADER", "")
     if header and request.META.get(header):
-        return request.META[header].split(",")[0].strip()[:200]
+        hops = [hop.strip() for hop in str(request.META[header]).split(",") if hop.strip()]
+        proxies = min(max(int(getattr(settings, "SIGNIN_TRUSTED_PROXIES", 1)), 1), 10)
+        if hops:
+            return hops[-min(proxies, len(hops))][:200]
     return (request.META.get("REMOTE_ADDR") or "")[:200]
 
 

@@ -55,6 +55,80 @@ XMLSEC1 = os.environ.get("XMLSEC1_PATH") or shutil.which("xmlsec1") or "/usr/bin
 MD_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
 
 
+# --- xmlsec1 follows no reference out of the document (SSRF, session 19) -----------------------
+
+SIGNATURE_AND_ENCRYPTION_NS = frozenset({"http://www.w3.org/2000/09/xmldsig#", "http://www.w3.org/2001/04/xmlenc#",
+                                         "http://www.w3.org/2009/xmldsig11#", "http://www.w3.org/2009/xmlenc11#"})
+_CONTAINMENT = {   # xmlsec1 action -> its own options keeping it in the document (where this xmlsec1 has them)
+    "--decrypt": ["--enabled-cipher-reference-uris", "empty,same-doc"],
+    "--verify": [],   # pysaml2 passes --enabled-reference-uris empty,same-doc itself
+}
+
+
+def outside_reference(path: str) -> str | None:
+    """The first URI of an XML-Signature or XML-Encryption element of the file at ``path`` that
+    points out of the document (anything but ``""`` and ``#…``), else None.  A streaming read
+    (a federation's aggregate is large); nothing fetched, no entity resolved."""
+    from lxml import etree
+
+    try:
+        for event, element in etree.iterparse(path, events=("start", "end"), **_parser()):
+            if event == "end":   # read: drop it and its finished elder siblings (an aggregate is ~10^6 elements)
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                while parent is not None and element.getprevious() is not None:
+                    del parent[0]
+                continue
+            uri = element.get("URI")
+            if (uri is not None and uri != "" and not uri.startswith("#") and isinstance(element.tag, str)
+                    and etree.QName(element).namespace in SIGNATURE_AND_ENCRYPTION_NS):
+                return uri
+    except etree.XMLSyntaxError:
+        return None   # xmlsec1 refuses it itself
+    return None
+
+
+def contain_xmlsec1():
+    """Make every xmlsec1 run of pysaml2 stay inside the document it is given, and return the
+    back-end class.
+
+    xmlsec1 fetches, by default, any URI an XML-Encryption or XML-Signature element names: an
+    ``<xenc:CipherReference URI="http://169.254.169.254/…">`` in an encrypted assertion, or a
+    ``<ds:RetrievalMethod>`` in its key information — and pysaml2 decrypts an assertion *before*
+    any signature is checked, so anybody who posts to the assertion consumer made the server
+    fetch an address of their choice (or read a ``file:`` path) outside
+    :mod:`syllabus.core.outbound`'s checks.  pysaml2 restricts only the signature's
+    ``<ds:Reference>`` (verify), and Debian's xmlsec1 1.2 does not take its documented
+    ``--enabled-retrieval-uris`` option.  So before xmlsec1 decrypts or verifies a document, the
+    document is read and refused when one of its signature or encryption elements points
+    elsewhere (:func:`outside_reference`); decryption also runs with
+    ``--enabled-cipher-reference-uris empty,same-doc``.  Every pysaml2 back end is made through
+    the module's ``CryptoBackendXmlSec1`` name (``security_context``), so the subclass put there
+    covers the client, its metadata store and the metadata signature check alike.  Idempotent."""
+    from saml2 import sigver
+
+    current = sigver.CryptoBackendXmlSec1
+    if getattr(current, "contained", False):
+        return current
+
+    class ContainedXmlSec1(current):
+        contained = True
+
+        def _run_xmlsec(self, com_list, extra_args):
+            action = com_list[1] if len(com_list) > 1 else ""
+            if action in _CONTAINMENT:
+                for path in extra_args:
+                    uri = outside_reference(path)
+                    if uri is not None:
+                        logger.warning("SAML: xmlsec1 %s refused: a reference out of the document (%.200s)", action, uri)
+                        raise sigver.XmlsecError(f"{RULE}: a signature or encryption element refers out of the "
+                                                 f"document ({uri[:200]}): refused, nothing fetched")
+                com_list = [*com_list[:2], *_CONTAINMENT[action], *com_list[2:]]
+            return super()._run_xmlsec(com_list, extra_args)
+
+    sigver.CryptoBackendXmlSec1 = ContainedXmlSec1
+    return ContainedXmlSec1
+
 # --- IdP metadata ------------------------------------------------------------------------------
 
 AGGREGATE_MAX = 100_000_000     # bytes of a metadata document we read: a federation's aggregate (InCommon's
@@ -165,7 +239,7 @@ def verify_metadata_signature(data: bytes, signing_cert: str, where: str) -> Non
     (the one xmlsec1 checks), and xmlsec1 — through pysaml2's security context, as its
     MetadataStore checks an aggregate — verifies it with ``signing_cert``.  Otherwise refused."""
     from lxml import etree
-    from saml2.sigver import CryptoBackendXmlSec1, SecurityContext, SignatureError
+    from saml2.sigver import SecurityContext, SignatureError
 
     root = signature = None
     inside = False   # the first signature is not on the root
@@ -207,7 +281,7 @@ def verify_metadata_signature(data: bytes, signing_cert: str, where: str) -> Non
     with tempfile.NamedTemporaryFile("w", suffix=".pem") as cert_file:
         cert_file.write(signing_cert)
         cert_file.flush()
-        context = SecurityContext(CryptoBackendXmlSec1(XMLSEC1))
+        context = SecurityContext(contain_xmlsec1()(XMLSEC1))
         try:
             context.verify_signature(data, cert_file=cert_file.name, cert_type="pem",
                                      node_name=etree.QName(root).text.replace("}", ":").lstrip("{"))
@@ -616,6 +690,7 @@ def _config(request, institution: Institution, providers: list[IdentityProvider]
     from saml2.extension.idpdisc import NAMESPACE as BINDING_DISCO
     from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+    contain_xmlsec1()   # before pysaml2 makes its security contexts (SSRF through xmlsec1)
     urls = endpoints(request, institution)
     conf = {
         "entityid": urls["entity_id"],

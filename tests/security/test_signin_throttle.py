@@ -116,3 +116,39 @@ def test_the_timer_sweep_forgets_failures_that_no_longer_count_but_keeps_locks(c
     assert run_tick()["org_forget_signin_failures"] == 3          # nobody-1, its address, and the student's address
     assert list(SignInThrottle.objects.values_list("key", flat=True)) == ["student"]
     assert _sign_in(client, "student", "pw").status_code == 429   # the lock still holds
+
+
+def _behind_proxy(client, username, password, forwarded, proxy="10.0.0.2"):
+    return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=proxy,
+                       HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_auth_throttle_behind_a_proxy_a_forged_forwarded_for_is_not_a_new_address(client, clock, make_user, settings):
+    """Session 19: a proxy (nginx's ``$proxy_add_x_forwarded_for``, HAProxy, a cloud balancer) appends
+    the address it saw to the ``X-Forwarded-For`` the client sent; only the right-hand entries are
+    the proxies' word.  Before, the *first* entry counted: a guesser sending a new made-up address
+    with every attempt was never locked by address — password spraying across accounts, and an ILL
+    partner's secret (its lock is per partner and address, CON-2), guessed without end."""
+    settings.SIGNIN_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    make_user("victim")
+    for n in range(20):
+        _behind_proxy(client, f"nobody{n}", "guess", f"192.0.2.{n}, 203.0.113.50")
+    r = _behind_proxy(client, "victim", "pw", "192.0.2.250, 203.0.113.50")
+    assert r.status_code == 429 and "from your network address" in r.content.decode()
+    assert _behind_proxy(client, "victim", "pw", "203.0.113.51").status_code == 302
+
+
+def test_auth_throttle_behind_two_proxies_the_address_the_first_one_saw_counts(client, clock, make_user, settings):
+    """``SIGNIN_TRUSTED_PROXIES`` = 2 (a CDN in front of the load balancer): the second entry from the right."""
+    settings.SIGNIN_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.SIGNIN_TRUSTED_PROXIES = 2
+    from syllabus.org.throttle import client_address
+    from django.test import RequestFactory
+
+    def seen(value):
+        return client_address(RequestFactory().get("/", HTTP_X_FORWARDED_FOR=value, REMOTE_ADDR="10.0.0.2"))
+
+    assert seen("1.1.1.1, 203.0.113.50, 198.51.100.9") == "203.0.113.50"
+    assert seen("203.0.113.50, 198.51.100.9") == "203.0.113.50"
+    assert seen("198.51.100.9") == "198.51.100.9"   # fewer entries than proxies: the leftmost there is
+    assert seen(" , ") == "10.0.0.2"                # nothing usable: the connection's address

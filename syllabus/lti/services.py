@@ -345,6 +345,29 @@ def role_of(claims: dict) -> str | None:
     return None
 
 
+# LTI Core 1.3 §5.4.6 / Canvas "Variable Substitutions": a variable the platform cannot resolve is
+# sent as written — Canvas sends ``"person_sourcedid": "$Person.sourcedId"`` for a person without
+# an SIS id and ``$Canvas.course.sisSourceId`` for a course without one
+_UNRESOLVED = re.compile(r"^\$[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+
+
+def substituted(value) -> str:
+    """A launch value that a platform filled in from a substitution variable: stripped, and ""
+    when the platform sent the variable itself, unresolved (LMS-1) — never a username or a
+    course code."""
+    value = str(value or "").strip()
+    return "" if _UNRESOLVED.match(value) else value
+
+
+TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
+
+
+def is_test_user(roles) -> bool:
+    """LTI Core 1.3 §A.2.4 ``TestUser``: Canvas's "Student View" and Blackboard's "Student
+    Preview" person, also listed in their Names and Roles rosters."""
+    return isinstance(roles, list) and TEST_USER in roles
+
+
 def _username(platform: Platform, claims: dict) -> str:
     digest = hashlib.sha256(f"{platform.issuer}|{claims['sub']}".encode()).hexdigest()[:16]
     return f"lti-{digest}"
@@ -372,7 +395,7 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
         return ident.user, False
     people = User.objects.filter(institution=platform.institution)
     # a username, read in NFKC like the sign-in form and the people file (a full-width look-alike is the same person)
-    sourced = User.normalize_username(str((claims.get(CLAIM + "lis") or {}).get("person_sourcedid") or "").strip())
+    sourced = User.normalize_username(substituted((claims.get(CLAIM + "lis") or {}).get("person_sourcedid")))
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is None and email:
@@ -439,7 +462,7 @@ def match_course(platform: Platform, claims: dict) -> Course | None:
     if platform.course_match == CourseMatch.LABEL:
         return _by_code(platform.institution, context.get("label", ""))
     custom = claims.get(CLAIM + "custom") or {}
-    return _by_code(platform.institution, str(custom.get("course_code", "")))
+    return _by_code(platform.institution, substituted(custom.get("course_code")))
 
 
 def link_context(actor, platform: Platform, context: dict, course: Course, *, deployment_id: str = "",
@@ -623,12 +646,12 @@ def sync_roster(link: ContextLink, actor=None) -> dict:
     with transaction.atomic():
         for m in members:
             role = role_of({CLAIM + "roles": m.get("roles") or []})
-            if role is None or (m.get("status") or "Active") != "Active" or not m.get("user_id"):
-                skipped += 1
+            if role is None or (m.get("status") or "Active") != "Active" or not m.get("user_id") or is_test_user(m.get("roles")):
+                skipped += 1   # (the LMS's own preview person is no student of the course: not counted, LMS-2)
                 continue
             claims = {"sub": str(m["user_id"])[:255], "email": m.get("email") or "", "given_name": m.get("given_name") or "",
                       "family_name": m.get("family_name") or "", "name": m.get("name") or "",
-                      CLAIM + "lis": {"person_sourcedid": m.get("lis_person_sourcedid") or ""}}
+                      CLAIM + "lis": {"person_sourcedid": substituted(m.get("lis_person_sourcedid"))}}
             try:
                 user, _ = person_for(platform, claims)
             except LaunchRefused as exc:  # an e-mail match to a staff account: nobody linked, nobody created

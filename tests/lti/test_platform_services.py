@@ -11,7 +11,6 @@ import email.utils
 import pytest
 
 from syllabus.core import clock, outbound
-from syllabus.core.errors import RuleViolation
 from syllabus.courses.models import Enrollment
 from syllabus.lti import platform_http, services
 from syllabus.lti.models import ContextLink, PlatformKeySet, ServiceToken
@@ -287,3 +286,39 @@ def test_a_key_set_that_is_not_a_jwks_is_refused(launch, lms, platform, course):
     r = launch({"sub": "lms-stu-j", "roles": [LEARNER], "context": context(), "nrps": False})
     assert r.status_code == 502 and b"is not a JSON Web Key Set (RFC 7517" in r.content
     assert not PlatformKeySet.objects.exists()
+
+
+# --- what real LMSs send: Canvas, Blackboard ----------------------------------------------------
+
+def test_the_lms_preview_person_is_not_kept_on_the_roster(lms, link, student):
+    """LMS-2: Canvas's "Student View" and Blackboard's "Student Preview" person carry the LTI
+    system role TestUser (LTI Core §A.2.4) beside Learner, in launches and in the NRPS roster: not
+    a student of the course (cost per student, usage by group)."""
+    lms.control("members", {"context_id": "ctx-svc", "members": [
+        member("lms-teacher-1", [INSTRUCTOR], lis_person_sourcedid="instructor"),
+        member("u-0", [LEARNER], email="u0@uni.edu"),
+        member("canvas-test-student", [LEARNER, services.TEST_USER], name="Test Student")]})
+    summary = services.sync_roster(link)
+    assert (summary["members"], summary["skipped"]) == (3, 1)
+    assert list(Enrollment.objects.filter(course=link.course).values_list("user__email", flat=True)) == ["u0@uni.edu"]
+    assert not User.objects.filter(last_name="Student", first_name="Test").exists()
+
+
+def test_an_unresolved_canvas_substitution_variable_is_no_username_and_no_course_code(client, launch, platform, inst_a,
+                                                                                         make_user):
+    """LMS-1: Canvas sends a variable it cannot resolve as written ("person_sourcedid":
+    "$Person.sourcedId" for a person without an SIS id; "$Canvas.course.sisSourceId" for a course
+    without one): never matched as a username or a course code."""
+    from syllabus.courses.models import Course
+
+    literal = make_user("$Person.sourcedId")   # e.g. a bad line of an imported people file
+    Course.objects.create(institution=inst_a, code="$Canvas.course.sisSourceId", name="Not this one")
+    platform.course_match = "custom"
+    platform.save()
+    r = launch({"sub": "canvas-admin-1", "email": "new@uni.edu", "sourcedid": "$Person.sourcedId", "roles": [LEARNER],
+                "context": context(cid="c-canvas"), "custom": {"course_code": "$Canvas.course.sisSourceId"}, "nrps": False})
+    assert r.status_code == 200 and b'data-testid="lti-no-list"' in r.content
+    from syllabus.lti.models import Identity
+
+    assert Identity.objects.get(sub="canvas-admin-1").user != literal
+    assert services.substituted(" SIS-123 ") == "SIS-123" and services.substituted("$5.00") == "$5.00"

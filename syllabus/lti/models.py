@@ -233,6 +233,7 @@ class PlatformKeySet(models.Model):
     platform (a platform's key rotation)."""
 
     platform = models.OneToOneField(Platform, on_delete=models.CASCADE, related_name="key_set_cache")
+    url = models.URLField(max_length=500)   # the key set URL it came from: another URL is another key set
     keys = models.JSONField(default=dict)
     fetched_at = models.DateTimeField(default=clock.now)
     fresh_until = models.DateTimeField(default=clock.now)
@@ -246,7 +247,9 @@ class ServiceToken(models.Model):
     every worker until shortly before it expires — Canvas limits how often a tool may ask."""
 
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="+")
-    scopes = models.CharField(max_length=64)   # SHA-256 of the sorted scopes
+    # SHA-256 of the client id, token URL, audience and sorted scopes: a registration changed in the
+    # administration asks anew
+    scopes = models.CharField(max_length=64)
     access_token = EncryptedTextField()   # SEC-KEY
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(default=clock.now)

@@ -111,8 +111,9 @@ def _is_html(response: requests.Response) -> bool:
 
 # --- access tokens (IMS Security Framework 1.0 §4.1) ------------------------------------------
 
-def _scope_key(scopes) -> str:
-    return hashlib.sha256(" ".join(sorted(scopes)).encode()).hexdigest()
+def _scope_key(platform: Platform, scopes) -> str:
+    said = [platform.client_id, platform.auth_token_url, platform.auth_audience, *sorted(scopes)]
+    return hashlib.sha256("\n".join(said).encode()).hexdigest()
 
 
 TOKEN_ERRORS = {
@@ -132,19 +133,20 @@ TOKEN_ERRORS = {
 
 def forget_token(platform: Platform, scopes) -> None:
     """A token the platform no longer accepts (401 before its expiry): the next call asks anew."""
-    ServiceToken.objects.filter(platform=platform, scopes=_scope_key(scopes)).delete()
+    ServiceToken.objects.filter(platform=platform, scopes=_scope_key(platform, scopes)).delete()
 
 
 def access_token(platform: Platform, scopes, session: requests.Session, *, rule: str = "LMS-2") -> str:
     """A bearer token for ``scopes``: the one kept for the platform while it has more than
     TOKEN_EARLY to live, else a new one from the platform's token endpoint (then kept)."""
-    key = _scope_key(scopes)
+    key = _scope_key(platform, scopes)
     now = clock.now()
     kept = ServiceToken.objects.filter(platform=platform, scopes=key, expires_at__gt=now + TOKEN_EARLY).first()
     if kept is not None:
         return kept.access_token
     granted, lifetime = _request_token(platform, scopes, session, rule)
     expires_at = clock.now() + dt.timedelta(seconds=lifetime)
+    ServiceToken.objects.filter(platform=platform, expires_at__lte=now).delete()   # expired, or of an older registration
     try:
         with transaction.atomic():
             ServiceToken.objects.update_or_create(platform=platform, scopes=key,
@@ -250,7 +252,7 @@ def key_set(platform: Platform, kid: str, session: requests.Session) -> dict:
     is older than KEYSET_REFETCH_EVERY (a launch with a made-up kid cannot make the tool hammer
     the platform).  The caller refuses a kid still unknown."""
     now = clock.now()
-    kept = PlatformKeySet.objects.filter(platform=platform).first()
+    kept = PlatformKeySet.objects.filter(platform=platform, url=platform.keyset_url).first()
     if kept is not None and kept.fresh_until > now:
         if _holds(kept.keys, kid):
             return kept.keys
@@ -262,7 +264,7 @@ def key_set(platform: Platform, kid: str, session: requests.Session) -> dict:
     try:
         with transaction.atomic():
             PlatformKeySet.objects.update_or_create(platform=platform, defaults={
-                "keys": body, "fetched_at": fetched, "fresh_until": fetched + dt.timedelta(seconds=seconds)})
+                "url": platform.keyset_url, "keys": body, "fetched_at": fetched, "fresh_until": fetched + dt.timedelta(seconds=seconds)})
     except IntegrityError:   # another worker kept the key set at the same moment
         pass
     return body

@@ -80,6 +80,11 @@ def test_the_access_token_is_reused_until_shortly_before_it_expires(lms, link, s
     assert "error" not in services.sync_roster(link)
     assert stats(lms)["token_requests"] == before + 2        # 59 s left: a new one
     assert ServiceToken.objects.filter(platform=link.platform).count() == 1
+    # the registration changed in the administration (here the token audience): asked anew
+    type(link.platform).objects.filter(pk=link.platform.pk).update(auth_audience=lms.base + "/token")
+    link.refresh_from_db()
+    assert "error" not in services.sync_roster(link)
+    assert stats(lms)["token_requests"] == before + 3
 
 
 def test_a_token_the_platform_revoked_is_replaced_once(lms, link):
@@ -279,13 +284,16 @@ def test_the_key_set_is_kept_as_long_as_its_cache_control_says_within_bounds(lau
 
 
 def test_a_key_set_that_is_not_a_jwks_is_refused(launch, lms, platform, course):
-    """LMS-1: a key set URL that answers JSON without ``keys`` (a wrong URL) refuses the launch, naming it."""
+    """LMS-1: a key set URL that answers JSON without ``keys`` (a wrong URL) refuses the launch,
+    naming it — the keys kept from the URL before it changed are not used."""
     from syllabus.lti.models import Platform
 
+    spec = {"sub": "lms-stu-j", "roles": [LEARNER], "context": context(), "nrps": False}
+    assert launch(spec).status_code == 302
     Platform.objects.filter(pk=platform.pk).update(keyset_url=lms.base + "/control/stats")
-    r = launch({"sub": "lms-stu-j", "roles": [LEARNER], "context": context(), "nrps": False})
+    r = launch(spec)
     assert r.status_code == 502 and b"is not a JSON Web Key Set (RFC 7517" in r.content
-    assert not PlatformKeySet.objects.exists()
+    assert PlatformKeySet.objects.get().url == lms.base + "/jwks"
 
 
 # --- what real LMSs send: Canvas, Blackboard ----------------------------------------------------

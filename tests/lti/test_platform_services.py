@@ -330,3 +330,21 @@ def test_an_unresolved_canvas_substitution_variable_is_no_username_and_no_course
 
     assert Identity.objects.get(sub="canvas-admin-1").user != literal
     assert services.substituted(" SIS-123 ") == "SIS-123" and services.substituted("$5.00") == "$5.00"
+
+
+def test_a_brightspace_launch_with_institution_roles_and_no_email(client, launch, course, reading_list, make_user):
+    """LMS-1: Brightspace with "Send Institution Role" on sends the institution role beside the
+    course role, and an empty ``email`` when the deployment does not share it (D2L's sample
+    launch): a faculty member who is a Learner in this course is a student here, and an empty
+    address matches nobody (not the people without one)."""
+    make_user("no-mail", email="")
+    roles = ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor", LEARNER]
+    r = launch({"sub": "15495cdc-4a00-43e0-b28c-042523bad957_169", "email": "", "name": "John Smith", "roles": roles,
+                "context": context(), "nrps": False})
+    assert r.status_code == 302
+    from syllabus.lti.models import Identity
+
+    person = Identity.objects.get(sub="15495cdc-4a00-43e0-b28c-042523bad957_169").user
+    assert person.username != "no-mail" and (person.first_name, person.last_name) == ("John", "Smith")
+    assert Enrollment.objects.filter(course=course, user=person).exists()
+    assert not course.instructors.filter(pk=person.pk).exists()

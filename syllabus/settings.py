@@ -300,6 +300,12 @@ LTI_CANVAS_CLOUD_HOSTS = ("instructure.com", "canvaslms.com")
 # login-time pages (newest kept): a school shows its LMS at a handful of addresses
 LTI_FRAME_ORIGINS_KEPT = 10
 LTI_ROSTER_SYNC_HOURS = min(max(int(os.environ.get("LTI_ROSTER_SYNC_HOURS", "24")), 1), 24 * 30)
+# a roster sync reads at most this many members and pages (LMS-2: more is refused, nothing changed),
+# and waits at most this long for the platform's servers (seconds; syllabus.lti.platform_http bounds them again)
+LTI_ROSTER_MAX_MEMBERS = min(max(int(os.environ.get("LTI_ROSTER_MAX_MEMBERS", "50000")), 1), 200_000)
+LTI_ROSTER_MAX_PAGES = min(max(int(os.environ.get("LTI_ROSTER_MAX_PAGES", "200")), 1), 2_000)
+LTI_HTTP_CONNECT_TIMEOUT = min(max(float(os.environ.get("LTI_HTTP_CONNECT_TIMEOUT", "5")), 0.1), 30.0)
+LTI_HTTP_READ_TIMEOUT = min(max(float(os.environ.get("LTI_HTTP_READ_TIMEOUT", "20")), 0.1), 120.0)
 # Catalog search (DSV-1, issue 19): up to this many matches the facets and the count are exact;
 # beyond it they are estimated from a sample (the page says "about"), so that browsing a whole
 # institution of 700,000 records answers fast.  CATALOG_FACETS_SAMPLE_ROWS: table rows sampled

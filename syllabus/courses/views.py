@@ -42,7 +42,8 @@ def roster(request, course_id: int):
     page = Paginator(range(count), PAGE).get_page(number)
     manage = services.can_manage_courses(request.user, course.institution)
     changes = [e for e in audit.trail(course)[:200]
-               if e.action in ("enrolled", "unenrolled", "instructor added", "instructor removed", "role changed", "roster synced")][:20] \
+               if e.action in ("enrolled", "unenrolled", "instructor added", "instructor removed", "role changed", "roster synced",
+                                 "roster sync failed")][:20] \
         if manage else []
     return render(request, "courses/roster.html", {"course": course, "rows": rows, "count": count, "page": page, "q": q,
                                                    "role": role, "manage": manage, "changes": changes,

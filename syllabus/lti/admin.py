@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from syllabus.org.admin import InstitutionScopedAdmin
 
@@ -47,9 +48,22 @@ class PlatformAdmin(InstitutionScopedAdmin):
 @admin.register(ContextLink)
 class ContextLinkAdmin(InstitutionScopedAdmin):
     institution_path = "platform__institution"
-    list_display = ("__str__", "platform", "last_synced_at")
-    readonly_fields = ("last_sync", "last_synced_at")
+    list_display = ("__str__", "platform", "last_synced_at", "sync_status")
+    readonly_fields = ("sync_status", "last_sync", "last_synced_at")
     raw_id_fields = ("course",)
+
+    @admin.display(description=_("roster sync (LMS-2)"))
+    def sync_status(self, obj):
+        """The last roster sync in words: why it failed (and when it is tried again), or what it did."""
+        last = obj.last_sync if isinstance(obj.last_sync, dict) else {}
+        if last.get("error"):
+            again = _(" — asked again after %(when)s") % {"when": last["retry_at"][:16].replace("T", " ")} \
+                if last.get("retry_at") else ""
+            return f"{last['error']}{again}"
+        if not last:
+            return _("not synced yet")
+        return _("created %(created)s, updated %(updated)s, unchanged %(unchanged)s, removed %(removed)s") % {
+            k: last.get(k, 0) for k in ("created", "updated", "unchanged", "removed")}
 
 
 @admin.register(Identity)

@@ -32,9 +32,11 @@ class DbToolConf(ToolConfAbstract):
     """Registrations by (issuer, client id), active platforms only.  ``platform`` is filled by
     the last successful lookup so that the views know which platform a message came from."""
 
-    def __init__(self):
+    def __init__(self, key_set: dict | None = None):
         super().__init__()
         self.platform: Platform | None = None
+        # the platform's key set as syllabus.lti.platform_http keeps it (pylti1p3 would fetch it on every launch)
+        self.key_set = key_set
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -57,7 +59,10 @@ class DbToolConf(ToolConfAbstract):
         if platform is None:
             return None
         self.platform = platform
-        return registration_for(platform)
+        reg = registration_for(platform)
+        if self.key_set is not None:
+            reg.set_key_set(self.key_set)
+        return reg
 
     def find_deployment(self, iss, deployment_id):
         return self.find_deployment_by_params(iss, deployment_id, None)

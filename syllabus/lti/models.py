@@ -224,3 +224,38 @@ class RegistrationLink(models.Model):
         if self.expires_at <= clock.now():
             return "expired"
         return "open"
+
+
+class PlatformKeySet(models.Model):
+    """The platform's public keys (its JWKS), as last fetched — shared by every worker (LMS-1).
+    Used until ``fresh_until`` (the answer's ``Cache-Control: max-age`` within bounds); a launch
+    signed with a key it does not hold fetches the key set again at most once a minute per
+    platform (a platform's key rotation)."""
+
+    platform = models.OneToOneField(Platform, on_delete=models.CASCADE, related_name="key_set_cache")
+    url = models.URLField(max_length=500)   # the key set URL it came from: another URL is another key set
+    keys = models.JSONField(default=dict)
+    fetched_at = models.DateTimeField(default=clock.now)
+    fresh_until = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"key set of {self.platform_id} (fetched {self.fetched_at:%Y-%m-%d %H:%M})"
+
+
+class ServiceToken(models.Model):
+    """An OAuth 2.0 access token a platform granted the tool for a set of scopes (LMS-2), reused by
+    every worker until shortly before it expires — Canvas limits how often a tool may ask."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="+")
+    # SHA-256 of the client id, token URL, audience and sorted scopes: a registration changed in the
+    # administration asks anew
+    scopes = models.CharField(max_length=64)
+    access_token = EncryptedTextField()   # SEC-KEY
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "scopes"], name="uniq_lti_service_token")]
+
+    def __str__(self) -> str:
+        return f"access token of {self.platform_id} until {self.expires_at:%Y-%m-%d %H:%M}"

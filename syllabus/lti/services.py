@@ -26,6 +26,7 @@ from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 
+from . import platform_http
 from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform
 from .origins import origin_of
 
@@ -344,6 +345,29 @@ def role_of(claims: dict) -> str | None:
     return None
 
 
+# LTI Core 1.3 §5.4.6 / Canvas "Variable Substitutions": a variable the platform cannot resolve is
+# sent as written — Canvas sends ``"person_sourcedid": "$Person.sourcedId"`` for a person without
+# an SIS id and ``$Canvas.course.sisSourceId`` for a course without one
+_UNRESOLVED = re.compile(r"^\$[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+
+
+def substituted(value) -> str:
+    """A launch value that a platform filled in from a substitution variable: stripped, and ""
+    when the platform sent the variable itself, unresolved (LMS-1) — never a username or a
+    course code."""
+    value = str(value or "").strip()
+    return "" if _UNRESOLVED.match(value) else value
+
+
+TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
+
+
+def is_test_user(roles) -> bool:
+    """LTI Core 1.3 §A.2.4 ``TestUser``: Canvas's "Student View" and Blackboard's "Student
+    Preview" person, also listed in their Names and Roles rosters."""
+    return isinstance(roles, list) and TEST_USER in roles
+
+
 def _username(platform: Platform, claims: dict) -> str:
     digest = hashlib.sha256(f"{platform.issuer}|{claims['sub']}".encode()).hexdigest()[:16]
     return f"lti-{digest}"
@@ -371,7 +395,7 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
         return ident.user, False
     people = User.objects.filter(institution=platform.institution)
     # a username, read in NFKC like the sign-in form and the people file (a full-width look-alike is the same person)
-    sourced = User.normalize_username(str((claims.get(CLAIM + "lis") or {}).get("person_sourcedid") or "").strip())
+    sourced = User.normalize_username(substituted((claims.get(CLAIM + "lis") or {}).get("person_sourcedid")))
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is None and email:
@@ -438,7 +462,7 @@ def match_course(platform: Platform, claims: dict) -> Course | None:
     if platform.course_match == CourseMatch.LABEL:
         return _by_code(platform.institution, context.get("label", ""))
     custom = claims.get(CLAIM + "custom") or {}
-    return _by_code(platform.institution, str(custom.get("course_code", "")))
+    return _by_code(platform.institution, substituted(custom.get("course_code")))
 
 
 def link_context(actor, platform: Platform, context: dict, course: Course, *, deployment_id: str = "",
@@ -516,75 +540,118 @@ def create_course_for_context(actor: User, platform: Platform, context: dict) ->
 
 # --- Names and Role Provisioning (LMS-2) ------------------------------------------------------
 
-def _service_token(platform: Platform, session: requests.Session) -> str:
-    """OAuth2 client credentials with a signed JWT assertion (IMS Security Framework 4.1)."""
-    from pylti1p3.exception import LtiServiceException
-    from pylti1p3.service_connector import ServiceConnector
-
-    from .config import registration_for
-
-    try:
-        return ServiceConnector(registration_for(platform), requests_session=session).get_access_token([NRPS_SCOPE])
-    except LtiServiceException as exc:
-        raise RuleViolation("LMS-2", f"the platform refused the token request ({exc})", status=502)
-    except (requests.RequestException, ValueError, KeyError) as exc:
-        raise RuleViolation("LMS-2", f"no access token from {platform.auth_token_url}: {exc}", status=502)
+def roster_limits() -> tuple[int, int]:
+    """(pages, members) a roster sync reads at most: LTI_ROSTER_MAX_PAGES (200, at most 2,000) and
+    LTI_ROSTER_MAX_MEMBERS (50,000, at most 200,000)."""
+    return (int(platform_http.bounded("LTI_ROSTER_MAX_PAGES", MAX_ROSTER_PAGES, 1, 2_000)),
+            int(platform_http.bounded("LTI_ROSTER_MAX_MEMBERS", MAX_MEMBERS, 1, 200_000)))
 
 
-def fetch_members(platform: Platform, url: str | None, *, timeout: float = 20) -> list[dict]:
-    """Every member of the context, following ``Link: <...>; rel="next"`` (NRPS 2.0 §2.4).
-    pylti1p3's own pager lower-cases the next URL, which breaks case-sensitive URLs: we page here."""
+def fetch_members(platform: Platform, url: str | None) -> list[dict]:
+    """Every member of the context, following ``Link: <...>; rel="next"`` (NRPS 2.0 §2.4) — all
+    pages or nothing: any failure raises before the caller changes anything.  pylti1p3's own pager
+    lower-cases the next URL, which breaks case-sensitive URLs: we page here.  The access token is
+    the platform's kept one (:func:`platform_http.access_token`); a 401 drops it and asks for a new
+    one once.  429/503 raise a :class:`platform_http.ServiceError` with ``retry_at``."""
     session = outbound.session(rule="LMS-2")
     session.headers["User-Agent"] = "Syllabus-LTI"
-    token = _service_token(platform, session)
+    max_pages, max_members = roster_limits()
+    connect, read = platform_http.timeouts()
+    token = platform_http.access_token(platform, [NRPS_SCOPE], session)
+    renewed = False
     members: list[dict] = []
     seen = set()
     pages = 0
     while url:
-        if url in seen or pages >= MAX_ROSTER_PAGES:
-            raise RuleViolation("LMS-2", f"the platform's roster pages do not end (stopped after {pages} pages)", status=502)
+        if url in seen:
+            raise RuleViolation("LMS-2", f"the platform's roster pages do not end (page {pages + 1} links back to an earlier "
+                                         "page); nothing was changed", status=502)
+        if pages >= max_pages:
+            raise RuleViolation("LMS-2", f"the LMS course's roster has more than {max_pages:,} pages (LTI_ROSTER_MAX_PAGES): "
+                                         "refused, nothing was changed", status=502)
+        try:
+            r = session.get(url, headers={"Authorization": f"Bearer {token}", "Accept": NRPS_MEDIA}, timeout=(connect, read))
+        except requests.Timeout:
+            raise platform_http.ServiceError("LMS-2", f"the platform did not answer roster page {pages + 1} in time (connect "
+                                                      f"{connect:g} s, read {read:g} s); nothing was changed", status=504)
+        except requests.RequestException as exc:
+            raise RuleViolation("LMS-2", f"the roster could not be read: {str(exc)[:300]}", status=502)
+        if r.status_code == 401 and not renewed:   # revoked or expired early: one new token, same page
+            platform_http.forget_token(platform, [NRPS_SCOPE])
+            token = platform_http.access_token(platform, [NRPS_SCOPE], session)
+            renewed = True
+            continue
+        waiting = platform_http.busy("LMS-2", f"roster page {pages + 1}", r)
+        if waiting is not None:
+            raise waiting
         seen.add(url)
         pages += 1
-        try:
-            r = session.get(url, headers={"Authorization": f"Bearer {token}", "Accept": NRPS_MEDIA}, timeout=timeout)
-        except requests.RequestException as exc:
-            raise RuleViolation("LMS-2", f"the roster could not be read: {exc}", status=502)
         if r.status_code != 200:
-            raise RuleViolation("LMS-2", f"the platform answered {r.status_code} to the roster request", status=502)
+            raise RuleViolation("LMS-2", f"the platform answered {r.status_code} to the roster request (page {pages}); "
+                                         "nothing was changed", status=502)
         try:
             page = r.json()
         except ValueError:
-            raise RuleViolation("LMS-2", "the platform's roster is not JSON", status=502)
-        members += list(page.get("members") or [])
-        if len(members) > MAX_MEMBERS:
-            raise RuleViolation("LMS-2", f"more than {MAX_MEMBERS:,} members: refused", status=502)
+            raise RuleViolation("LMS-2", "the platform's roster is not JSON; nothing was changed", status=502)
+        found = page.get("members") if isinstance(page, dict) else None
+        if not isinstance(found, list):
+            raise RuleViolation("LMS-2", f"roster page {pages} has no list of members (NRPS 2.0 §2.3); nothing was changed",
+                                status=502)
+        members += [m for m in found if isinstance(m, dict)]
+        if len(members) > max_members:
+            raise RuleViolation("LMS-2", f"the LMS course has more than {max_members:,} members (LTI_ROSTER_MAX_MEMBERS): "
+                                         "refused, nothing was changed", status=502)
         url = (r.links.get("next") or {}).get("url")
     return members
+
+
+def _sync_failed(link: ContextLink, actor, exc: RuleViolation) -> None:
+    """Record why a sync failed on the link (what its administrator sees) and in the course's audit
+    trail.  A platform that asked to be asked later (429/503) is asked again at ``retry_at``, at
+    most RETRY_ATTEMPTS times in a row; then the sync waits for its usual turn."""
+    now = clock.now()
+    record: dict = {"error": str(exc)}
+    retry_at = getattr(exc, "retry_at", None)
+    before = link.last_sync if isinstance(link.last_sync, dict) else {}
+    attempts = int(before.get("retries") or 0) + 1 if retry_at is not None else 0
+    if retry_at is not None and attempts <= RETRY_ATTEMPTS:
+        record.update({"retry_at": retry_at.isoformat(), "retries": attempts})
+    for kept in ("created", "updated", "unchanged", "removed", "members", "skipped"):
+        if kept in before:   # the last good sync's summary stays readable beside the error
+            record.setdefault("last_good", {})[kept] = before[kept]
+    if "last_good" in before:
+        record.setdefault("last_good", before["last_good"])
+    ContextLink.objects.filter(pk=link.pk).update(last_synced_at=now, last_sync=record)
+    link.last_sync = record
+    audit.event(actor, link.course, "roster sync failed", note=str(exc))
+
+
+RETRY_ATTEMPTS = 5   # a platform answering 429/503 is asked again at most this many times in a row
 
 
 def sync_roster(link: ContextLink, actor=None) -> dict:
     """Make the course's roster what the LMS says: active Learners enrolled, active Instructors and
     TeachingAssistants teaching; those no longer active (or gone) removed.  People are found as at
-    launch; unknown ones are created.  Audited; the summary is kept on the link."""
+    launch; unknown ones are created.  Audited; the summary is kept on the link.  Nothing changes
+    unless every roster page was read (a failure, a busy platform, a roster past the limits)."""
     platform = link.platform
     course = link.course
     try:
         members = fetch_members(platform, link.memberships_url)
     except RuleViolation as exc:
-        ContextLink.objects.filter(pk=link.pk).update(last_synced_at=clock.now(), last_sync={"error": str(exc)})
-        audit.event(actor, course, "roster sync failed", note=str(exc))
+        _sync_failed(link, actor, exc)
         raise
     wanted: dict[tuple[int, int], str] = {}
     skipped = refused = 0
     with transaction.atomic():
         for m in members:
             role = role_of({CLAIM + "roles": m.get("roles") or []})
-            if role is None or (m.get("status") or "Active") != "Active" or not m.get("user_id"):
-                skipped += 1
+            if role is None or (m.get("status") or "Active") != "Active" or not m.get("user_id") or is_test_user(m.get("roles")):
+                skipped += 1   # (the LMS's own preview person is no student of the course: not counted, LMS-2)
                 continue
             claims = {"sub": str(m["user_id"])[:255], "email": m.get("email") or "", "given_name": m.get("given_name") or "",
                       "family_name": m.get("family_name") or "", "name": m.get("name") or "",
-                      CLAIM + "lis": {"person_sourcedid": m.get("lis_person_sourcedid") or ""}}
+                      CLAIM + "lis": {"person_sourcedid": substituted(m.get("lis_person_sourcedid"))}}
             try:
                 user, _ = person_for(platform, claims)
             except LaunchRefused as exc:  # an e-mail match to a staff account: nobody linked, nobody created
@@ -606,10 +673,25 @@ def sync_roster(link: ContextLink, actor=None) -> dict:
     return summary
 
 
+def retry_due_at(link: ContextLink) -> dt.datetime | None:
+    """When a platform that answered 429/503 asked to be asked again (None: no such wait)."""
+    value = (link.last_sync or {}).get("retry_at") if isinstance(link.last_sync, dict) else None
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def links_due(now, hours: int) -> list[ContextLink]:
-    return list(ContextLink.objects.select_related("platform", "course", "platform__institution")
-                .filter(platform__active=True).exclude(memberships_url="")
-                .filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lte=now - dt.timedelta(hours=hours)))[:500])
+    """The links to sync now: not synced for ``hours``, or whose platform's Retry-After has passed
+    — never one whose platform asked to wait longer (LMS-2)."""
+    base = (ContextLink.objects.select_related("platform", "course", "platform__institution")
+            .filter(platform__active=True).exclude(memberships_url=""))
+    found = {link.pk: link for link in base.filter(Q(last_synced_at__isnull=True)
+                                                   | Q(last_synced_at__lte=now - dt.timedelta(hours=hours)))[:500]}
+    for link in base.filter(last_sync__has_key="retry_at").order_by("last_synced_at")[:500]:
+        found.setdefault(link.pk, link)
+    return [link for link in found.values() if (retry_due_at(link) or now) <= now][:500]
 
 
 def forget_old_logins(now) -> int:

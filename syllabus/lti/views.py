@@ -28,7 +28,7 @@ from syllabus.courses import services as course_services
 from syllabus.courses.models import Course
 from syllabus.web.errors import query_ceiling, refusal
 
-from . import keys, services
+from . import keys, platform_http, services
 from .config import DbToolConf
 from .models import Platform
 from .pylti import MessageLaunch, OIDCLogin, StateSession
@@ -166,12 +166,16 @@ def launch(request):
         services.check_claims(login_state, claims)
         if claims[CLAIM + "message_type"] == services.DEEP_LINKING and services.role_of(claims) != course_services.INSTRUCTOR:
             raise LaunchRefused("role", "only instructors add Syllabus content to the LMS course", status=403)
-        # pylti1p3 fetches the platform's key set URL with this session: address vetted where it
+        # the platform's key set URL is fetched with this session: address vetted where it
         # connects (SSRF, DNS rebinding), a timeout, and the answer refused past KEY_SET_MAX bytes
-        message = MessageLaunch(request, DbToolConf(), session_service=StateSession(request, storage_verified=verified),
-                                      requests_session=outbound.session(rule="LMS-1", field="keyset_url",
-                                                                        max_bytes=services.KEY_SET_MAX))
+        session = outbound.session(rule="LMS-1", field="keyset_url", max_bytes=services.KEY_SET_MAX)
         try:
+            # the platform's key set, kept and shared by the workers; fetched again for a new kid
+            # (a platform's key rotation), at most once a minute (platform_http.key_set)
+            key_set = platform_http.key_set(platform, header["kid"], session)
+            message = MessageLaunch(request, DbToolConf(key_set=key_set),
+                                    session_service=StateSession(request, storage_verified=verified),
+                                    requests_session=session)
             message.validate()
         except LaunchRefused:
             raise

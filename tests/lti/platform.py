@@ -23,7 +23,12 @@ Implemented (and checked, where the platform is the one checking):
   postMessages 0.1 (``GET /course_storage/<launch>``, ``GET /storage_frame``): see the section
   "postMessage storage" below.
 
-Test control (JSON): POST /control/tool, /control/launch, /control/members; GET /control/deep_links.
+- RFC 6749 §5.2 token errors, RFC 9110 ``Retry-After`` on 429/503, ``Cache-Control: max-age``
+  on the key set, and a key rotation as Canvas does it (the new key published beside the old one,
+  then signing): see "faults" below.
+
+Test control (JSON): POST /control/tool, /control/launch, /control/members, /control/faults,
+/control/rotate_key, /control/revoke_tokens; GET /control/deep_links, /control/stats.
 Tampering for refusal tests is a ``tamper`` dict in the launch spec: ``aud``, ``nonce``, ``state``,
 ``deployment_id``, ``target_link_uri`` (a value), ``expired``, ``bad_signature`` (signed by a key the
 platform never published, same kid), ``iat`` (seconds from now), ``set`` (claims replaced), ``drop``
@@ -81,15 +86,35 @@ class Platform:
         self.deep_links: list[dict] = []
         self.dl_nonces: dict[str, dict] = {}  # data value → the DL request it answers
         self.token_requests = 0
+        self.jwks_requests = 0
+        self.roster_requests = 0
+        self.old_keys: list[tuple[str, object]] = []   # (kid, key) still published after a rotation
+        self.kid = KID
+        # faults (POST /control/faults, {} clears them):
+        #   token: {"status": n, "error": code} an RFC 6749 §5.2 error; {"status": n, "html": true} a web page;
+        #          {"status": 429|503, "retry_after": "..."}; {"delay": seconds}
+        #   expires_in: the granted tokens' lifetime (seconds); jwks_cache_control: the key set's Cache-Control
+        #   roster: {"page": i, "status": n, "retry_after": "...", "delay": seconds, "times": k} — page i
+        #           (0-based) answers so k times (default: always)
+        self.faults: dict = {}
 
     @property
     def issuer(self) -> str:
         return self.base
 
     def jwks(self) -> dict:
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        jwk.update({"kid": KID, "alg": "RS256", "use": "sig"})
-        return {"keys": [jwk]}
+        keys = []
+        for kid, key in [(self.kid, self.key), *self.old_keys]:
+            jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+            jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
+            keys.append(jwk)
+        return {"keys": keys}
+
+    def rotate_key(self) -> str:
+        """A new signing key with a new kid; the old one stays published (a rotation as Canvas does it)."""
+        self.old_keys.insert(0, (self.kid, self.key))
+        self.key, self.kid = _key(), "platform-key-" + secrets.token_hex(4)
+        return self.kid
 
     def tool_key(self, kid: str):
         for jwk in (self.tool.get("jwks") or {}).get("keys", []):
@@ -143,7 +168,7 @@ class Platform:
                 claims.setdefault(claim, {})[field] = value
         if "raw" in tamper:                 # not a JWT at all, or a mangled one
             return tamper["raw"]
-        headers = {"kid": tamper.get("kid", KID)}
+        headers = {"kid": tamper.get("kid", self.kid)}
         if tamper.get("no_kid"):
             headers = {}
         alg = tamper.get("alg", "RS256")
@@ -206,7 +231,9 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path == "/jwks":
-            return self._send(200, PLATFORM.jwks())
+            PLATFORM.jwks_requests += 1
+            cache = PLATFORM.faults.get("jwks_cache_control")
+            return self._send(200, PLATFORM.jwks(), headers={"Cache-Control": cache} if cache else None)
         if url.path == "/auth":
             return self.authenticate(q)
         if url.path.startswith("/nrps/"):
@@ -214,7 +241,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/control/deep_links":
             return self._send(200, PLATFORM.deep_links)
         if url.path == "/control/stats":
-            return self._send(200, {"token_requests": PLATFORM.token_requests})
+            return self._send(200, {"token_requests": PLATFORM.token_requests, "jwks_requests": PLATFORM.jwks_requests,
+                                    "roster_requests": PLATFORM.roster_requests})
         if url.path.startswith("/course/"):
             return self.course_page(url.path.rsplit("/", 1)[-1])
         if url.path.startswith("/course_storage/"):
@@ -242,6 +270,14 @@ class Handler(BaseHTTPRequestHandler):
                                             "deployment_id": DEPLOYMENT_ID})
                 if url.path == "/control/members":
                     PLATFORM.members[body["context_id"]] = body
+                    return self._send(200, {"ok": True})
+                if url.path == "/control/faults":
+                    PLATFORM.faults = body
+                    return self._send(200, {"ok": True})
+                if url.path == "/control/rotate_key":
+                    return self._send(200, {"kid": PLATFORM.rotate_key()})
+                if url.path == "/control/revoke_tokens":
+                    PLATFORM.tokens.clear()
                     return self._send(200, {"ok": True})
         return self._send(404, {"error": "not found"})
 
@@ -274,8 +310,27 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, page, "text/html; charset=utf-8")
 
     # --- OAuth 2.0 client credentials with a JWT assertion (Security Framework §4.1) -----------
+    def _fault(self, fault: dict) -> bool:
+        """Answer with an injected fault (a delay alone answers nothing): True when answered."""
+        if fault.get("delay"):
+            time.sleep(float(fault["delay"]))
+        if not fault.get("status"):
+            return False
+        status = int(fault["status"])
+        headers = {"Retry-After": fault["retry_after"]} if fault.get("retry_after") is not None else None
+        if fault.get("html"):
+            self._send(status, "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Bad gateway</h1></body></html>",
+                       "text/html; charset=utf-8", headers)
+        elif fault.get("error"):
+            self._send(status, {"error": fault["error"], "error_description": fault.get("description", "")}, headers=headers)
+        else:
+            self._send(status, {"error": "busy"} if status in (429, 503) else {"error": "failed"}, headers=headers)
+        return True
+
     def token(self, form: dict):
         PLATFORM.token_requests += 1
+        if self._fault(PLATFORM.faults.get("token") or {}):
+            return None
         if form.get("grant_type") != "client_credentials":
             return self._error(400, "unsupported_grant_type", "client_credentials only")
         if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
@@ -295,8 +350,10 @@ class Handler(BaseHTTPRequestHandler):
         if NRPS_SCOPE not in scopes:
             return self._error(400, "invalid_scope", "only the NRPS scope is offered")
         token = secrets.token_urlsafe(24)
-        PLATFORM.tokens[token] = {"scopes": scopes, "exp": time.time() + 3600}
-        return self._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": " ".join(sorted(scopes))})
+        lifetime = int(PLATFORM.faults.get("expires_in", 3600))
+        PLATFORM.tokens[token] = {"scopes": scopes, "exp": time.time() + lifetime}
+        return self._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
+                                "scope": " ".join(sorted(scopes))})
 
     # --- Names and Role Provisioning Services 2.0 -------------------------------------------
     def memberships(self, path: str, q: dict):
@@ -312,6 +369,13 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(404, {"error": "no such context"})
         size = int(roster.get("page_size") or 100)
         page = int(q.get("pageToken", "Pg0").removeprefix("Pg") or 0)
+        PLATFORM.roster_requests += 1
+        fault = PLATFORM.faults.get("roster") or {}
+        if fault.get("page", 0) == page and fault.get("times", 1) != 0:
+            if "times" in fault:
+                fault["times"] -= 1
+            if self._fault(fault):
+                return None
         chunk = roster["members"][page * size:(page + 1) * size]
         headers = {}
         if (page + 1) * size < len(roster["members"]):

@@ -95,3 +95,23 @@ def list_import_status(request, list_id: int, import_id: int):
         return refusal(request, exc)
     context = {"job": job, "list_id": list_id, "report": job if job["status"] == "done" else None}
     return render(request, "catalog/_list_import_report.html" if is_htmx(request) else "catalog/list_import.html", context)
+
+
+@login_required
+@require_POST
+def list_import_cancel(request, list_id: int, import_id: int):
+    """Cancel a background import still waiting or running (LST-9): its sender, a list owner or the
+    library; htmx gets the import's panel in place, otherwise back to the list with a message."""
+    try:
+        job = lists_port.import_report(lists_port.cancel_import(request.user, list_id, import_id), entries=False)
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        if is_htmx(request):
+            return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
+        return refusal(request, exc)
+    if is_htmx(request):
+        return render(request, "catalog/_list_import_report.html", {"job": job, "list_id": list_id})
+    messages.success(request, _("The import of %(name)s is cancelled; the entries handled before it stay on the list.")
+                     % {"name": job["filename"] or "—"})
+    return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))

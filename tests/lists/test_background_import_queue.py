@@ -180,6 +180,7 @@ def test_a_cancel_while_an_entry_is_added_rolls_that_entry_back(instructor, cour
 
 def test_the_sender_gets_one_letter_when_it_is_done_with_counts_reasons_and_the_link(client, instructor, course,
                                                                                       background):
+    background.SITE_URL = "https://syllabus.example.edu"
     lst = services.create_list(instructor, title="HIST101 readings", courses=[course])
     client.force_login(instructor)
     job_id = _post(client, lst, _ris(12, bad=2), name="zotero.ris").json()["import_id"]
@@ -191,7 +192,8 @@ def test_the_sender_gets_one_letter_when_it_is_done_with_counts_reasons_and_the_
     assert mail.recipient == instructor
     assert mail.subject == "zotero.ris is imported into HIST101 readings"
     assert "10 entries added, 2 skipped:" in mail.body and "- LST-2 (2): " in mail.body
-    assert f"/lists/{lst.pk}/edit/" in mail.body and f"/catalog/lists/{lst.pk}/imports/{job_id}/" in mail.body
+    site = "https://syllabus.example.edu"  # both links absolute in the e-mail
+    assert f"{site}/lists/{lst.pk}/edit/" in mail.body and f"{site}/catalog/lists/{lst.pk}/imports/{job_id}/" in mail.body
     assert _letters(job).filter(channel="inapp").count() == 1
     before = _letters(job).count()
     # the timer goes over it again (a runner that finished it but died before releasing it...)

@@ -191,4 +191,32 @@ def run(args) -> None:
         line(f"import {fmt} {label}", mb=mb, entries=job.total, created=job.entries.filter(status="created").count(),
              seconds=total, s_per_mb=total / mb, entry_p50_ms=s["p50_ms"], entry_p95_ms=s["p95_ms"])
         lst.delete()
+    # session 19: the same whole import with the style's lookups kept and without, in alternating
+    # slices of one import (the same load for both): per-entry p50/p95 of each, and the ratio
+    from syllabus.citations import bibliography
+
+    kept_setting = bibliography.LOOKUP_CACHES
+    for fmt, label, text in [f for f in files if f[1] == chosen and f[0] in ("ris", "csl-json")]:
+        lst = list_services.create_list(user, title=f"Import A/B {fmt} {label}", courses=[course])
+        job = catalog_link.queue_import(user, lst.pk, text, filename=f"f.{fmt}", fmt=fmt)
+        samples: dict[bool, list[float]] = {True: [], False: []}
+        kept = True
+        while True:
+            bibliography.LOOKUP_CACHES = kept
+            start = time.perf_counter()
+            moved = catalog_link.run_imports(job.created_at, 3600, max_entries=50)
+            took = time.perf_counter() - start
+            job.refresh_from_db()
+            if moved and job.status != ListImport.QUEUED and job.done > moved:  # not the slice that read the file
+                samples[kept].append(took / moved)
+            kept = not kept
+            if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
+                break
+        before, after = summary(samples[False]), summary(samples[True])
+        line(f"import a/b {fmt} {label}", slices=len(samples[True]) + len(samples[False]),
+             without_p50_ms=before["p50_ms"], without_p95_ms=before["p95_ms"], with_p50_ms=after["p50_ms"],
+             with_p95_ms=after["p95_ms"], ratio_p50=before["p50_ms"] / after["p50_ms"],
+             ratio_p95=before["p95_ms"] / after["p95_ms"])
+        lst.delete()
+    bibliography.LOOKUP_CACHES = kept_setting
     print(f"(a file over {inline // KB} KB is queued: LIST_IMPORT_INLINE_BYTES)", flush=True)

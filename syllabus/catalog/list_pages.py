@@ -52,12 +52,8 @@ def list_import(request, list_id: int):
         report = api.import_list(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"])
         if isinstance(report, Status):  # a large file: imported in the background (LST-9)
             return _queued(request, list_id, report.value)
-    except NotFound:
-        raise Http404
     except RuleViolation as exc:
-        if is_htmx(request):
-            return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
-        return refusal(request, exc)
+        return _refused(request, list_id, exc)
     if is_htmx(request):
         return render(request, "catalog/_list_import_report.html", {"report": report, "list_id": list_id})
     summary = ngettext("%(n)d entry imported", "%(n)d entries imported", report["created"]) % {"n": report["created"]}
@@ -71,6 +67,16 @@ def list_import(request, list_id: int):
         messages.warning(request, _("Fields not imported (number of entries): %(fields)s") % {"fields": ", ".join(report["dropped"])})
     messages.success(request, summary)
     return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))
+
+
+def _refused(request, list_id: int, exc: RuleViolation):
+    """An import page's refusal: a list or import the user may not know of is Django's 404; any
+    other rule, in place for htmx (the report's error line, with the rule's status) or as a page."""
+    if isinstance(exc, NotFound):
+        raise Http404
+    if is_htmx(request):
+        return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
+    return refusal(request, exc)
 
 
 def _queued(request, list_id: int, job: dict):
@@ -104,12 +110,8 @@ def list_import_cancel(request, list_id: int, import_id: int):
     library; htmx gets the import's panel in place, otherwise back to the list with a message."""
     try:
         job = lists_port.import_report(lists_port.cancel_import(request.user, list_id, import_id), entries=False)
-    except NotFound:
-        raise Http404
     except RuleViolation as exc:
-        if is_htmx(request):
-            return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
-        return refusal(request, exc)
+        return _refused(request, list_id, exc)
     if is_htmx(request):
         return render(request, "catalog/_list_import_report.html", {"job": job, "list_id": list_id})
     messages.success(request, _("The import of %(name)s is cancelled; the entries handled before it stay on the list.")

@@ -12,10 +12,16 @@ formatted), the seconds per MB and p50/p95 per entry.
 
     python -m bench import            # 100 KB, 1 MB and the ceiling
     python -m bench import --quick    # 100 KB and 1 MB, one full import
+    BENCH_LOOKUP_CACHES=0 python -m bench import   # the same without the style's kept answers (session 19)
+
+Session 19: "format" lines — every corpus entry formatted once (citeproc-py, APA, as an import
+stores it) with the loaded style's answers kept (``bibliography.LOOKUP_CACHES``) and without,
+in alternating blocks at the same load: per-entry p50/p95 of each and their ratio.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -86,6 +92,32 @@ def _fixture():
     return user, course, list_services
 
 
+def _formatting(bibliography, formats, corpus: dict[str, str]) -> None:
+    """Every entry of the corpus formatted once in APA (English), as an import stores it, with the
+    style's lookups kept and without, in alternating blocks of 25 entries (the same load for both):
+    per-entry p50/p95, and the ratio of the p50s.  ``render`` (``format_citation`` would answer
+    repeated metadata from its memo)."""
+    items = []
+    for fmt, text in corpus.items():
+        items += [e.csl for e in formats.parse(text, fmt)[1] if e.csl is not None]
+    kept_setting = bibliography.LOOKUP_CACHES
+    bibliography.render([items[0]], "apa", locale="en")  # the style loaded and parsed: not measured
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    for block in range(0, len(items), 25):
+        for kept in ((True, False) if block % 50 == 0 else (False, True)):
+            bibliography.LOOKUP_CACHES = kept
+            for item in items[block:block + 25]:
+                start = time.perf_counter()
+                bibliography.render([item], "apa", locale="en")
+                samples[kept].append(time.perf_counter() - start)
+    bibliography.LOOKUP_CACHES = kept_setting
+    before, after = summary(samples[False]), summary(samples[True])
+    for name, s in (("format apa without kept lookups", before), ("format apa with kept lookups", after)):
+        line(name, entries=len(items), entry_p50_ms=s["p50_ms"], entry_p95_ms=s["p95_ms"], mean_ms=s["mean_ms"])
+    line("format apa ratio (without / with)", p50=before["p50_ms"] / after["p50_ms"], p95=before["p95_ms"] / after["p95_ms"],
+         mean=before["mean_ms"] / after["mean_ms"])
+
+
 def run(args) -> None:
     setup_django("import")
     from syllabus.citations import formats
@@ -97,6 +129,11 @@ def run(args) -> None:
     files = [(fmt, label, _scaled(fmt, text, size)) for fmt, text in corpus.items() for label, size in sizes]
     files += [("bibtex-latex", label, _hostile(size)) for label, size in sizes]
     print(f"ceiling {ceiling / KB / KB:.1f} MB (formats.IMPORT_MAX_BYTES)", flush=True)
+    from syllabus.citations import bibliography
+
+    bibliography.LOOKUP_CACHES = os.environ.get("BENCH_LOOKUP_CACHES", "1") != "0"
+    print(f"style lookups kept: {bibliography.LOOKUP_CACHES} (BENCH_LOOKUP_CACHES)", flush=True)
+    _formatting(bibliography, formats, corpus)
     user, course, list_services = _fixture()
     for fmt, label, text in files:
         mb = len(text.encode()) / KB / KB
@@ -154,4 +191,32 @@ def run(args) -> None:
         line(f"import {fmt} {label}", mb=mb, entries=job.total, created=job.entries.filter(status="created").count(),
              seconds=total, s_per_mb=total / mb, entry_p50_ms=s["p50_ms"], entry_p95_ms=s["p95_ms"])
         lst.delete()
+    # session 19: the same whole import with the style's lookups kept and without, in alternating
+    # slices of one import (the same load for both): per-entry p50/p95 of each, and the ratio
+    from syllabus.citations import bibliography
+
+    kept_setting = bibliography.LOOKUP_CACHES
+    for fmt, label, text in [f for f in files if f[1] == chosen and f[0] in ("ris", "csl-json")]:
+        lst = list_services.create_list(user, title=f"Import A/B {fmt} {label}", courses=[course])
+        job = catalog_link.queue_import(user, lst.pk, text, filename=f"f.{fmt}", fmt=fmt)
+        samples: dict[bool, list[float]] = {True: [], False: []}
+        kept = True
+        while True:
+            bibliography.LOOKUP_CACHES = kept
+            start = time.perf_counter()
+            moved = catalog_link.run_imports(job.created_at, 3600, max_entries=50)
+            took = time.perf_counter() - start
+            job.refresh_from_db()
+            if moved and job.status != ListImport.QUEUED and job.done > moved:  # not the slice that read the file
+                samples[kept].append(took / moved)
+            kept = not kept
+            if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
+                break
+        before, after = summary(samples[False]), summary(samples[True])
+        line(f"import a/b {fmt} {label}", slices=len(samples[True]) + len(samples[False]),
+             without_p50_ms=before["p50_ms"], without_p95_ms=before["p95_ms"], with_p50_ms=after["p50_ms"],
+             with_p95_ms=after["p95_ms"], ratio_p50=before["p50_ms"] / after["p50_ms"],
+             ratio_p95=before["p95_ms"] / after["p95_ms"])
+        lst.delete()
+    bibliography.LOOKUP_CACHES = kept_setting
     print(f"(a file over {inline // KB} KB is queued: LIST_IMPORT_INLINE_BYTES)", flush=True)

@@ -198,8 +198,10 @@ IN_PROCESS_RUNNER = env_bool("IN_PROCESS_RUNNER", not BROKER_URL)
 # by the timer's sweep, LIST_IMPORT_SWEEP_SECONDS of work per tick, its progress on the list page.
 LIST_IMPORT_INLINE_BYTES = int(os.environ.get("LIST_IMPORT_INLINE_BYTES", str(128 * 1024)))
 LIST_IMPORT_SWEEP_SECONDS = int(os.environ.get("LIST_IMPORT_SWEEP_SECONDS", "40"))
-# Large imports one person may have waiting or running at once (each is kept whole until read); 1..100.
-LIST_IMPORTS_WAITING_PER_PERSON = min(max(int(os.environ.get("LIST_IMPORTS_WAITING_PER_PERSON", "5")), 1), 100)
+# LST-9 (session 19): background imports waiting or running at once, per person who sent them
+# (a second file is refused with 429) and per list (409); bounded: 1..20 and 1..10.
+LIST_IMPORT_MAX_ACTIVE_PER_PERSON = min(max(int(os.environ.get("LIST_IMPORT_MAX_ACTIVE_PER_PERSON", "3")), 1), 20)
+LIST_IMPORT_MAX_ACTIVE_PER_LIST = min(max(int(os.environ.get("LIST_IMPORT_MAX_ACTIVE_PER_LIST", "2")), 1), 10)
 # PostgreSQL: on commit of a transaction that queued letters, announce them with NOTIFY on the
 # channel "syllabus_outbox" (one short statement after the commit, never inside it: a NOTIFY in
 # the transaction would hold PostgreSQL's global notify lock across the commit's flush and

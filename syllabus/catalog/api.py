@@ -287,13 +287,14 @@ class ImportOut(Schema):
     entries: list[ImportEntryOut]
 
 
-ListImportStatus = Literal["queued", "running", "done", "failed"]
+ListImportStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
 class ListImportOut(ImportOut):
     """A file over the request's size (``LIST_IMPORT_INLINE_BYTES``) imported in the background
     (LST-9): its progress, and when ``status`` is ``done`` the same report as an import in the
-    request; ``failed`` with the rule and detail that refused the whole file."""
+    request; ``failed`` with the rule and detail that refused the whole file; ``cancelled`` by its
+    sender, a list owner or the library (the entries handled before stay)."""
     import_id: int
     list_id: int
     status: ListImportStatus
@@ -638,9 +639,12 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
     return _download(items, format, slug, title=lst.title, style=style)
 
 
-@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error, 429: Error},
+@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error,
+                                                 409: Error, 429: Error},
              summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry, "
-                     "or 202 and the background import of a large file (GET /lists/{list_id}/imports/{import_id})")
+                     "or 202 and the background import of a large file (GET /lists/{list_id}/imports/{import_id}); "
+                     "409 when the list has LIST_IMPORT_MAX_ACTIVE_PER_LIST files waiting or importing, 429 (Retry-After) "
+                     "when the sender has LIST_IMPORT_MAX_ACTIVE_PER_PERSON")
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):
     from django.conf import settings
 
@@ -659,3 +663,11 @@ def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Fo
             summary="A background import of a list (LST-9): its progress, and its per-entry report when done")
 def get_list_import(request, list_id: Id, import_id: Id):
     return lists_port.import_report(lists_port.list_import(request.user, list_id, import_id))
+
+
+@router.post("/lists/{list_id}/imports/{import_id}/cancel", response={200: ListImportOut, 400: Error, 403: Error, 404: Error,
+                                                                      409: Error},
+             summary="Cancel a background import still waiting or running (LST-9): by its sender, a list owner or the "
+                     "library; the entries handled before stay on the list; 409 once it has finished")
+def cancel_list_import(request, list_id: Id, import_id: Id):
+    return lists_port.import_report(lists_port.cancel_import(request.user, list_id, import_id))

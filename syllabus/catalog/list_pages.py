@@ -52,12 +52,8 @@ def list_import(request, list_id: int):
         report = api.import_list(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"])
         if isinstance(report, Status):  # a large file: imported in the background (LST-9)
             return _queued(request, list_id, report.value)
-    except NotFound:
-        raise Http404
     except RuleViolation as exc:
-        if is_htmx(request):
-            return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
-        return refusal(request, exc)
+        return _refused(request, list_id, exc)
     if is_htmx(request):
         return render(request, "catalog/_list_import_report.html", {"report": report, "list_id": list_id})
     summary = ngettext("%(n)d entry imported", "%(n)d entries imported", report["created"]) % {"n": report["created"]}
@@ -71,6 +67,16 @@ def list_import(request, list_id: int):
         messages.warning(request, _("Fields not imported (number of entries): %(fields)s") % {"fields": ", ".join(report["dropped"])})
     messages.success(request, summary)
     return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))
+
+
+def _refused(request, list_id: int, exc: RuleViolation):
+    """An import page's refusal: a list or import the user may not know of is Django's 404; any
+    other rule, in place for htmx (the report's error line, with the rule's status) or as a page."""
+    if isinstance(exc, NotFound):
+        raise Http404
+    if is_htmx(request):
+        return render(request, "catalog/_list_import_report.html", {"error": exc, "list_id": list_id}, status=exc.status)
+    return refusal(request, exc)
 
 
 def _queued(request, list_id: int, job: dict):
@@ -95,3 +101,19 @@ def list_import_status(request, list_id: int, import_id: int):
         return refusal(request, exc)
     context = {"job": job, "list_id": list_id, "report": job if job["status"] == "done" else None}
     return render(request, "catalog/_list_import_report.html" if is_htmx(request) else "catalog/list_import.html", context)
+
+
+@login_required
+@require_POST
+def list_import_cancel(request, list_id: int, import_id: int):
+    """Cancel a background import still waiting or running (LST-9): its sender, a list owner or the
+    library; htmx gets the import's panel in place, otherwise back to the list with a message."""
+    try:
+        job = lists_port.import_report(lists_port.cancel_import(request.user, list_id, import_id), entries=False)
+    except RuleViolation as exc:
+        return _refused(request, list_id, exc)
+    if is_htmx(request):
+        return render(request, "catalog/_list_import_report.html", {"job": job, "list_id": list_id})
+    messages.success(request, _("The import of %(name)s is cancelled; the entries handled before it stay on the list.")
+                     % {"name": job["filename"] or "—"})
+    return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))

@@ -21,7 +21,7 @@ from django.urls import reverse
 NEEDS = frozenset({
     "lists_for_adding", "list_and_section", "ensure_edit", "add_record", "add_metadata", "import_into_list",
     "list_items", "citation_form_type", "lists_containing", "record_ids_for_courses", "course_reserves",
-    "item_context", "queue_import", "import_report", "list_imports", "list_import",
+    "item_context", "queue_import", "import_report", "list_imports", "list_import", "cancel_import",
 })
 
 _provided: dict[str, Callable[..., Any]] = {}
@@ -93,6 +93,11 @@ def list_imports(user, list_id: int, *, limit: int = 5) -> list:
 def list_import(user, list_id: int, import_id: int):
     """One background import of the list (404 for another list's)."""
     return _get("list_import")(user, list_id, import_id)
+
+
+def cancel_import(user, list_id: int, import_id: int):
+    """Cancel a background import still waiting or running (LST-9): its sender, a list owner or the library."""
+    return _get("cancel_import")(user, list_id, import_id)
 
 
 def list_items(user, list_id: int) -> tuple[Any, list[dict]]:

@@ -45,6 +45,7 @@ urlpatterns = [
     path("lists/<id:list_id>/export/", list_pages.list_export, name="list-export"),
     path("lists/<id:list_id>/import/", list_pages.list_import, name="list-import"),
     path("lists/<id:list_id>/imports/<id:import_id>/", list_pages.list_import_status, name="list-import-status"),
+    path("lists/<id:list_id>/imports/<id:import_id>/cancel/", list_pages.list_import_cancel, name="list-import-cancel"),
     path("cite-it/", views.cite_it, name="cite-it"),
     path("cite-it/harvest/", views.cite_it_harvest, name="cite-it-harvest"),
     path("cite-it/save/", views.cite_it_save, name="cite-it-save"),

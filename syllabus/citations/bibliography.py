@@ -277,6 +277,91 @@ def _date_part_process(self, date, context=None):
     return text
 
 
+# --- speed (LST-9, session 19): what citeproc-py looks up again for every entry ------------------
+# A third of an entry's ~45 ms went to XPath searches of the loaded style that give the same answer
+# every time: a macro by name (``cs:macro[@name=…]``, ~250 an entry in APA), whether an element
+# calls a variable (walked through its macros again for every group), a locale's term, an element's
+# layout.  The style is parsed once per process (``load_style``); its answers are now kept with it:
+# on the element that holds them (the style's root, a locale element of ``root.locales``), which
+# the cached style keeps alive — an element no longer alive takes its memo with it.  The output is
+# the same, byte for byte (tests/citations/test_style_lookup_cache.py renders the real corpus with
+# and without them).  Rendering runs under ``_lock``: one writer of these memos at a time.
+LOOKUP_CACHES = True
+
+_original_get_macro = citeproc_model.CitationStylesElement.get_macro
+_original_get_layout = citeproc_model.CitationStylesElement.get_layout
+_original_parent_calls_variable = citeproc_model.Parent.calls_variable
+_original_text_calls_variable = citeproc_model.Text.calls_variable
+_original_locale_get_term = citeproc_model.Locale.get_term
+
+
+def _memo(element, name: str) -> dict:
+    memo = element.__dict__.get(name)
+    if memo is None:
+        memo = element.__dict__[name] = {}
+    return memo
+
+
+def _get_macro(self, name):
+    if not LOOKUP_CACHES:
+        return _original_get_macro(self, name)
+    macros = _memo(self.get_root(), "_syllabus_macros")
+    macro = macros.get(name)
+    if macro is None:  # an unknown macro raises IndexError, as before, and is not kept
+        macro = macros[name] = _original_get_macro(self, name)
+    return macro
+
+
+def _get_layout(self):
+    if not LOOKUP_CACHES:
+        return _original_get_layout(self)
+    layouts = _memo(self.get_root(), "_syllabus_layouts")
+    layout = layouts.get(self)
+    if layout is None:
+        layout = layouts[self] = _original_get_layout(self)
+    return layout
+
+
+def _calls_variable_kept(original):
+    def calls_variable(self):
+        if not LOOKUP_CACHES:
+            return original(self)
+        answers = _memo(self.get_root(), "_syllabus_calls_variable")
+        answer = answers.get(self)
+        if answer is None:  # the element's structure and attributes: the same answer every time
+            answer = answers[self] = original(self)
+        return answer
+    return calls_variable
+
+
+_MISSING = object()
+
+
+def _locale_get_term(self, name, form=None, zero_padded=False):
+    if not LOOKUP_CACHES:
+        return _original_locale_get_term(self, name, form, zero_padded)
+    terms = _memo(self, "_syllabus_terms")
+    term = terms.get((name, form, zero_padded), _MISSING)
+    if term is _MISSING:
+        try:
+            term = _original_locale_get_term(self, name, form, zero_padded)
+        except IndexError:
+            term = None
+        terms[(name, form, zero_padded)] = term
+    if term is None:
+        raise IndexError(name)
+    return term
+
+
+if not getattr(citeproc_model.CitationStylesElement.get_macro, "_syllabus", False):
+    setattr(_get_macro, "_syllabus", True)  # noqa: B010
+    citeproc_model.CitationStylesElement.get_macro = _get_macro
+    citeproc_model.CitationStylesElement.get_layout = _get_layout
+    citeproc_model.Parent.calls_variable = _calls_variable_kept(_original_parent_calls_variable)
+    citeproc_model.Text.calls_variable = _calls_variable_kept(_original_text_calls_variable)
+    citeproc_model.Locale.get_term = _locale_get_term
+
+
 if not getattr(citeproc_model.Name.get_option, "_syllabus", False):
     citeproc_model.Date_Part.process = _date_part_process
     citeproc_model.FormatNumber._process = _format_number_process

@@ -28,6 +28,7 @@ from bibtexparser.middlewares.names import (
 )
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+from syllabus.core.errors import RuleViolation
 from syllabus.core.text import strip_control_deep
 
 from . import csl as cslmod
@@ -1364,12 +1365,63 @@ def _csl_name(name):
     return name
 
 
+#: the members a JSON object wraps its CSL-JSON items in, as real tools write them (session 19):
+#: ``items`` — Zotero's web API (``format=csljson``) and citeproc-js-server (also a map id → item);
+#: ``references`` — pandoc's citeproc inputs; ``input`` — the CSL test suite's fixtures as JSON
+#: (citeproc-js's ``processor-tests/machines``, with ``mode``/``result``/``csl`` beside it)
+CSL_WRAPPERS = ("items", "references", "input")
+#: the human-readable fixtures of the CSL test suite: sections, not JSON
+FIXTURE_MARK = re.compile(r">>=+\s*[A-Z][A-Z-]*\s*=+>>")
+
+
+def _looks_like_item(value: dict) -> bool:
+    return any(key in value for key in ("title", "type", "author", "editor", "issued", "container-title", "DOI", "ISBN"))
+
+
+def csl_json_items(value) -> list:
+    """The items of a parsed CSL-JSON file in the shapes real tools write: an array (CSL 1.0.2,
+    citation-js, Zotero's export), one item alone, or an object wrapping them (:data:`CSL_WRAPPERS`);
+    anything else is refused with what it is (LST-9), e.g. a citation cluster or the JSON schema."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, dict):
+        raise RuleViolation("LST-9", f"the JSON file holds a {type(value).__name__}, not CSL-JSON items "
+                                     "(an array of items, or one item)", field="file")
+    for key in CSL_WRAPPERS:
+        inner = value.get(key)
+        if isinstance(inner, list) and not _looks_like_item(value):
+            return inner
+        if isinstance(inner, dict) and key == "items" and inner and all(isinstance(v, dict) for v in inner.values()):
+            return [dict(item, id=item.get("id", item_id)) for item_id, item in inner.items()]  # citeproc-js-server's map
+    if "citationItems" in value or "citationID" in value:
+        raise RuleViolation("LST-9", "the JSON file is a CSL citation (citationItems), which only points at items by "
+                                     "id: export the items themselves (CSL-JSON)", field="file")
+    if "$schema" in value or "properties" in value and "type" in value and not isinstance(value.get("type"), str):
+        raise RuleViolation("LST-9", "the JSON file is a JSON schema, not CSL-JSON items", field="file")
+    if not _looks_like_item(value):
+        keys = ", ".join(sorted(str(k) for k in value)[:8]) or "none"
+        raise RuleViolation("LST-9", f"the JSON object is neither a CSL-JSON item nor holds items under "
+                                     f"{', '.join(repr(k) for k in CSL_WRAPPERS)} (its members: {keys})", field="file")
+    return [value]
+
+
+def not_a_citation_file(text: str) -> str:
+    """Why ``text`` is refused as no citation file at all (LST-9): the CSL test suite's fixtures say
+    what they are; anything else is neither RIS nor BibTeX nor CSL-JSON."""
+    if FIXTURE_MARK.search(text[:20000]):
+        return ("the file is a CSL test-suite fixture (sections marked >>===== INPUT =====>>), not a citation file: "
+                "save its INPUT section alone as a .json file to import its items")
+    return "the file is neither RIS nor BibTeX (nor CSL-JSON)"
+
+
 def parse_csl_json(text: str) -> list[ParsedEntry]:
     try:
         value = json.loads(text)
     except ValueError as exc:
+        if FIXTURE_MARK.search(text[:20000]):
+            raise RuleViolation("LST-9", not_a_citation_file(text), field="file") from None
         return [ParsedEntry(1, None, f"not JSON: {exc}")]
-    items = value if isinstance(value, list) else [value]
+    items = csl_json_items(value)
     out = []
     for position, item in enumerate(items, start=1):
         if not isinstance(item, dict) or not item.get("title"):

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from syllabus.catalog import lookup
@@ -23,10 +23,11 @@ from syllabus.catalog.search import ParsedQuery, backend
 from syllabus.catalog.selectors import visible_records
 from syllabus.citations import csl as cslmod
 from syllabus.citations import formats, identifiers
-from syllabus.core import clock
+from syllabus.core import audit, clock
 from syllabus.core.text import strip_control
-from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.core.loading import ImportReport
+from syllabus.notify.services import queue_letter
 
 from . import metadata as list_metadata
 from . import selectors as list_selectors
@@ -197,7 +198,7 @@ def _read(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", s
     # the boundary: control characters (NUL, ESC, ...) in an imported file are dropped (issue 18)
     detected, entries = formats.parse(strip_control(text), fmt, filename)
     if not detected:
-        raise RuleViolation("LST-9", NOT_A_CITATION_FILE, field="file")
+        raise RuleViolation("LST-9", formats.not_a_citation_file(text), field="file")
     if not entries:  # an empty file, or RIS sent as format=bibtex: say so, not "0 imported, 0 refused"
         why = {"ris": "no line starts 'TY  - '", "bibtex": "no @type{key, ...}", "csl-json": "no item"}[detected]
         raise RuleViolation("LST-9", f"the file has no {'BibTeX' if detected == 'bibtex' else detected.upper()} entry "
@@ -205,7 +206,6 @@ def _read(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", s
     return lst, section, detected, entries
 
 
-NOT_A_CITATION_FILE = "the file is neither RIS nor BibTeX (nor CSL-JSON)"
 
 
 def _note(detected: str, filename: str) -> str:
@@ -250,29 +250,72 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
 def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None):
     """Queue a file too large to import within the request (``formats.IMPORT_INLINE_BYTES``): who
     may not import, a section of another list and a file that is no citation file at all are
-    refused at once, as in the request; the rest is read and imported by the timer's sweep
+    refused at once, as in the request; so is a file over the bounds of imports waiting or running
+    at once (:func:`_ensure_room`); the rest is read and imported by the timer's sweep
     (:func:`run_imports`), and the list's page and ``GET /api/v1/lists/{id}/imports/{id}`` show
     how far it has got."""
     lst, section = list_and_section(user, list_id, section_id)
     ensure_edit(user, lst)
     text = strip_control(text)
     if not (fmt or formats.detect(text, filename)):
-        raise RuleViolation("LST-9", NOT_A_CITATION_FILE, field="file")
+        raise RuleViolation("LST-9", formats.not_a_citation_file(text), field="file")
     with transaction.atomic():
-        # session 19: a queued file is kept whole until read and one timer works through them all — so
-        # one person's waiting imports are bounded (the person's row locked: two posts at once count right)
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
-        ceiling = settings.LIST_IMPORTS_WAITING_PER_PERSON
-        waiting = ListImport.objects.filter(actor=user, status__in=(ListImport.QUEUED, ListImport.RUNNING)).count()
-        if waiting >= ceiling:
-            raise RuleViolation("LST-9", f"you already have {waiting} large imports waiting (at most {ceiling}): "
-                                         "send this file when one of them is done", field="file", status=429)
+        _ensure_room(user, lst)
         return ListImport.objects.create(resource_list=lst, section=section, actor=user, filename=filename[:255],
                                          format=(fmt or "")[:20], text=text, created_at=clock.now())
 
 
+def _ensure_room(user, lst) -> None:
+    """LST-9 (session 19): at most ``LIST_IMPORT_MAX_ACTIVE_PER_LIST`` background imports waiting
+    or running into one list (409: the list is busy) and ``LIST_IMPORT_MAX_ACTIVE_PER_PERSON`` of
+    one person's (429, with when to try again) — a worker's minutes each; nothing is stored.  The
+    list's and the person's rows are locked first, so that two files sent at once are counted."""
+    per_list = min(max(int(settings.LIST_IMPORT_MAX_ACTIVE_PER_LIST), 1), 10)
+    per_person = min(max(int(settings.LIST_IMPORT_MAX_ACTIVE_PER_PERSON), 1), 20)
+    ResourceList.objects.select_for_update().filter(pk=lst.pk).exists()
+    type(user).objects.select_for_update().filter(pk=user.pk).exists()
+    active = ListImport.objects.filter(status__in=ListImport.ACTIVE)
+    if active.filter(resource_list=lst).count() >= per_list:
+        raise RuleViolation("LST-9", f"this list already has {per_list} file{'s' if per_list != 1 else ''} waiting or being "
+                                     "imported: try again when one has finished, or cancel it", status=409, field="file")
+    if active.filter(actor=user).count() >= per_person:
+        raise RuleViolation("LST-9", f"you already have {per_person} file{'s' if per_person != 1 else ''} waiting or being "
+                                     "imported: try again when one has finished, or cancel it", status=429, field="file",
+                            headers={"Retry-After": str(max(int(settings.TICK_SECONDS), 1))})
+
+
+def cancel_import(user, list_id: int, import_id: int):
+    """Cancel a background import still waiting or running (LST-9, session 19): by the person who
+    sent it, an owner of the list or the library (its librarians); a collaborator's own only.
+    The entries imported before stay on the list (each was imported whole); the sweep stops before
+    the next one.  Audited on the list.  409 when it has finished already."""
+    lst, _section = list_and_section(user, list_id, None)
+    acc = ensure_edit(user, lst)
+    with transaction.atomic():
+        job = ListImport.objects.select_for_update().filter(resource_list=lst, pk=import_id).first()
+        if job is None:
+            raise NotFound("LST-9", "no such import of this list")
+        if not (job.actor_id == user.pk or acc.owner or acc.process):
+            raise PermissionDenied("LST-9", "only who sent the file, the list's owners or the library cancel an import")
+        if job.status not in ListImport.ACTIVE:
+            raise RuleViolation("LST-9", f"this import is {job.status_label.lower()} already: there is nothing to cancel",
+                                status=409)
+        job.status, job.finished_at, job.lease_until = ListImport.CANCELLED, clock.now(), None
+        job.text, job.pending = "", []
+        job.save(update_fields=["status", "finished_at", "lease_until", "text", "pending"])
+        audit.event(user, lst, "import cancelled", note=f"import {job.pk} of {job.filename or 'a file'}: "
+                                                        f"{job.done} of {job.total} entries handled before",
+                    changes={"import": job.pk, "status": [ListImport.RUNNING if job.started_at else ListImport.QUEUED,
+                                                          ListImport.CANCELLED]})
+    return job
+
+
 def _entry_of(data: dict) -> formats.ParsedEntry:
     return formats.ParsedEntry(**{**data, "dropped": tuple(data.get("dropped") or ())})
+
+
+class _Cancelled(Exception):
+    """The import was cancelled while an entry was being added: that entry is rolled back."""
 
 
 def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
@@ -282,13 +325,13 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
     entry without a report). The number of entries handled."""
     started, moved = time.monotonic(), 0
     lease = timedelta(seconds=budget * 3 + 60)
-    queue = ListImport.objects.filter(status__in=(ListImport.QUEUED, ListImport.RUNNING)).filter(
+    queue = ListImport.objects.filter(status__in=ListImport.ACTIVE).filter(
         Q(lease_until__isnull=True) | Q(lease_until__lte=now)).order_by("created_at", "id").values_list("pk", flat=True)
     for pk in list(queue[:20]):
         if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
             break
-        claimed = ListImport.objects.filter(pk=pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now)).update(
-            lease_until=now + lease)
+        claimed = ListImport.objects.filter(pk=pk, status__in=ListImport.ACTIVE).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lte=now)).update(lease_until=now + lease)
         if not claimed:
             continue
         job = ListImport.objects.select_related("actor").get(pk=pk)
@@ -299,7 +342,10 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
                 job.format, job.total, job.text = detected, len(entries), ""
                 job.pending = [dataclasses.asdict(e) for e in entries]
                 job.status, job.started_at = ListImport.RUNNING, clock.now()
-                job.save(update_fields=["format", "total", "text", "pending", "status", "started_at"])
+                if not ListImport.objects.filter(pk=job.pk, status=ListImport.QUEUED).update(
+                        format=job.format, total=job.total, text="", pending=job.pending, status=job.status,
+                        started_at=job.started_at):
+                    continue  # cancelled while it was read
             lst, section = list_and_section(job.actor, job.resource_list_id, job.section_id)
             ensure_edit(job.actor, lst)
             done = set(job.entries.values_list("position", flat=True))
@@ -307,22 +353,32 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             matcher = RecordMatcher(job.actor, [e.csl for e in todo if e.csl is not None])
             note = _note(job.format, job.filename)
             finished = True
-            # LST-6: one librarian task for what this tick imports (a long import: one per tick's slice)
-            with list_services.one_task(lst, note) as batch:
+            # LST-6: one librarian task for the whole import, carried from slice to slice (job.batch)
+            with list_services.one_task(lst, note, resume=job.batch) as batch:
                 for entry in todo:
                     if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
                         finished = False
                         break
-                    with transaction.atomic():
-                        line = _add_entry(job.actor, lst, section, entry, matcher, note, batch)
-                        ListImportEntry.objects.create(job=job, position=line.position, status=line.status,
-                                                       title=line.title[:2000], citation_id=line.citation_id, rule=line.rule,
-                                                       detail=line.detail, line=line.line, dropped=line.dropped)
-                        ListImport.objects.filter(pk=job.pk).update(done=models.F("done") + 1)
+                    try:
+                        with transaction.atomic():
+                            line = _add_entry(job.actor, lst, section, entry, matcher, note, batch)
+                            ListImportEntry.objects.create(job=job, position=line.position, status=line.status,
+                                                           title=line.title[:2000], citation_id=line.citation_id,
+                                                           rule=line.rule, detail=line.detail, line=line.line,
+                                                           dropped=line.dropped)
+                            if not ListImport.objects.filter(pk=job.pk, status=ListImport.RUNNING).update(
+                                    done=models.F("done") + 1, batch=batch.state()):
+                                raise _Cancelled
+                    except _Cancelled:
+                        finished = False
+                        break
                     moved += 1
             if finished:
-                ListImport.objects.filter(pk=job.pk).update(status=ListImport.DONE, pending=[], finished_at=clock.now(),
-                                                            lease_until=None)
+                with transaction.atomic():
+                    if ListImport.objects.filter(pk=job.pk, status=ListImport.RUNNING).update(
+                            status=ListImport.DONE, pending=[], finished_at=clock.now(), lease_until=None,
+                            notified_at=clock.now()):
+                        _letter(job, lst, ListImport.DONE)
                 continue
         except RuleViolation as exc:  # the file (no entry...), or the list or the right to edit it gone meanwhile
             _fail(job, exc.rule, exc.detail)
@@ -331,20 +387,54 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             log.exception("list import %s stopped", job.pk)
             _fail(job, "LST-9", "the import stopped on an unexpected error; the entries before it were imported")
             continue
-        ListImport.objects.filter(pk=job.pk).update(lease_until=None)  # out of time: the next tick goes on
+        ListImport.objects.filter(pk=job.pk).update(lease_until=None)  # out of time (or cancelled): the next tick goes on
     return moved
 
 
 def _fail(job, rule: str, detail: str) -> None:
-    type(job).objects.filter(pk=job.pk).update(status=type(job).FAILED, rule=rule[:20], detail=detail, text="", pending=[],
-                                               finished_at=clock.now(), lease_until=None)
+    with transaction.atomic():
+        if type(job).objects.filter(pk=job.pk, status__in=ListImport.ACTIVE).update(
+                status=type(job).FAILED, rule=rule[:20], detail=detail, text="", pending=[], finished_at=clock.now(),
+                lease_until=None, notified_at=clock.now()):
+            job.rule, job.detail = rule[:20], detail
+            _letter(job, job.resource_list, ListImport.FAILED)
+
+
+#: how many rules that skipped entries a letter names, with how many examples each (the rest: on the report's page)
+LETTER_REASONS = 10
+LETTER_EXAMPLES = 3
+
+
+def _letter(job, lst, status: str) -> None:
+    """LST-9 (session 19): the letter to who sent the file that its background import finished
+    (``list_import_done``: how many entries were added, how many skipped and why) or failed
+    (``list_import_failed``) — queued through the outbox in the transaction that marks the import
+    finished, so that it goes exactly once whatever the timer retries (its key is the import's)."""
+    actor = job.actor
+    rows = ListImportEntry.objects.filter(job_id=job.pk)
+    added = rows.filter(status="created").count()
+    skipped = rows.exclude(status="created")
+    n_skipped = skipped.count()
+    reasons = []
+    for group in skipped.values("rule").annotate(n=Count("id")).order_by("-n", "rule")[:LETTER_REASONS]:
+        examples = list(skipped.filter(rule=group["rule"]).order_by("position").values_list("detail", flat=True)[:LETTER_EXAMPLES])
+        more = "; …" if group["n"] > len(examples) else ""
+        reasons.append(f"- {group['rule']} ({group['n']}): {'; '.join(examples)}{more}")
+    context = {"owner": actor.get_full_name() or actor.username, "list_title": lst.title, "filename": job.filename or "—",
+               "added": added, "skipped": n_skipped, "reasons": "\n".join(reasons),
+               "link": reverse("lists:edit", args=[lst.pk]),
+               "report_link": reverse("catalog:list-import-status", args=[lst.pk, job.pk])}
+    if status == ListImport.FAILED:
+        context.update(rule=job.rule, detail=job.detail, handled=added + n_skipped)
+    code = "list_import_done" if status == ListImport.DONE else "list_import_failed"
+    queue_letter(code, actor, context, key=f"lists:import:{job.pk}:finished", institution=lst.institution)
 
 
 def import_report(job, *, entries: bool = True) -> dict:
     """A background import as the API and the list page show it: its progress, and when done the
     same report as an import within the request (format, read, created, refused, dropped, entries;
     ``entries=False``: the progress only, as the list's import panel shows it)."""
-    rows = list(job.entries.all()) if entries and job.status in (job.DONE, job.FAILED) else []
+    rows = list(job.entries.all()) if entries and job.status in (job.DONE, job.FAILED, job.CANCELLED) else []
     report = ListImportReport(format=job.format if job.total else "")
     for r in rows:
         report.add(EntryReport(r.position, r.status, r.title, r.citation_id, r.rule, r.detail, r.line, list(r.dropped)))

@@ -312,8 +312,10 @@ class ListImport(models.Model):
     beat's worker) a slice at a time, with its progress and, entry by entry, its report
     (:class:`ListImportEntry`) for the person who sent it."""
 
-    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-    STATUSES = [(QUEUED, _("Waiting")), (RUNNING, _("Importing")), (DONE, _("Imported")), (FAILED, _("Failed"))]
+    QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+    STATUSES = [(QUEUED, _("Waiting")), (RUNNING, _("Importing")), (DONE, _("Imported")), (FAILED, _("Failed")),
+                (CANCELLED, _("Cancelled"))]
+    ACTIVE = (QUEUED, RUNNING)  # what the per-person and per-list bounds count (LST-9, session 19)
 
     resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="imports")
     section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -331,10 +333,16 @@ class ListImport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True, help_text="a sweep works on it until then")
+    # session 19: the one librarian task of the whole import across the timer's slices (LST-6), as
+    # lists.services.ChangeBatch.state() — the task's id, the names its detail shows and the counts
+    batch = models.JSONField(null=True, blank=True, help_text="the import's librarian task, carried across slices")
+    notified_at = models.DateTimeField(null=True, blank=True,
+                                       help_text="when the letter that it finished or failed was queued (once)")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["resource_list", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["resource_list", "created_at"]),
+                   models.Index(fields=["actor", "status"], name="list_import_actor_status")]
 
     def __str__(self) -> str:
         return f"import of {self.filename or 'a file'} into list {self.resource_list_id} ({self.status})"

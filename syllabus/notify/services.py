@@ -116,11 +116,13 @@ def site_url() -> str:
 
 
 def _absolute_links(context: dict) -> dict:
+    """``link`` — and any other ``…_link`` of the letter (a second link, e.g. an import's report) —
+    made absolute with ``SITE_URL`` when it is a path of the site."""
     base = site_url()
-    link = context.get("link")
-    if base and isinstance(link, str) and link.startswith("/") and not link.startswith("//"):
-        return {**context, "link": base + link}
-    return context
+    if not base:
+        return context
+    return {key: base + value if (key == "link" or key.endswith("_link")) and isinstance(value, str)
+            and value.startswith("/") and not value.startswith("//") else value for key, value in context.items()}
 
 
 def file_attachment(file, *, filename: str = "", content_type: str = "", link: str = "",

@@ -48,3 +48,19 @@ def zotero_name(creator: dict) -> tuple[str, str]:
     if "name" in creator:
         return fold(creator["name"]), ""
     return fold(creator.get("lastName")), fold(creator.get("firstName"))
+
+
+def corpus_csl_items() -> list[dict]:
+    """Every entry of the real corpus files as the import reads it (CSL-JSON): the RIS and BibTeX
+    files (Zotero, JabRef, Better BibTeX, biblatex) and the CSL-JSON items of tests/data."""
+    from syllabus.citations import formats
+
+    texts = [(p, "ris") for p in files("ris", "*.ris")]
+    texts += [(p, "bibtex") for kind in ("bibtex", "bibtex/bbt", "bibtex/jabref") for p in files(kind, "*.bib")]
+    items: list[dict] = []
+    for path, fmt in texts:
+        _detected, entries = formats.parse(path.read_text(encoding="utf-8"), fmt, path.name)
+        items += [e.csl for e in entries if e.csl is not None]
+    items += [v["item"] for v in json.loads((DATA / "csl" / "items.json").read_text(encoding="utf-8"))]
+    items += json.loads((DATA / "csl" / "zotero-CSL-JSON-00.json").read_text(encoding="utf-8"))
+    return items

@@ -178,26 +178,3 @@ def test_adding_to_a_long_section_reads_none_of_its_items_and_a_gap_is_still_men
     services.add_citation(instructor, lst, section, type="book", metadata={"title": "Book 31"})
     assert list(Citation.objects.filter(section=section).order_by("position").values_list("position", flat=True)) == \
         list(range(32))
-
-
-def test_lst9_a_person_may_have_only_so_many_imports_waiting(client, instructor, course, small_inline):
-    """Session 19 (resource exhaustion): each queued file is kept whole in the database until the
-    timer reads it, and one timer process works through them one after the other — before, an editor
-    could queue any number of 5 MB files (gigabytes in the database, the imports of everybody else
-    waiting behind them).  At most ``LIST_IMPORTS_WAITING_PER_PERSON`` wait or run per person; the
-    next is refused naming the rule (429), nothing written; once one is done, the next is taken."""
-    small_inline.LIST_IMPORTS_WAITING_PER_PERSON = 2
-    lst = services.create_list(instructor, title="Many files", courses=[course])
-    client.force_login(instructor)
-    assert _post(client, lst, _bib(6)).status_code == 202
-    assert _post(client, lst, _bib(6), name="two.bib").status_code == 202
-    refused = _post(client, lst, _bib(6), name="three.bib")
-    assert refused.status_code == 429, refused.content
-    assert "LST-9" in refused.content.decode() and "at most 2" in refused.json()["detail"]
-    assert ListImport.objects.filter(actor=instructor).count() == 2
-    page = client.post(f"/catalog/lists/{lst.pk}/import/", {"file": SimpleUploadedFile("four.bib", _bib(6).encode())}, **HTMX)
-    assert page.status_code == 429 and "LST-9" in page.content.decode()
-    assert ListImport.objects.filter(actor=instructor).count() == 2
-    _sweep(max_entries=1000)
-    assert not ListImport.objects.filter(actor=instructor, status__in=[ListImport.QUEUED, ListImport.RUNNING]).exists()
-    assert _post(client, lst, _bib(6), name="five.bib").status_code == 202

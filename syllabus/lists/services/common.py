@@ -152,53 +152,83 @@ class ChangeBatch:
 
     list_id: int
     action: str                    # "imported from RIS (refs.ris)"
-    added: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)   # the first names, as many as the task's detail can show
     other: list[str] = field(default_factory=list)
     task_id: int | None = None
+    n_added: int = 0               # every change, named or only counted ("… and 12 more")
+    n_other: int = 0
+
+    def state(self) -> dict:
+        """What carries the action's one task over to the next part of it (a background import's
+        next timer slice, LST-6): at most ``BATCH_DETAIL_CHARS`` of names per kind, and the counts."""
+        return {"task_id": self.task_id, "added": list(self.added), "other": list(self.other),
+                "n_added": self.n_added, "n_other": self.n_other}
+
+    def resume(self, state: dict | None) -> None:
+        """Go on with the task of :meth:`state` (``None`` or ``{}``: none yet)."""
+        state = state or {}
+        self.task_id = state.get("task_id")
+        self.added, self.other = list(state.get("added") or []), list(state.get("other") or [])
+        self.n_added, self.n_other = int(state.get("n_added") or 0), int(state.get("n_other") or 0)
+
+    def _name(self, what: str, added: bool) -> None:
+        """Count a change and keep its name while the task's detail could still show it (the
+        detail never shows more than ``BATCH_DETAIL_CHARS`` of names: the rest is counted)."""
+        names = self.added if added else self.other
+        if not names or sum(len(n) + 2 for n in names) + len(what) + 2 <= BATCH_DETAIL_CHARS:
+            names.append(what)
+        if added:
+            self.n_added += 1
+        else:
+            self.n_other += 1
 
     def gather(self, actor, lst: ResourceList, what: str, *, added: bool) -> None:
         """Record one change in the action's task, in the caller's transaction: the task is written
         whole each time, so what a rolled-back entry added is gone with it (:meth:`entry`)."""
-        (self.added if added else self.other).append(what[:BATCH_TITLE_CHARS])
+        what = what[:BATCH_TITLE_CHARS]
         now = clock.now()
         task = None
         if self.task_id is not None:
             task = LibrarianTask.objects.select_for_update().filter(pk=self.task_id, resolved_at__isnull=True).first()
-        if task is None:  # the first change; or the librarian marked it done meanwhile: a new one
-            task = LibrarianTask(resource_list=lst, kind=LibrarianTask.ITEMS_ADDED if self.added else LibrarianTask.CHANGED,
-                                 created_at=now)
-            self.added, self.other = self.added[-1:] if added else [], [] if added else self.other[-1:]
-        task.kind = LibrarianTask.ITEMS_ADDED if self.added else LibrarianTask.CHANGED
-        task.count, task.detail, task.updated_at = len(self.added) + len(self.other), self.detail(), now
+        if task is None:  # the first change; or the librarian marked it done meanwhile: a new one, from this change
+            self.resume(None)
+            task = LibrarianTask(resource_list=lst, created_at=now)
+        self._name(what, added)
+        task.kind = LibrarianTask.ITEMS_ADDED if self.n_added else LibrarianTask.CHANGED
+        task.count, task.detail, task.updated_at = self.n_added + self.n_other, self.detail(), now
         task.created_by = actor if getattr(actor, "pk", None) else task.created_by
         task.save()
         self.task_id = task.pk
 
     def detail(self) -> str:
-        n = len(self.added)
+        n = self.n_added
         head = (f"{n} item{'s' if n != 1 else ''} added since the list was sent ({self.action})" if n
                 else f"changed ({self.action})")
-        names = [*self.added, *self.other]
         shown: list[str] = []
         size = len(head)
-        for name in names:
-            if size + len(name) + 2 > BATCH_DETAIL_CHARS and shown:
+        for names, total in ((self.added, self.n_added), (self.other, self.n_other)):
+            full = True
+            for name in names:
+                if size + len(name) + 2 > BATCH_DETAIL_CHARS and shown:
+                    full = False
+                    break
+                shown.append(name)
+                size += len(name) + 2
+            if not full or len(names) < total:  # the next name did not fit: the rest is counted
                 break
-            shown.append(name)
-            size += len(name) + 2
-        more = len(names) - len(shown)
+        more = self.n_added + self.n_other - len(shown)
         return f"{head}: {'; '.join(shown)}" + (f"; … and {more} more" if more else "")
 
     @contextmanager
     def entry(self) -> Iterator[None]:
         """One entry of the action in a transaction of its own (an import adds what it can): an
         entry refused after it changed something takes its part of the task back with it."""
-        saved = (list(self.added), list(self.other), self.task_id)
+        saved = self.state()
         try:
             with transaction.atomic():
                 yield
         except BaseException:
-            self.added, self.other, self.task_id = saved  # a task the entry made is rolled back with it
+            self.resume(saved)  # a task the entry made is rolled back with it
             raise
 
 
@@ -206,10 +236,13 @@ _BATCH: ContextVar[ChangeBatch | None] = ContextVar("syllabus_lists_change_batch
 
 
 @contextmanager
-def one_task(lst: ResourceList, action: str) -> Iterator[ChangeBatch]:
+def one_task(lst: ResourceList, action: str, *, resume: dict | None = None) -> Iterator[ChangeBatch]:
     """LST-6 for an action on many items of ``lst`` (an import, a copy): the changes it makes to
-    what the library has gather in one librarian task naming the items, instead of a task each."""
+    what the library has gather in one librarian task naming the items, instead of a task each;
+    ``resume``: a :meth:`ChangeBatch.state` of an earlier part of the same action (a background
+    import's earlier timer slice), whose task — unless a librarian resolved it meanwhile — goes on."""
     batch = ChangeBatch(lst.pk, action)
+    batch.resume(resume)
     token = _BATCH.set(batch)
     try:
         yield batch

@@ -2,7 +2,7 @@
 editor for lists of 12, 96 and 300 items, and of one item's form (its own page, and the form alone
 as the editor's "Edit item" loads it in place with htmx).
 
-Each list is realistic (as tests/circulation/test_list_page_queries.py's): every item a catalogued
+Each list is tests/circulation/test_list_page_queries.py's ``rich_list``: every item a catalogued
 book with two copies (in place, on loan), every 3rd an e-resource, every 4th a copy on the
 student's hold shelf, every 5th a digitization request, every 6th a library discussion, tags and a
 note on all; 12 sections.  Built once per database on top of the demo data (``syllabus demo``).
@@ -23,61 +23,20 @@ import time
 from bench.common import line, percentile, setup_django
 
 SIZES = (12, 96, 300)
-SECTIONS = 12
-TITLE = "Bench editor: {n} items"
+TITLE = "{n} items (bench editor)"  # its first letters name its copies' barcodes (rich_list)
 
 
 def _rich_list(instructor, course, student, library, n_items: int) -> int:
-    from syllabus.catalog.models import EResource, Item, Record
-    from syllabus.circulation.models import Hold
-    from syllabus.circulation.workflow import HoldStatus
-    from syllabus.citations.bibliography import format_citation
-    from syllabus.core import clock
-    from syllabus.discussion import services as discussion
-    from syllabus.fulfillment.models import DigitizationRequest, Kind, Source
-    from syllabus.lists import services
-    from syllabus.lists.models import Citation, ResourceList
-    from syllabus.org import config
+    """The list of ``n_items`` items that tests/circulation/test_list_page_queries.py counts the
+    editor's queries on (the same builder), made once per database."""
+    from syllabus.lists.models import ResourceList
+    from tests.circulation.test_list_page_queries import rich_list
 
     title = TITLE.format(n=n_items)
     existing = ResourceList.objects.filter(title=title).first()
     if existing is not None:
         return existing.pk
-    book = {"type": "book", "title": "A bench book", "author": [{"family": "Bench", "given": "Ada"}],
-            "issued": {"date-parts": [[2020]]}, "publisher": "Bench Press", "ISBN": "9780306406157"}
-    lst = services.create_list(instructor, title=title, courses=[course])
-    sections = [services.add_section(instructor, lst, title=f"Week {k + 1}") for k in range(SECTIONS)]
-    formatted = format_citation(book)
-    inst = lst.institution
-    records = Record.objects.bulk_create([
-        Record(institution=inst, source_id=f"bench-editor-{n_items}-{i}", title=f"Bench book {i}", type="book",
-               csl=dict(book, title=f"Bench book {i}")) for i in range(n_items)])
-    copies = Item.objects.bulk_create([
-        Item(record=r, library=library, barcode=f"BE{n_items:03d}{i:04d}{k}", location="Main stacks", call_number="HD8390",
-             item_type="book", status=status)
-        for i, r in enumerate(records) for k, status in enumerate((Item.Status.IN_PLACE, Item.Status.ON_LOAN))])
-    EResource.objects.bulk_create([EResource(record=r, institution=inst, url=f"https://ebooks.example.com/{r.pk}",
-                                             provider="EBSCO eBooks") for r in records[::3]])
-    citations = Citation.objects.bulk_create([
-        Citation(resource_list=lst, section=sections[i % SECTIONS], position=i // SECTIONS, type="book", record=r,
-                 metadata=dict(book, title=f"Bench book {i}"), title=f"Bench book {i}", formatted=formatted,
-                 formatted_style="apa", tags=["essential"] if i % 2 else ["essential", "recommended"],
-                 public_note="Read the introduction", status="being_prepared")
-        for i, r in enumerate(records)])
-    now = clock.now()
-    Hold.objects.bulk_create([
-        Hold(patron=student, record=r, citation=c, pickup_library=library, status=HoldStatus.ON_HOLD_SHELF,
-             item=copies[2 * i], on_shelf_at=now, pickup_by=now)
-        for i, (r, c) in enumerate(zip(records, citations)) if i % 4 == 0])
-    DigitizationRequest.objects.bulk_create([
-        DigitizationRequest(institution=inst, kind=Kind.DIGITIZATION, source=Source.COURSE, requester=instructor,
-                            record=r, citation=c, title=r.title)
-        for i, (r, c) in enumerate(zip(records, citations)) if i % 5 == 0])
-    config.set_value("library_discussion", "item", institution=inst)
-    for c in citations[::6]:
-        discussion.post_message(instructor, lst, "Is there a newer edition?", citation=c)
-    services.publish_list(instructor, lst)
-    return lst.pk
+    return rich_list(instructor, course, student, library, n_items, title=title).pk
 
 
 def _fixture() -> tuple[int, dict[int, int]]:

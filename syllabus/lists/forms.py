@@ -89,6 +89,20 @@ class CitationForm(RuleForm):
         meta["issued"] = data["year"].strip() or None
         return meta
 
+    @classmethod
+    def typed(cls, post) -> dict:
+        """What was typed, as the item's page shows it again beside a refusal (nothing typed is
+        lost): each field as sent, cut to its ceiling (a refused over-long value is not echoed whole)."""
+        values: dict = {}
+        for name, field in cls().fields.items():
+            if isinstance(field, TextList):
+                values[name] = [v[:field.max_length] for v in post.getlist(name)[:field.max_items]]
+            elif isinstance(field, Checked):
+                values[name] = field.to_python(post.get(name))
+            else:
+                values[name] = str(post.get(name) or "")[:getattr(field, "max_length", None) or TERM]
+        return values
+
     @staticmethod
     def values(data: dict) -> dict:
         return {name: data[name] for name in ("tags", "public_note", "library_note", "open_access", "copyright_status",

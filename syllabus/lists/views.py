@@ -23,7 +23,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.citations.csl import season_text
 from syllabus.citations.validate import merge_patch
@@ -58,6 +58,15 @@ def page(view):
                                       back_label=gettext_lazy("Back to your lists"), context={"htmx_config": HTMX_CONFIG}))
 
 
+def _live_refusal(request, exc: RuleViolation) -> HttpResponse:
+    """An htmx request refused: the rule and its message in the page's live region (#messages-live),
+    whatever the request aimed at — nothing on the page is replaced, nothing typed is lost."""
+    response = render(request, "lists/_error.html", {"error": exc}, status=exc.status)
+    response["HX-Retarget"] = "#messages-live"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
 def action(view):
     """POST actions.  The view performs the change and returns (fragment renderer, page url,
     message).  htmx gets the fragment (or the error in the live region); a plain form post is
@@ -71,10 +80,7 @@ def action(view):
             raise Http404
         except RuleViolation as exc:
             if is_htmx(request):
-                response = render(request, "lists/_error.html", {"error": exc}, status=exc.status)
-                response["HX-Retarget"] = "#messages-live"
-                response["HX-Reswap"] = "innerHTML"
-                return response
+                return _live_refusal(request, exc)
             if isinstance(exc, PermissionDenied):
                 return _forbidden(request, exc)
             messages.error(request, str(exc))
@@ -283,12 +289,18 @@ def form_values(c: Citation) -> dict:
     return values
 
 
+def _form_choices(acc, lst) -> dict:
+    """What an item form offers (``lists/_citation_form.html``): types, tags, copyright statuses."""
+    choices = services.copyright_choices(acc, lst)
+    return {"types": CitationType.choices, "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()),
+            "copyright_choices": choices, "copyright_values": [value for value, _label in choices],
+            "library_decisions": LIBRARY_DECISIONS}
+
+
 def _editor_context(request, pk: int, message: str = "") -> dict:
     lst, acc = selectors.list_with_items(request.user, pk)
     ensure_edit(request.user, lst)
     items = selectors.all_items(lst)
-    for c in items:
-        c.form = form_values(c)
     slots.prepare(request, "citation_services", items)
     slots.prepare(request, "list_aside", [lst])
     sides = set()
@@ -297,9 +309,7 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
     if acc.process:
         sides.add(LIBRARIAN)
     return {
-        "lst": lst, "access": acc, "message": message, "types": CitationType.choices,
-        "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()), "copyright_choices": (choices := services.copyright_choices(acc, lst)),
-        "copyright_values": [value for value, _label in choices], "library_decisions": LIBRARY_DECISIONS,
+        "lst": lst, "access": acc, "message": message, **_form_choices(acc, lst),
         "can_send_list": LIST_WORKFLOW.between(lst.status, ListStatus.SENT_TO_LIBRARY) is not None and INSTRUCTOR in sides,
         "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
         "list_empty": not items,  # LST-4: nothing to send yet
@@ -435,8 +445,8 @@ def add_citation(request, pk: int):
     return _("Item added.")
 
 
-@editor_action
-def update_citation(request, pk: int, citation_id: int):
+def _save_citation(request, pk: int, citation_id: int) -> None:
+    """LST-2/LST-3: the item's form saved (the editor's in-place form and the item's own page)."""
     citation = _citation(request, pk, citation_id)
     data = forms.CitationForm.parse(request.POST)
     meta = merge_patch(citation.metadata, forms.CitationForm.metadata(data))
@@ -445,7 +455,61 @@ def update_citation(request, pk: int, citation_id: int):
     if record is not None and record.pk != citation.record_id:
         values["record"] = record
     services.update_citation(request.user, citation, type=data["type"] or citation.type, metadata=meta, **values)
+
+
+@editor_action
+def update_citation(request, pk: int, citation_id: int):
+    _save_citation(request, pk, citation_id)
     return _("Item saved.")
+
+
+# --- an item's own edit page (LST-2, LST-3): the editor shows each item's summary and links here ------
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def citation_page(request, pk: int, citation_id: int):
+    """The item's edit form: a page of its own (a plain link and a plain form: no JavaScript
+    needed; saved, it returns to the item in the editor) or, asked by htmx from the editor's
+    "Edit item" link, the form alone, loaded in place (``Vary: HX-Request``).  Saved from the
+    editor (htmx), the answer is the editor's, as for every editor action."""
+    if request.method == "POST":
+        return update_citation(request, pk, citation_id) if is_htmx(request) else _save_citation_page(request, pk, citation_id)
+    return _citation_form(request, pk, citation_id)
+
+
+def _citation_context(request, pk: int, citation_id: int) -> dict:
+    citation = _citation(request, pk, citation_id)
+    lst = citation.resource_list
+    acc = ensure_edit(request.user, lst)
+    return {"lst": lst, "access": acc, "citation": citation, "form": form_values(citation), **_form_choices(acc, lst),
+            "form_url": reverse("lists:update-citation", args=[pk, citation_id]),
+            "back_url": reverse("lists:edit", args=[pk]) + f"#item-{citation_id}", "htmx_config": HTMX_CONFIG}
+
+
+@functools.partial(rule_errors, htmx=_live_refusal, base="lists/page.html", back_url=reverse_lazy("lists:mine"),
+                   back_label=gettext_lazy("Back to your lists"), context={"htmx_config": HTMX_CONFIG})
+def _citation_form(request, pk: int, citation_id: int):
+    context = _citation_context(request, pk, citation_id)
+    if is_htmx(request):
+        return render(request, "lists/_citation_edit.html", context)
+    return render(request, "lists/citation_edit.html", context)
+
+
+@page
+def _save_citation_page(request, pk: int, citation_id: int):
+    """The item's page posted: saved → back to the item in the editor with the message; refused
+    by a rule of the form → the page again, with the rule and message and everything typed."""
+    try:
+        _save_citation(request, pk, citation_id)
+    except (NotFound, PermissionDenied):
+        raise  # the refusal page (page)
+    except RuleViolation as exc:
+        context = _citation_context(request, pk, citation_id)
+        typed = forms.CitationForm.typed(request.POST)
+        typed["copyright_status_label"] = dict(CopyrightStatus.choices).get(typed["copyright_status"], typed["copyright_status"])
+        return render(request, "lists/citation_edit.html", {**context, "form": typed, "error": exc}, status=exc.status)
+    messages.success(request, _("Item saved."))
+    return redirect(reverse("lists:edit", args=[pk]) + f"#item-{citation_id}")
 
 
 @editor_action

@@ -114,6 +114,7 @@ def test_pages_need_sign_in(client, published, ids):
     from django.urls import reverse
 
     for url in (reverse("lists:mine"), reverse("lists:view", args=[ids["list"]]), reverse("lists:edit", args=[ids["list"]]),
+                reverse("lists:update-citation", args=[ids["list"], ids["citation"]]),  # the item's edit page
                 reverse("lists:tasks"), reverse("lists:library", args=[ids["list"]]), reverse("lists:file", args=[ids["citation"]])):
         r = client.get(url)
         assert r.status_code == 302 and "/login/" in r["Location"], url
@@ -127,6 +128,9 @@ def test_pages_for_a_student(client, student, other_student, published, ids):
     client.force_login(student)
     assert client.get(reverse("lists:view", args=[ids["list"]])).status_code == 200
     assert client.get(reverse("lists:edit", args=[ids["list"]])).status_code == 403
+    item_page = reverse("lists:update-citation", args=[ids["list"], ids["citation"]])
+    assert client.get(item_page).status_code == 403
+    assert client.get(item_page, HTTP_HX_REQUEST="true").status_code == 403  # nor loaded in place
     assert client.get(reverse("lists:library", args=[ids["list"]])).status_code == 403
     assert client.get(reverse("lists:tasks")).status_code == 403
     r = client.post(reverse("lists:send", args=[ids["list"]]))
@@ -136,6 +140,7 @@ def test_pages_for_a_student(client, student, other_student, published, ids):
     assert not Citation.objects.filter(title="Sneaky").exists()
     client.force_login(other_student)
     assert client.get(reverse("lists:view", args=[ids["list"]])).status_code == 404
+    assert client.get(item_page).status_code == 404
     assert client.post(reverse("lists:send", args=[ids["list"]])).status_code == 404
 
 
@@ -204,4 +209,5 @@ def test_librarian_pages_are_for_librarians_of_the_institution(client, instructo
     client.force_login(foreign)
     assert client.get(reverse("lists:library", args=[pk])).status_code == 404
     assert client.get(reverse("lists:edit", args=[pk])).status_code == 404
+    assert client.get(reverse("lists:update-citation", args=[pk, built_list["book"].pk])).status_code == 404
     assert client.post(reverse("lists:list-status", args=[pk]), {"status": "complete"}).status_code == 404

@@ -59,7 +59,7 @@ def world(inst_a, library_a, instructor, student, librarian, course, make_user):
     lst = lists.create_list(instructor, title="HIST101 readings", courses=[course])
     week1 = lists.add_section(instructor, lst, title="Week 1", description="The making of a class")
     week2 = lists.add_section(instructor, lst, title="Week 2")
-    lists.add_citation(instructor, lst, week1, "book", BOOK, tags=["essential"], public_note="Read chapter 1")
+    book = lists.add_citation(instructor, lst, week1, "book", BOOK, tags=["essential"], public_note="Read chapter 1")
     lists.add_citation(instructor, lst, week1, "article", ARTICLE, library_note="we own a print copy")
     lists.add_citation(instructor, lst, week1, "book_chapter", CHAPTER)
     lists.add_citation(instructor, lst, week2, "website", WEBSITE)
@@ -84,7 +84,7 @@ def world(inst_a, library_a, instructor, student, librarian, course, make_user):
     queue_letter("digitization_request_cancelled", student, {"patron": "Student", "title": "Middlemarch", "request": digitization.pk,
                                                               "reason": "found elsewhere"}, key="a11y", channels=("inapp",))
     deliver_due()
-    return {"list": lst, "record": record, "digitization": digitization, "rep": rep, "course": course}
+    return {"list": lst, "book": book, "record": record, "digitization": digitization, "rep": rep, "course": course}
 
 
 # (test id, who signs in (None: nobody), the page's address from the world)
@@ -95,6 +95,7 @@ PAGES = [
     ("course_roster", "librarian", lambda w: f"/courses/{w['course'].pk}/roster/"),
     ("my_lists", "instructor", lambda w: "/lists/"),
     ("list_editor", "instructor", lambda w: f"/lists/{w['list'].pk}/edit/"),
+    ("list_item_editor", "instructor", lambda w: f"/lists/{w['list'].pk}/edit/items/{w['book'].pk}/"),
     ("student_list_view", "student", lambda w: f"/lists/{w['list'].pk}/"),
     ("librarian_tasks", "librarian", lambda w: "/lists/tasks/"),
     ("librarian_list", "librarian", lambda w: f"/lists/{w['list'].pk}/library/"),
@@ -199,6 +200,20 @@ FOCUS_CONTRAST = """el => {
 }"""
 
 
+def _tab_to(page, locator, limit=300):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {locator}")
+
+
+def assert_focus_visible(locator):
+    ring = locator.evaluate(FOCUS_CONTRAST)
+    assert ring["style"] != "none" and ring["width"] >= 2, f"no visible focus on {locator}: {ring}"
+    assert ring["contrast"] >= 3, f"the focus ring of {locator} is too faint: {ring}"
+
+
 def test_the_list_editor_works_from_the_keyboard_with_a_visible_focus(page, login, world):
     lst = world["list"]
     login("instructor")
@@ -206,17 +221,8 @@ def test_the_list_editor_works_from_the_keyboard_with_a_visible_focus(page, logi
     week2 = page.locator("[data-testid=section]").filter(has=page.get_by_role("heading", name="Week 2", exact=True))
     summary = week2.locator("details.add-item > summary")
 
-    def tab_to(locator, limit=300):
-        for _ in range(limit):
-            page.keyboard.press("Tab")
-            if locator.evaluate("el => el === document.activeElement"):
-                return
-        raise AssertionError(f"Tab never reached {locator}")
-
-    def assert_focus_visible(locator):
-        ring = locator.evaluate(FOCUS_CONTRAST)
-        assert ring["style"] != "none" and ring["width"] >= 2, f"no visible focus on {locator}: {ring}"
-        assert ring["contrast"] >= 3, f"the focus ring of {locator} is too faint: {ring}"
+    def tab_to(locator):
+        _tab_to(page, locator)
 
     page.locator("body").focus()
     tab_to(page.get_by_role("link", name="Skip to content"))
@@ -253,3 +259,62 @@ def test_the_list_editor_works_from_the_keyboard_with_a_visible_focus(page, logi
     assert_focus_visible(save)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"HIST101 readings \(2026\)"))
+
+
+def test_the_editor_with_an_items_form_loaded_in_place_has_no_serious_accessibility_violation(page, login, world):
+    lst, book = world["list"], world["book"]
+    login("instructor")
+    response = page.goto(f"/lists/{lst.pk}/edit/")
+    page.locator(f"#c{book.pk}-edit").click()
+    expect(page.locator(f"#c{book.pk}-form form")).to_be_visible()
+    check(page, _sent_title(response))
+
+
+def test_an_items_form_opens_in_place_from_the_keyboard_and_gives_the_focus_back(page, login, world):
+    """LST-2 in Chromium, keyboard alone: Enter on "Edit item" loads the item's form in place (no
+    page load) with the focus in it; Escape, or its Cancel link, closes it and the focus is back on
+    "Edit item"; saved with Enter, the editor is replaced and the focus is still on the item's
+    "Edit item" (WCAG 2.4.3, 2.1.1)."""
+    from syllabus.lists.models import Citation
+
+    lst, book = world["list"], world["book"]
+    login("instructor")
+    page.goto(f"/lists/{lst.pk}/edit/")
+    page.evaluate("window.__marker = 1")             # gone if the page reloads
+    edit, region = page.locator(f"#c{book.pk}-edit"), page.locator(f"#c{book.pk}-form")
+    form = region.locator("form")
+    page.locator("body").focus()
+    _tab_to(page, edit)
+    assert_focus_visible(edit)
+    page.keyboard.press("Enter")
+    expect(form.get_by_label("Type")).to_be_focused()   # the focus moved into the form
+    expect(edit).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")
+    expect(form).to_have_count(0)
+    expect(edit).to_be_focused()
+    expect(edit).to_have_attribute("aria-expanded", "false")
+
+    page.keyboard.press("Enter")
+    expect(form.get_by_label("Type")).to_be_focused()
+    cancel = form.get_by_role("link", name="Cancel")
+    _tab_to(page, cancel)
+    assert_focus_visible(cancel)
+    page.keyboard.press("Enter")
+    expect(form).to_have_count(0)
+    expect(edit).to_be_focused()
+
+    page.keyboard.press("Enter")
+    note = form.get_by_label("Note for students")
+    expect(form.get_by_label("Type")).to_be_focused()
+    _tab_to(page, note)
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type("Read the preface")
+    save = form.get_by_role("button", name="Save item")
+    _tab_to(page, save)
+    assert_focus_visible(save)
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages-live")).to_contain_text("Item saved.")
+    expect(form).to_have_count(0)                    # the editor came back with the item's summary
+    expect(edit).to_be_focused()                     # and the focus where the form was opened
+    assert page.evaluate("window.__marker") == 1
+    assert Citation.objects.get(pk=book.pk).public_note == "Read the preface"

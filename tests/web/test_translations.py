@@ -173,11 +173,18 @@ def test_an_instructor_works_on_lists_in_french(client, instructor, sent_list):
                    english=["Resource lists", "Lists you own or edit", "Sent to library", "Draft", "Create a list",
                             "Create list", "Title", "Status", "Visibility", "Items", "Sign out", "Home"])
 
+    from syllabus.lists.models import Citation
+
     r = client.get(reverse("lists:edit", args=[sent_list.pk]))
-    _assert_french(r, french=["Publier", "Modifier la section", "Enregistrer la référence", "Étiquettes", "Essentiel",
+    _assert_french(r, french=["Publier", "Modifier la section", "Modifier la référence", "Étiquettes", "Essentiel",
                               "Livre", "Chapitre de livre", "Droits d'auteur", "Ajouter une section"],
-                   english=["Publish", "Edit section", "Save item", "Save section", "Tags", "Essential", "Book",
+                   english=["Publish", "Edit section", "Edit item", "Save section", "Tags", "Essential", "Book",
                             "Book chapter", "Copyright", "Add a section", "Add section", "Delete", "Upload"])
+    item = Citation.objects.filter(resource_list=sent_list).order_by("pk").first()  # its form: a page of its own
+    r = client.get(reverse("lists:update-citation", args=[sent_list.pk, item.pk]))
+    _assert_french(r, french=["Modifier la référence\u00a0:", "Retour à l'éditeur de la liste\u00a0:", "Enregistrer la référence",
+                              "Annuler", "Étiquettes", "Droits d'auteur"],
+                   english=["Save item", "Cancel", "Tags", "Copyright"])
 
 
 def test_a_librarian_works_the_task_list_in_french(client, librarian, sent_list):

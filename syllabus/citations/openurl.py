@@ -158,9 +158,14 @@ def to_csl(kev: dict[str, list[str]]) -> dict:
 
 
 def _pages(csl: dict) -> tuple[str, str]:
+    """(spage, epage) of one range; of pages in several parts ("431-456, 791-823") only the first
+    page: Z39.88's spage is one page, the whole goes as ``rft.pages`` (DSV-6)."""
     page = str(csl.get("page") or "")
     m = re.match(r"^\s*([^\s\-–]+)\s*[-–]+\s*([^\s]+)\s*$", page)
-    return (m.group(1), m.group(2)) if m else (page.strip(), "")
+    if m and "," not in m.group(2):
+        return m.group(1), m.group(2)
+    first = re.match(r"^\s*([^\s\-–,;]+)", page)
+    return (first.group(1) if first else ""), ""
 
 
 def from_csl(csl: dict, *, referrer: str = REFERRER) -> str:

@@ -419,7 +419,7 @@ def citation_request(request, citation_id: int, kind: str):
     if kind not in ("digitization", "copyright"):
         raise Http404
     citation = citations.citation_for_instructor(request.user, citation_id)
-    error = None
+    error, refused = None, False
     if request.method == "POST":
         try:
             data = forms.RequestForm.values(request.POST)
@@ -431,9 +431,14 @@ def citation_request(request, citation_id: int, kind: str):
             if isinstance(exc, NotFound):
                 raise Http404
             error = exc
+    else:  # what refuses the request whatever is typed (DIG-1, DIG-2) is said before the form is filled
+        try:
+            (citations.check_digitization if kind == "digitization" else citations.check_copyright)(citation)
+        except RuleViolation as exc:
+            error, refused = exc, True
     heading = _("Ask the library for a digital copy") if kind == "digitization" else _("Request for copyright clearance")
     return render(request, "fulfillment/citation_request.html", {
-        "citation": citation, "heading": heading, "error": error, "post": request.POST,
+        "citation": citation, "heading": heading, "error": error, "refused": refused, "post": request.POST,
         "form": {f: {"display": True, "default": ""} for f in FORM_FIELDS}, "back_url": _list_url(citation),
         "range_rows": range(services.MAX_PAGE_RANGES), "note_rows": range(services.MAX_NOTES),
     }, status=error.status if error else 200)

@@ -51,3 +51,18 @@ def test_the_openurl_page_reads_what_the_api_reads(client, student):
     page = client.get("/openurl?sid=Entrez:PubMed&id=pmid:15622423&institution=" + student.institution.code)
     assert page.status_code == 200
     assert b"PMID 15622423" in page.content
+
+
+def test_dsv6_pages_in_several_parts_send_one_start_page_and_the_whole_as_pages():
+    """biblatex's own example `angenendt` (pages = {431--456, 791--823}): Find it and COinS sent the
+    whole text as rft.spage, which Z39.88 defines as one page (a resolver reads no start page)."""
+    from syllabus.citations import formats
+
+    _fmt, entries = formats.parse((DATA / "bibtex" / "biblatex-examples.bib").read_text(), fmt="bibtex")
+    article = next(e.csl for e in entries if e.csl and e.csl.get("title", "").startswith("In Honore Salvatoris"))
+    kev = openurl.parse_kev(openurl.from_csl(article))
+    assert kev["rft.spage"] == ["431"] and "rft.epage" not in kev
+    assert kev["rft.pages"] == ["431-456, 791-823"]
+    assert openurl.to_csl(kev)["page"] == "431-456, 791-823"       # read back whole
+    one_range = openurl.parse_kev(openurl.from_csl({"type": "article-journal", "title": "T", "page": "99-105"}))
+    assert (one_range["rft.spage"], one_range["rft.epage"]) == (["99"], ["105"]) and "rft.pages" not in one_range

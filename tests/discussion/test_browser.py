@@ -67,3 +67,23 @@ def test_acceptance_4_instructor_and_librarian_in_chromium(chromium, live_server
     item.locator("summary").click()
     item.locator("[data-testid=discussion-message].from-library", has_text="Ordered two more").wait_for()
     expect(_badge(page, "/discussion/")).to_have_count(0)
+
+
+def test_the_unread_counts_stay_on_the_editor_after_an_action(page, reading_list, instructor, librarian):
+    """Found walking the demo (session 19): the editor's answers to an action (publish, add an
+    item...) are rendered with ``oob`` set for their live message, and the discussion counts
+    included in the page read it too: each came out hx-swap-oob, htmx took it out of the new page
+    (swapped into the old one), so after one action every "Library discussion" count was gone
+    until a reload, and the next action logged htmx:oobErrorNoTarget (DSC-1)."""
+    from syllabus.discussion import services
+
+    lst, book = reading_list["list"], reading_list["book"]
+    services.post_message(librarian, lst, "We will scan chapter 1.", citation=book)
+    _login(page, "instructor")
+    page.goto(f"/lists/{lst.pk}/edit/")
+    item = page.locator(f"[data-testid=item-discussion][data-citation='{book.pk}']")
+    expect(item.locator("[data-testid=dsc-unread]")).to_have_text("1")
+    page.get_by_role("button", name="Unpublish").click()
+    expect(page.get_by_role("button", name="Publish", exact=True)).to_be_visible()
+    expect(item.locator("[data-testid=dsc-unread]")).to_have_text("1")
+    assert page.locator(".dsc-counts").count() == 3          # the two items' and the list's

@@ -60,3 +60,22 @@ def test_instructor_requests_operator_processes_instructor_sees_it_delivered(
     page.reload()
     expect(page.get_by_test_id("citation-request-status")).to_have_text("Delivered")
     expect(page.get_by_test_id("digitization-services").get_by_role("link", name="Digitized file")).to_be_visible()
+
+
+def test_an_item_that_cannot_be_digitized_says_why_before_the_form_is_filled(page, login, instructor, course):
+    """Found walking the demo (session 19): an item typed by hand (no catalog title) offered
+    Request digitization, and the form — dates, chapters, ten page ranges, notes — said DIG-1
+    only after Send. The refusal is said when the page opens, with no form to fill."""
+    from syllabus.lists import services
+
+    lst = services.create_list(instructor, title="HIST101 readings", courses=[course])
+    services.add_citation(instructor, lst, None, "book", {"title": "A book the library does not have"})
+    login("instructor")
+    page.goto(f"/lists/{lst.pk}/edit/")
+    page.get_by_test_id("digitization-services").get_by_role("link", name="Request digitization").click()
+    expect(page.get_by_role("heading", name="Ask the library for a digital copy")).to_be_visible()
+    expect(page.get_by_test_id("rule-error")).to_contain_text("DIG-1")
+    expect(page.get_by_test_id("rule-error")).to_contain_text("not a physical title of the library's catalog")
+    expect(page.get_by_role("button", name="Send")).to_have_count(0)
+    page.get_by_role("link", name="Back to the list").click()
+    page.wait_for_url(f"**/lists/{lst.pk}/edit/")

@@ -259,3 +259,30 @@ def test_without_javascript_edit_item_is_a_page_of_its_own_that_returns_to_the_i
         pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/#item-{book.pk}$"))
     finally:
         context.close()
+
+
+def test_the_identifier_lookup_can_be_used_again_after_its_first_answer(page, login, instructor, course, inst_a):
+    """Found walking the demo (session 19): the lookup button inherited the list page's
+    hx-swap="outerHTML", so its first answer replaced the message's place (and its id): after a
+    refusal ("cannot find the host", a typo) the second click did nothing (htmx:targetError) — the
+    instructor had to reload and type the item again (LST-2, DSV-5)."""
+    from syllabus.catalog import services as catalog_services
+    from syllabus.lists import services
+
+    catalog_services.save_record(None, inst_a, {
+        "type": "article-journal", "title": "Deep learning", "container-title": "Nature", "DOI": "10.1038/nature14539",
+        "author": [{"family": "LeCun", "given": "Yann"}], "issued": {"date-parts": [[2015]]}})
+    lst = services.create_list(instructor, title="Lookup list", courses=[course])
+    services.add_section(instructor, lst, title="Week 1")
+    login("instructor")
+    page.goto(f"/lists/{lst.pk}/edit/")
+    section = _section(page, "Week 1")
+    section.locator("details.add-item > summary").click()
+    form = section.locator("details.add-item form")
+    lookup = form.get_by_role("button", name="Fill in from the ISBN, ISSN or DOI")
+    lookup.click()                                            # nothing typed yet
+    expect(form.get_by_test_id("lookup-message")).to_have_text("Type an ISBN, ISSN or DOI first.")
+    form.get_by_label("DOI", exact=True).fill("10.1038/nature14539")
+    lookup.click()
+    expect(form.get_by_test_id("lookup-message")).to_have_text("Filled in from the library catalog.")
+    expect(form.get_by_label("Title", exact=True)).to_have_value("Deep learning")

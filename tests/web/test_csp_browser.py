@@ -36,3 +36,24 @@ def test_htmx_works_under_the_policy_and_nothing_is_blocked(page, login, course,
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.goto("/catalog/cite-it/")
     assert violations == []
+
+
+def test_the_navigation_refreshed_by_htmx_brings_no_blocked_style(page, login, instructor):
+    """Found walking the demo (session 19): reading a notification, opening a list's discussion...
+    make htmx fetch the navigation again (notify/nav.html, a whole page); the page's branding
+    <style> carried that response's nonce, and Chromium reported it blocked (style-src-elem) when
+    htmx parsed the answer — a CSP violation on every refresh of the counts (DSC-2)."""
+    from syllabus.notify.models import Notification
+
+    Notification.objects.create(user=instructor, letter="test", subject="Middlemarch is due")
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    login("instructor")
+    page.goto("/notifications/")
+    bell = page.locator(".main-nav a[href='/notifications/'] .badge")
+    expect(bell).to_have_text("1")
+    with page.expect_response(lambda r: "/notifications/nav/" in r.url):
+        page.get_by_role("button", name="Mark as read").click()
+    expect(bell).to_have_count(0)
+    page.goto("/catalog/cite-it/")      # any console message of the refresh has been delivered by now
+    assert violations == []

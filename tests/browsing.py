@@ -56,3 +56,12 @@ def xhr_ended(page, url_part: str) -> None:
     """Waits until a request whose URL contains ``url_part`` has ended and the page has handled it
     (needs ``page.evaluate(XHR_ENDED)`` first)."""
     page.wait_for_function("part => window.__xhrEnded.some(u => u.includes(part))", arg=url_part)
+
+
+def tab_to(page, locator, limit: int = 300) -> None:
+    """Press Tab until ``locator`` has the focus (a keyboard user's path); fails after ``limit`` presses."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {locator}")

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from syllabus.org.roles import Role
 from tests.web.test_accessibility import check
+from tests.browsing import tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,12 +37,8 @@ def world(inst_a, library_a, instructor, student, course, make_user):
     return {"list": lst, "record": record}
 
 
-def _tab_to(page, locator, limit=120):
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if locator.evaluate("el => el === document.activeElement"):
-            return
-    raise AssertionError(f"Tab never reached {locator}")
+def _tab_to(page, locator):
+    tab_to(page, locator, limit=120)
 
 
 @pytest.mark.parametrize("width", [360, 1280])

@@ -17,6 +17,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from syllabus.org.roles import Role
+from tests.browsing import tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -200,12 +201,6 @@ FOCUS_CONTRAST = """el => {
 }"""
 
 
-def _tab_to(page, locator, limit=300):
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if locator.evaluate("el => el === document.activeElement"):
-            return
-    raise AssertionError(f"Tab never reached {locator}")
 
 
 def assert_focus_visible(locator):
@@ -221,25 +216,22 @@ def test_the_list_editor_works_from_the_keyboard_with_a_visible_focus(page, logi
     week2 = page.locator("[data-testid=section]").filter(has=page.get_by_role("heading", name="Week 2", exact=True))
     summary = week2.locator("details.add-item > summary")
 
-    def tab_to(locator):
-        _tab_to(page, locator)
-
     page.locator("body").focus()
-    tab_to(page.get_by_role("link", name="Skip to content"))
+    tab_to(page, page.get_by_role("link", name="Skip to content"))
     assert_focus_visible(page.get_by_role("link", name="Skip to content"))
-    tab_to(page.get_by_role("navigation", name="Main").get_by_role("link", name="Resource lists"))
+    tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Resource lists"))
     assert_focus_visible(page.get_by_role("navigation", name="Main").get_by_role("link", name="Resource lists"))
-    tab_to(summary)
+    tab_to(page, summary)
     assert_focus_visible(summary)
     page.keyboard.press("Enter")                     # opens the add-item form
     form = week2.locator("details.add-item form")
     expect(form).to_be_visible()
-    tab_to(form.get_by_label("Type"))
+    tab_to(page, form.get_by_label("Type"))
     page.keyboard.press("Tab")                       # the title
     expect(form.get_by_label("Title", exact=True)).to_be_focused()
     page.keyboard.type("Hard Times")
     add = form.get_by_role("button", name="Add item")
-    tab_to(add)
+    tab_to(page, add)
     assert_focus_visible(add)
     page.keyboard.press("Enter")
     expect(week2.locator("[data-testid=item]").filter(has_text="Hard Times")).to_have_count(1)
@@ -249,13 +241,13 @@ def test_the_list_editor_works_from_the_keyboard_with_a_visible_focus(page, logi
     # the list's details: open, change the title and save with the keyboard alone
     details = page.locator("details").filter(has=page.locator("summary", has_text="List details, courses and collaborators"))
     page.locator("body").focus()
-    tab_to(details.locator("summary"))
+    tab_to(page, details.locator("summary"))
     page.keyboard.press("Enter")
-    tab_to(page.locator("#list-title"))
+    tab_to(page, page.locator("#list-title"))
     page.keyboard.press("End")
     page.keyboard.type(" (2026)")
     save = details.get_by_role("button", name="Save details")
-    tab_to(save)
+    tab_to(page, save)
     assert_focus_visible(save)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"HIST101 readings \(2026\)"))
@@ -284,7 +276,7 @@ def test_an_items_form_opens_in_place_from_the_keyboard_and_gives_the_focus_back
     edit, region = page.locator(f"#c{book.pk}-edit"), page.locator(f"#c{book.pk}-form")
     form = region.locator("form")
     page.locator("body").focus()
-    _tab_to(page, edit)
+    tab_to(page, edit)
     assert_focus_visible(edit)
     page.keyboard.press("Enter")
     expect(form.get_by_label("Type")).to_be_focused()   # the focus moved into the form
@@ -297,7 +289,7 @@ def test_an_items_form_opens_in_place_from_the_keyboard_and_gives_the_focus_back
     page.keyboard.press("Enter")
     expect(form.get_by_label("Type")).to_be_focused()
     cancel = form.get_by_role("link", name="Cancel")
-    _tab_to(page, cancel)
+    tab_to(page, cancel)
     assert_focus_visible(cancel)
     page.keyboard.press("Enter")
     expect(form).to_have_count(0)
@@ -306,11 +298,11 @@ def test_an_items_form_opens_in_place_from_the_keyboard_and_gives_the_focus_back
     page.keyboard.press("Enter")
     note = form.get_by_label("Note for students")
     expect(form.get_by_label("Type")).to_be_focused()
-    _tab_to(page, note)
+    tab_to(page, note)
     page.keyboard.press("ControlOrMeta+A")
     page.keyboard.type("Read the preface")
     save = form.get_by_role("button", name="Save item")
-    _tab_to(page, save)
+    tab_to(page, save)
     assert_focus_visible(save)
     page.keyboard.press("Enter")
     expect(page.locator("#messages-live")).to_contain_text("Item saved.")

@@ -3,6 +3,7 @@ signs the person in or shows a refusal naming the rule — never a 500, nothing 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login as django_login
@@ -83,7 +84,8 @@ def start(request, institution: str, slug: str):
     next_url = _safe_next(request, request.GET.get("next"))
     try:
         if provider.kind == Kind.OIDC:
-            response = HttpResponseRedirect(oidc.begin(request, provider, next_url))  # the provider's own address
+            authorization_url = oidc.begin(request, provider, next_url)  # the provider's own address
+            response = HttpResponseRedirect(authorization_url)
         else:
             response = saml.begin(request, provider, next_url)
     except RuleViolation as error:
@@ -101,8 +103,6 @@ def saml_discovery_start(request, institution: str):
     """Off to the institution's external discovery service (SAML IdP Discovery Protocol §2.4.1):
     ``entityID`` (this SP), ``return`` (our discovery response address, with where to go after
     signing in), ``returnIDParam=entityID``; it answers at :func:`saml_discovery`."""
-    from urllib.parse import urlencode
-
     inst = get_object_or_404(selectors.Institution, code=institution)
     sp = selectors.ServiceProvider.objects.filter(institution=inst).first()
     if sp is None or not sp.discovery_url:
@@ -135,8 +135,6 @@ def saml_discovery(request, institution: str):
         return refused(request, RuleViolation(
             "LMS-3", f"the discovery service chose the identity provider {entity_id[:200]!r}, which is not one of "
                      f"{inst.name}'s: ask the institution's administrator to add it (syllabus sso add-saml)"), None)
-    from urllib.parse import urlencode
-
     return HttpResponseRedirect(resolve_url("sso:login", institution=inst.code, slug=provider.slug)
                                 + "?" + urlencode({"next": next_url}))
 

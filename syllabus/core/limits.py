@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
+
 TEXT = 20_000  # free text kept in a TextField (a note, a description, a message): about ten pages
 LETTER = 100_000  # a letter's template (notify): the longest text a person writes here
 TERM = 40  # a short vocabulary word or code (a status, a type, a unit): the widest such column
@@ -23,6 +25,16 @@ def column(model: Any, name: str, *, text: int = TEXT) -> int:
     """The most characters ``model.name`` holds: its column's ``max_length``, or ``text`` for a
     column without one (a TextField)."""
     return model._meta.get_field(name).max_length or text
+
+
+def setting_within(name: str, default: float, low: float, high: float) -> float:
+    """A number from settings, kept within [low, high] when it is read (every numeric setting has an
+    upper bound, also one a test or a deployment's settings module sets past settings.py's clamp)."""
+    try:
+        value = float(getattr(settings, name, default))
+    except (TypeError, ValueError):
+        value = default
+    return min(max(value, low), high)
 
 
 def bounded_json(value: Any) -> Any:

@@ -26,6 +26,7 @@ from syllabus.citations import formats, identifiers
 from syllabus.core import audit, clock
 from syllabus.core.text import strip_control
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.limits import setting_within
 from syllabus.core.loading import ImportReport
 from syllabus.notify.services import queue_letter
 
@@ -270,8 +271,8 @@ def _ensure_room(user, lst) -> None:
     or running into one list (409: the list is busy) and ``LIST_IMPORT_MAX_ACTIVE_PER_PERSON`` of
     one person's (429, with when to try again) — a worker's minutes each; nothing is stored.  The
     list's and the person's rows are locked first, so that two files sent at once are counted."""
-    per_list = min(max(int(settings.LIST_IMPORT_MAX_ACTIVE_PER_LIST), 1), 10)
-    per_person = min(max(int(settings.LIST_IMPORT_MAX_ACTIVE_PER_PERSON), 1), 20)
+    per_list = int(setting_within("LIST_IMPORT_MAX_ACTIVE_PER_LIST", 2, 1, 10))
+    per_person = int(setting_within("LIST_IMPORT_MAX_ACTIVE_PER_PERSON", 3, 1, 20))
     ResourceList.objects.select_for_update().filter(pk=lst.pk).exists()
     type(user).objects.select_for_update().filter(pk=user.pk).exists()
     active = ListImport.objects.filter(status__in=ListImport.ACTIVE)

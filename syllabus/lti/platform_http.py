@@ -28,11 +28,11 @@ import uuid
 
 import jwt
 import requests
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from syllabus.core import clock
 from syllabus.core.errors import RuleViolation
+from syllabus.core.limits import setting_within
 
 from . import keys as tool_keys
 from .models import Platform, PlatformKeySet, ServiceToken
@@ -48,19 +48,10 @@ RETRY_AFTER_MIN = 60                          # seconds: a Retry-After of 0 is n
 RETRY_AFTER_MAX = 6 * 3600                    # a Retry-After of a week is read as six hours
 
 
-def bounded(name: str, default: float, low: float, high: float) -> float:
-    """A number from settings, kept within [low, high] (every numeric setting has an upper bound)."""
-    try:
-        value = float(getattr(settings, name, default))
-    except (TypeError, ValueError):
-        value = default
-    return min(max(value, low), high)
-
-
 def timeouts() -> tuple[float, float]:
     """(connect, read) seconds for a platform's servers: LTI_HTTP_CONNECT_TIMEOUT (5, at most 30)
     and LTI_HTTP_READ_TIMEOUT (20, at most 120)."""
-    return (bounded("LTI_HTTP_CONNECT_TIMEOUT", 5, 0.1, 30), bounded("LTI_HTTP_READ_TIMEOUT", 20, 0.1, 120))
+    return (setting_within("LTI_HTTP_CONNECT_TIMEOUT", 5, 0.1, 30), setting_within("LTI_HTTP_READ_TIMEOUT", 20, 0.1, 120))
 
 
 class ServiceError(RuleViolation):

@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from syllabus.core import audit, clock, outbound
 from syllabus.core.errors import RuleViolation
-from syllabus.core.limits import column
+from syllabus.core.limits import column, setting_within
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
@@ -543,8 +543,8 @@ def create_course_for_context(actor: User, platform: Platform, context: dict) ->
 def roster_limits() -> tuple[int, int]:
     """(pages, members) a roster sync reads at most: LTI_ROSTER_MAX_PAGES (200, at most 2,000) and
     LTI_ROSTER_MAX_MEMBERS (50,000, at most 200,000)."""
-    return (int(platform_http.bounded("LTI_ROSTER_MAX_PAGES", MAX_ROSTER_PAGES, 1, 2_000)),
-            int(platform_http.bounded("LTI_ROSTER_MAX_MEMBERS", MAX_MEMBERS, 1, 200_000)))
+    return (int(setting_within("LTI_ROSTER_MAX_PAGES", MAX_ROSTER_PAGES, 1, 2_000)),
+            int(setting_within("LTI_ROSTER_MAX_MEMBERS", MAX_MEMBERS, 1, 200_000)))
 
 
 def fetch_members(platform: Platform, url: str | None) -> list[dict]:

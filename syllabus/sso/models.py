@@ -152,7 +152,7 @@ class IdentityProvider(models.Model):
 
     @property
     def local_scopes(self) -> list[str]:
-        return [s.strip().lower() for s in (self.extra_scopes or "").split(",") if s.strip()]
+        return split_list(self.extra_scopes)
 
     @property
     def names_people_by_email(self) -> bool:
@@ -181,7 +181,7 @@ class ServiceProvider(models.Model):
 
     @property
     def hosts(self) -> list[str]:
-        return [h.strip().lower() for h in self.host_names.split(",") if h.strip()]
+        return split_list(self.host_names)
 
 
 class UsedAssertion(models.Model):

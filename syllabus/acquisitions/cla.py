@@ -28,6 +28,7 @@ import requests
 from syllabus.core import outbound
 from syllabus.core.errors import RuleViolation
 from syllabus.org import config
+from syllabus.core import jsondata
 
 ALLOWED, NOT_ALLOWED, UNKNOWN = "allowed", "not_allowed", "unknown"
 VALUES = (ALLOWED, NOT_ALLOWED, UNKNOWN)
@@ -95,7 +96,7 @@ def http(kind: str, value: str, institution=None) -> Permissions:
         if resp.status_code >= 400:
             resp.close()
             return Permissions(source="http", error=f"permissions service answered {resp.status_code}")
-        body = json.loads(outbound.read(resp, 1_000_000, rule="SRV-2").decode("utf-8"))
+        body = jsondata.loads(outbound.read(resp, 1_000_000, rule="SRV-2").decode("utf-8"))
     except RuleViolation as exc:
         return Permissions(source="http", error=f"permissions service refused: {exc.detail}")
     except (requests.RequestException, ValueError) as exc:

@@ -12,7 +12,6 @@ Two sources, each giving :class:`Edition` rows:
   offered.  A feed that fails answers nothing (the check never breaks the page)."""
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 import logging
@@ -25,6 +24,7 @@ from syllabus.catalog.models import Record
 from syllabus.core import outbound
 from syllabus.core.errors import RuleViolation
 from syllabus.org import config
+from syllabus.core import jsondata
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def _get(base: str, path: str):
     response = outbound.session(rule="SRV-3").get(base + path, headers={"Accept": "application/json"}, timeout=TIMEOUT,
                                                   stream=True)
     response.raise_for_status()
-    return json.loads(outbound.read(response, 2_000_000, rule="SRV-3").decode("utf-8"))
+    return jsondata.loads(outbound.read(response, 2_000_000, rule="SRV-3").decode("utf-8"))
 
 
 def from_open_library(citation, base: str) -> list[Edition]:

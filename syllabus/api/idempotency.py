@@ -37,6 +37,7 @@ from ninja.decorators import _apply_decorators
 
 from syllabus.core import clock
 from syllabus.core.errors import RuleViolation
+from syllabus.core import jsondata
 
 from . import problems
 
@@ -76,7 +77,7 @@ def _canonical_body(request) -> bytes:
     body = request.body
     if content_type.startswith("application/json"):
         try:
-            return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+            return json.dumps(jsondata.loads(body), sort_keys=True, separators=(",", ":")).encode()
         except ValueError:
             return body
     return body

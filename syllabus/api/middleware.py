@@ -6,10 +6,10 @@ path, query, form fields, JSON body — with a 422 that names the field (issue 1
 that no service, database or export ever sees them."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from syllabus.core.text import find_control
+from syllabus.core import jsondata
 
 from . import problems
 
@@ -91,7 +91,10 @@ def _control_characters(request):
                     _find(value, ("form", key), errors)
         elif request.body:
             try:
-                data = json.loads(request.body)
+                data = jsondata.loads(request.body)
+            except jsondata.TooDeep as exc:   # session 20: before, a RecursionError (500) without an account
+                return problems.response(422, f"body: {exc}", rule="VALIDATION", field="body",
+                                         errors=[{"loc": ["body"], "msg": str(exc), "type": "value_error"}])
             except ValueError:
                 data = None  # the API answers its own error for a body that is not JSON
             _find(data, ("body",), errors)

@@ -17,7 +17,6 @@ syllabus.core.outbound).
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -29,6 +28,7 @@ from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers, openurl
 from syllabus.core import clock, outbound
 from syllabus.core.errors import RuleViolation
+from syllabus.core import jsondata
 
 
 TRUST = ("coins", "highwire", "dublin_core", "json_ld", "opengraph", "page")
@@ -220,7 +220,7 @@ def from_json_ld(soup: BeautifulSoup) -> dict:
     nodes = []
     for script in soup.find_all("script", type=re.compile(r"application/ld\+json", re.I)):
         try:
-            nodes.extend(_ld_nodes(json.loads(script.string or script.get_text() or "")))
+            nodes.extend(_ld_nodes(jsondata.loads(script.string or script.get_text() or "")))
         except (ValueError, TypeError):
             continue
     candidates = [n for n in nodes if any(t in LD_TYPES for t in _ld_types(n)) and (n.get("headline") or n.get("name"))]

@@ -2,12 +2,12 @@
 ``list_pages.py`` is read here."""
 from __future__ import annotations
 
-import json
 
 from django import forms
 
 from syllabus.core.forms import RuleForm, id_field
 from syllabus.core.limits import JSON_CHARS, TERM, TEXT, column
+from syllabus.core import jsondata
 
 from .models import Record
 
@@ -63,7 +63,7 @@ class CiteItEditForm(RuleForm):
 
     def clean_csl(self) -> dict:
         try:
-            data = json.loads(self.cleaned_data["csl"] or "{}")
+            data = jsondata.loads(self.cleaned_data["csl"] or "{}")
             if not isinstance(data, dict):
                 raise ValueError
         except ValueError:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -30,6 +29,7 @@ from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers
 from syllabus.core import outbound
 from syllabus.core.errors import RuleViolation
+from syllabus.core import jsondata
 
 
 log = logging.getLogger("syllabus.catalog")
@@ -99,7 +99,7 @@ def _get_json(url: str, source: str, params: dict | None = None) -> dict | None:
         log.warning("%s lookup refused: %s", source, exc)
         raise RemoteError("LST-2", f"{exc.detail}; enter the details by hand") from None
     try:
-        return json.loads(body)
+        return jsondata.loads(body)
     except ValueError:
         raise RemoteError("LST-2", f"{source} sent something that is not JSON") from None
 

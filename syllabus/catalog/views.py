@@ -30,6 +30,7 @@ from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
+from syllabus.core import jsondata
 
 from . import access, actions, citeit, forms, lists_port, marc, resolver, selectors, services
 from .models import CollectionEntry, Representation, RepresentationFile
@@ -330,7 +331,7 @@ def cite_it_save(request):
     except RuleViolation as exc:
         messages.error(request, str(exc))
         try:
-            data = json.loads(request.POST.get("csl") or "{}")
+            data = jsondata.loads(request.POST.get("csl") or "{}")
         except ValueError:
             data = {}
         return render(request, "catalog/cite_it_preview.html", _preview_context(request, data), status=400)
@@ -470,7 +471,7 @@ def openurl_page(request):
 def collect_citation(request):
     """Save a resolved (or any) citation, given as CSL-JSON, to My collection."""
     try:
-        data = json.loads(request.POST.get("csl") or "{}")
+        data = jsondata.loads(request.POST.get("csl") or "{}")
         services.add_to_collection(request.user, csl=data if isinstance(data, dict) else {}, source=CollectionEntry.Source.MANUAL)
         message, ok = _("Saved to My collection."), True
     except (ValueError, RuleViolation) as exc:

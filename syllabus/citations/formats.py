@@ -30,6 +30,7 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 
 from syllabus.core.errors import RuleViolation
 from syllabus.core.text import strip_control_deep
+from syllabus.core import jsondata
 
 from . import csl as cslmod
 from . import identifiers, validate
@@ -1416,7 +1417,9 @@ def not_a_citation_file(text: str) -> str:
 
 def parse_csl_json(text: str) -> list[ParsedEntry]:
     try:
-        value = json.loads(text)
+        value = jsondata.loads(text)
+    except jsondata.TooDeep as exc:   # no CSL-JSON nests so: the whole file is refused (session 20)
+        raise RuleViolation("LST-9", f"the file is not CSL-JSON: {exc} (CSL-JSON needs 5)", field="file") from None
     except ValueError as exc:
         if FIXTURE_MARK.search(text[:20000]):
             raise RuleViolation("LST-9", not_a_citation_file(text), field="file") from None

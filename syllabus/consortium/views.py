@@ -1,7 +1,6 @@
 """Consortium pages (CON-1..4).  Thin: parse, call a service or selector, render."""
 from __future__ import annotations
 
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from syllabus.core.errors import RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.org import config
 from syllabus.web.errors import rule_errors
+from syllabus.core import jsondata
 
 from . import selectors, services
 
@@ -29,7 +29,7 @@ def _parse(key: str, raw: str):
     p = config.param(key)
     if p.type is list:
         try:
-            value = json.loads(raw)
+            value = jsondata.loads(raw)
             if isinstance(value, list):
                 return value
         except ValueError:

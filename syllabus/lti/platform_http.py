@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from syllabus.core import clock
 from syllabus.core.errors import RuleViolation
 from syllabus.core.limits import setting_within
+from syllabus.core import jsondata
 
 from . import keys as tool_keys
 from .models import Platform, PlatformKeySet, ServiceToken
@@ -171,7 +172,7 @@ def _request_token(platform: Platform, scopes, session: requests.Session, rule: 
     if waiting is not None:
         raise waiting
     try:
-        body = r.json()
+        body = jsondata.loads(r.content)
     except ValueError:
         body = None
     if r.status_code != 200:
@@ -229,7 +230,7 @@ def _fetch_key_set(platform: Platform, session: requests.Session) -> tuple[dict,
     if r.status_code != 200:
         raise ServiceError("LMS-1", f"the platform's key set {url} answered {r.status_code}")
     try:
-        body = r.json()
+        body = jsondata.loads(r.content)
     except ValueError:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("keys"), list):

@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy
 from syllabus.core import audit, clock, outbound
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import Institution
+from syllabus.core import jsondata
 
 from . import keys
 from .models import Platform, RegistrationLink
@@ -189,7 +190,7 @@ def _get_json(session: requests.Session, url: str, what: str, bearer: str = "") 
     if response.status_code != 200:
         raise RegistrationRefused(f"{what} ({url[:200]}) answered HTTP {response.status_code}", status=502)
     try:
-        data = json.loads(body)
+        data = jsondata.loads(body)
     except ValueError:
         raise RegistrationRefused(f"{what} ({url[:200]}) is not JSON", status=502) from None
     if not isinstance(data, dict):
@@ -507,7 +508,7 @@ def _post_registration(config: PlatformConfig, body: dict, registration_token: s
         raise RegistrationRefused(f"the platform's registration endpoint ({url[:200]}) could not be reached: "
                                   f"{exc.__class__.__name__}", status=502) from None
     try:
-        answer = json.loads(raw)
+        answer = jsondata.loads(raw)
     except ValueError:
         answer = None
     if response.status_code not in (200, 201):

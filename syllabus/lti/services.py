@@ -25,6 +25,7 @@ from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
+from syllabus.core import jsondata
 
 from . import platform_http
 from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform
@@ -590,7 +591,7 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
             raise RuleViolation("LMS-2", f"the platform answered {r.status_code} to the roster request (page {pages}); "
                                          "nothing was changed", status=502)
         try:
-            page = r.json()
+            page = jsondata.loads(r.content)
         except ValueError:
             raise RuleViolation("LMS-2", "the platform's roster is not JSON; nothing was changed", status=502)
         found = page.get("members") if isinstance(page, dict) else None

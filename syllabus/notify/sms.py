@@ -30,6 +30,7 @@ from django.utils.module_loading import import_string
 
 from syllabus.core import outbound
 from syllabus.core.errors import RuleViolation
+from syllabus.core import jsondata
 
 log = logging.getLogger("syllabus.notify.sms")
 
@@ -116,7 +117,7 @@ def _provider_id(response) -> str:
     if not 200 <= response.status_code < 300:
         raise SmsError(f"SMS provider answered HTTP {response.status_code}: {response.text[:300]}")
     try:
-        data = response.json()
+        data = jsondata.loads(response.content)
     except ValueError:
         return ""
     if not isinstance(data, dict):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import secrets
 import re
@@ -28,6 +27,7 @@ from joserfc.jws import JWSRegistry
 
 from syllabus.core import clock, outbound
 from syllabus.core.errors import RuleViolation
+from syllabus.core import jsondata
 
 from .models import ASYMMETRIC_ALGS, HMAC_ALGS, IdentityProvider
 
@@ -49,7 +49,7 @@ def _get_json(url: str, what: str) -> dict:
         response = outbound.session(rule=RULE).get(url, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"},
                                                    stream=True)
         response.raise_for_status()
-        data = json.loads(outbound.read(response, MAX_DOCUMENT, rule=RULE, what=f"the {what}"))
+        data = jsondata.loads(outbound.read(response, MAX_DOCUMENT, rule=RULE, what=f"the {what}"))
     except (requests.RequestException, ValueError) as exc:
         raise RuleViolation(RULE, f"the {what} at {url} could not be read ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
@@ -308,7 +308,7 @@ def _describe(error: JoseError, provider: IdentityProvider, claims: dict) -> str
 def _header(value: str) -> dict:
     try:
         head = value.split(".", 1)[0]
-        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+        header = jsondata.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
     except (ValueError, TypeError):
         return {}
     return header if isinstance(header, dict) else {}
@@ -452,7 +452,7 @@ def _userinfo(provider: IdentityProvider, meta: dict, token: dict, sub: str) -> 
             endpoint, timeout=HTTP_TIMEOUT, stream=True,
             headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"})
         response.raise_for_status()
-        data = json.loads(outbound.read(response, MAX_DOCUMENT, rule=RULE, what="userinfo"))
+        data = jsondata.loads(outbound.read(response, MAX_DOCUMENT, rule=RULE, what="userinfo"))
     except (requests.RequestException, ValueError, RuleViolation):
         logger.warning("userinfo of %s could not be read; using the ID token's claims only", provider.issuer)
         return {}
@@ -545,7 +545,7 @@ def id_token_sid(id_token: str) -> str | None:
     """The ``sid`` of an ID token verified when it was received (kept with the sign-in)."""
     try:
         payload = id_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = jsondata.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
         return None
     sid = claims.get("sid") if isinstance(claims, dict) else None

@@ -160,8 +160,10 @@ def oidc_frontchannel_logout(request, institution: str, slug: str):
     """OpenID Connect Front-Channel Logout 1.0: the provider's logout page loads this in an iframe
     (with ``iss`` and ``sid``); the Syllabus sessions of that sid end — without them, this browser's
     sessions through the provider.  Framed by the provider's own origins only (CSP frame-ancestors,
-    no X-Frame-Options), never cached; a request sent from a page of another site (its Referer) or
-    naming another issuer is refused (400, LMS-3) and ends nothing."""
+    no X-Frame-Options), never cached; a request sent from a page of another site (its Referer),
+    naming another issuer, that the browser says is no frame (``Sec-Fetch-Dest``), or that would end
+    this browser's session without sid and without the provider's Referer is refused (400, LMS-3)
+    and ends nothing (session 20: logout CSRF)."""
     from syllabus.web import csp
 
     from .models import SignIn
@@ -172,12 +174,22 @@ def oidc_frontchannel_logout(request, institution: str, slug: str):
     origins = oidc.provider_origins(provider)
     csp.allow_framing(request, *origins, include_self=False)
     referer = request.headers.get("Referer", "")
+    from_provider = any(referer == o or referer.startswith(o + "/") for o in origins)
+    dest = request.headers.get("Sec-Fetch-Dest", "")
     try:
-        if referer and not any(referer == o or referer.startswith(o + "/") for o in origins):
+        if referer and not from_provider:
             raise RuleViolation("LMS-3", "a front-channel logout comes from the identity provider's own page, and this "
                                          "one came from another site")
+        if dest and dest not in ("iframe", "frame"):   # session 20: logout CSRF by a link or a script's navigation
+            raise RuleViolation("LMS-3", f"a front-channel logout is framed by the identity provider's page, and this one "
+                                         f"was opened as a page or fetched ({dest[:20]}): nothing ended")
         pk = request.session.get(SIGNIN_SESSION_KEY)
         signed_in = SignIn.objects.select_related("user").filter(pk=pk).first() if pk else None
+        if signed_in is not None and not request.GET.get("sid") and not from_provider:
+            # without sid only the cookie names whose sessions end: any site could send the browser here
+            raise RuleViolation("LMS-3", "a front-channel logout without a session (sid) ends this browser's session only "
+                                         "when the identity provider's page sends it (its Referer), and this one named "
+                                         "no page: nothing ended")
         ended = services.front_channel_logout(provider, iss=request.GET.get("iss"), sid=request.GET.get("sid"),
                                               signed_in=signed_in)
     except RuleViolation as error:

@@ -75,7 +75,7 @@ def test_lms3_without_sid_the_browsers_own_sessions_through_the_provider_end(oid
     """A provider that does not require the session (no iss, no sid) frames the URI in the browser
     that signed in; its cookie names the person, whose sessions through the provider all end."""
     browser, other_device = _sign_in(oidc_idp), _sign_in(oidc_idp)
-    response = browser.get(URL)
+    response = browser.get(URL, HTTP_REFERER=f"{op.url}/logout", HTTP_SEC_FETCH_DEST="iframe")
     assert response.status_code == 200
     assert not SignIn.objects.exists()
     assert _signed_in_user(browser) is None and _signed_in_user(other_device) is None
@@ -114,3 +114,30 @@ def test_lms3_an_lms_launched_session_does_not_widen_who_frames_the_logout(oidc_
 
 def test_lms3_an_unknown_provider_is_404(client, oidc_idp):
     assert client.get("/sso/inst-a/nope/frontchannel-logout/").status_code == 404
+
+
+# --- session 20 security review: logout CSRF --------------------------------------------------
+
+def test_lms3_a_page_opened_from_another_site_without_referer_ends_no_session(oidc_idp, op):
+    """Logout CSRF: any site can send a signed-in browser to the URI as a page (a link, a script's
+    navigation) with ``Referrer-Policy: no-referrer`` — a top-level GET carries the SameSite=Lax
+    session cookie and no Referer, so the Referer check did not apply and, without sid, the
+    browser's sessions through the provider ended.  The front-channel logout is framed by the
+    provider's page: a request the browser says is a page (``Sec-Fetch-Dest: document``), an image
+    or a script's fetch ends nothing; without sid, only the provider's own page (its Referer) ends
+    the session the cookie names."""
+    browser = _sign_in(oidc_idp)
+    for headers in ({"HTTP_SEC_FETCH_DEST": "document", "HTTP_SEC_FETCH_SITE": "cross-site"},
+                    {"HTTP_SEC_FETCH_DEST": "image", "HTTP_SEC_FETCH_SITE": "same-site"},
+                    {"HTTP_SEC_FETCH_DEST": "iframe", "HTTP_SEC_FETCH_SITE": "same-site"},   # a same-site page, no Referer
+                    {}):                                                                      # a browser without Fetch Metadata
+        response = browser.get(URL, **headers)
+        assert response.status_code == 400 and response.content.decode().startswith("LMS-3: "), (headers, response.content)
+        assert SignIn.objects.count() == 1 and _signed_in_user(browser).username == "ada"
+    sid = SignIn.objects.get().sid
+    response = browser.get(URL, {"iss": op.url, "sid": sid}, HTTP_SEC_FETCH_DEST="document")
+    assert response.status_code == 400 and "opened as a page" in response.content.decode()
+    assert _signed_in_user(browser).username == "ada"
+    # the provider's page framing it still ends the session, with or without sid
+    response = browser.get(URL, HTTP_SEC_FETCH_DEST="iframe", HTTP_SEC_FETCH_SITE="same-site", HTTP_REFERER=f"{op.url}/")
+    assert response.status_code == 200 and _signed_in_user(browser) is None

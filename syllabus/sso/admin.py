@@ -103,10 +103,16 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
 @admin.register(IdentityProvider)
 class IdentityProviderAdmin(InstitutionScopedAdmin):
     form = IdentityProviderForm
-    list_display = ("name", "kind", "institution", "slug", "enabled", "existing_only", "trust_email_for_staff", "entity_id",
+    list_display = ("name", "kind", "institution", "slug", "enabled", "existing_only", "trust_email_for_staff", "refresh_failed_at", "entity_id",
                     "issuer")
     list_filter = ("kind", "enabled")
-    readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due", "metadata_scopes")
+    readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due", "refresh_failed_at", "refresh_error",
+                       "metadata_scopes", "linked_accounts")
+
+    @admin.display(description="accounts linked (by e-mail address)")
+    def linked_accounts(self, obj):
+        rows = obj.linked_accounts.filter(linked_by="email").select_related("user")[:50] if obj and obj.pk else []
+        return ", ".join(f"{r.subject} → {r.user.username}" for r in rows) or "none"
 
     @admin.display(description="scopes in its metadata (shibmd:Scope)")
     def metadata_scopes(self, obj):
@@ -117,11 +123,14 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
     fieldsets = (
         (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only", "authn_context")}),
         ("Attribute mapping", {"fields": ("trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
-                                          "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
+                                          "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map",
+                                          "linked_accounts")}),
         ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes", "allowed_tenants",
                                        "allowed_hosted_domains", "signing_alg")}),
-        ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id", "metadata_fetched_at",
-                                    "metadata_refresh_due", "metadata_scopes", "check_scopes", "extra_scopes")}),
+        ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id",
+                                    "metadata_scopes", "check_scopes", "extra_scopes")}),
+        ("Reading the provider again (the timer)", {"fields": ("metadata_fetched_at", "metadata_refresh_due",
+                                                               "refresh_failed_at", "refresh_error")}),
     )
 
 

@@ -171,11 +171,12 @@ class Command(BaseCommand):
             oidc_providers = oidc_providers.filter(institution__code=code)
         for p in oidc_providers.order_by("institution__code", "slug"):
             try:   # the issuer it names is checked again: a changed one is refused, sign-in stops (LMS-3)
-                services.check_discovery(p)
+                services.refresh_oidc_metadata(p)
             except RuleViolation as exc:
                 failed.append(f"{p.institution.code}/{p.slug}: {exc}")
                 continue
-            self.stdout.write(f"{p.institution.code}/{p.slug}: discovery document read again, issuer {p.issuer}")
+            self.stdout.write(f"{p.institution.code}/{p.slug}: discovery document and key set read again, issuer "
+                              f"{p.issuer}, next read {p.metadata_refresh_due:%Y-%m-%d %H:%M} UTC")
         if failed:
             raise CommandError("\n".join(failed))
 
@@ -196,7 +197,10 @@ class Command(BaseCommand):
                                               ("scopes unchecked", p.kind == Kind.SAML and not p.check_scopes),
                                               (f"tenants {', '.join(p.tenants)}", bool(p.tenants)),
                                               (f"hosted domains {', '.join(p.hosted_domains)}", bool(p.hosted_domains)),
-                                              (f"signed with {p.signing_alg} only", bool(p.signing_alg))) if on)
+                                              (f"signed with {p.signing_alg} only", bool(p.signing_alg)),
+                                              (f"last read failed {p.refresh_failed_at:%Y-%m-%d %H:%M} UTC: "
+                                               f"{p.refresh_error[:200]}" if p.refresh_failed_at else "",
+                                               bool(p.refresh_error))) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

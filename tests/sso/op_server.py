@@ -23,6 +23,7 @@ Two more parts of the standards, each written from its text:
   ``/_control`` ``tenant`` puts the person in a tenant, and their ID tokens then carry ``tid`` and
   ``iss`` = ``…/<tid>/v2.0``; with ``v1`` they are shaped as v1 endpoints send them
   (``iss`` = ``https://sts.windows.net/<tid>/``, ``ver`` 1.0, ``upn``, ``unique_name``, ``oid``).
+- ``skew``: seconds added to the ID token's times (the relying party's clock was moved).
 - ``down``: the parts that answer 503 (``discovery``, ``jwks``) — a provider that cannot be read.
 - **OpenID Connect Front-Channel Logout 1.0**: the discovery document says
   ``frontchannel_logout_supported`` and ``frontchannel_logout_session_supported``; every sign-in
@@ -195,6 +196,10 @@ class OpenIDCodeFlow(OpenIDCode):
                            "upn": user.get("upn") or user.get("email"), "unique_name": user.get("upn") or user.get("email"),
                            "oid": user.get("oid") or "0b0e4e8c-51a1-4d4b-9a3b-5c2b7d0f6e11", "amr": ["pwd"]})
         claims.update(STATE["extra"])
+        if STATE.get("skew"):   # the relying party's clock was moved by the test: the provider's moves with it
+            for name in ("iat", "exp", "nbf", "auth_time"):
+                if isinstance(claims.get(name), int):
+                    claims[name] += int(STATE["skew"])
         now = int(time.time())
         if mode == "tamper":  # change a claim after signing: the signature no longer matches
             encoded = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
@@ -341,7 +346,7 @@ def create_app() -> Flask:
                 STATE["mode"] = data["mode"]
             if "acr" in data:
                 STATE["acr"] = data["acr"]
-            for name in ("extra", "tenant", "algs", "discovery_issuer", "hmac_secret", "v1", "down"):
+            for name in ("extra", "tenant", "algs", "discovery_issuer", "hmac_secret", "v1", "down", "skew"):
                 if name in data:
                     STATE[name] = data[name]
             if data.get("rotate"):

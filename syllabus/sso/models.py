@@ -11,8 +11,9 @@ from syllabus.core import clock
 from syllabus.core.encryption import EncryptedTextField
 from syllabus.org.models import Institution, User
 
-# the claims and attributes that carry an e-mail address (OIDC, SAML name, OID, the WS-Federation claim)
+# the claims and attributes that carry an e-mail address (OIDC, SAML name, OIDs, the WS-Federation claim)
 EMAIL_ATTRIBUTES = frozenset({"email", "mail", "emailaddress", "urn:oid:0.9.2342.19200300.100.1.3",
+                              "urn:oid:1.2.840.113549.1.9.1",   # PKCS #9 emailAddress (Keycloak's X500 email mapper)
                               "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"})
 MAP_MAX_ENTRIES = 50   # group and role value maps: at most this many VALUE=CODE pairs
 TRUST_EMAIL_HELP = _("Matters only when the username attribute is an e-mail address (email, mail): off (advised), such a "

@@ -99,6 +99,20 @@ def _common(institution, name, *, slug, group_attribute, group_map, role_attribu
             "role_attribute": role_attribute or "", "role_map": role_map, "authn_context": authn_context}
 
 
+def _mapping(kind: str, preset: str, attributes: dict[str, str] | None, *, username: str, group: str,
+             role: str) -> dict[str, str]:
+    """The attribute fields of a new provider: those given, and a preset's names for the others."""
+    from . import presets
+
+    given = {"username_attribute": username or "", "group_attribute": group or "", "role_attribute": role or "",
+             **{f"{what}_attribute": (attributes or {}).get(what) or "" for what in ("first_name", "last_name", "email")}}
+    filled = presets.fill(kind, preset, given)
+    too_long = [k for k, v in filled.items() if len(v) > 200]
+    if too_long:
+        raise RuleViolation(RULE, f"an attribute name has at most 200 characters ({too_long[0]})")
+    return filled
+
+
 MAX_TENANTS = 50          # allowed Entra tenants of one provider
 MAX_HOSTED_DOMAINS = 20   # allowed Google Workspace domains of one provider
 HMAC_SECRET_MIN = 32      # characters of a client secret used as an HMAC key (RFC 7518 §3.2: as long as the hash)
@@ -172,13 +186,15 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
                       role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
                       check: bool = True, actor=None, trust_email_for_staff: bool = False,
                       verifies_email: bool = False, authn_context: str = "", allowed_tenants=(),
-                      allowed_hosted_domains=(), signing_alg: str = "") -> IdentityProvider:
+                      allowed_hosted_domains=(), signing_alg: str = "", preset: str = "",
+                      attributes: dict[str, str] | None = None) -> IdentityProvider:
     """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
     that a wrong issuer is refused here rather than at the first sign-in.  ``verifies_email``:
     an address sent without ``email_verified`` is trusted (off: stored for letters only).
     ``allowed_tenants``: Entra tenant ids (required for a multi-tenant issuer);
     ``allowed_hosted_domains``: Google Workspace ``hd`` values; ``signing_alg``: see
-    :func:`oidc.check_alg`."""
+    :func:`oidc.check_alg`; ``preset``: the claim names of an identity provider product
+    (:mod:`presets`) for the attributes not given (``attributes``: first/last name, e-mail)."""
     issuer = (issuer or "").strip().rstrip("/")
     if not issuer.startswith(("https://", "http://")):
         raise RuleViolation(RULE, "the issuer is an http(s) URL")
@@ -187,10 +203,11 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
     options = clean_oidc_options(issuer=issuer, allowed_tenants=allowed_tenants,
                                  allowed_hosted_domains=allowed_hosted_domains, signing_alg=signing_alg,
                                  client_secret=client_secret)
-    values = _common(institution, name, slug=slug, group_attribute=group_claim, group_map=group_map,
-                     role_attribute=role_claim, role_map=role_map, authn_context=authn_context)
+    mapping = _mapping(Kind.OIDC, preset, attributes, username=username_claim, group=group_claim, role=role_claim)
+    values = _common(institution, name, slug=slug, group_attribute=mapping.pop("group_attribute"), group_map=group_map,
+                     role_attribute=mapping.pop("role_attribute"), role_map=role_map, authn_context=authn_context)
     provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
-                                username_attribute=username_claim or "", existing_only=existing_only,
+                                **mapping, existing_only=existing_only,
                                 trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email),
                                 scopes=scopes or "openid email profile", **options, **values)
     if check:
@@ -231,14 +248,18 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
                       role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
                       trust_email_for_staff: bool = False, verifies_email: bool = False,
                       authn_context: str = "", metadata_signing_cert: str = "", scopes: str = "",
-                      check_scopes: bool = True) -> IdentityProvider:
+                      check_scopes: bool = True, preset: str = "",
+                      attributes: dict[str, str] | None = None) -> IdentityProvider:
     """``metadata_xml``: the IdP's EntityDescriptor, as :func:`saml.read_metadata` takes it out of
     an aggregate (after checking its signature with ``metadata_signing_cert``, kept for refreshes).
-    ``scopes``: scopes the IdP may assert besides its metadata's ``shibmd:Scope``."""
+    ``scopes``: scopes the IdP may assert besides its metadata's ``shibmd:Scope``; ``preset``,
+    ``attributes``: as :func:`add_oidc_provider`."""
     from . import saml
 
-    values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
-                     role_attribute=role_attribute, role_map=role_map, authn_context=authn_context)
+    mapping = _mapping(Kind.SAML, preset, attributes, username=username_attribute, group=group_attribute,
+                       role=role_attribute)
+    values = _common(institution, name, slug=slug, group_attribute=mapping.pop("group_attribute"), group_map=group_map,
+                     role_attribute=mapping.pop("role_attribute"), role_map=role_map, authn_context=authn_context)
     values["extra_scopes"] = parse_scopes(scopes)
     values["check_scopes"] = bool(check_scopes)
     metadata_signing_cert = saml.check_signing_cert(metadata_signing_cert)
@@ -249,8 +270,7 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
         service_provider(institution)
         provider = IdentityProvider.objects.create(
             kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id, **fetched,
-            metadata_signing_cert=metadata_signing_cert,
-            username_attribute=username_attribute or "", existing_only=existing_only,
+            metadata_signing_cert=metadata_signing_cert, **mapping, existing_only=existing_only,
             trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email), **values)
         audit.created(actor, provider)
     return provider

@@ -67,12 +67,12 @@ def discovery(provider: IdentityProvider, *, fresh: bool = False) -> dict:
     ``https://sts.windows.net/…/`` form (LMS-3).  Checked at every read: a provider whose document
     starts naming another issuer is refused from then on.
 
-    Read from the cache, else from the copy the timer keeps on the provider (read less than
-    METADATA_TTL ago), else from the provider; when the provider cannot be read (down, an error
-    page), sign-in goes on with the last good copy for up to STALE_MAX.  ``fresh``: from the
-    provider, no fallback (adding a provider, the timer, ``sso refresh``)."""
+    Read from the cache (the timer puts it there every hour), else from the provider; when the
+    provider cannot be read (down, an error page), sign-in goes on with the last good copy, kept on
+    the provider, for up to STALE_MAX.  ``fresh``: from the provider, no fallback (adding a
+    provider, the timer, ``sso refresh``)."""
     key = f"sso:oidc:discovery:{provider.issuer}"
-    meta = None if fresh else (cache.get(key) or held(provider, "discovery", METADATA_TTL))
+    meta = None if fresh else cache.get(key)
     if meta is None:
         try:
             meta = _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery document")
@@ -262,14 +262,14 @@ def expected_issuer(provider: IdentityProvider, meta: dict, claims: dict, what: 
 
 
 def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False, fresh: bool = False) -> KeySet | None:
-    """The provider's keys: cached, else the copy the timer keeps (read less than METADATA_TTL ago),
-    else read; when they cannot be read, the last good copy for up to STALE_MAX.  ``force`` reads
+    """The provider's keys: cached (the timer puts them there every hour), else read; when they
+    cannot be read, the last good copy kept on the provider, for up to STALE_MAX.  ``force`` reads
     them again (a key id we lack; at most once per JWKS_REFRESH_MIN seconds: then ``None``, the
     unknown key stays unknown); ``fresh`` reads them for the timer, no fallback."""
     key = f"sso:oidc:jwks:{meta['jwks_uri']}"
     stored = provider.oidc_metadata or {}
     ours = stored.get("jwks_uri") == meta["jwks_uri"]
-    data = None if (force or fresh) else (cache.get(key) or (held(provider, "jwks", METADATA_TTL) if ours else None))
+    data = None if (force or fresh) else cache.get(key)
     if force:
         forced_key, now = key + ":forced", clock.now().timestamp()
         last = cache.get(forced_key)

@@ -85,3 +85,13 @@ def fill(kind: str, code: str, values: dict[str, str]) -> dict[str, str]:
         return values
     chosen = preset(kind, code).values()
     return {**values, **{k: v for k, v in chosen.items() if not values.get(k)}}
+
+
+def hint(kind: str, attributes: dict) -> str:
+    """For a refusal "sent no <username attribute>": what the provider did send (names only, at most
+    ten) and the presets that would name the person by one of them (LMS-3)."""
+    names = sorted(k for k in attributes if k != "NameID")
+    sent = {k.lower() for k in attributes}
+    fits = [code for code, p in PRESETS[Kind(kind)].items() if p.username.lower() in sent and p.username != "NameID"]
+    said = f" (it sent {', '.join(n[:100] for n in names[:10])}{' …' if len(names) > 10 else ''}" if names else " (it sent no attribute"
+    return said + (f"; the attribute preset {' or '.join(fits)} names people by one of them)" if fits else ")")

@@ -459,7 +459,10 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
         raise RuleViolation(RULE, f"the identity provider {provider.name!r} is disabled")
     details = map_person(provider, attributes)
     if not details.username:
-        raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the person")
+        from .presets import hint
+
+        raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the "
+                                  f"person{hint(provider.kind, attributes)}")
     vouched = False
     if email_unverified(provider, attributes):
         details = _without_unverified_email(provider, details)

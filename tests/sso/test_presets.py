@@ -19,7 +19,7 @@ from syllabus.sso import services
 from syllabus.sso.models import IdentityProvider
 
 from .conftest import oidc_round_trip, post_answer, saml_answer
-from .test_oidc import _signed_in_user
+from .test_oidc import _page_text, _signed_in_user
 
 pytestmark = pytest.mark.django_db
 WS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
@@ -130,3 +130,16 @@ def test_lms3_the_admin_preset_fills_the_empty_attribute_fields(client, admin_us
     response = client.post("/admin/sso/identityprovider/add/", form | {"slug": "adfs2", "preset": "oidc:adfs"})
     assert response.status_code == 200 and "is for OIDC providers, not SAML ones" in response.content.decode()
     assert not User.objects.filter(username__contains="ada").exists()
+
+
+def test_lms3_a_provider_sending_another_products_names_is_told_which_preset_fits(client, idp, inst_a, groups):
+    """An AD FS IdP added with the SAML defaults (eduPersonPrincipalName): the refusal names what it
+    sent and the preset that reads it."""
+    metadata = requests.get(f"{idp.url}/idp/metadata", timeout=10).text
+    provider = services.add_saml_provider(inst_a, name="Campus login", slug="campus", metadata_xml=metadata)
+    idp.control(sp_metadata=client.get("/sso/inst-a/saml/metadata/").content.decode(), user=SAML_PEOPLE["adfs"][0])
+    response = post_answer(client, provider, saml_answer(client, provider))
+    text = _page_text(response)
+    assert response.status_code == 400 and "LMS-3: Campus login sent no 'eduPersonPrincipalName'" in text
+    assert f"it sent http://schemas.xmlsoap.org/claims/Group, {WS}emailaddress" in text
+    assert "the attribute preset adfs names people by one of them" in text and _signed_in_user(client) is None

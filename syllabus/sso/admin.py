@@ -10,7 +10,7 @@ from syllabus.org.admin import InstitutionScopedAdmin
 from syllabus.core.forms import refusals_as_errors
 from syllabus.core.secrets import kept_secret
 
-from . import services
+from . import presets, services
 from .models import IdentityProvider, Kind, ServiceProvider
 
 
@@ -19,6 +19,10 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
                             help_text="its /.well-known/openid-configuration gives the endpoints")
     metadata_url = forms.URLField(max_length=500, required=False, assume_scheme="https",
                                   help_text="where the IdP's metadata is read (or paste the XML below)")
+    preset = forms.ChoiceField(
+        label="Attribute preset", required=False, choices=[("", "—")] + presets.choices(),
+        help_text="fills the username, name, e-mail, group and role attributes left empty with the names this identity "
+                  "provider product sends (docs/sso.md, Attribute presets); the fields below can still be changed (LMS-3)")
     idp_entity_id = forms.CharField(
         label="IdP entity ID", max_length=500, required=False,
         help_text="the IdP to take out of a federation's aggregate (InCommon, eduGAIN, UK federation); empty: the only "
@@ -52,6 +56,9 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
         if institution is None or not kind:
             return data
         with refusals_as_errors():
+            if data.get("preset"):
+                fields = [f"{what}_attribute" for what in ("username", "first_name", "last_name", "email", "group", "role")]
+                data.update(presets.fill(kind, data["preset"], {f: data.get(f) or "" for f in fields}))
             data["group_map"] = services.parse_value_map(data.get("group_map"), what="group")
             data["role_map"] = services.parse_value_map(data.get("role_map"), what="role")
             services.check_maps(institution, data["group_map"], data["role_map"])
@@ -103,10 +110,16 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
 @admin.register(IdentityProvider)
 class IdentityProviderAdmin(InstitutionScopedAdmin):
     form = IdentityProviderForm
-    list_display = ("name", "kind", "institution", "slug", "enabled", "existing_only", "trust_email_for_staff", "entity_id",
+    list_display = ("name", "kind", "institution", "slug", "enabled", "existing_only", "trust_email_for_staff", "refresh_failed_at", "entity_id",
                     "issuer")
     list_filter = ("kind", "enabled")
-    readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due", "metadata_scopes")
+    readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due", "refresh_failed_at", "refresh_error",
+                       "metadata_scopes", "linked_accounts")
+
+    @admin.display(description="accounts linked (by e-mail address)")
+    def linked_accounts(self, obj):
+        rows = obj.linked_accounts.filter(linked_by="email").select_related("user")[:50] if obj and obj.pk else []
+        return ", ".join(f"{r.subject} → {r.user.username}" for r in rows) or "none"
 
     @admin.display(description="scopes in its metadata (shibmd:Scope)")
     def metadata_scopes(self, obj):
@@ -116,12 +129,15 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
         return ", ".join(f"{s.value} (regexp)" if s.regexp else s.value for s in scopes) or "none"
     fieldsets = (
         (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only", "authn_context")}),
-        ("Attribute mapping", {"fields": ("trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
-                                          "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map")}),
+        ("Attribute mapping", {"fields": ("preset", "trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
+                                          "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map",
+                                          "linked_accounts")}),
         ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes", "allowed_tenants",
                                        "allowed_hosted_domains", "signing_alg")}),
-        ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id", "metadata_fetched_at",
-                                    "metadata_refresh_due", "metadata_scopes", "check_scopes", "extra_scopes")}),
+        ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id",
+                                    "metadata_scopes", "check_scopes", "extra_scopes")}),
+        ("Reading the provider again (the timer)", {"fields": ("metadata_fetched_at", "metadata_refresh_due",
+                                                               "refresh_failed_at", "refresh_error")}),
     )
 
 

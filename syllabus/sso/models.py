@@ -11,8 +11,9 @@ from syllabus.core import clock
 from syllabus.core.encryption import EncryptedTextField
 from syllabus.org.models import Institution, User
 
-# the claims and attributes that carry an e-mail address (OIDC, SAML name, OID, the WS-Federation claim)
+# the claims and attributes that carry an e-mail address (OIDC, SAML name, OIDs, the WS-Federation claim)
 EMAIL_ATTRIBUTES = frozenset({"email", "mail", "emailaddress", "urn:oid:0.9.2342.19200300.100.1.3",
+                              "urn:oid:1.2.840.113549.1.9.1",   # PKCS #9 emailAddress (Keycloak's X500 email mapper)
                               "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"})
 MAP_MAX_ENTRIES = 50   # group and role value maps: at most this many VALUE=CODE pairs
 TRUST_EMAIL_HELP = _("Matters only when the username attribute is an e-mail address (email, mail): off (advised), such a "
@@ -118,10 +119,19 @@ class IdentityProvider(models.Model):
     check_scopes = models.BooleanField(_("check attribute scopes"), default=True, help_text=CHECK_SCOPES_HELP)
     extra_scopes = models.CharField(_("scopes declared here"), max_length=500, blank=True, help_text=EXTRA_SCOPES_HELP)
     metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False,
-                                               help_text="when the metadata was last read from its URL")
+                                               help_text="when the metadata (SAML) or the discovery document and key set "
+                                                         "(OpenID Connect) were last read from the provider")
     metadata_refresh_due = models.DateTimeField(null=True, blank=True, editable=False, db_index=True,
-                                                help_text="when the metadata is read again from its URL (cacheDuration, "
-                                                          "else every 4 hours)")
+                                                help_text="when they are read again: SAML by cacheDuration (else every 4 "
+                                                          "hours), OpenID Connect every hour; 15 minutes after a failure")
+    refresh_error = models.TextField(_("last refresh failure"), blank=True, editable=False, max_length=1000,
+                                     help_text=_("Why the provider's metadata (SAML) or discovery document and key set "
+                                                 "(OpenID Connect) could not be read again at the last attempt; empty once "
+                                                 "a read succeeds. Sign-in goes on with the copy held (LMS-3)."))
+    refresh_failed_at = models.DateTimeField(_("last refresh failed at"), null=True, blank=True, editable=False)
+    # OpenID Connect: the last discovery document and key set read and checked, with when (the "…_read" keys,
+    # POSIX seconds) — what the timer keeps current and what sign-in falls back on when the provider cannot be read
+    oidc_metadata = models.JSONField(default=dict, blank=True, editable=False)
 
     created_at = models.DateTimeField(default=clock.now)
 
@@ -159,6 +169,25 @@ class IdentityProvider(models.Model):
         """Whether the attribute that names the person (and matches existing people) is an e-mail address."""
         username = self.attribute("username").strip().lower()
         return username in EMAIL_ATTRIBUTES or username == self.attribute("email").strip().lower()
+
+
+class LinkedAccount(models.Model):
+    """Who a provider's username attribute value names here, once a sign-in found them by another
+    way than the username itself: by an e-mail address both sides vouch for (LMS-3, docs/sso.md
+    *One person, one account*).  Also written at every sign-in by username, so that a person's
+    account answers one identity per provider: a second one with the same address is refused."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="linked_accounts")
+    subject = models.CharField(max_length=255, help_text="the value of the provider's username attribute")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_links")
+    linked_by = models.CharField(max_length=10, choices=[("username", "username"), ("email", "e-mail address")])
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="uniq_sso_link_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.provider_id} is {self.user_id}"
 
 
 class ServiceProvider(models.Model):

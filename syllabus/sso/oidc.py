@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import secrets
 import re
+import secrets
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.security import generate_token
@@ -35,7 +36,9 @@ logger = logging.getLogger(__name__)
 RULE = "LMS-3"
 HTTP_TIMEOUT = 10           # seconds for each call to the provider
 MAX_DOCUMENT = 1_000_000    # bytes of a discovery document, key set or userinfo answer
-METADATA_TTL = 3600         # seconds discovery and JWKS stay cached
+METADATA_TTL = 3600         # seconds discovery and JWKS stay cached; the timer reads them again as often
+REFRESH_RETRY = 15 * 60     # seconds before the timer tries again after a failed read
+STALE_MAX = 7 * 24 * 3600   # seconds sign-in may go on with the last good copy while the provider cannot be read
 JWKS_REFRESH_MIN = 30       # seconds between two forced JWKS refreshes (an unknown kid cannot make us hammer the provider)
 LEEWAY = 60                 # seconds of clock skew allowed on exp/iat/nbf
 FLOW_MAX_AGE = 15 * 60      # seconds a sign-in may take between our redirect and the callback
@@ -60,15 +63,29 @@ def _get_json(url: str, what: str) -> dict:
 def discovery(provider: IdentityProvider, *, fresh: bool = False) -> dict:
     """The provider's ``/.well-known/openid-configuration``, whose ``issuer`` must be the configured
     one — or, for a multi-tenant Microsoft Entra ID issuer (``…/organizations/v2.0``), the template
-    ``…/{tenantid}/v2.0`` of it, and then only with allowed tenants (LMS-3).  Checked at every read:
-    a provider whose document starts naming another issuer is refused from then on."""
+    ``…/{tenantid}/v2.0`` of it, and then only with allowed tenants; for Entra ID's v1 endpoints its
+    ``https://sts.windows.net/…/`` form (LMS-3).  Checked at every read: a provider whose document
+    starts naming another issuer is refused from then on.
+
+    Read from the cache (the timer puts it there every hour), else from the provider; when the
+    provider cannot be read (down, an error page), sign-in goes on with the last good copy, kept on
+    the provider, for up to STALE_MAX.  ``fresh``: from the provider, no fallback (adding a
+    provider, the timer, ``sso refresh``)."""
     key = f"sso:oidc:discovery:{provider.issuer}"
     meta = None if fresh else cache.get(key)
     if meta is None:
-        meta = _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery document")
+        try:
+            meta = _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery document")
+        except RuleViolation:
+            meta = None if fresh else held(provider, "discovery", STALE_MAX)
+            if meta is None:
+                raise
+            logger.warning("SSO %s: discovery document not read; signing in with the copy held", provider.issuer)
+            return _check_tenants(provider, meta)
         named = str(meta.get("issuer") or "")
-        if named.rstrip("/") != provider.issuer.rstrip("/") and not template_of(named, provider.issuer):
+        if not discovery_names_issuer(named, provider.issuer, meta):
             cache.delete(key)   # a copy read before is not trusted either: sign-in stops until it names the issuer again
+            forget(provider)
             raise RuleViolation(RULE, f"the discovery document names the issuer {named[:200]!r}, "
                                       f"not the configured {provider.issuer!r}")
         missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not meta.get(k)]
@@ -78,6 +95,11 @@ def discovery(provider: IdentityProvider, *, fresh: bool = False) -> dict:
         if methods is not None and "S256" not in methods:
             raise RuleViolation(RULE, f"{provider.issuer} does not support PKCE with S256")
         cache.set(key, meta, METADATA_TTL)
+        keep(provider, "discovery", meta)
+    return _check_tenants(provider, meta)
+
+
+def _check_tenants(provider: IdentityProvider, meta: dict) -> dict:
     if is_multi_tenant(meta) and not provider.tenants:
         raise RuleViolation(RULE, f"{provider.issuer} is a multi-tenant issuer (its discovery document names "
                                   f"{meta['issuer']!r}: any Microsoft Entra tenant): list the tenant ids allowed to sign "
@@ -85,10 +107,64 @@ def discovery(provider: IdentityProvider, *, fresh: bool = False) -> dict:
     return meta
 
 
+# --- the copy held on the provider (sso.tasks keeps it current) ---------------------------------
+
+def held(provider: IdentityProvider, part: str, max_age: int) -> dict | None:
+    """The provider's last good ``part`` (``discovery``, ``jwks``) when it was read at most
+    ``max_age`` seconds ago by :mod:`syllabus.core.clock`."""
+    stored = provider.oidc_metadata or {}
+    data, read = stored.get(part), stored.get(f"{part}_read")
+    if not isinstance(data, dict) or not isinstance(read, (int, float)):
+        return None
+    age = clock.now().timestamp() - read
+    return data if 0 <= age <= max_age else None
+
+
+def keep(provider: IdentityProvider, part: str, data: dict, **also: str) -> None:
+    """Store what was just read and checked as the provider's last good ``part`` (with ``also``)."""
+    stored = dict(provider.oidc_metadata or {})
+    stored.update(also, **{part: data, f"{part}_read": clock.now().timestamp()})
+    provider.oidc_metadata = stored   # a provider being added keeps it when it is saved
+    if provider.pk:
+        IdentityProvider.objects.filter(pk=provider.pk).update(oidc_metadata=stored)
+
+
+def forget(provider: IdentityProvider) -> None:
+    """Drop the copy held: the provider now names another issuer, nothing of it is trusted."""
+    provider.oidc_metadata = {}
+    if provider.pk:
+        IdentityProvider.objects.filter(pk=provider.pk).update(oidc_metadata={})
+
+
 # --- Microsoft Entra ID multi-tenant issuers ----------------------------------------------------
 
 TENANT_PLACEHOLDER = "{tenantid}"
 MULTI_TENANT_SEGMENTS = ("common", "organizations")   # Entra's multi-tenant endpoints (consumers has a fixed issuer)
+# Personal Microsoft accounts (outlook.com, hotmail.com, live.com): Entra's "consumers" tenant
+CONSUMERS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+CONSUMERS_SEGMENTS = ("consumers", CONSUMERS_TENANT)
+# Entra ID's v1 endpoints (and tokens of apps with accessTokenAcceptedVersion 1) name the issuer
+# https://sts.windows.net/{tenantid}/; the discovery document's cloud_instance_name says which cloud
+ENTRA_V1_ISSUERS = {"microsoftonline.com": "https://sts.windows.net/", "microsoftonline.us": "https://sts.windows.net/",
+                    "partner.microsoftonline.cn": "https://sts.chinacloudapi.cn/"}
+
+
+def entra_v1_base(meta: dict) -> str | None:
+    """``https://sts.windows.net/`` when the discovery document is Microsoft Entra ID's (its
+    ``cloud_instance_name``), else ``None``: no other provider's tokens may name an Entra issuer."""
+    return ENTRA_V1_ISSUERS.get(str(meta.get("cloud_instance_name") or "").strip().lower())
+
+
+def _first_segment(url: str) -> str:
+    path = urlsplit(url).path.strip("/").split("/")
+    return path[0].lower() if path and path[0] else ""
+
+
+def configured_tenant(issuer: str) -> str | None:
+    """The tenant id a single-tenant Entra issuer names: ``…/TENANT/v2.0``, ``…/TENANT`` (v1),
+    ``https://sts.windows.net/TENANT/``."""
+    segment = _first_segment(issuer)
+    return segment if TENANT_ID.fullmatch(segment) else None
 
 
 def template_of(named: str, configured: str) -> bool:
@@ -103,32 +179,97 @@ def template_of(named: str, configured: str) -> bool:
     return configured[len(prefix):len(configured) - len(suffix)] in MULTI_TENANT_SEGMENTS
 
 
+def discovery_names_issuer(named: str, configured: str, meta: dict) -> bool:
+    """Whether a discovery document naming ``named`` speaks for the configured issuer: the same, its
+    multi-tenant template, or — Entra ID's v1 endpoints (``…/TENANT``, ``…/organizations``) — the v1
+    issuer of the same tenant (``https://sts.windows.net/TENANT/``) or its template."""
+    if named.rstrip("/") == configured.rstrip("/") or template_of(named, configured):
+        return True
+    base = entra_v1_base(meta)
+    if not base:
+        return False
+    tenant = configured_tenant(configured)
+    if tenant:
+        return named.rstrip("/").lower() == f"{base}{tenant}"
+    return named.rstrip("/") == f"{base}{TENANT_PLACEHOLDER}" and _first_segment(configured) in MULTI_TENANT_SEGMENTS
+
+
 def is_multi_tenant(meta: dict) -> bool:
     return TENANT_PLACEHOLDER in str(meta.get("issuer") or "")
 
 
-def expected_issuer(provider: IdentityProvider, meta: dict, claims: dict, what: str) -> str:
-    """The issuer ``claims`` must name: the configured one, or for a multi-tenant issuer its template
-    with the token's own tenant (``tid``) — which must be one of the provider's allowed tenants."""
+def issuer_forms(provider: IdentityProvider, meta: dict, tenant: str | None) -> list[str]:
+    """Every issuer a token of ``tenant`` may name at this provider (without a final slash): the
+    configured one (a multi-tenant one: its template with the tenant) and, at Microsoft Entra ID,
+    the same tenant's v1 (``https://sts.windows.net/TENANT``) and v2.0 (``…/TENANT/v2.0``) forms."""
+    named = str(meta.get("issuer") or provider.issuer)
+    forms = [named.replace(TENANT_PLACEHOLDER, tenant) if tenant and is_multi_tenant(meta) else provider.issuer]
     if not is_multi_tenant(meta):
-        return provider.issuer
+        forms.append(named)
+    base = entra_v1_base(meta)
+    if base and tenant:
+        origin = urlsplit(str(meta.get("authorization_endpoint") or provider.issuer))
+        forms += [f"{base}{tenant}", f"{origin.scheme}://{origin.netloc}/{tenant}/v2.0"]
+    return list(dict.fromkeys(f.rstrip("/") for f in forms))
+
+
+def _token_tenant(claims: dict, what: str) -> str | None:
     tid = claims.get("tid")
+    if tid is None:
+        return None
     if not isinstance(tid, str) or not TENANT_ID.fullmatch(tid.strip().lower()):
+        raise RuleViolation(RULE, f"the {what}'s Microsoft Entra tenant (tid) is not a tenant id")
+    return tid.strip().lower()
+
+
+def refuse_personal_account(provider: IdentityProvider) -> None:
+    raise RuleViolation(RULE, f"{provider.name} signs in accounts of the university's Microsoft Entra directory, and you "
+                              "signed in with a personal Microsoft account (outlook.com, hotmail.com, live.com: the "
+                              f"'consumers' tenant {CONSUMERS_TENANT}), which the library does not accept; sign in again "
+                              "with your university account", status=403)
+
+
+def expected_issuers(provider: IdentityProvider, meta: dict, claims: dict, what: str) -> list[str]:
+    """The issuers ``claims`` may name: the configured one, or for a multi-tenant issuer its template
+    with the token's own tenant (``tid``) — which must be one of the provider's allowed tenants; at
+    Microsoft Entra ID also the tenant's v1 form (``https://sts.windows.net/TENANT/``).  A personal
+    Microsoft account (the ``consumers`` tenant) is refused with its own message (LMS-3)."""
+    entra = entra_v1_base(meta) is not None
+    tid = _token_tenant(claims, what) if (entra or is_multi_tenant(meta)) else None
+    if tid == CONSUMERS_TENANT:
+        refuse_personal_account(provider)
+    if not is_multi_tenant(meta):
+        tenant = configured_tenant(provider.issuer) or configured_tenant(str(meta.get("issuer") or ""))
+        if entra and tenant and tid and tid != tenant:
+            raise RuleViolation(RULE, f"the {what} was issued by the Microsoft Entra tenant {tid}, and {provider.name} signs "
+                                      f"in people of the tenant {tenant} only", status=403)
+        return issuer_forms(provider, meta, tenant if entra else None)
+    if tid is None:
         raise RuleViolation(RULE, f"the {what} names no Microsoft Entra tenant (tid), which a multi-tenant issuer must")
-    tid = tid.strip().lower()
     if tid not in provider.tenants:
         raise RuleViolation(RULE, f"{provider.name} does not sign in people of the Microsoft Entra tenant {tid}: it is not "
                                   f"one of its allowed tenants ({', '.join(provider.tenants)}); an administrator of "
                                   f"{provider.institution.code} adds it to the provider's allowed tenants if it should",
                             status=403)
-    return str(meta["issuer"]).replace(TENANT_PLACEHOLDER, tid)
+    return issuer_forms(provider, meta, tid)
 
 
-def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False) -> KeySet | None:
-    """The provider's keys, cached; ``force`` reads them again (at most once per
-    JWKS_REFRESH_MIN seconds: then ``None``, the unknown key stays unknown)."""
+def expected_issuer(provider: IdentityProvider, meta: dict, claims: dict, what: str) -> str:
+    """The issuer ``claims`` must name: the one of :func:`expected_issuers` it names, else the first."""
+    forms = expected_issuers(provider, meta, claims, what)
+    named = str(claims.get("iss") or "").rstrip("/")
+    return next((f for f in forms if f == named), forms[0])
+
+
+def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False, fresh: bool = False) -> KeySet | None:
+    """The provider's keys: cached (the timer puts them there every hour), else read; when they
+    cannot be read, the last good copy kept on the provider, for up to STALE_MAX.  ``force`` reads
+    them again (a key id we lack; at most once per JWKS_REFRESH_MIN seconds: then ``None``, the
+    unknown key stays unknown); ``fresh`` reads them for the timer, no fallback."""
     key = f"sso:oidc:jwks:{meta['jwks_uri']}"
-    data = None if force else cache.get(key)
+    stored = provider.oidc_metadata or {}
+    ours = stored.get("jwks_uri") == meta["jwks_uri"]
+    data = None if (force or fresh) else cache.get(key)
     if force:
         forced_key, now = key + ":forced", clock.now().timestamp()
         last = cache.get(forced_key)
@@ -136,12 +277,28 @@ def _jwks(provider: IdentityProvider, meta: dict, *, force: bool = False) -> Key
             return None
         cache.set(forced_key, now, METADATA_TTL)
     if data is None:
-        data = _get_json(meta["jwks_uri"], "key set (JWKS)")
-        cache.set(key, data, METADATA_TTL)
+        try:
+            data = _get_json(meta["jwks_uri"], "key set (JWKS)")
+        except RuleViolation:
+            data = None if (force or fresh or not ours) else held(provider, "jwks", STALE_MAX)
+            if data is None:
+                raise
+            logger.warning("SSO %s: key set not read; checking with the copy held", provider.issuer)
+        else:
+            cache.set(key, data, METADATA_TTL)
+            keep(provider, "jwks", data, jwks_uri=meta["jwks_uri"])
     try:
         return KeySet.import_key_set(data)  # type: ignore[arg-type]  # checked by joserfc itself
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise RuleViolation(RULE, f"the provider's key set could not be read ({exc.__class__.__name__})") from None
+
+
+def refresh(provider: IdentityProvider) -> dict:
+    """Read the discovery document and the key set again now, check them and keep them as the last
+    good copy (the timer, ``sso refresh``); refuses naming what failed (LMS-3)."""
+    meta = discovery(provider, fresh=True)
+    _jwks(provider, meta, fresh=True)
+    return meta
 
 
 def redirect_uri(request, provider: IdentityProvider) -> str:
@@ -242,18 +399,19 @@ def says_true(value) -> bool:
 
 def issuer_matches(provider: IdentityProvider, named: str) -> bool:
     """Whether ``named`` is the provider's issuer (with or without a final slash) — for a multi-tenant
-    issuer, its template with one of the allowed tenants."""
+    issuer, its template with one of the allowed tenants; at Microsoft Entra ID, also the tenant's
+    v1 form (:func:`issuer_forms`)."""
     try:
         meta: dict | None = discovery(provider)
     except RuleViolation:
         meta = None
-    if meta is not None and is_multi_tenant(meta):
-        prefix, suffix = str(meta["issuer"]).split(TENANT_PLACEHOLDER)
-        named, suffix = named.rstrip("/"), suffix.rstrip("/")
-        if not (named.startswith(prefix) and named.endswith(suffix) and len(named) > len(prefix) + len(suffix)):
-            return False
-        return named[len(prefix):len(named) - len(suffix)].lower() in provider.tenants
-    return named.rstrip("/") == provider.issuer.rstrip("/")
+    named = named.rstrip("/")
+    if meta is None:
+        return named == provider.issuer.rstrip("/")
+    if is_multi_tenant(meta):
+        return any(named.lower() == f.lower() for t in provider.tenants for f in issuer_forms(provider, meta, t))
+    tenant = configured_tenant(provider.issuer) or configured_tenant(str(meta.get("issuer") or ""))
+    return named in issuer_forms(provider, meta, tenant if entra_v1_base(meta) else None)
 
 
 def _check_answer_issuer(provider: IdentityProvider, answered: str | None) -> None:
@@ -410,7 +568,8 @@ def verify_id_token(provider: IdentityProvider, meta: dict, id_token: str, *, no
     options = {"iss": {"essential": True, "value": issuer}, "aud": {"essential": True, "value": provider.client_id},
                "sub": {"essential": True}, "exp": {"essential": True}, "iat": {"essential": True}}
     if str(claims.get("iss", "")).rstrip("/") == issuer.rstrip("/"):
-        options["iss"] = {"essential": True, "value": claims["iss"]}  # the same issuer with or without its final slash
+        # the same issuer with or without its final slash (Entra's v1 form ends with one)
+        options["iss"] = {"essential": True, "value": claims["iss"]}
     params = {"nonce": nonce, "client_id": provider.client_id}
     if access_token:
         params["access_token"] = access_token

@@ -18,7 +18,7 @@ from syllabus.org.models import Institution, User, UserGroup, typed_username
 from syllabus.org.roles import Role
 from syllabus.org.services import PersonDetails, has_back_office_rights, provision_person
 
-from .models import MAP_MAX_ENTRIES, IdentityProvider, Kind, ServiceProvider, SignIn, UsedAssertion
+from .models import MAP_MAX_ENTRIES, IdentityProvider, Kind, LinkedAccount, ServiceProvider, SignIn, UsedAssertion
 from .oidc import says_true
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,20 @@ def _common(institution, name, *, slug, group_attribute, group_map, role_attribu
             "role_attribute": role_attribute or "", "role_map": role_map, "authn_context": authn_context}
 
 
+def _mapping(kind: str, preset: str, attributes: dict[str, str] | None, *, username: str, group: str,
+             role: str) -> dict[str, str]:
+    """The attribute fields of a new provider: those given, and a preset's names for the others."""
+    from . import presets
+
+    given = {"username_attribute": username or "", "group_attribute": group or "", "role_attribute": role or "",
+             **{f"{what}_attribute": (attributes or {}).get(what) or "" for what in ("first_name", "last_name", "email")}}
+    filled = presets.fill(kind, preset, given)
+    too_long = [k for k, v in filled.items() if len(v) > 200]
+    if too_long:
+        raise RuleViolation(RULE, f"an attribute name has at most 200 characters ({too_long[0]})")
+    return filled
+
+
 MAX_TENANTS = 50          # allowed Entra tenants of one provider
 MAX_HOSTED_DOMAINS = 20   # allowed Google Workspace domains of one provider
 HMAC_SECRET_MIN = 32      # characters of a client secret used as an HMAC key (RFC 7518 §3.2: as long as the hash)
@@ -122,6 +136,11 @@ def clean_oidc_options(*, issuer: str, allowed_tenants, allowed_hosted_domains, 
     if len(tenants) > MAX_TENANTS:
         raise RuleViolation(RULE, f"at most {MAX_TENANTS} allowed tenants per provider")
     path = urlsplit(issuer).path.strip("/").split("/")
+    if (path and path[0].lower() in oidc.CONSUMERS_SEGMENTS) or oidc.CONSUMERS_TENANT in tenants:
+        raise RuleViolation(RULE, f"the Microsoft Entra tenant 'consumers' ({oidc.CONSUMERS_TENANT}) is personal Microsoft "
+                                  "accounts (outlook.com, hotmail.com, live.com), which anybody can open: Syllabus does "
+                                  "not sign them in; use the university's tenant id (a personal account a person must use "
+                                  "is invited as a guest of that tenant)")
     if path and path[0].lower() in oidc.MULTI_TENANT_SEGMENTS and not tenants:
         raise RuleViolation(RULE, f"{issuer} is a multi-tenant issuer (any Microsoft Entra tenant signs in there): list the "
                                   "tenant ids allowed to sign in (--allowed-tenant, the admin's Allowed tenants)")
@@ -167,13 +186,15 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
                       role_claim: str = "", role_map=None, existing_only: bool = False, scopes: str = "",
                       check: bool = True, actor=None, trust_email_for_staff: bool = False,
                       verifies_email: bool = False, authn_context: str = "", allowed_tenants=(),
-                      allowed_hosted_domains=(), signing_alg: str = "") -> IdentityProvider:
+                      allowed_hosted_domains=(), signing_alg: str = "", preset: str = "",
+                      attributes: dict[str, str] | None = None) -> IdentityProvider:
     """Add an OpenID Connect provider; with ``check`` its discovery document is read now, so
     that a wrong issuer is refused here rather than at the first sign-in.  ``verifies_email``:
     an address sent without ``email_verified`` is trusted (off: stored for letters only).
     ``allowed_tenants``: Entra tenant ids (required for a multi-tenant issuer);
     ``allowed_hosted_domains``: Google Workspace ``hd`` values; ``signing_alg``: see
-    :func:`oidc.check_alg`."""
+    :func:`oidc.check_alg`; ``preset``: the claim names of an identity provider product
+    (:mod:`presets`) for the attributes not given (``attributes``: first/last name, e-mail)."""
     issuer = (issuer or "").strip().rstrip("/")
     if not issuer.startswith(("https://", "http://")):
         raise RuleViolation(RULE, "the issuer is an http(s) URL")
@@ -182,10 +203,11 @@ def add_oidc_provider(institution: Institution, *, name: str, issuer: str, clien
     options = clean_oidc_options(issuer=issuer, allowed_tenants=allowed_tenants,
                                  allowed_hosted_domains=allowed_hosted_domains, signing_alg=signing_alg,
                                  client_secret=client_secret)
-    values = _common(institution, name, slug=slug, group_attribute=group_claim, group_map=group_map,
-                     role_attribute=role_claim, role_map=role_map, authn_context=authn_context)
+    mapping = _mapping(Kind.OIDC, preset, attributes, username=username_claim, group=group_claim, role=role_claim)
+    values = _common(institution, name, slug=slug, group_attribute=mapping.pop("group_attribute"), group_map=group_map,
+                     role_attribute=mapping.pop("role_attribute"), role_map=role_map, authn_context=authn_context)
     provider = IdentityProvider(kind=Kind.OIDC, issuer=issuer, client_id=client_id, client_secret=client_secret or "",
-                                username_attribute=username_claim or "", existing_only=existing_only,
+                                **mapping, existing_only=existing_only,
                                 trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email),
                                 scopes=scopes or "openid email profile", **options, **values)
     if check:
@@ -226,14 +248,18 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
                       role_attribute: str = "", role_map=None, existing_only: bool = False, actor=None,
                       trust_email_for_staff: bool = False, verifies_email: bool = False,
                       authn_context: str = "", metadata_signing_cert: str = "", scopes: str = "",
-                      check_scopes: bool = True) -> IdentityProvider:
+                      check_scopes: bool = True, preset: str = "",
+                      attributes: dict[str, str] | None = None) -> IdentityProvider:
     """``metadata_xml``: the IdP's EntityDescriptor, as :func:`saml.read_metadata` takes it out of
     an aggregate (after checking its signature with ``metadata_signing_cert``, kept for refreshes).
-    ``scopes``: scopes the IdP may assert besides its metadata's ``shibmd:Scope``."""
+    ``scopes``: scopes the IdP may assert besides its metadata's ``shibmd:Scope``; ``preset``,
+    ``attributes``: as :func:`add_oidc_provider`."""
     from . import saml
 
-    values = _common(institution, name, slug=slug, group_attribute=group_attribute, group_map=group_map,
-                     role_attribute=role_attribute, role_map=role_map, authn_context=authn_context)
+    mapping = _mapping(Kind.SAML, preset, attributes, username=username_attribute, group=group_attribute,
+                       role=role_attribute)
+    values = _common(institution, name, slug=slug, group_attribute=mapping.pop("group_attribute"), group_map=group_map,
+                     role_attribute=mapping.pop("role_attribute"), role_map=role_map, authn_context=authn_context)
     values["extra_scopes"] = parse_scopes(scopes)
     values["check_scopes"] = bool(check_scopes)
     metadata_signing_cert = saml.check_signing_cert(metadata_signing_cert)
@@ -244,8 +270,7 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
         service_provider(institution)
         provider = IdentityProvider.objects.create(
             kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id, **fetched,
-            metadata_signing_cert=metadata_signing_cert,
-            username_attribute=username_attribute or "", existing_only=existing_only,
+            metadata_signing_cert=metadata_signing_cert, **mapping, existing_only=existing_only,
             trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email), **values)
         audit.created(actor, provider)
     return provider
@@ -271,14 +296,14 @@ def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> b
         if entity_id != provider.entity_id:
             raise RuleViolation(RULE, f"the metadata at {provider.metadata_url} now describes {entity_id[:200]!r}, not "
                                       f"{provider.entity_id!r}: kept the metadata held; add the other IdP as a provider of its own")
-    except RuleViolation:
-        IdentityProvider.objects.filter(pk=provider.pk).update(
-            metadata_refresh_due=now + dt.timedelta(seconds=saml.REFRESH_RETRY))
+    except RuleViolation as exc:
+        record_refresh_failure(provider, now, exc, retry=saml.REFRESH_RETRY)
         raise
     changed = xml != provider.metadata_xml
     with transaction.atomic():
         IdentityProvider.objects.filter(pk=provider.pk).update(
-            metadata_xml=xml, metadata_fetched_at=now, metadata_refresh_due=saml.next_refresh(xml, now))
+            metadata_xml=xml, metadata_fetched_at=now, metadata_refresh_due=saml.next_refresh(xml, now),
+            refresh_error="", refresh_failed_at=None)
         if changed:   # the trail names the versions (SHA-256), not megabytes of XML twice
             import hashlib
 
@@ -299,9 +324,57 @@ def refresh_due_metadata(now) -> int:
     for provider in due:
         try:
             changed += refresh_saml_metadata(provider, now)
-        except RuleViolation as exc:
-            logger.warning("SSO %s: metadata not refreshed: %s", provider, exc)
+        except RuleViolation:
+            pass   # recorded on the provider and logged
     return changed
+
+
+def record_refresh_failure(provider: IdentityProvider, now, exc: RuleViolation, *, retry: int) -> None:
+    """A read of the provider's metadata (SAML) or discovery document and key set (OpenID Connect)
+    failed: say why on the provider (the admin, ``sso list``), try again in ``retry`` seconds; sign-in
+    goes on with the copy held (LMS-3)."""
+    IdentityProvider.objects.filter(pk=provider.pk).update(
+        metadata_refresh_due=now + dt.timedelta(seconds=retry), refresh_error=str(exc)[:1000], refresh_failed_at=now)
+    logger.warning("SSO %s: not read again: %s", provider, exc)
+
+
+def refresh_oidc_metadata(provider: IdentityProvider, now=None) -> dict:
+    """Read an OpenID provider's discovery document and key set again and keep them as the copy held
+    (the issuer it names is checked again: a changed one drops the copy and stops sign-in); the next
+    read is due in an hour. A failure is recorded on the provider and tried again in 15 minutes;
+    sign-in goes on with the copy held (LMS-3)."""
+    from . import oidc
+
+    now = now or clock.now()
+    if provider.kind != Kind.OIDC:
+        raise RuleViolation(RULE, f"{provider.name} is not an OpenID Connect provider")
+    try:
+        meta = oidc.refresh(provider)
+    except RuleViolation as exc:
+        record_refresh_failure(provider, now, exc, retry=oidc.REFRESH_RETRY)
+        raise
+    IdentityProvider.objects.filter(pk=provider.pk).update(
+        metadata_fetched_at=now, metadata_refresh_due=now + dt.timedelta(seconds=oidc.METADATA_TTL),
+        refresh_error="", refresh_failed_at=None)
+    provider.refresh_from_db()
+    return meta
+
+
+def refresh_due_oidc(now) -> int:
+    """The tick: read again the discovery document and key set of every enabled OpenID provider whose
+    time has come (every hour; 15 minutes after a failure); one failure does not stop the others."""
+    from django.db.models import Q
+
+    due = IdentityProvider.objects.filter(kind=Kind.OIDC, enabled=True).filter(
+        Q(metadata_refresh_due__isnull=True) | Q(metadata_refresh_due__lte=now)).select_related("institution")
+    read = 0
+    for provider in due:
+        try:
+            refresh_oidc_metadata(provider, now)
+            read += 1
+        except RuleViolation:
+            pass   # recorded on the provider and logged
+    return read
 
 
 def service_provider(institution: Institution) -> ServiceProvider:
@@ -386,18 +459,68 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
         raise RuleViolation(RULE, f"the identity provider {provider.name!r} is disabled")
     details = map_person(provider, attributes)
     if not details.username:
-        raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the person")
+        from .presets import hint
+
+        raise RuleViolation(RULE, f"{provider.name} sent no {provider.attribute('username')!r}, the attribute that names the "
+                                  f"person{hint(provider.kind, attributes)}")
+    vouched = False
     if email_unverified(provider, attributes):
         details = _without_unverified_email(provider, details)
     elif not email_vouched(provider, attributes):
         details = _email_unvouched(provider, details)
+    else:
+        vouched = bool(details.email)
     check_email_trust(provider, details.username)
+    subject_name = User.normalize_username(details.username.strip())[:255]
     with transaction.atomic():
         if assertion_id:
             record_assertion(provider, assertion_id, assertion_keep_until)
-        user, _created = provision_person(provider.institution, details, create=not provider.existing_only,
+        account, linked_by = account_for(provider, details, subject_name, vouched=vouched)
+        found = dataclasses.replace(details, username=account.username) if account is not None else details
+        user, _created = provision_person(provider.institution, found, create=not provider.existing_only,
                                           source=f"sso:{provider.slug}")
+        if linked_by:
+            LinkedAccount.objects.create(provider=provider, subject=subject_name, user=user, linked_by=linked_by)
+            if linked_by == "email":
+                audit.event(None, user, "linked", note=f"signed in through sso:{provider.slug} as {subject_name!r}, "
+                                                       f"found by the e-mail address {details.email} (LMS-3)")
     return user
+
+
+def account_for(provider: IdentityProvider, details: PersonDetails, subject: str, *,
+                vouched: bool) -> tuple[User | None, str]:
+    """Which existing account a sign-in lands on, and how to remember it: ``(user, "")`` for an
+    identity linked before; ``(None, "username")`` for the person named by the username attribute
+    (found or created by :func:`provision_person`); ``(user, "email")`` for the one person of the
+    institution whose address — vouched for here (the people file, an LMS, a provider that verifies
+    addresses) — is the one this provider vouches for (``vouched``: ``email_verified`` true, or the
+    provider's *e-mail addresses are verified* setting): a password account or an LMS one is the same
+    person's, one account for all (docs/sso.md *One person, one account*).  Never by an address one
+    side does not vouch for; a person with back-office rights only when the provider is trusted for
+    staff e-mail addresses; an account already linked to another identity of this provider is refused
+    rather than shared (LMS-3)."""
+    link = LinkedAccount.objects.select_related("user").filter(provider=provider, subject=subject).first()
+    if link is not None:
+        return link.user, ""
+    if User.objects.filter(username=subject).exists() or not vouched or not details.email:
+        return None, "username"
+    same = list(User.objects.filter(institution=provider.institution, email__iexact=details.email.strip(),
+                                    email_verified=True)[:2])
+    if len(same) != 1:
+        return None, "username"   # nobody, or two people with that address: a new account, matched by nobody's address
+    user = same[0]
+    other = LinkedAccount.objects.filter(provider=provider, user=user).first()
+    if other is not None:
+        raise PermissionDenied(RULE, f"{provider.name} signs you in as {subject!r}, and the account with your e-mail address "
+                                     f"({user.username!r}) already signs in through it as {other.subject!r}: one account "
+                                     "answers one identity per provider; ask the institution's administrator")
+    if not provider.trust_email_for_staff and not user.is_superuser and has_back_office_rights(user):
+        raise PermissionDenied(RULE, f"{provider.name} signs you in as {subject!r}, found by your e-mail address, and the "
+                                     f"account {user.username!r} with that address has back-office rights: this provider is "
+                                     "not trusted to match staff accounts by e-mail (the provider setting \"Trust the "
+                                     "provider's e-mail addresses for staff accounts\" is off); sign in with your password, or "
+                                     "ask the institution's administrator to link the accounts")
+    return user, "email"
 
 
 VERIFIED_CLAIM = "email"   # OpenID Connect's email_verified speaks of this claim only

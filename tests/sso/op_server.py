@@ -16,10 +16,15 @@ resets everything (``reset``).  ``GET /_log`` tells what happened (token request
 
 Two more parts of the standards, each written from its text:
 
-- **A multi-tenant issuer as Microsoft Entra ID has one** (its v2.0 endpoints, as Microsoft's
-  identity platform documents them): ``/organizations/v2.0/.well-known/openid-configuration``
-  names the issuer ``…/{tenantid}/v2.0``; ``/_control`` ``tenant`` puts the person in a tenant,
-  and their ID tokens then carry ``tid`` and ``iss`` = ``…/<tid>/v2.0``.
+- **Microsoft Entra ID's endpoints** (as Microsoft's identity platform documents them, with the
+  ``cloud_instance_name`` its discovery documents carry): ``/organizations/v2.0`` (and ``common``)
+  names the issuer ``…/{tenantid}/v2.0``, ``/TENANT/v2.0`` the tenant's; the v1 endpoints
+  ``/TENANT`` and ``/organizations`` name ``https://sts.windows.net/TENANT/`` and its template.
+  ``/_control`` ``tenant`` puts the person in a tenant, and their ID tokens then carry ``tid`` and
+  ``iss`` = ``…/<tid>/v2.0``; with ``v1`` they are shaped as v1 endpoints send them
+  (``iss`` = ``https://sts.windows.net/<tid>/``, ``ver`` 1.0, ``upn``, ``unique_name``, ``oid``).
+- ``skew``: seconds added to the ID token's times (the relying party's clock was moved).
+- ``down``: the parts that answer 503 (``discovery``, ``jwks``) — a provider that cannot be read.
 - **OpenID Connect Front-Channel Logout 1.0**: the discovery document says
   ``frontchannel_logout_supported`` and ``frontchannel_logout_session_supported``; every sign-in
   has an OP session (``sid``, in the ID token, §3); the end-session endpoint (RP-initiated logout,
@@ -182,7 +187,19 @@ class OpenIDCodeFlow(OpenIDCode):
         if STATE["tenant"]:              # a multi-tenant issuer: the person's own tenant names the issuer
             claims["tid"] = STATE["tenant"]
             claims["iss"] = f"{STATE['issuer']}/{STATE['tenant']}/v2.0"
+        if STATE["tenant"] and STATE.get("v1"):
+            # Entra's v1 endpoints: the v1 issuer (final slash), ver 1.0, the person named by upn and
+            # unique_name (no preferred_username), their object id in oid
+            user = req.authorization_code.user if getattr(req, "authorization_code", None) else STATE["user"]
+            claims.pop("preferred_username", None)
+            claims.update({"iss": f"https://sts.windows.net/{STATE['tenant']}/", "ver": "1.0",
+                           "upn": user.get("upn") or user.get("email"), "unique_name": user.get("upn") or user.get("email"),
+                           "oid": user.get("oid") or "0b0e4e8c-51a1-4d4b-9a3b-5c2b7d0f6e11", "amr": ["pwd"]})
         claims.update(STATE["extra"])
+        if STATE.get("skew"):   # the relying party's clock was moved by the test: the provider's moves with it
+            for name in ("iat", "exp", "nbf", "auth_time"):
+                if isinstance(claims.get(name), int):
+                    claims[name] += int(STATE["skew"])
         now = int(time.time())
         if mode == "tamper":  # change a claim after signing: the signature no longer matches
             encoded = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
@@ -235,16 +252,41 @@ def create_app() -> Flask:
 
     @app.get("/.well-known/openid-configuration")
     def discovery():
+        if _down("discovery"):
+            return jsonify({"error": "temporarily_unavailable"}), 503
         return jsonify(_discovery(STATE["issuer"], STATE["issuer"]))
 
-    @app.get("/organizations/v2.0/.well-known/openid-configuration")
-    def discovery_multi_tenant():
-        """Entra's multi-tenant v2.0 discovery: the issuer is a template of the tenant."""
+    def _entra(document: dict) -> dict:
+        # what Entra's discovery documents carry besides the standard's (the cloud: which v1 issuer)
+        return {**document, "cloud_instance_name": "microsoftonline.com", "tenant_region_scope": "EU",
+                "msgraph_host": "graph.microsoft.com", "rbac_url": "https://pas.windows.net"}
+
+    @app.get("/<segment>/v2.0/.well-known/openid-configuration")
+    def discovery_entra_v2(segment):
+        """Entra's v2.0 discovery: a tenant's (issuer …/TENANT/v2.0) or the multi-tenant one
+        (organizations, common: the issuer is a template of the tenant)."""
+        if _down("discovery"):
+            return jsonify({"error": "temporarily_unavailable"}), 503
         iss = STATE["issuer"]
-        return jsonify(_discovery(iss, f"{iss}/{{tenantid}}/v2.0"))
+        tenant = "{tenantid}" if segment in ("organizations", "common") else segment
+        return jsonify(_entra(_discovery(iss, f"{iss}/{tenant}/v2.0")))
+
+    @app.get("/<segment>/.well-known/openid-configuration")
+    def discovery_entra_v1(segment):
+        """Entra's v1 endpoints (login.microsoftonline.com/TENANT, …/organizations): the issuer is
+        https://sts.windows.net/TENANT/ (with its final slash), or its template."""
+        if _down("discovery"):
+            return jsonify({"error": "temporarily_unavailable"}), 503
+        tenant = "{tenantid}" if segment in ("organizations", "common") else segment
+        return jsonify(_entra(_discovery(STATE["issuer"], f"https://sts.windows.net/{tenant}/")))
+
+    def _down(what: str) -> bool:
+        return what in (STATE.get("down") or ())
 
     @app.get("/jwks")
     def jwks():
+        if _down("jwks"):
+            return jsonify({"error": "temporarily_unavailable"}), 503
         keys = [k.as_dict(private=False) for k in STATE["keys"][-1:]]
         return jsonify({"keys": keys + [STATE["ec_key"].as_dict(private=False)]})
 
@@ -304,7 +346,7 @@ def create_app() -> Flask:
                 STATE["mode"] = data["mode"]
             if "acr" in data:
                 STATE["acr"] = data["acr"]
-            for name in ("extra", "tenant", "algs", "discovery_issuer", "hmac_secret"):
+            for name in ("extra", "tenant", "algs", "discovery_issuer", "hmac_secret", "v1", "down", "skew"):
                 if name in data:
                     STATE[name] = data[name]
             if data.get("rotate"):

@@ -160,5 +160,5 @@ def test_lms3_a_discovery_document_that_starts_naming_another_issuer_stops_sign_
     assert "the discovery document names the issuer" in response.content.decode() and _signed_in_user(client) is None
     op.control(discovery_issuer=None)
     call_command("sso", "refresh", "--institution", "inst-a")
-    assert "inst-a/uni: discovery document read again" in capsys.readouterr().out
+    assert "inst-a/uni: discovery document and key set read again" in capsys.readouterr().out
     _signs_in(client, oidc_idp)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import Institution
-from syllabus.sso import saml, selectors, services
+from syllabus.sso import presets, saml, selectors, services
 from syllabus.sso.models import REFEDS_MFA, IdentityProvider, Kind
 
 
@@ -29,6 +29,10 @@ class Command(BaseCommand):
             p.add_argument("--first-name-attribute", default="")
             p.add_argument("--last-name-attribute", default="")
             p.add_argument("--email-attribute", default="")
+            kind = "oidc" if "oidc" in name else "saml"
+            p.add_argument("--preset", default="", choices=list(presets.PRESETS[kind]),
+                           help="the attribute names an identity provider product sends, for the attributes not given "
+                                "(docs/sso.md, Attribute presets)")
             p.add_argument("--email-verified", action="store_true",
                            help="the provider's addresses come from the directory, people cannot set them: an address sent "
                                 "without email_verified (SAML: always; OIDC: Entra ID) may match people (off: stored for "
@@ -94,7 +98,9 @@ class Command(BaseCommand):
             common = dict(name=opts["name"], slug=opts.get("slug"), group_map=opts["group_map"], role_map=opts["role_map"],
                           existing_only=opts["existing_only"], trust_email_for_staff=opts["trust_email_for_staff"],
                           verifies_email=opts["email_verified"],
-                          authn_context=REFEDS_MFA if opts["require_mfa"] else opts["authn_context"])
+                          authn_context=REFEDS_MFA if opts["require_mfa"] else opts["authn_context"],
+                          preset=opts["preset"], attributes={what: opts[f"{what}_attribute"]
+                                                              for what in ("first_name", "last_name", "email")})
             if action == "add-oidc":
                 provider = services.add_oidc_provider(
                     institution, issuer=opts["issuer"], client_id=opts["client_id"], client_secret=opts["client_secret"],
@@ -120,7 +126,6 @@ class Command(BaseCommand):
                     institution, metadata_xml=xml, metadata_url=url, metadata_signing_cert=cert, username_attribute=opts["username_attribute"],
                     scopes=opts["scope"], check_scopes=not opts["no_scope_check"],
                     group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"], **common)
-            self._mapping(provider, opts)
         except RuleViolation as exc:
             raise CommandError(str(exc))
         self.stdout.write(f"added {provider.get_kind_display()} provider {provider.slug!r} to {institution.code}")
@@ -145,14 +150,6 @@ class Command(BaseCommand):
             self.stdout.write("give the IdP this SP metadata URL (entity ID, endpoints, certificate):")
             self.stdout.write("  " + _url("sso:saml-metadata", institution=institution.code))
 
-    def _mapping(self, provider: IdentityProvider, opts) -> None:
-        changed = {f"{what}_attribute": opts[f"{what}_attribute"] for what in ("first_name", "last_name", "email")
-                   if opts.get(f"{what}_attribute")}
-        if changed:
-            from syllabus.core import audit
-
-            audit.update(None, provider, **changed)
-
     def _refresh(self, code: str | None) -> None:
         qs = IdentityProvider.objects.select_related("institution").filter(kind=Kind.SAML).exclude(metadata_url="")
         if code:
@@ -171,11 +168,12 @@ class Command(BaseCommand):
             oidc_providers = oidc_providers.filter(institution__code=code)
         for p in oidc_providers.order_by("institution__code", "slug"):
             try:   # the issuer it names is checked again: a changed one is refused, sign-in stops (LMS-3)
-                services.check_discovery(p)
+                services.refresh_oidc_metadata(p)
             except RuleViolation as exc:
                 failed.append(f"{p.institution.code}/{p.slug}: {exc}")
                 continue
-            self.stdout.write(f"{p.institution.code}/{p.slug}: discovery document read again, issuer {p.issuer}")
+            self.stdout.write(f"{p.institution.code}/{p.slug}: discovery document and key set read again, issuer "
+                              f"{p.issuer}, next read {p.metadata_refresh_due:%Y-%m-%d %H:%M} UTC")
         if failed:
             raise CommandError("\n".join(failed))
 
@@ -196,7 +194,10 @@ class Command(BaseCommand):
                                               ("scopes unchecked", p.kind == Kind.SAML and not p.check_scopes),
                                               (f"tenants {', '.join(p.tenants)}", bool(p.tenants)),
                                               (f"hosted domains {', '.join(p.hosted_domains)}", bool(p.hosted_domains)),
-                                              (f"signed with {p.signing_alg} only", bool(p.signing_alg))) if on)
+                                              (f"signed with {p.signing_alg} only", bool(p.signing_alg)),
+                                              (f"last read failed {p.refresh_failed_at:%Y-%m-%d %H:%M} UTC: "
+                                               f"{p.refresh_error[:200]}" if p.refresh_failed_at else "",
+                                               bool(p.refresh_error))) if on)
             self.stdout.write(f"{p.institution.code}\t{p.slug}\t{p.kind}\t{p.name}\t{where}" + (f"\t({flags})" if flags else ""))
 
 

@@ -27,7 +27,7 @@ from syllabus.org.models import Institution, User
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 
 from . import platform_http
-from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform
+from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform, UsernameClaim
 from .origins import origin_of
 
 log = logging.getLogger("syllabus.lti")
@@ -68,11 +68,18 @@ def _check_url(value: str, name: str) -> str:
     return value
 
 
+def _check_choice(value: str, choices, name: str) -> str:
+    if value not in choices.values:
+        raise RuleViolation("LMS-1", f"{name.replace('_', ' ')} is one of {', '.join(choices.values)}, not {value!r}", field=name)
+    return value
+
+
 def register_platform(actor, institution: Institution, *, issuer: str, client_id: str, deployment_ids=(),
                       auth_login_url: str, auth_token_url: str, keyset_url: str, course_match: str = CourseMatch.LABEL,
-                      name: str = "", auth_audience: str = "", trust_email_for_staff: bool = False) -> Platform:
-    if course_match not in CourseMatch.values:
-        raise RuleViolation("LMS-1", f"course match is one of {', '.join(CourseMatch.values)}, not {course_match!r}", field="course_match")
+                      name: str = "", auth_audience: str = "", trust_email_for_staff: bool = False,
+                      username_claim: str = UsernameClaim.SOURCEDID) -> Platform:
+    _check_choice(course_match, CourseMatch, "course_match")
+    _check_choice(username_claim, UsernameClaim, "username_claim")
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 255:
         raise RuleViolation("LMS-1", "a platform needs a client id (at most 255 characters)", field="client_id")
@@ -81,6 +88,7 @@ def register_platform(actor, institution: Institution, *, issuer: str, client_id
     try:
         with transaction.atomic():
             platform = Platform.objects.create(institution=institution, client_id=client_id, course_match=course_match,
+                                               username_claim=username_claim,
                                                name=(name or "")[:200], auth_audience=(auth_audience or "")[:500],
                                                trust_email_for_staff=bool(trust_email_for_staff), **values)
             audit.created(actor, platform)
@@ -100,6 +108,23 @@ def set_trust_email_for_staff(actor, platform: Platform, trusted: bool) -> Platf
             audit.event(actor, locked, "trust e-mail for staff accounts " + ("on" if trusted else "off"),
                         changes={"trust_email_for_staff": [locked.trust_email_for_staff, bool(trusted)]})
     platform.trust_email_for_staff = bool(trusted)
+    return platform
+
+
+def set_matching(actor, platform: Platform, *, course_match: str | None = None, username_claim: str | None = None) -> Platform:
+    """Change how the platform's launches find their course (``course_match``) and their person
+    (``username_claim``), audited (LMS-1).  Contexts already linked stay linked."""
+    wanted = {k: _check_choice(v, choices, k) for k, v, choices in (("course_match", course_match, CourseMatch),
+                                                                    ("username_claim", username_claim, UsernameClaim))
+              if v is not None}
+    with transaction.atomic():
+        locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        changes = {k: [getattr(locked, k), v] for k, v in wanted.items() if getattr(locked, k) != v}
+        if changes:
+            Platform.objects.filter(pk=locked.pk).update(**{k: v[1] for k, v in changes.items()})
+            audit.changed(actor, locked, changes)
+    for k, v in wanted.items():
+        setattr(platform, k, v)
     return platform
 
 
@@ -368,6 +393,26 @@ def is_test_user(roles) -> bool:
     return isinstance(roles, list) and TEST_USER in roles
 
 
+BRIGHTSPACE = "http://www.brightspace.com"   # D2L Brightspace's own launch claim: tenant_id, org_defined_id, user_id, username
+
+
+def username_in(platform: Platform, claims: dict) -> str:
+    """The value of a launch (or of a roster member's claims) that the platform says is a person's
+    Syllabus username (``Platform.username_claim``, LMS-1): the LIS ``person_sourcedid``, or
+    Brightspace's ``username`` or ``org_defined_id`` from its ``http://www.brightspace.com`` claim
+    — read in NFKC like the sign-in form and the people file; "" when the launch does not carry it
+    (or carries an unresolved substitution variable)."""
+    if platform.username_claim == UsernameClaim.SOURCEDID:
+        holder, field = claims.get(CLAIM + "lis"), "person_sourcedid"
+    else:
+        holder = claims.get(BRIGHTSPACE)
+        field = "username" if platform.username_claim == UsernameClaim.BRIGHTSPACE_USERNAME else "org_defined_id"
+    value = holder.get(field) if isinstance(holder, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ""
+    return User.normalize_username(substituted(value))[:column(User, "username")]
+
+
 def _username(platform: Platform, claims: dict) -> str:
     digest = hashlib.sha256(f"{platform.issuer}|{claims['sub']}".encode()).hexdigest()[:16]
     return f"lti-{digest}"
@@ -387,7 +432,8 @@ def names_of(claims: dict) -> tuple[str, str]:
 
 def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     """(user, created): by (issuer, sub); else a person of the institution whose username is the
-    ``lis_person_sourcedid`` or with the same e-mail (exactly one); else a new person.  An e-mail
+    launch's username value (:func:`username_in`: the LIS ``person_sourcedid`` or Brightspace's
+    username / Org Defined ID, as the platform is set) or with the same e-mail (exactly one); else a new person.  An e-mail
     match to a person with back-office rights is refused (``LaunchRefused("email")``, before
     anything is written) unless the platform is trusted for staff e-mails (LMS-1)."""
     ident = Identity.objects.select_related("user").filter(issuer=platform.issuer, sub=claims["sub"]).first()
@@ -395,7 +441,7 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
         return ident.user, False
     people = User.objects.filter(institution=platform.institution)
     # a username, read in NFKC like the sign-in form and the people file (a full-width look-alike is the same person)
-    sourced = User.normalize_username(substituted((claims.get(CLAIM + "lis") or {}).get("person_sourcedid")))
+    sourced = username_in(platform, claims)
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is None and email:
@@ -447,10 +493,22 @@ def _by_code(institution: Institution, code: str) -> Course | None:
     return course
 
 
+def _by_sis_ids(institution: Institution, sis_ids: list[str]) -> Course | None:
+    """The course the SIS ids name: one course (a cross-listed course holds several of the ids),
+    or — when they name several — the one whose term is current; None when none or ambiguous."""
+    if not sis_ids:
+        return None
+    found = (Course.objects.filter(institution=institution, sis_ids__sis_id__in=sis_ids[:courses.MAX_SIS_IDS])
+             .distinct().order_by("pk"))
+    return _current_first(found)
+
+
 def match_course(platform: Platform, claims: dict) -> Course | None:
     """The platform's course-match rule: the stored context id; or context label = course code
     (``CODE`` or ``CODE-SECTION``, preferring the course whose term is current); or the custom
-    parameter ``course_code``."""
+    parameter ``course_code``; or the LIS claim's ``course_offering_sourcedid`` /
+    ``course_section_sourcedid`` (comma-separated for a cross-listed course, as Canvas sends
+    them) among the courses' SIS ids."""
     context = claims.get(CLAIM + "context") or {}
     if not context.get("id"):
         return None   # a link outside any course (LTI Core 5.4.1): no course to open
@@ -461,6 +519,12 @@ def match_course(platform: Platform, claims: dict) -> Course | None:
         return _current_first(Course.objects.filter(institution=platform.institution, lti_context_id=context.get("id")))
     if platform.course_match == CourseMatch.LABEL:
         return _by_code(platform.institution, context.get("label", ""))
+    if platform.course_match in (CourseMatch.LIS_OFFERING, CourseMatch.LIS_SECTION):
+        lis = claims.get(CLAIM + "lis") or {}
+        field = "course_offering_sourcedid" if platform.course_match == CourseMatch.LIS_OFFERING else "course_section_sourcedid"
+        value = lis.get(field)
+        ids = [substituted(part) for part in courses.split_sis_ids(value)] if isinstance(value, str) else []
+        return _by_sis_ids(platform.institution, [i for i in ids if i])
     custom = claims.get(CLAIM + "custom") or {}
     return _by_code(platform.institution, substituted(custom.get("course_code")))
 
@@ -605,6 +669,20 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
     return members
 
 
+def member_claims(member: dict) -> dict:
+    """A roster member (NRPS 2.0 §2.3) as the launch claims :func:`person_for` reads: its
+    ``user_id`` (the launch's ``sub``), names, e-mail and ``lis_person_sourcedid``, and the claims
+    of its ``message`` (§2.4.1: a platform asked for a resource link's messages puts there what a
+    launch would carry, Brightspace's ``http://www.brightspace.com`` claim included)."""
+    claims: dict = {}
+    for message in member.get("message") or []:
+        if isinstance(message, dict) and isinstance(message.get(BRIGHTSPACE), dict):
+            claims[BRIGHTSPACE] = message[BRIGHTSPACE]
+    names = {k: member.get(k) if isinstance(member.get(k), str) else "" for k in ("email", "given_name", "family_name", "name")}
+    return {**claims, **names, "sub": str(member["user_id"])[:255],
+            CLAIM + "lis": {"person_sourcedid": substituted(member.get("lis_person_sourcedid"))}}
+
+
 def _sync_failed(link: ContextLink, actor, exc: RuleViolation) -> None:
     """Record why a sync failed on the link (what its administrator sees) and in the course's audit
     trail.  A platform that asked to be asked later (429/503) is asked again at ``retry_at``, at
@@ -649,9 +727,7 @@ def sync_roster(link: ContextLink, actor=None) -> dict:
             if role is None or (m.get("status") or "Active") != "Active" or not m.get("user_id") or is_test_user(m.get("roles")):
                 skipped += 1   # (the LMS's own preview person is no student of the course: not counted, LMS-2)
                 continue
-            claims = {"sub": str(m["user_id"])[:255], "email": m.get("email") or "", "given_name": m.get("given_name") or "",
-                      "family_name": m.get("family_name") or "", "name": m.get("name") or "",
-                      CLAIM + "lis": {"person_sourcedid": substituted(m.get("lis_person_sourcedid"))}}
+            claims = member_claims(m)
             try:
                 user, _ = person_for(platform, claims)
             except LaunchRefused as exc:  # an e-mail match to a staff account: nobody linked, nobody created

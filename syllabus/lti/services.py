@@ -602,6 +602,34 @@ def create_course_for_context(actor: User, platform: Platform, context: dict) ->
     return course
 
 
+def ask_to_collaborate(user: User, course: Course, list_id: int) -> int:
+    """An instructor of ``course`` who may only read one of its lists (LST-8: only owners and
+    collaborators edit) asks its owners to add them as a collaborator — from the page their LMS
+    launch opened (LMS-1).  One letter to each owner through the outbox, once per person and list
+    (asking again sends nothing new); audited on the list.  Returns how many owners were asked."""
+    from syllabus.lists.models import ResourceList
+    from syllabus.notify.services import queue_letter
+
+    if not course.instructors.filter(pk=user.pk).exists():
+        raise RuleViolation("LST-8", "only an instructor of the course may ask to edit its lists", status=403)
+    lst = ResourceList.objects.filter(pk=list_id, courses=course, institution_id=course.institution_id).first()
+    if lst is None:
+        raise RuleViolation("LST-8", "this list is not a list of the course", status=404)
+    if lst.owners.filter(pk=user.pk).exists() or lst.collaborators.filter(pk=user.pk).exists():
+        raise RuleViolation("LST-8", "you already edit this list")
+    owners = list(lst.owners.filter(is_active=True).order_by("pk"))
+    if not owners:
+        raise RuleViolation("LST-8", "the list has no owner: ask the library to add you as a collaborator")
+    context = {"requester": user.get_full_name() or user.username, "username": user.username, "list_title": lst.title,
+               "courses": ", ".join(c.code for c in lst.courses.order_by("code")), "link": f"/lists/{lst.pk}/edit/"}
+    with transaction.atomic():
+        for owner in owners:
+            queue_letter("collaboration_asked", owner, {**context, "owner": owner.get_full_name() or owner.username},
+                         key=f"lti-collab:{lst.pk}:{user.pk}:{owner.pk}", institution=course.institution)
+        audit.event(user, lst, "collaboration asked", note=", ".join(o.username for o in owners))
+    return len(owners)
+
+
 # --- Names and Role Provisioning (LMS-2) ------------------------------------------------------
 
 def roster_limits() -> tuple[int, int]:

@@ -265,6 +265,8 @@ def check_claims(login: LoginState, claims: dict) -> None:
         missing.append(CLAIM + "resource_link (id)")
     if kind == DEEP_LINKING and not (claims.get(DL_CLAIM + "deep_linking_settings") or {}).get("deep_link_return_url"):
         missing.append(DL_CLAIM + "deep_linking_settings (deep_link_return_url)")
+    if kind == DEEP_LINKING:
+        check_accept_types(claims.get(DL_CLAIM + "deep_linking_settings") or {})
     context = claims.get(CLAIM + "context")
     if (context is not None or kind == DEEP_LINKING) and not (context or {}).get("id"):
         missing.append(CLAIM + "context (id)")
@@ -301,6 +303,27 @@ def check_claims(login: LoginState, claims: dict) -> None:
     if not Deployment.objects.filter(platform=platform, deployment_id=claims[CLAIM + "deployment_id"]).exists() and not (
             platform.adopt_first_deployment and not platform.deployments.exists()):
         raise LaunchRefused("deployment", f"unknown deployment {claims[CLAIM + 'deployment_id'][:255]!r} of {platform}")
+
+
+DL_ITEM = "ltiResourceLink"   # the one content item type Syllabus returns: a link that launches it on a list, section or item
+
+
+def check_accept_types(settings: dict) -> None:
+    """Deep Linking 2.0 §4.4.1: the platform lists in ``accept_types`` the content item types it takes
+    here, and the tool returns only those.  Syllabus places ``ltiResourceLink`` items; a placement
+    that does not accept them (only ``link``, ``file``, ``html``...) is refused at once, naming what
+    it accepts — not after the instructor chose, with a response the LMS would reject.  A platform
+    that leaves ``accept_types`` out (it is required) is taken to accept LTI links."""
+    accepted = settings.get("accept_types")
+    if accepted is None:
+        return
+    if not isinstance(accepted, list) or not all(isinstance(t, str) for t in accepted):
+        raise LaunchRefused("claim", "deep_linking_settings.accept_types must be a list of content item types")
+    if DL_ITEM not in accepted:
+        named = ", ".join(t[:40] for t in accepted[:10]) or "nothing"
+        raise LaunchRefused("accept_types", f"this place of the LMS accepts {named}, not LTI links (ltiResourceLink), "
+                                            "which is what Syllabus adds: add Syllabus from a place of the LMS that adds "
+                                            "external tool links (Deep Linking 2.0 accept_types)")
 
 
 def adopt_first_deployment(platform: Platform, deployment_id) -> None:
@@ -549,6 +572,18 @@ def link_context(actor, platform: Platform, context: dict, course: Course, *, de
     return link
 
 
+def memberships_url_of(claims: dict) -> str:
+    """The launch's Names and Role service address (NRPS 2.0 §3.6.1 claim), "" when it offers none
+    the tool can use: a string URL, and — when the claim lists ``service_versions`` — version 2.0
+    among them (a platform offering only 1.0 answers another container format; LMS-2)."""
+    nrps = claims.get(NRPS_CLAIM) or {}
+    url = nrps.get("context_memberships_url")
+    versions = nrps.get("service_versions")
+    if not isinstance(url, str) or (isinstance(versions, list) and "2.0" not in versions):
+        return ""
+    return url
+
+
 @dataclass
 class Launch:
     user: User
@@ -579,7 +614,7 @@ def accept(login: LoginState, claims: dict) -> Launch:
         course = match_course(platform, claims)
         if course is not None:
             link_context(user, platform, context, course, deployment_id=claims[CLAIM + "deployment_id"],
-                         memberships_url=(claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""))
+                         memberships_url=memberships_url_of(claims))
             if role:
                 courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
         remember_launch_origins(platform, claims)

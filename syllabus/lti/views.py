@@ -33,7 +33,7 @@ from . import keys, platform_http, services
 from .config import DbToolConf
 from .models import Platform
 from .pylti import MessageLaunch, OIDCLogin, StateSession
-from .services import CLAIM, DL_CLAIM, NRPS_CLAIM, LaunchRefused
+from .services import CLAIM, DL_CLAIM, LaunchRefused
 
 log = logging.getLogger("syllabus.lti")
 SESSION = "lti"
@@ -268,7 +268,7 @@ def _after_launch(request, result, platform: Platform, claims: dict):
     if result.course is None:
         request.session["lti_context"] = {"platform": platform.pk, "context": result.context,
                                           "deployment": claims[CLAIM + "deployment_id"],
-                                          "memberships_url": (claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""),
+                                          "memberships_url": services.memberships_url_of(claims),
                                           "deep_link": claims.get(DL_CLAIM + "deep_linking_settings")
                                           if result.kind == services.DEEP_LINKING else None}
         if result.role == course_services.INSTRUCTOR:

@@ -5,15 +5,7 @@ their students do, names its owner, and "Ask the owners to add me" sends the own
 import pytest
 from playwright.sync_api import expect
 
-from tests.lti.conftest import INSTRUCTOR, framed_launch, start_platform
-
-
-@pytest.fixture
-def framing_lms():
-    proc, lms = start_platform("localhost")   # same site as the live server, as an LMS and its tools on one domain
-    yield lms
-    proc.terminate()
-    proc.wait(timeout=10)
+from tests.lti.conftest import INSTRUCTOR, framed_launch
 
 
 @pytest.mark.browser

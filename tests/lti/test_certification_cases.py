@@ -164,8 +164,10 @@ def test_a_valid_launch_signs_in_with_the_right_role_and_lands_on_a_page(client,
     assert course.instructors.filter(pk=user.pk).exists() == (role == "instructor")
     assert Enrollment.objects.filter(course=course, user=user).exists() == (role == "student")
     assert not user.is_staff and not user.role_assignments.exists()
-    if role:  # a new person, not an owner of the course's one published list: its reader's view (LST-8)
+    if role == "student":  # a new person, not an owner of the course's one published list: its reader's view (LST-8)
         assert r["Location"] == f"/lists/{published.pk}/"
+    elif role == "instructor":  # an instructor who may only read it: the course page says so, and whom to ask (LST-8)
+        assert r["Location"] == f"/lti/courses/{course.pk}/"
     page = client.get(r["Location"])
     assert page.status_code == 200, (r["Location"], page.status_code)
     assert ContextLink.objects.filter(context_id="ctx-hist", course=course).exists()

@@ -5,6 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from syllabus.org.admin import InstitutionScopedAdmin
 
 from .models import Course, CourseSisId
+from .services import set_sis_ids
 
 
 class SisIdFormSet(BaseInlineFormSet):
@@ -29,6 +30,11 @@ class SisIdInline(admin.TabularInline):
     fields = ("sis_id",)
     extra = 0
 
+    def has_view_permission(self, request, obj=None):   # as the course page (InstitutionScopedAdmin)
+        return request.user.is_active and (request.user.is_superuser or request.user.is_administrator)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
 
 @admin.register(Course)
 class CourseAdmin(InstitutionScopedAdmin):
@@ -39,11 +45,10 @@ class CourseAdmin(InstitutionScopedAdmin):
     filter_horizontal = ("instructors",)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is CourseSisId:   # an SIS id belongs to the course's institution (the uniqueness scope)
-            for obj in formset.save(commit=False):
-                obj.institution_id = form.instance.institution_id
-                obj.save()
-            for obj in formset.deleted_objects:
-                obj.delete()
+        if formset.model is CourseSisId:   # through the service: the institution's scope, the audit trail (CRS-2)
+            formset.save(commit=False)   # (what the admin's change message reads; nothing is written by it)
+            kept = [f.cleaned_data["sis_id"] for f in formset.forms
+                    if f.cleaned_data.get("sis_id") and not f.cleaned_data.get("DELETE")]
+            set_sis_ids(request.user, form.instance, kept)
             return
         super().save_formset(request, form, formset, change)

@@ -40,7 +40,9 @@ PEOPLE = {
     "u-lin": {"name": "Lin Learner", "email": "lin@college.example", "roles": [LIS + "Learner"]},
     "u-max": {"name": "Max Member", "email": "max@college.example", "roles": [LIS + "Learner"]},
 }
-CONTEXTS = {"hist": {"id": "ctx-hist-2026", "label": "HIST101", "title": "Modern History"}}
+# the demo's course of its own for this trial (syllabus/lti/demo.py): HIST101, section LMS — its roster
+# sync never touches HIST101-01, where the demo's students read the list
+CONTEXTS = {"hist": {"id": "ctx-hist-2026", "label": "HIST101-LMS", "title": "Modern History"}}
 STATE: dict[str, Any] = {"placed": [], "links": {}, "pending": {}}
 LOCK = threading.Lock()
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import clock
 from syllabus.core.models import Timestamped
@@ -48,3 +49,22 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"
+
+
+class CourseSisId(models.Model):
+    """A student information system's id of a course — its LIS course offering or course section
+    ``sourcedId`` as the SIS loads it into the LMS (LMS-1: an LMS launch finds the course by it).
+    A course cross-listed in the SIS has several (one per section); an id names one course of its
+    institution."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sis_ids")
+    sis_id = models.CharField(_("SIS id"), max_length=255)
+
+    class Meta:
+        verbose_name = _("SIS id")
+        ordering = ["sis_id"]
+        constraints = [models.UniqueConstraint(fields=["institution", "sis_id"], name="uniq_course_sis_id")]
+
+    def __str__(self) -> str:
+        return self.sis_id

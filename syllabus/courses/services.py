@@ -16,12 +16,14 @@ from syllabus.core.errors import RuleViolation, refuse_too_long
 from syllabus.core.loading import ImportReport
 from syllabus.org.models import Institution, User, typed_username
 
-from .models import Course, Enrollment
+from .models import Course, CourseSisId, Enrollment
 from .permissions import can_manage_courses, can_see_roster, ensure_can_manage_courses  # noqa: F401  (re-exported)
 
 EDITABLE_FIELDS = ("code", "name", "section", "department", "term", "start_date", "end_date", "number_of_students")
 MAX_STUDENTS = 2_147_483_647  # the largest value every database stores in the column
-CSV_COLUMNS = ("code", "name", "section", "department", "term", "start_date", "end_date", "number_of_students", "instructors")
+CSV_COLUMNS = ("code", "name", "section", "department", "term", "start_date", "end_date", "number_of_students", "instructors",
+               "sis_ids")
+MAX_SIS_IDS = 50   # SIS ids of one course: a course cross-listed in a few sections, never a whole catalogue
 
 
 def _clean(values: dict) -> dict:
@@ -95,6 +97,45 @@ def unenroll(actor: User | None, course: Course, user: User) -> None:
     with transaction.atomic():
         if Enrollment.objects.filter(course=course, user=user).delete()[0]:
             audit.event(actor, course, "unenrolled", note=user.username)
+
+
+# --- SIS ids (LMS-1: an LMS launch finds the course by its LIS sourcedId) -----------------------
+
+def split_sis_ids(value) -> list[str]:
+    """SIS ids written one after the other, separated by commas (as an LMS sends a cross-listed
+    course's sections, and as the course file's ``sis_ids`` column takes them): stripped, in
+    order, each once."""
+    found: list[str] = []
+    for part in str(value or "").split(","):
+        part = part.strip()
+        if part and part not in found:
+            found.append(part)
+    return found
+
+
+def set_sis_ids(actor: User | None, course: Course, sis_ids: Iterable[str]) -> dict:
+    """Make the course's SIS ids exactly ``sis_ids`` (its LIS course offering and/or section
+    sourcedIds; several for a course cross-listed in the SIS), audited.  An id that already names
+    another course of the institution is refused (CRS-2), as are more than MAX_SIS_IDS ids or one
+    longer than its column.  Returns ``{"sis_ids": [before, after]}`` when they changed."""
+    wanted = split_sis_ids(",".join(sis_ids))
+    if len(wanted) > MAX_SIS_IDS:
+        raise RuleViolation("CRS-2", f"a course has at most {MAX_SIS_IDS} SIS ids, not {len(wanted)}", field="sis_ids")
+    for sis_id in wanted:
+        refuse_too_long("CRS-2", CourseSisId, sis_id=sis_id)
+    with transaction.atomic():
+        taken = (CourseSisId.objects.filter(institution_id=course.institution_id, sis_id__in=wanted)
+                 .exclude(course=course).select_related("course").first())
+        if taken is not None:
+            raise RuleViolation("CRS-2", f"the SIS id {taken.sis_id} already names the course {taken.course}", field="sis_ids")
+        before = sorted(CourseSisId.objects.filter(course=course).values_list("sis_id", flat=True))
+        if before == sorted(wanted):
+            return {}
+        CourseSisId.objects.filter(course=course).exclude(sis_id__in=wanted).delete()
+        CourseSisId.objects.bulk_create([CourseSisId(institution_id=course.institution_id, course=course, sis_id=s)
+                                         for s in wanted if s not in before])
+        audit.changed(actor, course, {"sis_ids": [before, sorted(wanted)]})
+    return {"sis_ids": [before, sorted(wanted)]}
 
 
 # --- the course loader (CRS-2) --------------------------------------------------------
@@ -192,6 +233,7 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
             if values.get("start_date") and values.get("end_date") and values["end_date"] < values["start_date"]:
                 raise _RowError("end_date is before start_date")
             instructors = people.resolve(row.get("instructors") or "") if "instructors" in present else None
+            sis_ids = split_sis_ids(row.get("sis_ids")) if "sis_ids" in present else None
             key = (values["code"], values["section"], values["term"])
             if key in seen_in_file:
                 raise _RowError(f"duplicate of line {seen_in_file[key]} (same code, section and term)")
@@ -202,6 +244,8 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
                 course = existing.get(key)
                 if course is None:
                     course = create_course(actor, institution, instructors=instructors or (), **values)
+                    if sis_ids:
+                        set_sis_ids(actor, course, sis_ids)
                     existing[key] = course
                     report.created += 1
                     report.lines.append(f"line {line}: created {label}")
@@ -209,6 +253,8 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
                     current = sorted(u.pk for u in course.instructors.all())
                     wanted = current if instructors is None else sorted(u.pk for u in instructors)
                     changes = update_course(actor, course, instructors=instructors if current != wanted else None, **values)
+                    if sis_ids is not None:
+                        changes.update(set_sis_ids(actor, course, sis_ids))
                     if changes:
                         report.updated += 1
                         report.lines.append(f"line {line}: updated {label} ({', '.join(sorted(changes))})")

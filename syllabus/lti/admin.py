@@ -26,7 +26,7 @@ class DeploymentInline(admin.TabularInline):
 
 @admin.register(Platform)
 class PlatformAdmin(InstitutionScopedAdmin):
-    list_display = ("__str__", "institution", "issuer", "client_id", "course_match", "trust_email_for_staff", "active")
+    list_display = ("__str__", "institution", "issuer", "client_id", "course_match", "username_claim", "trust_email_for_staff", "active")
     list_filter = ("course_match", "trust_email_for_staff", "active")
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]

@@ -33,6 +33,17 @@ class CourseMatch(models.TextChoices):
     CONTEXT_ID = "context_id", _("Stored LMS context id")
     LABEL = "label", _("Context label = course code (or CODE-SECTION)")
     CUSTOM = "custom", _("Custom parameter course_code")
+    LIS_OFFERING = "lis_offering", _("LIS course offering sourcedId = a course's SIS id")
+    LIS_SECTION = "lis_section", _("LIS course section sourcedId(s) = a course's SIS ids (cross-listed sections)")
+
+
+class UsernameClaim(models.TextChoices):
+    """Which value of a launch (or roster member) is a Syllabus username, to find a person the
+    institution loaded before their first launch (LMS-1)."""
+
+    SOURCEDID = "sourcedid", _("LIS person sourcedId (Canvas SIS id, Moodle ID number, Blackboard batch UID)")
+    BRIGHTSPACE_USERNAME = "brightspace_username", _("Brightspace username (claim http://www.brightspace.com)")
+    BRIGHTSPACE_ORG_DEFINED_ID = "brightspace_org_defined_id", _("Brightspace Org Defined ID (claim http://www.brightspace.com)")
 
 
 class Platform(models.Model):
@@ -47,6 +58,11 @@ class Platform(models.Model):
     auth_audience = models.CharField(max_length=500, blank=True, help_text=_("audience of the token request, when not the token URL"))
     keyset_url = models.URLField(max_length=500, help_text=_("the platform's public keys (JWKS)"))
     course_match = models.CharField(max_length=20, choices=CourseMatch.choices, default=CourseMatch.LABEL)
+    username_claim = models.CharField(
+        _("username in the launch"), max_length=30, choices=UsernameClaim.choices, default=UsernameClaim.SOURCEDID,
+        help_text=_("The launch value that is a person's Syllabus username: a person the institution loaded (people file, "
+                    "SSO) is found by it at their first launch and in the roster sync. Brightspace sends its username and "
+                    "Org Defined ID in its own claim when the deployment's security settings share them (LMS-1)."))
     trust_email_for_staff = models.BooleanField(
         _("trust the LMS's e-mail addresses for staff accounts"), default=False,
         help_text=_("Off (advised): a launch is never matched by e-mail to a person who holds a back-office role "

@@ -28,7 +28,7 @@ from syllabus.org.services import check_may_sign_in, email_values, has_back_offi
 from syllabus.core import jsondata
 
 from . import platform_http
-from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform
+from .models import ContextLink, CourseMatch, Deployment, Identity, LaunchTicket, LoginState, Platform, UsernameClaim
 from .origins import origin_of
 
 log = logging.getLogger("syllabus.lti")
@@ -69,11 +69,18 @@ def _check_url(value: str, name: str) -> str:
     return value
 
 
+def _check_choice(value: str, choices, name: str) -> str:
+    if value not in choices.values:
+        raise RuleViolation("LMS-1", f"{name.replace('_', ' ')} is one of {', '.join(choices.values)}, not {value!r}", field=name)
+    return value
+
+
 def register_platform(actor, institution: Institution, *, issuer: str, client_id: str, deployment_ids=(),
                       auth_login_url: str, auth_token_url: str, keyset_url: str, course_match: str = CourseMatch.LABEL,
-                      name: str = "", auth_audience: str = "", trust_email_for_staff: bool = False) -> Platform:
-    if course_match not in CourseMatch.values:
-        raise RuleViolation("LMS-1", f"course match is one of {', '.join(CourseMatch.values)}, not {course_match!r}", field="course_match")
+                      name: str = "", auth_audience: str = "", trust_email_for_staff: bool = False,
+                      username_claim: str = UsernameClaim.SOURCEDID) -> Platform:
+    _check_choice(course_match, CourseMatch, "course_match")
+    _check_choice(username_claim, UsernameClaim, "username_claim")
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 255:
         raise RuleViolation("LMS-1", "a platform needs a client id (at most 255 characters)", field="client_id")
@@ -82,6 +89,7 @@ def register_platform(actor, institution: Institution, *, issuer: str, client_id
     try:
         with transaction.atomic():
             platform = Platform.objects.create(institution=institution, client_id=client_id, course_match=course_match,
+                                               username_claim=username_claim,
                                                name=(name or "")[:200], auth_audience=(auth_audience or "")[:500],
                                                trust_email_for_staff=bool(trust_email_for_staff), **values)
             audit.created(actor, platform)
@@ -101,6 +109,23 @@ def set_trust_email_for_staff(actor, platform: Platform, trusted: bool) -> Platf
             audit.event(actor, locked, "trust e-mail for staff accounts " + ("on" if trusted else "off"),
                         changes={"trust_email_for_staff": [locked.trust_email_for_staff, bool(trusted)]})
     platform.trust_email_for_staff = bool(trusted)
+    return platform
+
+
+def set_matching(actor, platform: Platform, *, course_match: str | None = None, username_claim: str | None = None) -> Platform:
+    """Change how the platform's launches find their course (``course_match``) and their person
+    (``username_claim``), audited (LMS-1).  Contexts already linked stay linked."""
+    wanted = {k: _check_choice(v, choices, k) for k, v, choices in (("course_match", course_match, CourseMatch),
+                                                                    ("username_claim", username_claim, UsernameClaim))
+              if v is not None}
+    with transaction.atomic():
+        locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        changes = {k: [getattr(locked, k), v] for k, v in wanted.items() if getattr(locked, k) != v}
+        if changes:
+            Platform.objects.filter(pk=locked.pk).update(**{k: v[1] for k, v in changes.items()})
+            audit.changed(actor, locked, changes)
+    for k, v in wanted.items():
+        setattr(platform, k, v)
     return platform
 
 
@@ -241,6 +266,8 @@ def check_claims(login: LoginState, claims: dict) -> None:
         missing.append(CLAIM + "resource_link (id)")
     if kind == DEEP_LINKING and not (claims.get(DL_CLAIM + "deep_linking_settings") or {}).get("deep_link_return_url"):
         missing.append(DL_CLAIM + "deep_linking_settings (deep_link_return_url)")
+    if kind == DEEP_LINKING:
+        check_accept_types(claims.get(DL_CLAIM + "deep_linking_settings") or {})
     context = claims.get(CLAIM + "context")
     if (context is not None or kind == DEEP_LINKING) and not (context or {}).get("id"):
         missing.append(CLAIM + "context (id)")
@@ -277,6 +304,27 @@ def check_claims(login: LoginState, claims: dict) -> None:
     if not Deployment.objects.filter(platform=platform, deployment_id=claims[CLAIM + "deployment_id"]).exists() and not (
             platform.adopt_first_deployment and not platform.deployments.exists()):
         raise LaunchRefused("deployment", f"unknown deployment {claims[CLAIM + 'deployment_id'][:255]!r} of {platform}")
+
+
+DL_ITEM = "ltiResourceLink"   # the one content item type Syllabus returns: a link that launches it on a list, section or item
+
+
+def check_accept_types(settings: dict) -> None:
+    """Deep Linking 2.0 §4.4.1: the platform lists in ``accept_types`` the content item types it takes
+    here, and the tool returns only those.  Syllabus places ``ltiResourceLink`` items; a placement
+    that does not accept them (only ``link``, ``file``, ``html``...) is refused at once, naming what
+    it accepts — not after the instructor chose, with a response the LMS would reject.  A platform
+    that leaves ``accept_types`` out (it is required) is taken to accept LTI links."""
+    accepted = settings.get("accept_types")
+    if accepted is None:
+        return
+    if not isinstance(accepted, list) or not all(isinstance(t, str) for t in accepted):
+        raise LaunchRefused("claim", "deep_linking_settings.accept_types must be a list of content item types")
+    if DL_ITEM not in accepted:
+        named = ", ".join(t[:40] for t in accepted[:10]) or "nothing"
+        raise LaunchRefused("accept_types", f"this place of the LMS accepts {named}, not LTI links (ltiResourceLink), "
+                                            "which is what Syllabus adds: add Syllabus from a place of the LMS that adds "
+                                            "external tool links (Deep Linking 2.0 accept_types)")
 
 
 def adopt_first_deployment(platform: Platform, deployment_id) -> None:
@@ -369,6 +417,26 @@ def is_test_user(roles) -> bool:
     return isinstance(roles, list) and TEST_USER in roles
 
 
+BRIGHTSPACE = "http://www.brightspace.com"   # D2L Brightspace's own launch claim: tenant_id, org_defined_id, user_id, username
+
+
+def username_in(platform: Platform, claims: dict) -> str:
+    """The value of a launch (or of a roster member's claims) that the platform says is a person's
+    Syllabus username (``Platform.username_claim``, LMS-1): the LIS ``person_sourcedid``, or
+    Brightspace's ``username`` or ``org_defined_id`` from its ``http://www.brightspace.com`` claim
+    — read in NFKC like the sign-in form and the people file; "" when the launch does not carry it
+    (or carries an unresolved substitution variable)."""
+    if platform.username_claim == UsernameClaim.SOURCEDID:
+        holder, field = claims.get(CLAIM + "lis"), "person_sourcedid"
+    else:
+        holder = claims.get(BRIGHTSPACE)
+        field = "username" if platform.username_claim == UsernameClaim.BRIGHTSPACE_USERNAME else "org_defined_id"
+    value = holder.get(field) if isinstance(holder, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ""
+    return User.normalize_username(substituted(value))[:column(User, "username")]
+
+
 def _username(platform: Platform, claims: dict) -> str:
     digest = hashlib.sha256(f"{platform.issuer}|{claims['sub']}".encode()).hexdigest()[:16]
     return f"lti-{digest}"
@@ -388,7 +456,8 @@ def names_of(claims: dict) -> tuple[str, str]:
 
 def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     """(user, created): by (issuer, sub); else a person of the institution whose username is the
-    ``lis_person_sourcedid`` or with the same e-mail (exactly one); else a new person.  An e-mail
+    launch's username value (:func:`username_in`: the LIS ``person_sourcedid`` or Brightspace's
+    username / Org Defined ID, as the platform is set) or with the same e-mail (exactly one); else a new person.  An e-mail
     match to a person with back-office rights is refused (``LaunchRefused("email")``, before
     anything is written) unless the platform is trusted for staff e-mails (LMS-1)."""
     ident = Identity.objects.select_related("user").filter(issuer=platform.issuer, sub=claims["sub"]).first()
@@ -396,7 +465,7 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
         return ident.user, False
     people = User.objects.filter(institution=platform.institution)
     # a username, read in NFKC like the sign-in form and the people file (a full-width look-alike is the same person)
-    sourced = User.normalize_username(substituted((claims.get(CLAIM + "lis") or {}).get("person_sourcedid")))
+    sourced = username_in(platform, claims)
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is None and email:
@@ -448,10 +517,22 @@ def _by_code(institution: Institution, code: str) -> Course | None:
     return course
 
 
+def _by_sis_ids(institution: Institution, sis_ids: list[str]) -> Course | None:
+    """The course the SIS ids name: one course (a cross-listed course holds several of the ids),
+    or — when they name several — the one whose term is current; None when none or ambiguous."""
+    if not sis_ids:
+        return None
+    found = (Course.objects.filter(institution=institution, sis_ids__sis_id__in=sis_ids[:courses.MAX_SIS_IDS])
+             .distinct().order_by("pk"))
+    return _current_first(found)
+
+
 def match_course(platform: Platform, claims: dict) -> Course | None:
     """The platform's course-match rule: the stored context id; or context label = course code
     (``CODE`` or ``CODE-SECTION``, preferring the course whose term is current); or the custom
-    parameter ``course_code``."""
+    parameter ``course_code``; or the LIS claim's ``course_offering_sourcedid`` /
+    ``course_section_sourcedid`` (comma-separated for a cross-listed course, as Canvas sends
+    them) among the courses' SIS ids."""
     context = claims.get(CLAIM + "context") or {}
     if not context.get("id"):
         return None   # a link outside any course (LTI Core 5.4.1): no course to open
@@ -462,6 +543,12 @@ def match_course(platform: Platform, claims: dict) -> Course | None:
         return _current_first(Course.objects.filter(institution=platform.institution, lti_context_id=context.get("id")))
     if platform.course_match == CourseMatch.LABEL:
         return _by_code(platform.institution, context.get("label", ""))
+    if platform.course_match in (CourseMatch.LIS_OFFERING, CourseMatch.LIS_SECTION):
+        lis = claims.get(CLAIM + "lis") or {}
+        field = "course_offering_sourcedid" if platform.course_match == CourseMatch.LIS_OFFERING else "course_section_sourcedid"
+        value = lis.get(field)
+        ids = [substituted(part) for part in courses.split_sis_ids(value)] if isinstance(value, str) else []
+        return _by_sis_ids(platform.institution, [i for i in ids if i])
     custom = claims.get(CLAIM + "custom") or {}
     return _by_code(platform.institution, substituted(custom.get("course_code")))
 
@@ -484,6 +571,18 @@ def link_context(actor, platform: Platform, context: dict, course: Course, *, de
                 Course.objects.filter(pk=course.pk).update(lti_context_id=context["id"][:255])
             audit.event(actor, course, "LMS context linked", note=f"{platform}: {context.get('label') or context['id']}")
     return link
+
+
+def memberships_url_of(claims: dict) -> str:
+    """The launch's Names and Role service address (NRPS 2.0 §3.6.1 claim), "" when it offers none
+    the tool can use: a string URL, and — when the claim lists ``service_versions`` — version 2.0
+    among them (a platform offering only 1.0 answers another container format; LMS-2)."""
+    nrps = claims.get(NRPS_CLAIM) or {}
+    url = nrps.get("context_memberships_url")
+    versions = nrps.get("service_versions")
+    if not isinstance(url, str) or (isinstance(versions, list) and "2.0" not in versions):
+        return ""
+    return url
 
 
 @dataclass
@@ -516,7 +615,7 @@ def accept(login: LoginState, claims: dict) -> Launch:
         course = match_course(platform, claims)
         if course is not None:
             link_context(user, platform, context, course, deployment_id=claims[CLAIM + "deployment_id"],
-                         memberships_url=(claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""))
+                         memberships_url=memberships_url_of(claims))
             if role:
                 courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
         remember_launch_origins(platform, claims)
@@ -537,6 +636,34 @@ def create_course_for_context(actor: User, platform: Platform, context: dict) ->
         course.instructors.add(actor)
         audit.event(actor, course, "instructor added", note=f"{actor.username} (LTI)")
     return course
+
+
+def ask_to_collaborate(user: User, course: Course, list_id: int) -> int:
+    """An instructor of ``course`` who may only read one of its lists (LST-8: only owners and
+    collaborators edit) asks its owners to add them as a collaborator — from the page their LMS
+    launch opened (LMS-1).  One letter to each owner through the outbox, once per person and list
+    (asking again sends nothing new); audited on the list.  Returns how many owners were asked."""
+    from syllabus.lists.models import ResourceList
+    from syllabus.notify.services import queue_letter
+
+    if not course.instructors.filter(pk=user.pk).exists():
+        raise RuleViolation("LST-8", "only an instructor of the course may ask to edit its lists", status=403)
+    lst = ResourceList.objects.filter(pk=list_id, courses=course, institution_id=course.institution_id).first()
+    if lst is None:
+        raise RuleViolation("LST-8", "this list is not a list of the course", status=404)
+    if lst.owners.filter(pk=user.pk).exists() or lst.collaborators.filter(pk=user.pk).exists():
+        raise RuleViolation("LST-8", "you already edit this list")
+    owners = list(lst.owners.filter(is_active=True).order_by("pk"))
+    if not owners:
+        raise RuleViolation("LST-8", "the list has no owner: ask the library to add you as a collaborator")
+    context = {"requester": user.get_full_name() or user.username, "username": user.username, "list_title": lst.title,
+               "courses": ", ".join(c.code for c in lst.courses.order_by("code")), "link": f"/lists/{lst.pk}/edit/"}
+    with transaction.atomic():
+        for owner in owners:
+            queue_letter("collaboration_asked", owner, {**context, "owner": owner.get_full_name() or owner.username},
+                         key=f"lti-collab:{lst.pk}:{user.pk}:{owner.pk}", institution=course.institution)
+        audit.event(user, lst, "collaboration asked", note=", ".join(o.username for o in owners))
+    return len(owners)
 
 
 # --- Names and Role Provisioning (LMS-2) ------------------------------------------------------
@@ -606,6 +733,20 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
     return members
 
 
+def member_claims(member: dict) -> dict:
+    """A roster member (NRPS 2.0 §2.3) as the launch claims :func:`person_for` reads: its
+    ``user_id`` (the launch's ``sub``), names, e-mail and ``lis_person_sourcedid``, and the claims
+    of its ``message`` (§2.4.1: a platform asked for a resource link's messages puts there what a
+    launch would carry, Brightspace's ``http://www.brightspace.com`` claim included)."""
+    claims: dict = {}
+    for message in member.get("message") or []:
+        if isinstance(message, dict) and isinstance(message.get(BRIGHTSPACE), dict):
+            claims[BRIGHTSPACE] = message[BRIGHTSPACE]
+    names = {k: member.get(k) if isinstance(member.get(k), str) else "" for k in ("email", "given_name", "family_name", "name")}
+    return {**claims, **names, "sub": str(member["user_id"])[:255],
+            CLAIM + "lis": {"person_sourcedid": substituted(member.get("lis_person_sourcedid"))}}
+
+
 def _sync_failed(link: ContextLink, actor, exc: RuleViolation) -> None:
     """Record why a sync failed on the link (what its administrator sees) and in the course's audit
     trail.  A platform that asked to be asked later (429/503) is asked again at ``retry_at``, at
@@ -650,9 +791,7 @@ def sync_roster(link: ContextLink, actor=None) -> dict:
             if role is None or (m.get("status") or "Active") != "Active" or not m.get("user_id") or is_test_user(m.get("roles")):
                 skipped += 1   # (the LMS's own preview person is no student of the course: not counted, LMS-2)
                 continue
-            claims = {"sub": str(m["user_id"])[:255], "email": m.get("email") or "", "given_name": m.get("given_name") or "",
-                      "family_name": m.get("family_name") or "", "name": m.get("name") or "",
-                      CLAIM + "lis": {"person_sourcedid": substituted(m.get("lis_person_sourcedid"))}}
+            claims = member_claims(m)
             try:
                 user, _ = person_for(platform, claims)
             except LaunchRefused as exc:  # an e-mail match to a staff account: nobody linked, nobody created

@@ -16,6 +16,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -32,7 +33,7 @@ from . import keys, platform_http, services
 from .config import DbToolConf
 from .models import Platform
 from .pylti import MessageLaunch, OIDCLogin, StateSession
-from .services import CLAIM, DL_CLAIM, NRPS_CLAIM, LaunchRefused
+from .services import CLAIM, DL_CLAIM, LaunchRefused
 
 log = logging.getLogger("syllabus.lti")
 SESSION = "lti"
@@ -267,7 +268,7 @@ def _after_launch(request, result, platform: Platform, claims: dict):
     if result.course is None:
         request.session["lti_context"] = {"platform": platform.pk, "context": result.context,
                                           "deployment": claims[CLAIM + "deployment_id"],
-                                          "memberships_url": (claims.get(NRPS_CLAIM) or {}).get("context_memberships_url", ""),
+                                          "memberships_url": services.memberships_url_of(claims),
                                           "deep_link": claims.get(DL_CLAIM + "deep_linking_settings")
                                           if result.kind == services.DEEP_LINKING else None}
         if result.role == course_services.INSTRUCTOR:
@@ -311,11 +312,15 @@ def _land(request, course: Course, role: str | None, target=None):
             return render(request, "lti/no_list.html", {"course": course, "unavailable": True}, status=404)
     visible = list(lists.lists_for_user(request.user, course_id=course.pk))
     # straight into the one list only when the course has no other list this person should hear
-    # of — a co-instructor's draft they cannot open is shown on the course page (LMS-1, LST-8)
-    if len(visible) == 1 and not (role == course_services.INSTRUCTOR
-                                  and lists.find_lists_to_join(request.user, course_id=course.pk).exists()):
+    # of — a co-instructor's draft they cannot open is shown on the course page — and, for an
+    # instructor, only into a list they edit: one who may only read it is told so there, with
+    # whom to ask and a button that asks (LMS-1, LST-8)
+    if len(visible) == 1:
         edits = visible[0].viewer_edits  # type: ignore[attr-defined]  # lists_for_user's annotation
-        return redirect("lists:edit" if edits else "lists:view", visible[0].pk)
+        if role != course_services.INSTRUCTOR:
+            return redirect("lists:edit" if edits else "lists:view", visible[0].pk)
+        if edits and not lists.find_lists_to_join(request.user, course_id=course.pk).exists():
+            return redirect("lists:edit", visible[0].pk)
     return redirect("lti:course", course.pk)
 
 
@@ -347,6 +352,30 @@ def course_lists(request, course_id: int):
     to_join = list(lists.find_lists_to_join(request.user, course_id=course.pk)) if instructor else []
     return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor,
                                                      "to_join": to_join})
+
+
+@login_required
+@require_http_methods(["POST"])
+def ask_to_edit(request, course_id: int, list_id: int):
+    """"Ask the owners to add me": an instructor of the course who may only read the list asks its
+    owners, by a letter, to add them as a collaborator (LST-8, LMS-1); back to the course page."""
+    from django.contrib import messages
+
+    from syllabus.courses.selectors import course_for
+
+    course = course_for(request.user, course_id)
+    if course is None:
+        raise Http404
+    try:
+        asked = services.ask_to_collaborate(request.user, course, list_id)
+    except RuleViolation as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, ngettext("Your request was sent to the list's owner. Once they add you as a collaborator, "
+                                           "the list opens in the editor.",
+                                           "Your request was sent to the list's %(n)d owners. Once one of them adds you as a "
+                                           "collaborator, the list opens in the editor.", asked) % {"n": asked})
+    return redirect("lti:course", course.pk)
 
 
 def _pending(request):

@@ -56,6 +56,16 @@ def lms():
     proc.wait(timeout=10)
 
 
+@pytest.fixture
+def framing_lms():
+    """The platform on "localhost" like the live server: same site, as an LMS and its tools on one
+    domain would be (the browser tests that embed Syllabus in the LMS's course page)."""
+    proc, platform = start_platform("localhost")
+    yield platform
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 class _Form(HTMLParser):
     def __init__(self):
         super().__init__()

@@ -9,7 +9,8 @@ Implemented (and checked, where the platform is the one checking):
   prompt=none, a registered client_id and redirect_uri, a state and a nonce; the answer is an
   auto-submitted (and no-JS submittable) form POST of ``id_token`` and ``state``.
 - LTI Core 1.3 §5.3/§5.4: the id_token's claims (message_type, version, deployment_id,
-  target_link_uri, resource_link, roles, context, custom, lis, names and email); RS256, ``kid``.
+  target_link_uri, resource_link, roles, context, custom, lis with the person's and the course offering/section
+  sourcedids, names and email, vendor extension claims §5.4.7); RS256, ``kid``.
 - IMS Security Framework §4.1: OAuth 2.0 client credentials with a JWT client assertion
   (RFC 7523) verified against the tool's JWKS (iss = sub = client_id, aud = token URL, exp,
   unique jti), scoped bearer tokens.
@@ -137,7 +138,9 @@ class Platform:
             CLAIM + "roles": spec.get("roles", []),
             CLAIM + "context": spec.get("context"),
             CLAIM + "custom": spec.get("custom", {}),
-            CLAIM + "lis": {"person_sourcedid": spec.get("sourcedid", "")},
+            # LTI Core 1.3 §5.4.5 (LIS claim): the SIS's ids of the person and of the course offering and
+            # section(s); ``lis`` in the spec adds course_offering_sourcedid / course_section_sourcedid
+            CLAIM + "lis": {"person_sourcedid": spec.get("sourcedid", ""), **(spec.get("lis") or {})},
             CLAIM + "tool_platform": {"guid": "test-platform", "name": "IMS-spec test platform"},
             # LTI Core 1.3 §5.4.1: where the LMS shows the tool and takes the person back (hosted
             # Canvas/Blackboard name the school's host here, not the host they sign in on)
@@ -152,6 +155,9 @@ class Platform:
             claims[DL + "deep_linking_settings"] = {
                 "deep_link_return_url": self.base + "/deep_link_return", "accept_types": ["ltiResourceLink"],
                 "accept_presentation_document_targets": ["iframe", "window"], "accept_multiple": False, "data": data}
+        # LTI Core 1.3 §5.4.7: vendor extension claims, named by a URL of the vendor's (Brightspace's
+        # ``http://www.brightspace.com`` with tenant_id, org_defined_id, user_id, username)
+        claims.update(spec.get("extensions") or {})
         if spec.get("context") and spec.get("nrps", True):
             claims[NRPS] = {"context_memberships_url": f"{self.base}/nrps/{spec['context']['id']}/Members",
                             "service_versions": ["2.0"]}

@@ -103,6 +103,31 @@ def test_a_deep_linking_request_without_its_settings_is_refused_and_writes_nothi
     assert "_auth_user_id" not in client.session and snapshot() == before
 
 
+@pytest.mark.parametrize("accept_types, words", [
+    (["link", "file", "html"], "this place of the LMS accepts link, file, html, not LTI links (ltiResourceLink)"),
+    ([], "this place of the LMS accepts nothing, not LTI links"),
+    ("ltiResourceLink", "accept_types must be a list"),
+])
+def test_dl_a_placement_that_does_not_accept_lti_links_is_refused_before_the_picker(client, launch, course, instructor,
+                                                                                    accept_types, words):
+    """Deep Linking 2.0 §4.4.1: the tool returns only the content item types the platform accepts
+    there; Syllabus returns ``ltiResourceLink`` items, so a placement accepting other types is
+    refused at the launch, saying what it accepts, and nothing is written."""
+    before = snapshot()
+    r = launch({"sub": "lms-cert-dl", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context(),
+                "message_type": "LtiDeepLinkingRequest", "tamper": {"set_in": {f"{DLS}/accept_types": accept_types}}})
+    text = r.content.decode()
+    assert r.status_code == 400 and "LMS-1" in text and words in text, text[-2000:]
+    assert "_auth_user_id" not in client.session and snapshot() == before
+
+
+def test_dl_a_placement_accepting_lti_links_among_others_opens_the_picker(client, launch, course, instructor, reading_list):
+    r = launch({"sub": "lms-cert-dl", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context(), "nrps": False,
+                "message_type": "LtiDeepLinkingRequest",
+                "tamper": {"set_in": {f"{DLS}/accept_types": ["link", "ltiResourceLink", "file"]}}})
+    assert r.status_code == 302 and r["Location"] == "/lti/deep-link/"
+
+
 def _session_user(client):
     return User.objects.get(pk=client.session["_auth_user_id"])
 
@@ -139,8 +164,10 @@ def test_a_valid_launch_signs_in_with_the_right_role_and_lands_on_a_page(client,
     assert course.instructors.filter(pk=user.pk).exists() == (role == "instructor")
     assert Enrollment.objects.filter(course=course, user=user).exists() == (role == "student")
     assert not user.is_staff and not user.role_assignments.exists()
-    if role:  # a new person, not an owner of the course's one published list: its reader's view (LST-8)
+    if role == "student":  # a new person, not an owner of the course's one published list: its reader's view (LST-8)
         assert r["Location"] == f"/lists/{published.pk}/"
+    elif role == "instructor":  # an instructor who may only read it: the course page says so, and whom to ask (LST-8)
+        assert r["Location"] == f"/lti/courses/{course.pk}/"
     page = client.get(r["Location"])
     assert page.status_code == 200, (r["Location"], page.status_code)
     assert ContextLink.objects.filter(context_id="ctx-hist", course=course).exists()

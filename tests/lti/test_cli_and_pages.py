@@ -33,8 +33,16 @@ def test_add_platform_prints_the_urls_to_paste_and_list_platforms_shows_it(inst_
     assert "staff matched by e-mail: no" in lines[0]
     out = cmd("set-platform", "--issuer", "https://canvas.instructure.com", "--client-id", "10000000000042",
               "--trust-email-for-staff", "on")
-    assert out[0].endswith("staff matched by e-mail: yes") and Platform.objects.get().trust_email_for_staff
+    assert "staff matched by e-mail: yes" in out[0] and Platform.objects.get().trust_email_for_staff
     assert "staff e-mail trusted" in cmd("list-platforms", "--institution", "inst-a")[0]
+    # how launches find their course and person (LMS-1)
+    out = cmd("set-platform", "--issuer", "https://canvas.instructure.com", "--client-id", "10000000000042",
+              "--course-match", "lis_section", "--username-claim", "brightspace_org_defined_id")
+    assert "course match: lis_section; username: brightspace_org_defined_id" in out[0]
+    listing = cmd("list-platforms", "--institution", "inst-a")[0]
+    assert "match lis_section" in listing and "username brightspace_org_defined_id" in listing
+    with pytest.raises(CommandError, match="say what to change"):
+        cmd("set-platform", "--issuer", "https://canvas.instructure.com", "--client-id", "10000000000042")
 
 
 def test_bad_registrations_are_refused_with_the_rule(inst_a):
@@ -68,7 +76,8 @@ def test_an_institution_admin_registers_platforms_in_the_admin_and_sees_only_the
     r = client.post("/admin/lti/platform/add/", {
         "institution": admin_user.institution_id, "name": "Moodle", "issuer": "https://moodle.uni.edu", "client_id": "m1",
         "auth_login_url": "https://moodle.uni.edu/mod/lti/auth.php", "auth_token_url": "https://moodle.uni.edu/mod/lti/token.php",
-        "keyset_url": "https://moodle.uni.edu/mod/lti/certs.php", "course_match": "label", "active": "on", "auth_audience": "",
+        "keyset_url": "https://moodle.uni.edu/mod/lti/certs.php", "course_match": "lis_section", "active": "on", "auth_audience": "",
+        "username_claim": "sourcedid",
         "trust_email_for_staff": "on",
         "created_at_0": "2026-03-02", "created_at_1": "09:00:00",
         "deployments-TOTAL_FORMS": "1", "deployments-INITIAL_FORMS": "0", "deployments-0-deployment_id": "7"})
@@ -76,6 +85,8 @@ def test_an_institution_admin_registers_platforms_in_the_admin_and_sees_only_the
     moodle = Platform.objects.get(client_id="m1")
     assert list(moodle.deployments.values_list("deployment_id", flat=True)) == ["7"]
     assert moodle.trust_email_for_staff  # LMS-1: the setting is on the admin form
+    assert (moodle.course_match, moodle.username_claim) == ("lis_section", "sourcedid")
+    assert b"Username in the launch" in page.content and b"LIS course section sourcedId" in page.content
     assert b"Trust the LMS" in page.content or b"trust the LMS" in page.content
     listing = client.get("/admin/lti/platform/")
     assert b"moodle.uni.edu" in listing.content and b"other.example" not in listing.content

@@ -55,13 +55,56 @@ def test_a_co_instructor_reads_the_published_list_without_an_enrollment_but_cann
                        {"title": "The Age of Revolution", "author": [{"family": "Hobsbawm"}]})
     lists.publish_list(draft.owners.first(), draft)
     r = co_launch(launch)
-    assert r.status_code == 302 and r["Location"] == f"/lists/{draft.pk}/"
-    page = client.get(r["Location"])
+    # not silently into the student view: the course page says why they cannot edit it (LST-8)
+    assert r.status_code == 302 and r["Location"] == f"/lti/courses/{course.pk}/"
+    page = client.get(f"/lists/{draft.pk}/")
     assert page.status_code == 200 and b"Age of Revolution" in page.content
     assert client.get(f"/lists/{draft.pk}/edit/").status_code in (403, 404)
-    course_page = client.get(f"/lti/courses/{course.pk}/").content.decode()
+    course_page = client.get(r["Location"]).content.decode()
     assert 'data-testid="lti-read-only"' in course_page and "Irene Instructor" in course_page
+    assert "you see it as your students do" in course_page and 'data-testid="lti-ask-to-edit"' in course_page
     assert f'href="/lists/{draft.pk}/"' in course_page and f"/lists/{draft.pk}/edit/" not in course_page
+
+
+def test_lst8_asking_to_edit_writes_one_letter_to_each_owner_once(client, launch, course, draft, make_user):
+    from syllabus.core.models import AuditEntry
+    from syllabus.notify.models import OutboxMessage
+
+    second = make_user("second-owner", group="faculty", first_name="Sam", last_name="Second", email="sam@uni.edu")
+    lists.update_list(draft.owners.first(), draft, owners=["instructor", "second-owner"])
+    lists.publish_list(draft.owners.first(), draft)
+    co_launch(launch)
+    url = f"/lti/courses/{course.pk}/lists/{draft.pk}/ask-to-edit/"
+    r = client.post(url, follow=True)
+    assert r.redirect_chain[-1][0] == f"/lti/courses/{course.pk}/"
+    assert "Your request was sent to the list&#x27;s 2 owners" in r.content.decode()
+    letters = OutboxMessage.objects.filter(letter="collaboration_asked", channel="email")
+    assert sorted(m.recipient.username for m in letters) == ["instructor", "second-owner"]
+    body = letters.get(recipient=second).body
+    assert "Cole Teacher teaches HIST101" in body and f"/lists/{draft.pk}/edit/" in body and "lti-" in body
+    assert AuditEntry.objects.filter(action="collaboration asked").count() == 1
+    client.post(url)   # asking again writes no second letter
+    assert OutboxMessage.objects.filter(letter="collaboration_asked", channel="email").count() == 2
+    # once added, the launch opens the editor
+    lists.update_list(draft.owners.first(), draft, collaborators=[User.objects.get(email="co.teacher@uni.edu").username])
+    assert co_launch(launch)["Location"] == f"/lists/{draft.pk}/edit/"
+    refused = client.post(url, follow=True).content.decode()
+    assert "LST-8: you already edit this list" in refused
+
+
+def test_lst8_only_an_instructor_of_the_course_may_ask(client, launch, course, draft, student, make_user):
+    from syllabus.notify.models import OutboxMessage
+
+    lists.publish_list(draft.owners.first(), draft)
+    url = f"/lti/courses/{course.pk}/lists/{draft.pk}/ask-to-edit/"
+    client.force_login(student)
+    assert "LST-8: only an instructor of the course" in client.post(url, follow=True).content.decode()
+    co_launch(launch)
+    other = lists.create_list(draft.owners.first(), title="Another course's list")
+    assert "LST-8: this list is not a list of the course" in client.post(
+        f"/lti/courses/{course.pk}/lists/{other.pk}/ask-to-edit/", follow=True).content.decode()
+    assert client.get(url).status_code == 405
+    assert not OutboxMessage.objects.filter(letter="collaboration_asked").exists()
 
 
 def test_a_co_instructor_with_a_list_of_their_own_still_hears_of_the_other_draft(client, launch, course, draft):

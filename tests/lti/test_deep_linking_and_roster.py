@@ -86,6 +86,22 @@ def test_roster_sync_over_two_pages_adds_and_removes_the_right_people(client, la
     assert (link.last_sync["created"], link.last_sync["removed"]) == (0, 0)
 
 
+def test_lms2_a_names_and_roles_service_without_version_2_0_is_not_used(launch, lms, course, student,
+                                                                     django_capture_on_commit_callbacks):
+    """NRPS 2.0 §3.6.1: the claim's ``service_versions`` say which versions the platform's service
+    speaks; one offering only 1.0 is not asked with 2.0's container format — no sync, nobody removed."""
+    from syllabus.lti.services import NRPS_CLAIM
+
+    before = lms.get("/control/stats").json()["roster_requests"]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context(cid="ctx-v1"),
+                    "tamper": {"set_in": {f"{NRPS_CLAIM}/service_versions": ["1.0"]}}})
+    assert r.status_code == 302
+    assert ContextLink.objects.get(context_id="ctx-v1").memberships_url == ""
+    assert lms.get("/control/stats").json()["roster_requests"] == before
+    assert Enrollment.objects.filter(user=student).exists()
+
+
 def test_a_failed_sync_is_recorded_and_changes_nothing(launch, lms, course, student):
     from syllabus.lti.tasks import sync_context
 

@@ -4,16 +4,7 @@ run inside the frame, and the student view of the list renders there."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.lti.conftest import framed_launch, start_platform
-
-
-@pytest.fixture
-def framing_lms():
-    # "localhost" like the live server: same site, as an LMS and its tools on one domain would be
-    proc, lms = start_platform("localhost")
-    yield lms
-    proc.terminate()
-    proc.wait(timeout=10)
+from tests.lti.conftest import framed_launch
 
 
 @pytest.mark.browser

@@ -40,6 +40,19 @@ def registered(openlearning, live_server, inst_a, capsys):
 
 
 @pytest.fixture
+def course(inst_a, instructor, student):
+    """The platform's course is labelled HIST101-LMS (the demo's LMS trial section, docs/interop.md):
+    code HIST101, section LMS, by the label rule."""
+    from syllabus.courses.models import Enrollment
+    from tests.factories import CourseFactory
+
+    c = CourseFactory(institution=inst_a, code="HIST101", section="LMS", name="Introduction to Modern History", term="2026S")
+    c.instructors.add(instructor)
+    Enrollment.objects.create(course=c, user=student)
+    return c
+
+
+@pytest.fixture
 def reading_list(reading_list, instructor):
     # the platform's teacher is this instructor, matched by e-mail (docs/lti.md, "What a launch does")
     instructor.email = "ada@college.example"

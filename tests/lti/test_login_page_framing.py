@@ -91,7 +91,7 @@ def _change_form(platform: Platform, lms_origins: str) -> dict:
     return {"institution": platform.institution_id, "name": platform.name, "issuer": platform.issuer,
             "client_id": platform.client_id, "auth_login_url": platform.auth_login_url,
             "auth_token_url": platform.auth_token_url, "keyset_url": platform.keyset_url, "auth_audience": "",
-            "course_match": platform.course_match, "active": "on", "lms_origins": lms_origins,
+            "course_match": platform.course_match, "username_claim": platform.username_claim, "active": "on", "lms_origins": lms_origins,
             "created_at_0": "2026-03-02", "created_at_1": "09:00:00",
             "deployments-TOTAL_FORMS": "1", "deployments-INITIAL_FORMS": "1", "deployments-MIN_NUM_FORMS": "0",
             "deployments-MAX_NUM_FORMS": "1000", "deployments-0-id": dep.pk, "deployments-0-platform": platform.pk,

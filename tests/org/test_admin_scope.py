@@ -48,23 +48,46 @@ def test_an_institution_administrator_cannot_add_or_delete_institutions(client, 
     assert Institution.objects.filter(pk=inst_a.pk).exists()
 
 
-def test_changes_in_the_admin_are_in_the_audit_trail(client, admin_user, course):
-    client.force_login(admin_user)
-    page = client.get(f"/admin/courses/course/{course.pk}/change/")
-    form = page.context["adminform"].form
+def _course_form(client, course) -> dict:
+    """The course's admin form as the page fills it in (what a browser would post back)."""
+    form = client.get(f"/admin/courses/course/{course.pk}/change/").context["adminform"].form
     data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
     data = {k: v for k, v in data.items() if not isinstance(v, list)}
-    data["name"] = "Modern European History"
     for name, field in form.fields.items():
         if hasattr(field.widget, "widgets"):  # split date/time: the form posts two parts
             data.pop(name, None)
             data[f"{name}_0"], data[f"{name}_1"] = "2026-01-01", "00:00:00"
+    return data
+
+
+def test_changes_in_the_admin_are_in_the_audit_trail(client, admin_user, course):
+    client.force_login(admin_user)
+    data = _course_form(client, course)
+    data["name"] = "Modern European History"
+    # the course's SIS ids (LMS-1: LIS course sourcedIds), an inline of the page
+    data.update({"sis_ids-TOTAL_FORMS": "1", "sis_ids-INITIAL_FORMS": "0", "sis_ids-0-sis_id": "2026S-HIST101-01"})
     response = client.post(f"/admin/courses/course/{course.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     course.refresh_from_db()
     assert course.name == "Modern European History"
-    entry = audit.trail(course).first()
-    assert entry.actor == admin_user and entry.changes["name"][1] == "Modern European History"
+    assert list(course.sis_ids.values_list("sis_id", "institution_id")) == [("2026S-HIST101-01", course.institution_id)]
+    entries = list(audit.trail(course)[:2])
+    assert {e.actor for e in entries} == {admin_user}
+    assert any(e.changes.get("name", [None, None])[1] == "Modern European History" for e in entries)
+    assert any(e.changes.get("sis_ids") == [[], ["2026S-HIST101-01"]] for e in entries)
+
+
+def test_an_sis_id_of_another_course_is_refused_in_the_admin(client, admin_user, course):
+    from syllabus.courses import services as courses
+
+    other = courses.create_course(None, course.institution, code="ECON200", name="Economics")
+    courses.set_sis_ids(None, other, ["2026S-ECON200"])
+    client.force_login(admin_user)
+    data = _course_form(client, course)
+    data.update({"sis_ids-TOTAL_FORMS": "1", "sis_ids-INITIAL_FORMS": "0", "sis_ids-0-sis_id": "2026S-ECON200"})
+    response = client.post(f"/admin/courses/course/{course.pk}/change/", data)
+    assert response.status_code == 200 and "CRS-2: the SIS id 2026S-ECON200 already names the course ECON200" in response.content.decode()
+    assert not course.sis_ids.exists()
 
 
 def test_a_user_added_by_an_institution_administrator_belongs_to_their_institution(client, admin_user):

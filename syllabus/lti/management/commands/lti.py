@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from syllabus.core.errors import RuleViolation
 from syllabus.lti import keys, registration, services
-from syllabus.lti.models import CourseMatch, Platform
+from syllabus.lti.models import CourseMatch, Platform, UsernameClaim
 from syllabus.org.models import Institution
 
 
@@ -28,7 +28,12 @@ class Command(BaseCommand):
         add.add_argument("--keyset-url", required=True)
         add.add_argument("--auth-audience", default="")
         add.add_argument("--name", default="")
-        add.add_argument("--course-match", default=CourseMatch.LABEL, choices=CourseMatch.values)
+        add.add_argument("--course-match", default=CourseMatch.LABEL, choices=CourseMatch.values,
+                         help="how a launch finds its course: context_id, label (course code), custom (course_code), "
+                              "lis_offering / lis_section (the LIS course offering / section sourcedId among the courses' SIS ids)")
+        add.add_argument("--username-claim", default=UsernameClaim.SOURCEDID, choices=UsernameClaim.values,
+                         help="the launch value that is a person's username: sourcedid (LIS person_sourcedid), "
+                              "brightspace_username or brightspace_org_defined_id (D2L's http://www.brightspace.com claim)")
         add.add_argument("--trust-email-for-staff", action="store_true",
                          help="match people with back-office rights by the LMS's e-mail address too (off: refused, LMS-1)")
         add.add_argument("--base-url", default="http://127.0.0.1:8000", help="where Syllabus is served (for the printed URLs)")
@@ -36,11 +41,14 @@ class Command(BaseCommand):
         dep.add_argument("--issuer", required=True)
         dep.add_argument("--client-id", required=True)
         dep.add_argument("--deployment-id", required=True)
-        trust = sub.add_parser("set-platform", aliases=["set_platform"], help="change a platform's e-mail trust for staff accounts")
+        trust = sub.add_parser("set-platform", aliases=["set_platform"],
+                               help="change a platform's e-mail trust for staff accounts, course match or username claim")
         trust.add_argument("--issuer", required=True)
         trust.add_argument("--client-id", required=True)
-        trust.add_argument("--trust-email-for-staff", required=True, choices=["on", "off"],
+        trust.add_argument("--trust-email-for-staff", choices=["on", "off"],
                            help="on: an LMS e-mail address may match a person with back-office rights (LMS-1)")
+        trust.add_argument("--course-match", choices=CourseMatch.values)
+        trust.add_argument("--username-claim", choices=UsernameClaim.values)
         lst = sub.add_parser("list-platforms", aliases=["list_platforms"], help="the registered platforms")
         lst.add_argument("--institution", default="", help="institution code (default: all)")
         sub.add_parser("rotate-key", aliases=["rotate_key"], help="new signing key; the old one stays published for a while")
@@ -63,16 +71,18 @@ class Command(BaseCommand):
                           "paste it into the LMS's dynamic registration (it is shown only once)")
 
     def do_add_platform(self, *, institution, issuer, client_id, deployment_id, auth_login_url, auth_token_url, keyset_url,
-                        auth_audience, name, course_match, base_url, trust_email_for_staff=False, **_):
+                        auth_audience, name, course_match, base_url, trust_email_for_staff=False,
+                        username_claim=UsernameClaim.SOURCEDID, **_):
         inst = Institution.objects.filter(code=institution).first()
         if inst is None:
             raise CommandError(f"no institution with code {institution!r}")
         platform = services.register_platform(None, inst, issuer=issuer, client_id=client_id, deployment_ids=deployment_id,
                                               auth_login_url=auth_login_url, auth_token_url=auth_token_url, keyset_url=keyset_url,
                                               course_match=course_match, name=name, auth_audience=auth_audience,
-                                              trust_email_for_staff=trust_email_for_staff)
+                                              trust_email_for_staff=trust_email_for_staff, username_claim=username_claim)
         keys.signing_key()
         self.stdout.write(f"registered {platform} for {inst.code} (course match: {platform.course_match}; "
+                          f"username: {platform.username_claim}; "
                           f"staff matched by e-mail: {'yes' if platform.trust_email_for_staff else 'no'})")
         for label, url in services.tool_urls(base_url).items():
             self.stdout.write(f"  {label.replace('_', ' ')} URL: {url}")
@@ -84,12 +94,17 @@ class Command(BaseCommand):
         services.add_deployment(None, platform, deployment_id)
         self.stdout.write(f"{platform}: deployments {', '.join(platform.deployments.values_list('deployment_id', flat=True))}")
 
-    def do_set_platform(self, *, issuer, client_id, trust_email_for_staff, **_):
+    def do_set_platform(self, *, issuer, client_id, trust_email_for_staff=None, course_match=None, username_claim=None, **_):
         platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
         if platform is None:
             raise CommandError(f"no platform with issuer {issuer} and client id {client_id}")
-        services.set_trust_email_for_staff(None, platform, trust_email_for_staff == "on")
-        self.stdout.write(f"{platform}: staff matched by e-mail: {'yes' if platform.trust_email_for_staff else 'no'}")
+        if trust_email_for_staff is None and course_match is None and username_claim is None:
+            raise CommandError("say what to change: --trust-email-for-staff, --course-match or --username-claim")
+        if trust_email_for_staff is not None:
+            services.set_trust_email_for_staff(None, platform, trust_email_for_staff == "on")
+        services.set_matching(None, platform, course_match=course_match, username_claim=username_claim)
+        self.stdout.write(f"{platform}: staff matched by e-mail: {'yes' if platform.trust_email_for_staff else 'no'}; "
+                          f"course match: {platform.course_match}; username: {platform.username_claim}")
 
     def do_list_platforms(self, *, institution, **_):
         qs = Platform.objects.select_related("institution").prefetch_related("deployments")
@@ -99,7 +114,7 @@ class Command(BaseCommand):
         for p in rows:
             deps = ", ".join(d.deployment_id for d in p.deployments.all()) or "—"
             self.stdout.write(f"{p.institution.code}\t{p.issuer}\tclient {p.client_id}\tdeployments {deps}\t"
-                              f"match {p.course_match}\tstaff e-mail {'trusted' if p.trust_email_for_staff else 'not trusted'}\t"
+                              f"match {p.course_match}\tusername {p.username_claim}\tstaff e-mail {'trusted' if p.trust_email_for_staff else 'not trusted'}\t"
                               f"{'active' if p.active else 'inactive'}")
         self.stdout.write(f"{len(rows)} platform(s)")
 

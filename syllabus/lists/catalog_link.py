@@ -218,14 +218,14 @@ def _note(detected: str, filename: str) -> str:
 NOTES_CHARS = column(Citation, "library_note")
 
 
-def entry_notes(entry: formats.ParsedEntry, *, public: bool = False) -> dict[str, str]:
-    """LST-3 (session 20): where an entry's notes (Zotero's notes, biblatex's annotation...: plain
-    text, one paragraph each) go — the library's private note, never shown to students, unless the
-    import says they are for students (the public note)."""
+def entry_notes(entry: formats.ParsedEntry, *, public: bool = False) -> tuple[str, str]:
+    """LST-3 (session 20): (public note, library note) of an entry — its notes (Zotero's notes,
+    biblatex's annotation...: plain text, a paragraph each) are the library's private note, never
+    shown to students, unless the import says they are for students (the public note)."""
     text = "\n\n".join(entry.notes)
     if len(text) > NOTES_CHARS:
         text = text[:NOTES_CHARS - 1].rstrip() + "…"
-    return {"public_note" if public else "library_note": text} if text else {}
+    return (text, "") if public else ("", text)
 
 
 def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMatcher, note: str,
@@ -234,10 +234,11 @@ def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMa
     transaction of its own that takes its part of the import's librarian task (LST-6) with it."""
     if entry.csl is None:
         return EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error, line=entry.line)
+    public_note, library_note = entry_notes(entry, public=notes_public)
     try:
         with batch.entry():
-            citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
-                                                  record=matcher.match(entry.csl), **entry_notes(entry, public=notes_public))
+            citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note, record=matcher.match(entry.csl),
+                                                  public_note=public_note, library_note=library_note)
         return EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
                            dropped=list(entry.dropped))
     except RuleViolation as exc:

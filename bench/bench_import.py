@@ -14,8 +14,8 @@ formatted), the seconds per MB and p50/p95 per entry.
     python -m bench import --quick    # 100 KB and 1 MB, one full import
     BENCH_LOOKUP_CACHES=0 python -m bench import   # the same without the style's kept answers (session 19)
 
-Session 20: "import config a/b" lines — the institution's configuration read once per timer slice
-(``org.config.read_once``) against once per entry, in alternating slices of one import.
+Session 20: ``python -m bench import_ab`` (bench/bench_import_ab.py) — the whole import with and without
+session 20's changes, in alternating slices of one import.
 
 Session 19: "format" lines — every corpus entry formatted once (citeproc-py, APA, as an import
 stores it) with the loaded style's answers kept (``bibliography.LOOKUP_CACHES``) and without,
@@ -222,44 +222,5 @@ def run(args) -> None:
              ratio_p95=before["p95_ms"] / after["p95_ms"])
         lst.delete()
     bibliography.LOOKUP_CACHES = kept_setting
-    _config_ab(files, chosen, user, course, list_services, catalog_link)
     print(f"(a file over {inline // KB} KB is queued: LIST_IMPORT_INLINE_BYTES)", flush=True)
 
-
-def _config_ab(files, chosen, user, course, list_services, catalog_link) -> None:
-    """Session 20: the whole import with the institution's configuration read once per timer slice
-    (``org.config.read_once``) and, in the other slices of the same import, read again for every
-    entry as before (``read_once`` made a no-op): per-entry p50/p95 of each and their ratio, at the
-    same load.  (The consortium's row is no longer read in either: ``config._levels`` takes its id
-    from the institution's row.)"""
-    import contextlib
-
-    from syllabus.lists.models import ListImport
-    from syllabus.org import config
-
-    once = config.read_once
-    for fmt, label, text in [f for f in files if f[1] == chosen and f[0] in ("ris", "csl-json")]:
-        lst = list_services.create_list(user, title=f"Import config A/B {fmt} {label}", courses=[course])
-        job = catalog_link.queue_import(user, lst.pk, text, filename=f"f.{fmt}", fmt=fmt)
-        samples: dict[bool, list[float]] = {True: [], False: []}
-        kept = True
-        try:
-            while True:
-                config.read_once = once if kept else contextlib.nullcontext
-                start = time.perf_counter()
-                moved = catalog_link.run_imports(job.created_at, 3600, max_entries=50)
-                took = time.perf_counter() - start
-                job.refresh_from_db()
-                if moved and job.status != ListImport.QUEUED and job.done > moved:  # not the slice that read the file
-                    samples[kept].append(took / moved)
-                kept = not kept
-                if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
-                    break
-        finally:
-            config.read_once = once
-        before, after = summary(samples[False]), summary(samples[True])
-        line(f"import config a/b {fmt} {label}", slices=len(samples[True]) + len(samples[False]),
-             per_entry_p50_ms=before["p50_ms"], per_entry_p95_ms=before["p95_ms"], once_p50_ms=after["p50_ms"],
-             once_p95_ms=after["p95_ms"], ratio_p50=before["p50_ms"] / after["p50_ms"],
-             ratio_p95=before["p95_ms"] / after["p95_ms"], ratio_mean=before["mean_ms"] / after["mean_ms"])
-        lst.delete()

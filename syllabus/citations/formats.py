@@ -466,6 +466,8 @@ def csl_to_ris_entry(data: dict) -> dict:
         entry["urls"] = [data["URL"]]
     if data.get("keyword"):
         entry["keywords"] = [k.strip() for k in str(data["keyword"]).split(";") if k.strip()]
+    if data.get("call-number") and ctype != "patent":  # CN, read back on import (a patent's is its M1)
+        entry["call_number"] = str(data["call-number"])
     return entry
 
 

@@ -17,9 +17,8 @@ from the institution's row), is not read in either arm: the "without" arm is a l
 from __future__ import annotations
 
 import contextlib
-import time
 
-from bench.bench_import import KB, _corpus, _fixture, _scaled
+from bench.bench_import import KB, _corpus, _fixture, _scaled, alternating
 from bench.common import line, setup_django, summary
 
 
@@ -50,7 +49,6 @@ def _arms():
 def run(args) -> None:
     setup_django("import")
     from syllabus.lists import catalog_link
-    from syllabus.lists.models import ListImport
 
     size = 100 * KB if args.quick else 1024 * KB
     corpus = _corpus()
@@ -61,19 +59,7 @@ def run(args) -> None:
             text = _scaled(fmt, corpus[fmt], size)
             lst = list_services.create_list(user, title=f"Import session 20 A/B {fmt}", courses=[course])
             job = catalog_link.queue_import(user, lst.pk, text, filename=f"f.{fmt}", fmt=fmt)
-            samples: dict[bool, list[float]] = {True: [], False: []}
-            now = True
-            while True:
-                (on if now else off)()
-                start = time.perf_counter()
-                moved = catalog_link.run_imports(job.created_at, 3600, max_entries=25)
-                took = time.perf_counter() - start
-                job.refresh_from_db()
-                if moved and job.status != ListImport.QUEUED and job.done > moved:  # not the slice that read the file
-                    samples[now].append(took / moved)
-                now = not now
-                if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
-                    break
+            samples = alternating(job, lambda now: (on if now else off)(), max_entries=25)
             before, after = summary(samples[False]), summary(samples[True])
             line(f"import session 20 a/b {fmt} {len(text.encode()) / KB / KB:.1f}MB", slices=len(samples[True]) + len(samples[False]),
                  without_p50_ms=before["p50_ms"], without_p95_ms=before["p95_ms"], without_mean_ms=before["mean_ms"],

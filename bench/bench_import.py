@@ -14,6 +14,9 @@ formatted), the seconds per MB and p50/p95 per entry.
     python -m bench import --quick    # 100 KB and 1 MB, one full import
     BENCH_LOOKUP_CACHES=0 python -m bench import   # the same without the style's kept answers (session 19)
 
+Session 20: ``python -m bench import_ab`` (bench/bench_import_ab.py) — the whole import with and without
+session 20's changes, in alternating slices of one import.
+
 Session 19: "format" lines — every corpus entry formatted once (citeproc-py, APA, as an import
 stores it) with the loaded style's answers kept (``bibliography.LOOKUP_CACHES``) and without,
 in alternating blocks at the same load: per-entry p50/p95 of each and their ratio.
@@ -118,6 +121,28 @@ def _formatting(bibliography, formats, corpus: dict[str, str]) -> None:
          mean=before["mean_ms"] / after["mean_ms"])
 
 
+def alternating(job, arm, *, max_entries: int = 50) -> dict[bool, list[float]]:
+    """A queued import run to its end by the timer's sweep, slices of ``max_entries`` entries, with
+    ``arm(True)`` and ``arm(False)`` in turn before each (the same load for both): the seconds per
+    entry of each slice, by arm — but the slice that read the file."""
+    from syllabus.lists import catalog_link
+    from syllabus.lists.models import ListImport
+
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    now = True
+    while True:
+        arm(now)
+        start = time.perf_counter()
+        moved = catalog_link.run_imports(job.created_at, 3600, max_entries=max_entries)
+        took = time.perf_counter() - start
+        job.refresh_from_db()
+        if moved and job.status != ListImport.QUEUED and job.done > moved:  # not the slice that read the file
+            samples[now].append(took / moved)
+        now = not now
+        if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
+            return samples
+
+
 def run(args) -> None:
     setup_django("import")
     from syllabus.citations import formats
@@ -199,24 +224,13 @@ def run(args) -> None:
     for fmt, label, text in [f for f in files if f[1] == chosen and f[0] in ("ris", "csl-json")]:
         lst = list_services.create_list(user, title=f"Import A/B {fmt} {label}", courses=[course])
         job = catalog_link.queue_import(user, lst.pk, text, filename=f"f.{fmt}", fmt=fmt)
-        samples: dict[bool, list[float]] = {True: [], False: []}
-        kept = True
-        while True:
-            bibliography.LOOKUP_CACHES = kept
-            start = time.perf_counter()
-            moved = catalog_link.run_imports(job.created_at, 3600, max_entries=50)
-            took = time.perf_counter() - start
-            job.refresh_from_db()
-            if moved and job.status != ListImport.QUEUED and job.done > moved:  # not the slice that read the file
-                samples[kept].append(took / moved)
-            kept = not kept
-            if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
-                break
-        before, after = summary(samples[False]), summary(samples[True])
-        line(f"import a/b {fmt} {label}", slices=len(samples[True]) + len(samples[False]),
+        ab = alternating(job, lambda kept: setattr(bibliography, "LOOKUP_CACHES", kept))
+        before, after = summary(ab[False]), summary(ab[True])
+        line(f"import a/b {fmt} {label}", slices=len(ab[True]) + len(ab[False]),
              without_p50_ms=before["p50_ms"], without_p95_ms=before["p95_ms"], with_p50_ms=after["p50_ms"],
              with_p95_ms=after["p95_ms"], ratio_p50=before["p50_ms"] / after["p50_ms"],
              ratio_p95=before["p95_ms"] / after["p95_ms"])
         lst.delete()
     bibliography.LOOKUP_CACHES = kept_setting
     print(f"(a file over {inline // KB} KB is queued: LIST_IMPORT_INLINE_BYTES)", flush=True)
+

@@ -644,17 +644,21 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
              summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry, "
                      "or 202 and the background import of a large file (GET /lists/{list_id}/imports/{import_id}); "
                      "409 when the list has LIST_IMPORT_MAX_ACTIVE_PER_LIST files waiting or importing, 429 (Retry-After) "
-                     "when the sender has LIST_IMPORT_MAX_ACTIVE_PER_PERSON")
-def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None):
+                     "when the sender has LIST_IMPORT_MAX_ACTIVE_PER_PERSON; the entries' notes (Zotero's notes, "
+                     "annotations) go to each item's library note, or with notes_public=true to its public note for students")
+def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None,
+                notes_public: Form[bool] = False):
     from django.conf import settings
 
     if file.size and file.size > formats.IMPORT_MAX_BYTES:
         raise RuleViolation("LST-9", f"an import file may be at most {formats.IMPORT_MAX_BYTES // (1024 * 1024)} MB", field="file")
     text = formats.decode(file.read())
     if file.size and file.size > settings.LIST_IMPORT_INLINE_BYTES:
-        job = lists_port.queue_import(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
+        job = lists_port.queue_import(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id,
+                                      notes_public=notes_public)
         return Status(202, lists_port.import_report(job))
-    report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id)
+    report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id,
+                                         notes_public=notes_public)
     return {"format": report.format, "read": report.read, "created": report.created, "rejected": len(report.rejected),
             "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}
 

@@ -70,14 +70,18 @@ def add_metadata(user, list_id: int, data: dict, *, record=None, section_id: int
 
 
 def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "",
-                     section_id: int | None = None):
-    """Add every readable RIS/BibTeX/CSL-JSON entry of ``text``; the per-entry report."""
-    return _get("import_into_list")(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id)
+                     section_id: int | None = None, notes_public: bool = False):
+    """Add every readable RIS/BibTeX/CSL-JSON entry of ``text``; the per-entry report.  The entries'
+    notes go to the library's note, with ``notes_public`` to the public one (LST-3)."""
+    return _get("import_into_list")(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id,
+                                    notes_public=notes_public)
 
 
-def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None):
+def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None,
+                 notes_public: bool = False):
     """Queue a file too large for the request (LST-9): the background import (a ``ListImport``)."""
-    return _get("queue_import")(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id)
+    return _get("queue_import")(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id,
+                                notes_public=notes_public)
 
 
 def import_report(job, *, entries: bool = True) -> dict:

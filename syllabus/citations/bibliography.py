@@ -529,7 +529,8 @@ def render(items: list[dict], style: str = DEFAULT_STYLE, *, fmt: str = "html", 
         bibliography = CitationStylesBibliography(csl_style, CiteProcJSON(prepared), formatter.plain)
         for entry in prepared:
             bibliography.register(Citation([CitationItem(entry["id"])]))
-        bibliography.sort()
+        if len(prepared) > 1:  # (one entry: its sort keys — every name and date rendered again — order nothing)
+            bibliography.sort()
         bibliography.formatter = csl_style.root.formatter = formatter.html
         entries = [str(e) for e in bibliography.bibliography()]
         piq = str(csl_style.root.get_locale_option("punctuation-in-quote")).lower() == "true"

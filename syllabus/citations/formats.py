@@ -29,8 +29,8 @@ from bibtexparser.middlewares.names import (
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from syllabus.core.errors import RuleViolation
-from syllabus.core.text import strip_control_deep
 from syllabus.core import jsondata
+from syllabus.core.text import note_text, strip_control_deep
 
 from . import csl as cslmod
 from . import identifiers, validate
@@ -47,6 +47,7 @@ class ParsedEntry:
     label: str = ""  # the entry's key / first title words, for the report
     line: int = 0  # where the entry starts in the file (1-based)
     dropped: tuple[str, ...] = ()  # the entry's fields (RIS tags, BibTeX field names) that were not imported
+    notes: tuple[str, ...] = ()  # its notes as plain text (RIS N1/RN, BibTeX note/annote/annotation, CSL note/annote)
 
 
 # What the readers below take from an entry: everything else is named in the import report as
@@ -56,14 +57,22 @@ RIS_READ = {"type_of_reference", "type_of_work", "title", "primary_title", "tran
             "subsidiary_authors", "secondary_authors", "tertiary_authors", "date", "publication_year", "year", "access_date", "issn", "doi",
             "urls", "volume", "number", "publisher", "edition", "abstract", "notes_abstract", "language",
             "place_published", "tertiary_title", "short_title", "start_page", "end_page", "keywords",
-            "number_of_volumes", "end_of_reference", "custom3"}
+            "number_of_volumes", "end_of_reference", "custom3", "notes", "research_notes", "call_number"}
 RIS_TAGS = {key: tag for tag, key in rispy.TAG_KEY_MAPPING.items()} | {"authors": "AU", "first_authors": "A1"}
 BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle", "titleaddon", "journal", "journaltitle",
             "journalsubtitle", "fjournal", "booktitle", "booksubtitle", "booktitleaddon", "maintitle", "mainsubtitle",
             "maintitleaddon", "shortjournal", "shorttitle", "year", "date", "month", "day", "urldate", "volume", "pages",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
-            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate"}
+            "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate", "annote", "annotation",
+            "comment", "review", "volumes", "pmid", "pmcid", "version"}
+# The fields that are an entry's notes (session 20, LST-3): an instructor's own annotations (Zotero's
+# notes are RIS N1, EndNote's research notes RN; BibTeX's annote, biblatex's annotation, CSL's annote)
+# and the bibliographic note (BibTeX/CSL note: Zotero's "Extra") — read as plain text into the
+# citation's note for the library (or, when the import says so, the public note): never dropped.
+RIS_NOTE_TAGS = ("N1", "RN")
+BIB_NOTE_FIELDS = ("note", "annote", "annotation", "comment", "review")  # (as Zotero reads them; JabRef's comment)
+CSL_NOTE_FIELDS = ("note", "annote")
 
 
 # RIS tags read for some types only (the RIS specification's type-specific tags): (CSL type) → rispy keys
@@ -82,6 +91,8 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
         keys.discard("note")  # M1 is read as a journal's issue number (EndNote)
     if entry.get("urls") and not data.get("URL"):
         keys.add("urls")  # EndNote's "<Go to ISI>://..." is no web address
+    if entry.get("call_number") and " ".join(str(data.get("call-number") or "").split()) != " ".join(str(entry["call_number"]).split()):
+        keys.add("call_number")  # a patent's call number is its M1
     names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
     names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items()
               if any(values) and tag not in RIS_READ_FOR_TAGS.get(data.get("type", ""), set())}
@@ -350,6 +361,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data["keyword"] = "; ".join(entry["keywords"])
     if entry.get("number_of_volumes"):
         data["number-of-volumes"] = entry["number_of_volumes"]
+    if entry.get("call_number") and not data.get("call-number"):
+        data["call-number"] = entry["call_number"]  # CN (Zotero's "Call Number"; a patent's is M1)
     return cslmod.clean(data, keep_invalid=True)
 
 
@@ -454,6 +467,8 @@ def csl_to_ris_entry(data: dict) -> dict:
         entry["urls"] = [data["URL"]]
     if data.get("keyword"):
         entry["keywords"] = [k.strip() for k in str(data["keyword"]).split(";") if k.strip()]
+    if data.get("call-number") and ctype != "patent":  # CN, read back on import (a patent's is its M1)
+        entry["call_number"] = str(data["call-number"])
     return entry
 
 
@@ -471,6 +486,28 @@ def _ris_lines(text: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _ris_notes(block: str, title: str) -> tuple[str, ...]:
+    """The N1 and RN notes of a (regular) RIS block with their continuation lines — a Zotero note is
+    HTML over several lines, which rispy cuts into one note per line — as plain text; a note that
+    only repeats the title (EndNote writes one) or an earlier note is left out, as Zotero does."""
+    notes: list[list[str]] = []
+    current: list[str] | None = None
+    for line in block.split("\n"):
+        m = re.match(r"^([A-Z][A-Z0-9])  - (.*)$", line)
+        if m:
+            current = [m.group(2)] if m.group(1) in RIS_NOTE_TAGS else None
+            if current is not None:
+                notes.append(current)
+        elif current is not None:
+            current.append(line)
+    out: list[str] = []
+    for parts in notes:
+        text = note_text("\n".join(parts))
+        if text and text != title.strip() and text not in out:
+            out.append(text)
+    return tuple(out)
 
 
 def parse_ris(text: str) -> list[ParsedEntry]:
@@ -501,7 +538,8 @@ def parse_ris(text: str) -> list[ParsedEntry]:
         if not data.get("title"):
             out.append(ParsedEntry(position, None, f"the entry at line {line} has no title (TI/T1)", label, line=line))
         else:
-            out.append(ParsedEntry(position, data, "", label, line=line, dropped=ris_dropped(entries[0], data)))
+            out.append(ParsedEntry(position, data, "", label, line=line, dropped=ris_dropped(entries[0], data),
+                                   notes=_ris_notes(block, data["title"])))
     return out
 
 
@@ -567,7 +605,9 @@ _TEX_MACROS = [MacroTextSpec(name, text) for name, text in (
     ("TeX", "TeX"), ("LaTeX", "LaTeX"), ("LaTeXe", "LaTeX2e"), ("BibTeX", "BibTeX"), ("XeTeX", "XeTeX"),
     ("LuaTeX", "LuaTeX"), ("ConTeXt", "ConTeXt"), ("AmS", "AMS"), ("MF", "Metafont"), ("MP", "MetaPost"),
     ("TEL", "\u2121"), ("textasciitilde", "~"), ("textasciicircum", "^"), ("textbackslash", "\\"), ("slash", "/"),
-)]
+)] + [MacroTextSpec(name, "%(1)s") for name in ("texttt", "textsf", "textup", "textmd", "mbox")]
+# (session 20: pylatexenc's table has no text for these five font and box commands, and dropped their
+# argument — "a \texttt{collection} entry" read "a  entry" in biblatex's own annotations and titles)
 _latex_db = get_default_latex_context_db()
 _latex_db.add_context_category("syllabus", prepend=True, macros=_TEX_MACROS)
 _latex = LatexNodes2Text(latex_context=_latex_db, math_mode="text")
@@ -1042,6 +1082,11 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
                 data["number"] = data.get("number") or f"arXiv:{eprint}"
     if text.get("keywords"):
         data["keyword"] = "; ".join(k.strip() for k in re.split(r"[;,]", text["keywords"]) if k.strip())
+    # session 20: what a librarian misses when it is dropped — a multi-volume work's number of
+    # volumes, PubMed's identifiers (the link resolver's), a program's version (biblatex; Zotero)
+    for field_name, key in (("volumes", "number-of-volumes"), ("pmid", "PMID"), ("pmcid", "PMCID"), ("version", "version")):
+        if text.get(field_name, "").strip() and not data.get(key):
+            data[key] = text[field_name].strip()
     return cslmod.clean(data, keep_invalid=True)
 
 
@@ -1129,6 +1174,16 @@ def _set_aside(library, labels: dict[str, tuple[str, tuple[str, ...]]],
     return out
 
 
+def _bib_notes(entry: bib.Entry) -> tuple[str, ...]:
+    """An entry's notes (:data:`BIB_NOTE_FIELDS`, in that order) as plain text, each once."""
+    values = {k.lower(): v.value for k, v in entry.fields_dict.items()}
+    out: list[str] = []
+    for name in BIB_NOTE_FIELDS:
+        if isinstance(values.get(name), str) and (text := note_text(_tex(values[name]))) and text not in out:
+            out.append(text)
+    return tuple(out)
+
+
 def parse_bibtex(text: str) -> list[ParsedEntry]:
     """Every entry of a BibTeX/biblatex file, with ``@string``s, ``#`` concatenation, month
     macros and ``crossref`` resolved and field names in any case (``AUTHOR =``)."""
@@ -1167,7 +1222,7 @@ def parse_bibtex(text: str) -> list[ParsedEntry]:
             key, twice = labels.get(block.key, (block.key, ()))
             lost = {"url"} if "url" in fields and not data.get("URL") else set()  # "<Go to ISI>://..."
             out.append(ParsedEntry(position, data, "", key, line=line,
-                                   dropped=tuple(sorted(fields - BIB_READ | lost)) + twice))
+                                   dropped=tuple(sorted(fields - BIB_READ | lost)) + twice, notes=_bib_notes(block)))
     return out
 
 
@@ -1440,7 +1495,8 @@ def parse_csl_json(text: str) -> list[ParsedEntry]:
                 item[role] = [_csl_name(n) for n in item[role]]
         dropped = tuple(sorted(k for k in item if k not in CSL_KNOWN and k != "id"))
         data = cslmod.clean({k: v for k, v in item.items() if k != "id" and k in CSL_KNOWN}, keep_invalid=True)
-        out.append(ParsedEntry(position, data, "", data.get("title", "")[:60], dropped=dropped))
+        notes = tuple(dict.fromkeys(text for k in CSL_NOTE_FIELDS if isinstance(item.get(k), str) and (text := note_text(item[k]))))
+        out.append(ParsedEntry(position, data, "", data.get("title", "")[:60], dropped=dropped, notes=notes))
     return out
 
 

@@ -26,9 +26,10 @@ from syllabus.citations import formats, identifiers
 from syllabus.core import audit, clock
 from syllabus.core.text import strip_control
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
-from syllabus.core.limits import setting_within
+from syllabus.core.limits import column, setting_within
 from syllabus.core.loading import ImportReport
 from syllabus.notify.services import queue_letter
+from syllabus.org import config
 
 from . import metadata as list_metadata
 from . import selectors as list_selectors
@@ -213,16 +214,31 @@ def _note(detected: str, filename: str) -> str:
     return f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
 
 
+#: the most characters of an entry's notes kept in the citation's note (the note field's ceiling)
+NOTES_CHARS = column(Citation, "library_note")
+
+
+def entry_notes(entry: formats.ParsedEntry, *, public: bool = False) -> tuple[str, str]:
+    """LST-3 (session 20): (public note, library note) of an entry — its notes (Zotero's notes,
+    biblatex's annotation...: plain text, a paragraph each) are the library's private note, never
+    shown to students, unless the import says they are for students (the public note)."""
+    text = "\n\n".join(entry.notes)
+    if len(text) > NOTES_CHARS:
+        text = text[:NOTES_CHARS - 1].rstrip() + "…"
+    return (text, "") if public else ("", text)
+
+
 def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMatcher, note: str,
-               batch: list_services.ChangeBatch) -> EntryReport:
+               batch: list_services.ChangeBatch, *, notes_public: bool = False) -> EntryReport:
     """One entry added to the list (or refused by the lists app's rules), as its report line; in a
     transaction of its own that takes its part of the import's librarian task (LST-6) with it."""
     if entry.csl is None:
         return EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error, line=entry.line)
+    public_note, library_note = entry_notes(entry, public=notes_public)
     try:
         with batch.entry():
-            citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
-                                                  record=matcher.match(entry.csl))
+            citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note, record=matcher.match(entry.csl),
+                                                  public_note=public_note, library_note=library_note)
         return EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
                            dropped=list(entry.dropped))
     except RuleViolation as exc:
@@ -232,23 +248,28 @@ def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMa
                            detail=exc.detail, line=entry.line, dropped=list(entry.dropped))
 
 
-def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None) -> ListImportReport:
+def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None,
+                     notes_public: bool = False) -> ListImportReport:
     """Add every readable RIS/BibTeX entry to the list; each entry is added (or refused by the
-    lists app's rules, e.g. an invalid ISBN) on its own, and the report says which."""
+    lists app's rules, e.g. an invalid ISBN) on its own, and the report says which.  The entries'
+    notes go to the library's note, or with ``notes_public`` to the public note (:func:`entry_notes`)."""
     lst, section, detected, entries = _read(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id)
+    section = section or list_services.last_section(lst)  # read once, not per entry (None: the first entry makes one)
     report = ListImportReport(format=detected)
     matcher = RecordMatcher(user, [entry.csl for entry in entries if entry.csl is not None])  # one query for all
     note = _note(detected, filename)
     # LST-6: on a list the library has, the import is one librarian task naming its items, not one per item
-    with list_services.one_task(lst, note) as batch:
+    # one read of the institution's configuration (style, initial status) for the whole file
+    with config.read_once(), list_services.one_task(lst, note) as batch:
         for entry in entries:
-            report.add(_add_entry(user, lst, section, entry, matcher, note, batch))
+            report.add(_add_entry(user, lst, section, entry, matcher, note, batch, notes_public=notes_public))
     return report
 
 
 # --- a large file, in the background (LST-9, session 18) -------------------------------------
 
-def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None):
+def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None,
+                 notes_public: bool = False):
     """Queue a file too large to import within the request (``formats.IMPORT_INLINE_BYTES``): who
     may not import, a section of another list and a file that is no citation file at all are
     refused at once, as in the request; so is a file over the bounds of imports waiting or running
@@ -263,7 +284,8 @@ def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str 
     with transaction.atomic():
         _ensure_room(user, lst)
         return ListImport.objects.create(resource_list=lst, section=section, actor=user, filename=filename[:255],
-                                         format=(fmt or "")[:20], text=text, created_at=clock.now())
+                                         format=(fmt or "")[:20], text=text, created_at=clock.now(),
+                                         notes_public=bool(notes_public))
 
 
 def _ensure_room(user, lst) -> None:
@@ -312,7 +334,7 @@ def cancel_import(user, list_id: int, import_id: int):
 
 
 def _entry_of(data: dict) -> formats.ParsedEntry:
-    return formats.ParsedEntry(**{**data, "dropped": tuple(data.get("dropped") or ())})
+    return formats.ParsedEntry(**{**data, "dropped": tuple(data.get("dropped") or ()), "notes": tuple(data.get("notes") or ())})
 
 
 class _Cancelled(Exception):
@@ -348,6 +370,7 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
                         started_at=job.started_at):
                     continue  # cancelled while it was read
             lst, section = list_and_section(job.actor, job.resource_list_id, job.section_id)
+            section = section or list_services.last_section(lst)  # once per slice, not per entry
             ensure_edit(job.actor, lst)
             done = set(job.entries.values_list("position", flat=True))
             todo = [_entry_of(d) for d in job.pending if d["position"] not in done]
@@ -355,14 +378,15 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             note = _note(job.format, job.filename)
             finished = True
             # LST-6: one librarian task for the whole import, carried from slice to slice (job.batch)
-            with list_services.one_task(lst, note, resume=job.batch) as batch:
+            # the institution's configuration read once for the slice (session 20), not per entry
+            with config.read_once(), list_services.one_task(lst, note, resume=job.batch) as batch:
                 for entry in todo:
                     if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
                         finished = False
                         break
                     try:
                         with transaction.atomic():
-                            line = _add_entry(job.actor, lst, section, entry, matcher, note, batch)
+                            line = _add_entry(job.actor, lst, section, entry, matcher, note, batch, notes_public=job.notes_public)
                             ListImportEntry.objects.create(job=job, position=line.position, status=line.status,
                                                            title=line.title[:2000], citation_id=line.citation_id,
                                                            rule=line.rule, detail=line.detail, line=line.line,

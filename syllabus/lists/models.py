@@ -338,6 +338,8 @@ class ListImport(models.Model):
     batch = models.JSONField(null=True, blank=True, help_text="the import's librarian task, carried across slices")
     notified_at = models.DateTimeField(null=True, blank=True,
                                        help_text="when the letter that it finished or failed was queued (once)")
+    # session 20 (LST-3): where the entries' notes go — the library's private note unless the sender chose
+    notes_public = models.BooleanField(default=False, help_text="the entries' notes are the public note, shown to students")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,7 +9,8 @@ Each app declares its parameters in ``<app>/params.py`` (loaded at start-up).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,15 +81,15 @@ def param(key: str) -> Param:
 def _levels(library=None, institution=None, consortium=None) -> list[tuple[str, int]]:
     if library is not None:
         institution = institution or library.institution
-    if institution is not None:
-        consortium = consortium or institution.consortium
+    # the consortium's id is on the institution's row: never a query for the consortium itself
+    consortium_id = consortium.pk if consortium is not None else getattr(institution, "consortium_id", None)
     levels = []
     if library is not None:
         levels.append(("library_id", library.pk))
     if institution is not None:
         levels.append(("institution_id", institution.pk))
-    if consortium is not None:
-        levels.append(("consortium_id", consortium.pk))
+    if consortium_id is not None:
+        levels.append(("consortium_id", consortium_id))
     return levels
 
 
@@ -112,6 +113,24 @@ def _end_request(**kwargs) -> None:
 def _value_changed(**kwargs) -> None:
     if getattr(_scope, "memo", None) is not None:
         _scope.memo = {}
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Outside a request — a timer's slice, a command — what a request does: the values of each
+    set of levels read once (one query, all keys) for the block and dropped at its end; a change
+    of a value inside the block empties them at once, as in a request.  Inside a request (or an
+    enclosing block) nothing changes: its memo already does this.  For work that asks the same
+    institution's configuration again for each of many rows (a background list import: the
+    citation style, the initial status — LST-9, session 20), never a process-wide cache."""
+    if getattr(_scope, "memo", None) is not None:
+        yield
+        return
+    _scope.memo = {}
+    try:
+        yield
+    finally:
+        _scope.memo = None
 
 
 request_started.connect(_start_request, dispatch_uid="org-config-memo-start")

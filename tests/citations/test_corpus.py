@@ -38,6 +38,7 @@ DIVERGES = {
                                           "starts the von part, so 'Digital Scholarship' is the last name",
     ("zotero-BibTeX-18.bib", 0, "names"): "a doubled backslash inside a quoted @string: Zotero keeps the backslash",
     ("zotero-BibTeX-18.bib", 0, "title"): "\\TEL is the telephone sign for Zotero only",
+    ("zotero-RIS-export-notes.ris", 2, "title"): "a case: Zotero's item names its title caseName (exported as TI)",
     ("zotero-RIS-export-sample.ris", "*", "*"): "items of every type under Zotero's own field names (caseName, "
                                                 "court...): compared in tests/citations/test_ris_types.py",
     # Zotero's RIS export of a preprint is a bare GEN: one held by a general repository says nothing of a preprint

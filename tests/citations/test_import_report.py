@@ -21,5 +21,6 @@ def test_biblatex_examples_name_their_dropped_fields_and_lines():
     for e in entries[:20]:
         assert "@" in lines[e.line - 1], e.label  # the line of the entry's "@type{key,"
     dropped = {name for e in entries for name in e.dropped}
-    assert {"annotation", "indextitle"} <= dropped  # biblatex-only fields we keep nothing of
+    assert {"indextitle", "sorttitle"} <= dropped  # biblatex-only fields we keep nothing of
+    assert "annotation" not in dropped  # read as the item's note (session 20, LST-3)
     assert not {"title", "author", "year", "subtitle", "crossref", "journaltitle"} & dropped

@@ -51,7 +51,7 @@ from .tasks import (
     _resolve, resolve_task,
 )
 from .sections import (
-    _check_dates, _default_section, _section_values, add_section, delete_section, move_section, update_section,
+    _check_dates, _default_section, _section_values, last_section, add_section, delete_section, move_section, update_section,
 )
 from .lists import (
     _check_courses, _letter_complete, assign_list, can_create_list, change_list, create_list, publish_list,

@@ -102,8 +102,13 @@ def delete_section(actor: User, section: Section) -> None:
         _instructor_changed(actor, lst, f"section deleted: {section.title}")
 
 
+def last_section(lst: ResourceList) -> Section | None:
+    """The section new items go to when none is named (LST-1): the list's last one."""
+    return lst.sections.order_by("-position", "-id").first()
+
+
 def _default_section(actor, lst: ResourceList) -> Section:
-    section = lst.sections.order_by("-position", "-id").first()
+    section = last_section(lst)
     if section is None:
         section = Section.objects.create(resource_list=lst, title="Readings", position=0)
         audit.created(actor, section)

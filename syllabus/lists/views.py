@@ -37,7 +37,7 @@ from syllabus.web.htmx import is_htmx
 
 from . import file_guards, forms, item_access, selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
-from .permissions import ensure_edit, ensure_librarian, is_librarian_for, require_process
+from .permissions import ensure_edit, ensure_librarian, is_librarian_for, reads_no_course, require_process
 from .tags import TAGS, instructor_tags
 from .templatetags import lists_tags
 from .workflow import INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, ItemStatus, ListStatus
@@ -124,9 +124,12 @@ def my_lists(request):
     reading = [lst for lst in lists if lst not in editable]
     taught = list(user.courses_taught.order_by("code", "section"))
     to_join = list(selectors.find_lists_to_join(user)) if taught else []
+    can_create = services.can_create_list(user)
+    # with nothing to show: a reader with no course is told where courses come from
+    no_course = not (lists or to_join or can_create) and reads_no_course(user)
     return render(request, "lists/my_lists.html", {
         "editable": editable, "reading": reading, "taught": taught, "to_join": to_join, "show_courses": True,
-        "can_create": services.can_create_list(user), "is_librarian": is_librarian_for(user, user.institution_id),
+        "can_create": can_create, "no_course": no_course, "is_librarian": is_librarian_for(user, user.institution_id),
         "htmx_config": HTMX_CONFIG,
     })
 

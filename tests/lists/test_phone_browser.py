@@ -145,3 +145,16 @@ def test_without_javascript_the_items_page_uploads_and_moves(chromium, live_serv
         assert moved.section.title == "Week 2" and not moved.file
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("address", ["/", "/lists/", "/courses/?q=HIST", "/catalog/?q=Middlemarch"])
+def test_a_students_other_pages_fit_a_phone(page, login, world, address):  # noqa: F811
+    """The way to the list at 390 px: home, my lists, the course search (its five-column table
+    scrolls in its own focusable region) and the catalog search (its wide field shrinks)."""
+    page.set_viewport_size(PHONE)
+    login("student")
+    page.goto(address)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    seen = page.evaluate(MEASURE)
+    assert seen["scroll"] == seen["client"] == PHONE["width"], f"{address} is {seen['scroll']} px wide on a 390 px screen"
+    check(page, page.title())

@@ -1,6 +1,8 @@
 """What acquisitions add to the list pages: on the librarian's list detail, each item's
 acquisition tasks (with the licence warning) and purchase requests, and the form to start a
-task; in the editor, the instructor's "Request purchase" and the requests' statuses (SRV-3).
+task; in the editor, new-edition notices and the requests' statuses, and on the item's own page
+the instructor's "Request purchase" and "Check for new edition" (SRV-3: not needed at a glance,
+they cost ~900 bytes per item in the editor).
 Read in one query per kind for the whole page, only when a template first needs it."""
 from django.utils.translation import gettext_lazy as _
 
@@ -30,3 +32,4 @@ def _instructor(request, context) -> bool:
 
 
 register_slot("citation_services", "acquisitions/_editor_item.html", order=30, prepare=_prepare, when=_instructor)
+register_slot("citation_page", "acquisitions/_item_page.html", order=30, prepare=_prepare, when=_instructor)

@@ -76,7 +76,10 @@ def consortium_settings(consortium: Consortium) -> list[dict]:
 
 
 def share_list(actor: User, lst, shared: bool) -> bool:
-    """The list's owners, collaborators or librarians show it in (or take it out of) the gateway."""
+    """The list's owners, collaborators or librarians show it in (or take it out of) the gateway.
+    The gateway shows published lists (CON-3): a draft is not shared — publish it first; a shared
+    list put back to draft stays shared, out of the gateway until published again, and can be
+    taken out at any time."""
     from syllabus.lists.permissions import ensure_edit
 
     from .models import SharedList
@@ -84,6 +87,8 @@ def share_list(actor: User, lst, shared: bool) -> bool:
     ensure_edit(actor, lst)
     with transaction.atomic():
         existing = SharedList.objects.filter(resource_list=lst).first()
+        if shared and existing is None and not lst.is_published:
+            raise RuleViolation("CON-3", "only a published list is shared with the consortium: publish it first")
         if shared and existing is None:
             audit.created(actor, SharedList.objects.create(resource_list=lst, shared_by=actor, shared_at=clock.now()))
         elif not shared and existing is not None:

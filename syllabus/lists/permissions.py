@@ -16,7 +16,8 @@ from django.db.models import Exists, OuterRef
 
 from syllabus.core.errors import NotFound, PermissionDenied
 from syllabus.courses.models import Course, Enrollment
-from syllabus.org.permissions import is_librarian_for, signed_in
+from syllabus.org.permissions import holds, is_librarian_for, signed_in
+from syllabus.org.roles import BACK_OFFICE_ROLES
 
 from .models import ResourceList
 
@@ -109,3 +110,10 @@ def require_process(acc: Access) -> Access:
 
 def ensure_process(user, lst: ResourceList) -> Access:
     return require_process(ensure_view(user, lst))
+
+
+def reads_no_course(user) -> bool:
+    """A reader (no staff role) enrolled in no course: their lists come with their courses, from
+    the institution's course system or their learning platform (LST-8) — what the empty "my lists"
+    page tells them, rather than to find a course."""
+    return signed_in(user) and not holds(user, *BACK_OFFICE_ROLES) and not user.courses_enrolled.exists()

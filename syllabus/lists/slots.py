@@ -17,7 +17,12 @@ slot                           where                                            
 =============================  ======================================================  ==========================
 ``list_actions``               list header (editor, student view, librarian detail)       ``lst``, ``access``
 ``list_aside``                 side pane of every list page (e.g. library discussion)     ``lst``, ``access``
-``citation_services``          per item, "Library services" (editor and student view)   ``citation``, ``lst``, ``access``
+``citation_services``          per item, "Library services" (editor and student view)   ``citation``, ``lst``, ``access``;
+                               at a glance: a form that starts something goes to           in the editor also ``page_url``
+                               ``citation_page`` (with a link to it, ``page_url``)          (the item's own page)
+``citation_page``              an item's own edit page (``/lists/<id>/edit/items/<id>/``):  ``citation``, ``lst``, ``access``
+                               what is not needed at a glance in the editor (a form that
+                               starts a request); under "Library services"
 ``citation_reader``            per item, the reader's own part (student view): done      ``citation``, ``lst``, ``access``
                                mark, own hold/queue place — per person, keep it out of
                                any cache shared between readers

@@ -37,7 +37,7 @@ from syllabus.web.htmx import is_htmx
 
 from . import file_guards, forms, item_access, selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
-from .permissions import ensure_edit, ensure_librarian, is_librarian_for, require_process
+from .permissions import ensure_edit, ensure_librarian, is_librarian_for, reads_no_course, require_process
 from .tags import TAGS, instructor_tags
 from .templatetags import lists_tags
 from .workflow import INSTRUCTOR, ITEM_WORKFLOW, LIBRARIAN, LIST_WORKFLOW, ItemStatus, ListStatus
@@ -124,25 +124,47 @@ def my_lists(request):
     reading = [lst for lst in lists if lst not in editable]
     taught = list(user.courses_taught.order_by("code", "section"))
     to_join = list(selectors.find_lists_to_join(user)) if taught else []
+    can_create = services.can_create_list(user)
+    # with nothing to show: a reader with no course is told where courses come from
+    no_course = not (lists or to_join or can_create) and reads_no_course(user)
     return render(request, "lists/my_lists.html", {
         "editable": editable, "reading": reading, "taught": taught, "to_join": to_join, "show_courses": True,
-        "can_create": services.can_create_list(user), "is_librarian": is_librarian_for(user, user.institution_id),
+        "can_create": can_create, "no_course": no_course, "is_librarian": is_librarian_for(user, user.institution_id),
         "htmx_config": HTMX_CONFIG,
     })
 
 
+def _create_page(request, typed: dict | None = None, error: RuleViolation | None = None) -> HttpResponse:
+    """The create-list page (LST-1, CRS-3): the form alone, for a link, a reload or a refused post
+    (then with the rule and everything typed).  Someone who may not create lists meets the LST-8
+    refusal page, with the way back to their lists."""
+    if not services.can_create_list(request.user):
+        return _forbidden(request, PermissionDenied("LST-8", "only instructors and the library create resource lists"))
+    taught = list(request.user.courses_taught.order_by("code", "section"))
+    if typed is None:  # ?course=<id>: a course of one's own ticked (a link from the course's page)
+        course = _int(request.GET.get("course"))
+        typed = {"courses": [c.pk for c in taught if c.pk == course]}
+    return render(request, "lists/new.html", {"taught": taught, "typed": typed, "error": error, "htmx_config": HTMX_CONFIG},
+                  status=error.status if error else 200)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def create(request):
+    if request.method != "POST":
+        return _create_page(request)
     try:
         data = forms.ListForm.parse(request.POST)
         courses = list(Course.objects.filter(pk__in=data["courses"], institution_id=request.user.institution_id))
         lst = services.create_list(request.user, title=data["title"], description=data["description"], courses=courses)
     except PermissionDenied as exc:
         return _forbidden(request, exc)
-    except RuleViolation as exc:
-        messages.error(request, str(exc))
-        return redirect("lists:mine")
+    except RuleViolation as exc:  # the page of its own again, with the rule and what was typed: nothing is lost
+        fields = forms.ListForm.base_fields
+        typed = {"title": request.POST.get("title", "")[:fields["title"].max_length],
+                 "description": request.POST.get("description", "")[:fields["description"].max_length],
+                 "courses": [int(v) for v in request.POST.getlist("courses")[:50] if v.isdigit() and len(v) < 19]}
+        return _create_page(request, typed, exc)
     messages.success(request, _("List created. Add sections and items, then publish it and send it to the library."))
     response = redirect("lists:edit", lst.pk)
     if is_htmx(request):
@@ -311,7 +333,7 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
     return {
         "lst": lst, "access": acc, "message": message, **_form_choices(acc, lst),
         "can_send_list": LIST_WORKFLOW.between(lst.status, ListStatus.SENT_TO_LIBRARY) is not None and INSTRUCTOR in sides,
-        "can_send_items": INSTRUCTOR in sides, "n_sections": len(lst.section_list), "htmx_config": HTMX_CONFIG,
+        "can_send_items": INSTRUCTOR in sides, "htmx_config": HTMX_CONFIG,
         "list_empty": not items,  # LST-4: nothing to send yet
         "taught": list(request.user.courses_taught.order_by("code", "section")),
         "item_urls": _editor_urls(lst.pk),
@@ -321,8 +343,8 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
 def _editor_urls(list_id: int) -> dict[str, str]:
     """The editor's per-item and per-section URLs, built once per page (the template puts each
     id in with ``with_id``): reversing ~10 URLs for each of 150 items cost ~15 % of the page."""
-    item = {"move": "move-citation", "send": "send-citation", "delete": "delete-citation", "upload": "upload",
-            "remove_file": "remove-file", "update": "update-citation", "move_section": "move-section",
+    item = {"move": "move-citation", "send": "send-citation", "delete": "delete-citation",
+            "update": "update-citation", "move_section": "move-section",
             "delete_section": "delete-section", "update_section": "update-section"}
     urls = {key: reverse(f"lists:{name}", args=[list_id, _ID]) for key, name in item.items()}
     urls["file"] = reverse("lists:file", args=[_ID])
@@ -483,6 +505,8 @@ def _citation_context(request, pk: int, citation_id: int) -> dict:
     acc = ensure_edit(request.user, lst)
     return {"lst": lst, "access": acc, "citation": citation, "form": form_values(citation), **_form_choices(acc, lst),
             "form_url": reverse("lists:update-citation", args=[pk, citation_id]),
+            "move_url": reverse("lists:move-citation", args=[pk, citation_id]),
+            "other_sections": list(lst.sections.exclude(pk=citation.section_id).order_by("position", "pk")),
             "back_url": reverse("lists:edit", args=[pk]) + f"#item-{citation_id}", "htmx_config": HTMX_CONFIG}
 
 
@@ -492,6 +516,7 @@ def _citation_form(request, pk: int, citation_id: int):
     context = _citation_context(request, pk, citation_id)
     if is_htmx(request):
         return render(request, "lists/_citation_edit.html", context)
+    slots.prepare(request, "citation_page", [context["citation"]])
     return render(request, "lists/citation_edit.html", context)
 
 
@@ -505,6 +530,7 @@ def _save_citation_page(request, pk: int, citation_id: int):
         raise  # the refusal page (page)
     except RuleViolation as exc:
         context = _citation_context(request, pk, citation_id)
+        slots.prepare(request, "citation_page", [context["citation"]])
         typed = forms.CitationForm.typed(request.POST)
         typed["copyright_status_label"] = dict(CopyrightStatus.choices).get(typed["copyright_status"], typed["copyright_status"])
         return render(request, "lists/citation_edit.html", {**context, "form": typed, "error": exc}, status=exc.status)
@@ -541,10 +567,22 @@ def _item_verb(verb: str, done: str):
 
 delete_citation = _item_verb("delete_citation", gettext_noop("Item deleted."))
 send_citation = _item_verb("send_citation", gettext_noop("The item was sent to the library."))
-remove_file = _item_verb("remove_file", gettext_noop("File removed."))
 
 
-@editor_action
+def file_action(view):
+    """An action on an item's file (LST-3), posted from the item's own page (its file section):
+    a plain post returns to that section with the message; an htmx post gets the editor, as every
+    editor action."""
+
+    @functools.wraps(view)
+    def wrapper(request, pk: int, citation_id: int):
+        message = view(request, pk, citation_id)
+        return _editor(request, pk), reverse("lists:update-citation", args=[pk, citation_id]) + "#file", message
+
+    return action(wrapper)
+
+
+@file_action
 def upload(request, pk: int, citation_id: int):
     citation = _citation(request, pk, citation_id)
     upload_file = request.FILES.get("file")
@@ -552,6 +590,12 @@ def upload(request, pk: int, citation_id: int):
         raise RuleViolation("LST-3", "choose a file to upload", field="file")
     services.attach_file(request.user, citation, upload_file)
     return _("File uploaded.")
+
+
+@file_action
+def remove_file(request, pk: int, citation_id: int):
+    services.remove_file(request.user, _citation(request, pk, citation_id))
+    return _("File removed.")
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -96,10 +96,17 @@ def test_pages_request_and_cancel_from_the_editor_and_decide_from_the_library_vi
     lst, citation, _record = listed
     client.force_login(instructor)
     edit = reverse("lists:edit", args=[lst.pk])
-    assert "Request purchase" in client.get(edit).content.decode()
-    client.post(reverse("acquisitions:request-purchase", args=[citation.pk]), {"note": "for week 3", "next": edit})
+    item_page = reverse("lists:update-citation", args=[lst.pk, citation.pk])
+    # the editor links to the item's own page, where the form is (not needed at a glance: session 20)
+    editor = client.get(edit).content.decode()
+    assert f'href="{item_page}#purchase"' in editor and 'name="note"' not in editor.split(f'id="item-{citation.pk}"')[1]
+    page = client.get(item_page).content.decode()
+    assert 'data-testid="purchase-forms"' in page and "Request purchase" in page and "Check for new edition" in page
+    r = client.post(reverse("acquisitions:request-purchase", args=[citation.pk]), {"note": "for week 3", "next": item_page + "#purchase"})
+    assert r.status_code == 302 and r["Location"] == item_page + "#purchase"
     assert _tags(citation) == ["new_edition_purchase_requested"]
     assert "Library processing" in client.get(edit).content.decode()
+    assert "Library processing" in client.get(item_page).content.decode()
     client.force_login(librarian)
     page = reverse("lists:library", args=[lst.pk])
     assert "for week 3" in client.get(page).content.decode()

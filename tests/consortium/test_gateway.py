@@ -25,8 +25,10 @@ def lists_b(inst_b, clock):
         section = Section.objects.create(resource_list=lst, title="Week 1")
         for i, (t, md) in enumerate(items):
             Citation.objects.create(resource_list=lst, section=section, position=i, title=t, type="book", metadata={"title": t, **md})
-        if shared:
-            services.share_list(teacher, lst, True)
+        if shared:  # CON-3: shared while published; the draft was shared, then put back to draft
+            ResourceList.objects.filter(pk=lst.pk).update(visibility="published")
+            services.share_list(teacher, ResourceList.objects.get(pk=lst.pk), True)
+            ResourceList.objects.filter(pk=lst.pk).update(visibility=visibility)
         return lst
 
     shared = make("Reactions and mechanisms", course, "published", True,
@@ -128,6 +130,33 @@ def test_share_control_on_the_list_page(client, lists_b):
     assert b'data-testid="consortium-share"' in client.get(f"/lists/{lst.pk}/edit/").content
     client.post(f"/consortium/lists/{lst.pk}/share/", {"shared": "on"})
     assert hasattr(ResourceList.objects.get(pk=lst.pk), "consortium_share")
+
+
+def test_a_draft_is_not_offered_for_sharing_and_sharing_it_is_refused_naming_the_rule(client, api, lists_b):
+    """CON-3: the gateway shows published lists — a draft list's editors are told to publish it
+    first (no Share button), and a share sent anyway (a stale page, the API) is refused with the rule."""
+    teacher = lists_b["teacher"]
+    fresh = ResourceList.objects.create(institution=teacher.institution, title="Still a draft")
+    fresh.owners.add(teacher)
+    client.force_login(teacher)
+    page = client.get(f"/lists/{fresh.pk}/edit/").content.decode()
+    assert 'data-testid="consortium-share"' not in page and "Share with the consortium" not in page
+    assert "Once published, this list can be shared with the consortium" in page
+    refused = client.post(f"/consortium/lists/{fresh.pk}/share/", {"shared": "on"})
+    assert refused.status_code == 400
+    assert "<strong>CON-3</strong>: only a published list is shared with the consortium: publish it first" in refused.content.decode()
+    r = api(teacher).put(f"/api/v1/consortium/lists/{fresh.pk}/sharing", {"shared": True})
+    assert r.status_code == 400 and r.json()["rule"] == "CON-3" and "publish it first" in r.json()["detail"]
+    assert not hasattr(ResourceList.objects.get(pk=fresh.pk), "consortium_share")
+    # published, it is offered and shared; put back to draft, it stays shared and can be taken out
+    ResourceList.objects.filter(pk=fresh.pk).update(visibility="published")
+    assert "Share with the consortium" in client.get(f"/lists/{fresh.pk}/edit/").content.decode()
+    assert api(teacher).put(f"/api/v1/consortium/lists/{fresh.pk}/sharing", {"shared": True}).json()["shared"] is True
+    ResourceList.objects.filter(pk=fresh.pk).update(visibility="draft")
+    page = client.get(f"/lists/{fresh.pk}/edit/").content.decode()
+    assert "back in its lists gateway once published" in page and "Stop sharing with the consortium" in page
+    client.post(f"/consortium/lists/{fresh.pk}/share/", {"shared": "off"})
+    assert not hasattr(ResourceList.objects.get(pk=fresh.pk), "consortium_share")
 
 
 def test_a_student_of_the_course_does_not_see_the_share_control(client, inst_b, lists_b):

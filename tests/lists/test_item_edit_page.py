@@ -63,7 +63,11 @@ def test_asked_by_htmx_the_same_address_answers_the_form_alone(client, instructo
     assert r.status_code == 200 and "HX-Request" in r["Vary"]
     html = r.content.decode()
     assert "<html" not in html and "<h1" not in html
-    assert html.count("<form") == 1 and f'hx-post="{_url(built_list)}"' in html  # saved: the editor answers, as before
+    # the item's form first (the focus lands in its first field), then its move to the other section
+    assert html.count("<form") == 2 and f'hx-post="{_url(built_list)}"' in html  # saved: the editor answers, as before
+    assert html.index('data-testid="citation-form"') < html.index('data-testid="item-move"')
+    move = reverse("lists:move-citation", args=[built_list["list"].pk, built_list["book"].pk])
+    assert f'hx-post="{move}"' in html and f'<option value="{built_list["sections"][1].pk}">Week 2</option>' in html
     assert 'value="The Making of the English Working Class"' in html and "data-inplace-cancel" in html
 
 

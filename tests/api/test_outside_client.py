@@ -57,3 +57,19 @@ def test_a_body_over_the_servers_ceiling_is_a_413_problem(api, librarian, course
                         content_type="application/json", **me.headers)
     assert r.status_code == 413 and r["Content-Type"] == "application/problem+json"
     assert "request body is over" in problem(r)["detail"]
+
+
+HEADER_NAME = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"  # RFC 9110 token
+
+
+def test_every_header_the_document_names_is_a_header_a_client_can_send(client, db):
+    """The ILL partners' security scheme was named with a sentence: openapi-python-client and
+    schemathesis sent it as a header name, which the server refused with an HTML 400."""
+    import re
+
+    doc = client.get("/api/v1/openapi.json").json()
+    names = [(name, s["name"]) for name, s in doc["components"]["securitySchemes"].items() if s.get("in") == "header"]
+    names += [(f"{m.upper()} {path}", p["name"]) for path, item in doc["paths"].items() for m, op in item.items()
+              for p in op.get("parameters", []) if p["in"] == "header"]
+    assert names and [n for n in names if not re.match(HEADER_NAME, n[1])] == []
+    assert "ILL directory" in doc["components"]["securitySchemes"]["PartnerSecret"]["description"]

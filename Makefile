@@ -44,9 +44,10 @@ install: $(VENV)/.installed
 
 interop: $(INTEROP)/node_modules/.installed
 
+# SITE_URL: the letters the demo prints link to this server (unless set otherwise)
 demo: install
-	$(BIN)/syllabus demo
-	PORT=$(PORT) $(BIN)/syllabus serve --port $(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/syllabus demo
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/syllabus serve --port $(PORT)
 
 serve: install
 	PORT=$(PORT) $(BIN)/syllabus serve --port $(PORT)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+
 from syllabus.core.text import find_control
 from syllabus.core import jsondata
 
@@ -29,7 +31,10 @@ class ApiProblemMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
-            refused = _control_characters(request) or _over_long_header(request)
+            try:
+                refused = _control_characters(request) or _over_long_header(request)
+            except SuspiciousOperation as e:  # Django refused to read the body (session 20: an HTML 400 page)
+                refused = _unreadable_body(e)
             if refused is not None:
                 return refused
         response = self.get_response(request)
@@ -49,6 +54,25 @@ class ApiProblemMiddleware:
             if header in response:
                 new[header] = response[header]
         return new
+
+
+def _unreadable_body(error: SuspiciousOperation):
+    """A body Django will not read — more files or form fields than it parses, or over its size
+    ceiling — as problem details naming the bound (Django itself answers an HTML 400 page)."""
+    from django.conf import settings
+
+    if isinstance(error, TooManyFilesSent):
+        detail = f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files in one request"
+        return problems.response(422, f"files: {detail}", rule="VALIDATION", field="files",
+                                 errors=[{"loc": ["body", "files"], "type": "too_long", "msg": detail}])
+    if isinstance(error, TooManyFieldsSent):
+        detail = f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields in one request"
+        return problems.response(422, detail, rule="VALIDATION",
+                                 errors=[{"loc": ["body"], "type": "too_long", "msg": detail}])
+    if isinstance(error, RequestDataTooBig):
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return problems.response(413, f"the request body is over {megabytes} MB (files aside)", rule="HTTP")
+    return problems.response(400, "the request could not be read", rule="HTTP")
 
 
 def _over_long_header(request):
@@ -97,6 +121,13 @@ def _control_characters(request):
                                          errors=[{"loc": ["body"], "msg": str(exc), "type": "value_error"}])
             except ValueError:
                 data = None  # the API answers its own error for a body that is not JSON
+            if content_type.startswith("application/json") and data is not None and not isinstance(data, dict):
+                # every JSON body of the API is an object; Ninja would read "AAA" or [1] as {} (a PATCH
+                # changing nothing, answered 200), so it is refused here (session 20, schemathesis)
+                kind = {str: "string", list: "array", bool: "boolean"}.get(type(data), "number")
+                msg = f"the body must be a JSON object, not a JSON {kind}"
+                return problems.response(422, f"body: {msg}", rule="VALIDATION",
+                                         errors=[{"loc": ["body"], "type": "model_type", "msg": msg}])
             _find(data, ("body",), errors)
     if not errors:
         return None

@@ -82,6 +82,14 @@ def test_serve_with_two_workers_runs_every_timer_tick_exactly_once(tmp_path):
             assert time.monotonic() < deadline, "the ticks stopped"
             time.sleep(0.2)
 
+        # a long OpenURL (a request line of 6,400 bytes) reaches Syllabus: gunicorn's default ceiling
+        # (4,094) answered its own HTML 400 (session 20, schemathesis against the demo)
+        long_url = f"http://127.0.0.1:{port}/api/v1/resolve?rft.btitle={'x' * 900}" + "".join(
+            f"&rft.{key}={'y' * 900}" for key in ("atitle", "jtitle", "title", "au", "pub", "place"))
+        assert 6000 < len(long_url) < 8000  # over gunicorn's default 4,094, under its ceiling 8,190
+        with urllib.request.urlopen(long_url, timeout=60) as r:  # the resolver (open to anyone) answers it
+            assert r.status == 200 and r.headers["Content-Type"].startswith("application/json")
+
         children = _children(proc.pid)  # serve supervises the gunicorn master and the timer process
         masters = [c for c in children if "gunicorn" in _cmdline(c)]
         tickers = [c for c in children if " tick --every 1" in _cmdline(c)]

@@ -84,3 +84,11 @@ def test_the_last_tab_chosen_wins_whichever_answer_comes_first(page, login, patr
     expect(tabs.get_by_role("link", name="Delivered")).to_have_attribute("aria-current", "page")
     expect(tabs.get_by_role("link", name="Pick from shelf")).not_to_have_attribute("aria-current", "page")
     expect(page).to_have_url(re.compile(r"tab=delivered$"))
+
+
+def test_a_request_without_dates_says_so_once(page, login, patron_request, operator):
+    """Session 20, a librarian's tour of the back office: a request with no dates read "— – —"."""
+    req = patron_request(chapters="Chapter 6")
+    login("operator")
+    page.goto(f"/services/requests/{req.pk}/")
+    expect(page.get_by_test_id("request-dates")).to_have_text("—")

@@ -64,3 +64,25 @@ def test_student_joins_waitlist_sees_place_2_is_notified_views_finishes_and_the_
     response = page.goto(f"/lending/loans/{mine.pk}/view/")
     assert response.status == 410
     expect(page.get_by_test_id("viewer-state")).to_contain_text("This loan has ended")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_monitor_shows_no_place_for_the_loan_being_read_and_each_waiting_place_links_to_the_queue(
+        page, login, make_rep, make_user, lending_staff):
+    """Session 20, a librarian's tour of the back office: the reader holding the copy was shown
+    at "place 0" of the queue; they wait for nothing — a dash, still leading to the queue."""
+    rep = make_rep(1, title="The Mill on the Floss")
+    holder, waiting = make_user("holder"), make_user("waiting")
+    services.access(holder, services.request_loan(holder, rep))
+    services.request_loan(waiting, rep)
+
+    login("lender")
+    page.goto("/lending/requests/")
+    reading = page.locator("tr", has_text="(holder)").get_by_test_id("place")
+    expect(reading).to_have_text("—")
+    expect(reading.get_by_role("link", name="Not waiting: show the queue")).to_be_visible()
+    queued = page.locator("tr", has_text="(waiting)").get_by_test_id("place")
+    expect(queued).to_have_text("1")
+    queued.get_by_role("link", name="Place 1: show the queue").click()
+    expect(page).to_have_url(re.compile(rf"/lending/representations/{rep.pk}/queue/$"))

@@ -133,6 +133,25 @@ def test_completing_the_list_tells_the_owners(instructor, librarian, built_list)
     assert OutboxMessage.objects.filter(letter="list_complete").count() == 1
 
 
+def test_the_completion_letter_says_what_is_still_waiting_and_what_was_declined(instructor, librarian, built_list):
+    """Session 20 (a librarian's tour): a list completed with items still to do told the instructor
+    "every item is now available to your students"."""
+    from syllabus.notify.models import OutboxMessage
+
+    lst = services.send_list(instructor, built_list["list"])
+    services.set_item_status(librarian, built_list["article"], ItemStatus.DECLINED)
+    services.set_list_status(librarian, lst, ListStatus.COMPLETE)
+    body = OutboxMessage.objects.get(letter="list_complete").body
+    assert "1 of its items is still waiting for the library" in body, body
+    assert "The library declined 1 item: the list says why." in body and "Every item" not in body
+
+    services.set_list_status(librarian, lst, ListStatus.IN_PROCESS)
+    services.set_item_status(librarian, built_list["book"], ItemStatus.COMPLETE)
+    services.set_list_status(librarian, lst, ListStatus.COMPLETE)
+    body = OutboxMessage.objects.filter(letter="list_complete").latest("pk").body
+    assert "Every item is now available to your students." in body and "waiting" not in body
+
+
 def test_status_changes_are_in_the_audit_trail(instructor, librarian, built_list):
     lst = services.send_list(instructor, built_list["list"])
     services.set_item_status(librarian, built_list["book"], ItemStatus.COMPLETE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from syllabus.core import audit, clock
 from syllabus.core.errors import PermissionDenied, RuleViolation
@@ -14,7 +15,7 @@ from syllabus.org.models import User, typed_username
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList
 from syllabus.lists.permissions import ensure_edit, ensure_process, ensure_view, is_librarian_for
 from syllabus.lists.workflow import (
-    LIST_WORKFLOW, ItemStatus, ListStatus, Visibility,
+    LIST_WORKFLOW, OPEN_ITEM_STATUSES, ItemStatus, ListStatus, Visibility,
 )
 from .common import _check_move, _instructor_changed, _locked, _touch, _users, _valid_status, raise_task
 from .tasks import _resolve
@@ -198,10 +199,14 @@ def _letter_complete(lst: ResourceList) -> None:
     from django.urls import reverse
 
     courses = ", ".join(lst.courses.values_list("code", flat=True))
+    # the librarian may complete a list with items still to do or declined: the letter says so (session 20:
+    # it said "every item is now available" whatever the items' status)
+    items = lst.citations.aggregate(waiting=Count("pk", filter=Q(status__in=OPEN_ITEM_STATUSES)),
+                                    declined=Count("pk", filter=Q(status=ItemStatus.DECLINED)))
     for owner in lst.owners.all():
         queue_letter("list_complete", owner,
                      {"owner": owner.get_full_name() or owner.username, "list_title": lst.title, "courses": courses,
-                      "link": reverse("lists:edit", args=[lst.pk])},
+                      "link": reverse("lists:edit", args=[lst.pk]), **items},
                      key=f"lists:{lst.pk}:complete:{lst.completed_at.isoformat()}:{owner.pk}", institution=lst.institution)
 
 

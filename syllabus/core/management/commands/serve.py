@@ -88,6 +88,9 @@ class Command(BaseCommand):
         web = [sys.executable, "-m", "gunicorn", "syllabus.wsgi:application", "--bind", bind, "--workers", str(workers),
                "--threads", str(threads), "--worker-class", "gthread" if threads > 1 else "sync", "--timeout", str(timeout),
                "--graceful-timeout", "20", "--keep-alive", "5", "--backlog", "2048", "--name", "syllabus",
+               # gunicorn's largest request line (its default, 4094 bytes, refused a long OpenURL with an
+               # HTML 400 before Syllabus saw it; session 20)
+               "--limit-request-line", "8190",
                "--error-logfile", "-", "--log-level", os.environ.get("WEB_LOG_LEVEL", "warning")]
         if os.environ.get("WEB_ACCESS_LOG"):
             web += ["--access-logfile", os.environ["WEB_ACCESS_LOG"]]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import cast
 
 from syllabus.core.errors import RuleViolation
 from syllabus.core.limits import setting_within
@@ -54,7 +55,7 @@ def paragraphs(raw: bytes) -> list[tuple[str, str]]:
     except Exception as exc:  # lxml and the zip reader raise their own on a broken part
         raise RuleViolation(RULE, f"the Word file cannot be read ({type(exc).__name__})", field="file") from None
     limit = max_paragraphs()
-    out = []
+    out: list[tuple[str, str]] = []
     for paragraph in document.paragraphs:
         text = re.sub(r"\s+", " ", paragraph.text or "").strip()
         if not text:
@@ -80,7 +81,7 @@ def identifier_in(text: str) -> str:
 
 def entries_of(raw: bytes) -> list[RowEntry]:
     """The candidates of a .docx: one entry a paragraph, with the section of the heading above it."""
-    section, out = "", []
+    section, out = "", cast("list[RowEntry]", [])
     for n, (style, text) in enumerate(paragraphs(raw), start=1):
         folded = style.strip().lower()
         if folded in SKIPPED_STYLES:

@@ -462,12 +462,13 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     tags = tuple(t for v in values.get("tag", []) for t in re.split(r"\s*[;,|\n]\s*", v) if t)
     identifier = next((csl[k].split()[0] for k in ("DOI", "ISBN", "ISSN") if csl.get(k)), "")
     label = title[:60] or identifier
-    common = {"section": one.get("section", "")[:300], "tags": tags, "public_note": one.get("public_note", ""),
-              "library_note": one.get("private_note", ""), "dropped": tuple(dropped)}
+    common = {"label": label, "line": line, "section": one.get("section", "")[:300], "tags": tags,
+              "public_note": one.get("public_note", ""), "library_note": one.get("private_note", ""),
+              "dropped": tuple(dropped)}
     if not title and not identifier:
         return RowEntry(position, None, f"row {line}: no title and no identifier (ISBN, ISSN or DOI): "
-                                        "give at least one of them", label, line, **common)
-    return RowEntry(position, csl, "", label, line, lookup="" if title else identifier, **common)
+                                        "give at least one of them", **common)  # type: ignore[arg-type]
+    return RowEntry(position, csl, "", lookup="" if title else identifier, **common)  # type: ignore[arg-type]
 
 
 def entries_of(table: Table, mapping: list[str]) -> list[RowEntry]:

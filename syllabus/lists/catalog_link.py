@@ -422,7 +422,7 @@ def import_office_file(user, list_id: int, raw: bytes, *, filename: str = "", ki
     lst, section, read = _read_office(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
                                       section_id=section_id)
     pending = [dataclasses.asdict(e) for e in read.entries]
-    lookups = sum(1 for e in read.entries if e.csl is not None and getattr(e, "lookup", ""))
+    lookups = sum(1 for e in read.entries if e.csl is not None and e.lookup)
     if len(json.dumps(pending, ensure_ascii=False)) > settings.LIST_IMPORT_INLINE_BYTES or lookups > inline_lookups():
         with transaction.atomic():
             _ensure_room(user, lst)

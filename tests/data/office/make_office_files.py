@@ -32,7 +32,7 @@ ROWS = [
     ("ris/zotero-RIS-05", "Week 2: Communication", "From Basic to Applied Research to Improve Outcomes for Individuals "
      "Who Require Augmentative and Alternative Communication: Potential Contributions of Eye Tracking Research Methods",
      "Light, Janice; McNaughton, David", "Augmentative and Alternative Communication", "", "10.3109/07434618.2014.906498",
-     "Informa Allied Health", dt.datetime(2014, 6, 1), "99-105", "Optional", "", ""),
+     "Informa Allied Health", dt.date(2014, 6, 1), "99-105", "Optional", "", ""),
     ("ris/zotero-RIS-export-sample", "Week 2: Communication", "Migrations: une odyssée humaine",
      "Mazzella, Sylvie; Verna, Christine; Averbouh, Aline", "", 9782382790328, "", "Muséum national d'histoire naturelle",
      2024, "", "", "", ""),

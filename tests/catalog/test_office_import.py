@@ -228,12 +228,24 @@ def test_a_word_document_paragraphs_with_identifiers_looked_up_and_the_rest_mark
     assert paths == ["/crossref/works/10.1038/nature14539", "/openlibrary/api/books", "/crossref/works/10.12345/123456"]
 
 
-def test_needs_review_is_for_the_lists_editors_never_for_students(client, instructor, student, reading_list, lookups):
-    from syllabus.lists.tags import public_tags
-
+def test_needs_review_is_for_the_editors_and_the_library_never_for_students(client, api, instructor, student, librarian,
+                                                                           reading_list, lookups):
     client.force_login(instructor)
     _post(client, reading_list, DOCX)
-    assert public_tags(["needs_review", "essential"]) == ["essential"]
+    services.publish_list(instructor, reading_list)
+    services.send_list(instructor, reading_list)
+    # the library finds the lists with items to check (LST-7's item filter) and sees the tag on them
+    r = api(librarian).get("/api/v1/librarian/lists", {"tab": "unassigned", "item_status": "needs_review"})
+    assert [row["id"] for row in r.json()["items"]] == [reading_list.pk]
+    body = api(librarian).get(f"/api/v1/lists/{reading_list.pk}").json()
+    assert sum("needs_review" in c["tags"] for s in body["sections"] for c in s["citations"]) == 2
+    # a student reading the published list never sees it
+    seen = api(student).get(f"/api/v1/lists/{reading_list.pk}").json()
+    assert not any("needs_review" in c["tags"] for s in seen["sections"] for c in s["citations"])
+    # the instructor removes it once the item is right: it is no system tag
+    handbook = Citation.objects.get(resource_list=reading_list, tags__icontains="needs_review", title__startswith="Abram")
+    services.update_citation(instructor, handbook, tags=[])
+    assert Citation.objects.get(pk=handbook.pk).tags == []
 
 
 def test_a_word_document_with_many_identifiers_is_imported_in_the_background(client, instructor, reading_list, lookups,

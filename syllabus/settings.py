@@ -210,7 +210,7 @@ LIST_IMPORT_SHEET_MAX_ROWS = int(os.environ.get("LIST_IMPORT_SHEET_MAX_ROWS", "5
 LIST_IMPORT_SHEET_MAX_COLUMNS = int(os.environ.get("LIST_IMPORT_SHEET_MAX_COLUMNS", "60"))
 LIST_IMPORT_DOCX_MAX_PARAGRAPHS = int(os.environ.get("LIST_IMPORT_DOCX_MAX_PARAGRAPHS", "3000"))
 LIST_IMPORT_UNPACKED_MAX_BYTES = int(os.environ.get("LIST_IMPORT_UNPACKED_MAX_BYTES", str(50 * 1024 * 1024)))
-LIST_IMPORT_INLINE_LOOKUPS = int(os.environ.get("LIST_IMPORT_INLINE_LOOKUPS", "5"))
+LIST_IMPORT_INLINE_LOOKUPS = int(os.environ.get("LIST_IMPORT_INLINE_LOOKUPS", "3"))
 # PostgreSQL: on commit of a transaction that queued letters, announce them with NOTIFY on the
 # channel "syllabus_outbox" (one short statement after the commit, never inside it: a NOTIFY in
 # the transaction would hold PostgreSQL's global notify lock across the commit's flush and

@@ -410,7 +410,7 @@ def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", k
 
 def inline_lookups() -> int:
     """How many identifier lookups an import makes within the request; more go to the background."""
-    return int(setting_within("LIST_IMPORT_INLINE_LOOKUPS", 5, 0, 50))
+    return int(setting_within("LIST_IMPORT_INLINE_LOOKUPS", 3, 0, 50))
 
 
 def import_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,

@@ -202,6 +202,15 @@ LIST_IMPORT_SWEEP_SECONDS = int(os.environ.get("LIST_IMPORT_SWEEP_SECONDS", "40"
 # (a second file is refused with 429) and per list (409); bounded: 1..20 and 1..10.
 LIST_IMPORT_MAX_ACTIVE_PER_PERSON = min(max(int(os.environ.get("LIST_IMPORT_MAX_ACTIVE_PER_PERSON", "3")), 1), 20)
 LIST_IMPORT_MAX_ACTIVE_PER_LIST = min(max(int(os.environ.get("LIST_IMPORT_MAX_ACTIVE_PER_LIST", "2")), 1), 10)
+# LST-9 (session 20): spreadsheets (.xlsx, .csv) and Word documents (.docx) imported into a list —
+# rows and columns of a spreadsheet, paragraphs of a document, what an .xlsx/.docx zip may unpack to,
+# and how many identifier lookups an import makes within the request (more: in the background).
+# Read through core.limits.setting_within, which bounds them again (1..50000, 1..300, 1..500 MB, 0..50).
+LIST_IMPORT_SHEET_MAX_ROWS = int(os.environ.get("LIST_IMPORT_SHEET_MAX_ROWS", "5000"))
+LIST_IMPORT_SHEET_MAX_COLUMNS = int(os.environ.get("LIST_IMPORT_SHEET_MAX_COLUMNS", "60"))
+LIST_IMPORT_DOCX_MAX_PARAGRAPHS = int(os.environ.get("LIST_IMPORT_DOCX_MAX_PARAGRAPHS", "3000"))
+LIST_IMPORT_UNPACKED_MAX_BYTES = int(os.environ.get("LIST_IMPORT_UNPACKED_MAX_BYTES", str(50 * 1024 * 1024)))
+LIST_IMPORT_INLINE_LOOKUPS = int(os.environ.get("LIST_IMPORT_INLINE_LOOKUPS", "3"))
 # PostgreSQL: on commit of a transaction that queued letters, announce them with NOTIFY on the
 # channel "syllabus_outbox" (one short statement after the commit, never inside it: a NOTIFY in
 # the transaction would hold PostgreSQL's global notify lock across the commit's flush and

@@ -12,9 +12,11 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from syllabus.api.fields import KEV, TERM, Code, Id, JsonObject, Search, Style, Term, Year, column
+from syllabus.core import jsondata
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.schemas import Error
-from syllabus.citations import bibliography, exports, formats, openurl
+from syllabus.citations import bibliography, exports, formats, openurl, tables
+from syllabus.core.loading import ImportReport
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
 
@@ -274,7 +276,8 @@ class ImportEntryOut(Schema):
     citation_id: int | None
     rule: str
     detail: str
-    line: int = Field(0, description="where the entry starts in the file (1-based)")
+    line: int = Field(0, description="where the entry starts in the file (1-based): its line, a spreadsheet's row, "
+                                     "a Word document's paragraph")
     dropped: list[str] = Field(default_factory=list, description="the entry's fields that were not imported (RIS tags, BibTeX fields)")
 
 
@@ -288,6 +291,43 @@ class ImportOut(Schema):
 
 
 ListImportStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+
+MAPPING_CHARS = 8000  # a mapping as JSON: a field a column, for at most LIST_IMPORT_SHEET_MAX_COLUMNS columns
+MAPPING_HELP = ("for a spreadsheet (.xlsx, .csv): which field each column holds, as JSON — a list of fields, one a "
+                "column in order (e.g. [\"title\", \"author\", \"ignore\", \"ISBN\"]), or an object {\"column header\": "
+                "\"field\"} (the columns it leaves out keep the field guessed from their header); empty: guessed from "
+                "the header row. Fields: " + ", ".join(tables.FIELD_CODES))
+
+
+class ImportColumnOut(Schema):
+    index: int = Field(..., description="0-based")
+    header: str
+    field: str = Field(..., description="the field the column is read as (ignore: not read)")
+
+
+class ImportFieldOut(Schema):
+    code: str
+    label: str
+
+
+class ImportPreviewRowOut(Schema):
+    row: int = Field(..., description="the row of the spreadsheet (the paragraph of the Word document), 1-based")
+    values: list[str] = Field(..., description="its cells (a paragraph: its text)")
+    section: str = Field("", description="the section it goes to (by title; created when the list has none of that title)")
+    identifier: str = Field("", description="a Word paragraph's DOI or ISBN, which the import looks up")
+    refused: bool = Field(False, description="the row will be refused (its problems say why)")
+    problems: list[str]
+
+
+class ImportPreviewOut(Schema):
+    """LST-9: what importing a spreadsheet or Word file would do; nothing is imported."""
+    format: Literal["xlsx", "csv", "docx"]
+    header_row: int = Field(0, description="the spreadsheet's header row, 1-based (0: a Word document)")
+    columns: list[ImportColumnOut]
+    fields: list[ImportFieldOut] = Field(..., description="what a column may be mapped to")
+    total: int = Field(..., description="rows (paragraphs) of citations read")
+    refused: int = Field(..., description="rows that will be refused (no title and no identifier)")
+    rows: list[ImportPreviewRowOut] = Field(..., description="the first 20 rows, with their problems")
 
 
 class ListImportOut(ImportOut):
@@ -639,26 +679,89 @@ def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"
     return _download(items, format, slug, title=lst.title, style=style)
 
 
-@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error,
-                                                 409: Error, 429: Error},
-             summary="Import RIS, BibTeX or CSL-JSON into a list (LST-9; multipart field 'file'); a report per entry, "
-                     "or 202 and the background import of a large file (GET /lists/{list_id}/imports/{import_id}); "
-                     "409 when the list has LIST_IMPORT_MAX_ACTIVE_PER_LIST files waiting or importing, 429 (Retry-After) "
-                     "when the sender has LIST_IMPORT_MAX_ACTIVE_PER_PERSON; the entries' notes (Zotero's notes, "
-                     "annotations) go to each item's library note, or with notes_public=true to its public note for students")
-def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM), section_id: Form[Id | None] = None,
-                notes_public: Form[bool] = False):
-    from django.conf import settings
+def _mapping(text: str):
+    """The ``mapping`` form field (JSON) as a list or an object; refused (LST-9) when it is neither."""
+    if not (text or "").strip():
+        return None
+    try:
+        value = jsondata.loads(text)
+    except ValueError as exc:
+        raise RuleViolation("LST-9", f"mapping: not JSON ({exc})", field="mapping") from None
+    if not isinstance(value, (list, dict)):
+        raise RuleViolation("LST-9", "mapping: a list of fields (one a column) or an object {column header: field}",
+                            field="mapping")
+    return value
 
+
+def _upload(file) -> bytes:
     if file.size and file.size > formats.IMPORT_MAX_BYTES:
         raise RuleViolation("LST-9", f"an import file may be at most {formats.IMPORT_MAX_BYTES // (1024 * 1024)} MB", field="file")
-    text = formats.decode(file.read())
+    return file.read()
+
+
+@router.post("/lists/{list_id}/import/preview", response={200: ImportPreviewOut, 400: Error, 403: Error, 404: Error},
+             summary="Preview the import of a spreadsheet (.xlsx, .csv) or Word document (.docx) into a list (LST-9; "
+                     "multipart field 'file', optional 'mapping'): its columns with the fields guessed from their "
+                     "headers (or as the mapping says), and its first rows with their problems; nothing is imported")
+def preview_list_import(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM),
+                        mapping: str = Form("", max_length=MAPPING_CHARS, description=MAPPING_HELP)):
+    return preview_file(request, list_id, file, format=format, mapping=_mapping(mapping))
+
+
+def preview_file(request, list_id: int, file, *, format: str = "", mapping=None) -> dict:
+    """The preview behind the API and the list's import page (LST-9)."""
+    raw = _upload(file)
+    kind = tables.kind_of(raw, file.name or "", format)
+    if not kind:
+        raise RuleViolation("LST-9", "a preview is for a spreadsheet (.xlsx, .csv) or a Word document (.docx); "
+                                     "import RIS, BibTeX and CSL-JSON directly", field="file")
+    return lists_port.preview_office_file(request.user, list_id, raw, filename=file.name or "", kind=kind,
+                                          mapping=mapping)
+
+
+@router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error,
+                                                 409: Error, 429: Error},
+             summary="Import RIS, BibTeX, CSL-JSON, a spreadsheet (.xlsx, .csv: one citation a row, by 'mapping') or "
+                     "a Word document (.docx: one citation a paragraph, headings as sections) into a list (LST-9; "
+                     "multipart field 'file'); a report per entry, or 202 and the background import of a large file "
+                     "or of one needing more than LIST_IMPORT_INLINE_LOOKUPS identifier lookups "
+                     "(GET /lists/{list_id}/imports/{import_id}); 409 when the list has LIST_IMPORT_MAX_ACTIVE_PER_LIST "
+                     "files waiting or importing, 429 (Retry-After) when the sender has LIST_IMPORT_MAX_ACTIVE_PER_PERSON; "
+                     "the entries' notes (Zotero's notes, annotations) go to each item's library note, or with "
+                     "notes_public=true to its public note for students")
+def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM),
+                section_id: Form[Id | None] = None, mapping: str = Form("", max_length=MAPPING_CHARS, description=MAPPING_HELP),
+                notes_public: Form[bool] = False):
+    return import_file(request, list_id, file, format=format, section_id=section_id, mapping=_mapping(mapping),
+                       notes_public=notes_public)
+
+
+def import_file(request, list_id: int, file, *, format: str = "", section_id: int | None = None, mapping=None,
+                notes_public: bool = False):
+    """The import behind the API and the list's pages: a spreadsheet or Word file by its mapping,
+    anything else as RIS/BibTeX/CSL-JSON; the report (200) or the background import (202)."""
+    from django.conf import settings
+
+    raw = _upload(file)
+    kind = tables.kind_of(raw, file.name or "", format)
+    if kind:
+        result = lists_port.import_office_file(request.user, list_id, raw, filename=file.name or "", kind=kind,
+                                               mapping=mapping, section_id=section_id)
+        if not isinstance(result, ImportReport):
+            return Status(202, lists_port.import_report(result))
+        return _report_out(result)
+    if mapping:
+        raise RuleViolation("LST-9", "mapping: only a spreadsheet (.xlsx, .csv) has columns to map", field="mapping")
+    text = formats.decode(raw)
     if file.size and file.size > settings.LIST_IMPORT_INLINE_BYTES:
         job = lists_port.queue_import(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id,
                                       notes_public=notes_public)
         return Status(202, lists_port.import_report(job))
-    report = lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id,
-                                         notes_public=notes_public)
+    return _report_out(lists_port.import_into_list(request.user, list_id, text, filename=file.name or "", fmt=format,
+                                                   section_id=section_id, notes_public=notes_public))
+
+
+def _report_out(report) -> dict:
     return {"format": report.format, "read": report.read, "created": report.created, "rejected": len(report.rejected),
             "dropped": report.dropped, "entries": [vars(e) for e in report.entries]}
 

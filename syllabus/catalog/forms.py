@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from syllabus.core.forms import RuleForm, id_field
+from syllabus.core.forms import RuleForm, TextList, id_field
 from syllabus.core.limits import JSON_CHARS, TERM, TEXT, column
 from syllabus.core import jsondata
 
@@ -42,6 +42,8 @@ class ListImportForm(RuleForm):
     rule = "LST-9"
     format = forms.CharField(required=False, max_length=TERM)
     section_id = id_field(required=False)
+    # a spreadsheet's mapping step: the field of each column, in order (checked against the file's columns)
+    map = TextList(required=False, max_items=300, max_length=TERM)
 
 
 CITE_IT_FIELDS = ("title", "container-title", "publisher", "ISBN", "ISSN", "DOI", "URL", "type", "volume", "issue", "page")

@@ -11,13 +11,15 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from ninja import Status
 
+from syllabus.citations import tables
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.web.errors import refusal
 from syllabus.web.htmx import is_htmx
@@ -38,18 +40,32 @@ def list_export(request, list_id: int):
         return refusal(request, exc)
 
 
+def _editable_list(request, list_id: int):
+    """The list ``request.user`` may import into (404 for one they do not see, 403 for a reader)."""
+    lst, _section = lists_port.list_and_section(request.user, list_id, None)
+    lists_port.ensure_edit(request.user, lst)
+    return lst
+
+
+def _chosen(request, list_id: int) -> dict:
+    """The import form's choices; who may not import hears 404/403 before "choose a file"."""
+    if request.FILES.get("file") is None:
+        _editable_list(request, list_id)
+        raise RuleViolation("LST-9", "choose a file to import: RIS, BibTeX, CSL-JSON, Excel (.xlsx), CSV or Word (.docx)",
+                            field="file")
+    return forms.ListImportForm.parse(request.POST)
+
+
 @login_required
 @require_POST
 def list_import(request, list_id: int):
-    """Import a RIS/BibTeX file into the list; htmx gets the per-entry report in place."""
+    """Import a file into the list (RIS, BibTeX, CSL-JSON; a spreadsheet by the mapping posted with
+    it; a Word document); htmx gets the per-entry report in place."""
     upload = request.FILES.get("file")
     try:
-        if upload is None:  # who may not import hears 404/403 first, as with a file
-            lst, _section = lists_port.list_and_section(request.user, list_id, None)
-            lists_port.ensure_edit(request.user, lst)
-            raise RuleViolation("LST-9", "choose a RIS, BibTeX or CSL-JSON file to import", field="file")
-        chosen = forms.ListImportForm.parse(request.POST)
-        report = api.import_list(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"])
+        chosen = _chosen(request, list_id)
+        report = api.import_file(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"],
+                                 mapping=chosen["map"] or None)
         if isinstance(report, Status):  # a large file: imported in the background (LST-9)
             return _queued(request, list_id, report.value)
     except RuleViolation as exc:
@@ -117,3 +133,47 @@ def list_import_cancel(request, list_id: int, import_id: int):
     messages.success(request, _("The import of %(name)s is cancelled; the entries handled before it stay on the list.")
                      % {"name": job["filename"] or "—"})
     return redirect(lists_port.list_url(SimpleNamespace(pk=list_id)))
+
+
+# --- spreadsheets and Word documents (LST-9, session 20) ---------------------------------------
+
+@login_required
+@require_GET
+def list_import_office(request, list_id: int):
+    """Import a spreadsheet (.xlsx, .csv) or a Word document (.docx): choose the file, check the
+    fields its columns are read as and the first rows, then import."""
+    try:
+        lst = _editable_list(request, list_id)
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        return refusal(request, exc)
+    return render(request, "catalog/list_import_office.html", {"lst": lst, "sections": list(lst.sections.order_by("position", "id"))})
+
+
+@login_required
+@require_POST
+def list_import_preview(request, list_id: int):
+    """The mapping step: the file's columns with their fields, its first rows with their problems
+    (nothing is imported); htmx gets it in the page's form, otherwise the whole page."""
+    try:
+        chosen = _chosen(request, list_id)
+        preview = api.preview_file(request, list_id, request.FILES["file"], format=chosen["format"],
+                                   mapping=chosen["map"] or None)
+    except RuleViolation as exc:
+        return _refused(request, list_id, exc)
+    context = {"preview": preview, "list_id": list_id}
+    if is_htmx(request):
+        return render(request, "catalog/_list_import_preview.html", context)
+    lst = _editable_list(request, list_id)
+    return render(request, "catalog/list_import_office.html",
+                  {**context, "lst": lst, "sections": list(lst.sections.order_by("position", "id")), "again": True})
+
+
+@login_required
+@require_GET
+def list_import_template(request):
+    """The spreadsheet template (.xlsx): the header row the import reads, and an example row."""
+    response = HttpResponse(tables.template_xlsx(), content_type=tables.XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "reading-list-template.xlsx")
+    return response

@@ -22,6 +22,7 @@ NEEDS = frozenset({
     "lists_for_adding", "list_and_section", "ensure_edit", "add_record", "add_metadata", "import_into_list",
     "list_items", "citation_form_type", "lists_containing", "record_ids_for_courses", "course_reserves",
     "item_context", "queue_import", "import_report", "list_imports", "list_import", "cancel_import",
+    "preview_office_file", "import_office_file",
 })
 
 _provided: dict[str, Callable[..., Any]] = {}
@@ -82,6 +83,19 @@ def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str 
     """Queue a file too large for the request (LST-9): the background import (a ``ListImport``)."""
     return _get("queue_import")(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id,
                                 notes_public=notes_public)
+
+
+def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None) -> dict:
+    """What importing a spreadsheet (.xlsx, .csv) or Word file (.docx) would do: its columns with
+    their fields, its first rows with their problems (LST-9); nothing is imported."""
+    return _get("preview_office_file")(user, list_id, raw, filename=filename, kind=kind, mapping=mapping)
+
+
+def import_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,
+                       section_id: int | None = None):
+    """Import a spreadsheet or Word file (LST-9): the per-entry report, or a background import."""
+    return _get("import_office_file")(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
+                                      section_id=section_id)
 
 
 def import_report(job, *, entries: bool = True) -> dict:

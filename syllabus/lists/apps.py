@@ -27,5 +27,6 @@ class ListsConfig(SyllabusAppConfig):
             course_reserves=reserves.course_reserves, item_context=catalog_link.item_context,
             queue_import=catalog_link.queue_import, import_report=catalog_link.import_report,
             list_imports=catalog_link.list_imports, list_import=catalog_link.list_import,
-            cancel_import=catalog_link.cancel_import,
+            cancel_import=catalog_link.cancel_import, preview_office_file=catalog_link.preview_office_file,
+            import_office_file=catalog_link.import_office_file,
         )

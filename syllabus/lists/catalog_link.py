@@ -7,6 +7,7 @@ lists port (:mod:`syllabus.catalog.lists_port`), which :class:`ListsConfig` fill
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from syllabus.catalog import lookup
 from syllabus.catalog.search import ParsedQuery, backend
 from syllabus.catalog.selectors import visible_records
 from syllabus.citations import csl as cslmod
-from syllabus.citations import formats, identifiers
+from syllabus.citations import documents, formats, identifiers, tables
 from syllabus.core import audit, clock
 from syllabus.core.text import strip_control
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -34,7 +35,8 @@ from syllabus.org import config
 from . import metadata as list_metadata
 from . import selectors as list_selectors
 from . import services as list_services
-from .models import Citation, CitationType, ListImport, ListImportEntry, ResourceList
+from . import tags as tag_vocabulary
+from .models import Citation, CitationType, ListImport, ListImportEntry, ResourceList, Section
 from .permissions import ensure_edit
 
 log = logging.getLogger("syllabus.lists.import")
@@ -210,8 +212,62 @@ def _read(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", s
 
 
 
+FORMAT_NAMES = {"ris": "RIS", "bibtex": "BibTeX", "csl-json": "CSL-JSON", "xlsx": "Excel", "csv": "CSV", "docx": "Word"}
+
+
 def _note(detected: str, filename: str) -> str:
-    return f"imported from {detected.upper() if detected != 'bibtex' else 'BibTeX'}" + (f" ({filename})" if filename else "")
+    return f"imported from {FORMAT_NAMES.get(detected, detected.upper())}" + (f" ({filename})" if filename else "")
+
+
+class _Sections:
+    """The sections a spreadsheet's "Section" column or a Word document's headings name, by title:
+    the list's section of that title (case and blanks aside), else a new one at the end (LST-1)."""
+
+    def __init__(self, user, lst):
+        self.user, self.lst, self.known = user, lst, {}
+
+    def __call__(self, title: str, default):
+        key = " ".join(title.split()).casefold()
+        if not key:
+            return default
+        section = self.known.get(key)
+        if section is None or not Section.objects.filter(pk=section.pk).exists():
+            section = next((s for s in Section.objects.filter(resource_list=self.lst).order_by("position", "id")
+                            if " ".join(s.title.split()).casefold() == key), None)
+            if section is None:
+                section = list_services.add_section(self.user, self.lst, title=title.strip())
+            self.known[key] = section
+        return section
+
+
+def _looked_up(user, entry: formats.ParsedEntry) -> tuple[formats.ParsedEntry, object]:
+    """(the entry, its catalog record) once its identifier is looked up (a spreadsheet row without a
+    title, a Word paragraph with a DOI or ISBN) — by the identifier lookup of the citation editor
+    (the local catalog, then Open Library / Crossref through the outbound rules), outside any
+    transaction.  What nobody knows keeps the row's or paragraph's own text (a paragraph: marked
+    "Needs review"); a row without a title is then refused, naming the row."""
+    if not isinstance(entry, tables.RowEntry) or entry.csl is None or not entry.lookup:
+        return entry, None
+    try:
+        found = lookup.lookup(user, entry.lookup)
+    except RuleViolation as exc:  # the service failed (502), or no valid identifier after all
+        found, why = None, f"{exc.rule}: {exc.detail}"
+    else:
+        why = "nobody knows it (the catalog, Open Library, Crossref)"
+    if found is not None:
+        if entry.review:  # a Word paragraph: what the lookup found, and the paragraph's web address
+            csl = {**found.csl, **({"URL": entry.csl["URL"]} if entry.csl.get("URL") and not found.csl.get("URL") else {})}
+        else:  # a spreadsheet row: what the row says wins over what the lookup found (but its guessed type)
+            csl = {**found.csl, **{k: v for k, v in entry.csl.items() if k != "type"}}
+        record = None
+        if found.record_id is not None:
+            record = visible_records(user).filter(pk=found.record_id).select_related("institution").first()
+        label = csl.get("title", "")[:60] or entry.label
+        return dataclasses.replace(entry, csl=csl, lookup="", review=False, label=label), record
+    if not entry.csl.get("title"):
+        return dataclasses.replace(entry, csl=None, lookup="", error=f"row {entry.line}: no title, and the lookup of "
+                                                                      f"{entry.lookup} found none ({why})"), None
+    return dataclasses.replace(entry, lookup=""), None
 
 
 #: the most characters of an entry's notes kept in the citation's note (the note field's ceiling)
@@ -229,16 +285,25 @@ def entry_notes(entry: formats.ParsedEntry, *, public: bool = False) -> tuple[st
 
 
 def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMatcher, note: str,
-               batch: list_services.ChangeBatch, *, notes_public: bool = False) -> EntryReport:
+               batch: list_services.ChangeBatch, sections: _Sections | None = None, record=None, *,
+               notes_public: bool = False) -> EntryReport:
     """One entry added to the list (or refused by the lists app's rules), as its report line; in a
-    transaction of its own that takes its part of the import's librarian task (LST-6) with it."""
+    transaction of its own that takes its part of the import's librarian task (LST-6) with it.  An
+    entry of a spreadsheet or Word file brings its section (by title), tags and notes; one kept as
+    a Word paragraph's text is tagged "Needs review"."""
     if entry.csl is None:
         return EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error, line=entry.line)
     public_note, library_note = entry_notes(entry, public=notes_public)
+    extra: dict = {"public_note": public_note, "library_note": library_note}
+    if isinstance(entry, tables.RowEntry):  # a spreadsheet row's own note columns win
+        extra = {"tags": [*entry.tags, *(["needs_review"] if entry.review else [])],
+                 "public_note": entry.public_note or public_note, "library_note": entry.library_note or library_note}
     try:
         with batch.entry():
-            citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note, record=matcher.match(entry.csl),
-                                                  public_note=public_note, library_note=library_note)
+            if isinstance(entry, tables.RowEntry) and entry.section and sections is not None:
+                section = sections(entry.section, section)
+            citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
+                                                  record=record or matcher.match(entry.csl), **extra)
         return EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
                            dropped=list(entry.dropped))
     except RuleViolation as exc:
@@ -254,16 +319,139 @@ def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: 
     lists app's rules, e.g. an invalid ISBN) on its own, and the report says which.  The entries'
     notes go to the library's note, or with ``notes_public`` to the public note (:func:`entry_notes`)."""
     lst, section, detected, entries = _read(user, list_id, text, filename=filename, fmt=fmt, section_id=section_id)
+    return _import_entries(user, lst, section, detected, entries, filename, notes_public=notes_public)
+
+
+def _import_entries(user, lst, section, detected: str, entries: list, filename: str, *,
+                    notes_public: bool = False) -> ListImportReport:
     section = section or list_services.last_section(lst)  # read once, not per entry (None: the first entry makes one)
     report = ListImportReport(format=detected)
     matcher = RecordMatcher(user, [entry.csl for entry in entries if entry.csl is not None])  # one query for all
     note = _note(detected, filename)
+    sections = _Sections(user, lst)
     # LST-6: on a list the library has, the import is one librarian task naming its items, not one per item
     # one read of the institution's configuration (style, initial status) for the whole file
     with config.read_once(), list_services.one_task(lst, note) as batch:
         for entry in entries:
-            report.add(_add_entry(user, lst, section, entry, matcher, note, batch, notes_public=notes_public))
+            entry, record = _looked_up(user, entry)
+            report.add(_add_entry(user, lst, section, entry, matcher, note, batch, sections, record, notes_public=notes_public))
     return report
+
+
+# --- spreadsheets (.xlsx, .csv) and Word (.docx) (LST-9, session 20) ---------------------------
+
+def _tag_names() -> dict[str, str]:
+    """Every way a tag may be written in a spreadsheet → its code: the code, and its label in
+    each language of the site (folded as headers are)."""
+    from django.utils import translation
+
+    names: dict[str, str] = {}
+    for code, tag in tag_vocabulary.TAGS.items():
+        names[tables.fold(code)] = code
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.setdefault(tables.fold(str(tag.label)), code)
+    return names
+
+
+def _with_tag_codes(entries: list, *, may_set_system: bool) -> list:
+    """The entries' tags as the list's tag codes; a tag the list does not know (or a system tag
+    only the library sets) is left out and named in the entry's dropped fields, never silently."""
+    names = _tag_names()
+    out = []
+    for entry in entries:
+        if not isinstance(entry, tables.RowEntry) or not entry.tags:
+            out.append(entry)
+            continue
+        codes, dropped = [], list(entry.dropped)
+        for tag in entry.tags:
+            code = names.get(tables.fold(tag))
+            if code is None or tag_vocabulary.TAGS[code].system and not may_set_system:
+                dropped.append(f"tag {tag[:40]!r}")
+            elif code not in codes:
+                codes.append(code)
+        out.append(dataclasses.replace(entry, tags=tuple(codes), dropped=tuple(dropped)))
+    return out
+
+
+@dataclass
+class OfficeFile:
+    """A spreadsheet or Word file read for the list import: its kind, its entries and, for a
+    spreadsheet, its table and the mapping its entries were read with (the preview's columns)."""
+
+    kind: str
+    entries: list
+    table: tables.Table | None = None
+    mapping: list[str] = field(default_factory=list)
+
+
+def _read_office(user, list_id: int, raw: bytes, *, filename: str, kind: str, mapping=None,
+                 section_id: int | None = None):
+    """(list, section, the file read) — who may not import hears 403/404 before the file is opened."""
+    lst, section = list_and_section(user, list_id, section_id)
+    acc = ensure_edit(user, lst)
+    if kind == "docx":
+        read = OfficeFile(kind, documents.entries_of(raw))
+        if not read.entries:
+            raise RuleViolation("LST-9", "the Word document has no paragraph of text: nothing to import", field="file")
+    else:
+        table = tables.read_table(raw, filename, kind)
+        columns = tables.parse_mapping(mapping, table.headers)
+        read = OfficeFile(kind, tables.entries_of(table, columns), table, columns)
+        if not read.entries:
+            raise RuleViolation("LST-9", f"the spreadsheet has a header row (row {table.header_row}) and no row of "
+                                         "citations below it: nothing to import", field="file")
+    read.entries = _with_tag_codes(read.entries, may_set_system=bool(getattr(acc, "process", False)))
+    return lst, section, read
+
+
+def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,
+                        rows: int = 20) -> dict:
+    """What importing a spreadsheet or Word file would do, before anything is imported: its
+    columns with their fields (guessed from the headers, or as ``mapping`` says), its first
+    ``rows`` rows (paragraphs) with each one's problems, and how many rows will be refused."""
+    _lst, _section, read = _read_office(user, list_id, raw, filename=filename, kind=kind, mapping=mapping)
+    table = read.table
+    shown = []
+    refused = 0
+    for n, entry in enumerate(read.entries):
+        problems = tables.problems(entry) + [f"not imported: {d}" for d in entry.dropped]
+        if entry.csl is None:
+            refused += 1
+        if n < rows:
+            cells = (table.rows[n][1] if table is not None else [entry.csl["title"]])
+            shown.append({"row": entry.line, "values": cells, "section": entry.section, "problems": problems,
+                          "refused": entry.csl is None,
+                          "identifier": entry.lookup if table is None else ""})
+    columns = ([{"index": i, "header": h, "field": read.mapping[i]} for i, h in enumerate(table.headers)]
+               if table is not None else [])
+    return {"format": read.kind, "header_row": table.header_row if table is not None else 0, "columns": columns,
+            "fields": [{"code": code, "label": str(label)} for code, label in tables.FIELDS],
+            "total": len(read.entries), "refused": refused, "rows": shown}
+
+
+def inline_lookups() -> int:
+    """How many identifier lookups an import makes within the request; more go to the background."""
+    return int(setting_within("LIST_IMPORT_INLINE_LOOKUPS", 3, 0, 50))
+
+
+def import_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,
+                       section_id: int | None = None):
+    """Import a spreadsheet (by ``mapping``, else the guessed one) or a Word document into the list,
+    through the same import as RIS/BibTeX: the per-entry report — or, for a file whose entries are
+    over ``LIST_IMPORT_INLINE_BYTES`` or that needs more than ``LIST_IMPORT_INLINE_LOOKUPS``
+    identifier lookups, its background import (a :class:`ListImport`), within the same bounds."""
+    lst, section, read = _read_office(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
+                                      section_id=section_id)
+    pending = [dataclasses.asdict(e) for e in read.entries]
+    lookups = sum(1 for e in read.entries if e.csl is not None and e.lookup)
+    if len(json.dumps(pending, ensure_ascii=False)) > settings.LIST_IMPORT_INLINE_BYTES or lookups > inline_lookups():
+        with transaction.atomic():
+            _ensure_room(user, lst)
+            return ListImport.objects.create(resource_list=lst, section=section, actor=user, filename=filename[:255],
+                                             format=kind, text="", pending=pending, total=len(pending),
+                                             created_at=clock.now())
+    return _import_entries(user, lst, section, kind, read.entries, filename)
 
 
 # --- a large file, in the background (LST-9, session 18) -------------------------------------
@@ -334,7 +522,7 @@ def cancel_import(user, list_id: int, import_id: int):
 
 
 def _entry_of(data: dict) -> formats.ParsedEntry:
-    return formats.ParsedEntry(**{**data, "dropped": tuple(data.get("dropped") or ()), "notes": tuple(data.get("notes") or ())})
+    return tables.entry_from_dict(data)
 
 
 class _Cancelled(Exception):
@@ -359,6 +547,11 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             continue
         job = ListImport.objects.select_related("actor").get(pk=pk)
         try:
+            if job.status == ListImport.QUEUED and job.pending:  # a spreadsheet or Word file: read in the request
+                job.status, job.started_at = ListImport.RUNNING, clock.now()
+                if not ListImport.objects.filter(pk=job.pk, status=ListImport.QUEUED).update(
+                        status=job.status, started_at=job.started_at):
+                    continue  # cancelled meanwhile
             if job.status == ListImport.QUEUED:  # read the file: once
                 lst, section, detected, entries = _read(job.actor, job.resource_list_id, job.text, filename=job.filename,
                                                         fmt=job.format, section_id=job.section_id)
@@ -376,6 +569,7 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             todo = [_entry_of(d) for d in job.pending if d["position"] not in done]
             matcher = RecordMatcher(job.actor, [e.csl for e in todo if e.csl is not None])
             note = _note(job.format, job.filename)
+            sections = _Sections(job.actor, lst)
             finished = True
             # LST-6: one librarian task for the whole import, carried from slice to slice (job.batch)
             # the institution's configuration read once for the slice (session 20), not per entry
@@ -384,9 +578,11 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
                     if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
                         finished = False
                         break
+                    entry, record = _looked_up(job.actor, entry)  # the network, before the entry's transaction
                     try:
                         with transaction.atomic():
-                            line = _add_entry(job.actor, lst, section, entry, matcher, note, batch, notes_public=job.notes_public)
+                            line = _add_entry(job.actor, lst, section, entry, matcher, note, batch, sections, record,
+                                              notes_public=job.notes_public)
                             ListImportEntry.objects.create(job=job, position=line.position, status=line.status,
                                                            title=line.title[:2000], citation_id=line.citation_id,
                                                            rule=line.rule, detail=line.detail, line=line.line,

@@ -27,6 +27,7 @@ from syllabus.org.roles import Role
 from .models import Citation, LibrarianTask, ResourceList, Section
 from syllabus.core.prepared import Prepared
 from .permissions import Access, ensure_librarian, ensure_view, reads_a_linked_course
+from .tags import TAGS
 from .workflow import ItemStatus, ListStatus, Visibility
 
 # --- item filters (LST-7) -----------------------------------------------------------------
@@ -42,6 +43,10 @@ class ItemFilter:
 ITEM_FILTERS: dict[str, ItemFilter] = {}
 
 
+def _tag_label(code: str):
+    return TAGS[code].label
+
+
 def register_item_filter(key: str, label, q: Callable[[], Q]) -> ItemFilter:
     f = ItemFilter(key, label, q)
     ITEM_FILTERS[key] = f
@@ -50,6 +55,9 @@ def register_item_filter(key: str, label, q: Callable[[], Q]) -> ItemFilter:
 
 for _status in ItemStatus:
     register_item_filter(_status.value, _status.label, lambda s=_status.value: Q(status=s))
+
+# LST-9 (session 20): the items a Word import kept as their reference's text, for the library to check
+register_item_filter("needs_review", _tag_label("needs_review"), lambda: Q(tags__icontains='"needs_review"'))
 
 
 def item_filter(key: str) -> ItemFilter:

@@ -44,6 +44,10 @@ declare_tag("optional", _("Optional"))
 declare_tag("new_edition_purchase_requested", _("New Edition – Purchase requested"), system=True)
 declare_tag("new_edition_available", _("New Edition Available"), system=True)
 declare_tag("purchase_request_declined", _("Purchase Request Declined"), system=True)
+# LST-9 (session 20): an item imported from a Word paragraph kept as its text (no identifier found, or
+# nobody knew it) — the whole reference is its title until someone checks it; the list's editors and
+# the library see the tag and remove it when the item is right; readers never see it
+declare_tag("needs_review", _("Needs review"), public=False)
 
 
 def instructor_tags() -> list[Tag]:

@@ -98,6 +98,7 @@ PAGES = [
     ("list_editor", "instructor", lambda w: f"/lists/{w['list'].pk}/edit/"),
     ("list_item_editor", "instructor", lambda w: f"/lists/{w['list'].pk}/edit/items/{w['book'].pk}/"),
     ("create_list", "instructor", lambda w: "/lists/new/"),
+    ("list_import_office", "instructor", lambda w: f"/catalog/lists/{w['list'].pk}/import/office/"),
     ("student_list_view", "student", lambda w: f"/lists/{w['list'].pk}/"),
     ("librarian_tasks", "librarian", lambda w: "/lists/tasks/"),
     ("librarian_list", "librarian", lambda w: f"/lists/{w['list'].pk}/library/"),

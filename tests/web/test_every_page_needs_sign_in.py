@@ -97,7 +97,7 @@ BACK_OFFICE = {
 }
 FRONT = {
     "catalog:cite-it", "catalog:cite-it-harvest", "catalog:cite-it-save", "catalog:collect-citation",
-    "catalog:collection", "consortium:gateway", "consortium:cross-mine", "consortium:ill-ask", "consortium:ill-mine", "catalog:lookup-fill", "catalog:reserves", "catalog:search", "circulation:card", "discussion:index",
+    "catalog:collection", "catalog:list-import-template", "consortium:gateway", "consortium:cross-mine", "consortium:ill-ask", "consortium:ill-mine", "catalog:lookup-fill", "catalog:reserves", "catalog:search", "circulation:card", "discussion:index",
     "fulfillment:mine", "healthz", "lending:browse", "lending:card", "lists:create", "lists:mine", "notify:list",
     "notify:nav", "notify:preferences", "notify:read-all", "resolver:openurl", "set_language", "web:courses",
     "web:home", "web:login", "web:logout", "web:favicon", "lti:login", "lti:launch", "lti:jwks", "lti:context", "lti:deep-link",

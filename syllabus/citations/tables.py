@@ -220,10 +220,20 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+#: the most an .xlsx's shared strings (every text cell's text) may unpack to: openpyxl holds them all
+SHARED_STRINGS_MAX_BYTES = 8 * 1024 * 1024
+
+
 def _xlsx_rows(raw: bytes, max_rows: int, max_cols: int, max_bytes: int):
     from openpyxl import load_workbook
 
-    ensure_zip_within(raw, max_bytes=max_bytes, rule=RULE, kind="Excel")
+    archive = ensure_zip_within(raw, max_bytes=max_bytes, rule=RULE, kind="Excel")
+    # openpyxl keeps the whole shared-strings table in memory even read-only: its own, smaller ceiling
+    strings = next((p.file_size for p in archive.infolist() if p.filename.lower().endswith("sharedstrings.xml")), 0)
+    if strings > SHARED_STRINGS_MAX_BYTES:
+        raise RuleViolation(RULE, f"the Excel file's texts unpack to {strings // (1024 * 1024)} MB (at most "
+                                  f"{SHARED_STRINGS_MAX_BYTES // (1024 * 1024)} MB): split it into several files",
+                            field="file")
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
@@ -245,9 +255,16 @@ def _xlsx_rows(raw: bytes, max_rows: int, max_cols: int, max_bytes: int):
         book.close()
 
 
+SNIFF_CHARS = 1024
+
+
 def _csv_rows(raw: bytes, max_rows: int):
     text = decode(raw).lstrip("\ufeff")
-    sample = text[:8192]
+    # csv.Sniffer's quote guessing takes quadratic time in its sample (8 KB of "','" held a worker
+    # for seconds, s20-sec): the separator is found in the first lines, at most SNIFF_CHARS of them
+    sample = text[:SNIFF_CHARS]
+    if "\n" in sample.rstrip("\r\n"):
+        sample = sample[:sample.rstrip("\r\n").rindex("\n")]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:

@@ -379,3 +379,20 @@ def test_formula_text_is_never_a_formula_in_the_template():
 
     assert runs_as_formula("=HYPERLINK(\"http://evil\")") and runs_as_formula("  ＝1+1")
     assert neutralised("@SUM(A1)") == "'@SUM(A1)" and neutralised(2003) == 2003
+
+
+def test_an_excel_file_whose_texts_would_fill_the_memory_is_refused(client, instructor, reading_list, monkeypatch):
+    """openpyxl holds every shared string (Excel keeps each text cell's text there) in memory even
+    read-only: that part has its own ceiling, below the whole file's (security review, session 20)."""
+    monkeypatch.setattr(tables, "SHARED_STRINGS_MAX_BYTES", 1024 * 1024)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_xlsx([["Title"], ["A book"]]))) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as texts:
+        for info in source.infolist():
+            texts.writestr(info, source.read(info))
+        strings = "".join(f"<si><t>A title {i} {'x' * 200}</t></si>" for i in range(10_000))
+        texts.writestr("xl/sharedStrings.xml", f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>')
+    client.force_login(instructor)
+    r = _post(client, reading_list, "texts.xlsx", out.getvalue())
+    assert r.status_code == 400 and "the Excel file's texts unpack to 2 MB (at most 1 MB)" in r.json()["detail"], r.json()
+    assert not Citation.objects.filter(section__resource_list=reading_list).exists()

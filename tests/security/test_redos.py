@@ -88,3 +88,23 @@ def test_an_import_of_blank_lines_through_the_list_page_answers_at_once(client, 
     assert time.perf_counter() - started < 5
     assert page.status_code in (200, 400) and api.status_code == 200, (page.status_code, api.content[:300])
     assert api.json()["created"] == 1
+
+
+def test_a_csv_of_quotes_and_separators_is_read_as_fast_as_a_plain_one():
+    """csv.Sniffer's quote guess is quadratic in its sample: 8 KB of ``','`` held a worker for
+    seconds at load (security review, session 20); the separator is now found in the first
+    kilobyte's lines, so such a file costs what a plain CSV of its size costs."""
+    from syllabus.citations import tables
+
+    def read(raw: bytes) -> float:
+        started = time.perf_counter()
+        try:
+            tables.read_table(raw, "list.csv")
+        except Exception:  # noqa: BLE001 — a refusal is fine: the time is what is measured
+            pass
+        return time.perf_counter() - started
+
+    hostile = ("','" * 2730).encode()  # 8 KB, one line
+    plain = ("Title,Author\n" + "A book,An author\n" * 480).encode()  # 8 KB of rows
+    read(plain)
+    assert read(hostile) < 16 * read(plain) + 0.05

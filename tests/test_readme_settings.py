@@ -78,9 +78,11 @@ def test_a_single_numeric_default_in_the_table_is_the_codes_default():
             continue
         checked += 1
         value = actual.group(1).strip()
-        if "*" in value:  # 128 * 1024
-            a, b = (int(x) for x in value.split("*"))
-            value = str(a * b)
+        if "*" in value:  # 128 * 1024, 50 * 1024 * 1024
+            product = 1
+            for factor in value.split("*"):
+                product *= int(factor)
+            value = str(product)
         if float(value.replace("_", "")) != float(documented.group(1)):
             wrong[name] = (documented.group(1), value)
     assert checked >= 10, "the table's defaults are no longer recognised: update this test"

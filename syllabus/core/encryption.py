@@ -135,13 +135,26 @@ def secret_key_problems() -> list[str]:
             "before `syllabus serve` (README, Configuration)"]
 
 
+def hasher_problems() -> list[str]:
+    """A production server (DEBUG off, and a production setting set) that hashes passwords with the
+    benchmarks' MD5 (``FAST_PASSWORD_HASHER``): a stolen database would give up every password at once."""
+    signs = production_settings()
+    if settings.DEBUG or not getattr(settings, "FAST_PASSWORD_HASHER", False) or not signs:
+        return []
+    return [f"FAST_PASSWORD_HASHER is set on a production server (DEBUG off, {' and '.join(signs)} set): passwords "
+            "would be stored as MD5 hashes, which a stolen database gives up in minutes. It is for the benchmarks "
+            "only: unset it (README, Development)"]
+
+
 def check_keys(app_configs=None, **kwargs):
     """At start-up (``serve``, ``migrate``, every command): the keys are usable and, in production, set
-    (``core.E001``) — and a production server has a ``SECRET_KEY`` of its own (``core.E002``)."""
+    (``core.E001``) — a production server has a ``SECRET_KEY`` of its own (``core.E002``) and never
+    the benchmarks' password hasher (``core.E003``)."""
     from django.core import checks
 
     return ([checks.Error(problem, id="core.E001") for problem in key_problems()]
-            + [checks.Error(problem, id="core.E002") for problem in secret_key_problems()])
+            + [checks.Error(problem, id="core.E002") for problem in secret_key_problems()]
+            + [checks.Error(problem, id="core.E003") for problem in hasher_problems()])
 
 
 class Unreadable:

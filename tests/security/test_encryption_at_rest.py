@@ -165,6 +165,41 @@ def test_a_production_server_with_the_development_secret_key_does_not_start(prod
     assert named.get(next(iter(production)), next(iter(production))) in str(refused.value)
 
 
+def test_a_production_server_with_the_benchmarks_password_hasher_does_not_start():
+    """core.E003: FAST_PASSWORD_HASHER (MD5, for the benchmarks' thousands of accounts) on a server others
+    reach is refused; on a developer's machine and in the benchmarks it starts.  And without it, an MD5
+    hash (one a benchmark database holds) never signs anybody in."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import check_password, make_password
+
+    production = {**LOCAL_DEFAULTS, "ALLOWED_HOSTS": ["lists.example.edu"], "ENCRYPTION_KEYS": [NEW]}
+    with override_settings(DEBUG=False, SECRET_KEY="an-operators-long-random-secret-key-0123456789",
+                           FAST_PASSWORD_HASHER=True, **production):
+        with pytest.raises(SystemCheckError, match=r"core\.E003\) FAST_PASSWORD_HASHER is set on a production server"):
+            call_command("check")
+    with override_settings(DEBUG=False, SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY, FAST_PASSWORD_HASHER=True,
+                           **LOCAL_DEFAULTS):
+        call_command("check")
+    md5 = make_password("s3cret-passphrase", hasher="md5")
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                                             "django.contrib.auth.hashers.MD5PasswordHasher"]):
+        assert check_password("s3cret-passphrase", md5)  # what the settings allowed before session 20
+    import importlib
+    import os
+
+    from syllabus import settings as project_settings
+    saved = os.environ.pop("FAST_PASSWORD_HASHER", None)
+    try:
+        hashers = importlib.reload(project_settings).PASSWORD_HASHERS
+    finally:
+        if saved is not None:
+            os.environ["FAST_PASSWORD_HASHER"] = saved
+        importlib.reload(project_settings)
+    assert not any("MD5" in h for h in hashers), hashers
+    with override_settings(PASSWORD_HASHERS=hashers):
+        assert not check_password("s3cret-passphrase", md5)
+
+
 def test_the_demo_and_development_start_with_the_development_secret_key():
     """``make demo`` (DEBUG off, every other setting at its local default), DEBUG on, and an operator's
     own SECRET_KEY all pass the check."""

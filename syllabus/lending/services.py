@@ -41,6 +41,7 @@ from syllabus.notify.services import LetterBatch
 from syllabus.org import calendar, config
 from syllabus.org.models import ClosedDate, ConfigValue, Consortium, Institution, Library, User, UserGroup
 from syllabus.org.roles import Role
+from syllabus.core.site import site_url
 
 from . import rows
 from .permissions import can_configure, can_manage_requests, check_registered
@@ -64,10 +65,6 @@ def local_time(when: dt.datetime | None, library: Library) -> str:
     except Exception:  # an unknown zone name in the data: show UTC rather than fail
         tz = ZoneInfo("UTC")
     return when.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def site_url() -> str:
-    return (getattr(django_settings, "SITE_URL", "") or os.environ.get("SITE_URL", "")).rstrip("/")
 
 
 def title_link(representation_id: int) -> str:

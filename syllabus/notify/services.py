@@ -23,12 +23,10 @@ Rules (docs/notifications.md):
 from __future__ import annotations
 
 import logging
-import os
 import re
 import uuid
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -38,6 +36,7 @@ from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
 from syllabus.core.limits import LETTER
 from syllabus.org.services import email_values
+from syllabus.core.site import site_url
 
 from . import nav, templating
 from .delivery import kick
@@ -108,11 +107,6 @@ def _address(user, channel: str) -> str:
     if channel == "sms":
         return getattr(user, "phone", "") or ""
     return user.username
-
-
-def site_url() -> str:
-    """The public address of the site (``SITE_URL``), to make links in e-mail and SMS absolute."""
-    return (getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL", "")).rstrip("/")
 
 
 def _absolute_links(context: dict) -> dict:

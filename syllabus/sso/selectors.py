@@ -2,22 +2,17 @@
 absolute addresses that providers are told (redirect URI, SAML entity ID and endpoints)."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.urls import reverse
 
 from syllabus.org.models import Institution
+from syllabus.core.site import site_url
 
 from .models import IdentityProvider, Kind, ServiceProvider
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
-
-
-def site_url() -> str:
-    return (getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL", "")).rstrip("/")
 
 
 def base_url(request=None, institution: Institution | None = None) -> str:

@@ -146,8 +146,8 @@ def test_the_list_import_reports_read_imported_refused_with_line_and_dropped(cli
     first, second, third = body["entries"]
     assert first["status"] == "created" and first["dropped"] == ["DP"] and first["line"] == 1
     assert lst.citations.get(pk=first["citation_id"]).library_note == "a note: the library's (session 20)"
-    assert second["status"] == "rejected" and second["line"] == 7 and "line 7" in second["detail"]
-    assert third["status"] == "rejected" and third["rule"] == "LST-2" and third["line"] == 11
+    assert second["status"] == "rejected" and second["line"] == 8 and "line 8" in second["detail"]
+    assert third["status"] == "rejected" and third["rule"] == "LST-2" and third["line"] == 12
 
 
 def _selected_style(page: str) -> str:

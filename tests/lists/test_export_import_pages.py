@@ -131,7 +131,8 @@ def test_the_list_import_reports_read_imported_refused_with_line_and_dropped(cli
 
     from syllabus.org.services import create_api_token
 
-    ris = ("TY  - BOOK\nTI  - Kept\nAU  - Austen, Jane\nN1  - a note we do not import\nER  - \n\n"
+    ris = ("TY  - BOOK\nTI  - Kept\nAU  - Austen, Jane\nDP  - a database provider we do not import\n"
+           "N1  - a note: the library's (session 20)\nER  - \n\n"
            "TY  - BOOK\nAU  - Nobody\nER  - \n\n"
            "TY  - BOOK\nTI  - Bad ISBN\nSN  - 123\nER  - \n")
     lst = built_list["list"]
@@ -141,11 +142,12 @@ def test_the_list_import_reports_read_imported_refused_with_line_and_dropped(cli
     assert r.status_code == 200, r.content
     body = r.json()
     assert (body["read"], body["created"], body["rejected"]) == (3, 1, 2)
-    assert body["dropped"] == ["N1 (1)"]
+    assert body["dropped"] == ["DP (1)"]
     first, second, third = body["entries"]
-    assert first["status"] == "created" and first["dropped"] == ["N1"] and first["line"] == 1
-    assert second["status"] == "rejected" and second["line"] == 7 and "line 7" in second["detail"]
-    assert third["status"] == "rejected" and third["rule"] == "LST-2" and third["line"] == 11
+    assert first["status"] == "created" and first["dropped"] == ["DP"] and first["line"] == 1
+    assert lst.citations.get(pk=first["citation_id"]).library_note == "a note: the library's (session 20)"
+    assert second["status"] == "rejected" and second["line"] == 8 and "line 8" in second["detail"]
+    assert third["status"] == "rejected" and third["rule"] == "LST-2" and third["line"] == 12
 
 
 def _selected_style(page: str) -> str:

@@ -44,6 +44,8 @@ class ListImportForm(RuleForm):
     section_id = id_field(required=False)
     # a spreadsheet's mapping step: the field of each column, in order (checked against the file's columns)
     map = TextList(required=False, max_items=300, max_length=TERM)
+    # LST-3: the entries' notes (Zotero's notes, annotations) for students (the public note), else the library's
+    notes_public = forms.BooleanField(required=False)
 
 
 CITE_IT_FIELDS = ("title", "container-title", "publisher", "ISBN", "ISSN", "DOI", "URL", "type", "volume", "issue", "page")

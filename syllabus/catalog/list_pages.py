@@ -65,7 +65,7 @@ def list_import(request, list_id: int):
     try:
         chosen = _chosen(request, list_id)
         report = api.import_file(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"],
-                                 mapping=chosen["map"] or None)
+                                 mapping=chosen["map"] or None, notes_public=bool(chosen.get("notes_public")))
         if isinstance(report, Status):  # a large file: imported in the background (LST-9)
             return _queued(request, list_id, report.value)
     except RuleViolation as exc:

@@ -76,6 +76,24 @@ def test_notes_chosen_for_students_are_the_public_note(client, instructor, stude
     assert "Export Date: 13 July 2022" in client.get(f"/lists/{lst.pk}/").content.decode()
 
 
+def test_the_editors_import_form_offers_the_choice_and_keeps_notes_for_the_library_by_default(client, instructor, course):
+    """The list editor's import form (not only the API): a box "Show the entries' notes to students",
+    unticked; the same file imported with and without it."""
+    lst = services.create_list(instructor, title="From the form", courses=[course])
+    services.add_section(instructor, lst, title="Week 1")
+    client.force_login(instructor)
+    editor = client.get(f"/lists/{lst.pk}/edit/").content.decode()
+    assert 'name="notes_public"' in editor and "Show the entries' notes to students" in editor
+    assert 'name="notes_public" value="1" checked' not in editor
+    path = DATA / "ris" / "zotero-RIS-09.ris"
+    for ticked in ({}, {"notes_public": "1"}):
+        r = client.post(f"/catalog/lists/{lst.pk}/import/", {"file": SimpleUploadedFile(path.name, path.read_bytes()), **ticked})
+        assert r.status_code == 302, r.content
+    first, second = Citation.objects.filter(resource_list=lst, title__startswith="Using focus groups to adapt").order_by("pk")
+    assert (first.public_note, first.library_note) == ("", "Cited By :10\n\nExport Date: 13 July 2022")
+    assert (second.public_note, second.library_note) == ("Cited By :10\n\nExport Date: 13 July 2022", "")
+
+
 def test_biblatex_annotations_and_bibtex_notes_are_the_library_note(instructor, course):
     lst = services.create_list(instructor, title="biblatex", courses=[course])
     catalog_link.import_into_list(instructor, lst.pk, (DATA / "bibtex" / "biblatex-examples.bib").read_text(encoding="utf-8"),

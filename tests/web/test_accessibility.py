@@ -260,7 +260,7 @@ def test_the_editor_with_an_items_form_loaded_in_place_has_no_serious_accessibil
     login("instructor")
     response = page.goto(f"/lists/{lst.pk}/edit/")
     page.locator(f"#c{book.pk}-edit").click()
-    expect(page.locator(f"#c{book.pk}-form form")).to_be_visible()
+    expect(page.locator(f"#c{book.pk}-form [data-testid=citation-form]")).to_be_visible()
     check(page, _sent_title(response))
 
 
@@ -276,7 +276,7 @@ def test_an_items_form_opens_in_place_from_the_keyboard_and_gives_the_focus_back
     page.goto(f"/lists/{lst.pk}/edit/")
     page.evaluate("window.__marker = 1")             # gone if the page reloads
     edit, region = page.locator(f"#c{book.pk}-edit"), page.locator(f"#c{book.pk}-form")
-    form = region.locator("form")
+    form = region.locator("[data-testid=citation-form]")
     page.locator("body").focus()
     tab_to(page, edit)
     assert_focus_visible(edit)

@@ -6,10 +6,9 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Router, Schema, Status
-from ninja.responses import codes_4xx
 
 from syllabus.api.fields import ConcurrentUsers, Id, JsonObject, Term, Username
-from syllabus.api.schemas import Error
+from syllabus.api.schemas import ANSWERED_ERRORS
 from syllabus.api.steps import Resource
 from syllabus.core.errors import NotFound
 from syllabus.core.limits import column
@@ -22,7 +21,7 @@ from .models import AcquisitionTask, PurchaseRequest
 from .permissions import ensure_task
 
 router = Router(tags=["acquisitions"])
-ERRORS = {code: Error for code in sorted(codes_4xx)}
+ERRORS = ANSWERED_ERRORS
 Amount = Annotated[float, Field(ge=0, le=9_999_999.99, description="at most two decimals")]
 
 

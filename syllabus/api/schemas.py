@@ -14,6 +14,14 @@ from .problems import Problem
 # Routers declare ``response={404: Error}``; every error is RFC 9457 problem details.
 Error = Problem
 
+#: The errors any operation of a router may answer, for routers that declare them all at once
+#: (``response={200: ..., **ANSWERED_ERRORS}``): a rule (400), a refusal (403), an unknown or hidden
+#: object (404), a state conflict (409), a stale ``If-Match`` (412), a body or file too large (413)
+#: or of a refused type (415), a schema mismatch (422), a bound on work waiting (429).  Only what the
+#: API answers, so that a generated client has no branch for 402 or 418; 401 is added to every
+#: operation that needs credentials (``syllabus.api.api.document_errors``).
+ANSWERED_ERRORS: dict[int, type[Problem]] = {code: Error for code in (400, 403, 404, 409, 412, 413, 415, 422, 429)}
+
 
 class InstitutionRef(Schema):
     code: str

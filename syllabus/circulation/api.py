@@ -6,18 +6,17 @@ import datetime as dt
 
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
-from ninja.responses import codes_4xx
 
 from syllabus.core.pagination import Page, PageQuery, paginate
 from syllabus.api.fields import Code, Id, Term, column
-from syllabus.api.schemas import Error
+from syllabus.api.schemas import ANSWERED_ERRORS
 from syllabus.lists import selectors as list_selectors
 
 from . import permissions, selectors, services
 from .models import AccessibleRequest, Hold
 
 router = Router(tags=["circulation"])
-ERRORS = {code: Error for code in sorted(codes_4xx)}
+ERRORS = ANSWERED_ERRORS
 
 
 class HoldIn(Schema):

@@ -12,12 +12,11 @@ from typing import Any
 from django.urls import reverse
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.responses import codes_4xx
 
 from syllabus.api.fields import ITEMS, Code, Id, JsonObject, Position, Search, Term, Username, column
 from syllabus.api.preconditions import Versioned
 from syllabus.core.pagination import Page, PageQuery, paginate
-from syllabus.api.schemas import AuditOut, Error, audit_out
+from syllabus.api.schemas import ANSWERED_ERRORS, AuditOut, audit_out
 from syllabus.api.steps import Resource
 from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
@@ -30,7 +29,7 @@ from .tags import TAGS, public_tags
 from .workflow import ITEM_WORKFLOW, LIST_WORKFLOW, ItemStatus, ListStatus
 
 router = Router(tags=["lists"])
-ERRORS = {code: Error for code in sorted(codes_4xx | {413, 415})}
+ERRORS = ANSWERED_ERRORS
 
 
 # --- schemas --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ styles, and a list's import/export."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -405,6 +405,11 @@ def _list_param(value: str | None) -> list[str]:
 
 # --- search and records -----------------------------------------------------------------------
 
+
+# An export's format, with its values in the OpenAPI document (a client can list them); any case is
+# accepted, as before (``RIS``), and another word is refused naming LST-9.
+ExportFormat = Annotated[str, Field(max_length=TERM, json_schema_extra={"enum": list(exports.EXPORTS)})]
+
 @router.get("/search", response={200: SearchOut, 400: Error},
             summary="Search the catalog (DSV-1): words match every metadata field; an ISBN, ISSN or DOI alone is looked up; "
                     "a course code finds what its published lists cite. scope = mine | consortium | <member code> (DSV-2); "
@@ -429,7 +434,7 @@ def record_detail(request, record_id: Id):
 
 @router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error},
             summary="A record as RIS, BibTeX, CSL-JSON or MARCXML (format=ris|bibtex|csl-json|marcxml)")
-def record_export(request, record_id: Id, format: Term = "ris"):
+def record_export(request, record_id: Id, format: ExportFormat = "ris"):
     record = _record(request, record_id)
     if format == "marcxml":
         response = HttpResponse(marc.to_marcxml([record]), content_type="application/marcxml+xml")
@@ -633,7 +638,7 @@ def add_to_collection(request, payload: CollectionIn):
 
 
 @router.get("/collection/export", response={200: None, 400: Error}, summary="My collection as RIS, BibTeX or CSL-JSON")
-def export_collection(request, format: Term = "ris"):
+def export_collection(request, format: ExportFormat = "ris"):
     return _download([e.csl for e in selectors.collection_of(request.user)], format, "my-collection")
 
 
@@ -673,7 +678,7 @@ def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", st
 
 @router.get("/lists/{list_id}/export", response={200: None, 400: Error, 404: Error},
             summary="Export a list (LST-9): format = ris | bibtex | csl-json | html | docx; style = any CSL style for html/docx")
-def export_list(request, list_id: Id, format: Term = "ris", style: Style = "apa"):
+def export_list(request, list_id: Id, format: ExportFormat = "ris", style: Style = "apa"):
     lst, items = lists_port.list_items(request.user, list_id)
     slug = "".join(ch if ch.isalnum() else "-" for ch in lst.title.lower()).strip("-")[:60] or f"list-{lst.pk}"
     return _download(items, format, slug, title=lst.title, style=style)

@@ -195,3 +195,19 @@ def test_path_parameters_are_named_after_their_resource(doc):
                 continue
             expected = IRREGULAR.get(before, before.rstrip("s").replace("-", "_") + "_id")
             assert name == expected, f"{path}: call {segment} {{{expected}}}"
+
+
+def test_an_exports_formats_are_listed_in_the_document_and_any_case_is_taken(doc, client, instructor, course):
+    """LST-9: a client reads the export formats from the document (they were a free string); the server
+    still takes ``RIS`` as ``ris`` and refuses another word naming the rule."""
+    from syllabus.citations import exports
+    from syllabus.lists import services
+
+    for path in ("/api/v1/lists/{list_id}/export", "/api/v1/collection/export", "/api/v1/records/{record_id}/export"):
+        fmt = next(p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "format")
+        assert fmt["schema"]["enum"] == list(exports.EXPORTS) == ["ris", "bibtex", "csl-json", "html", "docx"]
+    lst = services.create_list(instructor, title="Formats", courses=[course])
+    client.force_login(instructor)
+    assert client.get(f"/api/v1/lists/{lst.pk}/export?format=RIS").status_code == 200
+    refused = client.get(f"/api/v1/lists/{lst.pk}/export?format=endnote")
+    assert refused.status_code == 400 and refused.json()["rule"] == "LST-9"

@@ -686,9 +686,12 @@ def _library_context(request, pk: int, message: str = "", item_filter_key: str =
         "library_note": reverse("lists:library-note", args=[lst.pk, _ID]),
         "file": reverse("lists:file", args=[_ID]),
     }
+    counts = selectors.status_counts(lst)
     return {
         "lst": lst, "access": acc, "message": message, "tasks": tasks,
-        "counts": selectors.status_counts(lst), "item_filters": selectors.ITEM_FILTERS.values(),
+        # LST-4: items neither complete nor declined, named beside "Mark the list complete"
+        "unfinished": sum(n for s, n in counts.items() if s not in (ItemStatus.COMPLETE, ItemStatus.DECLINED)),
+        "counts": counts, "item_filters": selectors.ITEM_FILTERS.values(),
         "item_filter": item_filter_key, "list_next": LIST_WORKFLOW.targets(lst.status, LIBRARIAN),
         "librarians": list(selectors.librarians(lst.institution_id)), "htmx_config": HTMX_CONFIG,
         "item_statuses": ItemStatus, "all_tags": list(TAGS.values()), "paging": paging, "urls": urls,

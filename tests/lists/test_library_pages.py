@@ -63,3 +63,22 @@ def test_a_short_list_is_one_page_with_its_empty_sections(client, instructor, li
     assert 'data-testid="item-pages"' not in page
     assert "Week 3 (nothing yet)" in page and "No item here." in page
     assert len(_ids(page)) == 3
+
+
+def test_mark_the_list_complete_says_how_many_items_are_not_done(client, instructor, librarian, course):
+    """LST-4 (outside-in review, session 20): completing a list leaves its items' statuses as they are;
+    the button says how many are neither complete nor declined, and says nothing once none is."""
+    from syllabus.lists import services
+
+    lst = bulk_list(instructor, course, 4, sent=True)
+    items = list(Citation.objects.filter(resource_list=lst).order_by("id"))
+    services.set_item_status(librarian, items[0], "complete")
+    services.set_item_status(librarian, items[1], "declined", note="Out of print")
+    client.force_login(librarian)
+    page = client.get(f"/lists/{lst.pk}/library/").content.decode()
+    assert 'id="list-to-complete" aria-describedby="list-unfinished"' in page
+    assert re.search(r'data-testid="list-unfinished">\s*2 items are neither complete nor declined', page), page
+    for item in items[2:]:
+        services.set_item_status(librarian, item, "complete")
+    page = client.get(f"/lists/{lst.pk}/library/").content.decode()
+    assert 'id="list-to-complete"' in page and "list-unfinished" not in page

@@ -387,6 +387,7 @@ def raise_return_tasks(now: dt.datetime) -> int:
     """Timer: when a course ends, each personal copy on reserve for it puts a "return to owner"
     task on the librarians' task list (once).  Idempotent."""
     from syllabus.lists.services import raise_task
+    from syllabus.lists.task_details import Said
 
     today = clock.today()
     due = PersonalCopy.objects.filter(status=PersonalCopyStatus.ON_RESERVE, return_due__lt=today, return_task_at__isnull=True)
@@ -396,7 +397,7 @@ def raise_return_tasks(now: dt.datetime) -> int:
             if not PersonalCopy.objects.select_for_update().filter(pk=pc.pk, return_task_at__isnull=True).exists():
                 continue
             raise_task(pc.citation.resource_list, PERSONAL_COPY_TASK, citation=pc.citation,
-                       detail=f"course ended: return the personal copy of {pc.citation.title[:200]} to {pc.owner}")
+                       detail=Said("personal_copy_return", title=pc.citation.title[:200], owner=str(pc.owner)))
             PersonalCopy.objects.filter(pk=pc.pk).update(return_task_at=now)
             n += 1
     return n

@@ -101,6 +101,7 @@ def copy_items(actor: User, source_list_id: int, citation_ids, target, section=N
     """CON-3: copy items of a shared list of the consortium into one of the actor's own lists
     (through the lists' own ``add_citation``: the target list's rules apply)."""
     from syllabus.lists import services as list_services
+    from syllabus.lists.task_details import Said
 
     from .selectors import gateway_list
 
@@ -118,7 +119,7 @@ def copy_items(actor: User, source_list_id: int, citation_ids, target, section=N
         raise RuleViolation("CON-3", "the section belongs to another list")
     created = []
     # LST-6: on a list the library has, the copy is one librarian task naming its items
-    with transaction.atomic(), list_services.one_task(target, f"copied from {source.institution.code} list {source.pk}"):
+    with transaction.atomic(), list_services.one_task(target, Said("copied", institution=source.institution.code, list_id=source.pk)):
         for cid in wanted:
             c = items[cid]
             created.append(list_services.add_citation(

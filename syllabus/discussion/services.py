@@ -22,6 +22,7 @@ from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList
 from syllabus.lists.selectors import librarians
 from syllabus.lists.services import raise_task
+from syllabus.lists.task_details import Said
 from syllabus.notify.services import mark_notifications_read_about, queue_letter
 from syllabus.org import config
 from syllabus.org.models import User
@@ -142,7 +143,7 @@ def post_message(actor, lst: ResourceList, body: str, *, citation: Citation | No
         if from_library:
             open_alerts.update(resolved_at=now, resolved_by=actor)
         else:
-            raise_task(lst, TASK_KIND, actor=actor, citation=citation, detail=body[:200])
+            raise_task(lst, TASK_KIND, actor=actor, citation=citation, detail=Said("message", text=body[:200]))
         audit.event(actor, lst, "discussion message",
                     note=(f"item {citation.pk}: " if citation is not None else "") + body[:200])
         _queue_letters(msg, lst, citation, actor)

@@ -91,7 +91,10 @@ class TaskOut(Schema):
     kind: str
     label: str
     citation_id: int | None
-    detail: str
+    detail: str = Field(..., description="what happened, said in the request's language (Accept-Language; LST-7)")
+    detail_code: str = Field("", description="what happened, as a code (item_changed, list_sent, batch...); "
+                                             "empty for a task older than session 21 whose text is in detail")
+    detail_params: dict[str, Any] = Field({}, description="the code's parameters (fields, title, n...)")
     count: int
     created_by: str | None
     created_at: dt.datetime
@@ -258,7 +261,7 @@ def citation_out(c: Citation, acc: Access, access: dict | None = None) -> dict:
 
 def task_out(t: LibrarianTask) -> dict:
     return {"id": t.pk, "list_id": t.resource_list_id, "kind": t.kind, "label": t.kind_label, "citation_id": t.citation_id,
-            "detail": t.detail, "count": t.count, "created_by": t.created_by.username if t.created_by_id else None,
+            "detail": t.detail_text, "detail_code": t.detail_code, "detail_params": t.detail_params or {}, "count": t.count, "created_by": t.created_by.username if t.created_by_id else None,
             "created_at": t.created_at, "updated_at": t.updated_at, "resolved_at": t.resolved_at}
 
 

@@ -38,6 +38,7 @@ from . import services as list_services
 from . import tags as tag_vocabulary
 from .models import Citation, CitationType, ListImport, ListImportEntry, ResourceList, Section
 from .permissions import ensure_edit
+from .task_details import Said
 
 log = logging.getLogger("syllabus.lists.import")
 
@@ -219,6 +220,11 @@ def _note(detected: str, filename: str) -> str:
     return f"imported from {FORMAT_NAMES.get(detected, detected.upper())}" + (f" ({filename})" if filename else "")
 
 
+def _imported(detected: str, filename: str) -> Said:
+    """The import as its librarian task says it (LST-7: in the reader's language, when shown)."""
+    return Said("imported", format=FORMAT_NAMES.get(detected, detected.upper()), filename=filename)
+
+
 class _Sections:
     """The sections a spreadsheet's "Section" column or a Word document's headings name, by title:
     the list's section of that title (case and blanks aside), else a new one at the end (LST-1)."""
@@ -331,7 +337,7 @@ def _import_entries(user, lst, section, detected: str, entries: list, filename: 
     sections = _Sections(user, lst)
     # LST-6: on a list the library has, the import is one librarian task naming its items, not one per item
     # one read of the institution's configuration (style, initial status) for the whole file
-    with config.read_once(), list_services.one_task(lst, note) as batch:
+    with config.read_once(), list_services.one_task(lst, _imported(detected, filename)) as batch:
         for entry in entries:
             entry, record = _looked_up(user, entry)
             report.add(_add_entry(user, lst, section, entry, matcher, note, batch, sections, record, notes_public=notes_public))
@@ -573,7 +579,7 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             finished = True
             # LST-6: one librarian task for the whole import, carried from slice to slice (job.batch)
             # the institution's configuration read once for the slice (session 20), not per entry
-            with config.read_once(), list_services.one_task(lst, note, resume=job.batch) as batch:
+            with config.read_once(), list_services.one_task(lst, _imported(job.format, job.filename), resume=job.batch) as batch:
                 for entry in todo:
                     if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
                         finished = False

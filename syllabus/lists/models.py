@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.core import clock
 from syllabus.core.models import Timestamped
 
+from . import task_details
 from .workflow import ItemStatus, ListStatus, Visibility
+
+task_details.declare_kind("list_sent", _("List sent to library"))
+task_details.declare_kind("item_sent", _("Item sent to library"))
+task_details.declare_kind("changed", _("Changed since sent"))
+task_details.declare_kind("items_added", _("Items added since sent"))
 
 
 class CitationType(models.TextChoices):
@@ -180,13 +186,17 @@ class LibrarianTask(models.Model):
     ITEM_SENT = "item_sent"
     CHANGED = "changed"
     ITEMS_ADDED = "items_added"  # one action added many items (an import): one task naming them
-    KIND_LABELS = {LIST_SENT: _("List sent to library"), ITEM_SENT: _("Item sent to library"),
-                   CHANGED: _("Changed since sent"), ITEMS_ADDED: _("Items added since sent")}
+    KIND_LABELS = task_details.KIND_LABELS  # every app's kinds (task_details.declare_kind)
 
     resource_list = models.ForeignKey(ResourceList, on_delete=models.CASCADE, related_name="tasks")
     citation = models.ForeignKey(Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(max_length=40)
-    detail = models.TextField(blank=True)
+    # session 21 (LST-7): what happened, as a code and its parameters, said in the reader's
+    # language when shown (task_details); ``detail`` keeps the English text of an older task
+    # that could not be read back (legacy), and is empty otherwise
+    detail_code = models.CharField(max_length=40, blank=True)
+    detail_params = models.JSONField(default=dict, blank=True)
+    detail = models.TextField(blank=True, help_text="legacy: the text of a task written before detail_code")
     count = models.PositiveIntegerField(default=1, validators=[MaxValueValidator(1_000_000)],
                                         help_text="how many changes this open task gathers")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -204,7 +214,21 @@ class LibrarianTask(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return str(self.KIND_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize()))
+        return task_details.kind_label(self.kind)
+
+    @property
+    def detail_text(self) -> str:
+        """What happened, in the active language (a legacy task: its stored text)."""
+        if self.detail_code:
+            return task_details.say(self.detail_code, self.detail_params) or self.detail
+        return self.detail
+
+    def set_detail(self, said: task_details.Said | str) -> None:
+        """Store a detail: a :class:`~syllabus.lists.task_details.Said` (a plain text: legacy)."""
+        if isinstance(said, task_details.Said):
+            self.detail_code, self.detail_params, self.detail = said.code, said.params, ""
+        else:
+            self.detail_code, self.detail_params, self.detail = "", {}, said
 
     @property
     def is_open(self) -> bool:

@@ -68,7 +68,7 @@ def test_letter_reserve_return_and_the_term_end_task(published, instructor, rese
     assert run_tick(clock.now())["circulation"] == 1
     assert run_tick(clock.now())["circulation"] == 0   # once
     task = LibrarianTask.objects.get(kind=services.PERSONAL_COPY_TASK, resolved_at__isnull=True)
-    assert task.citation_id == cid and "return the personal copy" in task.detail
+    assert task.citation_id == cid and "return the personal copy" in task.detail_text
     services.return_personal_copy(reserves, cid)
     assert PersonalCopy.objects.get(citation_id=cid).status == "returned"
     task.refresh_from_db()

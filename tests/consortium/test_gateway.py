@@ -193,5 +193,5 @@ def test_copying_items_into_a_sent_list_is_one_librarian_task_naming_them(api, i
     assert r.status_code == 201
     added = LibrarianTask.objects.filter(resource_list=mine, resolved_at__isnull=True).exclude(kind=LibrarianTask.LIST_SENT)
     assert [(t.kind, t.count, t.citation_id) for t in added] == [(LibrarianTask.ITEMS_ADDED, 2, None)]
-    assert added[0].detail == (f"2 items added since the list was sent (copied from {lists_b['shared'].institution.code} "
+    assert added[0].detail_text == (f"2 items added since the list was sent (copied from {lists_b['shared'].institution.code} "
                                f"list {lists_b['shared'].pk}): March's Advanced Organic Chemistry; Stereochemistry")

@@ -84,7 +84,7 @@ def test_an_instructor_message_raises_an_alert_and_the_answer_clears_it(reading_
     services.post_message(instructor, lst, "Is a digital copy possible?", citation=book)
     services.post_message(instructor, lst, "Or a chapter scan?", citation=book)
     task = LibrarianTask.objects.get(kind="discussion")
-    assert (task.resource_list, task.citation, task.count, task.detail, task.resolved_at) == (lst, book, 2, "Or a chapter scan?", None)
+    assert (task.resource_list, task.citation, task.count, task.detail_text, task.resolved_at) == (lst, book, 2, "Or a chapter scan?", None)
     thread = Thread.objects.get()
     assert thread.awaiting_library is True
     services.post_message(librarian, lst, "We will scan chapter 1.", citation=book)

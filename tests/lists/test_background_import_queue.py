@@ -250,8 +250,8 @@ def test_a_long_import_into_a_sent_list_is_one_task_across_the_timers_slices(ins
     assert new.count() == 1  # was one per slice
     task = new.get()
     assert task.kind == LibrarianTask.ITEMS_ADDED and task.count == 38
-    assert task.detail.startswith("38 items added since the list was sent (imported from RIS (zotero.ris)): Entry 000; ")
-    assert "Entry 037" in task.detail and "Bad ISBN" not in task.detail
+    assert task.detail_text.startswith("38 items added since the list was sent (imported from RIS (zotero.ris)): Entry 000; ")
+    assert "Entry 037" in task.detail_text and "Bad ISBN" not in task.detail_text
     assert job.batch["task_id"] == task.pk and job.batch["n_added"] == 38
 
 
@@ -266,7 +266,7 @@ def test_a_task_resolved_between_slices_is_not_reopened(instructor, librarian, b
     second = _open().get(kind=LibrarianTask.ITEMS_ADDED)
     first.refresh_from_db()
     assert second.pk != first.pk and (first.count, second.count) == (8, 12)
-    assert second.detail.startswith("12 items added since the list was sent (imported from RIS (zotero.ris)): Entry 008;")
+    assert second.detail_text.startswith("12 items added since the list was sent (imported from RIS (zotero.ris)): Entry 008;")
     job.refresh_from_db()
     assert job.status == ListImport.DONE
 
@@ -288,7 +288,7 @@ def test_an_entry_refused_after_it_changed_something_takes_its_part_back_across_
     monkeypatch.setattr(catalog_link.list_services, "add_citation", refused_after_adding)
     _sweep()
     task = _open().get(kind=LibrarianTask.ITEMS_ADDED)
-    assert task.count == 9 and "Entry 006" not in task.detail and "Entry 007" in task.detail
+    assert task.count == 9 and "Entry 006" not in task.detail_text and "Entry 007" in task.detail_text
     assert not Citation.objects.filter(resource_list=lst, title="Entry 006").exists()
     job.refresh_from_db()
     assert job.entries.get(position=7).rule == "LST-2" and job.batch["n_added"] == 9

@@ -40,9 +40,9 @@ def test_an_import_into_a_sent_list_is_one_task_naming_its_items(instructor, bui
     task = new.get()
     assert task.kind == LibrarianTask.ITEMS_ADDED and task.citation_id is None and task.count == 112
     assert task.kind_label == "Items added since sent" and task.created_by == instructor
-    assert task.detail.startswith("112 items added since the list was sent (imported from RIS (zotero.ris)): "
+    assert task.detail_text.startswith("112 items added since the list was sent (imported from RIS (zotero.ris)): "
                                   "Zotero entry 000; Zotero entry 001;")
-    assert task.detail.endswith(" more") and len(task.detail) <= 2100
+    assert task.detail_text.endswith(" more") and len(task.detail_text) <= 2100
     # per-item handling stays: every imported item waits for the library on its own
     imported = Citation.objects.filter(resource_list=lst, title__startswith="Zotero entry")
     assert set(imported.values_list("status", flat=True)) == {ItemStatus.READY_FOR_PROCESSING}
@@ -61,7 +61,7 @@ def test_a_second_import_is_a_second_task_and_a_finished_one_is_not_reopened(ins
     services.resolve_task(librarian, first)
     catalog_link.import_into_list(instructor, lst.pk, _ris(2), filename="week2.ris")
     second = _open().get(kind=LibrarianTask.ITEMS_ADDED)
-    assert second.pk != first.pk and second.count == 2 and "(week2.ris)" in second.detail
+    assert second.pk != first.pk and second.count == 2 and "(week2.ris)" in second.detail_text
     first.refresh_from_db()
     assert first.count == 3 and first.resolved_at is not None
 
@@ -113,4 +113,4 @@ def test_a_background_import_into_a_sent_list_is_one_task_for_the_tick_not_one_p
     assert new.count() == 1                    # not 38 tasks
     task = new.get()
     assert task.kind == LibrarianTask.ITEMS_ADDED and task.count == 38
-    assert task.detail.startswith("38 items added since the list was sent (imported from RIS (zotero.ris)): ")
+    assert task.detail_text.startswith("38 items added since the list was sent (imported from RIS (zotero.ris)): ")

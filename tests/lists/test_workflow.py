@@ -252,7 +252,8 @@ def test_changing_an_item_sent_on_its_own_raises_a_task(instructor, built_list):
     assert lst.status == ListStatus.BEING_PREPARED
     services.update_citation(instructor, book, public_note="read chapter 2 instead")
     task = LibrarianTask.objects.get(kind=LibrarianTask.CHANGED, citation=book)
-    assert "public_note" in task.detail
+    assert task.detail_text == "Item changed (Note for students): The Making of the English Working Class"
+    assert (task.detail_code, task.detail_params["fields"]) == ("item_changed", ["public_note"])
     # an item the library does not have yet still raises nothing
     services.update_citation(instructor, article, public_note="skim it")
     assert not LibrarianTask.objects.filter(kind=LibrarianTask.CHANGED, citation=article).exists()
@@ -273,4 +274,4 @@ def test_every_change_to_an_item_in_the_librarys_hands_raises_a_task(instructor,
     assert task.count == 2
     services.delete_citation(instructor, book)
     assert LibrarianTask.objects.filter(kind=LibrarianTask.CHANGED, citation__isnull=True, resolved_at__isnull=True,
-                                        detail__startswith="item deleted").exists()
+                                        detail_code="item_deleted").exists()

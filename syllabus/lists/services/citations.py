@@ -19,6 +19,7 @@ from syllabus.lists import tags as tag_vocabulary
 from syllabus.lists.models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from syllabus.lists.permissions import Access, ensure_edit, ensure_process, ensure_view
 from syllabus.lists.selectors import ensure_section_of, section_of_list
+from syllabus.lists.task_details import Said
 from syllabus.lists.workflow import (
     ITEM_WORKFLOW, LIST_WORKFLOW, ItemStatus, ListStatus,
 )
@@ -122,7 +123,7 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
             Citation.objects.bulk_update(_renumber(rows, citation, position), ["position"])
         audit.created(actor, citation, note=note)
         _touch(lst)
-        _instructor_changed(actor, lst, f"item added: {citation.title[:200]}", citation, added=citation.title)
+        _instructor_changed(actor, lst, Said("item_added", title=citation.title[:200]), citation, added=citation.title)
         if owner is not None:
             _personal_copy_set(actor, lst, citation, owner)
     return citation
@@ -212,7 +213,7 @@ def update_citation(actor: User, citation: Citation, **values) -> dict:
         if changes:
             _touch(lst)
             fields = sorted(k for k in changes if k not in ("formatted", "formatted_style", "title"))
-            _instructor_changed(actor, lst, f"item changed ({', '.join(fields)}): {citation.title[:200]}", citation,
+            _instructor_changed(actor, lst, Said("item_changed", fields=fields, title=citation.title[:200]), citation,
                                 library_has_item=had)
     return changes
 
@@ -297,7 +298,7 @@ def move_citation(actor: User, citation: Citation, *, section: Section | None = 
         if before != after:
             audit.event(actor, citation, "moved", changes={"section": [before[0], after[0]], "position": [before[1], after[1]]})
             _touch(lst)
-            _instructor_changed(actor, lst, f"item moved: {citation.title[:200]}", citation)
+            _instructor_changed(actor, lst, Said("item_moved", title=citation.title[:200]), citation)
     return citation
 
 
@@ -315,7 +316,7 @@ def delete_citation(actor: User, citation: Citation) -> None:
             row.position = n
         Citation.objects.bulk_update(rows, ["position"])
         _touch(lst)
-        _instructor_changed(actor, lst, f"item deleted: {title[:200]}", library_has_item=had)
+        _instructor_changed(actor, lst, Said("item_deleted", title=title[:200]), library_has_item=had)
         if file_name:
             transaction.on_commit(lambda: default_storage.delete(file_name))
 
@@ -328,7 +329,7 @@ def send_citation(actor: User, citation: Citation) -> Citation:
         _check_move(ITEM_WORKFLOW, citation.status, ItemStatus.READY_FOR_PROCESSING, acc)
         audit.update(actor, citation, status=ItemStatus.READY_FOR_PROCESSING, sent_at=clock.now())
         audit.event(actor, citation, "sent")
-        raise_task(lst, LibrarianTask.ITEM_SENT, actor=actor, citation=citation, detail=citation.title[:200])
+        raise_task(lst, LibrarianTask.ITEM_SENT, actor=actor, citation=citation, detail=Said("item_sent", title=citation.title[:200]))
         _touch(lst)
     return citation
 

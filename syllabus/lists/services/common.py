@@ -18,6 +18,7 @@ from syllabus.org.models import User, typed_username
 
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList, Section
 from syllabus.lists.permissions import Access, is_librarian_for
+from syllabus.lists.task_details import Said
 from syllabus.lists.workflow import (
     INSTRUCTOR, LIBRARIAN, OPEN_ITEM_STATUSES, ItemStatus, ListStatus,
 )
@@ -82,22 +83,28 @@ def _is_library_change(actor, lst: ResourceList) -> bool:
     return is_librarian_for(actor, lst.institution_id)
 
 
-def raise_task(lst: ResourceList, kind: str, *, actor=None, citation: Citation | None = None, detail: str = "") -> LibrarianTask:
+def raise_task(lst: ResourceList, kind: str, *, actor=None, citation: Citation | None = None,
+               detail: Said | str = "") -> LibrarianTask:
     """Put something on the librarians' task list (LST-6); an open task of the same kind on the
-    same list/item gathers the new change (its ``count`` grows) instead of adding a duplicate."""
+    same list/item gathers the new change (its ``count`` grows) instead of adding a duplicate.
+    ``detail``: what happened, as a :class:`~syllabus.lists.task_details.Said` (said in the
+    reader's language when shown, LST-7); a plain text is stored as it is (legacy)."""
     now = clock.now()
     task = (LibrarianTask.objects.select_for_update()
             .filter(resource_list=lst, citation=citation, kind=kind, resolved_at__isnull=True).first())
     if task is not None:
         task.count += 1
-        task.detail = detail or task.detail
+        if detail:
+            task.set_detail(detail)
         task.updated_at = now
         task.created_by = actor if getattr(actor, "pk", None) else task.created_by
-        task.save(update_fields=["count", "detail", "updated_at", "created_by"])
+        task.save(update_fields=["count", "detail", "detail_code", "detail_params", "updated_at", "created_by"])
         return task
-    return LibrarianTask.objects.create(resource_list=lst, citation=citation, kind=kind, detail=detail,
-                                        created_by=actor if getattr(actor, "pk", None) else None,
-                                        created_at=now, updated_at=now)
+    task = LibrarianTask(resource_list=lst, citation=citation, kind=kind, created_by=actor if getattr(actor, "pk", None) else None,
+                         created_at=now, updated_at=now)
+    task.set_detail(detail)
+    task.save()
+    return task
 
 
 def _no_action_default(lst: ResourceList) -> str:
@@ -119,7 +126,7 @@ def library_has(lst: ResourceList, citation: Citation) -> bool:
             or citation.status == ItemStatus.DECLINED)
 
 
-def _instructor_changed(actor, lst: ResourceList, detail: str, citation: Citation | None = None, *,
+def _instructor_changed(actor, lst: ResourceList, detail: Said, citation: Citation | None = None, *,
                         library_has_item: bool = False, added: str = "") -> None:
     """LST-6: every instructor change to something the library already has — a sent list, or an
     item sent on its own or in the library's hands on a list still being prepared — creates a
@@ -142,18 +149,27 @@ BATCH_DETAIL_CHARS = 2000
 BATCH_TITLE_CHARS = 150
 
 
+def _size(name) -> int:
+    """About how much of a task a name takes: a title, or a change of another kind (its title)."""
+    if isinstance(name, dict):
+        return len(str((name.get("params") or {}).get("title") or "")) + 20
+    return len(str(name))
+
+
 @dataclass
 class ChangeBatch:
     """The changes one instructor action makes to a list the library has (an import of 115
     Zotero items, a copy from the consortium gateway): one librarian task for the action — "115
     items added since the list was sent (imported from RIS, refs.ris): A; B; …" — not one per item.
     Each item keeps its own handling: it is Ready for processing (the librarian's item filter) and
-    in the audit trail; later changes to one item are tasks of their own."""
+    in the audit trail; later changes to one item are tasks of their own.  The task's detail is
+    stored as ``Said("batch", ...)`` — the action, the names and the counts — and said in the
+    reader's language when shown (LST-7, session 21)."""
 
     list_id: int
-    action: str                    # "imported from RIS (refs.ris)"
-    added: list[str] = field(default_factory=list)   # the first names, as many as the task's detail can show
-    other: list[str] = field(default_factory=list)
+    action: Said                   # Said("imported", format="RIS", filename="refs.ris")
+    added: list[str] = field(default_factory=list)   # the first titles, as many as the task's detail can show
+    other: list = field(default_factory=list)        # the first other changes (Said.as_json(); older: a text)
     task_id: int | None = None
     n_added: int = 0               # every change, named or only counted ("… and 12 more")
     n_other: int = 0
@@ -171,21 +187,28 @@ class ChangeBatch:
         self.added, self.other = list(state.get("added") or []), list(state.get("other") or [])
         self.n_added, self.n_other = int(state.get("n_added") or 0), int(state.get("n_other") or 0)
 
-    def _name(self, what: str, added: bool) -> None:
+    def _name(self, what, added: bool) -> None:
         """Count a change and keep its name while the task's detail could still show it (the
         detail never shows more than ``BATCH_DETAIL_CHARS`` of names: the rest is counted)."""
         names = self.added if added else self.other
-        if not names or sum(len(n) + 2 for n in names) + len(what) + 2 <= BATCH_DETAIL_CHARS:
+        if not names or sum(_size(n) + 2 for n in names) + _size(what) + 2 <= BATCH_DETAIL_CHARS:
             names.append(what)
         if added:
             self.n_added += 1
         else:
             self.n_other += 1
 
-    def gather(self, actor, lst: ResourceList, what: str, *, added: bool) -> None:
+    def gather(self, actor, lst: ResourceList, what: Said | str, *, added: bool) -> None:
         """Record one change in the action's task, in the caller's transaction: the task is written
-        whole each time, so what a rolled-back entry added is gone with it (:meth:`entry`)."""
-        what = what[:BATCH_TITLE_CHARS]
+        whole each time, so what a rolled-back entry added is gone with it (:meth:`entry`).
+        ``what``: an added item's title, or the :class:`Said` of another change."""
+        if isinstance(what, Said):
+            params = dict(what.params)
+            if "title" in params:
+                params["title"] = str(params["title"])[:BATCH_TITLE_CHARS]
+            name: str | dict = Said(what.code, params).as_json()
+        else:
+            name = what[:BATCH_TITLE_CHARS]
         now = clock.now()
         task = None
         if self.task_id is not None:
@@ -193,31 +216,32 @@ class ChangeBatch:
         if task is None:  # the first change; or the librarian marked it done meanwhile: a new one, from this change
             self.resume(None)
             task = LibrarianTask(resource_list=lst, created_at=now)
-        self._name(what, added)
+        self._name(name, added)
         task.kind = LibrarianTask.ITEMS_ADDED if self.n_added else LibrarianTask.CHANGED
-        task.count, task.detail, task.updated_at = self.n_added + self.n_other, self.detail(), now
+        task.count, task.updated_at = self.n_added + self.n_other, now
+        task.set_detail(self.detail())
         task.created_by = actor if getattr(actor, "pk", None) else task.created_by
         task.save()
         self.task_id = task.pk
 
-    def detail(self) -> str:
-        n = self.n_added
-        head = (f"{n} item{'s' if n != 1 else ''} added since the list was sent ({self.action})" if n
-                else f"changed ({self.action})")
-        shown: list[str] = []
-        size = len(head)
-        for names, total in ((self.added, self.n_added), (self.other, self.n_other)):
+    def detail(self) -> Said:
+        """The task's detail: the action, the names it can show (at most ``BATCH_DETAIL_CHARS``),
+        and the counts — the rest is said as "… and 12 more"."""
+        shown_added: list[str] = []
+        shown_other: list = []
+        size = 60
+        for names, total, shown in ((self.added, self.n_added, shown_added), (self.other, self.n_other, shown_other)):
             full = True
             for name in names:
-                if size + len(name) + 2 > BATCH_DETAIL_CHARS and shown:
+                if size + _size(name) + 2 > BATCH_DETAIL_CHARS and (shown_added or shown_other):
                     full = False
                     break
                 shown.append(name)
-                size += len(name) + 2
+                size += _size(name) + 2
             if not full or len(names) < total:  # the next name did not fit: the rest is counted
                 break
-        more = self.n_added + self.n_other - len(shown)
-        return f"{head}: {'; '.join(shown)}" + (f"; … and {more} more" if more else "")
+        return Said("batch", action=self.action.as_json(), added=shown_added, other=shown_other,
+                    n_added=self.n_added, n_other=self.n_other)
 
     @contextmanager
     def entry(self) -> Iterator[None]:
@@ -236,7 +260,7 @@ _BATCH: ContextVar[ChangeBatch | None] = ContextVar("syllabus_lists_change_batch
 
 
 @contextmanager
-def one_task(lst: ResourceList, action: str, *, resume: dict | None = None) -> Iterator[ChangeBatch]:
+def one_task(lst: ResourceList, action: Said, *, resume: dict | None = None) -> Iterator[ChangeBatch]:
     """LST-6 for an action on many items of ``lst`` (an import, a copy): the changes it makes to
     what the library has gather in one librarian task naming the items, instead of a task each;
     ``resume``: a :meth:`ChangeBatch.state` of an earlier part of the same action (a background

@@ -11,6 +11,7 @@ from syllabus.org.models import User
 from syllabus.lists import uploads
 from syllabus.lists.models import Citation, CopyrightStatus
 from syllabus.lists.permissions import Access, ensure_edit
+from syllabus.lists.task_details import Said
 from .common import _in_locked_list, _instructor_changed, _touch
 
 
@@ -51,7 +52,7 @@ def attach_file(actor: User, citation: Citation, upload) -> Citation:
             if citation.copyright_status != reset:
                 audit.update(actor, citation, copyright_status=reset, note="new file: copyright clearance starts again (DIG-3)")
             _touch(lst)
-            _instructor_changed(actor, lst, f"file attached: {citation.title[:200]}", citation)
+            _instructor_changed(actor, lst, Said("file_attached", title=citation.title[:200]), citation)
     except Exception:
         default_storage.delete(name)
         raise
@@ -69,6 +70,6 @@ def remove_file(actor: User, citation: Citation) -> Citation:
             return citation
         _set_file(actor, citation, "", "", "", 0)
         _touch(lst)
-        _instructor_changed(actor, lst, f"file removed: {citation.title[:200]}", citation)
+        _instructor_changed(actor, lst, Said("file_removed", title=citation.title[:200]), citation)
         transaction.on_commit(lambda: default_storage.delete(old))
     return citation

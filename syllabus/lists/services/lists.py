@@ -14,6 +14,7 @@ from syllabus.org.models import User, typed_username
 
 from syllabus.lists.models import Citation, LibrarianTask, ResourceList
 from syllabus.lists.permissions import ensure_edit, ensure_process, ensure_view, is_librarian_for
+from syllabus.lists.task_details import Said
 from syllabus.lists.workflow import (
     LIST_WORKFLOW, OPEN_ITEM_STATUSES, ItemStatus, ListStatus, Visibility,
 )
@@ -100,7 +101,7 @@ def update_list(actor: User, lst: ResourceList, *, title: str | None = None, des
             audit.changed(actor, lst, {k: v for k, v in changes.items() if k not in ("title", "description")})
         if changes:
             _touch(lst)
-            _instructor_changed(actor, lst, f"list details changed: {', '.join(sorted(changes))}")
+            _instructor_changed(actor, lst, Said("list_details_changed", fields=sorted(changes)))
     return changes
 
 
@@ -139,7 +140,7 @@ def set_visibility(actor: User, lst: ResourceList, visibility: str) -> ResourceL
             values["published_at"] = clock.now()
         audit.update(actor, lst, **values)
         audit.event(actor, lst, "published" if visibility == Visibility.PUBLISHED else "unpublished")
-        _instructor_changed(actor, lst, "list published" if visibility == Visibility.PUBLISHED else "list unpublished")
+        _instructor_changed(actor, lst, Said("list_published" if visibility == Visibility.PUBLISHED else "list_unpublished"))
     return lst
 
 
@@ -169,7 +170,7 @@ def send_list(actor: User, lst: ResourceList) -> ResourceList:
             item.status, item.sent_at, item.updated_at = ItemStatus.READY_FOR_PROCESSING, now, now
         Citation.objects.bulk_update(items, ["status", "sent_at", "updated_at"])
         audit.event(actor, lst, "sent", note=f"sent to the library with {len(items)} item(s) ready for processing")
-        raise_task(lst, LibrarianTask.LIST_SENT, actor=actor, detail=f"{len(items)} item(s) ready for processing")
+        raise_task(lst, LibrarianTask.LIST_SENT, actor=actor, detail=Said("list_sent", n=len(items)))
     return lst
 
 

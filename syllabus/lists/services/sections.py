@@ -11,6 +11,7 @@ from syllabus.org.models import User
 
 from syllabus.lists.models import ResourceList, Section
 from syllabus.lists.permissions import ensure_edit
+from syllabus.lists.task_details import Said
 from .common import _in_locked_list, _instructor_changed, _locked, _renumber, _touch
 
 
@@ -49,7 +50,7 @@ def add_section(actor: User, lst: ResourceList, *, title: str, description: str 
         Section.objects.bulk_update(changed, ["position"])
         audit.created(actor, section)
         _touch(lst)
-        _instructor_changed(actor, lst, f"section added: {section.title}")
+        _instructor_changed(actor, lst, Said("section_added", title=section.title))
     return section
 
 
@@ -65,7 +66,7 @@ def update_section(actor: User, section: Section, **values) -> dict:
         changes = audit.update(actor, section, **clean)
         if changes:
             _touch(lst)
-            _instructor_changed(actor, lst, f"section changed: {section.title}")
+            _instructor_changed(actor, lst, Said("section_changed", title=section.title))
     return changes
 
 
@@ -81,7 +82,7 @@ def move_section(actor: User, section: Section, position: int) -> Section:
         if section.position != before:
             audit.event(actor, section, "moved", changes={"position": [before, section.position]})
             _touch(lst)
-            _instructor_changed(actor, lst, f"section moved: {section.title}")
+            _instructor_changed(actor, lst, Said("section_moved", title=section.title))
     return section
 
 
@@ -99,7 +100,7 @@ def delete_section(actor: User, section: Section) -> None:
             row.position = n
         Section.objects.bulk_update(rows, ["position"])
         _touch(lst)
-        _instructor_changed(actor, lst, f"section deleted: {section.title}")
+        _instructor_changed(actor, lst, Said("section_deleted", title=section.title))
 
 
 def last_section(lst: ResourceList) -> Section | None:

@@ -27,5 +27,5 @@ def resolve_task(actor: User, task: LibrarianTask) -> LibrarianTask:
         if task.resolved_at is None:
             task.resolved_at, task.resolved_by = clock.now(), actor
             task.save(update_fields=["resolved_at", "resolved_by"])
-            audit.event(actor, task.resource_list, "task done", note=f"{task.kind_label}: {task.detail[:200]}")
+            audit.event(actor, task.resource_list, "task done", note=f"task {task.pk} ({task.kind})")
     return task

@@ -16,6 +16,7 @@ from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.lists import selectors as list_selectors
 from syllabus.lists.permissions import ensure_librarian
+from syllabus.web import tabs
 from syllabus.web.errors import rule_errors
 
 from . import forms, selectors, services
@@ -47,8 +48,7 @@ def _task(request, task_id: int) -> AcquisitionTask:
 def task_list(request):
     ensure_librarian(request.user, request.user.institution_id)
     status = request.GET.get("status", "open")
-    if status not in ("open", "", *TaskStatus.values):
-        status = "open"
+    status = status if status == "" else tabs.chosen(status, ("open", *TaskStatus.values), "open")
     page = Paginator(selectors.task_list(request.user.institution, status=status), 50).get_page(request.GET.get("page"))
     selectors.annotate_warnings(list(page.object_list), institution=request.user.institution)
     purchases = selectors.with_find_it(list(selectors.purchase_list(request.user.institution)[:50]))

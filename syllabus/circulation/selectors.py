@@ -3,7 +3,7 @@ what is due (one indexed query, a write only when something is overdue), so no p
 hold shelf whose pickup period has passed."""
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from syllabus.org.permissions import is_superuser
@@ -12,7 +12,7 @@ from syllabus.core.errors import NotFound, RuleViolation
 
 from . import permissions, services
 from .models import AccessibleRequest, Hold, PersonalCopy
-from .workflow import HoldStatus, PersonalCopyStatus
+from .workflow import AccessibleStatus, HoldStatus, PersonalCopyStatus
 
 MAX_PAGE = 200
 
@@ -106,6 +106,12 @@ def accessible_requests(user, *, status: str = "open") -> QuerySet[AccessibleReq
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "id")
+
+
+def accessible_counts(user) -> dict[str, int]:
+    """How many accessible file requests each tab holds (SRV-4): one aggregate query."""
+    qs = accessible_requests(user, status="").order_by()
+    return qs.aggregate(**{s: Count("id", filter=Q(status=s)) for s in AccessibleStatus.values})
 
 
 def accessible_request_for_staff(user, pk: int) -> AccessibleRequest:

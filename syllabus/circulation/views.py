@@ -26,6 +26,7 @@ from syllabus.lists.views import form_date
 from syllabus.org import config
 from syllabus.org.models import Library
 from syllabus.org.permissions import is_librarian_for
+from syllabus.web import tabs
 from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
@@ -209,15 +210,17 @@ def accessible_file(request, pk: int):
     return serve_upload(req.file, filename=req.file_name or "accessible-file", inline=req.file_type in allowed)
 
 
+ACCESSIBLE_TABS = ("open", "fulfilled", "cancelled")
+
+
 @page
 def accessible_queue(request):
     if not (request.user.institution_id and permissions.is_reserves_staff(request.user, request.user.institution)):
         raise PermissionDenied("SRV-4", "only the library's reserves staff see accessible file requests")
-    status = request.GET.get("status", "open")
-    if status not in ("open", "fulfilled", "cancelled", ""):
-        status = "open"
+    status = tabs.chosen(request.GET.get("status"), ACCESSIBLE_TABS, "open")
     return render(request, "circulation/accessible_queue.html",
-                  {"requests": selectors.accessible_requests(request.user, status=status)[:200], "status": status})
+                  {"requests": selectors.accessible_requests(request.user, status=status)[:200], "status": status,
+                   "counts": selectors.accessible_counts(request.user)})  # SRV-4: each tab's count, one query
 
 
 @page

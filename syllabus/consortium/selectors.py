@@ -105,6 +105,18 @@ def ill_queue(user, *, side: str = "supplier", open_only: bool = True) -> QueryS
     return qs.order_by("-created_at", "-id")
 
 
+def ill_counts(user) -> dict[str, int]:
+    """How many open inter-library loans each tab holds — requests to us, our requests (CON-2):
+    one aggregate query."""
+    from .models import IllRequest
+    from .workflow import CLOSED
+
+    qs = IllRequest.objects.exclude(status__in=CLOSED).filter(Q(supplying_institution_id=user.institution_id)
+                                                              | Q(requesting_institution_id=user.institution_id))
+    return qs.aggregate(supplier=Count("id", filter=Q(supplying_institution_id=user.institution_id)),
+                        requester=Count("id", filter=Q(requesting_institution_id=user.institution_id)))
+
+
 def ill_for(user, ill_id: int):
     """An inter-library loan the user's library is a party to, as its staff (404 otherwise)."""
     from .permissions import is_ill_staff

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from syllabus.core.errors import RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.org import config
+from syllabus.web import tabs
 from syllabus.web.errors import rule_errors
 from syllabus.core import jsondata
 
@@ -134,8 +135,9 @@ MOVE_LABELS = {
 @rule_errors
 def ill_queue(request):
     services.ensure_ill_staff(request.user, request.user.institution)
-    side = "requester" if request.GET.get("side") == "requester" else "supplier"
-    qs = selectors.ill_queue(request.user, side=side, open_only=not request.GET.get("all"))
+    side = tabs.chosen(request.GET.get("side"), ("supplier", "requester"), "supplier")
+    show_all = bool(request.GET.get("all"))
+    qs = selectors.ill_queue(request.user, side=side, open_only=not show_all)
     page = Paginator(qs, 25).get_page(_page_number(request.GET.get("page")))
     for ill in page:
         ill.move_buttons = [(m, MOVE_LABELS.get(m, m)) for m in selectors.ill_moves(request.user, ill)]
@@ -143,7 +145,8 @@ def ill_queue(request):
     deliveries = selectors.last_deliveries([ill.pk for ill in page]) if side == "requester" else {}
     for ill in page:
         ill.delivery = deliveries.get(ill.pk)
-    return render(request, "consortium/ill_queue.html", {"page": page, "side": side})
+    return render(request, "consortium/ill_queue.html", {"page": page, "side": side, "show_all": show_all,
+                                                         "counts": selectors.ill_counts(request.user)})  # open ones, one query
 
 
 @login_required

@@ -105,6 +105,14 @@ def last_read_id(user, thread: Thread | None) -> int:
     return ReadState.objects.filter(thread=thread, user=user).values_list("last_read_id", flat=True).first() or 0
 
 
+def inbox_counts(user) -> dict[str, int]:
+    """How many threads each tab of the inbox holds — awaiting an answer, unread, all (DSC-2):
+    one aggregate query."""
+    qs = with_unread(visible_threads(user), user).order_by()
+    return qs.aggregate(awaiting=Count("id", filter=Q(awaiting_library=True)), unread=Count("id", filter=Q(unread__gt=0)),
+                        all=Count("id"))
+
+
 def inbox(user, *, awaiting_only: bool = False, unread_only: bool = False) -> QuerySet[Thread]:
     """The person's threads, unread and awaiting first, newest message first (alerts view)."""
     qs = with_unread(visible_threads(user), user).select_related("resource_list", "citation")

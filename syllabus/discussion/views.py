@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from syllabus.core.errors import PermissionDenied, RuleViolation
+from syllabus.web import tabs
 from syllabus.web.errors import not_found_is_404
 from syllabus.web.htmx import is_htmx
 from syllabus.lists.selectors import citation_for, list_for
@@ -72,9 +73,8 @@ def item_pane(request, citation_id: int):
 
 
 def _inbox(request, *, library: bool):
-    show = request.GET.get("show", "awaiting" if library else "all")
-    if show not in ("awaiting", "unread", "all"):
-        show = "all"
+    shows = ("awaiting", "unread", "all") if library else ("unread", "all")
+    show = tabs.chosen(request.GET.get("show"), shows, "awaiting" if library else "all")
     threads = list(selectors.inbox(request.user, awaiting_only=show == "awaiting", unread_only=show == "unread"))
     groups: dict[int, dict] = {}
     for t in threads:
@@ -84,6 +84,7 @@ def _inbox(request, *, library: bool):
         group["unread"] += t.unread
         group["awaiting"] += int(t.awaiting_library)
     context = {"groups": list(groups.values()), "show": show, "library": library,
+               "counts": selectors.inbox_counts(request.user),  # DSC-2: every tab's count, one query
                "total_unread": selectors.unread_total(request.user)}
     return render(request, "discussion/inbox.html", context)
 

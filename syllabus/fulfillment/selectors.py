@@ -1,7 +1,7 @@
 """Reads of digitization requests and configuration shared by pages and the API."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from syllabus.org.permissions import is_superuser
 from syllabus.core.errors import NotFound
@@ -47,27 +47,41 @@ def _operated_departments(user: User) -> tuple[bool, set[str], set[int]]:
     return everywhere, codes, libs
 
 
-def work_queue(user: User, tab: str = "open") -> QuerySet[DigitizationRequest]:
-    """The back office's request lists (DIG-10): pick from shelf, approval and copyright tasks..."""
-    qs = requests_qs().filter(institution_id=user.institution_id)
+def _queue_scope(user: User, qs: QuerySet[DigitizationRequest]) -> QuerySet[DigitizationRequest]:
+    """The requests of the person's institution that their departments, libraries or desks handle."""
+    qs = qs.filter(institution_id=user.institution_id)
     everywhere, codes, libs = _operated_departments(user)
     if not everywhere and not is_superuser(user):
         qs = qs.filter(Q(department__code__in=codes) | Q(library_id__in=libs) | Q(desk__library_id__in=libs))
-    if tab == "pick":
-        qs = qs.filter(status=Status.PICK_FROM_SHELF)
-    elif tab == "approval":
-        qs = qs.filter(approval=TaskStatus.PENDING, status__in=OPEN_STATUSES)
-    elif tab == "copyright":
-        qs = qs.filter(copyright=TaskStatus.PENDING, status__in=OPEN_STATUSES)
-    elif tab == "digitization":
-        qs = qs.filter(status__in=(Status.IN_DIGITIZATION, Status.FILE_ATTACHED))
-    elif tab == "delivered":
-        qs = qs.filter(status=Status.DELIVERED)
-    elif tab == "closed":
-        qs = qs.exclude(status__in=OPEN_STATUSES + (Status.DELIVERED,))
-    else:
-        qs = qs.filter(status__in=OPEN_STATUSES)
+    return qs
+
+
+def _queue_tab(tab: str) -> Q:
+    """Which requests a tab of the work queue holds (DIG-10); an unknown tab: all open ones."""
+    return {
+        "pick": Q(status=Status.PICK_FROM_SHELF),
+        "approval": Q(approval=TaskStatus.PENDING, status__in=OPEN_STATUSES),
+        "copyright": Q(copyright=TaskStatus.PENDING, status__in=OPEN_STATUSES),
+        "digitization": Q(status__in=(Status.IN_DIGITIZATION, Status.FILE_ATTACHED)),
+        "delivered": Q(status=Status.DELIVERED),
+        "closed": ~Q(status__in=OPEN_STATUSES + (Status.DELIVERED,)),
+    }.get(tab, Q(status__in=OPEN_STATUSES))
+
+
+#: the work queue's tabs (DIG-10), in the order the page shows them
+QUEUE_TABS = ("open", "pick", "approval", "copyright", "digitization", "delivered", "closed")
+
+
+def work_queue(user: User, tab: str = "open") -> QuerySet[DigitizationRequest]:
+    """The back office's request lists (DIG-10): pick from shelf, approval and copyright tasks..."""
+    qs = _queue_scope(user, requests_qs()).filter(_queue_tab(tab))
     return qs.order_by("due_at", "created_at", "id") if tab != "closed" else qs.order_by("-closed_at", "-id")
+
+
+def work_queue_counts(user: User) -> dict[str, int]:
+    """How many requests each tab of the work queue holds (DIG-10): one aggregate query."""
+    qs = _queue_scope(user, DigitizationRequest.objects.all())
+    return qs.aggregate(**{tab: Count("id", filter=_queue_tab(tab)) for tab in QUEUE_TABS})
 
 
 def requests_for_citations(citation_ids) -> dict[int, list[DigitizationRequest]]:

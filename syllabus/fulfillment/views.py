@@ -19,6 +19,7 @@ from syllabus.core import audit
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.web import tabs
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
@@ -228,11 +229,10 @@ staff_required = _requires(permissions.is_fulfillment_staff_here, "DIG-10",
 
 @staff_required
 def work_queue(request):
-    tab = request.GET.get("tab", "open")
-    if tab not in dict(TABS):
-        tab = "open"
+    tab = tabs.chosen(request.GET.get("tab"), TABS, "open")
     reqs = selectors.work_queue(request.user, tab)[:300]
-    ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, _(v)) for k, v in TABS]}
+    counts = selectors.work_queue_counts(request.user)  # DIG-10: every tab's count, one query
+    ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, _(v), counts[k]) for k, v in TABS]}
     if is_htmx(request):
         return render(request, "fulfillment/_queue.html", ctx)
     return render(request, "fulfillment/work_queue.html", ctx)

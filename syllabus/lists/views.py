@@ -32,6 +32,7 @@ from syllabus.core.dates import typed_date
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
+from syllabus.web import tabs
 from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
@@ -616,8 +617,10 @@ FILTER_KEYS = ("tab", "status", "course", "term", "department", "item_status", "
 
 def _task_params(source) -> dict:
     params = {k: (source.get(k) or "").strip() for k in FILTER_KEYS}
-    params["tab"] = params["tab"] or "unassigned"
-    params["sort"] = params["sort"] or "name"
+    # LST-7: a tab or sort that is not one of the page's opens the default (a mistyped or old link),
+    # never a refusal page; the API still refuses them by name
+    params["tab"] = tabs.chosen(params["tab"], selectors.TABS, "unassigned")
+    params["sort"] = tabs.chosen(params["sort"], selectors.SORTS, "name")
     return params
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.core.redirects import safe_next
+from syllabus.web import tabs
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
@@ -204,9 +205,7 @@ def letter_test(request, code: str):
 @login_required
 def outbox(request):
     _letter_admin(request, institution_needed=False)
-    tab = request.GET.get("status", "pending")
-    if tab not in selectors.MONITOR_TABS:
-        tab = "pending"
+    tab = tabs.chosen(request.GET.get("status"), selectors.MONITOR_TABS, "pending")
     q = request.GET.get("q", "").strip()
     letter = request.GET.get("letter", "")
     page = Paginator(selectors.outbox_messages(request.user, tab, q, letter), 50).get_page(request.GET.get("page"))

@@ -31,14 +31,17 @@ from .htmx import is_htmx
 def refusal(request, exc: RuleViolation, *, back_url: str = "", back_label: str = "", base: str = "web/base.html",
             status: int | None = None, heading: str = "", advice: tuple[str, ...] = (), testid: str = "",
             context: dict | None = None) -> HttpResponse:
-    """The refusal page of ``exc`` (raises Http404 for a NotFound): ``heading`` replaces "Not
-    allowed", each line of ``advice`` is a paragraph under the rule, ``back_url`` the way back."""
+    """The refusal page of ``exc`` (raises Http404 for a NotFound): titled "Not allowed" for a 401
+    or 403 and "This could not be done" for any other refusal (a bad value is no missing right,
+    session 21), or ``heading``; each line of ``advice`` is a paragraph under the rule, ``back_url``
+    the way back."""
     if isinstance(exc, NotFound):
         raise Http404(exc.detail)
+    status = status or exc.status
     return render(request, "web/refused.html", {"error": exc, "back_url": back_url, "back_label": back_label,
                                                 "base_template": base, "heading": heading, "advice": advice,
-                                                "testid": testid, **(context or {})},
-                  status=status or exc.status)
+                                                "testid": testid, "refused_status": status, **(context or {})},
+                  status=status)
 
 
 def _on_refusal(answer: Callable, catch: type[RuleViolation] = RuleViolation):

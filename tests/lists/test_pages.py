@@ -126,7 +126,9 @@ def test_the_librarian_sees_changes_since_sent_and_marks_them_done(client, instr
     services.update_citation(instructor, built_list["book"], public_note="Chapters 1-3")
     client.force_login(librarian)
     page = client.get(reverse("lists:library", args=[lst.pk])).content.decode()
-    assert "Changed since sent" in page and "public_note" in page
+    # LST-7: the field by its label in the editor, never its internal name
+    assert "Changed since sent" in page and "Item changed (Note for students): The Making of the English" in page
+    assert "public_note" not in page.split('data-testid="tasks"')[1].split("</section>")[0]
     task = LibrarianTask.objects.get(kind="changed")
     r = client.post(reverse("lists:task-done", args=[lst.pk, task.pk]), **HX)
     assert r.status_code == 200 and "Changed since sent" not in r.content.decode()

@@ -94,6 +94,24 @@ ACTION_LABELS = {
 }
 
 
+def declare_audit_actions() -> None:
+    """A request's history (ORG-6) says each step done, in the reader's language."""
+    from django.utils.translation import pgettext_lazy
+
+    from syllabus.core.labels import declare_actions
+
+    declare_actions({
+        "approve": pgettext_lazy("audit", "Approved"), "reject": pgettext_lazy("audit", "Rejected"),
+        "approve_copyright": pgettext_lazy("audit", "Copyright approved"),
+        "reject_copyright": pgettext_lazy("audit", "Copyright rejected"),
+        "pick": pgettext_lazy("audit", "Picked from the shelf"), "attach_file": pgettext_lazy("audit", "File attached"),
+        "deliver": pgettext_lazy("audit", "Delivered"), "complete": pgettext_lazy("audit", "Completed"),
+        "expire": pgettext_lazy("audit", "Expired"), "auto_approved": pgettext_lazy("audit", "Approved automatically"),
+        "auto_approval_stopped": pgettext_lazy("audit", "Automatic approval stopped"),
+        "link_opened": pgettext_lazy("audit", "Link opened"),
+    })
+
+
 def allowed(state: str, action: str) -> bool:
     return WORKFLOW.get(state, action) is not None
 

@@ -25,6 +25,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from syllabus.core.labels import declare_fields, field_label
+
 
 @dataclass(frozen=True)
 class Said:
@@ -88,16 +90,11 @@ FIELD_LABELS: dict[str, Any] = {
     "start_date": gettext_lazy("Start date"),
     "end_date": gettext_lazy("End date"),
 }
-
-
-def field_label(name: str) -> str:
-    """A field's label for people ("public_note" → "Note for students"); an unknown field says
-    its name with spaces, never an error."""
-    label = FIELD_LABELS.get(name)
-    return str(label) if label is not None else str(name).replace("_", " ").capitalize()
+declare_fields(FIELD_LABELS)  # the audit trail's pages say them the same way (core.labels)
 
 
 def fields_text(names) -> str:
+    """The fields' labels ("public_note" → "Note for students"), as the editor says them."""
     return ", ".join(field_label(n) for n in names or ())
 
 

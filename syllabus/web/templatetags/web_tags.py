@@ -119,3 +119,44 @@ def shell_menu(context) -> str:
             _MENUS.clear()
         _MENUS[key] = html
     return mark_safe(html)
+
+
+# --- an audit trail as people read it (ORG-6, session 21) --------------------------------------
+
+@register.filter
+def audit_action(action: str) -> str:
+    """An audit entry's action in the reader's language (``core.labels``): "approve" → "Approved"."""
+    from syllabus.core.labels import action_label
+
+    return action_label(action)
+
+
+@register.filter
+def audit_changes(entry) -> list[tuple[str, object, object]]:
+    """An audit entry's changes as ``(label, old, new)``: each field by its label ("Status", not
+    ``status``), in the reader's language."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from syllabus.core.labels import field_label
+
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    out = []
+    for name, pair in (entry.changes or {}).items():
+        old, new = (pair if isinstance(pair, (list, tuple)) and len(pair) == 2 else (None, pair))
+        choices = _choices(model, name)
+        out.append((field_label(name, model), choices.get(old, old) if _hashable(old) else old,
+                    choices.get(new, new) if _hashable(new) else new))
+    return out
+
+
+def _hashable(value) -> bool:
+    return isinstance(value, (str, int, float, bool, type(None)))
+
+
+def _choices(model, name: str) -> dict:
+    """A field's stored values → their labels ("pending_approval" → "Waiting for approval")."""
+    try:
+        field = model._meta.get_field(name) if model is not None else None
+    except Exception:  # noqa: BLE001 — not a field of the model
+        return {}
+    return {k: str(v) for k, v in (getattr(field, "flatchoices", None) or ())}

@@ -94,11 +94,18 @@ ACTION_LABELS = {
 }
 
 
-def declare_audit_actions() -> None:
-    """A request's history (ORG-6) says each step done, in the reader's language."""
-    from django.utils.translation import pgettext_lazy
+def declare_audit_labels() -> None:
+    """A request's history (ORG-6) says each step done and each field changed, in the reader's language."""
+    from django.utils.translation import gettext_lazy, pgettext_lazy
 
-    from syllabus.core.labels import declare_actions
+    from syllabus.core.labels import declare_actions, declare_fields
+
+    declare_fields({
+        "approval": gettext_lazy("Approval"), "approval_reason": gettext_lazy("Reason"),
+        "copyright": gettext_lazy("Copyright clearance"), "due_at": gettext_lazy("Expires"),
+        "chapters": gettext_lazy("Chapters"), "page_ranges": gettext_lazy("Pages"),
+        "include_images": gettext_lazy("Include images"), "notes": gettext_lazy("Notes"),
+    })
 
     declare_actions({
         "approve": pgettext_lazy("audit", "Approved"), "reject": pgettext_lazy("audit", "Rejected"),

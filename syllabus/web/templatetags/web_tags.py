@@ -134,19 +134,43 @@ def audit_action(action: str) -> str:
 @register.filter
 def audit_changes(entry) -> list[tuple[str, object, object]]:
     """An audit entry's changes as ``(label, old, new)``: each field by its label ("Status", not
-    ``status``), in the reader's language."""
+    ``status``) and a value with choices by its label, in the reader's language; none for a
+    ``created`` entry (it lists every field of the new row)."""
     from django.contrib.contenttypes.models import ContentType
 
     from syllabus.core.labels import field_label
 
+    if entry.action == "created":  # every field of the new row: no change to read, the action says it
+        return []
     model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
     out = []
     for name, pair in (entry.changes or {}).items():
         old, new = (pair if isinstance(pair, (list, tuple)) and len(pair) == 2 else (None, pair))
+        if old == new:  # written with the change, not changed by it
+            continue
         choices = _choices(model, name)
-        out.append((field_label(name, model), choices.get(old, old) if _hashable(old) else old,
-                    choices.get(new, new) if _hashable(new) else new))
+        out.append((field_label(name, model), _value(old, choices), _value(new, choices)))
     return out
+
+
+def _value(value, choices: dict):
+    """A stored value as people read it: a choice by its label, a time as the pages show times."""
+    if not _hashable(value):
+        return value
+    if value in choices:
+        return choices[value]
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
+        import datetime as dt
+
+        from django.utils import timezone
+        from django.utils.dateformat import format as date_format
+
+        try:
+            when = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(when) if timezone.is_aware(when) else when, "Y-m-d H:i")
+    return value
 
 
 def _hashable(value) -> bool:

@@ -1,0 +1,41 @@
+"""ORG-6 (session 21): a digitization request's history says each step and each changed field in
+the reader's language — "Retrait du rayon", "Statut : À prendre en rayon → En numérisation" for
+a French-speaking operator — not the stored codes ``pick`` and ``status: pick_from_shelf``."""
+import re
+
+import pytest
+from django.urls import reverse
+
+from syllabus.fulfillment import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _history(html: str) -> list[list[str]]:
+    part = html.split('id="history-h"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>.*?</tr>", part, re.S)
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+
+
+def test_a_french_operator_reads_the_history_in_french(client, patron_request, operator):
+    req = patron_request(chapters="1-2")
+    services.pick(operator, req)
+    client.force_login(operator)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    rows = _history(client.get(f"/services/requests/{req.pk}/").content.decode())
+    whats = [r[2] for r in rows]
+    assert whats[:3] == ["Retrait du rayon", "Modification", "Création"], rows
+    assert "Statut: À prendre en rayon → En numérisation" in rows[1][3], rows
+    text = " ".join(" ".join(r) for r in rows)
+    assert "pick_from_shelf" not in text and "in_digitization" not in text and not re.search(r"\bpick\b|\bstatus\b", text)
+    # a created entry does not list every column of the new row
+    assert rows[2][3] == ""
+
+
+def test_an_english_operator_reads_the_same_history_in_english(client, patron_request, operator):
+    req = patron_request(chapters="1-2")
+    services.pick(operator, req)
+    client.force_login(operator)
+    rows = _history(client.get(f"/services/requests/{req.pk}/").content.decode())
+    assert [r[2] for r in rows][:3] == ["Picked from the shelf", "Changed", "Created"]
+    assert "Status: Pick from shelf → In digitization" in rows[1][3]

@@ -86,7 +86,6 @@ PAGES: dict[str, tuple[str, frozenset[str] | None]] = {
     "catalog:lookup-fill": ("lookup", None),
     "acquisitions:check-editions": ("lookup", None),
     "catalog:list-import": ("import", frozenset({"POST"})),
-    "catalog:list-import-office": ("import", frozenset({"POST"})),
     "catalog:list-import-preview": ("import", frozenset({"POST"})),
     "courses:roster-upload": ("import", frozenset({"POST"})),
     "catalog:list-export": ("export", None),

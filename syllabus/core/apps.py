@@ -44,4 +44,6 @@ class CoreConfig(SyllabusAppConfig):
         from django.contrib import admin
 
         for model_admin in admin.site._registry.values():   # those the admin's autodiscovery already made
-            model_admin.formfield_overrides.setdefault(models.JSONField, bounded)
+            overrides = dict(model_admin.formfield_overrides)
+            overrides[models.JSONField] = {**bounded, **overrides.get(models.JSONField, {})}
+            model_admin.formfield_overrides = overrides  # type: ignore[misc]  # the instance's own, as Django's __init__ makes it

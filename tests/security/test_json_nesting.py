@@ -158,11 +158,11 @@ def test_guard_every_json_field_of_every_admin_form_refuses_deep_json():
     request = RequestFactory().get("/admin/")
     request.user = User(username="root", is_superuser=True, is_staff=True)
     seen = 0
-    for model, model_admin in admin.site._registry.items():
+    for model_admin in admin.site._registry.values():
         forms_of = [model_admin.get_form(request)]
         forms_of += [inline.get_formset(request).form for inline in model_admin.get_inline_instances(request)]
         for form_class in forms_of:
-            for name, field in form_class.base_fields.items():
+            for field in form_class.base_fields.values():
                 if isinstance(field, django_forms.JSONField) and not field.disabled:
                     seen += 1
                     with pytest.raises(django_forms.ValidationError, match="nested deeper"):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "corsheaders",
     "syllabus.core",
     "syllabus.org",
     "syllabus.courses",
@@ -77,6 +78,9 @@ MIDDLEWARE = [
     # outside the session middleware so that it sees the session cookie it sets
     "syllabus.lti.middleware.LtiFrameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # API-CORS: only /api/v1/ answers the origins of API_CORS_ALLOWED_ORIGINS (none by default),
+    # never with credentials; before CommonMiddleware, as django-cors-headers requires
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +88,9 @@ MIDDLEWARE = [
     "syllabus.web.middleware.InstitutionLanguageMiddleware",
     "syllabus.web.middleware.InstitutionTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # RATE-LIMIT: sign-in, launches, searches, look-ups, imports and exports counted per account or
+    # address before the view runs (syllabus/org/ratelimit.py PAGES); 429 with Retry-After
+    "syllabus.web.middleware.RateLimitMiddleware",
     # request.htmx (django-htmx), and Vary: HX-Request on the answers that depended on it
     "syllabus.web.htmx.HtmxMiddleware",
     # a page's query value longer than its ceiling is a WEB-QUERY refusal page (never a 500)
@@ -276,6 +283,44 @@ SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
 # how many trusted proxies append to that header (a load balancer: 1; a CDN in front of it: 2); 1..10
 SIGNIN_TRUSTED_PROXIES = min(max(int(os.environ.get("SIGNIN_TRUSTED_PROXIES", "1")), 1), 10)
 API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
+# API-CORS (session 21): cross-origin reads of the API by an institution's portal or discovery
+# layer.  None by default (no Access-Control-* header anywhere); a comma-separated list of exact
+# https origins (http only for localhost); only /api/v1/, never credentials (cookies), never "*"
+def cors_origins(text: str) -> list[str]:
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    origins = []
+    for origin in (o.strip() for o in text.split(",")):
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+        if (parts.scheme != "https" and not (parts.scheme == "http" and local)) or not parts.hostname \
+                or "*" in origin or parts.path or parts.query or parts.fragment or parts.username:
+            raise ImproperlyConfigured(f"API_CORS_ALLOWED_ORIGINS: {origin!r} is not an exact origin "
+                                       "(https://host[:port]; http only for localhost; no wildcard, no path)")
+        origins.append(origin)
+    return origins
+
+
+CORS_ALLOWED_ORIGINS = cors_origins(os.environ.get("API_CORS_ALLOWED_ORIGINS", ""))
+CORS_URLS_REGEX = r"^/api/v1/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = 3600
+
+# RATE-LIMIT (session 21, syllabus/org/ratelimit.py): requests per account (per network address
+# when nobody is signed in) to the endpoints that cost work or answer anyone, as "COUNT/PERIOD"
+# (second, minute, hour, day) or "off"; counted in the shared cache (CACHE_URL: Redis) or else in
+# the database, so every web worker counts together
+RATE_LIMIT_SIGNIN = os.environ.get("RATE_LIMIT_SIGNIN", "60/minute")
+RATE_LIMIT_LAUNCH = os.environ.get("RATE_LIMIT_LAUNCH", "600/minute")
+RATE_LIMIT_BAD_TOKENS = os.environ.get("RATE_LIMIT_BAD_TOKENS", "30/minute")
+RATE_LIMIT_SEARCH = os.environ.get("RATE_LIMIT_SEARCH", "120/minute")
+RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "30/minute")
+RATE_LIMIT_IMPORT = os.environ.get("RATE_LIMIT_IMPORT", "60/hour")
+RATE_LIMIT_EXPORT = os.environ.get("RATE_LIMIT_EXPORT", "60/minute")
 # an ILL partner's failed authentications at POST /api/v1/iso18626 from one address (CON-2), within
 # SIGNIN_WINDOW_SECONDS, that lock it there for SIGNIN_LOCKOUT_SECONDS (the same throttle)
 ILL_PARTNER_MAX_FAILURES = int(os.environ.get("ILL_PARTNER_MAX_FAILURES", "10"))

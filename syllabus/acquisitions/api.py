@@ -13,6 +13,7 @@ from syllabus.api.steps import Resource
 from syllabus.core.errors import NotFound
 from syllabus.core.limits import column
 from syllabus.core.pagination import Page, PageQuery, paginate
+from syllabus.org.ratelimit import Throttle
 from syllabus.lists import selectors as list_selectors
 from syllabus.lists.permissions import ensure_librarian
 
@@ -301,6 +302,7 @@ def _notice(user, notice_id: int):
 
 
 @router.post("/citations/{citation_id}/new-editions/check", response={200: Page(EditionNoticeOut), **ERRORS},
+             throttle=Throttle("lookup"),
              summary="Check for a new edition of a list item in the catalog and the bibliographic feed (SRV-3): its open notices")
 def check_new_editions(request, citation_id: Id, page: PageQuery):
     from .models import EditionNotice

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from syllabus.core.errors import RuleViolation
 
@@ -101,6 +101,15 @@ api = SyllabusAPI(
 @api.exception_handler(RuleViolation)
 def _rule_violation(request, exc: RuleViolation):
     return problems.response(exc.status, exc.detail, rule=exc.rule, field=exc.field, headers=getattr(exc, "headers", None))
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    """A ninja throttle refused (``syllabus.org.ratelimit.Throttle``): its RATE-LIMIT refusal."""
+    refused = getattr(request, "rate_limited", None)
+    if refused is None:
+        return problems.response(429, "too many requests; try again later", rule="RATE-LIMIT")
+    return _rule_violation(request, refused)
 
 
 @api.exception_handler(DataError)

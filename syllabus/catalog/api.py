@@ -19,6 +19,7 @@ from syllabus.citations import bibliography, exports, formats, openurl, tables
 from syllabus.core.loading import ImportReport
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.org.models import Library
+from syllabus.org.ratelimit import Throttle
 
 from . import citeit, lists_port, lookup, marc, permissions, resolver, selectors, services
 from .models import CollectionEntry, EResource, Item, Record, Representation
@@ -410,7 +411,7 @@ def _list_param(value: str | None) -> list[str]:
 # accepted, as before (``RIS``), and another word is refused naming LST-9.
 ExportFormat = Annotated[str, Field(max_length=TERM, json_schema_extra={"enum": list(exports.EXPORTS)})]
 
-@router.get("/search", response={200: SearchOut, 400: Error},
+@router.get("/search", response={200: SearchOut, 400: Error, 429: Error}, throttle=Throttle("search"),
             summary="Search the catalog (DSV-1): words match every metadata field; an ISBN, ISSN or DOI alone is looked up; "
                     "a course code finds what its published lists cite. scope = mine | consortium | <member code> (DSV-2); "
                     "type, library: comma-separated; year: 2015 or 2010-2015; availability: available | online | unavailable")
@@ -432,7 +433,7 @@ def record_detail(request, record_id: Id):
     return record_out(_record(request, record_id), request.user)
 
 
-@router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error},
+@router.get("/records/{record_id}/export", response={200: None, 400: Error, 404: Error, 429: Error}, throttle=Throttle("export"),
             summary="A record as RIS, BibTeX, CSL-JSON or MARCXML (format=ris|bibtex|csl-json|marcxml)")
 def record_export(request, record_id: Id, format: ExportFormat = "ris"):
     record = _record(request, record_id)
@@ -521,7 +522,7 @@ def deactivate(request, representation_id: Id):
 
 # --- lookup, cite it, resolver, reserves --------------------------------------------------------
 
-@router.get("/lookup", response={200: LookupOut, 400: Error, 404: Error, 502: Error},
+@router.get("/lookup", response={200: LookupOut, 400: Error, 404: Error, 429: Error, 502: Error}, throttle=Throttle("lookup"),
             summary="Metadata of an ISBN, ISSN or DOI: the local catalog first, then Open Library (ISBN) or Crossref (DOI)")
 def lookup_identifier(request, identifier: Search):
     found = lookup.lookup(request.user, identifier)
@@ -530,7 +531,8 @@ def lookup_identifier(request, identifier: Search):
     return {"identifier": found.identifier, "kind": found.kind, "source": found.source, "record_id": found.record_id, "csl": found.csl}
 
 
-@router.post("/cite-it", response={200: CiteItOut, 201: CiteItOut, 400: Error, 403: Error, 404: Error, 502: Error},
+@router.post("/cite-it", response={200: CiteItOut, 201: CiteItOut, 400: Error, 403: Error, 404: Error, 429: Error, 502: Error},
+             throttle=Throttle("lookup"),
              summary="Cite it (DSV-4): harvest citation metadata from a page (url, or its html); with target = collection or "
                      "a list id, also add it there (201)")
 def cite_it(request, payload: CiteItIn):
@@ -576,7 +578,7 @@ OPENURL_PARAMS = [_kev_param(n, d) for n, d in (
 )]
 
 
-@router.get("/resolve", response={200: ResolveOut, 400: Error}, auth=None, openapi_extra={"parameters": OPENURL_PARAMS},
+@router.get("/resolve", response={200: ResolveOut, 400: Error, 429: Error}, auth=None, throttle=Throttle("search"), openapi_extra={"parameters": OPENURL_PARAMS},
             summary="Link resolver (DSV-6): an OpenURL 1.0 KEV query string → full-text links and holdings with availability. "
                     "Public, for discovery systems: a signed-in caller (session or token) is resolved for their library first; "
                     "an anonymous one for the institution named by `institution=<code>`, else across every catalog")
@@ -637,7 +639,7 @@ def add_to_collection(request, payload: CollectionIn):
     return Status(201 if created else 200, _entry_out(entry))
 
 
-@router.get("/collection/export", response={200: None, 400: Error}, summary="My collection as RIS, BibTeX or CSL-JSON")
+@router.get("/collection/export", response={200: None, 400: Error, 429: Error}, throttle=Throttle("export"), summary="My collection as RIS, BibTeX or CSL-JSON")
 def export_collection(request, format: ExportFormat = "ris"):
     return _download([e.csl for e in selectors.collection_of(request.user)], format, "my-collection")
 
@@ -655,7 +657,7 @@ def styles(request, page: PageQuery):
     return paginate(request, list(bibliography.PICKER), page, lambda s: {"name": s[0], "label": str(s[1])})
 
 
-@router.post("/bibliography", response={200: BibliographyOut, 400: Error}, summary="Format CSL-JSON items in a CSL style (HTML entries)")
+@router.post("/bibliography", response={200: BibliographyOut, 400: Error, 429: Error}, throttle=Throttle("export"), summary="Format CSL-JSON items in a CSL style (HTML entries)")
 def format_bibliography(request, payload: BibliographyIn):
     if len(payload.items) > 2000:
         raise RuleViolation("LST-9", "at most 2000 items at a time")
@@ -676,7 +678,7 @@ def _download(items: list[dict], fmt: str, filename: str, *, title: str = "", st
     return response
 
 
-@router.get("/lists/{list_id}/export", response={200: None, 400: Error, 404: Error},
+@router.get("/lists/{list_id}/export", response={200: None, 400: Error, 404: Error, 429: Error}, throttle=Throttle("export"),
             summary="Export a list (LST-9): format = ris | bibtex | csl-json | html | docx; style = any CSL style for html/docx")
 def export_list(request, list_id: Id, format: ExportFormat = "ris", style: Style = "apa"):
     lst, items = lists_port.list_items(request.user, list_id)
@@ -704,7 +706,8 @@ def _upload(file) -> bytes:
     return file.read()
 
 
-@router.post("/lists/{list_id}/import/preview", response={200: ImportPreviewOut, 400: Error, 403: Error, 404: Error},
+@router.post("/lists/{list_id}/import/preview", response={200: ImportPreviewOut, 400: Error, 403: Error, 404: Error, 429: Error},
+             throttle=Throttle("import"),
              summary="Preview the import of a spreadsheet (.xlsx, .csv) or Word document (.docx) into a list (LST-9; "
                      "multipart field 'file', optional 'mapping'): its columns with the fields guessed from their "
                      "headers (or as the mapping says), and its first rows with their problems; nothing is imported")
@@ -725,7 +728,7 @@ def preview_file(request, list_id: int, file, *, format: str = "", mapping=None)
 
 
 @router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error,
-                                                 409: Error, 429: Error},
+                                                 409: Error, 429: Error}, throttle=Throttle("import"),
              summary="Import RIS, BibTeX, CSL-JSON, a spreadsheet (.xlsx, .csv: one citation a row, by 'mapping') or "
                      "a Word document (.docx: one citation a paragraph, headings as sections) into a list (LST-9; "
                      "multipart field 'file'); a report per entry, or 202 and the background import of a large file "

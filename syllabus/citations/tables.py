@@ -245,7 +245,15 @@ def _xlsx_rows(raw: bytes, max_rows: int, max_cols: int, max_bytes: int):
             return
         # "max_row" says what the sheet declares; a declared size beyond the bound is refused before reading
         declared = getattr(sheet, "max_row", None)
-        for n, row in enumerate(sheet.iter_rows(max_col=max_cols + 1, values_only=True), start=1):
+        rows = enumerate(sheet.iter_rows(max_col=max_cols + 1, values_only=True), start=1)
+        while True:
+            try:
+                n, row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # read-only: the sheet's XML is parsed only now (session 21: a 500)
+                raise RuleViolation(RULE, f"the Excel file cannot be read ({type(exc).__name__} in its sheet): "
+                                          "open it in Excel and save it again as .xlsx", field="file") from None
             if n > max_rows + 11:  # the title and header rows come on top of the bounded rows
                 raise RuleViolation(RULE, f"the spreadsheet has more than {max_rows} rows"
                                           f"{f' ({declared})' if declared else ''}: split it into several files",

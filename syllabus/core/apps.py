@@ -31,3 +31,19 @@ class CoreConfig(SyllabusAppConfig):
         from syllabus.core.encryption import check_keys
 
         checks.register(check_keys)   # SEC-KEY: usable keys, and set in production
+
+        # session 21: every JSON field of every admin form (and inline) reads its text with
+        # core.jsondata — deeply nested JSON is a field error, not a RecursionError (a 500)
+        from django.contrib.admin import options
+        from django.db import models
+
+        from syllabus.core.forms import BoundedJSONField
+
+        bounded = {"form_class": BoundedJSONField}
+        options.FORMFIELD_FOR_DBFIELD_DEFAULTS[models.JSONField] = bounded   # admins and inlines made from now on
+        from django.contrib import admin
+
+        for model_admin in admin.site._registry.values():   # those the admin's autodiscovery already made
+            overrides = dict(model_admin.formfield_overrides)
+            overrides[models.JSONField] = {**bounded, **overrides.get(models.JSONField, {})}
+            model_admin.formfield_overrides = overrides  # type: ignore[misc]  # the instance's own, as Django's __init__ makes it

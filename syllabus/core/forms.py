@@ -157,3 +157,35 @@ class Sent(forms.Field):
 
     def to_python(self, value) -> bool:
         return bool(value)
+
+
+class BoundedJSONField(forms.JSONField):
+    """Django's JSON form field reading its text with :func:`syllabus.core.jsondata.loads`: JSON
+    nested deeper than ``JSON_MAX_DEPTH`` is the field's "Enter a valid JSON" error naming the
+    nesting, not a ``RecursionError`` (a 500) — in ``to_python`` and in ``bound_data`` (the form
+    shown again with the typed text).  Every JSON field of the admin is one (session 21:
+    ``CoreConfig.ready`` makes it the admin's default for ``models.JSONField``)."""
+
+    def to_python(self, value):
+        from .jsondata import TooDeep, loads
+
+        if isinstance(value, str) and not self.disabled and value not in self.empty_values:
+            try:
+                loads(value)
+            except TooDeep as exc:
+                raise forms.ValidationError(f"{self.error_messages['invalid']} ({exc})", code="invalid") from None
+            except ValueError:
+                pass  # Django's own message below
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        from .jsondata import TooDeep, loads
+
+        if isinstance(data, str) and not self.disabled:
+            try:
+                loads(data)
+            except TooDeep:
+                return forms.fields.InvalidJSONInput(data)
+            except ValueError:
+                pass
+        return super().bound_data(data, initial)

@@ -268,3 +268,17 @@ class SignInThrottle(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > clock.now()
+
+
+class RateCount(models.Model):
+    """RATE-LIMIT (session 21): requests of one rule by one account or network address within the
+    current fixed window (``syllabus.org.ratelimit``), when no shared cache (``CACHE_URL``) counts
+    them.  One row per rule and caller, bumped by one statement; the timer sweep deletes the rows
+    whose window is over."""
+
+    bucket = models.CharField(max_length=255, unique=True, help_text="rule:account or rule:address")
+    window_end = models.BigIntegerField(help_text="when the current window ends (seconds since 1970)")
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.hits}"

@@ -12,3 +12,11 @@ def sweep_signin_throttles(now) -> int:
     from . import throttle
 
     return throttle.forget_stale(now)
+
+
+@periodic("org_forget_rate_counts")
+def sweep_rate_counts(now) -> int:
+    """RATE-LIMIT: the database's request counts whose window is over."""
+    from . import ratelimit
+
+    return ratelimit.forget_stale(now)

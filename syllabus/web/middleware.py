@@ -120,3 +120,35 @@ def institution_zone(institution_id: int, *, institution=None) -> str:
 
 def forget_zones(**kwargs) -> None:
     _ZONES.clear()
+
+
+class RateLimitMiddleware:
+    """RATE-LIMIT (session 21): a page of ``syllabus.org.ratelimit.PAGES`` counts against its rule
+    before its view runs; past the limit the answer is the refusal page, 429 with ``Retry-After``,
+    and the view does not run (the API counts through its operations' ninja throttles)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from syllabus.org import ratelimit
+
+        match = getattr(request, "resolver_match", None)
+        entry = ratelimit.PAGES.get(match.view_name) if match is not None else None
+        if entry is None:
+            return None
+        name, methods = entry
+        if methods is not None and request.method not in methods:
+            return None
+        try:
+            ratelimit.hit(name, request)
+        except ratelimit.RateLimited as exc:
+            from .errors import refusal
+
+            response = refusal(request, exc)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return None

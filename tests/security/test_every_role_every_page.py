@@ -314,7 +314,9 @@ def _counts():
 
     return {m._meta.label: m.objects.count() for m in apps.get_models()
             if m.__module__.startswith("syllabus.")
-            and m._meta.label not in ("org.SignInThrottle", "analytics.UsageEvent", "org.ApiToken", "api.IdempotencyKey")}
+            # bookkeeping of the caller, not the institution's data: failed sign-ins, RATE-LIMIT counts ...
+            and m._meta.label not in ("org.SignInThrottle", "org.RateCount", "analytics.UsageEvent", "org.ApiToken",
+                                      "api.IdempotencyKey")}
 
 
 def _parameters(route: str) -> list[str]:

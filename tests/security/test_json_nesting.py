@@ -129,3 +129,43 @@ def test_guard_no_other_json_parse_of_outside_data():
             if (loads or dot_json) and not _trusted(rel, ast.get_source_segment(source, node) or ""):
                 offenders.append(f"{rel}:{node.lineno}")
     assert not offenders, "JSON from outside read without syllabus.core.jsondata.loads: " + ", ".join(offenders)
+
+
+def test_the_admin_refuses_deep_json_in_a_form_as_a_field_error_not_a_500(client, admin_user, inst_a):
+    """Session 21: an administrator typing (or pasting) deeply nested JSON into a JSON field of the
+    admin — a configuration value — got a 500 (``forms.JSONField`` reads with ``json.loads`` and
+    catches only ``JSONDecodeError``; its re-display of the bad value parses it again)."""
+    from syllabus.org.models import ConfigValue
+
+    client.force_login(admin_user)
+    for deep in (DEEP, DEEP_OBJECT):
+        r = client.post("/admin/org/configvalue/add/", {"key": "default_language", "institution": inst_a.pk,
+                                                        "library": "", "value": deep})
+        assert r.status_code == 200, r.status_code
+        assert "nested deeper than 64 levels" in r.content.decode()
+    assert not ConfigValue.objects.filter(key="default_language", institution=inst_a).exists()
+
+
+def test_guard_every_json_field_of_every_admin_form_refuses_deep_json():
+    """Every JSON field of every registered admin form and inline (``admin.site._registry``) reads
+    its text with ``core.jsondata`` (a model added tomorrow is covered)."""
+    from django import forms as django_forms
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from syllabus.org.models import User
+
+    request = RequestFactory().get("/admin/")
+    request.user = User(username="root", is_superuser=True, is_staff=True)
+    seen = 0
+    for model_admin in admin.site._registry.values():
+        forms_of = [model_admin.get_form(request)]
+        forms_of += [inline.get_formset(request).form for inline in model_admin.get_inline_instances(request)]
+        for form_class in forms_of:
+            for field in form_class.base_fields.values():
+                if isinstance(field, django_forms.JSONField) and not field.disabled:
+                    seen += 1
+                    with pytest.raises(django_forms.ValidationError, match="nested deeper"):
+                        field.clean(DEEP)
+                    assert field.bound_data(DEEP, None) is not None  # re-displaying the value is no 500
+    assert seen >= 3

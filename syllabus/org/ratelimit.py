@@ -1,0 +1,220 @@
+"""Request rate limits (RATE-LIMIT, session 21): how often one account — or, when nobody is signed
+in, one network address — may call the endpoints that cost work (a catalog search, a fetch of
+another server's page, an import, an export) or that answer anyone (sign-in, LTI and SSO
+launches, an API bearer token that is not valid).
+
+Each rule is a setting ``RATE_LIMIT_<NAME>`` of the form ``COUNT/PERIOD`` (``30/minute``,
+``60/hour``; the period may be ``second``, ``minute``, ``hour``, ``day`` or ``N minutes``...) or
+``off``.  Counts are kept in fixed windows of that period:
+
+- in the shared cache when there is one (``CACHE_URL``: Redis; ``INCR`` is atomic), so every web
+  worker of every host counts together;
+- else in the database (``org.RateCount``: one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``
+  statement, outside any transaction of the request), which every worker shares too.  Never in
+  the worker's memory: behind N workers a per-process count would allow N times the limit.
+
+Past the limit the request is refused before any work, ``429`` with ``Retry-After`` (the seconds
+until the window ends) and the rule and setting named: the API answers problem details (a ninja
+throttle, :class:`Throttle`, or the bearer-token check), the pages a refusal page
+(``syllabus.web.middleware.RateLimitMiddleware``).  The one table of which endpoint counts
+against which rule is :data:`PAGES` (pages, by URL name) and the ``throttle=`` of each API
+operation; ``tests/security/test_rate_limits.py`` walks both.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from ninja.throttling import BaseThrottle
+
+from syllabus.core import clock
+from syllabus.core.errors import RuleViolation
+
+from .throttle import client_address
+
+RULE = "RATE-LIMIT"
+MAX_COUNT = 1_000_000          # every numeric setting has a ceiling
+MAX_PERIOD = 7 * 24 * 3600     # a window of a week at most
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    setting: str
+    default: str
+    what: str                  # "searches": the message's words
+    by_address: bool = False   # always counted by address (sign-in, launches, bad tokens)
+
+
+LIMITS = {limit.name: limit for limit in (
+    Limit("signin", "RATE_LIMIT_SIGNIN", "60/minute", "sign-in attempts", by_address=True),
+    Limit("launch", "RATE_LIMIT_LAUNCH", "600/minute", "sign-ins through an LMS or identity provider", by_address=True),
+    Limit("bad-token", "RATE_LIMIT_BAD_TOKENS", "30/minute", "API requests with a token that is not valid", by_address=True),
+    Limit("search", "RATE_LIMIT_SEARCH", "120/minute", "searches"),
+    Limit("lookup", "RATE_LIMIT_LOOKUP", "30/minute", "look-ups of other servers (Cite it, ISBN/DOI, editions)"),
+    Limit("import", "RATE_LIMIT_IMPORT", "60/hour", "imports"),
+    Limit("export", "RATE_LIMIT_EXPORT", "60/minute", "exports and bibliographies"),
+)}
+
+# The pages, by URL name, and the rule each counts against; ``None`` for methods: every method.
+PAGES: dict[str, tuple[str, frozenset[str] | None]] = {
+    "web:login": ("signin", frozenset({"POST"})),
+    "admin:login": ("signin", frozenset({"POST"})),
+    "admin:password_change": ("signin", frozenset({"POST"})),   # the old password is checked: guessable
+    "lti:login": ("launch", None),
+    "lti:launch": ("launch", None),
+    "lti:continue": ("launch", None),
+    "lti:register": ("launch", None),
+    "sso:login": ("launch", None),
+    "sso:oidc-callback": ("launch", None),
+    "sso:saml-acs": ("launch", None),
+    "sso:saml-sls": ("launch", None),
+    "sso:saml-discovery": ("launch", None),
+    "sso:saml-discovery-start": ("launch", None),
+    "sso:oidc-backchannel-logout": ("launch", None),
+    "sso:oidc-frontchannel-logout": ("launch", None),
+    "catalog:search": ("search", None),
+    "lending:search": ("search", None),
+    "resolver:openurl": ("search", None),
+    "catalog:cite-it": ("lookup", None),
+    "catalog:cite-it-harvest": ("lookup", None),
+    "catalog:lookup-fill": ("lookup", None),
+    "acquisitions:check-editions": ("lookup", None),
+    "catalog:list-import": ("import", frozenset({"POST"})),
+    "catalog:list-import-preview": ("import", frozenset({"POST"})),
+    "courses:roster-upload": ("import", frozenset({"POST"})),
+    "catalog:list-export": ("export", None),
+    "catalog:record-export": ("export", None),
+    "catalog:collection-export": ("export", None),
+}
+
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+            "d": 86400, "day": 86400}
+_RATE = re.compile(r"^\s*(\d{1,7})\s*/\s*(\d{0,6})\s*([a-z]+?)s?\s*$")
+
+
+def parse_rate(text: str, setting: str = "") -> tuple[int, int] | None:
+    """``"30/minute"`` → (30, 60); ``"off"`` → None.  Anything else is a configuration error
+    naming the setting."""
+    value = str(text).strip().lower()
+    if value in {"off", "none", ""}:
+        return None
+    match = _RATE.match(value)
+    if match and match.group(3) in _PERIODS:
+        count, period = int(match.group(1)), int(match.group(2) or 1) * _PERIODS[match.group(3)]
+        if 1 <= count <= MAX_COUNT and 1 <= period <= MAX_PERIOD:
+            return count, period
+    raise ImproperlyConfigured(f"{setting or 'a rate limit'} must be COUNT/PERIOD (e.g. 30/minute, 60/hour; "
+                               f"count 1..{MAX_COUNT}, period up to 7 days) or off, not {text!r}")
+
+
+def rate(name: str) -> tuple[int, int] | None:
+    limit = LIMITS[name]
+    return parse_rate(getattr(settings, limit.setting, limit.default), limit.setting)
+
+
+class RateLimited(RuleViolation):
+    """429 with ``Retry-After``: naming the rule, the setting and the limit."""
+
+    status = 429
+
+    def __init__(self, limit: Limit, count: int, period: int, retry_after: int, by_address: bool):
+        self.retry_after = retry_after
+        per = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}.get(period, f"{period} seconds")
+        who = "from your network address" if by_address else "from your account"
+        super().__init__(RULE, f"too many {limit.what} {who} (at most {count} a {per}, {limit.setting}); "
+                               f"try again in {retry_after} second{'s' if retry_after != 1 else ''}",
+                         headers={"Retry-After": str(retry_after)})
+
+
+def caller(request, limit: Limit) -> tuple[str, bool]:
+    """Who a request counts for: the signed-in account, else (and always for the rules of
+    anonymous endpoints) the network address (``SIGNIN_CLIENT_IP_HEADER``, as the sign-in
+    throttle reads it)."""
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    if not limit.by_address and user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}", False
+    return f"addr:{client_address(request) or '-'}", True
+
+
+def hit(name: str, request, *, count_it: bool = True) -> None:
+    """Count one request of rule ``name``; past the limit raise :class:`RateLimited`.  With
+    ``count_it=False`` only check (the bearer-token rule counts failures, and refuses every token
+    while they are over the limit)."""
+    limit = LIMITS[name]
+    parsed = rate(name)
+    if parsed is None:
+        return
+    count, period = parsed
+    who, by_address = caller(request, limit)
+    now = clock.now().timestamp()
+    window_end = (int(now) // period + 1) * period
+    hits = _bump(f"{name}:{who}", window_end, period, count_it)
+    if hits > count:
+        raise RateLimited(limit, count, period, max(1, math.ceil(window_end - now)), by_address)
+
+
+def _bump(bucket: str, window_end: int, period: int, count_it: bool = True) -> int:
+    """One more hit of ``bucket`` in the window ending at ``window_end``: the hits so far (with
+    ``count_it=False``: the hits so far, none added)."""
+    bucket = bucket[:255]
+    if getattr(settings, "CACHE_URL", ""):
+        from django.core.cache import caches
+
+        cache = caches["default"]
+        key = "rl:" + hashlib.sha256(f"{bucket}@{window_end}".encode()).hexdigest()
+        if not count_it:
+            return int(cache.get(key) or 0)
+        cache.add(key, 0, timeout=period + 1)
+        try:
+            return int(cache.incr(key))
+        except ValueError:        # expired between add and incr
+            cache.add(key, 1, timeout=period + 1)
+            return 1
+    from .models import RateCount
+
+    if not count_it:
+        row = RateCount.objects.filter(bucket=bucket, window_end=window_end).values_list("hits", flat=True).first()
+        return int(row or 0)
+    db = router.db_for_write(RateCount)
+    table = connections[db].ops.quote_name(RateCount._meta.db_table)
+    sql = (f"INSERT INTO {table} (bucket, window_end, hits) VALUES (%s, %s, 1) "
+           f"ON CONFLICT (bucket) DO UPDATE SET "
+           f"hits = CASE WHEN {table}.window_end = excluded.window_end THEN {table}.hits + 1 ELSE 1 END, "
+           f"window_end = excluded.window_end RETURNING hits")
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [bucket, window_end])
+        return int(cursor.fetchone()[0])
+
+
+def forget_stale(now) -> int:
+    """Delete the counts whose window is over (the timer sweep ``org_forget_rate_counts``)."""
+    from .models import RateCount
+
+    return RateCount.objects.filter(window_end__lte=int(now.timestamp())).delete()[0]
+
+
+class Throttle(BaseThrottle):
+    """A django-ninja throttle counting against one rule: ``@router.get(..., throttle=Throttle("search"))``.
+    Past the limit the refusal is kept on the request (``request.rate_limited``: the throttle object
+    is shared by every thread of the worker) and ninja raises its ``Throttled``, which the API
+    answers as that refusal's problem details (429, ``Retry-After``, ``rule: RATE-LIMIT``;
+    ``syllabus.api.api``)."""
+
+    def __init__(self, name: str):
+        if name not in LIMITS:
+            raise ImproperlyConfigured(f"no rate limit named {name!r}")
+        self.name = name
+
+    def allow_request(self, request) -> bool:
+        try:
+            hit(self.name, request)
+        except RateLimited as exc:
+            request.rate_limited = exc
+            return False
+        return True

@@ -2,6 +2,8 @@
 tables (one issuer may have many client ids), signing with the tool's current key."""
 from __future__ import annotations
 
+import functools
+
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
@@ -23,9 +25,18 @@ def registration_for(platform: Platform) -> Registration:
 
 
 def _public_pem(key) -> str:
+    """The tool key's public half as PEM, made from the JWK the tool publishes (its modulus and
+    exponent) — not from the private PEM, whose loading checks the RSA key: ~35 ms of CPU, twice in
+    every launch (the login and the launch each build a registration), the bulk of a launch at
+    term start (BENCHMARKS.md, session 21)."""
+    return _public_pem_of(key.kid, key.public_jwk["kty"], key.public_jwk["n"], key.public_jwk["e"])
+
+
+@functools.lru_cache(maxsize=16)   # a kid is the key's thumbprint: one PEM per kid, a handful of keys (rotations)
+def _public_pem_of(kid: str, kty: str, n: str, e: str) -> str:
     from jwcrypto.jwk import JWK
 
-    return JWK.from_pem(key.private_key_pem.encode()).export_to_pem().decode()
+    return JWK(kty=kty, n=n, e=e).export_to_pem().decode()
 
 
 class DbToolConf(ToolConfAbstract):

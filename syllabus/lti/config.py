@@ -9,7 +9,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from . import keys
-from .models import Deployment, Platform
+from .models import Platform
 
 
 def registration_for(platform: Platform) -> Registration:
@@ -43,11 +43,15 @@ class DbToolConf(ToolConfAbstract):
     """Registrations by (issuer, client id), active platforms only.  ``platform`` is filled by
     the last successful lookup so that the views know which platform a message came from."""
 
-    def __init__(self, key_set: dict | None = None):
+    def __init__(self, key_set: dict | None = None, platform: Platform | None = None):
         super().__init__()
         self.platform: Platform | None = None
         # the platform's key set as syllabus.lti.platform_http keeps it (pylti1p3 would fetch it on every launch)
         self.key_set = key_set
+        # pylti1p3 asks for the registration twice in one launch: read once per message (one request)
+        self._platforms: dict[tuple[str, str | None], Platform | None] = {}
+        if platform is not None and platform.active:   # the launch's platform, as its login state read it
+            self._platforms[platform.issuer, platform.client_id] = platform
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -56,11 +60,13 @@ class DbToolConf(ToolConfAbstract):
         return True
 
     def _platform(self, iss: str, client_id: str | None) -> Platform | None:
-        qs = Platform.objects.select_related("institution").filter(issuer=iss, active=True)
-        if client_id:
-            qs = qs.filter(client_id=client_id)
-        found = list(qs[:2])
-        return found[0] if len(found) == 1 else None
+        if (iss, client_id) not in self._platforms:
+            qs = Platform.objects.select_related("institution").filter(issuer=iss, active=True)
+            if client_id:
+                qs = qs.filter(client_id=client_id)
+            found = list(qs[:2])
+            self._platforms[iss, client_id] = found[0] if len(found) == 1 else None
+        return self._platforms[iss, client_id]
 
     def find_registration_by_issuer(self, iss, *args, **kwargs):
         return self.find_registration_by_params(iss, None)
@@ -82,7 +88,8 @@ class DbToolConf(ToolConfAbstract):
         platform = self._platform(iss, client_id)
         if platform is None:
             return None
-        if not Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists() and not (
-                platform.adopt_first_deployment and not platform.deployments.exists()):
+        from .services import deployment_accepted
+
+        if not deployment_accepted(platform, deployment_id):
             return None   # (a first deployment to adopt is checked here after the signature; views.launch adds it)
         return LtiDeployment().set_deployment_id(deployment_id)

@@ -312,7 +312,7 @@ def _land(request, course: Course, role: str | None, target=None):
             return render(request, "lti/no_list.html", {"course": course, "unavailable": True}, status=404)
     # whether there is one list, and whether this person edits it: two rows at most, no list loaded
     # (the launch of every student at term start, issue 19 / session 21)
-    visible = list(lists.lists_for_user(request.user, course_id=course.pk).values_list("id", "viewer_edits")[:2])
+    visible = list(lists.lists_for_user(request.user, course_id=course.pk).values_list("id", "viewer_edits")[:2])  # type: ignore[misc]  # an annotation of lists_for_user
     # straight into the one list only when the course has no other list this person should hear
     # of — a co-instructor's draft they cannot open is shown on the course page — and, for an
     # instructor, only into a list they edit: one who may only read it is told so there, with

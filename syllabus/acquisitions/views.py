@@ -177,7 +177,7 @@ def suggest(request):
         services.suggest_purchase(request.user, csl, note=data["note"], from_citation=from_item)
         messages.success(request, _("Suggestion sent: the library will tell you by e-mail what it decides."))
         return redirect("acquisitions:mine")
-    formatted = bibliography.render([csl], "apa")[0] if csl.get("title") else ""
+    formatted = bibliography.format_citation(csl, "apa") if csl.get("title") else ""
     return render(request, "acquisitions/suggest.html", {"formatted": formatted, "query": request.GET.urlencode(),
                                                          "find_it": reverse("resolver:openurl") + "?" + request.GET.urlencode()})
 

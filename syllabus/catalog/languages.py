@@ -68,8 +68,12 @@ def stems(language: str | None, text: str | None) -> str:
 
 def query_stems(term: str) -> list[str]:
     """The distinct stems of one query word in every non-English language we stem."""
-    word = fold(term)
-    return list(dict.fromkeys(_stemmer(lang).stemWord(word) for lang in STEMMED_OTHER))
+    return list(_query_stems(fold(term)))
+
+
+@lru_cache(maxsize=8192)   # the same words again and again (every student resolving the same readings)
+def _query_stems(word: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_stemmer(lang).stemWord(word) for lang in STEMMED_OTHER))
 
 
 def pg_config(language: str) -> str:

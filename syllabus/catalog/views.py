@@ -130,7 +130,7 @@ def record(request, pk: int):
         "editions": selectors.other_editions(rec, request.user), "lists": selectors.lists_containing(rec, request.user),
         "actions": actions.actions_for(rec, request.user), "collected": rec.pk in selectors.collection_record_ids(request.user),
         "my_lists": lists_port.lists_for_adding(request.user),
-        "formatted": bibliography.render([rec.csl], "apa")[0] if rec.csl.get("title") else "",
+        "formatted": bibliography.format_citation(rec.csl, "apa") if rec.csl.get("title") else "",
         "can_manage": services.can_catalog(request.user, rec.institution),
         "subjects": [s for s in rec.subjects.split("; ") if s], "place": rec.csl.get("publisher-place", ""),
         "people": {role: [cslmod.name_text(n) for n in cslmod.names(rec.csl, role)] for role in ("author", "editor", "translator")},
@@ -454,7 +454,7 @@ def openurl_page(request):
     shown = result.citation if result.citation.get("title") else (result.records[0].csl if result.records else result.citation)
     described = " · ".join(f"{key} {shown[key]}" for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN", "URL") if shown.get(key))
     context = {"result": result, "citation": shown, "csl_json": json.dumps(shown),
-               "formatted": bibliography.render([shown], "apa")[0] if shown.get("title") else html_escape(described),
+               "formatted": bibliography.format_citation(shown, "apa") if shown.get("title") else html_escape(described),
                "collected": selectors.collection_record_ids(request.user),
                # nothing held anywhere: what the reader can do next (a purchase suggestion, SRV-3)
                "held": actions.held(result), "next_steps": steps, "advised": any(s["advice"] for s in steps),

@@ -292,15 +292,24 @@ class RosterChanges:
                 "removed": len(self.removed)}
 
 
-def _memberships(course_ids) -> dict[tuple[int, int], str]:
-    """Current ``{(course id, user id): role}`` of the courses (instructor wins over student)."""
+# at most this many people named without a course to replace: their own memberships are read, not
+# their courses' whole rosters (an LTI launch names one person of a course of hundreds)
+FEW_PEOPLE = 500
+
+
+def _memberships(course_ids, user_ids=None) -> dict[tuple[int, int], str]:
+    """Current ``{(course id, user id): role}`` of the courses (instructor wins over student); of
+    ``user_ids`` only, when given."""
     from syllabus.core.loading import chunks
 
     Teaching = Course.instructors.through
     current: dict[tuple[int, int], str] = {}
     for part in chunks(course_ids, 1000):
-        current.update({pair: STUDENT for pair in Enrollment.objects.filter(course_id__in=part).values_list("course_id", "user_id")})
-        current.update({pair: INSTRUCTOR for pair in Teaching.objects.filter(course_id__in=part).values_list("course_id", "user_id")})
+        enrolled, teaching = Enrollment.objects.filter(course_id__in=part), Teaching.objects.filter(course_id__in=part)
+        if user_ids is not None:
+            enrolled, teaching = enrolled.filter(user_id__in=user_ids), teaching.filter(user_id__in=user_ids)
+        current.update({pair: STUDENT for pair in enrolled.values_list("course_id", "user_id")})
+        current.update({pair: INSTRUCTOR for pair in teaching.values_list("course_id", "user_id")})
     return current
 
 
@@ -315,7 +324,11 @@ def apply_roster(actor: User | None, courses: dict[int, Course], wanted: dict[tu
     Teaching = Course.instructors.through
     replace = set(replace)
     keep = set(keep)
-    current = _memberships({c for c, _ in wanted} | replace)
+    people = {u for _, u in wanted}
+    # without a course to replace only the wanted pairs are compared: their people's rows suffice
+    # (a launch at term start reads one row, not the roster of a course of 1,000 students)
+    current = _memberships({c for c, _ in wanted} | replace,
+                           user_ids=people if not replace and len(people) <= FEW_PEOPLE else None)
     out = RosterChanges()
     for pair, role in wanted.items():
         have = current.get(pair)
@@ -329,6 +342,8 @@ def apply_roster(actor: User | None, courses: dict[int, Course], wanted: dict[tu
         if pair[0] in replace and pair not in wanted and pair not in keep:
             out.removed.append((*pair, role))
     user_ids = {u for _, u, _ in out.created + out.updated + out.removed}
+    if not user_ids:
+        return out   # nothing to write (a returning student's launch): no transaction
     for part in chunks(user_ids):
         out.usernames.update(User.objects.filter(id__in=part).values_list("id", "username"))
 

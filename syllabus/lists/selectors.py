@@ -133,8 +133,7 @@ def reader_list(user, pk: int) -> tuple[ResourceList, Access, tuple | None]:
         lst = rows[0] if rows else None
     if lst is None:
         raise NotFound("LST-8", "no such list")
-    if signed:
-        lst.viewer_flags = (user.pk, bool(lst.viewer_owner), bool(lst.viewer_collaborator), bool(lst.viewer_enrolled))
+    _flag_viewer(user, lst)
     acc = ensure_view(user, lst)
     stamp = None
     if found is not None:
@@ -310,8 +309,8 @@ def list_with_items(user, pk: int, *, item_filter_key: str = "", reader: bool = 
     as :func:`reader_list_queryset` reads it (no owners/collaborators prefetched)."""
     if reader:
         lst = reader_list_queryset(user).filter(pk=pk).first()
-        if lst is not None and user is not None and user.is_authenticated:
-            lst.viewer_flags = (user.pk, bool(lst.viewer_owner), bool(lst.viewer_collaborator), bool(lst.viewer_enrolled))
+        if lst is not None:
+            _flag_viewer(user, lst)
     else:
         lst = list_queryset().filter(pk=pk).first()
     if lst is None:
@@ -404,10 +403,25 @@ def list_for(user, pk: int) -> tuple[ResourceList, Access]:
 
 
 def citation_for(user, pk: int) -> tuple[Citation, Access]:
-    citation = Citation.objects.select_related("resource_list__institution", "section").filter(pk=pk).first()
+    """The item and this user's access to its list: two queries — the item, then its list with
+    whether the user owns, collaborates on or reads it (``viewer_flags``), instead of its owners,
+    its collaborators and the enrolment asked one by one (session 21: Find it's way back to
+    the item, an item's pages)."""
+    citation = Citation.objects.select_related("section").filter(pk=pk).first()
     if citation is None:
         raise NotFound("LST-8", "no such item")
-    return citation, ensure_view(user, citation.resource_list)
+    lst = reader_list_queryset(user, courses=False).filter(pk=citation.resource_list_id).first()
+    if lst is None:
+        raise NotFound("LST-8", "no such item")
+    _flag_viewer(user, lst)
+    citation.resource_list = lst
+    return citation, ensure_view(user, lst)
+
+
+def _flag_viewer(user, lst: ResourceList) -> None:
+    """``viewer_flags`` from :func:`reader_list_queryset`'s annotations, for :func:`permissions.access_for`."""
+    if user is not None and user.is_authenticated:
+        lst.viewer_flags = (user.pk, bool(lst.viewer_owner), bool(lst.viewer_collaborator), bool(lst.viewer_enrolled))
 
 
 def citation_seen_by(user, pk: int | None) -> Citation | None:

@@ -2,12 +2,14 @@
 tables (one issuer may have many client ids), signing with the tool's current key."""
 from __future__ import annotations
 
+import functools
+
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from . import keys
-from .models import Deployment, Platform
+from .models import Platform
 
 
 def registration_for(platform: Platform) -> Registration:
@@ -23,20 +25,33 @@ def registration_for(platform: Platform) -> Registration:
 
 
 def _public_pem(key) -> str:
+    """The tool key's public half as PEM, made from the JWK the tool publishes (its modulus and
+    exponent) — not from the private PEM, whose loading checks the RSA key: ~35 ms of CPU, twice in
+    every launch (the login and the launch each build a registration), the bulk of a launch at
+    term start (BENCHMARKS.md, session 21)."""
+    return _public_pem_of(key.kid, key.public_jwk["kty"], key.public_jwk["n"], key.public_jwk["e"])
+
+
+@functools.lru_cache(maxsize=16)   # a kid is the key's thumbprint: one PEM per kid, a handful of keys (rotations)
+def _public_pem_of(kid: str, kty: str, n: str, e: str) -> str:
     from jwcrypto.jwk import JWK
 
-    return JWK.from_pem(key.private_key_pem.encode()).export_to_pem().decode()
+    return JWK(kty=kty, n=n, e=e).export_to_pem().decode()
 
 
 class DbToolConf(ToolConfAbstract):
     """Registrations by (issuer, client id), active platforms only.  ``platform`` is filled by
     the last successful lookup so that the views know which platform a message came from."""
 
-    def __init__(self, key_set: dict | None = None):
+    def __init__(self, key_set: dict | None = None, platform: Platform | None = None):
         super().__init__()
         self.platform: Platform | None = None
         # the platform's key set as syllabus.lti.platform_http keeps it (pylti1p3 would fetch it on every launch)
         self.key_set = key_set
+        # pylti1p3 asks for the registration twice in one launch: read once per message (one request)
+        self._platforms: dict[tuple[str, str | None], Platform | None] = {}
+        if platform is not None and platform.active:   # the launch's platform, as its login state read it
+            self._platforms[platform.issuer, platform.client_id] = platform
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -45,11 +60,13 @@ class DbToolConf(ToolConfAbstract):
         return True
 
     def _platform(self, iss: str, client_id: str | None) -> Platform | None:
-        qs = Platform.objects.select_related("institution").filter(issuer=iss, active=True)
-        if client_id:
-            qs = qs.filter(client_id=client_id)
-        found = list(qs[:2])
-        return found[0] if len(found) == 1 else None
+        if (iss, client_id) not in self._platforms:
+            qs = Platform.objects.select_related("institution").filter(issuer=iss, active=True)
+            if client_id:
+                qs = qs.filter(client_id=client_id)
+            found = list(qs[:2])
+            self._platforms[iss, client_id] = found[0] if len(found) == 1 else None
+        return self._platforms[iss, client_id]
 
     def find_registration_by_issuer(self, iss, *args, **kwargs):
         return self.find_registration_by_params(iss, None)
@@ -71,7 +88,8 @@ class DbToolConf(ToolConfAbstract):
         platform = self._platform(iss, client_id)
         if platform is None:
             return None
-        if not Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists() and not (
-                platform.adopt_first_deployment and not platform.deployments.exists()):
+        from .services import deployment_accepted
+
+        if not deployment_accepted(platform, deployment_id):
             return None   # (a first deployment to adopt is checked here after the signature; views.launch adds it)
         return LtiDeployment().set_deployment_id(deployment_id)

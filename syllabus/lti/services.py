@@ -301,9 +301,22 @@ def check_claims(login: LoginState, claims: dict) -> None:
         raise LaunchRefused("nonce", "the id_token's nonce is not the one issued for this login (replay)")
     if claims[CLAIM + "target_link_uri"] != login.target_link_uri:
         raise LaunchRefused("target_link_uri", "the id_token's target_link_uri differs from the one of the login request")
-    if not Deployment.objects.filter(platform=platform, deployment_id=claims[CLAIM + "deployment_id"]).exists() and not (
-            platform.adopt_first_deployment and not platform.deployments.exists()):
+    if not deployment_accepted(platform, claims[CLAIM + "deployment_id"]):
         raise LaunchRefused("deployment", f"unknown deployment {claims[CLAIM + 'deployment_id'][:255]!r} of {platform}")
+
+
+def deployment_registered(platform: Platform, deployment_id: str) -> bool:
+    """Is ``deployment_id`` one of the platform's?  Read once per platform row loaded (a launch
+    asks three times: its claims, pylti1p3's check, the first deployment's adoption)."""
+    known = platform.__dict__.setdefault("_deployments_registered", {})
+    if deployment_id not in known:
+        known[deployment_id] = Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists()
+    return known[deployment_id]
+
+
+def deployment_accepted(platform: Platform, deployment_id: str) -> bool:
+    """A registered deployment, or the first one of a platform that adopts its first (LMS-1)."""
+    return deployment_registered(platform, deployment_id) or (platform.adopt_first_deployment and not platform.deployments.exists())
 
 
 DL_ITEM = "ltiResourceLink"   # the one content item type Syllabus returns: a link that launches it on a list, section or item
@@ -335,7 +348,7 @@ def adopt_first_deployment(platform: Platform, deployment_id) -> None:
     deployment_id = str(deployment_id)
     if not deployment_id.strip() or len(deployment_id) > 255:
         raise LaunchRefused("deployment", "a deployment id is 1 to 255 characters")
-    if Deployment.objects.filter(platform=platform, deployment_id=deployment_id).exists():
+    if deployment_registered(platform, deployment_id):
         return
     with transaction.atomic():
         locked = Platform.objects.select_for_update().get(pk=platform.pk)
@@ -533,12 +546,21 @@ def match_course(platform: Platform, claims: dict) -> Course | None:
     parameter ``course_code``; or the LIS claim's ``course_offering_sourcedid`` /
     ``course_section_sourcedid`` (comma-separated for a cross-listed course, as Canvas sends
     them) among the courses' SIS ids."""
+    return _match(platform, claims)[0]
+
+
+def _match(platform: Platform, claims: dict) -> tuple[Course | None, ContextLink | None]:
+    """:func:`match_course`, and the context's stored link when that is how it matched."""
     context = claims.get(CLAIM + "context") or {}
     if not context.get("id"):
-        return None   # a link outside any course (LTI Core 5.4.1): no course to open
+        return None, None   # a link outside any course (LTI Core 5.4.1): no course to open
     link = ContextLink.objects.select_related("course").filter(platform=platform, context_id=context.get("id")).first()
     if link is not None:
-        return link.course
+        return link.course, link
+    return _match_by_rule(platform, claims, context), None
+
+
+def _match_by_rule(platform: Platform, claims: dict, context: dict) -> Course | None:
     if platform.course_match == CourseMatch.CONTEXT_ID:
         return _current_first(Course.objects.filter(institution=platform.institution, lti_context_id=context.get("id")))
     if platform.course_match == CourseMatch.LABEL:
@@ -554,22 +576,32 @@ def match_course(platform: Platform, claims: dict) -> Course | None:
 
 
 def link_context(actor, platform: Platform, context: dict, course: Course, *, deployment_id: str = "",
-                 memberships_url: str = "") -> ContextLink:
-    """Remember that this LMS context is this course (and the course its context id)."""
+                 memberships_url: str = "", known: ContextLink | None = None) -> ContextLink:
+    """Remember that this LMS context is this course (and the course its context id); ``known``:
+    the context's link as the launch just read it (not read again)."""
     if course.institution_id != platform.institution_id:
         raise RuleViolation("LMS-1", "a course of another institution cannot be linked")
+    if known is not None:   # no savepoint for a link that is there
+        return _keep_memberships_url(known, memberships_url)
     with transaction.atomic():
         link, created = ContextLink.objects.get_or_create(
             platform=platform, context_id=context["id"],
             defaults={"course": course, "label": (context.get("label") or "")[:255], "title": (context.get("title") or "")[:500],
                       "deployment_id": deployment_id[:255], "memberships_url": memberships_url[:1000]})
-        if not created and memberships_url and link.memberships_url != memberships_url:
-            ContextLink.objects.filter(pk=link.pk).update(memberships_url=memberships_url[:1000])
-            link.memberships_url = memberships_url
-        if created:
+        if not created:
+            _keep_memberships_url(link, memberships_url)
+        else:
             if not course.lti_context_id:
                 Course.objects.filter(pk=course.pk).update(lti_context_id=context["id"][:255])
             audit.event(actor, course, "LMS context linked", note=f"{platform}: {context.get('label') or context['id']}")
+    return link
+
+
+def _keep_memberships_url(link: ContextLink, memberships_url: str) -> ContextLink:
+    """The link with the launch's roster address, when it offers another one."""
+    if memberships_url and link.memberships_url != memberships_url:
+        ContextLink.objects.filter(pk=link.pk).update(memberships_url=memberships_url[:1000])
+        link.memberships_url = memberships_url
     return link
 
 
@@ -594,6 +626,7 @@ class Launch:
     context: dict
     kind: str
     claims: dict
+    link: ContextLink | None = None   # the context's link to the course
 
 
 def accept(login: LoginState, claims: dict) -> Launch:
@@ -612,15 +645,15 @@ def accept(login: LoginState, claims: dict) -> Launch:
             raise LaunchRefused("user", f"{exc.detail}; ask the library", status=403)
         role = role_of(claims)
         context = claims.get(CLAIM + "context") or {}
-        course = match_course(platform, claims)
+        course, link = _match(platform, claims)
         if course is not None:
-            link_context(user, platform, context, course, deployment_id=claims[CLAIM + "deployment_id"],
-                         memberships_url=memberships_url_of(claims))
+            link = link_context(user, platform, context, course, deployment_id=claims[CLAIM + "deployment_id"],
+                                memberships_url=memberships_url_of(claims), known=link)
             if role:
                 courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
         remember_launch_origins(platform, claims)
     return Launch(user=user, platform=platform, role=role, course=course, context=context,
-                  kind=claims[CLAIM + "message_type"], claims=claims)
+                  kind=claims[CLAIM + "message_type"], claims=claims, link=link)
 
 
 def create_course_for_context(actor: User, platform: Platform, context: dict) -> Course:

@@ -174,7 +174,7 @@ def launch(request):
             # the platform's key set, kept and shared by the workers; fetched again for a new kid
             # (a platform's key rotation), at most once a minute (platform_http.key_set)
             key_set = platform_http.key_set(platform, header["kid"], session)
-            message = MessageLaunch(request, DbToolConf(key_set=key_set),
+            message = MessageLaunch(request, DbToolConf(key_set=key_set, platform=platform),
                                     session_service=StateSession(request, storage_verified=verified),
                                     requests_session=session)
             message.validate()
@@ -262,7 +262,7 @@ def _after_launch(request, result, platform: Platform, claims: dict):
     if not result.context.get("id"):
         # a link outside any course (LTI Core 5.4.1; the certification's "no context" launches)
         return render(request, "lti/no_list.html", {"no_context": True, "course": None})
-    link = result.course and result.course.lti_contexts.filter(platform=platform, context_id=result.context.get("id")).first()
+    link = result.link
     if link and link.memberships_url and result.role == course_services.INSTRUCTOR:
         _sync_later(link.pk)
     if result.course is None:
@@ -310,17 +310,19 @@ def _land(request, course: Course, role: str | None, target=None):
             return redirect(reverse("lists:view", args=[citation.resource_list_id]) + f"#item-{citation.pk}")
         except RuleViolation:
             return render(request, "lti/no_list.html", {"course": course, "unavailable": True}, status=404)
-    visible = list(lists.lists_for_user(request.user, course_id=course.pk))
+    # whether there is one list, and whether this person edits it: two rows at most, no list loaded
+    # (the launch of every student at term start, issue 19 / session 21)
+    visible = list(lists.lists_for_user(request.user, course_id=course.pk).values_list("id", "viewer_edits")[:2])  # type: ignore[misc]  # an annotation of lists_for_user
     # straight into the one list only when the course has no other list this person should hear
     # of — a co-instructor's draft they cannot open is shown on the course page — and, for an
     # instructor, only into a list they edit: one who may only read it is told so there, with
     # whom to ask and a button that asks (LMS-1, LST-8)
     if len(visible) == 1:
-        edits = visible[0].viewer_edits  # type: ignore[attr-defined]  # lists_for_user's annotation
+        list_id, edits = visible[0]
         if role != course_services.INSTRUCTOR:
-            return redirect("lists:edit" if edits else "lists:view", visible[0].pk)
+            return redirect("lists:edit" if edits else "lists:view", list_id)
         if edits and not lists.find_lists_to_join(request.user, course_id=course.pk).exists():
-            return redirect("lists:edit", visible[0].pk)
+            return redirect("lists:edit", list_id)
     return redirect("lti:course", course.pk)
 
 

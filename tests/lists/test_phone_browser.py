@@ -145,3 +145,24 @@ def test_a_students_other_pages_fit_a_phone(page, login, world, address):  # noq
     seen = page.evaluate(MEASURE)
     assert seen["scroll"] == seen["client"] == PHONE["width"], f"{address} is {seen['scroll']} px wide on a 390 px screen"
     check(page, page.title())
+
+
+def test_a_table_htmx_brings_back_is_stacked_on_a_phone_too(page, login, world):  # noqa: F811
+    """Session 21: on a narrow screen a data table is one block per row, each value after its
+    column's heading (shell.js labels the cells when the page loads) — and so is the table of an
+    htmx answer: the librarian's task list, its tab changed in place, still fits 390 px."""
+    page.set_viewport_size(PHONE)
+    login("librarian")
+    page.goto("/lists/tasks/")
+    page.get_by_test_id("tab-others").click()
+    expect(page.get_by_test_id("tab-others")).to_have_attribute("aria-current", "page")
+    page.get_by_test_id("tab-unassigned").click()
+    expect(page.get_by_test_id("tab-unassigned")).to_have_attribute("aria-current", "page")
+    table = page.get_by_test_id("task-table")
+    expect(table).to_have_class(re.compile(r"\bstacks\b"))
+    expect(table).to_have_attribute("role", "table")
+    first = table.locator("tbody tr").first.locator("td").first
+    expect(first).to_have_attribute("data-label", re.compile(r"\w"))
+    assert first.evaluate("td => getComputedStyle(td).display") == "block"
+    seen = page.evaluate(MEASURE)
+    assert seen["scroll"] == PHONE["width"], seen["scroll"]

@@ -9,6 +9,7 @@ person opens every address; what answers a whole page (200, HTML, the shell's ``
 - offer targets of at least 24 × 24 px (WCAG 2.2 2.5.8; a link inside a sentence, and a smaller
   target whose 24 px circle meets no other target, are exempt, as the criterion says);
 - show a focus ring (2 px or more) on every control reached from the keyboard (WCAG 2.4.7);
+- lead the first Tab to the skip link to the content (WCAG 2.4.1);
 - have headings from one h1 down without a skipped level (WCAG 1.3.1);
 - have a title of its own: two different addresses of one person never share a title
   (WCAG 2.4.2), and the title is kept after its <details> are opened;
@@ -128,9 +129,11 @@ def _problems(page, address: str) -> tuple[str | None, list[str]]:
     seen = page.evaluate(MEASURE)
     if not seen["shell"] or page.url.split("?")[0].endswith("/login/"):
         return None, []                                  # a fragment for htmx, or sent to sign in
+    page.keyboard.press("Tab")                           # the first Tab reaches the skip link (WCAG 2.4.1)
+    first = page.evaluate("() => { const a = document.activeElement; return a && a.matches('a.skip-link[href=\"#main\"]'); }")
     found = re.search(r"<title>(.*?)</title>", response.text(), re.S)
     title = html.unescape(found.group(1)).strip() if found else ""
-    wrong = []
+    wrong = [] if first else ["the first Tab does not reach the skip link to the content"]
     if seen["scroll"] > seen["client"]:
         wrong.append(f"{seen['scroll']} px wide on a {seen['client']} px screen: {seen['wide']}")
     if seen["small"]:

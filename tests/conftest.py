@@ -314,6 +314,36 @@ def served(live_server):
 
 
 @pytest.fixture
+def signed_in_page(chromium, live_server, served):
+    """``signed_in_page(user, javascript=False)`` → a page of a browser context of its own, signed in
+    as ``user`` by a session cookie (no sign-in form), optionally with JavaScript off (the pages must
+    work without it) or a viewport (a phone: ``{"width": 390, "height": 844}``).  The contexts are
+    closed, and the live server idle, at teardown."""
+    from django.conf import settings
+    from django.test import Client
+
+    _warm_up(live_server)
+    contexts = []
+
+    def make(user, *, javascript: bool = True, viewport: dict | None = None, locale: str = "en-US"):
+        options = {"viewport": viewport} if viewport else {}
+        context = chromium.new_context(base_url=live_server.url, locale=locale, java_script_enabled=javascript,
+                                       bypass_csp=True, **options)
+        contexts.append(context)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        signed_in = Client()
+        signed_in.force_login(user)
+        name = settings.SESSION_COOKIE_NAME
+        context.add_cookies([{"name": name, "value": signed_in.cookies[name].value, "url": live_server.url}])
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+    served.wait_idle()
+
+
+@pytest.fixture
 def login(page):
     """``login(username, password="pw")`` signs in through the real login form."""
 

@@ -424,6 +424,13 @@ def _flag_viewer(user, lst: ResourceList) -> None:
         lst.viewer_flags = (user.pk, bool(lst.viewer_owner), bool(lst.viewer_collaborator), bool(lst.viewer_enrolled))
 
 
+def place_of(citation_id: int) -> tuple[Citation, int]:
+    """The item (with its section) and how many items its section holds — its place is
+    ``position + 1`` of that (positions are renumbered from 0 on every move, LST-1)."""
+    citation = Citation.objects.select_related("section").get(pk=citation_id)
+    return citation, Citation.objects.filter(resource_list_id=citation.resource_list_id, section_id=citation.section_id).count()
+
+
 def citation_seen_by(user, pk: int | None) -> Citation | None:
     """The item ``pk`` when ``user`` sees its list, else None — for a page that only mentions an
     item it was opened from (Find it's way back, DSV-6) and must say nothing of one it may not see."""

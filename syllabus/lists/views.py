@@ -463,9 +463,9 @@ def add_citation(request, pk: int):
     data = forms.CitationForm.parse(request.POST)
     section = selectors.section_of_list(lst.pk, data["section"] or 0) if request.POST.get("section") else None
     meta = {k: v for k, v in forms.CitationForm.metadata(data).items() if v is not None}
-    services.add_citation(request.user, lst, section, data["type"] or "book", meta, record=_record(request.user, data),
-                          **forms.CitationForm.values(data))
-    return _("Item added.")
+    added = services.add_citation(request.user, lst, section, data["type"] or "book", meta, record=_record(request.user, data),
+                                  **forms.CitationForm.values(data))
+    return _placed(_("Item added."), added.pk)
 
 
 def _save_citation(request, pk: int, citation_id: int) -> None:
@@ -550,7 +550,18 @@ def move_citation(request, pk: int, citation_id: int):
     else:
         section = selectors.section_of_list(pk, move["section"] or 0)
         services.move_citation(request.user, citation, section=section, position=None)
-    return _("Item moved.")
+    return _placed(_("Item moved."), citation.pk)
+
+
+def _placed(done: str, citation_id: int) -> str:
+    """``done`` and where the item now is — which item, its place and its section — for the
+    editor's live region: a screen reader user who added or moved an item hears which one and
+    where it went, without hunting for it (WCAG 4.1.3 status messages)."""
+    citation, of = selectors.place_of(citation_id)
+    where = {"title": citation.title[:80], "n": citation.position + 1, "of": of}
+    if citation.section is None:
+        return f"{done} " + _("%(title)s is item %(n)s of %(of)s of the list.") % where
+    return f"{done} " + _("%(title)s is item %(n)s of %(of)s in %(section)s.") % {**where, "section": citation.section.title}
 
 
 def _item_verb(verb: str, done: str):
@@ -559,8 +570,9 @@ def _item_verb(verb: str, done: str):
 
     @editor_action
     def view(request, pk: int, citation_id: int):
-        getattr(services, verb)(request.user, _citation(request, pk, citation_id))
-        return _(done)
+        citation = _citation(request, pk, citation_id)
+        getattr(services, verb)(request.user, citation)
+        return f"{_(done)} {citation.title[:80]}"
 
     view.__name__ = view.__qualname__ = verb
     return view

@@ -216,49 +216,36 @@ def test_the_task_lists_last_tab_chosen_wins_whichever_answer_comes_first(page, 
     expect(page).to_have_url(re.compile(r"tab=others"))
 
 
-def test_without_javascript_edit_item_is_a_page_of_its_own_that_returns_to_the_item(page, chromium, live_server, instructor,
-                                                                                   course):
+def test_without_javascript_edit_item_is_a_page_of_its_own_that_returns_to_the_item(signed_in_page, instructor, course):
     """LST-2 with JavaScript off: "Edit item" opens the item's page; a refused save shows the rule
     there and keeps what was typed; a saved one returns to the item in the editor (its anchor)."""
-    from django.conf import settings
-    from django.test import Client
-
     from syllabus.lists import services
 
     lst = services.create_list(instructor, title="No-script list", courses=[course])
     week = services.add_section(instructor, lst, title="Week 1")
     services.add_citation(instructor, lst, week, "book", {"title": "Middlemarch"})
     book = services.add_citation(instructor, lst, week, "book", {"title": "Hard Times"})
-    context = chromium.new_context(base_url=live_server.url, locale="en-US", java_script_enabled=False)
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    try:
-        signed_in = Client()
-        signed_in.force_login(instructor)
-        name = settings.SESSION_COOKIE_NAME
-        context.add_cookies([{"name": name, "value": signed_in.cookies[name].value, "url": live_server.url}])
-        pg = context.new_page()
-        pg.goto(f"/lists/{lst.pk}/edit/")
-        expect(pg.get_by_role("heading", level=1)).to_have_text("No-script list")
-        item = pg.locator(f"#item-{book.pk}")
-        item.get_by_role("link", name="Edit item: Hard Times").click()
-        pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/items/{book.pk}/$"))
-        expect(pg.get_by_role("heading", level=1)).to_have_text("Edit item: Hard Times")
-        pg.get_by_label("Note for students").fill("Chapters 1-3")
-        pg.get_by_label("ISBN", exact=True).fill("978-0-14-143954-0")
-        pg.get_by_role("button", name="Save item").click()
-        expect(pg.get_by_test_id("error")).to_contain_text("LST-2")
-        expect(pg.get_by_test_id("error")).to_contain_text("ISBN 978-0-14-143954-0 is not valid")
-        expect(pg.get_by_label("Note for students")).to_have_value("Chapters 1-3")  # nothing typed is lost
-        pg.get_by_label("ISBN", exact=True).fill("978-0-14-143954-9")
-        pg.get_by_role("button", name="Save item").click()
-        pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/#item-{book.pk}$"))
-        expect(pg.locator(".messages")).to_contain_text("Item saved.")
-        expect(pg.locator(f"#item-{book.pk}")).to_contain_text("Chapters 1-3")
-        pg.locator(f"#item-{book.pk}").get_by_role("link", name="Edit item: Hard Times").click()
-        pg.get_by_role("link", name="Cancel").click()   # back to the item, nothing saved
-        pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/#item-{book.pk}$"))
-    finally:
-        context.close()
+    pg = signed_in_page(instructor, javascript=False)
+    pg.goto(f"/lists/{lst.pk}/edit/")
+    expect(pg.get_by_role("heading", level=1)).to_have_text("No-script list")
+    item = pg.locator(f"#item-{book.pk}")
+    item.get_by_role("link", name="Edit item: Hard Times").click()
+    pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/items/{book.pk}/$"))
+    expect(pg.get_by_role("heading", level=1)).to_have_text("Edit item: Hard Times")
+    pg.get_by_label("Note for students").fill("Chapters 1-3")
+    pg.get_by_label("ISBN", exact=True).fill("978-0-14-143954-0")
+    pg.get_by_role("button", name="Save item").click()
+    expect(pg.get_by_test_id("error")).to_contain_text("LST-2")
+    expect(pg.get_by_test_id("error")).to_contain_text("ISBN 978-0-14-143954-0 is not valid")
+    expect(pg.get_by_label("Note for students")).to_have_value("Chapters 1-3")  # nothing typed is lost
+    pg.get_by_label("ISBN", exact=True).fill("978-0-14-143954-9")
+    pg.get_by_role("button", name="Save item").click()
+    pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/#item-{book.pk}$"))
+    expect(pg.locator(".messages")).to_contain_text("Item saved.")
+    expect(pg.locator(f"#item-{book.pk}")).to_contain_text("Chapters 1-3")
+    pg.locator(f"#item-{book.pk}").get_by_role("link", name="Edit item: Hard Times").click()
+    pg.get_by_role("link", name="Cancel").click()   # back to the item, nothing saved
+    pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/#item-{book.pk}$"))
 
 
 def test_the_identifier_lookup_can_be_used_again_after_its_first_answer(page, login, instructor, course, inst_a):

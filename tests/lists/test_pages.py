@@ -22,7 +22,7 @@ def test_instructor_builds_a_list_through_the_editor(client, instructor, course)
     r = client.post(reverse("lists:add-section", args=[lst.pk]), {"title": "Week 1", "start_date": "2026-03-02"}, **HX)
     assert r.status_code == 200
     html = r.content.decode()
-    assert 'id="editor"' in html and "Week 1" in html and 'hx-swap-oob="true"' in html and "Section added." in html
+    assert 'id="editor"' in html and "Week 1" in html and 'hx-swap-oob="innerHTML"' in html and "Section added." in html
     section = lst.sections.get()
 
     r = client.post(reverse("lists:add-citation", args=[lst.pk]), {

@@ -18,7 +18,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from tests.browsing import tab_to
-from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.web.test_accessibility import check, world  # noqa: F401  (the accessibility pages' data)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -111,40 +110,28 @@ def test_the_editor_leads_to_the_items_page_for_its_file_and_section_by_keyboard
     expect(week2.locator(f"#item-{book.pk}")).to_contain_text("chapter1.pdf")
 
 
-def test_without_javascript_the_items_page_uploads_and_moves(chromium, live_server, filed, instructor, tmp_path):
-    from django.conf import settings
-    from django.test import Client
-
+def test_without_javascript_the_items_page_uploads_and_moves(signed_in_page, filed, instructor, tmp_path):
     from syllabus.lists.models import Citation
 
     lst, book = filed["list"], filed["book"]
-    context = chromium.new_context(base_url=live_server.url, locale="en-US", java_script_enabled=False)
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    try:
-        signed_in = Client()
-        signed_in.force_login(instructor)
-        name = settings.SESSION_COOKIE_NAME
-        context.add_cookies([{"name": name, "value": signed_in.cookies[name].value, "url": live_server.url}])
-        pg = context.new_page()
-        pg.goto(f"/lists/{lst.pk}/edit/")
-        pg.locator(f"#item-{book.pk}").get_by_role("link", name=re.compile(r"^Upload a file")).click()
-        pg.wait_for_url(re.compile(rf"/edit/items/{book.pk}/#file$"))
-        scan = tmp_path / "notes.pdf"
-        scan.write_bytes(b"%PDF-1.4\n%%EOF\n" + b"0" * 200)
-        pg.get_by_label("Upload a file").set_input_files(str(scan))
-        pg.get_by_role("button", name="Upload", exact=True).click()
-        pg.wait_for_url(re.compile(rf"/edit/items/{book.pk}/#file$"))
-        expect(pg.locator(".messages")).to_contain_text("File uploaded.")
-        pg.get_by_role("button", name="Remove the file").click()
-        expect(pg.locator(".messages")).to_contain_text("File removed.")
-        pg.get_by_label("Move to section").select_option(label="Week 2")
-        pg.get_by_role("button", name="Move item").click()
-        pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/$"))
-        expect(pg.locator(".messages")).to_contain_text("Item moved.")
-        moved = Citation.objects.get(pk=book.pk)
-        assert moved.section.title == "Week 2" and not moved.file
-    finally:
-        context.close()
+    pg = signed_in_page(instructor, javascript=False)
+    pg.goto(f"/lists/{lst.pk}/edit/")
+    pg.locator(f"#item-{book.pk}").get_by_role("link", name=re.compile(r"^Upload a file")).click()
+    pg.wait_for_url(re.compile(rf"/edit/items/{book.pk}/#file$"))
+    scan = tmp_path / "notes.pdf"
+    scan.write_bytes(b"%PDF-1.4\n%%EOF\n" + b"0" * 200)
+    pg.get_by_label("Upload a file").set_input_files(str(scan))
+    pg.get_by_role("button", name="Upload", exact=True).click()
+    pg.wait_for_url(re.compile(rf"/edit/items/{book.pk}/#file$"))
+    expect(pg.locator(".messages")).to_contain_text("File uploaded.")
+    pg.get_by_role("button", name="Remove the file").click()
+    expect(pg.locator(".messages")).to_contain_text("File removed.")
+    pg.get_by_label("Move to section").select_option(label="Week 2")
+    pg.get_by_role("button", name="Move item").click()
+    pg.wait_for_url(re.compile(rf"/lists/{lst.pk}/edit/$"))
+    expect(pg.locator(".messages")).to_contain_text("Item moved.")
+    moved = Citation.objects.get(pk=book.pk)
+    assert moved.section.title == "Week 2" and not moved.file
 
 
 @pytest.mark.parametrize("address", ["/", "/lists/", "/courses/?q=HIST", "/catalog/?q=Middlemarch"])
@@ -158,3 +145,24 @@ def test_a_students_other_pages_fit_a_phone(page, login, world, address):  # noq
     seen = page.evaluate(MEASURE)
     assert seen["scroll"] == seen["client"] == PHONE["width"], f"{address} is {seen['scroll']} px wide on a 390 px screen"
     check(page, page.title())
+
+
+def test_a_table_htmx_brings_back_is_stacked_on_a_phone_too(page, login, world):  # noqa: F811
+    """Session 21: on a narrow screen a data table is one block per row, each value after its
+    column's heading (shell.js labels the cells when the page loads) — and so is the table of an
+    htmx answer: the librarian's task list, its tab changed in place, still fits 390 px."""
+    page.set_viewport_size(PHONE)
+    login("librarian")
+    page.goto("/lists/tasks/")
+    page.get_by_test_id("tab-others").click()
+    expect(page.get_by_test_id("tab-others")).to_have_attribute("aria-current", "page")
+    page.get_by_test_id("tab-unassigned").click()
+    expect(page.get_by_test_id("tab-unassigned")).to_have_attribute("aria-current", "page")
+    table = page.get_by_test_id("task-table")
+    expect(table).to_have_class(re.compile(r"\bstacks\b"))
+    expect(table).to_have_attribute("role", "table")
+    first = table.locator("tbody tr").first.locator("td").first
+    expect(first).to_have_attribute("data-label", re.compile(r"\w"))
+    assert first.evaluate("td => getComputedStyle(td).display") == "block"
+    seen = page.evaluate(MEASURE)
+    assert seen["scroll"] == PHONE["width"], seen["scroll"]

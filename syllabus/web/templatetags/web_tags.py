@@ -27,6 +27,16 @@ def page_heading(context) -> str:
     return format_html("<h1>{}</h1>", text)
 
 
+@register.simple_tag
+def invalid(error, field: str, error_id: str) -> str:
+    """`` aria-invalid="true" aria-describedby="<error_id>"`` on the input that a refused form's
+    ``error`` (a RuleViolation) names by its ``field`` — a screen reader then says the field is
+    wrong and why, on the field itself (WCAG 3.3.1, 1.3.1) — nothing otherwise."""
+    if error is None or getattr(error, "field", None) != field:
+        return ""
+    return format_html(' aria-invalid="true" aria-describedby="{}"', error_id)
+
+
 @register.simple_tag(takes_context=True)
 def related_pages(context, *url_names: str) -> str:
     """Links to the menu entries named ``url_names`` that the signed-in person sees (``web.nav.related``),

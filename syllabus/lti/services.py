@@ -24,6 +24,7 @@ from syllabus.core.limits import column, setting_within
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
+from syllabus.org.merging import merged_target
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 from syllabus.core import jsondata
 
@@ -468,6 +469,9 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     sourced = username_in(platform, claims)
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
+    if user is not None and user.merged_into_id is not None:
+        user = merged_target(user)   # ORG-MERGE: the account it was merged into is the same person
+    people = people.filter(merged_into__isnull=True)
     if user is None and email:
         # only an address someone vouched for: one a person typed in their contact details, or an
         # identity provider that does not verify addresses sent, never hands them another's LMS account

@@ -505,7 +505,7 @@ def account_for(provider: IdentityProvider, details: PersonDetails, subject: str
     if User.objects.filter(username=subject).exists() or not vouched or not details.email:
         return None, "username"
     same = list(User.objects.filter(institution=provider.institution, email__iexact=details.email.strip(),
-                                    email_verified=True)[:2])
+                                    email_verified=True, merged_into__isnull=True)[:2])
     if len(same) != 1:
         return None, "username"   # nobody, or two people with that address: a new account, matched by nobody's address
     user = same[0]

@@ -219,6 +219,9 @@ class ConfigValue(models.Model):
         return "library" if self.library_id else "institution" if self.institution_id else "consortium"
 
 
+USERNAME_MAX = 150  # Django's username column
+
+
 def typed_username(value) -> str:
     """A username as a person typed it (a form, an API payload, a command line), read the way the
     sign-in form reads it: surrounding blanks dropped, then NFKC through ``User.normalize_username``

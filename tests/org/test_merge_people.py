@@ -345,3 +345,64 @@ def test_the_command_is_a_dry_run_unless_applied(make_user):
     call_command("people", "merge", "cli-src", "cli-tgt", "--apply", stdout=out)
     source.refresh_from_db()
     assert "Merged cli-src into cli-tgt" in out.getvalue() and source.merged_into_id == target.pk
+
+
+# --- the page: preview, then confirm ------------------------------------------------------------
+
+def test_the_page_previews_then_merges(client, make_user, gsa):
+    from django.contrib.messages import get_messages
+
+    source, target = make_user("pg-src"), make_user("pg-tgt")
+    source.role_assignments.create(role=Role.REQUESTS_OPERATOR, institution=source.institution)
+    client.force_login(gsa)
+    assert client.get("/people/merge/?source=pg-src&target=pg-tgt").status_code == 200
+    preview = client.post("/people/merge/", {"source": "pg-src", "target": "pg-tgt", "action": "preview"})
+    html = preview.content.decode()
+    assert preview.status_code == 200 and 'data-testid="merge-preview"' in html and "role assignments: 1" in html
+    source.refresh_from_db()
+    assert source.is_active   # the preview changed nothing
+    done = client.post("/people/merge/", {"source": "pg-src", "target": "pg-tgt", "action": "apply"})
+    assert done.status_code == 302
+    assert "merged into pg-tgt" in " ".join(str(m) for m in get_messages(done.wsgi_request))
+    source.refresh_from_db()
+    assert source.merged_into_id == target.pk and not source.is_active
+
+
+def test_the_page_shows_a_refusal_with_its_rule(client, make_user, gsa, inst_b):
+    make_user("pg-a")
+    make_user("pg-b", institution=inst_b)
+    client.force_login(gsa)
+    page = client.post("/people/merge/", {"source": "pg-a", "target": "pg-b", "action": "preview"})
+    assert page.status_code == 404 and "ORG-MERGE" in page.content.decode()   # B's person is not found from A
+    page = client.post("/people/merge/", {"source": "pg-a", "target": "pg-a", "action": "apply"})
+    assert page.status_code == 400 and "the same account" in page.content.decode()
+    assert client.post("/people/merge/", {}).status_code == 400
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.GENERAL_SYSTEM_ADMINISTRATOR] + ["student"])
+def test_the_pages_are_for_general_system_administrators_only(client, make_user, role):
+    person = make_user("pg-person", roles=[role] if role in Role.values else [])
+    source, target = make_user("pg-src"), make_user("pg-tgt")
+    client.force_login(person)
+    for url in ("/people/merge/", "/people/duplicates/"):
+        assert client.get(url).status_code == 403
+    assert client.post("/people/merge/", {"source": "pg-src", "target": "pg-tgt", "action": "apply"}).status_code == 403
+    source.refresh_from_db()
+    assert source.is_active and target.pk
+
+
+def test_the_merge_needs_the_csrf_token(make_user, gsa):
+    from django.test import Client
+
+    make_user("pg-src"), make_user("pg-tgt")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(gsa)
+    assert client.post("/people/merge/", {"source": "pg-src", "target": "pg-tgt", "action": "apply"}).status_code == 403
+
+
+def test_the_duplicates_page_links_to_the_merge(client, make_user, gsa):
+    make_user("dp1", first_name="Ana", last_name="Lima")
+    make_user("dp2", first_name="ana", last_name="LIMA")
+    client.force_login(gsa)
+    html = client.get("/people/duplicates/").content.decode()
+    assert "/people/merge/?source=dp1&amp;target=dp2" in html

@@ -1,15 +1,9 @@
 """What a merge of two accounts does to acquisitions (SRV-3; ORG-MERGE, org.merging)."""
-from __future__ import annotations
+from syllabus.org.merging import moves
 
-from syllabus.org.merging import Merge, participant
-
-from .models import AcquisitionTask, EditionNotice, PurchaseRequest
-
-
-@participant("acquisitions.PurchaseRequest.requester", "acquisitions.AcquisitionTask.assignee",
-             "acquisitions.AcquisitionTask.created_by", "acquisitions.EditionNotice.decided_by")
-def acquisitions(merge: Merge) -> None:
-    merge.reassign(PurchaseRequest, "requester", what="purchase requests")
-    merge.reassign(AcquisitionTask, "assignee", what="acquisition tasks assigned")
-    merge.reassign(AcquisitionTask, "created_by", what="acquisition tasks created")
-    merge.reassign(EditionNotice, "decided_by", what="new-edition notices decided")
+moves(__name__, {
+    "acquisitions.PurchaseRequest.requester": "purchase requests",
+    "acquisitions.AcquisitionTask.assignee": "acquisition tasks assigned",
+    "acquisitions.AcquisitionTask.created_by": "acquisition tasks created",
+    "acquisitions.EditionNotice.decided_by": "new-edition notices decided",
+})

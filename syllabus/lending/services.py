@@ -1929,7 +1929,7 @@ def _keeps_better_place(req: LoanRequest) -> tuple:
     """The better of two open requests of one person for one title (LDL-3 allows one): being viewed,
     then in its grace period, then waiting; among active ones the later due time, among waiting
     ones the earlier place in the queue (LDL-5: higher priority, then earlier request)."""
-    rank = {Step.IS_BEING_VIEWED: 2, Step.IN_GRACE_PERIOD: 1}.get(req.step, 0)
+    rank = {Step.IS_BEING_VIEWED.value: 2, Step.IN_GRACE_PERIOD.value: 1}.get(str(req.step), 0)
     due = req.session_due_at or req.grace_due_at
     return (rank, due.timestamp() if due and rank else 0.0, req.priority, -req.requested_at.timestamp(), -req.pk)
 

@@ -24,7 +24,7 @@ def organisation(merge: Merge) -> None:
     gained = sorted({ra.get_role_display() for ra in source.role_assignments.all()
                      if (ra.role, ra.scope, ra.library_id, ra.department) not in before})
     merge.reassign(RoleAssignment, "user", clash=("role", "scope", "institution", "library", "department"),
-                   what="role assignments")
+                   what="role assignments", nulls_clash=True)
     if gained:
         merge.report("roles the target gains", len(gained), ", ".join(str(g) for g in gained))
     merge.reassign_m2m(User.groups, what="Django groups")

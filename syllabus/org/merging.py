@@ -61,6 +61,21 @@ def participant(*fields: str, kept: tuple[str, ...] = ()) -> Callable[[Participa
     return register
 
 
+def moves(module: str, fields: dict[str, str], *, clashes: dict[str, tuple[str, ...]] | None = None) -> Participant:
+    """Register a participant that only moves rows: ``{"app_label.Model.field": "what the report calls
+    them"}``; ``clashes``: for a field in a unique constraint, its other fields (see
+    :meth:`Merge.reassign`).  ``module`` is the registering module's ``__name__``."""
+    from django.apps import apps as registry
+
+    def run(merge: Merge) -> None:
+        for name, what in fields.items():
+            label, _, attribute = name.rpartition(".")
+            merge.reassign(registry.get_model(label), attribute, clash=(clashes or {}).get(name, ()), what=what)
+
+    run.__module__, run.__name__ = module, "moves"
+    return participant(*fields)(run)
+
+
 @dataclass
 class Line:
     """One line of a merge's report: what moved (or was closed, kept, revoked) and how many."""
@@ -94,23 +109,26 @@ class Merge:
             self.lines.append(Line(what, count, detail))
 
     def reassign(self, model: type[models.Model], name: str, *, clash: Iterable[str] = (), what: str = "",
-                 also: dict | None = None, keep_target: bool = True) -> int:
+                 also: dict | None = None, nulls_clash: bool = False) -> int:
         """Move ``model``'s rows whose ``name`` is the source to the target.
 
         ``clash``: the other fields of a unique constraint with ``name`` — a source row whose
         values there the target already holds is a duplicate: deleted (the target's row stays),
-        never an IntegrityError.  ``also``: more values to write on the moved rows."""
+        never an IntegrityError.  A NULL there never clashes, as in the database, unless
+        ``nulls_clash`` (a role's empty library scope is the same scope).  ``also``: more values to
+        write on the moved rows."""
         qs = model._base_manager.filter(**{name: self.source})
         dropped = 0
         clash = tuple(clash)
         if clash:
             theirs = set(model._base_manager.filter(**{name: self.target}).values_list(*clash))
-            dup = [pk for pk, *values in qs.values_list("pk", *clash) if tuple(values) in theirs]
+            # a NULL never clashes in a unique constraint (My collection's stand-alone entries)
+            dup = [pk for pk, *values in qs.values_list("pk", *clash) if (nulls_clash or None not in values) and tuple(values) in theirs]
             if dup:
                 dropped, _ = model._base_manager.filter(pk__in=dup).delete()
         moved = qs.update(**{name: self.target}, **(also or {}))
         label = what or f"{model._meta.verbose_name_plural} ({name.replace('_', ' ')})"
-        self.report(label, moved, f"{dropped} the target already had" if dropped else "")
+        self.report(label, moved + dropped, f"{dropped} the target already had" if dropped else "")
         return moved
 
     def keep(self, model: type[models.Model], name: str, *, what: str) -> int:

@@ -36,7 +36,7 @@ def merge(request):
         institution_id = None if request.user.is_superuser else request.user.institution_id
         try:
             if not source_name or not target_name:
-                raise RuleViolation(merging.RULE, _("name both accounts: the one that goes away and the one that stays"))
+                raise RuleViolation(merging.RULE, "name both accounts: the one that goes away and the one that stays")
             source = merging.find_account(institution_id, source_name)
             target = merging.find_account(institution_id, target_name)
             report = merging.merge_people(source, target, by=request.user, apply=apply)

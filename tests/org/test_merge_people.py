@@ -406,3 +406,24 @@ def test_the_duplicates_page_links_to_the_merge(client, make_user, gsa):
     client.force_login(gsa)
     html = client.get("/people/duplicates/").content.decode()
     assert "/people/merge/?source=dp1&amp;target=dp2" in html
+
+
+def test_clashing_rows_keep_the_targets_and_null_never_clashes(make_user, gsa, library_a):
+    """A unique pair the target already has: the source's row goes, the target's stays — never an
+    IntegrityError; a stand-alone (no record) My collection entry of both is kept twice."""
+    from syllabus.catalog.models import CollectionEntry, Record
+    from syllabus.org.models import RoleAssignment
+
+    source, target = make_user("cl-src"), make_user("cl-tgt")
+    record = Record.objects.create(institution=library_a.institution, title="Both collected")
+    mine = CollectionEntry.objects.create(user=target, record=record, title="Both collected", note="the target's")
+    CollectionEntry.objects.create(user=source, record=record, title="Both collected", note="the source's")
+    CollectionEntry.objects.create(user=source, title="Loose note A")
+    CollectionEntry.objects.create(user=target, title="Loose note B")
+    for user in (source, target):
+        RoleAssignment.objects.create(user=user, role=Role.REQUESTS_OPERATOR, institution=user.institution)
+    report = merge_people(source, target, by=gsa)
+    assert list(CollectionEntry.objects.filter(user=target, record=record)) == [mine]
+    assert CollectionEntry.objects.filter(user=target, record__isnull=True).count() == 2
+    assert RoleAssignment.objects.filter(user=target).count() == 1
+    assert "My collection entries: 2 (1 the target already had)" in report.as_text()

@@ -427,3 +427,15 @@ def test_clashing_rows_keep_the_targets_and_null_never_clashes(make_user, gsa, l
     assert CollectionEntry.objects.filter(user=target, record__isnull=True).count() == 2
     assert RoleAssignment.objects.filter(user=target).count() == 1
     assert "My collection entries: 2 (1 the target already had)" in report.as_text()
+
+
+def test_the_enrolment_loader_enrols_the_account_a_merged_one_became(make_user, gsa, course, inst_a):
+    from syllabus.courses.models import Enrollment
+    from syllabus.courses.services import import_enrolments
+
+    source, target = make_user("en-src"), make_user("en-tgt")
+    merge_people(source, target, by=gsa)
+    line = f"course_code,section,term,username,role\n{course.code},{course.section},{course.term},en-src,student\n"
+    import_enrolments(io.StringIO(line), inst_a)
+    assert Enrollment.objects.filter(course=course, user=target).exists()
+    assert not Enrollment.objects.filter(course=course, user=source).exists()

@@ -439,3 +439,14 @@ def test_the_enrolment_loader_enrols_the_account_a_merged_one_became(make_user, 
     import_enrolments(io.StringIO(line), inst_a)
     assert Enrollment.objects.filter(course=course, user=target).exists()
     assert not Enrollment.objects.filter(course=course, user=source).exists()
+
+
+def test_the_admin_action_opens_the_merge_page_with_two_accounts(client, make_user, gsa):
+    gsa.is_staff = True
+    gsa.save()
+    older, newer = make_user("ad-old"), make_user("ad-new")
+    client.force_login(gsa)
+    answer = client.post("/admin/org/user/", {"action": "merge_accounts", "_selected_action": [older.pk, newer.pk]})
+    assert answer.status_code == 302 and answer["Location"] == "/people/merge/?source=ad-new&target=ad-old"
+    one = client.post("/admin/org/user/", {"action": "merge_accounts", "_selected_action": [older.pk]}, follow=True)
+    assert "Choose exactly two accounts" in one.content.decode()

@@ -22,6 +22,7 @@ urlpatterns = [
 
 # (module, URL prefix) of each app's pages
 APP_PAGES = [
+    ("syllabus.org.urls", "people/"),
     ("syllabus.courses.urls", "courses/"),
     ("syllabus.lists.urls", "lists/"),
     ("syllabus.catalog.urls", "catalog/"),

@@ -414,3 +414,31 @@ def mark_done(actor: User, citation: Citation) -> ReadingMark:
 def unmark_done(actor: User, citation: Citation) -> None:
     citation, acc = list_selectors.citation_for(actor, citation.pk)
     ReadingMark.objects.filter(user=actor, citation=citation).delete()
+
+
+# --- merging two accounts of one person (ORG-MERGE) -------------------------------------------------
+
+def merge_holds(actor, source: User, target: User, note: str) -> tuple[int, int]:
+    """Move ``source``'s holds to ``target`` (ORG-MERGE), inside the caller's transaction.
+
+    SRV-5 allows one open hold per patron and title: where both accounts hold the same title, the
+    hold with the better place stays — one on the hold shelf before one waiting, then the earlier
+    placed (the queue's order) — and the other is cancelled through the workflow with no letter (the
+    person keeps the other; a copy it kept on the shelf is free again).  Returns (moved, cancelled)."""
+    open_holds = list(Hold.objects.select_for_update().filter(patron__in=[source, target], status__in=workflow.OPEN_HOLD)
+                      .order_by("record_id", "pk"))
+    by_record: dict[int, list[Hold]] = {}
+    for hold in open_holds:
+        by_record.setdefault(hold.record_id, []).append(hold)
+    cancelled = 0
+    for holds in by_record.values():
+        if len(holds) < 2:
+            continue
+        keep = min(holds, key=lambda h: (h.status != HoldStatus.ON_HOLD_SHELF, h.placed_at, h.pk))
+        for hold in holds:
+            if hold is not keep:
+                _move(actor, hold, "cancel", audit_note=f"{note}: a duplicate of the person's other hold (SRV-5)",
+                      reason="duplicate of the same person's other hold (accounts merged)")
+                cancelled += 1
+    moved = Hold.objects.filter(patron=source).update(patron=target)
+    return moved, cancelled

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 
 from syllabus.core import audit, clock
 from syllabus.core.dates import typed_date
@@ -394,7 +394,9 @@ def import_enrolments(source, institution: Institution, actor: User | None = Non
     rows = csv_rows(source, rule="CRS-2", required=("course_code", "username", "role"), columns=ENROLMENT_COLUMNS)
     courses = {(c.code, c.section, c.term): c for c in Course.objects.filter(institution=institution).only("id", "code", "section", "term", "name")}
     by_id = {c.pk: c for c in courses.values()}
-    people = {name.lower(): pk for name, pk in User.objects.filter(institution=institution).values_list("username", "id")}
+    # a username of an account merged into another (ORG-MERGE) enrols the account it became
+    people = {name.lower(): pk for name, pk in User.objects.filter(institution=institution)
+              .values_list("username", Coalesce("merged_into_id", "id"))}
     wanted: dict[tuple[int, int], str] = {}
     lines: dict[tuple[int, int], int] = {}
     keep: set[tuple[int, int]] = set()
@@ -457,7 +459,8 @@ def set_roster(actor: User, course: Course, members: list[tuple[str, str]]) -> R
     found: dict[str, int] = {}
     for part in chunks(list(wanted_names)):
         found.update((n.lower(), pk) for n, pk in User.objects.filter(institution_id=course.institution_id)
-                     .annotate(lower=Lower("username")).filter(lower__in=part).values_list("username", "id"))
+                     .annotate(lower=Lower("username")).filter(lower__in=part)
+                     .values_list("username", Coalesce("merged_into_id", "id")))   # ORG-MERGE: the account it became
     missing = [n for n in wanted_names if n not in found]
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
@@ -473,6 +476,8 @@ def add_member(actor: User, course: Course, username: str, role: str = STUDENT) 
     user = User.objects.filter(institution_id=course.institution_id, username__iexact=typed_username(username)).first()
     if user is None:
         raise RuleViolation("CRS-2", f"no person {username!r} in {course.institution.code}", field="username", status=404)
+    if user.merged_into_id is not None:   # ORG-MERGE: the account it was merged into
+        user = User.objects.get(pk=user.merged_into_id)
     return apply_roster(actor, {course.pk: course}, {(course.pk, user.pk): role})
 
 

@@ -1921,3 +1921,56 @@ def edit_request(actor: User, req: LoanRequest, *, note=UNSET, priority=UNSET) -
             _write(req, [*changes, "updated_at"])
             audit.changed(actor, req, changes)
         return changes
+
+
+# --- merging two accounts of one person (ORG-MERGE) -------------------------------------------------
+
+def _keeps_better_place(req: LoanRequest) -> tuple:
+    """The better of two open requests of one person for one title (LDL-3 allows one): being viewed,
+    then in its grace period, then waiting; among active ones the later due time, among waiting
+    ones the earlier place in the queue (LDL-5: higher priority, then earlier request)."""
+    rank = {Step.IS_BEING_VIEWED.value: 2, Step.IN_GRACE_PERIOD.value: 1}.get(str(req.step), 0)
+    due = req.session_due_at or req.grace_due_at
+    return (rank, due.timestamp() if due and rank else 0.0, req.priority, -req.requested_at.timestamp(), -req.pk)
+
+
+def merge_patron(actor, source: User, target: User, note: str) -> tuple[int, int]:
+    """Move ``source``'s loan requests to ``target`` (ORG-MERGE), inside the caller's transaction.
+
+    LDL-3 allows one Ready or Active request per patron and representation: where both accounts
+    have one open for the same title, the one with the better place stays (:func:`_keeps_better_place`)
+    and the other is closed through the workflow — cancelled as a duplicate (a copy it held goes to
+    the next in line, LDL-6), or, being viewed, finished — with no letter (the person keeps the
+    other one).  Returns (requests moved, duplicates closed)."""
+    from collections import Counter
+
+    both = Counter(LoanRequest.objects.filter(patron__in=[source, target], status__in=[Status.READY, Status.ACTIVE])
+                   .values_list("representation_id", flat=True))
+    shared = sorted(rep for rep, n in both.items() if n > 1)
+    closed = 0
+    for rep_id in shared:
+        settle([rep_id])
+        title = _Title(rep_id, grace=True)
+        title.lock()
+        now = clock.now()
+        pair = list(LoanRequest.objects.filter(representation_id=rep_id, patron__in=[source, target],
+                                               status__in=[Status.READY, Status.ACTIVE]))
+        if len(pair) < 2:
+            continue
+        loser = min(pair, key=_keeps_better_place)
+        title.read(own=loser.pk)
+        loser = title.own(loser)
+        was_active = loser.status == Status.ACTIVE
+        why = f"{note}: a duplicate of the person's other request (LDL-3)"
+        if loser.step == Step.IS_BEING_VIEWED:
+            title.complete(loser, "finish", Outcome.FINISHED, actor, now, now, note=why)
+        else:
+            title.complete(loser, "cancel", Outcome.CANCELLED, actor, now, now, note=why,
+                           cancel_reason=CancelReason.DUPLICATE, cancel_note=why)
+        if was_active:
+            title.allocate(now, actor=None)
+        title.flush()
+        closed += 1
+    moved = LoanRequest.objects.filter(patron=source).update(patron=target, updated_at=clock.now())
+    LoanRequest.objects.filter(creator=source).update(creator=target)
+    return moved, closed

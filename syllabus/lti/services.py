@@ -17,6 +17,7 @@ import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from syllabus.core import audit, clock, outbound
 from syllabus.core.errors import RuleViolation
@@ -24,6 +25,7 @@ from syllabus.core.limits import column, setting_within
 from syllabus.courses import services as courses
 from syllabus.courses.models import Course
 from syllabus.org.models import Institution, User
+from syllabus.org.merging import merged_target
 from syllabus.org.services import check_may_sign_in, email_values, has_back_office_rights
 from syllabus.core import jsondata
 
@@ -481,11 +483,15 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     sourced = username_in(platform, claims)
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
+    if user is not None and user.merged_into_id is not None:
+        user = merged_target(user)   # ORG-MERGE: the account it was merged into is the same person
     if user is None and email:
         # only an address someone vouched for: one a person typed in their contact details, or an
-        # identity provider that does not verify addresses sent, never hands them another's LMS account
-        same = list(people.filter(email__iexact=email, email_verified=True)[:2])
-        user = same[0] if len(same) == 1 else None
+        # identity provider that does not verify addresses sent, never hands them another's LMS account;
+        # an account merged into another (ORG-MERGE) counts as the account it became
+        same = list(people.filter(email__iexact=email, email_verified=True)
+                    .values_list(Coalesce("merged_into_id", "id"), flat=True).distinct()[:2])
+        user = User.objects.get(pk=same[0]) if len(same) == 1 else None
         if user is not None and not platform.trust_email_for_staff and not user.is_superuser and has_back_office_rights(user):
             # an LMS that lets people change their e-mail without verifying it would hand them this
             # account (superusers are refused by check_may_sign_in, with their own message)

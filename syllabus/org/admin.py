@@ -270,7 +270,22 @@ class UserAdmin(ScopedChoicesAudited, BaseUserAdmin):
                                                                     "email_verified")}),)
     readonly_fields = ("email_verified",)   # set by where the address came from (org.services.email_values)
     inlines = [RoleAssignmentInline]
-    actions = ["unlock_sign_in"]
+    actions = ["unlock_sign_in", "merge_accounts"]
+
+    @admin.action(description="Merge these two accounts of one person…")
+    def merge_accounts(self, request, queryset):
+        """ORG-MERGE: two people chosen here open the merge page (preview, then confirm) with the newer
+        account as the one that goes away; swap them there if needed."""
+        from urllib.parse import urlencode
+
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        people = list(queryset.order_by("pk")[:3])
+        if len(people) != 2:
+            self.message_user(request, "Choose exactly two accounts to merge.", level="error")
+            return None
+        return redirect(f"{reverse('org:merge')}?{urlencode({'source': people[1].username, 'target': people[0].username})}")
 
     @admin.action(description="Unlock sign-in (clear failed sign-ins)")
     def unlock_sign_in(self, request, queryset):

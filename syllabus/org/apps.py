@@ -9,6 +9,8 @@ class OrgConfig(SyllabusAppConfig):
 
         # every app declares its configuration parameters in <app>/params.py
         autodiscover_modules("params")
+        # ORG-MERGE: every app says what a merge of two accounts does to its rows (org.merging)
+        autodiscover_modules("merge")
         from . import throttle  # noqa: F401  (sign-in failure counting: issue 18 item 5)
         from .backends import install
 

@@ -105,6 +105,11 @@ class User(AbstractUser):
     # not — it still gets letters, but never matches an LMS launch or a typed instructor to this
     # person (LMS-1, LMS-3).  Written only through org.services.email_values
     email_verified = models.BooleanField(default=True)
+    # ORG-MERGE: this account was merged into another one (org.merging.merge_people) and is
+    # inactive since; an LMS or SSO sign-in that still names it leads to that account instead
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    help_text="the account this one was merged into (ORG-MERGE)")
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         full = self.get_full_name()
@@ -212,6 +217,9 @@ class ConfigValue(models.Model):
     @property
     def level(self) -> str:
         return "library" if self.library_id else "institution" if self.institution_id else "consortium"
+
+
+USERNAME_MAX = 150  # Django's username column
 
 
 def typed_username(value) -> str:

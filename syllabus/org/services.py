@@ -202,6 +202,11 @@ def import_users(source, institution, actor=None):
         if user is not None and user.institution_id != institution.pk:
             report.reject(line, f"username {values['username']} belongs to another institution")
             continue
+        if user is not None and user.merged_into_id is not None:
+            # ORG-MERGE: never brought back to life by a file that still lists it
+            report.reject(line, f"{values['username']} was merged into another account (ORG-MERGE): update the file, "
+                                "or merge the other way round")
+            continue
         if user is None:
             # no password: people sign in through SSO or LTI, or an administrator sets one
             user = User(institution=institution, password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20), **values)
@@ -295,6 +300,9 @@ def provision_person(institution, details: PersonDetails, *, create: bool = True
         raise RuleViolation(rule, f"the username is longer than {USERNAME_MAX} characters")
     with transaction.atomic():
         found = User.objects.select_for_update().filter(username=username).first()
+        if found is not None and found.merged_into_id is not None:
+            # ORG-MERGE: the account was merged into another one; the source names the same person
+            found = User.objects.select_for_update().filter(pk=found.merged_into_id).first() or found
         if found is not None and found.institution_id != institution.pk:
             raise PermissionDenied(rule, f"the username {username!r} belongs to another institution")
         group = _user_group(institution, details.user_group)

@@ -238,6 +238,7 @@ class ThrottledFormMixin:
     view answers 429), not the usual "username and password didn't match"."""
 
     locked: SignInLocked | None = None
+    merged: str = ""   # ORG-MERGE: the account was merged into another one (the message saying which)
 
     def clean(self):
         from django import forms
@@ -256,7 +257,30 @@ class ThrottledFormMixin:
             except SignInLocked as exc:
                 self.locked = exc
                 raise forms.ValidationError(exc.message, code="locked")
+            merged = _merged_account(username, self.cleaned_data.get("password"))
+            if merged is not None:
+                self.merged = merged
+                raise forms.ValidationError(merged, code="merged")
             raise
+
+
+def _merged_account(username, password) -> str | None:
+    """ORG-MERGE: the message for a sign-in to an account that was merged into another one — only
+    with that account's right password (else the usual "didn't match": a username alone never tells
+    whether an account exists, nor which account it became).  The password of the merged account
+    never signs in the other one: it was not set for it."""
+    from django.utils.translation import gettext
+
+    from .models import User
+
+    if not username or not password:
+        return None
+    user = (User.objects.select_related("merged_into").filter(username=User.normalize_username(str(username).strip()),
+                                                                merged_into__isnull=False).first())
+    if user is None or user.merged_into is None or not user.check_password(password):
+        return None
+    return gettext("This account was merged into the account %(target)s (ORG-MERGE). Sign in as %(target)s — with "
+                   "its own password or your institution's sign-in.") % {"target": user.merged_into.username}
 
 
 def check_token_creation(user) -> None:

@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
 from syllabus.core import audit, clock
@@ -504,11 +505,13 @@ def account_for(provider: IdentityProvider, details: PersonDetails, subject: str
         return link.user, ""
     if User.objects.filter(username=subject).exists() or not vouched or not details.email:
         return None, "username"
+    # an account merged into another (ORG-MERGE) counts as the account it became
     same = list(User.objects.filter(institution=provider.institution, email__iexact=details.email.strip(),
-                                    email_verified=True)[:2])
+                                    email_verified=True)
+                .values_list(Coalesce("merged_into_id", "id"), flat=True).distinct()[:2])
     if len(same) != 1:
         return None, "username"   # nobody, or two people with that address: a new account, matched by nobody's address
-    user = same[0]
+    user = User.objects.get(pk=same[0])
     other = LinkedAccount.objects.filter(provider=provider, user=user).first()
     if other is not None:
         raise PermissionDenied(RULE, f"{provider.name} signs you in as {subject!r}, and the account with your e-mail address "

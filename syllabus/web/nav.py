@@ -133,6 +133,9 @@ def menu_for(user, *, back_office: bool) -> list[dict]:
 # The shell's own entries.
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
+from syllabus.org.merging import may_merge as _may_merge  # noqa: E402  (ORG-MERGE)
+
 entry("lists", _("Home"), "web:home", order=0)
 entry("lists", _("Courses"), "web:courses", order=20)
+entry("back_office", _("Merge accounts"), "org:merge", when=lambda u: _may_merge(u), order=85)
 entry("back_office", _("Administration"), "admin:index", when=lambda u: u.is_staff and u.is_administrator, order=90)

@@ -1,0 +1,61 @@
+"""Merge two accounts of one person (ORG-MERGE): the institution's General System Administrator
+names the two accounts, sees what will move (the merge run and rolled back), then confirms."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from syllabus.core.errors import RuleViolation
+
+from . import merging
+from .models import USERNAME_MAX
+
+
+def _ensure_admin(request) -> None:
+    if not merging.may_merge(request.user):
+        raise DjangoPermissionDenied(_("Only a General System Administrator merges accounts (ORG-MERGE)."))
+
+
+def _names(data) -> tuple[str, str]:
+    return (str(data.get("source", "")).strip()[:USERNAME_MAX], str(data.get("target", "")).strip()[:USERNAME_MAX])
+
+
+@login_required
+def merge(request):
+    """GET: the form (``?source=&target=`` fill it in, from the duplicates page).  POST ``preview``:
+    what the merge moves, with the confirmation; POST ``apply``: the merge."""
+    _ensure_admin(request)
+    source_name, target_name = _names(request.POST if request.method == "POST" else request.GET)
+    context: dict = {"source": source_name, "target": target_name, "report": None, "error": None}
+    status = 200
+    if request.method == "POST":
+        apply = request.POST.get("action") == "apply"
+        institution_id = None if request.user.is_superuser else request.user.institution_id
+        try:
+            if not source_name or not target_name:
+                raise RuleViolation(merging.RULE, "name both accounts: the one that goes away and the one that stays")
+            source = merging.find_account(institution_id, source_name)
+            target = merging.find_account(institution_id, target_name)
+            report = merging.merge_people(source, target, by=request.user, apply=apply)
+        except RuleViolation as exc:
+            context["error"] = exc
+            status = exc.status
+        else:
+            if apply:
+                messages.success(request, _("%(source)s was merged into %(target)s and deactivated.")
+                                 % {"source": report.source, "target": report.target})
+                return redirect("org:merge")
+            context.update(report=report, source_user=source, target_user=target)
+    return render(request, "org/merge.html", context, status=status)
+
+
+@login_required
+def duplicates(request):
+    """Likely duplicate accounts of the administrator's institution, each with a link to merge."""
+    _ensure_admin(request)
+    institution = request.user.institution
+    found = merging.likely_duplicates(institution) if institution is not None else []
+    return render(request, "org/duplicates.html", {"groups": found, "institution": institution})

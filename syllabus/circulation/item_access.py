@@ -21,6 +21,7 @@ from django.utils.timezone import localtime
 from syllabus.citations import openurl
 from syllabus.catalog import availability
 from syllabus.catalog.models import EResource, Item, Representation
+from syllabus.fulfillment.models import DigitizationRequest
 from syllabus.lists.changes import EVERY, LISTS, RECORD, RECORDS, Watch, citation_list
 from syllabus.lists.item_access import Stamp, list_records, register
 from syllabus.org import config
@@ -112,7 +113,12 @@ def catalog_access(user, citations) -> dict[int, dict]:
             eres_by_record[e.record_id].append(e)
         reps = (Representation.objects.filter(record_id__in=record_ids, active=True, discoverable=True,
                                               library__institution__consortium_id=inst.consortium_id)
-                .exclude(loan_settings__policy__long_term_loan=True).order_by("pk"))
+                .exclude(loan_settings__policy__long_term_loan=True)
+                # a scan delivered for an item of the page is that item's "Digitized copy", with its
+                # copyright window (fulfillment's part): not a second, staff-labelled "Digital copy"
+                .exclude(pk__in=DigitizationRequest.objects.filter(citation_id__in=cids, representation__isnull=False)
+                         .values("representation_id"))
+                .order_by("pk"))
         for r in reps:
             reps_by_record[r.record_id].append(r)
     personal = {pc.citation_id: pc for pc in PersonalCopy.objects.filter(citation_id__in=cids, status=PersonalCopyStatus.ON_RESERVE)

@@ -92,7 +92,7 @@ def _cite_on_hist101(inst, source_id: str) -> str:
     record = Record.objects.filter(institution=inst, source_id=source_id).first()
     lst = (ResourceList.objects.filter(institution=inst, courses__code="HIST101", owners=instructor).order_by("pk").first()
            if instructor else None)
-    if lst is None or record is None:
+    if instructor is None or lst is None or record is None:
         return ""
     week2 = lst.sections.filter(title__startswith="Week 2").first()
     lists.add_citation(instructor, lst, week2, "book", {"title": record.title, "author": [{"family": "Smith", "given": "Adam"}],

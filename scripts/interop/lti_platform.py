@@ -8,7 +8,8 @@ This file only hosts it over HTTP (stdlib), as a course in an LMS would.
     python scripts/interop/lti_platform.py PORT TOOL_BASE_URL
 
 ``GET /course/<context>?user=<id>`` starts a launch as that person (``&link=<id>`` launches a
-placed link, ``&deep_link=1`` opens the tool's content selection).  ``GET /placed`` lists what
+placed link, ``&deep_link=1`` opens the tool's content selection, ``&locale=fr-CA`` sends the
+person's LMS language as ``launch_presentation.locale``).  ``GET /placed`` lists what
 the tool sent back by deep linking (JSON).  Issuer ``http://127.0.0.1:PORT``, client id
 ``lti1p3platform-client``, deployment ``deployment-1``; the login URL, launch URL and keyset
 URL of the tool are TOOL_BASE_URL + ``/lti/login/``, ``/lti/launch/``, ``/lti/jwks/``."""
@@ -34,6 +35,7 @@ from lti1p3platform.request import Request, TRequest
 from lti1p3platform.service_connector import NamesRoleProvisioningService, TPage
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+CLAIM_LP = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 CLIENT_ID, DEPLOYMENT_ID = "lti1p3platform-client", "deployment-1"
 PEOPLE = {
     "u-ada": {"name": "Ada Lovelace", "email": "ada@college.example", "roles": [LIS + "Instructor"]},
@@ -143,12 +145,13 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, json.dumps(STATE["placed"]), "application/json")
         if path.startswith("/course/"):
             context = CONTEXTS[path.split("/")[2]]
-            hint = f"{query['user']}|{path.split('/')[2]}|{query.get('link', '')}|{query.get('deep_link', '')}"
+            hint = (f"{query['user']}|{path.split('/')[2]}|{query.get('link', '')}|{query.get('deep_link', '')}"
+                    f"|{query.get('locale', '')}")
             login = Login(HttpRequest(req), conf)
             login.set_lti_message_hint(hint=hint)
             return self._send(302, "", headers={"Location": login.initiate_login(query["user"])})
         if path == "/auth":
-            sub, ctx_key, link, deep = query.get("lti_message_hint", "|||").split("|")
+            sub, ctx_key, link, deep, locale = (query.get("lti_message_hint", "") + "||||").split("|")[:5]
             if query.get("login_hint") != sub or sub not in PEOPLE:
                 return self._send(400, "unknown login_hint")
             if query.get("redirect_uri") != self.conf_args["tool"] + "/lti/launch/":
@@ -160,6 +163,10 @@ class Handler(BaseHTTPRequestHandler):
             launch.set_launch_context_claim(context["id"], [LIS.replace("membership#", "course#CourseOffering")],
                                             context["title"], context["label"])
             launch.set_nrps(f"{self.conf_args['issuer']}/nrps/{ctx_key}")
+            if locale:  # the library's setter knows document_target and return_url only
+                launch.set_launch_presentation_claim(document_target="iframe")
+                assert launch.lti_claim_launch_presentation is not None
+                launch.lti_claim_launch_presentation[CLAIM_LP]["locale"] = locale
             if deep:
                 launch.set_dl(f"{self.conf_args['issuer']}/deep_link_return", title="Add reading list",
                               accept_types={"ltiResourceLink"}, extra_data="opaque-data-123")

@@ -1,6 +1,7 @@
 """Demo data of acquisitions at Riverside University: the librarian orders a copy and licenses an
-e-book for items of HIST101's list (one order already under way), the instructor asks the
-library to buy another item, and the student suggests a title Find it found nowhere (SRV-3, DSV-6).  Through the services, so the audit trail, the item
+e-book for items of HIST101's list (one order already under way, one e-book licence done: its
+link is on the list), the instructor asks the library to buy another item (bought: its copy is
+on order), and the student suggests a title Find it found nowhere (SRV-3, DSV-6).  Through the services, so the audit trail, the item
 statuses, the tags and the letters are there too."""
 from __future__ import annotations
 
@@ -52,7 +53,16 @@ def load(stdout) -> None:
                                  notes="Three-user licence; the course has more students.")
             made += 1
         if len(books) >= 3:
-            services.request_purchase(instructor, books[2], note="The new edition has two extra chapters we use in week 5.")
+            asked = services.request_purchase(instructor, books[2], note="The new edition has two extra chapters we use in week 5.")
+            # bought: the list item's copy is on order (In process) until it arrives — what a student sees meanwhile
+            services.complete_purchase(librarian, asked)
+            made += 1
+        ebook = Citation.objects.filter(resource_list=lst, title__startswith="A Farewell to Alms").order_by("pk").first()
+        if ebook is not None:  # the item whose note says it is an e-book: the licence is done, its link on the list
+            licence = services.create_task(librarian, ebook, Kind.LICENSE, vendor="Open Library", concurrent_users=1,
+                                           url="https://openlibrary.org/search?q=a+farewell+to+alms&author=gregory+clark")
+            services.start_task(librarian, licence)
+            services.complete_task(librarian, licence)
             made += 1
         if student is not None:  # a title Find it found in no library of the consortium (DSV-6)
             services.suggest_purchase(student, SUGGESTED, note="For my HIST101 essay on the cotton trade (week 4).")

@@ -1,6 +1,7 @@
 """The circulation app's part of each list item's ``access`` (SRV-5, DSV-6), registered in the
 lists' item-access registry: physical copies by library (N of M on the shelf, reserves marked,
-copies held for someone on the hold shelf not counted), personal copies on reserve (SRV-1),
+copies held for someone on the hold shelf not counted, and why the others are not: on loan, on
+order or in process, kept on the hold shelf), personal copies on reserve (SRV-1),
 e-resources and digital representations, the item's own link/DOI, the **Find it** link to the
 institution's link resolver (OpenURL 1.0 KEV), the COinS title, whether a hold can be placed,
 and — per person, under ``mine`` — their open hold with its place in the queue and their done
@@ -20,6 +21,7 @@ from django.utils.timezone import localtime
 from syllabus.citations import openurl
 from syllabus.catalog import availability
 from syllabus.catalog.models import EResource, Item, Representation
+from syllabus.fulfillment.models import DigitizationRequest
 from syllabus.lists.changes import EVERY, LISTS, RECORD, RECORDS, Watch, citation_list
 from syllabus.lists.item_access import Stamp, list_records, register
 from syllabus.org import config
@@ -77,6 +79,11 @@ def _institution(user, citations):
     return Institution.objects.filter(pk=ResourceList.objects.filter(pk=citations[0].resource_list_id).values("institution_id")[:1]).first()
 
 
+#: why a copy that is not missing is not available, by its status (a copy in place that is not
+#: available is kept on the hold shelf for a reader: "held")
+UNAVAILABLE_WHY = {Item.Status.ON_LOAN: "on_loan", Item.Status.IN_PROCESS: "in_process"}
+WHY_ORDER = ("on_loan", "in_process", "held")
+
 #: the configuration catalog_access reads (at the reader's institution)
 CONFIG_KEYS = ("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled",
                "external_links_enabled")
@@ -106,7 +113,12 @@ def catalog_access(user, citations) -> dict[int, dict]:
             eres_by_record[e.record_id].append(e)
         reps = (Representation.objects.filter(record_id__in=record_ids, active=True, discoverable=True,
                                               library__institution__consortium_id=inst.consortium_id)
-                .exclude(loan_settings__policy__long_term_loan=True).order_by("pk"))
+                .exclude(loan_settings__policy__long_term_loan=True)
+                # a scan delivered for an item of the page is that item's "Digitized copy", with its
+                # copyright window (fulfillment's part): not a second, staff-labelled "Digital copy"
+                .exclude(pk__in=DigitizationRequest.objects.filter(citation_id__in=cids, representation__isnull=False)
+                         .values("representation_id"))
+                .order_by("pk"))
         for r in reps:
             reps_by_record[r.record_id].append(r)
     personal = {pc.citation_id: pc for pc in PersonalCopy.objects.filter(citation_id__in=cids, status=PersonalCopyStatus.ON_RESERVE)
@@ -121,19 +133,25 @@ def catalog_access(user, citations) -> dict[int, dict]:
             key = (item.library.code, item.location, item.call_number)
             row = physical.setdefault(key, {"library": item.library.code, "library_name": item.library.name,
                                             "location": item.location, "call_number": item.call_number,
-                                            "available": 0, "total": 0, "reserve": False, "personal_copy": False})
+                                            "available": 0, "total": 0, "reserve": False, "personal_copy": False,
+                                            "unavailable": {}})
             row["total"] += 1
             if availability.is_available(item.status, held_items.get(item.pk)):
                 row["available"] += 1
+            else:  # why not (SRV-5): on loan, on order / in process, or on the shelf kept for a reader
+                why = UNAVAILABLE_WHY.get(item.status, "held")
+                row["unavailable"][why] = row["unavailable"].get(why, 0) + 1
             if (item.item_type or "").lower() in reserve_types or "reserve" in (item.location or "").lower():
                 row["reserve"] = True
         rows = list(physical.values())
+        for row in rows:  # always said in the same order: on loan, on order, kept
+            row["unavailable"] = {why: row["unavailable"][why] for why in WHY_ORDER if why in row["unavailable"]}
         pc = personal.get(c.pk)
         if pc is not None:
             lib = pc.library
             rows.append({"library": lib.code if lib is not None else "", "library_name": lib.name if lib is not None else "",
                          "location": pc.location, "call_number": pc.call_number, "available": 0 if pc.on_loan else 1,
-                         "total": 1, "reserve": True, "personal_copy": True})
+                         "total": 1, "reserve": True, "personal_copy": True, "unavailable": {"on_loan": 1} if pc.on_loan else {}})
         online = []
         for e in eres_by_record.get(c.record_id, []):
             if c.csl_type in openurl.JOURNAL_TYPES and not e.covers(_year(csl)):

@@ -34,9 +34,14 @@ class Course(Timestamped):
         ]
         indexes = [models.Index(fields=["institution", "name"])]
 
+    @property
+    def label(self) -> str:
+        """``CODE-SECTION`` (``CODE`` without a section): how the pages, letters and the LMS name a
+        course — two sections of one code (HIST101-01, HIST101-LMS) are never both just "HIST101"."""
+        return f"{self.code}-{self.section}" if self.section else self.code
+
     def __str__(self) -> str:
-        sec = f"-{self.section}" if self.section else ""
-        return f"{self.code}{sec} {self.name}"
+        return f"{self.label} {self.name}"
 
 
 class Enrollment(models.Model):

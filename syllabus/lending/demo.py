@@ -78,4 +78,24 @@ def load(stdout) -> None:
         for username in waiting:
             services.request_loan(users[username], rep)
         lent += 1
-    stdout.write(f"  long-term digital loans: 2 access-rights policies, {lent} titles with 1–3 copies and waitlists")
+    on_list = _cite_on_hist101(librarian.institution, "ldl-demo-2")
+    stdout.write(f"  long-term digital loans: 2 access-rights policies, {lent} titles with 1–3 copies and waitlists{on_list}")
+
+
+def _cite_on_hist101(inst, source_id: str) -> str:
+    """The students of HIST101 reach a title lent digitally from their list: its copies in use and
+    its waitlist under the item, and its page to join the queue (LDL-3)."""
+    from syllabus.lists import services as lists
+    from syllabus.lists.models import ResourceList
+
+    instructor = User.objects.filter(username="instructor").first()
+    record = Record.objects.filter(institution=inst, source_id=source_id).first()
+    lst = (ResourceList.objects.filter(institution=inst, courses__code="HIST101", owners=instructor).order_by("pk").first()
+           if instructor else None)
+    if instructor is None or lst is None or record is None:
+        return ""
+    week2 = lst.sections.filter(title__startswith="Week 2").first()
+    lists.add_citation(instructor, lst, week2, "book", {"title": record.title, "author": [{"family": "Smith", "given": "Adam"}],
+                                                        "issued": {"date-parts": [[record.year]]}, "publisher": "W. Strahan and T. Cadell"},
+                       record=record, tags=["recommended"], public_note="Book I, chapters 1–3. The library lends its digitised copy.")
+    return " (one on HIST101's list)"

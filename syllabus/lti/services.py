@@ -696,7 +696,7 @@ def ask_to_collaborate(user: User, course: Course, list_id: int) -> int:
     if not owners:
         raise RuleViolation("LST-8", "the list has no owner: ask the library to add you as a collaborator")
     context = {"requester": user.get_full_name() or user.username, "username": user.username, "list_title": lst.title,
-               "courses": ", ".join(c.code for c in lst.courses.order_by("code")), "link": f"/lists/{lst.pk}/edit/"}
+               "courses": ", ".join(c.label for c in lst.courses.order_by("code", "section")), "link": f"/lists/{lst.pk}/edit/"}
     with transaction.atomic():
         for owner in owners:
             queue_letter("collaboration_asked", owner, {**context, "owner": owner.get_full_name() or owner.username},

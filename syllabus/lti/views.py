@@ -28,6 +28,7 @@ from syllabus.core.tasks import enqueue
 from syllabus.courses import services as course_services
 from syllabus.courses.models import Course
 from syllabus.web.errors import query_ceiling, refusal
+from syllabus.web.middleware import SESSION_LANGUAGE, set_session_language
 
 from . import keys, platform_http, services
 from .config import DbToolConf
@@ -190,6 +191,8 @@ def launch(request):
     except LaunchRefused as exc:
         return refused(request, exc, platform)
     sign_in(request, result.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    # LMS-1: the pages of this launch speak the LMS's language (launch_presentation.locale)
+    set_session_language(request, (claims.get(CLAIM + "launch_presentation") or {}).get("locale"))
     origins = services.launch_frame_origins(platform, claims)
     request.session[SESSION] = {"platform": platform.pk, "origins": origins}
     request.lti_frame_origins = origins
@@ -220,7 +223,7 @@ def _landing(request, user, platform: Platform, destination: str):
     ticket posted to :func:`continue_launch`, never in a URL)."""
     import secrets
 
-    carry = {key: request.session[key] for key in ("lti_context", "lti_deep_link") if key in request.session}
+    carry = {key: request.session[key] for key in ("lti_context", "lti_deep_link", SESSION_LANGUAGE) if key in request.session}
     ticket = services.issue_ticket(user, platform, destination, carry)
     probe = secrets.token_urlsafe(12)
     request.session[LANDING] = probe

@@ -1,5 +1,7 @@
-"""Language choice: the user's explicit choice (cookie), else their preferred language, else
-the institution's ``default_language`` (ORG-4), else the browser's, else English."""
+"""Language choice: the user's explicit choice (cookie), else the language the session was
+opened in by an LMS launch (LTI ``launch_presentation.locale``, LMS-1: the LMS's language is the
+person's choice of the moment), else their preferred language, else the institution's
+``default_language`` (ORG-4), else the browser's, else English."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -8,6 +10,34 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import LazyObject, empty
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
+#: the session's language, set by a sign-in that said which language the person reads (an LMS launch)
+SESSION_LANGUAGE = "syllabus_language"
+
+
+def supported_language(tag: object) -> str | None:
+    """The interface language of a BCP 47 / POSIX language tag (``fr-CA``, ``fr_FR``, ``FR``), or
+    ``None`` when Syllabus has no translation for it (or it is no tag)."""
+    if not isinstance(tag, str) or not tag.strip():
+        return None
+    tag = tag.strip().replace("_", "-").lower()[:35]
+    for candidate in (tag, tag.split("-")[0]):
+        if candidate in SUPPORTED:
+            return candidate
+    return None
+
+
+def set_session_language(request, tag: object) -> str | None:
+    """Read the session's pages in the language of ``tag`` (until sign-out, unless the person
+    chooses another on a page): what an LMS launch's locale says.  Returns the language, or
+    ``None`` when it is not one Syllabus speaks (the session then keeps the usual choice)."""
+    language = supported_language(tag)
+    if language is None:
+        request.session.pop(SESSION_LANGUAGE, None)
+        return None
+    request.session[SESSION_LANGUAGE] = language
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
 
 
 class InstitutionLanguageMiddleware:
@@ -35,6 +65,10 @@ class InstitutionLanguageMiddleware:
             return chosen
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            session = getattr(request, "session", None)
+            launched = session.get(SESSION_LANGUAGE) if session is not None else None
+            if launched in SUPPORTED:
+                return launched
             if user.preferred_language in SUPPORTED:
                 return user.preferred_language
             if user.institution_id:

@@ -127,3 +127,74 @@ def test_srv4_an_open_web_page_offers_no_accessible_file_in_the_student_view(pag
     expect(_item(page, every_kind["filed"]).get_by_test_id("request-accessible")).to_be_visible()
     expect(_item(page, every_kind["web"]).get_by_test_id("find-it")).to_be_visible()
     expect(_item(page, every_kind["web"]).get_by_test_id("request-accessible")).to_have_count(0)
+
+
+def test_srv5_a_copy_that_is_not_available_says_why(page, login, shelf, instructor, student, desk, library_a):
+    """"0 of 2 available" alone left a student guessing whether to wait, place a hold or ask for
+    the book to be bought (found by s21-outside): each library's row says why its other copies are
+    not there — on loan, on order (the copy a purchase brings is in process), or kept on the hold
+    shelf for a reader — in English and in French."""
+    from syllabus.catalog.models import Item
+    from syllabus.circulation import services as circulation
+    from tests.circulation.conftest import add_items, cite, make_record
+
+    lst, section = shelf["list"], shelf["section"]
+    ordered = make_record(lst.institution, "Bought and on its way")
+    add_items(ordered, library_a, [Item.Status.IN_PROCESS])
+    on_order = cite(instructor, lst, section, ordered)
+    kept = make_record(lst.institution, "Kept on the hold shelf")
+    add_items(kept, library_a, [Item.Status.IN_PLACE, Item.Status.ON_LOAN])
+    held = cite(instructor, lst, section, kept)
+    hold = circulation.place_hold(student, held, pickup_library=library_a)
+    circulation.fulfil_hold(desk, hold)
+
+    login("student")
+    page.goto(f"/lists/{lst.pk}/")
+    expect(_item(page, shelf["all_out"]).get_by_test_id("unavailable-why")).to_have_text("2 on loan")
+    expect(_item(page, on_order).get_by_test_id("unavailable-why")).to_have_text("1 on order or being processed")
+    expect(_item(page, held).get_by_test_id("unavailable-why")).to_have_text("1 on loan, 1 kept for a reader on the hold shelf")
+    expect(_item(page, shelf["on_shelf"]).get_by_test_id("unavailable-why")).to_have_text("1 on loan")  # 2 of 3 available
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": page.url}])
+    page.goto(f"/lists/{lst.pk}/")
+    expect(_item(page, shelf["all_out"]).get_by_test_id("unavailable-why")).to_have_text("2 en prêt")
+    expect(_item(page, on_order).get_by_test_id("unavailable-why")).to_have_text("1 en commande ou en traitement")
+
+
+def test_ldl3_a_title_whose_copies_are_all_in_use_still_leads_to_its_waitlist(page, login, shelf, course, make_user):
+    """All copies of a digitally lent title in use: the list showed its name without a link, so a
+    student not yet in the queue had no way from the list to join it (found by s21-outside on the
+    demo's HIST101 list). The entry now leads to the title's page, where they join the waitlist."""
+    from syllabus.courses.models import Enrollment
+
+    newcomer = make_user("newcomer")
+    Enrollment.objects.create(course=course, user=newcomer)
+    login("newcomer")
+    page.goto(f"/lists/{shelf['list'].pk}/")
+    loan = _item(page, shelf["loan"])
+    expect(loan.get_by_test_id("loan-availability")).to_have_text("the only copy is in use, 1 waiting")
+    loan.locator("[data-kind=loan] a").click()
+    page.get_by_test_id("join").click()
+    expect(page.get_by_test_id("join")).to_have_count(0)
+    from syllabus.lending.models import LoanRequest
+
+    assert LoanRequest.objects.filter(patron=newcomer, representation=shelf["loan_rep"]).exists()
+
+
+def test_dig4_a_scan_delivered_into_the_digital_inventory_is_one_digitized_copy_not_two(page, login, shelf):
+    """A course scan delivered into the digital inventory (discoverable) was shown twice under its
+    item — "Digitized copy" with its copyright window, and "Digital copy: Digitization request #4:
+    ..." (a staff label, refused outside the window) — found by s21-outside on the demo."""
+    from syllabus.catalog.models import Representation
+    from syllabus.fulfillment.models import DigitizationRequest
+
+    for key in ("scan_in", "scan_out"):
+        req = DigitizationRequest.objects.get(citation=shelf[key])
+        Representation.objects.filter(pk=req.representation_id).update(discoverable=True,
+                                                                      label=f"Digitization request #{req.pk}: {req.title}")
+    login("student")
+    page.goto(f"/lists/{shelf['list'].pk}/")
+    for key in ("scan_in", "scan_out"):
+        item = _item(page, shelf[key])
+        expect(item.locator("[data-kind=scan]")).to_have_count(1)
+        expect(item.locator("[data-kind=representation]")).to_have_count(0)
+        expect(item).not_to_contain_text("Digitization request #")

@@ -62,7 +62,8 @@ def test_letter_reserve_return_and_the_term_end_task(published, instructor, rese
     body = api(instructor).get(f"/api/v1/lists/{lst.pk}").json()
     physical = body["sections"][0]["citations"][0]["access"]["physical"]
     assert physical == [{"library": library_a.code, "library_name": library_a.name, "location": "Reserve desk",
-                         "call_number": "PR4662", "available": 1, "total": 1, "reserve": True, "personal_copy": True}]
+                         "call_number": "PR4662", "available": 1, "total": 1, "reserve": True, "personal_copy": True,
+                         "unavailable": {}}]
     assert run_tick(clock.now())["circulation"] == 0
     clock.advance(dt.timedelta(days=121))  # 2026-07-01: the course has ended
     assert run_tick(clock.now())["circulation"] == 1
@@ -167,3 +168,22 @@ def test_done_needs_to_see_the_list(published, instructor, make_user, api):
     lst, section = published
     a = lists.add_citation(instructor, lst, section, "book", BOOK)
     assert api(make_user("stranger")).put(f"/api/v1/citations/{a.pk}/done").status_code == 404
+
+
+def test_the_letter_names_each_course_with_its_section(published, instructor, course, inst_a, api):
+    """The demo's personal-copy letter read '"Introduction to Modern History — readings" (HIST101,
+    HIST101)': a list of two sections of one course (HIST101-01 and the LMS trial's HIST101-LMS)
+    names each by code and section (found by s21-outside)."""
+    from tests.factories import CourseFactory
+
+    lst, section = published
+    course.section = "01"
+    course.save(update_fields=["section"])
+    lms = CourseFactory(institution=inst_a, code="HIST101", section="LMS", name="Introduction to Modern History", term="2026S")
+    lst.courses.add(lms)
+    r = api(instructor).post(f"/api/v1/lists/{lst.pk}/citations",
+                             {"section_id": section.pk, "type": "book", "metadata": BOOK, "personal_copy": True,
+                              "personal_copy_owner": "instructor"})
+    assert r.status_code == 201, r.json()
+    letter = OutboxMessage.objects.get(letter="personal_copy_bring", channel="email")
+    assert "(HIST101-01, HIST101-LMS)" in letter.body

@@ -76,6 +76,14 @@ def test_a_student_reads_the_list_on_a_phone(page, login, filed):
     check(page, html.unescape(re.search(r"<title>(.*?)</title>", response.text(), re.S).group(1)).strip())
     seen = page.evaluate(MEASURE)                    # every <details> open (the check): still no sideways scroll
     assert seen["scroll"] == PHONE["width"], seen["scroll"]
+    # in French too: "Disponibilité", "1 disponible sur 1" and "1 en prêt" made the copies table 434 px wide (s21-outside)
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": page.url}])
+    page.goto(f"/lists/{filed['list'].pk}/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("[data-testid=item]").filter(has_text="Middlemarch").get_by_test_id("availability")).to_have_text(
+        "1 disponible sur 1")  # French agrees in number: it read "1 disponibles sur 1"
+    seen = page.evaluate(MEASURE)
+    assert seen["scroll"] == PHONE["width"], f"the French page is {seen['scroll']} px wide on a 390 px screen"
 
 
 def test_the_editor_leads_to_the_items_page_for_its_file_and_section_by_keyboard(page, login, filed, tmp_path):

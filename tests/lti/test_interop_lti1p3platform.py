@@ -103,3 +103,20 @@ def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_ser
     page.goto(f"{registered}/course/hist?user=u-lin&link={placed[0]['link']}")
     page.wait_for_url(f"{live_server.url}/lists/{reading_list.pk}/#section-{reading_list.week2.pk}")
     expect(page.locator('[data-testid="student-view"]')).to_contain_text("Week 2")
+
+
+def test_lms1_launch_locale_opens_the_list_in_the_lms_language(page, live_server, registered, course, reading_list):
+    """A French-speaking learner whose LMS is in French (launch_presentation.locale "fr-CA") reads
+    the list in French although the institution's default is English; a later launch that names a
+    language Syllabus has no translation for leaves the usual choice (found by s21-outside)."""
+    page.goto(f"{registered}/course/hist?user=u-lin&locale=fr-CA")
+    page.wait_for_url(f"{live_server.url}/lists/{reading_list.pk}/**")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator('[data-testid="find-it"]').first).to_contain_text("Trouver")
+    page.goto(f"{live_server.url}/")  # the whole session, not only the landing page
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+    page.goto(f"{registered}/course/hist?user=u-lin&locale=de-DE")
+    page.wait_for_url(f"{live_server.url}/lists/{reading_list.pk}/**")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator('[data-testid="find-it"]').first).to_contain_text("Find it")

@@ -175,7 +175,7 @@ def _personal_copy_set(actor, lst: ResourceList, citation: Citation, owner: User
     from syllabus.lists.signals import personal_copy_changed
 
     if owner is not None:
-        courses = ", ".join(c.code for c in lst.courses.all())
+        courses = ", ".join(c.label for c in lst.courses.all())
         queue_letter("personal_copy_bring", owner,
                      {"owner": owner.get_full_name() or owner.username, "title": citation.title, "list_title": lst.title,
                       "courses": courses or "—", "link": reverse("lists:edit", args=[lst.pk]) + f"#item-{citation.pk}"},

@@ -199,7 +199,7 @@ def set_list_status(actor: User, lst: ResourceList, status: str) -> ResourceList
 def _letter_complete(lst: ResourceList) -> None:
     from django.urls import reverse
 
-    courses = ", ".join(lst.courses.values_list("code", flat=True))
+    courses = ", ".join(c.label for c in lst.courses.all())
     # the librarian may complete a list with items still to do or declined: the letter says so (session 20:
     # it said "every item is now available" whatever the items' status)
     items = lst.citations.aggregate(waiting=Count("pk", filter=Q(status__in=OPEN_ITEM_STATUSES)),

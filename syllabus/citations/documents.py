@@ -62,6 +62,10 @@ CELLS = _xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")
 CELL_PARAGRAPHS = _xpath(".//w:p")
 GRID_SPAN = _xpath("string(./w:tcPr/w:gridSpan/@w:val)")
 SDT_CONTENT = _xpath("./w:sdtContent")
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+LINK_IDS = _xpath(f".//w:hyperlink/@*[namespace-uri()='{R}' and local-name()='id']")
+LINK_FIELDS = _xpath(".//w:instrText/text() | .//w:fldSimple/@w:instr")
+FIELD_URL = re.compile(r'(?i)HYPERLINK\s+"((?:https?|ftp)://[^"]{1,2000})"')
 
 
 def max_paragraphs() -> int:
@@ -75,6 +79,7 @@ class Block:
     style: str = ""
     text: str = ""
     rows: list[list[str]] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) of a table → a cell's hyperlink
 
 
 def _paragraph_text(p) -> str:
@@ -89,7 +94,19 @@ def _style_names(document) -> dict[str, str]:
     return {s.style_id: s.name or "" for s in document.styles if getattr(s, "style_id", None)}
 
 
-def _blocks(body, styles: dict[str, str], limit: int, out: list[Block]) -> None:
+def _cell_link(tc, targets: dict[str, str]) -> str:
+    """A table cell's first hyperlink to an external address (a link, or a HYPERLINK field)."""
+    for rid in LINK_IDS(tc):
+        if re.match(r"(?i)(https?|ftp)://", targets.get(str(rid), "")):
+            return targets[str(rid)]
+    for code in LINK_FIELDS(tc):
+        if m := FIELD_URL.search(str(code)):
+            return m.group(1)
+    return ""
+
+
+def _blocks(body, styles: dict[str, str], limit: int, out: list[Block], targets: dict[str, str] | None = None) -> None:
+    targets = targets or {}
     for child in body.iterchildren():
         tag = child.tag[len(W):] if isinstance(child.tag, str) and child.tag.startswith(W) else ""
         if tag == "p":
@@ -98,21 +115,23 @@ def _blocks(body, styles: dict[str, str], limit: int, out: list[Block]) -> None:
                 style_id = STYLE_ID(child)
                 out.append(Block(styles.get(style_id, style_id), text))
         elif tag == "tbl":
-            rows = []
+            rows, links = [], {}
             for tr in ROWS(child):
-                cells = []
+                cells: list[str] = []
                 for tc in CELLS(tr):
+                    if link := _cell_link(tc, targets):
+                        links[(len(rows), len(cells))] = link
                     texts = [t for t in (_paragraph_text(p) for p in CELL_PARAGRAPHS(tc)) if t]
                     span = GRID_SPAN(tc)
                     cells.append("; ".join(texts))
                     cells.extend([""] * (int(span) - 1 if span.isdigit() and 1 < int(span) <= 60 else 0))
                 rows.append(cells)
-            out.append(Block(rows=rows))
+            out.append(Block(rows=rows, links=links))
         elif tag in ("sdt", "customXml"):  # a content control: its content, in place
             for content in SDT_CONTENT(child) or [child]:
-                _blocks(content, styles, limit, out)
+                _blocks(content, styles, limit, out, targets)
         elif tag in ("ins", "moveTo"):  # a tracked insertion of whole paragraphs
-            _blocks(child, styles, limit, out)
+            _blocks(child, styles, limit, out, targets)
         if len(out) > limit:
             raise RuleViolation(RULE, f"the Word document has more than {limit} paragraphs: split it into "
                                       "several files", field="file")
@@ -127,13 +146,14 @@ def blocks(raw: bytes) -> list[Block]:
     try:
         document = Document(io.BytesIO(raw))
         styles = _style_names(document)
+        targets = {rid: rel.target_ref for rid, rel in document.part.rels.items() if rel.is_external}
     except (PackageNotFoundError, KeyError, ValueError) as exc:
         raise RuleViolation(RULE, f"the Word file cannot be read ({type(exc).__name__}): open it in Word and "
                                   "save it again as a Word document (.docx)", field="file") from None
     except Exception as exc:  # lxml and the zip reader raise their own on a broken part
         raise RuleViolation(RULE, f"the Word file cannot be read ({type(exc).__name__})", field="file") from None
     out: list[Block] = []
-    _blocks(document.element.body, styles, max_paragraphs(), out)
+    _blocks(document.element.body, styles, max_paragraphs(), out, targets)
     return out
 
 
@@ -186,8 +206,11 @@ def table_of(raw: bytes) -> Table | None:
             found = Table("docx", line + start + 1, [h or f"({tables.column_letter(i)})" for i, h in enumerate(header)])
         elif len(header) != len(found.headers):
             continue
-        for cells in block.rows[start + 1:]:
+        for index, cells in enumerate(block.rows[start + 1:], start=start + 1):
             line += 1
+            for (row, col), url in block.links.items():
+                if row == index and col < len(found.headers):
+                    found.links[(line, col)] = url
             if any(cells):
                 cells = (cells + [""] * len(found.headers))[:len(found.headers)]
                 found.rows.append((line, cells))

@@ -39,7 +39,7 @@ LABELS = re.compile(
     r"|en\s+ligne|online)\s*:?\s*$")
 ACCESSED = re.compile(r"(?i)[\[(]\s*(?:accessed|consulté|viewed|cited)[^\])]*[\])]\.?")
 APA_HEAD = re.compile(rf"^(?P<a>.+?)\s*\((?P<y>{YEAR}|{NO_DATE})(?:,[^)]*)?\)[.,]?\s*(?P<rest>.*)$", re.I)
-CHICAGO_HEAD = re.compile(rf"^(?P<a>.+?[^A-Z\s])\.\s+(?P<y>{YEAR}|(?i:{NO_DATE}))\.\s+(?P<rest>.*)$")
+CHICAGO_HEAD = re.compile(rf"^(?P<a>.+?\S)\.\s+(?P<y>{YEAR}|(?i:{NO_DATE}))\.\s+(?P<rest>.*)$")
 INITIALS = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω][a-zа-я]?\.?[\s-]?){1,4}(?:\s+(?:de|da|dos|van|von|la|le|du))?$")
 VOLUME_ISSUE = re.compile(r"^(?P<v>\d+[A-Z]?)\s*\((?P<i>[^)]{1,20})\)")
 PAGES = re.compile(r"(?i)(?:\bpp?\.\s*|:\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
@@ -123,11 +123,11 @@ def _sentence(rest: str) -> tuple[str, str]:
     """(the first sentence, the rest): ends at ". " not after an initial or an abbreviation — or,
     when there is none, at "? " or "! " (a title may ask a question in its middle)."""
     for marks in (".", "?!"):
-        for m in re.finditer(rf"([{marks}])\s+(?=\S)", rest):
+        for m in re.finditer(rf"([{marks}])([\"”’»]?)\s+(?=\S)", rest):
             before = rest[:m.start()]
             if m.group(1) == "." and re.search(r"(?:\b[A-Z]|\bed|\bvol|\bno|\bpp|\bSt|\bDr|\bMr|\bin\s\w{1,3})$", before):
                 continue
-            title = before + (m.group(1) if m.group(1) in "?!" else "")
+            title = before + (m.group(1) if m.group(1) in "?!" else "") + m.group(2)
             return title.strip(), rest[m.end():]
     return rest.rstrip(".").strip(), ""
 

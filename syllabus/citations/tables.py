@@ -99,7 +99,8 @@ HEADERS: dict[str, str] = {
     **{h: "publisher" for h in ("publisher", "editeur", "editeurs", "maison d edition", "publisher name", "imprint")},
     **{h: "year" for h in (
         "year", "date", "publication date", "publication year", "pub date", "pub year", "date published", "annee",
-        "date de publication", "annee de publication", "date d edition", "issued", "date of publication")},
+        "date de publication", "annee de publication", "date d edition", "issued", "date of publication", "published",
+        "publie")},
     **{h: "volume" for h in ("volume", "vol", "tome")},
     **{h: "issue" for h in ("issue", "number", "numero", "no", "fascicule")},
     **{h: "page" for h in ("pages", "page", "page range", "pagination", "start page end page", "pages lues", "start page", "end page",
@@ -647,6 +648,9 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     """One row's entry; refused (no CSL) when it has neither a title nor an identifier."""
     one = {k: v[0] for k, v in values.items()}
     csl: dict = {}
+    if not one.get("title") and one.get("container-title") and not one.get("ISSN"):
+        # Talis's title + chapter_article_title: a book's row has no chapter, its "title" is its own
+        one["title"] = one.pop("container-title")
     title = one.get("title", "")
     if title:
         csl["title"] = title
@@ -670,7 +674,11 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     if one.get("DOI"):
         csl["DOI"] = identifiers.normalize_doi(one["DOI"]) or one["DOI"]
     if one.get("year"):
-        csl["issued"] = cslmod.date_parts(one["year"]) or {"literal": one["year"]}
+        year = re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", one["year"])  # MARC's "c2009", "[2009?]"
+        parts = cslmod.date_parts(one["year"])
+        if not (parts or {}).get("date-parts") and year:
+            parts = cslmod.date_parts(year.group(1))
+        csl["issued"] = parts or {"literal": one["year"]}
     csl["type"] = _type(one.get("type", ""), csl)
     tags = tuple(t for v in values.get("tag", []) for t in re.split(r"\s*[;,|\n]\s*", v) if t)
     identifier = next((csl[k].split()[0] for k in ("DOI", "ISBN", "ISSN") if csl.get(k)), "")
@@ -699,7 +707,12 @@ def entries_of(table: Table, mapping: list[str]) -> list[RowEntry]:
         if row_links := links.get(line):  # a hyperlink: the URL column's own, else the row's first (its title's)
             link = next((row_links[i] for i in url_columns if i in row_links), None)
             if link or not values.get("URL"):
-                values["URL"] = [link or row_links[min(row_links)]]
+                link = link or row_links[min(row_links)]
+                doi = re.match(r"(?i)https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", link)
+                if doi and not values.get("DOI"):  # a title linked to its DOI: the DOI
+                    values["DOI"] = [doi.group(1)]
+                elif not doi:
+                    values["URL"] = [link]
         if line in table.sections and not values.get("section"):
             values["section"] = [table.sections[line]]
         out.append(row_entry(position, line, values))

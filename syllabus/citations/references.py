@@ -205,6 +205,8 @@ def parse_reference(text: str) -> Reference:
         style, authors, year, rest = "apa", m.group("a"), m.group("y"), m.group("rest")
     elif m := CHICAGO_HEAD.match(rest_text):
         style, authors, year, rest = "chicago", m.group("a"), m.group("y"), m.group("rest")
+        if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. 2004.": the initial's full stop
+            authors += "."
     elif (q := re.search(r"[.]\s+[“\"‘«]", rest_text)) and q.start() < 300:
         style, authors, rest = "mla", rest_text[:q.start()], rest_text[q.start() + 1:].strip()
     elif m := re.match(r"^(?P<a>[^.]{2,150}?(?:,\s*[^.]{1,60})?)\.\s+(?P<rest>[A-ZÀ-Þ].*)$", rest_text):

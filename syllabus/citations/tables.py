@@ -107,7 +107,7 @@ HEADERS: dict[str, str] = {
         "first page", "last page", "page de debut", "page de fin")},
     **{h: "URL" for h in (
         "url", "link", "lien", "web address", "online resource web address", "web link", "permalink", "url lien",
-        "adresse web", "source url")},
+        "adresse web", "source url", "online resource", "ressource en ligne", "online resource url")},
     **{h: "type" for h in (
         "type", "item type", "citation type", "resource type", "secondary type", "type de document",
         "type de ressource", "document type", "format")},
@@ -692,9 +692,10 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     return RowEntry(position, csl, "", lookup="" if title else identifier, **common)  # type: ignore[arg-type]
 
 
-def entries_of(table: Table, mapping: list[str]) -> list[RowEntry]:
-    """Every row of ``table`` as an entry, by ``mapping`` (one field a column)."""
-    if "title" not in mapping and not {"ISBN", "ISSN", "DOI"} & set(mapping):
+def entries_of(table: Table, mapping: list[str], *, strict: bool = True) -> list[RowEntry]:
+    """Every row of ``table`` as an entry, by ``mapping`` (one field a column); ``strict``: refused
+    when no column holds a title or an identifier (the preview shows every row refused instead)."""
+    if strict and "title" not in mapping and not {"ISBN", "ISSN", "DOI"} & set(mapping):
         raise RuleViolation(RULE, "mapping: no column is a title, an ISBN, an ISSN or a DOI: say which column holds "
                                   "the titles", field="mapping")
     links: dict[int, dict[int, str]] = {}

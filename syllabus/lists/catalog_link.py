@@ -386,7 +386,7 @@ class OfficeFile:
 
 
 def _read_office(user, list_id: int, raw: bytes, *, filename: str, kind: str, mapping=None,
-                 section_id: int | None = None, sheet=None, header_row: int | None = None):
+                 section_id: int | None = None, sheet=None, header_row: int | None = None, strict: bool = True):
     """(list, section, the file read) — who may not import hears 403/404 before the file is opened.
     A Word document kept as a table (its header row names known columns) is read as a spreadsheet."""
     lst, section = list_and_section(user, list_id, section_id)
@@ -402,7 +402,7 @@ def _read_office(user, list_id: int, raw: bytes, *, filename: str, kind: str, ma
     else:
         table = table or tables.read_table(raw, filename, kind, sheet=sheet, header_row=header_row)
         columns = tables.parse_mapping(mapping, table.headers)
-        read = OfficeFile(kind, tables.entries_of(table, columns), table, columns)
+        read = OfficeFile(kind, tables.entries_of(table, columns, strict=strict), table, columns)
         if not read.entries:
             raise RuleViolation("LST-9", f"the spreadsheet has a header row (row {table.header_row}) and no row of "
                                          "citations below it: nothing to import", field="file")
@@ -416,7 +416,7 @@ def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", k
     columns with their fields (guessed from the headers, or as ``mapping`` says), its first
     ``rows`` rows (paragraphs) with each one's problems, and how many rows will be refused."""
     _lst, _section, read = _read_office(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
-                                        sheet=sheet, header_row=header_row)
+                                        sheet=sheet, header_row=header_row, strict=False)
     table = read.table
     shown = []
     refused = 0

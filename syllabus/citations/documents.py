@@ -115,7 +115,8 @@ def _blocks(body, styles: dict[str, str], limit: int, out: list[Block], targets:
                 style_id = STYLE_ID(child)
                 out.append(Block(styles.get(style_id, style_id), text))
         elif tag == "tbl":
-            rows, links = [], {}
+            rows: list[list[str]] = []
+            links: dict[tuple[int, int], str] = {}
             for tr in ROWS(child):
                 cells: list[str] = []
                 for tc in CELLS(tr):
@@ -159,7 +160,7 @@ def blocks(raw: bytes) -> list[Block]:
 
 def paragraphs(raw: bytes) -> list[tuple[str, str]]:
     """(style name, text) of the body's paragraphs, the cells' of tables included."""
-    out = []
+    out: list[tuple[str, str]] = []
     for block in blocks(raw):
         if block.rows:
             out.extend(("", cell) for row in block.rows for cell in row if cell)

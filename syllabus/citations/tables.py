@@ -245,7 +245,7 @@ def _refs(ref: str) -> tuple[int, int, int, int] | None:
         return None
     if None in (min_col, min_row, max_col, max_row):
         return None
-    return int(min_row), int(min_col), int(max_row), int(max_col)  # type: ignore[arg-type]
+    return int(min_row), int(min_col), int(max_row), int(max_col)
 
 
 def _sheet_extras(archive, path: str, max_rows: int, max_cols: int):

@@ -298,6 +298,11 @@ MAPPING_HELP = ("for a spreadsheet (.xlsx, .csv): which field each column holds,
                 "column in order (e.g. [\"title\", \"author\", \"ignore\", \"ISBN\"]), or an object {\"column header\": "
                 "\"field\"} (the columns it leaves out keep the field guessed from their header); empty: guessed from "
                 "the header row. Fields: " + ", ".join(tables.FIELD_CODES))
+SHEET_HELP = ("for an Excel workbook: the worksheet to read, by name or number from 1; empty: the first whose first rows "
+              "name known columns")
+HEADER_ROW_MAX = 50011  # LIST_IMPORT_SHEET_MAX_ROWS' ceiling + the ten rows above a header
+HEADER_ROW_HELP = ("for a spreadsheet: the row (1-based) that names the columns; the rows above it are not read; empty: "
+                   "the row among the first ten that names the most known columns")
 
 
 class ImportColumnOut(Schema):
@@ -316,6 +321,9 @@ class ImportPreviewRowOut(Schema):
     values: list[str] = Field(..., description="its cells (a paragraph: its text)")
     section: str = Field("", description="the section it goes to (by title; created when the list has none of that title)")
     identifier: str = Field("", description="a Word paragraph's DOI or ISBN, which the import looks up")
+    review: bool = Field(False, description="a Word paragraph kept as its text, tagged 'Needs review' (its authors, "
+                                            "year and title were not all found)")
+    read: str = Field("", description="what a Word paragraph was read into (\"Authors: …; Year: …; Title: …\")")
     refused: bool = Field(False, description="the row will be refused (its problems say why)")
     problems: list[str]
 
@@ -323,7 +331,10 @@ class ImportPreviewRowOut(Schema):
 class ImportPreviewOut(Schema):
     """LST-9: what importing a spreadsheet or Word file would do; nothing is imported."""
     format: Literal["xlsx", "csv", "docx"]
-    header_row: int = Field(0, description="the spreadsheet's header row, 1-based (0: a Word document)")
+    header_row: int = Field(0, description="the spreadsheet's header row, 1-based (0: a Word document kept as paragraphs)")
+    sheet: str = Field("", description="the worksheet read (an Excel workbook)")
+    sheets: list[str] = Field(default_factory=list, description="every worksheet of the workbook, in order")
+    table: bool = Field(False, description="a Word document whose reading list is a table (read as a spreadsheet)")
     columns: list[ImportColumnOut]
     fields: list[ImportFieldOut] = Field(..., description="what a column may be mapped to")
     total: int = Field(..., description="rows (paragraphs) of citations read")
@@ -712,11 +723,15 @@ def _upload(file) -> bytes:
                      "multipart field 'file', optional 'mapping'): its columns with the fields guessed from their "
                      "headers (or as the mapping says), and its first rows with their problems; nothing is imported")
 def preview_list_import(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM),
-                        mapping: str = Form("", max_length=MAPPING_CHARS, description=MAPPING_HELP)):
-    return preview_file(request, list_id, file, format=format, mapping=_mapping(mapping))
+                        mapping: str = Form("", max_length=MAPPING_CHARS, description=MAPPING_HELP),
+                        sheet: str = Form("", max_length=TERM, description=SHEET_HELP),
+                        header_row: int | None = Form(None, ge=1, le=HEADER_ROW_MAX, description=HEADER_ROW_HELP)):
+    return preview_file(request, list_id, file, format=format, mapping=_mapping(mapping), sheet=sheet,
+                        header_row=header_row)
 
 
-def preview_file(request, list_id: int, file, *, format: str = "", mapping=None) -> dict:
+def preview_file(request, list_id: int, file, *, format: str = "", mapping=None, sheet: str = "",
+                 header_row: int | None = None) -> dict:
     """The preview behind the API and the list's import page (LST-9)."""
     raw = _upload(file)
     kind = tables.kind_of(raw, file.name or "", format)
@@ -724,7 +739,7 @@ def preview_file(request, list_id: int, file, *, format: str = "", mapping=None)
         raise RuleViolation("LST-9", "a preview is for a spreadsheet (.xlsx, .csv) or a Word document (.docx); "
                                      "import RIS, BibTeX and CSL-JSON directly", field="file")
     return lists_port.preview_office_file(request.user, list_id, raw, filename=file.name or "", kind=kind,
-                                          mapping=mapping)
+                                          mapping=mapping, sheet=sheet or None, header_row=header_row)
 
 
 @router.post("/lists/{list_id}/import", response={200: ImportOut, 202: ListImportOut, 400: Error, 403: Error, 404: Error,
@@ -739,13 +754,14 @@ def preview_file(request, list_id: int, file, *, format: str = "", mapping=None)
                      "notes_public=true to its public note for students")
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM),
                 section_id: Form[Id | None] = None, mapping: str = Form("", max_length=MAPPING_CHARS, description=MAPPING_HELP),
-                notes_public: Form[bool] = False):
+                notes_public: Form[bool] = False, sheet: str = Form("", max_length=TERM, description=SHEET_HELP),
+                header_row: int | None = Form(None, ge=1, le=HEADER_ROW_MAX, description=HEADER_ROW_HELP)):
     return import_file(request, list_id, file, format=format, section_id=section_id, mapping=_mapping(mapping),
-                       notes_public=notes_public)
+                       notes_public=notes_public, sheet=sheet, header_row=header_row)
 
 
 def import_file(request, list_id: int, file, *, format: str = "", section_id: int | None = None, mapping=None,
-                notes_public: bool = False):
+                notes_public: bool = False, sheet: str = "", header_row: int | None = None):
     """The import behind the API and the list's pages: a spreadsheet or Word file by its mapping,
     anything else as RIS/BibTeX/CSL-JSON; the report (200) or the background import (202)."""
     from django.conf import settings
@@ -754,12 +770,16 @@ def import_file(request, list_id: int, file, *, format: str = "", section_id: in
     kind = tables.kind_of(raw, file.name or "", format)
     if kind:
         result = lists_port.import_office_file(request.user, list_id, raw, filename=file.name or "", kind=kind,
-                                               mapping=mapping, section_id=section_id)
+                                               mapping=mapping, section_id=section_id, sheet=sheet or None,
+                                               header_row=header_row)
         if not isinstance(result, ImportReport):
             return Status(202, lists_port.import_report(result))
         return _report_out(result)
     if mapping:
         raise RuleViolation("LST-9", "mapping: only a spreadsheet (.xlsx, .csv) has columns to map", field="mapping")
+    if sheet or header_row is not None:
+        raise RuleViolation("LST-9", "sheet and header_row: only a spreadsheet (.xlsx, .csv) has them",
+                            field="sheet" if sheet else "header_row")
     text = formats.decode(raw)
     if file.size and file.size > settings.LIST_IMPORT_INLINE_BYTES:
         job = lists_port.queue_import(request.user, list_id, text, filename=file.name or "", fmt=format, section_id=section_id,

@@ -44,6 +44,9 @@ class ListImportForm(RuleForm):
     section_id = id_field(required=False)
     # a spreadsheet's mapping step: the field of each column, in order (checked against the file's columns)
     map = TextList(required=False, max_items=300, max_length=TERM)
+    # an Excel workbook's sheet (name or number) and the header row chosen by hand (LST-9, session 21)
+    sheet = forms.CharField(required=False, max_length=TERM)
+    header_row = forms.IntegerField(required=False, min_value=1, max_value=50011)
     # LST-3: the entries' notes (Zotero's notes, annotations) for students (the public note), else the library's
     notes_public = forms.BooleanField(required=False)
 

@@ -65,7 +65,8 @@ def list_import(request, list_id: int):
     try:
         chosen = _chosen(request, list_id)
         report = api.import_file(request, list_id, upload, format=chosen["format"], section_id=chosen["section_id"],
-                                 mapping=chosen["map"] or None, notes_public=bool(chosen.get("notes_public")))
+                                 mapping=chosen["map"] or None, notes_public=bool(chosen.get("notes_public")),
+                                 sheet=chosen.get("sheet") or "", header_row=chosen.get("header_row"))
         if isinstance(report, Status):  # a large file: imported in the background (LST-9)
             return _queued(request, list_id, report.value)
     except RuleViolation as exc:
@@ -159,7 +160,8 @@ def list_import_preview(request, list_id: int):
     try:
         chosen = _chosen(request, list_id)
         preview = api.preview_file(request, list_id, request.FILES["file"], format=chosen["format"],
-                                   mapping=chosen["map"] or None)
+                                   mapping=chosen["map"] or None, sheet=chosen.get("sheet") or "",
+                                   header_row=chosen.get("header_row"))
     except RuleViolation as exc:
         return _refused(request, list_id, exc)
     context = {"preview": preview, "list_id": list_id}

@@ -85,17 +85,19 @@ def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str 
                                 notes_public=notes_public)
 
 
-def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None) -> dict:
+def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,
+                        sheet=None, header_row: int | None = None) -> dict:
     """What importing a spreadsheet (.xlsx, .csv) or Word file (.docx) would do: its columns with
     their fields, its first rows with their problems (LST-9); nothing is imported."""
-    return _get("preview_office_file")(user, list_id, raw, filename=filename, kind=kind, mapping=mapping)
+    return _get("preview_office_file")(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
+                                       sheet=sheet, header_row=header_row)
 
 
 def import_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,
-                       section_id: int | None = None):
+                       section_id: int | None = None, sheet=None, header_row: int | None = None):
     """Import a spreadsheet or Word file (LST-9): the per-entry report, or a background import."""
     return _get("import_office_file")(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
-                                      section_id=section_id)
+                                      section_id=section_id, sheet=sheet, header_row=header_row)
 
 
 def import_report(job, *, entries: bool = True) -> dict:

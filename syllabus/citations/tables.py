@@ -78,14 +78,16 @@ FIELD_CODES = [code for code, _label in FIELDS]
 # Header names → field: English and French, and the column names of Leganto, Talis Aspire and Alma
 # exports (folded: lower case, no accents, punctuation as spaces).  A part's own title ("Article
 # title", "Chapter title") is the title; a plain "Title" beside it is then the container's.
-PART_TITLES = {"article title", "chapter title", "titre de l article", "titre du chapitre", "section title"}
+PART_TITLES = {"article title", "chapter title", "titre de l article", "titre du chapitre", "section title",
+               "chapter article title", "article chapter title"}
 HEADERS: dict[str, str] = {
     **{h: "title" for h in (
         "title", "titre", "item title", "citation title", "resource title", "book title", "titre de l ouvrage",
         "titre du document", "titre de la ressource", "work title", "main title", "titre principal", *PART_TITLES)},
     **{h: "author" for h in (
         "author", "authors", "author s", "creator", "creators", "auteur", "auteurs", "auteur s", "primary author",
-        "author editor", "authors editors", "auteur editeur", "responsabilite", "names", "contributor", "contributors")},
+        "author editor", "authors editors", "auteur editeur", "responsabilite", "names", "contributor", "contributors",
+        "chapter article author")},
     **{h: "container-title" for h in (
         "container title", "journal", "journal title", "journal name", "periodical", "source", "source title",
         "publication title", "publication", "part of", "titre de la revue", "revue", "periodique", "titre du periodique",
@@ -97,13 +99,15 @@ HEADERS: dict[str, str] = {
     **{h: "publisher" for h in ("publisher", "editeur", "editeurs", "maison d edition", "publisher name", "imprint")},
     **{h: "year" for h in (
         "year", "date", "publication date", "publication year", "pub date", "pub year", "date published", "annee",
-        "date de publication", "annee de publication", "date d edition", "issued")},
+        "date de publication", "annee de publication", "date d edition", "issued", "date of publication", "published",
+        "publie")},
     **{h: "volume" for h in ("volume", "vol", "tome")},
     **{h: "issue" for h in ("issue", "number", "numero", "no", "fascicule")},
-    **{h: "page" for h in ("pages", "page", "page range", "pagination", "start page end page", "pages lues")},
+    **{h: "page" for h in ("pages", "page", "page range", "pagination", "start page end page", "pages lues", "start page", "end page",
+        "first page", "last page", "page de debut", "page de fin")},
     **{h: "URL" for h in (
         "url", "link", "lien", "web address", "online resource web address", "web link", "permalink", "url lien",
-        "adresse web", "source url")},
+        "adresse web", "source url", "online resource", "ressource en ligne", "online resource url")},
     **{h: "type" for h in (
         "type", "item type", "citation type", "resource type", "secondary type", "type de document",
         "type de ressource", "document type", "format")},
@@ -120,7 +124,7 @@ HEADERS: dict[str, str] = {
         "private note", "library note", "note for library", "note for the library", "note to library",
         "note privee", "note pour la bibliotheque", "note a la bibliotheque", "internal note", "staff note")},
 }
-PLURAL_FIELDS = {"ISBN", "ISSN", "author", "tag"}  # several columns of one field are joined, not the first kept
+PLURAL_FIELDS = {"ISBN", "ISSN", "author", "tag", "page"}  # "page": Talis's start_page + end_page  # several columns of one field are joined, not the first kept
 
 # A "Type" cell → a CSL type (English and French words; Leganto and Talis type names)
 TYPES = {
@@ -153,10 +157,14 @@ def bounds() -> tuple[int, int, int]:
 
 @dataclass
 class Table:
-    kind: str                      # xlsx | csv
+    kind: str                      # xlsx | csv | docx
     header_row: int                # 1-based row of the sheet/file
     headers: list[str]
     rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (row number, cells), blank rows left out
+    sheet: str = ""                # the worksheet read (xlsx)
+    sheets: list[str] = field(default_factory=list)  # every worksheet of the workbook, in order (xlsx)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row number, column) → a cell's hyperlink
+    sections: dict[int, str] = field(default_factory=dict)  # row number → the heading above its table (docx)
 
 
 REFUSED_KINDS = {
@@ -224,7 +232,96 @@ def _text(value) -> str:
 SHARED_STRINGS_MAX_BYTES = 8 * 1024 * 1024
 
 
-def _xlsx_rows(raw: bytes, max_rows: int, max_cols: int, max_bytes: int):
+MAX_SHEETS = 50
+
+
+def _refs(ref: str) -> tuple[int, int, int, int] | None:
+    """"B3:D7" → (first row, first column, last row, last column), 1-based; None when unreadable."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return None
+    if None in (min_col, min_row, max_col, max_row):
+        return None
+    return int(min_row), int(min_col), int(max_row), int(max_col)
+
+
+def _sheet_extras(archive, path: str, max_rows: int, max_cols: int):
+    """(merged ranges, {(row, column): URL}) of a worksheet part, which openpyxl's read-only mode
+    does not read: a hyperlink is the cell's link to an external address (its target in the
+    sheet's relationships).  Parsed by defusedxml, streamed, bounded."""
+    from defusedxml.ElementTree import iterparse
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    merged: list[tuple[int, int, int, int]] = []
+    pending: dict[tuple[int, int], str] = {}  # cell → relationship id
+    last_row, last_col = max_rows + 11, max_cols + 1
+    try:
+        with archive.open(path) as part:
+            for _event, node in iterparse(part, events=("end",)):
+                if node.tag in (main + "c", main + "row"):
+                    node.clear()
+                elif node.tag == main + "mergeCell" and len(merged) < 5000:
+                    if (box := _refs(node.get("ref", ""))) and box[0] <= last_row and box[1] <= last_col:
+                        merged.append(box)
+                elif node.tag == main + "hyperlink" and len(pending) < 20000 and node.get(rel_ns + "id"):
+                    if (box := _refs(node.get("ref", ""))) and box[0] <= last_row:
+                        for row in range(box[0], min(box[2], last_row, box[0] + 1000) + 1):
+                            for col in range(box[1], min(box[3], last_col) + 1):
+                                pending[(row, col - 1)] = node.get(rel_ns + "id", "")
+    except Exception:  # a broken part: openpyxl has read its values already; no extras
+        return merged, {}
+    links: dict[tuple[int, int], str] = {}
+    if pending:
+        targets = _relationships(archive, path)
+        for key, rid in pending.items():
+            target = targets.get(rid, "")
+            if re.match(r"(?i)(https?|ftp|mailto):", target):
+                links[key] = target
+    return merged, links
+
+
+def _relationships(archive, path: str) -> dict[str, str]:
+    """Id → Target of an external relationship of the part ``path``."""
+    from defusedxml.ElementTree import fromstring
+
+    folder, _slash, name = path.rpartition("/")
+    rels = f"{folder}/_rels/{name}.rels"
+    try:
+        root = fromstring(archive.read(rels))
+    except Exception:
+        return {}
+    return {r.get("Id", ""): r.get("Target", "") for r in root if r.get("TargetMode", "").lower() == "external"}
+
+
+def _formula_links(archive, path: str, max_rows: int, max_cols: int) -> dict[tuple[int, int], str]:
+    """{(row, column): URL} of the cells whose formula is ``HYPERLINK("url", ...)``."""
+    from defusedxml.ElementTree import iterparse
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    links: dict[tuple[int, int], str] = {}
+    ref = ""
+    try:
+        with archive.open(path) as part:
+            for event, node in iterparse(part, events=("start", "end")):
+                if event == "start" and node.tag == main + "c":
+                    ref = node.get("r", "")
+                elif event == "end" and node.tag == main + "f" and node.text and ref:
+                    m = re.search(r'(?i)HYPERLINK\(\s*"((?:https?|ftp|mailto):[^"]{1,2000})"', node.text)
+                    box = _refs(ref) if m else None
+                    if m and box and box[0] <= max_rows + 11 and box[1] <= max_cols + 1 and len(links) < 20000:
+                        links[(box[0], box[1] - 1)] = m.group(1)
+                elif event == "end" and node.tag in (main + "c", main + "row"):
+                    node.clear()
+    except Exception:
+        return links
+    return links
+
+
+def _open_workbook(raw: bytes, max_bytes: int):
     from openpyxl import load_workbook
 
     archive = ensure_zip_within(raw, max_bytes=max_bytes, rule=RULE, kind="Excel")
@@ -239,26 +336,95 @@ def _xlsx_rows(raw: bytes, max_rows: int, max_cols: int, max_bytes: int):
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
         raise RuleViolation(RULE, f"the Excel file cannot be read ({type(exc).__name__}): "
                                   "open it in Excel and save it again as .xlsx", field="file") from None
-    try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
+    if len(book.worksheets) > MAX_SHEETS:
+        book.close()
+        raise RuleViolation(RULE, f"the workbook has {len(book.worksheets)} sheets (at most {MAX_SHEETS}): "
+                                  "keep the reading list's sheet in a file of its own", field="file")
+    return archive, book
+
+
+def _rows_of(sheet, max_rows: int, max_cols: int, *, limit: int | None = None):
+    # "max_row" says what the sheet declares; a declared size beyond the bound is refused before reading
+    declared = getattr(sheet, "max_row", None)
+    rows = enumerate(sheet.iter_rows(max_col=max_cols + 1, values_only=True), start=1)
+    while True:
+        try:
+            n, row = next(rows)
+        except StopIteration:
             return
-        # "max_row" says what the sheet declares; a declared size beyond the bound is refused before reading
-        declared = getattr(sheet, "max_row", None)
-        rows = enumerate(sheet.iter_rows(max_col=max_cols + 1, values_only=True), start=1)
-        while True:
-            try:
-                n, row = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:  # read-only: the sheet's XML is parsed only now (session 21: a 500)
-                raise RuleViolation(RULE, f"the Excel file cannot be read ({type(exc).__name__} in its sheet): "
-                                          "open it in Excel and save it again as .xlsx", field="file") from None
-            if n > max_rows + 11:  # the title and header rows come on top of the bounded rows
-                raise RuleViolation(RULE, f"the spreadsheet has more than {max_rows} rows"
-                                          f"{f' ({declared})' if declared else ''}: split it into several files",
-                                    field="file")
-            yield n, [_text(v) for v in row]
+        except Exception as exc:  # read-only: the sheet's XML is parsed only now (session 21: a 500)
+            raise RuleViolation(RULE, f"the Excel file cannot be read ({type(exc).__name__} in its sheet): "
+                                      "open it in Excel and save it again as .xlsx", field="file") from None
+        if limit is not None and n > limit:
+            return
+        if n > max_rows + 11:  # the title and header rows come on top of the bounded rows
+            raise RuleViolation(RULE, f"the spreadsheet has more than {max_rows} rows"
+                                      f"{f' ({declared})' if declared else ''}: split it into several files",
+                                field="file")
+        yield n, [_text(v) for v in row]
+
+
+def choose_sheet(names: list[str], sheet) -> int:
+    """The index of the worksheet ``sheet`` names (its name, any case, or its number from 1);
+    refused (LST-9) naming the workbook's sheets when there is none such."""
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.strip().isdigit()):
+        number = int(sheet)
+        if 1 <= number <= len(names):
+            return number - 1
+    else:
+        folded = fold(str(sheet))
+        for i, name in enumerate(names):
+            if fold(name) == folded:
+                return i
+    raise RuleViolation(RULE, f"sheet: the workbook has no sheet {str(sheet)[:60]!r} (sheets: "
+                              f"{', '.join(names[:MAX_SHEETS])})", field="sheet")
+
+
+def _xlsx_rows(raw: bytes, max_rows: int, max_cols: int, max_bytes: int, sheet=None, info: dict | None = None):
+    """The rows of the chosen worksheet — by default the first one whose first rows name known
+    columns, else the first that is not empty — with merged cells' value spread over their range
+    and the cells' hyperlinks in ``info["links"]``."""
+    archive, book = _open_workbook(raw, max_bytes)
+    info = info if info is not None else {}
+    try:
+        sheets = book.worksheets
+        info["sheets"] = [ws.title for ws in sheets]
+        if not sheets:
+            return
+        if sheet not in (None, ""):
+            chosen = sheets[choose_sheet(info["sheets"], sheet)]
+        else:
+            chosen, fallback = None, None
+            for ws in sheets:
+                head = [cells for _n, cells in _rows_of(ws, max_rows, max_cols, limit=10)]
+                if fallback is None and any(any(c) for c in head):
+                    fallback = ws
+                if any(header_score(cells) >= 2 for cells in head):
+                    chosen = ws
+                    break
+            chosen = chosen or fallback or sheets[0]
+        info["sheet"] = chosen.title
+        path = getattr(chosen, "_worksheet_path", "")
+        merged, links = _sheet_extras(archive, path, max_rows, max_cols) if path else ([], {})
+        if path:
+            links = {**_formula_links(archive, path, max_rows, max_cols), **links}
+        info["links"] = links
+        # a cell merged down a column (a "Week 1" beside its five rows) gives its value to each row
+        below: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+        for top, left, bottom, _right in merged:
+            for row in range(top + 1, min(bottom, top + max_rows + 11) + 1):
+                below.setdefault(row, []).append((left - 1, (top, left - 1)))
+        origins = {origin for cells in below.values() for _col, origin in cells}
+        values: dict[tuple[int, int], str] = {}
+        for n, cells in _rows_of(chosen, max_rows, max_cols):
+            for col, origin in below.get(n, ()):
+                if values.get(origin) and not (col < len(cells) and cells[col]):
+                    cells = cells + [""] * (col + 1 - len(cells))
+                    cells[col] = values[origin]
+            for col, value in enumerate(cells):
+                if value and (n, col) in origins:
+                    values[(n, col)] = value
+            yield n, cells
     finally:
         book.close()
 
@@ -289,48 +455,76 @@ def _csv_rows(raw: bytes, max_rows: int):
         raise RuleViolation(RULE, f"the CSV file cannot be read (line {reader.line_num}: {exc})", field="file") from None
 
 
-def _score(cells: list[str]) -> int:
+def header_score(cells: list[str]) -> int:
+    """How many of ``cells`` name a known column (the header row is the row that names most)."""
     return sum(1 for c in cells if fold(c) in HEADERS)
 
 
-def read_table(raw: bytes, filename: str = "", kind: str = "") -> Table:
-    """The header row and the rows of an .xlsx or .csv file, bounded (rows, columns, unpacked size)."""
+def read_table(raw: bytes, filename: str = "", kind: str = "", *, sheet=None, header_row: int | None = None) -> Table:
+    """The header row and the rows of an .xlsx or .csv file, bounded (rows, columns, unpacked
+    size): the worksheet ``sheet`` (name or number; else the first holding a reading list) and
+    the header row ``header_row`` (1-based; else the row among the first ten that names most
+    known columns)."""
     max_rows, max_cols, max_bytes = bounds()
     kind = kind or kind_of(raw, filename)
     if kind not in ("xlsx", "csv"):
         raise RuleViolation(RULE, "the file is neither an Excel workbook (.xlsx) nor a CSV file", field="file")
-    rows = _xlsx_rows(raw, max_rows, max_cols, max_bytes) if kind == "xlsx" else _csv_rows(raw, max_rows)
+    if header_row is not None and not (isinstance(header_row, int) and 1 <= header_row <= max_rows + 11):
+        raise RuleViolation(RULE, f"header_row: a row number from 1 to {max_rows + 11}", field="header_row")
+    if kind == "csv" and sheet not in (None, ""):
+        raise RuleViolation(RULE, "sheet: a CSV file has no sheets (only an Excel workbook has)", field="sheet")
+    info: dict = {}
+    rows = _xlsx_rows(raw, max_rows, max_cols, max_bytes, sheet, info) if kind == "xlsx" else _csv_rows(raw, max_rows)
     head: list[tuple[int, list[str]]] = []
     body: list[tuple[int, list[str]]] = []
+    chosen: tuple[int, list[str]] | None = None
     for n, cells in rows:
         while cells and not cells[-1]:
             cells.pop()
         if len(cells) > max_cols:
             raise RuleViolation(RULE, f"row {n} has {len(cells)} columns (at most {max_cols}): "
                                       "delete the columns that hold no citation data", field="file")
+        if header_row is not None:
+            if n == header_row:
+                if not any(cells):
+                    raise RuleViolation(RULE, f"header_row: row {n} is blank: choose the row that names the "
+                                              "columns", field="header_row")
+                chosen = (n, cells)
+            elif n > header_row and any(cells):
+                body.append((n, cells))
+            continue
         if not any(cells):
             continue
         if len(head) < 10 and not body:
             head.append((n, cells))
             continue
         body.append((n, cells))
-    if not head:
-        raise RuleViolation(RULE, "the spreadsheet is empty: nothing to import", field="file")
-    # the header: the row naming the most known columns; else the first row with two cells or more
-    best = max(range(len(head)), key=lambda i: (_score(head[i][1]), -i))
-    if not _score(head[best][1]):
-        best = next((i for i, (_n, cells) in enumerate(head) if sum(1 for c in cells if c) >= 2), 0)
-    header_row, headers = head[best]
-    body = head[best + 1:] + body
+    where = f" (sheet {info['sheet']!r})" if info.get("sheet") and len(info.get("sheets", [])) > 1 else ""
+    if header_row is not None:
+        if chosen is None:
+            raise RuleViolation(RULE, f"header_row: the {'sheet' if kind == 'xlsx' else 'file'}{where} has no row "
+                                      f"{header_row}", field="header_row")
+        header_at, headers = chosen
+    else:
+        if not head:
+            raise RuleViolation(RULE, f"the spreadsheet{where} is empty: nothing to import", field="file")
+        # the header: the row naming the most known columns; else the first row with two cells or more
+        best = max(range(len(head)), key=lambda i: (header_score(head[i][1]), -i))
+        if not header_score(head[best][1]):
+            best = next((i for i, (_n, cells) in enumerate(head) if sum(1 for c in cells if c) >= 2), 0)
+        header_at, headers = head[best]
+        body = head[best + 1:] + body
     if len(body) > max_rows:
         raise RuleViolation(RULE, f"the spreadsheet has {len(body)} rows of citations (at most {max_rows}): "
                                   "split it into several files", field="file")
     width = max([len(headers)] + [len(cells) for _n, cells in body])
-    headers = [h or f"({_column_letter(i)})" for i, h in enumerate(headers + [""] * (width - len(headers)))]
-    return Table(kind, header_row, headers, [(n, cells + [""] * (width - len(cells))) for n, cells in body])
+    headers = [h or f"({column_letter(i)})" for i, h in enumerate(headers + [""] * (width - len(headers)))]
+    return Table(kind, header_at, headers, [(n, cells + [""] * (width - len(cells))) for n, cells in body],
+                 sheet=info.get("sheet", ""), sheets=info.get("sheets", []),
+                 links={k: v for k, v in info.get("links", {}).items() if k[0] > header_at})
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
     letters = ""
     index += 1
     while index:
@@ -406,6 +600,7 @@ class RowEntry(ParsedEntry):
     library_note: str = ""
     lookup: str = ""
     review: bool = False
+    parsed: bool = False  # a Word paragraph read as a formatted reference: a lookup's record wins over it
 
 
 def entry_from_dict(data: dict) -> ParsedEntry:
@@ -462,12 +657,18 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     """One row's entry; refused (no CSL) when it has neither a title nor an identifier."""
     one = {k: v[0] for k, v in values.items()}
     csl: dict = {}
+    if not one.get("title") and one.get("container-title") and not one.get("ISSN"):
+        # Talis's title + chapter_article_title: a book's row has no chapter, its "title" is its own
+        one["title"] = one.pop("container-title")
     title = one.get("title", "")
     if title:
         csl["title"] = title
     names = [cslmod.parse_name(n) for v in values.get("author", []) for n in _split(v)]
     if names := [n for n in names if n]:
         csl["author"] = names
+    if len(values.get("page", [])) > 1:  # a first and a last page in two columns
+        first, last = values["page"][:2]
+        one["page"] = f"{first}–{last}" if re.fullmatch(r"\w{1,10}", first) and re.fullmatch(r"\w{1,10}", last) else first
     for key in ("container-title", "publisher", "volume", "issue", "page", "URL"):
         if one.get(key):
             csl[key] = one[key]
@@ -482,7 +683,11 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     if one.get("DOI"):
         csl["DOI"] = identifiers.normalize_doi(one["DOI"]) or one["DOI"]
     if one.get("year"):
-        csl["issued"] = cslmod.date_parts(one["year"]) or {"literal": one["year"]}
+        year = re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", one["year"])  # MARC's "c2009", "[2009?]"
+        parts = cslmod.date_parts(one["year"])
+        if not (parts or {}).get("date-parts") and year:
+            parts = cslmod.date_parts(year.group(1))
+        csl["issued"] = parts or {"literal": one["year"]}
     csl["type"] = _type(one.get("type", ""), csl)
     tags = tuple(t for v in values.get("tag", []) for t in re.split(r"\s*[;,|\n]\s*", v) if t)
     identifier = next((csl[k].split()[0] for k in ("DOI", "ISBN", "ISSN") if csl.get(k)), "")
@@ -496,13 +701,32 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     return RowEntry(position, csl, "", lookup="" if title else identifier, **common)  # type: ignore[arg-type]
 
 
-def entries_of(table: Table, mapping: list[str]) -> list[RowEntry]:
-    """Every row of ``table`` as an entry, by ``mapping`` (one field a column)."""
-    if "title" not in mapping and not {"ISBN", "ISSN", "DOI"} & set(mapping):
+def entries_of(table: Table, mapping: list[str], *, strict: bool = True) -> list[RowEntry]:
+    """Every row of ``table`` as an entry, by ``mapping`` (one field a column); ``strict``: refused
+    when no column holds a title or an identifier (the preview shows every row refused instead)."""
+    if strict and "title" not in mapping and not {"ISBN", "ISSN", "DOI"} & set(mapping):
         raise RuleViolation(RULE, "mapping: no column is a title, an ISBN, an ISSN or a DOI: say which column holds "
                                   "the titles", field="mapping")
-    return [row_entry(position, line, _row_values(cells, mapping))
-            for position, (line, cells) in enumerate(table.rows, start=1)]
+    links: dict[int, dict[int, str]] = {}
+    for (row, col), url in table.links.items():
+        links.setdefault(row, {})[col] = url
+    url_columns = [i for i, code in enumerate(mapping) if code == "URL"]
+    out = []
+    for position, (line, cells) in enumerate(table.rows, start=1):
+        values = _row_values(cells, mapping)
+        if row_links := links.get(line):  # a hyperlink: the URL column's own, else the row's first (its title's)
+            link = next((row_links[i] for i in url_columns if i in row_links), None)
+            if link or not values.get("URL"):
+                link = link or row_links[min(row_links)]
+                doi = re.match(r"(?i)https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", link)
+                if doi and not values.get("DOI"):  # a title linked to its DOI: the DOI
+                    values["DOI"] = [doi.group(1)]
+                elif not doi:
+                    values["URL"] = [link]
+        if line in table.sections and not values.get("section"):
+            values["section"] = [table.sections[line]]
+        out.append(row_entry(position, line, values))
+    return out
 
 
 def problems(entry: RowEntry) -> list[str]:
@@ -546,7 +770,7 @@ def template_xlsx() -> bytes:
     sheet["E2"].number_format = "@"
     sheet.freeze_panes = "A2"
     for i, header in enumerate(TEMPLATE_HEADERS, start=1):
-        sheet.column_dimensions[_column_letter(i - 1)].width = max(12, min(40, len(header) + 4))
+        sheet.column_dimensions[column_letter(i - 1)].width = max(12, min(40, len(header) + 4))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -261,7 +261,7 @@ def _looked_up(user, entry: formats.ParsedEntry) -> tuple[formats.ParsedEntry, o
     else:
         why = "nobody knows it (the catalog, Open Library, Crossref)"
     if found is not None:
-        if entry.review:  # a Word paragraph: what the lookup found, and the paragraph's web address
+        if entry.review or entry.parsed:  # a Word paragraph: what the lookup found, and the paragraph's web address
             csl = {**found.csl, **({"URL": entry.csl["URL"]} if entry.csl.get("URL") and not found.csl.get("URL") else {})}
         else:  # a spreadsheet row: what the row says wins over what the lookup found (but its guessed type)
             csl = {**found.csl, **{k: v for k, v in entry.csl.items() if k != "type"}}
@@ -392,18 +392,23 @@ class OfficeFile:
 
 
 def _read_office(user, list_id: int, raw: bytes, *, filename: str, kind: str, mapping=None,
-                 section_id: int | None = None):
-    """(list, section, the file read) — who may not import hears 403/404 before the file is opened."""
+                 section_id: int | None = None, sheet=None, header_row: int | None = None, strict: bool = True):
+    """(list, section, the file read) — who may not import hears 403/404 before the file is opened.
+    A Word document kept as a table (its header row names known columns) is read as a spreadsheet."""
     lst, section = list_and_section(user, list_id, section_id)
     acc = ensure_edit(user, lst)
-    if kind == "docx":
+    table = documents.table_of(raw) if kind == "docx" else None
+    if kind == "docx" and (sheet not in (None, "") or header_row is not None):
+        raise RuleViolation("LST-9", "sheet and header_row are for spreadsheets: a Word document's table is found "
+                                     "by its header row", field="sheet" if sheet not in (None, "") else "header_row")
+    if kind == "docx" and table is None:
         read = OfficeFile(kind, documents.entries_of(raw))
         if not read.entries:
             raise RuleViolation("LST-9", "the Word document has no paragraph of text: nothing to import", field="file")
     else:
-        table = tables.read_table(raw, filename, kind)
+        table = table or tables.read_table(raw, filename, kind, sheet=sheet, header_row=header_row)
         columns = tables.parse_mapping(mapping, table.headers)
-        read = OfficeFile(kind, tables.entries_of(table, columns), table, columns)
+        read = OfficeFile(kind, tables.entries_of(table, columns, strict=strict), table, columns)
         if not read.entries:
             raise RuleViolation("LST-9", f"the spreadsheet has a header row (row {table.header_row}) and no row of "
                                          "citations below it: nothing to import", field="file")
@@ -412,11 +417,12 @@ def _read_office(user, list_id: int, raw: bytes, *, filename: str, kind: str, ma
 
 
 def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,
-                        rows: int = 20) -> dict:
+                        rows: int = 20, sheet=None, header_row: int | None = None) -> dict:
     """What importing a spreadsheet or Word file would do, before anything is imported: its
     columns with their fields (guessed from the headers, or as ``mapping`` says), its first
     ``rows`` rows (paragraphs) with each one's problems, and how many rows will be refused."""
-    _lst, _section, read = _read_office(user, list_id, raw, filename=filename, kind=kind, mapping=mapping)
+    _lst, _section, read = _read_office(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
+                                        sheet=sheet, header_row=header_row, strict=False)
     table = read.table
     shown = []
     refused = 0
@@ -425,15 +431,33 @@ def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", k
         if entry.csl is None:
             refused += 1
         if n < rows:
-            cells = (table.rows[n][1] if table is not None else [entry.csl["title"]])
+            cells = (table.rows[n][1] if table is not None else [entry.csl["title"] if entry.csl else ""])
             shown.append({"row": entry.line, "values": cells, "section": entry.section, "problems": problems,
                           "refused": entry.csl is None,
-                          "identifier": entry.lookup if table is None else ""})
+                          "identifier": entry.lookup if table is None else "",
+                          "review": bool(entry.review), "read": _fields_read(entry) if table is None else ""})
     columns = ([{"index": i, "header": h, "field": read.mapping[i]} for i, h in enumerate(table.headers)]
                if table is not None else [])
     return {"format": read.kind, "header_row": table.header_row if table is not None else 0, "columns": columns,
+            "sheet": table.sheet if table is not None else "", "sheets": table.sheets if table is not None else [],
+            "table": read.kind == "docx" and table is not None,
             "fields": [{"code": code, "label": str(label)} for code, label in tables.FIELDS],
             "total": len(read.entries), "refused": refused, "rows": shown}
+
+
+def _fields_read(entry) -> str:
+    """What a Word paragraph was read into, for the preview: "Authors: …; Year: …; Title: …"."""
+    csl = entry.csl or {}
+    if entry.review or not csl:
+        return ""
+    names = csl.get("author") or csl.get("editor") or []
+    parts = [("Authors", "; ".join(" ".join(p for p in (n.get("given"), n.get("non-dropping-particle"),
+                                                       n.get("family") or n.get("literal")) if p) for n in names[:5])),
+             ("Year", str(((csl.get("issued") or {}).get("date-parts") or [[""]])[0][0])),
+             ("Title", csl.get("title", "")), ("In", csl.get("container-title", "")), ("Volume", csl.get("volume", "")),
+             ("Issue", csl.get("issue", "")), ("Pages", csl.get("page", "")), ("Publisher", csl.get("publisher", "")),
+             ("DOI", csl.get("DOI", "")), ("ISBN", csl.get("ISBN", "")), ("URL", csl.get("URL", ""))]
+    return "; ".join(f"{label}: {value}" for label, value in parts if value)
 
 
 def inline_lookups() -> int:
@@ -442,13 +466,13 @@ def inline_lookups() -> int:
 
 
 def import_office_file(user, list_id: int, raw: bytes, *, filename: str = "", kind: str, mapping=None,
-                       section_id: int | None = None):
+                       section_id: int | None = None, sheet=None, header_row: int | None = None):
     """Import a spreadsheet (by ``mapping``, else the guessed one) or a Word document into the list,
     through the same import as RIS/BibTeX: the per-entry report — or, for a file whose entries are
     over ``LIST_IMPORT_INLINE_BYTES`` or that needs more than ``LIST_IMPORT_INLINE_LOOKUPS``
     identifier lookups, its background import (a :class:`ListImport`), within the same bounds."""
     lst, section, read = _read_office(user, list_id, raw, filename=filename, kind=kind, mapping=mapping,
-                                      section_id=section_id)
+                                      section_id=section_id, sheet=sheet, header_row=header_row)
     pending = [dataclasses.asdict(e) for e in read.entries]
     lookups = sum(1 for e in read.entries if e.csl is not None and e.lookup)
     if len(json.dumps(pending, ensure_ascii=False)) > settings.LIST_IMPORT_INLINE_BYTES or lookups > inline_lookups():

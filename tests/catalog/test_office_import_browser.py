@@ -74,4 +74,39 @@ def test_upload_mapping_preview_and_import_of_a_spreadsheet_then_a_word_document
     expect(report.get_by_test_id("import-summary")).to_contain_text("4 entries imported")
     page.goto(f"/lists/{lst.pk}/edit/")
     expect(page.get_by_role("heading", name="Week 2: Sources")).to_be_visible()
-    expect(page.locator("[data-testid=item]").filter(has_text="Needs review")).to_have_count(2)
+    # the APA reference without an identifier is read into its fields (session 21): one paragraph left to review
+    expect(page.locator("[data-testid=item]").filter(has_text="Needs review")).to_have_count(1)
+
+
+def test_choosing_the_sheet_and_the_header_row_of_a_libreoffice_workbook_then_a_word_bibliography(page, login, instructor,
+                                                                                                  course, fake_http):
+    lst = services.create_list(instructor, title="HIST 101", courses=[course])
+    login("instructor")
+    page.goto(f"/catalog/lists/{lst.pk}/import/office/")
+    page.get_by_label("File (.xlsx, .csv or .docx)").set_input_files(str(OFFICE / "lo-talis-workbook.xlsx"))
+    expect(page.get_by_label("Sheet", exact=True)).to_have_value("All list items")
+    expect(page.get_by_test_id("preview-summary")).to_contain_text("3 rows read below the header row (row 1).")
+    expect(page.get_by_label("chapter_article_title")).to_have_value("title")
+    _axe_clean(page)
+
+    page.get_by_label("Sheet", exact=True).select_option("Week plan")
+    expect(page.get_by_label("Sheet", exact=True)).to_have_value("Week plan")
+    expect(page.get_by_label("Week", exact=True)).to_have_value("section")
+    # the merged "Week 1" cell counts for both of its rows
+    expect(page.get_by_test_id("preview-row-3")).to_contain_text("Week 1")
+    page.get_by_label("Header row (the row that names the columns)").fill("2")
+    page.get_by_label("Header row (the row that names the columns)").dispatch_event("change")
+    expect(page.get_by_test_id("preview-summary")).to_contain_text("2 rows read below the header row (row 2).")
+    page.get_by_label("Header row (the row that names the columns)").fill("1")
+    page.get_by_label("Header row (the row that names the columns)").dispatch_event("change")
+    expect(page.get_by_test_id("preview-summary")).to_contain_text("3 rows read below the header row (row 1).")
+    page.get_by_test_id("office-import").click()
+    expect(page.get_by_test_id("import-report").get_by_test_id("import-summary")).to_contain_text("3 entries imported")
+    yankee = Citation.objects.get(resource_list=lst, title="The Yankee Years")
+    assert yankee.section.title == "Week 1" and yankee.metadata["URL"] == "https://openlibrary.org/isbn/0385527403"
+
+    page.get_by_label("File (.xlsx, .csv or .docx)").set_input_files(str(OFFICE / "lo-bibliography-apa.docx"))
+    expect(page.get_by_test_id("preview-summary")).to_contain_text("34 paragraphs read.")
+    expect(page.get_by_test_id("preview-row-2")).to_contain_text("Needs review: kept as its text")
+    expect(page.get_by_test_id("preview-row-4").get_by_test_id("read-as")).to_contain_text("Year: 2010")
+    expect(page.get_by_label("Sheet", exact=True)).to_have_count(0)

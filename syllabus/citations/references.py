@@ -1,0 +1,252 @@
+"""A formatted reference read back into fields (LST-9, LST-2): the line of a bibliography that a
+word processor, Zotero's "Create Bibliography" or a person typed in APA, Harvard, Chicago
+(author-date) or MLA style, as CSL-JSON.
+
+No maintained offline parser exists for this in Python (session 21 looked: ``refextract`` is
+tuned for physics references and leaves the title in "misc"; ``refparse`` reads Web of Science
+and Scopus exports only; AnyStyle is Ruby, GROBID a server, Crossref a network service), so this
+is a careful reading of what those styles print, measured on real bibliographies (BENCHMARKS.md:
+the CSL test-suite's items rendered by citeproc in four styles, English and French):
+
+* the identifiers first — DOI (also as a doi.org link), ISBN, the web address, with their labels
+  ("Available at:", "Retrieved from", "(Accessed: ...)") — then taken out of the text;
+* the **authors and year**: ``Authors (2010).`` (APA, Harvard), ``Authors. 2010.`` (Chicago
+  author-date), else the authors up to the first full stop and the year found later (MLA);
+* the **title**: the quoted one (“...”, "...", ‘...’) or the sentence after the year;
+* what follows: the **container** (journal, book after "In"), **volume**, **issue** and
+  **pages** (``5(3), 12–20``, ``vol. 5, no. 3, pp. 12–20``, ``5 (3): 12–20``), else the
+  **publisher** (a book, after its place "London:").
+
+:func:`parse_reference` says how sure it is: ``confident`` only when it found the authors, the year
+and a title; the list import keeps the rest tagged "Needs review"."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import csl as cslmod
+from . import identifiers
+
+YEAR = r"(?:1[5-9]\d\d|20\d\d)[a-z]?"
+NO_DATE = r"n\.\s?d\.|no date|s\.\s?d\.|sans date|undated"
+QUOTES = (("“", "”"), ("\"", "\""), ("‘", "’"), ("«", "»"), ("'", "'"))
+DOI_LINK = re.compile(r"(?i)(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)(10\.\d{4,9}/\S+)")
+BARE_DOI = re.compile(r"\b(10\.\d{4,9}/\S+)")
+URL = re.compile(r"(?i)(?:<)?\b(?:https?://|www\.)[^\s<>\"]+(?:>)?")
+ISBN = re.compile(r"(?i)\bISBN(?:-1[03])?[:\s]*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dX])\b")
+LABELS = re.compile(
+    r"(?i)\s*(?:available\s+(?:at|from)|retrieved\s+(?:from|on)|accessed|consulté\s+le|disponible\s+(?:à|sur)"
+    r"|en\s+ligne|online)\s*:?\s*$")
+ACCESSED = re.compile(r"(?i)[\[(]\s*(?:accessed|consulté|viewed|cited)[^\])]*[\])]\.?")
+APA_HEAD = re.compile(rf"^(?P<a>.+?)\s*\((?P<y>{YEAR}|{NO_DATE})(?:,[^)]*)?\)[.,]?\s*(?P<rest>.*)$", re.I)
+CHICAGO_HEAD = re.compile(rf"^(?P<a>.+?\S)\.\s+(?P<y>{YEAR}|(?i:{NO_DATE}))\.\s+(?P<rest>.*)$")
+INITIALS = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω][a-zа-я]?\.?[\s-]?){1,4}(?:\s+(?:de|da|dos|van|von|la|le|du))?$")
+VOLUME_ISSUE = re.compile(r"^(?P<v>\d+[A-Z]?)\s*\((?P<i>[^)]{1,20})\)")
+PAGES = re.compile(r"(?i)(?:\bpp?\.\s*|:\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
+MLA_VOL = re.compile(r"(?i)\bvol\.\s*(\w+)")
+MLA_NO = re.compile(r"(?i)\b(?:nos?|issue)\.\s*(\w+(?:[–-]\w+)?)")
+MLA_PAGES = re.compile(r"(?i)\bpp?\.\s*([A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
+EDITORS = re.compile(r"(?i)\s*(?:\((?:eds?|dir|hrsg|coord)\.?\)|,?\s*(?:editors?|eds?\.|éd\.|dir\.))\s*$")
+
+
+@dataclass
+class Reference:
+    """What was read from one reference: CSL-JSON, the style it looked like, and whether every
+    main field (authors, year, title) was found."""
+
+    csl: dict
+    style: str = ""
+    confident: bool = False
+    found: list[str] = field(default_factory=list)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _identifiers(text: str, csl: dict) -> str:
+    """The DOI, ISBN and URL of ``text`` into ``csl``; the text without them (and their labels)."""
+    if m := DOI_LINK.search(text) or BARE_DOI.search(text):
+        doi = identifiers.normalize_doi(m.group(1).rstrip(".,;)>]"))
+        if doi:
+            csl["DOI"] = doi
+        text = text[:m.start()] + text[m.end():]
+    if m := ISBN.search(text):
+        if isbn := identifiers.normalize_isbn(m.group(1)):
+            csl["ISBN"] = isbn
+        text = text[:m.start()] + text[m.end():]
+    text = ACCESSED.sub("", text)
+    if m := URL.search(text):
+        url = m.group(0).strip("<>").rstrip(".,;)]")
+        csl["URL"] = url if url.lower().startswith("http") else "https://" + url
+        text = text[:m.start()] + text[m.end():]
+    before = LABELS.sub("", text[:m.start()] if m else text)
+    text = before + (text[m.start():] if m else "")
+    text = re.sub(r"(?i)\s*[\[(]?\s*(?:online|en ligne)\s*[\])]\s*", " ", text)
+    return _clean(text).rstrip(" ,;:").rstrip()
+
+
+def split_authors(text: str) -> list[dict]:
+    """"Santos, B. W. L., Oliveira, R. C. de, & Caldas, E. D." / "Santos, Beatriz, Regina Célia de
+    Oliveira, and Eloisa Caldas" / "Jenrich, R.I. and Bentler, P.M." → CSL names (et al. dropped)."""
+    text = EDITORS.sub("", re.sub(r"(?<!\b[A-ZÀ-ÞА-ЯΑ-Ω])\.$", "", _clean(text)))
+    text = re.sub(r"(?i),?\s*(?:et al\.?|…|\.\.\.|and others|et coll\.?)\s*", ", ", text).strip(" ,")
+    chunks = [c for c in re.split(r"(?i)\s*(?:,\s*(?:and|&|et|und|y)\s+|\s+(?:and|&|et|und|y)\s+|;\s*)", text) if c]
+    tokens = [t.strip() for c in chunks for t in c.split(",") if t.strip()]
+    names: list[dict] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if after and (INITIALS.match(after) or (i == 0 and len(after.split()) <= 3)):
+            name = cslmod.parse_name(f"{token}, {after}")
+            i += 2
+        else:
+            name = cslmod.parse_name(token)
+            i += 1
+        if name:
+            names.append(name)
+    return names[:100]
+
+
+def _quoted(rest: str) -> tuple[str, str] | None:
+    """(quoted title, what follows) when ``rest`` starts with a quoted title."""
+    for opening, closing in QUOTES:
+        if rest.startswith(opening):
+            end = rest.find(closing, 1)
+            if end > 1:
+                return rest[1:end].strip().rstrip(".,"), rest[end + 1:].lstrip(" .,")
+    return None
+
+
+def _sentence(rest: str) -> tuple[str, str]:
+    """(the first sentence, the rest): ends at ". " not after an initial or an abbreviation — or,
+    when there is none, at "? " or "! " (a title may ask a question in its middle)."""
+    for marks in (".", "?!"):
+        for m in re.finditer(rf"([{marks}])([\"”’»]?)\s+(?=\S)", rest):
+            before = rest[:m.start()]
+            if m.group(1) == "." and re.search(r"(?:\b[A-Z]|\bed|\bvol|\bno|\bpp|\bSt|\bDr|\bMr|\bin\s\w{1,3})$", before):
+                continue
+            title = before + (m.group(1) if m.group(1) in "?!" else "") + m.group(2)
+            return title.strip(), rest[m.end():]
+    return rest.rstrip(".").strip(), ""
+
+
+def _container(rest: str, csl: dict) -> None:
+    """Journal, volume, issue, pages — or a book's publisher — from what follows the title."""
+    rest = rest.strip().rstrip(".")
+    if not rest:
+        return
+    chapter = re.match(r"(?i)^(?:in|dans)\s*:?\s+(?P<body>.+)$", rest)
+    if chapter:
+        body = chapter.group("body")
+        body = re.sub(r"^.*?\((?:eds?|éds?|dir|hrsg)\.?(?:\s*&\s*trans\.)?\),?\s*", "", body, flags=re.I)
+        title, after = _sentence(body)
+        title = re.sub(r"\s*\((?:pp?\.)[^)]*\)\s*$", "", title)
+        if pages := re.search(r"\((?:pp?\.)\s*([^)]+)\)", body):
+            csl["page"] = pages.group(1).strip()
+        csl["container-title"] = title.strip(" ,.")
+        csl["type"] = "chapter"
+        if after and not csl.get("publisher"):
+            csl["publisher"] = _publisher(after)
+        return
+    # MLA: "Journal, vol. 59, no. 5, Jan. 2004, pp. 339–51"
+    if MLA_VOL.search(rest) or (MLA_PAGES.search(rest) and "," in rest and not re.search(r",\s*\d+[A-Z]?\s*[(,]", rest)):
+        head = rest.split(",", 1)[0]
+        if not MLA_VOL.match(head) and not MLA_PAGES.match(head):
+            csl["container-title"] = head.strip()
+        if m := MLA_VOL.search(rest):
+            csl["volume"] = m.group(1)
+        if m := MLA_NO.search(rest):
+            csl["issue"] = m.group(1)
+        if m := MLA_PAGES.search(rest):
+            csl["page"] = m.group(1).replace(" ", "")
+        if csl.get("container-title"):
+            csl["type"] = "article-journal"
+        return
+    # APA / Harvard "Journal, 59(5), 339–351" — Chicago "Journal 59 (5): 339–51" — "Journal 10: 5"
+    m = re.match(r"^(?P<c>[^,:]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?\s*(?:\([^)]{1,20}\))?(?:\s*[,:]\s*.*)?)$", rest)
+    if m:
+        csl["container-title"] = m.group("c").strip()
+        tail = m.group("tail")
+        if vi := VOLUME_ISSUE.match(tail):
+            csl["volume"], csl["issue"] = vi.group("v"), vi.group("i").strip()
+            tail = tail[vi.end():]
+        elif v := re.match(r"^(\d+[A-Z]?)", tail):
+            csl["volume"] = v.group(1)
+            tail = tail[v.end():]
+        tail = re.sub(r"(?i)^\s*[,:]\s*(?:article\s+)?", "", tail)
+        if p := PAGES.match(tail.strip()):
+            csl["page"] = re.sub(r"\s+", "", p.group("p"))
+        csl["type"] = "article-journal"
+        return
+    # a newspaper or a magazine: "The Guardian, 31 July" / "The Guardian (London), July 31"
+    # a book: "Publisher" / "Place: Publisher" / "Publisher, 1992"
+    csl["publisher"] = _publisher(rest)
+
+
+def _publisher(text: str) -> str:
+    text = re.sub(r"(?i)^(?:(?:edited|translated|edited and translated)\s+by|(?:sous la )?dir\.|éd\.)\s+[^,.]+[,.]\s*", "",
+                  text.strip())
+    text = re.sub(rf",?\s*{YEAR}\s*$", "", text.strip().rstrip(".")).strip(" ,")
+    text = re.sub(r"\s*\([^)]*\)\s*$", "", text)  # "(Cambridge studies in ...)": a series
+    if ":" in text:
+        text = text.split(":", 1)[1]
+    return text.split(". ")[0].strip(" ,.")[:200]
+
+
+def parse_reference(text: str) -> Reference:
+    """One formatted reference → CSL-JSON fields (see the module's text)."""
+    text = _clean(text)[:4000]
+    csl: dict = {}
+    rest_text = _identifiers(text, csl)
+    style, authors, year, rest = "", "", "", ""
+    if m := APA_HEAD.match(rest_text):
+        style, authors, year, rest = "apa", m.group("a"), m.group("y"), m.group("rest")
+    elif m := CHICAGO_HEAD.match(rest_text):
+        style, authors, year, rest = "chicago", m.group("a"), m.group("y"), m.group("rest")
+        if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. 2004.": the initial's full stop
+            authors += "."
+    elif (q := re.search(r"[.]\s+[“\"‘«]", rest_text)) and q.start() < 300:
+        style, authors, rest = "mla", rest_text[:q.start()], rest_text[q.start() + 1:].strip()
+    elif m := re.match(r"^(?P<a>[^.]{2,150}?(?:,\s*[^.]{1,60})?)\.\s+(?P<rest>[A-ZÀ-Þ].*)$", rest_text):
+        style, authors, rest = "mla", m.group("a"), m.group("rest")
+    else:
+        rest = rest_text
+    if authors:
+        if names := split_authors(authors):
+            editors = bool(EDITORS.search(_clean(authors).rstrip(".")))
+            csl["editor" if editors else "author"] = names
+    quoted = _quoted(rest)
+    if quoted:
+        title, after = quoted
+    else:
+        title, after = _sentence(rest)
+        # APA's "(2nd ed.)", "(Vol. 2)", "(Report No. 17)", "(tenth printing)" after a title are no part of it
+        if extra := re.search(r"\s*\((?P<x>[^()]*\b(?:ed|edition|printing|vol|no|report|trans|éd|tome)\b[^()]*)\)\s*$",
+                              title, re.I):
+            if edition := re.search(r"(?i)[^,;]*\b(?:ed|edition|éd)\b\.?", extra.group("x")):
+                csl["edition"] = cslmod.normalize_edition(edition.group(0).strip()) or edition.group(0).strip()
+            if volume := re.search(r"(?i)\bvol\.?\s*(\w+)", extra.group("x")):
+                csl["volume"] = volume.group(1)
+            title = title[:extra.start()]
+        title = re.sub(r"\s*\[[^\]]*\]\s*$", "", title)  # "[Video]", "[Online]"
+    if title:
+        csl["title"] = title.strip()
+    if not year:  # MLA: the date comes late
+        years = re.findall(rf"\b({YEAR})\b", after)
+        year = years[-1] if years else ""
+        after_wo_year = re.sub(rf",?\s*(?:(?:\d{{1,2}}\s+)?[A-Za-zé.]+\s+)?{re.escape(year)}\b", "", after) if year else after
+    else:
+        after_wo_year = after
+    _container(after_wo_year, csl)
+    if year and not re.match(NO_DATE, year, re.I):
+        csl["issued"] = {"date-parts": [[int(year[:4])]]}
+    if "type" not in csl:
+        csl["type"] = "webpage" if csl.get("URL") and not csl.get("publisher") else "book"
+    found = [k for k in ("author", "editor", "issued", "title", "container-title", "volume", "issue", "page",
+                         "publisher", "DOI", "ISBN", "URL") if csl.get(k)]
+    confident = bool(style and (csl.get("author") or csl.get("editor")) and csl.get("issued") and csl.get("title"))
+    if not csl.get("title"):
+        csl["title"] = text[:1000]
+    return Reference(csl, style, confident, found)

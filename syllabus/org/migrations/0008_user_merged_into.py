@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('org', '0006_signin_throttle_partner'),
+        ('org', '0007_rate_count'),
     ]
 
     operations = [

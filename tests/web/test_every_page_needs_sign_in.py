@@ -94,6 +94,7 @@ BACK_OFFICE = {
     "acquisitions:tasks", "consortium:config", "consortium:ill", "consortium:ill-partners",
     "circulation:accessible", "circulation:holds", "circulation:personal-copies", "discussion:alerts", "fulfillment:config", "fulfillment:work", "lending:monitor", "lending:policies",
     "lending:policy-new", "lending:search", "lists:rollover", "lti:registrations", "lists:tasks", "notify:letters", "notify:outbox",
+    "org:merge", "org:duplicates",  # ORG-MERGE: the institution's General System Administrators
 }
 FRONT = {
     "catalog:cite-it", "catalog:cite-it-harvest", "catalog:cite-it-save", "catalog:collect-citation",

@@ -2,7 +2,7 @@
 per list and in total (DSC-2), with a fixed number of queries whatever the number of threads."""
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from syllabus.lists.models import ResourceList
@@ -108,9 +108,13 @@ def last_read_id(user, thread: Thread | None) -> int:
 def inbox_counts(user) -> dict[str, int]:
     """How many threads each tab of the inbox holds — awaiting an answer, unread, all (DSC-2):
     one aggregate query."""
-    qs = with_unread(visible_threads(user), user).order_by()
-    return qs.aggregate(awaiting=Count("id", filter=Q(awaiting_library=True)), unread=Count("id", filter=Q(unread__gt=0)),
-                        all=Count("id"))
+    # the unread flag as an annotation summed, not a filter on the ``unread`` annotation: PostgreSQL
+    # aggregates over a subquery there, where a FILTER cannot name the annotation
+    qs = with_unread(visible_threads(user), user).order_by().annotate(
+        has_unread=Case(When(unread__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        is_awaiting=Case(When(awaiting_library=True, then=Value(1)), default=Value(0), output_field=IntegerField()))
+    counts = qs.aggregate(awaiting=Sum("is_awaiting"), unread=Sum("has_unread"), all=Count("id"))
+    return {k: v or 0 for k, v in counts.items()}
 
 
 def inbox(user, *, awaiting_only: bool = False, unread_only: bool = False) -> QuerySet[Thread]:

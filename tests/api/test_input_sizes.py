@@ -21,6 +21,7 @@ import re
 import pytest
 
 from tests.problem import problem
+from tests.rowcounts import product_row_counts
 
 HUGE = 100_000
 PATH_VALUES = {"username": "instructor", "code": "x", "key": "x", "rule": "x"}  # any other path parameter is an id
@@ -153,11 +154,7 @@ def _all_cases():
 
 
 def _counts():
-    """How many rows each table of the product holds: a refused request changes none."""
-    from django.apps import apps
-
-    return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m.__module__.startswith("syllabus.") and m._meta.label not in ("api.IdempotencyKey", "org.SignInThrottle")}
+    return product_row_counts()
 
 
 @pytest.fixture

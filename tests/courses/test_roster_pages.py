@@ -21,7 +21,7 @@ def test_librarian_sees_and_edits_the_roster(client, course, librarian, make_use
     client.post(f"/courses/{course.pk}/roster/student/remove/")
     assert sorted(course.students.values_list("username", flat=True)) == ["dora"]
     page = client.get(f"/courses/{course.pk}/roster/")
-    assert b"unenrolled" in page.content  # the recent changes, from the audit trail
+    assert b"Unenrolled" in page.content  # the recent changes, from the audit trail
 
 
 def test_replace_from_a_file_is_all_or_nothing(client, course, librarian, make_user):

@@ -10,16 +10,14 @@ import pytest
 from syllabus.core.limits import TEXT
 from syllabus.lending import services
 from syllabus.lending.models import LoanRequest
+from tests.rowcounts import product_row_counts
 
 HUGE = "x" * 100_000
 HUGE_INT = "9" * 20
 
 
 def _counts():
-    from django.apps import apps
-
-    return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m.__module__.startswith("syllabus.") and m._meta.label not in ("org.SignInThrottle", "analytics.UsageEvent")}
+    return product_row_counts()
 
 
 def _state(req):

@@ -72,7 +72,8 @@ def test_acceptance_1_full_round_trip_through_the_api(api, instructor, librarian
     assert r.status_code == 200
     tasks = lib.get(f"/api/v1/lists/{list_id}/tasks").json()["items"]
     assert [t["kind"] for t in tasks] == ["changed"] and tasks[0]["citation_id"] == ids[1]
-    assert "public_note" in tasks[0]["detail"]
+    assert tasks[0]["detail"].startswith("Item changed (Note for students)")  # LST-7: said with the field's label
+    assert tasks[0]["detail_params"]["fields"] == ["public_note"]
     row = next(r for r in lib.get("/api/v1/librarian/lists", {"tab": "mine"}).json()["items"] if r["id"] == list_id)
     assert row["open_tasks"] == 1
 

@@ -75,7 +75,7 @@ def test_roster_sync_over_two_pages_adds_and_removes_the_right_people(client, la
     from syllabus.org.roles import Role
 
     client.force_login(make_user("libr", roles=[Role.COURSE_RESERVES_OPERATOR]))
-    assert b"roster synced" in client.get(f"/courses/{course.pk}/roster/").content
+    assert b"Roster synced" in client.get(f"/courses/{course.pk}/roster/").content
     # the periodic sweep syncs again later; nothing changes the second time
     from syllabus.core import clock
     from syllabus.lti.tasks import sweep_rosters

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from syllabus.org.roles import Role
+from tests.rowcounts import product_row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -310,13 +311,7 @@ def _world_media(settings, _media_root, request):
 
 
 def _counts():
-    from django.apps import apps
-
-    return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m.__module__.startswith("syllabus.")
-            # bookkeeping of the caller, not the institution's data: failed sign-ins, RATE-LIMIT counts ...
-            and m._meta.label not in ("org.SignInThrottle", "org.RateCount", "analytics.UsageEvent", "org.ApiToken",
-                                      "api.IdempotencyKey")}
+    return product_row_counts()
 
 
 def _parameters(route: str) -> list[str]:

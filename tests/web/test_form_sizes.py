@@ -19,6 +19,7 @@ from django import forms
 import syllabus
 from syllabus.core.errors import RuleViolation
 from syllabus.core.forms import IdList, RuleForm, TextList
+from tests.rowcounts import product_row_counts
 
 HUGE = 100_000
 
@@ -132,10 +133,7 @@ def _pages():
 
 
 def _counts():
-    from django.apps import apps
-
-    return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m.__module__.startswith("syllabus.") and m._meta.label not in ("org.SignInThrottle", "analytics.UsageEvent")}
+    return product_row_counts()
 
 
 @pytest.fixture

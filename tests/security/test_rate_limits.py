@@ -6,21 +6,18 @@ the rule and setting named, before any work is done."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
-from urllib.parse import urlparse
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import override_settings
 from django.urls import get_resolver
 
 from syllabus.org import ratelimit
 from syllabus.org.models import RateCount
+from tests.rediscache import REDIS, shared_redis_cache
 
 pytestmark = pytest.mark.django_db
 
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _problem(r, setting):
@@ -163,21 +160,8 @@ def test_rate_limit_counts_live_in_the_database_that_every_worker_shares(api, st
 
 @pytest.fixture
 def shared_cache(settings):
-    import redis
-
-    u = urlparse(REDIS)
-    try:
-        redis.Redis(host=u.hostname, port=u.port or 6379, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"this test needs Redis at {u.hostname}:{u.port or 6379} (TEST_REDIS_URL): {exc}")
-    caches = {alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS,
-                      "KEY_PREFIX": f"test-ratelimit-{alias}-{os.getpid()}"} for alias in ("default", "pages")}
-    with override_settings(CACHES=caches, CACHE_URL=REDIS):
-        from django.core.cache import caches as handler
-
-        handler["default"].clear()
+    with shared_redis_cache("test-ratelimit", CACHE_URL=REDIS):
         yield
-        handler["default"].clear()
 
 
 def test_rate_limit_with_a_shared_cache_counts_in_redis_across_workers(api, student, clock, settings, shared_cache):

@@ -4,38 +4,23 @@ engine (the SSO back-channel logout), leaves nothing valid that another worker c
 accept.  Without a shared cache the database alone holds sessions."""
 from __future__ import annotations
 
-import os
 import threading
 from importlib import import_module
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from django.test import Client, override_settings
+from django.test import Client
+from tests.rediscache import shared_redis_cache
 
 pytestmark = pytest.mark.django_db
 
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CACHED_DB = "syllabus.core.sessions.cached_db"  # (what settings choose when CACHE_URL is set)
 
 
 @pytest.fixture
 def shared_cache():
-    import redis
-
-    u = urlparse(REDIS)
-    try:
-        redis.Redis(host=u.hostname, port=u.port or 6379, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"this test needs Redis at {u.hostname}:{u.port or 6379} (TEST_REDIS_URL): {exc}")
-    caches = {alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS,
-                      "KEY_PREFIX": f"test-sessions-{alias}-{os.getpid()}"} for alias in ("default", "pages")}
-    with override_settings(CACHES=caches, SESSION_ENGINE=CACHED_DB):
-        from django.core.cache import caches as handler
-
-        handler["default"].clear()
+    with shared_redis_cache("test-sessions", SESSION_ENGINE=CACHED_DB):
         yield
-        handler["default"].clear()
 
 
 def _in_another_worker(fn):

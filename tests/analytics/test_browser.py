@@ -50,10 +50,13 @@ def test_a_librarian_filters_the_turnaround_report_sees_the_chart_and_downloads_
     assert not blocking, blocking
 
 
-def test_a_students_find_it_click_is_recorded_from_the_list_page(page, login, served, reading, student, course):
+def test_a_students_find_it_click_is_recorded_from_the_list_page(page, login, served, reading, student, course, settings):
     from syllabus.analytics.models import UsageEvent
     from syllabus.core.tasks import run_tick
 
+    # the click opens the resolver page, whose RATE-LIMIT count (on SQLite: the write lock) races the
+    # beacon's write in the live server; under a loaded full run that pushed the beacon past the wait
+    settings.RATE_LIMIT_SEARCH = "off"
     lst, items = reading
     login("student")
     # the events of a request are written after its response has gone out (ANL-1): the browser

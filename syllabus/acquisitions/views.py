@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.lists import selectors as list_selectors
 from syllabus.lists.permissions import ensure_librarian
-from syllabus.web import tabs
+from syllabus.web import paging, tabs
 from syllabus.web.errors import rule_errors
 
 from . import forms, selectors, services
@@ -49,7 +48,7 @@ def task_list(request):
     ensure_librarian(request.user, request.user.institution_id)
     status = request.GET.get("status", "open")
     status = status if status == "" else tabs.chosen(status, ("open", *TaskStatus.values), "open")
-    page = Paginator(selectors.task_list(request.user.institution, status=status), 50).get_page(request.GET.get("page"))
+    page = paging.page_of(request, selectors.task_list(request.user.institution, status=status), 50)
     selectors.annotate_warnings(list(page.object_list), institution=request.user.institution)
     purchases = selectors.with_find_it(list(selectors.purchase_list(request.user.institution)[:50]))
     return render(request, "acquisitions/task_list.html", {"page": page, "status": status, "statuses": TaskStatus.choices,

@@ -6,6 +6,7 @@ Refusals show their rule and message; a hold or request the person may not see i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +27,7 @@ from syllabus.lists.views import form_date
 from syllabus.org import config
 from syllabus.org.models import Library
 from syllabus.org.permissions import is_librarian_for
-from syllabus.web import tabs
+from syllabus.web import paging, tabs
 from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
@@ -129,12 +130,12 @@ def hold_queue(request):
     if not permissions.is_hold_staff(request.user):
         raise PermissionDenied("SRV-5", "only library staff see the hold queue")
     library, status = request.GET.get("library", ""), request.GET.get("status", "")
-    offset = max(0, min(1_000_000, int(request.GET.get("offset") or 0))) if (request.GET.get("offset") or "0").isdigit() else 0
     try:
-        rows, total = selectors.hold_queue(request.user, library=library, status=status, limit=50, offset=offset)
+        page, rows = paging.read_page(request, 50, functools.partial(selectors.hold_queue, request.user, library=library,
+                                                                     status=status))
     except RuleViolation as exc:
         messages.error(request, str(exc))
-        rows, total = [], 0
+        page, rows = paging.page_of(request, [], 50), []
     allowed = permissions.hold_library_ids(request.user)
     libraries = Library.objects.filter(institution_id=request.user.institution_id) if allowed is None else Library.objects.filter(pk__in=allowed)
     groups: list[dict] = []
@@ -143,9 +144,8 @@ def hold_queue(request):
             groups.append({"record": h.record, "library": h.pickup_library, "holds": []})
         groups[-1]["holds"].append(h)
     return render(request, "circulation/hold_queue.html", {
-        "groups": groups, "total": total, "libraries": libraries.order_by("name"), "library": library, "status": status,
-        "statuses": HoldStatus.choices, "offset": offset, "next_offset": offset + 50 if offset + 50 < total else None,
-        "prev_offset": max(0, offset - 50) if offset else None})
+        "groups": groups, "total": page.paginator.count, "libraries": libraries.order_by("name"), "library": library, "status": status,
+        "statuses": HoldStatus.choices, "page": page})
 
 
 # --- reading progress ----------------------------------------------------------------------------

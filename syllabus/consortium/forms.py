@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import forms
 
-from syllabus.core.forms import Checked, DateText, RuleForm, Sent, id_field, text
+from syllabus.core.forms import Checked, DateText, IdList, RuleForm, Sent, id_field, text
 from syllabus.core.limits import column
 
 from .models import IllPartner, IllRequest
@@ -46,3 +46,32 @@ class IllPartnerForm(RuleForm):
     delete = Sent()   # the edit page's Remove button
 
     FIELDS = ("agency_id", "name", "endpoint_url", "auth_header", "auth_value", "active")  # what save_partner takes
+
+
+class GatewayCopyForm(RuleForm):
+    """Items of another member's shared list copied into one of the instructor's own lists (CON-3)."""
+
+    rule = "CON-3"
+    target = id_field(required=False)          # none or not theirs: "choose one of your own lists"
+    citation = IdList(max_items=200)
+
+
+class IllMoveForm(RuleForm):
+    """A step of an inter-library loan request from the ILL queue (CON-2); the loan period is bounded
+    as in the API (1..365 days) — the page used to take any number up to 10,000."""
+
+    rule = "CON-2"
+    action = text(40)
+    note = text(2000)
+    reason = text(200)
+    agency = text(100)
+    due_days = forms.IntegerField(min_value=1, max_value=365, required=False)
+
+
+class PurchaseFromRecordForm(RuleForm):
+    """A purchase of another member's title for one of the institution's lists (CON-2)."""
+
+    rule = "CON-2"
+    list = id_field(required=False)            # none or not the institution's: "choose one of your institution's lists"
+    kind = text(20)
+    notes = text(2000)

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -15,11 +14,11 @@ from django.views.decorators.http import require_POST
 from syllabus.core.errors import RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.org import config
-from syllabus.web import tabs
+from syllabus.web import paging, tabs
 from syllabus.web.errors import rule_errors
 from syllabus.core import jsondata
 
-from . import selectors, services
+from . import forms, selectors, services
 
 
 def _parse(key: str, raw: str):
@@ -69,18 +68,11 @@ def _search_params(request) -> dict:
             "term": request.GET.get("term", "")[:40]}
 
 
-def _page_number(raw) -> int:
-    try:
-        return max(1, min(int(raw), 10_000))
-    except (TypeError, ValueError):
-        return 1
-
-
 @login_required
 @rule_errors
 def gateway(request):
     params = _search_params(request)
-    page = Paginator(selectors.gateway_search(request.user, **params), 25).get_page(_page_number(request.GET.get("page")))
+    page = paging.page_of(request, selectors.gateway_search(request.user, **params), 25)
     return render(request, "consortium/gateway.html", {**params, "page": page,
                                                        "facets": selectors.gateway_facets(request.user, **params)})
 
@@ -96,11 +88,11 @@ def gateway_list(request, list_id: int):
 @require_POST
 @rule_errors
 def gateway_copy(request, list_id: int):
-    target = selectors.my_editable_lists(request.user).filter(pk=_page_number(request.POST.get("target"))).first()
+    data = forms.GatewayCopyForm.parse(request.POST)
+    target = selectors.my_editable_lists(request.user).filter(pk=data["target"]).first() if data["target"] else None
     if target is None:
         raise RuleViolation("CON-3", "choose one of your own lists to copy into")
-    ids = [i for i in request.POST.getlist("citation") if i.isdigit()][:200]
-    created = services.copy_items(request.user, list_id, ids, target)
+    created = services.copy_items(request.user, list_id, [str(i) for i in data["citation"]], target)
     messages.success(request, ngettext("%(n)s item copied to %(list)s.", "%(n)s items copied to %(list)s.", len(created))
                      % {"n": len(created), "list": target.title})
     return redirect(reverse("lists:edit", args=[target.pk]))
@@ -138,7 +130,7 @@ def ill_queue(request):
     side = tabs.chosen(request.GET.get("side"), ("supplier", "requester"), "supplier")
     show_all = bool(request.GET.get("all"))
     qs = selectors.ill_queue(request.user, side=side, open_only=not show_all)
-    page = Paginator(qs, 25).get_page(_page_number(request.GET.get("page")))
+    page = paging.page_of(request, qs, 25)
     for ill in page:
         ill.move_buttons = [(m, MOVE_LABELS.get(m, m)) for m in selectors.ill_moves(request.user, ill)]
         ill.identifiers = [(c, v) for c, v in (("ISBN", ill.isbn), ("ISSN", ill.issn), ("DOI", ill.doi)) if v]
@@ -167,10 +159,9 @@ def ill_new(request, record_id: int):
 @rule_errors(back_url="/consortium/ill/")
 def ill_move(request, ill_id: int):
     ill = selectors.ill_for(request.user, ill_id)
-    days = request.POST.get("due_days", "")
-    services.move_loan_request(request.user, ill, request.POST.get("action", "")[:40], note=request.POST.get("note", "")[:2000],
-                               reason=request.POST.get("reason", "")[:200], due_days=_page_number(days) if days else None,
-                               agency=request.POST.get("agency", "")[:100])
+    data = forms.IllMoveForm.parse(request.POST)
+    services.move_loan_request(request.user, ill, data["action"], note=data["note"], reason=data["reason"],
+                               due_days=data["due_days"], agency=data["agency"])
     side = "requester" if request.POST.get("side") == "requester" else "supplier"
     return redirect(reverse("consortium:ill") + f"?side={side}")
 
@@ -189,11 +180,11 @@ def purchase(request, record_id: int):
     ensure_librarian(request.user, request.user.institution_id)
     lists = ResourceList.objects.filter(institution_id=request.user.institution_id).order_by("title", "pk")
     if request.method == "POST":
-        target = lists.filter(pk=_page_number(request.POST.get("list"))).first()
+        data = forms.PurchaseFromRecordForm.parse(request.POST)
+        target = lists.filter(pk=data["list"]).first() if data["list"] else None
         if target is None:
             raise RuleViolation("CON-2", "choose one of your institution's lists")
-        task = services.purchase_from_record(request.user, record, target, kind=request.POST.get("kind", "order")[:20],
-                                             notes=request.POST.get("notes", "")[:2000])
+        task = services.purchase_from_record(request.user, record, target, kind=data["kind"] or "order", notes=data["notes"])
         messages.success(request, _("The acquisition task was started."))
         return redirect(reverse("acquisitions:task", args=[task.pk]))
     return render(request, "consortium/purchase.html", {"record": record, "lists": lists[:500],
@@ -244,7 +235,7 @@ def ill_ask(request):
     from syllabus.core import clock
     from syllabus.lists import selectors as list_selectors
 
-    from . import forms, reader_requests
+    from . import reader_requests
 
     kev = resolver.read_kev(request.GET)  # DSV-6 names an over-long value
     if not openurl.is_openurl(kev) and request.method != "POST":  # a POST carries the confirmed citation itself
@@ -279,7 +270,7 @@ def ill_mine(request):
     """The reader's inter-library loan requests, their status in the reader's words; cancel while not sent."""
     from .workflow import READER_CANCELLABLE
 
-    page = Paginator(selectors.my_ill_requests(request.user), 25).get_page(_page_number(request.GET.get("page")))
+    page = paging.page_of(request, selectors.my_ill_requests(request.user), 25)
     for ill in page:
         ill.reader_status = selectors.reader_status(ill)
         ill.cancellable = ill.status in READER_CANCELLABLE
@@ -314,7 +305,7 @@ def _partner_fields(data: dict) -> dict:
 @login_required
 @rule_errors(back_url="/consortium/ill/partners/")
 def ill_partners(request):
-    from . import forms, partners
+    from . import partners
 
     services.ensure_ill_staff(request.user, request.user.institution)
     if request.method == "POST":
@@ -328,7 +319,7 @@ def ill_partners(request):
 @login_required
 @rule_errors(back_url="/consortium/ill/partners/")
 def ill_partner(request, partner_id: int):
-    from . import forms, partners
+    from . import partners
 
     partner = partners.partner_of(request.user, partner_id)
     if request.method == "POST":

@@ -2,9 +2,10 @@
 library, changed by the library (add, change role, remove, replace from a CSV file)."""
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from syllabus.core import audit
 from syllabus.core.errors import RuleViolation
+from syllabus.web import paging
 
 from . import forms, selectors, services
 
@@ -34,12 +36,8 @@ def roster(request, course_id: int):
     q = request.GET.get("q", "").strip()[:200]
     role = request.GET.get("role", "")
     role = role if role in services.ROSTER_ROLES else ""
-    try:
-        number = max(1, min(int(request.GET.get("page", 1)), 100_000))
-    except ValueError:
-        number = 1
-    rows, count = selectors.roster(course, role=role, q=q, limit=PAGE, offset=(number - 1) * PAGE)
-    page = Paginator(range(count), PAGE).get_page(number)
+    page, rows = paging.read_page(request, PAGE, functools.partial(selectors.roster, course, role=role, q=q))
+    count = page.paginator.count
     manage = services.can_manage_courses(request.user, course.institution)
     changes = [e for e in audit.trail(course)[:200]
                if e.action in ("enrolled", "unenrolled", "instructor added", "instructor removed", "role changed", "roster synced",

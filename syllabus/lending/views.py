@@ -13,7 +13,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from syllabus.core import audit
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import RuleViolation
+from syllabus.web import paging
 from syllabus.web.errors import flash_refusals, rule_errors
 from syllabus.web.htmx import is_htmx
 
@@ -75,7 +75,7 @@ def _hx_redirect(request, url: str):
 def browse(request):
     q = request.GET.get("q", "").strip()
     reps = selectors.loan_representations(request.user, long_term_loan=True, q=q)
-    page = Paginator(reps, 25).get_page(request.GET.get("page"))
+    page = paging.page_of(request, reps, 25)
     template = "lending/_browse_results.html" if is_htmx(request) else "lending/browse.html"
     return render(request, template, {"q": q, "page": page})
 
@@ -224,7 +224,7 @@ def monitor(request):
     qs = selectors.monitor(request.user, activity=f["activity"], status=f["status"], step=f["step"], source=f["source"],
                            request_type=f["type"], library=f["library"], q=f["q"],
                            representation=int(rep_filter) if rep_filter and rep_filter.isdigit() else None)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = paging.page_of(request, qs, 50)
     selectors.attach_places(list(page.object_list))
     libs = permissions.managed_library_ids(request.user)
     from syllabus.org.models import Library

@@ -32,7 +32,7 @@ from syllabus.core.dates import typed_date
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
-from syllabus.web import tabs
+from syllabus.web import paging, tabs
 from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
@@ -641,9 +641,7 @@ def _task_context(request, params: dict, message: str = "") -> dict:
     qs = selectors.task_list(user, tab=params["tab"], status=params["status"], course=params["course"], term=params["term"],
                              department=params["department"], item_status=params["item_status"],
                              open_tasks_only=params["open_tasks"] == "1", q=params["q"], sort=params["sort"])
-    from django.core.paginator import Paginator
-
-    page_obj = Paginator(qs, 50).get_page(request.GET.get("page") or request.POST.get("page"))
+    page_obj = paging.page_of(request, qs, 50)
     rows = list(page_obj.object_list)
     slots.prepare(request, "task_list_columns", rows)
     terms, departments = selectors.terms_and_departments(user.institution_id)
@@ -673,15 +671,8 @@ LIBRARY_PAGE_SIZE = 50
 _ID = "999999999"  # stands for an item id in the URLs built once per page (the with_id filter)
 
 
-def _page_number(raw) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except (TypeError, ValueError):
-        return 1
-
-
 def _library_context(request, pk: int, message: str = "", item_filter_key: str = "", page: int = 1) -> dict:
-    lst, acc, paging = selectors.list_with_item_page(request.user, pk, item_filter_key=item_filter_key, page=page,
+    lst, acc, item_pages = selectors.list_with_item_page(request.user, pk, item_filter_key=item_filter_key, page=page,
                                                      per_page=LIBRARY_PAGE_SIZE)
     require_process(acc)
     items = selectors.all_items(lst)
@@ -693,9 +684,9 @@ def _library_context(request, pk: int, message: str = "", item_filter_key: str =
     query = {"item_status": item_filter_key} if item_filter_key else {}
     tasks = selectors.open_tasks(lst)
     for t in tasks:
-        if t.citation_id and t.citation_id in paging["page_of"]:
-            t.item_link = f"{base}?{urlencode({**query, 'page': paging['page_of'][t.citation_id]})}#litem-{t.citation_id}"
-    paging["links"] = [(n, f"{base}?{urlencode({**query, 'page': n})}") for n in range(1, paging["pages"] + 1)]
+        if t.citation_id and t.citation_id in item_pages["page_of"]:
+            t.item_link = f"{base}?{urlencode({**query, 'page': item_pages['page_of'][t.citation_id]})}#litem-{t.citation_id}"
+    item_pages["links"] = [(n, f"{base}?{urlencode({**query, 'page': n})}") for n in range(1, item_pages["pages"] + 1)]
     urls = {  # built once per page; the template puts each item's id in (with_id)
         "item_status": reverse("lists:item-status", args=[lst.pk, _ID]),
         "library_note": reverse("lists:library-note", args=[lst.pk, _ID]),
@@ -709,13 +700,13 @@ def _library_context(request, pk: int, message: str = "", item_filter_key: str =
         "counts": counts, "item_filters": selectors.ITEM_FILTERS.values(),
         "item_filter": item_filter_key, "list_next": LIST_WORKFLOW.targets(lst.status, LIBRARIAN),
         "librarians": list(selectors.librarians(lst.institution_id)), "htmx_config": HTMX_CONFIG,
-        "item_statuses": ItemStatus, "all_tags": list(TAGS.values()), "paging": paging, "urls": urls,
+        "item_statuses": ItemStatus, "all_tags": list(TAGS.values()), "paging": item_pages, "urls": urls,
     }
 
 
 def _library(request, pk: int):
     flt = request.POST.get("item_status") or ""
-    page = _page_number(request.POST.get("page"))
+    page = paging.number(request)
     return lambda message="": render(request, "lists/_library.html",
                                      {**_library_context(request, pk, message, flt, page), "oob": True})
 
@@ -723,7 +714,7 @@ def _library(request, pk: int):
 @page
 def library(request, pk: int):
     flt = request.GET.get("item_status", "")
-    context = _library_context(request, pk, item_filter_key=flt, page=_page_number(request.GET.get("page")))
+    context = _library_context(request, pk, item_filter_key=flt, page=paging.number(request))
     template = "lists/_library.html" if is_htmx(request) else "lists/library.html"
     return render(request, template, context)
 
@@ -821,7 +812,7 @@ def rollover_run(request, run_id: int):
     entries = selectors.rollover_entries(run)
     count = entries.count()
     pages = max(1, (count + ROLLOVER_ENTRIES_PER_PAGE - 1) // ROLLOVER_ENTRIES_PER_PAGE)
-    number = min(_page_number(request.GET.get("page")), pages)
+    number = min(paging.number(request), pages)
     start = (number - 1) * ROLLOVER_ENTRIES_PER_PAGE
     return render(request, "lists/rollover_run.html", {
         "run": run, "entries": entries[start:start + ROLLOVER_ENTRIES_PER_PAGE], "count": count,

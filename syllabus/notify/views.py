@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.core.redirects import safe_next
-from syllabus.web import tabs
+from syllabus.web import paging, tabs
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services
@@ -208,7 +207,7 @@ def outbox(request):
     tab = tabs.chosen(request.GET.get("status"), selectors.MONITOR_TABS, "pending")
     q = request.GET.get("q", "").strip()
     letter = request.GET.get("letter", "")
-    page = Paginator(selectors.outbox_messages(request.user, tab, q, letter), 50).get_page(request.GET.get("page"))
+    page = paging.page_of(request, selectors.outbox_messages(request.user, tab, q, letter), 50)
     context = {"tab": tab, "q": q, "letter": letter, "page": page, "counts": selectors.outbox_counts(request.user),
                "tabs": selectors.MONITOR_TABS, "letters": sorted(LETTERS.values(), key=lambda lt: str(lt.name))}
     template = "notify/_outbox_results.html" if is_htmx(request) else "notify/outbox.html"

@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -17,7 +16,7 @@ from syllabus.core import audit
 from syllabus.org.throttle import ThrottledFormMixin
 from syllabus.web.htmx import is_htmx
 
-from . import signin
+from . import paging, signin
 from .panels import course_panels
 
 
@@ -78,7 +77,7 @@ def courses(request):
     q = request.GET.get("q", "").strip()
     term = request.GET.get("term", "").strip()
     qs = course_selectors.search_courses(request.user, q, term=term)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page = paging.page_of(request, qs, 25)
     context = {"q": q, "term": term, "page": page}
     template = "web/_course_results.html" if is_htmx(request) else "web/courses.html"
     return render(request, template, context)

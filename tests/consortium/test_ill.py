@@ -248,3 +248,22 @@ def test_another_consortium_neither_borrows_nor_sees(api, world):
     assert api(staff).get(f"/api/v1/consortium/ill/{ill.pk}").status_code == 404
     assert api(staff).get("/api/v1/consortium/ill").json()["items"] == []
     assert api(staff).post("/api/v1/consortium/requests", {"record_id": world["record"].pk, "kind": "loan"}).status_code == 404
+
+
+@pytest.mark.parametrize("days, loaned", [("21", True), ("365", True), ("366", False), ("9999", False), ("0", False), ("three", False)])
+def test_the_queue_page_bounds_the_loan_period_like_the_api(client, world, clock, days, loaned):
+    """CON-2: the supplier's loan period typed on the ILL queue page is 1..365 days, as in the API
+    (the page used to take any number up to 10,000 — a loan due in 27 years); a refusal names the rule
+    and leaves the request as it was."""
+    a, b, record = world["a"], world["b"], world["record"]
+    ill = services.raise_loan_request(a, record)
+    ill = services.answer_loan_request(b, ill, "will_supply")
+    client.force_login(b)
+    r = client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "loan", "due_days": days})
+    ill.refresh_from_db()
+    if loaned:
+        assert r.status_code == 302 and ill.status == "Loaned"
+        assert ill.due_date == clock.now() + dt.timedelta(days=int(days))
+    else:
+        assert r.status_code == 400 and b"CON-2" in r.content and b"due days" in r.content
+        assert ill.status != "Loaned" and ill.due_date is None

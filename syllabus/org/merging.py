@@ -24,6 +24,20 @@ What a participant moves it reports on the :class:`Merge` (``reassign`` does so 
 dry run shows these lines before anything is applied.
 
 The dry run is the merge itself, rolled back: what the preview lists is what the merge does.
+
+Per-reader limits (DIG-7: simultaneous digitization requests per user group) are checked on the
+merged account by the apps that keep them, with a ``@limit_check`` (run after every participant
+and after the profile is filled in, so that a user group the target gains counts):
+
+    @limit_check
+    def digitization_limit(merge):
+        merge.over_limit("DIG-7", "open digitization requests", count=7, limit=5)
+
+A merge never cancels a request to bring the person under a limit — each was placed within its
+account's limit, the library may be working on it, and which to drop is the person's choice, not
+the merge's.  The excess is shown before the merge (the preview) and after it, written in the
+audit trail, and new requests are refused, naming the rule, until the person is under the limit
+again (the limit's own check: it counts the merged requests).
 """
 from __future__ import annotations
 
@@ -48,6 +62,13 @@ PARTICIPANTS: Hooks[Participant] = Hooks()
 CLAIMS: dict[str, str] = {}
 #: the claimed references a merge leaves on the source on purpose (a history of what it did)
 KEPT: set[str] = set()
+#: per-reader limits checked on the merged account (DIG-7): they report with :meth:`Merge.over_limit`
+LIMIT_CHECKS: Hooks[Participant] = Hooks()
+
+
+def limit_check(fn: Participant) -> Participant:
+    """Register a check of a per-reader limit on the merged account (see the module's docstring)."""
+    return LIMIT_CHECKS.register(fn)
 
 
 def participant(*fields: str, kept: tuple[str, ...] = ()) -> Callable[[Participant], Participant]:
@@ -89,6 +110,21 @@ class Line:
 
 
 @dataclass
+class Excess:
+    """A per-reader limit the merged account is over: nothing is cancelled, new requests wait.
+    ``what`` is English, marked with ``gettext_noop`` where it is written: pages translate it."""
+
+    rule: str
+    what: str
+    count: int
+    limit: int
+
+    def __str__(self) -> str:
+        return (f"{self.rule}: {self.count} {self.what}, over the limit of {self.limit}: all are kept; "
+                f"new ones are refused until fewer than {self.limit} are open")
+
+
+@dataclass
 class Merge:
     """One merge under way: the two accounts (locked), who merges, and the report the participants
     write.  A participant moves rows with :meth:`reassign` / :meth:`reassign_m2m` or does its own
@@ -99,6 +135,7 @@ class Merge:
     actor: User | None
     now: dt.datetime
     lines: list[Line] = field(default_factory=list)
+    excesses: list[Excess] = field(default_factory=list)
 
     @property
     def note(self) -> str:
@@ -130,6 +167,12 @@ class Merge:
         label = what or f"{model._meta.verbose_name_plural} ({name.replace('_', ' ')})"
         self.report(label, moved + dropped, f"{dropped} the target already had" if dropped else "")
         return moved
+
+    def over_limit(self, rule: str, what: str, *, count: int, limit: int | None) -> None:
+        """The merged account holds ``count`` of what ``rule`` limits to ``limit`` (``None``: no
+        limit): reported when it is over (``count > limit``)."""
+        if limit is not None and count > limit:
+            self.excesses.append(Excess(rule, what, count, limit))
 
     def keep(self, model: type[models.Model], name: str, *, what: str) -> int:
         """Rows that stay with the source on purpose (a history of what that account did): only counted."""
@@ -163,6 +206,7 @@ class MergeReport:
     target: str
     applied: bool
     lines: list[Line]
+    excesses: list[Excess] = field(default_factory=list)
 
     def as_text(self) -> list[str]:
         return [str(line) for line in self.lines]
@@ -253,9 +297,13 @@ def merge_people(source: User, target: User, *, by, apply: bool = True, operator
                 run(merge)
             was_active = source.is_active
             _close_source(merge)
-            report = MergeReport(source.username, target.username, apply, merge.lines)
-            audit.event(by, target, "merged", note=f"{merge.note} (ORG-MERGE)",
-                        changes={"merged_from": source.username, "moved": {line.what: line.count for line in merge.lines}})
+            for check in LIMIT_CHECKS:
+                check(merge)
+            report = MergeReport(source.username, target.username, apply, merge.lines, merge.excesses)
+            changes = {"merged_from": source.username, "moved": {line.what: line.count for line in merge.lines}}
+            if merge.excesses:
+                changes["over_limits"] = {e.rule: {"what": e.what, "count": e.count, "limit": e.limit} for e in merge.excesses}
+            audit.event(by, target, "merged", note=f"{merge.note} (ORG-MERGE)", changes=changes)
             audit.event(by, source, "merged_into", note=f"{merge.note} (ORG-MERGE); deactivated",
                         changes={"merged_into": target.username, "is_active": [was_active, False]})
             if not apply:

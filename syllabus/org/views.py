@@ -47,6 +47,12 @@ def merge(request):
             if apply:
                 messages.success(request, _("%(source)s was merged into %(target)s and deactivated.")
                                  % {"source": report.source, "target": report.target})
+                for excess in report.excesses:
+                    messages.warning(request, _(
+                        "%(rule)s: %(target)s now has %(count)s %(what)s, over the limit of %(limit)s. All are kept; "
+                        "new ones are refused until fewer than %(limit)s are open.")
+                        % {"rule": excess.rule, "target": report.target, "count": excess.count, "what": _(excess.what),
+                           "limit": excess.limit})
                 return redirect("org:merge")
             context.update(report=report, source_user=source, target_user=target)
     return render(request, "org/merge.html", context, status=status)

@@ -43,6 +43,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{head} {report.source} into {report.target}:")
         for line in report.as_text() or ["nothing to move"]:
             self.stdout.write(f"  {line}")
+        for excess in report.excesses:
+            self.stdout.write(f"Over a limit: {excess}")
         if report.applied:
             self.stdout.write(f"{report.source} is deactivated; its sign-ins through the LMS or SSO lead to {report.target}.")
 

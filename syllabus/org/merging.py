@@ -349,15 +349,33 @@ def merged_target(user: User | None) -> User | None:
 
 # --- likely duplicates ------------------------------------------------------------------------------
 
+#: reasons, strongest evidence first: the institution's identifiers, then the LMS's, then names
+SAME_EXTERNAL_ID = "same external id"
+EXTERNAL_ID_IS_USERNAME = "external id is another's username"
+LMS_SIS_ID = "LMS SIS id"
+SAME_NAME = "same name"
+SAME_EMAIL_LOCAL_PART = "same e-mail local part"
+
+#: finders of likely duplicates in higher apps (the LMS's SIS ids, lti): ``fn(institution, people)``
+#: with ``people`` the institution's active accounts by id → ``[(reason, detail, [user ids])]``
+DUPLICATE_FINDERS: Hooks[Callable[[object, dict[int, User]], Iterable[tuple[str, str, list[int]]]]] = Hooks()
+
+
 @dataclass
 class Duplicate:
     reason: str
     people: list[User]
+    detail: str = ""   # the value they share ("SIS id 20231234"), when the reason is an identifier
 
 
 def likely_duplicates(institution, *, limit: int = 200) -> list[Duplicate]:
-    """Active people of ``institution`` who are likely one person: the same name (case, accents and
-    spaces aside), or the same e-mail local part (``jdoe@uni.edu`` and ``jdoe@students.uni.edu``)."""
+    """Active people of ``institution`` who are likely one person, each group with why: the same
+    external (SIS) id; one's external id is another's username (a people file keyed by username
+    and an LMS account keyed by SIS id); what the LMS said is a person's SIS id (LIS
+    ``person_sourcedid``, Brightspace's Org Defined ID: ``DUPLICATE_FINDERS``) being another
+    account's username or external id; the same name (case, accents and spaces aside); the same
+    e-mail local part (``jdoe@uni.edu`` and ``jdoe@students.uni.edu``).  A group is listed once,
+    under its strongest reason."""
     import unicodedata
 
     def normal(text: str) -> str:
@@ -366,9 +384,16 @@ def likely_duplicates(institution, *, limit: int = 200) -> list[Duplicate]:
 
     by_name: dict[str, list[User]] = {}
     by_local: dict[str, list[User]] = {}
+    by_external: dict[str, list[User]] = {}
+    by_username: dict[str, User] = {}
+    everyone: dict[int, User] = {}
     people = (User.objects.filter(institution=institution, is_active=True, merged_into__isnull=True)
-              .only("id", "username", "first_name", "last_name", "email", "institution_id").order_by("pk"))
+              .only("id", "username", "first_name", "last_name", "email", "external_id", "institution_id").order_by("pk"))
     for person in people.iterator(chunk_size=2000):
+        everyone[person.pk] = person
+        by_username[person.username] = person
+        if person.external_id.strip():
+            by_external.setdefault(person.external_id.strip(), []).append(person)
         name = normal(f"{person.first_name} {person.last_name}")
         if name:
             by_name.setdefault(name, []).append(person)
@@ -377,12 +402,29 @@ def likely_duplicates(institution, *, limit: int = 200) -> list[Duplicate]:
             by_local.setdefault(local, []).append(person)
     found: list[Duplicate] = []
     seen: set[tuple[int, ...]] = set()
-    for reason, groups in (("same name", by_name), ("same e-mail local part", by_local)):
+
+    def add(reason: str, group: list[User], detail: str = "") -> bool:
+        group = sorted({p.pk: p for p in group}.values(), key=lambda p: p.pk)
+        key = tuple(p.pk for p in group)
+        if len(group) > 1 and key not in seen:
+            seen.add(key)
+            found.append(Duplicate(reason, group, detail))
+        return len(found) >= limit
+
+    for external, group in by_external.items():
+        if add(SAME_EXTERNAL_ID, group, external):
+            return found
+    for external, group in by_external.items():
+        other = by_username.get(external)
+        for person in group:
+            if other is not None and other.pk != person.pk and add(EXTERNAL_ID_IS_USERNAME, [person, other], external):
+                return found
+    for finder in DUPLICATE_FINDERS:
+        for reason, detail, ids in finder(institution, everyone):
+            if add(reason, [everyone[pk] for pk in ids if pk in everyone], detail):
+                return found
+    for reason, groups in ((SAME_NAME, by_name), (SAME_EMAIL_LOCAL_PART, by_local)):
         for group in groups.values():
-            key = tuple(p.pk for p in group)
-            if len(group) > 1 and key not in seen:
-                seen.add(key)
-                found.append(Duplicate(reason, group))
-                if len(found) >= limit:
-                    return found
+            if add(reason, group):
+                return found
     return found

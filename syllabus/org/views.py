@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from syllabus.core.errors import RuleViolation
 
@@ -58,10 +59,21 @@ def merge(request):
     return render(request, "org/merge.html", context, status=status)
 
 
+#: why two accounts are likely one person (``merging.likely_duplicates``), as the page says it
+REASONS = {
+    merging.SAME_EXTERNAL_ID: gettext_lazy("Same external (SIS) id"),
+    merging.EXTERNAL_ID_IS_USERNAME: gettext_lazy("One's external (SIS) id is the other's username"),
+    merging.LMS_SIS_ID: gettext_lazy("The LMS sent this SIS id (person sourcedId or Org Defined ID) for both"),
+    merging.SAME_NAME: gettext_lazy("Same name"),
+    merging.SAME_EMAIL_LOCAL_PART: gettext_lazy("Same e-mail before the @"),
+}
+
+
 @login_required
 def duplicates(request):
     """Likely duplicate accounts of the administrator's institution, each with a link to merge."""
     _ensure_admin(request)
     institution = request.user.institution
     found = merging.likely_duplicates(institution) if institution is not None else []
-    return render(request, "org/duplicates.html", {"groups": found, "institution": institution})
+    groups = [{"why": REASONS.get(d.reason, d.reason), "detail": d.detail, "people": d.people} for d in found]
+    return render(request, "org/duplicates.html", {"groups": groups, "institution": institution})

@@ -30,7 +30,8 @@ class Command(BaseCommand):
             found = merging.likely_duplicates(institution)
             for dup in found:
                 people = ", ".join(f"{p.username} ({p.get_full_name() or '-'}, {p.email or '-'})" for p in dup.people)
-                self.stdout.write(f"{dup.reason}: {people}")
+                why = f"{dup.reason} {dup.detail}" if dup.detail else dup.reason
+                self.stdout.write(f"{why}: {people}")
             self.stdout.write(f"{len(found)} group(s) of likely duplicates")
             return
         source, target = self._user(opts["source"]), self._user(opts["target"])

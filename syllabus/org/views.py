@@ -2,14 +2,15 @@
 names the two accounts, sees what will move (the merge run and rolled back), then confirms."""
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from syllabus.core.errors import RuleViolation
+from syllabus.core.errors import PermissionDenied, RuleViolation
 
 from . import merging
 from .models import USERNAME_MAX
@@ -17,18 +18,33 @@ from .models import USERNAME_MAX
 
 def _ensure_admin(request) -> None:
     if not merging.may_merge(request.user):
-        raise DjangoPermissionDenied(_("Only a General System Administrator merges accounts (ORG-MERGE)."))
+        # the refusal page names the rule (a bare "403 Forbidden" said nothing)
+        raise PermissionDenied(merging.RULE, "only a General System Administrator merges accounts")
 
 
 def _names(data) -> tuple[str, str]:
     return (str(data.get("source", "")).strip()[:USERNAME_MAX], str(data.get("target", "")).strip()[:USERNAME_MAX])
 
 
+def _refused(view):
+    """The shell's refusal page (``web/refused.html``: the rule and the detail) for a person who may
+    not merge — a bare "403 Forbidden" said nothing.  org sits below web: the template, not its helper."""
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            _ensure_admin(request)
+        except PermissionDenied as exc:
+            return render(request, "web/refused.html", {"error": exc, "refused_status": exc.status}, status=exc.status)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @login_required
+@_refused
 def merge(request):
     """GET: the form (``?source=&target=`` fill it in, from the duplicates page).  POST ``preview``:
     what the merge moves, with the confirmation; POST ``apply``: the merge."""
-    _ensure_admin(request)
     source_name, target_name = _names(request.POST if request.method == "POST" else request.GET)
     context: dict = {"source": source_name, "target": target_name, "report": None, "error": None}
     status = 200
@@ -70,9 +86,9 @@ REASONS = {
 
 
 @login_required
+@_refused
 def duplicates(request):
     """Likely duplicate accounts of the administrator's institution, each with a link to merge."""
-    _ensure_admin(request)
     institution = request.user.institution
     found = merging.likely_duplicates(institution) if institution is not None else []
     groups = [{"why": REASONS.get(d.reason, d.reason), "detail": d.detail, "people": d.people} for d in found]

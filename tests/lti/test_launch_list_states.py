@@ -13,6 +13,7 @@ import datetime as dt
 
 import pytest
 
+from syllabus.core import clock
 from syllabus.courses.models import Course, Enrollment
 from syllabus.lists import services as lists
 from syllabus.lists.models import ResourceList
@@ -23,7 +24,7 @@ from tests.lti.conftest import INSTRUCTOR, LEARNER, context
 pytestmark = pytest.mark.django_db
 
 # the launch's id_token is checked against the real time (the clock fixture would make it a token of the future)
-TODAY = dt.date.today()
+TODAY = clock.now().date()
 NOW_TERM = {"start_date": TODAY - dt.timedelta(days=30), "end_date": TODAY + dt.timedelta(days=60)}
 LAST_TERM = {"start_date": TODAY - dt.timedelta(days=300), "end_date": TODAY - dt.timedelta(days=180)}
 

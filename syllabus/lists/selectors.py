@@ -506,6 +506,23 @@ def _edits(user_id: int):
     return Exists(owner) | Exists(collaborator)
 
 
+#: why a course's reader sees no list (:func:`why_no_list`)
+NO_LIST_DRAFT, NO_LIST_ROLLED_OVER = "draft", "rolled_over"
+
+
+def why_no_list(course_id: int) -> str:
+    """Why a reader of the course finds no list there (LST-8, ROLL-7), for the page that says so:
+    ``"rolled_over"`` — a copy of last term's list waits for its instructor to publish it;
+    ``"draft"`` — a list is being prepared (unpublished); ``""`` — the course has no list.  Says
+    that one exists, never what it is."""
+    from .models import RolloverEntry
+
+    drafts = ResourceList.objects.filter(courses=course_id).exclude(visibility=Visibility.PUBLISHED)
+    if RolloverEntry.objects.filter(copy__in=drafts, outcome=RolloverEntry.COPIED).exists():
+        return NO_LIST_ROLLED_OVER
+    return NO_LIST_DRAFT if drafts.exists() else ""
+
+
 def find_lists_to_join(user, *, course_id: int | None = None) -> QuerySet[ResourceList]:
     """The lists of courses the user teaches that they cannot open: drafts they neither own nor
     collaborate on (LST-8: only owners and collaborators edit, and a published list of a course

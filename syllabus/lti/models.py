@@ -176,6 +176,11 @@ class Identity(models.Model):
     issuer = models.CharField(max_length=500)
     sub = models.CharField(max_length=255)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_identities")
+    sis_id = models.CharField(
+        max_length=150, blank=True,
+        help_text="the value the platform's last launch or roster sync sent as the person's username "
+                  "(Platform.username_claim: LIS person_sourcedid, Brightspace username or Org Defined ID); "
+                  "likely duplicate accounts are found by it (ORG-MERGE)")
     created_at = models.DateTimeField(default=clock.now)
     last_launch_at = models.DateTimeField(null=True, blank=True)
 

@@ -475,12 +475,14 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     username / Org Defined ID, as the platform is set) or with the same e-mail (exactly one); else a new person.  An e-mail
     match to a person with back-office rights is refused (``LaunchRefused("email")``, before
     anything is written) unless the platform is trusted for staff e-mails (LMS-1)."""
-    ident = Identity.objects.select_related("user").filter(issuer=platform.issuer, sub=claims["sub"]).first()
-    if ident is not None:
-        return ident.user, False
-    people = User.objects.filter(institution=platform.institution)
     # a username, read in NFKC like the sign-in form and the people file (a full-width look-alike is the same person)
     sourced = username_in(platform, claims)
+    ident = Identity.objects.select_related("user").filter(issuer=platform.issuer, sub=claims["sub"]).first()
+    if ident is not None:
+        if sourced and ident.sis_id != sourced:   # kept for finding duplicate accounts (ORG-MERGE)
+            Identity.objects.filter(pk=ident.pk).update(sis_id=sourced)
+        return ident.user, False
+    people = User.objects.filter(institution=platform.institution)
     email = (claims.get("email") or "").strip()
     user = people.filter(username=sourced).first() if sourced else None
     if user is not None and user.merged_into_id is not None:
@@ -511,7 +513,7 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
                                    first_name=first, last_name=last,
                                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20))
         audit.created(None, user, note=f"LTI launch from {platform}")
-    Identity.objects.create(issuer=platform.issuer, sub=claims["sub"], user=user)
+    Identity.objects.create(issuer=platform.issuer, sub=claims["sub"], user=user, sis_id=sourced)
     return user, created
 
 

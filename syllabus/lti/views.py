@@ -312,7 +312,8 @@ def _land(request, course: Course, role: str | None, target=None):
             citation, _ = lists.citation_for(request.user, pk)
             return redirect(reverse("lists:view", args=[citation.resource_list_id]) + f"#item-{citation.pk}")
         except RuleViolation:
-            return render(request, "lti/no_list.html", {"course": course, "unavailable": True}, status=404)
+            return render(request, "lti/no_list.html", {"course": course, "unavailable": True,
+                                                        "why": lists.why_no_list(course.pk)}, status=404)
     # whether there is one list, and whether this person edits it: two rows at most, no list loaded
     # (the launch of every student at term start, issue 19 / session 21)
     visible = list(lists.lists_for_user(request.user, course_id=course.pk).values_list("id", "viewer_edits")[:2])  # type: ignore[misc]  # an annotation of lists_for_user
@@ -353,7 +354,7 @@ def course_lists(request, course_id: int):
     visible = list(lists.lists_for_user(request.user, course_id=course.pk))
     instructor = any(u.pk == request.user.pk for u in course.instructors.all())
     if not visible and not instructor:
-        return render(request, "lti/no_list.html", {"course": course})
+        return render(request, "lti/no_list.html", {"course": course, "why": lists.why_no_list(course.pk)})
     to_join = list(lists.find_lists_to_join(request.user, course_id=course.pk)) if instructor else []
     return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor,
                                                      "to_join": to_join})

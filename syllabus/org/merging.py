@@ -24,6 +24,20 @@ What a participant moves it reports on the :class:`Merge` (``reassign`` does so 
 dry run shows these lines before anything is applied.
 
 The dry run is the merge itself, rolled back: what the preview lists is what the merge does.
+
+Per-reader limits (DIG-7: simultaneous digitization requests per user group) are checked on the
+merged account by the apps that keep them, with a ``@limit_check`` (run after every participant
+and after the profile is filled in, so that a user group the target gains counts):
+
+    @limit_check
+    def digitization_limit(merge):
+        merge.over_limit("DIG-7", "open digitization requests", count=7, limit=5)
+
+A merge never cancels a request to bring the person under a limit — each was placed within its
+account's limit, the library may be working on it, and which to drop is the person's choice, not
+the merge's.  The excess is shown before the merge (the preview) and after it, written in the
+audit trail, and new requests are refused, naming the rule, until the person is under the limit
+again (the limit's own check: it counts the merged requests).
 """
 from __future__ import annotations
 
@@ -48,6 +62,13 @@ PARTICIPANTS: Hooks[Participant] = Hooks()
 CLAIMS: dict[str, str] = {}
 #: the claimed references a merge leaves on the source on purpose (a history of what it did)
 KEPT: set[str] = set()
+#: per-reader limits checked on the merged account (DIG-7): they report with :meth:`Merge.over_limit`
+LIMIT_CHECKS: Hooks[Participant] = Hooks()
+
+
+def limit_check(fn: Participant) -> Participant:
+    """Register a check of a per-reader limit on the merged account (see the module's docstring)."""
+    return LIMIT_CHECKS.register(fn)
 
 
 def participant(*fields: str, kept: tuple[str, ...] = ()) -> Callable[[Participant], Participant]:
@@ -89,6 +110,21 @@ class Line:
 
 
 @dataclass
+class Excess:
+    """A per-reader limit the merged account is over: nothing is cancelled, new requests wait.
+    ``what`` is English, marked with ``gettext_noop`` where it is written: pages translate it."""
+
+    rule: str
+    what: str
+    count: int
+    limit: int
+
+    def __str__(self) -> str:
+        return (f"{self.rule}: {self.count} {self.what}, over the limit of {self.limit}: all are kept; "
+                f"new ones are refused until fewer than {self.limit} are open")
+
+
+@dataclass
 class Merge:
     """One merge under way: the two accounts (locked), who merges, and the report the participants
     write.  A participant moves rows with :meth:`reassign` / :meth:`reassign_m2m` or does its own
@@ -99,6 +135,7 @@ class Merge:
     actor: User | None
     now: dt.datetime
     lines: list[Line] = field(default_factory=list)
+    excesses: list[Excess] = field(default_factory=list)
 
     @property
     def note(self) -> str:
@@ -130,6 +167,12 @@ class Merge:
         label = what or f"{model._meta.verbose_name_plural} ({name.replace('_', ' ')})"
         self.report(label, moved + dropped, f"{dropped} the target already had" if dropped else "")
         return moved
+
+    def over_limit(self, rule: str, what: str, *, count: int, limit: int | None) -> None:
+        """The merged account holds ``count`` of what ``rule`` limits to ``limit`` (``None``: no
+        limit): reported when it is over (``count > limit``)."""
+        if limit is not None and count > limit:
+            self.excesses.append(Excess(rule, what, count, limit))
 
     def keep(self, model: type[models.Model], name: str, *, what: str) -> int:
         """Rows that stay with the source on purpose (a history of what that account did): only counted."""
@@ -163,6 +206,7 @@ class MergeReport:
     target: str
     applied: bool
     lines: list[Line]
+    excesses: list[Excess] = field(default_factory=list)
 
     def as_text(self) -> list[str]:
         return [str(line) for line in self.lines]
@@ -253,9 +297,13 @@ def merge_people(source: User, target: User, *, by, apply: bool = True, operator
                 run(merge)
             was_active = source.is_active
             _close_source(merge)
-            report = MergeReport(source.username, target.username, apply, merge.lines)
-            audit.event(by, target, "merged", note=f"{merge.note} (ORG-MERGE)",
-                        changes={"merged_from": source.username, "moved": {line.what: line.count for line in merge.lines}})
+            for check in LIMIT_CHECKS:
+                check(merge)
+            report = MergeReport(source.username, target.username, apply, merge.lines, merge.excesses)
+            changes = {"merged_from": source.username, "moved": {line.what: line.count for line in merge.lines}}
+            if merge.excesses:
+                changes["over_limits"] = {e.rule: {"what": e.what, "count": e.count, "limit": e.limit} for e in merge.excesses}
+            audit.event(by, target, "merged", note=f"{merge.note} (ORG-MERGE)", changes=changes)
             audit.event(by, source, "merged_into", note=f"{merge.note} (ORG-MERGE); deactivated",
                         changes={"merged_into": target.username, "is_active": [was_active, False]})
             if not apply:
@@ -301,15 +349,33 @@ def merged_target(user: User | None) -> User | None:
 
 # --- likely duplicates ------------------------------------------------------------------------------
 
+#: reasons, strongest evidence first: the institution's identifiers, then the LMS's, then names
+SAME_EXTERNAL_ID = "same external id"
+EXTERNAL_ID_IS_USERNAME = "external id is another's username"
+LMS_SIS_ID = "LMS SIS id"
+SAME_NAME = "same name"
+SAME_EMAIL_LOCAL_PART = "same e-mail local part"
+
+#: finders of likely duplicates in higher apps (the LMS's SIS ids, lti): ``fn(institution, people)``
+#: with ``people`` the institution's active accounts by id → ``[(reason, detail, [user ids])]``
+DUPLICATE_FINDERS: Hooks[Callable[[object, dict[int, User]], Iterable[tuple[str, str, list[int]]]]] = Hooks()
+
+
 @dataclass
 class Duplicate:
     reason: str
     people: list[User]
+    detail: str = ""   # the value they share ("SIS id 20231234"), when the reason is an identifier
 
 
 def likely_duplicates(institution, *, limit: int = 200) -> list[Duplicate]:
-    """Active people of ``institution`` who are likely one person: the same name (case, accents and
-    spaces aside), or the same e-mail local part (``jdoe@uni.edu`` and ``jdoe@students.uni.edu``)."""
+    """Active people of ``institution`` who are likely one person, each group with why: the same
+    external (SIS) id; one's external id is another's username (a people file keyed by username
+    and an LMS account keyed by SIS id); what the LMS said is a person's SIS id (LIS
+    ``person_sourcedid``, Brightspace's Org Defined ID: ``DUPLICATE_FINDERS``) being another
+    account's username or external id; the same name (case, accents and spaces aside); the same
+    e-mail local part (``jdoe@uni.edu`` and ``jdoe@students.uni.edu``).  A group is listed once,
+    under its strongest reason."""
     import unicodedata
 
     def normal(text: str) -> str:
@@ -318,9 +384,16 @@ def likely_duplicates(institution, *, limit: int = 200) -> list[Duplicate]:
 
     by_name: dict[str, list[User]] = {}
     by_local: dict[str, list[User]] = {}
+    by_external: dict[str, list[User]] = {}
+    by_username: dict[str, User] = {}
+    everyone: dict[int, User] = {}
     people = (User.objects.filter(institution=institution, is_active=True, merged_into__isnull=True)
-              .only("id", "username", "first_name", "last_name", "email", "institution_id").order_by("pk"))
+              .only("id", "username", "first_name", "last_name", "email", "external_id", "institution_id").order_by("pk"))
     for person in people.iterator(chunk_size=2000):
+        everyone[person.pk] = person
+        by_username[person.username] = person
+        if person.external_id.strip():
+            by_external.setdefault(person.external_id.strip(), []).append(person)
         name = normal(f"{person.first_name} {person.last_name}")
         if name:
             by_name.setdefault(name, []).append(person)
@@ -329,12 +402,29 @@ def likely_duplicates(institution, *, limit: int = 200) -> list[Duplicate]:
             by_local.setdefault(local, []).append(person)
     found: list[Duplicate] = []
     seen: set[tuple[int, ...]] = set()
-    for reason, groups in (("same name", by_name), ("same e-mail local part", by_local)):
+
+    def add(reason: str, group: list[User], detail: str = "") -> bool:
+        group = sorted({p.pk: p for p in group}.values(), key=lambda p: p.pk)
+        key = tuple(p.pk for p in group)
+        if len(group) > 1 and key not in seen:
+            seen.add(key)
+            found.append(Duplicate(reason, group, detail))
+        return len(found) >= limit
+
+    for external, group in by_external.items():
+        if add(SAME_EXTERNAL_ID, group, external):
+            return found
+    for external, group in by_external.items():
+        other = by_username.get(external)
+        for person in group:
+            if other is not None and other.pk != person.pk and add(EXTERNAL_ID_IS_USERNAME, [person, other], external):
+                return found
+    for finder in DUPLICATE_FINDERS:
+        for reason, detail, ids in finder(institution, everyone):
+            if add(reason, [everyone[pk] for pk in ids if pk in everyone], detail):
+                return found
+    for reason, groups in ((SAME_NAME, by_name), (SAME_EMAIL_LOCAL_PART, by_local)):
         for group in groups.values():
-            key = tuple(p.pk for p in group)
-            if len(group) > 1 and key not in seen:
-                seen.add(key)
-                found.append(Duplicate(reason, group))
-                if len(found) >= limit:
-                    return found
+            if add(reason, group):
+                return found
     return found

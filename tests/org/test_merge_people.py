@@ -333,6 +333,28 @@ def test_likely_duplicates_by_name_and_email_local_part(make_user, inst_a):
     assert not any("alone" in people for _, people in found)
 
 
+def test_likely_duplicates_by_external_id_say_why_and_come_first(make_user, inst_a):
+    """ORG-MERGE: the SIS's identifiers are better evidence than names: two accounts with one
+    external id, and an account whose external id is another's username, are listed first, with
+    the id; a pair is listed once, under its strongest reason."""
+    from django.core.management import call_command
+
+    make_user("sis-a", external_id="S-0042", first_name="Lee", last_name="Park")
+    make_user("sis-b", external_id="S-0042", first_name="Lee", last_name="Park")
+    make_user("S-0099", first_name="Kim")
+    make_user("kim-sso", external_id="S-0099", first_name="Kimberly")
+    make_user("nobody", external_id="")
+    make_user("nobody2", external_id="")
+    found = [(d.reason, d.detail, tuple(sorted(p.username for p in d.people))) for d in merging.likely_duplicates(inst_a)]
+    assert found[:2] == [(merging.SAME_EXTERNAL_ID, "S-0042", ("sis-a", "sis-b")),
+                         (merging.EXTERNAL_ID_IS_USERNAME, "S-0099", ("S-0099", "kim-sso"))]
+    assert not any(people == ("sis-a", "sis-b") for reason, _, people in found[2:])   # not again as "same name"
+    assert not any("nobody" in people for _, _, people in found)                      # an empty id pairs no one
+    out = io.StringIO()
+    call_command("people", "duplicates", inst_a.code, stdout=out)
+    assert "same external id S-0042: sis-a (Lee Park" in out.getvalue()
+
+
 def test_the_command_is_a_dry_run_unless_applied(make_user):
     from django.core.management import call_command
 
@@ -405,7 +427,7 @@ def test_the_duplicates_page_links_to_the_merge(client, make_user, gsa):
     make_user("dp2", first_name="ana", last_name="LIMA")
     client.force_login(gsa)
     html = client.get("/people/duplicates/").content.decode()
-    assert "/people/merge/?source=dp1&amp;target=dp2" in html
+    assert "/people/merge/?source=dp1&amp;target=dp2" in html and "Same name" in html
 
 
 def test_clashing_rows_keep_the_targets_and_null_never_clashes(make_user, gsa, library_a):

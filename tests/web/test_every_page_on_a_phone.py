@@ -129,10 +129,18 @@ def _problems(page, address: str) -> tuple[str | None, list[str]]:
     seen = page.evaluate(MEASURE)
     if not seen["shell"] or page.url.split("?")[0].endswith("/login/"):
         return None, []                                  # a fragment for htmx, or sent to sign in
-    page.keyboard.press("Tab")                           # the first Tab reaches the skip link (WCAG 2.4.1)
-    first = page.evaluate("() => { const a = document.activeElement; return a && a.matches('a.skip-link[href=\"#main\"]'); }")
     found = re.search(r"<title>(.*?)</title>", response.text(), re.S)
     title = html.unescape(found.group(1)).strip() if found else ""
+    return title, inspect(page, title, seen)
+
+
+def inspect(page, title: str, seen: dict | None = None) -> list[str]:
+    """What is wrong with the page the browser shows (just loaded, nothing focused yet), whose
+    server sent ``title``: the checks of the module's docstring.  The LTI pages, reached by a
+    launch rather than an address, use it too (tests/lti/test_lti_pages_on_a_phone.py)."""
+    seen = seen or page.evaluate(MEASURE)
+    page.keyboard.press("Tab")                           # the first Tab reaches the skip link (WCAG 2.4.1)
+    first = page.evaluate("() => { const a = document.activeElement; return a && a.matches('a.skip-link[href=\"#main\"]'); }")
     wrong = [] if first else ["the first Tab does not reach the skip link to the content"]
     if seen["scroll"] > seen["client"]:
         wrong.append(f"{seen['scroll']} px wide on a {seen['client']} px screen: {seen['wide']}")
@@ -154,7 +162,7 @@ def _problems(page, address: str) -> tuple[str | None, list[str]]:
     seen = page.evaluate(MEASURE)                        # every <details> open: still no sideways scroll
     if seen["scroll"] > seen["client"]:
         wrong.append(f"with its <details> open, {seen['scroll']} px wide: {seen['wide']}")
-    return title, wrong
+    return wrong
 
 
 def test_every_page_a_student_instructor_or_librarian_opens_fits_a_phone_and_passes_axe(signed_in_page, demo):

@@ -19,7 +19,8 @@ from .form import (  # noqa: F401
     MAX_NOTE_CHARS, MAX_NOTES, MAX_PAGE_RANGES, RequestForm, _apply_form_config, form_config
 )
 from .rules import (  # noqa: F401
-    _group, _lock, _work_due, check_edd, check_patron_limit, choose_rule, ensure_defaults_rule, route
+    _group, _lock, _work_due, check_edd, check_patron_limit, choose_rule, ensure_defaults_rule, open_patron_requests,
+    patron_limit, route
 )
 from .requests import (  # noqa: F401
     _letter_context, _pick_item, _start, request_for_course, request_from_record, services_for_record

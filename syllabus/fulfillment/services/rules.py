@@ -73,21 +73,36 @@ def _group(user: User) -> str:
     return f"user group {user.user_group.name}" if user.user_group_id else "users without a user group"
 
 
-def check_patron_limit(user: User, institution: Institution | None = None) -> None:
-    """DIG-7, inside the caller's transaction after locking the requester's row.  For a request to
-    another member of the consortium (CON-4, ``institution``), that member's limit of the user
-    group with the same code applies."""
+def patron_limit(user: User, institution: Institution | None = None) -> int | None:
+    """DIG-7: the most simultaneous digitization requests ``user`` may have open — 0: none, ``None``:
+    no limit.  For a request to another member of the consortium (CON-4, ``institution``), that
+    member's limit of the user group with the same code applies."""
     if institution is not None and user.user_group_id and institution.pk != user.institution_id:
         limit = PatronLimit.objects.filter(user_group__institution=institution, user_group__code=user.user_group.code).first()
     else:
         limit = PatronLimit.objects.filter(user_group_id=user.user_group_id).first() if user.user_group_id else None
-    if limit is None or limit.max_digitization_requests is None:
+    return None if limit is None else limit.max_digitization_requests
+
+
+def open_patron_requests(user: User) -> int:
+    """DIG-7: the digitization requests of ``user`` that count against their limit (open, asked by
+    them or by staff on their behalf)."""
+    return DigitizationRequest.objects.filter(requester=user, status__in=OPEN_STATUSES,
+                                              source__in=(Source.PATRON, Source.STAFF)).count()
+
+
+def check_patron_limit(user: User, institution: Institution | None = None) -> None:
+    """DIG-7, inside the caller's transaction after locking the requester's row.  A person over
+    the limit (two accounts merged, ORG-MERGE, or a limit lowered) keeps their requests and is
+    refused new ones until enough of them are closed."""
+    limit = patron_limit(user, institution)
+    if limit is None:
         return
-    if limit.max_digitization_requests == 0:
+    if limit == 0:
         raise RuleViolation("DIG-7", f"{_group(user)} may not place digitization requests", status=403)
-    n = DigitizationRequest.objects.filter(requester=user, status__in=OPEN_STATUSES, source__in=(Source.PATRON, Source.STAFF)).count()
-    if n >= limit.max_digitization_requests:
-        raise RuleViolation("DIG-7", f"at most {limit.max_digitization_requests} simultaneous digitization requests for "
+    n = open_patron_requests(user)
+    if n >= limit:
+        raise RuleViolation("DIG-7", f"at most {limit} simultaneous digitization requests for "
                                      f"{_group(user)} ({n} open)", status=409)
 
 

@@ -30,7 +30,8 @@ class Command(BaseCommand):
             found = merging.likely_duplicates(institution)
             for dup in found:
                 people = ", ".join(f"{p.username} ({p.get_full_name() or '-'}, {p.email or '-'})" for p in dup.people)
-                self.stdout.write(f"{dup.reason}: {people}")
+                why = f"{dup.reason} {dup.detail}" if dup.detail else dup.reason
+                self.stdout.write(f"{why}: {people}")
             self.stdout.write(f"{len(found)} group(s) of likely duplicates")
             return
         source, target = self._user(opts["source"]), self._user(opts["target"])
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{head} {report.source} into {report.target}:")
         for line in report.as_text() or ["nothing to move"]:
             self.stdout.write(f"  {line}")
+        for excess in report.excesses:
+            self.stdout.write(f"Over a limit: {excess}")
         if report.applied:
             self.stdout.write(f"{report.source} is deactivated; its sign-ins through the LMS or SSO lead to {report.target}.")
 

@@ -86,7 +86,9 @@ class AccessibleRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["requester", "status"], name="accessible_requester_idx")]
+        # the staff queue: one status, oldest first, 200 at a time (SRV-4; session 22)
+        indexes = [models.Index(fields=["requester", "status"], name="accessible_requester_idx"),
+                   models.Index(fields=["status", "created_at", "id"], name="accessible_status_oldest")]
 
     def __str__(self) -> str:
         return f"Accessible file request {self.pk}"

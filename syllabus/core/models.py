@@ -26,7 +26,7 @@ class ChoiceLabels:
                 kept = ChoiceLabels._choice_tables[field] = (field.choices, dict(field.flatchoices))
             label = kept[1].get(value, value)
         except TypeError:   # a choice or value no dict can hold (a JSON list): Django's own way
-            return super()._get_FIELD_display(field)  # type: ignore[misc]
+            return super()._get_FIELD_display(field)
         return force_str(label, strings_only=True)
 
 

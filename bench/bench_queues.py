@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import time
 
-from bench.common import line, percentile, setup_django
+from bench.common import line, percentile, setup_django, statements
 
 ROWS = int(os.environ.get("BENCH_QUEUE_ROWS", "10000"))
 PAGES = {"digitization work queue": "/services/work/", "purchase requests": "/acquisitions/",
@@ -72,13 +72,7 @@ def _explain(client, url: str) -> list[str]:
     """The page's statements that read a queue's table, each with its plan (PostgreSQL)."""
     from django.db import connection
 
-    seen: list[tuple[str, tuple]] = []
-
-    def keep(execute, sql, params, many, context):
-        seen.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
+    with statements() as seen:
         client.get(url)
     out = []
     tables = ("fulfillment_digitizationrequest", "acquisitions_purchaserequest", "consortium_illrequest",
@@ -99,15 +93,8 @@ def _explain(client, url: str) -> list[str]:
 
 def _measure(client, url: str, runs: int) -> dict:
     """One request's statements and bytes, then CPU and wall (ms) of ``runs`` requests."""
-    from django.db import connection
 
-    statements: list[str] = []
-
-    def keep(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
+    with statements() as seen:
         size = len(client.get(url).content)
     cpu, wall = [], []
     for _ in range(runs):
@@ -115,7 +102,7 @@ def _measure(client, url: str, runs: int) -> dict:
         assert client.get(url).status_code == 200, url
         cpu.append((time.process_time() - c0) * 1000)
         wall.append((time.perf_counter() - w0) * 1000)
-    return {"queries": len(statements), "bytes": size, "cpu": cpu, "wall": wall}
+    return {"queries": len(seen), "bytes": size, "cpu": cpu, "wall": wall}
 
 
 def run(args) -> None:

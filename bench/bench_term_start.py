@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import time
 
-from bench.common import line, percentile, setup_django
+from bench.common import line, percentile, setup_django, statements
 
 SHAPES = ((10, 50), (50, 500))   # (items, students enrolled)
 
@@ -56,7 +56,6 @@ def _course(institution, items: int, students: int):
 
 def _measure(client, url: str, runs: int, *, cold: bool) -> dict:
     from django.core.cache import caches
-    from django.db import connection
 
     def clear():
         if cold:
@@ -66,14 +65,8 @@ def _measure(client, url: str, runs: int, *, cold: bool) -> dict:
     for _ in range(2):
         clear()
         assert client.get(url).status_code == 200, url
-    count = {"n": 0}
-
-    def counter(execute, sql, params, many, context):
-        count["n"] += 1
-        return execute(sql, params, many, context)
-
     clear()
-    with connection.execute_wrapper(counter):
+    with statements() as seen:
         size = len(client.get(url).content)
     cpu, wall = [], []
     for _ in range(runs):
@@ -83,7 +76,7 @@ def _measure(client, url: str, runs: int, *, cold: bool) -> dict:
         cpu.append((time.process_time() - c0) * 1000)
         wall.append((time.perf_counter() - w0) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    return {"bytes": size, "queries": count["n"], "cpu50": percentile(cpu, 50), "cpu95": percentile(cpu, 95),
+    return {"bytes": size, "queries": len(seen), "cpu50": percentile(cpu, 50), "cpu95": percentile(cpu, 95),
             "wall50": percentile(wall, 50)}
 
 

@@ -54,6 +54,21 @@ def stopwatch():
     box["seconds"] = time.perf_counter() - start
 
 
+@contextmanager
+def statements():
+    """The SQL statements (``(sql, params)``) run on the default connection inside the block."""
+    from django.db import connection
+
+    seen: list[tuple] = []
+
+    def keep(execute, sql, params, many, context):
+        seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        yield seen
+
+
 def line(name: str, **values) -> None:
     parts = []
     for k, v in values.items():

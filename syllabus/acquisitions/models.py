@@ -92,7 +92,9 @@ class PurchaseRequest(Timestamped):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["requester", "status"], name="acq_purchase_requester_idx")]
+        # the library's purchase requests: one status, newest first (SRV-3; session 22)
+        indexes = [models.Index(fields=["requester", "status"], name="acq_purchase_requester_idx"),
+                   models.Index(fields=["institution", "status", "-created_at", "-id"], name="acq_purchase_queue_idx")]
 
     def __str__(self) -> str:
         return f"Purchase request #{self.pk}"

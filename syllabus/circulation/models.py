@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from syllabus.core import clock
+from syllabus.core.models import ChoiceLabels
 
 from .workflow import AccessibleStatus, HoldStatus, PersonalCopyStatus
 
@@ -67,7 +68,7 @@ class Hold(models.Model):
         return self.status in (HoldStatus.WAITING, HoldStatus.ON_HOLD_SHELF)
 
 
-class AccessibleRequest(models.Model):
+class AccessibleRequest(ChoiceLabels, models.Model):
     """A student's request for an accessible version of a list item (SRV-4)."""
 
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accessible_requests")
@@ -86,7 +87,9 @@ class AccessibleRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["requester", "status"], name="accessible_requester_idx")]
+        # the staff queue: one status, oldest first, 200 at a time (SRV-4; session 22)
+        indexes = [models.Index(fields=["requester", "status"], name="accessible_requester_idx"),
+                   models.Index(fields=["status", "created_at", "id"], name="accessible_status_oldest")]
 
     def __str__(self) -> str:
         return f"Accessible file request {self.pk}"

@@ -82,7 +82,11 @@ class IllRequest(Timestamped):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["requester", "reader_request", "status"], name="ill_reader_status")]
+        # the ILL queue's two tabs, newest first a page at a time (CON-2; session 22: at 10,000
+        # requests the page was a scan of the institution's requests and a sort)
+        indexes = [models.Index(fields=["requester", "reader_request", "status"], name="ill_reader_status"),
+                   models.Index(fields=["supplying_institution", "-created_at", "-id"], name="ill_supplier_newest"),
+                   models.Index(fields=["requesting_institution", "-created_at", "-id"], name="ill_requester_newest")]
         constraints = [models.UniqueConstraint(fields=["requesting_agency", "requesting_agency_request_id"],
                                                name="uniq_ill_requesting_id")]
 

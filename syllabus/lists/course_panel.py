@@ -12,8 +12,10 @@ from .services.lists import can_create_list
 
 def course_lists_panel(request, course) -> str:
     user = request.user
-    lists = list(selectors.lists_for_user(user, course_id=course.pk))
-    teaches = course.instructors.filter(pk=user.pk).exists()
+    # titles, counts and visibility only; whether the reader teaches from the course's own
+    # instructors (the course page read them): the panel's queries are one (session 22)
+    lists = list(selectors.lists_for_user(user, course_id=course.pk, related=False))
+    teaches = any(i.pk == user.pk for i in course.instructors.all())
     to_join = list(selectors.find_lists_to_join(user, course_id=course.pk)) if teaches else []
     return render_to_string("lists/_course_lists.html", {
         "course": course, "lists": lists, "to_join": to_join, "show_courses": False, "teaches": teaches,

@@ -481,11 +481,13 @@ def status_counts(lst: ResourceList) -> dict[str, int]:
 # --- lists of a user ------------------------------------------------------------------------
 
 
-def lists_for_user(user, *, course_id: int | None = None) -> QuerySet[ResourceList]:
+def lists_for_user(user, *, course_id: int | None = None, related: bool = True) -> QuerySet[ResourceList]:
     """Lists the user owns or collaborates on, and published lists of the courses they are
     enrolled in or teach (LST-8).  Each is annotated with ``n_items`` and ``viewer_edits`` (the
     user owns or collaborates on it).  Librarians use :func:`task_list` for the rest of their
-    institution."""
+    institution.  ``related=False``: the lists' own rows only, without their institution,
+    assignee, courses, owners and collaborators (four queries fewer — the course page's panel
+    shows titles and counts, session 22)."""
     if not user.is_authenticated:
         return ResourceList.objects.none()
     qs = ResourceList.objects.filter(
@@ -494,7 +496,7 @@ def lists_for_user(user, *, course_id: int | None = None) -> QuerySet[ResourceLi
     if course_id:
         qs = qs.filter(courses=course_id)
     ids = qs.values("id")
-    return (list_queryset().filter(id__in=ids)
+    return ((list_queryset() if related else ResourceList.objects.all()).filter(id__in=ids)
             .annotate(n_items=Coalesce(Subquery(_count_items()), Value(0), output_field=IntegerField()),
                       viewer_edits=_edits(user.pk))
             .order_by("title", "id"))

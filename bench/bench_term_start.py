@@ -1,0 +1,108 @@
+"""A student's two most-hit pages at term start (session 22; CRS-3, LST-8): the course page and the
+course's published list, with 50 items on the list and 500 students enrolled in the course — and the
+same with 10 items and 50 students, so that a query count that grows with either shows.
+
+Each list is tests/circulation/test_list_page_queries.py's ``rich_list`` (every item catalogued with
+two copies, every 3rd an e-resource, every 4th on the student's hold shelf, every 5th a
+digitization request, every 6th a discussion; 12 sections), linked to its own course of the demo
+institution; built once per database on top of the demo data.
+
+Measured in process (``django.test.Client``, the whole request: middleware, view, template,
+database; no network) as one enrolled student with nothing of their own on the list yet (no hold,
+no done mark: most students in the first days): ``--runs`` requests after two warm-ups.  Two
+phases: *warm* (the shared page caches kept, as for the 2nd..500th student) and *cold* (every
+cache emptied before each request: the first student after a change).  CPU is
+``time.process_time`` per request (what to compare on a shared machine), wall
+``time.perf_counter``; percentiles, never a pass/fail on seconds.
+
+    python -m bench term_start            # SQLite var/bench/term_start.sqlite3, or DATABASE_URL
+    python -m bench term_start --quick    # fewer requests
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from bench.common import line, percentile, setup_django, statements
+
+SHAPES = ((10, 50), (50, 500))   # (items, students enrolled)
+
+
+def _course(institution, items: int, students: int):
+    """A course of ``students`` enrolled students (bench people), its published list of ``items``."""
+    from syllabus.courses.models import Course, Enrollment
+    from syllabus.lists.models import ResourceList
+    from syllabus.org.models import Library, User
+    from tests.circulation.test_list_page_queries import rich_list
+
+    code = f"TS{items}x{students}"
+    course = Course.objects.filter(institution=institution, code=code).first()
+    title = f"{code} reading list (bench term start)"
+    if course is not None:
+        lst = ResourceList.objects.get(title=title)
+        return course, lst, User.objects.get(username=f"{code.lower()}-s1")
+    course = Course.objects.create(institution=institution, code=code, name="Term start", term="2026-FA")
+    people = User.objects.bulk_create([User(username=f"{code.lower()}-s{i}", institution=institution,
+                                            first_name="Student", last_name=str(i)) for i in range(students)])
+    people = list(User.objects.filter(username__startswith=f"{code.lower()}-s").order_by("pk"))
+    Enrollment.objects.bulk_create([Enrollment(course=course, user=u) for u in people])
+    instructor = User.objects.get(username="instructor")
+    course.instructors.add(instructor)
+    library = Library.objects.filter(institution=institution).order_by("pk").first()
+    holder = User.objects.get(username=f"{code.lower()}-s0")   # rich_list's holds are this student's
+    lst = rich_list(instructor, course, holder, library, items, title=title)
+    return course, lst, User.objects.get(username=f"{code.lower()}-s1")
+
+
+def _measure(client, url: str, runs: int, *, cold: bool) -> dict:
+    from django.core.cache import caches
+
+    def clear():
+        if cold:
+            for name in caches:
+                caches[name].clear()
+
+    for _ in range(2):
+        clear()
+        assert client.get(url).status_code == 200, url
+    clear()
+    with statements() as seen:
+        size = len(client.get(url).content)
+    cpu, wall = [], []
+    for _ in range(runs):
+        clear()
+        c0, w0 = time.process_time(), time.perf_counter()
+        response = client.get(url)
+        cpu.append((time.process_time() - c0) * 1000)
+        wall.append((time.perf_counter() - w0) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return {"bytes": size, "queries": len(seen), "cpu50": percentile(cpu, 50), "cpu95": percentile(cpu, 95),
+            "wall50": percentile(wall, 50)}
+
+
+def run(args) -> None:
+    setup_django("term_start")
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from syllabus.org.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("demo", verbosity=0)
+    institution = User.objects.get(username="instructor").institution
+    shapes = [(n, m, *_course(institution, n, m)) for n, m in SHAPES]
+    runs = 10 if args.quick else int(os.environ.get("BENCH_RUNS", "60"))
+    line("term start: data", db=connection.vendor, runs=runs, load=round(os.getloadavg()[0], 2))
+    health = _measure(Client(), "/healthz", runs * 3, cold=False)
+    line("healthz", cpu_p50_ms=health["cpu50"])
+    for phase in ("warm", "cold"):
+        for items, students, course, lst, student in shapes:
+            client = Client()
+            client.force_login(student)
+            for page, url in (("course page", f"/courses/{course.pk}/"), ("list page", f"/lists/{lst.pk}/")):
+                m = _measure(client, url, runs, cold=phase == "cold")
+                line(f"{page}, {items} items/{students} st, {phase}", queries=m["queries"], kb=round(m["bytes"] / 1024, 1),
+                     cpu_p50_ms=m["cpu50"], cpu_p95_ms=m["cpu95"], wall_p50_ms=m["wall50"],
+                     x_healthz=m["cpu50"] / health["cpu50"])

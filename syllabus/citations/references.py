@@ -209,6 +209,8 @@ def parse_reference(text: str) -> Reference:
             authors += "."
     elif (q := re.search(r"[.]\s+[“\"‘«]", rest_text)) and q.start() < 300:
         style, authors, rest = "mla", rest_text[:q.start()], rest_text[q.start() + 1:].strip()
+        if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. “Does...": the initial's full stop
+            authors += "."
     elif m := re.match(r"^(?P<a>[^.]{2,150}?(?:,\s*[^.]{1,60})?)\.\s+(?P<rest>[A-ZÀ-Þ].*)$", rest_text):
         style, authors, rest = "mla", m.group("a"), m.group("rest")
     else:

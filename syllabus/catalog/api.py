@@ -37,7 +37,7 @@ ResolveScope = Literal["mine", "consortium", ""]  # "" = nothing found
 MatchedBy = Literal["doi", "isbn", "issn", "title", ""]
 LookupKind = Literal["isbn", "doi", "issn"]
 LookupSource = Literal["catalog", "openlibrary", "crossref"]
-ImportStatus = Literal["created", "rejected"]
+ImportStatus = Literal["created", "rejected", "note"]  # note: a note for students on a section or the list (LST-3)
 CollectionSource = Literal["search", "cite_it", "lookup", "import", "manual"]
 
 
@@ -321,6 +321,10 @@ class ImportPreviewRowOut(Schema):
     values: list[str] = Field(..., description="its cells (a paragraph: its text)")
     section: str = Field("", description="the section it goes to (by title; created when the list has none of that title)")
     identifier: str = Field("", description="a Word paragraph's DOI or ISBN, which the import looks up")
+    kind: Literal["citation", "section", "list"] = Field("citation", description=(
+        "a citation; or a Word document's instructions to students: under a heading (section), that section's note "
+        "for students; above every heading and item (list), the list's description"))
+    public_note: str = Field("", description="the note for students a Word paragraph brings (instructions below it)")
     review: bool = Field(False, description="a Word paragraph kept as its text, tagged 'Needs review' (its authors, "
                                             "year and title were not all found)")
     read: str = Field("", description="what a Word paragraph was read into (\"Authors: …; Year: …; Title: …\")")

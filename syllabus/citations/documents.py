@@ -173,6 +173,9 @@ def identifier_in(text: str) -> str:
     """The DOI of a reference's text, else its ISBN (normalised); "" when it has none."""
     if doi := identifiers.normalize_doi(text) if identifiers.DOI_RE.search(text) else None:
         return doi
+    if re.fullmatch(r"(?i)\s*(?:ISBN(?:-1[03])?[:\s]*)?[\dX][\d\s-]{8,16}[\dX]\s*", text):  # an ISBN alone (-10 too)
+        if isbn := identifiers.normalize_isbn(text.upper().replace("ISBN-13", "").replace("ISBN-10", "")):
+            return isbn
     for pattern in (ISBN_AFTER_LABEL, ISBN_BARE):
         for match in pattern.finditer(text):
             if isbn := identifiers.normalize_isbn(match.group(1)):
@@ -223,23 +226,97 @@ def table_of(raw: bytes) -> Table | None:
     return found
 
 
+#: a paragraph that says a week or a part of the course, in no heading style: "Week 2", "Session 3:
+#: Cities", "Semaine 4 – La ville", "Further reading" — a section of the list (LST-1)
+HEADING_TEXT = re.compile(
+    r"(?i)^(?:(?:week|session|seminar|lecture|lesson|topic|part|unit|module|class|day|term|tutorial|workshop"
+    r"|semaine|séance|seance|cours|thème|theme|partie|chapitre|chapter|leçon|lecon|atelier|TD|TP)"
+    r"\s*(?:\d{1,3}|[IVX]{1,5})\b(?:\s*[:.–—-]\s*\S.*)?"
+    r"|(?:essential|recommended|further|additional|optional|core|background|supplementary|required|key|set)"
+    r"\s+(?:reading|readings|texts|sources|materials?|literature)"
+    r"|(?:lectures?|textes?|ressources?)\s+(?:obligatoires?|complémentaires?|recommandées?|conseillées?|essentielles?)"
+    r"|(?:bibliography|references|reading list|bibliographie|références))\s*:?$")
+#: what an instruction to students starts with ("Read chapters 1–3 before the seminar")
+INSTRUCTION = re.compile(
+    r"(?i)^(?:read|please|note|nb\b|n\.b\.|students?|you|before|after|for (?:this|next|the)|this|these|bring|prepare"
+    r"|skim|focus|look at|watch|listen|see (?:also )?the|optional:|all|each|start|begin|try|do not|don't"
+    r"|lire|lisez|veuillez|à lire|pour (?:cette|la|le)|avant|après|les étudiants|vous|regardez|écoutez|préparez"
+    r"|remarque|attention|facultatif)\b")
+#: how a reference starts: "Family, G." / "Family, Given" / "Family G." (Vancouver)
+AUTHOR_HEAD = re.compile(r"^[A-ZÀ-ÞА-ЯΑ-Ω][\w'’\-]+(?:\s+[A-ZÀ-Þ][\w'’\-]+)?(?:,\s*|\s+[A-Z]{1,3}[.,\s])[A-ZÀ-ÞА-Я]")
+
+
+def paragraph_kind(text: str, read: references.Reference | None = None) -> str:
+    """What a paragraph of a reading list is (LST-1, LST-3, LST-9): ``"reference"`` (a citation,
+    perhaps to review), ``"heading"`` (a week or part of the course typed in no heading style) or
+    ``"note"`` (an instruction to students: "Read chapters 1–3 before the seminar").  A paragraph
+    with a DOI, an ISBN or a web address, or read with its authors, year and title, is a reference;
+    a note starts as an instruction does, or is a sentence of several words without a number, an
+    author's name at its head or anything in brackets."""
+    if identifier_in(text) or URL.search(text) or re.search(r"(?i)\bwww\.", text):
+        return "reference"
+    read = read or references.parse_reference(text)
+    if read.confident:
+        return "reference"
+    if len(text) <= 120 and not text.rstrip().endswith(".") and HEADING_TEXT.match(text.strip()):
+        return "heading"
+    if INSTRUCTION.match(text):
+        return "note"
+    # a sentence of several words, with no number (a year, pages, a volume), no author's name at its head
+    # and nothing in brackets (a reference's "(n.d.)", "(Eds.)")
+    if len(text.split()) >= 4 and not re.search(r"[()\[\]\d]", text) and not AUTHOR_HEAD.match(text):
+        return "note"
+    return "reference"
+
+
+def _noted(old: str, text: str, limit: int) -> str:
+    joined = f"{old}\n\n{text}" if old else text
+    return joined if len(joined) <= limit else joined[:limit - 1].rstrip() + "…"
+
+
+#: the most characters of the notes a document gives one section or item (a note's column: a TextField)
+NOTE_CHARS = 20_000
+
+
 def entries_of(raw: bytes) -> list[RowEntry]:
-    """The candidates of a .docx kept as paragraphs: one entry a paragraph, with the section of
-    the heading above it; a reference read into fields where its authors, year and title were
-    found, else kept as its text for review."""
+    """The candidates of a .docx kept as paragraphs (:func:`entries_of_paragraphs`)."""
+    return entries_of_paragraphs(paragraphs(raw))
+
+
+def entries_of_paragraphs(found: list[tuple[str, str]]) -> list[RowEntry]:
+    """The candidates of paragraphs ``(style, text)`` — a Word document's, or citations pasted into
+    the list editor: one entry a reference, with the section of the heading above it; a reference
+    read into fields where its authors, year and title were found, else kept as its text for review.
+    A heading (in a heading style, or a line such as "Week 2") names the section of what follows; an
+    instruction paragraph (:func:`paragraph_kind`) is a **note for students** — on the item just
+    above it; else on its section (an entry of kind ``"section"``: the section, made if the list has
+    none of that title, with the note as its description); before any heading or item, on the list
+    (kind ``"list"``: the list's description) — never a citation (LST-1, LST-3)."""
     section, out = "", cast("list[RowEntry]", [])
-    for n, (style, text) in enumerate(paragraphs(raw), start=1):
+    target: RowEntry | None = None  # where a note goes: the item above, or the section's note entry
+    for n, (style, text) in enumerate(found, start=1):
         folded = style.strip().lower()
         if folded in SKIPPED_STYLES:
             continue
         if HEADING.match(style.strip()):
-            section = text[:300]
+            section, target = text[:300], None
             continue
         text = ENUMERATOR.sub("", text, count=1).strip()
         if not text:
             continue
-        identifier = identifier_in(text)
         read = references.parse_reference(text)
+        kind = paragraph_kind(text, read)
+        if kind == "heading":
+            section, target = text.rstrip(" :")[:300], None
+            continue
+        if kind == "note":
+            if target is None:  # under a heading: the section's note; before any heading or item: the list's
+                target = RowEntry(len(out) + 1, None, "", (section or text)[:60], n, section=section,
+                                  kind="section" if section else "list")
+                out.append(target)
+            target.public_note = _noted(target.public_note, text, NOTE_CHARS)
+            continue
+        identifier = identifier_in(text)
         if read.confident:
             csl = read.csl
         else:
@@ -252,6 +329,7 @@ def entries_of(raw: bytes) -> list[RowEntry]:
                 link = url.group(0).rstrip(".,;)]")
                 if not re.match(r"(?i)https?://(dx\.)?doi\.org/", link):
                     csl["URL"] = link
-        out.append(RowEntry(len(out) + 1, csl, "", csl["title"][:60], n, section=section, lookup=identifier,
-                            review=not read.confident, parsed=read.confident))
+        target = RowEntry(len(out) + 1, csl, "", csl["title"][:60], n, section=section, lookup=identifier,
+                          review=not read.confident, parsed=read.confident)
+        out.append(target)
     return out

@@ -41,11 +41,18 @@ ACCESSED = re.compile(r"(?i)[\[(]\s*(?:accessed|consulté|viewed|cited)[^\])]*[\
 APA_HEAD = re.compile(rf"^(?P<a>.+?)\s*\((?P<y>{YEAR}|{NO_DATE})(?:,[^)]*)?\)[.,]?\s*(?P<rest>.*)$", re.I)
 CHICAGO_HEAD = re.compile(rf"^(?P<a>.+?\S)\.\s+(?P<y>{YEAR}|(?i:{NO_DATE}))\.\s+(?P<rest>.*)$")
 INITIALS = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω][a-zа-я]?\.?[\s-]?){1,4}(?:\s+(?:de|da|dos|van|von|la|le|du))?$")
+JOURNAL = re.compile(r"^(?P<c>[^,:]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?\s*(?:\([^)]{1,20}\))?(?:\s*[,:]\s*.*)?)$")
+JOURNAL_COLON = re.compile(r"^(?P<c>[^,]+?:\s+[A-Z][^,]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?\s*(?:\([^)]{1,20}\))?(?:\s*[,:]\s*.*)?)$")
+PAGES_ALONE = re.compile(r"^(?:\([^)]{1,60}\),?\s*)?(?:pp?\.\s*)?(?P<p>\d+\s*[–—-]\s*\d+)$")
 VOLUME_ISSUE = re.compile(r"^(?P<v>\d+[A-Z]?)\s*\((?P<i>[^)]{1,20})\)")
 PAGES = re.compile(r"(?i)(?:\bpp?\.\s*|:\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
 MLA_VOL = re.compile(r"(?i)\bvol\.\s*(\w+)")
 MLA_NO = re.compile(r"(?i)\b(?:nos?|issue)\.\s*(\w+(?:[–-]\w+)?)")
 MLA_PAGES = re.compile(r"(?i)\bpp?\.\s*([A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
+#: a name written given name first with initials: "S. Steinmo", "K. A. Thelen" (no family name follows it)
+GIVEN_FIRST = re.compile(r"^(?:[A-ZÀ-Þ]\.\s?){1,3}[A-ZÀ-Þ][a-zà-ÿ'’-]+$")
+#: an author that is a body: one to five words, no comma, its last word no initials ("Smith J" is a person)
+ORGANISATION = re.compile(r"^(?!.*,)(?!.*\s(?:and|&)\s)(?:[A-ZÀ-Þ0-9][\w'’&.-]*\s+){1,4}(?:[A-ZÀ-Þ][a-zà-ÿ'’-]+|[A-Z]{4,})$")
 EDITORS = re.compile(r"(?i)\s*(?:\((?:eds?|dir|hrsg|coord)\.?\)|,?\s*(?:editors?|eds?\.|éd\.|dir\.))\s*$")
 
 
@@ -91,6 +98,8 @@ def split_authors(text: str) -> list[dict]:
     Oliveira, and Eloisa Caldas" / "Jenrich, R.I. and Bentler, P.M." → CSL names (et al. dropped)."""
     text = EDITORS.sub("", re.sub(r"(?<!\b[A-ZÀ-ÞА-ЯΑ-Ω])\.$", "", _clean(text)))
     text = re.sub(r"(?i),?\s*(?:et al\.?|…|\.\.\.|and others|et coll\.?)\s*", ", ", text).strip(" ,")
+    if ORGANISATION.match(text):  # "UN DESA", "Beijing Zoo", "World Health Organization": a body, not a person
+        return [{"literal": text}]
     chunks = [c for c in re.split(r"(?i)\s*(?:,\s*(?:and|&|et|und|y)\s+|\s+(?:and|&|et|und|y)\s+|;\s*)", text) if c]
     tokens = [t.strip() for c in chunks for t in c.split(",") if t.strip()]
     names: list[dict] = []
@@ -98,7 +107,7 @@ def split_authors(text: str) -> list[dict]:
     while i < len(tokens):
         token = tokens[i]
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if after and (INITIALS.match(after) or (i == 0 and len(after.split()) <= 3)):
+        if after and not GIVEN_FIRST.match(token) and (INITIALS.match(after) or (i == 0 and len(after.split()) <= 3)):
             name = cslmod.parse_name(f"{token}, {after}")
             i += 2
         else:
@@ -125,7 +134,7 @@ def _sentence(rest: str) -> tuple[str, str]:
     for marks in (".", "?!"):
         for m in re.finditer(rf"([{marks}])([\"”’»]?)\s+(?=\S)", rest):
             before = rest[:m.start()]
-            if m.group(1) == "." and re.search(r"(?:\b[A-Z]|\bed|\bvol|\bno|\bpp|\bSt|\bDr|\bMr|\bin\s\w{1,3})$", before):
+            if m.group(1) == "." and re.search(r"(?:\b[A-Z]|(?i:\bed|\bvol|\bnos?|\bpp|\bst|\bdr|\bmr)|\bin\s\w{1,3})$", before):
                 continue
             title = before + (m.group(1) if m.group(1) in "?!" else "") + m.group(2)
             return title.strip(), rest[m.end():]
@@ -143,8 +152,8 @@ def _container(rest: str, csl: dict) -> None:
         body = re.sub(r"^.*?\((?:eds?|éds?|dir|hrsg)\.?(?:\s*&\s*trans\.)?\),?\s*", "", body, flags=re.I)
         title, after = _sentence(body)
         title = re.sub(r"\s*\((?:pp?\.)[^)]*\)\s*$", "", title)
-        if pages := re.search(r"\((?:pp?\.)\s*([^)]+)\)", body):
-            csl["page"] = pages.group(1).strip()
+        if pages := re.search(r"\((?:pp?\.)\s*([^)]+)\)", body) or MLA_PAGES.search(body):
+            csl["page"] = pages.group(1).strip().replace(" ", "")
         csl["container-title"] = title.strip(" ,.")
         csl["type"] = "chapter"
         if after and not csl.get("publisher"):
@@ -161,11 +170,21 @@ def _container(rest: str, csl: dict) -> None:
             csl["issue"] = m.group(1)
         if m := MLA_PAGES.search(rest):
             csl["page"] = m.group(1).replace(" ", "")
-        if csl.get("container-title"):
+        if not MLA_VOL.search(rest) and (re.search(r"(?i)\bedited by\b", rest) or _publisher_part(rest)):
+            csl["publisher"] = _publisher(rest.split(",", 1)[1] if "," in rest else rest)
+            csl["type"] = "chapter" if csl.get("container-title") else "book"
+        elif csl.get("container-title"):
             csl["type"] = "article-journal"
         return
     # APA / Harvard "Journal, 59(5), 339–351" — Chicago "Journal 59 (5): 339–51" — "Journal 10: 5"
-    m = re.match(r"^(?P<c>[^,:]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?\s*(?:\([^)]{1,20}\))?(?:\s*[,:]\s*.*)?)$", rest)
+    if p := PAGES_ALONE.match(rest):  # "(Belgrade, Serbia), 129–30" / "129–130": the pages of what has no container
+        csl["page"] = re.sub(r"\s+", "", p.group("p"))
+        return
+    rest = re.sub(r"^([^(\d]{2,200}?)\s*\([^)\d]{0,30}[A-Za-z][^)\d]{0,30}\)(?=,?\s+\d)", r"\1", rest)  # its place
+    m = JOURNAL.match(rest) or ((m2 := JOURNAL_COLON.match(rest)) and re.match(r"\d+[A-Z]?\s*(?:\(|,\s*(?:pp?\.\s*)?\d|:\s*\d)",
+                                                                             m2.group("tail")) and m2)
+    if m and re.match(r"(?i)^(?:nos?|vol|report|issue)\b", m.group("c")):
+        m = None  # "no. 30, United Nations": a report's number, not a journal
     if m:
         csl["container-title"] = m.group("c").strip()
         tail = m.group("tail")
@@ -185,7 +204,60 @@ def _container(rest: str, csl: dict) -> None:
     csl["publisher"] = _publisher(rest)
 
 
+#: what a book's publisher is not: its edition, pages, number, a date, a thesis, who edited it
+NOT_PUBLISHER = re.compile(
+    r"(?i)^(?:\d+(?:st|nd|rd|th)?\s*(?:ed|edn|edition|éd)\b.*|(?:rev|revised|new)\s+ed.*|pp?\.?\s*\d.*|[\d\s–—-]+|"
+    r"(?:nos?|vol|vols|report|issue|tome)\b.*\d.*|.*\b(?:report\s+type)\b.*|(?:edited|translated|trans|eds?|dir)\b.*|"
+    r"ph\.?\s?d\.?.*|.*\b(?:diss|dissertation|thesis|thèse|mémoire)\b.*|"
+    r"(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2})?,?\s*\d{4}|"
+    r"\d{1,2}\s+\w+\s+\d{4}|.*\[[^\]]*\]|accessed.*|available.*|loc\b.*)$")
+#: the words of a publisher's name
+PUBLISHER_WORDS = re.compile(
+    r"(?i)\b(?:press|presses|university|universit[éy]|publish\w*|publications?|verlag|books|editions?|éditions|"
+    r"inc|ltd|llc|gmbh|co|company|group|institut\w*|nations|society|association|office|council|ministry|"
+    r"department|bank|organi[sz]ation|foundation|museum|library|agency|commission|routledge|wiley|springer|elsevier|"
+    r"penguin|sage|gallimard|seuil|dover|macmillan|blackwell|norton|harper\w*|random house|pearson|mcgraw|polity|"
+    r"verso|knopf|vintage|doubleday|gollancz|crc)\b")
+
+
+def _parts(text: str) -> list[tuple[str, str]]:
+    """``text`` cut at ". " and ", " (not after an initial or an abbreviation): (part, the mark after it)."""
+    out, start = [], 0
+    for m in re.finditer(r"([.,;])\s+", text):
+        before = text[start:m.start()]
+        if m.group(1) == "." and re.search(r"(?:(?<![.])\b[A-Z]|(?i:\bvol|\bnos?|\bpp|\bst))$", before):
+            continue
+        out.append((before.strip(), m.group(1)))
+        start = m.end()
+    out.append((text[start:].strip().rstrip("."), ""))
+    return out  # an empty part where marks follow each other (", . "): a name does not run on over it
+
+
+def _publisher_part(text: str) -> str:
+    """The publisher among the parts of what follows a book's title: the first part that names one
+    ("CRC Press", "Pennsylvania State University, History", "United Nations"), with the parts after
+    it up to the next thing that is not part of a name (a year, pages, a date); "" when none does."""
+    parts = _parts(text)
+    for n, (part, mark) in enumerate(parts):
+        if not part:
+            continue
+        part = re.sub(r"^[^:]{2,40}:\s+", "", part)  # "Minneapolis: University of Minnesota Press"
+        part = re.sub(r"\s*\([^)]*\)$", "", part).strip(" .,")  # "(Cambridge studies in comparative politics)": a series
+        if NOT_PUBLISHER.match(part) or not PUBLISHER_WORDS.search(part):
+            continue
+        name = [part]
+        while mark == "," and n + 1 < len(parts) and parts[n + 1][0] and not NOT_PUBLISHER.match(parts[n + 1][0]) \
+                and not re.search(r"\d", parts[n + 1][0]) and len(parts[n + 1][0].split()) <= 3:
+            n += 1
+            name.append(parts[n][0])
+            mark = parts[n][1]
+        return ", ".join(name)[:200]
+    return ""
+
+
 def _publisher(text: str) -> str:
+    if named := _publisher_part(text):
+        return named
     text = re.sub(r"(?i)^(?:(?:edited|translated|edited and translated)\s+by|(?:sous la )?dir\.|éd\.)\s+[^,.]+[,.]\s*", "",
                   text.strip())
     text = re.sub(rf",?\s*{YEAR}\s*$", "", text.strip().rstrip(".")).strip(" ,")
@@ -203,12 +275,14 @@ def parse_reference(text: str) -> Reference:
     style, authors, year, rest = "", "", "", ""
     if m := APA_HEAD.match(rest_text):
         style, authors, year, rest = "apa", m.group("a"), m.group("y"), m.group("rest")
-    elif m := CHICAGO_HEAD.match(rest_text):
+    elif (m := CHICAGO_HEAD.match(rest_text)) and not re.search(r"[:“”\"?!]", m.group("a")):  # a title is no name
         style, authors, year, rest = "chicago", m.group("a"), m.group("y"), m.group("rest")
         if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. 2004.": the initial's full stop
             authors += "."
     elif (q := re.search(r"[.]\s+[“\"‘«]", rest_text)) and q.start() < 300:
         style, authors, rest = "mla", rest_text[:q.start()], rest_text[q.start() + 1:].strip()
+        if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. “Does...": the initial's full stop
+            authors += "."
     elif m := re.match(r"^(?P<a>[^.]{2,150}?(?:,\s*[^.]{1,60})?)\.\s+(?P<rest>[A-ZÀ-Þ].*)$", rest_text):
         style, authors, rest = "mla", m.group("a"), m.group("rest")
     else:

@@ -601,6 +601,10 @@ class RowEntry(ParsedEntry):
     lookup: str = ""
     review: bool = False
     parsed: bool = False  # a Word paragraph read as a formatted reference: a lookup's record wins over it
+    #: "" a citation; "section": no citation — the section of that title (made if need be) with the
+    #: instructions written under its heading (``public_note``) as its note for students (LST-1, LST-3);
+    #: "list": the instructions above any heading or item, as the list's description
+    kind: str = ""
 
 
 def entry_from_dict(data: dict) -> ParsedEntry:
@@ -732,6 +736,8 @@ def entries_of(table: Table, mapping: list[str], *, strict: bool = True) -> list
 def problems(entry: RowEntry) -> list[str]:
     """What the preview says about a row before anything is imported: why it will be refused, or
     what will happen to it (an identifier checked by :mod:`.identifiers`, a title looked up)."""
+    if getattr(entry, "kind", ""):  # a note for students on a section or the list
+        return []
     if entry.csl is None:
         return [entry.error.split(": ", 1)[1]]
     out = []

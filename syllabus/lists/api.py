@@ -7,7 +7,7 @@ complete``; item ``being_prepared | ready_for_processing | in_process | complete
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.urls import reverse
 from ninja import Field, File, Router, Schema, Status
@@ -22,7 +22,10 @@ from syllabus.core import audit
 from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.courses.models import Course
 
-from . import file_guards, item_access, selectors, services
+from syllabus.catalog.api import ImportOut
+from syllabus.org.ratelimit import Throttle
+
+from . import catalog_link, file_guards, item_access, selectors, services
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, ResourceList, Section
 from .permissions import Access, ensure_edit, is_librarian_for, require_process
 from .tags import TAGS, public_tags
@@ -649,3 +652,62 @@ def rollover_run(request, rollover_id: Id):
 def rollover_run_lists(request, rollover_id: Id, page: PageQuery):
     run = selectors.rollover_run(request.user, rollover_id)
     return paginate(request, selectors.rollover_entries(run), page, _entry_out)
+
+
+# --- citations pasted into a list (LST-2, LST-9, session 22) --------------------------------
+
+class PasteIn(Schema):
+    text: str = Field(..., max_length=catalog_link.PASTE_CHARS, description=(
+        "one or several formatted references (APA, Harvard, Chicago, MLA... as copied from a bibliography or Google "
+        "Scholar), one a line or parted by blank lines; or a RIS, BibTeX or CSL-JSON record; or DOIs or ISBNs, one a "
+        "line. Headings (\"Week 2\") name sections; instructions to students become notes"))
+
+
+class PasteAddIn(PasteIn):
+    section_id: Id | None = Field(None, description="the section to add to; empty: the sections the pasted headings "
+                                                    "name, else the list's last section")
+
+
+class PastedOut(Schema):
+    line: int = Field(..., description="where it starts in the pasted text (a line, a paragraph, an entry), 1-based")
+    kind: Literal["citation", "section", "list"] = Field(..., description=(
+        "a citation; or instructions to students: under a heading (section), that section's note for students; "
+        "before every heading and reference (list), the list's description"))
+    title: str
+    csl: dict[str, Any] = Field(..., description="the fields read, as CSL-JSON (a DOI or ISBN alone: looked up when added)")
+    read: str = Field("", description="the fields read, as a line: \"Authors: …; Year: …; Title: …\"")
+    section: str = Field("", description="the section a pasted heading names (by title)")
+    public_note: str = Field("", description="the note for students it brings (instructions pasted below it)")
+    identifier: str = Field("", description="the DOI or ISBN it will be looked up by")
+    review: bool = Field(False, description="its authors, year and title were not all found: added with its text as the "
+                                            "title and tagged 'Needs review'")
+    refused: bool = False
+    problems: list[str]
+
+
+class PastePreviewOut(Schema):
+    """LST-9: what adding the pasted text would add; nothing is added."""
+    format: Literal["text", "ris", "bibtex", "csl-json"] = Field(..., description="text: formatted references, DOIs or ISBNs")
+    format_name: str
+    total: int = Field(..., description="citations read")
+    review: int = Field(..., description="of which tagged 'Needs review'")
+    refused: int
+    rows: list[PastedOut]
+
+
+@router.post("/lists/{list_id}/paste/preview", response={200: PastePreviewOut, **ERRORS}, throttle=Throttle("lookup"),
+             summary="Preview pasted citations (LST-2, LST-9): which format was detected and the fields read from each "
+                     "reference, record or identifier; nothing is added")
+def preview_paste(request, list_id: Id, payload: PasteIn):
+    return catalog_link.preview_pasted(request.user, list_id, payload.text)
+
+
+@router.post("/lists/{list_id}/paste", response={201: ImportOut, **ERRORS}, throttle=Throttle("lookup"),
+             summary="Add pasted citations to a list (LST-2, LST-9): formatted references, a RIS/BibTeX/CSL-JSON record, "
+                     "DOIs or ISBNs (looked up); a report per entry — a reference whose authors, year and title were not "
+                     "all read is added tagged 'Needs review'")
+def add_paste(request, list_id: Id, payload: PasteAddIn):
+    report = catalog_link.add_pasted(request.user, list_id, payload.text, section_id=payload.section_id)
+    return Status(201, {"format": report.format, "read": report.read, "created": report.created,
+                        "rejected": len(report.rejected), "dropped": report.dropped,
+                        "entries": [vars(e) for e in report.entries]})

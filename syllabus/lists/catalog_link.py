@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,9 +25,9 @@ from syllabus.catalog.search import ParsedQuery, backend
 from syllabus.catalog.selectors import visible_records
 from syllabus.citations import csl as cslmod
 from syllabus.citations import documents, formats, identifiers, tables
-from syllabus.core import audit, clock
+from syllabus.core import audit, clock, jsondata
 from syllabus.core.text import strip_control
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
 from syllabus.core.limits import column, setting_within
 from syllabus.core.loading import ImportReport
 from syllabus.notify.services import queue_letter
@@ -36,6 +37,7 @@ from . import metadata as list_metadata
 from . import selectors as list_selectors
 from . import services as list_services
 from . import tags as tag_vocabulary
+from .forms import PASTE_CHARS
 from .models import Citation, CitationType, ListImport, ListImportEntry, ResourceList, Section
 from .permissions import ensure_edit
 from .task_details import Said
@@ -154,13 +156,14 @@ def citation_form_type(csl_type: str | None) -> tuple[list, str]:
 @dataclass
 class EntryReport:
     position: int
-    status: str  # created | rejected
+    status: str  # created | rejected | note (a note for students on a section or the list: no citation)
     title: str = ""
     citation_id: int | None = None
     rule: str = ""
     detail: str = ""
     line: int = 0  # where the entry starts in the file
     dropped: list[str] = field(default_factory=list)  # its fields that were not imported (RIS tags, BibTeX fields)
+    review: bool = False  # added tagged "Needs review" (a reference not read whole)
 
 
 @dataclass
@@ -178,12 +181,12 @@ class ListImportReport(ImportReport):
         self.entries.append(entry)
         if entry.status == "created":
             self.created += 1
-        else:
+        elif entry.status != "note":  # a note for students on a section or the list: no citation, nothing refused
             self.reject(entry.position, f"{entry.rule}: {entry.detail}")
 
     @property
     def read(self) -> int:
-        return len(self.entries)
+        return sum(1 for e in self.entries if e.status != "note")
 
     @property
     def dropped(self) -> list[str]:
@@ -213,7 +216,8 @@ def _read(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", s
 
 
 
-FORMAT_NAMES = {"ris": "RIS", "bibtex": "BibTeX", "csl-json": "CSL-JSON", "xlsx": "Excel", "csv": "CSV", "docx": "Word"}
+FORMAT_NAMES = {"ris": "RIS", "bibtex": "BibTeX", "csl-json": "CSL-JSON", "xlsx": "Excel", "csv": "CSV", "docx": "Word",
+                "text": "pasted text"}
 
 
 def _note(detected: str, filename: str) -> str:
@@ -297,6 +301,8 @@ def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMa
     transaction of its own that takes its part of the import's librarian task (LST-6) with it.  An
     entry of a spreadsheet or Word file brings its section (by title), tags and notes; one kept as
     a Word paragraph's text is tagged "Needs review"."""
+    if isinstance(entry, tables.RowEntry) and entry.kind:
+        return _section_note(user, lst, section, entry, batch, sections)
     if entry.csl is None:
         return EntryReport(entry.position, "rejected", entry.label, rule="LST-9", detail=entry.error, line=entry.line)
     public_note, library_note = entry_notes(entry, public=notes_public)
@@ -311,12 +317,43 @@ def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMa
             citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
                                                   record=record or matcher.match(entry.csl), **extra)
         return EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
-                           dropped=list(entry.dropped))
+                           dropped=list(entry.dropped), review=bool(getattr(entry, "review", False)))
     except RuleViolation as exc:
         if exc.status in (403, 404):
             raise
         return EntryReport(entry.position, "rejected", entry.csl.get("title", ""), rule=exc.rule,
                            detail=exc.detail, line=entry.line, dropped=list(entry.dropped))
+
+
+def _noted(old: str, note: str) -> str | None:
+    """``old`` with ``note`` added after it; None when it says it already (an import run twice)."""
+    note = note.strip()
+    if not note or note in old:
+        return None
+    return f"{old.rstrip()}\n\n{note}".strip()
+
+
+def _section_note(user, lst, section, entry: tables.RowEntry, batch: list_services.ChangeBatch,
+                  sections: _Sections | None) -> EntryReport:
+    """LST-1, LST-3 (session 22): instructions in a Word document (or pasted with citations) as a
+    note for students — under a heading, its section's description (the section of that title,
+    made if the list has none; else the section the import goes to); above every heading and item,
+    the list's description — added after what it already says, not twice."""
+    with batch.entry():
+        if entry.kind == "list":
+            lst.refresh_from_db(fields=["description"])
+            if (description := _noted(lst.description, entry.public_note)) is not None:
+                refuse_too_long("LST-1", ResourceList, description=description)
+                list_services.update_list(user, lst, description=description)
+            return EntryReport(entry.position, "note", lst.title, line=entry.line)
+        target = sections(entry.section, section) if sections is not None and entry.section else section
+        if target is None:
+            target = list_services.last_section(lst) or list_services.add_section(user, lst, title=entry.section or "Readings")
+        target.refresh_from_db(fields=["description"])
+        if (description := _noted(target.description, entry.public_note)) is not None:
+            refuse_too_long("LST-1", Section, description=description)
+            list_services.update_section(user, target, description=description)
+    return EntryReport(entry.position, "note", target.title, line=entry.line)
 
 
 def import_into_list(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None,
@@ -428,12 +465,12 @@ def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", k
     refused = 0
     for n, entry in enumerate(read.entries):
         problems = tables.problems(entry) + [f"not imported: {d}" for d in entry.dropped]
-        if entry.csl is None:
-            refused += 1
+        refused += entry.csl is None and not entry.kind
         if n < rows:
-            cells = (table.rows[n][1] if table is not None else [entry.csl["title"] if entry.csl else ""])
+            cells = (table.rows[n][1] if table is not None else [entry.csl["title"] if entry.csl else entry.public_note])
             shown.append({"row": entry.line, "values": cells, "section": entry.section, "problems": problems,
-                          "refused": entry.csl is None,
+                          "refused": entry.csl is None and not entry.kind, "kind": entry.kind or "citation",
+                          "public_note": entry.public_note if table is None else "",
                           "identifier": entry.lookup if table is None else "",
                           "review": bool(entry.review), "read": _fields_read(entry) if table is None else ""})
     columns = ([{"index": i, "header": h, "field": read.mapping[i]} for i, h in enumerate(table.headers)]
@@ -448,7 +485,7 @@ def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", k
 def _fields_read(entry) -> str:
     """What a Word paragraph was read into, for the preview: "Authors: …; Year: …; Title: …"."""
     csl = entry.csl or {}
-    if entry.review or not csl:
+    if getattr(entry, "review", False) or not csl:
         return ""
     names = csl.get("author") or csl.get("editor") or []
     parts = [("Authors", "; ".join(" ".join(p for p in (n.get("given"), n.get("non-dropping-particle"),
@@ -458,6 +495,98 @@ def _fields_read(entry) -> str:
              ("Issue", csl.get("issue", "")), ("Pages", csl.get("page", "")), ("Publisher", csl.get("publisher", "")),
              ("DOI", csl.get("DOI", "")), ("ISBN", csl.get("ISBN", "")), ("URL", csl.get("URL", ""))]
     return "; ".join(f"{label}: {value}" for label, value in parts if value)
+
+
+# --- citations pasted into the list editor (LST-2, LST-9, session 22) ----------------------------
+
+#: the most entries read from a paste (its characters: ``forms.PASTE_CHARS``, about 150 references)
+PASTE_ENTRIES = 200
+
+
+def _pasted_paragraphs(text: str) -> list[str]:
+    """The references of a pasted text: one a line (a Word bibliography, a list of DOIs), or — when
+    blank lines part them — one a block of lines (a reference wrapped over several lines)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if any(not line.strip() for line in lines) and any(len(block.strip().split("\n")) > 1
+                                                       for block in re.split(r"\n\s*\n", text)):
+        return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
+    return [line.strip() for line in lines if line.strip()]
+
+
+def read_pasted(text: str) -> tuple[str, list]:
+    """(format, entries) of text an instructor pasted (LST-9): a RIS, BibTeX or CSL-JSON record,
+    read by the import's readers; otherwise formatted references (APA, Harvard, Chicago, MLA...),
+    DOIs or ISBNs, one a line, read as a Word document's paragraphs are (``documents``: a reference
+    read into fields, else kept as its text and tagged "Needs review"; a DOI or ISBN looked up;
+    an instruction a note for students).  Bounded: ``PASTE_CHARS`` characters, ``PASTE_ENTRIES``
+    entries, ``LIST_IMPORT_INLINE_LOOKUPS`` identifiers to look up."""
+    text = strip_control(text or "").strip()
+    if not text:
+        raise RuleViolation("LST-9", "paste one or more references (APA, Harvard, Chicago, MLA...), a RIS or BibTeX "
+                                     "record, a DOI or an ISBN", field="text")
+    if len(text) > PASTE_CHARS:
+        raise RuleViolation("LST-9", f"at most {PASTE_CHARS} characters can be pasted at once ({len(text)} pasted): "
+                                     "paste fewer references, or import them as a file", field="text")
+    detected = formats.detect(text)
+    if detected == "csl-json":
+        try:
+            jsondata.loads(text)
+        except ValueError:  # "[1] Smith, J. (2010)...": a numbered reference, not JSON
+            detected = ""
+    entries: list[formats.ParsedEntry]
+    if detected:
+        detected, entries = formats.parse(text, detected)
+    else:
+        detected, entries = "text", list(documents.entries_of_paragraphs([("", p) for p in _pasted_paragraphs(text)]))
+    if not any(not getattr(e, "kind", "") for e in entries):
+        raise RuleViolation("LST-9", "nothing pasted reads as a reference, a DOI or an ISBN: nothing to add", field="text")
+    if len(entries) > PASTE_ENTRIES:
+        raise RuleViolation("LST-9", f"at most {PASTE_ENTRIES} references can be pasted at once ({len(entries)} "
+                                     "pasted): import them as a file", field="text")
+    lookups = sum(1 for e in entries if getattr(e, "lookup", "") and e.csl is not None)
+    if lookups > inline_lookups():
+        raise RuleViolation("LST-9", f"at most {inline_lookups()} DOIs or ISBNs are looked up at once ({lookups} "
+                                     "pasted): paste fewer, or import them as a file", field="text")
+    return detected, entries
+
+
+def preview_pasted(user, list_id: int, text: str) -> dict:
+    """What adding pasted citations would add (LST-9), before anything is added: the format it was
+    read as, and each entry with the fields read, whether it needs review, the identifier it will be
+    looked up by, and the notes for students it carries.  Who may not edit the list hears 403/404
+    before anything is read."""
+    lst, _section = list_and_section(user, list_id, None)
+    ensure_edit(user, lst)
+    detected, entries = read_pasted(text)
+    rows = []
+    for entry in entries:
+        kind = getattr(entry, "kind", "") or "citation"
+        csl = entry.csl or {}
+        rows.append({"line": entry.line or entry.position, "kind": kind, "title": csl.get("title", ""),
+                     "csl": csl, "read": _fields_read(entry) if kind == "citation" else "",
+                     "section": getattr(entry, "section", ""), "public_note": getattr(entry, "public_note", ""),
+                     "identifier": getattr(entry, "lookup", ""), "review": bool(getattr(entry, "review", False)),
+                     "refused": entry.csl is None and kind == "citation",
+                     "problems": ([entry.error] if entry.csl is None and kind == "citation" else
+                                  tables.problems(entry) if isinstance(entry, tables.RowEntry) else [])
+                                 + [f"not imported: {d}" for d in entry.dropped]})
+    citations = [r for r in rows if r["kind"] == "citation"]
+    return {"format": detected, "format_name": FORMAT_NAMES.get(detected, detected), "total": len(citations),
+            "review": sum(1 for r in citations if r["review"]), "refused": sum(1 for r in citations if r["refused"]),
+            "rows": rows}
+
+
+def add_pasted(user, list_id: int, text: str, *, section_id: int | None = None) -> ListImportReport:
+    """Add pasted citations to the list (LST-9), into the chosen section (else the sections their
+    headings name, else the last one), as an import does: each entry on its own (refused by the
+    lists app's rules, or added; a reference not read whole tagged "Needs review"), one librarian
+    task for them all on a list the library has (LST-6); the per-entry report."""
+    lst, section = list_and_section(user, list_id, section_id)
+    ensure_edit(user, lst)
+    detected, entries = read_pasted(text)
+    if section is not None:  # the section chosen wins over the headings pasted with the references
+        entries = [dataclasses.replace(e, section="") if isinstance(e, tables.RowEntry) else e for e in entries]
+    return _import_entries(user, lst, section, detected, entries, "")
 
 
 def inline_lookups() -> int:

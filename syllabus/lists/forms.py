@@ -8,6 +8,9 @@ from syllabus.core.limits import TERM, TEXT, column
 
 from .models import Citation, ResourceList, RolloverRun, Section
 
+#: the most characters pasted at once (``catalog_link.PASTE_CHARS``, which imports this app's services)
+PASTE_CHARS = 50_000
+
 #: the editor's metadata fields → their CSL variables
 FORM_FIELDS = {
     "title": "title", "container_title": "container-title", "edition": "edition", "publisher": "publisher",
@@ -143,3 +146,12 @@ class RolloverForm(RuleForm):
         return {"from_term": data["from_term"][:100], "to_term": data["to_term"][:100],
                 "to_term_start": data["to_term_start"], "keep_notes": data["notes"] != "clear"}
 
+
+
+class PasteForm(RuleForm):
+    """Citations pasted into the editor (LST-9): the text, and the section to add them to."""
+
+    rule = "LST-9"
+    rules = {"section": "LST-1"}
+    text = text(PASTE_CHARS)
+    section = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)

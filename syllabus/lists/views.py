@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.citations.csl import season_text
@@ -36,7 +36,7 @@ from syllabus.web import paging, tabs
 from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import file_guards, forms, item_access, selectors, services, slots
+from . import catalog_link, file_guards, forms, item_access, selectors, services, slots
 from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
 from .permissions import ensure_edit, ensure_librarian, is_librarian_for, reads_no_course, require_process
 from .tags import TAGS, instructor_tags
@@ -450,6 +450,63 @@ def delete_section(request, pk: int, section_id: int):
     section = _section(request, pk, section_id)
     services.delete_section(request.user, section)
     return _("Section deleted.")
+
+
+def _pasted_fields(csl: dict) -> list[tuple[str, str]]:
+    """The fields read from a pasted citation, labelled as the item form labels them."""
+    names = csl.get("author") or csl.get("editor") or []
+    year = str(((csl.get("issued") or {}).get("date-parts") or [[""]])[0][0] or "")
+    fields = [(_("Authors"), "; ".join(_author_line(n).replace("\n", " ") for n in names[:10])), (_("Year"), year),
+              (_("Title"), csl.get("title", "")), (_("Book, journal or site title"), csl.get("container-title", "")),
+              (_("Edition"), csl.get("edition", "")), (_("Volume"), csl.get("volume", "")), (_("Issue"), csl.get("issue", "")),
+              (_("Pages"), csl.get("page", "")), (_("Publisher"), csl.get("publisher", "")), ("DOI", csl.get("DOI", "")),
+              ("ISBN", csl.get("ISBN", "")), (_("Web address (URL)"), csl.get("URL", ""))]
+    return [(label, str(value)) for label, value in fields if value]
+
+
+@login_required
+@require_POST
+def paste_preview(request, pk: int):
+    """LST-9 (session 22): the citations pasted into the editor, read — the format detected and each
+    entry's fields — before anything is added; htmx gets the preview under the paste box, a plain
+    post the editor page with it."""
+    try:
+        data = forms.PasteForm.parse(request.POST)
+        preview = catalog_link.preview_pasted(request.user, pk, data["text"])
+    except NotFound:
+        raise Http404
+    except RuleViolation as exc:
+        if is_htmx(request):
+            return render(request, "lists/_paste_preview.html", {"error": exc}, status=exc.status)
+        if isinstance(exc, PermissionDenied):
+            return _forbidden(request, exc)
+        messages.error(request, str(exc))
+        return redirect(reverse("lists:edit", args=[pk]) + "#paste")
+    for row in preview["rows"]:
+        row["fields"] = _pasted_fields(row["csl"])
+    context = {"preview": preview, "section_id": data["section"] or "", "lst_id": pk}
+    if is_htmx(request):
+        return render(request, "lists/_paste_preview.html", context)
+    return render(request, "lists/edit.html", {**_editor_context(request, pk), "paste": context,
+                                               "paste_text": data["text"]})
+
+
+@editor_action
+def paste_add(request, pk: int):
+    """LST-9 (session 22): add the pasted citations to the chosen section; the editor, with what was
+    added, how many need review and what was refused."""
+    data = forms.PasteForm.parse(request.POST)
+    report = catalog_link.add_pasted(request.user, pk, data["text"], section_id=data["section"] or None)
+    review = sum(1 for e in report.entries if e.status == "created" and e.review)
+    message = ngettext("%(n)d item added.", "%(n)d items added.", report.created) % {"n": report.created}
+    if review:
+        message += " " + ngettext("%(n)d is tagged “Needs review”: check its fields.",
+                                  "%(n)d are tagged “Needs review”: check their fields.", review) % {"n": review}
+    for e in report.entries:
+        if e.status == "rejected":
+            message += " " + _("Refused: %(title)s — %(rule)s %(detail)s") % {"title": e.title[:60] or "—", "rule": e.rule,
+                                                                              "detail": e.detail}
+    return message
 
 
 def _citation(request, pk: int, citation_id: int) -> Citation:

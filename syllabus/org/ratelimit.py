@@ -85,6 +85,8 @@ PAGES: dict[str, tuple[str, frozenset[str] | None]] = {
     "catalog:cite-it-harvest": ("lookup", None),
     "catalog:lookup-fill": ("lookup", None),
     "acquisitions:check-editions": ("lookup", None),
+    "lists:paste-preview": ("lookup", frozenset({"POST"})),
+    "lists:paste-add": ("lookup", frozenset({"POST"})),
     "catalog:list-import": ("import", frozenset({"POST"})),
     "catalog:list-import-preview": ("import", frozenset({"POST"})),
     "courses:roster-upload": ("import", frozenset({"POST"})),

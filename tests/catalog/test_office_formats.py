@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 OFFICE = Path(__file__).resolve().parents[1] / "data" / "office"
 BIBLIOGRAPHIES = {style: f"lo-bibliography-{style}.docx" for style in ("apa", "harvard", "chicago", "mla")}
 TABLES, WORKBOOK = "lo-reading-list-table.docx", "lo-talis-workbook.xlsx"
+INSTRUCTIONS = "lo-reading-list-instructions.docx"
 
 
 def _post(client, lst, name, path="import", **data):
@@ -50,15 +51,17 @@ def test_a_word_bibliography_written_by_libreoffice_is_read_reference_by_referen
     r = _post(client, reading_list, BIBLIOGRAPHIES[style], path="import/preview")
     assert r.status_code == 200, r.content
     preview = r.json()
-    # 33 references and the instruction paragraph; the title (Title style) is skipped
+    # 33 references and the instruction paragraph (a note); the title (Title style) is skipped
     assert preview["format"] == "docx" and not preview["table"] and preview["total"] == 34
     texts = [row["values"][0] for row in preview["rows"]]
     assert texts[0] == "Read the starred items before the first seminar."
     # the page header and footer and the footnote are not part of the body
     assert not any(t.startswith(("HIST 101 – Spring", "Department of History", "Copies are on short loan")) for t in texts)
     assert all(row["section"] == "References" for row in preview["rows"][1:])
-    read = [row for row in preview["rows"] if not row["review"]]
-    assert preview["rows"][0]["review"] and len(read) >= 12  # of the first 20 rows
+    # the instruction above the references is a note for students on the list, never a citation (LST-3, session 22)
+    assert preview["rows"][0]["kind"] == "list" and not preview["rows"][0]["review"] and not preview["rows"][0]["refused"]
+    read = [row for row in preview["rows"][1:] if not row["review"]]
+    assert len(read) >= 12  # of the first 20 rows
     assert all(row["read"].startswith(("Authors: ", "Year: ")) and "Title: " in row["read"] for row in read)
 
 
@@ -67,7 +70,8 @@ def test_a_word_bibliography_is_imported_with_its_fields_and_the_rest_for_review
     settings.LIST_IMPORT_INLINE_LOOKUPS = 50  # six DOIs, which the local Crossref does not know (404)
     client.force_login(instructor)
     report = _post(client, reading_list, BIBLIOGRAPHIES["chicago"]).json()
-    assert (report["format"], report["created"], report["rejected"]) == ("docx", 34, 0)
+    assert (report["format"], report["read"], report["created"], report["rejected"]) == ("docx", 33, 33, 0)
+    assert [e["status"] for e in report["entries"]][:2] == ["note", "created"]
     items = {c.title: c for c in _items(reading_list)}
     zimbardo = items["Does Psychology Make a Significant Difference in Our Lives?"]
     assert zimbardo.metadata["author"] == [{"family": "Zimbardo", "given": "Philip G."}]
@@ -79,7 +83,10 @@ def test_a_word_bibliography_is_imported_with_its_fields_and_the_rest_for_review
     assert jenrich.metadata["DOI"] == "10.1007/s11336-012-9269-1" and jenrich.tags == []
     review = [c for c in items.values() if "needs_review" in c.tags]
     assert review and len(review) <= 8
-    assert items["Read the starred items before the first seminar."].tags == ["needs_review"]
+    # the instruction is the list's note for students (its description), not an item to review (LST-3, session 22)
+    assert "Read the starred items before the first seminar." not in items
+    reading_list.refresh_from_db()
+    assert reading_list.description == "Read the starred items before the first seminar."
     assert sum(1 for r in fake_http.requests if r["path"].startswith("/crossref/works/10.")) >= 5
 
 
@@ -203,3 +210,41 @@ def test_the_page_offers_the_sheets_and_the_header_row(client, instructor, readi
     page = client.post(url, {"file": SimpleUploadedFile(WORKBOOK, (OFFICE / WORKBOOK).read_bytes()), "sheet": "Week plan"},
                        HTTP_HX_REQUEST="true").content.decode()
     assert 'value="Week plan" selected' in page and "Week 1" in page
+
+
+def test_a_word_reading_list_with_instructions_gives_sections_and_notes_for_students_never_items(
+        client, instructor, student, reading_list):
+    """LST-1, LST-3 (session 22): a reading list as an instructor writes it in LibreOffice — weeks typed
+    as plain paragraphs and one in "Heading 1", instructions under each heading and after an item.
+    The weeks are sections; an instruction is a note for students (on the list, the section or the
+    item above it), never a citation tagged "Needs review"."""
+    client.force_login(instructor)
+    preview = _post(client, reading_list, INSTRUCTIONS, path="import/preview").json()
+    assert [(r["kind"], r["section"]) for r in preview["rows"]] == [
+        ("list", ""), ("section", "Week 1: Foundations"), ("citation", "Week 1: Foundations"),
+        ("citation", "Week 1: Foundations"), ("section", "Week 2: Sources"), ("citation", "Week 2: Sources"),
+        ("citation", "Week 2: Sources"), ("section", "Semaine 3 – La ville"), ("citation", "Semaine 3 – La ville")]
+    assert not any(r["review"] for r in preview["rows"]) and preview["refused"] == 0
+    assert preview["rows"][2]["public_note"] == "Focus on the discussion of method on pages 340 to 345."
+
+    report = _post(client, reading_list, INSTRUCTIONS).json()
+    assert (report["created"], report["rejected"], report["read"]) == (5, 0, 5)
+    reading_list.refresh_from_db()
+    assert reading_list.description == "Read the starred items before the first seminar."
+    sections = {s.title: s for s in reading_list.sections.all()}
+    assert list(sections) == ["Week 1: Foundations", "Week 2: Sources", "Semaine 3 – La ville"]
+    assert sections["Week 1: Foundations"].description == "Please read chapters 1–3 of the course reader before the seminar."
+    assert sections["Week 2: Sources"].description == "Bring a printed copy of each text to class."
+    assert sections["Semaine 3 – La ville"].description == "Lire l'introduction avant la séance."
+    items = _items(reading_list)
+    assert not any("needs_review" in c.tags for c in items)
+    assert items[0].public_note == "Focus on the discussion of method on pages 340 to 345."
+    assert not Citation.objects.filter(resource_list=reading_list, title__regex=r"^(Read|Please|Bring|Lire|Focus)").exists()
+    # the same file again adds no second copy of a note
+    _post(client, reading_list, INSTRUCTIONS)
+    assert reading_list.sections.get(title="Week 2: Sources").description == "Bring a printed copy of each text to class."
+    # students see the notes on the list's page once it is published
+    services.set_visibility(instructor, reading_list, "published")
+    client.force_login(student)
+    page = client.get(f"/lists/{reading_list.pk}/").content.decode()
+    assert "Bring a printed copy of each text to class." in page and "Focus on the discussion of method" in page

@@ -20,15 +20,16 @@ def _rate(result: dict, key: str) -> float:
 def test_on_264_real_references_in_four_styles_most_fields_come_out_right():
     result = score()
     assert sum(c["references"] for c in result.values()) == 264
-    # the floors are this session's measurement (BENCHMARKS.md), rounded down
-    floors = {"author": 0.85, "year": 0.96, "title": 0.92, "container-title": 0.85, "volume": 0.90, "issue": 0.75,
-              "page": 0.72, "DOI": 1.0, "URL": 0.75}
+    # the floors are session 22's measurement (BENCHMARKS.md), rounded down: session 21 read pages 74 %,
+    # publishers 46 %, authors 87 %, titles 94 %
+    floors = {"author": 0.95, "year": 0.96, "title": 0.94, "container-title": 0.92, "volume": 0.97, "issue": 0.86,
+              "page": 0.85, "publisher": 0.85, "DOI": 1.0, "URL": 0.75}
     for key, floor in floors.items():
         assert _rate(result, key) >= floor, (key, _rate(result, key))
     assert set(floors) <= set(FIELDS)
     # what is read with authors, year and title (no "Needs review") is right nearly always
     confident = sum(c["confident"] for c in result.values())
-    assert confident >= 200 and sum(c["confident and right"] for c in result.values()) / confident >= 0.88
+    assert confident >= 220 and sum(c["confident and right"] for c in result.values()) / confident >= 0.97
 
 
 @pytest.mark.parametrize("text, style", [
@@ -80,3 +81,30 @@ def test_what_is_no_reference_is_not_read_as_one():
         read = parse_reference(text)
         assert not read.confident, text
     assert parse_reference("Smith, J. Testing identifier import. doi:10.12345/123456").csl["DOI"] == "10.12345/123456"
+
+
+def test_bodies_as_authors_pages_and_publishers_after_the_title():
+    """Session 22: what session 21's measurement found wrong — a body as author ("Beijing Zoo"), a
+    journal's title with a colon, pages after a chapter's book, a publisher among edition, pages,
+    a thesis and a date."""
+    zoo = parse_reference("Beijing Zoo (1974) “Observations on the breeding of the giant panda and the raising of its "
+                          "young [in Chinese],” Acta Zoologica Sinica, 20, pp. 154–161.").csl
+    assert zoo["author"] == [{"literal": "Beijing Zoo"}] and zoo["page"] == "154–161"
+    jama = parse_reference("Ely, E. W., Inouye, S. K., Bernard, G. R., & Gordon, S. (2001). Delirium in Mechanically "
+                           "Ventilated Patients. JAMA: The Journal of the American Medical Association, 286(21), "
+                           "2703–2710.").csl
+    assert (jama["container-title"], jama["volume"], jama["issue"], jama["page"]) == (
+        "JAMA: The Journal of the American Medical Association", "286", "21", "2703–2710")
+    chapter = parse_reference("Weinstock, R., Leong, G.B. and Silva, J.A. (2003) “Defining forensic psychiatry: Roles "
+                              "and responsibilities,” in R. Rosner (ed.) Principles and practice of forensic psychiatry. "
+                              "2nd ed. CRC Press, pp. 7–13.").csl
+    assert (chapter["publisher"], chapter["page"]) == ("CRC Press", "7–13")
+    mla = parse_reference("Spivak, Gayatri Chakravorty. “Cultural Talks in the 'Hot Peace': Revisiting the Global "
+                          "Village.” Cosmopolitics: Thinking and Feeling Beyond the Nation, edited by Pheng Cheah and "
+                          "Bruce Robbins, University of Minnesota Press, 1998, pp. 329–48.").csl
+    assert (mla["publisher"], mla["page"], mla["type"]) == ("University of Minnesota Press", "329–48", "chapter")
+    thesis = parse_reference("Davis, Jennifer J. 2004. “Men of Taste: Gender and Authority in the French Culinary "
+                             "Trades, 1730-1830.” Ph.D. diss., Pennsylvania State University, History.").csl
+    assert thesis["publisher"] == "Pennsylvania State University, History"
+    assert split_authors("S. Steinmo, K. A. Thelen, F. Longstreth") == [
+        {"family": "Steinmo", "given": "S."}, {"family": "Thelen", "given": "K. A."}, {"family": "Longstreth", "given": "F."}]

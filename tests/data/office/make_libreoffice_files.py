@@ -13,6 +13,11 @@ then converted by ``soffice --headless --convert-to docx|xlsx`` (LibreOffice 7.4
   row Title / Author(s) / Year / ISBN / Online resource; a title that is a hyperlink), an
   instruction paragraph with a footnote, a page header and footer — references of
   ``make_office_files.py`` (each names its corpus file);
+* ``lo-reading-list-instructions.docx`` (session 22): a reading list as an instructor writes one —
+  an instruction above everything, weeks typed as plain paragraphs ("Week 1: Foundations",
+  "Semaine 3 – La ville") and one in "Heading 1", each with instructions to students under its
+  heading and after an item ("Focus on...", "Lire..."), and references of the CSL test-suite
+  rendered in APA, Chicago and MLA (``tests/data/csl/golden``);
 * ``lo-talis-workbook.xlsx``: three sheets — "Notes" (text only), "All list items" with the column
   names of Talis Aspire's reporting data dictionary (techfromsage/advanced-mis ``topics/items.md``:
   ``title``, ``chapter_article_title``, ``authors``, ``type``, ``isbn10``, ``isbn13``, ``doi``,
@@ -117,6 +122,26 @@ WEEKS = {
 }
 
 
+def _golden(style: str, number: int) -> str:
+    for line in (GOLDEN / f"{STYLES[style]}.en.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"{number}\t"):
+            return line.split("\t", 1)[1]
+    raise KeyError(number)
+
+
+def word_instructions() -> str:
+    body = p("SOC 210 – Reading list", "Title")
+    body += p("Read the starred items before the first seminar.")
+    body += p("Week 1: Foundations") + p("Please read chapters 1–3 of the course reader before the seminar.")
+    body += p(_golden("apa", 10)) + p("Focus on the discussion of method on pages 340 to 345.")
+    body += p(_golden("apa", 15))
+    body += h("Week 2: Sources") + p("Bring a printed copy of each text to class.")
+    body += p(_golden("chicago", 10)) + p(_golden("chicago", 15))
+    body += p("Semaine 3 – La ville") + p("Lire l'introduction avant la séance.")
+    body += p(_golden("mla", 10))
+    return fodt(body, header="SOC 210 – Spring 2026", footer="Department of Sociology")
+
+
 def word_tables() -> str:
     header = ["Title", "Author(s)", "Year", "ISBN", "Online resource"]
     body = p("SOC 210 – Reading list", "Title")
@@ -185,7 +210,13 @@ def convert(source: str, suffix: str, target: str, name: str) -> None:
 
 
 if __name__ == "__main__":
-    for style in STYLES:
-        convert(bibliography(style), ".fodt", "docx:MS Word 2007 XML", f"lo-bibliography-{style}")
-    convert(word_tables(), ".fodt", "docx:MS Word 2007 XML", "lo-reading-list-table")
-    convert(workbook(), ".fods", "xlsx:Calc MS Excel 2007 XML", "lo-talis-workbook")
+    import sys
+
+    FILES = {f"lo-bibliography-{style}": (lambda style=style: bibliography(style), ".fodt", "docx:MS Word 2007 XML")
+             for style in STYLES}
+    FILES["lo-reading-list-table"] = (word_tables, ".fodt", "docx:MS Word 2007 XML")
+    FILES["lo-reading-list-instructions"] = (word_instructions, ".fodt", "docx:MS Word 2007 XML")
+    FILES["lo-talis-workbook"] = (workbook, ".fods", "xlsx:Calc MS Excel 2007 XML")
+    for name in sys.argv[1:] or FILES:  # the names given (e.g. lo-reading-list-instructions), else every file
+        make, suffix, target = FILES[name]
+        convert(make(), suffix, target, name)

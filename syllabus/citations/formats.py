@@ -15,6 +15,7 @@ import functools
 import json
 import re
 import unicodedata
+import dataclasses
 from dataclasses import dataclass
 
 import bibtexparser
@@ -722,6 +723,8 @@ def _bib_name(parts) -> dict:
     raw_last = " ".join(parts.last)
     if not first and raw_last.startswith("{") and raw_last.endswith("}"):
         return {"literal": last}
+    if not last and not von and first:  # ", David" (a Zenodo author list as Better BibTeX writes it): one name alone
+        return {"literal": first}
     name: dict = {"family": last}
     words = first.split(" ")
     tail: list[str] = []
@@ -1001,6 +1004,13 @@ def _bib_numbers(text: dict) -> tuple[list[str], list[str], str]:
     return list(dict.fromkeys(isbns)), list(dict.fromkeys(issns)), doi
 
 
+def _edtf_season(side: str) -> list[int]:
+    """``"2017-21"`` → ``[2017, 21]``; EDTF counts years astronomically (``0000`` is 1 BC, ``-0011`` 12 BC:
+    biblatex's negative years), CSL-JSON in eras (``-12`` is 12 BC)."""
+    year, season = re.fullmatch(r"\s*(-?\d{1,4})-(2[1-4])\s*", side).groups()  # type: ignore[union-attr]
+    return [int(year) if int(year) > 0 else int(year) - 1, int(season)]
+
+
 def bib_entry_to_csl(entry: bib.Entry) -> dict:
     f = {k.lower(): v.value for k, v in entry.fields_dict.items()}
     etype = entry.entry_type.lower()
@@ -1025,7 +1035,7 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     date = text.get("date") or ""
     issued = cslmod.date_parts(date) or cslmod.date_parts(year)
     if re.fullmatch(r"\s*-?\d{1,4}-2[1-4](\s*/\s*-?\d{1,4}-2[1-4])?\s*", date):  # biblatex's EDTF seasons
-        issued = validate.read_date({"date-parts": [[int(n) for n in side.strip().split("-")] for side in date.split("/")]}) or issued
+        issued = validate.read_date({"date-parts": [_edtf_season(side) for side in date.split("/")]}) or issued
     if issued and text.get("month") and len(issued["date-parts"][0]) == 1:
         month = text["month"].strip().lower()[:3]
         number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else None)
@@ -1548,13 +1558,39 @@ def detect(text: str, filename: str = "") -> str:
     return ""
 
 
+_SHORT_DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10/[a-z0-9]+)", re.I)
+WEB_TYPES = ("webpage", "post", "post-weblog")
+
+
+def _links(data: dict) -> dict:
+    """LST-2 (session 22): an entry's DOI and web address as a list item can hold them.
+
+    * A shortDOI (``10/fqd6hj``, from the DOI Foundation's shortDOI service; Zotero's DOI
+      shortener and Better BibTeX write them) is no DOI the catalog, Crossref or the OpenURL
+      resolver can match, but doi.org resolves it: the entry keeps the full DOI when its URL is
+      a doi.org link to one, else the shortDOI's doi.org link as its URL.
+    * A web page with a DOI but no URL (biblatex's ``@online`` with a ``doi``) is reached by its DOI."""
+    doi = str(data.get("DOI") or "").strip()
+    short = _SHORT_DOI.fullmatch(doi)
+    if short:
+        full = identifiers.normalize_doi(str(data.get("URL") or ""))
+        data = {k: v for k, v in data.items() if k != "DOI"} | ({"DOI": full} if full else {})
+        if not data.get("URL"):
+            data["URL"] = f"https://doi.org/{short.group(1)}"
+    if data.get("type") in WEB_TYPES and not data.get("URL") and (full := identifiers.normalize_doi(str(data.get("DOI") or ""))):
+        data = {**data, "URL": f"https://doi.org/{full}"}
+    return data
+
+
 def parse(text: str, fmt: str = "", filename: str = "") -> tuple[str, list[ParsedEntry]]:
     """(format, entries) of an RIS, BibTeX or CSL-JSON text; ``fmt`` empty = detect."""
     fmt = (fmt or detect(text, filename)).lower()
     if fmt == "ris":
-        return fmt, parse_ris(text)
-    if fmt in ("bibtex", "bib"):
-        return "bibtex", parse_bibtex(text)
-    if fmt in ("csl-json", "json"):
-        return "csl-json", parse_csl_json(text)
-    return "", []
+        fmt, entries = fmt, parse_ris(text)
+    elif fmt in ("bibtex", "bib"):
+        fmt, entries = "bibtex", parse_bibtex(text)
+    elif fmt in ("csl-json", "json"):
+        fmt, entries = "csl-json", parse_csl_json(text)
+    else:
+        return "", []
+    return fmt, [dataclasses.replace(e, csl=_links(e.csl)) if e.csl else e for e in entries]

@@ -125,6 +125,8 @@ def _date(field: str, value: Any) -> dict:
     parts = value["date-parts"]
     if not isinstance(parts, list) or not parts or len(parts) > 2:
         raise _bad(field, f"{field}.date-parts must hold one date (or two for a range)")
+    if len(parts) == 2 and parts[1] in ([], [0], ["0"], [""]):
+        parts = parts[:1]  # an open-ended range ("2014-12-31/": Better CSL JSON writes its end as [0]): its start
     clean_parts = []
     for part in parts:
         if not isinstance(part, list) or not 1 <= len(part) <= 3:

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item, Record
@@ -201,9 +201,10 @@ def link(request, token: str):
 
 # --- back office ------------------------------------------------------------------------------
 
-TABS = [("open", gettext_noop("All open")), ("pick", gettext_noop("Pick from shelf")), ("approval", gettext_noop("Approval tasks")),
-        ("copyright", gettext_noop("Copyright tasks")), ("digitization", gettext_noop("In digitization")),
-        ("delivered", gettext_noop("Delivered")), ("closed", gettext_noop("Closed"))]
+# A tab names the requests it holds: "Delivered" here is plural ("Livrées"), not a request's state (DIG-10).
+TABS = [("open", gettext_lazy("All open")), ("pick", gettext_lazy("Pick from shelf")), ("approval", gettext_lazy("Approval tasks")),
+        ("copyright", gettext_lazy("Copyright tasks")), ("digitization", gettext_lazy("In digitization")),
+        ("delivered", pgettext_lazy("requests", "Delivered")), ("closed", pgettext_lazy("requests", "Closed"))]
 
 
 def _requires(allowed, rule: str, refusal_text: str):
@@ -232,7 +233,7 @@ def work_queue(request):
     tab = tabs.chosen(request.GET.get("tab"), TABS, "open")
     reqs = selectors.work_queue(request.user, tab)[:300]
     counts = selectors.work_queue_counts(request.user)  # DIG-10: every tab's count, one query
-    ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, _(v), counts[k]) for k, v in TABS]}
+    ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, v, counts[k]) for k, v in TABS]}
     if is_htmx(request):
         return render(request, "fulfillment/_queue.html", ctx)
     return render(request, "fulfillment/work_queue.html", ctx)

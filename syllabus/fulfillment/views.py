@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web import tabs
+from syllabus.web.templatetags.web_tags import form_key
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
@@ -276,7 +278,10 @@ def configuration(request):
             return redirect(safe_next(request, f"{config_url}#{anchor}" if anchor else config_url, fallback=config_url))
         except RuleViolation as exc:
             error = exc
-    return render(request, "fulfillment/config.html", _config_context(inst, error), status=error.status if error else 200)
+    context = _config_context(inst, error)
+    if error is not None:   # which of the page's forms was refused: its refusal shows beside its field
+        context["posted"] = form_key(request.POST.get("section", "")[:60], re.sub(r"\D", "", request.POST.get("rule", ""))[:20])
+    return render(request, "fulfillment/config.html", context, status=error.status if error else 200)
 
 
 # One function per section of the configuration page (DIG-6..DIG-8, DIG-11, DIG-3), found by
@@ -346,8 +351,12 @@ def _save_desk(user, inst, d) -> None:
 
 @_section("limits", forms.LimitsForm)
 def _save_limits(user, inst, d) -> None:
-    for g in UserGroup.objects.filter(institution=inst):
-        services.set_patron_limit(user, g, d[f"limit_{g.code}"])
+    with transaction.atomic():    # every group's limit, or none of them
+        for g in UserGroup.objects.filter(institution=inst):
+            try:
+                services.set_patron_limit(user, g, d[f"limit_{g.code}"])
+            except RuleViolation as exc:    # DIG-7, said beside the group's field
+                raise RuleViolation(exc.rule, exc.detail, status=exc.status, field=f"limit_{g.code}") from exc
 
 
 def _named_rule(model, inst, d):

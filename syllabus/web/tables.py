@@ -97,8 +97,8 @@ def _stack_one(source: str, start: int) -> tuple[int, str]:
             continue
         added: dict[str, str] = {}
         if name == "table":
-            classes = _classes(attrs) or []
-            attrs = _CLASS.sub(lambda c: f'class="{" ".join([*classes, "stacks"])}"', attrs, count=1)
+            marked = 'class="{}"'.format(" ".join([*(_classes(attrs) or []), "stacks"]))
+            attrs = _CLASS.sub(lambda _found, marked=marked: marked, attrs, count=1)
             added = {"role": "table"}
         elif name in ("thead", "tbody", "tfoot"):
             section, added = name, {"role": "rowgroup"}

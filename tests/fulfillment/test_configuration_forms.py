@@ -92,4 +92,4 @@ def test_a_refused_rule_is_said_in_its_own_form_of_the_page(client, fadmin, inst
     field = _paragraph(html, f"e{rule.pk}_pos")
     assert f'aria-describedby="edd-{rule.pk}-error"' in field and f'id="edd-{rule.pk}-error"' in field and "DIG-7" in field
     assert "aria-invalid" not in _paragraph(html, "e_pos")
-    assert f'<details open><summary>Edit<span class="visually-hidden"> Everyone' in html
+    assert '<details open><summary>Edit<span class="visually-hidden"> Everyone' in html

@@ -12,7 +12,10 @@ The label carries its colon in the reader's language (``"%(label)s:"``: "Titre :
 with a non-breaking space).  A table laid out as blocks is still read as a table: the table, its
 row groups, rows and cells get ``role`` (``table``, ``rowgroup``, ``row``, ``columnheader`` /
 ``rowheader`` / ``cell``), and the CSS gives the label no alternative text, so a screen reader
-reads the cell's own header once.  A table already marked ``stacks`` is left as it is.
+reads the cell's own header once.  A table already marked ``stacks`` is left as it is: a part
+rendered once and reused for many answers writes the same markup itself (the copies table of a
+list's items, ``circulation/_item_access.html``, with the ``colon`` filter), so that the work is not
+redone on every list page.
 """
 from __future__ import annotations
 
@@ -47,75 +50,77 @@ def _text(fragment: str) -> str:
     return " ".join(html.unescape(_TAGS.sub(" ", fragment)).split())
 
 
-def _start(name: str, attrs: str, added: dict[str, str]) -> str:
-    extra = "".join(f' {key}="{html.escape(value, quote=True)}"' for key, value in added.items() if not _has(attrs, key))
-    return f"<{name}{extra}{attrs}>"    # first: what the template wrote stays as it was, next to its ">"
+def _start(name: str, attrs: str, added: str, keys: tuple[str, ...]) -> str:
+    """The start tag ``<name attrs>`` with ``added`` first — unless the template set one of ``keys``
+    itself — so that what the template wrote stays as it was, next to its ``>``."""
+    if attrs and any(key in attrs for key in keys) and any(_has(attrs, key) for key in keys):
+        return f"<{name}{attrs}>"
+    return f"<{name}{added}{attrs}>"
+
+
+_GROUPS = ("thead", "tbody", "tfoot")
 
 
 def _stack_one(source: str, start: int) -> tuple[int, str]:
-    """The table opening at ``start``, labelled; and where it ends (after ``</table>``)."""
-    matches, depth, end = [], 0, len(source)
+    """The table opening at ``start``, labelled; and where it ends (after ``</table>``).  One pass:
+    the headings (the first row of ``<thead>``) come before the rows they label."""
+    out: list[str] = []
+    last, end, depth = start, len(source), 0
+    section, head_rows, in_head, column = "", 0, False, 0
+    heads: list[str] = []
+    labels: list[str] | None = None
+    cell: tuple[int, int] | None = None
     for m in _TAG.finditer(source, start):
-        closing, name = m.group(1) == "/", m.group(2).lower()
+        closing, tag, attrs = m.group(1, 2, 3)
+        name = tag.lower()
         if name == "table":
             depth += -1 if closing else 1
             if depth == 0:
                 end = m.end()
                 break
-            if depth == 1:
-                matches.append(m)
-        elif depth == 1:
-            matches.append(m)     # a nested table's own tags (depth > 1) are not ours
-    # the headings: the first row of the table's <thead>
-    heads: list[str] = []
-    section, in_head_row, rows_in_head = "", False, 0
-    cell_open: tuple[int, int] | None = None
-    for m in matches:
-        closing, name, attrs = m.group(1) == "/", m.group(2).lower(), m.group(3)
-        if name in ("thead", "tbody", "tfoot"):
-            section = "" if closing else name
-        elif name == "tr" and section == "thead":
-            if closing:
-                in_head_row = False
+            if depth == 1 and not closing:     # this table: "stacks", and its role
+                marked = 'class="{}"'.format(" ".join([*(_classes(attrs) or []), "stacks"]))
+                out += [source[last:m.start()], _start(tag, _CLASS.sub(lambda _m, marked=marked: marked, attrs, count=1),
+                                                         ' role="table"', ("role",))]
+                last = m.end()
+            continue
+        if depth != 1:
+            continue           # a nested table's own tags are not ours
+        if closing:
+            if name in _GROUPS:
+                section = ""
+            elif name == "tr":
+                in_head = False
+            elif cell is not None:
+                heads.extend([" ".join(html.unescape(_TAGS.sub(" ", source[cell[0]:m.start()])).split())] * cell[1])
+                cell = None
+            continue
+        if name in _GROUPS:
+            section, added, keys = name, ' role="rowgroup"', ("role",)
+        elif name == "tr":
+            column, added, keys = 0, ' role="row"', ("role",)
+            if section == "thead":
+                head_rows += 1
+                in_head = head_rows == 1
+        else:
+            span = _colspan(attrs) if "colspan" in attrs.lower() else 1
+            if section == "thead":
+                added, keys = ' role="columnheader"', ("role",)
+                if in_head:
+                    cell = (m.end(), span)
             else:
-                rows_in_head += 1
-                in_head_row = rows_in_head == 1
-        elif name in ("th", "td") and in_head_row:
-            if not closing:
-                cell_open = (m.end(), _colspan(attrs))
-            elif cell_open is not None:
-                heads.extend([_text(source[cell_open[0]:m.start()])] * cell_open[1])
-                cell_open = None
+                if labels is None:
+                    label = gettext("%(label)s:")
+                    labels = [html.escape(label % {"label": h}, quote=True) if h else "" for h in heads]
+                added = ' role="rowheader"' if name == "th" else ' role="cell"'
+                keys = ("role", "data-label")
+                if span == 1 and column < len(labels) and labels[column]:
+                    added += f' data-label="{labels[column]}"'
+            column += span
+        out += [source[last:m.start()], _start(tag, attrs, added, keys)]
+        last = m.end()
     if not heads:
         return end, source[start:end]
-    out, last, section, column = [], start, "", 0
-    for m in matches:
-        closing, name, attrs = m.group(1) == "/", m.group(2).lower(), m.group(3)
-        if closing:
-            if name in ("thead", "tbody", "tfoot"):
-                section = ""
-            continue
-        added: dict[str, str] = {}
-        if name == "table":
-            marked = 'class="{}"'.format(" ".join([*(_classes(attrs) or []), "stacks"]))
-            attrs = _CLASS.sub(lambda _found, marked=marked: marked, attrs, count=1)
-            added = {"role": "table"}
-        elif name in ("thead", "tbody", "tfoot"):
-            section, added = name, {"role": "rowgroup"}
-        elif name == "tr":
-            column, added = 0, {"role": "row"}
-        else:
-            span = _colspan(attrs)
-            if section == "thead":
-                added = {"role": "columnheader"}
-            else:
-                added = {"role": "rowheader" if name == "th" else "cell"}
-                if span == 1 and column < len(heads) and heads[column]:
-                    added["data-label"] = gettext("%(label)s:") % {"label": heads[column]}
-            column += span
-        out.append(source[last:m.start()])
-        out.append(_start(m.group(0)[1:1 + len(m.group(2))], attrs, added))
-        last = m.end()
     out.append(source[last:end])
     return end, "".join(out)
 

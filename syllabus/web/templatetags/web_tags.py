@@ -40,6 +40,13 @@ def invalid(error, field: str, error_id: str) -> str:
     return format_html(' aria-invalid="true" aria-describedby="{}"', error_id)
 
 
+@register.filter
+def colon(label) -> str:
+    """``label`` followed by its colon in the reader's language: "Title:", "Titre :" (French puts a
+    non-breaking space before it) — never a colon written after a translated word in a template."""
+    return gettext("%(label)s:") % {"label": label}
+
+
 @dataclass(frozen=True)
 class FormRefusal:
     """A refusal shown on the form that was posted (:func:`form_error`): its ``rule``, ``detail``
@@ -79,7 +86,7 @@ def field_error(refusal: FormRefusal | None, field: str | None = None) -> str:
     if refusal is None or refusal.field != (field or None):
         return ""
     return format_html('<span class="error field-error" id="{}" data-testid="field-error"><strong>{}</strong> {}</span>',
-                       refusal.id, gettext("%(label)s:") % {"label": refusal.rule}, refusal.detail)
+                       refusal.id, colon(refusal.rule), refusal.detail)
 
 
 @register.simple_tag(takes_context=True)

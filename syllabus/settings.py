@@ -93,6 +93,9 @@ MIDDLEWARE = [
     "syllabus.web.middleware.RateLimitMiddleware",
     # request.htmx (django-htmx), and Vary: HX-Request on the answers that depended on it
     "syllabus.web.htmx.HtmxMiddleware",
+    # WCAG 1.4.10: every <table class="data"> of a page or fragment gets its cells' headings
+    # (data-label) and roles, so that it stacks on a phone without JavaScript (syllabus/web/tables.py)
+    "syllabus.web.tables.StackedTablesMiddleware",
     # a page's query value longer than its ceiling is a WEB-QUERY refusal page (never a 500)
     "syllabus.web.errors.QueryCeilingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syllabus.core.workflow import StateMachine, Transition
 
@@ -16,9 +17,9 @@ _DONE = ("order / short loan: a copy on the course reserve appears in the item's
 
 
 class TaskStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", pgettext_lazy("state", "Requested")
     IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("state", "Done")
     CANCELLED = "cancelled", _("Cancelled")
 
 

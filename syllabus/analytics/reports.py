@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.utils.translation import ngettext
 from django_stubs_ext import StrOrPromise
 
@@ -283,7 +284,7 @@ def _requests(institution, f: Filters) -> QuerySet[DigitizationRequest]:
         _("Days from a digitization request to its delivery, per digitization department."),
         table=_("Turnaround per department"), chart=Chart("department", ["average_days", "median_days"], unit=_("days")),
         columns=[Column("department", _("Digitization department")), Column("requests", _("Requests"), "count"),
-                 Column("delivered", _("Delivered"), "count"), Column("open", _("Still open"), "count"),
+                 Column("delivered", pgettext_lazy("requests", "Delivered"), "count"), Column("open", _("Still open"), "count"),
                  Column("average_days", _("Average days to delivery"), "number"),
                  Column("median_days", _("Median days to delivery"), "number"),
                  Column("longest_days", _("Longest days to delivery"), "number")])

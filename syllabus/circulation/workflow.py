@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syllabus.core.workflow import StateMachine, Transition
 
@@ -30,7 +31,7 @@ HOLD_WORKFLOW = StateMachine("hold", "SRV-5", [
 
 
 class AccessibleStatus(models.TextChoices):
-    OPEN = "open", _("Requested")
+    OPEN = "open", pgettext_lazy("state", "Requested")
     FULFILLED = "fulfilled", _("File ready")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syllabus.core import clock
 from syllabus.core.encryption import EncryptedTextField
@@ -148,7 +149,7 @@ class Delivery(models.TextChoices):
 
     PENDING = "pending", _("Waiting to be sent")
     SENDING = "sending", _("Sending")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("message", "Delivered")
     REFUSED = "refused", _("Refused by the partner")
     FAILED = "failed", _("Not delivered")
 

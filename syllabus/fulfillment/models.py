@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syllabus.core.models import Timestamped
 from syllabus.lists.models import CopyrightStatus
@@ -260,10 +261,11 @@ class Source(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
-    NOT_REQUIRED = "not_required", _("Not required")
-    PENDING = "pending", _("Pending")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    # An approval or copyright task's state: "tâche" agrees in French (Approuvée, Non requise).
+    NOT_REQUIRED = "not_required", pgettext_lazy("task", "Not required")
+    PENDING = "pending", pgettext_lazy("task", "Pending")
+    APPROVED = "approved", pgettext_lazy("task", "Approved")
+    REJECTED = "rejected", pgettext_lazy("task", "Rejected")
 
 
 def _token() -> str:

@@ -7,11 +7,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item, Record
@@ -20,6 +21,7 @@ from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web import tabs
+from syllabus.web.templatetags.web_tags import form_key
 from syllabus.web.errors import refusal
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
@@ -201,9 +203,10 @@ def link(request, token: str):
 
 # --- back office ------------------------------------------------------------------------------
 
-TABS = [("open", gettext_noop("All open")), ("pick", gettext_noop("Pick from shelf")), ("approval", gettext_noop("Approval tasks")),
-        ("copyright", gettext_noop("Copyright tasks")), ("digitization", gettext_noop("In digitization")),
-        ("delivered", gettext_noop("Delivered")), ("closed", gettext_noop("Closed"))]
+# A tab names the requests it holds: "Delivered" here is plural ("Livrées"), not a request's state (DIG-10).
+TABS = [("open", gettext_lazy("All open")), ("pick", gettext_lazy("Pick from shelf")), ("approval", gettext_lazy("Approval tasks")),
+        ("copyright", gettext_lazy("Copyright tasks")), ("digitization", gettext_lazy("In digitization")),
+        ("delivered", pgettext_lazy("requests", "Delivered")), ("closed", pgettext_lazy("requests", "Closed"))]
 
 
 def _requires(allowed, rule: str, refusal_text: str):
@@ -232,7 +235,7 @@ def work_queue(request):
     tab = tabs.chosen(request.GET.get("tab"), TABS, "open")
     reqs = selectors.work_queue(request.user, tab)[:300]
     counts = selectors.work_queue_counts(request.user)  # DIG-10: every tab's count, one query
-    ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, _(v), counts[k]) for k, v in TABS]}
+    ctx = {"reqs": reqs, "tab": tab, "tabs": [(k, v, counts[k]) for k, v in TABS]}
     if is_htmx(request):
         return render(request, "fulfillment/_queue.html", ctx)
     return render(request, "fulfillment/work_queue.html", ctx)
@@ -275,7 +278,10 @@ def configuration(request):
             return redirect(safe_next(request, f"{config_url}#{anchor}" if anchor else config_url, fallback=config_url))
         except RuleViolation as exc:
             error = exc
-    return render(request, "fulfillment/config.html", _config_context(inst, error), status=error.status if error else 200)
+    context = _config_context(inst, error)
+    if error is not None:   # which of the page's forms was refused: its refusal shows beside its field
+        context["posted"] = form_key(request.POST.get("section", "")[:60], re.sub(r"\D", "", request.POST.get("rule", ""))[:20])
+    return render(request, "fulfillment/config.html", context, status=error.status if error else 200)
 
 
 # One function per section of the configuration page (DIG-6..DIG-8, DIG-11, DIG-3), found by
@@ -345,8 +351,12 @@ def _save_desk(user, inst, d) -> None:
 
 @_section("limits", forms.LimitsForm)
 def _save_limits(user, inst, d) -> None:
-    for g in UserGroup.objects.filter(institution=inst):
-        services.set_patron_limit(user, g, d[f"limit_{g.code}"])
+    with transaction.atomic():    # every group's limit, or none of them
+        for g in UserGroup.objects.filter(institution=inst):
+            try:
+                services.set_patron_limit(user, g, d[f"limit_{g.code}"])
+            except RuleViolation as exc:    # DIG-7, said beside the group's field
+                raise RuleViolation(exc.rule, exc.detail, status=exc.status, field=f"limit_{g.code}") from exc
 
 
 def _named_rule(model, inst, d):

@@ -15,9 +15,9 @@ def _availability(records, user) -> dict:
     out = {}
     for record_id, value in selectors.record_loan_availability(ids).items():
         if value == selectors.AVAILABLE:
-            out[record_id] = ("available ldl-available", f"{_('Digital loan availability')}: {_('Available')}")
+            out[record_id] = ("available ldl-available", _("Digital loan availability: %(state)s") % {"state": _("Available")})
         elif value == selectors.NOT_AVAILABLE:
-            out[record_id] = ("unavailable ldl-unavailable", f"{_('Digital loan availability')}: {_('Not available')}")
+            out[record_id] = ("unavailable ldl-unavailable", _("Digital loan availability: %(state)s") % {"state": _("Not available")})
     return out
 
 

@@ -59,10 +59,14 @@ def page(view):
                                       back_label=gettext_lazy("Back to your lists"), context={"htmx_config": HTMX_CONFIG}))
 
 
-def _live_refusal(request, exc: RuleViolation) -> HttpResponse:
+def _live_refusal(request, exc: RuleViolation, citation_id: int | None = None) -> HttpResponse:
     """An htmx request refused: the rule and its message in the page's live region (#messages-live),
-    whatever the request aimed at — nothing on the page is replaced, nothing typed is lost."""
-    response = render(request, "lists/_error.html", {"error": exc}, status=exc.status)
+    whatever the request aimed at — nothing on the page is replaced, nothing typed is lost.  An
+    action of the editor on one item says it beside that item too (out of band, into the item's
+    ``#c<id>-refusal``): the live region speaks, but a sighted instructor looks at the item whose
+    button they pressed, maybe a screen below the region."""
+    beside = citation_id if citation_id and getattr(request.htmx, "target", None) == "editor" else None
+    response = render(request, "lists/_error.html", {"error": exc, "beside": beside}, status=exc.status)
     response["HX-Retarget"] = "#messages-live"
     response["HX-Reswap"] = "innerHTML"
     return response
@@ -81,7 +85,7 @@ def action(view):
             raise Http404
         except RuleViolation as exc:
             if is_htmx(request):
-                return _live_refusal(request, exc)
+                return _live_refusal(request, exc, kwargs.get("citation_id"))
             if isinstance(exc, PermissionDenied):
                 return _forbidden(request, exc)
             messages.error(request, str(exc))

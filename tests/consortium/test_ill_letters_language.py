@@ -30,8 +30,8 @@ def test_every_ill_letter_says_what_it_is_for_in_french():
 
 
 @pytest.mark.parametrize("code, name, purpose", [
-    ("ill_request_overdue", "Prêt entre bibliothèques en retard", "le signale en retard : lui demande de le rendre"),
-    ("ill_request_recalled", "Prêt entre bibliothèques rappelé", "le rappelle : lui demande de le rendre"),
+    ("ill_request_overdue", "Prêt entre bibliothèques en retard", "le signale en retard\u00a0: lui demande de le rendre"),
+    ("ill_request_recalled", "Prêt entre bibliothèques rappelé", "le rappelle\u00a0: lui demande de le rendre"),
 ])
 def test_the_letter_administrator_reads_the_overdue_and_recall_letters_in_french(client, make_user, code, name, purpose):
     admin = make_user("letters-fr", group="staff", roles=[Role.LETTER_ADMINISTRATOR], preferred_language="fr")

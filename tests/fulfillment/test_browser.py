@@ -92,3 +92,25 @@ def test_a_request_without_dates_says_so_once(page, login, patron_request, opera
     login("operator")
     page.goto(f"/services/requests/{req.pk}/")
     expect(page.get_by_test_id("request-dates")).to_have_text("—")
+
+
+def test_a_refused_configuration_is_said_beside_its_field(page, login, fadmin):
+    """DIG-9 in Chromium: a new digitization rule that delivers a link without its maximum number of
+    accesses is refused beside the "Max accesses" field of the form that was sent — the field is
+    aria-invalid and described by the refusal, which names the rule — and the page stays axe-clean."""
+    from tests.web.test_accessibility import check
+
+    login("fadmin")
+    page.goto("/services/configuration/")
+    new_rule = page.locator("#rules > form")
+    new_rule.get_by_label("Name").fill("Links for staff")
+    new_rule.get_by_label("Digitization target").select_option("link")
+    new_rule.get_by_role("button", name="Save rule").click()
+    field = page.locator("#rfnew_max")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_attribute("aria-describedby", "rules-error")
+    beside = page.locator("p", has=field).locator("#rules-error")
+    expect(beside).to_be_visible()
+    expect(beside).to_have_text("DIG-9: a link delivery needs the maximum number of accesses")
+    expect(page.locator("[aria-invalid=true]")).to_have_count(1)
+    check(page, page.title())

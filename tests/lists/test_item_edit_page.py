@@ -91,7 +91,7 @@ def test_refused_on_its_page_the_rule_shows_and_nothing_typed_is_lost(client, in
                                        "public_note": "typed note", "tags": ["optional"], "open_access": "on"})
     assert r.status_code == 400
     html = r.content.decode()
-    assert re.search(r'<p class="error" role="alert" data-testid="error" id="list-error"><strong>LST-2</strong>: .*ISBN 978-0-14-143954-0 is not valid', html)
+    assert re.search(r'<p class="error" role="alert" data-testid="error" id="list-error"><strong>LST-2:</strong> .*ISBN 978-0-14-143954-0 is not valid', html)
     book = built_list["book"].pk
     assert f'id="f-{book}-title" name="title" value="A new title"' in html
     assert 'value="978-0-14-143954-0"' in html and ">typed note</textarea>" in html

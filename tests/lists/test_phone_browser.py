@@ -157,7 +157,7 @@ def test_a_students_other_pages_fit_a_phone(page, login, world, address):  # noq
 
 def test_a_table_htmx_brings_back_is_stacked_on_a_phone_too(page, login, world):  # noqa: F811
     """Session 21: on a narrow screen a data table is one block per row, each value after its
-    column's heading (shell.js labels the cells when the page loads) — and so is the table of an
+    column's heading (the server labels the cells: syllabus/web/tables.py) — and so is the table of an
     htmx answer: the librarian's task list, its tab changed in place, still fits 390 px."""
     page.set_viewport_size(PHONE)
     login("librarian")
@@ -174,3 +174,29 @@ def test_a_table_htmx_brings_back_is_stacked_on_a_phone_too(page, login, world):
     assert first.evaluate("td => getComputedStyle(td).display") == "block"
     seen = page.evaluate(MEASURE)
     assert seen["scroll"] == PHONE["width"], seen["scroll"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_table_stacks_on_a_phone_without_javascript(signed_in_page, world, librarian, language):  # noqa: F811
+    """Session 22 (WCAG 1.4.10): the server labels every data table's cells with their column's
+    heading, so the librarian's task list is one block per row at 390 px with JavaScript off too —
+    each value after its heading and a colon in the reader's language ("Liste :" in French) — and
+    stays columns on a wide screen."""
+    librarian.preferred_language = language
+    librarian.save(update_fields=["preferred_language"])
+    pg = signed_in_page(librarian, javascript=False, viewport=PHONE)
+    pg.goto("/lists/tasks/")
+    table = pg.get_by_test_id("task-table")
+    expect(table).to_have_class(re.compile(r"\bstacks\b"))
+    expect(table).to_have_attribute("role", "table")
+    heading = table.locator("thead th").first.text_content().strip()
+    assert heading == {"en": "List", "fr": "Liste"}[language]
+    label = {"en": f"{heading}:", "fr": f"{heading}\u00a0:"}[language]
+    first = table.locator("tbody tr").first.locator("td").first
+    expect(first).to_have_attribute("data-label", label)
+    display, before = first.evaluate("td => [getComputedStyle(td).display, getComputedStyle(td, '::before').content]")
+    assert display == "block" and label in before, (display, before)
+    seen = pg.evaluate(MEASURE)
+    assert seen["scroll"] == PHONE["width"], seen["scroll"]
+    pg.set_viewport_size({"width": 1280, "height": 900})
+    assert first.evaluate("td => getComputedStyle(td).display") == "table-cell"

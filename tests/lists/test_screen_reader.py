@@ -99,3 +99,32 @@ def test_the_live_region_stays_in_place_and_speaks_after_a_move_by_keyboard(page
     delete.click()
     expect(live).to_have_text("Item deleted. Middlemarch")
     assert page.evaluate("window.__region === document.getElementById('messages-live')")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_item_action_is_said_beside_the_item_and_in_the_live_region(page, login, three, instructor):
+    """LST-4 in Chromium: the instructor's page still offers "Send to library" for Hard Times, which
+    was sent meanwhile (another tab); the refusal is announced in the live region, as before, and is
+    now also shown beside Hard Times — where the instructor is looking — not only at the top of the
+    page; the next action that succeeds clears it."""
+    from syllabus.lists import services
+    from tests.web.test_accessibility import check
+
+    lst, hard_times = three["list"], three["items"][1]
+    login("instructor")
+    page.goto(f"/lists/{lst.pk}/edit/")
+    page.evaluate("window.__region = document.getElementById('messages-live')")
+    services.send_citation(instructor, hard_times)              # from another tab
+    page.locator(f"#c{hard_times.pk}-send").click()
+    beside = page.locator(f"#item-{hard_times.pk}").get_by_test_id("item-refusal")
+    expect(beside).to_be_visible()
+    expect(beside).to_contain_text("LST-4")
+    live = page.locator("#messages-live")
+    expect(live).to_contain_text("LST-4")
+    assert page.evaluate("window.__region === document.getElementById('messages-live')"), "the live region was replaced"
+    expect(page.get_by_test_id("item-refusal")).to_have_count(1)      # beside that item only
+    check(page, page.title())
+    page.get_by_role("button", name="Move Middlemarch down").click()
+    expect(live).to_have_text("Item moved. Middlemarch is item 2 of 3 in Week 1.")
+    expect(page.get_by_test_id("item-refusal")).to_have_count(0)

@@ -1,6 +1,8 @@
 """The outbox monitor (OUT-1): pending / sent / failed / suppressed, and retry."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -93,3 +95,16 @@ def test_the_back_office_nav_shows_letters_and_outbox_to_the_letter_administrato
     client.force_login(librarian)
     html = client.get("/").content.decode()
     assert 'href="/notifications/letters/"' not in html
+
+
+def test_the_french_monitor_tabs_agree_with_the_messages_they_hold(client, mixed_outbox, letter_admin):
+    """OUT-1 in French: the tabs count messages (masculine, plural): "Envoyés", "En échec", "Tous" — not a
+    request's "Envoyée" or the state noun "Échec"."""
+    from django.urls import reverse
+
+    client.force_login(letter_admin)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    page = client.get("/notifications/outbox/?status=sent").content.decode()
+    labels = dict(re.findall(r'data-tab="(\w+)">\s*([^<]*?)\s*<', page))
+    assert labels == {"pending": "En attente", "failed": "En échec", "sent": "Envoyés", "suppressed": "Bloqués",
+                      "all": "Tous"}, labels

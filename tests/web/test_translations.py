@@ -192,7 +192,7 @@ def test_a_librarian_works_the_task_list_in_french(client, librarian, sent_list)
     _switch_to_french(client, reverse("lists:tasks"))
 
     r = client.get(reverse("lists:tasks"))
-    _assert_french(r, french=["Listes de lectures : liste des tâches", "Non attribuées", "Attribuées à moi",
+    _assert_french(r, french=["Listes de lectures\u00a0: liste des tâches", "Non attribuées", "Attribuées à moi",
                               "Statut de la liste", "Me l'attribuer", "Appliquer", "1 liste"],
                    english=["Resource lists: task list", "Unassigned", "Assigned to me", "Assigned to others",
                             "List status", "Assign to me", "Apply", "Sort by", "1 list", "Back office"])

@@ -1,13 +1,16 @@
 """Template tags of the page shell."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import template
 from django.core.signals import setting_changed
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -35,6 +38,55 @@ def invalid(error, field: str, error_id: str) -> str:
     if error is None or getattr(error, "field", None) != field:
         return ""
     return format_html(' aria-invalid="true" aria-describedby="{}"', error_id)
+
+
+@register.filter
+def colon(label) -> str:
+    """``label`` followed by its colon in the reader's language: "Title:", "Titre :" (French puts a
+    non-breaking space before it) — never a colon written after a translated word in a template."""
+    return gettext("%(label)s:") % {"label": label}
+
+
+@dataclass(frozen=True)
+class FormRefusal:
+    """A refusal shown on the form that was posted (:func:`form_error`): its ``rule``, ``detail``
+    and ``field``, and ``id``, the id of the element that says it next to the field."""
+
+    rule: str
+    detail: str
+    field: str | None
+    id: str
+
+
+def form_key(section: str, row=None) -> str:
+    """How a page with several forms names one: ``form_key("rules", 5)`` → ``"rules:5"`` (``"rules:"``:
+    its form for a new row).  The view names the form that was posted the same way (``posted``)."""
+    return f"{section}:{'' if row in (None, '') else row}"
+
+
+@register.simple_tag(takes_context=True)
+def form_error(context, section: str, row=None) -> FormRefusal | None:
+    """``{% form_error "rules" rule.pk as err %}``: the page's refusal (``error``, a RuleViolation)
+    when the form the view says was posted (``posted``) is this one — else None.  Then each field
+    says ``{% invalid err "position" err.id %}`` and ``{% field_error err "position" %}`` after it, so
+    that the refusal shows next to the field it is about, tied to it (WCAG 3.3.1, 1.3.1), on the
+    form it concerns among the page's others."""
+    error, posted = context.get("error"), context.get("posted")
+    name = form_key(section, row)
+    if error is None or posted != name:
+        return None
+    slug = re.sub(r"[^A-Za-z0-9_-]", "-", f"{section}-{row}" if row not in (None, "") else section)
+    return FormRefusal(error.rule, str(error.detail), getattr(error, "field", None) or None, f"{slug}-error")
+
+
+@register.simple_tag
+def field_error(refusal: FormRefusal | None, field: str | None = None) -> str:
+    """The refusal's rule and text beside the field it names (``field``; no field: beside the form's
+    button, for a refusal that names no field), with the id the field's ``aria-describedby`` reads."""
+    if refusal is None or refusal.field != (field or None):
+        return ""
+    return format_html('<span class="error field-error" id="{}" data-testid="field-error"><strong>{}</strong> {}</span>',
+                       refusal.id, colon(refusal.rule), refusal.detail)
 
 
 @register.simple_tag(takes_context=True)

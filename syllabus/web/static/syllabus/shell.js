@@ -47,38 +47,6 @@
     e.preventDefault();
     closeRegion(region);
   });
-  /* Data tables on a phone (WCAG 1.4.10): each cell gets its column's heading (data-label) and
-     the table the class "stacks", which syllabus.css lays out as one block per row on a narrow
-     screen — the heading written before each value.  The table, its rows and cells get their
-     roles explicitly: a table laid out as blocks keeps being read as a table. */
-  function stackTables(root) {
-    var tables = root.querySelectorAll ? root.querySelectorAll("table.data:not(.stacks)") : [];
-    Array.prototype.forEach.call(tables, function (table) {
-      var headRow = table.tHead && table.tHead.rows[0], heads = [];
-      if (!headRow) return;
-      Array.prototype.forEach.call(headRow.cells, function (th) {
-        for (var n = 0; n < (th.colSpan || 1); n++) heads.push(th.textContent.replace(/\s+/g, " ").trim());
-      });
-      table.setAttribute("role", "table");
-      Array.prototype.forEach.call(table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot"), function (group) {
-        group.setAttribute("role", "rowgroup");
-      });
-      Array.prototype.forEach.call(table.rows, function (row) {
-        row.setAttribute("role", "row");
-        var column = 0;
-        Array.prototype.forEach.call(row.cells, function (cell) {
-          var head = row.parentNode === table.tHead;
-          cell.setAttribute("role", head ? "columnheader" : cell.tagName === "TH" ? "rowheader" : "cell");
-          if (!head && heads[column] && cell.colSpan === 1) cell.setAttribute("data-label", heads[column]);
-          column += cell.colSpan || 1;
-        });
-      });
-      table.classList.add("stacks");
-    });
-  }
-  stackTables(document);
-  document.addEventListener("htmx:load", function (e) { stackTables(e.target.parentNode || document); });
-
   document.addEventListener("keydown", function (e) {
     if (e.key !== "Escape" || e.defaultPrevented) return;
     var region = e.target && e.target.closest ? e.target.closest("[data-inplace-region]") : null;

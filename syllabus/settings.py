@@ -324,6 +324,10 @@ RATE_LIMIT_SEARCH = os.environ.get("RATE_LIMIT_SEARCH", "120/minute")
 RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "30/minute")
 RATE_LIMIT_IMPORT = os.environ.get("RATE_LIMIT_IMPORT", "60/hour")
 RATE_LIMIT_EXPORT = os.environ.get("RATE_LIMIT_EXPORT", "60/minute")
+# single sign-on's metadata sweeps (LMS-3, syllabus/sso/services.py): at most this many identity
+# providers of each kind (SAML metadata; OpenID discovery + key set) are read per timer tick, the
+# longest overdue first; the rest wait for the next ticks (each read is bounded by the outbound deadline)
+SSO_REFRESH_PER_TICK = min(max(int(os.environ.get("SSO_REFRESH_PER_TICK", "20")), 1), 1000)
 # an ILL partner's failed authentications at POST /api/v1/iso18626 from one address (CON-2), within
 # SIGNIN_WINDOW_SECONDS, that lock it there for SIGNIN_LOCKOUT_SECONDS (the same throttle)
 ILL_PARTNER_MAX_FAILURES = int(os.environ.get("ILL_PARTNER_MAX_FAILURES", "10"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core import encryption
 from syllabus.core.errors import RuleViolation
@@ -35,7 +36,8 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
                   "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map",
                   "role_attribute", "role_map", "issuer", "client_id", "client_secret", "scopes", "allowed_tenants",
                   "allowed_hosted_domains", "signing_alg", "metadata_url",
-                  "metadata_signing_cert", "metadata_xml", "check_scopes", "extra_scopes"]
+                  "metadata_signing_cert", "metadata_xml", "metadata_max_age", "check_scopes", "extra_scopes",
+                  "previous_username_attribute"]
         # the secret is never written back into the page (view-source showed it); empty keeps the saved one
         widgets = {"client_secret": forms.PasswordInput(render_value=False)}
         help_texts = {"client_secret": "empty keeps the secret saved; type it again when the issuer changes"}
@@ -76,6 +78,9 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
 
                 self._saml_metadata(data)
                 self.instance.entity_id = saml.idp_entity_id(data["metadata_xml"])
+                saml.check_signed_validity(data["metadata_xml"], signing_cert=data["metadata_signing_cert"],
+                                           max_age_days=data.get("metadata_max_age"),
+                                           where=f"the metadata of {self.instance.entity_id}")
                 self.instance.metadata_refresh_due = None   # read again from its URL at the next tick
         return data
 
@@ -114,7 +119,15 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
                     "issuer")
     list_filter = ("kind", "enabled")
     readonly_fields = ("entity_id", "metadata_fetched_at", "metadata_refresh_due", "refresh_failed_at", "refresh_error",
-                       "metadata_scopes", "linked_accounts")
+                       "metadata_scopes", "linked_accounts", "metadata_state")
+
+    @admin.display(description=_("SAML metadata held"))
+    def metadata_state(self, obj):
+        """Current until when — or the refusal sign-in meets: expired (validUntil) or older than the
+        maximum metadata age (LMS-3)."""
+        from . import saml
+
+        return (saml.metadata_state(obj) if obj and obj.pk else "") or "—"
 
     @admin.display(description="accounts linked (by e-mail address)")
     def linked_accounts(self, obj):
@@ -129,14 +142,14 @@ class IdentityProviderAdmin(InstitutionScopedAdmin):
         return ", ".join(f"{s.value} (regexp)" if s.regexp else s.value for s in scopes) or "none"
     fieldsets = (
         (None, {"fields": ("institution", "name", "slug", "kind", "enabled", "order", "existing_only", "authn_context")}),
-        ("Attribute mapping", {"fields": ("preset", "trust_email_for_staff", "verifies_email", "username_attribute", "first_name_attribute", "last_name_attribute",
-                                          "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map",
+        ("Attribute mapping", {"fields": ("preset", "trust_email_for_staff", "verifies_email", "username_attribute", "previous_username_attribute",
+                                          "first_name_attribute", "last_name_attribute", "email_attribute", "group_attribute", "group_map", "role_attribute", "role_map",
                                           "linked_accounts")}),
         ("OpenID Connect", {"fields": ("issuer", "client_id", "client_secret", "scopes", "allowed_tenants",
                                        "allowed_hosted_domains", "signing_alg")}),
         ("SAML 2.0", {"fields": ("metadata_url", "idp_entity_id", "metadata_signing_cert", "metadata_xml", "entity_id",
-                                    "metadata_scopes", "check_scopes", "extra_scopes")}),
-        ("Reading the provider again (the timer)", {"fields": ("metadata_fetched_at", "metadata_refresh_due",
+                                    "metadata_max_age", "metadata_scopes", "check_scopes", "extra_scopes")}),
+        ("Reading the provider again (the timer)", {"fields": ("metadata_state", "metadata_fetched_at", "metadata_refresh_due",
                                                                "refresh_failed_at", "refresh_error")}),
     )
 

@@ -3,7 +3,7 @@ attributes map onto a person, the SAML service provider's own key pair per insti
 record of used SAML assertions (replays are refused) and the sign-ins that single logout ends."""
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +40,13 @@ CHECK_SCOPES_HELP = _("Scoped attributes (eduPersonPrincipalName, eduPersonScope
                       "(LMS-3). Untick only for an IdP you alone trust, whose scopes you cannot list.")
 EXTRA_SCOPES_HELP = _("Comma-separated scopes (DNS domains, e.g. uni.example) this IdP may assert besides those of its "
                       "metadata: for an IdP whose metadata declares none (Microsoft Entra ID, Okta, Keycloak) (LMS-3).")
+METADATA_MAX_AGE_DEFAULT = 7     # days a SAML IdP's metadata read from its URL is trusted (new providers)
+METADATA_MAX_AGE_MAX = 365
+METADATA_MAX_AGE_HELP = _("SAML metadata read from a URL is trusted for at most this many days after it was last read (or "
+                          "until its validUntil, when earlier): past it, sign-in through the provider is refused until "
+                          "the timer reads it again. With a metadata signing certificate, a document must also say "
+                          "until when it is valid (validUntil, at most 28 days ahead). Empty: off — providers added "
+                          "before session 22 were left off so that no campus was locked out; 7 days for new ones (LMS-3).")
 ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 HMAC_ALGS = ("HS256", "HS384", "HS512")
 SIGNING_ALG_CHOICES = [(alg, alg) for alg in (*ASYMMETRIC_ALGS, *HMAC_ALGS)]
@@ -75,6 +82,11 @@ class IdentityProvider(models.Model):
     # --- attribute mapping (claims for OIDC, attribute names or OIDs for SAML) ----------------
     username_attribute = models.CharField(max_length=200, blank=True,
                                           help_text="default: sub (OIDC), eduPersonPrincipalName (SAML)")
+    previous_username_attribute = models.CharField(
+        _("previous username attribute"), max_length=200, blank=True,
+        help_text=_("The attribute that named people before the username attribute above (Microsoft Entra ID: "
+                    "preferred_username, before oid): a person who signed in through this provider by it is found by it "
+                    "once, then keyed on the new one. Empty once everyone has signed in again (LMS-3)."))
     first_name_attribute = models.CharField(max_length=200, blank=True, help_text="default: given_name / givenName")
     last_name_attribute = models.CharField(max_length=200, blank=True, help_text="default: family_name / sn")
     email_attribute = models.CharField(max_length=200, blank=True, help_text="default: email / mail")
@@ -116,6 +128,9 @@ class IdentityProvider(models.Model):
         help_text=_("PEM certificate the metadata must be signed with (a federation's aggregate: InCommon, eduGAIN, UK "
                     "federation): checked when it is added and at every refresh; unsigned or altered metadata is refused "
                     "and the copy held is kept (LMS-3)"))
+    metadata_max_age = models.PositiveSmallIntegerField(
+        _("maximum metadata age (days)"), null=True, blank=True, default=METADATA_MAX_AGE_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(METADATA_MAX_AGE_MAX)], help_text=METADATA_MAX_AGE_HELP)
     check_scopes = models.BooleanField(_("check attribute scopes"), default=True, help_text=CHECK_SCOPES_HELP)
     extra_scopes = models.CharField(_("scopes declared here"), max_length=500, blank=True, help_text=EXTRA_SCOPES_HELP)
     metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False,
@@ -180,7 +195,8 @@ class LinkedAccount(models.Model):
     provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="linked_accounts")
     subject = models.CharField(max_length=255, help_text="the value of the provider's username attribute")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_links")
-    linked_by = models.CharField(max_length=10, choices=[("username", "username"), ("email", "e-mail address")])
+    linked_by = models.CharField(max_length=10, choices=[("username", "username"), ("email", "e-mail address"),
+                                                         ("rekeyed", "previous username attribute")])
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:

@@ -28,6 +28,7 @@ class Preset:
     email: str
     group: str = ""
     role: str = ""
+    previous_username: str = ""   # what the preset named people by before (re-keyed once: services.account_for)
 
     def values(self) -> dict[str, str]:
         return {f"{what}_attribute": getattr(self, what)
@@ -36,8 +37,11 @@ class Preset:
 
 PRESETS: dict[str, dict[str, Preset]] = {
     Kind.OIDC: {
-        # v2.0 ID tokens; v1 ones (https://sts.windows.net/…) carry upn instead of preferred_username
-        "entra": Preset("Microsoft Entra ID", "preferred_username", "given_name", "family_name", "email", "groups"),
+        # oid, the person's immutable object id (v2.0 and v1 ID tokens): Microsoft advises keying accounts on it,
+        # not on preferred_username (the UPN, which a tenant's administrators can change and which a guest's tenant
+        # does not verify); people first found by preferred_username are re-keyed on oid (session 22)
+        "entra": Preset("Microsoft Entra ID", "oid", "given_name", "family_name", "email", "groups",
+                        previous_username="preferred_username"),
         "adfs": Preset("AD FS (Windows Server)", "upn", "given_name", "family_name", "email", "group"),
         "okta": Preset("Okta", "preferred_username", "given_name", "family_name", "email", "groups"),
         "keycloak": Preset("Keycloak", "preferred_username", "given_name", "family_name", "email", "groups"),
@@ -83,8 +87,12 @@ def fill(kind: str, code: str, values: dict[str, str]) -> dict[str, str]:
     """``values`` (attribute fields, ``""`` when not given) with the preset's names where left empty."""
     if not code:
         return values
-    chosen = preset(kind, code).values()
-    return {**values, **{k: v for k, v in chosen.items() if not values.get(k)}}
+    found = preset(kind, code)
+    chosen = found.values()
+    filled = {**values, **{k: v for k, v in chosen.items() if not values.get(k)}}
+    if found.previous_username and not values.get("username_attribute") and not values.get("previous_username_attribute"):
+        filled["previous_username_attribute"] = found.previous_username   # the preset's own key replaced an older one
+    return filled
 
 
 def hint(kind: str, attributes: dict) -> str:

@@ -437,28 +437,92 @@ def metadata_times(metadata_xml: str) -> tuple[dt.datetime | None, int | None]:
     return until, cache
 
 
-def next_refresh(metadata_xml: str, now: dt.datetime) -> dt.datetime:
+def next_refresh(metadata_xml: str, now: dt.datetime, max_age_days: int | None = None) -> dt.datetime:
     """When metadata read at ``now`` is read again: after its cacheDuration (between REFRESH_MIN
-    and REFRESH_MAX), else REFRESH_DEFAULT — and before its validUntil runs out."""
+    and REFRESH_MAX), else REFRESH_DEFAULT — and before its validUntil runs out, and before half
+    of the provider's maximum metadata age is spent."""
     until, cache = metadata_times(metadata_xml)
     seconds = min(max(cache, REFRESH_MIN), REFRESH_MAX) if cache is not None else REFRESH_DEFAULT
     due = now + dt.timedelta(seconds=seconds)
     if until is not None and until > now:
         due = min(due, now + (until - now) / 2)   # refresh while the copy we hold is still valid
+    if max_age_days:
+        due = min(due, now + dt.timedelta(days=max_age_days) / 2)
     return due
 
 
-def check_metadata_current(provider: IdentityProvider) -> None:
-    """Sign-in through a provider whose metadata's validUntil has passed is refused: the keys in
-    it are no longer vouched for (a refresh from its URL, on the tick or ``syllabus sso refresh``,
-    replaces it)."""
+SIGNED_VALIDITY_MAX = 28 * 24 * 3600   # seconds: how far ahead a signed document's validUntil may be (eduGAIN's 28 days)
+
+
+def check_signed_validity(metadata_xml: str, *, signing_cert: str, max_age_days: int | None, where: str) -> None:
+    """With a metadata signing certificate and a maximum metadata age, the document must say until
+    when it is valid (validUntil), at most SIGNED_VALIDITY_MAX ahead: a signature proves who
+    published it, not when, so without validUntil a copy signed long ago (with a key since retired)
+    could be replayed at every refresh and never grow old (LMS-3; the Shibboleth SP's
+    RequiredValidUntil)."""
+    if not signing_cert or not max_age_days:
+        return
+    until, _cache = metadata_times(metadata_xml)
+    if until is None:
+        raise RuleViolation(RULE, f"{where} is signed but says no validUntil: a copy signed long ago could be replayed and "
+                                  "would never expire; a provider with a maximum metadata age takes signed metadata only "
+                                  "with a validUntil (as InCommon's and eduGAIN's carry) — or set its maximum metadata age "
+                                  "to empty (off)")
+    ahead = (until - clock.now()).total_seconds()
+    if ahead > SIGNED_VALIDITY_MAX:
+        raise RuleViolation(RULE, f"{where} is signed with a validUntil {until:%Y-%m-%d %H:%M} UTC, more than "
+                                  f"{SIGNED_VALIDITY_MAX // 86400} days ahead: a copy replayed would be trusted that long; "
+                                  "refused (ask its publisher for a shorter validity)")
+
+
+def metadata_expiry(provider: IdentityProvider) -> tuple[dt.datetime | None, str]:
+    """When the copy held stops being trusted, and why: ``(validUntil, "validUntil")``, or — metadata
+    read from a URL, with a maximum metadata age — ``(last read + age, "max-age")`` when earlier;
+    ``(None, "")`` for never."""
     until, _cache = metadata_times(provider.metadata_xml)
-    if until is not None and until <= clock.now():
+    expiry, why = (until, "validUntil") if until is not None else (None, "")
+    if provider.metadata_max_age and provider.metadata_url and provider.metadata_fetched_at:
+        aged = provider.metadata_fetched_at + dt.timedelta(days=provider.metadata_max_age)
+        if expiry is None or aged < expiry:
+            expiry, why = aged, "max-age"
+    return expiry, why
+
+
+def metadata_state(provider: IdentityProvider) -> str:
+    """What the provider page says of the metadata held: current until when, or the refusal that
+    sign-in through it meets (LMS-3)."""
+    if provider.kind != Kind.SAML or not provider.metadata_xml:
+        return ""
+    try:
+        check_metadata_current(provider)
+    except RuleViolation as exc:
+        return str(exc)
+    expiry, why = metadata_expiry(provider)
+    if expiry is None:
+        return ("current, no end (no validUntil; pasted or read from a file, or the maximum metadata age is off)"
+                if not provider.metadata_max_age or not provider.metadata_url else "current, until it is read again")
+    rule = "validUntil" if why == "validUntil" else f"maximum metadata age, {provider.metadata_max_age} days"
+    return f"current until {expiry:%Y-%m-%d %H:%M} UTC ({rule})"
+
+
+def check_metadata_current(provider: IdentityProvider) -> None:
+    """Sign-in through a provider whose metadata's validUntil has passed — or, read from a URL, whose
+    last read is older than the provider's maximum metadata age — is refused: the keys in it are no
+    longer vouched for (a refresh from its URL, on the tick or ``syllabus sso refresh``, replaces it)."""
+    expiry, why = metadata_expiry(provider)
+    if expiry is None or expiry > clock.now():
+        return
+    if why == "validUntil":
         where = (f"could not be read again from {provider.metadata_url}" if provider.metadata_url
                  else "has no URL to be read again from")
-        raise RuleViolation(RULE, f"{provider.name}'s SAML metadata expired on {until:%Y-%m-%d %H:%M} UTC (validUntil) and "
+        raise RuleViolation(RULE, f"{provider.name}'s SAML metadata expired on {expiry:%Y-%m-%d %H:%M} UTC (validUntil) and "
                                   f"{where}: sign-in through it is refused until the institution's administrator loads "
                                   "fresh metadata (syllabus sso refresh, or the admin)")
+    failure = f" (last failure: {provider.refresh_error[:300]})" if provider.refresh_error else ""
+    raise RuleViolation(RULE, f"{provider.name}'s SAML metadata was last read from {provider.metadata_url} on "
+                              f"{provider.metadata_fetched_at:%Y-%m-%d %H:%M} UTC, more than its maximum metadata age of "
+                              f"{provider.metadata_max_age} days ago{failure}: sign-in through it is refused until it is "
+                              "read again (the timer tries every 15 minutes; syllabus sso refresh, or the admin)")
 
 
 # --- shibmd:Scope (scoped attributes) -----------------------------------------------------------

@@ -19,7 +19,8 @@ from syllabus.org.models import Institution, User, UserGroup, typed_username
 from syllabus.org.roles import Role
 from syllabus.org.services import PersonDetails, has_back_office_rights, provision_person
 
-from .models import MAP_MAX_ENTRIES, IdentityProvider, Kind, LinkedAccount, ServiceProvider, SignIn, UsedAssertion
+from .models import (MAP_MAX_ENTRIES, METADATA_MAX_AGE_DEFAULT, METADATA_MAX_AGE_MAX, IdentityProvider, Kind, LinkedAccount,
+                     ServiceProvider, SignIn, UsedAssertion)
 from .oidc import says_true
 
 logger = logging.getLogger(__name__)
@@ -250,11 +251,13 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
                       trust_email_for_staff: bool = False, verifies_email: bool = False,
                       authn_context: str = "", metadata_signing_cert: str = "", scopes: str = "",
                       check_scopes: bool = True, preset: str = "",
-                      attributes: dict[str, str] | None = None) -> IdentityProvider:
+                      attributes: dict[str, str] | None = None,
+                      metadata_max_age: int | None = METADATA_MAX_AGE_DEFAULT) -> IdentityProvider:
     """``metadata_xml``: the IdP's EntityDescriptor, as :func:`saml.read_metadata` takes it out of
     an aggregate (after checking its signature with ``metadata_signing_cert``, kept for refreshes).
     ``scopes``: scopes the IdP may assert besides its metadata's ``shibmd:Scope``; ``preset``,
-    ``attributes``: as :func:`add_oidc_provider`."""
+    ``attributes``: as :func:`add_oidc_provider`; ``metadata_max_age``: days the metadata read from
+    ``metadata_url`` is trusted after its last read (None: off)."""
     from . import saml
 
     mapping = _mapping(Kind.SAML, preset, attributes, username=username_attribute, group=group_attribute,
@@ -264,17 +267,37 @@ def add_saml_provider(institution: Institution, *, name: str, metadata_xml: str,
     values["extra_scopes"] = parse_scopes(scopes)
     values["check_scopes"] = bool(check_scopes)
     metadata_signing_cert = saml.check_signing_cert(metadata_signing_cert)
+    metadata_max_age = check_max_age(metadata_max_age)
     entity_id = saml.idp_entity_id(metadata_xml)
+    saml.check_signed_validity(metadata_xml, signing_cert=metadata_signing_cert, max_age_days=metadata_max_age,
+                               where=f"the metadata of {entity_id}")
     now = clock.now()
-    fetched = {"metadata_fetched_at": now, "metadata_refresh_due": saml.next_refresh(metadata_xml, now)} if metadata_url else {}
+    fetched = ({"metadata_fetched_at": now, "metadata_refresh_due": saml.next_refresh(metadata_xml, now, metadata_max_age)}
+               if metadata_url else {})
     with transaction.atomic():
         service_provider(institution)
         provider = IdentityProvider.objects.create(
             kind=Kind.SAML, metadata_xml=metadata_xml, metadata_url=metadata_url or "", entity_id=entity_id, **fetched,
-            metadata_signing_cert=metadata_signing_cert, **mapping, existing_only=existing_only,
+            metadata_signing_cert=metadata_signing_cert, metadata_max_age=metadata_max_age, **mapping,
+            existing_only=existing_only,
             trust_email_for_staff=bool(trust_email_for_staff), verifies_email=bool(verifies_email), **values)
         audit.created(actor, provider)
     return provider
+
+
+def check_max_age(days) -> int | None:
+    """A provider's maximum metadata age in days (1..365), or None for off; refused naming LMS-3."""
+    if days is None or days == "" or str(days).strip().lower() == "off":
+        return None
+    try:
+        value = int(str(days).strip())
+    except ValueError:
+        raise RuleViolation(RULE, f"the maximum metadata age is a number of days (1 to {METADATA_MAX_AGE_MAX}) or off, "
+                                  f"not {str(days)[:20]!r}") from None
+    if not 1 <= value <= METADATA_MAX_AGE_MAX:
+        raise RuleViolation(RULE, f"the maximum metadata age is between 1 and {METADATA_MAX_AGE_MAX} days (or off), "
+                                  f"not {value}")
+    return value
 
 
 def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> bool:
@@ -297,13 +320,16 @@ def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> b
         if entity_id != provider.entity_id:
             raise RuleViolation(RULE, f"the metadata at {provider.metadata_url} now describes {entity_id[:200]!r}, not "
                                       f"{provider.entity_id!r}: kept the metadata held; add the other IdP as a provider of its own")
+        saml.check_signed_validity(xml, signing_cert=provider.metadata_signing_cert,
+                                   max_age_days=provider.metadata_max_age, where=f"the metadata at {provider.metadata_url}")
     except RuleViolation as exc:
         record_refresh_failure(provider, now, exc, retry=saml.REFRESH_RETRY)
         raise
     changed = xml != provider.metadata_xml
     with transaction.atomic():
         IdentityProvider.objects.filter(pk=provider.pk).update(
-            metadata_xml=xml, metadata_fetched_at=now, metadata_refresh_due=saml.next_refresh(xml, now),
+            metadata_xml=xml, metadata_fetched_at=now,
+            metadata_refresh_due=saml.next_refresh(xml, now, provider.metadata_max_age),
             refresh_error="", refresh_failed_at=None)
         if changed:   # the trail names the versions (SHA-256), not megabytes of XML twice
             import hashlib
@@ -314,20 +340,40 @@ def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> b
     return changed
 
 
-def refresh_due_metadata(now) -> int:
-    """The tick: read again every SAML provider's metadata whose time has come (cacheDuration,
-    else every four hours); one failure does not stop the others."""
-    from django.db.models import Q
+def due_for_refresh(kind: str, now, limit: int | None = None):
+    """The enabled providers of ``kind`` whose metadata is due at ``now``, the longest overdue first
+    (never read yet before all), at most ``limit`` (the tick's budget: SSO_REFRESH_PER_TICK)."""
+    from django.db.models import F, Q
 
-    due = IdentityProvider.objects.filter(kind=Kind.SAML, enabled=True).exclude(metadata_url="").filter(
-        Q(metadata_refresh_due__isnull=True) | Q(metadata_refresh_due__lte=now)).select_related("institution")
-    changed = 0
-    for provider in due:
+    rows = IdentityProvider.objects.filter(kind=kind, enabled=True).filter(
+        Q(metadata_refresh_due__isnull=True) | Q(metadata_refresh_due__lte=now))
+    if kind == Kind.SAML:
+        rows = rows.exclude(metadata_url="")
+    rows = rows.select_related("institution").order_by(F("metadata_refresh_due").asc(nulls_first=True), "pk")
+    return list(rows[:limit] if limit is not None else rows)
+
+
+def refresh_budget() -> int:
+    """How many providers of each kind one tick reads at most (LMS-3): each read is bounded by the
+    outbound deadline, so the tick is too — the others are read at the next ticks, the longest overdue
+    first."""
+    from django.conf import settings
+
+    return min(max(int(getattr(settings, "SSO_REFRESH_PER_TICK", 20)), 1), 1000)
+
+
+def refresh_due_metadata(now, budget: int | None = None) -> int:
+    """The tick: read again the SAML providers' metadata whose time has come (cacheDuration, else
+    every four hours), at most ``budget`` of them (SSO_REFRESH_PER_TICK); one failure does not stop
+    the others.  Returns how many were read (changed or not)."""
+    read = 0
+    for provider in due_for_refresh(Kind.SAML, now, refresh_budget() if budget is None else budget):
+        read += 1
         try:
-            changed += refresh_saml_metadata(provider, now)
+            refresh_saml_metadata(provider, now)
         except RuleViolation:
             pass   # recorded on the provider and logged
-    return changed
+    return read
 
 
 def record_refresh_failure(provider: IdentityProvider, now, exc: RuleViolation, *, retry: int) -> None:
@@ -361,15 +407,12 @@ def refresh_oidc_metadata(provider: IdentityProvider, now=None) -> dict:
     return meta
 
 
-def refresh_due_oidc(now) -> int:
+def refresh_due_oidc(now, budget: int | None = None) -> int:
     """The tick: read again the discovery document and key set of every enabled OpenID provider whose
-    time has come (every hour; 15 minutes after a failure); one failure does not stop the others."""
-    from django.db.models import Q
-
-    due = IdentityProvider.objects.filter(kind=Kind.OIDC, enabled=True).filter(
-        Q(metadata_refresh_due__isnull=True) | Q(metadata_refresh_due__lte=now)).select_related("institution")
+    time has come (every hour; 15 minutes after a failure), at most ``budget`` of them
+    (SSO_REFRESH_PER_TICK); one failure does not stop the others.  Returns how many were read well."""
     read = 0
-    for provider in due:
+    for provider in due_for_refresh(Kind.OIDC, now, refresh_budget() if budget is None else budget):
         try:
             refresh_oidc_metadata(provider, now)
             read += 1
@@ -473,10 +516,13 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
         vouched = bool(details.email)
     check_email_trust(provider, details.username)
     subject_name = User.normalize_username(details.username.strip())[:255]
+    previous = _first(attributes, provider.previous_username_attribute) if provider.previous_username_attribute else None
     with transaction.atomic():
         if assertion_id:
             record_assertion(provider, assertion_id, assertion_keep_until)
-        account, linked_by = account_for(provider, details, subject_name, vouched=vouched)
+        account, linked_by = (rekeyed(provider, subject_name, previous) if previous else (None, ""))
+        if account is None:
+            account, linked_by = account_for(provider, details, subject_name, vouched=vouched)
         found = dataclasses.replace(details, username=account.username) if account is not None else details
         user, _created = provision_person(provider.institution, found, create=not provider.existing_only,
                                           source=f"sso:{provider.slug}")
@@ -486,6 +532,33 @@ def sign_in_person(provider: IdentityProvider, attributes: dict, *, subject: str
                 audit.event(None, user, "linked", note=f"signed in through sso:{provider.slug} as {subject_name!r}, "
                                                        f"found by the e-mail address {details.email} (LMS-3)")
     return user
+
+
+def rekeyed(provider: IdentityProvider, subject: str, previous: str) -> tuple[User | None, str]:
+    """A provider whose username attribute changed (Microsoft Entra ID: ``preferred_username`` →
+    ``oid``) finds a person it does not know by the new key by the old one, once: the identity it
+    linked under the old key is re-keyed on the new one (``(user, "")``); with a single-tenant
+    issuer, an account named by the old key that never signed in through it is linked
+    (``(user, "rekeyed")``).  Never across tenants by name: a multi-tenant provider's
+    ``preferred_username`` is not verified by a guest's tenant, so there only links count.
+    ``(None, "")`` when the old key names nobody (LMS-3)."""
+    if LinkedAccount.objects.filter(provider=provider, subject=subject).exists():
+        return None, ""   # known by the new key already
+    old = User.normalize_username(previous.strip())[:255]
+    link = LinkedAccount.objects.select_related("user").filter(provider=provider, subject=old).first()
+    if link is not None:
+        LinkedAccount.objects.filter(pk=link.pk).update(subject=subject, linked_by="rekeyed")
+        audit.event(None, link.user, "linked", note=f"sso:{provider.slug} re-keyed from {provider.previous_username_attribute} "
+                                                    f"{old!r} to {provider.username_attribute} {subject!r} (LMS-3)")
+        return link.user, ""
+    if provider.tenants:
+        return None, ""
+    user = User.objects.filter(username=typed_username(old), institution=provider.institution).first()
+    if user is None or LinkedAccount.objects.filter(provider=provider, user=user).exists():
+        return None, ""   # nobody, or the account answers another identity of this provider already
+    audit.event(None, user, "linked", note=f"signed in through sso:{provider.slug} as {subject!r}, found by its previous "
+                                           f"username attribute {provider.previous_username_attribute} {old!r} (LMS-3)")
+    return user, "rekeyed"
 
 
 def account_for(provider: IdentityProvider, details: PersonDetails, subject: str, *,
@@ -682,7 +755,16 @@ def front_channel_logout(provider: IdentityProvider, *, iss: str | None, sid: st
     return end_oidc_sessions(provider, sub=signed_in.subject, sid=None, user=signed_in.user)
 
 
+FORGET_PER_TICK = 5000   # rows of each kind one tick forgets at most (a short write; the rest at the next ticks)
+
+
 def sweep(now) -> int:
-    used, _ = UsedAssertion.objects.filter(keep_until__lt=now).delete()
-    old, _ = SignIn.objects.filter(created_at__lt=now - dt.timedelta(days=30)).delete()
-    return used + old
+    """Forget used assertions past their validity and sign-ins older than 30 days, at most
+    FORGET_PER_TICK of each per tick, oldest first, so that no tick holds the write lock long."""
+    moved = 0
+    for rows in (UsedAssertion.objects.filter(keep_until__lt=now).order_by("keep_until"),
+                 SignIn.objects.filter(created_at__lt=now - dt.timedelta(days=30)).order_by("created_at")):
+        ids = list(rows.values_list("pk", flat=True)[:FORGET_PER_TICK])
+        if ids:
+            moved += rows.model.objects.filter(pk__in=ids).delete()[0]
+    return moved

@@ -15,7 +15,7 @@ import pytest
 from syllabus.sso import saml, selectors, services
 from syllabus.sso.models import ServiceProvider
 
-from .test_saml_aggregate import _aggregate, _idp, _signed
+from .test_saml_aggregate import _aggregate, _idp, _signed, in_days
 
 NAMES = [("riverside", "Riverside University", "Université de Riverside", "https://idp.riverside.example/logo-16.png"),
          ("lakeside", "Lakeside College", None, "http://idp.lakeside.example/logo.png"),
@@ -40,7 +40,7 @@ def _with_ui(xml: str, en: str, fr: str | None, logo: str | None) -> str:
 
 def federation(tmp_path, keys, names=NAMES):
     entities = [_with_ui(_idp(entity_id(key), keys["idp"][1]), en, fr, logo) for key, en, fr, logo in names]
-    xml = _aggregate(entities, valid_until="2099-01-01T00:00:00Z").replace(
+    xml = _aggregate(entities, valid_until=in_days(14)).replace(
         'xmlns:ds=', 'xmlns:mdui="urn:oasis:names:tc:SAML:metadata:ui" xmlns:ds=', 1)
     return _signed(tmp_path / "federation.xml", xml, keys["federation"])
 

@@ -38,7 +38,8 @@ OIDC_PEOPLE = {
              "ada@uni.example"),
     "entra": ({"sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ", "preferred_username": "ada@uni.example",
                "name": "Ada Lovelace", "given_name": "Ada", "family_name": "Lovelace", "email": "ada@uni.example",
-               "oid": "00000000-0000-0000-66f3-3332eca7ea81", "groups": ["faculty"]}, "ada@uni.example"),
+               "oid": "00000000-0000-0000-66f3-3332eca7ea81", "groups": ["faculty"]},
+              "00000000-0000-0000-66f3-3332eca7ea81"),   # keyed on oid, as Microsoft advises (session 22)
 }
 
 

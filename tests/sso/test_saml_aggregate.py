@@ -49,6 +49,15 @@ SIGNATURE_TEMPLATE = (
     '</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>')
 
 
+def in_days(days: float) -> str:
+    """An xs:dateTime ``days`` after Syllabus's clock: a validUntil a federation signs (InCommon: 14 days)."""
+    import datetime as dt
+
+    from syllabus.core import clock
+
+    return (clock.now() + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _aggregate(entities: list[str], *, valid_until: str = "2026-03-20T00:00:00Z", cache: str = "PT6H",
                signed: bool = True) -> str:
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<md:EntitiesDescriptor xmlns:md="{MD}" '
@@ -184,7 +193,7 @@ def test_lms3_sign_in_works_through_an_idp_taken_out_of_a_signed_aggregate(clien
     real = requests.get(f"{idp.url}/idp/metadata", timeout=10).text
     real = real.split("?>", 1)[1] if real.startswith("<?xml") else real
     entities = [_idp(OTHERS[0], keys["idp"][1]), real, _idp(OTHERS[1], keys["idp"][1])]
-    path = _signed(tmp_path / "federation.xml", _aggregate(entities, valid_until="2099-01-01T00:00:00Z"),
+    path = _signed(tmp_path / "federation.xml", _aggregate(entities, valid_until=in_days(14)),
                    keys["federation"])
     xml, _url = saml.read_metadata(str(path), entity_id=f"{idp.url}/idp/metadata",
                                    signing_cert=open(keys["federation"][1]).read())

@@ -14,11 +14,16 @@ from django.core.management import CommandError, call_command
 
 from syllabus.sso.models import IdentityProvider
 
-from .test_saml_aggregate import MD, SIGNATURE_TEMPLATE
+from .test_saml_aggregate import MD, SIGNATURE_TEMPLATE, in_days
 
 
-def _sign_entity(path, xml: str, pair: tuple[str, str]) -> None:
-    """``xml`` (one EntityDescriptor) with an enveloped signature over the whole document, by xmlsec1."""
+def _sign_entity(path, xml: str, pair: tuple[str, str], valid_until: str | None = "") -> None:
+    """``xml`` (one EntityDescriptor) with an enveloped signature over the whole document, by xmlsec1,
+    valid until ``valid_until`` (default: 14 days on; ``None``: no validUntil)."""
+    import re
+
+    if valid_until is not None:
+        xml = re.sub(r"<((?:\w+:)?EntityDescriptor) ", rf'<\1 validUntil="{valid_until or in_days(14)}" ', xml, count=1)
     body = xml.split("?>", 1)[1] if xml.lstrip().startswith("<?xml") else xml
     start = body.index(">", body.index("<ns0:EntityDescriptor" if "<ns0:EntityDescriptor" in body else "EntityDescriptor")) + 1
     signature = SIGNATURE_TEMPLATE.replace('URI="#_federation"', 'URI=""').replace(

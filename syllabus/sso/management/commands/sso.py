@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from syllabus.core.errors import RuleViolation
 from syllabus.org.models import Institution
 from syllabus.sso import presets, saml, selectors, services
-from syllabus.sso.models import REFEDS_MFA, IdentityProvider, Kind
+from syllabus.sso.models import METADATA_MAX_AGE_DEFAULT, REFEDS_MFA, IdentityProvider, Kind
 
 
 class Command(BaseCommand):
@@ -74,6 +74,10 @@ class Command(BaseCommand):
                 p.add_argument("--scope", action="append", default=[], metavar="DOMAIN",
                                help="a scope the IdP may assert besides its metadata's shibmd:Scope (repeatable; for an "
                                     "IdP whose metadata declares none: Entra ID, Okta, Keycloak)")
+                p.add_argument("--max-age", default=str(METADATA_MAX_AGE_DEFAULT), metavar="DAYS",
+                               help="days the metadata read from a URL is trusted after its last read (sign-in refused "
+                                    f"past it until it is read again), 1..365, or off (default {METADATA_MAX_AGE_DEFAULT}); with "
+                                    "--metadata-signing-cert the metadata must also carry a validUntil (LMS-3)")
                 p.add_argument("--no-scope-check", action="store_true",
                                help="do not check scoped attributes against declared scopes (not advised, LMS-3)")
                 p.add_argument("--username-attribute", default="", help="default: eduPersonPrincipalName (or NameID)")
@@ -125,6 +129,7 @@ class Command(BaseCommand):
                 provider = services.add_saml_provider(
                     institution, metadata_xml=xml, metadata_url=url, metadata_signing_cert=cert, username_attribute=opts["username_attribute"],
                     scopes=opts["scope"], check_scopes=not opts["no_scope_check"],
+                    metadata_max_age=services.check_max_age(opts["max_age"]),
                     group_attribute=opts["group_attribute"], role_attribute=opts["role_attribute"], **common)
         except RuleViolation as exc:
             raise CommandError(str(exc))
@@ -192,6 +197,8 @@ class Command(BaseCommand):
                                               ("e-mail verified", p.verifies_email),
                                               (f"requires {p.authn_context}", bool(p.authn_context)),
                                               ("scopes unchecked", p.kind == Kind.SAML and not p.check_scopes),
+                                              (saml.metadata_state(p) if p.kind == Kind.SAML else "",
+                                               p.kind == Kind.SAML and bool(p.metadata_xml)),
                                               (f"tenants {', '.join(p.tenants)}", bool(p.tenants)),
                                               (f"hosted domains {', '.join(p.hosted_domains)}", bool(p.hosted_domains)),
                                               (f"signed with {p.signing_alg} only", bool(p.signing_alg)),

@@ -71,9 +71,11 @@ def list_import(request, list_id: int):
             return _queued(request, list_id, report.value)
     except RuleViolation as exc:
         return _refused(request, list_id, exc)
-    if is_htmx(request):
-        return render(request, "catalog/_list_import_report.html", {"report": report, "list_id": list_id})
     summary = ngettext("%(n)d entry imported", "%(n)d entries imported", report["created"]) % {"n": report["created"]}
+    if is_htmx(request):
+        # entries added: the list page it was sent from is rendered again around the report (LST-9)
+        page = lists_port.page_after_import(request, list_id, report, summary) if report["created"] else None
+        return page or render(request, "catalog/_list_import_report.html", {"report": report, "list_id": list_id})
     if report["rejected"]:
         summary += "; " + ngettext("%(n)d refused", "%(n)d refused", report["rejected"]) % {"n": report["rejected"]}
         for entry in report["entries"]:

@@ -22,7 +22,7 @@ NEEDS = frozenset({
     "lists_for_adding", "list_and_section", "ensure_edit", "add_record", "add_metadata", "import_into_list",
     "list_items", "citation_form_type", "lists_containing", "record_ids_for_courses", "course_reserves",
     "item_context", "queue_import", "import_report", "list_imports", "list_import", "cancel_import",
-    "preview_office_file", "import_office_file",
+    "preview_office_file", "import_office_file", "page_after_import",
 })
 
 _provided: dict[str, Callable[..., Any]] = {}
@@ -156,3 +156,9 @@ def record_ids_for_courses(course_ids) -> list[int]:
 def course_reserves(user, text: str) -> list[tuple]:
     """``[(course, [record_id, ...]), ...]``: courses matching ``text`` with the records their published lists cite."""
     return _get("course_reserves")(user, text)
+
+
+def page_after_import(request, list_id: int, report: dict, message: str):
+    """The list page the import form was sent from, rendered again with the import's report in
+    place (htmx: every part an import changes, LST-9), or ``None`` when that page is not one."""
+    return _get("page_after_import")(request, list_id, report, message)

@@ -1,7 +1,9 @@
 """The circulation app's part of each list item's ``access`` (SRV-5, DSV-6), registered in the
 lists' item-access registry: physical copies by library (N of M on the shelf, reserves marked,
 copies held for someone on the hold shelf not counted, and why the others are not: on loan, on
-order or in process, kept on the hold shelf), personal copies on reserve (SRV-1),
+order or in process, kept on the hold shelf, or withdrawn so that their digital copy is lent —
+out on a digital loan, with the first one back, or kept for digital lending (LDL-2)), personal
+copies on reserve (SRV-1),
 e-resources and digital representations, the item's own link/DOI, the **Find it** link to the
 institution's link resolver (OpenURL 1.0 KEV), the COinS title, whether a hold can be placed,
 and — per person, under ``mine`` — their open hold with its place in the queue and their done
@@ -12,8 +14,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Window
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Min, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.timezone import localtime
@@ -80,9 +83,11 @@ def _institution(user, citations):
 
 
 #: why a copy that is not missing is not available, by its status (a copy in place that is not
-#: available is kept on the hold shelf for a reader: "held")
+#: available is kept on the hold shelf for a reader: "held"); a copy withdrawn for controlled
+#: digital lending (not on the shelf, related to a title lent digitally: LDL-2) is "digital_loan"
+#: while a reader has its digital copy, else "digital_only" (its digital copy is the way to it)
 UNAVAILABLE_WHY = {Item.Status.ON_LOAN: "on_loan", Item.Status.IN_PROCESS: "in_process"}
-WHY_ORDER = ("on_loan", "in_process", "held")
+WHY_ORDER = ("on_loan", "digital_loan", "digital_only", "in_process", "held")
 
 #: the configuration catalog_access reads (at the reader's institution)
 CONFIG_KEYS = ("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled",
@@ -104,11 +109,13 @@ def catalog_access(user, citations) -> dict[int, dict]:
     eres_by_record: dict[int, list] = defaultdict(list)
     reps_by_record: dict[int, list] = defaultdict(list)
     held_items: dict[int, availability.Held] = {}
+    lent_digitally = DigitalLending({}, {})
     if record_ids:
         for item in (Item.objects.filter(record_id__in=record_ids, library__institution=inst).exclude(status=Item.Status.MISSING)
                      .select_related("library").order_by("library__code", "location", "call_number", "barcode")):
             items_by_record[item.record_id].append(item)
         held_items = availability.held_copies(record_ids)  # the hold shelf (DSV-6: what Find it counts too)
+        lent_digitally = digitally_lent_copies(record_ids, inst)
         for e in EResource.objects.filter(record_id__in=record_ids, institution=inst).order_by("provider", "pk"):
             eres_by_record[e.record_id].append(e)
         reps = (Representation.objects.filter(record_id__in=record_ids, active=True, discoverable=True,
@@ -129,17 +136,26 @@ def catalog_access(user, citations) -> dict[int, dict]:
         csl = citation_csl(c)
         kev = _kev(csl)
         physical: dict[tuple, dict] = {}
+        in_use = dict(lent_digitally.in_use)  # copies of each title out on a digital loan, told once per item
         for item in items_by_record.get(c.record_id, []):
             key = (item.library.code, item.location, item.call_number)
             row = physical.setdefault(key, {"library": item.library.code, "library_name": item.library.name,
                                             "location": item.location, "call_number": item.call_number,
                                             "available": 0, "total": 0, "reserve": False, "personal_copy": False,
-                                            "unavailable": {}})
+                                            "unavailable": {}, "digital_back": None})
             row["total"] += 1
             if availability.is_available(item.status, held_items.get(item.pk)):
                 row["available"] += 1
-            else:  # why not (SRV-5): on loan, on order / in process, or on the shelf kept for a reader
+            else:  # why not (SRV-5): on loan, lent digitally, on order / in process, or on the shelf kept for a reader
                 why = UNAVAILABLE_WHY.get(item.status, "held")
+                rep_id = lent_digitally.withdrawn.get(item.pk) if item.status == Item.Status.IN_PROCESS else None
+                if rep_id is not None:  # LDL-2: withdrawn so that its digital copy is lent
+                    left, back = in_use.get(rep_id, (0, None))
+                    why = "digital_loan" if left > 0 else "digital_only"
+                    if left > 0:
+                        in_use[rep_id] = (left - 1, back)
+                        if back and (row.get("digital_back") is None or back < row["digital_back"]):
+                            row["digital_back"] = back
                 row["unavailable"][why] = row["unavailable"].get(why, 0) + 1
             if (item.item_type or "").lower() in reserve_types or "reserve" in (item.location or "").lower():
                 row["reserve"] = True
@@ -151,7 +167,8 @@ def catalog_access(user, citations) -> dict[int, dict]:
             lib = pc.library
             rows.append({"library": lib.code if lib is not None else "", "library_name": lib.name if lib is not None else "",
                          "location": pc.location, "call_number": pc.call_number, "available": 0 if pc.on_loan else 1,
-                         "total": 1, "reserve": True, "personal_copy": True, "unavailable": {"on_loan": 1} if pc.on_loan else {}})
+                         "total": 1, "reserve": True, "personal_copy": True, "unavailable": {"on_loan": 1} if pc.on_loan else {},
+                         "digital_back": None})
         online = []
         for e in eres_by_record.get(c.record_id, []):
             if c.csl_type in openurl.JOURNAL_TYPES and not e.covers(_year(csl)):
@@ -167,10 +184,46 @@ def catalog_access(user, citations) -> dict[int, dict]:
             online.append({"kind": "doi", "label": f"DOI {c.doi}", "url": f"https://doi.org/{c.doi}", "available": True, "note": ""})
         out[c.pk] = {
             "physical": rows, "online": online, "find_it": openurl.resolver_link(base, csl, kev=kev) + (f"&from_item={c.pk}" if ours else ""), "coins": kev,
-            "holdable": holds_on and any(r["total"] for r in physical.values()), "accessible_request": accessible and accessible_eligible(c),
+            # a hold waits for a copy the library can hand over: not one withdrawn for digital lending (LDL-2)
+            "holdable": holds_on and any(r["total"] - r["unavailable"].get("digital_loan", 0) - r["unavailable"].get("digital_only", 0)
+                                         for r in physical.values()), "accessible_request": accessible and accessible_eligible(c),
         }
     _mine(user, citations, out, record_ids)
     return out
+
+
+@dataclass(frozen=True)
+class DigitalLending:
+    """LDL-2: the copies withdrawn so that their title's digital copy is lent (``withdrawn``:
+    ``{item_id: representation_id}``) and, per lent representation, how many of its copies readers
+    have now and when the first of those sessions ends (``in_use``: ``{representation_id: (n, date)}``)."""
+    withdrawn: dict[int, int]
+    in_use: dict[int, tuple[int, str | None]]
+
+
+def digitally_lent_copies(record_ids: set[int], inst) -> DigitalLending:
+    """The copies of ``record_ids`` at ``inst`` related to a representation lent digitally (an
+    active one under a long-term-loan policy, LDL-2), with the loans in use on it — two queries,
+    the second only when there is such a copy."""
+    from syllabus.lending import services as lending
+    from syllabus.lending.models import LoanRequest, Status
+
+    through = Representation.related_items.through
+    withdrawn = dict(through.objects.filter(representation__record_id__in=record_ids, representation__active=True,
+                                            representation__loan_settings__policy__long_term_loan=True,
+                                            item__library__institution=inst)
+                     .values_list("item_id", "representation_id"))
+    if not withdrawn:
+        return DigitalLending({}, {})
+    reps = set(withdrawn.values())
+    lending.settle(reps)  # a session whose time has passed is over: its copy is not said to be out
+    in_use = {}
+    for rep_id, n, back in (LoanRequest.objects.filter(representation_id__in=reps, status=Status.ACTIVE)
+                            .values("representation_id")
+                            .annotate(n=Count("id"), back=Min("session_due_at", filter=Q(step="is_being_viewed")))
+                            .values_list("representation_id", "n", "back")):
+        in_use[rep_id] = (n, localtime(back).date().isoformat() if back else None)
+    return DigitalLending(withdrawn, in_use)
 
 
 def _year(csl: dict):
@@ -318,6 +371,10 @@ CATALOG_WATCHES = (
     Watch("org_library", RECORDS, EVERY, ("code", "name", "institution_id")),
     Watch("org_institution", RECORDS, EVERY, ("consortium_id",)),
     Watch("circulation_personalcopy", LISTS, citation_list("citation_id")),
+    # the copies withdrawn for digital lending (LDL-2): "lent digitally" instead of "on order";
+    # the loans in use on them are read live in the list's query (lending.item_access's stamp)
+    Watch("catalog_representation_related_items", RECORDS,
+          "SELECT record_id AS k FROM catalog_representation WHERE id = {row}.representation_id"),
 )
 
 register("catalog", catalog_access, order=10, stamp=catalog_stamp, mine_exists=catalog_mine_exists, mine=catalog_mine,

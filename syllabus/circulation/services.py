@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from syllabus.catalog.models import Item, Record
+from syllabus.catalog.models import Item, Record, Representation
 from syllabus.core import audit, clock
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.lists import selectors as list_selectors
@@ -66,7 +66,13 @@ def _when(value: dt.datetime | None, library: Library | None) -> str:
 # --- holds (SRV-5) ----------------------------------------------------------------------------
 
 def holdable_items(record: Record, institution_id: int):
-    return Item.objects.filter(record=record, library__institution_id=institution_id).exclude(status=Item.Status.MISSING)
+    """The copies a hold may wait for: not missing, and not withdrawn so that their digital copy is
+    lent (in process and related to a title lent digitally, LDL-2: the digital loan is the way to it)."""
+    withdrawn = Representation.related_items.through.objects.filter(
+        representation__record=record, representation__active=True,
+        representation__loan_settings__policy__long_term_loan=True).values("item_id")
+    return (Item.objects.filter(record=record, library__institution_id=institution_id).exclude(status=Item.Status.MISSING)
+            .exclude(Q(status=Item.Status.IN_PROCESS) & Q(pk__in=withdrawn)))
 
 
 def _letter_context(hold: Hold, **extra) -> dict:
@@ -89,6 +95,9 @@ def place_hold(actor: User, citation: Citation, *, pickup_library: Library | str
     if record is None:
         raise RuleViolation("SRV-5", "this item's catalog title is gone", status=409)
     if not holdable_items(record, actor.institution_id).exists():
+        if Item.objects.filter(record=record, library__institution_id=actor.institution_id).exclude(status=Item.Status.MISSING).exists():
+            raise RuleViolation("SRV-5", "this title's copies are lent digitally only (LDL-2): borrow its digital copy "
+                                         "or join its waitlist instead", status=409)
         raise RuleViolation("SRV-5", "your library has no physical copy of this title to hold", status=409)
     if isinstance(pickup_library, str):
         code = pickup_library.strip()

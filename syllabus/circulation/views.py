@@ -62,7 +62,11 @@ def place_hold(request, citation_id: int):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
     libraries = list(Library.objects.filter(institution_id=request.user.institution_id).order_by("name"))
     access = item_access.access_for(request.user, [citation])[citation.pk]
+    # LDL-2: every copy withdrawn so that its digital copy is lent — the page leads to the digital loan instead
+    lent_only = not access.get("holdable") and any(p["unavailable"].get("digital_loan") or p["unavailable"].get("digital_only")
+                                                   for p in access.get("physical", []))
     context = {"citation": citation, "libraries": libraries, "access": access, "back": _item_url(citation),
+               "lent_digitally_only": lent_only,
                "values": {"pickup_library": request.POST.get("pickup_library", ""), "not_needed_after": request.POST.get("not_needed_after", "")}}
     if request.method == "POST":
         try:

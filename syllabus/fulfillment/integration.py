@@ -37,8 +37,13 @@ def _citation_file_guard(user, citation) -> str:
 
 def register_file_guard() -> None:
     from syllabus.lists.file_guards import register_file_guard as register
+    from syllabus.lists.file_guards import register_file_shown_elsewhere
+
+    from .item_access import files_shown_as_scans
 
     register(_citation_file_guard)
+    # DIG-4: a delivered scan copied into the item's file is offered once, by the item's access
+    register_file_shown_elsewhere(files_shown_as_scans)
 
 
 def register_copyright_policy() -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from syllabus.catalog.models import Item, Record
-from syllabus.core import audit
+from syllabus.core import audit, clock
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -190,8 +190,13 @@ def file_page(request, request_id: int):
         raise Http404
     # check without opening (a link delivery would count an access)
     access = services.file_access(request.user, req) if req.target != Target.LINK else services.Access(req)
-    return render(request, "fulfillment/file_page.html", {"req": req, "access": access,
-                                                          "file_url": reverse("fulfillment:download", args=[req.pk])})
+    # the reader came from the list's item (DIG-4): their way back to it, and the days left said in their language
+    back = (reverse("lists:view", args=[req.citation.resource_list_id]) + f"#item-{req.citation_id}"
+            if req.citation is not None else "")
+    days_left = (access.ends_on - clock.today()).days if access.warning and access.ends_on else None
+    return render(request, "fulfillment/file_page.html", {
+        "req": req, "access": access, "file_url": reverse("fulfillment:download", args=[req.pk]),
+        "file_name": req.representation.file.name.rsplit("/", 1)[-1], "back": back, "days_left": days_left})
 
 
 @login_required

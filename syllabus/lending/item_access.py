@@ -78,7 +78,9 @@ def _loans_columns(values) -> dict:
     due = requests.filter(status=Status.ACTIVE).filter(Q(step="in_grace_period", grace_due_at__lte=now)
                                                        | Q(step="is_being_viewed", session_due_at__lte=now))
     return {
-        "requests": signature(requests.filter(status__in=[Status.ACTIVE, Status.READY]), "representation_id", "status"),
+        # (the end of a session too: circulation's part says when the first copy lent digitally is back, LDL-2)
+        "requests": signature(requests.filter(status__in=[Status.ACTIVE, Status.READY]), "representation_id", "status",
+                              "session_due_at"),
         "due": Exists(due),
     }
 

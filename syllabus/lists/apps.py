@@ -7,7 +7,7 @@ class ListsConfig(SyllabusAppConfig):
         # the catalog's pages and API reach resource lists through its port (DSV-3, DSV-5, LST-9)
         from syllabus.catalog import lists_port
 
-        from . import catalog_link, reserves, rollover, selectors, signals
+        from . import catalog_link, reserves, rollover, selectors, signals, views
 
         from syllabus.web.panels import COURSE_PANELS
 
@@ -28,5 +28,5 @@ class ListsConfig(SyllabusAppConfig):
             queue_import=catalog_link.queue_import, import_report=catalog_link.import_report,
             list_imports=catalog_link.list_imports, list_import=catalog_link.list_import,
             cancel_import=catalog_link.cancel_import, preview_office_file=catalog_link.preview_office_file,
-            import_office_file=catalog_link.import_office_file,
+            import_office_file=catalog_link.import_office_file, page_after_import=views.page_after_import,
         )

@@ -18,6 +18,25 @@ from syllabus.core.registry import Hooks
 GUARDS: Hooks[Callable] = Hooks()
 register_file_guard = GUARDS.register
 
+#: ``fn(citations) -> {citation_id}``: the items whose file another app's part of their access
+#: already offers, with what the reader needs to know of it (digitization: a delivered scan, named,
+#: with its copyright window, DIG-4) — the student view leaves out its own "Download" link of
+#: those, so that the file is offered once.  One query for the page.
+SHOWN_ELSEWHERE: Hooks[Callable] = Hooks()
+register_file_shown_elsewhere = SHOWN_ELSEWHERE.register
+
+
+def mark_shown_elsewhere(citations) -> None:
+    """Set ``file_shown_elsewhere`` on each citation (the student view's shared rendering reads it)."""
+    citations = list(citations)
+    with_file = [c for c in citations if c.file]
+    elsewhere: set[int] = set()
+    if with_file:
+        for fn in SHOWN_ELSEWHERE:
+            elsewhere |= set(fn(with_file))
+    for c in citations:
+        c.file_shown_elsewhere = c.pk in elsewhere
+
 
 def check(user, citation) -> str:
     """Run every guard (each may refuse by raising); the warnings they return, joined."""

@@ -372,6 +372,38 @@ def editor_action(view):
     return action(wrapper)
 
 
+def page_after_import(request, pk: int, report: dict, message: str):
+    """LST-9: an import that added items changes the whole list page it was sent from — its
+    sections and items, the header's counts and state, "Send to library" once the list is no
+    longer empty: the editor (or the library's list page) is rendered again, as after any of its
+    actions, with the import's report open in place and its summary in the live region.  ``None``
+    when the form was sent from another page (the report alone answers)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import Resolver404, resolve
+
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    try:
+        match = resolve(current.path)
+    except Resolver404:
+        return None
+    if match.namespace != "lists" or match.kwargs.get("pk") != pk:
+        return None
+    if match.url_name == "edit":
+        context, template, frame = _editor_context(request, pk, message), "lists/_editor.html", "#editor"
+    elif match.url_name == "library":
+        query = parse_qs(current.query)
+        context = _library_context(request, pk, message, (query.get("item_status") or [""])[0],
+                                   _page_number((query.get("page") or [None])[0]))
+        template, frame = "lists/_library.html", "#library-detail"
+    else:
+        return None
+    context["lst"].import_result = report
+    response = render(request, template, {**context, "oob": True})
+    response["HX-Retarget"], response["HX-Reswap"] = frame, "outerHTML"
+    return response
+
+
 @page
 def edit(request, pk: int):
     return render(request, "lists/edit.html", _editor_context(request, pk))

@@ -70,6 +70,19 @@ def _policy(shelf, **kw):
     return "!copies in use", "loan"
 
 
+def _copy_in_process(shelf, library_a, **kw):
+    Item.objects.create(record_id=shelf["loan_rep"].record_id, library=library_a, barcode="CDL-1", location="Stack",
+                        call_number="CDL 1", status=Item.Status.IN_PROCESS)
+    return "1 on order or being processed", "loan"
+
+
+def _related_item(shelf, **kw):
+    # LDL-2: the copy is withdrawn for the title's digital lending (a plain INSERT, as a bulk load would)
+    Representation.related_items.through.objects.create(representation_id=shelf["loan_rep"].pk,
+                                                        item_id=Item.objects.get(barcode="CDL-1").pk)
+    return "1 lent digitally", "loan"
+
+
 def _library(shelf, library_a, **kw):
     Library.objects.filter(pk=library_a.pk).update(name="Renamed Library")
     return "Renamed Library", "all_out"
@@ -126,11 +139,11 @@ CHANGES = {"catalog_item": _item_status, "circulation_hold": _hold_on_shelf, "ca
            "lending_accessrightspolicy": _policy, "org_library": _library, "org_institution": _institution,
            "lists_citation": _citation, "circulation_personalcopy": _personal_copy,
            "fulfillment_digitizationrequest": _digitization, "lists_resourcelist_courses": _list_courses,
-           "courses_course": _course}
+           "courses_course": _course, "catalog_representation_related_items": _related_item}
 
 
 #: what a change needs shown first
-BEFORE = {"org_institution": _member_scan}
+BEFORE = {"org_institution": _member_scan, "catalog_representation_related_items": _copy_in_process}
 
 
 def test_every_watched_table_has_a_change_test():

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from syllabus.lists import file_guards
 from syllabus.lists import tags as tag_vocabulary
 from syllabus.lists.slots import slots
 from syllabus.lists.workflow import item_label, list_label
@@ -154,6 +155,7 @@ def student_items(context):
     lst = context["lst"]
     html = context.get("items_html")
     if html is None:
+        file_guards.mark_shown_elsewhere(c for s in lst.section_list for c in s.items)
         html = render_to_string("lists/_view_items.html", {"lst": lst})
         setter = context.get("items_html_store")
         if setter is not None:

@@ -1,0 +1,119 @@
+"""A print copy withdrawn so that its digital copy is lent (controlled digital lending, LDL-2) is
+not "on order or being processed" (found by s21-outside on the demo's *Wealth of Nations*): the
+student's item says it is lent digitally — and when the first one is back — or kept for digital
+lending when no reader has it now; the API's ``unavailable`` says the same; a hold, which could
+never be filled from such a copy, is not offered (SRV-5, LDL-2, LDL-5, DSV-6)."""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.utils.timezone import localtime
+from playwright.sync_api import expect
+
+from syllabus.catalog.models import Item, Representation
+from syllabus.core.errors import RuleViolation
+from syllabus.org.roles import Role
+
+from .conftest import add_items, cite, make_record
+
+
+@pytest.fixture
+def lent(published, instructor, inst_a, library_a, make_user):
+    """A title whose two print copies are withdrawn and lent digitally (two concurrent users)."""
+    from syllabus.lending import services as lending
+
+    lst, section = published
+    record = make_record(inst_a, "The Wealth of Nations")
+    copies = add_items(record, library_a, [Item.Status.IN_PROCESS, Item.Status.IN_PROCESS], location="Stack (withdrawn for CDL)")
+    staff = make_user("cdl-staff", group="staff", roles=[Role.DIGITAL_INVENTORY_OPERATOR])
+    policy = lending.create_policy(staff, inst_a, name="CDL", long_term_loan=True, limit_note="",
+                                   rules=[dict(request_priority=0, session_period=3, session_period_unit="days", grace_period=2,
+                                               grace_period_unit="days", grace_included_in_session=False, renewable=True,
+                                               max_renewal_days=10, open_for_renewal_days=1, renewable_when_others_wait=False,
+                                               limit_reloan=False, reloan_limit_days=0)])
+    rep = Representation.objects.create(record=record, library=library_a, label="Digitised print copy")
+    lending.configure_representation(staff, rep, policy=policy, concurrent_users=2)
+    lending.add_related_items(staff, rep, copies)
+    ordered = make_record(inst_a, "Bought and on its way")
+    add_items(ordered, library_a, [Item.Status.IN_PROCESS])
+    return {"list": lst, "item": cite(instructor, lst, section, record), "on_order": cite(instructor, lst, section, ordered),
+            "rep": rep}
+
+
+def _physical(api, user, lst, citation) -> dict:
+    body = api(user).get(f"/api/v1/lists/{lst.pk}").json()
+    found = {c["id"]: c for s in body["sections"] for c in s["citations"]}
+    return found[citation.pk]["access"]
+
+
+def _why(client, user, lst, citation) -> str:
+    client.force_login(user)
+    page = BeautifulSoup(client.get(f"/lists/{lst.pk}/").content, "html.parser")
+    item = page.select_one(f"#item-{citation.pk}")
+    return " ".join(item.select_one("[data-testid=unavailable-why]").get_text(" ", strip=True).split())
+
+
+@pytest.mark.django_db
+def test_ldl2_a_copy_out_on_a_digital_loan_says_so_with_the_first_one_back(lent, student, make_user, api, client):
+    from syllabus.lending import services as lending
+    from syllabus.lending.models import LoanRequest
+
+    lst, item = lent["list"], lent["item"]
+    # nobody reads it: both copies are kept for digital lending, the digital loan is the way to them
+    access = _physical(api, student, lst, item)
+    assert access["physical"][0]["unavailable"] == {"digital_only": 2}
+    assert access["physical"][0]["available"] == 0 and access["holdable"] is False
+    assert _why(client, student, lst, item) == "2 lent as a digital copy only"
+
+    # a reader opens one: one copy is out, back when their session ends
+    reader = make_user("reader-a")
+    req = lending.access(reader, lending.request_loan(reader, lent["rep"]))
+    back = localtime(LoanRequest.objects.get(pk=req.pk).session_due_at).date().isoformat()
+    access = _physical(api, student, lst, item)
+    assert access["physical"][0]["unavailable"] == {"digital_loan": 1, "digital_only": 1}
+    assert access["physical"][0]["digital_back"] == back
+    assert _why(client, student, lst, item) == f"1 lent digitally (the first back by {back}), 1 lent as a digital copy only"
+
+    # a second reader takes the other one (in their grace period: no session end known yet)
+    lending.request_loan(make_user("reader-b"), lent["rep"])
+    assert _physical(api, student, lst, item)["physical"][0]["unavailable"] == {"digital_loan": 2}
+    assert _why(client, student, lst, item) == f"2 lent digitally (the first back by {back})"
+
+    # a copy bought and on order still says so
+    assert _physical(api, student, lst, lent["on_order"])["physical"][0]["unavailable"] == {"in_process": 1}
+    assert _why(client, student, lst, lent["on_order"]) == "1 on order or being processed"
+
+
+@pytest.mark.django_db
+def test_srv5_no_hold_waits_for_a_copy_withdrawn_for_digital_lending(lent, student, library_a, client):
+    from syllabus.circulation import services as circulation
+    from syllabus.lending.models import AccessRightsPolicy
+
+    with pytest.raises(RuleViolation, match=r"SRV-5: this title's copies are lent digitally only \(LDL-2\)"):
+        circulation.place_hold(student, lent["item"], pickup_library=library_a)
+    # the hold page reached by its address says so and leads to the digital loan, with no form to fail
+    client.force_login(student)
+    page = BeautifulSoup(client.get(f"/circulation/citations/{lent['item'].pk}/hold/").content, "html.parser")
+    assert not page.select("[data-testid=hold-form]")
+    assert "lent digitally only" in page.select_one("[data-testid=hold-none]").get_text()
+    assert page.select_one("[data-testid=hold-none-loan]")["href"] == f"/lending/titles/{lent['rep'].pk}/"
+    # once the title is no longer lent digitally, its copy in process is an ordinary one again
+    AccessRightsPolicy.objects.filter(representations__representation=lent["rep"]).update(long_term_loan=False)
+    assert circulation.place_hold(student, lent["item"], pickup_library=library_a).pk
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_ldl2_the_student_sees_lent_digitally_in_english_and_french(page, login, lent, make_user):
+    from syllabus.lending import services as lending
+
+    lending.request_loan(make_user("reader-c"), lent["rep"])
+    login("student")
+    page.goto(f"/lists/{lent['list'].pk}/")
+    item = page.locator(f"#item-{lent['item'].pk}")
+    expect(item.get_by_test_id("unavailable-why")).to_have_text("1 lent digitally, 1 lent as a digital copy only")
+    expect(item.get_by_test_id("place-hold")).to_have_count(0)
+    expect(item.locator("[data-kind=loan] a")).to_have_attribute("href", f"/lending/titles/{lent['rep'].pk}/")
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": page.url}])
+    page.goto(f"/lists/{lent['list'].pk}/")
+    expect(item.get_by_test_id("unavailable-why")).to_have_text("1 en prêt numérique, 1 prêté uniquement en version numérique")

@@ -15,7 +15,8 @@ from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.lists import selectors as list_selectors
 from syllabus.lists.permissions import ensure_librarian
-from syllabus.web import paging, tabs
+from syllabus.core import paging
+from syllabus.web import tabs
 from syllabus.web.errors import rule_errors
 
 from . import forms, selectors, services

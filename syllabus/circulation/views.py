@@ -27,7 +27,8 @@ from syllabus.lists.views import form_date
 from syllabus.org import config
 from syllabus.org.models import Library
 from syllabus.org.permissions import is_librarian_for
-from syllabus.web import paging, tabs
+from syllabus.core import paging
+from syllabus.web import tabs
 from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from syllabus.core.errors import RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.org import config
-from syllabus.web import paging, tabs
+from syllabus.core import paging
+from syllabus.web import tabs
 from syllabus.web.errors import rule_errors
 from syllabus.core import jsondata
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from syllabus.core import audit
 from syllabus.core.errors import RuleViolation
-from syllabus.web import paging
+from syllabus.core import paging
 
 from . import forms, selectors, services
 

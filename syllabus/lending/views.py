@@ -25,7 +25,7 @@ from syllabus.core import audit
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import RuleViolation
-from syllabus.web import paging
+from syllabus.core import paging
 from syllabus.web.errors import flash_refusals, rule_errors
 from syllabus.web.htmx import is_htmx
 

@@ -32,7 +32,8 @@ from syllabus.core.dates import typed_date
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
-from syllabus.web import paging, tabs
+from syllabus.core import paging
+from syllabus.web import tabs
 from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
@@ -394,7 +395,7 @@ def page_after_import(request, pk: int, report: dict, message: str):
     elif match.url_name == "library":
         query = parse_qs(current.query)
         context = _library_context(request, pk, message, (query.get("item_status") or [""])[0],
-                                   _page_number((query.get("page") or [None])[0]))
+                                   paging.parse((query.get("page") or [None])[0]))
         template, frame = "lists/_library.html", "#library-detail"
     else:
         return None

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.core.redirects import safe_next
-from syllabus.web import paging, tabs
+from syllabus.core import paging
+from syllabus.web import tabs
 from syllabus.web.htmx import is_htmx
 
 from . import selectors, services

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET
 
 from syllabus.courses import selectors as course_selectors
 from syllabus.courses.permissions import can_manage_courses, can_see_roster
-from syllabus.core import audit
+from syllabus.core import audit, paging
 from syllabus.org.throttle import ThrottledFormMixin
 from syllabus.web.htmx import is_htmx
 
-from . import paging, signin
+from . import signin
 from .panels import course_panels
 
 

@@ -1,4 +1,4 @@
-"""The hold queue's pages (SRV-5): paged like every other paged page (``web.paging``, the
+"""The hold queue's pages (SRV-5): paged like every other paged page (``core.paging``, the
 ``{% pager %}`` links), so the library and status filters stay on the next page, a page number that
 is not a number opens the first page and one past the end opens the last — it used to read an
 ``offset`` by hand and its Next link was the only one of its kind."""

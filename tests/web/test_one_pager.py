@@ -1,5 +1,5 @@
 """One way to page a page (issue 17, "one way per concern: paging"): every paged page reads its page
-number through ``syllabus.web.paging`` and shows its links with ``{% pager %}``, which keeps the
+number through ``syllabus.core.paging`` and shows its links with ``{% pager %}``, which keeps the
 page's filters — the ILL queue's hand-written links dropped "show all" (``all=1``) on the next page.
 The catalog search (``catalog/_results.html``) pages the search API's answer, not a Django page."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from syllabus.web import paging
+from syllabus.core import paging
 
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "syllabus"
 

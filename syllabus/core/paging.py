@@ -5,7 +5,7 @@ the database itself, as the roster and the hold queue do) and shows the links wi
 tag (``web_tags``), which keeps the page's search and filters in the Previous/Next links.  A page
 number that is not a number opens the first page; one past the end opens the last; the number is
 bounded (``MAX_PAGE``) like every numeric input.  The API pages its own way (limit/offset with
-``count`` and ``next``: ``syllabus.core.pagination``).
+``count`` and ``next``: ``syllabus.core.pagination``, the API's one way).
 """
 from __future__ import annotations
 
@@ -21,9 +21,14 @@ MAX_PAGE = 10_000
 def number(request: HttpRequest) -> int:
     """The page number asked for (``?page=``; a POST's ``page`` field for pages that post back their
     filters), 1 when it is missing or not a number, at most :data:`MAX_PAGE`."""
-    raw = request.GET.get("page") or request.POST.get("page") or "1"
+    return parse(request.GET.get("page") or request.POST.get("page"))
+
+
+def parse(raw: str | None) -> int:
+    """A page number as sent (a link's query kept by an htmx answer, say): 1 when missing or not a
+    number, at most :data:`MAX_PAGE`."""
     try:
-        return max(1, min(int(raw), MAX_PAGE))
+        return max(1, min(int(raw or 1), MAX_PAGE))
     except (TypeError, ValueError):
         return 1
 

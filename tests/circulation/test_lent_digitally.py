@@ -15,7 +15,7 @@ from syllabus.catalog.models import Item, Representation
 from syllabus.core.errors import RuleViolation
 from syllabus.org.roles import Role
 
-from .conftest import add_items, cite, make_record
+from .conftest import add_items, cdl_policy, cite, make_record
 
 
 @pytest.fixture
@@ -27,11 +27,7 @@ def lent(published, instructor, inst_a, library_a, make_user):
     record = make_record(inst_a, "The Wealth of Nations")
     copies = add_items(record, library_a, [Item.Status.IN_PROCESS, Item.Status.IN_PROCESS], location="Stack (withdrawn for CDL)")
     staff = make_user("cdl-staff", group="staff", roles=[Role.DIGITAL_INVENTORY_OPERATOR])
-    policy = lending.create_policy(staff, inst_a, name="CDL", long_term_loan=True, limit_note="",
-                                   rules=[dict(request_priority=0, session_period=3, session_period_unit="days", grace_period=2,
-                                               grace_period_unit="days", grace_included_in_session=False, renewable=True,
-                                               max_renewal_days=10, open_for_renewal_days=1, renewable_when_others_wait=False,
-                                               limit_reloan=False, reloan_limit_days=0)])
+    policy = cdl_policy(staff, inst_a)
     rep = Representation.objects.create(record=record, library=library_a, label="Digitised print copy")
     lending.configure_representation(staff, rep, policy=policy, concurrent_users=2)
     lending.add_related_items(staff, rep, copies)

@@ -1,7 +1,7 @@
 """The circulation app's part of each list item's ``access`` (SRV-5, DSV-6), registered in the
 lists' item-access registry: physical copies by library (N of M on the shelf, reserves marked,
 copies held for someone on the hold shelf not counted, and why the others are not: on loan, on
-order or in process, kept on the hold shelf, or withdrawn so that their digital copy is lent —
+order (an open acquisitions order, with its expected date) or otherwise in process, kept on the hold shelf, or withdrawn so that their digital copy is lent —
 out on a digital loan, with the first one back, or kept for digital lending (LDL-2)), personal
 copies on reserve (SRV-1),
 e-resources and digital representations, the item's own link/DOI, the **Find it** link to the
@@ -87,7 +87,10 @@ def _institution(user, citations):
 #: digital lending (not on the shelf, related to a title lent digitally: LDL-2) is "digital_loan"
 #: while a reader has its digital copy, else "digital_only" (its digital copy is the way to it)
 UNAVAILABLE_WHY = {Item.Status.ON_LOAN: "on_loan", Item.Status.IN_PROCESS: "in_process"}
-WHY_ORDER = ("on_loan", "digital_loan", "digital_only", "in_process", "held")
+#: a copy in process that an open acquisitions order will bring (SRV-3) is "on_order", with the
+#: order's expected date when the library gave one; another copy in process (binding, repair,
+#: cataloguing, or an order the library's own system keeps) stays "in_process"
+WHY_ORDER = ("on_loan", "digital_loan", "digital_only", "on_order", "in_process", "held")
 
 #: the configuration catalog_access reads (at the reader's institution)
 CONFIG_KEYS = ("link_resolver_base_url", "reserve_item_types", "accessible_file_request_emails", "holds_enabled",
@@ -110,12 +113,14 @@ def catalog_access(user, citations) -> dict[int, dict]:
     reps_by_record: dict[int, list] = defaultdict(list)
     held_items: dict[int, availability.Held] = {}
     lent_digitally = DigitalLending({}, {})
+    ordered: dict[int, str | None] = {}
     if record_ids:
         for item in (Item.objects.filter(record_id__in=record_ids, library__institution=inst).exclude(status=Item.Status.MISSING)
                      .select_related("library").order_by("library__code", "location", "call_number", "barcode")):
             items_by_record[item.record_id].append(item)
         held_items = availability.held_copies(record_ids)  # the hold shelf (DSV-6: what Find it counts too)
         lent_digitally = digitally_lent_copies(record_ids, inst)
+        ordered = copies_on_order([i.pk for items in items_by_record.values() for i in items if i.status == Item.Status.IN_PROCESS])
         for e in EResource.objects.filter(record_id__in=record_ids, institution=inst).order_by("provider", "pk"):
             eres_by_record[e.record_id].append(e)
         reps = (Representation.objects.filter(record_id__in=record_ids, active=True, discoverable=True,
@@ -142,13 +147,18 @@ def catalog_access(user, citations) -> dict[int, dict]:
             row = physical.setdefault(key, {"library": item.library.code, "library_name": item.library.name,
                                             "location": item.location, "call_number": item.call_number,
                                             "available": 0, "total": 0, "reserve": False, "personal_copy": False,
-                                            "unavailable": {}, "digital_back": None})
+                                            "unavailable": {}, "digital_back": None, "on_order_expected": None})
             row["total"] += 1
             if availability.is_available(item.status, held_items.get(item.pk)):
                 row["available"] += 1
             else:  # why not (SRV-5): on loan, lent digitally, on order / in process, or on the shelf kept for a reader
                 why = UNAVAILABLE_WHY.get(item.status, "held")
                 rep_id = lent_digitally.withdrawn.get(item.pk) if item.status == Item.Status.IN_PROCESS else None
+                if item.pk in ordered:  # SRV-3: bought, on its way
+                    why = "on_order"
+                    expected = ordered[item.pk]
+                    if expected and (row["on_order_expected"] is None or expected < row["on_order_expected"]):
+                        row["on_order_expected"] = expected
                 if rep_id is not None:  # LDL-2: withdrawn so that its digital copy is lent
                     left, back = in_use.get(rep_id, (0, None))
                     why = "digital_loan" if left > 0 else "digital_only"
@@ -168,7 +178,7 @@ def catalog_access(user, citations) -> dict[int, dict]:
             rows.append({"library": lib.code if lib is not None else "", "library_name": lib.name if lib is not None else "",
                          "location": pc.location, "call_number": pc.call_number, "available": 0 if pc.on_loan else 1,
                          "total": 1, "reserve": True, "personal_copy": True, "unavailable": {"on_loan": 1} if pc.on_loan else {},
-                         "digital_back": None})
+                         "digital_back": None, "on_order_expected": None})
         online = []
         for e in eres_by_record.get(c.record_id, []):
             if c.csl_type in openurl.JOURNAL_TYPES and not e.covers(_year(csl)):
@@ -224,6 +234,23 @@ def digitally_lent_copies(record_ids: set[int], inst) -> DigitalLending:
                             .values_list("representation_id", "n", "back")):
         in_use[rep_id] = (n, localtime(back).date().isoformat() if back else None)
     return DigitalLending(withdrawn, in_use)
+
+
+def copies_on_order(item_ids: list[int]) -> dict[int, str | None]:
+    """SRV-3: ``{item_id: expected date or None}`` of the copies in process that an open order of
+    the library's acquisitions will bring — one query, none without such a copy."""
+    if not item_ids:
+        return {}
+    from syllabus.acquisitions.models import AcquisitionTask, Kind
+    from syllabus.acquisitions.workflow import OPEN_TASK
+
+    out: dict[int, str | None] = {}
+    for item_id, expected in (AcquisitionTask.objects.filter(item_id__in=item_ids, kind=Kind.ORDER, status__in=OPEN_TASK)
+                              .order_by("expected_date").values_list("item_id", "expected_date")):
+        if expected is not None and out.get(item_id) is None:
+            out[item_id] = expected.isoformat()
+        out.setdefault(item_id, None)
+    return out
 
 
 def _year(csl: dict):
@@ -375,6 +402,9 @@ CATALOG_WATCHES = (
     # the loans in use on them are read live in the list's query (lending.item_access's stamp)
     Watch("catalog_representation_related_items", RECORDS,
           "SELECT record_id AS k FROM catalog_representation WHERE id = {row}.representation_id"),
+    # the library's orders of copies in process (SRV-3): "on order (expected D)"
+    Watch("acquisitions_acquisitiontask", RECORDS, "SELECT record_id AS k FROM catalog_item WHERE id = {row}.item_id",
+          ("item_id", "kind", "status", "expected_date"), where="{row}.item_id IS NOT NULL"),
 )
 
 register("catalog", catalog_access, order=10, stamp=catalog_stamp, mine_exists=catalog_mine_exists, mine=catalog_mine,

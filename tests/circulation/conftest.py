@@ -50,6 +50,17 @@ def add_items(record, library, statuses, *, item_type="book", location="Main sta
                                 call_number=call_number, item_type=item_type, status=s) for s in statuses]
 
 
+def cdl_policy(staff, inst):
+    """A long-term-loan policy (LDL-1): 3-day sessions, 2 days of grace, renewable."""
+    from syllabus.lending import services as lending
+
+    return lending.create_policy(staff, inst, name="CDL", long_term_loan=True, limit_note="",
+                                 rules=[dict(request_priority=0, session_period=3, session_period_unit="days", grace_period=2,
+                                             grace_period_unit="days", grace_included_in_session=False, renewable=True,
+                                             max_renewal_days=10, open_for_renewal_days=1, renewable_when_others_wait=False,
+                                             limit_reloan=False, reloan_limit_days=0)])
+
+
 def cite(instructor, lst, section, record, ctype="book"):
     from syllabus.lists import services
 
@@ -96,11 +107,7 @@ def shelf(published, instructor, student, inst_a, library_a, make_user, clock):
                                            record=record, citation=items[key], title=record.title, start_date=start, end_date=end,
                                            status=Status.DELIVERED, representation=rep, delivered_at=clock.now())
     staff = make_user("lender", group="staff", roles=[Role.REQUESTS_OPERATOR, Role.DIGITAL_INVENTORY_OPERATOR])
-    policy = lending.create_policy(staff, inst_a, name="CDL", long_term_loan=True, limit_note="",
-                                   rules=[dict(request_priority=0, session_period=3, session_period_unit="days", grace_period=2,
-                                               grace_period_unit="days", grace_included_in_session=False, renewable=True,
-                                               max_renewal_days=10, open_for_renewal_days=1, renewable_when_others_wait=False,
-                                               limit_reloan=False, reloan_limit_days=0)])
+    policy = cdl_policy(staff, inst_a)
     rep = Representation.objects.create(record=loaned, library=library_a, label="Digitized book")
     lending.configure_representation(staff, rep, policy=policy, concurrent_users=1)
     reader = make_user("reader1")

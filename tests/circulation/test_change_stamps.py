@@ -83,6 +83,21 @@ def _related_item(shelf, **kw):
     return "1 lent digitally", "loan"
 
 
+def _copy_to_order(shelf, library_a, **kw):
+    Item.objects.create(record_id=shelf["ebook"].record_id, library=library_a, barcode="ORD-1", location="Course reserve",
+                        call_number="", status=Item.Status.IN_PROCESS)
+    return "1 on order or being processed", "ebook"
+
+
+def _order(shelf, inst_a, **kw):
+    # SRV-3: the library's order brings that copy (a plain INSERT)
+    from syllabus.acquisitions.models import AcquisitionTask
+
+    AcquisitionTask.objects.create(institution=inst_a, kind="order", status="in_progress", item=Item.objects.get(barcode="ORD-1"),
+                                   expected_date=dt.date(2026, 12, 20))
+    return "1 on order (expected 2026-12-20)", "ebook"
+
+
 def _library(shelf, library_a, **kw):
     Library.objects.filter(pk=library_a.pk).update(name="Renamed Library")
     return "Renamed Library", "all_out"
@@ -139,11 +154,13 @@ CHANGES = {"catalog_item": _item_status, "circulation_hold": _hold_on_shelf, "ca
            "lending_accessrightspolicy": _policy, "org_library": _library, "org_institution": _institution,
            "lists_citation": _citation, "circulation_personalcopy": _personal_copy,
            "fulfillment_digitizationrequest": _digitization, "lists_resourcelist_courses": _list_courses,
-           "courses_course": _course, "catalog_representation_related_items": _related_item}
+           "courses_course": _course, "catalog_representation_related_items": _related_item,
+           "acquisitions_acquisitiontask": _order}
 
 
 #: what a change needs shown first
-BEFORE = {"org_institution": _member_scan, "catalog_representation_related_items": _copy_in_process}
+BEFORE = {"org_institution": _member_scan, "catalog_representation_related_items": _copy_in_process,
+          "acquisitions_acquisitiontask": _copy_to_order}
 
 
 def test_every_watched_table_has_a_change_test():

@@ -35,7 +35,12 @@ def test_the_tour_list_has_every_kind_of_item_and_each_leads_somewhere(client):
     assert not page.select("[data-kind=representation]")  # the scan once, not again as a staff-labelled "Digital copy"
 
     why = [w.get_text(" ", strip=True) for w in page.select("[data-testid=unavailable-why]")]
-    assert any("on order or being processed" in w for w in why)   # the instructor's purchase request, bought
+    assert "1 on order" in why                                     # the instructor's purchase request, bought (SRV-3)
+    assert any(w.startswith("2 lent digitally") for w in why)     # Wealth of Nations' print copies, lent digitally (LDL-2)
+    assert not any("on order or being processed" in w for w in why)
+    # the chapter scanned for the course is offered once, named by its file (DIG-4)
+    assert kinds["scan"].a.get_text(" ", strip=True).startswith("Digitized copy: thompson-ch6-189-212")
+    assert not page.select("[data-testid=file-link]")
     assert any("kept for a reader on the hold shelf" in w for w in why) or any("on loan" in w for w in why)
     assert page.select("[data-testid=access-none]")                # nothing yet: Find it
     assert page.select("[data-testid=access-physical]")

@@ -1,8 +1,9 @@
-"""A print copy withdrawn so that its digital copy is lent (controlled digital lending, LDL-2) is
-not "on order or being processed" (found by s21-outside on the demo's *Wealth of Nations*): the
-student's item says it is lent digitally — and when the first one is back — or kept for digital
-lending when no reader has it now; the API's ``unavailable`` says the same; a hold, which could
-never be filled from such a copy, is not offered (SRV-5, LDL-2, LDL-5, DSV-6)."""
+"""Why a copy is not on the shelf, said honestly (found by s21-outside on the demo's *Wealth of
+Nations*, whose copies withdrawn for controlled digital lending said "on order or being
+processed"): a print copy withdrawn so that its digital copy is lent (LDL-2) is "lent digitally"
+— with when the first one is back — or "lent as a digital copy only" when no reader has it now,
+and a hold, which could never be filled from it, is not offered; a copy the library bought is "on
+order", with its expected date (SRV-3); the API's ``unavailable`` says the same (SRV-5, DSV-6)."""
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,7 @@ from syllabus.catalog.models import Item, Representation
 from syllabus.core.errors import RuleViolation
 from syllabus.org.roles import Role
 
-from .conftest import add_items, cite, make_record
+from .conftest import add_items, cdl_policy, cite, make_record
 
 
 @pytest.fixture
@@ -26,11 +27,7 @@ def lent(published, instructor, inst_a, library_a, make_user):
     record = make_record(inst_a, "The Wealth of Nations")
     copies = add_items(record, library_a, [Item.Status.IN_PROCESS, Item.Status.IN_PROCESS], location="Stack (withdrawn for CDL)")
     staff = make_user("cdl-staff", group="staff", roles=[Role.DIGITAL_INVENTORY_OPERATOR])
-    policy = lending.create_policy(staff, inst_a, name="CDL", long_term_loan=True, limit_note="",
-                                   rules=[dict(request_priority=0, session_period=3, session_period_unit="days", grace_period=2,
-                                               grace_period_unit="days", grace_included_in_session=False, renewable=True,
-                                               max_renewal_days=10, open_for_renewal_days=1, renewable_when_others_wait=False,
-                                               limit_reloan=False, reloan_limit_days=0)])
+    policy = cdl_policy(staff, inst_a)
     rep = Representation.objects.create(record=record, library=library_a, label="Digitised print copy")
     lending.configure_representation(staff, rep, policy=policy, concurrent_users=2)
     lending.add_related_items(staff, rep, copies)
@@ -79,7 +76,7 @@ def test_ldl2_a_copy_out_on_a_digital_loan_says_so_with_the_first_one_back(lent,
     assert _physical(api, student, lst, item)["physical"][0]["unavailable"] == {"digital_loan": 2}
     assert _why(client, student, lst, item) == f"2 lent digitally (the first back by {back})"
 
-    # a copy bought and on order still says so
+    # a copy in process that no order of ours brings still says what it may be
     assert _physical(api, student, lst, lent["on_order"])["physical"][0]["unavailable"] == {"in_process": 1}
     assert _why(client, student, lst, lent["on_order"]) == "1 on order or being processed"
 
@@ -117,3 +114,33 @@ def test_ldl2_the_student_sees_lent_digitally_in_english_and_french(page, login,
     page.context.add_cookies([{"name": "django_language", "value": "fr", "url": page.url}])
     page.goto(f"/lists/{lent['list'].pk}/")
     expect(item.get_by_test_id("unavailable-why")).to_have_text("1 en prêt numérique, 1 prêté uniquement en version numérique")
+
+
+@pytest.mark.django_db
+def test_srv3_a_copy_the_library_bought_says_on_order_with_its_expected_date(published, instructor, librarian, student, api,
+                                                                            client, inst_a, library_a):
+    """A copy in process that an open order brings is "on order" — with the date the library
+    expects it, once it gives one — not "on order or being processed" (SRV-3, SRV-5)."""
+    from syllabus.acquisitions import services as acquisitions
+    from syllabus.acquisitions.models import AcquisitionTask
+
+    lst, section = published
+    from syllabus.lists import services as lists
+
+    # an item the library has no copy of: buying it brings the record and its copy on order
+    wanted = lists.add_citation(instructor, lst, section, "book", {"title": "The British Industrial Revolution",
+                                                                   "author": [{"family": "Allen", "given": "Robert C."}]})
+    acquisitions.complete_purchase(librarian, acquisitions.request_purchase(instructor, wanted, note="For week 2"))
+    wanted.refresh_from_db()
+    access = _physical(api, student, lst, wanted)
+    assert access["physical"][0]["unavailable"] == {"on_order": 1} and access["physical"][0]["on_order_expected"] is None
+    assert _why(client, student, lst, wanted) == "1 on order"
+
+    order = AcquisitionTask.objects.get(purchase_request__citation=wanted)
+    acquisitions.update_task(librarian, order, expected_date="2026-12-20")
+    assert _physical(api, student, lst, wanted)["physical"][0]["on_order_expected"] == "2026-12-20"
+    assert _why(client, student, lst, wanted) == "1 on order (expected 2026-12-20)"
+
+    # it arrives: on the shelf
+    acquisitions.complete_task(librarian, order)
+    assert _physical(api, student, lst, wanted)["physical"][0]["unavailable"] == {}

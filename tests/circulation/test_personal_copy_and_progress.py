@@ -63,7 +63,8 @@ def test_letter_reserve_return_and_the_term_end_task(published, instructor, rese
     physical = body["sections"][0]["citations"][0]["access"]["physical"]
     assert physical == [{"library": library_a.code, "library_name": library_a.name, "location": "Reserve desk",
                          "call_number": "PR4662", "available": 1, "total": 1, "reserve": True, "personal_copy": True,
-                         "unavailable": {}, "digital_back": None}]
+                         "unavailable": {}, "digital_back": None,
+                         "on_order_expected": None}]
     assert run_tick(clock.now())["circulation"] == 0
     clock.advance(dt.timedelta(days=121))  # 2026-07-01: the course has ended
     assert run_tick(clock.now())["circulation"] == 1

@@ -15,7 +15,6 @@ from django.db import models
 from django.db.models import Q
 
 from syllabus.core import clock
-from syllabus.core.models import ChoiceLabels
 
 from .workflow import AccessibleStatus, HoldStatus, PersonalCopyStatus
 
@@ -68,7 +67,7 @@ class Hold(models.Model):
         return self.status in (HoldStatus.WAITING, HoldStatus.ON_HOLD_SHELF)
 
 
-class AccessibleRequest(ChoiceLabels, models.Model):
+class AccessibleRequest(models.Model):
     """A student's request for an accessible version of a list item (SRV-4)."""
 
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accessible_requests")

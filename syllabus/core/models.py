@@ -4,33 +4,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils.encoding import force_str
 
 from . import clock
 
 
-class ChoiceLabels:
-    """``get_<field>_display()`` from a table made once per field (session 22): Django's own makes
-    a dict of the field's every choice again on each call — on the back office's queues (three
-    labels a row, 300 rows) that was a third of the page's time.  The table keeps the lazy labels,
-    so each call still speaks the reader's language; it is made again if the field's choices are
-    replaced."""
-
-    _choice_tables: dict = {}
-
-    def _get_FIELD_display(self, field):
-        value = getattr(self, field.attname)
-        try:
-            kept = ChoiceLabels._choice_tables.get(field)
-            if kept is None or kept[0] is not field.choices:
-                kept = ChoiceLabels._choice_tables[field] = (field.choices, dict(field.flatchoices))
-            label = kept[1].get(value, value)
-        except TypeError:   # a choice or value no dict can hold (a JSON list): Django's own way
-            return super()._get_FIELD_display(field)
-        return force_str(label, strings_only=True)
-
-
-class Timestamped(ChoiceLabels, models.Model):
+class Timestamped(models.Model):
     """When a row was created and last changed: ``updated_at`` moves on every save of a stored row
     (a ``save(update_fields=...)`` writes it only when it is listed, as before)."""
 

@@ -41,7 +41,17 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.core.errors import RuleViolation
 from syllabus.core.text import strip_control, strip_control_deep
 
+from .csl import NAME_ROLES
 from .identifiers import normalize_doi
+
+# citeproc-py reads only CSL 1.0.1's eleven name variables as names: a film's or a performance's
+# ``director``, a ``script-writer``, a ``performer``... stayed strings, and a style naming them
+# (APA: <names variable="director">) failed on them — a 500 for the list's HTML and DOCX export
+# (session 22, Better BibTeX's CSL-JSON of a play and a TV episode).  Every CSL 1.0.2 name
+# variable is read as names.
+for _role in (*NAME_ROLES, "editor-translator"):
+    if _role.replace("-", "_") not in citeproc.NAMES:
+        citeproc.NAMES.append(_role.replace("-", "_"))
 
 # (style name, label) — what the style picker offers (LST-9: APA, Harvard, Chicago, MLA, Vancouver at least)
 PICKER = [

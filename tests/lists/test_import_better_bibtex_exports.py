@@ -113,3 +113,26 @@ def test_lst2_an_author_with_a_given_name_only_is_kept_as_that_name(client, inst
     assert len(authors) == 30
     assert authors[4] == {"literal": "David"} and authors[24] == {"literal": "Brian"}  # ", David" and ", Brian"
     assert authors[0] == {"family": "Waskom", "given": "Michael"}
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx"])
+def test_lst9_a_list_with_a_director_exports_as_a_bibliography(client, instructor, course, fmt):
+    """citeproc-py read only CSL 1.0.1's name variables as names: a play's or a TV episode's ``director``
+    (and ``script-writer``) stayed a string, and APA's <names variable="director"> failed — the list's HTML
+    and DOCX export answered 500."""
+    lst, _ = _import(client, instructor, course, CSL / "cheater-syntax-type-2473.json")
+    r = client.post(f"/api/v1/lists/{lst.pk}/import",
+                    {"file": SimpleUploadedFile("video.json", (CSL / "extra-field-type-video-3536.json").read_bytes())})
+    assert r.status_code == 200 and r.json()["created"] == 1, r.content
+    r = client.get(f"/api/v1/lists/{lst.pk}/export", {"format": fmt, "style": "apa"})
+    assert r.status_code == 200, r.content
+    if fmt == "docx":
+        import io
+
+        import docx
+
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
+    else:
+        text = r.content.decode()
+    assert "Schlingensief, C. (Director). (2001, May 10)." in text
+    assert "Marre, J. (Director). (1992)." in text

@@ -115,10 +115,72 @@ def table(result: dict) -> list[str]:
     return lines
 
 
+# --- a second, independent corpus: AnyStyle's gold set (session 22) --------------------------------
+
+ANYSTYLE = DATA.parent / "anystyle" / "gold.xml"
+ANYSTYLE_FIELDS = ("author", "year", "title", "container-title", "volume", "page", "publisher")
+
+
+def _first_family(author: str) -> str:
+    """The first author's family name as AnyStyle's annotators wrote it: the first capitalised word
+    that is no initial ("Bergk, V." → Bergk, "O. Ambacher, B. Foutz" → Ambacher)."""
+    for word in re.findall(r"[^\s,;&()]+", author):
+        if len(word.rstrip(".")) > 1 and not word.endswith(".") and word[0].isupper():
+            return fold(word)
+    return ""
+
+
+def anystyle_expected(parts: dict[str, str]) -> dict[str, str]:
+    year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", parts.get("date", ""))
+    container = re.sub(r"(?i)^\s*in:?\s+", "", parts.get("journal") or parts.get("container-title") or "")
+    number = {k: re.search(r"\d+", parts.get(k, "")) for k in ("volume", "pages")}
+    return {"author": _first_family(parts.get("author", "")), "year": year.group(1) if year else "",
+            "title": fold(parts.get("title")), "container-title": fold(container),
+            "volume": number["volume"].group(0) if number["volume"] else "",
+            "page": number["pages"].group(0) if number["pages"] else "", "publisher": fold(parts.get("publisher"))}
+
+
+def score_anystyle() -> Counter:
+    """Counter((field, right|wrong|missing)) over AnyStyle's 1,669 labelled references; the
+    reference is its labelled parts in order, joined by blanks (as it was printed)."""
+    from xml.etree import ElementTree
+
+    from syllabus.citations.references import parse_reference
+
+    counts: Counter = Counter()
+    for sequence in ElementTree.parse(ANYSTYLE).getroot().iter("sequence"):
+        parts: dict[str, str] = {}
+        for child in sequence:
+            parts.setdefault(child.tag, " ".join((child.text or "").split()))
+        text = " ".join(" ".join((child.text or "").split()) for child in sequence)
+        parsed = parse_reference(text)
+        counts["references"] += 1
+        counts["confident"] += parsed.confident
+        want = anystyle_expected(parts)
+        for key in ANYSTYLE_FIELDS:
+            if not want[key]:
+                continue
+            have = got(parsed.csl, key) if key != "page" else re.sub(r"\D.*", "", str(parsed.csl.get("page") or ""))
+            if key == "author" and have and want[key]:
+                ok = want[key] in have or have in want[key]
+            else:
+                ok = same(key, want[key], have)
+            counts[(key, "right" if ok else "wrong" if have else "missing")] += 1
+    return counts
+
+
 def run(args) -> None:
     from bench.common import setup_django
 
     setup_django("references")
+    any_counts = score_anystyle()
+    print(f"AnyStyle gold set (tests/data/anystyle/gold.xml): {any_counts['references']} references, "
+          f"{any_counts['confident']} read with authors, year and title")
+    print("| field | right / labelled |\n|---|---:|")
+    for key in ANYSTYLE_FIELDS:
+        right = any_counts[(key, "right")]
+        total = right + any_counts[(key, "wrong")] + any_counts[(key, "missing")]
+        print(f"| {key} | {right}/{total} ({100 * right // max(total, 1)}%) |")
     result = score()
     print(f"references: {sum(c['references'] for c in result.values())}")
     for style, counts in result.items():

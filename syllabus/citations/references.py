@@ -307,8 +307,12 @@ def parse_reference(text: str) -> Reference:
         title = re.sub(r"\s*\[[^\]]*\]\s*$", "", title)  # "[Video]", "[Online]"
     if title:
         csl["title"] = title.strip()
+    run_on = False
     if not year:  # MLA: the date comes late
         years = re.findall(rf"\b({YEAR})\b", after)
+        if not years:  # the year inside what was read as the title: the title ran on (trusted no more)
+            years = re.findall(rf"\b({YEAR})\b", rest)
+            run_on = bool(years)
         year = years[-1] if years else ""
         after_wo_year = re.sub(rf",?\s*(?:(?:\d{{1,2}}\s+)?[A-Za-zé.]+\s+)?{re.escape(year)}\b", "", after) if year else after
     else:
@@ -320,7 +324,8 @@ def parse_reference(text: str) -> Reference:
         csl["type"] = "webpage" if csl.get("URL") and not csl.get("publisher") else "book"
     found = [k for k in ("author", "editor", "issued", "title", "container-title", "volume", "issue", "page",
                          "publisher", "DOI", "ISBN", "URL") if csl.get(k)]
-    confident = bool(style and (csl.get("author") or csl.get("editor")) and csl.get("issued") and csl.get("title"))
+    confident = bool(style and (csl.get("author") or csl.get("editor")) and csl.get("issued") and csl.get("title")
+                     and not run_on)
     if not csl.get("title"):
         csl["title"] = text[:1000]
     return Reference(csl, style, confident, found)

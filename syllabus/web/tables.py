@@ -95,6 +95,7 @@ def _stack_one(source: str, start: int) -> tuple[int, str]:
                 heads.extend([" ".join(html.unescape(_TAGS.sub(" ", source[cell[0]:m.start()])).split())] * cell[1])
                 cell = None
             continue
+        keys: tuple[str, ...]
         if name in _GROUPS:
             section, added, keys = name, ' role="rowgroup"', ("role",)
         elif name == "tr":

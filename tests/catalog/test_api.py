@@ -244,7 +244,7 @@ def test_the_openapi_document_enumerates_statuses_and_the_openurl_parameters(cli
     assert enum("ItemOut", "status") == ["in_place", "on_loan", "in_process", "missing"]
     assert enum("LinkOut", "kind") == ["eresource", "representation", "doi", "url"]
     assert set(enum("ResolveOut", "matched_by")) >= {"doi", "isbn", "issn", "title"}
-    assert enum("ImportEntryOut", "status") == ["created", "rejected"]
+    assert enum("ImportEntryOut", "status") == ["created", "rejected", "note"]
     params = {p["name"] for p in doc["paths"]["/api/v1/resolve"]["get"]["parameters"]}
     assert {"url_ver", "rft_val_fmt", "rft.isbn", "rft.issn", "rft_id", "rft.atitle", "rft.jtitle", "institution"} <= params
 

@@ -107,6 +107,6 @@ def test_choosing_the_sheet_and_the_header_row_of_a_libreoffice_workbook_then_a_
 
     page.get_by_label("File (.xlsx, .csv or .docx)").set_input_files(str(OFFICE / "lo-bibliography-apa.docx"))
     expect(page.get_by_test_id("preview-summary")).to_contain_text("34 paragraphs read.")
-    expect(page.get_by_test_id("preview-row-2")).to_contain_text("Needs review: kept as its text")
+    expect(page.get_by_test_id("preview-row-2")).to_contain_text("A note for students on the list")
     expect(page.get_by_test_id("preview-row-4").get_by_test_id("read-as")).to_contain_text("Year: 2010")
     expect(page.get_by_label("Sheet", exact=True)).to_have_count(0)

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from syllabus.catalog import lookup
 from syllabus.catalog.search import ParsedQuery, backend
@@ -482,19 +483,26 @@ def preview_office_file(user, list_id: int, raw: bytes, *, filename: str = "", k
             "total": len(read.entries), "refused": refused, "rows": shown}
 
 
+def fields_read(csl: dict) -> list[tuple[str, str]]:
+    """The fields read from a reference (a Word paragraph, a pasted citation), labelled in the reader's
+    language as the item form labels them — the one way both previews say what was read."""
+    names = csl.get("author") or csl.get("editor") or []
+    authors = "; ".join((n.get("literal") or ", ".join(p for p in (n.get("family"), n.get("given")) if p)).replace("\n", " ")
+                        for n in names[:10])
+    fields = [(gettext("Authors"), authors), (gettext("Year"), str(((csl.get("issued") or {}).get("date-parts") or [[""]])[0][0] or "")),
+              (gettext("Title"), csl.get("title", "")), (gettext("Book, journal or site title"), csl.get("container-title", "")),
+              (gettext("Edition"), csl.get("edition", "")), (gettext("Volume"), csl.get("volume", "")),
+              (gettext("Issue"), csl.get("issue", "")), (gettext("Pages"), csl.get("page", "")),
+              (gettext("Publisher"), csl.get("publisher", "")), ("DOI", csl.get("DOI", "")), ("ISBN", csl.get("ISBN", "")),
+              (gettext("Web address (URL)"), csl.get("URL", ""))]
+    return [(label, str(value)) for label, value in fields if value]
+
+
 def _fields_read(entry) -> str:
     """What a Word paragraph was read into, for the preview: "Authors: …; Year: …; Title: …"."""
-    csl = entry.csl or {}
-    if getattr(entry, "review", False) or not csl:
+    if getattr(entry, "review", False) or not entry.csl:
         return ""
-    names = csl.get("author") or csl.get("editor") or []
-    parts = [("Authors", "; ".join(" ".join(p for p in (n.get("given"), n.get("non-dropping-particle"),
-                                                       n.get("family") or n.get("literal")) if p) for n in names[:5])),
-             ("Year", str(((csl.get("issued") or {}).get("date-parts") or [[""]])[0][0])),
-             ("Title", csl.get("title", "")), ("In", csl.get("container-title", "")), ("Volume", csl.get("volume", "")),
-             ("Issue", csl.get("issue", "")), ("Pages", csl.get("page", "")), ("Publisher", csl.get("publisher", "")),
-             ("DOI", csl.get("DOI", "")), ("ISBN", csl.get("ISBN", "")), ("URL", csl.get("URL", ""))]
-    return "; ".join(f"{label}: {value}" for label, value in parts if value)
+    return "; ".join(f"{label}: {value}" for label, value in fields_read(entry.csl))
 
 
 # --- citations pasted into the list editor (LST-2, LST-9, session 22) ----------------------------
@@ -564,6 +572,7 @@ def preview_pasted(user, list_id: int, text: str) -> dict:
         csl = entry.csl or {}
         rows.append({"line": entry.line or entry.position, "kind": kind, "title": csl.get("title", ""),
                      "csl": csl, "read": _fields_read(entry) if kind == "citation" else "",
+                     "fields": fields_read(csl) if kind == "citation" else [],
                      "section": getattr(entry, "section", ""), "public_note": getattr(entry, "public_note", ""),
                      "identifier": getattr(entry, "lookup", ""), "review": bool(getattr(entry, "review", False)),
                      "refused": entry.csl is None and kind == "citation",

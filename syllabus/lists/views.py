@@ -489,18 +489,6 @@ def delete_section(request, pk: int, section_id: int):
     return _("Section deleted.")
 
 
-def _pasted_fields(csl: dict) -> list[tuple[str, str]]:
-    """The fields read from a pasted citation, labelled as the item form labels them."""
-    names = csl.get("author") or csl.get("editor") or []
-    year = str(((csl.get("issued") or {}).get("date-parts") or [[""]])[0][0] or "")
-    fields = [(_("Authors"), "; ".join(_author_line(n).replace("\n", " ") for n in names[:10])), (_("Year"), year),
-              (_("Title"), csl.get("title", "")), (_("Book, journal or site title"), csl.get("container-title", "")),
-              (_("Edition"), csl.get("edition", "")), (_("Volume"), csl.get("volume", "")), (_("Issue"), csl.get("issue", "")),
-              (_("Pages"), csl.get("page", "")), (_("Publisher"), csl.get("publisher", "")), ("DOI", csl.get("DOI", "")),
-              ("ISBN", csl.get("ISBN", "")), (_("Web address (URL)"), csl.get("URL", ""))]
-    return [(label, str(value)) for label, value in fields if value]
-
-
 @login_required
 @require_POST
 def paste_preview(request, pk: int):
@@ -519,8 +507,6 @@ def paste_preview(request, pk: int):
             return _forbidden(request, exc)
         messages.error(request, str(exc))
         return redirect(reverse("lists:edit", args=[pk]) + "#paste")
-    for row in preview["rows"]:
-        row["fields"] = _pasted_fields(row["csl"])
     context = {"preview": preview, "section_id": data["section"] or "", "lst_id": pk}
     if is_htmx(request):
         return render(request, "lists/_paste_preview.html", context)

@@ -47,6 +47,7 @@ TYPE_LABELS = {
     "standard": _("Standard"), "manuscript": _("Manuscript"), "entry-encyclopedia": _("Encyclopedia entry"),
     "entry-dictionary": _("Dictionary entry"), "legislation": _("Legislation"), "legal_case": _("Legal case"),
     "graphic": _("Image"), "post-weblog": _("Blog post"), "speech": _("Presentation"), "pamphlet": _("Pamphlet"),
+    "broadcast": _("Radio, TV or podcast programme"), "interview": _("Interview"), "performance": _("Performance"),
 }
 
 

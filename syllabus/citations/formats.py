@@ -108,7 +108,7 @@ RIS_TO_CSL = {
     "EBOOK": "book", "EDBOOK": "book", "WHOLE": "book", "CHAP": "chapter", "ECHAP": "chapter", "THES": "thesis",
     "RPRT": "report", "CONF": "paper-conference", "CPAPER": "paper-conference", "ELEC": "webpage", "WEB": "webpage",
     "BLOG": "post-weblog", "VIDEO": "motion_picture", "MPCT": "motion_picture", "ADVS": "motion_picture",
-    "SOUND": "song", "MUSIC": "musical_score", "MAP": "map", "DATA": "dataset", "DBASE": "dataset", "PAT": "patent",
+    "SOUND": "song", "MUSIC": "song", "MAP": "map", "DATA": "dataset", "DBASE": "dataset", "PAT": "patent",
     "CASE": "legal_case", "STAT": "legislation", "BILL": "bill", "MANSCPT": "manuscript", "UNPB": "manuscript",
     "PAMP": "pamphlet", "ENCYC": "entry-encyclopedia", "DICT": "entry-dictionary", "PCOMM": "personal_communication",
     "GEN": "document", "ART": "graphic", "FIGURE": "figure", "SLIDE": "speech", "COMP": "software", "STAND": "standard",
@@ -122,12 +122,18 @@ RIS_TO_CSL = {
 CSL_TO_RIS = {
     "article-journal": "JOUR", "periodical": "JFULL", "article-magazine": "MGZN", "article-newspaper": "NEWS", "book": "BOOK",
     "chapter": "CHAP", "thesis": "THES", "report": "RPRT", "paper-conference": "CONF", "webpage": "ELEC",
-    "post-weblog": "BLOG", "motion_picture": "VIDEO", "song": "SOUND", "musical_score": "MUSIC", "map": "MAP",
+    "post-weblog": "BLOG", "motion_picture": "VIDEO", "song": "SOUND", "map": "MAP",
     "dataset": "DATA", "patent": "PAT", "legal_case": "CASE", "legislation": "STAT", "bill": "BILL", "manuscript": "MANSCPT",
     "pamphlet": "PAMP", "entry-encyclopedia": "ENCYC", "entry-dictionary": "DICT", "personal_communication": "PCOMM",
     "graphic": "ART", "figure": "FIGURE", "speech": "SLIDE", "software": "COMP", "standard": "STAND", "hearing": "HEAR",
-    "classic": "CLSWK", "interview": "INTV", "regulation": "LEGAL", "broadcast": "BROAD",
+    "classic": "CLSWK", "interview": "INTV", "regulation": "LEGAL",
 }
+# Video and audio (LST-2, CSL 1.0.2): VIDEO/MPCT/ADVS are video recordings (motion_picture), SOUND and
+# MUSIC audio recordings (song; MUSIC is "Music" in RIS and Zotero's RIS.js reads it as an audio
+# recording, not a printed score); a radio, TV or podcast programme (broadcast) and a printed score
+# (musical_score) have no RIS code, so they go out as GEN with their CSL type in M3 (Zotero's own
+# export writes a broadcast as SOUND or MPCT, and loses it); "BROAD", which no RIS reader knows,
+# is still read.
 RIS_TAG_RE = re.compile(r"^\s*([A-Z][A-Z0-9])\s{0,4}-(?: |$)?(.*)$")
 
 
@@ -270,6 +276,8 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data["collection-title"] = secondary
     if not title and ctype == "periodical":
         data["title"] = journal or secondary
+    if ctype in MEDIA_TYPES:
+        _ris_media(entry, ctype, secondary, data)
     if ctype == "paper-conference" and entry.get("custom3"):
         # the RIS specification's CONF: C3 the proceedings title, T2 the conference's name
         data["container-title"] = entry["custom3"]
@@ -367,6 +375,23 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     return cslmod.clean(data, keep_invalid=True)
 
 
+#: the video and audio types (LST-2) whose T2 is the programme, album or compilation they are part of
+#: (CSL 1.0.2: a broadcast's ``container-title`` is its series, a song's its album, a motion
+#: picture's its compilation); Zotero's RIS.js writes a film's genre as C4 and a film's, a video's
+#: or a broadcast's director as AU: a director is written so when there is no author (read back
+#: as the author: RIS has no director tag)
+MEDIA_TYPES = ("motion_picture", "broadcast", "song")
+
+
+def _ris_media(entry: dict, ctype: str, secondary: str, data: dict) -> None:
+    if secondary:
+        data["container-title"] = secondary
+    if entry.get("custom4") and ctype == "motion_picture":
+        data["genre"] = entry["custom4"]
+    elif entry.get("type_of_work") and ctype != "broadcast":  # a broadcast's M3 is its CSL type (GEN)
+        data["genre"] = entry["type_of_work"]
+
+
 def csl_to_ris_entry(data: dict) -> dict:
     ctype = data.get("type") or "book"
     entry: dict = {"type_of_reference": CSL_TO_RIS.get(ctype, "GEN"), "title": data.get("title", "")}
@@ -374,6 +399,10 @@ def csl_to_ris_entry(data: dict) -> dict:
         entry["type_of_work"] = ctype
     if data.get("author"):
         entry["authors"] = [_ris_name_text(n) for n in cslmod.names(data, "author")]
+    elif ctype in MEDIA_TYPES and ctype != "song" and data.get("director"):
+        entry["authors"] = [_ris_name_text(n) for n in cslmod.names(data, "director")]  # as Zotero writes a film's
+    if ctype in MEDIA_TYPES and data.get("genre") and ctype != "broadcast":
+        entry["type_of_work"] = str(data["genre"])
     if entry["type_of_reference"] in BOOK_RIS:  # a book's editors are A3, its series editors A2
         if data.get("editor"):
             entry["tertiary_authors"] = [_ris_name_text(n) for n in cslmod.names(data, "editor")]
@@ -1327,6 +1356,9 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
                            ("container-author", "bookauthor")):
         if cslmod.names(data, role):
             fields.append(bib.Field(bib_role, _bib_names(cslmod.names(data, role))))
+    if ctype in MEDIA_TYPES and ctype != "song" and not data.get("author") and cslmod.names(data, "director"):
+        # a film's or a programme's director, when it has no author: BibTeX has no director field
+        fields.append(bib.Field("author", _bib_names(cslmod.names(data, "director"))))
     container = data.get("container-title")
     if container:
         add("journal" if etype == "article" else "booktitle", container)

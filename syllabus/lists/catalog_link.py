@@ -149,7 +149,7 @@ def citation_form_type(csl_type: str | None) -> tuple[list, str]:
         chosen = list_metadata.citation_type(csl_type or "book")
     except RuleViolation:
         chosen = CitationType.OTHER.value
-    return [(value, str(label)) for value, label in CitationType.choices], chosen
+    return list_metadata.form_types(), list_metadata.form_type(chosen, {"type": csl_type})
 
 
 # --- import / export (LST-9) ----------------------------------------------------------------

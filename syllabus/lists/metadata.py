@@ -8,6 +8,8 @@ imported file said (issue 13: the full CSL type set end to end).
 """
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from syllabus.citations.validate import check_metadata
 from syllabus.core.errors import RuleViolation
 
@@ -34,6 +36,47 @@ TYPE_FROM_CSL = {
     "legislation": CitationType.OTHER, "regulation": CitationType.OTHER, "bill": CitationType.OTHER,
     "hearing": CitationType.OTHER, "treaty": CitationType.OTHER, "personal_communication": CitationType.OTHER,
 }
+
+
+# LST-2: what the item form's Type offers for video and audio — the CSL 1.0.2 types, so that a
+# radio adaptation is a broadcast and an album an audio recording, not a film ("[Video
+# recording]"). ``video_audio`` stays the film or video (its default CSL type, motion_picture).
+MEDIA_KINDS = (
+    (CitationType.VIDEO_AUDIO.value, _("Video / audio: film or video")),
+    ("broadcast", _("Video / audio: radio, TV or podcast programme")),
+    ("song", _("Video / audio: audio or music recording")),
+    ("interview", _("Video / audio: interview")),
+    ("speech", _("Video / audio: talk or lecture")),
+    ("performance", _("Video / audio: live performance")),
+)
+
+
+def form_types() -> list[tuple[str, str]]:
+    """The item form's Type choices: our types, video and audio by their CSL type."""
+    out: list[tuple[str, str]] = []
+    for value, label in CitationType.choices:
+        out.extend([(v, str(lab)) for v, lab in MEDIA_KINDS] if value == CitationType.VIDEO_AUDIO else [(value, str(label))])
+    return out
+
+
+def form_type(ctype: str, metadata: dict | None) -> str:
+    """The form's Type of an item: a video or audio item's CSL type when the form offers it."""
+    csl = (metadata or {}).get("type")
+    if ctype == CitationType.VIDEO_AUDIO and csl in dict(MEDIA_KINDS) and csl != "motion_picture":
+        return str(csl)
+    return ctype
+
+
+def set_form_csl_type(value: str, metadata: dict) -> dict:
+    """``metadata`` with the CSL type the form's Type ``value`` names: ``broadcast`` sets it; a
+    film or video (``video_audio``) turns another kind the form offers back into motion_picture
+    (a type the form does not offer, such as ``event``, is kept)."""
+    kinds = dict(MEDIA_KINDS)
+    if value in kinds and value not in CitationType.values:
+        metadata["type"] = value
+    elif value == CitationType.VIDEO_AUDIO and metadata.get("type") in kinds:
+        metadata["type"] = CSL_TYPE[CitationType.VIDEO_AUDIO]
+    return metadata
 
 
 def citation_type(value: str | None) -> str:

@@ -38,7 +38,8 @@ from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
 from . import catalog_link, file_guards, forms, item_access, selectors, services, slots
-from .models import Citation, CitationType, CopyrightStatus, LibrarianTask, Section
+from . import metadata as list_metadata
+from .models import Citation, CopyrightStatus, LibrarianTask, Section
 from .permissions import ensure_edit, ensure_librarian, is_librarian_for, reads_no_course, require_process
 from .tags import TAGS, instructor_tags
 from .templatetags import lists_tags
@@ -306,7 +307,7 @@ def form_values(c: Citation) -> dict:
     values = {field: m.get(csl, "") for field, csl in forms.FORM_FIELDS.items()}
     issued = m.get("issued") or {}
     values.update({
-        "type": c.type, "authors": "\n".join(_author_line(n) for n in m.get("author") or []),
+        "type": list_metadata.form_type(c.type, m), "authors": "\n".join(_author_line(n) for n in m.get("author") or []),
         "year": season_text(issued) or ("-".join(str(p) for p in issued["date-parts"][0]) if issued.get("date-parts")
                                         else issued.get("literal") or issued.get("raw", "")),
         "tags": c.tags, "public_note": c.public_note, "library_note": c.library_note, "open_access": c.open_access,
@@ -320,7 +321,7 @@ def form_values(c: Citation) -> dict:
 def _form_choices(acc, lst) -> dict:
     """What an item form offers (``lists/_citation_form.html``): types, tags, copyright statuses."""
     choices = services.copyright_choices(acc, lst)
-    return {"types": CitationType.choices, "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()),
+    return {"types": list_metadata.form_types(), "instructor_tags": instructor_tags(), "all_tags": list(TAGS.values()),
             "copyright_choices": choices, "copyright_values": [value for value, _label in choices],
             "library_decisions": LIBRARY_DECISIONS}
 
@@ -542,7 +543,8 @@ def add_citation(request, pk: int):
     ensure_edit(request.user, lst)
     data = forms.CitationForm.parse(request.POST)
     section = selectors.section_of_list(lst.pk, data["section"] or 0) if request.POST.get("section") else None
-    meta = {k: v for k, v in forms.CitationForm.metadata(data).items() if v is not None}
+    meta = list_metadata.set_form_csl_type(data["type"], {k: v for k, v in forms.CitationForm.metadata(data).items()
+                                                          if v is not None})
     added = services.add_citation(request.user, lst, section, data["type"] or "book", meta, record=_record(request.user, data),
                                   **forms.CitationForm.values(data))
     return _placed(_("Item added."), added.pk)
@@ -552,7 +554,7 @@ def _save_citation(request, pk: int, citation_id: int) -> None:
     """LST-2/LST-3: the item's form saved (the editor's in-place form and the item's own page)."""
     citation = _citation(request, pk, citation_id)
     data = forms.CitationForm.parse(request.POST)
-    meta = merge_patch(citation.metadata, forms.CitationForm.metadata(data))
+    meta = list_metadata.set_form_csl_type(data["type"], merge_patch(citation.metadata, forms.CitationForm.metadata(data)))
     values = forms.CitationForm.values(data)
     record = _record(request.user, data)
     if record is not None and record.pk != citation.record_id:

@@ -61,13 +61,13 @@ def load(stdout) -> None:
             institution=inst, source_id=f"ldl-demo-{n}",
             defaults=dict(title=title, creators=creators, year=year, type="book",
                           csl={"type": "book", "title": title, "author": [{"literal": creators}], "issued": {"date-parts": [[year]]}}))
-        rep = Representation.objects.create(record=record, library=library, label=f"Digitised print copy ({copies} × CDL)",
+        rep = Representation.objects.create(record=record, library=library, label="Digital loan copy",
                                             mime_type="text/plain")
         rep.file.save(f"ldl-demo-{n}.txt", ContentFile(
-            f"{title}\n{creators}, {year}\n\n[Digitised pages of the library's print copy, lent under controlled digital lending.]\n"
+            f"{title}\n{creators}, {year}\n\n[Scanned pages of the library's print copy, lent digitally: one reader at a time for each print copy.]\n"
             .encode()), save=True)
-        items = [Item.objects.create(record=record, library=library, barcode=f"LDL-DEMO-{n:02d}-{k}", location="Stack (withdrawn for CDL)",
-                                     call_number=f"CDL {n:03d}", status=Item.Status.IN_PROCESS) for k in range(1, copies + 1)]
+        items = [Item.objects.create(record=record, library=library, barcode=f"LDL-DEMO-{n:02d}-{k}", location="Lent digitally",
+                                     call_number=f"DL {n:03d}", status=Item.Status.IN_PROCESS) for k in range(1, copies + 1)]
         services.configure_representation(librarian, rep, policy=short if "Marshall" in creators else cdl, concurrent_users=copies)
         services.add_related_items(librarian, rep, items)
         for username in viewing:

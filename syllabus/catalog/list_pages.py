@@ -118,6 +118,14 @@ def list_import_status(request, list_id: int, import_id: int):
         raise Http404
     except RuleViolation as exc:
         return refusal(request, exc)
+    if is_htmx(request) and job["status"] == "done" and job["created"]:
+        # the poll's last answer: items were added, so the page it polls from (the editor, the
+        # library's list page) is rendered again around the report, as after an import within
+        # the request (LST-9)
+        summary = ngettext("%(n)d entry imported", "%(n)d entries imported", job["created"]) % {"n": job["created"]}
+        page = lists_port.page_after_import(request, list_id, job, summary)
+        if page is not None:
+            return page
     context = {"job": job, "list_id": list_id, "report": job if job["status"] == "done" else None}
     return render(request, "catalog/_list_import_report.html" if is_htmx(request) else "catalog/list_import.html", context)
 

@@ -80,3 +80,75 @@ def test_lst9_an_import_that_adds_nothing_or_comes_from_elsewhere_answers_its_re
     # another list's editor in the header: never that list's page
     r = _import(client, empty_list, "/lists/999999/edit/")
     assert "HX-Retarget" not in r
+
+
+# --- a background import (session 23): the poll's last answer redraws the page as the import within the request does
+
+
+@pytest.fixture
+def background(settings):
+    settings.LIST_IMPORT_INLINE_BYTES = 50  # the two entries above go to the background
+    return settings
+
+
+def _sweep():
+    from syllabus.core import clock
+    from syllabus.core.tasks import sweeps
+
+    return sweeps()["list_imports"](clock.now())
+
+
+def _poll(client, lst, job, page_url):
+    return client.get(f"/catalog/lists/{lst.pk}/imports/{job.pk}/", HTTP_HX_REQUEST="true",
+                      HTTP_HX_CURRENT_URL=f"http://testserver{page_url}")
+
+
+@pytest.mark.django_db
+def test_lst9_the_last_poll_of_a_background_import_redraws_the_editor_around_its_report(client, instructor, empty_list,
+                                                                                      background):
+    from syllabus.lists.models import ListImport
+
+    client.force_login(instructor)
+    assert _import(client, empty_list, f"/lists/{empty_list.pk}/edit/").status_code == 202
+    job = ListImport.objects.get(resource_list=empty_list)
+    editor = f"/lists/{empty_list.pk}/edit/"
+    r = _poll(client, empty_list, job, editor)  # still waiting: the panel alone, polling on
+    assert "HX-Retarget" not in r and 'data-status="queued"' in r.content.decode()
+    _sweep()
+    r = _poll(client, empty_list, job, editor)
+    assert r.status_code == 200 and r["HX-Retarget"] == "#editor" and r["HX-Reswap"] == "outerHTML"
+    html = r.content.decode()
+    assert 'id="editor"' in html and "Pride and prejudice" in html and "Middlemarch" in html
+    assert 'data-testid="import-summary"' in html and "2 entries imported" in html
+    assert re.search(r'id="messages-live"[^>]*hx-swap-oob="innerHTML"', html)
+    assert "hx-trigger=\"every 5s\"" not in html  # nothing polls any more
+    assert "Imported in the background: reading.ris, 2 entries." not in html  # the report once, not its line too
+    # polled from another page (the student view, a bookmark of the report): the report alone
+    r = _poll(client, empty_list, job, f"/lists/{empty_list.pk}/")
+    assert "HX-Retarget" not in r and "2 entries imported" in r.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_lst9_a_background_import_that_ends_while_the_editor_polls_updates_the_editor(page, login, empty_list, background):
+    login("instructor")
+    page.goto(f"/lists/{empty_list.pk}/edit/")
+    page.evaluate("window.__marker = 1")  # gone if the page reloads
+    expect(page.locator("#send-list")).to_be_disabled()
+    page.get_by_text("Import RIS, BibTeX or CSL-JSON").click()
+    page.get_by_label("File (RIS, BibTeX or CSL-JSON)").set_input_files(
+        files=[{"name": "reading.ris", "mimeType": "application/x-research-info-systems", "buffer": RIS}])
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("[data-testid=import-job][data-status=queued]")).to_be_visible()
+    expect(page.locator("[data-testid=item]")).to_have_count(0)
+    _sweep()  # the timer imports it; the panel's next poll (every 5 s) finds it done
+    expect(page.locator("[data-testid=item]")).to_have_count(2)
+    expect(page.locator("[data-testid=item]").first).to_have_attribute("data-title", "Pride and prejudice")
+    expect(page.locator("#send-list")).to_be_enabled()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("2 entries imported")
+    expect(page.get_by_test_id("import-entries")).to_contain_text("Middlemarch")
+    expect(page.get_by_test_id("message")).to_have_text("2 entries imported")
+    expect(page.locator("[data-testid=import-job]")).to_have_count(0)
+    assert page.evaluate("window.__marker") == 1
+    page.locator("#send-list").click()
+    expect(page.get_by_test_id("list-status")).to_have_text("Sent to library")

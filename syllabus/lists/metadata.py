@@ -79,6 +79,16 @@ def set_form_csl_type(value: str, metadata: dict) -> dict:
     return metadata
 
 
+def with_csl_type(value: str | None, metadata: dict | None) -> dict | None:
+    """``metadata`` with the CSL type ``value`` when a caller gives the item's type as a CSL type
+    (``broadcast``, ``paper-conference``): the type says what the item is, the metadata's own
+    ``type`` is replaced (a type of ours, ``video_audio``, leaves it as it is)."""
+    value = (value or "").strip()
+    if value in TYPE_FROM_CSL and value not in CitationType.values:
+        return {**(metadata or {}), "type": value}
+    return metadata
+
+
 def citation_type(value: str | None) -> str:
     """Our citation type from one of ours (``book_chapter``) or a CSL type (``chapter``)."""
     value = (value or "").strip()

@@ -32,3 +32,18 @@ def test_lst2_the_item_form_offers_the_kinds_of_video_and_audio(client, instruct
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     page = client.get(reverse("lists:update-citation", args=[lst.pk, radio.pk])).content.decode()
     assert "Vidéo / audio\u00a0: émission de radio, de télévision ou podcast" in page
+
+
+@pytest.mark.django_db
+def test_lst2_the_api_keeps_a_video_or_audio_type_given_as_a_csl_type(api, instructor, built_list):
+    lst = built_list["list"]
+    r = api(instructor).post(f"/api/v1/lists/{lst.pk}/citations",
+                             {"type": "broadcast", "metadata": {"title": "The War of the Worlds", "publisher": "CBS"}})
+    assert r.status_code == 201, r.content
+    radio = Citation.objects.get(pk=r.json()["id"])
+    assert radio.type == CitationType.VIDEO_AUDIO and radio.metadata["type"] == "broadcast"
+    assert "[Broadcast]" in radio.formatted
+    # a type of ours keeps the metadata's own kind
+    r = api(instructor).post(f"/api/v1/lists/{lst.pk}/citations",
+                             {"type": "video_audio", "metadata": {"title": "Kind of Blue", "type": "song"}})
+    assert Citation.objects.get(pk=r.json()["id"]).metadata["type"] == "song"

@@ -87,7 +87,7 @@ def add_citation(actor: User, lst: ResourceList, section: Section | None = None,
         metadata = dict(record.csl or {})
         metadata.setdefault("title", record.title)
     ctype = md.citation_type(type or (metadata or {}).get("type") or (record.type if record is not None else "") or "book")
-    clean = md.clean_metadata(ctype, metadata)
+    clean = md.clean_metadata(ctype, md.with_csl_type(type, metadata))
     tag_codes = tag_vocabulary.clean_tags(tags, may_set_system=acc.process)
     if copyright_status:
         _ensure_may_set_copyright(acc, lst, copyright_status)
@@ -224,7 +224,8 @@ def _clean_citation_values(lst: ResourceList, citation: Citation, acc: Access, v
     if "type" in values and values["type"] is not None:
         clean["type"] = ctype
     if values.get("metadata") is not None or "type" in clean:
-        meta = md.clean_metadata(ctype, values.get("metadata") if values.get("metadata") is not None else citation.metadata)
+        meta = md.clean_metadata(ctype, md.with_csl_type(values.get("type"), values.get("metadata") if values.get("metadata")
+                                                          is not None else citation.metadata))
         clean["metadata"] = meta
         clean["title"] = meta["title"][:1000]
     if values.get("tags") is not None:

@@ -3,13 +3,15 @@ per-token count, on this benchmark's database (SQLite, or PostgreSQL with ``DATA
 
 ``BENCH_API_RATE_READERS`` (4) processes — as that many web workers — each call ``GET /api/v1/me``
 with a bearer token through Django's test client (middleware, token check, view: server time) for
-``BENCH_API_RATE_SECONDS`` (5) seconds, in three set-ups taking turns ``BENCH_API_RATE_ROUNDS`` (3)
+``BENCH_API_RATE_SECONDS`` (5) seconds, in these set-ups taking turns ``BENCH_API_RATE_ROUNDS`` (3)
 times (the machine's other load falls on each alike):
 
 - ``off``      — ``RATE_LIMIT_API=off``;
 - ``process``  — the limit on, without ``CACHE_URL``: counted in each worker's memory;
 - ``redis``    — the limit on with ``CACHE_URL`` on ``BENCH_REDIS_URL`` (else ``TEST_REDIS_URL``): one
   ``MULTI``/``EXEC`` round trip a call; left out, saying so, when no Redis answers;
+- ``database`` — for comparison only, not a configuration Syllabus offers: the limit counted in
+  ``org.RateCount`` like the other rules without ``CACHE_URL`` (what session 22 measured);
 
 each alone and with a writer process holding the write lock 100 ms every 300 ms (a service verb's
 transaction: on SQLite, readers that needed the lock would queue behind it — session 22 measured
@@ -52,7 +54,7 @@ def _redis_answers(url: str) -> bool:
 def _overrides(setup: str) -> dict:
     if setup == "off":
         return {"RATE_LIMIT_API": "off", "CACHE_URL": ""}
-    if setup == "process":
+    if setup in ("process", "database"):
         return {"RATE_LIMIT_API": LIMIT, "CACHE_URL": ""}
     url = _redis_url()
     caches = {alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
@@ -65,6 +67,12 @@ def _reader(token: str, setup: str, stop: float, out) -> None:
     from django.test import Client, override_settings
 
     connections.close_all()
+    if setup == "database":   # for comparison only: session 22's database counter, forced for this rule
+        import dataclasses
+
+        from syllabus.org import ratelimit
+
+        ratelimit.LIMITS["api"] = dataclasses.replace(ratelimit.LIMITS["api"], per_process=False)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     latencies, refused = [], 0
     with override_settings(**_overrides(setup)):
@@ -151,6 +159,7 @@ def run(args) -> None:
         setups.append("redis")
     else:
         print(f"redis: left out (no Redis answers at {_redis_url()}; set BENCH_REDIS_URL)", flush=True)
+    setups.append("database")
     # the first request of a process imports the URL conf, the API and every view (seconds): once
     # here, before the readers are forked, so that they measure calls and not imports
     from django.test import Client, override_settings
@@ -161,7 +170,7 @@ def run(args) -> None:
     engine = connection.vendor
     rounds = 1 if args.quick else ROUNDS
     for setup, n in [("process", 5000), ("redis", 1000), ("database", 300)]:
-        if setup in setups or setup == "database":
+        if setup in setups:
             line(f"{engine} one count: {setup}", us_per_call=_count_cost(setup, n // (5 if args.quick else 1)))
     for with_writer in (False, True):
         # the set-ups take turns, ``rounds`` times, so that the machine's other load falls on each alike

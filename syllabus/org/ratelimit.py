@@ -11,7 +11,8 @@ Each rule is a setting ``RATE_LIMIT_<NAME>`` of the form ``COUNT/PERIOD`` (``30/
   worker of every host counts together;
 - else in the database (``org.RateCount``: one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``
   statement, outside any transaction of the request), which every worker shares too.  Never in
-  the worker's memory: behind N workers a per-process count would allow N times the limit.
+  the worker's memory (behind N workers a per-process count would allow N times the limit) —
+  but for ``RATE_LIMIT_API``, below.
 
 Past the limit the request is refused before any work, ``429`` with ``Retry-After`` (the seconds
 until the window ends) and the rule and setting named: the API answers problem details (a ninja

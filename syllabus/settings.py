@@ -324,6 +324,9 @@ RATE_LIMIT_SEARCH = os.environ.get("RATE_LIMIT_SEARCH", "120/minute")
 RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "30/minute")
 RATE_LIMIT_IMPORT = os.environ.get("RATE_LIMIT_IMPORT", "60/hour")
 RATE_LIMIT_EXPORT = os.environ.get("RATE_LIMIT_EXPORT", "60/minute")
+# every authenticated API call, per bearer token (per account with the session cookie): in Redis with
+# CACHE_URL, else in each web worker's memory — per worker process (session 23, docs/security.md)
+RATE_LIMIT_API = os.environ.get("RATE_LIMIT_API", "600/minute")
 # single sign-on's metadata sweeps (LMS-3, syllabus/sso/services.py): at most this many identity
 # providers of each kind (SAML metadata; OpenID discovery + key set) are read per timer tick, the
 # longest overdue first; the rest wait for the next ticks (each read is bounded by the outbound deadline)

@@ -31,11 +31,15 @@ def _media_root(settings, tmp_path):
 def _empty_cache():
     """Each test starts with an empty cache: rolled-back tests reuse primary keys (SQLite), so a
     rendering cached by one test (the student view, keyed by list id and revision) must not
-    reach the next — nor a whole page (the ``pages`` cache)."""
+    reach the next — nor a whole page (the ``pages`` cache).  Nor an API call count kept in this
+    process (``RATE_LIMIT_API`` without ``CACHE_URL``: counted per token and account)."""
     from django.core.cache import caches
+
+    from syllabus.org import ratelimit
 
     for alias in caches:
         caches[alias].clear()
+    ratelimit.forget_local()
 
 
 @pytest.fixture(autouse=True)

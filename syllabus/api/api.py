@@ -41,6 +41,8 @@ STANDARD_ERRORS: dict[int, str] = {
     404: "No such object, or not visible to you.",
     409: "The request conflicts with the object's current state.",
     422: "An input does not match the schema (`errors` lists them).",
+    429: "Too many requests (`RATE-LIMIT`: `RATE_LIMIT_API` per token, or the operation's own rule); "
+         "`Retry-After` gives the seconds to wait.",
 }
 
 
@@ -74,7 +76,7 @@ def document_errors(schema) -> Any:
             public = not op.get("security")
             declared = {int(k) for k in responses}
             for status, description in STANDARD_ERRORS.items():
-                if (status == 401 and public) or status in declared:
+                if (status in {401, 429} and public) or status in declared:
                     continue
                 responses[status] = {"description": description}
             for status, response in responses.items():

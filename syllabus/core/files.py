@@ -61,10 +61,21 @@ def served_type(sniffed: str) -> str:
     return sniffed if sniffed in ALLOWED_TYPES else FALLBACK_TYPE
 
 
+# bidirectional controls (marks, embeddings, overrides, isolates), the zero-width space and the BOM:
+# they would let a name show another extension than its own ("Week 1<U+202E>fdp.zip" reads
+# "Week 1piz.pdf"). The joiners (U+200C/D), which Persian, Indic scripts and emoji need, stay.
+DIRECTION_MARKS = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
+def without_direction_marks(name: str) -> str:
+    return "".join(ch for ch in name if ch not in DIRECTION_MARKS)
+
+
 def safe_filename(name: str, content_type: str) -> str:
     """A harmless download name (no path, no control or quoting characters) whose extension
     agrees with the type it is served as, so that the desktop does not reinterpret it."""
     name = unicodedata.normalize("NFKC", os.path.basename((name or "").replace("\\", "/")))
+    name = without_direction_marks(name)
     name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?/\\;]", "", name).strip(" .")[:150] or "file"
     stem, ext = os.path.splitext(name)
     wanted = mimetypes.guess_extension(content_type) if content_type != FALLBACK_TYPE else None

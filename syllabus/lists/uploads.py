@@ -12,6 +12,7 @@ import uuid
 import magic
 
 from syllabus.core.errors import RuleViolation
+from syllabus.core.files import without_direction_marks
 from syllabus.org import config
 
 EXTENSIONS = {
@@ -44,6 +45,7 @@ def sniff(upload) -> str:
 def safe_display_name(name: str) -> str:
     """The uploader's file name reduced to a harmless display form (no path, no control characters)."""
     name = unicodedata.normalize("NFKC", os.path.basename((name or "").replace("\\", "/")))
+    name = without_direction_marks(name)   # no bidirectional override hiding the extension
     name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .")
     return name[:200] or "file"
 

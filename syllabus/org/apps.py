@@ -15,3 +15,23 @@ class OrgConfig(SyllabusAppConfig):
         from .backends import install
 
         install()  # the person and configuration read with the session (issue 19, session 11)
+        from django.core import checks
+
+        checks.register(_check_rate_limits)
+
+
+def _check_rate_limits(app_configs=None, **kwargs):
+    """RATE-LIMIT: a ``RATE_LIMIT_*`` value that is not ``COUNT/PERIOD`` or ``off`` stops ``serve`` and
+    ``migrate`` at the start, naming the variable (not a 500 at the first request it concerns)."""
+    from django.core import checks
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .ratelimit import LIMITS, rate
+
+    errors = []
+    for name in LIMITS:
+        try:
+            rate(name)
+        except ImproperlyConfigured as exc:
+            errors.append(checks.Error(str(exc), id="org.E001"))
+    return errors

@@ -49,7 +49,9 @@ def user_for_token(raw: str) -> User | None:
         return None
     token = (ApiToken.objects.select_related("user", "user__institution", "user__user_group")
              .filter(digest=hash_token(raw), revoked_at__isnull=True).first())
-    if token is None or not token.user.is_active:
+    # an inactive or expired person is refused whatever the way in (check_may_sign_in; LMS-3): a
+    # token made while enrolled ends with the account's expiry date, as the sessions do
+    if token is None or not token.user.is_active or token.user.is_expired:
         return None
     now = clock.now()
     # at most one write a minute per token (issue 18 item 3): a read-only API call must not take

@@ -254,6 +254,26 @@ def test_navigation_has_the_catalog_entries(client, student):
         assert url in content
 
 
+def test_a_download_name_cannot_hide_its_real_extension_with_bidirectional_controls(client, student, book, library_a):
+    """Session 23 review: a label typed as "Week 1<U+202E>fdp.zip" is shown by a download bar that
+    honours the override as "Week 1piz.pdf" — an archive passing for a PDF.  Unicode format
+    characters (bidirectional overrides and isolates, zero-width characters) are dropped from
+    every download name (``core.files.safe_filename``; uploads' own names lose them in Django's
+    upload parser already)."""
+    import io
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("notes.txt", "week 1")
+    rep = services.add_representation(None, book, library_a, label="Week 1\u202efdp\u200b\u2066.zip",
+                                      files=[SimpleUploadedFile("w1.zip", data.getvalue())])
+    client.force_login(student)
+    r = client.get(f"/catalog/representations/{rep.pk}/file/")
+    assert r.status_code == 200 and r["Content-Type"] == "application/zip"
+    assert r["Content-Disposition"] == 'attachment; filename="Week 1fdp.zip"', r["Content-Disposition"]
+
+
 def test_an_uploaded_page_or_svg_is_served_as_an_attachment_of_opaque_bytes(client, student, book, library_a):
     """Issue 18 item 2 (§12 uploads): the type goes out sniffed and allow-listed; HTML and SVG
     (which can carry script) are never served as themselves, inline, on our origin."""

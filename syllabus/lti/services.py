@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -396,10 +396,15 @@ def role_of(claims: dict) -> str | None:
     names = set()
     for r in roles:
         if r.startswith(LTI1_ROLE):  # LTI 1.1's URN, which some platforms still send in 1.3 launches
-            r = r.removeprefix(LTI1_ROLE)
-            names.add(r.rsplit("/", 1)[-1])
-        elif r.startswith(LIS + "membership"):
-            names.add(r.split("#", 1)[-1] if "#" in r else r.rsplit("/", 1)[-1])
+            # urn:lti:role:ims/lis/Learner, .../Instructor/TeachingAssistant: a sub-role names its principal
+            names.update(r.removeprefix(LTI1_ROLE).split("/")[:2])
+        elif r.startswith(LIS + "membership#"):
+            names.add(r.removeprefix(LIS + "membership#"))
+        elif r.startswith(LIS + "membership/"):
+            # LTI Core 1.3 §A.2.3.1 sub-roles, membership/<principal>#<sub-role>: the principal role is
+            # implied (Learner#NonCreditLearner is a learner, Instructor#TeachingAssistant an instructor)
+            principal, _, sub = r.removeprefix(LIS + "membership/").partition("#")
+            names.update((principal, sub))
         elif "/" not in r and "#" not in r:
             names.add(r)  # short names, deprecated but seen in the wild
     if names & {"Instructor", "TeachingAssistant"}:
@@ -930,6 +935,7 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
     members: list[dict] = []
     seen = set()
     pages = 0
+    first = url or ""
     while url:
         if url in seen:
             raise RuleViolation("LMS-2", f"the platform's roster pages do not end (page {pages + 1} links back to an earlier "
@@ -969,8 +975,30 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
         if len(members) > max_members:
             raise RuleViolation("LMS-2", f"the LMS course has more than {max_members:,} members (LTI_ROSTER_MAX_MEMBERS): "
                                          "refused, nothing was changed", status=502)
-        url = (r.links.get("next") or {}).get("url")
+        url = next_page(r, url, first)
     return members
+
+
+def next_page(response, url: str, first: str) -> str | None:
+    """The roster's next page (NRPS 2.0 §2.4.2): the ``Link`` header's entry whose relation types
+    include ``next`` — among others (Canvas lists current, next, first and last; RFC 8288 §3.3 allows
+    several types in one ``rel``) — resolved against the page's URL (a relative reference, RFC 8288
+    §3.1).  A next page on another origin than the roster's own is refused (LMS-2): the platform's
+    access token is never sent to another host."""
+    for link in requests.utils.parse_header_links(response.headers.get("Link") or ""):
+        if "next" in str(link.get("rel") or "").lower().split():
+            found = urljoin(url, link.get("url") or "")
+            if _origin(found) != _origin(first):
+                raise RuleViolation("LMS-2", f"the roster's next page is on another host ({_origin(found)[:200]}) than the "
+                                             "roster's own: not followed (the access token is not sent there); nothing was "
+                                             "changed", status=502)
+            return found
+    return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def member_claims(member: dict) -> dict:

@@ -411,7 +411,21 @@ class Handler(BaseHTTPRequestHandler):
         chunk = roster["members"][page * size:(page + 1) * size]
         headers = {}
         if (page + 1) * size < len(roster["members"]):
-            headers["Link"] = f'<{PLATFORM.base}/nrps/{parts[2]}/Members?pageToken=Pg{page + 1}&Since=AbC>; rel="next"'
+            # RFC 8288 links: ``links`` in /control/members chooses how the next page is named —
+            # "absolute" (default), "relative" (a reference resolved against the page's URL),
+            # "canvas" (current, next, first and last, as Canvas pages its roster), "several_types"
+            # (rel="next last"), "foreign" (a next page on another host)
+            own = f"/nrps/{parts[2]}/Members"
+            nxt = f"{own}?pageToken=Pg{page + 1}&Since=AbC"
+            style = roster.get("links") or "absolute"
+            headers["Link"] = {
+                "absolute": f'<{PLATFORM.base}{nxt}>; rel="next"',
+                "relative": f'<{nxt}>; rel="next"',
+                "canvas": f'<{PLATFORM.base}{own}?pageToken=Pg{page}>; rel="current",<{PLATFORM.base}{nxt}>; rel="next",'
+                          f'<{PLATFORM.base}{own}>; rel="first",<{PLATFORM.base}{own}?pageToken=Last>; rel="last"',
+                "several_types": f'<{PLATFORM.base}{nxt}>; rel="next last"',
+                "foreign": f'<http://elsewhere.invalid{nxt}>; rel="next"',
+            }[style]
         body = {"id": f"{PLATFORM.base}/nrps/{parts[2]}/Members", "context": {"id": parts[2]}, "members": chunk}
         return self._send(200, body, NRPS_MEDIA, headers)
 

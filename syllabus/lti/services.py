@@ -820,6 +820,14 @@ def _copied(report) -> None:
         raise RuleViolation(failed[0].rule, failed[0].detail)
 
 
+def copies_automatically(institution: Institution) -> bool:
+    """ROLL-12: does the institution make the rollover copy at the instructor's launch
+    (``lms_course_copy_lists`` = ``automatic``) rather than offer it?"""
+    from syllabus.org import config
+
+    return config.get("lms_course_copy_lists", institution=institution) == "automatic"
+
+
 def take_earlier_lists(actor: User, course: Course):
     """ROLL-12: an instructor of ``course`` takes the rollover copy of the lists of the course its LMS
     course was copied from (:func:`earlier_course`) — the term rollover of that one course

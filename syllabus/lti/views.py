@@ -296,9 +296,7 @@ def _copy_automatically(request, user, course: Course) -> None:
     course takes the rollover copy of the earlier course's lists; a refusal is shown, never the launch's."""
     from django.contrib import messages
 
-    from syllabus.org import config
-
-    if config.get("lms_course_copy_lists", institution=course.institution) != "automatic" or services.earlier_course(course) is None:
+    if not services.copies_automatically(course.institution) or services.earlier_course(course) is None:
         return
     try:
         report = services.take_earlier_lists(user, course)

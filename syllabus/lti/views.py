@@ -293,11 +293,13 @@ def _after_launch(request, result, platform: Platform, claims: dict):
 
 def _copy_automatically(request, user, course: Course) -> None:
     """ROLL-12: where the institution says ``automatic``, the instructor's launch of a copied LMS
-    course takes the rollover copy of the earlier course's lists; a refusal is shown, never the launch's."""
+    course without a list takes the rollover copy of the earlier course's lists; a refusal is shown,
+    never the launch's."""
     from django.contrib import messages
 
-    if not services.copies_automatically(course.institution) or services.earlier_course(course) is None:
-        return
+    if (not services.copies_automatically(course.institution) or course.resource_lists.exists()
+            or services.earlier_course(course) is None):
+        return   # offered, not made: a course that has a list already keeps only what its instructor chose
     try:
         report = services.take_earlier_lists(user, course)
     except RuleViolation as exc:

@@ -241,3 +241,18 @@ def test_only_an_instructor_of_the_course_takes_the_copy(client, launch, asks_hi
     launch(_canvas("canvas-student", [LEARNER], [CANVAS_OLD], sourcedid="student"))
     assert client.post(f"/lti/courses/{new.pk}/copy-earlier/").status_code == 302
     assert not ResourceList.objects.filter(courses=new).exists() and not RolloverRun.objects.exists()
+
+
+def test_automatic_leaves_a_course_that_has_its_own_list_alone(client, launch, asks_history, last_term, inst_a, instructor):
+    from syllabus.lists import services as lists
+
+    config.set_value("lms_course_copy_lists", "automatic", institution=inst_a)
+    _link(services.Platform.objects.get(), last_term, CANVAS_OLD)
+    new = Course.objects.create(institution=inst_a, code="HIST101", term="2026F", **NOW_TERM)
+    new.instructors.add(instructor)
+    own = lists.create_list(instructor, title="A new start", courses=[new])
+    response = launch(_canvas("canvas-teacher", [INSTRUCTOR], [CANVAS_OLD], sourcedid="instructor"))
+    assert response.status_code == 302 and list(ResourceList.objects.filter(courses=new)) == [own]
+    assert not RolloverRun.objects.exists()
+    page = client.get(f"/lti/courses/{new.pk}/").content.decode()
+    assert 'data-testid="lti-copy-earlier"' in page   # still offered

@@ -26,6 +26,13 @@ ROLL-10 Only the institution's course reserves operators run a rollover; inputs 
         (term names, at most ``MAX_LISTS_PER_RUN`` lists per bounded run).
 ROLL-11 A report per list (items copied, skipped with the reason, to re-check) and an audit
         entry on the source and on the copy; the run itself is kept with its counts.
+ROLL-12 An LMS course copy (LMS-1): when an LMS copies a course for a new term and its launch
+        names, in its signed context history, the LMS course an earlier course is linked to, the
+        lists of that one earlier course are rolled over by these same rules into the new term's
+        course (:func:`roll_over_course`) — for that course only, started by the instructor of
+        the copied LMS course (the LTI app checks the launch) or at their launch when the
+        institution's ``lms_course_copy_lists`` says ``automatic``.  An existing course keeps its
+        dates; only the lists' section dates move by the term offset.
 
 Other apps say which items had digitization or copyright clearance through
 :func:`register_recheck` (the fulfillment app sits above this one)::
@@ -243,10 +250,12 @@ def _course_label(course: Course) -> str:
     return course.code + (f"-{course.section}" if course.section else "")
 
 
-def _source_list_ids(institution: Institution, from_term: str) -> list[int]:
+def _source_list_ids(institution: Institution, from_term: str, only_course: Course | None = None) -> list[int]:
     # two IN subqueries rather than the join (SQLite planned the join as a scan: 16 s at 10,000 lists)
-    courses = Course.objects.filter(institution=institution, term=from_term).values("id")
-    linked = ResourceList.courses.through.objects.filter(course_id__in=courses).values("resourcelist_id")
+    old = Course.objects.filter(institution=institution, term=from_term)
+    if only_course is not None:   # ROLL-12
+        old = old.filter(pk=only_course.pk)
+    linked = ResourceList.courses.through.objects.filter(course_id__in=old.values("id")).values("resourcelist_id")
     return list(ResourceList.objects.filter(institution=institution, pk__in=linked).order_by("id").values_list("id", flat=True))
 
 
@@ -258,11 +267,15 @@ def _already_copied(list_ids: list[int], to_term: str) -> set[int]:
     return found
 
 
-def _check_dates_can_move(institution: Institution, list_ids: list[int], from_term: str, offset: int | None) -> None:
+def _check_dates_can_move(institution: Institution, list_ids: list[int], from_term: str, offset: int | None,
+                          only_course: Course | None = None, target: Course | None = None) -> None:
     if offset is not None or not list_ids:
         return
-    dated_courses = Course.objects.filter(institution=institution, term=from_term, resource_lists__isnull=False).exclude(
-        start_date__isnull=True, end_date__isnull=True).exists()
+    old = Course.objects.filter(institution=institution, term=from_term, resource_lists__isnull=False)
+    if only_course is not None:
+        old = old.filter(pk=only_course.pk)
+    # ROLL-12: an existing new course keeps its own dates; only sections' dates would move
+    dated_courses = target is None and old.exclude(start_date__isnull=True, end_date__isnull=True).exists()
     dated_sections = any(
         Section.objects.filter(resource_list_id__in=list_ids[n:n + 500]).exclude(start_date__isnull=True, end_date__isnull=True).exists()
         for n in range(0, len(list_ids), 500))
@@ -288,6 +301,7 @@ class _Context:
     no_action_types: list
     oa_no_action: bool
     no_action_status: str
+    only_course_id: int | None = None   # ROLL-12: the one old course of an LMS course copy
 
 
 def _initial_status(ctx: _Context, citation: Citation) -> str:
@@ -333,7 +347,8 @@ def _new_course(ctx: _Context, old: Course, created: dict[tuple[str, str], Cours
 
 def _copy_list(ctx: _Context, src: ResourceList, recheck_ids: set[int], created: dict[tuple[str, str], Course]) -> ListReport:
     report = ListReport(source_id=src.pk, title=src.title, outcome="would_copy" if ctx.dry_run else "copied")
-    old_courses = [c for c in src.courses.all() if c.term == ctx.from_term]
+    old_courses = [c for c in src.courses.all() if c.term == ctx.from_term
+                   and (ctx.only_course_id is None or c.pk == ctx.only_course_id)]
     courses = []
     for old in old_courses:
         course, new = _new_course(ctx, old, created)
@@ -448,11 +463,38 @@ def roll_over_lists(actor: User | None, institution: Institution, *, from_term: 
         from_term, to_term = _clean_term(from_term, "from_term"), _clean_term(to_term, "to_term")
         if from_term == to_term:
             raise RuleViolation("ROLL-10", "the new term must differ from the old one", field="to_term")
+    return _run(actor, institution, from_term=from_term, to_term=to_term, keep_notes=keep_notes, dry_run=dry_run,
+                to_term_start=to_term_start, max_lists=max_lists, progress=progress)
+
+
+def roll_over_course(actor: User | None, source: Course, *, to_term: str, target: Course | None = None,
+                     to_term_start: dt.date | None = None) -> RolloverReport:
+    """ROLL-12: the rollover of one course's lists for an LMS course copy — ROLL-1..11 for the
+    lists of ``source`` only, into ``target`` (the new term's course the copied LMS course is
+    linked to) or, without one, into the course of ``to_term`` with its code and section, found or
+    created (ROLL-1).  Who may start it is the caller's to check (the LTI app: the instructor of
+    the copied LMS course, from their signed launch); idempotent like every rollover (ROLL-8)."""
+    institution = source.institution
+    from_term = _clean_term(source.term, "from_term")
+    to_term = _clean_term(to_term, "to_term")
+    if from_term == to_term:
+        raise RuleViolation("ROLL-10", "the new term must differ from the old one", field="to_term")
+    if target is not None:
+        if target.institution_id != source.institution_id or target.term != to_term:
+            raise RuleViolation("ROLL-12", "the new course is another institution's, or of another term")
+        to_term_start = to_term_start or target.start_date
+    return _run(actor, institution, from_term=from_term, to_term=to_term, keep_notes=True, dry_run=False,
+                to_term_start=to_term_start, max_lists=None, progress=None, only_course=source, target=target)
+
+
+def _run(actor: User | None, institution: Institution, *, from_term: str, to_term: str, keep_notes: bool, dry_run: bool,
+         to_term_start: dt.date | None, max_lists: int | None, progress: Callable[[ListReport], None] | None,
+         only_course: Course | None = None, target: Course | None = None) -> RolloverReport:
     offset = term_offset(institution, from_term, to_term, to_term_start)
-    all_ids = _source_list_ids(institution, from_term)
+    all_ids = _source_list_ids(institution, from_term, only_course)
     done = _already_copied(all_ids, to_term)
     pending = [i for i in all_ids if i not in done]
-    _check_dates_can_move(institution, pending, from_term, offset)
+    _check_dates_can_move(institution, pending, from_term, offset, only_course, target)
     todo = pending[:max_lists] if max_lists else pending
     report = RolloverReport(from_term=from_term, to_term=to_term, dry_run=dry_run, keep_notes=keep_notes,
                             offset_days=offset, lists_already_copied=len(done), lists_remaining=len(pending) - len(todo))
@@ -468,7 +510,10 @@ def roll_over_lists(actor: User | None, institution: Institution, *, from_term: 
                    new_courses={(c.code, c.section): c for c in Course.objects.filter(institution=institution, term=to_term)},
                    no_action_types=list(values["citation_types_no_action"] or []),
                    oa_no_action=bool(values["citation_open_access_no_action"]),
-                   no_action_status=str(values["citation_default_status_no_action"]))
+                   no_action_status=str(values["citation_default_status_no_action"]),
+                   only_course_id=only_course.pk if only_course is not None else None)
+    if only_course is not None and target is not None:   # ROLL-12: the LMS says which course is the new one
+        ctx.new_courses[(only_course.code, only_course.section)] = target
     for n in range(0, len(todo), BATCH):
         batch = todo[n:n + BATCH]
         recheck = _recheck_ids(batch)

@@ -49,7 +49,8 @@ class PlatformAdmin(InstitutionScopedAdmin):
 class ContextLinkAdmin(InstitutionScopedAdmin):
     institution_path = "platform__institution"
     list_display = ("__str__", "platform", "last_synced_at", "sync_status")
-    readonly_fields = ("sync_status", "last_sync", "last_synced_at")
+    # copied_from: set by a launch's course-copy history (ROLL-12); a choice here would list other institutions' links
+    readonly_fields = ("sync_status", "last_sync", "last_synced_at", "copied_from")
     raw_id_fields = ("course",)
 
     @admin.display(description=_("roster sync (LMS-2)"))

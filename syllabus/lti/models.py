@@ -206,6 +206,9 @@ class ContextLink(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_sync = models.JSONField(default=dict, blank=True)  # {"created": n, ..., "error": "..."}
+    # LMS-1, ROLL-12: the earlier LMS course this one is a copy of, as the platform's signed launch
+    # named it ($Context.id.history) — a link of the same platform and deployment only
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["platform", "context_id"], name="uniq_lti_context")]

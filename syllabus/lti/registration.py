@@ -42,7 +42,7 @@ from syllabus.core import jsondata
 
 from . import keys
 from .models import Platform, RegistrationLink
-from .services import CANVAS_CLOUD_ISSUERS, DEEP_LINKING, NRPS_SCOPE, RESOURCE_LINK, add_deployment, register_platform, tool_urls
+from .services import CANVAS_CLOUD_ISSUERS, CUSTOM_PARAMETERS, DEEP_LINKING, NRPS_SCOPE, RESOURCE_LINK, add_deployment, register_platform, tool_urls
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -386,6 +386,9 @@ def client_registration(config: PlatformConfig, base: str, logo: str = "") -> di
         **localized("description", "description"),
         "claims": [c for c in CLAIMS if c in config.claims or c in ("iss", "sub")],
         "messages": messages,
+        # DR §3.5.2 custom_parameters: the earlier LMS courses of a course copied for a new term
+        # (LTI Core 1.3 substitution variables; a platform without them sends them as written)
+        "custom_parameters": dict(CUSTOM_PARAMETERS),
     }
     body: dict = {
         "application_type": "web",

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -396,10 +396,15 @@ def role_of(claims: dict) -> str | None:
     names = set()
     for r in roles:
         if r.startswith(LTI1_ROLE):  # LTI 1.1's URN, which some platforms still send in 1.3 launches
-            r = r.removeprefix(LTI1_ROLE)
-            names.add(r.rsplit("/", 1)[-1])
-        elif r.startswith(LIS + "membership"):
-            names.add(r.split("#", 1)[-1] if "#" in r else r.rsplit("/", 1)[-1])
+            # urn:lti:role:ims/lis/Learner, .../Instructor/TeachingAssistant: a sub-role names its principal
+            names.update(r.removeprefix(LTI1_ROLE).split("/")[:2])
+        elif r.startswith(LIS + "membership#"):
+            names.add(r.removeprefix(LIS + "membership#"))
+        elif r.startswith(LIS + "membership/"):
+            # LTI Core 1.3 §A.2.3.1 sub-roles, membership/<principal>#<sub-role>: the principal role is
+            # implied (Learner#NonCreditLearner is a learner, Instructor#TeachingAssistant an instructor)
+            principal, _, sub = r.removeprefix(LIS + "membership/").partition("#")
+            names.update((principal, sub))
         elif "/" not in r and "#" not in r:
             names.add(r)  # short names, deprecated but seen in the wild
     if names & {"Instructor", "TeachingAssistant"}:
@@ -584,13 +589,17 @@ def _match_by_rule(platform: Platform, claims: dict, context: dict) -> Course | 
 
 
 def link_context(actor, platform: Platform, context: dict, course: Course, *, deployment_id: str = "",
-                 memberships_url: str = "", known: ContextLink | None = None) -> ContextLink:
+                 memberships_url: str = "", known: ContextLink | None = None,
+                 copied_from: ContextLink | None = None) -> ContextLink:
     """Remember that this LMS context is this course (and the course its context id); ``known``:
-    the context's link as the launch just read it (not read again)."""
+    the context's link as the launch just read it (not read again); ``copied_from``: the earlier
+    context the launch's history names (:func:`earlier_context`), kept on the link (ROLL-12)."""
     if course.institution_id != platform.institution_id:
         raise RuleViolation("LMS-1", "a course of another institution cannot be linked")
+    if copied_from is not None and copied_from.course_id == course.pk:
+        copied_from = None   # the same course twice is no copy
     if known is not None:   # no savepoint for a link that is there
-        return _keep_memberships_url(known, memberships_url)
+        return _keep_copied_from(actor, _keep_memberships_url(known, memberships_url), copied_from)
     with transaction.atomic():
         link, created = ContextLink.objects.get_or_create(
             platform=platform, context_id=context["id"],
@@ -602,7 +611,99 @@ def link_context(actor, platform: Platform, context: dict, course: Course, *, de
             if not course.lti_context_id:
                 Course.objects.filter(pk=course.pk).update(lti_context_id=context["id"][:255])
             audit.event(actor, course, "LMS context linked", note=f"{platform}: {context.get('label') or context['id']}")
+        _keep_copied_from(actor, link, copied_from)
     return link
+
+
+def _keep_copied_from(actor, link: ContextLink, earlier: ContextLink | None) -> ContextLink:
+    """The link with the earlier LMS course it is a copy of, recorded once (audited on the course)."""
+    if earlier is None or link.copied_from_id is not None or earlier.pk == link.pk or earlier.course_id == link.course_id:
+        return link
+    ContextLink.objects.filter(pk=link.pk).update(copied_from=earlier)
+    link.copied_from = earlier
+    audit.event(actor, link.course, "LMS course copy recognised",
+                note=f"the LMS course {link.label or link.context_id} is a copy of {earlier.label or earlier.context_id}, "
+                     f"linked to {earlier.course} (ROLL-12)")
+    return link
+
+
+# --- LMS course copies: $Context.id.history (LMS-1, ROLL-12) -----------------------------------
+
+# the custom parameters the tool asks for (dynamic registration, docs/lti.md), and the names
+# Brightspace uses in its own claim; LTI Core 1.3 §A.1 / LTI Advantage variable names
+HISTORY = {"context": ("context_id_history", "Context.id.history"),
+           "resource_link": ("resource_link_id_history", "ResourceLink.id.history")}
+CUSTOM_PARAMETERS = {name: "$" + variable for name, variable in HISTORY.values()}
+HISTORY_MAX_IDS = 20       # the most recent ids read; older copies are not looked for
+HISTORY_ID_MAX = 255       # an LTI context id is at most 255 characters (ContextLink.context_id)
+HISTORY_TEXT_MAX = 20_000  # a longer value is not split at all
+
+
+@dataclass
+class History:
+    ids: list[str]
+    problem: str = ""   # why some or all of it was ignored (audited, never refused)
+
+
+def id_history(claims: dict, which: str) -> History:
+    """The previous ids of the launch's context (``which="context"``) or resource link
+    (``"resource_link"``), most recent first, as the platform substituted ``$Context.id.history``
+    / ``$ResourceLink.id.history`` in the tool's custom parameters (Canvas, Moodle, Blackboard), or
+    sent them in Brightspace's own claim.  Bounded: at most HISTORY_MAX_IDS ids of at most
+    HISTORY_ID_MAX characters each; a value that is not a text, too long, or with control
+    characters is ignored (the problem is said, never refused); a variable the platform did not
+    substitute (sent as written) or an empty one is no history."""
+    custom_name, variable = HISTORY[which]
+    custom = claims.get(CLAIM + "custom")
+    value = custom.get(custom_name) if isinstance(custom, dict) else None
+    if value is None:
+        vendor = claims.get(BRIGHTSPACE)
+        value = vendor.get(variable) if isinstance(vendor, dict) else None
+    if value is None:
+        return History([])
+    if not isinstance(value, str):
+        return History([], f"{custom_name} is not a text ({type(value).__name__}): ignored")
+    if len(value) > HISTORY_TEXT_MAX:
+        return History([], f"{custom_name} is longer than {HISTORY_TEXT_MAX:,} characters: ignored")
+    if not substituted(value) or value.strip() == "$" + variable:
+        return History([])
+    ids: list[str] = []
+    problems = []
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if len(part) > HISTORY_ID_MAX or any(ord(ch) < 32 or ord(ch) == 127 for ch in part):
+            problems.append(f"an id of {custom_name} is longer than {HISTORY_ID_MAX} characters or has control "
+                            "characters: ignored")
+            continue
+        if part not in ids:
+            ids.append(part)
+    if len(ids) > HISTORY_MAX_IDS:
+        problems.append(f"{custom_name} names {len(ids)} ids: only the {HISTORY_MAX_IDS} most recent are read")
+        ids = ids[:HISTORY_MAX_IDS]
+    return History(ids, "; ".join(dict.fromkeys(problems)))
+
+
+def earlier_context(platform: Platform, deployment_id: str, context_id: str, history: list[str]) -> ContextLink | None:
+    """The most recent context of ``history`` the tool has linked to a course — of this platform
+    and this deployment only: a history id is the platform's word about its own courses, never
+    about another platform's or another deployment's (LMS-1, ROLL-12)."""
+    ids = [i for i in history if i != context_id]
+    if not ids or not deployment_id:
+        return None
+    found = {link.context_id: link for link in ContextLink.objects.select_related("course", "course__institution")
+             .filter(platform=platform, deployment_id=deployment_id, context_id__in=ids,
+                     course__institution_id=platform.institution_id)}
+    return next((found[i] for i in ids if i in found), None)
+
+
+def _note_bad_history(platform: Platform, claims: dict, problems: list[str]) -> None:
+    problems = [p for p in problems if p]
+    if problems:
+        context = claims.get(CLAIM + "context") or {}
+        audit.event(None, platform, "LMS course copy history ignored",
+                    note=f"launch in context {str(context.get('id'))[:255]!r}: {'; '.join(problems)}"[:1000])
 
 
 def _keep_memberships_url(link: ContextLink, memberships_url: str) -> ContextLink:
@@ -635,6 +736,7 @@ class Launch:
     kind: str
     claims: dict
     link: ContextLink | None = None   # the context's link to the course
+    earlier: ContextLink | None = None   # the earlier LMS course this context is a copy of (ROLL-12)
 
 
 def accept(login: LoginState, claims: dict) -> Launch:
@@ -654,14 +756,23 @@ def accept(login: LoginState, claims: dict) -> Launch:
         role = role_of(claims)
         context = claims.get(CLAIM + "context") or {}
         course, link = _match(platform, claims)
+        earlier = None
+        if context.get("id"):
+            history, links = id_history(claims, "context"), id_history(claims, "resource_link")
+            _note_bad_history(platform, claims, [history.problem, links.problem])
+            earlier = earlier_context(platform, claims[CLAIM + "deployment_id"], context["id"], history.ids)
+        if course is not None and link is None and earlier is not None and earlier.course_id == course.pk:
+            # ROLL-12: the rule found the course the LMS course was copied from (same label, the new
+            # term's course not there yet): a copy for a new term is not last term's course
+            course = None
         if course is not None:
             link = link_context(user, platform, context, course, deployment_id=claims[CLAIM + "deployment_id"],
-                                memberships_url=memberships_url_of(claims), known=link)
+                                memberships_url=memberships_url_of(claims), known=link, copied_from=earlier)
             if role:
                 courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
         remember_launch_origins(platform, claims)
     return Launch(user=user, platform=platform, role=role, course=course, context=context,
-                  kind=claims[CLAIM + "message_type"], claims=claims, link=link)
+                  kind=claims[CLAIM + "message_type"], claims=claims, link=link, earlier=earlier)
 
 
 def create_course_for_context(actor: User, platform: Platform, context: dict) -> Course:
@@ -677,6 +788,107 @@ def create_course_for_context(actor: User, platform: Platform, context: dict) ->
         course.instructors.add(actor)
         audit.event(actor, course, "instructor added", note=f"{actor.username} (LTI)")
     return course
+
+
+def earlier_course(course: Course) -> Course | None:
+    """The earlier course whose lists an instructor of ``course`` may take (ROLL-12): the course of
+    the LMS course one of ``course``'s LMS courses was copied from — with lists, both courses with a
+    term and the terms different, and not every one of its lists copied to ``course``'s term yet."""
+    from syllabus.lists.models import ResourceList, RolloverEntry
+
+    link = (ContextLink.objects.select_related("copied_from__course").filter(course=course, copied_from__isnull=False)
+            .order_by("-created_at", "-id").first())
+    old = link.copied_from.course if link is not None and link.copied_from is not None else None
+    if old is None or not old.term or not course.term or old.term == course.term:
+        return None
+    ids = list(ResourceList.objects.filter(courses=old).values_list("id", flat=True)[:500])
+    copied = RolloverEntry.objects.filter(source_id__in=ids, to_term=course.term, outcome=RolloverEntry.COPIED).count()
+    return old if ids and copied < len(ids) else None
+
+
+def copy_waiting(context_link: ContextLink | None) -> bool:
+    """Does the earlier course named by an LMS course copy have lists (what its students wait for)?"""
+    from syllabus.lists.models import ResourceList
+
+    return context_link is not None and ResourceList.objects.filter(courses=context_link.course_id).exists()
+
+
+def _copied(report) -> None:
+    """A rollover of one course (ROLL-12) that copied nothing because a list failed: its refusal."""
+    failed = [r for r in report.lists if r.outcome == "failed"]
+    if failed and not any(r.outcome == "copied" for r in report.lists):
+        raise RuleViolation(failed[0].rule, failed[0].detail)
+
+
+def copies_automatically(institution: Institution) -> bool:
+    """ROLL-12: does the institution make the rollover copy at the instructor's launch
+    (``lms_course_copy_lists`` = ``automatic``) rather than offer it?"""
+    from syllabus.org import config
+
+    return config.get("lms_course_copy_lists", institution=institution) == "automatic"
+
+
+def take_earlier_lists(actor: User, course: Course):
+    """ROLL-12: an instructor of ``course`` takes the rollover copy of the lists of the course its LMS
+    course was copied from (:func:`earlier_course`) — the term rollover of that one course
+    (``lists.rollover.roll_over_course``): drafts being prepared, until they publish them."""
+    from syllabus.lists.rollover import roll_over_course
+
+    if not course.instructors.filter(pk=actor.pk).exists():
+        raise RuleViolation("ROLL-12", "only an instructor of the course copies the earlier course's lists into it", status=403)
+    old = earlier_course(course)
+    if old is None:
+        raise RuleViolation("ROLL-12", "the LMS names no earlier course with lists to copy into this course "
+                                       "(or they were copied already)")
+    report = roll_over_course(actor, old, to_term=course.term, target=course)
+    _copied(report)
+    return report
+
+
+def pending_earlier(platform: Platform, pending: dict) -> ContextLink | None:
+    """The earlier context an unmatched LMS course's launch named (kept in the session), checked
+    again against the platform and deployment, when its course has lists (ROLL-12)."""
+    pk = pending.get("copied_from")
+    if not isinstance(pk, int):
+        return None
+    earlier = (ContextLink.objects.select_related("course", "course__institution")
+               .filter(pk=pk, platform=platform, deployment_id=str(pending.get("deployment") or ""),
+                       course__institution_id=platform.institution_id).first())
+    return earlier if copy_waiting(earlier) else None
+
+
+def course_from_copy(actor: User, platform: Platform, pending: dict, term: str, to_term_start=None) -> tuple[Course, ContextLink]:
+    """ROLL-12: an instructor's LMS course, copied from an LMS course linked to an earlier course
+    and not linked yet: the earlier course's rollover into ``term`` — its course of that term with
+    the same code and section, found or created (ROLL-1), with the copies of its lists — then
+    linked to the LMS course and the instructor enrolled as its instructor."""
+    from syllabus.lists.rollover import roll_over_course
+
+    earlier = pending_earlier(platform, pending)
+    if earlier is None:
+        raise RuleViolation("ROLL-12", "this LMS course names no earlier course with lists")
+    old = earlier.course
+    report = roll_over_course(actor, old, to_term=term, to_term_start=to_term_start)
+    _copied(report)
+    course = Course.objects.filter(institution=platform.institution, code=old.code, section=old.section, term=term.strip()).first()
+    if course is None:
+        raise RuleViolation("ROLL-12", f"no course {old.label} of {term.strip()} was found or created")
+    link = link_context(actor, platform, pending["context"], course, deployment_id=pending.get("deployment", ""),
+                        memberships_url=pending.get("memberships_url", ""), copied_from=earlier)
+    courses.apply_roster(actor, {course.pk: course}, {(course.pk, actor.pk): courses.INSTRUCTOR}, source=f"LTI launch, {platform}")
+    return course, link
+
+
+def copied_target(course: Course, target: tuple[str, int] | None) -> tuple[str, int] | None:
+    """A placement's ``syllabus_target`` copied with its LMS course names last term's list: the
+    rollover copy of that list linked to ``course``, when there is one (ROLL-12)."""
+    from syllabus.lists.models import ResourceList, RolloverEntry
+
+    if target is None or target[0] != "list" or ResourceList.objects.filter(pk=target[1], courses=course).exists():
+        return target
+    copy = (RolloverEntry.objects.filter(source_id=target[1], outcome=RolloverEntry.COPIED, copy__courses=course)
+            .values_list("copy_id", flat=True).first())
+    return ("list", copy) if copy else target
 
 
 def ask_to_collaborate(user: User, course: Course, list_id: int) -> int:
@@ -731,6 +943,7 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
     members: list[dict] = []
     seen = set()
     pages = 0
+    first = url or ""
     while url:
         if url in seen:
             raise RuleViolation("LMS-2", f"the platform's roster pages do not end (page {pages + 1} links back to an earlier "
@@ -770,8 +983,30 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
         if len(members) > max_members:
             raise RuleViolation("LMS-2", f"the LMS course has more than {max_members:,} members (LTI_ROSTER_MAX_MEMBERS): "
                                          "refused, nothing was changed", status=502)
-        url = (r.links.get("next") or {}).get("url")
+        url = next_page(r, url, first)
     return members
+
+
+def next_page(response, url: str, first: str) -> str | None:
+    """The roster's next page (NRPS 2.0 §2.4.2): the ``Link`` header's entry whose relation types
+    include ``next`` — among others (Canvas lists current, next, first and last; RFC 8288 §3.3 allows
+    several types in one ``rel``) — resolved against the page's URL (a relative reference, RFC 8288
+    §3.1).  A next page on another origin than the roster's own is refused (LMS-2): the platform's
+    access token is never sent to another host."""
+    for link in requests.utils.parse_header_links(response.headers.get("Link") or ""):
+        if "next" in str(link.get("rel") or "").lower().split():
+            found = urljoin(url, link.get("url") or "")
+            if _origin(found) != _origin(first):
+                raise RuleViolation("LMS-2", f"the roster's next page is on another host ({_origin(found)[:200]}) than the "
+                                             "roster's own: not followed (the access token is not sent there); nothing was "
+                                             "changed", status=502)
+            return found
+    return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def member_claims(member: dict) -> dict:

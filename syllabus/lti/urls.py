@@ -15,6 +15,7 @@ urlpatterns = [
     path("context/", views.context, name="context"),
     path("deep-link/", views.deep_link, name="deep-link"),
     path("courses/<id:course_id>/", views.course_lists, name="course"),
+    path("courses/<id:course_id>/copy-earlier/", views.copy_earlier, name="copy-earlier"),
     path("courses/<id:course_id>/lists/<id:list_id>/ask-to-edit/", views.ask_to_edit, name="ask-to-edit"),
     # LTI Dynamic Registration: the administrator's links, and the page the LMS opens with one
     path("registrations/", registration_views.links, name="registrations"),

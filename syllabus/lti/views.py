@@ -273,17 +273,49 @@ def _after_launch(request, result, platform: Platform, claims: dict):
                                           "deployment": claims[CLAIM + "deployment_id"],
                                           "memberships_url": services.memberships_url_of(claims),
                                           "deep_link": claims.get(DL_CLAIM + "deep_linking_settings")
-                                          if result.kind == services.DEEP_LINKING else None}
+                                          if result.kind == services.DEEP_LINKING else None,
+                                          "copied_from": result.earlier.pk if result.earlier is not None else None}
         if result.role == course_services.INSTRUCTOR:
             return redirect("lti:context")
-        return render(request, "lti/no_list.html", {"context": result.context, "course": None})
+        # ROLL-12: a copy of a course whose list exists: its instructor is bringing it over
+        why = "copy_pending" if services.copy_waiting(result.earlier) else ""
+        return render(request, "lti/no_list.html", {"context": result.context, "course": None, "why": why})
     if result.kind == services.DEEP_LINKING:
         request.session["lti_deep_link"] = {"platform": platform.pk, "deployment": claims[CLAIM + "deployment_id"],
                                             "course": result.course.pk,
                                             "settings": claims[DL_CLAIM + "deep_linking_settings"]}
         return redirect("lti:deep-link")
+    if result.role == course_services.INSTRUCTOR and result.link is not None and result.link.copied_from_id:
+        _copy_automatically(request, result.user, result.course)
     target = services.parse_target(str((claims.get(CLAIM + "custom") or {}).get("syllabus_target", "")))
-    return _land(request, result.course, result.role, target)
+    return _land(request, result.course, result.role, services.copied_target(result.course, target))
+
+
+def _copy_automatically(request, user, course: Course) -> None:
+    """ROLL-12: where the institution says ``automatic``, the instructor's launch of a copied LMS
+    course without a list takes the rollover copy of the earlier course's lists; a refusal is shown,
+    never the launch's."""
+    from django.contrib import messages
+
+    if (not services.copies_automatically(course.institution) or course.resource_lists.exists()
+            or services.earlier_course(course) is None):
+        return   # offered, not made: a course that has a list already keeps only what its instructor chose
+    try:
+        report = services.take_earlier_lists(user, course)
+    except RuleViolation as exc:
+        messages.warning(request, str(exc))
+    else:
+        _copied_message(request, report)
+
+
+def _copied_message(request, report) -> None:
+    from django.contrib import messages
+
+    n = sum(1 for r in report.lists if r.outcome == "copied")
+    messages.success(request, ngettext("Last term's list was copied to this course as a draft: check it and publish it "
+                                       "for your students.",
+                                       "Last term's %(n)d lists were copied to this course as drafts: check them and "
+                                       "publish them for your students.", n) % {"n": n})
 
 
 def _sync_later(link_id: int) -> None:
@@ -354,10 +386,34 @@ def course_lists(request, course_id: int):
     visible = list(lists.lists_for_user(request.user, course_id=course.pk))
     instructor = any(u.pk == request.user.pk for u in course.instructors.all())
     if not visible and not instructor:
-        return render(request, "lti/no_list.html", {"course": course, "why": lists.why_no_list(course.pk)})
+        why = lists.why_no_list(course.pk) or ("copy_pending" if services.earlier_course(course) else "")
+        return render(request, "lti/no_list.html", {"course": course, "why": why})
     to_join = list(lists.find_lists_to_join(request.user, course_id=course.pk)) if instructor else []
+    # ROLL-12: the LMS course was copied from one linked to an earlier course with lists
+    earlier = services.earlier_course(course) if instructor else None
     return render(request, "lti/course_lists.html", {"course": course, "lists": visible, "instructor": instructor,
-                                                     "to_join": to_join})
+                                                     "to_join": to_join, "earlier": earlier})
+
+
+@login_required
+@require_http_methods(["POST"])
+def copy_earlier(request, course_id: int):
+    """"Copy last term's list": an instructor of a course whose LMS course was copied from one
+    linked to an earlier course takes the rollover copy of its lists (ROLL-12); back to the course."""
+    from django.contrib import messages
+
+    from syllabus.courses.selectors import course_for
+
+    course = course_for(request.user, course_id)
+    if course is None:
+        raise Http404
+    try:
+        report = services.take_earlier_lists(request.user, course)
+    except RuleViolation as exc:
+        messages.error(request, str(exc))
+    else:
+        _copied_message(request, report)
+    return redirect("lti:course", course.pk)
 
 
 @login_required
@@ -398,10 +454,18 @@ def _pending(request):
 @never_cache
 def context(request):
     """An instructor's unmatched LMS course: link it to one of their courses, or create one."""
+    from .forms import CourseCopyForm
+
     pending, platform = _pending(request)
     mine = Course.objects.filter(institution=platform.institution, instructors=request.user).order_by("code", "section")[:200]
+    earlier = services.pending_earlier(platform, pending)
+    page = {"pending": pending, "courses": mine, "earlier": earlier}
     if request.method == "POST":
         try:
+            if request.POST.get("action") == "copy":   # ROLL-12
+                data = CourseCopyForm.parse(request.POST)
+                course, link = services.course_from_copy(request.user, platform, pending, data["term"], data["to_term_start"])
+                return _linked(request, pending, platform, course, link)
             if request.POST.get("action") == "create":
                 course = services.create_course_for_context(request.user, platform, pending["context"])
             else:
@@ -410,20 +474,26 @@ def context(request):
                 if course is None:
                     raise RuleViolation("LMS-1", "choose one of the courses you teach")
             link = services.link_context(request.user, platform, pending["context"], course,
-                                         deployment_id=pending.get("deployment", ""), memberships_url=pending.get("memberships_url", ""))
+                                         deployment_id=pending.get("deployment", ""), memberships_url=pending.get("memberships_url", ""),
+                                         copied_from=earlier)
             course_services.apply_roster(request.user, {course.pk: course}, {(course.pk, request.user.pk): course_services.INSTRUCTOR},
                                          source=f"LTI launch, {platform}")
         except RuleViolation as exc:
-            return render(request, "lti/context.html", {"pending": pending, "courses": mine, "error": exc}, status=exc.status)
-        del request.session["lti_context"]
-        if link.memberships_url:
-            _sync_later(link.pk)
-        if pending.get("deep_link"):
-            request.session["lti_deep_link"] = {"platform": platform.pk, "deployment": pending["deployment"],
-                                                "course": course.pk, "settings": pending["deep_link"]}
-            return redirect("lti:deep-link")
-        return _land(request, course, course_services.INSTRUCTOR)
-    return render(request, "lti/context.html", {"pending": pending, "courses": mine})
+            return render(request, "lti/context.html", {**page, "error": exc}, status=exc.status)
+        return _linked(request, pending, platform, course, link)
+    return render(request, "lti/context.html", page)
+
+
+def _linked(request, pending: dict, platform: Platform, course: Course, link):
+    """After an unmatched LMS course was linked: roster sync, then deep linking or the course."""
+    del request.session["lti_context"]
+    if link.memberships_url:
+        _sync_later(link.pk)
+    if pending.get("deep_link"):
+        request.session["lti_deep_link"] = {"platform": platform.pk, "deployment": pending["deployment"],
+                                            "course": course.pk, "settings": pending["deep_link"]}
+        return redirect("lti:deep-link")
+    return _land(request, course, course_services.INSTRUCTOR)
 
 
 def _int(value) -> int | None:

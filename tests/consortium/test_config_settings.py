@@ -338,6 +338,12 @@ def _ill_refused(m, x) -> bool:
     return False
 
 
+def _lms_copy_automatic(m, x) -> bool:
+    from syllabus.lti.services import copies_automatically
+
+    return copies_automatically(m.inst)
+
+
 # key -> (consortium value, member A's override, probe, {value: what a user meets})
 PROBES = {
     "email_attachment_max_mb": (3, 7, _attachment_mb, None),
@@ -368,6 +374,7 @@ PROBES = {
     "list_upload_types": (["text/plain"], ["application/pdf"], _pdf_upload_refused,
                           {("text/plain",): True, ("application/pdf",): False}),
     "personal_copy_item_types": (["book"], ["article"], _personal_article_refused, {("book",): True, ("article",): False}),
+    "lms_course_copy_lists": ("automatic", "offer", _lms_copy_automatic, {"automatic": True, "offer": False}),
     "licence_enrolment_factor": (1, 10, _licence_warning, {1: True, 10: False}),
     "cla_provider": ("http", "offline", _cla_asks, {"http": True, "offline": False}),
     "cla_service_url": ("consortium", "member", _cla_server, {"consortium": ["consortium"], "member": ["member"]}),

@@ -9,7 +9,8 @@ Implemented (and checked, where the platform is the one checking):
   prompt=none, a registered client_id and redirect_uri, a state and a nonce; the answer is an
   auto-submitted (and no-JS submittable) form POST of ``id_token`` and ``state``.
 - LTI Core 1.3 §5.3/§5.4: the id_token's claims (message_type, version, deployment_id,
-  target_link_uri, resource_link, roles, context, custom, lis with the person's and the course offering/section
+  target_link_uri, resource_link, roles, context, custom (with substitution variables, §5.4.6:
+  ``$Context.id.history`` / ``$ResourceLink.id.history`` of a copied course), lis with the person's and the course offering/section
   sourcedids, names and email, vendor extension claims §5.4.7); RS256, ``kid``.
 - IMS Security Framework §4.1: OAuth 2.0 client credentials with a JWT client assertion
   (RFC 7523) verified against the tool's JWKS (iss = sub = client_id, aud = token URL, exp,
@@ -123,6 +124,31 @@ class Platform:
                 return RSAAlgorithm.from_jwk(json.dumps(jwk))
         raise ValueError(f"the tool publishes no key {kid!r}")
 
+    # --- custom properties and substitution variables (LTI Core 1.3 §5.4.6, Appendix A) ---
+    def custom(self, spec: dict) -> dict:
+        """The tool's custom parameters (``/control/tool`` ``custom``: what its registration asked
+        for) and the link's (``spec["custom"]``), each value that names a variable (``$Name``)
+        replaced by its value for this launch.  A variable the platform does not know, or that the
+        launch lists in ``unsupported_variables`` (an LMS without it), is sent as written (§5.4.6).
+        ``context_history`` / ``resource_link_history``: the ids of the context / link this one was
+        copied from, most recent first — ``$Context.id.history`` / ``$ResourceLink.id.history``
+        are them comma-separated ("" for a course never copied)."""
+        context = spec.get("context") or {}
+        variables = {
+            "Context.id": context.get("id"), "Context.label": context.get("label"), "Context.title": context.get("title"),
+            "Context.id.history": ",".join(spec.get("context_history") or []),
+            "ResourceLink.id": spec.get("resource_link_id", "rl-1"),
+            "ResourceLink.id.history": ",".join(spec.get("resource_link_history") or []),
+        }
+        unsupported = set(spec.get("unsupported_variables") or [])
+        out = {}
+        for name, value in {**(self.tool.get("custom") or {}), **(spec.get("custom") or {})}.items():
+            variable = value[1:] if isinstance(value, str) and value.startswith("$") else None
+            if variable in variables and variable not in unsupported and variables[variable] is not None:
+                value = variables[variable]
+            out[name] = value
+        return out
+
     # --- the id_token (LTI Core 1.3 §5) ---------------------------------------------------
     def id_token(self, spec: dict, nonce: str, now: int) -> str:
         tamper = spec.get("tamper") or {}
@@ -137,7 +163,7 @@ class Platform:
             CLAIM + "target_link_uri": tamper.get("target_link_uri", spec["target_link_uri"]),
             CLAIM + "roles": spec.get("roles", []),
             CLAIM + "context": spec.get("context"),
-            CLAIM + "custom": spec.get("custom", {}),
+            CLAIM + "custom": self.custom(spec),
             # LTI Core 1.3 §5.4.5 (LIS claim): the SIS's ids of the person and of the course offering and
             # section(s); ``lis`` in the spec adds course_offering_sourcedid / course_section_sourcedid
             CLAIM + "lis": {"person_sourcedid": spec.get("sourcedid", ""), **(spec.get("lis") or {})},
@@ -385,7 +411,21 @@ class Handler(BaseHTTPRequestHandler):
         chunk = roster["members"][page * size:(page + 1) * size]
         headers = {}
         if (page + 1) * size < len(roster["members"]):
-            headers["Link"] = f'<{PLATFORM.base}/nrps/{parts[2]}/Members?pageToken=Pg{page + 1}&Since=AbC>; rel="next"'
+            # RFC 8288 links: ``links`` in /control/members chooses how the next page is named —
+            # "absolute" (default), "relative" (a reference resolved against the page's URL),
+            # "canvas" (current, next, first and last, as Canvas pages its roster), "several_types"
+            # (rel="next last"), "foreign" (a next page on another host)
+            own = f"/nrps/{parts[2]}/Members"
+            nxt = f"{own}?pageToken=Pg{page + 1}&Since=AbC"
+            style = roster.get("links") or "absolute"
+            headers["Link"] = {
+                "absolute": f'<{PLATFORM.base}{nxt}>; rel="next"',
+                "relative": f'<{nxt}>; rel="next"',
+                "canvas": f'<{PLATFORM.base}{own}?pageToken=Pg{page}>; rel="current",<{PLATFORM.base}{nxt}>; rel="next",'
+                          f'<{PLATFORM.base}{own}>; rel="first",<{PLATFORM.base}{own}?pageToken=Last>; rel="last"',
+                "several_types": f'<{PLATFORM.base}{nxt}>; rel="next last"',
+                "foreign": f'<http://elsewhere.invalid{nxt}>; rel="next"',
+            }[style]
         body = {"id": f"{PLATFORM.base}/nrps/{parts[2]}/Members", "context": {"id": parts[2]}, "members": chunk}
         return self._send(200, body, NRPS_MEDIA, headers)
 

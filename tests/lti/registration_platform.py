@@ -280,6 +280,8 @@ def remember_tool(body: dict) -> None:
     test's live server) become the ones the local LMS's launches check."""
     with lms.PLATFORM.lock:
         lms.PLATFORM.tool["redirect_uris"] = list(body["redirect_uris"])
+        # DR §3.5.2: the tool's custom_parameters go into every launch, variables substituted
+        lms.PLATFORM.tool["custom"] = dict((body.get(TOOL_CONFIGURATION) or {}).get("custom_parameters") or {})
         try:
             with urllib.request.urlopen(body["jwks_uri"], timeout=5) as r:  # noqa: S310 — a test server
                 lms.PLATFORM.tool["jwks"] = json.loads(r.read())

@@ -56,6 +56,9 @@ def test_canvas_registers_with_its_shared_issuer_and_its_first_launch_sets_the_d
     tool = body[TOOL_CONFIGURATION]
     assert tool[PRIVACY] == "public" and tool["https://canvas.instructure.com/lti/tool_id"] == "syllabus"
     assert tool["messages"][0]["placements"] == ["course_navigation"]
+    # ROLL-12: the earlier LMS courses of a course copied for a new term
+    assert tool["custom_parameters"] == {"context_id_history": "$Context.id.history",
+                                         "resource_link_id_history": "$ResourceLink.id.history"}
     assert tool["messages"][1]["placements"] == ["assignment_selection", "link_selection", "editor_button"]
 
     platform = Platform.objects.get()

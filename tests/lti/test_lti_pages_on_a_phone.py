@@ -9,7 +9,7 @@ launch in the session).
 The pages: a student's list, "no reading list yet" for a draft, a link outside any course, a
 course the tool does not know, a link to a list not available yet, a read-only instructor's
 course page (with the draft to join and "create another list"), an instructor's "which course is
-this?" page, the deep-linking picker, and a refused launch."""
+this?" page (also for an LMS copy of a known course, ROLL-12), the deep-linking picker, and a refused launch."""
 from __future__ import annotations
 
 import pytest
@@ -75,6 +75,10 @@ def _launches(tool, course) -> list[tuple[str, dict, str, str]]:
         ("the read-only instructor's course page", {**CO_TEACHER, "context": context()}, f"/lti/courses/{course.pk}/",
          '[data-testid="lti-read-only"]'),
         ("which course is this", {**TEACHER, "context": unknown}, "/lti/context/", "main form"),
+        # ROLL-12: an LMS copy of the course the first launch linked — with its "copy to the new term" form
+        ("which course is this, a copy", {**TEACHER, "context": context(cid="ctx-copy"),
+                                          "custom": {"context_id_history": "ctx-hist"}}, "/lti/context/",
+         '[data-testid="lti-copy-course"]'),
         ("the deep-linking picker", {**TEACHER, "context": context(), "message_type": "LtiDeepLinkingRequest"},
          "/lti/deep-link/", "main form"),
         ("a refused launch", {**STUDENT, "context": context(), "tamper": {"deployment_id": "deployment-Z"}}, answered,

@@ -66,7 +66,7 @@ def _live_refusal(request, exc: RuleViolation, citation_id: int | None = None) -
     action of the editor on one item says it beside that item too (out of band, into the item's
     ``#c<id>-refusal``): the live region speaks, but a sighted instructor looks at the item whose
     button they pressed, maybe a screen below the region."""
-    beside = citation_id if citation_id and getattr(request.htmx, "target", None) == "editor" else None
+    beside = f"c{citation_id}-refusal" if citation_id and getattr(request.htmx, "target", None) == "editor" else None
     response = render(request, "lists/_error.html", {"error": exc, "beside": beside}, status=exc.status)
     response["HX-Retarget"] = "#messages-live"
     response["HX-Reswap"] = "innerHTML"

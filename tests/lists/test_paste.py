@@ -179,7 +179,7 @@ def test_the_editor_page_previews_then_adds_the_pasted_citations(client, instruc
     assert r.status_code == 200 and "1 reference read." in r.content.decode()
     # an empty paste: the rule, in place
     r = client.post(url, {"text": " "}, **HTMX)
-    assert r.status_code == 400 and "LST-9: paste one or more references" in r.content.decode()
+    assert r.status_code == 400 and "LST-9:</strong> paste one or more references" in r.content.decode()
 
 
 def test_a_paste_on_a_sent_list_is_one_librarian_task(api, instructor, reading_list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext as _
 
-from syllabus.core.forms import RuleForm, text
+from syllabus.core.forms import MAX_ID, RuleForm, id_field, text
 from syllabus.core.limits import ITEMS, KEV, column
 from syllabus.org.models import User, UserGroup
 
@@ -125,3 +125,33 @@ class AccessRuleForm(RuleForm):
                 data[name] = TimeUnit.DAYS
         data["user_group"] = data.get("user_group") or None
         return data
+
+
+class ItemIds(forms.Field):
+    """The copies ticked on the loan-rights page: at most ITEMS ids; a value that is no id is
+    refused (a checkbox sends one), not dropped."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> set[int]:
+        values = [str(v) for v in value or []]
+        if len(values) > ITEMS:
+            raise forms.ValidationError(f"at most {ITEMS} copies at once")
+        if not all(v.isascii() and v.isdigit() and 1 <= int(v) <= MAX_ID for v in values):
+            raise forms.ValidationError("unknown item id")
+        return {int(v) for v in values}
+
+
+class RightsForm(RuleForm):
+    """LDL-2: a representation's policy, its concurrent users (0 withdraws the title: an empty
+    field is a mistake, not 0) and its related copies."""
+
+    rule = "LDL-2"
+    policy = id_field(required=False)
+    concurrent_users = forms.IntegerField(min_value=0, max_value=2**31 - 1, error_messages={
+        "required": "a whole number (0 = no access)", "invalid": "a whole number (0 = no access)"})
+    items = ItemIds()

@@ -349,15 +349,10 @@ def rights(request, rep_id: int):
     items = list(Item.objects.filter(record_id=rep.record_id).select_related("library").order_by("barcode"))
 
     def save() -> HttpResponse:
-        raw_policy = request.POST.get("policy", "")
-        policy = next((p for p in policies if str(p.pk) == raw_policy), None)
-        # an empty field is a mistake, not "0": 0 withdraws the title and cancels the waitlist
-        raw_n = request.POST.get("concurrent_users", "").strip()
-        if not raw_n.isdigit():
-            raise RuleViolation("LDL-2", _("the number of concurrent users is a whole number (0 = no access)"))
-        wanted = {int(x) for x in request.POST.getlist("items") if x.isdigit()}
-        services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=int(raw_n),
-                                             related_item_ids=wanted)  # all or nothing
+        data = forms.RightsForm.parse(request.POST)
+        policy = next((p for p in policies if p.pk == data["policy"]), None)
+        services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=data["concurrent_users"],
+                                             related_item_ids=data["items"])  # all or nothing
         messages.success(request, _("Loan rights saved."))
         return redirect("lending:rights", rep.pk)
 

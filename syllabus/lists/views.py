@@ -7,9 +7,9 @@ message in the page's live region without losing what was typed.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from syllabus.citations.csl import season_text
 from syllabus.citations.validate import merge_patch
 from syllabus.core import usage
-from syllabus.core.dates import typed_date
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
@@ -49,7 +48,7 @@ HTMX_CONFIG = ('{"responseHandling": [{"code": "204", "swap": false}, {"code": "
 
 
 # the refusal page of web.errors in the lists' page frame, with the way back to one's lists
-LIST_FRAME = {"base": "lists/page.html", "back_url": reverse_lazy("lists:mine"),
+LIST_FRAME: dict[str, Any] = {"base": "lists/page.html", "back_url": reverse_lazy("lists:mine"),
               "back_label": gettext_lazy("Back to your lists"), "context": {"htmx_config": HTMX_CONFIG}}
 
 
@@ -108,19 +107,6 @@ def _int(value, default=None):
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def form_date(value, *, rule: str = "LST-1", field: str = "") -> dt.date | None:
-    """A date typed in a form (YYYY-MM-DD), ``None`` when empty; anything else is refused under
-    ``rule`` (naming ``field``, when given).  Also circulation's forms."""
-    try:
-        return typed_date(value)
-    except ValueError:
-        raise RuleViolation(rule, f"{value.strip()!r} is not a date (YYYY-MM-DD)",
-                            **({"field": field} if field else {})) from None
-
-
-_date = form_date
 
 
 # --- my lists -------------------------------------------------------------------------------
@@ -591,7 +577,7 @@ def _citation_context(request, pk: int, citation_id: int) -> dict:
             "back_url": reverse("lists:edit", args=[pk]) + f"#item-{citation_id}", "htmx_config": HTMX_CONFIG}
 
 
-@functools.partial(rule_errors, htmx=_live_refusal, **LIST_FRAME)
+@rule_errors(htmx=_live_refusal, **LIST_FRAME)
 def _citation_form(request, pk: int, citation_id: int):
     context = _citation_context(request, pk, citation_id)
     if is_htmx(request):

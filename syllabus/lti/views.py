@@ -30,7 +30,7 @@ from syllabus.courses.models import Course
 from syllabus.web.errors import query_ceiling, refusal
 from syllabus.web.middleware import SESSION_LANGUAGE, set_session_language
 
-from . import keys, platform_http, services
+from . import forms, keys, platform_http, services
 from .config import DbToolConf
 from .models import Platform
 from .pylti import MessageLaunch, OIDCLogin, StateSession
@@ -402,10 +402,11 @@ def context(request):
     mine = Course.objects.filter(institution=platform.institution, instructors=request.user).order_by("code", "section")[:200]
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "create":
+            data = forms.ContextForm.parse(request.POST)
+            if data["action"] == "create":
                 course = services.create_course_for_context(request.user, platform, pending["context"])
             else:
-                course = Course.objects.filter(pk=_int(request.POST.get("course")), institution=platform.institution,
+                course = Course.objects.filter(pk=data["course"], institution=platform.institution,
                                                instructors=request.user).first()
                 if course is None:
                     raise RuleViolation("LMS-1", "choose one of the courses you teach")
@@ -424,13 +425,6 @@ def context(request):
             return redirect("lti:deep-link")
         return _land(request, course, course_services.INSTRUCTOR)
     return render(request, "lti/context.html", {"pending": pending, "courses": mine})
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required

@@ -379,8 +379,8 @@ def title(inst_a, library_a):
 
 @pytest.mark.parametrize("data,words", [
     ({"concurrent_users": "2000000000"}, "LDL-2:</strong> at most 10,000 concurrent users"),
-    ({"concurrent_users": "2", "items": ["99999999999999999999"]}, "LDL-2:</strong> unknown item id"),
-    ({"concurrent_users": "2", "items": [str(n) for n in range(1, 300)]}, "LDL-2:</strong> at most 200 copies at once"),
+    ({"concurrent_users": "2", "items": ["99999999999999999999"]}, "LDL-2:</strong> items: unknown item id"),
+    ({"concurrent_users": "2", "items": [str(n) for n in range(1, 300)]}, "LDL-2:</strong> items: at most 200 copies at once"),
 ], ids=["two-billion-users", "id-past-2^63", "three-hundred-ids"])
 def test_the_loan_rights_page_refuses_a_number_past_its_ceiling_and_saves_nothing(client, lending_staff, policy,
                                                                                    title, data, words):

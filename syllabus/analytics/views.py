@@ -10,14 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from syllabus.core import usage
-from syllabus.core.errors import RuleViolation
 from syllabus.lists import selectors as list_selectors
 from syllabus.web.errors import rule_errors
 
-from . import charts, exports, permissions, reports, selectors
+from . import charts, exports, forms, permissions, reports, selectors
 from .models import Kind
-
-BEACON_KINDS = {Kind.ITEM_OPEN, Kind.FINDIT_CLICK}
 
 
 def _page(request, report: reports.Report, *, back: str = "", definition=None):
@@ -78,15 +75,8 @@ def mine(request):
 @rule_errors
 def events(request):
     """ANL-1: a reader followed an item's access link or its Find it (sent by ``usage.js``)."""
-    kind = request.POST.get("kind", "")
-    if kind not in BEACON_KINDS:
-        raise RuleViolation("ANL-1", "kind must be item_open or findit_click", field="kind")
-    try:
-        citation_id = int(request.POST.get("citation", ""))
-    except ValueError:
-        raise RuleViolation("ANL-1", "citation must be an item id", field="citation")
-    if not 1 <= citation_id <= 2**63 - 1:
-        raise RuleViolation("ANL-1", "citation must be an item id", field="citation")
+    data = forms.BeaconForm.parse(request.POST)
+    kind, citation_id = data["kind"], data["citation"]
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
     usage.record(Kind(kind), request.user, list_id=citation.resource_list_id, citation_id=citation.pk,
                  institution_id=citation.resource_list.institution_id, link=request.POST.get("link", "")[:40])

@@ -5,7 +5,6 @@ the done toggle also answers htmx with the re-rendered per-person fragment of th
 Refusals show their rule and message; a hold or request the person may not see is a 404."""
 from __future__ import annotations
 
-import datetime as dt
 import functools
 
 from django.contrib import messages
@@ -23,7 +22,6 @@ from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.lists import item_access
 from syllabus.lists import selectors as list_selectors
-from syllabus.lists.views import form_date
 from syllabus.org import config
 from syllabus.org.models import Library
 from syllabus.org.permissions import is_librarian_for
@@ -32,7 +30,7 @@ from syllabus.web import tabs
 from syllabus.web.errors import flash_refusals, refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import permissions, selectors, services
+from . import forms, permissions, selectors, services
 from .item_access import accessible_eligible
 from .slots import prepare_items
 from .workflow import HoldStatus, PersonalCopyStatus
@@ -45,10 +43,6 @@ def _back(request, default: str) -> str:
 def page(view):
     """GET pages: NotFound is a 404, a refusal the refusal page (web.errors); never cached."""
     return login_required(never_cache(rule_errors(view)))
-
-
-def _date(value: str) -> dt.date | None:
-    return form_date(value, rule="SRV-5", field="not_needed_after")
 
 
 def _item_url(citation) -> str:
@@ -71,8 +65,9 @@ def place_hold(request, citation_id: int):
                "values": {"pickup_library": request.POST.get("pickup_library", ""), "not_needed_after": request.POST.get("not_needed_after", "")}}
     if request.method == "POST":
         try:
-            hold = services.place_hold(request.user, citation, pickup_library=request.POST.get("pickup_library", ""),
-                                       not_needed_after=_date(request.POST.get("not_needed_after", "")))
+            data = forms.HoldForm.parse(request.POST)
+            hold = services.place_hold(request.user, citation, pickup_library=data["pickup_library"],
+                                       not_needed_after=data["not_needed_after"])
         except RuleViolation as exc:
             if isinstance(exc, PermissionDenied):
                 raise
@@ -263,8 +258,8 @@ def personal_copies(request):
 
 
 def _receive_personal_copy(request, citation_id: int):
-    library_id = request.POST.get("library") or ""
-    library = Library.objects.filter(pk=int(library_id)).first() if library_id.isdigit() and len(library_id) < 12 else None
+    library_id = forms.PersonalCopyForm.parse(request.POST)["library"]
+    library = Library.objects.filter(pk=library_id).first() if library_id else None
     services.receive_personal_copy(request.user, citation_id, library=library, barcode=request.POST.get("barcode", ""),
                                    location=request.POST.get("location", ""), call_number=request.POST.get("call_number", ""))
 

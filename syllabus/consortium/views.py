@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from syllabus.core.errors import RuleViolation
@@ -116,7 +116,7 @@ def share(request, list_id: int):
 
 MOVE_LABELS = {
     "expect_to_supply": gettext_lazy("Expect to supply"), "will_supply": gettext_lazy("Will supply"),
-    "unfilled": gettext_lazy("Unfilled"), "loan": gettext_lazy("Send (loaned)"), "recall": gettext_lazy("Recall"),
+    "unfilled": pgettext_lazy("action", "Unfilled"), "loan": gettext_lazy("Send (loaned)"), "recall": gettext_lazy("Recall"),
     "check_in": gettext_lazy("Returned: complete"), "received": gettext_lazy("Received"),
     "shipped_return": gettext_lazy("Shipped back"), "cancel": gettext_lazy("Cancel"),
     "send": gettext_lazy("Send to a supplier"), "no_supplier": gettext_lazy("No supplier found"),

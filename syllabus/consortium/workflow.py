@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syllabus.core.workflow import StateMachine, Transition
 
@@ -38,7 +39,7 @@ class IllStatus(models.TextChoices):
     OVERDUE = "Overdue", _("Overdue")
     RECALLED = "Recalled", _("Recalled")
     CANCEL_REQUESTED = "CancelRequested", _("Cancel requested")
-    UNFILLED = "Unfilled", _("Unfilled")
+    UNFILLED = "Unfilled", pgettext_lazy("state", "Unfilled")
     LOAN_COMPLETED = "LoanCompleted", _("Loan completed")
     COPY_COMPLETED = "CopyCompleted", _("Copy completed")
     CANCELLED = "Cancelled", _("Cancelled")

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext as _
 
-from syllabus.core.forms import RuleForm, text
-from syllabus.core.limits import KEV, column
-from syllabus.org.models import User
+from syllabus.core.forms import MAX_ID, RuleForm, id_field, text
+from syllabus.core.limits import ITEMS, KEV, column
+from syllabus.org.models import User, UserGroup
 
-from .models import LoanRequest
+from .models import LoanRequest, TimeUnit
 from .services import MAX_PRIORITY
+
+MAX_PERIOD = 10_000  # a session or grace period in its unit, as the API's ``Period``
+MAX_DAYS = 3_650  # a renewal or reloan period in days (ten years), as the API's ``Days``
 
 
 class Priority(forms.Field):
@@ -83,3 +86,72 @@ class BackForm(RuleForm):
 
     rule = "LDL-11"
     next = Next()
+
+
+class RuleCountForm(RuleForm):
+    """LDL-1: how many user-group rows the access-rights page sent (one per group and the default)."""
+
+    rule = "LDL-1"
+    rule_count = forms.IntegerField(required=False, min_value=0, max_value=ITEMS)
+
+
+class AccessRuleForm(RuleForm):
+    """LDL-1: one user group's row of the access-rights page (``prefix="rule-<i>"``), each number
+    within what its column and the API hold; the service checks how they fit together.  An empty
+    number is 0, an empty unit days, as the page always sent them."""
+
+    rule = "LDL-1"
+    enabled = forms.BooleanField(required=False)
+    user_group = forms.CharField(required=False, max_length=column(UserGroup, "code"))
+    request_priority = forms.IntegerField(required=False, min_value=0, max_value=MAX_PRIORITY)
+    session_period = forms.IntegerField(required=False, min_value=0, max_value=MAX_PERIOD)
+    session_period_unit = forms.ChoiceField(required=False, choices=TimeUnit.choices)
+    grace_period = forms.IntegerField(required=False, min_value=0, max_value=MAX_PERIOD)
+    grace_period_unit = forms.ChoiceField(required=False, choices=TimeUnit.choices)
+    grace_included_in_session = forms.BooleanField(required=False)
+    renewable = forms.BooleanField(required=False)
+    max_renewal_days = forms.IntegerField(required=False, min_value=0, max_value=MAX_DAYS)
+    open_for_renewal_days = forms.IntegerField(required=False, min_value=0, max_value=MAX_DAYS)
+    renewable_when_others_wait = forms.BooleanField(required=False)
+    limit_reloan = forms.BooleanField(required=False)
+    reloan_limit_days = forms.IntegerField(required=False, min_value=0, max_value=MAX_DAYS)
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.IntegerField) and data.get(name) is None:
+                data[name] = 0
+            elif isinstance(field, forms.ChoiceField) and not data.get(name):
+                data[name] = TimeUnit.DAYS
+        data["user_group"] = data.get("user_group") or None
+        return data
+
+
+class ItemIds(forms.Field):
+    """The copies ticked on the loan-rights page: at most ITEMS ids; a value that is no id is
+    refused (a checkbox sends one), not dropped."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> set[int]:
+        values = [str(v) for v in value or []]
+        if len(values) > ITEMS:
+            raise forms.ValidationError(f"at most {ITEMS} copies at once")
+        if not all(v.isascii() and v.isdigit() and 1 <= int(v) <= MAX_ID for v in values):
+            raise forms.ValidationError("unknown item id")
+        return {int(v) for v in values}
+
+
+class RightsForm(RuleForm):
+    """LDL-2: a representation's policy, its concurrent users (0 withdraws the title: an empty
+    field is a mistake, not 0) and its related copies."""
+
+    rule = "LDL-2"
+    policy = id_field(required=False)
+    concurrent_users = forms.IntegerField(min_value=0, max_value=2**31 - 1, error_messages={
+        "required": "a whole number (0 = no access)", "invalid": "a whole number (0 = no access)"})
+    items = ItemIds()

@@ -8,6 +8,7 @@ access-rights policies and a staff title search with the availability indicator 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -80,7 +81,7 @@ def browse(request):
     return render(request, template, {"q": q, "page": page})
 
 
-def _title_context(request, rep, error: str = "") -> dict:
+def _title_context(request, rep, error: RuleViolation | None = None) -> dict:
     tv = selectors.title_view(request.user, rep)
     return {"rep": rep, "tv": tv, "error": error, "session_units": TimeUnit}
 
@@ -92,11 +93,11 @@ def title(request, rep_id: int):
     return render(request, "lending/title.html", _title_context(request, rep))
 
 
-def _panel(request, rep, error: str = "", status: int = 200):
+def _panel(request, rep, error: RuleViolation | None = None, status: int = 200):
     if is_htmx(request):
         return render(request, "lending/_title_panel.html", _title_context(request, rep, error), status=status)
     if error:
-        messages.error(request, error)
+        messages.error(request, str(error))
     return redirect("lending:title", rep.pk)
 
 
@@ -106,7 +107,7 @@ def _refused_on_panel(request, rep, act, *args) -> HttpResponse | None:
     try:
         act(request.user, *args)
     except RuleViolation as exc:
-        return _panel(request, rep, str(exc))
+        return _panel(request, rep, exc)
     return None
 
 
@@ -157,16 +158,15 @@ def content(request, pk: int):
 
 
 def _after_own_action(request, req, fn, **kw):
+    error: RuleViolation | None = None
     try:
         fn(request.user, req, **kw)
     except RuleViolation as exc:
-        error = str(exc)
-    else:
-        error = ""
+        error = exc
     where = request.POST.get("from", "")
     if where == "viewer":
         if error:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return _hx_redirect(request, reverse("lending:viewer", args=[req.pk]) if fn is services.renew
                             else reverse("lending:title", args=[req.representation_id]))
     if where == "card":
@@ -192,12 +192,12 @@ def patron_cancel(request, pk: int):
     return _after_own_action(request, _own_request_or_404(request, pk), services.cancel)
 
 
-def _card(request, error: str = ""):
+def _card(request, error: RuleViolation | None = None):
     context = selectors.library_card(request.user) | {"error": error}
     if is_htmx(request):
         return render(request, "lending/_card.html", context)
     if error:
-        messages.error(request, error)
+        messages.error(request, str(error))
     return render(request, "lending/card.html", context)
 
 
@@ -246,14 +246,16 @@ def request_detail(request, pk: int):
 def _form_page(request, template: str, save: Callable[[], HttpResponse], context: Callable[[], dict]) -> HttpResponse:
     """A back-office page that shows its form again with the refusal: on a POST, ``save()`` parses
     the form, calls the service and answers the redirect; a :class:`RuleViolation` it raises is
-    the page's ``error`` (400), shown over ``context()`` (built after the attempt)."""
-    error = ""
+    the page's ``error`` (its status), shown over ``context()`` (built after the attempt) — with
+    ``posted`` ("form:"), for a template that says it beside its field (``{% form_error "form" %}``)."""
+    error: RuleViolation | None = None
     if request.method == "POST":
         try:
             return save()
         except RuleViolation as exc:
-            error = str(exc)
-    return render(request, template, {**context(), "error": error}, status=400 if error else 200)
+            error = exc
+    return render(request, template, {**context(), "error": error, "posted": "form:" if error else None},
+                  status=400 if error else 200)
 
 
 @login_required
@@ -347,15 +349,10 @@ def rights(request, rep_id: int):
     items = list(Item.objects.filter(record_id=rep.record_id).select_related("library").order_by("barcode"))
 
     def save() -> HttpResponse:
-        raw_policy = request.POST.get("policy", "")
-        policy = next((p for p in policies if str(p.pk) == raw_policy), None)
-        # an empty field is a mistake, not "0": 0 withdraws the title and cancels the waitlist
-        raw_n = request.POST.get("concurrent_users", "").strip()
-        if not raw_n.isdigit():
-            raise RuleViolation("LDL-2", _("the number of concurrent users is a whole number (0 = no access)"))
-        wanted = {int(x) for x in request.POST.getlist("items") if x.isdigit()}
-        services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=int(raw_n),
-                                             related_item_ids=wanted)  # all or nothing
+        data = forms.RightsForm.parse(request.POST)
+        policy = next((p for p in policies if p.pk == data["policy"]), None)
+        services.save_representation_rights(request.user, rep, policy=policy, concurrent_users=data["concurrent_users"],
+                                             related_item_ids=data["items"])  # all or nothing
         messages.success(request, _("Loan rights saved."))
         return redirect("lending:rights", rep.pk)
 
@@ -390,24 +387,43 @@ RULE_BOOLS = ("grace_included_in_session", "renewable", "renewable_when_others_w
 RULE_INTS = ("request_priority", "session_period", "grace_period", "max_renewal_days", "open_for_renewal_days", "reloan_limit_days")
 
 
-def _rules_from_post(post) -> list[dict]:
-    rules = []
-    for i in range(int(post.get("rule_count", "0") or 0)):
-        prefix = f"rule-{i}-"
-        if not post.get(prefix + "enabled"):
-            continue
-        rule: dict = {"user_group": post.get(prefix + "user_group") or None,
-                      "session_period_unit": post.get(prefix + "session_period_unit", "days"),
-                      "grace_period_unit": post.get(prefix + "grace_period_unit", "days")}
-        for name in RULE_INTS:
-            raw = (post.get(prefix + name) or "0").strip()
-            if not raw.lstrip("-").isdigit():
-                raise RuleViolation("LDL-1", _("%(f)s must be a whole number") % {"f": name}, field=prefix + name)
-            rule[name] = int(raw)
-        for name in RULE_BOOLS:
-            rule[name] = bool(post.get(prefix + name))
-        rules.append(rule)
-    return rules
+def _beside(exc: RuleViolation, field: str) -> RuleViolation:
+    """``exc`` naming the page's input ``field`` — said beside it (``{% field_error %}``)."""
+    return RuleViolation(exc.rule, exc.detail, status=exc.status, field=field)
+
+
+def _rules_from_post(post) -> tuple[list[dict], list[int]]:
+    """LDL-1: the enabled user-group rows of the access-rights page (``forms.AccessRuleForm``, one
+    per row), and the row each rule came from."""
+    rules, rows = [], []
+    try:
+        count = forms.RuleCountForm.parse(post)["rule_count"] or 0
+    except RuleViolation as exc:   # no input of the page says it: beside the Save button
+        raise _beside(exc, "") from exc
+    for i in range(count):
+        prefix = f"rule-{i}"
+        try:
+            data = forms.AccessRuleForm.parse(post, prefix=prefix)
+        except RuleViolation as exc:
+            raise _beside(exc, _row_input(f"{prefix}-{exc.field}")) from exc
+        if data.pop("enabled"):
+            rules.append(data)
+            rows.append(i)
+    return rules, rows
+
+
+def _row_input(field: str) -> str:
+    """The input a row's refusal is said beside: its user group (a hidden input) is the row's
+    checkbox, which names the group."""
+    return field.removesuffix("-user_group") + "-enabled" if field.endswith("-user_group") else field
+
+
+def _policy_field(field: str | None, rows: list[int]) -> str | None:
+    """The page's input a service's refusal names: ``rules[1].grace_period`` → ``rule-2-grace_period``."""
+    found = re.fullmatch(r"rules\[(\d+)\]\.(\w+)", field or "")
+    if found is None or int(found[1]) >= len(rows):
+        return field
+    return _row_input(f"rule-{rows[int(found[1])]}-{found[2]}")
 
 
 @login_required
@@ -426,13 +442,18 @@ def policy_form(request, pk: int | None = None):
     existing = {(r.user_group.code if r.user_group_id else ""): r for r in (policy.rules.all() if policy else [])}
 
     def save() -> HttpResponse:
-        rules = _rules_from_post(request.POST)
+        rules, rows = _rules_from_post(request.POST)
         fields = dict(name=request.POST.get("name", ""), limit_note=request.POST.get("limit_note", ""),
                       description=request.POST.get("description", ""), long_term_loan=bool(request.POST.get("long_term_loan")))
-        if policy is None:
-            services.create_policy(request.user, request.user.institution, rules=rules, **fields)
-        else:
-            services.update_policy(request.user, policy, rules=rules, **fields)
+        try:
+            if policy is None:
+                services.create_policy(request.user, request.user.institution, rules=rules, **fields)
+            else:
+                services.update_policy(request.user, policy, rules=rules, **fields)
+        except RuleViolation as exc:
+            if exc.field and _policy_field(exc.field, rows) != exc.field:
+                raise _beside(exc, _policy_field(exc.field, rows) or "") from exc
+            raise
         messages.success(request, _("Access rights saved."))
         return redirect("lending:policies")
 
@@ -450,7 +471,7 @@ def policy_form(request, pk: int | None = None):
             else:
                 values = {n: getattr(rule, n) if rule else defaults[n] for n in services.RULE_FIELDS}
                 enabled = rule is not None or (policy is None and code == "")
-            rows.append({"i": i, "code": code, "label": label, "v": values, "enabled": enabled})
+            rows.append({"i": i, "p": f"rule-{i}-", "code": code, "label": label, "v": values, "enabled": enabled})
         form = {"name": post.get("name", "") if post else (policy.name if policy else ""),
                 "limit_note": post.get("limit_note", "") if post else (policy.limit_note if policy else ""),
                 "description": post.get("description", "") if post else (policy.description if policy else ""),

@@ -7,9 +7,9 @@ message in the page's live region without losing what was typed.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from syllabus.citations.csl import season_text
 from syllabus.citations.validate import merge_patch
 from syllabus.core import usage
-from syllabus.core.dates import typed_date
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.courses.models import Course
@@ -49,16 +48,19 @@ HTMX_CONFIG = ('{"responseHandling": [{"code": "204", "swap": false}, {"code": "
                ' {"code": "4..", "swap": true, "error": false}, {"code": "...", "swap": false, "error": true}]}')
 
 
+# the refusal page of web.errors in the lists' page frame, with the way back to one's lists
+LIST_FRAME: dict[str, Any] = {"base": "lists/page.html", "back_url": reverse_lazy("lists:mine"),
+              "back_label": gettext_lazy("Back to your lists"), "context": {"htmx_config": HTMX_CONFIG}}
+
+
 def _forbidden(request, exc: RuleViolation):
-    return refusal(request, exc, status=403, base="lists/page.html", back_url=reverse("lists:mine"),
-                   back_label=_("Back to your lists"), context={"htmx_config": HTMX_CONFIG})
+    return refusal(request, exc, status=403, **LIST_FRAME)
 
 
 def page(view):
     """GET pages: a list the user may not see is a 404, one they may not use this way a 403 —
     the refusal page of web.errors, in the lists' page frame."""
-    return login_required(rule_errors(view, base="lists/page.html", back_url=reverse_lazy("lists:mine"),
-                                      back_label=gettext_lazy("Back to your lists"), context={"htmx_config": HTMX_CONFIG}))
+    return login_required(rule_errors(view, **LIST_FRAME))
 
 
 def _live_refusal(request, exc: RuleViolation, citation_id: int | None = None) -> HttpResponse:
@@ -67,7 +69,7 @@ def _live_refusal(request, exc: RuleViolation, citation_id: int | None = None) -
     action of the editor on one item says it beside that item too (out of band, into the item's
     ``#c<id>-refusal``): the live region speaks, but a sighted instructor looks at the item whose
     button they pressed, maybe a screen below the region."""
-    beside = citation_id if citation_id and getattr(request.htmx, "target", None) == "editor" else None
+    beside = f"c{citation_id}-refusal" if citation_id and getattr(request.htmx, "target", None) == "editor" else None
     response = render(request, "lists/_error.html", {"error": exc, "beside": beside}, status=exc.status)
     response["HX-Retarget"] = "#messages-live"
     response["HX-Reswap"] = "innerHTML"
@@ -106,19 +108,6 @@ def _int(value, default=None):
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def form_date(value, *, rule: str = "LST-1", field: str = "") -> dt.date | None:
-    """A date typed in a form (YYYY-MM-DD), ``None`` when empty; anything else is refused under
-    ``rule`` (naming ``field``, when given).  Also circulation's forms."""
-    try:
-        return typed_date(value)
-    except ValueError:
-        raise RuleViolation(rule, f"{value.strip()!r} is not a date (YYYY-MM-DD)",
-                            **({"field": field} if field else {})) from None
-
-
-_date = form_date
 
 
 # --- my lists -------------------------------------------------------------------------------
@@ -490,24 +479,21 @@ def delete_section(request, pk: int, section_id: int):
     return _("Section deleted.")
 
 
+def _paste_refused(request, exc: RuleViolation) -> HttpResponse:
+    """A paste refused (htmx): the rule in the preview's place under the paste box."""
+    return render(request, "lists/_paste_preview.html", {"error": exc}, status=exc.status)
+
+
 @login_required
 @require_POST
+@rule_errors(htmx=_paste_refused, flash=lambda request, pk: reverse("lists:edit", args=[pk]) + "#paste", **LIST_FRAME)
 def paste_preview(request, pk: int):
     """LST-9 (session 22): the citations pasted into the editor, read — the format detected and each
     entry's fields — before anything is added; htmx gets the preview under the paste box, a plain
-    post the editor page with it."""
-    try:
-        data = forms.PasteForm.parse(request.POST)
-        preview = catalog_link.preview_pasted(request.user, pk, data["text"])
-    except NotFound:
-        raise Http404
-    except RuleViolation as exc:
-        if is_htmx(request):
-            return render(request, "lists/_paste_preview.html", {"error": exc}, status=exc.status)
-        if isinstance(exc, PermissionDenied):
-            return _forbidden(request, exc)
-        messages.error(request, str(exc))
-        return redirect(reverse("lists:edit", args=[pk]) + "#paste")
+    post the editor page with it (a refusal: its message on the editor, or the refusal page for a
+    list one may not edit)."""
+    data = forms.PasteForm.parse(request.POST)
+    preview = catalog_link.preview_pasted(request.user, pk, data["text"])
     context = {"preview": preview, "section_id": data["section"] or "", "lst_id": pk}
     if is_htmx(request):
         return render(request, "lists/_paste_preview.html", context)
@@ -593,8 +579,7 @@ def _citation_context(request, pk: int, citation_id: int) -> dict:
             "back_url": reverse("lists:edit", args=[pk]) + f"#item-{citation_id}", "htmx_config": HTMX_CONFIG}
 
 
-@functools.partial(rule_errors, htmx=_live_refusal, base="lists/page.html", back_url=reverse_lazy("lists:mine"),
-                   back_label=gettext_lazy("Back to your lists"), context={"htmx_config": HTMX_CONFIG})
+@rule_errors(htmx=_live_refusal, **LIST_FRAME)
 def _citation_form(request, pk: int, citation_id: int):
     context = _citation_context(request, pk, citation_id)
     if is_htmx(request):

@@ -30,7 +30,7 @@ from syllabus.courses.models import Course
 from syllabus.web.errors import query_ceiling, refusal
 from syllabus.web.middleware import SESSION_LANGUAGE, set_session_language
 
-from . import keys, platform_http, services
+from . import forms, keys, platform_http, services
 from .config import DbToolConf
 from .models import Platform
 from .pylti import MessageLaunch, OIDCLogin, StateSession
@@ -454,22 +454,21 @@ def _pending(request):
 @never_cache
 def context(request):
     """An instructor's unmatched LMS course: link it to one of their courses, or create one."""
-    from .forms import CourseCopyForm
-
     pending, platform = _pending(request)
     mine = Course.objects.filter(institution=platform.institution, instructors=request.user).order_by("code", "section")[:200]
     earlier = services.pending_earlier(platform, pending)
     page = {"pending": pending, "courses": mine, "earlier": earlier}
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "copy":   # ROLL-12
-                data = CourseCopyForm.parse(request.POST)
-                course, link = services.course_from_copy(request.user, platform, pending, data["term"], data["to_term_start"])
+            data = forms.ContextForm.parse(request.POST)
+            if data["action"] == "copy":   # ROLL-12
+                copy = forms.CourseCopyForm.parse(request.POST)
+                course, link = services.course_from_copy(request.user, platform, pending, copy["term"], copy["to_term_start"])
                 return _linked(request, pending, platform, course, link)
-            if request.POST.get("action") == "create":
+            if data["action"] == "create":
                 course = services.create_course_for_context(request.user, platform, pending["context"])
             else:
-                course = Course.objects.filter(pk=_int(request.POST.get("course")), institution=platform.institution,
+                course = Course.objects.filter(pk=data["course"], institution=platform.institution,
                                                instructors=request.user).first()
                 if course is None:
                     raise RuleViolation("LMS-1", "choose one of the courses you teach")
@@ -494,13 +493,6 @@ def _linked(request, pending: dict, platform: Platform, course: Course, link):
                                             "course": course.pk, "settings": pending["deep_link"]}
         return redirect("lti:deep-link")
     return _land(request, course, course_services.INSTRUCTOR)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required

@@ -22,7 +22,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from syllabus.core.encryption import SecretUnreadable
-from syllabus.core.errors import NotFound, RuleViolation
+from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.core.limits import KEV
 
 from .htmx import is_htmx
@@ -64,13 +64,20 @@ def _on_refusal(answer: Callable, catch: type[RuleViolation] = RuleViolation):
 
 
 def rule_errors(view: Callable | None = None, *, htmx: Callable | None = None,
-                catch: type[RuleViolation] = RuleViolation, **refusal_options):
+                catch: type[RuleViolation] = RuleViolation, flash: Callable[..., str] | None = None,
+                **refusal_options):
     """Decorate a view: a :class:`RuleViolation` it raises (``catch``: only those of this kind)
-    becomes :func:`refusal` (or, for an htmx request and when given, ``htmx(request, exc)``)."""
+    becomes :func:`refusal` (or, for an htmx request and when given, ``htmx(request, exc)``).
+    With ``flash`` (a plain form post that goes back to a page): a refusal other than a missing
+    right becomes the message "RULE: detail" and a redirect to ``flash(request, *args, **kwargs)``;
+    a :class:`PermissionDenied` stays the refusal page (the page it would go back to refuses too)."""
 
     def answer(request, exc, *args, **kwargs):
         if htmx is not None and is_htmx(request):
             return htmx(request, exc)
+        if flash is not None and not isinstance(exc, PermissionDenied):
+            messages.error(request, str(exc))
+            return redirect(flash(request, *args, **kwargs))
         return refusal(request, exc, **refusal_options)
 
     decorate = _on_refusal(answer, catch)

@@ -182,7 +182,7 @@ def test_con2_the_partners_address_and_fields_are_checked(client, world, peer, s
     staff = world["staff"]
     settings.ILL_PARTNERS_ALLOW_HTTP = False
     r = _partner(client, staff, peer)
-    assert r.status_code == 400 and "CON-2</strong>: endpoint: an https address" in r.content.decode()
+    assert r.status_code == 400 and "CON-2:</strong> endpoint: an https address" in r.content.decode()
     settings.ILL_PARTNERS_ALLOW_HTTP = True
     for extra, named in (({"agency_id": ""}, "agency id: the partner"), ({"endpoint_url": "ftp://x.org/"}, "endpoint:"),
                          ({"agency_id": "INST-B"}, "is a member of the consortium"),
@@ -282,7 +282,7 @@ def test_con2_a_private_or_local_partner_address_is_refused_when_saved(client, w
     (the API: tests/consortium/test_ill_partners_api.py)."""
     r = _partner(client, world["staff"], peer, endpoint_url=url)
     text = r.content.decode()
-    assert r.status_code == 400 and "CON-2</strong>: endpoint:" in text and "private or local network address" in text
+    assert r.status_code == 400 and "CON-2:</strong> endpoint:" in text and "private or local network address" in text
     assert not IllPartner.objects.exists()
     # the admin applies the same check
     admin = UserFactory(username="ill-admin", institution=world["staff"].institution, is_staff=True, is_superuser=True)

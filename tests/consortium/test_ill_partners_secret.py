@@ -61,7 +61,7 @@ def test_con2_a_new_address_in_the_back_office_does_not_get_the_saved_secret(cli
                          ({"endpoint_url": attacker.url, "auth_header": "X-Api-Key"}, "the address and the header name")):
         r = client.post(f"/consortium/ill/partners/{saved.pk}/", _form(saved, **extra))
         text = r.content.decode()
-        assert r.status_code == 400 and "CON-2</strong>: " in text and named in text and "shared secret again" in text, extra
+        assert r.status_code == 400 and "CON-2:</strong> " in text and named in text and "shared secret again" in text, extra
     saved.refresh_from_db()
     assert (saved.endpoint_url, saved.auth_header, saved.auth_value) == (peer.url, "Authorization", SECRET)
 
@@ -125,7 +125,7 @@ def test_con2_a_new_address_in_the_admin_does_not_get_the_saved_secret(client, i
 def test_con2_the_secret_goes_in_authorization_or_an_x_header_only(client, api, ill_readers, peer, header):
     staff = ill_readers["staff"]
     r = _partner(client, staff, peer, auth_header=header)
-    assert r.status_code == 400 and "CON-2</strong>: header: Authorization, or" in r.content.decode()
+    assert r.status_code == 400 and "CON-2:</strong> header: Authorization, or" in r.content.decode()
     r = api(staff).post(URL, {"agency_id": AGENCY, "name": "KB", "endpoint_url": peer.url, "auth_header": header,
                               "auth_value": "k"})
     assert r.status_code in (400, 422) and (r.status_code == 422 or problem(r)["field"] == "auth_header"), r.content

@@ -210,17 +210,17 @@ def test_con2_a_title_another_member_holds_goes_to_that_members_queue(client, wo
 # --- bounds, each refusal naming its rule, nothing half-written ------------------------------------
 
 @pytest.mark.parametrize("data, words", [
-    ({"title": ""}, "CON-2: title: the title to ask for is required"),
-    ({"isbn": "978-0-00-000000-1"}, "CON-2: isbn: ISBN 978-0-00-000000-1 is not valid"),
-    ({"issn": "1234-5678"}, "CON-2: issn: ISSN 1234-5678 is not valid"),
-    ({"doi": "not-a-doi"}, "CON-2: doi: DOI not-a-doi is not valid"),
-    ({"needed_by": "2026-03-01"}, "CON-2: needed by: not in the past"),
-    ({"needed_by": "2027-03-03"}, "CON-2: needed by: at most 365 days ahead"),
-    ({"needed_by": "tomorrow"}, "CON-2: needed by: &#x27;tomorrow&#x27; is not a date"),
-    ({"note": "x" * 2001}, "CON-2: note: Ensure this value has at most 2000 characters"),
-    ({"kind": "film"}, "CON-2: kind:"),
-    ({"kind": "article"}, "CON-2: container title: the journal or book"),
-    ({"pickup_library": "999999"}, "CON-2: pickup library: one of your institution"),
+    ({"title": ""}, "CON-2:</strong> title: the title to ask for is required"),
+    ({"isbn": "978-0-00-000000-1"}, "CON-2:</strong> isbn: ISBN 978-0-00-000000-1 is not valid"),
+    ({"issn": "1234-5678"}, "CON-2:</strong> issn: ISSN 1234-5678 is not valid"),
+    ({"doi": "not-a-doi"}, "CON-2:</strong> doi: DOI not-a-doi is not valid"),
+    ({"needed_by": "2026-03-01"}, "CON-2:</strong> needed by: not in the past"),
+    ({"needed_by": "2027-03-03"}, "CON-2:</strong> needed by: at most 365 days ahead"),
+    ({"needed_by": "tomorrow"}, "CON-2:</strong> needed by: &#x27;tomorrow&#x27; is not a date"),
+    ({"note": "x" * 2001}, "CON-2:</strong> note: Ensure this value has at most 2000 characters"),
+    ({"kind": "film"}, "CON-2:</strong> kind:"),
+    ({"kind": "article"}, "CON-2:</strong> container title: the journal or book"),
+    ({"pickup_library": "999999"}, "CON-2:</strong> pickup library: one of your institution"),
 ])
 def test_con2_bounds_name_the_rule_and_write_nothing(client, world, data, words):
     client.force_login(world["student"])
@@ -239,7 +239,7 @@ def test_con2_where_the_institution_has_several_libraries_the_reader_chooses(cli
     second = LibraryFactory(institution=inst_a, code="lib-a2", name="Library A2")
     client.force_login(world["student"])
     r = _ask(client, _kev(BOOK))
-    assert r.status_code == 400 and "CON-2: pickup library: choose where you collect it" in r.content.decode()
+    assert r.status_code == 400 and "CON-2:</strong> pickup library: choose where you collect it" in r.content.decode()
     assert _ask(client, _kev(BOOK), pickup_library=str(library_b.pk)).status_code == 400  # another institution's
     assert _ask(client, _kev(BOOK), pickup_library=str(second.pk)).status_code == 302
     assert IllRequest.objects.get().pickup_library == second
@@ -257,7 +257,7 @@ def test_con2_per_reader_limits_open_and_per_day_are_configurable_and_bounded(cl
     assert again.status_code == 409 and "you already asked for this title" in again.content.decode()
     assert _ask(client, _kev(BOOK), title="Two", isbn="").status_code == 302
     third = _ask(client, _kev(BOOK), title="Three", isbn="")
-    assert third.status_code == 409 and "CON-2: at most 2 of your inter-library loan requests are open at once " \
+    assert third.status_code == 409 and "CON-2:</strong> at most 2 of your inter-library loan requests are open at once " \
                                         "(ill_reader_max_open)" in third.content.decode()
     # cancelling frees a place; the day's count still holds
     config.set_value("ill_reader_max_per_day", 3, institution=inst_a)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import re
+
 import pytest
 from django.core.files.base import ContentFile
 
@@ -203,7 +205,7 @@ def test_loan_rights_page_saves_nothing_when_a_related_item_is_refused(client, l
     other = Item.objects.create(record=make_rep(1).record, library=library_a, barcode="B-78")
     client.force_login(lending_staff)
     r = client.post(f"/lending/representations/{rep.pk}/rights/", {"policy": policy.pk, "concurrent_users": "2", "items": [other.pk]})
-    assert r.status_code == 400 and "LDL-2: item B-78 belongs to another title" in r.content.decode()
+    assert r.status_code == 400 and "LDL-2:</strong> item B-78 belongs to another title" in r.content.decode()
     assert not LoanSettings.objects.filter(representation=rep, concurrent_users__gt=0).exists()
 
 
@@ -226,6 +228,41 @@ def test_policy_form_creates_rules_per_group_and_rejects_grace_longer_than_sessi
 
     p = AccessRightsPolicy.objects.get(name="Faculty first")
     assert sorted((r.user_group.code if r.user_group else "", r.request_priority) for r in p.rules.all()) == [("", 0), ("faculty", 5)]
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("session_period", "99999999999999999999", "session period: Ensure this value is less than or equal to 10000"),
+    ("request_priority", "-1", "request priority: Ensure this value is greater than or equal to 0"),
+    ("session_period_unit", "weeks", "session period unit: Select a valid choice"),
+    ("grace_period", "5", "the grace period cannot be longer than the session period"),   # the service's rule
+])
+def test_a_refused_access_rule_is_said_beside_its_field_and_nothing_is_saved(client, lending_staff, groups, field, value,
+                                                                             words):
+    """LDL-1 (issue 17): the access-rights form says a refusal beside the input it is about, tied to
+    it (aria-invalid, aria-describedby), as the digitization configuration does — the faculty row
+    is the page's third (row 2), and its rule the policy's second."""
+    from syllabus.lending.models import AccessRightsPolicy
+
+    client.force_login(lending_staff)
+    row = {"enabled": "1", "user_group": "faculty", "session_period": "3", "grace_period": "2",
+           "grace_included_in_session": "1"} | {field: value}
+    data = {"name": "Checked", "rule_count": "5", "rule-0-enabled": "1", "rule-0-session_period": "3",
+            "rule-0-grace_period": "2"} | {f"rule-2-{k}": v for k, v in row.items()}
+    r = client.post("/lending/policies/new/", data)
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert (f'name="rule-2-{field}"' in html and 'aria-invalid="true" aria-describedby="form-error"' in
+            html.split(f'name="rule-2-{field}"', 1)[1].split(">", 1)[0])
+    assert re.search(r'<span class="error field-error" id="form-error" data-testid="field-error"><strong>LDL-1:</strong> '
+                     + re.escape(words), html)
+    assert html.count('aria-invalid="true"') == 1 and not AccessRightsPolicy.objects.filter(name="Checked").exists()
+
+
+def test_the_access_rights_page_bounds_its_row_count(client, lending_staff):
+    """LDL-1: the number of rows the page says it sent is bounded (a billion rows was a billion reads)."""
+    client.force_login(lending_staff)
+    r = client.post("/lending/policies/new/", {"name": "Many", "rule_count": "1000000000"})
+    assert r.status_code == 400 and "rule count: Ensure this value is less than or equal to 200" in r.content.decode()
 
 
 def test_navigation_by_role(client, lending_staff, patrons):
@@ -341,9 +378,9 @@ def title(inst_a, library_a):
 
 
 @pytest.mark.parametrize("data,words", [
-    ({"concurrent_users": "2000000000"}, "LDL-2: at most 10,000 concurrent users"),
-    ({"concurrent_users": "2", "items": ["99999999999999999999"]}, "LDL-2: unknown item id"),
-    ({"concurrent_users": "2", "items": [str(n) for n in range(1, 300)]}, "LDL-2: at most 200 copies at once"),
+    ({"concurrent_users": "2000000000"}, "LDL-2:</strong> at most 10,000 concurrent users"),
+    ({"concurrent_users": "2", "items": ["99999999999999999999"]}, "LDL-2:</strong> items: unknown item id"),
+    ({"concurrent_users": "2", "items": [str(n) for n in range(1, 300)]}, "LDL-2:</strong> items: at most 200 copies at once"),
 ], ids=["two-billion-users", "id-past-2^63", "three-hundred-ids"])
 def test_the_loan_rights_page_refuses_a_number_past_its_ceiling_and_saves_nothing(client, lending_staff, policy,
                                                                                    title, data, words):

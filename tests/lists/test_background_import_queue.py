@@ -72,7 +72,7 @@ def test_a_list_takes_so_many_files_at_once_then_409_and_nothing_stored(client, 
     r = client.post(f"/catalog/lists/{lst.pk}/import/", {"file": SimpleUploadedFile("more.ris", _ris(12).encode())}, **HTMX)
     assert r.status_code == 202
     r = client.post(f"/catalog/lists/{lst.pk}/import/", {"file": SimpleUploadedFile("more.ris", _ris(12).encode())}, **HTMX)
-    assert r.status_code == 409 and "LST-9: this list already has 2 files" in r.content.decode()
+    assert r.status_code == 409 and "LST-9:</strong> this list already has 2 files" in r.content.decode()
 
 
 def test_a_person_has_so_many_files_at_once_then_429_with_retry_after(client, instructor, course, background):

@@ -179,7 +179,25 @@ def test_the_editor_page_previews_then_adds_the_pasted_citations(client, instruc
     assert r.status_code == 200 and "1 reference read." in r.content.decode()
     # an empty paste: the rule, in place
     r = client.post(url, {"text": " "}, **HTMX)
-    assert r.status_code == 400 and "LST-9: paste one or more references" in r.content.decode()
+    assert r.status_code == 400 and "LST-9:</strong> paste one or more references" in r.content.decode()
+
+
+def test_a_refused_paste_without_javascript_goes_back_to_the_editor_or_to_the_refusal_page(client, instructor,
+                                                                                         student, reading_list):
+    """The paste preview's refusals go through the pages' one error layer (issue 17): a plain post
+    of an empty paste is the editor again with the rule as a message; someone who may not edit
+    the list meets the LST refusal page — nothing added either way."""
+    url = f"/lists/{reading_list.pk}/edit/paste/"
+    client.force_login(instructor)
+    r = client.post(url, {"text": " "})
+    assert r.status_code == 302 and r["Location"] == f"/lists/{reading_list.pk}/edit/#paste"
+    assert "LST-9: paste one or more references" in client.get(r["Location"]).content.decode()
+    reading_list.visibility = "published"
+    reading_list.save()
+    client.force_login(student)
+    r = client.post(url, {"text": ZIMBARDO_APA})
+    assert r.status_code == 403 and 'data-testid="rule-error"' in r.content.decode() and "Back to your lists" in r.content.decode()
+    assert not Citation.objects.filter(resource_list=reading_list).exists()
 
 
 def test_a_paste_on_a_sent_list_is_one_librarian_task(api, instructor, reading_list):

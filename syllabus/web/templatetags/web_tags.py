@@ -10,6 +10,7 @@ from django import template
 from django.core.signals import setting_changed
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -45,6 +46,35 @@ def colon(label) -> str:
     """``label`` followed by its colon in the reader's language: "Title:", "Titre :" (French puts a
     non-breaking space before it) — never a colon written after a translated word in a template."""
     return gettext("%(label)s:") % {"label": label}
+
+
+def _said(error, name: str):
+    """``error.rule`` / ``error.detail`` of a RuleViolation, or of a dict carrying them (a refusal kept
+    in a session or a job's row)."""
+    return error.get(name, "") if isinstance(error, Mapping) else getattr(error, name, "")
+
+
+@register.simple_tag
+def rule_error(error, testid: str = "rule-error", id: str = "", alert: bool = True, css: str = "",
+               oob: bool = False) -> str:
+    """A page's refusal, said one way everywhere (issue 17, "one way per concern"): the rule id with
+    its colon in the reader's language ("LST-1:", "LST-1 :" in French) and the detail —
+    ``{% rule_error error testid="hold-error" id="hold-error" %}``.  ``role="alert"`` unless
+    ``alert=False`` (a refusal a live region already speaks); ``css`` adds classes, ``oob`` swaps it
+    out of band (htmx) into the element of its ``id``.  Nothing without a refusal; templates never
+    write ``error.rule`` by hand (tests/web/test_one_refusal.py)."""
+    if not error:
+        return ""
+    attrs = format_html(' class="{}"', f"error {css}".strip())
+    if alert:
+        attrs += mark_safe(' role="alert"')
+    if testid:
+        attrs += format_html(' data-testid="{}"', testid)
+    if id:
+        attrs += format_html(' id="{}"', id)
+    if oob:
+        attrs += mark_safe(' hx-swap-oob="true"')
+    return format_html("<p{}><strong>{}</strong> {}</p>", attrs, colon(_said(error, "rule")), _said(error, "detail"))
 
 
 @dataclass(frozen=True)

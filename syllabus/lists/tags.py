@@ -76,7 +76,7 @@ def names() -> dict[str, str]:
     from syllabus.citations.tables import fold
 
     out: dict[str, str] = {}
-    for code, tag in TAGS.items():
+    for code in TAGS:
         out[fold(code)] = code
     for language, _name in settings.LANGUAGES:
         with translation.override(language):

@@ -118,3 +118,30 @@ def test_the_openapi_schema_says_tags_are_taken_by_code_or_name(api):
     for name in ("CitationIn", "CitationPatch"):
         tags = schema[name]["properties"]["tags"]
         assert "by its code" in tags["description"] and "by its name" in tags["description"], tags
+
+
+def test_date_ranges_of_the_csl_test_suite_export_in_every_style_with_their_year(client, api, instructor, built_list):
+    """The CSL test-suite's ``date_RangeDelimiter`` (tests/data/csl/crashes/, copied whole): its INPUT imported,
+    then the list exported. IEEE's bibliography answered 500 (citeproc-py: ``context.join`` on a <text>), and a
+    range within one year (2–4 January 1999) printed no date at all where a style shows the year only."""
+    from syllabus.citations.bibliography import PICKER
+    from syllabus.org.services import create_api_token
+
+    from tests.citations.test_csl_golden import _sections
+
+    lst = built_list["list"]
+    fixture = (DATA / "csl" / "crashes" / "date_RangeDelimiter.txt").read_text(encoding="utf-8")
+    _, token = create_api_token(instructor)
+    r = client.post(f"/api/v1/lists/{lst.pk}/import", {"file": SimpleUploadedFile("ranges.json", _sections(fixture)["INPUT"].encode())},
+                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 200 and r.json()["created"] == 6, r.content
+    teacher = api(instructor)
+    for style, _label in PICKER:
+        for fmt in ("html", "docx"):
+            answer = teacher.get(f"/api/v1/lists/{lst.pk}/export", {"format": fmt, "style": style})
+            assert answer.status_code == 200, (style, fmt, answer.content[:300])
+    apa = teacher.get(f"/api/v1/lists/{lst.pk}/export", {"format": "html", "style": "apa"}).content.decode()
+    assert "<i>Year, Month, Day, with repeated month and year</i>. (1999)." in apa
+    assert "<i>Year, with differing year</i>. (1999–2000)." in apa
+    ieee = teacher.get(f"/api/v1/lists/{lst.pk}/export", {"format": "html", "style": "ieee"}).content.decode()
+    assert "“Year, Month, with repeated year,” Jan.–Mar. 1999." in ieee

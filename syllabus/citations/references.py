@@ -54,7 +54,9 @@ NUMBERED = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,3}\)|\d{1,3}\.(?=\s+\D))\s*")
 #: the author list of a numbered style (IEEE, Vancouver, ACS, Nature), where no year follows it:
 #: "S. Y. Patel, L. Ding, and S. M. Holland." / "Lin TC, Yen JM, et al." / "Zhou, W.; Vavro, J.; Smalley, R. E.,"
 #: / "Soriano, P., " / "Daugherty CK, Hlubocky FJ:" — each name in one of three shapes, all the names in one
-_FAMILY = r"(?:(?:van|von|de|der|den|da|del|di|le|la|du|dos)\s+)*[A-ZÀ-Þ][\w'’-]*[a-zà-ÿ][\w'’-]*"
+#: (a family name: a capital, at most 40 letters with a small one among them, taken whole — no backtracking
+#: into it: a 4,000-letter "word" took seconds, session 23's ReDoS check)
+_FAMILY = r"(?:(?:van|von|de|der|den|da|del|di|le|la|du|dos)\s+){0,3}[A-ZÀ-Þ](?=[\w'’-]{0,40}[a-zà-ÿ])[\w'’-]{0,40}+\b"
 _NAME_SHAPES = (rf"(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}\s*{_FAMILY}",                          # S. Y. Patel
                 rf"{_FAMILY}(?:\s+{_FAMILY})?\s+[A-Z]{{1,3}}",                            # Lin TC
                 rf"{_FAMILY},\s+(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}")                               # Soriano, P.
@@ -157,7 +159,8 @@ def _sentence(rest: str) -> tuple[str, str]:
     for marks in (".", "?!"):
         for m in re.finditer(rf"([{marks}])([\"”’»]?)\s+(?=\S)", rest):
             before = rest[:m.start()]
-            if m.group(1) == "." and re.search(r"(?:\b[A-Z]|(?i:\bed|\bvol|\bnos?|\bpp|\bst|\bdr|\bmr)|\bin\s\w{1,3})$", before):
+            # (its last characters only: the whole text before each full stop made a long line quadratic)
+            if m.group(1) == "." and re.search(r"(?:\b[A-Z]|(?i:\bed|\bvol|\bnos?|\bpp|\bst|\bdr|\bmr)|\bin\s\w{1,3})$", before[-16:]):
                 continue
             title = before + (m.group(1) if m.group(1) in "?!" else "") + m.group(2)
             return title.strip(), rest[m.end():]
@@ -259,7 +262,7 @@ def _parts(text: str) -> list[tuple[str, str]]:
     out, start = [], 0
     for m in re.finditer(r"([.,;])\s+", text):
         before = text[start:m.start()]
-        if m.group(1) == "." and re.search(r"(?:(?<![.])\b[A-Z]|(?i:\bvol|\bnos?|\bpp|\bst))$", before):
+        if m.group(1) == "." and re.search(r"(?:(?<![.])\b[A-Z]|(?i:\bvol|\bnos?|\bpp|\bst))$", before[-16:]):
             continue
         out.append((before.strip(), m.group(1)))
         start = m.end()

@@ -1585,11 +1585,6 @@ def detect(text: str, filename: str = "") -> str:
     return ""
 
 
-#: a shortDOI: ``10/fqd6hj`` (with or without ``doi:`` or a doi.org link before it), or the short form
-#: the shortDOI service also resolves without the ``10/`` — ``https://doi.org/fqd6hj``, ``doi.org/abcde``
-#: (a code of letters and digits alone: a full DOI always has a "10." and a "/")
-_SHORT_DOI = re.compile(r"(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?10/([a-z0-9]+)"
-                        r"|(?:https?://)?(?:dx\.)?doi\.org/([a-z0-9]{3,16})/?", re.I)
 WEB_TYPES = ("webpage", "post", "post-weblog")
 
 
@@ -1602,13 +1597,12 @@ def _links(data: dict) -> dict:
       resolver can match, but doi.org resolves it: the entry keeps the full DOI when its URL is
       a doi.org link to one, else the shortDOI's doi.org link as its URL.
     * A web page with a DOI but no URL (biblatex's ``@online`` with a ``doi``) is reached by its DOI."""
-    doi = str(data.get("DOI") or "").strip()
-    short = _SHORT_DOI.fullmatch(doi)
+    short = identifiers.short_doi_link(data.get("DOI"))
     if short:
         full = identifiers.normalize_doi(str(data.get("URL") or ""))
         data = {k: v for k, v in data.items() if k != "DOI"} | ({"DOI": full} if full else {})
         if not data.get("URL"):
-            data["URL"] = f"https://doi.org/10/{short.group(1)}" if short.group(1) else f"https://doi.org/{short.group(2)}"
+            data["URL"] = short
     if data.get("type") in WEB_TYPES and not data.get("URL") and (full := identifiers.normalize_doi(str(data.get("DOI") or ""))):
         data = {**data, "URL": f"https://doi.org/{full}"}
     return data

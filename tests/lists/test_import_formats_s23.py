@@ -145,3 +145,19 @@ def test_date_ranges_of_the_csl_test_suite_export_in_every_style_with_their_year
     assert "<i>Year, with differing year</i>. (1999–2000)." in apa
     ieee = teacher.get(f"/api/v1/lists/{lst.pk}/export", {"format": "html", "style": "ieee"}).content.decode()
     assert "“Year, Month, with repeated year,” Jan.–Mar. 1999." in ieee
+
+
+def test_a_short_doi_in_a_spreadsheet_row_is_its_link_and_in_the_item_form_a_clear_refusal(client, api, instructor,
+                                                                                            built_list):
+    """A spreadsheet's DOI column holding a shortDOI refused the row ("DOI 10/fqd6hj is not valid"); the
+    item form's DOI says what a shortDOI is and where its link goes."""
+    lst = built_list["list"]
+    csv = "Title,DOI\r\nShort one,https://doi.org/fqd6hj\r\nShorter one,10/bq3c\r\n".encode()
+    r = _upload(client, instructor, lst.pk, "refs.csv", csv)
+    assert r.status_code == 200 and (r.json()["created"], r.json()["rejected"]) == (2, 0), r.content
+    short = Citation.objects.get(resource_list=lst, title="Short one")
+    assert short.metadata["URL"] == "https://doi.org/fqd6hj" and "DOI" not in short.metadata
+    assert Citation.objects.get(resource_list=lst, title="Shorter one").metadata["URL"] == "https://doi.org/10/bq3c"
+    refused = api(instructor).patch(f"/api/v1/citations/{short.pk}", {"metadata": {"title": "Short one", "DOI": "doi.org/abcde"}})
+    assert refused.status_code == 400 and refused.json()["rule"] == "LST-2", refused.content
+    assert "is a shortDOI" in refused.json()["detail"] and "https://doi.org/abcde as the web address" in refused.json()["detail"]

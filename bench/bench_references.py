@@ -157,6 +157,7 @@ def score_anystyle() -> Counter:
         counts["references"] += 1
         counts["confident"] += parsed.confident
         want = anystyle_expected(parts)
+        wrong = set()
         for key in ANYSTYLE_FIELDS:
             if not want[key]:
                 continue
@@ -166,6 +167,10 @@ def score_anystyle() -> Counter:
             else:
                 ok = same(key, want[key], have)
             counts[(key, "right" if ok else "wrong" if have else "missing")] += 1
+            if not ok:
+                wrong.add(key)
+        # trusted (no "Needs review") and right: its authors, year and title as labelled (session 23)
+        counts["confident and right"] += parsed.confident and not wrong & {"author", "year", "title"}
     return counts
 
 
@@ -175,7 +180,8 @@ def run(args) -> None:
     setup_django("references")
     any_counts = score_anystyle()
     print(f"AnyStyle gold set (tests/data/anystyle/gold.xml): {any_counts['references']} references, "
-          f"{any_counts['confident']} read with authors, year and title")
+          f"{any_counts['confident']} read with authors, year and title; of these, {any_counts['confident and right']} have "
+          "all three right")
     print("| field | right / labelled |\n|---|---:|")
     for key in ANYSTYLE_FIELDS:
         right = any_counts[(key, "right")]

@@ -95,6 +95,29 @@ def _render_single_date(self, date, show_parts=None, context=None):
     return _original_render_single_date(self, date, show_parts, context)
 
 
+# ...and a date range whose ends share their year (January–March 1999) crashed citeproc-py where a
+# <text> element is the date's context (``context.join`` is no method of ``Text``): IEEE's bibliography
+# of an article with such a date, the CSL test-suite's ``date_RangeDelimiter`` — the list's export
+# answered 500 (session 23).  A <text> has no delimiter: the two parts are joined as they are.
+def _text_join(self, strings, default_delimiter=""):
+    return citeproc_model.Delimited.join(self, strings, default_delimiter)
+
+
+# ...and a range within one year (an event's "2–4 January 1999", a quarterly's "January–March 1999") printed
+# no date at all where the style shows the year only (APA, Chicago, Harvard, MLA, IEEE's books): citeproc-py
+# takes the shared year out of what differs, finds nothing left to print and drops the date — then the
+# range's shown parts are one date, printed once ("1999"), as citeproc-js does (session 23).
+_original_render_date_range = citeproc_model.Date.render_date_range
+
+
+def _render_date_range(self, date_range, show_parts=None, context=None):
+    shown = list(show_parts) if show_parts is not None else None  # (citeproc-py removes from the list it is given)
+    text = _original_render_date_range(self, date_range, list(shown) if shown is not None else None, context)
+    if text is None and not date_range.begin.is_nil():
+        return self.render_single_date(date_range.begin, shown, context)
+    return text
+
+
 # ...and does not suppress a variable used by <substitute> through a macro (APA printed an
 # anonymous work's title twice: "<i>Emma</i>. (1996). <i>Emma</i>. Penguin.").  Variables a
 # substitute actually rendered are added to the layout's "repressed" list, as CSL says.
@@ -379,6 +402,8 @@ if not getattr(citeproc_model.Name.get_option, "_syllabus", False):
     setattr(_get_option, "_syllabus", True)  # noqa: B010  (a function attribute mypy cannot see)
     citeproc_model.Name.get_option = _get_option
     citeproc_model.Date.render_single_date = _render_single_date
+    citeproc_model.Text.join = _text_join
+    citeproc_model.Date.render_date_range = _render_date_range
     citeproc_model.Text._variable = _text_variable
     citeproc_model.Substitute.render = _substitute_render
     citeproc_model.Names.render = _names_render

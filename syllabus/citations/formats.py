@@ -66,7 +66,7 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
             "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate", "annote", "annotation",
-            "comment", "review", "volumes", "pmid", "pmcid", "version"}
+            "comment", "review", "volumes", "pmid", "pmcid", "version", "chapter"}
 # The fields that are an entry's notes (session 20, LST-3): an instructor's own annotations (Zotero's
 # notes are RIS N1, EndNote's research notes RN; BibTeX's annote, biblatex's annotation, CSL's annote)
 # and the bibliographic note (BibTeX/CSL note: Zotero's "Extra") — read as plain text into the
@@ -1119,6 +1119,7 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
             if eprint_type == "arxiv":
                 data["archive"] = "arXiv"
                 data["number"] = data.get("number") or f"arXiv:{eprint}"
+    _bib_chapter(etype, text.get("chapter", "").strip(), data)
     if text.get("keywords"):
         data["keyword"] = "; ".join(k.strip() for k in re.split(r"[;,]", text["keywords"]) if k.strip())
     # session 20: what a librarian misses when it is dropped — a multi-volume work's number of
@@ -1127,6 +1128,27 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
         if text.get(field_name, "").strip() and not data.get(key):
             data[key] = text[field_name].strip()
     return cslmod.clean(data, keep_invalid=True)
+
+
+#: a chapter's number as books print it: "12", "IV", "3a", "A.2", "Chapter 5"
+_CHAPTER_NUMBER = re.compile(r"(?i)^(?:(?:chapter|chap\.|ch\.|kapitel|chapitre)\s*)?([0-9]+[a-z]?(?:[.-][0-9a-z]+)*|[ivxlcdm]{1,8}|[a-z])$")
+
+
+def _bib_chapter(etype: str, chapter: str, data: dict) -> None:
+    """BibTeX's and biblatex's ``chapter`` (LST-2, session 23; dropped before): a chapter's number
+    ("12", "IV") is CSL's ``chapter-number``; a name is a newspaper's section on an article
+    (``chapter = {Sunday Book Review}``, as Zotero reads it) — else, on a BibTeX ``@inbook`` whose
+    ``title`` is the book's (no ``booktitle``), the chapter's own title, the book its container."""
+    if not chapter:
+        return
+    if m := _CHAPTER_NUMBER.match(chapter):
+        data["chapter-number"] = m.group(1)
+    elif data.get("type") in SERIAL_TYPES:
+        data["section"] = chapter
+    elif etype == "inbook" and not data.get("container-title") and data.get("title"):
+        data["container-title"], data["title"] = data["title"], chapter
+    else:
+        data["chapter-number"] = chapter
 
 
 NOT_WORKS = ("set", "xdata")
@@ -1386,6 +1408,7 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     if str(data.get("archive") or "").lower() == "arxiv" and str(data.get("number") or "").lower().startswith("arxiv:"):
         add("eprint", str(data["number"])[6:])
         add("eprinttype", "arxiv")
+    add("chapter", data.get("chapter-number"))  # (read back by bib_entry_to_csl: LST-9 round trip)
     add("pages", _PAGE_DASHES.sub("--", str(data.get("page") or "")))
     add("pagetotal", data.get("number-of-pages"))
     add("edition", data.get("edition"))
@@ -1569,6 +1592,10 @@ def decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+#: the names BibTeX files go by: ``.bib``; Better BibTeX's and biber's ``.bibtex`` and ``.biblatex`` (session 23)
+BIBTEX_SUFFIXES = (".bib", ".bibtex", ".biblatex")
+
+
 def detect(text: str, filename: str = "") -> str:
     name = filename.lower()
     # [^\S\r\n]: blanks within the line — a \s* from each line's start could run on over every
@@ -1576,7 +1603,7 @@ def detect(text: str, filename: str = "") -> str:
     ris = re.search(r"(?mi)^\ufeff?[^\S\r\n]*TY[^\S\r\n]{0,4}-", text)
     if name.endswith((".ris", ".txt")) and ris or name.endswith(".ris"):
         return "ris"  # (a .ris without any TY line is read as RIS, to say which line lacks its TY)
-    if name.endswith(".bib"):
+    if name.endswith(BIBTEX_SUFFIXES):
         return "bibtex"
     if name.endswith(".json"):
         return "csl-json"
@@ -1590,7 +1617,6 @@ def detect(text: str, filename: str = "") -> str:
     return ""
 
 
-_SHORT_DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10/[a-z0-9]+)", re.I)
 WEB_TYPES = ("webpage", "post", "post-weblog")
 
 
@@ -1598,17 +1624,17 @@ def _links(data: dict) -> dict:
     """LST-2 (session 22): an entry's DOI and web address as a list item can hold them.
 
     * A shortDOI (``10/fqd6hj``, from the DOI Foundation's shortDOI service; Zotero's DOI
-      shortener and Better BibTeX write them) is no DOI the catalog, Crossref or the OpenURL
+      shortener and Better BibTeX write them; also its form without ``10/``, ``https://doi.org/fqd6hj``,
+      which doi.org resolves alike — session 23) is no DOI the catalog, Crossref or the OpenURL
       resolver can match, but doi.org resolves it: the entry keeps the full DOI when its URL is
       a doi.org link to one, else the shortDOI's doi.org link as its URL.
     * A web page with a DOI but no URL (biblatex's ``@online`` with a ``doi``) is reached by its DOI."""
-    doi = str(data.get("DOI") or "").strip()
-    short = _SHORT_DOI.fullmatch(doi)
+    short = identifiers.short_doi_link(data.get("DOI"))
     if short:
         full = identifiers.normalize_doi(str(data.get("URL") or ""))
         data = {k: v for k, v in data.items() if k != "DOI"} | ({"DOI": full} if full else {})
         if not data.get("URL"):
-            data["URL"] = f"https://doi.org/{short.group(1)}"
+            data["URL"] = short
     if data.get("type") in WEB_TYPES and not data.get("URL") and (full := identifiers.normalize_doi(str(data.get("DOI") or ""))):
         data = {**data, "URL": f"https://doi.org/{full}"}
     return data

@@ -88,6 +88,23 @@ def normalize_doi(value: str | None) -> str | None:
     return match.group(1).rstrip(".,;")
 
 
+#: a shortDOI (the DOI Foundation's shortDOI service; Zotero's DOI shortener and Better BibTeX write them):
+#: ``10/fqd6hj`` (with or without ``doi:`` or a doi.org link before it), or the form doi.org also resolves
+#: without the ``10/`` — ``https://doi.org/fqd6hj``, ``doi.org/abcde`` (letters and digits alone: a full DOI
+#: always has a "10." and a "/"; session 23)
+SHORT_DOI = re.compile(r"(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?10/([a-z0-9]+)"
+                       r"|(?:https?://)?(?:dx\.)?doi\.org/([a-z0-9]{3,16})/?", re.I)
+
+
+def short_doi_link(value: str | None) -> str:
+    """The doi.org link of the shortDOI ``value`` is (``https://doi.org/10/fqd6hj``, ``https://doi.org/fqd6hj``);
+    ``""`` when it is none.  No catalog, Crossref lookup or link resolver matches a shortDOI: it is kept as a link."""
+    short = SHORT_DOI.fullmatch(str(value or "").strip())
+    if not short:
+        return ""
+    return f"https://doi.org/10/{short.group(1)}" if short.group(1) else f"https://doi.org/{short.group(2)}"
+
+
 def doi_key(value: str | None) -> str:
     """The DOI of ``value`` folded for comparison (DOIs are case-insensitive, DOI Handbook
     3.4): what dedupe, lookup, the catalog's ``Record.doi`` column and search compare.
@@ -134,6 +151,9 @@ def check_issns(value: Any) -> str:
 def check_doi(value: Any) -> str:
     raw = str(value).strip()
     doi = normalize_doi(raw) if idutils.is_doi(raw) else None
+    if not doi and (link := short_doi_link(raw)):
+        raise InvalidIdentifier("DOI", raw, f"DOI {raw} is a shortDOI, which no catalog or lookup can match: give the "
+                                            f"full DOI (10.<registrant>/<suffix>), or {link} as the web address")
     if not doi:
         raise InvalidIdentifier("DOI", raw, f"DOI {raw} is not valid (expected 10.<registrant>/<suffix>, e.g. 10.1000/xyz123)")
     return doi  # the one normaliser: as given, without resolver prefix

@@ -49,8 +49,29 @@ PAGES = re.compile(r"(?i)(?:\bpp?\.\s*|:\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s
 MLA_VOL = re.compile(r"(?i)\bvol\.\s*(\w+)")
 MLA_NO = re.compile(r"(?i)\b(?:nos?|issue)\.\s*(\w+(?:[–-]\w+)?)")
 MLA_PAGES = re.compile(r"(?i)\bpp?\.\s*([A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
+#: a numbered reference's number (IEEE "[12]", Vancouver "12.", "(12)"): no part of the reference
+NUMBERED = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,3}\)|\d{1,3}\.(?=\s+\D))\s*")
+#: the author list of a numbered style (IEEE, Vancouver, ACS, Nature), where no year follows it:
+#: "S. Y. Patel, L. Ding, and S. M. Holland." / "Lin TC, Yen JM, et al." / "Zhou, W.; Vavro, J.; Smalley, R. E.,"
+#: / "Soriano, P., " / "Daugherty CK, Hlubocky FJ:" — each name in one of three shapes, all the names in one
+#: (a family name: a capital, at most 40 letters with a small one among them, taken whole — no backtracking
+#: into it: a 4,000-letter "word" took seconds, session 23's ReDoS check)
+_FAMILY = r"(?:(?:van|von|de|der|den|da|del|di|le|la|du|dos)\s+){0,3}[A-ZÀ-Þ](?=[\w'’-]{0,40}[a-zà-ÿ])[\w'’-]{0,40}+\b"
+_NAME_SHAPES = (rf"(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}\s*{_FAMILY}",                          # S. Y. Patel
+                rf"{_FAMILY}(?:\s+{_FAMILY})?\s+[A-Z]{{1,3}}",                            # Lin TC
+                rf"{_FAMILY},\s+(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}")                               # Soriano, P.
+NUMBERED_HEAD = re.compile(
+    "^(?P<a>" + "|".join(rf"(?:{n})(?:(?:,\s+(?:and\s+|&\s+)?|;\s+|\s+(?:and|&)\s+)(?:{n})){{0,40}}" for n in _NAME_SHAPES)
+    + r")(?P<etal>,?\s+et\s+al\.?)?(?:(?<=\.)\s+|\s*[.,:]\s+)(?P<rest>[\w“\"‘«(\[¿¡].*)$")
+#: a journal's abbreviated word before the year (Vancouver's "Ann Rheum Dis. 1982;41"), never a month to drop with it
+MONTHLESS = r"(?:Dis|Med|Res|Sci|Biol|Chem|Phys|Rev|Soc|Lett|Acta|Genet|Behav|Syndr|Health|Mag|Proc)\.?\s"
+#: a conference's proceedings (IEEE's "in Proc. ...") and where its title ends
+CONFERENCE = re.compile(r"(?i)\b(?:proc\.|proceedings|conference|conf\.|symposium|symp\.|workshop|congress)")
+CONFERENCE_END = re.compile(rf"(?i),\s*(?:vol|pp?|no)\.|,\s*(?:[A-Z][a-z]{{2,8}}\.?\s+)?(?:\d{{1,2}}[–-]?\d{{0,2}},?\s+)?{YEAR}\s*(?:[,.]|$)")
+#: a name as Vancouver (NLM) writes it: the family name, then the initials with no full stops ("Lin TC")
+VANCOUVER_NAME = re.compile(rf"^({_FAMILY}(?:\s+{_FAMILY})?)\s+([A-Z]{{1,3}})$")
 #: a name written given name first with initials: "S. Steinmo", "K. A. Thelen" (no family name follows it)
-GIVEN_FIRST = re.compile(r"^(?:[A-ZÀ-Þ]\.\s?){1,3}[A-ZÀ-Þ][a-zà-ÿ'’-]+$")
+GIVEN_FIRST = re.compile(r"^(?:[A-ZÀ-Þ]\.\s?-?){1,3}(?:(?:van|von|de|der|den|da|del|di|le|la|du|dos)\s+)*[A-ZÀ-Þ][a-zà-ÿ'’-]+$")
 #: an author that is a body: one to five words, no comma, its last word no initials ("Smith J" is a person)
 ORGANISATION = re.compile(r"^(?!.*,)(?!.*\s(?:and|&)\s)(?:[A-ZÀ-Þ0-9][\w'’&.-]*\s+){1,4}(?:[A-ZÀ-Þ][a-zà-ÿ'’-]+|[A-Z]{4,})$")
 EDITORS = re.compile(r"(?i)\s*(?:\((?:eds?|dir|hrsg|coord)\.?\)|,?\s*(?:editors?|eds?\.|éd\.|dir\.))\s*$")
@@ -98,7 +119,11 @@ def split_authors(text: str) -> list[dict]:
     Oliveira, and Eloisa Caldas" / "Jenrich, R.I. and Bentler, P.M." → CSL names (et al. dropped)."""
     text = EDITORS.sub("", re.sub(r"(?<!\b[A-ZÀ-ÞА-ЯΑ-Ω])\.$", "", _clean(text)))
     text = re.sub(r"(?i),?\s*(?:et al\.?|…|\.\.\.|and others|et coll\.?)\s*", ", ", text).strip(" ,")
-    if ORGANISATION.match(text):  # "UN DESA", "Beijing Zoo", "World Health Organization": a body, not a person
+    if all(VANCOUVER_NAME.match(t.strip()) for t in re.split(r",\s*|\s+(?:and|&)\s+", text)):
+        # Vancouver: "Lin TC, Yen JM, Gong KB" — each name its family and initials, no comma between them
+        return [{"family": m.group(1), "given": ". ".join(m.group(2)) + "."}
+                for t in re.split(r",\s*|\s+(?:and|&)\s+", text) if (m := VANCOUVER_NAME.match(t.strip()))][:100]
+    if ORGANISATION.match(text) and not GIVEN_FIRST.match(text):  # ("E. Berlekamp" is a person)  # "UN DESA", "Beijing Zoo", "World Health Organization": a body, not a person
         return [{"literal": text}]
     chunks = [c for c in re.split(r"(?i)\s*(?:,\s*(?:and|&|et|und|y)\s+|\s+(?:and|&|et|und|y)\s+|;\s*)", text) if c]
     tokens = [t.strip() for c in chunks for t in c.split(",") if t.strip()]
@@ -134,7 +159,8 @@ def _sentence(rest: str) -> tuple[str, str]:
     for marks in (".", "?!"):
         for m in re.finditer(rf"([{marks}])([\"”’»]?)\s+(?=\S)", rest):
             before = rest[:m.start()]
-            if m.group(1) == "." and re.search(r"(?:\b[A-Z]|(?i:\bed|\bvol|\bnos?|\bpp|\bst|\bdr|\bmr)|\bin\s\w{1,3})$", before):
+            # (its last characters only: the whole text before each full stop made a long line quadratic)
+            if m.group(1) == "." and re.search(r"(?:\b[A-Z]|(?i:\bed|\bvol|\bnos?|\bpp|\bst|\bdr|\bmr)|\bin\s\w{1,3})$", before[-16:]):
                 continue
             title = before + (m.group(1) if m.group(1) in "?!" else "") + m.group(2)
             return title.strip(), rest[m.end():]
@@ -150,6 +176,16 @@ def _container(rest: str, csl: dict) -> None:
     if chapter:
         body = chapter.group("body")
         body = re.sub(r"^.*?\((?:eds?|éds?|dir|hrsg)\.?(?:\s*&\s*trans\.)?\),?\s*", "", body, flags=re.I)
+        if CONFERENCE.search(body) and (MLA_VOL.search(body) or MLA_PAGES.search(body) or re.search(rf",\s*{YEAR}\s*$", body)):
+            # IEEE: "in Proc. IEEE Conf. on Decision and Control, vol. 5, 2001, pp. 4228–4233" — the proceedings'
+            # title up to its volume, pages or year; no publisher follows
+            csl["container-title"] = CONFERENCE_END.split(body, maxsplit=1)[0].strip(" ,.")
+            if m := MLA_VOL.search(body):
+                csl["volume"] = m.group(1)
+            if m := MLA_PAGES.search(body):
+                csl["page"] = m.group(1).replace(" ", "")
+            csl["type"] = "paper-conference"
+            return
         title, after = _sentence(body)
         title = re.sub(r"\s*\((?:pp?\.)[^)]*\)\s*$", "", title)
         if pages := re.search(r"\((?:pp?\.)\s*([^)]+)\)", body) or MLA_PAGES.search(body):
@@ -181,6 +217,7 @@ def _container(rest: str, csl: dict) -> None:
         csl["page"] = re.sub(r"\s+", "", p.group("p"))
         return
     rest = re.sub(r"^([^(\d]{2,200}?)\s*\([^)\d]{0,30}[A-Za-z][^)\d]{0,30}\)(?=,?\s+\d)", r"\1", rest)  # its place
+    rest = re.sub(r"^([^;\d]{2,200}?)\s*;\s*(?=\d)", r"\1, ", rest)  # Vancouver: "Journal. 2011;17(1): 141-51"
     m = JOURNAL.match(rest) or ((m2 := JOURNAL_COLON.match(rest)) and re.match(r"\d+[A-Z]?\s*(?:\(|,\s*(?:pp?\.\s*)?\d|:\s*\d)",
                                                                              m2.group("tail")) and m2)
     if m and re.match(r"(?i)^(?:nos?|vol|report|issue)\b", m.group("c")):
@@ -225,7 +262,7 @@ def _parts(text: str) -> list[tuple[str, str]]:
     out, start = [], 0
     for m in re.finditer(r"([.,;])\s+", text):
         before = text[start:m.start()]
-        if m.group(1) == "." and re.search(r"(?:(?<![.])\b[A-Z]|(?i:\bvol|\bnos?|\bpp|\bst))$", before):
+        if m.group(1) == "." and re.search(r"(?:(?<![.])\b[A-Z]|(?i:\bvol|\bnos?|\bpp|\bst))$", before[-16:]):
             continue
         out.append((before.strip(), m.group(1)))
         start = m.end()
@@ -271,18 +308,20 @@ def parse_reference(text: str) -> Reference:
     """One formatted reference → CSL-JSON fields (see the module's text)."""
     text = _clean(text)[:4000]
     csl: dict = {}
-    rest_text = _identifiers(text, csl)
+    rest_text = NUMBERED.sub("", _identifiers(text, csl), count=1)
     style, authors, year, rest = "", "", "", ""
-    if m := APA_HEAD.match(rest_text):
+    if (m := APA_HEAD.match(rest_text)) and not re.search(r"[“”\"]", m.group("a")):  # "(1970)" after a quoted title
         style, authors, year, rest = "apa", m.group("a"), m.group("y"), m.group("rest")
     elif (m := CHICAGO_HEAD.match(rest_text)) and not re.search(r"[:“”\"?!]", m.group("a")):  # a title is no name
         style, authors, year, rest = "chicago", m.group("a"), m.group("y"), m.group("rest")
         if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. 2004.": the initial's full stop
             authors += "."
-    elif (q := re.search(r"[.]\s+[“\"‘«]", rest_text)) and q.start() < 300:
+    elif (q := re.search(r"[.,]\s+[“\"‘«]", rest_text)) and q.start() < 300:
         style, authors, rest = "mla", rest_text[:q.start()], rest_text[q.start() + 1:].strip()
         if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. “Does...": the initial's full stop
             authors += "."
+    elif (m := NUMBERED_HEAD.match(rest_text)) and not re.match(rf"(?i)(?:{NO_DATE}|s\.|pp?\.\s*\d)", m.group("rest")):
+        style, authors, rest = "numbered", m.group("a"), m.group("rest")
     elif m := re.match(r"^(?P<a>[^.]{2,150}?(?:,\s*[^.]{1,60})?)\.\s+(?P<rest>[A-ZÀ-Þ].*)$", rest_text):
         style, authors, rest = "mla", m.group("a"), m.group("rest")
     else:
@@ -309,12 +348,14 @@ def parse_reference(text: str) -> Reference:
         csl["title"] = title.strip()
     run_on = False
     if not year:  # MLA: the date comes late
-        years = re.findall(rf"\b({YEAR})\b", after)
+        years = re.findall(rf"(?<![–—-])\b({YEAR})\b(?!\s*[–—-]\s*\d)", after)  # (not a page: "p. 1653-63")
         if not years:  # the year inside what was read as the title: the title ran on (trusted no more)
             years = re.findall(rf"\b({YEAR})\b", rest)
             run_on = bool(years)
         year = years[-1] if years else ""
-        after_wo_year = re.sub(rf",?\s*(?:(?:\d{{1,2}}\s+)?[A-Za-zé.]+\s+)?{re.escape(year)}\b", "", after) if year else after
+        # the year printed last (IEEE "in OCEANS, 2001. Proceedings ..., 2001, pp. 369–374": the first is the title's)
+        dates = list(re.finditer(rf",?\s*(?:(?:\d{{1,2}}\s+)?(?<![A-Za-zé.])(?!{MONTHLESS})[A-Za-zé.]+\s+)?{re.escape(year)}\b", after)) if year else []
+        after_wo_year = after[:dates[-1].start()] + after[dates[-1].end():] if dates else after
     else:
         after_wo_year = after
     _container(after_wo_year, csl)

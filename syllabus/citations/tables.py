@@ -684,7 +684,9 @@ def row_entry(position: int, line: int, values: dict[str, list[str]]) -> RowEntr
     if values.get("ISSN"):
         csl["ISSN"] = " ".join(dict.fromkeys(identifiers.normalize_issn(p) or p for v in values["ISSN"]
                                              for p in identifiers.split_identifiers(v)))
-    if one.get("DOI"):
+    if one.get("DOI") and (short := identifiers.short_doi_link(one["DOI"])):
+        csl.setdefault("URL", short)  # a shortDOI: its link, as the file imports keep it (LST-2, session 23)
+    elif one.get("DOI"):
         csl["DOI"] = identifiers.normalize_doi(one["DOI"]) or one["DOI"]
     if one.get("year"):
         year = re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", one["year"])  # MARC's "c2009", "[2009?]"

@@ -176,12 +176,19 @@ class SectionPatch(Schema):
     end_date: dt.date | None = None
 
 
+#: LST-3 (session 23): the API takes a tag as the pages and the spreadsheet import do
+TAGS_HELP = ("LST-3: each tag by its code (`essential`) or by its name in any language of the site, any case "
+             "(`Essential`, `ESSENTIEL`, `New Edition Available`): GET /api/v1/list-vocabulary lists the codes and "
+             "names; the item stores and answers codes. An unknown tag is refused (400 LST-3), a system tag set by "
+             "anyone but the library too (403 LST-3).")
+
+
 class CitationIn(Schema):
     section_id: Id | None = None
     type: Term | None = None
     metadata: JsonObject = {}
     record_id: Id | None = None
-    tags: list[Term] = Field([], max_length=ITEMS)
+    tags: list[Term] = Field([], max_length=ITEMS, description=TAGS_HELP)
     public_note: str = Field("", max_length=column(Citation, "public_note"))
     library_note: str = Field("", max_length=column(Citation, "library_note"))
     position: Position | None = None
@@ -194,7 +201,7 @@ class CitationIn(Schema):
 class CitationPatch(Schema):
     type: Term = None  # type: ignore[assignment]  # may be left out, never null
     metadata: JsonObject | None = None
-    tags: list[Term] = Field(None, max_length=ITEMS)  # type: ignore[arg-type]  # may be left out, never null
+    tags: list[Term] = Field(None, max_length=ITEMS, description=TAGS_HELP)  # type: ignore[arg-type]  # may be left out, never null
     public_note: str = Field(None, max_length=column(Citation, "public_note"))  # type: ignore[assignment]  # may be left out, never null
     library_note: str = Field(None, max_length=column(Citation, "library_note"))  # type: ignore[assignment]  # may be left out, never null
     open_access: bool | None = None

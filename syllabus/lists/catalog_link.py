@@ -199,11 +199,22 @@ class ListImportReport(ImportReport):
         return [f"{name} ({n})" for name, n in sorted(counts.items())]
 
 
+def refuse_empty_file(text: str, filename: str = "") -> None:
+    """LST-9 (session 23): a file of nothing but blanks (0 bytes, or empty lines) is refused saying so —
+    it was "neither RIS nor BibTeX" for a ``.biblatex`` and "no line starts 'TY  - '" for a ``.ris``."""
+    if strip_control(text).strip(" \t\r\n\ufeff"):
+        return
+    name = f" {filename[:100]}" if filename else ""
+    raise RuleViolation("LST-9", f"the file{name} is empty (no text at all, or only blank lines): nothing to import — "
+                                 "export the entries again (RIS, BibTeX or CSL-JSON) and choose that file", field="file")
+
+
 def _read(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", section_id: int | None = None):
     """(list, section, format, entries) of a file about to be imported into a list; refused
     (LST-9) when it is no RIS/BibTeX/CSL-JSON or holds no entry."""
     lst, section = list_and_section(user, list_id, section_id)
     ensure_edit(user, lst)  # a reader gets 403 before anything is parsed
+    refuse_empty_file(text, filename)
     # the boundary: control characters (NUL, ESC, ...) in an imported file are dropped (issue 18)
     detected, entries = formats.parse(strip_control(text), fmt, filename)
     if not detected:
@@ -384,24 +395,10 @@ def _import_entries(user, lst, section, detected: str, entries: list, filename: 
 
 # --- spreadsheets (.xlsx, .csv) and Word (.docx) (LST-9, session 20) ---------------------------
 
-def _tag_names() -> dict[str, str]:
-    """Every way a tag may be written in a spreadsheet → its code: the code, and its label in
-    each language of the site (folded as headers are)."""
-    from django.utils import translation
-
-    names: dict[str, str] = {}
-    for code, tag in tag_vocabulary.TAGS.items():
-        names[tables.fold(code)] = code
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                names.setdefault(tables.fold(str(tag.label)), code)
-    return names
-
-
 def _with_tag_codes(entries: list, *, may_set_system: bool) -> list:
     """The entries' tags as the list's tag codes; a tag the list does not know (or a system tag
     only the library sets) is left out and named in the entry's dropped fields, never silently."""
-    names = _tag_names()
+    names = tag_vocabulary.names()
     out = []
     for entry in entries:
         if not isinstance(entry, tables.RowEntry) or not entry.tags:
@@ -409,7 +406,7 @@ def _with_tag_codes(entries: list, *, may_set_system: bool) -> list:
             continue
         codes, dropped = [], list(entry.dropped)
         for tag in entry.tags:
-            code = names.get(tables.fold(tag))
+            code = tag_vocabulary.tag_code(tag, names)
             if code is None or tag_vocabulary.TAGS[code].system and not may_set_system:
                 dropped.append(f"tag {tag[:40]!r}")
             elif code not in codes:
@@ -634,6 +631,7 @@ def queue_import(user, list_id: int, text: str, *, filename: str = "", fmt: str 
     how far it has got."""
     lst, section = list_and_section(user, list_id, section_id)
     ensure_edit(user, lst)
+    refuse_empty_file(text, filename)
     text = strip_control(text)
     if not (fmt or formats.detect(text, filename)):
         raise RuleViolation("LST-9", formats.not_a_citation_file(text), field="file")

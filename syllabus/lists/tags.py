@@ -64,18 +64,54 @@ def label(code: str) -> str:
     return str(tag.label) if tag else code
 
 
+def names() -> dict[str, str]:
+    """Every way a tag may be written → its code (LST-3): its code, and its name in each language of
+    the site ("Essential", "essentiel", "ESSENTIAL"), compared folded — lower case, no accents,
+    punctuation and blanks as one space ("New Edition – Purchase requested" = "new edition purchase
+    requested").  The vocabulary is one for every institution (declared in code), so a list's
+    institution knows exactly these names."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from syllabus.citations.tables import fold
+
+    out: dict[str, str] = {}
+    for code in TAGS:
+        out[fold(code)] = code
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, tag in TAGS.items():
+                out.setdefault(fold(str(tag.label)), code)
+    return out
+
+
+def tag_code(value, known: dict[str, str] | None = None) -> str | None:
+    """The code of the tag ``value`` names — its code or its name, any case (see :func:`names`); ``None``
+    for no tag of the vocabulary."""
+    from syllabus.citations.tables import fold
+
+    value = str(value).strip()
+    if value in TAGS:
+        return value
+    return (known if known is not None else names()).get(fold(value))
+
+
 def clean_tags(codes, *, previous=(), may_set_system: bool = False) -> list[str]:
-    """Validate tag codes; keep order, drop duplicates.  Only the library sets system tags: an
-    instructor's change keeps the system tags that were there and may not add or remove any."""
+    """Validate tags, given by code ("essential") or by name in any language of the site, any case
+    ("Essential", "ESSENTIEL") → codes; keep order, drop duplicates.  Only the library sets system
+    tags: an instructor's change keeps the system tags that were there and may not add or remove any."""
     out: list[str] = []
-    for code in codes or []:
-        code = str(code).strip()
-        if not code or code in out:
+    known: dict[str, str] | None = None
+    for value in codes or []:
+        value = str(value).strip()
+        if not value:
             continue
-        tag = TAGS.get(code)
-        if tag is None:
-            raise RuleViolation("LST-3", f"unknown tag {code!r}; known tags: {', '.join(TAGS)}", field="tags")
-        out.append(code)
+        code = value if value in TAGS else tag_code(value, known := known if known is not None else names())
+        if code is None:
+            raise RuleViolation("LST-3", f"unknown tag {value[:80]!r}: give a tag's code or its name; known tags: "
+                                         + ", ".join(f"{c} ({label(c)})" for c in TAGS), field="tags")
+        if code not in out:
+            out.append(code)
     if not may_set_system:
         before = [c for c in previous if c in TAGS and TAGS[c].system]
         added = [c for c in out if TAGS[c].system and c not in before]

@@ -428,7 +428,7 @@ def test_a_csl_json_file_valid_by_the_schema_imports_with_its_legacy_and_extra_m
 
 
 @pytest.mark.parametrize("name, text, fmt, detail", [
-    ("empty.bib", "", "", "the file has no BibTeX entry (no @type{key, ...}): nothing to import"),
+    ("empty.bib", "", "", "the file empty.bib is empty (no text at all, or only blank lines): nothing to import"),
     ("notes.bib", "% only a comment\n", "", "the file has no BibTeX entry"),
     ("refs.ris", "TY  - BOOK\nTI  - A book\nER  - \n", "bibtex", "the file has no BibTeX entry"),
     ("zotero.json", "[]", "", "the file has no CSL-JSON entry"),

@@ -118,10 +118,52 @@ def test_on_a_second_independent_corpus_anystyle_gold_set_the_fields_hold():
     from bench.bench_references import ANYSTYLE_FIELDS, score_anystyle
 
     counts = score_anystyle()
-    assert counts["references"] == 1669 and counts["confident"] >= 1200
-    floors = {"author": 0.76, "year": 0.97, "title": 0.66, "container-title": 0.54, "volume": 0.54, "page": 0.53,
-              "publisher": 0.73}
+    # session 23 (numbered styles: IEEE, Vancouver, ACS/Nature read — BENCHMARKS.md): session 22 read
+    # author 76 %, year 98 %, title 66 %, container 54 %, volume 54 %, pages 53 %, publisher 73 %, 1,220 trusted
+    assert counts["references"] == 1669 and counts["confident"] >= 1400
+    assert counts["confident and right"] / counts["confident"] >= 0.93  # main before session 23: 1,041 of 1,220 (85 %)
+    floors = {"author": 0.93, "year": 0.98, "title": 0.82, "container-title": 0.63, "volume": 0.60, "page": 0.61,
+              "publisher": 0.75}
     assert set(floors) == set(ANYSTYLE_FIELDS)
     for key, floor in floors.items():
         right = counts[(key, "right")]
         assert right / (right + counts[(key, "wrong")] + counts[(key, "missing")]) >= floor, (key, right)
+
+
+@pytest.mark.parametrize("text, family, title, container, volume, page", [
+    # IEEE: the number, initials first, the title quoted after a comma (AnyStyle's gold set)
+    ("[58] D. H. van Hessem, C. W. Scherer, and O. H. Bosgra, “LMI-based closed-loop economic optimization of "
+     "stochastic process operation under state and input constraints,” in Decision and Control, 2001. Proceedings of "
+     "the 40th IEEE Conference on, vol. 5, 2001, pp. 4228–4233.", "Hessem",
+     "LMI-based closed-loop economic optimization of stochastic process operation under state and input constraints",
+     None, "5", "4228–4233"),
+    ("E. Berlekamp. \"Factoring polynomials over large finite fields,\" Mathematics of Computation, Vol. 24, No. 111, "
+     "pp. 713-735 (1970).", "Berlekamp", "Factoring polynomials over large finite fields", "Mathematics of Computation",
+     "24", "713-735"),
+    # initials first, the title unquoted after the names
+    ("[2] S. Y. Patel, L. Ding, M. R. Brown, and S. M. Holland. Anti-ifn-gamma autoantibodies in disseminated "
+     "nontuberculous mycobacterial infections. Journal of immunology, 175(7):4769–76, 2005.", "Patel",
+     "Anti-ifn-gamma autoantibodies in disseminated nontuberculous mycobacterial infections", "Journal of immunology",
+     "175", "4769–76"),
+    # Vancouver: "Family AB", the year before the volume after a semicolon
+    ("15. Bird HA, Wright V, Hennes U, et al. Comparison of serum 1,25-dihydroxycholecalciferol concentrations in "
+     "rheumatoid arthritis and osteoarthritis. Ann Rheum Dis. 1982;41: 257-8", "Bird",
+     "Comparison of serum 1,25-dihydroxycholecalciferol concentrations in rheumatoid arthritis and osteoarthritis",
+     "Ann Rheum Dis.", "41", "257-8"),
+    # ACS / Nature: "Family, A. B.;" then a comma; a page range is no year
+    ("139. Siemering, K.R., et al., Mutations that suppress the thermosensitivity of green fluorescent protein. "
+     "Curr Biol, 1996. 6(12): p. 1653-63.", "Siemering",
+     "Mutations that suppress the thermosensitivity of green fluorescent protein", "Curr Biol.", "6", "1653-63"),
+])
+def test_numbered_references_ieee_vancouver_acs(text, family, title, container, volume, page):
+    """Session 23: numbered styles, weak before (AnyStyle's gold set: title 66 %, container 54 %) — the
+    number was read as the author ("139"), names with initials first or Vancouver's "Lin TC" ran into
+    the title, a title quoted after a comma (IEEE) was not seen, a page range "1653-63" was the year."""
+    read = parse_reference(text)
+    csl = read.csl
+    assert read.confident and csl["author"][0]["family"] == family, csl
+    assert csl["title"] == title and csl.get("volume") == volume and csl.get("page") == page, csl
+    if container:
+        assert csl["container-title"] == container, csl
+    assert split_authors("Lin TC, Yen JM, Gong KB") == [{"family": "Lin", "given": "T. C."}, {"family": "Yen", "given": "J. M."},
+                                                         {"family": "Gong", "given": "K. B."}]

@@ -108,3 +108,15 @@ def test_a_csv_of_quotes_and_separators_is_read_as_fast_as_a_plain_one():
     plain = ("Title,Author\n" + "A book,An author\n" * 480).encode()  # 8 KB of rows
     read(plain)
     assert read(hostile) < 16 * read(plain) + 0.05
+
+
+@pytest.mark.parametrize("unit", ["A. B. Smith, ", "Smith, A. B., ", "Aaaaaaaaaa", "Smith AB, ", "[1] S. Y. Patel and "])
+def test_a_formatted_reference_takes_linear_time(unit):
+    """Session 23: a pasted line or Word paragraph (LST-9; read up to 4,000 characters) of one long author list, or
+    one 4,000-letter word, took 1–4 seconds — the text before each full stop searched again at each one, a family
+    name's letters tried in every split; 12 such lines fit in one paste."""
+    from syllabus.citations.references import parse_reference
+
+    small, large = unit * (400 // len(unit)), unit * (3200 // len(unit))
+    parse_reference(small)  # warm up
+    assert _seconds(parse_reference, large) < 16 * _seconds(parse_reference, small) + 0.5

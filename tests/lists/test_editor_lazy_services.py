@@ -40,7 +40,7 @@ def test_the_editor_loads_each_items_copies_when_opened_and_keeps_its_statuses_a
     for item, c in zip(items, Citation.objects.filter(resource_list=lst).order_by("section__position", "position")):
         services = reverse("lists:citation-services", args=[lst.pk, c.pk])
         page = reverse("lists:update-citation", args=[lst.pk, c.pk])
-        assert f'hx-get="{services}" hx-trigger="toggle once from:closest details"' in item
+        assert f'hx-get="{services}" hx-trigger="toggle once from:closest details" hx-target="this" hx-swap="innerHTML"' in item
         assert f'<a href="{page}#services">Open the item page for its copies and access</a>' in item
         assert "<summary>Copies and access" in item
         # at a glance, as before: digitization and purchases, the discussion

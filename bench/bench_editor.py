@@ -1,6 +1,7 @@
 """The list editor's weight per item (issue 19, session 19; LST-2): page bytes and render CPU of the
 editor for lists of 50, 200 and 500 items (``BENCH_EDITOR_SIZES``), and of one item's form (its own page, and the form alone
-as the editor's "Edit item" loads it in place with htmx).
+as the editor's "Edit item" loads it in place with htmx; and, since session 23, an item's copies and access
+as its "Copies and access" disclosure loads them).
 
 Each list is tests/circulation/test_list_page_queries.py's ``rich_list``: every item a catalogued
 book with two copies (in place, on loan), every 3rd an e-resource, every 4th a copy on the
@@ -117,8 +118,10 @@ def run(args) -> None:
     pk = lists[SIZES[-1]]
     citation = Citation.objects.filter(resource_list_id=pk).order_by("section__position", "position").first().pk
     url = f"/lists/{pk}/edit/items/{citation}/"
-    for name, headers in (("item's edit page (no JavaScript)", {}), ("item's form in place (htmx)", {"HTTP_HX_REQUEST": "true"})):
-        m = _measure(client, url, runs, headers)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    for name, address, headers in (("item's edit page (no JavaScript)", url, {}), ("item's form in place (htmx)", url, htmx),
+                                   ("item's copies and access (htmx)", url + "services/", htmx)):
+        m = _measure(client, address, runs, headers)
         if m is None:
             line(name, answer="none (no such page on this code)")
             continue

@@ -1,6 +1,7 @@
 """The list editor's weight per item (issue 19, session 19; LST-2): page bytes and render CPU of the
-editor for lists of 12, 96 and 300 items, and of one item's form (its own page, and the form alone
-as the editor's "Edit item" loads it in place with htmx).
+editor for lists of 50, 200 and 500 items (``BENCH_EDITOR_SIZES``), and of one item's form (its own page, and the form alone
+as the editor's "Edit item" loads it in place with htmx; and, since session 23, an item's copies and access
+as its "Copies and access" disclosure loads them).
 
 Each list is tests/circulation/test_list_page_queries.py's ``rich_list``: every item a catalogued
 book with two copies (in place, on loan), every 3rd an e-resource, every 4th a copy on the
@@ -11,18 +12,19 @@ Measured in process (``django.test.Client``, the whole request: middleware, view
 database; no network) as the list's owner: ``--runs`` requests after two warm-ups; CPU is
 ``time.process_time`` per request (what to compare on a shared machine), wall is
 ``time.perf_counter``; percentiles, never a pass/fail on seconds.  Printed ratios: bytes and CPU
-per item (the 300-item list against the 12-item one), and each page's p50 CPU over ``/healthz``'s.
+per item (the largest list against the smallest), and each page's p50 CPU over ``/healthz``'s.
 
     python -m bench editor                 # SQLite file var/bench/editor.sqlite3, or DATABASE_URL
     python -m bench editor --quick         # fewer requests
 """
 from __future__ import annotations
 
+import os
 import time
 
 from bench.common import line, percentile, setup_django
 
-SIZES = (12, 96, 300)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_EDITOR_SIZES", "50,200,500").split(","))
 TITLE = "{n} items (bench editor)"  # its first letters name its copies' barcodes (rich_list)
 
 
@@ -86,7 +88,6 @@ def _measure(client, url: str, runs: int, headers: dict | None = None) -> dict |
 
 def run(args) -> None:
     setup_django("editor")
-    import os
 
     from django.conf import settings
     from django.db import connection
@@ -113,14 +114,16 @@ def run(args) -> None:
     small, big = found[SIZES[0]], found[SIZES[-1]]
     items = SIZES[-1] - SIZES[0]
     line("editor: each further item", bytes=round((big["bytes"] - small["bytes"]) / items),
-         cpu_ms=(big["cpu50"] - small["cpu50"]) / items, cpu_300_over_12=big["cpu50"] / small["cpu50"])
+         cpu_ms=(big["cpu50"] - small["cpu50"]) / items, cpu_big_over_small=big["cpu50"] / small["cpu50"])
     pk = lists[SIZES[-1]]
     citation = Citation.objects.filter(resource_list_id=pk).order_by("section__position", "position").first().pk
     url = f"/lists/{pk}/edit/items/{citation}/"
-    for name, headers in (("item's edit page (no JavaScript)", {}), ("item's form in place (htmx)", {"HTTP_HX_REQUEST": "true"})):
-        m = _measure(client, url, runs, headers)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    for name, address, headers in (("item's edit page (no JavaScript)", url, {}), ("item's form in place (htmx)", url, htmx),
+                                   ("item's copies and access (htmx)", url + "services/", htmx)):
+        m = _measure(client, address, runs, headers)
         if m is None:
             line(name, answer="none (no such page on this code)")
             continue
         line(name, kb=round(m["bytes"] / 1024, 1), cpu_p50_ms=m["cpu50"], cpu_p95_ms=m["cpu95"], wall_p50_ms=m["wall50"],
-             queries=m["queries"], x_editor300_cpu=m["cpu50"] / big["cpu50"])
+             queries=m["queries"], x_editor_biggest_cpu=m["cpu50"] / big["cpu50"])

@@ -92,7 +92,9 @@ def _mine_stencil(request, context):
     return (path, bool(context.get("announce"))), {"citation": stand_in}, ((_ID, str(c.pk)), (_TITLE, conditional_escape(c.title)))
 
 
-register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=prepare_items, key=_access_key)
+# lazy: in the editor (most of an item's bytes there), loaded when the item's "Copies and access" opens
+register_slot("citation_services", "circulation/_item_access.html", order=2, prepare=prepare_items, key=_access_key,
+              lazy=True)
 register_slot("citation_reader", "circulation/_item_mine.html", order=10, prepare=prepare_items, key=_mine_key,
               stencil=_mine_stencil)
 def _progress_key(request, context):

@@ -32,6 +32,14 @@ slot                           where                                            
 ``task_list_columns``          extra cell per row of the librarian task list              ``row``
 =============================  ======================================================  ==========================
 
+A ``citation_services`` template may be registered ``lazy=True`` (circulation's copies and
+access, ~2.6 KB and most of the render time of an item): the editor does not draw it with every
+item but shows a "Copies and access" disclosure that loads it when opened (htmx, from
+``/lists/<id>/edit/items/<id>/services/``; without JavaScript, a link to the item's own page,
+which shows it under "Library services"); its ``prepare`` then runs for that item alone.  The
+student view and the other pages draw it as usual.  ``lazy`` only suits a part that is not
+needed at a glance while editing (a status, a notice or a count stays eager).
+
 A per-item slot of the student view may declare ``key(request, context) -> hashable | None``:
 a promise that its rendering is a function of that key and the active language only (and of
 the CSRF token, which is put in afterwards: the template sees a placeholder).  The student view
@@ -83,6 +91,7 @@ class Slot:
     prepare: Callable | None = None         # (request, objects) -> None, once per page
     key: Callable | None = None             # (request, context) -> hashable | None: see above
     stencil: Callable | None = None         # (request, context) -> (key, stand_in, marks) | None: see above
+    lazy: bool = False                      # in the editor, loaded when the item's disclosure opens: see above
 
 
 SLOTS: dict[str, list[Slot]] = {}
@@ -91,8 +100,8 @@ _loaded = False
 
 def register_slot(name: str, template: str, *, order: int = 50, when: Callable | None = None,
                   prepare: Callable | None = None, key: Callable | None = None,
-                  stencil: Callable | None = None) -> Slot:
-    slot = Slot(name, template, order, when, prepare, key, stencil)
+                  stencil: Callable | None = None, lazy: bool = False) -> Slot:
+    slot = Slot(name, template, order, when, prepare, key, stencil, lazy)
     SLOTS.setdefault(name, [])
     SLOTS[name] = sorted([s for s in SLOTS[name] if s.template != template] + [slot], key=lambda s: (s.order, s.template))
     return slot
@@ -106,12 +115,19 @@ def slots(name: str) -> list[Slot]:
     return SLOTS.get(name, [])
 
 
-def prepare(request, name: str, objects) -> None:
-    """Let every template of slot ``name`` load its data for ``objects`` in one go."""
+def prepare(request, name: str, objects, *, lazy: bool | None = None) -> None:
+    """Let every template of slot ``name`` load its data for ``objects`` in one go (with
+    ``lazy``, only the templates registered with that ``lazy``)."""
     objects = list(objects)
     for slot in slots(name):
-        if slot.prepare is not None:
+        if slot.prepare is not None and (lazy is None or slot.lazy == lazy):
             slot.prepare(request, objects)
+
+
+def has_lazy(name: str) -> bool:
+    """Whether a template of slot ``name`` is registered ``lazy`` (the editor then shows the
+    disclosure that loads them)."""
+    return any(slot.lazy for slot in slots(name))
 
 
 def _transfer_key(request, context):

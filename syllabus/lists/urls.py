@@ -24,6 +24,7 @@ urlpatterns = [
     path("<id:pk>/edit/paste/", views.paste_preview, name="paste-preview"),
     path("<id:pk>/edit/paste/add/", views.paste_add, name="paste-add"),
     path("<id:pk>/edit/items/<id:citation_id>/", views.citation_page, name="update-citation"),  # GET: the item's edit page
+    path("<id:pk>/edit/items/<id:citation_id>/services/", views.citation_services, name="citation-services"),  # htmx
     path("<id:pk>/edit/items/<id:citation_id>/move/", views.move_citation, name="move-citation"),
     path("<id:pk>/edit/items/<id:citation_id>/delete/", views.delete_citation, name="delete-citation"),
     path("<id:pk>/edit/items/<id:citation_id>/send/", views.send_citation, name="send-citation"),

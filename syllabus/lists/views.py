@@ -319,7 +319,7 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
     lst, acc = selectors.list_with_items(request.user, pk)
     ensure_edit(request.user, lst)
     items = selectors.all_items(lst)
-    slots.prepare(request, "citation_services", items)
+    slots.prepare(request, "citation_services", items, lazy=False)  # the lazy ones: citation_services below
     slots.prepare(request, "list_aside", [lst])
     sides = set()
     if acc.instructor:
@@ -332,7 +332,7 @@ def _editor_context(request, pk: int, message: str = "") -> dict:
         "can_send_items": INSTRUCTOR in sides, "htmx_config": HTMX_CONFIG,
         "list_empty": not items,  # LST-4: nothing to send yet
         "taught": list(request.user.courses_taught.order_by("code", "section")),
-        "item_urls": _editor_urls(lst.pk),
+        "item_urls": _editor_urls(lst.pk), "lazy_services": slots.has_lazy("citation_services"),
     }
 
 
@@ -340,7 +340,7 @@ def _editor_urls(list_id: int) -> dict[str, str]:
     """The editor's per-item and per-section URLs, built once per page (the template puts each
     id in with ``with_id``): reversing ~10 URLs for each of 150 items cost ~15 % of the page."""
     item = {"move": "move-citation", "send": "send-citation", "delete": "delete-citation",
-            "update": "update-citation", "move_section": "move-section",
+            "update": "update-citation", "services": "citation-services", "move_section": "move-section",
             "delete_section": "delete-section", "update_section": "update-section"}
     urls = {key: reverse(f"lists:{name}", args=[list_id, _ID]) for key, name in item.items()}
     urls["file"] = reverse("lists:file", args=[_ID])
@@ -579,13 +579,37 @@ def _citation_context(request, pk: int, citation_id: int) -> dict:
             "back_url": reverse("lists:edit", args=[pk]) + f"#item-{citation_id}", "htmx_config": HTMX_CONFIG}
 
 
+def _prepare_citation_page(request, citation) -> None:
+    """What the item's own page shows under "Library services": the editor's lazy services
+    (copies and access) and the ``citation_page`` slot."""
+    slots.prepare(request, "citation_services", [citation], lazy=True)
+    slots.prepare(request, "citation_page", [citation])
+
+
 @rule_errors(htmx=_live_refusal, **LIST_FRAME)
 def _citation_form(request, pk: int, citation_id: int):
     context = _citation_context(request, pk, citation_id)
     if is_htmx(request):
         return render(request, "lists/_citation_edit.html", context)
-    slots.prepare(request, "citation_page", [context["citation"]])
+    _prepare_citation_page(request, context["citation"])
     return render(request, "lists/citation_edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+@rule_errors(htmx=_live_refusal, **LIST_FRAME)
+def citation_services(request, pk: int, citation_id: int):
+    """An item's lazy library services (copies and access: lists.slots ``lazy``), which the
+    editor loads with htmx when the item's "Copies and access" opens; asked without htmx, the
+    item's own page, which shows them."""
+    citation = _citation(request, pk, citation_id)
+    lst = citation.resource_list
+    acc = ensure_edit(request.user, lst)
+    item_page = reverse("lists:update-citation", args=[pk, citation_id])
+    if not is_htmx(request):
+        return redirect(item_page + "#services")
+    slots.prepare(request, "citation_services", [citation], lazy=True)
+    return render(request, "lists/_citation_services.html", {"citation": citation, "lst": lst, "access": acc, "page_url": item_page})
 
 
 @page
@@ -598,7 +622,7 @@ def _save_citation_page(request, pk: int, citation_id: int):
         raise  # the refusal page (page)
     except RuleViolation as exc:
         context = _citation_context(request, pk, citation_id)
-        slots.prepare(request, "citation_page", [context["citation"]])
+        _prepare_citation_page(request, context["citation"])
         typed = forms.CitationForm.typed(request.POST)
         typed["copyright_status_label"] = dict(CopyrightStatus.choices).get(typed["copyright_status"], typed["copyright_status"])
         return render(request, "lists/citation_edit.html", {**context, "form": typed, "error": exc}, status=exc.status)

@@ -22,13 +22,16 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def lists_slot(context, name: str, **extra):
-    """Render every template registered for slot ``name`` (see syllabus.lists.slots)."""
+def lists_slot(context, name: str, lazy: bool | None = None, **extra):
+    """Render every template registered for slot ``name`` (see syllabus.lists.slots); with
+    ``lazy``, only those registered with that ``lazy`` (the editor draws the others on demand)."""
     if context.get("slot_holes") and name in READER_SLOTS:
         return mark_safe(f"<!--syllabus-hole:{name}-->")   # student_page renders it for this reader
     request = context.get("request")
     parts = []
     for slot in slots(name):
+        if lazy is not None and slot.lazy != lazy:
+            continue
         values = extra
         if slot.when is not None:
             values = context.flatten()   # a ``when`` may add values for its template

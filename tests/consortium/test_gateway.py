@@ -144,7 +144,7 @@ def test_a_draft_is_not_offered_for_sharing_and_sharing_it_is_refused_naming_the
     assert "Once published, this list can be shared with the consortium" in page
     refused = client.post(f"/consortium/lists/{fresh.pk}/share/", {"shared": "on"})
     assert refused.status_code == 400
-    assert "<strong>CON-3</strong>: only a published list is shared with the consortium: publish it first" in refused.content.decode()
+    assert "<strong>CON-3:</strong> only a published list is shared with the consortium: publish it first" in refused.content.decode()
     r = api(teacher).put(f"/api/v1/consortium/lists/{fresh.pk}/sharing", {"shared": True})
     assert r.status_code == 400 and r.json()["rule"] == "CON-3" and "publish it first" in r.json()["detail"]
     assert not hasattr(ResourceList.objects.get(pk=fresh.pk), "consortium_share")

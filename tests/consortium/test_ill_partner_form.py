@@ -19,7 +19,7 @@ def test_a_text_over_its_column_is_refused_naming_the_field(client, ill_readers,
     r = _partner(client, ill_readers["staff"], peer, **{field: "x" * (limit + 1)})
     page = r.content.decode()
     assert r.status_code == 400
-    assert f"CON-2</strong>: {field.replace('_', ' ')}: Ensure this value has at most {limit} characters" in page
+    assert f"CON-2:</strong> {field.replace('_', ' ')}: Ensure this value has at most {limit} characters" in page
     assert not IllPartner.objects.exists()
 
 

@@ -41,7 +41,7 @@ def test_a_refused_post_comes_back_to_the_page_with_the_rule_and_what_was_typed(
     r = client.post(NEW, {"title": "", "description": "Week by week", "courses": [str(course.pk)]})
     assert r.status_code == 400
     html = r.content.decode()
-    assert "<strong>LST-1</strong>" in html and 'role="alert"' in html
+    assert "<strong>LST-1:</strong>" in html and 'role="alert"' in html
     assert ">Week by week</textarea>" in html and f'name="courses" value="{course.pk}" checked>' in html
     assert 'aria-invalid="true"' in html
     assert not ResourceList.objects.exists()
@@ -71,7 +71,7 @@ def test_every_role_gets_a_page_never_a_405(client, make_user, course, role):
             assert method == "head" or 'data-testid="create-list"' in r.content.decode()
         else:
             assert r.status_code == 403, (role, method, r.status_code)
-            assert method == "head" or ("<strong>LST-8</strong>: only instructors and the library create resource lists"
+            assert method == "head" or ("<strong>LST-8:</strong> only instructors and the library create resource lists"
                                         in r.content.decode())
 
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from syllabus.citations import openurl
+from syllabus.lists.models import Citation
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +56,16 @@ def test_student_view_shows_access_for_each_item(shelf, student, client):
 
 
 def test_editor_also_shows_access(shelf, instructor, client):
+    """Session 23: the editor loads each item's copies and access when its "Copies and access"
+    opens (lists:citation-services, htmx), not with the page."""
+    lst = shelf["list"]
     client.force_login(instructor)
-    html = client.get(reverse("lists:edit", args=[shelf["list"].pk])).content.decode()
+    editor = client.get(reverse("lists:edit", args=[lst.pk])).content.decode()
+    html = "".join(client.get(reverse("lists:citation-services", args=[lst.pk, c.pk]), HTTP_HX_REQUEST="true").content.decode()
+                   for c in Citation.objects.filter(resource_list=lst))
     assert "1 of 2 available" in html and 'data-testid="find-it"' in html
     assert 'data-testid="done-count"' in html  # instructors see counts
+    assert "1 of 2 available" not in editor
 
 
 def _queries(client, url) -> int:
@@ -79,8 +86,6 @@ def _grow(shelf, instructor, n):
 
 def test_same_number_of_queries_for_5_and_200_items(shelf, instructor, student, client, api):
     """Acceptance 1: the access of the whole list in a constant number of queries (page and API)."""
-    from syllabus.lists.models import Citation
-
     Citation.objects.filter(pk=shelf["all_out"].pk).delete()  # 5 items, still one of each kind of access but "all out"
     client.force_login(student)
     url = reverse("lists:view", args=[shelf["list"].pk])

@@ -56,6 +56,10 @@ CANNOT = {
                                       "a statute's author there",
     ("ris", "legislation", "volume"): "citation-js reads no VL of a STAT; Zotero's code number (CSL volume) is VL",
     ("ris", "legal_case", "author"): "citation-js reads no AU of a CASE; Zotero writes and reads a case's author there",
+    # session 23 (LST-2): a film's compilation and a recording's album go out as T2, as Zotero's RIS.js writes and
+    # reads them; citation-js's RIS table reads no T2 of a VIDEO or a SOUND (only of an MPCT, as collection-title)
+    ("ris", "motion_picture", "container"): "citation-js reads no T2 of a VIDEO (Zotero: the film's series)",
+    ("ris", "song", "container"): "citation-js reads no T2 of a SOUND (Zotero: the recording's album)",
 }
 # what citation-js reads into another CSL variable than ours (format, CSL type, field): its variable
 READ_AS = {

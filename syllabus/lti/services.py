@@ -698,12 +698,23 @@ def earlier_context(platform: Platform, deployment_id: str, context_id: str, his
     return next((found[i] for i in ids if i in found), None)
 
 
+HISTORY_IGNORED = "LMS course copy history ignored"
+
+
 def _note_bad_history(platform: Platform, claims: dict, problems: list[str]) -> None:
+    """The platform's audit trail says why a launch's history was ignored — once a (UTC) day per
+    platform: a platform that sends a bad history sends it on every launch, and the first note of
+    the day tells its administrator what to fix (ROLL-12)."""
     problems = [p for p in problems if p]
-    if problems:
-        context = claims.get(CLAIM + "context") or {}
-        audit.event(None, platform, "LMS course copy history ignored",
-                    note=f"launch in context {str(context.get('id'))[:255]!r}: {'; '.join(problems)}"[:1000])
+    if not problems:
+        return
+    day = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    if audit.trail(platform).filter(action=HISTORY_IGNORED, at__gte=day).exists():
+        return
+    context = claims.get(CLAIM + "context") or {}
+    audit.event(None, platform, HISTORY_IGNORED,
+                note=(f"launch in context {str(context.get('id'))[:255]!r}: {'; '.join(problems)}"[:900]
+                      + " (noted once a day for this platform: its later launches today with a bad history are not)"))
 
 
 def _keep_memberships_url(link: ContextLink, memberships_url: str) -> ContextLink:
@@ -737,6 +748,7 @@ class Launch:
     claims: dict
     link: ContextLink | None = None   # the context's link to the course
     earlier: ContextLink | None = None   # the earlier LMS course this context is a copy of (ROLL-12)
+    placement_copied: bool = False   # the resource link's $ResourceLink.id.history names an earlier link (ROLL-12)
 
 
 def accept(login: LoginState, claims: dict) -> Launch:
@@ -756,11 +768,13 @@ def accept(login: LoginState, claims: dict) -> Launch:
         role = role_of(claims)
         context = claims.get(CLAIM + "context") or {}
         course, link = _match(platform, claims)
-        earlier = None
+        earlier, placement_copied = None, False
         if context.get("id"):
             history, links = id_history(claims, "context"), id_history(claims, "resource_link")
             _note_bad_history(platform, claims, [history.problem, links.problem])
             earlier = earlier_context(platform, claims[CLAIM + "deployment_id"], context["id"], history.ids)
+            link_id = (claims.get(CLAIM + "resource_link") or {}).get("id")
+            placement_copied = any(i != link_id for i in links.ids)
         if course is not None and link is None and earlier is not None and earlier.course_id == course.pk:
             # ROLL-12: the rule found the course the LMS course was copied from (same label, the new
             # term's course not there yet): a copy for a new term is not last term's course
@@ -772,7 +786,8 @@ def accept(login: LoginState, claims: dict) -> Launch:
                 courses.apply_roster(None, {course.pk: course}, {(course.pk, user.pk): role}, source=f"LTI launch, {platform}")
         remember_launch_origins(platform, claims)
     return Launch(user=user, platform=platform, role=role, course=course, context=context,
-                  kind=claims[CLAIM + "message_type"], claims=claims, link=link, earlier=earlier)
+                  kind=claims[CLAIM + "message_type"], claims=claims, link=link, earlier=earlier,
+                  placement_copied=placement_copied)
 
 
 def create_course_for_context(actor: User, platform: Platform, context: dict) -> Course:
@@ -879,16 +894,43 @@ def course_from_copy(actor: User, platform: Platform, pending: dict, term: str, 
     return course, link
 
 
-def copied_target(course: Course, target: tuple[str, int] | None) -> tuple[str, int] | None:
-    """A placement's ``syllabus_target`` copied with its LMS course names last term's list: the
-    rollover copy of that list linked to ``course``, when there is one (ROLL-12)."""
-    from syllabus.lists.models import ResourceList, RolloverEntry
+def copied_target(course: Course, target: tuple[str, int] | None, *, copied: bool = False) -> tuple[str, int] | None:
+    """Where a placement's ``syllabus_target`` leads in ``course`` (ROLL-12).  A placement copied
+    with its LMS course names last term's list, section or item: then the same place in the
+    rollover copy of that list linked to ``course`` — a section of the same title, an item of the
+    same title (the list itself when the instructor has removed it).  Without a copy yet, a copied
+    placement (``copied``: the link's ``$ResourceLink.id.history`` names an earlier link, or the
+    LMS course is a recognised copy of the target's course) leads to the course, never to last
+    term's list: its students are told the list is being prepared, its instructor is offered the
+    copy.  Any other target is left as it is (its own checks apply when it is opened)."""
+    from syllabus.lists.models import Citation, ResourceList, RolloverEntry, Section
 
-    if target is None or target[0] != "list" or ResourceList.objects.filter(pk=target[1], courses=course).exists():
+    if target is None:
+        return None
+    kind, pk = target
+    row: Section | Citation | None = None
+    if kind == "list":
+        source_id: int | None = pk
+    else:
+        row = (Section if kind == "section" else Citation).objects.filter(pk=pk).first()
+        source_id = row.resource_list_id if row is not None else None
+    if source_id is None or ResourceList.objects.filter(pk=source_id, courses=course).exists():
         return target
-    copy = (RolloverEntry.objects.filter(source_id=target[1], outcome=RolloverEntry.COPIED, copy__courses=course)
-            .values_list("copy_id", flat=True).first())
-    return ("list", copy) if copy else target
+    copy_id = (RolloverEntry.objects.filter(source_id=source_id, outcome=RolloverEntry.COPIED, copy__courses=course)
+               .order_by("-id").values_list("copy_id", flat=True).first())
+    if copy_id is None:
+        copied = copied or ContextLink.objects.filter(course=course, copied_from__course__resource_lists=source_id).exists()
+        return None if copied else target
+    if isinstance(row, Section):
+        same = Section.objects.filter(resource_list_id=copy_id, title=row.title).order_by("position", "id")
+        found = same.filter(position=row.position).values_list("pk", flat=True).first() or same.values_list("pk", flat=True).first()
+        return ("section", found) if found else ("list", copy_id)
+    if isinstance(row, Citation):
+        same = Citation.objects.filter(resource_list_id=copy_id, title=row.title, type=row.type).order_by("position", "id")
+        found = (same.filter(section__title=row.section.title, position=row.position).values_list("pk", flat=True).first()
+                 or same.values_list("pk", flat=True).first())
+        return ("item", found) if found else ("list", copy_id)
+    return ("list", copy_id)
 
 
 def ask_to_collaborate(user: User, course: Course, list_id: int) -> int:

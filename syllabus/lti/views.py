@@ -288,7 +288,8 @@ def _after_launch(request, result, platform: Platform, claims: dict):
     if result.role == course_services.INSTRUCTOR and result.link is not None and result.link.copied_from_id:
         _copy_automatically(request, result.user, result.course)
     target = services.parse_target(str((claims.get(CLAIM + "custom") or {}).get("syllabus_target", "")))
-    return _land(request, result.course, result.role, services.copied_target(result.course, target))
+    return _land(request, result.course, result.role,
+                 services.copied_target(result.course, target, copied=result.placement_copied))
 
 
 def _copy_automatically(request, user, course: Course) -> None:

@@ -256,3 +256,66 @@ def test_automatic_leaves_a_course_that_has_its_own_list_alone(client, launch, a
     assert not RolloverRun.objects.exists()
     page = client.get(f"/lti/courses/{new.pk}/").content.decode()
     assert 'data-testid="lti-copy-earlier"' in page   # still offered
+
+
+def test_a_bad_history_is_noted_once_a_day_per_platform(client, launch, asks_history, last_term):
+    """ROLL-12: a platform that sends a bad history sends it on every launch: its trail says what is
+    wrong once a day, not once a launch."""
+    platform = services.Platform.objects.get()
+    _link(platform, last_term, CANVAS_OLD)
+    Course.objects.create(institution=last_term.institution, code="HIST101", term="2026F", **NOW_TERM)
+    bad = _canvas("canvas-student", [LEARNER], ["a\x00b", CANVAS_OLD], sourcedid="student")
+    for _ in range(3):
+        assert launch(bad).status_code == 302
+        client.logout()
+    [entry] = AuditEntry.objects.filter(action=services.HISTORY_IGNORED)
+    assert "control characters" in entry.note and "noted once a day" in entry.note
+    AuditEntry.objects.filter(pk=entry.pk).update(at=clock.now() - dt.timedelta(days=1))   # yesterday's note
+    assert launch(bad).status_code == 302
+    assert AuditEntry.objects.filter(action=services.HISTORY_IGNORED).count() == 2
+
+
+@pytest.mark.parametrize("kind", ["section", "item"])
+def test_a_copied_placement_of_a_section_or_item_opens_the_same_place_in_the_copy(client, launch, asks_history, last_term,
+                                                                                  reading_list, kind):
+    _link(services.Platform.objects.get(), last_term, CANVAS_OLD)
+    new = Course.objects.create(institution=last_term.institution, code="HIST101", term="2026F", **NOW_TERM)
+    old = reading_list.week2 if kind == "section" else reading_list.citations.get()
+    spec = _canvas("canvas-teacher", [INSTRUCTOR], [CANVAS_OLD], sourcedid="instructor",
+                   custom={"syllabus_target": f"{kind}:{old.pk}"})
+    launch(spec)
+    assert client.post(f"/lti/courses/{new.pk}/copy-earlier/").status_code == 302
+    copy = ResourceList.objects.get(courses=new)
+    same = copy.sections.get(title="Week 2") if kind == "section" else copy.citations.get()
+    assert same.pk != old.pk
+    assert launch(spec)["Location"] == f"/lists/{copy.pk}/#{kind}-{same.pk}"
+
+
+@pytest.mark.parametrize("context_history", [True, False])
+def test_a_copied_placement_never_opens_last_terms_list(client, launch, asks_history, last_term, reading_list,
+                                                        context_history):
+    """Before the instructor has taken the copy, a placement copied with the LMS course (it names last
+    term's list) opens this course — its instructor is offered the copy, its students wait — never
+    last term's list, which its instructor still owns and could edit by mistake.  Known as a copy by
+    the LMS course's history, or by the link's $ResourceLink.id.history alone (an LMS that does not
+    substitute $Context.id.history)."""
+    _link(services.Platform.objects.get(), last_term, CANVAS_OLD)
+    new = Course.objects.create(institution=last_term.institution, code="HIST101", term="2026F", **NOW_TERM)
+    unsupported = [] if context_history else ["Context.id.history"]
+    target = {"syllabus_target": f"list:{reading_list.pk}"}
+    where, page = _page(client, launch(_canvas("canvas-teacher", [INSTRUCTOR], [CANVAS_OLD], sourcedid="instructor",
+                                               custom=target, unsupported_variables=unsupported)))
+    assert where == f"/lti/courses/{new.pk}/"
+    assert ('data-testid="lti-copy-earlier"' in page) is context_history
+    client.logout()
+    where, page = _page(client, launch(_canvas("canvas-student", [LEARNER], [CANVAS_OLD], sourcedid="student",
+                                               custom=target, unsupported_variables=unsupported)))
+    assert where == f"/lti/courses/{new.pk}/" and "History readings" not in page
+
+
+def test_a_placement_not_copied_keeps_its_target(client, launch, asks_history, last_term, reading_list):
+    """Without a history, a target of another course is opened as before (its own access checks)."""
+    Course.objects.create(institution=last_term.institution, code="HIST101", term="2026F", **NOW_TERM)
+    response = launch(_canvas("canvas-teacher", [INSTRUCTOR], [], sourcedid="instructor", resource_link_history=[],
+                              custom={"syllabus_target": f"list:{reading_list.pk}"}))
+    assert response["Location"] == f"/lists/{reading_list.pk}/"

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from syllabus.org.admin import InstitutionScopedAdmin
 
 from .models import ContextLink, Deployment, Identity, Platform, ToolKey
-from .services import tool_urls
+from .services import recent_history_problem, tool_urls
 
 
 class DeploymentInline(admin.TabularInline):
@@ -30,7 +30,7 @@ class PlatformAdmin(InstitutionScopedAdmin):
     list_filter = ("course_match", "trust_email_for_staff", "active")
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]
-    readonly_fields = ("paste_into_the_lms", "seen_origins")
+    readonly_fields = ("paste_into_the_lms", "seen_origins", "course_copy_history")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_form(self, request, obj=None, **kwargs):
@@ -43,6 +43,14 @@ class PlatformAdmin(InstitutionScopedAdmin):
         # one link instead of six values: LTI Dynamic Registration (LMS-1)
         return format_html('{}<div>Or register the LMS with one link: <a href="{}">LMS registration links</a></div>',
                            urls, reverse("lti:registrations"))
+
+    @admin.display(description=_("course-copy history (ROLL-12)"))
+    def course_copy_history(self, obj):
+        """Why this platform's launches' $Context.id.history was ignored lately (noted once a day)."""
+        entry = recent_history_problem(obj) if obj is not None and obj.pk else None
+        if entry is None:
+            return _("no problem in the last 7 days")
+        return _("%(day)s: %(note)s") % {"day": entry.at.strftime("%Y-%m-%d %H:%M UTC"), "note": entry.note}
 
 
 @admin.register(ContextLink)

@@ -717,6 +717,16 @@ def _note_bad_history(platform: Platform, claims: dict, problems: list[str]) -> 
                       + " (noted once a day for this platform: its later launches today with a bad history are not)"))
 
 
+HISTORY_PROBLEM_SHOWN_DAYS = 7
+
+
+def recent_history_problem(platform: Platform):
+    """The platform's latest *history ignored* note of the last HISTORY_PROBLEM_SHOWN_DAYS days
+    (its administration page shows it), or None (ROLL-12)."""
+    since = clock.now() - dt.timedelta(days=HISTORY_PROBLEM_SHOWN_DAYS)
+    return audit.trail(platform).filter(action=HISTORY_IGNORED, at__gte=since).order_by("-at", "-id").first()
+
+
 def _keep_memberships_url(link: ContextLink, memberships_url: str) -> ContextLink:
     """The link with the launch's roster address, when it offers another one."""
     if memberships_url and link.memberships_url != memberships_url:

@@ -258,9 +258,9 @@ def test_automatic_leaves_a_course_that_has_its_own_list_alone(client, launch, a
     assert 'data-testid="lti-copy-earlier"' in page   # still offered
 
 
-def test_a_bad_history_is_noted_once_a_day_per_platform(client, launch, asks_history, last_term):
+def test_a_bad_history_is_noted_once_a_day_per_platform(client, launch, asks_history, last_term, admin_user):
     """ROLL-12: a platform that sends a bad history sends it on every launch: its trail says what is
-    wrong once a day, not once a launch."""
+    wrong once a day, not once a launch, and its administration page shows the latest."""
     platform = services.Platform.objects.get()
     _link(platform, last_term, CANVAS_OLD)
     Course.objects.create(institution=last_term.institution, code="HIST101", term="2026F", **NOW_TERM)
@@ -270,6 +270,10 @@ def test_a_bad_history_is_noted_once_a_day_per_platform(client, launch, asks_his
         client.logout()
     [entry] = AuditEntry.objects.filter(action=services.HISTORY_IGNORED)
     assert "control characters" in entry.note and "noted once a day" in entry.note
+    client.force_login(admin_user)
+    page = client.get(f"/admin/lti/platform/{platform.pk}/change/").content.decode()
+    assert "control characters: ignored" in page and "Course-copy history (ROLL-12)" in page
+    client.logout()
     AuditEntry.objects.filter(pk=entry.pk).update(at=clock.now() - dt.timedelta(days=1))   # yesterday's note
     assert launch(bad).status_code == 302
     assert AuditEntry.objects.filter(action=services.HISTORY_IGNORED).count() == 2

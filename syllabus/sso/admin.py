@@ -82,6 +82,7 @@ class IdentityProviderForm(encryption.KeepsUnreadable, forms.ModelForm):
                                            max_age_days=data.get("metadata_max_age"),
                                            where=f"the metadata of {self.instance.entity_id}")
                 self.instance.metadata_refresh_due = None   # read again from its URL at the next tick
+                self.instance.metadata_max_age_chosen = True   # saved here: the age shown is the administrator's (LMS-3)
         return data
 
     def __init__(self, *args, **kwargs):

@@ -45,8 +45,9 @@ METADATA_MAX_AGE_MAX = 365
 METADATA_MAX_AGE_HELP = _("SAML metadata read from a URL is trusted for at most this many days after it was last read (or "
                           "until its validUntil, when earlier): past it, sign-in through the provider is refused until "
                           "the timer reads it again. With a metadata signing certificate, a document must also say "
-                          "until when it is valid (validUntil, at most 28 days ahead). Empty: off — providers added "
-                          "before session 22 were left off so that no campus was locked out; 7 days for new ones (LMS-3).")
+                          "until when it is valid (validUntil, at most 28 days ahead). Empty: off. 7 days for new "
+                          "providers; one added before session 22 takes 7 days at its next good read of metadata that "
+                          "allows it, unless an administrator saves it here first (LMS-3).")
 ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 HMAC_ALGS = ("HS256", "HS384", "HS512")
 SIGNING_ALG_CHOICES = [(alg, alg) for alg in (*ASYMMETRIC_ALGS, *HMAC_ALGS)]
@@ -131,6 +132,9 @@ class IdentityProvider(models.Model):
     metadata_max_age = models.PositiveSmallIntegerField(
         _("maximum metadata age (days)"), null=True, blank=True, default=METADATA_MAX_AGE_DEFAULT,
         validators=[MinValueValidator(1), MaxValueValidator(METADATA_MAX_AGE_MAX)], help_text=METADATA_MAX_AGE_HELP)
+    # False: added before session 22 and left off by its migration, never chosen since — it takes the
+    # default at its next good read when its metadata allows (services.refresh_saml_metadata, LMS-3)
+    metadata_max_age_chosen = models.BooleanField(default=True, editable=False)
     check_scopes = models.BooleanField(_("check attribute scopes"), default=True, help_text=CHECK_SCOPES_HELP)
     extra_scopes = models.CharField(_("scopes declared here"), max_length=500, blank=True, help_text=EXTRA_SCOPES_HELP)
     metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False,

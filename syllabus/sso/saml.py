@@ -499,10 +499,28 @@ def metadata_state(provider: IdentityProvider) -> str:
         return str(exc)
     expiry, why = metadata_expiry(provider)
     if expiry is None:
-        return ("current, no end (no validUntil; pasted or read from a file, or the maximum metadata age is off)"
-                if not provider.metadata_max_age or not provider.metadata_url else "current, until it is read again")
-    rule = "validUntil" if why == "validUntil" else f"maximum metadata age, {provider.metadata_max_age} days"
-    return f"current until {expiry:%Y-%m-%d %H:%M} UTC ({rule})"
+        state = ("current, no end (no validUntil; pasted or read from a file, or the maximum metadata age is off)"
+                 if not provider.metadata_max_age or not provider.metadata_url else "current, until it is read again")
+    else:
+        rule = "validUntil" if why == "validUntil" else f"maximum metadata age, {provider.metadata_max_age} days"
+        state = f"current until {expiry:%Y-%m-%d %H:%M} UTC ({rule})"
+    return state + upgrade_age_note(provider)
+
+
+def upgrade_age_note(provider: IdentityProvider) -> str:
+    """For a provider whose maximum metadata age the session-22 upgrade left off (never chosen
+    since): what happens to it — the default taken at the next good read, or why it cannot be (LMS-3)."""
+    from .services import METADATA_MAX_AGE_DEFAULT, default_age_pending
+
+    if provider.metadata_max_age_chosen or provider.metadata_max_age is not None or not provider.metadata_url:
+        return ""
+    why = default_age_pending(provider)
+    if why:
+        return (f"; maximum metadata age off since the upgrade (session 22), and the default {METADATA_MAX_AGE_DEFAULT} "
+                f"days cannot be taken: {why} — set an age once the metadata allows it, or save the provider with it "
+                "empty to keep it off")
+    return (f"; maximum metadata age off since the upgrade (session 22): the default {METADATA_MAX_AGE_DEFAULT} days is "
+            "taken at the next good read of its metadata — or save the provider with the age empty to keep it off")
 
 
 def check_metadata_current(provider: IdentityProvider) -> None:

@@ -326,11 +326,18 @@ def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> b
         record_refresh_failure(provider, now, exc, retry=saml.REFRESH_RETRY)
         raise
     changed = xml != provider.metadata_xml
+    adopted = _default_age_allowed(provider, xml)
+    max_age = METADATA_MAX_AGE_DEFAULT if adopted else provider.metadata_max_age
     with transaction.atomic():
         IdentityProvider.objects.filter(pk=provider.pk).update(
             metadata_xml=xml, metadata_fetched_at=now,
-            metadata_refresh_due=saml.next_refresh(xml, now, provider.metadata_max_age),
-            refresh_error="", refresh_failed_at=None)
+            metadata_refresh_due=saml.next_refresh(xml, now, max_age),
+            refresh_error="", refresh_failed_at=None,
+            **({"metadata_max_age": max_age, "metadata_max_age_chosen": True} if adopted else {}))
+        if adopted:
+            audit.changed(actor, provider, {"metadata_max_age": [None, max_age]},
+                          note="the default maximum metadata age, taken at a good read of its metadata (the provider was "
+                               "added before session 22 and its age left off by the upgrade; LMS-3)")
         if changed:   # the trail names the versions (SHA-256), not megabytes of XML twice
             import hashlib
 
@@ -338,6 +345,31 @@ def refresh_saml_metadata(provider: IdentityProvider, now=None, actor=None) -> b
             audit.changed(actor, provider, {"metadata_xml": digests}, note="SAML metadata read again from its URL")
     provider.refresh_from_db()
     return changed
+
+
+def _default_age_allowed(provider: IdentityProvider, xml: str) -> bool:
+    """Does a provider added before session 22 (its maximum metadata age left off by the upgrade and
+    never chosen since) take the default age with this metadata, just read well from its URL?  Not
+    when the metadata would be refused under it (signed without a validUntil, or one too far ahead):
+    that provider stays off, and its page says why (:func:`default_age_pending`, LMS-3)."""
+    return (not provider.metadata_max_age_chosen and provider.metadata_max_age is None
+            and not default_age_pending(provider, xml))
+
+
+def default_age_pending(provider: IdentityProvider, xml: str | None = None) -> str:
+    """Why a provider whose maximum metadata age was left off by the upgrade is still off: "" when it
+    is not one (or the metadata allows the default, taken at its next good read); else the refusal
+    the default age would give its metadata (LMS-3)."""
+    from . import saml
+
+    if provider.metadata_max_age_chosen or provider.metadata_max_age is not None or provider.kind != Kind.SAML:
+        return ""
+    try:
+        saml.check_signed_validity(provider.metadata_xml if xml is None else xml, signing_cert=provider.metadata_signing_cert,
+                                   max_age_days=METADATA_MAX_AGE_DEFAULT, where="its metadata")
+    except RuleViolation as exc:
+        return exc.detail
+    return ""
 
 
 def due_for_refresh(kind: str, now, limit: int | None = None):

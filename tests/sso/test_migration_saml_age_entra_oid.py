@@ -35,3 +35,21 @@ def test_lms3_the_migration_moves_multi_tenant_entra_providers_to_oid_and_leaves
     assert "inst-a/multi names people by oid" in capsys.readouterr().out
     fresh = IdentityProvider.objects.create(institution=inst_a, slug="new", name="N", kind="saml", entity_id="https://n")
     assert fresh.metadata_max_age == 7
+
+
+def test_lms3_migration_0012_marks_the_providers_the_upgrade_left_off(inst_a):
+    """Providers that existed when 0011 added the age (left off) are marked never chosen, and take the
+    default at their next good read (tests/sso/test_saml_metadata_max_age.py); one added after 0011
+    with the age off chose it and is left alone."""
+    saml = {"institution_id": inst_a.pk, "kind": "saml", "metadata_url": "https://idp/md"}
+    try:
+        old = migrate([("sso", "0010_oidc_refresh_entra_v1_links")])
+        old.get_model("sso", "IdentityProvider").objects.create(slug="before", name="B", entity_id="https://b", **saml)
+        mid = migrate([("sso", "0011_saml_metadata_max_age_entra_oid")])
+        mid.get_model("sso", "IdentityProvider").objects.create(slug="chose-off", name="C", entity_id="https://c",
+                                                                metadata_max_age=None, **saml)
+    finally:
+        migrate(latest())
+    rows = {p.slug: p for p in IdentityProvider.objects.all()}
+    assert (rows["before"].metadata_max_age, rows["before"].metadata_max_age_chosen) == (None, False)
+    assert (rows["chose-off"].metadata_max_age, rows["chose-off"].metadata_max_age_chosen) == (None, True)

@@ -199,3 +199,47 @@ def test_lms3_the_admin_bounds_and_keeps_the_maximum_age(client, admin_user, ins
     assert response.status_code == 200 and "less than or equal to 365" in _page_text(response)
     assert client.post("/admin/sso/identityprovider/add/", form | {"metadata_max_age": "3"}).status_code == 302
     assert IdentityProvider.objects.get().metadata_max_age == 3
+
+
+def test_lms3_a_provider_left_off_by_the_upgrade_takes_the_default_at_its_next_good_read(
+        client, idp, inst_a, groups, published, metadata_site, now, capsys):
+    """A provider added before session 22 (its age left off by the upgrade, never chosen since) is told
+    on its page and in ``sso list`` what will happen, then takes 7 days at the timer's next good read —
+    counted from that read, so nobody is locked out — audited."""
+    provider = services.add_saml_provider(inst_a, name="Campus login", slug="campus", metadata_xml=published.read_text(),
+                                          metadata_url=f"{metadata_site}/idp.xml", metadata_max_age=None)
+    IdentityProvider.objects.filter(pk=provider.pk).update(metadata_max_age_chosen=False)   # as migration 0012 marks it
+    call_command("sso", "list")
+    assert "the default 7 days is taken at the next good read" in capsys.readouterr().out
+    read_at = now.now() + dt.timedelta(hours=4, minutes=1)
+    now.set_now(read_at)
+    run_tick(read_at)
+    provider.refresh_from_db()
+    assert (provider.metadata_max_age, provider.metadata_max_age_chosen) == (7, True)
+    assert provider.metadata_fetched_at == read_at
+    from syllabus.core import audit
+    assert "taken at a good read" in audit.trail(provider).get(action="updated").note
+    assert _start(client).status_code == 302                     # signs in as before
+    published.unlink()
+    now.set_now(read_at + dt.timedelta(days=7, minutes=1))       # now the age protects it like a new provider
+    assert STALE in _page_text(_start(client))
+
+
+def test_lms3_a_provider_left_off_whose_signed_metadata_has_no_valid_until_stays_off_and_says_why(
+        inst_a, idp, groups, keys, tmp_path, metadata_site, now):
+    real = requests.get(f"{idp.url}/idp/metadata", timeout=10).text
+    path = tmp_path / "idp.xml"
+    _sign_entity(path, real, keys["federation"], valid_until=None)
+    call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Campus login", "--slug", "campus",
+                 "--metadata", f"{metadata_site}/idp.xml", "--metadata-signing-cert", keys["federation"][1],
+                 "--max-age", "off", stdout=io.StringIO())
+    provider = IdentityProvider.objects.get()
+    assert provider.metadata_max_age_chosen                      # chosen off here: no note, nothing taken
+    from syllabus.sso import saml
+    assert "since the upgrade" not in saml.metadata_state(provider)
+    IdentityProvider.objects.filter(pk=provider.pk).update(metadata_max_age_chosen=False)   # as if added before session 22
+    services.refresh_saml_metadata(IdentityProvider.objects.get())
+    provider.refresh_from_db()
+    assert provider.metadata_max_age is None and not provider.metadata_max_age_chosen   # a signed copy without validUntil
+    state = saml.metadata_state(provider)
+    assert "the default 7 days cannot be taken: its metadata is signed but says no validUntil" in state

@@ -69,6 +69,13 @@ class Platform(models.Model):
                     "(any role assignment, staff flag or institution administrator) — an LMS that lets users change "
                     "their e-mail address without verification would hand them that account (LMS-1). Matching by the "
                     "stored LMS account (sub) is unaffected."))
+    verifies_email = models.BooleanField(
+        _("the LMS's e-mail addresses are verified"), default=True,
+        help_text=_("On: the LMS confirms an address before its users may use it (Moodle's default e-mail change "
+                    "confirmation, a campus directory): a launch's address finds the one person who holds it, and a "
+                    "person a launch creates has it as verified — so their campus sign-in finds the same account. Off, "
+                    "for an LMS that lets users change their address unconfirmed: a launch's address is stored for "
+                    "letters only and finds nobody, and no sign-in is matched to it (LMS-1, LMS-3)."))
     adopt_first_deployment = models.BooleanField(
         _("accept the deployment id of the first launch"), default=False,
         help_text=_("Set by a dynamic registration whose answer carried no deployment id (Canvas creates the "

@@ -102,16 +102,25 @@ def register_platform(actor, institution: Institution, *, issuer: str, client_id
     return platform
 
 
-def set_trust_email_for_staff(actor, platform: Platform, trusted: bool) -> Platform:
-    """Turn the platform's "Trust the LMS's e-mail addresses for staff accounts" on or off (LMS-1), audited."""
+def _set_flag(actor, platform: Platform, field: str, value: bool, action: str) -> Platform:
+    """One of the platform's e-mail trust settings on or off, audited as ``action`` on/off."""
     with transaction.atomic():
         locked = Platform.objects.select_for_update().get(pk=platform.pk)
-        if locked.trust_email_for_staff != bool(trusted):
-            Platform.objects.filter(pk=locked.pk).update(trust_email_for_staff=bool(trusted))
-            audit.event(actor, locked, "trust e-mail for staff accounts " + ("on" if trusted else "off"),
-                        changes={"trust_email_for_staff": [locked.trust_email_for_staff, bool(trusted)]})
-    platform.trust_email_for_staff = bool(trusted)
+        if getattr(locked, field) != bool(value):
+            Platform.objects.filter(pk=locked.pk).update(**{field: bool(value)})
+            audit.event(actor, locked, f"{action} {'on' if value else 'off'}", changes={field: [getattr(locked, field), bool(value)]})
+    setattr(platform, field, bool(value))
     return platform
+
+
+def set_verifies_email(actor, platform: Platform, verifies: bool) -> Platform:
+    """Whether the platform's e-mail addresses are taken as verified (LMS-1, LMS-3), audited."""
+    return _set_flag(actor, platform, "verifies_email", verifies, "LMS e-mail addresses verified")
+
+
+def set_trust_email_for_staff(actor, platform: Platform, trusted: bool) -> Platform:
+    """Turn the platform's "Trust the LMS's e-mail addresses for staff accounts" on or off (LMS-1), audited."""
+    return _set_flag(actor, platform, "trust_email_for_staff", trusted, "trust e-mail for staff accounts")
 
 
 def set_matching(actor, platform: Platform, *, course_match: str | None = None, username_claim: str | None = None) -> Platform:
@@ -492,7 +501,7 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
     user = people.filter(username=sourced).first() if sourced else None
     if user is not None and user.merged_into_id is not None:
         user = merged_target(user)   # ORG-MERGE: the account it was merged into is the same person
-    if user is None and email:
+    if user is None and email and platform.verifies_email:
         # only an address someone vouched for: one a person typed in their contact details, or an
         # identity provider that does not verify addresses sent, never hands them another's LMS account;
         # an account merged into another (ORG-MERGE) counts as the account it became
@@ -514,7 +523,8 @@ def person_for(platform: Platform, claims: dict) -> tuple[User, bool]:
 
         first, last = names_of(claims)
         user = User.objects.create(username=_username(platform, claims), institution=platform.institution,
-                                   **email_values(None, email[:254], verified=True),   # the LMS vouches for it (LMS-1)
+                                   # the LMS vouches for it, when it verifies addresses (LMS-1, LMS-3)
+                                   **email_values(None, email[:254], verified=platform.verifies_email),
                                    first_name=first, last_name=last,
                                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20))
         audit.created(None, user, note=f"LTI launch from {platform}")

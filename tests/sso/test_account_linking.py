@@ -143,3 +143,27 @@ def test_lms3_a_superuser_is_never_linked(client, oidc_idp, make_user):
     client.logout()
     response, _ = oidc_round_trip(client, _vouching(oidc_idp))
     assert response.status_code == 403 and "is a platform superuser" in _page_text(response)
+
+
+def test_lms3_an_lms_that_does_not_verify_addresses_links_nobody_by_them(client, oidc_idp, op, make_user, launch,  # noqa: F811
+                                                                         platform):  # noqa: F811
+    """A platform set as not verifying e-mail addresses (an LMS where a student may set another's
+    address unconfirmed): the launch's address finds nobody — not the password account that holds it
+    — and the account it makes holds it unverified, so the campus sign-in of the address's owner makes
+    their own account instead of landing on (and giving its roles to) the one the LMS user controls."""
+    from syllabus.lti import services as lti
+
+    local = make_user("alovelace", email=ADA)
+    lti.set_verifies_email(None, platform, False)
+    launch({"sub": "lms-mallory", "email": ADA, "roles": [LEARNER], "context": context()})
+    from_lms = Identity.objects.get(sub="lms-mallory").user
+    assert from_lms != local and from_lms.email == ADA and not from_lms.email_verified
+    User.objects.filter(pk=local.pk).delete()   # the address's owner has no password account here
+    owner = _sso(client, _vouching(oidc_idp))
+    assert owner.username == "ada" and owner != from_lms
+    assert not LinkedAccount.objects.filter(linked_by="email").exists()
+    # the default (verifies): the same launch finds the one person holding the address
+    lti.set_verifies_email(None, platform, True)
+    client.logout()
+    launch({"sub": "lms-ada", "email": "grace@uni.example", "roles": [LEARNER], "context": context()})
+    assert Identity.objects.get(sub="lms-ada").user.email_verified

@@ -47,6 +47,9 @@ class Command(BaseCommand):
         trust.add_argument("--client-id", required=True)
         trust.add_argument("--trust-email-for-staff", choices=["on", "off"],
                            help="on: an LMS e-mail address may match a person with back-office rights (LMS-1)")
+        trust.add_argument("--verifies-email", choices=["on", "off"],
+                           help="off: the LMS lets users change their e-mail address unconfirmed; its addresses match "
+                                "nobody (LMS-1, LMS-3)")
         trust.add_argument("--course-match", choices=CourseMatch.values)
         trust.add_argument("--username-claim", choices=UsernameClaim.values)
         lst = sub.add_parser("list-platforms", aliases=["list_platforms"], help="the registered platforms")
@@ -94,16 +97,21 @@ class Command(BaseCommand):
         services.add_deployment(None, platform, deployment_id)
         self.stdout.write(f"{platform}: deployments {', '.join(platform.deployments.values_list('deployment_id', flat=True))}")
 
-    def do_set_platform(self, *, issuer, client_id, trust_email_for_staff=None, course_match=None, username_claim=None, **_):
+    def do_set_platform(self, *, issuer, client_id, trust_email_for_staff=None, course_match=None, username_claim=None,
+                        verifies_email=None, **_):
         platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
         if platform is None:
             raise CommandError(f"no platform with issuer {issuer} and client id {client_id}")
-        if trust_email_for_staff is None and course_match is None and username_claim is None:
-            raise CommandError("say what to change: --trust-email-for-staff, --course-match or --username-claim")
+        if trust_email_for_staff is None and course_match is None and username_claim is None and verifies_email is None:
+            raise CommandError("say what to change: --trust-email-for-staff, --verifies-email, --course-match or "
+                               "--username-claim")
         if trust_email_for_staff is not None:
             services.set_trust_email_for_staff(None, platform, trust_email_for_staff == "on")
+        if verifies_email is not None:
+            services.set_verifies_email(None, platform, verifies_email == "on")
         services.set_matching(None, platform, course_match=course_match, username_claim=username_claim)
-        self.stdout.write(f"{platform}: staff matched by e-mail: {'yes' if platform.trust_email_for_staff else 'no'}; "
+        self.stdout.write(f"{platform}: e-mail addresses verified: {'yes' if platform.verifies_email else 'no'}; "
+                          f"staff matched by e-mail: {'yes' if platform.trust_email_for_staff else 'no'}; "
                           f"course match: {platform.course_match}; username: {platform.username_claim}")
 
     def do_list_platforms(self, *, institution, **_):

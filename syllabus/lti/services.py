@@ -942,13 +942,14 @@ def copied_target(course: Course, target: tuple[str, int] | None, *, copied: boo
         copied = copied or ContextLink.objects.filter(course=course, copied_from__course__resource_lists=source_id).exists()
         return None if copied else target
     if isinstance(row, Section):
-        same = Section.objects.filter(resource_list_id=copy_id, title=row.title).order_by("position", "id")
-        found = same.filter(position=row.position).values_list("pk", flat=True).first() or same.values_list("pk", flat=True).first()
+        sections = Section.objects.filter(resource_list_id=copy_id, title=row.title).order_by("position", "id")
+        found = (sections.filter(position=row.position).values_list("pk", flat=True).first()
+                 or sections.values_list("pk", flat=True).first())
         return ("section", found) if found else ("list", copy_id)
     if isinstance(row, Citation):
-        same = Citation.objects.filter(resource_list_id=copy_id, title=row.title, type=row.type).order_by("position", "id")
-        found = (same.filter(section__title=row.section.title, position=row.position).values_list("pk", flat=True).first()
-                 or same.values_list("pk", flat=True).first())
+        items = Citation.objects.filter(resource_list_id=copy_id, title=row.title, type=row.type).order_by("position", "id")
+        found = (items.filter(section__title=row.section.title, position=row.position).values_list("pk", flat=True).first()
+                 or items.values_list("pk", flat=True).first())
         return ("item", found) if found else ("list", copy_id)
     return ("list", copy_id)
 

@@ -268,6 +268,9 @@ class PlatformKeySet(models.Model):
     keys = models.JSONField(default=dict)
     fetched_at = models.DateTimeField(default=clock.now)
     fresh_until = models.DateTimeField(default=clock.now)
+    # the last good read: a key set kept past fresh_until still verifies launches (its kids only) for
+    # KEYSET_KEPT_IF_UNREACHABLE after it while the platform's key set cannot be read (null: fetched_at)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"key set of {self.platform_id} (fetched {self.fetched_at:%Y-%m-%d %H:%M})"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import logging
 import hashlib
 import re
 import uuid
@@ -38,6 +39,8 @@ from syllabus.core import jsondata
 from . import keys as tool_keys
 from .models import Platform, PlatformKeySet, ServiceToken
 
+log = logging.getLogger(__name__)
+
 TOKEN_EARLY = dt.timedelta(seconds=60)        # a token is renewed this long before it expires
 TOKEN_LIFETIME_MAX = 24 * 3600                # an expires_in past a day is read as a day
 TOKEN_LIFETIME_UNSAID = 300                   # no expires_in (RFC 6749 §5.1: RECOMMENDED): five minutes
@@ -45,6 +48,9 @@ KEYSET_FRESH_MIN = 60                         # seconds: a key set is kept at le
 KEYSET_FRESH_MAX = 24 * 3600                  # ...and at most this long, whatever max-age says
 KEYSET_FRESH_UNSAID = 3600                    # no max-age: an hour
 KEYSET_REFETCH_EVERY = dt.timedelta(minutes=1)   # an unknown kid fetches the key set again at most this often
+# a platform's key set that cannot be read (its server down, a timeout): the keys kept verify launches
+# signed with one of their kids for this long after their last good read, then launches are refused
+KEYSET_KEPT_IF_UNREACHABLE = dt.timedelta(hours=24)
 RETRY_AFTER_MIN = 60                          # seconds: a Retry-After of 0 is not an invitation to hammer
 RETRY_AFTER_MAX = 6 * 3600                    # a Retry-After of a week is read as six hours
 
@@ -251,12 +257,23 @@ def key_set(platform: Platform, kid: str, session: requests.Session) -> dict:
         # a new kid: one worker claims the refetch (at most once per KEYSET_REFETCH_EVERY)
         if not PlatformKeySet.objects.filter(pk=kept.pk, fetched_at__lte=now - KEYSET_REFETCH_EVERY).update(fetched_at=now):
             return kept.keys
-    body, seconds = _fetch_key_set(platform, session)
+    try:
+        body, seconds = _fetch_key_set(platform, session)
+    except RuleViolation as exc:
+        if kept is None or not _holds(kept.keys, kid) or now > (kept.read_at or kept.fetched_at) + KEYSET_KEPT_IF_UNREACHABLE:
+            raise
+        # the platform's key set is unreachable for a moment: the keys it published last verify this
+        # launch; the next minute's launches use them without waiting for another timeout
+        log.warning("LTI %s: key set %s could not be read (%s); the keys read on %s are used", platform,
+                    platform.keyset_url, exc.detail, f"{kept.read_at or kept.fetched_at:%Y-%m-%d %H:%M} UTC")
+        PlatformKeySet.objects.filter(pk=kept.pk).update(fresh_until=now + dt.timedelta(seconds=KEYSET_FRESH_MIN))
+        return kept.keys
     fetched = clock.now()
     try:
         with transaction.atomic():
             PlatformKeySet.objects.update_or_create(platform=platform, defaults={
-                "url": platform.keyset_url, "keys": body, "fetched_at": fetched, "fresh_until": fetched + dt.timedelta(seconds=seconds)})
+                "url": platform.keyset_url, "keys": body, "fetched_at": fetched, "read_at": fetched,
+                "fresh_until": fetched + dt.timedelta(seconds=seconds)})
     except IntegrityError:   # another worker kept the key set at the same moment
         pass
     return body

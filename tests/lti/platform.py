@@ -95,7 +95,8 @@ class Platform:
         # faults (POST /control/faults, {} clears them):
         #   token: {"status": n, "error": code} an RFC 6749 §5.2 error; {"status": n, "html": true} a web page;
         #          {"status": 429|503, "retry_after": "..."}; {"delay": seconds}
-        #   expires_in: the granted tokens' lifetime (seconds); jwks_cache_control: the key set's Cache-Control
+        #   expires_in: the granted tokens' lifetime (seconds); jwks_cache_control: the key set's Cache-Control;
+        #   jwks: {"status": n} the key set URL's answer instead of the keys
         #   roster: {"page": i, "status": n, "retry_after": "...", "delay": seconds, "times": k} — page i
         #           (0-based) answers so k times (default: always)
         self.faults: dict = {}
@@ -264,6 +265,8 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path == "/jwks":
             PLATFORM.jwks_requests += 1
+            if self._fault(PLATFORM.faults.get("jwks") or {}):   # the key set's server down for a while
+                return None
             cache = PLATFORM.faults.get("jwks_cache_control")
             return self._send(200, PLATFORM.jwks(), headers={"Cache-Control": cache} if cache else None)
         if url.path == "/auth":

@@ -11,6 +11,7 @@ import email.utils
 import pytest
 
 from syllabus.core import clock, outbound
+from syllabus.core.errors import RuleViolation
 from syllabus.courses.models import Enrollment
 from syllabus.lti import platform_http, services
 from syllabus.lti.models import ContextLink, PlatformKeySet, ServiceToken
@@ -281,6 +282,35 @@ def test_the_key_set_is_kept_as_long_as_its_cache_control_says_within_bounds(lau
     assert platform_http.key_set(kept.platform, kid, session) == kept.keys and stats(lms)["jwks_requests"] == fetched
     clock.advance(dt.timedelta(seconds=2))
     assert platform_http.key_set(kept.platform, kid, session) == kept.keys and stats(lms)["jwks_requests"] == fetched + 1
+
+
+def test_a_key_set_unreachable_for_a_while_keeps_launches_going_for_a_day(launch, lms, course, frozen):
+    """LMS-1: the platform's key set server is down (503) when the kept set is due: launches signed
+    with a key it holds still pass, on the keys last read, for KEYSET_KEPT_IF_UNREACHABLE after that
+    read — without each waiting for another failed fetch — then are refused naming the key set; a
+    key the kept set lacks is refused at once."""
+    lms.control("faults", {"jwks_cache_control": "no-store"})   # kept one minute
+    spec = {"sub": "lms-stu-u", "roles": [LEARNER], "context": context(), "nrps": False}
+    assert launch(spec).status_code == 302
+    kept = PlatformKeySet.objects.get()
+    read_at, kid = kept.read_at, kept.keys["keys"][0]["kid"]
+    clock.advance(dt.timedelta(seconds=61))
+    lms.control("faults", {"jwks": {"status": 503}})
+    fetched = stats(lms)["jwks_requests"]
+    assert launch(spec).status_code == 302                       # the kept keys verify it
+    assert launch(spec).status_code == 302
+    assert stats(lms)["jwks_requests"] == fetched + 1            # one failed fetch a minute, not one per launch
+    session = outbound.session(rule="LMS-1")
+    with pytest.raises(RuleViolation, match="answered 503"):
+        platform_http.key_set(kept.platform, "a-new-kid", session)   # a key it never read: refused
+    clock.set_now(read_at + platform_http.KEYSET_KEPT_IF_UNREACHABLE - dt.timedelta(seconds=1))
+    assert platform_http.key_set(kept.platform, kid, session) == kept.keys
+    clock.set_now(read_at + platform_http.KEYSET_KEPT_IF_UNREACHABLE + dt.timedelta(minutes=2))
+    with pytest.raises(RuleViolation, match="key set .* answered 503"):
+        platform_http.key_set(kept.platform, kid, session)
+    lms.control("faults", {})
+    assert platform_http.key_set(kept.platform, kid, session)["keys"]   # back: read again
+    assert PlatformKeySet.objects.get().read_at == clock.now()
 
 
 def test_a_key_set_that_is_not_a_jwks_is_refused(launch, lms, platform, course):

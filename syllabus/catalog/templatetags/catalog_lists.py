@@ -3,9 +3,15 @@ from __future__ import annotations
 
 from django import template
 
-from syllabus.citations import bibliography, exports
+from syllabus.citations import bibliography, exports, formats
 
 register = template.Library()
+
+
+@register.simple_tag
+def list_import_accept() -> str:
+    """The import form's ``accept``: every suffix the import reads (``.biblatex`` too, LST-9)."""
+    return ",".join(formats.IMPORT_SUFFIXES)
 
 
 @register.simple_tag

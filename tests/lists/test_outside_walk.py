@@ -5,6 +5,7 @@
   by its label, ``CODE-SECTION`` (CRS-1), wherever lists name their courses.
 - The import form's file picker offered ``.ris``, ``.bib``, ``.bibtex``, ``.txt`` and ``.json`` but
   not ``.biblatex``, which the import reads as BibTeX (LST-9): biber's files were greyed out.
+- The import's report said "(BIBTEX, 90 entries read)": a format is named as people write it.
 - *Paste citations* said "no title: it will be looked up by 10.1093/..." under an APA reference
   whose title it had just read: a reference read whole with a DOI is looked up and what is found
   replaces what was read — said so, not "no title" (LST-9).
@@ -66,3 +67,16 @@ def test_lst9_a_pasted_reference_read_whole_with_a_doi_is_not_said_to_lack_its_t
     assert apa["csl"]["title"] == "Time, work-discipline, and industrial capitalism" and not apa["review"]
     assert apa["problems"] == ["it will be looked up by 10.1093/past/38.1.56: what is found there replaces what was read"]
     assert bare["review"] and bare["problems"] == ["no title: it will be looked up by 10.1017/S0022050700068492"]
+
+
+def test_lst9_the_import_report_names_the_format_as_people_write_it(client, instructor, course):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    lst = services.create_list(instructor, title="Readings", courses=[course])
+    services.add_section(instructor, lst, title="Week 1")
+    client.force_login(instructor)
+    bib = b"@book{austen, author = {Austen, Jane}, title = {Pride and Prejudice}, publisher = {Penguin}, year = {2003}}"
+    r = client.post(f"/catalog/lists/{lst.pk}/import/", {"file": SimpleUploadedFile("refs.biblatex", bib)},
+                    HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert r.status_code == 200 and "(BibTeX, 1 entry read)" in html and "BIBTEX" not in html

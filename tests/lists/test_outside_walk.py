@@ -5,6 +5,8 @@
   by its label, ``CODE-SECTION`` (CRS-1), wherever lists name their courses.
 - The import form's file picker offered ``.ris``, ``.bib``, ``.bibtex``, ``.txt`` and ``.json`` but
   not ``.biblatex``, which the import reads as BibTeX (LST-9): biber's files were greyed out.
+- In French a section's dates read "1 Sep 2026 – 7 Sep 2026" on the student view (Django's "M"
+  is the English abbreviation, also in French): now "1 sept. 2026 – 7 sept. 2026" (LST-1).
 - The import's report said "(BIBTEX, 90 entries read)": a format is named as people write it.
 - *Paste citations* said "no title: it will be looked up by 10.1093/..." under an APA reference
   whose title it had just read: a reference read whole with a DOI is looked up and what is found
@@ -12,6 +14,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -80,3 +83,14 @@ def test_lst9_the_import_report_names_the_format_as_people_write_it(client, inst
                     HTTP_HX_REQUEST="true")
     html = r.content.decode()
     assert r.status_code == 200 and "(BibTeX, 1 entry read)" in html and "BIBTEX" not in html
+
+
+@pytest.mark.parametrize("language, dates", [("fr", "1 sept. 2026 – 7 sept. 2026"), ("en", "1 Sept. 2026 – 7 Sept. 2026")])
+def test_lst1_a_sections_dates_are_in_the_readers_language(client, instructor, student, course, language, dates):
+    lst = services.create_list(instructor, title="Readings", courses=[course])
+    services.add_section(instructor, lst, title="Week 1", start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 9, 7))
+    services.publish_list(instructor, lst)
+    client.force_login(student)
+    client.cookies["django_language"] = language
+    html = client.get(f"/lists/{lst.pk}/").content.decode()
+    assert dates in html and "Sep 2026" not in html

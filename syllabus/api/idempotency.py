@@ -2,7 +2,9 @@
 rule API-IDEMPOTENCY).
 
 Every ``POST`` that answers **201** accepts the header (``install`` applies it to them all, so
-no router repeats it).  For one user and one key:
+no router repeats it), and so does a ``POST`` marked :func:`creating` that creates without a 201 —
+the list import, which answers its report (200) or its background import (202): a retried upload
+added every entry twice (session 24).  For one user and one key:
 
 - the first request runs as usual; if it succeeds (2xx) its status, body, ``Location`` and
   ``ETag`` are stored (``api.IdempotencyKey``) until ``API_IDEMPOTENCY_HOURS`` (default 24)
@@ -183,12 +185,20 @@ def _document(operation) -> None:
     operation.openapi_extra = extra
 
 
+def creating(view: Callable) -> Callable:
+    """Mark an API view that creates objects without answering 201 (put it under ``@router.post``)."""
+    view._syllabus_creates = True  # type: ignore[attr-defined]
+    return view
+
+
 def creates(operation) -> bool:
-    return "POST" in operation.methods and 201 in operation.response_models
+    return "POST" in operation.methods and (201 in operation.response_models
+                                            or getattr(operation.view_func, "_syllabus_creates", False))
 
 
 def install(api) -> int:
-    """Give every creating POST (a POST that answers 201) of ``api`` the ``Idempotency-Key``."""
+    """Give every creating POST (a POST that answers 201, or marked :func:`creating`) of ``api`` the
+    ``Idempotency-Key``."""
     done = 0
     for _prefix, router in api._routers:
         for path_view in router.path_operations.values():

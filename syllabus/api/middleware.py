@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http.multipartparser import MultiPartParserError
 
 from syllabus.core.text import find_control
 from syllabus.core import jsondata
@@ -35,6 +36,10 @@ class ApiProblemMiddleware:
                 refused = _control_characters(request) or _over_long_header(request)
             except SuspiciousOperation as e:  # Django refused to read the body (session 20: an HTML 400 page)
                 refused = _unreadable_body(e)
+            except MultiPartParserError as e:  # a multipart body without its boundary (session 24: an HTML 400
+                # page and a logged traceback, found by schemathesis against the live demo)
+                refused = problems.response(400, f"the multipart body could not be read: {e}", rule="HTTP",
+                                            field="Content-Type")
             if refused is not None:
                 return refused
         response = self.get_response(request)

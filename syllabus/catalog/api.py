@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from syllabus.api.fields import KEV, TERM, Code, Id, JsonObject, Search, Style, Term, Year, column
 from syllabus.core import jsondata
 from syllabus.core.pagination import Page, PageQuery, paginate
+from syllabus.api import idempotency
 from syllabus.api.schemas import Error
 from syllabus.citations import bibliography, exports, formats, openurl, tables
 from syllabus.core.loading import ImportReport
@@ -756,6 +757,7 @@ def preview_file(request, list_id: int, file, *, format: str = "", mapping=None,
                      "files waiting or importing, 429 (Retry-After) when the sender has LIST_IMPORT_MAX_ACTIVE_PER_PERSON; "
                      "the entries' notes (Zotero's notes, annotations) go to each item's library note, or with "
                      "notes_public=true to its public note for students")
+@idempotency.creating
 def import_list(request, list_id: Id, file: File[UploadedFile], format: str = Form("", max_length=TERM),
                 section_id: Form[Id | None] = None, mapping: str = Form("", max_length=MAPPING_CHARS, description=MAPPING_HELP),
                 notes_public: Form[bool] = False, sheet: str = Form("", max_length=TERM, description=SHEET_HELP),

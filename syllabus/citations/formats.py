@@ -1594,6 +1594,12 @@ def decode(raw: bytes) -> str:
 
 #: the names BibTeX files go by: ``.bib``; Better BibTeX's and biber's ``.bibtex`` and ``.biblatex`` (session 23)
 BIBTEX_SUFFIXES = (".bib", ".bibtex", ".biblatex")
+#: how the pages and reports name each format read (not "BIBTEX", session 24)
+FORMAT_NAMES = {"ris": "RIS", "bibtex": "BibTeX", "csl-json": "CSL-JSON", "xlsx": "Excel", "csv": "CSV", "docx": "Word",
+                "text": "pasted text"}
+#: every name a list import reads by its suffix (the file picker's ``accept``): RIS (EndNote saves it
+#: as ``.txt``), BibTeX and biblatex, CSL-JSON
+IMPORT_SUFFIXES = (".ris", *BIBTEX_SUFFIXES, ".txt", ".json")
 
 
 def detect(text: str, filename: str = "") -> str:

@@ -749,7 +749,9 @@ def problems(entry: RowEntry) -> list[str]:
                 check(entry.csl[key])
             except identifiers.InvalidIdentifier as exc:
                 out.append(f"{exc} (LST-2: the row will be refused)")
-    if entry.lookup:
+    if entry.lookup and entry.parsed and not entry.review:  # a reference read whole, with a DOI or an ISBN
+        out.append(f"it will be looked up by {entry.lookup}: what is found there replaces what was read")
+    elif entry.lookup:
         out.append(f"no title: it will be looked up by {entry.lookup}")
     return out
 

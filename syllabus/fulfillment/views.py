@@ -88,7 +88,7 @@ def record_services(request, record_id: int):
     return render(request, "fulfillment/record_services.html", {
         "record": record, "offered": offered, "form": form, "error": error, "post": request.POST,
         "any_offered": any(s["available"] or s["choose_item"] for s in offered),
-        "on_behalf": on_behalf, "range_rows": range(services.MAX_PAGE_RANGES), "note_rows": range(services.MAX_NOTES),
+        "on_behalf": on_behalf, **_typed_rows(request.POST),
     }, status=status)
 
 
@@ -455,8 +455,20 @@ def citation_request(request, citation_id: int, kind: str):
     return render(request, "fulfillment/citation_request.html", {
         "citation": citation, "heading": heading, "error": error, "refused": refused, "post": request.POST,
         "form": {f: {"display": True, "default": ""} for f in FORM_FIELDS}, "back_url": _list_url(citation),
-        "range_rows": range(services.MAX_PAGE_RANGES), "note_rows": range(services.MAX_NOTES),
+        **_typed_rows(request.POST),
     }, status=error.status if error else 200)
+
+
+def _typed_rows(post) -> dict:
+    """The request form's page ranges and notes, each row with what was typed in it: a refused
+    request comes back with them filled in (session 24: only the dates and chapters came back)."""
+    starts, ends, notes = post.getlist("page_from"), post.getlist("page_to"), post.getlist("note")
+
+    def at(values: list, n: int) -> str:
+        return values[n] if n < len(values) else ""
+
+    return {"range_rows": [{"n": n, "start": at(starts, n), "end": at(ends, n)} for n in range(services.MAX_PAGE_RANGES)],
+            "note_rows": [{"n": n, "text": at(notes, n)} for n in range(services.MAX_NOTES)]}
 
 
 def _list_url(citation) -> str:

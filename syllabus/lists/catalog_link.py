@@ -228,8 +228,7 @@ def _read(user, list_id: int, text: str, *, filename: str = "", fmt: str = "", s
 
 
 
-FORMAT_NAMES = {"ris": "RIS", "bibtex": "BibTeX", "csl-json": "CSL-JSON", "xlsx": "Excel", "csv": "CSV", "docx": "Word",
-                "text": "pasted text"}
+FORMAT_NAMES = formats.FORMAT_NAMES
 
 
 def _note(detected: str, filename: str) -> str:

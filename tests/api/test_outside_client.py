@@ -6,6 +6,8 @@ schemathesis run against the live demo with a token per role).
   body of the API is an object: anything else is a 422 naming the body.
 - A multipart body with more files than Django reads (101) was answered by Django's HTML
   "Bad Request (400)" page instead of problem details.
+- (session 24, schemathesis against the live demo) ``Content-Type: multipart/form-data`` without
+  its ``boundary`` was also Django's HTML 400 page, with a traceback in the server's log.
 """
 from __future__ import annotations
 
@@ -48,6 +50,17 @@ def test_more_files_than_django_reads_is_a_problem_not_an_html_page(api, librari
     assert r["Content-Type"] == "application/problem+json"
     p = problem(r)
     assert p["rule"] == "VALIDATION" and p["field"] == "files" and "at most 3 files" in p["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_a_multipart_body_without_its_boundary_is_a_problem_not_an_html_page(api, librarian, course, content_type):
+    me = api(librarian)
+    r = me.client.post(f"/api/v1/courses/{course.pk}/enrolments/someone", data=b"x", content_type=content_type,
+                       **me.headers)
+    assert r.status_code == 400, r.content
+    assert r["Content-Type"] == "application/problem+json"
+    p = problem(r)
+    assert p["rule"] == "HTTP" and p["field"] == "Content-Type" and "multipart body could not be read" in p["detail"]
 
 
 def test_a_body_over_the_servers_ceiling_is_a_413_problem(api, librarian, course, settings):

@@ -446,3 +446,22 @@ def test_an_option_mapped_to_not_specified_shows_its_name_on_the_item_and_keeps_
     assert vocabulary["copyright_statuses"]["not_specified"] == "Not specified"
     with pytest.raises(RuleViolation, match="DIG-3"):
         dig.save_copyright_option(fadmin, inst_a, code="nothing", label="Nothing", copyright_status="")
+
+
+def test_dig1_a_refused_request_form_comes_back_with_its_page_ranges_and_notes(client, instructor, book):
+    """Session 24 (outside walk): the instructor's digitization form, refused (a reversed range),
+    came back with the chapters typed but every page range, the notes and "Include images" empty."""
+    client.force_login(instructor)
+    r = client.post(f"/services/citations/{book.pk}/digitization/", {
+        "chapters": "Chapter 3", "page_from": ["12", "200", ""], "page_to": ["30", "100", ""],
+        "include_images": "on", "note": ["For week 3", "Both ranges please", ""]})
+    html = r.content.decode()
+    assert r.status_code == 400 and "DIG-1" in html and "reversed" in html
+    assert 'id="id_page_from_0" name="page_from" placeholder="from" value="12"' in html
+    assert 'id="id_page_to_1" name="page_to" placeholder="to" value="100"' in html
+    assert 'id="id_page_from_2" name="page_from" placeholder="from" value=""' in html
+    assert ">For week 3</textarea>" in html and ">Both ranges please</textarea>" in html
+    assert 'name="include_images" checked' in html and 'value="Chapter 3"' in html
+    assert not DigitizationRequest.objects.filter(citation=book).exists()
+    blank = client.get(f"/services/citations/{book.pk}/digitization/").content.decode()
+    assert 'name="include_images" checked' not in blank and 'value="12"' not in blank

@@ -123,3 +123,34 @@ def test_openapi_documents_the_key_on_every_creating_post(client, db):
     for path, op in creating:
         assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in op.get("parameters", [])), path
         assert "Idempotency-Key" in op["responses"]["422"]["description"], path
+
+
+RIS_TWO = (b"TY  - BOOK\nAU  - Austen, Jane\nTI  - Pride and Prejudice\nPY  - 2003\nER  - \n"
+           b"TY  - JOUR\nAU  - Thompson, E. P.\nTI  - Time, Work-Discipline, and Industrial Capitalism\n"
+           b"JO  - Past & Present\nPY  - 1967\nER  - \n")
+
+
+def test_a_retried_import_with_its_key_adds_the_entries_once(api, instructor, built_list):
+    """Session 24 (outside walk): the list import answers 200 (its report) or 202 (a background
+    import), not 201, so it took no Idempotency-Key — a client retrying an upload whose answer it
+    lost added every entry twice."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    me = api(instructor)
+    lst = built_list["list"]
+    before = Citation.objects.filter(resource_list=lst).count()
+    path = f"/api/v1/lists/{lst.pk}/import"
+
+    def send(data=RIS_TWO, key="import-2f9c"):
+        return me.client.post(path, {"file": SimpleUploadedFile("refs.ris", data)}, headers={"Idempotency-Key": key},
+                              **me.headers)
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 200, first.content
+    assert first.json()["created"] == 2 and again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert Citation.objects.filter(resource_list=lst).count() == before + 2
+    other = send(data=RIS_TWO.replace(b"2003", b"2004"))
+    assert other.status_code == 422 and problem(other)["rule"] == "API-IDEMPOTENCY"
+    assert Citation.objects.filter(resource_list=lst).count() == before + 2
+    doc = me.client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/lists/{list_id}/import"]["post"]
+    assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in doc["parameters"])

@@ -3,9 +3,21 @@ from __future__ import annotations
 
 from django import template
 
-from syllabus.citations import bibliography, exports
+from syllabus.citations import bibliography, exports, formats
 
 register = template.Library()
+
+
+@register.filter
+def format_name(code: str) -> str:
+    """An import's format as people name it: ``bibtex`` → BibTeX, ``csl-json`` → CSL-JSON."""
+    return formats.FORMAT_NAMES.get(code, str(code).upper())
+
+
+@register.simple_tag
+def list_import_accept() -> str:
+    """The import form's ``accept``: every suffix the import reads (``.biblatex`` too, LST-9)."""
+    return ",".join(formats.IMPORT_SUFFIXES)
 
 
 @register.simple_tag

@@ -858,6 +858,41 @@ _NOT_INHERITED = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execut
 _SUFFIX = re.compile(r"(?i)^(jr|sr|[ivx]+)\.?$")
 
 
+_EXTENDED_KEY = re.compile(r"^\s*(family|given|prefix|suffix|useprefix|giveni|familyi|prefixi|suffixi)\s*=\s*(.*?)\s*$", re.S)
+
+
+def _extended_name(text: str) -> NameParts | None:
+    """biblatex's extended name format (its manual, §3.4: ``family=Dijk, given=Marten, prefix=van, useprefix=true``),
+    as Better BibLaTeX writes a name with a particle: each key its part.  It was read as four authors named
+    "family=Dijk", "given=Marten"... (session 24, Better BibTeX's export fixtures #2058, #3272, #3430)."""
+    if "=" not in text or not re.match(r"\s*(?:family|given|prefix|suffix)\s*=", text):
+        return None
+    pieces, depth, start = [], 0, 0
+    for i, ch in enumerate(text):  # at the commas outside braces ("family={Pina-Cabral, Jr}")
+        depth += (ch == "{") - (ch == "}")
+        if ch == "," and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    parts: dict[str, str] = {}
+    for piece in pieces:
+        if not (m := _EXTENDED_KEY.match(piece)):
+            return None
+        value = m.group(2)
+        if value.startswith("{") and value.endswith("}"):
+            value = value[1:-1]
+        parts[m.group(1)] = value.strip()
+    if not parts.get("family") and not parts.get("given"):
+        return None
+    given = parts.get("given", "").split()
+    prefix = parts.get("prefix", "").split()
+    uses_prefix = parts.get("useprefix", "false").lower() == "true"
+    # a prefix not used with the family name ("useprefix=false", biblatex's default) is CSL's dropping particle,
+    # which _bib_name finds at the end of the given names ("Beethoven, Ludwig van")
+    return NameParts(first=given + ([] if uses_prefix else prefix), von=prefix if uses_prefix else [],
+                     last=[parts["family"]] if parts.get("family") else [], jr=[parts["suffix"]] if parts.get("suffix") else [])
+
+
 class SplitNames(SplitNameParts):
     """bibtexparser's name splitter, which refuses the whole entry over one name it cannot split:
     a list written with commas instead of "and" ("M. Halle, J. Bresnan, and G. Miller", as old
@@ -871,6 +906,9 @@ class SplitNames(SplitNameParts):
     def _transform_field_value(self, name: list[str]) -> list[NameParts]:
         out: list[NameParts] = []
         for text in name:
+            if extended := _extended_name(text):
+                out.append(extended)
+                continue
             pieces = [p.strip() for p in re.split(r",\s*(?:and\s+)?", text)]
             if len(pieces) >= 3 and "{" not in text and all(" " in p for p in pieces) and not _SUFFIX.match(pieces[1]):
                 # three full names with commas ("Ryszard S. Michalski, Jaime G. Carbonell, Tom M.
@@ -1146,7 +1184,9 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     isbns, issns, doi_in_numbers = _bib_numbers(text)
     if text.get("urldate"):
         data["accessed"] = cslmod.date_parts(text["urldate"])
-    data.update(volume=text.get("volume", ""), page=_PAGE_DASH.sub("-", str(f.get("pages", ""))).strip(),
+    # (a tie, TeX's unbreakable space, around the dash: "3~--~11" in a Better BibLaTeX export came out as
+    # "3~-~11", and BibTeX export again as "3\textasciitilde{}-\textasciitilde{}11")
+    data.update(volume=text.get("volume", ""), page=_PAGE_DASH.sub("-", str(f.get("pages", "")).replace("~", " ")).strip(),
                 edition=text.get("edition", ""), ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=text.get("doi", "") or doi_in_numbers,
                 URL=_first_url(str(f.get("url", ""))), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))

@@ -113,3 +113,26 @@ def test_lst9_every_real_file_goes_out_and_back_without_an_error(fmt):
                 (before.get("title"), len(before.get("author") or []), cslmod.year_of(before)), (path.name, fmt, before)
             count += 1
     assert count >= 450
+
+
+def test_lst9_biblatex_extended_names_are_one_person_with_their_particle():
+    """Better BibLaTeX writes a name with a particle in biblatex's extended name format (``family=Dijk,
+    given=Marten, prefix=van, useprefix=true``); it was read as four authors named "family=Dijk", "given=Marten",
+    "prefix=van" and "useprefix=true" (Better BibTeX's export fixtures #3272, #3430)."""
+    (dijk,) = _entries("bibtex/bbt-export/extended-name-prefix-3272.bib")
+    assert dijk.csl["author"][:2] == [{"family": "Dijk", "given": "Marten", "non-dropping-particle": "van"},
+                                      {"family": "Gentry", "given": "Craig"}] and len(dijk.csl["author"]) == 4
+    (roorda,) = _entries("bibtex/bbt-export/extended-name-useprefix-false-3430.bib")
+    # useprefix=false (biblatex's default): the particle goes with the given names, CSL's dropping particle
+    assert roorda.csl["author"] == [{"family": "Roorda", "given": "Dirk"},
+                                    {"family": "Heuvel", "given": "Charles", "dropping-particle": "van den"}]
+    for item in (dijk.csl, roorda.csl):
+        for fmt in ("bibtex", "ris", "csl-json"):
+            (back,) = _through(fmt, [item])
+            assert back["author"] == item["author"], fmt
+
+
+def test_lst9_a_tie_around_a_page_dash_is_no_part_of_the_pages():
+    (entry,) = _entries("bibtex/bbt-export/pages-with-ties-bulk.bib")  # pages = {3~--~11}
+    assert entry.csl["page"] == "3-11"
+    assert "pages = {3--11}" in formats.to_bibtex([entry.csl])

@@ -1092,7 +1092,8 @@ def edtf_date(text: str) -> dict | None:
     sides = [side.strip() for side in str(text or "").strip().split("/")]
     if not 1 <= len(sides) <= 2 or not sides[0]:
         return None
-    parts, circa = [], False
+    parts: list[list[int]] = []
+    circa = False
     for side in sides:
         if side in ("", "..") and parts:
             continue  # an open end

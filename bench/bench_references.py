@@ -122,8 +122,18 @@ ANYSTYLE_FIELDS = ("author", "year", "title", "container-title", "volume", "page
 
 
 def _first_family(author: str) -> str:
-    """The first author's family name as AnyStyle's annotators wrote it: the first capitalised word
-    that is no initial ("Bergk, V." → Bergk, "O. Ambacher, B. Foutz" → Ambacher)."""
+    """The first author's family name as AnyStyle's annotators wrote it: "Bergk, V." → Bergk, "O. Ambacher, B. Foutz"
+    → Ambacher, "Lin TC, Yen JM" → Lin, and (session 24) a name written given name first and whole, as BibTeX's plain
+    style prints it, "Eric J. Rossetter, Joshua P. Switkes" → Rossetter, "AM Trinkoff" → Trinkoff — the first
+    capitalised word that is no initial read the given name (Eric, AM) as the family name, and counted as right a
+    parser that did the same."""
+    first = re.split(r",|;|\s+(?:and|&|et|und)\s+|&", author.strip(), maxsplit=1)[0].strip(" .")
+    words = re.findall(r"[^\s()]+", first)
+    if len(words) >= 2:
+        last = words[-1].rstrip(".")
+        initials = re.fullmatch(r"(?:[A-ZÀ-Þ]\.?-?){1,3}", words[-1]) or (last.isupper() and len(last) <= 3)
+        if not initials and last[:1].isupper():
+            return fold(last)
     for word in re.findall(r"[^\s,;&()]+", author):
         if len(word.rstrip(".")) > 1 and not word.endswith(".") and word[0].isupper():
             return fold(word)

@@ -103,19 +103,87 @@ def _text_join(self, strings, default_delimiter=""):
     return citeproc_model.Delimited.join(self, strings, default_delimiter)
 
 
-# ...and a range within one year (an event's "2–4 January 1999", a quarterly's "January–March 1999") printed
-# no date at all where the style shows the year only (APA, Chicago, Harvard, MLA, IEEE's books): citeproc-py
-# takes the shared year out of what differs, finds nothing left to print and drops the date — then the
-# range's shown parts are one date, printed once ("1999"), as citeproc-js does (session 23).
-_original_render_date_range = citeproc_model.Date.render_date_range
+# ...and renders a date range as CSL (and citeproc-js) does it: the parts the two ends share are printed once,
+# in their place in the date, and the parts that differ are printed from each end around the range delimiter
+# of the largest part that differs (``range-delimiter``, an en dash by default).  citeproc-py printed the
+# differing parts first and glued the shared year to their end: Vancouver's "1999 Jan 2–Mar 4" came out
+# "Jan 2–Mar 41999", a localized "2–4 January 1999" as "2–4January 1999"; it ignored ``range-delimiter``
+# and printed nothing where the style shows a part both ends share only ("1999" for January–March 1999,
+# session 23).  Within the run of differing parts the start's last suffix and the end's first prefix are
+# dropped (they would sit on the delimiter's sides: "2 January–4 March 1999", not "2 January –4 March").
+_DATE_UNITS = ("year", "month", "day")
+
+
+def _month_or_season(date):
+    month = date.get("month", 0) or 0
+    return month if month else 20 + (date.get("season", 0) or 0) if date.get("season") else 0
+
+
+def _render_date_part(part, date, context, drop_prefix=False, drop_suffix=False):
+    try:
+        text = part.process(date, context)  # (merges the style's overrides into the part's attributes)
+    except citeproc_model.VariableError:
+        return None
+    if text is None or text == "":
+        return None
+    saved = {k: part.attrib.pop(k) for k, drop in (("prefix", drop_prefix), ("suffix", drop_suffix))
+             if drop and k in part.attrib}
+    try:
+        return part.markup(text)
+    finally:
+        part.attrib.update(saved)
+
+
+def _join_date_parts(self, parts, context):
+    if self.is_locale_date() and context is not None and context is not self:
+        if context.get("delimiter") is None and self.get("delimiter") is not None:
+            return self.join(parts)
+        return context.join(parts)
+    return self.join(parts)
 
 
 def _render_date_range(self, date_range, show_parts=None, context=None):
-    shown = list(show_parts) if show_parts is not None else None  # (citeproc-py removes from the list it is given)
-    text = _original_render_date_range(self, date_range, list(shown) if shown is not None else None, context)
-    if text is None and not date_range.begin.is_nil():
-        return self.render_single_date(date_range.begin, shown, context)
-    return text
+    shown = list(show_parts) if show_parts is not None else list(_DATE_UNITS)
+    begin = date_range.begin
+    end = date_range.get("end", None)
+    if end is None or end.is_nil():
+        return self.render_single_date(begin, shown, context)
+    if begin.year != end.year:
+        largest = "year"
+    elif "month" in shown and _month_or_season(begin) != _month_or_season(end):
+        largest = "month"
+    elif "day" in shown and "month" in shown and begin.get("day", 0) != end.get("day", 0):
+        largest = "day"
+    else:
+        return self.render_single_date(begin, shown, context)
+    differ = set(_DATE_UNITS[_DATE_UNITS.index(largest):]) & set(shown)
+    children = [c for c in self.iterchildren() if c.get("name") in shown]
+    names = [c.get("name") for c in children]
+    where = [i for i, n in enumerate(names) if n in differ]
+    if not where:
+        return self.render_single_date(begin, shown, context)
+    if where != list(range(where[0], where[-1] + 1)):  # differing parts apart (an odd order): two whole dates
+        where = list(range(len(children)))
+    first, last = where[0], where[-1]
+    segments = []
+    for i, child in enumerate(children):
+        if i < first or i > last:
+            segments.append(_render_date_part(child, begin, context))
+        elif i == first:
+            run = children[first:last + 1]
+            start = [_render_date_part(c, begin, context, drop_suffix=(c is run[-1])) for c in run]
+            stop = [_render_date_part(c, end, context, drop_prefix=(c is run[0])) for c in run]
+            start_text = _join_date_parts(self, [t for t in start if t is not None], context)
+            stop_text = _join_date_parts(self, [t for t in stop if t is not None], context)
+            largest_part = next((c for c in run if c.get("name") == largest), None)
+            delimiter = largest_part.get("range-delimiter") if largest_part is not None else None
+            delimiter = self.preformat(delimiter) if delimiter is not None else self.unicode_character("EN DASH")
+            if start_text and stop_text:
+                segments.append(start_text.rstrip() + delimiter + stop_text)
+            else:
+                segments.append(start_text or stop_text or None)
+    segments = [s for s in segments if s is not None and str(s) != ""]
+    return _join_date_parts(self, segments, context) if segments else None
 
 
 # ...and does not suppress a variable used by <substitute> through a macro (APA printed an
@@ -301,7 +369,25 @@ def abbreviate_last_page(first: str, last: str, range_format: str | None) -> str
 _original_date_part_process = citeproc_model.Date_Part.process
 
 
+# ...and prints a season kept in the month's place (CSL's 21–24, as citeproc-js and our import store
+# "Spring–Summer 1999"; 13–16 as some files have them) by the locale's season term; citeproc-py looked
+# up a month-21 term, found none and printed nothing ("1999" for Spring–Summer 1999).
+def _season_in_month(date) -> int | None:
+    month = date.get("month", 0) if hasattr(date, "get") else 0
+    if isinstance(month, int) and (13 <= month <= 16 or 21 <= month <= 24):
+        return (month - 12) if month <= 16 else (month - 20)
+    return None
+
+
 def _date_part_process(self, date, context=None):
+    season = _season_in_month(date) if self.get("name") == "month" else None
+    if season is not None:
+        if context is not None and context is not self:  # the style's overrides of a localized date's part
+            try:
+                self.attrib.update(dict(context.xpath_search('./cs:date-part[@name="month"]')[0].attrib))
+            except (AttributeError, IndexError):
+                pass
+        return (context if context is not None else self).get_single_term(name=f"season-0{season}")
     text = _original_date_part_process(self, date, context)
     if self.get("name") == "year" and self.get("form", "long") == "long" and text:
         digits, plain = str(abs(date.year)), str(text)

@@ -66,7 +66,7 @@ BIB_READ = {"author", "editor", "translator", "bookauthor", "title", "subtitle",
             "edition", "isbn", "issn", "doi", "url", "abstract", "language", "langid", "note", "number", "issue",
             "publisher", "school", "institution", "organization", "address", "location", "series", "type", "eprint",
             "eprinttype", "archiveprefix", "keywords", "crossref", "pagetotal", "holder", "pubstate", "annote", "annotation",
-            "comment", "review", "volumes", "pmid", "pmcid", "version", "chapter"}
+            "comment", "review", "volumes", "pmid", "pmcid", "version", "chapter", "eventtitle", "venue", "eventdate"}
 # The fields that are an entry's notes (session 20, LST-3): an instructor's own annotations (Zotero's
 # notes are RIS N1, EndNote's research notes RN; BibTeX's annote, biblatex's annotation, CSL's annote)
 # and the bibliographic note (BibTeX/CSL note: Zotero's "Extra") — read as plain text into the
@@ -445,7 +445,10 @@ def csl_to_ris_entry(data: dict) -> dict:
     if data.get("collection-title"):
         entry["tertiary_title"] = data["collection-title"]
     issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
-    if seasons := cslmod.season_text(data.get("issued")):
+    if issued and (int(issued[0]) < 1 or int(issued[0]) < 1000 and cslmod.season_text(data.get("issued"))):
+        entry["year"] = str(issued[0])  # a BC date: its year (CSL's -12, 12 BC) — RIS has no era for a day or a season,
+        # and "Spring -2012" came back as the year 2012, "Spring 11" as text (session 24, Better BibTeX #860)
+    elif seasons := cslmod.season_text(data.get("issued")):
         entry["year"] = str(issued[0])
         entry["date"] = seasons  # RIS DA has no season: the text ("Spring 1999 - Summer 2001"), read back as text
     elif issued:
@@ -855,6 +858,41 @@ _NOT_INHERITED = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execut
 _SUFFIX = re.compile(r"(?i)^(jr|sr|[ivx]+)\.?$")
 
 
+_EXTENDED_KEY = re.compile(r"^\s*(family|given|prefix|suffix|useprefix|giveni|familyi|prefixi|suffixi)\s*=\s*(.*?)\s*$", re.S)
+
+
+def _extended_name(text: str) -> NameParts | None:
+    """biblatex's extended name format (its manual, §3.4: ``family=Dijk, given=Marten, prefix=van, useprefix=true``),
+    as Better BibLaTeX writes a name with a particle: each key its part.  It was read as four authors named
+    "family=Dijk", "given=Marten"... (session 24, Better BibTeX's export fixtures #2058, #3272, #3430)."""
+    if "=" not in text or not re.match(r"\s*(?:family|given|prefix|suffix)\s*=", text):
+        return None
+    pieces, depth, start = [], 0, 0
+    for i, ch in enumerate(text):  # at the commas outside braces ("family={Pina-Cabral, Jr}")
+        depth += (ch == "{") - (ch == "}")
+        if ch == "," and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    parts: dict[str, str] = {}
+    for piece in pieces:
+        if not (m := _EXTENDED_KEY.match(piece)):
+            return None
+        value = m.group(2)
+        if value.startswith("{") and value.endswith("}"):
+            value = value[1:-1]
+        parts[m.group(1)] = value.strip()
+    if not parts.get("family") and not parts.get("given"):
+        return None
+    given = parts.get("given", "").split()
+    prefix = parts.get("prefix", "").split()
+    uses_prefix = parts.get("useprefix", "false").lower() == "true"
+    # a prefix not used with the family name ("useprefix=false", biblatex's default) is CSL's dropping particle,
+    # which _bib_name finds at the end of the given names ("Beethoven, Ludwig van")
+    return NameParts(first=given + ([] if uses_prefix else prefix), von=prefix if uses_prefix else [],
+                     last=[parts["family"]] if parts.get("family") else [], jr=[parts["suffix"]] if parts.get("suffix") else [])
+
+
 class SplitNames(SplitNameParts):
     """bibtexparser's name splitter, which refuses the whole entry over one name it cannot split:
     a list written with commas instead of "and" ("M. Halle, J. Bresnan, and G. Miller", as old
@@ -868,6 +906,9 @@ class SplitNames(SplitNameParts):
     def _transform_field_value(self, name: list[str]) -> list[NameParts]:
         out: list[NameParts] = []
         for text in name:
+            if extended := _extended_name(text):
+                out.append(extended)
+                continue
             pieces = [p.strip() for p in re.split(r",\s*(?:and\s+)?", text)]
             if len(pieces) >= 3 and "{" not in text and all(" " in p for p in pieces) and not _SUFFIX.match(pieces[1]):
                 # three full names with commas ("Ryszard S. Michalski, Jaime G. Carbonell, Tom M.
@@ -1040,6 +1081,68 @@ def _edtf_season(side: str) -> list[int]:
     return [int(year) if int(year) > 0 else int(year) - 1, int(season)]
 
 
+_EDTF_SIDE = re.compile(r"(?P<y>-?\d{4})(?:-(?P<m>\d{2}))?(?:-(?P<d>\d{2}))?(?P<q>[~?%]?)")
+
+
+def edtf_date(text: str) -> dict | None:
+    """biblatex's ``date`` (ISO 8601-2 / EDTF level 1, biblatex manual §2.3.8) → a CSL date: ``"2014-12-31/2015-01-01"``
+    a range, ``"-0099-07-12"`` 100 BC (years counted astronomically: ``0000`` is 1 BC, CSL's ``-1``), ``"2011-05~"``
+    circa, ``"1987/"`` or ``"1987/.."`` open (its start).  Only a date written wholly so (else ``None``): a range's
+    end, a BC day and circa were lost (session 24: Better BibTeX's own exports of date-export-360-811)."""
+    sides = [side.strip() for side in str(text or "").strip().split("/")]
+    if not 1 <= len(sides) <= 2 or not sides[0]:
+        return None
+    parts: list[list[int]] = []
+    circa = False
+    for side in sides:
+        if side in ("", "..") and parts:
+            continue  # an open end
+        if not (m := _EDTF_SIDE.fullmatch(side)):
+            return None
+        year = int(m.group("y"))
+        one = [year if year > 0 else year - 1]
+        month = int(m.group("m")) if m.group("m") else 0
+        if month:
+            if not (1 <= month <= 12 or 21 <= month <= 24):
+                return None
+            one.append(month)
+            if m.group("d"):
+                if month > 12 or not 1 <= int(m.group("d")) <= 31:
+                    return None
+                one.append(int(m.group("d")))
+        parts.append(one)
+        circa = circa or m.group("q") in ("~", "%")
+    if len(parts) == 2 and parts[0] == parts[1]:
+        parts = parts[:1]
+    date: dict = {"date-parts": parts}
+    if circa:
+        date["circa"] = True
+    return date
+
+
+def _edtf_year(year: int) -> str:
+    """CSL's year (``-12`` is 12 BC) → EDTF's, counted astronomically (``-0011``; 1 BC is ``0000``)."""
+    year = int(year)
+    return f"{year:04d}" if year > 0 else f"-{abs(year + 1):04d}" if year < -1 else "0000"
+
+
+def to_edtf(date: dict) -> str:
+    """A CSL date → biblatex's EDTF ``date`` (the inverse of :func:`edtf_date`); "" for a literal date."""
+    parts = [p for p in (date or {}).get("date-parts") or [] if p]
+    if not parts:
+        return ""
+    season = date.get("season")
+    sides = []
+    for one in parts[:2]:
+        text = _edtf_year(one[0])
+        rest = [int(p) for p in one[1:3]]
+        if not rest and season and len(parts) == 1 and str(season).isdigit() and 1 <= int(season) <= 4:
+            rest = [20 + int(season)]
+        text += "".join(f"-{p:02d}" for p in rest)
+        sides.append(text + ("~" if date.get("circa") else ""))
+    return "/".join(sides)
+
+
 def bib_entry_to_csl(entry: bib.Entry) -> dict:
     f = {k.lower(): v.value for k, v in entry.fields_dict.items()}
     etype = entry.entry_type.lower()
@@ -1049,7 +1152,9 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     for role, csl_role in (("author", "author"), ("editor", "editor"), ("translator", "translator"),
                            ("bookauthor", "container-author")):
         if isinstance(f.get(role), list):
-            data[csl_role] = [_bib_name(p) for p in f[role]]
+            # "and others" is BibTeX's et al. (its manual, §4), no person named "others"
+            data[csl_role] = [_bib_name(p) for p in f[role]
+                              if " ".join(p.first + p.von + p.last + p.jr).strip().lower() != "others"]
     # fjournal: the full title next to an abbreviated journal (MathSciNet, zbMATH)
     container = text.get("fjournal") or _title(text, "journal") or text.get("journal") or _title(text, "book") \
         or _title(text, "main")
@@ -1065,6 +1170,9 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     issued = cslmod.date_parts(date) or cslmod.date_parts(year)
     if re.fullmatch(r"\s*-?\d{1,4}-2[1-4](\s*/\s*-?\d{1,4}-2[1-4])?\s*", date):  # biblatex's EDTF seasons
         issued = validate.read_date({"date-parts": [_edtf_season(side) for side in date.split("/")]}) or issued
+    elif edtf := edtf_date(str(f.get("date") or "")):  # a range, a BC day, circa: biblatex's EDTF date whole
+        # (read before TeX: its "~", circa, is TeX's unbreakable space)
+        issued = validate.read_date(edtf) or issued
     if issued and text.get("month") and len(issued["date-parts"][0]) == 1:
         month = text["month"].strip().lower()[:3]
         number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else None)
@@ -1077,7 +1185,9 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     isbns, issns, doi_in_numbers = _bib_numbers(text)
     if text.get("urldate"):
         data["accessed"] = cslmod.date_parts(text["urldate"])
-    data.update(volume=text.get("volume", ""), page=_PAGE_DASH.sub("-", str(f.get("pages", ""))).strip(),
+    # (a tie, TeX's unbreakable space, around the dash: "3~--~11" in a Better BibLaTeX export came out as
+    # "3~-~11", and BibTeX export again as "3\textasciitilde{}-\textasciitilde{}11")
+    data.update(volume=text.get("volume", ""), page=_PAGE_DASH.sub("-", str(f.get("pages", "")).replace("~", " ")).strip(),
                 edition=text.get("edition", ""), ISBN=" ".join(isbns), ISSN=" ".join(issns), DOI=text.get("doi", "") or doi_in_numbers,
                 URL=_first_url(str(f.get("url", ""))), abstract=text.get("abstract", ""),
                 language=text.get("language") or text.get("langid") or "", note=text.get("note", ""))
@@ -1124,10 +1234,22 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
         data["keyword"] = "; ".join(k.strip() for k in re.split(r"[;,]", text["keywords"]) if k.strip())
     # session 20: what a librarian misses when it is dropped — a multi-volume work's number of
     # volumes, PubMed's identifiers (the link resolver's), a program's version (biblatex; Zotero)
-    for field_name, key in (("volumes", "number-of-volumes"), ("pmid", "PMID"), ("pmcid", "PMCID"), ("version", "version")):
+    for field_name, key in BIB_KEPT:
         if text.get(field_name, "").strip() and not data.get(key):
             data[key] = text[field_name].strip()
+    # biblatex's event (a conference paper's conference: its name, place and dates), read back from our export
+    # (session 24: a conference's name was lost through BibTeX)
+    if text.get("eventtitle", "").strip():
+        data["event-title"] = text["eventtitle"].strip()
+    if text.get("venue", "").strip():
+        data["event-place"] = text["venue"].strip()
+    if event_date := edtf_date(str(f.get("eventdate") or "")) or cslmod.date_parts(text.get("eventdate")):
+        data["event-date"] = validate.read_date(event_date) or event_date
     return cslmod.clean(data, keep_invalid=True)
+
+
+#: biblatex fields kept as they are, in CSL variables (read, and written back by :func:`csl_to_bib_entry`)
+BIB_KEPT = (("volumes", "number-of-volumes"), ("pmid", "PMID"), ("pmcid", "PMCID"), ("version", "version"))
 
 
 #: a chapter's number as books print it: "12", "IV", "3a", "A.2", "Chapter 5"
@@ -1308,7 +1430,7 @@ def _bib_key(data: dict, used: set[str]) -> str:
 
 LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-VERBATIM_FIELDS = {"url", "doi"}
+VERBATIM_FIELDS = {"date", "eventdate", "url", "doi"}
 
 
 # biblatex reads these as lists of names separated by "and": a publisher we hold as one text
@@ -1345,8 +1467,12 @@ def _bib_names(people: list[dict]) -> str:
             continue
         family = _bib_name_part(str(p.get("family") or ""))
         given = " ".join(x for x in (p.get("given"), p.get("dropping-particle")) if x)
-        if family[:1].islower() or " " in family and not given and not p.get("suffix"):
-            family = "{" + family + "}"  # else BibTeX reads "den" as a particle, "UN DESA" as given + family
+        if family[:1].islower() or " " in family and not given and not p.get("suffix") \
+                or " " in family and any(not word[:1].isupper() for word in family.split(" ")[:-1]):
+            # else BibTeX reads "den" as a particle, "UN DESA" as given + family, and the family "Vázques de Parga"
+            # as "Parga" with the particle "Vázques de" (every word up to the last lower-case or caseless one:
+            # "أبو هلال", "Instituti Pedagogjik i Kosovës")
+            family = "{" + family + "}"
         family = " ".join(x for x in (_bib_name_part(str(p.get("non-dropping-particle") or "")), family) if x)
         parts = [family]
         if p.get("suffix"):
@@ -1388,12 +1514,16 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     issued = (data.get("issued") or {}).get("date-parts", [[]])[0] if isinstance(data.get("issued"), dict) else []
     if issued:
         add("year", str(issued[0]))
-        if seasons := cslmod.seasons_of(data.get("issued")):  # biblatex's EDTF date: seasons 21–24, a range with "/"
-            add("date", "/".join(f"{y}-{20 + season}" for y, season in seasons))
+        whole = data["issued"]
+        if seasons := cslmod.seasons_of(whole):  # biblatex's EDTF date: seasons 21–24, a range with "/"
+            add("date", "/".join(f"{_edtf_year(y)}-{20 + season}" for y, season in seasons))
         if len(issued) > 1 and 1 <= int(issued[1]) <= 12:
             add("month", list(MONTHS)[int(issued[1]) - 1])
-        if len(issued) > 2:  # the day: biblatex's date (BibTeX has no field for it; year and month stay for it)
-            add("date", "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(issued[:3])))
+        if not seasons and (len(issued) > 2 or len(whole.get("date-parts") or []) > 1 or whole.get("circa")
+                            or int(issued[0]) < 1):
+            # the day, a range's end, circa, a BC year: biblatex's EDTF date (BibTeX has no field for them; year and
+            # month stay for it) — a range's end and circa were lost, a BC season range came back a year earlier
+            add("date", to_edtf(whole))
     elif year := cslmod.year_of(data):  # a literal date: its year
         add("year", str(year))
     add("volume", data.get("volume"))
@@ -1412,6 +1542,14 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     add("pages", _PAGE_DASHES.sub("--", str(data.get("page") or "")))
     add("pagetotal", data.get("number-of-pages"))
     add("edition", data.get("edition"))
+    # what session 20 reads from biblatex is written back (a round trip lost PubMed's identifiers, a program's
+    # version, a work's number of volumes), and a conference's name, place and dates (biblatex's event)
+    for field_name, key in BIB_KEPT:
+        add(field_name, data.get(key))
+    add("eventtitle", data.get("event-title") if data.get("event-title") != data.get("container-title") else None)
+    add("venue", data.get("event-place"))
+    if isinstance(data.get("event-date"), dict):
+        add("eventdate", to_edtf(data["event-date"]))
     if etype in ("phdthesis", "mastersthesis"):
         add("school", data.get("publisher"))
     elif etype == "techreport":

@@ -41,7 +41,8 @@ ACCESSED = re.compile(r"(?i)[\[(]\s*(?:accessed|consulté|viewed|cited)[^\])]*[\
 APA_HEAD = re.compile(rf"^(?P<a>.+?)\s*\((?P<y>{YEAR}|{NO_DATE})(?:,[^)]*)?\)[.,]?\s*(?P<rest>.*)$", re.I)
 CHICAGO_HEAD = re.compile(rf"^(?P<a>.+?\S)\.\s+(?P<y>{YEAR}|(?i:{NO_DATE}))\.\s+(?P<rest>.*)$")
 INITIALS = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω][a-zа-я]?\.?[\s-]?){1,4}(?:\s+(?:de|da|dos|van|von|la|le|du))?$")
-JOURNAL = re.compile(r"^(?P<c>[^,:]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?\s*(?:\([^)]{1,20}\))?(?:\s*[,:]\s*.*)?)$")
+JOURNAL = re.compile(r"^(?P<c>[^,:]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?(?:\s+Suppl\.?(?:\s*\d+)?)?\s*(?:\([^)]{1,20}\))?"
+                     r"(?:\s*[,:]\s*.*|(?<=\))\s+[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)?)$")
 JOURNAL_COLON = re.compile(r"^(?P<c>[^,]+?:\s+[A-Z][^,]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?\s*(?:\([^)]{1,20}\))?(?:\s*[,:]\s*.*)?)$")
 PAGES_ALONE = re.compile(r"^(?:\([^)]{1,60}\),?\s*)?(?:pp?\.\s*)?(?P<p>\d+\s*[–—-]\s*\d+)$")
 VOLUME_ISSUE = re.compile(r"^(?P<v>\d+[A-Z]?)\s*\((?P<i>[^)]{1,20})\)")
@@ -49,8 +50,8 @@ PAGES = re.compile(r"(?i)(?:\bpp?\.\s*|:\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s
 MLA_VOL = re.compile(r"(?i)\bvol\.\s*(\w+)")
 MLA_NO = re.compile(r"(?i)\b(?:nos?|issue)\.\s*(\w+(?:[–-]\w+)?)")
 MLA_PAGES = re.compile(r"(?i)\bpp?\.\s*([A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
-#: a numbered reference's number (IEEE "[12]", Vancouver "12.", "(12)"): no part of the reference
-NUMBERED = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,3}\)|\d{1,3}\.(?=\s+\D))\s*")
+#: a numbered reference's number (IEEE "[12]", Vancouver "12.", "(12)", Nature "30 Basso, D. M."): no part of the reference
+NUMBERED = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,3}\)|\d{1,3}\.(?=\s+\D)|\d{1,3}(?=\s+[A-ZÀ-Þ][\w'’-]+,\s+[A-ZÀ-Þ]\.))\s*")
 #: the author list of a numbered style (IEEE, Vancouver, ACS, Nature), where no year follows it:
 #: "S. Y. Patel, L. Ding, and S. M. Holland." / "Lin TC, Yen JM, et al." / "Zhou, W.; Vavro, J.; Smalley, R. E.,"
 #: / "Soriano, P., " / "Daugherty CK, Hlubocky FJ:" — each name in one of three shapes, all the names in one
@@ -63,8 +64,32 @@ _NAME_SHAPES = (rf"(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}\s*{_FAMILY}",                   
 NUMBERED_HEAD = re.compile(
     "^(?P<a>" + "|".join(rf"(?:{n})(?:(?:,\s+(?:and\s+|&\s+)?|;\s+|\s+(?:and|&)\s+)(?:{n})){{0,40}}" for n in _NAME_SHAPES)
     + r")(?P<etal>,?\s+et\s+al\.?)?(?:(?<=\.)\s+|\s*[.,:]\s+)(?P<rest>[\w“\"‘«(\[¿¡].*)$")
+#: the authors of a numbered reference written given names first and whole, as BibTeX's plain and abbrv styles print
+#: them ("[64] Eric J. Rossetter, Joshua P. Switkes, and J. Christian Gerdes. Title."): read only after a number, one
+#: name or the last after "and" (so "F. R. K. Chung, Spectral Graph Theory." is one author and a title)
+_GIVEN = r"(?:[A-ZÀ-Þ][a-zà-ÿ'’]+(?:-[A-ZÀ-Þ]?[a-zà-ÿ'’]+)?|[A-ZÀ-Þ]\.(?:\s?-?[A-ZÀ-Þ]\.){0,2})"
+_FULL_NAME = rf"{_GIVEN}(?:\s+{_GIVEN}){{0,2}}\s+{_FAMILY}"
+NUMBERED_FULL_HEAD = re.compile(
+    rf"^(?P<a>{_FULL_NAME}(?:(?:,\s+{_FULL_NAME}){{0,40}},?\s+and\s+{_FULL_NAME})?)(?P<etal>,?\s+et\s+al\.?)?"
+    r"\.\s+(?P<rest>[\w“\"‘«(\[¿¡].*)$")
 #: a journal's abbreviated word before the year (Vancouver's "Ann Rheum Dis. 1982;41"), never a month to drop with it
 MONTHLESS = r"(?:Dis|Med|Res|Sci|Biol|Chem|Phys|Rev|Soc|Lett|Acta|Genet|Behav|Syndr|Health|Mag|Proc)\.?\s"
+#: a month or a season before or after a year ("Jan. 1977", "2010 Mar 18", "mai 2001", "Spring 1999") — only these
+#: go with the year: the word before it may be the journal's ("J Neurosurg 2001; 95", "Anesth Analg. 2009;108")
+MONTH = (r"(?i:jan(?:uary|v|vier)?|feb(?:ruary)?|f[ée]vr?(?:ier)?|mar(?:ch|s)?|apr(?:il)?|avr(?:il)?|may|mai|june?|juin|"
+         r"july?|juil(?:let)?|aug(?:ust)?|ao[ûu]t|sept?(?:ember|embre)?|oct(?:ober|obre)?|nov(?:ember|embre)?|"
+         r"dec(?:ember)?|d[ée]c(?:embre)?|spring|summer|autumn|fall|winter|printemps|[ée]t[ée]|automne|hiver)(?![a-zà-ÿ])")
+#: Nature's, physics' and some numbered styles' year in brackets at the very end ("Neuron 88, 892-901 (2015).")
+YEAR_LAST = re.compile(rf"\s*[,;]?\s*\((?P<y>{YEAR})\)\s*\.?$")
+#: a numbered reference that has no title (ACS, physics, RSC): "J. Am. Chem. Soc. 2007, 129, 3226–3237",
+#: "Appl. Phys. Lett. 77, pp. 250–2", "Spectroscopy Europe, 2014, 26, 14-19" — a journal's name (capitalised words,
+#: abbreviated — at most 7 letters before the full stop: "Computation." ends a title — or not), its year, volume,
+#: issue and first page, and nothing else
+TITLELESS = re.compile(
+    rf"^(?P<c>(?:(?:[A-ZÀ-Þ][\w'’-]{{0,6}}\.|[A-ZÀ-Þ][\w'’-]{{0,14}}|of|the|and|for|in|&)\s+){{0,9}}"
+    rf"(?:[A-ZÀ-Þ][\w'’-]{{0,6}}\.|[A-ZÀ-Þ][\w'’-]{{0,14}}))"
+    rf"\s*,?\s+(?:(?P<y>{YEAR})\s*,\s*)?(?:vol\.\s*)?(?P<v>\d{{1,5}}[A-Z]?)\s*(?:\((?P<i>[^)]{{1,12}})\))?\s*[,:]\s*"
+    rf"(?:(?:pp?\.|no\.\s*\w+,\s*pp?\.)\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)\s*(?:[,(]\s*(?P<y2>{YEAR})\)?)?\s*\.?$")
 #: a conference's proceedings (IEEE's "in Proc. ...") and where its title ends
 CONFERENCE = re.compile(r"(?i)\b(?:proc\.|proceedings|conference|conf\.|symposium|symp\.|workshop|congress)")
 CONFERENCE_END = re.compile(rf"(?i),\s*(?:vol|pp?|no)\.|,\s*(?:[A-Z][a-z]{{2,8}}\.?\s+)?(?:\d{{1,2}}[–-]?\d{{0,2}},?\s+)?{YEAR}\s*(?:[,.]|$)")
@@ -104,6 +129,10 @@ def _identifiers(text: str, csl: dict) -> str:
             csl["ISBN"] = isbn
         text = text[:m.start()] + text[m.end():]
     text = ACCESSED.sub("", text)
+    # what PubMed and PMC add after a Vancouver reference: "[PubMed]", "PMID: 24568259", "PMCID: PMC3867744",
+    # "NIHMSID NIHMS573684", "PubMed [journal]"
+    text = re.sub(r"(?i)\s*(?:\[(?:PubMed|PMC free article|Google Scholar|CrossRef)[^\]]{0,30}\]|\bPMC?ID:?\s*(?:PMC)?\d+"
+                  r"|\bNIHMSID:?\s*NIHMS\d+|\bPubMed\s+\[journal\])\.?", "", text)
     if m := URL.search(text):
         url = m.group(0).strip("<>").rstrip(".,;)]")
         csl["URL"] = url if url.lower().startswith("http") else "https://" + url
@@ -188,6 +217,15 @@ def _container(rest: str, csl: dict) -> None:
             return
         title, after = _sentence(body)
         title = re.sub(r"\s*\((?:pp?\.)[^)]*\)\s*$", "", title)
+        # BibTeX's plain style: "In Annales Henri Poincare, volume 12, pages 1349–1385. Springer, 2011."
+        if numbers := re.search(r",\s*(?:volume\s+(?P<v>\w+)(?:\s+of\s+[^,]+)?)?,?\s*(?:pages?\s+(?P<p>[A-Za-z]?\d+(?:\s*[–—-]+\s*[A-Za-z]?\d+)?))?\s*$",
+                                title):
+            if numbers.group("v") or numbers.group("p"):
+                title = title[:numbers.start()]
+                if numbers.group("v"):
+                    csl["volume"] = numbers.group("v")
+                if numbers.group("p"):
+                    csl["page"] = re.sub(r"\s+", "", numbers.group("p"))
         if pages := re.search(r"\((?:pp?\.)\s*([^)]+)\)", body) or MLA_PAGES.search(body):
             csl["page"] = pages.group(1).strip().replace(" ", "")
         csl["container-title"] = title.strip(" ,.")
@@ -231,6 +269,9 @@ def _container(rest: str, csl: dict) -> None:
         elif v := re.match(r"^(\d+[A-Z]?)", tail):
             csl["volume"] = v.group(1)
             tail = tail[v.end():]
+            if supplement := re.match(r"(?i)^\s+(Suppl\.?(?:\s*\d+)?)", tail):  # Vancouver's "2013;58 Suppl 1: e119-22"
+                csl["issue"] = supplement.group(1)
+                tail = tail[supplement.end():]
         tail = re.sub(r"(?i)^\s*[,:]\s*(?:article\s+)?", "", tail)
         if p := PAGES.match(tail.strip()):
             csl["page"] = re.sub(r"\s+", "", p.group("p"))
@@ -308,8 +349,15 @@ def parse_reference(text: str) -> Reference:
     """One formatted reference → CSL-JSON fields (see the module's text)."""
     text = _clean(text)[:4000]
     csl: dict = {}
-    rest_text = NUMBERED.sub("", _identifiers(text, csl), count=1)
+    unnumbered = _identifiers(text, csl)
+    rest_text = NUMBERED.sub("", unnumbered, count=1)
+    numbered = rest_text != unnumbered
+    given_first = False
     style, authors, year, rest = "", "", "", ""
+    last_year = ""
+    if (m := YEAR_LAST.search(rest_text)) and (head := APA_HEAD.match(rest_text)) and not head.group("rest").strip(" .,"):
+        # Nature's "Title. Journal 12, 1-21 (1995)." ends with its year: no APA head (its "authors" would be the line)
+        last_year, rest_text = m.group("y"), rest_text[:m.start()]
     if (m := APA_HEAD.match(rest_text)) and not re.search(r"[“”\"]", m.group("a")):  # "(1970)" after a quoted title
         style, authors, year, rest = "apa", m.group("a"), m.group("y"), m.group("rest")
     elif (m := CHICAGO_HEAD.match(rest_text)) and not re.search(r"[:“”\"?!]", m.group("a")):  # a title is no name
@@ -320,13 +368,29 @@ def parse_reference(text: str) -> Reference:
         style, authors, rest = "mla", rest_text[:q.start()], rest_text[q.start() + 1:].strip()
         if re.search(r"(?:^|[\s.,])[A-ZÀ-ÞА-ЯΑ-Ω]$", authors):  # "Zimbardo, Philip G. “Does...": the initial's full stop
             authors += "."
+    elif numbered and (m := NUMBERED_FULL_HEAD.match(rest_text)):
+        style, authors, rest = "numbered", m.group("a"), m.group("rest")
+        given_first = True
     elif (m := NUMBERED_HEAD.match(rest_text)) and not re.match(rf"(?i)(?:{NO_DATE}|s\.|pp?\.\s*\d)", m.group("rest")):
         style, authors, rest = "numbered", m.group("a"), m.group("rest")
     elif m := re.match(r"^(?P<a>[^.]{2,150}?(?:,\s*[^.]{1,60})?)\.\s+(?P<rest>[A-ZÀ-Þ].*)$", rest_text):
         style, authors, rest = "mla", m.group("a"), m.group("rest")
     else:
         rest = rest_text
-    if authors:
+    if last_year:
+        year = last_year
+    if style == "numbered" and (t := TITLELESS.match(rest.strip())):
+        # no title: what follows the authors is the journal and its numbers (ACS, physics, RSC)
+        csl.update({"container-title": t.group("c").strip(), "volume": t.group("v"),
+                    "page": re.sub(r"\s+", "", t.group("p")), "type": "article-journal"})
+        if t.group("i"):
+            csl["issue"] = t.group("i").strip()
+        year = year or t.group("y") or t.group("y2") or ""
+        rest = ""
+    if authors and given_first:  # "Eric J. Rossetter, Joshua P. Switkes, and J. Christian Gerdes": each name whole
+        csl["author"] = [n for part in re.split(r",\s+(?:and\s+)?|\s+and\s+", authors)[:100]
+                         if (n := cslmod.parse_name(part.strip()))]
+    elif authors:
         if names := split_authors(authors):
             editors = bool(EDITORS.search(_clean(authors).rstrip(".")))
             csl["editor" if editors else "author"] = names
@@ -354,11 +418,18 @@ def parse_reference(text: str) -> Reference:
             run_on = bool(years)
         year = years[-1] if years else ""
         # the year printed last (IEEE "in OCEANS, 2001. Proceedings ..., 2001, pp. 369–374": the first is the title's)
-        dates = list(re.finditer(rf",?\s*(?:(?:\d{{1,2}}\s+)?(?<![A-Za-zé.])(?!{MONTHLESS})[A-Za-zé.]+\s+)?{re.escape(year)}\b", after)) if year else []
+        # the year with its month ("Jan. 1977", "2010 Mar 18"); at the very end with the word before it ("Warszawa 1999.",
+        # a place), never elsewhere ("J Neurosurg 2001; 95": the journal's)
+        dates = list(re.finditer(rf",?\s*(?:(?:\d{{1,2}}\s+)?(?<![A-Za-zé.])(?:{MONTH}\.?,?\s+(?:\d{{1,2}},?\s+)?)?)?"
+                                 rf"{re.escape(year)}\b(?:\s+{MONTH}\.?(?:\s+\d{{1,2}}(?!\d))?)?", after)) if year else []
+        if year and (last := re.search(rf",?\s*(?:\d{{1,2}}\s+)?(?<![A-Za-zé.])(?!{MONTHLESS})[A-Za-zé.]+\s+{re.escape(year)}\s*\.?$",
+                                       after)):
+            dates.append(last)
         after_wo_year = after[:dates[-1].start()] + after[dates[-1].end():] if dates else after
     else:
         after_wo_year = after
-    _container(after_wo_year, csl)
+    if not csl.get("container-title"):
+        _container(after_wo_year, csl)
     if year and not re.match(NO_DATE, year, re.I):
         csl["issued"] = {"date-parts": [[int(year[:4])]]}
     if "type" not in csl:

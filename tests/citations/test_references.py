@@ -120,9 +120,11 @@ def test_on_a_second_independent_corpus_anystyle_gold_set_the_fields_hold():
     counts = score_anystyle()
     # session 23 (numbered styles: IEEE, Vancouver, ACS/Nature read — BENCHMARKS.md): session 22 read
     # author 76 %, year 98 %, title 66 %, container 54 %, volume 54 %, pages 53 %, publisher 73 %, 1,220 trusted
-    assert counts["references"] == 1669 and counts["confident"] >= 1400
-    assert counts["confident and right"] / counts["confident"] >= 0.93  # main before session 23: 1,041 of 1,220 (85 %)
-    floors = {"author": 0.93, "year": 0.98, "title": 0.82, "container-title": 0.63, "volume": 0.60, "page": 0.61,
+    # session 24 (Nature's unnumbered-stop and year-last lines, ACS/physics lines with no title, BibTeX plain's whole
+    # names, PubMed's marks): container 807 → 872, volume 626 → 674, page 615 → 682 of 1,147 / 941 / 929
+    assert counts["references"] == 1669 and counts["confident"] >= 1460
+    assert counts["confident and right"] / counts["confident"] >= 0.94  # main before session 23: 1,041 of 1,220 (85 %)
+    floors = {"author": 0.93, "year": 0.98, "title": 0.88, "container-title": 0.75, "volume": 0.71, "page": 0.73,
               "publisher": 0.75}
     assert set(floors) == set(ANYSTYLE_FIELDS)
     for key, floor in floors.items():
@@ -167,3 +169,59 @@ def test_numbered_references_ieee_vancouver_acs(text, family, title, container, 
         assert csl["container-title"] == container, csl
     assert split_authors("Lin TC, Yen JM, Gong KB") == [{"family": "Lin", "given": "T. C."}, {"family": "Yen", "given": "J. M."},
                                                          {"family": "Gong", "given": "K. B."}]
+
+
+@pytest.mark.parametrize("text, family, title, container, volume, issue, page, year", [
+    # Nature: the number without a full stop, the year in brackets at the end (AnyStyle's gold set)
+    ("30 Basso, D. M., Beattie, M. S. & Bresnahan, J. C. A sensitive and reliable locomotor rating scale for open field "
+     "testing in rats. Journal of neurotrauma 12, 1-21 (1995).", "Basso",
+     "A sensitive and reliable locomotor rating scale for open field testing in rats", "Journal of neurotrauma", "12",
+     None, "1-21", 1995),
+    ("13 Ringholz, G. M. et al. Prevalence and patterns of cognitive impairment in sporadic ALS. Neurology 65, 586-590, "
+     "doi:10.1212/01.wnl.0000172911.39167.b6 (2005).", "Ringholz",
+     "Prevalence and patterns of cognitive impairment in sporadic ALS", "Neurology", "65", None, "586-590", 2005),
+    # ACS and physics: no title — the journal, its year, volume and pages
+    ("[23] Chabinyc, M. L. et al., J. Am. Chem. Soc. 2007, 129, 3226–3237.", "Chabinyc", None, "J. Am. Chem. Soc.",
+     "129", None, "3226–3237", 2007),
+    ("J. P. Ibbetson, P. T. Fini, K. D. Ness, S. P. DenBars, J. S. Speck, and U. K. Mishra, Appl. Phys. Lett. 77, "
+     "pp. 250–2 (2000)", "Ibbetson", None, "Appl. Phys. Lett.", "77", None, "250–2", 2000),
+    # BibTeX's plain style after a number: names given first and whole
+    ("[64] Eric J. Rossetter, Joshua P. Switkes, and J. Christian Gerdes. Experimental validation of the potential "
+     "field lanekeeping system. International Journal of Automotive Technology, 5:98–108, 2004.", "Rossetter",
+     "Experimental validation of the potential field lanekeeping system", "International Journal of Automotive Technology",
+     "5", None, "98–108", 2004),
+    ("[124] Jared Wunsch and Maciej Zworski. Resolvent estimates for normally hyperbolic trapped sets. In Annales Henri "
+     "Poincare, volume 12, pages 1349–1385. Springer, 2011.", "Wunsch",
+     "Resolvent estimates for normally hyperbolic trapped sets", "Annales Henri Poincare", "12", None, "1349–1385", 2011),
+    # Vancouver: the journal's last word before the year is no month ("J;" and "Anesth" were left)
+    ("Vates GE, Berger MS, Wilson CB. Diagnosis and management of pituitary abscess: A review of twenty-four cases. "
+     "J Neurosurg 2001; 95: 233-41.", "Vates", "Diagnosis and management of pituitary abscess: A review of twenty-four cases",
+     "J Neurosurg", "95", None, "233-41", 2001),
+    ("Lindholm ML, Traff S, Granath F, Greenwald SD, Ekbom A, Lennmarken C, et al. Mortality within 2 years after surgery "
+     "in relation to low intraoperative bispectral index values and preexisting malignant disease. Anesth Analg. "
+     "2009;108(2): 508-12.", "Lindholm", "Mortality within 2 years after surgery in relation to low intraoperative "
+     "bispectral index values and preexisting malignant disease", "Anesth Analg.", "108", "2", "508-12", 2009),
+    # PubMed Central's lists: no mark between year, volume and pages, a supplement, PubMed's marks after
+    ("10. Beurskens R, Wilken JM, Dingwell JB. Dynamic stability of individuals with transtibial amputation walking in "
+     "destabilizing environments. Journal of biomechanics. 2014 47(7) 1675-81. NIHMSID NIHMS573684 PubMed [journal] "
+     "PMID 24679710", "Beurskens", "Dynamic stability of individuals with transtibial amputation walking in "
+     "destabilizing environments", "Journal of biomechanics.", "47", "7", "1675-81", 2014),
+    ("38. Stekler JD, O'Neal JD, Lane A. Relative accuracy of serum, whole blood, and oral fluid HIV tests among Seattle "
+     "men who have sex with men. J Clin Virol. 2013;58 Suppl 1: e119-22. PMCID: 3867744.", "Stekler",
+     "Relative accuracy of serum, whole blood, and oral fluid HIV tests among Seattle men who have sex with men",
+     "J Clin Virol.", "58", "Suppl 1", "e119-22", 2013),
+])
+def test_more_numbered_shapes_nature_acs_physics_bibtex_plain_pubmed(text, family, title, container, volume, issue, page,
+                                                                    year):
+    """Session 24: the numbered shapes session 23 left (AnyStyle's gold set, container 70 %, volume and pages 66 %):
+    Nature's lines were one long title (no full stop after the number, "(1995)." at the end taken for APA's head),
+    ACS's and physics' lines with no title gave "J. Am" as the title, BibTeX plain's "Eric J. Rossetter" was
+    family "Eric", a Vancouver journal lost its last word with the year ("J;", "Anesth")."""
+    csl = parse_reference(text).csl
+    assert csl["author"][0]["family"] == family, csl
+    assert (csl.get("container-title"), csl.get("volume"), csl.get("issue"), csl.get("page")) == (container, volume, issue,
+                                                                                               page), csl
+    # ("In Annales ..., volume 12, pages ...": BibTeX's incollection/inproceedings, read as a part of a book)
+    assert csl["issued"] == {"date-parts": [[year]]} and csl["type"] == ("chapter" if ". In " in text else "article-journal"), csl
+    if title:
+        assert csl["title"] == title, csl

@@ -121,7 +121,7 @@ def test_the_openapi_schema_says_tags_are_taken_by_code_or_name(api):
 
 
 def test_date_ranges_of_the_csl_test_suite_export_in_every_style_with_their_year(client, api, instructor, built_list):
-    """The CSL test-suite's ``date_RangeDelimiter`` (tests/data/csl/crashes/, copied whole): its INPUT imported,
+    """The CSL test-suite's ``date_RangeDelimiter`` (tests/data/csl/dates/, copied whole): its INPUT imported,
     then the list exported. IEEE's bibliography answered 500 (citeproc-py: ``context.join`` on a <text>), and a
     range within one year (2–4 January 1999) printed no date at all where a style shows the year only."""
     from syllabus.citations.bibliography import PICKER
@@ -130,7 +130,7 @@ def test_date_ranges_of_the_csl_test_suite_export_in_every_style_with_their_year
     from tests.citations.test_csl_golden import _sections
 
     lst = built_list["list"]
-    fixture = (DATA / "csl" / "crashes" / "date_RangeDelimiter.txt").read_text(encoding="utf-8")
+    fixture = (DATA / "csl" / "dates" / "date_RangeDelimiter.txt").read_text(encoding="utf-8")
     _, token = create_api_token(instructor)
     r = client.post(f"/api/v1/lists/{lst.pk}/import", {"file": SimpleUploadedFile("ranges.json", _sections(fixture)["INPUT"].encode())},
                     HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -148,8 +148,8 @@ def ill_new(request, record_id: int):
     record = selectors.consortium_record(request.user, record_id)
     services.ensure_ill_staff(request.user, request.user.institution)
     if request.method == "POST":
-        services.raise_loan_request(request.user, record, note=request.POST.get("note", "")[:2000],
-                                    service_type=request.POST.get("service_type", "Loan"))
+        data = forms.IllNewForm.parse(request.POST)
+        services.raise_loan_request(request.user, record, note=data["note"], service_type=data["service_type"] or "Loan")
         messages.success(request, _("The inter-library loan request was sent to %(owner)s.") % {"owner": record.institution.name})
         return redirect(reverse("consortium:ill") + "?side=requester")
     return render(request, "consortium/ill_new.html", {"record": record})
@@ -195,22 +195,12 @@ def purchase(request, record_id: int):
 # --- CON-4: cross-member fulfillment ------------------------------------------------------------------
 
 
-def _cross_data(post) -> dict:
-    data: dict = {"chapters": post.get("chapters", "")[:500], "note": post.get("note", "")[:2000]}
-    lo, hi = post.get("page_from", ""), post.get("page_to", "")
-    if lo or hi:
-        data["page_ranges"] = [{"from": lo[:6], "to": hi[:6]}]
-    if data["note"]:
-        data["notes"] = [data["note"]]
-    return data
-
-
 @login_required
 @rule_errors
 def cross_request(request, record_id: int):
     record = selectors.consortium_record(request.user, record_id)
     if request.method == "POST":
-        cross = services.request_from_member(request.user, record, request.POST.get("kind", "")[:20], _cross_data(request.POST))
+        cross = services.request_from_member(request.user, record, *forms.CrossRequestForm.request_data(request.POST))
         messages.success(request, _("Your request was sent to %(owner)s.") % {"owner": record.institution.name})
         return redirect(reverse("fulfillment:mine") if cross.digitization_id else reverse("consortium:cross-mine"))
     return render(request, "consortium/cross_request.html", {"record": record})

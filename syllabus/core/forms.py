@@ -29,6 +29,10 @@ class RuleForm(forms.Form):
         """``more``: fields known only at the request (one per user group, per form field ...)."""
         super().__init__(*args, **kwargs)
         self.fields.update(more or {})
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):   # the value cut short, and what the form offers
+                field.error_messages["invalid_choice"] = (
+                    "%(value).40s is not one of " + ", ".join(str(k) for k, _label in field.choices if k != ""))
 
     @classmethod
     def parse(cls, data, files=None, **kwargs) -> dict:

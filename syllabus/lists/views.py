@@ -796,7 +796,7 @@ def _library_context(request, pk: int, message: str = "", item_filter_key: str =
 
 
 def _library(request, pk: int):
-    flt = request.POST.get("item_status") or ""
+    flt = forms.LibraryViewForm.parse(request.POST)["item_status"]
     page = paging.number(request)
     return lambda message="": render(request, "lists/_library.html",
                                      {**_library_context(request, pk, message, flt, page), "oob": True})
@@ -879,11 +879,12 @@ def rollover(request):
     ensure_may_roll_over(request.user)
     if request.method != "POST":
         return render(request, "lists/rollover.html", _rollover_context(request))
-    dry_run = request.POST.get("action") != "run"
-    raw = {k: request.POST.get(k, "") for k in ("from_term", "to_term", "to_term_start", "notes")}
+    raw = {k: request.POST.get(k, "") for k in ("from_term", "to_term", "to_term_start", "notes")}   # shown again
+    dry_run = True
     try:
         form = forms.RolloverForm.values(request.POST)
-        report = roll_over_lists(request.user, request.user.institution, dry_run=dry_run, max_lists=ROLLOVER_PAGE_MAX_LISTS, **form)
+        dry_run = form["dry_run"]
+        report = roll_over_lists(request.user, request.user.institution, max_lists=ROLLOVER_PAGE_MAX_LISTS, **form)
     except PermissionDenied:
         raise
     except RuleViolation as exc:

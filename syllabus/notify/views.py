@@ -11,7 +11,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.core import paging
 from syllabus.web import tabs

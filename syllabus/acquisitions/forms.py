@@ -32,6 +32,12 @@ class NewTaskForm(TaskForm):
 
     kind = forms.ChoiceField(choices=Kind.choices)
 
+    @classmethod
+    def kind_and_fields(cls, post) -> tuple[str, dict]:
+        """The task's kind, and its fields as :func:`~syllabus.acquisitions.services.create_task` takes them."""
+        fields = cls.parse(post)
+        return fields.pop("kind"), fields
+
 
 class PurchaseForm(RuleForm):
     """An instructor's purchase request, of the new edition a notice names (or of the item)."""

@@ -69,8 +69,7 @@ def task_detail(request, task_id: int):
 @rule_errors
 def create_task(request, citation_id: int):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
-    values = forms.NewTaskForm.parse(request.POST)
-    kind = values.pop("kind")
+    kind, values = forms.NewTaskForm.kind_and_fields(request.POST)
     if values["assignee"] is None:
         values["assignee"] = request.user
     services.create_task(request.user, citation, kind, **values)

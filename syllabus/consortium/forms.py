@@ -93,7 +93,7 @@ class CrossRequestForm(RuleForm):
     """A reader's request of another member's item (CON-4): a scan of part of it, or a loan."""
 
     rule = "CON-4"
-    kind = forms.ChoiceField(choices=CrossRequest._meta.get_field("kind").choices)
+    kind = forms.ChoiceField(choices=((CrossRequest.DIGITIZATION, "digitization"), (CrossRequest.LOAN, "loan")))
     chapters = text(500)
     page_from = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
     page_to = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)

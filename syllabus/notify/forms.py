@@ -13,5 +13,4 @@ class LetterSwitchForm(RuleForm):
 
     rule = "LTR-3"
     channel = forms.ChoiceField(choices=CHANNELS, required=False)   # none: the letter itself
-    enabled = forms.TypedChoiceField(choices=(("0", "off"), ("1", "on")), coerce=lambda v: v == "1",
-                                     required=False, empty_value=False)
+    enabled = forms.ChoiceField(choices=(("0", "off"), ("1", "on")), required=False)   # none: off

@@ -128,10 +128,11 @@ def letter_switch(request, code: str):
     institution = _letter_admin(request)
     letter = _letter(code)
     data = forms.LetterSwitchForm.parse(request.POST)
+    on = data["enabled"] == "1"
     if data["channel"]:
-        services.save_letter(request.user, institution, code, channels={data["channel"]: data["enabled"]})
+        services.save_letter(request.user, institution, code, channels={data["channel"]: on})
     else:
-        services.save_letter(request.user, institution, code, enabled=data["enabled"])
+        services.save_letter(request.user, institution, code, enabled=on)
     row = selectors.letter_row(institution, letter)
     if is_htmx(request):
         return render(request, "notify/_letter_row.html", {"row": row})

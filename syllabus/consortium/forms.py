@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from syllabus.core.forms import Checked, DateText, IdList, RuleForm, Sent, id_field, text
-from syllabus.core.limits import column
+from syllabus.core.limits import JSON_CHARS, column
 
 from .models import CrossRequest, IllPartner, IllRequest
 from .reader_requests import KINDS, NOTE_MAX
@@ -66,6 +66,23 @@ class IllMoveForm(RuleForm):
     reason = text(200)
     agency = text(100)
     due_days = forms.IntegerField(min_value=1, max_value=365, required=False)
+    side = forms.ChoiceField(choices=(("supplier", "supplier"), ("requester", "requester")), required=False)   # the queue's tab
+
+
+class ShareForm(RuleForm):
+    """A list shown in the consortium's lists gateway, or no longer (CON-3)."""
+
+    rule = "CON-3"
+    shared = Checked()
+
+
+class ConfigSetForm(RuleForm):
+    """A consortium-level setting (CON-1): its value as typed (empty removes it; a list as JSON)
+    and whether members may override it."""
+
+    rule = "CON-1"
+    value = text(JSON_CHARS)
+    locked = Checked()
 
 
 class PurchaseFromRecordForm(RuleForm):

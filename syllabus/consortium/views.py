@@ -51,9 +51,9 @@ def config_page(request):
 @rule_errors(back_url="/consortium/config/")
 def config_set(request, key: str):
     services.ensure_consortium_admin(request.user)
-    value = _parse(key, request.POST.get("value", ""))
-    services.set_consortium_value(request.user, key, value)
-    removed = services.lock_setting(request.user, key, request.POST.get("locked") == "on")
+    data = forms.ConfigSetForm.parse(request.POST)
+    services.set_consortium_value(request.user, key, _parse(key, data["value"]))
+    removed = services.lock_setting(request.user, key, data["locked"])
     msg = _("%(key)s saved for the consortium.") % {"key": key}
     if removed:
         msg += " " + _("%(n)s member override(s) removed.") % {"n": removed}
@@ -108,7 +108,7 @@ def share(request, list_id: int):
     lst = ResourceList.objects.filter(pk=list_id).first()
     if lst is None:
         raise Http404
-    services.share_list(request.user, lst, request.POST.get("shared") == "on")
+    services.share_list(request.user, lst, forms.ShareForm.parse(request.POST)["shared"])
     return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("lists:edit", args=[lst.pk])))
 
 
@@ -163,8 +163,7 @@ def ill_move(request, ill_id: int):
     data = forms.IllMoveForm.parse(request.POST)
     services.move_loan_request(request.user, ill, data["action"], note=data["note"], reason=data["reason"],
                                due_days=data["due_days"], agency=data["agency"])
-    side = "requester" if request.POST.get("side") == "requester" else "supplier"
-    return redirect(reverse("consortium:ill") + f"?side={side}")
+    return redirect(reverse("consortium:ill") + f"?side={data['side'] or 'supplier'}")
 
 
 # --- CON-2: a purchase from another member's metadata --------------------------------------------

@@ -212,6 +212,10 @@ def test_the_record_button_the_form_and_the_owners_queue(client, world):
     client.force_login(b)
     queue = client.get("/consortium/ill/").content.decode()
     assert "The Structure of Scientific Revolutions" in queue and 'data-testid="ill-will_supply"' in queue
+    # the queue's tab to go back to is read by the form: one the queue has not is refused before the step
+    sideways = client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "will_supply", "side": "sideways"})
+    assert sideways.status_code == 400 and "<strong>CON-2:</strong>" in sideways.content.decode()
+    assert IllRequest.objects.get().status == ill.status
     assert client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "will_supply"}).status_code == 302
     assert client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "loan"}).status_code == 302
     ill.refresh_from_db()

@@ -31,8 +31,8 @@ class CollectForm(RuleForm):
     def clean_csl(self) -> dict:
         try:
             data = jsondata.loads(self.cleaned_data["csl"] or "{}")
-        except ValueError:
-            raise forms.ValidationError("the citation is not CSL-JSON; find it again") from None
+        except ValueError as exc:   # not JSON, or nested too deep
+            raise forms.ValidationError(f"the citation is not CSL-JSON ({exc}); find it again") from None
         return data if isinstance(data, dict) else {}
 
 

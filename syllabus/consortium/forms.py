@@ -110,7 +110,8 @@ class CrossRequestForm(RuleForm):
     """A reader's request of another member's item (CON-4): a scan of part of it, or a loan."""
 
     rule = "CON-4"
-    kind = forms.ChoiceField(choices=((CrossRequest.DIGITIZATION, "digitization"), (CrossRequest.LOAN, "loan")))
+    kind = forms.ChoiceField(choices=((CrossRequest.DIGITIZATION, "digitization"), (CrossRequest.LOAN, "loan")),
+                             required=False)   # none: the service's "ask for a digitization or a loan"
     chapters = text(500)
     page_from = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
     page_to = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)

@@ -6,7 +6,7 @@ from django import forms
 from syllabus.core.forms import DateText, RuleForm, id_field, text
 from syllabus.core.limits import TERM, column
 
-from .models import AcquisitionTask, PurchaseRequest
+from .models import AcquisitionTask, Kind, PurchaseRequest
 
 MAX_CONCURRENT_USERS = 10_000  # as the API's ConcurrentUsers
 
@@ -25,6 +25,18 @@ class TaskForm(RuleForm):
     concurrent_users = forms.IntegerField(required=False, min_value=0, max_value=MAX_CONCURRENT_USERS)
     url = forms.CharField(required=False, max_length=column(AcquisitionTask, "url"))
     assignee = forms.CharField(required=False, strip=False, empty_value=None, max_length=150)
+
+
+class NewTaskForm(TaskForm):
+    """A task started from a list item: which kind (order, licence, short loan), then its fields."""
+
+    kind = forms.ChoiceField(choices=Kind.choices)
+
+    @classmethod
+    def kind_and_fields(cls, post) -> tuple[str, dict]:
+        """The task's kind, and its fields as :func:`~syllabus.acquisitions.services.create_task` takes them."""
+        fields = cls.parse(post)
+        return fields.pop("kind"), fields
 
 
 class PurchaseForm(RuleForm):

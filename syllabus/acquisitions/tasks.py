@@ -1,9 +1,6 @@
 """Timers of acquisitions: the periodic new-edition check (SRV-3), swept by ``tick``."""
-from syllabus.core.tasks import periodic
+from syllabus.core.tasks import register_sweeps
 
 from . import services
 
-
-@periodic("acquisitions.new_editions")
-def new_editions(now) -> int:
-    return services.sweep_new_editions(now)
+register_sweeps({"acquisitions.new_editions": services.sweep_new_editions})

@@ -20,7 +20,7 @@ from syllabus.web import tabs
 from syllabus.web.errors import rule_errors
 
 from . import forms, selectors, services
-from .models import AcquisitionTask, EditionNotice, Kind, PurchaseRequest, TaskStatus
+from .models import AcquisitionTask, EditionNotice, PurchaseRequest, TaskStatus
 from .permissions import ensure_task
 from .workflow import TASK_WORKFLOW
 
@@ -69,10 +69,7 @@ def task_detail(request, task_id: int):
 @rule_errors
 def create_task(request, citation_id: int):
     citation, _acc = list_selectors.citation_for(request.user, citation_id)
-    kind = request.POST.get("kind", "")
-    if kind not in Kind.values:
-        raise Http404
-    values = forms.TaskForm.parse(request.POST)
+    kind, values = forms.NewTaskForm.kind_and_fields(request.POST)
     if values["assignee"] is None:
         values["assignee"] = request.user
     services.create_task(request.user, citation, kind, **values)

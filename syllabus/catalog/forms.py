@@ -22,6 +22,20 @@ class AddToListForm(RuleForm):
     section_id = id_field(required=False)
 
 
+class CollectForm(RuleForm):
+    """DSV-3: a citation saved to My collection (the link resolver's "Save"), as CSL-JSON."""
+
+    rule = "DSV-3"
+    csl = forms.CharField(required=False, max_length=JSON_CHARS)
+
+    def clean_csl(self) -> dict:
+        try:
+            data = jsondata.loads(self.cleaned_data["csl"] or "{}")
+        except ValueError as exc:   # not JSON, or nested too deep
+            raise forms.ValidationError(f"the citation is not CSL-JSON ({exc}); find it again") from None
+        return data if isinstance(data, dict) else {}
+
+
 class CiteItSaveForm(RuleForm):
     """DSV-4: where a harvested citation goes — My collection or one of my lists."""
 

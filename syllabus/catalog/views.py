@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -27,7 +27,7 @@ from syllabus.citations import bibliography, exports, formats, openurl
 from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
-from syllabus.web.errors import refusal
+from syllabus.web.errors import refusal, refusal_fragment
 from syllabus.web.errors import rule_errors as web_rule_errors
 from syllabus.web.htmx import is_htmx
 from syllabus.core import jsondata
@@ -37,13 +37,17 @@ from .models import CollectionEntry, Representation, RepresentationFile
 
 
 
-def _flash_error(request, exc):
-    return render(request, "catalog/_flash.html", {"message": str(exc), "ok": False})
-
-
 # a refused request becomes a page naming the rule: 404 for what the user may not know of, 403
-# for what they may not do, 400 for a broken rule; htmx gets the message in the flash region
-rule_errors = web_rule_errors(htmx=_flash_error)
+# for what they may not do, 400 for a broken rule; htmx gets it in the flash region beside the button
+rule_errors = web_rule_errors(htmx=refusal_fragment)
+
+
+def _back_to_record(request, pk: int) -> str:
+    return safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[pk]))
+
+
+def _back_to_collection(request, *args, **kwargs) -> str:
+    return reverse("catalog:collection")
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -172,26 +176,27 @@ def collect(request, pk: int):
 
 @login_required
 @require_POST
-@rule_errors
+@web_rule_errors(htmx=refusal_fragment, flash=_back_to_record)
 def add_to_list(request, pk: int):
     """DSV-3: add a record from the results or the record page to one of my lists."""
     rec = _record_or_404(request, pk)
     return _added_to_list(request, lambda list_pk, section_id: lists_port.add_record(request.user, list_pk, rec, section_id=section_id),
-                          back=safe_next(request, request.POST.get("next"), fallback=reverse("catalog:record", args=[rec.pk])))
+                          back=_back_to_record(request, rec.pk))
 
 
 def _added_to_list(request, add: Callable[[int, int | None], Any], *, back: str) -> HttpResponse:
     """Add to the list the form names (``add(list_pk, section_id)`` answers the citation, DSV-3)
-    and say how it went: a flash fragment to an htmx request, else a message and a redirect to ``back``."""
+    and say so: a flash fragment to an htmx request, else a message and a redirect to ``back`` (a
+    refusal is the view's ``rule_errors``: the flash fragment, or the message on the page it came from)."""
+    chosen = forms.AddToListForm.parse(request.POST)
     try:
-        chosen = forms.AddToListForm.parse(request.POST)
         citation = add(chosen["list_id"], chosen["section_id"])
-        message, ok = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}, True
-    except RuleViolation as exc:
-        message, ok = str(exc), False
+    except NotFound as exc:   # the list the form names is none of theirs: the form is refused, the page is there
+        raise RuleViolation(exc.rule, exc.detail, field="list_id") from None
+    message = _("Added to the list “%(title)s”.") % {"title": citation.resource_list.title}
     if is_htmx(request):
-        return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
-    (messages.success if ok else messages.error)(request, message)
+        return render(request, "catalog/_flash.html", {"message": message, "ok": True})
+    messages.success(request, message)
     return redirect(back)
 
 
@@ -227,7 +232,7 @@ def collection_remove(request, pk: int):
 
 @login_required
 @require_POST
-@rule_errors
+@web_rule_errors(htmx=refusal_fragment, flash=_back_to_collection)
 def collection_to_list(request, pk: int):
     entry = selectors.collection_of(request.user).filter(pk=pk).first()
     if entry is None:
@@ -470,15 +475,10 @@ def openurl_page(request):
 @rule_errors
 def collect_citation(request):
     """Save a resolved (or any) citation, given as CSL-JSON, to My collection."""
-    try:
-        data = jsondata.loads(request.POST.get("csl") or "{}")
-        services.add_to_collection(request.user, csl=data if isinstance(data, dict) else {}, source=CollectionEntry.Source.MANUAL)
-        message, ok = _("Saved to My collection."), True
-    except (ValueError, RuleViolation) as exc:
-        message, ok = str(exc), False
+    csl = forms.CollectForm.parse(request.POST)["csl"]
+    services.add_to_collection(request.user, csl=csl, source=CollectionEntry.Source.MANUAL)
+    message = _("Saved to My collection.")
     if is_htmx(request):
-        return render(request, "catalog/_flash.html", {"message": message, "ok": ok})
-    if not ok:
-        return HttpResponseBadRequest(message)
+        return render(request, "catalog/_flash.html", {"message": message, "ok": True})
     messages.success(request, message)
     return redirect("catalog:collection")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from django import forms
 
 from syllabus.core.forms import Checked, DateText, IdList, RuleForm, Sent, id_field, text
-from syllabus.core.limits import column
+from syllabus.core.limits import JSON_CHARS, column
 
-from .models import IllPartner, IllRequest
+from .models import CrossRequest, IllPartner, IllRequest
 from .reader_requests import KINDS, NOTE_MAX
 
 
@@ -66,6 +66,23 @@ class IllMoveForm(RuleForm):
     reason = text(200)
     agency = text(100)
     due_days = forms.IntegerField(min_value=1, max_value=365, required=False)
+    side = forms.ChoiceField(choices=(("supplier", "supplier"), ("requester", "requester")), required=False)   # the queue's tab
+
+
+class ShareForm(RuleForm):
+    """A list shown in the consortium's lists gateway, or no longer (CON-3)."""
+
+    rule = "CON-3"
+    shared = Checked()
+
+
+class ConfigSetForm(RuleForm):
+    """A consortium-level setting (CON-1): its value as typed (empty removes it; a list as JSON)
+    and whether members may override it."""
+
+    rule = "CON-1"
+    value = text(JSON_CHARS)
+    locked = Checked()
 
 
 class PurchaseFromRecordForm(RuleForm):
@@ -75,3 +92,38 @@ class PurchaseFromRecordForm(RuleForm):
     list = id_field(required=False)            # none or not the institution's: "choose one of your institution's lists"
     kind = text(20)
     notes = text(2000)
+
+
+class IllNewForm(RuleForm):
+    """Staff's inter-library loan request of another member's record (CON-2): a loan or a copy."""
+
+    rule = "CON-2"
+    service_type = forms.ChoiceField(choices=(("Loan", "Loan"), ("Copy", "Copy")), required=False)   # none: a loan
+    note = text(2000)
+
+
+#: the highest page a cross-member request names (as the form's number inputs)
+MAX_PAGE = 100_000
+
+
+class CrossRequestForm(RuleForm):
+    """A reader's request of another member's item (CON-4): a scan of part of it, or a loan."""
+
+    rule = "CON-4"
+    kind = forms.ChoiceField(choices=((CrossRequest.DIGITIZATION, "digitization"), (CrossRequest.LOAN, "loan")),
+                             required=False)   # none: the service's "ask for a digitization or a loan"
+    chapters = text(500)
+    page_from = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
+    page_to = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
+    note = text(2000)
+
+    @classmethod
+    def request_data(cls, post) -> tuple[str, dict]:
+        """The kind, and the request's data as the services take it (one page range, the note)."""
+        form = cls.parse(post)
+        data: dict = {"chapters": form["chapters"], "note": form["note"]}
+        if form["page_from"] is not None or form["page_to"] is not None:
+            data["page_ranges"] = [{"from": form["page_from"], "to": form["page_to"]}]
+        if form["note"]:
+            data["notes"] = [form["note"]]
+        return form["kind"], data

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.errors import NotFound
 from syllabus.courses.models import Course
 from syllabus.lists.models import Citation, ResourceList, Section
 from syllabus.lists.workflow import Visibility
+
+from .workflow import IllStatus as S
 
 # --- CON-3: the lists gateway -------------------------------------------------------------------
 
@@ -177,37 +180,35 @@ def my_ill_requests(user) -> QuerySet:
             .select_related("pickup_library", "citation__resource_list").order_by("-created_at", "-id"))
 
 
+#: what the reader reads of each ISO 18626 status; a loan (Loaned, Overdue, Recalled) is said by
+#: :func:`reader_status` from where the copy is
+_READER_STATUS = {
+    S.NEW: _("Your library is looking for a library to supply it"),
+    S.REQUEST_RECEIVED: _("Requested from another library"),
+    S.EXPECT_TO_SUPPLY: _("Requested from another library"),
+    S.WILL_SUPPLY: _("Another library will supply it"),
+    S.LOAN_COMPLETED: _("Completed"),
+    S.COPY_COMPLETED: _("The copy was sent to you"),
+    S.CANCEL_REQUESTED: _("Cancelling: waiting for the supplying library's answer"),
+    S.UNFILLED: _("Could not be supplied"),
+    S.CANCELLED: _("Cancelled"),
+}
+_LOAN_AT_READER = {
+    S.OVERDUE: _("Overdue: please return it to your library"),
+    S.RECALLED: _("Recalled by the lending library: please return it"),
+    S.LOANED: _("Ready for you at your library"),
+}
+
+
 def reader_status(ill) -> str:
     """What the reader reads of the ISO 18626 status (and the requester's Received/ShippedReturn)."""
-    from django.utils.translation import gettext as _
-
-    from .models import IllStatus as S
-
-    if ill.status == S.NEW:
-        return _("Your library is looking for a library to supply it")
-    if ill.status in (S.REQUEST_RECEIVED, S.EXPECT_TO_SUPPLY):
-        return _("Requested from another library")
-    if ill.status == S.WILL_SUPPLY:
-        return _("Another library will supply it")
-    if ill.status in (S.LOANED, S.OVERDUE, S.RECALLED):
-        if ill.shipped_return:
-            return _("Returned to the lending library")
-        if not ill.received:
-            return _("On its way to your library")
-        if ill.status == S.OVERDUE:
-            return _("Overdue: please return it to your library")
-        if ill.status == S.RECALLED:
-            return _("Recalled by the lending library: please return it")
-        return _("Ready for you at your library")
-    if ill.status == S.LOAN_COMPLETED:
-        return _("Completed")
-    if ill.status == S.COPY_COMPLETED:
-        return _("The copy was sent to you")
-    if ill.status == S.CANCEL_REQUESTED:
-        return _("Cancelling: waiting for the supplying library's answer")
-    if ill.status == S.UNFILLED:
-        return _("Could not be supplied")
-    return _("Cancelled")
+    if ill.status not in _LOAN_AT_READER:
+        return str(_READER_STATUS.get(ill.status, _READER_STATUS[S.CANCELLED]))
+    if ill.shipped_return:
+        return str(_("Returned to the lending library"))
+    if not ill.received:
+        return str(_("On its way to your library"))
+    return str(_LOAN_AT_READER[ill.status])
 
 
 def last_deliveries(ill_ids: list[int]) -> dict:

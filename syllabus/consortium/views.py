@@ -51,9 +51,9 @@ def config_page(request):
 @rule_errors(back_url="/consortium/config/")
 def config_set(request, key: str):
     services.ensure_consortium_admin(request.user)
-    value = _parse(key, request.POST.get("value", ""))
-    services.set_consortium_value(request.user, key, value)
-    removed = services.lock_setting(request.user, key, request.POST.get("locked") == "on")
+    data = forms.ConfigSetForm.parse(request.POST)
+    services.set_consortium_value(request.user, key, _parse(key, data["value"]))
+    removed = services.lock_setting(request.user, key, data["locked"])
     msg = _("%(key)s saved for the consortium.") % {"key": key}
     if removed:
         msg += " " + _("%(n)s member override(s) removed.") % {"n": removed}
@@ -108,7 +108,7 @@ def share(request, list_id: int):
     lst = ResourceList.objects.filter(pk=list_id).first()
     if lst is None:
         raise Http404
-    services.share_list(request.user, lst, request.POST.get("shared") == "on")
+    services.share_list(request.user, lst, forms.ShareForm.parse(request.POST)["shared"])
     return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("lists:edit", args=[lst.pk])))
 
 
@@ -148,8 +148,8 @@ def ill_new(request, record_id: int):
     record = selectors.consortium_record(request.user, record_id)
     services.ensure_ill_staff(request.user, request.user.institution)
     if request.method == "POST":
-        services.raise_loan_request(request.user, record, note=request.POST.get("note", "")[:2000],
-                                    service_type=request.POST.get("service_type", "Loan"))
+        data = forms.IllNewForm.parse(request.POST)
+        services.raise_loan_request(request.user, record, note=data["note"], service_type=data["service_type"] or "Loan")
         messages.success(request, _("The inter-library loan request was sent to %(owner)s.") % {"owner": record.institution.name})
         return redirect(reverse("consortium:ill") + "?side=requester")
     return render(request, "consortium/ill_new.html", {"record": record})
@@ -163,8 +163,7 @@ def ill_move(request, ill_id: int):
     data = forms.IllMoveForm.parse(request.POST)
     services.move_loan_request(request.user, ill, data["action"], note=data["note"], reason=data["reason"],
                                due_days=data["due_days"], agency=data["agency"])
-    side = "requester" if request.POST.get("side") == "requester" else "supplier"
-    return redirect(reverse("consortium:ill") + f"?side={side}")
+    return redirect(reverse("consortium:ill") + f"?side={data['side'] or 'supplier'}")
 
 
 # --- CON-2: a purchase from another member's metadata --------------------------------------------
@@ -195,22 +194,12 @@ def purchase(request, record_id: int):
 # --- CON-4: cross-member fulfillment ------------------------------------------------------------------
 
 
-def _cross_data(post) -> dict:
-    data: dict = {"chapters": post.get("chapters", "")[:500], "note": post.get("note", "")[:2000]}
-    lo, hi = post.get("page_from", ""), post.get("page_to", "")
-    if lo or hi:
-        data["page_ranges"] = [{"from": lo[:6], "to": hi[:6]}]
-    if data["note"]:
-        data["notes"] = [data["note"]]
-    return data
-
-
 @login_required
 @rule_errors
 def cross_request(request, record_id: int):
     record = selectors.consortium_record(request.user, record_id)
     if request.method == "POST":
-        cross = services.request_from_member(request.user, record, request.POST.get("kind", "")[:20], _cross_data(request.POST))
+        cross = services.request_from_member(request.user, record, *forms.CrossRequestForm.request_data(request.POST))
         messages.success(request, _("Your request was sent to %(owner)s.") % {"owner": record.institution.name})
         return redirect(reverse("fulfillment:mine") if cross.digitization_id else reverse("consortium:cross-mine"))
     return render(request, "consortium/cross_request.html", {"record": record})

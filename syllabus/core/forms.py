@@ -9,6 +9,7 @@ a text longer than its column would be an error on PostgreSQL (tests/web/test_fo
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -29,6 +30,9 @@ class RuleForm(forms.Form):
         """``more``: fields known only at the request (one per user group, per form field ...)."""
         super().__init__(*args, **kwargs)
         self.fields.update(more or {})
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):   # the value cut short, and what the form offers
+                field.error_messages["invalid_choice"] = "%(value).40s is not one of " + _offered(field)
 
     @classmethod
     def parse(cls, data, files=None, **kwargs) -> dict:
@@ -42,6 +46,11 @@ class RuleForm(forms.Form):
         if name == NON_FIELD_ERRORS:
             raise RuleViolation(cls.rule, message)
         raise RuleViolation(cls.rules.get(name, cls.rule), f"{name.replace('_', ' ')}: {message}", field=name)
+
+
+def _offered(field: Any) -> str:
+    """The values a choice field offers, as a refusal names them ("preview, apply")."""
+    return ", ".join(str(value) for value, _label in field.choices if value != "")
 
 
 def id_field(**kwargs) -> forms.IntegerField:

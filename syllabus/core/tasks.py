@@ -1,7 +1,7 @@
 """Timers and background jobs.
 
 Timers are data: a due time on a row.  Each app registers an idempotent sweep with
-:func:`periodic`; ``tick(now)`` runs every sweep once.  At scale Celery beat calls the
+:func:`periodic` (several at once: :func:`register_sweeps`); ``tick(now)`` runs every sweep once.  At scale Celery beat calls the
 ``syllabus.core.tasks.tick`` task every ``TICK_SECONDS``; in the embedded default the
 in-process runner (:mod:`syllabus.core.runner`) does, and ``syllabus tick`` does by hand.
 
@@ -32,6 +32,13 @@ def periodic(name: str):
         return func
 
     return decorator
+
+
+def register_sweeps(table: dict[str, Callable]) -> None:
+    """Register several sweeps at once, ``{name: func(now) -> int}``: an app whose sweeps are its
+    services' own functions names them in one table instead of wrapping each in a function."""
+    for name, func in table.items():
+        periodic(name)(func)
 
 
 def sweeps() -> dict[str, Callable]:

@@ -139,13 +139,29 @@ class RolloverForm(RuleForm):
     to_term = forms.CharField(required=False, max_length=100 + column(RolloverRun, "to_term"))
     to_term_start = DateText(required=False)
     notes = forms.CharField(required=False, max_length=TERM)
+    action = forms.ChoiceField(choices=(("dry_run", "dry run"), ("run", "run")), required=False)   # none: a dry run (ROLL-9)
 
     @classmethod
     def values(cls, post) -> dict:
         data = cls.parse(post)
         return {"from_term": data["from_term"][:100], "to_term": data["to_term"][:100],
-                "to_term_start": data["to_term_start"], "keep_notes": data["notes"] != "clear"}
+                "to_term_start": data["to_term_start"], "keep_notes": data["notes"] != "clear",
+                "dry_run": data["action"] != "run"}
 
+
+
+def _item_filters() -> list[tuple[str, str]]:
+    from .selectors import ITEM_FILTERS
+
+    return [("", "all items"), *((key, key) for key in ITEM_FILTERS)]
+
+
+class LibraryViewForm(RuleForm):
+    """Which of the list's items the library's page showed when one of its forms was posted (LST-7):
+    the page answers with the same filter."""
+
+    rule = "LST-7"
+    item_status = forms.ChoiceField(choices=_item_filters, required=False)
 
 
 class PasteForm(RuleForm):

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -76,31 +76,34 @@ def _live_refusal(request, exc: RuleViolation, citation_id: int | None = None) -
     return response
 
 
+def _action_refused_htmx(request, exc: RuleViolation) -> HttpResponse:
+    """An action's refusal for htmx: in the live region, and beside the item it was about."""
+    match = getattr(request, "resolver_match", None)
+    return _live_refusal(request, exc, match.kwargs.get("citation_id") if match else None)
+
+
+def _action_back(request, *args, **kwargs) -> str:
+    """Where a refused plain form post goes back to (with the refusal as its message)."""
+    return safe_next(request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse("lists:mine"))
+
+
 def action(view):
     """POST actions.  The view performs the change and returns (fragment renderer, page url,
-    message).  htmx gets the fragment (or the error in the live region); a plain form post is
-    redirected back to the page with a message."""
+    message).  htmx gets the fragment; a plain form post is redirected back to the page with a
+    message.  A refusal is web.errors' (:func:`~syllabus.web.errors.rule_errors`): for htmx in the
+    live region, for a plain post the message "RULE: detail" on the page it came from, a missing
+    right the refusal page in the lists' frame."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        try:
-            render_fragment, url, message = view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-        except RuleViolation as exc:
-            if is_htmx(request):
-                return _live_refusal(request, exc, kwargs.get("citation_id"))
-            if isinstance(exc, PermissionDenied):
-                return _forbidden(request, exc)
-            messages.error(request, str(exc))
-            return redirect(safe_next(request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse("lists:mine")))
+        render_fragment, url, message = view(request, *args, **kwargs)
         if is_htmx(request):
             return render_fragment(message)
         if message:
             messages.success(request, message)
         return redirect(url)
 
-    return login_required(require_POST(wrapper))
+    return login_required(require_POST(rule_errors(wrapper, htmx=_action_refused_htmx, flash=_action_back, **LIST_FRAME)))
 
 
 def _int(value, default=None):
@@ -796,7 +799,7 @@ def _library_context(request, pk: int, message: str = "", item_filter_key: str =
 
 
 def _library(request, pk: int):
-    flt = request.POST.get("item_status") or ""
+    flt = forms.LibraryViewForm.parse(request.POST)["item_status"]
     page = paging.number(request)
     return lambda message="": render(request, "lists/_library.html",
                                      {**_library_context(request, pk, message, flt, page), "oob": True})
@@ -879,11 +882,12 @@ def rollover(request):
     ensure_may_roll_over(request.user)
     if request.method != "POST":
         return render(request, "lists/rollover.html", _rollover_context(request))
-    dry_run = request.POST.get("action") != "run"
-    raw = {k: request.POST.get(k, "") for k in ("from_term", "to_term", "to_term_start", "notes")}
+    raw = {k: request.POST.get(k, "") for k in ("from_term", "to_term", "to_term_start", "notes")}   # shown again
+    dry_run = True
     try:
         form = forms.RolloverForm.values(request.POST)
-        report = roll_over_lists(request.user, request.user.institution, dry_run=dry_run, max_lists=ROLLOVER_PAGE_MAX_LISTS, **form)
+        dry_run = form["dry_run"]
+        report = roll_over_lists(request.user, request.user.institution, max_lists=ROLLOVER_PAGE_MAX_LISTS, **form)
     except PermissionDenied:
         raise
     except RuleViolation as exc:

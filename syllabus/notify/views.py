@@ -7,17 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
+from syllabus.core.errors import NotFound, RuleViolation
 from syllabus.core.redirects import safe_next
 from syllabus.core import paging
 from syllabus.web import tabs
+from syllabus.web.errors import rule_errors
 from syllabus.web.htmx import is_htmx
 
-from . import selectors, services
+from . import forms, selectors, services
 from .letters import LETTERS
 
 NAV_CHANGED = "syllabus:nav-changed"
@@ -121,19 +122,17 @@ def letters(request):
 
 @login_required
 @require_POST
+@rule_errors(back_url=reverse_lazy("notify:letters"))
 def letter_switch(request, code: str):
     """Switch a letter, or one of its channels, on or off (htmx: returns the row)."""
     institution = _letter_admin(request)
     letter = _letter(code)
-    channel = request.POST.get("channel", "")
-    on = request.POST.get("enabled") == "1"
-    try:
-        if channel:
-            services.save_letter(request.user, institution, code, channels={channel: on})
-        else:
-            services.save_letter(request.user, institution, code, enabled=on)
-    except RuleViolation as exc:
-        return HttpResponse(str(exc), status=exc.status)
+    data = forms.LetterSwitchForm.parse(request.POST)
+    on = data["enabled"] == "1"
+    if data["channel"]:
+        services.save_letter(request.user, institution, code, channels={data["channel"]: on})
+    else:
+        services.save_letter(request.user, institution, code, enabled=on)
     row = selectors.letter_row(institution, letter)
     if is_htmx(request):
         return render(request, "notify/_letter_row.html", {"row": row})
@@ -217,16 +216,10 @@ def outbox(request):
 
 @login_required
 @require_POST
+@rule_errors(back_url=reverse_lazy("notify:outbox"))
 def outbox_retry(request, pk: int):
     _letter_admin(request, institution_needed=False)
-    try:
-        msg = services.retry_message(request.user, pk)
-    except NotFound:
-        raise Http404
-    except PermissionDenied:
-        raise DjangoPermissionDenied
-    except RuleViolation as exc:
-        return HttpResponse(str(exc), status=exc.status)
+    msg = services.retry_message(request.user, pk)
     if is_htmx(request):
         return render(request, "notify/_outbox_row.html", {"m": msg})
     return redirect(reverse("notify:outbox") + "?status=pending")

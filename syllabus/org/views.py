@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from syllabus.core.errors import PermissionDenied, RuleViolation
 
-from . import merging
+from . import forms, merging
 from .models import USERNAME_MAX
 
 
@@ -45,13 +45,14 @@ def _refused(view):
 def merge(request):
     """GET: the form (``?source=&target=`` fill it in, from the duplicates page).  POST ``preview``:
     what the merge moves, with the confirmation; POST ``apply``: the merge."""
-    source_name, target_name = _names(request.POST if request.method == "POST" else request.GET)
+    source_name, target_name = _names(request.POST if request.method == "POST" else request.GET)   # shown again
     context: dict = {"source": source_name, "target": target_name, "report": None, "error": None}
     status = 200
     if request.method == "POST":
-        apply = request.POST.get("action") == "apply"
         institution_id = None if request.user.is_superuser else request.user.institution_id
         try:
+            data = forms.MergeForm.parse(request.POST)
+            source_name, target_name, apply = data["source"], data["target"], data["action"] == "apply"
             if not source_name or not target_name:
                 raise RuleViolation(merging.RULE, "name both accounts: the one that goes away and the one that stays")
             source = merging.find_account(institution_id, source_name)

@@ -6,7 +6,8 @@
   ``web/refused.html``: the rule id and the detail, and a way back.
 
 Apps decorate their views with :func:`rule_errors`; an htmx request may get a fragment of the
-app's choosing instead (``htmx=lambda request, exc: response``).  A plain POST action that
+app's choosing instead (``htmx=lambda request, exc: response``; :func:`refusal_fragment` for a
+status element beside the button).  A plain POST action that
 redirects back uses :func:`flash_refusals`: the refusal becomes a message ("SRV-5: ...") on the
 page it returns to.
 """
@@ -42,6 +43,15 @@ def refusal(request, exc: RuleViolation, *, back_url: str = "", back_label: str 
                                                 "base_template": base, "heading": heading, "advice": advice,
                                                 "testid": testid, "refused_status": status, **(context or {})},
                   status=status)
+
+
+def refusal_fragment(request, exc: RuleViolation) -> HttpResponse:
+    """An htmx request refused where the page keeps a status element beside the button for the
+    answer (its ``hx-target``): the rule and the detail, said the one way (``{% rule_error %}``),
+    in a line — answered 200 so that htmx swaps it in by its default configuration.  NotFound is a 404."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.detail)
+    return render(request, "web/_refusal_inline.html", {"error": exc})
 
 
 def _on_refusal(answer: Callable, catch: type[RuleViolation] = RuleViolation):

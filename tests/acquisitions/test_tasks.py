@@ -125,6 +125,9 @@ def test_pages_task_on_the_item_and_in_the_task_list(listed, librarian, libraria
     r = client.post(reverse("acquisitions:create-task", args=[citation.pk]),
                     {"kind": "order", "vendor": "GOBI", "cost_amount": "30", "cost_currency": "EUR", "next": page})
     assert r.status_code == 302 and r["Location"] == page
+    # SRV-3: the kind is read by the form — one not offered is refused naming the rule (it was a bare 404)
+    bad = client.post(reverse("acquisitions:create-task", args=[citation.pk]), {"kind": "steal", "next": page})
+    assert bad.status_code == 400 and "<strong>SRV-3:</strong>" in bad.content.decode() and "steal" in bad.content.decode()
     html = client.get(page).content.decode()
     assert "Order a copy" in html and "GOBI" in html and "30.00 EUR" in html
     listing = client.get(reverse("acquisitions:tasks")).content.decode()

@@ -83,8 +83,28 @@ def test_add_to_a_list_from_the_search_results(client, instructor, student, read
     assert citation.metadata["author"] == [{"family": "Darwin", "given": "Charles"}]
     client.force_login(student)  # not an owner: the lists app refuses, nothing is added
     r = client.post(f"/catalog/records/{books['darwin'].pk}/add-to-list/", {"list_id": reading_list.pk}, HTTP_HX_REQUEST="true")
-    assert b"LST-8" in r.content
+    # said the one way (web.errors): the rule and its colon, in the line beside the button
+    assert r.status_code == 200 and '<span class="error flash-error" data-testid="flash"><strong>LST-8:</strong>' in r.content.decode()
+    page = f"/catalog/records/{books['darwin'].pk}/"
+    r = client.post(f"/catalog/records/{books['darwin'].pk}/add-to-list/", {"list_id": reading_list.pk, "next": page})
+    assert r.status_code == 302 and r.url == page   # a plain post: back to the record, the refusal its message
+    assert "LST-8:" in client.get(page).content.decode()
     assert Citation.objects.filter(resource_list=reading_list).count() == 1
+
+
+def test_a_citation_that_is_no_json_is_refused_naming_dsv3(client, instructor):
+    """DSV-3: the resolver's "Save to My collection" is read by a form — damaged CSL-JSON is the
+    refusal naming the rule (a bare text answer before), and beside the button for htmx."""
+    from syllabus.catalog.models import CollectionEntry
+
+    client.force_login(instructor)
+    r = client.post("/catalog/collection/add/", {"csl": "{not json"})
+    assert r.status_code == 400 and "<strong>DSV-3:</strong>" in r.content.decode()
+    r = client.post("/catalog/collection/add/", {"csl": "{not json"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and 'data-testid="flash"><strong>DSV-3:</strong>' in r.content.decode()
+    assert not CollectionEntry.objects.exists()
+    r = client.post("/catalog/collection/add/", {"csl": '{"type": "webpage", "title": "A useful site"}'}, HTTP_HX_REQUEST="true")
+    assert "Saved to My collection." in r.content.decode() and CollectionEntry.objects.count() == 1
 
 
 def test_from_my_collection_to_a_list(client, instructor, reading_list, books):

@@ -96,3 +96,18 @@ def test_the_page_and_the_refusals(client, api, owner, student, inst_a):
     own = Record.objects.create(institution=inst_a, source_id="a-own", title="Ours")
     refused = api(student).post("/api/v1/consortium/requests", {"record_id": own.pk, "kind": "digitization"})
     assert refused.status_code == 400 and refused.json()["rule"] == "CON-4"
+
+
+def test_the_request_page_reads_its_form_and_names_con4(client, owner, student):
+    """CON-4: the page's form — a kind not offered, or a page past 100,000, is refused naming the rule
+    (the kind was cut to 20 characters and passed on); a scan of pages 3-9 reaches the owner."""
+    client.force_login(student)
+    url = f"/consortium/request/{owner['record'].pk}/"
+    for bad in ({"kind": "teleport"}, {"kind": "digitization", "page_from": "1", "page_to": "100001"}):
+        r = client.post(url, bad)
+        assert r.status_code == 400 and "<strong>CON-4:</strong>" in r.content.decode()
+    assert not CrossRequest.objects.exists()
+    r = client.post(url, {"kind": "digitization", "chapters": "Book I", "page_from": "3", "page_to": "9"})
+    assert r.status_code == 302
+    req = CrossRequest.objects.get().digitization
+    assert req.chapters == "Book I" and req.page_ranges == [{"from": 3, "to": 9}]

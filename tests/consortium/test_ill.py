@@ -198,6 +198,12 @@ def test_the_record_button_the_form_and_the_owners_queue(client, world):
     page = client.get(f"/catalog/records/{record.pk}/").content.decode()
     assert f"/consortium/ill/new/{record.pk}/" in page
     assert client.get(f"/consortium/ill/new/{record.pk}/").status_code == 200
+    # CON-2: the form reads the request — a service ISO 18626 has no name for, or a note past its
+    # 2,000 characters (it was cut silently), is refused naming the rule; nothing is sent
+    for bad in ({"service_type": "Teleport"}, {"service_type": "Loan", "note": "x" * 2001}):
+        refused = client.post(f"/consortium/ill/new/{record.pk}/", bad)
+        assert refused.status_code == 400 and "<strong>CON-2:</strong>" in refused.content.decode()
+    assert not IllRequest.objects.exists()
     r = client.post(f"/consortium/ill/new/{record.pk}/", {"note": "Week 3", "service_type": "Loan"})
     assert r.status_code == 302
     ill = IllRequest.objects.get()
@@ -206,6 +212,10 @@ def test_the_record_button_the_form_and_the_owners_queue(client, world):
     client.force_login(b)
     queue = client.get("/consortium/ill/").content.decode()
     assert "The Structure of Scientific Revolutions" in queue and 'data-testid="ill-will_supply"' in queue
+    # the queue's tab to go back to is read by the form: one the queue has not is refused before the step
+    sideways = client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "will_supply", "side": "sideways"})
+    assert sideways.status_code == 400 and "<strong>CON-2:</strong>" in sideways.content.decode()
+    assert IllRequest.objects.get().status == ill.status
     assert client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "will_supply"}).status_code == 302
     assert client.post(f"/consortium/ill/{ill.pk}/move/", {"action": "loan"}).status_code == 302
     ill.refresh_from_db()

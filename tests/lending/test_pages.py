@@ -233,7 +233,7 @@ def test_policy_form_creates_rules_per_group_and_rejects_grace_longer_than_sessi
 @pytest.mark.parametrize("field, value, words", [
     ("session_period", "99999999999999999999", "session period: Ensure this value is less than or equal to 10000"),
     ("request_priority", "-1", "request priority: Ensure this value is greater than or equal to 0"),
-    ("session_period_unit", "weeks", "session period unit: Select a valid choice"),
+    ("session_period_unit", "weeks", "session period unit: weeks is not one of hours, days"),
     ("grace_period", "5", "the grace period cannot be longer than the session period"),   # the service's rule
 ])
 def test_a_refused_access_rule_is_said_beside_its_field_and_nothing_is_saved(client, lending_staff, groups, field, value,

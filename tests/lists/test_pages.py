@@ -116,6 +116,12 @@ def test_librarian_assigns_from_the_task_list_and_processes_the_list(client, ins
     assert "out of print" in r.content.decode()
     r = client.post(reverse("lists:item-status", args=[lst.pk, book.pk]), {"status": "declined"}, **HX)
     assert r.status_code == 409 and "LST-4" in r.content.decode()
+    # LST-7: the library's filter the page posts back is read by a form: the answer keeps it, and a
+    # filter the page does not offer is refused naming the rule, the value cut short (never echoed whole)
+    r = client.post(reverse("lists:library-note", args=[lst.pk, book.pk]), {"library_note": "shelf 3", "item_status": "complete"}, **HX)
+    assert r.status_code == 200 and '<option value="complete" selected>' in r.content.decode()
+    r = client.post(reverse("lists:library-note", args=[lst.pk, book.pk]), {"library_note": "shelf 4", "item_status": "n" * 5000}, **HX)
+    assert "<strong>LST-7:</strong>" in r.content.decode() and "n" * 41 not in r.content.decode()
     r = client.post(reverse("lists:list-status", args=[lst.pk]), {"status": "complete"}, **HX)
     assert 'data-testid="list-status">Complete' in r.content.decode()
     assert not LibrarianTask.objects.filter(resolved_at__isnull=True).exists()

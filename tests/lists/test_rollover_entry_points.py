@@ -158,6 +158,10 @@ def test_the_librarian_previews_then_rolls_over_on_the_page(client, librarian, s
     r = client.post("/lists/rollover/", FORM | {"action": "dry_run"})
     assert r.status_code == 200 and _state() == before
     assert b"Dry run: nothing has changed" in r.content and b"Would be copied" in r.content
+    # ROLL-3: the form reads the button — one the page has not (a forged "Run!") is refused naming the
+    # rule, not taken for a dry run; nothing is copied
+    r = client.post("/lists/rollover/", FORM | {"action": "Run!"})
+    assert r.status_code == 400 and b"<strong>ROLL-3:</strong>" in r.content and _state() == before
     r = client.post("/lists/rollover/", FORM | {"action": "run"})
     run = RolloverRun.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/lists/rollover/{run.pk}/"

@@ -152,6 +152,20 @@ def test_the_letters_page_switches_a_letter_with_htmx(client, due_letter, letter
     assert 'aria-pressed="false" data-channel="sms"' in r.content.decode()
 
 
+def test_a_switch_of_a_channel_no_letter_has_is_refused_naming_ltr3(client, due_letter, letter_admin):
+    """LTR-3: the switch is read by a form — an unknown channel is the refusal page naming the rule, and
+    changes nothing (it used to answer a bare text line)."""
+    client.force_login(letter_admin)
+    r = client.post("/notifications/letters/test_due_soon/switch/", {"channel": "fax", "enabled": "0"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "<strong>LTR-3:</strong>" in html and "fax" in html and 'href="/notifications/letters/"' in html
+    r = client.post("/notifications/letters/test_due_soon/switch/", {"enabled": "maybe"})
+    assert r.status_code == 400 and "<strong>LTR-3:</strong>" in r.content.decode()
+    page = client.get("/notifications/letters/").content.decode()
+    assert 'aria-pressed="true" data-testid="letter-switch"' in page and 'aria-pressed="true" data-channel="sms"' in page
+
+
 def test_the_editor_saves_and_shows_the_preview(client, due_letter, letter_admin, inst_a):
     client.force_login(letter_admin)
     r = client.get("/notifications/letters/test_due_soon/")

@@ -60,9 +60,13 @@ def test_retry_from_the_monitor_sends_a_failed_message(client, mixed_outbox, let
     assert [m.subject for m in mail.outbox] == ["Sent is due on", "Broken is due on", "Waiting is due on"]
 
 
-def test_a_sent_message_is_not_retried(api, mixed_outbox, letter_admin):
+def test_a_sent_message_is_not_retried(api, client, mixed_outbox, letter_admin):
     r = api(letter_admin).post(f"/api/v1/outbox/{mixed_outbox['ok'].pk}/retry")
     assert r.status_code == 409 and r.json()["rule"] == "OUT-1"
+    client.force_login(letter_admin)   # the page: the refusal page naming the rule, with the way back (web.errors)
+    r = client.post(f"/notifications/outbox/{mixed_outbox['ok'].pk}/retry/")
+    assert r.status_code == 409 and "<strong>OUT-1:</strong>" in r.content.decode()
+    assert 'href="/notifications/outbox/"' in r.content.decode()
 
 
 def test_the_outbox_api(api, mixed_outbox, letter_admin):

@@ -399,6 +399,12 @@ def test_the_page_shows_a_refusal_with_its_rule(client, make_user, gsa, inst_b):
     page = client.post("/people/merge/", {"source": "pg-a", "target": "pg-a", "action": "apply"})
     assert page.status_code == 400 and "the same account" in page.content.decode()
     assert client.post("/people/merge/", {}).status_code == 400
+    # the form reads the post: an action the page does not offer, or a name longer than any username
+    # (it was cut to 150 characters), is refused naming the rule — nothing is merged
+    for bad in ({"source": "pg-a", "target": "pg-c", "action": "merge-everything"},
+                {"source": "pg-a" + "x" * 150, "target": "pg-c", "action": "apply"}):
+        page = client.post("/people/merge/", bad)
+        assert page.status_code == 400 and "<strong>ORG-MERGE:</strong>" in page.content.decode()
 
 
 @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.GENERAL_SYSTEM_ADMINISTRATOR] + ["student"])

@@ -159,7 +159,7 @@ def world(make_user, course, library_a, client):
     client.force_login(admin)
     return {"pk": lst.pk, "list_id": lst.pk, "section_id": week.pk, "citation_id": book.pk, "course_id": course.pk,
             "record_id": record.pk, "request_id": 1, "task_id": 1, "action": "cancel", "kind": "digitization",
-            "rep_id": 1, "partner_id": 1, "ill_id": 1}
+            "rep_id": 1, "partner_id": 1, "ill_id": 1, "code": "list_complete", "key": "hold_pickup_days"}
 
 
 @pytest.mark.parametrize("url_name, parameters, cls", _pages())

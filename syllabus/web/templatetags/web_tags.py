@@ -56,12 +56,13 @@ def _said(error, name: str):
 
 @register.simple_tag
 def rule_error(error, testid: str = "rule-error", id: str = "", alert: bool = True, css: str = "",
-               oob: bool = False) -> str:
+               oob: bool = False, inline: bool = False) -> str:
     """A page's refusal, said one way everywhere (issue 17, "one way per concern"): the rule id with
     its colon in the reader's language ("LST-1:", "LST-1 :" in French) and the detail —
     ``{% rule_error error testid="hold-error" id="hold-error" %}``.  ``role="alert"`` unless
     ``alert=False`` (a refusal a live region already speaks); ``css`` adds classes, ``oob`` swaps it
-    out of band (htmx) into the element of its ``id``.  Nothing without a refusal; templates never
+    out of band (htmx) into the element of its ``id``; ``inline`` says it in a ``<span>`` (inside a
+    line's status element).  Nothing without a refusal; templates never
     write ``error.rule`` by hand (tests/web/test_one_refusal.py)."""
     if not error:
         return ""
@@ -74,7 +75,8 @@ def rule_error(error, testid: str = "rule-error", id: str = "", alert: bool = Tr
         attrs += format_html(' id="{}"', id)
     if oob:
         attrs += mark_safe(' hx-swap-oob="true"')
-    return format_html("<p{}><strong>{}</strong> {}</p>", attrs, colon(_said(error, "rule")), _said(error, "detail"))
+    tag = "span" if inline else "p"
+    return format_html("<{}{}><strong>{}</strong> {}</{}>", tag, attrs, colon(_said(error, "rule")), _said(error, "detail"), tag)
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class Handler(WSGIHandler):
 def _populate(resolver: URLResolver) -> None:
     """The resolver's reverse table in the active language, and its namespaces' (read on a first
     ``reverse`` otherwise: the menu of every page reverses a dozen names)."""
-    resolver.reverse_dict
+    len(resolver.reverse_dict)  # (built on first read)
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             _populate(pattern)
@@ -103,11 +103,12 @@ def warm_up() -> dict[str, int]:
     from django.template import engines
     from django.template.utils import get_app_template_dirs
     from django.utils import translation
+    from django.utils.translation import trans_real
 
     resolver = get_resolver()
     patterns = len(resolver.url_patterns)
     for code, _name in settings.LANGUAGES:
-        translation.trans_real.translation(code)
+        trans_real.translation(code)
         with translation.override(code):  # the names reversed (``{% url %}``, the menu): a table per language
             _populate(resolver)
     templates = 0

@@ -16,14 +16,13 @@ from __future__ import annotations
 import os
 import time
 
-from bench.bench_import import _corpus, _fixture, _scaled
+from bench.bench_import import _corpus, _fixture, _scaled, import_ended
 from bench.common import line, percentile, setup_django, statements
 
 
 def _run(job, slice_entries: int, chunk: int) -> dict:
     """Slices of ``slice_entries`` entries, chunk size ``chunk`` and 1 in turn, to the import's end."""
     from syllabus.lists import catalog_link
-    from syllabus.lists.models import ListImport
 
     arms: dict[bool, dict] = {a: {"wall": [], "cpu": [], "entries": 0, "wall_s": 0.0, "cpu_s": 0.0, "sql": 0} for a in (True, False)}
     chunked = False   # the first slice reads the file (not counted); then alternate, the unchunked arm first
@@ -43,7 +42,7 @@ def _run(job, slice_entries: int, chunk: int) -> dict:
             arm["cpu_s"] += cpu
             arm["sql"] += len(seen)
         chunked = not chunked
-        if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
+        if import_ended(job, moved):
             return arms
 
 

@@ -19,6 +19,7 @@ though none of them ever becomes garbage; a cycle made later is still collected 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 
@@ -92,15 +93,16 @@ def warm_up() -> dict[str, int]:
     """What a worker would otherwise load on its first requests, loaded before it takes one (session
     24): the URL configuration — every view module, and the API's request and response schemas that
     django-ninja builds with pydantic on import (~75 % of a fresh worker's first student view, ~1.5 s
-    of CPU) and its tables of names for ``reverse``, the translation catalogs of every language, and every template of the apps, compiled
-    into the cached template loader.  ``syllabus serve``'s workers call it as they load the
+    of CPU) and its tables of names for ``reverse``, the translation catalogs of every language,
+    and every template of the apps, compiled into the cached template loader (one that does not
+    compile is logged and left to its page, whose request reports it as before).  ``syllabus serve``'s workers call it as they load the
     application (syllabus/wsgi.py), before gunicorn hands them a connection: the first students of
     a new worker (a start of term, a deployment, a worker replaced) no longer wait for it.  Returns
     what it loaded (URL patterns, languages, templates)."""
     from pathlib import Path
 
     from django.conf import settings
-    from django.template import engines
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
     from django.template.utils import get_app_template_dirs
     from django.utils import translation
     from django.utils.translation import trans_real
@@ -117,7 +119,11 @@ def warm_up() -> dict[str, int]:
             continue
         for folder in get_app_template_dirs("templates"):
             for path in sorted(Path(folder).rglob("*.html")):
-                engine.engine.get_template(path.relative_to(folder).as_posix())
+                try:
+                    engine.engine.get_template(path.relative_to(folder).as_posix())
+                except (TemplateDoesNotExist, TemplateSyntaxError):
+                    logging.getLogger("syllabus.wsgi").exception("warm-up: template %s", path)
+                    continue
                 templates += 1
     return {"url_patterns": patterns, "languages": len(settings.LANGUAGES), "templates": templates}
 

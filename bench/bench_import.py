@@ -139,8 +139,15 @@ def alternating(job, arm, *, max_entries: int = 50) -> dict[bool, list[float]]:
         if moved and job.status != ListImport.QUEUED and job.done > moved:  # not the slice that read the file
             samples[now].append(took / moved)
         now = not now
-        if job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED:
+        if import_ended(job, moved):
             return samples
+
+
+def import_ended(job, moved: int) -> bool:
+    """Whether the sweep's slice that moved ``moved`` entries ended ``job`` (done, failed, or nothing left to do)."""
+    from syllabus.lists.models import ListImport
+
+    return job.status in (ListImport.DONE, ListImport.FAILED) or not moved and job.status != ListImport.QUEUED
 
 
 def run(args) -> None:

@@ -17,15 +17,31 @@ cache emptied before each request: the first student after a change).  CPU is
 
     python -m bench term_start            # SQLite var/bench/term_start.sqlite3, or DATABASE_URL
     python -m bench term_start --quick    # fewer requests
+    BENCH_TERM_START_SHAPES=200x500,500x500 python -m bench term_start   # lists of 200 and 500 items
+
+Session 24: a third phase, *first* — the first request of a new worker (a fresh process each time:
+bench/first_request.py), without and with ``core.wsgi.warm_up`` (what ``syllabus serve``'s workers now
+load before they take a connection), the two alternating; ``BENCH_FIRST_RUNS`` processes each (3).
 """
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 
 from bench.common import line, percentile, setup_django, statements
 
 SHAPES = ((10, 50), (50, 500))   # (items, students enrolled)
+
+
+def _shapes() -> tuple[tuple[int, int], ...]:
+    """``BENCH_TERM_START_SHAPES="200x500,500x500"`` (items x students) instead of the default shapes."""
+    raw = os.environ.get("BENCH_TERM_START_SHAPES", "").strip()
+    if not raw:
+        return SHAPES
+    return tuple((int(a), int(b)) for a, b in (part.split("x") for part in raw.split(",")))
 
 
 def _course(institution, items: int, students: int):
@@ -92,7 +108,7 @@ def run(args) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     call_command("demo", verbosity=0)
     institution = User.objects.get(username="instructor").institution
-    shapes = [(n, m, *_course(institution, n, m)) for n, m in SHAPES]
+    shapes = [(n, m, *_course(institution, n, m)) for n, m in _shapes()]
     runs = 10 if args.quick else int(os.environ.get("BENCH_RUNS", "60"))
     line("term start: data", db=connection.vendor, runs=runs, load=round(os.getloadavg()[0], 2))
     health = _measure(Client(), "/healthz", runs * 3, cold=False)
@@ -106,3 +122,33 @@ def run(args) -> None:
                 line(f"{page}, {items} items/{students} st, {phase}", queries=m["queries"], kb=round(m["bytes"] / 1024, 1),
                      cpu_p50_ms=m["cpu50"], cpu_p95_ms=m["cpu95"], wall_p50_ms=m["wall50"],
                      x_healthz=m["cpu50"] / health["cpu50"])
+    if os.environ.get("BENCH_FIRST_RUNS", "3") != "0":
+        first_phase(shapes, args.quick)
+
+
+def _first_requests(url: str, username: str, runs: int) -> dict[bool, list[dict]]:
+    """``runs`` fresh processes' first request to ``url``, without and with the warm-up, alternating."""
+    seen: dict[bool, list[dict]] = {False: [], True: []}
+    for _ in range(runs):
+        for warm in (False, True):
+            out = subprocess.run([sys.executable, "-m", "bench.first_request", url, username] + (["--warm"] if warm else []),
+                                 check=True, capture_output=True, text=True, env=os.environ).stdout
+            seen[warm].append(json.loads(out.strip().splitlines()[-1]))
+    return seen
+
+
+def first_phase(shapes, quick: bool) -> None:
+    runs = 2 if quick else int(os.environ.get("BENCH_FIRST_RUNS", "3"))
+    for items, _students, _course, lst, student in shapes:
+        seen = _first_requests(f"/lists/{lst.pk}/", student.username, runs)
+        for warm, name in ((False, "no warm-up"), (True, "warm-up")):
+            rows = seen[warm]
+            line(f"list page, {items} items, 1st of a worker, {name}", processes=len(rows),
+                 first_cpu_p50_ms=percentile([r["first_cpu_ms"] for r in rows], 50),
+                 first_cpu_max_ms=max(r["first_cpu_ms"] for r in rows),
+                 first_wall_p50_ms=percentile([r["first_wall_ms"] for r in rows], 50),
+                 then_cold_cpu_p50_ms=percentile([r["again_cold_cpu_ms"] for r in rows], 50),
+                 warm_up_cpu_p50_ms=percentile([r["warm_up_cpu_ms"] for r in rows], 50),
+                 queries=rows[0]["first_queries"], kb=round(rows[0]["bytes"] / 1024, 1))
+        line(f"list page, {items} items, 1st of a worker, ratio", cpu_p50=percentile([r["first_cpu_ms"] for r in seen[False]], 50)
+             / percentile([r["first_cpu_ms"] for r in seen[True]], 50))

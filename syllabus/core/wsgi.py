@@ -19,11 +19,12 @@ though none of them ever becomes garbage; a cycle made later is still collected 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 
 from django.core.handlers.wsgi import WSGIHandler
-from django.urls import ResolverMatch, get_resolver, set_urlconf
+from django.urls import ResolverMatch, URLResolver, get_resolver, set_urlconf
 
 LIMIT = 20_000
 _MATCHES: dict[tuple, ResolverMatch] = {}
@@ -77,6 +78,54 @@ class Handler(WSGIHandler):
         match.args, match.kwargs = tuple(found.args), dict(found.kwargs)
         request.resolver_match = match
         return match
+
+
+def _populate(resolver: URLResolver) -> None:
+    """The resolver's reverse table in the active language, and its namespaces' (read on a first
+    ``reverse`` otherwise: the menu of every page reverses a dozen names)."""
+    len(resolver.reverse_dict)  # (built on first read)
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            _populate(pattern)
+
+
+def warm_up() -> dict[str, int]:
+    """What a worker would otherwise load on its first requests, loaded before it takes one (session
+    24): the URL configuration — every view module, and the API's request and response schemas that
+    django-ninja builds with pydantic on import (~75 % of a fresh worker's first student view, ~1.5 s
+    of CPU) and its tables of names for ``reverse``, the translation catalogs of every language,
+    and every template of the apps, compiled into the cached template loader (one that does not
+    compile is logged and left to its page, whose request reports it as before).  ``syllabus serve``'s workers call it as they load the
+    application (syllabus/wsgi.py), before gunicorn hands them a connection: the first students of
+    a new worker (a start of term, a deployment, a worker replaced) no longer wait for it.  Returns
+    what it loaded (URL patterns, languages, templates)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
+    from django.template.utils import get_app_template_dirs
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    resolver = get_resolver()
+    patterns = len(resolver.url_patterns)
+    for code, _name in settings.LANGUAGES:
+        trans_real.translation(code)
+        with translation.override(code):  # the names reversed (``{% url %}``, the menu): a table per language
+            _populate(resolver)
+    templates = 0
+    for engine in engines.all():
+        if not hasattr(engine, "engine"):
+            continue
+        for folder in get_app_template_dirs("templates"):
+            for path in sorted(Path(folder).rglob("*.html")):
+                try:
+                    engine.engine.get_template(path.relative_to(folder).as_posix())
+                except (TemplateDoesNotExist, TemplateSyntaxError):
+                    logging.getLogger("syllabus.wsgi").exception("warm-up: template %s", path)
+                    continue
+                templates += 1
+    return {"url_patterns": patterns, "languages": len(settings.LANGUAGES), "templates": templates}
 
 
 def get_wsgi_application() -> Handler:

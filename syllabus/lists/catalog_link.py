@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import ClassVar
@@ -385,10 +386,22 @@ def _import_entries(user, lst, section, detected: str, entries: list, filename: 
     sections = _Sections(user, lst)
     # LST-6: on a list the library has, the import is one librarian task naming its items, not one per item
     # one read of the institution's configuration (style, initial status) for the whole file
+    # session 24: the entries committed in chunks (IMPORT_CHUNK), each entry a savepoint of its own
     with config.read_once(), list_services.one_task(lst, _imported(detected, filename)) as batch:
-        for entry in entries:
-            entry, record = _looked_up(user, entry)
-            report.add(_add_entry(user, lst, section, entry, matcher, note, batch, sections, record, notes_public=notes_public))
+        for start in range(0, len(entries), IMPORT_CHUNK):
+            ready = [_looked_up(user, entry) for entry in entries[start:start + IMPORT_CHUNK]]  # outside the transaction
+            failure = None
+            with transaction.atomic():
+                for entry, record in ready:
+                    try:
+                        with transaction.atomic():
+                            report.add(_add_entry(user, lst, section, entry, matcher, note, batch, sections, record,
+                                                  notes_public=notes_public))
+                    except Exception as exc:  # the entries before it stay imported, as with a commit each
+                        failure = exc
+                        break
+            if failure is not None:
+                raise failure
     return report
 
 
@@ -735,30 +748,28 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             matcher = RecordMatcher(job.actor, [e.csl for e in todo if e.csl is not None])
             note = _note(job.format, job.filename)
             sections = _Sections(job.actor, lst)
-            finished = True
+            finished, failure = True, None
+            ready: deque = deque()  # entries looked up, waiting for their chunk's transaction
+            position = 0
             # LST-6: one librarian task for the whole import, carried from slice to slice (job.batch)
             # the institution's configuration read once for the slice (session 20), not per entry
             with config.read_once(), list_services.one_task(lst, _imported(job.format, job.filename), resume=job.batch) as batch:
-                for entry in todo:
-                    if time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries):
+                while True:
+                    # the network (identifier look-ups) before the chunk's transaction, never inside it
+                    while (len(ready) < IMPORT_CHUNK and position < len(todo)
+                           and not _spent(started, budget, max_entries, moved + len(ready))):
+                        ready.append(_looked_up(job.actor, todo[position]))
+                        position += 1
+                    if not ready:
+                        finished = position >= len(todo)
+                        break
+                    added, cancelled, failure = _import_chunk(job, lst, section, ready, matcher, note, batch, sections)
+                    moved += added
+                    if cancelled or failure is not None:
                         finished = False
                         break
-                    entry, record = _looked_up(job.actor, entry)  # the network, before the entry's transaction
-                    try:
-                        with transaction.atomic():
-                            line = _add_entry(job.actor, lst, section, entry, matcher, note, batch, sections, record,
-                                              notes_public=job.notes_public)
-                            ListImportEntry.objects.create(job=job, position=line.position, status=line.status,
-                                                           title=line.title[:2000], citation_id=line.citation_id,
-                                                           rule=line.rule, detail=line.detail, line=line.line,
-                                                           dropped=line.dropped)
-                            if not ListImport.objects.filter(pk=job.pk, status=ListImport.RUNNING).update(
-                                    done=models.F("done") + 1, batch=batch.state()):
-                                raise _Cancelled
-                    except _Cancelled:
-                        finished = False
-                        break
-                    moved += 1
+            if failure is not None:  # the chunk's entries before it are committed; the import stops
+                raise failure
             if finished:
                 with transaction.atomic():
                     if ListImport.objects.filter(pk=job.pk, status=ListImport.RUNNING).update(
@@ -775,6 +786,53 @@ def run_imports(now, budget: float, *, max_entries: int | None = None) -> int:
             continue
         ListImport.objects.filter(pk=job.pk).update(lease_until=None)  # out of time (or cancelled): the next tick goes on
     return moved
+
+
+#: LST-9 (session 24): a background import commits its entries in chunks of at most this many —
+#: one transaction (one commit, one disk flush) a chunk instead of one an entry; each entry is
+#: still a savepoint of its own (an entry refused after it changed something takes its part back)
+IMPORT_CHUNK = 25
+#: ... and a chunk is closed after about this many seconds (SQLite has one writer at a time: a
+#: chunk keeps the others' writes, a student's page view among them, waiting no longer than this)
+IMPORT_CHUNK_SECONDS = 0.5
+
+
+def _spent(started: float, budget: float, max_entries: int | None, moved: int) -> bool:
+    return time.monotonic() - started >= budget or (max_entries is not None and moved >= max_entries)
+
+
+def _import_chunk(job, lst, section, ready: deque, matcher: RecordMatcher, note: str,
+                  batch: list_services.ChangeBatch, sections: _Sections) -> tuple[int, bool, Exception | None]:
+    """The next entries of ``ready`` added in one transaction, each with its report line and the
+    import's progress, until the chunk is full or :data:`IMPORT_CHUNK_SECONDS` have passed.
+    Returns (entries added, whether the import was cancelled meanwhile, the error an entry
+    stopped on): a cancel or an error rolls back that entry only, and the entries before it in
+    the chunk are committed — progress stays durable, nothing is half-written."""
+    added, cancelled, failure = 0, False, None
+    opened = time.monotonic()
+    with transaction.atomic():
+        while ready and added < IMPORT_CHUNK and (added == 0 or time.monotonic() - opened < IMPORT_CHUNK_SECONDS):
+            entry, record = ready[0]
+            try:
+                with transaction.atomic():
+                    line = _add_entry(job.actor, lst, section, entry, matcher, note, batch, sections, record,
+                                      notes_public=job.notes_public)
+                    ListImportEntry.objects.create(job=job, position=line.position, status=line.status,
+                                                   title=line.title[:2000], citation_id=line.citation_id,
+                                                   rule=line.rule, detail=line.detail, line=line.line,
+                                                   dropped=line.dropped)
+                    if not ListImport.objects.filter(pk=job.pk, status=ListImport.RUNNING).update(
+                            done=models.F("done") + 1, batch=batch.state()):
+                        raise _Cancelled
+            except _Cancelled:
+                cancelled = True
+                break
+            except Exception as exc:  # said by run_imports once the entries before it are committed
+                failure = exc
+                break
+            ready.popleft()
+            added += 1
+    return added, cancelled, failure
 
 
 def _fail(job, rule: str, detail: str) -> None:

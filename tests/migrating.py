@@ -4,8 +4,6 @@ Each such test is ``django_db(transaction=True)`` and must end on the latest mig
 of the suite runs on the current schema): ``try: ... finally: migrate(latest())``."""
 from __future__ import annotations
 
-import os
-
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -22,8 +20,6 @@ class _Executor(MigrationExecutor):
     only the bookkeeping is cheaper."""
 
     def _migrate_all_backwards(self, plan, full_plan, fake):
-        if os.environ.get("S24_STOCK"):
-            return super()._migrate_all_backwards(plan, full_plan, fake)
         migrations_to_run = {m[0] for m in plan}
         states = {}
         state = self._create_project_state()
@@ -39,7 +35,7 @@ class _Executor(MigrationExecutor):
             elif migration in applied_migrations:
                 migration.mutate_state(state, preserve=False)
         for migration, _ in plan:
-            states[migration].apps  # rendered once, then cloned per operation by Migration.unapply
+            _rendered = states[migration].apps  # rendered once, then cloned per operation by Migration.unapply
             self.unapply_migration(states[migration], migration, fake=fake)
             applied_migrations.remove(migration)
         last_unapplied_migration = plan[-1][0]

@@ -52,11 +52,13 @@ demo: install
 serve: install
 	PORT=$(PORT) $(BIN)/syllabus serve --port $(PORT)
 
+# --durations: the 25 slowest steps end every run's report, so a slow new test is seen in CI's log
+# (how long the suite takes and why: docs/DEVELOPING.md, "How long the suite takes")
 test: install interop
-	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --durations=25 $(PYTEST_ARGS)
 
 test-postgres: install interop
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -n $(WORKERS) --durations=25 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -23,10 +23,18 @@ def _position(queries, *needles):
     return next((i for i, q in enumerate(queries) if any(n in q["sql"] for n in needles)), None)
 
 
-def test_0006_fills_notes_with_the_index_dropped_and_builds_it_once(inst_a, student):
+def test_0006_migrates_backward_then_fills_notes_with_the_index_dropped_and_builds_it_once(inst_a, student, make_record):
+    """Backward to 0005 (the ``notes`` column goes, the 0004 index is back) and forward again:
+    a record that was there before the round trip is found again, and one written under 0005
+    gets its notes filled by 0006.  (One round trip for both directions, session 24: each
+    round trip re-applies a third of the project's migrations.)"""
+    record = make_record(inst_a, title="Middlemarch", abstract="Provincial life in a midlands town")
     try:
         old = _migrate(BEFORE)
         assert fts.is_installed(connection), "0005 has the 0004 index"
+        with connection.cursor() as cursor:
+            columns = [c.name for c in connection.introspection.get_table_description(cursor, "catalog_record")]
+        assert "notes" not in columns
         OldRecord = old.get_model("catalog", "Record")
         pk = OldRecord.objects.create(institution_id=inst_a.pk, source_id="mig-0006", title="Middlemarch",
                                       csl={"type": "book", "title": "Middlemarch",
@@ -45,21 +53,7 @@ def test_0006_fills_notes_with_the_index_dropped_and_builds_it_once(inst_a, stud
 
     assert Record.objects.get(pk=pk).notes == "Provincial life in a midlands town"
     assert fts.is_installed(connection)
-    assert [r.pk for r in selectors.search_records(student, "midlands").records] == [pk]
-
-
-def test_0006_migrates_backward_and_forward_again(inst_a, student, make_record):
-    record = make_record(inst_a, title="Middlemarch", abstract="Provincial life in a midlands town")
-    try:
-        _migrate(BEFORE)
-        assert fts.is_installed(connection), "back to the 0004 index"
-        with connection.cursor() as cursor:
-            columns = [c.name for c in connection.introspection.get_table_description(cursor, "catalog_record")]
-        assert "notes" not in columns
-    finally:
-        _migrate(_latest())
-    assert fts.is_installed(connection)
-    assert [r.pk for r in selectors.search_records(student, "midlands").records] == [record.pk]
+    assert sorted(r.pk for r in selectors.search_records(student, "midlands").records) == sorted([record.pk, pk])
 
 
 def test_0008_rebuilds_the_index_per_language_and_back(inst_a, student, make_record):

@@ -70,7 +70,7 @@ def test_upload_mapping_preview_and_import_of_a_spreadsheet_then_a_word_document
     expect(page.get_by_test_id("preview-summary")).to_contain_text("4 paragraphs read.")
     expect(page.get_by_test_id("preview-row-3")).to_contain_text("10.1038/nature14539")
     page.get_by_test_id("office-import").click()
-    expect(report.get_by_test_id("import-summary")).to_contain_text("(DOCX, 4 entries read)")  # only this import says
+    expect(report.get_by_test_id("import-summary")).to_contain_text("(Word, 4 entries read)")  # only this import says
     expect(report.get_by_test_id("import-summary")).to_contain_text("4 entries imported")
     page.goto(f"/lists/{lst.pk}/edit/")
     expect(page.get_by_role("heading", name="Week 2: Sources")).to_be_visible()

@@ -633,11 +633,12 @@ CSL_TO_BIB = {
 MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
-# TeX logos and the few text macros pylatexenc's default context leaves out: "{\TeX}book" kept as "TeXbook"
+# TeX logos and the few text macros pylatexenc's default context leaves out: "{\TeX}book" kept as "TeXbook";
+# biblatex's \hyphen and \nbhyphen (breakable and non-breaking hyphens: "methodology\hyphen independent")
 _TEX_MACROS = [MacroTextSpec(name, text) for name, text in (
     ("TeX", "TeX"), ("LaTeX", "LaTeX"), ("LaTeXe", "LaTeX2e"), ("BibTeX", "BibTeX"), ("XeTeX", "XeTeX"),
     ("LuaTeX", "LuaTeX"), ("ConTeXt", "ConTeXt"), ("AmS", "AMS"), ("MF", "Metafont"), ("MP", "MetaPost"),
-    ("TEL", "\u2121"), ("textasciitilde", "~"), ("textasciicircum", "^"), ("textbackslash", "\\"), ("slash", "/"),
+    ("TEL", "\u2121"), ("hyphen", "-"), ("nbhyphen", "-"), ("textasciitilde", "~"), ("textasciicircum", "^"), ("textbackslash", "\\"), ("slash", "/"),
 )] + [MacroTextSpec(name, "%(1)s") for name in ("texttt", "textsf", "textup", "textmd", "mbox")]
 # (session 20: pylatexenc's table has no text for these five font and box commands, and dropped their
 # argument — "a \texttt{collection} entry" read "a  entry" in biblatex's own annotations and titles)

@@ -136,3 +136,10 @@ def test_lst9_a_tie_around_a_page_dash_is_no_part_of_the_pages():
     (entry,) = _entries("bibtex/bbt-export/pages-with-ties-bulk.bib")  # pages = {3~--~11}
     assert entry.csl["page"] == "3-11"
     assert "pages = {3--11}" in formats.to_bibtex([entry.csl])
+
+
+def test_lst9_biblatex_hyphen_macros_read_as_hyphens():
+    """biblatex's ``\\hyphen`` (a breakable hyphen) in biblatex-examples.bib's title read "methodologyindependent"."""
+    titles = [e.csl.get("title", "") for e in _entries("bibtex/biblatex-examples.bib")]
+    assert any(t.startswith("Computation of methodology-independent ionic solvation") for t in titles)
+    assert formats.parse("@book{k, title={Non\\nbhyphen linear}}", "bibtex")[1][0].csl["title"] == "Non-linear"

@@ -28,6 +28,10 @@ from . import csl as cslmod
 from . import identifiers
 
 YEAR = r"(?:1[5-9]\d\d|20\d\d)[a-z]?"
+#: a page or a page range ("892", "250–2", "e1234-e1240", "S12 - S19")
+PAGE_RANGE = r"[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?"
+#: the particles a family name may start with ("van Dijk", "de la Cruz")
+_PARTICLE = r"(?:van|von|de|der|den|da|del|di|le|la|du|dos)"
 NO_DATE = r"n\.\s?d\.|no date|s\.\s?d\.|sans date|undated"
 QUOTES = (("“", "”"), ("\"", "\""), ("‘", "’"), ("«", "»"), ("'", "'"))
 DOI_LINK = re.compile(r"(?i)(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)(10\.\d{4,9}/\S+)")
@@ -42,14 +46,14 @@ APA_HEAD = re.compile(rf"^(?P<a>.+?)\s*\((?P<y>{YEAR}|{NO_DATE})(?:,[^)]*)?\)[.,
 CHICAGO_HEAD = re.compile(rf"^(?P<a>.+?\S)\.\s+(?P<y>{YEAR}|(?i:{NO_DATE}))\.\s+(?P<rest>.*)$")
 INITIALS = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω][a-zа-я]?\.?[\s-]?){1,4}(?:\s+(?:de|da|dos|van|von|la|le|du))?$")
 JOURNAL = re.compile(r"^(?P<c>[^,:]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?(?:\s+Suppl\.?(?:\s*\d+)?)?\s*(?:\([^)]{1,20}\))?"
-                     r"(?:\s*[,:]\s*.*|(?<=\))\s+[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)?)$")
+                     rf"(?:\s*[,:]\s*.*|(?<=\))\s+{PAGE_RANGE})?)$")
 JOURNAL_COLON = re.compile(r"^(?P<c>[^,]+?:\s+[A-Z][^,]+?)(?:,\s*|\s+)(?P<tail>\d+[A-Z]?\s*(?:\([^)]{1,20}\))?(?:\s*[,:]\s*.*)?)$")
 PAGES_ALONE = re.compile(r"^(?:\([^)]{1,60}\),?\s*)?(?:pp?\.\s*)?(?P<p>\d+\s*[–—-]\s*\d+)$")
 VOLUME_ISSUE = re.compile(r"^(?P<v>\d+[A-Z]?)\s*\((?P<i>[^)]{1,20})\)")
-PAGES = re.compile(r"(?i)(?:\bpp?\.\s*|:\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
+PAGES = re.compile(rf"(?i)(?:\bpp?\.\s*|:\s*)?(?P<p>{PAGE_RANGE})")
 MLA_VOL = re.compile(r"(?i)\bvol\.\s*(\w+)")
 MLA_NO = re.compile(r"(?i)\b(?:nos?|issue)\.\s*(\w+(?:[–-]\w+)?)")
-MLA_PAGES = re.compile(r"(?i)\bpp?\.\s*([A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)")
+MLA_PAGES = re.compile(rf"(?i)\bpp?\.\s*({PAGE_RANGE})")
 #: a numbered reference's number (IEEE "[12]", Vancouver "12.", "(12)", Nature "30 Basso, D. M."): no part of the reference
 NUMBERED = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,3}\)|\d{1,3}\.(?=\s+\D)|\d{1,3}(?=\s+[A-ZÀ-Þ][\w'’-]+,\s+[A-ZÀ-Þ]\.))\s*")
 #: the author list of a numbered style (IEEE, Vancouver, ACS, Nature), where no year follows it:
@@ -57,7 +61,7 @@ NUMBERED = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,3}\)|\d{1,3}\.(?=\s+\D)|\d{1,3}(?
 #: / "Soriano, P., " / "Daugherty CK, Hlubocky FJ:" — each name in one of three shapes, all the names in one
 #: (a family name: a capital, at most 40 letters with a small one among them, taken whole — no backtracking
 #: into it: a 4,000-letter "word" took seconds, session 23's ReDoS check)
-_FAMILY = r"(?:(?:van|von|de|der|den|da|del|di|le|la|du|dos)\s+){0,3}[A-ZÀ-Þ](?=[\w'’-]{0,40}[a-zà-ÿ])[\w'’-]{0,40}+\b"
+_FAMILY = rf"(?:{_PARTICLE}\s+){{0,3}}[A-ZÀ-Þ](?=[\w'’-]{{0,40}}[a-zà-ÿ])[\w'’-]{{0,40}}+\b"
 _NAME_SHAPES = (rf"(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}\s*{_FAMILY}",                          # S. Y. Patel
                 rf"{_FAMILY}(?:\s+{_FAMILY})?\s+[A-Z]{{1,3}}",                            # Lin TC
                 rf"{_FAMILY},\s+(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}")                               # Soriano, P.
@@ -81,22 +85,23 @@ MONTH = (r"(?i:jan(?:uary|v|vier)?|feb(?:ruary)?|f[ée]vr?(?:ier)?|mar(?:ch|s)?|
          r"dec(?:ember)?|d[ée]c(?:embre)?|spring|summer|autumn|fall|winter|printemps|[ée]t[ée]|automne|hiver)(?![a-zà-ÿ])")
 #: Nature's, physics' and some numbered styles' year in brackets at the very end ("Neuron 88, 892-901 (2015).")
 YEAR_LAST = re.compile(rf"\s*[,;]?\s*\((?P<y>{YEAR})\)\s*\.?$")
+#: a word of a journal's name: abbreviated ("Chem.", at most 7 letters) or whole and capitalised
+_JOURNAL_WORD = r"(?:[A-ZÀ-Þ][\w'’-]{0,6}\.|[A-ZÀ-Þ][\w'’-]{0,14})"
 #: a numbered reference that has no title (ACS, physics, RSC): "J. Am. Chem. Soc. 2007, 129, 3226–3237",
 #: "Appl. Phys. Lett. 77, pp. 250–2", "Spectroscopy Europe, 2014, 26, 14-19" — a journal's name (capitalised words,
 #: abbreviated — at most 7 letters before the full stop: "Computation." ends a title — or not), its year, volume,
 #: issue and first page, and nothing else
 TITLELESS = re.compile(
-    rf"^(?P<c>(?:(?:[A-ZÀ-Þ][\w'’-]{{0,6}}\.|[A-ZÀ-Þ][\w'’-]{{0,14}}|of|the|and|for|in|&)\s+){{0,9}}"
-    rf"(?:[A-ZÀ-Þ][\w'’-]{{0,6}}\.|[A-ZÀ-Þ][\w'’-]{{0,14}}))"
+    rf"^(?P<c>(?:(?:{_JOURNAL_WORD}|of|the|and|for|in|&)\s+){{0,9}}{_JOURNAL_WORD})"
     rf"\s*,?\s+(?:(?P<y>{YEAR})\s*,\s*)?(?:vol\.\s*)?(?P<v>\d{{1,5}}[A-Z]?)\s*(?:\((?P<i>[^)]{{1,12}})\))?\s*[,:]\s*"
-    rf"(?:(?:pp?\.|no\.\s*\w+,\s*pp?\.)\s*)?(?P<p>[A-Za-z]?\d+(?:\s*[–—-]\s*[A-Za-z]?\d+)?)\s*(?:[,(]\s*(?P<y2>{YEAR})\)?)?\s*\.?$")
+    rf"(?:(?:pp?\.|no\.\s*\w+,\s*pp?\.)\s*)?(?P<p>{PAGE_RANGE})\s*(?:[,(]\s*(?P<y2>{YEAR})\)?)?\s*\.?$")
 #: a conference's proceedings (IEEE's "in Proc. ...") and where its title ends
 CONFERENCE = re.compile(r"(?i)\b(?:proc\.|proceedings|conference|conf\.|symposium|symp\.|workshop|congress)")
 CONFERENCE_END = re.compile(rf"(?i),\s*(?:vol|pp?|no)\.|,\s*(?:[A-Z][a-z]{{2,8}}\.?\s+)?(?:\d{{1,2}}[–-]?\d{{0,2}},?\s+)?{YEAR}\s*(?:[,.]|$)")
 #: a name as Vancouver (NLM) writes it: the family name, then the initials with no full stops ("Lin TC")
 VANCOUVER_NAME = re.compile(rf"^({_FAMILY}(?:\s+{_FAMILY})?)\s+([A-Z]{{1,3}})$")
 #: a name written given name first with initials: "S. Steinmo", "K. A. Thelen" (no family name follows it)
-GIVEN_FIRST = re.compile(r"^(?:[A-ZÀ-Þ]\.\s?-?){1,3}(?:(?:van|von|de|der|den|da|del|di|le|la|du|dos)\s+)*[A-ZÀ-Þ][a-zà-ÿ'’-]+$")
+GIVEN_FIRST = re.compile(rf"^(?:[A-ZÀ-Þ]\.\s?-?){{1,3}}(?:{_PARTICLE}\s+)*[A-ZÀ-Þ][a-zà-ÿ'’-]+$")
 #: an author that is a body: one to five words, no comma, its last word no initials ("Smith J" is a person)
 ORGANISATION = re.compile(r"^(?!.*,)(?!.*\s(?:and|&)\s)(?:[A-ZÀ-Þ0-9][\w'’&.-]*\s+){1,4}(?:[A-ZÀ-Þ][a-zà-ÿ'’-]+|[A-Z]{4,})$")
 EDITORS = re.compile(r"(?i)\s*(?:\((?:eds?|dir|hrsg|coord)\.?\)|,?\s*(?:editors?|eds?\.|éd\.|dir\.))\s*$")

@@ -28,7 +28,7 @@ from syllabus.core.files import serve_upload
 from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web.errors import refusal, refusal_fragment
-from syllabus.web.errors import rule_errors as web_rule_errors
+from syllabus.web.errors import rule_errors
 from syllabus.web.htmx import is_htmx
 from syllabus.core import jsondata
 
@@ -39,7 +39,7 @@ from .models import CollectionEntry, Representation, RepresentationFile
 
 # a refused request becomes a page naming the rule: 404 for what the user may not know of, 403
 # for what they may not do, 400 for a broken rule; htmx gets it in the flash region beside the button
-rule_errors = web_rule_errors(htmx=refusal_fragment)
+inline_refusals = rule_errors(htmx=refusal_fragment)
 
 
 def _back_to_record(request, pk: int) -> str:
@@ -93,7 +93,7 @@ def _facet_links(get, facets: dict) -> list[dict]:
 
 
 @login_required
-@rule_errors
+@inline_refusals
 def search(request):
     args = _search_args(request.GET)
     page, error = None, None
@@ -126,7 +126,7 @@ def _record_or_404(request, pk: int):
 
 
 @login_required
-@rule_errors
+@inline_refusals
 def record(request, pk: int):
     rec = _record_or_404(request, pk)
     context = {
@@ -163,7 +163,7 @@ def record_export(request, pk: int, fmt: str):
 
 @login_required
 @require_POST
-@rule_errors
+@inline_refusals
 def collect(request, pk: int):
     """DSV-3: add a record to My collection (htmx swaps the button)."""
     rec = _record_or_404(request, pk)
@@ -176,7 +176,7 @@ def collect(request, pk: int):
 
 @login_required
 @require_POST
-@web_rule_errors(htmx=refusal_fragment, flash=_back_to_record)
+@rule_errors(htmx=refusal_fragment, flash=_back_to_record)
 def add_to_list(request, pk: int):
     """DSV-3: add a record from the results or the record page to one of my lists."""
     rec = _record_or_404(request, pk)
@@ -203,7 +203,7 @@ def _added_to_list(request, add: Callable[[int, int | None], Any], *, back: str)
 # --- course reserves (DSV-5) -----------------------------------------------------------------
 
 @login_required
-@rule_errors
+@inline_refusals
 def reserves(request):
     q = request.GET.get("q", "").strip()[:200]
     found = selectors.course_reserves(request.user, q) if q else []
@@ -221,7 +221,7 @@ def collection(request):
 
 @login_required
 @require_POST
-@rule_errors
+@inline_refusals
 def collection_remove(request, pk: int):
     services.remove_from_collection(request.user, pk)
     if is_htmx(request):
@@ -232,7 +232,7 @@ def collection_remove(request, pk: int):
 
 @login_required
 @require_POST
-@web_rule_errors(htmx=refusal_fragment, flash=_back_to_collection)
+@rule_errors(htmx=refusal_fragment, flash=_back_to_collection)
 def collection_to_list(request, pk: int):
     entry = selectors.collection_of(request.user).filter(pk=pk).first()
     if entry is None:
@@ -321,7 +321,7 @@ def edited_csl(post) -> dict:
 
 @login_required
 @require_POST
-@rule_errors
+@inline_refusals
 def cite_it_save(request):
     try:
         target = forms.CiteItSaveForm.target_of(request.POST)
@@ -444,7 +444,7 @@ def representation_extra_file(request, pk: int):
 # --- the link resolver (DSV-6) -------------------------------------------------------------
 
 @login_required
-@rule_errors
+@inline_refusals
 def openurl_page(request):
     # the same reading as GET /api/v1/resolve (DSV-6): a link the API resolves, this page resolves
     kev = resolver.read_kev(request.GET)  # DSV-6 names an over-long value (the refusal page)
@@ -472,7 +472,7 @@ def openurl_page(request):
 
 @login_required
 @require_POST
-@rule_errors
+@inline_refusals
 def collect_citation(request):
     """Save a resolved (or any) citation, given as CSL-JSON, to My collection."""
     csl = forms.CollectForm.parse(request.POST)["csl"]

@@ -22,8 +22,7 @@ from syllabus.core.redirects import safe_next
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation
 from syllabus.web import tabs
 from syllabus.web.templatetags.web_tags import form_key
-from syllabus.web.errors import refusal
-from syllabus.web.errors import rule_errors as web_rule_errors
+from syllabus.web.errors import refusal, rule_errors
 from syllabus.web.htmx import is_htmx
 from syllabus.org.models import Library, User, UserGroup, hash_token, typed_username
 
@@ -39,11 +38,6 @@ def file_response(access: services.Access) -> FileResponse:
     rep = access.request.representation
     return serve_upload(rep.file, filename=rep.file.name.rsplit("/", 1)[-1], inline=True,
                         headers={"X-Access-Warning": access.warning} if access.warning else None)
-
-
-_refusal = refusal
-# a page that hits a rule shows the rule id and message with the rule's status
-rule_errors = web_rule_errors
 
 
 # --- patrons and instructors ---------------------------------------------------------------
@@ -223,7 +217,7 @@ def _requires(allowed, rule: str, refusal_text: str):
         @login_required
         def wrapper(request, *args, **kwargs):
             if not allowed(request.user):
-                return _refusal(request, PermissionDenied(rule, _(refusal_text)))
+                return refusal(request, PermissionDenied(rule, _(refusal_text)))
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth as DjangoSessionAuth
 
+from syllabus.core.errors import RuleViolation
 from syllabus.org import ratelimit
 from syllabus.org.models import hash_token
 from syllabus.org.services import user_for_token
@@ -23,7 +24,11 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request, token: str):
         ratelimit.hit("bad-token", request, count_it=False)
-        user = user_for_token(token)
+        try:
+            user = user_for_token(token)
+        except RuleViolation:             # an expired token (AUTH-EXPIRY) is not valid: counted, then named
+            ratelimit.hit("bad-token", request)
+            raise
         if user is None:
             ratelimit.hit("bad-token", request)
             return None

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from syllabus.core.errors import RuleViolation
+
 from syllabus.org.models import ApiToken, User, typed_username
 from syllabus.org.services import create_api_token, revoke_api_token
 
@@ -12,6 +14,8 @@ class Command(BaseCommand):
         create = sub.add_parser("create")
         create.add_argument("username")
         create.add_argument("--name", default="")
+        create.add_argument("--days", type=int, default=None,
+                            help="days the token lives (default API_TOKEN_DAYS; 0: never expires) — AUTH-EXPIRY")
         lst = sub.add_parser("list")
         lst.add_argument("username")
         revoke = sub.add_parser("revoke")
@@ -23,12 +27,17 @@ class Command(BaseCommand):
                 user = User.objects.get(username=typed_username(opts["username"]))
             except User.DoesNotExist:
                 raise CommandError(f"no user {opts['username']!r}")
-            _token, raw = create_api_token(user, opts.get("name", ""))
+            try:
+                token, raw = create_api_token(user, opts.get("name", ""), days=opts.get("days"))
+            except RuleViolation as exc:
+                raise CommandError(str(exc)) from None
             self.stdout.write(raw)
+            self.stderr.write(f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "never expires")
         elif action == "list":
             for t in ApiToken.objects.filter(user__username=typed_username(opts["username"])).order_by("created_at"):
-                state = "revoked" if t.revoked_at else "active"
-                self.stdout.write(f"{t.prefix}…  {state}  created {t.created_at:%Y-%m-%d}  {t.name}")
+                state = "revoked" if t.revoked_at else "expired" if t.expired() else "active"
+                ends = f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "never expires"
+                self.stdout.write(f"{t.prefix}…  {state}  created {t.created_at:%Y-%m-%d}  {ends}  {t.name}")
         else:
             tokens = ApiToken.objects.filter(prefix=opts["prefix"][:12], revoked_at__isnull=True)
             if not tokens:

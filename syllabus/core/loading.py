@@ -84,7 +84,13 @@ def read_text(source) -> str:
 def csv_rows(source, *, rule: str, required: tuple[str, ...], columns: tuple[str, ...]):
     """Yield ``(line_number, row)`` of a CSV with a header row; header names are lower-cased
     and stripped.  A header without a required column is refused as a whole (``rule``)."""
-    reader = csv.DictReader(io.StringIO(read_text(source), newline=""))
+    text = read_text(source)
+    if "\x00" in text:   # no text file holds one, and PostgreSQL refuses it in every text column
+        from django.utils.translation import gettext as _
+
+        raise RuleViolation(rule, _("line %(line)d holds a NUL character: this is not a text CSV file; the file is not "
+                                    "read") % {"line": text.count("\n", 0, text.index("\x00")) + 1})
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         missing = [c for c in required if c not in header]

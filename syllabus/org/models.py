@@ -246,6 +246,8 @@ class ApiToken(models.Model):
     # AUTH-EXPIRY (session 25): refused from this moment on; empty for a token that never expires
     # (every token made before session 25, and `token create --days 0`)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # AUTH-SCOPE (session 25): a read-only token opens GET and HEAD only (a report, a portal)
+    read_only = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user.username})"

@@ -23,10 +23,11 @@ LAST_USED_EVERY_SECONDS = 60
 
 
 def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool = False,
-                     days: int | None = None) -> tuple[ApiToken, str]:
+                     days: int | None = None, read_only: bool = False) -> tuple[ApiToken, str]:
     """Create a bearer token; the raw value is returned once and never stored.
 
-    It expires after ``days`` (default ``API_TOKEN_DAYS``; ``0``: never) — AUTH-EXPIRY.
+    It expires after ``days`` (default ``API_TOKEN_DAYS``; ``0``: never) — AUTH-EXPIRY; a
+    ``read_only`` one opens only GET and HEAD operations — AUTH-SCOPE.
 
     ``throttled=True`` — for every route where a person asks for a token themselves (a page or
     an endpoint, not the operator's ``syllabus token create``) — refuses past
@@ -41,7 +42,8 @@ def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool 
     expires_at = clock.now() + dt.timedelta(days=days) if days else None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=hash_token(raw), expires_at=expires_at)
+        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=hash_token(raw), expires_at=expires_at,
+                                     read_only=read_only)
         audit.event(actor, token, "created", note=f"API token for {user.username}, "
                                                   f"{f'expires {expires_at:%Y-%m-%d %H:%M} UTC' if expires_at else 'never expires'}")
     return token, raw
@@ -54,6 +56,13 @@ def revoke_api_token(token: ApiToken, actor=None) -> None:
 
 
 def user_for_token(raw: str) -> User | None:
+    token = token_for(raw)
+    return token.user if token else None
+
+
+def token_for(raw: str) -> ApiToken | None:
+    """The active token ``raw`` names, with its user; None when it opens nothing; an expired
+    one is refused naming AUTH-EXPIRY."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     token = (ApiToken.objects.select_related("user", "user__institution", "user__user_group")
@@ -72,7 +81,7 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= LAST_USED_EVERY_SECONDS:
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - dt.timedelta(seconds=LAST_USED_EVERY_SECONDS))
         ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
 
 
 def assign_role(user: User, role: str, *, library=None, department: str = "", actor=None) -> RoleAssignment:

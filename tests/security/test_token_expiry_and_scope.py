@@ -1,8 +1,10 @@
-"""AUTH-EXPIRY (session 25 review): an API bearer token lives ``API_TOKEN_DAYS`` (365) unless the
+"""AUTH-EXPIRY and AUTH-SCOPE (session 25 review): an API bearer token lives ``API_TOKEN_DAYS`` (365) unless the
 operator says otherwise (``syllabus token create USER --days N``; ``--days 0``: never expires).
 Before, every token lived until revoked: one copied into a script or a portal's configuration
 years ago still opened the API.  Past its expiry a token is refused — 401 problem details naming
-AUTH-EXPIRY and the date, so its owner knows to ask for a new one — and counted as a bad token."""
+AUTH-EXPIRY and the date, so its owner knows to ask for a new one — and counted as a bad token.
+A token made ``--read-only`` opens GET and HEAD only (before, every token carried every right of
+its owner: a report's token could also delete)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -67,3 +69,27 @@ def test_expired_tokens_count_as_bad_tokens(client, student, clock, settings):
     clock.advance(dt.timedelta(days=2))
     codes = [client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code for _ in range(3)]
     assert codes == [401, 401, 429], codes
+
+
+def test_a_read_only_token_reads_and_changes_nothing(client, student, instructor, course):
+    """AUTH-SCOPE: ``token create USER --read-only`` — for a report or a portal that only reads."""
+    from syllabus.lists.models import ResourceList
+
+    out = io.StringIO()
+    call_command("token", "create", "instructor", "--read-only", stdout=out, stderr=io.StringIO())
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {out.getvalue().strip()}"}
+    assert client.get("/api/v1/me", **bearer).json()["username"] == "instructor"
+    before = ResourceList.objects.count()
+    r = client.post("/api/v1/lists", {"title": "Written with a read-only token"}, content_type="application/json", **bearer)
+    assert r.status_code == 403 and r.json()["rule"] == "AUTH-SCOPE", r.content
+    assert "is read-only: it opens GET and HEAD operations only" in r.json()["detail"]
+    assert ResourceList.objects.count() == before
+    listing = io.StringIO()
+    call_command("token", "list", "instructor", stdout=listing)
+    assert "read-only" in listing.getvalue()
+    from syllabus.org.services import create_api_token
+
+    _token, raw = create_api_token(instructor)                        # an ordinary token still writes
+    r = client.post("/api/v1/lists", {"title": "Written"}, content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert r.status_code == 201 and ResourceList.objects.count() == before + 1, r.content

@@ -286,6 +286,9 @@ SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
 # how many trusted proxies append to that header (a load balancer: 1; a CDN in front of it: 2); 1..10
 SIGNIN_TRUSTED_PROXIES = min(max(int(os.environ.get("SIGNIN_TRUSTED_PROXIES", "1")), 1), 10)
 API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
+# AUTH-EXPIRY (session 25): days a new API token lives unless `token create --days N` says
+# otherwise (0: never expires); tokens made before keep no expiry
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "365"))
 # API-CORS (session 21): cross-origin reads of the API by an institution's portal or discovery
 # layer.  None by default (no Access-Control-* header anywhere); a comma-separated list of exact
 # https origins (http only for localhost); only /api/v1/, never credentials (cookies), never "*"

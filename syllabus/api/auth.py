@@ -13,9 +13,12 @@ from __future__ import annotations
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth as DjangoSessionAuth
 
+from syllabus.core.errors import RuleViolation
 from syllabus.org import ratelimit
 from syllabus.org.models import hash_token
-from syllabus.org.services import user_for_token
+from syllabus.org.services import token_for
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TokenAuth(HttpBearer):
@@ -23,13 +26,21 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request, token: str):
         ratelimit.hit("bad-token", request, count_it=False)
-        user = user_for_token(token)
-        if user is None:
+        try:
+            found = token_for(token)
+        except RuleViolation:             # an expired token (AUTH-EXPIRY) is not valid: counted, then named
+            ratelimit.hit("bad-token", request)
+            raise
+        if found is None:
             ratelimit.hit("bad-token", request)
             return None
-        request.user = user
+        user = request.user = found.user
         # the token's digest names its count (never the token itself, even hashed again in a key)
         ratelimit.hit("api", request, who=(f"token:{hash_token(token)[:32]}", "with this API token"))
+        if found.read_only and request.method not in READ_METHODS:
+            raise RuleViolation("AUTH-SCOPE", f"this API token ({found.prefix}…) is read-only: it opens GET and HEAD "
+                                              "operations only; use a token made without --read-only to change anything",
+                                status=403)
         return user
 
 

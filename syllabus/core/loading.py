@@ -84,12 +84,37 @@ def read_text(source) -> str:
 def csv_rows(source, *, rule: str, required: tuple[str, ...], columns: tuple[str, ...]):
     """Yield ``(line_number, row)`` of a CSV with a header row; header names are lower-cased
     and stripped.  A header without a required column is refused as a whole (``rule``)."""
-    reader = csv.DictReader(io.StringIO(read_text(source), newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise RuleViolation(rule, f"the CSV header lacks the column(s) {', '.join(missing)}; expected {', '.join(columns)}")
-    reader.fieldnames = header
+    text = read_text(source)
+    if "\x00" in text:   # no text file holds one, and PostgreSQL refuses it in every text column
+        from django.utils.translation import gettext as _
+
+        raise RuleViolation(rule, _("line %(line)d holds a NUL character: this is not a text CSV file; the file is not "
+                                    "read") % {"line": text.count("\n", 0, text.index("\x00")) + 1})
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise RuleViolation(rule, f"the CSV header lacks the column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+        reader.fieldnames = header
+        yield from _rows(reader, rule)
+    except csv.Error as exc:
+        # a field past the reader's ceiling (an unclosed quote swallows the rest of the file) is
+        # the file's fault: refused naming the rule and the line, never a server error
+        raise RuleViolation(rule, unreadable_csv(reader.line_num + 1, exc)) from None
+
+
+def unreadable_csv(line: int, exc: csv.Error) -> str:
+    """Why a CSV reader stopped at ``line``, in the reader's words made plain."""
+    from django.utils.translation import gettext as _
+
+    if "field limit" in str(exc):
+        return _("line %(line)d: a field is longer than %(limit)s characters (a quote left open?); "
+                 "the file is not read") % {"line": line, "limit": f"{csv.field_size_limit():,}"}
+    return _("line %(line)d is not readable as CSV (%(error)s); the file is not read") % {"line": line, "error": exc}
+
+
+def _rows(reader: csv.DictReader, rule: str):
     count = 0
     for row in reader:
         if not any((v or "").strip() for k, v in row.items() if k is not None and isinstance(v, str)):

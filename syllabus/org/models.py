@@ -243,6 +243,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # AUTH-EXPIRY (session 25): refused from this moment on; empty for a token that never expires
+    # (every token made before session 25, and `token create --days 0`)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # AUTH-SCOPE (session 25): a read-only token opens GET and HEAD only (a report, a portal)
+    read_only = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user.username})"
@@ -250,6 +255,9 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or clock.now())
 
 
 class SignInThrottle(models.Model):

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -21,8 +22,12 @@ TOKEN_PREFIX = "syl_"
 LAST_USED_EVERY_SECONDS = 60
 
 
-def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool = False) -> tuple[ApiToken, str]:
+def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool = False,
+                     days: int | None = None, read_only: bool = False) -> tuple[ApiToken, str]:
     """Create a bearer token; the raw value is returned once and never stored.
+
+    It expires after ``days`` (default ``API_TOKEN_DAYS``; ``0``: never) — AUTH-EXPIRY; a
+    ``read_only`` one opens only GET and HEAD operations — AUTH-SCOPE.
 
     ``throttled=True`` — for every route where a person asks for a token themselves (a page or
     an endpoint, not the operator's ``syllabus token create``) — refuses past
@@ -31,10 +36,16 @@ def create_api_token(user: User, name: str = "", actor=None, *, throttled: bool 
         from .throttle import check_token_creation
 
         check_token_creation(user)
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 0 <= days <= 3660:
+        raise RuleViolation("AUTH-EXPIRY", f"a token lives 1 to 3,660 days (0: never expires), not {days}")
+    expires_at = clock.now() + dt.timedelta(days=days) if days else None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=hash_token(raw))
-        audit.event(actor, token, "created", note=f"API token for {user.username}")
+        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=hash_token(raw), expires_at=expires_at,
+                                     read_only=read_only)
+        audit.event(actor, token, "created", note=f"API token for {user.username}, "
+                                                  f"{f'expires {expires_at:%Y-%m-%d %H:%M} UTC' if expires_at else 'never expires'}")
     return token, raw
 
 
@@ -45,6 +56,13 @@ def revoke_api_token(token: ApiToken, actor=None) -> None:
 
 
 def user_for_token(raw: str) -> User | None:
+    token = token_for(raw)
+    return token.user if token else None
+
+
+def token_for(raw: str) -> ApiToken | None:
+    """The active token ``raw`` names, with its user; None when it opens nothing; an expired
+    one is refused naming AUTH-EXPIRY."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     token = (ApiToken.objects.select_related("user", "user__institution", "user__user_group")
@@ -54,12 +72,16 @@ def user_for_token(raw: str) -> User | None:
     if token is None or not token.user.is_active or token.user.is_expired:
         return None
     now = clock.now()
+    if token.expired(now):
+        raise RuleViolation("AUTH-EXPIRY", f"this API token ({token.prefix}…) expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: "
+                                           "ask for a new one (syllabus token create)", status=401,
+                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     # at most one write a minute per token (issue 18 item 3): a read-only API call must not take
     # the write lock; the condition in the UPDATE keeps concurrent calls from writing it twice
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= LAST_USED_EVERY_SECONDS:
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - dt.timedelta(seconds=LAST_USED_EVERY_SECONDS))
         ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
 
 
 def assign_role(user: User, role: str, *, library=None, department: str = "", actor=None) -> RoleAssignment:

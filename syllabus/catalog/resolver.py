@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from syllabus.citations import csl as cslmod
 from syllabus.citations import identifiers, openurl
@@ -156,7 +157,9 @@ def resolve(user: User | None, citation: dict, *, institution=None) -> Resolutio
             result.holdings.append(Holding(record, record.institution.code, lib.library.code, lib.library.name, lib.total,
                                            lib.available, lib.locations, lib.yours))
     if citation.get("DOI"):
-        result.fulltext.append(Link("doi", f"https://doi.org/{citation['DOI']}", "DOI", "publisher's version"))
+        result.fulltext.append(Link("doi", f"https://doi.org/{citation['DOI']}", "DOI",
+                                      # DSV-6: said in the reader's language on Find it (and the API's note)
+                                      gettext("publisher's version")))
     elif citation.get("URL") and not result.found:
         result.fulltext.append(Link("url", citation["URL"], citation["URL"]))
     return result

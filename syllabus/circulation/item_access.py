@@ -13,6 +13,7 @@ A fixed number of queries for the whole page, whatever the number of items."""
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.timezone import localtime
 
-from syllabus.citations import openurl
+from syllabus.citations import identifiers, openurl
 from syllabus.catalog import availability
 from syllabus.catalog.models import EResource, Item, Representation
 from syllabus.fulfillment.models import DigitizationRequest
@@ -34,6 +35,8 @@ from .models import Hold, PersonalCopy, ReadingMark
 from .workflow import HoldStatus, PersonalCopyStatus
 
 REFERRER = "info:sid/syllabus:list"
+#: a DOI's own resolver link (``https://doi.org/10.…``), which the DOI's link already offers
+_DOI_LINK = re.compile(r"(?i)^https?://(?:dx\.)?doi\.org/10\.")
 
 
 #: SRV-4: an open web page is already in the reader's browser, which reads it aloud, enlarges it and
@@ -188,7 +191,8 @@ def catalog_access(user, citations) -> dict[int, dict]:
         for r in reps_by_record.get(c.record_id, []):
             online.append({"kind": "representation", "label": r.label or "Digital copy",
                            "url": reverse("catalog:representation", args=[r.pk]), "available": True, "note": ""})
-        if c.url and conf["external_links_enabled"]:
+        # DSV-6: a web address that is the DOI's own doi.org link is offered once, as the DOI
+        if c.url and conf["external_links_enabled"] and not (c.doi and _DOI_LINK.match(c.url) and identifiers.same_doi(c.url, c.doi)):
             online.append({"kind": "url", "label": "Link", "url": c.url, "available": True, "note": ""})
         if c.doi and conf["external_links_enabled"]:
             online.append({"kind": "doi", "label": f"DOI {c.doi}", "url": f"https://doi.org/{c.doi}", "available": True, "note": ""})

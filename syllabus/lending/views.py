@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from syllabus.catalog import lists_port
 from syllabus.catalog.models import Item
 from syllabus.core import audit
 from syllabus.core.files import serve_upload
@@ -83,7 +84,17 @@ def browse(request):
 
 def _title_context(request, rep, error: RuleViolation | None = None) -> dict:
     tv = selectors.title_view(request.user, rep)
-    return {"rep": rep, "tv": tv, "error": error, "session_units": TimeUnit}
+    return {"rep": rep, "tv": tv, "error": error, "session_units": TimeUnit, "back": _back_to_list(request)}
+
+
+def _back_to_list(request) -> tuple[str, str] | None:
+    """(list title, the item on its student view) when the title was opened from a list item the
+    reader sees (``?from_item=``, as Find it's): the way back to it (LDL-3, DSV-6); anything else —
+    no item, not a number, an item of a list the reader cannot open — says nothing."""
+    value = request.GET.get("from_item", "")
+    if not value.isdigit() or not 0 < int(value) < 2**63:
+        return None
+    return lists_port.item_context(request.user, int(value))
 
 
 @login_required

@@ -520,13 +520,48 @@ def _fields_read(entry) -> str:
 PASTE_ENTRIES = 200
 
 
+#: a line that ends a sentence or a reference: a full stop, a bracket, or a web address / DOI at its end
+_ENDS = re.compile(r"(?:[.!?)\]]|https?://\S+|\b10\.\d{4,9}/\S+)$")
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+
+
+def _starts_a_paragraph(previous: str, line: str) -> bool:
+    """Whether ``line``, below ``previous`` in a block of lines with no blank line between them,
+    is a paragraph of its own (LST-1, LST-9): a heading ("Week 2: Reactions") or the line under
+    one; or, after a line that ends a sentence, an instruction ("Read chapters 1–3...") or a new
+    reference ("Pauling, L. (1931)...": an author's name at its head and a year) — else it
+    continues the reference above (wrapped over several lines)."""
+    def heading(text: str) -> bool:
+        return len(text) <= 120 and not text.endswith(".") and bool(documents.HEADING_TEXT.match(text))
+
+    if heading(previous) or heading(line):
+        return True
+    if not _ENDS.search(previous):
+        return False
+    return bool(documents.INSTRUCTION.match(line) or (documents.AUTHOR_HEAD.match(line) and _YEAR.search(line)))
+
+
 def _pasted_paragraphs(text: str) -> list[str]:
     """The references of a pasted text: one a line (a Word bibliography, a list of DOIs), or — when
-    blank lines part them — one a block of lines (a reference wrapped over several lines)."""
+    blank lines part them — one a block of lines (a reference wrapped over several lines); inside a
+    block, a heading, an instruction or a new reference on a line of its own is still a paragraph of
+    its own (a bibliography of one reference a line, its weeks parted by blank lines)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if any(not line.strip() for line in lines) and any(len(block.strip().split("\n")) > 1
                                                        for block in re.split(r"\n\s*\n", text)):
-        return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
+        paragraphs: list[str] = []
+        for block in re.split(r"\n\s*\n", text):
+            current: list[str] = []
+            for line in (" ".join(line.split()) for line in block.split("\n")):
+                if not line:
+                    continue
+                if current and _starts_a_paragraph(current[-1], line):
+                    paragraphs.append(" ".join(current))
+                    current = []
+                current.append(line)
+            if current:
+                paragraphs.append(" ".join(current))
+        return paragraphs
     return [line.strip() for line in lines if line.strip()]
 
 

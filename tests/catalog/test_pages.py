@@ -241,6 +241,17 @@ def test_the_openurl_page_offers_the_e_journal(client, student, make_record, ins
     assert b"Saved to My collection" in r.content
 
 
+def test_find_it_names_the_publishers_doi_link_in_the_readers_language(client, student, settings):
+    """DSV-6: a student reading in French saw "DOI (publisher's version)" in English on Find it."""
+    client.force_login(student)
+    kev = "/openurl?rft.genre=article&rft.atitle=Deep+learning&rft.jtitle=Nature&rft_id=info%3Adoi%2F10.1038%2Fnature14539"
+    r = client.get(kev)
+    assert b'data-kind="doi"' in r.content and b"(publisher&#x27;s version)" in r.content
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    r = client.get(kev)
+    assert "(version de l&#x27;éditeur)" in r.content.decode() and b"publisher" not in r.content
+
+
 def test_the_reserves_page_without_lists_says_nothing_matches(client, student, course):
     client.force_login(student)
     r = client.get("/catalog/reserves/", {"q": "HIST101"})

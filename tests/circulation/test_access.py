@@ -55,6 +55,25 @@ def test_student_view_shows_access_for_each_item(shelf, student, client):
     assert html.count('data-testid="place-hold"') == 2  # the two titles with physical copies
 
 
+def test_a_web_address_that_is_the_dois_own_link_is_offered_once(published, instructor, student, client):
+    """DSV-6 (session 25's outside walk): a BibTeX entry with doi and url = https://doi.org/<doi> (JOSS's
+    papers, Zotero's exports) showed the student "Open the resource" and "DOI …", two links to one page;
+    a web address of another page is still offered beside the DOI."""
+    from syllabus.lists import services
+
+    lst, section = published
+    same = services.add_citation(instructor, lst, section, "article", {
+        "title": "Oceananigans.jl", "DOI": "10.21105/joss.02018", "URL": "https://doi.org/10.21105/JOSS.02018"})
+    other = services.add_citation(instructor, lst, section, "article", {
+        "title": "Deep learning", "DOI": "10.1038/nature14539", "URL": "https://www.nature.com/articles/nature14539"})
+    client.force_login(student)
+    html = client.get(reverse("lists:view", args=[lst.pk])).content.decode()
+    own = html.split(f'id="item-{same.pk}"', 1)[1].split(f'id="item-{other.pk}"', 1)[0]
+    assert own.count('href="https://doi.org/10.21105/joss.02018"') == 1 and "Open the resource" not in own
+    beside = html.split(f'id="item-{other.pk}"', 1)[1].split("</main>", 1)[0]
+    assert "https://www.nature.com/articles/nature14539" in beside and "https://doi.org/10.1038/nature14539" in beside
+
+
 def test_editor_also_shows_access(shelf, instructor, client):
     """Session 23: the editor loads each item's copies and access when its "Copies and access"
     opens (lists:citation-services, htmx), not with the page."""

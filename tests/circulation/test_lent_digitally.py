@@ -99,6 +99,28 @@ def test_srv5_no_hold_waits_for_a_copy_withdrawn_for_digital_lending(lent, stude
     assert circulation.place_hold(student, lent["item"], pickup_library=library_a).pk
 
 
+@pytest.mark.django_db
+def test_ldl3_the_digital_loan_opened_from_a_list_item_leads_back_to_the_list(lent, student, instructor, client):
+    """LDL-3, DSV-6 (session 25's outside walk): from a list, the digital loan's page (join the
+    waitlist) led only to "Digital loans", not back to the student's list as Find it, a hold or a
+    scan do; an item of a list the reader cannot open, or a junk value, says nothing (never a 500)."""
+    from syllabus.lists import services
+
+    lst, item, rep = lent["list"], lent["item"], lent["rep"]
+    client.force_login(student)
+    page = BeautifulSoup(client.get(f"/lists/{lst.pk}/").content, "html.parser")
+    href = page.select_one(f"#item-{item.pk} [data-kind=loan] a")["href"]
+    assert href == f"/lending/titles/{rep.pk}/?from_item={item.pk}"
+    title = BeautifulSoup(client.get(href).content, "html.parser")
+    back = title.select_one("[data-testid=back-to-list]")
+    assert back["href"] == f"/lists/{lst.pk}/#item-{item.pk}" and back.get_text(strip=True) == f"Back to {lst.title}"
+    hidden = services.create_list(instructor, title="A draft of no course of the student's")
+    foreign = services.add_citation(instructor, hidden, services.add_section(instructor, hidden, title="W1"), "book", {"title": "X"})
+    for value in (str(foreign.pk), "abc", "9" * 30, ""):
+        r = client.get(f"/lending/titles/{rep.pk}/", {"from_item": value})
+        assert r.status_code == 200 and b'data-testid="back-to-list"' not in r.content and b"Digital loans" in r.content
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_ldl2_the_student_sees_lent_digitally_in_english_and_french(page, login, lent, make_user):
@@ -110,7 +132,7 @@ def test_ldl2_the_student_sees_lent_digitally_in_english_and_french(page, login,
     item = page.locator(f"#item-{lent['item'].pk}")
     expect(item.get_by_test_id("unavailable-why")).to_have_text("1 lent digitally, 1 lent as a digital copy only")
     expect(item.get_by_test_id("place-hold")).to_have_count(0)
-    expect(item.locator("[data-kind=loan] a")).to_have_attribute("href", f"/lending/titles/{lent['rep'].pk}/")
+    expect(item.locator("[data-kind=loan] a")).to_have_attribute("href", f"/lending/titles/{lent['rep'].pk}/?from_item={lent['item'].pk}")
     page.context.add_cookies([{"name": "django_language", "value": "fr", "url": page.url}])
     page.goto(f"/lists/{lent['list'].pk}/")
     expect(item.get_by_test_id("unavailable-why")).to_have_text("1 en prêt numérique, 1 prêté uniquement en version numérique")

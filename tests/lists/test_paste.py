@@ -131,6 +131,28 @@ def test_headings_and_instructions_pasted_with_references_become_sections_and_no
     assert spivak.public_note == "" and not Citation.objects.filter(title__startswith="Read chapters").exists()
 
 
+def test_a_bibliography_of_one_reference_a_line_with_its_weeks_parted_by_blank_lines_keeps_each_reference(
+        api, instructor, reading_list):
+    """LST-1, LST-9 (session 25's outside walk): an instructor pasted weeks parted by blank lines, one
+    reference a line; each block was read as ONE reference (the heading and the note as its authors,
+    the next reference's DOI or publisher as its own). A reference wrapped over several lines is still one."""
+    text = "\n".join(["Week 3: Cities", "Read chapters 1–3 before the seminar.", ZIMBARDO_APA, SPIVAK_CHICAGO, "",
+                      "Week 4: Class", ZIMBARDO_MLA])
+    report = api(instructor).post(f"/api/v1/lists/{reading_list.pk}/paste", {"text": text}).json()
+    assert [e["status"] for e in report["entries"]] == ["note", "created", "created", "created"], report
+    items = _items(reading_list)
+    assert [(c.section.title, c.title, c.tags) for c in items] == [
+        ("Week 3: Cities", "Does Psychology make a significant difference in our lives?", []),
+        ("Week 3: Cities", "Cultural Talks in the 'Hot Peace': Revisiting the Global Village", []),
+        ("Week 4: Class", "Does Psychology Make a Significant Difference in Our Lives?", [])]
+    assert reading_list.sections.get(title="Week 3: Cities").description == "Read chapters 1–3 before the seminar."
+    wrapped = ZIMBARDO_APA.replace(" American Psychologist", "\nAmerican Psychologist")
+    r = api(instructor).post(f"/api/v1/lists/{reading_list.pk}/paste/preview", {"text": f"{wrapped}\n\n{SPIVAK_CHICAGO}"})
+    apa, chicago = r.json()["rows"]
+    assert apa["csl"]["container-title"] == "American Psychologist" and not apa["review"]
+    assert chicago["csl"]["author"][0]["family"] == "Spivak"
+
+
 @pytest.mark.parametrize("text, field, detail", [
     ("   \n ", "text", "LST-9: paste one or more references"),
     ("Week 2\nRead the introduction before the seminar.", "text", "LST-9: nothing pasted reads as a reference"),

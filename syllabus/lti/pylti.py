@@ -74,7 +74,8 @@ class MessageLaunch(DjangoMessageLaunch):
         leaves out ``accept_types``, which Syllabus takes as accepting LTI links (Deep Linking 2.0 §4.4.1)."""
         if self._get_jwt_body().get(services.CLAIM + "message_type") == services.DEEP_LINKING:
             return self
-        return super().validate_message()
+        super().validate_message()
+        return self
 
     def validate_jwt_signature(self) -> "MessageLaunch":
         public_key, key_alg = self.get_public_key()

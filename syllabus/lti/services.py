@@ -360,7 +360,7 @@ def deep_link_response(platform: Platform, deployment_id: str, settings: dict, i
 
     from .config import registration_for
 
-    link = DeepLink(registration_for(platform), deployment_id, settings)
+    link = DeepLink(registration_for(platform), deployment_id, settings)  # type: ignore[arg-type]  # the platform's claim, checked by check_claims
     claims = link.get_message_jwt(items)
     if "data" not in settings:
         claims.pop(DL_CLAIM + "data", None)

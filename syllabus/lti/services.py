@@ -279,6 +279,10 @@ def check_claims(login: LoginState, claims: dict) -> None:
         missing.append(DL_CLAIM + "deep_linking_settings (deep_link_return_url)")
     if kind == DEEP_LINKING:
         check_accept_types(claims.get(DL_CLAIM + "deep_linking_settings") or {})
+        if (claims.get(DL_CLAIM + "deep_linking_settings") or {}).get("deep_link_return_url") and \
+                not return_url_origin(claims[DL_CLAIM + "deep_linking_settings"]):
+            raise LaunchRefused("claim", "deep_linking_settings.deep_link_return_url is not a web address (http or https) "
+                                         "Syllabus could send the chosen content to")
     context = claims.get(CLAIM + "context")
     if (context is not None or kind == DEEP_LINKING) and not (context or {}).get("id"):
         missing.append(CLAIM + "context (id)")
@@ -349,6 +353,11 @@ def check_accept_types(settings: dict) -> None:
         raise LaunchRefused("accept_types", f"this place of the LMS accepts {named}, not LTI links (ltiResourceLink), "
                                             "which is what Syllabus adds: add Syllabus from a place of the LMS that adds "
                                             "external tool links (Deep Linking 2.0 accept_types)")
+
+
+def return_url_origin(settings: dict) -> str:
+    """The origin of the deep-linking request's ``deep_link_return_url`` ("" when it is no web address)."""
+    return origin_of(settings.get("deep_link_return_url"), ("https", "http")) or ""
 
 
 def deep_link_response(platform: Platform, deployment_id: str, settings: dict, items: list) -> str:

@@ -27,6 +27,7 @@ from syllabus.core.errors import RuleViolation
 from syllabus.core.tasks import enqueue
 from syllabus.courses import services as course_services
 from syllabus.courses.models import Course
+from syllabus.web import csp
 from syllabus.web.errors import query_ceiling, refusal
 from syllabus.web.middleware import SESSION_LANGUAGE, set_session_language
 
@@ -501,6 +502,9 @@ def _deep_link_back(request, platform: Platform, state: dict, items: list, title
     settings = state["settings"]
     token = services.deep_link_response(platform, state["deployment"], settings, items)
     del request.session["lti_deep_link"]
+    # the page's form posts to the LMS: without its origin in form-action (every page has 'self' only)
+    # the browser refuses to send it, and nothing is ever added (the launch checked the URL)
+    csp.extend(request, "form-action", services.return_url_origin(settings))
     return render(request, "lti/deep_link_return.html", {"return_url": settings["deep_link_return_url"], "jwt": token,
                                                          "title": title})
 

@@ -51,6 +51,26 @@ def test_the_requests_data_comes_back_unchanged_and_the_response_has_every_requi
     assert (claims[CLAIM + "message_type"], claims[CLAIM + "version"]) == ("LtiDeepLinkingResponse", "1.3.0")
 
 
+def test_the_browser_may_send_the_answer_to_the_lms(client, launch, lms, course, reading_list):
+    """Every page's Content-Security-Policy says ``form-action 'self'``: the answer's page adds the
+    LMS's return URL origin, or the browser would refuse to post it and nothing would be added."""
+    launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context(),
+            "message_type": "LtiDeepLinkingRequest", "nrps": False})
+    picker = client.get("/lti/deep-link/")
+    assert "form-action 'self';" in picker["Content-Security-Policy"]   # the picker posts to Syllabus only
+    answer = client.post("/lti/deep-link/", {"target": f"list:{reading_list.pk}"})
+    assert f"form-action 'self' {lms.base};" in answer["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://lms.example/return", "/relative/return"])
+def test_a_return_url_that_is_no_web_address_is_refused_at_the_launch(client, launch, course, reading_list, url):
+    r = launch({"sub": "lms-teacher-1", "sourcedid": "instructor", "roles": [INSTRUCTOR], "context": context(),
+                "message_type": "LtiDeepLinkingRequest", "nrps": False,
+                "tamper": {"set_in": {f"{DLS}/deep_link_return_url": url}}})
+    assert r.status_code == 400 and b"LMS-1" in r.content and b"deep_link_return_url is not a web address" in r.content
+    assert "lti_deep_link" not in client.session
+
+
 def test_data_that_is_an_object_comes_back_as_the_same_object(client, launch, lms, course, reading_list):
     data = {"placement": "editor_button", "ids": [3, 1, 2], "nested": {"é": None, "n": 1.5}}
     _, token, back = _pick(client, launch, lms, {"target": f"section:{reading_list.week2.pk}"}, {"data": data})

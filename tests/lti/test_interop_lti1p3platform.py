@@ -105,6 +105,30 @@ def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_ser
     expect(page.locator('[data-testid="student-view"]')).to_contain_text("Week 2")
 
 
+def test_lms1_deep_linking_under_the_real_content_security_policy(chromium, live_server, registered, course, reading_list):
+    """The same, in a browser that honours the Content-Security-Policy (the shared page fixture
+    bypasses it): the answer's form posts to the LMS, another site — its origin must be in
+    ``form-action``, or Chromium refuses to send it and the LMS never gets the link."""
+    from tests.conftest import BROWSER_TIMEOUT_MS, _warm_up
+
+    _warm_up(live_server)
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=False)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    try:
+        page.goto(f"{registered}/course/hist?user=u-ada&deep_link=1")
+        page.wait_for_url(f"{live_server.url}/lti/deep-link/**")
+        page.get_by_role("button", name="Section “Week 2”").click()
+        page.get_by_role("button", name="Add it to the LMS").click()
+        page.wait_for_url(f"{registered}/deep_link_return")
+        expect(page.get_by_role("heading", name="Added to the course")).to_be_visible()
+        assert violations == []
+    finally:
+        context.close()
+
+
 def test_lms1_launch_locale_opens_the_list_in_the_lms_language(page, live_server, registered, course, reading_list):
     """A French-speaking learner whose LMS is in French (launch_presentation.locale "fr-CA") reads
     the list in French although the institution's default is English; a later launch that names a

@@ -88,13 +88,18 @@ def test_lms1_lms2_instructor_launch_edits_and_syncs_the_roster(page, live_serve
     assert User.objects.get(email="max@college.example").get_full_name() == "Max Member"
 
 
-def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_server, registered, course, reading_list):
+def _place_week_2(page, live_server, registered):
+    """The platform's teacher adds section Week 2 by deep linking, and the platform says it was added."""
     page.goto(f"{registered}/course/hist?user=u-ada&deep_link=1")
     page.wait_for_url(f"{live_server.url}/lti/deep-link/**")
     page.get_by_role("button", name="Section “Week 2”").click()
     page.get_by_role("button", name="Add it to the LMS").click()
     page.wait_for_url(f"{registered}/deep_link_return")
     expect(page.get_by_role("heading", name="Added to the course")).to_be_visible()
+
+
+def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_server, registered, course, reading_list):
+    _place_week_2(page, live_server, registered)
     placed = requests.get(f"{registered}/placed", timeout=10).json()
     assert [p["type"] for p in placed] == ["ltiResourceLink"]
     assert placed[0]["custom"] == {"syllabus_target": f"section:{reading_list.week2.pk}"}
@@ -118,12 +123,7 @@ def test_lms1_deep_linking_under_the_real_content_security_policy(chromium, live
     violations = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
-        page.goto(f"{registered}/course/hist?user=u-ada&deep_link=1")
-        page.wait_for_url(f"{live_server.url}/lti/deep-link/**")
-        page.get_by_role("button", name="Section “Week 2”").click()
-        page.get_by_role("button", name="Add it to the LMS").click()
-        page.wait_for_url(f"{registered}/deep_link_return")
-        expect(page.get_by_role("heading", name="Added to the course")).to_be_visible()
+        _place_week_2(page, live_server, registered)
         assert violations == []
     finally:
         context.close()

@@ -66,6 +66,17 @@ class MessageLaunch(DjangoMessageLaunch):
             aud = azp if azp in aud else (aud[0] if aud else "")
         return aud if isinstance(aud, str) else ""   # services.check_claims refused anything else
 
+    def validate_message(self) -> "MessageLaunch":
+        """A deep-linking request was checked by :func:`services.check_claims` (return URL, context,
+        ``accept_types``); pylti1p3's own check refuses, with "Must support a presentation type", a
+        platform that leaves out ``accept_presentation_document_targets`` — which Syllabus never
+        needs (its LTI links name no presentation: the LMS shows them as it shows links) — and one that
+        leaves out ``accept_types``, which Syllabus takes as accepting LTI links (Deep Linking 2.0 §4.4.1)."""
+        if self._get_jwt_body().get(services.CLAIM + "message_type") == services.DEEP_LINKING:
+            return self
+        super().validate_message()
+        return self
+
     def validate_jwt_signature(self) -> "MessageLaunch":
         public_key, key_alg = self.get_public_key()
         try:

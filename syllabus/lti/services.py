@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
@@ -279,6 +279,10 @@ def check_claims(login: LoginState, claims: dict) -> None:
         missing.append(DL_CLAIM + "deep_linking_settings (deep_link_return_url)")
     if kind == DEEP_LINKING:
         check_accept_types(claims.get(DL_CLAIM + "deep_linking_settings") or {})
+        if (claims.get(DL_CLAIM + "deep_linking_settings") or {}).get("deep_link_return_url") and \
+                not return_url_origin(claims[DL_CLAIM + "deep_linking_settings"]):
+            raise LaunchRefused("claim", "deep_linking_settings.deep_link_return_url is not a web address (http or https) "
+                                         "Syllabus could send the chosen content to")
     context = claims.get(CLAIM + "context")
     if (context is not None or kind == DEEP_LINKING) and not (context or {}).get("id"):
         missing.append(CLAIM + "context (id)")
@@ -351,6 +355,27 @@ def check_accept_types(settings: dict) -> None:
                                             "external tool links (Deep Linking 2.0 accept_types)")
 
 
+def return_url_origin(settings: dict) -> str:
+    """The origin of the deep-linking request's ``deep_link_return_url`` ("" when it is no web address)."""
+    return origin_of(settings.get("deep_link_return_url"), ("https", "http")) or ""
+
+
+def deep_link_response(platform: Platform, deployment_id: str, settings: dict, items: list) -> str:
+    """The signed LtiDeepLinkingResponse (Deep Linking 2.0 §4.5) with ``items`` (pylti1p3
+    ``DeepLinkResource``s; none: the instructor chose nothing, and the LMS adds nothing).  The
+    request's ``data`` is returned exactly as it came, and left out when the request had none:
+    pylti1p3 sends ``"data": null`` then, which is not the opaque string the specification names."""
+    from pylti1p3.deep_link import DeepLink
+
+    from .config import registration_for
+
+    link = DeepLink(registration_for(platform), deployment_id, settings)  # type: ignore[arg-type]  # the platform's claim, checked by check_claims
+    claims = link.get_message_jwt(items)
+    if "data" not in settings:
+        claims.pop(DL_CLAIM + "data", None)
+    return link.encode_jwt(claims)
+
+
 def adopt_first_deployment(platform: Platform, deployment_id) -> None:
     """After the id_token verified with the platform's keys: a platform registered without a
     deployment id (Canvas's dynamic registration: the deployment exists once the admin installs
@@ -405,15 +430,17 @@ def role_of(claims: dict) -> str | None:
     names = set()
     for r in roles:
         if r.startswith(LTI1_ROLE):  # LTI 1.1's URN, which some platforms still send in 1.3 launches
-            # urn:lti:role:ims/lis/Learner, .../Instructor/TeachingAssistant: a sub-role names its principal
-            names.update(r.removeprefix(LTI1_ROLE).split("/")[:2])
+            # urn:lti:role:ims/lis/Learner, .../Instructor/TeachingAssistant: a sub-role is a kind of its
+            # principal, and only the principal counts (.../Learner/Instructor is a learner)
+            names.add(r.removeprefix(LTI1_ROLE).split("/")[0])
         elif r.startswith(LIS + "membership#"):
             names.add(r.removeprefix(LIS + "membership#"))
         elif r.startswith(LIS + "membership/"):
             # LTI Core 1.3 §A.2.3.1 sub-roles, membership/<principal>#<sub-role>: the principal role is
             # implied (Learner#NonCreditLearner is a learner, Instructor#TeachingAssistant an instructor)
-            principal, _, sub = r.removeprefix(LIS + "membership/").partition("#")
-            names.update((principal, sub))
+            # and is the only one that counts — the vocabulary's Learner#Instructor (a learner who is an
+            # instructor elsewhere) is a learner, never someone who edits the course's lists
+            names.add(r.removeprefix(LIS + "membership/").partition("#")[0])
         elif "/" not in r and "#" not in r:
             names.add(r)  # short names, deprecated but seen in the wild
     if names & {"Instructor", "TeachingAssistant"}:
@@ -1006,7 +1033,8 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
     members: list[dict] = []
     seen = set()
     pages = 0
-    first = url or ""
+    url = with_page_limit(url or "")
+    first = url
     while url:
         if url in seen:
             raise RuleViolation("LMS-2", f"the platform's roster pages do not end (page {pages + 1} links back to an earlier "
@@ -1048,6 +1076,23 @@ def fetch_members(platform: Platform, url: str | None) -> list[dict]:
                                          "refused, nothing was changed", status=502)
         url = next_page(r, url, first)
     return members
+
+
+ROSTER_PAGE_LIMIT = 1000   # members asked for a page (NRPS 2.0 §2.4.1 ``limit``); platforms answer at most their own maximum
+
+
+def with_page_limit(url: str) -> str:
+    """The memberships URL asking for ROSTER_PAGE_LIMIT members a page (NRPS 2.0 §2.4.1), unless
+    the platform's URL sets a ``limit`` itself: without it Canvas answers 10 members a page, and a
+    course of 2,001 would pass LTI_ROSTER_MAX_PAGES (200) and never sync.  The next pages' URLs
+    are the platform's own (they carry the limit on)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if any(k == "limit" for k, _ in parse_qsl(parts.query, keep_blank_values=True)):
+        return url
+    query = f"{parts.query}&limit={ROSTER_PAGE_LIMIT}" if parts.query else f"limit={ROSTER_PAGE_LIMIT}"
+    return urlunsplit(parts._replace(query=query))
 
 
 def next_page(response, url: str, first: str) -> str | None:

@@ -27,6 +27,7 @@ from syllabus.core.errors import RuleViolation
 from syllabus.core.tasks import enqueue
 from syllabus.courses import services as course_services
 from syllabus.courses.models import Course
+from syllabus.web import csp
 from syllabus.web.errors import query_ceiling, refusal
 from syllabus.web.middleware import SESSION_LANGUAGE, set_session_language
 
@@ -496,16 +497,26 @@ def _linked(request, pending: dict, platform: Platform, course: Course, link):
     return _land(request, course, course_services.INSTRUCTOR)
 
 
+def _deep_link_back(request, platform: Platform, state: dict, items: list, title: str | None):
+    """The page that form-posts the signed response to the LMS's ``deep_link_return_url`` (once)."""
+    settings = state["settings"]
+    token = services.deep_link_response(platform, state["deployment"], settings, items)
+    del request.session["lti_deep_link"]
+    # the page's form posts to the LMS: without its origin in form-action (every page has 'self' only)
+    # the browser refuses to send it, and nothing is ever added (the launch checked the URL)
+    csp.extend(request, "form-action", services.return_url_origin(settings))
+    return render(request, "lti/deep_link_return.html", {"return_url": settings["deep_link_return_url"], "jwt": token,
+                                                         "title": title})
+
+
 @login_required
 @never_cache
 def deep_link(request):
-    """The deep-linking picker: a list, a section or an item of the course, each a plain form."""
-    from pylti1p3.deep_link import DeepLink
+    """The deep-linking picker: a list, a section or an item of the course, each a plain form; or
+    nothing (Deep Linking 2.0 §4.5: a response without items, so that the LMS closes its dialog)."""
     from pylti1p3.deep_link_resource import DeepLinkResource
 
     from syllabus.lists import selectors as lists
-
-    from .config import registration_for
 
     state = request.session.get("lti_deep_link")
     if not state:
@@ -517,6 +528,8 @@ def deep_link(request):
     # the lists they may place: those they edit (a published list they only read is refused below)
     readable = list(lists.lists_for_user(request.user, course_id=course.pk))
     owned = [lst for lst in readable if lst.viewer_edits]  # lists_for_user annotates viewer_edits
+    if request.method == "POST" and request.POST.get("nothing"):
+        return _deep_link_back(request, platform, state, [], None)
     if request.method == "POST":
         target = services.parse_target(request.POST.get("target", ""))
         title = None
@@ -542,11 +555,7 @@ def deep_link(request):
                           status=400)
         resource = (DeepLinkResource().set_title(title[:250]).set_url(request.build_absolute_uri(reverse("lti:launch")))
                     .set_custom_params({"syllabus_target": f"{target[0]}:{target[1]}"}))
-        settings = state["settings"]
-        token = DeepLink(registration_for(platform), state["deployment"], settings).get_response_jwt([resource])
-        del request.session["lti_deep_link"]
-        return render(request, "lti/deep_link_return.html", {"return_url": settings["deep_link_return_url"], "jwt": token,
-                                                             "title": title})
+        return _deep_link_back(request, platform, state, [resource], title)
     for lst in owned:  # a course has a handful of lists
         lst.section_list = lists.list_with_items(request.user, lst.pk)[0].section_list
     # none of theirs, but the course has lists: the course page says whose, and whom to ask (LST-8)

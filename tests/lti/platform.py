@@ -16,10 +16,13 @@ Implemented (and checked, where the platform is the one checking):
   (RFC 7523) verified against the tool's JWKS (iss = sub = client_id, aud = token URL, exp,
   unique jti), scoped bearer tokens.
 - NRPS 2.0: ``application/vnd.ims.lti-nrps.v2.membershipcontainer+json`` pages linked with
-  ``Link: <...>; rel="next"`` (the next URL has upper-case letters on purpose).
-- Deep Linking 2.0: LtiDeepLinkingRequest with deep_linking_settings; the response JWT is
-  verified (signature with the tool's keys, iss = client_id, aud = platform issuer, nonce,
-  message type, version, deployment_id, exp, echoed ``data``) and its content items kept.
+  ``Link: <...>; rel="next"`` (the next URL has upper-case letters on purpose), the tool's ``limit``
+  honoured up to the platform's own maximum page size (§2.4.1).
+- Deep Linking 2.0: LtiDeepLinkingRequest with deep_linking_settings (its return URL names the
+  request, as Moodle's and Canvas's do); the response JWT is verified (§4.5: signature with the
+  tool's keys, iss = client_id, aud = platform issuer, exp, iat, nonce, message type, version,
+  deployment_id, ``data`` returned unchanged or absent, ``accept_multiple``, ``accept_types``,
+  ``accept_presentation_document_targets``) and its content items kept (none: nothing added).
 
 - LTI Client Side postMessages 0.1 + postMessage Storage 0.1 + OIDC Login with LTI Client Side
   postMessages 0.1 (``GET /course_storage/<launch>``, ``GET /storage_frame``): see the section
@@ -86,7 +89,9 @@ class Platform:
         self.tokens: dict[str, dict] = {}
         self.jtis: set[str] = set()
         self.deep_links: list[dict] = []
-        self.dl_nonces: dict[str, dict] = {}  # data value → the DL request it answers
+        # request id (in the deep_link_return_url, as Moodle and Canvas name the request there) → the
+        # deep linking request it answers: its deployment id and deep_linking_settings as sent
+        self.dl_requests: dict[str, dict] = {}
         self.token_requests = 0
         self.jwks_requests = 0
         self.roster_requests = 0
@@ -177,11 +182,13 @@ class Platform:
         if kind == "LtiResourceLinkRequest":
             claims[CLAIM + "resource_link"] = {"id": spec.get("resource_link_id", "rl-1"), "title": spec.get("title", "Readings")}
         else:
-            data = "dl-" + secrets.token_hex(8)
-            self.dl_nonces[data] = {"deployment_id": claims[CLAIM + "deployment_id"]}
+            # Deep Linking 2.0 §4.4.1; ``data`` is an opaque value (here a JSON object, as a platform may
+            # send anything) the tool must return unchanged; tamper ``set_in`` changes or removes any field
+            request_id = secrets.token_hex(8)
             claims[DL + "deep_linking_settings"] = {
-                "deep_link_return_url": self.base + "/deep_link_return", "accept_types": ["ltiResourceLink"],
-                "accept_presentation_document_targets": ["iframe", "window"], "accept_multiple": False, "data": data}
+                "deep_link_return_url": f"{self.base}/deep_link_return?request={request_id}", "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"], "accept_multiple": False,
+                "data": f"req={request_id}&placement=link_selection&note=Opaque ÉCHO «unchanged» +/= "}
         # LTI Core 1.3 §5.4.7: vendor extension claims, named by a URL of the vendor's (Brightspace's
         # ``http://www.brightspace.com`` with tenant_id, org_defined_id, user_id, username)
         claims.update(spec.get("extensions") or {})
@@ -199,6 +206,9 @@ class Platform:
                 (claims.get(claim) or {}).pop(field, None)
             else:
                 claims.setdefault(claim, {})[field] = value
+        settings = claims.get(DL + "deep_linking_settings")
+        if kind == "LtiDeepLinkingRequest" and isinstance(settings, dict):
+            self.dl_requests[request_id] = {"deployment_id": claims[CLAIM + "deployment_id"], "settings": json.loads(json.dumps(settings))}
         if "raw" in tamper:                 # not a JWT at all, or a mangled one
             return tamper["raw"]
         headers = {"kid": tamper.get("kid", self.kid)}
@@ -291,7 +301,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/token":
             return self.token(self._form())
         if url.path == "/deep_link_return":
-            return self.deep_link_return(self._form())
+            return self.deep_link_return(self._form(), parse_qs(url.query).get("request", [""])[0])
         if url.path.startswith("/control/"):
             body = json.loads(self._body() or b"{}")
             with PLATFORM.lock:
@@ -402,7 +412,15 @@ class Handler(BaseHTTPRequestHandler):
         roster = PLATFORM.members.get(parts[2])
         if roster is None or parts[3:] != ["Members"]:
             return self._send(404, {"error": "no such context"})
+        # NRPS 2.0 §2.4.1: the tool may ask for at most ``limit`` members a page; the platform pages by its
+        # own size without one (``page_size``: Canvas's is 10) and never more than its maximum
+        # (``max_page_size``, default the page size: Canvas's is 50)
         size = int(roster.get("page_size") or 100)
+        limit = q.get("limit", "")
+        if limit:
+            if not limit.isdigit() or int(limit) < 1:
+                return self._send(400, {"error": f"limit must be a positive integer, not {limit!r}"})
+            size = min(int(limit), int(roster.get("max_page_size") or size))
         page = int(q.get("pageToken", "Pg0").removeprefix("Pg") or 0)
         PLATFORM.roster_requests += 1
         fault = PLATFORM.faults.get("roster") or {}
@@ -419,7 +437,7 @@ class Handler(BaseHTTPRequestHandler):
             # "canvas" (current, next, first and last, as Canvas pages its roster), "several_types"
             # (rel="next last"), "foreign" (a next page on another host)
             own = f"/nrps/{parts[2]}/Members"
-            nxt = f"{own}?pageToken=Pg{page + 1}&Since=AbC"
+            nxt = f"{own}?pageToken=Pg{page + 1}&Since=AbC" + (f"&limit={limit}" if limit else "")
             style = roster.get("links") or "absolute"
             headers["Link"] = {
                 "absolute": f'<{PLATFORM.base}{nxt}>; rel="next"',
@@ -433,7 +451,14 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, body, NRPS_MEDIA, headers)
 
     # --- Deep Linking 2.0 response -----------------------------------------------------------
-    def deep_link_return(self, form: dict):
+    def deep_link_return(self, form: dict, request_id: str):
+        """Deep Linking 2.0 §4.5, as the platform checks the tool's LtiDeepLinkingResponse: signed by the
+        tool's key (``kid``), iss = the client id, aud = this issuer, exp, iat and nonce present (IMS
+        Security Framework §5.2), message type, version, the request's deployment id; the request's
+        ``data`` returned unchanged when it sent one (and, when it sent none, no ``data`` but a string);
+        at most one item unless ``accept_multiple``; each item of a type in ``accept_types`` and shown
+        in a way ``accept_presentation_document_targets`` lists (when sent).  No items at all is the
+        tool's "nothing chosen": the platform adds nothing and says so."""
         token = form.get("JWT", "")
         try:
             kid = jwt.get_unverified_header(token).get("kid")
@@ -441,24 +466,42 @@ class Handler(BaseHTTPRequestHandler):
                                 options={"require": ["iss", "aud", "exp", "iat", "nonce"]})
         except (jwt.PyJWTError, ValueError) as exc:
             return self._send(400, f"deep linking response refused: {exc}", "text/plain")
+        request = PLATFORM.dl_requests.pop(request_id, None)
+        if request is None:
+            return self._send(400, "deep linking response refused: it answers no deep linking request of this platform "
+                                   "(or one already answered)", "text/plain")
+        settings = request["settings"]
         problems = []
         if claims.get(CLAIM + "message_type") != "LtiDeepLinkingResponse":
             problems.append("message_type")
         if claims.get(CLAIM + "version") != "1.3.0":
             problems.append("version")
-        request = PLATFORM.dl_nonces.pop(claims.get(DL + "data") or "", None)
-        if request is None:
-            problems.append("data does not echo a deep linking request")
-        elif claims.get(CLAIM + "deployment_id") != request["deployment_id"]:
+        if claims.get(CLAIM + "deployment_id") != request["deployment_id"]:
             problems.append("deployment_id")
-        items = claims.get(DL + "content_items")
-        if not isinstance(items, list) or not items or any(i.get("type") != "ltiResourceLink" for i in items):
-            problems.append("content_items")
+        if "data" in settings and claims.get(DL + "data") != settings["data"]:
+            problems.append("data not returned unchanged")
+        if "data" not in settings and DL + "data" in claims and not isinstance(claims[DL + "data"], str):
+            problems.append(f"data is {json.dumps(claims[DL + 'data'])}, not a string (the request sent none)")
+        items = claims.get(DL + "content_items", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            problems.append("content_items is not a list of objects")
+            items = []
+        if len(items) > 1 and settings.get("accept_multiple") in (False, "false", None):
+            problems.append(f"{len(items)} items, but accept_multiple is false")
+        for item in items:
+            if "accept_types" in settings and item.get("type") not in settings["accept_types"]:   # sent: it binds
+                problems.append(f"item type {item.get('type')!r} not in accept_types")
+            targets = settings.get("accept_presentation_document_targets")
+            for shown in ("iframe", "window", "embed"):
+                if shown in item and targets is not None and shown not in targets:
+                    problems.append(f"item shown in {shown!r}, not in accept_presentation_document_targets")
         if problems:
             return self._send(400, "deep linking response refused: " + ", ".join(problems), "text/plain")
-        PLATFORM.deep_links.append({"items": items, "verified": True})
-        return self._send(200, "<!doctype html><html lang='en'><head><title>Added</title></head><body><p id='added'>Added "
-                          + html.escape(items[0].get("title") or "") + "</p></body></html>", "text/html; charset=utf-8")
+        PLATFORM.deep_links.append({"items": items, "verified": True, "msg": claims.get(DL + "msg"),
+                                    "data": claims.get(DL + "data", "(absent)"), "exp_minus_iat": claims["exp"] - claims["iat"]})
+        said = ("Added " + html.escape(items[0].get("title") or "")) if items else "Nothing was added"
+        return self._send(200, "<!doctype html><html lang='en'><head><title>Added</title></head><body><p id='added'>"
+                          + said + "</p></body></html>", "text/html; charset=utf-8")
 
     # --- a course page of the LMS that embeds the tool (the browser test) ---------------------
     def course_page(self, launch_id: str):

@@ -145,6 +145,11 @@ VALID = [
     ("learner-multiple-roles", [LEARNER, LIS + "institution/person#Student"], "student"),
     ("learner-and-unknown-role", [LEARNER, UNKNOWN_ROLE], "student"),
     ("learner-lti-1.1-urn", ["urn:lti:role:ims/lis/Learner"], "student"),
+    # LTI Core §A.2.3.1: Instructor is a sub-role of Learner too — the student view, no list editing
+    ("learner-sub-role-instructor", [LIS + "membership/Learner#Instructor"], "student"),
+    ("learner-sub-role-instructor-lti-1.1-urn", ["urn:lti:role:ims/lis/Learner/Instructor"], "student"),
+    ("teaching-assistant-of-some-sections", [LIS + "membership/Instructor#TeachingAssistantSection"], "instructor"),
+    ("canvas-observer", [MENTOR, LIS + "institution/person#Student", LIS + "system/person#User"], None),
     ("no-role", [], None),
     ("unknown-role-only", [UNKNOWN_ROLE], None),
     ("institution-administrator", [ADMIN], None),

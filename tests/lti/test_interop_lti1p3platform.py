@@ -88,13 +88,18 @@ def test_lms1_lms2_instructor_launch_edits_and_syncs_the_roster(page, live_serve
     assert User.objects.get(email="max@college.example").get_full_name() == "Max Member"
 
 
-def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_server, registered, course, reading_list):
+def _place_week_2(page, live_server, registered):
+    """The platform's teacher adds section Week 2 by deep linking, and the platform says it was added."""
     page.goto(f"{registered}/course/hist?user=u-ada&deep_link=1")
     page.wait_for_url(f"{live_server.url}/lti/deep-link/**")
     page.get_by_role("button", name="Section “Week 2”").click()
     page.get_by_role("button", name="Add it to the LMS").click()
     page.wait_for_url(f"{registered}/deep_link_return")
     expect(page.get_by_role("heading", name="Added to the course")).to_be_visible()
+
+
+def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_server, registered, course, reading_list):
+    _place_week_2(page, live_server, registered)
     placed = requests.get(f"{registered}/placed", timeout=10).json()
     assert [p["type"] for p in placed] == ["ltiResourceLink"]
     assert placed[0]["custom"] == {"syllabus_target": f"section:{reading_list.week2.pk}"}
@@ -103,6 +108,25 @@ def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_ser
     page.goto(f"{registered}/course/hist?user=u-lin&link={placed[0]['link']}")
     page.wait_for_url(f"{live_server.url}/lists/{reading_list.pk}/#section-{reading_list.week2.pk}")
     expect(page.locator('[data-testid="student-view"]')).to_contain_text("Week 2")
+
+
+def test_lms1_deep_linking_under_the_real_content_security_policy(chromium, live_server, registered, course, reading_list):
+    """The same, in a browser that honours the Content-Security-Policy (the shared page fixture
+    bypasses it): the answer's form posts to the LMS, another site — its origin must be in
+    ``form-action``, or Chromium refuses to send it and the LMS never gets the link."""
+    from tests.conftest import BROWSER_TIMEOUT_MS, _warm_up
+
+    _warm_up(live_server)
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=False)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    try:
+        _place_week_2(page, live_server, registered)
+        assert violations == []
+    finally:
+        context.close()
 
 
 def test_lms1_launch_locale_opens_the_list_in_the_lms_language(page, live_server, registered, course, reading_list):

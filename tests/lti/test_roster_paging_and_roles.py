@@ -89,6 +89,13 @@ def test_inactive_and_deleted_members_are_not_on_the_roster(lms, link, course, s
     ([LIS + "institution/person#Instructor"], None),                       # an institution role is no course role
     ([LIS + "institution/person#Student"], None),
     ([LIS + "membership/Mentor#Advisor"], None),
+    # LTI Core §A.2.3.1: Instructor is also a sub-role of Learner — a learner, who never edits the course's lists
+    ([LIS + "membership/Learner#Instructor"], "student"),
+    (["urn:lti:role:ims/lis/Learner/Instructor"], "student"),
+    ([LIS + "membership/Instructor#TeachingAssistantSection"], "instructor"),   # a TA of some sections
+    ([LIS + "membership/Instructor#Grader"], "instructor"),
+    ([LIS + "membership#Mentor", LIS + "membership/Mentor#TeachingAssistant"], None),  # not the Instructor's TA
+    ([LIS + "system/person#Administrator", LIS + "institution/person#Administrator"], None),
     ([LIS + "membership#ContentDeveloper"], None),
 ])
 def test_lis_roles_in_every_form(lms, link, course, make_user, roles, role):
@@ -98,3 +105,27 @@ def test_lis_roles_in_every_form(lms, link, course, make_user, roles, role):
     services.sync_roster(link)
     assert Enrollment.objects.filter(course=course, user=person).exists() == (role == "student")
     assert course.instructors.filter(pk=person.pk).exists() == (role == "instructor")
+
+
+def test_the_roster_asks_for_large_pages_so_a_big_canvas_course_fits_the_page_limit(lms, link, course, settings):
+    """NRPS 2.0 §2.4.1 ``limit``: a platform that answers 10 members a page unless asked (Canvas),
+    up to 50: 120 students are 3 pages when the tool asks, 12 when it does not — past
+    LTI_ROSTER_MAX_PAGES = 5 the sync would be refused and nobody enrolled."""
+    settings.LTI_ROSTER_MAX_PAGES = 5
+    students = [member(f"u{n}", [LEARNER], email=f"s{n}@uni.edu") for n in range(120)]
+    lms.control("members", {"context_id": "ctx-hist", "page_size": 10, "max_page_size": 50, "links": "canvas",
+                            "members": [member("lms-teacher-1", [INSTRUCTOR], lis_person_sourcedid="instructor")] + students})
+    asked = lms.get("/control/stats").json()["roster_requests"]
+    summary = services.sync_roster(link)
+    assert summary["members"] == 121 and len(_emails(course)) == 120
+    assert lms.get("/control/stats").json()["roster_requests"] - asked == 3
+
+
+def test_a_limit_the_platform_put_in_its_memberships_url_is_kept(lms, link, course):
+    link.memberships_url += "?limit=2"
+    link.save()
+    _roster(lms, [member("lms-teacher-1", [INSTRUCTOR], lis_person_sourcedid="instructor")]
+            + [member(f"u{n}", [LEARNER], email=f"s{n}@uni.edu") for n in range(3)], max_page_size=50)
+    asked = lms.get("/control/stats").json()["roster_requests"]
+    assert services.sync_roster(link)["members"] == 4
+    assert lms.get("/control/stats").json()["roster_requests"] - asked == 2

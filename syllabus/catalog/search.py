@@ -331,10 +331,11 @@ def search(p: SearchParams) -> SearchResult:
             first_sql, params = sql("r.id, r.type, r.year, m.rank", ranked=sort == "relevance")
             flags = (f"CASE WHEN {_available().replace('r.id', 's.id')} THEN 1 ELSE 0 END, "
                      f"CASE WHEN {ONLINE.replace('r.id', 's.id')} THEN 1 ELSE 0 END")
-            page_branch = (" UNION ALL SELECT * FROM (SELECT 2, NULL, NULL, NULL, NULL, s.id, s.rank FROM s "
-                           "ORDER BY s.rank, s.id LIMIT %s OFFSET %s)") if sort == "relevance" else ""
+            page_branch = (" UNION ALL SELECT * FROM (SELECT 2, NULL, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), "
+                           "CAST(NULL AS INTEGER), s.id, s.rank FROM s "
+                           "ORDER BY s.rank, s.id LIMIT %s OFFSET %s) p") if sort == "relevance" else ""
             cursor.execute(f"WITH s AS MATERIALIZED ({first_sql} LIMIT %s) "
-                           f"SELECT 0, s.type, s.year, {flags}, COUNT(*), NULL FROM s GROUP BY 2, 3, 4, 5 "
+                           f"SELECT 0, s.type, s.year, {flags}, COUNT(*), CAST(NULL AS REAL) FROM s GROUP BY 2, 3, 4, 5 "
                            "UNION ALL SELECT 1, NULL, i.library_id, NULL, NULL, COUNT(DISTINCT s.id), NULL FROM s "
                            "CROSS JOIN catalog_item i WHERE i.record_id = s.id GROUP BY i.library_id" + page_branch,
                            params + [limit + 1] + ([page_size, offset] if page_branch else []))

@@ -20,7 +20,7 @@ import io
 import random
 import time
 
-from bench.common import line, setup_django, stopwatch, summary
+from bench.common import line, setup_django, statements, stopwatch, summary
 
 SEED = 7
 SYLLABLES = ["ka", "lo", "mi", "ren", "tor", "vel", "an", "is", "or", "um", "bra", "dex", "fen", "gal", "hor", "jun", "kel",
@@ -187,18 +187,26 @@ def bench_search(user, total: int, rounds: int = 1) -> None:
     mix = queries(rnd, v, total)
     for warm in mix[:10]:
         selectors.search_records(user, **warm)
+    results = {}
     for facets in (True, False):
-        samples, counts = [], []
+        samples, counts, sql_counts = [], [], []
         for _ in range(rounds):
             for params in mix:
-                t0 = time.perf_counter()
-                page = selectors.search_records(user, facets=facets, **params)
-                samples.append(time.perf_counter() - t0)
+                with statements() as seen:
+                    t0 = time.perf_counter()
+                    page = selectors.search_records(user, facets=facets, **params)
+                    samples.append(time.perf_counter() - t0)
                 counts.append(page.count)
-        s = summary(samples)
+                sql_counts.append(len(seen))
+        s = results[facets] = summary(samples)
         counts.sort()
+        sql_counts.sort()
         line(f"search {'with' if facets else 'without'} facets", records=f"{total:,}", queries=s["n"], p50_ms=s["p50_ms"],
-             p95_ms=s["p95_ms"], p99_ms=s["p99_ms"], median_hits=counts[len(counts) // 2], max_hits=counts[-1])
+             p95_ms=s["p95_ms"], p99_ms=s["p99_ms"], median_hits=counts[len(counts) // 2], max_hits=counts[-1],
+             statements_p50=sql_counts[len(sql_counts) // 2], statements_max=sql_counts[-1])
+    # session 25: what the facets add to a search (1.00 = nothing)
+    line("ratio with ÷ without facets", p50_ratio=results[True]["p50_ms"] / results[False]["p50_ms"],
+         p95_ratio=results[True]["p95_ms"] / results[False]["p95_ms"])
 
 
 def bench_browse(user, institution, rounds: int = 15) -> None:

@@ -307,29 +307,49 @@ def search(p: SearchParams) -> SearchResult:
     where, where_params = _filters(p)
     # CROSS JOIN keeps the matches as the outer loop on SQLite (whose planner would otherwise walk
     # the records and re-run the full-text query for each); PostgreSQL plans it as a plain join.
-    template = "WITH m AS ({match}) SELECT {cols} FROM m CROSS JOIN catalog_record r{join} WHERE r.id = m.id{on} AND {where}"
+    template = "WITH m AS ({match}) SELECT {cols} FROM m CROSS JOIN catalog_record r WHERE r.id = m.id AND {where}"
 
-    def sql(cols: str, *, ranked: bool = False, items: bool = False) -> tuple[str, list]:
+    def sql(cols: str, *, ranked: bool = False) -> tuple[str, list]:
         match, match_params = engine.match_sql(query, ranked=ranked)
-        join, on = (" CROSS JOIN catalog_item i", " AND i.record_id = r.id") if items else ("", "")
-        return template.format(match=match, cols=cols, join=join, on=on, where=where), match_params + where_params
+        return template.format(match=match, cols=cols, where=where), match_params + where_params
 
     sort, page_size, offset = _page_bounds(p, query)
+    ids: list[int] | None = None
     with connection.cursor() as cursor:
-        page_sql, params = sql("r.id", ranked=sort == "relevance")
-        cursor.execute(page_sql + f" ORDER BY {ORDER[sort]} LIMIT %s OFFSET %s", params + [page_size, offset])
-        ids = [row[0] for row in cursor.fetchall()]
         facets: dict[str, list[tuple]] = {}
         by_type: dict[str, int] = {}
         by_year: dict[int, int] = {}
         availability = {"available": 0, "online": 0, "unavailable": 0}
         estimated = False
+        limit = settings.CATALOG_FACETS_EXACT_LIMIT
         if p.facets:
-            limit = settings.CATALOG_FACETS_EXACT_LIMIT
-            probe_sql, params = sql("r.id")
-            cursor.execute(f"SELECT COUNT(*) FROM ({probe_sql} LIMIT %s) probe", params + [limit + 1])
-            estimated = cursor.fetchone()[0] > limit
-        if p.facets and estimated:
+            # session 25: one statement reads the first limit + 1 matches once (a MATERIALIZED CTE)
+            # and gives the type/year/availability facets, the library facet and — in relevance
+            # order — the page; it used to be three further reads of every match (a probe counting
+            # up to the limit, the grouped facets, the library join).  Up to the limit that is the
+            # whole answer; beyond it (issue 19) the estimate below runs as before.
+            first_sql, params = sql("r.id, r.type, r.year, m.rank", ranked=sort == "relevance")
+            flags = (f"CASE WHEN {_available().replace('r.id', 's.id')} THEN 1 ELSE 0 END, "
+                     f"CASE WHEN {ONLINE.replace('r.id', 's.id')} THEN 1 ELSE 0 END")
+            page_branch = (" UNION ALL SELECT * FROM (SELECT 2, NULL, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), "
+                           "CAST(NULL AS INTEGER), s.id, s.rank FROM s "
+                           "ORDER BY s.rank, s.id LIMIT %s OFFSET %s) p") if sort == "relevance" else ""
+            cursor.execute(f"WITH s AS MATERIALIZED ({first_sql} LIMIT %s) "
+                           f"SELECT 0, s.type, s.year, {flags}, COUNT(*), CAST(NULL AS REAL) FROM s GROUP BY 2, 3, 4, 5 "
+                           "UNION ALL SELECT 1, NULL, i.library_id, NULL, NULL, COUNT(DISTINCT s.id), NULL FROM s "
+                           "CROSS JOIN catalog_item i WHERE i.record_id = s.id GROUP BY i.library_id" + page_branch,
+                           params + [limit + 1] + ([page_size, offset] if page_branch else []))
+            rows = cursor.fetchall()
+            count = _tally((row[1:6] for row in rows if row[0] == 0), by_type, by_year, availability)
+            estimated = count > limit
+            if not estimated:
+                facets.update(_facets(by_type, by_year, availability))
+                if count:
+                    facets["library"] = sorted(((row[2], row[5]) for row in rows if row[0] == 1), key=lambda kv: (-kv[1], kv[0]))
+                if page_branch:  # (rank, id) sorted here exactly as ORDER BY would
+                    ids = [row[5] for row in sorted((row for row in rows if row[0] == 2), key=lambda row: (row[6], row[5]))]
+        if estimated:
+            by_type, by_year, availability = {}, {}, {"available": 0, "online": 0, "unavailable": 0}
             # more matches than the limit (issue 19): the count exactly (one index pass), the facets
             # over the first ``limit`` matches, scaled to the count
             count_sql, params = sql("COUNT(*)")
@@ -346,21 +366,14 @@ def search(p: SearchParams) -> SearchResult:
                            "WHERE i.record_id = s.id GROUP BY i.library_id", params)
             raw["library"] = cursor.fetchall()
             facets = _scaled(raw, count / max(sampled, 1))
-        elif p.facets:
-            # one pass: the count, type, year and availability (each record once)
-            flags = f"CASE WHEN {_available()} THEN 1 ELSE 0 END, CASE WHEN {ONLINE} THEN 1 ELSE 0 END"
-            facet_sql, params = sql(f"r.type, r.year, {flags}, COUNT(*)")
-            cursor.execute(facet_sql + " GROUP BY 1, 2, 3, 4", params)
-            count = _tally(cursor.fetchall(), by_type, by_year, availability)
-            facets.update(_facets(by_type, by_year, availability))
-            if count:
-                library_sql, params = sql("i.library_id, COUNT(DISTINCT r.id)", items=True)
-                cursor.execute(library_sql + " GROUP BY i.library_id", params)
-                facets["library"] = sorted(cursor.fetchall(), key=lambda kv: (-kv[1], kv[0]))
-        else:
+        elif not p.facets:
             count_sql, params = sql("COUNT(*)")
             cursor.execute(count_sql, params)
             count = cursor.fetchone()[0]
+        if ids is None:
+            page_sql, params = sql("r.id", ranked=sort == "relevance")
+            cursor.execute(page_sql + f" ORDER BY {ORDER[sort]} LIMIT %s OFFSET %s", params + [page_size, offset])
+            ids = [row[0] for row in cursor.fetchall()]
     return SearchResult(ids=ids, count=count, facets=facets, query=query, facets_estimated=estimated)
 
 

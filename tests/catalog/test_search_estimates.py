@@ -89,3 +89,24 @@ def test_the_api_says_the_counts_are_estimates(many, api, student, settings):
 
 def test_estimates_read_as_people_read_them():
     assert [about(x) for x in (0.2, 7, 99.6, 487, 12_345, 493_811)] == [1, 7, 100, 490, 12_000, 490_000]
+
+
+def test_an_exact_search_reads_its_matches_once(many, inst_a, settings):
+    """Session 25 (DSV-1): up to the limit, SQLite answers a relevance search — page, count and
+    every facet — in one statement (the matches read once; no count beforehand); another order
+    adds the page's statement.  PostgreSQL keeps its own plan (_search_postgres), held here too."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CATALOG_FACETS_EXACT_LIMIT = 12
+    with CaptureQueriesContext(connection) as ranked:
+        by_rank = search(SearchParams(text="zorb", institution_ids=[inst_a.pk]))
+    with CaptureQueriesContext(connection) as titled:
+        by_title = search(SearchParams(text="zorb", institution_ids=[inst_a.pk], sort="title"))
+    without = search(SearchParams(text="zorb", institution_ids=[inst_a.pk], facets=False))
+    assert by_rank.count == by_title.count == without.count == 12
+    assert by_rank.ids == without.ids and by_title.facets == by_rank.facets
+    # SQLite: 4 and 5 before.  PostgreSQL: the query parsed per language, a savepoint, jit set, a
+    # count of up to 2,001 matches, the facets (with the page in relevance order), jit restored, release
+    expected = (1, 2) if connection.vendor == "sqlite" else (7, 8)
+    assert (len(ranked), len(titled)) == expected, [q["sql"][:100] for q in ranked.captured_queries + titled.captured_queries]

@@ -361,11 +361,49 @@ def login(page):
     return do
 
 
+# The suite's longest tests (30 s and more each at -n 2; docs/DEVELOPING.md, "How long the suite
+# takes"): started first within their group, so that the short tests fill in around them.  A long
+# test handed out last keeps one xdist worker busy while the other has nothing left to run.  (Not
+# `--dist worksteal`: a worker that steals could run rolled-back tests after transactional ones,
+# the order pytest-django and Django keep; xdist's default `load` hands each worker the items in
+# order.)
+LONGEST = (
+    "tests/web/test_every_page_on_a_phone.py::",        # one walk per person, axe on every page
+    "tests/web/test_serve.py::",                        # `syllabus demo` + `serve`: a fresh database, migrated
+    "tests/core/test_bench_smoke.py::",                 # likewise, then the course-loader benchmark
+    "tests/citations/test_interop_readers.py::",        # Node.js readers over every file of tests/data
+    "tests/core/test_crash_durability.py::",            # a server killed mid-burst, restarted
+    "tests/lending/test_stateful.py::",                 # hypothesis state machines
+    "tests/fulfillment/test_state_machine.py::",
+    "tests/org/test_merge_people.py::test_every_claimed_reference",   # the demo data, merged
+    # migration round trips (tests/migrating.py)
+    "tests/catalog/test_search_migration.py::", "tests/fulfillment/test_migrations.py::",
+    "tests/fulfillment/test_migration_discoverable.py::", "tests/fulfillment/test_link_token_hashed.py::test_sec_key_links",
+    "tests/circulation/test_change_stamps.py::test_0006", "tests/circulation/test_change_stamps.py::test_0007",
+    "tests/lending/test_migrations.py::", "tests/lending/test_indexes.py::test_the_migrations",
+    "tests/sso/test_saml_scopes.py::test_lms3_migration", "tests/sso/test_migration_oidc_verifies_email.py::",
+    "tests/sso/test_migration_saml_age_entra_oid.py::", "tests/security/test_encryption_at_rest.py::test_sec_key_the_migrations",
+)
+
+
+def _database_group(item) -> int:
+    """pytest-django's order (it sorts the items first): tests in a rolled-back transaction (0),
+    then the transactional ones — browser, migration, concurrency (1) — then those without a database (2)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences") or marker.args[:1] == (True,))
+            or "transactional_db" in fixtures or "live_server" in fixtures):
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tag browser tests in the JUnit report, so that CI can prove they ran."""
+    """Tag browser tests in the JUnit report, so that CI can prove they ran; start the longest
+    tests first within pytest-django's groups (a stable sort: the rest keep their order)."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.user_properties.append(("browser", "chromium"))
+    items.sort(key=lambda item: (_database_group(item), not item.nodeid.startswith(LONGEST)))
 
 
 @pytest.fixture

@@ -232,25 +232,23 @@ BEFORE = [("sso", "0005_saml_metadata_refresh_authn_context"), ("lti", "0005_lau
 @pytest.mark.django_db(transaction=True)
 def test_sec_key_the_migrations_encrypt_existing_rows_and_decrypt_them_when_reversed(inst_a):
     pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n"
+    # one round trip (docs/DEVELOPING.md, "How long the suite takes"): the rows are written encrypted
+    # first, the way back turns them into the plain text the old code reads, and the way forward
+    # encrypts those plain rows as at an upgrade
+    provider = IdentityProvider.objects.create(institution=inst_a, slug="okta", name="Okta", kind="oidc",
+                                               issuer="https://okta.example", client_id="c", client_secret=SECRET)
+    sp = ServiceProvider.objects.create(institution=inst_a, private_key_pem=pem, certificate_pem="cert")
+    tool_key = ToolKey.objects.create(kid="k1", private_key_pem=pem, public_jwk={})
+    partner = IllPartner.objects.create(institution=inst_a, agency_id="DK-820010", name="KB", endpoint_url="https://ill.example/",
+                                        auth_header="Authorization", auth_value=PARTNER_SECRET)
+    rows = [(IdentityProvider, "client_secret", provider.pk, SECRET), (ServiceProvider, "private_key_pem", sp.pk, pem),
+            (ToolKey, "private_key_pem", tool_key.pk, pem), (IllPartner, "auth_value", partner.pk, PARTNER_SECRET)]
     try:
-        old = migrate(BEFORE)
-        provider = old.get_model("sso", "IdentityProvider").objects.create(
-            institution_id=inst_a.pk, slug="okta", name="Okta", kind="oidc", issuer="https://okta.example", client_id="c",
-            client_secret=SECRET)
-        sp = old.get_model("sso", "ServiceProvider").objects.create(institution_id=inst_a.pk, private_key_pem=pem,
-                                                                    certificate_pem="cert")
-        tool_key = old.get_model("lti", "ToolKey").objects.create(kid="k1", private_key_pem=pem, public_jwk={})
-        partner = old.get_model("consortium", "IllPartner").objects.create(
-            institution_id=inst_a.pk, agency_id="DK-820010", name="KB", endpoint_url="https://ill.example/",
-            auth_header="Authorization", auth_value=PARTNER_SECRET)
-        rows = [(IdentityProvider, "client_secret", provider.pk, SECRET), (ServiceProvider, "private_key_pem", sp.pk, pem),
-                (ToolKey, "private_key_pem", tool_key.pk, pem), (IllPartner, "auth_value", partner.pk, PARTNER_SECRET)]
-        migrate(latest())
-        for model, name, pk, plain in rows:
-            assert plain not in _raw(model, name, pk) and "PRIVATE KEY" not in _raw(model, name, pk)
-            assert getattr(model.objects.get(pk=pk), name) == plain
         migrate(BEFORE)   # reversed: plain text again, as the old code reads it
         assert [_raw(model, name, pk) for model, name, pk, _ in rows] == [plain for *_, plain in rows]
     finally:
         migrate(latest())
+    for model, name, pk, plain in rows:
+        assert plain not in _raw(model, name, pk) and "PRIVATE KEY" not in _raw(model, name, pk)
+        assert getattr(model.objects.get(pk=pk), name) == plain
     assert IdentityProvider.objects.get(slug="okta").client_secret == SECRET

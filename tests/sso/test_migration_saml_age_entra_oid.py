@@ -14,7 +14,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TENANT = "11111111-2222-4333-8444-555555555555"
 
 
-def test_lms3_the_migration_moves_multi_tenant_entra_providers_to_oid_and_leaves_saml_ages_off(inst_a, capsys):
+# One round trip back to 0010 for both migrations (docs/DEVELOPING.md, "How long the suite takes"):
+# 0011 and 0012 are checked on the rows made before each of them.
+def test_lms3_0011_moves_multi_tenant_entra_providers_to_oid_and_leaves_saml_ages_off_and_0012_marks_them(inst_a, capsys):
+    """0011: existing SAML providers keep no maximum metadata age, multi-tenant Entra providers name
+    people by oid.  0012: providers that existed when 0011 added the age (left off) are marked never
+    chosen, and take the default at their next good read (tests/sso/test_saml_metadata_max_age.py);
+    one added after 0011 with the age off chose it and is left alone."""
+    saml = {"institution_id": inst_a.pk, "kind": "saml", "metadata_url": "https://idp/md"}
     try:
         old = migrate([("sso", "0010_oidc_refresh_entra_v1_links")])
         Provider = old.get_model("sso", "IdentityProvider")
@@ -25,6 +32,10 @@ def test_lms3_the_migration_moves_multi_tenant_entra_providers_to_oid_and_leaves
         Provider.objects.create(slug="okta", name="O", issuer="https://uni.okta.com", allowed_tenants="", **common)
         Provider.objects.create(institution_id=inst_a.pk, slug="shib", name="Shib", kind="saml", entity_id="https://idp",
                                 metadata_url="https://idp/md")
+        Provider.objects.create(slug="before", name="B", entity_id="https://b", **saml)
+        mid = migrate([("sso", "0011_saml_metadata_max_age_entra_oid")])
+        mid.get_model("sso", "IdentityProvider").objects.create(slug="chose-off", name="C", entity_id="https://c",
+                                                                metadata_max_age=None, **saml)
     finally:
         migrate(latest())
     rows = {p.slug: p for p in IdentityProvider.objects.all()}
@@ -33,23 +44,7 @@ def test_lms3_the_migration_moves_multi_tenant_entra_providers_to_oid_and_leaves
     assert rows["okta"].username_attribute == "preferred_username"
     assert rows["shib"].metadata_max_age is None                 # existing SAML providers: off, nobody locked out
     assert "inst-a/multi names people by oid" in capsys.readouterr().out
-    fresh = IdentityProvider.objects.create(institution=inst_a, slug="new", name="N", kind="saml", entity_id="https://n")
-    assert fresh.metadata_max_age == 7
-
-
-def test_lms3_migration_0012_marks_the_providers_the_upgrade_left_off(inst_a):
-    """Providers that existed when 0011 added the age (left off) are marked never chosen, and take the
-    default at their next good read (tests/sso/test_saml_metadata_max_age.py); one added after 0011
-    with the age off chose it and is left alone."""
-    saml = {"institution_id": inst_a.pk, "kind": "saml", "metadata_url": "https://idp/md"}
-    try:
-        old = migrate([("sso", "0010_oidc_refresh_entra_v1_links")])
-        old.get_model("sso", "IdentityProvider").objects.create(slug="before", name="B", entity_id="https://b", **saml)
-        mid = migrate([("sso", "0011_saml_metadata_max_age_entra_oid")])
-        mid.get_model("sso", "IdentityProvider").objects.create(slug="chose-off", name="C", entity_id="https://c",
-                                                                metadata_max_age=None, **saml)
-    finally:
-        migrate(latest())
-    rows = {p.slug: p for p in IdentityProvider.objects.all()}
     assert (rows["before"].metadata_max_age, rows["before"].metadata_max_age_chosen) == (None, False)
     assert (rows["chose-off"].metadata_max_age, rows["chose-off"].metadata_max_age_chosen) == (None, True)
+    fresh = IdentityProvider.objects.create(institution=inst_a, slug="new", name="N", kind="saml", entity_id="https://n")
+    assert fresh.metadata_max_age == 7

@@ -129,7 +129,8 @@ ZOTERO_PREPRINTS = [
      "10.48550/arXiv.math/0211159"),
     ("‘All In’: A Pragmatic Framework for COVID-19 Testing and Action on a Global Scale", "OSF Preprints", None,
      "10.31219/osf.io/b2xmp"),
-    ("Who Doesn't Support the Genocide Convention? A Nested Analysis", "Social Science Research Network", None, None),
+    # session 25: SSRN's and IACR's number from the address, as Zotero's archiveID (LST-2)
+    ("Who Doesn't Support the Genocide Convention? A Nested Analysis", "Social Science Research Network", "1450387", None),
     ("Peptide formation as on the early Earth: from amino acid mixtures to peptides in sulphur dioxide", "Research Square",
      None, "10.21203/rs.3.rs-629724/v1"),
     ("Presence of Crystals in the Synovial Fluid of Patients With Psoriatic Arthritis", "Preprints", None,
@@ -141,7 +142,7 @@ ZOTERO_PREPRINTS = [
      "Metho", None, None, "10.21203/rs.3.rs-631949/v1"),  # (cut so in Zotero's own test item)
     ("Open Practices in Visualization Research", "Center for Open Science", None, "10.31219/osf.io/8ag3w"),
     ("The Dynamics of Firm Lobbying", "National Bureau of Economic Research", None, "10.3386/w17577"),
-    ("An Attack on CFB Mode Encryption As Used By OpenPGP", "Cryptology ePrint Archive", None, None),
+    ("An Attack on CFB Mode Encryption As Used By OpenPGP", "Cryptology ePrint Archive", "2005/033", None),
 ]
 
 

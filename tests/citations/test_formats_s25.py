@@ -1,0 +1,116 @@
+"""LST-2, LST-9 (session 25): a preprint stays a preprint, with its server and its identifier there, through
+BibTeX and biblatex as through RIS.
+
+Before: Zotero's own BibTeX export of its 57 test preprints (tests/data/bibtex/zotero-BibTeX-export-preprints-all.bib,
+@misc with the repository as ``publisher``) imported as 50 documents and 7 web pages, none a preprint; a bioRxiv or
+NASA ADS export (@article, ``journal = {bioRxiv}`` / ``{arXiv e-prints}``) as a journal article in the journal
+"bioRxiv"; and our own BibTeX export lost the server of 44 of the 57 (all but arXiv's) and every non-arXiv number.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syllabus.citations import formats
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _read(path: Path, fmt: str) -> list[dict]:
+    return [e.csl for e in formats.parse(formats.decode(path.read_bytes()), fmt, path.name)[1] if e.csl]
+
+
+def _one(text: str) -> dict:
+    entries = formats.parse(text, "bibtex")[1]
+    assert len(entries) == 1 and entries[0].csl, entries
+    return entries[0].csl
+
+
+def _preprint(csl: dict) -> tuple:
+    return csl["type"], csl.get("archive"), csl.get("number")
+
+
+def test_lst2_zotero_s_bibtex_export_of_preprints_reads_as_its_ris_export_does():
+    """The same 57 items, exported by Zotero's BibTeX.js and by its RIS.js: 49 preprints either way (the 8 others
+    are on general repositories — Zenodo, CERN, F1000 — that say nothing of a preprint), with the same server;
+    an IACR, SSRN or arXiv identifier comes from the address or the DOI, as Zotero's archiveID."""
+    bib = _read(DATA / "bibtex" / "zotero-BibTeX-export-preprints-all.bib", "bibtex")
+    ris = _read(DATA / "ris" / "zotero-RIS-export-preprints-all.ris", "ris")
+    assert len(bib) == len(ris) == 57
+    assert sum(c["type"] == "article" for c in bib) == sum(c["type"] == "article" for c in ris) == 49
+    assert [c["type"] for c in bib] == [c["type"] for c in ris]
+    iacr = [c for c in bib if c.get("archive") == "Cryptology ePrint Archive"]
+    assert [c["number"] for c in iacr] == ["2005/033", "2011/566", "2022/1039", "2019/430", "2002/195", "2002/163"]
+    perelman = next(c for c in bib if c["title"].startswith("The entropy formula"))
+    assert _preprint(perelman) == ("article", "arXiv", "arXiv:math/0211159")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # arXiv's "Export BibTeX Citation" (arxiv.org/abs/…): @misc, archivePrefix, primaryClass
+    ("@misc{vaswani2017attention, title={Attention Is All You Need}, author={Ashish Vaswani and Noam Shazeer}, "
+     "year={2017}, eprint={1706.03762}, archivePrefix={arXiv}, primaryClass={cs.CL}, "
+     "url={https://arxiv.org/abs/1706.03762}}", ("article", "arXiv", "arXiv:1706.03762")),
+    # NASA ADS's export: an @ARTICLE in the "journal" arXiv e-prints
+    ("@ARTICLE{2017arXiv170603762V, author = {{Vaswani}, Ashish}, title = \"{Attention Is All You Need}\", "
+     "journal = {arXiv e-prints}, year = 2017, eid = {arXiv:1706.03762}, archivePrefix = {arXiv}, "
+     "eprint = {1706.03762}, primaryClass = {cs.CL}}", ("article", "arXiv", "arXiv:1706.03762")),
+    # bioRxiv's own export: an @article in the "journal" bioRxiv, its PDF as eprint
+    ("@article {Smith2020.01.01.123456, author = {Smith, John}, title = {A study of things}, year = {2020}, "
+     "doi = {10.1101/2020.01.01.123456}, publisher = {Cold Spring Harbor Laboratory}, "
+     "URL = {https://www.biorxiv.org/content/early/2020/01/02/2020.01.01.123456}, "
+     "eprint = {https://www.biorxiv.org/content/early/2020/01/02/2020.01.01.123456.full.pdf}, journal = {bioRxiv}}",
+     ("article", "bioRxiv", None)),
+    # biblatex (biblatex-examples.bib's itzhaki): @online with eprinttype and eprintclass
+    ("@online{itzhaki, author = {Itzhaki, Nissan}, title = {Some remarks}, date = {1996-03-11}, "
+     "eprinttype = {arxiv}, eprintclass = {hep-th}, eprint = {hep-th/9603067}}", ("article", "arXiv", "arXiv:hep-th/9603067")),
+    # biblatex with another server as eprinttype (its manual: "the name of the archive, repository, service")
+    ("@online{k, author = {Doe, Jane}, title = {Law}, date = {2019}, eprinttype = {SSRN}, eprint = {3333333}}",
+     ("article", "SSRN", "3333333")),
+    # a @misc whose howpublished names the server
+    ("@misc{k, author = {Doe, Jane}, title = {Law}, year = {2019}, howpublished = {Research Square}, "
+     "doi = {10.21203/rs.3.rs-629724/v1}}", ("article", "Research Square", None)),
+])
+def test_lst2_a_preprint_written_by_arxiv_ads_biorxiv_or_biblatex_imports_as_a_preprint(text, expected):
+    csl = _one(text)
+    assert _preprint(csl) == expected
+    assert "container-title" not in csl  # the server is no journal: styles print "[Preprint]. bioRxiv", not a journal
+
+
+def test_a_journal_article_whose_journal_looks_like_a_server_but_has_a_volume_stays_an_article():
+    csl = _one("@article{k, author = {Doe, Jane}, title = {T}, journal = {Preprints}, volume = {3}, year = 2020}")
+    assert csl["type"] == "article-journal" and csl["container-title"] == "Preprints"
+
+
+def test_lst9_a_preprint_exported_to_bibtex_carries_its_server_and_number():
+    """What BibTeX users and tools read: arXiv's eprint, eprinttype and archivePrefix (natbib's styles print
+    "arXiv:1706.03762"), another server as howpublished (plain.bst prints it), its number as number."""
+    arxiv = {"type": "article", "title": "Attention", "archive": "arXiv", "number": "arXiv:1706.03762",
+             "issued": {"date-parts": [[2017]]}}
+    iacr = {"type": "article", "title": "CFB", "archive": "Cryptology ePrint Archive", "number": "2005/033",
+            "issued": {"date-parts": [[2005]]}}
+    text = formats.to_bibtex([arxiv, iacr])
+    assert "eprint = {1706.03762}" in text and "eprinttype = {arxiv}" in text and "archiveprefix = {arXiv}" in text
+    assert "howpublished = {Cryptology ePrint Archive}" in text and "number = {2005/033}" in text
+    again = [e.csl for e in formats.parse(text, "bibtex")[1]]
+    assert [_preprint(c) for c in again] == [_preprint(arxiv), _preprint(iacr)]
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_lst9_every_real_preprint_keeps_its_server_and_number_through_export_and_import(fmt):
+    items = _read(DATA / "ris" / "zotero-RIS-export-preprints-all.ris", "ris")
+    export = {"bibtex": formats.to_bibtex, "ris": formats.to_ris, "csl-json": formats.to_csl_json}[fmt]
+    again = [e.csl for e in formats.parse(export(items), fmt)[1]]
+    changed = [(a["title"], _preprint(a), _preprint(b)) for a, b in zip(items, again) if _preprint(a) != _preprint(b)]
+    # (the one change: "ArXiv" as one catalogue spells it comes back as arXiv's own spelling)
+    assert changed == ([("Self-organized intracellular twisters", ("article", "ArXiv", None), ("article", "arXiv", None))]
+                       if fmt == "bibtex" else [])
+
+
+def test_ris_a_third_part_of_a_name_is_its_suffix():
+    """The RIS specification's "Lastname, Firstname, Suffix": a suffix BibTeX read ("Gayle, Professor, Vernon")
+    and RIS wrote as "Gayle, Vernon, Professor" came back inside the given name."""
+    assert formats.ris_name("Gayle, Vernon, Professor") == {"family": "Gayle", "given": "Vernon", "suffix": "Professor"}
+    assert formats.ris_name("King, Martin Luther, Jr.")["suffix"] == "Jr."
+    # (a body whose name has a comma in parentheses stays whole)
+    assert "suffix" not in formats.ris_name("The Korean Society for Nondestructive Testing, Seoul (Korea, Republic of)")

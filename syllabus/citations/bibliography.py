@@ -511,7 +511,7 @@ def _capitalize_first(self):
 
 if getattr(citeproc.string.String.capitalize_first, "_syllabus", None) is None:
     setattr(_capitalize_first, "_syllabus", True)  # noqa: B010
-    citeproc.string.String.capitalize_first = _capitalize_first  # type: ignore[method-assign]
+    citeproc.string.String.capitalize_first = _capitalize_first
 
 
 def style_name(name: str | None) -> str:

@@ -134,7 +134,7 @@ _ENDINGS_TYPES = [
 def _ending_items() -> list[dict]:
     items = []
     for end in ("?", "!"):
-        for i, fields in enumerate(_ENDINGS_TYPES):
+        for fields in _ENDINGS_TYPES:
             n = len(items)
             items.append({"id": f"i{n}", "title": f"Is it safe{end}", "issued": {"date-parts": [[2020, 5, 3]]},
                           "author": [{"family": "Doe" + "abcdefghijklmnopqrstuvwxyz"[n], "given": "Jane"}], **fields})

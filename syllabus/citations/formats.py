@@ -82,10 +82,45 @@ RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6"
 RIS_READ_FOR_TAGS = {"legal_case": {"SV"}}  # tags rispy has no name for, read for one type
 
 
+#: PubMed's identifiers in RIS, as the tools that write them do: PubMed's and PMC's own RIS (``U1 - 26957754[pmid]``,
+#: ``U2 - PMC4756000[pmcid]``, ``AN`` the record's id with ``DB - PubMed`` or ``PMC``: JabRef's RisImporterTestDOI and
+#: RisImporterTest6), EndNote's PMCID field (JOUR's C2, EJOUR's C3, EBOOK's C7: its "every tag" files, zotero-RIS-02)
+_PUBMED_DB = re.compile(r"(?i)^\s*(pubmed|medline|nlm|pmc|pubmed central|europe pmc)\b")
+_PUBMED_U = re.compile(r"(?i)^\s*(PMC\d+|\d+)\s*\[(pmid|pmcid)\]\s*$")
+_PMCID = re.compile(r"(?i)^\s*PMC\d+\s*$")
+
+
+def _ris_pubmed(entry: dict) -> tuple[dict, set[str]]:
+    """({"PMID": ..., "PMCID": ...}, the tags they were read from) of a rispy entry."""
+    found: dict = {}
+    used: set[str] = set()
+    for tag, values in sorted((entry.get("unknown_tag") or {}).items()):
+        for value in values if tag in ("U1", "U2", "U3", "U4", "U5") else ():
+            if m := _PUBMED_U.match(str(value)):
+                found.setdefault("PMID" if m.group(2).lower() == "pmid" else "PMCID", m.group(1).upper())
+                used.add(tag)
+    accession = str(entry.get("accession_number") or "").strip()
+    if _PMCID.match(accession):
+        found.setdefault("PMCID", accession.upper())
+        used.add("accession_number")
+    elif accession.isdigit() and any(_PUBMED_DB.match(str(entry.get(k) or "")) for k in ("name_of_database", "database_provider")):
+        found.setdefault("PMID", accession)
+        used.add("accession_number")
+    for key in ("custom2", "custom3", "custom7"):
+        if _PMCID.match(str(entry.get(key) or "")):
+            found.setdefault("PMCID", str(entry[key]).strip().upper())
+            used.add(key)
+    return found, used
+
+
 def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
     """The RIS tags of ``entry`` (a rispy dict) that :func:`ris_entry_to_csl` did not take; a tag
     rispy does not know (U1, H2...) is named as the file writes it."""
+    pubmed_tags = _ris_pubmed(entry)[1]
     keys = {k for k, v in entry.items() if v not in (None, "", [])} - RIS_READ - RIS_READ_FOR.get(data.get("type", ""), set())
+    keys -= pubmed_tags
+    if pubmed_tags & {"accession_number"} and data.get("type") != "article":
+        keys.discard("name_of_database")  # "PubMed": where the accession number is from
     if "custom3" in entry and data.get("type") not in ("paper-conference", "patent"):
         keys.add("custom3")  # C3 is read only as a conference paper's proceedings title, a patent's designated states
     if entry.get("note") and data.get("issue") == str(entry["note"]):
@@ -96,7 +131,7 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
         keys.add("call_number")  # a patent's call number is its M1
     names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
     names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items()
-              if any(values) and tag not in RIS_READ_FOR_TAGS.get(data.get("type", ""), set())}
+              if any(values) and tag not in RIS_READ_FOR_TAGS.get(data.get("type", ""), set()) and tag not in pubmed_tags}
     return tuple(sorted(names))
 
 
@@ -378,6 +413,7 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data["number-of-volumes"] = entry["number_of_volumes"]
     if entry.get("call_number") and not data.get("call-number"):
         data["call-number"] = entry["call_number"]  # CN (Zotero's "Call Number"; a patent's is M1)
+    data.update(_ris_pubmed(entry)[0])  # PubMed's PMID and PMCID: the link resolver's (session 25)
     return cslmod.clean(data, keep_invalid=True)
 
 
@@ -504,6 +540,10 @@ def csl_to_ris_entry(data: dict) -> dict:
             entry[ris_key] = str(data[key])
     if data.get("URL"):
         entry["urls"] = [data["URL"]]
+    # PubMed's identifiers as PubMed's own RIS writes them (read back by _ris_pubmed)
+    pubmed = [f"{data[key]}[{key.lower()}]" for key in ("PMID", "PMCID") if str(data.get(key) or "").strip()]
+    for tag, value in zip(("U1", "U2"), pubmed):
+        entry.setdefault("unknown_tag", {})[tag] = [value]
     if data.get("keyword"):
         entry["keywords"] = [k.strip() for k in str(data["keyword"]).split(";") if k.strip()]
     if data.get("call-number") and ctype != "patent":  # CN, read back on import (a patent's is its M1)

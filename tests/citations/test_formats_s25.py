@@ -189,3 +189,39 @@ def test_lst9_a_title_ending_in_a_question_or_exclamation_mark_gets_no_second_ma
                 differ.append((style, lang, mine))
     assert differ == []
     assert printed == len(styles) * len(locales) * len(items) == 360
+
+
+# --- LST-2, LST-9: PubMed's identifiers through RIS --------------------------------------------------------------
+
+def test_lst2_pubmed_s_and_pmc_s_ris_give_the_pmid_and_pmcid_and_the_report_no_longer_calls_them_dropped():
+    """PubMed's RIS (JabRef's RisImporterTestDOI: DB PubMed, AN the PMID, U1 "…[pmid]", U2 "…[pmcid]") and PMC's
+    (RisImporterTest6: DB PMC, AN the PMCID, U1 "…[pmid]"): both identifiers were dropped, named AN, DB, U1, U2."""
+    (pubmed,) = formats.parse((DATA / "ris" / "jabref-RisImporterTestDOI.ris").read_text(), "ris")[1]
+    assert (pubmed.csl["PMID"], pubmed.csl["PMCID"]) == ("26957754", "PMC4756000")
+    assert pubmed.dropped == ("L2", "U4")  # (a PDF link and the publisher's id: still named)
+    (pmc,) = formats.parse((DATA / "ris" / "jabref-RisImporterTest6.ris").read_text(), "ris")[1]
+    assert (pmc.csl["PMID"], pmc.csl["PMCID"]) == ("23690738", "PMC3654245") and pmc.dropped == ("J1",)
+
+
+@pytest.mark.parametrize("lines, expected", [
+    ("TY  - JOUR\nTI  - T\nC2  - PMC4756000\nER  - \n", {"PMCID": "PMC4756000"}),  # EndNote: JOUR's C2 is its PMCID
+    ("TY  - EJOUR\nTI  - T\nC3  - PMC4756000\nER  - \n", {"PMCID": "PMC4756000"}),  # EJOUR's C3
+    ("TY  - JOUR\nTI  - T\nDB  - MEDLINE\nAN  - 26957754\nER  - \n", {"PMID": "26957754"}),
+    # an accession number of another database is no PMID (EBSCO, Web of Science)
+    ("TY  - JOUR\nTI  - T\nDB  - a9h\nAN  - 26957754\nER  - \n", {}),
+    ("TY  - JOUR\nTI  - T\nC2  - Credits\nER  - \n", {}),
+])
+def test_lst2_endnote_and_medline_shapes_of_pubmed_ids(lines, expected):
+    (entry,) = formats.parse(lines, "ris")[1]
+    assert {k: entry.csl[k] for k in ("PMID", "PMCID") if k in entry.csl} == expected
+
+
+@pytest.mark.parametrize("fmt", ["ris", "bibtex", "csl-json"])
+def test_lst9_pmid_and_pmcid_survive_export_and_import_in_every_format(fmt):
+    item = {"type": "article-journal", "title": "The effect of smartphone usage time", "PMID": "26957754",
+            "PMCID": "PMC4756000", "container-title": "Journal of physical therapy science"}
+    text = {"bibtex": formats.to_bibtex, "ris": formats.to_ris, "csl-json": formats.to_csl_json}[fmt]([item])
+    if fmt == "ris":  # as PubMed writes them
+        assert "U1  - 26957754[pmid]" in text and "U2  - PMC4756000[pmcid]" in text
+    (again,) = formats.parse(text, fmt)[1]
+    assert (again.csl["PMID"], again.csl["PMCID"]) == ("26957754", "PMC4756000") and again.dropped == ()

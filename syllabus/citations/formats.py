@@ -209,13 +209,7 @@ def ris_name(text: str) -> dict:
     text = (text or "").strip()
     if text.endswith(",") and text.rstrip(",").strip():
         return {"literal": text.rstrip(",").strip()}
-    name = cslmod.parse_name(text)
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) == 3 and all(parts) and "(" not in text and name.get("given") == f"{parts[1]}, {parts[2]}":
-        # the RIS specification's third part is the suffix, whatever it is ("Gayle, Vernon, Professor":
-        # a BibTeX "Jr" part written back; it came back inside the given name)
-        name["given"], name["suffix"] = parts[1], parts[2]
-    return name
+    return cslmod.parse_name(text)
 
 
 def _ris_name_text(name: dict) -> str:

@@ -67,6 +67,12 @@ LOSSES = {("bbt-excerpts.bib", "ris"): ({"container-title"}, "a @book with a boo
                                                                   "book (biblatex maintitle); T2 of a BOOK is its series")}
 
 
+# (file, format) → why a person's name does not come back whole
+NAMES_LOST = {("zotero-BibTeX-export-preprints-all.bib", "ris"): "BibTeX's 'Gayle, Professor, Vernon' has the 'Jr' part "
+              "'Professor' (a suffix); RIS writes 'Gayle, Vernon, Professor', and a third part that is no suffix is read "
+              "into the given name, as Zotero reads it (test_ris_types.py)"}
+
+
 def _diverges(path, index, field) -> bool:
     return any(key in DIVERGES for key in ((path.name, "*", "*"), (path.name, index, field)))
 
@@ -217,6 +223,9 @@ def test_export_then_import_is_lossless(path, fmt):
         if before.get("type") == "book":
             assert {k: v for k, v in _essentials(after).items() if k not in lost} == \
                 {k: v for k, v in _essentials(before).items() if k not in lost}
+        elif (path.name, fmt) in NAMES_LOST:
+            assert {k: v for k, v in _essentials(after).items() if k != "names"} == \
+                {k: v for k, v in _essentials(before).items() if k != "names"}
         else:
             assert _essentials(after) == _essentials(before)
 

@@ -107,15 +107,6 @@ def test_lst9_every_real_preprint_keeps_its_server_and_number_through_export_and
                        if fmt == "bibtex" else [])
 
 
-def test_ris_a_third_part_of_a_name_is_its_suffix():
-    """The RIS specification's "Lastname, Firstname, Suffix": a suffix BibTeX read ("Gayle, Professor, Vernon")
-    and RIS wrote as "Gayle, Vernon, Professor" came back inside the given name."""
-    assert formats.ris_name("Gayle, Vernon, Professor") == {"family": "Gayle", "given": "Vernon", "suffix": "Professor"}
-    assert formats.ris_name("King, Martin Luther, Jr.")["suffix"] == "Jr."
-    # (a body whose name has a comma in parentheses stays whole)
-    assert "suffix" not in formats.ris_name("The Korean Society for Nondestructive Testing, Seoul (Korea, Republic of)")
-
-
 # --- LST-9: a title that ends in "?" or "!" in every offered style, as citeproc-js prints it ---------------------
 
 _ENDINGS_TYPES = [

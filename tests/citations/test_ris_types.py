@@ -196,9 +196,12 @@ def test_lst9_every_sn_of_an_entry_is_kept():
 
 
 def test_lst9_tags_rispy_does_not_know_are_named_as_the_file_writes_them():
-    """jabref-RisImporterTest6.ris (PubMed Central): U1 and J1 are reported by name, not as "UK"."""
+    """jabref-RisImporterTest6.ris (PubMed Central): J1 is reported by name, not as "UK" (its U1, "23690738[pmid]",
+    is read since session 25 as the PMID: test_formats_s25.py); jabref-RisImporterTestDOI.ris's U4 likewise."""
     (entry,) = _entries("jabref-RisImporterTest6.ris")
-    assert "U1" in entry.dropped and "J1" in entry.dropped and "UK" not in entry.dropped
+    assert "J1" in entry.dropped and "UK" not in entry.dropped
+    (entry,) = _entries("jabref-RisImporterTestDOI.ris")
+    assert "U4" in entry.dropped and "UK" not in entry.dropped
 
 
 @pytest.mark.django_db

@@ -277,7 +277,8 @@ class ImportEntryOut(Schema):
     title: str
     citation_id: int | None
     rule: str
-    detail: str
+    detail: str = Field(..., description="refused: why; added: the identifier whose look-up failed and why "
+                                         "(\"10.1000/x: LST-2: Crossref answered 503\"), the entry kept as written; else empty")
     line: int = Field(0, description="where the entry starts in the file (1-based): its line, a spreadsheet's row, "
                                      "a Word document's paragraph")
     dropped: list[str] = Field(default_factory=list, description="the entry's fields that were not imported (RIS tags, BibTeX fields)")

@@ -90,6 +90,9 @@ def _get_json(url: str, source: str, params: dict | None = None) -> dict | None:
             response.close()
             raise RemoteError("LST-2", f"{source} answered {response.status_code}; enter the details by hand")
         body = outbound.read(response, MAX_ANSWER, rule="LST-2", what=f"{source}'s answer")
+    except requests.Timeout as exc:  # (the import report says so for the entry: session 25)
+        log.warning("%s lookup timed out: %s", source, exc)
+        raise RemoteError("LST-2", f"{source} did not answer in time ({_timeout()[1]:g} s); enter the details by hand") from None
     except requests.RequestException as exc:
         log.warning("%s lookup failed: %s", source, exc)
         raise RemoteError("LST-2", f"{source} did not answer ({type(exc).__name__}); enter the details by hand") from None

@@ -497,6 +497,23 @@ if not getattr(citeproc_model.Name.get_option, "_syllabus", False):
     citeproc_model.CitationStylesElement.get_term = _get_term
 
 
+_original_capitalize_first = citeproc.string.String.capitalize_first
+
+
+def _capitalize_first(self):
+    """text-case="capitalize-first" leaves a first word that has a capital past its first letter as it is
+    (citeproc-js does: APA and Chicago printed a preprint's number "ArXiv:1706.03762", its server "ArXiv")."""
+    first = str(self).split(" ", 1)[0]
+    if any(c.isupper() for c in first[1:]):
+        return self
+    return _original_capitalize_first(self)
+
+
+if getattr(citeproc.string.String.capitalize_first, "_syllabus", None) is None:
+    setattr(_capitalize_first, "_syllabus", True)  # noqa: B010
+    citeproc.string.String.capitalize_first = _capitalize_first
+
+
 def style_name(name: str | None) -> str:
     name = (name or DEFAULT_STYLE).strip().lower()
     name = ALIASES.get(name, name)

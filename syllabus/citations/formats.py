@@ -82,10 +82,45 @@ RIS_READ_FOR = {"patent": {"custom1", "custom2", "custom3", "custom5", "custom6"
 RIS_READ_FOR_TAGS = {"legal_case": {"SV"}}  # tags rispy has no name for, read for one type
 
 
+#: PubMed's identifiers in RIS, as the tools that write them do: PubMed's and PMC's own RIS (``U1 - 26957754[pmid]``,
+#: ``U2 - PMC4756000[pmcid]``, ``AN`` the record's id with ``DB - PubMed`` or ``PMC``: JabRef's RisImporterTestDOI and
+#: RisImporterTest6), EndNote's PMCID field (JOUR's C2, EJOUR's C3, EBOOK's C7: its "every tag" files, zotero-RIS-02)
+_PUBMED_DB = re.compile(r"(?i)^\s*(pubmed|medline|nlm|pmc|pubmed central|europe pmc)\b")
+_PUBMED_U = re.compile(r"(?i)^\s*(PMC\d+|\d+)\s*\[(pmid|pmcid)\]\s*$")
+_PMCID = re.compile(r"(?i)^\s*PMC\d+\s*$")
+
+
+def _ris_pubmed(entry: dict) -> tuple[dict, set[str]]:
+    """({"PMID": ..., "PMCID": ...}, the tags they were read from) of a rispy entry."""
+    found: dict = {}
+    used: set[str] = set()
+    for tag, values in sorted((entry.get("unknown_tag") or {}).items()):
+        for value in values if tag in ("U1", "U2", "U3", "U4", "U5") else ():
+            if m := _PUBMED_U.match(str(value)):
+                found.setdefault("PMID" if m.group(2).lower() == "pmid" else "PMCID", m.group(1).upper())
+                used.add(tag)
+    accession = str(entry.get("accession_number") or "").strip()
+    if _PMCID.match(accession):
+        found.setdefault("PMCID", accession.upper())
+        used.add("accession_number")
+    elif accession.isdigit() and any(_PUBMED_DB.match(str(entry.get(k) or "")) for k in ("name_of_database", "database_provider")):
+        found.setdefault("PMID", accession)
+        used.add("accession_number")
+    for key in ("custom2", "custom3", "custom7"):
+        if _PMCID.match(str(entry.get(key) or "")):
+            found.setdefault("PMCID", str(entry[key]).strip().upper())
+            used.add(key)
+    return found, used
+
+
 def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
     """The RIS tags of ``entry`` (a rispy dict) that :func:`ris_entry_to_csl` did not take; a tag
     rispy does not know (U1, H2...) is named as the file writes it."""
+    pubmed_tags = _ris_pubmed(entry)[1]
     keys = {k for k, v in entry.items() if v not in (None, "", [])} - RIS_READ - RIS_READ_FOR.get(data.get("type", ""), set())
+    keys -= pubmed_tags
+    if pubmed_tags & {"accession_number"} and data.get("type") != "article":
+        keys.discard("name_of_database")  # "PubMed": where the accession number is from
     if "custom3" in entry and data.get("type") not in ("paper-conference", "patent"):
         keys.add("custom3")  # C3 is read only as a conference paper's proceedings title, a patent's designated states
     if entry.get("note") and data.get("issue") == str(entry["note"]):
@@ -96,7 +131,7 @@ def ris_dropped(entry: dict, data: dict) -> tuple[str, ...]:
         keys.add("call_number")  # a patent's call number is its M1
     names = {RIS_TAGS.get(k, k) for k in keys if k != "unknown_tag"}
     names |= {tag for tag, values in (entry.get("unknown_tag") or {}).items()
-              if any(values) and tag not in RIS_READ_FOR_TAGS.get(data.get("type", ""), set())}
+              if any(values) and tag not in RIS_READ_FOR_TAGS.get(data.get("type", ""), set()) and tag not in pubmed_tags}
     return tuple(sorted(names))
 
 
@@ -336,10 +371,10 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
     if not data["issue"] and ctype in SERIAL_TYPES and str(entry.get("note") or "").isdigit():
         data["issue"] = entry["note"]  # EndNote writes a journal's issue number in M1
     if ctype == "article":  # a preprint: M1 its number in the repository ("arXiv:2408.12345"), DB the repository
-        arxiv = ARXIV_ID.search(" ".join([str(entry.get("doi") or ""), *map(str, entry.get("urls") or [])]))
-        data["number"] = entry.get("note") or (f"arXiv:{arxiv.group(1)}" if arxiv else "")
+        data["number"] = entry.get("note") or ""
         server = _preprint_server(entry)
         data["archive"] = entry.get("name_of_database") or (server if server != "preprint" else "")
+        _preprint_number(data)
         if work and work != "article":
             data["genre"] = work
     if ctype == "patent":
@@ -372,6 +407,7 @@ def ris_entry_to_csl(entry: dict, authors_in_order: list[str] | None = None, raw
         data["number-of-volumes"] = entry["number_of_volumes"]
     if entry.get("call_number") and not data.get("call-number"):
         data["call-number"] = entry["call_number"]  # CN (Zotero's "Call Number"; a patent's is M1)
+    data.update(_ris_pubmed(entry)[0])  # PubMed's PMID and PMCID: the link resolver's (session 25)
     return cslmod.clean(data, keep_invalid=True)
 
 
@@ -498,6 +534,10 @@ def csl_to_ris_entry(data: dict) -> dict:
             entry[ris_key] = str(data[key])
     if data.get("URL"):
         entry["urls"] = [data["URL"]]
+    # PubMed's identifiers as PubMed's own RIS writes them (read back by _ris_pubmed)
+    pubmed = [f"{data[key]}[{key.lower()}]" for key in ("PMID", "PMCID") if str(data.get(key) or "").strip()]
+    for tag, value in zip(("U1", "U2"), pubmed):
+        entry.setdefault("unknown_tag", {})[tag] = [value]
     if data.get("keyword"):
         entry["keywords"] = [k.strip() for k in str(data["keyword"]).split(";") if k.strip()]
     if data.get("call-number") and ctype != "patent":  # CN, read back on import (a patent's is its M1)
@@ -1020,9 +1060,58 @@ def _bib_type(etype: str, text: dict) -> str:
     if eprint_type == "arxiv" and etype in ("online", "misc", "unpublished", "article") and not text.get("journaltitle") \
             and not text.get("journal"):
         return "article"  # a preprint
+    if _bib_preprint_server(etype, text):
+        return "article"  # a preprint (LST-2): its server, or its DOI's registrant, says so
     if ctype == "document" and text.get("url") and not text.get("publisher"):
         return "webpage"
     return ctype
+
+
+#: the entry types a preprint is written as: Zotero's BibTeX export (@misc, the repository as
+#: ``publisher``), arXiv's own (@misc with ``archivePrefix``), biblatex (@online, ``eprinttype``)
+_PREPRINT_ENTRIES = ("misc", "online", "electronic", "www", "unpublished", "preprint")
+#: eprint types that name no preprint server (biblatex's manual: links, not repositories)
+_EPRINT_LINKS = ("doi", "pubmed", "pmc", "jstor", "hdl", "googlebooks", "url")
+
+
+#: a preprint server's address, its name, and its identifier in the address (Zotero's BibTeX export
+#: writes no repository for an IACR or SSRN preprint, only its URL: zotero-BibTeX-export-preprints.bib)
+PREPRINT_URLS = ((re.compile(r"(?i)^https?://eprint\.iacr\.org/(\d{4}/\d+)"), "Cryptology ePrint Archive"),
+                 (re.compile(r"(?i)^https?://(?:papers\.)?ssrn\.com/(?:abstract(?:_id)?=|sol3/papers\.cfm\?abstract_id=)(\d+)"), "SSRN"),
+                 (re.compile(r"(?i)^https?://(?:www\.)?biorxiv\.org/()"), "bioRxiv"),
+                 (re.compile(r"(?i)^https?://(?:www\.)?medrxiv\.org/()"), "medRxiv"),
+                 (re.compile(r"(?i)^https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/()"), "arXiv"))
+
+
+def _preprint_url(url: str) -> tuple[str, str]:
+    """The preprint server a URL is on and the preprint's identifier there, or ("", "")."""
+    for pattern, name in PREPRINT_URLS:
+        if m := pattern.match(url.strip()):
+            return name, m.group(1)
+    return "", ""
+
+
+def _bib_preprint_server(etype: str, text: dict) -> str:
+    """The preprint server a BibTeX entry names, or "preprint" when only its DOI's registrant says
+    so, or "": a @misc/@online whose ``publisher``, ``howpublished``, ``organization`` or eprint
+    type is arXiv, bioRxiv, SSRN... (Zotero's BibTeX export of its preprint item, arXiv's,
+    biblatex's), an @article whose journal is one (NASA ADS's ``journal = {arXiv e-prints}``,
+    bioRxiv's own export ``journal = {bioRxiv}``)."""
+    if etype == "article":
+        journal = (text.get("journaltitle") or text.get("journal") or "").strip()
+        return journal if journal and PREPRINT_SERVERS.match(journal) and not text.get("volume") else ""
+    if etype not in _PREPRINT_ENTRIES:
+        return ""
+    eprint_type = (text.get("eprinttype") or text.get("archiveprefix") or "").strip()
+    for value in (text.get("howpublished"), text.get("publisher"), text.get("organization"),
+                  eprint_type if eprint_type.lower() not in _EPRINT_LINKS else ""):
+        if value and PREPRINT_SERVERS.match(value.strip()):
+            return value.strip()
+    if eprint_type and eprint_type.lower() not in _EPRINT_LINKS and text.get("eprint"):
+        return eprint_type  # biblatex: "the name of the archive, repository, service" (§2.2.2)
+    if server := _preprint_url(_first_url(text.get("url") or ""))[0]:
+        return server
+    return "preprint" if PREPRINT_DOI.match(str(text.get("doi") or "").strip()) else ""
 
 
 _QUALIFIER = re.compile(r"\([^()]{0,40}\)")  # "(Electronic)", "(Linking)", "(pbk.)", "(hardcover)"
@@ -1198,7 +1287,7 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     elif ctype in ("book", "thesis") and pages and not re.search(r"\d\s*-\s*\d", pages):
         data["number-of-pages"], data["page"] = pages, ""  # "XX, 327 Seiten": a book's extent, not a page range
     bib_number = text.get("number") or ""
-    if ctype in REPORT_LIKE:
+    if ctype in REPORT_LIKE or ctype == "article":  # (a preprint's number: its identifier in the repository)
         data["number"] = bib_number
         data["issue"] = text.get("issue", "")
     elif ctype in SERIAL_TYPES or ctype == "paper-conference" and not text.get("series"):
@@ -1230,6 +1319,8 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
             if eprint_type == "arxiv":
                 data["archive"] = "arXiv"
                 data["number"] = data.get("number") or f"arXiv:{eprint}"
+    if ctype == "article":
+        _bib_preprint(etype, text, data)
     _bib_chapter(etype, text.get("chapter", "").strip(), data)
     if text.get("keywords"):
         data["keyword"] = "; ".join(k.strip() for k in re.split(r"[;,]", text["keywords"]) if k.strip())
@@ -1247,6 +1338,38 @@ def bib_entry_to_csl(entry: bib.Entry) -> dict:
     if event_date := edtf_date(str(f.get("eventdate") or "")) or cslmod.date_parts(text.get("eventdate")):
         data["event-date"] = validate.read_date(event_date) or event_date
     return cslmod.clean(data, keep_invalid=True)
+
+
+def _bib_preprint(etype: str, text: dict, data: dict) -> None:
+    """A preprint's repository and its identifier there (CSL ``archive`` and ``number``, as a
+    preprint read from RIS has them: LST-2), from what the BibTeX says: the server it names
+    (:func:`_bib_preprint_server`), a non-arXiv ``eprint`` (not a URL: bioRxiv's is its PDF), an
+    arXiv DOI or URL; a journal that is a server is the repository, not a journal."""
+    server = _bib_preprint_server(etype, text)
+    if server and server != "preprint" and not data.get("archive"):
+        data["archive"] = "arXiv" if server.lower() == "arxiv" else server
+    if etype == "article" and server and fold_title(data.get("container-title") or "") == fold_title(server):
+        data.pop("container-title", None)
+    eprint = text.get("eprint", "").strip()
+    if not data.get("number") and eprint and not re.match(r"(?i)^[a-z]+://", eprint) \
+            and fold_title(data.get("archive") or "") == fold_title(text.get("eprinttype") or text.get("archiveprefix") or ""):
+        data["number"] = eprint
+    _preprint_number(data)
+
+
+def _preprint_number(data: dict) -> None:
+    """A preprint's identifier in its repository when only its address says it: "2005/033" (IACR),
+    "1450387" (SSRN), "arXiv:1706.03762" (its DOI or URL), as Zotero's archiveID (RIS and BibTeX alike)."""
+    server, number = _preprint_url(data.get("URL") or "")
+    if server and not data.get("archive"):
+        data["archive"] = server
+    if data.get("number"):
+        return
+    if number:
+        data["number"] = number
+    elif arxiv := ARXIV_ID.search(" ".join([data.get("DOI") or "", data.get("URL") or ""])):
+        data["number"] = f"arXiv:{arxiv.group(1)}"
+        data["archive"] = data.get("archive") or "arXiv"
 
 
 #: biblatex fields kept as they are, in CSL variables (read, and written back by :func:`csl_to_bib_entry`)
@@ -1528,7 +1651,8 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     elif year := cslmod.year_of(data):  # a literal date: its year
         add("year", str(year))
     add("volume", data.get("volume"))
-    if ctype in REPORT_LIKE:
+    arxiv = str(data.get("archive") or "").lower() == "arxiv" and str(data.get("number") or "").lower().startswith("arxiv:")
+    if ctype in REPORT_LIKE or ctype == "article" and not arxiv:
         add("number", data.get("number"))
         add("issue", data.get("issue"))
     elif ctype in SERIAL_TYPES or ctype == "paper-conference" and not data.get("collection-title"):
@@ -1536,9 +1660,12 @@ def csl_to_bib_entry(data: dict, used: set[str]) -> bib.Entry:
     else:
         add("number", data.get("collection-number"))
         add("issue", data.get("issue"))
-    if str(data.get("archive") or "").lower() == "arxiv" and str(data.get("number") or "").lower().startswith("arxiv:"):
+    if arxiv:  # biblatex's eprint and eprinttype, and BibTeX's archivePrefix (arXiv's own export; natbib styles)
         add("eprint", str(data["number"])[6:])
         add("eprinttype", "arxiv")
+        add("archiveprefix", "arXiv")
+    elif ctype == "article" and data.get("archive") and data.get("archive") != data.get("publisher"):
+        add("howpublished", data["archive"])  # a preprint's repository (@misc; read back by _bib_preprint_server)
     add("chapter", data.get("chapter-number"))  # (read back by bib_entry_to_csl: LST-9 round trip)
     add("pages", _PAGE_DASHES.sub("--", str(data.get("page") or "")))
     add("pagetotal", data.get("number-of-pages"))

@@ -600,6 +600,8 @@ class RowEntry(ParsedEntry):
     library_note: str = ""
     lookup: str = ""
     review: bool = False
+    #: the identifier whose look-up failed and why ("10.1/x: Crossref answered 503"): the entry keeps its own text
+    lookup_failed: str = ""
     parsed: bool = False  # a Word paragraph read as a formatted reference: a lookup's record wins over it
     #: "" a citation; "section": no citation — the section of that title (made if need be) with the
     #: instructions written under its heading (``public_note``) as its note for students (LST-1, LST-3);

@@ -272,8 +272,8 @@ def _looked_up(user, entry: formats.ParsedEntry) -> tuple[formats.ParsedEntry, o
         return entry, None
     try:
         found = lookup.lookup(user, entry.lookup)
-    except RuleViolation as exc:  # the service failed (502), or no valid identifier after all
-        found, why = None, f"{exc.rule}: {exc.detail}"
+    except RuleViolation as exc:  # the service failed (502: a timeout, a 5xx), or no valid identifier after all
+        found, why = None, f"{exc.rule}: {exc.detail.removesuffix('; enter the details by hand')}"
     else:
         why = "nobody knows it (the catalog, Open Library, Crossref)"
     if found is not None:
@@ -289,7 +289,8 @@ def _looked_up(user, entry: formats.ParsedEntry) -> tuple[formats.ParsedEntry, o
     if not entry.csl.get("title"):
         return dataclasses.replace(entry, csl=None, lookup="", error=f"row {entry.line}: no title, and the lookup of "
                                                                       f"{entry.lookup} found none ({why})"), None
-    return dataclasses.replace(entry, lookup=""), None
+    # (LST-9, session 25: the import report says, for this entry, that its look-up failed and why)
+    return dataclasses.replace(entry, lookup="", lookup_failed=f"{entry.lookup}: {why}"), None
 
 
 #: the most characters of an entry's notes kept in the citation's note (the note field's ceiling)
@@ -328,8 +329,10 @@ def _add_entry(user, lst, section, entry: formats.ParsedEntry, matcher: RecordMa
                 section = sections(entry.section, section)
             citation = list_services.add_citation(user, lst, section, metadata=entry.csl, note=note,
                                                   record=record or matcher.match(entry.csl), **extra)
+        # (a created entry's detail: the look-up that failed, and why — kept as written instead)
         return EntryReport(entry.position, "created", citation.title, citation.pk, line=entry.line,
-                           dropped=list(entry.dropped), review=bool(getattr(entry, "review", False)))
+                           detail=getattr(entry, "lookup_failed", ""), dropped=list(entry.dropped),
+                           review=bool(getattr(entry, "review", False)))
     except RuleViolation as exc:
         if exc.status in (403, 404):
             raise

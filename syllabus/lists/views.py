@@ -516,6 +516,9 @@ def paste_add(request, pk: int):
         message += " " + ngettext("%(n)d is tagged “Needs review”: check its fields.",
                                   "%(n)d are tagged “Needs review”: check their fields.", review) % {"n": review}
     for e in report.entries:
+        if e.status == "created" and e.detail:  # (its DOI or ISBN look-up failed: kept as pasted)
+            message += " " + _("Look-up failed, kept as written: %(title)s — %(detail)s") % {"title": e.title[:60] or "—",
+                                                                                             "detail": e.detail}
         if e.status == "rejected":
             message += " " + _("Refused: %(title)s — %(rule)s %(detail)s") % {"title": e.title[:60] or "—", "rule": e.rule,
                                                                               "detail": e.detail}

@@ -48,6 +48,9 @@ DIVERGES = {
        "platform) stays a document" for i, where in ((2, "CERN Document Server"), (9, "Zenodo"), (10, "an institute"),
                                                     (14, "F1000Research"), (15, "F1000Research"), (16, "HRB Open Research"),
                                                     (17, "Gates Open Research"), (20, "Zenodo"))},
+    # the same 57 preprints through Zotero's BibTeX export (@misc, the repository as publisher): the same 8 stay documents
+    **{("zotero-BibTeX-export-preprints-all.bib", i, "type"): "a @misc from a general repository or a journal platform "
+       "stays a document" for i in (2, 9, 10, 14, 15, 16, 17, 20)},
 }
 
 
@@ -62,6 +65,12 @@ LOSSES = {("bbt-excerpts.bib", "ris"): ({"container-title"}, "a @book with a boo
                                                          "for a BOOK (T2 is its series)"),
           ("biblatex-examples.bib", "ris"): ({"container-title"}, "RIS has no tag for the main title of a multi-volume "
                                                                   "book (biblatex maintitle); T2 of a BOOK is its series")}
+
+
+# (file, format) → why a person's name does not come back whole
+NAMES_LOST = {("zotero-BibTeX-export-preprints-all.bib", "ris"): "BibTeX's 'Gayle, Professor, Vernon' has the 'Jr' part "
+              "'Professor' (a suffix); RIS writes 'Gayle, Vernon, Professor', and a third part that is no suffix is read "
+              "into the given name, as Zotero reads it (test_ris_types.py)"}
 
 
 def _diverges(path, index, field) -> bool:
@@ -214,6 +223,9 @@ def test_export_then_import_is_lossless(path, fmt):
         if before.get("type") == "book":
             assert {k: v for k, v in _essentials(after).items() if k not in lost} == \
                 {k: v for k, v in _essentials(before).items() if k not in lost}
+        elif (path.name, fmt) in NAMES_LOST:
+            assert {k: v for k, v in _essentials(after).items() if k != "names"} == \
+                {k: v for k, v in _essentials(before).items() if k != "names"}
         else:
             assert _essentials(after) == _essentials(before)
 

@@ -49,6 +49,9 @@ CANNOT = {
                                     "reads it as the assignee",
     ("bibtex", "patent", "publisher"): "a patent's assignee is biblatex's holder (as Better BibTeX writes it; @patent has "
                                        "no publisher), which citation-js does not read",
+    ("bibtex", "article", "publisher"): "session 25: a preprint's server (CSL archive) goes out as BibTeX's howpublished "
+                                        "(plain.bst prints it), which citation-js reads as the publisher (Zotero's "
+                                        "repository is CSL's publisher too)",
     ("ris", "periodical", "container"): "Zotero and citation-js make a whole journal (JFULL) an article; its title, "
                                         "written as JF too, becomes the article's journal",
     # session 17: the Zotero exports of session 16, sorted (docs/interop.md)

@@ -129,7 +129,8 @@ ZOTERO_PREPRINTS = [
      "10.48550/arXiv.math/0211159"),
     ("‘All In’: A Pragmatic Framework for COVID-19 Testing and Action on a Global Scale", "OSF Preprints", None,
      "10.31219/osf.io/b2xmp"),
-    ("Who Doesn't Support the Genocide Convention? A Nested Analysis", "Social Science Research Network", None, None),
+    # session 25: SSRN's and IACR's number from the address, as Zotero's archiveID (LST-2)
+    ("Who Doesn't Support the Genocide Convention? A Nested Analysis", "Social Science Research Network", "1450387", None),
     ("Peptide formation as on the early Earth: from amino acid mixtures to peptides in sulphur dioxide", "Research Square",
      None, "10.21203/rs.3.rs-629724/v1"),
     ("Presence of Crystals in the Synovial Fluid of Patients With Psoriatic Arthritis", "Preprints", None,
@@ -141,7 +142,7 @@ ZOTERO_PREPRINTS = [
      "Metho", None, None, "10.21203/rs.3.rs-631949/v1"),  # (cut so in Zotero's own test item)
     ("Open Practices in Visualization Research", "Center for Open Science", None, "10.31219/osf.io/8ag3w"),
     ("The Dynamics of Firm Lobbying", "National Bureau of Economic Research", None, "10.3386/w17577"),
-    ("An Attack on CFB Mode Encryption As Used By OpenPGP", "Cryptology ePrint Archive", None, None),
+    ("An Attack on CFB Mode Encryption As Used By OpenPGP", "Cryptology ePrint Archive", "2005/033", None),
 ]
 
 
@@ -195,9 +196,12 @@ def test_lst9_every_sn_of_an_entry_is_kept():
 
 
 def test_lst9_tags_rispy_does_not_know_are_named_as_the_file_writes_them():
-    """jabref-RisImporterTest6.ris (PubMed Central): U1 and J1 are reported by name, not as "UK"."""
+    """jabref-RisImporterTest6.ris (PubMed Central): J1 is reported by name, not as "UK" (its U1, "23690738[pmid]",
+    is read since session 25 as the PMID: test_formats_s25.py); jabref-RisImporterTestDOI.ris's U4 likewise."""
     (entry,) = _entries("jabref-RisImporterTest6.ris")
-    assert "U1" in entry.dropped and "J1" in entry.dropped and "UK" not in entry.dropped
+    assert "J1" in entry.dropped and "UK" not in entry.dropped
+    (entry,) = _entries("jabref-RisImporterTestDOI.ris")
+    assert "U4" in entry.dropped and "UK" not in entry.dropped
 
 
 @pytest.mark.django_db

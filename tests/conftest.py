@@ -235,10 +235,22 @@ def _warm_up(live_server) -> None:
 @pytest.fixture
 def page(chromium, live_server, served):
     # Playwright's wait_for_function("...") evaluates a string in the page, which the pages'
-    # Content-Security-Policy (no eval) refuses; tests/web/test_csp_browser.py drives a context
-    # that does NOT bypass it, to show that the pages themselves work under it
+    # Content-Security-Policy (no eval) refuses; ``strict_page`` does NOT bypass it, to show that
+    # the pages themselves work under it
+    yield from _browser_page(chromium, live_server, served, bypass_csp=True)
+
+
+@pytest.fixture
+def strict_page(chromium, live_server, served):
+    """A page that honours the Content-Security-Policy as a real browser does: for what the policy
+    governs — scripts, htmx, and a form whose answer leads to another site (the sign-out at the
+    identity provider, the deep-linking answer to the LMS), which ``page`` would let through."""
+    yield from _browser_page(chromium, live_server, served, bypass_csp=False)
+
+
+def _browser_page(chromium, live_server, served, *, bypass_csp: bool):
     _warm_up(live_server)
-    context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=True)
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=bypass_csp)
     context.set_default_timeout(BROWSER_TIMEOUT_MS)
     pg = context.new_page()
     yield pg

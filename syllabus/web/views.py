@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -61,7 +62,14 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         then = signin.logout_redirect(request)
         response = super().post(request, *args, **kwargs)
-        return HttpResponseRedirect(then) if then else response
+        if not then:
+            return response
+        if url_has_allowed_host_and_scheme(then, allowed_hosts={request.get_host()}):
+            return HttpResponseRedirect(then)
+        # the answer to a form may not send the browser to another site: Chromium holds a redirect
+        # after a form post to the page's CSP form-action ('self'), so the sign-out stopped here and the
+        # identity provider's session lived on. A page of ours, then the provider's (LMS-3)
+        return render(request, "web/signing_out.html", {"then": then})
 
 
 @login_required

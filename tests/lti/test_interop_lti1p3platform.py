@@ -110,23 +110,15 @@ def test_lms1_deep_linking_places_a_section_the_platform_verifies(page, live_ser
     expect(page.locator('[data-testid="student-view"]')).to_contain_text("Week 2")
 
 
-def test_lms1_deep_linking_under_the_real_content_security_policy(chromium, live_server, registered, course, reading_list):
+def test_lms1_deep_linking_under_the_real_content_security_policy(strict_page, live_server, registered, course,
+                                                                    reading_list):
     """The same, in a browser that honours the Content-Security-Policy (the shared page fixture
     bypasses it): the answer's form posts to the LMS, another site — its origin must be in
     ``form-action``, or Chromium refuses to send it and the LMS never gets the link."""
-    from tests.conftest import BROWSER_TIMEOUT_MS, _warm_up
-
-    _warm_up(live_server)
-    context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=False)
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page = context.new_page()
     violations = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    try:
-        _place_week_2(page, live_server, registered)
-        assert violations == []
-    finally:
-        context.close()
+    strict_page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    _place_week_2(strict_page, live_server, registered)
+    assert violations == []
 
 
 def test_lms1_launch_locale_opens_the_list_in_the_lms_language(page, live_server, registered, course, reading_list):

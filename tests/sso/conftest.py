@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import http.server
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -100,6 +102,19 @@ def oidc_round_trip(client, provider, *, next_url: str | None = None):
     at_provider = requests.get(r["Location"], allow_redirects=False, timeout=10)
     assert at_provider.status_code == 302, at_provider.text[:500]
     return client.get(local(at_provider.headers["Location"])), local(at_provider.headers["Location"])
+
+
+def signed_out_onward(response) -> str:
+    """Where the sign-out sends the browser when the identity provider signs out too: our own page
+    (200, no redirect — Chromium holds a redirect after a form post to the CSP ``form-action`` of the
+    page the Sign out button was on) that goes on by itself and offers the same address as a link (LMS-3)."""
+    assert response.status_code == 200, response.status_code
+    page = response.content.decode()
+    refresh = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
+    link = re.search(r'<a href="([^"]+)">Continue to your campus sign-out</a>', page)
+    assert refresh and link and refresh.group(1) == link.group(1), page[-2000:]
+    assert "You are signed out of Syllabus" in page
+    return html.unescape(link.group(1))
 
 
 @pytest.fixture(scope="session")

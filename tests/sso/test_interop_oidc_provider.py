@@ -31,9 +31,11 @@ def _sign_in_at_the_provider(page, login: str) -> None:
     page.get_by_role("button", name="Continue").click()   # consent to the scopes
 
 
-def test_lms3_sign_in_and_out_through_panva_oidc_provider(page, live_server, panva_op, inst_a, groups, capsys, settings):
+def test_lms3_sign_in_and_out_through_panva_oidc_provider(strict_page, live_server, panva_op, inst_a, groups, capsys,
+                                                          settings):
     from syllabus.org.models import User
 
+    page = strict_page  # a real browser's policy: the sign-out leads to the provider (LMS-3)
     settings.SITE_URL = live_server.url  # README: set SITE_URL so that what the command prints is reachable
 
     call_command("sso", "add-oidc", "--institution", "inst-a", "--name", "Campus account", "--slug", "campus",

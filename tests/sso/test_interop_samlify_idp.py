@@ -34,10 +34,11 @@ def _sign_in_at_the_idp(page, person: str, mode: str = "signed") -> None:
     page.get_by_role("button", name="Continue to the service").click()
 
 
-def test_lms3_sign_in_and_single_logout_through_samlify(request, page, live_server, samlify_idp, inst_a, groups,
+def test_lms3_sign_in_and_single_logout_through_samlify(request, strict_page, live_server, samlify_idp, inst_a, groups,
                                                         capsys, settings):
     from syllabus.org.models import User
 
+    page = strict_page  # a real browser's policy: the sign-out leads to the provider (LMS-3)
     settings.SITE_URL = live_server.url
     call_command("sso", "add-saml", "--institution", "inst-a", "--name", "Campus login", "--metadata",
                  f"{samlify_idp}/metadata", "--group-attribute", "eduPersonAffiliation",

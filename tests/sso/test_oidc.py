@@ -15,7 +15,7 @@ from syllabus.core.models import AuditEntry
 from syllabus.org.models import User
 from syllabus.sso.models import IdentityProvider, SignIn
 
-from .conftest import local, oidc_round_trip
+from .conftest import local, oidc_round_trip, signed_out_onward
 
 
 
@@ -235,9 +235,9 @@ def test_a_person_signed_in_by_sso_can_still_create_an_api_token(client, oidc_id
 
 def test_sign_out_ends_the_provider_session_too(client, oidc_idp, op):
     oidc_round_trip(client, oidc_idp)
-    response = client.post("/logout/")
-    assert response.status_code == 302 and response["Location"].startswith(f"{op.url}/logout?id_token_hint=")
-    assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2Flogin%2F" in response["Location"]
+    onward = signed_out_onward(client.post("/logout/"))
+    assert onward.startswith(f"{op.url}/logout?id_token_hint=")
+    assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2Flogin%2F" in onward
     assert _signed_in_user(client) is None
     assert not SignIn.objects.exists()
 

@@ -4,22 +4,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import CourseFactory
-from tests.conftest import BROWSER_TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(chromium, live_server, served):
-    """A page that honours the Content-Security-Policy (the shared fixture bypasses it)."""
-    from tests.conftest import _warm_up
-
-    _warm_up(live_server)
-    context = chromium.new_context(base_url=live_server.url, locale="en-US", bypass_csp=False)
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
-    served.wait_idle()
+def page(strict_page):
+    """A page that honours the Content-Security-Policy (the shared ``page`` bypasses it)."""
+    return strict_page
 
 
 def test_htmx_works_under_the_policy_and_nothing_is_blocked(page, login, course, inst_a):

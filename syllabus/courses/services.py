@@ -1,7 +1,6 @@
 """Changes of state for courses (CRS-1..3): create, update, enrol, and the CSV course loader."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from django.db.models.functions import Coalesce, Lower
 from syllabus.core import audit, clock
 from syllabus.core.dates import typed_date
 from syllabus.core.errors import RuleViolation, refuse_too_long
-from syllabus.core.loading import ImportReport
+from syllabus.core.loading import ImportReport, csv_rows
 from syllabus.org.models import Institution, User, typed_username
 
 from .models import Course, CourseSisId, Enrollment
@@ -179,30 +178,17 @@ def import_courses(source: str | bytes | io.IOBase, institution: Institution, ac
     """Load courses from CSV (see ``CSV_COLUMNS``), idempotent on (institution, code, section, term).
 
     Every row stands alone: a bad row is reported with its line number and reason and
-    never stops or half-loads the others."""
-    if isinstance(source, bytes):
-        text = source.decode("utf-8-sig")
-    elif isinstance(source, str):
-        text = source.removeprefix("\ufeff")
-    else:
-        raw = source.read()
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+    never stops or half-loads the others; a file that is not CSV (a NUL byte, an unclosed quote
+    swallowing the rest, more rows than a loader takes) is refused as a whole, naming CRS-2."""
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text, newline=""), skipinitialspace=False)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("code", "name") if c not in header]
-    if missing:
-        raise RuleViolation("CRS-2", f"the CSV header lacks the column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}")
-    reader.fieldnames = header
-    present = set(header)
+    # read whole before any row is written: a file refused at its line 500 leaves no course of lines 2-499
+    rows = list(csv_rows(source, rule="CRS-2", required=("code", "name"), columns=CSV_COLUMNS))
     people = _People(institution)
     existing = {(c.code, c.section, c.term): c for c in Course.objects.filter(institution=institution).prefetch_related("instructors")}
     seen_in_file: dict[tuple, int] = {}
 
-    for row in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for k, v in row.items() if k is not None):
-            continue
+    for line, row in rows:
+        present = row.keys() - {None}   # the header's columns: a DictReader row has every one
         try:
             if row.get(None):
                 raise _RowError(f"{len(row[None])} more field(s) than the header has")

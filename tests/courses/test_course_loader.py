@@ -153,3 +153,19 @@ def test_a_row_the_database_refuses_is_reported_and_the_next_rows_load(inst_a, p
     assert report.summary() == "created 1, updated 0, unchanged 0, rejected 1"
     assert report.lines[0].startswith("line 2: rejected: the database refused the row (value too long")
     assert list(Course.objects.values_list("code", flat=True)) == ["GOOD"]
+
+
+def test_crs2_a_file_that_is_not_csv_is_refused_by_the_command_and_loads_no_course(tmp_path, inst_a, people):
+    """An unclosed quote swallows the rest of the file into one field past the CSV reader's ceiling;
+    a NUL byte is no text file. The operator gets the rule and the line — not a traceback — and the
+    good rows before the bad line are not half-loaded either."""
+    good = "HIST101,Modern History,01,History,2026S,,,10,irene\n"
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text(HEADER + good + 'HIST102,"Early Modern' + "x" * 140_000 + "\n")
+    with pytest.raises(CommandError, match=r"CRS-2: line 3: a field is longer than 131,072 characters"):
+        call_command("import_courses", str(unclosed), institution="inst-a", stdout=io.StringIO())
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes((HEADER + good + "HIST103,Bin\x00ary,01,,,,,,\n").encode())
+    with pytest.raises(CommandError, match=r"CRS-2: line 3 holds a NUL character"):
+        call_command("import_courses", str(nul), institution="inst-a", stdout=io.StringIO())
+    assert not Course.objects.filter(institution=inst_a).exists()

@@ -26,7 +26,7 @@ from syllabus.catalog import lookup
 from syllabus.catalog.search import ParsedQuery, backend
 from syllabus.catalog.selectors import visible_records
 from syllabus.citations import csl as cslmod
-from syllabus.citations import documents, formats, identifiers, tables
+from syllabus.citations import documents, formats, identifiers, references, tables
 from syllabus.core import audit, clock, jsondata
 from syllabus.core.text import strip_control
 from syllabus.core.errors import NotFound, PermissionDenied, RuleViolation, refuse_too_long
@@ -525,7 +525,7 @@ PASTE_ENTRIES = 200
 
 #: a line that ends a sentence or a reference: a full stop, a bracket, or a web address / DOI at its end
 _ENDS = re.compile(r"(?:[.!?)\]]|https?://\S+|\b10\.\d{4,9}/\S+)$")
-_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+_YEAR = re.compile(rf"\b{references.YEAR}\b")  # the readers' year (Harvard's "2001a" too)
 
 
 def _starts_a_paragraph(previous: str, line: str) -> bool:
